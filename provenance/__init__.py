@@ -1,0 +1,2 @@
+"""provenance."""
+__version__ = "0.1.0"

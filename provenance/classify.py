@@ -1,0 +1,140 @@
+"""From evidence to one verdict.
+
+Every registered detector looks at the file; their evidence is weighed here:
+
+* ``genai`` when any detector found a generator marker. The tool is the one
+  named by the most confident generator evidence (a named tool beats
+  ``unknown-genai`` at equal confidence).
+* ``not_genai`` only on positive evidence of a non-generative origin and no
+  generator marker at all: camera EXIF never outweighs a generator marker.
+* ``unreadable`` when the file's container could not be parsed and no
+  detector found a marker anyway.
+* ``unknown`` otherwise. A file with no markers is unknown, not clean.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from provenance.detectors.base import (
+    CONFIDENCE_RANK,
+    Confidence,
+    Detector,
+    DetectorContext,
+    Evidence,
+    error_evidence,
+)
+from provenance.detectors.registry import load_detectors
+from provenance.media import MediaFacts, read_facts
+from provenance.settings import Settings
+from provenance.tools import UNKNOWN_GENAI
+
+VerdictName = Literal["genai", "not_genai", "unknown", "unreadable"]
+VERDICTS: tuple[VerdictName, ...] = ("genai", "not_genai", "unknown", "unreadable")
+
+# A detector slower than this on one file is reported: it is a bug or a hostile file.
+SLOW_DETECTOR_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What made a file: verdict, tool, confidence, and the evidence behind it."""
+
+    verdict: VerdictName
+    tool: str | None
+    confidence: Confidence | None
+    evidence: tuple[Evidence, ...]
+    prompt: str | None = None
+
+    @property
+    def is_genai(self) -> bool:
+        """True for the ``genai`` verdict."""
+        return self.verdict == "genai"
+
+    def strongest(self) -> Evidence | None:
+        """The evidence item that decided the verdict, if any."""
+        decisive = {"genai": "genai", "not_genai": "not_genai"}.get(self.verdict)
+        items = [e for e in self.evidence if e.signal == decisive] if decisive else []
+        if not items:
+            items = [e for e in self.evidence if e.signal == "error"] or list(self.evidence)
+        return max(items, key=_rank) if items else None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "verdict": self.verdict,
+            "tool": self.tool,
+            "confidence": self.confidence,
+            "prompt": self.prompt,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+def _rank(item: Evidence) -> tuple[int, int]:
+    return (CONFIDENCE_RANK[item.confidence], 0 if item.tool in (None, UNKNOWN_GENAI) else 1)
+
+
+def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[Evidence]:
+    """Run each detector, turning failures into ``error`` evidence."""
+    found: list[Evidence] = []
+    for detector in detectors:
+        started = time.monotonic()
+        try:
+            found.extend(detector.detect(ctx))
+        except Exception as exc:  # noqa: BLE001 - wall 4: a failing detector is evidence, not a crash
+            found.append(error_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_DETECTOR_SECONDS:
+            found.append(error_evidence(detector.name, f"took {elapsed:.1f} s on this file"))
+    return found
+
+
+def decide(facts: MediaFacts, evidence: Iterable[Evidence]) -> Classification:
+    """Weigh all evidence into one :class:`Classification`."""
+    items = tuple(evidence)
+    genai = [e for e in items if e.signal == "genai"]
+    if genai:
+        best = max(genai, key=_rank)
+        return Classification("genai", best.tool or UNKNOWN_GENAI, best.confidence, items, _prompt(genai))
+    not_genai = [e for e in items if e.signal == "not_genai"]
+    if not_genai:
+        best = max(not_genai, key=_rank)
+        return Classification("not_genai", best.tool, best.confidence, items)
+    if not facts.readable:
+        return Classification("unreadable", None, None, items)
+    return Classification("unknown", None, None, items)
+
+
+def _prompt(items: Sequence[Evidence]) -> str | None:
+    for item in sorted(items, key=_rank, reverse=True):
+        if item.prompt:
+            return item.prompt
+    return None
+
+
+def unreadable_facts(size: int, reason: str) -> MediaFacts:
+    """Facts for a file that could not even be opened."""
+    return MediaFacts(size=size, kind="other", mime="application/octet-stream", problem=reason)
+
+
+def classify_file(
+    path: Path,
+    settings: Settings,
+    facts: MediaFacts | None = None,
+    detectors: Sequence[Detector] | None = None,
+) -> tuple[MediaFacts, Classification]:
+    """Read a file's facts and classify it. Never raises for a bad file."""
+    if facts is None:
+        try:
+            facts = read_facts(path, path.stat().st_size)
+        except OSError as exc:
+            facts = unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
+    ctx = DetectorContext(path=path, facts=facts, settings=settings)
+    evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
+    if facts.problem:
+        evidence.insert(0, error_evidence("media", facts.problem))
+    return facts, decide(facts, evidence)

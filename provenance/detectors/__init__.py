@@ -1,0 +1,16 @@
+"""Detectors, one module per marker family, and their registry.
+
+See :mod:`provenance.detectors.base` for the protocol and
+:mod:`provenance.detectors.registry` for how detectors are found.
+"""
+
+from provenance.detectors.base import (
+    Confidence,
+    Detector,
+    DetectorContext,
+    Evidence,
+    Signal,
+    error_evidence,
+)
+
+__all__ = ["Confidence", "Detector", "DetectorContext", "Evidence", "Signal", "error_evidence"]

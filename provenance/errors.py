@@ -1,0 +1,79 @@
+"""The one error hierarchy of provenance.
+
+Every failure a person can act on is a :class:`ProvenanceError`. Each carries
+three things: *what* went wrong, *which* file or ledger it concerns, and *what
+to do* about it. Only the CLI turns these into text and exit codes; library
+code raises them and never prints.
+
+Exit codes (documented in the README):
+
+* ``0`` the command did what was asked and found nothing wrong;
+* ``1`` a check ran and failed (``verify`` found a broken chain, ``audit``
+  blocked a package);
+* ``2`` the command could not be carried out (bad arguments or settings, a
+  target that does not exist, a ledger that cannot be reached or is out of date).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_CANNOT_RUN = 2
+
+
+class ProvenanceError(Exception):
+    """Base of every error meant for a person.
+
+    ``what`` says what failed, ``where`` names the file, URL or key concerned,
+    and ``fix`` tells the reader what to do next.
+    """
+
+    exit_code: int = EXIT_CANNOT_RUN
+
+    def __init__(self, what: str, *, where: str | Path | None = None, fix: str | None = None):
+        self.what = what
+        self.where = str(where) if where is not None else None
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The one-line form: ``what (where). fix``."""
+        text = self.what
+        if self.where:
+            text = f"{text}: {self.where}"
+        if self.fix:
+            text = f"{text}. {self.fix}"
+        return text
+
+
+class ConfigError(ProvenanceError):
+    """A settings file or value is invalid."""
+
+
+class LedgerUnavailable(ProvenanceError):
+    """The ledger database cannot be reached or opened."""
+
+
+class SchemaOutdated(ProvenanceError):
+    """The ledger's schema is older (or newer) than this version of the code."""
+
+
+class TargetNotFound(ProvenanceError):
+    """A file, hash or asset named on the command line is not in the ledger."""
+
+
+class AmbiguousTarget(ProvenanceError):
+    """A hash prefix matches more than one asset."""
+
+
+class ChainBroken(ProvenanceError):
+    """The event log's hash chain does not verify."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class UnreadableFile(ProvenanceError):
+    """A file could not be read at all (permissions, vanished, special file)."""

@@ -1,0 +1,11 @@
+"""Bounded readers for container formats (PNG chunks, JPEG segments, ...).
+
+Each reader walks only the structure it needs, reads only the bytes it needs,
+and stops at fixed limits on byte counts, chunk counts and decompressed sizes,
+so that a damaged or hostile file ends in a :class:`FormatProblem` instead of
+a crash, a hang or unbounded memory.
+"""
+
+
+class FormatProblem(Exception):
+    """A container is malformed or exceeds a safety limit."""

@@ -1,0 +1,291 @@
+"""Settings: one frozen object, read from defaults, a TOML file and the environment.
+
+Every setting is declared exactly once, in :class:`Settings`, with its default
+and its help text (field metadata). Values are layered, later winning:
+
+1. the declared default;
+2. the TOML file (``--config``, ``PROVENANCE_CONFIG``, or ``provenance.toml`` in
+   the user's config directory);
+3. an environment variable ``PROVENANCE_<NAME>`` (scalars only);
+4. a command-line option such as ``--db``.
+
+:func:`load_settings` returns the object and, for ``provenance config show``,
+where each value came from. Nothing reads settings from a global: the object
+is passed down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any, Literal
+
+import platformdirs
+
+from provenance.errors import ConfigError
+
+APP_NAME = "provenance"
+CONFIG_ENV = "PROVENANCE_CONFIG"
+ENV_PREFIX = "PROVENANCE_"
+
+Verdict = Literal["genai", "not_genai", "unknown"]
+
+DEFAULT_IGNORE = (
+    "*.tmp", "*.temp", "*.part", "*.partial", "*.crdownload", "*.download", "*~", "*.swp",
+    "*.swo", ".#*", "#*#", "*.lock", ".DS_Store", "Thumbs.db", "desktop.ini", "._*",
+    "*.autosave", "*.nk~", "*.bak",
+)
+
+
+def default_db_url() -> str:
+    """The embedded ledger: a SQLite file in the user's data directory."""
+    data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"sqlite:///{data_dir / 'ledger.sqlite3'}"
+
+
+def default_config_path() -> Path:
+    """Where the settings file is looked for when none is named."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "provenance.toml"
+
+
+@dataclass(frozen=True)
+class FolderRule:
+    """Declares the source of everything under a path pattern.
+
+    ``glob`` is matched against the file's absolute POSIX path with
+    ``fnmatch`` semantics, where ``*`` also crosses ``/`` (so ``*/genai/*``
+    matches any file below any folder named ``genai``).
+    """
+
+    glob: str
+    verdict: Verdict
+    tool: str | None = None
+    note: str | None = None
+
+    def matches(self, path: PurePath) -> bool:
+        """True when ``path`` falls under this rule."""
+        return fnmatch.fnmatchcase(path.as_posix(), self.glob)
+
+
+def _setting(default: Any, help: str, **kw: Any) -> Any:  # noqa: A002 - mirrors click
+    if isinstance(default, (list, tuple)):
+        return field(default=tuple(default), metadata={"help": help, **kw})
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of provenance's settings. Field metadata ``help`` documents each."""
+
+    db: str = field(
+        default_factory=default_db_url,
+        metadata={"help": "Ledger database URL: sqlite:///PATH or postgresql+psycopg://..."},
+    )
+    workers: int = _setting(
+        0, "Threads that hash and classify files in parallel; 0 means one per CPU core."
+    )
+    batch_size: int = _setting(256, "Files recorded in the ledger per transaction during a scan.")
+    ignore: tuple[str, ...] = _setting(
+        DEFAULT_IGNORE, "File-name patterns never ingested (temporary, lock and OS files)."
+    )
+    follow_symlinks: bool = _setting(
+        False, "Follow symbolic links to files when scanning (links to folders are never followed)."
+    )
+    folder_rules: tuple[FolderRule, ...] = _setting(
+        (), "Rules declaring the source of everything under a path glob ([[folder_rules]] tables)."
+    )
+
+    def effective_workers(self) -> int:
+        """``workers`` with 0 resolved to the number of CPU cores."""
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+    def is_ignored(self, name: str) -> bool:
+        """True when a file name matches one of the ignore patterns."""
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.ignore)
+
+
+def settings_help() -> dict[str, str]:
+    """Name → help text of every declared setting."""
+    return {f.name: str(f.metadata["help"]) for f in dataclasses.fields(Settings)}
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings together with where each value came from."""
+
+    settings: Settings
+    sources: Mapping[str, str]
+    config_path: Path | None
+
+
+def load_settings(
+    config: Path | None = None,
+    overrides: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Build the effective settings from defaults, file, environment and overrides."""
+    env = os.environ if environ is None else environ
+    path = _config_path(config, env)
+    values: dict[str, object] = {}
+    sources = {f.name: "default" for f in dataclasses.fields(Settings)}
+    if path is not None:
+        for name, value in _read_toml(path).items():
+            values[name] = value
+            sources[name] = f"file {path}"
+    for name, value in _from_env(env).items():
+        values[name] = value
+        sources[name] = f"env {ENV_PREFIX}{name.upper()}"
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+            sources[name] = "command line"
+    return LoadedSettings(_build(values, path), sources, path)
+
+
+def _config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError("settings file not found", where=config, fix="check the --config path")
+        return config
+    if env.get(CONFIG_ENV):
+        named = Path(env[CONFIG_ENV])
+        if not named.is_file():
+            raise ConfigError(
+                f"settings file named by {CONFIG_ENV} not found", where=named, fix="fix or unset it"
+            )
+        return named
+    fallback = default_config_path()
+    return fallback if fallback.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML ({exc})", where=path, fix="fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings ({exc.strerror})", where=path) from exc
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting '{unknown[0]}'",
+            where=path,
+            fix=f"known settings are: {', '.join(sorted(known))}",
+        )
+    return data
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        key = f"{ENV_PREFIX}{f.name.upper()}"
+        if key in env and f.name != "folder_rules":
+            found[f.name] = env[key]
+    return found
+
+
+def _build(values: Mapping[str, object], path: Path | None) -> Settings:
+    where = str(path) if path else "settings"
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name in values:
+            kwargs[f.name] = _coerce(f.name, values[f.name], where)
+    return Settings(**kwargs)
+
+
+def _coerce(name: str, value: object, where: str) -> object:
+    coercer = _COERCERS[name]
+    try:
+        return coercer(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad value for '{name}' ({exc})", where=where) from exc
+
+
+def _as_int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected a number >= 0, got {number}")
+    return number
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise TypeError(f"expected true or false, got {value!r}")
+
+
+def _as_str(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _as_patterns(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(p for p in value.split(os.pathsep) if p)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) for p in value):
+        raise TypeError(f"expected a list of patterns, got {value!r}")
+    return tuple(value)
+
+
+def _as_rules(value: object) -> tuple[FolderRule, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("expected [[folder_rules]] tables")
+    return tuple(_as_rule(i, item) for i, item in enumerate(value))
+
+
+def _as_rule(index: int, item: object) -> FolderRule:
+    if isinstance(item, FolderRule):
+        return item
+    if not isinstance(item, dict):
+        raise TypeError(f"folder_rules[{index}] must be a table")
+    extra = set(item) - {"glob", "verdict", "tool", "note"}
+    if extra:
+        raise ValueError(f"folder_rules[{index}] has unknown key '{sorted(extra)[0]}'")
+    verdict = item.get("verdict", "genai")
+    if verdict not in ("genai", "not_genai", "unknown"):
+        raise ValueError(f"folder_rules[{index}].verdict must be genai, not_genai or unknown")
+    glob = item.get("glob")
+    if not isinstance(glob, str) or not glob:
+        raise ValueError(f"folder_rules[{index}].glob must be a non-empty string")
+    tool, note = item.get("tool"), item.get("note")
+    return FolderRule(
+        glob=glob,
+        verdict=verdict,
+        tool=str(tool) if tool is not None else None,
+        note=str(note) if note is not None else None,
+    )
+
+
+_COERCERS: dict[str, Any] = {
+    "db": _as_str,
+    "workers": _as_int,
+    "batch_size": _as_int,
+    "ignore": _as_patterns,
+    "follow_symlinks": _as_bool,
+    "folder_rules": _as_rules,
+}
+
+
+def settings_as_dict(settings: Settings) -> dict[str, object]:
+    """JSON-ready view of the settings (folder rules as tables)."""
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        value = getattr(settings, f.name)
+        if f.name == "folder_rules":
+            value = [dataclasses.asdict(rule) for rule in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out

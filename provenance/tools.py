@@ -1,0 +1,86 @@
+"""Canonical tool ids, in one place, with the aliases markers use for them.
+
+Evidence names a tool by its canonical id (``automatic1111``, ``comfyui``,
+``adobe-firefly``...). Markers spell tools many ways (``ComfyUI``,
+``Adobe Firefly``, ``stable-diffusion-webui``); :func:`canonical_tool` maps a
+spelling to its id. ``unknown-genai`` is used when a marker says content was
+generated but names no tool.
+
+The non-generative origins (``camera``, ``gimp``, ``adobe-photoshop``...) are
+ids too, so evidence can name who made or saved a file either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+UNKNOWN_GENAI = "unknown-genai"
+
+# canonical id -> (display name, aliases). Aliases are matched after folding
+# case and punctuation, see _fold().
+TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "automatic1111": ("AUTOMATIC1111 Stable Diffusion web UI", ("a1111", "sd-webui", "stable-diffusion-webui")),
+    "forge": ("Stable Diffusion WebUI Forge", ("sd-webui-forge", "webui-forge")),
+    "forge-classic": ("Forge Classic", ("sd-webui-forge-classic",)),
+    "forge-neo": ("Forge Neo", ("sd-webui-forge-neo",)),
+    "reforge": ("reForge", ("sd-webui-reforge",)),
+    "easy-reforge": ("EasyReforge", ("easyreforge",)),
+    "sdnext": ("SD.Next", ("sd.next", "vladmandic-automatic", "sd-next")),
+    "civitai": ("Civitai generator", ()),
+    "comfyui": ("ComfyUI", ("comfy",)),
+    "invokeai": ("InvokeAI", ("invoke", "invoke-ai")),
+    "novelai": ("NovelAI", ("nai",)),
+    "fooocus": ("Fooocus", ()),
+    "ruined-fooocus": ("RuinedFooocus", ("ruinedfooocus",)),
+    "swarmui": ("SwarmUI", ("stableswarmui", "stable-swarm-ui")),
+    "stability-matrix": ("Stability Matrix", ("stabilitymatrix",)),
+    "tensorart": ("TensorArt", ("tensor.art", "tensor-art")),
+    "drawthings": ("Draw Things", ("draw-things",)),
+    "easy-diffusion": ("Easy Diffusion", ("easydiffusion",)),
+    "midjourney": ("Midjourney", ()),
+    "openai-dall-e-3": ("OpenAI DALL-E 3", ("dall-e-3", "dalle3", "dall-e", "openai-dall-e")),
+    "openai-gpt-image": ("OpenAI GPT image", ("gpt-image-1", "gpt-4o", "chatgpt")),
+    "adobe-firefly": ("Adobe Firefly", ("firefly",)),
+    "adobe-photoshop-generative-fill": ("Photoshop Generative Fill", ("generative-fill",)),
+    "google-gemini": ("Google Gemini / Imagen", ("gemini", "imagen", "google-imagen")),
+    "microsoft-bing-image-creator": ("Bing Image Creator", ("bing-image-creator", "microsoft-designer")),
+    "meta-ai": ("Meta AI", ("imagine-with-meta-ai",)),
+    "runway": ("Runway", ("runwayml",)),
+    "sora": ("OpenAI Sora", ("openai-sora",)),
+    "veo": ("Google Veo", ("google-veo",)),
+    "elevenlabs": ("ElevenLabs", ("eleven-labs",)),
+    "krea": ("Krea", ("krea-ai",)),
+    "huggingface-space": ("Hugging Face Space", ("hf-space",)),
+    UNKNOWN_GENAI: ("generative AI (tool not named)", ()),
+    # Non-generative origins.
+    "camera": ("a camera", ()),
+    "gimp": ("GIMP", ()),
+    "adobe-photoshop": ("Adobe Photoshop", ("photoshop",)),
+    "adobe-lightroom": ("Adobe Lightroom", ("lightroom",)),
+    "c2pa-test": ("C2PA test tool", ("c2pa-testing", "make-test-images")),
+    "none": ("no tool", ()),
+}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_./]+", "-", text.strip().lower()).strip("-")
+
+
+_LOOKUP: dict[str, str] = {}
+for _tool_id, (_display, _aliases) in TOOLS.items():
+    for _name in (_tool_id, _display, *_aliases):
+        _LOOKUP.setdefault(_fold(_name), _tool_id)
+
+
+def canonical_tool(name: str | None) -> str | None:
+    """The canonical id for a tool spelling, or None when not known."""
+    if not name:
+        return None
+    return _LOOKUP.get(_fold(name))
+
+
+def display_name(tool_id: str) -> str:
+    """A tool's human name, or the id itself for ids not declared here."""
+    entry = TOOLS.get(tool_id)
+    return entry[0] if entry else tool_id

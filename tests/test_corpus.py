@@ -1,0 +1,50 @@
+"""Every labelled file of the shared corpus is classified as its label says.
+
+Verdicts must match; for generated files the tool must be one the label names
+(labels like ``adobe-express+firefly`` name several; parts that are not
+canonical ids are mapped through the alias table). Corrupt files must come
+back ``unreadable`` or carry an ``error`` evidence item, quickly.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from provenance.classify import classify_file
+from provenance.settings import Settings
+from provenance.tools import canonical_tool
+from tests.corpus import CorpusFile, corpus_files
+
+FILES = corpus_files()
+CORRUPT_SECONDS = 10.0
+
+pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (../shared/corpus)")
+
+
+def _allowed_tools(label_tool: str) -> set[str] | None:
+    parts = {canonical_tool(p) or p for p in label_tool.split("+")}
+    known = {p for p in parts if canonical_tool(p)}
+    return known or None
+
+
+@pytest.mark.parametrize("item", [f for f in FILES if f.label != "corrupt"], ids=lambda f: f.id)
+def test_verdict_matches_label(item: CorpusFile) -> None:
+    _, result = classify_file(item.path, Settings(db="sqlite://"))
+    assert result.verdict == item.label, [e.detail for e in result.evidence]
+    if item.label == "genai":
+        allowed = _allowed_tools(item.tool)
+        if allowed is None:
+            assert result.tool is not None
+        else:
+            assert result.tool in allowed, result.tool
+
+
+@pytest.mark.parametrize("item", [f for f in FILES if f.label == "corrupt"], ids=lambda f: f.id)
+def test_corrupt_files_are_contained(item: CorpusFile) -> None:
+    started = time.monotonic()
+    _, result = classify_file(item.path, Settings(db="sqlite://"))
+    elapsed = time.monotonic() - started
+    assert elapsed < CORRUPT_SECONDS
+    assert result.verdict == "unreadable" or any(e.signal == "error" for e in result.evidence)
