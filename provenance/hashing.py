@@ -48,7 +48,7 @@ def sha256_file(path: Path) -> HashedFile:
     try:
         with path.open("rb", buffering=0) as stream:
             before = FileStamp.of(os.fstat(stream.fileno()))
-            digest = hashlib.file_digest(stream, "sha256").hexdigest()  # type: ignore[arg-type]
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
             after = FileStamp.of(os.fstat(stream.fileno()))
     except OSError as exc:
         raise UnreadableFile(

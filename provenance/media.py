@@ -198,7 +198,7 @@ def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
     try:
         import mutagen
 
-        info = mutagen.File(path)  # type: ignore[attr-defined]
+        info = mutagen.File(path)
     except Exception as exc:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
         return _with(base, problem=f"cannot parse {base.format} header: {exc}")
     if info is None or getattr(info, "info", None) is None:

@@ -88,7 +88,7 @@ class Evidence:
             tool=_opt_str(data.get("tool")),
             confidence=_as_confidence(data.get("confidence")),
             prompt=_opt_str(data.get("prompt")),
-            fields={str(k): str(v) for k, v in dict(raw_fields).items()}  # type: ignore[call-overload]
+            fields={str(k): str(v) for k, v in dict(raw_fields).items()}
             if isinstance(raw_fields, Mapping)
             else {},
         )
@@ -100,13 +100,13 @@ def _opt_str(value: object) -> str | None:
 
 def _as_signal(value: object) -> Signal:
     if value in ("genai", "not_genai", "neutral", "error"):
-        return value  # type: ignore[return-value]
+        return value
     return "neutral"
 
 
 def _as_confidence(value: object) -> Confidence | None:
     if value in ("strong", "medium", "weak"):
-        return value  # type: ignore[return-value]
+        return value
     return None
 
 

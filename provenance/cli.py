@@ -1,0 +1,246 @@
+"""The ``provenance`` command line.
+
+Commands are thin: load settings, open the ledger, call one library function,
+render the result. This module is the only place that prints, exits or sets
+up logging. Every :class:`~provenance.errors.ProvenanceError` becomes one line
+``Error: <what>: <where>. <what to do>`` on stderr and its exit code:
+
+* 0: done, nothing wrong;
+* 1: a check failed (``verify`` found a broken chain);
+* 2: the command could not be carried out (bad arguments or settings, unknown
+  target, ledger unreachable or out of date).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from provenance import __version__
+from provenance.errors import EXIT_CHECK_FAILED, ProvenanceError
+from provenance.history import find_history
+from provenance.ingest import IngestResult
+from provenance.reports import console as views
+from provenance.scan import plan_scan, run_scan
+from provenance.settings import LoadedSettings, load_settings, settings_as_dict, settings_help
+from provenance.store import AssetQuery, Ledger
+from provenance.store.ledger import parse_since
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+class ProvenanceGroup(click.Group):
+    """A click group that turns :class:`ProvenanceError` into a one-line message and exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; errors meant for people become ``Error: ...`` lines."""
+        try:
+            return super().invoke(ctx)
+        except ProvenanceError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def ledger_options(func: F) -> F:
+    """Add ``--db`` and ``--config`` to a command."""
+    func = click.option(
+        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        help="Settings file (TOML). Default: $PROVENANCE_CONFIG or the user config dir.",
+    )(func)
+    func = click.option(
+        "--db", "db_url", metavar="URL", envvar="PROVENANCE_DB",
+        help="Ledger URL: sqlite:///PATH or postgresql+psycopg://HOST/DB. Env: PROVENANCE_DB.",
+    )(func)
+    return func
+
+
+def json_option(func: F) -> F:
+    """Add ``--json`` to a reporting command."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(func)
+
+
+def _settings(db_url: str | None, config_path: Path | None) -> LoadedSettings:
+    return load_settings(config_path, overrides={"db": db_url})
+
+
+@contextmanager
+def _open_ledger(db_url: str | None, config_path: Path | None) -> Iterator[tuple[Ledger, LoadedSettings]]:
+    loaded = _settings(db_url, config_path)
+    with Ledger(loaded.settings.db) as ledger:
+        yield ledger, loaded
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(cls=ProvenanceGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Track where every file in a pipeline came from, and whether generative AI made it."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@ledger_options
+def init(db_url: str | None, config_path: Path | None) -> None:
+    """Create or upgrade the ledger schema, and say where the ledger is."""
+    loaded = _settings(db_url, config_path)
+    ledger, before, after = Ledger.init(loaded.settings.db)
+    with ledger:
+        state = "created" if before is None else ("already current" if before == after else f"upgraded from {before}")
+        out.print(f"Ledger at {ledger.where}: schema {after} ({state}).")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@ledger_options
+@json_option
+def scan(paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Ingest files and whole folders into the ledger, classifying each."""
+    with _open_ledger(db_url, config_path) as (ledger, loaded):
+        plan = plan_scan(paths, loaded.settings)
+        with _progress(len(plan.files), plan.total_bytes) as advance:
+            summary = run_scan(plan, ledger, loaded.settings, advance)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        out.print(views.scan_summary(summary))
+
+
+@contextmanager
+def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
+    columns = (
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TaskProgressColumn(), TextColumn("{task.fields[rate]} files/s"), TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("scanning", total=total_bytes or 1, rate="0")
+        done = [0]
+
+        def advance(result: IngestResult) -> None:
+            done[0] += 1
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{done[0] / elapsed:.0f}" if elapsed else "0"
+            bar.update(task, advance=result.size, rate=rate, description=f"scanning {done[0]}/{files}")
+
+        yield advance
+
+
+@cli.command()
+@click.argument("target")
+@ledger_options
+@json_option
+def history(target: str, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Show what TARGET is and where it came from (a file path or a SHA-256 prefix)."""
+    with _open_ledger(db_url, config_path) as (ledger, _):
+        story = find_history(target, ledger)
+    if as_json:
+        _print_json(story.to_dict())
+    else:
+        out.print(views.history_view(story))
+
+
+@cli.command(name="ls")
+@click.argument("path_prefix", required=False)
+@click.option("--genai/--not-genai", default=None, help="Only generated (or only not generated) assets.")
+@click.option("--verdict", type=click.Choice(["genai", "not_genai", "unknown", "unreadable"]))
+@click.option("--status", help="Lifecycle status, e.g. temporary.")
+@click.option("--tool", help="Canonical tool id, e.g. comfyui.")
+@click.option("--since", help="First seen on or after this ISO date/time (UTC).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N assets (default: all).")
+@ledger_options
+@json_option
+def list_assets(
+    path_prefix: str | None, genai: bool | None, verdict: str | None, status: str | None,
+    tool: str | None, since: str | None, limit: int | None, db_url: str | None,
+    config_path: Path | None, as_json: bool,
+) -> None:
+    """List assets, newest first, optionally only those ever seen under PATH_PREFIX."""
+    query = AssetQuery(
+        verdict=verdict, genai=genai, status=status, tool=tool, since=_since(since),
+        path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None, limit=limit,
+    )
+    with _open_ledger(db_url, config_path) as (ledger, _):
+        assets = ledger.list_assets(query)
+    if as_json:
+        _print_json([a.to_dict() for a in assets])
+    else:
+        out.print(views.asset_list(assets))
+
+
+def _since(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint="--since") from exc
+
+
+@cli.command()
+@ledger_options
+@json_option
+def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
+    with _open_ledger(db_url, config_path) as (ledger, _):
+        report = ledger.verify()
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        out.print(views.chain_report(report))
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect settings."""
+
+
+@config.command(name="show")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+@json_option
+def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> None:
+    """Print the effective settings and where each value came from."""
+    loaded = _settings(db_url, config_path)
+    values, helps = settings_as_dict(loaded.settings), settings_help()
+    if as_json:
+        _print_json({
+            "config_file": str(loaded.config_path) if loaded.config_path else None,
+            "settings": {k: {"value": v, "source": loaded.sources[k], "help": helps[k]} for k, v in values.items()},
+        })
+        return
+    out.print(f"settings file: {loaded.config_path or '(none)'}")
+    for name, value in values.items():
+        out.print(f"[bold]{name}[/bold] = {json.dumps(value, default=str)}  [dim]({loaded.sources[name]})[/dim]")
+        out.print(f"    [dim]{helps[name]}[/dim]")
+
+
+def main() -> None:
+    """Entry point of the ``provenance`` console script."""
+    cli.main(prog_name="provenance")

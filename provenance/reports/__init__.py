@@ -1,0 +1,1 @@
+"""Renderers: turn results (pure data) into tables and text. They never print."""

@@ -1,0 +1,154 @@
+"""Rich renderables for the terminal: scan summaries, histories, asset lists.
+
+Each function takes plain data and returns something ``rich`` can print; the
+CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from provenance.history import History
+from provenance.scan import ScanSummary
+from provenance.store import AssetRecord, ChainReport
+from provenance.tools import display_name
+
+VERDICT_STYLE = {"genai": "bold red", "not_genai": "green", "unknown": "yellow", "unreadable": "magenta"}
+MAX_PROBLEMS_SHOWN = 20
+
+
+def verdict_text(verdict: str) -> Text:
+    """A verdict, coloured."""
+    return Text(verdict, style=VERDICT_STYLE.get(verdict, ""))
+
+
+def human_bytes(count: float) -> str:
+    """1536 -> '1.5 KiB'."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"
+
+
+def scan_summary(summary: ScanSummary) -> RenderableType:
+    """The table printed after a scan."""
+    data = summary.to_dict()
+    table = Table(title="Scan summary", show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key in ("files_seen", "newly_ingested", "unchanged", "copies", "modified", "moved", "removed", "skipped"):
+        table.add_row(key.replace("_", " "), str(data[key]))
+    for key in ("genai", "not_genai", "unknown", "unreadable"):
+        table.add_row(verdict_text(key), str(data[key]))
+    rate = summary.bytes / summary.seconds if summary.seconds else 0.0
+    table.add_row("read", f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)")
+    return Group(table, *_problems(summary.problems))
+
+
+def _problems(problems: list[tuple[str, str]]) -> list[RenderableType]:
+    if not problems:
+        return []
+    lines = [Text(f"{len(problems)} file(s) not ingested:", style="yellow")]
+    lines += [Text(f"  {path}: {reason}") for path, reason in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(Text(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (see --json)"))
+    return lines
+
+
+def asset_header(asset: AssetRecord) -> Table:
+    """Key facts of an asset as a two-column table."""
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("sha256", asset.sha256)
+    table.add_row("kind", f"{asset.kind} ({asset.mime}{_dims(asset)}), {human_bytes(asset.size)}")
+    table.add_row("verdict", verdict_text(asset.verdict))
+    if asset.tool:
+        table.add_row("tool", f"{display_name(asset.tool)} [{asset.tool}]")
+    if asset.confidence:
+        table.add_row("confidence", asset.confidence)
+    if asset.status:
+        table.add_row("status", asset.status)
+    if asset.prompt:
+        table.add_row("prompt", _clip(asset.prompt, 300))
+    if asset.problem:
+        table.add_row("problem", asset.problem)
+    return table
+
+
+def _dims(asset: AssetRecord) -> str:
+    parts = []
+    if asset.width and asset.height:
+        parts.append(f"{asset.width}x{asset.height}")
+    if asset.duration:
+        parts.append(f"{asset.duration:.2f} s")
+    return (", " + ", ".join(parts)) if parts else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def evidence_table(evidence: Iterable[Mapping[str, object]]) -> Table:
+    """The evidence behind a classification."""
+    table = Table(title="Evidence", title_justify="left")
+    for column in ("detector", "signal", "kind", "detail"):
+        table.add_column(column)
+    for item in evidence:
+        table.add_row(
+            str(item.get("detector", "")),
+            str(item.get("signal", "")),
+            str(item.get("kind", "")),
+            _clip(str(item.get("detail", "")), 160),
+        )
+    return table
+
+
+def history_view(history: History) -> RenderableType:
+    """An asset's whole story for the terminal."""
+    parts: list[RenderableType] = []
+    if history.note:
+        parts.append(Text(f"Note: {history.note}", style="yellow"))
+    parts += [asset_header(history.asset), evidence_table(history.asset.evidence)]
+    places = Table(title="Locations", title_justify="left")
+    for column in ("host", "path", "first seen", "last seen", "present"):
+        places.add_column(column)
+    for loc in history.locations:
+        places.add_row(loc.host, loc.path, _when(loc.first_seen.isoformat()),
+                       _when(loc.last_seen.isoformat()), "yes" if loc.present else "no")
+    events = Table(title="Events", title_justify="left")
+    for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
+        events.add_column(column)
+    for ev in history.events:
+        details = ", ".join(f"{k}={v}" for k, v in ev.details.items())
+        events.add_row(str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details)
+    return Group(*parts, places, events)
+
+
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ")[:19]
+
+
+def asset_list(assets: list[AssetRecord]) -> Table:
+    """The ``ls`` table."""
+    table = Table()
+    for column in ("sha256", "kind", "verdict", "tool", "status", "first seen"):
+        table.add_column(column)
+    for asset in assets:
+        table.add_row(asset.sha256[:12], asset.kind, verdict_text(asset.verdict), asset.tool or "",
+                      asset.status or "", _when(asset.first_seen.isoformat()))
+    return table
+
+
+def chain_report(report: ChainReport) -> Text:
+    """One line saying whether the chain verifies."""
+    if report.ok:
+        return Text(f"OK: {report.events} events verified; head {report.head_seq} {report.head_hash}",
+                    style="green")
+    assert report.problem is not None
+    return Text(f"BROKEN: {report.problem.problem} (first bad event: {report.problem.seq})", style="bold red")

@@ -1,0 +1,130 @@
+"""Scan: ingest whole trees and say what was found.
+
+A scan walks its roots (see :mod:`provenance.walk`), ingests every file
+through :func:`provenance.ingest.ingest_many`, and, for each root folder it
+could list, records as ``removed`` the files the ledger thought were present
+below it but that no longer exist. Files that cannot be read are reported
+and skipped; they never abort the scan.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.ingest import IngestResult, ingest_many
+from provenance.settings import Settings
+from provenance.store import Ledger
+from provenance.walk import Skipped, absolute, walk
+
+VERDICT_KEYS = ("genai", "not_genai", "unknown", "unreadable")
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """The files a scan will ingest, with their total size, and what it skipped while walking."""
+
+    files: Sequence[Path]
+    total_bytes: int
+    skipped: Sequence[Skipped]
+    folders: Sequence[Path]
+
+
+@dataclass
+class ScanSummary:
+    """Counts of what a scan did, and the problems it met."""
+
+    files_seen: int = 0
+    bytes: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    removed: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, result: IngestResult) -> None:
+        """Count one ingested (or skipped) file."""
+        self.files_seen += 1
+        self.outcomes[result.outcome] += 1
+        if result.outcome == "skipped":
+            self.problems.append((str(result.path), result.error or "not readable"))
+            return
+        self.bytes += result.size
+        if result.verdict:
+            self.verdicts[result.verdict] += 1
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON summary printed by ``provenance scan --json``."""
+        return {
+            "files_seen": self.files_seen,
+            "newly_ingested": self.outcomes["new"],
+            "unchanged": self.outcomes["unchanged"],
+            "copies": self.outcomes["seen"],
+            "modified": self.outcomes["modified"],
+            "moved": self.outcomes["moved"],
+            "removed": self.removed,
+            "skipped": self.outcomes["skipped"],
+            **{key: self.verdicts[key] for key in VERDICT_KEYS},
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "problems": [{"path": p, "reason": r} for p, r in self.problems],
+        }
+
+
+def plan_scan(roots: Iterable[Path], settings: Settings) -> ScanPlan:
+    """Walk the roots once: the files to ingest, their total size, what was skipped."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    total = 0
+    for item in walk(roots, settings):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        files.append(item)
+        total += _size(item)
+    folders = [absolute(r) for r in roots if r.is_dir() and os.access(r, os.R_OK | os.X_OK)]
+    return ScanPlan(files, total, skipped, folders)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def run_scan(
+    plan: ScanPlan,
+    ledger: Ledger,
+    settings: Settings,
+    on_result: Callable[[IngestResult], None] | None = None,
+) -> ScanSummary:
+    """Ingest the planned files, then record what vanished below the scanned folders."""
+    started = time.monotonic()
+    summary = ScanSummary()
+    summary.problems.extend((str(s.path), s.reason) for s in plan.skipped)
+    for result in ingest_many(plan.files, ledger, settings, on_result):
+        summary.add(result)
+    summary.removed = record_vanished(plan.folders, ledger)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def record_vanished(folders: Iterable[Path], ledger: Ledger) -> int:
+    """Mark as removed the ledger's present files below ``folders`` that no longer exist."""
+    gone = [
+        path
+        for folder in folders
+        for path in ledger.present_paths_under(str(folder))
+        if not os.path.lexists(path)
+    ]
+    return ledger.record_removed(gone) if gone else 0
+
+
+def scan(roots: Iterable[Path], ledger: Ledger, settings: Settings) -> ScanSummary:
+    """Plan and run a scan in one call (no progress reporting)."""
+    return run_scan(plan_scan(list(roots), settings), ledger, settings)

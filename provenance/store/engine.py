@@ -1,0 +1,91 @@
+"""Opening a database: SQLite for one workstation, PostgreSQL for a studio.
+
+SQLite runs in WAL mode (readers never block the writer), with a busy
+timeout (writers wait for each other instead of failing), ``synchronous=FULL``
+(a committed transaction survives a crash or power cut), and foreign keys on.
+Write transactions start with ``BEGIN IMMEDIATE`` so that two processes never
+both read the chain head and then race to append; reads use a plain deferred
+``BEGIN``. On PostgreSQL the same serialization comes from locking the
+``chain_head`` row (see :mod:`.writer`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from provenance.errors import LedgerUnavailable
+
+BUSY_TIMEOUT_MS = 60_000
+WRITE_OPTION = "provenance_write"
+
+
+def parse_url(url: str) -> URL:
+    """Parse a database URL, or raise :class:`LedgerUnavailable` saying why."""
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise LedgerUnavailable(
+            "not a database URL", where=url, fix="use sqlite:///PATH or postgresql+psycopg://HOST/DB"
+        ) from exc
+
+
+def masked(url: str | URL) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url`` with the ledger's connection settings."""
+    parsed = parse_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    raise LedgerUnavailable(
+        f"unsupported database '{backend}'", where=masked(parsed), fix="use SQLite or PostgreSQL"
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    if database in ("", ":memory:"):
+        kwargs["poolclass"] = StaticPool  # one shared in-memory database
+        kwargs["connect_args"]["check_same_thread"] = False
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN is switched off: we emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        "synchronous=FULL",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

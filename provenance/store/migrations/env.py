@@ -1,0 +1,19 @@
+"""Alembic environment: runs on the connection provenance hands it."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from provenance.store.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - provenance always passes one
+    raise RuntimeError("run migrations through `provenance init`")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

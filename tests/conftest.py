@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh ledger per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests use ``PROVENANCE_TEST_PG`` (default: the local server at
+127.0.0.1:5432, database ``test``). Each test gets its own schema, dropped
+afterwards. Where the server cannot be reached the PostgreSQL tests skip with
+the reason, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import psycopg
+import pytest
+
+from provenance.settings import Settings
+from provenance.store import Ledger
+
+PG_URL = os.environ.get("PROVENANCE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _pg_unavailable() -> str | None:
+    try:
+        with psycopg.connect(_pg_dsn(PG_URL), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
+
+
+_PG_PROBLEM = _pg_unavailable()
+
+
+def require_postgres() -> None:
+    """Skip (or, under CI=true, fail) when PostgreSQL cannot be reached."""
+    if _PG_PROBLEM is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{_PG_PROBLEM} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(_PG_PROBLEM)
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """A URL for an empty, initialized ledger, once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/ledger.sqlite3"
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+    Ledger.init(url)[0].close()
+    return url
+
+
+@pytest.fixture
+def ledger(ledger_url: str) -> Iterator[Ledger]:
+    """A fresh ledger, once on SQLite and once on PostgreSQL."""
+    with Ledger(ledger_url, actor="tester", host="testhost") as opened:
+        yield opened
+
+
+@pytest.fixture
+def settings(ledger_url: str) -> Settings:
+    """Settings pointing at the test ledger, with two workers."""
+    return Settings(db=ledger_url, workers=2)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves non-daemon threads running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    for thread in leaked:
+        thread.join(timeout=5)
+    still = [t.name for t in leaked if t.is_alive()]
+    assert not still, f"threads leaked: {still}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never read or write the real user's config or data directory."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("PROVENANCE_DB", raising=False)
+    monkeypatch.delenv("PROVENANCE_CONFIG", raising=False)

@@ -1,0 +1,186 @@
+"""The ledger facade on SQLite and PostgreSQL: recording, locations, events, queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated, TargetNotFound
+from provenance.store import AssetQuery, Ledger
+from provenance.store import schema as schema_module
+from tests.factories import fake_sha, observation
+
+
+def _never(_path: str) -> bool:
+    return False
+
+
+def _always(_path: str) -> bool:
+    return True
+
+
+def test_new_asset_is_detected_with_one_event(ledger: Ledger) -> None:
+    [result] = ledger.record([observation("a", "/show/a.png", verdict="genai", tool="comfyui")])
+    assert result.outcome == "new"
+    asset = ledger.resolve(fake_sha("a"))
+    assert (asset.verdict, asset.tool, asset.status) == ("genai", "comfyui", "temporary")
+    [event] = ledger.events_for(asset.sha256)
+    assert (event.type, event.actor, event.host, event.path) == ("detected", "tester", "testhost", "/show/a.png")
+
+
+def test_non_genai_assets_have_no_lifecycle_status(ledger: Ledger) -> None:
+    ledger.record([observation("cam", "/plates/a.jpg", verdict="not_genai", tool="camera")])
+    assert ledger.resolve(fake_sha("cam")).status is None
+
+
+def test_rescan_unchanged_adds_nothing_but_last_seen(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/show/a.png")])
+    first = ledger.locations(fake_sha("a"))[0]
+    [again] = ledger.record([observation("a", "/show/a.png")])
+    assert again.outcome == "unchanged"
+    [loc] = ledger.locations(fake_sha("a"))
+    assert loc.last_seen >= first.last_seen
+    assert len(ledger.events()) == 1
+    assert ledger.counts()["unknown"] == 1
+
+
+def test_copy_elsewhere_is_seen(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/show/a.png")])
+    [result] = ledger.record([observation("a", "/show/copy.png")], exists=_always)
+    assert result.outcome == "seen"
+    assert [loc.present for loc in ledger.locations(fake_sha("a"))] == [True, True]
+    assert [e.type for e in ledger.events_for(fake_sha("a"))] == ["detected", "seen"]
+
+
+def test_rename_is_a_move_not_a_new_asset(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/show/old.png")])
+    [result] = ledger.record([observation("a", "/show/new.png")], exists=_never)
+    assert result.outcome == "moved"
+    events = ledger.events_for(fake_sha("a"))
+    assert [e.type for e in events] == ["detected", "moved"]
+    assert events[1].details == {"from": "/show/old.png"}
+    present = {loc.path: loc.present for loc in ledger.locations(fake_sha("a"))}
+    assert present == {"/show/old.png": False, "/show/new.png": True}
+
+
+def test_new_content_at_known_path_is_modified(ledger: Ledger) -> None:
+    ledger.record([observation("v1", "/show/comp.exr")])
+    [result] = ledger.record([observation("v2", "/show/comp.exr", mtime_ns=2)])
+    assert result.outcome == "new"
+    types = [e.type for e in ledger.events_for(fake_sha("v2"))]
+    assert types == ["detected", "modified"]
+    # the replaced asset's history shows it was replaced at that path
+    old = ledger.events_for(fake_sha("v1"))
+    assert [e.type for e in old] == ["detected", "modified"]
+    assert old[1].details == {"previous": fake_sha("v1")}
+    assert ledger.asset_at("/show/comp.exr") is not None
+    assert ledger.asset_at("/show/comp.exr").sha256 == fake_sha("v2")  # type: ignore[union-attr]
+
+
+def test_reverting_to_old_content_is_modified(ledger: Ledger) -> None:
+    ledger.record([observation("v1", "/show/comp.exr")])
+    ledger.record([observation("v2", "/show/comp.exr")])
+    [result] = ledger.record([observation("v1", "/show/comp.exr")])
+    assert result.outcome == "modified"
+    assert [loc.present for loc in ledger.locations(fake_sha("v1"))] == [True]
+
+
+def test_removed_keeps_asset_and_history(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/show/a.png")])
+    assert ledger.record_removed(["/show/a.png"]) == 1
+    assert ledger.record_removed(["/show/a.png"]) == 0
+    assert [e.type for e in ledger.events_for(fake_sha("a"))] == ["detected", "removed"]
+    assert ledger.locations(fake_sha("a"))[0].present is False
+    assert ledger.present_paths_under("/show") == []
+
+
+def test_batch_sees_its_own_earlier_items(ledger: Ledger) -> None:
+    results = ledger.record([observation("a", "/x/1.png"), observation("a", "/x/2.png")], exists=_always)
+    assert [r.outcome for r in results] == ["new", "seen"]
+    assert ledger.verify().ok
+
+
+def test_resolve_by_prefix(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/a.png")])
+    assert ledger.resolve(fake_sha("a")[:8]).sha256 == fake_sha("a")
+    with pytest.raises(TargetNotFound):
+        ledger.resolve("ffffffffffff")
+
+
+def _two_labels_sharing_a_prefix(length: int = 4) -> tuple[str, str, str]:
+    seen: dict[str, str] = {}
+    for i in range(100_000):
+        label = f"x{i}"
+        prefix = fake_sha(label)[:length]
+        if prefix in seen:
+            return seen[prefix], label, prefix
+        seen[prefix] = label
+    raise AssertionError("no collision found")
+
+
+def test_ambiguous_prefix(ledger: Ledger) -> None:
+    first, second, prefix = _two_labels_sharing_a_prefix()
+    ledger.record([observation(first, "/p/1"), observation(second, "/p/2")])
+    with pytest.raises(AmbiguousTarget):
+        ledger.resolve(prefix)
+
+
+def test_list_filters(ledger: Ledger) -> None:
+    ledger.record([
+        observation("g", "/show/genai/g.png", verdict="genai", tool="comfyui"),
+        observation("c", "/show/plates/c.jpg", verdict="not_genai", tool="camera"),
+        observation("u", "/other/u.png"),
+    ])
+    assert {a.sha256 for a in ledger.list_assets(AssetQuery(genai=True))} == {fake_sha("g")}
+    assert {a.sha256 for a in ledger.list_assets(AssetQuery(genai=False))} == {fake_sha("c"), fake_sha("u")}
+    assert [a.tool for a in ledger.list_assets(AssetQuery(tool="camera"))] == ["camera"]
+    assert [a.status for a in ledger.list_assets(AssetQuery(status="temporary"))] == ["temporary"]
+    assert len(ledger.list_assets(AssetQuery(path_prefix="/show/"))) == 2
+    assert len(ledger.list_assets(AssetQuery(limit=1))) == 1
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert ledger.list_assets(AssetQuery(since=later)) == []
+    assert len(ledger.list_assets(AssetQuery(verdict="unknown"))) == 1
+
+
+def test_hosts_are_kept_apart(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/mnt/show/a.png", host="ws1")])
+    [result] = ledger.record([observation("a", "/mnt/show/a.png", host="ws2")], exists=_never)
+    assert result.outcome == "seen"
+    assert sorted(loc.host for loc in ledger.locations(fake_sha("a"))) == ["ws1", "ws2"]
+
+
+def test_ledger_without_schema_asks_for_init(pg_schema_url: str) -> None:
+    with pytest.raises(SchemaOutdated, match="provenance init"):
+        Ledger(pg_schema_url)
+
+
+def test_sqlite_creates_itself(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/sub/dir/ledger.sqlite3"
+    with Ledger(url) as ledger:
+        assert ledger.counts() == {"locations": 0, "events": 0}
+
+
+def test_older_schema_is_refused(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeScripts:
+        def walk_revisions(self) -> list[object]:
+            return [type("Rev", (), {"revision": r})() for r in ("0002", "0001")]
+
+    monkeypatch.setattr(schema_module, "head_revision", lambda: "0002")
+    monkeypatch.setattr(schema_module.ScriptDirectory, "from_config", lambda _cfg: FakeScripts())
+    with pytest.raises(SchemaOutdated, match="run `provenance init`"):
+        Ledger(ledger_url)
+
+
+def test_unreachable_server_is_one_clear_error() -> None:
+    with pytest.raises(LedgerUnavailable) as caught:
+        Ledger("postgresql+psycopg://alice:s3cret@127.0.0.1:1/nowhere")
+    message = caught.value.message
+    assert "s3cret" not in message
+    assert "127.0.0.1:1" in message
+    assert "check" in message
+
+
+def test_bad_url_is_a_clear_error() -> None:
+    with pytest.raises(LedgerUnavailable, match="not a database URL"):
+        Ledger("not a url")
