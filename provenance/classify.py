@@ -99,7 +99,9 @@ def decide(facts: MediaFacts, evidence: Iterable[Evidence]) -> Classification:
     genai = [e for e in items if e.signal == "genai"]
     if genai:
         best = max(genai, key=_rank)
-        return Classification("genai", best.tool or UNKNOWN_GENAI, best.confidence, items, _prompt(genai))
+        return Classification(
+            "genai", best.tool or UNKNOWN_GENAI, best.confidence, items, _prompt(genai)
+        )
     not_genai = [e for e in items if e.signal == "not_genai"]
     if not_genai:
         best = max(not_genai, key=_rank)

@@ -64,11 +64,16 @@ class ProvenanceGroup(click.Group):
 def ledger_options(func: F) -> F:
     """Add ``--db`` and ``--config`` to a command."""
     func = click.option(
-        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
         help="Settings file (TOML). Default: $PROVENANCE_CONFIG or the user config dir.",
     )(func)
     func = click.option(
-        "--db", "db_url", metavar="URL", envvar="PROVENANCE_DB",
+        "--db",
+        "db_url",
+        metavar="URL",
+        envvar="PROVENANCE_DB",
         help="Ledger URL: sqlite:///PATH or postgresql+psycopg://HOST/DB. Env: PROVENANCE_DB.",
     )(func)
     return func
@@ -76,7 +81,9 @@ def ledger_options(func: F) -> F:
 
 def json_option(func: F) -> F:
     """Add ``--json`` to a reporting command."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
 
 
 def _settings(db_url: str | None, config_path: Path | None) -> LoadedSettings:
@@ -84,7 +91,9 @@ def _settings(db_url: str | None, config_path: Path | None) -> LoadedSettings:
 
 
 @contextmanager
-def _open_ledger(db_url: str | None, config_path: Path | None) -> Iterator[tuple[Ledger, LoadedSettings]]:
+def _open_ledger(
+    db_url: str | None, config_path: Path | None
+) -> Iterator[tuple[Ledger, LoadedSettings]]:
     loaded = _settings(db_url, config_path)
     with Ledger(loaded.settings.db) as ledger:
         yield ledger, loaded
@@ -100,7 +109,9 @@ def _print_json(data: object) -> None:
 def cli(verbose: int) -> None:
     """Track where every file in a pipeline came from, and whether generative AI made it."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @cli.command()
@@ -110,7 +121,11 @@ def init(db_url: str | None, config_path: Path | None) -> None:
     loaded = _settings(db_url, config_path)
     ledger, before, after = Ledger.init(loaded.settings.db)
     with ledger:
-        state = "created" if before is None else ("already current" if before == after else f"upgraded from {before}")
+        state = (
+            "created"
+            if before is None
+            else ("already current" if before == after else f"upgraded from {before}")
+        )
         out.print(f"Ledger at {ledger.where}: schema {after} ({state}).")
 
 
@@ -118,7 +133,9 @@ def init(db_url: str | None, config_path: Path | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @ledger_options
 @json_option
-def scan(paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+def scan(
+    paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
     """Ingest files and whole folders into the ledger, classifying each."""
     with _open_ledger(db_url, config_path) as (ledger, loaded):
         plan = plan_scan(paths, loaded.settings)
@@ -133,8 +150,12 @@ def scan(paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, 
 @contextmanager
 def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
     columns = (
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TaskProgressColumn(), TextColumn("{task.fields[rate]} files/s"), TransferSpeedColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} files/s"),
+        TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -145,7 +166,9 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
             done[0] += 1
             elapsed = bar.tasks[task].elapsed or 0.0
             rate = f"{done[0] / elapsed:.0f}" if elapsed else "0"
-            bar.update(task, advance=result.size, rate=rate, description=f"scanning {done[0]}/{files}")
+            bar.update(
+                task, advance=result.size, rate=rate, description=f"scanning {done[0]}/{files}"
+            )
 
         yield advance
 
@@ -166,7 +189,9 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
 
 @cli.command(name="ls")
 @click.argument("path_prefix", required=False)
-@click.option("--genai/--not-genai", default=None, help="Only generated (or only not generated) assets.")
+@click.option(
+    "--genai/--not-genai", default=None, help="Only generated (or only not generated) assets."
+)
 @click.option("--verdict", type=click.Choice(["genai", "not_genai", "unknown", "unreadable"]))
 @click.option("--status", help="Lifecycle status, e.g. temporary.")
 @click.option("--tool", help="Canonical tool id, e.g. comfyui.")
@@ -175,14 +200,26 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
 @ledger_options
 @json_option
 def list_assets(
-    path_prefix: str | None, genai: bool | None, verdict: str | None, status: str | None,
-    tool: str | None, since: str | None, limit: int | None, db_url: str | None,
-    config_path: Path | None, as_json: bool,
+    path_prefix: str | None,
+    genai: bool | None,
+    verdict: str | None,
+    status: str | None,
+    tool: str | None,
+    since: str | None,
+    limit: int | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
 ) -> None:
     """List assets, newest first, optionally only those ever seen under PATH_PREFIX."""
     query = AssetQuery(
-        verdict=verdict, genai=genai, status=status, tool=tool, since=_since(since),
-        path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None, limit=limit,
+        verdict=verdict,
+        genai=genai,
+        status=status,
+        tool=tool,
+        since=_since(since),
+        path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None,
+        limit=limit,
     )
     with _open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.list_assets(query)
@@ -198,7 +235,9 @@ def _since(text: str | None) -> Any:
     try:
         return parse_since(text)
     except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint="--since") from exc
+        raise click.BadParameter(
+            f"not an ISO date or time: {text!r}", param_hint="--since"
+        ) from exc
 
 
 @cli.command()
@@ -230,14 +269,22 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
     loaded = _settings(db_url, config_path)
     values, helps = settings_as_dict(loaded.settings), settings_help()
     if as_json:
-        _print_json({
-            "config_file": str(loaded.config_path) if loaded.config_path else None,
-            "settings": {k: {"value": v, "source": loaded.sources[k], "help": helps[k]} for k, v in values.items()},
-        })
+        _print_json(
+            {
+                "config_file": str(loaded.config_path) if loaded.config_path else None,
+                "settings": {
+                    k: {"value": v, "source": loaded.sources[k], "help": helps[k]}
+                    for k, v in values.items()
+                },
+            }
+        )
         return
     out.print(f"settings file: {loaded.config_path or '(none)'}")
     for name, value in values.items():
-        out.print(f"[bold]{name}[/bold] = {json.dumps(value, default=str)}  [dim]({loaded.sources[name]})[/dim]")
+        out.print(
+            f"[bold]{name}[/bold] = {json.dumps(value, default=str)}"
+            f"  [dim]({loaded.sources[name]})[/dim]"
+        )
         out.print(f"    [dim]{helps[name]}[/dim]")
 
 

@@ -52,11 +52,15 @@ def sha256_file(path: Path) -> HashedFile:
             after = FileStamp.of(os.fstat(stream.fileno()))
     except OSError as exc:
         raise UnreadableFile(
-            f"cannot read file ({exc.strerror or exc})", where=path, fix="check it exists and is readable"
+            f"cannot read file ({exc.strerror or exc})",
+            where=path,
+            fix="check it exists and is readable",
         ) from exc
     if before != after:
         raise UnreadableFile(
-            "file changed while it was being hashed", where=path, fix="scan it again once it is complete"
+            "file changed while it was being hashed",
+            where=path,
+            fix="scan it again once it is complete",
         )
     return HashedFile(sha256=digest, stamp=after)
 

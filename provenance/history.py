@@ -48,7 +48,7 @@ def find_history(target: str, ledger: Ledger) -> History:
 
 def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None]:
     path = Path(target).expanduser()
-    if os.path.isfile(path):
+    if path.is_file():
         return _by_file(absolute(path), ledger)
     if is_sha256_prefix(target) and not os.path.lexists(path):
         return ledger.resolve(target), None
@@ -56,7 +56,9 @@ def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None]:
     if known is not None:
         return known, "this file is no longer there; showing the content last recorded at this path"
     raise TargetNotFound(
-        "no such file or asset in the ledger", where=target, fix="give a file path or a SHA-256 prefix"
+        "no such file or asset in the ledger",
+        where=target,
+        fix="give a file path or a SHA-256 prefix",
     )
 
 

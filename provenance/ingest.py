@@ -112,7 +112,7 @@ def ingest_many(
     workers = settings.effective_workers()
     batch: list[Examined] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
-        for examined in _bounded_map(pool, paths, settings, ledger.host, workers * 4):
+        for examined in _bounded_map(pool, paths, settings, ledger.host, workers * 16):
             batch.append(examined)
             if len(batch) >= settings.batch_size:
                 yield from _record(batch, ledger, on_result)
@@ -150,6 +150,4 @@ def _result(examined: Examined, outcome: IngestOutcome | None) -> IngestResult:
     obs, cls = examined.observation, examined.classification
     if obs is None or cls is None or outcome is None:
         return IngestResult(examined.path, "skipped", error=examined.error)
-    return IngestResult(
-        examined.path, outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool
-    )
+    return IngestResult(examined.path, outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool)

@@ -36,9 +36,25 @@ ENV_PREFIX = "PROVENANCE_"
 Verdict = Literal["genai", "not_genai", "unknown"]
 
 DEFAULT_IGNORE = (
-    "*.tmp", "*.temp", "*.part", "*.partial", "*.crdownload", "*.download", "*~", "*.swp",
-    "*.swo", ".#*", "#*#", "*.lock", ".DS_Store", "Thumbs.db", "desktop.ini", "._*",
-    "*.autosave", "*.nk~", "*.bak",
+    "*.tmp",
+    "*.temp",
+    "*.part",
+    "*.partial",
+    "*.crdownload",
+    "*.download",
+    "*~",
+    "*.swp",
+    "*.swo",
+    ".#*",
+    "#*#",
+    "*.lock",
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "._*",
+    "*.autosave",
+    "*.nk~",
+    "*.bak",
 )
 
 
@@ -72,7 +88,7 @@ class FolderRule:
         return fnmatch.fnmatchcase(path.as_posix(), self.glob)
 
 
-def _setting(default: Any, help: str, **kw: Any) -> Any:  # noqa: A002 - mirrors click
+def _setting(default: Any, help: str, **kw: Any) -> Any:
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata={"help": help, **kw})
     return field(default=default, metadata={"help": help, **kw})
@@ -98,6 +114,11 @@ class Settings:
     )
     folder_rules: tuple[FolderRule, ...] = _setting(
         (), "Rules declaring the source of everything under a path glob ([[folder_rules]] tables)."
+    )
+    c2pa_trust_anchors: str | None = _setting(
+        None,
+        "PEM bundle of root certificates trusted for C2PA signatures (e.g. the studio's CA or the "
+        "C2PA trust list); signatures chaining to one are reported 'Trusted'. None trusts no one.",
     )
 
     def effective_workers(self) -> int:
@@ -150,7 +171,9 @@ def load_settings(
 def _config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
     if config is not None:
         if not config.is_file():
-            raise ConfigError("settings file not found", where=config, fix="check the --config path")
+            raise ConfigError(
+                "settings file not found", where=config, fix="check the --config path"
+            )
         return config
     if env.get(CONFIG_ENV):
         named = Path(env[CONFIG_ENV])
@@ -220,7 +243,16 @@ def _as_int(value: object) -> int:
 def _as_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+    if isinstance(value, str) and value.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
         return value.lower() in ("1", "true", "yes", "on")
     raise TypeError(f"expected true or false, got {value!r}")
 
@@ -228,6 +260,14 @@ def _as_bool(value: object) -> bool:
 def _as_str(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _as_optional_path(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a file path, got {value!r}")
     return value
 
 
@@ -275,6 +315,7 @@ _COERCERS: dict[str, Any] = {
     "ignore": _as_patterns,
     "follow_symlinks": _as_bool,
     "folder_rules": _as_rules,
+    "c2pa_trust_anchors": _as_optional_path,
 }
 
 

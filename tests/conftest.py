@@ -62,10 +62,10 @@ def pg_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def ledger_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
-    """A URL for an empty, initialized ledger, once per backend."""
+def ledger_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A URL for an empty, initialized ledger, once per backend (never inside ``tmp_path``)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/ledger.sqlite3"
+        url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.sqlite3"
     else:
         url = request.getfixturevalue("pg_schema_url")
     Ledger.init(url)[0].close()
@@ -98,7 +98,9 @@ def _no_leaked_threads() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Never read or write the real user's config or data directory."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

@@ -16,7 +16,7 @@ MANIFEST = CORPUS / "MANIFEST.tsv"
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """One labelled file: its path, label (genai/not_genai/unknown/corrupt), tool and evidence notes."""
+    """One labelled file: path, label (genai/not_genai/unknown/corrupt), tool, evidence notes."""
 
     path: Path
     label: str

@@ -15,14 +15,32 @@ def fake_sha(label: str) -> str:
 def asset_facts(label: str, verdict: str = "unknown", tool: str | None = None) -> AssetFacts:
     """Facts for content named ``label``."""
     return AssetFacts(
-        sha256=fake_sha(label), size=len(label), kind="image", mime="image/png", format="png",
-        width=8, height=8, duration=None, verdict=verdict, tool=tool, confidence=None,
-        evidence=[], prompt=None, problem=None,
+        sha256=fake_sha(label),
+        size=len(label),
+        kind="image",
+        mime="image/png",
+        format="png",
+        width=8,
+        height=8,
+        duration=None,
+        verdict=verdict,
+        tool=tool,
+        confidence=None,
+        evidence=[],
+        prompt=None,
+        problem=None,
     )
 
 
-def observation(label: str, path: str, host: str = "testhost", verdict: str = "unknown",
-                tool: str | None = None, mtime_ns: int = 1) -> Observation:
+def observation(
+    label: str,
+    path: str,
+    *,
+    host: str = "testhost",
+    verdict: str = "unknown",
+    tool: str | None = None,
+    mtime_ns: int = 1,
+) -> Observation:
     """Content ``label`` seen at ``path``."""
     facts = asset_facts(label, verdict, tool)
     return Observation(facts, host, path, facts.size, mtime_ns, 1)

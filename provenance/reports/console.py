@@ -17,7 +17,12 @@ from provenance.scan import ScanSummary
 from provenance.store import AssetRecord, ChainReport
 from provenance.tools import display_name
 
-VERDICT_STYLE = {"genai": "bold red", "not_genai": "green", "unknown": "yellow", "unreadable": "magenta"}
+VERDICT_STYLE = {
+    "genai": "bold red",
+    "not_genai": "green",
+    "unknown": "yellow",
+    "unreadable": "magenta",
+}
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -41,19 +46,30 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
     table = Table(title="Scan summary", show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    for key in ("files_seen", "newly_ingested", "unchanged", "copies", "modified", "moved", "removed", "skipped"):
+    for key in (
+        "files_seen",
+        "newly_ingested",
+        "unchanged",
+        "copies",
+        "modified",
+        "moved",
+        "removed",
+        "skipped",
+    ):
         table.add_row(key.replace("_", " "), str(data[key]))
     for key in ("genai", "not_genai", "unknown", "unreadable"):
         table.add_row(verdict_text(key), str(data[key]))
     rate = summary.bytes / summary.seconds if summary.seconds else 0.0
-    table.add_row("read", f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)")
+    table.add_row(
+        "read", f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)"
+    )
     return Group(table, *_problems(summary.problems))
 
 
 def _problems(problems: list[tuple[str, str]]) -> list[RenderableType]:
     if not problems:
         return []
-    lines = [Text(f"{len(problems)} file(s) not ingested:", style="yellow")]
+    lines: list[RenderableType] = [Text(f"{len(problems)} file(s) not ingested:", style="yellow")]
     lines += [Text(f"  {path}: {reason}") for path, reason in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
         lines.append(Text(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (see --json)"))
@@ -119,14 +135,21 @@ def history_view(history: History) -> RenderableType:
     for column in ("host", "path", "first seen", "last seen", "present"):
         places.add_column(column)
     for loc in history.locations:
-        places.add_row(loc.host, loc.path, _when(loc.first_seen.isoformat()),
-                       _when(loc.last_seen.isoformat()), "yes" if loc.present else "no")
+        places.add_row(
+            loc.host,
+            loc.path,
+            _when(loc.first_seen.isoformat()),
+            _when(loc.last_seen.isoformat()),
+            "yes" if loc.present else "no",
+        )
     events = Table(title="Events", title_justify="left")
     for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
         events.add_column(column)
     for ev in history.events:
         details = ", ".join(f"{k}={v}" for k, v in ev.details.items())
-        events.add_row(str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details)
+        events.add_row(
+            str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
+        )
     return Group(*parts, places, events)
 
 
@@ -140,15 +163,26 @@ def asset_list(assets: list[AssetRecord]) -> Table:
     for column in ("sha256", "kind", "verdict", "tool", "status", "first seen"):
         table.add_column(column)
     for asset in assets:
-        table.add_row(asset.sha256[:12], asset.kind, verdict_text(asset.verdict), asset.tool or "",
-                      asset.status or "", _when(asset.first_seen.isoformat()))
+        table.add_row(
+            asset.sha256[:12],
+            asset.kind,
+            verdict_text(asset.verdict),
+            asset.tool or "",
+            asset.status or "",
+            _when(asset.first_seen.isoformat()),
+        )
     return table
 
 
 def chain_report(report: ChainReport) -> Text:
     """One line saying whether the chain verifies."""
     if report.ok:
-        return Text(f"OK: {report.events} events verified; head {report.head_seq} {report.head_hash}",
-                    style="green")
+        return Text(
+            f"OK: {report.events} events verified; head {report.head_seq} {report.head_hash}",
+            style="green",
+        )
     assert report.problem is not None
-    return Text(f"BROKEN: {report.problem.problem} (first bad event: {report.problem.seq})", style="bold red")
+    return Text(
+        f"BROKEN: {report.problem.problem} (first bad event: {report.problem.seq})",
+        style="bold red",
+    )

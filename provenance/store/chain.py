@@ -50,7 +50,7 @@ def event_hash(
     *,
     seq: int,
     at: str,
-    type: str,  # noqa: A002 - the event's field name
+    type: str,
     asset_sha256: str | None,
     actor: str,
     host: str,
@@ -143,10 +143,14 @@ def _check_row(row: ChainRow, expected_seq: int, prev: str) -> ChainProblem | No
     if row.seq > expected_seq:
         return ChainProblem(expected_seq, f"event {expected_seq} is missing (removed)")
     if row_hash(row) != row.hash:
-        return ChainProblem(row.seq, f"event {row.seq} was changed (its content no longer matches its hash)")
+        return ChainProblem(
+            row.seq, f"event {row.seq} was changed (its content no longer matches its hash)"
+        )
     if row.prev_hash != prev:
         return ChainProblem(
-            row.seq, f"event {row.seq} does not follow event {row.seq - 1} (inserted, replaced or reordered)"
+            row.seq,
+            f"event {row.seq} does not follow event {row.seq - 1}"
+            " (inserted, replaced or reordered)",
         )
     return None
 
@@ -154,9 +158,13 @@ def _check_row(row: ChainRow, expected_seq: int, prev: str) -> ChainProblem | No
 def _check_head(head: tuple[int, str] | None, last_seq: int, last_hash: str) -> ChainProblem | None:
     head_seq, head_hash = head if head is not None else (0, GENESIS)
     if head_seq > last_seq:
-        return ChainProblem(last_seq + 1, f"events {last_seq + 1}..{head_seq} are missing (removed from the end)")
+        return ChainProblem(
+            last_seq + 1, f"events {last_seq + 1}..{head_seq} are missing (removed from the end)"
+        )
     if head_seq < last_seq:
-        return ChainProblem(head_seq + 1, f"event {head_seq + 1} onwards were added outside the ledger")
+        return ChainProblem(
+            head_seq + 1, f"event {head_seq + 1} onwards were added outside the ledger"
+        )
     if head_hash != last_hash:
         return ChainProblem(last_seq, f"event {last_seq} does not match the chain head (replaced)")
     return None

@@ -31,7 +31,9 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except ArgumentError as exc:
         raise LedgerUnavailable(
-            "not a database URL", where=url, fix="use sqlite:///PATH or postgresql+psycopg://HOST/DB"
+            "not a database URL",
+            where=url,
+            fix="use sqlite:///PATH or postgresql+psycopg://HOST/DB",
         ) from exc
 
 

@@ -90,7 +90,9 @@ class Ledger:
             if revision is None:
                 if not auto_create:
                     raise SchemaOutdated(
-                        "ledger has no schema yet", where=self.where, fix="run `provenance init` first"
+                        "ledger has no schema yet",
+                        where=self.where,
+                        fix="run `provenance init` first",
                     )
                 schema.upgrade(self._engine)
 
@@ -129,7 +131,11 @@ class Ledger:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._translate_errors(), Session(self._engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._translate_errors(),
+            Session(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     # -- writes ---------------------------------------------------------------
@@ -141,7 +147,7 @@ class Ledger:
         if not observations:
             return []
         with self._write() as (conn, chain):
-            return BatchRecorder(conn, chain, self.host, exists).record(observations)
+            return BatchRecorder(conn, chain, exists).record(observations)
 
     def record_removed(self, paths: Iterable[str], host: str | None = None) -> int:
         """Record that files at these paths are gone; returns how many locations closed."""
@@ -158,11 +164,15 @@ class Ledger:
                 select(Asset).where(Asset.sha256.startswith(prefix, autoescape=True)).limit(2)
             ).all()
         if not rows:
-            raise TargetNotFound("no asset with this hash in the ledger", where=target,
-                                 fix="scan the file first, or check the hash")
+            raise TargetNotFound(
+                "no asset with this hash in the ledger",
+                where=target,
+                fix="scan the file first, or check the hash",
+            )
         if len(rows) > 1:
-            raise AmbiguousTarget("hash prefix matches several assets", where=target,
-                                  fix="give more digits")
+            raise AmbiguousTarget(
+                "hash prefix matches several assets", where=target, fix="give more digits"
+            )
         return _asset(rows[0][0])
 
     def asset_at(self, path: str, host: str | None = None) -> AssetRecord | None:
@@ -187,7 +197,9 @@ class Ledger:
         """Every place an asset has been seen, oldest first."""
         with self._read() as conn:
             rows = conn.scalars(
-                select(Location).where(Location.asset_sha256 == sha256).order_by(Location.first_seen, Location.id)
+                select(Location)
+                .where(Location.asset_sha256 == sha256)
+                .order_by(Location.first_seen, Location.id)
             ).all()
         return [_location(r) for r in rows]
 
@@ -209,7 +221,12 @@ class Ledger:
         with self._read() as conn:
             rows = conn.scalars(
                 select(Event)
-                .where(or_(Event.asset_sha256 == sha256, Event.details.contains(f'"previous":"{sha256}"')))
+                .where(
+                    or_(
+                        Event.asset_sha256 == sha256,
+                        Event.details.contains(f'"previous":"{sha256}"'),
+                    )
+                )
                 .order_by(Event.seq)
             ).all()
         return [_event(r) for r in rows]
@@ -232,15 +249,23 @@ class Ledger:
     def counts(self) -> dict[str, int]:
         """Number of assets per verdict, plus locations and events."""
         with self._read() as conn:
-            by_verdict = dict(conn.execute(select(Asset.verdict, func.count()).group_by(Asset.verdict)).all())
+            by_verdict = dict(
+                conn.execute(select(Asset.verdict, func.count()).group_by(Asset.verdict)).all()
+            )
             locations = conn.scalar(select(func.count()).select_from(Location)) or 0
             events = conn.scalar(select(func.count()).select_from(Event)) or 0
-        return {**{str(k): int(v) for k, v in by_verdict.items()}, "locations": locations, "events": events}
+        return {
+            **{str(k): int(v) for k, v in by_verdict.items()},
+            "locations": locations,
+            "events": events,
+        }
 
     def verify(self, progress: Callable[[int], None] | None = None) -> ChainReport:
         """Check the whole event chain, streaming it in batches."""
         with self._read() as conn:
-            head_row = conn.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).first()
+            head_row = conn.execute(
+                select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)
+            ).first()
             head = (int(head_row.seq), str(head_row.hash)) if head_row else None
             return check_chain(_stream_events(conn, progress), head)
 
@@ -248,7 +273,9 @@ class Ledger:
 def _stream_events(conn: Session, progress: Callable[[int], None] | None) -> Iterator[Event]:
     last = 0
     while True:
-        batch = conn.scalars(select(Event).where(Event.seq > last).order_by(Event.seq).limit(VERIFY_BATCH)).all()
+        batch = conn.scalars(
+            select(Event).where(Event.seq > last).order_by(Event.seq).limit(VERIFY_BATCH)
+        ).all()
         if not batch:
             return
         yield from batch
@@ -290,8 +317,11 @@ def _translate(where: str) -> Iterator[None]:
         ) from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
-            raise LedgerUnavailable(f"lost the ledger connection ({_first_line(exc)})", where=where,
-                                    fix="check the database server and network") from exc
+            raise LedgerUnavailable(
+                f"lost the ledger connection ({_first_line(exc)})",
+                where=where,
+                fix="check the database server and network",
+            ) from exc
         raise
 
 
@@ -301,24 +331,51 @@ def _first_line(exc: DBAPIError) -> str:
 
 def _asset(a: Asset) -> AssetRecord:
     return AssetRecord(
-        sha256=a.sha256, size=a.size, kind=a.kind, mime=a.mime, format=a.format, width=a.width,
-        height=a.height, duration=a.duration, verdict=a.verdict, tool=a.tool, confidence=a.confidence,
-        evidence=list(a.evidence or []), prompt=a.prompt, problem=a.problem, status=a.status,
-        first_seen=a.first_seen, updated_at=a.updated_at,
+        sha256=a.sha256,
+        size=a.size,
+        kind=a.kind,
+        mime=a.mime,
+        format=a.format,
+        width=a.width,
+        height=a.height,
+        duration=a.duration,
+        verdict=a.verdict,
+        tool=a.tool,
+        confidence=a.confidence,
+        evidence=list(a.evidence or []),
+        prompt=a.prompt,
+        problem=a.problem,
+        status=a.status,
+        first_seen=a.first_seen,
+        updated_at=a.updated_at,
     )
 
 
 def _location(r: Location) -> LocationRecord:
     return LocationRecord(
-        asset_sha256=r.asset_sha256, host=r.host, path=r.path, size=r.size, mtime_ns=r.mtime_ns,
-        first_seen=r.first_seen, last_seen=r.last_seen, present=r.present,
+        asset_sha256=r.asset_sha256,
+        host=r.host,
+        path=r.path,
+        size=r.size,
+        mtime_ns=r.mtime_ns,
+        first_seen=r.first_seen,
+        last_seen=r.last_seen,
+        present=r.present,
     )
 
 
 def _event(r: Event) -> EventRecord:
     return EventRecord(
-        seq=r.seq, at=r.at, type=r.type, asset_sha256=r.asset_sha256, actor=r.actor, host=r.host,
-        path=r.path, details=json.loads(r.details), prev_hash=r.prev_hash, hash=r.hash,
+        seq=r.seq,
+        at=r.at,
+        type=r.type,
+        asset_sha256=r.asset_sha256,
+        actor=r.actor,
+        host=r.host,
+        path=r.path,
+        details=json.loads(r.details),
+        prev_hash=r.prev_hash,
+        hash=r.hash,
     )
 
 

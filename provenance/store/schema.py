@@ -4,26 +4,41 @@ The migration scripts live in ``migrations/versions``. :func:`upgrade` brings
 a database to the newest revision (``provenance init``); :func:`check` refuses
 to work on a database whose revision is not the one this code was written
 for, saying to run ``provenance init``.
+
+Checking reads the ``alembic_version`` table directly and compares it with
+:data:`REVISIONS`, so that every command does not pay for importing Alembic
+and parsing the migration scripts; a test keeps :data:`REVISIONS` equal to
+the scripts.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from provenance.errors import SchemaOutdated
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# Every revision in migrations/versions, oldest first; the last is the head.
+REVISIONS: tuple[str, ...] = ("0001",)
+
+
+def head_revision() -> str:
+    """The newest revision this code knows."""
+    return REVISIONS[-1]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -31,22 +46,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-@functools.cache
-def head_revision() -> str:
-    """The newest revision this code knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migrations packaged"
-    return head
-
-
 def current_revision(engine: Engine) -> str | None:
     """The revision a database is at, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the schema; returns (revision before, revision after)."""
+    from alembic import command
+
     before = current_revision(engine)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
@@ -61,10 +72,10 @@ def check(engine: Engine, where: str) -> str | None:
     current = current_revision(engine)
     if current is None or current == head_revision():
         return current
-    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if current in known:
+    if current in REVISIONS:
         raise SchemaOutdated(
-            f"ledger schema is older than this provenance (revision {current}, need {head_revision()})",
+            "ledger schema is older than this provenance"
+            f" (revision {current}, need {head_revision()})",
             where=where,
             fix="run `provenance init` to upgrade it",
         )

@@ -13,18 +13,23 @@ then decides, under that lock, what each observation means:
   ``moved`` (a rename, or a delete plus create of the same bytes);
 * known content at a new path otherwise → ``seen`` (a copy).
 
-Events are appended with consecutive ``seq`` numbers and chained hashes, and
-the head row is updated in the same transaction, so a crash leaves either the
+A batch is worked out in memory after two reads (the locations at the batch's
+paths, and the present locations of its known assets), then written with a
+few bulk statements, because per-row statements would make the ledger, not
+hashing, the bottleneck of a scan. Later items of a batch see the effect of
+earlier ones. Events get consecutive ``seq`` numbers and chained hashes, and
+the head row moves in the same transaction, so a crash leaves either the
 whole batch or none of it.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from provenance.store.chain import details_text, event_hash
@@ -32,8 +37,22 @@ from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import AssetFacts, Observation, Outcome, RecordResult, iso
 
 PathExists = Callable[[str], bool]
+LocKey = tuple[str, str, str]  # (asset sha256, host, path): unique in `locations`
 
 GENAI_INITIAL_STATUS = "temporary"
+IN_CHUNK = 500  # values per SQL IN (...) list
+
+_UPDATE_LOCATION = (
+    update(Location)
+    .where(Location.id == bindparam("loc_id"))
+    .values(
+        present=bindparam("present"),
+        size=bindparam("size"),
+        mtime_ns=bindparam("mtime_ns"),
+        inode=bindparam("inode"),
+        last_seen=bindparam("last_seen"),
+    )
+)
 
 
 @dataclass
@@ -62,20 +81,18 @@ class ChainAppender:
 
     def add(self, pending: PendingEvent, at: datetime) -> None:
         """Chain one event after the previous one."""
-        row: dict[str, object] = {
-            "seq": self.seq + 1,
-            "at": iso(at),
-            "type": pending.type,
-            "asset_sha256": pending.asset_sha256,
-            "actor": self._actor,
-            "host": pending.host or self._host,
-            "path": pending.path,
-            "details": details_text(pending.details),
-            "prev_hash": self.hash,
-        }
-        row["hash"] = event_hash(**row)  # type: ignore[arg-type]
-        self._rows.append(row)
-        self.seq, self.hash = int(row["seq"]), str(row["hash"])  # type: ignore[call-overload]
+        seq, stamp, details = self.seq + 1, iso(at), details_text(pending.details)
+        host = pending.host or self._host
+        digest = event_hash(
+            seq=seq, at=stamp, type=pending.type, asset_sha256=pending.asset_sha256,
+            actor=self._actor, host=host, path=pending.path, details=details, prev_hash=self.hash,
+        )  # fmt: skip
+        self._rows.append({
+            "seq": seq, "at": stamp, "type": pending.type, "asset_sha256": pending.asset_sha256,
+            "actor": self._actor, "host": host, "path": pending.path, "details": details,
+            "prev_hash": self.hash, "hash": digest,
+        })  # fmt: skip
+        self.seq, self.hash = seq, digest
 
     def flush(self) -> int:
         """Write the chained events and move the head; returns how many were written."""
@@ -111,141 +128,198 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class _Place:
-    """A present location: its row id and the asset there."""
+@dataclass
+class _Loc:
+    """A location row as the batch sees it; ``id`` is None until inserted."""
 
-    id: int
-    asset_sha256: str
+    id: int | None
+    key: LocKey
+    present: bool
+    size: int = 0
+    mtime_ns: int = 0
+    inode: int = 0
+    dirty: bool = False
+
+
+class LocationState:
+    """The locations a batch touches, indexed three ways, with pending changes."""
+
+    def __init__(self, rows: Iterable[_Loc]) -> None:
+        self.by_key: dict[LocKey, _Loc] = {}
+        self.present_at: dict[tuple[str, str], _Loc] = {}
+        self.present_of: defaultdict[tuple[str, str], dict[str, _Loc]] = defaultdict(dict)
+        for row in rows:
+            self._index(row)
+
+    def _index(self, loc: _Loc) -> None:
+        self.by_key[loc.key] = loc
+        sha, host, path = loc.key
+        if loc.present:
+            self.present_at[(host, path)] = loc
+            self.present_of[(sha, host)][path] = loc
+
+    def close(self, loc: _Loc) -> None:
+        """Mark a location as no longer present."""
+        sha, host, path = loc.key
+        loc.present, loc.dirty = False, True
+        self.present_at.pop((host, path), None)
+        self.present_of[(sha, host)].pop(path, None)
+
+    def open(self, obs: Observation) -> None:
+        """Mark (asset, host, path) present with the observation's stamp, creating it if new."""
+        key = (obs.asset.sha256, obs.host, obs.path)
+        loc = self.by_key.get(key) or _Loc(None, key, False)
+        loc.present, loc.dirty = True, True
+        loc.size, loc.mtime_ns, loc.inode = obs.size, obs.mtime_ns, obs.inode
+        self._index(loc)
 
 
 class BatchRecorder:
     """Records a batch of observations inside one locked write transaction."""
 
-    def __init__(
-        self, connection: Connection, appender: ChainAppender, host: str, exists: PathExists
-    ) -> None:
+    def __init__(self, connection: Connection, appender: ChainAppender, exists: PathExists) -> None:
         self._conn = connection
         self._chain = appender
-        self._host = host
         self._exists = exists
         self._now = datetime.now(UTC)
-        self._known: set[str] = set()
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record every observation; later items see the effect of earlier ones."""
-        self._known = self._existing_assets({o.asset.sha256 for o in observations})
-        results = [self._record_one(obs) for obs in observations]
-        self._chain.flush()
+        known = _existing_assets(self._conn, {o.asset.sha256 for o in observations})
+        state = LocationState(_load_locations(self._conn, observations, known))
+        new_assets: dict[str, AssetFacts] = {}
+        results = []
+        for obs in observations:
+            is_new = obs.asset.sha256 not in known and obs.asset.sha256 not in new_assets
+            if is_new:
+                new_assets[obs.asset.sha256] = obs.asset
+            results.append(RecordResult(obs.asset.sha256, obs.path, self._decide(obs, state, is_new)))
+        self._write(new_assets.values(), state)
         return results
 
-    def _existing_assets(self, shas: Iterable[str]) -> set[str]:
-        wanted = list(shas)
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            found.update(self._conn.scalars(select(Asset.sha256).where(Asset.sha256.in_(chunk))))
-        return found
-
-    def _record_one(self, obs: Observation) -> RecordResult:
-        sha = obs.asset.sha256
-        is_new = sha not in self._known
-        if is_new:
-            self._conn.execute(insert(Asset), [asset_row(obs.asset, self._now)])
-            self._known.add(sha)
-        current = self._present_at(obs.host, obs.path)
-        if current is not None and current.asset_sha256 == sha:
-            self._refresh(current.id, obs)
-            return RecordResult(sha, obs.path, "unchanged")
-        outcome = self._place(obs, current, is_new)
-        return RecordResult(sha, obs.path, outcome)
-
-    def _place(self, obs: Observation, current: _Place | None, is_new: bool) -> Outcome:
-        sha = obs.asset.sha256
+    def _decide(self, obs: Observation, state: LocationState, is_new: bool) -> Outcome:
+        current = state.present_at.get((obs.host, obs.path))
+        if current is not None and current.key[0] == obs.asset.sha256:
+            state.open(obs)  # refresh stamp and last_seen; no event
+            return "unchanged"
         if current is not None:
-            self._close(current.id)
-        moved_from = None if is_new or current is not None else self._vanished_place(sha, obs.host)
-        self._open(obs)
-        if is_new:
-            self._event("detected", sha, obs, {"verdict": obs.asset.verdict, "tool": obs.asset.tool})
-        if current is not None:
-            self._event("modified", sha, obs, {"previous": current.asset_sha256})
-            return "new" if is_new else "modified"
-        if moved_from is not None:
-            self._event("moved", sha, obs, {"from": moved_from})
-            return "moved"
-        if not is_new:
-            self._event("seen", sha, obs, {})
-            return "seen"
-        return "new"
+            state.close(current)
+        moved_from = None if is_new or current else self._vanished(obs, state)
+        state.open(obs)
+        return self._events(obs, is_new, current, moved_from)
 
-    def _event(self, kind: str, sha: str, obs: Observation, details: Mapping[str, object]) -> None:
-        self._chain.add(PendingEvent(kind, sha, obs.path, details, obs.host), self._now)
-
-    def _present_at(self, host: str, path: str) -> _Place | None:
-        row = self._conn.execute(
-            select(Location.id, Location.asset_sha256).where(
-                Location.host == host, Location.path == path, Location.present
-            )
-        ).first()
-        return None if row is None else _Place(int(row.id), str(row.asset_sha256))
-
-    def _vanished_place(self, sha: str, host: str) -> str | None:
-        rows = self._conn.execute(
-            select(Location.id, Location.path).where(
-                Location.asset_sha256 == sha, Location.host == host, Location.present
-            )
-        ).all()
-        for row in rows:
-            if not self._exists(row.path):
-                self._close(row.id)
-                return str(row.path)
+    def _vanished(self, obs: Observation, state: LocationState) -> str | None:
+        for path, loc in sorted(state.present_of[(obs.asset.sha256, obs.host)].items()):
+            if path != obs.path and not self._exists(path):
+                state.close(loc)
+                return path
         return None
 
-    def _refresh(self, location_id: int, obs: Observation) -> None:
-        self._conn.execute(
-            update(Location)
-            .where(Location.id == location_id)
-            .values(last_seen=self._now, size=obs.size, mtime_ns=obs.mtime_ns, inode=obs.inode)
-        )
+    def _events(self, obs: Observation, is_new: bool, current: _Loc | None, moved_from: str | None) -> Outcome:
+        sha = obs.asset.sha256
+        if is_new:
+            self._event("detected", obs, {"verdict": obs.asset.verdict, "tool": obs.asset.tool})
+        if current is not None:
+            self._event("modified", obs, {"previous": current.key[0]})
+            return "new" if is_new else "modified"
+        if moved_from is not None:
+            self._event("moved", obs, {"from": moved_from})
+            return "moved"
+        if not is_new:
+            self._event("seen", obs, {})
+            return "seen"
+        del sha
+        return "new"
 
-    def _close(self, location_id: int) -> None:
-        self._conn.execute(update(Location).where(Location.id == location_id).values(present=False))
+    def _event(self, kind: str, obs: Observation, details: Mapping[str, object]) -> None:
+        self._chain.add(PendingEvent(kind, obs.asset.sha256, obs.path, details, obs.host), self._now)
 
-    def _open(self, obs: Observation) -> None:
-        stamp = {"size": obs.size, "mtime_ns": obs.mtime_ns, "inode": obs.inode, "last_seen": self._now}
-        reopened = self._conn.execute(
-            update(Location)
-            .where(
-                Location.asset_sha256 == obs.asset.sha256,
-                Location.host == obs.host,
-                Location.path == obs.path,
-            )
-            .values(present=True, **stamp)
-        )
-        if reopened.rowcount == 0:
-            self._conn.execute(
-                insert(Location),
-                [{"asset_sha256": obs.asset.sha256, "host": obs.host, "path": obs.path,
-                  "first_seen": self._now, "present": True, **stamp}],
-            )
+    def _write(self, new_assets: Iterable[AssetFacts], state: LocationState) -> None:
+        rows = [asset_row(facts, self._now) for facts in new_assets]
+        if rows:
+            self._conn.execute(insert(Asset), rows)
+        dirty = [loc for loc in state.by_key.values() if loc.dirty]
+        fresh = [_insert_row(loc, self._now) for loc in dirty if loc.id is None]
+        if fresh:
+            self._conn.execute(insert(Location), fresh)
+        changed = [_update_row(loc, self._now) for loc in dirty if loc.id is not None]
+        if changed:
+            self._conn.execute(_UPDATE_LOCATION, changed)
+        self._chain.flush()
 
 
-def record_removed(
-    connection: Connection, appender: ChainAppender, host: str, paths: Iterable[str]
-) -> int:
+def _insert_row(loc: _Loc, now: datetime) -> dict[str, object]:
+    sha, host, path = loc.key
+    return {
+        "asset_sha256": sha, "host": host, "path": path, "size": loc.size, "mtime_ns": loc.mtime_ns,
+        "inode": loc.inode, "first_seen": now, "last_seen": now, "present": loc.present,
+    }  # fmt: skip
+
+
+def _update_row(loc: _Loc, now: datetime) -> dict[str, object]:
+    return {
+        "loc_id": loc.id, "present": loc.present, "size": loc.size, "mtime_ns": loc.mtime_ns,
+        "inode": loc.inode, "last_seen": now,
+    }  # fmt: skip
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    return (values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK))
+
+
+def _existing_assets(conn: Connection, shas: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(shas)):
+        found.update(conn.scalars(select(Asset.sha256).where(Asset.sha256.in_(chunk))))
+    return found
+
+
+_LOC_COLUMNS = (
+    Location.id, Location.asset_sha256, Location.host, Location.path, Location.present,
+    Location.size, Location.mtime_ns, Location.inode,
+)  # fmt: skip
+
+
+def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[str]) -> list[_Loc]:
+    """Every location at the batch's paths, and the present locations of its known assets."""
+    by_host: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for obs in batch:
+        paths, shas = by_host[obs.host]
+        paths.add(obs.path)
+        if obs.asset.sha256 in known:
+            shas.add(obs.asset.sha256)
+    rows: dict[int, _Loc] = {}
+    for host, (paths, shas) in by_host.items():
+        for chunk in _chunks(sorted(paths)):
+            _collect(conn, rows, Location.host == host, Location.path.in_(chunk))
+        for chunk in _chunks(sorted(shas)):
+            _collect(conn, rows, Location.host == host, Location.present, Location.asset_sha256.in_(chunk))
+    return list(rows.values())
+
+
+def _collect(conn: Connection, into: dict[int, _Loc], *where: object) -> None:
+    for r in conn.execute(select(*_LOC_COLUMNS).where(*where)):  # type: ignore[arg-type]
+        key = (str(r.asset_sha256), str(r.host), str(r.path))
+        into[int(r.id)] = _Loc(int(r.id), key, bool(r.present), int(r.size), int(r.mtime_ns), int(r.inode))
+
+
+def record_removed(connection: Connection, appender: ChainAppender, host: str, paths: Iterable[str]) -> int:
     """Close present locations at these paths with ``removed`` events; returns how many."""
     now = datetime.now(UTC)
-    count = 0
-    for path in paths:
+    closed = []
+    for chunk in _chunks(sorted(set(paths))):
         rows = connection.execute(
-            select(Location.id, Location.asset_sha256).where(
-                Location.host == host, Location.path == path, Location.present
+            select(Location.id, Location.asset_sha256, Location.path).where(
+                Location.host == host, Location.present, Location.path.in_(chunk)
             )
         ).all()
-        for row in rows:
-            connection.execute(update(Location).where(Location.id == row.id).values(present=False))
-            appender.add(PendingEvent("removed", row.asset_sha256, path, {}, host), now)
-            count += 1
+        closed += rows
+    for row in closed:
+        appender.add(PendingEvent("removed", row.asset_sha256, row.path, {}, host), now)
+    if closed:
+        connection.execute(
+            update(Location).where(Location.id == bindparam("loc_id")).values(present=False),
+            [{"loc_id": row.id} for row in closed],
+        )
     appender.flush()
-    return count
+    return len(closed)

@@ -37,17 +37,33 @@ class Row:
 
 EVENT_TYPES = st.sampled_from(["detected", "seen", "modified", "moved", "removed"])
 TEXT = st.text(max_size=12)
-EVENT = st.tuples(EVENT_TYPES, st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
-                  TEXT, TEXT, st.none() | TEXT, st.dictionaries(TEXT, TEXT | st.integers(), max_size=3))
+EVENT = st.tuples(
+    EVENT_TYPES,
+    st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
+    TEXT,
+    TEXT,
+    st.none() | TEXT,
+    st.dictionaries(TEXT, TEXT | st.integers(), max_size=3),
+)
 
 
-def build(events: list[tuple[str, str | None, str, str, str | None, dict[str, object]]]) -> list[Row]:
+def build(
+    events: list[tuple[str, str | None, str, str, str | None, dict[str, object]]],
+) -> list[Row]:
     """Chain generated events the way the ledger does."""
     rows, prev = [], GENESIS
     for i, (etype, asset, actor, host, path, details) in enumerate(events, start=1):
-        fields = {"seq": i, "at": f"2026-01-01T00:00:{i % 60:02d}.000000Z", "type": etype,
-                  "asset_sha256": asset, "actor": actor, "host": host, "path": path,
-                  "details": details_text(details), "prev_hash": prev}
+        fields = {
+            "seq": i,
+            "at": f"2026-01-01T00:00:{i % 60:02d}.000000Z",
+            "type": etype,
+            "asset_sha256": asset,
+            "actor": actor,
+            "host": host,
+            "path": path,
+            "details": details_text(details),
+            "prev_hash": prev,
+        }
         prev = event_hash(**fields)  # type: ignore[arg-type]
         rows.append(Row(hash=prev, **fields))  # type: ignore[arg-type]
     return rows
@@ -170,8 +186,11 @@ def test_db_reorder_is_caught(ledger: Ledger) -> None:
 
 def test_db_forged_append_is_caught(ledger: Ledger) -> None:
     _filled(ledger)
-    _sql(ledger, "INSERT INTO events (seq, at, type, actor, host, details, prev_hash, hash) "
-                 "VALUES (7, '2026-01-01T00:00:00.000000Z', 'removed', 'x', 'y', '{}', 'a', 'b')")
+    _sql(
+        ledger,
+        "INSERT INTO events (seq, at, type, actor, host, details, prev_hash, hash) "
+        "VALUES (7, '2026-01-01T00:00:00.000000Z', 'removed', 'x', 'y', '{}', 'a', 'b')",
+    )
     report = ledger.verify()
     assert not report.ok
 
@@ -184,7 +203,9 @@ def test_small_ledgers_verify(ledger: Ledger, count: int) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.sampled_from(["/a", "/b", "/c"])), max_size=12))
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.sampled_from(["/a", "/b", "/c"])), max_size=12)
+)
 def test_random_ledger_histories_verify(steps: list[tuple[str, str]]) -> None:
     with Ledger("sqlite://", actor="t", host="h") as ledger:
         for label, path in steps:

@@ -22,7 +22,9 @@ def _writer(url: str, writer: int, start: mp.synchronize.Event) -> None:  # type
     with Ledger(url, actor=f"w{writer}", host=f"host{writer}") as ledger:
         start.wait(30)
         for i in range(EVENTS_EACH):
-            ledger.record([observation(f"w{writer}-{i}", f"/show/w{writer}/{i}.exr", host=f"host{writer}")])
+            ledger.record(
+                [observation(f"w{writer}-{i}", f"/show/w{writer}/{i}.exr", host=f"host{writer}")]
+            )
 
 
 @pytest.mark.slow

@@ -80,7 +80,11 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
-    op.execute(sa.text("INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, :genesis)").bindparams(genesis="0" * 64))
+    op.execute(
+        sa.text("INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, :genesis)").bindparams(
+            genesis="0" * 64
+        )
+    )
 
 
 def downgrade() -> None:

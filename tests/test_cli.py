@@ -1,0 +1,216 @@
+"""The command line through click's runner, plus the installed script once."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from tests.test_scan import A1111, png
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, ok: bool = True) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    png(tmp_path / "show" / "gen.png", 1, A1111)
+    png(tmp_path / "show" / "plain.png", 2)
+    return tmp_path / "show"
+
+
+def test_scan_json_summary(tree: Path, ledger_url: str) -> None:
+    _, out, _ = run("scan", str(tree), "--db", ledger_url, "--json")
+    summary = json.loads(out)
+    for key in (
+        "files_seen",
+        "newly_ingested",
+        "unchanged",
+        "genai",
+        "not_genai",
+        "unknown",
+        "unreadable",
+    ):
+        assert key in summary
+    assert (summary["files_seen"], summary["newly_ingested"], summary["genai"]) == (2, 2, 1)
+    _, out, _ = run("scan", str(tree), "--db", ledger_url, "--json")
+    assert json.loads(out)["unchanged"] == 2
+
+
+def test_scan_table_output(tree: Path, ledger_url: str) -> None:
+    _, out, _ = run("scan", str(tree), "--db", ledger_url)
+    assert "files seen" in out and "genai" in out
+
+
+def test_history_json(tree: Path, ledger_url: str) -> None:
+    run("scan", str(tree), "--db", ledger_url)
+    _, out, _ = run("history", str(tree / "gen.png"), "--db", ledger_url, "--json")
+    story = json.loads(out)
+    asset = story["asset"]
+    for key in ("sha256", "kind", "verdict", "tool", "status"):
+        assert key in asset
+    assert (asset["verdict"], asset["tool"], asset["status"]) == (
+        "genai",
+        "automatic1111",
+        "temporary",
+    )
+    assert story["locations"][0]["path"] == str(tree / "gen.png")
+    event = story["events"][0]
+    for key in ("seq", "at", "type", "actor", "host", "path", "details"):
+        assert key in event
+    by_hash = json.loads(run("history", asset["sha256"][:10], "--db", ledger_url, "--json")[1])
+    assert by_hash["asset"]["sha256"] == asset["sha256"]
+
+
+def test_history_table_names_the_story(tree: Path, ledger_url: str) -> None:
+    run("scan", str(tree), "--db", ledger_url)
+    _, out, _ = run("history", str(tree / "gen.png"), "--db", ledger_url)
+    for word in ("genai", "temporary", "Evidence", "Locations", "Events", "detected"):
+        assert word in out
+
+
+def test_history_of_unknown_target_is_an_error(ledger_url: str, tmp_path: Path) -> None:
+    code, _, err = run("history", "abcdef12", "--db", ledger_url, ok=False)
+    assert code == 2
+    assert err.startswith("Error: ") and "abcdef12" in err
+    stray = png(tmp_path / "stray.png", 8)
+    code, _, err = run("history", str(stray), "--db", ledger_url, ok=False)
+    assert code == 2 and "provenance scan" in err
+
+
+def test_ls_json_and_filters(tree: Path, ledger_url: str) -> None:
+    run("scan", str(tree), "--db", ledger_url)
+    everything = json.loads(run("ls", "--db", ledger_url, "--json")[1])
+    assert len(everything) == 2
+    assert {"sha256", "kind", "verdict", "tool", "status"} <= set(everything[0])
+    genai = json.loads(run("ls", "--genai", "--db", ledger_url, "--json")[1])
+    assert [a["tool"] for a in genai] == ["automatic1111"]
+    assert len(json.loads(run("ls", "--limit", "1", "--db", ledger_url, "--json")[1])) == 1
+    assert json.loads(run("ls", "--since", "2999-01-01", "--db", ledger_url, "--json")[1]) == []
+    assert len(json.loads(run("ls", str(tree), "--db", ledger_url, "--json")[1])) == 2
+    assert json.loads(run("ls", "/elsewhere", "--db", ledger_url, "--json")[1]) == []
+    code, _, err = run("ls", "--since", "yesterday", "--db", ledger_url, ok=False)
+    assert code == 2 and "--since" in err
+
+
+def test_verify_exit_codes(tree: Path, ledger_url: str) -> None:
+    run("scan", str(tree), "--db", ledger_url)
+    report = json.loads(run("verify", "--db", ledger_url, "--json")[1])
+    assert report["ok"] and report["events"] == 2
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ledger_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE events SET host = 'elsewhere' WHERE seq = 2"))
+    engine.dispose()
+    code, out, _ = run("verify", "--db", ledger_url, ok=False)
+    assert code == 1 and "event 2" in out
+
+
+def test_init_reports_where(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/new.sqlite3"
+    _, out, _ = run("init", "--db", url)
+    assert "created" in out and "new.sqlite3" in out
+    _, out, _ = run("init", "--db", url)
+    assert "already current" in out
+
+
+def test_env_var_selects_ledger(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/env.sqlite3"
+    monkeypatch.setenv("PROVENANCE_DB", url)
+    run("scan", str(tree))
+    assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_default_ledger_is_in_user_data_dir(tree: Path) -> None:
+    run("scan", str(tree))
+    _, out, _ = run("config", "show", "--json")
+    db = json.loads(out)["settings"]["db"]
+    assert db["source"] == "default"
+    assert Path(db["value"].removeprefix("sqlite:///")).exists()
+
+
+def test_unreachable_ledger_is_one_line(tree: Path) -> None:
+    code, _, err = run(
+        "scan", str(tree), "--db", "postgresql+psycopg://u:s3cr3tpw@127.0.0.1:1/x", ok=False
+    )
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot use the ledger")
+    assert "s3cr3tpw" not in err and "127.0.0.1:1" in err
+
+
+def test_bad_config_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("workers = 'x'\n")
+    code, _, err = run("config", "show", "--config", str(bad), ok=False)
+    assert code == 2 and "workers" in err and str(bad) in err
+
+
+def test_config_show_lists_every_setting(tmp_path: Path) -> None:
+    _, out, _ = run("config", "show")
+    for name in ("db", "workers", "batch_size", "ignore", "folder_rules"):
+        assert name in out
+
+
+def _commands() -> list[list[str]]:
+    names = [[name] for name in cli.commands if name != "config"]
+    return [*names, ["config", "show"], []]
+
+
+def test_readme_cli_reference_matches_help() -> None:
+    """Every command's --help text appears verbatim in the README's CLI reference."""
+    readme = (ROOT / "README.md").read_text()
+    for command in _commands():
+        result = CliRunner().invoke(cli, [*command, "--help"], terminal_width=100)
+        assert result.exit_code == 0
+        block = result.output.strip()
+        assert block in readme, (
+            f"README's reference for `provenance {' '.join(command)}` is out of date"
+        )
+
+
+def test_installed_script_runs(tree: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "provenance"
+    if not script.exists():
+        pytest.skip("provenance is not installed into this interpreter's environment")
+    url = f"sqlite:///{tmp_path}/script.sqlite3"
+    done = subprocess.run(
+        [str(script), "scan", str(tree), "--db", url, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["genai"] == 1
+    launcher = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert re.search(r"provenance, version \d", launcher.stdout)
+    module = subprocess.run(
+        [sys.executable, "-m", "provenance", "verify", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert module.returncode == 0 and "OK" in module.stdout

@@ -1,0 +1,196 @@
+"""Scanning trees: ingest, re-scan, changes, moves, removals, and files that cannot be read."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from provenance.ingest import examine, ingest
+from provenance.scan import plan_scan, run_scan, scan
+from provenance.settings import FolderRule, Settings
+from provenance.store import Ledger
+
+
+def png(path: Path, seed: int, parameters: str | None = None) -> Path:
+    """A small PNG, optionally with A1111 generation parameters."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (16, 16), (seed % 256, (seed * 7) % 256, (seed * 13) % 256))
+    info = PngInfo()
+    if parameters:
+        info.add_text("parameters", parameters)
+    image.save(path, pnginfo=info)
+    return path
+
+
+A1111 = (
+    "a castle\nNegative prompt: blurry\n"
+    "Steps: 20, Sampler: Euler a, Seed: 1, Model: sdxl, Version: v1.10.1"
+)
+
+
+def test_scan_counts_and_rescan_changes_nothing(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    png(tmp_path / "show" / "gen.png", 1, A1111)
+    png(tmp_path / "show" / "plain.png", 2)
+    (tmp_path / "show" / "notes.txt").write_text("hello")
+    first = scan([tmp_path / "show"], ledger, settings).to_dict()
+    assert (first["files_seen"], first["newly_ingested"], first["genai"], first["unknown"]) == (
+        3,
+        3,
+        1,
+        2,
+    )
+    events = len(ledger.events())
+    second = scan([tmp_path / "show"], ledger, settings).to_dict()
+    assert (second["files_seen"], second["newly_ingested"], second["unchanged"]) == (3, 0, 3)
+    assert len(ledger.events()) == events
+    assert ledger.verify().ok
+
+
+def test_generated_png_is_recorded_with_prompt(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    result = ingest(png(tmp_path / "g.png", 3, A1111), ledger, settings)
+    asset = ledger.resolve(result.sha256 or "")
+    assert (asset.verdict, asset.tool, asset.status, asset.prompt) == (
+        "genai",
+        "automatic1111",
+        "temporary",
+        "a castle",
+    )
+    assert (asset.width, asset.height, asset.kind) == (16, 16, "image")
+
+
+def test_move_copy_modify_remove(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:
+    root = tmp_path / "show"
+    a = png(root / "a.png", 1)
+    b = png(root / "b.png", 2)
+    scan([root], ledger, settings)
+    a.rename(root / "renamed.png")
+    shutil.copy(b, root / "copy_of_b.png")
+    png(root / "b.png", 99)  # new content at a known path
+    summary = scan([root], ledger, settings).to_dict()
+    assert (summary["moved"], summary["copies"], summary["newly_ingested"]) == (1, 1, 1)
+    (root / "renamed.png").unlink()
+    assert scan([root], ledger, settings).to_dict()["removed"] == 1
+    assert ledger.verify().ok
+    types = [e.type for e in ledger.events()]
+    assert (
+        types.count("moved") == 1 and types.count("modified") == 1 and types.count("removed") == 1
+    )
+
+
+def test_delete_then_recreate_elsewhere_is_a_move(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    src = png(tmp_path / "in" / "frame.png", 5)
+    scan([tmp_path], ledger, settings)
+    data = src.read_bytes()
+    src.unlink()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "frame_v2.png").write_bytes(data)
+    assert scan([tmp_path], ledger, settings).to_dict()["moved"] == 1
+
+
+def test_corrupt_file_is_recorded_unreadable(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 5)
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    summary = scan([tmp_path], ledger, settings).to_dict()
+    assert summary["unreadable"] == 2
+    asset = ledger.get_asset(examine(bad, settings, "h").observation.asset.sha256)  # type: ignore[union-attr]
+    assert asset is not None and asset.problem
+
+
+def test_unreadable_paths_are_reported_not_fatal(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    png(tmp_path / "ok.png", 1)
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "link.png").symlink_to(tmp_path / "ok.png")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    summary = scan([tmp_path, tmp_path / "missing"], ledger, settings).to_dict()
+    assert summary["newly_ingested"] == 1
+    reasons = {Path(p["path"]).name: p["reason"] for p in summary["problems"]}  # type: ignore[attr-defined]
+    assert "special file" in reasons["pipe"]
+    assert "broken" in reasons["dangling"]
+    assert "not followed" in reasons["link.png"]
+    assert "folder" in reasons["loop"]
+    assert "cannot access" in reasons["missing"]
+
+
+def test_symlinks_followed_when_asked(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:
+    png(tmp_path / "real" / "ok.png", 1)
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "ok.png").symlink_to(tmp_path / "real" / "ok.png")
+    follow = Settings(db=settings.db, follow_symlinks=True)
+    summary = scan([tmp_path / "links"], ledger, follow).to_dict()
+    assert summary["newly_ingested"] == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_permission_denied_is_reported(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:
+    secret = png(tmp_path / "secret.png", 1)
+    secret.chmod(0)
+    summary = scan([tmp_path], ledger, settings).to_dict()
+    assert summary["skipped"] == 1
+
+
+def test_ignored_names_are_passed_over(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:
+    png(tmp_path / "ok.png", 1)
+    (tmp_path / "render.exr.tmp").write_bytes(b"partial")
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "comp.nk~").write_bytes(b"x")
+    assert scan([tmp_path], ledger, settings).to_dict()["files_seen"] == 1
+
+
+def test_folder_rule_declares_source(tmp_path: Path, ledger: Ledger) -> None:
+    rules = (FolderRule(glob="*/genai/*", verdict="genai", tool="Midjourney"),)
+    settings = Settings(db="sqlite://", folder_rules=rules)
+    result = ingest(png(tmp_path / "genai" / "plain.png", 4), ledger, settings)
+    asset = ledger.resolve(result.sha256 or "")
+    assert (asset.verdict, asset.tool, asset.confidence) == ("genai", "midjourney", "medium")
+
+
+def test_progress_callback_sees_every_file(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    for i in range(7):
+        png(tmp_path / f"f{i}.png", i)
+    plan = plan_scan([tmp_path], settings)
+    assert len(plan.files) == 7 and plan.total_bytes > 0
+    seen: list[str] = []
+    run_scan(
+        plan, ledger, Settings(db=settings.db, batch_size=3), lambda r: seen.append(r.path.name)
+    )
+    assert sorted(seen) == sorted(f"f{i}.png" for i in range(7))
+
+
+def test_file_changing_while_hashed_is_skipped(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance import hashing
+
+    target = png(tmp_path / "growing.png", 1)
+    real = hashing.hashlib.file_digest
+
+    def growing(stream: object, name: str) -> object:
+        digest = real(stream, name)  # type: ignore[arg-type]
+        with target.open("ab") as more:
+            more.write(b"more")
+        return digest
+
+    monkeypatch.setattr(hashing.hashlib, "file_digest", growing)
+    examined = examine(target, settings, "h")
+    assert examined.observation is None
+    assert examined.error is not None and "changed while" in examined.error

@@ -1,0 +1,92 @@
+"""Settings: layering, validation with clear errors, and documentation of every setting."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from provenance.errors import ConfigError
+from provenance.settings import FolderRule, Settings, load_settings, settings_help
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "provenance.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_need_no_file() -> None:
+    loaded = load_settings(environ={})
+    assert loaded.settings.db.startswith("sqlite:///")
+    assert loaded.config_path is None
+    assert set(loaded.sources.values()) == {"default"}
+
+
+def test_file_then_env_then_override(tmp_path: Path) -> None:
+    path = write(tmp_path, 'db = "sqlite:///from-file"\nworkers = 3\n')
+    loaded = load_settings(path, environ={"PROVENANCE_WORKERS": "5"})
+    assert (loaded.settings.db, loaded.settings.workers) == ("sqlite:///from-file", 5)
+    assert loaded.sources["workers"] == "env PROVENANCE_WORKERS"
+    assert loaded.sources["db"].startswith("file ")
+    over = load_settings(path, overrides={"db": "sqlite:///cli"}, environ={})
+    assert over.settings.db == "sqlite:///cli" and over.sources["db"] == "command line"
+
+
+def test_config_env_var_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "batch_size = 10\n")
+    assert load_settings(environ={"PROVENANCE_CONFIG": str(path)}).settings.batch_size == 10
+
+
+def test_folder_rules_parse(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '[[folder_rules]]\nglob = "*/genai/*"\nverdict = "genai"\ntool = "comfyui"\n'
+    )
+    rules = load_settings(path, environ={}).settings.folder_rules
+    assert rules == (FolderRule("*/genai/*", "genai", "comfyui"),)
+    assert rules[0].matches(Path("/jobs/x/genai/sub/a.png"))
+    assert not rules[0].matches(Path("/jobs/x/plates/a.png"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("workers = -1\n", "workers"),
+        ('workers = "many"\n', "workers"),
+        ("nonsense = 1\n", "unknown setting 'nonsense'"),
+        ("db = \n", "invalid TOML"),
+        ('[[folder_rules]]\nglob = "*"\nverdict = "maybe"\n', "folder_rules[0].verdict"),
+        ('[[folder_rules]]\nverdict = "genai"\n', "folder_rules[0].glob"),
+        ('[[folder_rules]]\nglob = "*"\ncolour = "red"\n', "unknown key 'colour'"),
+        ("follow_symlinks = 3\n", "follow_symlinks"),
+    ],
+)
+def test_bad_file_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert expected in caught.value.message
+    assert str(path) in caught.value.message
+
+
+def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_every_setting_has_help_and_is_documented() -> None:
+    helps = settings_help()
+    assert set(helps) == {f.name for f in dataclasses.fields(Settings)}
+    assert all(len(text) > 10 for text in helps.values())
+    readme = README.read_text()
+    missing = [name for name in helps if f"`{name}`" not in readme]
+    assert not missing, f"settings not documented in README: {missing}"
+
+
+def test_ignore_patterns() -> None:
+    settings = Settings(db="sqlite://")
+    assert settings.is_ignored("frame.exr.tmp") and settings.is_ignored(".DS_Store")
+    assert not settings.is_ignored("frame.1001.exr")
