@@ -22,14 +22,20 @@ Each evidence item carries a *signal*:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
+
+from provenance.formats.jpeg import JpegInfo, read_jpeg
+from provenance.formats.png import PngInfo, read_png
+from provenance.formats.riff import RiffInfo, read_riff
 
 if TYPE_CHECKING:
     from provenance.media import MediaFacts
     from provenance.settings import Settings
+
+T = TypeVar("T")
 
 Signal = Literal["genai", "not_genai", "neutral", "error"]
 Confidence = Literal["strong", "medium", "weak"]
@@ -112,11 +118,46 @@ def _as_confidence(value: object) -> Confidence | None:
 
 @dataclass(frozen=True)
 class DetectorContext:
-    """Everything a detector may look at: the file, its facts, the settings."""
+    """Everything a detector may look at: the file, its facts, the settings.
+
+    Several detectors read the same container structure (a JPEG's segments
+    hold EXIF, XMP and C2PA alike). :meth:`memo` parses it once per file and
+    hands the same result, or the same exception, to every detector.
+    """
 
     path: Path
     facts: MediaFacts
     settings: Settings
+    _memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, load: Callable[[], T]) -> T:
+        """``load()`` once per file and key; later calls get the same value or exception."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = load()
+            except Exception as exc:  # noqa: BLE001 - cached and re-raised to every caller
+                self._memo[key] = _Failed(exc)
+        value = self._memo[key]
+        if isinstance(value, _Failed):
+            raise value.error
+        return value  # type: ignore[return-value]
+
+    def png(self) -> PngInfo:
+        """The file's PNG chunks (raises FormatProblem when it is not a PNG)."""
+        return self.memo("png", lambda: read_png(self.path))
+
+    def jpeg(self) -> JpegInfo:
+        """The file's JPEG marker segments (raises FormatProblem when it is not a JPEG)."""
+        return self.memo("jpeg", lambda: read_jpeg(self.path))
+
+    def riff(self) -> RiffInfo:
+        """The file's RIFF chunks (raises FormatProblem when it is not RIFF)."""
+        return self.memo("riff", lambda: read_riff(self.path))
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: Exception
 
 
 @runtime_checkable

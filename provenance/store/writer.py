@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -193,7 +194,9 @@ class BatchRecorder:
             is_new = obs.asset.sha256 not in known and obs.asset.sha256 not in new_assets
             if is_new:
                 new_assets[obs.asset.sha256] = obs.asset
-            results.append(RecordResult(obs.asset.sha256, obs.path, self._decide(obs, state, is_new)))
+            results.append(
+                RecordResult(obs.asset.sha256, obs.path, self._decide(obs, state, is_new))
+            )
         self._write(new_assets.values(), state)
         return results
 
@@ -215,8 +218,9 @@ class BatchRecorder:
                 return path
         return None
 
-    def _events(self, obs: Observation, is_new: bool, current: _Loc | None, moved_from: str | None) -> Outcome:
-        sha = obs.asset.sha256
+    def _events(
+        self, obs: Observation, is_new: bool, current: _Loc | None, moved_from: str | None
+    ) -> Outcome:
         if is_new:
             self._event("detected", obs, {"verdict": obs.asset.verdict, "tool": obs.asset.tool})
         if current is not None:
@@ -228,11 +232,12 @@ class BatchRecorder:
         if not is_new:
             self._event("seen", obs, {})
             return "seen"
-        del sha
         return "new"
 
     def _event(self, kind: str, obs: Observation, details: Mapping[str, object]) -> None:
-        self._chain.add(PendingEvent(kind, obs.asset.sha256, obs.path, details, obs.host), self._now)
+        self._chain.add(
+            PendingEvent(kind, obs.asset.sha256, obs.path, details, obs.host), self._now
+        )
 
     def _write(self, new_assets: Iterable[AssetFacts], state: LocationState) -> None:
         rows = [asset_row(facts, self._now) for facts in new_assets]
@@ -293,20 +298,30 @@ def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[s
         for chunk in _chunks(sorted(paths)):
             _collect(conn, rows, Location.host == host, Location.path.in_(chunk))
         for chunk in _chunks(sorted(shas)):
-            _collect(conn, rows, Location.host == host, Location.present, Location.asset_sha256.in_(chunk))
+            _collect(
+                conn,
+                rows,
+                Location.host == host,
+                Location.present,
+                Location.asset_sha256.in_(chunk),
+            )
     return list(rows.values())
 
 
 def _collect(conn: Connection, into: dict[int, _Loc], *where: object) -> None:
     for r in conn.execute(select(*_LOC_COLUMNS).where(*where)):  # type: ignore[arg-type]
         key = (str(r.asset_sha256), str(r.host), str(r.path))
-        into[int(r.id)] = _Loc(int(r.id), key, bool(r.present), int(r.size), int(r.mtime_ns), int(r.inode))
+        into[int(r.id)] = _Loc(
+            int(r.id), key, bool(r.present), int(r.size), int(r.mtime_ns), int(r.inode)
+        )
 
 
-def record_removed(connection: Connection, appender: ChainAppender, host: str, paths: Iterable[str]) -> int:
+def record_removed(
+    connection: Connection, appender: ChainAppender, host: str, paths: Iterable[str]
+) -> int:
     """Close present locations at these paths with ``removed`` events; returns how many."""
     now = datetime.now(UTC)
-    closed = []
+    closed: list[Any] = []
     for chunk in _chunks(sorted(set(paths))):
         rows = connection.execute(
             select(Location.id, Location.asset_sha256, Location.path).where(
