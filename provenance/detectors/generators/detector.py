@@ -1,0 +1,122 @@
+"""The two registered generator detectors.
+
+``generator_metadata``
+    Reads a PNG, JPEG or WebP file's headers (never its pixels) into entries
+    and reports the first tool matcher that recognises them, as one strong
+    ``genai`` evidence item naming the tool, with the prompt and settings.
+``generator_stealth``
+    Only for lossless images that can hold stealth bits (8-bit RGB/RGBA PNG,
+    lossless WebP, WebP with an alpha plane) *and* carry no other generator
+    marker: decodes the few pixel columns holding the stealth signature and
+    payload.
+
+Unreadable containers yield nothing: the media facts already report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image
+
+from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.generators.entries import (
+    Entries,
+    entries_from_jpeg,
+    entries_from_png,
+    entries_from_riff,
+)
+from provenance.detectors.generators.identify import identify
+from provenance.detectors.generators.pixels import PillowColumns, PixelSource, PngColumns
+from provenance.detectors.generators.stealth import Mode, read_stealth, stealth_finding
+from provenance.formats import FormatProblem
+from provenance.formats.jpeg import read_jpeg
+from provenance.formats.png import PngInfo, read_png
+from provenance.formats.riff import RiffInfo, read_riff
+
+# What Pillow or zlib may raise on a damaged image while pixels are read.
+PIXEL_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ValueError,
+    EOFError,
+    FormatProblem,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+
+
+def read_entries(path: Path, fmt: str | None) -> Entries:
+    """The header entries of a PNG, JPEG or WebP file; empty for other formats or broken files."""
+    try:
+        if fmt == "png":
+            return entries_from_png(read_png(path))
+        if fmt == "jpeg":
+            return entries_from_jpeg(read_jpeg(path))
+        if fmt == "webp":
+            return entries_from_riff(read_riff(path))
+    except FormatProblem:
+        pass
+    return Entries()
+
+
+class GeneratorMetadataDetector:
+    """Generator parameters and graphs in PNG text chunks, EXIF, XMP and comments."""
+
+    name = "generator_metadata"
+
+    def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
+        """Yield one evidence item for the generator the headers name, if any."""
+        finding = identify(read_entries(ctx.path, ctx.facts.format))
+        if finding is not None:
+            yield finding.evidence(self.name)
+
+
+class StealthDetector:
+    """Generator parameters hidden in pixel low bits (stealth pnginfo)."""
+
+    name = "generator_stealth"
+
+    def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
+        """Yield evidence for a stealth signature in an eligible, otherwise unmarked image."""
+        try:
+            candidate = _candidate(ctx.path, ctx.facts.format)
+            payload = read_stealth(*candidate) if candidate else None
+        except PIXEL_ERRORS:
+            return
+        if payload is not None:
+            yield stealth_finding(payload).evidence(self.name)
+
+
+def _candidate(path: Path, fmt: str | None) -> tuple[PixelSource, tuple[Mode, ...]] | None:
+    if fmt == "png":
+        return _png_candidate(path, read_png(path))
+    if fmt == "webp":
+        return _webp_candidate(path, read_riff(path))
+    return None
+
+
+def _png_candidate(path: Path, info: PngInfo) -> tuple[PixelSource, tuple[Mode, ...]] | None:
+    if info.color_type not in (2, 6) or info.bit_depth != 8 or identify(entries_from_png(info)):
+        return None
+    source: PixelSource = PillowColumns(path) if info.interlace else PngColumns(path, info)
+    return source, _modes(source.channels)
+
+
+def _webp_candidate(path: Path, info: RiffInfo) -> tuple[PixelSource, tuple[Mode, ...]] | None:
+    ids = {chunk.cid for chunk in info.chunks}
+    if "ANIM" in ids or not ids & {"VP8L", "ALPH"} or identify(entries_from_riff(info)):
+        return None
+    source = PillowColumns(path)
+    # Lossy colour (VP8) keeps no low bits; its ALPH plane is lossless by default.
+    return source, _modes(source.channels) if "VP8L" in ids else ("alpha",)
+
+
+def _modes(channels: int) -> tuple[Mode, ...]:
+    return ("alpha", "rgb") if channels == 4 else ("rgb",)
+
+
+METADATA_DETECTOR = GeneratorMetadataDetector()
+STEALTH_DETECTOR = StealthDetector()
+
+__all__ = ["METADATA_DETECTOR", "STEALTH_DETECTOR", "read_entries"]
