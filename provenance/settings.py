@@ -34,6 +34,8 @@ CONFIG_ENV = "PROVENANCE_CONFIG"
 ENV_PREFIX = "PROVENANCE_"
 
 Verdict = Literal["genai", "not_genai", "unknown"]
+WatchMode = Literal["auto", "native", "polling"]
+WATCH_MODES: tuple[WatchMode, ...] = ("auto", "native", "polling")
 
 DEFAULT_IGNORE = (
     "*.tmp",
@@ -88,6 +90,24 @@ class FolderRule:
         return fnmatch.fnmatchcase(path.as_posix(), self.glob)
 
 
+@dataclass(frozen=True)
+class WatchRootConfig:
+    """A folder the watch daemon watches, from a ``[[watch]]`` table.
+
+    ``mode`` is ``auto`` (native events on local disks, polling on network
+    and FUSE mounts, chosen from the mount table), or forces ``native`` or
+    ``polling``. ``interval`` (polling only) and ``settle`` override the
+    global ``watch_poll_interval`` and ``watch_settle`` /
+    ``watch_network_settle``; ``ignore`` adds name patterns to ``ignore``.
+    """
+
+    path: str
+    mode: WatchMode = "auto"
+    interval: float | None = None
+    settle: float | None = None
+    ignore: tuple[str, ...] = ()
+
+
 def _setting(default: Any, help: str, **kw: Any) -> Any:
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata={"help": help, **kw})
@@ -119,6 +139,38 @@ class Settings:
         None,
         "PEM bundle of root certificates trusted for C2PA signatures (e.g. the studio's CA or the "
         "C2PA trust list); signatures chaining to one are reported 'Trusted'. None trusts no one.",
+    )
+    watch: tuple[WatchRootConfig, ...] = _setting(
+        (),
+        "Folders `provenance watch` watches when given none ([[watch]] tables: path, and "
+        "optionally mode = auto|native|polling, interval, settle, ignore).",
+    )
+    watch_reconcile_interval: float = _setting(
+        3600.0,
+        "Seconds between reconciles of each watched root against the ledger (randomized by "
+        "±25%); 0 turns periodic reconciles off (they still run at start and after any loss).",
+    )
+    watch_poll_interval: float = _setting(
+        60.0, "Seconds between polls of a root watched by polling (network and FUSE mounts)."
+    )
+    watch_settle: float = _setting(
+        2.0, "Seconds a file's size and mtime must stay unchanged before it is ingested (local)."
+    )
+    watch_network_settle: float = _setting(
+        60.0, "The same on network and FUSE mounts, whose attribute caches lag (NFS: up to 60 s)."
+    )
+    watch_delete_delay: float = _setting(
+        10.0,
+        "Seconds a deleted file waits before it is recorded removed, so that a delete and a "
+        "re-create of the same content elsewhere are recorded as one move.",
+    )
+    watch_queue_size: int = _setting(
+        10_000,
+        "Most file events waiting in the watch daemon; when full the watcher waits, then "
+        "reconciles the root instead (no change is dropped).",
+    )
+    watch_heartbeat: float = _setting(
+        10.0, "Seconds between the watch daemon's heartbeats in the ledger (`provenance status`)."
     )
 
     def effective_workers(self) -> int:
@@ -209,7 +261,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
     found: dict[str, object] = {}
     for f in dataclasses.fields(Settings):
         key = f"{ENV_PREFIX}{f.name.upper()}"
-        if key in env and f.name != "folder_rules":
+        if key in env and f.name not in _TABLES:
             found[f.name] = env[key]
     return found
 
@@ -263,6 +315,15 @@ def _as_str(value: object) -> str:
     return value
 
 
+def _as_seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"expected a number of seconds, got {value!r}")
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"expected seconds >= 0, got {value!r}")
+    return number
+
+
 def _as_optional_path(value: object) -> str | None:
     if value is None or value == "":
         return None
@@ -308,6 +369,32 @@ def _as_rule(index: int, item: object) -> FolderRule:
     )
 
 
+def _as_watch_roots(value: object) -> tuple[WatchRootConfig, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("expected [[watch]] tables")
+    return tuple(_as_watch_root(i, item) for i, item in enumerate(value))
+
+
+def _as_watch_root(index: int, item: object) -> WatchRootConfig:
+    if isinstance(item, WatchRootConfig):
+        return item
+    if not isinstance(item, dict):
+        raise TypeError(f"watch[{index}] must be a table")
+    extra = set(item) - {"path", "mode", "interval", "settle", "ignore"}
+    if extra:
+        raise ValueError(f"watch[{index}] has unknown key '{sorted(extra)[0]}'")
+    path, mode = item.get("path"), item.get("mode", "auto")
+    if not isinstance(path, str) or not path:
+        raise ValueError(f"watch[{index}].path must be a non-empty string")
+    if mode not in WATCH_MODES:
+        raise ValueError(f"watch[{index}].mode must be auto, native or polling")
+    seconds = {k: _as_seconds(item[k]) for k in ("interval", "settle") if item.get(k) is not None}
+    ignore = _as_patterns(item.get("ignore", ()))
+    return WatchRootConfig(path=path, mode=mode, ignore=ignore, **seconds)
+
+
+_TABLES = frozenset({"folder_rules", "watch"})  # set in the file only, never from the environment
+
 _COERCERS: dict[str, Any] = {
     "db": _as_str,
     "workers": _as_int,
@@ -316,6 +403,14 @@ _COERCERS: dict[str, Any] = {
     "follow_symlinks": _as_bool,
     "folder_rules": _as_rules,
     "c2pa_trust_anchors": _as_optional_path,
+    "watch": _as_watch_roots,
+    "watch_reconcile_interval": _as_seconds,
+    "watch_poll_interval": _as_seconds,
+    "watch_settle": _as_seconds,
+    "watch_network_settle": _as_seconds,
+    "watch_delete_delay": _as_seconds,
+    "watch_queue_size": _as_int,
+    "watch_heartbeat": _as_seconds,
 }
 
 
@@ -324,9 +419,14 @@ def settings_as_dict(settings: Settings) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in dataclasses.fields(Settings):
         value = getattr(settings, f.name)
-        if f.name == "folder_rules":
-            value = [dataclasses.asdict(rule) for rule in value]
+        if f.name in _TABLES:
+            value = [_table(item) for item in value]
         elif isinstance(value, tuple):
             value = list(value)
         out[f.name] = value
     return out
+
+
+def _table(item: Any) -> dict[str, object]:
+    table = dataclasses.asdict(item)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in table.items()}

@@ -20,7 +20,10 @@ UNKNOWN_GENAI = "unknown-genai"
 # canonical id -> (display name, aliases). Aliases are matched after folding
 # case and punctuation, see _fold().
 TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "automatic1111": ("AUTOMATIC1111 Stable Diffusion web UI", ("a1111", "sd-webui", "stable-diffusion-webui")),
+    "automatic1111": (
+        "AUTOMATIC1111 Stable Diffusion web UI",
+        ("a1111", "sd-webui", "stable-diffusion-webui"),
+    ),
     "forge": ("Stable Diffusion WebUI Forge", ("sd-webui-forge", "webui-forge")),
     "forge-classic": ("Forge Classic", ("sd-webui-forge-classic",)),
     "forge-neo": ("Forge Neo", ("sd-webui-forge-neo",)),
@@ -39,17 +42,28 @@ TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "drawthings": ("Draw Things", ("draw-things",)),
     "easy-diffusion": ("Easy Diffusion", ("easydiffusion",)),
     "midjourney": ("Midjourney", ()),
-    "openai-dall-e-3": ("OpenAI DALL-E 3", ("dall-e-3", "dalle3", "dall-e", "openai-dall-e")),
+    "openai-dall-e-3": (
+        "OpenAI DALL-E 3",
+        ("dall-e-3", "dalle3", "dall-e", "openai-dall-e", "dall·e"),
+    ),
     "openai-gpt-image": ("OpenAI GPT image", ("gpt-image-1", "gpt-4o", "chatgpt")),
     "adobe-firefly": ("Adobe Firefly", ("firefly",)),
-    "adobe-photoshop-generative-fill": ("Photoshop Generative Fill", ("generative-fill",)),
+    "adobe-photoshop-generative-fill": (
+        "Photoshop Generative Fill",
+        ("generative-fill", "photoshop-generative-fill"),
+    ),
     "google-gemini": ("Google Gemini / Imagen", ("gemini", "imagen", "google-imagen")),
-    "microsoft-bing-image-creator": ("Bing Image Creator", ("bing-image-creator", "microsoft-designer")),
+    "microsoft-bing-image-creator": (
+        "Bing Image Creator",
+        ("bing-image-creator", "microsoft-designer"),
+    ),
     "meta-ai": ("Meta AI", ("imagine-with-meta-ai",)),
     "runway": ("Runway", ("runwayml",)),
     "sora": ("OpenAI Sora", ("openai-sora",)),
     "veo": ("Google Veo", ("google-veo",)),
     "elevenlabs": ("ElevenLabs", ("eleven-labs",)),
+    "suno": ("Suno", ("suno-ai",)),
+    "udio": ("Udio", ()),
     "krea": ("Krea", ("krea-ai",)),
     "huggingface-space": ("Hugging Face Space", ("hf-space",)),
     UNKNOWN_GENAI: ("generative AI (tool not named)", ()),
@@ -58,6 +72,8 @@ TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "gimp": ("GIMP", ()),
     "adobe-photoshop": ("Adobe Photoshop", ("photoshop",)),
     "adobe-lightroom": ("Adobe Lightroom", ("lightroom",)),
+    "adobe-express": ("Adobe Express", ()),
+    "field-recorder": ("a field audio recorder", ()),
     "c2pa-test": ("C2PA test tool", ("c2pa-testing", "make-test-images")),
     "none": ("no tool", ()),
 }

@@ -241,8 +241,8 @@ def make_audio(out: Path) -> Iterator[Sample]:
     yield Sample(
         "audio/dialogue_take1.wav",
         "not_genai",
-        "",
-        "BWF bext originator 'Sound Devices 833' (field recorder); recorders have no tool id",
+        "field-recorder",
+        "BWF bext originator 'Sound Devices 833' (field recorder)",
         "One second of production dialogue (mono, 16-bit, 16 kHz) with a Broadcast-WAV bext chunk.",
     )
 
@@ -311,8 +311,8 @@ def deliver_audio(out: Path) -> Iterator[Sample]:
     yield Sample(
         "deliverables/audio/mix.wav",
         "not_genai",
-        "",
-        "BWF bext originator 'Sound Devices 833' (field recorder); recorders have no tool id",
+        "field-recorder",
+        "BWF bext originator 'Sound Devices 833' (field recorder)",
         "Production mix track, take 2, from the same field recorder.",
     )
 

@@ -16,7 +16,9 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_assets"
 
 def expected() -> dict[str, tuple[str, str]]:
     with (SAMPLES / "EXPECTED.tsv").open(newline="") as stream:
-        return {r["path"]: (r["verdict"], r["tool"]) for r in csv.DictReader(stream, delimiter="\t")}
+        return {
+            r["path"]: (r["verdict"], r["tool"]) for r in csv.DictReader(stream, delimiter="\t")
+        }
 
 
 def test_sample_scan_matches_expected_and_rescan_changes_nothing(

@@ -21,8 +21,14 @@ GROUP = "provenance.detectors"
 log = logging.getLogger(__name__)
 
 BUILTIN_DETECTORS: dict[str, str] = {
+    "audio": "provenance.detectors.audio:DETECTOR",
+    "c2pa": "provenance.detectors.c2pa:DETECTOR",
+    "exif": "provenance.detectors.exif:DETECTOR",
     "folder_rules": "provenance.detectors.folder_rules:DETECTOR",
-    "png_parameters": "provenance.detectors.png_parameters:DETECTOR",
+    "generator_metadata": "provenance.detectors.generators.detector:METADATA_DETECTOR",
+    "generator_stealth": "provenance.detectors.generators.detector:STEALTH_DETECTOR",
+    "json_sidecar": "provenance.detectors.sidecars:DETECTOR",
+    "xmp": "provenance.detectors.xmp:DETECTOR",
 }
 
 
@@ -43,11 +49,13 @@ def load_detectors() -> tuple[Detector, ...]:
 def _load_one(entry: EntryPoint) -> Detector | None:
     try:
         obj = entry.load() if entry.dist is not None else _load_spec(entry.value)
-    except Exception:  # noqa: BLE001 - a broken plugin must not stop the others
+    except Exception:
         log.exception("detector plugin %r failed to load; skipped", entry.name)
         return None
     if not isinstance(obj, Detector):
-        log.error("detector plugin %r is not a Detector (needs name and detect()); skipped", entry.name)
+        log.error(
+            "detector plugin %r is not a Detector (needs name and detect()); skipped", entry.name
+        )
         return None
     return obj
 

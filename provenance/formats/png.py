@@ -44,10 +44,12 @@ class PngInfo:
     height: int = 0
     bit_depth: int = 0
     color_type: int = 0
+    interlace: int = 0
     texts: list[TextChunk] = field(default_factory=list)
     chunks: dict[str, bytes] = field(default_factory=dict)  # first payload of each other type
     chunk_types: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    idat: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) of IDAT data
 
     @property
     def has_alpha(self) -> bool:
@@ -90,6 +92,8 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
         if ctype == b"IEND":
             return
         info.chunk_types.append(ctype.decode("latin-1"))
+        if ctype == b"IDAT":
+            info.idat.append((stream.tell(), length))
         if ctype in SKIPPED or length > MAX_CHUNK_BYTES:
             if length > MAX_CHUNK_BYTES and ctype not in SKIPPED:
                 info.problems.append(f"{ctype!r} chunk of {length} bytes skipped (over limit)")
@@ -104,9 +108,37 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
     info.problems.append(f"more than {MAX_CHUNKS} chunks; rest not read")
 
 
+@dataclass(frozen=True)
+class ChunkRef:
+    """Where one chunk's payload is in the file, for readers that want one or two chunks."""
+
+    ctype: bytes
+    offset: int
+    length: int
+
+
+def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str]]:
+    """Every chunk's type and payload position, reading 8-byte headers only; and problems."""
+    if stream.read(8) != SIGNATURE:
+        raise FormatProblem("not a PNG file (bad signature)")
+    refs: list[ChunkRef] = []
+    for _ in range(MAX_CHUNKS):
+        header = stream.read(8)
+        if len(header) < 8:
+            return refs, ["file ends before IEND (truncated)"]
+        length, ctype = struct.unpack(">I4s", header)
+        if ctype == b"IEND":
+            return refs, []
+        refs.append(ChunkRef(ctype, stream.tell(), length))
+        stream.seek(length + 4, 1)
+    return refs, [f"more than {MAX_CHUNKS} chunks; rest not read"]
+
+
 def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
     if ctype == b"IHDR" and len(payload) >= 10:
-        info.width, info.height, info.bit_depth, info.color_type = struct.unpack(">IIBB", payload[:10])
+        header = struct.unpack(">IIBB", payload[:10])
+        info.width, info.height, info.bit_depth, info.color_type = header
+        info.interlace = payload[12] if len(payload) >= 13 else 0
     elif ctype in TEXT_TYPES:
         try:
             info.texts.append(decode_text(ctype, payload))

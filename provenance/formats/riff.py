@@ -69,7 +69,9 @@ def read_riff_stream(stream: BinaryIO, file_size: int) -> RiffInfo:
     declared = struct.unpack("<I", header[4:8])[0]
     end = min(file_size, 8 + declared)
     if 8 + declared > file_size:
-        info.problems.append(f"RIFF size {declared} runs past the end of the file ({file_size} bytes)")
+        info.problems.append(
+            f"RIFF size {declared} runs past the end of the file ({file_size} bytes)"
+        )
     budget = [MAX_CHUNKS]
     for chunk in _walk(stream, end, (), budget, info):
         info.chunks.append(chunk)
@@ -98,7 +100,12 @@ def _walk(
 
 
 def _list(
-    stream: BinaryIO, cid: str, end: int, parents: tuple[str, ...], budget: list[int], info: RiffInfo
+    stream: BinaryIO,
+    cid: str,
+    end: int,
+    parents: tuple[str, ...],
+    budget: list[int],
+    info: RiffInfo,
 ) -> Iterator[RiffChunk]:
     list_type = stream.read(4).decode("latin-1")
     yield RiffChunk(cid, parents, end - stream.tell() + 4, None)
@@ -108,7 +115,9 @@ def _list(
     yield from _walk(stream, end, (*parents, list_type), budget, info)
 
 
-def _leaf(stream: BinaryIO, cid: str, size: int, parents: tuple[str, ...], available: int) -> RiffChunk:
+def _leaf(
+    stream: BinaryIO, cid: str, size: int, parents: tuple[str, ...], available: int
+) -> RiffChunk:
     if cid in SKIPPED or size > MAX_PAYLOAD:
         return RiffChunk(cid, parents, size, None)
     return RiffChunk(cid, parents, size, stream.read(max(0, available)))

@@ -1,0 +1,410 @@
+"""Reading a C2PA manifest store (as ``Reader.json()`` returns it) into evidence.
+
+A *manifest store* holds one manifest per step of a file's history: the
+*active* manifest describes the file as it is, and each *ingredient* that had
+its own manifest (a generated image later opened in Photoshop, say) keeps it
+in the store too. Generative-AI evidence often sits only in an ingredient, so
+every manifest is read, not just the active one.
+
+Each manifest is a signed *claim*: who made it (``claim_generator`` in v1,
+``claim_generator_info`` in v2), who signed it (``signature_info``), and
+*assertions*, of which the actions (``c2pa.actions``/``c2pa.actions.v2``) say
+what happened: ``c2pa.created``, ``c2pa.edited``, ``c2pa.placed``... each with
+an optional ``digitalSourceType`` (see :mod:`provenance.sourcetypes`), a
+``softwareAgent`` and a ``description``.
+
+What becomes evidence:
+
+* every manifest: a neutral ``c2pa-manifest`` item naming the claim generator,
+  the signer and the validation outcome;
+* an action whose source type means *generated*: ``genai``, strong — even
+  when the signature does not validate (the detail says so: a broken
+  signature on a genAI claim is still a genAI claim);
+* an action whose source type means *captured* or *human-made*:
+  ``not_genai``, strong only when the signer is trusted;
+* a generator named by the claim (Bing's "Image Creator", Firefly 2023's
+  ``com.adobe.generative-ai`` assertion, an "AI generated" description)
+  where no source type says so: ``genai``, medium (strong with an AI
+  description);
+* other source types (``composite``, ``algorithmicMedia``, ``empty``):
+  neutral.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from provenance.detectors.base import Confidence, Evidence
+from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
+from provenance.sourcetypes import SourceType, lookup
+from provenance.tools import UNKNOWN_GENAI
+
+MAX_MANIFESTS = 256
+MAX_ACTIONS = 256
+MAX_TEXT = 512
+
+Role = Literal["active", "ingredient"]
+
+_AI_DESCRIPTION = re.compile(
+    r"\bAI[\s-]+generated\b|generated\s+(?:by|with)\s+(?:an?\s+)?AI\b|generative\s+AI|synthid"
+    r"|text[\s_-]to[\s_-](?:image|video|audio|speech)",
+    re.IGNORECASE,
+)
+_GENAI_ASSERTIONS = ("com.adobe.generative-ai",)
+_UNTRUSTED = "signingCredential.untrusted"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of an actions assertion."""
+
+    action: str
+    source_type: str | None
+    agent: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one manifest of the store says, flattened."""
+
+    label: str
+    role: Role
+    generator: str
+    names: tuple[str, ...]  # claim generator and software names, for tool matching
+    signer: str
+    failures: tuple[str, ...]
+    state: str | None
+    actions: tuple[Action, ...]
+    ai_assertions: tuple[str, ...]
+
+    def fields(self) -> dict[str, str]:
+        """Evidence fields shared by every item from this manifest."""
+        found = {"manifest": self.label, "role": self.role, "claim_generator": self.generator}
+        found |= {"signer": self.signer} if self.signer else {}
+        found |= {"validation_state": self.state} if self.state else {}
+        found |= {"validation_failures": ", ".join(self.failures)} if self.failures else {}
+        return found
+
+    @property
+    def trusted(self) -> bool:
+        """True when the signature validates against a configured trust anchor."""
+        return self.state == "Trusted" and not self.failures
+
+    @property
+    def signature_ok(self) -> bool:
+        """True when nothing but an unknown signer was reported (the claim is intact)."""
+        return self.state != "Invalid" and all(code == _UNTRUSTED for code in self.failures)
+
+    def validation(self) -> str:
+        """The validation outcome in words."""
+        if self.trusted:
+            return "signature valid and trusted"
+        if not self.signature_ok:
+            others = [code for code in self.failures if code != _UNTRUSTED]
+            return f"signature does NOT validate ({', '.join(others) or 'Invalid'})"
+        return "signature valid, signer not on the trust list"
+
+
+def store_evidence(store: Mapping[str, Any], detector: str, source: str) -> Iterator[Evidence]:
+    """Every evidence item a manifest store yields; ``source`` says where it was read."""
+    for manifest in read_manifests(store):
+        yield _claim_item(manifest, detector, source)
+        yield from _action_items(manifest, detector)
+        yield from _name_items(manifest, detector)
+
+
+def read_manifests(store: Mapping[str, Any]) -> list[Manifest]:
+    """The store's manifests, active first, at most :data:`MAX_MANIFESTS`."""
+    manifests = store.get("manifests")
+    if not isinstance(manifests, Mapping):
+        return []
+    active = store.get("active_manifest")
+    codes = _failure_codes(store)
+    labels = sorted(manifests, key=lambda label: label != active)[:MAX_MANIFESTS]
+    state = _text(store.get("validation_state"))
+    return [
+        _manifest(str(label), manifests[label], label == active, codes, state)
+        for label in labels
+        if isinstance(manifests[label], Mapping)
+    ]
+
+
+def _manifest(
+    label: str,
+    data: Mapping[str, Any],
+    active: bool,
+    codes: Sequence[tuple[str, str]],
+    state: str | None,
+) -> Manifest:
+    infos = [i for i in _list(data.get("claim_generator_info")) if isinstance(i, Mapping)]
+    info_names = [_text(i.get("name")) for i in infos]
+    v1 = _text(data.get("claim_generator"))
+    generator = (_info_text(infos[0]) if infos else None) or v1 or "an unnamed claim generator"
+    assertions = [a for a in _list(data.get("assertions")) if isinstance(a, Mapping)]
+    failures = tuple(dict.fromkeys(code for url, code in codes if _concerns(url, label)))
+    return Manifest(
+        label=label,
+        role="active" if active else "ingredient",
+        generator=generator[:MAX_TEXT],
+        names=tuple(n for n in (*info_names, v1) if n),
+        signer=_signer(data.get("signature_info")),
+        failures=failures,
+        state=state if active else None,
+        actions=tuple(_actions(assertions, infos)),
+        ai_assertions=tuple(_ai_assertions(assertions)),
+    )
+
+
+def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
+    items = list(_list(store.get("validation_status")))
+    results = store.get("validation_results")
+    if isinstance(results, Mapping):
+        active = results.get("activeManifest")
+        if isinstance(active, Mapping):
+            items += _list(active.get("failure"))
+        for delta in _list(results.get("ingredientDeltas")):
+            deltas = delta.get("validationDeltas") if isinstance(delta, Mapping) else None
+            if isinstance(deltas, Mapping):
+                items += _list(deltas.get("failure"))
+    return [
+        (str(i.get("url", "")), str(i.get("code", ""))) for i in items if isinstance(i, Mapping)
+    ]
+
+
+def _concerns(url: str, label: str) -> bool:
+    return f"/{label}/" in url or url.endswith(f"/{label}")
+
+
+def _signer(info: object) -> str:
+    if not isinstance(info, Mapping):
+        return ""
+    parts = [_text(info.get("issuer")), _text(info.get("common_name"))]
+    return " / ".join(p for p in parts if p)[:MAX_TEXT]
+
+
+def _actions(
+    assertions: Sequence[Mapping[str, Any]], infos: Sequence[Mapping[str, Any]]
+) -> Iterator[Action]:
+    count = 0
+    for assertion in assertions:
+        label = str(assertion.get("label", ""))
+        data = assertion.get("data")
+        if not label.startswith("c2pa.actions") or not isinstance(data, Mapping):
+            continue
+        agents = _list(data.get("softwareAgents")) or list(infos)
+        for item in _list(data.get("actions")):
+            if isinstance(item, Mapping) and count < MAX_ACTIONS:
+                count += 1
+                yield _action(item, agents)
+
+
+def _action(item: Mapping[str, Any], agents: Sequence[Any]) -> Action:
+    params = item.get("parameters")
+    description = _text(item.get("description"))
+    if description is None and isinstance(params, Mapping):
+        description = _text(params.get("description"))
+    agent = _agent_name(item.get("softwareAgent"))
+    index = item.get("softwareAgentIndex")
+    if agent is None and isinstance(index, int) and 0 <= index < len(agents):
+        agent = _agent_name(agents[index])
+    operation = _operation(params)
+    if operation and not description:
+        description = operation
+    return Action(
+        str(item.get("action", ""))[:MAX_TEXT],
+        _text(item.get("digitalSourceType")),
+        agent,
+        description,
+    )
+
+
+def _operation(params: object) -> str | None:
+    if not isinstance(params, Mapping):
+        return None
+    for key, value in params.items():
+        if str(key).endswith("operation"):
+            return _text(value)
+    return None
+
+
+def _agent_name(value: object) -> str | None:
+    if isinstance(value, Mapping):
+        return _info_text(value)
+    return _text(value)
+
+
+def _info_text(info: Mapping[str, Any]) -> str | None:
+    name, version = _text(info.get("name")), _text(info.get("version"))
+    return f"{name} {version}" if name and version else name
+
+
+def _ai_assertions(assertions: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    for assertion in assertions:
+        label = str(assertion.get("label", ""))
+        if label.startswith(_GENAI_ASSERTIONS):
+            data = assertion.get("data")
+            detail = _text(data.get("description")) if isinstance(data, Mapping) else None
+            yield detail or label
+
+
+def _claim_item(manifest: Manifest, detector: str, source: str) -> Evidence:
+    signer = f", signed by {manifest.signer}" if manifest.signer else ""
+    return Evidence(
+        detector=detector,
+        kind="c2pa-manifest",
+        detail=f"C2PA {manifest.role} manifest ({source}) by {manifest.generator}{signer}; "
+        f"{manifest.validation()}",
+        fields=manifest.fields() | {"source": source},
+    )
+
+
+def _action_items(manifest: Manifest, detector: str) -> Iterator[Evidence]:
+    for action in manifest.actions:
+        term = lookup(action.source_type)
+        if action.source_type and term is None:
+            yield _neutral_action(manifest, action, detector, "an unrecognised digital source type")
+        elif term is not None and term.meaning == "generated":
+            yield _generated_action(manifest, action, term, detector)
+        elif term is not None and term.meaning in ("capture", "human"):
+            yield _origin_action(manifest, action, term, detector)
+        elif term is not None:
+            yield _neutral_action(manifest, action, detector, f"'{term.tail}' ({term.description})")
+
+
+def _generated_action(
+    manifest: Manifest, action: Action, term: SourceType, detector: str
+) -> Evidence:
+    return Evidence(
+        detector=detector,
+        kind="c2pa-digital-source-type",
+        detail=f"C2PA {manifest.role} manifest: {_describe(action)} declares '{term.tail}' "
+        f"({term.description}); claim by {manifest.generator}; {manifest.validation()}",
+        signal="genai",
+        tool=resolve_tool(manifest, action),
+        confidence="strong",
+        fields=manifest.fields() | _action_fields(action),
+    )
+
+
+def _origin_action(manifest: Manifest, action: Action, term: SourceType, detector: str) -> Evidence:
+    confidence: Confidence = (
+        "strong" if manifest.trusted else "medium" if manifest.signature_ok else "weak"
+    )
+    if term.meaning == "human":
+        confidence = "medium" if manifest.trusted else "weak"
+    return Evidence(
+        detector=detector,
+        kind="c2pa-digital-source-type",
+        detail=f"C2PA {manifest.role} manifest: {_describe(action)} declares '{term.tail}' "
+        f"({term.description}); claim by {manifest.generator}; {manifest.validation()}",
+        signal="not_genai",
+        tool=_origin_tool(manifest, action, term),
+        confidence=confidence,
+        fields=manifest.fields() | _action_fields(action),
+    )
+
+
+def _origin_tool(manifest: Manifest, action: Action, term: SourceType) -> str | None:
+    if term.meaning == "capture":
+        return "camera"
+    found = _match(action.agent) or _first_match(manifest.names)
+    return found.tool if found is not None and found.kind == "editor" else None
+
+
+def _neutral_action(manifest: Manifest, action: Action, detector: str, what: str) -> Evidence:
+    return Evidence(
+        detector=detector,
+        kind="c2pa-digital-source-type",
+        detail=f"C2PA {manifest.role} manifest: {_describe(action)} declares {what}; "
+        "this does not establish the origin",
+        fields=manifest.fields() | _action_fields(action),
+    )
+
+
+def _name_items(manifest: Manifest, detector: str) -> Iterator[Evidence]:
+    if any(_is_generated(a) for a in manifest.actions):
+        return
+    described = [
+        a for a in manifest.actions if a.description and _AI_DESCRIPTION.search(a.description)
+    ]
+    named = _generator_named(manifest)
+    if not (described or named or manifest.ai_assertions):
+        return
+    reasons = [f"'{a.description}' ({a.action})" for a in described[:3]]
+    reasons += [f"assertion '{text}'" for text in manifest.ai_assertions[:3]]
+    reasons += [f"generator '{named.name}'"] if named else []
+    strong = bool(described or manifest.ai_assertions) and named is not None
+    yield Evidence(
+        detector=detector,
+        kind="c2pa-generator-claim",
+        detail=f"C2PA {manifest.role} manifest names generative AI without a digital source type: "
+        f"{'; '.join(reasons)}; claim by {manifest.generator}; {manifest.validation()}",
+        signal="genai",
+        tool=resolve_tool(manifest, described[0] if described else None),
+        confidence="strong" if strong else "medium",
+        fields=manifest.fields(),
+    )
+
+
+def _is_generated(action: Action) -> bool:
+    term = lookup(action.source_type)
+    return term is not None and term.meaning == "generated"
+
+
+def _generator_named(manifest: Manifest) -> SoftwareMatch | None:
+    for text in (*(a.agent for a in manifest.actions), *manifest.names, *manifest.ai_assertions):
+        found = _match(text)
+        if found is not None and found.kind == "generator":
+            return found
+    return None
+
+
+def resolve_tool(manifest: Manifest, action: Action | None) -> str:
+    """The generator a genAI claim names: the action's agent, else the claim, else the signer."""
+    candidates = [action.agent if action else None, *manifest.ai_assertions, *manifest.names]
+    candidates += [a.agent for a in manifest.actions] + [manifest.signer]
+    for text in candidates:
+        found = _match(text)
+        if found is not None and found.kind in ("generator", "generator_vendor") and found.tool:
+            return found.tool
+    return UNKNOWN_GENAI
+
+
+def _match(text: str | None) -> SoftwareMatch | None:
+    return match_software(text) if text else None
+
+
+def _first_match(texts: Sequence[str]) -> SoftwareMatch | None:
+    for text in texts:
+        found = _match(text) or _match(product_name(text))
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(action: Action) -> str:
+    agent = f" by '{action.agent}'" if action.agent else ""
+    description = f" ('{action.description}')" if action.description else ""
+    return f"{action.action or 'an action'}{agent}{description}"
+
+
+def _action_fields(action: Action) -> dict[str, str]:
+    found = {"action": action.action}
+    found |= {"digital_source_type": action.source_type} if action.source_type else {}
+    found |= {"software_agent": action.agent} if action.agent else {}
+    found |= {"description": action.description} if action.description else {}
+    return found
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:MAX_TEXT]
+    return None

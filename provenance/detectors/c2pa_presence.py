@@ -1,0 +1,119 @@
+"""Cheap container checks that prove a file holds no embedded C2PA manifest.
+
+Opening a file with the C2PA SDK costs about a millisecond even when there is
+nothing to find. Each container has one place a manifest can live (see the
+table in ``MARKERS.md`` §3), and looking there is far cheaper:
+
+=========================  ==============================================
+JPEG                       an ``APP11`` segment (JUMBF)
+PNG                        a ``caBX`` chunk
+WebP, WAV, AVI (RIFF)      a ``C2PA`` chunk
+MP4, MOV, M4A, HEIF, AVIF  a top-level ``uuid`` box of the C2PA type
+MP3                        an ID3v2 ``GEOB`` frame
+TIFF, DNG, raw             IFD0 tag 0xCD41
+=========================  ==============================================
+
+:func:`may_hold_c2pa` answers False only when the check ran cleanly and found
+no such place. A container it cannot walk (damaged, over a limit) or a format
+without a check (PDF, GIF, SVG, FLAC, JPEG XL, ...) answers True: the SDK is
+asked, and its error, if any, becomes evidence. A file whose XMP names a
+manifest (``dcterms:provenance``, left by a remote or stripped manifest) is
+given to the SDK too, which reports the remote address.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+from provenance.detectors.xmp_packets import find_packets
+from provenance.formats import FormatProblem
+from provenance.formats.bmff import C2PA_UUID, read_bmff
+from provenance.formats.jpeg import read_jpeg
+from provenance.formats.png import index_chunks
+from provenance.formats.riff import read_riff
+from provenance.formats.tiff_file import C2PA_TAG, read_ifd0
+
+MAX_ID3_BYTES = 64 * 1024 * 1024
+
+
+def _jpeg(path: Path) -> bool:
+    info = read_jpeg(path)
+    return bool(info.problems) or bool(info.app(0xEB))
+
+
+def _png(path: Path) -> bool:
+    with path.open("rb") as stream:
+        refs, problems = index_chunks(stream)
+    return bool(problems) or any(ref.ctype == b"caBX" for ref in refs)
+
+
+def _riff(path: Path) -> bool:
+    info = read_riff(path)
+    return bool(info.problems) or any(chunk.cid == "C2PA" for chunk in info.chunks)
+
+
+def _bmff(path: Path) -> bool:
+    info = read_bmff(path)
+    return bool(info.problems) or bool(info.find("uuid", C2PA_UUID))
+
+
+def _mp3(path: Path) -> bool:
+    with path.open("rb") as stream:
+        header = stream.read(10)
+        if len(header) < 10 or not header.startswith(b"ID3"):
+            return False
+        size = _syncsafe(header[6:10])
+        if size > MAX_ID3_BYTES:
+            return True
+        tag = stream.read(size)
+    # Frame ids stay readable even in compressed or unsynchronised tags.
+    return b"GEOB" in tag or (header[3] == 2 and b"GEO" in tag)
+
+
+def _syncsafe(raw: bytes) -> int:
+    return (raw[0] & 0x7F) << 21 | (raw[1] & 0x7F) << 14 | (raw[2] & 0x7F) << 7 | (raw[3] & 0x7F)
+
+
+def _tiff(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return C2PA_TAG in read_ifd0(stream).entries
+
+
+_CHECKS: dict[str, Callable[[Path], bool]] = {
+    "jpeg": _jpeg,
+    "png": _png,
+    "webp": _riff,
+    "wav": _riff,
+    "avi": _riff,
+    "mp4": _bmff,
+    "mov": _bmff,
+    "m4a": _bmff,
+    "heif": _bmff,
+    "avif": _bmff,
+    "mp3": _mp3,
+    "tiff": _tiff,
+    "raw": _tiff,
+}
+
+
+def can_precheck(fmt: str | None) -> bool:
+    """True when :func:`may_hold_c2pa` has a real check for this format."""
+    return fmt in _CHECKS
+
+
+def may_hold_c2pa(path: Path, fmt: str | None) -> bool:
+    """False only when a clean container check proves there is no manifest, local or remote."""
+    check = _CHECKS.get(fmt or "")
+    if check is None:
+        return True
+    try:
+        return check(path) or _points_to_manifest(path, fmt)
+    except (FormatProblem, OSError, struct.error, ValueError):
+        return True
+
+
+def _points_to_manifest(path: Path, fmt: str | None) -> bool:
+    # A remote (or stripped) manifest leaves only its address, in XMP dcterms:provenance.
+    return any(b"provenance" in packet for packet in find_packets(path, fmt, path.stat().st_size))

@@ -1,0 +1,199 @@
+"""Sidecar files, and generators' JSON sidecars.
+
+A *sidecar* is a file kept next to a media file to describe it:
+``shot.exr.c2pa`` or ``shot.c2pa`` (a C2PA manifest store), ``photo.xmp`` or
+``photo.cr2.xmp`` (an XMP packet; Lightroom writes ``<stem>.xmp``), and the
+JSON files that generation tools and download scripts write with the
+parameters used (``image.png.json`` / ``image.json``: prompt, seed, steps,
+sampler, model...). :func:`sidecar_paths` finds them for any suffix; the C2PA
+and XMP detectors read theirs, and :class:`JsonSidecarDetector` reads the
+JSON ones.
+
+A JSON sidecar counts as generation parameters only when it has a prompt and
+at least two generation settings (seed, steps, sampler, CFG scale, model...),
+or a tool's own structure (a ComfyUI graph, SwarmUI ``sui_image_params``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.software_names import match_software
+from provenance.tools import UNKNOWN_GENAI
+
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 6
+MAX_PROMPT = 32 * 1024
+
+_PROMPT_KEYS = frozenset({"prompt", "positiveprompt", "positive", "textprompt", "prompttext"})
+_SETTING_KEYS = frozenset(
+    {
+        "seed",
+        "steps",
+        "cfg",
+        "cfgscale",
+        "guidancescale",
+        "sampler",
+        "samplername",
+        "scheduler",
+        "model",
+        "modelname",
+        "checkpoint",
+        "sdmodel",
+        "negativeprompt",
+        "denoise",
+        "denoisingstrength",
+        "loras",
+        "aspectratio",
+        "stylize",
+    }
+)
+_NAME_KEYS = frozenset(
+    {"software", "generator", "app", "application", "tool", "source", "model", "modelname"}
+)
+_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"suiimageparams"}), "swarmui"),
+    (frozenset({"classtype", "lastnodeid"}), "comfyui"),
+    (frozenset({"invokeaimetadata", "generationmode"}), "invokeai"),
+    (frozenset({"fooocusscheme"}), "fooocus"),
+)
+
+
+def sidecar_paths(path: Path, suffix: str) -> list[Path]:
+    """Existing sidecars of ``path``: ``<name><suffix>``, then ``<stem><suffix>``."""
+    names = [path.name + suffix, path.name + suffix.upper()]
+    if path.suffix:
+        names += [path.stem + suffix, path.stem + suffix.upper()]
+    found: list[Path] = []
+    for name in dict.fromkeys(names):
+        candidate = path.with_name(name)
+        if candidate != path and candidate.is_file() and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def _fold(key: str) -> str:
+    return re.sub(r"[\s_\-.:]+", "", key.lower())
+
+
+@dataclass
+class _Scan:
+    """Keys and interesting values seen while walking a JSON document."""
+
+    keys: set[str] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+    prompt: str | None = None
+    nodes: int = 0
+
+
+def scan_json(value: Any) -> _Scan:
+    """Collect folded keys, tool-naming values and the first prompt, within limits."""
+    scan = _Scan()
+    _walk(value, 0, scan)
+    return scan
+
+
+def _walk(value: Any, depth: int, scan: _Scan) -> None:
+    scan.nodes += 1
+    if depth > MAX_DEPTH or scan.nodes > MAX_NODES:
+        return
+    items = (
+        value.items()
+        if isinstance(value, Mapping)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in items:
+        if isinstance(key, str):
+            _take(_fold(key), child, scan)
+        if isinstance(child, (Mapping, list)):
+            _walk(child, depth + 1, scan)
+
+
+def _take(key: str, child: Any, scan: _Scan) -> None:
+    scan.keys.add(key)
+    if not isinstance(child, str) or not child.strip():
+        return
+    if key in _PROMPT_KEYS and scan.prompt is None:
+        scan.prompt = child.strip()[:MAX_PROMPT]
+    if key in _NAME_KEYS:
+        scan.names.append(child[:256])
+
+
+def generation_tool(scan: _Scan) -> str | None:
+    """The tool a scanned JSON document names, when it names one."""
+    for markers, tool in _MARKERS:
+        if markers & scan.keys:
+            return tool
+    for name in scan.names:
+        found = match_software(name)
+        if found is not None and found.kind == "generator" and found.tool:
+            return found.tool
+    return None
+
+
+def looks_generated(scan: _Scan) -> bool:
+    """True for generation parameters: a prompt with two settings, or a tool's own structure."""
+    if any(markers & scan.keys for markers, _ in _MARKERS):
+        return True
+    return bool(scan.keys & _PROMPT_KEYS) and len(scan.keys & _SETTING_KEYS) >= 2
+
+
+class JsonSidecarDetector:
+    """Generation parameters in a JSON file next to the media file."""
+
+    name = "json_sidecar"
+
+    def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
+        """Yield one genAI item per JSON sidecar that holds generation parameters."""
+        if ctx.path.suffix.lower() == ".json":
+            return
+        for sidecar in sidecar_paths(ctx.path, ".json"):
+            document = _load(sidecar)
+            if document is None:
+                continue
+            scan = scan_json(document)
+            if looks_generated(scan):
+                yield self._evidence(sidecar, scan)
+
+    def _evidence(self, sidecar: Path, scan: _Scan) -> Evidence:
+        tool = generation_tool(scan)
+        settings = sorted(scan.keys & _SETTING_KEYS)
+        return Evidence(
+            detector=self.name,
+            kind="json-sidecar",
+            detail=f"JSON sidecar {sidecar.name} holds generation parameters "
+            f"({', '.join(settings[:6]) or 'tool structure'})"
+            + (f" naming {tool}" if tool else ""),
+            signal="genai",
+            tool=tool or UNKNOWN_GENAI,
+            confidence="strong" if tool else "medium",
+            prompt=scan.prompt,
+            fields={"sidecar": sidecar.name},
+        )
+
+
+def _load(path: Path) -> Any:
+    """A sidecar's JSON, or None when it is too large, unreadable or not JSON."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_JSON_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_JSON_BYTES:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+DETECTOR = JsonSidecarDetector()

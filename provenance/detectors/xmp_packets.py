@@ -1,0 +1,134 @@
+"""Where each container keeps its XMP packet, and how to get it out, within limits.
+
+Each reader returns the raw packet bytes found (none, one, or a standard and
+an extended packet) and reads only the chunk, segment, tag or box that holds
+them. Formats without a reader here are scanned: the first
+:data:`SCAN_HEAD_BYTES` and last :data:`SCAN_TAIL_BYTES` of the file are
+searched for an ``<x:xmpmeta>`` element, which finds the packets of GIF, PSD,
+PDF (uncompressed metadata streams), MP3 ``PRIV`` frames and most HEIF files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from provenance.formats import FormatProblem
+from provenance.formats.bmff import XMP_UUID, read_bmff, read_payload
+from provenance.formats.jpeg import read_jpeg
+from provenance.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
+from provenance.formats.riff import read_riff
+from provenance.formats.tiff_file import XMP_TAG, read_ifd0, read_value
+from provenance.formats.xmp import MAX_PACKET_BYTES
+
+PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
+SCAN_HEAD_BYTES = 4 * 1024 * 1024
+SCAN_TAIL_BYTES = 1024 * 1024
+MAX_SCANNED_PACKETS = 4
+
+_OPENINGS = (b"<x:xmpmeta", b"<x:xapmeta")
+_CLOSINGS = {b"xmpmeta": b"</x:xmpmeta>", b"xapmeta": b"</x:xapmeta>"}
+
+
+def _jpeg(path: Path) -> list[bytes]:
+    info = read_jpeg(path)
+    return [p for p in (info.xmp, info.extended_xmp) if p]
+
+
+def _png(path: Path) -> list[bytes]:
+    with path.open("rb") as stream:
+        refs, _problems = index_chunks(stream)
+        for ref in refs:
+            if ref.ctype != b"iTXt" or ref.length > MAX_CHUNK_BYTES:
+                continue
+            stream.seek(ref.offset)
+            if stream.read(len(PNG_XMP_KEYWORD)) == PNG_XMP_KEYWORD:
+                stream.seek(ref.offset)
+                return [decode_text(b"iTXt", stream.read(ref.length)).text.encode("utf-8")]
+    return []
+
+
+def _riff(path: Path) -> list[bytes]:
+    info = read_riff(path)
+    return [p for p in (info.first("XMP "), info.first("_PMX")) if p]
+
+
+def _tiff(path: Path) -> list[bytes]:
+    with path.open("rb") as stream:
+        entry = read_ifd0(stream).entries.get(XMP_TAG)
+        return [read_value(stream, entry, MAX_PACKET_BYTES)] if entry is not None else []
+
+
+def _bmff(path: Path) -> list[bytes]:
+    info = read_bmff(path)
+    boxes = info.find("uuid", XMP_UUID) + info.find("moov/udta/XMP_")
+    return [read_payload(path, box, MAX_PACKET_BYTES) for box in boxes[:2]]
+
+
+def _xmp_file(path: Path) -> list[bytes]:
+    return [read_sidecar(path)]
+
+
+def read_sidecar(path: Path) -> bytes:
+    """A whole ``.xmp`` file; raises FormatProblem when it is over the packet limit."""
+    with path.open("rb") as stream:
+        data = stream.read(MAX_PACKET_BYTES + 1)
+    if len(data) > MAX_PACKET_BYTES:
+        raise FormatProblem(f"{path.name} is larger than {MAX_PACKET_BYTES} bytes")
+    return data
+
+
+def scan_for_packets(path: Path, size: int) -> list[bytes]:
+    """Packets found in the head and tail of a file of any format."""
+    with path.open("rb") as stream:
+        head = stream.read(SCAN_HEAD_BYTES)
+        tail = b""
+        if size > SCAN_HEAD_BYTES:
+            stream.seek(max(SCAN_HEAD_BYTES, size - SCAN_TAIL_BYTES))
+            tail = stream.read(SCAN_TAIL_BYTES)
+    return (_packets_in(head) + _packets_in(tail))[:MAX_SCANNED_PACKETS]
+
+
+def _packets_in(data: bytes) -> list[bytes]:
+    # str.find, not a regex: linear time even on hostile data full of openings.
+    found: list[bytes] = []
+    position = 0
+    while len(found) < MAX_SCANNED_PACKETS:
+        start = min((i for i in (data.find(o, position) for o in _OPENINGS) if i >= 0), default=-1)
+        if start < 0:
+            break
+        end = data.find(_CLOSINGS[data[start + 3 : start + 10]], start)
+        if end < 0:
+            break
+        end += len(_CLOSINGS[data[start + 3 : start + 10]])
+        found.append(data[start:end])
+        position = end
+    return found
+
+
+_READERS: dict[str, Callable[[Path], list[bytes]]] = {
+    "jpeg": _jpeg,
+    "png": _png,
+    "webp": _riff,
+    "wav": _riff,
+    "avi": _riff,
+    "tiff": _tiff,
+    "raw": _tiff,
+    "mp4": _bmff,
+    "mov": _bmff,
+    "m4a": _bmff,
+    "xmp": _xmp_file,
+}
+
+# Formats whose containers hold no XMP worth a scan (pixels, samples, text).
+_NO_SCAN = frozenset({"exr", "dpx", "bmp", "flac", "ogg", "mkv", "c2pa", "json", "txt"})
+
+
+def find_packets(path: Path, fmt: str | None, size: int) -> list[bytes]:
+    """The raw XMP packets of a file (empty when none); raises FormatProblem on a bad container."""
+    reader = _READERS.get(fmt or "")
+    if reader is not None:
+        return reader(path)
+    if fmt in _NO_SCAN or size == 0:
+        return []
+    return scan_for_packets(path, size)

@@ -1,0 +1,194 @@
+"""The audio detector and the ID3 reader: software, recorders, cameras, generators, hostile tags."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.detectors import audio as audio_detector
+from provenance.detectors.audio_fields import bext_fields
+from provenance.detectors.base import DetectorContext, Evidence
+from provenance.formats import FormatProblem
+from provenance.formats.id3 import MAX_FRAME_TEXT, parse_id3
+from provenance.media import read_facts
+from provenance.settings import Settings
+from tests.corpus import CORPUS
+from tests.detectors.builders_metadata import (
+    bext,
+    id3_frame,
+    id3_tag,
+    id3_text,
+    mp3_bytes,
+    riff_chunk,
+    riff_list,
+    wav_bytes,
+    write,
+)
+
+SETTINGS = Settings(db="sqlite://")
+WANTED = frozenset({"TSSE", "TENC", "COMM", "TXXX"})
+
+
+def detect(path: Path) -> list[Evidence]:
+    ctx = DetectorContext(path=path, facts=read_facts(path, path.stat().st_size), settings=SETTINGS)
+    return list(audio_detector.DETECTOR.detect(ctx))
+
+
+def summary(items: list[Evidence]) -> list[tuple[str, str, str | None, str | None]]:
+    return [(e.kind, e.signal, e.tool, e.confidence) for e in items]
+
+
+def test_a_field_recorder_bext_is_capture_evidence(tmp_path: Path) -> None:
+    chunk = riff_chunk(
+        b"bext", bext("Scene 4 take 2", "Sound Devices 888", "A=PCM,F=48000,W=24,T=888")
+    )
+    items = detect(write(tmp_path / "take.wav", wav_bytes(chunk)))
+    assert ("audio-recorder", "not_genai", "field-recorder", "medium") in summary(items)
+
+
+def test_bext_coding_history_devices_are_software_fields() -> None:
+    fields = bext_fields(bext("", "", "A=PCM,F=48000,W=24,M=mono,T=ZOOM F8n\r\nA=PCM,T=Pro Tools"))
+    assert [(f.where, f.text) for f in fields if f.where.endswith("history")] == [
+        ("BWF bext coding history", "ZOOM F8n"),
+        ("BWF bext coding history", "Pro Tools"),
+    ]
+
+
+def test_ixml_production_data_is_neutral(tmp_path: Path) -> None:
+    ixml = b"<?xml version='1.0'?><BWFXML><PROJECT>Feature</PROJECT>"
+    ixml += b"<SCENE>12A</SCENE><TAKE>3</TAKE></BWFXML>"
+    [item] = detect(write(tmp_path / "t.wav", wav_bytes(riff_chunk(b"iXML", ixml))))
+    assert item.kind == "ixml" and item.signal == "neutral"
+    assert "scene 12A" in item.detail
+
+
+def test_riff_info_software_and_generators(tmp_path: Path) -> None:
+    info = riff_list(
+        b"INFO",
+        riff_chunk(b"ISFT", b"ElevenLabs TTS\x00"),
+        riff_chunk(b"ICMT", b"made with Suno\x00"),
+    )
+    items = detect(write(tmp_path / "v.wav", wav_bytes(info)))
+    assert summary(items) == [
+        ("audio-generator", "genai", "elevenlabs", "medium"),
+        ("audio-generator", "genai", "suno", "weak"),
+    ]
+
+
+def test_a_wav_exif_list_names_the_camera(tmp_path: Path) -> None:
+    exif = riff_list(
+        b"exif",
+        riff_chunk(b"ecor", b"PENTAX Corporation\x00"),
+        riff_chunk(b"emdl", b"Optio WP\x00"),
+    )
+    items = detect(write(tmp_path / "memo.wav", wav_bytes(exif)))
+    assert summary(items) == [("camera-riff-exif", "not_genai", "camera", "medium")]
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_id3_software_frames(tmp_path: Path, version: int) -> None:
+    tag = id3_tag(
+        id3_frame("TSSE", id3_text("Udio v1.5"), version),
+        id3_frame("TENC", id3_text("Audacity 3.4"), version),
+        id3_frame("TIT2", id3_text("ignored"), version),
+        version=version,
+    )
+    items = detect(write(tmp_path / "s.mp3", mp3_bytes(tag)))
+    assert summary(items) == [
+        ("audio-generator", "genai", "udio", "medium"),
+        ("audio-software", "neutral", None, None),
+    ]
+
+
+def test_id3_comment_and_user_text_frames() -> None:
+    comm = b"\x03eng" + b"desc\x00" + b"Generated with ElevenLabs"
+    txxx = b"\x01" + "tool".encode("utf-16") + b"\x00\x00" + "Suno".encode("utf-16")
+    frames = parse_id3(id3_tag(id3_frame("COMM", comm), id3_frame("TXXX", txxx)), WANTED).frames
+    assert frames[0].description == "desc" and frames[0].text == "Generated with ElevenLabs"
+    assert (frames[1].frame_id, frames[1].description, frames[1].text) == ("TXXX", "tool", "Suno")
+
+
+def test_id3_v22_frames_are_renamed() -> None:
+    frame = b"TSS" + len(b"\x00LAME").to_bytes(3, "big") + b"\x00LAME"
+    tag = b"ID3\x02\x00\x00" + bytes([0, 0, 0, len(frame)]) + frame
+    assert [(f.frame_id, f.text) for f in parse_id3(tag, WANTED).frames] == [("TSSE", "LAME")]
+
+
+def test_a_compressed_frame_bomb_is_bounded() -> None:
+    bomb = zlib.compress(b"\x03" + b"A" * (50 * 1024 * 1024), 9)
+    frame = id3_frame("TSSE", len(bomb).to_bytes(4, "big") + bomb, version=3, flags=0x0080)
+    started = time.monotonic()
+    [decoded] = parse_id3(id3_tag(frame), WANTED).frames
+    assert len(decoded.text) <= MAX_FRAME_TEXT
+    assert time.monotonic() - started < 2.0
+
+
+def test_unsynchronised_and_extended_headers() -> None:
+    frame = id3_frame("TSSE", id3_text("x\xff"), 3)
+    unsync = frame.replace(b"\xff", b"\xff\x00")
+    assert parse_id3(id3_tag(unsync, flags=0x80), WANTED).frames[0].text.startswith("x")
+    extended = (6).to_bytes(4, "big") + b"\x00" * 6
+    tag = id3_tag(extended + id3_frame("TSSE", id3_text("LAME")), flags=0x40)
+    assert parse_id3(tag, WANTED).frames[0].text == "LAME"
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (mp3_bytes(id3_tag(id3_frame("TIT2", b"\x00\x00\x01", flags=0x0080))), "decompressed-size"),
+        (id3_tag(id3_frame("TSSE", id3_text("LAME")))[:-2], "truncated"),
+        (mp3_bytes(id3_tag(b"TSSE\x00\x00\x10\x00\x00\x00LAME")), "runs past the end"),
+        (mp3_bytes(id3_tag(b"\x01\x02junkjunkjunk")), "junk"),
+    ],
+)
+def test_damaged_tags_are_reported(tmp_path: Path, data: bytes, problem: str) -> None:
+    [item] = [e for e in detect(write(tmp_path / "d.mp3", data)) if e.signal == "error"]
+    assert problem in item.detail
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512), st.sampled_from([2, 3, 4]), st.integers(0, 255))
+def test_arbitrary_tags_never_raise_anything_but_format_problem(
+    body: bytes, version: int, flags: int
+) -> None:
+    size = len(body)
+    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    tag = b"ID3" + bytes([version, 0, flags]) + syncsafe
+    with contextlib.suppress(FormatProblem):
+        parse_id3(tag + body, WANTED)
+
+
+def test_files_without_metadata_yield_nothing(tmp_path: Path) -> None:
+    assert detect(write(tmp_path / "plain.wav", wav_bytes())) == []
+    assert detect(write(tmp_path / "plain.mp3", mp3_bytes(b""))) == []
+
+
+def test_corpus_flac_through_mutagen() -> None:
+    flac = CORPUS / "exiftool+exiftool" / "t__images__FLAC.flac"
+    if not flac.is_file():
+        pytest.skip("corpus not present")
+    assert all(e.signal == "neutral" for e in detect(flac))
+
+
+def test_v24_tags_with_plain_frame_sizes_are_read() -> None:
+    long_text = id3_text("Lavf " + "x" * 200)
+    itunes = id3_tag(
+        id3_frame("TSSE", long_text, version=3), id3_frame("TENC", id3_text("y")), version=4
+    )
+    tag = parse_id3(itunes, WANTED)
+    assert [f.frame_id for f in tag.frames] == ["TSSE", "TENC"] and tag.problems == []
+
+
+def test_product_names_in_free_text_need_a_generation_phrase(tmp_path: Path) -> None:
+    lyrics = riff_list(b"INFO", riff_chunk(b"ICMT", b"te veo bajo el sora, gemini"))
+    assert detect(write(tmp_path / "song.wav", wav_bytes(lyrics))) == []
+    credited = riff_list(b"INFO", riff_chunk(b"ICMT", b"Voice generated with ElevenLabs v2"))
+    assert summary(detect(write(tmp_path / "vo.wav", wav_bytes(credited)))) == [
+        ("audio-generator", "genai", "elevenlabs", "weak")
+    ]

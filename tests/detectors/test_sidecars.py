@@ -1,0 +1,88 @@
+"""Sidecar discovery and generators' JSON sidecars."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from provenance.classify import classify_file
+from provenance.detectors import sidecars
+from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.sidecars import sidecar_paths
+from provenance.media import read_facts
+from provenance.settings import Settings
+from tests.detectors.builders_metadata import png_bytes, write
+
+SETTINGS = Settings(db="sqlite://")
+PARAMS = {"prompt": "a red fox", "seed": 42, "steps": 30, "sampler": "euler"}
+
+
+def detect(path: Path) -> list[Evidence]:
+    ctx = DetectorContext(path=path, facts=read_facts(path, path.stat().st_size), settings=SETTINGS)
+    return list(sidecars.DETECTOR.detect(ctx))
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    return write(tmp_path / "render.png", png_bytes())
+
+
+def test_sidecar_paths_find_both_names_but_never_the_file_itself(tmp_path: Path) -> None:
+    path = write(tmp_path / "shot.exr", b"")
+    assert sidecar_paths(path, ".json") == []
+    write(tmp_path / "shot.json", b"{}")
+    write(tmp_path / "shot.exr.json", b"{}")
+    assert [p.name for p in sidecar_paths(path, ".json")] == ["shot.exr.json", "shot.json"]
+    itself = write(tmp_path / "look.xmp", b"")
+    assert sidecar_paths(itself, ".xmp") == []
+
+
+def test_generation_parameters_are_genai_with_the_prompt(image: Path) -> None:
+    write(image.with_name("render.png.json"), json.dumps(PARAMS).encode())
+    [item] = detect(image)
+    assert (item.signal, item.tool, item.confidence, item.prompt) == (
+        "genai",
+        "unknown-genai",
+        "medium",
+        "a red fox",
+    )
+    _, result = classify_file(image, SETTINGS)
+    assert result.verdict == "genai"
+
+
+@pytest.mark.parametrize(
+    ("document", "tool"),
+    [
+        (PARAMS | {"software": "InvokeAI 4.2"}, "invokeai"),
+        ({"metadata": PARAMS | {"model": "dall-e-3"}}, "openai-dall-e-3"),
+        ({"sui_image_params": {"prompt": "x"}}, "swarmui"),
+        ({"3": {"class_type": "KSampler", "inputs": {"seed": 1}}}, "comfyui"),
+    ],
+)
+def test_named_tools_are_strong(image: Path, document: dict[str, object], tool: str) -> None:
+    write(image.with_suffix(".json"), json.dumps(document).encode())
+    [item] = detect(image)
+    assert (item.tool, item.confidence) == (tool, "strong")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"prompt": "a note to self"}).encode(),
+        json.dumps({"seed": 1, "steps": 2}).encode(),
+        json.dumps({"Make": "Canon", "Model": "EOS R5", "ImageWidth": 10}).encode(),
+        b"not json at all",
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+)
+def test_other_json_is_ignored(image: Path, content: bytes) -> None:
+    write(image.with_suffix(".json"), content)
+    assert detect(image) == []
+
+
+def test_json_files_themselves_are_not_classified_as_sidecars(tmp_path: Path) -> None:
+    path = write(tmp_path / "params.json", json.dumps(PARAMS).encode())
+    write(tmp_path / "params.json.json", json.dumps(PARAMS).encode())
+    assert detect(path) == []
