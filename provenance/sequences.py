@@ -1,0 +1,78 @@
+"""Image sequences: frames grouped the way VFX people name them.
+
+A shot's frames are separate files (``shot010_comp_v003.1001.exr`` ...
+``.1096.exr``) but one thing to a person. Reports speak of them in fileseq
+notation, ``shot010_comp_v003.1001-1096#.exr``, where ``#`` stands for the
+zero-padded frame number, and list the frames that matter
+("3 frames blocked: 1017, 1018, 1019").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from fileseq.exceptions import ParseException
+from fileseq.filesequence import FileSequence
+
+from provenance.errors import TargetNotFound
+
+
+@dataclass(frozen=True)
+class FrameGroup:
+    """Paths that form one sequence (or a lone file, with ``frames`` empty)."""
+
+    label: str  # fileseq notation for a sequence, the path itself for a lone file
+    paths: tuple[str, ...]
+    frames: tuple[int, ...]
+
+    @property
+    def is_sequence(self) -> bool:
+        """True when the group holds two frames or more."""
+        return len(self.paths) > 1
+
+
+def group_frames(paths: Iterable[str]) -> list[FrameGroup]:
+    """Group relative POSIX paths into sequences and lone files, in path order."""
+    groups: list[FrameGroup] = []
+    for found in FileSequence.findSequencesInList(sorted(paths)):
+        members = tuple(str(p) for p in found)
+        frame_set = found.frameSet()
+        if frame_set is None or len(members) < 2:
+            groups.extend(FrameGroup(p, (p,), ()) for p in members)
+            continue
+        label = found.format("{dirname}{basename}{range}{padding}{extension}")
+        groups.append(FrameGroup(label, members, tuple(int(f) for f in frame_set)))
+    return sorted(groups, key=lambda g: g.paths[0])
+
+
+def frames_sentence(group: FrameGroup, verdicts: Mapping[str, str], verdict: str) -> str | None:
+    """``"3 frames blocked: 1017, 1018, 1019"`` for the frames with ``verdict``, or None."""
+    hits = [
+        frame
+        for path, frame in zip(group.paths, group.frames, strict=True)
+        if verdicts.get(path) == verdict
+    ]
+    if not hits:
+        return None
+    word = "frame" if len(hits) == 1 else "frames"
+    return f"{len(hits)} {word} {_past(verdict)}: {', '.join(map(str, hits))}"
+
+
+def _past(verdict: str) -> str:
+    return {"block": "blocked", "warn": "warned", "pass": "passed"}.get(verdict, verdict)
+
+
+def expand_target(target: str) -> Sequence[str]:
+    """The frame paths a fileseq pattern names (``shot.1001-1005#.exr``), or the target itself."""
+    if not any(mark in target for mark in ("#", "@")) and "%0" not in target:
+        return [target]
+    try:
+        sequence = FileSequence(target)
+    except ParseException as exc:
+        raise TargetNotFound(
+            f"not an image sequence pattern ({exc})",
+            where=target,
+            fix="use fileseq notation, e.g. shot010.1001-1096#.exr",
+        ) from exc
+    return [str(path) for path in sequence]
