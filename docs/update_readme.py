@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,8 +25,13 @@ README = ROOT / "README.md"
 
 
 def _commands() -> list[list[str]]:
-    names = [[name] for name in cli.commands if name != "config"]
-    return [[], *names, ["config", "show"]]
+    """The top command, each command, and each subcommand of a group (config show, ...)."""
+    found: list[list[str]] = [[]]
+    for name, command in cli.commands.items():
+        found.append([name])
+        if isinstance(command, click.Group):
+            found += [[name, sub] for sub in command.commands]
+    return found
 
 
 def cli_reference() -> str:

@@ -34,14 +34,30 @@ from rich.progress import (
 )
 
 from provenance import __version__
-from provenance.errors import EXIT_CHECK_FAILED, ProvenanceError
+from provenance.errors import EXIT_CHECK_FAILED, ConfigError, ProvenanceError
 from provenance.history import find_history
 from provenance.ingest import IngestResult
 from provenance.reports import console as views
+from provenance.reports.watch_status import status_view
 from provenance.scan import plan_scan, run_scan
-from provenance.settings import LoadedSettings, load_settings, settings_as_dict, settings_help
+from provenance.settings import (
+    WATCH_MODES,
+    LoadedSettings,
+    Settings,
+    WatchMode,
+    WatchRootConfig,
+    load_settings,
+    settings_as_dict,
+    settings_help,
+)
 from provenance.store import AssetQuery, Ledger
 from provenance.store.ledger import parse_since
+from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
+from provenance.watchers.service import SERVICE_KINDS, ServiceKind
+from provenance.watchers.service import default_kind as default_service_kind
+from provenance.watchers.service import install as install_service
+from provenance.watchers.service import render as render_service
+from provenance.watchers.status import watch_status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -197,6 +213,11 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
 @click.option("--tool", help="Canonical tool id, e.g. comfyui.")
 @click.option("--since", help="First seen on or after this ISO date/time (UTC).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N assets (default: all).")
+@click.option(
+    "--needs-approval",
+    is_flag=True,
+    help="Only generated assets still lacking approvals for finals, and which.",
+)
 @ledger_options
 @json_option
 def list_assets(
@@ -207,6 +228,7 @@ def list_assets(
     tool: str | None,
     since: str | None,
     limit: int | None,
+    needs_approval: bool,
     db_url: str | None,
     config_path: Path | None,
     as_json: bool,
@@ -221,6 +243,10 @@ def list_assets(
         path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None,
         limit=limit,
     )
+    if needs_approval:
+        from provenance.cli_lifecycle import list_needs
+
+        return list_needs(query, db_url, config_path, as_json)
     with _open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.list_assets(query)
     if as_json:
@@ -288,6 +314,131 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
         out.print(f"    [dim]{helps[name]}[/dim]")
 
 
+# -- the watch daemon ----------------------------------------------------------------
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log line, for log collectors (``--log-format json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "thread": record.threadName,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _log_to_stderr(log_format: str) -> None:
+    # A daemon reports what it does: INFO at least, more with -v/-vv.
+    level = min(logging.INFO, logging.getLogger().level)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonLogFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--mode",
+    type=click.Choice(WATCH_MODES),
+    default="auto",
+    help="How to watch the PATHs: auto polls network and FUSE mounts, native elsewhere.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["plain", "json"]),
+    default="plain",
+    help="Log lines on stderr: plain text, or one JSON object per line.",
+)
+@ledger_options
+def watch(
+    paths: tuple[Path, ...],
+    mode: WatchMode,
+    log_format: str,
+    db_url: str | None,
+    config_path: Path | None,
+) -> None:
+    """Watch folders (or the [[watch]] roots) and ingest every finished file, until stopped.
+
+    SIGTERM or Ctrl-C drains the queue and stops; SIGHUP reloads the settings.
+    Exits non-zero when it cannot recover, for its service manager to restart it.
+    """
+    _log_to_stderr(log_format)
+
+    def load() -> tuple[Settings, list[WatchRootConfig]]:
+        settings = _settings(db_url, config_path).settings
+        return settings, roots_for(paths, settings, mode)
+
+    settings, roots = load()
+    if not roots:
+        raise ConfigError(
+            "nothing to watch",
+            where="provenance watch",
+            fix="name folders, or add [[watch]] tables",
+        )
+    with Ledger(settings.db) as ledger:
+        daemon = WatchDaemon(ledger, settings, roots, reload=load)
+        restore = install_signal_handlers(daemon)
+        try:
+            daemon.run()
+        finally:
+            restore()
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Every daemon, not only the latest per host.")
+@ledger_options
+@json_option
+def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Show every watch daemon from its heartbeats: roots, modes, backlog, and any trouble."""
+    with _open_ledger(db_url, config_path) as (ledger, _):
+        report = watch_status(ledger, show_all)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        out.print(status_view(report))
+
+
+@cli.group()
+def service() -> None:
+    """Run `provenance watch` as a service of your session (systemd or launchd)."""
+
+
+@service.command(name="install")
+@click.option(
+    "--kind", type=click.Choice(SERVICE_KINDS), help="Default: launchd on macOS, else systemd."
+)
+@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+def service_install(
+    kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
+) -> None:
+    """Write a service that runs `provenance watch` (with --config and --db, if given)."""
+    unit = render_service(kind or default_service_kind(), sys.executable, config_path, db_url)
+    if print_only:
+        click.echo(unit.text, nl=False)
+        return
+    out.print(f"Wrote {install_service(unit)}. Next:\n{unit.next_steps}")
+
+
 def main() -> None:
     """Entry point of the ``provenance`` console script."""
     cli.main(prog_name="provenance")
+
+
+# The CLI layer continues in cli_*.py modules, whose commands register on `cli`.
+import provenance.cli_audit  # noqa: E402
+import provenance.cli_lifecycle  # noqa: E402, F401

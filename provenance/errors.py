@@ -77,3 +77,23 @@ class ChainBroken(ProvenanceError):
 
 class UnreadableFile(ProvenanceError):
     """A file could not be read at all (permissions, vanished, special file)."""
+
+
+class UndecodableImage(UnreadableFile):
+    """An image's pixels cannot be decoded: damaged, hostile, too large or unsupported."""
+
+
+class TransitionRefused(ProvenanceError):
+    """A lifecycle change that makes no sense (approving a non-generated asset, ...)."""
+
+
+class ApprovalRefused(ProvenanceError):
+    """Someone not allowed to approve tried to; the attempt is recorded in the ledger."""
+
+
+class WatchFailed(ProvenanceError):
+    """The watch daemon met a failure it cannot recover from; its service manager restarts it."""
+
+
+class UnsupportedImage(UndecodableImage):
+    """A file is no image format the fingerprint reads (HEIC, camera raw, PSD, ...)."""

@@ -79,14 +79,16 @@ class Flag:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Flag:
         """Rebuild a stored flag."""
-        return cls(as_category(str(data["category"])), _as_source(str(data["source"])), str(data["reason"]))
+        return cls(
+            as_category(str(data["category"])), _as_source(str(data["source"])), str(data["reason"])
+        )
 
 
 def as_category(name: str) -> Category:
     """Validate a category name."""
     if name not in CATEGORIES:
         raise ValueError(f"unknown approval category {name!r}; known: {', '.join(CATEGORIES)}")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def _as_source(name: str) -> FlagSource:
@@ -110,7 +112,13 @@ def tool_flags(tool: str | None, approved: Iterable[ApprovedTool]) -> list[Flag]
     if not registry or (tool is not None and tool in registry):
         return []
     named = tool or "an unnamed tool"
-    return [Flag("unapproved-tool", "tool-registry", f"{named} is not on the production's approved tool list")]
+    return [
+        Flag(
+            "unapproved-tool",
+            "tool-registry",
+            f"{named} is not on the production's approved tool list",
+        )
+    ]
 
 
 def required_categories(flags: Iterable[Flag]) -> list[Category]:

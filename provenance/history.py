@@ -10,23 +10,34 @@ content last recorded at that path is shown, with a note saying so.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.errors import TargetNotFound
 from provenance.hashing import is_sha256_prefix, sha256_file
-from provenance.store import AssetRecord, EventRecord, Ledger, LocationRecord
+from provenance.policy import asset_state, missing_approvals
+from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
 from provenance.walk import absolute
+
+# Statuses in which a generated asset can still need approvals for finals.
+OPEN_STATUSES = ("temporary", "expired", "approved")
 
 
 @dataclass(frozen=True)
 class History:
-    """An asset's story: the asset, every place it lived, its events in order."""
+    """An asset's story: the asset, every place it lived, its events in order.
+
+    For a generated asset also its written approvals (revoked ones included)
+    and ``needs``: the approval categories it still lacks for finals.
+    """
 
     asset: AssetRecord
     locations: list[LocationRecord]
     events: list[EventRecord]
     note: str | None = None
+    approvals: list[ApprovalRecord] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON printed by ``provenance history --json``."""
@@ -34,6 +45,8 @@ class History:
             "asset": self.asset.to_dict(),
             "locations": [loc.to_dict() for loc in self.locations],
             "events": [event.to_dict() for event in self.events],
+            "approvals": [approval.to_dict() for approval in self.approvals],
+            "needs_approval": list(self.needs),
         }
         if self.note:
             data["note"] = self.note
@@ -43,7 +56,23 @@ class History:
 def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
     asset, note = _resolve(target, ledger)
-    return History(asset, ledger.locations(asset.sha256), ledger.events_for(asset.sha256), note)
+    approvals = ledger.approvals_for(asset.sha256)
+    return History(
+        asset,
+        ledger.locations(asset.sha256),
+        ledger.events_for(asset.sha256),
+        note,
+        approvals,
+        needs(asset, approvals, datetime.now(UTC)),
+    )
+
+
+def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) -> list[str]:
+    """The approval categories a generated asset still lacks for finals at ``now``."""
+    if asset.verdict != "genai" or asset.status not in OPEN_STATUSES:
+        return []
+    state = asset_state(asset, approvals)
+    return list(missing_approvals(state.flags, state.approvals, now))
 
 
 def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None]:

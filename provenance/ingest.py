@@ -15,15 +15,18 @@ as hashing allows.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from provenance.classify import Classification, classify_file
 from provenance.errors import UnreadableFile
+from provenance.flagging import Assessment, assess
 from provenance.hashing import sha256_file
 from provenance.media import MediaFacts, read_facts
 from provenance.settings import Settings
@@ -65,7 +68,8 @@ def examine(path: Path, settings: Settings, host: str) -> Examined:
     except UnreadableFile as exc:
         return Examined(path, None, None, exc.what)
     facts, result = classify_file(path, settings, facts=facts)
-    asset = _asset_facts(hashed.sha256, facts, result)
+    assessment = assess(path, result, settings, datetime.now(UTC))
+    asset = _asset_facts(hashed.sha256, facts, result, assessment)
     stamp = hashed.stamp
     obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
     return Examined(path, obs, result)
@@ -78,7 +82,9 @@ def _facts(path: Path, size: int) -> MediaFacts:
         raise UnreadableFile(f"cannot read file ({exc.strerror or exc})", where=path) from exc
 
 
-def _asset_facts(sha256: str, facts: MediaFacts, result: Classification) -> AssetFacts:
+def _asset_facts(
+    sha256: str, facts: MediaFacts, result: Classification, assessment: Assessment
+) -> AssetFacts:
     return AssetFacts(
         sha256=sha256,
         size=facts.size,
@@ -94,6 +100,8 @@ def _asset_facts(sha256: str, facts: MediaFacts, result: Classification) -> Asse
         evidence=[e.to_dict() for e in result.evidence],
         prompt=result.prompt,
         problem=facts.problem,
+        expires_at=assessment.expires_at,
+        flags=[flag.to_dict() for flag in assessment.flags],
     )
 
 
@@ -134,11 +142,25 @@ def _bounded_map(
         yield pending.popleft().result()
 
 
+def record_examined(
+    batch: list[Examined], ledger: Ledger, exists: Callable[[str], bool] = os.path.lexists
+) -> list[IngestResult]:
+    """Record files examined elsewhere (the watch daemon's workers) in one transaction.
+
+    ``exists`` tells the ledger whether an old path is gone, which is what
+    turns known content at a new path into a ``moved`` event.
+    """
+    return list(_record(batch, ledger, None, exists))
+
+
 def _record(
-    batch: list[Examined], ledger: Ledger, on_result: Callable[[IngestResult], None] | None
+    batch: list[Examined],
+    ledger: Ledger,
+    on_result: Callable[[IngestResult], None] | None,
+    exists: Callable[[str], bool] = os.path.lexists,
 ) -> Iterator[IngestResult]:
     observations = [e.observation for e in batch if e.observation is not None]
-    outcomes = iter(ledger.record(observations))
+    outcomes = iter(ledger.record(observations, exists))
     for examined in batch:
         result = _result(examined, next(outcomes).outcome if examined.observation else None)
         if on_result is not None:

@@ -3,7 +3,8 @@
 A policy maps states to actions (``pass``, ``warn`` or ``block``). The
 defaults follow studio guidance: generated material is temporary and blocked
 from deliverables until approved in writing; expired, quarantined and
-replaced generated material is blocked; flagged material needs the approvals
+replaced generated material is blocked (an asset deleted from quarantine
+counts as quarantined); flagged material needs the approvals
 its flags name; files that cannot be read are blocked (fail closed); unknown
 provenance is a warning; approvals about to lapse are a warning.
 
@@ -35,10 +36,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from provenance.errors import ConfigError
-from provenance.escalations import Category, Flag, required_categories
+from provenance.escalations import Category, Flag, as_category, required_categories
+
+if TYPE_CHECKING:
+    from provenance.store import ApprovalRecord, AssetRecord
 
 Action = Literal["pass", "warn", "block"]
 ACTIONS: tuple[Action, ...] = ("pass", "warn", "block")
@@ -89,7 +93,8 @@ class ApprovalView:
         """How a report names this approval."""
         return (
             f"approval #{self.id} ({self.category}) by {self.approver} on "
-            f"{self.approved_at:%Y-%m-%d}, document {self.reference} sha256 {self.reference_sha256[:12]}"
+            f"{self.approved_at:%Y-%m-%d}, document {self.reference}"
+            f" sha256 {self.reference_sha256[:12]}"
         )
 
 
@@ -113,35 +118,86 @@ class Decision:
 
     def worse(self, other: Decision) -> Decision:
         """The more severe of two decisions, reasons combined."""
-        first, second = (self, other) if SEVERITY[self.action] >= SEVERITY[other.action] else (other, self)
-        return Decision(first.action, first.reasons + second.reasons, first.approvals + second.approvals)
+        first, second = (
+            (self, other) if SEVERITY[self.action] >= SEVERITY[other.action] else (other, self)
+        )
+        return Decision(
+            first.action, first.reasons + second.reasons, first.approvals + second.approvals
+        )
 
 
 def decide(state: AssetState, policy: Policy, now: datetime) -> Decision:
     """Apply ``policy`` to an asset's state at time ``now``."""
     if state.verdict != "genai":
         return _not_generated(state.verdict, policy)
-    lifecycle = {"expired": policy.expired, "quarantined": policy.quarantined, "replaced": policy.replaced}
+    lifecycle = {
+        "expired": policy.expired,
+        "quarantined": policy.quarantined,
+        "deleted": policy.quarantined,  # deleted from quarantine: a copy turned up anyway
+        "replaced": policy.replaced,
+    }
     if state.status in lifecycle:
         return Decision(lifecycle[state.status], (f"generated asset is {state.status}",))
-    active = [a for a in state.approvals if a.active(now) and a.scope == "final"]
-    covered = {a.category for a in active}
-    missing = [c for c in required_categories(state.flags) if c not in covered]
+    active = _final(state.approvals, now)
+    missing = missing_approvals(state.flags, state.approvals, now)
     if "final-deliverable" in missing:
-        reasons = ["generated material is temporary: not approved for final deliverables"]
-        reasons += [f"also needs {flag.category} approval: {flag.reason}" for flag in state.flags]
-        return Decision(policy.temporary, tuple(reasons))
+        temporary = ["generated material is temporary: not approved for final deliverables"]
+        temporary += [f"also needs {flag.category} approval: {flag.reason}" for flag in state.flags]
+        return Decision(policy.temporary, tuple(temporary))
     if missing:
-        reasons = tuple(f"needs {c} approval" for c in missing)
-        return Decision(policy.flagged_unapproved, reasons, tuple(active))
+        needed = tuple(f"needs {c} approval" for c in missing)
+        return Decision(policy.flagged_unapproved, needed, tuple(active))
     return _approved(active, policy, now)
+
+
+def _final(approvals: Sequence[ApprovalView], now: datetime) -> list[ApprovalView]:
+    return [a for a in approvals if a.active(now) and a.scope == "final"]
+
+
+def missing_approvals(
+    flags: Sequence[Flag], approvals: Sequence[ApprovalView], now: datetime
+) -> list[Category]:
+    """The categories a generated asset still needs before finals, at ``now``.
+
+    The one rule both :func:`decide` and the ledger's ``approved`` status use.
+    """
+    covered = {a.category for a in _final(approvals, now)}
+    return [c for c in required_categories(flags) if c not in covered]
+
+
+def approval_view(record: ApprovalRecord) -> ApprovalView:
+    """How the policy sees a recorded approval."""
+    scope = cast(Literal["final", "temporary-use"], record.scope)
+    return ApprovalView(
+        record.id, as_category(record.category), scope, record.approver, record.reference_path,
+        record.reference_sha256, record.approved_at, record.expires_at,
+        record.revoked_at is not None,
+    )  # fmt: skip
+
+
+def asset_state(asset: AssetRecord, approvals: Sequence[ApprovalRecord] = ()) -> AssetState:
+    """What the policy needs to know of a recorded asset."""
+    flags = [Flag.from_dict(f) for f in asset.flags]
+    return AssetState(asset.verdict, asset.status, flags, [approval_view(a) for a in approvals])
+
+
+def clears_for_finals(
+    asset: AssetRecord, approvals: Sequence[ApprovalRecord], now: datetime
+) -> bool:
+    """Whether these approvals clear a generated asset for finals (the ledger's rule)."""
+    state = asset_state(asset, approvals)
+    return not missing_approvals(state.flags, state.approvals, now)
 
 
 def _not_generated(verdict: str, policy: Policy) -> Decision:
     if verdict == "unreadable":
-        return Decision(policy.unreadable, ("file could not be read: provenance cannot be checked",))
+        return Decision(
+            policy.unreadable, ("file could not be read: provenance cannot be checked",)
+        )
     if verdict == "unknown":
-        return Decision(policy.unknown, ("provenance unknown: no marker settles where it came from",))
+        return Decision(
+            policy.unknown, ("provenance unknown: no marker settles where it came from",)
+        )
     return Decision(policy.not_genai, ("positive evidence of a non-generative origin",))
 
 
@@ -182,24 +238,36 @@ def parse_policy(text: str, where: str) -> Policy:
 def _section(section: str, table: object, text: str, where: str) -> dict[str, object]:
     if section not in _SECTIONS:
         known = ", ".join(f"[{s}]" for s in _SECTIONS)
-        raise ConfigError(f"unknown section [{section}]", where=_at(where, text, rf"\[\s*{section}\s*\]"),
-                          fix=f"known sections: {known}")
+        raise ConfigError(
+            f"unknown section [{section}]",
+            where=_at(where, text, rf"\[\s*{section}\s*\]"),
+            fix=f"known sections: {known}",
+        )
     if not isinstance(table, dict):
-        raise ConfigError(f"'{section}' must be a table", where=_at(where, text, rf"^\s*{section}\s*="))
+        raise ConfigError(
+            f"'{section}' must be a table", where=_at(where, text, rf"^\s*{section}\s*=")
+        )
     return {key: _value(section, key, value, text, where) for key, value in table.items()}
 
 
 def _value(section: str, key: str, value: object, text: str, where: str) -> object:
     location = _at(where, text, rf"^\s*{re.escape(key)}\s*=")
     if key not in _SECTIONS[section]:
-        raise ConfigError(f"unknown key '{section}.{key}'", where=location,
-                          fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}")
+        raise ConfigError(
+            f"unknown key '{section}.{key}'",
+            where=location,
+            fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}",
+        )
     if key == "expiring_within_days":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"'{section}.{key}' must be a whole number of days >= 0", where=location)
+            raise ConfigError(
+                f"'{section}.{key}' must be a whole number of days >= 0", where=location
+            )
         return value
     if value not in ACTIONS:
-        raise ConfigError(f"'{section}.{key}' must be one of pass, warn, block (got {value!r})", where=location)
+        raise ConfigError(
+            f"'{section}.{key}' must be one of pass, warn, block (got {value!r})", where=location
+        )
     return value
 
 

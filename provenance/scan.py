@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provenance.fingerprinting import fingerprint_assets
 from provenance.ingest import IngestResult, ingest_many
 from provenance.settings import Settings
 from provenance.store import Ledger
@@ -45,6 +46,8 @@ class ScanSummary:
     removed: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    fingerprinted: int = 0
+    fingerprint_seconds: float = 0.0
 
     def add(self, result: IngestResult) -> None:
         """Count one ingested (or skipped) file."""
@@ -71,6 +74,8 @@ class ScanSummary:
             **{key: self.verdicts[key] for key in VERDICT_KEYS},
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
+            "fingerprinted": self.fingerprinted,
+            "fingerprint_seconds": round(self.fingerprint_seconds, 3),
             "problems": [{"path": p, "reason": r} for p, r in self.problems],
         }
 
@@ -102,15 +107,27 @@ def run_scan(
     ledger: Ledger,
     settings: Settings,
     on_result: Callable[[IngestResult], None] | None = None,
+    *,
+    fingerprints: bool = True,
 ) -> ScanSummary:
-    """Ingest the planned files, then record what vanished below the scanned folders."""
+    """Ingest the planned files, record what vanished, then fingerprint new images.
+
+    ``seconds`` covers hashing, classifying and recording; the fingerprint
+    stage, which follows the ledger rows, is timed on its own.
+    """
     started = time.monotonic()
     summary = ScanSummary()
     summary.problems.extend((str(s.path), s.reason) for s in plan.skipped)
+    new: list[str] = []
     for result in ingest_many(plan.files, ledger, settings, on_result):
         summary.add(result)
+        if result.outcome == "new" and result.sha256:
+            new.append(result.sha256)
     summary.removed = record_vanished(plan.folders, ledger)
     summary.seconds = time.monotonic() - started
+    if new and fingerprints:
+        stage = fingerprint_assets(ledger, new)
+        summary.fingerprinted, summary.fingerprint_seconds = stage.fingerprinted, stage.seconds
     return summary
 
 

@@ -28,6 +28,16 @@ from typing import Any, Literal
 import platformdirs
 
 from provenance.errors import ConfigError
+from provenance.escalations import ApprovedTool, Category
+from provenance.settings_tables import (
+    WatchlistConfig,
+    as_approved_tools,
+    as_categories,
+    as_days,
+    as_names,
+    as_optional_name,
+    as_watchlists,
+)
 
 APP_NAME = "provenance"
 CONFIG_ENV = "PROVENANCE_CONFIG"
@@ -78,12 +88,19 @@ class FolderRule:
     ``glob`` is matched against the file's absolute POSIX path with
     ``fnmatch`` semantics, where ``*`` also crosses ``/`` (so ``*/genai/*``
     matches any file below any folder named ``genai``).
+
+    ``ttl_days`` overrides ``genai_ttl_days`` for generated files under it;
+    ``needs`` lists approval categories everything under it needs (e.g.
+    ``*/likeness/*`` needs ``talent-likeness``). A rule meant only to add
+    needs or a time to live says ``verdict = "unknown"`` (it declares no source).
     """
 
     glob: str
     verdict: Verdict
     tool: str | None = None
     note: str | None = None
+    ttl_days: int | None = None
+    needs: tuple[Category, ...] = ()
 
     def matches(self, path: PurePath) -> bool:
         """True when ``path`` falls under this rule."""
@@ -143,7 +160,7 @@ class Settings:
     watch: tuple[WatchRootConfig, ...] = _setting(
         (),
         "Folders `provenance watch` watches when given none ([[watch]] tables: path, and "
-        "optionally mode = auto|native|polling, interval, settle, ignore).",
+        "optionally mode (auto, native or polling), interval, settle and ignore).",
     )
     watch_reconcile_interval: float = _setting(
         3600.0,
@@ -171,6 +188,39 @@ class Settings:
     )
     watch_heartbeat: float = _setting(
         10.0, "Seconds between the watch daemon's heartbeats in the ledger (`provenance status`)."
+    )
+    genai_ttl_days: int = _setting(
+        30,
+        "Days a generated asset stays temporary before it expires, unless approved or replaced "
+        "(a folder rule's ttl_days overrides it; `provenance set-expiry` changes one asset's).",
+    )
+    watchlists: tuple[WatchlistConfig, ...] = _setting(
+        (),
+        "Prompt-screening lists ([[watchlists]] tables: path of a text file, one term or re:regex "
+        "a line, and the approval category a hit needs); matched ignoring case and accents.",
+    )
+    approved_tools: tuple[ApprovedTool, ...] = _setting(
+        (),
+        "Tools approved for the production ([[approved_tools]] tables: tool, tier, note); when "
+        "any are listed, a generated asset from any other tool is flagged unapproved-tool.",
+    )
+    approvers: tuple[str, ...] = _setting(
+        (),
+        "OS user names allowed to record and revoke approvals; anyone else is refused and the "
+        "attempt is recorded. Empty: nobody may approve.",
+    )
+    approver_db_role: str | None = _setting(
+        None,
+        "PostgreSQL only: a database role whose members alone may approve, checked with "
+        "pg_has_role before approving (see docs/POSTGRES_ROLES.md). None: not checked.",
+    )
+    quarantine_dir: str | None = _setting(
+        None,
+        "Folder that `provenance purge --expired` moves copies into, with a manifest. None: "
+        "'quarantine' in the user data directory.",
+    )
+    policy: str | None = _setting(
+        None, "The show's policy file (TOML) for audits; None uses the built-in default policy."
     )
 
     def effective_workers(self) -> int:
@@ -351,7 +401,7 @@ def _as_rule(index: int, item: object) -> FolderRule:
         return item
     if not isinstance(item, dict):
         raise TypeError(f"folder_rules[{index}] must be a table")
-    extra = set(item) - {"glob", "verdict", "tool", "note"}
+    extra = set(item) - {"glob", "verdict", "tool", "note", "ttl_days", "needs"}
     if extra:
         raise ValueError(f"folder_rules[{index}] has unknown key '{sorted(extra)[0]}'")
     verdict = item.get("verdict", "genai")
@@ -360,12 +410,14 @@ def _as_rule(index: int, item: object) -> FolderRule:
     glob = item.get("glob")
     if not isinstance(glob, str) or not glob:
         raise ValueError(f"folder_rules[{index}].glob must be a non-empty string")
-    tool, note = item.get("tool"), item.get("note")
+    tool, note, ttl = item.get("tool"), item.get("note"), item.get("ttl_days")
     return FolderRule(
         glob=glob,
         verdict=verdict,
         tool=str(tool) if tool is not None else None,
         note=str(note) if note is not None else None,
+        ttl_days=None if ttl is None else as_days(ttl, f"folder_rules[{index}].ttl_days"),
+        needs=as_categories(item.get("needs", ()), f"folder_rules[{index}].needs"),
     )
 
 
@@ -393,7 +445,8 @@ def _as_watch_root(index: int, item: object) -> WatchRootConfig:
     return WatchRootConfig(path=path, mode=mode, ignore=ignore, **seconds)
 
 
-_TABLES = frozenset({"folder_rules", "watch"})  # set in the file only, never from the environment
+# Set in the file only, never from the environment.
+_TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools"})
 
 _COERCERS: dict[str, Any] = {
     "db": _as_str,
@@ -411,6 +464,13 @@ _COERCERS: dict[str, Any] = {
     "watch_delete_delay": _as_seconds,
     "watch_queue_size": _as_int,
     "watch_heartbeat": _as_seconds,
+    "genai_ttl_days": _as_int,
+    "watchlists": as_watchlists,
+    "approved_tools": as_approved_tools,
+    "approvers": as_names,
+    "approver_db_role": as_optional_name,
+    "quarantine_dir": _as_optional_path,
+    "policy": _as_optional_path,
 }
 
 

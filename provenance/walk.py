@@ -73,6 +73,17 @@ def _walk_dir(folder: Path, settings: Settings) -> Iterator[Path | Skipped]:
             yield _classify_entry(path, info, settings)
 
 
+def check_file(path: Path, settings: Settings) -> Path | Skipped:
+    """One path, judged as a walk would judge it: a file to ingest, or why it is skipped."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return Skipped(path, f"cannot access: {exc.strerror or exc}")
+    if stat.S_ISDIR(info.st_mode):
+        return Skipped(path, "a folder, not a file")
+    return _classify_entry(path, info, settings)
+
+
 def _classify_entry(path: Path, info: os.stat_result, settings: Settings) -> Path | Skipped:
     if stat.S_ISREG(info.st_mode):
         return path

@@ -73,7 +73,9 @@ def _entry(line: str, where: str) -> WatchEntry:
         try:
             return WatchEntry(source, re.compile(fold(source), re.IGNORECASE))
         except re.error as exc:
-            raise ConfigError(f"bad regular expression ({exc})", where=where, fix="fix or escape it") from exc
+            raise ConfigError(
+                f"bad regular expression ({exc})", where=where, fix="fix or escape it"
+            ) from exc
     words = re.escape(fold(line)).replace(r"\ ", r"\s+")
     return WatchEntry(line, re.compile(rf"(?<!\w){words}(?!\w)"))
 
@@ -83,7 +85,9 @@ def load_watchlist(path: Path, category: str) -> Watchlist:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read watchlist ({exc})", where=path, fix="check the watchlists setting") from exc
+        raise ConfigError(
+            f"cannot read watchlist ({exc})", where=path, fix="check the watchlists setting"
+        ) from exc
     try:
         return parse_watchlist(path.stem, category, text.splitlines(), str(path))
     except ValueError as exc:

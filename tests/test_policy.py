@@ -15,10 +15,21 @@ NOW = datetime(2026, 11, 25, tzinfo=UTC)
 LIKENESS = Flag("talent-likeness", "prompt-screen", "prompt references 'X'")
 
 
-def approval(category: Category, *, days: int | None = None, revoked: bool = False, id: int = 1) -> ApprovalView:  # noqa: A002
+def approval(
+    category: Category, *, days: int | None = None, revoked: bool = False, id: int = 1
+) -> ApprovalView:
     expires = NOW + timedelta(days=days) if days is not None else None
-    return ApprovalView(id, category, "final", "supervisor", "consent.pdf", "ab" * 32,
-                        NOW - timedelta(days=1), expires, revoked)
+    return ApprovalView(
+        id,
+        category,
+        "final",
+        "supervisor",
+        "consent.pdf",
+        "ab" * 32,
+        NOW - timedelta(days=1),
+        expires,
+        revoked,
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,23 +49,37 @@ def test_defaults(state: AssetState, action: str) -> None:
 
 
 def test_approved_for_finals_passes_citing_the_approval() -> None:
-    decision = decide(AssetState("genai", "approved", approvals=[approval("final-deliverable")]), Policy(), NOW)
+    decision = decide(
+        AssetState("genai", "approved", approvals=[approval("final-deliverable")]), Policy(), NOW
+    )
     assert decision.action == "pass"
     assert "supervisor" in decision.reasons[0] and "consent.pdf" in decision.reasons[0]
 
 
 def test_flag_needs_its_own_approval() -> None:
-    state = AssetState("genai", "approved", flags=[LIKENESS], approvals=[approval("final-deliverable")])
+    state = AssetState(
+        "genai", "approved", flags=[LIKENESS], approvals=[approval("final-deliverable")]
+    )
     decision = decide(state, Policy(), NOW)
     assert decision.action == "block" and "talent-likeness" in decision.reasons[0]
-    both = AssetState("genai", "approved", flags=[LIKENESS],
-                      approvals=[approval("final-deliverable"), approval("talent-likeness", id=2)])
+    both = AssetState(
+        "genai",
+        "approved",
+        flags=[LIKENESS],
+        approvals=[approval("final-deliverable"), approval("talent-likeness", id=2)],
+    )
     assert decide(both, Policy(), NOW).action == "pass"
 
 
 def test_revoked_or_lapsed_approvals_do_not_count() -> None:
-    for view in (approval("final-deliverable", revoked=True), approval("final-deliverable", days=-1)):
-        assert decide(AssetState("genai", "approved", approvals=[view]), Policy(), NOW).action == "block"
+    for view in (
+        approval("final-deliverable", revoked=True),
+        approval("final-deliverable", days=-1),
+    ):
+        assert (
+            decide(AssetState("genai", "approved", approvals=[view]), Policy(), NOW).action
+            == "block"
+        )
 
 
 def test_approval_lapsing_soon_warns() -> None:
@@ -65,14 +90,20 @@ def test_approval_lapsing_soon_warns() -> None:
 
 def test_temporary_use_scope_does_not_clear_finals() -> None:
     view = ApprovalView(1, "final-deliverable", "temporary-use", "s", "d", "00" * 32, NOW)
-    assert decide(AssetState("genai", "temporary", approvals=[view]), Policy(), NOW).action == "block"
+    assert (
+        decide(AssetState("genai", "temporary", approvals=[view]), Policy(), NOW).action == "block"
+    )
 
 
 def test_policy_file_overrides(tmp_path: Path) -> None:
     path = tmp_path / "show.toml"
     path.write_text('[provenance]\nunknown = "block"\n[approvals]\nexpiring_within_days = 0\n')
     policy = load_policy(path)
-    assert policy.unknown == "block" and policy.expiring_within_days == 0 and policy.source == str(path)
+    assert (
+        policy.unknown == "block"
+        and policy.expiring_within_days == 0
+        and policy.source == str(path)
+    )
     assert decide(AssetState("unknown"), policy, NOW).action == "block"
 
 
@@ -81,8 +112,8 @@ def test_policy_file_overrides(tmp_path: Path) -> None:
     [
         ('[genai]\ntemporary = "allow"\n', "must be one of pass, warn, block", 2),
         ('[genai]\n\ntempory = "pass"\n', "unknown key 'genai.tempory'", 3),
-        ('[lifecycle]\nx = 1\n', "unknown section [lifecycle]", 1),
-        ('[approvals]\nexpiring_within_days = -2\n', "whole number", 2),
+        ("[lifecycle]\nx = 1\n", "unknown section [lifecycle]", 1),
+        ("[approvals]\nexpiring_within_days = -2\n", "whole number", 2),
     ],
 )
 def test_policy_errors_name_key_and_line(text: str, message: str, line: int) -> None:

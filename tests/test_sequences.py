@@ -24,7 +24,11 @@ def test_sentence_lists_frames_with_a_verdict() -> None:
 
 
 def test_expand_target() -> None:
-    assert expand_target("shot.1001-1003#.exr") == ["shot.1001.exr", "shot.1002.exr", "shot.1003.exr"]
+    assert expand_target("shot.1001-1003#.exr") == [
+        "shot.1001.exr",
+        "shot.1002.exr",
+        "shot.1003.exr",
+    ]
     assert expand_target("plain.exr") == ["plain.exr"]
 
 

@@ -13,7 +13,10 @@ from provenance.escalations import ApprovedTool, required_categories, tool_flags
 from provenance.watchlists import fold, load_watchlist, parse_watchlist, screen_prompt
 
 TALENT = parse_watchlist(
-    "talent", "talent-likeness", ["# cast", "Zoë Saldaña", "re:meryl\\s+streep", "Tom"], "talent.txt"
+    "talent",
+    "talent-likeness",
+    ["# cast", "Zoë Saldaña", "re:meryl\\s+streep", "Tom"],
+    "talent.txt",
 )
 
 
@@ -29,7 +32,9 @@ TALENT = parse_watchlist(
 )
 def test_hits_ignore_case_accents_and_spacing(prompt: str) -> None:
     flags = screen_prompt(prompt, [TALENT])
-    assert flags and all(f.category == "talent-likeness" and f.source == "prompt-screen" for f in flags)
+    assert flags and all(
+        f.category == "talent-likeness" and f.source == "prompt-screen" for f in flags
+    )
 
 
 @pytest.mark.parametrize("prompt", ["tomato soup", "atom bomb", "a castle at dawn", "", None])
@@ -65,7 +70,9 @@ def test_fold_is_idempotent(text: str) -> None:
 @given(st.text(alphabet=st.characters(categories=("L",)), min_size=3, max_size=12))
 def test_any_literal_term_matches_itself_in_upper_case(term: str) -> None:
     watch = parse_watchlist("w", "public-figure", [term], "w")
-    assert screen_prompt(f"a photo of {term.upper()} today", [watch]) or fold(term.upper()) != fold(term)
+    assert screen_prompt(f"a photo of {term.upper()} today", [watch]) or fold(term.upper()) != fold(
+        term
+    )
 
 
 def test_tool_registry() -> None:

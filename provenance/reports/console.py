@@ -7,14 +7,16 @@ CLI decides where it goes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from provenance.history import History
+from provenance.lifecycle import Need
 from provenance.scan import ScanSummary
-from provenance.store import AssetRecord, ChainReport
+from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
 
 VERDICT_STYLE = {
@@ -90,6 +92,10 @@ def asset_header(asset: AssetRecord) -> Table:
         table.add_row("confidence", asset.confidence)
     if asset.status:
         table.add_row("status", asset.status)
+    if asset.expires_at and asset.status in ("temporary", "expired"):
+        table.add_row("expires", _when(asset.expires_at.isoformat()) + " UTC")
+    if asset.replaced_by:
+        table.add_row("replaced by", asset.replaced_by)
     if asset.prompt:
         table.add_row("prompt", _clip(asset.prompt, 300))
     if asset.problem:
@@ -131,6 +137,7 @@ def history_view(history: History) -> RenderableType:
     if history.note:
         parts.append(Text(f"Note: {history.note}", style="yellow"))
     parts += [asset_header(history.asset), evidence_table(history.asset.evidence)]
+    parts += _lifecycle_parts(history)
     places = Table(title="Locations", title_justify="left")
     for column in ("host", "path", "first seen", "last seen", "present"):
         places.add_column(column)
@@ -151,6 +158,60 @@ def history_view(history: History) -> RenderableType:
             str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
         )
     return Group(*parts, places, events)
+
+
+def _lifecycle_parts(history: History) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    if history.asset.flags:
+        flags = Table(title="Escalations (flags)", title_justify="left")
+        for column in ("needs", "from", "why"):
+            flags.add_column(column)
+        for flag in history.asset.flags:
+            flags.add_row(str(flag["category"]), str(flag["source"]), str(flag["reason"]))
+        parts.append(flags)
+    if history.needs:
+        needed = ", ".join(history.needs)
+        parts.append(Text(f"Needs approval before finals: {needed}", style="bold yellow"))
+    if history.approvals:
+        parts.append(approvals_table(history.approvals))
+    return parts
+
+
+def approvals_table(approvals: Iterable[ApprovalRecord]) -> Table:
+    """Written approvals, with their documents' hashes, revoked ones marked."""
+    table = Table(title="Approvals", title_justify="left")
+    for column in ("#", "category", "scope", "approver", "document", "approved", "until", "state"):
+        table.add_column(column)
+    for a in approvals:
+        state = f"revoked {a.revoked_at:%Y-%m-%d}: {a.revoke_reason}" if a.revoked_at else "active"
+        table.add_row(
+            str(a.id),
+            a.category,
+            a.scope,
+            f"{a.approver} (by {a.recorded_by})",
+            f"{Path(a.reference_path).name} sha256 {a.reference_sha256[:12]}",
+            _when(a.approved_at.isoformat()),
+            _when(a.expires_at.isoformat()) if a.expires_at else "",
+            state,
+        )
+    return table
+
+
+def needs_list(needs: Iterable[Need]) -> Table:
+    """The ``ls --needs-approval`` table."""
+    table = Table()
+    for column in ("sha256", "tool", "status", "needs", "why"):
+        table.add_column(column)
+    for need in needs:
+        why = "; ".join(f.reason for f in need.flags) or "generated material is temporary"
+        table.add_row(
+            need.asset.sha256[:12],
+            need.asset.tool or "",
+            need.asset.status or "",
+            ", ".join(need.missing),
+            _clip(why, 120),
+        )
+    return table
 
 
 def _when(stamp: str) -> str:

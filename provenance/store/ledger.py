@@ -15,7 +15,7 @@ import getpass
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +26,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated, TargetNotFound
+from provenance.store import daemons as watch_rows
 from provenance.store import schema
+from provenance.store.audit_facade import AuditLedger
 from provenance.store.chain import ChainReport, check_chain
+from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
 from provenance.store.engine import WRITE_OPTION, make_engine, masked, parse_url
+from provenance.store.lifecycle_facade import LifecycleLedger
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import (
     AssetQuery,
@@ -56,8 +60,12 @@ def current_host() -> str:
     return socket.gethostname()
 
 
-class Ledger:
-    """The provenance ledger: assets, their locations, and the hash-chained event log."""
+class Ledger(LifecycleLedger, AuditLedger):
+    """The provenance ledger: assets, their locations, and the hash-chained event log.
+
+    Its lifecycle methods (approvals, replacement, expiry, quarantine) are in
+    :class:`~provenance.store.lifecycle_facade.LifecycleLedger`.
+    """
 
     def __init__(
         self,
@@ -130,6 +138,14 @@ class Ledger:
                 yield conn, ChainAppender(conn, self.actor, self.host)
 
     @contextmanager
+    def _write_plain(self) -> Iterator[Connection]:
+        # A write that touches no event: the same BEGIN IMMEDIATE on SQLite, no chain lock.
+        with self._translate_errors(), self._engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[Session]:
         with (
             self._translate_errors(),
@@ -153,6 +169,40 @@ class Ledger:
         """Record that files at these paths are gone; returns how many locations closed."""
         with self._write() as (conn, chain):
             return record_removed(conn, chain, host or self.host, paths)
+
+    # -- the watch daemon's bookkeeping (see :mod:`.daemons`) -------------------
+
+    def register_daemon(self, pid: int, started: datetime, state: Mapping[str, object]) -> int:
+        """Record a watch daemon's first heartbeat on this host; returns its id."""
+        with self._write_plain() as conn:
+            return watch_rows.register(conn, self.host, pid, started, state)
+
+    def heartbeat(self, daemon_id: int, state: Mapping[str, object]) -> None:
+        """Say that daemon ``daemon_id`` is alive now, in this state."""
+        with self._write_plain() as conn:
+            watch_rows.beat(conn, daemon_id, datetime.now(UTC), state)
+
+    def daemons(self) -> list[DaemonRecord]:
+        """Every watch daemon with a heartbeat, on every host."""
+        with self._read() as session:
+            return watch_rows.daemons(session)
+
+    def save_checkpoint(
+        self, root: str, mode: str, completed: datetime, details: Mapping[str, object]
+    ) -> None:
+        """Record that ``root`` on this host was completely reconciled as of ``completed``."""
+        with self._write_plain() as conn:
+            watch_rows.save_checkpoint(conn, self.host, root, mode, completed, details)
+
+    def checkpoints(self, host: str | None = None) -> list[CheckpointRecord]:
+        """Reconcile checkpoints of one host, or of every host when ``host`` is None."""
+        with self._read() as session:
+            return watch_rows.checkpoints(session, host)
+
+    def present_stamps_under(self, prefix: str, host: str | None = None) -> dict[str, PathStamp]:
+        """Path → (size, mtime, inode) of the files the ledger believes present below ``prefix``."""
+        with self._read() as session:
+            return watch_rows.present_stamps_under(session.connection(), host or self.host, prefix)
 
     # -- reads ----------------------------------------------------------------
 
@@ -231,9 +281,13 @@ class Ledger:
             ).all()
         return [_event(r) for r in rows]
 
-    def events(self, after: int = 0, limit: int | None = None) -> list[EventRecord]:
-        """Events with ``seq`` greater than ``after``, in order."""
+    def events(
+        self, after: int = 0, limit: int | None = None, types: Iterable[str] | None = None
+    ) -> list[EventRecord]:
+        """Events with ``seq`` greater than ``after`` (optionally of these types), in order."""
         query = select(Event).where(Event.seq > after).order_by(Event.seq)
+        if types is not None:
+            query = query.where(Event.type.in_(list(types)))
         if limit is not None:
             query = query.limit(limit)
         with self._read() as conn:
@@ -301,6 +355,11 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
             Location.path.startswith(query.path_prefix, autoescape=True)
         )
         conditions.append(Asset.sha256.in_(under))
+    if query.folder:
+        within = select(Location.asset_sha256).where(
+            Location.path.contains(f"/{query.folder}/", autoescape=True)
+        )
+        conditions.append(Asset.sha256.in_(within))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
 
@@ -348,6 +407,9 @@ def _asset(a: Asset) -> AssetRecord:
         status=a.status,
         first_seen=a.first_seen,
         updated_at=a.updated_at,
+        expires_at=a.expires_at,
+        flags=list(a.flags or []),
+        replaced_by=a.replaced_by,
     )
 
 

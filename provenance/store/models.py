@@ -8,6 +8,16 @@
 * ``chain_head``: one row naming the last event; appends lock it, which
   serializes writers on PostgreSQL, and ``verify`` compares it with the log so
   that removing events from the end is detected too.
+* ``documents``: approval reference documents (signed PDFs, consent forms),
+  copied into the ledger by content hash so they cannot silently change.
+* ``approvals``: written approvals of generated assets, per escalation
+  category, with the document they rest on; revoked, never deleted.
+* ``quarantine``: copies that ``purge`` moved aside, and whether they were
+  restored or deleted since.
+* ``watch_daemons``: one row per watch daemon run, its heartbeat and state
+  (not part of the event chain: a heartbeat is news, not history).
+* ``watch_checkpoints``: per host and watched root, the mode and the time of
+  the last complete reconcile.
 
 The schema itself is created and upgraded by the Alembic migrations in
 ``migrations/``; a test checks these models and the migrations agree.
@@ -26,6 +36,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -80,6 +91,9 @@ class Asset(Base):
     status: Mapped[str | None] = mapped_column(String(16), index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    flags: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    replaced_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Location(Base):
@@ -128,3 +142,119 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class WatchDaemon(Base):
+    """One run of ``provenance watch``: where, since when, its last heartbeat and state."""
+
+    __tablename__ = "watch_daemons"
+    __table_args__ = (Index("ix_watch_daemons_host", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_beat: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class WatchCheckpoint(Base):
+    """Per host and watched root: its mode and the last complete reconcile."""
+
+    __tablename__ = "watch_checkpoints"
+    __table_args__ = (Index("uq_watch_checkpoints_host_root", "host", "root", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host: Mapped[str] = mapped_column(String(255))
+    root: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16))
+    last_reconcile: Mapped[datetime] = mapped_column(UTCDateTime())
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Document(Base):
+    """An approval's reference document, stored by content so it cannot silently change."""
+
+    __tablename__ = "documents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stored_by: Mapped[str] = mapped_column(String(255))
+
+
+class Approval(Base):
+    """A written approval of one asset for one escalation category."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(16))
+    approver: Mapped[str] = mapped_column(String(255))
+    recorded_by: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    reference_path: Mapped[str] = mapped_column(Text)
+    reference_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("documents.sha256"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(255))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Quarantine(Base):
+    """One copy that ``purge`` moved into the quarantine folder."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    original_path: Mapped[str] = mapped_column(Text)
+    quarantine_path: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FingerprintRow(Base):
+    """An image asset's perceptual fingerprint (see :mod:`provenance.fingerprint`).
+
+    ``id`` grows with every row, so the audit's in-memory index loads only
+    the rows added since it last looked. ``status`` is ``ok``, or why there is
+    no fingerprint (``flat``, ``too_small``, ``unsupported``, ``error``...).
+    """
+
+    __tablename__ = "fingerprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    grad: Mapped[int | None] = mapped_column(BigInteger)
+    dct: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditRow(Base):
+    """One run of ``provenance audit``: who, when, which package, counts, the report's hash."""
+
+    __tablename__ = "audits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    root: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(16))
+    files: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[int] = mapped_column(Integer)
+    warned: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[int] = mapped_column(Integer)
+    policy: Mapped[str] = mapped_column(Text)
+    report_sha256: Mapped[str] = mapped_column(String(64))

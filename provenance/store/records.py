@@ -18,6 +18,18 @@ EventType = Literal[
     "modified",  # new content at a known path; details.previous names the asset it replaced
     "moved",  # known content now at a new path, gone from the old one; details.from
     "removed",  # a known file is no longer where it was; the asset and its history stay
+    # The genAI lifecycle (see provenance.lifecycle); details always carry a "reason".
+    "approved",  # a written approval was recorded; details.approval, category, document hash
+    "revoked",  # an approval was revoked; details.approval
+    "approval-refused",  # someone not allowed tried to approve; nothing else changed
+    "replaced",  # this generated asset was replaced; details.by names the replacement
+    "replaces",  # this asset replaces a generated one; details.replaces names it
+    "expiry-set",  # the asset's expiry date was changed; details.expires_at
+    "approval-lapsed",  # an approval the asset relied on expired; it is temporary again
+    "expired",  # past its expiry without approval or replacement
+    "quarantined",  # a copy was moved into the quarantine folder; details.quarantine_path
+    "restored",  # a quarantined copy was moved back to where it was
+    "deleted-from-quarantine",  # a quarantined copy was deleted, on confirmation
 ]
 
 Outcome = Literal["new", "unchanged", "seen", "modified", "moved"]
@@ -41,6 +53,8 @@ class AssetFacts:
     evidence: Sequence[Mapping[str, object]]
     prompt: str | None
     problem: str | None
+    expires_at: datetime | None = None
+    flags: Sequence[Mapping[str, object]] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,9 @@ class AssetRecord:
     status: str | None
     first_seen: datetime
     updated_at: datetime
+    expires_at: datetime | None = None
+    flags: Sequence[Mapping[str, object]] = ()
+    replaced_by: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (times in ISO 8601 UTC)."""
@@ -97,6 +114,9 @@ class AssetRecord:
             "evidence": [dict(e) for e in self.evidence],
             "first_seen": iso(self.first_seen),
             "updated_at": iso(self.updated_at),
+            "expires_at": iso(self.expires_at) if self.expires_at else None,
+            "flags": [dict(f) for f in self.flags],
+            "replaced_by": self.replaced_by,
         }
 
 
@@ -177,6 +197,7 @@ class AssetQuery:
     tool: str | None = None
     since: datetime | None = None
     path_prefix: str | None = None
+    folder: str | None = None  # seen in a folder of this name at any depth (a show's title)
     limit: int | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 

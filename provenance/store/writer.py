@@ -80,6 +80,16 @@ class ChainAppender:
         self.seq, self.hash = int(head.seq), str(head.hash)
         self._rows: list[dict[str, object]] = []
 
+    @property
+    def actor(self) -> str:
+        """Who the events are recorded as (the OS user)."""
+        return self._actor
+
+    @property
+    def host(self) -> str:
+        """The host events are recorded on unless they name another."""
+        return self._host
+
     def add(self, pending: PendingEvent, at: datetime) -> None:
         """Chain one event after the previous one."""
         seq, stamp, details = self.seq + 1, iso(at), details_text(pending.details)
@@ -126,6 +136,9 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
         "status": GENAI_INITIAL_STATUS if facts.verdict == "genai" else None,
         "first_seen": now,
         "updated_at": now,
+        "expires_at": facts.expires_at if facts.verdict == "genai" else None,
+        "flags": [dict(f) for f in facts.flags] or None,
+        "replaced_by": None,
     }
 
 
@@ -222,7 +235,7 @@ class BatchRecorder:
         self, obs: Observation, is_new: bool, current: _Loc | None, moved_from: str | None
     ) -> Outcome:
         if is_new:
-            self._event("detected", obs, {"verdict": obs.asset.verdict, "tool": obs.asset.tool})
+            self._event("detected", obs, _detected(obs.asset))
         if current is not None:
             self._event("modified", obs, {"previous": current.key[0]})
             return "new" if is_new else "modified"
@@ -251,6 +264,15 @@ class BatchRecorder:
         if changed:
             self._conn.execute(_UPDATE_LOCATION, changed)
         self._chain.flush()
+
+
+def _detected(facts: AssetFacts) -> dict[str, object]:
+    details: dict[str, object] = {"verdict": facts.verdict, "tool": facts.tool}
+    if facts.verdict == "genai" and facts.expires_at is not None:
+        details["expires_at"] = iso(facts.expires_at)
+    if facts.flags:  # chained, so what an asset was flagged for cannot be quietly dropped
+        details["flags"] = [dict(f) for f in facts.flags]
+    return details
 
 
 def _insert_row(loc: _Loc, now: datetime) -> dict[str, object]:

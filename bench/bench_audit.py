@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Benchmark: `provenance audit` against `openssl dgst -sha256` over the same package.
+
+Uses the generated corpus of bench_scan.py as the package (stills, TIFF
+frames, WAV takes, MP4 movies; about 2.8 GB by default). Two cases:
+
+* **known package**: every file is already in the ledger (scanned first, so
+  images have stored fingerprints). Target: audit wall time <= 0.6 x one
+  `openssl dgst -sha256` process over the same files.
+* **unseen package**: a fresh ledger that knows only a few generated images,
+  so every file is classified and every image fingerprinted. Reported in
+  files/s with the cost split by stage.
+
+    python bench/bench_audit.py [--scale 0.25] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scan import DEFAULT_DIR, corpus_files, machine, openssl_seconds
+
+
+def provenance(*args: str) -> tuple[float, dict[str, object]]:
+    """Wall time and JSON output of one provenance command (exit 1 = blocked is fine)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "provenance", *args], capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"provenance {' '.join(args)} failed:\n{done.stderr}")
+    return elapsed, json.loads(done.stdout)
+
+
+def main() -> None:
+    """Run both cases and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    files = corpus_files(args.corpus, args.scale)
+    total_mb = sum(p.stat().st_size for p in files) / 1e6
+    openssl_seconds(files)  # warm the page cache
+    with tempfile.TemporaryDirectory() as work:
+        known = f"sqlite:///{work}/known.sqlite3"
+        provenance("scan", str(args.corpus), "--db", known, "--json")
+        base = statistics.median(openssl_seconds(files) for _ in range(args.repeat))
+        audit_args = ("audit", str(args.corpus), "--format", "json", "--no-record")
+        runs = [provenance(*audit_args, "--db", known) for _ in range(args.repeat)]
+        known_s = statistics.median(r[0] for r in runs)
+        unseen = f"sqlite:///{work}/unseen.sqlite3"
+        provenance(
+            "scan", str(args.corpus / "stills" / "still_00000.png"), "--db", unseen, "--json"
+        )
+        unseen_s, report = provenance(*audit_args, "--db", unseen)
+    print(f"machine: {machine()}")
+    print(f"package: {len(files)} files, {total_mb:.0f} MB")
+    print(f"openssl dgst -sha256 (1 proc): {base:.2f} s")
+    ratio = known_s / base
+    print(f"audit, all files in ledger:    {known_s:.2f} s  ratio {ratio:.2f} (target <= 0.6)")
+    print(f"  stages: {runs[-1][1]['stages']}")
+    print(f"audit, files never seen:       {unseen_s:.2f} s  {len(files) / unseen_s:.0f} files/s")
+    print(f"  stages: {report['stages']}")
+    print(f"  summary: {report['summary']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""What a newly detected generated asset will need, and when it lapses.
+
+Called by :func:`provenance.ingest.examine` for every generated file, before
+the ledger sees it, so an asset is recorded with its flags and expiry in the
+same transaction as its detection:
+
+* **flags** (see :mod:`provenance.escalations`): prompt screening against the
+  show's watchlists, the production's tool registry, and folder rules'
+  ``needs``;
+* **expiry**: generated material is temporary, for ``genai_ttl_days`` (or the
+  first matching folder rule's ``ttl_days``) from detection.
+
+Watchlist files are read once and kept while their modification time stays
+the same, so a long-running watch daemon picks up an edited list without
+re-reading it for every file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from provenance.classify import Classification
+from provenance.escalations import Flag, tool_flags
+from provenance.settings import Settings
+from provenance.watchlists import Watchlist, load_watchlist, screen_prompt
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A generated asset's flags and expiry as ingest records them."""
+
+    flags: tuple[Flag, ...] = ()
+    expires_at: datetime | None = None
+
+
+def assess(path: Path, result: Classification, settings: Settings, now: datetime) -> Assessment:
+    """Flags and expiry for a classified file; nothing for files not generated."""
+    if not result.is_genai:
+        return Assessment()
+    flags = [
+        *screen_prompt(result.prompt, watchlists(settings)),
+        *tool_flags(result.tool, settings.approved_tools),
+        *folder_flags(path, settings),
+    ]
+    return Assessment(tuple(dict.fromkeys(flags)), now + timedelta(days=ttl_days(path, settings)))
+
+
+def folder_flags(path: Path, settings: Settings) -> list[Flag]:
+    """One flag per category a matching folder rule says files under it need."""
+    return [
+        Flag(category, "folder-rule", f"everything under '{rule.glob}' needs {category}")
+        for rule in settings.folder_rules
+        if rule.needs and rule.matches(path)
+        for category in rule.needs
+    ]
+
+
+def ttl_days(path: Path, settings: Settings) -> int:
+    """Days a generated file at ``path`` stays temporary: the first rule's, or the default."""
+    for rule in settings.folder_rules:
+        if rule.ttl_days is not None and rule.matches(path):
+            return rule.ttl_days
+    return settings.genai_ttl_days
+
+
+def watchlists(settings: Settings) -> tuple[Watchlist, ...]:
+    """The show's compiled watchlists (cached while the files are unchanged)."""
+    key = tuple((w.path, w.category, _mtime(w.path)) for w in settings.watchlists)
+    return _load(key)
+
+
+@lru_cache(maxsize=16)
+def _load(key: tuple[tuple[str, str, int], ...]) -> tuple[Watchlist, ...]:
+    return tuple(load_watchlist(Path(path).expanduser(), category) for path, category, _ in key)
+
+
+def _mtime(path: str) -> int:
+    try:
+        return Path(path).expanduser().stat().st_mtime_ns
+    except OSError:
+        return -1  # load_watchlist reports the missing file with the fix

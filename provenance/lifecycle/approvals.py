@@ -1,0 +1,195 @@
+"""Written approvals: who may record them, what they rest on, what they clear.
+
+An approval is for one asset and one escalation category
+(:data:`~provenance.escalations.Category`), signed off by a named person in a
+reference document (a signed PDF, an email export, a consent form). The
+document is read once, hashed, and copied into the ledger, so the approval
+keeps pointing at exactly the bytes that were approved.
+
+Who may record or revoke approvals: the OS users in the ``approvers``
+setting, and on PostgreSQL, when ``approver_db_role`` is set, only members of
+that database role. Anyone else is refused, and the attempt is recorded as an
+``approval-refused`` event. The database's own grants are the last word
+(``docs/POSTGRES_ROLES.md``): the watch daemon's role cannot insert approvals
+at all.
+
+``scope`` is ``final`` (allowed in final deliverables) or ``temporary-use``
+(allowed for now, e.g. in previs; never clears finals). ``expires`` makes an
+approval lapse by itself at that time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
+from provenance.escalations import CATEGORIES, Flag
+from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.targets import resolve_targets
+from provenance.policy import approval_view, clears_for_finals, missing_approvals
+from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
+
+SCOPES = ("final", "temporary-use")
+MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
+SETTLED_AWAY = frozenset({"replaced", "quarantined", "deleted"})  # need no approval any more
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What ``provenance approve`` was asked to record."""
+
+    category: str
+    approver: str
+    reference: Path
+    scope: str = "final"
+    expires: datetime | None = None
+    note: str | None = None
+
+
+def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[ApprovalRecord]:
+    """Record ``approval`` for every asset ``targets`` name, all at once or not at all."""
+    _check_request(approval, lc.now())
+    resolved = resolve_targets(lc.ledger, targets, present=True)
+    document = read_document(approval.reference)
+    shas = [t.asset.sha256 for t in resolved]
+    _authorize(lc, shas, _attempt(approval, document))
+    reference = str(approval.reference.expanduser().absolute())
+    requests = [
+        ApprovalRequest(
+            t.asset.sha256,
+            t.path,
+            approval.category,
+            approval.scope,
+            approval.approver,
+            reference,
+            approval.expires,
+            approval.note,
+        )
+        for t in resolved
+    ]
+    return lc.ledger.approve(requests, document, lc.now(), clears_for_finals)
+
+
+def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
+    """Revoke an approval; the asset it cleared becomes temporary (or expired) again."""
+    if not reason.strip():
+        raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
+    record = lc.ledger.approval(approval_id)
+    if record is None:
+        raise TargetNotFound(
+            f"no approval #{approval_id} in the ledger",
+            fix="`provenance history` lists an asset's approvals",
+        )
+    details = {"action": "revoke", "approval": approval_id, "category": record.category}
+    _authorize(lc, [record.asset_sha256], details)
+    return lc.ledger.revoke(approval_id, reason.strip(), lc.now(), clears_for_finals)
+
+
+def _check_request(approval: Approval, now: datetime) -> None:
+    if approval.category not in CATEGORIES:
+        raise TransitionRefused(
+            f"unknown approval category '{approval.category}'",
+            fix=f"use one of: {', '.join(CATEGORIES)}",
+        )
+    if approval.scope not in SCOPES:
+        raise TransitionRefused(
+            f"unknown scope '{approval.scope}'", fix="use final or temporary-use"
+        )
+    if not approval.approver.strip():
+        raise TransitionRefused(
+            "an approval needs the name of who approved it", fix="give --approver NAME"
+        )
+    if approval.expires is not None and approval.expires <= now:
+        raise TransitionRefused(
+            f"the approval would already have lapsed ({approval.expires:%Y-%m-%d})",
+            fix="give an --expires date in the future",
+        )
+
+
+def read_document(path: Path) -> DocumentIn:
+    """Read a reference document whole, to hash it and copy it into the ledger."""
+    path = path.expanduser()
+    if not path.is_file():
+        raise TargetNotFound(
+            "the reference document is missing or not a file",
+            where=path,
+            fix="check the --reference path",
+        )
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        raise TransitionRefused(
+            f"the reference document is {size} bytes; the ledger keeps at most "
+            f"{MAX_DOCUMENT_BYTES}",
+            where=path,
+            fix="reference a smaller export (e.g. a PDF)",
+        )
+    try:
+        return DocumentIn(path.name, path.read_bytes())
+    except OSError as exc:
+        raise TargetNotFound(
+            f"cannot read the reference document ({exc.strerror or exc})", where=path
+        ) from exc
+
+
+def _attempt(approval: Approval, document: DocumentIn) -> dict[str, object]:
+    return {
+        "action": "approve",
+        "category": approval.category,
+        "scope": approval.scope,
+        "approver": approval.approver,
+        "reference": str(approval.reference),
+        "reference_sha256": document.sha256,
+    }
+
+
+def _authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]) -> None:
+    """Refuse, and record the attempt, unless this user (and database role) may approve."""
+    actor, role = lc.ledger.actor, lc.settings.approver_db_role
+    reason = None
+    if actor not in lc.settings.approvers:
+        reason = f"OS user '{actor}' is not in the approvers setting"
+    elif role and not lc.ledger.in_database_role(role):
+        reason = f"database user '{lc.ledger.database_user()}' is not a member of role '{role}'"
+    if reason is None:
+        return
+    lc.ledger.record_refusal(list(shas), {**attempt, "reason": reason}, lc.now())
+    raise ApprovalRefused(
+        reason + "; the attempt was recorded",
+        fix="have an approver record it, or ask for your user to be added to `approvers`",
+    )
+
+
+@dataclass(frozen=True)
+class Need:
+    """A generated asset that cannot count as approved yet, and what it still needs."""
+
+    asset: AssetRecord
+    missing: tuple[str, ...]
+    flags: tuple[Flag, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            **self.asset.to_dict(),
+            "needs": list(self.missing),
+            "flag_reasons": [f.to_dict() for f in self.flags],
+        }
+
+
+def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
+    """Generated assets matching ``query`` that still need approvals for finals."""
+    assets = [
+        a for a in lc.ledger.list_assets(replace(query, genai=True)) if a.status not in SETTLED_AWAY
+    ]
+    approvals = lc.ledger.approvals_for_many(a.sha256 for a in assets)
+    now, needs = lc.now(), []
+    for asset in assets:
+        flags = tuple(Flag.from_dict(f) for f in asset.flags)
+        views = [approval_view(a) for a in approvals.get(asset.sha256, [])]
+        missing = missing_approvals(flags, views, now)
+        if missing:
+            needs.append(Need(asset, tuple(missing), flags))
+    return needs

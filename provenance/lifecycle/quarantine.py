@@ -1,0 +1,279 @@
+"""Purge, restore, delete: what happens to the copies of expired generated assets.
+
+* :func:`purge_expired` first runs :func:`~.transitions.expire`, then moves
+  every present copy *on this host* of every expired asset into the
+  quarantine folder (``quarantine_dir``), each move checked by hash, each
+  written to the folder's manifest and recorded in the ledger (the location
+  closes, the asset becomes ``quarantined``). Copies on other hosts are
+  listed as not reachable from here: run ``purge`` there too. Nothing is
+  deleted.
+* :func:`restore` moves quarantined copies back, byte for byte, refusing to
+  overwrite anything that now stands at the original path.
+* :func:`delete_quarantined` is the only thing that deletes, and only files
+  in the quarantine folder; the CLI asks for confirmation first. A file whose
+  bytes no longer match its hash is refused, never deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fileseq.exceptions import FileSeqException
+from fileseq.filesequence import FileSequence
+
+from provenance.errors import TargetNotFound, TransitionRefused
+from provenance.hashing import is_sha256_prefix
+from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.files import (
+    append_manifest,
+    content_hash,
+    move_verified,
+    quarantine_root,
+    quarantine_target,
+)
+from provenance.lifecycle.targets import SEQUENCE_MARKS
+from provenance.lifecycle.transitions import expire
+from provenance.policy import clears_for_finals
+from provenance.sequences import expand_target
+from provenance.store import (
+    AssetQuery,
+    AssetRecord,
+    ExpiredAsset,
+    LocationRecord,
+    QuarantineIn,
+    QuarantineRecord,
+)
+from provenance.store.records import iso
+from provenance.walk import absolute
+
+PURGEABLE = ("expired", "quarantined", "deleted")  # statuses whose present copies are moved
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A copy that could not be moved, and why."""
+
+    sha256: str
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {"sha256": self.sha256, "path": self.path, "reason": self.reason}
+
+
+@dataclass
+class PurgeResult:
+    """What a purge moved (or, in a dry run, would move), and what it could not reach."""
+
+    root: str
+    dry_run: bool
+    expired: list[ExpiredAsset] = field(default_factory=list)
+    moved: list[QuarantineRecord] = field(default_factory=list)
+    planned: list[LocationRecord] = field(default_factory=list)
+    unreachable: list[LocationRecord] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "quarantine_dir": self.root,
+            "dry_run": self.dry_run,
+            "expired_now": [e.to_dict() for e in self.expired],
+            "moved": [m.to_dict() for m in self.moved],
+            "would_move": [{"sha256": p.asset_sha256, "path": p.path} for p in self.planned],
+            "not_reachable": [
+                {"sha256": u.asset_sha256, "host": u.host, "path": u.path} for u in self.unreachable
+            ],
+            "failed": [f.to_dict() for f in self.failed],
+        }
+
+
+def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
+    """Move every present local copy of every expired asset into quarantine."""
+    result = PurgeResult(str(quarantine_root(lc.settings)), dry_run)
+    if not dry_run:
+        result.expired = expire(lc)
+    held = result.root.rstrip("/") + "/"
+    for asset in _purgeable(lc, dry_run):
+        locations = lc.ledger.present_locations(asset.sha256)
+        # A scan that wandered into the quarantine folder saw copies already held there.
+        local = [
+            loc for loc in locations if loc.host == lc.ledger.host and not loc.path.startswith(held)
+        ]
+        result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
+        if dry_run:
+            result.planned += local
+        elif local:
+            _purge_asset(lc, asset, local, result)
+    return result
+
+
+def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
+    assets = [a for s in PURGEABLE for a in lc.ledger.list_assets(AssetQuery(status=s))]
+    if dry_run:  # what expire would mark first
+        now = lc.now()
+        temporary = lc.ledger.list_assets(AssetQuery(status="temporary"))
+        assets += [a for a in temporary if a.expires_at is not None and a.expires_at <= now]
+    return assets
+
+
+def _purge_asset(
+    lc: Lifecycle, asset: AssetRecord, local: Sequence[LocationRecord], result: PurgeResult
+) -> None:
+    root, entries = Path(result.root), []
+    stamp = lc.now().strftime("%Y%m%dT%H%M%S")
+    for location in local:
+        try:
+            entries.append(_quarantine_copy(lc, asset.sha256, Path(location.path), root, stamp))
+        except TransitionRefused as exc:
+            result.failed.append(Failure(asset.sha256, location.path, exc.message))
+    if entries:
+        expiry = iso(asset.expires_at) if asset.expires_at else "no date"
+        reason = f"purged: {asset.status} (expiry {expiry})"
+        result.moved += lc.ledger.record_quarantined(entries, reason, lc.now())
+
+
+def _quarantine_copy(lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str) -> QuarantineIn:
+    if content_hash(source) != sha:
+        raise TransitionRefused(
+            "this copy is missing, unreadable or no longer the recorded content",
+            where=source,
+            fix="rescan it; it was left where it is",
+        )
+    destination = quarantine_target(root, sha, source, stamp)
+    move_verified(source, destination, sha)
+    _manifest(lc, root, "quarantined", sha, str(source), str(destination))
+    return QuarantineIn(sha, str(source), str(destination))
+
+
+def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, held: str) -> None:
+    append_manifest(
+        root,
+        {
+            "action": action,
+            "sha256": sha,
+            "host": lc.ledger.host,
+            "original_path": original,
+            "quarantine_path": held,
+            "at": iso(lc.now()),
+            "actor": lc.ledger.actor,
+        },
+    )
+
+
+@dataclass
+class RestoreResult:
+    """Copies moved back, and copies of the same assets in other hosts' quarantine."""
+
+    restored: list[QuarantineRecord] = field(default_factory=list)
+    elsewhere: list[QuarantineRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "restored": [r.to_dict() for r in self.restored],
+            "on_other_hosts": [r.to_dict() for r in self.elsewhere],
+        }
+
+
+def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
+    """Move quarantined copies named by ``targets`` back where they were, byte-identical."""
+    entries = select_entries(lc, targets, this_host=False)
+    local = [e for e in entries if e.host == lc.ledger.host]
+    result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
+    _check_restorable(local)
+    for entry in local:
+        move_verified(Path(entry.quarantine_path), Path(entry.original_path), entry.asset_sha256)
+        root = quarantine_root(lc.settings)
+        _manifest(
+            lc, root, "restored", entry.asset_sha256, entry.original_path, entry.quarantine_path
+        )
+        result.restored += lc.ledger.record_restored([entry.id], lc.now(), clears_for_finals)
+    return result
+
+
+def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
+    for entry in entries:
+        if os.path.lexists(entry.original_path):
+            raise TransitionRefused(
+                "a file already exists where the quarantined copy came from",
+                where=entry.original_path,
+                fix="move it away first; nothing was restored",
+            )
+        if not Path(entry.quarantine_path).is_file():
+            raise TransitionRefused(
+                "the quarantined copy is missing from the quarantine folder",
+                where=entry.quarantine_path,
+            )
+
+
+def plan_delete(lc: Lifecycle, targets: Sequence[str]) -> list[QuarantineRecord]:
+    """The copies in this host's quarantine that ``targets`` name (all of them for none)."""
+    return select_entries(lc, targets, this_host=True)
+
+
+def delete_quarantined(
+    lc: Lifecycle, entries: Sequence[QuarantineRecord], reason: str
+) -> list[QuarantineRecord]:
+    """Delete quarantined copies for good (the caller has confirmed), recording each."""
+    for entry in entries:
+        actual = content_hash(Path(entry.quarantine_path))
+        if actual is not None and actual != entry.asset_sha256:
+            raise TransitionRefused(
+                "this quarantined file no longer holds the recorded content",
+                where=entry.quarantine_path,
+                fix="nothing was deleted",
+            )
+    root, deleted = quarantine_root(lc.settings), []
+    for entry in entries:
+        Path(entry.quarantine_path).unlink(missing_ok=True)
+        _manifest(
+            lc, root, "deleted", entry.asset_sha256, entry.original_path, entry.quarantine_path
+        )
+        deleted += lc.ledger.record_deleted([entry.id], reason, lc.now())
+    return deleted
+
+
+def select_entries(
+    lc: Lifecycle, targets: Sequence[str], *, this_host: bool
+) -> list[QuarantineRecord]:
+    """Held quarantine entries named by hash, original or quarantine path, folder or sequence."""
+    held = lc.ledger.quarantine_entries(host=lc.ledger.host if this_host else None)
+    if not targets:
+        return held
+    chosen: dict[int, QuarantineRecord] = {}
+    for text in targets:
+        matches = [e for e in held if _matches(e, text, lc)]
+        if not matches:
+            raise TargetNotFound(
+                "nothing in quarantine matches",
+                where=text,
+                fix="give a hash, an original path, a folder or a sequence",
+            )
+        chosen.update((e.id, e) for e in matches)
+    return sorted(chosen.values(), key=lambda e: e.id)
+
+
+def _matches(entry: QuarantineRecord, text: str, lc: Lifecycle) -> bool:
+    path = Path(text).expanduser()
+    if is_sha256_prefix(text) and not os.path.lexists(path):
+        return entry.asset_sha256.startswith(text.lower())
+    wanted = {str(absolute(p)) for p in _named_paths(path)}
+    folder = str(absolute(path)).rstrip("/") + "/"
+    originals = (entry.original_path, entry.quarantine_path)
+    return any(p in wanted or p.startswith(folder) for p in originals)
+
+
+def _named_paths(path: Path) -> Iterable[Path]:
+    # The frames are in quarantine, not on disk: only an explicit range can name them.
+    if not any(mark in path.name for mark in SEQUENCE_MARKS):
+        return [path]
+    try:
+        ranged = FileSequence(str(path)).frameSet() is not None
+    except FileSeqException:
+        return [path]
+    return [Path(frame) for frame in expand_target(str(path))] if ranged else [path]

@@ -1,0 +1,62 @@
+"""Replacing generated assets, and their expiry.
+
+* :func:`replace` links a generated asset to the asset that replaced it
+  (usually a shot, painting or comp made without generative AI). Whole
+  sequences replace frame by frame, in frame order.
+* :func:`expire` marks every asset past its expiry ``expired`` (and first
+  returns approved assets whose approval lapsed to ``temporary``), and says
+  where their copies are, on every host.
+* :func:`set_expiry` changes generated assets' expiry dates (the per-asset
+  override of ``genai_ttl_days``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from provenance.errors import TransitionRefused
+from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.targets import Target, resolve_targets
+from provenance.policy import clears_for_finals
+from provenance.store import AssetRecord, ExpiredAsset
+
+
+def replace(
+    lc: Lifecycle, old: str, new: str, reason: str | None = None
+) -> list[tuple[Target, Target]]:
+    """Record that ``old`` (a file, hash or sequence) was replaced by ``new``."""
+    olds = resolve_targets(lc.ledger, [old], present=False)
+    news = resolve_targets(lc.ledger, [new], present=False)
+    pairs = _pair(olds, news, old, new)
+    why = reason or f"replaced by {new}"
+    lc.ledger.replace([(o.asset.sha256, n.asset.sha256) for o, n in pairs], why, lc.now())
+    return pairs
+
+
+def _pair(
+    olds: list[Target], news: list[Target], old: str, new: str
+) -> list[tuple[Target, Target]]:
+    if len(news) == 1:
+        return [(o, news[0]) for o in olds]
+    if len(olds) != len(news):
+        raise TransitionRefused(
+            f"OLD names {len(olds)} assets and NEW names {len(news)}",
+            where=f"{old} -> {new}",
+            fix="replace frame for frame (sequences of the same length), or by one asset",
+        )
+    return list(zip(olds, news, strict=True))
+
+
+def expire(lc: Lifecycle) -> list[ExpiredAsset]:
+    """Mark what is past its expiry now, and list where those assets' copies live."""
+    return lc.ledger.expire_due(lc.now(), clears_for_finals)
+
+
+def set_expiry(
+    lc: Lifecycle, targets: Sequence[str], until: datetime, reason: str | None = None
+) -> list[AssetRecord]:
+    """Give the generated assets ``targets`` name a new expiry date."""
+    resolved = resolve_targets(lc.ledger, targets, present=False)
+    why = reason or f"expiry set to {until:%Y-%m-%d %H:%M} UTC"
+    return lc.ledger.set_expiry([t.asset.sha256 for t in resolved], until, why, lc.now())

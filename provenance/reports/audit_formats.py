@@ -1,0 +1,177 @@
+"""Text renderings of an :class:`~provenance.audit_report.AuditReport`.
+
+* JSON: the report's own dictionary (documented in the README).
+* JUnit XML: one test case per file, so a CI server shows the hand-off like
+  a test run: a blocked file is a ``failure``, a warned file passes with its
+  warning in ``system-out``.
+* SARIF 2.1.0: one result per blocked or warned file (``error`` /
+  ``warning``), with the file as the artifact location, for code-review and
+  security dashboards.
+* Markdown: a page for a ticket or a delivery note.
+* Table: what the terminal shows, blocked files first.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from provenance import __version__
+from provenance.audit_report import AuditReport, FileResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULES = {
+    "block": ("PROV001", "blocked-content", "Blocked by the hand-off policy", "error"),
+    "warn": ("PROV002", "warned-content", "Warned by the hand-off policy", "warning"),
+}
+STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
+
+
+def to_json(report: AuditReport) -> str:
+    """The JSON document."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+def to_junit(report: AuditReport) -> str:
+    """JUnit XML: a testsuite of one testcase per file."""
+    summary = report.summary
+    seconds = sum(report.stages.values())
+    suites = ET.Element(
+        "testsuites",
+        name="provenance audit",
+        tests=str(summary["files"]),
+        failures=str(summary["block"]),
+        errors="0",
+        time=f"{seconds:.3f}",
+    )
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=report.root,
+        tests=str(summary["files"]),
+        failures=str(summary["block"]),
+        errors="0",
+        skipped="0",
+        time=f"{seconds:.3f}",
+    )
+    for item in report.ordered():
+        _junit_case(suite, item)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _junit_case(suite: ET.Element, item: FileResult) -> None:
+    folder, _, name = item.path.rpartition("/")
+    case = ET.SubElement(suite, "testcase", classname=folder or ".", name=name, time="0")
+    text = "\n".join(item.reasons)
+    if item.verdict == "block":
+        failure = ET.SubElement(
+            case, "failure", message=item.reasons[0] if item.reasons else "blocked", type="blocked"
+        )
+        failure.text = text
+    elif item.verdict == "warn":
+        ET.SubElement(case, "system-out").text = f"WARNING: {text}"
+
+
+def to_sarif(report: AuditReport) -> str:
+    """SARIF 2.1.0: results for blocked and warned files."""
+    rules = [
+        {
+            "id": rid,
+            "name": name,
+            "shortDescription": {"text": desc},
+            "defaultConfiguration": {"level": level},
+        }
+        for rid, name, desc, level in RULES.values()
+    ]
+    results = [_sarif_result(item) for item in report.ordered() if item.verdict in RULES]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "provenance", "version": __version__, "rules": rules}},
+            "originalUriBaseIds": {"PACKAGE": {"uri": _as_uri_dir(report.root)}},
+            "results": results,
+            "properties": {"verdict": report.verdict, "summary": report.summary},
+        }],
+    }  # fmt: skip
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def _sarif_result(item: FileResult) -> dict[str, object]:
+    rule_id, _, _, level = RULES[item.verdict]
+    return {
+        "ruleId": rule_id,
+        "level": level,
+        "message": {"text": "; ".join(item.reasons) or item.verdict},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": item.path, "uriBaseId": "PACKAGE"}}}
+        ],
+        "properties": {"sha256": item.sha256, "match": item.match.to_dict()},
+    }
+
+
+def _as_uri_dir(root: str) -> str:
+    path = root if root.endswith("/") else root + "/"
+    return "file://" + path if path.startswith("/") else path
+
+
+def to_markdown(report: AuditReport) -> str:
+    """A Markdown page: verdict, counts, sequences, then every file not passed."""
+    s = report.summary
+    lines = [
+        f"# Audit of `{report.root}`: **{report.verdict.upper()}**",
+        "",
+        f"{s['files']} files: {s['block']} blocked, {s['warn']} warned, {s['pass']} passed."
+        f" Policy: {report.policy}{' (strict)' if report.strict else ''}.",
+        "",
+    ]
+    if report.sequences:
+        lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in report.sequences], ""]
+    lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
+    for item in report.ordered():
+        match = (
+            f"{item.match.kind} {item.match.asset[:12] if item.match.asset else ''}".strip()
+            if item.match.kind
+            else ""
+        )
+        lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_table(report: AuditReport) -> RenderableType:
+    """The terminal view: blocked files first, then sequences, then the verdict."""
+    table = Table(title=f"Audit of {report.root}", title_justify="left")
+    for column in ("verdict", "file", "match", "reasons"):
+        table.add_column(column, overflow="fold")
+    for item in report.ordered():
+        match = f"{item.match.kind}" + (
+            f" d={item.match.distance}" if item.match.distance is not None else ""
+        )
+        table.add_row(
+            Text(item.verdict, style=STYLE[item.verdict]),
+            item.path,
+            match if item.match.kind else "",
+            "\n".join(item.reasons),
+        )
+    s = report.summary
+    verdict = Text(
+        f"{report.verdict.upper()}: {s['block']} blocked, {s['warn']} warned, "
+        f"{s['pass']} passed of {s['files']} files",
+        style=STYLE["block" if report.verdict == "blocked" else "pass"],
+    )
+    sequences = [Text(seq.sentence()) for seq in report.sequences if seq.notes]
+    return Group(table, *sequences, verdict)
+
+
+RENDERERS: dict[str, Callable[[AuditReport], str]] = {
+    "json": to_json,
+    "junit": to_junit,
+    "sarif": to_sarif,
+    "markdown": to_markdown,
+}

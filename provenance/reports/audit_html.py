@@ -1,0 +1,89 @@
+"""The audit as one self-contained HTML page.
+
+Everything is inline (styles and thumbnails as ``data:`` URIs), with no
+scripts and no external references, so the page can be mailed, archived with
+the delivery and printed. Blocked files are shown first, each with a
+thumbnail where one could be made, beside the thumbnail of the generated
+asset a near match points to.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from provenance.audit_report import AuditReport, FileResult
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+h1 span.blocked{color:#b00020} h1 span.pass{color:#1b5e20}
+table{border-collapse:collapse;width:100%;margin:1em 0}
+td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left;font-size:.9em}
+tr.block td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
+tr.warn td:first-child{background:#fff8e1;color:#8a6d00}
+tr.pass td:first-child{color:#1b5e20}
+img{max-width:160px;max-height:120px;display:block}
+code{font-size:.95em} @media print{body{margin:0}}
+"""
+
+
+def to_html(report: AuditReport) -> str:
+    """The complete page."""
+    s = report.summary
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Audit of {escape(report.root)}</title><style>{CSS}</style></head><body>",
+        f'<h1>Audit: <span class="{report.verdict}">{report.verdict.upper()}</span></h1>',
+        f"<p>Package <code>{escape(report.root)}</code>: {s['files']} files, {s['block']} blocked,"
+        f" {s['warn']} warned, {s['pass']} passed. Policy: {escape(report.policy)}"
+        f"{' (strict)' if report.strict else ''}.</p>",
+    ]
+    parts += _sequences(report)
+    parts += _files(report)
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _sequences(report: AuditReport) -> list[str]:
+    if not report.sequences:
+        return []
+    items = "".join(f"<li><code>{escape(seq.sentence())}</code></li>" for seq in report.sequences)
+    return [f"<h2>Sequences</h2><ul>{items}</ul>"]
+
+
+def _files(report: AuditReport) -> list[str]:
+    rows = [
+        "<h2>Files</h2><table><tr><th>verdict</th><th>file</th><th>preview</th>"
+        "<th>matched asset</th><th>reasons</th></tr>"
+    ]
+    rows += [_row(report, item) for item in report.ordered()]
+    rows.append("</table>")
+    return rows
+
+
+def _row(report: AuditReport, item: FileResult) -> str:
+    reasons = "<br>".join(escape(r) for r in item.reasons)
+    return (
+        f'<tr class="{item.verdict}"><td>{item.verdict}</td>'
+        f"<td><code>{escape(item.path)}</code></td>"
+        f"<td>{_img(report, item.path)}</td><td>{_match(report, item)}</td><td>{reasons}</td></tr>"
+    )
+
+
+def _match(report: AuditReport, item: FileResult) -> str:
+    match = item.match
+    if match.kind is None:
+        return ""
+    text = escape(match.kind)
+    if match.asset:
+        text += f" <code>{escape(match.asset[:16])}</code>"
+    if match.distance is not None:
+        text += f" (distance {match.distance})"
+    return text + (_img(report, match.asset) if match.asset and match.kind == "near" else "")
+
+
+def _img(report: AuditReport, key: str) -> str:
+    uri = report.thumbnails.get(key)
+    if not uri or not uri.startswith("data:image/"):
+        return ""
+    return f'<img alt="preview of {escape(key)}" src="{escape(uri)}">'

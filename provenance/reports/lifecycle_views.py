@@ -1,0 +1,119 @@
+"""Rich renderables for the lifecycle commands: approvals, expiry, purge, restore, policy.
+
+Like :mod:`.console`, each function takes plain data and returns something
+``rich`` can print; the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from provenance.lifecycle import PurgeResult, RestoreResult, Target
+from provenance.policy import Policy, policy_keys
+from provenance.reports.console import approvals_table
+from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
+
+
+def approved(records: Sequence[ApprovalRecord], assets: Iterable[AssetRecord]) -> RenderableType:
+    """What ``approve`` recorded, and each asset's status now."""
+    statuses = Table(show_header=True, box=None)
+    for column in ("asset", "status now"):
+        statuses.add_column(column)
+    for asset in assets:
+        statuses.add_row(asset.sha256[:12], asset.status or "")
+    title = Text(f"Recorded {len(records)} approval(s).", style="green")
+    return Group(title, approvals_table(records), statuses)
+
+
+def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:
+    """The assets ``expire`` changed, and where their copies are."""
+    if not changes:
+        return Text("Nothing is past its expiry.", style="green")
+    table = Table(title=f"{len(changes)} asset(s) changed", title_justify="left")
+    for column in ("sha256", "tool", "status", "why", "copies present at"):
+        table.add_column(column)
+    for change in changes:
+        places = "\n".join(f"{loc.host}:{loc.path}" for loc in change.locations) or "(none)"
+        why = "its approval lapsed" if change.lapsed else "past its expiry"
+        asset = change.asset
+        table.add_row(asset.sha256[:12], asset.tool or "", asset.status or "", why, places)
+    return table
+
+
+def purged(result: PurgeResult) -> RenderableType:
+    """What ``purge --expired`` moved, would move, could not move or could not reach."""
+    parts: list[RenderableType] = []
+    if result.expired:
+        parts.append(expired(result.expired))
+    verb = "Would move" if result.dry_run else "Moved"
+    moved = (
+        [(p.asset_sha256, p.path, "") for p in result.planned]
+        if result.dry_run
+        else [(m.asset_sha256, m.original_path, m.quarantine_path) for m in result.moved]
+    )
+    parts.append(Text(f"{verb} {len(moved)} copy(ies) into {result.root}", style="bold"))
+    parts += [
+        Text(f"  {sha[:12]} {path}" + (f" -> {held}" if held else "")) for sha, path, held in moved
+    ]
+    if result.failed:
+        parts.append(Text(f"{len(result.failed)} copy(ies) not moved:", style="yellow"))
+        parts += [Text(f"  {f.path}: {f.reason}") for f in result.failed]
+    if result.unreachable:
+        parts.append(Text("Not reachable from this host (run purge there):", style="yellow"))
+        parts += [Text(f"  {u.asset_sha256[:12]} {u.host}:{u.path}") for u in result.unreachable]
+    return Group(*parts)
+
+
+def quarantine_entries(entries: Sequence[QuarantineRecord], title: str) -> RenderableType:
+    """Quarantined copies: where they came from and where they are."""
+    table = Table(title=title, title_justify="left")
+    for column in ("#", "sha256", "host", "original path", "quarantine path"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(str(e.id), e.asset_sha256[:12], e.host, e.original_path, e.quarantine_path)
+    return table
+
+
+def restored(result: RestoreResult) -> RenderableType:
+    """What ``restore`` moved back, and copies still held on other hosts."""
+    parts: list[RenderableType] = [quarantine_entries(result.restored, "Restored")]
+    if result.elsewhere:
+        parts.append(quarantine_entries(result.elsewhere, "Still quarantined on other hosts"))
+    return Group(*parts)
+
+
+def replaced(pairs: Sequence[tuple[Target, Target]]) -> RenderableType:
+    """The links ``replace`` recorded."""
+    lines = [
+        Text(f"{old.asset.sha256[:12]} ({old.path or 'by hash'}) replaced by "
+             f"{new.asset.sha256[:12]} ({new.path or 'by hash'})")
+        for old, new in pairs
+    ]  # fmt: skip
+    return Group(*lines)
+
+
+def assets_now(assets: Sequence[AssetRecord]) -> RenderableType:
+    """Assets' status and expiry after a change."""
+    table = Table()
+    for column in ("sha256", "status", "expires (UTC)"):
+        table.add_column(column)
+    for a in assets:
+        expires = a.expires_at.strftime("%Y-%m-%d %H:%M") if a.expires_at else ""
+        table.add_row(a.sha256[:12], a.status or "", expires)
+    return table
+
+
+def policy_view(policy: Policy) -> RenderableType:
+    """A valid policy: what it does with each state."""
+    values = {f.name: getattr(policy, f.name) for f in fields(policy)}
+    table = Table(title=f"Policy {policy.source}: valid", title_justify="left", box=None)
+    table.add_column("key", style="bold")
+    table.add_column("action")
+    for key in policy_keys():
+        table.add_row(key, str(values[key.split(".", 1)[1]]))
+    return table

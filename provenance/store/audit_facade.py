@@ -1,0 +1,209 @@
+"""The audit half of the :class:`~provenance.store.Ledger` facade.
+
+* **Fingerprints** of image assets are derived data, not history: they are
+  written after the asset's row (ingest records first, fingerprints follow)
+  and are not events. Each row's growing ``id`` lets the audit's in-memory
+  index load only what was added since it last looked.
+* **Audits** are history: each run is a row (who, when, which package,
+  counts, the report's hash) and every matched asset gets an ``audited``
+  event in the chain, so ``provenance history`` shows which deliveries a
+  file went out in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from provenance.store.lifecycle_records import asset_from_row
+from provenance.store.models import Asset, AuditRow, FingerprintRow, Location
+from provenance.store.records import AssetRecord
+from provenance.store.writer import ChainAppender, PendingEvent
+
+IN_CHUNK = 500
+LOAD_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class FingerprintIn:
+    """A fingerprint (or the reason there is none) for one asset; hashes as signed 64-bit."""
+
+    sha256: str
+    status: str
+    grad: int | None = None
+    dct: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredFingerprint:
+    """A genAI asset's fingerprint as the index loads it."""
+
+    row_id: int
+    sha256: str
+    grad: int
+    dct: int
+
+
+@dataclass(frozen=True)
+class AuditIn:
+    """One audit run, to record."""
+
+    root: str
+    verdict: str
+    files: int
+    passed: int
+    warned: int
+    blocked: int
+    policy: str
+    report_sha256: str
+
+
+@dataclass(frozen=True)
+class AuditedFile:
+    """A package file that matched an asset: becomes that asset's ``audited`` event."""
+
+    sha256: str
+    path: str
+    verdict: str
+    match: str
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    return (values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK))
+
+
+class AuditLedger:
+    """Fingerprints and audit records; mixed into ``Ledger``."""
+
+    actor: str
+    host: str
+
+    def _write(self) -> AbstractContextManager[tuple[Connection, ChainAppender]]:
+        raise NotImplementedError  # provided by Ledger
+
+    def _write_plain(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # provided by Ledger
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError  # provided by Ledger
+
+    def save_fingerprints(self, items: Sequence[FingerprintIn]) -> None:
+        """Store fingerprints, replacing any earlier row of the same asset."""
+        if not items:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {"asset_sha256": i.sha256, "status": i.status, "grad": i.grad, "dct": i.dct,
+             "reason": i.reason, "computed_at": now}
+            for i in items
+        ]  # fmt: skip
+        with self._write_plain() as conn:
+            for chunk in _chunks(sorted({i.sha256 for i in items})):
+                conn.execute(delete(FingerprintRow).where(FingerprintRow.asset_sha256.in_(chunk)))
+            conn.execute(insert(FingerprintRow), rows)
+
+    def unfingerprinted_images(
+        self, shas: Iterable[str] | None = None, limit: int = 10_000
+    ) -> list[tuple[str, str]]:
+        """(sha256, path) of image assets present on this host that have no fingerprint row yet."""
+        query = (
+            select(Asset.sha256, Location.path)
+            .join(Location, Location.asset_sha256 == Asset.sha256)
+            .outerjoin(FingerprintRow, FingerprintRow.asset_sha256 == Asset.sha256)
+            .where(Asset.kind == "image", FingerprintRow.id.is_(None))
+            .where(Location.host == self.host, Location.present)
+            .order_by(Asset.sha256)
+        )
+        wanted = sorted(set(shas)) if shas is not None else None
+        found: dict[str, str] = {}
+        with self._read() as session:
+            for chunk in _chunks(wanted) if wanted is not None else [None]:
+                stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
+                for sha, path in session.execute(stmt.limit(limit)):
+                    found.setdefault(str(sha), str(path))
+        return sorted(found.items())
+
+    def genai_fingerprints(
+        self, after: int = 0, batch: int = LOAD_BATCH
+    ) -> list[StoredFingerprint]:
+        """Fingerprints of generated assets with row id above ``after``, in id order."""
+        stmt = (
+            select(
+                FingerprintRow.id,
+                FingerprintRow.asset_sha256,
+                FingerprintRow.grad,
+                FingerprintRow.dct,
+            )
+            .join(Asset, Asset.sha256 == FingerprintRow.asset_sha256)
+            .where(
+                FingerprintRow.id > after, FingerprintRow.status == "ok", Asset.verdict == "genai"
+            )
+            .order_by(FingerprintRow.id)
+            .limit(batch)
+        )
+        with self._read() as session:
+            rows = session.execute(stmt).all()
+        # status "ok" rows always carry both hashes
+        return [
+            StoredFingerprint(int(r[0]), str(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows
+        ]
+
+    def assets_many(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
+        """Known assets among ``shas``, by sha256."""
+        found: dict[str, AssetRecord] = {}
+        with self._read() as session:
+            for chunk in _chunks(sorted(set(shas))):
+                query = select(Asset.__table__).where(Asset.sha256.in_(chunk))
+                for row in session.connection().execute(query):
+                    found[str(row.sha256)] = asset_from_row(row)
+        return found
+
+    def fingerprints_many(
+        self, shas: Iterable[str]
+    ) -> dict[str, tuple[str, int | None, int | None]]:
+        """Stored fingerprint rows among ``shas``: sha256 -> (status, grad, dct)."""
+        found: dict[str, tuple[str, int | None, int | None]] = {}
+        with self._read() as session:
+            for chunk in _chunks(sorted(set(shas))):
+                query = select(
+                    FingerprintRow.asset_sha256,
+                    FingerprintRow.status,
+                    FingerprintRow.grad,
+                    FingerprintRow.dct,
+                ).where(FingerprintRow.asset_sha256.in_(chunk))
+                for sha, status, grad, dct in session.execute(query):
+                    found[str(sha)] = (str(status), grad, dct)
+        return found
+
+    def fingerprint_status(self, sha256: str) -> str | None:
+        """The fingerprint row's status for an asset, or None when it has none."""
+        with self._read() as session:
+            return session.scalar(
+                select(FingerprintRow.status).where(FingerprintRow.asset_sha256 == sha256)
+            )
+
+    def record_audit(self, audit: AuditIn, matched: Sequence[AuditedFile]) -> int:
+        """Record an audit run and an ``audited`` event for each matched asset; returns its id."""
+        now = datetime.now(UTC)
+        row = {
+            "at": now, "actor": self.actor, "host": self.host, "root": audit.root,
+            "verdict": audit.verdict, "files": audit.files, "passed": audit.passed,
+            "warned": audit.warned, "blocked": audit.blocked, "policy": audit.policy,
+            "report_sha256": audit.report_sha256,
+        }  # fmt: skip
+        with self._write() as (conn, chain):
+            inserted = conn.execute(insert(AuditRow).values(**row).returning(AuditRow.id))
+            audit_id = int(inserted.scalar_one())
+            for item in matched:
+                details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
+                           "verdict": item.verdict, "match": item.match}  # fmt: skip
+                chain.add(PendingEvent("audited", item.sha256, None, details), now)
+            chain.flush()
+        return audit_id

@@ -1,0 +1,320 @@
+"""The watch daemon: every finished file in the watched roots tagged, nothing missed.
+
+The daemon's work, in the order it happens (each part has its own module)::
+
+    start     resolve roots (mode from the mount table, inotify budget)  roots, limits
+              register in the ledger's heartbeats                         store.daemons
+              start threads: settler, workers, recorder, reconciler,      pipeline, worker,
+              heartbeat                                                   reconciler
+    run       every 0.5 s: supervise roots and threads, turn losses and   supervisor
+              schedules into reconciles; SIGHUP reloads settings
+    stop      stop observers, drain what is queued and settled, stop
+              threads, publish the final heartbeat
+
+:meth:`WatchDaemon.run` blocks the calling thread (the CLI's main thread,
+which also receives the signals; see :func:`install_signal_handlers`) and
+raises :class:`~provenance.errors.WatchFailed` when the daemon cannot
+recover, so that ``provenance watch`` exits non-zero and its service
+manager restarts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from provenance.errors import LedgerUnavailable, WatchFailed
+from provenance.ingest import IngestResult
+from provenance.settings import Settings, WatchRootConfig
+from provenance.store import Ledger
+from provenance.watchers.handler import HintHandler
+from provenance.watchers.limits import Budget, fit_to_budget, read_budget
+from provenance.watchers.observers import OverflowListener
+from provenance.watchers.pipeline import Pipeline
+from provenance.watchers.reconcile import probe_root
+from provenance.watchers.reconciler import Reconciler
+from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
+from provenance.watchers.state import DaemonState, now_utc
+from provenance.watchers.supervisor import Supervisor
+from provenance.watchers.threads import Loop
+from provenance.watchers.worker import Recorder, RecorderHooks
+
+log = logging.getLogger(__name__)
+
+TICK = 0.5
+RECONCILER = "provenance-reconciler"
+MAX_DRAIN = 60.0
+
+Reload = Callable[[], tuple[Settings, list[WatchRootConfig]]]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the daemon reads from the machine; tests replace it."""
+
+    mounts: Callable[[], Sequence[Mount]] = read_mounts
+    budget: Callable[[], Budget] = read_budget
+
+
+class WatchDaemon:
+    """Watches roots, ingests settled files, reconciles, and reports through heartbeats."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        settings: Settings,
+        roots: Sequence[WatchRootConfig],
+        *,
+        reload: Reload | None = None,
+        environment: Environment | None = None,
+        on_recorded: Callable[[IngestResult], None] | None = None,
+    ) -> None:
+        self.ledger, self.settings, self._configs = ledger, settings, list(roots)
+        self._reload_settings = reload
+        self._env = environment or Environment()
+        self.state = DaemonState(settings.watch_heartbeat)
+        self.supervisor = Supervisor(settings, self.state, self._handler, self._request)
+        self.recorder = Recorder(ledger, settings, self.state, self._hooks(on_recorded))
+        self.pipeline = Pipeline(settings, ledger.host, self.supervisor, self.recorder, self.state)
+        self.reconciler = Reconciler(
+            ledger, settings, self.state, self.supervisor, self.pipeline.hints,
+            self.supervisor.report_unavailable,
+        )  # fmt: skip
+        self._overflow = OverflowListener(self._inotify_overflow)
+        self._loops: list[Loop] = []
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._daemon_id: int | None = None
+        self._probes: dict[str, tuple[float, bool]] = {}  # root → (when, listable), for _gone
+        self._started = now_utc()
+
+    # -- wiring ---------------------------------------------------------------------
+
+    def _handler(self, spec: RootSpec) -> HintHandler:
+        def count_error() -> None:
+            self.state.count("handler_errors")
+
+        return HintHandler(spec, self.pipeline.hints, self.supervisor.loss, count_error)
+
+    def _request(self, root: str, why: str) -> None:
+        self.reconciler.request(root, why)
+
+    def _hooks(self, on_recorded: Callable[[IngestResult], None] | None) -> RecorderHooks:
+        return RecorderHooks(
+            gone=self._gone,
+            exists=self._exists,
+            landed=self._landed,
+            retry=self._retry,
+            ledger_back=lambda: self.supervisor.loss_all("ledger reachable again"),
+            recorded=on_recorded or (lambda _result: None),
+        )
+
+    def _landed(self, n: int) -> None:
+        self.pipeline.landed(n)
+
+    def _gone(self, path: str) -> bool:
+        """Truly gone: the file is missing and its root is there to say so."""
+        root = self.supervisor.root_of(path)
+        if root is not None and (not self.supervisor.available(root) or not self._probed(root)):
+            self.supervisor.root_gone(root)
+            return False
+        return not os.path.lexists(path)
+
+    def _probed(self, root: str) -> bool:
+        # Deletions come by the thousand: probe each root at most once a second for them.
+        now = time.monotonic()
+        at, ok = self._probes.get(root, (0.0, False))
+        if now - at > 1.0:
+            ok = probe_root(Path(root)) is None
+            self._probes[root] = (now, ok)
+        return ok
+
+    def _exists(self, path: str) -> bool:
+        root = self.supervisor.root_of(path)
+        if root is not None and not self.supervisor.available(root):
+            return True  # an unavailable root's files are not known to be gone
+        return os.path.lexists(path)
+
+    def _retry(self, path: str) -> bool:
+        root = self.supervisor.root_of(path)
+        return root is not None and self.pipeline.retry(root, path)
+
+    def _inotify_overflow(self) -> None:
+        self.supervisor.loss_all("inotify queue overflow", mode="native")
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Start, supervise until asked to stop, then stop. Raises WatchFailed when it cannot."""
+        try:
+            self.start()
+            while not self._stop.wait(TICK):
+                self.tick()
+        except BaseException:
+            self.state.phase = "failed"
+            raise
+        finally:
+            self.shutdown()
+
+    def start(self) -> None:
+        """Resolve roots, register, start every thread; roots start watching at the first tick."""
+        self._overflow.attach()
+        self.supervisor.set_roots(self.resolve(self._configs, self.settings))
+        self._load_checkpoints()
+        self._register()
+        self._loops = self._make_loops()
+        for loop in self._loops:
+            loop.start()
+        self.tick()
+        self.state.phase = "running"
+
+    def tick(self) -> None:
+        """One round of supervision (the main loop calls it every half second)."""
+        if self._reload.is_set():
+            self._reload.clear()
+            self.reload()
+        self.supervisor.tick(time.monotonic())
+        dead = [loop.name for loop in self._loops if not loop.is_alive()]
+        if dead:
+            raise WatchFailed(f"daemon thread {dead[0]} stopped", fix="see the log for the error")
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to drain and stop (safe from a signal handler)."""
+        self._stop.set()
+
+    def request_reload(self) -> None:
+        """Ask :meth:`run` to reload settings at its next tick (safe from a signal handler)."""
+        self._reload.set()
+
+    def shutdown(self, drain: float | None = None) -> None:
+        """Stop observers, drain what is queued (at most ``drain`` seconds), stop threads."""
+        if self.state.phase != "failed":
+            self.state.phase = "stopping"
+        self.supervisor.quiesce()
+        self.supervisor.stop_all()
+        for loop in self._loops:
+            if loop.name == RECONCILER:
+                loop.stop()  # a reconcile cut short writes no checkpoint; the next start redoes it
+        self._drain(self._drain_time() if drain is None else drain)
+        for loop in self._loops:
+            loop.stop()
+        for loop in self._loops:
+            loop.join(10.0)
+        if self.state.phase != "failed":
+            self.state.phase = "stopped"
+        self.state.roots_stopped()
+        self._overflow.detach()
+        self.beat()
+
+    def _drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.pipeline.idle():
+            time.sleep(0.05)
+        self.pipeline.final.set()  # the files are in: deletions need not wait for moves now
+        while time.monotonic() < deadline and not self.pipeline.drained():
+            time.sleep(0.05)
+        if not self.pipeline.drained():
+            log.warning("stopping with work left (%s); the next start reconciles it",
+                        self.pipeline.depth())  # fmt: skip
+
+    def _drain_time(self) -> float:
+        settles = [spec.settle for spec in self.supervisor.specs()] or [0.0]
+        return min(MAX_DRAIN, max(settles) + 5.0)
+
+    def reload(self) -> None:
+        """Re-read settings and roots, and watch them afresh (SIGHUP)."""
+        if self._reload_settings is None:
+            return
+        settings, configs = self._reload_settings()
+        log.info("reloading settings: %d roots (workers, queue sizes and the ledger URL "
+                    "change only on restart)", len(configs))  # fmt: skip
+        self.settings, self._configs = settings, configs
+        for part in (self.supervisor, self.pipeline, self.reconciler):
+            part.settings = settings
+        self.pipeline.deletes.delay = settings.watch_delete_delay
+        self.supervisor.set_roots(self.resolve(configs, settings))
+
+    def resolve(self, configs: Sequence[WatchRootConfig], settings: Settings) -> list[RootSpec]:
+        """Root configs → root specs: modes from the mount table, then the inotify budget."""
+        mounts = self._env.mounts()
+        specs = [resolve_root(config, settings, mounts) for config in configs]
+        return fit_to_budget(specs, self._env.budget())
+
+    def _make_loops(self) -> list[Loop]:
+        errors = lambda: self.state.count("errors")  # noqa: E731
+        workers = [
+            Loop(f"provenance-worker-{i}", self.pipeline.work_step, errors)
+            for i in range(self.settings.effective_workers())
+        ]
+        return [
+            Loop("provenance-settler", self.pipeline.settle_step, errors),
+            *workers,
+            Loop("provenance-recorder", self.recorder.step, errors),
+            Loop(RECONCILER, self.reconciler.step, errors),
+            Loop("provenance-heartbeat", self._heartbeat_step, errors),
+        ]
+
+    # -- heartbeats -------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        """The state a heartbeat publishes."""
+        return self.state.snapshot(self.pipeline.depth())
+
+    def idle(self) -> bool:
+        """True when nothing waits to be settled, examined, recorded or reconciled."""
+        return self.pipeline.drained() and not self.reconciler.busy()
+
+    def _register(self) -> None:
+        try:
+            snapshot = self.snapshot()
+            self._daemon_id = self.ledger.register_daemon(os.getpid(), self._started, snapshot)
+        except LedgerUnavailable as exc:
+            log.warning("cannot register a heartbeat yet: %s", exc.message)
+
+    def _heartbeat_step(self, stop: threading.Event) -> None:
+        if not stop.wait(self.settings.watch_heartbeat):
+            self.beat()
+
+    def beat(self) -> None:
+        """Publish one heartbeat (registering first if that failed before)."""
+        try:
+            if self._daemon_id is None:
+                self._register()
+            else:
+                self.ledger.heartbeat(self._daemon_id, self.snapshot())
+        except LedgerUnavailable as exc:
+            log.debug("heartbeat not published: %s", exc.message)
+
+    def _load_checkpoints(self) -> None:
+        try:
+            for checkpoint in self.ledger.checkpoints(self.ledger.host):
+                self.state.reconciled(checkpoint.root, checkpoint.last_reconcile)
+        except LedgerUnavailable as exc:
+            log.warning("cannot read checkpoints: %s", exc.message)
+
+
+def install_signal_handlers(daemon: WatchDaemon) -> Callable[[], None]:
+    """SIGTERM/SIGINT drain and stop, SIGHUP reloads; returns a function restoring the old ones."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.warning("%s: draining and stopping", signal.Signals(signum).name)
+        daemon.request_stop()
+
+    def reload(_signum: int, _frame: FrameType | None) -> None:
+        daemon.request_reload()
+
+    handled = {signal.SIGTERM: stop, signal.SIGINT: stop, signal.SIGHUP: reload}
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handled.items()}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

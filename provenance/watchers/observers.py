@@ -1,0 +1,135 @@
+"""Observers: watchdog's threads for one root, started, checked and stopped in one place.
+
+Each root gets its own observer (native inotify, or polling with the root's
+interval), so that one root's failure or restart never disturbs another.
+
+watchdog's threads can die quietly: an emitter raising ``KeyError`` under
+heavy churn while the observer thread lives on (code-review-graph #811), or
+an observer stopping for no stated reason (watchdog #663). So
+:meth:`Watcher.alive` checks the observer, every emitter, and the inotify
+reader thread; the supervisor asks every second and restarts a dead watcher,
+then reconciles the root.
+
+watchdog also says nothing to its user when the kernel's inotify queue
+overflows and events are lost (WATCHING.md 1.2). The one place it says so is
+a warning in its own log, so :class:`OverflowListener` listens there and
+reports a loss, which the daemon answers with a reconcile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+)
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.inotify import InotifyObserver
+from watchdog.observers.polling import PollingObserver
+
+from provenance.watchers.handler import HintHandler
+
+log = logging.getLogger(__name__)
+
+INOTIFY_LOGGER = "watchdog.observers.inotify_c"
+
+# What the handler uses. Asking the kernel for nothing else spares a burst half its
+# events, and keeps the daemon's own reads (open, close without writing) out of them.
+NATIVE_EVENTS: list[type[FileSystemEvent]] = [
+    FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent,
+    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+]  # fmt: skip
+JOIN_TIMEOUT = 10.0
+
+
+@dataclass
+class Watcher:
+    """A running observer for one root, with the root's identity when it started."""
+
+    root: str
+    observer: BaseObserver
+    identity: tuple[int, int]
+
+    def threads(self) -> list[threading.Thread]:
+        """The observer's thread, its emitters, and its inotify reader where it has one."""
+        threads: list[threading.Thread] = [self.observer, *self.observer.emitters]
+        reader = getattr(self.observer, "_inotify_fd", None)  # watchdog internals: best effort
+        if isinstance(reader, threading.Thread):
+            threads.append(reader)
+        return threads
+
+    def alive(self) -> bool:
+        """True while every one of the observer's threads runs."""
+        return all(thread.is_alive() for thread in self.threads())
+
+    def quiet(self) -> bool:
+        """True when watchdog holds no event that its handler has not been given yet."""
+        return self.observer.event_queue.empty()
+
+    def stop(self) -> None:
+        """Stop the observer and wait (a bounded time) for its threads."""
+        try:
+            self.observer.stop()
+        except (OSError, RuntimeError, KeyError) as exc:  # a dead emitter can fail to stop cleanly
+            log.debug("stopping the observer of %s: %s", self.root, exc)
+        for thread in self.threads():
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join(JOIN_TIMEOUT)
+
+
+def root_identity(path: str) -> tuple[int, int]:
+    """(device, inode) of a root folder: a root replaced or remounted gets a new one."""
+    info = Path(path).stat()
+    return info.st_dev, info.st_ino
+
+
+def start_watcher(handler: HintHandler) -> Watcher:
+    """Start watching ``handler.root`` in its mode. Raises OSError when the watch cannot be set."""
+    root = handler.root
+    path = str(root.path)
+    identity = root_identity(path)
+    observer: BaseObserver
+    if root.mode == "native":
+        observer, events = InotifyObserver(), NATIVE_EVENTS
+    else:
+        observer, events = PollingObserver(timeout=root.interval), None
+    try:
+        observer.schedule(handler, path, recursive=True, event_filter=events)
+        observer.start()
+    except BaseException:
+        Watcher(path, observer, identity).stop()
+        raise
+    return Watcher(path, observer, identity)
+
+
+class OverflowListener(logging.Handler):
+    """Hears watchdog's "inotify queue overflowed" warning and reports a loss."""
+
+    def __init__(self, on_overflow: Callable[[], None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self._on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Report a loss for any overflow warning."""
+        if "overflow" in record.getMessage().lower():
+            self._on_overflow()
+
+    def attach(self) -> None:
+        """Start listening to watchdog's inotify log."""
+        logging.getLogger(INOTIFY_LOGGER).addHandler(self)
+
+    def detach(self) -> None:
+        """Stop listening."""
+        logging.getLogger(INOTIFY_LOGGER).removeHandler(self)

@@ -1,0 +1,190 @@
+"""The lifecycle commands through click's runner: output, JSON, exit codes, confirmation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from provenance.cli import cli
+from provenance.store import Ledger, current_actor
+from tests.lifecycle.conftest import a1111
+from tests.test_scan import png
+
+
+class Cli:
+    """Runs `provenance ...` against one ledger and settings file."""
+
+    def __init__(self, url: str, config: Path) -> None:
+        self.options = ["--db", url, "--config", str(config)]
+        self.url = url
+
+    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Result:
+        result = CliRunner().invoke(cli, [*args, *self.options], input=input)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def events(self, sha: str) -> list[str]:
+        with Ledger(self.url) as ledger:
+            return [e.type for e in ledger.events_for(sha)]
+
+
+@pytest.fixture
+def run(ledger_url: str, tmp_path: Path) -> Cli:
+    config = tmp_path / "provenance.toml"
+    names = tmp_path / "talent.txt"
+    names.write_text("Zoë Saldaña\n")
+    config.write_text(
+        f'approvers = ["{current_actor()}"]\nquarantine_dir = "{tmp_path / "q"}"\nworkers = 1\n'
+        f'[[watchlists]]\npath = "{names}"\ncategory = "talent-likeness"\n'
+    )
+    return Cli(ledger_url, config)
+
+
+@pytest.fixture
+def show(tmp_path: Path, run: Cli) -> Path:
+    root = tmp_path / "jobs" / "nightfall"
+    png(root / "gen" / "castle.png", 1, a1111("a castle at dusk"))
+    png(root / "gen" / "face.png", 2, a1111("portrait of zoe saldana"))
+    png(root / "plates" / "plate.png", 3)
+    for n in (1001, 1002):
+        png(root / "seq" / f"sh010.{n}.png", n, a1111("rain"))
+    run("scan", str(root))
+    return root
+
+
+@pytest.fixture
+def consent(tmp_path: Path) -> Path:
+    path = tmp_path / "consent.pdf"
+    path.write_bytes(b"%PDF-1.7 signed consent\n")
+    return path
+
+
+def sha_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def approve(run: Cli, target: str, consent: Path, *extra: str, code: int = 0) -> Result:
+    args = ["approve", target, "--category", "final-deliverable", "--approver", "Jane Doe"]
+    return run(*args, "--reference", str(consent), *extra, code=code)
+
+
+def test_approve_history_and_needs_approval(run: Cli, show: Path, consent: Path) -> None:
+    face = show / "gen" / "face.png"
+    needing = {n["sha256"]: n["needs"] for n in run.json("ls", "--needs-approval")}  # type: ignore[attr-defined]
+    assert needing[sha_of(face)] == ["final-deliverable", "talent-likeness"]
+    data = json.loads(approve(run, str(face), consent, "--json").stdout)
+    assert data["assets"][0]["status"] == "temporary"  # still needs talent-likeness
+    story = run.json("history", str(face))
+    assert story["needs_approval"] == ["talent-likeness"]  # type: ignore[index]
+    assert story["asset"]["flags"][0]["category"] == "talent-likeness"  # type: ignore[index]
+    assert story["approvals"][0]["reference_sha256"] == sha_of(consent)  # type: ignore[index]
+    table = run("history", str(face)).stdout
+    for words in ("Escalations", "Needs approval before finals: talent-likeness", "Approvals"):
+        assert words in table
+    run("approve", str(face), "--category", "talent-likeness", "--approver", "Zoë S.",
+        "--reference", str(consent), "--expires", "2999-01-01")  # fmt: skip
+    assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")}  # type: ignore[attr-defined]
+    assert "approved" in run("history", str(face)).stdout
+
+
+def test_sequence_approval_and_revoke(run: Cli, show: Path, consent: Path) -> None:
+    data = json.loads(
+        approve(run, str(show / "seq" / "sh010.1001-1002#.png"), consent, "--json").stdout
+    )
+    assert [a["status"] for a in data["assets"]] == ["approved", "approved"]
+    number = data["approvals"][0]["id"]
+    out = run("revoke", f"#{number}", "--reason", "director changed the shot").stdout
+    assert f"Revoked approval #{number}" in out and "temporary" in out
+    result = run("revoke", str(number), "--reason", "again", code=2)
+    assert result.stderr.startswith("Error: approval") and "already revoked" in result.stderr
+
+
+def test_refusals_are_one_line_errors(run: Cli, show: Path, consent: Path, tmp_path: Path) -> None:
+    plate = show / "plates" / "plate.png"
+    result = approve(run, str(plate), consent, code=2)
+    assert result.stderr.count("\n") == 1 and "not a generated asset" in result.stderr
+    outsider = tmp_path / "outsider.toml"
+    outsider.write_text('approvers = ["somebody-else"]\n')
+    refused = CliRunner().invoke(cli, [
+        "approve", str(show / "gen" / "castle.png"), "--category", "final-deliverable",
+        "--approver", "X", "--reference", str(consent), "--db", run.url, "--config", str(outsider),
+    ])  # fmt: skip
+    assert refused.exit_code == 2 and "not in the approvers setting" in refused.stderr
+    assert run.events(sha_of(show / "gen" / "castle.png"))[-1] == "approval-refused"
+    bad_date = approve(run, str(show / "gen" / "castle.png"), consent, "--expires", "soon", code=2)
+    assert "not an ISO date" in bad_date.stderr
+
+
+def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Path) -> None:
+    castle, plate = show / "gen" / "castle.png", show / "plates" / "plate.png"
+    original, sha = castle.read_bytes(), sha_of(castle)
+    assert "replaced by" in run("replace", str(show / "gen" / "face.png"), str(plate)).stdout
+    run("set-expiry", str(castle), "--until", "2000-01-01", "--reason", "pulled early")
+    [changed] = run.json("expire")  # type: ignore[misc]
+    assert changed["asset"]["status"] == "expired" and changed["present_at"][0]["path"] == str(
+        castle
+    )
+    dry = run.json("purge", "--expired", "--dry-run")
+    assert dry["would_move"] == [{"sha256": sha, "path": str(castle)}] and castle.exists()  # type: ignore[index]
+    moved = run.json("purge", "--expired")["moved"]  # type: ignore[index]
+    assert not castle.exists() and len(moved) == 1
+    manifest = (tmp_path / "q" / "manifest.jsonl").read_text().splitlines()
+    assert json.loads(manifest[0])["original_path"] == str(castle)
+    assert "Restored" in run("restore", sha[:12]).stdout
+    assert castle.read_bytes() == original
+    run("purge", "--expired")
+    assert run("purge", "--delete", input="n\n", code=1).stderr.strip().endswith("Aborted!")
+    assert Path(moved[0]["quarantine_path"]).parent.exists()
+    assert run.events(sha)[-1] == "quarantined"
+    assert "Deleted 1" in run("purge", "--delete", input="y\n").stdout
+    assert run.events(sha)[-1] == "deleted-from-quarantine"
+    assert run("purge", "--delete", "--yes", code=2).stderr.startswith("Error: nothing")
+    assert run("purge", code=2).stderr  # neither --expired nor --delete
+    assert "verified" in run("verify").stdout or "OK" in run("verify").stdout
+
+
+def test_delete_with_yes_skips_the_question(run: Cli, show: Path) -> None:
+    castle = show / "gen" / "castle.png"
+    run("set-expiry", str(castle), "--until", "2000-01-01")
+    run("purge", "--expired")
+    assert "Deleted 1" in run("purge", "--delete", sha_of_glob(run), "--yes").stdout
+
+
+def sha_of_glob(run: Cli) -> str:
+    with Ledger(run.url) as ledger:
+        return ledger.quarantine_entries()[0].asset_sha256[:10]
+
+
+def test_policy_check(run: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "show.toml"
+    good.write_text('[genai]\ntemporary = "warn"\n[approvals]\nexpiring_within_days = 7\n')
+    checked = json.loads(CliRunner().invoke(cli, ["policy", "check", str(good), "--json"]).stdout)
+    assert checked["valid"] and checked["genai.temporary"] == "warn"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[genai]\n\ntemporary = "allow"\n')
+    result = CliRunner().invoke(cli, ["policy", "check", str(bad)])
+    assert result.exit_code == 2 and f"{bad}:3" in result.stderr and "temporary" in result.stderr
+
+
+def test_report_formats_and_document(run: Cli, show: Path, consent: Path, tmp_path: Path) -> None:
+    approve(run, str(show / "gen" / "castle.png"), consent)
+    for fmt in ("markdown", "html", "json"):
+        target = tmp_path / f"report.{fmt}"
+        run("report", "--show", "nightfall", "--format", fmt, "--output", str(target))
+        assert "nightfall" in target.read_text()
+    data = run.json("report", "--show", "nightfall")
+    assert data["counts"]["genai"] == 4 and data["approvals"][0]["reference_sha256"] == sha_of(
+        consent
+    )  # type: ignore[index]
+    assert run.json("report", "--show", "other-show")["counts"]["assets"] == 0  # type: ignore[index]
+    exported = tmp_path / "exported.pdf"
+    run("document", sha_of(consent), "--output", str(exported))
+    assert exported.read_bytes() == consent.read_bytes()
+    assert run("document", "0" * 64, "--output", str(exported), code=2).stderr.startswith("Error")

