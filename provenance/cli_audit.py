@@ -53,7 +53,7 @@ def audit_command(
     package: Path, policy_path: Path | None, fmt: str, output: Path | None, strict: bool,
     no_record: bool, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
-    """Gate a hand-off PACKAGE (folder, .zip, .tar, .tar.gz): exit 1 on unapproved generated media."""
+    """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     options = AuditOptions(_policy(policy_path, settings), strict, fmt == "html", not no_record)
     with Ledger(settings.db) as ledger, _progress() as advance:
