@@ -1,19 +1,22 @@
 """Streaming content hashes.
 
-An asset's identity is the SHA-256 of its bytes. Files are streamed through
-``hashlib.file_digest``, which reads into one reused buffer and releases the
-GIL while OpenSSL hashes, so several threads hash on several cores and no file
-is ever held in memory whole.
+An asset's identity is the SHA-256 of its bytes. Files are streamed in 4 MiB
+chunks into one reused buffer; OpenSSL hashes each chunk with the GIL
+released, so several threads hash on several cores and no file is ever held
+in memory whole.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.errors import UnreadableFile
+
+CHUNK = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def sha256_file(path: Path) -> HashedFile:
     try:
         with path.open("rb", buffering=0) as stream:
             before = FileStamp.of(os.fstat(stream.fileno()))
-            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+            digest = _digest(stream)
             after = FileStamp.of(os.fstat(stream.fileno()))
     except OSError as exc:
         raise UnreadableFile(
@@ -63,6 +66,19 @@ def sha256_file(path: Path) -> HashedFile:
             fix="scan it again once it is complete",
         )
     return HashedFile(sha256=digest, stamp=after)
+
+
+def _digest(stream: io.RawIOBase) -> str:
+    # Large reads matter on a busy interpreter: each chunk re-takes the GIL
+    # twice (after the read and after the hash update), and a thread that
+    # classifies files in Python can hold it for a whole switch interval.
+    # hashlib.file_digest reads 256 KiB at a time; 4 MiB cuts those waits 16x.
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    while count := stream.readinto(buffer):
+        digest.update(view[:count])
+    return digest.hexdigest()
 
 
 def is_sha256_prefix(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -182,15 +183,15 @@ def test_file_changing_while_hashed_is_skipped(
     from provenance import hashing
 
     target = png(tmp_path / "growing.png", 1)
-    real = hashing.hashlib.file_digest
+    real = hashing._digest
 
-    def growing(stream: object, name: str) -> object:
-        digest = real(stream, name)  # type: ignore[arg-type]
+    def growing(stream: io.RawIOBase) -> str:
+        digest = real(stream)
         with target.open("ab") as more:
             more.write(b"more")
         return digest
 
-    monkeypatch.setattr(hashing.hashlib, "file_digest", growing)
+    monkeypatch.setattr(hashing, "_digest", growing)
     examined = examine(target, settings, "h")
     assert examined.observation is None
     assert examined.error is not None and "changed while" in examined.error

@@ -17,7 +17,9 @@ or a tool's own structure (a ComfyUI graph, SwarmUI ``sui_image_params``).
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,12 +73,43 @@ def sidecar_paths(path: Path, suffix: str) -> list[Path]:
     names = [path.name + suffix, path.name + suffix.upper()]
     if path.suffix:
         names += [path.stem + suffix, path.stem + suffix.upper()]
+    present = folder_names(path.parent)
     found: list[Path] = []
     for name in dict.fromkeys(names):
         candidate = path.with_name(name)
-        if candidate != path and candidate.is_file() and candidate not in found:
+        if name in present and candidate != path and candidate.is_file() and candidate not in found:
             found.append(candidate)
     return found
+
+
+# Three detectors look for sidecars of every file, up to four names each: a
+# stat per name made sidecar lookup the largest cost of classifying a frame.
+# A folder's listing is kept while the folder's mtime is unchanged (a new
+# sidecar changes it), for at most LISTING_SECONDS, for a few folders.
+LISTING_SECONDS = 2.0
+LISTINGS_KEPT = 64
+_listings: dict[str, tuple[int, float, frozenset[str]]] = {}
+
+
+def folder_names(folder: Path) -> frozenset[str]:
+    """The names in ``folder`` (empty when it cannot be listed), from a short-lived cache."""
+    key = str(folder)
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    now = time.monotonic()
+    cached = _listings.get(key)
+    if cached is not None and cached[0] == stamp and now - cached[1] < LISTING_SECONDS:
+        return cached[2]
+    try:
+        names = frozenset(entry.name for entry in os.scandir(folder))
+    except OSError:
+        return frozenset()
+    if len(_listings) >= LISTINGS_KEPT:
+        _listings.clear()
+    _listings[key] = (stamp, now, names)
+    return names
 
 
 def _fold(key: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from provenance.ingest import IngestResult
 from provenance.store import Ledger
 from tests.watchers.conftest import (
     event_types,
@@ -26,11 +27,13 @@ def _recorded(ledger: Ledger, path: Path) -> bool:
 
 
 def test_new_file_is_ingested_with_its_hash(root: Path, ledger: Ledger, ledger_url: str) -> None:
-    with running(ledger, fast_settings(ledger_url), [root]):
+    results: list[IngestResult] = []
+    with running(ledger, fast_settings(ledger_url), [root], on_recorded=results.append):
         target = root / "plate.0001.bin"
         target.write_bytes(unique_bytes("plate"))
         wait_for(lambda: _recorded(ledger, target), message="the new file in the ledger")
     assert event_types(ledger, target) == ["detected"]
+    assert [(r.path, r.outcome, r.verdict) for r in results] == [(target, "new", "unknown")]
 
 
 def test_atomic_save_is_recorded_under_the_final_name(

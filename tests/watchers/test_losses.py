@@ -53,11 +53,23 @@ def test_inotify_overflow_is_noticed_and_reconciled(
     with running(ledger, fast_settings(ledger_url), [root]) as daemon:
         deaf_handlers.clear()
         lost = write_files(root / "lost", "lost", 50)
+        _drained(daemon)  # every event of the lost files was dropped
         deaf_handlers.set()
         _overflow(daemon)
         wait_for(lambda: present(ledger, root) == lost, message="the lost files, reconciled")
-        counts = daemon.daemon.state.counts()
-    assert counts["losses"] >= 1 and counts["reconciles"] >= 2
+        wait_for(lambda: daemon.daemon.state.counts()["losses"] >= 1, message="a loss counted")
+        wait_for(lambda: daemon.daemon.state.counts()["reconciles"] >= 2, message="reconciled")
+
+
+def _drained(daemon: Running) -> None:
+    watcher = daemon.daemon.supervisor.watchers()[0]
+    settled_for = [0]
+
+    def quiet_a_while() -> bool:
+        settled_for[0] = settled_for[0] + 1 if watcher.quiet() else 0
+        return settled_for[0] >= 10  # half a second without an undelivered event
+
+    wait_for(quiet_a_while, message="the observer to deliver (and drop) every event")
 
 
 def test_dead_observer_thread_is_restarted_and_reconciled(

@@ -62,7 +62,7 @@ def test_periodic_reconcile_finds_what_events_missed(
         deaf_handlers.clear()
         missed = write_files(root / "missed", "m", 5)
         wait_for(lambda: present(ledger, root) == missed, message="the periodic reconcile")
-        assert daemon.daemon.state.counts()["reconciles"] >= 2
+        wait_for(lambda: daemon.daemon.state.counts()["reconciles"] >= 2, message="counted")
 
 
 def test_reconcile_jitter_is_within_a_quarter(ledger_url: str) -> None:
