@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +75,23 @@ def _digest(stream: io.RawIOBase) -> str:
     # classifies files in Python can hold it for a whole switch interval.
     # hashlib.file_digest reads 256 KiB at a time; 4 MiB cuts those waits 16x.
     digest = hashlib.sha256()
-    buffer = bytearray(CHUNK)
+    buffer = _buffer()
     view = memoryview(buffer)
     while count := stream.readinto(buffer):
         digest.update(view[:count])
     return digest.hexdigest()
+
+
+_local = threading.local()
+
+
+def _buffer() -> bytearray:
+    # One buffer per thread, reused: zeroing a fresh 4 MiB for every small
+    # file would cost more than hashing it.
+    buffer: bytearray | None = getattr(_local, "buffer", None)
+    if buffer is None:
+        buffer = _local.buffer = bytearray(CHUNK)
+    return buffer
 
 
 def is_sha256_prefix(text: str) -> bool:

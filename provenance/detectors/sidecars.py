@@ -87,6 +87,7 @@ def sidecar_paths(path: Path, suffix: str) -> list[Path]:
 # A folder's listing is kept while the folder's mtime is unchanged (a new
 # sidecar changes it), for at most LISTING_SECONDS, for a few folders.
 LISTING_SECONDS = 2.0
+TRUST_SECONDS = 0.05
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 
@@ -94,16 +95,19 @@ _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 def folder_names(folder: Path) -> frozenset[str]:
     """The names in ``folder`` (empty when it cannot be listed), from a short-lived cache."""
     key = str(folder)
+    now = time.monotonic()
+    cached = _listings.get(key)
+    if cached is not None and now - cached[1] < TRUST_SECONDS:
+        return cached[2]  # listed a moment ago (several detectors ask about one file)
     try:
         stamp = folder.stat().st_mtime_ns
     except OSError:
         return frozenset()
-    now = time.monotonic()
-    cached = _listings.get(key)
     if cached is not None and cached[0] == stamp and now - cached[1] < LISTING_SECONDS:
         return cached[2]
     try:
-        names = frozenset(entry.name for entry in os.scandir(folder))
+        with os.scandir(folder) as entries:
+            names = frozenset(entry.name for entry in entries)
     except OSError:
         return frozenset()
     if len(_listings) >= LISTINGS_KEPT:

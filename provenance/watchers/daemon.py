@@ -31,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 
 from provenance.errors import LedgerUnavailable, WatchFailed
+from provenance.fingerprinting import fingerprint_assets
 from provenance.ingest import IngestResult
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
@@ -259,6 +260,7 @@ class WatchDaemon:
             Loop("provenance-recorder", self.recorder.step, errors),
             Loop(RECONCILER, self.reconciler.step, errors),
             Loop("provenance-heartbeat", self._heartbeat_step, errors),
+            Loop("provenance-fingerprints", self._fingerprint_step, errors),
         ]
 
     # -- heartbeats -------------------------------------------------------------------
@@ -281,6 +283,20 @@ class WatchDaemon:
     def _heartbeat_step(self, stop: threading.Event) -> None:
         if not stop.wait(self.settings.watch_heartbeat):
             self.beat()
+
+    def _fingerprint_step(self, stop: threading.Event) -> None:
+        # Images the daemon recorded get their near-match fingerprints here,
+        # after their ledger rows, at the heartbeat's pace: the audit can
+        # only match copies of generated images it has fingerprints for.
+        if stop.wait(self.settings.watch_heartbeat):
+            return
+        try:
+            report = fingerprint_assets(self.ledger)
+        except LedgerUnavailable as exc:
+            log.debug("fingerprints wait for the ledger: %s", exc.message)
+            return
+        if report.images:
+            log.info("fingerprinted %d of %d new images", report.fingerprinted, report.images)
 
     def beat(self) -> None:
         """Publish one heartbeat (registering first if that failed before)."""
