@@ -34,6 +34,7 @@ from rich.progress import (
 )
 
 from provenance import __version__
+from provenance.classify_paths import classify_paths
 from provenance.errors import EXIT_CHECK_FAILED, ConfigError, ProvenanceError
 from provenance.history import find_history
 from provenance.ingest import IngestResult
@@ -187,6 +188,20 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
             )
 
         yield advance
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
+    """Say what made each file (folders are walked); nothing is written to the ledger."""
+    settings = load_settings(config_path).settings
+    rows = classify_paths(paths, settings)
+    if as_json:
+        _print_json([row.to_dict() for row in rows])
+    else:
+        out.print(views.classification_table(rows))
 
 
 @cli.command()

@@ -9,7 +9,7 @@ Draw Things, cameras). Five properties matter for provenance:
     generated, ``digitalCapture`` captured... Unsigned, so medium confidence.
 ``Iptc4xmpExt:AISystemUsed`` / ``AISystemVersionUsed`` / ``AIPromptInformation``
     IPTC 2025.1: which AI system made the content, and the prompt. A named
-    system makes a generated source type strong.
+    system names the tool; the claim stays unsigned, so still medium.
 ``xmp:CreatorTool``
     the application that created the file: a generator (Draw Things) or an
     editor (Photoshop: says who saved the file, not where the content came from).
@@ -153,7 +153,7 @@ def _generated_item(
         f"{source}: IPTC digital source type '{term.tail}' ({term.description}){system}; unsigned",
         signal="genai",
         tool=tool or UNKNOWN_GENAI,
-        confidence="strong" if named else "medium",
+        confidence="medium",  # unsigned, whatever it names
         prompt=facts.prompt,
         fields=fields | facts.ai_fields(),
     )

@@ -6,13 +6,14 @@ CLI decides where it goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from provenance.classify_paths import PathClassification
 from provenance.history import History
 from provenance.lifecycle import Need
 from provenance.scan import ScanSummary
@@ -247,3 +248,17 @@ def chain_report(report: ChainReport) -> Text:
         f"BROKEN: {report.problem.problem} (first bad event: {report.problem.seq})",
         style="bold red",
     )
+
+
+def classification_table(rows: Sequence[PathClassification]) -> Table:
+    """The ``classify`` table: path, verdict, tool, confidence, strongest evidence."""
+    table = Table()
+    for column in ("path", "verdict", "tool", "confidence", "evidence"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        best = row.result.strongest()
+        table.add_row(
+            str(row.path), verdict_text(row.result.verdict), row.result.tool or "",
+            row.result.confidence or "", _clip(best.detail, 120) if best else "",
+        )  # fmt: skip
+    return table

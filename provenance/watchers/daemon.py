@@ -33,6 +33,7 @@ from types import FrameType
 from provenance.errors import LedgerUnavailable, WatchFailed
 from provenance.fingerprinting import fingerprint_assets
 from provenance.ingest import IngestResult
+from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
 from provenance.watchers.handler import HintHandler
@@ -48,6 +49,8 @@ from provenance.watchers.threads import Loop
 from provenance.watchers.worker import Recorder, RecorderHooks
 
 log = logging.getLogger(__name__)
+
+EXPIRE_EVERY = 24 * 3600.0  # seconds between the daemon's expiry passes
 
 TICK = 0.5
 RECONCILER = "provenance-reconciler"
@@ -95,6 +98,7 @@ class WatchDaemon:
         self._daemon_id: int | None = None
         self._probes: dict[str, tuple[float, bool]] = {}  # root → (when, listable), for _gone
         self._started = now_utc()
+        self.expire_every = EXPIRE_EVERY
 
     # -- wiring ---------------------------------------------------------------------
 
@@ -261,6 +265,7 @@ class WatchDaemon:
             Loop(RECONCILER, self.reconciler.step, errors),
             Loop("provenance-heartbeat", self._heartbeat_step, errors),
             Loop("provenance-fingerprints", self._fingerprint_step, errors),
+            Loop("provenance-expiry", self._expiry_step, errors),
         ]
 
     # -- heartbeats -------------------------------------------------------------------
@@ -297,6 +302,19 @@ class WatchDaemon:
             return
         if report.images:
             log.info("fingerprinted %d of %d new images", report.fingerprinted, report.images)
+
+    def _expiry_step(self, stop: threading.Event) -> None:
+        # Studio guidance: generated material is temporary. Once a day the
+        # daemon marks what is past its expiry, as `provenance expire` does.
+        if stop.wait(self.expire_every):
+            return
+        try:
+            expired = expire(Lifecycle(self.ledger, self.settings))
+        except LedgerUnavailable as exc:
+            log.debug("expiry waits for the ledger: %s", exc.message)
+            return
+        if expired:
+            log.warning("%d generated assets expired; see `provenance expire`", len(expired))
 
     def beat(self) -> None:
         """Publish one heartbeat (registering first if that failed before)."""

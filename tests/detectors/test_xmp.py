@@ -88,7 +88,7 @@ def test_an_xmp_file_is_read_as_a_packet(tmp_path: Path) -> None:
     assert genai(detect(path))
 
 
-def test_a_named_ai_system_makes_the_claim_strong_and_names_the_tool(tmp_path: Path) -> None:
+def test_a_named_ai_system_names_the_tool_and_stays_medium(tmp_path: Path) -> None:
     packet = xmp_packet(
         dst("trainedAlgorithmicMedia", scheme="https")
         + "<Iptc4xmpExt:AISystemUsed>Midjourney</Iptc4xmpExt:AISystemUsed>"
@@ -96,7 +96,7 @@ def test_a_named_ai_system_makes_the_claim_strong_and_names_the_tool(tmp_path: P
         + "<Iptc4xmpExt:AIPromptInformation>a fox in snow</Iptc4xmpExt:AIPromptInformation>"
     )
     [item] = genai(detect(write(tmp_path / "mj.jpg", jpeg_with_xmp(packet))))
-    assert (item.tool, item.confidence, item.prompt) == ("midjourney", "strong", "a fox in snow")
+    assert (item.tool, item.confidence, item.prompt) == ("midjourney", "medium", "a fox in snow")
     assert item.fields["ai_system_version"] == "6.1"
 
 

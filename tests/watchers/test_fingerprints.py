@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from provenance.store import Ledger
 from tests.audit.conftest import generated_png
 from tests.watchers.conftest import fast_settings, running, sha256_of, wait_for
@@ -16,3 +18,28 @@ def test_recorded_images_get_fingerprints(root: Path, ledger: Ledger, ledger_url
         wait_for(lambda: ledger.fingerprint_status(sha) == "ok", message="the image's fingerprint")
     [stored] = [f for f in ledger.genai_fingerprints() if f.sha256 == sha]
     assert stored.grad or stored.dct
+
+
+def test_daemon_expires_generated_assets(
+    root: Path, tmp_path: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import provenance.watchers.daemon as daemon_module
+    from provenance.lifecycle import Lifecycle, set_expiry
+    from provenance.scan import scan
+
+    settings = fast_settings(ledger_url)
+    image = generated_png(tmp_path / "elsewhere" / "gen.png", 8)
+    scan([image], ledger, settings)
+    set_expiry(Lifecycle(ledger, settings), [str(image)], datetime.now(UTC) - timedelta(days=1))
+    monkeypatch.setattr(daemon_module, "EXPIRE_EVERY", 0.2)
+    sha = sha256_of(image)
+    with running(ledger, settings, [root]):
+        wait_for(lambda: _status(ledger, sha) == "expired", message="the daemon's expiry pass")
+    assert "expired" in [e.type for e in ledger.events_for(sha)]
+
+
+def _status(ledger: Ledger, sha: str) -> str | None:
+    asset = ledger.get_asset(sha)
+    return None if asset is None else asset.status

@@ -1,0 +1,77 @@
+"""`provenance classify`: the verdict of files and trees, with no ledger write; and mutated
+sample assets never crash classification."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provenance.classify import classify_file
+from provenance.cli import cli
+from provenance.settings import Settings, default_db_url
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_assets"
+SAMPLE_FILES = sorted(
+    p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix in {".png", ".jpg", ".tif", ".wav"}
+)
+
+
+def test_classify_json_for_a_tree(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["classify", str(SAMPLES / "genai"), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)}
+    assert (
+        rows["sd_a1111.png"]["verdict"] == "genai"
+        and rows["sd_a1111.png"]["tool"] == "automatic1111"
+    )
+    for row in rows.values():
+        assert set(row) >= {"path", "verdict", "tool", "confidence", "evidence", "prompt"}
+        assert all({"detector", "kind", "detail"} <= set(e) for e in row["evidence"])
+    assert rows["sd_a1111.png"]["prompt"]
+
+
+def test_classify_table_and_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "empty.png").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["classify", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "unreadable" in result.stdout and "empty.png" in result.stdout
+
+
+def test_classify_writes_no_ledger() -> None:
+    ledger_file = Path(default_db_url().removeprefix("sqlite:///"))
+    assert CliRunner().invoke(cli, ["classify", str(SAMPLES / "plain")]).exit_code == 0
+    assert not ledger_file.exists()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(SAMPLE_FILES),
+    st.sampled_from(["truncate", "flip", "length"]),
+    st.integers(0, 2**31),
+    st.binary(min_size=1, max_size=4),
+)
+def test_mutated_samples_never_crash_classification(
+    sample: Path, how: str, where: int, junk: bytes
+) -> None:
+    data = bytearray(sample.read_bytes())
+    at = where % len(data)
+    if how == "truncate":
+        data = data[:at]
+    elif how == "flip":
+        data[at] ^= 0xFF
+    else:  # an absurd chunk or segment length where a length field may sit
+        data[at : at + 4] = b"\x7f\xff\xff\xff"
+    target = Path(tempfile.gettempdir()) / f"provenance-mutant-{os.getpid()}{sample.suffix}"
+    target.write_bytes(bytes(data))
+    started = time.monotonic()
+    _, result = classify_file(target, Settings(db="sqlite://"))
+    assert time.monotonic() - started < 10
+    assert result.verdict in ("genai", "not_genai", "unknown", "unreadable")
