@@ -85,9 +85,12 @@ def sidecar_paths(path: Path, suffix: str) -> list[Path]:
 # Three detectors look for sidecars of every file, up to four names each: a
 # stat per name made sidecar lookup the largest cost of classifying a frame.
 # A folder's listing is kept while the folder's mtime is unchanged (a new
-# sidecar changes it), for at most LISTING_SECONDS, for a few folders.
+# sidecar changes it), for at most LISTING_SECONDS, for a few folders. File
+# times tick coarsely (a kernel clock tick, or a second on some shares), so a
+# listing taken within SETTLED_SECONDS of the folder's last change is not
+# kept: a second change in the same tick would not move the mtime.
 LISTING_SECONDS = 2.0
-TRUST_SECONDS = 0.05
+SETTLED_SECONDS = 1.0
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 
@@ -97,8 +100,6 @@ def folder_names(folder: Path) -> frozenset[str]:
     key = str(folder)
     now = time.monotonic()
     cached = _listings.get(key)
-    if cached is not None and now - cached[1] < TRUST_SECONDS:
-        return cached[2]  # listed a moment ago (several detectors ask about one file)
     try:
         stamp = folder.stat().st_mtime_ns
     except OSError:
@@ -110,9 +111,10 @@ def folder_names(folder: Path) -> frozenset[str]:
             names = frozenset(entry.name for entry in entries)
     except OSError:
         return frozenset()
-    if len(_listings) >= LISTINGS_KEPT:
-        _listings.clear()
-    _listings[key] = (stamp, now, names)
+    if time.time() - stamp / 1e9 > SETTLED_SECONDS:
+        if len(_listings) >= LISTINGS_KEPT:
+            _listings.clear()
+        _listings[key] = (stamp, now, names)
     return names
 
 

@@ -86,3 +86,20 @@ def test_json_files_themselves_are_not_classified_as_sidecars(tmp_path: Path) ->
     path = write(tmp_path / "params.json", json.dumps(PARAMS).encode())
     write(tmp_path / "params.json.json", json.dumps(PARAMS).encode())
     assert detect(path) == []
+
+
+def test_folder_listing_cache_never_hides_a_new_sidecar(tmp_path: Path) -> None:
+    import os
+
+    from provenance.detectors.sidecars import folder_names
+
+    media = tmp_path / "frame.exr"
+    media.write_bytes(b"x")
+    assert "frame.exr.json" not in folder_names(tmp_path)  # fresh folder: listed, not kept
+    (tmp_path / "frame.exr.json").write_text("{}")
+    assert "frame.exr.json" in folder_names(tmp_path)
+    old = tmp_path.stat().st_mtime - 60
+    os.utime(tmp_path, (old, old))  # a settled folder: its listing is kept...
+    assert folder_names(tmp_path) == folder_names(tmp_path)
+    (tmp_path / "frame.exr.xmp").write_text("<x/>")  # ...until the folder changes
+    assert "frame.exr.xmp" in folder_names(tmp_path)
