@@ -121,10 +121,11 @@ def _near(hit: tuple[str, int], ctx: Context) -> tuple[Decision, Match]:
     decision = decide(state, ctx.policy, ctx.now)
     lead = (
         f"looks like generated asset {origin_sha[:12]} ({_describe(origin)}), "
-        f"fingerprint distance {distance}: a re-encoded, resized or stripped copy"
+        f"fingerprint distance {distance}"
     )
+    copy = "judged as that asset: most likely a re-encoded, resized or stripped copy of it"
     match = Match("near", origin_sha, distance)
-    return Decision(decision.action, (lead, *decision.reasons), decision.approvals), match
+    return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
 
 
 def _describe(asset: AssetRecord) -> str:
