@@ -17,7 +17,6 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from provenance.audit import AuditOptions, audit
 from provenance.audit_report import AuditReport
 from provenance.cli import cli, err, ledger_options, out
 from provenance.errors import EXIT_CHECK_FAILED
@@ -54,6 +53,8 @@ def audit_command(
     no_record: bool, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
+    from provenance.audit import AuditOptions, audit  # decoders and the index load only here
+
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     options = AuditOptions(_policy(policy_path, settings), strict, fmt == "html", not no_record)
     with Ledger(settings.db) as ledger, _progress() as advance:

@@ -31,7 +31,6 @@ from pathlib import Path
 from types import FrameType
 
 from provenance.errors import LedgerUnavailable, WatchFailed
-from provenance.fingerprinting import fingerprint_assets
 from provenance.ingest import IngestResult
 from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
@@ -295,6 +294,8 @@ class WatchDaemon:
         # only match copies of generated images it has fingerprints for.
         if stop.wait(self.settings.watch_heartbeat):
             return
+        from provenance.fingerprinting import fingerprint_assets  # the decoders load on first use
+
         try:
             report = fingerprint_assets(self.ledger)
         except LedgerUnavailable as exc:
