@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,7 +117,8 @@ def _open_ledger(
         yield ledger, loaded
 
 
-def _print_json(data: object) -> None:
+def print_json(data: object) -> None:
+    """Print a JSON document (the ``--json`` output of every reporting command)."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
@@ -159,7 +161,7 @@ def scan(
         with _progress(len(plan.files), plan.total_bytes) as advance:
             summary = run_scan(plan, ledger, loaded.settings, advance)
     if as_json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
     else:
         out.print(views.scan_summary(summary))
 
@@ -199,7 +201,7 @@ def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)
     if as_json:
-        _print_json([row.to_dict() for row in rows])
+        print_json([row.to_dict() for row in rows])
     else:
         out.print(views.classification_table(rows))
 
@@ -213,7 +215,7 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
     with _open_ledger(db_url, config_path) as (ledger, _):
         story = find_history(target, ledger)
     if as_json:
-        _print_json(story.to_dict())
+        print_json(story.to_dict())
     else:
         out.print(views.history_view(story))
 
@@ -254,7 +256,7 @@ def list_assets(
         genai=genai,
         status=status,
         tool=tool,
-        since=_since(since),
+        since=parse_moment(since, "--since"),
         path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None,
         limit=limit,
     )
@@ -265,20 +267,19 @@ def list_assets(
     with _open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.list_assets(query)
     if as_json:
-        _print_json([a.to_dict() for a in assets])
+        print_json([a.to_dict() for a in assets])
     else:
         out.print(views.asset_list(assets))
 
 
-def _since(text: str | None) -> Any:
+def parse_moment(text: str | None, option: str) -> datetime | None:
+    """An ISO date or time given to ``option`` (naive means UTC), or a usage error."""
     if text is None:
         return None
     try:
         return parse_since(text)
     except ValueError as exc:
-        raise click.BadParameter(
-            f"not an ISO date or time: {text!r}", param_hint="--since"
-        ) from exc
+        raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
 
 
 @cli.command()
@@ -289,7 +290,7 @@ def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     with _open_ledger(db_url, config_path) as (ledger, _):
         report = ledger.verify()
     if as_json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         out.print(views.chain_report(report))
     if not report.ok:
@@ -310,7 +311,7 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
     loaded = _settings(db_url, config_path)
     values, helps = settings_as_dict(loaded.settings), settings_help()
     if as_json:
-        _print_json(
+        print_json(
             {
                 "config_file": str(loaded.config_path) if loaded.config_path else None,
                 "settings": {
@@ -421,7 +422,7 @@ def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json
     with _open_ledger(db_url, config_path) as (ledger, _):
         report = watch_status(ledger, show_all)
     if as_json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         out.print(status_view(report))
 

@@ -8,16 +8,14 @@ settings, open the ledger, call one function of :mod:`provenance.lifecycle`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from provenance import lifecycle
-from provenance.cli import cli, json_option, ledger_options, out
+from provenance.cli import cli, json_option, ledger_options, out, parse_moment, print_json
 from provenance.disclosure import Scope, build_report
 from provenance.errors import TargetNotFound
 from provenance.escalations import CATEGORIES
@@ -28,7 +26,6 @@ from provenance.reports import console, lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.settings import load_settings
 from provenance.store import AssetQuery, Ledger
-from provenance.store.ledger import parse_since
 
 
 @contextmanager
@@ -36,19 +33,6 @@ def _lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecyc
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     with Ledger(settings.db) as ledger:
         yield Lifecycle(ledger, settings)
-
-
-def _print_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def _moment(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_since(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
 
 
 @cli.command(name="approve")
@@ -87,12 +71,14 @@ def approve_command(
     as_json: bool,
 ) -> None:
     """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence."""
-    request = Approval(category, approver, reference, scope, _moment(expires, "--expires"), note)
+    request = Approval(
+        category, approver, reference, scope, parse_moment(expires, "--expires"), note
+    )
     with _lifecycle(db_url, config_path) as lc:
         records = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.resolve(r.asset_sha256) for r in records]
     if as_json:
-        _print_json(
+        print_json(
             {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
         )
     else:
@@ -114,7 +100,7 @@ def revoke_command(
         record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
         asset = lc.ledger.resolve(record.asset_sha256)
     if as_json:
-        _print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
+        print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
     else:
         out.print(f"Revoked approval #{record.id}; {asset.sha256[:12]} is now {asset.status}.")
 
@@ -137,7 +123,7 @@ def replace_command(
     with _lifecycle(db_url, config_path) as lc:
         pairs = lifecycle.replace(lc, old, new, reason)
     if as_json:
-        _print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
+        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
     else:
         out.print(lifecycle_views.replaced(pairs))
 
@@ -150,7 +136,7 @@ def expire_command(db_url: str | None, config_path: Path | None, as_json: bool) 
     with _lifecycle(db_url, config_path) as lc:
         changes = lifecycle.expire(lc)
     if as_json:
-        _print_json([c.to_dict() for c in changes])
+        print_json([c.to_dict() for c in changes])
     else:
         out.print(lifecycle_views.expired(changes))
 
@@ -170,12 +156,12 @@ def set_expiry_command(
     as_json: bool,
 ) -> None:
     """Give generated TARGET... a new expiry date (extend or shorten their time to live)."""
-    moment = _moment(until, "--until")
+    moment = parse_moment(until, "--until")
     assert moment is not None
     with _lifecycle(db_url, config_path) as lc:
         assets = lifecycle.set_expiry(lc, targets, moment, reason)
     if as_json:
-        _print_json([a.to_dict() for a in assets])
+        print_json([a.to_dict() for a in assets])
     else:
         out.print(lifecycle_views.assets_now(assets))
 
@@ -223,7 +209,7 @@ def purge_command(
         if expired:
             result = lifecycle.purge_expired(lc, dry_run=dry_run)
             if as_json:
-                _print_json(result.to_dict())
+                print_json(result.to_dict())
             else:
                 out.print(lifecycle_views.purged(result))
         else:
@@ -246,13 +232,13 @@ def _delete(
         out.print(lifecycle_views.quarantine_entries(entries, "In quarantine, to delete"))
     if dry_run:
         if as_json:
-            _print_json([e.to_dict() for e in entries])
+            print_json([e.to_dict() for e in entries])
         return
     if not yes:
         click.confirm(f"Delete these {len(entries)} file(s) for good?", abort=True, err=True)
     deleted = lifecycle.delete_quarantined(lc, entries, reason)
     if as_json:
-        _print_json([e.to_dict() for e in deleted])
+        print_json([e.to_dict() for e in deleted])
     else:
         out.print(f"Deleted {len(deleted)} quarantined file(s); each deletion is recorded.")
 
@@ -268,7 +254,7 @@ def restore_command(
     with _lifecycle(db_url, config_path) as lc:
         result = lifecycle.restore(lc, targets)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
     else:
         out.print(lifecycle_views.restored(result))
 
@@ -296,7 +282,7 @@ def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> 
         file = Path(configured)
     policy = load_policy(file)
     if as_json:
-        _print_json({"valid": True, "source": policy.source, **_policy_values(policy)})
+        print_json({"valid": True, "source": policy.source, **_policy_values(policy)})
     else:
         out.print(lifecycle_views.policy_view(policy))
 
@@ -325,7 +311,9 @@ def report_command(
 ) -> None:
     """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
     title = show or (str(under) if under else "all assets")
-    scope = Scope(title, show, str(under.absolute()) if under else None, _moment(since, "--since"))
+    scope = Scope(
+        title, show, str(under.absolute()) if under else None, parse_moment(since, "--since")
+    )
     with _lifecycle(db_url, config_path) as lc:
         text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
     if output is None:
@@ -363,6 +351,6 @@ def list_needs(
     with _lifecycle(db_url, config_path) as lc:
         needs = lifecycle.needs_approval(lc, query)
     if as_json:
-        _print_json([n.to_dict() for n in needs])
+        print_json([n.to_dict() for n in needs])
     else:
         out.print(console.needs_list(needs))

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from provenance.store.lifecycle_records import asset_from_row
 from provenance.store.models import Asset, AuditRow, FingerprintRow, Location
 from provenance.store.records import AssetRecord
-from provenance.store.writer import ChainAppender, PendingEvent
+from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
 
-IN_CHUNK = 500
 LOAD_BATCH = 50_000
 
 
@@ -75,10 +74,6 @@ class AuditedFile:
     match: str
 
 
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    return (values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK))
-
-
 class AuditLedger:
     """Fingerprints and audit records; mixed into ``Ledger``."""
 
@@ -105,7 +100,7 @@ class AuditLedger:
             for i in items
         ]  # fmt: skip
         with self._write_plain() as conn:
-            for chunk in _chunks(sorted({i.sha256 for i in items})):
+            for chunk in in_chunks(sorted({i.sha256 for i in items})):
                 conn.execute(delete(FingerprintRow).where(FingerprintRow.asset_sha256.in_(chunk)))
             conn.execute(insert(FingerprintRow), rows)
 
@@ -124,7 +119,7 @@ class AuditLedger:
         wanted = sorted(set(shas)) if shas is not None else None
         found: dict[str, str] = {}
         with self._read() as session:
-            for chunk in _chunks(wanted) if wanted is not None else [None]:
+            for chunk in in_chunks(wanted) if wanted is not None else [None]:
                 stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
                 for sha, path in session.execute(stmt.limit(limit)):
                     found.setdefault(str(sha), str(path))
@@ -159,7 +154,7 @@ class AuditLedger:
         """Known assets among ``shas``, by sha256."""
         found: dict[str, AssetRecord] = {}
         with self._read() as session:
-            for chunk in _chunks(sorted(set(shas))):
+            for chunk in in_chunks(sorted(set(shas))):
                 query = select(Asset.__table__).where(Asset.sha256.in_(chunk))
                 for row in session.connection().execute(query):
                     found[str(row.sha256)] = asset_from_row(row)
@@ -171,7 +166,7 @@ class AuditLedger:
         """Stored fingerprint rows among ``shas``: sha256 -> (status, grad, dct)."""
         found: dict[str, tuple[str, int | None, int | None]] = {}
         with self._read() as session:
-            for chunk in _chunks(sorted(set(shas))):
+            for chunk in in_chunks(sorted(set(shas))):
                 query = select(
                     FingerprintRow.asset_sha256,
                     FingerprintRow.status,

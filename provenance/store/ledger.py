@@ -33,6 +33,7 @@ from provenance.store.chain import ChainReport, check_chain
 from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
 from provenance.store.engine import WRITE_OPTION, make_engine, masked, parse_url
 from provenance.store.lifecycle_facade import LifecycleLedger
+from provenance.store.lifecycle_records import asset_from_row
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import (
     AssetQuery,
@@ -223,7 +224,7 @@ class Ledger(LifecycleLedger, AuditLedger):
             raise AmbiguousTarget(
                 "hash prefix matches several assets", where=target, fix="give more digits"
             )
-        return _asset(rows[0][0])
+        return asset_from_row(rows[0][0])
 
     def asset_at(self, path: str, host: str | None = None) -> AssetRecord | None:
         """The asset last seen at this path on this host (present or not), if any."""
@@ -235,13 +236,13 @@ class Ledger(LifecycleLedger, AuditLedger):
                 .order_by(Location.present.desc(), Location.last_seen.desc())
                 .limit(1)
             ).first()
-        return None if row is None else _asset(row[0])
+        return None if row is None else asset_from_row(row[0])
 
     def get_asset(self, sha256: str) -> AssetRecord | None:
         """An asset by its exact SHA-256."""
         with self._read() as conn:
             row = conn.execute(select(Asset).where(Asset.sha256 == sha256)).first()
-        return None if row is None else _asset(row[0])
+        return None if row is None else asset_from_row(row[0])
 
     def locations(self, sha256: str) -> list[LocationRecord]:
         """Every place an asset has been seen, oldest first."""
@@ -298,7 +299,7 @@ class Ledger(LifecycleLedger, AuditLedger):
         stmt = select(Asset).order_by(Asset.first_seen.desc(), Asset.sha256)
         stmt = _filter_assets(stmt, query)
         with self._read() as conn:
-            return [_asset(r) for r in conn.scalars(stmt).all()]
+            return [asset_from_row(r) for r in conn.scalars(stmt).all()]
 
     def counts(self) -> dict[str, int]:
         """Number of assets per verdict, plus locations and events."""
@@ -386,31 +387,6 @@ def _translate(where: str) -> Iterator[None]:
 
 def _first_line(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-
-
-def _asset(a: Asset) -> AssetRecord:
-    return AssetRecord(
-        sha256=a.sha256,
-        size=a.size,
-        kind=a.kind,
-        mime=a.mime,
-        format=a.format,
-        width=a.width,
-        height=a.height,
-        duration=a.duration,
-        verdict=a.verdict,
-        tool=a.tool,
-        confidence=a.confidence,
-        evidence=list(a.evidence or []),
-        prompt=a.prompt,
-        problem=a.problem,
-        status=a.status,
-        first_seen=a.first_seen,
-        updated_at=a.updated_at,
-        expires_at=a.expires_at,
-        flags=list(a.flags or []),
-        replaced_by=a.replaced_by,
-    )
 
 
 def _location(r: Location) -> LocationRecord:

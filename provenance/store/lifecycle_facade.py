@@ -44,10 +44,9 @@ from provenance.store.lifecycle_records import (
 )
 from provenance.store.models import Approval, Asset, Document, Location, Quarantine
 from provenance.store.records import AssetRecord, LocationRecord
-from provenance.store.writer import ChainAppender
+from provenance.store.writer import ChainAppender, in_chunks
 
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
-IN_CHUNK = 500
 
 
 class LifecycleLedger:
@@ -124,8 +123,7 @@ class LifecycleLedger:
         found: dict[str, list[ApprovalRecord]] = {}
         wanted = sorted(set(shas))
         with self._read() as session:
-            for start in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[start : start + IN_CHUNK]
+            for chunk in in_chunks(wanted):
                 query = select(Approval.__table__).where(Approval.asset_sha256.in_(chunk))
                 for row in session.connection().execute(query.order_by(Approval.id)):
                     found.setdefault(row.asset_sha256, []).append(approval_from_row(row))

@@ -143,9 +143,8 @@ def _plain(value: object) -> object:
 
 
 def asset_from_row(row: Any) -> AssetRecord:
-    """An :class:`AssetRecord` from a row of the ``assets`` table."""
-    values = row._mapping
-    data = {f.name: values[f.name] for f in fields(AssetRecord)}
+    """An :class:`AssetRecord` from a row of the ``assets`` table, or an ``Asset`` object."""
+    data = {f.name: getattr(row, f.name) for f in fields(AssetRecord)}
     data["evidence"] = list(data["evidence"] or [])
     data["flags"] = list(data["flags"] or [])
     return AssetRecord(**data)

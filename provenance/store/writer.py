@@ -290,13 +290,14 @@ def _update_row(loc: _Loc, now: datetime) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def in_chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``values`` in slices small enough for one SQL ``IN (...)`` list."""
     return (values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK))
 
 
 def _existing_assets(conn: Connection, shas: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(sorted(shas)):
+    for chunk in in_chunks(sorted(shas)):
         found.update(conn.scalars(select(Asset.sha256).where(Asset.sha256.in_(chunk))))
     return found
 
@@ -317,9 +318,9 @@ def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[s
             shas.add(obs.asset.sha256)
     rows: dict[int, _Loc] = {}
     for host, (paths, shas) in by_host.items():
-        for chunk in _chunks(sorted(paths)):
+        for chunk in in_chunks(sorted(paths)):
             _collect(conn, rows, Location.host == host, Location.path.in_(chunk))
-        for chunk in _chunks(sorted(shas)):
+        for chunk in in_chunks(sorted(shas)):
             _collect(
                 conn,
                 rows,
@@ -344,7 +345,7 @@ def record_removed(
     """Close present locations at these paths with ``removed`` events; returns how many."""
     now = datetime.now(UTC)
     closed: list[Any] = []
-    for chunk in _chunks(sorted(set(paths))):
+    for chunk in in_chunks(sorted(set(paths))):
         rows = connection.execute(
             select(Location.id, Location.asset_sha256, Location.path).where(
                 Location.host == host, Location.present, Location.path.in_(chunk)
