@@ -172,13 +172,15 @@ def _decode_itxt(name: str, rest: bytes) -> TextChunk:
     return TextChunk("iTXt", name, body.decode("utf-8", errors="replace"))
 
 
-def inflate(data: bytes, limit: int = MAX_TEXT_BYTES) -> bytes:
-    """zlib-decompress at most ``limit`` bytes; a bomb raises FormatProblem."""
-    decompressor = zlib.decompressobj()
+def inflate(
+    data: bytes, limit: int = MAX_TEXT_BYTES, *, gzip: bool = False, what: str = "compressed text"
+) -> bytes:
+    """Decompress (zlib, or gzip) at most ``limit`` bytes; a bomb raises FormatProblem."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
     try:
         out = decompressor.decompress(data, limit)
     except zlib.error as exc:
-        raise FormatProblem(f"bad compressed text ({exc})") from exc
+        raise FormatProblem(f"bad {what} ({exc})") from exc
     if decompressor.unconsumed_tail:
-        raise FormatProblem(f"compressed text expands past {limit} bytes")
+        raise FormatProblem(f"{what} expands past {limit} bytes")
     return out

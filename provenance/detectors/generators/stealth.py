@@ -19,7 +19,6 @@ Reading is bounded: the magic and length need 152 pixels, the payload at most
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +27,7 @@ from provenance.detectors.generators.finding import Finding
 from provenance.detectors.generators.identify import identify
 from provenance.detectors.generators.pixels import PixelSource
 from provenance.formats import FormatProblem
+from provenance.formats.png import inflate
 from provenance.tools import UNKNOWN_GENAI
 
 Mode = Literal["alpha", "rgb"]
@@ -123,21 +123,14 @@ def _payload(source: PixelSource, mode: Mode, magic: bytes, length: int) -> Stea
     bits = _bits(_rows_for(source, HEADER_BITS + length, mode), source.channels, mode)
     data = _to_bytes(bits[HEADER_BITS : HEADER_BITS + length])
     try:
-        raw = _gunzip(data) if SIGNATURES[mode][magic] else data
+        raw = (
+            inflate(data, MAX_TEXT, gzip=True, what="gzip stealth payload")
+            if SIGNATURES[mode][magic]
+            else data
+        )
     except FormatProblem as exc:
         return StealthPayload(mode, signature, None, str(exc))
     return StealthPayload(mode, signature, raw.decode("utf-8", errors="replace").strip("\x00"))
-
-
-def _gunzip(data: bytes) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, MAX_TEXT)
-    except zlib.error as exc:
-        raise FormatProblem(f"stealth payload is not valid gzip ({exc})") from exc
-    if inflater.unconsumed_tail:
-        raise FormatProblem(f"stealth payload expands past {MAX_TEXT} bytes")
-    return out
 
 
 def payload_entries(payload: StealthPayload) -> Entries:
