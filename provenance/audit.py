@@ -13,6 +13,12 @@ private temporary folder), and for every file runs the checks described in
    in-memory index of every generated asset's fingerprint;
 6. judge each file by the policy, group sequences, and record the audit in
    the ledger (an ``audits`` row and an ``audited`` event per matched asset).
+
+Hashing is the floor, so it starts first: the ledger may be given as a
+function that opens it, called once the hashing threads are running, and the
+index of generated fingerprints loads while they run too. Loading SQLAlchemy,
+numpy and the index then costs a core's idle share instead of adding to the
+wall time.
 """
 
 from __future__ import annotations
@@ -26,23 +32,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provenance.archives import is_archive, unpack
 from provenance.audit_judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit_report import AuditReport, FileResult, SequenceResult, worst
-from provenance.audit_thumbs import thumbnails_for
-from provenance.classify import classify_file
 from provenance.errors import ProvenanceError, UnreadableFile
-from provenance.fingerprint import Fingerprint, fingerprint_files, process_pool
 from provenance.hashing import sha256_file
-from provenance.nearmatch import NearMatchIndex
 from provenance.policy import Policy
-from provenance.reports.audit_formats import to_json
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
-from provenance.store import Ledger
-from provenance.store.audit_facade import AuditedFile, AuditIn
 from provenance.walk import absolute
+
+if TYPE_CHECKING:
+    from provenance.fingerprint import Fingerprint
+    from provenance.nearmatch import NearMatchIndex
+    from provenance.store import Ledger
 
 Progress = Callable[[int], None]
 IMAGE_SUFFIXES = frozenset(
@@ -74,12 +79,16 @@ class _Item:
 
 def audit(
     target: Path,
-    ledger: Ledger,
+    ledger: Ledger | Callable[[], Ledger],
     settings: Settings,
     options: AuditOptions,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Audit a folder or an archive; the report is recorded in the ledger unless told not to."""
+    """Audit a folder or an archive; the report is recorded in the ledger unless told not to.
+
+    ``ledger`` is the ledger, or a function that opens it: it is then called
+    once the package's files are being hashed.
+    """
     with _package(target) as (root, label, refused):
         return _Audit(root, label, ledger, settings, options, progress).run(refused)
 
@@ -145,15 +154,24 @@ class _Audit:
     """One audit run: the stages, in order, with their timings."""
 
     def __init__(
-        self, root: Path, label: str, ledger: Ledger, settings: Settings, options: AuditOptions,
-        progress: Progress | None,
+        self, root: Path, label: str, ledger: Ledger | Callable[[], Ledger], settings: Settings,
+        options: AuditOptions, progress: Progress | None,
     ) -> None:  # fmt: skip
-        self.root, self.label, self.ledger, self.settings = root, label, ledger, settings
+        self.root, self.label, self.settings = root, label, settings
+        self._ledger_source = ledger
         self.options = options
         self.progress = progress
         self.now = options.now or datetime.now(UTC)
         self.stages: dict[str, float] = {}
         self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger, opened on first use when it was given as a function."""
+        source = self._ledger_source
+        if callable(source):
+            self._ledger_source = source = source()
+        return source
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -166,8 +184,12 @@ class _Audit:
         started = datetime.now(UTC)
         with self._stage("list"):
             files, problems = list_package(self.root)
-        with self._stage("hash"):
-            items = self._hash(files)
+        workers = self.settings.effective_workers()
+        with ThreadPoolExecutor(workers, thread_name_prefix="audit-hash") as pool:
+            hashing = [pool.submit(self._hash_one, file) for file in files]
+            index = self._index()  # while the files hash
+            with self._stage("hash"):
+                items = [future.result() for future in hashing]
         with self._stage("lookup"):
             assets = self.ledger.assets_many(i.seen.sha256 for i in items if i.seen.sha256)
             items = [
@@ -176,7 +198,7 @@ class _Audit:
             ]
         with self._stage("classify"):
             items = self._classify(items)
-        items = self._near(items)
+        items = self._near(items, index)
         results = self._judge(items) + problems + refused
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
@@ -184,11 +206,11 @@ class _Audit:
         )  # fmt: skip
         return self._finish(report, items)
 
-    def _hash(self, files: Sequence[tuple[str, Path]]) -> list[_Item]:
-        with ThreadPoolExecutor(
-            self.settings.effective_workers(), thread_name_prefix="audit-hash"
-        ) as pool:
-            return list(pool.map(self._hash_one, files))
+    def _index(self) -> NearMatchIndex:
+        with self._stage("open"):
+            ledger = self.ledger
+        with self._stage("index"):
+            return load_index(ledger)
 
     def _hash_one(self, file: tuple[str, Path]) -> _Item:
         rel, path = file
@@ -215,12 +237,12 @@ class _Audit:
         ]  # fmt: skip
 
     def _classify_one(self, item: _Item) -> tuple[str, str | None]:
+        from provenance.classify import classify_file
+
         _, result = classify_file(item.path, self.settings)
         return result.verdict, result.tool
 
-    def _near(self, items: list[_Item]) -> list[_Item]:
-        with self._stage("index"):
-            index = load_index(self.ledger)
+    def _near(self, items: list[_Item], index: NearMatchIndex) -> list[_Item]:
         if not len(index):
             return items
         candidates = [i for i in items if _could_be_copy(i)]
@@ -234,6 +256,8 @@ class _Audit:
         ]
 
     def _fingerprints(self, candidates: Sequence[_Item]) -> dict[str, tuple[Fingerprint, str]]:
+        from provenance.fingerprint import Fingerprint, fingerprint_files, process_pool
+
         stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
         found: dict[str, tuple[Fingerprint, str]] = {}
         todo: list[_Item] = []
@@ -272,6 +296,8 @@ class _Audit:
 
     def _finish(self, report: AuditReport, items: Sequence[_Item]) -> AuditReport:
         if self.options.thumbnails:
+            from provenance.audit_thumbs import thumbnails_for
+
             with self._stage("thumbnails"):
                 paths = {i.rel: i.path for i in items}
                 report = replace(report, thumbnails=thumbnails_for(report, paths, self.ledger))
@@ -309,6 +335,8 @@ def _nearest(index: NearMatchIndex, fp: Fingerprint, own_sha: str) -> tuple[str,
 
 def load_index(ledger: Ledger) -> NearMatchIndex:
     """Every generated asset's fingerprint, loaded in batches."""
+    from provenance.nearmatch import NearMatchIndex
+
     index = NearMatchIndex()
     after = 0
     while batch := ledger.genai_fingerprints(after):
@@ -331,6 +359,9 @@ def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
 
 def record_audit(report: AuditReport, ledger: Ledger) -> int:
     """Record the audit run and an ``audited`` event on every asset a file matched."""
+    from provenance.reports.audit_formats import to_json
+    from provenance.store.audit_facade import AuditedFile, AuditIn
+
     digest = hashlib.sha256(to_json(report).encode()).hexdigest()
     s = report.summary
     run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],

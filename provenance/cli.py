@@ -13,6 +13,7 @@ up logging. Every :class:`~provenance.errors.ProvenanceError` becomes one line
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
@@ -20,28 +21,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from provenance import __version__
-from provenance.classify_paths import classify_paths
 from provenance.errors import EXIT_CHECK_FAILED, ConfigError, ProvenanceError
-from provenance.history import find_history
-from provenance.ingest import IngestResult
-from provenance.reports import console as views
-from provenance.reports.watch_status import status_view
-from provenance.scan import plan_scan, run_scan
 from provenance.settings import (
     WATCH_MODES,
     LoadedSettings,
@@ -52,14 +38,15 @@ from provenance.settings import (
     settings_as_dict,
     settings_help,
 )
-from provenance.store import AssetQuery, Ledger
-from provenance.store.ledger import parse_since
-from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind
-from provenance.watchers.service import default_kind as default_service_kind
-from provenance.watchers.service import install as install_service
-from provenance.watchers.service import render as render_service
-from provenance.watchers.status import watch_status
+
+if TYPE_CHECKING:
+    from provenance.ingest import IngestResult
+    from provenance.store import Ledger
+
+# The library modules behind each command are imported in the command: a
+# command pays only for what it uses, and `scan` starts hashing before the
+# ledger's modules (SQLAlchemy) have loaded.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,8 +54,34 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
+# Commands defined in the cli_*.py modules, which register themselves on
+# `cli` when imported: a module is imported only when one of its commands
+# runs (or for --help), so `scan` does not pay for the audit's imports.
+LAZY_COMMANDS = {
+    "audit": "provenance.cli_audit",
+    **dict.fromkeys(
+        ("approve", "revoke", "replace", "expire", "set-expiry", "purge", "restore", "policy",
+         "report", "document"),
+        "provenance.cli_lifecycle",
+    ),
+}  # fmt: skip
+
+
 class ProvenanceGroup(click.Group):
-    """A click group that turns :class:`ProvenanceError` into a one-line message and exit code."""
+    """A click group that turns :class:`ProvenanceError` into a one-line message and exit code.
+
+    It also finds the commands of :data:`LAZY_COMMANDS` by importing their module on demand.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, sorted."""
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing the module that defines it when needed."""
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(LAZY_COMMANDS[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors meant for people become ``Error: ...`` lines."""
@@ -112,6 +125,8 @@ def _settings(db_url: str | None, config_path: Path | None) -> LoadedSettings:
 def _open_ledger(
     db_url: str | None, config_path: Path | None
 ) -> Iterator[tuple[Ledger, LoadedSettings]]:
+    from provenance.store import Ledger
+
     loaded = _settings(db_url, config_path)
     with Ledger(loaded.settings.db) as ledger:
         yield ledger, loaded
@@ -137,6 +152,8 @@ def cli(verbose: int) -> None:
 @ledger_options
 def init(db_url: str | None, config_path: Path | None) -> None:
     """Create or upgrade the ledger schema, and say where the ledger is."""
+    from provenance.store import Ledger
+
     loaded = _settings(db_url, config_path)
     ledger, before, after = Ledger.init(loaded.settings.db)
     with ledger:
@@ -156,10 +173,24 @@ def scan(
     paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
     """Ingest files and whole folders into the ledger, classifying each."""
-    with _open_ledger(db_url, config_path) as (ledger, loaded):
-        plan = plan_scan(paths, loaded.settings)
-        with _progress(len(plan.files), plan.total_bytes) as advance:
-            summary = run_scan(plan, ledger, loaded.settings, advance)
+    from provenance.examine import Examiner, processes_available
+    from provenance.scan import plan_scan, run_scan
+    from provenance.store.identity import current_host
+
+    settings = _settings(db_url, config_path).settings
+    plan = plan_scan(paths, settings)
+    # Hashing starts before the ledger opens: opening it loads SQLAlchemy
+    # and checks the schema, a few hundred milliseconds of one core. No
+    # other thread runs yet, so the examiner may fork its workers.
+    processes = processes_available()
+    with Examiner(plan.files, settings, current_host(), processes=processes) as examined:
+        from provenance.store import Ledger
+
+        progress = _progress(len(plan.files), plan.total_bytes)
+        with Ledger(settings.db) as ledger, progress as advance:
+            summary = run_scan(plan, ledger, settings, advance, examined=examined)
+    from provenance.reports import console as views
+
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -168,6 +199,16 @@ def scan(
 
 @contextmanager
 def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -198,6 +239,9 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
 @json_option
 def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     """Say what made each file (folders are walked); nothing is written to the ledger."""
+    from provenance.classify_paths import classify_paths
+    from provenance.reports import console as views
+
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)
     if as_json:
@@ -212,6 +256,9 @@ def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -
 @json_option
 def history(target: str, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Show what TARGET is and where it came from (a file path or a SHA-256 prefix)."""
+    from provenance.history import find_history
+    from provenance.reports import console as views
+
     with _open_ledger(db_url, config_path) as (ledger, _):
         story = find_history(target, ledger)
     if as_json:
@@ -251,6 +298,9 @@ def list_assets(
     as_json: bool,
 ) -> None:
     """List assets, newest first, optionally only those ever seen under PATH_PREFIX."""
+    from provenance.reports import console as views
+    from provenance.store import AssetQuery
+
     query = AssetQuery(
         verdict=verdict,
         genai=genai,
@@ -274,6 +324,8 @@ def list_assets(
 
 def parse_moment(text: str | None, option: str) -> datetime | None:
     """An ISO date or time given to ``option`` (naive means UTC), or a usage error."""
+    from provenance.store.ledger import parse_since
+
     if text is None:
         return None
     try:
@@ -287,6 +339,8 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
 @json_option
 def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
+    from provenance.reports import console as views
+
     with _open_ledger(db_url, config_path) as (ledger, _):
         report = ledger.verify()
     if as_json:
@@ -391,6 +445,9 @@ def watch(
     SIGTERM or Ctrl-C drains the queue and stops; SIGHUP reloads the settings.
     Exits non-zero when it cannot recover, for its service manager to restart it.
     """
+    from provenance.store import Ledger
+    from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
+
     _log_to_stderr(log_format)
 
     def load() -> tuple[Settings, list[WatchRootConfig]]:
@@ -419,6 +476,9 @@ def watch(
 @json_option
 def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Show every watch daemon from its heartbeats: roots, modes, backlog, and any trouble."""
+    from provenance.reports.watch_status import status_view
+    from provenance.watchers.status import watch_status
+
     with _open_ledger(db_url, config_path) as (ledger, _):
         report = watch_status(ledger, show_all)
     if as_json:
@@ -443,11 +503,13 @@ def service_install(
     kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
 ) -> None:
     """Write a service that runs `provenance watch` (with --config and --db, if given)."""
-    unit = render_service(kind or default_service_kind(), sys.executable, config_path, db_url)
+    from provenance.watchers.service import default_kind, install, render
+
+    unit = render(kind or default_kind(), sys.executable, config_path, db_url)
     if print_only:
         click.echo(unit.text, nl=False)
         return
-    out.print(f"Wrote {install_service(unit)}. Next:\n{unit.next_steps}")
+    out.print(f"Wrote {install(unit)}. Next:\n{unit.next_steps}")
 
 
 def main() -> None:
@@ -457,8 +519,3 @@ def main() -> None:
     # default 5 ms keeps the cores busy (measured by bench/bench_scan.py).
     sys.setswitchinterval(0.001)
     cli.main(prog_name="provenance")
-
-
-# The CLI layer continues in cli_*.py modules, whose commands register on `cli`.
-import provenance.cli_audit  # noqa: E402
-import provenance.cli_lifecycle  # noqa: E402, F401

@@ -10,21 +10,20 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from provenance.audit_report import AuditReport
 from provenance.cli import cli, err, ledger_options, out
 from provenance.errors import EXIT_CHECK_FAILED
-from provenance.policy import Policy, load_policy
-from provenance.reports.audit_formats import RENDERERS, to_table
-from provenance.reports.audit_html import to_html
 from provenance.settings import Settings, load_settings
-from provenance.store import Ledger
+
+if TYPE_CHECKING:
+    from provenance.audit_report import AuditReport
+    from provenance.policy import Policy
+    from provenance.store import Ledger
 
 FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
 
@@ -53,24 +52,35 @@ def audit_command(
     no_record: bool, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
-    from provenance.audit import AuditOptions, audit  # decoders and the index load only here
+    from provenance.audit import AuditOptions, audit
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     options = AuditOptions(_policy(policy_path, settings), strict, fmt == "html", not no_record)
-    with Ledger(settings.db) as ledger, _progress() as advance:
-        report = audit(package, ledger, settings, options, advance)
+    with ExitStack() as stack, _progress() as advance:
+
+        def open_ledger() -> Ledger:
+            # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
+            from provenance.store import Ledger
+
+            return stack.enter_context(Ledger(settings.db))
+
+        report = audit(package, open_ledger, settings, options, advance)
     _emit(report, fmt, output)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
 
 
 def _policy(path: Path | None, settings: Settings) -> Policy:
+    from provenance.policy import Policy, load_policy
+
     chosen = path or (Path(settings.policy) if settings.policy else None)
     return load_policy(chosen) if chosen else Policy()
 
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     columns = (TextColumn("auditing"), BarColumn(), TextColumn("{task.fields[files]} files"),
                DownloadColumn(), TransferSpeedColumn())  # fmt: skip
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -85,6 +95,8 @@ def _progress() -> Iterator[Callable[[int], None]]:
 
 
 def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
+    from provenance.reports.audit_formats import to_table
+
     if fmt == "table" and output is None:
         out.print(to_table(report))
         return
@@ -97,6 +109,11 @@ def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
 
 
 def _render(report: AuditReport, fmt: str) -> str:
+    from rich.console import Console
+
+    from provenance.reports.audit_formats import RENDERERS, to_table
+    from provenance.reports.audit_html import to_html
+
     if fmt == "html":
         return to_html(report)
     if fmt == "table":

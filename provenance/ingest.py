@@ -3,47 +3,42 @@
 This is the one path by which files enter the ledger, used alike by ``scan``,
 the watch daemon and the audit. It has two halves:
 
-* :func:`examine` does the work that needs no ledger: one streaming pass for
-  the SHA-256, header facts, and the detectors' verdict. It is safe to run on
-  many threads at once (hashing releases the GIL).
+* :func:`~provenance.examine.examine` does the work that needs no ledger: one
+  streaming pass for the SHA-256, header facts, and the detectors' verdict;
+  an :class:`~provenance.examine.Examiner` does it for many files at once.
 * :meth:`Ledger.record` writes a batch of examined files in one transaction.
 
-:func:`ingest` does both for one file; :func:`ingest_many` runs ``examine``
-on a thread pool and records in batches, which is what makes a scan as fast
-as hashing allows.
+:func:`ingest` does both for one file; :func:`ingest_many` examines files on
+a thread pool and records them in batches, which is what makes a scan as fast
+as hashing allows. Nothing here imports the database layer at run time, so a
+scan can start examining while the ledger (and SQLAlchemy) are still loading.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from provenance.classify import Classification, classify_file
-from provenance.errors import UnreadableFile
-from provenance.flagging import Assessment, assess
-from provenance.hashing import sha256_file
-from provenance.media import MediaFacts, read_facts
+from provenance.examine import Examined, Examiner, examine
 from provenance.settings import Settings
-from provenance.store import AssetFacts, Ledger, Observation
-from provenance.walk import absolute
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
+
+__all__ = [
+    "Examined",
+    "IngestResult",
+    "examine",
+    "ingest",
+    "ingest_many",
+    "record_all",
+    "record_examined",
+]
 
 IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]
-
-
-@dataclass(frozen=True)
-class Examined:
-    """A file hashed and classified, ready to record; or the reason it could not be read."""
-
-    path: Path
-    observation: Observation | None
-    classification: Classification | None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,52 +54,6 @@ class IngestResult:
     error: str | None = None
 
 
-def examine(path: Path, settings: Settings, host: str) -> Examined:
-    """Hash, read facts and classify one file. Never raises for a bad file."""
-    path = absolute(path)
-    try:
-        hashed = sha256_file(path)
-        facts = _facts(path, hashed.stamp.size)
-    except UnreadableFile as exc:
-        return Examined(path, None, None, exc.what)
-    facts, result = classify_file(path, settings, facts=facts)
-    assessment = assess(path, result, settings, datetime.now(UTC))
-    asset = _asset_facts(hashed.sha256, facts, result, assessment)
-    stamp = hashed.stamp
-    obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
-    return Examined(path, obs, result)
-
-
-def _facts(path: Path, size: int) -> MediaFacts:
-    try:
-        return read_facts(path, size)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read file ({exc.strerror or exc})", where=path) from exc
-
-
-def _asset_facts(
-    sha256: str, facts: MediaFacts, result: Classification, assessment: Assessment
-) -> AssetFacts:
-    return AssetFacts(
-        sha256=sha256,
-        size=facts.size,
-        kind=facts.kind,
-        mime=facts.mime,
-        format=facts.format,
-        width=facts.width,
-        height=facts.height,
-        duration=facts.duration,
-        verdict=result.verdict,
-        tool=result.tool,
-        confidence=result.confidence,
-        evidence=[e.to_dict() for e in result.evidence],
-        prompt=result.prompt,
-        problem=facts.problem,
-        expires_at=assessment.expires_at,
-        flags=[flag.to_dict() for flag in assessment.flags],
-    )
-
-
 def ingest(path: Path, ledger: Ledger, settings: Settings) -> IngestResult:
     """Examine one file and record it in the ledger."""
     return next(iter(ingest_many([path], ledger, settings)))
@@ -117,29 +66,24 @@ def ingest_many(
     on_result: Callable[[IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
     """Examine files on a thread pool and record them in batches, in input order."""
-    workers = settings.effective_workers()
+    with Examiner(paths, settings, ledger.host) as examined:
+        yield from record_all(examined, ledger, settings, on_result)
+
+
+def record_all(
+    examined: Iterable[Examined],
+    ledger: Ledger,
+    settings: Settings,
+    on_result: Callable[[IngestResult], None] | None = None,
+) -> Iterator[IngestResult]:
+    """Record examined files in transactions of ``settings.batch_size``, in order."""
     batch: list[Examined] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
-        for examined in _bounded_map(pool, paths, settings, ledger.host, workers * 16):
-            batch.append(examined)
-            if len(batch) >= settings.batch_size:
-                yield from _record(batch, ledger, on_result)
-                batch = []
-        yield from _record(batch, ledger, on_result)
-
-
-def _bounded_map(
-    pool: ThreadPoolExecutor, paths: Iterable[Path], settings: Settings, host: str, window: int
-) -> Iterator[Examined]:
-    # At most `window` files are in flight, so a walk of millions of files
-    # never queues millions of futures.
-    pending: deque[Future[Examined]] = deque()
-    for path in paths:
-        pending.append(pool.submit(examine, path, settings, host))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    for item in examined:
+        batch.append(item)
+        if len(batch) >= settings.batch_size:
+            yield from _record(batch, ledger, on_result)
+            batch = []
+    yield from _record(batch, ledger, on_result)
 
 
 def record_examined(

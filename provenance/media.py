@@ -13,6 +13,7 @@ found something.
 from __future__ import annotations
 
 import mimetypes
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,11 @@ from typing import Literal
 
 import mutagen
 from PIL import Image
+
+from provenance.formats import FormatProblem
+from provenance.formats.tiff_file import Ifd0, read_ifd0
+
+TIFF_WIDTH, TIFF_HEIGHT = 256, 257
 
 MediaKind = Literal["image", "video", "audio", "document", "other"]
 
@@ -181,6 +187,8 @@ def _with(base: MediaFacts, **changes: object) -> MediaFacts:
 
 
 def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
+    if base.format == "tiff" and (size := _tiff_size(path)) is not None:
+        return _with(base, width=size[0], height=size[1])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -193,6 +201,31 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
     except Exception as exc:  # noqa: BLE001 - any Pillow failure means the header is unparseable
         return _with(base, problem=f"cannot parse {base.format} header: {exc}")
     return _with(base, width=width, height=height)
+
+
+def _tiff_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from IFD0, or None to let Pillow judge the file.
+
+    Pillow reads every tag of a TIFF to open it, five times the cost of
+    reading two: a frame sequence of uncompressed TIFFs pays that per frame.
+    """
+    try:
+        with path.open("rb") as stream:
+            ifd = read_ifd0(stream)
+    except (FormatProblem, OSError, struct.error):
+        return None
+    width, height = (_tiff_number(ifd, tag) for tag in (TIFF_WIDTH, TIFF_HEIGHT))
+    if not width or not height or width * height > (Image.MAX_IMAGE_PIXELS or 0):
+        return None
+    return width, height
+
+
+def _tiff_number(ifd: Ifd0, tag: int) -> int | None:
+    entry = ifd.entries.get(tag)
+    if entry is None or entry.count != 1 or entry.type not in (3, 4):  # SHORT, LONG
+        return None
+    order = ">" if ifd.big_endian else "<"
+    return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
 
 
 def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:

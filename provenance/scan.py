@@ -15,11 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from provenance.ingest import IngestResult, ingest_many
+from provenance.ingest import Examined, IngestResult, ingest_many, record_all
 from provenance.settings import Settings
-from provenance.store import Ledger
 from provenance.walk import Skipped, absolute, walk
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
 
 VERDICT_KEYS = ("genai", "not_genai", "unknown", "unreadable")
 
@@ -108,17 +111,26 @@ def run_scan(
     on_result: Callable[[IngestResult], None] | None = None,
     *,
     fingerprints: bool = True,
+    examined: Iterable[Examined] | None = None,
 ) -> ScanSummary:
     """Ingest the planned files, record what vanished, then fingerprint new images.
 
-    ``seconds`` covers hashing, classifying and recording; the fingerprint
-    stage, which follows the ledger rows, is timed on its own.
+    ``examined``, when given, is the planned files already being examined
+    (an :class:`~provenance.examine.Examiner` started before the ledger was
+    opened); otherwise they are examined here. ``seconds`` covers hashing,
+    classifying and recording; the fingerprint stage, which follows the
+    ledger rows, is timed on its own.
     """
     started = time.monotonic()
     summary = ScanSummary()
     summary.problems.extend((str(s.path), s.reason) for s in plan.skipped)
     new: list[str] = []
-    for result in ingest_many(plan.files, ledger, settings, on_result):
+    results = (
+        ingest_many(plan.files, ledger, settings, on_result)
+        if examined is None
+        else record_all(examined, ledger, settings, on_result)
+    )
+    for result in results:
         summary.add(result)
         if result.outcome == "new" and result.sha256:
             new.append(result.sha256)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -214,3 +215,33 @@ def test_installed_script_runs(tree: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert module.returncode == 0 and "OK" in module.stdout
+
+
+def test_lazy_commands_are_where_the_table_says() -> None:
+    """Each lazily loaded command lives in the module LAZY_COMMANDS names, and none is missing."""
+    from provenance.cli import LAZY_COMMANDS
+
+    for module in set(LAZY_COMMANDS.values()):
+        __import__(module)
+    for name, command in cli.commands.items():
+        home = command.callback.__module__ if command.callback else ""
+        if isinstance(command, click.Group):
+            home = next(iter(command.commands.values())).callback.__module__  # type: ignore[union-attr]
+        assert LAZY_COMMANDS.get(name, "provenance.cli") == home, name
+
+
+def test_scan_does_not_load_the_audit_or_the_daemon() -> None:
+    """`provenance scan` imports only what it uses (start-up time is part of its benchmark)."""
+    code = (
+        "import sys\n"
+        "from provenance.cli import cli\n"
+        "cli.main(['scan', '--help'], standalone_mode=False)\n"
+        "loaded = [m for m in ('provenance.audit', 'provenance.cli_lifecycle', "
+        "'provenance.watchers.daemon', 'numpy') if m in sys.modules]\n"
+        "print('loaded:' + ','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "loaded:"
+

@@ -154,6 +154,13 @@ class DetectorContext:
         """The file's RIFF chunks (raises FormatProblem when it is not RIFF)."""
         return self.memo("riff", lambda: read_riff(self.path))
 
+    def xmp_packets(self) -> list[bytes]:
+        """The file's raw XMP packets, read once for the XMP and C2PA detectors."""
+        from provenance.detectors.xmp_packets import find_packets
+
+        fmt, size = self.facts.format, self.facts.size
+        return self.memo("xmp-packets", lambda: find_packets(self.path, fmt, size))
+
 
 @dataclass(frozen=True)
 class _Failed:

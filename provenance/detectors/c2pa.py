@@ -126,7 +126,7 @@ class C2paDetector:
 
     def _embedded(self, ctx: DetectorContext) -> Iterator[Evidence]:
         standalone = ctx.facts.format == "c2pa" or ctx.facts.mime == C2PA_MIME
-        if not standalone and not may_hold_c2pa(ctx.path, ctx.facts.format):
+        if not standalone and not may_hold_c2pa(ctx.path, ctx.facts.format, ctx.xmp_packets):
             return
         source = "standalone manifest store" if standalone else "embedded"
         hint = C2PA_MIME if standalone else _format_hint(ctx.facts.mime)

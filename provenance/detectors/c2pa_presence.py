@@ -103,17 +103,29 @@ def can_precheck(fmt: str | None) -> bool:
     return fmt in _CHECKS
 
 
-def may_hold_c2pa(path: Path, fmt: str | None) -> bool:
-    """False only when a clean container check proves there is no manifest, local or remote."""
+def may_hold_c2pa(
+    path: Path, fmt: str | None, packets: Callable[[], list[bytes]] | None = None
+) -> bool:
+    """False only when a clean container check proves there is no manifest, local or remote.
+
+    ``packets`` gives the file's XMP packets when the caller has them (or will
+    read them anyway): a remote manifest leaves only its address there.
+    """
     check = _CHECKS.get(fmt or "")
     if check is None:
         return True
     try:
-        return check(path) or _points_to_manifest(path, fmt)
+        if check(path):
+            return True
+        return _points_to_manifest(packets() if packets is not None else _file_packets(path, fmt))
     except (FormatProblem, OSError, struct.error, ValueError):
         return True
 
 
-def _points_to_manifest(path: Path, fmt: str | None) -> bool:
+def _file_packets(path: Path, fmt: str | None) -> list[bytes]:
+    return find_packets(path, fmt, path.stat().st_size)
+
+
+def _points_to_manifest(packets: list[bytes]) -> bool:
     # A remote (or stripped) manifest leaves only its address, in XMP dcterms:provenance.
-    return any(b"provenance" in packet for packet in find_packets(path, fmt, path.stat().st_size))
+    return any(b"provenance" in packet for packet in packets)

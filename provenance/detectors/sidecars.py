@@ -70,14 +70,15 @@ _MARKERS: tuple[tuple[frozenset[str], str], ...] = (
 
 def sidecar_paths(path: Path, suffix: str) -> list[Path]:
     """Existing sidecars of ``path``: ``<name><suffix>``, then ``<stem><suffix>``."""
-    names = [path.name + suffix, path.name + suffix.upper()]
-    if path.suffix:
-        names += [path.stem + suffix, path.stem + suffix.upper()]
+    name, stem = path.name, path.stem
+    names = [name + suffix, name + suffix.upper()]
+    if stem != name:
+        names += [stem + suffix, stem + suffix.upper()]
     present = folder_names(path.parent)
     found: list[Path] = []
-    for name in dict.fromkeys(names):
-        candidate = path.with_name(name)
-        if name in present and candidate != path and candidate.is_file() and candidate not in found:
+    for candidate_name in dict.fromkeys(n for n in names if n in present and n != name):
+        candidate = path.with_name(candidate_name)
+        if candidate.is_file():
             found.append(candidate)
     return found
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from provenance.detectors.base import DetectorContext, Evidence
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.detectors.software_names import match_software
-from provenance.detectors.xmp_packets import find_packets, read_sidecar
+from provenance.detectors.xmp_packets import read_sidecar
 from provenance.formats import FormatProblem
 from provenance.formats.xmp import XmpPacket, parse_xmp_packets
 from provenance.sourcetypes import SourceType, lookup
@@ -49,7 +49,7 @@ class XmpDetector:
 
     def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
         """Yield evidence from the file's own XMP, then from XMP sidecars."""
-        packets = find_packets(ctx.path, ctx.facts.format, ctx.facts.size)
+        packets = ctx.xmp_packets()
         if packets:
             yield from self._packets(packets, "embedded XMP")
         for sidecar in sidecar_paths(ctx.path, ".xmp"):

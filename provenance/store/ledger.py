@@ -11,10 +11,8 @@ transaction (see :mod:`.writer`). Reads return plain records
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,6 +30,7 @@ from provenance.store.audit_facade import AuditLedger
 from provenance.store.chain import ChainReport, check_chain
 from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
 from provenance.store.engine import WRITE_OPTION, make_engine, masked, parse_url
+from provenance.store.identity import current_actor, current_host
 from provenance.store.lifecycle_facade import LifecycleLedger
 from provenance.store.lifecycle_records import asset_from_row
 from provenance.store.models import Asset, ChainHead, Event, Location
@@ -46,19 +45,6 @@ from provenance.store.records import (
 from provenance.store.writer import BatchRecorder, ChainAppender, PathExists, record_removed
 
 VERIFY_BATCH = 5_000
-
-
-def current_actor() -> str:
-    """The OS user running this process."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return f"uid:{os.getuid()}"
-
-
-def current_host() -> str:
-    """This machine's host name."""
-    return socket.gethostname()
 
 
 class Ledger(LifecycleLedger, AuditLedger):

@@ -3,9 +3,29 @@
 All it does with a settled file is ingest it (:func:`provenance.ingest.examine`
 and :func:`provenance.ingest.record_examined`, the two halves of ``ingest``).
 Start at :mod:`.daemon`, which lists the parts in the order they run.
+
+Names load on first use (PEP 562), so that the CLI can read the service
+kinds in :mod:`.service` without loading the daemon and the ledger.
 """
 
-from provenance.watchers.daemon import Environment, WatchDaemon, install_signal_handlers
-from provenance.watchers.roots import roots_for
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from provenance.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from provenance.watchers.daemon import Environment, WatchDaemon, install_signal_handlers
+    from provenance.watchers.roots import roots_for
+
+_HOMES = {
+    "Environment": "provenance.watchers.daemon",
+    "WatchDaemon": "provenance.watchers.daemon",
+    "install_signal_handlers": "provenance.watchers.daemon",
+    "roots_for": "provenance.watchers.roots",
+}
 
 __all__ = ["Environment", "WatchDaemon", "install_signal_handlers", "roots_for"]
+
+
+__getattr__ = lazy_exports(__name__, _HOMES)

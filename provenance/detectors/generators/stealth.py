@@ -36,6 +36,7 @@ SIGNATURES: dict[Mode, dict[bytes, bool]] = {
     "rgb": {b"stealth_rgbinfo": False, b"stealth_rgbcomp": True},
 }
 MAGIC_BITS = 15 * 8
+PREFIX = b"s"  # every signature starts "stealth_"
 HEADER_BITS = MAGIC_BITS + 32
 MAX_PAYLOAD = 64 * 1024
 MAX_TEXT = 1024 * 1024
@@ -59,10 +60,15 @@ class StealthPayload:
 
 def read_stealth(source: PixelSource, modes: tuple[Mode, ...]) -> StealthPayload | None:
     """Look for a stealth signature in each mode; read the payload of the first found."""
-    # Only the magic is read up front, and only as many rows as the most
-    # demanding mode needs (alpha: one bit a pixel; RGB: three): most files
-    # carry no signature, so this check is the common cost.
+    # Most files carry no signature, so the common cost is this check: first
+    # the signatures' first byte (8 rows at most), then the whole magic, and
+    # only as many rows as the most demanding mode needs (alpha: one bit a
+    # pixel; RGB: three).
     widest: Mode = "alpha" if "alpha" in modes else modes[0]
+    start = _rows_for(source, len(PREFIX) * 8, widest)
+    modes = tuple(m for m in modes if _to_bytes(_bits(start, source.channels, m)[:8]) == PREFIX)
+    if not modes:
+        return None
     rows = _rows_for(source, MAGIC_BITS, widest)
     for mode in modes:
         bits = _bits(rows, source.channels, mode)
