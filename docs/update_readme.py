@@ -27,7 +27,7 @@ README = ROOT / "README.md"
 def _commands() -> list[list[str]]:
     """The top command, each command, and each subcommand of a group (config show, ...)."""
     found: list[list[str]] = [[]]
-    for name, command in cli.commands.items():
+    for name, command in cli.load_all().items():  # lazily loaded commands too
         found.append([name])
         if isinstance(command, click.Group):
             found += [[name, sub] for sub in command.commands]

@@ -17,7 +17,8 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -27,20 +28,17 @@ import click
 from rich.console import Console
 
 from provenance import __version__
-from provenance.errors import EXIT_CHECK_FAILED, ConfigError, ProvenanceError
+from provenance.errors import EXIT_CHECK_FAILED, ProvenanceError
 from provenance.settings import (
-    WATCH_MODES,
     LoadedSettings,
-    Settings,
-    WatchMode,
-    WatchRootConfig,
     load_settings,
     settings_as_dict,
     settings_help,
 )
-from provenance.watchers.service import SERVICE_KINDS, ServiceKind
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
+
     from provenance.ingest import IngestResult
     from provenance.store import Ledger
 
@@ -58,6 +56,7 @@ err = Console(stderr=True)
 # `cli` when imported: a module is imported only when one of its commands
 # runs (or for --help), so `scan` does not pay for the audit's imports.
 LAZY_COMMANDS = {
+    **dict.fromkeys(("watch", "status", "service"), "provenance.cli_watch"),
     "audit": "provenance.cli_audit",
     **dict.fromkeys(
         ("approve", "revoke", "replace", "expire", "set-expiry", "purge", "restore", "policy",
@@ -76,6 +75,12 @@ class ProvenanceGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, loaded or not, sorted."""
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def load_all(self) -> MutableMapping[str, click.Command]:
+        """Every command, in the order the reference lists them (definition order)."""
+        for module in dict.fromkeys(LAZY_COMMANDS.values()):
+            importlib.import_module(module)
+        return self.commands
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command, importing the module that defines it when needed."""
@@ -117,17 +122,19 @@ def json_option(func: F) -> F:
     )
 
 
-def _settings(db_url: str | None, config_path: Path | None) -> LoadedSettings:
+def settings_for(db_url: str | None, config_path: Path | None) -> LoadedSettings:
+    """The settings a command runs with: the settings file, with ``--db`` over it."""
     return load_settings(config_path, overrides={"db": db_url})
 
 
 @contextmanager
-def _open_ledger(
+def open_ledger(
     db_url: str | None, config_path: Path | None
 ) -> Iterator[tuple[Ledger, LoadedSettings]]:
+    """The ledger a command works on, and the settings it was found by; closed on exit."""
     from provenance.store import Ledger
 
-    loaded = _settings(db_url, config_path)
+    loaded = settings_for(db_url, config_path)
     with Ledger(loaded.settings.db) as ledger:
         yield ledger, loaded
 
@@ -154,7 +161,7 @@ def init(db_url: str | None, config_path: Path | None) -> None:
     """Create or upgrade the ledger schema, and say where the ledger is."""
     from provenance.store import Ledger
 
-    loaded = _settings(db_url, config_path)
+    loaded = settings_for(db_url, config_path)
     ledger, before, after = Ledger.init(loaded.settings.db)
     with ledger:
         state = (
@@ -173,17 +180,16 @@ def scan(
     paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
     """Ingest files and whole folders into the ledger, classifying each."""
-    from provenance.examine import Examiner, processes_available
+    from provenance.examine import Examiner
     from provenance.scan import plan_scan, run_scan
     from provenance.store.identity import current_host
 
-    settings = _settings(db_url, config_path).settings
+    settings = settings_for(db_url, config_path).settings
     plan = plan_scan(paths, settings)
     # Hashing starts before the ledger opens: opening it loads SQLAlchemy
     # and checks the schema, a few hundred milliseconds of one core. No
     # other thread runs yet, so the examiner may fork its workers.
-    processes = processes_available()
-    with Examiner(plan.files, settings, current_host(), processes=processes) as examined:
+    with Examiner(plan.files, settings, current_host(), processes=True) as examined:
         from provenance.store import Ledger
 
         progress = _progress(len(plan.files), plan.total_bytes)
@@ -202,7 +208,6 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TaskProgressColumn,
         TextColumn,
         TimeRemainingColumn,
@@ -218,7 +223,7 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+    with progress_bar(*columns) as (bar, due):
         task = bar.add_task("scanning", total=total_bytes or 1, rate="0")
         done = [0]
 
@@ -226,11 +231,36 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
             done[0] += 1
             elapsed = bar.tasks[task].elapsed or 0.0
             rate = f"{done[0] / elapsed:.0f}" if elapsed else "0"
-            bar.update(
-                task, advance=result.size, rate=rate, description=f"scanning {done[0]}/{files}"
-            )
+            description = f"scanning {done[0]}/{files}"
+            bar.update(task, advance=result.size, rate=rate, description=description, refresh=due())
 
         yield advance
+
+
+@contextmanager
+def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[[], bool]]]:
+    """A progress bar on stderr (none when it is not a terminal) and a "redraw now?" clock.
+
+    The bar never draws from a thread of its own: scan and audit fork worker
+    processes, which is only safe while no other thread runs. Callers redraw
+    when the clock says so, ten times a second.
+    """
+    from rich.progress import Progress
+
+    last = [0.0]
+
+    def due() -> bool:
+        now = time.monotonic()
+        if now - last[0] < 0.1:
+            return False
+        last[0] = now
+        return True
+
+    disabled = not err.is_terminal
+    with Progress(
+        *columns, console=err, transient=True, disable=disabled, auto_refresh=False
+    ) as bar:
+        yield bar, due
 
 
 @cli.command()
@@ -259,7 +289,7 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
     from provenance.history import find_history
     from provenance.reports import console as views
 
-    with _open_ledger(db_url, config_path) as (ledger, _):
+    with open_ledger(db_url, config_path) as (ledger, _):
         story = find_history(target, ledger)
     if as_json:
         print_json(story.to_dict())
@@ -314,7 +344,7 @@ def list_assets(
         from provenance.cli_lifecycle import list_needs
 
         return list_needs(query, db_url, config_path, as_json)
-    with _open_ledger(db_url, config_path) as (ledger, _):
+    with open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.list_assets(query)
     if as_json:
         print_json([a.to_dict() for a in assets])
@@ -341,7 +371,7 @@ def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
     from provenance.reports import console as views
 
-    with _open_ledger(db_url, config_path) as (ledger, _):
+    with open_ledger(db_url, config_path) as (ledger, _):
         report = ledger.verify()
     if as_json:
         print_json(report.to_dict())
@@ -362,7 +392,7 @@ def config() -> None:
 @json_option
 def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> None:
     """Print the effective settings and where each value came from."""
-    loaded = _settings(db_url, config_path)
+    loaded = settings_for(db_url, config_path)
     values, helps = settings_as_dict(loaded.settings), settings_help()
     if as_json:
         print_json(
@@ -382,134 +412,6 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
             f"  [dim]({loaded.sources[name]})[/dim]"
         )
         out.print(f"    [dim]{helps[name]}[/dim]")
-
-
-# -- the watch daemon ----------------------------------------------------------------
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per log line, for log collectors (``--log-format json``)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "thread": record.threadName,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def _log_to_stderr(log_format: str) -> None:
-    # A daemon reports what it does: INFO at least, more with -v/-vv.
-    level = min(logging.INFO, logging.getLogger().level)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonLogFormatter()
-        if log_format == "json"
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    if level > logging.DEBUG:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--mode",
-    type=click.Choice(WATCH_MODES),
-    default="auto",
-    help="How to watch the PATHs: auto polls network and FUSE mounts, native elsewhere.",
-)
-@click.option(
-    "--log-format",
-    type=click.Choice(["plain", "json"]),
-    default="plain",
-    help="Log lines on stderr: plain text, or one JSON object per line.",
-)
-@ledger_options
-def watch(
-    paths: tuple[Path, ...],
-    mode: WatchMode,
-    log_format: str,
-    db_url: str | None,
-    config_path: Path | None,
-) -> None:
-    """Watch folders (or the [[watch]] roots) and ingest every finished file, until stopped.
-
-    SIGTERM or Ctrl-C drains the queue and stops; SIGHUP reloads the settings.
-    Exits non-zero when it cannot recover, for its service manager to restart it.
-    """
-    from provenance.store import Ledger
-    from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
-
-    _log_to_stderr(log_format)
-
-    def load() -> tuple[Settings, list[WatchRootConfig]]:
-        settings = _settings(db_url, config_path).settings
-        return settings, roots_for(paths, settings, mode)
-
-    settings, roots = load()
-    if not roots:
-        raise ConfigError(
-            "nothing to watch",
-            where="provenance watch",
-            fix="name folders, or add [[watch]] tables",
-        )
-    with Ledger(settings.db) as ledger:
-        daemon = WatchDaemon(ledger, settings, roots, reload=load)
-        restore = install_signal_handlers(daemon)
-        try:
-            daemon.run()
-        finally:
-            restore()
-
-
-@cli.command()
-@click.option("--all", "show_all", is_flag=True, help="Every daemon, not only the latest per host.")
-@ledger_options
-@json_option
-def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Show every watch daemon from its heartbeats: roots, modes, backlog, and any trouble."""
-    from provenance.reports.watch_status import status_view
-    from provenance.watchers.status import watch_status
-
-    with _open_ledger(db_url, config_path) as (ledger, _):
-        report = watch_status(ledger, show_all)
-    if as_json:
-        print_json(report.to_dict())
-    else:
-        out.print(status_view(report))
-
-
-@cli.group()
-def service() -> None:
-    """Run `provenance watch` as a service of your session (systemd or launchd)."""
-
-
-@service.command(name="install")
-@click.option(
-    "--kind", type=click.Choice(SERVICE_KINDS), help="Default: launchd on macOS, else systemd."
-)
-@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
-def service_install(
-    kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
-) -> None:
-    """Write a service that runs `provenance watch` (with --config and --db, if given)."""
-    from provenance.watchers.service import default_kind, install, render
-
-    unit = render(kind or default_kind(), sys.executable, config_path, db_url)
-    if print_only:
-        click.echo(unit.text, nl=False)
-        return
-    out.print(f"Wrote {install(unit)}. Next:\n{unit.next_steps}")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provenance.cli import cli, err, ledger_options, out
+from provenance.cli import cli, ledger_options, out, progress_bar
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.settings import Settings, load_settings
 
@@ -55,7 +55,10 @@ def audit_command(
     from provenance.audit import AuditOptions, audit
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
-    options = AuditOptions(_policy(policy_path, settings), strict, fmt == "html", not no_record)
+    policy = _policy(policy_path, settings)
+    # No thread runs yet (the progress bar draws from this one), so the
+    # audit may hash on forked processes.
+    options = AuditOptions(policy, strict, fmt == "html", not no_record, processes=True)
     with ExitStack() as stack, _progress() as advance:
 
         def open_ledger() -> Ledger:
@@ -79,17 +82,17 @@ def _policy(path: Path | None, settings: Settings) -> Policy:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int], None]]:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
     columns = (TextColumn("auditing"), BarColumn(), TextColumn("{task.fields[files]} files"),
                DownloadColumn(), TransferSpeedColumn())  # fmt: skip
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+    with progress_bar(*columns) as (bar, due):
         task = bar.add_task("audit", total=None, files=0)
         count = [0]
 
         def advance(size: int) -> None:
             count[0] += 1
-            bar.update(task, advance=size, files=count[0])
+            bar.update(task, advance=size, files=count[0], refresh=due())
 
         yield advance
 

@@ -6,27 +6,20 @@ examines many files at once and yields them in input order, for
 :mod:`provenance.ingest` to record.
 
 An examiner runs on threads (hashing releases the GIL) or, for a one-shot
-scan on Linux, on forked worker processes: classifying is Python that holds
-the GIL, and on threads the hashing threads wait for it at every chunk; in
-processes nothing waits (``bench/bench_scan.py`` measured 2.2 s on threads
-against 1.6 s on two processes for the same files). A worker process that
-dies (a crash in a native parser on a hostile file) costs only that file: the
-pool is restarted, the files it held are examined again one at a time, and
-the one that kills a worker again is reported unreadable.
+scan on Linux, on forked worker processes (see :mod:`provenance.workpool`):
+classifying is Python that holds the GIL, and on threads the hashing threads
+wait for it at every chunk (the generated benchmark corpus: 2.2 s on two
+threads, 1.6 s on two processes). A file whose examination kills a worker is
+reported unreadable; the other files are not affected.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from types import TracebackType
 
 from provenance.classify import Classification, classify_file
 from provenance.errors import UnreadableFile
@@ -36,8 +29,8 @@ from provenance.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
 from provenance.walk import absolute
+from provenance.workpool import OrderedPool
 
-CHUNK = 8  # files per task: a task's overhead is paid once for several files
 CRASHED = "examining this file crashed a worker process (a damaged or hostile file)"
 
 
@@ -102,22 +95,20 @@ def examine_chunk(paths: Sequence[Path], settings: Settings, host: str) -> list[
     return [examine(path, settings, host) for path in paths]
 
 
-def processes_available() -> bool:
-    """True where an examiner may fork worker processes (Linux; fork elsewhere is unsafe)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+def crashed(path: Path) -> Examined:
+    """The result for a file whose examination killed a worker process."""
+    return Examined(absolute(path), None, None, CRASHED)
 
 
-class Examiner:
+class Examiner(OrderedPool[Path, Examined]):
     """Files examined on a pool of threads or processes, yielded in input order.
 
-    Work starts when the examiner is made, and at most ``window`` files are
-    in flight, so a walk of millions of files never queues millions of
-    futures. The window is wide enough to keep both cores hashing through
-    the time it takes to open the ledger (a few hundred milliseconds, a few
-    hundred files); the results waiting in it are small. ``processes`` asks
-    for worker processes, used where :func:`processes_available`; only a
-    process with no other threads running should fork them (the CLI's scan,
-    not the watch daemon).
+    Work starts when the examiner is made. The window is wide enough to keep
+    both cores hashing through the time it takes to open the ledger (a few
+    hundred milliseconds, a few hundred files); the results waiting in it
+    are small. ``processes`` asks for forked worker processes (see
+    :mod:`provenance.workpool`: only a process with no other threads running
+    should ask, like the CLI's scan, never the watch daemon).
     """
 
     WINDOW_PER_WORKER = 256
@@ -125,78 +116,13 @@ class Examiner:
     def __init__(
         self, paths: Iterable[Path], settings: Settings, host: str, *, processes: bool = False
     ) -> None:
-        self._workers = settings.effective_workers()
-        self._settings, self._host = settings, host
-        self._processes = processes and self._workers > 1 and processes_available()
-        self._paths = iter(paths)
-        self._window = max(1, self._workers * self.WINDOW_PER_WORKER // CHUNK)
-        self._pending: deque[tuple[list[Path], Future[list[Examined]]]] = deque()
-        self._pool = self._new_pool()
-        self._fill()
-
-    @property
-    def uses_processes(self) -> bool:
-        """True when the files are examined in forked worker processes."""
-        return self._processes
-
-    def _new_pool(self) -> Executor:
-        if self._processes:
-            context = multiprocessing.get_context("fork")
-            return ProcessPoolExecutor(self._workers, mp_context=context)
-        return ThreadPoolExecutor(self._workers, thread_name_prefix="ingest")
-
-    def _submit(self, paths: list[Path]) -> Future[list[Examined]]:
-        return self._pool.submit(examine_chunk, paths, self._settings, self._host)
-
-    def _fill(self) -> None:
-        while len(self._pending) < self._window:
-            chunk = [path for _, path in zip(range(CHUNK), self._paths, strict=False)]
-            if not chunk:
-                return
-            self._pending.append((chunk, self._submit(chunk)))
-
-    def __iter__(self) -> Iterator[Examined]:
-        while self._pending:
-            paths, future = self._pending.popleft()
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                done = self._after_crash(paths)
-            self._fill()
-            yield from done
-
-    def _after_crash(self, paths: list[Path]) -> list[Examined]:
-        # Every task still queued died with the pool: examine the crashed
-        # chunk one file at a time in fresh pools, then queue the rest again.
-        done = [self._alone(path) for path in paths]
-        waiting = [chunk for chunk, _ in self._pending]
-        self._restart()
-        self._pending = deque((chunk, self._submit(chunk)) for chunk in waiting)
-        return done
-
-    def _alone(self, path: Path) -> Examined:
-        self._restart()
-        try:
-            return self._submit([path]).result()[0]
-        except BrokenProcessPool:
-            return Examined(absolute(path), None, None, CRASHED)
-
-    def _restart(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._new_pool()
-
-    def close(self) -> None:
-        """Stop: files not started are dropped, files being examined finish."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pending.clear()
-
-    def __enter__(self) -> Examiner:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        workers = settings.effective_workers()
+        super().__init__(
+            partial(examine_chunk, settings=settings, host=host),
+            paths,
+            workers,
+            on_crash=crashed,
+            window=workers * self.WINDOW_PER_WORKER,
+            processes=processes,
+            name="ingest",
+        )

@@ -140,7 +140,9 @@ class Settings:
         metadata={"help": "Ledger database URL: sqlite:///PATH or postgresql+psycopg://..."},
     )
     workers: int = _setting(
-        0, "Threads that hash and classify files in parallel; 0 means one per CPU core."
+        0,
+        "Files hashed and classified in parallel (worker processes for `scan` and `audit` on"
+        " Linux, threads elsewhere and in `watch`); 0 means one per CPU core.",
     )
     batch_size: int = _setting(256, "Files recorded in the ledger per transaction during a scan.")
     ignore: tuple[str, ...] = _setting(

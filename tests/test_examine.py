@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import provenance.examine as examine_module
-from provenance.examine import CRASHED, Examined, Examiner, processes_available
+from provenance.examine import CRASHED, Examined, Examiner
 from provenance.settings import Settings
+from provenance.workpool import processes_available
 from tests.test_scan import A1111, png
 
 needs_fork = pytest.mark.skipif(not processes_available(), reason="forked examiners are Linux-only")

@@ -1,0 +1,155 @@
+"""The watch daemon's commands of the ``provenance`` command line.
+
+Part of the CLI layer (with :mod:`provenance.cli`): ``watch`` runs the daemon
+in the foreground with its logging set up here, ``status`` reads the daemons'
+heartbeats from the ledger, and ``service install`` writes a systemd unit or
+launchd agent. They register themselves on the ``cli`` group when
+:mod:`provenance.cli` imports this module (see ``LAZY_COMMANDS``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from provenance.cli import (
+    cli,
+    json_option,
+    ledger_options,
+    open_ledger,
+    out,
+    print_json,
+    settings_for,
+)
+from provenance.errors import ConfigError
+from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
+from provenance.watchers.service import SERVICE_KINDS, ServiceKind
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log line, for log collectors (``--log-format json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "thread": record.threadName,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _log_to_stderr(log_format: str) -> None:
+    # A daemon reports what it does: INFO at least, more with -v/-vv.
+    level = min(logging.INFO, logging.getLogger().level)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonLogFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--mode",
+    type=click.Choice(WATCH_MODES),
+    default="auto",
+    help="How to watch the PATHs: auto polls network and FUSE mounts, native elsewhere.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["plain", "json"]),
+    default="plain",
+    help="Log lines on stderr: plain text, or one JSON object per line.",
+)
+@ledger_options
+def watch(
+    paths: tuple[Path, ...],
+    mode: WatchMode,
+    log_format: str,
+    db_url: str | None,
+    config_path: Path | None,
+) -> None:
+    """Watch folders (or the [[watch]] roots) and ingest every finished file, until stopped.
+
+    SIGTERM or Ctrl-C drains the queue and stops; SIGHUP reloads the settings.
+    Exits non-zero when it cannot recover, for its service manager to restart it.
+    """
+    from provenance.store import Ledger
+    from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
+
+    _log_to_stderr(log_format)
+
+    def load() -> tuple[Settings, list[WatchRootConfig]]:
+        settings = settings_for(db_url, config_path).settings
+        return settings, roots_for(paths, settings, mode)
+
+    settings, roots = load()
+    if not roots:
+        raise ConfigError(
+            "nothing to watch",
+            where="provenance watch",
+            fix="name folders, or add [[watch]] tables",
+        )
+    with Ledger(settings.db) as ledger:
+        daemon = WatchDaemon(ledger, settings, roots, reload=load)
+        restore = install_signal_handlers(daemon)
+        try:
+            daemon.run()
+        finally:
+            restore()
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Every daemon, not only the latest per host.")
+@ledger_options
+@json_option
+def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Show every watch daemon from its heartbeats: roots, modes, backlog, and any trouble."""
+    from provenance.reports.watch_status import status_view
+    from provenance.watchers.status import watch_status
+
+    with open_ledger(db_url, config_path) as (ledger, _):
+        report = watch_status(ledger, show_all)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        out.print(status_view(report))
+
+
+@cli.group()
+def service() -> None:
+    """Run `provenance watch` as a service of your session (systemd or launchd)."""
+
+
+@service.command(name="install")
+@click.option(
+    "--kind", type=click.Choice(SERVICE_KINDS), help="Default: launchd on macOS, else systemd."
+)
+@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+def service_install(
+    kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
+) -> None:
+    """Write a service that runs `provenance watch` (with --config and --db, if given)."""
+    from provenance.watchers.service import default_kind, install, render
+
+    unit = render(kind or default_kind(), sys.executable, config_path, db_url)
+    if print_only:
+        click.echo(unit.text, nl=False)
+        return
+    out.print(f"Wrote {install(unit)}. Next:\n{unit.next_steps}")

@@ -1,0 +1,136 @@
+"""An ordered pool: one function over many files, on threads or forked processes.
+
+Scan and audit both do per-file work whose floor is hashing. On threads,
+hashing releases the GIL but must win it back for every chunk it reads, and
+everything else the process does in Python (classifying, importing
+SQLAlchemy, talking to the ledger) holds it; on two cores that contention
+cost a scan a third of its time. Forked worker processes share nothing, so
+the parent's own work overlaps theirs for free.
+
+:class:`OrderedPool` submits items in chunks (a task's overhead is paid once
+for several files), keeps at most ``window`` items in flight, and yields the
+results in input order. Work starts when the pool is made, so the caller can
+load modules or open the ledger while the first files are processed.
+
+Forking is only safe where no other thread holds a lock the child might
+need, which is why processes are opt-in (``processes=True``) and Linux-only
+(:func:`processes_available`): the CLI asks for them before it starts any
+thread; the watch daemon never does. A worker that dies (a native parser
+crashing on a hostile file) costs only its item: the pool is restarted, the
+items of the lost task are redone one at a time, and the one that kills a
+worker again gets ``on_crash(item)`` as its result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNK = 8
+
+
+def processes_available() -> bool:
+    """True where a pool may fork worker processes (Linux; fork elsewhere is unsafe)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class OrderedPool(Generic[T, R]):
+    """``task`` over chunks of ``items`` on ``workers`` threads or processes, results in order.
+
+    ``task`` takes a list of items and returns one result per item; for
+    processes it must be picklable (a module-level function, or a
+    ``functools.partial`` of one).
+    """
+
+    def __init__(
+        self,
+        task: Callable[[list[T]], list[R]],
+        items: Iterable[T],
+        workers: int,
+        *,
+        on_crash: Callable[[T], R],
+        window: int,
+        processes: bool = False,
+        name: str = "pool",
+    ) -> None:
+        self._task, self._on_crash, self._name = task, on_crash, name
+        self._workers = max(1, workers)
+        self._processes = processes and self._workers > 1 and processes_available()
+        self._items = iter(items)
+        self._window = max(1, window // CHUNK)
+        self._pending: deque[tuple[list[T], Future[list[R]]]] = deque()
+        self._pool = self._new_pool()
+        self._fill()
+
+    @property
+    def uses_processes(self) -> bool:
+        """True when the work runs in forked worker processes."""
+        return self._processes
+
+    def _new_pool(self) -> Executor:
+        if self._processes:
+            context = multiprocessing.get_context("fork")
+            return ProcessPoolExecutor(self._workers, mp_context=context)
+        return ThreadPoolExecutor(self._workers, thread_name_prefix=self._name)
+
+    def _fill(self) -> None:
+        while len(self._pending) < self._window:
+            chunk = [item for _, item in zip(range(CHUNK), self._items, strict=False)]
+            if not chunk:
+                return
+            self._pending.append((chunk, self._pool.submit(self._task, chunk)))
+
+    def __iter__(self) -> Iterator[R]:
+        while self._pending:
+            chunk, future = self._pending.popleft()
+            try:
+                done: Sequence[R] = future.result()
+            except BrokenProcessPool:
+                done = self._after_crash(chunk)
+            self._fill()
+            yield from done
+
+    def _after_crash(self, chunk: list[T]) -> list[R]:
+        # Every task still queued died with the pool: redo the lost chunk one
+        # item at a time in fresh pools, then queue the rest again.
+        done = [self._alone(item) for item in chunk]
+        waiting = [items for items, _ in self._pending]
+        self._restart()
+        self._pending = deque((items, self._pool.submit(self._task, items)) for items in waiting)
+        return done
+
+    def _alone(self, item: T) -> R:
+        self._restart()
+        try:
+            return self._pool.submit(self._task, [item]).result()[0]
+        except BrokenProcessPool:
+            return self._on_crash(item)
+
+    def _restart(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def close(self) -> None:
+        """Stop: items not started are dropped, items being processed finish."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+    def __enter__(self) -> OrderedPool[T, R]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
