@@ -8,9 +8,11 @@ private temporary folder), and for every file runs the checks described in
 2. hash every file on a thread pool (hashing is the floor of the cost);
 3. look every hash up in the ledger in a few queries;
 4. classify only the files the ledger does not know;
-5. fingerprint only the images that could still be a copy of a generated
-   image and have no fingerprint stored, on a process pool, and query the
-   in-memory index of every generated asset's fingerprint;
+5. fingerprint only the images and videos that could still be a copy of
+   generated material and have no fingerprints stored, on a process pool,
+   and query the in-memory index of every generated asset's fingerprints
+   (videos by :func:`provenance.nearmatch.match_clip`; without PyAV, a video
+   not fingerprinted before is not compared, and its reasons say so);
 6. judge each file by the policy, group sequences, and record the audit in
    the ledger (an ``audits`` row and an ``audited`` event per matched asset).
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -43,6 +45,7 @@ from provenance.policy import Policy
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
 from provenance.walk import absolute
+from provenance.workpool import OrderedPool
 
 if TYPE_CHECKING:
     from provenance.fingerprint import Fingerprint
@@ -53,6 +56,12 @@ Progress = Callable[[int], None]
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
 )
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mpg",
+     ".mpeg", ".wmv", ".flv"}
+)  # fmt: skip
+# The nearest generated asset and its distance, and for a video (matching, sampled) moments.
+NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 
 
 class NotAPackage(ProvenanceError):
@@ -68,6 +77,7 @@ class AuditOptions:
     thumbnails: bool = False
     record: bool = True
     now: datetime | None = None
+    processes: bool = False  # hash on forked processes: only from a process with no threads
 
 
 @dataclass
@@ -164,6 +174,7 @@ class _Audit:
         self.now = options.now or datetime.now(UTC)
         self.stages: dict[str, float] = {}
         self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
+        self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
 
     @property
     def ledger(self) -> Ledger:
@@ -185,11 +196,13 @@ class _Audit:
         with self._stage("list"):
             files, problems = list_package(self.root)
         workers = self.settings.effective_workers()
-        with ThreadPoolExecutor(workers, thread_name_prefix="audit-hash") as pool:
-            hashing = [pool.submit(self._hash_one, file) for file in files]
+        with OrderedPool(
+            hash_files, files, workers, on_crash=_hash_crashed, window=len(files),
+            processes=self.options.processes, name="audit-hash",
+        ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):
-                items = [future.result() for future in hashing]
+                items = list(self._counted(hashing))
         with self._stage("lookup"):
             assets = self.ledger.assets_many(i.seen.sha256 for i in items if i.seen.sha256)
             items = [
@@ -212,15 +225,11 @@ class _Audit:
         with self._stage("index"):
             return load_index(ledger)
 
-    def _hash_one(self, file: tuple[str, Path]) -> _Item:
-        rel, path = file
-        try:
-            hashed = sha256_file(path)
-        except UnreadableFile as exc:
-            return _Item(rel, path, Seen(rel, None, 0, error=exc.what))
-        if self.progress is not None:
-            self.progress(hashed.stamp.size)
-        return _Item(rel, path, Seen(rel, hashed.sha256, hashed.stamp.size))
+    def _counted(self, items: Iterable[_Item]) -> Iterator[_Item]:
+        for item in items:
+            if self.progress is not None:
+                self.progress(item.seen.size)
+            yield item
 
     def _classify(self, items: list[_Item]) -> list[_Item]:
         todo = [i for i in items if i.seen.sha256 and i.seen.asset is None]
@@ -243,38 +252,57 @@ class _Audit:
         return result.verdict, result.tool
 
     def _near(self, items: list[_Item], index: NearMatchIndex) -> list[_Item]:
+        candidates = self._without_pyav([i for i in items if _could_be_copy(i)])
         if not len(index):
             return items
-        candidates = [i for i in items if _could_be_copy(i)]
         with self._stage("fingerprint"):
             prints = self._fingerprints(candidates)
         with self._stage("near"):
-            hits = {rel: _nearest(index, fp, sha) for rel, (fp, sha) in prints.items()}
-        return [
-            replace(i, seen=replace(i.seen, near=hits[i.rel])) if hits.get(i.rel) else i
-            for i in items
-        ]
+            hits = {rel: _nearest(index, fps, sha) for rel, (fps, sha) in prints.items()}
+        return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
 
-    def _fingerprints(self, candidates: Sequence[_Item]) -> dict[str, tuple[Fingerprint, str]]:
+    def _without_pyav(self, candidates: list[_Item]) -> list[_Item]:
+        # Near match for video is an optional extra: without PyAV a video is
+        # still checked by hash and markers; its reasons say what was not done.
+        videos = [i for i in candidates if _is_video(i)]
+        if not videos:
+            return candidates
+        from provenance.video_frames import NOT_INSTALLED, available
+
+        if available():
+            return candidates
+        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in videos if i.seen.sha256)
+        missing = {i.rel for i in videos if (i.seen.sha256 or "") not in stored}
+        for rel in missing:
+            self.noted[rel] = f"near match not checked: PyAV is not installed ({NOT_INSTALLED})"
+        return [i for i in candidates if i.rel not in missing]
+
+    def _fingerprints(
+        self, candidates: Sequence[_Item]
+    ) -> dict[str, tuple[tuple[Fingerprint, ...], str]]:
         from provenance.fingerprint import Fingerprint, fingerprint_files, process_pool
 
         stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
-        found: dict[str, tuple[Fingerprint, str]] = {}
+        found: dict[str, tuple[tuple[Fingerprint, ...], str]] = {}
         todo: list[_Item] = []
         for item in candidates:
             sha = item.seen.sha256 or ""
             row = stored.get(sha)
-            if row is not None and row[0] == "ok" and row[1] is not None and row[2] is not None:
-                found[item.rel] = (Fingerprint.from_signed(row[1], row[2]), sha)
-            elif row is None:
+            if row is None:
                 todo.append(item)
+            elif row.hashes:
+                found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)
+            elif row.status == "undecodable":
+                self.unchecked[item.rel] = row.reason or row.status
         if todo:
             with process_pool() as pool:
                 results = fingerprint_files([i.path for i in todo], executor=pool)
                 for item, result in zip(todo, results, strict=True):
-                    if result.fingerprint is not None:
-                        found[item.rel] = (result.fingerprint, item.seen.sha256 or "")
-                    elif result.status in ("error", "unavailable"):
+                    if result.fingerprints:
+                        found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
+                    elif result.kind == "video" and result.status == "unavailable":
+                        self.noted[item.rel] = f"near match not checked ({result.reason})"
+                    elif result.status in ("error", "unavailable", "undecodable"):
                         self.unchecked[item.rel] = result.reason or result.status
         return found
 
@@ -285,7 +313,10 @@ class _Audit:
             assets = self.ledger.assets_many(shas)
             approvals = self.ledger.approvals_for_many(shas)
         ctx = Context(self.options.policy, self.now, assets, approvals)
-        results = [_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)) for i in items]
+        results = [
+            _noted(_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)), self.noted.get(i.rel))
+            for i in items
+        ]
         sequence_of = {
             p: g.label
             for g in group_frames(r.path for r in results)
@@ -307,6 +338,24 @@ class _Audit:
         return replace(report, stages=dict(self.stages))
 
 
+def hash_files(files: list[tuple[str, Path]]) -> list[_Item]:
+    """Hash package files (one task of the audit's hashing pool)."""
+    return [_hash_one(rel, path) for rel, path in files]
+
+
+def _hash_one(rel: str, path: Path) -> _Item:
+    try:
+        hashed = sha256_file(path)
+    except UnreadableFile as exc:
+        return _Item(rel, path, Seen(rel, None, 0, error=exc.what))
+    return _Item(rel, path, Seen(rel, hashed.sha256, hashed.stamp.size))
+
+
+def _hash_crashed(file: tuple[str, Path]) -> _Item:
+    rel, path = file
+    return _Item(rel, path, Seen(rel, None, 0, error="hashing it crashed a worker process"))
+
+
 def _unchecked(result: FileResult, reason: str | None) -> FileResult:
     # Fail towards a person's look: a picture that could not be compared with
     # the generated assets is not silently passed.
@@ -317,20 +366,41 @@ def _unchecked(result: FileResult, reason: str | None) -> FileResult:
     return replace(result, verdict=verdict, reasons=(*result.reasons, note))
 
 
+def _noted(result: FileResult, note: str | None) -> FileResult:
+    return result if note is None else replace(result, reasons=(*result.reasons, note))
+
+
 def _could_be_copy(item: _Item) -> bool:
     seen = item.seen
     verdict = seen.asset.verdict if seen.asset else seen.verdict
     is_image = (
         (seen.asset.kind == "image") if seen.asset else item.path.suffix.lower() in IMAGE_SUFFIXES
     )
-    return bool(seen.sha256) and is_image and verdict not in ("genai", "unreadable")
+    is_picture = is_image or _is_video(item)
+    return bool(seen.sha256) and is_picture and verdict not in ("genai", "unreadable")
 
 
-def _nearest(index: NearMatchIndex, fp: Fingerprint, own_sha: str) -> tuple[str, int] | None:
-    for asset, distance in index.query(fp):
+def _is_video(item: _Item) -> bool:
+    asset = item.seen.asset
+    return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def _nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) -> NearHit | None:
+    if len(prints) > 1:  # a video's moments
+        from provenance.nearmatch import match_clip
+
+        clip = match_clip(index, prints, own_sha)
+        if clip is None:
+            return None
+        return (str(clip.asset), clip.distance), (clip.matched, clip.sampled)
+    for asset, distance in index.query(prints[0]):
         if asset != own_sha:
-            return str(asset), distance
+            return (str(asset), distance), None
     return None
+
+
+def _with_near(item: _Item, hit: NearHit) -> _Item:
+    return replace(item, seen=replace(item.seen, near=hit[0], near_frames=hit[1]))
 
 
 def load_index(ledger: Ledger) -> NearMatchIndex:

@@ -7,10 +7,12 @@ The checks, in the order that makes each as cheap as possible:
 2. **Embedded markers.** A file the ledger does not know is classified by
    the detectors; generated material that never passed a watched folder is
    caught here, and judged as what it is: temporary, unapproved.
-3. **Near match.** An image whose own verdict does not already block is
-   compared by perceptual fingerprint with every generated asset in the
-   ledger; a resized, re-encoded or stripped copy is judged by its origin's
-   state (a copy of an approved asset passes, citing the approval).
+3. **Near match.** An image or video whose own verdict does not already
+   block is compared by perceptual fingerprint with every generated asset in
+   the ledger (a video by its sampled moments, see
+   :func:`provenance.nearmatch.match_clip`); a resized, re-encoded or
+   stripped copy is judged by its origin's state (a copy of an approved
+   asset passes, citing the approval).
 
 The functions here are pure: the orchestrator (:mod:`provenance.audit`) does
 the reading, hashing and ledger queries and hands the results in.
@@ -40,6 +42,7 @@ class Seen:
     verdict: str | None = None  # the detectors' verdict when not in the ledger
     tool: str | None = None
     near: tuple[str, int] | None = None  # nearest generated asset and its distance
+    near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def judge(seen: Seen, ctx: Context) -> FileResult:
                           classification="unreadable")  # fmt: skip
     base, match, verdict, tool = _base(seen, ctx)
     if seen.near is not None and _near_applies(verdict):
-        near_decision, near_match = _near(seen.near, ctx)
+        near_decision, near_match = _near(seen.near, ctx, seen.near_frames)
         base, match = (
             (near_decision if verdict != "not_genai" else _source(near_decision, base)),
             near_match,
@@ -114,16 +117,18 @@ def _source(near: Decision, own: Decision) -> Decision:
     return Decision("warn", (near.reasons[0], note, *own.reasons))
 
 
-def _near(hit: tuple[str, int], ctx: Context) -> tuple[Decision, Match]:
+def _near(
+    hit: tuple[str, int], ctx: Context, frames: tuple[int, int] | None = None
+) -> tuple[Decision, Match]:
     origin_sha, distance = hit
     origin = ctx.assets[origin_sha]
     state = asset_state(origin, ctx.approvals.get(origin_sha, ()))
     decision = decide(state, ctx.policy, ctx.now)
-    lead = (
-        f"looks like generated asset {origin_sha[:12]} ({_describe(origin)}), "
-        f"fingerprint distance {distance}"
-    )
+    how = f"fingerprint distance {distance}"
     copy = "judged as that asset: most likely a re-encoded, resized or stripped copy of it"
+    if frames is not None:
+        how = f"{frames[0]} of {frames[1]} sampled moments alike, median {how}"
+    lead = f"looks like generated asset {origin_sha[:12]} ({_describe(origin)}), {how}"
     match = Match("near", origin_sha, distance)
     return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
 

@@ -97,3 +97,11 @@ class WatchFailed(ProvenanceError):
 
 class UnsupportedImage(UndecodableImage):
     """A file is no image format the fingerprint reads (HEIC, camera raw, PSD, ...)."""
+
+
+class UndecodableVideo(UnreadableFile):
+    """A video's frames cannot be decoded: damaged, hostile, or beyond the decoding limits."""
+
+
+class UnsupportedVideo(UndecodableVideo):
+    """A file is no video the frame sampler reads (no video stream, a container not allowed)."""

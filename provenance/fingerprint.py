@@ -72,6 +72,15 @@ whose hashes would be all zeros and match each other; ``too_small`` below
 (HEIC, camera raw, video, ...); ``unavailable`` for EXR without the optional
 OpenEXR package; ``error`` for damaged, hostile or oversized files. Only
 ``ok`` has a fingerprint; the audit decides what the others mean.
+
+**Videos** get one fingerprint per sampled moment (up to eight, see
+:mod:`provenance.video_frames`), in ``frames``, through the same function,
+so the fingerprint stage treats them like images: a file that is no image
+format is sniffed, and a video container goes to the video path. Flat
+moments (fades, slates) have none; a video whose moments are all flat is
+``flat``. A video FFmpeg cannot decode is ``undecodable`` (the content
+decides that, so it is stored and not retried); without PyAV, a video is
+``unavailable``, like an EXR without OpenEXR.
 """
 
 from __future__ import annotations
@@ -89,9 +98,11 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from provenance.errors import ProvenanceError, UnsupportedImage
+from provenance.errors import ProvenanceError, UndecodableVideo, UnsupportedImage, UnsupportedVideo
 from provenance.formats.exr import ExrUnavailable
 from provenance.imageio_frames import Frame, Luma, decode_luma
+from provenance.media import HEAD_BYTES, sniff
+from provenance.video_frames import Clip, VideoUnavailable, sample_frames
 
 GRAD_RADIUS = 12
 MAX_DISTANCE = 25
@@ -101,7 +112,8 @@ DCT_SIZE = 32
 
 _MASK = (1 << 64) - 1
 
-Status = Literal["ok", "flat", "too_small", "unsupported", "unavailable", "error"]
+Status = Literal["ok", "flat", "too_small", "unsupported", "unavailable", "undecodable", "error"]
+PictureKind = Literal["image", "video"]
 
 
 def _signed(value: int) -> int:
@@ -171,7 +183,11 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class FingerprintResult:
-    """What fingerprinting one file gave: a fingerprint, or the reason there is none."""
+    """What fingerprinting one file gave: fingerprints, or the reason there are none.
+
+    An image has one ``fingerprint``; a video has ``frames``, one fingerprint
+    per sampled moment that has one, in time order (``format`` is its codec).
+    """
 
     path: str
     status: Status
@@ -180,11 +196,18 @@ class FingerprintResult:
     width: int | None = None
     height: int | None = None
     format: str | None = None
+    kind: PictureKind = "image"
+    frames: tuple[Fingerprint, ...] = ()
+
+    @property
+    def fingerprints(self) -> tuple[Fingerprint, ...]:
+        """Every fingerprint of the file: the image's one, or the video's frames."""
+        return (self.fingerprint,) if self.fingerprint is not None else self.frames
 
     @property
     def ok(self) -> bool:
         """True when there is a fingerprint to compare."""
-        return self.fingerprint is not None
+        return bool(self.fingerprints)
 
 
 def _bits_to_int(bits: NDArray[np.bool_]) -> int:
@@ -218,11 +241,13 @@ def fingerprint_luma(luma: Luma) -> Fingerprint | None:
 
 
 def fingerprint_file(path: str | Path) -> FingerprintResult:
-    """Fingerprint one image file; never raises (failures are a result with a reason)."""
+    """Fingerprint one image or video file; never raises (failures are a result with a reason)."""
     name = str(path)
     try:
         frame = decode_luma(Path(path))
     except UnsupportedImage as exc:
+        if _is_video(Path(path)):
+            return fingerprint_video(path)
         return FingerprintResult(name, "unsupported", reason=exc.message)
     except ProvenanceError as exc:
         unavailable = isinstance(exc.__cause__, ExrUnavailable)
@@ -242,6 +267,47 @@ def _judge(name: str, frame: Frame) -> FingerprintResult:
     if fingerprint is None:
         return replace(result, status="flat", reason=f"no structure (flat picture): {name}")
     return replace(result, fingerprint=fingerprint)
+
+
+def _is_video(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(HEAD_BYTES)
+    except OSError:
+        return False
+    return sniff(head, path.suffix.lower()).kind == "video"
+
+
+def fingerprint_video(path: str | Path) -> FingerprintResult:
+    """Fingerprint the sampled moments of a video file; never raises."""
+    name = str(path)
+    result = FingerprintResult(name, "ok", kind="video")
+    try:
+        clip = sample_frames(Path(path))
+    except VideoUnavailable as exc:
+        return replace(result, status="unavailable", reason=exc.message)
+    except UnsupportedVideo as exc:
+        return replace(result, status="unsupported", reason=exc.message)
+    except UndecodableVideo as exc:
+        return replace(result, status="undecodable", reason=exc.message)
+    except ProvenanceError as exc:
+        return replace(result, status="error", reason=exc.message)
+    except Exception as exc:  # noqa: BLE001 - hostile files reach codecs; no input may end a run
+        return replace(result, status="error", reason=f"cannot decode video ({exc!r}): {name}")
+    return _judge_clip(result, clip)
+
+
+def _judge_clip(result: FingerprintResult, clip: Clip) -> FingerprintResult:
+    result = replace(result, width=clip.width, height=clip.height, format=clip.codec)
+    if min(clip.width, clip.height) < MIN_SIDE:
+        return replace(
+            result, status="too_small", reason=f"smaller than {MIN_SIDE}px: {result.path}"
+        )
+    frames = tuple(fp for luma in clip.lumas if (fp := fingerprint_luma(luma)) is not None)
+    if not frames:
+        why = f"no structure (flat pictures) at any sampled moment: {result.path}"
+        return replace(result, status="flat", reason=why)
+    return replace(result, frames=frames)
 
 
 def default_workers() -> int:

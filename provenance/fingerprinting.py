@@ -1,11 +1,17 @@
-"""The fingerprint stage: perceptual fingerprints for image assets, after they are recorded.
+"""The fingerprint stage: perceptual fingerprints of images and videos, after they are recorded.
 
-Ingest records an asset first; its fingerprint follows in this separate
+Ingest records an asset first; its fingerprints follow in this separate
 stage, so a slow decode never delays the ledger row. Decoding pixels is CPU
 work in C codecs and numpy, so it runs across processes (see
-:func:`provenance.fingerprint.process_pool`). Files whose picture has no
-fingerprint (flat slates, tiny images, formats with no decoder installed)
-get a row that says why, so they are not retried on every scan.
+:func:`provenance.fingerprint.process_pool`); an image gets one fingerprint,
+a video one per sampled moment (:mod:`provenance.video_frames`). Files whose
+pictures have no fingerprint (flat slates, tiny images, videos FFmpeg cannot
+decode, formats with no decoder installed) get a row that says why, so they
+are not retried on every scan.
+
+Videos are fingerprinted only where PyAV (the optional ``video`` extra) is
+installed; elsewhere they are left without a row, so that a scan after
+installing it fingerprints them.
 """
 
 from __future__ import annotations
@@ -15,40 +21,49 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from provenance import video_frames
 from provenance.fingerprint import FingerprintResult, fingerprint_files, process_pool
 from provenance.store import Ledger
 from provenance.store.audit_facade import FingerprintIn
 
 SAVE_BATCH = 500
-# Results worth remembering: the picture itself decides them. "error" and
-# "unavailable" (no EXR decoder installed yet) are not stored, so a later
-# scan retries them.
-FINAL_STATUSES = frozenset({"ok", "flat", "too_small", "unsupported"})
+# Results worth remembering: the content itself decides them. "error" and
+# "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
+# later scan retries them.
+FINAL_STATUSES = frozenset({"ok", "flat", "too_small", "unsupported", "undecodable"})
 
 
 @dataclass(frozen=True)
 class StageReport:
-    """How many images the stage looked at, fingerprinted, and how long it took."""
+    """How many assets the stage looked at, fingerprinted, and how long it took."""
 
-    images: int
+    assets: int
     fingerprinted: int
     seconds: float
 
 
-def as_row(sha256: str, result: FingerprintResult) -> FingerprintIn:
-    """The ledger row for one fingerprinting result."""
-    if result.fingerprint is None:
-        return FingerprintIn(sha256, result.status, reason=result.reason)
-    grad, dct = result.fingerprint.to_signed()
-    return FingerprintIn(sha256, "ok", grad, dct)
+def as_rows(sha256: str, result: FingerprintResult) -> list[FingerprintIn]:
+    """The ledger rows for one fingerprinting result: one a fingerprint, or one saying why none."""
+    if not result.fingerprints:
+        return [FingerprintIn(sha256, result.status, reason=result.reason)]
+    rows = []
+    for frame, fingerprint in enumerate(result.fingerprints):
+        grad, dct = fingerprint.to_signed()
+        rows.append(FingerprintIn(sha256, "ok", grad, dct, frame=frame))
+    return rows
+
+
+def fingerprint_kinds() -> tuple[str, ...]:
+    """The asset kinds this installation can fingerprint."""
+    return ("image", "video") if video_frames.available() else ("image",)
 
 
 def fingerprint_assets(
     ledger: Ledger, shas: Iterable[str] | None = None, executor: Executor | None = None
 ) -> StageReport:
-    """Fingerprint image assets present on this host that have none (only ``shas`` if given)."""
+    """Fingerprint image and video assets present on this host that have none (only ``shas``)."""
     started = time.monotonic()
-    todo = ledger.unfingerprinted_images(shas)
+    todo = ledger.unfingerprinted(shas, fingerprint_kinds())
     if not todo:
         return StageReport(0, 0, time.monotonic() - started)
     if executor is None:
@@ -65,8 +80,8 @@ def _run(ledger: Ledger, todo: list[tuple[str, str]], executor: Executor) -> int
     results = fingerprint_files([path for _, path in todo], executor=executor)
     for (sha, _), result in zip(todo, results, strict=True):
         if result.status in FINAL_STATUSES:
-            rows.append(as_row(sha, result))
-        ok += result.fingerprint is not None
+            rows.extend(as_rows(sha, result))
+        ok += result.ok
         if len(rows) >= SAVE_BATCH:
             ledger.save_fingerprints(rows)
             rows = []

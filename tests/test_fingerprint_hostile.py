@@ -20,7 +20,7 @@ from tests.frame_writers import write_dpx, write_exr, write_tiff16
 from tests.pictures import floats, needs_openexr, picture, save
 
 Writer = Callable[[Path, NDArray[np.float32]], Path]
-STATUSES = {"ok", "flat", "too_small", "unsupported", "unavailable", "error"}
+STATUSES = {"ok", "flat", "too_small", "unsupported", "unavailable", "undecodable", "error"}
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -1,9 +1,11 @@
 """The audit half of the :class:`~provenance.store.Ledger` facade.
 
-* **Fingerprints** of image assets are derived data, not history: they are
-  written after the asset's row (ingest records first, fingerprints follow)
-  and are not events. Each row's growing ``id`` lets the audit's in-memory
-  index load only what was added since it last looked.
+* **Fingerprints** of image and video assets are derived data, not history:
+  they are written after the asset's row (ingest records first, fingerprints
+  follow) and are not events. An image has one row, a video one per sampled
+  moment (``frame``); an asset's rows are always replaced together. Each
+  row's growing ``id`` lets the audit's in-memory index load only what was
+  added since it last looked.
 * **Audits** are history: each run is a row (who, when, which package,
   counts, the report's hash) and every matched asset gets an ``audited``
   event in the chain, so ``provenance history`` shows which deliveries a
@@ -31,23 +33,41 @@ LOAD_BATCH = 50_000
 
 @dataclass(frozen=True)
 class FingerprintIn:
-    """A fingerprint (or the reason there is none) for one asset; hashes as signed 64-bit."""
+    """A fingerprint (or the reason there is none) for one picture of an asset.
+
+    Hashes are signed 64-bit; ``frame`` is 0 for an image and the sampled
+    moment's number for a video.
+    """
 
     sha256: str
     status: str
     grad: int | None = None
     dct: int | None = None
     reason: str | None = None
+    frame: int = 0
 
 
 @dataclass(frozen=True)
 class StoredFingerprint:
-    """A genAI asset's fingerprint as the index loads it."""
+    """A genAI asset's fingerprint (one of a video's) as the index loads it."""
 
     row_id: int
     sha256: str
     grad: int
     dct: int
+    frame: int = 0
+
+
+@dataclass(frozen=True)
+class AssetFingerprints:
+    """One asset's stored fingerprints: ``hashes`` (signed grad, dct) in frame order.
+
+    ``status`` is ``ok`` when there are hashes, or the reason there are none.
+    """
+
+    status: str
+    reason: str | None = None
+    hashes: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,13 +110,13 @@ class AuditLedger:
         raise NotImplementedError  # provided by Ledger
 
     def save_fingerprints(self, items: Sequence[FingerprintIn]) -> None:
-        """Store fingerprints, replacing any earlier row of the same asset."""
+        """Store fingerprints, replacing every earlier row of the assets they belong to."""
         if not items:
             return
         now = datetime.now(UTC)
         rows = [
-            {"asset_sha256": i.sha256, "status": i.status, "grad": i.grad, "dct": i.dct,
-             "reason": i.reason, "computed_at": now}
+            {"asset_sha256": i.sha256, "frame": i.frame, "status": i.status, "grad": i.grad,
+             "dct": i.dct, "reason": i.reason, "computed_at": now}
             for i in items
         ]  # fmt: skip
         with self._write_plain() as conn:
@@ -104,15 +124,18 @@ class AuditLedger:
                 conn.execute(delete(FingerprintRow).where(FingerprintRow.asset_sha256.in_(chunk)))
             conn.execute(insert(FingerprintRow), rows)
 
-    def unfingerprinted_images(
-        self, shas: Iterable[str] | None = None, limit: int = 10_000
+    def unfingerprinted(
+        self,
+        shas: Iterable[str] | None = None,
+        kinds: Sequence[str] = ("image",),
+        limit: int = 10_000,
     ) -> list[tuple[str, str]]:
-        """(sha256, path) of image assets present on this host that have no fingerprint row yet."""
+        """(sha256, path) of ``kinds`` assets present on this host with no fingerprint row yet."""
         query = (
             select(Asset.sha256, Location.path)
             .join(Location, Location.asset_sha256 == Asset.sha256)
             .outerjoin(FingerprintRow, FingerprintRow.asset_sha256 == Asset.sha256)
-            .where(Asset.kind == "image", FingerprintRow.id.is_(None))
+            .where(Asset.kind.in_(kinds), FingerprintRow.id.is_(None))
             .where(Location.host == self.host, Location.present)
             .order_by(Asset.sha256)
         )
@@ -135,6 +158,7 @@ class AuditLedger:
                 FingerprintRow.asset_sha256,
                 FingerprintRow.grad,
                 FingerprintRow.dct,
+                FingerprintRow.frame,
             )
             .join(Asset, Asset.sha256 == FingerprintRow.asset_sha256)
             .where(
@@ -147,7 +171,8 @@ class AuditLedger:
             rows = session.execute(stmt).all()
         # status "ok" rows always carry both hashes
         return [
-            StoredFingerprint(int(r[0]), str(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows
+            StoredFingerprint(int(r[0]), str(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4]))
+            for r in rows
         ]
 
     def assets_many(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
@@ -160,28 +185,34 @@ class AuditLedger:
                     found[str(row.sha256)] = asset_from_row(row)
         return found
 
-    def fingerprints_many(
-        self, shas: Iterable[str]
-    ) -> dict[str, tuple[str, int | None, int | None]]:
-        """Stored fingerprint rows among ``shas``: sha256 -> (status, grad, dct)."""
-        found: dict[str, tuple[str, int | None, int | None]] = {}
+    def fingerprints_many(self, shas: Iterable[str]) -> dict[str, AssetFingerprints]:
+        """Stored fingerprints of the assets among ``shas`` that have any row, by sha256."""
+        rows: dict[str, list[tuple[str, str | None, int | None, int | None]]] = {}
         with self._read() as session:
             for chunk in in_chunks(sorted(set(shas))):
-                query = select(
-                    FingerprintRow.asset_sha256,
-                    FingerprintRow.status,
-                    FingerprintRow.grad,
-                    FingerprintRow.dct,
-                ).where(FingerprintRow.asset_sha256.in_(chunk))
-                for sha, status, grad, dct in session.execute(query):
-                    found[str(sha)] = (str(status), grad, dct)
-        return found
+                query = (
+                    select(
+                        FingerprintRow.asset_sha256,
+                        FingerprintRow.status,
+                        FingerprintRow.reason,
+                        FingerprintRow.grad,
+                        FingerprintRow.dct,
+                    )
+                    .where(FingerprintRow.asset_sha256.in_(chunk))
+                    .order_by(FingerprintRow.asset_sha256, FingerprintRow.frame)
+                )
+                for sha, status, reason, grad, dct in session.execute(query):
+                    rows.setdefault(str(sha), []).append((str(status), reason, grad, dct))
+        return {sha: _asset_fingerprints(found) for sha, found in rows.items()}
 
     def fingerprint_status(self, sha256: str) -> str | None:
-        """The fingerprint row's status for an asset, or None when it has none."""
+        """The status of an asset's fingerprints (its first row's), or None when it has none."""
         with self._read() as session:
             return session.scalar(
-                select(FingerprintRow.status).where(FingerprintRow.asset_sha256 == sha256)
+                select(FingerprintRow.status)
+                .where(FingerprintRow.asset_sha256 == sha256)
+                .order_by(FingerprintRow.frame)
+                .limit(1)
             )
 
     def record_audit(self, audit: AuditIn, matched: Sequence[AuditedFile]) -> int:
@@ -202,3 +233,15 @@ class AuditLedger:
                 chain.add(PendingEvent("audited", item.sha256, None, details), now)
             chain.flush()
         return audit_id
+
+
+def _asset_fingerprints(
+    rows: Sequence[tuple[str, str | None, int | None, int | None]],
+) -> AssetFingerprints:
+    hashes = tuple(
+        (grad, dct)
+        for status, _, grad, dct in rows
+        if status == "ok" and grad is not None and dct is not None
+    )
+    status, reason, _, _ = rows[0]
+    return AssetFingerprints("ok" if hashes else status, None if hashes else reason, hashes)

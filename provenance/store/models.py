@@ -40,6 +40,8 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -223,17 +225,25 @@ class Quarantine(Base):
 
 
 class FingerprintRow(Base):
-    """An image asset's perceptual fingerprint (see :mod:`provenance.fingerprint`).
+    """A perceptual fingerprint of an image, or of one sampled moment of a video.
 
+    See :mod:`provenance.fingerprint`. An image has one row, ``frame`` 0; a
+    video has one row per sampled moment that has a fingerprint, ``frame``
+    0, 1, 2... in time order. An asset without any fingerprint has a single
+    row, ``frame`` 0, whose ``status`` says why (``flat``, ``too_small``,
+    ``unsupported``, ``undecodable``...); otherwise ``status`` is ``ok``.
     ``id`` grows with every row, so the audit's in-memory index loads only
-    the rows added since it last looked. ``status`` is ``ok``, or why there is
-    no fingerprint (``flat``, ``too_small``, ``unsupported``, ``error``...).
+    the rows added since it last looked.
     """
 
     __tablename__ = "fingerprints"
+    __table_args__ = (
+        UniqueConstraint("asset_sha256", "frame", name="uq_fingerprints_asset_frame"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"), unique=True)
+    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"))
+    frame: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     status: Mapped[str] = mapped_column(String(16))
     grad: Mapped[int | None] = mapped_column(BigInteger)
     dct: Mapped[int | None] = mapped_column(BigInteger)

@@ -289,7 +289,7 @@ class WatchDaemon:
             self.beat()
 
     def _fingerprint_step(self, stop: threading.Event) -> None:
-        # Images the daemon recorded get their near-match fingerprints here,
+        # Images and videos the daemon recorded get their near-match fingerprints here,
         # after their ledger rows, at the heartbeat's pace: the audit can
         # only match copies of generated images it has fingerprints for.
         if stop.wait(self.settings.watch_heartbeat):
@@ -301,8 +301,8 @@ class WatchDaemon:
         except LedgerUnavailable as exc:
             log.debug("fingerprints wait for the ledger: %s", exc.message)
             return
-        if report.images:
-            log.info("fingerprinted %d of %d new images", report.fingerprinted, report.images)
+        if report.assets:
+            log.info("fingerprinted %d of %d new assets", report.fingerprinted, report.assets)
 
     def _expiry_step(self, stop: threading.Event) -> None:
         # Studio guidance: generated material is temporary. Once a day the

@@ -1,0 +1,103 @@
+"""The audit on videos: copies of a generated clip are judged as the clip, others are not."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from provenance.audit import AuditOptions, audit
+from provenance.audit_report import AuditReport, FileResult
+from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.scan import scan
+from provenance.settings import FolderRule
+from tests.audit.conftest import Studio
+from tests.videos import REENCODES, clip, remux_stripped
+from tests.watchers.conftest import sha256_of
+
+pytest.importorskip("av")
+
+
+@dataclasses.dataclass
+class VideoStudio:
+    """The studio's ledger after a generated clip was scanned from the Runway output folder."""
+
+    studio: Studio
+    generated: Path
+
+    def audit(self, package: Path) -> dict[str, FileResult]:
+        report: AuditReport = audit(
+            package, self.studio.ledger, self.studio.settings, AuditOptions()
+        )
+        return {f.path: f for f in report.files}
+
+
+@pytest.fixture
+def videos(studio: Studio) -> VideoStudio:
+    rules = (FolderRule("*/runway/*", "genai", "runway", note="Runway exports"),)
+    studio.settings = dataclasses.replace(studio.settings, folder_rules=rules)
+    generated = clip(studio.work / "runway" / "gen_clip.mp4", 1)
+    scan([generated], studio.ledger, studio.settings)
+    return VideoStudio(studio, generated)
+
+
+def test_the_scan_stores_every_moment_of_a_generated_clip(videos: VideoStudio) -> None:
+    ledger = videos.studio.ledger
+    sha = sha256_of(videos.generated)
+    assert ledger.get_asset(sha).kind == "video"  # type: ignore[union-attr]
+    assert len(ledger.fingerprints_many([sha])[sha].hashes) == 8
+    assert [f.frame for f in ledger.genai_fingerprints() if f.sha256 == sha] == list(range(8))
+
+
+def test_copies_of_a_generated_clip_are_blocked_and_others_are_not(
+    videos: VideoStudio, tmp_path: Path
+) -> None:
+    package = tmp_path / "pkg"
+    clip(package / "reencoded.mp4", 1, REENCODES["crf35"])
+    clip(package / "half_size.mp4", 1, REENCODES["half_size"])
+    clip(package / "editorial.mov", 1, REENCODES["prores"])
+    remux_stripped(videos.generated, package / "stripped.mov")
+    clip(package / "unrelated.mp4", 2)
+    # A copy the ledger already knows (seen on a plates share): its stored moments are used.
+    known = clip(videos.studio.work / "plates" / "known_copy.mp4", 1, REENCODES["keyframes_7"])
+    scan([known], videos.studio.ledger, videos.studio.settings)
+    shutil.copy(known, package / "known_copy.mp4")
+    results = videos.audit(package)
+    origin = sha256_of(videos.generated)
+    for name in ("reencoded.mp4", "half_size.mp4", "editorial.mov", "stripped.mov"):
+        result = results[name]
+        assert (result.verdict, result.match.kind, result.match.asset) == ("block", "near", origin)
+        assert result.match.distance is not None and result.match.distance <= 10
+        assert "8 of 8 sampled moments alike" in result.reasons[0], result.reasons
+        assert any("temporary" in r for r in result.reasons)
+    known_result = results["known_copy.mp4"]
+    assert (known_result.verdict, known_result.match.kind) == ("block", "near")
+    unrelated = results["unrelated.mp4"]
+    assert unrelated.match.kind is None and unrelated.verdict != "block", unrelated.reasons
+    assert not any("looks like" in r or "near-match" in r for r in unrelated.reasons)
+
+
+def test_a_copy_of_an_approved_clip_passes_citing_the_approval(
+    videos: VideoStudio, tmp_path: Path
+) -> None:
+    consent = tmp_path / "approval.pdf"
+    consent.write_bytes(b"%PDF-1.4 approved for finals")
+    lifecycle = Lifecycle(videos.studio.ledger, videos.studio.settings)
+    approve(lifecycle, [str(videos.generated)], Approval("final-deliverable", "VFX Sup", consent))
+    package = tmp_path / "pkg"
+    clip(package / "final.mov", 1, REENCODES["prores"])
+    result = videos.audit(package)["final.mov"]
+    assert (result.verdict, result.match.kind) == ("pass", "near")
+    assert any("VFX Sup" in r for r in result.reasons)
+
+
+def test_an_undecodable_video_is_warned_not_passed(videos: VideoStudio, tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    broken = package / "broken.mp4"
+    broken.write_bytes(videos.generated.read_bytes()[:2000])
+    result = videos.audit(package)["broken.mp4"]
+    assert result.verdict == "warn"
+    assert any("near-match check not possible (cannot decode video" in r for r in result.reasons)

@@ -1,0 +1,107 @@
+"""Fingerprint rows: several per video asset, replaced together, upgraded from one per asset."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from alembic import command
+from sqlalchemy import text
+
+from provenance.store import Ledger
+from provenance.store.audit_facade import AssetFingerprints, FingerprintIn
+from provenance.store.engine import make_engine
+from provenance.store.schema import alembic_config, head_revision
+from tests.factories import fake_sha, observation
+
+
+def record_video(ledger: Ledger, label: str, verdict: str = "genai") -> str:
+    seen = observation(label, f"/show/{label}.mp4", verdict=verdict, tool="runway")
+    facts = dataclasses.replace(seen.asset, kind="video", mime="video/mp4", format="mp4")
+    ledger.record([dataclasses.replace(seen, asset=facts)])
+    return fake_sha(label)
+
+
+def moments(sha: str, count: int, start: int = 0) -> list[FingerprintIn]:
+    return [FingerprintIn(sha, "ok", start + i, -(start + i) - 1, frame=i) for i in range(count)]
+
+
+def test_a_video_keeps_one_row_per_moment(ledger: Ledger) -> None:
+    sha = record_video(ledger, "clip")
+    ledger.save_fingerprints(moments(sha, 8))
+    stored = ledger.fingerprints_many([sha])[sha]
+    assert stored == AssetFingerprints("ok", None, tuple((i, -i - 1) for i in range(8)))
+    assert ledger.fingerprint_status(sha) == "ok"
+
+
+def test_saving_again_replaces_every_row_of_the_asset(ledger: Ledger) -> None:
+    sha, other = record_video(ledger, "clip"), record_video(ledger, "other")
+    ledger.save_fingerprints(moments(sha, 8) + moments(other, 2))
+    ledger.save_fingerprints(moments(sha, 3, start=100))
+    assert ledger.fingerprints_many([sha])[sha].hashes == ((100, -101), (101, -102), (102, -103))
+    assert len(ledger.fingerprints_many([other])[other].hashes) == 2
+    ledger.save_fingerprints([FingerprintIn(sha, "undecodable", reason="cannot decode video")])
+    assert ledger.fingerprints_many([sha])[sha] == AssetFingerprints(
+        "undecodable", "cannot decode video"
+    )
+
+
+def test_the_index_loads_every_moment_under_its_asset(ledger: Ledger) -> None:
+    generated, unknown = record_video(ledger, "gen"), record_video(ledger, "cam", "unknown")
+    ledger.save_fingerprints(moments(generated, 5) + moments(unknown, 5))
+    loaded = ledger.genai_fingerprints(batch=3)
+    loaded += ledger.genai_fingerprints(after=loaded[-1].row_id)
+    assert [(f.sha256, f.frame, f.grad) for f in loaded] == [(generated, i, i) for i in range(5)]
+
+
+def test_waiting_assets_are_listed_by_kind(ledger: Ledger) -> None:
+    video = record_video(ledger, "clip", "unknown")
+    ledger.record([observation("still", "/show/still.png")])
+    image = fake_sha("still")
+    assert ledger.unfingerprinted() == [(image, "/show/still.png")]
+    assert dict(ledger.unfingerprinted(kinds=("image", "video"))) == {
+        image: "/show/still.png",
+        video: "/show/clip.mp4",
+    }
+    ledger.save_fingerprints(moments(video, 2))
+    assert ledger.unfingerprinted(kinds=("video",)) == []
+
+
+def test_the_same_moment_cannot_be_stored_twice(ledger: Ledger) -> None:
+    sha = record_video(ledger, "clip")
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        ledger.save_fingerprints(moments(sha, 2) + moments(sha, 1))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/old.sqlite3"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+def test_upgrade_from_0004_keeps_fingerprints_as_frame_0(old_url: str) -> None:
+    sha = "cd" * 32
+    engine = make_engine(old_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(text(
+            "INSERT INTO assets (sha256, size, kind, mime, verdict, tool, evidence, status,"
+            " first_seen, updated_at) VALUES (:sha, 1, 'image', 'image/png', 'genai',"
+            " 'comfyui', '[]', 'temporary', :t, :t)"
+        ), {"sha": sha, "t": "2026-11-01 10:00:00"})  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO fingerprints (asset_sha256, status, grad, dct, computed_at)"
+            " VALUES (:sha, 'ok', 7, -8, :t)"
+        ), {"sha": sha, "t": "2026-11-01 10:00:00"})  # fmt: skip
+    engine.dispose()
+    ledger, before, after = Ledger.init(old_url)
+    with ledger:
+        assert (before, after) == ("0004", head_revision())
+        assert ledger.fingerprints_many([sha])[sha].hashes == ((7, -8),)
+        [loaded] = ledger.genai_fingerprints()
+        assert (loaded.sha256, loaded.frame, loaded.grad, loaded.dct) == (sha, 0, 7, -8)
+        ledger.save_fingerprints(moments(sha, 2))
+        assert len(ledger.fingerprints_many([sha])[sha].hashes) == 2
