@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from provenance.classify import Classification, classify_file
+from provenance.detectors.registry import load_detectors
 from provenance.errors import UnreadableFile
 from provenance.flagging import Assessment, assess
 from provenance.hashing import sha256_file
@@ -124,5 +125,6 @@ class Examiner(OrderedPool[Path, Examined]):
             on_crash=crashed,
             window=workers * self.WINDOW_PER_WORKER,
             processes=processes,
+            warm=load_detectors,
             name="ingest",
         )

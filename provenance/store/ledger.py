@@ -89,7 +89,7 @@ class Ledger(LifecycleLedger, AuditLedger):
                         where=self.where,
                         fix="run `provenance init` first",
                     )
-                schema.upgrade(self._engine)
+                schema.create(self._engine)
 
     @classmethod
     def init(cls, url: str) -> tuple[Ledger, str | None, str]:

@@ -9,6 +9,12 @@ Checking reads the ``alembic_version`` table directly and compares it with
 :data:`REVISIONS`, so that every command does not pay for importing Alembic
 and parsing the migration scripts; a test keeps :data:`REVISIONS` equal to
 the scripts.
+
+The embedded SQLite ledger creates itself on first use with :func:`create`:
+Alembic's recipe for building a database from scratch (create the tables
+from the models, then stamp the head revision), without importing Alembic,
+which costs a first scan more than creating the tables does. Tests keep the
+result identical to what the migrations build.
 """
 
 from __future__ import annotations
@@ -16,10 +22,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, text
+from sqlalchemy import (
+    Column,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from provenance.errors import SchemaOutdated
+from provenance.store.chain import GENESIS
+from provenance.store.engine import WRITE_OPTION
+from provenance.store.models import Base, ChainHead
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,6 +80,32 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     return before, head_revision()
+
+
+# Alembic's own layout of its version table (alembic.runtime.migration).
+_VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+def create(engine: Engine) -> str:
+    """Create the newest schema in an empty database in one transaction; returns its revision.
+
+    Does nothing when another process created it first (the check runs inside
+    the write transaction).
+    """
+    with engine.connect() as plain:
+        write = plain.execution_options(**{WRITE_OPTION: True})
+        with write.begin():
+            if not inspect(write).has_table(_VERSION_TABLE.name):
+                Base.metadata.create_all(write)
+                write.execute(insert(ChainHead).values(id=1, seq=0, hash=GENESIS))
+                _VERSION_TABLE.create(write)
+                write.execute(_VERSION_TABLE.insert().values(version_num=head_revision()))
+    return head_revision()
 
 
 def check(engine: Engine, where: str) -> str | None:

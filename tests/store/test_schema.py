@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
 
 from provenance.store import Ledger
+from provenance.store.engine import make_engine
 from provenance.store.models import Base
-from provenance.store.schema import REVISIONS, alembic_config, head_revision
+from provenance.store.schema import REVISIONS, alembic_config, create, head_revision
 
 
 def test_migrations_match_models(ledger: Ledger) -> None:
@@ -30,3 +34,56 @@ def test_known_revisions_match_the_scripts() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert tuple(reversed([s.revision for s in scripts.walk_revisions()])) == REVISIONS
     assert scripts.get_current_head() == head_revision()
+
+
+def test_a_ledger_made_on_first_use_is_the_migrated_schema(tmp_path: Path) -> None:
+    """The embedded ledger creates itself from the models; that must equal what migrations build."""
+    fresh = f"sqlite:///{tmp_path}/fresh.sqlite3"
+    migrated = f"sqlite:///{tmp_path}/migrated.sqlite3"
+    Ledger(fresh).close()  # created on first use (schema.create)
+    Ledger.init(migrated)[0].close()  # built by the Alembic migrations
+    assert _schema(fresh) == _schema(migrated)
+    with Ledger(fresh) as ledger, ledger._engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert context.get_current_revision() == head_revision()
+        assert conn.execute(text("SELECT id, seq, hash FROM chain_head")).all() == [
+            (1, 0, "0" * 64)
+        ]
+        assert ledger.verify().ok
+    ledger, before, after = Ledger.init(fresh)  # Alembic takes it from there
+    ledger.close()
+    assert before == after == head_revision()
+
+
+def test_creating_twice_at_once_creates_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/race.sqlite3"
+    engine = make_engine(url)
+    try:
+        assert create(engine) == create(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM chain_head")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def _schema(url: str) -> dict[str, object]:
+    """Tables: columns (in any order), indexes, keys and constraints, as SQLite has them."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = inspect(conn)
+            return {
+                table: (
+                    sorted(
+                        (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)
+                    ),
+                    sorted(str(i) for i in found.get_indexes(table)),
+                    found.get_pk_constraint(table),
+                    sorted(str(f) for f in found.get_foreign_keys(table)),
+                    sorted(str(u) for u in found.get_unique_constraints(table)),
+                )
+                for table in sorted(found.get_table_names())
+            }
+    finally:
+        engine.dispose()
