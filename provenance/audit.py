@@ -5,8 +5,9 @@ private temporary folder), and for every file runs the checks described in
 :mod:`provenance.audit_judge`, each stage in bulk and in parallel:
 
 1. list the files (links that leave the package are reported, not followed);
-2. hash every file on a thread pool (hashing is the floor of the cost);
-3. look every hash up in the ledger in a few queries;
+2. hash every file on a pool of threads or forked processes (hashing is
+   the floor of the cost);
+3. look the hashes up in the ledger, a batch at a time as they arrive;
 4. classify only the files the ledger does not know;
 5. fingerprint only the images and videos that could still be a copy of
    generated material and have no fingerprints stored, on a process pool,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from provenance.store import Ledger
 
 Progress = Callable[[int], None]
+LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
 )
@@ -201,14 +203,8 @@ class _Audit:
             processes=self.options.processes, name="audit-hash",
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
-            with self._stage("hash"):
-                items = list(self._counted(hashing))
-        with self._stage("lookup"):
-            assets = self.ledger.assets_many(i.seen.sha256 for i in items if i.seen.sha256)
-            items = [
-                replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
-                for i in items
-            ]
+            with self._stage("hash"):  # and each batch is looked up as it is hashed
+                items = self._with_assets(self._counted(hashing))
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
@@ -224,6 +220,18 @@ class _Audit:
             ledger = self.ledger
         with self._stage("index"):
             return load_index(ledger)
+
+    def _with_assets(self, items: Iterable[_Item]) -> list[_Item]:
+        done: list[_Item] = []
+        for batch in _batches(items, LOOKUP_BATCH):
+            started = time.monotonic()
+            assets = self.ledger.assets_many(i.seen.sha256 for i in batch if i.seen.sha256)
+            done += [
+                replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
+                for i in batch
+            ]
+            self.stages["lookup"] = self.stages.get("lookup", 0.0) + time.monotonic() - started
+        return done
 
     def _counted(self, items: Iterable[_Item]) -> Iterator[_Item]:
         for item in items:
@@ -336,6 +344,17 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _batches(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def hash_files(files: list[tuple[str, Path]]) -> list[_Item]:
