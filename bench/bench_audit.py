@@ -49,7 +49,7 @@ def hash_floor_seconds(files: list[Path]) -> float:
     The floor of any audit that reads every byte: what is left between this
     and the audit is start-up, the ledger and judging.
     """
-    from provenance.audit import hash_files
+    from provenance.audit_package import hash_files
     from provenance.workpool import OrderedPool, processes_available
 
     pairs = [(str(path), path) for path in files]

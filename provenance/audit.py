@@ -4,21 +4,20 @@
 private temporary folder), and for every file runs the checks described in
 :mod:`provenance.audit_judge`, each stage in bulk and in parallel:
 
-1. list the files (links that leave the package are reported, not followed);
+1. list the files (links that leave the package are reported, not followed;
+   see :mod:`provenance.audit_package`);
 2. hash every file on a pool of threads or forked processes (hashing is
    the floor of the cost);
 3. look the hashes up in the ledger, a batch at a time as they arrive;
 4. classify only the files the ledger does not know;
-5. fingerprint only the images and videos that could still be a copy of
-   generated material and have no fingerprints stored, on a process pool,
-   and query the in-memory index of every generated asset's fingerprints
-   (videos by :func:`provenance.nearmatch.match_clip`; without PyAV, a video
-   not fingerprinted before is not compared, and its reasons say so);
+5. compare the images and videos that could still be a copy of generated
+   material with every generated asset's fingerprints (see
+   :mod:`provenance.audit_near`);
 6. judge each file by the policy, group sequences, and record the audit in
    the ledger (an ``audits`` row and an ``audited`` event per matched asset).
 
 Hashing is the floor, so it starts first: the ledger may be given as a
-function that opens it, called once the hashing threads are running, and the
+function that opens it, called once the hashing workers are running, and the
 index of generated fingerprints loads while they run too. Loading SQLAlchemy,
 numpy and the index then costs a core's idle share instead of adding to the
 wall time.
@@ -27,7 +26,6 @@ wall time.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,37 +35,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.archives import is_archive, unpack
-from provenance.audit_judge import Context, Seen, judge, sequence_neighbours
+from provenance.audit_judge import Context, judge, sequence_neighbours
+from provenance.audit_near import NearCheck, load_index
+from provenance.audit_package import (
+    Item,
+    NotAPackage,
+    hash_crashed,
+    hash_files,
+    list_package,
+    open_package,
+)
 from provenance.audit_report import AuditReport, FileResult, SequenceResult, worst
-from provenance.errors import ProvenanceError, UnreadableFile
-from provenance.hashing import sha256_file
 from provenance.policy import Policy
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
-from provenance.walk import absolute
 from provenance.workpool import OrderedPool
 
 if TYPE_CHECKING:
-    from provenance.fingerprint import Fingerprint
     from provenance.nearmatch import NearMatchIndex
     from provenance.store import Ledger
 
+__all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index", "record_audit"]
+
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
-IMAGE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
-)
-VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".m4v", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mpg",
-     ".mpeg", ".wmv", ".flv"}
-)  # fmt: skip
-# The nearest generated asset and its distance, and for a video (matching, sampled) moments.
-NearHit = tuple[tuple[str, int], tuple[int, int] | None]
-
-
-class NotAPackage(ProvenanceError):
-    """The audit target is neither a folder nor a supported archive."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +73,6 @@ class AuditOptions:
     processes: bool = False  # hash on forked processes: only from a process with no threads
 
 
-@dataclass
-class _Item:
-    rel: str
-    path: Path
-    seen: Seen
-
-
 def audit(
     target: Path,
     ledger: Ledger | Callable[[], Ledger],
@@ -101,65 +85,8 @@ def audit(
     ``ledger`` is the ledger, or a function that opens it: it is then called
     once the package's files are being hashed.
     """
-    with _package(target) as (root, label, refused):
+    with open_package(target) as (root, label, refused):
         return _Audit(root, label, ledger, settings, options, progress).run(refused)
-
-
-@contextmanager
-def _package(target: Path) -> Iterator[tuple[Path, str, list[FileResult]]]:
-    if is_archive(target):
-        with unpack(target) as unpacked:
-            refused = [
-                FileResult(member, "block", (f"{why}: not audited",))
-                for member, why in unpacked.skipped
-            ]
-            yield unpacked.root, str(absolute(target)), refused
-    elif target.is_dir():
-        yield absolute(target), str(absolute(target)), []
-    else:
-        raise NotAPackage(
-            "not a folder or an archive (.zip, .tar, .tar.gz)",
-            where=target,
-            fix="give the package's folder",
-        )
-
-
-def list_package(root: Path) -> tuple[list[tuple[str, Path]], list[FileResult]]:
-    """Every regular file below ``root`` as (relative, absolute) paths, and what cannot be read."""
-    files: list[tuple[str, Path]] = []
-    problems: list[FileResult] = []
-    real_root = root.resolve()
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        here = Path(folder)
-        for name in sorted(dirs + names):
-            path = here / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                problem = _link_problem(path, real_root)
-                if problem is None and path.is_file():
-                    files.append((rel, path))
-                elif problem is not None:
-                    problems.append(FileResult(rel, "block", (problem,)))
-            elif name in names:
-                if path.is_file():
-                    files.append((rel, path))
-                else:
-                    problems.append(
-                        FileResult(
-                            rel, "block", ("special file (device, FIFO or socket): not content",)
-                        )
-                    )
-    return sorted(files), problems
-
-
-def _link_problem(path: Path, real_root: Path) -> str | None:
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return "broken symbolic link: the package is incomplete"
-    if target != real_root and real_root not in target.parents:
-        return f"symbolic link leaves the package (to {target}): not followed"
-    return None
 
 
 class _Audit:
@@ -199,7 +126,7 @@ class _Audit:
             files, problems = list_package(self.root)
         workers = self.settings.effective_workers()
         with OrderedPool(
-            hash_files, files, workers, on_crash=_hash_crashed, window=len(files),
+            hash_files, files, workers, on_crash=hash_crashed, window=len(files),
             processes=self.options.processes, name="audit-hash",
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
@@ -221,8 +148,8 @@ class _Audit:
         with self._stage("index"):
             return load_index(ledger)
 
-    def _with_assets(self, items: Iterable[_Item]) -> list[_Item]:
-        done: list[_Item] = []
+    def _with_assets(self, items: Iterable[Item]) -> list[Item]:
+        done: list[Item] = []
         for batch in _batches(items, LOOKUP_BATCH):
             started = time.monotonic()
             assets = self.ledger.assets_many(i.seen.sha256 for i in batch if i.seen.sha256)
@@ -233,13 +160,13 @@ class _Audit:
             self.stages["lookup"] = self.stages.get("lookup", 0.0) + time.monotonic() - started
         return done
 
-    def _counted(self, items: Iterable[_Item]) -> Iterator[_Item]:
+    def _counted(self, items: Iterable[Item]) -> Iterator[Item]:
         for item in items:
             if self.progress is not None:
                 self.progress(item.seen.size)
             yield item
 
-    def _classify(self, items: list[_Item]) -> list[_Item]:
+    def _classify(self, items: list[Item]) -> list[Item]:
         todo = [i for i in items if i.seen.sha256 and i.seen.asset is None]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
@@ -253,68 +180,23 @@ class _Audit:
             for i in items
         ]  # fmt: skip
 
-    def _classify_one(self, item: _Item) -> tuple[str, str | None]:
+    def _classify_one(self, item: Item) -> tuple[str, str | None]:
         from provenance.classify import classify_file
 
         _, result = classify_file(item.path, self.settings)
         return result.verdict, result.tool
 
-    def _near(self, items: list[_Item], index: NearMatchIndex) -> list[_Item]:
-        candidates = self._without_pyav([i for i in items if _could_be_copy(i)])
-        if not len(index):
-            return items
+    def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
+        check = NearCheck(self.ledger, index)
         with self._stage("fingerprint"):
-            prints = self._fingerprints(candidates)
+            prints = check.fingerprints(items)
         with self._stage("near"):
-            hits = {rel: _nearest(index, fps, sha) for rel, (fps, sha) in prints.items()}
-        return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
+            items = check.matched(items, prints)
+        self.unchecked.update(check.unchecked)
+        self.noted.update(check.noted)
+        return items
 
-    def _without_pyav(self, candidates: list[_Item]) -> list[_Item]:
-        # Near match for video is an optional extra: without PyAV a video is
-        # still checked by hash and markers; its reasons say what was not done.
-        videos = [i for i in candidates if _is_video(i)]
-        if not videos:
-            return candidates
-        from provenance.video_frames import NOT_INSTALLED, available
-
-        if available():
-            return candidates
-        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in videos if i.seen.sha256)
-        missing = {i.rel for i in videos if (i.seen.sha256 or "") not in stored}
-        for rel in missing:
-            self.noted[rel] = f"near match not checked: PyAV is not installed ({NOT_INSTALLED})"
-        return [i for i in candidates if i.rel not in missing]
-
-    def _fingerprints(
-        self, candidates: Sequence[_Item]
-    ) -> dict[str, tuple[tuple[Fingerprint, ...], str]]:
-        from provenance.fingerprint import Fingerprint, fingerprint_files, process_pool
-
-        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
-        found: dict[str, tuple[tuple[Fingerprint, ...], str]] = {}
-        todo: list[_Item] = []
-        for item in candidates:
-            sha = item.seen.sha256 or ""
-            row = stored.get(sha)
-            if row is None:
-                todo.append(item)
-            elif row.hashes:
-                found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)
-            elif row.status == "undecodable":
-                self.unchecked[item.rel] = row.reason or row.status
-        if todo:
-            with process_pool() as pool:
-                results = fingerprint_files([i.path for i in todo], executor=pool)
-                for item, result in zip(todo, results, strict=True):
-                    if result.fingerprints:
-                        found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
-                    elif result.kind == "video" and result.status == "unavailable":
-                        self.noted[item.rel] = f"near match not checked ({result.reason})"
-                    elif result.status in ("error", "unavailable", "undecodable"):
-                        self.unchecked[item.rel] = result.reason or result.status
-        return found
-
-    def _judge(self, items: Sequence[_Item]) -> list[FileResult]:
+    def _judge(self, items: Sequence[Item]) -> list[FileResult]:
         with self._stage("lookup"):
             shas = {i.seen.asset.sha256 for i in items if i.seen.asset}
             shas |= {i.seen.near[0] for i in items if i.seen.near}
@@ -333,7 +215,7 @@ class _Audit:
         }
         return sequence_neighbours(results, sequence_of)
 
-    def _finish(self, report: AuditReport, items: Sequence[_Item]) -> AuditReport:
+    def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
             from provenance.audit_thumbs import thumbnails_for
 
@@ -346,8 +228,8 @@ class _Audit:
         return replace(report, stages=dict(self.stages))
 
 
-def _batches(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
-    batch: list[_Item] = []
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -355,24 +237,6 @@ def _batches(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
             batch = []
     if batch:
         yield batch
-
-
-def hash_files(files: list[tuple[str, Path]]) -> list[_Item]:
-    """Hash package files (one task of the audit's hashing pool)."""
-    return [_hash_one(rel, path) for rel, path in files]
-
-
-def _hash_one(rel: str, path: Path) -> _Item:
-    try:
-        hashed = sha256_file(path)
-    except UnreadableFile as exc:
-        return _Item(rel, path, Seen(rel, None, 0, error=exc.what))
-    return _Item(rel, path, Seen(rel, hashed.sha256, hashed.stamp.size))
-
-
-def _hash_crashed(file: tuple[str, Path]) -> _Item:
-    rel, path = file
-    return _Item(rel, path, Seen(rel, None, 0, error="hashing it crashed a worker process"))
 
 
 def _unchecked(result: FileResult, reason: str | None) -> FileResult:
@@ -387,51 +251,6 @@ def _unchecked(result: FileResult, reason: str | None) -> FileResult:
 
 def _noted(result: FileResult, note: str | None) -> FileResult:
     return result if note is None else replace(result, reasons=(*result.reasons, note))
-
-
-def _could_be_copy(item: _Item) -> bool:
-    seen = item.seen
-    verdict = seen.asset.verdict if seen.asset else seen.verdict
-    is_image = (
-        (seen.asset.kind == "image") if seen.asset else item.path.suffix.lower() in IMAGE_SUFFIXES
-    )
-    is_picture = is_image or _is_video(item)
-    return bool(seen.sha256) and is_picture and verdict not in ("genai", "unreadable")
-
-
-def _is_video(item: _Item) -> bool:
-    asset = item.seen.asset
-    return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
-
-
-def _nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) -> NearHit | None:
-    if len(prints) > 1:  # a video's moments
-        from provenance.nearmatch import match_clip
-
-        clip = match_clip(index, prints, own_sha)
-        if clip is None:
-            return None
-        return (str(clip.asset), clip.distance), (clip.matched, clip.sampled)
-    for asset, distance in index.query(prints[0]):
-        if asset != own_sha:
-            return (str(asset), distance), None
-    return None
-
-
-def _with_near(item: _Item, hit: NearHit) -> _Item:
-    return replace(item, seen=replace(item.seen, near=hit[0], near_frames=hit[1]))
-
-
-def load_index(ledger: Ledger) -> NearMatchIndex:
-    """Every generated asset's fingerprint, loaded in batches."""
-    from provenance.nearmatch import NearMatchIndex
-
-    index = NearMatchIndex()
-    after = 0
-    while batch := ledger.genai_fingerprints(after):
-        index.add([b.sha256 for b in batch], [b.grad for b in batch], [b.dct for b in batch])
-        after = batch[-1].row_id
-    return index
 
 
 def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
