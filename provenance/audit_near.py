@@ -106,18 +106,17 @@ class NearCheck:
         return found
 
     def _computed(self, todo: Sequence[Item]) -> Prints:
-        from provenance.fingerprint import fingerprint_files, process_pool
+        from provenance.fingerprint import fingerprint_files
 
         found: Prints = {}
-        with process_pool() as pool:
-            results = fingerprint_files([i.path for i in todo], executor=pool)
-            for item, result in zip(todo, results, strict=True):
-                if result.fingerprints:
-                    found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
-                elif result.kind == "video" and result.status == "unavailable":
-                    self.noted[item.rel] = f"near match not checked ({result.reason})"
-                elif result.status in ("error", "unavailable", "undecodable"):
-                    self.unchecked[item.rel] = result.reason or result.status
+        results = fingerprint_files([i.path for i in todo])
+        for item, result in zip(todo, results, strict=True):
+            if result.fingerprints:
+                found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
+            elif result.kind == "video" and result.status == "unavailable":
+                self.noted[item.rel] = f"near match not checked ({result.reason})"
+            elif result.status in ("error", "unavailable", "undecodable"):
+                self.unchecked[item.rel] = result.reason or result.status
         return found
 
 

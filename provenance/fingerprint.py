@@ -103,8 +103,10 @@ from provenance.formats.exr import ExrUnavailable
 from provenance.imageio_frames import Frame, Luma, decode_luma
 from provenance.media import HEAD_BYTES, sniff
 from provenance.video_frames import Clip, VideoUnavailable, sample_frames
+from provenance.workpool import OrderedPool
 
 GRAD_RADIUS = 12
+DECODER_CRASHED = "decoding it crashed a worker process (a damaged or hostile file)"
 MAX_DISTANCE = 25
 MIN_SIDE = 32
 FLAT_STD = 1.5 / 255
@@ -336,11 +338,27 @@ def fingerprint_files(
 ) -> Iterator[FingerprintResult]:
     """Fingerprint many files across processes, yielding results in the order of ``paths``.
 
-    Pass an ``executor`` to reuse one pool across calls; without one, a pool of
-    :func:`default_workers` processes is started and shut down here.
+    Without an ``executor``, a pool of :func:`default_workers` processes is
+    started and shut down here, and a file whose decoding kills a worker (a
+    native decoder crashing on a hostile file) gets an ``undecodable`` result
+    while the others are fingerprinted. An ``executor`` given is reused as it
+    is, and a crash in it is the caller's to handle.
     """
     if executor is not None:
         yield from executor.map(fingerprint_file, paths, chunksize=chunksize)
         return
-    with process_pool() as pool:
-        yield from pool.map(fingerprint_file, paths, chunksize=chunksize)
+    workers = default_workers()
+    with OrderedPool(
+        fingerprint_chunk, paths, workers, on_crash=_crashed, window=workers * 16,
+        executor=process_pool, name="fingerprint",
+    ) as pool:  # fmt: skip
+        yield from pool
+
+
+def fingerprint_chunk(paths: list[str | Path]) -> list[FingerprintResult]:
+    """:func:`fingerprint_file` for each of ``paths`` (one task of :func:`fingerprint_files`)."""
+    return [fingerprint_file(path) for path in paths]
+
+
+def _crashed(path: str | Path) -> FingerprintResult:
+    return FingerprintResult(str(path), "undecodable", reason=DECODER_CRASHED)

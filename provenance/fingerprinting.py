@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from provenance import video_frames
-from provenance.fingerprint import FingerprintResult, fingerprint_files, process_pool
+from provenance.fingerprint import FingerprintResult, fingerprint_files
 from provenance.store import Ledger
 from provenance.store.audit_facade import FingerprintIn
 
@@ -66,15 +66,11 @@ def fingerprint_assets(
     todo = ledger.unfingerprinted(shas, fingerprint_kinds())
     if not todo:
         return StageReport(0, 0, time.monotonic() - started)
-    if executor is None:
-        with process_pool() as pool:
-            done = _run(ledger, todo, pool)
-    else:
-        done = _run(ledger, todo, executor)
+    done = _run(ledger, todo, executor)
     return StageReport(len(todo), done, time.monotonic() - started)
 
 
-def _run(ledger: Ledger, todo: list[tuple[str, str]], executor: Executor) -> int:
+def _run(ledger: Ledger, todo: list[tuple[str, str]], executor: Executor | None) -> int:
     rows: list[FingerprintIn] = []
     ok = 0
     results = fingerprint_files([path for _, path in todo], executor=executor)

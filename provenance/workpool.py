@@ -61,6 +61,10 @@ class OrderedPool(Generic[T, R]):
     processes it must be picklable (a module-level function, or a
     ``functools.partial`` of one). ``warm``, for processes, is called once
     before forking to load what every worker would otherwise load for itself.
+    ``executor`` makes the pool instead (given the number of workers), for
+    callers that need other processes than forked ones, such as a
+    ``forkserver`` pool in a process with threads; restarts after a crash
+    call it again.
     """
 
     def __init__(
@@ -74,11 +78,13 @@ class OrderedPool(Generic[T, R]):
         processes: bool = False,
         warm: Callable[[], object] | None = None,
         name: str = "pool",
+        executor: Callable[[int], Executor] | None = None,
     ) -> None:
         self._task, self._on_crash, self._name = task, on_crash, name
         self._workers = max(1, workers)
+        self._executor = executor
         self._processes = processes and self._workers > 1 and processes_available()
-        if self._processes:
+        if self._processes and executor is None:
             _prepare_to_fork(warm)
         self._items = iter(items)
         self._window = max(1, window // CHUNK)
@@ -92,6 +98,8 @@ class OrderedPool(Generic[T, R]):
         return self._processes
 
     def _new_pool(self) -> Executor:
+        if self._executor is not None:
+            return self._executor(self._workers)
         if self._processes:
             context = multiprocessing.get_context("fork")
             return ProcessPoolExecutor(self._workers, mp_context=context)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import struct
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+import provenance.fingerprint as fingerprint_module
 from provenance.fingerprint import fingerprint_file
 from provenance.formats import dpx, exr
+from provenance.workpool import processes_available
 from tests.frame_writers import write_dpx, write_exr, write_tiff16
 from tests.pictures import floats, needs_openexr, picture, save
 
@@ -188,3 +193,29 @@ def test_random_bytes_behind_a_real_magic_never_raise(
     path = tmp_path / "fuzz.bin"
     path.write_bytes(magic + body)
     assert fingerprint_file(path).status in STATUSES
+
+
+@pytest.mark.skipif(not processes_available(), reason="the crash is injected into forked workers")
+def test_a_decoder_crash_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that kills a fingerprint worker is undecodable; the others are fingerprinted."""
+    paths = [save(picture(seed), tmp_path / f"p{seed}.png", "PNG") for seed in range(6)]
+    real = fingerprint_module.fingerprint_file
+
+    def crashing(path: str | Path) -> fingerprint_module.FingerprintResult:
+        if Path(path).name == "p3.png":
+            os._exit(70)  # what a segfault in a native decoder looks like to the pool
+        return real(path)
+
+    # Forked workers (not the forkserver's) inherit the patched module.
+    monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(
+        fingerprint_module, "process_pool", lambda n: ProcessPoolExecutor(n, mp_context=fork)
+    )
+    results = {Path(r.path).name: r for r in fingerprint_module.fingerprint_files(paths)}
+    assert list(results) == [p.name for p in paths]
+    assert results["p3.png"].status == "undecodable"
+    assert results["p3.png"].reason == fingerprint_module.DECODER_CRASHED
+    assert all(r.ok for name, r in results.items() if name != "p3.png")
