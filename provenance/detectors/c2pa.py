@@ -31,8 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import c2pa
-
 from provenance.detectors.base import DetectorContext, Evidence, error_evidence
 from provenance.detectors.c2pa_claims import store_evidence
 from provenance.detectors.c2pa_presence import may_hold_c2pa
@@ -71,12 +69,23 @@ def reader_settings(trust_anchors_pem: str | None) -> dict[str, Any]:
     }
 
 
+def sdk() -> Any:
+    """The c2pa-python module, imported on first use.
+
+    It loads a native library, a tenth of a second: files whose container
+    check proves they hold no manifest (most files) never pay for it.
+    """
+    import c2pa
+
+    return c2pa
+
+
 @functools.lru_cache(maxsize=8)
-def _context_for(anchors: str | None) -> c2pa.Context:
-    return c2pa.Context.from_dict(reader_settings(anchors))
+def _context_for(anchors: str | None) -> Any:
+    return sdk().Context.from_dict(reader_settings(anchors))
 
 
-def reader_context(settings: Settings) -> c2pa.Context:
+def reader_context(settings: Settings) -> Any:
     """The SDK context for these settings (cached per trust-anchor bundle)."""
     return _context_for(_read_anchors(settings.c2pa_trust_anchors))
 
@@ -98,7 +107,7 @@ def _read_anchors(location: str | None) -> str | None:
 
 @functools.cache
 def _supported() -> frozenset[str]:
-    return frozenset(c2pa.Reader.get_supported_mime_types())
+    return frozenset(sdk().Reader.get_supported_mime_types())
 
 
 def _format_hint(mime: str) -> str | None:
@@ -119,15 +128,15 @@ class C2paDetector:
 
     def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
         """Yield evidence from the embedded manifest store and any ``.c2pa`` sidecar."""
-        if sdk_reads(ctx.path, ctx.facts.mime, ctx.facts.format):
-            yield from self._embedded(ctx)
+        standalone = ctx.facts.format == "c2pa" or ctx.facts.mime == C2PA_MIME
+        # The container check comes first: it needs no SDK, and most files fail it.
+        may_hold = standalone or may_hold_c2pa(ctx.path, ctx.facts.format, ctx.xmp_packets)
+        if may_hold and sdk_reads(ctx.path, ctx.facts.mime, ctx.facts.format):
+            yield from self._embedded(ctx, standalone)
         for sidecar in sidecar_paths(ctx.path, ".c2pa"):
             yield from self._sidecar(ctx, sidecar)
 
-    def _embedded(self, ctx: DetectorContext) -> Iterator[Evidence]:
-        standalone = ctx.facts.format == "c2pa" or ctx.facts.mime == C2PA_MIME
-        if not standalone and not may_hold_c2pa(ctx.path, ctx.facts.format, ctx.xmp_packets):
-            return
+    def _embedded(self, ctx: DetectorContext, standalone: bool) -> Iterator[Evidence]:
         source = "standalone manifest store" if standalone else "embedded"
         hint = C2PA_MIME if standalone else _format_hint(ctx.facts.mime)
         with ctx.path.open("rb") as stream:
@@ -152,6 +161,7 @@ class C2paDetector:
         manifest: bytes | None,
         source: str,
     ) -> Iterator[Evidence]:
+        c2pa = sdk()
         try:
             reader = c2pa.Reader.try_create(hint, stream, manifest, reader_context(ctx.settings))
         except c2pa.C2paError as exc:

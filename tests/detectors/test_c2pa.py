@@ -196,7 +196,7 @@ def test_files_proved_empty_never_reach_the_sdk(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the SDK was called")
 
-    monkeypatch.setattr(c2pa_detector.c2pa.Reader, "try_create", fail)
+    monkeypatch.setattr(c2pa_detector.sdk().Reader, "try_create", fail)
     for name, data in (("a.jpg", jpeg_bytes()), ("a.png", png_bytes()), ("a.wav", wav_bytes())):
         assert detect(write(tmp_path / name, data)) == []
 
@@ -209,7 +209,7 @@ def test_a_damaged_container_is_still_given_to_the_sdk(
     def record(*args: object, **_kwargs: object) -> None:
         calls.append(str(args[0]))
 
-    monkeypatch.setattr(c2pa_detector.c2pa.Reader, "try_create", record)
+    monkeypatch.setattr(c2pa_detector.sdk().Reader, "try_create", record)
     truncated = wav_bytes()[:-40] + b"JUNK\xff\xff\xff\x7f"
     detect(write(tmp_path / "cut.wav", truncated))
     assert calls == ["audio/wav"]
