@@ -8,7 +8,8 @@ up logging. Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 0: done, nothing wrong;
 * 1: a check failed (``verify`` found a broken chain);
 * 2: the command could not be carried out (bad arguments or settings, unknown
-  target, ledger unreachable or out of date).
+  target, ledger unreachable or out of date);
+* 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import click
 from rich.console import Console
 
 from provenance import __version__
-from provenance.errors import EXIT_CHECK_FAILED, ProvenanceError
+from provenance.errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, ProvenanceError
 from provenance.settings import (
     LoadedSettings,
     load_settings,
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
 # ledger's modules (SQLAlchemy) have loaded.
 
 F = TypeVar("F", bound=Callable[..., Any])
+INTERRUPTED = (
+    "interrupted: what was already recorded in the ledger stays (every write is a whole"
+    " transaction); run the command again to finish"
+)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -96,6 +101,10 @@ class ProvenanceGroup(click.Group):
         except ProvenanceError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
+            click.echo(f"Error: {INTERRUPTED}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def ledger_options(func: F) -> F:

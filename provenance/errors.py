@@ -11,7 +11,8 @@ Exit codes (documented in the README):
 * ``1`` a check ran and failed (``verify`` found a broken chain, ``audit``
   blocked a package);
 * ``2`` the command could not be carried out (bad arguments or settings, a
-  target that does not exist, a ledger that cannot be reached or is out of date).
+  target that does not exist, a ledger that cannot be reached or is out of date);
+* ``130`` the command was interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 class ProvenanceError(Exception):
