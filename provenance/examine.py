@@ -10,7 +10,7 @@ scan on Linux, on forked worker processes (see :mod:`provenance.workpool`):
 classifying is Python that holds the GIL, and on threads the hashing threads
 wait for it at every chunk (the generated benchmark corpus: 2.2 s on two
 threads, 1.6 s on two processes). A file whose examination kills a worker is
-reported unreadable; the other files are not affected.
+recorded ``unreadable`` by its hash; the other files are not affected.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from provenance.classify import Classification, classify_file
+from provenance.classify import Classification, classify_file, decide
+from provenance.detectors.base import error_evidence
 from provenance.detectors.registry import load_detectors
 from provenance.errors import UnreadableFile
 from provenance.flagging import Assessment, assess
 from provenance.hashing import sha256_file
-from provenance.media import MediaFacts, read_facts
+from provenance.media import HEAD_BYTES, MediaFacts, read_facts, sniff
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
 from provenance.walk import absolute
@@ -96,9 +97,33 @@ def examine_chunk(paths: Sequence[Path], settings: Settings, host: str) -> list[
     return [examine(path, settings, host) for path in paths]
 
 
-def crashed(path: Path) -> Examined:
-    """The result for a file whose examination killed a worker process."""
-    return Examined(absolute(path), None, None, CRASHED)
+def crashed(path: Path, settings: Settings, host: str) -> Examined:
+    """A file whose examination killed a worker process, recorded as ``unreadable``.
+
+    Runs in the parent, which only hashes the file (hashing is what cannot
+    crash on content) and sniffs its kind from the first bytes, so the
+    ledger knows the file by its content and an audit blocks it.
+    """
+    path = absolute(path)
+    try:
+        hashed = sha256_file(path)
+    except UnreadableFile as exc:
+        return Examined(path, None, None, exc.what)
+    fmt = sniff(_head(path), path.suffix.lower())
+    facts = MediaFacts(hashed.stamp.size, fmt.kind, fmt.mime, fmt.name, problem=CRASHED)
+    result = decide(facts, [error_evidence("examine", CRASHED)])
+    asset = _asset_facts(hashed.sha256, facts, result, Assessment())
+    stamp = hashed.stamp
+    obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
+    return Examined(path, obs, result)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(HEAD_BYTES)
+    except OSError:
+        return b""
 
 
 class Examiner(OrderedPool[Path, Examined]):
@@ -122,7 +147,7 @@ class Examiner(OrderedPool[Path, Examined]):
             partial(examine_chunk, settings=settings, host=host),
             paths,
             workers,
-            on_crash=crashed,
+            on_crash=partial(crashed, settings=settings, host=host),
             window=workers * self.WINDOW_PER_WORKER,
             processes=processes,
             warm=load_detectors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -70,9 +71,16 @@ def test_a_file_that_kills_a_worker_costs_only_that_file(
     with Examiner(files, settings(), "host", processes=True) as examiner:
         got = {item.path.name: item for item in examiner}
     assert list(got) == [p.name for p in files]
-    assert got["f17.png"].error == CRASHED and got["f17.png"].observation is None
+    crashed = got["f17.png"]
+    assert crashed.classification is not None and crashed.classification.verdict == "unreadable"
+    assert crashed.observation is not None  # recorded by its hash, so an audit blocks it
+    assert crashed.observation.asset.sha256 == hashlib.sha256(files[17].read_bytes()).hexdigest()
+    assert crashed.observation.asset.kind == "image"
+    assert any(CRASHED in e.detail for e in crashed.classification.evidence)
     survivors = [item for name, item in got.items() if name not in ("f17.png", "missing.png")]
     assert all(item.observation is not None for item in survivors)
+    assert all(item.classification and item.classification.verdict != "unreadable"
+               for item in survivors if item.path.name != "broken.png")  # fmt: skip
 
 
 def test_processes_fall_back_to_threads_with_one_worker(files: list[Path]) -> None:
