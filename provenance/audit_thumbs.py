@@ -3,8 +3,10 @@
 A reviewer should see what was blocked, and the generated image a near
 match points to, without opening files. Previews are small JPEGs embedded in
 the page (so it stays one self-contained file); they are made with Pillow's
-reduced decoding, and with provenance's own frame decoder for EXR and DPX.
-A file that cannot be previewed simply has no thumbnail.
+reduced decoding, with provenance's own frame decoder for EXR and DPX, and,
+for a video, from the grey picture of its middle moment (the near-match
+sampler's, so with the same limits; only with PyAV installed). A file that
+cannot be previewed simply has no thumbnail.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from provenance.audit_near import VIDEO_SUFFIXES
 from provenance.audit_report import AuditReport
-from provenance.imageio_frames import decode_luma
+from provenance.imageio_frames import Luma, decode_luma
 from provenance.store import Ledger
 
 SIDE = 160
@@ -49,6 +52,10 @@ def _local_copy(ledger: Ledger, sha256: str) -> Path | None:
     return None
 
 
+def _grey(luma: Luma) -> Image.Image:
+    return Image.fromarray(np.clip(luma * 255.0, 0, 255).astype(np.uint8))
+
+
 def preview(path: Path) -> str | None:
     """A small JPEG ``data:`` URI of an image file, or None."""
     try:
@@ -62,9 +69,13 @@ def preview(path: Path) -> str | None:
 
 
 def _open(path: Path) -> Image.Image:
-    if path.suffix.lower() in (".exr", ".dpx"):
-        luma = decode_luma(path).luma
-        return Image.fromarray(np.clip(luma * 255.0, 0, 255).astype(np.uint8))
+    suffix = path.suffix.lower()
+    if suffix in (".exr", ".dpx"):
+        return _grey(decode_luma(path).luma)
+    if suffix in VIDEO_SUFFIXES:
+        from provenance.video_frames import sample_frames
+
+        return _grey(sample_frames(path, count=1, work_side=SIDE).lumas[0])
     image = Image.open(path)
     image.draft("RGB", (SIDE * 2, SIDE * 2))
     image.load()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from provenance.audit import AuditOptions, audit
 from provenance.audit_report import AuditReport, FileResult
@@ -101,3 +104,18 @@ def test_an_undecodable_video_is_warned_not_passed(videos: VideoStudio, tmp_path
     result = videos.audit(package)["broken.mp4"]
     assert result.verdict == "warn"
     assert any("near-match check not possible (cannot decode video" in r for r in result.reasons)
+
+
+def test_the_html_report_shows_a_blocked_video_and_the_clip_it_copies(
+    videos: VideoStudio, tmp_path: Path
+) -> None:
+    package = tmp_path / "pkg"
+    clip(package / "reencoded.mp4", 1, REENCODES["crf35"])
+    report = audit(
+        package, videos.studio.ledger, videos.studio.settings, AuditOptions(thumbnails=True)
+    )
+    origin = sha256_of(videos.generated)
+    assert set(report.thumbnails) == {"reencoded.mp4", origin}
+    for uri in report.thumbnails.values():
+        picture = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        assert picture.format == "JPEG" and max(picture.size) <= 160
