@@ -12,7 +12,6 @@ import re
 import sys
 from pathlib import Path
 
-import click
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,20 +23,10 @@ from provenance.settings import Settings, settings_as_dict, settings_help  # noq
 README = ROOT / "README.md"
 
 
-def _commands() -> list[list[str]]:
-    """The top command, each command, and each subcommand of a group (config show, ...)."""
-    found: list[list[str]] = [[]]
-    for name, command in cli.load_all().items():  # lazily loaded commands too
-        found.append([name])
-        if isinstance(command, click.Group):
-            found += [[name, sub] for sub in command.commands]
-    return found
-
-
 def cli_reference() -> str:
     """Every command's --help, as the terminal shows it at 100 columns."""
     parts = []
-    for command in _commands():
+    for command in cli.command_paths():  # lazily loaded commands too
         result = CliRunner().invoke(cli, [*command, "--help"], terminal_width=100)
         title = " ".join(["provenance", *command])
         parts.append(f"### `{title}`\n\n```text\n{result.output.strip()}\n```\n")

@@ -88,6 +88,15 @@ class ProvenanceGroup(click.Group):
             importlib.import_module(module)
         return self.commands
 
+    def command_paths(self) -> list[list[str]]:
+        """The group itself, each command and each subcommand, as the reference lists them."""
+        found: list[list[str]] = [[]]
+        for name, command in self.load_all().items():
+            found.append([name])
+            if isinstance(command, click.Group):
+                found += [[name, sub] for sub in command.commands]
+        return found
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command, importing the module that defines it when needed."""
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:

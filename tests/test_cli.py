@@ -168,19 +168,10 @@ def test_config_show_lists_every_setting(tmp_path: Path) -> None:
         assert name in out
 
 
-def _commands() -> list[list[str]]:
-    found: list[list[str]] = [[]]
-    for name, command in cli.load_all().items():  # lazily loaded commands too
-        found.append([name])
-        if isinstance(command, click.Group):
-            found += [[name, sub] for sub in command.commands]
-    return found
-
-
 def test_readme_cli_reference_matches_help() -> None:
     """Every command's --help text appears verbatim in the README's CLI reference."""
     readme = (ROOT / "README.md").read_text()
-    for command in _commands():
+    for command in cli.command_paths():  # lazily loaded commands too
         result = CliRunner().invoke(cli, [*command, "--help"], terminal_width=100)
         assert result.exit_code == 0
         block = result.output.strip()
