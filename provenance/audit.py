@@ -151,13 +151,12 @@ class _Audit:
     def _with_assets(self, items: Iterable[Item]) -> list[Item]:
         done: list[Item] = []
         for batch in _batches(items, LOOKUP_BATCH):
-            started = time.monotonic()
-            assets = self.ledger.assets_many(i.seen.sha256 for i in batch if i.seen.sha256)
-            done += [
-                replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
-                for i in batch
-            ]
-            self.stages["lookup"] = self.stages.get("lookup", 0.0) + time.monotonic() - started
+            with self._stage("lookup"):  # adds up over the batches
+                assets = self.ledger.assets_many(i.seen.sha256 for i in batch if i.seen.sha256)
+                done += [
+                    replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
+                    for i in batch
+                ]
         return done
 
     def _counted(self, items: Iterable[Item]) -> Iterator[Item]:

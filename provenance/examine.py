@@ -26,7 +26,7 @@ from provenance.detectors.base import error_evidence
 from provenance.detectors.registry import load_detectors
 from provenance.errors import UnreadableFile
 from provenance.flagging import Assessment, assess
-from provenance.hashing import sha256_file
+from provenance.hashing import HashedFile, sha256_file
 from provenance.media import HEAD_BYTES, MediaFacts, read_facts, sniff
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
@@ -56,6 +56,17 @@ def examine(path: Path, settings: Settings, host: str) -> Examined:
         return Examined(path, None, None, exc.what)
     facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
+    return _examined(path, hashed, facts, result, assessment, host)
+
+
+def _examined(
+    path: Path,
+    hashed: HashedFile,
+    facts: MediaFacts,
+    result: Classification,
+    assessment: Assessment,
+    host: str,
+) -> Examined:
     asset = _asset_facts(hashed.sha256, facts, result, assessment)
     stamp = hashed.stamp
     obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
@@ -112,10 +123,7 @@ def crashed(path: Path, settings: Settings, host: str) -> Examined:
     fmt = sniff(_head(path), path.suffix.lower())
     facts = MediaFacts(hashed.stamp.size, fmt.kind, fmt.mime, fmt.name, problem=CRASHED)
     result = decide(facts, [error_evidence("examine", CRASHED)])
-    asset = _asset_facts(hashed.sha256, facts, result, Assessment())
-    stamp = hashed.stamp
-    obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
-    return Examined(path, obs, result)
+    return _examined(path, hashed, facts, result, Assessment(), host)
 
 
 def _head(path: Path) -> bytes:
