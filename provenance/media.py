@@ -23,7 +23,7 @@ import mutagen
 from PIL import Image
 
 from provenance.formats import FormatProblem
-from provenance.formats.tiff_file import Ifd0, read_ifd0
+from provenance.formats.tiff_file import read_ifd0
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
 
@@ -214,18 +214,10 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
             ifd = read_ifd0(stream)
     except (FormatProblem, OSError, struct.error):
         return None
-    width, height = (_tiff_number(ifd, tag) for tag in (TIFF_WIDTH, TIFF_HEIGHT))
+    width, height = ifd.number(TIFF_WIDTH), ifd.number(TIFF_HEIGHT)
     if not width or not height or width * height > (Image.MAX_IMAGE_PIXELS or 0):
         return None
     return width, height
-
-
-def _tiff_number(ifd: Ifd0, tag: int) -> int | None:
-    entry = ifd.entries.get(tag)
-    if entry is None or entry.count != 1 or entry.type not in (3, 4):  # SHORT, LONG
-        return None
-    order = ">" if ifd.big_endian else "<"
-    return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
 
 
 def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:

@@ -57,6 +57,14 @@ class Ifd0:
     big_endian: bool
     entries: dict[int, IfdEntry]
 
+    def number(self, tag: int) -> int | None:
+        """The value of a single SHORT or LONG entry (such as ImageWidth), else None."""
+        entry = self.entries.get(tag)
+        if entry is None or entry.count != 1 or entry.type not in (3, 4):  # SHORT, LONG
+            return None
+        order = ">" if self.big_endian else "<"
+        return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
+
 
 def read_ifd0(stream: BinaryIO) -> Ifd0:
     """Read IFD0's entry table from a TIFF stream at its start; raises FormatProblem."""

@@ -68,17 +68,13 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     """Move ``source`` to ``destination`` (which must not exist), checking the bytes arrived."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:
-        os.link(source, destination, follow_symlinks=False)
+        _link_or_copy(source, destination)
     except FileExistsError as exc:
         raise TransitionRefused(
             "a file already exists there",
             where=destination,
             fix="move it away first; nothing was overwritten",
         ) from exc
-    except OSError as exc:
-        if exc.errno not in _NO_LINK:
-            raise
-        _copy_exclusive(source, destination)
     if content_hash(destination) != sha256:
         destination.unlink()
         raise TransitionRefused(
@@ -99,6 +95,16 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     _sync_dir(destination.parent)
 
 
+def _link_or_copy(source: Path, destination: Path) -> None:
+    """A hard link where the filesystem allows one, else a copy; FileExistsError if taken."""
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:  # EEXIST included: the caller refuses
+            raise
+        _copy_exclusive(source, destination)
+
+
 def _copy_exclusive(source: Path, destination: Path) -> None:
     try:
         with source.open("rb") as src, destination.open("xb") as dst:
@@ -106,12 +112,8 @@ def _copy_exclusive(source: Path, destination: Path) -> None:
             dst.flush()
             os.fsync(dst.fileno())
         shutil.copystat(source, destination)
-    except FileExistsError as exc:
-        raise TransitionRefused(
-            "a file already exists there",
-            where=destination,
-            fix="move it away first; nothing was overwritten",
-        ) from exc
+    except FileExistsError:
+        raise  # someone else's file: never unlinked below
     except BaseException:
         destination.unlink(missing_ok=True)
         raise

@@ -32,7 +32,7 @@ from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
 from provenance.store.engine import WRITE_OPTION, make_engine, masked, parse_url
 from provenance.store.identity import current_actor, current_host
 from provenance.store.lifecycle_facade import LifecycleLedger
-from provenance.store.lifecycle_records import asset_from_row
+from provenance.store.lifecycle_records import asset_from_row, record_from
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import (
     AssetQuery,
@@ -238,7 +238,7 @@ class Ledger(LifecycleLedger, AuditLedger):
                 .where(Location.asset_sha256 == sha256)
                 .order_by(Location.first_seen, Location.id)
             ).all()
-        return [_location(r) for r in rows]
+        return [record_from(LocationRecord, r) for r in rows]
 
     def present_paths_under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""
@@ -373,19 +373,6 @@ def _translate(where: str) -> Iterator[None]:
 
 def _first_line(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-
-
-def _location(r: Location) -> LocationRecord:
-    return LocationRecord(
-        asset_sha256=r.asset_sha256,
-        host=r.host,
-        path=r.path,
-        size=r.size,
-        mtime_ns=r.mtime_ns,
-        first_seen=r.first_seen,
-        last_seen=r.last_seen,
-        present=r.present,
-    )
 
 
 def _event(r: Event) -> EventRecord:

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from provenance.store.records import AssetRecord, LocationRecord, iso
 
@@ -142,6 +142,14 @@ def _plain(value: object) -> object:
     return iso(value) if isinstance(value, datetime) else value
 
 
+R = TypeVar("R")
+
+
+def record_from(kind: type[R], row: Any) -> R:
+    """A plain record from a result row or an ORM object: each field from the column of its name."""
+    return kind(**{f.name: getattr(row, f.name) for f in fields(kind)})  # type: ignore[arg-type]
+
+
 def asset_from_row(row: Any) -> AssetRecord:
     """An :class:`AssetRecord` from a row of the ``assets`` table, or an ``Asset`` object."""
     data = {f.name: getattr(row, f.name) for f in fields(AssetRecord)}
@@ -152,11 +160,9 @@ def asset_from_row(row: Any) -> AssetRecord:
 
 def approval_from_row(row: Any) -> ApprovalRecord:
     """An :class:`ApprovalRecord` from a row of the ``approvals`` table."""
-    values = row._mapping
-    return ApprovalRecord(**{f.name: values[f.name] for f in fields(ApprovalRecord)})
+    return record_from(ApprovalRecord, row)
 
 
 def quarantine_from_row(row: Any) -> QuarantineRecord:
     """A :class:`QuarantineRecord` from a row of the ``quarantine`` table."""
-    values = row._mapping
-    return QuarantineRecord(**{f.name: values[f.name] for f in fields(QuarantineRecord)})
+    return record_from(QuarantineRecord, row)
