@@ -15,18 +15,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
+from provenance.store.access import LedgerAccess
 from provenance.store.lifecycle_records import asset_from_row
 from provenance.store.models import Asset, AuditRow, FingerprintRow, Location
 from provenance.store.records import AssetRecord
-from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
+from provenance.store.writer import PendingEvent, in_chunks
 
 LOAD_BATCH = 50_000
 
@@ -94,20 +92,8 @@ class AuditedFile:
     match: str
 
 
-class AuditLedger:
+class AuditLedger(LedgerAccess):
     """Fingerprints and audit records; mixed into ``Ledger``."""
-
-    actor: str
-    host: str
-
-    def _write(self) -> AbstractContextManager[tuple[Connection, ChainAppender]]:
-        raise NotImplementedError  # provided by Ledger
-
-    def _write_plain(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # provided by Ledger
-
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError  # provided by Ledger
 
     def save_fingerprints(self, items: Sequence[FingerprintIn]) -> None:
         """Store fingerprints, replacing every earlier row of the assets they belong to."""

@@ -19,17 +19,16 @@ write).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from provenance.errors import ApprovalRefused, ConfigError
 from provenance.store import approvals as approval_rows
 from provenance.store import transitions
+from provenance.store.access import LedgerAccess
 from provenance.store.lifecycle_records import (
     ApprovalRecord,
     ApprovalRequest,
@@ -44,22 +43,13 @@ from provenance.store.lifecycle_records import (
 )
 from provenance.store.models import Approval, Asset, Document, Location, Quarantine
 from provenance.store.records import AssetRecord, LocationRecord
-from provenance.store.writer import ChainAppender, in_chunks
+from provenance.store.writer import in_chunks
 
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
-class LifecycleLedger:
+class LifecycleLedger(LedgerAccess):
     """Approvals, replacements, expiry and quarantine records; mixed into ``Ledger``."""
-
-    actor: str
-    host: str
-
-    def _write(self) -> AbstractContextManager[tuple[Connection, ChainAppender]]:
-        raise NotImplementedError  # provided by Ledger
-
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError  # provided by Ledger
 
     # -- approvals ------------------------------------------------------------------
 
