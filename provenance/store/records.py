@@ -69,29 +69,13 @@ class Observation:
     inode: int
 
 
-@dataclass(frozen=True)
-class AssetRecord:
-    """An asset as stored: identified by the SHA-256 of its content."""
+@dataclass(frozen=True, kw_only=True)
+class AssetRecord(AssetFacts):
+    """An asset as stored, identified by the SHA-256 of its content: its facts, and its state."""
 
-    sha256: str
-    size: int
-    kind: str
-    mime: str
-    format: str | None
-    width: int | None
-    height: int | None
-    duration: float | None
-    verdict: str
-    tool: str | None
-    confidence: str | None
-    evidence: Sequence[Mapping[str, object]]
-    prompt: str | None
-    problem: str | None
     status: str | None
     first_seen: datetime
     updated_at: datetime
-    expires_at: datetime | None = None
-    flags: Sequence[Mapping[str, object]] = ()
     replaced_by: str | None = None
 
     def to_dict(self) -> dict[str, object]:
