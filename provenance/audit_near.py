@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from provenance.fingerprint import Fingerprint
     from provenance.nearmatch import NearMatchIndex
     from provenance.store import Ledger
+    from provenance.store.audit_facade import AssetFingerprints
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
@@ -38,6 +39,8 @@ VIDEO_SUFFIXES = frozenset(
 NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 # A file's fingerprints (one for a still, a video's sampled moments) and its own sha256.
 Prints = dict[str, tuple[tuple["Fingerprint", ...], str]]
+# What the ledger has stored for each asset, by sha256.
+Stored = dict[str, "AssetFingerprints"]
 
 
 def load_index(ledger: Ledger) -> NearMatchIndex:
@@ -65,14 +68,16 @@ class NearCheck:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
         if not len(self.index):
             return {}
-        return self._fingerprints(self._without_pyav([i for i in items if could_be_copy(i)]))
+        candidates = [i for i in items if could_be_copy(i)]
+        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
+        return self._fingerprints(self._without_pyav(candidates, stored), stored)
 
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:
         """The items, each with the generated asset it looks like, if any."""
         hits = {rel: _nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
         return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
 
-    def _without_pyav(self, candidates: list[Item]) -> list[Item]:
+    def _without_pyav(self, candidates: list[Item], stored: Stored) -> list[Item]:
         videos = [i for i in candidates if is_video(i)]
         if not videos:
             return candidates
@@ -80,16 +85,14 @@ class NearCheck:
 
         if available():
             return candidates
-        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in videos if i.seen.sha256)
         missing = {i.rel for i in videos if (i.seen.sha256 or "") not in stored}
         for rel in missing:
             self.noted[rel] = f"near match not checked: PyAV is not installed ({NOT_INSTALLED})"
         return [i for i in candidates if i.rel not in missing]
 
-    def _fingerprints(self, candidates: Sequence[Item]) -> Prints:
+    def _fingerprints(self, candidates: Sequence[Item], stored: Stored) -> Prints:
         from provenance.fingerprint import Fingerprint
 
-        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
         found: Prints = {}
         todo: list[Item] = []
         for item in candidates:
