@@ -435,9 +435,10 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
 
 def main() -> None:
     """Entry point of the ``provenance`` console script."""
-    # Hashing threads give up the GIL for every chunk and must win it back
-    # from threads classifying in Python; a shorter switch interval than the
-    # default 5 ms keeps the cores busy (measured by bench/bench_scan.py).
+    # Where files are hashed on threads (the watch daemon; scan and audit
+    # where forking is not available), hashing gives up the GIL for every
+    # chunk and must win it back from threads classifying in Python; a shorter
+    # switch interval than the default 5 ms keeps the cores busy.
     sys.setswitchinterval(0.001)
     try:
         cli.main(prog_name="provenance")
