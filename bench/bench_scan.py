@@ -10,7 +10,8 @@ cache, then times, in the same run and over the same files:
   recording).
 
 Prints files/s, MB/s and the ratio of wall times (target: ratio <= 1.0).
-Each measurement is the median of ``--repeat`` runs.
+Each measurement is the median of ``--repeat`` runs, baseline and contender
+taking turns, so a machine that slows down mid-run slows both alike.
 
     python bench/bench_scan.py                 # ~2,000 files, ~2.8 GB
     python bench/bench_scan.py --scale 0.1     # a quick run
@@ -19,6 +20,7 @@ Each measurement is the median of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -31,7 +33,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from corpus import Mix, make_corpus
+
+T = TypeVar("T")
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "provenance-bench-corpus"
 
@@ -44,6 +51,26 @@ def corpus_files(root: Path, scale: float) -> list[Path]:
         make_corpus(root, Mix().scaled(scale))
         stamp.write_text("ok")
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def compile_package() -> None:
+    """Compile the package's modules to bytecode, as ``pip install`` does.
+
+    An editable checkout run with ``PYTHONDONTWRITEBYTECODE=1`` (as on the
+    development machines) would otherwise compile every module it imports
+    from source at each start, about 0.1 s that an installed copy never pays.
+    """
+    import provenance
+
+    compileall.compile_dir(Path(provenance.__file__).parent, quiet=1)
+
+
+def interleaved(
+    baseline: Callable[[], float], contender: Callable[[], T], repeat: int
+) -> tuple[list[float], list[T]]:
+    """``repeat`` runs of each, taking turns (baseline first)."""
+    pairs = [(baseline(), contender()) for _ in range(repeat)]
+    return [b for b, _ in pairs], [c for _, c in pairs]
 
 
 def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
@@ -91,10 +118,15 @@ def main() -> None:
     args = parser.parse_args()
     files = corpus_files(args.corpus, args.scale)
     total = sum(p.stat().st_size for p in files)
+    compile_package()
     openssl_seconds(files)  # warm the page cache: both sides then read from memory
     with tempfile.TemporaryDirectory() as work:
-        base = [openssl_seconds(files) for _ in range(args.repeat)]
-        scans = [scan_seconds(args.corpus, Path(work), i) for i in range(args.repeat)]
+        runs = iter(range(args.repeat))
+        base, scans = interleaved(
+            lambda: openssl_seconds(files),
+            lambda: scan_seconds(args.corpus, Path(work), next(runs)),
+            args.repeat,
+        )
     # The target covers hashing, classifying and recording; the fingerprint
     # stage follows the ledger rows and is reported on its own.
     stages = [float(str(summary["fingerprint_seconds"])) for _, summary in scans]

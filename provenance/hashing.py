@@ -1,9 +1,14 @@
 """Streaming content hashes.
 
-An asset's identity is the SHA-256 of its bytes. Files are streamed in 4 MiB
-chunks into one reused buffer; OpenSSL hashes each chunk with the GIL
-released, so several threads hash on several cores and no file is ever held
-in memory whole.
+An asset's identity is the SHA-256 of its bytes. Files are streamed in
+chunks into one reused buffer per thread; OpenSSL hashes each chunk with the
+GIL released, so several threads hash on several cores and no file is ever
+held in memory whole.
+
+The chunk size depends on who else wants the interpreter (see
+:func:`chunk_size`): a process that hashes alone reads 128 KiB at a time, so
+the bytes just copied from the page cache are still in the core's cache when
+SHA-256 reads them; threads that share a GIL with Python work read 4 MiB.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from pathlib import Path
 
 from provenance.errors import UnreadableFile
 
-CHUNK = 4 * 1024 * 1024
+ALONE_CHUNK = 128 * 1024
+SHARED_CHUNK = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,26 @@ def sha256_file(path: Path) -> HashedFile:
     return HashedFile(sha256=digest, stamp=after)
 
 
+def chunk_size() -> int:
+    """How many bytes to read at a time, for the threads running now.
+
+    Alone in its process (a scan's or an audit's worker), a thread reads
+    :data:`ALONE_CHUNK`: the copy from the page cache then stays in the
+    core's L2 cache until it is hashed. Measured on the benchmark corpus
+    (2.8 GB, warm cache, one process): 2.1 s with 128 KiB reads against
+    3.2 s with 1 MiB or more on an AMD EPYC, where a 1 MiB copy is evicted
+    before it is hashed. With other threads about (the watch daemon), each
+    chunk re-takes the GIL twice, after the read and after the update, and a
+    thread classifying files in Python can hold it for a whole switch
+    interval; :data:`SHARED_CHUNK` makes those waits rare (two threads
+    examining the same corpus: 2.9 s with 4 MiB reads, 3.4 s with 128 KiB).
+    """
+    return ALONE_CHUNK if threading.active_count() == 1 else SHARED_CHUNK
+
+
 def _digest(stream: io.RawIOBase) -> str:
-    # Large reads matter on a busy interpreter: each chunk re-takes the GIL
-    # twice (after the read and after the hash update), and a thread that
-    # classifies files in Python can hold it for a whole switch interval.
-    # hashlib.file_digest reads 256 KiB at a time; 4 MiB cuts those waits 16x.
     digest = hashlib.sha256()
-    buffer = _buffer()
+    buffer = _buffer(chunk_size())
     view = memoryview(buffer)
     while count := stream.readinto(buffer):
         digest.update(view[:count])
@@ -85,12 +104,12 @@ def _digest(stream: io.RawIOBase) -> str:
 _local = threading.local()
 
 
-def _buffer() -> bytearray:
+def _buffer(size: int) -> bytearray:
     # One buffer per thread, reused: zeroing a fresh 4 MiB for every small
     # file would cost more than hashing it.
     buffer: bytearray | None = getattr(_local, "buffer", None)
-    if buffer is None:
-        buffer = _local.buffer = bytearray(CHUNK)
+    if buffer is None or len(buffer) != size:
+        buffer = _local.buffer = bytearray(size)
     return buffer
 
 
