@@ -197,10 +197,12 @@ class _Audit:
 
     def _judge(self, items: Sequence[Item]) -> list[FileResult]:
         with self._stage("lookup"):
-            shas = {i.seen.asset.sha256 for i in items if i.seen.asset}
-            shas |= {i.seen.near[0] for i in items if i.seen.near}
-            assets = self.ledger.assets_many(shas)
-            approvals = self.ledger.approvals_for_many(shas)
+            # The exact matches were looked up while hashing; only the
+            # generated assets that near matches point to are still unknown.
+            assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
+            targets = {i.seen.near[0] for i in items if i.seen.near} - assets.keys()
+            assets |= self.ledger.assets_many(targets) if targets else {}
+            approvals = self.ledger.approvals_for_many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
         results = [
             _noted(_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)), self.noted.get(i.rel))

@@ -220,12 +220,23 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     return width, height
 
 
+def _mutagen_types(fmt: str | None) -> list[type[mutagen.FileType]] | None:
+    # Where the magic names one container, mutagen need not open the file
+    # once per format it knows to score them all. An ID3 tag or an Ogg page
+    # can front several codecs: those still let mutagen choose (None).
+    from mutagen import flac, mp4, wave
+
+    known: dict[str, type[mutagen.FileType]] = {"wav": wave.WAVE, "flac": flac.FLAC, "m4a": mp4.MP4}
+    found = known.get(fmt or "")
+    return [found] if found is not None else None
+
+
 def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
     # Duration is a nicety: a stream mutagen cannot sync to (odd encoders,
     # tiny test files) is not unreadable for that. Damaged tags are judged
     # by the audio detector, which reports them as error evidence.
     try:
-        info = mutagen.File(path)
+        info = mutagen.File(path, options=_mutagen_types(base.format))
     except Exception:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
         return base
     if info is None or getattr(info, "info", None) is None:

@@ -238,7 +238,6 @@ def test_scan_does_not_load_the_audit_or_the_daemon() -> None:
     assert done.stdout.strip().splitlines()[-1] == "loaded:"
 
 
-
 def _first_leaf(command: click.Command) -> click.Command:
     if isinstance(command, click.Group):
         return next(iter(command.commands.values()))

@@ -24,10 +24,15 @@ from provenance.formats import FormatProblem
 from provenance.formats.jpeg import read_jpeg
 from provenance.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
 from provenance.formats.riff import read_riff
+from provenance.formats.tiff_file import read_ifd0
 
 MAX_READ_BYTES = 16 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_READS = 100_000
+# IFD0 tags the EXIF detector reads (Make, Model, Software) and the pointer to
+# the EXIF sub-IFD that holds the rest; a TIFF with none of them has no EXIF
+# worth reading.
+EXIF_TIFF_TAGS = frozenset({0x010F, 0x0110, 0x0131, 0x8769})
 EXIF_PREFIX = b"Exif\x00\x00"
 RAW_PROFILE = b"Raw profile type exif\x00"
 
@@ -123,6 +128,24 @@ def exif_stream(path: Path, fmt: str | None) -> BinaryIO | None:
             return readers[fmt](path)
         except FormatProblem:
             return None
-    if fmt in ("tiff", "raw", "heif", "avif"):
+    if fmt in ("tiff", "raw"):
+        return _tiff(path)
+    if fmt in ("heif", "avif"):
         return path.open("rb")
     return None
+
+
+def _tiff(path: Path) -> BinaryIO | None:
+    # A TIFF is its own EXIF block. Rendered frames usually carry no camera
+    # or software tag, and exifread would still walk every IFD0 entry (the
+    # strip tables of an uncompressed frame among them): the entry table
+    # alone says whether there is anything to read.
+    stream = path.open("rb")
+    try:
+        if EXIF_TIFF_TAGS.isdisjoint(read_ifd0(stream).entries):
+            stream.close()
+            return None
+    except FormatProblem:
+        pass  # a damaged table: exifread, on its budget, says what it can
+    stream.seek(0)
+    return stream

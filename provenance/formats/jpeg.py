@@ -42,7 +42,7 @@ class JpegInfo:
         """The TIFF-structured EXIF block of the first ``Exif`` APP1 segment."""
         for data in self.app(0xE1):
             if data.startswith(EXIF_ID):
-                return data[len(EXIF_ID):]
+                return data[len(EXIF_ID) :]
         return None
 
     @property
@@ -50,7 +50,7 @@ class JpegInfo:
         """The standard XMP packet, if any."""
         for data in self.app(0xE1):
             if data.startswith(XMP_ID):
-                return data[len(XMP_ID):]
+                return data[len(XMP_ID) :]
         return None
 
     @property
@@ -59,7 +59,7 @@ class JpegInfo:
         parts: dict[int, bytes] = {}
         for data in self.app(0xE1):
             if data.startswith(XMP_EXT_ID) and len(data) >= len(XMP_EXT_ID) + 40:
-                body = data[len(XMP_EXT_ID):]
+                body = data[len(XMP_EXT_ID) :]
                 offset = struct.unpack(">I", body[36:40])[0]
                 parts[offset] = body[40:]
         if not parts:

@@ -131,15 +131,44 @@ def test_tiff_files_are_read_in_place(tmp_path: Path) -> None:
     assert kinds(items) == [("camera-exif", "not_genai", "camera")]
 
 
+def test_a_tiff_without_camera_or_software_tags_is_not_given_to_exifread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "TIFF", tiffinfo={270: "comp v003"})
+    path = write(tmp_path / "frame.1001.tif", buffer.getvalue())
+
+    def never(stream: object) -> dict[str, str]:
+        raise AssertionError("exifread was run on a TIFF with no EXIF tags")
+
+    monkeypatch.setattr(exif_detector, "read_exif_tags", never)
+    assert detect(path) == []
+
+
+def test_a_tiff_naming_its_software_is_read(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0131] = "Adobe Photoshop 25.0"
+    Image.new("RGB", (4, 4)).save(buffer, "TIFF", exif=exif)
+    items = detect(write(tmp_path / "a.tif", buffer.getvalue()))
+    assert [(i.kind, i.tool) for i in items] == [("exif-software", "adobe-photoshop")]
+
+
 def hostile_tiff(directories: int) -> bytes:
-    """A TIFF whose IFD chain visits ``directories`` IFDs, each of 4000 one-byte tags."""
+    """A TIFF whose IFD chain visits ``directories`` IFDs, each of 4000 one-byte tags.
+
+    Each IFD opens with a Software tag, so the file is one the detector reads.
+    """
     entries = 4000
     ifd_size = 2 + 12 * entries + 4
     data = bytearray(b"II*\x00" + struct.pack("<I", 8))
     for index in range(directories):
         nxt = 8 + (index + 1) * ifd_size if index + 1 < directories else 0
         data += struct.pack("<H", entries)
-        data += b"".join(struct.pack("<HHII", 0x9000 + i % 200, 7, 999, 8) for i in range(entries))
+        data += struct.pack("<HHII", 0x0131, 7, 999, 8)
+        data += b"".join(
+            struct.pack("<HHII", 0x9000 + i % 200, 7, 999, 8) for i in range(1, entries)
+        )
         data += struct.pack("<I", nxt)
     return bytes(data)
 
