@@ -59,6 +59,7 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index",
 
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
+HASH_CHUNK = 32  # files hashed a task (see workpool.OrderedPool: cheap items, large chunks)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class _Audit:
         workers = self.settings.effective_workers()
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
-            processes=self.options.processes, name="audit-hash",
+            processes=self.options.processes, name="audit-hash", chunk=HASH_CHUNK,
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed

@@ -146,6 +146,7 @@ class Examiner(OrderedPool[Path, Examined]):
     """
 
     WINDOW_PER_WORKER = 256
+    CHUNK = 32  # files a task: the parent's cost per task is paid 4x less often than with 8
 
     def __init__(
         self, paths: Iterable[Path], settings: Settings, host: str, *, processes: bool = False
@@ -160,4 +161,5 @@ class Examiner(OrderedPool[Path, Examined]):
             processes=processes,
             warm=load_detectors,
             name="ingest",
+            chunk=self.CHUNK,
         )
