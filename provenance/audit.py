@@ -49,6 +49,7 @@ from provenance.audit_report import AuditReport, FileResult, SequenceResult, wor
 from provenance.policy import Policy
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
+from provenance.walk import file_size
 from provenance.workpool import OrderedPool
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index",
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
 HASH_CHUNK = 32  # files hashed a task (see workpool.OrderedPool: cheap items, large chunks)
+HASH_CHUNK_BYTES = 64 * 1024 * 1024  # ... or fewer, when they are large
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class _Audit:
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
             processes=self.options.processes, name="audit-hash", chunk=HASH_CHUNK,
+            weigh=_file_weight, chunk_weight=HASH_CHUNK_BYTES,
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed
@@ -228,6 +231,10 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _file_weight(item: tuple[str, Path]) -> int:
+    return file_size(item[1])
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

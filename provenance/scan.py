@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from provenance.ingest import Examined, IngestResult, ingest_many, record_all
 from provenance.settings import Settings
-from provenance.walk import Skipped, absolute, walk
+from provenance.walk import Skipped, absolute, file_size, walk
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
@@ -92,16 +92,9 @@ def plan_scan(roots: Iterable[Path], settings: Settings) -> ScanPlan:
             skipped.append(item)
             continue
         files.append(item)
-        total += _size(item)
+        total += file_size(item)
     folders = [absolute(r) for r in roots if r.is_dir() and os.access(r, os.R_OK | os.X_OK)]
     return ScanPlan(files, total, skipped, folders)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def run_scan(

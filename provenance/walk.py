@@ -28,6 +28,14 @@ class Skipped:
     reason: str
 
 
+def file_size(path: Path) -> int:
+    """The file's size in bytes, or 0 when it cannot be stat'ed (it is reported later)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def absolute(path: Path) -> Path:
     """Absolute and normalized, without resolving symbolic links (the user's view of the path)."""
     return Path(os.path.normpath(path.absolute()))

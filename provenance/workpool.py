@@ -70,7 +70,9 @@ class OrderedPool(Generic[T, R]):
     through the executor's threads in the parent (about 0.8 ms of its CPU
     on a process pool), so cheap items (hashing a file) go in larger chunks;
     costly ones (decoding a picture) in small ones, since the last chunk
-    handed out decides when the pool ends.
+    handed out decides when the pool ends. With ``weigh``, a chunk also
+    closes once its items weigh ``chunk_weight`` (bytes, say): large files
+    then go a few at a time, and stopping early never waits for many of them.
     """
 
     def __init__(
@@ -86,9 +88,12 @@ class OrderedPool(Generic[T, R]):
         name: str = "pool",
         executor: Callable[[int], Executor] | None = None,
         chunk: int = CHUNK,
+        weigh: Callable[[T], int] | None = None,
+        chunk_weight: int = 0,
     ) -> None:
         self._task, self._on_crash, self._name = task, on_crash, name
         self._chunk = max(1, chunk)
+        self._weigh, self._chunk_weight = weigh, chunk_weight
         self._workers = max(1, workers)
         self._executor = executor
         self._processes = processes and self._workers > 1 and processes_available()
@@ -115,10 +120,23 @@ class OrderedPool(Generic[T, R]):
 
     def _fill(self) -> None:
         while len(self._pending) < self._window:
-            chunk = [item for _, item in zip(range(self._chunk), self._items, strict=False)]
+            chunk = self._next_chunk()
             if not chunk:
                 return
             self._pending.append((chunk, self._pool.submit(self._task, chunk)))
+
+    def _next_chunk(self) -> list[T]:
+        chunk: list[T] = []
+        weight = 0
+        for item in self._items:
+            chunk.append(item)
+            if self._weigh is not None:
+                weight += self._weigh(item)
+                if weight >= self._chunk_weight:
+                    break
+            if len(chunk) >= self._chunk:
+                break
+        return chunk
 
     def __iter__(self) -> Iterator[R]:
         while self._pending:
