@@ -50,7 +50,7 @@ from provenance.policy import Policy
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
 from provenance.walk import file_size
-from provenance.workpool import OrderedPool
+from provenance.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 if TYPE_CHECKING:
     from provenance.nearmatch import NearMatchIndex
@@ -60,8 +60,6 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index",
 
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
-HASH_CHUNK = 32  # files hashed a task (see workpool.OrderedPool: cheap items, large chunks)
-HASH_CHUNK_BYTES = 64 * 1024 * 1024  # ... or fewer, when they are large
 
 
 @dataclass(frozen=True)
@@ -130,8 +128,8 @@ class _Audit:
         workers = self.settings.effective_workers()
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
-            processes=self.options.processes, name="audit-hash", chunk=HASH_CHUNK,
-            weigh=_file_weight, chunk_weight=HASH_CHUNK_BYTES,
+            processes=self.options.processes, name="audit-hash", chunk=FILE_CHUNK,
+            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES,
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed

@@ -31,7 +31,7 @@ from provenance.media import HEAD_BYTES, MediaFacts, read_facts, sniff
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
 from provenance.walk import absolute, file_size
-from provenance.workpool import OrderedPool
+from provenance.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 CRASHED = "examining this file crashed a worker process (a damaged or hostile file)"
 
@@ -146,8 +146,6 @@ class Examiner(OrderedPool[Path, Examined]):
     """
 
     WINDOW_PER_WORKER = 256
-    CHUNK = 32  # files a task: the parent's cost per task is paid 4x less often than with 8
-    CHUNK_BYTES = 64 * 1024 * 1024  # ... or fewer, when they are large (see OrderedPool)
 
     def __init__(
         self, paths: Iterable[Path], settings: Settings, host: str, *, processes: bool = False
@@ -162,7 +160,7 @@ class Examiner(OrderedPool[Path, Examined]):
             processes=processes,
             warm=load_detectors,
             name="ingest",
-            chunk=self.CHUNK,
+            chunk=FILE_CHUNK,
             weigh=file_size,
-            chunk_weight=self.CHUNK_BYTES,
+            chunk_weight=FILE_CHUNK_BYTES,
         )

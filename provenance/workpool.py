@@ -37,6 +37,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 CHUNK = 8  # the default: items of fingerprinting cost milliseconds each
+# Files a task for work whose floor is hashing (the scan's examiner, the
+# audit's hashing), or fewer once they add up to FILE_CHUNK_BYTES.
+FILE_CHUNK = 32
+FILE_CHUNK_BYTES = 64 * 1024 * 1024
 
 
 def processes_available() -> bool:
