@@ -17,16 +17,19 @@ installing it fingerprints them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from provenance import video_frames
 from provenance.fingerprint import FingerprintResult, fingerprint_files
+from provenance.fingerprint_retry import RetryBackoff
 from provenance.store import Ledger
 from provenance.store.audit_facade import FingerprintIn
 
 SAVE_BATCH = 500
+PAGE = 2_000  # assets read from the ledger at a time
 # Results worth remembering: the content itself decides them. "error" and
 # "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
 # later scan retries them.
@@ -59,27 +62,72 @@ def fingerprint_kinds() -> tuple[str, ...]:
 
 
 def fingerprint_assets(
-    ledger: Ledger, shas: Iterable[str] | None = None, executor: Executor | None = None
+    ledger: Ledger,
+    shas: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    retry: RetryBackoff | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> StageReport:
-    """Fingerprint image and video assets present on this host that have none (only ``shas``)."""
+    """Fingerprint image and video assets present on this host that have none (only ``shas``).
+
+    The assets are read from the ledger a page at a time while the pool
+    works. ``retry``, for a caller that comes back again and again (the
+    watch daemon), skips the assets whose last failure is too recent and
+    learns from each new one. ``stop`` is asked after every asset; the
+    pass ends early, with what it saved kept, once it says True.
+    """
     started = time.monotonic()
-    todo = ledger.unfingerprinted(shas, fingerprint_kinds())
-    if not todo:
-        return StageReport(0, 0, time.monotonic() - started)
-    done = _run(ledger, todo, executor)
-    return StageReport(len(todo), done, time.monotonic() - started)
+    waiting = _waiting(ledger, shas, fingerprint_kinds(), retry)
+    looked, done = _run(ledger, waiting, executor, retry, stop)
+    return StageReport(looked, done, time.monotonic() - started)
 
 
-def _run(ledger: Ledger, todo: list[tuple[str, str]], executor: Executor | None) -> int:
+def _waiting(
+    ledger: Ledger, shas: Iterable[str] | None, kinds: Sequence[str], retry: RetryBackoff | None
+) -> Iterator[tuple[str, str]]:
+    wanted = list(shas) if shas is not None else None
+    after = None
+    while page := ledger.unfingerprinted(wanted, kinds, limit=PAGE, after=after):
+        after = page[-1][0]
+        yield from (item for item in page if retry is None or retry.due(item[0]))
+
+
+def _run(
+    ledger: Ledger,
+    waiting: Iterator[tuple[str, str]],
+    executor: Executor | None,
+    retry: RetryBackoff | None,
+    stop: Callable[[], bool],
+) -> tuple[int, int]:
     rows: list[FingerprintIn] = []
-    ok = 0
-    results = fingerprint_files([path for _, path in todo], executor=executor)
-    for (sha, _), result in zip(todo, results, strict=True):
-        if result.status in FINAL_STATUSES:
-            rows.extend(as_rows(sha, result))
+    handed: deque[str] = deque()  # results come back in the order paths were handed out
+
+    def paths() -> Iterator[str]:
+        for sha, path in waiting:
+            handed.append(sha)
+            yield path
+
+    looked = ok = 0
+    for result in fingerprint_files(paths(), executor=executor):
+        sha = handed.popleft()
+        looked += 1
         ok += result.ok
+        rows.extend(_settle(sha, result, retry))
         if len(rows) >= SAVE_BATCH:
             ledger.save_fingerprints(rows)
             rows = []
+        if stop():
+            break
     ledger.save_fingerprints(rows)
-    return ok
+    return looked, ok
+
+
+def _settle(sha: str, result: FingerprintResult, retry: RetryBackoff | None) -> list[FingerprintIn]:
+    if result.status in FINAL_STATUSES:
+        if retry is not None:
+            retry.forget(sha)
+        return as_rows(sha, result)
+    if retry is not None:
+        retry.failed(sha)
+    return []

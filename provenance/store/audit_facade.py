@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from provenance.store.access import LedgerAccess
 from provenance.store.lifecycle_records import asset_from_row
@@ -114,25 +114,37 @@ class AuditLedger(LedgerAccess):
         self,
         shas: Iterable[str] | None = None,
         kinds: Sequence[str] = ("image",),
-        limit: int = 10_000,
+        limit: int = 2_000,
+        after: str | None = None,
     ) -> list[tuple[str, str]]:
-        """(sha256, path) of ``kinds`` assets present on this host with no fingerprint row yet."""
+        """(sha256, path) of ``kinds`` assets present on this host with no fingerprint row yet.
+
+        One page: at most ``limit`` assets, in sha256 order, each with one
+        of its present paths, and only those whose sha256 sorts after
+        ``after``. Pass the last sha256 of a page as ``after`` for the next
+        one, so that assets which keep failing never hide the rest.
+        """
         query = (
-            select(Asset.sha256, Location.path)
+            select(Asset.sha256, func.min(Location.path))
             .join(Location, Location.asset_sha256 == Asset.sha256)
             .outerjoin(FingerprintRow, FingerprintRow.asset_sha256 == Asset.sha256)
             .where(Asset.kind.in_(kinds), FingerprintRow.id.is_(None))
             .where(Location.host == self.host, Location.present)
+            .group_by(Asset.sha256)
             .order_by(Asset.sha256)
         )
-        wanted = sorted(set(shas)) if shas is not None else None
-        found: dict[str, str] = {}
+        if after is not None:
+            query = query.where(Asset.sha256 > after)
+        wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
+        found: list[tuple[str, str]] = []
         with self._read() as session:
             for chunk in in_chunks(wanted) if wanted is not None else [None]:
                 stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
-                for sha, path in session.execute(stmt.limit(limit)):
-                    found.setdefault(str(sha), str(path))
-        return sorted(found.items())
+                rows = session.execute(stmt.limit(limit - len(found)))
+                found.extend((str(sha), str(path)) for sha, path in rows)
+                if len(found) >= limit:
+                    break
+        return found
 
     def genai_fingerprints(
         self, after: int = 0, batch: int = LOAD_BATCH

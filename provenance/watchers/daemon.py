@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -35,6 +36,7 @@ from provenance.ingest import IngestResult
 from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
+from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.observers import OverflowListener
@@ -83,6 +85,7 @@ class WatchDaemon:
         self._reload_settings = reload
         self._env = environment or Environment()
         self.state = DaemonState(settings.watch_heartbeat)
+        self.fingerprints = FingerprintSchedule()
         self.supervisor = Supervisor(settings, self.state, self._handler, self._request)
         self.recorder = Recorder(ledger, settings, self.state, self._hooks(on_recorded))
         self.pipeline = Pipeline(settings, ledger.host, self.supervisor, self.recorder, self.state)
@@ -117,8 +120,13 @@ class WatchDaemon:
             landed=self._landed,
             retry=self._retry,
             ledger_back=lambda: self.supervisor.loss_all("ledger reachable again"),
-            recorded=on_recorded or (lambda _result: None),
+            recorded=partial(self._recorded, on_recorded or (lambda _result: None)),
         )
+
+    def _recorded(self, then: Callable[[IngestResult], None], result: IngestResult) -> None:
+        if result.outcome not in ("unchanged", "skipped"):
+            self.fingerprints.want()
+        then(result)
 
     def _landed(self, n: int) -> None:
         self.pipeline.landed(n)
@@ -271,7 +279,8 @@ class WatchDaemon:
 
     def snapshot(self) -> dict[str, object]:
         """The state a heartbeat publishes."""
-        return self.state.snapshot(self.pipeline.depth())
+        depth = {**self.pipeline.depth(), "fingerprint_retries": self.fingerprints.retry.waiting()}
+        return self.state.snapshot(depth)
 
     def idle(self) -> bool:
         """True when nothing waits to be settled, examined, recorded or reconciled."""
@@ -290,19 +299,23 @@ class WatchDaemon:
 
     def _fingerprint_step(self, stop: threading.Event) -> None:
         # Images and videos the daemon recorded get their near-match fingerprints here,
-        # after their ledger rows, at the heartbeat's pace: the audit can
-        # only match copies of generated images it has fingerprints for.
-        if stop.wait(self.settings.watch_heartbeat):
+        # after their ledger rows: the audit can only match copies of
+        # generated images it has fingerprints for.
+        if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
             return
         from provenance.fingerprinting import fingerprint_assets  # the decoders load on first use
 
+        self.fingerprints.begin()
         try:
-            report = fingerprint_assets(self.ledger)
+            retry = self.fingerprints.retry
+            report = fingerprint_assets(self.ledger, retry=retry, stop=stop.is_set)
         except LedgerUnavailable as exc:
+            self.fingerprints.want()
             log.debug("fingerprints wait for the ledger: %s", exc.message)
             return
         if report.assets:
-            log.info("fingerprinted %d of %d new assets", report.fingerprinted, report.assets)
+            log.info("fingerprinted %d of %d assets (%d wait to be retried)", report.fingerprinted,
+                     report.assets, self.fingerprints.retry.waiting())  # fmt: skip
 
     def _expiry_step(self, stop: threading.Event) -> None:
         # Studio guidance: generated material is temporary. Once a day the

@@ -69,6 +69,37 @@ def test_waiting_assets_are_listed_by_kind(ledger: Ledger) -> None:
     assert ledger.unfingerprinted(kinds=("video",)) == []
 
 
+def test_waiting_assets_come_a_page_at_a_time_in_sha_order(ledger: Ledger) -> None:
+    labels = [f"still{i}" for i in range(7)]
+    ledger.record([observation(label, f"/show/{label}.png") for label in labels])
+    pages, after = [], None
+    while page := ledger.unfingerprinted(limit=3, after=after):
+        pages.append(page)
+        after = page[-1][0]
+    assert [len(page) for page in pages] == [3, 3, 1]
+    listed = [sha for page in pages for sha, _ in page]
+    assert listed == sorted(fake_sha(label) for label in labels)
+
+
+def test_an_asset_at_several_paths_is_listed_once(ledger: Ledger) -> None:
+    ledger.record([observation("still", "/show/b.png"), observation("still", "/show/a.png")])
+    ledger.record([observation("other", "/show/c.png")])
+    assert dict(ledger.unfingerprinted(limit=2)) == {
+        fake_sha("still"): "/show/a.png",
+        fake_sha("other"): "/show/c.png",
+    }
+
+
+def test_pages_of_the_assets_asked_for(ledger: Ledger) -> None:
+    labels = [f"still{i}" for i in range(5)]
+    ledger.record([observation(label, f"/show/{label}.png") for label in labels])
+    wanted = sorted(fake_sha(label) for label in labels[:4])
+    first = ledger.unfingerprinted(wanted, limit=2)
+    rest = ledger.unfingerprinted(wanted, limit=2, after=first[-1][0])
+    assert [sha for sha, _ in first + rest] == wanted
+    assert ledger.unfingerprinted(wanted, after=wanted[-1]) == []
+
+
 def test_the_same_moment_cannot_be_stored_twice(ledger: Ledger) -> None:
     sha = record_video(ledger, "clip")
     with pytest.raises(sqlalchemy.exc.IntegrityError):

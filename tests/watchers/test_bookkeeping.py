@@ -78,7 +78,13 @@ def test_status_command_reports_a_running_daemon(
     assert (shown["health"], shown["phase"], shown["stale"]) == ("ok", "running", False)
     assert shown["roots"][0]["path"] == str(root) and shown["roots"][0]["mode"] == "native"
     assert shown["roots"][0]["last_reconcile"] and shown["counts"]["ingested"] == 1
-    assert set(shown["queue"]) == {"hints", "settling", "examining", "deletes"}
+    assert set(shown["queue"]) == {
+        "hints",
+        "settling",
+        "examining",
+        "deletes",
+        "fingerprint_retries",
+    }
     assert "testhost" in table.stdout and "watched" in table.stdout and " ok " in table.stdout
 
 

@@ -1,0 +1,123 @@
+"""Failed fingerprinting is retried with a growing wait, and failing assets never hide the rest."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from provenance import fingerprinting
+from provenance.fingerprint_retry import RetryBackoff
+from provenance.fingerprinting import fingerprint_assets
+from provenance.scan import plan_scan, run_scan
+from provenance.settings import Settings
+from provenance.store import Ledger
+from tests.audit.conftest import generated_png
+from tests.watchers.conftest import sha256_of
+
+
+class Clock:
+    """Monotonic seconds that move only when a test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_each_failure_doubles_the_wait_up_to_the_longest() -> None:
+    clock = Clock()
+    backoff = RetryBackoff(first=60, longest=300, clock=clock)
+    waits = []
+    for _ in range(5):
+        backoff.failed("a")
+        due = backoff.next_due()
+        assert due is not None
+        waits.append(due - clock.now)
+    assert waits == [60, 120, 240, 300, 300]
+
+
+def test_an_asset_is_due_again_once_its_wait_runs_out() -> None:
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock)
+    assert backoff.due("a") and backoff.next_due() is None
+    backoff.failed("a")
+    assert not backoff.due("a") and backoff.due("b")
+    clock.now += 59.9
+    assert not backoff.due("a")
+    clock.now += 0.1
+    assert backoff.due("a")
+    assert backoff.waiting() == 1
+
+
+def test_a_final_status_forgets_the_failures() -> None:
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock)
+    backoff.failed("a")
+    backoff.failed("a")
+    backoff.forget("a")
+    assert backoff.due("a") and backoff.waiting() == 0
+    backoff.failed("a")
+    assert backoff.next_due() == clock.now + 60  # starts again from the first wait
+
+
+def test_many_failures_never_overflow() -> None:
+    backoff = RetryBackoff(first=60, longest=3600, clock=Clock())
+    for _ in range(2000):
+        backoff.failed("a")
+    assert backoff.next_due() == 1000.0 + 3600
+
+
+def recorded_images(tmp_path: Path, ledger: Ledger, settings: Settings, count: int) -> list[Path]:
+    """``count`` generated images recorded without their fingerprints, in sha256 order."""
+    images = [generated_png(tmp_path / "shots" / f"gen{i}.png", i) for i in range(count)]
+    run_scan(plan_scan([tmp_path / "shots"], settings), ledger, settings, fingerprints=False)
+    return sorted(images, key=sha256_of)
+
+
+def test_a_vanished_file_is_retried_only_after_its_wait(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    gone, kept = recorded_images(tmp_path, ledger, settings, 2)
+    content = gone.read_bytes()
+    gone.unlink()  # the ledger still thinks it is there: fingerprinting it fails
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock)
+
+    first = fingerprint_assets(ledger, retry=backoff)
+    assert (first.assets, first.fingerprinted) == (2, 1)
+    assert ledger.fingerprint_status(sha256_of(kept)) == "ok"
+    assert ledger.fingerprint_status(hashlib.sha256(content).hexdigest()) is None  # retried
+    assert fingerprint_assets(ledger, retry=backoff).assets == 0
+
+    clock.now += 60
+    assert fingerprint_assets(ledger, retry=backoff).assets == 1  # fails again: now 120 s
+    clock.now += 60
+    assert fingerprint_assets(ledger, retry=backoff).assets == 0
+    clock.now += 60
+    gone.write_bytes(content)  # the share is back
+    assert fingerprint_assets(ledger, retry=backoff).fingerprinted == 1
+    assert backoff.waiting() == 0
+    assert ledger.fingerprint_status(sha256_of(gone)) == "ok"
+
+
+def test_failing_assets_do_not_hide_the_ones_after_them(
+    tmp_path: Path, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fingerprinting, "PAGE", 2)
+    images = recorded_images(tmp_path, ledger, settings, 5)
+    for image in images[:3]:  # the first page and a half, in the order the ledger lists them
+        image.unlink()
+    backoff = RetryBackoff(clock=Clock())
+    report = fingerprint_assets(ledger, retry=backoff)
+    assert (report.assets, report.fingerprinted, backoff.waiting()) == (5, 2, 3)
+    assert [ledger.fingerprint_status(sha256_of(i)) for i in images[3:]] == ["ok", "ok"]
+
+
+def test_a_pass_stops_when_asked(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:
+    recorded_images(tmp_path, ledger, settings, 3)
+    report = fingerprint_assets(ledger, stop=lambda: True)
+    assert report.assets == 1
+    assert fingerprint_assets(ledger).assets == 2  # what the first pass saved is kept

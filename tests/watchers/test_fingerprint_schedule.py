@@ -1,0 +1,83 @@
+"""The daemon's fingerprint passes run when there may be work, and back off from failures."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from provenance import fingerprinting
+from provenance.fingerprint import FingerprintResult, fingerprint_file
+from provenance.store import Ledger
+from provenance.watchers.fingerprints import FingerprintSchedule
+from tests.audit.conftest import generated_png
+from tests.test_fingerprint_retry import Clock
+from tests.watchers.conftest import fast_settings, running, sha256_of, wait_for
+
+
+def test_the_first_pass_is_due_at_once() -> None:
+    assert FingerprintSchedule(clock=Clock()).due()
+
+
+def test_no_pass_without_news_until_the_sweep() -> None:
+    clock = Clock()
+    schedule = FingerprintSchedule(sweep_every=900, clock=clock)
+    schedule.begin()
+    clock.now += 899
+    assert not schedule.due()
+    clock.now += 1
+    assert schedule.due()
+
+
+def test_something_recorded_makes_a_pass_due() -> None:
+    clock = Clock()
+    schedule = FingerprintSchedule(clock=clock)
+    schedule.begin()
+    schedule.want()
+    assert schedule.due()
+    schedule.begin()
+    assert not schedule.due()
+
+
+def test_a_retry_running_out_makes_a_pass_due() -> None:
+    clock = Clock()
+    schedule = FingerprintSchedule(sweep_every=900, clock=clock)
+    schedule.begin()
+    schedule.retry.failed("a")
+    assert not schedule.due()
+    clock.now += 60
+    assert schedule.due()
+
+
+class FlakyDecoder:
+    """Stands in for the fingerprint pool: files named ``broken*`` fail, the rest decode."""
+
+    def __init__(self) -> None:
+        self.tries: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, paths: Iterable[str], **_: object) -> Iterator[FingerprintResult]:
+        for path in paths:
+            with self._lock:
+                self.tries[Path(path).name] += 1
+            if Path(path).name.startswith("broken"):
+                yield FingerprintResult(path, "error", reason=f"cannot read {path}")
+            else:
+                yield fingerprint_file(path)
+
+
+def test_the_daemon_does_not_retry_a_failure_at_every_heartbeat(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoder = FlakyDecoder()
+    monkeypatch.setattr(fingerprinting, "fingerprint_files", decoder)
+    with running(ledger, fast_settings(ledger_url), [root]) as handle:
+        generated_png(root / "broken.png", 1)
+        wait_for(lambda: handle.daemon.snapshot()["queue"]["fingerprint_retries"] == 1,  # type: ignore[index]
+                 message="the failure to wait for its retry")  # fmt: skip
+        later = generated_png(root / "later.png", 2)
+        wait_for(lambda: ledger.fingerprint_status(sha256_of(later)) == "ok", message="later.png")
+    assert decoder.tries == {"broken.png": 1, "later.png": 1}
