@@ -65,8 +65,8 @@ LAZY_COMMANDS = {
     **dict.fromkeys(("watch", "status", "service"), "provenance.cli_watch"),
     "audit": "provenance.cli_audit",
     **dict.fromkeys(
-        ("approve", "revoke", "replace", "expire", "set-expiry", "purge", "restore", "policy",
-         "report", "document"),
+        ("approve", "revoke", "replace", "expire", "set-expiry", "rescreen", "purge", "restore",
+         "policy", "report", "document"),
         "provenance.cli_lifecycle",
     ),
 }  # fmt: skip

@@ -141,6 +141,30 @@ def expire_command(db_url: str | None, config_path: Path | None, as_json: bool) 
         out.print(lifecycle_views.expired(changes))
 
 
+@cli.command(name="rescreen")
+@click.option("--dry-run", is_flag=True, help="Only list the flags that would be added.")
+@ledger_options
+@json_option
+def rescreen_command(
+    dry_run: bool, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Screen generated assets again against the current watchlists, tools and folder rules.
+
+    Run it after editing a watchlist, the approved-tool list or a folder
+    rule's needs: assets already in the ledger gain the flags they now
+    raise (never lose one), and an approved asset that now needs another
+    approval is temporary again until it gets it.
+    """
+    from provenance.lifecycle.rescreen import rescreen
+
+    with _lifecycle(db_url, config_path) as lc:
+        result = rescreen(lc, dry_run=dry_run)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        out.print(lifecycle_views.rescreened(result))
+
+
 @cli.command(name="set-expiry")
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--until", required=True, metavar="DATE", help="New expiry, ISO date/time (UTC).")

@@ -17,6 +17,7 @@ re-reading it for every file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -40,12 +41,20 @@ def assess(path: Path, result: Classification, settings: Settings, now: datetime
     """Flags and expiry for a classified file; nothing for files not generated."""
     if not result.is_genai:
         return Assessment()
+    flags = screen(result.prompt, result.tool, [path], settings)
+    return Assessment(flags, now + timedelta(days=ttl_days(path, settings)))
+
+
+def screen(
+    prompt: str | None, tool: str | None, paths: Iterable[Path], settings: Settings
+) -> tuple[Flag, ...]:
+    """Every flag a generated asset raises: its prompt, its tool, and the folders it is in."""
     flags = [
-        *screen_prompt(result.prompt, watchlists(settings)),
-        *tool_flags(result.tool, settings.approved_tools),
-        *folder_flags(path, settings),
+        *screen_prompt(prompt, watchlists(settings)),
+        *tool_flags(tool, settings.approved_tools),
+        *(flag for path in paths for flag in folder_flags(path, settings)),
     ]
-    return Assessment(tuple(dict.fromkeys(flags)), now + timedelta(days=ttl_days(path, settings)))
+    return tuple(dict.fromkeys(flags))
 
 
 def folder_flags(path: Path, settings: Settings) -> list[Flag]:

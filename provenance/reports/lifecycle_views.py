@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provenance.lifecycle import PurgeResult, RestoreResult, Target
+from provenance.lifecycle.rescreen import Rescreen
 from provenance.policy import Policy, policy_keys
 from provenance.reports.console import approvals_table
 from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
@@ -42,6 +43,26 @@ def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:
         why = "its approval lapsed" if change.lapsed else "past its expiry"
         asset = change.asset
         table.add_row(asset.sha256[:12], asset.tool or "", asset.status or "", why, places)
+    return table
+
+
+def rescreened(result: Rescreen) -> RenderableType:
+    """The flags ``rescreen`` added (or would add), and each asset's status."""
+    if not result.changes:
+        return Text(f"Screened {result.screened} generated asset(s): no new flags.", style="green")
+    verb = "would gain" if result.dry_run else "gained"
+    title = f"{len(result.changes)} of {result.screened} generated asset(s) {verb} flags"
+    table = Table(title=title, title_justify="left")
+    for column in ("sha256", "category", "why", "status"):
+        table.add_column(column)
+    for change in result.changes:
+        status = change.status or ""
+        if change.status != change.previous_status:
+            status = f"{change.previous_status} -> {change.status}"
+        for i, flag in enumerate(change.added):
+            first = i == 0
+            sha, shown = (change.sha256[:12], status) if first else ("", "")
+            table.add_row(sha, str(flag["category"]), str(flag["reason"]), shown)
     return table
 
 

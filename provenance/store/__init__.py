@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Clearance,
         DocumentIn,
         ExpiredAsset,
+        FlagsAdded,
         QuarantineIn,
         QuarantineRecord,
     )
@@ -50,6 +51,7 @@ _HOMES = {
     "Clearance": "provenance.store.lifecycle_records",
     "DocumentIn": "provenance.store.lifecycle_records",
     "ExpiredAsset": "provenance.store.lifecycle_records",
+    "FlagsAdded": "provenance.store.lifecycle_records",
     "QuarantineIn": "provenance.store.lifecycle_records",
     "QuarantineRecord": "provenance.store.lifecycle_records",
     "AssetFacts": "provenance.store.records",
@@ -74,6 +76,7 @@ __all__ = [
     "DocumentIn",
     "EventRecord",
     "ExpiredAsset",
+    "FlagsAdded",
     "Ledger",
     "LocationRecord",
     "Observation",

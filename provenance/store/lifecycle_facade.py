@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from provenance.errors import ApprovalRefused, ConfigError
 from provenance.store import approvals as approval_rows
+from provenance.store import flags as flag_rows
 from provenance.store import transitions
 from provenance.store.access import LedgerAccess
 from provenance.store.lifecycle_records import (
@@ -35,6 +36,7 @@ from provenance.store.lifecycle_records import (
     Clearance,
     DocumentIn,
     ExpiredAsset,
+    FlagsAdded,
     QuarantineIn,
     QuarantineRecord,
     approval_from_row,
@@ -148,6 +150,28 @@ class LifecycleLedger(LedgerAccess):
         """Give generated assets a new expiry date."""
         with self._write() as (conn, chain):
             return transitions.set_expiry(conn, chain, shas, expires_at, reason, now)
+
+    def add_flags(
+        self,
+        additions: Mapping[str, Sequence[Mapping[str, object]]],
+        reason: str,
+        now: datetime,
+        cleared: Clearance,
+    ) -> list[FlagsAdded]:
+        """Add the flags assets lack, settling their status (see :mod:`.flags`)."""
+        with self._write() as (conn, chain):
+            return flag_rows.add_flags(conn, chain, additions, reason, now, cleared)
+
+    def present_paths_of(self, shas: Iterable[str]) -> dict[str, list[str]]:
+        """The paths, on every host, where each of these assets is present now."""
+        found: dict[str, list[str]] = {}
+        query = select(Location.asset_sha256, Location.path).where(Location.present)
+        with self._read() as session:
+            for chunk in in_chunks(sorted(set(shas))):
+                rows = session.execute(query.where(Location.asset_sha256.in_(chunk)))
+                for sha, path in rows:
+                    found.setdefault(str(sha), []).append(str(path))
+        return found
 
     def expire_due(self, now: datetime, cleared: Clearance) -> list[ExpiredAsset]:
         """Mark assets past their expiry (or whose approval lapsed) and say where they are."""

@@ -7,7 +7,7 @@ hands out and takes in; nothing outside ``store/`` sees a row or a session.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
@@ -126,6 +126,25 @@ class ExpiredAsset:
             "asset": self.asset.to_dict(),
             "lapsed": self.lapsed,
             "present_at": [{"host": loc.host, "path": loc.path} for loc in self.locations],
+        }
+
+
+@dataclass(frozen=True)
+class FlagsAdded:
+    """Flags one asset gained, and its status before and after."""
+
+    sha256: str
+    added: Sequence[Mapping[str, object]]
+    previous_status: str | None
+    status: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "sha256": self.sha256,
+            "added": [dict(f) for f in self.added],
+            "previous_status": self.previous_status,
+            "status": self.status,
         }
 
 

@@ -1,0 +1,145 @@
+"""Rescreening: assets already recorded gain the flags the show's current rules raise."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.escalations import ApprovedTool
+from provenance.lifecycle import Lifecycle, approve
+from provenance.lifecycle.rescreen import rescreen
+from provenance.settings import FolderRule
+from provenance.settings_tables import WatchlistConfig
+from tests.lifecycle.conftest import Make, final
+
+
+def categories(lc: Lifecycle, sha: str) -> list[str]:
+    return sorted(str(f["category"]) for f in lc.ledger.resolve(sha).flags)
+
+
+def write_list(path: Path, *terms: str) -> None:
+    """Write a watchlist and move its mtime on, as an editor saving it later would."""
+    path.write_text("".join(f"{term}\n" for term in terms))
+    stamp = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.fixture
+def talent(lc: Lifecycle, tmp_path: Path) -> tuple[Lifecycle, Path]:
+    """A lifecycle whose settings screen prompts against a talent list (first: Abraham Lincoln)."""
+    names = tmp_path / "lists" / "talent.txt"
+    names.parent.mkdir()
+    write_list(names, "Abraham Lincoln")
+    watched = (WatchlistConfig(str(names), "talent-likeness"),)
+    return dataclasses.replace(
+        lc, settings=dataclasses.replace(lc.settings, watchlists=watched)
+    ), names
+
+
+def test_a_name_added_to_a_watchlist_flags_assets_already_recorded(
+    talent: tuple[Lifecycle, Path], make_genai: Make
+) -> None:
+    lc, names = talent
+    _, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
+    _, castle = make_genai("castle.png", 2, "a castle", settings=lc.settings)
+    assert categories(lc, face.sha256) == []
+    write_list(names, "Abraham Lincoln", "Zoë Saldaña")
+
+    result = rescreen(lc)
+
+    assert (result.screened, [c.sha256 for c in result.changes]) == (2, [face.sha256])
+    assert categories(lc, face.sha256) == ["talent-likeness"]
+    assert categories(lc, castle.sha256) == []
+    [flagged] = [e for e in lc.ledger.events_for(face.sha256) if e.type == "flagged"]
+    assert "'Zoë Saldaña'" in flagged.details["flags"][0]["reason"]  # type: ignore[index]
+    assert flagged.details["status"] == "temporary"
+    assert lc.ledger.verify().ok
+    assert rescreen(lc).changes == []  # nothing new the second time
+
+
+def test_a_dry_run_writes_nothing(talent: tuple[Lifecycle, Path], make_genai: Make) -> None:
+    lc, names = talent
+    _, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
+    write_list(names, "Zoë Saldaña")
+    events = len(lc.ledger.events())
+    result = rescreen(lc, dry_run=True)
+    assert [c.added[0]["category"] for c in result.changes] == ["talent-likeness"]
+    assert categories(lc, face.sha256) == [] and len(lc.ledger.events()) == events
+
+
+def test_an_approved_asset_that_now_needs_consent_is_temporary_again(
+    talent: tuple[Lifecycle, Path], make_genai: Make, consent: Path
+) -> None:
+    lc, names = talent
+    _, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
+    approve(lc, [face.sha256], final(consent))
+    assert lc.ledger.resolve(face.sha256).status == "approved"
+    write_list(names, "Zoë Saldaña")
+
+    [change] = rescreen(lc).changes
+
+    assert (change.previous_status, change.status) == ("approved", "temporary")
+    approve(lc, [face.sha256], final(consent, "talent-likeness"))
+    assert lc.ledger.resolve(face.sha256).status == "approved"
+
+
+def test_a_term_taken_off_the_list_keeps_its_flag(
+    talent: tuple[Lifecycle, Path], make_genai: Make
+) -> None:
+    lc, names = talent
+    _, lincoln = make_genai("abe.png", 1, "abraham lincoln", settings=lc.settings)
+    assert categories(lc, lincoln.sha256) == ["talent-likeness"]
+    write_list(names, "Someone Else")
+    assert rescreen(lc).changes == []
+    assert categories(lc, lincoln.sha256) == ["talent-likeness"]
+
+
+def test_a_tool_registry_started_later_flags_unlisted_tools(
+    lc: Lifecycle, make_genai: Make
+) -> None:
+    _, asset = make_genai("gen.png", 1)
+    registry = dataclasses.replace(lc.settings, approved_tools=(ApprovedTool("adobe-firefly"),))
+    [change] = rescreen(dataclasses.replace(lc, settings=registry)).changes
+    assert [f["category"] for f in change.added] == ["unapproved-tool"]
+    assert change.sha256 == asset.sha256
+
+
+def test_a_folder_rule_flags_assets_present_below_it(
+    lc: Lifecycle, make_genai: Make, tmp_path: Path
+) -> None:
+    (tmp_path / "likeness").mkdir()
+    _, inside = make_genai("likeness/face.png", 1)
+    _, outside = make_genai("castle.png", 2)
+    rule = FolderRule("*/likeness/*", "unknown", needs=("talent-likeness",))
+    ruled = dataclasses.replace(lc, settings=dataclasses.replace(lc.settings, folder_rules=(rule,)))
+    changes = rescreen(ruled).changes
+    assert [c.sha256 for c in changes] == [inside.sha256]
+    assert categories(lc, outside.sha256) == []
+
+
+def test_the_command_reports_what_it_added(
+    ledger_url: str, tmp_path: Path, make_genai: Make, lc: Lifecycle
+) -> None:
+    _, face = make_genai("face.png", 1, "portrait of zoe saldana")
+    names = tmp_path / "talent.txt"
+    names.write_text("Zoë Saldaña\n")
+    config = tmp_path / "provenance.toml"
+    config.write_text(f'[[watchlists]]\npath = "{names}"\ncategory = "talent-likeness"\n')
+    options = ["--db", ledger_url, "--config", str(config)]
+
+    shown = CliRunner().invoke(cli, ["rescreen", "--dry-run", *options], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "1 of 1 generated asset(s) would gain flags" in shown.stdout
+    done = CliRunner().invoke(cli, ["rescreen", "--json", *options])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert (report["screened"], report["dry_run"]) == (1, False)
+    assert report["flagged"][0]["sha256"] == face.sha256
+    again = CliRunner().invoke(cli, ["rescreen", *options])
+    assert "no new flags" in again.stdout
