@@ -46,6 +46,7 @@ from provenance.audit_package import (
     open_package,
 )
 from provenance.audit_report import AuditReport, FileResult, SequenceResult, worst
+from provenance.flagging import with_current_flags
 from provenance.policy import Policy
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
@@ -54,7 +55,7 @@ from provenance.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 if TYPE_CHECKING:
     from provenance.nearmatch import NearMatchIndex
-    from provenance.store import Ledger
+    from provenance.store import AssetRecord, Ledger
 
 __all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index", "record_audit"]
 
@@ -154,12 +155,16 @@ class _Audit:
         done: list[Item] = []
         for batch in _batches(items, LOOKUP_BATCH):
             with self._stage("lookup"):  # adds up over the batches
-                assets = self.ledger.assets_many(i.seen.sha256 for i in batch if i.seen.sha256)
+                assets = self._assets(i.seen.sha256 for i in batch if i.seen.sha256)
                 done += [
                     replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
                     for i in batch
                 ]
         return done
+
+    def _assets(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
+        found = self.ledger.assets_many(shas)
+        return {sha: with_current_flags(asset, self.settings) for sha, asset in found.items()}
 
     def _counted(self, items: Iterable[Item]) -> Iterator[Item]:
         for item in items:
@@ -203,7 +208,7 @@ class _Audit:
             # generated assets that near matches point to are still unknown.
             assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
             targets = {i.seen.near[0] for i in items if i.seen.near} - assets.keys()
-            assets |= self.ledger.assets_many(targets) if targets else {}
+            assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals_for_many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
         results = [

@@ -10,6 +10,11 @@ same transaction as its detection:
 * **expiry**: generated material is temporary, for ``genai_ttl_days`` (or the
   first matching folder rule's ``ttl_days``) from detection.
 
+The same screening runs again later: ``provenance rescreen`` records the
+flags today's rules raise for assets already in the ledger
+(:mod:`provenance.lifecycle.rescreen`), and the audit judges every asset
+with them (:func:`with_current_flags`).
+
 Watchlist files are read once and kept while their modification time stays
 the same, so a long-running watch daemon picks up an edited list without
 re-reading it for every file.
@@ -18,15 +23,21 @@ re-reading it for every file.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from provenance.classify import Classification
 from provenance.escalations import Flag, tool_flags
 from provenance.settings import Settings
+from provenance.store.records import AssetRecord
 from provenance.watchlists import Watchlist, load_watchlist, screen_prompt
+
+if TYPE_CHECKING:
+    from provenance.classify import Classification
+
+UNRECORDED = "raised by the current rules, not recorded yet: run `provenance rescreen`"
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,26 @@ def screen(
         *(flag for path in paths for flag in folder_flags(path, settings)),
     ]
     return tuple(dict.fromkeys(flags))
+
+
+def with_current_flags(asset: AssetRecord, settings: Settings) -> AssetRecord:
+    """A generated asset with the flags today's rules raise added, for judging it now.
+
+    An asset's stored flags are those of the rules when it was detected (or
+    last rescreened). The audit judges with these added, so a name put on a
+    watchlist blocks a delivery even before anyone runs ``provenance
+    rescreen``; each added flag says it is not recorded yet. Folder rules
+    are left to the rescreen: they concern where the asset lives in the
+    production, not the package.
+    """
+    if asset.verdict != "genai":
+        return asset
+    stored = {Flag.from_dict(f) for f in asset.flags}
+    new = [f for f in screen(asset.prompt, asset.tool, [], settings) if f not in stored]
+    if not new:
+        return asset
+    unrecorded = [replace(f, reason=f"{f.reason} ({UNRECORDED})").to_dict() for f in new]
+    return replace(asset, flags=[*asset.flags, *unrecorded])
 
 
 def folder_flags(path: Path, settings: Settings) -> list[Flag]:

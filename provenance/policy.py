@@ -145,7 +145,11 @@ def decide(state: AssetState, policy: Policy, now: datetime) -> Decision:
         temporary += [f"also needs {flag.category} approval: {flag.reason}" for flag in state.flags]
         return Decision(policy.temporary, tuple(temporary))
     if missing:
-        needed = tuple(f"needs {c} approval" for c in missing)
+        needed = tuple(
+            f"needs {flag.category} approval: {flag.reason}"
+            for flag in state.flags
+            if flag.category in missing
+        ) or tuple(f"needs {c} approval" for c in missing)
         return Decision(policy.flagged_unapproved, needed, tuple(active))
     return _approved(active, policy, now)
 

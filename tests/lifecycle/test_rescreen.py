@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from provenance.audit import AuditOptions, audit
 from provenance.cli import cli
 from provenance.escalations import ApprovedTool
 from provenance.lifecycle import Lifecycle, approve
@@ -143,3 +145,27 @@ def test_the_command_reports_what_it_added(
     assert report["flagged"][0]["sha256"] == face.sha256
     again = CliRunner().invoke(cli, ["rescreen", *options])
     assert "no new flags" in again.stdout
+
+
+def test_the_audit_applies_todays_watchlists_before_any_rescreen(
+    talent: tuple[Lifecycle, Path], make_genai: Make, consent: Path, tmp_path: Path
+) -> None:
+    lc, names = talent
+    path, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
+    approve(lc, [face.sha256], final(consent))
+    package = tmp_path / "delivery"
+    package.mkdir()
+    shutil.copy(path, package / "face.png")
+    options = AuditOptions(record=False)
+    assert audit(package, lc.ledger, lc.settings, options).files[0].verdict == "pass"
+
+    write_list(names, "Zoë Saldaña")
+    [blocked] = audit(package, lc.ledger, lc.settings, options).files
+
+    assert blocked.verdict == "block"
+    assert any("talent-likeness" in r and "provenance rescreen" in r for r in blocked.reasons)
+    assert lc.ledger.resolve(face.sha256).flags == []  # judged, not recorded
+    rescreen(lc)
+    approve(lc, [face.sha256], final(consent, "talent-likeness"))
+    [cleared] = audit(package, lc.ledger, lc.settings, options).files
+    assert cleared.verdict == "pass", cleared.reasons
