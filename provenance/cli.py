@@ -214,11 +214,11 @@ def scan(
         progress = _progress(len(plan.files), plan.total_bytes)
         with Ledger(settings.db) as ledger, progress as advance:
             summary = run_scan(plan, ledger, settings, advance, examined=examined)
-    from provenance.reports import console as views
-
     if as_json:
         print_json(summary.to_dict())
     else:
+        from provenance.reports import console as views
+
         out.print(views.scan_summary(summary))
 
 

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from provenance.classify_paths import PathClassification
-from provenance.history import History
-from provenance.lifecycle import Need
-from provenance.scan import ScanSummary
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
+
+if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lifecycle's imports
+    from provenance.classify_paths import PathClassification
+    from provenance.history import History
+    from provenance.lifecycle import Need
+    from provenance.scan import ScanSummary
 
 VERDICT_STYLE = {
     "genai": "bold red",
