@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from provenance.lifecycle.approvals import SCOPES
 from provenance.policy import Policy, load_policy, policy_keys
 from provenance.reports import console, lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
-from provenance.settings import load_settings
+from provenance.settings import Settings, load_settings
 from provenance.store import AssetQuery, Ledger
 
 
@@ -316,7 +317,11 @@ def _policy_values(policy: Policy) -> dict[str, object]:
 
 
 @cli.command(name="report")
-@click.option("--show", help="The title: assets ever seen in a folder of this name.")
+@click.option(
+    "--show",
+    help="The title: assets ever seen under its [[shows]] roots, or, for a title the settings "
+    "do not list, in a folder of this name.",
+)
 @click.option("--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH.")
 @click.option("--since", help="Only assets first seen, and events, on or after this ISO date.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
@@ -335,16 +340,24 @@ def report_command(
 ) -> None:
     """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
     title = show or (str(under) if under else "all assets")
-    scope = Scope(
-        title, show, str(under.absolute()) if under else None, parse_moment(since, "--since")
-    )
+    moment = parse_moment(since, "--since")
     with _lifecycle(db_url, config_path) as lc:
+        scope = _report_scope(lc.settings, title, show, under, moment)
         text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"Wrote the disclosure report to {output}")
+
+
+def _report_scope(
+    settings: Settings, title: str, show: str | None, under: Path | None, since: datetime | None
+) -> Scope:
+    listed = {entry.name: entry for entry in settings.shows}
+    folder = None if show is None or show in listed else show
+    roots = listed[show].roots if show in listed else ()
+    return Scope(title, folder, str(under.absolute()) if under else None, since, roots)
 
 
 @cli.command(name="document")

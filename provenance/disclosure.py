@@ -50,13 +50,15 @@ class Scope:
     """Which assets a report covers."""
 
     title: str
-    folder: str | None = None  # assets ever seen in a folder of this name
-    under: str | None = None  # assets ever seen under this path
+    folder: str | None = None  # assets ever seen in a folder of this name, at any depth
+    under: str | None = None  # assets ever seen under this folder
     since: datetime | None = None
+    roots: tuple[str, ...] = ()  # assets ever seen under one of these (a [[shows]] entry)
 
     def describe(self) -> str:
         """One line naming the scope."""
-        parts = [f"seen in a folder named '{self.folder}'"] if self.folder else []
+        parts = [f"seen under {' or '.join(self.roots)}"] if self.roots else []
+        parts += [f"seen in a folder named '{self.folder}'"] if self.folder else []
         parts += [f"seen under {self.under}"] if self.under else []
         return "assets " + (" and ".join(parts) if parts else "in the whole ledger")
 
@@ -153,7 +155,9 @@ class DisclosureReport:
 
 def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureReport:
     """Gather the disclosure report for ``scope`` from the ledger, as of ``now``."""
-    assets = ledger.list_assets(AssetQuery(folder=scope.folder, path_prefix=scope.under))
+    under = f"{scope.under.rstrip('/')}/" if scope.under else None
+    query = AssetQuery(folder=scope.folder, path_prefix=under, roots=scope.roots)
+    assets = ledger.list_assets(query)
     events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
     active = {e.asset_sha256 for e in events}
     if scope.since is not None:

@@ -30,12 +30,14 @@ import platformdirs
 from provenance.errors import ConfigError
 from provenance.escalations import ApprovedTool, Category
 from provenance.settings_tables import (
+    ShowConfig,
     WatchlistConfig,
     as_approved_tools,
     as_categories,
     as_days,
     as_names,
     as_optional_name,
+    as_shows,
     as_watchlists,
 )
 
@@ -205,6 +207,12 @@ class Settings:
         (),
         "Tools approved for the production ([[approved_tools]] tables: tool, tier, note); when "
         "any are listed, a generated asset from any other tool is flagged unapproved-tool.",
+    )
+    shows: tuple[ShowConfig, ...] = _setting(
+        (),
+        "Titles and where their files live ([[shows]] tables: name, and roots, a list of "
+        "absolute folders on any host); `provenance report --show NAME` covers the assets "
+        "ever seen under them.",
     )
     approvers: tuple[str, ...] = _setting(
         (),
@@ -448,7 +456,7 @@ def _as_watch_root(index: int, item: object) -> WatchRootConfig:
 
 
 # Set in the file only, never from the environment.
-_TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools"})
+_TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools", "shows"})
 
 _COERCERS: dict[str, Any] = {
     "db": _as_str,
@@ -469,6 +477,7 @@ _COERCERS: dict[str, Any] = {
     "genai_ttl_days": _as_int,
     "watchlists": as_watchlists,
     "approved_tools": as_approved_tools,
+    "shows": as_shows,
     "approvers": as_names,
     "approver_db_role": as_optional_name,
     "quarantine_dir": _as_optional_path,

@@ -7,7 +7,9 @@ setting is still declared once, there, with its help text.
   ``category`` a hit requires (see :mod:`provenance.watchlists`);
 * ``[[approved_tools]]``: ``tool`` (a canonical id or any spelling of it),
   licence ``tier`` and a ``note`` (see :mod:`provenance.escalations`);
-* ``approvers``: OS user names, a list or a comma-separated string.
+* ``approvers``: OS user names, a list or a comma-separated string;
+* ``[[shows]]``: a title's ``name`` and the folder ``roots`` its files live
+  under (see :mod:`provenance.disclosure`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,39 @@ def _watchlist(index: int, item: object) -> WatchlistConfig:
     if not isinstance(category, str):
         raise ValueError(f"watchlists[{index}].category must name an approval category")
     return WatchlistConfig(path, as_category(category))
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    """A title and the folders its files live under (on any host)."""
+
+    name: str
+    roots: tuple[str, ...]
+
+
+def as_shows(value: object) -> tuple[ShowConfig, ...]:
+    """``[[shows]]`` tables; names are unique."""
+    shows = tuple(_show(i, item) for i, item in enumerate(_tables(value, "shows")))
+    names = [show.name for show in shows]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"shows: '{name}' is declared more than once")
+    return shows
+
+
+def _show(index: int, item: object) -> ShowConfig:
+    if isinstance(item, ShowConfig):
+        return item
+    table = _table(item, f"shows[{index}]", {"name", "roots"})
+    name, roots = table.get("name"), table.get("roots")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"shows[{index}].name must be the title's name")
+    if not isinstance(roots, (list, tuple)) or not roots:
+        raise ValueError(f"shows[{index}].roots must be a list of absolute folder paths")
+    for root in roots:
+        if not isinstance(root, str) or not root.startswith("/"):
+            raise ValueError(f"shows[{index}].roots must be absolute folder paths, not {root!r}")
+    return ShowConfig(name.strip(), tuple(root.rstrip("/") or "/" for root in roots))
 
 
 def as_approved_tools(value: object) -> tuple[ApprovedTool, ...]:

@@ -342,6 +342,11 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
             Location.path.startswith(query.path_prefix, autoescape=True)
         )
         conditions.append(Asset.sha256.in_(under))
+    if query.roots:
+        below = [Location.path.startswith(f"{root.rstrip('/')}/", autoescape=True)
+                 for root in query.roots]  # fmt: skip
+        below += [Location.path == root for root in query.roots]
+        conditions.append(Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below))))
     if query.folder:
         within = select(Location.asset_sha256).where(
             Location.path.contains(f"/{query.folder}/", autoescape=True)

@@ -188,3 +188,17 @@ def test_report_formats_and_document(run: Cli, show: Path, consent: Path, tmp_pa
     run("document", sha_of(consent), "--output", str(exported))
     assert exported.read_bytes() == consent.read_bytes()
     assert run("document", "0" * 64, "--output", str(exported), code=2).stderr.startswith("Error")
+
+
+def test_report_uses_the_shows_roots_from_the_settings(
+    ledger_url: str, tmp_path: Path, run: Cli, show: Path
+) -> None:
+    elsewhere = tmp_path / "jobs" / "daybreak" / "nightfall"
+    png(elsewhere / "ref.png", 9, a1111("a reference"))
+    run("scan", str(elsewhere))
+    assert run.json("report", "--show", "nightfall")["counts"]["genai"] == 5  # type: ignore[index]
+    config = tmp_path / "shows.toml"
+    config.write_text(f'[[shows]]\nname = "nightfall"\nroots = ["{show}"]\n')
+    listed = Cli(ledger_url, config).json("report", "--show", "nightfall")
+    assert listed["counts"]["genai"] == 4  # type: ignore[index]
+    assert listed["scope"] == f"assets seen under {show}"  # type: ignore[index]

@@ -192,3 +192,18 @@ def test_an_empty_title_still_renders(lc: Lifecycle) -> None:
     empty = build_report(lc.ledger, Scope("Nothing", folder="nothing"), lc.now())
     assert "None." in render(empty, "markdown")
     assert json.loads(render(empty, "json"))["counts"]["assets"] == 0
+
+
+def test_a_shows_roots_decide_what_its_report_covers(
+    lc: Lifecycle, make_genai: Make, tmp_path: Path
+) -> None:
+    inside = make_genai("jobs/nightfall/gen/a.png", 1)[1].sha256
+    also = make_genai("nas/nightfall_plates/b.png", 2)[1].sha256
+    make_genai("jobs/nightfall2/gen/c.png", 3)  # a root's name as a prefix is not below it
+    make_genai("jobs/daybreak/refs/nightfall/d.png", 4)  # the title as a folder elsewhere
+    roots = (str(tmp_path / "jobs" / "nightfall"), str(tmp_path / "nas" / "nightfall_plates"))
+    scoped = build_report(lc.ledger, Scope("Nightfall", roots=roots), lc.now())
+    assert {g.asset.sha256 for g in scoped.generated} == {inside, also}
+    assert scoped.scope.describe() == f"assets seen under {roots[0]} or {roots[1]}"
+    by_folder = build_report(lc.ledger, Scope("Nightfall", folder="nightfall"), lc.now())
+    assert len(by_folder.generated) == 2  # the folder-name fallback catches daybreak's too

@@ -14,7 +14,7 @@ from provenance.escalations import ApprovedTool
 from provenance.ingest import ingest
 from provenance.lifecycle import Lifecycle
 from provenance.settings import FolderRule, Settings, load_settings
-from provenance.settings_tables import WatchlistConfig
+from provenance.settings_tables import ShowConfig, WatchlistConfig
 from provenance.store import AssetRecord
 from tests.lifecycle.conftest import Make
 from tests.test_scan import png
@@ -123,6 +123,7 @@ def test_lifecycle_settings_from_toml(tmp_path: Path) -> None:
         '[[approved_tools]]\ntool = "Adobe Firefly"\ntier = "enterprise"\n'
         '[[folder_rules]]\nglob = "*/likeness/*"\nverdict = "unknown"\n'
         'needs = ["talent-likeness"]\nttl_days = 7\n'
+        '[[shows]]\nname = "Nightfall"\nroots = ["/jobs/nightfall/", "/mnt/nas/nightfall"]\n'
     )
     settings = load_settings(config, environ={"PROVENANCE_APPROVERS": "jane, sam"}).settings
     assert settings.approvers == ("jane", "sam") and settings.genai_ttl_days == 14
@@ -130,6 +131,7 @@ def test_lifecycle_settings_from_toml(tmp_path: Path) -> None:
     assert settings.watchlists == (WatchlistConfig("/show/talent.txt", "talent-likeness"),)
     assert settings.folder_rules[0].needs == ("talent-likeness",)
     assert settings.folder_rules[0].ttl_days == 7
+    assert settings.shows == (ShowConfig("Nightfall", ("/jobs/nightfall", "/mnt/nas/nightfall")),)
 
 
 @pytest.mark.parametrize(
@@ -141,6 +143,13 @@ def test_lifecycle_settings_from_toml(tmp_path: Path) -> None:
         ('[[folder_rules]]\nglob = "*"\nneeds = ["nope"]\n', "unknown approval category"),
         ('[[folder_rules]]\nglob = "*"\nttl_days = -3\n', "folder_rules[0].ttl_days"),
         ("approvers = 3\n", "approvers"),
+        ('[[shows]]\nname = "a"\nroots = ["jobs/a"]\n', "shows[0].roots must be absolute"),
+        ('[[shows]]\nname = "a"\n', "shows[0].roots"),
+        ('[[shows]]\nroots = ["/a"]\n', "shows[0].name"),
+        (
+            '[[shows]]\nname = "a"\nroots = ["/a"]\n[[shows]]\nname = "a"\nroots = ["/b"]\n',
+            "'a' is declared more than once",
+        ),
     ],
 )
 def test_bad_lifecycle_settings_are_explained(tmp_path: Path, text: str, expected: str) -> None:
