@@ -157,11 +157,18 @@ def history_view(history: History) -> RenderableType:
     for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
         events.add_column(column)
     for ev in history.events:
-        details = ", ".join(f"{k}={v}" for k, v in ev.details.items())
+        details = ", ".join(f"{k}={_detail(v)}" for k, v in ev.details.items())
         events.add_row(
             str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
         )
     return Group(*parts, places, events)
+
+
+def _detail(value: object) -> str:
+    # Flags (in `detected` and `flagged` events) read as "category: reason".
+    if isinstance(value, list) and all(isinstance(v, dict) and "category" in v for v in value):
+        return "; ".join(f"{v['category']}: {v.get('reason', '')}" for v in value)
+    return str(value)
 
 
 def _lifecycle_parts(history: History) -> list[RenderableType]:

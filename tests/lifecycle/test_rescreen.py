@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
+import provenance.cli as cli_module
 from provenance.audit import AuditOptions, audit
 from provenance.cli import cli
 from provenance.escalations import ApprovedTool
@@ -126,7 +128,7 @@ def test_a_folder_rule_flags_assets_present_below_it(
 
 
 def test_the_command_reports_what_it_added(
-    ledger_url: str, tmp_path: Path, make_genai: Make, lc: Lifecycle
+    ledger_url: str, tmp_path: Path, make_genai: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, face = make_genai("face.png", 1, "portrait of zoe saldana")
     names = tmp_path / "talent.txt"
@@ -145,6 +147,10 @@ def test_the_command_reports_what_it_added(
     assert report["flagged"][0]["sha256"] == face.sha256
     again = CliRunner().invoke(cli, ["rescreen", *options])
     assert "no new flags" in again.stdout
+    monkeypatch.setattr(cli_module, "out", Console(width=400, soft_wrap=True))
+    story = CliRunner().invoke(cli, ["history", face.sha256, *options])
+    assert "flagged" in story.stdout
+    assert "flags=talent-likeness: prompt references 'Zoë Saldaña'" in story.stdout
 
 
 def test_the_audit_applies_todays_watchlists_before_any_rescreen(
