@@ -8,7 +8,7 @@ settings, open the ledger, call one function of :mod:`provenance.lifecycle`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +16,15 @@ from pathlib import Path
 import click
 
 from provenance import lifecycle
-from provenance.cli import cli, json_option, ledger_options, out, parse_moment, print_json
+from provenance.cli import (
+    cli,
+    json_option,
+    ledger_options,
+    out,
+    parse_moment,
+    print_json,
+    progress_bar,
+)
 from provenance.disclosure import Scope, build_report
 from provenance.errors import TargetNotFound
 from provenance.escalations import CATEGORIES
@@ -158,12 +166,26 @@ def rescreen_command(
     """
     from provenance.lifecycle.rescreen import rescreen
 
-    with _lifecycle(db_url, config_path) as lc:
-        result = rescreen(lc, dry_run=dry_run)
+    with _lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
+        result = rescreen(lc, dry_run=dry_run, progress=advance)
     if as_json:
         print_json(result.to_dict())
     else:
         out.print(lifecycle_views.rescreened(result))
+
+
+@contextmanager
+def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+
+    total = ledger.counts().get("genai", 0)
+    with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
+        task = bar.add_task("rescreen", total=total or None)
+
+        def advance(screened: int) -> None:
+            bar.update(task, advance=screened, refresh=due())
+
+        yield advance
 
 
 @cli.command(name="set-expiry")

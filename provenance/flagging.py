@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.escalations import Flag, tool_flags
+from provenance.escalations import ApprovedTool, Flag, tool_flags
 from provenance.settings import Settings
 from provenance.store.records import AssetRecord
 from provenance.watchlists import Watchlist, load_watchlist, screen_prompt
@@ -61,11 +61,22 @@ def screen(
 ) -> tuple[Flag, ...]:
     """Every flag a generated asset raises: its prompt, its tool, and the folders it is in."""
     flags = [
-        *screen_prompt(prompt, watchlists(settings)),
-        *tool_flags(tool, settings.approved_tools),
+        *_prompt_and_tool(prompt, tool, watchlists(settings), settings.approved_tools),
         *(flag for path in paths for flag in folder_flags(path, settings)),
     ]
     return tuple(dict.fromkeys(flags))
+
+
+@lru_cache(maxsize=4096)
+def _prompt_and_tool(
+    prompt: str | None,
+    tool: str | None,
+    lists: tuple[Watchlist, ...],
+    approved: tuple[ApprovedTool, ...],
+) -> tuple[Flag, ...]:
+    # The frames of a generated sequence share one prompt: a rescreen of a
+    # show, or an audit of its finals, screens each prompt once, not each frame.
+    return (*screen_prompt(prompt, lists), *tool_flags(tool, approved))
 
 
 def with_current_flags(asset: AssetRecord, settings: Settings) -> AssetRecord:

@@ -17,7 +17,7 @@ on any host; the prompt and tool are the ones recorded at detection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +25,9 @@ from provenance.escalations import Flag
 from provenance.flagging import screen
 from provenance.lifecycle.context import Lifecycle
 from provenance.policy import clears_for_finals
-from provenance.store import AssetQuery, AssetRecord, FlagsAdded
+from provenance.store import FlagsAdded, Screenable
 
+PAGE = 1_000  # assets read, screened and written at a time
 REASON = "screened again against the current watchlists, tool registry and folder rules"
 
 
@@ -47,33 +48,49 @@ class Rescreen:
         }
 
 
-def rescreen(lc: Lifecycle, *, dry_run: bool = False) -> Rescreen:
-    """Screen every generated asset again and add the flags it now raises."""
-    assets = lc.ledger.list_assets(AssetQuery(genai=True))
-    paths = _present_paths(lc, assets)
+def rescreen(
+    lc: Lifecycle, *, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> Rescreen:
+    """Screen every generated asset again and add the flags it now raises.
+
+    The ledger is read a page of assets at a time, and each page's flags are
+    written in a transaction of its own, so a show with hundreds of
+    thousands of generated frames never sits in memory at once, and an
+    interrupted rescreen keeps what it wrote (running it again finishes).
+    ``progress`` is told how many assets each page screened.
+    """
+    screened, changes, after = 0, [], None
+    while page := lc.ledger.screenable(after, PAGE):
+        after = page[-1].sha256
+        screened += len(page)
+        changes += _rescreen_page(lc, page, dry_run)
+        if progress is not None:
+            progress(len(page))
+    return Rescreen(screened, changes, dry_run)
+
+
+def _rescreen_page(lc: Lifecycle, page: Sequence[Screenable], dry_run: bool) -> list[FlagsAdded]:
+    paths = _present_paths(lc, page)
     additions = {
         asset.sha256: added
-        for asset in assets
+        for asset in page
         if (added := _new_flags(asset, paths.get(asset.sha256, []), lc))
     }
+    if not additions:
+        return []
     if dry_run:
-        planned = [
-            FlagsAdded(asset.sha256, additions[asset.sha256], asset.status, asset.status)
-            for asset in assets
-            if asset.sha256 in additions
-        ]
-        return Rescreen(len(assets), planned, dry_run=True)
-    changes = lc.ledger.add_flags(additions, REASON, lc.now(), clears_for_finals)
-    return Rescreen(len(assets), changes, dry_run=False)
+        now = {asset.sha256: asset.status for asset in page}
+        return [FlagsAdded(sha, new, now[sha], now[sha]) for sha, new in additions.items()]
+    return lc.ledger.add_flags(additions, REASON, lc.now(), clears_for_finals)
 
 
-def _present_paths(lc: Lifecycle, assets: Sequence[AssetRecord]) -> dict[str, list[str]]:
+def _present_paths(lc: Lifecycle, page: Sequence[Screenable]) -> dict[str, list[str]]:
     if not any(rule.needs for rule in lc.settings.folder_rules):
         return {}  # no rule can flag a folder: spare the query
-    return lc.ledger.present_paths_of(asset.sha256 for asset in assets)
+    return lc.ledger.present_paths_of(asset.sha256 for asset in page)
 
 
-def _new_flags(asset: AssetRecord, paths: Sequence[str], lc: Lifecycle) -> list[dict[str, str]]:
+def _new_flags(asset: Screenable, paths: Sequence[str], lc: Lifecycle) -> list[dict[str, str]]:
     have = {Flag.from_dict(f) for f in asset.flags}
     now = screen(asset.prompt, asset.tool, [Path(p) for p in paths], lc.settings)
     return [flag.to_dict() for flag in now if flag not in have]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         FlagsAdded,
         QuarantineIn,
         QuarantineRecord,
+        Screenable,
     )
     from provenance.store.records import (
         AssetFacts,
@@ -54,6 +55,7 @@ _HOMES = {
     "FlagsAdded": "provenance.store.lifecycle_records",
     "QuarantineIn": "provenance.store.lifecycle_records",
     "QuarantineRecord": "provenance.store.lifecycle_records",
+    "Screenable": "provenance.store.lifecycle_records",
     "AssetFacts": "provenance.store.records",
     "AssetQuery": "provenance.store.records",
     "AssetRecord": "provenance.store.records",
@@ -84,6 +86,7 @@ __all__ = [
     "QuarantineIn",
     "QuarantineRecord",
     "RecordResult",
+    "Screenable",
     "current_actor",
     "current_host",
 ]

@@ -39,6 +39,7 @@ from provenance.store.lifecycle_records import (
     FlagsAdded,
     QuarantineIn,
     QuarantineRecord,
+    Screenable,
     approval_from_row,
     asset_from_row,
     quarantine_from_row,
@@ -161,6 +162,16 @@ class LifecycleLedger(LedgerAccess):
         """Add the flags assets lack, settling their status (see :mod:`.flags`)."""
         with self._write() as (conn, chain):
             return flag_rows.add_flags(conn, chain, additions, reason, now, cleared)
+
+    def screenable(self, after: str | None = None, limit: int = 1_000) -> list[Screenable]:
+        """A page of generated assets to screen again, in sha256 order after ``after``."""
+        columns = (Asset.sha256, Asset.prompt, Asset.tool, Asset.flags, Asset.status)
+        query = select(*columns).where(Asset.verdict == "genai").order_by(Asset.sha256)
+        if after is not None:
+            query = query.where(Asset.sha256 > after)
+        with self._read() as session:
+            rows = session.execute(query.limit(limit))
+            return [Screenable(r.sha256, r.prompt, r.tool, r.flags or [], r.status) for r in rows]
 
     def present_paths_of(self, shas: Iterable[str]) -> dict[str, list[str]]:
         """The paths, on every host, where each of these assets is present now."""

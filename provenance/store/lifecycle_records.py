@@ -130,6 +130,17 @@ class ExpiredAsset:
 
 
 @dataclass(frozen=True)
+class Screenable:
+    """What screening a generated asset again needs: its prompt, tool, flags and status."""
+
+    sha256: str
+    prompt: str | None
+    tool: str | None
+    flags: Sequence[Mapping[str, object]]
+    status: str | None
+
+
+@dataclass(frozen=True)
 class FlagsAdded:
     """Flags one asset gained, and its status before and after."""
 

@@ -17,6 +17,7 @@ from provenance.audit import AuditOptions, audit
 from provenance.cli import cli
 from provenance.escalations import ApprovedTool
 from provenance.lifecycle import Lifecycle, approve
+from provenance.lifecycle import rescreen as rescreen_module
 from provenance.lifecycle.rescreen import rescreen
 from provenance.settings import FolderRule
 from provenance.settings_tables import WatchlistConfig
@@ -175,3 +176,17 @@ def test_the_audit_applies_todays_watchlists_before_any_rescreen(
     approve(lc, [face.sha256], final(consent, "talent-likeness"))
     [cleared] = audit(package, lc.ledger, lc.settings, options).files
     assert cleared.verdict == "pass", cleared.reasons
+
+
+def test_a_rescreen_goes_a_page_at_a_time(
+    talent: tuple[Lifecycle, Path], make_genai: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lc, names = talent
+    monkeypatch.setattr(rescreen_module, "PAGE", 2)
+    prompts = ["zoe saldana", "a castle", "ZOË SALDAÑA at dusk", "a river", "saldana, zoe"]
+    made = [make_genai(f"g{i}.png", i, p, settings=lc.settings)[1] for i, p in enumerate(prompts)]
+    write_list(names, "Zoë Saldaña")
+    pages: list[int] = []
+    result = rescreen(lc, progress=pages.append)
+    assert pages == [2, 2, 1] and result.screened == 5
+    assert sorted(c.sha256 for c in result.changes) == sorted(a.sha256 for a in made[0:3:2])
