@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.errors import ConfigError
@@ -36,24 +36,69 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class WatchEntry:
-    """One compiled watchlist line."""
+    """One compiled watchlist line; ``literal`` for a term (not a ``re:`` line)."""
 
     label: str
     pattern: re.Pattern[str]
+    literal: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Watchlist:
-    """A named list of entries and the approval category a hit requires."""
+    """A named list of entries and the approval category a hit requires.
+
+    Compared and hashed by identity: a loaded list stands for its file as it
+    was when read (see :func:`provenance.flagging.watchlists`), and screening
+    caches results per list, where hashing thousands of entries at every
+    lookup would cost more than the screening it saves.
+    """
 
     name: str
     category: Category
     entries: tuple[WatchEntry, ...]
+    by_first_word: Mapping[str, tuple[WatchEntry, ...]] = field(init=False, repr=False)
+    always: tuple[WatchEntry, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A term matches only where its first word is a whole word of the
+        # prompt (terms match as whole words), so terms are filed by first
+        # word and a prompt is searched only for the terms whose first word
+        # it contains: a list of a thousand names costs a few lookups a
+        # prompt, not a thousand searches. Terms that start with no word
+        # character, and every `re:` line, are always searched.
+        filed: dict[str, list[WatchEntry]] = {}
+        always: list[WatchEntry] = []
+        for entry in self.entries:
+            first = _first_word(entry)
+            if first is None:
+                always.append(entry)
+            else:
+                filed.setdefault(first, []).append(entry)
+        object.__setattr__(self, "by_first_word", {k: tuple(v) for k, v in filed.items()})
+        object.__setattr__(self, "always", tuple(always))
 
     def hits(self, prompt: str) -> list[str]:
-        """Labels of the entries found in ``prompt``."""
+        """Labels of the entries found in ``prompt``, in the list's order."""
         text = fold(prompt[:MAX_PROMPT_CHARS])
-        return [entry.label for entry in self.entries if entry.pattern.search(text)]
+        words = set(WORD.findall(text))
+        candidates = {id(e) for w in words for e in self.by_first_word.get(w, ())}
+        candidates.update(id(e) for e in self.always)
+        return [
+            entry.label
+            for entry in self.entries
+            if id(entry) in candidates and entry.pattern.search(text)
+        ]
+
+
+WORD = re.compile(r"\w+")
+
+
+def _first_word(entry: WatchEntry) -> str | None:
+    if not entry.literal:
+        return None
+    folded = fold(entry.label)
+    first = WORD.match(folded)
+    return first.group(0) if first else None
 
 
 def parse_watchlist(name: str, category: str, lines: Iterable[str], where: str) -> Watchlist:
@@ -71,7 +116,7 @@ def _entry(line: str, where: str) -> WatchEntry:
     if line.startswith("re:"):
         source = line[3:].strip()
         try:
-            return WatchEntry(source, re.compile(fold(source), re.IGNORECASE))
+            return WatchEntry(source, re.compile(fold(source), re.IGNORECASE), literal=False)
         except re.error as exc:
             raise ConfigError(
                 f"bad regular expression ({exc})", where=where, fix="fix or escape it"

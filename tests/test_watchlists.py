@@ -82,3 +82,29 @@ def test_tool_registry() -> None:
     assert flag.category == "unapproved-tool" and "comfyui" in flag.reason
     assert tool_flags("comfyui", []) == []  # no registry configured: nothing to enforce
     assert required_categories([flag]) == ["final-deliverable", "unapproved-tool"]
+
+
+# Words and marks that make the whole-word rules matter: accents, apostrophes,
+# hyphens, underscores, digits, ligatures and characters whose fold is longer.
+PIECES = st.sampled_from(
+    ["zoe", "Zoë", "saldana", "SALDAÑA", "o'brien", "r2-d2", "_x", "ﬁne", "straße", "42",
+     "#tag", "-", "'", " ", "  ", "\t", ",", "é", "e\u0301"]
+)  # fmt: skip
+TERMS = st.lists(st.lists(PIECES, min_size=1, max_size=3).map("".join), min_size=1, max_size=6)
+PROMPTS = st.lists(PIECES, max_size=12).map("".join)
+
+
+@given(TERMS, PROMPTS)
+def test_filing_terms_by_first_word_finds_what_searching_each_finds(
+    terms: list[str], prompt: str
+) -> None:
+    lines = [t for t in terms if t.strip() and not t.strip().startswith(("#", "re:"))]
+    watch = parse_watchlist("w", "public-figure", lines, "w")
+    text = fold(prompt)
+    every = [entry.label for entry in watch.entries if entry.pattern.search(text)]
+    assert watch.hits(prompt) == every
+
+
+def test_regex_lines_are_always_searched() -> None:
+    watch = parse_watchlist("w", "public-figure", ["re:\\bsald\\w+", "Tom"], "w")
+    assert watch.hits("a portrait, Saldaña") == ["\\bsald\\w+"]

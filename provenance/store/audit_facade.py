@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from provenance.store.access import LedgerAccess
 from provenance.store.lifecycle_records import asset_from_row
@@ -124,26 +125,39 @@ class AuditLedger(LedgerAccess):
         ``after``. Pass the last sha256 of a page as ``after`` for the next
         one, so that assets which keep failing never hide the rest.
         """
+        wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
+        found: list[tuple[str, str]] = []
+        with self._read() as session:
+            for kind in kinds:  # one ordered index range each (kind, sha256): no sort
+                found += self._waiting_of_kind(session, kind, wanted, limit, after)
+        return sorted(found)[:limit]
+
+    def _waiting_of_kind(
+        self, session: Session, kind: str, wanted: list[str] | None, limit: int, after: str | None
+    ) -> list[tuple[str, str]]:
+        # Driven from assets in sha256 order, each checked through the
+        # fingerprint and location indexes, so a page costs the assets it
+        # passes over, never a scan of every location of the host.
+        here = (
+            select(Location.path)
+            .where(Location.asset_sha256 == Asset.sha256, Location.host == self.host)
+            .where(Location.present)
+        )
+        printed = select(FingerprintRow.id).where(FingerprintRow.asset_sha256 == Asset.sha256)
         query = (
-            select(Asset.sha256, func.min(Location.path))
-            .join(Location, Location.asset_sha256 == Asset.sha256)
-            .outerjoin(FingerprintRow, FingerprintRow.asset_sha256 == Asset.sha256)
-            .where(Asset.kind.in_(kinds), FingerprintRow.id.is_(None))
-            .where(Location.host == self.host, Location.present)
-            .group_by(Asset.sha256)
+            select(Asset.sha256, here.order_by(Location.path).limit(1).scalar_subquery())
+            .where(Asset.kind == kind, ~printed.exists(), here.exists())
             .order_by(Asset.sha256)
         )
         if after is not None:
             query = query.where(Asset.sha256 > after)
-        wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
         found: list[tuple[str, str]] = []
-        with self._read() as session:
-            for chunk in in_chunks(wanted) if wanted is not None else [None]:
-                stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
-                rows = session.execute(stmt.limit(limit - len(found)))
-                found.extend((str(sha), str(path)) for sha, path in rows)
-                if len(found) >= limit:
-                    break
+        for chunk in in_chunks(wanted) if wanted is not None else [None]:
+            stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
+            rows = session.execute(stmt.limit(limit - len(found)))
+            found.extend((str(sha), str(path)) for sha, path in rows)
+            if len(found) >= limit:
+                break
         return found
 
     def genai_fingerprints(

@@ -75,6 +75,11 @@ class Asset(Base):
     """Distinct content, identified by its SHA-256."""
 
     __tablename__ = "assets"
+    # Pages of assets of one verdict or kind, in sha256 order (migration 0006).
+    __table_args__ = (
+        Index("ix_assets_verdict_sha256", "verdict", "sha256"),
+        Index("ix_assets_kind_sha256", "kind", "sha256"),
+    )
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
