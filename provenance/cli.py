@@ -176,19 +176,22 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @ledger_options
-def init(db_url: str | None, config_path: Path | None) -> None:
+@json_option
+def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Create or upgrade the ledger schema, and say where the ledger is."""
     from provenance.store import Ledger
 
     loaded = settings_for(db_url, config_path)
     ledger, before, after = Ledger.init(loaded.settings.db)
     with ledger:
-        state = (
-            "created"
-            if before is None
-            else ("already current" if before == after else f"upgraded from {before}")
-        )
-        out.print(f"Ledger at {ledger.where}: schema {after} ({state}).")
+        state = "created" if before is None else ("current" if before == after else "upgraded")
+        if as_json:
+            print_json({"ledger": ledger.where, "schema": after, "previous_schema": before,
+                        "state": state})  # fmt: skip
+            return
+        said = {"created": "created", "current": "already current"}.get(state)
+        said = said or f"upgraded from {before}"
+        out.print(f"Ledger at {ledger.where}: schema {after} ({said}).")
 
 
 @cli.command()

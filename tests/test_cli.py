@@ -126,6 +126,10 @@ def test_init_reports_where(tmp_path: Path) -> None:
     assert "created" in out and "new.sqlite3" in out
     _, out, _ = run("init", "--db", url)
     assert "already current" in out
+    _, out, _ = run("init", "--db", url, "--json")
+    report = json.loads(out)
+    assert (report["state"], report["schema"]) == ("current", report["previous_schema"])
+    assert report["ledger"].endswith("new.sqlite3")
 
 
 def test_env_var_selects_ledger(
