@@ -47,22 +47,29 @@ def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:
 
 
 def rescreened(result: Rescreen) -> RenderableType:
-    """The flags ``rescreen`` added (or would add), and each asset's status."""
+    """The flags ``rescreen`` added (or would add), one row per flag and change of status.
+
+    The frames of a generated sequence share a prompt and so gain the same
+    flags: they are counted on one row (with the first asset's hash), where
+    a row per frame would bury the one other asset that matters.
+    """
     if not result.changes:
         return Text(f"Screened {result.screened} generated asset(s): no new flags.", style="green")
     verb = "would gain" if result.dry_run else "gained"
     title = f"{len(result.changes)} of {result.screened} generated asset(s) {verb} flags"
     table = Table(title=title, title_justify="left")
-    for column in ("sha256", "category", "why", "status"):
+    for column in ("assets", "first sha256", "category", "why", "status"):
         table.add_column(column)
+    groups: dict[tuple[str, str, str], list[str]] = {}
     for change in result.changes:
         status = change.status or ""
         if change.status != change.previous_status:
             status = f"{change.previous_status} -> {change.status}"
-        for i, flag in enumerate(change.added):
-            first = i == 0
-            sha, shown = (change.sha256[:12], status) if first else ("", "")
-            table.add_row(sha, str(flag["category"]), str(flag["reason"]), shown)
+        for flag in change.added:
+            key = (str(flag["category"]), str(flag["reason"]), status)
+            groups.setdefault(key, []).append(change.sha256)
+    for (category, reason, status), shas in groups.items():
+        table.add_row(str(len(shas)), shas[0][:12], category, reason, status)
     return table
 
 

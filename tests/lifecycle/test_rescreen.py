@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from provenance.escalations import ApprovedTool
 from provenance.lifecycle import Lifecycle, approve
 from provenance.lifecycle import rescreen as rescreen_module
 from provenance.lifecycle.rescreen import rescreen
+from provenance.reports.lifecycle_views import rescreened
 from provenance.settings import FolderRule
 from provenance.settings_tables import WatchlistConfig
 from tests.lifecycle.conftest import Make, final
@@ -190,3 +192,7 @@ def test_a_rescreen_goes_a_page_at_a_time(
     result = rescreen(lc, progress=pages.append)
     assert pages == [2, 2, 1] and result.screened == 5
     assert sorted(c.sha256 for c in result.changes) == sorted(a.sha256 for a in made[0:3:2])
+    shown = Console(width=300, record=True, file=io.StringIO())
+    shown.print(rescreened(result))
+    [row] = [line for line in shown.export_text().splitlines() if "talent-likeness" in line]
+    assert row.split("│")[1].strip() == "2"  # one row for both, counted
