@@ -144,9 +144,14 @@ class AuditLedger(LedgerAccess):
             .where(Location.present)
         )
         printed = select(FingerprintRow.id).where(FingerprintRow.asset_sha256 == Asset.sha256)
+        present = here
+        if after is not None:
+            # Implied by the correlation, but PostgreSQL turns EXISTS into a
+            # join that would otherwise read the host's locations from the start.
+            present = here.where(Location.asset_sha256 > after)
         query = (
             select(Asset.sha256, here.order_by(Location.path).limit(1).scalar_subquery())
-            .where(Asset.kind == kind, ~printed.exists(), here.exists())
+            .where(Asset.kind == kind, ~printed.exists(), present.exists())
             .order_by(Asset.sha256)
         )
         if after is not None:
