@@ -39,6 +39,10 @@ second resource (an HLS segment, a file a concat list names) is refused,
 whichever way the demuxer asks: no protocol is allowed at all (the file
 object needs none), and the container's ``io_open`` refuses.
 
+**Upright.** A frame whose stream carries a display matrix (a phone held
+sideways) is turned as players show it (:func:`quarter_turns`), so the clip
+and a re-encode that turned its pixels look alike.
+
 **Optional.** PyAV is the optional ``video`` extra; it is imported on first
 use, and without it :func:`sample_frames` raises :class:`VideoUnavailable`
 saying how to install it.
@@ -326,14 +330,32 @@ class _Reader:
         self.lumas.append(self._luma(frame))
 
     def _luma(self, frame: VideoFrame) -> Luma:
-        """Grey at the image path's work size: area-averaged so the short side stays >= it."""
-        self.size = (frame.width, frame.height)
+        """Grey at the image path's work size, turned upright as players show it.
+
+        Area-averaged so the short side stays >= the work size.
+        """
+        turns = quarter_turns(frame)
+        self.size = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
         k = max(1, min(frame.width, frame.height) // self.work_side)
         small = frame.reformat(
             width=max(1, frame.width // k), height=max(1, frame.height // k), format="gray",
             interpolation="AREA",
         )  # fmt: skip
-        return np.asarray(small.to_ndarray(), dtype=np.float32) / np.float32(255)
+        luma = np.asarray(small.to_ndarray(), dtype=np.float32) / np.float32(255)
+        return np.ascontiguousarray(np.rot90(luma, turns)) if turns else luma
+
+
+def quarter_turns(frame: VideoFrame) -> int:
+    """Quarter turns counter-clockwise that show ``frame`` upright (its display matrix).
+
+    Phones record sideways and say so in a display matrix instead of turning
+    the pixels; players, and FFmpeg when it re-encodes, turn them. A copy
+    re-encoded that way is upright with no matrix, so both are compared as
+    shown. Angles that are not a multiple of 90 degrees are left alone.
+    """
+    degrees = float(getattr(frame, "rotation", 0) or 0)
+    turns, rest = divmod(round(degrees), 90)
+    return 0 if rest else turns % 4
 
 
 def _time(frame: VideoFrame | None) -> float | None:

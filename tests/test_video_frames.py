@@ -91,6 +91,36 @@ def test_copies_match_their_original_on_every_moment(
     assert found.distance <= 10
 
 
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_sideways_phone_clip_matches_its_upright_reencode(
+    original: Path, tmp_path: Path, degrees: int
+) -> None:
+    # The phone stores its pixels turned back by the display rotation; players
+    # (and FFmpeg re-encoding) turn them by it, which gives the upright clip.
+    turns = degrees // 90
+    sideways = (np.ascontiguousarray(np.rot90(rgb, -turns)) for rgb in moving_frames(1))
+    phone = write_clip(tmp_path / "phone.mov", sideways, rotation=degrees)
+    sampled = sample_frames(phone)
+    assert (sampled.width, sampled.height) == (160, 120)  # as shown, not as stored
+    index = NearMatchIndex()
+    index.add_fingerprints((ORIGINAL_ID, fp) for fp in prints(original))
+    found = match_clip(index, prints(phone))
+    assert found is not None and (found.asset, found.matched) == (ORIGINAL_ID, 8)
+
+
+class _Turned:
+    def __init__(self, rotation: object) -> None:
+        self.rotation = rotation
+
+
+@pytest.mark.parametrize(
+    ("rotation", "turns"), [(0, 0), (90, 1), (-90, 3), (180, 2), (-180, 2), (270, 3), (45, 0),
+                            (None, 0), (89.6, 1)],
+)  # fmt: skip
+def test_quarter_turns_from_the_display_rotation(rotation: object, turns: int) -> None:
+    assert video_frames.quarter_turns(_Turned(rotation)) == turns  # type: ignore[arg-type]
+
+
 def test_unrelated_clips_do_not_match(original: Path, tmp_path: Path) -> None:
     index = NearMatchIndex()
     index.add_fingerprints((ORIGINAL_ID, fp) for fp in prints(original))

@@ -74,10 +74,13 @@ def write_clip(
     encoding: Encoding = ORIGINAL,
     *,
     faststart: bool = False,
+    rotation: int = 0,
 ) -> Path:
     """Encode RGB ``frames`` into ``path`` (the container follows the suffix).
 
     ``faststart`` puts an MP4's index before the frames instead of after them.
+    ``rotation`` (degrees counter-clockwise) goes into the display matrix, as
+    a phone held sideways writes it.
     """
     import av
 
@@ -88,6 +91,8 @@ def write_clip(
         first = next(frames)
         stream.width, stream.height = encoding.size or (first.shape[1], first.shape[0])
         stream.pix_fmt = encoding.pix_fmt
+        if rotation:
+            stream.set_display_rotation(rotation)
         for rgb in (first, *frames):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             if encoding.size:
