@@ -189,8 +189,9 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
             print_json({"ledger": ledger.where, "schema": after, "previous_schema": before,
                         "state": state})  # fmt: skip
             return
-        said = {"created": "created", "current": "already current"}.get(state)
-        said = said or f"upgraded from {before}"
+        said = {"created": "created", "current": "already current"}.get(
+            state, f"upgraded from {before}"
+        )
         out.print(f"Ledger at {ledger.where}: schema {after} ({said}).")
 
 

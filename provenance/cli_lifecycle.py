@@ -178,7 +178,7 @@ def rescreen_command(
 def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-    total = ledger.counts().get("genai", 0)
+    total = ledger.count_assets(AssetQuery(genai=True))
     with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
         task = bar.add_task("rescreen", total=total or None)
 

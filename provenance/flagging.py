@@ -22,7 +22,7 @@ re-reading it for every file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -91,12 +91,17 @@ def with_current_flags(asset: AssetRecord, settings: Settings) -> AssetRecord:
     """
     if asset.verdict != "genai":
         return asset
-    stored = {Flag.from_dict(f) for f in asset.flags}
-    new = [f for f in screen(asset.prompt, asset.tool, [], settings) if f not in stored]
+    new = flags_missing(asset.flags, screen(asset.prompt, asset.tool, [], settings))
     if not new:
         return asset
     unrecorded = [replace(f, reason=f"{f.reason} ({UNRECORDED})").to_dict() for f in new]
     return replace(asset, flags=[*asset.flags, *unrecorded])
+
+
+def flags_missing(stored: Iterable[Mapping[str, object]], raised: Iterable[Flag]) -> list[Flag]:
+    """The flags of ``raised`` that an asset's ``stored`` flags do not hold yet."""
+    have = {Flag.from_dict(f) for f in stored}
+    return [flag for flag in raised if flag not in have]
 
 
 def folder_flags(path: Path, settings: Settings) -> list[Flag]:

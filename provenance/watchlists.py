@@ -56,8 +56,8 @@ class Watchlist:
     name: str
     category: Category
     entries: tuple[WatchEntry, ...]
-    by_first_word: Mapping[str, tuple[WatchEntry, ...]] = field(init=False, repr=False)
-    always: tuple[WatchEntry, ...] = field(init=False, repr=False)
+    by_first_word: Mapping[str, tuple[int, ...]] = field(init=False, repr=False)
+    always: tuple[int, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # A term matches only where its first word is a whole word of the
@@ -65,15 +65,16 @@ class Watchlist:
         # word and a prompt is searched only for the terms whose first word
         # it contains: a list of a thousand names costs a few lookups a
         # prompt, not a thousand searches. Terms that start with no word
-        # character, and every `re:` line, are always searched.
-        filed: dict[str, list[WatchEntry]] = {}
-        always: list[WatchEntry] = []
-        for entry in self.entries:
+        # character, and every `re:` line, are always searched. Entries are
+        # filed by position, so hits keep the list's order.
+        filed: dict[str, list[int]] = {}
+        always: list[int] = []
+        for position, entry in enumerate(self.entries):
             first = _first_word(entry)
             if first is None:
-                always.append(entry)
+                always.append(position)
             else:
-                filed.setdefault(first, []).append(entry)
+                filed.setdefault(first, []).append(position)
         object.__setattr__(self, "by_first_word", {k: tuple(v) for k, v in filed.items()})
         object.__setattr__(self, "always", tuple(always))
 
@@ -81,13 +82,10 @@ class Watchlist:
         """Labels of the entries found in ``prompt``, in the list's order."""
         text = fold(prompt[:MAX_PROMPT_CHARS])
         words = set(WORD.findall(text))
-        candidates = {id(e) for w in words for e in self.by_first_word.get(w, ())}
-        candidates.update(id(e) for e in self.always)
-        return [
-            entry.label
-            for entry in self.entries
-            if id(entry) in candidates and entry.pattern.search(text)
-        ]
+        candidates = {i for w in words for i in self.by_first_word.get(w, ())}
+        candidates.update(self.always)
+        found = (self.entries[i] for i in sorted(candidates))
+        return [entry.label for entry in found if entry.pattern.search(text)]
 
 
 WORD = re.compile(r"\w+")

@@ -21,8 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.escalations import Flag
-from provenance.flagging import screen
+from provenance.flagging import flags_missing, screen
 from provenance.lifecycle.context import Lifecycle
 from provenance.policy import clears_for_finals
 from provenance.store import FlagsAdded, Screenable
@@ -91,6 +90,5 @@ def _present_paths(lc: Lifecycle, page: Sequence[Screenable]) -> dict[str, list[
 
 
 def _new_flags(asset: Screenable, paths: Sequence[str], lc: Lifecycle) -> list[dict[str, str]]:
-    have = {Flag.from_dict(f) for f in asset.flags}
-    now = screen(asset.prompt, asset.tool, [Path(p) for p in paths], lc.settings)
-    return [flag.to_dict() for flag in now if flag not in have]
+    raised = screen(asset.prompt, asset.tool, [Path(p) for p in paths], lc.settings)
+    return [flag.to_dict() for flag in flags_missing(asset.flags, raised)]

@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -286,6 +287,12 @@ class Ledger(LifecycleLedger, AuditLedger):
         stmt = _filter_assets(stmt, query)
         with self._read() as conn:
             return [asset_from_row(r) for r in conn.scalars(stmt).all()]
+
+    def count_assets(self, query: AssetQuery) -> int:
+        """How many assets match the filters (``limit`` aside)."""
+        stmt = _filter_assets(select(func.count()).select_from(Asset), replace(query, limit=None))
+        with self._read() as conn:
+            return int(conn.scalar(stmt) or 0)
 
     def counts(self) -> dict[str, int]:
         """Number of assets per verdict, plus locations and events."""

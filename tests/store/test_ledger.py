@@ -153,6 +153,8 @@ def test_list_filters(ledger: Ledger) -> None:
     later = datetime.now(UTC) + timedelta(hours=1)
     assert ledger.list_assets(AssetQuery(since=later)) == []
     assert len(ledger.list_assets(AssetQuery(verdict="unknown"))) == 1
+    assert ledger.count_assets(AssetQuery(genai=False)) == 2
+    assert ledger.count_assets(AssetQuery(path_prefix="/show/", limit=1)) == 2
 
 
 def test_hosts_are_kept_apart(ledger: Ledger) -> None:
