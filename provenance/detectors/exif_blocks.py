@@ -147,5 +147,8 @@ def _tiff(path: Path) -> BinaryIO | None:
             return None
     except FormatProblem:
         pass  # a damaged table: exifread, on its budget, says what it can
+    except BaseException:
+        stream.close()  # a read that failed: the caller reports it, without a leaked file
+        raise
     stream.seek(0)
     return stream
