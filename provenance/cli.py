@@ -150,11 +150,14 @@ def settings_for(db_url: str | None, config_path: Path | None) -> LoadedSettings
 def open_ledger(
     db_url: str | None, config_path: Path | None
 ) -> Iterator[tuple[Ledger, LoadedSettings]]:
-    """The ledger a command works on, and the settings it was found by; closed on exit."""
+    """The existing ledger a reading command works on, and the settings it was found by.
+
+    Never creates one (see :meth:`~provenance.store.Ledger.existing`); closed on exit.
+    """
     from provenance.store import Ledger
 
     loaded = settings_for(db_url, config_path)
-    with Ledger(loaded.settings.db) as ledger:
+    with Ledger.existing(loaded.settings.db) as ledger:
         yield ledger, loaded
 
 

@@ -65,7 +65,7 @@ def audit_command(
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
             from provenance.store import Ledger
 
-            return stack.enter_context(Ledger(settings.db))
+            return stack.enter_context(Ledger.existing(settings.db))
 
         report = audit(package, open_ledger, settings, options, advance)
     _emit(report, fmt, output)

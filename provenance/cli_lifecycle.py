@@ -40,7 +40,7 @@ from provenance.store import AssetQuery, Ledger
 @contextmanager
 def _lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecycle]:
     settings = load_settings(config_path, overrides={"db": db_url}).settings
-    with Ledger(settings.db) as ledger:
+    with Ledger.existing(settings.db) as ledger:
         yield Lifecycle(ledger, settings)
 
 

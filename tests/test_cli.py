@@ -120,6 +120,20 @@ def test_verify_exit_codes(tree: Path, ledger_url: str) -> None:
     assert code == 1 and "event 2" in out
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("ls",), ("verify",), ("history", "abc123"), ("status",), ("report", "--show", "x"),
+     ("rescreen", "--dry-run"), ("audit", str(ROOT / "sample_assets" / "deliverables"))],
+)  # fmt: skip
+def test_reading_commands_never_create_a_ledger(command: tuple[str, ...], tmp_path: Path) -> None:
+    # A mistyped --db must not show an empty ledger (verify would pass it, the audit warn only).
+    url = f"sqlite:///{tmp_path}/typo/ledger.sqlite3"
+    code, _, err = run(*command, "--db", url, ok=False)
+    assert code == 2 and err.startswith("Error: no ledger here")
+    assert "ledger.sqlite3" in err and "provenance scan" in err
+    assert not (tmp_path / "typo").exists()
+
+
 def test_init_reports_where(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/new.sqlite3"
     _, out, _ = run("init", "--db", url)

@@ -45,6 +45,23 @@ def masked(url: str | URL) -> str:
         return "<invalid URL>"
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet; None otherwise (and for PostgreSQL).
+
+    Opening a SQLite URL creates its file (and here its folder): right for
+    the first scan, wrong for a command that only reads what is recorded,
+    where a mistyped ``--db`` would otherwise show an empty, valid ledger.
+    """
+    parsed = parse_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):  # a URI filename: SQLite decides, and may refuse
+        return None
+    path = Path(database).expanduser()
+    return None if path.exists() else path
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url`` with the ledger's connection settings."""
     parsed = parse_url(url)

@@ -30,7 +30,13 @@ from provenance.store import schema
 from provenance.store.audit_facade import AuditLedger
 from provenance.store.chain import ChainReport, check_chain
 from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
-from provenance.store.engine import WRITE_OPTION, make_engine, masked, parse_url
+from provenance.store.engine import (
+    WRITE_OPTION,
+    make_engine,
+    masked,
+    missing_sqlite_file,
+    parse_url,
+)
 from provenance.store.identity import current_actor, current_host
 from provenance.store.lifecycle_facade import LifecycleLedger
 from provenance.store.lifecycle_records import asset_from_row, record_from
@@ -91,6 +97,25 @@ class Ledger(LifecycleLedger, AuditLedger):
                         fix="run `provenance init` first",
                     )
                 schema.create(self._engine)
+
+    @classmethod
+    def existing(cls, url: str) -> Ledger:
+        """The ledger at ``url``, which must exist already: nothing is created.
+
+        For commands that read or change what is recorded (``history``,
+        ``ls``, ``verify``, approvals, reports): on a mistyped ``--db`` they
+        say there is no ledger there instead of showing an empty one, and
+        ``verify`` never passes a chain that was never written.
+        """
+        missing = missing_sqlite_file(url)
+        if missing is not None:
+            raise LedgerUnavailable(
+                "no ledger here",
+                where=missing,
+                fix="check --db or PROVENANCE_DB; a ledger is created by the first"
+                " `provenance scan` (or by `provenance init`)",
+            )
+        return cls(url, auto_create=False)
 
     @classmethod
     def init(cls, url: str) -> tuple[Ledger, str | None, str]:

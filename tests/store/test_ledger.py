@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated, TargetNotFound
 from provenance.store import AssetQuery, Ledger
 from provenance.store import schema as schema_module
+from provenance.store.engine import missing_sqlite_file
 from tests.factories import fake_sha, observation
 
 
@@ -173,6 +175,33 @@ def test_sqlite_creates_itself(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/sub/dir/ledger.sqlite3"
     with Ledger(url) as ledger:
         assert ledger.counts() == {"locations": 0, "events": 0}
+
+
+def test_existing_never_creates_a_sqlite_ledger(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/typo/ledger.sqlite3"
+    with pytest.raises(LedgerUnavailable, match="no ledger here") as caught:
+        Ledger.existing(url)
+    assert str(tmp_path / "typo" / "ledger.sqlite3") in caught.value.message
+    assert "provenance scan" in caught.value.message
+    assert not (tmp_path / "typo").exists()
+
+
+def test_existing_opens_what_was_created(ledger_url: str) -> None:
+    Ledger(ledger_url).close()  # the fixture's URL: created on SQLite, set up on PostgreSQL
+    with Ledger.existing(ledger_url) as ledger:
+        assert ledger.counts() == {"locations": 0, "events": 0}
+
+
+def test_existing_sqlite_file_without_schema_asks_for_init(tmp_path: Path) -> None:
+    (tmp_path / "empty.sqlite3").touch()
+    with pytest.raises(SchemaOutdated, match="provenance init"):
+        Ledger.existing(f"sqlite:///{tmp_path}/empty.sqlite3")
+
+
+def test_existing_in_memory_ledger_is_not_a_missing_file() -> None:
+    assert missing_sqlite_file("sqlite://") is None
+    assert missing_sqlite_file("sqlite:///:memory:") is None
+    assert missing_sqlite_file("postgresql+psycopg://h/db") is None
 
 
 def test_older_schema_is_refused(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
