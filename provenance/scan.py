@@ -39,7 +39,12 @@ class ScanPlan:
 
 @dataclass
 class ScanSummary:
-    """Counts of what a scan did, and the problems it met."""
+    """Counts of what a scan did, and the problems it met.
+
+    ``problems`` are the paths not ingested: those the walk passed over
+    (special files, broken or unfollowed links, folders it could not list)
+    and files that could not be read when ingested; ``skipped`` counts them all.
+    """
 
     files_seen: int = 0
     bytes: int = 0
@@ -72,7 +77,7 @@ class ScanSummary:
             "modified": self.outcomes["modified"],
             "moved": self.outcomes["moved"],
             "removed": self.removed,
-            "skipped": self.outcomes["skipped"],
+            "skipped": len(self.problems),
             **{key: self.verdicts[key] for key in VERDICT_KEYS},
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),

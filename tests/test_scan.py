@@ -122,6 +122,7 @@ def test_unreadable_paths_are_reported_not_fatal(
     (tmp_path / "loop").symlink_to(tmp_path)
     summary = scan([tmp_path, tmp_path / "missing"], ledger, settings).to_dict()
     assert summary["newly_ingested"] == 1
+    assert summary["skipped"] == len(summary["problems"]) == 5  # type: ignore[arg-type]
     reasons = {Path(p["path"]).name: p["reason"] for p in summary["problems"]}  # type: ignore[attr-defined]
     assert "special file" in reasons["pipe"]
     assert "broken" in reasons["dangling"]
