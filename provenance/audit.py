@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.audit_judge import Context, judge, sequence_neighbours
-from provenance.audit_near import NearCheck, load_index
+from provenance.audit_near import NearCheck
 from provenance.audit_package import (
     Item,
     NotAPackage,
@@ -48,6 +48,7 @@ from provenance.audit_package import (
 from provenance.audit_report import AuditReport, FileResult, SequenceResult, worst
 from provenance.flagging import with_current_flags
 from provenance.policy import Policy
+from provenance.resemblance import load_index
 from provenance.sequences import frames_sentence, group_frames
 from provenance.settings import Settings
 from provenance.walk import file_size

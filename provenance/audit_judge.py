@@ -77,7 +77,7 @@ def _base(seen: Seen, ctx: Context) -> tuple[Decision, Match, str | None, str | 
     if seen.asset is not None:
         state = asset_state(seen.asset, ctx.approvals.get(seen.asset.sha256, ()))
         decision = decide(state, ctx.policy, ctx.now)
-        reasons = (f"in the ledger as {_describe(seen.asset)}", *decision.reasons)
+        reasons = (f"in the ledger as {seen.asset.brief()}", *decision.reasons)
         match = Match("ledger", seen.asset.sha256)
         return (
             Decision(decision.action, reasons, decision.approvals),
@@ -128,18 +128,9 @@ def _near(
     copy = "judged as that asset: most likely a re-encoded, resized or stripped copy of it"
     if frames is not None:
         how = f"{frames[0]} of {frames[1]} sampled moments alike, median {how}"
-    lead = f"looks like generated asset {origin_sha[:12]} ({_describe(origin)}), {how}"
+    lead = f"looks like generated asset {origin_sha[:12]} ({origin.brief()}), {how}"
     match = Match("near", origin_sha, distance)
     return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
-
-
-def _describe(asset: AssetRecord) -> str:
-    parts = [asset.verdict]
-    if asset.tool:
-        parts.append(asset.tool)
-    if asset.status:
-        parts.append(asset.status)
-    return ", ".join(parts)
 
 
 def sequence_neighbours(

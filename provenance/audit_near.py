@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit_package import Item
+from provenance.resemblance import NearHit, nearest
 
 if TYPE_CHECKING:
     from provenance.fingerprint import Fingerprint
@@ -35,24 +36,10 @@ VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mpg",
      ".mpeg", ".wmv", ".flv"}
 )  # fmt: skip
-# The nearest generated asset and its distance, and for a video (matching, sampled) moments.
-NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 # A file's fingerprints (one for a still, a video's sampled moments) and its own sha256.
 Prints = dict[str, tuple[tuple["Fingerprint", ...], str]]
 # What the ledger has stored for each asset, by sha256.
 Stored = dict[str, "AssetFingerprints"]
-
-
-def load_index(ledger: Ledger) -> NearMatchIndex:
-    """Every generated asset's fingerprint, loaded in batches."""
-    from provenance.nearmatch import NearMatchIndex
-
-    index = NearMatchIndex()
-    after = 0
-    while batch := ledger.genai_fingerprints(after):
-        index.add([b.sha256 for b in batch], [b.grad for b in batch], [b.dct for b in batch])
-        after = batch[-1].row_id
-    return index
 
 
 @dataclass
@@ -74,7 +61,7 @@ class NearCheck:
 
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:
         """The items, each with the generated asset it looks like, if any."""
-        hits = {rel: _nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
+        hits = {rel: nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
         return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
 
     def _without_pyav(self, candidates: list[Item], stored: Stored) -> list[Item]:
@@ -138,20 +125,6 @@ def is_video(item: Item) -> bool:
     """True for a video, by the ledger's record or else by its suffix."""
     asset = item.seen.asset
     return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
-
-
-def _nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) -> NearHit | None:
-    if len(prints) > 1:  # a video's moments
-        from provenance.nearmatch import match_clip
-
-        clip = match_clip(index, prints, own_sha)
-        if clip is None:
-            return None
-        return (str(clip.asset), clip.distance), (clip.matched, clip.sampled)
-    for asset, distance in index.query(prints[0]):
-        if asset != own_sha:
-            return (str(asset), distance), None
-    return None
 
 
 def _with_near(item: Item, hit: NearHit) -> Item:

@@ -5,6 +5,15 @@ gone), or a SHA-256 (full or an unambiguous prefix). For a file on disk the
 content decides: it is hashed and looked up, so a renamed or copied file still
 finds its story. If the file's current content is not in the ledger, the
 content last recorded at that path is shown, with a note saying so.
+
+A picture the ledger does not hold as generated is also compared with every
+generated asset by perceptual fingerprint (:mod:`provenance.resemblance`,
+the audit's rule): a re-encoded, resized or stripped copy of a generated
+image has its own hash and no markers, so only its likeness tells where it
+came from. The fingerprint stored in the ledger is used, or, when none is
+stored yet and the target is the file itself, one computed from it (on a
+worker process, as the audit does, so a hostile file cannot take the
+command down).
 """
 
 from __future__ import annotations
@@ -13,15 +22,49 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provenance.errors import TargetNotFound
 from provenance.hashing import is_sha256_prefix, sha256_file
 from provenance.policy import asset_state, missing_approvals
+from provenance.sequences import share_a_sequence
 from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
 from provenance.walk import absolute
 
+if TYPE_CHECKING:
+    from provenance.fingerprint import Fingerprint
+
 # Statuses in which a generated asset can still need approvals for finals.
 OPEN_STATUSES = ("temporary", "expired", "approved")
+# Pictures compared with generated assets: those not already settled as generated or unreadable.
+COMPARED_KINDS = ("image", "video")
+SETTLED_VERDICTS = ("genai", "unreadable")
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A generated asset that an asset not held as generated looks like.
+
+    ``distance`` is the fingerprint distance (of 128 bits; for a video the
+    median over its ``moments`` alike, given as matching and sampled).
+    ``path`` is where the generated asset was last seen present, if anywhere.
+    ``neighbour`` is true when the two were seen as frames of one sequence:
+    frames of a shot look alike without being copies of each other.
+    """
+
+    asset: AssetRecord
+    distance: int
+    moments: tuple[int, int] | None = None
+    path: str | None = None
+    neighbour: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        moments = self.moments and {"matched": self.moments[0], "sampled": self.moments[1]}
+        return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
+                "tool": self.asset.tool, "status": self.asset.status,
+                "distance": self.distance, "moments": moments, "path": self.path,
+                "neighbour": self.neighbour}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,6 +81,8 @@ class History:
     note: str | None = None
     approvals: list[ApprovalRecord] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
+    looks_like: Lookalike | None = None
+    not_compared: str | None = None  # why a picture was not compared with generated assets
 
     def to_dict(self) -> dict[str, object]:
         """The JSON printed by ``provenance history --json``."""
@@ -47,16 +92,20 @@ class History:
             "events": [event.to_dict() for event in self.events],
             "approvals": [approval.to_dict() for approval in self.approvals],
             "needs_approval": list(self.needs),
+            "looks_like": self.looks_like.to_dict() if self.looks_like else None,
         }
         if self.note:
             data["note"] = self.note
+        if self.not_compared:
+            data["not_compared"] = self.not_compared
         return data
 
 
 def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
-    asset, note = _resolve(target, ledger)
+    asset, note, content = _resolve(target, ledger)
     approvals = ledger.approvals_for(asset.sha256)
+    looks_like, not_compared = resemblance(asset, content, ledger)
     return History(
         asset,
         ledger.locations(asset.sha256),
@@ -64,7 +113,55 @@ def find_history(target: str, ledger: Ledger) -> History:
         note,
         approvals,
         needs(asset, approvals, datetime.now(UTC)),
+        looks_like,
+        not_compared,
     )
+
+
+def resemblance(
+    asset: AssetRecord, content: Path | None, ledger: Ledger
+) -> tuple[Lookalike | None, str | None]:
+    """The generated asset ``asset`` looks like, or why it was not compared.
+
+    ``content`` is a file holding the asset's bytes, used when the ledger has
+    no fingerprint for it yet. Generated and unreadable assets, and what is
+    not a picture, are not compared (both results None).
+    """
+    if asset.verdict in SETTLED_VERDICTS or asset.kind not in COMPARED_KINDS:
+        return None, None
+    from provenance.resemblance import load_index, nearest
+
+    index = load_index(ledger)
+    if not len(index):
+        return None, None
+    prints, why = _fingerprints(asset, content, ledger)
+    if not prints:
+        return None, f"not compared with generated assets: {why}"
+    hit = nearest(index, prints, asset.sha256)
+    if hit is None:
+        return None, None
+    (sha, distance), moments = hit
+    places = ledger.locations(sha)
+    present = next((loc.path for loc in places if loc.present), None)
+    ours = (loc.path for loc in ledger.locations(asset.sha256))
+    neighbour = share_a_sequence(ours, (loc.path for loc in places))
+    return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None
+
+
+def _fingerprints(
+    asset: AssetRecord, content: Path | None, ledger: Ledger
+) -> tuple[tuple[Fingerprint, ...], str]:
+    from provenance.fingerprint import Fingerprint, fingerprint_files
+
+    stored = ledger.fingerprints_many([asset.sha256]).get(asset.sha256)
+    if stored is not None and stored.hashes:
+        return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
+    if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
+        return (), stored.reason or stored.status
+    if content is None:
+        return (), "no fingerprint is stored yet (ask with the file's path to compute one)"
+    [result] = fingerprint_files([content])
+    return result.fingerprints, result.reason or result.status
 
 
 def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) -> list[str]:
@@ -75,15 +172,17 @@ def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) ->
     return list(missing_approvals(state.flags, state.approvals, now))
 
 
-def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None]:
+def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
+    """The asset, a note on how it was found, and a file holding its bytes, if the target is one."""
     path = Path(target).expanduser()
     if path.is_file():
         return _by_file(absolute(path), ledger)
     if is_sha256_prefix(target) and not os.path.lexists(path):
-        return ledger.resolve(target), None
+        return ledger.resolve(target), None, None
     known = ledger.asset_at(str(absolute(path)))
     if known is not None:
-        return known, "this file is no longer there; showing the content last recorded at this path"
+        gone = "this file is no longer there; showing the content last recorded at this path"
+        return known, gone, None
     raise TargetNotFound(
         "no such file or asset in the ledger",
         where=target,
@@ -91,16 +190,20 @@ def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None]:
     )
 
 
-def _by_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None]:
+def _by_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
     sha = sha256_file(path).sha256
     asset = ledger.get_asset(sha)
     if asset is not None:
-        return asset, None
+        return asset, None, path
     known = ledger.asset_at(str(path))
     if known is not None:
-        return known, (
-            f"this file's current content ({sha[:12]}) is not in the ledger; "
-            "showing the content last recorded at this path. Run `provenance scan` on it"
+        return (
+            known,
+            (
+                f"this file's current content ({sha[:12]}) is not in the ledger; "
+                "showing the content last recorded at this path. Run `provenance scan` on it"
+            ),
+            None,
         )
     raise TargetNotFound(
         f"this file is not in the ledger (sha256 {sha[:12]})",

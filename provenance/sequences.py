@@ -46,6 +46,15 @@ def group_frames(paths: Iterable[str]) -> list[FrameGroup]:
     return sorted(groups, key=lambda g: g.paths[0])
 
 
+def share_a_sequence(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """True when a path of ``ours`` and one of ``theirs`` are frames of one sequence."""
+    mine, other = set(ours), set(theirs)
+    return any(
+        group.is_sequence and mine.intersection(group.paths) and other.intersection(group.paths)
+        for group in group_frames(mine | other)
+    )
+
+
 def frames_sentence(group: FrameGroup, verdicts: Mapping[str, str], verdict: str) -> str | None:
     """``"3 frames blocked: 1017, 1018, 1019"`` for the frames with ``verdict``, or None."""
     hits = [

@@ -140,7 +140,14 @@ def history_view(history: History) -> RenderableType:
     parts: list[RenderableType] = []
     if history.note:
         parts.append(Text(f"Note: {history.note}", style="yellow"))
-    parts += [asset_header(history.asset), evidence_table(history.asset.evidence)]
+    parts.append(asset_header(history.asset))
+    if history.asset.evidence:
+        parts.append(evidence_table(history.asset.evidence))
+    else:
+        parts.append(
+            Text("Evidence: none (no marker, metadata or folder rule says where it came from)")
+        )
+    parts += _resemblance_parts(history)
     parts += _lifecycle_parts(history)
     places = Table(title="Locations", title_justify="left")
     for column in ("host", "path", "first seen", "last seen", "present"):
@@ -157,7 +164,7 @@ def history_view(history: History) -> RenderableType:
     for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
         events.add_column(column)
     for ev in history.events:
-        details = ", ".join(f"{k}={_detail(v)}" for k, v in ev.details.items())
+        details = ", ".join(f"{k}={_detail(v)}" for k, v in ev.details.items() if v is not None)
         events.add_row(
             str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
         )
@@ -169,6 +176,34 @@ def _detail(value: object) -> str:
     if isinstance(value, list) and all(isinstance(v, dict) and "category" in v for v in value):
         return "; ".join(f"{v['category']}: {v.get('reason', '')}" for v in value)
     return str(value)
+
+
+def _resemblance_parts(history: History) -> list[RenderableType]:
+    if history.not_compared:
+        return [Text(f"Likeness: {history.not_compared}", style="yellow")]
+    like = history.looks_like
+    if like is None:
+        return []
+    how = f"fingerprint distance {like.distance}"
+    if like.moments:
+        how = f"{like.moments[0]} of {like.moments[1]} sampled moments alike, median {how}"
+    lead = f"Looks like generated asset {like.asset.sha256[:12]} ({like.asset.brief()}), {how}:"
+    if like.neighbour:
+        lines = [f"{lead} a frame of the same sequence. Frames of a shot look alike, so this"
+                 " is most likely its neighbour, not a copy; worth a look."]  # fmt: skip
+    else:
+        lines = [
+            f"{lead} most likely a re-encoded, resized or stripped copy of it, or made from it."
+        ]
+    if history.asset.verdict == "not_genai":
+        lines.append("This file carries evidence of a non-generative origin: it may be that"
+                     " asset's source instead (img2img keeps the composition).")  # fmt: skip
+    if like.path:
+        lines.append(f"Last seen at {like.path}.")
+    lines.append(f"Its story: provenance history {like.asset.sha256[:12]}")
+    # A likely copy is a finding; a neighbouring frame or a possible source is a question.
+    settled = like.neighbour or history.asset.verdict == "not_genai"
+    return [Text("\n".join(lines), style="yellow" if settled else "bold red")]
 
 
 def _lifecycle_parts(history: History) -> list[RenderableType]:

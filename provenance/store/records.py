@@ -78,6 +78,10 @@ class AssetRecord(AssetFacts):
     updated_at: datetime
     replaced_by: str | None = None
 
+    def brief(self) -> str:
+        """Verdict, tool and status in a few words, e.g. ``genai, comfyui, temporary``."""
+        return ", ".join(part for part in (self.verdict, self.tool, self.status) if part)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (times in ISO 8601 UTC)."""
         return {

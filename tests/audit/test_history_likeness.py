@@ -1,0 +1,123 @@
+"""`history` of a picture not held as generated names the generated asset it looks like."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.history import find_history
+from provenance.scan import plan_scan, run_scan, scan
+from provenance.settings import FolderRule
+from provenance.store import Ledger
+from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture
+from tests.videos import REENCODES, clip
+from tests.watchers.conftest import sha256_of
+
+
+def _stripped_copy(source: Path, target: Path) -> Path:
+    """A resized JPEG of ``source`` without any metadata: new bytes, no markers."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image
+
+    with Image.open(source) as image:
+        image.convert("RGB").resize((240, 150)).save(target, quality=80)
+    return target
+
+
+def test_a_stripped_copy_names_the_generated_image_it_copies(studio: Studio) -> None:
+    copy = _stripped_copy(studio.work / "genai" / "gen2.png", studio.work / "edit" / "copy.jpg")
+    scan([copy], studio.ledger, studio.settings)
+    story = find_history(str(copy), studio.ledger)
+    assert story.asset.verdict == "unknown" and story.not_compared is None
+    like = story.looks_like
+    assert like is not None and like.asset.sha256 == sha256_of(studio.work / "genai" / "gen2.png")
+    assert like.distance <= 12 and not like.neighbour and like.moments is None
+    assert like.path == str(studio.work / "genai" / "gen2.png")
+    data = story.to_dict()["looks_like"]
+    assert data["sha256"] == like.asset.sha256 and data["status"] == "temporary"  # type: ignore[index]
+
+
+def test_an_unrelated_picture_looks_like_nothing(studio: Studio) -> None:
+    story = find_history(str(studio.work / "plates" / "plate.jpg"), studio.ledger)
+    assert story.looks_like is None and story.not_compared is None
+    assert story.to_dict()["looks_like"] is None
+
+
+def test_generated_assets_are_not_compared(studio: Studio) -> None:
+    story = find_history(str(studio.work / "genai" / "gen1.png"), studio.ledger)
+    assert story.looks_like is None and story.not_compared is None
+
+
+def test_a_camera_file_that_looks_generated_may_be_its_source(studio: Studio) -> None:
+    plate = camera_jpeg(studio.work / "plates" / "source.jpg", 3)  # the picture of gen3.png
+    scan([plate], studio.ledger, studio.settings)
+    story = find_history(str(plate), studio.ledger)
+    assert story.asset.verdict == "not_genai"
+    assert story.looks_like is not None
+    assert story.looks_like.asset.sha256 == sha256_of(studio.work / "genai" / "gen3.png")
+
+
+def test_a_neighbouring_frame_is_not_called_a_copy(studio: Studio) -> None:
+    shot = studio.work / "comp"
+    generated_png(shot / "sh010.1002.png", 7)
+    frame = shot / "sh010.1001.png"
+    frame.parent.mkdir(parents=True, exist_ok=True)
+    picture(7).save(frame)  # the same picture: the shot's frames look alike
+    scan([shot], studio.ledger, studio.settings)
+    like = find_history(str(frame), studio.ledger).looks_like
+    assert like is not None and like.neighbour
+
+
+def test_without_a_stored_fingerprint_the_file_is_fingerprinted_now(
+    ledger: Ledger, studio: Studio
+) -> None:
+    copy = _stripped_copy(studio.work / "genai" / "gen1.png", studio.work / "late" / "copy.jpg")
+    # Recorded without the fingerprint stage, as when the daemon has not reached it yet.
+    run_scan(plan_scan([copy], studio.settings), ledger, studio.settings, fingerprints=False)
+    sha = sha256_of(copy)
+    assert ledger.fingerprints_many([sha]) == {}
+    by_hash = find_history(sha, ledger)
+    assert by_hash.looks_like is None and "no fingerprint is stored" in (by_hash.not_compared or "")
+    by_path = find_history(str(copy), ledger)
+    assert by_path.looks_like is not None and by_path.not_compared is None
+    assert by_path.looks_like.asset.sha256 == sha256_of(studio.work / "genai" / "gen1.png")
+
+
+def test_a_picture_that_cannot_be_fingerprinted_says_why(studio: Studio) -> None:
+    flat = studio.work / "edit" / "black.png"
+    flat.parent.mkdir(parents=True, exist_ok=True)
+    picture(1).point(lambda _: 0).save(flat)
+    scan([flat], studio.ledger, studio.settings)
+    story = find_history(str(flat), studio.ledger)
+    assert story.looks_like is None
+    assert (story.not_compared or "").startswith("not compared with generated assets: ")
+
+
+def test_history_cli_shows_the_likeness(studio: Studio) -> None:
+    copy = _stripped_copy(studio.work / "genai" / "gen2.png", studio.work / "edit" / "copy.jpg")
+    scan([copy], studio.ledger, studio.settings)
+    runner = CliRunner()
+    args = ["history", str(copy), "--db", studio.settings.db]
+    shown = runner.invoke(cli, args, catch_exceptions=False)
+    origin = sha256_of(studio.work / "genai" / "gen2.png")
+    assert shown.exit_code == 0
+    assert f"Looks like generated asset {origin[:12]}" in " ".join(shown.stdout.split())
+    data = json.loads(runner.invoke(cli, [*args, "--json"], catch_exceptions=False).stdout)
+    assert data["looks_like"]["sha256"] == origin
+
+
+def test_a_re_encoded_copy_of_a_generated_clip_names_the_clip(studio: Studio) -> None:
+    pytest.importorskip("av")
+    rules = (FolderRule("*/runway/*", "genai", "runway"),)
+    settings = dataclasses.replace(studio.settings, folder_rules=rules)
+    generated = clip(studio.work / "runway" / "gen_clip.mp4", 1)
+    copy = clip(studio.work / "edit" / "graded.mov", 1, REENCODES["prores"])
+    scan([generated, copy], studio.ledger, settings)
+    like = find_history(str(copy), studio.ledger).looks_like
+    assert like is not None and like.asset.sha256 == sha256_of(generated)
+    assert like.moments is not None and like.moments[0] > like.moments[1] // 2
