@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
 
     from provenance.ingest import IngestResult
-    from provenance.store import Ledger
+    from provenance.store import AssetQuery, Ledger
 
 # The library modules behind each command are imported in the command: a
 # command pays only for what it uses, and `scan` starts hashing before the
@@ -338,6 +338,12 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
     is_flag=True,
     help="Only generated assets still lacking approvals for finals, and which.",
 )
+@click.option(
+    "--looks-like",
+    metavar="TARGET",
+    help="Only assets whose pictures look like TARGET's (a file or SHA-256 prefix), nearest"
+    " first: its re-encoded, resized or stripped copies.",
+)
 @ledger_options
 @json_option
 def list_assets(
@@ -349,6 +355,7 @@ def list_assets(
     since: str | None,
     limit: int | None,
     needs_approval: bool,
+    looks_like: str | None,
     db_url: str | None,
     config_path: Path | None,
     as_json: bool,
@@ -370,12 +377,28 @@ def list_assets(
         from provenance.cli_lifecycle import list_needs
 
         return list_needs(query, db_url, config_path, as_json)
+    if looks_like is not None:
+        return _list_similar(looks_like, query, db_url, config_path, as_json)
     with open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.list_assets(query)
     if as_json:
         print_json([a.to_dict() for a in assets])
     else:
         out.print(views.asset_list(assets))
+
+
+def _list_similar(
+    target: str, query: AssetQuery, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    from provenance.reports import console as views
+    from provenance.resemblance import similar_assets
+
+    with open_ledger(db_url, config_path) as (ledger, _):
+        similar = similar_assets(target, ledger, query)
+    if as_json:
+        print_json([item.to_dict() for item in similar])
+    else:
+        out.print(views.similar_list(similar))
 
 
 def parse_moment(text: str | None, option: str) -> datetime | None:

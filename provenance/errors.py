@@ -107,3 +107,7 @@ class UndecodableVideo(UnreadableFile):
 
 class UnsupportedVideo(UndecodableVideo):
     """A file is no video the frame sampler reads (no video stream, a container not allowed)."""
+
+
+class NotComparable(ProvenanceError):
+    """A target has no fingerprint to compare: not a picture, flat, undecodable, or none yet."""

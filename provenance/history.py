@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from provenance.errors import TargetNotFound
 from provenance.hashing import is_sha256_prefix, sha256_file
@@ -31,13 +30,9 @@ from provenance.sequences import share_a_sequence
 from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
 from provenance.walk import absolute
 
-if TYPE_CHECKING:
-    from provenance.fingerprint import Fingerprint
-
 # Statuses in which a generated asset can still need approvals for finals.
 OPEN_STATUSES = ("temporary", "expired", "approved")
-# Pictures compared with generated assets: those not already settled as generated or unreadable.
-COMPARED_KINDS = ("image", "video")
+# Pictures not already settled as generated or unreadable are compared with generated assets.
 SETTLED_VERDICTS = ("genai", "unreadable")
 
 
@@ -103,7 +98,7 @@ class History:
 
 def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
-    asset, note, content = _resolve(target, ledger)
+    asset, note, content = resolve_target(target, ledger)
     approvals = ledger.approvals_for(asset.sha256)
     looks_like, not_compared = resemblance(asset, content, ledger)
     return History(
@@ -127,14 +122,14 @@ def resemblance(
     no fingerprint for it yet. Generated and unreadable assets, and what is
     not a picture, are not compared (both results None).
     """
-    if asset.verdict in SETTLED_VERDICTS or asset.kind not in COMPARED_KINDS:
-        return None, None
-    from provenance.resemblance import load_index, nearest
+    from provenance.resemblance import PICTURE_KINDS, fingerprints_of, load_index, nearest
 
+    if asset.verdict in SETTLED_VERDICTS or asset.kind not in PICTURE_KINDS:
+        return None, None
     index = load_index(ledger)
     if not len(index):
         return None, None
-    prints, why = _fingerprints(asset, content, ledger)
+    prints, why = fingerprints_of(asset, content, ledger)
     if not prints:
         return None, f"not compared with generated assets: {why}"
     hit = nearest(index, prints, asset.sha256)
@@ -148,22 +143,6 @@ def resemblance(
     return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None
 
 
-def _fingerprints(
-    asset: AssetRecord, content: Path | None, ledger: Ledger
-) -> tuple[tuple[Fingerprint, ...], str]:
-    from provenance.fingerprint import Fingerprint, fingerprint_files
-
-    stored = ledger.fingerprints_many([asset.sha256]).get(asset.sha256)
-    if stored is not None and stored.hashes:
-        return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
-    if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
-        return (), stored.reason or stored.status
-    if content is None:
-        return (), "no fingerprint is stored yet (ask with the file's path to compute one)"
-    [result] = fingerprint_files([content])
-    return result.fingerprints, result.reason or result.status
-
-
 def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) -> list[str]:
     """The approval categories a generated asset still lacks for finals at ``now``."""
     if asset.verdict != "genai" or asset.status not in OPEN_STATUSES:
@@ -172,8 +151,11 @@ def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) ->
     return list(missing_approvals(state.flags, state.approvals, now))
 
 
-def _resolve(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
-    """The asset, a note on how it was found, and a file holding its bytes, if the target is one."""
+def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
+    """The asset a target names, a note on how it was found, and a file holding its bytes.
+
+    The file is the target itself when it is one whose content is the asset.
+    """
     path = Path(target).expanduser()
     if path.is_file():
         return _by_file(absolute(path), ledger)

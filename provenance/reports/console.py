@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lif
     from provenance.classify_paths import PathClassification
     from provenance.history import History
     from provenance.lifecycle import Need
+    from provenance.resemblance import Similar
     from provenance.scan import ScanSummary
 
 VERDICT_STYLE = {
@@ -179,6 +180,9 @@ def _detail(value: object) -> str:
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:
+    if history.asset.verdict == "genai" and history.asset.kind in ("image", "video"):
+        ask = f"provenance ls --looks-like {history.asset.sha256[:12]}"
+        return [Text(f"Copies that look like it, whatever their hash: {ask}")]
     if history.not_compared:
         return [Text(f"Likeness: {history.not_compared}", style="yellow")]
     like = history.looks_like
@@ -278,6 +282,21 @@ def asset_list(assets: list[AssetRecord]) -> Table:
             asset.status or "",
             _when(asset.first_seen.isoformat()),
         )
+    return table
+
+
+def similar_list(similar: Sequence[Similar]) -> Table:
+    """The ``ls --looks-like`` table: each asset, how alike, and where it is now."""
+    table = Table()
+    for column in ("sha256", "kind", "verdict", "tool", "status", "alike", "present at"):
+        table.add_column(column)
+    for item in similar:
+        alike = f"d={item.likeness.distance}"
+        if item.likeness.moments:
+            alike += f", {item.likeness.moments[0]}/{item.likeness.moments[1]} moments"
+        a = item.asset
+        table.add_row(a.sha256[:12], a.kind, verdict_text(a.verdict), a.tool or "",
+                      a.status or "", alike, "\n".join(item.paths))  # fmt: skip
     return table
 
 

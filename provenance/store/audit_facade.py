@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from provenance.store.access import LedgerAccess
@@ -48,7 +48,7 @@ class FingerprintIn:
 
 @dataclass(frozen=True)
 class StoredFingerprint:
-    """A genAI asset's fingerprint (one of a video's) as the index loads it."""
+    """An asset's fingerprint (one of a video's) as an index loads it."""
 
     row_id: int
     sha256: str
@@ -169,6 +169,17 @@ class AuditLedger(LedgerAccess):
         self, after: int = 0, batch: int = LOAD_BATCH
     ) -> list[StoredFingerprint]:
         """Fingerprints of generated assets with row id above ``after``, in id order."""
+        return self._fingerprint_page(after, batch, Asset.verdict == "genai")
+
+    def stored_fingerprints(
+        self, after: int = 0, batch: int = LOAD_BATCH
+    ) -> list[StoredFingerprint]:
+        """Fingerprints of every asset, whatever its verdict, with row id above ``after``."""
+        return self._fingerprint_page(after, batch, true())
+
+    def _fingerprint_page(
+        self, after: int, batch: int, which: ColumnElement[bool]
+    ) -> list[StoredFingerprint]:
         stmt = (
             select(
                 FingerprintRow.id,
@@ -178,9 +189,7 @@ class AuditLedger(LedgerAccess):
                 FingerprintRow.frame,
             )
             .join(Asset, Asset.sha256 == FingerprintRow.asset_sha256)
-            .where(
-                FingerprintRow.id > after, FingerprintRow.status == "ok", Asset.verdict == "genai"
-            )
+            .where(FingerprintRow.id > after, FingerprintRow.status == "ok", which)
             .order_by(FingerprintRow.id)
             .limit(batch)
         )

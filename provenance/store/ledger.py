@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -49,7 +49,14 @@ from provenance.store.records import (
     Observation,
     RecordResult,
 )
-from provenance.store.writer import BatchRecorder, ChainAppender, PathExists, record_removed
+from provenance.store.writer import (
+    IN_CHUNK,
+    BatchRecorder,
+    ChainAppender,
+    PathExists,
+    in_chunks,
+    record_removed,
+)
 
 VERIFY_BATCH = 5_000
 
@@ -308,6 +315,13 @@ class Ledger(LifecycleLedger, AuditLedger):
 
     def list_assets(self, query: AssetQuery) -> list[AssetRecord]:
         """Assets matching the filters, newest first."""
+        if query.shas is not None and len(query.shas) > IN_CHUNK:  # one IN list each slice
+            slices = (replace(query, shas=tuple(c), limit=None) for c in in_chunks(query.shas))
+            found = sorted(
+                (a for q in slices for a in self.list_assets(q)),
+                key=lambda a: (-a.first_seen.timestamp(), a.sha256),
+            )
+            return found if query.limit is None else found[: query.limit]
         stmt = select(Asset).order_by(Asset.first_seen.desc(), Asset.sha256)
         stmt = _filter_assets(stmt, query)
         with self._read() as conn:
@@ -358,7 +372,9 @@ def _stream_events(conn: Session, progress: Callable[[int], None] | None) -> Ite
 
 
 def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
+    if query.shas is not None:
+        conditions.append(Asset.sha256.in_(query.shas))
     if query.verdict:
         conditions.append(Asset.verdict == query.verdict)
     if query.genai is not None:

@@ -187,6 +187,7 @@ class AssetQuery:
     path_prefix: str | None = None
     folder: str | None = None  # seen in a folder of this name at any depth (a show's title)
     roots: tuple[str, ...] = ()  # seen at or below one of these folders
+    shas: tuple[str, ...] | None = None  # only these assets
     limit: int | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 

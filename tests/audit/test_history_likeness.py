@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import wave
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from provenance.cli import cli
+from provenance.errors import NotComparable
 from provenance.history import find_history
+from provenance.resemblance import similar_assets
 from provenance.scan import plan_scan, run_scan, scan
 from provenance.settings import FolderRule
-from provenance.store import Ledger
+from provenance.store import AssetQuery, Ledger
 from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture
 from tests.videos import REENCODES, clip
 from tests.watchers.conftest import sha256_of
@@ -22,8 +26,6 @@ from tests.watchers.conftest import sha256_of
 def _stripped_copy(source: Path, target: Path) -> Path:
     """A resized JPEG of ``source`` without any metadata: new bytes, no markers."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    from PIL import Image
-
     with Image.open(source) as image:
         image.convert("RGB").resize((240, 150)).save(target, quality=80)
     return target
@@ -121,3 +123,83 @@ def test_a_re_encoded_copy_of_a_generated_clip_names_the_clip(studio: Studio) ->
     like = find_history(str(copy), studio.ledger).looks_like
     assert like is not None and like.asset.sha256 == sha256_of(generated)
     assert like.moments is not None and like.moments[0] > like.moments[1] // 2
+
+
+def test_looks_like_lists_every_copy_nearest_first(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = studio.work / "genai" / "gen2.png"
+    light = _stripped_copy(source, studio.work / "edit" / "light.jpg")
+    heavy = studio.work / "edit" / "heavy.jpg"
+    with Image.open(source) as image:
+        image.convert("RGB").resize((96, 60)).save(heavy, quality=25)
+    scan([light, heavy], studio.ledger, studio.settings)
+    # Read the ledger's fingerprints two rows at a time: copies are found across pages.
+    paged = studio.ledger.stored_fingerprints
+    monkeypatch.setattr(studio.ledger, "stored_fingerprints", lambda after: paged(after, 2))
+    found = similar_assets(str(source), studio.ledger, AssetQuery())
+    assert {sha256_of(light), sha256_of(heavy)} == {f.asset.sha256 for f in found}
+    assert sha256_of(source) not in {f.asset.sha256 for f in found}
+    assert [f.likeness.distance for f in found] == sorted(f.likeness.distance for f in found)
+    assert {f.paths for f in found} == {(str(light),), (str(heavy),)}
+    assert found[0].to_dict()["present_paths"] == list(found[0].paths)
+
+
+def test_looks_like_keeps_the_other_filters(studio: Studio) -> None:
+    source = studio.work / "genai" / "gen3.png"
+    copy = _stripped_copy(source, studio.work / "edit" / "copy3.jpg")
+    plate = camera_jpeg(studio.work / "plates" / "source3.jpg", 3)
+    scan([copy, plate], studio.ledger, studio.settings)
+    everything = similar_assets(str(source), studio.ledger, AssetQuery())
+    assert {f.asset.sha256 for f in everything} == {sha256_of(copy), sha256_of(plate)}
+    camera = similar_assets(str(source), studio.ledger, AssetQuery(verdict="not_genai"))
+    assert [f.asset.sha256 for f in camera] == [sha256_of(plate)]
+    assert len(similar_assets(str(source), studio.ledger, AssetQuery(limit=1))) == 1
+
+
+def test_nothing_alike_is_an_empty_list(studio: Studio) -> None:
+    assert (
+        similar_assets(str(studio.work / "genai" / "gen1.png"), studio.ledger, AssetQuery()) == []
+    )
+
+
+def test_what_has_no_fingerprint_cannot_be_compared(studio: Studio) -> None:
+    wav = studio.work / "audio" / "take.wav"
+    wav.parent.mkdir(parents=True)
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\1" * 800)
+    scan([wav], studio.ledger, studio.settings)
+    with pytest.raises(NotComparable, match="it is audio"):
+        similar_assets(str(wav), studio.ledger, AssetQuery())
+
+
+def test_ls_looks_like_through_the_cli(studio: Studio) -> None:
+    source = studio.work / "genai" / "gen2.png"
+    copy = _stripped_copy(source, studio.work / "edit" / "copy.jpg")
+    scan([copy], studio.ledger, studio.settings)
+    runner, db = CliRunner(), ["--db", studio.settings.db]
+    listed = runner.invoke(cli, ["ls", "--looks-like", str(source), *db, "--json"])
+    assert listed.exit_code == 0, listed.output
+    [item] = json.loads(listed.stdout)
+    assert item["sha256"] == sha256_of(copy) and item["present_paths"] == [str(copy)]
+    assert item["distance"] <= 12 and item["moments"] is None
+    table = runner.invoke(cli, ["ls", "--looks-like", sha256_of(source)[:12], *db])
+    assert table.exit_code == 0 and sha256_of(copy)[:12] in table.stdout
+    missing = runner.invoke(cli, ["ls", "--looks-like", "ffffffffffff", *db])
+    assert missing.exit_code == 2 and missing.stderr.startswith("Error: ")
+
+
+def test_a_generated_clip_lists_its_re_encoded_copy(studio: Studio) -> None:
+    pytest.importorskip("av")
+    rules = (FolderRule("*/runway/*", "genai", "runway"),)
+    settings = dataclasses.replace(studio.settings, folder_rules=rules)
+    generated = clip(studio.work / "runway" / "gen_clip.mp4", 2)
+    copy = clip(studio.work / "edit" / "half.mp4", 2, REENCODES["half_size"])
+    other = clip(studio.work / "edit" / "other.mp4", 9)
+    scan([generated, copy, other], studio.ledger, settings)
+    [found] = similar_assets(str(generated), studio.ledger, AssetQuery())
+    assert found.asset.sha256 == sha256_of(copy)
+    assert found.likeness.moments is not None and found.likeness.moments[0] >= 5

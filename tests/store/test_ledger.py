@@ -159,6 +159,22 @@ def test_list_filters(ledger: Ledger) -> None:
     assert ledger.count_assets(AssetQuery(path_prefix="/show/", limit=1)) == 2
 
 
+def test_list_by_sha_takes_lists_longer_than_one_in_clause(ledger: Ledger) -> None:
+    from provenance.store.writer import IN_CHUNK
+
+    count = IN_CHUNK + 40
+    ledger.record([observation(f"s{i}", f"/show/s{i}.png") for i in range(count + 5)])
+    wanted = tuple(fake_sha(f"s{i}") for i in range(count))
+    found = ledger.list_assets(AssetQuery(shas=wanted))
+    assert {a.sha256 for a in found} == set(wanted)
+    newest = ledger.list_assets(AssetQuery(shas=wanted, limit=7))
+    assert newest == found[:7]
+    everything = ledger.list_assets(AssetQuery())
+    assert [a.sha256 for a in found] == [a.sha256 for a in everything if a.sha256 in wanted]
+    assert ledger.list_assets(AssetQuery(shas=())) == []
+    assert ledger.list_assets(AssetQuery(shas=wanted[:3], verdict="genai")) == []
+
+
 def test_hosts_are_kept_apart(ledger: Ledger) -> None:
     ledger.record([observation("a", "/mnt/show/a.png", host="ws1")])
     [result] = ledger.record([observation("a", "/mnt/show/a.png", host="ws2")], exists=_never)
