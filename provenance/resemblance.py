@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING
 from provenance.errors import NotComparable
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from provenance.fingerprint import Fingerprint
     from provenance.nearmatch import NearMatchIndex
     from provenance.store import AssetQuery, AssetRecord, Ledger
+    from provenance.store.audit_facade import StoredFingerprint
 
 PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
 # The nearest generated asset and its distance, and for a video (matching, sampled) moments.
@@ -37,9 +41,18 @@ def load_index(ledger: Ledger) -> NearMatchIndex:
     index = NearMatchIndex()
     after = 0
     while batch := ledger.genai_fingerprints(after):
-        index.add([b.sha256 for b in batch], [b.grad for b in batch], [b.dct for b in batch])
+        index.add([b.sha256 for b in batch], *_hashes(batch))
         after = batch[-1].row_id
     return index
+
+
+def _hashes(batch: Sequence[StoredFingerprint]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    # As numpy arrays, the index takes the signed hashes' bits in one step, not one by one.
+    import numpy as np
+
+    count = len(batch)
+    grads = np.fromiter((b.grad for b in batch), np.int64, count)
+    return grads, np.fromiter((b.dct for b in batch), np.int64, count)
 
 
 def nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) -> NearHit | None:
@@ -89,11 +102,11 @@ def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> l
     alike: dict[str, dict[int, int]] = {}  # asset -> {moment asked about: nearest distance}
     after = 0
     while batch := ledger.stored_fingerprints(after):
-        index = NearMatchIndex()
-        index.add([b.sha256 for b in batch], [b.grad for b in batch], [b.dct for b in batch])
+        index = NearMatchIndex()  # a page's rows, by their place in the page
+        index.add(range(len(batch)), *_hashes(batch))
         for moment, fingerprint in enumerate(prints):
-            for asset, distance in index.query(fingerprint):
-                best = alike.setdefault(str(asset), {})
+            for row, distance in index.query(fingerprint):
+                best = alike.setdefault(batch[int(row)].sha256, {})
                 best[moment] = min(distance, best.get(moment, distance))
         after = batch[-1].row_id
     alike.pop(own_sha, None)

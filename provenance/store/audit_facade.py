@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, delete, insert, select, true
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from provenance.store.access import LedgerAccess
@@ -169,37 +169,29 @@ class AuditLedger(LedgerAccess):
         self, after: int = 0, batch: int = LOAD_BATCH
     ) -> list[StoredFingerprint]:
         """Fingerprints of generated assets with row id above ``after``, in id order."""
-        return self._fingerprint_page(after, batch, Asset.verdict == "genai")
+        return self._fingerprint_page(after, batch, genai_only=True)
 
     def stored_fingerprints(
         self, after: int = 0, batch: int = LOAD_BATCH
     ) -> list[StoredFingerprint]:
         """Fingerprints of every asset, whatever its verdict, with row id above ``after``."""
-        return self._fingerprint_page(after, batch, true())
+        return self._fingerprint_page(after, batch, genai_only=False)
 
     def _fingerprint_page(
-        self, after: int, batch: int, which: ColumnElement[bool]
+        self, after: int, batch: int, *, genai_only: bool
     ) -> list[StoredFingerprint]:
-        stmt = (
-            select(
-                FingerprintRow.id,
-                FingerprintRow.asset_sha256,
-                FingerprintRow.grad,
-                FingerprintRow.dct,
-                FingerprintRow.frame,
+        columns = (FingerprintRow.id, FingerprintRow.asset_sha256, FingerprintRow.grad,
+                   FingerprintRow.dct, FingerprintRow.frame)  # fmt: skip
+        stmt = select(*columns).where(FingerprintRow.id > after, FingerprintRow.status == "ok")
+        if genai_only:
+            stmt = stmt.join(Asset, Asset.sha256 == FingerprintRow.asset_sha256).where(
+                Asset.verdict == "genai"
             )
-            .join(Asset, Asset.sha256 == FingerprintRow.asset_sha256)
-            .where(FingerprintRow.id > after, FingerprintRow.status == "ok", which)
-            .order_by(FingerprintRow.id)
-            .limit(batch)
-        )
-        with self._read() as session:
-            rows = session.execute(stmt).all()
+        with self._read() as session:  # Core rows: no ORM bookkeeping for 50,000 of them
+            page = stmt.order_by(FingerprintRow.id).limit(batch)
+            rows = session.connection().execute(page).all()
         # status "ok" rows always carry both hashes
-        return [
-            StoredFingerprint(int(r[0]), str(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4]))
-            for r in rows
-        ]
+        return [StoredFingerprint(r[0], r[1], r[2] or 0, r[3] or 0, r[4]) for r in rows]
 
     def assets_many(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
         """Known assets among ``shas``, by sha256."""
