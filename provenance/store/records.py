@@ -8,7 +8,7 @@ to record.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -189,7 +189,6 @@ class AssetQuery:
     roots: tuple[str, ...] = ()  # seen at or below one of these folders
     shas: tuple[str, ...] | None = None  # only these assets
     limit: int | None = None
-    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 def iso(moment: datetime) -> str:
