@@ -55,7 +55,9 @@ class Lookalike:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        moments = self.moments and {"matched": self.moments[0], "sampled": self.moments[1]}
+        from provenance.resemblance import moments_dict
+
+        moments = moments_dict(self.moments)
         return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
                 "tool": self.asset.tool, "status": self.asset.status,
                 "distance": self.distance, "moments": moments, "path": self.path,

@@ -34,6 +34,11 @@ PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
 NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 
 
+def moments_dict(moments: tuple[int, int] | None) -> dict[str, int] | None:
+    """A video's (matching, sampled) moments in JSON form; None for a still."""
+    return moments and {"matched": moments[0], "sampled": moments[1]}
+
+
 def load_index(ledger: Ledger) -> NearMatchIndex:
     """Every generated asset's fingerprint, loaded in batches."""
     from provenance.nearmatch import NearMatchIndex
@@ -152,9 +157,8 @@ class Similar:
 
     def to_dict(self) -> dict[str, object]:
         """The asset's JSON form with ``distance``, ``moments`` and ``present_paths``."""
-        moments = self.likeness.moments
         return {**self.asset.to_dict(), "distance": self.likeness.distance,
-                "moments": moments and {"matched": moments[0], "sampled": moments[1]},
+                "moments": moments_dict(self.likeness.moments),
                 "present_paths": list(self.paths)}  # fmt: skip
 
 

@@ -180,7 +180,9 @@ def _detail(value: object) -> str:
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:
-    if history.asset.verdict == "genai" and history.asset.kind in ("image", "video"):
+    from provenance.resemblance import PICTURE_KINDS
+
+    if history.asset.verdict == "genai" and history.asset.kind in PICTURE_KINDS:
         ask = f"provenance ls --looks-like {history.asset.sha256[:12]}"
         return [Text(f"Copies that look like it, whatever their hash: {ask}")]
     if history.not_compared:
