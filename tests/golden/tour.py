@@ -1,0 +1,143 @@
+"""The README tour and the sample-asset audit, run through the CLI, with volatile text masked.
+
+Each step is one command; its output (stdout, stderr and the exit code) is kept in
+``tests/golden/outputs/`` and compared byte for byte. The outputs were first made
+before the package was reorganised (issue 12), so a move that changes what a user
+sees fails here. Only what differs between two runs on one machine is masked:
+times, durations, the temporary root, event hashes and numbers that depend on them.
+Run with ``PROVENANCE_UPDATE_GOLDEN=1`` to rewrite the files after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
+GENAI_PNG = "sample_assets/genai/sd_a1111.png"
+GENERATED_FRAME = "sample_assets/deliverables/comp/shot010_comp_v003.1003.png"
+COMMANDS = (
+    "approve", "audit", "classify", "config", "config show", "document", "expire", "history",
+    "init", "ls", "policy", "policy check", "purge", "replace", "report", "rescreen", "restore",
+    "revoke", "scan", "service", "service install", "set-expiry", "status", "verify", "watch",
+)
+AUDIT_FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the tour: a name for its golden file, and its arguments."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+def tour_steps(root: Path) -> Iterator[Step]:
+    """The commands, in order: each may depend on what the ones before it recorded."""
+    samples = str(root / "sample_assets")
+    yield Step("help", ("--help",))
+    for command in COMMANDS:
+        words = tuple(command.split())
+        yield Step("help_" + "_".join(words), (*words, "--help"))
+    yield Step("classify", ("classify", samples))
+    yield Step("classify_json", ("classify", samples, "--json"))
+    yield Step("scan", ("scan", samples))
+    yield Step("rescan_json", ("scan", samples, "--json"))
+    yield Step("history", ("history", str(root / GENAI_PNG)))
+    yield Step("history_json", ("history", str(root / GENAI_PNG), "--json"))
+    yield Step("history_prefix", ("history", "1e383201b384"))
+    yield Step("ls_genai_temporary", ("ls", "--genai", "--status", "temporary"))
+    yield Step("ls_deliverables_json", ("ls", samples + "/deliverables", "--json"))
+    yield Step("ls_looks_like", ("ls", "--looks-like", "1e383201b384", "--not-genai"))
+    yield Step("ls_looks_like_all", ("ls", "--looks-like", "1e383201b384"))
+    yield Step("ls_needs_approval", ("ls", "--needs-approval"))
+    yield Step("verify", ("verify",))
+    yield Step("init_json", ("init", "--json"))
+    yield Step("config_show", ("config", "show"))
+    yield Step("status", ("status",))
+    yield Step("rescreen_dry_run", ("rescreen", "--dry-run"))
+    yield Step("policy_check", ("policy", "check"))
+    for fmt in AUDIT_FORMATS:
+        yield Step(f"audit_{fmt}", ("audit", samples + "/deliverables", "--format", fmt))
+    yield Step("expire_json", ("expire", "--json"))
+    yield Step("purge_dry_run", ("purge", "--expired", "--dry-run"))
+    for fmt in ("markdown", "html", "json"):
+        yield Step(f"report_{fmt}", ("report", "--show", "sample_assets", "--format", fmt))
+    reference = str(root / "signed.pdf")
+    yield Step(
+        "approve",
+        ("approve", str(root / GENERATED_FRAME), "--category", "final-deliverable",
+         "--approver", "Jane Doe (VFX supervisor)", "--reference", reference),
+    )  # fmt: skip
+    yield Step("ls_needs_approval_after", ("ls", "--needs-approval", "--json"))
+    yield Step("audit_after_approval", ("audit", samples + "/deliverables"))
+    yield Step("history_after_approval", ("history", str(root / GENERATED_FRAME)))
+    yield Step("verify_json", ("verify", "--json"))
+
+
+def prepare(root: Path) -> dict[str, str]:
+    """Copy the samples under ``root`` and return the environment the tour runs in."""
+    shutil.copytree(SAMPLES, root / "sample_assets")
+    (root / "signed.pdf").write_bytes(b"%PDF-1.4\n% signed approval for shot010\n")
+    (root / "home").mkdir()
+    (root / "provenance.toml").write_text('approvers = ["golden"]\n', encoding="utf-8")
+    return {
+        "HOME": str(root / "home"),
+        "XDG_CONFIG_HOME": str(root / "home" / ".config"),
+        "XDG_DATA_HOME": str(root / "home" / ".local" / "share"),
+        "PROVENANCE_DB": f"sqlite:///{root}/ledger.sqlite3",
+        "PROVENANCE_CONFIG": str(root / "provenance.toml"),
+        "USER": "golden",
+        "LOGNAME": "golden",
+        "COLUMNS": "160",
+        "LINES": "50",
+        "TZ": "UTC",
+        "NO_COLOR": "1",
+    }
+
+
+def run_tour(root: Path, invoke: Callable[[tuple[str, ...]], str]) -> dict[str, str]:
+    """Every step's masked output, by name."""
+    return {step.name: mask(invoke(step.args), root) for step in tour_steps(root)}
+
+
+def cli_invoker(env: dict[str, str]) -> Callable[[tuple[str, ...]], str]:
+    """Run one step through click's runner; stdout, stderr and the exit code as one text."""
+    from provenance.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(args: tuple[str, ...]) -> str:
+        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        return (
+            f"$ provenance {' '.join(args)}\n--- exit {result.exit_code}\n--- stdout\n"
+            f"{result.stdout}--- stderr\n{result.stderr}"
+        )
+
+    return invoke
+
+
+_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"), "<TIME>"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d\b"), "<DATE>"),
+    (re.compile(r"\b\d+(\.\d+)? ?(s|ms|seconds)\b"), "<DURATION>"),
+    (re.compile(r"\d+(\.\d+)? (files?|[KMGT]?i?B)/s\b"), "<RATE>"),
+    (re.compile(r'\btime="[\d.]+"'), 'time="<DURATION>"'),
+    (re.compile(r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|record|seconds)": )'
+                r"[\d.]+"), r"\1<DURATION>"),
+    (re.compile(r'("(?:prev_hash|hash|head_hash)": ")[0-9a-f]{64}"'), r'\1<EVENT-HASH>"'),
+    (re.compile(r"\bhead (\d+ )?[0-9a-f]{64}\b"), r"head \1<EVENT-HASH>"),
+)
+
+
+def mask(text: str, root: Path) -> str:
+    """The text with what changes from run to run replaced by fixed tokens."""
+    text = text.replace(str(root), "<ROOT>")
+    for pattern, token in _MASKS:
+        text = pattern.sub(token, text)
+    return text
