@@ -22,9 +22,31 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 GENAI_PNG = "sample_assets/genai/sd_a1111.png"
 GENERATED_FRAME = "sample_assets/deliverables/comp/shot010_comp_v003.1003.png"
 COMMANDS = (
-    "approve", "audit", "classify", "config", "config show", "document", "expire", "history",
-    "init", "ls", "policy", "policy check", "purge", "replace", "report", "rescreen", "restore",
-    "revoke", "scan", "service", "service install", "set-expiry", "status", "verify", "watch",
+    "approve",
+    "audit",
+    "classify",
+    "config",
+    "config show",
+    "document",
+    "expire",
+    "history",
+    "init",
+    "ls",
+    "policy",
+    "policy check",
+    "purge",
+    "replace",
+    "report",
+    "rescreen",
+    "restore",
+    "revoke",
+    "scan",
+    "service",
+    "service install",
+    "set-expiry",
+    "status",
+    "verify",
+    "watch",
 )
 AUDIT_FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
 
@@ -128,8 +150,13 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+(\.\d+)? ?(s|ms|seconds)\b"), "<DURATION>"),
     (re.compile(r"\d+(\.\d+)? (files?|[KMGT]?i?B)/s\b"), "<RATE>"),
     (re.compile(r'\btime="[\d.]+"'), 'time="<DURATION>"'),
-    (re.compile(r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|record|seconds)": )'
-                r"[\d.]+"), r"\1<DURATION>"),
+    (
+        re.compile(
+            r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|record|seconds)": )'
+            r"[\d.]+"
+        ),
+        r"\1<DURATION>",
+    ),
     (re.compile(r'("(?:prev_hash|hash|head_hash)": ")[0-9a-f]{64}"'), r'\1<EVENT-HASH>"'),
     (re.compile(r"\bhead (\d+ )?[0-9a-f]{64}\b"), r"head \1<EVENT-HASH>"),
 )
