@@ -58,8 +58,8 @@ def hash_floor_seconds(files: list[Path]) -> float:
     The floor of any audit that reads every byte: what is left between this
     and the audit is start-up, the ledger and judging.
     """
-    from provenance.audit_package import hash_files
-    from provenance.workpool import OrderedPool, processes_available
+    from provenance.audit.package import hash_files
+    from provenance.util.workpool import OrderedPool, processes_available
 
     pairs = [(str(path), path) for path in files]
     started = time.perf_counter()

@@ -41,7 +41,7 @@ from nearmatch_measure import (
 )
 from nearmatch_report import render, write_section
 
-from provenance.fingerprint import process_pool
+from provenance.likeness.fingerprint import process_pool
 
 DEFAULT_DATA = Path(tempfile.gettempdir()) / "provenance-bench-nearmatch"
 QUICK = Plan(synthetic=40, unrelated=2000, frames=60)

@@ -8,7 +8,7 @@ then times, in the same run:
 
 * the baseline: one plain ``sqlite3`` read of every fingerprint row, which
   any search over all of them must at least do;
-* :func:`provenance.resemblance.similar_assets` for the generated image,
+* :func:`provenance.likeness.search.similar_assets` for the generated image,
   what ``provenance ls --looks-like`` runs.
 
 Prints seconds, rows/s and the ratio to the baseline, and checks that every
@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scan import machine  # noqa: E402
 
-from provenance.fingerprint import Fingerprint  # noqa: E402
-from provenance.resemblance import similar_assets  # noqa: E402
+from provenance.likeness.fingerprint import Fingerprint  # noqa: E402
+from provenance.likeness.search import similar_assets  # noqa: E402
 from provenance.store import AssetFacts, AssetQuery, Ledger, Observation  # noqa: E402
 from provenance.store.audit_facade import FingerprintIn  # noqa: E402
 

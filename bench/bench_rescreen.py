@@ -43,7 +43,7 @@ from bench_scan import machine  # noqa: E402
 from provenance.lifecycle import Lifecycle  # noqa: E402
 from provenance.lifecycle.rescreen import rescreen  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
-from provenance.settings_tables import WatchlistConfig  # noqa: E402
+from provenance.settings.tables import WatchlistConfig  # noqa: E402
 from provenance.store import AssetFacts, Ledger, Observation  # noqa: E402
 
 HOST = "bench-host"

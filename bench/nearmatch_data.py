@@ -26,7 +26,7 @@ import imagehash
 from nearmatch_images import COPIES, ROOT, picture
 from PIL import Image, ImageFilter, ImageOps
 
-from provenance.fingerprint import fingerprint_file
+from provenance.likeness.fingerprint import fingerprint_file
 
 J = TypeVar("J")
 R = TypeVar("R")

@@ -16,7 +16,7 @@ from nearmatch_data import DataSet
 from numpy.typing import NDArray
 from PIL import Image
 
-from provenance.fingerprint import (
+from provenance.likeness.fingerprint import (
     GRAD_RADIUS,
     MAX_DISTANCE,
     Fingerprint,
@@ -24,7 +24,7 @@ from provenance.fingerprint import (
     fingerprint_files,
     process_pool,
 )
-from provenance.nearmatch import NearMatchIndex
+from provenance.likeness.index import NearMatchIndex
 
 MISSING = 255  # distance given to a pair where one side has no hash: never within a rule
 Dist = NDArray[np.int16]

@@ -14,7 +14,7 @@ import PIL
 from nearmatch_data import Plan
 from nearmatch_measure import IndexFigures, Robustness, Speed
 
-from provenance.fingerprint import GRAD_RADIUS, MAX_DISTANCE
+from provenance.likeness.fingerprint import GRAD_RADIUS, MAX_DISTANCE
 
 HEADING = "## Near match"
 

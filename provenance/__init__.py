@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from provenance.lazy import lazy_exports
+from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.classify import Classification, classify_file
     from provenance.errors import ProvenanceError
-    from provenance.ingest import IngestResult, ingest, ingest_many
+    from provenance.ingest.record import IngestResult, ingest, ingest_many
     from provenance.settings import Settings, load_settings
     from provenance.store import Ledger
 
@@ -26,9 +26,9 @@ _HOMES = {
     "Classification": "provenance.classify",
     "classify_file": "provenance.classify",
     "ProvenanceError": "provenance.errors",
-    "IngestResult": "provenance.ingest",
-    "ingest": "provenance.ingest",
-    "ingest_many": "provenance.ingest",
+    "IngestResult": "provenance.ingest.record",
+    "ingest": "provenance.ingest.record",
+    "ingest_many": "provenance.ingest.record",
     "Settings": "provenance.settings",
     "load_settings": "provenance.settings",
     "Ledger": "provenance.store",

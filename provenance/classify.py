@@ -29,7 +29,7 @@ from provenance.detectors.base import (
     error_evidence,
 )
 from provenance.detectors.registry import load_detectors
-from provenance.media import MediaFacts, read_facts
+from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI
 

@@ -7,7 +7,7 @@ finds its story. If the file's current content is not in the ledger, the
 content last recorded at that path is shown, with a note saying so.
 
 A picture the ledger does not hold as generated is also compared with every
-generated asset by perceptual fingerprint (:mod:`provenance.resemblance`,
+generated asset by perceptual fingerprint (:mod:`provenance.likeness.search`,
 the audit's rule): a re-encoded, resized or stripped copy of a generated
 image has its own hash and no markers, so only its likeness tells where it
 came from. The fingerprint stored in the ledger is used, or, when none is
@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.errors import TargetNotFound
-from provenance.hashing import is_sha256_prefix, sha256_file
-from provenance.policy import asset_state, missing_approvals
-from provenance.sequences import share_a_sequence
+from provenance.files.hashing import is_sha256_prefix, sha256_file
+from provenance.files.sequences import share_a_sequence
+from provenance.files.walk import absolute
+from provenance.rules.policy import asset_state, missing_approvals
 from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
-from provenance.walk import absolute
 
 # Statuses in which a generated asset can still need approvals for finals.
 OPEN_STATUSES = ("temporary", "expired", "approved")
@@ -55,7 +55,7 @@ class Lookalike:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        from provenance.resemblance import moments_dict
+        from provenance.likeness.search import moments_dict
 
         moments = moments_dict(self.moments)
         return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
@@ -124,7 +124,7 @@ def resemblance(
     no fingerprint for it yet. Generated and unreadable assets, and what is
     not a picture, are not compared (both results None).
     """
-    from provenance.resemblance import PICTURE_KINDS, fingerprints_of, load_index, nearest
+    from provenance.likeness.search import PICTURE_KINDS, fingerprints_of, load_index, nearest
 
     if asset.verdict in SETTLED_VERDICTS or asset.kind not in PICTURE_KINDS:
         return None, None

@@ -3,7 +3,7 @@
 Pillow writes none of these (it has no DPX or EXR support and writes 16-bit
 TIFF only in grey), so they are written here byte by byte: small, uncompressed
 and exactly as the specifications lay them out, to test the readers in
-:mod:`provenance.formats` against files whose content is known.
+:mod:`provenance.files.formats` against files whose content is known.
 """
 
 from __future__ import annotations

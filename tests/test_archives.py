@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.archives import UnsafeArchive, is_archive, unpack
+from provenance.files.archives import UnsafeArchive, is_archive, unpack
 
 
 def make_zip(path: Path, members: dict[str, bytes]) -> Path:

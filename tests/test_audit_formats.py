@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import xmlschema
 
-from provenance.audit_report import AuditReport, FileResult, Match, SequenceResult
+from provenance.audit.report import AuditReport, FileResult, Match, SequenceResult
 from provenance.reports.audit_formats import to_json, to_junit, to_markdown, to_sarif, to_table
 from provenance.reports.audit_html import to_html
 

@@ -246,7 +246,7 @@ def test_scan_does_not_load_the_audit_or_the_daemon() -> None:
         "import sys\n"
         "from provenance.cli import cli\n"
         "cli.main(['scan', '--help'], standalone_mode=False)\n"
-        "loaded = [m for m in ('provenance.audit', 'provenance.cli_lifecycle', "
+        "loaded = [m for m in ('provenance.audit.run', 'provenance.cli.lifecycle', "
         "'provenance.watchers.daemon', 'numpy') if m in sys.modules]\n"
         "print('loaded:' + ','.join(loaded))\n"
     )
@@ -266,12 +266,12 @@ def test_ctrl_c_is_its_own_exit_code(
     tree: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An interrupted command exits 130 with one line, never 1 (which means "blocked")."""
-    import provenance.scan
+    import provenance.ingest.scan
 
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(provenance.scan, "run_scan", interrupted)
+    monkeypatch.setattr(provenance.ingest.scan, "run_scan", interrupted)
     code, _, err = run("scan", str(tree), "--db", ledger_url, ok=False)
     assert code == 130
     assert err.startswith("Error: interrupted:") and len(err.strip().splitlines()) == 1

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import provenance.examine as examine_module
-from provenance.examine import CRASHED, Examined, Examiner
+import provenance.ingest.examine as examine_module
+from provenance.ingest.examine import CRASHED, Examined, Examiner
 from provenance.settings import Settings
-from provenance.workpool import processes_available
+from provenance.util.workpool import processes_available
 from tests.test_scan import A1111, png
 
 needs_fork = pytest.mark.skipif(not processes_available(), reason="forked examiners are Linux-only")

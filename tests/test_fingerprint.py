@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from provenance.fingerprint import (
+from provenance.files.formats import exr
+from provenance.likeness.fingerprint import (
     Fingerprint,
     FingerprintResult,
     dct_hash,
@@ -21,8 +22,7 @@ from provenance.fingerprint import (
     gradient_hash,
     process_pool,
 )
-from provenance.formats import exr
-from provenance.imageio_frames import cineon_to_linear, decode_luma, sniff, srgb_encode
+from provenance.likeness.frames import cineon_to_linear, decode_luma, sniff, srgb_encode
 from tests.frame_writers import write_dpx, write_exr
 from tests.pictures import COPIES, floats, needs_openexr, picture, save, srgb_to_linear
 

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-import provenance.fingerprint as fingerprint_module
-from provenance.fingerprint import fingerprint_file
-from provenance.formats import dpx, exr
-from provenance.workpool import processes_available
+import provenance.likeness.fingerprint as fingerprint_module
+from provenance.files.formats import dpx, exr
+from provenance.likeness.fingerprint import fingerprint_file
+from provenance.util.workpool import processes_available
 from tests.frame_writers import write_dpx, write_exr, write_tiff16
 from tests.pictures import floats, needs_openexr, picture, save
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from provenance import fingerprinting
-from provenance.fingerprint_retry import RetryBackoff
-from provenance.fingerprinting import fingerprint_assets
-from provenance.scan import plan_scan, run_scan
+from provenance.ingest.scan import plan_scan, run_scan
+from provenance.likeness import stage as fingerprinting
+from provenance.likeness.retry import RetryBackoff
+from provenance.likeness.stage import fingerprint_assets
 from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.audit.conftest import generated_png

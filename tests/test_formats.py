@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.formats import FormatProblem
-from provenance.formats.jpeg import read_jpeg_stream
-from provenance.formats.png import SIGNATURE, inflate, read_png_stream
-from provenance.formats.riff import read_riff_stream
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.jpeg import read_jpeg_stream
+from provenance.files.formats.png import SIGNATURE, inflate, read_png_stream
+from provenance.files.formats.riff import read_riff_stream
 
 
 def png_chunk(ctype: bytes, payload: bytes) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import UnreadableFile
-from provenance.hashing import ALONE_CHUNK, SHARED_CHUNK, chunk_size, sha256_file
+from provenance.files.hashing import ALONE_CHUNK, SHARED_CHUNK, chunk_size, sha256_file
 
 SIZES = [0, 1, ALONE_CHUNK - 1, ALONE_CHUNK, ALONE_CHUNK + 1, 3 * ALONE_CHUNK + 7, SHARED_CHUNK + 1]
 
@@ -54,7 +54,7 @@ def test_digest_is_the_same_while_other_threads_run(
 
 def test_a_process_alone_reads_small_chunks() -> None:
     # A fresh interpreter: the test runner's own threads, if any, do not count.
-    code = "from provenance.hashing import chunk_size; print(chunk_size())"
+    code = "from provenance.files.hashing import chunk_size; print(chunk_size())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(out.stdout) == ALONE_CHUNK < SHARED_CHUNK
 

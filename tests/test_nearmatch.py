@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.fingerprint import GRAD_RADIUS, MAX_DISTANCE, Fingerprint
-from provenance.nearmatch import NearMatchIndex
+from provenance.likeness.fingerprint import GRAD_RADIUS, MAX_DISTANCE, Fingerprint
+from provenance.likeness.index import NearMatchIndex
 
 U64 = st.integers(0, (1 << 64) - 1)
 

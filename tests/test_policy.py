@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import ConfigError
-from provenance.escalations import Category, Flag
-from provenance.policy import ApprovalView, AssetState, Policy, decide, load_policy, parse_policy
+from provenance.rules.escalations import Category, Flag
+from provenance.rules.policy import (
+    ApprovalView,
+    AssetState,
+    Policy,
+    decide,
+    load_policy,
+    parse_policy,
+)
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 LIKENESS = Flag("talent-likeness", "prompt-screen", "prompt references 'X'")

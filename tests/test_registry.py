@@ -12,7 +12,7 @@ import pytest
 from provenance.classify import classify_file, decide
 from provenance.detectors.base import DetectorContext, Evidence
 from provenance.detectors.registry import BUILTIN_DETECTORS, GROUP, _load_one, load_detectors
-from provenance.media import MediaFacts
+from provenance.files.media import MediaFacts
 from provenance.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from provenance.formats.jpeg import read_jpeg
-from provenance.formats.png import read_png
-from provenance.formats.riff import read_riff
+from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import read_png
+from provenance.files.formats.riff import read_riff
 from provenance.tools import TOOLS, canonical_tool
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_assets"

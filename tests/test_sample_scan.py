@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.scan import scan
+from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from provenance.ingest import examine, ingest
-from provenance.scan import plan_scan, run_scan, scan
+from provenance.ingest.record import examine, ingest
+from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
 
@@ -181,7 +181,7 @@ def test_progress_callback_sees_every_file(
 def test_file_changing_while_hashed_is_skipped(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provenance import hashing
+    from provenance.files import hashing
 
     target = png(tmp_path / "growing.png", 1)
     real = hashing._digest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.sequences import expand_target, frames_sentence, group_frames
+from provenance.files.sequences import expand_target, frames_sentence, group_frames
 
 
 def test_frames_group_into_fileseq_notation() -> None:

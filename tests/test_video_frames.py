@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from provenance import video_frames
 from provenance.errors import UndecodableVideo
-from provenance.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma
-from provenance.nearmatch import NearMatchIndex, match_clip
-from provenance.video_frames import sample_frames
+from provenance.likeness import video as video_frames
+from provenance.likeness.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma
+from provenance.likeness.index import NearMatchIndex, match_clip
+from provenance.likeness.video import sample_frames
 from tests.videos import (
     FRAMES,
     REENCODES,

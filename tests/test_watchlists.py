@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.errors import ConfigError
-from provenance.escalations import ApprovedTool, required_categories, tool_flags
-from provenance.watchlists import fold, load_watchlist, parse_watchlist, screen_prompt
+from provenance.rules.escalations import ApprovedTool, required_categories, tool_flags
+from provenance.rules.watchlists import fold, load_watchlist, parse_watchlist, screen_prompt
 
 TALENT = parse_watchlist(
     "talent",

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from provenance.workpool import OrderedPool
+from provenance.util.workpool import OrderedPool
 
 
 class Recorder:

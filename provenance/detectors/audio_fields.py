@@ -32,9 +32,9 @@ from typing import BinaryIO, Literal
 
 import mutagen
 
-from provenance.formats.id3 import read_id3_stream
-from provenance.formats.riff import RiffInfo, read_riff
-from provenance.formats.xmp import simple_elements
+from provenance.files.formats.id3 import read_id3_stream
+from provenance.files.formats.riff import RiffInfo, read_riff
+from provenance.files.formats.xmp import simple_elements
 
 Role = Literal["software", "comment", "camera_make", "camera_model", "production"]
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
-from provenance.formats.jpeg import JpegInfo, read_jpeg
-from provenance.formats.png import PngInfo, read_png
-from provenance.formats.riff import RiffInfo, read_riff
+from provenance.files.formats.jpeg import JpegInfo, read_jpeg
+from provenance.files.formats.png import PngInfo, read_png
+from provenance.files.formats.riff import RiffInfo, read_riff
 
 if TYPE_CHECKING:
-    from provenance.media import MediaFacts
+    from provenance.files.media import MediaFacts
     from provenance.settings import Settings
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ Each manifest is a signed *claim*: who made it (``claim_generator`` in v1,
 ``claim_generator_info`` in v2), who signed it (``signature_info``), and
 *assertions*, of which the actions (``c2pa.actions``/``c2pa.actions.v2``) say
 what happened: ``c2pa.created``, ``c2pa.edited``, ``c2pa.placed``... each with
-an optional ``digitalSourceType`` (see :mod:`provenance.sourcetypes`), a
+an optional ``digitalSourceType`` (see :mod:`provenance.detectors.sourcetypes`), a
 ``softwareAgent`` and a ``description``.
 
 What becomes evidence:
@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from provenance.detectors.base import Confidence, Evidence
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
-from provenance.sourcetypes import SourceType, lookup
+from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.tools import UNKNOWN_GENAI
 
 MAX_MANIFESTS = 256

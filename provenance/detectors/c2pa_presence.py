@@ -28,12 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from provenance.detectors.xmp_packets import find_packets
-from provenance.formats import FormatProblem
-from provenance.formats.bmff import C2PA_UUID, read_bmff
-from provenance.formats.jpeg import read_jpeg
-from provenance.formats.png import index_chunks
-from provenance.formats.riff import read_riff
-from provenance.formats.tiff_file import C2PA_TAG, read_ifd0
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.bmff import C2PA_UUID, read_bmff
+from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import index_chunks
+from provenance.files.formats.riff import read_riff
+from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0
 
 MAX_ID3_BYTES = 64 * 1024 * 1024
 

@@ -20,11 +20,11 @@ import io
 from pathlib import Path
 from typing import BinaryIO
 
-from provenance.formats import FormatProblem
-from provenance.formats.jpeg import read_jpeg
-from provenance.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
-from provenance.formats.riff import read_riff
-from provenance.formats.tiff_file import read_ifd0
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
+from provenance.files.formats.riff import read_riff
+from provenance.files.formats.tiff_file import read_ifd0
 
 MAX_READ_BYTES = 16 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024

@@ -5,7 +5,7 @@ Draw Things, cameras). Five properties matter for provenance:
 
 ``Iptc4xmpExt:DigitalSourceType``
     how the content came to be, in the IPTC vocabulary
-    (:mod:`provenance.sourcetypes`): ``trainedAlgorithmicMedia`` means
+    (:mod:`provenance.detectors.sourcetypes`): ``trainedAlgorithmicMedia`` means
     generated, ``digitalCapture`` captured... Unsigned, so medium confidence.
 ``Iptc4xmpExt:AISystemUsed`` / ``AISystemVersionUsed`` / ``AIPromptInformation``
     IPTC 2025.1: which AI system made the content, and the prompt. A named
@@ -31,10 +31,10 @@ from collections.abc import Iterable, Iterator
 from provenance.detectors.base import DetectorContext, Evidence
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.detectors.software_names import match_software
+from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.detectors.xmp_packets import read_sidecar
-from provenance.formats import FormatProblem
-from provenance.formats.xmp import XmpPacket, parse_xmp_packets
-from provenance.sourcetypes import SourceType, lookup
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.xmp import XmpPacket, parse_xmp_packets
 from provenance.tools import UNKNOWN_GENAI
 
 XMP_NS = "http://ns.adobe.com/xap/1.0/"

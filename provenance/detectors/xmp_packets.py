@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from provenance.formats import FormatProblem
-from provenance.formats.bmff import XMP_UUID, read_bmff, read_payload
-from provenance.formats.jpeg import read_jpeg
-from provenance.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
-from provenance.formats.riff import read_riff
-from provenance.formats.tiff_file import XMP_TAG, read_ifd0, read_value
-from provenance.formats.xmp import MAX_PACKET_BYTES
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.bmff import XMP_UUID, read_bmff, read_payload
+from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
+from provenance.files.formats.riff import read_riff
+from provenance.files.formats.tiff_file import XMP_TAG, read_ifd0, read_value
+from provenance.files.formats.xmp import MAX_PACKET_BYTES
 
 PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 SCAN_HEAD_BYTES = 4 * 1024 * 1024

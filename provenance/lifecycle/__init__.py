@@ -5,11 +5,11 @@ deliverables unless approved in writing. This package turns that into ledger
 state a supervisor can act on:
 
 * a generated asset is ``temporary`` from detection, with an expiry date
-  (:mod:`provenance.flagging` sets both at ingest);
+  (:mod:`provenance.rules.flagging` sets both at ingest);
 * :func:`approve` records a written approval, for one escalation category,
   resting on a reference document copied into the ledger; the asset becomes
   ``approved`` once a final-scope ``final-deliverable`` approval and one for
-  every flag's category are active (:func:`provenance.policy.missing_approvals`,
+  every flag's category are active (:func:`provenance.rules.policy.missing_approvals`,
   the same rule the audit applies);
 * :func:`replace` links a generated asset to the one that replaced it;
 * :func:`expire` marks assets past their expiry (or whose approval lapsed)
@@ -36,8 +36,8 @@ from provenance.lifecycle.quarantine import (
     purge_expired,
     restore,
 )
-from provenance.lifecycle.targets import Target, resolve_targets
 from provenance.lifecycle.transitions import expire, replace, set_expiry
+from provenance.targets import Target, resolve_targets
 
 __all__ = [
     "Approval",

@@ -1,7 +1,7 @@
 """Written approvals: who may record them, what they rest on, what they clear.
 
 An approval is for one asset and one escalation category
-(:data:`~provenance.escalations.Category`), signed off by a named person in a
+(:data:`~provenance.rules.escalations.Category`), signed off by a named person in a
 reference document (a signed PDF, an email export, a consent form). The
 document is read once, hashed, and copied into the ledger, so the approval
 keeps pointing at exactly the bytes that were approved.
@@ -26,11 +26,11 @@ from datetime import datetime
 from pathlib import Path
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
-from provenance.escalations import CATEGORIES, Flag
 from provenance.lifecycle.context import Lifecycle
-from provenance.lifecycle.targets import resolve_targets
-from provenance.policy import approval_view, clears_for_finals, missing_approvals
+from provenance.rules.escalations import CATEGORIES, Flag
+from provenance.rules.policy import approval_view, clears_for_finals, missing_approvals
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
+from provenance.targets import resolve_targets
 
 SCOPES = ("final", "temporary-use")
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024

@@ -30,7 +30,7 @@ from pathlib import Path
 import platformdirs
 
 from provenance.errors import TransitionRefused, UnreadableFile
-from provenance.hashing import sha256_file
+from provenance.files.hashing import sha256_file
 from provenance.settings import APP_NAME, Settings
 
 MANIFEST = "manifest.jsonl"

@@ -25,7 +25,9 @@ from fileseq.exceptions import FileSeqException
 from fileseq.filesequence import FileSequence
 
 from provenance.errors import TargetNotFound, TransitionRefused
-from provenance.hashing import is_sha256_prefix
+from provenance.files.hashing import is_sha256_prefix
+from provenance.files.sequences import expand_target
+from provenance.files.walk import absolute
 from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.files import (
     append_manifest,
@@ -34,10 +36,8 @@ from provenance.lifecycle.files import (
     quarantine_root,
     quarantine_target,
 )
-from provenance.lifecycle.targets import SEQUENCE_MARKS
 from provenance.lifecycle.transitions import expire
-from provenance.policy import clears_for_finals
-from provenance.sequences import expand_target
+from provenance.rules.policy import clears_for_finals
 from provenance.store import (
     AssetQuery,
     AssetRecord,
@@ -47,7 +47,7 @@ from provenance.store import (
     QuarantineRecord,
 )
 from provenance.store.records import iso
-from provenance.walk import absolute
+from provenance.targets import SEQUENCE_MARKS
 
 PURGEABLE = ("expired", "quarantined", "deleted")  # statuses whose present copies are moved
 

@@ -2,7 +2,7 @@
 
 A generated asset is screened once, when it is detected: its prompt against
 the watchlists, its tool against the approved-tool registry, its folder
-against the folder rules (:mod:`provenance.flagging`). Legal adds a name to
+against the folder rules (:mod:`provenance.rules.flagging`). Legal adds a name to
 a watchlist mid-production, or the production starts an approved-tool list:
 the assets already in the ledger were screened against the old rules.
 :func:`rescreen` screens every generated asset again against the rules as
@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.flagging import flags_missing, screen
 from provenance.lifecycle.context import Lifecycle
-from provenance.policy import clears_for_finals
+from provenance.rules.flagging import flags_missing, screen
+from provenance.rules.policy import clears_for_finals
 from provenance.store import FlagsAdded, Screenable
 
 PAGE = 1_000  # assets read, screened and written at a time

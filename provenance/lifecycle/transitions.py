@@ -17,9 +17,9 @@ from datetime import datetime
 
 from provenance.errors import TransitionRefused
 from provenance.lifecycle.context import Lifecycle
-from provenance.lifecycle.targets import Target, resolve_targets
-from provenance.policy import clears_for_finals
+from provenance.rules.policy import clears_for_finals
 from provenance.store import AssetRecord, ExpiredAsset
+from provenance.targets import Target, resolve_targets
 
 
 def replace(

@@ -1,4 +1,4 @@
-"""Text renderings of an :class:`~provenance.audit_report.AuditReport`.
+"""Text renderings of an :class:`~provenance.audit.report.AuditReport`.
 
 * JSON: the report's own dictionary (documented in the README).
 * JUnit XML: one test case per file, so a CI server shows the hand-off like
@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provenance import __version__
-from provenance.audit_report import AuditReport, FileResult
+from provenance.audit.report import AuditReport, FileResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from provenance.audit_report import AuditReport, FileResult
+from provenance.audit.report import AuditReport, FileResult
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}

@@ -18,11 +18,11 @@ from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
 
 if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lifecycle's imports
-    from provenance.classify_paths import PathClassification
     from provenance.history import History
+    from provenance.ingest.scan import ScanSummary
+    from provenance.ingest.survey import PathClassification
     from provenance.lifecycle import Need
-    from provenance.resemblance import Similar
-    from provenance.scan import ScanSummary
+    from provenance.likeness.search import Similar
 
 VERDICT_STYLE = {
     "genai": "bold red",
@@ -180,7 +180,7 @@ def _detail(value: object) -> str:
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:
-    from provenance.resemblance import PICTURE_KINDS
+    from provenance.likeness.search import PICTURE_KINDS
 
     if history.asset.verdict == "genai" and history.asset.kind in PICTURE_KINDS:
         ask = f"provenance ls --looks-like {history.asset.sha256[:12]}"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from provenance.disclosure import DisclosureReport
+from provenance.lifecycle.disclosure import DisclosureReport
 from provenance.store import EventRecord
 from provenance.tools import display_name
 

@@ -15,8 +15,8 @@ from rich.text import Text
 
 from provenance.lifecycle import PurgeResult, RestoreResult, Target
 from provenance.lifecycle.rescreen import Rescreen
-from provenance.policy import Policy, policy_keys
 from provenance.reports.console import approvals_table
+from provenance.rules.policy import Policy, policy_keys
 from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from provenance.lazy import lazy_exports
+from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.store.chain import ChainReport

@@ -1,6 +1,6 @@
 """Flags added to generated assets after their detection (``provenance rescreen``).
 
-An asset's flags are set when it is detected (:mod:`provenance.flagging`).
+An asset's flags are set when it is detected (:mod:`provenance.rules.flagging`).
 When a show's watchlists, tool registry or folder rules change, assets
 already in the ledger are screened again, and any flag they now raise is
 added here, inside one locked write transaction:

@@ -232,7 +232,7 @@ class Quarantine(Base):
 class FingerprintRow(Base):
     """A perceptual fingerprint of an image, or of one sampled moment of a video.
 
-    See :mod:`provenance.fingerprint`. An image has one row, ``frame`` 0; a
+    See :mod:`provenance.likeness.fingerprint`. An image has one row, ``frame`` 0; a
     video has one row per sampled moment that has a fingerprint, ``frame``
     0, 1, 2... in time order. An asset without any fingerprint has a single
     row, ``frame`` 0, whose ``status`` says why (``flat``, ``too_small``,

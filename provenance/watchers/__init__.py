@@ -1,7 +1,7 @@
 """The watch daemon: the only package that imports watchdog.
 
-All it does with a settled file is ingest it (:func:`provenance.ingest.examine`
-and :func:`provenance.ingest.record_examined`, the two halves of ``ingest``).
+All it does with a settled file is ingest it (:func:`provenance.ingest.record.examine`
+and :func:`provenance.ingest.record.record_examined`, the two halves of ``ingest``).
 Start at :mod:`.daemon`, which lists the parts in the order they run.
 
 Names load on first use (PEP 562), so that the CLI can read the service
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from provenance.lazy import lazy_exports
+from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.watchers.daemon import Environment, WatchDaemon, install_signal_handlers

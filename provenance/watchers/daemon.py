@@ -32,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 from provenance.errors import LedgerUnavailable, WatchFailed
-from provenance.ingest import IngestResult
+from provenance.ingest.record import IngestResult
 from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
@@ -303,7 +303,7 @@ class WatchDaemon:
         # generated images it has fingerprints for.
         if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
             return
-        from provenance.fingerprinting import fingerprint_assets  # the decoders load on first use
+        from provenance.likeness.stage import fingerprint_assets  # the decoders load on first use
 
         self.fingerprints.begin()
         try:

@@ -1,7 +1,7 @@
 """When the watch daemon runs a fingerprint pass.
 
 Assets the daemon records get their near-match fingerprints in a pass of
-their own, after their ledger rows (see :mod:`provenance.fingerprinting`).
+their own, after their ledger rows (see :mod:`provenance.likeness.stage`).
 A pass asks the ledger which of this host's present images and videos have
 none, so running one every heartbeat would query a studio-wide ledger
 every ten seconds from every workstation, mostly to learn there is nothing
@@ -9,7 +9,7 @@ to do. A pass runs instead when there may be work:
 
 * the daemon recorded something other than an unchanged file since the
   last pass (new content, or known content at a new path of this host);
-* a failed asset's backoff has run out (see :mod:`provenance.fingerprint_retry`);
+* a failed asset's backoff has run out (see :mod:`provenance.likeness.retry`);
 * a sweep is due (every fifteen minutes, and at start): the assets some
   other process recorded on this host, such as a scan stopped before its
   own fingerprint stage.
@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from provenance.fingerprint_retry import RetryBackoff
+from provenance.likeness.retry import RetryBackoff
 
 SWEEP_EVERY = 15 * 60.0
 

@@ -11,10 +11,10 @@
   buffer: it applies hints, and passes on files that have settled and
   deletions whose delay has passed.
 * **Workers** (``workers`` threads; hashing releases the GIL) check each
-  path is still a regular file and :func:`~provenance.ingest.examine` it.
+  path is still a regular file and :func:`~provenance.ingest.record.examine` it.
 * The **recorder** (one thread) gathers examined files into batches, so that
   the many frames of a render land in a few transactions, and records them
-  with :func:`~provenance.ingest.record_examined` (see :mod:`.worker`).
+  with :func:`~provenance.ingest.record.record_examined` (see :mod:`.worker`).
 
 Every hand-over is a bounded queue that makes its producer wait when full.
 """
@@ -28,9 +28,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from provenance.ingest import Examined, examine
+from provenance.files.walk import Skipped, check_file, walk
+from provenance.ingest.record import Examined, examine
 from provenance.settings import Settings
-from provenance.walk import Skipped, check_file, walk
 from provenance.watchers.hints import Hint
 from provenance.watchers.queue import BoundedQueue
 from provenance.watchers.roots import RootSpec

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from provenance.files.walk import Skipped, walk
 from provenance.settings import Settings
 from provenance.store import Ledger, PathStamp
-from provenance.walk import Skipped, walk
 from provenance.watchers.roots import RootSpec
 from provenance.watchers.state import now_utc
 

@@ -3,7 +3,7 @@
 Requests coalesce: ten losses reported for one root while it is being
 reconciled make one more reconcile, not ten. A reconcile (see
 :mod:`.reconcile`) ingests settled new files itself, through the same
-:func:`~provenance.ingest.ingest_many` as ``provenance scan``; files still
+:func:`~provenance.ingest.record.ingest_many` as ``provenance scan``; files still
 being written and files gone from disk go to the pipeline as hints, so they
 settle and wait like any other. Only a reconcile that ran to the end writes
 the root's checkpoint.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from provenance.errors import LedgerUnavailable
-from provenance.ingest import ingest_many
+from provenance.ingest.record import ingest_many
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.watchers.hints import Hint, HintKind

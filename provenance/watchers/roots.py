@@ -27,8 +27,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from provenance.files.walk import absolute
 from provenance.settings import Settings, WatchMode, WatchRootConfig
-from provenance.walk import absolute
 
 Mode = Literal["native", "polling"]
 

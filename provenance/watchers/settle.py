@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from provenance.hashing import FileStamp
+from provenance.files.hashing import FileStamp
 
 # After a close-after-write, the file must stay unchanged this long.
 CLOSE_GRACE = 0.2

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from provenance.errors import LedgerUnavailable
-from provenance.ingest import Examined, IngestResult, record_examined
+from provenance.ingest.record import Examined, IngestResult, record_examined
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.watchers.queue import BoundedQueue

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from provenance.scan import scan
+from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
 

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from provenance.archives import UnsafeArchive
-from provenance.audit import AuditOptions, audit
-from provenance.audit_report import AuditReport, FileResult
+from provenance.audit.report import AuditReport, FileResult
+from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.files.archives import UnsafeArchive
+from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
-from provenance.scan import scan
 from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"

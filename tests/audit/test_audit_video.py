@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from provenance.audit import AuditOptions, audit
-from provenance.audit_report import AuditReport, FileResult
+from provenance.audit.report import AuditReport, FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
-from provenance.scan import scan
 from provenance.settings import FolderRule
 from tests.audit.conftest import Studio
 from tests.videos import REENCODES, clip, remux_stripped

@@ -14,8 +14,8 @@ from PIL import Image
 from provenance.cli import cli
 from provenance.errors import NotComparable
 from provenance.history import find_history
-from provenance.resemblance import similar_assets
-from provenance.scan import plan_scan, run_scan, scan
+from provenance.ingest.scan import plan_scan, run_scan, scan
+from provenance.likeness.search import similar_assets
 from provenance.settings import FolderRule
 from provenance.store import AssetQuery, Ledger
 from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture

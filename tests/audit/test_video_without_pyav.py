@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from provenance import video_frames
-from provenance.audit import AuditOptions, audit
-from provenance.fingerprint import fingerprint_file
-from provenance.fingerprinting import fingerprint_kinds
-from provenance.scan import scan
+from provenance.audit.run import AuditOptions, audit
+from provenance.ingest.scan import scan
+from provenance.likeness import video as video_frames
+from provenance.likeness.fingerprint import fingerprint_file
+from provenance.likeness.stage import fingerprint_kinds
+from provenance.likeness.video import NOT_INSTALLED, VideoUnavailable, sample_frames
 from provenance.settings import FolderRule
-from provenance.video_frames import NOT_INSTALLED, VideoUnavailable, sample_frames
 from tests.audit.conftest import Studio, generated_png
 from tests.watchers.conftest import sha256_of
 

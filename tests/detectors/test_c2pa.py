@@ -14,7 +14,7 @@ import pytest
 from provenance.classify import classify_file
 from provenance.detectors import c2pa as c2pa_detector
 from provenance.detectors.base import DetectorContext, Evidence
-from provenance.media import read_facts
+from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.corpus import CORPUS
 from tests.detectors.builders_metadata import (
@@ -158,7 +158,7 @@ def test_reading_a_remote_manifest_opens_no_socket(tmp_path: Path, signer: Signi
         from pathlib import Path
         from provenance.detectors.c2pa import DETECTOR
         from provenance.detectors.base import DetectorContext
-        from provenance.media import read_facts
+        from provenance.files.media import read_facts
         from provenance.settings import Settings
         p = Path({str(path)!r})
         ctx = DetectorContext(p, read_facts(p, p.stat().st_size), Settings(db="sqlite://"))

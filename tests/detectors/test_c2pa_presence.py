@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from provenance.detectors.c2pa_presence import can_precheck, may_hold_c2pa
-from provenance.formats import FormatProblem
-from provenance.formats.bmff import C2PA_UUID, MAX_DEPTH, read_bmff
-from provenance.formats.tiff_file import C2PA_TAG, read_ifd0, read_value
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.bmff import C2PA_UUID, MAX_DEPTH, read_bmff
+from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0, read_value
 from tests.detectors.builders_metadata import (
     box,
     id3_frame,

@@ -12,7 +12,7 @@ import pytest
 from provenance.classify import classify_file
 from provenance.detectors.generators.pixels import PngColumns
 from provenance.detectors.generators.stealth import read_stealth, stealth_finding
-from provenance.formats.png import read_png
+from provenance.files.formats.png import read_png
 from provenance.settings import Settings
 from provenance.tools import canonical_tool
 from tests.corpus import CorpusFile, corpus_files

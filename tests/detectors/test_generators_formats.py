@@ -12,9 +12,9 @@ from provenance.detectors.generators.a1111 import _VERSIONS
 from provenance.detectors.generators.detector import read_entries
 from provenance.detectors.generators.entries import Entries, add_exif, expand_json_containers
 from provenance.detectors.registry import BUILTIN_DETECTORS
-from provenance.formats import FormatProblem
-from provenance.formats.png import read_png
-from provenance.formats.tiff_ifd import (
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.png import read_png
+from provenance.files.formats.tiff_ifd import (
     MAKE,
     USER_COMMENT,
     RawTag,

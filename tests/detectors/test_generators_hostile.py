@@ -27,9 +27,9 @@ from provenance.detectors.generators.comfyui import summarise
 from provenance.detectors.generators.detector import METADATA_DETECTOR, STEALTH_DETECTOR
 from provenance.detectors.generators.entries import Entries, expand_json_containers
 from provenance.detectors.generators.identify import identify
-from provenance.formats import FormatProblem
-from provenance.formats.tiff_ifd import RawTag, decode_user_comment, read_tiff
-from provenance.media import read_facts
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.tiff_ifd import RawTag, decode_user_comment, read_tiff
+from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.test_generators_builders import (
     UNDEFINED,

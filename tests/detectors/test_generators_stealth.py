@@ -13,7 +13,7 @@ from PIL import Image
 from provenance.detectors.generators.detector import STEALTH_DETECTOR, _png_candidate
 from provenance.detectors.generators.pixels import PillowColumns, PngColumns
 from provenance.detectors.generators.stealth import MAX_PAYLOAD, read_stealth
-from provenance.formats.png import read_png
+from provenance.files.formats.png import read_png
 from tests.detectors.test_generators_builders import (
     classify_bytes,
     filtered_png,

@@ -9,7 +9,7 @@ import pytest
 
 from provenance.classify import Classification
 from provenance.detectors.generators.a1111 import infotext_tool, parse_infotext, parse_settings
-from provenance.formats.tiff_ifd import IMAGE_DESCRIPTION, MAKE, MODEL, SOFTWARE, USER_COMMENT
+from provenance.files.formats.tiff_ifd import IMAGE_DESCRIPTION, MAKE, MODEL, SOFTWARE, USER_COMMENT
 from tests.detectors.test_generators_builders import (
     UNDEFINED,
     ascii_tag,

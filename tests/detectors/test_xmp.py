@@ -11,7 +11,7 @@ from PIL import Image
 from provenance.classify import classify_file
 from provenance.detectors import xmp as xmp_detector
 from provenance.detectors.base import DetectorContext, Evidence
-from provenance.media import read_facts
+from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import (
     box,

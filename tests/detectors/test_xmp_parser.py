@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.formats import FormatProblem
-from provenance.formats.xmp import (
+from provenance.detectors.sourcetypes import VOCABULARY, is_generated, lookup, source_type_tail
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.xmp import (
     MAX_DEPTH,
     RDF_NS,
     decode_packet,
     parse_xmp,
     simple_elements,
 )
-from provenance.sourcetypes import VOCABULARY, is_generated, lookup, source_type_tail
 from tests.detectors.builders_metadata import dst, xmp_packet
 
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.ingest import ingest
+from provenance.ingest.record import ingest
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.settings import Settings
 from provenance.store import AssetRecord, Ledger

@@ -11,9 +11,9 @@ import pytest
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle import Lifecycle, approve, expire, needs_approval, revoke
-from provenance.policy import Policy, asset_state, decide
+from provenance.rules.policy import Policy, asset_state, decide
 from provenance.settings import Settings
-from provenance.settings_tables import WatchlistConfig
+from provenance.settings.tables import WatchlistConfig
 from provenance.store import AssetQuery, AssetRecord, Ledger
 from tests.lifecycle.conftest import Clock, Make, final
 from tests.test_scan import png

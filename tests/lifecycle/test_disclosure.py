@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from provenance.disclosure import DisclosureReport, Scope, build_report
 from provenance.errors import ApprovalRefused
 from provenance.lifecycle import Lifecycle, approve, purge_expired, replace, revoke, set_expiry
+from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.reports.disclosure import render
-from provenance.settings_tables import WatchlistConfig
+from provenance.settings.tables import WatchlistConfig
 from tests.lifecycle.conftest import Clock, Make, final
 
 

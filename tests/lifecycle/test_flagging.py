@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import ConfigError
-from provenance.escalations import ApprovedTool
-from provenance.ingest import ingest
+from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle
+from provenance.rules.escalations import ApprovedTool
 from provenance.settings import FolderRule, Settings, load_settings
-from provenance.settings_tables import ShowConfig, WatchlistConfig
+from provenance.settings.tables import ShowConfig, WatchlistConfig
 from provenance.store import AssetRecord
 from tests.lifecycle.conftest import Make
 from tests.test_scan import png

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from provenance.errors import ApprovalRefused, ConfigError
-from provenance.ingest import ingest
+from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, approve, expire, revoke
 from provenance.settings import Settings
 from provenance.store import Ledger

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import TargetNotFound, TransitionRefused
-from provenance.ingest import ingest
+from provenance.ingest.record import ingest
 from provenance.lifecycle import (
     Lifecycle,
     approve,

@@ -14,15 +14,15 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import provenance.cli as cli_module
-from provenance.audit import AuditOptions, audit
+from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
-from provenance.escalations import ApprovedTool
 from provenance.lifecycle import Lifecycle, approve
 from provenance.lifecycle import rescreen as rescreen_module
 from provenance.lifecycle.rescreen import rescreen
 from provenance.reports.lifecycle_views import rescreened
+from provenance.rules.escalations import ApprovedTool
 from provenance.settings import FolderRule
-from provenance.settings_tables import WatchlistConfig
+from provenance.settings.tables import WatchlistConfig
 from tests.lifecycle.conftest import Make, final
 
 

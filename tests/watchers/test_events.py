@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.ingest import IngestResult
+from provenance.ingest.record import IngestResult
 from provenance.store import Ledger
 from tests.watchers.conftest import (
     event_types,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from provenance import fingerprinting
-from provenance.fingerprint import FingerprintResult, fingerprint_file
+from provenance.likeness import stage as fingerprinting
+from provenance.likeness.fingerprint import FingerprintResult, fingerprint_file
 from provenance.store import Ledger
 from provenance.watchers.fingerprints import FingerprintSchedule
 from tests.audit.conftest import generated_png

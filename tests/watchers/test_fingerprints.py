@@ -26,8 +26,8 @@ def test_daemon_expires_generated_assets(
     from datetime import UTC, datetime, timedelta
 
     import provenance.watchers.daemon as daemon_module
+    from provenance.ingest.scan import scan
     from provenance.lifecycle import Lifecycle, set_expiry
-    from provenance.scan import scan
 
     settings = fast_settings(ledger_url)
     image = generated_png(tmp_path / "elsewhere" / "gen.png", 8)

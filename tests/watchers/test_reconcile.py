@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from provenance.ingest import ingest
-from provenance.scan import scan
+from provenance.ingest.record import ingest
+from provenance.ingest.scan import scan
 from provenance.settings import WatchRootConfig
 from provenance.store import Ledger
 from provenance.watchers.reconcile import RootUnavailable, plan_reconcile
@@ -100,7 +100,7 @@ def test_plan_spares_folders_it_cannot_list(
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr("provenance.walk.os.scandir", scandir)
+    monkeypatch.setattr("provenance.files.walk.os.scandir", scandir)
     spec = resolve_root(_config(tmp_path), settings, [])
     plan = plan_reconcile(spec, ledger, settings)
     assert plan.vanished == [str(stable)]

@@ -30,10 +30,10 @@ from provenance.detectors.generators.entries import (
 from provenance.detectors.generators.identify import identify
 from provenance.detectors.generators.pixels import PillowColumns, PixelSource, PngColumns
 from provenance.detectors.generators.stealth import Mode, read_stealth, stealth_finding
-from provenance.formats import FormatProblem
-from provenance.formats.jpeg import read_jpeg
-from provenance.formats.png import PngInfo, read_png
-from provenance.formats.riff import RiffInfo, read_riff
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import PngInfo, read_png
+from provenance.files.formats.riff import RiffInfo, read_riff
 
 # What Pillow or zlib may raise on a damaged image while pixels are read.
 PIXEL_ERRORS: tuple[type[BaseException], ...] = (

@@ -38,11 +38,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from provenance.formats import FormatProblem
-from provenance.formats.jpeg import JpegInfo
-from provenance.formats.png import PngInfo
-from provenance.formats.riff import RiffInfo
-from provenance.formats.tiff_ifd import (
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.jpeg import JpegInfo
+from provenance.files.formats.png import PngInfo
+from provenance.files.formats.riff import RiffInfo
+from provenance.files.formats.tiff_ifd import (
     ARTIST,
     DOCUMENT_NAME,
     IMAGE_DESCRIPTION,

@@ -23,8 +23,8 @@ from typing import Protocol
 
 from PIL import Image
 
-from provenance.formats import FormatProblem
-from provenance.formats.png import PngInfo
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.png import PngInfo
 
 READ_BLOCK = 64 * 1024
 MAX_PILLOW_PIXELS = 4096 * 4096

@@ -26,8 +26,8 @@ from provenance.detectors.generators.entries import ENTRY_KEYWORDS, Entries, loa
 from provenance.detectors.generators.finding import Finding
 from provenance.detectors.generators.identify import identify
 from provenance.detectors.generators.pixels import PixelSource
-from provenance.formats import FormatProblem
-from provenance.formats.png import inflate
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.png import inflate
 from provenance.tools import UNKNOWN_GENAI
 
 Mode = Literal["alpha", "rgb"]

@@ -1,0 +1,168 @@
+"""Judging one package file: exact match, embedded markers, near match.
+
+The checks, in the order that makes each as cheap as possible:
+
+1. **Exact match.** The file's SHA-256 is a ledger asset: its status, flags
+   and approvals decide (:func:`provenance.rules.policy.decide`). No decoding.
+2. **Embedded markers.** A file the ledger does not know is classified by
+   the detectors; generated material that never passed a watched folder is
+   caught here, and judged as what it is: temporary, unapproved.
+3. **Near match.** An image or video whose own verdict does not already
+   block is compared by perceptual fingerprint with every generated asset in
+   the ledger (a video by its sampled moments, see
+   :func:`provenance.likeness.index.match_clip`); a resized, re-encoded or
+   stripped copy is judged by its origin's state (a copy of an approved
+   asset passes, citing the approval).
+
+The functions here are pure: the orchestrator (:mod:`provenance.audit.run`) does
+the reading, hashing and ledger queries and hands the results in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from provenance.audit.report import FileResult, Match
+from provenance.rules.policy import AssetState, Decision, Policy, asset_state, decide
+from provenance.store import AssetRecord
+from provenance.store.lifecycle_records import ApprovalRecord
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the orchestrator learned of one file before judging it."""
+
+    path: str
+    sha256: str | None
+    size: int
+    error: str | None = None  # the file could not be read at all
+    asset: AssetRecord | None = None  # exact ledger match
+    verdict: str | None = None  # the detectors' verdict when not in the ledger
+    tool: str | None = None
+    near: tuple[str, int] | None = None  # nearest generated asset and its distance
+    near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
+
+
+@dataclass(frozen=True)
+class Context:
+    """Policy, time, and the ledger facts the judge may consult."""
+
+    policy: Policy
+    now: datetime
+    assets: Mapping[str, AssetRecord]
+    approvals: Mapping[str, Sequence[ApprovalRecord]]
+
+
+def judge(seen: Seen, ctx: Context) -> FileResult:
+    """The verdict for one file."""
+    if seen.error is not None or seen.sha256 is None:
+        reason = f"file could not be read ({seen.error}): provenance cannot be checked"
+        return FileResult(seen.path, ctx.policy.unreadable, (reason,), seen.sha256, seen.size,
+                          classification="unreadable")  # fmt: skip
+    base, match, verdict, tool = _base(seen, ctx)
+    if seen.near is not None and _near_applies(verdict):
+        near_decision, near_match = _near(seen.near, ctx, seen.near_frames)
+        base, match = (
+            (near_decision if verdict != "not_genai" else _source(near_decision, base)),
+            near_match,
+        )
+    return FileResult(
+        seen.path, base.action, base.reasons, seen.sha256, seen.size, match, verdict, tool
+    )
+
+
+def _base(seen: Seen, ctx: Context) -> tuple[Decision, Match, str | None, str | None]:
+    if seen.asset is not None:
+        state = asset_state(seen.asset, ctx.approvals.get(seen.asset.sha256, ()))
+        decision = decide(state, ctx.policy, ctx.now)
+        reasons = (f"in the ledger as {seen.asset.brief()}", *decision.reasons)
+        match = Match("ledger", seen.asset.sha256)
+        return (
+            Decision(decision.action, reasons, decision.approvals),
+            match,
+            seen.asset.verdict,
+            seen.asset.tool,
+        )
+    verdict = seen.verdict or "unknown"
+    if verdict == "genai":
+        decision = decide(AssetState("genai", "temporary"), ctx.policy, ctx.now)
+        markers = f"carries generator markers ({seen.tool or 'tool not named'})"
+        reasons = (f"{markers} and is not in the ledger", *decision.reasons)
+        return (
+            Decision(decision.action, reasons),
+            Match("embedded", seen.sha256),
+            verdict,
+            seen.tool,
+        )
+    decision = decide(AssetState(verdict), ctx.policy, ctx.now)
+    return decision, Match(), verdict, seen.tool
+
+
+def _near_applies(verdict: str | None) -> bool:
+    # A file already judged as generated (or unreadable) is settled by that;
+    # everything else may be a stripped copy of a generated image.
+    return verdict not in ("genai", "unreadable")
+
+
+def _source(near: Decision, own: Decision) -> Decision:
+    # The file carries positive evidence of a non-generative origin (a
+    # camera's EXIF) yet looks like a generated image: most often it is the
+    # plate the image was generated from (img2img keeps the composition).
+    # That is worth a person's look, not a block; evidence can be forged.
+    if near.action == "pass":
+        return Decision("pass", own.reasons + near.reasons, near.approvals)
+    note = "it carries evidence of a non-generative origin: it may be the image's source"
+    return Decision("warn", (near.reasons[0], note, *own.reasons))
+
+
+def _near(
+    hit: tuple[str, int], ctx: Context, frames: tuple[int, int] | None = None
+) -> tuple[Decision, Match]:
+    origin_sha, distance = hit
+    origin = ctx.assets[origin_sha]
+    state = asset_state(origin, ctx.approvals.get(origin_sha, ()))
+    decision = decide(state, ctx.policy, ctx.now)
+    how = f"fingerprint distance {distance}"
+    copy = "judged as that asset: most likely a re-encoded, resized or stripped copy of it"
+    if frames is not None:
+        how = f"{frames[0]} of {frames[1]} sampled moments alike, median {how}"
+    lead = f"looks like generated asset {origin_sha[:12]} ({origin.brief()}), {how}"
+    match = Match("near", origin_sha, distance)
+    return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
+
+
+def sequence_neighbours(
+    results: Sequence[FileResult], sequence_of: Mapping[str, str]
+) -> list[FileResult]:
+    """Soften near matches whose origin is another frame of the same sequence, present as itself.
+
+    Frames of one shot look alike: when a generated frame sits in a
+    sequence (and is judged there by its exact match), its neighbours are
+    within fingerprint distance of it without being copies of it. They are
+    warned, naming the frame, instead of blocked; a copy of the generated
+    frame anywhere else in the package is still blocked.
+    """
+    exact = {(sequence_of.get(r.path), r.match.asset) for r in results if r.match.kind == "ledger"}
+    return [_neighbour(r) if _is_neighbour(r, sequence_of, exact) else r for r in results]
+
+
+def _is_neighbour(
+    result: FileResult, sequence_of: Mapping[str, str], exact: set[tuple[str | None, str | None]]
+) -> bool:
+    group = sequence_of.get(result.path)
+    return (
+        result.match.kind == "near"
+        and result.verdict == "block"
+        and group is not None
+        and (group, result.match.asset) in exact
+    )
+
+
+def _neighbour(result: FileResult) -> FileResult:
+    note = (
+        "a neighbouring frame of this sequence is that generated asset; frames of a shot look alike"
+    )
+    return FileResult(result.path, "warn", (result.reasons[0], note), result.sha256, result.size,
+                      result.match, result.classification, result.tool)  # fmt: skip

@@ -1,0 +1,131 @@
+"""The audit's near-match stage: which generated asset a package file may be a copy of.
+
+Only files that could still be a copy of generated material are compared:
+images and videos (by the ledger's record, or by suffix for files the ledger
+does not know) that are not themselves generated or unreadable. Their
+fingerprints come from the ledger when stored, else they are computed on a
+process pool; each is looked up in the in-memory index of every generated
+asset's fingerprints (:mod:`provenance.likeness.index`; a video's sampled moments
+by :func:`~provenance.likeness.index.match_clip`).
+
+What could not be compared is said, never passed over in silence:
+:attr:`NearCheck.unchecked` (a damaged picture: the audit warns) and
+:attr:`NearCheck.noted` (a video while PyAV is not installed: a reason, no
+warning, since near matching of video is an optional extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from provenance.audit.package import Item
+from provenance.likeness.search import NearHit, nearest
+
+if TYPE_CHECKING:
+    from provenance.likeness.fingerprint import Fingerprint
+    from provenance.likeness.index import NearMatchIndex
+    from provenance.store import Ledger
+    from provenance.store.audit_facade import AssetFingerprints
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
+)
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mpg",
+     ".mpeg", ".wmv", ".flv"}
+)  # fmt: skip
+# A file's fingerprints (one for a still, a video's sampled moments) and its own sha256.
+Prints = dict[str, tuple[tuple["Fingerprint", ...], str]]
+# What the ledger has stored for each asset, by sha256.
+Stored = dict[str, "AssetFingerprints"]
+
+
+@dataclass
+class NearCheck:
+    """The near-match check of one audit, against one index of generated fingerprints."""
+
+    ledger: Ledger
+    index: NearMatchIndex
+    unchecked: dict[str, str] = field(default_factory=dict)  # could not be compared: warn
+    noted: dict[str, str] = field(default_factory=dict)  # not compared for want of PyAV
+
+    def fingerprints(self, items: Sequence[Item]) -> Prints:
+        """The fingerprints of the items that could be copies (none when nothing is generated)."""
+        if not len(self.index):
+            return {}
+        candidates = [i for i in items if could_be_copy(i)]
+        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
+        return self._fingerprints(self._without_pyav(candidates, stored), stored)
+
+    def matched(self, items: list[Item], prints: Prints) -> list[Item]:
+        """The items, each with the generated asset it looks like, if any."""
+        hits = {rel: nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
+        return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
+
+    def _without_pyav(self, candidates: list[Item], stored: Stored) -> list[Item]:
+        videos = [i for i in candidates if is_video(i)]
+        if not videos:
+            return candidates
+        from provenance.likeness.video import NOT_INSTALLED, available
+
+        if available():
+            return candidates
+        missing = {i.rel for i in videos if (i.seen.sha256 or "") not in stored}
+        for rel in missing:
+            self.noted[rel] = f"near match not checked: PyAV is not installed ({NOT_INSTALLED})"
+        return [i for i in candidates if i.rel not in missing]
+
+    def _fingerprints(self, candidates: Sequence[Item], stored: Stored) -> Prints:
+        from provenance.likeness.fingerprint import Fingerprint
+
+        found: Prints = {}
+        todo: list[Item] = []
+        for item in candidates:
+            sha = item.seen.sha256 or ""
+            row = stored.get(sha)
+            if row is None:
+                todo.append(item)
+            elif row.hashes:
+                found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)
+            elif row.status == "undecodable":
+                self.unchecked[item.rel] = row.reason or row.status
+        if todo:
+            found |= self._computed(todo)
+        return found
+
+    def _computed(self, todo: Sequence[Item]) -> Prints:
+        from provenance.likeness.fingerprint import fingerprint_files
+
+        found: Prints = {}
+        results = fingerprint_files([i.path for i in todo])
+        for item, result in zip(todo, results, strict=True):
+            if result.fingerprints:
+                found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
+            elif result.kind == "video" and result.status == "unavailable":
+                self.noted[item.rel] = f"near match not checked ({result.reason})"
+            elif result.status in ("error", "unavailable", "undecodable"):
+                self.unchecked[item.rel] = result.reason or result.status
+        return found
+
+
+def could_be_copy(item: Item) -> bool:
+    """True for a hashed image or video that is not itself generated or unreadable."""
+    seen = item.seen
+    verdict = seen.asset.verdict if seen.asset else seen.verdict
+    is_image = (
+        (seen.asset.kind == "image") if seen.asset else item.path.suffix.lower() in IMAGE_SUFFIXES
+    )
+    is_picture = is_image or is_video(item)
+    return bool(seen.sha256) and is_picture and verdict not in ("genai", "unreadable")
+
+
+def is_video(item: Item) -> bool:
+    """True for a video, by the ledger's record or else by its suffix."""
+    asset = item.seen.asset
+    return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def _with_near(item: Item, hit: NearHit) -> Item:
+    return replace(item, seen=replace(item.seen, near=hit[0], near_frames=hit[1]))

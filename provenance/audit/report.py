@@ -1,0 +1,153 @@
+"""The audit's result as pure data: one verdict per file, grouped sequences, a package verdict.
+
+Renderers (:mod:`provenance.reports.audit_formats`, :mod:`provenance.reports.audit_html`)
+turn an :class:`AuditReport` into JSON, JUnit, SARIF, Markdown, HTML or a
+terminal table; nothing here prints.
+
+A file's ``match`` says what tied it to the ledger:
+
+``ledger``
+    its exact SHA-256 is a known asset, whose status, flags and approvals decide;
+``embedded``
+    the file itself carries generator markers (it never passed a watched folder);
+``near``
+    its perceptual fingerprint is within the threshold of a generated asset's
+    (a resized, re-encoded or stripped copy), and that asset's state decides.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from provenance.rules.policy import SEVERITY, Action
+
+MatchKind = Literal["ledger", "near", "embedded"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """What tied a file to provenance knowledge, if anything."""
+
+    kind: MatchKind | None = None
+    asset: str | None = None
+    distance: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: kind, asset, distance (each may be null)."""
+        return {"kind": self.kind, "asset": self.asset, "distance": self.distance}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The audit's verdict on one file of the package."""
+
+    path: str  # relative to the package root, POSIX separators
+    verdict: Action
+    reasons: tuple[str, ...]
+    sha256: str | None = None
+    size: int = 0
+    match: Match = field(default_factory=Match)
+    classification: str | None = None  # genai / not_genai / unknown / unreadable
+    tool: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form, as documented for ``provenance audit --format json``."""
+        return {
+            "path": self.path,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "sha256": self.sha256,
+            "size": self.size,
+            "match": self.match.to_dict(),
+            "classification": self.classification,
+            "tool": self.tool,
+        }
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    """An image sequence in the package, judged as a whole and frame by frame."""
+
+    label: str  # fileseq notation
+    frames: int
+    verdict: Action
+    notes: tuple[str, ...]  # e.g. "3 frames blocked: 1017, 1018, 1019"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "sequence": self.label,
+            "frames": self.frames,
+            "verdict": self.verdict,
+            "notes": list(self.notes),
+        }
+
+    def sentence(self) -> str:
+        """``shot010_comp_v003.1001-1096#.exr: 3 frames blocked: 1017, 1018, 1019``."""
+        return (
+            f"{self.label}: {'; '.join(self.notes)}"
+            if self.notes
+            else f"{self.label}: {self.frames} frames pass"
+        )
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The whole audit: files, sequences, and whether the package may go."""
+
+    root: str
+    files: tuple[FileResult, ...]
+    sequences: tuple[SequenceResult, ...] = ()
+    strict: bool = False
+    policy: str = "built-in default"
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    stages: Mapping[str, float] = field(default_factory=dict)
+    # data: URIs of small previews, keyed by package path or asset sha256 (HTML reports only)
+    thumbnails: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Counts of files per verdict."""
+        counts = Counter(f.verdict for f in self.files)
+        return {
+            "files": len(self.files),
+            "pass": counts["pass"],
+            "warn": counts["warn"],
+            "block": counts["block"],
+        }
+
+    @property
+    def verdict(self) -> Literal["pass", "blocked"]:
+        """``blocked`` when any file is blocked (or, with ``strict``, warned)."""
+        worst = max((SEVERITY[f.verdict] for f in self.files), default=0)
+        limit = SEVERITY["warn"] if self.strict else SEVERITY["block"]
+        return "blocked" if worst >= limit else "pass"
+
+    def ordered(self) -> list[FileResult]:
+        """Files with the blocked first, then warned, then passed; by path within each."""
+        return sorted(self.files, key=lambda f: (-SEVERITY[f.verdict], f.path))
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON document of ``provenance audit --format json``."""
+        return {
+            "verdict": self.verdict,
+            "root": self.root,
+            "strict": self.strict,
+            "policy": self.policy,
+            "summary": self.summary,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "stages": {k: round(v, 3) for k, v in self.stages.items()},
+            "files": [f.to_dict() for f in self.ordered()],
+            "sequences": [s.to_dict() for s in self.sequences],
+        }
+
+
+def worst(actions: Sequence[Action]) -> Action:
+    """The most severe of some actions (``pass`` for none)."""
+    return max(actions, key=lambda a: SEVERITY[a], default="pass")

@@ -1,0 +1,295 @@
+"""``provenance audit``: the hand-off gate.
+
+:func:`audit` walks a package (a folder, or an archive unpacked safely into a
+private temporary folder), and for every file runs the checks described in
+:mod:`provenance.audit.judge`, each stage in bulk and in parallel:
+
+1. list the files (links that leave the package are reported, not followed;
+   see :mod:`provenance.audit.package`);
+2. hash every file on a pool of threads or forked processes (hashing is
+   the floor of the cost);
+3. look the hashes up in the ledger, a batch at a time as they arrive;
+4. classify only the files the ledger does not know;
+5. compare the images and videos that could still be a copy of generated
+   material with every generated asset's fingerprints (see
+   :mod:`provenance.audit.near`);
+6. judge each file by the policy, group sequences, and record the audit in
+   the ledger (an ``audits`` row and an ``audited`` event per matched asset).
+
+Hashing is the floor, so it starts first: the ledger may be given as a
+function that opens it, called once the hashing workers are running, and the
+index of generated fingerprints loads while they run too. Loading SQLAlchemy,
+numpy and the index then costs a core's idle share instead of adding to the
+wall time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provenance.audit.judge import Context, judge, sequence_neighbours
+from provenance.audit.near import NearCheck
+from provenance.audit.package import (
+    Item,
+    NotAPackage,
+    hash_crashed,
+    hash_files,
+    list_package,
+    open_package,
+)
+from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
+from provenance.files.sequences import frames_sentence, group_frames
+from provenance.files.walk import file_size
+from provenance.likeness.search import load_index
+from provenance.rules.flagging import with_current_flags
+from provenance.rules.policy import Policy
+from provenance.settings import Settings
+from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
+
+if TYPE_CHECKING:
+    from provenance.likeness.index import NearMatchIndex
+    from provenance.store import AssetRecord, Ledger
+
+__all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index", "record_audit"]
+
+Progress = Callable[[int], None]
+LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """How to audit: the policy, strictness, and whether to record and make thumbnails."""
+
+    policy: Policy = field(default_factory=Policy)
+    strict: bool = False
+    thumbnails: bool = False
+    record: bool = True
+    now: datetime | None = None
+    processes: bool = False  # hash on forked processes: only from a process with no threads
+
+
+def audit(
+    target: Path,
+    ledger: Ledger | Callable[[], Ledger],
+    settings: Settings,
+    options: AuditOptions,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Audit a folder or an archive; the report is recorded in the ledger unless told not to.
+
+    ``ledger`` is the ledger, or a function that opens it: it is then called
+    once the package's files are being hashed.
+    """
+    with open_package(target) as (root, label, refused):
+        return _Audit(root, label, ledger, settings, options, progress).run(refused)
+
+
+class _Audit:
+    """One audit run: the stages, in order, with their timings."""
+
+    def __init__(
+        self, root: Path, label: str, ledger: Ledger | Callable[[], Ledger], settings: Settings,
+        options: AuditOptions, progress: Progress | None,
+    ) -> None:  # fmt: skip
+        self.root, self.label, self.settings = root, label, settings
+        self._ledger_source = ledger
+        self.options = options
+        self.progress = progress
+        self.now = options.now or datetime.now(UTC)
+        self.stages: dict[str, float] = {}
+        self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
+        self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger, opened on first use when it was given as a function."""
+        source = self._ledger_source
+        if callable(source):
+            self._ledger_source = source = source()
+        return source
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
+
+    def run(self, refused: list[FileResult]) -> AuditReport:
+        """All the stages; returns the report."""
+        started = datetime.now(UTC)
+        with self._stage("list"):
+            files, problems = list_package(self.root)
+        workers = self.settings.effective_workers()
+        with OrderedPool(
+            hash_files, files, workers, on_crash=hash_crashed, window=len(files),
+            processes=self.options.processes, name="audit-hash", chunk=FILE_CHUNK,
+            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES,
+        ) as hashing:  # fmt: skip
+            index = self._index()  # while the files hash
+            with self._stage("hash"):  # and each batch is looked up as it is hashed
+                items = self._with_assets(self._counted(hashing))
+        with self._stage("classify"):
+            items = self._classify(items)
+        items = self._near(items, index)
+        results = self._judge(items) + problems + refused
+        report = AuditReport(
+            self.label, tuple(results), _sequences(results), self.options.strict,
+            self.options.policy.source, started, datetime.now(UTC), dict(self.stages),
+        )  # fmt: skip
+        return self._finish(report, items)
+
+    def _index(self) -> NearMatchIndex:
+        with self._stage("open"):
+            ledger = self.ledger
+        with self._stage("index"):
+            return load_index(ledger)
+
+    def _with_assets(self, items: Iterable[Item]) -> list[Item]:
+        done: list[Item] = []
+        for batch in _batches(items, LOOKUP_BATCH):
+            with self._stage("lookup"):  # adds up over the batches
+                assets = self._assets(i.seen.sha256 for i in batch if i.seen.sha256)
+                done += [
+                    replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
+                    for i in batch
+                ]
+        return done
+
+    def _assets(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
+        found = self.ledger.assets_many(shas)
+        return {sha: with_current_flags(asset, self.settings) for sha, asset in found.items()}
+
+    def _counted(self, items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            if self.progress is not None:
+                self.progress(item.seen.size)
+            yield item
+
+    def _classify(self, items: list[Item]) -> list[Item]:
+        todo = [i for i in items if i.seen.sha256 and i.seen.asset is None]
+        with ThreadPoolExecutor(
+            self.settings.effective_workers(), thread_name_prefix="audit-classify"
+        ) as pool:
+            verdicts = dict(
+                zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True)
+            )
+        return [
+            replace(i, seen=replace(i.seen, verdict=verdicts[i.rel][0], tool=verdicts[i.rel][1]))
+            if i.rel in verdicts else i
+            for i in items
+        ]  # fmt: skip
+
+    def _classify_one(self, item: Item) -> tuple[str, str | None]:
+        from provenance.classify import classify_file
+
+        _, result = classify_file(item.path, self.settings)
+        return result.verdict, result.tool
+
+    def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
+        check = NearCheck(self.ledger, index)
+        with self._stage("fingerprint"):
+            prints = check.fingerprints(items)
+        with self._stage("near"):
+            items = check.matched(items, prints)
+        self.unchecked.update(check.unchecked)
+        self.noted.update(check.noted)
+        return items
+
+    def _judge(self, items: Sequence[Item]) -> list[FileResult]:
+        with self._stage("lookup"):
+            # The exact matches were looked up while hashing; only the
+            # generated assets that near matches point to are still unknown.
+            assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
+            targets = {i.seen.near[0] for i in items if i.seen.near} - assets.keys()
+            assets |= self._assets(targets) if targets else {}
+            approvals = self.ledger.approvals_for_many(assets)
+        ctx = Context(self.options.policy, self.now, assets, approvals)
+        results = [
+            _noted(_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)), self.noted.get(i.rel))
+            for i in items
+        ]
+        sequence_of = {
+            p: g.label
+            for g in group_frames(r.path for r in results)
+            if g.is_sequence
+            for p in g.paths
+        }
+        return sequence_neighbours(results, sequence_of)
+
+    def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
+        if self.options.thumbnails:
+            from provenance.reports.thumbnails import thumbnails_for
+
+            with self._stage("thumbnails"):
+                paths = {i.rel: i.path for i in items}
+                report = replace(report, thumbnails=thumbnails_for(report, paths, self.ledger))
+        if self.options.record:
+            with self._stage("record"):
+                record_audit(report, self.ledger)
+        return replace(report, stages=dict(self.stages))
+
+
+def _file_weight(item: tuple[str, Path]) -> int:
+    return file_size(item[1])
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _unchecked(result: FileResult, reason: str | None) -> FileResult:
+    # Fail towards a person's look: a picture that could not be compared with
+    # the generated assets is not silently passed.
+    if reason is None:
+        return result
+    note = f"near-match check not possible ({reason})"
+    verdict = "warn" if result.verdict == "pass" else result.verdict
+    return replace(result, verdict=verdict, reasons=(*result.reasons, note))
+
+
+def _noted(result: FileResult, note: str | None) -> FileResult:
+    return result if note is None else replace(result, reasons=(*result.reasons, note))
+
+
+def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
+    verdicts = {r.path: r.verdict for r in results}
+    found = []
+    for group in group_frames(verdicts):
+        if not group.is_sequence:
+            continue
+        notes = tuple(n for v in ("block", "warn") if (n := frames_sentence(group, verdicts, v)))
+        action = worst([verdicts[p] for p in group.paths])
+        found.append(SequenceResult(group.label, len(group.paths), action, notes))
+    return tuple(found)
+
+
+def record_audit(report: AuditReport, ledger: Ledger) -> int:
+    """Record the audit run and an ``audited`` event on every asset a file matched."""
+    from provenance.reports.audit_formats import to_json
+    from provenance.store.audit_facade import AuditedFile, AuditIn
+
+    digest = hashlib.sha256(to_json(report).encode()).hexdigest()
+    s = report.summary
+    run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],
+                  report.policy, digest)  # fmt: skip
+    matched = [
+        AuditedFile(f.match.asset, f.path, f.verdict, f.match.kind)
+        for f in report.files
+        if f.match.asset and f.match.kind in ("ledger", "near")
+    ]
+    return ledger.record_audit(run, matched)

@@ -1,0 +1,126 @@
+"""The ``provenance audit`` command: part of the CLI layer (with :mod:`provenance.cli`).
+
+Exit codes: 0 the package may go (warnings allowed unless ``--strict``),
+1 the package is blocked, 2 the audit could not be done (bad arguments, an
+unreadable or unsafe package, the ledger unreachable).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from provenance.cli import cli, ledger_options, out, progress_bar
+from provenance.errors import EXIT_CHECK_FAILED
+from provenance.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from provenance.audit.report import AuditReport
+    from provenance.rules.policy import Policy
+    from provenance.store import Ledger
+
+FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
+
+
+@cli.command(name="audit")
+@click.argument("package", type=click.Path(path_type=Path))
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The show's policy file (default: the `policy` setting, else built-in).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report here instead of standard output.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Block on warnings too (unknown provenance, lapsing approvals)."
+)
+@click.option("--no-record", is_flag=True, help="Do not record this audit in the ledger.")
+@ledger_options
+def audit_command(
+    package: Path, policy_path: Path | None, fmt: str, output: Path | None, strict: bool,
+    no_record: bool, db_url: str | None, config_path: Path | None,
+) -> None:  # fmt: skip
+    """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
+    from provenance.audit.run import AuditOptions, audit
+
+    settings = load_settings(config_path, overrides={"db": db_url}).settings
+    policy = _policy(policy_path, settings)
+    # No thread runs yet (the progress bar draws from this one), so the
+    # audit may hash on forked processes.
+    options = AuditOptions(policy, strict, fmt == "html", not no_record, processes=True)
+    with ExitStack() as stack, _progress() as advance:
+
+        def open_ledger() -> Ledger:
+            # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
+            from provenance.store import Ledger
+
+            return stack.enter_context(Ledger.existing(settings.db))
+
+        report = audit(package, open_ledger, settings, options, advance)
+    _emit(report, fmt, output)
+    if report.verdict == "blocked":
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _policy(path: Path | None, settings: Settings) -> Policy:
+    from provenance.rules.policy import Policy, load_policy
+
+    chosen = path or (Path(settings.policy) if settings.policy else None)
+    return load_policy(chosen) if chosen else Policy()
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
+
+    columns = (TextColumn("auditing"), BarColumn(), TextColumn("{task.fields[files]} files"),
+               DownloadColumn(), TransferSpeedColumn())  # fmt: skip
+    with progress_bar(*columns) as (bar, due):
+        task = bar.add_task("audit", total=None, files=0)
+        count = [0]
+
+        def advance(size: int) -> None:
+            count[0] += 1
+            bar.update(task, advance=size, files=count[0], refresh=due())
+
+        yield advance
+
+
+def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
+    from provenance.reports.audit_formats import to_table
+
+    if fmt == "table" and output is None:
+        out.print(to_table(report))
+        return
+    text = _render(report, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"{report.verdict.upper()}: report written to {output}")
+
+
+def _render(report: AuditReport, fmt: str) -> str:
+    from rich.console import Console
+
+    from provenance.reports.audit_formats import RENDERERS, to_table
+    from provenance.reports.audit_html import to_html
+
+    if fmt == "html":
+        return to_html(report)
+    if fmt == "table":
+        console = Console(record=True, width=120, file=io.StringIO())
+        console.print(to_table(report))
+        return console.export_text()
+    return RENDERERS[fmt](report)

@@ -1,0 +1,415 @@
+"""The lifecycle commands of the ``provenance`` command line.
+
+Part of the CLI layer (with :mod:`provenance.cli`): thin commands that load
+settings, open the ledger, call one function of :mod:`provenance.lifecycle`
+(or build the disclosure report), and print. They register themselves on the
+``cli`` group when :mod:`provenance.cli` imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from provenance import lifecycle
+from provenance.cli import (
+    cli,
+    json_option,
+    ledger_options,
+    out,
+    parse_moment,
+    print_json,
+    progress_bar,
+)
+from provenance.errors import TargetNotFound
+from provenance.lifecycle import Approval, Lifecycle
+from provenance.lifecycle.approvals import SCOPES
+from provenance.lifecycle.disclosure import Scope, build_report
+from provenance.reports import console, lifecycle_views
+from provenance.reports.disclosure import FORMATS, Format, render
+from provenance.rules.escalations import CATEGORIES
+from provenance.rules.policy import Policy, load_policy, policy_keys
+from provenance.settings import Settings, load_settings
+from provenance.store import AssetQuery, Ledger
+
+
+@contextmanager
+def _lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecycle]:
+    settings = load_settings(config_path, overrides={"db": db_url}).settings
+    with Ledger.existing(settings.db) as ledger:
+        yield Lifecycle(ledger, settings)
+
+
+@cli.command(name="approve")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--category", required=True, type=click.Choice(CATEGORIES), help="What is approved.")
+@click.option(
+    "--approver", required=True, help="Who approved in writing (the name on the document)."
+)
+@click.option(
+    "--reference",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The signed document, email export or consent form; copied into the ledger.",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(SCOPES),
+    default="final",
+    show_default=True,
+    help="final: allowed in deliverables; temporary-use: allowed for now only.",
+)
+@click.option("--expires", metavar="DATE", help="The approval lapses at this ISO date/time (UTC).")
+@click.option("--note", help="Free text kept with the approval (ticket, conditions).")
+@ledger_options
+@json_option
+def approve_command(
+    targets: tuple[str, ...],
+    category: str,
+    approver: str,
+    reference: Path,
+    scope: str,
+    expires: str | None,
+    note: str | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence."""
+    request = Approval(
+        category, approver, reference, scope, parse_moment(expires, "--expires"), note
+    )
+    with _lifecycle(db_url, config_path) as lc:
+        records = lifecycle.approve(lc, targets, request)
+        assets = [lc.ledger.resolve(r.asset_sha256) for r in records]
+    if as_json:
+        print_json(
+            {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
+        )
+    else:
+        out.print(lifecycle_views.approved(records, assets))
+
+
+@cli.command(name="revoke")
+@click.argument("approval")
+@click.option("--reason", required=True, help="Why it is revoked (recorded in the chain).")
+@ledger_options
+@json_option
+def revoke_command(
+    approval: str, reason: str, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Revoke APPROVAL by its number (12 or #12); its asset is no longer approved by it."""
+    if not approval.lstrip("#").isdigit():
+        raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
+    with _lifecycle(db_url, config_path) as lc:
+        record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
+        asset = lc.ledger.resolve(record.asset_sha256)
+    if as_json:
+        print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
+    else:
+        out.print(f"Revoked approval #{record.id}; {asset.sha256[:12]} is now {asset.status}.")
+
+
+@cli.command(name="replace")
+@click.argument("old")
+@click.argument("new")
+@click.option("--reason", help="Why (default: 'replaced by NEW').")
+@ledger_options
+@json_option
+def replace_command(
+    old: str,
+    new: str,
+    reason: str | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Record that generated asset OLD was replaced by NEW (files, hashes or sequences)."""
+    with _lifecycle(db_url, config_path) as lc:
+        pairs = lifecycle.replace(lc, old, new, reason)
+    if as_json:
+        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
+    else:
+        out.print(lifecycle_views.replaced(pairs))
+
+
+@cli.command(name="expire")
+@ledger_options
+@json_option
+def expire_command(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Mark generated assets past their expiry as expired, and list where their copies live."""
+    with _lifecycle(db_url, config_path) as lc:
+        changes = lifecycle.expire(lc)
+    if as_json:
+        print_json([c.to_dict() for c in changes])
+    else:
+        out.print(lifecycle_views.expired(changes))
+
+
+@cli.command(name="rescreen")
+@click.option("--dry-run", is_flag=True, help="Only list the flags that would be added.")
+@ledger_options
+@json_option
+def rescreen_command(
+    dry_run: bool, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Screen generated assets again against the current watchlists, tools and folder rules.
+
+    Run it after editing a watchlist, the approved-tool list or a folder
+    rule's needs: assets already in the ledger gain the flags they now
+    raise (never lose one), and an approved asset that now needs another
+    approval is temporary again until it gets it.
+    """
+    from provenance.lifecycle.rescreen import rescreen
+
+    with _lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
+        result = rescreen(lc, dry_run=dry_run, progress=advance)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        out.print(lifecycle_views.rescreened(result))
+
+
+@contextmanager
+def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+
+    total = ledger.count_assets(AssetQuery(genai=True))
+    with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
+        task = bar.add_task("rescreen", total=total or None)
+
+        def advance(screened: int) -> None:
+            bar.update(task, advance=screened, refresh=due())
+
+        yield advance
+
+
+@cli.command(name="set-expiry")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--until", required=True, metavar="DATE", help="New expiry, ISO date/time (UTC).")
+@click.option("--reason", help="Why (recorded in the chain).")
+@ledger_options
+@json_option
+def set_expiry_command(
+    targets: tuple[str, ...],
+    until: str,
+    reason: str | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Give generated TARGET... a new expiry date (extend or shorten their time to live)."""
+    moment = parse_moment(until, "--until")
+    assert moment is not None
+    with _lifecycle(db_url, config_path) as lc:
+        assets = lifecycle.set_expiry(lc, targets, moment, reason)
+    if as_json:
+        print_json([a.to_dict() for a in assets])
+    else:
+        out.print(lifecycle_views.assets_now(assets))
+
+
+@cli.command(name="purge")
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--expired",
+    "expired",
+    is_flag=True,
+    help="Move every present copy of expired generated assets on this host into quarantine.",
+)
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="Delete copies in this host's quarantine for good (TARGETs, or all); asks first.",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be moved or deleted.")
+@click.option("--yes", is_flag=True, help="With --delete: do not ask for confirmation.")
+@click.option(
+    "--reason",
+    default="deleted from quarantine",
+    show_default=True,
+    help="With --delete: recorded with each deletion.",
+)
+@ledger_options
+@json_option
+def purge_command(
+    targets: tuple[str, ...],
+    expired: bool,
+    delete: bool,
+    dry_run: bool,
+    yes: bool,
+    reason: str,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Quarantine expired assets' copies (--expired), or delete quarantined copies (--delete)."""
+    if expired == delete:
+        raise click.UsageError("give exactly one of --expired or --delete")
+    if expired and targets:
+        raise click.UsageError("--expired takes no TARGET: it purges everything expired")
+    with _lifecycle(db_url, config_path) as lc:
+        if expired:
+            result = lifecycle.purge_expired(lc, dry_run=dry_run)
+            if as_json:
+                print_json(result.to_dict())
+            else:
+                out.print(lifecycle_views.purged(result))
+        else:
+            _delete(lc, targets, reason, dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+def _delete(
+    lc: Lifecycle,
+    targets: tuple[str, ...],
+    reason: str,
+    *,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    entries = lifecycle.plan_delete(lc, targets)
+    if not entries:
+        raise TargetNotFound("nothing in this host's quarantine to delete")
+    if not as_json:
+        out.print(lifecycle_views.quarantine_entries(entries, "In quarantine, to delete"))
+    if dry_run:
+        if as_json:
+            print_json([e.to_dict() for e in entries])
+        return
+    if not yes:
+        click.confirm(f"Delete these {len(entries)} file(s) for good?", abort=True, err=True)
+    deleted = lifecycle.delete_quarantined(lc, entries, reason)
+    if as_json:
+        print_json([e.to_dict() for e in deleted])
+    else:
+        out.print(f"Deleted {len(deleted)} quarantined file(s); each deletion is recorded.")
+
+
+@cli.command(name="restore")
+@click.argument("targets", nargs=-1, required=True)
+@ledger_options
+@json_option
+def restore_command(
+    targets: tuple[str, ...], db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Move quarantined copies back where they were (by hash, original path, folder or sequence)."""
+    with _lifecycle(db_url, config_path) as lc:
+        result = lifecycle.restore(lc, targets)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        out.print(lifecycle_views.restored(result))
+
+
+@cli.group(name="policy")
+def policy_group() -> None:
+    """Validate a show's policy file."""
+
+
+@policy_group.command(name="check")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file, for its `policy` setting when FILE is not given.",
+)
+@json_option
+def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Validate FILE (or the `policy` setting); errors name the key and line."""
+    if file is None:
+        configured = load_settings(config_path).settings.policy
+        if configured is None:
+            raise click.UsageError("give FILE, or set `policy` in the settings")
+        file = Path(configured)
+    policy = load_policy(file)
+    if as_json:
+        print_json({"valid": True, "source": policy.source, **_policy_values(policy)})
+    else:
+        out.print(lifecycle_views.policy_view(policy))
+
+
+def _policy_values(policy: Policy) -> dict[str, object]:
+    return {key: getattr(policy, key.split(".", 1)[1]) for key in policy_keys()}
+
+
+@cli.command(name="report")
+@click.option(
+    "--show",
+    help="The title: assets ever seen under its [[shows]] roots, or, for a title the settings "
+    "do not list, in a folder of this name.",
+)
+@click.option("--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH.")
+@click.option("--since", help="Only assets first seen, and events, on or after this ISO date.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@ledger_options
+@json_option
+def report_command(
+    show: str | None,
+    under: Path | None,
+    since: str | None,
+    fmt: Format,
+    output: Path | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
+    title = show or (str(under) if under else "all assets")
+    moment = parse_moment(since, "--since")
+    with _lifecycle(db_url, config_path) as lc:
+        scope = _report_scope(lc.settings, title, show, under, moment)
+        text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"Wrote the disclosure report to {output}")
+
+
+def _report_scope(
+    settings: Settings, title: str, show: str | None, under: Path | None, since: datetime | None
+) -> Scope:
+    listed = {entry.name: entry for entry in settings.shows}
+    folder = None if show is None or show in listed else show
+    roots = listed[show].roots if show in listed else ()
+    return Scope(title, folder, str(under.absolute()) if under else None, since, roots)
+
+
+@cli.command(name="document")
+@click.argument("sha256")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the document.",
+)
+@ledger_options
+def document_command(
+    sha256: str, output: Path, db_url: str | None, config_path: Path | None
+) -> None:
+    """Write out an approval's reference document, exactly as it was approved."""
+    with _lifecycle(db_url, config_path) as lc:
+        stored = lc.ledger.document(sha256.lower())
+    if stored is None:
+        raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
+    output.write_bytes(stored[1])
+    out.print(f"Wrote {stored[0]} ({len(stored[1])} bytes) to {output}")
+
+
+def list_needs(
+    query: AssetQuery, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """``ls --needs-approval``: generated assets still lacking approvals for finals."""
+    with _lifecycle(db_url, config_path) as lc:
+        needs = lifecycle.needs_approval(lc, query)
+    if as_json:
+        print_json([n.to_dict() for n in needs])
+    else:
+        out.print(console.needs_list(needs))

@@ -1,0 +1,161 @@
+"""ISO base media file format (MP4, MOV, M4A, HEIF, AVIF) box walking.
+
+A BMFF file is a tree of *boxes*: a 32-bit big-endian size (1 = a 64-bit size
+follows, 0 = to the end of the enclosing box), a four-character type, for
+``uuid`` boxes a 16-byte extended type, then the payload. Metadata sits in a
+few places: C2PA manifests and XMP in top-level ``uuid`` boxes, QuickTime XMP
+in ``moov/udta/XMP_``, item metadata in ``meta``.
+
+:func:`read_bmff` walks the tree, descending only into known container boxes,
+and records where each box is; payloads are read on demand with
+:func:`read_payload`. Depth, box count and payload size are bounded, so a
+hostile file (boxes nested a thousand deep, absurd sizes) ends in problems,
+never in a hang or unbounded memory.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from provenance.files.formats import FormatProblem
+
+MAX_BOXES = 10_000
+MAX_DEPTH = 12
+MAX_PAYLOAD = 16 * 1024 * 1024
+C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
+XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+
+# Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
+# (4 bytes of version/flags first) except in QuickTime, handled in _children_start.
+_CONTAINERS = frozenset(
+    {
+        "moov",
+        "trak",
+        "mdia",
+        "minf",
+        "stbl",
+        "udta",
+        "meta",
+        "edts",
+        "dinf",
+        "moof",
+        "traf",
+        "mvex",
+        "ipro",
+        "sinf",
+        "iprp",
+        "ipco",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box: type, parent path, file offset of its payload, payload size, uuid extended type."""
+
+    type: str
+    parents: tuple[str, ...]
+    payload_offset: int
+    payload_size: int
+    extended_type: bytes = b""
+
+    @property
+    def path(self) -> str:
+        """Slash-joined path such as ``moov/udta/XMP_``."""
+        return "/".join((*self.parents, self.type))
+
+
+@dataclass
+class BmffInfo:
+    """Every box walked, and any problems met."""
+
+    boxes: list[Box] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def find(self, path: str, extended_type: bytes = b"") -> list[Box]:
+        """Boxes at this path (and with this uuid extended type, when given)."""
+        return [
+            b
+            for b in self.boxes
+            if b.path == path and (not extended_type or b.extended_type == extended_type)
+        ]
+
+
+def is_bmff(head: bytes) -> bool:
+    """True when the first bytes look like a BMFF file (an ``ftyp`` or other known first box)."""
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"styp", b"uuid")
+
+
+def read_bmff(path: Path) -> BmffInfo:
+    """Walk a BMFF file's boxes. Raises :class:`FormatProblem` when it is not BMFF."""
+    with path.open("rb") as stream:
+        size = path.stat().st_size
+        if not is_bmff(stream.read(8)):
+            raise FormatProblem("not an ISO BMFF (MP4/MOV/HEIF) file")
+        info = BmffInfo()
+        _walk(stream, 0, size, (), info)
+        return info
+
+
+def _walk(stream: BinaryIO, start: int, end: int, parents: tuple[str, ...], info: BmffInfo) -> None:
+    if len(parents) > MAX_DEPTH:
+        info.problems.append(f"boxes nested deeper than {MAX_DEPTH} ({'/'.join(parents[:3])}/...)")
+        return
+    position = start
+    while position + 8 <= end:
+        if len(info.boxes) >= MAX_BOXES:
+            info.problems.append(f"more than {MAX_BOXES} boxes; rest not read")
+            return
+        box = _read_header(stream, position, end, parents, info)
+        if box is None:
+            return
+        info.boxes.append(box)
+        if box.type in _CONTAINERS:
+            child = _children_start(stream, box)
+            _walk(stream, child, box.payload_offset + box.payload_size, (*parents, box.type), info)
+        position = box.payload_offset + box.payload_size
+
+
+def _read_header(
+    stream: BinaryIO, position: int, end: int, parents: tuple[str, ...], info: BmffInfo
+) -> Box | None:
+    stream.seek(position)
+    header = stream.read(8)
+    size, raw_type = struct.unpack(">I4s", header)
+    offset = position + 8
+    if size == 1:
+        large = stream.read(8)
+        if len(large) < 8:
+            info.problems.append("box header truncated")
+            return None
+        size, offset = struct.unpack(">Q", large)[0], offset + 8
+    elif size == 0:
+        size = end - position
+    box_type = raw_type.decode("latin-1")
+    extended = b""
+    if box_type == "uuid":
+        extended, offset = stream.read(16), offset + 16
+    if size < offset - position or position + size > end:
+        info.problems.append(f"box {box_type!r} at {position} has impossible size {size}")
+        return None
+    return Box(box_type, parents, offset, position + size - offset, extended)
+
+
+def _children_start(stream: BinaryIO, box: Box) -> int:
+    if box.type != "meta":
+        return box.payload_offset
+    stream.seek(box.payload_offset + 4)
+    # QuickTime 'meta' has no version/flags: its first child's type follows at once.
+    return box.payload_offset + (0 if stream.read(4) == b"hdlr" else 4)
+
+
+def read_payload(path: Path, box: Box, limit: int = MAX_PAYLOAD) -> bytes:
+    """A box's payload; raises :class:`FormatProblem` when it is larger than ``limit``."""
+    if box.payload_size > limit:
+        raise FormatProblem(f"{box.path} box of {box.payload_size} bytes is over the {limit} limit")
+    with path.open("rb") as stream:
+        stream.seek(box.payload_offset)
+        return stream.read(box.payload_size)

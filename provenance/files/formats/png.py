@@ -1,0 +1,186 @@
+"""PNG chunk walking, without decoding pixels.
+
+Pillow's ``Image.text`` decodes the whole image to reach text chunks stored
+after the image data, and ``Image.info`` misses them; generators write text
+both before and after ``IDAT``. So the chunks are walked here directly:
+``IDAT`` payloads are skipped with a seek, every other chunk up to a size limit
+is read, and ``tEXt``/``zTXt``/``iTXt`` are decoded with a bound on
+decompressed size.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from provenance.files.formats import FormatProblem
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_CHUNKS = 100_000
+MAX_CHUNK_BYTES = 64 * 1024 * 1024
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+SKIPPED = frozenset({b"IDAT", b"fdAT"})
+TEXT_TYPES = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """A decoded PNG text chunk."""
+
+    chunk: str  # tEXt, zTXt or iTXt
+    keyword: str
+    text: str
+
+
+@dataclass
+class PngInfo:
+    """What a walk of a PNG's chunks found."""
+
+    width: int = 0
+    height: int = 0
+    bit_depth: int = 0
+    color_type: int = 0
+    interlace: int = 0
+    texts: list[TextChunk] = field(default_factory=list)
+    chunks: dict[str, bytes] = field(default_factory=dict)  # first payload of each other type
+    chunk_types: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    idat: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) of IDAT data
+
+    @property
+    def has_alpha(self) -> bool:
+        """True for colour types with an alpha channel (grey+alpha, RGBA)."""
+        return self.color_type in (4, 6)
+
+    def text(self, keyword: str) -> str | None:
+        """The first text chunk with this keyword, if any."""
+        for item in self.texts:
+            if item.keyword == keyword:
+                return item.text
+        return None
+
+
+def read_png(path: Path) -> PngInfo:
+    """Walk a PNG file's chunks. Raises :class:`FormatProblem` if it is not a PNG."""
+    with path.open("rb") as stream:
+        return read_png_stream(stream)
+
+
+def read_png_stream(stream: BinaryIO) -> PngInfo:
+    """Walk the chunks of a PNG stream positioned at its start."""
+    if stream.read(8) != SIGNATURE:
+        raise FormatProblem("not a PNG file (bad signature)")
+    info = PngInfo()
+    for ctype, payload in _chunks(stream, info):
+        _take(info, ctype, payload)
+    if not info.width:
+        info.problems.append("no IHDR chunk")
+    return info
+
+
+def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
+    for _ in range(MAX_CHUNKS):
+        header = stream.read(8)
+        if len(header) < 8:
+            info.problems.append("file ends before IEND (truncated)")
+            return
+        length, ctype = struct.unpack(">I4s", header)
+        if ctype == b"IEND":
+            return
+        info.chunk_types.append(ctype.decode("latin-1"))
+        if ctype == b"IDAT":
+            info.idat.append((stream.tell(), length))
+        if ctype in SKIPPED or length > MAX_CHUNK_BYTES:
+            if length > MAX_CHUNK_BYTES and ctype not in SKIPPED:
+                info.problems.append(f"{ctype!r} chunk of {length} bytes skipped (over limit)")
+            stream.seek(length + 4, 1)
+            continue
+        payload = stream.read(length)
+        stream.seek(4, 1)  # CRC: not checked, pixels are not what we read
+        if len(payload) < length:
+            info.problems.append(f"{ctype!r} chunk truncated")
+            return
+        yield ctype, payload
+    info.problems.append(f"more than {MAX_CHUNKS} chunks; rest not read")
+
+
+@dataclass(frozen=True)
+class ChunkRef:
+    """Where one chunk's payload is in the file, for readers that want one or two chunks."""
+
+    ctype: bytes
+    offset: int
+    length: int
+
+
+def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str]]:
+    """Every chunk's type and payload position, reading 8-byte headers only; and problems."""
+    if stream.read(8) != SIGNATURE:
+        raise FormatProblem("not a PNG file (bad signature)")
+    refs: list[ChunkRef] = []
+    for _ in range(MAX_CHUNKS):
+        header = stream.read(8)
+        if len(header) < 8:
+            return refs, ["file ends before IEND (truncated)"]
+        length, ctype = struct.unpack(">I4s", header)
+        if ctype == b"IEND":
+            return refs, []
+        refs.append(ChunkRef(ctype, stream.tell(), length))
+        stream.seek(length + 4, 1)
+    return refs, [f"more than {MAX_CHUNKS} chunks; rest not read"]
+
+
+def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
+    if ctype == b"IHDR" and len(payload) >= 10:
+        header = struct.unpack(">IIBB", payload[:10])
+        info.width, info.height, info.bit_depth, info.color_type = header
+        info.interlace = payload[12] if len(payload) >= 13 else 0
+    elif ctype in TEXT_TYPES:
+        try:
+            info.texts.append(decode_text(ctype, payload))
+        except FormatProblem as exc:
+            info.problems.append(str(exc))
+    else:
+        info.chunks.setdefault(ctype.decode("latin-1"), payload)
+
+
+def decode_text(ctype: bytes, payload: bytes) -> TextChunk:
+    """Decode a tEXt, zTXt or iTXt payload."""
+    keyword, sep, rest = payload.partition(b"\x00")
+    if not sep:
+        raise FormatProblem(f"{ctype.decode()} chunk without keyword separator")
+    name = keyword.decode("latin-1")
+    if ctype == b"tEXt":
+        return TextChunk("tEXt", name, rest.decode("latin-1"))
+    if ctype == b"zTXt":
+        return TextChunk("zTXt", name, inflate(rest[1:]).decode("latin-1"))
+    return _decode_itxt(name, rest)
+
+
+def _decode_itxt(name: str, rest: bytes) -> TextChunk:
+    if len(rest) < 2:
+        raise FormatProblem("iTXt chunk too short")
+    compressed = rest[0] == 1
+    parts = rest[2:].split(b"\x00", 2)
+    if len(parts) < 3:
+        raise FormatProblem("iTXt chunk missing language or translated keyword")
+    body = inflate(parts[2]) if compressed else parts[2]
+    return TextChunk("iTXt", name, body.decode("utf-8", errors="replace"))
+
+
+def inflate(
+    data: bytes, limit: int = MAX_TEXT_BYTES, *, gzip: bool = False, what: str = "compressed text"
+) -> bytes:
+    """Decompress (zlib, or gzip) at most ``limit`` bytes; a bomb raises FormatProblem."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, limit)
+    except zlib.error as exc:
+        raise FormatProblem(f"bad {what} ({exc})") from exc
+    if decompressor.unconsumed_tail:
+        raise FormatProblem(f"{what} expands past {limit} bytes")
+    return out

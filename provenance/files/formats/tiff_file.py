@@ -1,0 +1,106 @@
+"""IFD0 of a TIFF *file* (TIFF, DNG and TIFF-based camera raw), read by seeking.
+
+:mod:`provenance.files.formats.tiff_ifd` reads an EXIF block held in memory. A TIFF
+file is different: it can be gigabytes, and its tag values can sit anywhere in
+it (libtiff writes directories after the image data). Here only IFD0's entry
+table is read; a value is fetched on demand with :func:`read_value`, up to a
+size limit. Two IFD0 tags matter to provenance: XMP (700, ``XMLPacket``) and
+C2PA's manifest store (0xCD41).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from provenance.files.formats import FormatProblem
+
+MAX_ENTRIES = 4096
+MAX_VALUE = 16 * 1024 * 1024
+XMP_TAG = 700
+C2PA_TAG = 0xCD41
+
+_TYPE_SIZES = {
+    1: 1,
+    2: 1,
+    3: 2,
+    4: 4,
+    5: 8,
+    6: 1,
+    7: 1,
+    8: 2,
+    9: 4,
+    10: 8,
+    11: 4,
+    12: 8,
+    13: 4,
+    16: 8,
+}
+
+
+@dataclass(frozen=True)
+class IfdEntry:
+    """One IFD0 entry: its type, value count, and where its value is."""
+
+    type: int
+    count: int
+    size: int
+    inline: bytes  # the value itself when it fits in 4 bytes
+    offset: int  # file offset of the value when it does not
+
+
+@dataclass(frozen=True)
+class Ifd0:
+    """IFD0's entries by tag, and the byte order."""
+
+    big_endian: bool
+    entries: dict[int, IfdEntry]
+
+    def number(self, tag: int) -> int | None:
+        """The value of a single SHORT or LONG entry (such as ImageWidth), else None."""
+        entry = self.entries.get(tag)
+        if entry is None or entry.count != 1 or entry.type not in (3, 4):  # SHORT, LONG
+            return None
+        order = ">" if self.big_endian else "<"
+        return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
+
+
+def read_ifd0(stream: BinaryIO) -> Ifd0:
+    """Read IFD0's entry table from a TIFF stream at its start; raises FormatProblem."""
+    header = stream.read(8)
+    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+        raise FormatProblem("not a TIFF file")
+    endian = ">" if header.startswith(b"MM") else "<"
+    stream.seek(struct.unpack(endian + "I", header[4:8])[0])
+    raw_count = stream.read(2)
+    if len(raw_count) < 2:
+        raise FormatProblem("TIFF IFD0 offset points past the end of the file")
+    count = struct.unpack(endian + "H", raw_count)[0]
+    if count > MAX_ENTRIES:
+        raise FormatProblem(f"TIFF IFD0 claims {count} entries")
+    table = stream.read(12 * count)
+    if len(table) < 12 * count:
+        raise FormatProblem("TIFF IFD0 entry table truncated")
+    entries = dict(_entry(table[i : i + 12], endian) for i in range(0, len(table), 12))
+    return Ifd0(endian == ">", entries)
+
+
+def _entry(raw: bytes, endian: str) -> tuple[int, IfdEntry]:
+    tag, kind, count = struct.unpack(endian + "HHI", raw[:8])
+    size = _TYPE_SIZES.get(kind, 1) * count
+    offset = struct.unpack(endian + "I", raw[8:12])[0]
+    return tag, IfdEntry(kind, count, size, raw[8 : 8 + size] if size <= 4 else b"", offset)
+
+
+def read_value(stream: BinaryIO, entry: IfdEntry, limit: int = MAX_VALUE) -> bytes:
+    """An entry's value bytes; raises FormatProblem when over ``limit`` or truncated."""
+    if entry.size <= 4:
+        return entry.inline
+    if entry.size > limit:
+        raise FormatProblem(f"TIFF tag value of {entry.size} bytes is over the {limit} limit")
+    stream.seek(entry.offset)
+    data = stream.read(entry.size)
+    if len(data) < entry.size:
+        raise FormatProblem("TIFF tag value runs past the end of the file")
+    return data

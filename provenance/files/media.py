@@ -1,0 +1,245 @@
+"""What a file is: its media kind, format, MIME type and cheap facts.
+
+Kinds are told by the file's first bytes (magic numbers), falling back to the
+extension, because extensions lie in pipelines (a ``.png`` renamed ``.tif`` is
+common) and never by decoding pixels. Image dimensions come from the header
+(Pillow opens lazily), audio duration from the container header (mutagen).
+
+A file whose container cannot be parsed at all gets ``problem`` set; the
+classifier turns that into the ``unreadable`` verdict unless a detector still
+found something.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import mutagen
+from PIL import Image
+
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.tiff_file import read_ifd0
+
+TIFF_WIDTH, TIFF_HEIGHT = 256, 257
+
+MediaKind = Literal["image", "video", "audio", "document", "other"]
+
+HEAD_BYTES = 64
+
+# Formats Pillow cannot open: their dimensions are not read here.
+_NO_PILLOW = frozenset({"exr", "dpx", "raw", "heif", "avif", "psd"})
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """Header-level facts about a file. ``problem`` is set when unparseable."""
+
+    size: int
+    kind: MediaKind
+    mime: str
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    problem: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        """False when the container could not be parsed."""
+        return self.problem is None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "size": self.size,
+            "kind": self.kind,
+            "mime": self.mime,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "duration": self.duration,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class _Format:
+    name: str
+    kind: MediaKind
+    mime: str
+
+
+_EXTENSIONS: dict[str, _Format] = {
+    ".exr": _Format("exr", "image", "image/x-exr"),
+    ".dpx": _Format("dpx", "image", "image/x-dpx"),
+    ".dng": _Format("raw", "image", "image/x-adobe-dng"),
+    ".arw": _Format("raw", "image", "image/x-sony-arw"),
+    ".cr2": _Format("raw", "image", "image/x-canon-cr2"),
+    ".cr3": _Format("raw", "image", "image/x-canon-cr3"),
+    ".nef": _Format("raw", "image", "image/x-nikon-nef"),
+    ".heic": _Format("heif", "image", "image/heic"),
+    ".avif": _Format("avif", "image", "image/avif"),
+    ".mxf": _Format("mxf", "video", "application/mxf"),
+    ".mov": _Format("mov", "video", "video/quicktime"),
+    ".mp4": _Format("mp4", "video", "video/mp4"),
+    ".m4a": _Format("m4a", "audio", "audio/mp4"),
+    ".wav": _Format("wav", "audio", "audio/wav"),
+    ".c2pa": _Format("c2pa", "other", "application/c2pa"),
+    ".xmp": _Format("xmp", "other", "application/rdf+xml"),
+}
+
+
+def sniff(head: bytes, suffix: str) -> _Format:
+    """Tell the format from the first bytes, then from the extension."""
+    found = _sniff_magic(head, suffix)
+    if found is not None:
+        return found
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    mime = mimetypes.types_map.get(suffix, "application/octet-stream")
+    major = mime.split("/", 1)[0]
+    kind: MediaKind = major if major in ("image", "video", "audio") else "other"  # type: ignore[assignment]
+    if mime == "application/pdf":
+        kind = "document"
+    return _Format(suffix.lstrip(".") or "unknown", kind, mime)
+
+
+_MAGIC: tuple[tuple[bytes, _Format], ...] = (
+    (b"\x89PNG\r\n\x1a\n", _Format("png", "image", "image/png")),
+    (b"\xff\xd8\xff", _Format("jpeg", "image", "image/jpeg")),
+    (b"GIF87a", _Format("gif", "image", "image/gif")),
+    (b"GIF89a", _Format("gif", "image", "image/gif")),
+    (b"\x76\x2f\x31\x01", _Format("exr", "image", "image/x-exr")),
+    (b"SDPX", _Format("dpx", "image", "image/x-dpx")),
+    (b"XPDS", _Format("dpx", "image", "image/x-dpx")),
+    (b"8BPS", _Format("psd", "image", "image/vnd.adobe.photoshop")),
+    (b"BM", _Format("bmp", "image", "image/bmp")),
+    (b"\x06\x0e\x2b\x34\x02\x05\x01\x01\x0d\x01\x02", _Format("mxf", "video", "application/mxf")),
+    (b"\x1a\x45\xdf\xa3", _Format("mkv", "video", "video/x-matroska")),
+    (b"ID3", _Format("mp3", "audio", "audio/mpeg")),
+    (b"fLaC", _Format("flac", "audio", "audio/flac")),
+    (b"OggS", _Format("ogg", "audio", "audio/ogg")),
+    (b"%PDF", _Format("pdf", "document", "application/pdf")),
+)
+
+_TIFF = _Format("tiff", "image", "image/tiff")
+
+
+def _sniff_magic(head: bytes, suffix: str) -> _Format | None:
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        # DNG and most camera raw formats are TIFF containers.
+        return _EXTENSIONS[suffix] if suffix in (".dng", ".arw", ".cr2", ".nef") else _TIFF
+    if head[:4] == b"RIFF":
+        return _sniff_riff(head[8:12])
+    if head[4:8] == b"ftyp":
+        return _sniff_bmff(head[8:12])
+    if head[:2] == b"\xff\xfb" or head[:2] == b"\xff\xf3" or head[:2] == b"\xff\xf2":
+        return _Format("mp3", "audio", "audio/mpeg")
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt
+    return None
+
+
+def _sniff_riff(form: bytes) -> _Format | None:
+    return {
+        b"WEBP": _Format("webp", "image", "image/webp"),
+        b"WAVE": _Format("wav", "audio", "audio/wav"),
+        b"AVI ": _Format("avi", "video", "video/x-msvideo"),
+    }.get(form)
+
+
+def _sniff_bmff(brand: bytes) -> _Format:
+    if brand in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+        return _Format("heif", "image", "image/heic")
+    if brand in (b"avif", b"avis"):
+        return _Format("avif", "image", "image/avif")
+    if brand == b"qt  ":
+        return _Format("mov", "video", "video/quicktime")
+    if brand in (b"M4A ", b"M4B "):
+        return _Format("m4a", "audio", "audio/mp4")
+    return _Format("mp4", "video", "video/mp4")
+
+
+def read_facts(path: Path, size: int) -> MediaFacts:
+    """Read a file's header facts. Never raises for a damaged file."""
+    with path.open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    fmt = sniff(head, path.suffix.lower())
+    base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
+    if size == 0:
+        return _with(base, problem="empty file")
+    if fmt.kind == "image" and fmt.name not in _NO_PILLOW:
+        return _image_facts(path, base)
+    if fmt.kind == "audio":
+        return _audio_facts(path, base)
+    return base
+
+
+def _with(base: MediaFacts, **changes: object) -> MediaFacts:
+    data = base.to_dict() | changes
+    return MediaFacts(**data)  # type: ignore[arg-type]
+
+
+def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
+    if base.format == "tiff" and (size := _tiff_size(path)) is not None:
+        return _with(base, width=size[0], height=size[1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        return _with(base, problem=f"image too large to decode safely ({exc})")
+    except Image.DecompressionBombWarning as exc:
+        return _with(base, problem=f"image too large to decode safely ({exc})")
+    except Exception as exc:  # noqa: BLE001 - any Pillow failure means the header is unparseable
+        return _with(base, problem=f"cannot parse {base.format} header: {exc}")
+    return _with(base, width=width, height=height)
+
+
+def _tiff_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from IFD0, or None to let Pillow judge the file.
+
+    Pillow reads every tag of a TIFF to open it, five times the cost of
+    reading two: a frame sequence of uncompressed TIFFs pays that per frame.
+    """
+    try:
+        with path.open("rb") as stream:
+            ifd = read_ifd0(stream)
+    except (FormatProblem, OSError, struct.error):
+        return None
+    width, height = ifd.number(TIFF_WIDTH), ifd.number(TIFF_HEIGHT)
+    if not width or not height or width * height > (Image.MAX_IMAGE_PIXELS or 0):
+        return None
+    return width, height
+
+
+def _mutagen_types(fmt: str | None) -> list[type[mutagen.FileType]] | None:
+    # Where the magic names one container, mutagen need not open the file
+    # once per format it knows to score them all. An ID3 tag or an Ogg page
+    # can front several codecs: those still let mutagen choose (None).
+    from mutagen import flac, mp4, wave
+
+    known: dict[str, type[mutagen.FileType]] = {"wav": wave.WAVE, "flac": flac.FLAC, "m4a": mp4.MP4}
+    found = known.get(fmt or "")
+    return [found] if found is not None else None
+
+
+def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
+    # Duration is a nicety: a stream mutagen cannot sync to (odd encoders,
+    # tiny test files) is not unreadable for that. Damaged tags are judged
+    # by the audio detector, which reports them as error evidence.
+    try:
+        info = mutagen.File(path, options=_mutagen_types(base.format))
+    except Exception:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
+        return base
+    if info is None or getattr(info, "info", None) is None:
+        return base
+    length = getattr(info.info, "length", None)
+    return _with(base, duration=float(length) if length else None)

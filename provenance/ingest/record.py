@@ -1,0 +1,119 @@
+"""Ingest: hash a file, read its facts, classify it, record it.
+
+This is the one path by which files enter the ledger, used alike by ``scan``,
+the watch daemon and the audit. It has two halves:
+
+* :func:`~provenance.ingest.examine.examine` does the work that needs no ledger: one
+  streaming pass for the SHA-256, header facts, and the detectors' verdict;
+  an :class:`~provenance.ingest.examine.Examiner` does it for many files at once.
+* :meth:`Ledger.record` writes a batch of examined files in one transaction.
+
+:func:`ingest` does both for one file; :func:`ingest_many` examines files on
+a thread pool and records them in batches, which is what makes a scan as fast
+as hashing allows. Nothing here imports the database layer at run time, so a
+scan can start examining while the ledger (and SQLAlchemy) are still loading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from provenance.ingest.examine import Examined, Examiner, examine
+from provenance.settings import Settings
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
+
+__all__ = [
+    "Examined",
+    "IngestResult",
+    "examine",
+    "ingest",
+    "ingest_many",
+    "record_all",
+    "record_examined",
+]
+
+IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingesting one file did."""
+
+    path: Path
+    outcome: IngestOutcome
+    sha256: str | None = None
+    size: int = 0
+    verdict: str | None = None
+    tool: str | None = None
+    error: str | None = None
+
+
+def ingest(path: Path, ledger: Ledger, settings: Settings) -> IngestResult:
+    """Examine one file and record it in the ledger."""
+    return next(iter(ingest_many([path], ledger, settings)))
+
+
+def ingest_many(
+    paths: Iterable[Path],
+    ledger: Ledger,
+    settings: Settings,
+    on_result: Callable[[IngestResult], None] | None = None,
+) -> Iterator[IngestResult]:
+    """Examine files on a thread pool and record them in batches, in input order."""
+    with Examiner(paths, settings, ledger.host) as examined:
+        yield from record_all(examined, ledger, settings, on_result)
+
+
+def record_all(
+    examined: Iterable[Examined],
+    ledger: Ledger,
+    settings: Settings,
+    on_result: Callable[[IngestResult], None] | None = None,
+) -> Iterator[IngestResult]:
+    """Record examined files in transactions of ``settings.batch_size``, in order."""
+    batch: list[Examined] = []
+    for item in examined:
+        batch.append(item)
+        if len(batch) >= settings.batch_size:
+            yield from _record(batch, ledger, on_result)
+            batch = []
+    yield from _record(batch, ledger, on_result)
+
+
+def record_examined(
+    batch: list[Examined], ledger: Ledger, exists: Callable[[str], bool] = os.path.lexists
+) -> list[IngestResult]:
+    """Record files examined elsewhere (the watch daemon's workers) in one transaction.
+
+    ``exists`` tells the ledger whether an old path is gone, which is what
+    turns known content at a new path into a ``moved`` event.
+    """
+    return list(_record(batch, ledger, None, exists))
+
+
+def _record(
+    batch: list[Examined],
+    ledger: Ledger,
+    on_result: Callable[[IngestResult], None] | None,
+    exists: Callable[[str], bool] = os.path.lexists,
+) -> Iterator[IngestResult]:
+    observations = [e.observation for e in batch if e.observation is not None]
+    outcomes = iter(ledger.record(observations, exists))
+    for examined in batch:
+        result = _result(examined, next(outcomes).outcome if examined.observation else None)
+        if on_result is not None:
+            on_result(result)
+        yield result
+
+
+def _result(examined: Examined, outcome: IngestOutcome | None) -> IngestResult:
+    obs, cls = examined.observation, examined.classification
+    if obs is None or cls is None or outcome is None:
+        return IngestResult(examined.path, "skipped", error=examined.error)
+    return IngestResult(examined.path, outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool)

@@ -1,0 +1,165 @@
+"""Scan: ingest whole trees and say what was found.
+
+A scan walks its roots (see :mod:`provenance.files.walk`), ingests every file
+through :func:`provenance.ingest.record.ingest_many`, and, for each root folder it
+could list, records as ``removed`` the files the ledger thought were present
+below it but that no longer exist. Files that cannot be read are reported
+and skipped; they never abort the scan.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provenance.files.walk import Skipped, absolute, file_size, walk
+from provenance.ingest.record import Examined, IngestResult, ingest_many, record_all
+from provenance.settings import Settings
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
+
+VERDICT_KEYS = ("genai", "not_genai", "unknown", "unreadable")
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """The files a scan will ingest, with their total size, and what it skipped while walking."""
+
+    files: Sequence[Path]
+    total_bytes: int
+    skipped: Sequence[Skipped]
+    folders: Sequence[Path]
+
+
+@dataclass
+class ScanSummary:
+    """Counts of what a scan did, and the problems it met.
+
+    ``problems`` are the paths not ingested: those the walk passed over
+    (special files, broken or unfollowed links, folders it could not list)
+    and files that could not be read when ingested; ``skipped`` counts them all.
+    """
+
+    files_seen: int = 0
+    bytes: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    removed: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    fingerprinted: int = 0
+    fingerprint_seconds: float = 0.0
+
+    def add(self, result: IngestResult) -> None:
+        """Count one ingested (or skipped) file."""
+        self.files_seen += 1
+        self.outcomes[result.outcome] += 1
+        if result.outcome == "skipped":
+            self.problems.append((str(result.path), result.error or "not readable"))
+            return
+        self.bytes += result.size
+        if result.verdict:
+            self.verdicts[result.verdict] += 1
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON summary printed by ``provenance scan --json``."""
+        return {
+            "files_seen": self.files_seen,
+            "newly_ingested": self.outcomes["new"],
+            "unchanged": self.outcomes["unchanged"],
+            "copies": self.outcomes["seen"],
+            "modified": self.outcomes["modified"],
+            "moved": self.outcomes["moved"],
+            "removed": self.removed,
+            "skipped": len(self.problems),
+            **{key: self.verdicts[key] for key in VERDICT_KEYS},
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "fingerprinted": self.fingerprinted,
+            "fingerprint_seconds": round(self.fingerprint_seconds, 3),
+            "problems": [{"path": p, "reason": r} for p, r in self.problems],
+        }
+
+
+def plan_scan(roots: Iterable[Path], settings: Settings) -> ScanPlan:
+    """Walk the roots once: the files to ingest, their total size, what was skipped."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    total = 0
+    for item in walk(roots, settings):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        files.append(item)
+        total += file_size(item)
+    folders = [absolute(r) for r in roots if r.is_dir() and os.access(r, os.R_OK | os.X_OK)]
+    return ScanPlan(files, total, skipped, folders)
+
+
+def run_scan(
+    plan: ScanPlan,
+    ledger: Ledger,
+    settings: Settings,
+    on_result: Callable[[IngestResult], None] | None = None,
+    *,
+    fingerprints: bool = True,
+    examined: Iterable[Examined] | None = None,
+) -> ScanSummary:
+    """Ingest the planned files, record what vanished, then fingerprint new images.
+
+    ``examined``, when given, is the planned files already being examined
+    (an :class:`~provenance.ingest.examine.Examiner` started before the ledger was
+    opened); otherwise they are examined here. ``seconds`` covers hashing,
+    classifying and recording; the fingerprint stage, which follows the
+    ledger rows, is timed on its own.
+    """
+    started = time.monotonic()
+    summary = ScanSummary()
+    summary.problems.extend((str(s.path), s.reason) for s in plan.skipped)
+    new: list[str] = []
+    results = (
+        ingest_many(plan.files, ledger, settings, on_result)
+        if examined is None
+        else record_all(examined, ledger, settings, on_result)
+    )
+    for result in results:
+        summary.add(result)
+        if result.outcome == "new" and result.sha256:
+            new.append(result.sha256)
+    summary.removed = record_vanished(plan.folders, ledger)
+    summary.seconds = time.monotonic() - started
+    if new and fingerprints:
+        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new)
+    return summary
+
+
+def _fingerprint_stage(ledger: Ledger, shas: list[str]) -> tuple[int, float]:
+    started = time.monotonic()
+    # Imported here: the decoders (numpy, codecs) cost a tenth of a second
+    # that commands without new images should not pay.
+    from provenance.likeness.stage import fingerprint_assets
+
+    stage = fingerprint_assets(ledger, shas)
+    return stage.fingerprinted, time.monotonic() - started
+
+
+def record_vanished(folders: Iterable[Path], ledger: Ledger) -> int:
+    """Mark as removed the ledger's present files below ``folders`` that no longer exist."""
+    gone = [
+        path
+        for folder in folders
+        for path in ledger.present_paths_under(str(folder))
+        if not os.path.lexists(path)
+    ]
+    return ledger.record_removed(gone) if gone else 0
+
+
+def scan(roots: Iterable[Path], ledger: Ledger, settings: Settings) -> ScanSummary:
+    """Plan and run a scan in one call (no progress reporting)."""
+    return run_scan(plan_scan(list(roots), settings), ledger, settings)

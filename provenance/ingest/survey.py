@@ -1,0 +1,48 @@
+"""``provenance classify``: classification of files and trees, with no ledger write.
+
+The same detectors and the same verdict as ``scan``, the daemon and the
+audit, for a person who wants to know what a file is before it goes anywhere.
+Files that cannot be read at all come back ``unreadable`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from provenance.classify import Classification, classify_file
+from provenance.detectors.base import error_evidence
+from provenance.files.walk import Skipped, walk
+from provenance.settings import Settings
+
+
+@dataclass(frozen=True)
+class PathClassification:
+    """One file and what made it."""
+
+    path: Path
+    result: Classification
+
+    def to_dict(self) -> dict[str, object]:
+        """``path``, ``verdict``, ``tool``, ``confidence``, ``evidence`` and ``prompt``."""
+        return {"path": str(self.path), **self.result.to_dict()}
+
+
+def classify_paths(paths: Iterable[Path], settings: Settings) -> list[PathClassification]:
+    """Classify every file below ``paths``, in walk order, in parallel."""
+    files: list[Path] = []
+    rows: list[PathClassification] = []
+    for item in walk(paths, settings):
+        if isinstance(item, Skipped):
+            why = error_evidence("walk", item.reason)
+            rows.append(
+                PathClassification(item.path, Classification("unreadable", None, None, (why,)))
+            )
+        else:
+            files.append(item)
+    with ThreadPoolExecutor(settings.effective_workers(), thread_name_prefix="classify") as pool:
+        results = pool.map(lambda p: classify_file(p, settings)[1], files)
+        rows += [PathClassification(p, r) for p, r in zip(files, results, strict=True)]
+    return sorted(rows, key=lambda row: str(row.path))

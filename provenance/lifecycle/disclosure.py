@@ -1,0 +1,216 @@
+"""The disclosure report: the per-title record a production sends its studio.
+
+:func:`build_report` gathers, for one title (the assets ever seen in a folder
+of that name, or under a path), everything the studio asks to see about
+generative AI:
+
+* generated assets by tool and lifecycle status, each with where it lives;
+* escalations (flags) and the approvals that clear them, with the SHA-256 of
+  every reference document;
+* replacements, expiries, and purges (quarantine, restore, deletion);
+* refused approval attempts;
+* how many files have unknown provenance, or could not be read;
+* whether the ledger's hash chain verifies, and its head.
+
+``since`` keeps assets first seen on or after that time, and those with a
+lifecycle event since then; only events since then are listed. The report is
+plain data; :mod:`provenance.reports.disclosure` renders it as Markdown, one
+self-contained HTML page, or JSON.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from provenance.history import needs
+from provenance.rules.escalations import Flag
+from provenance.store import (
+    ApprovalRecord,
+    AssetQuery,
+    AssetRecord,
+    EventRecord,
+    Ledger,
+    LocationRecord,
+)
+from provenance.store.records import iso
+from provenance.tools import display_name
+
+REPLACEMENTS = ("replaced",)
+EXPIRIES = ("expired", "approval-lapsed", "expiry-set")
+PURGES = ("quarantined", "restored", "deleted-from-quarantine")
+REFUSALS = ("approval-refused",)
+LIFECYCLE_EVENTS = (*REPLACEMENTS, *EXPIRIES, *PURGES, *REFUSALS, "approved", "revoked")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which assets a report covers."""
+
+    title: str
+    folder: str | None = None  # assets ever seen in a folder of this name, at any depth
+    under: str | None = None  # assets ever seen under this folder
+    since: datetime | None = None
+    roots: tuple[str, ...] = ()  # assets ever seen under one of these (a [[shows]] entry)
+
+    def describe(self) -> str:
+        """One line naming the scope."""
+        parts = [f"seen under {' or '.join(self.roots)}"] if self.roots else []
+        parts += [f"seen in a folder named '{self.folder}'"] if self.folder else []
+        parts += [f"seen under {self.under}"] if self.under else []
+        return "assets " + (" and ".join(parts) if parts else "in the whole ledger")
+
+
+@dataclass(frozen=True)
+class GeneratedAsset:
+    """One generated asset as the report lists it."""
+
+    asset: AssetRecord
+    present_at: tuple[str, ...]
+    needs: tuple[str, ...]
+    approvals: tuple[ApprovalRecord, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        a = self.asset
+        return {
+            "sha256": a.sha256,
+            "tool": a.tool,
+            "tool_name": display_name(a.tool) if a.tool else None,
+            "status": a.status,
+            "first_seen": iso(a.first_seen),
+            "expires_at": iso(a.expires_at) if a.expires_at else None,
+            "replaced_by": a.replaced_by,
+            "flags": [dict(f) for f in a.flags],
+            "needs_approval": list(self.needs),
+            "approvals": [x.id for x in self.approvals],
+            "present_at": list(self.present_at),
+        }
+
+
+@dataclass(frozen=True)
+class DisclosureReport:
+    """Everything the disclosure report says, as plain data."""
+
+    scope: Scope
+    generated_at: datetime
+    ledger: str
+    chain: Mapping[str, object]
+    counts: Mapping[str, int]
+    unknown_by_kind: Mapping[str, int]
+    generated: Sequence[GeneratedAsset]
+    approvals: Sequence[ApprovalRecord]
+    events: Mapping[str, Sequence[EventRecord]] = field(default_factory=dict)
+
+    def by_tool(self) -> list[tuple[str, Counter[str]]]:
+        """Per tool, how many generated assets are in each status."""
+        tally: dict[str, Counter[str]] = {}
+        for item in self.generated:
+            tool = item.asset.tool or "unknown-genai"
+            tally.setdefault(tool, Counter())[item.asset.status or "none"] += 1
+        return sorted(tally.items())
+
+    def escalations(self) -> list[dict[str, object]]:
+        """Every flag of every generated asset, and the active approvals that clear it."""
+        rows: list[dict[str, object]] = []
+        for item in self.generated:
+            for flag in (Flag.from_dict(f) for f in item.asset.flags):
+                clearing = [
+                    a.id
+                    for a in item.approvals
+                    if a.category == flag.category and a.scope == "final"
+                    if a.active(self.generated_at)
+                ]
+                rows.append({"sha256": item.asset.sha256, **flag.to_dict(), "approvals": clearing})
+        return rows
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form of the whole report."""
+        return {
+            "title": self.scope.title,
+            "scope": self.scope.describe(),
+            "since": iso(self.scope.since) if self.scope.since else None,
+            "generated_at": iso(self.generated_at),
+            "ledger": self.ledger,
+            "chain": dict(self.chain),
+            "counts": dict(self.counts),
+            "unknown_by_kind": dict(self.unknown_by_kind),
+            "by_tool": [
+                {
+                    "tool": t,
+                    "tool_name": display_name(t),
+                    "statuses": dict(c),
+                    "total": sum(c.values()),
+                }
+                for t, c in self.by_tool()
+            ],
+            "generated": [g.to_dict() for g in self.generated],
+            "escalations": self.escalations(),
+            "approvals": [a.to_dict() for a in self.approvals],
+            **{name: [e.to_dict() for e in events] for name, events in self.events.items()},
+        }
+
+
+def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureReport:
+    """Gather the disclosure report for ``scope`` from the ledger, as of ``now``."""
+    under = f"{scope.under.rstrip('/')}/" if scope.under else None
+    query = AssetQuery(folder=scope.folder, path_prefix=under, roots=scope.roots)
+    assets = ledger.list_assets(query)
+    events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
+    active = {e.asset_sha256 for e in events}
+    if scope.since is not None:
+        assets = [a for a in assets if a.first_seen >= scope.since or a.sha256 in active]
+    generated = [a for a in assets if a.verdict == "genai"]
+    approvals = ledger.approvals_for_many(a.sha256 for a in generated)
+    return DisclosureReport(
+        scope=scope,
+        generated_at=now,
+        ledger=ledger.where,
+        chain=ledger.verify().to_dict(),
+        counts=_counts(assets),
+        unknown_by_kind=dict(
+            sorted(Counter(a.kind for a in assets if a.verdict == "unknown").items())
+        ),
+        generated=[_generated(ledger, a, approvals.get(a.sha256, []), now) for a in generated],
+        approvals=sorted((x for xs in approvals.values() for x in xs), key=lambda x: x.id),
+        events=_grouped(events),
+    )
+
+
+def _lifecycle_events(ledger: Ledger, shas: set[str], since: datetime | None) -> list[EventRecord]:
+    after = iso(since) if since is not None else ""
+    return [
+        e for e in ledger.events(types=LIFECYCLE_EVENTS) if e.asset_sha256 in shas and e.at >= after
+    ]
+
+
+def _grouped(events: Iterable[EventRecord]) -> dict[str, list[EventRecord]]:
+    groups = {
+        "replacements": REPLACEMENTS,
+        "expiries": EXPIRIES,
+        "purges": PURGES,
+        "refused_approvals": REFUSALS,
+    }
+    listed = list(events)
+    return {name: [e for e in listed if e.type in types] for name, types in groups.items()}
+
+
+def _counts(assets: Sequence[AssetRecord]) -> dict[str, int]:
+    verdicts = Counter(a.verdict for a in assets)
+    keys = ("genai", "not_genai", "unknown", "unreadable")
+    return {"assets": len(assets), **{k: verdicts.get(k, 0) for k in keys}}
+
+
+def _generated(
+    ledger: Ledger, asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime
+) -> GeneratedAsset:
+    present = [_place(loc) for loc in ledger.present_locations(asset.sha256)]
+    return GeneratedAsset(
+        asset, tuple(present), tuple(needs(asset, approvals, now)), tuple(approvals)
+    )
+
+
+def _place(location: LocationRecord) -> str:
+    return f"{location.host}:{location.path}"

@@ -1,0 +1,196 @@
+"""Which assets a picture looks like, by its perceptual fingerprints.
+
+Shared by the audit (every image and video of a package), ``history`` (an
+asset the ledger holds as not generated, or of unknown origin) and ``ls
+--looks-like`` (every copy of an asset the ledger knows, whatever its
+hash): the index of every generated asset's fingerprints, loaded from the
+ledger in batches; the rule that names the nearest generated asset, one
+query for a still, :func:`~provenance.likeness.index.match_clip` over a video's
+sampled moments; and :func:`lookalikes`, the same rule run the other way,
+over every fingerprint the ledger holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median_low
+from typing import TYPE_CHECKING
+
+from provenance.errors import NotComparable
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from provenance.likeness.fingerprint import Fingerprint
+    from provenance.likeness.index import NearMatchIndex
+    from provenance.store import AssetQuery, AssetRecord, Ledger
+    from provenance.store.audit_facade import StoredFingerprint
+
+PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
+# The nearest generated asset and its distance, and for a video (matching, sampled) moments.
+NearHit = tuple[tuple[str, int], tuple[int, int] | None]
+
+
+def moments_dict(moments: tuple[int, int] | None) -> dict[str, int] | None:
+    """A video's (matching, sampled) moments in JSON form; None for a still."""
+    return moments and {"matched": moments[0], "sampled": moments[1]}
+
+
+def load_index(ledger: Ledger) -> NearMatchIndex:
+    """Every generated asset's fingerprint, loaded in batches."""
+    from provenance.likeness.index import NearMatchIndex
+
+    index = NearMatchIndex()
+    after = 0
+    while batch := ledger.genai_fingerprints(after):
+        index.add([b.sha256 for b in batch], *_hashes(batch))
+        after = batch[-1].row_id
+    return index
+
+
+def _hashes(batch: Sequence[StoredFingerprint]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    # As numpy arrays, the index takes the signed hashes' bits in one step, not one by one.
+    import numpy as np
+
+    count = len(batch)
+    grads = np.fromiter((b.grad for b in batch), np.int64, count)
+    return grads, np.fromiter((b.dct for b in batch), np.int64, count)
+
+
+def nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) -> NearHit | None:
+    """The generated asset other than ``own_sha`` that ``prints`` look like, if any.
+
+    One fingerprint is a still; several are a video's sampled moments.
+    """
+    if len(prints) > 1:
+        from provenance.likeness.index import match_clip
+
+        clip = match_clip(index, prints, own_sha)
+        if clip is None:
+            return None
+        return (str(clip.asset), clip.distance), (clip.matched, clip.sampled)
+    for asset, distance in index.query(prints[0]):
+        if asset != own_sha:
+            return (str(asset), distance), None
+    return None
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """An asset that looks like the one asked about.
+
+    ``distance`` is the fingerprint distance (for a video, the median over
+    its moments alike); ``moments`` is, when the asset asked about is a
+    video, how many of its sampled moments this asset matches, of how many.
+    """
+
+    sha256: str
+    distance: int
+    moments: tuple[int, int] | None = None
+
+
+def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> list[Likeness]:
+    """Every asset other than ``own_sha`` that ``prints`` look like, nearest first.
+
+    The rule is the audit's, with the roles turned round: an asset matches
+    when it has a fingerprint alike to each of more than half of the
+    moments of a video asked about (at least two), or to the one
+    fingerprint of a still. The ledger's fingerprints are read a batch at a
+    time, so memory stays bounded whatever the ledger holds; the time grows
+    with it (every fingerprint is compared).
+    """
+    from provenance.likeness.index import NearMatchIndex, frames_needed
+
+    alike: dict[str, dict[int, int]] = {}  # asset -> {moment asked about: nearest distance}
+    after = 0
+    while batch := ledger.stored_fingerprints(after):
+        index = NearMatchIndex()  # a page's rows, by their place in the page
+        index.add(range(len(batch)), *_hashes(batch))
+        for moment, fingerprint in enumerate(prints):
+            for row, distance in index.query(fingerprint):
+                best = alike.setdefault(batch[int(row)].sha256, {})
+                best[moment] = min(distance, best.get(moment, distance))
+        after = batch[-1].row_id
+    alike.pop(own_sha, None)
+    video = len(prints) > 1
+    need = frames_needed(len(prints)) if video else 1
+    found = [
+        Likeness(sha, median_low(d.values()), (len(d), len(prints)) if video else None)
+        for sha, d in alike.items()
+        if len(d) >= need
+    ]
+    return sorted(found, key=lambda f: (-(f.moments or (1, 1))[0], f.distance, f.sha256))
+
+
+def fingerprints_of(
+    asset: AssetRecord, content: Path | None, ledger: Ledger
+) -> tuple[tuple[Fingerprint, ...], str]:
+    """An asset's fingerprints, or none and why.
+
+    The ones stored in the ledger, else, when ``content`` (a file holding the
+    asset's bytes) is given, computed from it on a worker process, so that a
+    hostile file cannot take the command down.
+    """
+    from provenance.likeness.fingerprint import Fingerprint, fingerprint_files
+
+    stored = ledger.fingerprints_many([asset.sha256]).get(asset.sha256)
+    if stored is not None and stored.hashes:
+        return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
+    if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
+        return (), stored.reason or stored.status
+    if content is None:
+        return (), "no fingerprint is stored yet (ask with the file's path to compute one)"
+    [result] = fingerprint_files([content])
+    return result.fingerprints, result.reason or result.status
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An asset that looks like a target: its record, how alike, and where it is present now."""
+
+    asset: AssetRecord
+    likeness: Likeness
+    paths: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The asset's JSON form with ``distance``, ``moments`` and ``present_paths``."""
+        return {**self.asset.to_dict(), "distance": self.likeness.distance,
+                "moments": moments_dict(self.likeness.moments),
+                "present_paths": list(self.paths)}  # fmt: skip
+
+
+def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Similar]:
+    """The assets matching ``query`` that look like ``target`` (a file or SHA-256), nearest first.
+
+    Where a generated image went, whatever became of its bytes: its
+    re-encoded, resized or stripped copies, and the frames it was comped
+    into when the picture still shows it. Raises :class:`NotComparable` when
+    the target has no fingerprint.
+    """
+    from dataclasses import replace
+
+    from provenance.history import resolve_target
+
+    asset, _, content = resolve_target(target, ledger)
+    prints: tuple[Fingerprint, ...] = ()
+    why = f"it is {asset.kind}, not an image or a video"
+    if asset.kind in PICTURE_KINDS:
+        prints, why = fingerprints_of(asset, content, ledger)
+    if not prints:
+        raise NotComparable(
+            f"cannot compare this asset by likeness ({why})",
+            where=target,
+            fix="give an image or video the ledger has fingerprinted, or its path",
+        )
+    likes = {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)}
+    if not likes:
+        return []
+    records = ledger.list_assets(replace(query, shas=tuple(likes), limit=None))
+    paths = ledger.present_paths_of(a.sha256 for a in records)
+    rank = {sha: place for place, sha in enumerate(likes)}  # nearest first, as found
+    ranked = sorted(records, key=lambda a: rank[a.sha256])
+    found = [Similar(a, likes[a.sha256], tuple(sorted(paths.get(a.sha256, [])))) for a in ranked]
+    return found if query.limit is None else found[: query.limit]

@@ -1,0 +1,133 @@
+"""The fingerprint stage: perceptual fingerprints of images and videos, after they are recorded.
+
+Ingest records an asset first; its fingerprints follow in this separate
+stage, so a slow decode never delays the ledger row. Decoding pixels is CPU
+work in C codecs and numpy, so it runs across processes (see
+:func:`provenance.likeness.fingerprint.process_pool`); an image gets one fingerprint,
+a video one per sampled moment (:mod:`provenance.likeness.video`). Files whose
+pictures have no fingerprint (flat slates, tiny images, videos FFmpeg cannot
+decode, formats with no decoder installed) get a row that says why, so they
+are not retried on every scan.
+
+Videos are fingerprinted only where PyAV (the optional ``video`` extra) is
+installed; elsewhere they are left without a row, so that a scan after
+installing it fingerprints them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from provenance.likeness import video as video_frames
+from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
+from provenance.likeness.retry import RetryBackoff
+from provenance.store import Ledger
+from provenance.store.audit_facade import FingerprintIn
+
+SAVE_BATCH = 500
+PAGE = 2_000  # assets read from the ledger at a time
+# Results worth remembering: the content itself decides them. "error" and
+# "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
+# later scan retries them.
+FINAL_STATUSES = frozenset({"ok", "flat", "too_small", "unsupported", "undecodable"})
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """How many assets the stage looked at, fingerprinted, and how long it took."""
+
+    assets: int
+    fingerprinted: int
+    seconds: float
+
+
+def as_rows(sha256: str, result: FingerprintResult) -> list[FingerprintIn]:
+    """The ledger rows for one fingerprinting result: one a fingerprint, or one saying why none."""
+    if not result.fingerprints:
+        return [FingerprintIn(sha256, result.status, reason=result.reason)]
+    rows = []
+    for frame, fingerprint in enumerate(result.fingerprints):
+        grad, dct = fingerprint.to_signed()
+        rows.append(FingerprintIn(sha256, "ok", grad, dct, frame=frame))
+    return rows
+
+
+def fingerprint_kinds() -> tuple[str, ...]:
+    """The asset kinds this installation can fingerprint."""
+    return ("image", "video") if video_frames.available() else ("image",)
+
+
+def fingerprint_assets(
+    ledger: Ledger,
+    shas: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    retry: RetryBackoff | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> StageReport:
+    """Fingerprint image and video assets present on this host that have none (only ``shas``).
+
+    The assets are read from the ledger a page at a time while the pool
+    works. ``retry``, for a caller that comes back again and again (the
+    watch daemon), skips the assets whose last failure is too recent and
+    learns from each new one. ``stop`` is asked after every asset; the
+    pass ends early, with what it saved kept, once it says True.
+    """
+    started = time.monotonic()
+    waiting = _waiting(ledger, shas, fingerprint_kinds(), retry)
+    looked, done = _run(ledger, waiting, executor, retry, stop)
+    return StageReport(looked, done, time.monotonic() - started)
+
+
+def _waiting(
+    ledger: Ledger, shas: Iterable[str] | None, kinds: Sequence[str], retry: RetryBackoff | None
+) -> Iterator[tuple[str, str]]:
+    wanted = list(shas) if shas is not None else None
+    after = None
+    while page := ledger.unfingerprinted(wanted, kinds, limit=PAGE, after=after):
+        after = page[-1][0]
+        yield from (item for item in page if retry is None or retry.due(item[0]))
+
+
+def _run(
+    ledger: Ledger,
+    waiting: Iterator[tuple[str, str]],
+    executor: Executor | None,
+    retry: RetryBackoff | None,
+    stop: Callable[[], bool],
+) -> tuple[int, int]:
+    rows: list[FingerprintIn] = []
+    handed: deque[str] = deque()  # results come back in the order paths were handed out
+
+    def paths() -> Iterator[str]:
+        for sha, path in waiting:
+            handed.append(sha)
+            yield path
+
+    looked = ok = 0
+    for result in fingerprint_files(paths(), executor=executor):
+        sha = handed.popleft()
+        looked += 1
+        ok += result.ok
+        rows.extend(_settle(sha, result, retry))
+        if len(rows) >= SAVE_BATCH:
+            ledger.save_fingerprints(rows)
+            rows = []
+        if stop():
+            break
+    ledger.save_fingerprints(rows)
+    return looked, ok
+
+
+def _settle(sha: str, result: FingerprintResult, retry: RetryBackoff | None) -> list[FingerprintIn]:
+    if result.status in FINAL_STATUSES:
+        if retry is not None:
+            retry.forget(sha)
+        return as_rows(sha, result)
+    if retry is not None:
+        retry.failed(sha)
+    return []

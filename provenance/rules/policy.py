@@ -1,0 +1,289 @@
+"""Policy: what an audit does with each asset state and flag.
+
+A policy maps states to actions (``pass``, ``warn`` or ``block``). The
+defaults follow studio guidance: generated material is temporary and blocked
+from deliverables until approved in writing; expired, quarantined and
+replaced generated material is blocked (an asset deleted from quarantine
+counts as quarantined); flagged material needs the approvals
+its flags name; files that cannot be read are blocked (fail closed); unknown
+provenance is a warning; approvals about to lapse are a warning.
+
+A show's policy is a TOML file (``--policy`` or the ``policy`` setting)::
+
+    [genai]
+    temporary = "block"
+    expired = "block"
+    quarantined = "block"
+    replaced = "block"
+    flagged_unapproved = "block"
+
+    [provenance]
+    unknown = "warn"
+    unreadable = "block"
+
+    [approvals]
+    expiring_within_days = 14
+
+:func:`decide` applies a policy to one asset's state; it is pure, so the
+audit, ``history`` and tests share it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+from provenance.errors import ConfigError
+from provenance.rules.escalations import Category, Flag, as_category, required_categories
+
+if TYPE_CHECKING:
+    from provenance.store import ApprovalRecord, AssetRecord
+
+Action = Literal["pass", "warn", "block"]
+ACTIONS: tuple[Action, ...] = ("pass", "warn", "block")
+SEVERITY: Mapping[Action, int] = {"pass": 0, "warn": 1, "block": 2}
+
+_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "genai": ("temporary", "expired", "quarantined", "replaced", "flagged_unapproved"),
+    "provenance": ("unknown", "unreadable", "not_genai"),
+    "approvals": ("expiring_within_days",),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Actions per state. Field names match the policy file's keys."""
+
+    temporary: Action = "block"
+    expired: Action = "block"
+    quarantined: Action = "block"
+    replaced: Action = "block"
+    flagged_unapproved: Action = "block"
+    unknown: Action = "warn"
+    unreadable: Action = "block"
+    not_genai: Action = "pass"
+    expiring_within_days: int = 14
+    source: str = "built-in default"
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """An approval as the policy sees it."""
+
+    id: int
+    category: Category
+    scope: Literal["final", "temporary-use"]
+    approver: str
+    reference: str
+    reference_sha256: str
+    approved_at: datetime
+    expires_at: datetime | None = None
+    revoked: bool = False
+
+    def active(self, now: datetime) -> bool:
+        """Not revoked and not lapsed."""
+        return not self.revoked and (self.expires_at is None or self.expires_at > now)
+
+    def cite(self) -> str:
+        """How a report names this approval."""
+        return (
+            f"approval #{self.id} ({self.category}) by {self.approver} on "
+            f"{self.approved_at:%Y-%m-%d}, document {self.reference}"
+            f" sha256 {self.reference_sha256[:12]}"
+        )
+
+
+@dataclass(frozen=True)
+class AssetState:
+    """What the policy needs to know of an asset."""
+
+    verdict: str
+    status: str | None = None
+    flags: Sequence[Flag] = ()
+    approvals: Sequence[ApprovalView] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The policy's verdict for one asset, with its reasons and the approvals it relied on."""
+
+    action: Action
+    reasons: tuple[str, ...]
+    approvals: tuple[ApprovalView, ...] = field(default=())
+
+    def worse(self, other: Decision) -> Decision:
+        """The more severe of two decisions, reasons combined."""
+        first, second = (
+            (self, other) if SEVERITY[self.action] >= SEVERITY[other.action] else (other, self)
+        )
+        return Decision(
+            first.action, first.reasons + second.reasons, first.approvals + second.approvals
+        )
+
+
+def decide(state: AssetState, policy: Policy, now: datetime) -> Decision:
+    """Apply ``policy`` to an asset's state at time ``now``."""
+    if state.verdict != "genai":
+        return _not_generated(state.verdict, policy)
+    lifecycle = {
+        "expired": policy.expired,
+        "quarantined": policy.quarantined,
+        "deleted": policy.quarantined,  # deleted from quarantine: a copy turned up anyway
+        "replaced": policy.replaced,
+    }
+    if state.status in lifecycle:
+        return Decision(lifecycle[state.status], (f"generated asset is {state.status}",))
+    active = _final(state.approvals, now)
+    missing = missing_approvals(state.flags, state.approvals, now)
+    if "final-deliverable" in missing:
+        temporary = ["generated material is temporary: not approved for final deliverables"]
+        temporary += [f"also needs {flag.category} approval: {flag.reason}" for flag in state.flags]
+        return Decision(policy.temporary, tuple(temporary))
+    if missing:
+        needed = tuple(
+            f"needs {flag.category} approval: {flag.reason}"
+            for flag in state.flags
+            if flag.category in missing
+        ) or tuple(f"needs {c} approval" for c in missing)
+        return Decision(policy.flagged_unapproved, needed, tuple(active))
+    return _approved(active, policy, now)
+
+
+def _final(approvals: Sequence[ApprovalView], now: datetime) -> list[ApprovalView]:
+    return [a for a in approvals if a.active(now) and a.scope == "final"]
+
+
+def missing_approvals(
+    flags: Sequence[Flag], approvals: Sequence[ApprovalView], now: datetime
+) -> list[Category]:
+    """The categories a generated asset still needs before finals, at ``now``.
+
+    The one rule both :func:`decide` and the ledger's ``approved`` status use.
+    """
+    covered = {a.category for a in _final(approvals, now)}
+    return [c for c in required_categories(flags) if c not in covered]
+
+
+def approval_view(record: ApprovalRecord) -> ApprovalView:
+    """How the policy sees a recorded approval."""
+    scope = cast(Literal["final", "temporary-use"], record.scope)
+    return ApprovalView(
+        record.id, as_category(record.category), scope, record.approver, record.reference_path,
+        record.reference_sha256, record.approved_at, record.expires_at,
+        record.revoked_at is not None,
+    )  # fmt: skip
+
+
+def asset_state(asset: AssetRecord, approvals: Sequence[ApprovalRecord] = ()) -> AssetState:
+    """What the policy needs to know of a recorded asset."""
+    flags = [Flag.from_dict(f) for f in asset.flags]
+    return AssetState(asset.verdict, asset.status, flags, [approval_view(a) for a in approvals])
+
+
+def clears_for_finals(
+    asset: AssetRecord, approvals: Sequence[ApprovalRecord], now: datetime
+) -> bool:
+    """Whether these approvals clear a generated asset for finals (the ledger's rule)."""
+    state = asset_state(asset, approvals)
+    return not missing_approvals(state.flags, state.approvals, now)
+
+
+def _not_generated(verdict: str, policy: Policy) -> Decision:
+    if verdict == "unreadable":
+        return Decision(
+            policy.unreadable, ("file could not be read: provenance cannot be checked",)
+        )
+    if verdict == "unknown":
+        return Decision(
+            policy.unknown, ("provenance unknown: no marker settles where it came from",)
+        )
+    return Decision(policy.not_genai, ("positive evidence of a non-generative origin",))
+
+
+def _approved(active: Sequence[ApprovalView], policy: Policy, now: datetime) -> Decision:
+    soon = now + timedelta(days=policy.expiring_within_days)
+    reasons = [f"approved: {a.cite()}" for a in active]
+    lapsing = [a for a in active if a.expires_at is not None and a.expires_at <= soon]
+    if lapsing:
+        reasons += [f"approval #{a.id} lapses on {a.expires_at:%Y-%m-%d}" for a in lapsing]
+        return Decision("warn", tuple(reasons), tuple(active))
+    return Decision("pass", tuple(reasons), tuple(active))
+
+
+# -- policy files -------------------------------------------------------------------
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file; errors name the key and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read policy ({exc})", where=path) from exc
+    return parse_policy(text, str(path))
+
+
+def parse_policy(text: str, where: str) -> Policy:
+    """Parse policy TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML ({exc})", where=where, fix="fix the syntax") from exc
+    values: dict[str, object] = {}
+    for section, table in data.items():
+        values.update(_section(section, table, text, where))
+    return replace(Policy(source=where), **values)  # type: ignore[arg-type]
+
+
+def _section(section: str, table: object, text: str, where: str) -> dict[str, object]:
+    if section not in _SECTIONS:
+        known = ", ".join(f"[{s}]" for s in _SECTIONS)
+        raise ConfigError(
+            f"unknown section [{section}]",
+            where=_at(where, text, rf"\[\s*{section}\s*\]"),
+            fix=f"known sections: {known}",
+        )
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"'{section}' must be a table", where=_at(where, text, rf"^\s*{section}\s*=")
+        )
+    return {key: _value(section, key, value, text, where) for key, value in table.items()}
+
+
+def _value(section: str, key: str, value: object, text: str, where: str) -> object:
+    location = _at(where, text, rf"^\s*{re.escape(key)}\s*=")
+    if key not in _SECTIONS[section]:
+        raise ConfigError(
+            f"unknown key '{section}.{key}'",
+            where=location,
+            fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}",
+        )
+    if key == "expiring_within_days":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"'{section}.{key}' must be a whole number of days >= 0", where=location
+            )
+        return value
+    if value not in ACTIONS:
+        raise ConfigError(
+            f"'{section}.{key}' must be one of pass, warn, block (got {value!r})", where=location
+        )
+    return value
+
+
+def _at(where: str, text: str, pattern: str) -> str:
+    """``file:line`` of the first line matching ``pattern``, or just the file."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.search(pattern, line):
+            return f"{where}:{number}"
+    return where
+
+
+def policy_keys() -> list[str]:
+    """Every key a policy file may set, as ``section.key``."""
+    names = {f.name for f in fields(Policy)}
+    return [f"{s}.{k}" for s, keys in _SECTIONS.items() for k in keys if k in names]

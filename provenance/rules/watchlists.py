@@ -1,0 +1,149 @@
+"""Per-show watchlists for prompt screening.
+
+A watchlist is a plain text file, one entry a line, that names what a prompt
+must not reference without approval: talent names, public figures, deceased
+people, franchises and other protected works. Each file is tied to one
+approval category in the settings. Lines:
+
+* ``# ...`` and blank lines are ignored;
+* ``re:<pattern>`` is a regular expression;
+* anything else is a literal term, matched as whole words.
+
+Matching ignores case and accents on both sides ("Zoë Saldaña" matches
+"zoe saldana"): text is NFKD-normalized, combining marks are dropped, and it
+is case-folded before comparison.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.errors import ConfigError
+from provenance.rules.escalations import Category, Flag, as_category
+
+MAX_PROMPT_CHARS = 100_000
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of ``text``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    """One compiled watchlist line; ``literal`` for a term (not a ``re:`` line)."""
+
+    label: str
+    pattern: re.Pattern[str]
+    literal: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Watchlist:
+    """A named list of entries and the approval category a hit requires.
+
+    Compared and hashed by identity: a loaded list stands for its file as it
+    was when read (see :func:`provenance.rules.flagging.watchlists`), and screening
+    caches results per list, where hashing thousands of entries at every
+    lookup would cost more than the screening it saves.
+    """
+
+    name: str
+    category: Category
+    entries: tuple[WatchEntry, ...]
+    by_first_word: Mapping[str, tuple[int, ...]] = field(init=False, repr=False)
+    always: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A term matches only where its first word is a whole word of the
+        # prompt (terms match as whole words), so terms are filed by first
+        # word and a prompt is searched only for the terms whose first word
+        # it contains: a list of a thousand names costs a few lookups a
+        # prompt, not a thousand searches. Terms that start with no word
+        # character, and every `re:` line, are always searched. Entries are
+        # filed by position, so hits keep the list's order.
+        filed: dict[str, list[int]] = {}
+        always: list[int] = []
+        for position, entry in enumerate(self.entries):
+            first = _first_word(entry)
+            if first is None:
+                always.append(position)
+            else:
+                filed.setdefault(first, []).append(position)
+        object.__setattr__(self, "by_first_word", {k: tuple(v) for k, v in filed.items()})
+        object.__setattr__(self, "always", tuple(always))
+
+    def hits(self, prompt: str) -> list[str]:
+        """Labels of the entries found in ``prompt``, in the list's order."""
+        text = fold(prompt[:MAX_PROMPT_CHARS])
+        words = set(WORD.findall(text))
+        candidates = {i for w in words for i in self.by_first_word.get(w, ())}
+        candidates.update(self.always)
+        found = (self.entries[i] for i in sorted(candidates))
+        return [entry.label for entry in found if entry.pattern.search(text)]
+
+
+WORD = re.compile(r"\w+")
+
+
+def _first_word(entry: WatchEntry) -> str | None:
+    if not entry.literal:
+        return None
+    folded = fold(entry.label)
+    first = WORD.match(folded)
+    return first.group(0) if first else None
+
+
+def parse_watchlist(name: str, category: str, lines: Iterable[str], where: str) -> Watchlist:
+    """Compile a watchlist's lines; a bad regex names the file and line."""
+    entries = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        entries.append(_entry(line, f"{where}:{number}"))
+    return Watchlist(name, as_category(category), tuple(entries))
+
+
+def _entry(line: str, where: str) -> WatchEntry:
+    if line.startswith("re:"):
+        source = line[3:].strip()
+        try:
+            return WatchEntry(source, re.compile(fold(source), re.IGNORECASE), literal=False)
+        except re.error as exc:
+            raise ConfigError(
+                f"bad regular expression ({exc})", where=where, fix="fix or escape it"
+            ) from exc
+    words = re.escape(fold(line)).replace(r"\ ", r"\s+")
+    return WatchEntry(line, re.compile(rf"(?<!\w){words}(?!\w)"))
+
+
+def load_watchlist(path: Path, category: str) -> Watchlist:
+    """Read a watchlist file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read watchlist ({exc})", where=path, fix="check the watchlists setting"
+        ) from exc
+    try:
+        return parse_watchlist(path.stem, category, text.splitlines(), str(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc), where=path) from exc
+
+
+def screen_prompt(prompt: str | None, watchlists: Iterable[Watchlist]) -> list[Flag]:
+    """One flag per watchlist entry the prompt references."""
+    if not prompt:
+        return []
+    flags = []
+    for watchlist in watchlists:
+        for label in watchlist.hits(prompt):
+            reason = f"prompt references '{label}' (watchlist {watchlist.name})"
+            flags.append(Flag(watchlist.category, "prompt-screen", reason))
+    return flags
