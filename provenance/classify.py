@@ -18,11 +18,9 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from provenance.detectors.base import (
     CONFIDENCE_RANK,
-    Confidence,
     Detector,
     DetectorContext,
     Evidence,
@@ -32,9 +30,7 @@ from provenance.detectors.registry import load_detectors
 from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI
-
-VerdictName = Literal["genai", "not_genai", "unknown", "unreadable"]
-VERDICTS: tuple[VerdictName, ...] = ("genai", "not_genai", "unknown", "unreadable")
+from provenance.vocab import Confidence, Verdict
 
 # A detector slower than this on one file is reported: it is a bug or a hostile file.
 SLOW_DETECTOR_SECONDS = 5.0
@@ -44,7 +40,7 @@ SLOW_DETECTOR_SECONDS = 5.0
 class Classification:
     """What made a file: verdict, tool, confidence, and the evidence behind it."""
 
-    verdict: VerdictName
+    verdict: Verdict
     tool: str | None
     confidence: Confidence | None
     evidence: tuple[Evidence, ...]

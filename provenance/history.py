@@ -18,50 +18,14 @@ command down).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from provenance.errors import TargetNotFound
-from provenance.files.hashing import is_sha256_prefix, sha256_file
-from provenance.files.sequences import share_a_sequence
-from provenance.files.walk import absolute
-from provenance.rules.policy import asset_state, missing_approvals
+from provenance.likeness.search import Lookalike, looks_like
+from provenance.rules.policy import still_needs
 from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
-
-# Statuses in which a generated asset can still need approvals for finals.
-OPEN_STATUSES = ("temporary", "expired", "approved")
-# Pictures not already settled as generated or unreadable are compared with generated assets.
-SETTLED_VERDICTS = ("genai", "unreadable")
-
-
-@dataclass(frozen=True)
-class Lookalike:
-    """A generated asset that an asset not held as generated looks like.
-
-    ``distance`` is the fingerprint distance (of 128 bits; for a video the
-    median over its ``moments`` alike, given as matching and sampled).
-    ``path`` is where the generated asset was last seen present, if anywhere.
-    ``neighbour`` is true when the two were seen as frames of one sequence:
-    frames of a shot look alike without being copies of each other.
-    """
-
-    asset: AssetRecord
-    distance: int
-    moments: tuple[int, int] | None = None
-    path: str | None = None
-    neighbour: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        from provenance.likeness.search import moments_dict
-
-        moments = moments_dict(self.moments)
-        return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
-                "tool": self.asset.tool, "status": self.asset.status,
-                "distance": self.distance, "moments": moments, "path": self.path,
-                "neighbour": self.neighbour}  # fmt: skip
+from provenance.targets import resolve_target
+from provenance.vocab import Category
 
 
 @dataclass(frozen=True)
@@ -77,7 +41,7 @@ class History:
     events: list[EventRecord]
     note: str | None = None
     approvals: list[ApprovalRecord] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)
+    needs: list[Category] = field(default_factory=list)
     looks_like: Lookalike | None = None
     not_compared: str | None = None  # why a picture was not compared with generated assets
 
@@ -102,95 +66,14 @@ def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
     asset, note, content = resolve_target(target, ledger)
     approvals = ledger.approvals_for(asset.sha256)
-    looks_like, not_compared = resemblance(asset, content, ledger)
+    lookalike, not_compared = looks_like(asset, content, ledger)
     return History(
         asset,
         ledger.locations(asset.sha256),
         ledger.events_for(asset.sha256),
         note,
         approvals,
-        needs(asset, approvals, datetime.now(UTC)),
-        looks_like,
+        still_needs(asset, approvals, datetime.now(UTC)),
+        lookalike,
         not_compared,
-    )
-
-
-def resemblance(
-    asset: AssetRecord, content: Path | None, ledger: Ledger
-) -> tuple[Lookalike | None, str | None]:
-    """The generated asset ``asset`` looks like, or why it was not compared.
-
-    ``content`` is a file holding the asset's bytes, used when the ledger has
-    no fingerprint for it yet. Generated and unreadable assets, and what is
-    not a picture, are not compared (both results None).
-    """
-    from provenance.likeness.search import PICTURE_KINDS, fingerprints_of, load_index, nearest
-
-    if asset.verdict in SETTLED_VERDICTS or asset.kind not in PICTURE_KINDS:
-        return None, None
-    index = load_index(ledger)
-    if not len(index):
-        return None, None
-    prints, why = fingerprints_of(asset, content, ledger)
-    if not prints:
-        return None, f"not compared with generated assets: {why}"
-    hit = nearest(index, prints, asset.sha256)
-    if hit is None:
-        return None, None
-    (sha, distance), moments = hit
-    places = ledger.locations(sha)
-    present = next((loc.path for loc in places if loc.present), None)
-    ours = (loc.path for loc in ledger.locations(asset.sha256))
-    neighbour = share_a_sequence(ours, (loc.path for loc in places))
-    return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None
-
-
-def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) -> list[str]:
-    """The approval categories a generated asset still lacks for finals at ``now``."""
-    if asset.verdict != "genai" or asset.status not in OPEN_STATUSES:
-        return []
-    state = asset_state(asset, approvals)
-    return list(missing_approvals(state.flags, state.approvals, now))
-
-
-def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
-    """The asset a target names, a note on how it was found, and a file holding its bytes.
-
-    The file is the target itself when it is one whose content is the asset.
-    """
-    path = Path(target).expanduser()
-    if path.is_file():
-        return _by_file(absolute(path), ledger)
-    if is_sha256_prefix(target) and not os.path.lexists(path):
-        return ledger.resolve(target), None, None
-    known = ledger.asset_at(str(absolute(path)))
-    if known is not None:
-        gone = "this file is no longer there; showing the content last recorded at this path"
-        return known, gone, None
-    raise TargetNotFound(
-        "no such file or asset in the ledger",
-        where=target,
-        fix="give a file path or a SHA-256 prefix",
-    )
-
-
-def _by_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
-    sha = sha256_file(path).sha256
-    asset = ledger.get_asset(sha)
-    if asset is not None:
-        return asset, None, path
-    known = ledger.asset_at(str(path))
-    if known is not None:
-        return (
-            known,
-            (
-                f"this file's current content ({sha[:12]}) is not in the ledger; "
-                "showing the content last recorded at this path. Run `provenance scan` on it"
-            ),
-            None,
-        )
-    raise TargetNotFound(
-        f"this file is not in the ledger (sha256 {sha[:12]})",
-        where=path,
-        fix="run `provenance scan` on it first",
     )

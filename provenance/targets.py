@@ -131,3 +131,49 @@ def _by_vanished_path(ledger: Ledger, path: Path, given: str, present: bool) -> 
             fix="act on a copy that exists, or on the hash if another copy is present",
         )
     return Target(asset, str(path), given)
+
+
+def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
+    """The one asset a reading command's target names, a note on how it was found, and a file
+    holding its bytes.
+
+    Unlike :func:`resolve_targets`, a path the ledger knew is accepted when its file is gone
+    (the content last recorded there is shown, with a note saying so). The file is the target
+    itself when it is one whose content is the asset.
+    """
+    path = Path(target).expanduser()
+    if path.is_file():
+        return _read_file(absolute(path), ledger)
+    if is_sha256_prefix(target) and not os.path.lexists(path):
+        return ledger.resolve(target), None, None
+    known = ledger.asset_at(str(absolute(path)))
+    if known is not None:
+        gone = "this file is no longer there; showing the content last recorded at this path"
+        return known, gone, None
+    raise TargetNotFound(
+        "no such file or asset in the ledger",
+        where=target,
+        fix="give a file path or a SHA-256 prefix",
+    )
+
+
+def _read_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
+    sha = sha256_file(path).sha256
+    asset = ledger.get_asset(sha)
+    if asset is not None:
+        return asset, None, path
+    known = ledger.asset_at(str(path))
+    if known is not None:
+        return (
+            known,
+            (
+                f"this file's current content ({sha[:12]}) is not in the ledger; "
+                "showing the content last recorded at this path. Run `provenance scan` on it"
+            ),
+            None,
+        )
+    raise TargetNotFound(
+        f"this file is not in the ledger (sha256 {sha[:12]})",
+        where=path,
+        fix="run `provenance scan` on it first",
+    )

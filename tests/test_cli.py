@@ -231,13 +231,15 @@ def test_installed_script_runs(tree: Path, tmp_path: Path) -> None:
 
 
 def test_lazy_commands_are_where_the_table_says() -> None:
-    """Each lazily loaded command lives in the module LAZY_COMMANDS names, and none is missing."""
-    from provenance.cli import LAZY_COMMANDS
+    """Each command lives in the module COMMANDS names, and none is missing."""
+    from provenance.cli.group import COMMANDS
 
-    for name, command in cli.load_all().items():
+    loaded = cli.load_all()
+    assert list(loaded) == list(COMMANDS)
+    for name, command in loaded.items():
         leaf = _first_leaf(command)
         home = leaf.callback.__module__ if leaf.callback else ""
-        assert LAZY_COMMANDS.get(name, "provenance.cli") == home, name
+        assert COMMANDS[name] == home, name
 
 
 def test_scan_does_not_load_the_audit_or_the_daemon() -> None:

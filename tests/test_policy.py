@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import ConfigError
-from provenance.rules.escalations import Category, Flag
+from provenance.rules.escalations import Flag
 from provenance.rules.policy import (
     ApprovalView,
     AssetState,
@@ -17,6 +17,7 @@ from provenance.rules.policy import (
     load_policy,
     parse_policy,
 )
+from provenance.vocab import Category
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 LIKENESS = Flag("talent-likeness", "prompt-screen", "prompt references 'X'")

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.errors import ConfigError
-from provenance.rules.escalations import ApprovedTool, required_categories, tool_flags
+from provenance.rules.escalations import required_categories, tool_flags
 from provenance.rules.watchlists import fold, load_watchlist, parse_watchlist, screen_prompt
+from provenance.settings.tables import ApprovedTool
 
 TALENT = parse_watchlist(
     "talent",

@@ -17,13 +17,15 @@ A file's ``match`` says what tied it to the ledger:
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from provenance.rules.policy import SEVERITY, Action
+from provenance.rules.policy import SEVERITY
+from provenance.vocab import Action
 
 MatchKind = Literal["ledger", "near", "embedded"]
 
@@ -131,6 +133,10 @@ class AuditReport:
     def ordered(self) -> list[FileResult]:
         """Files with the blocked first, then warned, then passed; by path within each."""
         return sorted(self.files, key=lambda f: (-SEVERITY[f.verdict], f.path))
+
+    def to_json(self) -> str:
+        """The report's canonical JSON: what ``--format json`` prints and the ledger hashes."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document of ``provenance audit --format json``."""

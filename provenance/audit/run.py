@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -58,6 +58,9 @@ if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import AssetRecord, Ledger
 
+Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
+"""Makes previews for a report (by package path or sha256) from its files and the ledger."""
+
 __all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
@@ -66,11 +69,15 @@ LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones st
 
 @dataclass(frozen=True)
 class AuditOptions:
-    """How to audit: the policy, strictness, and whether to record and make thumbnails."""
+    """How to audit: the policy, strictness, whether to record, and how to make thumbnails.
+
+    ``thumbnails`` is given by whoever renders them (the HTML report): the audit
+    times it as a stage, with the ledger open, and knows nothing of rendering.
+    """
 
     policy: Policy = field(default_factory=Policy)
     strict: bool = False
-    thumbnails: bool = False
+    thumbnails: Thumbnailer | None = None
     record: bool = True
     now: datetime | None = None
     processes: bool = False  # hash on forked processes: only from a process with no threads
@@ -226,11 +233,10 @@ class _Audit:
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
-            from provenance.reports.thumbnails import thumbnails_for
-
             with self._stage("thumbnails"):
                 paths = {i.rel: i.path for i in items}
-                report = replace(report, thumbnails=thumbnails_for(report, paths, self.ledger))
+                made = self.options.thumbnails(report, paths, self.ledger)
+                report = replace(report, thumbnails=made)
         if self.options.record:
             with self._stage("record"):
                 record_audit(report, self.ledger)
@@ -280,10 +286,9 @@ def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
 
 def record_audit(report: AuditReport, ledger: Ledger) -> int:
     """Record the audit run and an ``audited`` event on every asset a file matched."""
-    from provenance.reports.audit_formats import to_json
     from provenance.store.audit_facade import AuditedFile, AuditIn
 
-    digest = hashlib.sha256(to_json(report).encode()).hexdigest()
+    digest = hashlib.sha256(report.to_json().encode()).hexdigest()
     s = report.summary
     run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],
                   report.policy, digest)  # fmt: skip

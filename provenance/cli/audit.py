@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provenance.cli import cli, ledger_options, out, progress_bar
+from provenance.cli.group import cli
+from provenance.cli.options import ledger_options, out, progress_bar
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.settings import Settings, load_settings
 
@@ -53,12 +54,14 @@ def audit_command(
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
     from provenance.audit.run import AuditOptions, audit
+    from provenance.reports.thumbnails import thumbnails_for
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
     # No thread runs yet (the progress bar draws from this one), so the
     # audit may hash on forked processes.
-    options = AuditOptions(policy, strict, fmt == "html", not no_record, processes=True)
+    thumbnails = thumbnails_for if fmt == "html" else None
+    options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True)
     with ExitStack() as stack, _progress() as advance:
 
         def open_ledger() -> Ledger:

@@ -1,25 +1,24 @@
 """The lifecycle commands of the ``provenance`` command line.
 
-Part of the CLI layer (with :mod:`provenance.cli`): thin commands that load
-settings, open the ledger, call one function of :mod:`provenance.lifecycle`
-(or build the disclosure report), and print. They register themselves on the
-``cli`` group when :mod:`provenance.cli` imports this module.
+Thin commands that load settings, open the ledger, call one function of
+:mod:`provenance.lifecycle`, and print: approve, revoke, replace, expire,
+rescreen, set-expiry, purge and restore.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from provenance import lifecycle
-from provenance.cli import (
-    cli,
+from provenance.cli.group import cli
+from provenance.cli.options import (
     json_option,
     ledger_options,
+    open_lifecycle,
     out,
     parse_moment,
     print_json,
@@ -28,20 +27,9 @@ from provenance.cli import (
 from provenance.errors import TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.lifecycle.approvals import SCOPES
-from provenance.lifecycle.disclosure import Scope, build_report
-from provenance.reports import console, lifecycle_views
-from provenance.reports.disclosure import FORMATS, Format, render
-from provenance.rules.escalations import CATEGORIES
-from provenance.rules.policy import Policy, load_policy, policy_keys
-from provenance.settings import Settings, load_settings
+from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
-
-
-@contextmanager
-def _lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecycle]:
-    settings = load_settings(config_path, overrides={"db": db_url}).settings
-    with Ledger.existing(settings.db) as ledger:
-        yield Lifecycle(ledger, settings)
+from provenance.vocab import CATEGORIES
 
 
 @cli.command(name="approve")
@@ -83,7 +71,7 @@ def approve_command(
     request = Approval(
         category, approver, reference, scope, parse_moment(expires, "--expires"), note
     )
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         records = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.resolve(r.asset_sha256) for r in records]
     if as_json:
@@ -105,7 +93,7 @@ def revoke_command(
     """Revoke APPROVAL by its number (12 or #12); its asset is no longer approved by it."""
     if not approval.lstrip("#").isdigit():
         raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
         asset = lc.ledger.resolve(record.asset_sha256)
     if as_json:
@@ -129,7 +117,7 @@ def replace_command(
     as_json: bool,
 ) -> None:
     """Record that generated asset OLD was replaced by NEW (files, hashes or sequences)."""
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         pairs = lifecycle.replace(lc, old, new, reason)
     if as_json:
         print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
@@ -142,7 +130,7 @@ def replace_command(
 @json_option
 def expire_command(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Mark generated assets past their expiry as expired, and list where their copies live."""
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         changes = lifecycle.expire(lc)
     if as_json:
         print_json([c.to_dict() for c in changes])
@@ -166,7 +154,7 @@ def rescreen_command(
     """
     from provenance.lifecycle.rescreen import rescreen
 
-    with _lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
+    with open_lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
         result = rescreen(lc, dry_run=dry_run, progress=advance)
     if as_json:
         print_json(result.to_dict())
@@ -205,7 +193,7 @@ def set_expiry_command(
     """Give generated TARGET... a new expiry date (extend or shorten their time to live)."""
     moment = parse_moment(until, "--until")
     assert moment is not None
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         assets = lifecycle.set_expiry(lc, targets, moment, reason)
     if as_json:
         print_json([a.to_dict() for a in assets])
@@ -252,7 +240,7 @@ def purge_command(
         raise click.UsageError("give exactly one of --expired or --delete")
     if expired and targets:
         raise click.UsageError("--expired takes no TARGET: it purges everything expired")
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         if expired:
             result = lifecycle.purge_expired(lc, dry_run=dry_run)
             if as_json:
@@ -298,118 +286,9 @@ def restore_command(
     targets: tuple[str, ...], db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
     """Move quarantined copies back where they were (by hash, original path, folder or sequence)."""
-    with _lifecycle(db_url, config_path) as lc:
+    with open_lifecycle(db_url, config_path) as lc:
         result = lifecycle.restore(lc, targets)
     if as_json:
         print_json(result.to_dict())
     else:
         out.print(lifecycle_views.restored(result))
-
-
-@cli.group(name="policy")
-def policy_group() -> None:
-    """Validate a show's policy file."""
-
-
-@policy_group.command(name="check")
-@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file, for its `policy` setting when FILE is not given.",
-)
-@json_option
-def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Validate FILE (or the `policy` setting); errors name the key and line."""
-    if file is None:
-        configured = load_settings(config_path).settings.policy
-        if configured is None:
-            raise click.UsageError("give FILE, or set `policy` in the settings")
-        file = Path(configured)
-    policy = load_policy(file)
-    if as_json:
-        print_json({"valid": True, "source": policy.source, **_policy_values(policy)})
-    else:
-        out.print(lifecycle_views.policy_view(policy))
-
-
-def _policy_values(policy: Policy) -> dict[str, object]:
-    return {key: getattr(policy, key.split(".", 1)[1]) for key in policy_keys()}
-
-
-@cli.command(name="report")
-@click.option(
-    "--show",
-    help="The title: assets ever seen under its [[shows]] roots, or, for a title the settings "
-    "do not list, in a folder of this name.",
-)
-@click.option("--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH.")
-@click.option("--since", help="Only assets first seen, and events, on or after this ISO date.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
-@ledger_options
-@json_option
-def report_command(
-    show: str | None,
-    under: Path | None,
-    since: str | None,
-    fmt: Format,
-    output: Path | None,
-    db_url: str | None,
-    config_path: Path | None,
-    as_json: bool,
-) -> None:
-    """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
-    title = show or (str(under) if under else "all assets")
-    moment = parse_moment(since, "--since")
-    with _lifecycle(db_url, config_path) as lc:
-        scope = _report_scope(lc.settings, title, show, under, moment)
-        text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        out.print(f"Wrote the disclosure report to {output}")
-
-
-def _report_scope(
-    settings: Settings, title: str, show: str | None, under: Path | None, since: datetime | None
-) -> Scope:
-    listed = {entry.name: entry for entry in settings.shows}
-    folder = None if show is None or show in listed else show
-    roots = listed[show].roots if show in listed else ()
-    return Scope(title, folder, str(under.absolute()) if under else None, since, roots)
-
-
-@cli.command(name="document")
-@click.argument("sha256")
-@click.option(
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the document.",
-)
-@ledger_options
-def document_command(
-    sha256: str, output: Path, db_url: str | None, config_path: Path | None
-) -> None:
-    """Write out an approval's reference document, exactly as it was approved."""
-    with _lifecycle(db_url, config_path) as lc:
-        stored = lc.ledger.document(sha256.lower())
-    if stored is None:
-        raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
-    output.write_bytes(stored[1])
-    out.print(f"Wrote {stored[0]} ({len(stored[1])} bytes) to {output}")
-
-
-def list_needs(
-    query: AssetQuery, db_url: str | None, config_path: Path | None, as_json: bool
-) -> None:
-    """``ls --needs-approval``: generated assets still lacking approvals for finals."""
-    with _lifecycle(db_url, config_path) as lc:
-        needs = lifecycle.needs_approval(lc, query)
-    if as_json:
-        print_json([n.to_dict() for n in needs])
-    else:
-        out.print(console.needs_list(needs))

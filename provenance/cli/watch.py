@@ -4,7 +4,7 @@ Part of the CLI layer (with :mod:`provenance.cli`): ``watch`` runs the daemon
 in the foreground with its logging set up here, ``status`` reads the daemons'
 heartbeats from the ledger, and ``service install`` writes a systemd unit or
 launchd agent. They register themselves on the ``cli`` group when
-:mod:`provenance.cli` imports this module (see ``LAZY_COMMANDS``).
+:mod:`provenance.cli` imports this module (see ``COMMANDS`` in :mod:`provenance.cli.group`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from provenance.cli import (
-    cli,
+from provenance.cli.group import cli
+from provenance.cli.options import (
     json_option,
     ledger_options,
     open_ledger,

@@ -25,11 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from provenance.files.formats.jpeg import JpegInfo, read_jpeg
 from provenance.files.formats.png import PngInfo, read_png
 from provenance.files.formats.riff import RiffInfo, read_riff
+from provenance.vocab import Confidence, Signal
 
 if TYPE_CHECKING:
     from provenance.files.media import MediaFacts
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-Signal = Literal["genai", "not_genai", "neutral", "error"]
-Confidence = Literal["strong", "medium", "weak"]
 
 CONFIDENCE_RANK: Mapping[Confidence | None, int] = {None: 0, "weak": 1, "medium": 2, "strong": 3}
 

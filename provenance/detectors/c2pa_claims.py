@@ -37,10 +37,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from provenance.detectors.base import Confidence, Evidence
+from provenance.detectors.base import Evidence
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
 from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.tools import UNKNOWN_GENAI
+from provenance.vocab import Confidence
 
 MAX_MANIFESTS = 256
 MAX_ACTIONS = 256

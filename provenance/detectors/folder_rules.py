@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provenance.detectors.base import DetectorContext, Evidence, Signal
+from provenance.detectors.base import DetectorContext, Evidence
 from provenance.tools import canonical_tool
+from provenance.vocab import Signal
 
 _SIGNALS: dict[str, Signal] = {"genai": "genai", "not_genai": "not_genai", "unknown": "neutral"}
 

@@ -17,17 +17,16 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import mutagen
 from PIL import Image
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.tiff_file import read_ifd0
+from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
 
-MediaKind = Literal["image", "video", "audio", "document", "other"]
 
 HEAD_BYTES = 64
 

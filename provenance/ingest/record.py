@@ -20,10 +20,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from provenance.ingest.examine import Examined, Examiner, examine
 from provenance.settings import Settings
+from provenance.vocab import IngestOutcome
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
@@ -37,8 +38,6 @@ __all__ = [
     "record_all",
     "record_examined",
 ]
-
-IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]
 
 
 @dataclass(frozen=True)

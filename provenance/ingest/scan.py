@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 from provenance.files.walk import Skipped, absolute, file_size, walk
 from provenance.ingest.record import Examined, IngestResult, ingest_many, record_all
 from provenance.settings import Settings
+from provenance.vocab import VERDICTS
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
-
-VERDICT_KEYS = ("genai", "not_genai", "unknown", "unreadable")
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class ScanSummary:
             "moved": self.outcomes["moved"],
             "removed": self.removed,
             "skipped": len(self.problems),
-            **{key: self.verdicts[key] for key in VERDICT_KEYS},
+            **{key: self.verdicts[key] for key in VERDICTS},
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "fingerprinted": self.fingerprinted,

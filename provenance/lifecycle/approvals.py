@@ -27,14 +27,14 @@ from pathlib import Path
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
-from provenance.rules.escalations import CATEGORIES, Flag
+from provenance.rules.escalations import Flag
 from provenance.rules.policy import approval_view, clears_for_finals, missing_approvals
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
+from provenance.vocab import CATEGORIES, LEFT_STATUSES
 
 SCOPES = ("final", "temporary-use")
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
-SETTLED_AWAY = frozenset({"replaced", "quarantined", "deleted"})  # need no approval any more
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,9 @@ class Need:
 def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
     """Generated assets matching ``query`` that still need approvals for finals."""
     assets = [
-        a for a in lc.ledger.list_assets(replace(query, genai=True)) if a.status not in SETTLED_AWAY
+        a
+        for a in lc.ledger.list_assets(replace(query, genai=True))
+        if a.status not in LEFT_STATUSES
     ]
     approvals = lc.ledger.approvals_for_many(a.sha256 for a in assets)
     now, needs = lc.now(), []

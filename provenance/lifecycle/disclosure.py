@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from provenance.history import needs
 from provenance.rules.escalations import Flag
+from provenance.rules.policy import still_needs
 from provenance.store import (
     ApprovalRecord,
     AssetQuery,
@@ -208,7 +208,7 @@ def _generated(
 ) -> GeneratedAsset:
     present = [_place(loc) for loc in ledger.present_locations(asset.sha256)]
     return GeneratedAsset(
-        asset, tuple(present), tuple(needs(asset, approvals, now)), tuple(approvals)
+        asset, tuple(present), tuple(still_needs(asset, approvals, now)), tuple(approvals)
     )
 
 

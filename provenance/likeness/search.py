@@ -19,6 +19,7 @@ from statistics import median_low
 from typing import TYPE_CHECKING
 
 from provenance.errors import NotComparable
+from provenance.files.sequences import share_a_sequence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from provenance.store.audit_facade import StoredFingerprint
 
 PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
+# Pictures not already settled as generated or unreadable are compared with generated assets.
+SETTLED_VERDICTS = ("genai", "unreadable")
 # The nearest generated asset and its distance, and for a video (matching, sampled) moments.
 NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 
@@ -172,7 +175,7 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     """
     from dataclasses import replace
 
-    from provenance.history import resolve_target
+    from provenance.targets import resolve_target
 
     asset, _, content = resolve_target(target, ledger)
     prints: tuple[Fingerprint, ...] = ()
@@ -194,3 +197,57 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     ranked = sorted(records, key=lambda a: rank[a.sha256])
     found = [Similar(a, likes[a.sha256], tuple(sorted(paths.get(a.sha256, [])))) for a in ranked]
     return found if query.limit is None else found[: query.limit]
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A generated asset that an asset not held as generated looks like.
+
+    ``distance`` is the fingerprint distance (of 128 bits; for a video the
+    median over its ``moments`` alike, given as matching and sampled).
+    ``path`` is where the generated asset was last seen present, if anywhere.
+    ``neighbour`` is true when the two were seen as frames of one sequence:
+    frames of a shot look alike without being copies of each other.
+    """
+
+    asset: AssetRecord
+    distance: int
+    moments: tuple[int, int] | None = None
+    path: str | None = None
+    neighbour: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        moments = moments_dict(self.moments)
+        return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
+                "tool": self.asset.tool, "status": self.asset.status,
+                "distance": self.distance, "moments": moments, "path": self.path,
+                "neighbour": self.neighbour}  # fmt: skip
+
+
+def looks_like(
+    asset: AssetRecord, content: Path | None, ledger: Ledger
+) -> tuple[Lookalike | None, str | None]:
+    """The generated asset ``asset`` looks like, or why it was not compared.
+
+    ``content`` is a file holding the asset's bytes, used when the ledger has
+    no fingerprint for it yet. Generated and unreadable assets, and what is
+    not a picture, are not compared (both results None).
+    """
+    if asset.verdict in SETTLED_VERDICTS or asset.kind not in PICTURE_KINDS:
+        return None, None
+    index = load_index(ledger)
+    if not len(index):
+        return None, None
+    prints, why = fingerprints_of(asset, content, ledger)
+    if not prints:
+        return None, f"not compared with generated assets: {why}"
+    hit = nearest(index, prints, asset.sha256)
+    if hit is None:
+        return None, None
+    (sha, distance), moments = hit
+    places = ledger.locations(sha)
+    present = next((loc.path for loc in places if loc.present), None)
+    ours = (loc.path for loc in ledger.locations(asset.sha256))
+    neighbour = share_a_sequence(ours, (loc.path for loc in places))
+    return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None

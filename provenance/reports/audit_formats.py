@@ -33,8 +33,8 @@ STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
 
 
 def to_json(report: AuditReport) -> str:
-    """The JSON document."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    """The JSON document (the report's canonical form, whose hash the ledger records)."""
+    return report.to_json()
 
 
 def to_junit(report: AuditReport) -> str:

@@ -26,23 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Category = Literal[
-    "final-deliverable",
-    "talent-likeness",
-    "voice",
-    "digital-performer",
-    "key-creative-element",
-    "copyrighted-reference",
-    "public-figure",
-    "deceased-person",
-    "style-training",
-    "personal-data",
-    "production-data-input",
-    "realistic-depiction",
-    "union-work-impact",
-    "unapproved-tool",
-]
-CATEGORIES: tuple[Category, ...] = get_args(Category)
+from provenance.settings.tables import ApprovedTool
+from provenance.vocab import Category, as_category
 
 CATEGORY_HELP: Mapping[Category, str] = {
     "final-deliverable": "generated material approved to stay in final deliverables",
@@ -84,26 +69,10 @@ class Flag:
         )
 
 
-def as_category(name: str) -> Category:
-    """Validate a category name."""
-    if name not in CATEGORIES:
-        raise ValueError(f"unknown approval category {name!r}; known: {', '.join(CATEGORIES)}")
-    return name
-
-
 def _as_source(name: str) -> FlagSource:
     if name not in get_args(FlagSource):
         raise ValueError(f"unknown flag source {name!r}")
     return name  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class ApprovedTool:
-    """A tool approved for the production, with its licence tier (e.g. enterprise)."""
-
-    tool: str
-    tier: str = "enterprise"
-    note: str | None = None
 
 
 def tool_flags(tool: str | None, approved: Iterable[ApprovedTool]) -> list[Flag]:

@@ -29,9 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.rules.escalations import ApprovedTool, Flag, tool_flags
+from provenance.rules.escalations import Flag, tool_flags
 from provenance.rules.watchlists import Watchlist, load_watchlist, screen_prompt
 from provenance.settings import Settings
+from provenance.settings.tables import ApprovedTool
 from provenance.store.records import AssetRecord
 
 if TYPE_CHECKING:

@@ -39,13 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 from provenance.errors import ConfigError
-from provenance.rules.escalations import Category, Flag, as_category, required_categories
+from provenance.rules.escalations import Flag, required_categories
+from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, as_category
 
 if TYPE_CHECKING:
     from provenance.store import ApprovalRecord, AssetRecord
 
-Action = Literal["pass", "warn", "block"]
-ACTIONS: tuple[Action, ...] = ("pass", "warn", "block")
 SEVERITY: Mapping[Action, int] = {"pass": 0, "warn": 1, "block": 2}
 
 _SECTIONS: Mapping[str, tuple[str, ...]] = {
@@ -287,3 +286,17 @@ def policy_keys() -> list[str]:
     """Every key a policy file may set, as ``section.key``."""
     names = {f.name for f in fields(Policy)}
     return [f"{s}.{k}" for s, keys in _SECTIONS.items() for k in keys if k in names]
+
+
+def still_needs(
+    asset: AssetRecord, approvals: Sequence[ApprovalRecord], now: datetime
+) -> list[Category]:
+    """The approval categories a generated asset still lacks for finals at ``now``.
+
+    Nothing for an asset that is not generated, or that left the lifecycle
+    (replaced, quarantined, deleted): those need no approval any more.
+    """
+    if asset.verdict != "genai" or asset.status not in OPEN_STATUSES:
+        return []
+    state = asset_state(asset, approvals)
+    return missing_approvals(state.flags, state.approvals, now)

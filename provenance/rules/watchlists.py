@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.errors import ConfigError
-from provenance.rules.escalations import Category, Flag, as_category
+from provenance.rules.escalations import Flag
+from provenance.vocab import Category, as_category
 
 MAX_PROMPT_CHARS = 100_000
 

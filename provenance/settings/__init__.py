@@ -28,8 +28,8 @@ from typing import Any, Literal
 import platformdirs
 
 from provenance.errors import ConfigError
-from provenance.rules.escalations import ApprovedTool, Category
 from provenance.settings.tables import (
+    ApprovedTool,
     ShowConfig,
     WatchlistConfig,
     as_approved_tools,
@@ -40,12 +40,12 @@ from provenance.settings.tables import (
     as_shows,
     as_watchlists,
 )
+from provenance.vocab import Category, DeclaredVerdict
 
 APP_NAME = "provenance"
 CONFIG_ENV = "PROVENANCE_CONFIG"
 ENV_PREFIX = "PROVENANCE_"
 
-Verdict = Literal["genai", "not_genai", "unknown"]
 WatchMode = Literal["auto", "native", "polling"]
 WATCH_MODES: tuple[WatchMode, ...] = ("auto", "native", "polling")
 
@@ -98,7 +98,7 @@ class FolderRule:
     """
 
     glob: str
-    verdict: Verdict
+    verdict: DeclaredVerdict
     tool: str | None = None
     note: str | None = None
     ttl_days: int | None = None

@@ -17,8 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from provenance.rules.escalations import ApprovedTool, Category, as_category
 from provenance.tools import canonical_tool
+from provenance.vocab import Category, as_category
+
+
+@dataclass(frozen=True)
+class ApprovedTool:
+    """A tool approved for the production, with its licence tier (e.g. enterprise)."""
+
+    tool: str
+    tier: str = "enterprise"
+    note: str | None = None
 
 
 @dataclass(frozen=True)

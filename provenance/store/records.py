@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from provenance.vocab import Outcome
+
 EventType = Literal[
     "detected",  # content seen for the first time anywhere
     "seen",  # known content found at another place (a copy)
@@ -31,8 +33,6 @@ EventType = Literal[
     "restored",  # a quarantined copy was moved back to where it was
     "deleted-from-quarantine",  # a quarantined copy was deleted, on confirmation
 ]
-
-Outcome = Literal["new", "unchanged", "seen", "modified", "moved"]
 
 
 @dataclass(frozen=True)

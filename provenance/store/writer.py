@@ -35,7 +35,8 @@ from sqlalchemy.engine import Connection
 
 from provenance.store.chain import details_text, event_hash
 from provenance.store.models import Asset, ChainHead, Event, Location
-from provenance.store.records import AssetFacts, Observation, Outcome, RecordResult, iso
+from provenance.store.records import AssetFacts, Observation, RecordResult, iso
+from provenance.vocab import Outcome
 
 PathExists = Callable[[str], bool]
 LocKey = tuple[str, str, str]  # (asset sha256, host, path): unique in `locations`

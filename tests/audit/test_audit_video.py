@@ -15,6 +15,7 @@ from provenance.audit.report import AuditReport, FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.reports.thumbnails import thumbnails_for
 from provenance.settings import FolderRule
 from tests.audit.conftest import Studio
 from tests.videos import REENCODES, clip, remux_stripped
@@ -112,7 +113,10 @@ def test_the_html_report_shows_a_blocked_video_and_the_clip_it_copies(
     package = tmp_path / "pkg"
     clip(package / "reencoded.mp4", 1, REENCODES["crf35"])
     report = audit(
-        package, videos.studio.ledger, videos.studio.settings, AuditOptions(thumbnails=True)
+        package,
+        videos.studio.ledger,
+        videos.studio.settings,
+        AuditOptions(thumbnails=thumbnails_for),
     )
     origin = sha256_of(videos.generated)
     assert set(report.thumbnails) == {"reencoded.mp4", origin}

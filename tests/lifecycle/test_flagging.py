@@ -12,9 +12,8 @@ import pytest
 from provenance.errors import ConfigError
 from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle
-from provenance.rules.escalations import ApprovedTool
 from provenance.settings import FolderRule, Settings, load_settings
-from provenance.settings.tables import ShowConfig, WatchlistConfig
+from provenance.settings.tables import ApprovedTool, ShowConfig, WatchlistConfig
 from provenance.store import AssetRecord
 from tests.lifecycle.conftest import Make
 from tests.test_scan import png

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from provenance.detectors.base import Confidence, Evidence
+from provenance.detectors.base import Evidence
 from provenance.detectors.generators.entries import Entries
+from provenance.vocab import Confidence
 
 MAX_PROMPT = 32 * 1024
 MAX_FIELD = 4 * 1024

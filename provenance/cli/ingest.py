@@ -1,0 +1,106 @@
+"""Commands that read files: ``scan`` records them, ``classify`` only says what made them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from provenance.cli.group import cli
+from provenance.cli.options import (
+    json_option,
+    ledger_options,
+    out,
+    print_json,
+    progress_bar,
+    settings_for,
+)
+from provenance.settings import load_settings
+
+if TYPE_CHECKING:
+    from provenance.ingest.record import IngestResult
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@ledger_options
+@json_option
+def scan(
+    paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Ingest files and whole folders into the ledger, classifying each."""
+    from provenance.ingest.examine import Examiner
+    from provenance.ingest.scan import plan_scan, run_scan
+    from provenance.store.identity import current_host
+
+    settings = settings_for(db_url, config_path).settings
+    plan = plan_scan(paths, settings)
+    # Hashing starts before the ledger opens: opening it loads SQLAlchemy
+    # and checks the schema, a few hundred milliseconds of one core. No
+    # other thread runs yet, so the examiner may fork its workers.
+    with Examiner(plan.files, settings, current_host(), processes=True) as examined:
+        from provenance.store import Ledger
+
+        progress = _progress(len(plan.files), plan.total_bytes)
+        with Ledger(settings.db) as ledger, progress as advance:
+            summary = run_scan(plan, ledger, settings, advance, examined=examined)
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        from provenance.reports import console as views
+
+        out.print(views.scan_summary(summary))
+
+
+@contextmanager
+def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} files/s"),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with progress_bar(*columns) as (bar, due):
+        task = bar.add_task("scanning", total=total_bytes or 1, rate="0")
+        done = [0]
+
+        def advance(result: IngestResult) -> None:
+            done[0] += 1
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{done[0] / elapsed:.0f}" if elapsed else "0"
+            description = f"scanning {done[0]}/{files}"
+            bar.update(task, advance=result.size, rate=rate, description=description, refresh=due())
+
+        yield advance
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
+    """Say what made each file (folders are walked); nothing is written to the ledger."""
+    from provenance.ingest.survey import classify_paths
+    from provenance.reports import console as views
+
+    settings = load_settings(config_path).settings
+    rows = classify_paths(paths, settings)
+    if as_json:
+        print_json([row.to_dict() for row in rows])
+    else:
+        out.print(views.classification_table(rows))

@@ -1,0 +1,92 @@
+"""Commands on the ledger itself: ``init``, ``verify`` and ``config show``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from provenance.cli.group import cli
+from provenance.cli.options import (
+    json_option,
+    ledger_options,
+    open_ledger,
+    out,
+    print_json,
+    settings_for,
+)
+from provenance.errors import EXIT_CHECK_FAILED
+from provenance.settings import settings_as_dict, settings_help
+
+
+@cli.command()
+@ledger_options
+@json_option
+def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Create or upgrade the ledger schema, and say where the ledger is."""
+    from provenance.store import Ledger
+
+    loaded = settings_for(db_url, config_path)
+    ledger, before, after = Ledger.init(loaded.settings.db)
+    with ledger:
+        state = "created" if before is None else ("current" if before == after else "upgraded")
+        if as_json:
+            print_json({"ledger": ledger.where, "schema": after, "previous_schema": before,
+                        "state": state})  # fmt: skip
+            return
+        said = {"created": "created", "current": "already current"}.get(
+            state, f"upgraded from {before}"
+        )
+        out.print(f"Ledger at {ledger.where}: schema {after} ({said}).")
+
+
+@cli.command()
+@ledger_options
+@json_option
+def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+    """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
+    from provenance.reports import console as views
+
+    with open_ledger(db_url, config_path) as (ledger, _):
+        report = ledger.verify()
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        out.print(views.chain_report(report))
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect settings."""
+
+
+@config.command(name="show")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+@json_option
+def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> None:
+    """Print the effective settings and where each value came from."""
+    loaded = settings_for(db_url, config_path)
+    values, helps = settings_as_dict(loaded.settings), settings_help()
+    if as_json:
+        print_json(
+            {
+                "config_file": str(loaded.config_path) if loaded.config_path else None,
+                "settings": {
+                    k: {"value": v, "source": loaded.sources[k], "help": helps[k]}
+                    for k, v in values.items()
+                },
+            }
+        )
+        return
+    out.print(f"settings file: {loaded.config_path or '(none)'}")
+    for name, value in values.items():
+        out.print(
+            f"[bold]{name}[/bold] = {json.dumps(value, default=str)}"
+            f"  [dim]({loaded.sources[name]})[/dim]"
+        )
+        out.print(f"    [dim]{helps[name]}[/dim]")

@@ -1,0 +1,127 @@
+"""What the commands share: the ``--db``, ``--config`` and ``--json`` options, the ledger,
+the consoles, JSON output and progress bars."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from rich.console import Console
+
+from provenance.settings import LoadedSettings, load_settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
+
+    from provenance.lifecycle import Lifecycle
+    from provenance.store import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def ledger_options(func: F) -> F:
+    """Add ``--db`` and ``--config`` to a command."""
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Settings file (TOML). Default: $PROVENANCE_CONFIG or the user config dir.",
+    )(func)
+    func = click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        envvar="PROVENANCE_DB",
+        help="Ledger URL: sqlite:///PATH or postgresql+psycopg://HOST/DB. Env: PROVENANCE_DB.",
+    )(func)
+    return func
+
+
+def json_option(func: F) -> F:
+    """Add ``--json`` to a reporting command."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
+
+
+def settings_for(db_url: str | None, config_path: Path | None) -> LoadedSettings:
+    """The settings a command runs with: the settings file, with ``--db`` over it."""
+    return load_settings(config_path, overrides={"db": db_url})
+
+
+@contextmanager
+def open_ledger(
+    db_url: str | None, config_path: Path | None
+) -> Iterator[tuple[Ledger, LoadedSettings]]:
+    """The existing ledger a reading command works on, and the settings it was found by.
+
+    Never creates one (see :meth:`~provenance.store.Ledger.existing`); closed on exit.
+    """
+    from provenance.store import Ledger
+
+    loaded = settings_for(db_url, config_path)
+    with Ledger.existing(loaded.settings.db) as ledger:
+        yield ledger, loaded
+
+
+def print_json(data: object) -> None:
+    """Print a JSON document (the ``--json`` output of every reporting command)."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[[], bool]]]:
+    """A progress bar on stderr (none when it is not a terminal) and a "redraw now?" clock.
+
+    The bar never draws from a thread of its own: scan and audit fork worker
+    processes, which is only safe while no other thread runs. Callers redraw
+    when the clock says so, ten times a second.
+    """
+    from rich.progress import Progress
+
+    last = [0.0]
+
+    def due() -> bool:
+        now = time.monotonic()
+        if now - last[0] < 0.1:
+            return False
+        last[0] = now
+        return True
+
+    disabled = not err.is_terminal
+    with Progress(
+        *columns, console=err, transient=True, disable=disabled, auto_refresh=False
+    ) as bar:
+        yield bar, due
+
+
+def parse_moment(text: str | None, option: str) -> datetime | None:
+    """An ISO date or time given to ``option`` (naive means UTC), or a usage error."""
+    from provenance.store.ledger import parse_since
+
+    if text is None:
+        return None
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
+
+
+@contextmanager
+def open_lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecycle]:
+    """The lifecycle operations on the existing ledger, with the settings they follow."""
+    from provenance.lifecycle import Lifecycle
+    from provenance.store import Ledger
+
+    settings = load_settings(config_path, overrides={"db": db_url}).settings
+    with Ledger.existing(settings.db) as ledger:
+        yield Lifecycle(ledger, settings)

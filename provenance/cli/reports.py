@@ -1,0 +1,121 @@
+"""Commands that report on the ledger for a show: ``policy check``, ``report`` and ``document``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from provenance.cli.group import cli
+from provenance.cli.options import (
+    json_option,
+    ledger_options,
+    open_lifecycle,
+    out,
+    parse_moment,
+    print_json,
+)
+from provenance.errors import TargetNotFound
+from provenance.lifecycle.disclosure import Scope, build_report
+from provenance.reports import lifecycle_views
+from provenance.reports.disclosure import FORMATS, Format, render
+from provenance.rules.policy import Policy, load_policy, policy_keys
+from provenance.settings import Settings, load_settings
+
+
+@cli.group(name="policy")
+def policy_group() -> None:
+    """Validate a show's policy file."""
+
+
+@policy_group.command(name="check")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file, for its `policy` setting when FILE is not given.",
+)
+@json_option
+def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Validate FILE (or the `policy` setting); errors name the key and line."""
+    if file is None:
+        configured = load_settings(config_path).settings.policy
+        if configured is None:
+            raise click.UsageError("give FILE, or set `policy` in the settings")
+        file = Path(configured)
+    policy = load_policy(file)
+    if as_json:
+        print_json({"valid": True, "source": policy.source, **_policy_values(policy)})
+    else:
+        out.print(lifecycle_views.policy_view(policy))
+
+
+def _policy_values(policy: Policy) -> dict[str, object]:
+    return {key: getattr(policy, key.split(".", 1)[1]) for key in policy_keys()}
+
+
+@cli.command(name="report")
+@click.option(
+    "--show",
+    help="The title: assets ever seen under its [[shows]] roots, or, for a title the settings "
+    "do not list, in a folder of this name.",
+)
+@click.option("--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH.")
+@click.option("--since", help="Only assets first seen, and events, on or after this ISO date.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@ledger_options
+@json_option
+def report_command(
+    show: str | None,
+    under: Path | None,
+    since: str | None,
+    fmt: Format,
+    output: Path | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
+    title = show or (str(under) if under else "all assets")
+    moment = parse_moment(since, "--since")
+    with open_lifecycle(db_url, config_path) as lc:
+        scope = _report_scope(lc.settings, title, show, under, moment)
+        text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"Wrote the disclosure report to {output}")
+
+
+def _report_scope(
+    settings: Settings, title: str, show: str | None, under: Path | None, since: datetime | None
+) -> Scope:
+    listed = {entry.name: entry for entry in settings.shows}
+    folder = None if show is None or show in listed else show
+    roots = listed[show].roots if show in listed else ()
+    return Scope(title, folder, str(under.absolute()) if under else None, since, roots)
+
+
+@cli.command(name="document")
+@click.argument("sha256")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the document.",
+)
+@ledger_options
+def document_command(
+    sha256: str, output: Path, db_url: str | None, config_path: Path | None
+) -> None:
+    """Write out an approval's reference document, exactly as it was approved."""
+    with open_lifecycle(db_url, config_path) as lc:
+        stored = lc.ledger.document(sha256.lower())
+    if stored is None:
+        raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
+    output.write_bytes(stored[1])
+    out.print(f"Wrote {stored[0]} ({len(stored[1])} bytes) to {output}")

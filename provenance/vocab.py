@@ -1,0 +1,80 @@
+"""Every closed vocabulary of provenance, declared once as a ``Literal``.
+
+These words cross every wall: detectors say them, the ledger stores them,
+policy decides on them and reports print them. Each is declared here, once,
+with the tuple of its values for validation and help texts; the modules that
+own the concept import the type from here. This module imports nothing of
+provenance, so the store may use it at the ledger boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Verdict = Literal["genai", "not_genai", "unknown", "unreadable"]
+"""What made a file: generative AI, positively not (a camera's EXIF...), nothing settles it,
+or the file could not be read (the gate fails closed on it)."""
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+
+DeclaredVerdict = Literal["genai", "not_genai", "unknown"]
+"""The verdicts a person may declare for a folder (a folder rule): never "unreadable"."""
+DECLARED_VERDICTS: tuple[DeclaredVerdict, ...] = get_args(DeclaredVerdict)
+
+Status = Literal["temporary", "approved", "expired", "replaced", "quarantined", "deleted"]
+"""Where a generated asset is in its lifecycle; assets not generated have none."""
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+INITIAL_STATUS: Status = "temporary"
+"""Every generated asset starts temporary: out of final deliverables until approved in writing."""
+OPEN_STATUSES: tuple[Status, ...] = ("temporary", "approved", "expired")
+"""Statuses in which a generated asset can still need approvals for finals."""
+LEFT_STATUSES: frozenset[Status] = frozenset({"replaced", "quarantined", "deleted"})
+"""Statuses of assets that left the lifecycle: they need no approval any more."""
+
+Signal = Literal["genai", "not_genai", "neutral", "error"]
+"""Which way one piece of evidence points (``error``: a detector failed on the file)."""
+SIGNALS: tuple[Signal, ...] = get_args(Signal)
+
+Confidence = Literal["strong", "medium", "weak"]
+"""How much one piece of evidence, or a classification, can be trusted."""
+CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)
+
+MediaKind = Literal["image", "video", "audio", "document", "other"]
+"""What a file is, by its content (not its name)."""
+MEDIA_KINDS: tuple[MediaKind, ...] = get_args(MediaKind)
+
+Outcome = Literal["new", "unchanged", "seen", "modified", "moved"]
+"""What recording one observation did to the ledger."""
+IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]
+"""What ingesting a path did: a recorded :data:`Outcome`, or skipped (not a file, vanished...)."""
+
+Category = Literal[
+    "final-deliverable",
+    "talent-likeness",
+    "voice",
+    "digital-performer",
+    "key-creative-element",
+    "copyrighted-reference",
+    "public-figure",
+    "deceased-person",
+    "style-training",
+    "personal-data",
+    "production-data-input",
+    "realistic-depiction",
+    "union-work-impact",
+    "unapproved-tool",
+]
+"""The uses of generative AI that need a written approval (see :mod:`provenance.rules`)."""
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
+
+def as_category(name: str) -> Category:
+    """Validate a category name."""
+    if name not in CATEGORIES:
+        raise ValueError(f"unknown approval category {name!r}; known: {', '.join(CATEGORIES)}")
+    return name
+
+
+Action = Literal["pass", "warn", "block"]
+"""What the gate does with a file."""
+ACTIONS: tuple[Action, ...] = get_args(Action)
