@@ -68,7 +68,8 @@ class NearCheck:
         videos = [i for i in candidates if is_video(i)]
         if not videos:
             return candidates
-        from provenance.likeness.video import NOT_INSTALLED, available
+        # Lazy: PyAV loads only when the package holds videos.
+        from provenance.likeness.video import NOT_INSTALLED, available  # noqa: PLC0415
 
         if available():
             return candidates
@@ -78,7 +79,8 @@ class NearCheck:
         return [i for i in candidates if i.rel not in missing]
 
     def _fingerprints(self, candidates: Sequence[Item], stored: Stored) -> Prints:
-        from provenance.likeness.fingerprint import Fingerprint
+        # Lazy: numpy and the decoders load only when a picture is compared.
+        from provenance.likeness.fingerprint import Fingerprint  # noqa: PLC0415
 
         found: Prints = {}
         todo: list[Item] = []
@@ -96,7 +98,8 @@ class NearCheck:
         return found
 
     def _computed(self, todo: Sequence[Item]) -> Prints:
-        from provenance.likeness.fingerprint import fingerprint_files
+        # Lazy: numpy and the decoders load only when a picture is compared.
+        from provenance.likeness.fingerprint import fingerprint_files  # noqa: PLC0415
 
         found: Prints = {}
         results = fingerprint_files([i.path for i in todo])

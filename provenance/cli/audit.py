@@ -15,10 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
+from provenance.audit.run import AuditOptions, audit
 from provenance.cli.group import cli
 from provenance.cli.options import ledger_options, out, progress_bar
 from provenance.errors import EXIT_CHECK_FAILED
+from provenance.reports.audit_formats import RENDERERS, to_table
+from provenance.reports.audit_html import to_html
+from provenance.reports.thumbnails import thumbnails_for
+from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -53,8 +60,6 @@ def audit_command(
     no_record: bool, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
-    from provenance.audit.run import AuditOptions, audit
-    from provenance.reports.thumbnails import thumbnails_for
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
@@ -66,7 +71,7 @@ def audit_command(
 
         def open_ledger() -> Ledger:
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
-            from provenance.store import Ledger
+            from provenance.store import Ledger  # noqa: PLC0415
 
             return stack.enter_context(Ledger.existing(settings.db))
 
@@ -77,16 +82,12 @@ def audit_command(
 
 
 def _policy(path: Path | None, settings: Settings) -> Policy:
-    from provenance.rules.policy import Policy, load_policy
-
     chosen = path or (Path(settings.policy) if settings.policy else None)
     return load_policy(chosen) if chosen else Policy()
 
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int], None]]:
-    from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
-
     columns = (TextColumn("auditing"), BarColumn(), TextColumn("{task.fields[files]} files"),
                DownloadColumn(), TransferSpeedColumn())  # fmt: skip
     with progress_bar(*columns) as (bar, due):
@@ -101,8 +102,6 @@ def _progress() -> Iterator[Callable[[int], None]]:
 
 
 def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
-    from provenance.reports.audit_formats import to_table
-
     if fmt == "table" and output is None:
         out.print(to_table(report))
         return
@@ -115,10 +114,6 @@ def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
 
 
 def _render(report: AuditReport, fmt: str) -> str:
-    from rich.console import Console
-
-    from provenance.reports.audit_formats import RENDERERS, to_table
-    from provenance.reports.audit_html import to_html
 
     if fmt == "html":
         return to_html(report)

@@ -8,6 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from provenance.cli.group import cli
 from provenance.cli.options import (
@@ -18,7 +26,12 @@ from provenance.cli.options import (
     progress_bar,
     settings_for,
 )
+from provenance.ingest.examine import Examiner
+from provenance.ingest.scan import plan_scan, run_scan
+from provenance.ingest.survey import classify_paths
+from provenance.reports import console as views
 from provenance.settings import load_settings
+from provenance.store.identity import current_host
 
 if TYPE_CHECKING:
     from provenance.ingest.record import IngestResult
@@ -32,9 +45,6 @@ def scan(
     paths: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
     """Ingest files and whole folders into the ledger, classifying each."""
-    from provenance.ingest.examine import Examiner
-    from provenance.ingest.scan import plan_scan, run_scan
-    from provenance.store.identity import current_host
 
     settings = settings_for(db_url, config_path).settings
     plan = plan_scan(paths, settings)
@@ -42,7 +52,7 @@ def scan(
     # and checks the schema, a few hundred milliseconds of one core. No
     # other thread runs yet, so the examiner may fork its workers.
     with Examiner(plan.files, settings, current_host(), processes=True) as examined:
-        from provenance.store import Ledger
+        from provenance.store import Ledger  # noqa: PLC0415
 
         progress = _progress(len(plan.files), plan.total_bytes)
         with Ledger(settings.db) as ledger, progress as advance:
@@ -50,22 +60,11 @@ def scan(
     if as_json:
         print_json(summary.to_dict())
     else:
-        from provenance.reports import console as views
-
         out.print(views.scan_summary(summary))
 
 
 @contextmanager
 def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -95,8 +94,6 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
 @json_option
 def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     """Say what made each file (folders are walked); nothing is written to the ledger."""
-    from provenance.ingest.survey import classify_paths
-    from provenance.reports import console as views
 
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)

@@ -17,6 +17,8 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
 )
+from provenance.history import find_history
+from provenance.likeness.search import similar_assets
 from provenance.reports import console as views
 from provenance.store import AssetQuery
 
@@ -27,8 +29,6 @@ from provenance.store import AssetQuery
 @json_option
 def history(target: str, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Show what TARGET is and where it came from (a file path or a SHA-256 prefix)."""
-    from provenance.history import find_history
-    from provenance.reports import console as views
 
     with open_ledger(db_url, config_path) as (ledger, _):
         story = find_history(target, ledger)
@@ -100,9 +100,6 @@ def list_assets(
 def _list_similar(
     target: str, query: AssetQuery, db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
-    from provenance.likeness.search import similar_assets
-    from provenance.reports import console as views
-
     with open_ledger(db_url, config_path) as (ledger, _):
         similar = similar_assets(target, ledger, query)
     if as_json:

@@ -18,7 +18,9 @@ from provenance.cli.options import (
     settings_for,
 )
 from provenance.errors import EXIT_CHECK_FAILED
+from provenance.reports import console as views
 from provenance.settings import settings_as_dict, settings_help
+from provenance.store import Ledger
 
 
 @cli.command()
@@ -26,7 +28,6 @@ from provenance.settings import settings_as_dict, settings_help
 @json_option
 def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Create or upgrade the ledger schema, and say where the ledger is."""
-    from provenance.store import Ledger
 
     loaded = settings_for(db_url, config_path)
     ledger, before, after = Ledger.init(loaded.settings.db)
@@ -47,7 +48,6 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
 @json_option
 def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
-    from provenance.reports import console as views
 
     with open_ledger(db_url, config_path) as (ledger, _):
         report = ledger.verify()

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from provenance import lifecycle
 from provenance.cli.group import cli
@@ -27,6 +28,7 @@ from provenance.cli.options import (
 from provenance.errors import TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.lifecycle.approvals import SCOPES
+from provenance.lifecycle.rescreen import rescreen
 from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
 from provenance.vocab import CATEGORIES
@@ -152,7 +154,6 @@ def rescreen_command(
     raise (never lose one), and an approved asset that now needs another
     approval is temporary again until it gets it.
     """
-    from provenance.lifecycle.rescreen import rescreen
 
     with open_lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
         result = rescreen(lc, dry_run=dry_run, progress=advance)
@@ -164,8 +165,6 @@ def rescreen_command(
 
 @contextmanager
 def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-
     total = ledger.count_assets(AssetQuery(genai=True))
     with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
         task = bar.add_task("rescreen", total=total or None)

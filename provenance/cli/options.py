@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from provenance.settings import LoadedSettings, load_settings
+from provenance.store.ledger import parse_since
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -66,7 +68,8 @@ def open_ledger(
 
     Never creates one (see :meth:`~provenance.store.Ledger.existing`); closed on exit.
     """
-    from provenance.store import Ledger
+    # Lazy: SQLAlchemy loads only for commands that open the ledger (scan hashes first).
+    from provenance.store import Ledger  # noqa: PLC0415
 
     loaded = settings_for(db_url, config_path)
     with Ledger.existing(loaded.settings.db) as ledger:
@@ -86,7 +89,6 @@ def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[
     processes, which is only safe while no other thread runs. Callers redraw
     when the clock says so, ten times a second.
     """
-    from rich.progress import Progress
 
     last = [0.0]
 
@@ -106,7 +108,6 @@ def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[
 
 def parse_moment(text: str | None, option: str) -> datetime | None:
     """An ISO date or time given to ``option`` (naive means UTC), or a usage error."""
-    from provenance.store.ledger import parse_since
 
     if text is None:
         return None
@@ -119,8 +120,9 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
 @contextmanager
 def open_lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lifecycle]:
     """The lifecycle operations on the existing ledger, with the settings they follow."""
-    from provenance.lifecycle import Lifecycle
-    from provenance.store import Ledger
+    # Lazy: SQLAlchemy loads only for commands that open the ledger (scan hashes first).
+    from provenance.lifecycle import Lifecycle  # noqa: PLC0415
+    from provenance.store import Ledger  # noqa: PLC0415
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     with Ledger.existing(settings.db) as ledger:

@@ -26,8 +26,10 @@ from provenance.cli.options import (
     settings_for,
 )
 from provenance.errors import ConfigError
+from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
-from provenance.watchers.service import SERVICE_KINDS, ServiceKind
+from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
+from provenance.watchers.status import watch_status
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -88,8 +90,9 @@ def watch(
     SIGTERM or Ctrl-C drains the queue and stops; SIGHUP reloads the settings.
     Exits non-zero when it cannot recover, for its service manager to restart it.
     """
-    from provenance.store import Ledger
-    from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for
+    # Lazy: `status` and `service` do not load the daemon, the observers or SQLAlchemy.
+    from provenance.store import Ledger  # noqa: PLC0415
+    from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for  # noqa: PLC0415
 
     _log_to_stderr(log_format)
 
@@ -119,8 +122,6 @@ def watch(
 @json_option
 def status(show_all: bool, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Show every watch daemon from its heartbeats: roots, modes, backlog, and any trouble."""
-    from provenance.reports.watch_status import status_view
-    from provenance.watchers.status import watch_status
 
     with open_ledger(db_url, config_path) as (ledger, _):
         report = watch_status(ledger, show_all)
@@ -146,7 +147,6 @@ def service_install(
     kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
 ) -> None:
     """Write a service that runs `provenance watch` (with --config and --db, if given)."""
-    from provenance.watchers.service import default_kind, install, render
 
     unit = render(kind or default_kind(), sys.executable, config_path, db_url)
     if print_only:

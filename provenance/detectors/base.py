@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
+from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats.jpeg import JpegInfo, read_jpeg
 from provenance.files.formats.png import PngInfo, read_png
 from provenance.files.formats.riff import RiffInfo, read_riff
@@ -155,7 +156,6 @@ class DetectorContext:
 
     def xmp_packets(self) -> list[bytes]:
         """The file's raw XMP packets, read once for the XMP and C2PA detectors."""
-        from provenance.detectors.xmp_packets import find_packets
 
         fmt, size = self.facts.format, self.facts.size
         return self.memo("xmp-packets", lambda: find_packets(self.path, fmt, size))

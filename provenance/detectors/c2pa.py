@@ -75,7 +75,7 @@ def sdk() -> Any:
     It loads a native library, a tenth of a second: files whose container
     check proves they hold no manifest (most files) never pay for it.
     """
-    import c2pa
+    import c2pa  # noqa: PLC0415
 
     return c2pa
 

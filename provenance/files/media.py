@@ -223,7 +223,7 @@ def _mutagen_types(fmt: str | None) -> list[type[mutagen.FileType]] | None:
     # Where the magic names one container, mutagen need not open the file
     # once per format it knows to score them all. An ID3 tag or an Ogg page
     # can front several codecs: those still let mutagen choose (None).
-    from mutagen import flac, mp4, wave
+    from mutagen import flac, mp4, wave  # noqa: PLC0415
 
     known: dict[str, type[mutagen.FileType]] = {"wav": wave.WAVE, "flac": flac.FLAC, "m4a": mp4.MP4}
     found = known.get(fmt or "")

@@ -142,7 +142,7 @@ def _fingerprint_stage(ledger: Ledger, shas: list[str]) -> tuple[int, float]:
     started = time.monotonic()
     # Imported here: the decoders (numpy, codecs) cost a tenth of a second
     # that commands without new images should not pay.
-    from provenance.likeness.stage import fingerprint_assets
+    from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
     stage = fingerprint_assets(ledger, shas)
     return stage.fingerprinted, time.monotonic() - started

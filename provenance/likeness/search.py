@@ -13,13 +13,14 @@ over every fingerprint the ledger holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import median_low
 from typing import TYPE_CHECKING
 
 from provenance.errors import NotComparable
 from provenance.files.sequences import share_a_sequence
+from provenance.targets import resolve_target
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,7 +45,8 @@ def moments_dict(moments: tuple[int, int] | None) -> dict[str, int] | None:
 
 def load_index(ledger: Ledger) -> NearMatchIndex:
     """Every generated asset's fingerprint, loaded in batches."""
-    from provenance.likeness.index import NearMatchIndex
+    # Lazy: numpy and the decoders load only when a picture is compared.
+    from provenance.likeness.index import NearMatchIndex  # noqa: PLC0415
 
     index = NearMatchIndex()
     after = 0
@@ -56,7 +58,8 @@ def load_index(ledger: Ledger) -> NearMatchIndex:
 
 def _hashes(batch: Sequence[StoredFingerprint]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     # As numpy arrays, the index takes the signed hashes' bits in one step, not one by one.
-    import numpy as np
+    # Lazy: numpy and the decoders load only when a picture is compared.
+    import numpy as np  # noqa: PLC0415
 
     count = len(batch)
     grads = np.fromiter((b.grad for b in batch), np.int64, count)
@@ -69,7 +72,8 @@ def nearest(index: NearMatchIndex, prints: Sequence[Fingerprint], own_sha: str) 
     One fingerprint is a still; several are a video's sampled moments.
     """
     if len(prints) > 1:
-        from provenance.likeness.index import match_clip
+        # Lazy: numpy and the decoders load only when a picture is compared.
+        from provenance.likeness.index import match_clip  # noqa: PLC0415
 
         clip = match_clip(index, prints, own_sha)
         if clip is None:
@@ -105,7 +109,8 @@ def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> l
     time, so memory stays bounded whatever the ledger holds; the time grows
     with it (every fingerprint is compared).
     """
-    from provenance.likeness.index import NearMatchIndex, frames_needed
+    # Lazy: numpy and the decoders load only when a picture is compared.
+    from provenance.likeness.index import NearMatchIndex, frames_needed  # noqa: PLC0415
 
     alike: dict[str, dict[int, int]] = {}  # asset -> {moment asked about: nearest distance}
     after = 0
@@ -137,7 +142,8 @@ def fingerprints_of(
     asset's bytes) is given, computed from it on a worker process, so that a
     hostile file cannot take the command down.
     """
-    from provenance.likeness.fingerprint import Fingerprint, fingerprint_files
+    # Lazy: numpy and the decoders load only when a picture is compared.
+    from provenance.likeness.fingerprint import Fingerprint, fingerprint_files  # noqa: PLC0415
 
     stored = ledger.fingerprints_many([asset.sha256]).get(asset.sha256)
     if stored is not None and stored.hashes:
@@ -173,9 +179,6 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     into when the picture still shows it. Raises :class:`NotComparable` when
     the target has no fingerprint.
     """
-    from dataclasses import replace
-
-    from provenance.targets import resolve_target
 
     asset, _, content = resolve_target(target, ledger)
     prints: tuple[Fingerprint, ...] = ()

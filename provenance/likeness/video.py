@@ -116,7 +116,8 @@ def available() -> bool:
 
 def _module() -> ModuleType:
     try:
-        import av
+        # Lazy: PyAV is an optional extra.
+        import av  # noqa: PLC0415
     except ImportError as exc:
         raise VideoUnavailable(NOT_INSTALLED) from exc
     return av

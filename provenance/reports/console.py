@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from provenance.likeness.search import PICTURE_KINDS
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
 
@@ -180,8 +181,6 @@ def _detail(value: object) -> str:
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:
-    from provenance.likeness.search import PICTURE_KINDS
-
     if history.asset.verdict == "genai" and history.asset.kind in PICTURE_KINDS:
         ask = f"provenance ls --looks-like {history.asset.sha256[:12]}"
         return [Text(f"Copies that look like it, whatever their hash: {ask}")]

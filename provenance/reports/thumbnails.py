@@ -22,6 +22,7 @@ from PIL import Image
 from provenance.audit.near import VIDEO_SUFFIXES
 from provenance.audit.report import AuditReport
 from provenance.likeness.frames import Luma, decode_luma
+from provenance.likeness.video import sample_frames
 from provenance.store import Ledger
 
 SIDE = 160
@@ -73,8 +74,6 @@ def _open(path: Path) -> Image.Image:
     if suffix in (".exr", ".dpx"):
         return _grey(decode_luma(path).luma)
     if suffix in VIDEO_SUFFIXES:
-        from provenance.likeness.video import sample_frames
-
         return _grey(sample_frames(path, count=1, work_side=SIDE).lumas[0])
     image = Image.open(path)
     image.draft("RGB", (SIDE * 2, SIDE * 2))

@@ -55,7 +55,8 @@ def head_revision() -> str:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged migrations (no alembic.ini needed)."""
-    from alembic.config import Config
+    # Lazy: Alembic loads only when a schema is created or upgraded.
+    from alembic.config import Config  # noqa: PLC0415
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -74,7 +75,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the schema; returns (revision before, revision after)."""
-    from alembic import command
+    # Lazy: Alembic loads only when a schema is created or upgraded.
+    from alembic import command  # noqa: PLC0415
 
     before = current_revision(engine)
     with engine.begin() as connection:

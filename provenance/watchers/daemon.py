@@ -303,7 +303,8 @@ class WatchDaemon:
         # generated images it has fingerprints for.
         if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
             return
-        from provenance.likeness.stage import fingerprint_assets  # the decoders load on first use
+        # Lazy: the decoders load on first use
+        from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
         self.fingerprints.begin()
         try:

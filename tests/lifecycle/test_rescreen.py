@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import provenance.cli as cli_module
+import provenance.cli.inspect as cli_module
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.lifecycle import Lifecycle, approve

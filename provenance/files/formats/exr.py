@@ -43,7 +43,8 @@ class ExrSize:
 
 def _module() -> Any:
     try:
-        import OpenEXR
+        # Lazy: OpenEXR is an optional extra.
+        import OpenEXR  # noqa: PLC0415
     except ImportError as exc:
         raise ExrUnavailable(
             f"reading EXR needs the OpenEXR package: pip install 'provenance[{EXTRA}]'"
