@@ -152,6 +152,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+(\.\d+)? ?(s|ms|seconds)\b"), "<DURATION>"),
     (re.compile(r"\d+(\.\d+)? (files?|[KMGT]?i?B)/s\b"), "<RATE>"),
     (re.compile(r'\btime="[\d.]+"'), 'time="<DURATION>"'),
+    (re.compile(r'("mtime_ns": )\d+'), r"\1<MTIME>"),
     (
         re.compile(
             r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|record|seconds)": )'
