@@ -6,7 +6,7 @@ The daemon's work, in the order it happens (each part has its own module)::
               the mount table, inotify budget)                            limits
               register in the ledger's heartbeats                         store.daemons
               start threads: settler, workers, recorder, reconciler,      pipeline, worker,
-              heartbeat                                                   reconciler
+              heartbeat                                                   reconcile
     run       every 0.5 s: supervise roots and threads, turn losses and   supervisor
               schedules into reconciles; SIGHUP reloads settings
     stop      stop observers, drain what is queued and settled, stop
@@ -43,8 +43,7 @@ from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.observers import OverflowListener
 from provenance.watchers.pipeline import Pipeline
-from provenance.watchers.reconcile import probe_root
-from provenance.watchers.reconciler import Reconciler
+from provenance.watchers.reconcile import Reconciler, probe_root
 from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
 from provenance.watchers.state import DaemonState, now_utc
 from provenance.watchers.supervisor import Supervisor
