@@ -2,10 +2,11 @@
 
 The daemon's work, in the order it happens (each part has its own module)::
 
-    start     resolve roots (mode from the mount table, inotify budget)  roots, limits
+    start     choose the platform's backend; resolve roots (mode from   backends, roots,
+              the mount table, inotify budget)                            limits
               register in the ledger's heartbeats                         store.daemons
               start threads: settler, workers, recorder, reconciler,      pipeline, worker,
-              heartbeat                                                   reconciler
+              heartbeat                                                   reconcile
     run       every 0.5 s: supervise roots and threads, turn losses and   supervisor
               schedules into reconciles; SIGHUP reloads settings
     stop      stop observers, drain what is queued and settled, stop
@@ -36,13 +37,13 @@ from provenance.ingest.record import IngestResult
 from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
+from provenance.watchers.backends import Backend, native_backend
 from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.observers import OverflowListener
 from provenance.watchers.pipeline import Pipeline
-from provenance.watchers.reconcile import probe_root
-from provenance.watchers.reconciler import Reconciler
+from provenance.watchers.reconcile import Reconciler, probe_root
 from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
 from provenance.watchers.state import DaemonState, now_utc
 from provenance.watchers.supervisor import Supervisor
@@ -66,6 +67,7 @@ class Environment:
 
     mounts: Callable[[], Sequence[Mount]] = read_mounts
     budget: Callable[[], Budget] = read_budget
+    backend: Callable[[], Backend | None] = native_backend
 
 
 class WatchDaemon:
@@ -84,6 +86,7 @@ class WatchDaemon:
         self.ledger, self.settings, self._configs = ledger, settings, list(roots)
         self._reload_settings = reload
         self._env = environment or Environment()
+        self.native = self._env.backend()
         self.state = DaemonState(settings.watch_heartbeat)
         self.fingerprints = FingerprintSchedule()
         self.supervisor = Supervisor(settings, self.state, self._handler, self._request)
@@ -177,7 +180,8 @@ class WatchDaemon:
 
     def start(self) -> None:
         """Resolve roots, register, start every thread; roots start watching at the first tick."""
-        self._overflow.attach()
+        if self.native is not None and self.native.is_inotify:
+            self._overflow.attach()
         self.supervisor.set_roots(self.resolve(self._configs, self.settings))
         self._load_checkpoints()
         self._register()
@@ -256,7 +260,7 @@ class WatchDaemon:
     def resolve(self, configs: Sequence[WatchRootConfig], settings: Settings) -> list[RootSpec]:
         """Root configs → root specs: modes from the mount table, then the inotify budget."""
         mounts = self._env.mounts()
-        specs = [resolve_root(config, settings, mounts) for config in configs]
+        specs = [resolve_root(config, settings, mounts, self.native) for config in configs]
         return fit_to_budget(specs, self._env.budget())
 
     def _make_loops(self) -> list[Loop]:

@@ -4,12 +4,14 @@ inotify is not recursive: watching a tree takes one watch per folder, and a
 user may hold at most ``fs.inotify.max_user_watches`` of them (8,192 on older
 kernels, up to 1,048,576 on newer ones; see WATCHING.md 1.1). When a tree
 needs more, watchdog fails part-way or silently misses folders. So before a
-root is watched natively its folders are counted (stopping as soon as the
+root is watched by inotify its folders are counted (stopping as soon as the
 budget is exceeded, so a huge tree is not walked twice), and a root that does
 not fit is watched by polling instead, and the daemon says so.
 
 Watches held by other processes of the same user are unknown cheaply, so a
-quarter of the budget is left to them.
+quarter of the budget is left to them. Only inotify roots are counted:
+FSEvents and ReadDirectoryChangesW watch a tree with one handle, and kqueue's
+limit (one open file per file watched) is not estimated here.
 """
 
 from __future__ import annotations
@@ -60,11 +62,11 @@ def count_folders(root: Path, stop_after: int) -> int:
 
 
 def fit_to_budget(roots: Iterable[RootSpec], budget: Budget) -> list[RootSpec]:
-    """Native roots that fit in the budget stay native; the rest fall back to polling."""
+    """inotify roots that fit in the budget stay so; the rest fall back to polling."""
     left = budget.ours
     fitted = []
     for root in roots:
-        if root.mode != "native" or left is None:
+        if not root.backend.is_inotify or left is None:
             fitted.append(root)
             continue
         folders = count_folders(root.path, left)
@@ -72,7 +74,7 @@ def fit_to_budget(roots: Iterable[RootSpec], budget: Budget) -> list[RootSpec]:
             left -= folders
             fitted.append(root)
             continue
-        fitted.append(root.with_mode("polling", _fallback_reason(left, budget)))
+        fitted.append(root.polled(_fallback_reason(left, budget)))
     return fitted
 
 

@@ -1,19 +1,21 @@
 """Observers: watchdog's threads for one root, started, checked and stopped in one place.
 
-Each root gets its own observer (native inotify, or polling with the root's
-interval), so that one root's failure or restart never disturbs another.
+Each root gets its own observer (its backend's: see :mod:`.backends`; polling
+with the root's interval), so that one root's failure or restart never
+disturbs another.
 
 watchdog's threads can die quietly: an emitter raising ``KeyError`` under
 heavy churn while the observer thread lives on (code-review-graph #811), or
 an observer stopping for no stated reason (watchdog #663). So
-:meth:`Watcher.alive` checks the observer, every emitter, and the inotify
-reader thread; the supervisor asks every second and restarts a dead watcher,
-then reconciles the root.
+:meth:`Watcher.alive` checks the observer, every emitter, and (where the
+backend is inotify) the inotify reader thread; the supervisor asks every
+second, restarts a dead watcher, then reconciles the root.
 
 watchdog also says nothing to its user when the kernel's inotify queue
 overflows and events are lost (WATCHING.md 1.2). The one place it says so is
-a warning in its own log, so :class:`OverflowListener` listens there and
-reports a loss, which the daemon answers with a reconcile.
+a warning in its own log, so :class:`OverflowListener` listens there (when
+the backend is inotify) and reports a loss, which the daemon answers with a
+reconcile.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -35,17 +38,19 @@ from watchdog.events import (
     FileMovedEvent,
     FileSystemEvent,
 )
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.inotify import InotifyObserver
-from watchdog.observers.polling import PollingObserver
 
+from provenance.watchers.backends import Backend
 from provenance.watchers.handler import HintHandler
+
+if TYPE_CHECKING:
+    # Importing any of watchdog.observers imports the platform's native backend.
+    from watchdog.observers.api import BaseObserver
 
 log = logging.getLogger(__name__)
 
 INOTIFY_LOGGER = "watchdog.observers.inotify_c"
 
-# What the handler uses. Asking the kernel for nothing else spares a burst half its
+# What the handler uses. Asking inotify for nothing else spares a burst half its
 # events, and keeps the daemon's own reads (open, close without writing) out of them.
 NATIVE_EVENTS: list[type[FileSystemEvent]] = [
     FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent,
@@ -56,15 +61,18 @@ JOIN_TIMEOUT = 10.0
 
 @dataclass
 class Watcher:
-    """A running observer for one root, with the root's identity when it started."""
+    """A running observer for one root, its backend, and the root's identity when it started."""
 
     root: str
     observer: BaseObserver
     identity: tuple[int, int]
+    backend: Backend
 
     def threads(self) -> list[threading.Thread]:
         """The observer's thread, its emitters, and its inotify reader where it has one."""
         threads: list[threading.Thread] = [self.observer, *self.observer.emitters]
+        if not self.backend.is_inotify:
+            return threads
         reader = getattr(self.observer, "_inotify_fd", None)  # watchdog internals: best effort
         if isinstance(reader, threading.Thread):
             threads.append(reader)
@@ -96,26 +104,27 @@ def root_identity(path: str) -> tuple[int, int]:
 
 
 def start_watcher(handler: HintHandler) -> Watcher:
-    """Start watching ``handler.root`` in its mode. Raises OSError when the watch cannot be set."""
+    """Start watching ``handler.root`` with its backend. Raises OSError when it cannot."""
     root = handler.root
     path = str(root.path)
     identity = root_identity(path)
-    observer: BaseObserver
-    if root.mode == "native":
-        observer, events = InotifyObserver(), NATIVE_EVENTS
-    else:
-        observer, events = PollingObserver(timeout=root.interval), None
+    observer = root.backend.observer(root.interval)
+    watcher = Watcher(path, observer, identity, root.backend)
+    events = NATIVE_EVENTS if root.backend.is_inotify else None
     try:
         observer.schedule(handler, path, recursive=True, event_filter=events)
         observer.start()
     except BaseException:
-        Watcher(path, observer, identity).stop()
+        watcher.stop()
         raise
-    return Watcher(path, observer, identity)
+    return watcher
 
 
 class OverflowListener(logging.Handler):
-    """Hears watchdog's "inotify queue overflowed" warning and reports a loss."""
+    """Hears watchdog's "inotify queue overflowed" warning and reports a loss.
+
+    Attach it only where the backend is inotify: no other backend logs there.
+    """
 
     def __init__(self, on_overflow: Callable[[], None]) -> None:
         super().__init__(level=logging.WARNING)

@@ -2,16 +2,20 @@
 
 Each root is watched in exactly one mode:
 
-* ``native``: the kernel's change notifications (inotify on Linux). Cheap and
-  immediate, but blind to changes made by other machines on a network share
-  (inotify(7): "it does not catch remote events that occur on network
+* ``native``: the kernel's change notifications (inotify on Linux, FSEvents
+  on macOS, ReadDirectoryChangesW on Windows: see :mod:`.backends`). Cheap
+  and immediate, but blind to changes made by other machines on a network
+  share (inotify(7): "it does not catch remote events that occur on network
   filesystems").
 * ``polling``: the tree is listed every ``interval`` seconds and compared
   with the previous listing. Slower and costlier, but it sees every change
   that ``stat`` can see, from any machine.
 
 ``auto`` picks from the mount table: a root on NFS, SMB/CIFS, SSHFS or any
-FUSE file system is polled; everything else gets native events. Network
+FUSE file system is polled; everything else gets native events, where the
+platform has a native backend (elsewhere every root is polled). The mount
+table is read on Linux only; a root whose mount is unknown is assumed local.
+Network
 mounts also get the longer ``watch_network_settle`` window, because their
 attribute caches can report a stale size or mtime for up to a minute.
 """
@@ -29,8 +33,10 @@ from typing import Literal
 
 from provenance.files.walk import absolute
 from provenance.settings import Settings, WatchMode, WatchRootConfig
+from provenance.watchers.backends import POLLING, Backend
 
 Mode = Literal["native", "polling"]
+NO_NATIVE = "this platform has no native backend"
 
 MOUNTINFO = Path("/proc/self/mountinfo")
 NETWORK_FS = frozenset(
@@ -57,16 +63,21 @@ class RootSpec:
     """A root as the daemon watches it: the configuration with every choice made."""
 
     path: Path
-    mode: Mode
+    backend: Backend
     reason: str
     interval: float
     settle: float
     ignore: tuple[str, ...]
     network: bool
 
-    def with_mode(self, mode: Mode, reason: str) -> RootSpec:
-        """The same root in another mode (polling fallback), saying why."""
-        return replace(self, mode=mode, reason=reason)
+    @property
+    def mode(self) -> Mode:
+        """``native`` when the backend hears the kernel, else ``polling``."""
+        return "native" if self.backend.native else "polling"
+
+    def polled(self, reason: str) -> RootSpec:
+        """The same root watched by polling instead (a fallback), saying why."""
+        return replace(self, backend=POLLING, reason=reason)
 
     @cached_property
     def _ignored_name(self) -> re.Pattern[str]:
@@ -132,28 +143,47 @@ def mount_of(path: Path, mounts: Sequence[Mount]) -> Mount | None:
     return best
 
 
-def resolve_root(config: WatchRootConfig, settings: Settings, mounts: Sequence[Mount]) -> RootSpec:
-    """Turn a ``[[watch]]`` table into a :class:`RootSpec`, choosing the mode from the mounts."""
+def resolve_root(
+    config: WatchRootConfig, settings: Settings, mounts: Sequence[Mount], native: Backend | None
+) -> RootSpec:
+    """Turn a ``[[watch]]`` table into a :class:`RootSpec`, choosing the mode from the mounts.
+
+    ``native`` is the platform's native backend (:func:`.backends.native_backend`),
+    None where it has none.
+    """
     path = absolute(Path(config.path).expanduser())
     mount = mount_of(path, mounts)
     network = mount is not None and mount.is_network
-    mode, reason = _choose_mode(config.mode, mount)
+    backend, reason = _choose_backend(config.mode, mount, native)
     settle = config.settle
     if settle is None:
         settle = settings.watch_network_settle if network else settings.watch_settle
     interval = config.interval if config.interval is not None else settings.watch_poll_interval
     ignore = tuple(settings.ignore) + tuple(config.ignore)
-    return RootSpec(path, mode, reason, max(interval, 0.1), settle, ignore, network)
+    return RootSpec(path, backend, reason, max(interval, 0.1), settle, ignore, network)
 
 
-def _choose_mode(wanted: WatchMode, mount: Mount | None) -> tuple[Mode, str]:
+def _choose_backend(
+    wanted: WatchMode, mount: Mount | None, native: Backend | None
+) -> tuple[Backend, str]:
     if wanted != "auto":
-        return wanted, f"{wanted} (set in the configuration)"
+        return _configured(wanted, native)
+    if mount is not None and mount.is_network:
+        return POLLING, f"polling ({mount.fstype} mount at {mount.point}: no remote events)"
+    where = "mount unknown" if mount is None else f"{mount.fstype} mount at {mount.point}"
+    if native is None:
+        return POLLING, f"polling ({where}; {NO_NATIVE})"
     if mount is None:
-        return "native", "native (mount unknown; assumed local)"
-    if mount.is_network:
-        return "polling", f"polling ({mount.fstype} mount at {mount.point}: no remote events)"
-    return "native", f"native ({mount.fstype} mount at {mount.point})"
+        return native, "native (mount unknown; assumed local)"
+    return native, f"native ({where})"
+
+
+def _configured(wanted: Mode, native: Backend | None) -> tuple[Backend, str]:
+    if wanted == "polling":
+        return POLLING, "polling (set in the configuration)"
+    if native is None:
+        return POLLING, f"polling (native set in the configuration, but {NO_NATIVE})"
+    return native, "native (set in the configuration)"
 
 
 def roots_for(

@@ -209,7 +209,7 @@ class Supervisor:
             return
         reason = f"polling (fallback: native watch refused: {exc.strerror or exc})"
         log.warning("%s: %s", root, reason)
-        entry.spec = entry.spec.with_mode("polling", reason)
+        entry.spec = entry.spec.polled(reason)
         self._state.root_spec(entry.spec)
         self._start(root, entry, now)
 

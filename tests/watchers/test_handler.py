@@ -22,6 +22,7 @@ from watchdog.events import (
 
 from provenance.settings import Settings, WatchRootConfig
 from provenance.watchers import handler as handler_module
+from provenance.watchers.backends import INOTIFY
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.hints import Hint
 from provenance.watchers.queue import BoundedQueue
@@ -31,7 +32,7 @@ R = "/jobs"
 
 
 def make(size: int = 100) -> tuple[HintHandler, BoundedQueue[Hint], list[tuple[str, str]]]:
-    spec = resolve_root(WatchRootConfig(path=R), Settings(db="sqlite://"), [])
+    spec = resolve_root(WatchRootConfig(path=R), Settings(db="sqlite://"), [], INOTIFY)
     hints: BoundedQueue[Hint] = BoundedQueue(size)
     losses: list[tuple[str, str]] = []
     return HintHandler(spec, hints, lambda r, w: losses.append((r, w)), lambda: None), hints, losses
@@ -88,7 +89,7 @@ def test_a_full_queue_is_reported_as_a_loss(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_an_error_is_counted_never_raised(tmp_path: Path) -> None:
     errors: list[int] = []
-    spec = resolve_root(WatchRootConfig(path=R), Settings(db="sqlite://"), [])
+    spec = resolve_root(WatchRootConfig(path=R), Settings(db="sqlite://"), [], INOTIFY)
     broken = HintHandler(spec, None, lambda r, w: None, lambda: errors.append(1))  # type: ignore[arg-type]
     broken.dispatch(FileCreatedEvent(f"{R}/a.exr"))  # the queue is missing: AttributeError
     assert errors == [1]

@@ -15,6 +15,7 @@ from provenance.ingest.record import ingest
 from provenance.ingest.scan import scan
 from provenance.settings import WatchRootConfig
 from provenance.store import Ledger
+from provenance.watchers.backends import INOTIFY
 from provenance.watchers.reconcile import RootUnavailable, plan_reconcile
 from provenance.watchers.roots import resolve_root
 from provenance.watchers.supervisor import Supervisor
@@ -101,7 +102,7 @@ def test_plan_spares_folders_it_cannot_list(
         return real(path)
 
     monkeypatch.setattr("provenance.files.walk.os.scandir", scandir)
-    spec = resolve_root(_config(tmp_path), settings, [])
+    spec = resolve_root(_config(tmp_path), settings, [], INOTIFY)
     plan = plan_reconcile(spec, ledger, settings)
     assert plan.vanished == [str(stable)]
     assert plan.stable == [old] and plan.recent == [fresh]
@@ -111,7 +112,7 @@ def test_plan_refuses_a_missing_root(tmp_path: Path, ledger: Ledger) -> None:
     ingest(_file(tmp_path / "gone" / "a.bin"), ledger, fast_settings(ledger.url))
     (tmp_path / "gone" / "a.bin").unlink()
     (tmp_path / "gone").rmdir()
-    spec = resolve_root(_config(tmp_path / "gone"), fast_settings(ledger.url), [])
+    spec = resolve_root(_config(tmp_path / "gone"), fast_settings(ledger.url), [], INOTIFY)
     with pytest.raises(RootUnavailable, match="No such file"):
         plan_reconcile(spec, ledger, fast_settings(ledger.url))
 

@@ -8,6 +8,7 @@ import pytest
 
 from provenance.errors import ConfigError
 from provenance.settings import Settings, WatchRootConfig, load_settings
+from provenance.watchers.backends import INOTIFY
 from provenance.watchers.limits import Budget, count_folders, fit_to_budget, read_budget
 from provenance.watchers.roots import Mount, mount_of, read_mounts, resolve_root, roots_for
 
@@ -47,7 +48,7 @@ def test_mountinfo_is_parsed_with_escapes(mounts: list[Mount]) -> None:
 def test_mode_follows_the_mount(mounts: list[Mount], path: str, fstype: str, mode: str) -> None:
     mount = mount_of(Path(path), mounts)
     assert mount is not None and mount.fstype == fstype
-    spec = resolve_root(WatchRootConfig(path=path), Settings(db="sqlite://"), mounts)
+    spec = resolve_root(WatchRootConfig(path=path), Settings(db="sqlite://"), mounts, INOTIFY)
     assert spec.mode == mode and fstype in spec.reason
     assert spec.settle == (60.0 if mode == "polling" else 2.0)
 
@@ -56,14 +57,14 @@ def test_configured_mode_interval_settle_and_ignore_win(mounts: list[Mount]) -> 
     config = WatchRootConfig(
         path="/mnt/show/x", mode="native", interval=5, settle=9, ignore=("*.exr",)
     )
-    spec = resolve_root(config, Settings(db="sqlite://"), mounts)
+    spec = resolve_root(config, Settings(db="sqlite://"), mounts, INOTIFY)
     assert (spec.mode, spec.interval, spec.settle) == ("native", 5, 9)
     assert spec.ignores("/mnt/show/x/a/frame.exr") and spec.ignores("/mnt/show/x/a.tmp")
     assert not spec.ignores("/mnt/show/x/a.png")
 
 
 def test_ignored_folder_hides_what_is_below(mounts: list[Mount]) -> None:
-    spec = resolve_root(WatchRootConfig(path="/jobs"), Settings(db="sqlite://"), mounts)
+    spec = resolve_root(WatchRootConfig(path="/jobs"), Settings(db="sqlite://"), mounts, INOTIFY)
     assert spec.ignores("/jobs/render.tmp/frame.0001.exr")
     assert not spec.ignores("/jobs/render/frame.0001.exr")
 
@@ -85,7 +86,9 @@ def test_roots_beyond_the_budget_fall_back_to_polling(tmp_path: Path) -> None:
     for n in range(20):
         (large / str(n)).mkdir(parents=True)
     settings = Settings(db="sqlite://")
-    specs = [resolve_root(WatchRootConfig(path=str(p)), settings, []) for p in (small, large)]
+    specs = [
+        resolve_root(WatchRootConfig(path=str(p)), settings, [], INOTIFY) for p in (small, large)
+    ]
     fitted = fit_to_budget(specs, Budget(16))
     assert [s.mode for s in fitted] == ["native", "polling"]
     assert "max_user_watches" in fitted[1].reason
