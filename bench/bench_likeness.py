@@ -37,8 +37,13 @@ from bench_scan import machine  # noqa: E402
 
 from provenance.likeness.fingerprint import Fingerprint  # noqa: E402
 from provenance.likeness.search import similar_assets  # noqa: E402
-from provenance.store import AssetFacts, AssetQuery, Ledger, Observation  # noqa: E402
-from provenance.store.audit_facade import FingerprintIn  # noqa: E402
+from provenance.store import (  # noqa: E402
+    AssetFacts,
+    AssetQuery,
+    FingerprintIn,
+    Ledger,
+    Observation,
+)
 
 HOST = "bench-host"
 BATCH = 5_000
@@ -82,7 +87,7 @@ def fill(ledger: Ledger, assets: int, copies: int) -> Fingerprint:
     for start in range(0, assets, BATCH):
         ledger.record([image(f"a{i}") for i in range(start, min(assets, start + BATCH))])
     for start in range(0, len(rows), BATCH):
-        ledger.save_fingerprints(rows[start : start + BATCH])
+        ledger.fingerprints.save(rows[start : start + BATCH])
     return target
 
 

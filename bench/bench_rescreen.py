@@ -89,7 +89,7 @@ def plain_read(db: Path) -> float:
 def list_waiting(ledger: Ledger) -> tuple[int, float]:
     """Every asset waiting for a fingerprint, a page at a time."""
     started, count, after = time.perf_counter(), 0, None
-    while page := ledger.unfingerprinted(None, ("image", "video"), after=after):
+    while page := ledger.fingerprints.missing(None, ("image", "video"), after=after):
         after, count = page[-1][0], count + len(page)
     return count, time.perf_counter() - started
 

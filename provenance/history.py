@@ -101,12 +101,12 @@ class History:
 def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
     asset, note, content = resolve_target(target, ledger)
-    approvals = ledger.approvals_for(asset.sha256)
+    approvals = ledger.approvals.of(asset.sha256)
     looks_like, not_compared = resemblance(asset, content, ledger)
     return History(
         asset,
-        ledger.locations(asset.sha256),
-        ledger.events_for(asset.sha256),
+        ledger.locations.of(asset.sha256),
+        ledger.events.of(asset.sha256),
         note,
         approvals,
         needs(asset, approvals, datetime.now(UTC)),
@@ -138,11 +138,11 @@ def resemblance(
     if hit is None:
         return None, None
     (sha, distance), moments = hit
-    places = ledger.locations(sha)
+    places = ledger.locations.of(sha)
     present = next((loc.path for loc in places if loc.present), None)
-    ours = (loc.path for loc in ledger.locations(asset.sha256))
+    ours = (loc.path for loc in ledger.locations.of(asset.sha256))
     neighbour = share_a_sequence(ours, (loc.path for loc in places))
-    return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None
+    return Lookalike(ledger.assets.resolve(sha), distance, moments, present, neighbour), None
 
 
 def needs(asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime) -> list[str]:
@@ -162,8 +162,8 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
     if path.is_file():
         return _by_file(absolute(path), ledger)
     if is_sha256_prefix(target) and not os.path.lexists(path):
-        return ledger.resolve(target), None, None
-    known = ledger.asset_at(str(absolute(path)))
+        return ledger.assets.resolve(target), None, None
+    known = ledger.assets.at(str(absolute(path)))
     if known is not None:
         gone = "this file is no longer there; showing the content last recorded at this path"
         return known, gone, None
@@ -176,10 +176,10 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
 
 def _by_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
     sha = sha256_file(path).sha256
-    asset = ledger.get_asset(sha)
+    asset = ledger.assets.get(sha)
     if asset is not None:
         return asset, None, path
-    known = ledger.asset_at(str(path))
+    known = ledger.assets.at(str(path))
     if known is not None:
         return (
             known,

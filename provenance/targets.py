@@ -95,7 +95,7 @@ def _by_file(ledger: Ledger, path: Path, given: str) -> Target:
     if not path.is_file():
         raise TargetNotFound("not a file", where=path, fix="name files, a sequence, or a hash")
     sha = sha256_file(path).sha256
-    asset = ledger.get_asset(sha)
+    asset = ledger.assets.get(sha)
     if asset is None:
         raise TargetNotFound(
             f"this file is not in the ledger (sha256 {sha[:12]})",
@@ -106,8 +106,8 @@ def _by_file(ledger: Ledger, path: Path, given: str) -> Target:
 
 
 def _by_hash(ledger: Ledger, text: str, present: bool) -> Target:
-    asset = ledger.resolve(text)
-    if present and not ledger.present_locations(asset.sha256):
+    asset = ledger.assets.resolve(text)
+    if present and not ledger.locations.present(asset.sha256):
         raise TransitionRefused(
             "no copy of this asset is present anywhere (it was removed)",
             where=asset.sha256,
@@ -117,7 +117,7 @@ def _by_hash(ledger: Ledger, text: str, present: bool) -> Target:
 
 
 def _by_vanished_path(ledger: Ledger, path: Path, given: str, present: bool) -> Target:
-    asset = ledger.asset_at(str(path))
+    asset = ledger.assets.at(str(path))
     if asset is None:
         raise TargetNotFound(
             "no such file, sequence or asset in the ledger",

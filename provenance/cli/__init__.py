@@ -380,7 +380,7 @@ def list_assets(
     if looks_like is not None:
         return _list_similar(looks_like, query, db_url, config_path, as_json)
     with open_ledger(db_url, config_path) as (ledger, _):
-        assets = ledger.list_assets(query)
+        assets = ledger.assets.list(query)
     if as_json:
         print_json([a.to_dict() for a in assets])
     else:
@@ -421,7 +421,7 @@ def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     from provenance.reports import console as views
 
     with open_ledger(db_url, config_path) as (ledger, _):
-        report = ledger.verify()
+        report = ledger.events.verify()
     if as_json:
         print_json(report.to_dict())
     else:

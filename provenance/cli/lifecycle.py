@@ -85,7 +85,7 @@ def approve_command(
     )
     with _lifecycle(db_url, config_path) as lc:
         records = lifecycle.approve(lc, targets, request)
-        assets = [lc.ledger.resolve(r.asset_sha256) for r in records]
+        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
     if as_json:
         print_json(
             {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
@@ -107,7 +107,7 @@ def revoke_command(
         raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
     with _lifecycle(db_url, config_path) as lc:
         record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
-        asset = lc.ledger.resolve(record.asset_sha256)
+        asset = lc.ledger.assets.resolve(record.asset_sha256)
     if as_json:
         print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
     else:
@@ -178,7 +178,7 @@ def rescreen_command(
 def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-    total = ledger.count_assets(AssetQuery(genai=True))
+    total = ledger.assets.count(AssetQuery(genai=True))
     with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
         task = bar.add_task("rescreen", total=total or None)
 
@@ -396,7 +396,7 @@ def document_command(
 ) -> None:
     """Write out an approval's reference document, exactly as it was approved."""
     with _lifecycle(db_url, config_path) as lc:
-        stored = lc.ledger.document(sha256.lower())
+        stored = lc.ledger.approvals.document(sha256.lower())
     if stored is None:
         raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
     output.write_bytes(stored[1])

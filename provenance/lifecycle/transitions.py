@@ -30,7 +30,7 @@ def replace(
     news = resolve_targets(lc.ledger, [new], present=False)
     pairs = _pair(olds, news, old, new)
     why = reason or f"replaced by {new}"
-    lc.ledger.replace([(o.asset.sha256, n.asset.sha256) for o, n in pairs], why, lc.now())
+    lc.ledger.genai.replace([(o.asset.sha256, n.asset.sha256) for o, n in pairs], why, lc.now())
     return pairs
 
 
@@ -50,7 +50,7 @@ def _pair(
 
 def expire(lc: Lifecycle) -> list[ExpiredAsset]:
     """Mark what is past its expiry now, and list where those assets' copies live."""
-    return lc.ledger.expire_due(lc.now(), clears_for_finals)
+    return lc.ledger.genai.expire_due(lc.now(), clears_for_finals)
 
 
 def set_expiry(
@@ -59,4 +59,4 @@ def set_expiry(
     """Give the generated assets ``targets`` name a new expiry date."""
     resolved = resolve_targets(lc.ledger, targets, present=False)
     why = reason or f"expiry set to {until:%Y-%m-%d %H:%M} UTC"
-    return lc.ledger.set_expiry([t.asset.sha256 for t in resolved], until, why, lc.now())
+    return lc.ledger.genai.set_expiry([t.asset.sha256 for t in resolved], until, why, lc.now())

@@ -97,7 +97,7 @@ def plan_reconcile(
     """Walk ``root`` and compare it with the ledger. Raises :class:`RootUnavailable`."""
     _require(root.path)
     started, now = now_utc(), time.time()
-    known = ledger.present_stamps_under(str(root.path))
+    known = ledger.locations.stamps_under(str(root.path))
     walked: set[str] = set()
     unlisted: list[str] = []
     plan = ReconcilePlan(root, started, 0)

@@ -109,7 +109,7 @@ class Reconciler:
         if stop.is_set():
             return
         summary = plan.summary(time.monotonic() - began)
-        self._ledger.save_checkpoint(str(root), plan.root.mode, plan.started, summary)
+        self._ledger.daemons.save_checkpoint(str(root), plan.root.mode, plan.started, summary)
         self._state.reconciled(str(root), plan.started)
         self._state.count("reconciles")
         log.info("reconciled %s: %s", root, summary)
