@@ -27,7 +27,7 @@ from provenance.cli import (
 )
 from provenance.errors import TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
-from provenance.lifecycle.approvals import SCOPES
+from provenance.lifecycle.approve import SCOPES
 from provenance.lifecycle.disclosure import Scope, build_report
 from provenance.reports import console, lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render

@@ -1,6 +1,6 @@
 """Purge, restore, delete: what happens to the copies of expired generated assets.
 
-* :func:`purge_expired` first runs :func:`~.transitions.expire`, then moves
+* :func:`purge_expired` first runs :func:`~.expiry.expire`, then moves
   every present copy *on this host* of every expired asset into the
   quarantine folder (``quarantine_dir``), each move checked by hash, each
   written to the folder's manifest and recorded in the ledger (the location
@@ -29,6 +29,7 @@ from provenance.files.hashing import is_sha256_prefix
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
     content_hash,
@@ -36,7 +37,6 @@ from provenance.lifecycle.files import (
     quarantine_root,
     quarantine_target,
 )
-from provenance.lifecycle.transitions import expire
 from provenance.rules.policy import clears_for_finals
 from provenance.store import (
     AssetQuery,

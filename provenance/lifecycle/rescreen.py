@@ -7,7 +7,7 @@ a watchlist mid-production, or the production starts an approved-tool list:
 the assets already in the ledger were screened against the old rules.
 :func:`rescreen` screens every generated asset again against the rules as
 they are now, and adds the flags it now raises (see
-:mod:`provenance.store.flags`: flags are only ever added, each addition is
+:mod:`provenance.store.genai`: flags are only ever added, each addition is
 a chained ``flagged`` event, and an approved asset that now needs another
 approval is no longer approved).
 
