@@ -37,6 +37,7 @@ from bench_scan import machine  # noqa: E402
 
 from provenance.likeness.fingerprint import Fingerprint  # noqa: E402
 from provenance.likeness.search import similar_assets  # noqa: E402
+from provenance.rules.flagging import GENAI_INITIAL_STATUS  # noqa: E402
 from provenance.store import (  # noqa: E402
     AssetFacts,
     AssetQuery,
@@ -60,6 +61,7 @@ def image(label: str, verdict: str = "unknown") -> Observation:
         sha256=sha(label), size=1, kind="image", mime="image/png", format="png", width=1920,
         height=1080, duration=None, verdict=verdict, tool="comfyui" if verdict == "genai" else None,
         confidence=None, evidence=[], prompt=None, problem=None,
+        status=GENAI_INITIAL_STATUS if verdict == "genai" else None,
     )  # fmt: skip
     return Observation(facts, HOST, f"/jobs/show/{label}.png", 1, 1, 1)
 

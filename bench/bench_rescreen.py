@@ -42,6 +42,7 @@ from bench_scan import machine  # noqa: E402
 
 from provenance.lifecycle import Lifecycle  # noqa: E402
 from provenance.lifecycle.rescreen import rescreen  # noqa: E402
+from provenance.rules.flagging import GENAI_INITIAL_STATUS  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
 from provenance.settings.tables import WatchlistConfig  # noqa: E402
 from provenance.store import AssetFacts, Ledger, Observation  # noqa: E402
@@ -57,6 +58,7 @@ def frame(i: int, prompt: str) -> Observation:
         mime="image/x-exr", format="exr", width=1920, height=1080, duration=None,
         verdict="genai", tool="comfyui", confidence="high",
         evidence=[{"detector": "folder-rule", "detail": "x" * 200}], prompt=prompt, problem=None,
+        status=GENAI_INITIAL_STATUS,
     )  # fmt: skip
     path = f"/jobs/show/sh{i // FRAMES_PER_PROMPT:04d}/gen.{i % FRAMES_PER_PROMPT:04d}.exr"
     return Observation(facts, HOST, path, 1, 1, i)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from provenance.rules.flagging import GENAI_INITIAL_STATUS
 from provenance.store import AssetFacts, Observation
 
 
@@ -29,6 +30,7 @@ def asset_facts(label: str, verdict: str = "unknown", tool: str | None = None) -
         evidence=[],
         prompt=None,
         problem=None,
+        status=GENAI_INITIAL_STATUS if verdict == "genai" else None,
     )
 
 

@@ -64,6 +64,7 @@ class AssetFacts:
     problem: str | None
     expires_at: datetime | None = None
     flags: Sequence[Mapping[str, object]] = ()
+    status: str | None = None  # the lifecycle's status for new content (rules.flagging)
 
 
 @dataclass(frozen=True)
