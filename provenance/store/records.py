@@ -187,7 +187,7 @@ class RecordResult:
 
 @dataclass(frozen=True)
 class AssetQuery:
-    """Filters for :meth:`Ledger.list_assets`. Unset fields do not filter."""
+    """Filters for :meth:`~.assets.AssetsPart.list` and ``count``. Unset fields do not filter."""
 
     verdict: str | None = None
     genai: bool | None = None
