@@ -37,8 +37,14 @@ from bench_scan import machine  # noqa: E402
 
 from provenance.likeness.fingerprint import Fingerprint  # noqa: E402
 from provenance.likeness.search import similar_assets  # noqa: E402
-from provenance.store import AssetFacts, AssetQuery, Ledger, Observation  # noqa: E402
-from provenance.store.audit_facade import FingerprintIn  # noqa: E402
+from provenance.store import (  # noqa: E402
+    AssetFacts,
+    AssetQuery,
+    FingerprintIn,
+    Ledger,
+    Observation,
+)
+from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS  # noqa: E402
 
 HOST = "bench-host"
 BATCH = 5_000
@@ -55,6 +61,7 @@ def image(label: str, verdict: str = "unknown") -> Observation:
         sha256=sha(label), size=1, kind="image", mime="image/png", format="png", width=1920,
         height=1080, duration=None, verdict=verdict, tool="comfyui" if verdict == "genai" else None,
         confidence=None, evidence=[], prompt=None, problem=None,
+        status=GENAI_INITIAL_STATUS if verdict == "genai" else None,
     )  # fmt: skip
     return Observation(facts, HOST, f"/jobs/show/{label}.png", 1, 1, 1)
 
@@ -82,7 +89,7 @@ def fill(ledger: Ledger, assets: int, copies: int) -> Fingerprint:
     for start in range(0, assets, BATCH):
         ledger.record([image(f"a{i}") for i in range(start, min(assets, start + BATCH))])
     for start in range(0, len(rows), BATCH):
-        ledger.save_fingerprints(rows[start : start + BATCH])
+        ledger.fingerprints.save(rows[start : start + BATCH])
     return target
 
 

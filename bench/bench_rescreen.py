@@ -45,6 +45,7 @@ from provenance.lifecycle.rescreen import rescreen  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
 from provenance.settings.tables import WatchlistConfig  # noqa: E402
 from provenance.store import AssetFacts, Ledger, Observation  # noqa: E402
+from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS  # noqa: E402
 
 HOST = "bench-host"
 FRAMES_PER_PROMPT = 100
@@ -57,6 +58,7 @@ def frame(i: int, prompt: str) -> Observation:
         mime="image/x-exr", format="exr", width=1920, height=1080, duration=None,
         verdict="genai", tool="comfyui", confidence="high",
         evidence=[{"detector": "folder-rule", "detail": "x" * 200}], prompt=prompt, problem=None,
+        status=GENAI_INITIAL_STATUS,
     )  # fmt: skip
     path = f"/jobs/show/sh{i // FRAMES_PER_PROMPT:04d}/gen.{i % FRAMES_PER_PROMPT:04d}.exr"
     return Observation(facts, HOST, path, 1, 1, i)
@@ -89,7 +91,7 @@ def plain_read(db: Path) -> float:
 def list_waiting(ledger: Ledger) -> tuple[int, float]:
     """Every asset waiting for a fingerprint, a page at a time."""
     started, count, after = time.perf_counter(), 0, None
-    while page := ledger.unfingerprinted(None, ("image", "video"), after=after):
+    while page := ledger.fingerprints.missing(None, ("image", "video"), after=after):
         after, count = page[-1][0], count + len(page)
     return count, time.perf_counter() - started
 

@@ -129,7 +129,7 @@ def wait_until(predicate: object, timeout: float, what: str) -> None:
 
 def idle_daemon(ledger: Ledger, pid: int) -> bool:
     """True once the daemon's heartbeat says it reconciled and has nothing queued."""
-    for record in ledger.daemons():
+    for record in ledger.daemons.list():
         daemon = DaemonStatus(record, 0.0)
         if record.pid == pid and daemon.phase == "running":
             counts, queue = record.state.get("counts"), record.state.get("queue")
@@ -183,7 +183,7 @@ def burst(work: Path, files: int, size: int, trickle: int, config: Path) -> Burs
         wait_until(lambda: _count(ledger, slow) == trickle, 600, "the trickle")
     finally:
         daemon.stop()
-    rows = {e.path: _epoch(e.at) for e in ledger.events() if e.type == "detected"}
+    rows = {e.path: _epoch(e.at) for e in ledger.events.list() if e.type == "detected"}
     seconds = [
         [max(0.0, rows[path] - at) for path, at in written_at.items()]
         for written_at in (closed, dripped)
@@ -193,7 +193,7 @@ def burst(work: Path, files: int, size: int, trickle: int, config: Path) -> Burs
 
 
 def _count(ledger: Ledger, root: Path) -> int:
-    return len(ledger.present_paths_under(str(root)))
+    return len(ledger.locations.under(str(root)))
 
 
 def _epoch(stamp: str) -> float:

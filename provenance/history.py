@@ -65,12 +65,12 @@ class History:
 def find_history(target: str, ledger: Ledger) -> History:
     """Resolve ``target`` to an asset and gather its history."""
     asset, note, content = resolve_target(target, ledger)
-    approvals = ledger.approvals_for(asset.sha256)
+    approvals = ledger.approvals.of(asset.sha256)
     lookalike, not_compared = looks_like(asset, content, ledger)
     return History(
         asset,
-        ledger.locations(asset.sha256),
-        ledger.events_for(asset.sha256),
+        ledger.locations.of(asset.sha256),
+        ledger.events.of(asset.sha256),
         note,
         approvals,
         still_needs(asset, approvals, datetime.now(UTC)),

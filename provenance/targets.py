@@ -95,7 +95,7 @@ def _by_file(ledger: Ledger, path: Path, given: str) -> Target:
     if not path.is_file():
         raise TargetNotFound("not a file", where=path, fix="name files, a sequence, or a hash")
     sha = sha256_file(path).sha256
-    asset = ledger.get_asset(sha)
+    asset = ledger.assets.get(sha)
     if asset is None:
         raise TargetNotFound(
             f"this file is not in the ledger (sha256 {sha[:12]})",
@@ -106,8 +106,8 @@ def _by_file(ledger: Ledger, path: Path, given: str) -> Target:
 
 
 def _by_hash(ledger: Ledger, text: str, present: bool) -> Target:
-    asset = ledger.resolve(text)
-    if present and not ledger.present_locations(asset.sha256):
+    asset = ledger.assets.resolve(text)
+    if present and not ledger.locations.present(asset.sha256):
         raise TransitionRefused(
             "no copy of this asset is present anywhere (it was removed)",
             where=asset.sha256,
@@ -117,7 +117,7 @@ def _by_hash(ledger: Ledger, text: str, present: bool) -> Target:
 
 
 def _by_vanished_path(ledger: Ledger, path: Path, given: str, present: bool) -> Target:
-    asset = ledger.asset_at(str(path))
+    asset = ledger.assets.at(str(path))
     if asset is None:
         raise TargetNotFound(
             "no such file, sequence or asset in the ledger",
@@ -145,8 +145,8 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
     if path.is_file():
         return _read_file(absolute(path), ledger)
     if is_sha256_prefix(target) and not os.path.lexists(path):
-        return ledger.resolve(target), None, None
-    known = ledger.asset_at(str(absolute(path)))
+        return ledger.assets.resolve(target), None, None
+    known = ledger.assets.at(str(absolute(path)))
     if known is not None:
         gone = "this file is no longer there; showing the content last recorded at this path"
         return known, gone, None
@@ -159,10 +159,10 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
 
 def _read_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:
     sha = sha256_file(path).sha256
-    asset = ledger.get_asset(sha)
+    asset = ledger.assets.get(sha)
     if asset is not None:
         return asset, None, path
-    known = ledger.asset_at(str(path))
+    known = ledger.assets.at(str(path))
     if known is not None:
         return (
             known,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from provenance.store import AssetFacts, Observation
+from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS
 
 
 def fake_sha(label: str) -> str:
@@ -29,6 +30,7 @@ def asset_facts(label: str, verdict: str = "unknown", tool: str | None = None) -
         evidence=[],
         prompt=None,
         problem=None,
+        status=GENAI_INITIAL_STATUS if verdict == "genai" else None,
     )
 
 

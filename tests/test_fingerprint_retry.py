@@ -88,8 +88,8 @@ def test_a_vanished_file_is_retried_only_after_its_wait(
 
     first = fingerprint_assets(ledger, retry=backoff)
     assert (first.assets, first.fingerprinted) == (2, 1)
-    assert ledger.fingerprint_status(sha256_of(kept)) == "ok"
-    assert ledger.fingerprint_status(hashlib.sha256(content).hexdigest()) is None  # retried
+    assert ledger.fingerprints.status_of(sha256_of(kept)) == "ok"
+    assert ledger.fingerprints.status_of(hashlib.sha256(content).hexdigest()) is None  # retried
     assert fingerprint_assets(ledger, retry=backoff).assets == 0
 
     clock.now += 60
@@ -100,7 +100,7 @@ def test_a_vanished_file_is_retried_only_after_its_wait(
     gone.write_bytes(content)  # the share is back
     assert fingerprint_assets(ledger, retry=backoff).fingerprinted == 1
     assert backoff.waiting() == 0
-    assert ledger.fingerprint_status(sha256_of(gone)) == "ok"
+    assert ledger.fingerprints.status_of(sha256_of(gone)) == "ok"
 
 
 def test_failing_assets_do_not_hide_the_ones_after_them(
@@ -113,7 +113,7 @@ def test_failing_assets_do_not_hide_the_ones_after_them(
     backoff = RetryBackoff(clock=Clock())
     report = fingerprint_assets(ledger, retry=backoff)
     assert (report.assets, report.fingerprinted, backoff.waiting()) == (5, 2, 3)
-    assert [ledger.fingerprint_status(sha256_of(i)) for i in images[3:]] == ["ok", "ok"]
+    assert [ledger.fingerprints.status_of(sha256_of(i)) for i in images[3:]] == ["ok", "ok"]
 
 
 def test_a_pass_stops_when_asked(tmp_path: Path, ledger: Ledger, settings: Settings) -> None:

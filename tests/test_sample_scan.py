@@ -29,19 +29,19 @@ def test_sample_scan_matches_expected_and_rescan_changes_nothing(
     wanted = expected()
     got = {}
     for rel in wanted:
-        asset = ledger.asset_at(str(SAMPLES / rel))
+        asset = ledger.assets.at(str(SAMPLES / rel))
         assert asset is not None, rel
         got[rel] = (asset.verdict, asset.tool or "")
     mismatches = {rel: (got[rel], wanted[rel]) for rel in wanted if got[rel] != wanted[rel]}
     assert not mismatches, mismatches
-    events = len(ledger.events())
+    events = len(ledger.events.list())
     again = scan([SAMPLES], ledger, settings).to_dict()
     assert again["newly_ingested"] == 0 and again["unchanged"] == again["files_seen"]
-    assert len(ledger.events()) == events
+    assert len(ledger.events.list()) == events
 
 
 @pytest.mark.parametrize("rel", ["genai/sd_a1111.png", "genai/comfyui.png"])
 def test_generated_samples_carry_prompts(ledger: Ledger, settings: Settings, rel: str) -> None:
     scan([SAMPLES / rel], ledger, settings)
-    asset = ledger.asset_at(str(SAMPLES / rel))
+    asset = ledger.assets.at(str(SAMPLES / rel))
     assert asset is not None and asset.status == "temporary" and asset.prompt

@@ -47,18 +47,18 @@ def test_scan_counts_and_rescan_changes_nothing(
         1,
         2,
     )
-    events = len(ledger.events())
+    events = len(ledger.events.list())
     second = scan([tmp_path / "show"], ledger, settings).to_dict()
     assert (second["files_seen"], second["newly_ingested"], second["unchanged"]) == (3, 0, 3)
-    assert len(ledger.events()) == events
-    assert ledger.verify().ok
+    assert len(ledger.events.list()) == events
+    assert ledger.events.verify().ok
 
 
 def test_generated_png_is_recorded_with_prompt(
     tmp_path: Path, ledger: Ledger, settings: Settings
 ) -> None:
     result = ingest(png(tmp_path / "g.png", 3, A1111), ledger, settings)
-    asset = ledger.resolve(result.sha256 or "")
+    asset = ledger.assets.resolve(result.sha256 or "")
     assert (asset.verdict, asset.tool, asset.status, asset.prompt) == (
         "genai",
         "automatic1111",
@@ -80,8 +80,8 @@ def test_move_copy_modify_remove(tmp_path: Path, ledger: Ledger, settings: Setti
     assert (summary["moved"], summary["copies"], summary["newly_ingested"]) == (1, 1, 1)
     (root / "renamed.png").unlink()
     assert scan([root], ledger, settings).to_dict()["removed"] == 1
-    assert ledger.verify().ok
-    types = [e.type for e in ledger.events()]
+    assert ledger.events.verify().ok
+    types = [e.type for e in ledger.events.list()]
     assert (
         types.count("moved") == 1 and types.count("modified") == 1 and types.count("removed") == 1
     )
@@ -108,7 +108,7 @@ def test_corrupt_file_is_recorded_unreadable(
     empty.write_bytes(b"")
     summary = scan([tmp_path], ledger, settings).to_dict()
     assert summary["unreadable"] == 2
-    asset = ledger.get_asset(examine(bad, settings, "h").observation.asset.sha256)  # type: ignore[union-attr]
+    asset = ledger.assets.get(examine(bad, settings, "h").observation.asset.sha256)  # type: ignore[union-attr]
     assert asset is not None and asset.problem
 
 
@@ -160,7 +160,7 @@ def test_folder_rule_declares_source(tmp_path: Path, ledger: Ledger) -> None:
     rules = (FolderRule(glob="*/genai/*", verdict="genai", tool="Midjourney"),)
     settings = Settings(db="sqlite://", folder_rules=rules)
     result = ingest(png(tmp_path / "genai" / "plain.png", 4), ledger, settings)
-    asset = ledger.resolve(result.sha256 or "")
+    asset = ledger.assets.resolve(result.sha256 or "")
     assert (asset.verdict, asset.tool, asset.confidence) == ("genai", "midjourney", "medium")
 
 

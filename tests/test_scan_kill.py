@@ -44,13 +44,13 @@ def _scan(tree: Path, url: str) -> subprocess.Popen[str]:
 
 def _whole(ledger: Ledger) -> int:
     """The number of assets, after checking each has its location and one detected event."""
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert report.ok, report.problem
-    counts = ledger.counts()
-    assets = ledger.list_assets(AssetQuery())
+    counts = ledger.assets.totals()
+    assets = ledger.assets.list(AssetQuery())
     assert counts["locations"] == counts["events"] == len(assets)
     for asset in assets[:: max(1, len(assets) // 50)]:
-        assert [e.type for e in ledger.events_for(asset.sha256)] == ["detected"]
+        assert [e.type for e in ledger.events.of(asset.sha256)] == ["detected"]
     return len(assets)
 
 
@@ -62,7 +62,9 @@ def test_scan_killed_midway_loses_nothing_and_a_rescan_completes(
     with Ledger(ledger_url) as ledger:
         scan = _scan(tree, ledger_url)
         try:
-            wait_for(lambda: ledger.counts()["events"] >= 4 * BATCH, 120, "a few batches recorded")
+            wait_for(
+                lambda: ledger.assets.totals()["events"] >= 4 * BATCH, 120, "a few batches recorded"
+            )
             os.killpg(scan.pid, signal.SIGKILL)
         finally:
             scan.communicate(timeout=60)

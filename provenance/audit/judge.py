@@ -26,8 +26,7 @@ from datetime import datetime
 
 from provenance.audit.report import FileResult, Match
 from provenance.rules.policy import AssetState, Decision, Policy, asset_state, decide
-from provenance.store import AssetRecord
-from provenance.store.lifecycle_records import ApprovalRecord
+from provenance.store import ApprovalRecord, AssetRecord
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,7 @@ from provenance.likeness.search import NearHit, nearest
 if TYPE_CHECKING:
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import Ledger
-    from provenance.store.audit_facade import AssetFingerprints
+    from provenance.store import AssetFingerprints, Ledger
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".exr", ".dpx"}
@@ -56,7 +55,7 @@ class NearCheck:
         if not len(self.index):
             return {}
         candidates = [i for i in items if could_be_copy(i)]
-        stored = self.ledger.fingerprints_many(i.seen.sha256 for i in candidates if i.seen.sha256)
+        stored = self.ledger.fingerprints.many(i.seen.sha256 for i in candidates if i.seen.sha256)
         return self._fingerprints(self._without_pyav(candidates, stored), stored)
 
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:

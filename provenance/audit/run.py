@@ -171,7 +171,7 @@ class _Audit:
         return done
 
     def _assets(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
-        found = self.ledger.assets_many(shas)
+        found = self.ledger.assets.many(shas)
         return {sha: with_current_flags(asset, self.settings) for sha, asset in found.items()}
 
     def _counted(self, items: Iterable[Item]) -> Iterator[Item]:
@@ -218,7 +218,7 @@ class _Audit:
             assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
             targets = {i.seen.near[0] for i in items if i.seen.near} - assets.keys()
             assets |= self._assets(targets) if targets else {}
-            approvals = self.ledger.approvals_for_many(assets)
+            approvals = self.ledger.approvals.many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
         results = [
             _noted(_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)), self.noted.get(i.rel))
@@ -288,7 +288,7 @@ def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
 def record_audit(report: AuditReport, ledger: Ledger) -> int:
     """Record the audit run and an ``audited`` event on every asset a file matched."""
     # Lazy: SQLAlchemy loads while the package is hashed, not before.
-    from provenance.store.audit_facade import AuditedFile, AuditIn  # noqa: PLC0415
+    from provenance.store import AuditedFile, AuditIn  # noqa: PLC0415
 
     digest = hashlib.sha256(report.to_json().encode()).hexdigest()
     s = report.summary
@@ -299,4 +299,4 @@ def record_audit(report: AuditReport, ledger: Ledger) -> int:
         for f in report.files
         if f.match.asset and f.match.kind in ("ledger", "near")
     ]
-    return ledger.record_audit(run, matched)
+    return ledger.audits.add(run, matched)

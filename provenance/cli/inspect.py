@@ -90,7 +90,7 @@ def list_assets(
     if looks_like is not None:
         return _list_similar(looks_like, query, db_url, config_path, as_json)
     with open_ledger(db_url, config_path) as (ledger, _):
-        assets = ledger.list_assets(query)
+        assets = ledger.assets.list(query)
     if as_json:
         print_json([a.to_dict() for a in assets])
     else:

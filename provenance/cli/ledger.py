@@ -50,7 +50,7 @@ def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
 
     with open_ledger(db_url, config_path) as (ledger, _):
-        report = ledger.verify()
+        report = ledger.events.verify()
     if as_json:
         print_json(report.to_dict())
     else:

@@ -27,7 +27,7 @@ from provenance.cli.options import (
 )
 from provenance.errors import TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
-from provenance.lifecycle.approvals import SCOPES
+from provenance.lifecycle.approve import SCOPES
 from provenance.lifecycle.rescreen import rescreen
 from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
@@ -75,7 +75,7 @@ def approve_command(
     )
     with open_lifecycle(db_url, config_path) as lc:
         records = lifecycle.approve(lc, targets, request)
-        assets = [lc.ledger.resolve(r.asset_sha256) for r in records]
+        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
     if as_json:
         print_json(
             {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
@@ -97,7 +97,7 @@ def revoke_command(
         raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
     with open_lifecycle(db_url, config_path) as lc:
         record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
-        asset = lc.ledger.resolve(record.asset_sha256)
+        asset = lc.ledger.assets.resolve(record.asset_sha256)
     if as_json:
         print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
     else:
@@ -165,7 +165,7 @@ def rescreen_command(
 
 @contextmanager
 def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
-    total = ledger.count_assets(AssetQuery(genai=True))
+    total = ledger.assets.count(AssetQuery(genai=True))
     with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
         task = bar.add_task("rescreen", total=total or None)
 

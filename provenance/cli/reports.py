@@ -114,7 +114,7 @@ def document_command(
 ) -> None:
     """Write out an approval's reference document, exactly as it was approved."""
     with open_lifecycle(db_url, config_path) as lc:
-        stored = lc.ledger.document(sha256.lower())
+        stored = lc.ledger.approvals.document(sha256.lower())
     if stored is None:
         raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
     output.write_bytes(stored[1])

@@ -99,6 +99,7 @@ def _asset_facts(
         prompt=result.prompt,
         problem=facts.problem,
         expires_at=assessment.expires_at,
+        status=assessment.status,
         flags=[flag.to_dict() for flag in assessment.flags],
     )
 

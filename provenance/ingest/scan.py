@@ -153,7 +153,7 @@ def record_vanished(folders: Iterable[Path], ledger: Ledger) -> int:
     gone = [
         path
         for folder in folders
-        for path in ledger.present_paths_under(str(folder))
+        for path in ledger.locations.under(str(folder))
         if not os.path.lexists(path)
     ]
     return ledger.record_removed(gone) if gone else 0

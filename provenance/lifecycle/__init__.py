@@ -26,8 +26,9 @@ Functions take a :class:`Lifecycle`: the ledger, the settings, and a clock,
 which tests replace to move time forward.
 """
 
-from provenance.lifecycle.approvals import Approval, Need, approve, needs_approval, revoke
+from provenance.lifecycle.approve import Approval, Need, approve, needs_approval, revoke
 from provenance.lifecycle.context import Clock, Lifecycle, utcnow
+from provenance.lifecycle.expiry import expire, set_expiry
 from provenance.lifecycle.quarantine import (
     PurgeResult,
     RestoreResult,
@@ -36,7 +37,7 @@ from provenance.lifecycle.quarantine import (
     purge_expired,
     restore,
 )
-from provenance.lifecycle.transitions import expire, replace, set_expiry
+from provenance.lifecycle.replace import replace
 from provenance.targets import Target, resolve_targets
 
 __all__ = [

@@ -157,18 +157,18 @@ def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureRepor
     """Gather the disclosure report for ``scope`` from the ledger, as of ``now``."""
     under = f"{scope.under.rstrip('/')}/" if scope.under else None
     query = AssetQuery(folder=scope.folder, path_prefix=under, roots=scope.roots)
-    assets = ledger.list_assets(query)
+    assets = ledger.assets.list(query)
     events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
     active = {e.asset_sha256 for e in events}
     if scope.since is not None:
         assets = [a for a in assets if a.first_seen >= scope.since or a.sha256 in active]
     generated = [a for a in assets if a.verdict == "genai"]
-    approvals = ledger.approvals_for_many(a.sha256 for a in generated)
+    approvals = ledger.approvals.many(a.sha256 for a in generated)
     return DisclosureReport(
         scope=scope,
         generated_at=now,
         ledger=ledger.where,
-        chain=ledger.verify().to_dict(),
+        chain=ledger.events.verify().to_dict(),
         counts=_counts(assets),
         unknown_by_kind=dict(
             sorted(Counter(a.kind for a in assets if a.verdict == "unknown").items())
@@ -182,7 +182,9 @@ def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureRepor
 def _lifecycle_events(ledger: Ledger, shas: set[str], since: datetime | None) -> list[EventRecord]:
     after = iso(since) if since is not None else ""
     return [
-        e for e in ledger.events(types=LIFECYCLE_EVENTS) if e.asset_sha256 in shas and e.at >= after
+        e
+        for e in ledger.events.list(types=LIFECYCLE_EVENTS)
+        if e.asset_sha256 in shas and e.at >= after
     ]
 
 
@@ -206,7 +208,7 @@ def _counts(assets: Sequence[AssetRecord]) -> dict[str, int]:
 def _generated(
     ledger: Ledger, asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime
 ) -> GeneratedAsset:
-    present = [_place(loc) for loc in ledger.present_locations(asset.sha256)]
+    present = [_place(loc) for loc in ledger.locations.present(asset.sha256)]
     return GeneratedAsset(
         asset, tuple(present), tuple(still_needs(asset, approvals, now)), tuple(approvals)
     )

@@ -1,6 +1,6 @@
 """Purge, restore, delete: what happens to the copies of expired generated assets.
 
-* :func:`purge_expired` first runs :func:`~.transitions.expire`, then moves
+* :func:`purge_expired` first runs :func:`~.expiry.expire`, then moves
   every present copy *on this host* of every expired asset into the
   quarantine folder (``quarantine_dir``), each move checked by hash, each
   written to the folder's manifest and recorded in the ledger (the location
@@ -29,6 +29,7 @@ from provenance.files.hashing import is_sha256_prefix
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
     content_hash,
@@ -36,7 +37,6 @@ from provenance.lifecycle.files import (
     quarantine_root,
     quarantine_target,
 )
-from provenance.lifecycle.transitions import expire
 from provenance.rules.policy import clears_for_finals
 from provenance.store import (
     AssetQuery,
@@ -99,7 +99,7 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
         result.expired = expire(lc)
     held = result.root.rstrip("/") + "/"
     for asset in _purgeable(lc, dry_run):
-        locations = lc.ledger.present_locations(asset.sha256)
+        locations = lc.ledger.locations.present(asset.sha256)
         # A scan that wandered into the quarantine folder saw copies already held there.
         local = [
             loc for loc in locations if loc.host == lc.ledger.host and not loc.path.startswith(held)
@@ -113,10 +113,10 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
 
 
 def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
-    assets = [a for s in PURGEABLE for a in lc.ledger.list_assets(AssetQuery(status=s))]
+    assets = [a for s in PURGEABLE for a in lc.ledger.assets.list(AssetQuery(status=s))]
     if dry_run:  # what expire would mark first
         now = lc.now()
-        temporary = lc.ledger.list_assets(AssetQuery(status="temporary"))
+        temporary = lc.ledger.assets.list(AssetQuery(status="temporary"))
         assets += [a for a in temporary if a.expires_at is not None and a.expires_at <= now]
     return assets
 
@@ -134,7 +134,7 @@ def _purge_asset(
     if entries:
         expiry = iso(asset.expires_at) if asset.expires_at else "no date"
         reason = f"purged: {asset.status} (expiry {expiry})"
-        result.moved += lc.ledger.record_quarantined(entries, reason, lc.now())
+        result.moved += lc.ledger.quarantine.add(entries, reason, lc.now())
 
 
 def _quarantine_copy(lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str) -> QuarantineIn:
@@ -192,7 +192,7 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
         _manifest(
             lc, root, "restored", entry.asset_sha256, entry.original_path, entry.quarantine_path
         )
-        result.restored += lc.ledger.record_restored([entry.id], lc.now(), clears_for_finals)
+        result.restored += lc.ledger.quarantine.restore([entry.id], lc.now(), clears_for_finals)
     return result
 
 
@@ -234,7 +234,7 @@ def delete_quarantined(
         _manifest(
             lc, root, "deleted", entry.asset_sha256, entry.original_path, entry.quarantine_path
         )
-        deleted += lc.ledger.record_deleted([entry.id], reason, lc.now())
+        deleted += lc.ledger.quarantine.delete([entry.id], reason, lc.now())
     return deleted
 
 
@@ -242,7 +242,7 @@ def select_entries(
     lc: Lifecycle, targets: Sequence[str], *, this_host: bool
 ) -> list[QuarantineRecord]:
     """Held quarantine entries named by hash, original or quarantine path, folder or sequence."""
-    held = lc.ledger.quarantine_entries(host=lc.ledger.host if this_host else None)
+    held = lc.ledger.quarantine.list(host=lc.ledger.host if this_host else None)
     if not targets:
         return held
     chosen: dict[int, QuarantineRecord] = {}

@@ -7,7 +7,7 @@ a watchlist mid-production, or the production starts an approved-tool list:
 the assets already in the ledger were screened against the old rules.
 :func:`rescreen` screens every generated asset again against the rules as
 they are now, and adds the flags it now raises (see
-:mod:`provenance.store.flags`: flags are only ever added, each addition is
+:mod:`provenance.store.genai`: flags are only ever added, each addition is
 a chained ``flagged`` event, and an approved asset that now needs another
 approval is no longer approved).
 
@@ -59,7 +59,7 @@ def rescreen(
     ``progress`` is told how many assets each page screened.
     """
     screened, changes, after = 0, [], None
-    while page := lc.ledger.screenable(after, PAGE):
+    while page := lc.ledger.genai.screenable(after, PAGE):
         after = page[-1].sha256
         screened += len(page)
         changes += _rescreen_page(lc, page, dry_run)
@@ -80,13 +80,13 @@ def _rescreen_page(lc: Lifecycle, page: Sequence[Screenable], dry_run: bool) -> 
     if dry_run:
         now = {asset.sha256: asset.status for asset in page}
         return [FlagsAdded(sha, new, now[sha], now[sha]) for sha, new in additions.items()]
-    return lc.ledger.add_flags(additions, REASON, lc.now(), clears_for_finals)
+    return lc.ledger.genai.add_flags(additions, REASON, lc.now(), clears_for_finals)
 
 
 def _present_paths(lc: Lifecycle, page: Sequence[Screenable]) -> dict[str, list[str]]:
     if not any(rule.needs for rule in lc.settings.folder_rules):
         return {}  # no rule can flag a folder: spare the query
-    return lc.ledger.present_paths_of(asset.sha256 for asset in page)
+    return lc.ledger.locations.present_paths(asset.sha256 for asset in page)
 
 
 def _new_flags(asset: Screenable, paths: Sequence[str], lc: Lifecycle) -> list[dict[str, str]]:

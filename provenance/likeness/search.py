@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import AssetQuery, AssetRecord, Ledger
-    from provenance.store.audit_facade import StoredFingerprint
+    from provenance.store import AssetQuery, AssetRecord, Ledger, StoredFingerprint
 
 PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
 # Pictures not already settled as generated or unreadable are compared with generated assets.
@@ -50,7 +49,7 @@ def load_index(ledger: Ledger) -> NearMatchIndex:
 
     index = NearMatchIndex()
     after = 0
-    while batch := ledger.genai_fingerprints(after):
+    while batch := ledger.fingerprints.genai_page(after):
         index.add([b.sha256 for b in batch], *_hashes(batch))
         after = batch[-1].row_id
     return index
@@ -114,7 +113,7 @@ def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> l
 
     alike: dict[str, dict[int, int]] = {}  # asset -> {moment asked about: nearest distance}
     after = 0
-    while batch := ledger.stored_fingerprints(after):
+    while batch := ledger.fingerprints.page(after):
         index = NearMatchIndex()  # a page's rows, by their place in the page
         index.add(range(len(batch)), *_hashes(batch))
         for moment, fingerprint in enumerate(prints):
@@ -145,7 +144,7 @@ def fingerprints_of(
     # Lazy: numpy and the decoders load only when a picture is compared.
     from provenance.likeness.fingerprint import Fingerprint, fingerprint_files  # noqa: PLC0415
 
-    stored = ledger.fingerprints_many([asset.sha256]).get(asset.sha256)
+    stored = ledger.fingerprints.many([asset.sha256]).get(asset.sha256)
     if stored is not None and stored.hashes:
         return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
     if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
@@ -194,8 +193,8 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     likes = {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)}
     if not likes:
         return []
-    records = ledger.list_assets(replace(query, shas=tuple(likes), limit=None))
-    paths = ledger.present_paths_of(a.sha256 for a in records)
+    records = ledger.assets.list(replace(query, shas=tuple(likes), limit=None))
+    paths = ledger.locations.present_paths(a.sha256 for a in records)
     rank = {sha: place for place, sha in enumerate(likes)}  # nearest first, as found
     ranked = sorted(records, key=lambda a: rank[a.sha256])
     found = [Similar(a, likes[a.sha256], tuple(sorted(paths.get(a.sha256, [])))) for a in ranked]
@@ -249,8 +248,8 @@ def looks_like(
     if hit is None:
         return None, None
     (sha, distance), moments = hit
-    places = ledger.locations(sha)
+    places = ledger.locations.of(sha)
     present = next((loc.path for loc in places if loc.present), None)
-    ours = (loc.path for loc in ledger.locations(asset.sha256))
+    ours = (loc.path for loc in ledger.locations.of(asset.sha256))
     neighbour = share_a_sequence(ours, (loc.path for loc in places))
-    return Lookalike(ledger.resolve(sha), distance, moments, present, neighbour), None
+    return Lookalike(ledger.assets.resolve(sha), distance, moments, present, neighbour), None

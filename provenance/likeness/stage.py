@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from provenance.likeness import video as video_frames
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.retry import RetryBackoff
-from provenance.store import Ledger
-from provenance.store.audit_facade import FingerprintIn
+from provenance.store import FingerprintIn, Ledger
 
 SAVE_BATCH = 500
 PAGE = 2_000  # assets read from the ledger at a time
@@ -88,7 +87,7 @@ def _waiting(
 ) -> Iterator[tuple[str, str]]:
     wanted = list(shas) if shas is not None else None
     after = None
-    while page := ledger.unfingerprinted(wanted, kinds, limit=PAGE, after=after):
+    while page := ledger.fingerprints.missing(wanted, kinds, limit=PAGE, after=after):
         after = page[-1][0]
         yield from (item for item in page if retry is None or retry.due(item[0]))
 
@@ -115,11 +114,11 @@ def _run(
         ok += result.ok
         rows.extend(_settle(sha, result, retry))
         if len(rows) >= SAVE_BATCH:
-            ledger.save_fingerprints(rows)
+            ledger.fingerprints.save(rows)
             rows = []
         if stop():
             break
-    ledger.save_fingerprints(rows)
+    ledger.fingerprints.save(rows)
     return looked, ok
 
 

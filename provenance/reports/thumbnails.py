@@ -47,7 +47,7 @@ def thumbnails_for(
 
 
 def _local_copy(ledger: Ledger, sha256: str) -> Path | None:
-    for loc in ledger.locations(sha256):
+    for loc in ledger.locations.of(sha256):
         if loc.present and loc.host == ledger.host and Path(loc.path).is_file():
             return Path(loc.path)
     return None

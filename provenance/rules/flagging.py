@@ -7,8 +7,10 @@ same transaction as its detection:
 * **flags** (see :mod:`provenance.rules.escalations`): prompt screening against the
   show's watchlists, the production's tool registry, and folder rules'
   ``needs``;
-* **expiry**: generated material is temporary, for ``genai_ttl_days`` (or the
-  first matching folder rule's ``ttl_days``) from detection.
+* **status and expiry**: generated material is ``temporary``
+  (:data:`provenance.vocab.INITIAL_STATUS`), for ``genai_ttl_days`` (or the first
+  matching folder rule's ``ttl_days``) from detection. The ledger stores the
+  status it is given; the rule is here.
 
 The same screening runs again later: ``provenance rescreen`` records the
 flags today's rules raise for assets already in the ledger
@@ -34,6 +36,7 @@ from provenance.rules.watchlists import Watchlist, load_watchlist, screen_prompt
 from provenance.settings import Settings
 from provenance.settings.tables import ApprovedTool
 from provenance.store.records import AssetRecord
+from provenance.vocab import INITIAL_STATUS
 
 if TYPE_CHECKING:
     from provenance.classify import Classification
@@ -43,10 +46,11 @@ UNRECORDED = "raised by the current rules, not recorded yet: run `provenance res
 
 @dataclass(frozen=True)
 class Assessment:
-    """A generated asset's flags and expiry as ingest records them."""
+    """A generated asset's flags, expiry and status as ingest records them."""
 
     flags: tuple[Flag, ...] = ()
     expires_at: datetime | None = None
+    status: str | None = None
 
 
 def assess(path: Path, result: Classification, settings: Settings, now: datetime) -> Assessment:
@@ -54,7 +58,7 @@ def assess(path: Path, result: Classification, settings: Settings, now: datetime
     if not result.is_genai:
         return Assessment()
     flags = screen(result.prompt, result.tool, [path], settings)
-    return Assessment(flags, now + timedelta(days=ttl_days(path, settings)))
+    return Assessment(flags, now + timedelta(days=ttl_days(path, settings)), INITIAL_STATUS)
 
 
 def screen(

@@ -1,7 +1,9 @@
 """The ledger: the only package that imports SQLAlchemy.
 
-Everything outside reaches the database through :class:`Ledger` and the plain
-records in :mod:`provenance.store.records`.
+Everything outside reaches the database through the :class:`Ledger` facade
+and its named parts (``ledger.assets``, ``ledger.events``, ... see
+:mod:`provenance.store.ledger`), and the plain records in
+:mod:`provenance.store.records`.
 
 Names load on first use (PEP 562): the plain records need no SQLAlchemy, so
 code that only builds records (the ingest workers) starts without it.
@@ -15,62 +17,74 @@ from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.store.chain import ChainReport
-    from provenance.store.daemons import CheckpointRecord, DaemonRecord, PathStamp
+    from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
     from provenance.store.ledger import Ledger
-    from provenance.store.lifecycle_records import (
+    from provenance.store.records import (
         ApprovalRecord,
         ApprovalRequest,
-        Clearance,
-        DocumentIn,
-        ExpiredAsset,
-        FlagsAdded,
-        QuarantineIn,
-        QuarantineRecord,
-        Screenable,
-    )
-    from provenance.store.records import (
         AssetFacts,
+        AssetFingerprints,
         AssetQuery,
         AssetRecord,
+        AuditedFile,
+        AuditIn,
+        Clearance,
+        DocumentIn,
         EventRecord,
+        ExpiredAsset,
+        FingerprintIn,
+        FlagsAdded,
         LocationRecord,
         Observation,
+        PathStamp,
+        QuarantineIn,
+        QuarantineRecord,
         RecordResult,
+        Screenable,
+        StoredFingerprint,
     )
 
 _HOMES = {
     "ChainReport": "provenance.store.chain",
     "CheckpointRecord": "provenance.store.daemons",
     "DaemonRecord": "provenance.store.daemons",
-    "PathStamp": "provenance.store.daemons",
     "Ledger": "provenance.store.ledger",
     "current_actor": "provenance.store.identity",
     "current_host": "provenance.store.identity",
-    "ApprovalRecord": "provenance.store.lifecycle_records",
-    "ApprovalRequest": "provenance.store.lifecycle_records",
-    "Clearance": "provenance.store.lifecycle_records",
-    "DocumentIn": "provenance.store.lifecycle_records",
-    "ExpiredAsset": "provenance.store.lifecycle_records",
-    "FlagsAdded": "provenance.store.lifecycle_records",
-    "QuarantineIn": "provenance.store.lifecycle_records",
-    "QuarantineRecord": "provenance.store.lifecycle_records",
-    "Screenable": "provenance.store.lifecycle_records",
+    "ApprovalRecord": "provenance.store.records",
+    "ApprovalRequest": "provenance.store.records",
     "AssetFacts": "provenance.store.records",
+    "AssetFingerprints": "provenance.store.records",
     "AssetQuery": "provenance.store.records",
     "AssetRecord": "provenance.store.records",
+    "AuditIn": "provenance.store.records",
+    "AuditedFile": "provenance.store.records",
+    "Clearance": "provenance.store.records",
+    "DocumentIn": "provenance.store.records",
     "EventRecord": "provenance.store.records",
+    "ExpiredAsset": "provenance.store.records",
+    "FingerprintIn": "provenance.store.records",
+    "FlagsAdded": "provenance.store.records",
     "LocationRecord": "provenance.store.records",
     "Observation": "provenance.store.records",
+    "PathStamp": "provenance.store.records",
+    "QuarantineIn": "provenance.store.records",
+    "QuarantineRecord": "provenance.store.records",
     "RecordResult": "provenance.store.records",
+    "Screenable": "provenance.store.records",
+    "StoredFingerprint": "provenance.store.records",
 }
 
 __all__ = [
     "ApprovalRecord",
     "ApprovalRequest",
     "AssetFacts",
+    "AssetFingerprints",
     "AssetQuery",
     "AssetRecord",
+    "AuditIn",
+    "AuditedFile",
     "ChainReport",
     "CheckpointRecord",
     "Clearance",
@@ -78,6 +92,7 @@ __all__ = [
     "DocumentIn",
     "EventRecord",
     "ExpiredAsset",
+    "FingerprintIn",
     "FlagsAdded",
     "Ledger",
     "LocationRecord",
@@ -87,6 +102,7 @@ __all__ = [
     "QuarantineRecord",
     "RecordResult",
     "Screenable",
+    "StoredFingerprint",
     "current_actor",
     "current_host",
 ]

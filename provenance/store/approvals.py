@@ -1,80 +1,162 @@
-"""Writing approvals, revocations and refused attempts, under the chain lock.
+"""The ledger's approvals part: written approvals, revocations and refused attempts.
 
-Each function runs inside one write transaction that holds the chain lock
-(see :mod:`.writer`): it re-reads the assets it changes, refuses a change
-that makes no sense *under that lock* (so two people acting at once cannot
-slip past each other), writes the rows, and chains one event per asset.
+:class:`ApprovalsPart` is ``ledger.approvals``. Its writes run in one write
+transaction that holds the chain lock (see :mod:`.writer`): each re-reads
+the assets it changes, refuses a change that makes no sense *under that
+lock* (so two people acting at once cannot slip past each other), writes the
+rows, settles the asset's status (:func:`.status.settle`), and chains one
+event per asset. Times are passed in (``now``) rather than read from the
+clock, so the lifecycle, and its tests, decide what time it is.
 
-An asset's status after an approval or a revocation is *settled* by
-:func:`settle`: ``approved`` when the :data:`~.lifecycle_records.Clearance`
-rule says its approvals clear it for finals, otherwise ``expired`` when its
-expiry has passed, else ``temporary``. Statuses that approvals do not govern
-(``replaced``, ``quarantined``, ``deleted``) are left alone.
+On PostgreSQL the database itself may refuse a write: the watch daemon's role
+can add assets and events but not approvals (``docs/POSTGRES_ROLES.md``). Such
+a refusal becomes :class:`~provenance.errors.ApprovalRefused`, and the
+attempt is recorded as an ``approval-refused`` event (which that role may
+write).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
-from provenance.errors import TargetNotFound, TransitionRefused
-from provenance.store.lifecycle_records import (
+from provenance.errors import ApprovalRefused, ConfigError, TargetNotFound, TransitionRefused
+from provenance.store.models import Approval, Document
+from provenance.store.records import (
     ApprovalRecord,
     ApprovalRequest,
+    AssetRecord,
     Clearance,
     DocumentIn,
     approval_from_row,
-    asset_from_row,
+    iso,
 )
-from provenance.store.models import Approval, Asset, Document
-from provenance.store.records import AssetRecord, iso
-from provenance.store.writer import ChainAppender, PendingEvent
+from provenance.store.status import approvals_of, load_assets, settle
+from provenance.store.transactions import Transactions
+from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
 
-SETTLED = frozenset({"temporary", "expired", "approved"})  # statuses approvals govern
 DOCUMENT_NAME_MAX = 255
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
-def load_assets(conn: Connection, shas: Iterable[str]) -> dict[str, AssetRecord]:
-    """The assets with these hashes; a missing one is an error naming it."""
-    wanted = sorted(set(shas))
-    rows = conn.execute(select(Asset.__table__).where(Asset.sha256.in_(wanted))).all()
-    found = {row.sha256: asset_from_row(row) for row in rows}
-    for sha in wanted:
-        if sha not in found:
-            raise TargetNotFound("no asset with this hash in the ledger", where=sha)
-    return found
+class ApprovalsPart:
+    """Approvals of assets, the documents they rest on, and who may write them."""
 
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
 
-def approvals_of(conn: Connection, sha: str) -> list[ApprovalRecord]:
-    """Every approval of one asset, oldest first, revoked ones included."""
-    rows = conn.execute(
-        select(Approval.__table__).where(Approval.asset_sha256 == sha).order_by(Approval.id)
-    ).all()
-    return [approval_from_row(row) for row in rows]
+    def add(
+        self,
+        requests: Sequence[ApprovalRequest],
+        document: DocumentIn,
+        now: datetime,
+        cleared: Clearance,
+    ) -> list[ApprovalRecord]:
+        """Copy ``document`` in and record every approval resting on it, atomically."""
+        shas = [r.asset_sha256 for r in requests]
+        refusal = self._database_refusal(shas, "record approvals", now)
+        with refusal, self._tx.write() as (conn, chain):
+            return approve(conn, chain, requests, document, now, cleared)
 
+    def revoke(
+        self, approval_id: int, reason: str, now: datetime, cleared: Clearance
+    ) -> ApprovalRecord:
+        """Revoke an approval; its asset's status follows."""
+        with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
+            return revoke(conn, chain, approval_id, reason, now, cleared)
 
-def settle(
-    conn: Connection, sha: str, now: datetime, cleared: Clearance
-) -> tuple[str | None, str | None]:
-    """Bring an asset's status in line with its approvals; returns (before, after)."""
-    asset = load_assets(conn, [sha])[sha]
-    if asset.status not in SETTLED:
-        return asset.status, asset.status
-    if cleared(asset, approvals_of(conn, sha), now):
-        status = "approved"
-    else:
-        due = asset.expires_at is not None and asset.expires_at <= now
-        status = "expired" if due else "temporary"
-    set_status(conn, sha, status, now)
-    return asset.status, status
+    def add_refusal(
+        self, shas: Sequence[str | None], details: Mapping[str, object], now: datetime
+    ) -> None:
+        """Chain an ``approval-refused`` event for each asset a refused attempt named."""
+        with self._tx.write() as (_, chain):
+            record_refusal(chain, shas, details, now)
 
+    @contextmanager
+    def _database_refusal(self, shas: Sequence[str], action: str, now: datetime) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            user = self.database_user()
+            reason = f"database user '{user}' may not {action} ({str(exc.orig).strip()})"
+            self.add_refusal(shas, {"reason": reason, "action": action}, now)
+            raise ApprovalRefused(
+                reason, fix="approve as a member of the approver role (docs/POSTGRES_ROLES.md)"
+            ) from exc
 
-def set_status(conn: Connection, sha: str, status: str, now: datetime) -> None:
-    """Write an asset's status (and touch ``updated_at``)."""
-    conn.execute(update(Asset).where(Asset.sha256 == sha).values(status=status, updated_at=now))
+    def get(self, approval_id: int) -> ApprovalRecord | None:
+        """One approval by its number."""
+        with self._tx.read() as session:
+            row = (
+                session.connection()
+                .execute(select(Approval.__table__).where(Approval.id == approval_id))
+                .first()
+            )
+        return None if row is None else approval_from_row(row)
+
+    def of(self, sha: str) -> list[ApprovalRecord]:
+        """Every approval of an asset, oldest first, revoked ones included."""
+        with self._tx.read() as session:
+            return approvals_of(session.connection(), sha)
+
+    def many(self, shas: Iterable[str]) -> dict[str, list[ApprovalRecord]]:
+        """Approvals of many assets at once, by asset."""
+        found: dict[str, list[ApprovalRecord]] = {}
+        wanted = sorted(set(shas))
+        with self._tx.read() as session:
+            for chunk in in_chunks(wanted):
+                query = select(Approval.__table__).where(Approval.asset_sha256.in_(chunk))
+                for row in session.connection().execute(query.order_by(Approval.id)):
+                    found.setdefault(row.asset_sha256, []).append(approval_from_row(row))
+        return found
+
+    def document(self, sha: str) -> tuple[str, bytes] | None:
+        """A stored reference document's name and bytes, by SHA-256."""
+        with self._tx.read() as session:
+            row = (
+                session.connection()
+                .execute(select(Document.name, Document.content).where(Document.sha256 == sha))
+                .first()
+            )
+        return None if row is None else (str(row.name), bytes(row.content))
+
+    def database_user(self) -> str:
+        """The database user this ledger connects as (PostgreSQL), or the OS user (SQLite)."""
+        with self._tx.read() as session:
+            conn = session.connection()
+            if conn.dialect.name != "postgresql":
+                return self._tx.actor
+            return str(conn.execute(text("SELECT current_user")).scalar_one())
+
+    def in_database_role(self, role: str) -> bool:
+        """Whether the database user is a member of ``role`` (always True on SQLite)."""
+        with self._tx.read() as session:
+            conn = session.connection()
+            if conn.dialect.name != "postgresql":
+                return True
+            exists = text("SELECT 1 FROM pg_roles WHERE rolname = :r")
+            if conn.execute(exists, {"r": role}).first() is None:
+                raise ConfigError(
+                    f"database role '{role}' does not exist",
+                    where="approver_db_role",
+                    fix="create it (docs/POSTGRES_ROLES.md) or fix the setting",
+                )
+            query = text("SELECT pg_has_role(current_user, :r, 'MEMBER')")
+            return bool(conn.execute(query, {"r": role}).scalar_one())
+
+    # Last: once `list` names this method, a later `list[...]` annotation would mean it.
+    def list(self) -> list[ApprovalRecord]:
+        """Every approval in the ledger, oldest first."""
+        with self._tx.read() as session:
+            rows = session.connection().execute(select(Approval.__table__).order_by(Approval.id))
+            return [approval_from_row(row) for row in rows]
 
 
 def check_approvable(asset: AssetRecord) -> None:

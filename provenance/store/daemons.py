@@ -1,4 +1,4 @@
-"""The watch daemon's bookkeeping in the ledger: heartbeats and per-root checkpoints.
+"""The ledger's daemons part: the watch daemon's heartbeats and per-root checkpoints.
 
 Neither is part of the hash-chained history. A heartbeat says "this daemon
 on this host is alive, and this is its state" and is overwritten every few
@@ -7,23 +7,24 @@ completely at this time, in this mode". Both are written in short
 transactions of their own that never take the chain lock, so a heartbeat
 never waits behind a large batch of events on PostgreSQL.
 
-The functions here take a connection (or, to read models, a session);
-:class:`~provenance.store.Ledger` is their only caller.
+:class:`DaemonsPart` is ``ledger.daemons``; the functions below it take a
+connection (or, to read models, a session) and are its steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from provenance.store.models import Location, WatchCheckpoint, WatchDaemon
+from provenance.store.models import WatchCheckpoint, WatchDaemon
 from provenance.store.records import iso
+from provenance.store.transactions import Transactions
 
 # Heartbeat rows of a host older than this are forgotten when a daemon starts there.
 FORGET_AFTER = timedelta(days=7)
@@ -73,14 +74,39 @@ class CheckpointRecord:
         }
 
 
-@dataclass(frozen=True)
-class PathStamp:
-    """What the ledger last saw at a present location: enough to tell a file changed."""
+class DaemonsPart:
+    """Heartbeats of watch daemons and the checkpoints of their reconciles."""
 
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def register(self, pid: int, started: datetime, state: Mapping[str, object]) -> int:
+        """Record a watch daemon's first heartbeat on this host; returns its id."""
+        with self._tx.write_plain() as conn:
+            return register(conn, self._tx.host, pid, started, state)
+
+    def beat(self, daemon_id: int, state: Mapping[str, object]) -> None:
+        """Say that daemon ``daemon_id`` is alive now, in this state."""
+        with self._tx.write_plain() as conn:
+            beat(conn, daemon_id, datetime.now(UTC), state)
+
+    def save_checkpoint(
+        self, root: str, mode: str, completed: datetime, details: Mapping[str, object]
+    ) -> None:
+        """Record that ``root`` on this host was completely reconciled as of ``completed``."""
+        with self._tx.write_plain() as conn:
+            save_checkpoint(conn, self._tx.host, root, mode, completed, details)
+
+    def checkpoints(self, host: str | None = None) -> list[CheckpointRecord]:
+        """Reconcile checkpoints of one host, or of every host when ``host`` is None."""
+        with self._tx.read() as session:
+            return checkpoints(session, host)
+
+    # Last: once `list` names this method, a later `list[...]` annotation would mean it.
+    def list(self) -> list[DaemonRecord]:
+        """Every watch daemon with a heartbeat, on every host."""
+        with self._tx.read() as session:
+            return daemons(session)
 
 
 def register(
@@ -144,19 +170,3 @@ def checkpoints(session: Session, host: str | None) -> list[CheckpointRecord]:
         CheckpointRecord(r.host, r.root, r.mode, r.last_reconcile, dict(r.details or {}))
         for r in session.scalars(query).all()
     ]
-
-
-def present_stamps_under(conn: Connection, host: str, prefix: str) -> dict[str, PathStamp]:
-    """Path → stamp of every location on ``host`` below ``prefix`` believed present."""
-    pattern = prefix.rstrip("/") + "/"
-    rows = conn.execute(
-        select(Location.path, Location.size, Location.mtime_ns, Location.inode).where(
-            Location.host == host,
-            Location.present,
-            Location.path.startswith(pattern, autoescape=True),
-        )
-    )
-    return {
-        str(r.path): PathStamp(str(r.path), int(r.size), int(r.mtime_ns), int(r.inode))
-        for r in rows
-    }

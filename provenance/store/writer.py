@@ -41,7 +41,6 @@ from provenance.vocab import Outcome
 PathExists = Callable[[str], bool]
 LocKey = tuple[str, str, str]  # (asset sha256, host, path): unique in `locations`
 
-GENAI_INITIAL_STATUS = "temporary"
 IN_CHUNK = 500  # values per SQL IN (...) list
 
 _UPDATE_LOCATION = (
@@ -134,7 +133,7 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
         "evidence": [dict(e) for e in facts.evidence],
         "prompt": facts.prompt,
         "problem": facts.problem,
-        "status": GENAI_INITIAL_STATUS if facts.verdict == "genai" else None,
+        "status": facts.status,
         "first_seen": now,
         "updated_at": now,
         "expires_at": facts.expires_at if facts.verdict == "genai" else None,

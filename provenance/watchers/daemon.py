@@ -293,7 +293,7 @@ class WatchDaemon:
     def _register(self) -> None:
         try:
             snapshot = self.snapshot()
-            self._daemon_id = self.ledger.register_daemon(os.getpid(), self._started, snapshot)
+            self._daemon_id = self.ledger.daemons.register(os.getpid(), self._started, snapshot)
         except LedgerUnavailable as exc:
             log.warning("cannot register a heartbeat yet: %s", exc.message)
 
@@ -341,13 +341,13 @@ class WatchDaemon:
             if self._daemon_id is None:
                 self._register()
             else:
-                self.ledger.heartbeat(self._daemon_id, self.snapshot())
+                self.ledger.daemons.beat(self._daemon_id, self.snapshot())
         except LedgerUnavailable as exc:
             log.debug("heartbeat not published: %s", exc.message)
 
     def _load_checkpoints(self) -> None:
         try:
-            for checkpoint in self.ledger.checkpoints(self.ledger.host):
+            for checkpoint in self.ledger.daemons.checkpoints(self.ledger.host):
                 self.state.reconciled(checkpoint.root, checkpoint.last_reconcile)
         except LedgerUnavailable as exc:
             log.warning("cannot read checkpoints: %s", exc.message)

@@ -118,7 +118,7 @@ def plan_reconcile(
     """Walk ``root`` and compare it with the ledger. Raises :class:`RootUnavailable`."""
     _require(root.path)
     started, now = now_utc(), time.time()
-    known = ledger.present_stamps_under(str(root.path))
+    known = ledger.locations.stamps_under(str(root.path))
     walked: set[str] = set()
     unlisted: list[str] = []
     plan = ReconcilePlan(root, started, 0)
@@ -250,7 +250,7 @@ class Reconciler:
         if stop.is_set():
             return
         summary = plan.summary(time.monotonic() - began)
-        self._ledger.save_checkpoint(str(root), plan.root.mode, plan.started, summary)
+        self._ledger.daemons.save_checkpoint(str(root), plan.root.mode, plan.started, summary)
         self._state.reconciled(str(root), plan.started)
         self._state.count("reconciles")
         log.info("reconciled %s: %s", root, summary)

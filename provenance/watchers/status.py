@@ -101,9 +101,9 @@ def watch_status(
 ) -> StatusReport:
     """Read heartbeats and checkpoints from the ledger."""
     moment = now or now_utc()
-    found = [DaemonStatus(r, (moment - r.last_beat).total_seconds()) for r in ledger.daemons()]
+    found = [DaemonStatus(r, (moment - r.last_beat).total_seconds()) for r in ledger.daemons.list()]
     shown = found if show_all else _per_host(found)
-    return StatusReport(shown, ledger.checkpoints())
+    return StatusReport(shown, ledger.daemons.checkpoints())
 
 
 def _per_host(daemons: Sequence[DaemonStatus]) -> list[DaemonStatus]:

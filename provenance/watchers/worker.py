@@ -145,7 +145,7 @@ class Recorder:
         def record() -> int:
             gone = [path for path in removal.files if self.hooks.gone(path)]
             for folder in removal.folders:
-                below = self._ledger.present_paths_under(folder)
+                below = self._ledger.locations.under(folder)
                 gone += [path for path in below if self.hooks.gone(path)]
             return self._ledger.record_removed(gone) if gone else 0
 

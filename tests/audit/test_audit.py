@@ -182,13 +182,13 @@ def test_audit_is_recorded_with_audited_events(studio: Studio, tmp_path: Path) -
     package.mkdir()
     shutil.copy(studio.work / "plates" / "plate.jpg", package / "plate.jpg")
     run(studio, package)
-    asset = studio.ledger.asset_at(str(studio.work / "plates" / "plate.jpg"))
+    asset = studio.ledger.assets.at(str(studio.work / "plates" / "plate.jpg"))
     assert asset is not None
-    audited = [e for e in studio.ledger.events_for(asset.sha256) if e.type == "audited"]
+    audited = [e for e in studio.ledger.events.of(asset.sha256) if e.type == "audited"]
     assert audited and audited[0].details["package"] == str(package)
-    assert studio.ledger.verify().ok
+    assert studio.ledger.events.verify().ok
     run(studio, package, record=False)
-    assert len([e for e in studio.ledger.events_for(asset.sha256) if e.type == "audited"]) == 1
+    assert len([e for e in studio.ledger.events.of(asset.sha256) if e.type == "audited"]) == 1
 
 
 def test_strict_blocks_on_warnings(studio: Studio, tmp_path: Path) -> None:

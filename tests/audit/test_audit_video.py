@@ -50,9 +50,9 @@ def videos(studio: Studio) -> VideoStudio:
 def test_the_scan_stores_every_moment_of_a_generated_clip(videos: VideoStudio) -> None:
     ledger = videos.studio.ledger
     sha = sha256_of(videos.generated)
-    assert ledger.get_asset(sha).kind == "video"  # type: ignore[union-attr]
-    assert len(ledger.fingerprints_many([sha])[sha].hashes) == 8
-    assert [f.frame for f in ledger.genai_fingerprints() if f.sha256 == sha] == list(range(8))
+    assert ledger.assets.get(sha).kind == "video"  # type: ignore[union-attr]
+    assert len(ledger.fingerprints.many([sha])[sha].hashes) == 8
+    assert [f.frame for f in ledger.fingerprints.genai_page() if f.sha256 == sha] == list(range(8))
 
 
 def test_copies_of_a_generated_clip_are_blocked_and_others_are_not(

@@ -82,7 +82,7 @@ def test_without_a_stored_fingerprint_the_file_is_fingerprinted_now(
     # Recorded without the fingerprint stage, as when the daemon has not reached it yet.
     run_scan(plan_scan([copy], studio.settings), ledger, studio.settings, fingerprints=False)
     sha = sha256_of(copy)
-    assert ledger.fingerprints_many([sha]) == {}
+    assert ledger.fingerprints.many([sha]) == {}
     by_hash = find_history(sha, ledger)
     assert by_hash.looks_like is None and "no fingerprint is stored" in (by_hash.not_compared or "")
     by_path = find_history(str(copy), ledger)
@@ -139,8 +139,8 @@ def test_looks_like_lists_every_copy_nearest_first(
         image.convert("RGB").resize((96, 60)).save(heavy, quality=25)
     scan([light, heavy], studio.ledger, studio.settings)
     # Read the ledger's fingerprints two rows at a time: copies are found across pages.
-    paged = studio.ledger.stored_fingerprints
-    monkeypatch.setattr(studio.ledger, "stored_fingerprints", lambda after: paged(after, 2))
+    paged = studio.ledger.fingerprints.page
+    monkeypatch.setattr(studio.ledger.fingerprints, "page", lambda after: paged(after, 2))
     found = similar_assets(str(source), studio.ledger, AssetQuery())
     assert {sha256_of(light), sha256_of(heavy)} == {f.asset.sha256 for f in found}
     assert sha256_of(source) not in {f.asset.sha256 for f in found}

@@ -60,9 +60,9 @@ def test_the_fingerprint_stage_leaves_videos_for_later(studio: Studio, tmp_path:
     image = generated_png(tmp_path / "shots" / "still.png", 7)
     scan([tmp_path / "shots"], studio.ledger, studio.settings)
     assert fingerprint_kinds() == ("image",)
-    assert studio.ledger.fingerprint_status(sha256_of(image)) == "ok"
-    assert studio.ledger.fingerprint_status(sha256_of(video)) is None  # no row: retried later
-    waiting = studio.ledger.unfingerprinted([sha256_of(video)], ("image", "video"))
+    assert studio.ledger.fingerprints.status_of(sha256_of(image)) == "ok"
+    assert studio.ledger.fingerprints.status_of(sha256_of(video)) is None  # no row: retried later
+    waiting = studio.ledger.fingerprints.missing([sha256_of(video)], ("image", "video"))
     assert waiting == [(sha256_of(video), str(video))]
 
 

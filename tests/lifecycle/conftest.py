@@ -76,7 +76,7 @@ def make_genai(tmp_path: Path, lc: Lifecycle) -> Make:
     ) -> tuple[Path, AssetRecord]:
         path = png(tmp_path / name, seed, a1111(prompt))
         result = ingest(path, lc.ledger, settings or lc.settings)
-        return path, lc.ledger.resolve(result.sha256 or "")
+        return path, lc.ledger.assets.resolve(result.sha256 or "")
 
     return make
 
@@ -88,7 +88,7 @@ def make_plain(tmp_path: Path, lc: Lifecycle) -> Make:
     def make(name: str, seed: int) -> tuple[Path, AssetRecord]:
         path = png(tmp_path / name, seed)
         result = ingest(path, lc.ledger, lc.settings)
-        return path, lc.ledger.resolve(result.sha256 or "")
+        return path, lc.ledger.assets.resolve(result.sha256 or "")
 
     return make
 

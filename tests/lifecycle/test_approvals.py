@@ -20,14 +20,14 @@ from tests.test_scan import png
 
 
 def status(lc: Lifecycle, asset: AssetRecord) -> str | None:
-    return lc.ledger.resolve(asset.sha256).status
+    return lc.ledger.assets.resolve(asset.sha256).status
 
 
 def audit(lc: Lifecycle, asset: AssetRecord) -> str:
     """What the policy decides for the asset now (the audit's judgement)."""
-    current = lc.ledger.resolve(asset.sha256)
+    current = lc.ledger.assets.resolve(asset.sha256)
     return decide(
-        asset_state(current, lc.ledger.approvals_for(asset.sha256)), Policy(), lc.now()
+        asset_state(current, lc.ledger.approvals.of(asset.sha256)), Policy(), lc.now()
     ).action
 
 
@@ -46,13 +46,13 @@ def test_final_approval_approves_and_copies_the_document(
     original = consent.read_bytes()
     assert record.reference_sha256 == hashlib.sha256(original).hexdigest()
     consent.write_bytes(b"a different document")  # the ledger's copy cannot silently change
-    assert lc.ledger.document(record.reference_sha256) == (consent.name, original)
-    event = lc.ledger.events_for(asset.sha256)[-1]
+    assert lc.ledger.approvals.document(record.reference_sha256) == (consent.name, original)
+    event = lc.ledger.events.of(asset.sha256)[-1]
     assert event.type == "approved" and event.path == str(path)
     assert event.details["reference_sha256"] == record.reference_sha256
     assert event.details["status"] == "approved" and event.details["previous_status"] == "temporary"
     assert "Jane Doe" in str(event.details["reason"]) and event.actor == "tester"
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_approval_by_hash_prefix(lc: Lifecycle, make_genai: Make, consent: Path) -> None:
@@ -96,7 +96,7 @@ def test_revoke_returns_to_temporary_and_cannot_repeat(
     revoked = revoke(lc, record.id, "consent withdrawn")
     assert revoked.revoked_by == "tester" and revoked.revoke_reason == "consent withdrawn"
     assert status(lc, asset) == "temporary" and audit(lc, asset) == "block"
-    event = lc.ledger.events_for(asset.sha256)[-1]
+    event = lc.ledger.events.of(asset.sha256)[-1]
     assert (event.type, event.details["reason"], event.details["status"]) == (
         "revoked",
         "consent withdrawn",
@@ -108,7 +108,7 @@ def test_revoke_returns_to_temporary_and_cannot_repeat(
         revoke(lc, record.id, "  ")
     with pytest.raises(TargetNotFound, match="no approval #999"):
         revoke(lc, 999, "x")
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_expiring_approval_lapses_by_itself(
@@ -121,21 +121,21 @@ def test_expiring_approval_lapses_by_itself(
     assert audit(lc, asset) == "block"  # lapsed, even before anyone runs expire
     [changed] = expire(lc)
     assert changed.lapsed and changed.asset.status == "temporary"
-    assert [e.type for e in lc.ledger.events_for(asset.sha256)][-1] == "approval-lapsed"
+    assert [e.type for e in lc.ledger.events.of(asset.sha256)][-1] == "approval-lapsed"
     clock.advance(days=30)
     [later] = expire(lc)
     assert later.asset.status == "expired" and not later.lapsed
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_approving_a_non_generated_asset_is_refused(
     lc: Lifecycle, make_plain: Make, consent: Path
 ) -> None:
     path, _ = make_plain("plate.png", 7)
-    events = len(lc.ledger.events())
+    events = len(lc.ledger.events.list())
     with pytest.raises(TransitionRefused, match="not a generated asset"):
         approve(lc, [str(path)], final(consent))
-    assert len(lc.ledger.events()) == events and lc.ledger.all_approvals() == []
+    assert len(lc.ledger.events.list()) == events and lc.ledger.approvals.list() == []
 
 
 def test_a_refusal_leaves_every_target_unapproved(
@@ -145,7 +145,7 @@ def test_a_refusal_leaves_every_target_unapproved(
     plain, _ = make_plain("plate.png", 9)
     with pytest.raises(TransitionRefused):
         approve(lc, [str(gen), str(plain)], final(consent))
-    assert status(lc, asset) == "temporary" and lc.ledger.all_approvals() == []
+    assert status(lc, asset) == "temporary" and lc.ledger.approvals.list() == []
 
 
 def test_someone_not_allowed_is_refused_and_recorded(
@@ -157,8 +157,8 @@ def test_someone_not_allowed_is_refused_and_recorded(
     )
     with pytest.raises(ApprovalRefused, match="'tester' is not in the approvers setting"):
         approve(outsider, [str(path)], final(consent))
-    assert status(lc, asset) == "temporary" and lc.ledger.all_approvals() == []
-    event = lc.ledger.events_for(asset.sha256)[-1]
+    assert status(lc, asset) == "temporary" and lc.ledger.approvals.list() == []
+    event = lc.ledger.events.of(asset.sha256)[-1]
     assert event.type == "approval-refused" and event.actor == "tester"
     assert event.details["category"] == "final-deliverable" and "approvers" in str(
         event.details["reason"]
@@ -166,8 +166,8 @@ def test_someone_not_allowed_is_refused_and_recorded(
     [record] = approve(lc, [str(path)], final(consent))
     with pytest.raises(ApprovalRefused):
         revoke(outsider, record.id, "I would like to")
-    assert lc.ledger.events_for(asset.sha256)[-1].details["action"] == "revoke"
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.of(asset.sha256)[-1].details["action"] == "revoke"
+    assert lc.ledger.events.verify().ok
 
 
 def test_approving_a_missing_copy_is_refused(
@@ -230,7 +230,7 @@ def test_one_document_is_stored_once(
     second, _ = make_genai("b.png", 15)
     approve(lc, [str(first)], final(consent))
     approve(lc, [str(second)], final(consent))
-    shas = {a.reference_sha256 for a in lc.ledger.all_approvals()}
+    shas = {a.reference_sha256 for a in lc.ledger.approvals.list()}
     assert len(shas) == 1
 
 

@@ -32,7 +32,7 @@ class Cli:
 
     def events(self, sha: str) -> list[str]:
         with Ledger(self.url) as ledger:
-            return [e.type for e in ledger.events_for(sha)]
+            return [e.type for e in ledger.events.of(sha)]
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_delete_with_yes_skips_the_question(run: Cli, show: Path) -> None:
 
 def sha_of_glob(run: Cli) -> str:
     with Ledger(run.url) as ledger:
-        return ledger.quarantine_entries()[0].asset_sha256[:10]
+        return ledger.quarantine.list()[0].asset_sha256[:10]
 
 
 def test_policy_check(run: Cli, tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def test_flags_are_in_the_chained_detected_event(
     screened: Settings, make_genai: Make, lc: Lifecycle
 ) -> None:
     _, asset = make_genai("gen.png", 2, "Zoë Saldaña", settings=screened)
-    detected = lc.ledger.events_for(asset.sha256)[0]
+    detected = lc.ledger.events.of(asset.sha256)[0]
     assert detected.type == "detected"
     [flag] = detected.details["flags"]  # type: ignore[misc]
     assert "Zoë Saldaña" in flag["reason"] and "talent" in flag["reason"]

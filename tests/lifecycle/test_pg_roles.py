@@ -106,12 +106,12 @@ def test_the_daemon_role_records_files_but_cannot_approve(
         message = caught.value.message
         assert f"database user '{roles.daemon_user}' may not record approvals" in message
         assert "permission denied" in message
-        assert daemon.ledger.all_approvals() == []
-        refused = daemon.ledger.events()[-1]
+        assert daemon.ledger.approvals.list() == []
+        refused = daemon.ledger.events.list()[-1]
         assert refused.type == "approval-refused" and "permission denied" in str(refused.details)
         clock.advance(days=31)
         assert [e.asset.status for e in expire(daemon)] == ["expired"]  # also its job
-        assert daemon.ledger.verify().ok
+        assert daemon.ledger.events.verify().ok
 
 
 def test_the_approver_role_approves_and_revokes(
@@ -122,12 +122,12 @@ def test_the_approver_role_approves_and_revokes(
     with approver.ledger, daemon.ledger:
         path = generated(tmp_path, daemon, 2)
         [record] = approve(approver, [str(path)], final(consent))
-        assert approver.ledger.resolve(record.asset_sha256).status == "approved"
+        assert approver.ledger.assets.resolve(record.asset_sha256).status == "approved"
         with pytest.raises(ApprovalRefused, match="may not revoke approvals"):
             revoke(daemon, record.id, "not mine to revoke")
         revoke(approver, record.id, "consent withdrawn")
-        assert approver.ledger.resolve(record.asset_sha256).status == "temporary"
-        assert approver.ledger.verify().ok
+        assert approver.ledger.assets.resolve(record.asset_sha256).status == "temporary"
+        assert approver.ledger.events.verify().ok
 
 
 def test_approver_db_role_is_checked_before_writing(
@@ -138,7 +138,7 @@ def test_approver_db_role_is_checked_before_writing(
         path = generated(tmp_path, daemon, 3)
         with pytest.raises(ApprovalRefused, match=f"not a member of role '{roles.approver_role}'"):
             approve(daemon, [str(path)], final(consent))
-        assert daemon.ledger.events()[-1].type == "approval-refused"
+        assert daemon.ledger.events.list()[-1].type == "approval-refused"
         typo = dataclasses.replace(
             daemon, settings=dataclasses.replace(daemon.settings, approver_db_role="no_such_role")
         )

@@ -63,20 +63,20 @@ def test_purge_and_restore_lose_no_byte(
     assert {(m["original_path"], m["host"], m["sha256"]) for m in manifest} == {
         (p, "testhost", sha) for p in before
     }
-    asset = lc.ledger.resolve(sha)
+    asset = lc.ledger.assets.resolve(sha)
     assert asset.status == "quarantined"
-    assert {loc.host for loc in lc.ledger.present_locations(sha)} == {"render02"}
-    types = [e.type for e in lc.ledger.events_for(sha)]
+    assert {loc.host for loc in lc.ledger.locations.present(sha)} == {"render02"}
+    types = [e.type for e in lc.ledger.events.of(sha)]
     assert types[-3:] == ["expired", "quarantined", "quarantined"]
 
     restored = restore(lc, [sha[:12]])
     assert len(restored.restored) == 2 and restored.elsewhere == []
     assert {str(p): p.read_bytes() for p in copies} == before
-    assert lc.ledger.resolve(sha).status == "expired"
-    assert {loc.path for loc in lc.ledger.present_locations(sha)} >= set(before)
-    assert lc.ledger.quarantine_entries() == []
+    assert lc.ledger.assets.resolve(sha).status == "expired"
+    assert {loc.path for loc in lc.ledger.locations.present(sha)} >= set(before)
+    assert lc.ledger.quarantine.list() == []
     assert [m["action"] for m in read_manifest(quarantine_root(lc.settings))].count("restored") == 2
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_across_filesystems_the_copy_is_verified(
@@ -96,11 +96,14 @@ def test_across_filesystems_the_copy_is_verified(
 
 def test_dry_run_changes_nothing(lc: Lifecycle, expired_pair: tuple[str, list[Path]]) -> None:
     sha, copies = expired_pair
-    events = len(lc.ledger.events())
+    events = len(lc.ledger.events.list())
     result = purge_expired(lc, dry_run=True)
     assert sorted(p.path for p in result.planned) == sorted(str(p) for p in copies)
     assert result.moved == [] and all(p.exists() for p in copies)
-    assert len(lc.ledger.events()) == events and lc.ledger.resolve(sha).status == "temporary"
+    assert (
+        len(lc.ledger.events.list()) == events
+        and lc.ledger.assets.resolve(sha).status == "temporary"
+    )
 
 
 def test_a_changed_copy_is_left_in_place(
@@ -121,7 +124,7 @@ def test_restore_never_overwrites(lc: Lifecycle, expired_pair: tuple[str, list[P
     with pytest.raises(TransitionRefused, match="a file already exists"):
         restore(lc, [sha])
     assert first.read_bytes() == b"a new file at the old place"
-    assert len(lc.ledger.quarantine_entries()) == 2  # nothing restored, all or nothing
+    assert len(lc.ledger.quarantine.list()) == 2  # nothing restored, all or nothing
 
 
 def test_restore_by_folder_and_other_hosts(
@@ -132,7 +135,7 @@ def test_restore_by_folder_and_other_hosts(
     result = restore(lc, [str(first.parent)])
     assert [r.original_path for r in result.restored] == [str(first)]
     assert first.exists() and not second.exists()
-    assert lc.ledger.resolve(sha).status == "quarantined"  # a copy is still held
+    assert lc.ledger.assets.resolve(sha).status == "quarantined"  # a copy is still held
     with pytest.raises(TargetNotFound, match="nothing in quarantine matches"):
         restore(lc, ["/no/such/place"])
 
@@ -154,7 +157,7 @@ def test_late_approval_of_an_expired_asset(
     sha, _ = expired_pair
     expire(lc)
     approve(lc, [sha], final(consent))
-    assert lc.ledger.resolve(sha).status == "approved"
+    assert lc.ledger.assets.resolve(sha).status == "approved"
     assert purge_expired(lc).moved == []
 
 
@@ -166,15 +169,15 @@ def test_delete_is_recorded_and_final(lc: Lifecycle, expired_pair: tuple[str, li
     deleted = delete_quarantined(lc, planned, "retention period over")
     assert all(d.deleted_at is not None for d in deleted)
     assert not any(Path(m.quarantine_path).exists() for m in moved)
-    assert lc.ledger.resolve(sha).status == "deleted"
-    event = lc.ledger.events_for(sha)[-1]
+    assert lc.ledger.assets.resolve(sha).status == "deleted"
+    event = lc.ledger.events.of(sha)[-1]
     assert (
         event.type == "deleted-from-quarantine"
         and event.details["reason"] == "retention period over"
     )
     with pytest.raises(TargetNotFound):
         restore(lc, [sha])
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_a_tampered_quarantine_file_is_not_deleted(
@@ -233,5 +236,6 @@ def test_copies_already_in_the_quarantine_folder_stay_put(
     again = purge_expired(lc)
     assert again.moved == [] and again.failed == []
     assert (
-        Path(moved[0].quarantine_path).exists() and lc.ledger.resolve(sha).status == "quarantined"
+        Path(moved[0].quarantine_path).exists()
+        and lc.ledger.assets.resolve(sha).status == "quarantined"
     )

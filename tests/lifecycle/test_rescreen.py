@@ -26,7 +26,7 @@ from tests.lifecycle.conftest import Make, final
 
 
 def categories(lc: Lifecycle, sha: str) -> list[str]:
-    return sorted(str(f["category"]) for f in lc.ledger.resolve(sha).flags)
+    return sorted(str(f["category"]) for f in lc.ledger.assets.resolve(sha).flags)
 
 
 def write_list(path: Path, *terms: str) -> None:
@@ -62,10 +62,10 @@ def test_a_name_added_to_a_watchlist_flags_assets_already_recorded(
     assert (result.screened, [c.sha256 for c in result.changes]) == (2, [face.sha256])
     assert categories(lc, face.sha256) == ["talent-likeness"]
     assert categories(lc, castle.sha256) == []
-    [flagged] = [e for e in lc.ledger.events_for(face.sha256) if e.type == "flagged"]
+    [flagged] = [e for e in lc.ledger.events.of(face.sha256) if e.type == "flagged"]
     assert "'Zoë Saldaña'" in flagged.details["flags"][0]["reason"]  # type: ignore[index]
     assert flagged.details["status"] == "temporary"
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
     assert rescreen(lc).changes == []  # nothing new the second time
 
 
@@ -73,10 +73,10 @@ def test_a_dry_run_writes_nothing(talent: tuple[Lifecycle, Path], make_genai: Ma
     lc, names = talent
     _, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
     write_list(names, "Zoë Saldaña")
-    events = len(lc.ledger.events())
+    events = len(lc.ledger.events.list())
     result = rescreen(lc, dry_run=True)
     assert [c.added[0]["category"] for c in result.changes] == ["talent-likeness"]
-    assert categories(lc, face.sha256) == [] and len(lc.ledger.events()) == events
+    assert categories(lc, face.sha256) == [] and len(lc.ledger.events.list()) == events
 
 
 def test_an_approved_asset_that_now_needs_consent_is_temporary_again(
@@ -85,14 +85,14 @@ def test_an_approved_asset_that_now_needs_consent_is_temporary_again(
     lc, names = talent
     _, face = make_genai("face.png", 1, "portrait of zoe saldana", settings=lc.settings)
     approve(lc, [face.sha256], final(consent))
-    assert lc.ledger.resolve(face.sha256).status == "approved"
+    assert lc.ledger.assets.resolve(face.sha256).status == "approved"
     write_list(names, "Zoë Saldaña")
 
     [change] = rescreen(lc).changes
 
     assert (change.previous_status, change.status) == ("approved", "temporary")
     approve(lc, [face.sha256], final(consent, "talent-likeness"))
-    assert lc.ledger.resolve(face.sha256).status == "approved"
+    assert lc.ledger.assets.resolve(face.sha256).status == "approved"
 
 
 def test_a_term_taken_off_the_list_keeps_its_flag(
@@ -172,7 +172,7 @@ def test_the_audit_applies_todays_watchlists_before_any_rescreen(
 
     assert blocked.verdict == "block"
     assert any("talent-likeness" in r and "provenance rescreen" in r for r in blocked.reasons)
-    assert lc.ledger.resolve(face.sha256).flags == []  # judged, not recorded
+    assert lc.ledger.assets.resolve(face.sha256).flags == []  # judged, not recorded
     rescreen(lc)
     approve(lc, [face.sha256], final(consent, "talent-likeness"))
     [cleared] = audit(package, lc.ledger, lc.settings, options).files

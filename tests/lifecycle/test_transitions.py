@@ -20,14 +20,14 @@ def test_replace_links_both_directions(lc: Lifecycle, make_genai: Make, make_pla
     gen_path, gen = make_genai("gen.png", 1)
     comp_path, comp = make_plain("comp.png", 2)
     replace(lc, str(gen_path), str(comp_path), "matte painting by the DMP team")
-    old = lc.ledger.resolve(gen.sha256)
+    old = lc.ledger.assets.resolve(gen.sha256)
     assert (old.status, old.replaced_by) == ("replaced", comp.sha256)
     old_events = [e for e in find_history(gen.sha256, lc.ledger).events if e.type == "replaced"]
     new_events = [e for e in find_history(comp.sha256, lc.ledger).events if e.type == "replaces"]
     assert old_events[0].details["by"] == comp.sha256
     assert old_events[0].details["reason"] == "matte painting by the DMP team"
     assert new_events[0].details["replaces"] == gen.sha256
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_replacing_refusals(lc: Lifecycle, make_genai: Make, make_plain: Make) -> None:
@@ -69,7 +69,7 @@ def test_a_sequence_replaces_frame_for_frame(
     more = [make_genai(f"more/a.{n}.png", n + 10)[1] for n in (1, 2, 3)]
     with pytest.raises(TransitionRefused, match="OLD names 3 assets and NEW names 2"):
         replace(lc, str(tmp_path / "more/a.#.png"), str(tmp_path / "comp/shot.#.png"))
-    assert all(lc.ledger.resolve(m.sha256).status == "temporary" for m in more)
+    assert all(lc.ledger.assets.resolve(m.sha256).status == "temporary" for m in more)
 
 
 def test_expire_with_a_controllable_clock(
@@ -88,12 +88,12 @@ def test_expire_with_a_controllable_clock(
         ("testhost", str(path)),
         ("render02", "/farm/out/gen.png"),
     }
-    event = lc.ledger.events_for(asset.sha256)[-1]
+    event = lc.ledger.events.of(asset.sha256)[-1]
     assert event.type == "expired" and "without approval or replacement" in str(
         event.details["reason"]
     )
     assert expire(lc) == []  # nothing twice
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_approved_and_replaced_assets_do_not_expire(
@@ -117,12 +117,12 @@ def test_set_expiry_extends_and_shortens(lc: Lifecycle, make_genai: Make, clock:
     assert expired.asset.sha256 == asset.sha256
     [kept] = set_expiry(lc, [asset.sha256], clock() + timedelta(days=10))
     assert kept.status == "temporary"  # an expired asset given more time is temporary again
-    event = lc.ledger.events_for(asset.sha256)[-1]
+    event = lc.ledger.events.of(asset.sha256)[-1]
     assert event.type == "expiry-set" and event.details["previous_status"] == "expired"
     [back] = set_expiry(lc, [asset.sha256], clock() - timedelta(days=1), "pulled")
     assert back.status == "temporary"  # the date has passed: expire marks it, with its event
     assert [e.asset.sha256 for e in expire(lc)] == [asset.sha256]
-    assert lc.ledger.verify().ok
+    assert lc.ledger.events.verify().ok
 
 
 def test_set_expiry_refusals(

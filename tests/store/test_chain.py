@@ -144,7 +144,7 @@ def test_inserting_a_forged_row_is_caught(events: list, extra: tuple, data: st.D
 
 def _filled(ledger: Ledger, count: int = 6) -> None:
     ledger.record([observation(f"f{i}", f"/show/f{i}.png") for i in range(count)])
-    assert ledger.verify().ok
+    assert ledger.events.verify().ok
 
 
 def _sql(ledger: Ledger, statement: str) -> None:
@@ -155,7 +155,7 @@ def _sql(ledger: Ledger, statement: str) -> None:
 def test_db_edit_is_caught(ledger: Ledger) -> None:
     _filled(ledger)
     _sql(ledger, "UPDATE events SET actor = 'mallory' WHERE seq = 3")
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert not report.ok and report.problem is not None and report.problem.seq == 3
     assert "changed" in report.problem.problem
 
@@ -163,7 +163,7 @@ def test_db_edit_is_caught(ledger: Ledger) -> None:
 def test_db_delete_in_the_middle_is_caught(ledger: Ledger) -> None:
     _filled(ledger)
     _sql(ledger, "DELETE FROM events WHERE seq = 4")
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert report.problem is not None and report.problem.seq == 4
     assert "missing" in report.problem.problem
 
@@ -171,7 +171,7 @@ def test_db_delete_in_the_middle_is_caught(ledger: Ledger) -> None:
 def test_db_delete_at_the_end_is_caught(ledger: Ledger) -> None:
     _filled(ledger)
     _sql(ledger, "DELETE FROM events WHERE seq = 6")
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert report.problem is not None and report.problem.seq == 6
 
 
@@ -180,7 +180,7 @@ def test_db_reorder_is_caught(ledger: Ledger) -> None:
     _sql(ledger, "UPDATE events SET seq = -1 WHERE seq = 2")
     _sql(ledger, "UPDATE events SET seq = 2 WHERE seq = 5")
     _sql(ledger, "UPDATE events SET seq = 5 WHERE seq = -1")
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert report.problem is not None and report.problem.seq == 2
 
 
@@ -191,7 +191,7 @@ def test_db_forged_append_is_caught(ledger: Ledger) -> None:
         "INSERT INTO events (seq, at, type, actor, host, details, prev_hash, hash) "
         "VALUES (7, '2026-01-01T00:00:00.000000Z', 'removed', 'x', 'y', '{}', 'a', 'b')",
     )
-    report = ledger.verify()
+    report = ledger.events.verify()
     assert not report.ok
 
 
@@ -199,7 +199,7 @@ def test_db_forged_append_is_caught(ledger: Ledger) -> None:
 def test_small_ledgers_verify(ledger: Ledger, count: int) -> None:
     if count:
         _filled(ledger, count)
-    assert ledger.verify().ok
+    assert ledger.events.verify().ok
 
 
 @settings(max_examples=25, deadline=None)
@@ -210,5 +210,5 @@ def test_random_ledger_histories_verify(steps: list[tuple[str, str]]) -> None:
     with Ledger("sqlite://", actor="t", host="h") as ledger:
         for label, path in steps:
             ledger.record([observation(label, path)], exists=lambda _p: False)
-        report = ledger.verify()
-        assert report.ok and report.events == len(ledger.events())
+        report = ledger.events.verify()
+        assert report.ok and report.events == len(ledger.events.list())

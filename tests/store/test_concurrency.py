@@ -39,7 +39,7 @@ def test_four_processes_append_2000_events(ledger_url: str) -> None:
         proc.join(timeout=240)
     assert [p.exitcode for p in procs] == [0] * WRITERS
     with Ledger(ledger_url) as ledger:
-        report = ledger.verify()
+        report = ledger.events.verify()
         assert report.ok, report.problem
         assert report.events == WRITERS * EVENTS_EACH
-        assert ledger.counts()["unknown"] == WRITERS * EVENTS_EACH
+        assert ledger.assets.totals()["unknown"] == WRITERS * EVENTS_EACH

@@ -10,8 +10,7 @@ import sqlalchemy
 from alembic import command
 from sqlalchemy import text
 
-from provenance.store import Ledger
-from provenance.store.audit_facade import AssetFingerprints, FingerprintIn
+from provenance.store import AssetFingerprints, FingerprintIn, Ledger
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config, head_revision
 from tests.factories import fake_sha, observation
@@ -30,29 +29,29 @@ def moments(sha: str, count: int, start: int = 0) -> list[FingerprintIn]:
 
 def test_a_video_keeps_one_row_per_moment(ledger: Ledger) -> None:
     sha = record_video(ledger, "clip")
-    ledger.save_fingerprints(moments(sha, 8))
-    stored = ledger.fingerprints_many([sha])[sha]
+    ledger.fingerprints.save(moments(sha, 8))
+    stored = ledger.fingerprints.many([sha])[sha]
     assert stored == AssetFingerprints("ok", None, tuple((i, -i - 1) for i in range(8)))
-    assert ledger.fingerprint_status(sha) == "ok"
+    assert ledger.fingerprints.status_of(sha) == "ok"
 
 
 def test_saving_again_replaces_every_row_of_the_asset(ledger: Ledger) -> None:
     sha, other = record_video(ledger, "clip"), record_video(ledger, "other")
-    ledger.save_fingerprints(moments(sha, 8) + moments(other, 2))
-    ledger.save_fingerprints(moments(sha, 3, start=100))
-    assert ledger.fingerprints_many([sha])[sha].hashes == ((100, -101), (101, -102), (102, -103))
-    assert len(ledger.fingerprints_many([other])[other].hashes) == 2
-    ledger.save_fingerprints([FingerprintIn(sha, "undecodable", reason="cannot decode video")])
-    assert ledger.fingerprints_many([sha])[sha] == AssetFingerprints(
+    ledger.fingerprints.save(moments(sha, 8) + moments(other, 2))
+    ledger.fingerprints.save(moments(sha, 3, start=100))
+    assert ledger.fingerprints.many([sha])[sha].hashes == ((100, -101), (101, -102), (102, -103))
+    assert len(ledger.fingerprints.many([other])[other].hashes) == 2
+    ledger.fingerprints.save([FingerprintIn(sha, "undecodable", reason="cannot decode video")])
+    assert ledger.fingerprints.many([sha])[sha] == AssetFingerprints(
         "undecodable", "cannot decode video"
     )
 
 
 def test_the_index_loads_every_moment_under_its_asset(ledger: Ledger) -> None:
     generated, unknown = record_video(ledger, "gen"), record_video(ledger, "cam", "unknown")
-    ledger.save_fingerprints(moments(generated, 5) + moments(unknown, 5))
-    loaded = ledger.genai_fingerprints(batch=3)
-    loaded += ledger.genai_fingerprints(after=loaded[-1].row_id)
+    ledger.fingerprints.save(moments(generated, 5) + moments(unknown, 5))
+    loaded = ledger.fingerprints.genai_page(batch=3)
+    loaded += ledger.fingerprints.genai_page(after=loaded[-1].row_id)
     assert [(f.sha256, f.frame, f.grad) for f in loaded] == [(generated, i, i) for i in range(5)]
 
 
@@ -60,20 +59,20 @@ def test_waiting_assets_are_listed_by_kind(ledger: Ledger) -> None:
     video = record_video(ledger, "clip", "unknown")
     ledger.record([observation("still", "/show/still.png")])
     image = fake_sha("still")
-    assert ledger.unfingerprinted() == [(image, "/show/still.png")]
-    assert dict(ledger.unfingerprinted(kinds=("image", "video"))) == {
+    assert ledger.fingerprints.missing() == [(image, "/show/still.png")]
+    assert dict(ledger.fingerprints.missing(kinds=("image", "video"))) == {
         image: "/show/still.png",
         video: "/show/clip.mp4",
     }
-    ledger.save_fingerprints(moments(video, 2))
-    assert ledger.unfingerprinted(kinds=("video",)) == []
+    ledger.fingerprints.save(moments(video, 2))
+    assert ledger.fingerprints.missing(kinds=("video",)) == []
 
 
 def test_waiting_assets_come_a_page_at_a_time_in_sha_order(ledger: Ledger) -> None:
     labels = [f"still{i}" for i in range(7)]
     ledger.record([observation(label, f"/show/{label}.png") for label in labels])
     pages, after = [], None
-    while page := ledger.unfingerprinted(limit=3, after=after):
+    while page := ledger.fingerprints.missing(limit=3, after=after):
         pages.append(page)
         after = page[-1][0]
     assert [len(page) for page in pages] == [3, 3, 1]
@@ -84,7 +83,7 @@ def test_waiting_assets_come_a_page_at_a_time_in_sha_order(ledger: Ledger) -> No
 def test_an_asset_at_several_paths_is_listed_once(ledger: Ledger) -> None:
     ledger.record([observation("still", "/show/b.png"), observation("still", "/show/a.png")])
     ledger.record([observation("other", "/show/c.png")])
-    assert dict(ledger.unfingerprinted(limit=2)) == {
+    assert dict(ledger.fingerprints.missing(limit=2)) == {
         fake_sha("still"): "/show/a.png",
         fake_sha("other"): "/show/c.png",
     }
@@ -94,16 +93,16 @@ def test_pages_of_the_assets_asked_for(ledger: Ledger) -> None:
     labels = [f"still{i}" for i in range(5)]
     ledger.record([observation(label, f"/show/{label}.png") for label in labels])
     wanted = sorted(fake_sha(label) for label in labels[:4])
-    first = ledger.unfingerprinted(wanted, limit=2)
-    rest = ledger.unfingerprinted(wanted, limit=2, after=first[-1][0])
+    first = ledger.fingerprints.missing(wanted, limit=2)
+    rest = ledger.fingerprints.missing(wanted, limit=2, after=first[-1][0])
     assert [sha for sha, _ in first + rest] == wanted
-    assert ledger.unfingerprinted(wanted, after=wanted[-1]) == []
+    assert ledger.fingerprints.missing(wanted, after=wanted[-1]) == []
 
 
 def test_the_same_moment_cannot_be_stored_twice(ledger: Ledger) -> None:
     sha = record_video(ledger, "clip")
     with pytest.raises(sqlalchemy.exc.IntegrityError):
-        ledger.save_fingerprints(moments(sha, 2) + moments(sha, 1))
+        ledger.fingerprints.save(moments(sha, 2) + moments(sha, 1))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -131,8 +130,8 @@ def test_upgrade_from_0004_keeps_fingerprints_as_frame_0(old_url: str) -> None:
     ledger, before, after = Ledger.init(old_url)
     with ledger:
         assert (before, after) == ("0004", head_revision())
-        assert ledger.fingerprints_many([sha])[sha].hashes == ((7, -8),)
-        [loaded] = ledger.genai_fingerprints()
+        assert ledger.fingerprints.many([sha])[sha].hashes == ((7, -8),)
+        [loaded] = ledger.fingerprints.genai_page()
         assert (loaded.sha256, loaded.frame, loaded.grad, loaded.dct) == (sha, 0, 7, -8)
-        ledger.save_fingerprints(moments(sha, 2))
-        assert len(ledger.fingerprints_many([sha])[sha].hashes) == 2
+        ledger.fingerprints.save(moments(sha, 2))
+        assert len(ledger.fingerprints.many([sha])[sha].hashes) == 2

@@ -25,9 +25,9 @@ def _always(_path: str) -> bool:
 def test_new_asset_is_detected_with_one_event(ledger: Ledger) -> None:
     [result] = ledger.record([observation("a", "/show/a.png", verdict="genai", tool="comfyui")])
     assert result.outcome == "new"
-    asset = ledger.resolve(fake_sha("a"))
+    asset = ledger.assets.resolve(fake_sha("a"))
     assert (asset.verdict, asset.tool, asset.status) == ("genai", "comfyui", "temporary")
-    [event] = ledger.events_for(asset.sha256)
+    [event] = ledger.events.of(asset.sha256)
     assert (event.type, event.actor, event.host, event.path) == (
         "detected",
         "tester",
@@ -38,36 +38,36 @@ def test_new_asset_is_detected_with_one_event(ledger: Ledger) -> None:
 
 def test_non_genai_assets_have_no_lifecycle_status(ledger: Ledger) -> None:
     ledger.record([observation("cam", "/plates/a.jpg", verdict="not_genai", tool="camera")])
-    assert ledger.resolve(fake_sha("cam")).status is None
+    assert ledger.assets.resolve(fake_sha("cam")).status is None
 
 
 def test_rescan_unchanged_adds_nothing_but_last_seen(ledger: Ledger) -> None:
     ledger.record([observation("a", "/show/a.png")])
-    first = ledger.locations(fake_sha("a"))[0]
+    first = ledger.locations.of(fake_sha("a"))[0]
     [again] = ledger.record([observation("a", "/show/a.png")])
     assert again.outcome == "unchanged"
-    [loc] = ledger.locations(fake_sha("a"))
+    [loc] = ledger.locations.of(fake_sha("a"))
     assert loc.last_seen >= first.last_seen
-    assert len(ledger.events()) == 1
-    assert ledger.counts()["unknown"] == 1
+    assert len(ledger.events.list()) == 1
+    assert ledger.assets.totals()["unknown"] == 1
 
 
 def test_copy_elsewhere_is_seen(ledger: Ledger) -> None:
     ledger.record([observation("a", "/show/a.png")])
     [result] = ledger.record([observation("a", "/show/copy.png")], exists=_always)
     assert result.outcome == "seen"
-    assert [loc.present for loc in ledger.locations(fake_sha("a"))] == [True, True]
-    assert [e.type for e in ledger.events_for(fake_sha("a"))] == ["detected", "seen"]
+    assert [loc.present for loc in ledger.locations.of(fake_sha("a"))] == [True, True]
+    assert [e.type for e in ledger.events.of(fake_sha("a"))] == ["detected", "seen"]
 
 
 def test_rename_is_a_move_not_a_new_asset(ledger: Ledger) -> None:
     ledger.record([observation("a", "/show/old.png")])
     [result] = ledger.record([observation("a", "/show/new.png")], exists=_never)
     assert result.outcome == "moved"
-    events = ledger.events_for(fake_sha("a"))
+    events = ledger.events.of(fake_sha("a"))
     assert [e.type for e in events] == ["detected", "moved"]
     assert events[1].details == {"from": "/show/old.png"}
-    present = {loc.path: loc.present for loc in ledger.locations(fake_sha("a"))}
+    present = {loc.path: loc.present for loc in ledger.locations.of(fake_sha("a"))}
     assert present == {"/show/old.png": False, "/show/new.png": True}
 
 
@@ -75,14 +75,14 @@ def test_new_content_at_known_path_is_modified(ledger: Ledger) -> None:
     ledger.record([observation("v1", "/show/comp.exr")])
     [result] = ledger.record([observation("v2", "/show/comp.exr", mtime_ns=2)])
     assert result.outcome == "new"
-    types = [e.type for e in ledger.events_for(fake_sha("v2"))]
+    types = [e.type for e in ledger.events.of(fake_sha("v2"))]
     assert types == ["detected", "modified"]
     # the replaced asset's history shows it was replaced at that path
-    old = ledger.events_for(fake_sha("v1"))
+    old = ledger.events.of(fake_sha("v1"))
     assert [e.type for e in old] == ["detected", "modified"]
     assert old[1].details == {"previous": fake_sha("v1")}
-    assert ledger.asset_at("/show/comp.exr") is not None
-    assert ledger.asset_at("/show/comp.exr").sha256 == fake_sha("v2")  # type: ignore[union-attr]
+    assert ledger.assets.at("/show/comp.exr") is not None
+    assert ledger.assets.at("/show/comp.exr").sha256 == fake_sha("v2")  # type: ignore[union-attr]
 
 
 def test_reverting_to_old_content_is_modified(ledger: Ledger) -> None:
@@ -90,16 +90,16 @@ def test_reverting_to_old_content_is_modified(ledger: Ledger) -> None:
     ledger.record([observation("v2", "/show/comp.exr")])
     [result] = ledger.record([observation("v1", "/show/comp.exr")])
     assert result.outcome == "modified"
-    assert [loc.present for loc in ledger.locations(fake_sha("v1"))] == [True]
+    assert [loc.present for loc in ledger.locations.of(fake_sha("v1"))] == [True]
 
 
 def test_removed_keeps_asset_and_history(ledger: Ledger) -> None:
     ledger.record([observation("a", "/show/a.png")])
     assert ledger.record_removed(["/show/a.png"]) == 1
     assert ledger.record_removed(["/show/a.png"]) == 0
-    assert [e.type for e in ledger.events_for(fake_sha("a"))] == ["detected", "removed"]
-    assert ledger.locations(fake_sha("a"))[0].present is False
-    assert ledger.present_paths_under("/show") == []
+    assert [e.type for e in ledger.events.of(fake_sha("a"))] == ["detected", "removed"]
+    assert ledger.locations.of(fake_sha("a"))[0].present is False
+    assert ledger.locations.under("/show") == []
 
 
 def test_batch_sees_its_own_earlier_items(ledger: Ledger) -> None:
@@ -107,14 +107,14 @@ def test_batch_sees_its_own_earlier_items(ledger: Ledger) -> None:
         [observation("a", "/x/1.png"), observation("a", "/x/2.png")], exists=_always
     )
     assert [r.outcome for r in results] == ["new", "seen"]
-    assert ledger.verify().ok
+    assert ledger.events.verify().ok
 
 
 def test_resolve_by_prefix(ledger: Ledger) -> None:
     ledger.record([observation("a", "/a.png")])
-    assert ledger.resolve(fake_sha("a")[:8]).sha256 == fake_sha("a")
+    assert ledger.assets.resolve(fake_sha("a")[:8]).sha256 == fake_sha("a")
     with pytest.raises(TargetNotFound):
-        ledger.resolve("ffffffffffff")
+        ledger.assets.resolve("ffffffffffff")
 
 
 def _two_labels_sharing_a_prefix(length: int = 4) -> tuple[str, str, str]:
@@ -132,7 +132,7 @@ def test_ambiguous_prefix(ledger: Ledger) -> None:
     first, second, prefix = _two_labels_sharing_a_prefix()
     ledger.record([observation(first, "/p/1"), observation(second, "/p/2")])
     with pytest.raises(AmbiguousTarget):
-        ledger.resolve(prefix)
+        ledger.assets.resolve(prefix)
 
 
 def test_list_filters(ledger: Ledger) -> None:
@@ -143,20 +143,20 @@ def test_list_filters(ledger: Ledger) -> None:
             observation("u", "/other/u.png"),
         ]
     )
-    assert {a.sha256 for a in ledger.list_assets(AssetQuery(genai=True))} == {fake_sha("g")}
-    assert {a.sha256 for a in ledger.list_assets(AssetQuery(genai=False))} == {
+    assert {a.sha256 for a in ledger.assets.list(AssetQuery(genai=True))} == {fake_sha("g")}
+    assert {a.sha256 for a in ledger.assets.list(AssetQuery(genai=False))} == {
         fake_sha("c"),
         fake_sha("u"),
     }
-    assert [a.tool for a in ledger.list_assets(AssetQuery(tool="camera"))] == ["camera"]
-    assert [a.status for a in ledger.list_assets(AssetQuery(status="temporary"))] == ["temporary"]
-    assert len(ledger.list_assets(AssetQuery(path_prefix="/show/"))) == 2
-    assert len(ledger.list_assets(AssetQuery(limit=1))) == 1
+    assert [a.tool for a in ledger.assets.list(AssetQuery(tool="camera"))] == ["camera"]
+    assert [a.status for a in ledger.assets.list(AssetQuery(status="temporary"))] == ["temporary"]
+    assert len(ledger.assets.list(AssetQuery(path_prefix="/show/"))) == 2
+    assert len(ledger.assets.list(AssetQuery(limit=1))) == 1
     later = datetime.now(UTC) + timedelta(hours=1)
-    assert ledger.list_assets(AssetQuery(since=later)) == []
-    assert len(ledger.list_assets(AssetQuery(verdict="unknown"))) == 1
-    assert ledger.count_assets(AssetQuery(genai=False)) == 2
-    assert ledger.count_assets(AssetQuery(path_prefix="/show/", limit=1)) == 2
+    assert ledger.assets.list(AssetQuery(since=later)) == []
+    assert len(ledger.assets.list(AssetQuery(verdict="unknown"))) == 1
+    assert ledger.assets.count(AssetQuery(genai=False)) == 2
+    assert ledger.assets.count(AssetQuery(path_prefix="/show/", limit=1)) == 2
 
 
 def test_list_by_sha_takes_lists_longer_than_one_in_clause(ledger: Ledger) -> None:
@@ -165,21 +165,21 @@ def test_list_by_sha_takes_lists_longer_than_one_in_clause(ledger: Ledger) -> No
     count = IN_CHUNK + 40
     ledger.record([observation(f"s{i}", f"/show/s{i}.png") for i in range(count + 5)])
     wanted = tuple(fake_sha(f"s{i}") for i in range(count))
-    found = ledger.list_assets(AssetQuery(shas=wanted))
+    found = ledger.assets.list(AssetQuery(shas=wanted))
     assert {a.sha256 for a in found} == set(wanted)
-    newest = ledger.list_assets(AssetQuery(shas=wanted, limit=7))
+    newest = ledger.assets.list(AssetQuery(shas=wanted, limit=7))
     assert newest == found[:7]
-    everything = ledger.list_assets(AssetQuery())
+    everything = ledger.assets.list(AssetQuery())
     assert [a.sha256 for a in found] == [a.sha256 for a in everything if a.sha256 in wanted]
-    assert ledger.list_assets(AssetQuery(shas=())) == []
-    assert ledger.list_assets(AssetQuery(shas=wanted[:3], verdict="genai")) == []
+    assert ledger.assets.list(AssetQuery(shas=())) == []
+    assert ledger.assets.list(AssetQuery(shas=wanted[:3], verdict="genai")) == []
 
 
 def test_hosts_are_kept_apart(ledger: Ledger) -> None:
     ledger.record([observation("a", "/mnt/show/a.png", host="ws1")])
     [result] = ledger.record([observation("a", "/mnt/show/a.png", host="ws2")], exists=_never)
     assert result.outcome == "seen"
-    assert sorted(loc.host for loc in ledger.locations(fake_sha("a"))) == ["ws1", "ws2"]
+    assert sorted(loc.host for loc in ledger.locations.of(fake_sha("a"))) == ["ws1", "ws2"]
 
 
 def test_ledger_without_schema_asks_for_init(pg_schema_url: str) -> None:
@@ -190,7 +190,7 @@ def test_ledger_without_schema_asks_for_init(pg_schema_url: str) -> None:
 def test_sqlite_creates_itself(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/sub/dir/ledger.sqlite3"
     with Ledger(url) as ledger:
-        assert ledger.counts() == {"locations": 0, "events": 0}
+        assert ledger.assets.totals() == {"locations": 0, "events": 0}
 
 
 def test_existing_never_creates_a_sqlite_ledger(tmp_path: Path) -> None:
@@ -205,7 +205,7 @@ def test_existing_never_creates_a_sqlite_ledger(tmp_path: Path) -> None:
 def test_existing_opens_what_was_created(ledger_url: str) -> None:
     Ledger(ledger_url).close()  # the fixture's URL: created on SQLite, set up on PostgreSQL
     with Ledger.existing(ledger_url) as ledger:
-        assert ledger.counts() == {"locations": 0, "events": 0}
+        assert ledger.assets.totals() == {"locations": 0, "events": 0}
 
 
 def test_existing_sqlite_file_without_schema_asks_for_init(tmp_path: Path) -> None:

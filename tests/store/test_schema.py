@@ -50,7 +50,7 @@ def test_a_ledger_made_on_first_use_is_the_migrated_schema(tmp_path: Path) -> No
         assert conn.execute(text("SELECT id, seq, hash FROM chain_head")).all() == [
             (1, 0, "0" * 64)
         ]
-        assert ledger.verify().ok
+        assert ledger.events.verify().ok
     ledger, before, after = Ledger.init(fresh)  # Alembic takes it from there
     ledger.close()
     assert before == after == head_revision()

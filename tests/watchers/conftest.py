@@ -62,12 +62,12 @@ def fast_settings(ledger_url: str, **changes: object) -> Settings:
 
 def present(ledger: Ledger, root: Path) -> set[str]:
     """Paths the ledger believes present below ``root``."""
-    return set(ledger.present_paths_under(str(root)))
+    return set(ledger.locations.under(str(root)))
 
 
 def event_types(ledger: Ledger, path: Path | str) -> list[str]:
     """Types of the events recorded at ``path``, in order."""
-    return [e.type for e in ledger.events() if e.path == str(path)]
+    return [e.type for e in ledger.events.list() if e.path == str(path)]
 
 
 class Running:

@@ -50,7 +50,9 @@ class DaemonProcess:
 
         def watching() -> bool:
             self._alive()
-            mine = [DaemonStatus(d, 0.0) for d in ledger.daemons() if d.pid == self.process.pid]
+            mine = [
+                DaemonStatus(d, 0.0) for d in ledger.daemons.list() if d.pid == self.process.pid
+            ]
             states = [r.get("state") for r in root_rows(mine[0])] if mine else []
             return len(states) == roots and set(states) == {"watching"}
 

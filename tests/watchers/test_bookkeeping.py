@@ -18,9 +18,9 @@ STATE = {"phase": "running", "heartbeat_interval": 10.0, "roots": [], "degraded"
 
 def test_heartbeats_register_beat_and_list(ledger: Ledger) -> None:
     started = datetime.now(UTC) - timedelta(seconds=5)
-    daemon_id = ledger.register_daemon(4242, started, STATE)
-    ledger.heartbeat(daemon_id, {**STATE, "counts": {"ingested": 3}})
-    (record,) = ledger.daemons()
+    daemon_id = ledger.daemons.register(4242, started, STATE)
+    ledger.daemons.beat(daemon_id, {**STATE, "counts": {"ingested": 3}})
+    (record,) = ledger.daemons.list()
     assert (record.id, record.host, record.pid, record.started) == (
         daemon_id,
         "testhost",
@@ -32,33 +32,33 @@ def test_heartbeats_register_beat_and_list(ledger: Ledger) -> None:
 
 def test_old_heartbeats_of_this_host_are_forgotten(ledger: Ledger) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=30)
-    ledger.register_daemon(1, long_ago, STATE)
-    ledger.register_daemon(2, datetime.now(UTC), STATE)
-    assert [d.pid for d in ledger.daemons()] == [2]
+    ledger.daemons.register(1, long_ago, STATE)
+    ledger.daemons.register(2, datetime.now(UTC), STATE)
+    assert [d.pid for d in ledger.daemons.list()] == [2]
 
 
 def test_checkpoints_upsert_per_host_and_root(ledger: Ledger) -> None:
     first = datetime(2026, 1, 1, tzinfo=UTC)
-    ledger.save_checkpoint("/jobs", "native", first, {"files": 1})
-    ledger.save_checkpoint("/jobs", "polling", first + timedelta(hours=1), {"files": 2})
-    ledger.save_checkpoint("/mnt/show", "polling", first, {})
-    assert [(c.root, c.mode) for c in ledger.checkpoints("testhost")] == [
+    ledger.daemons.save_checkpoint("/jobs", "native", first, {"files": 1})
+    ledger.daemons.save_checkpoint("/jobs", "polling", first + timedelta(hours=1), {"files": 2})
+    ledger.daemons.save_checkpoint("/mnt/show", "polling", first, {})
+    assert [(c.root, c.mode) for c in ledger.daemons.checkpoints("testhost")] == [
         ("/jobs", "polling"),
         ("/mnt/show", "polling"),
     ]
-    assert ledger.checkpoints("testhost")[0].last_reconcile == first + timedelta(hours=1)
-    assert ledger.checkpoints("elsewhere") == []
+    assert ledger.daemons.checkpoints("testhost")[0].last_reconcile == first + timedelta(hours=1)
+    assert ledger.daemons.checkpoints("elsewhere") == []
 
 
 def test_status_shows_live_stale_and_stopped_daemons(ledger: Ledger) -> None:
     now = datetime.now(UTC)
     with Ledger(ledger.url, host="render01") as other:
-        other.register_daemon(7, now - timedelta(minutes=5), STATE)  # silent since: stale
-    ledger.register_daemon(8, now - timedelta(hours=2), {**STATE, "phase": "stopped"})
+        other.daemons.register(7, now - timedelta(minutes=5), STATE)  # silent since: stale
+    ledger.daemons.register(8, now - timedelta(hours=2), {**STATE, "phase": "stopped"})
     report = watch_status(ledger)
     health = {d.record.host: d.health for d in report.daemons}
     assert health == {"render01": "stale", "testhost": "stopped"}
-    live = ledger.register_daemon(9, now, {**STATE, "degraded": ["/mnt/show: unavailable"]})
+    live = ledger.daemons.register(9, now, {**STATE, "degraded": ["/mnt/show: unavailable"]})
     shown = [(d.record.id, d.health) for d in watch_status(ledger).daemons]
     assert (live, "degraded") in shown and len(shown) == 2
     assert len(watch_status(ledger, show_all=True).daemons) == 3

@@ -36,10 +36,10 @@ def test_burst_of_5000_files_all_recorded_once(root: Path, ledger: Ledger, ledge
         wait_for(lambda: len(present(ledger, root)) == FILES, 240, "all 5,000 files recorded")
         daemon.settled(60)
         counts = daemon.daemon.state.counts()
-    events = ledger.events()
+    events = ledger.events.list()
     detected = {e.path: e.asset_sha256 for e in events if e.type == "detected"}
     assert detected == expected, "every file recorded with the hash of its content"
     assert Counter(e.type for e in events) == {"detected": FILES}, "no duplicate events"
-    assert len(ledger.list_assets(AssetQuery())) == FILES, "no duplicate assets"
+    assert len(ledger.assets.list(AssetQuery())) == FILES, "no duplicate assets"
     assert counts["errors"] == counts["handler_errors"] == 0
-    assert ledger.verify().ok
+    assert ledger.events.verify().ok

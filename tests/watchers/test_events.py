@@ -22,7 +22,7 @@ from tests.watchers.conftest import (
 
 
 def _recorded(ledger: Ledger, path: Path) -> bool:
-    asset = ledger.asset_at(str(path))
+    asset = ledger.assets.at(str(path))
     return asset is not None and path.exists() and asset.sha256 == sha256_of(path)
 
 
@@ -49,7 +49,7 @@ def test_atomic_save_is_recorded_under_the_final_name(
         wait_for(lambda: _recorded(ledger, final), message="the saved version")
         daemon.settled()
     assert event_types(ledger, final) == ["detected", "detected", "modified"]
-    assert not any(str(temp) == e.path for e in ledger.events())
+    assert not any(str(temp) == e.path for e in ledger.events.list())
     assert present(ledger, root) == {str(final)}
 
 
@@ -69,7 +69,7 @@ def test_rename_and_move_across_folders_are_moves(
         renamed.rename(moved)
         wait_for(lambda: _recorded(ledger, moved), message="the moved file")
         daemon.settled()
-    assert [e.type for e in ledger.events()] == ["detected", "moved", "moved"]
+    assert [e.type for e in ledger.events.list()] == ["detected", "moved", "moved"]
     assert present(ledger, root) == {str(moved)}
 
 
@@ -87,7 +87,7 @@ def test_folder_moved_in_the_tree_moves_its_files(
         wanted = {str(root / "sh020" / f.name) for f in frames}
         wait_for(lambda: present(ledger, root) == wanted, message="the frames at their new place")
         daemon.settled()
-    assert sorted(e.type for e in ledger.events()) == ["detected"] * 5 + ["moved"] * 5
+    assert sorted(e.type for e in ledger.events.list()) == ["detected"] * 5 + ["moved"] * 5
 
 
 def test_delete_is_removed_after_the_delay(root: Path, ledger: Ledger, ledger_url: str) -> None:
@@ -98,7 +98,7 @@ def test_delete_is_removed_after_the_delay(root: Path, ledger: Ledger, ledger_ur
         doomed.unlink()
         wait_for(lambda: not present(ledger, root), message="the removal")
     assert event_types(ledger, doomed) == ["detected", "removed"]
-    assert ledger.verify().ok
+    assert ledger.events.verify().ok
 
 
 def test_delete_then_recreate_elsewhere_is_one_move(
@@ -117,7 +117,7 @@ def test_delete_then_recreate_elsewhere_is_one_move(
         copy.write_bytes(data)
         wait_for(lambda: _recorded(ledger, copy), message="the re-created file")
         daemon.settled()
-    assert [e.type for e in ledger.events()] == ["detected", "moved"]
+    assert [e.type for e in ledger.events.list()] == ["detected", "moved"]
     assert present(ledger, root) == {str(copy)}
 
 
@@ -132,7 +132,7 @@ def test_slow_writer_is_ingested_once_with_the_final_hash(
                 stream.flush()
                 os.fsync(stream.fileno())
                 time.sleep(0.4)  # the writer's pace: the scenario, not a wait for the daemon
-                assert ledger.asset_at(str(target)) is None, "a partial file was ingested"
+                assert ledger.assets.at(str(target)) is None, "a partial file was ingested"
         wait_for(lambda: _recorded(ledger, target), message="the finished file")
         daemon.settled()
     assert event_types(ledger, target) == ["detected"]

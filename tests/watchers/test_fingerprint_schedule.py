@@ -79,5 +79,7 @@ def test_the_daemon_does_not_retry_a_failure_at_every_heartbeat(
         wait_for(lambda: handle.daemon.snapshot()["queue"]["fingerprint_retries"] == 1,  # type: ignore[index]
                  message="the failure to wait for its retry")  # fmt: skip
         later = generated_png(root / "later.png", 2)
-        wait_for(lambda: ledger.fingerprint_status(sha256_of(later)) == "ok", message="later.png")
+        wait_for(
+            lambda: ledger.fingerprints.status_of(sha256_of(later)) == "ok", message="later.png"
+        )
     assert decoder.tries == {"broken.png": 1, "later.png": 1}

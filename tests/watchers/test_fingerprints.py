@@ -15,8 +15,10 @@ def test_recorded_images_get_fingerprints(root: Path, ledger: Ledger, ledger_url
     with running(ledger, fast_settings(ledger_url), [root]):
         image = generated_png(root / "gen" / "frame.png", 5)
         sha = sha256_of(image)
-        wait_for(lambda: ledger.fingerprint_status(sha) == "ok", message="the image's fingerprint")
-    [stored] = [f for f in ledger.genai_fingerprints() if f.sha256 == sha]
+        wait_for(
+            lambda: ledger.fingerprints.status_of(sha) == "ok", message="the image's fingerprint"
+        )
+    [stored] = [f for f in ledger.fingerprints.genai_page() if f.sha256 == sha]
     assert stored.grad or stored.dct
 
 
@@ -37,9 +39,9 @@ def test_daemon_expires_generated_assets(
     sha = sha256_of(image)
     with running(ledger, settings, [root]):
         wait_for(lambda: _status(ledger, sha) == "expired", message="the daemon's expiry pass")
-    assert "expired" in [e.type for e in ledger.events_for(sha)]
+    assert "expired" in [e.type for e in ledger.events.of(sha)]
 
 
 def _status(ledger: Ledger, sha: str) -> str | None:
-    asset = ledger.get_asset(sha)
+    asset = ledger.assets.get(sha)
     return None if asset is None else asset.status

@@ -50,6 +50,6 @@ def test_hostile_files_are_unreadable_and_the_daemon_lives(
             lambda: str(after) in present(ledger, root), message="a file after the hostile ones"
         )
         assert daemon.thread.is_alive()
-    verdicts = {Path(p).name: ledger.asset_at(p).verdict for p in wanted}  # type: ignore[union-attr]
+    verdicts = {Path(p).name: ledger.assets.at(p).verdict for p in wanted}  # type: ignore[union-attr]
     assert set(verdicts.values()) == {"unreadable"}, verdicts
     assert str(root / "pipe.exr") not in present(ledger, root)

@@ -53,5 +53,5 @@ def test_postgres_outage_is_ridden_out(
         wanted = {str(p) for p in early[1:] + during}
         wait_for(lambda: present(direct, root) == wanted, 90, "everything, once back")
         wait_for(lambda: not daemon.daemon.state.reasons(), 30, "no longer degraded")
-    assert Counter(e.type for e in direct.events()) == {"detected": 45, "removed": 1}
-    assert direct.verify().ok
+    assert Counter(e.type for e in direct.events.list()) == {"detected": 45, "removed": 1}
+    assert direct.events.verify().ok

@@ -127,5 +127,5 @@ def test_an_observer_that_keeps_dying_makes_the_daemon_fail(
     ):
         monkeypatch.setattr(Watcher, "alive", lambda _self: False)
         wait_for(lambda: not daemon.thread.is_alive(), message="the daemon to give up")
-    (record,) = ledger.daemons()
+    (record,) = ledger.daemons.list()
     assert record.state["phase"] == "failed"

@@ -37,7 +37,7 @@ def test_forced_polling_sees_creates_moves_and_deletes(
         moved.unlink()
         wait_for(lambda: not present(ledger, root), message="the removal")
         daemon.settled()
-    assert [e.type for e in ledger.events()] == ["detected", "moved", "removed"]
+    assert [e.type for e in ledger.events.list()] == ["detected", "moved", "removed"]
 
 
 def test_network_mount_is_polled_with_the_network_settle(ledger: Ledger, root: Path) -> None:
@@ -83,14 +83,14 @@ def test_root_gone_is_unavailable_then_caught_up_without_removals(
         (away / frames[0].name).unlink()  # changes on the server meanwhile
         (away / "new.bin").write_bytes(unique_bytes("new"))
         daemon.settled()
-        assert "removed" not in {e.type for e in ledger.events()}, "no removal while away"
+        assert "removed" not in {e.type for e in ledger.events.list()}, "no removal while away"
         away.rename(root)  # the share is back
         wait_for(lambda: daemon.root_state(root) == "watching", message="watched again")
         wanted = {str(f) for f in frames[1:]} | {str(root / "new.bin")}
         wait_for(lambda: present(ledger, root) == wanted, message="caught up")
         daemon.settled()
         assert not daemon.daemon.state.reasons()
-    removed = [e.path for e in ledger.events() if e.type == "removed"]
+    removed = [e.path for e in ledger.events.list() if e.type == "removed"]
     assert removed == [str(frames[0])], "only the file really deleted is removed"
-    assert ledger.asset_at(str(root / "new.bin")).sha256 == sha256_of(root / "new.bin")  # type: ignore[union-attr]
+    assert ledger.assets.at(str(root / "new.bin")).sha256 == sha256_of(root / "new.bin")  # type: ignore[union-attr]
     assert event_types(ledger, frames[5]) == ["detected"]

@@ -63,11 +63,11 @@ def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(
         wait_for(lambda: present(ledger, root) == paths, 180, "the whole burst after restart")
     finally:
         assert second.stop() == 0, log.read_text()[-3000:]
-    events = ledger.events()
+    events = ledger.events.list()
     assert Counter(e.type for e in events) == {"detected": BURST}
     assert max(Counter(e.path for e in events).values()) == 1
-    assert len(ledger.list_assets(AssetQuery())) == BURST
-    assert ledger.verify().ok
+    assert len(ledger.assets.list(AssetQuery())) == BURST
+    assert ledger.events.verify().ok
 
 
 def test_sigterm_drains_then_sighup_reloads(
@@ -96,7 +96,7 @@ def test_sigterm_drains_then_sighup_reloads(
     lines = [json.loads(line) for line in (tmp_path / "daemon.log").read_text().splitlines()]
     assert {"time", "level", "logger", "message"} <= set(lines[0])
     assert any("reloading settings" in line["message"] for line in lines)
-    final = next(d for d in ledger.daemons() if d.pid == daemon.process.pid)
+    final = next(d for d in ledger.daemons.list() if d.pid == daemon.process.pid)
     assert final.state["phase"] == "stopped"
 
 

@@ -38,7 +38,7 @@ def test_restart_neither_misses_nor_replays(root: Path, ledger: Ledger, ledger_u
     settings = fast_settings(ledger_url)
     with running(ledger, settings, [root]):
         wait_for(lambda: len(present(ledger, root)) == 10)
-    before = len(ledger.events())
+    before = len(ledger.events.list())
     # While the daemon is down: one new, one changed, one renamed, one deleted.
     (root / "new.bin").write_bytes(unique_bytes("new"))
     files[0].write_bytes(unique_bytes("changed"))
@@ -47,10 +47,10 @@ def test_restart_neither_misses_nor_replays(root: Path, ledger: Ledger, ledger_u
     with running(ledger, settings, [root]) as daemon:
         daemon.settled()
         counts = daemon.daemon.state.counts()
-    added = Counter(e.type for e in ledger.events()[before:])
+    added = Counter(e.type for e in ledger.events.list()[before:])
     assert added == {"detected": 2, "modified": 1, "moved": 1, "removed": 1}
     assert counts["ingested"] == 3, "unchanged files are not hashed again"
-    checkpoint = ledger.checkpoints()[0]
+    checkpoint = ledger.daemons.checkpoints()[0]
     assert (checkpoint.root, checkpoint.mode) == (str(root), "native")
     assert checkpoint.details["files"] == 10
 

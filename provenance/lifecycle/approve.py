@@ -70,14 +70,14 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[A
         )
         for t in resolved
     ]
-    return lc.ledger.approve(requests, document, lc.now(), clears_for_finals)
+    return lc.ledger.approvals.add(requests, document, lc.now(), clears_for_finals)
 
 
 def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
     """Revoke an approval; the asset it cleared becomes temporary (or expired) again."""
     if not reason.strip():
         raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
-    record = lc.ledger.approval(approval_id)
+    record = lc.ledger.approvals.get(approval_id)
     if record is None:
         raise TargetNotFound(
             f"no approval #{approval_id} in the ledger",
@@ -85,7 +85,7 @@ def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
         )
     details = {"action": "revoke", "approval": approval_id, "category": record.category}
     _authorize(lc, [record.asset_sha256], details)
-    return lc.ledger.revoke(approval_id, reason.strip(), lc.now(), clears_for_finals)
+    return lc.ledger.approvals.revoke(approval_id, reason.strip(), lc.now(), clears_for_finals)
 
 
 def _check_request(approval: Approval, now: datetime) -> None:
@@ -151,11 +151,12 @@ def _authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]
     reason = None
     if actor not in lc.settings.approvers:
         reason = f"OS user '{actor}' is not in the approvers setting"
-    elif role and not lc.ledger.in_database_role(role):
-        reason = f"database user '{lc.ledger.database_user()}' is not a member of role '{role}'"
+    elif role and not lc.ledger.approvals.in_database_role(role):
+        user = lc.ledger.approvals.database_user()
+        reason = f"database user '{user}' is not a member of role '{role}'"
     if reason is None:
         return
-    lc.ledger.record_refusal(list(shas), {**attempt, "reason": reason}, lc.now())
+    lc.ledger.approvals.add_refusal(list(shas), {**attempt, "reason": reason}, lc.now())
     raise ApprovalRefused(
         reason + "; the attempt was recorded",
         fix="have an approver record it, or ask for your user to be added to `approvers`",
@@ -183,10 +184,10 @@ def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
     """Generated assets matching ``query`` that still need approvals for finals."""
     assets = [
         a
-        for a in lc.ledger.list_assets(replace(query, genai=True))
+        for a in lc.ledger.assets.list(replace(query, genai=True))
         if a.status not in LEFT_STATUSES
     ]
-    approvals = lc.ledger.approvals_for_many(a.sha256 for a in assets)
+    approvals = lc.ledger.approvals.many(a.sha256 for a in assets)
     now, needs = lc.now(), []
     for asset in assets:
         flags = tuple(Flag.from_dict(f) for f in asset.flags)

@@ -1,102 +1,37 @@
-"""The audit half of the :class:`~provenance.store.Ledger` facade.
+"""The ledger's fingerprints part: what each picture looks like, for near-match search.
 
-* **Fingerprints** of image and video assets are derived data, not history:
-  they are written after the asset's row (ingest records first, fingerprints
-  follow) and are not events. An image has one row, a video one per sampled
-  moment (``frame``); an asset's rows are always replaced together. Each
-  row's growing ``id`` lets the audit's in-memory index load only what was
-  added since it last looked.
-* **Audits** are history: each run is a row (who, when, which package,
-  counts, the report's hash) and every matched asset gets an ``audited``
-  event in the chain, so ``provenance history`` shows which deliveries a
-  file went out in.
+:class:`FingerprintsPart` is ``ledger.fingerprints``. Fingerprints of image
+and video assets are derived data, not history: they are written after the
+asset's row (ingest records first, fingerprints follow) and are not events.
+An image has one row, a video one per sampled moment (``frame``); an asset's
+rows are always replaced together. Each row's growing ``id`` lets the
+audit's in-memory index load only what was added since it last looked
+(:meth:`FingerprintsPart.page`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from provenance.store.access import LedgerAccess
-from provenance.store.lifecycle_records import asset_from_row
-from provenance.store.models import Asset, AuditRow, FingerprintRow, Location
-from provenance.store.records import AssetRecord
-from provenance.store.writer import PendingEvent, in_chunks
+from provenance.store.models import Asset, FingerprintRow, Location
+from provenance.store.records import AssetFingerprints, FingerprintIn, StoredFingerprint
+from provenance.store.transactions import Transactions
+from provenance.store.writer import in_chunks
 
 LOAD_BATCH = 50_000
 
 
-@dataclass(frozen=True)
-class FingerprintIn:
-    """A fingerprint (or the reason there is none) for one picture of an asset.
+class FingerprintsPart:
+    """Stored fingerprints of image and video assets."""
 
-    Hashes are signed 64-bit; ``frame`` is 0 for an image and the sampled
-    moment's number for a video.
-    """
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
 
-    sha256: str
-    status: str
-    grad: int | None = None
-    dct: int | None = None
-    reason: str | None = None
-    frame: int = 0
-
-
-@dataclass(frozen=True)
-class StoredFingerprint:
-    """An asset's fingerprint (one of a video's) as an index loads it."""
-
-    row_id: int
-    sha256: str
-    grad: int
-    dct: int
-    frame: int = 0
-
-
-@dataclass(frozen=True)
-class AssetFingerprints:
-    """One asset's stored fingerprints: ``hashes`` (signed grad, dct) in frame order.
-
-    ``status`` is ``ok`` when there are hashes, or the reason there are none.
-    """
-
-    status: str
-    reason: str | None = None
-    hashes: tuple[tuple[int, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class AuditIn:
-    """One audit run, to record."""
-
-    root: str
-    verdict: str
-    files: int
-    passed: int
-    warned: int
-    blocked: int
-    policy: str
-    report_sha256: str
-
-
-@dataclass(frozen=True)
-class AuditedFile:
-    """A package file that matched an asset: becomes that asset's ``audited`` event."""
-
-    sha256: str
-    path: str
-    verdict: str
-    match: str
-
-
-class AuditLedger(LedgerAccess):
-    """Fingerprints and audit records; mixed into ``Ledger``."""
-
-    def save_fingerprints(self, items: Sequence[FingerprintIn]) -> None:
+    def save(self, items: Sequence[FingerprintIn]) -> None:
         """Store fingerprints, replacing every earlier row of the assets they belong to."""
         if not items:
             return
@@ -106,12 +41,12 @@ class AuditLedger(LedgerAccess):
              "dct": i.dct, "reason": i.reason, "computed_at": now}
             for i in items
         ]  # fmt: skip
-        with self._write_plain() as conn:
+        with self._tx.write_plain() as conn:
             for chunk in in_chunks(sorted({i.sha256 for i in items})):
                 conn.execute(delete(FingerprintRow).where(FingerprintRow.asset_sha256.in_(chunk)))
             conn.execute(insert(FingerprintRow), rows)
 
-    def unfingerprinted(
+    def missing(
         self,
         shas: Iterable[str] | None = None,
         kinds: Sequence[str] = ("image",),
@@ -127,12 +62,12 @@ class AuditLedger(LedgerAccess):
         """
         wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
         found: list[tuple[str, str]] = []
-        with self._read() as session:
+        with self._tx.read() as session:
             for kind in kinds:  # one ordered index range each (kind, sha256): no sort
-                found += self._waiting_of_kind(session, kind, wanted, limit, after)
+                found += self._missing_of_kind(session, kind, wanted, limit, after)
         return sorted(found)[:limit]
 
-    def _waiting_of_kind(
+    def _missing_of_kind(
         self, session: Session, kind: str, wanted: list[str] | None, limit: int, after: str | None
     ) -> list[tuple[str, str]]:
         # Driven from assets in sha256 order, each checked through the
@@ -140,7 +75,7 @@ class AuditLedger(LedgerAccess):
         # passes over, never a scan of every location of the host.
         here = (
             select(Location.path)
-            .where(Location.asset_sha256 == Asset.sha256, Location.host == self.host)
+            .where(Location.asset_sha256 == Asset.sha256, Location.host == self._tx.host)
             .where(Location.present)
         )
         printed = select(FingerprintRow.id).where(FingerprintRow.asset_sha256 == Asset.sha256)
@@ -165,15 +100,11 @@ class AuditLedger(LedgerAccess):
                 break
         return found
 
-    def genai_fingerprints(
-        self, after: int = 0, batch: int = LOAD_BATCH
-    ) -> list[StoredFingerprint]:
+    def genai_page(self, after: int = 0, batch: int = LOAD_BATCH) -> list[StoredFingerprint]:
         """Fingerprints of generated assets with row id above ``after``, in id order."""
         return self._fingerprint_page(after, batch, genai_only=True)
 
-    def stored_fingerprints(
-        self, after: int = 0, batch: int = LOAD_BATCH
-    ) -> list[StoredFingerprint]:
+    def page(self, after: int = 0, batch: int = LOAD_BATCH) -> list[StoredFingerprint]:
         """Fingerprints of every asset, whatever its verdict, with row id above ``after``."""
         return self._fingerprint_page(after, batch, genai_only=False)
 
@@ -187,26 +118,16 @@ class AuditLedger(LedgerAccess):
             stmt = stmt.join(Asset, Asset.sha256 == FingerprintRow.asset_sha256).where(
                 Asset.verdict == "genai"
             )
-        with self._read() as session:  # Core rows: no ORM bookkeeping for 50,000 of them
+        with self._tx.read() as session:  # Core rows: no ORM bookkeeping for 50,000 of them
             page = stmt.order_by(FingerprintRow.id).limit(batch)
             rows = session.connection().execute(page).all()
         # status "ok" rows always carry both hashes
         return [StoredFingerprint(r[0], r[1], r[2] or 0, r[3] or 0, r[4]) for r in rows]
 
-    def assets_many(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
-        """Known assets among ``shas``, by sha256."""
-        found: dict[str, AssetRecord] = {}
-        with self._read() as session:
-            for chunk in in_chunks(sorted(set(shas))):
-                query = select(Asset.__table__).where(Asset.sha256.in_(chunk))
-                for row in session.connection().execute(query):
-                    found[str(row.sha256)] = asset_from_row(row)
-        return found
-
-    def fingerprints_many(self, shas: Iterable[str]) -> dict[str, AssetFingerprints]:
+    def many(self, shas: Iterable[str]) -> dict[str, AssetFingerprints]:
         """Stored fingerprints of the assets among ``shas`` that have any row, by sha256."""
         rows: dict[str, list[tuple[str, str | None, int | None, int | None]]] = {}
-        with self._read() as session:
+        with self._tx.read() as session:
             for chunk in in_chunks(sorted(set(shas))):
                 query = (
                     select(
@@ -223,34 +144,15 @@ class AuditLedger(LedgerAccess):
                     rows.setdefault(str(sha), []).append((str(status), reason, grad, dct))
         return {sha: _asset_fingerprints(found) for sha, found in rows.items()}
 
-    def fingerprint_status(self, sha256: str) -> str | None:
+    def status_of(self, sha256: str) -> str | None:
         """The status of an asset's fingerprints (its first row's), or None when it has none."""
-        with self._read() as session:
+        with self._tx.read() as session:
             return session.scalar(
                 select(FingerprintRow.status)
                 .where(FingerprintRow.asset_sha256 == sha256)
                 .order_by(FingerprintRow.frame)
                 .limit(1)
             )
-
-    def record_audit(self, audit: AuditIn, matched: Sequence[AuditedFile]) -> int:
-        """Record an audit run and an ``audited`` event for each matched asset; returns its id."""
-        now = datetime.now(UTC)
-        row = {
-            "at": now, "actor": self.actor, "host": self.host, "root": audit.root,
-            "verdict": audit.verdict, "files": audit.files, "passed": audit.passed,
-            "warned": audit.warned, "blocked": audit.blocked, "policy": audit.policy,
-            "report_sha256": audit.report_sha256,
-        }  # fmt: skip
-        with self._write() as (conn, chain):
-            inserted = conn.execute(insert(AuditRow).values(**row).returning(AuditRow.id))
-            audit_id = int(inserted.scalar_one())
-            for item in matched:
-                details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
-                           "verdict": item.verdict, "match": item.match}  # fmt: skip
-                chain.add(PendingEvent("audited", item.sha256, None, details), now)
-            chain.flush()
-        return audit_id
 
 
 def _asset_fingerprints(

@@ -1,7 +1,9 @@
-"""Lifecycle transitions other than approvals: replace, expiry, quarantine.
+"""The ledger's part for generated assets: replace, expiry, flags added, screening again.
 
-Like :mod:`.approvals`, every function runs inside one locked write
-transaction, re-reads what it changes, refuses what makes no sense, and
+:class:`GenaiPart` is ``ledger.genai``: the lifecycle's writes on generated
+assets other than approvals (:mod:`.approvals`) and quarantine
+(:mod:`.quarantine`). Like those, every write runs in one transaction under
+the chain lock, re-reads what it changes, refuses what makes no sense, and
 chains one event per change with a ``reason`` in its details.
 
 The statuses of a generated asset::
@@ -12,29 +14,90 @@ The statuses of a generated asset::
                              ▲                  │
                              └─────restore──────┘
     any of them (but replaced) ──replace──▶ replaced
+
+Flags added after detection (``provenance rescreen``) only ever grow an
+asset's ``flags`` (a term taken off a watchlist does not quietly clear an
+asset that matched it); its status is settled against its approvals, so an
+``approved`` asset that now needs another category's approval is
+``temporary`` again (or ``expired``) until it gets one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from provenance.errors import TargetNotFound, TransitionRefused
-from provenance.store.approvals import approvals_of, load_assets, set_status, settle
-from provenance.store.lifecycle_records import (
+from provenance.errors import TransitionRefused
+from provenance.store.locations import present_locations
+from provenance.store.models import Approval, Asset
+from provenance.store.records import (
+    AssetRecord,
     Clearance,
-    QuarantineIn,
-    QuarantineRecord,
-    quarantine_from_row,
+    ExpiredAsset,
+    FlagsAdded,
+    Screenable,
+    iso,
 )
-from provenance.store.models import Approval, Asset, Location, Quarantine
-from provenance.store.records import AssetRecord, iso
-from provenance.store.writer import ChainAppender, PendingEvent
+from provenance.store.status import approvals_of, load_assets, set_status, settle
+from provenance.store.transactions import Transactions
+from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
 
 FIXED = frozenset({"replaced", "quarantined", "deleted"})  # an expiry no longer applies
+
+FlagDict = Mapping[str, object]
+
+
+class GenaiPart:
+    """Changes to generated assets: replaced, given an expiry, expired, flagged."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def replace(self, pairs: Sequence[tuple[str, str]], reason: str, now: datetime) -> None:
+        """Record that each generated asset ``old`` of ``(old, new)`` was replaced by ``new``."""
+        with self._tx.write() as (conn, chain):
+            replace(conn, chain, pairs, reason, now)
+
+    def set_expiry(
+        self, shas: Sequence[str], expires_at: datetime, reason: str, now: datetime
+    ) -> list[AssetRecord]:
+        """Give generated assets a new expiry date."""
+        with self._tx.write() as (conn, chain):
+            return set_expiry(conn, chain, shas, expires_at, reason, now)
+
+    def expire_due(self, now: datetime, cleared: Clearance) -> list[ExpiredAsset]:
+        """Mark assets past their expiry (or whose approval lapsed) and say where they are."""
+        with self._tx.write() as (conn, chain):
+            changed = expire_due(conn, chain, now, cleared)
+            assets = load_assets(conn, [sha for sha, _ in changed])
+            return [
+                ExpiredAsset(assets[sha], present_locations(conn, sha), lapsed)
+                for sha, lapsed in changed
+            ]
+
+    def add_flags(
+        self,
+        additions: Mapping[str, Sequence[FlagDict]],
+        reason: str,
+        now: datetime,
+        cleared: Clearance,
+    ) -> list[FlagsAdded]:
+        """Add the flags assets lack, settling their status."""
+        with self._tx.write() as (conn, chain):
+            return add_flags(conn, chain, additions, reason, now, cleared)
+
+    def screenable(self, after: str | None = None, limit: int = 1_000) -> list[Screenable]:
+        """A page of generated assets to screen again, in sha256 order after ``after``."""
+        columns = (Asset.sha256, Asset.prompt, Asset.tool, Asset.flags, Asset.status)
+        query = select(*columns).where(Asset.verdict == "genai").order_by(Asset.sha256)
+        if after is not None:
+            query = query.where(Asset.sha256 > after)
+        with self._tx.read() as session:
+            rows = session.execute(query.limit(limit))
+            return [Screenable(r.sha256, r.prompt, r.tool, r.flags or [], r.status) for r in rows]
 
 
 def replace(
@@ -183,119 +246,37 @@ def _due(conn: Connection, now: datetime) -> list[tuple[str, datetime]]:
     return [(row.sha256, row.expires_at) for row in rows]
 
 
-# -- quarantine ------------------------------------------------------------------------
-
-
-def record_quarantined(
+def add_flags(
     conn: Connection,
     chain: ChainAppender,
-    entries: Sequence[QuarantineIn],
+    additions: Mapping[str, Sequence[FlagDict]],
     reason: str,
     now: datetime,
-) -> list[QuarantineRecord]:
-    """Record copies moved into quarantine: their locations close, their assets are quarantined."""
-    records = []
-    for entry in entries:
-        values = {
-            "asset_sha256": entry.asset_sha256,
-            "host": chain.host,
-            "original_path": entry.original_path,
-            "quarantine_path": entry.quarantine_path,
-            "quarantined_at": now,
-        }
-        row = conn.execute(insert(Quarantine).values(values).returning(Quarantine.__table__)).one()
-        records.append(quarantine_from_row(row))
-        _set_present(conn, entry.asset_sha256, chain.host, entry.original_path, False, now)
-        details = {"quarantine": row.id, "quarantine_path": entry.quarantine_path, "reason": reason}
-        event = PendingEvent("quarantined", entry.asset_sha256, entry.original_path, details)
-        chain.add(event, now)
-    for sha in dict.fromkeys(e.asset_sha256 for e in entries):
-        set_status(conn, sha, "quarantined", now)
-    chain.flush()
-    return records
-
-
-def record_restored(
-    conn: Connection, chain: ChainAppender, ids: Sequence[int], now: datetime, cleared: Clearance
-) -> list[QuarantineRecord]:
-    """Record quarantined copies moved back; an asset with none left in quarantine is settled."""
-    held = _held(conn, ids)
-    conn.execute(update(Quarantine).where(Quarantine.id.in_(ids)).values(restored_at=now))
-    for record in held:
-        _set_present(conn, record.asset_sha256, record.host, record.original_path, True, now)
-        details = {
-            "quarantine": record.id,
-            "quarantine_path": record.quarantine_path,
-            "reason": "restored from quarantine",
-        }
-        chain.add(PendingEvent("restored", record.asset_sha256, record.original_path, details), now)
-    for sha in _emptied(conn, held):
-        set_status(conn, sha, "temporary", now)
-        settle(conn, sha, now, cleared)
-    chain.flush()
-    return _rows(conn, ids)
-
-
-def record_deleted(
-    conn: Connection, chain: ChainAppender, ids: Sequence[int], reason: str, now: datetime
-) -> list[QuarantineRecord]:
-    """Record quarantined copies deleted; an asset with none left in quarantine is ``deleted``."""
-    held = _held(conn, ids)
-    conn.execute(update(Quarantine).where(Quarantine.id.in_(ids)).values(deleted_at=now))
-    for record in held:
-        details = {"quarantine": record.id, "original_path": record.original_path, "reason": reason}
-        chain.add(
-            PendingEvent(
-                "deleted-from-quarantine",
-                record.asset_sha256,
-                record.quarantine_path,
-                details,
-                record.host,
-            ),
-            now,
-        )
-    for sha in _emptied(conn, held):
-        set_status(conn, sha, "deleted", now)
-    chain.flush()
-    return _rows(conn, ids)
-
-
-def _held(conn: Connection, ids: Sequence[int]) -> list[QuarantineRecord]:
-    records = _rows(conn, ids)
-    known = {r.id for r in records}
-    for missing in [i for i in ids if i not in known]:
-        raise TargetNotFound(f"no quarantine entry #{missing}")
-    for record in records:
-        if not record.held:
-            done = "restored" if record.restored_at else "deleted"
-            raise TransitionRefused(
-                f"quarantine entry #{record.id} was already {done}", where=record.quarantine_path
+    cleared: Clearance,
+) -> list[FlagsAdded]:
+    """Add flags to assets (those they lack), settle their status, chain ``flagged`` events."""
+    changes: list[FlagsAdded] = []
+    for chunk in in_chunks(sorted(additions)):
+        assets = load_assets(conn, chunk)
+        for sha in chunk:
+            have = [dict(f) for f in assets[sha].flags]
+            new = _unique([dict(f) for f in additions[sha] if dict(f) not in have])
+            if not new:
+                continue
+            conn.execute(
+                update(Asset).where(Asset.sha256 == sha).values(flags=have + new, updated_at=now)
             )
-    return records
+            before, after = settle(conn, sha, now, cleared)
+            details = {"flags": new, "reason": reason, "status": after, "previous_status": before}
+            chain.add(PendingEvent("flagged", sha, None, details), now)
+            changes.append(FlagsAdded(sha, new, before, after))
+    chain.flush()
+    return changes
 
 
-def _rows(conn: Connection, ids: Sequence[int]) -> list[QuarantineRecord]:
-    query = select(Quarantine.__table__).where(Quarantine.id.in_(ids)).order_by(Quarantine.id)
-    return [quarantine_from_row(row) for row in conn.execute(query)]
-
-
-def _emptied(conn: Connection, records: Sequence[QuarantineRecord]) -> list[str]:
-    """Quarantined assets among ``records`` with no copy left in any host's quarantine."""
-    shas = sorted({r.asset_sha256 for r in records})
-    still = select(Quarantine.asset_sha256).where(
-        Quarantine.restored_at.is_(None), Quarantine.deleted_at.is_(None)
-    )
-    query = select(Asset.sha256).where(
-        and_(Asset.sha256.in_(shas), Asset.status == "quarantined", Asset.sha256.not_in(still))
-    )
-    return list(conn.scalars(query))
-
-
-def _set_present(
-    conn: Connection, sha: str, host: str, path: str, present: bool, now: datetime
-) -> None:
-    conn.execute(
-        update(Location)
-        .where(Location.asset_sha256 == sha, Location.host == host, Location.path == path)
-        .values(present=present, last_seen=now)
-    )
+def _unique(flags: list[dict[str, object]]) -> list[dict[str, object]]:
+    kept: list[dict[str, object]] = []
+    for flag in flags:
+        if flag not in kept:
+            kept.append(flag)
+    return kept

@@ -1,0 +1,32 @@
+"""Generated assets' expiry.
+
+* :func:`expire` marks every asset past its expiry ``expired`` (and first
+  returns approved assets whose approval lapsed to ``temporary``), and says
+  where their copies are, on every host.
+* :func:`set_expiry` changes generated assets' expiry dates (the per-asset
+  override of ``genai_ttl_days``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from provenance.lifecycle.context import Lifecycle
+from provenance.rules.policy import clears_for_finals
+from provenance.store import AssetRecord, ExpiredAsset
+from provenance.targets import resolve_targets
+
+
+def expire(lc: Lifecycle) -> list[ExpiredAsset]:
+    """Mark what is past its expiry now, and list where those assets' copies live."""
+    return lc.ledger.genai.expire_due(lc.now(), clears_for_finals)
+
+
+def set_expiry(
+    lc: Lifecycle, targets: Sequence[str], until: datetime, reason: str | None = None
+) -> list[AssetRecord]:
+    """Give the generated assets ``targets`` name a new expiry date."""
+    resolved = resolve_targets(lc.ledger, targets, present=False)
+    why = reason or f"expiry set to {until:%Y-%m-%d %H:%M} UTC"
+    return lc.ledger.genai.set_expiry([t.asset.sha256 for t in resolved], until, why, lc.now())

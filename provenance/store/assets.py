@@ -1,0 +1,143 @@
+"""The ledger's assets part: what is known about each piece of content.
+
+:class:`AssetsPart` is ``ledger.assets``. An asset is identified by the
+SHA-256 of its content; it is found by that hash (``get``, ``many``), by an
+unambiguous prefix of it (``resolve``), by where it was last seen (``at``),
+or by filters (``list`` and ``count`` of an :class:`~.records.AssetQuery`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from provenance.errors import AmbiguousTarget, TargetNotFound
+from provenance.store.models import Asset, Event, Location
+from provenance.store.records import AssetQuery, AssetRecord, asset_from_row
+from provenance.store.transactions import Transactions
+from provenance.store.writer import IN_CHUNK, in_chunks
+
+
+class AssetsPart:
+    """Assets by hash, prefix, path or filters; and how many there are."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def get(self, sha256: str) -> AssetRecord | None:
+        """An asset by its exact SHA-256."""
+        with self._tx.read() as conn:
+            row = conn.execute(select(Asset).where(Asset.sha256 == sha256)).first()
+        return None if row is None else asset_from_row(row[0])
+
+    def many(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
+        """Known assets among ``shas``, by sha256."""
+        found: dict[str, AssetRecord] = {}
+        with self._tx.read() as session:
+            for chunk in in_chunks(sorted(set(shas))):
+                query = select(Asset.__table__).where(Asset.sha256.in_(chunk))
+                for row in session.connection().execute(query):
+                    found[str(row.sha256)] = asset_from_row(row)
+        return found
+
+    def resolve(self, target: str) -> AssetRecord:
+        """An asset by full SHA-256 or an unambiguous prefix (at least 4 hex digits)."""
+        prefix = target.lower()
+        with self._tx.read() as conn:
+            rows = conn.execute(
+                select(Asset).where(Asset.sha256.startswith(prefix, autoescape=True)).limit(2)
+            ).all()
+        if not rows:
+            raise TargetNotFound(
+                "no asset with this hash in the ledger",
+                where=target,
+                fix="scan the file first, or check the hash",
+            )
+        if len(rows) > 1:
+            raise AmbiguousTarget(
+                "hash prefix matches several assets", where=target, fix="give more digits"
+            )
+        return asset_from_row(rows[0][0])
+
+    def at(self, path: str, host: str | None = None) -> AssetRecord | None:
+        """The asset last seen at this path on this host (present or not), if any."""
+        with self._tx.read() as conn:
+            row = conn.execute(
+                select(Asset)
+                .join(Location, Location.asset_sha256 == Asset.sha256)
+                .where(Location.host == (host or self._tx.host), Location.path == path)
+                .order_by(Location.present.desc(), Location.last_seen.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else asset_from_row(row[0])
+
+    def count(self, query: AssetQuery) -> int:
+        """How many assets match the filters (``limit`` aside)."""
+        stmt = _filter_assets(select(func.count()).select_from(Asset), replace(query, limit=None))
+        with self._tx.read() as conn:
+            return int(conn.scalar(stmt) or 0)
+
+    def totals(self) -> dict[str, int]:
+        """Number of assets per verdict, plus locations and events."""
+        with self._tx.read() as conn:
+            by_verdict = dict(
+                conn.execute(select(Asset.verdict, func.count()).group_by(Asset.verdict)).all()
+            )
+            locations = conn.scalar(select(func.count()).select_from(Location)) or 0
+            events = conn.scalar(select(func.count()).select_from(Event)) or 0
+        return {
+            **{str(k): int(v) for k, v in by_verdict.items()},
+            "locations": locations,
+            "events": events,
+        }
+
+    # Last: once `list` names this method, a later `list[...]` annotation would mean it.
+    def list(self, query: AssetQuery) -> list[AssetRecord]:
+        """Assets matching the filters, newest first."""
+        if query.shas is not None and len(query.shas) > IN_CHUNK:  # one IN list each slice
+            slices = (replace(query, shas=tuple(c), limit=None) for c in in_chunks(query.shas))
+            found = sorted(
+                (a for q in slices for a in self.list(q)),
+                key=lambda a: (-a.first_seen.timestamp(), a.sha256),
+            )
+            return found if query.limit is None else found[: query.limit]
+        stmt = select(Asset).order_by(Asset.first_seen.desc(), Asset.sha256)
+        stmt = _filter_assets(stmt, query)
+        with self._tx.read() as conn:
+            return [asset_from_row(r) for r in conn.scalars(stmt).all()]
+
+
+def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.shas is not None:
+        conditions.append(Asset.sha256.in_(query.shas))
+    if query.verdict:
+        conditions.append(Asset.verdict == query.verdict)
+    if query.genai is not None:
+        conditions.append((Asset.verdict == "genai") if query.genai else (Asset.verdict != "genai"))
+    if query.status:
+        conditions.append(Asset.status == query.status)
+    if query.tool:
+        conditions.append(Asset.tool == query.tool)
+    if query.since:
+        conditions.append(Asset.first_seen >= query.since)
+    if query.path_prefix:
+        under = select(Location.asset_sha256).where(
+            Location.path.startswith(query.path_prefix, autoescape=True)
+        )
+        conditions.append(Asset.sha256.in_(under))
+    if query.roots:
+        below = [Location.path.startswith(f"{root.rstrip('/')}/", autoescape=True)
+                 for root in query.roots]  # fmt: skip
+        below += [Location.path == root for root in query.roots]
+        conditions.append(Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below))))
+    if query.folder:
+        within = select(Location.asset_sha256).where(
+            Location.path.contains(f"/{query.folder}/", autoescape=True)
+        )
+        conditions.append(Asset.sha256.in_(within))
+    stmt = stmt.where(*conditions)
+    return stmt if query.limit is None else stmt.limit(query.limit)

@@ -1,0 +1,45 @@
+"""The ledger's audits part: each audit run, and the deliveries an asset went out in.
+
+:class:`AuditsPart` is ``ledger.audits``. Audits are history: each run is a
+row (who, when, which package, counts, the report's hash) and every matched
+asset gets an ``audited`` event in the chain, so ``provenance history``
+shows which deliveries a file went out in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+
+from provenance.store.models import AuditRow
+from provenance.store.records import AuditedFile, AuditIn
+from provenance.store.transactions import Transactions
+from provenance.store.writer import PendingEvent
+
+
+class AuditsPart:
+    """Records of audit runs."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def add(self, audit: AuditIn, matched: Sequence[AuditedFile]) -> int:
+        """Record an audit run and an ``audited`` event for each matched asset; returns its id."""
+        now = datetime.now(UTC)
+        row = {
+            "at": now, "actor": self._tx.actor, "host": self._tx.host, "root": audit.root,
+            "verdict": audit.verdict, "files": audit.files, "passed": audit.passed,
+            "warned": audit.warned, "blocked": audit.blocked, "policy": audit.policy,
+            "report_sha256": audit.report_sha256,
+        }  # fmt: skip
+        with self._tx.write() as (conn, chain):
+            inserted = conn.execute(insert(AuditRow).values(**row).returning(AuditRow.id))
+            audit_id = int(inserted.scalar_one())
+            for item in matched:
+                details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
+                           "verdict": item.verdict, "match": item.match}  # fmt: skip
+                chain.add(PendingEvent("audited", item.sha256, None, details), now)
+            chain.flush()
+        return audit_id

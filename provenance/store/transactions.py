@@ -1,0 +1,94 @@
+"""The three kinds of transaction every part of the ledger uses, over one engine.
+
+:class:`~provenance.store.Ledger` owns one :class:`Transactions` and hands it
+to each of its parts (:mod:`.assets`, :mod:`.approvals`, ...), so every part
+reaches the database the same way:
+
+* :meth:`Transactions.write` takes the chain lock and yields a
+  :class:`~.writer.ChainAppender`: for changes that add events to the chain;
+* :meth:`Transactions.write_plain` is the same locked transaction on SQLite
+  (``BEGIN IMMEDIATE``) without the chain lock: for derived data and the
+  watch daemon's bookkeeping, which are not history;
+* :meth:`Transactions.read` is a plain read in a session.
+
+Each also turns a database that cannot be reached into
+:class:`~provenance.errors.LedgerUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from provenance.errors import LedgerUnavailable
+from provenance.store.engine import WRITE_OPTION
+from provenance.store.writer import ChainAppender
+
+
+class Transactions:
+    """Who writes (``actor`` on ``host``), and the transactions on one engine."""
+
+    def __init__(self, engine: Engine, where: str, actor: str, host: str) -> None:
+        self.engine = engine
+        self.where = where
+        self.actor = actor
+        self.host = host
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """Database outages inside become :class:`~provenance.errors.LedgerUnavailable`."""
+        with translate(self.where):
+            yield
+
+    @contextmanager
+    def write(self) -> Iterator[tuple[Connection, ChainAppender]]:
+        """A write transaction holding the chain lock, and the appender of its events."""
+        with self.write_plain() as conn:
+            yield conn, ChainAppender(conn, self.actor, self.host)
+
+    @contextmanager
+    def write_plain(self) -> Iterator[Connection]:
+        """A write transaction that adds no event (no chain lock on PostgreSQL)."""
+        with self.translated(), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session, committed (so released) at the end."""
+        with (
+            self.translated(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+
+@contextmanager
+def translate(where: str) -> Iterator[None]:
+    """Turn an unreachable or lost database at ``where`` into ``LedgerUnavailable``."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise LedgerUnavailable(
+            f"cannot use the ledger ({_first_line(exc)})",
+            where=where,
+            fix="check the database server is running and the URL, user and permissions are right",
+        ) from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise LedgerUnavailable(
+                f"lost the ledger connection ({_first_line(exc)})",
+                where=where,
+                fix="check the database server and network",
+            ) from exc
+        raise
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
