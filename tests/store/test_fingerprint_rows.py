@@ -14,7 +14,7 @@ from provenance.store import Ledger
 from provenance.store.audit_facade import AssetFingerprints, FingerprintIn
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config, head_revision
-from tests.factories import fake_sha, observation
+from tests.support.factories import fake_sha, observation
 
 
 def record_video(ledger: Ledger, label: str, verdict: str = "genai") -> str:
