@@ -13,7 +13,7 @@ from provenance.ingest.record import ingest
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.settings import Settings
 from provenance.store import AssetRecord, Ledger
-from tests.test_scan import png
+from tests.ingest.test_scan import png
 
 
 def a1111(prompt: str) -> str:

@@ -22,8 +22,8 @@ from provenance.lifecycle import Lifecycle, approve, expire, revoke
 from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.conftest import PG_URL, _pg_dsn
+from tests.ingest.test_scan import png
 from tests.lifecycle.conftest import Clock, a1111, final
-from tests.test_scan import png
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from provenance.store import Ledger
 from provenance.store.chain import GENESIS, check_chain, details_text, event_hash
-from tests.factories import observation
+from tests.support.factories import observation
 
 
 @dataclass(frozen=True)

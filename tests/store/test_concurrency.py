@@ -12,7 +12,7 @@ import multiprocessing as mp
 import pytest
 
 from provenance.store import Ledger
-from tests.factories import observation
+from tests.support.factories import observation
 
 WRITERS = 4
 EVENTS_EACH = 500

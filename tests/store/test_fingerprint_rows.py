@@ -13,7 +13,7 @@ from sqlalchemy import text
 from provenance.store import AssetFingerprints, FingerprintIn, Ledger
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config, head_revision
-from tests.factories import fake_sha, observation
+from tests.support.factories import fake_sha, observation
 
 
 def record_video(ledger: Ledger, label: str, verdict: str = "genai") -> str:

@@ -11,7 +11,7 @@ from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated
 from provenance.store import AssetQuery, Ledger
 from provenance.store import schema as schema_module
 from provenance.store.engine import missing_sqlite_file
-from tests.factories import fake_sha, observation
+from tests.support.factories import fake_sha, observation
 
 
 def _never(_path: str) -> bool:

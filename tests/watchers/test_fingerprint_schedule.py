@@ -14,7 +14,7 @@ from provenance.likeness.fingerprint import FingerprintResult, fingerprint_file
 from provenance.store import Ledger
 from provenance.watchers.fingerprints import FingerprintSchedule
 from tests.audit.conftest import generated_png
-from tests.test_fingerprint_retry import Clock
+from tests.likeness.test_retry import Clock
 from tests.watchers.conftest import fast_settings, running, sha256_of, wait_for
 
 

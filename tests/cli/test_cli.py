@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
-from tests.test_scan import A1111, png
+from tests.ingest.test_scan import A1111, png
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, ok: bool = True) -> tuple[int, str, str]:

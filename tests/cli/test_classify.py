@@ -17,7 +17,7 @@ from provenance.classify import classify_file
 from provenance.cli import cli
 from provenance.settings import Settings, default_db_url
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_assets"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 SAMPLE_FILES = sorted(
     p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix in {".png", ".jpg", ".tif", ".wav"}
 )

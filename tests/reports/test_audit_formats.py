@@ -17,7 +17,7 @@ from provenance.audit.report import AuditReport, FileResult, Match, SequenceResu
 from provenance.reports.audit_formats import to_json, to_junit, to_markdown, to_sarif, to_table
 from provenance.reports.audit_html import to_html
 
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = Path(__file__).parents[1] / "schemas"
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
     "DwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

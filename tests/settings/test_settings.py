@@ -10,7 +10,7 @@ import pytest
 from provenance.errors import ConfigError
 from provenance.settings import FolderRule, Settings, load_settings, settings_help
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def write(tmp_path: Path, text: str) -> Path:

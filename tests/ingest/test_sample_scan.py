@@ -11,7 +11,7 @@ from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_assets"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 
 
 def expected() -> dict[str, tuple[str, str]]:

@@ -15,7 +15,7 @@ from provenance.detectors.registry import BUILTIN_DETECTORS, GROUP, _load_one, l
 from provenance.files.media import MediaFacts
 from provenance.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_builtin_table_equals_pyproject_entry_points() -> None:
