@@ -23,7 +23,7 @@ from provenance.reports.lifecycle_views import rescreened
 from provenance.rules.escalations import ApprovedTool
 from provenance.settings import FolderRule
 from provenance.settings.tables import WatchlistConfig
-from tests.lifecycle.conftest import Make, final
+from tests.support.lifecycle import Make, final
 
 
 def categories(lc: Lifecycle, sha: str) -> list[str]:
