@@ -8,7 +8,6 @@ the reason, except under ``CI=true``, where that is a failure.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,33 +18,7 @@ import pytest
 
 from provenance.settings import Settings
 from provenance.store import Ledger
-
-PG_URL = os.environ.get("PROVENANCE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ("sqlite", "postgresql")
-
-
-def _pg_dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def _pg_unavailable() -> str | None:
-    try:
-        with psycopg.connect(_pg_dsn(PG_URL), connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
-
-
-_PG_PROBLEM = _pg_unavailable()
-
-
-def require_postgres() -> None:
-    """Skip (or, under CI=true, fail) when PostgreSQL cannot be reached."""
-    if _PG_PROBLEM is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{_PG_PROBLEM} (CI=true: PostgreSQL tests must run)")
-    pytest.skip(_PG_PROBLEM)
+from tests.support.postgres import BACKENDS, PG_URL, pg_dsn, require_postgres
 
 
 @pytest.fixture
@@ -53,11 +26,11 @@ def pg_schema_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh, empty schema."""
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
     yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 

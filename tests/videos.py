@@ -1,7 +1,7 @@
 """Small test clips, written with PyAV: a moving picture, and the copies a pipeline makes of it.
 
 Each clip pans across a picture twice its size (shapes over a gradient,
-:func:`tests.audit.conftest.picture`, flipped so that its gradient rises
+:func:`tests.support.studio.picture`, flipped so that its gradient rises
 towards one of four corners) while a bright disc crosses it on a path of its
 own, so every moment looks different from the others and every seed gives a
 different clip. (Soft, nearly structureless backdrops, a gradient always
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from tests.audit.conftest import picture
+from tests.support.studio import picture
 
 FRAMES = 64
 SIZE = (160, 120)

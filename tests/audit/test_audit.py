@@ -17,7 +17,7 @@ from provenance.cli import cli
 from provenance.files.archives import UnsafeArchive
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
-from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture
+from tests.support.studio import Studio, camera_jpeg, generated_png, picture
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"

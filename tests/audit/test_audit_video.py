@@ -17,9 +17,9 @@ from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.settings import FolderRule
-from tests.audit.conftest import Studio
+from tests.support.files import sha256_of
+from tests.support.studio import Studio
 from tests.videos import REENCODES, clip, remux_stripped
-from tests.watchers.conftest import sha256_of
 
 pytest.importorskip("av")
 

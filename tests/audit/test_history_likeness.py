@@ -18,9 +18,9 @@ from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.likeness.search import similar_assets
 from provenance.settings import FolderRule
 from provenance.store import AssetQuery, Ledger
-from tests.audit.conftest import Studio, camera_jpeg, generated_png, picture
+from tests.support.files import sha256_of
+from tests.support.studio import Studio, camera_jpeg, generated_png, picture
 from tests.videos import REENCODES, clip
-from tests.watchers.conftest import sha256_of
 
 
 def _stripped_copy(source: Path, target: Path) -> Path:

@@ -22,8 +22,8 @@ from provenance.likeness.fingerprint import fingerprint_file
 from provenance.likeness.stage import fingerprint_kinds
 from provenance.likeness.video import NOT_INSTALLED, VideoUnavailable, sample_frames
 from provenance.settings import FolderRule
-from tests.audit.conftest import Studio, generated_png
-from tests.watchers.conftest import sha256_of
+from tests.support.files import sha256_of
+from tests.support.studio import Studio, generated_png
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 

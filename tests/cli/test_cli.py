@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
-from tests.ingest.test_scan import A1111, png
+from tests.support.files import A1111, png
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from provenance.files.formats.png import read_png
 from provenance.settings import Settings
 from provenance.tools import canonical_tool
 from tests.corpus import CorpusFile, corpus_files
-from tests.detectors.test_generators_builders import DETECTORS
+from tests.detectors.builders_generators import DETECTORS
 
 FILES = corpus_files()
 pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (../shared/corpus)")

@@ -22,7 +22,7 @@ from provenance.files.formats.tiff_ifd import (
     read_tiff,
 )
 from provenance.tools import TOOLS
-from tests.detectors.test_generators_builders import (
+from tests.detectors.builders_generators import (
     UNDEFINED,
     ascii_tag,
     exif_block,

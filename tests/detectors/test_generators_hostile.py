@@ -31,7 +31,7 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.tiff_ifd import RawTag, decode_user_comment, read_tiff
 from provenance.files.media import read_facts
 from provenance.settings import Settings
-from tests.detectors.test_generators_builders import (
+from tests.detectors.builders_generators import (
     UNDEFINED,
     ascii_tag,
     chunk,

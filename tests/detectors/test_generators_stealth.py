@@ -14,7 +14,7 @@ from provenance.detectors.generators.detector import STEALTH_DETECTOR, _png_cand
 from provenance.detectors.generators.pixels import PillowColumns, PngColumns
 from provenance.detectors.generators.stealth import MAX_PAYLOAD, read_stealth
 from provenance.files.formats.png import read_png
-from tests.detectors.test_generators_builders import (
+from tests.detectors.builders_generators import (
     classify_bytes,
     filtered_png,
     png_bytes,

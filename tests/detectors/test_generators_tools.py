@@ -10,7 +10,7 @@ import pytest
 from provenance.classify import Classification
 from provenance.detectors.generators.a1111 import infotext_tool, parse_infotext, parse_settings
 from provenance.files.formats.tiff_ifd import IMAGE_DESCRIPTION, MAKE, MODEL, SOFTWARE, USER_COMMENT
-from tests.detectors.test_generators_builders import (
+from tests.detectors.builders_generators import (
     UNDEFINED,
     ascii_tag,
     classify_bytes,

@@ -13,7 +13,7 @@ import provenance.ingest.examine as examine_module
 from provenance.ingest.examine import CRASHED, Examined, Examiner
 from provenance.settings import Settings
 from provenance.util.workpool import processes_available
-from tests.ingest.test_scan import A1111, png
+from tests.support.files import A1111, png
 
 needs_fork = pytest.mark.skipif(not processes_available(), reason="forked examiners are Linux-only")
 

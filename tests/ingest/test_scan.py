@@ -8,30 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
 from provenance.ingest.record import examine, ingest
 from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
-
-
-def png(path: Path, seed: int, parameters: str | None = None) -> Path:
-    """A small PNG, optionally with A1111 generation parameters."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", (16, 16), (seed % 256, (seed * 7) % 256, (seed * 13) % 256))
-    info = PngInfo()
-    if parameters:
-        info.add_text("parameters", parameters)
-    image.save(path, pnginfo=info)
-    return path
-
-
-A1111 = (
-    "a castle\nNegative prompt: blurry\n"
-    "Steps: 20, Sampler: Euler a, Seed: 1, Model: sdxl, Version: v1.10.1"
-)
+from tests.support.files import A1111, png
 
 
 def test_scan_counts_and_rescan_changes_nothing(

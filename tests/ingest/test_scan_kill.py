@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from provenance.store import AssetQuery, Ledger
-from tests.watchers.conftest import unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
 
 FILES = 4_000
 BATCH = 16  # files a transaction: many commits before the kill

@@ -15,8 +15,8 @@ from provenance.rules.policy import Policy, asset_state, decide
 from provenance.settings import Settings
 from provenance.settings.tables import WatchlistConfig
 from provenance.store import AssetQuery, AssetRecord, Ledger
-from tests.ingest.test_scan import png
-from tests.lifecycle.conftest import Clock, Make, final
+from tests.support.files import png
+from tests.support.lifecycle import Clock, Make, final
 
 
 def status(lc: Lifecycle, asset: AssetRecord) -> str | None:

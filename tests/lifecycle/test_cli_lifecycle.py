@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 
 from provenance.cli import cli
 from provenance.store import Ledger, current_actor
-from tests.ingest.test_scan import png
-from tests.lifecycle.conftest import a1111
+from tests.support.files import png
+from tests.support.lifecycle import a1111
 
 
 class Cli:

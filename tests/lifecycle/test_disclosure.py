@@ -16,7 +16,7 @@ from provenance.lifecycle import Lifecycle, approve, purge_expired, replace, rev
 from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.reports.disclosure import render
 from provenance.settings.tables import WatchlistConfig
-from tests.lifecycle.conftest import Clock, Make, final
+from tests.support.lifecycle import Clock, Make, final
 
 
 @dataclasses.dataclass

@@ -14,7 +14,7 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config, head_revision
-from tests.lifecycle.conftest import final
+from tests.support.lifecycle import final
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

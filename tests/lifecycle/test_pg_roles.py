@@ -21,9 +21,9 @@ from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, approve, expire, revoke
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.conftest import PG_URL, _pg_dsn
-from tests.ingest.test_scan import png
-from tests.lifecycle.conftest import Clock, a1111, final
+from tests.support.files import png
+from tests.support.lifecycle import Clock, a1111, final
+from tests.support.postgres import PG_URL, pg_dsn
 
 pytestmark = pytest.mark.postgres
 
@@ -56,7 +56,7 @@ def roles(pg_schema_url: str) -> Iterator[Roles]:
         "provenance_approver": f"prov_approver_{tag}",
     }
     daemon_user, approver_user = f"prov_render_{tag}", f"prov_jane_{tag}"
-    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
         conn.execute(f"SET search_path = {schema.group(1)}")
         for statement in documented_sql():
             conn.execute(_for_this_run(statement, names, schema.group(1)))
@@ -71,7 +71,7 @@ def roles(pg_schema_url: str) -> Iterator[Roles]:
             daemon_user,
         )
     finally:
-        with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
             for role in (daemon_user, approver_user, *names.values()):
                 conn.execute(f"DROP OWNED BY {role}")
                 conn.execute(f"DROP ROLE {role}")
@@ -148,7 +148,7 @@ def test_approver_db_role_is_checked_before_writing(
 
 def test_the_daemon_cannot_write_approvals_even_by_hand(roles: Roles) -> None:
     with (
-        psycopg.connect(_pg_dsn(roles.daemon_url.split("?")[0])) as conn,
+        psycopg.connect(pg_dsn(roles.daemon_url.split("?")[0])) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         schema = re.search(r"search_path=([\w]+)", unquote(roles.daemon_url))

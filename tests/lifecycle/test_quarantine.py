@@ -24,8 +24,8 @@ from provenance.lifecycle import files as files_module
 from provenance.lifecycle import quarantine as quarantine_module
 from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
 from provenance.store import Observation
-from tests.lifecycle.conftest import Clock, Make, final
 from tests.support.factories import asset_facts
+from tests.support.lifecycle import Clock, Make, final
 
 
 def digest(path: Path) -> str:

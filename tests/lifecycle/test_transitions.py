@@ -12,8 +12,8 @@ from provenance.errors import TransitionRefused
 from provenance.history import find_history
 from provenance.lifecycle import Lifecycle, approve, expire, replace, set_expiry
 from provenance.store import Observation
-from tests.lifecycle.conftest import Clock, Make, final
 from tests.support.factories import asset_facts
+from tests.support.lifecycle import Clock, Make, final
 
 
 def test_replace_links_both_directions(lc: Lifecycle, make_genai: Make, make_plain: Make) -> None:

@@ -13,18 +13,9 @@ from provenance.likeness.retry import RetryBackoff
 from provenance.likeness.stage import fingerprint_assets
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.audit.conftest import generated_png
-from tests.watchers.conftest import sha256_of
-
-
-class Clock:
-    """Monotonic seconds that move only when a test says."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clocks import Clock
+from tests.support.files import sha256_of
+from tests.support.studio import generated_png
 
 
 def test_each_failure_doubles_the_wait_up_to_the_longest() -> None:

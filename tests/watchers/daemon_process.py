@@ -10,7 +10,7 @@ from pathlib import Path
 
 from provenance.store import Ledger
 from provenance.watchers.status import DaemonStatus, root_rows
-from tests.watchers.conftest import wait_for
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -33,7 +33,9 @@ from provenance.watchers.backends import (
 from provenance.watchers.limits import Budget, fit_to_budget
 from provenance.watchers.observers import INOTIFY_LOGGER, Watcher
 from provenance.watchers.roots import Mount, resolve_root
-from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_NATIVE = (INOTIFY, FSEVENTS, WINDOWS, KQUEUE)

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from provenance.cli import cli
 from provenance.store import Ledger
 from provenance.watchers.status import watch_status
-from tests.watchers.conftest import fast_settings, running, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, running
 
 STATE = {"phase": "running", "heartbeat_interval": 10.0, "roots": [], "degraded": []}
 

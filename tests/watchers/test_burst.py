@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from provenance.store import AssetQuery, Ledger
-from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running
 
 FILES = 5_000
 

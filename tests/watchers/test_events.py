@@ -10,15 +10,9 @@ import pytest
 
 from provenance.ingest.record import IngestResult
 from provenance.store import Ledger
-from tests.watchers.conftest import (
-    event_types,
-    fast_settings,
-    present,
-    running,
-    sha256_of,
-    unique_bytes,
-    wait_for,
-)
+from tests.support.files import sha256_of, unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import event_types, fast_settings, present, running
 
 
 def _recorded(ledger: Ledger, path: Path) -> bool:

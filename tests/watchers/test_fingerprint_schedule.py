@@ -13,9 +13,11 @@ from provenance.likeness import stage as fingerprinting
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_file
 from provenance.store import Ledger
 from provenance.watchers.fingerprints import FingerprintSchedule
-from tests.audit.conftest import generated_png
-from tests.likeness.test_retry import Clock
-from tests.watchers.conftest import fast_settings, running, sha256_of, wait_for
+from tests.support.clocks import Clock
+from tests.support.files import sha256_of
+from tests.support.studio import generated_png
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, running
 
 
 def test_the_first_pass_is_due_at_once() -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from provenance.store import Ledger
-from tests.audit.conftest import generated_png
-from tests.watchers.conftest import fast_settings, running, sha256_of, wait_for
+from tests.support.files import sha256_of
+from tests.support.studio import generated_png
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, running
 
 
 def test_recorded_images_get_fingerprints(root: Path, ledger: Ledger, ledger_url: str) -> None:

@@ -8,7 +8,9 @@ import zlib
 from pathlib import Path
 
 from provenance.store import Ledger
-from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

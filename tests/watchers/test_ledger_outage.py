@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from provenance.store import Ledger
-from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running
 from tests.watchers.proxy import TcpProxy
 
 

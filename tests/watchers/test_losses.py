@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent, WatchDescriptor
 
 from provenance.store import Ledger
-from provenance.watchers.handler import HintHandler
-from tests.watchers.conftest import Running, fast_settings, present, running, unique_bytes, wait_for
-
-
-def write_files(folder: Path, prefix: str, count: int) -> set[str]:
-    """``count`` files with unique content; their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = set()
-    for n in range(count):
-        path = folder / f"{prefix}.{n:04d}.bin"
-        path.write_bytes(unique_bytes(f"{prefix}{n}"))
-        paths.add(str(path))
-    return paths
-
-
-@pytest.fixture
-def deaf_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """While the event is clear, every handler drops its events, as an overflowing kernel does."""
-    hearing = threading.Event()
-    hearing.set()
-    real = HintHandler.dispatch
-
-    def dispatch(self: HintHandler, event: object) -> None:
-        if hearing.is_set():
-            real(self, event)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(HintHandler, "dispatch", dispatch)
-    yield hearing
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import Running, fast_settings, present, running, write_files
 
 
 def _overflow(daemon: Running) -> None:

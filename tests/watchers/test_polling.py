@@ -11,15 +11,9 @@ from provenance.store import Ledger
 from provenance.watchers import Environment
 from provenance.watchers.limits import Budget
 from provenance.watchers.roots import Mount
-from tests.watchers.conftest import (
-    event_types,
-    fast_settings,
-    present,
-    running,
-    sha256_of,
-    unique_bytes,
-    wait_for,
-)
+from tests.support.files import sha256_of, unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import event_types, fast_settings, present, running
 
 
 def test_forced_polling_sees_creates_moves_and_deletes(

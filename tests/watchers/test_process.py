@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from provenance.store import AssetQuery, Ledger
-from tests.watchers.conftest import present, unique_bytes, wait_for
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
 from tests.watchers.daemon_process import ROOT, DaemonProcess, write_config
+from tests.watchers.daemons import present
 
 BURST = 3_000
 

@@ -19,10 +19,9 @@ from provenance.watchers.backends import INOTIFY
 from provenance.watchers.reconcile import RootUnavailable, plan_reconcile
 from provenance.watchers.roots import resolve_root
 from provenance.watchers.supervisor import Supervisor
-from tests.watchers.conftest import fast_settings, present, running, unique_bytes, wait_for
-from tests.watchers.test_losses import deaf_handlers, write_files
-
-__all__ = ["deaf_handlers"]  # a fixture, used below
+from tests.support.files import unique_bytes
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running, write_files
 
 
 def _old(path: Path) -> None:

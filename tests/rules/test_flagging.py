@@ -15,8 +15,8 @@ from provenance.lifecycle import Lifecycle
 from provenance.settings import FolderRule, Settings, load_settings
 from provenance.settings.tables import ApprovedTool, ShowConfig, WatchlistConfig
 from provenance.store import AssetRecord
-from tests.ingest.test_scan import png
-from tests.lifecycle.conftest import Make
+from tests.support.files import png
+from tests.support.lifecycle import Make
 
 
 @pytest.fixture

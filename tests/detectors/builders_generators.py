@@ -1,4 +1,4 @@
-"""Small file builders for the generator-detector tests, and checks that they build valid files.
+"""Small file builders for the generator-detector tests (checked by test_builders_generators.py).
 
 Every test file is made here in memory (Pillow for the pixels, our own writers
 for chunks, segments and EXIF blocks), so each tool's format is tested exactly
@@ -254,28 +254,3 @@ def classify_bytes(tmp_path: Path, data: bytes, name: str = "file.png") -> Class
     path = tmp_path / name
     path.write_bytes(data)
     return classify_file(path, Settings(db="sqlite://"), detectors=DETECTORS)[1]
-
-
-def test_png_builder_places_chunks_around_idat() -> None:
-    data = png_bytes(before=[text_chunk("a", "1")], after=[text_chunk("b", "2")])
-    types = [part[4:8] for part in split_png(data)[1:]]
-    assert types.index(b"tEXt") < types.index(b"IDAT") < len(types) - 2
-    assert Image.open(io.BytesIO(data)).size == (8, 8)
-
-
-def test_filtered_png_decodes_like_the_source() -> None:
-    image = Image.effect_noise((9, 7), 60).convert("RGBA")
-    decoded = Image.open(io.BytesIO(filtered_png(image)))
-    assert decoded.tobytes() == image.tobytes()
-
-
-def test_jpeg_and_webp_builders_make_readable_files() -> None:
-    block = exif_block({0x010F: ascii_tag("Maker")})
-    assert Image.open(io.BytesIO(jpeg_bytes(exif=block))).getexif()[0x010F] == "Maker"
-    assert Image.open(io.BytesIO(webp_bytes(exif=block))).getexif()[0x010F] == "Maker"
-
-
-def test_stealth_image_sets_only_low_bits() -> None:
-    image = stealth_image(b"hello", "stealth_pnginfo")
-    alphas = {image.getpixel((x, 0))[3] for x in range(3)}  # type: ignore[index]
-    assert alphas <= {254, 255}
