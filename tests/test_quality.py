@@ -1,4 +1,5 @@
-"""The test command also lints and type-checks: ruff on the tree, mypy --strict on the package."""
+"""The test command also lints and type-checks: ruff on the tree, mypy --strict on the package
+and the tests."""
 
 from __future__ import annotations
 

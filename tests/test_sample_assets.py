@@ -18,6 +18,7 @@ import sys
 import xml.etree.ElementTree as ET
 from itertools import combinations, pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -186,7 +187,7 @@ def test_a1111_parameters_chunk(made: Path, rel: str) -> None:
     assert fields.endswith(", Version: v1.10.1")
 
 
-def comfy_chunks(made: Path) -> tuple[dict[str, dict[str, object]], dict[str, object]]:
+def comfy_chunks(made: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ComfyUI sample's ``prompt`` and ``workflow`` JSON."""
     info = read_png(made / "genai/comfyui.png")
     assert [(t.chunk, t.keyword) for t in info.texts] == [("tEXt", "prompt"), ("tEXt", "workflow")]

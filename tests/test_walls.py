@@ -81,12 +81,13 @@ def imports(root: Path) -> list[Import]:
     for name, _, tree in sources(root):
         typing_lines = _typing_blocks(tree)
         for node in ast.walk(tree):
-            for target in _targets(node):
-                found.append(Import(name, target, node.lineno, node.lineno in typing_lines))
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                line = node.lineno
+                found += [Import(name, t, line, line in typing_lines) for t in _targets(node)]
     return found
 
 
-def _targets(node: ast.AST) -> list[str]:
+def _targets(node: ast.Import | ast.ImportFrom) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     if isinstance(node, ast.ImportFrom) and node.module and not node.level:

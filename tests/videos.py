@@ -88,6 +88,7 @@ def write_clip(
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as out:
         stream = out.add_stream(encoding.codec, rate=encoding.fps, options=encoding.options)
+        assert isinstance(stream, av.VideoStream)
         first = next(frames)
         stream.width, stream.height = encoding.size or (first.shape[1], first.shape[0])
         stream.pix_fmt = encoding.pix_fmt

@@ -268,12 +268,12 @@ def test_ctrl_c_is_its_own_exit_code(
     tree: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An interrupted command exits 130 with one line, never 1 (which means "blocked")."""
-    import provenance.cli.ingest
+    import provenance.cli.ingest as ingest_commands
 
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(provenance.cli.ingest, "run_scan", interrupted)
+    monkeypatch.setattr(ingest_commands, "run_scan", interrupted)
     code, _, err = run("scan", str(tree), "--db", ledger_url, ok=False)
     assert code == 130
     assert err.startswith("Error: interrupted:") and len(err.strip().splitlines()) == 1

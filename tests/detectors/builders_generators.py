@@ -64,7 +64,7 @@ def png_bytes(
     """A PNG of ``image`` with extra chunks before the first IDAT and after the last."""
     image = image or Image.new("RGB", (8, 8), (40, 90, 160))
     out = io.BytesIO()
-    image.save(out, "PNG", **save)  # type: ignore[arg-type]
+    image.save(out, "PNG", **save)
     parts = split_png(out.getvalue())
     first = next(i for i, p in enumerate(parts) if p[4:8] == b"IDAT")
     last = max(i for i, p in enumerate(parts) if p[4:8] == b"IDAT")
@@ -200,7 +200,7 @@ def webp_bytes(
         options["exif"] = exif
     if xmp is not None:
         options["xmp"] = xmp
-    image.save(out, "WEBP", **options)  # type: ignore[arg-type]
+    image.save(out, "WEBP", **options)
     return out.getvalue()
 
 

@@ -13,10 +13,15 @@ import io
 import json
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
@@ -217,7 +222,7 @@ def make_signer() -> SigningIdentity:
     )
 
 
-def _key_usage(cert_sign: bool) -> object:
+def _key_usage(cert_sign: bool) -> x509.KeyUsage:
     from cryptography import x509
 
     return x509.KeyUsage(
@@ -259,7 +264,7 @@ def sign_asset(
 
 
 def manifest_with_actions(
-    *actions: dict[str, object], generator: str = "Test Tool"
+    *actions: Mapping[str, object], generator: str = "Test Tool"
 ) -> dict[str, object]:
     """A manifest definition whose actions assertion holds ``actions``."""
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def tiff_with_xmp(packet: str) -> bytes:
     return buffer.getvalue()
 
 
-CONTAINERS = {
+CONTAINERS: dict[str, Callable[[str], bytes]] = {
     "a.jpg": jpeg_with_xmp,
     "a.png": lambda p: png_bytes(((b"iTXt", itxt("XML:com.adobe.xmp", p)),)),
     "a.webp": webp_with_xmp,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -27,7 +28,7 @@ class Cli:
         assert result.exit_code == code, result.output + result.stderr
         return result
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         return json.loads(self(*args, "--json").stdout)
 
     def events(self, sha: str) -> list[str]:
@@ -77,20 +78,20 @@ def approve(run: Cli, target: str, consent: Path, *extra: str, code: int = 0) ->
 
 def test_approve_history_and_needs_approval(run: Cli, show: Path, consent: Path) -> None:
     face = show / "gen" / "face.png"
-    needing = {n["sha256"]: n["needs"] for n in run.json("ls", "--needs-approval")}  # type: ignore[attr-defined]
+    needing = {n["sha256"]: n["needs"] for n in run.json("ls", "--needs-approval")}
     assert needing[sha_of(face)] == ["final-deliverable", "talent-likeness"]
     data = json.loads(approve(run, str(face), consent, "--json").stdout)
     assert data["assets"][0]["status"] == "temporary"  # still needs talent-likeness
     story = run.json("history", str(face))
-    assert story["needs_approval"] == ["talent-likeness"]  # type: ignore[index]
-    assert story["asset"]["flags"][0]["category"] == "talent-likeness"  # type: ignore[index]
-    assert story["approvals"][0]["reference_sha256"] == sha_of(consent)  # type: ignore[index]
+    assert story["needs_approval"] == ["talent-likeness"]
+    assert story["asset"]["flags"][0]["category"] == "talent-likeness"
+    assert story["approvals"][0]["reference_sha256"] == sha_of(consent)
     table = run("history", str(face)).stdout
     for words in ("Escalations", "Needs approval before finals: talent-likeness", "Approvals"):
         assert words in table
     run("approve", str(face), "--category", "talent-likeness", "--approver", "Zoë S.",
         "--reference", str(consent), "--expires", "2999-01-01")  # fmt: skip
-    assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")}  # type: ignore[attr-defined]
+    assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")}
     assert "approved" in run("history", str(face)).stdout
 
 
@@ -127,13 +128,13 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
     original, sha = castle.read_bytes(), sha_of(castle)
     assert "replaced by" in run("replace", str(show / "gen" / "face.png"), str(plate)).stdout
     run("set-expiry", str(castle), "--until", "2000-01-01", "--reason", "pulled early")
-    [changed] = run.json("expire")  # type: ignore[misc]
+    [changed] = run.json("expire")
     assert changed["asset"]["status"] == "expired" and changed["present_at"][0]["path"] == str(
         castle
     )
     dry = run.json("purge", "--expired", "--dry-run")
-    assert dry["would_move"] == [{"sha256": sha, "path": str(castle)}] and castle.exists()  # type: ignore[index]
-    moved = run.json("purge", "--expired")["moved"]  # type: ignore[index]
+    assert dry["would_move"] == [{"sha256": sha, "path": str(castle)}] and castle.exists()
+    moved = run.json("purge", "--expired")["moved"]
     assert not castle.exists() and len(moved) == 1
     manifest = (tmp_path / "q" / "manifest.jsonl").read_text().splitlines()
     assert json.loads(manifest[0])["original_path"] == str(castle)
@@ -182,8 +183,8 @@ def test_report_formats_and_document(run: Cli, show: Path, consent: Path, tmp_pa
     data = run.json("report", "--show", "nightfall")
     assert data["counts"]["genai"] == 4 and data["approvals"][0]["reference_sha256"] == sha_of(
         consent
-    )  # type: ignore[index]
-    assert run.json("report", "--show", "other-show")["counts"]["assets"] == 0  # type: ignore[index]
+    )
+    assert run.json("report", "--show", "other-show")["counts"]["assets"] == 0
     exported = tmp_path / "exported.pdf"
     run("document", sha_of(consent), "--output", str(exported))
     assert exported.read_bytes() == consent.read_bytes()
@@ -196,9 +197,9 @@ def test_report_uses_the_shows_roots_from_the_settings(
     elsewhere = tmp_path / "jobs" / "daybreak" / "nightfall"
     png(elsewhere / "ref.png", 9, a1111("a reference"))
     run("scan", str(elsewhere))
-    assert run.json("report", "--show", "nightfall")["counts"]["genai"] == 5  # type: ignore[index]
+    assert run.json("report", "--show", "nightfall")["counts"]["genai"] == 5
     config = tmp_path / "shows.toml"
     config.write_text(f'[[shows]]\nname = "nightfall"\nroots = ["{show}"]\n')
     listed = Cli(ledger_url, config).json("report", "--show", "nightfall")
-    assert listed["counts"]["genai"] == 4  # type: ignore[index]
-    assert listed["scope"] == f"assets seen under {show}"  # type: ignore[index]
+    assert listed["counts"]["genai"] == 4
+    assert listed["scope"] == f"assets seen under {show}"

@@ -167,7 +167,7 @@ def test_markdown_and_html_say_the_same_thing(lc: Lifecycle, story: Story) -> No
     generated = {row[0]: row for row in md["Generated assets"][1:]}
     assert generated[story.shas["revoked"]][6].endswith("weird|<i>name.png")  # escaped, intact
     assert generated[story.shas["purged"]][2] == "quarantined"
-    summary = dict(row for row in md["Summary"][1:])  # type: ignore[misc]
+    summary = dict(row for row in md["Summary"][1:])
     assert summary["Unknown provenance"] == "2" and summary["Event chain"].startswith("verified")
 
 

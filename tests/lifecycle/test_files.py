@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import TransitionRefused
-from provenance.lifecycle import files as files_module
 from provenance.lifecycle.files import content_hash, move_verified, quarantine_target
 
 CONTENT = b"frame data " * 1000
@@ -34,7 +33,7 @@ def no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kw: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(files_module.os, "link", refuse)
+    monkeypatch.setattr(os, "link", refuse)  # the os.link that lifecycle.files calls
 
 
 @pytest.mark.usefixtures("no_hard_links")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from provenance.lifecycle import (
     purge_expired,
     restore,
 )
-from provenance.lifecycle import files as files_module
 from provenance.lifecycle import quarantine as quarantine_module
 from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
 from provenance.store import Observation
@@ -88,7 +88,7 @@ def test_across_filesystems_the_copy_is_verified(
     def no_links(*_args: object, **_kw: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(files_module.os, "link", no_links)
+    monkeypatch.setattr(os, "link", no_links)  # the os.link that lifecycle.files calls
     purge_expired(lc)
     restore(lc, [sha])
     assert all(digest(p) == sha and p.stat().st_mtime_ns == stamps[p] for p in copies)

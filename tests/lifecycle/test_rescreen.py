@@ -20,9 +20,8 @@ from provenance.lifecycle import Lifecycle, approve
 from provenance.lifecycle import rescreen as rescreen_module
 from provenance.lifecycle.rescreen import rescreen
 from provenance.reports.lifecycle_views import rescreened
-from provenance.rules.escalations import ApprovedTool
 from provenance.settings import FolderRule
-from provenance.settings.tables import WatchlistConfig
+from provenance.settings.tables import ApprovedTool, WatchlistConfig
 from tests.support.lifecycle import Make, final
 
 

@@ -45,7 +45,7 @@ def prints(path: Path) -> tuple[Fingerprint, ...]:
 
 
 def grey_fingerprint(rgb: np.ndarray) -> Fingerprint:
-    luma = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float32) / 255
+    luma = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float32) / np.float32(255)
     found = fingerprint_luma(luma)
     assert found is not None
     return found
@@ -200,11 +200,11 @@ def test_a_video_of_unknown_duration_samples_its_first_frames(
     sampled = sample_frames(original)
     source = [grey_fingerprint(rgb) for rgb in list(moving_frames(1))[:16]]
     taken = [fingerprint_luma(luma) for luma in sampled.lumas]
-    nearest = [
-        min(range(16), key=lambda i, fp=fp: sum(fp.distances(source[i])))
-        for fp in taken
-        if fp is not None
-    ]
+
+    def closest(fp: Fingerprint) -> int:
+        return min(range(16), key=lambda i: sum(fp.distances(source[i])))
+
+    nearest = [closest(fp) for fp in taken if fp is not None]
     assert nearest == [1, 3, 5, 7, 9, 11, 13, 15]
 
 

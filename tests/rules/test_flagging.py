@@ -65,7 +65,9 @@ def test_flags_are_in_the_chained_detected_event(
     _, asset = make_genai("gen.png", 2, "Zoë Saldaña", settings=screened)
     detected = lc.ledger.events.of(asset.sha256)[0]
     assert detected.type == "detected"
-    [flag] = detected.details["flags"]  # type: ignore[misc]
+    flags = detected.details["flags"]
+    assert isinstance(flags, list)
+    [flag] = flags
     assert "Zoë Saldaña" in flag["reason"] and "talent" in flag["reason"]
 
 

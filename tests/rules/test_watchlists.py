@@ -68,7 +68,7 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
-@given(st.text(alphabet=st.characters(categories=("L",)), min_size=3, max_size=12))
+@given(st.text(alphabet=st.characters(categories=["L"]), min_size=3, max_size=12))
 def test_any_literal_term_matches_itself_in_upper_case(term: str) -> None:
     watch = parse_watchlist("w", "public-figure", [term], "w")
     assert screen_prompt(f"a photo of {term.upper()} today", [watch]) or fold(term.upper()) != fold(

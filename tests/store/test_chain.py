@@ -8,6 +8,7 @@ attacker with database access would, and expect ``verify`` to name the event.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -19,9 +20,9 @@ from provenance.store.chain import GENESIS, check_chain, details_text, event_has
 from tests.support.factories import observation
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
-    """An in-memory event row."""
+    """An in-memory event row (not frozen: ``ChainRow`` declares plain, settable attributes)."""
 
     seq: int
     at: str
@@ -91,7 +92,8 @@ def test_editing_any_field_is_caught(events: list, data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(TAMPERABLE))
     original = getattr(rows[index], name)
     forged = data.draw(st.text(max_size=70).filter(lambda v: v != original))
-    rows[index] = replace(rows[index], **{name: forged})
+    changes: dict[str, Any] = {name: forged}  # every TAMPERABLE field holds text
+    rows[index] = replace(rows[index], **changes)
     report = check_chain(rows, head)
     assert not report.ok
     assert report.problem is not None and report.problem.seq <= index + 1
@@ -132,7 +134,7 @@ def test_inserting_a_forged_row_is_caught(events: list, extra: tuple, data: st.D
     prev = rows[index - 1].hash if index else GENESIS
     fields = {**forged.__dict__, "seq": index + 1, "prev_hash": prev}
     fields.pop("hash")
-    forged = Row(hash=event_hash(**fields), **fields)  # type: ignore[arg-type]
+    forged = Row(hash=event_hash(**fields), **fields)
     tail = [replace(r, seq=r.seq + 1) for r in rows[index:]]
     tampered = [*rows[:index], forged, *tail]
     report = check_chain(tampered, head)

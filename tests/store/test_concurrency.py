@@ -18,7 +18,7 @@ WRITERS = 4
 EVENTS_EACH = 500
 
 
-def _writer(url: str, writer: int, start: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _writer(url: str, writer: int, start: mp.synchronize.Event) -> None:
     with Ledger(url, actor=f"w{writer}", host=f"host{writer}") as ledger:
         start.wait(30)
         for i in range(EVENTS_EACH):
