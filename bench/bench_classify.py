@@ -32,7 +32,7 @@ from bench_scan import DEFAULT_DIR, corpus_files, machine  # noqa: E402
 from provenance.classify import classify_file  # noqa: E402
 from provenance.detectors.registry import load_detectors  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
-from tests.corpus import corpus_files as shared_corpus  # noqa: E402
+from tests.support.corpus import corpus_files as shared_corpus  # noqa: E402
 
 
 def classify_costs(files: list[Path]) -> list[float]:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Measure the video near-match rule: re-encoded copies against unrelated clips.
 
-For each of ``--clips`` test clips (``tests/videos.py``: 64 frames, 160x120,
+For each of ``--clips`` test clips (``tests/support/videos.py``: 64 frames, 160x120,
 a pan across a picture with a moving disc; H.264 with a keyframe every 16
-frames), writes every re-encode of ``tests.videos.REENCODES`` and a remux
+frames), writes every re-encode of ``tests.support.videos.REENCODES`` and a remux
 without metadata, fingerprints them all, and reports, per alteration, how
 many copies the rule of :func:`provenance.likeness.index.match_clip` matches to
 their original, how many of their 8 moments match, and the largest distance
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma  # noqa: E402
 from provenance.likeness.index import NearMatchIndex, frames_needed, match_clip  # noqa: E402
 from provenance.likeness.video import SAMPLES  # noqa: E402
-from tests.videos import REENCODES, SUFFIX, clip, remux_stripped  # noqa: E402
+from tests.support.videos import REENCODES, SUFFIX, clip, remux_stripped  # noqa: E402
 
 Prints = dict[tuple[int, str], tuple[Fingerprint, ...]]
 

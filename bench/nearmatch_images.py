@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import _synth  # type: ignore[import-not-found]  # noqa: E402
 
-from tests.frame_writers import write_dpx, write_exr, write_tiff16  # noqa: E402
+from tests.support.frame_writers import write_dpx, write_exr, write_tiff16  # noqa: E402
 
 RGB = tuple[int, int, int]
 Size = tuple[int, int]

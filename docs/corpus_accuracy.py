@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from provenance.classify import classify_file  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
 from provenance.tools import canonical_tool  # noqa: E402
-from tests.corpus import CorpusFile, corpus_files  # noqa: E402
+from tests.support.corpus import CorpusFile, corpus_files  # noqa: E402
 
 OUT = ROOT / "docs" / "ACCURACY.md"
 

@@ -19,7 +19,7 @@ from provenance.reports.thumbnails import thumbnails_for
 from provenance.settings import FolderRule
 from tests.support.files import sha256_of
 from tests.support.studio import Studio
-from tests.videos import REENCODES, clip, remux_stripped
+from tests.support.videos import REENCODES, clip, remux_stripped
 
 pytest.importorskip("av")
 

@@ -20,7 +20,7 @@ from provenance.settings import FolderRule
 from provenance.store import AssetQuery, Ledger
 from tests.support.files import sha256_of
 from tests.support.studio import Studio, camera_jpeg, generated_png, picture
-from tests.videos import REENCODES, clip
+from tests.support.videos import REENCODES, clip
 
 
 def _stripped_copy(source: Path, target: Path) -> Path:

@@ -18,7 +18,6 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.id3 import MAX_FRAME_TEXT, parse_id3
 from provenance.files.media import read_facts
 from provenance.settings import Settings
-from tests.corpus import CORPUS
 from tests.detectors.builders_metadata import (
     bext,
     id3_frame,
@@ -30,6 +29,7 @@ from tests.detectors.builders_metadata import (
     wav_bytes,
     write,
 )
+from tests.support.corpus import CORPUS
 
 SETTINGS = Settings(db="sqlite://")
 WANTED = frozenset({"TSSE", "TENC", "COMM", "TXXX"})

@@ -16,7 +16,6 @@ from provenance.detectors import c2pa as c2pa_detector
 from provenance.detectors.base import DetectorContext, Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
-from tests.corpus import CORPUS
 from tests.detectors.builders_metadata import (
     IPTC,
     SigningIdentity,
@@ -28,6 +27,7 @@ from tests.detectors.builders_metadata import (
     wav_bytes,
     write,
 )
+from tests.support.corpus import CORPUS
 
 SETTINGS = Settings(db="sqlite://")
 CREATED_BY_AI = {"action": "c2pa.created", "digitalSourceType": IPTC + "trainedAlgorithmicMedia"}

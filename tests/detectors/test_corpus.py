@@ -15,7 +15,7 @@ import pytest
 from provenance.classify import classify_file
 from provenance.settings import Settings
 from provenance.tools import canonical_tool
-from tests.corpus import CorpusFile, corpus_files
+from tests.support.corpus import CorpusFile, corpus_files
 
 FILES = corpus_files()
 CORRUPT_SECONDS = 10.0

@@ -15,8 +15,8 @@ from provenance.detectors.generators.stealth import read_stealth, stealth_findin
 from provenance.files.formats.png import read_png
 from provenance.settings import Settings
 from provenance.tools import canonical_tool
-from tests.corpus import CorpusFile, corpus_files
 from tests.detectors.builders_generators import DETECTORS
+from tests.support.corpus import CorpusFile, corpus_files
 
 FILES = corpus_files()
 pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (../shared/corpus)")

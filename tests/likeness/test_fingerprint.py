@@ -23,7 +23,7 @@ from provenance.likeness.fingerprint import (
     process_pool,
 )
 from provenance.likeness.frames import cineon_to_linear, decode_luma, sniff, srgb_encode
-from tests.frame_writers import write_dpx, write_exr
+from tests.support.frame_writers import write_dpx, write_exr
 from tests.support.pictures import COPIES, floats, needs_openexr, picture, save, srgb_to_linear
 
 SEEDS = (1, 2, 3)

@@ -22,7 +22,7 @@ import provenance.likeness.fingerprint as fingerprint_module
 from provenance.files.formats import dpx, exr
 from provenance.likeness.fingerprint import fingerprint_file
 from provenance.util.workpool import processes_available
-from tests.frame_writers import write_dpx, write_exr, write_tiff16
+from tests.support.frame_writers import write_dpx, write_exr, write_tiff16
 from tests.support.pictures import floats, needs_openexr, picture, save
 
 Writer = Callable[[Path, NDArray[np.float32]], Path]

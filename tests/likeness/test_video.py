@@ -17,7 +17,7 @@ from provenance.likeness import video as video_frames
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma
 from provenance.likeness.index import NearMatchIndex, match_clip
 from provenance.likeness.video import sample_frames
-from tests.videos import (
+from tests.support.videos import (
     FRAMES,
     REENCODES,
     SUFFIX,

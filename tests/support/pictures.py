@@ -16,7 +16,7 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image, ImageEnhance
 
-from tests.frame_writers import write_dpx, write_exr, write_tiff16
+from tests.support.frame_writers import write_dpx, write_exr, write_tiff16
 
 needs_openexr = pytest.mark.skipif(
     importlib.util.find_spec("OpenEXR") is None, reason="writing EXR needs the exr extra"
