@@ -19,14 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.detectors.base import (
-    CONFIDENCE_RANK,
-    Detector,
-    DetectorContext,
-    Evidence,
-    error_evidence,
-)
+from provenance.detectors.base import CONFIDENCE_RANK, Detector, DetectorContext, error_evidence
 from provenance.detectors.registry import load_detectors
+from provenance.evidence import Evidence
 from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI

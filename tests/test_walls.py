@@ -29,11 +29,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "provenance"
 
 # What the store may import of provenance: shared mechanisms and plain vocabularies.
-STORE_MAY_IMPORT = ("provenance.store", "provenance.errors", "provenance.util", "provenance.vocab")
+STORE_MAY_IMPORT = (
+    "provenance.store", "provenance.errors", "provenance.util", "provenance.vocab",
+    "provenance.evidence",
+)  # fmt: skip
 # What detectors may import of provenance: what a file is, and how evidence is told.
 DETECTORS_MAY_IMPORT = (
     "provenance.detectors", "provenance.files", "provenance.errors", "provenance.util",
-    "provenance.vocab", "provenance.tools", "provenance.settings",
+    "provenance.vocab", "provenance.evidence", "provenance.tools", "provenance.settings",
 )  # fmt: skip
 # Calls that print, exit or configure logging: the command line's business only.
 CLI_ONLY_CALLS = {

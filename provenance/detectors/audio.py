@@ -29,9 +29,10 @@ from provenance.detectors.audio_fields import (
     mutagen_fields,
     riff_fields,
 )
-from provenance.detectors.base import DetectorContext, Evidence, error_evidence
+from provenance.detectors.base import DetectorContext, error_evidence
 from provenance.detectors.exif import plausible_camera
 from provenance.detectors.software_names import SoftwareMatch, match_software
+from provenance.evidence import Evidence
 
 MAX_NAMED_ITEMS = 16
 _GENERATED_WITH = re.compile(

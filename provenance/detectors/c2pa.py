@@ -31,11 +31,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from provenance.detectors.base import DetectorContext, Evidence, error_evidence
+from provenance.detectors.base import DetectorContext, error_evidence
 from provenance.detectors.c2pa_claims import store_evidence
 from provenance.detectors.c2pa_presence import may_hold_c2pa
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.errors import ConfigError
+from provenance.evidence import Evidence
 from provenance.settings import Settings
 
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024

@@ -37,9 +37,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from provenance.detectors.base import Evidence
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
 from provenance.detectors.sourcetypes import SourceType, lookup
+from provenance.evidence import Evidence
 from provenance.tools import UNKNOWN_GENAI
 from provenance.vocab import Confidence
 

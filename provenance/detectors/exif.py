@@ -30,9 +30,10 @@ from typing import Any, BinaryIO
 
 import exifread
 
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.exif_blocks import BudgetStream, exif_stream
 from provenance.detectors.software_names import match_software
+from provenance.evidence import Evidence
 from provenance.vocab import Confidence
 
 MAX_NAME = 64

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
+from provenance.evidence import Evidence
 from provenance.tools import canonical_tool
 from provenance.vocab import Signal
 

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.software_names import match_software
+from provenance.evidence import Evidence
 from provenance.tools import UNKNOWN_GENAI
 
 MAX_JSON_BYTES = 16 * 1024 * 1024

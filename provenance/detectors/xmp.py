@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.detectors.software_names import match_software
 from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.detectors.xmp_packets import read_sidecar
+from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.xmp import XmpPacket, parse_xmp_packets
 from provenance.tools import UNKNOWN_GENAI

@@ -95,7 +95,7 @@ def _asset_facts(
         verdict=result.verdict,
         tool=result.tool,
         confidence=result.confidence,
-        evidence=[e.to_dict() for e in result.evidence],
+        evidence=result.evidence,
         prompt=result.prompt,
         problem=facts.problem,
         expires_at=assessment.expires_at,

@@ -37,6 +37,7 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.tools import display_name
+from provenance.vocab import VERDICTS
 
 REPLACEMENTS = ("replaced",)
 EXPIRIES = ("expired", "approval-lapsed", "expiry-set")
@@ -201,8 +202,7 @@ def _grouped(events: Iterable[EventRecord]) -> dict[str, list[EventRecord]]:
 
 def _counts(assets: Sequence[AssetRecord]) -> dict[str, int]:
     verdicts = Counter(a.verdict for a in assets)
-    keys = ("genai", "not_genai", "unknown", "unreadable")
-    return {"assets": len(assets), **{k: verdicts.get(k, 0) for k in keys}}
+    return {"assets": len(assets), **{k: verdicts[k] for k in VERDICTS}}
 
 
 def _generated(

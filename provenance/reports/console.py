@@ -6,7 +6,7 @@ CLI decides where it goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from provenance.evidence import Evidence
 from provenance.likeness.search import PICTURE_KINDS
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
@@ -122,18 +123,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def evidence_table(evidence: Iterable[Mapping[str, object]]) -> Table:
+def evidence_table(evidence: Iterable[Evidence]) -> Table:
     """The evidence behind a classification."""
     table = Table(title="Evidence", title_justify="left")
     for column in ("detector", "signal", "kind", "detail"):
         table.add_column(column)
     for item in evidence:
-        table.add_row(
-            str(item.get("detector", "")),
-            str(item.get("signal", "")),
-            str(item.get("kind", "")),
-            _clip(str(item.get("detail", "")), 160),
-        )
+        table.add_row(item.detector, item.signal, item.kind, _clip(item.detail, 160))
     return table
 
 

@@ -36,7 +36,7 @@ from provenance.rules.watchlists import Watchlist, load_watchlist, screen_prompt
 from provenance.settings import Settings
 from provenance.settings.tables import ApprovedTool
 from provenance.store.records import AssetRecord
-from provenance.vocab import INITIAL_STATUS
+from provenance.vocab import INITIAL_STATUS, Status
 
 if TYPE_CHECKING:
     from provenance.classify import Classification
@@ -50,7 +50,7 @@ class Assessment:
 
     flags: tuple[Flag, ...] = ()
     expires_at: datetime | None = None
-    status: str | None = None
+    status: Status | None = None
 
 
 def assess(path: Path, result: Classification, settings: Settings, now: datetime) -> Assessment:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from provenance.vocab import Outcome
+from provenance.evidence import Evidence
+from provenance.vocab import Confidence, MediaKind, Outcome, Status, Verdict
 
 EventType = Literal[
     "detected",  # content seen for the first time anywhere
@@ -50,21 +51,21 @@ class AssetFacts:
 
     sha256: str
     size: int
-    kind: str
+    kind: MediaKind
     mime: str
     format: str | None
     width: int | None
     height: int | None
     duration: float | None
-    verdict: str
+    verdict: Verdict
     tool: str | None
-    confidence: str | None
-    evidence: Sequence[Mapping[str, object]]
+    confidence: Confidence | None
+    evidence: Sequence[Evidence]
     prompt: str | None
     problem: str | None
     expires_at: datetime | None = None
     flags: Sequence[Mapping[str, object]] = ()
-    status: str | None = None  # the lifecycle's status for new content (rules.flagging)
+    status: Status | None = None  # the lifecycle's status for new content (rules.flagging)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Observation:
 class AssetRecord(AssetFacts):
     """An asset as stored, identified by the SHA-256 of its content: its facts, and its state."""
 
-    status: str | None
+    status: Status | None
     first_seen: datetime
     updated_at: datetime
     replaced_by: str | None = None
@@ -109,7 +110,7 @@ class AssetRecord(AssetFacts):
             "status": self.status,
             "prompt": self.prompt,
             "problem": self.problem,
-            "evidence": [dict(e) for e in self.evidence],
+            "evidence": [e.to_dict() for e in self.evidence],
             "first_seen": iso(self.first_seen),
             "updated_at": iso(self.updated_at),
             "expires_at": iso(self.expires_at) if self.expires_at else None,
@@ -384,7 +385,7 @@ def record_from(kind: type[R], row: Any) -> R:
 def asset_from_row(row: Any) -> AssetRecord:
     """An :class:`AssetRecord` from a row of the ``assets`` table, or an ``Asset`` object."""
     data = {f.name: getattr(row, f.name) for f in fields(AssetRecord)}
-    data["evidence"] = list(data["evidence"] or [])
+    data["evidence"] = tuple(Evidence.from_dict(e) for e in data["evidence"] or ())
     data["flags"] = list(data["flags"] or [])
     return AssetRecord(**data)
 

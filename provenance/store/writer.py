@@ -130,7 +130,7 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
         "verdict": facts.verdict,
         "tool": facts.tool,
         "confidence": facts.confidence,
-        "evidence": [dict(e) for e in facts.evidence],
+        "evidence": [e.to_dict() for e in facts.evidence],
         "prompt": facts.prompt,
         "problem": facts.problem,
         "status": facts.status,

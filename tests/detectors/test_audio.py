@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from provenance.detectors import audio as audio_detector
 from provenance.detectors.audio_fields import bext_fields
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
+from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.id3 import MAX_FRAME_TEXT, parse_id3
 from provenance.files.media import read_facts

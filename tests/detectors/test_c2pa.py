@@ -13,7 +13,8 @@ import pytest
 
 from provenance.classify import classify_file
 from provenance.detectors import c2pa as c2pa_detector
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
+from provenance.evidence import Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import (

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from provenance.detectors.base import Evidence
 from provenance.detectors.c2pa_claims import read_manifests, store_evidence
 from provenance.detectors.software_names import match_software, product_name
+from provenance.evidence import Evidence
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 UNTRUSTED = {"code": "signingCredential.untrusted", "url": "self#jumbf=/c2pa/active/c2pa.signature"}

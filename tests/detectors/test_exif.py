@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 
 from provenance.detectors import exif as exif_detector
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.exif import plausible_camera
 from provenance.detectors.exif_blocks import MAX_READS, BudgetStream, ExifBudgetExceeded
+from provenance.evidence import Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import insert_segment, jpeg_bytes, png_bytes, write

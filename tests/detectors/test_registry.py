@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from provenance.classify import classify_file, decide
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.registry import BUILTIN_DETECTORS, GROUP, _load_one, load_detectors
+from provenance.evidence import Evidence
 from provenance.files.media import MediaFacts
 from provenance.settings import Settings
 

@@ -9,8 +9,9 @@ import pytest
 
 from provenance.classify import classify_file
 from provenance.detectors import sidecars
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.sidecars import sidecar_paths
+from provenance.evidence import Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import png_bytes, write

@@ -11,7 +11,8 @@ from PIL import Image
 
 from provenance.classify import classify_file
 from provenance.detectors import xmp as xmp_detector
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
+from provenance.evidence import Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import (

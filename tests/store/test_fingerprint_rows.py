@@ -13,10 +13,11 @@ from sqlalchemy import text
 from provenance.store import AssetFingerprints, FingerprintIn, Ledger
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config, head_revision
+from provenance.vocab import Verdict
 from tests.support.factories import fake_sha, observation
 
 
-def record_video(ledger: Ledger, label: str, verdict: str = "genai") -> str:
+def record_video(ledger: Ledger, label: str, verdict: Verdict = "genai") -> str:
     seen = observation(label, f"/show/{label}.mp4", verdict=verdict, tool="runway")
     facts = dataclasses.replace(seen.asset, kind="video", mime="video/mp4", format="mp4")
     ledger.record([dataclasses.replace(seen, asset=facts)])

@@ -6,6 +6,7 @@ import hashlib
 
 from provenance.store import AssetFacts, Observation
 from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS
+from provenance.vocab import Verdict
 
 
 def fake_sha(label: str) -> str:
@@ -13,7 +14,7 @@ def fake_sha(label: str) -> str:
     return hashlib.sha256(label.encode()).hexdigest()
 
 
-def asset_facts(label: str, verdict: str = "unknown", tool: str | None = None) -> AssetFacts:
+def asset_facts(label: str, verdict: Verdict = "unknown", tool: str | None = None) -> AssetFacts:
     """Facts for content named ``label``."""
     return AssetFacts(
         sha256=fake_sha(label),
@@ -39,7 +40,7 @@ def observation(
     path: str,
     *,
     host: str = "testhost",
-    verdict: str = "unknown",
+    verdict: Verdict = "unknown",
     tool: str | None = None,
     mtime_ns: int = 1,
 ) -> Observation:

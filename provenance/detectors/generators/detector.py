@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from provenance.detectors.base import DetectorContext, Evidence
+from provenance.detectors.base import DetectorContext
 from provenance.detectors.generators.entries import (
     Entries,
     entries_from_jpeg,
@@ -30,6 +30,7 @@ from provenance.detectors.generators.entries import (
 from provenance.detectors.generators.identify import identify
 from provenance.detectors.generators.pixels import PillowColumns, PixelSource, PngColumns
 from provenance.detectors.generators.stealth import Mode, read_stealth, stealth_finding
+from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import PngInfo, read_png

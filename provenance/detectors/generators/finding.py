@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from provenance.detectors.base import Evidence
 from provenance.detectors.generators.entries import Entries
+from provenance.evidence import Evidence
 from provenance.vocab import Confidence
 
 MAX_PROMPT = 32 * 1024

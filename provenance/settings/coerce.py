@@ -1,0 +1,125 @@
+"""Coercing values from a TOML file or the environment into settings, with errors for people.
+
+Each coercer takes what the file or the environment gave and returns the
+setting's type, or raises ``ValueError`` saying what was expected; the loader
+names the setting and the file around it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
+from provenance.settings.tables import as_categories, as_days
+
+
+def as_int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected a number >= 0, got {number}")
+    return number
+
+
+def as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise TypeError(f"expected true or false, got {value!r}")
+
+
+def as_str(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def as_seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"expected a number of seconds, got {value!r}")
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"expected seconds >= 0, got {value!r}")
+    return number
+
+
+def as_optional_path(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a file path, got {value!r}")
+    return value
+
+
+def as_patterns(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(p for p in value.split(os.pathsep) if p)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) for p in value):
+        raise TypeError(f"expected a list of patterns, got {value!r}")
+    return tuple(value)
+
+
+def as_rules(value: object) -> tuple[FolderRule, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("expected [[folder_rules]] tables")
+    return tuple(as_rule(i, item) for i, item in enumerate(value))
+
+
+def as_rule(index: int, item: object) -> FolderRule:
+    if isinstance(item, FolderRule):
+        return item
+    if not isinstance(item, dict):
+        raise TypeError(f"folder_rules[{index}] must be a table")
+    extra = set(item) - {"glob", "verdict", "tool", "note", "ttl_days", "needs"}
+    if extra:
+        raise ValueError(f"folder_rules[{index}] has unknown key '{sorted(extra)[0]}'")
+    verdict = item.get("verdict", "genai")
+    if verdict not in ("genai", "not_genai", "unknown"):
+        raise ValueError(f"folder_rules[{index}].verdict must be genai, not_genai or unknown")
+    glob = item.get("glob")
+    if not isinstance(glob, str) or not glob:
+        raise ValueError(f"folder_rules[{index}].glob must be a non-empty string")
+    tool, note, ttl = item.get("tool"), item.get("note"), item.get("ttl_days")
+    return FolderRule(
+        glob=glob,
+        verdict=verdict,
+        tool=str(tool) if tool is not None else None,
+        note=str(note) if note is not None else None,
+        ttl_days=None if ttl is None else as_days(ttl, f"folder_rules[{index}].ttl_days"),
+        needs=as_categories(item.get("needs", ()), f"folder_rules[{index}].needs"),
+    )
+
+
+def as_watch_roots(value: object) -> tuple[WatchRootConfig, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("expected [[watch]] tables")
+    return tuple(as_watch_root(i, item) for i, item in enumerate(value))
+
+
+def as_watch_root(index: int, item: object) -> WatchRootConfig:
+    if isinstance(item, WatchRootConfig):
+        return item
+    if not isinstance(item, dict):
+        raise TypeError(f"watch[{index}] must be a table")
+    extra = set(item) - {"path", "mode", "interval", "settle", "ignore"}
+    if extra:
+        raise ValueError(f"watch[{index}] has unknown key '{sorted(extra)[0]}'")
+    path, mode = item.get("path"), item.get("mode", "auto")
+    if not isinstance(path, str) or not path:
+        raise ValueError(f"watch[{index}].path must be a non-empty string")
+    if mode not in WATCH_MODES:
+        raise ValueError(f"watch[{index}].mode must be auto, native or polling")
+    seconds = {k: as_seconds(item[k]) for k in ("interval", "settle") if item.get(k) is not None}
+    ignore = as_patterns(item.get("ignore", ()))
+    return WatchRootConfig(path=path, mode=mode, ignore=ignore, **seconds)

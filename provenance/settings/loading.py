@@ -1,0 +1,175 @@
+"""Loading settings: defaults, then the TOML file, then the environment, then the command line.
+
+:func:`load_settings` returns the settings and, for ``provenance config show``,
+where each value came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import ConfigError
+from provenance.settings.coerce import (
+    as_bool,
+    as_int,
+    as_optional_path,
+    as_patterns,
+    as_rules,
+    as_seconds,
+    as_str,
+    as_watch_roots,
+)
+from provenance.settings.model import (
+    CONFIG_ENV,
+    ENV_PREFIX,
+    LoadedSettings,
+    Settings,
+    default_config_path,
+)
+from provenance.settings.tables import (
+    as_approved_tools,
+    as_names,
+    as_optional_name,
+    as_shows,
+    as_watchlists,
+)
+
+
+def load_settings(
+    config: Path | None = None,
+    overrides: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Build the effective settings from defaults, file, environment and overrides."""
+    env = os.environ if environ is None else environ
+    path = _config_path(config, env)
+    values: dict[str, object] = {}
+    sources = {f.name: "default" for f in dataclasses.fields(Settings)}
+    if path is not None:
+        for name, value in _read_toml(path).items():
+            values[name] = value
+            sources[name] = f"file {path}"
+    for name, value in _from_env(env).items():
+        values[name] = value
+        sources[name] = f"env {ENV_PREFIX}{name.upper()}"
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+            sources[name] = "command line"
+    return LoadedSettings(_build(values, path), sources, path)
+
+
+def _config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(
+                "settings file not found", where=config, fix="check the --config path"
+            )
+        return config
+    if env.get(CONFIG_ENV):
+        named = Path(env[CONFIG_ENV])
+        if not named.is_file():
+            raise ConfigError(
+                f"settings file named by {CONFIG_ENV} not found", where=named, fix="fix or unset it"
+            )
+        return named
+    fallback = default_config_path()
+    return fallback if fallback.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML ({exc})", where=path, fix="fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings ({exc.strerror})", where=path) from exc
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting '{unknown[0]}'",
+            where=path,
+            fix=f"known settings are: {', '.join(sorted(known))}",
+        )
+    return data
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        key = f"{ENV_PREFIX}{f.name.upper()}"
+        if key in env and f.name not in _TABLES:
+            found[f.name] = env[key]
+    return found
+
+
+def _build(values: Mapping[str, object], path: Path | None) -> Settings:
+    where = str(path) if path else "settings"
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name in values:
+            kwargs[f.name] = _coerce(f.name, values[f.name], where)
+    return Settings(**kwargs)
+
+
+def _coerce(name: str, value: object, where: str) -> object:
+    coercer = _COERCERS[name]
+    try:
+        return coercer(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad value for '{name}' ({exc})", where=where) from exc
+
+
+# Set in the file only, never from the environment.
+_TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools", "shows"})
+
+_COERCERS: dict[str, Any] = {
+    "db": as_str,
+    "workers": as_int,
+    "batch_size": as_int,
+    "ignore": as_patterns,
+    "follow_symlinks": as_bool,
+    "folder_rules": as_rules,
+    "c2pa_trust_anchors": as_optional_path,
+    "watch": as_watch_roots,
+    "watch_reconcile_interval": as_seconds,
+    "watch_poll_interval": as_seconds,
+    "watch_settle": as_seconds,
+    "watch_network_settle": as_seconds,
+    "watch_delete_delay": as_seconds,
+    "watch_queue_size": as_int,
+    "watch_heartbeat": as_seconds,
+    "genai_ttl_days": as_int,
+    "watchlists": as_watchlists,
+    "approved_tools": as_approved_tools,
+    "shows": as_shows,
+    "approvers": as_names,
+    "approver_db_role": as_optional_name,
+    "quarantine_dir": as_optional_path,
+    "policy": as_optional_path,
+}
+
+
+def settings_as_dict(settings: Settings) -> dict[str, object]:
+    """JSON-ready view of the settings (folder rules as tables)."""
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        value = getattr(settings, f.name)
+        if f.name in _TABLES:
+            value = [_table(item) for item in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _table(item: Any) -> dict[str, object]:
+    table = dataclasses.asdict(item)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in table.items()}
