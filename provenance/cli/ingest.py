@@ -28,8 +28,6 @@ from provenance.cli.options import (
 )
 from provenance.ingest.examine import Examiner
 from provenance.ingest.scan import plan_scan, run_scan
-from provenance.ingest.survey import classify_paths
-from provenance.reports import console as views
 from provenance.settings import load_settings
 from provenance.store.identity import current_host
 
@@ -60,6 +58,9 @@ def scan(
     if as_json:
         print_json(summary.to_dict())
     else:
+        # Lazy: `scan --json` never loads the console views (fileseq's parser among them).
+        from provenance.reports import console as views  # noqa: PLC0415
+
         out.print(views.scan_summary(summary))
 
 
@@ -94,6 +95,9 @@ def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult],
 @json_option
 def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     """Say what made each file (folders are walked); nothing is written to the ledger."""
+    # Lazy: `scan`, in the same module, never loads the survey or the console views.
+    from provenance.ingest.survey import classify_paths  # noqa: PLC0415
+    from provenance.reports import console as views  # noqa: PLC0415
 
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)

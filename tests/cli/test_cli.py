@@ -249,7 +249,8 @@ def test_scan_does_not_load_the_audit_or_the_daemon() -> None:
         "from provenance.cli import cli\n"
         "cli.main(['scan', '--help'], standalone_mode=False)\n"
         "loaded = [m for m in ('provenance.audit.run', 'provenance.cli.lifecycle', "
-        "'provenance.watchers.daemon', 'numpy') if m in sys.modules]\n"
+        "'provenance.watchers.daemon', 'numpy', 'provenance.reports.console', 'fileseq')"
+        " if m in sys.modules]\n"
         "print('loaded:' + ','.join(loaded))\n"
     )
     done = subprocess.run(
