@@ -28,7 +28,7 @@ from pathlib import Path
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
 from provenance.rules.escalations import Flag
-from provenance.rules.policy import approval_view, clears_for_finals, missing_approvals
+from provenance.rules.policy import approval_view, missing_approvals, open_status
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
 from provenance.vocab import CATEGORIES, LEFT_STATUSES
@@ -70,7 +70,7 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[A
         )
         for t in resolved
     ]
-    return lc.ledger.approvals.add(requests, document, lc.now(), clears_for_finals)
+    return lc.ledger.approvals.add(requests, document, lc.now(), open_status)
 
 
 def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
@@ -85,7 +85,7 @@ def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
         )
     details = {"action": "revoke", "approval": approval_id, "category": record.category}
     _authorize(lc, [record.asset_sha256], details)
-    return lc.ledger.approvals.revoke(approval_id, reason.strip(), lc.now(), clears_for_finals)
+    return lc.ledger.approvals.revoke(approval_id, reason.strip(), lc.now(), open_status)
 
 
 def _check_request(approval: Approval, now: datetime) -> None:

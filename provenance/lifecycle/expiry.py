@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from provenance.lifecycle.context import Lifecycle
-from provenance.rules.policy import clears_for_finals
+from provenance.rules.policy import open_status
 from provenance.store import AssetRecord, ExpiredAsset
 from provenance.targets import resolve_targets
 
 
 def expire(lc: Lifecycle) -> list[ExpiredAsset]:
     """Mark what is past its expiry now, and list where those assets' copies live."""
-    return lc.ledger.genai.expire_due(lc.now(), clears_for_finals)
+    return lc.ledger.genai.expire_due(lc.now(), open_status)
 
 
 def set_expiry(

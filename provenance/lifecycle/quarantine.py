@@ -37,7 +37,7 @@ from provenance.lifecycle.files import (
     quarantine_root,
     quarantine_target,
 )
-from provenance.rules.policy import clears_for_finals
+from provenance.rules.policy import open_status
 from provenance.store import (
     AssetQuery,
     AssetRecord,
@@ -192,7 +192,7 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
         _manifest(
             lc, root, "restored", entry.asset_sha256, entry.original_path, entry.quarantine_path
         )
-        result.restored += lc.ledger.quarantine.restore([entry.id], lc.now(), clears_for_finals)
+        result.restored += lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
     return result
 
 

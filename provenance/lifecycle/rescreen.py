@@ -23,7 +23,7 @@ from pathlib import Path
 
 from provenance.lifecycle.context import Lifecycle
 from provenance.rules.flagging import flags_missing, screen
-from provenance.rules.policy import clears_for_finals
+from provenance.rules.policy import open_status
 from provenance.store import FlagsAdded, Screenable
 
 PAGE = 1_000  # assets read, screened and written at a time
@@ -80,7 +80,7 @@ def _rescreen_page(lc: Lifecycle, page: Sequence[Screenable], dry_run: bool) -> 
     if dry_run:
         now = {asset.sha256: asset.status for asset in page}
         return [FlagsAdded(sha, new, now[sha], now[sha]) for sha, new in additions.items()]
-    return lc.ledger.genai.add_flags(additions, REASON, lc.now(), clears_for_finals)
+    return lc.ledger.genai.add_flags(additions, REASON, lc.now(), open_status)
 
 
 def _present_paths(lc: Lifecycle, page: Sequence[Screenable]) -> dict[str, list[str]]:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from provenance.errors import ConfigError
 from provenance.rules.escalations import Flag, required_categories
-from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, as_category
+from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Status, as_category
 
 if TYPE_CHECKING:
     from provenance.store import ApprovalRecord, AssetRecord
@@ -182,6 +182,19 @@ def asset_state(asset: AssetRecord, approvals: Sequence[ApprovalRecord] = ()) ->
     """What the policy needs to know of a recorded asset."""
     flags = [Flag.from_dict(f) for f in asset.flags]
     return AssetState(asset.verdict, asset.status, flags, [approval_view(a) for a in approvals])
+
+
+def open_status(asset: AssetRecord, approvals: Sequence[ApprovalRecord], now: datetime) -> Status:
+    """The status a generated asset still in the lifecycle has at ``now``: the status machine.
+
+    ``approved`` when its approvals clear it for finals, else ``expired`` once
+    its expiry has passed, else ``temporary``. The store applies it, under
+    the lock that writes each change (see :data:`provenance.store.StatusRule`).
+    """
+    if clears_for_finals(asset, approvals, now):
+        return "approved"
+    due = asset.expires_at is not None and asset.expires_at <= now
+    return "expired" if due else "temporary"
 
 
 def clears_for_finals(

@@ -31,8 +31,8 @@ from provenance.store.records import (
     ApprovalRecord,
     ApprovalRequest,
     AssetRecord,
-    Clearance,
     DocumentIn,
+    StatusRule,
     approval_from_row,
     iso,
 )
@@ -55,20 +55,20 @@ class ApprovalsPart:
         requests: Sequence[ApprovalRequest],
         document: DocumentIn,
         now: datetime,
-        cleared: Clearance,
+        rule: StatusRule,
     ) -> list[ApprovalRecord]:
         """Copy ``document`` in and record every approval resting on it, atomically."""
         shas = [r.asset_sha256 for r in requests]
         refusal = self._database_refusal(shas, "record approvals", now)
         with refusal, self._tx.write() as (conn, chain):
-            return approve(conn, chain, requests, document, now, cleared)
+            return approve(conn, chain, requests, document, now, rule)
 
     def revoke(
-        self, approval_id: int, reason: str, now: datetime, cleared: Clearance
+        self, approval_id: int, reason: str, now: datetime, rule: StatusRule
     ) -> ApprovalRecord:
         """Revoke an approval; its asset's status follows."""
         with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
-            return revoke(conn, chain, approval_id, reason, now, cleared)
+            return revoke(conn, chain, approval_id, reason, now, rule)
 
     def add_refusal(
         self, shas: Sequence[str | None], details: Mapping[str, object], now: datetime
@@ -204,7 +204,7 @@ def approve(
     requests: Sequence[ApprovalRequest],
     document: DocumentIn,
     now: datetime,
-    cleared: Clearance,
+    rule: StatusRule,
 ) -> list[ApprovalRecord]:
     """Record approvals resting on one document; all of them or, on any refusal, none."""
     assets = load_assets(conn, [r.asset_sha256 for r in requests])
@@ -214,7 +214,7 @@ def approve(
     records = []
     for request in requests:
         record = _insert(conn, request, document.sha256, now, chain.actor, chain.host)
-        before, after = settle(conn, request.asset_sha256, now, cleared)
+        before, after = settle(conn, request.asset_sha256, now, rule)
         details = _approval_details(record) | _status(before, after)
         details["reason"] = (
             f"written approval ({record.category}, {record.scope}) by {record.approver}"
@@ -251,7 +251,7 @@ def revoke(
     approval_id: int,
     reason: str,
     now: datetime,
-    cleared: Clearance,
+    rule: StatusRule,
 ) -> ApprovalRecord:
     """Revoke one approval and settle its asset's status."""
     row = conn.execute(select(Approval.__table__).where(Approval.id == approval_id)).first()
@@ -269,7 +269,7 @@ def revoke(
         .where(Approval.id == approval_id)
         .values(revoked_at=now, revoked_by=chain.actor, revoke_reason=reason)
     )
-    before, after = settle(conn, row.asset_sha256, now, cleared)
+    before, after = settle(conn, row.asset_sha256, now, rule)
     details = {"approval": approval_id, "category": row.category, "reason": reason}
     details |= _status(before, after)
     chain.add(PendingEvent("revoked", row.asset_sha256, None, details), now)

@@ -35,10 +35,10 @@ from provenance.store.locations import present_locations
 from provenance.store.models import Approval, Asset
 from provenance.store.records import (
     AssetRecord,
-    Clearance,
     ExpiredAsset,
     FlagsAdded,
     Screenable,
+    StatusRule,
     iso,
 )
 from provenance.store.status import approvals_of, load_assets, set_status, settle
@@ -68,10 +68,10 @@ class GenaiPart:
         with self._tx.write() as (conn, chain):
             return set_expiry(conn, chain, shas, expires_at, reason, now)
 
-    def expire_due(self, now: datetime, cleared: Clearance) -> list[ExpiredAsset]:
+    def expire_due(self, now: datetime, rule: StatusRule) -> list[ExpiredAsset]:
         """Mark assets past their expiry (or whose approval lapsed) and say where they are."""
         with self._tx.write() as (conn, chain):
-            changed = expire_due(conn, chain, now, cleared)
+            changed = expire_due(conn, chain, now, rule)
             assets = load_assets(conn, [sha for sha, _ in changed])
             return [
                 ExpiredAsset(assets[sha], present_locations(conn, sha), lapsed)
@@ -83,11 +83,11 @@ class GenaiPart:
         additions: Mapping[str, Sequence[FlagDict]],
         reason: str,
         now: datetime,
-        cleared: Clearance,
+        rule: StatusRule,
     ) -> list[FlagsAdded]:
         """Add the flags assets lack, settling their status."""
         with self._tx.write() as (conn, chain):
-            return add_flags(conn, chain, additions, reason, now, cleared)
+            return add_flags(conn, chain, additions, reason, now, rule)
 
     def screenable(self, after: str | None = None, limit: int = 1_000) -> list[Screenable]:
         """A page of generated assets to screen again, in sha256 order after ``after``."""
@@ -197,7 +197,7 @@ def _check_expirable(asset: AssetRecord) -> None:
 
 
 def expire_due(
-    conn: Connection, chain: ChainAppender, now: datetime, cleared: Clearance
+    conn: Connection, chain: ChainAppender, now: datetime, rule: StatusRule
 ) -> list[tuple[str, bool]]:
     """Mark assets past their expiry ``expired``; (sha, lost its approval) for each change.
 
@@ -206,7 +206,7 @@ def expire_due(
     """
     changed: dict[str, bool] = {}
     for sha in _lapsing(conn, now):
-        if not cleared(load_assets(conn, [sha])[sha], approvals_of(conn, sha), now):
+        if rule(load_assets(conn, [sha])[sha], approvals_of(conn, sha), now) != "approved":
             set_status(conn, sha, "temporary", now)
             details = {
                 "reason": "an approval it relied on lapsed",
@@ -252,7 +252,7 @@ def add_flags(
     additions: Mapping[str, Sequence[FlagDict]],
     reason: str,
     now: datetime,
-    cleared: Clearance,
+    rule: StatusRule,
 ) -> list[FlagsAdded]:
     """Add flags to assets (those they lack), settle their status, chain ``flagged`` events."""
     changes: list[FlagsAdded] = []
@@ -266,7 +266,7 @@ def add_flags(
             conn.execute(
                 update(Asset).where(Asset.sha256 == sha).values(flags=have + new, updated_at=now)
             )
-            before, after = settle(conn, sha, now, cleared)
+            before, after = settle(conn, sha, now, rule)
             details = {"flags": new, "reason": reason, "status": after, "previous_status": before}
             chain.add(PendingEvent("flagged", sha, None, details), now)
             changes.append(FlagsAdded(sha, new, before, after))

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.store.models import Asset, Location, Quarantine
-from provenance.store.records import Clearance, QuarantineIn, QuarantineRecord, quarantine_from_row
+from provenance.store.records import QuarantineIn, QuarantineRecord, StatusRule, quarantine_from_row
 from provenance.store.status import set_status, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent
@@ -39,11 +39,11 @@ class QuarantinePart:
             return record_quarantined(conn, chain, entries, reason, now)
 
     def restore(
-        self, ids: Sequence[int], now: datetime, cleared: Clearance
+        self, ids: Sequence[int], now: datetime, rule: StatusRule
     ) -> list[QuarantineRecord]:
         """Record quarantined copies moved back where they were."""
         with self._tx.write() as (conn, chain):
-            return record_restored(conn, chain, ids, now, cleared)
+            return record_restored(conn, chain, ids, now, rule)
 
     def delete(self, ids: Sequence[int], reason: str, now: datetime) -> list[QuarantineRecord]:
         """Record quarantined copies deleted for good."""
@@ -96,7 +96,7 @@ def record_quarantined(
 
 
 def record_restored(
-    conn: Connection, chain: ChainAppender, ids: Sequence[int], now: datetime, cleared: Clearance
+    conn: Connection, chain: ChainAppender, ids: Sequence[int], now: datetime, rule: StatusRule
 ) -> list[QuarantineRecord]:
     """Record quarantined copies moved back; an asset with none left in quarantine is settled."""
     held = _held(conn, ids)
@@ -111,7 +111,7 @@ def record_restored(
         chain.add(PendingEvent("restored", record.asset_sha256, record.original_path, details), now)
     for sha in _emptied(conn, held):
         set_status(conn, sha, "temporary", now)
-        settle(conn, sha, now, cleared)
+        settle(conn, sha, now, rule)
     chain.flush()
     return _rows(conn, ids)
 

@@ -361,12 +361,13 @@ class FlagsAdded:
         }
 
 
-Clearance = Callable[[AssetRecord, Sequence[ApprovalRecord], datetime], bool]
-"""Whether an asset with these approvals counts as approved for finals at a time.
+StatusRule = Callable[[AssetRecord, Sequence[ApprovalRecord], datetime], Status]
+"""The status a generated asset still in the lifecycle should have, with these approvals, at a time.
 
-The lifecycle passes the policy's rule in, so the status the ledger stores
-and the audit's judgement can never disagree, and the store decides under
-the same lock that writes the change.
+The lifecycle's status machine (:func:`provenance.rules.policy.open_status`):
+the lifecycle passes it in, so the status the ledger stores and the audit's
+judgement can never disagree, and the store applies it under the same lock
+that writes the change.
 """
 
 

@@ -5,11 +5,10 @@ The parts that change a generated asset (:mod:`.approvals`, :mod:`.genai`,
 that holds the chain lock (see :mod:`.writer`), so what it reads cannot change
 under it before the change is written.
 
-An asset's status is *settled* by :func:`settle`: ``approved`` when the
-:data:`~.records.Clearance` rule the lifecycle passes in says its approvals
-clear it for finals, otherwise ``expired`` when its expiry has passed, else
-``temporary``. Statuses that approvals do not govern (``replaced``,
-``quarantined``, ``deleted``) are left alone.
+An asset's status is *settled* by :func:`settle`: set to what the
+:data:`~.records.StatusRule` the lifecycle passes in says, given its
+approvals and the time. Statuses that approvals do not govern
+(``replaced``, ``quarantined``, ``deleted``) are left alone.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ from provenance.store.models import Approval, Asset
 from provenance.store.records import (
     ApprovalRecord,
     AssetRecord,
-    Clearance,
+    StatusRule,
     approval_from_row,
     asset_from_row,
 )
-
-SETTLED = frozenset({"temporary", "expired", "approved"})  # statuses approvals govern
+from provenance.vocab import OPEN_STATUSES
 
 
 def load_assets(conn: Connection, shas: Iterable[str]) -> dict[str, AssetRecord]:
@@ -53,17 +51,13 @@ def approvals_of(conn: Connection, sha: str) -> list[ApprovalRecord]:
 
 
 def settle(
-    conn: Connection, sha: str, now: datetime, cleared: Clearance
+    conn: Connection, sha: str, now: datetime, rule: StatusRule
 ) -> tuple[str | None, str | None]:
     """Bring an asset's status in line with its approvals; returns (before, after)."""
     asset = load_assets(conn, [sha])[sha]
-    if asset.status not in SETTLED:
+    if asset.status not in OPEN_STATUSES:
         return asset.status, asset.status
-    if cleared(asset, approvals_of(conn, sha), now):
-        status = "approved"
-    else:
-        due = asset.expires_at is not None and asset.expires_at <= now
-        status = "expired" if due else "temporary"
+    status = rule(asset, approvals_of(conn, sha), now)
     set_status(conn, sha, status, now)
     return asset.status, status
 
