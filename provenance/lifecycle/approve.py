@@ -28,7 +28,7 @@ from pathlib import Path
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
 from provenance.rules.escalations import Flag
-from provenance.rules.policy import approval_view, missing_approvals, open_status
+from provenance.rules.policy import open_status, still_needs
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
 from provenance.vocab import CATEGORIES, LEFT_STATUSES
@@ -190,9 +190,7 @@ def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
     approvals = lc.ledger.approvals.many(a.sha256 for a in assets)
     now, needs = lc.now(), []
     for asset in assets:
-        flags = tuple(Flag.from_dict(f) for f in asset.flags)
-        views = [approval_view(a) for a in approvals.get(asset.sha256, [])]
-        missing = missing_approvals(flags, views, now)
+        missing = still_needs(asset, approvals.get(asset.sha256, []), now)
         if missing:
-            needs.append(Need(asset, tuple(missing), flags))
+            needs.append(Need(asset, tuple(missing), tuple(Flag.from_dict(f) for f in asset.flags)))
     return needs
