@@ -75,6 +75,10 @@ def as_category(name: str) -> Category:
     return name
 
 
+Scope = Literal["final", "temporary-use"]
+"""What a written approval covers: use in final deliverables, or temporary use only."""
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+
 Action = Literal["pass", "warn", "block"]
 """What the gate does with a file."""
 ACTIONS: tuple[Action, ...] = get_args(Action)

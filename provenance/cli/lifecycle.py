@@ -27,11 +27,10 @@ from provenance.cli.options import (
 )
 from provenance.errors import TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
-from provenance.lifecycle.approve import SCOPES
 from provenance.lifecycle.rescreen import rescreen
 from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
-from provenance.vocab import CATEGORIES
+from provenance.vocab import CATEGORIES, SCOPES
 
 
 @cli.command(name="approve")

@@ -31,9 +31,8 @@ from provenance.rules.escalations import Flag
 from provenance.rules.policy import open_status, still_needs
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
-from provenance.vocab import CATEGORIES, LEFT_STATUSES
+from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
 
-SCOPES = ("final", "temporary-use")
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
 
 
@@ -51,7 +50,7 @@ class Approval:
 
 def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[ApprovalRecord]:
     """Record ``approval`` for every asset ``targets`` name, all at once or not at all."""
-    _check_request(approval, lc.now())
+    category, scope = _check_request(approval, lc.now())
     resolved = resolve_targets(lc.ledger, targets, present=True)
     document = read_document(approval.reference)
     shas = [t.asset.sha256 for t in resolved]
@@ -61,8 +60,8 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[A
         ApprovalRequest(
             t.asset.sha256,
             t.path,
-            approval.category,
-            approval.scope,
+            category,
+            scope,
             approval.approver,
             reference,
             approval.expires,
@@ -88,13 +87,16 @@ def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
     return lc.ledger.approvals.revoke(approval_id, reason.strip(), lc.now(), open_status)
 
 
-def _check_request(approval: Approval, now: datetime) -> None:
-    if approval.category not in CATEGORIES:
+def _check_request(approval: Approval, now: datetime) -> tuple[Category, Scope]:
+    """The request's category and scope, checked, once the rest of it is checked too."""
+    category = next((c for c in CATEGORIES if c == approval.category), None)
+    if category is None:
         raise TransitionRefused(
             f"unknown approval category '{approval.category}'",
             fix=f"use one of: {', '.join(CATEGORIES)}",
         )
-    if approval.scope not in SCOPES:
+    scope = next((s for s in SCOPES if s == approval.scope), None)
+    if scope is None:
         raise TransitionRefused(
             f"unknown scope '{approval.scope}'", fix="use final or temporary-use"
         )
@@ -107,6 +109,7 @@ def _check_request(approval: Approval, now: datetime) -> None:
             f"the approval would already have lapsed ({approval.expires:%Y-%m-%d})",
             fix="give an --expires date in the future",
         )
+    return category, scope
 
 
 def read_document(path: Path) -> DocumentIn:

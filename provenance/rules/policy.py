@@ -36,11 +36,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING
 
 from provenance.errors import ConfigError
 from provenance.rules.escalations import Flag, required_categories
-from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Status, as_category
+from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
 
 if TYPE_CHECKING:
     from provenance.store import ApprovalRecord, AssetRecord
@@ -76,7 +76,7 @@ class ApprovalView:
 
     id: int
     category: Category
-    scope: Literal["final", "temporary-use"]
+    scope: Scope
     approver: str
     reference: str
     reference_sha256: str
@@ -170,9 +170,8 @@ def missing_approvals(
 
 def approval_view(record: ApprovalRecord) -> ApprovalView:
     """How the policy sees a recorded approval."""
-    scope = cast(Literal["final", "temporary-use"], record.scope)
     return ApprovalView(
-        record.id, as_category(record.category), scope, record.approver, record.reference_path,
+        record.id, record.category, record.scope, record.approver, record.reference_path,
         record.reference_sha256, record.approved_at, record.expires_at,
         record.revoked_at is not None,
     )  # fmt: skip

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from provenance.evidence import Evidence
-from provenance.vocab import Confidence, MediaKind, Outcome, Status, Verdict
+from provenance.vocab import Category, Confidence, MediaKind, Outcome, Scope, Status, Verdict
 
 EventType = Literal[
     "detected",  # content seen for the first time anywhere
@@ -245,8 +245,8 @@ class ApprovalRequest:
 
     asset_sha256: str
     path: str | None
-    category: str
-    scope: str
+    category: Category
+    scope: Scope
     approver: str
     reference_path: str
     expires_at: datetime | None = None
@@ -259,8 +259,8 @@ class ApprovalRecord:
 
     id: int
     asset_sha256: str
-    category: str
-    scope: str
+    category: Category
+    scope: Scope
     approver: str
     recorded_by: str
     host: str
