@@ -43,6 +43,12 @@ MediaKind = Literal["image", "video", "audio", "document", "other"]
 """What a file is, by its content (not its name)."""
 MEDIA_KINDS: tuple[MediaKind, ...] = get_args(MediaKind)
 
+FeatureStatus = Literal["ok", "empty", "unsupported", "undecodable", "error"]
+"""What finding the local features of one picture came to: features found (``ok``), none worth
+keeping (``empty``: a flat or tiny picture), no decoder for the format, a file that does not
+decode, or a failure (``error``, retried later). Every status but ``ok`` carries a reason."""
+FEATURE_STATUSES: tuple[FeatureStatus, ...] = get_args(FeatureStatus)
+
 Outcome = Literal["new", "unchanged", "seen", "modified", "moved"]
 """What recording one observation did to the ledger."""
 IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -43,6 +44,14 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         url = request.getfixturevalue("pg_schema_url")
     Ledger.init(url)[0].close()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, once per backend, to build an older schema in by hand and upgrade."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/old.sqlite3"
+    return str(request.getfixturevalue("pg_schema_url"))
 
 
 @pytest.fixture

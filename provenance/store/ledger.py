@@ -15,6 +15,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.genai``           :class:`~.genai.GenaiPart`: replace, expiry, flags of generated assets
 ``ledger.quarantine``      :class:`~.quarantine.QuarantinePart`: copies moved aside and back
 ``ledger.fingerprints``    :class:`~.fingerprints.FingerprintsPart`: what pictures look like
+``ledger.features``        :class:`~.features.FeaturesPart`: generated pictures' local features
 ``ledger.audits``          :class:`~.audits.AuditsPart`: audit runs
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
 =========================  ==============================================================
@@ -38,6 +39,7 @@ from provenance.store.audits import AuditsPart
 from provenance.store.daemons import DaemonsPart
 from provenance.store.engine import make_engine, masked, missing_sqlite_file, parse_url
 from provenance.store.events import EventsPart
+from provenance.store.features import FeaturesPart
 from provenance.store.fingerprints import FingerprintsPart
 from provenance.store.genai import GenaiPart
 from provenance.store.identity import current_actor, current_host
@@ -77,6 +79,7 @@ class Ledger:
         self.genai = GenaiPart(self._tx)
         self.quarantine = QuarantinePart(self._tx)
         self.fingerprints = FingerprintsPart(self._tx)
+        self.features = FeaturesPart(self._tx)
         self.audits = AuditsPart(self._tx)
         self.daemons = DaemonsPart(self._tx)
 

@@ -10,7 +10,7 @@ workers) starts without it.
   :class:`AssetRecord`, :class:`LocationRecord`, :class:`EventRecord`;
 * the genAI lifecycle: approvals and their documents, quarantined copies,
   expired and re-screened assets;
-* likeness and audits: fingerprints and audit runs.
+* likeness and audits: fingerprints, local features and audit runs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from provenance.evidence import Evidence
-from provenance.vocab import Category, Confidence, MediaKind, Outcome, Scope, Status, Verdict
+from provenance.vocab import (
+    FEATURE_STATUSES,
+    Category,
+    Confidence,
+    FeatureStatus,
+    MediaKind,
+    Outcome,
+    Scope,
+    Status,
+    Verdict,
+)
 
 EventType = Literal[
     "detected",  # content seen for the first time anywhere
@@ -438,6 +448,63 @@ class AssetFingerprints:
     status: str
     reason: str | None = None
     hashes: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeatureIn:
+    """The local features of one picture of an asset, or the reason there are none.
+
+    ``data`` is the opaque blob of ``Features.to_bytes()``, given exactly when
+    ``status`` is ``ok``; any other status needs a ``reason``. ``count`` is
+    the number of keypoints, ``width`` and ``height`` the working picture's
+    size (None where it was never decoded); ``frame`` is 0 for a still.
+    """
+
+    sha256: str
+    status: FeatureStatus
+    data: bytes | None = None
+    count: int = 0
+    width: int | None = None
+    height: int | None = None
+    reason: str | None = None
+    frame: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in FEATURE_STATUSES:
+            raise ValueError(f"unknown feature status {self.status!r}; known: {FEATURE_STATUSES}")
+        ok = self.status == "ok"
+        if ok != (self.data is not None) or (ok and (self.width is None or self.height is None)):
+            raise ValueError(
+                f"features of {self.sha256} frame {self.frame}: data and size exactly when ok"
+            )
+        if ok == bool(self.reason):
+            raise ValueError(f"features of {self.sha256} frame {self.frame}: a reason unless ok")
+
+
+@dataclass(frozen=True)
+class StoredFeatures:
+    """The stored local features of one picture (one moment of a video), with its row id."""
+
+    row_id: int
+    sha256: str
+    frame: int
+    count: int
+    width: int
+    height: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AssetFeatures:
+    """One asset's stored features: ``pictures`` in frame order.
+
+    ``status`` is ``ok`` when there are pictures with features, or else the
+    status of its first row, with the ``reason``.
+    """
+
+    status: FeatureStatus
+    reason: str | None = None
+    pictures: tuple[StoredFeatures, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 import sqlalchemy
-from alembic import command
 from sqlalchemy import text
 
 from provenance.store import AssetFingerprints, FingerprintIn, Ledger
-from provenance.store.engine import make_engine
-from provenance.store.schema import alembic_config, head_revision
+from provenance.store.schema import head_revision
 from provenance.vocab import Verdict
 from tests.support.factories import fake_sha, observation
+from tests.support.old_schema import WHEN, insert_generated_image, migrated_to
 
 
 def record_video(ledger: Ledger, label: str, verdict: Verdict = "genai") -> str:
@@ -106,28 +104,14 @@ def test_the_same_moment_cannot_be_stored_twice(ledger: Ledger) -> None:
         ledger.fingerprints.save(moments(sha, 2) + moments(sha, 1))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/old.sqlite3"
-    return str(request.getfixturevalue("pg_schema_url"))
-
-
 def test_upgrade_from_0004_keeps_fingerprints_as_frame_0(old_url: str) -> None:
     sha = "cd" * 32
-    engine = make_engine(old_url)
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "0004")
-        conn.execute(text(
-            "INSERT INTO assets (sha256, size, kind, mime, verdict, tool, evidence, status,"
-            " first_seen, updated_at) VALUES (:sha, 1, 'image', 'image/png', 'genai',"
-            " 'comfyui', '[]', 'temporary', :t, :t)"
-        ), {"sha": sha, "t": "2026-11-01 10:00:00"})  # fmt: skip
+    with migrated_to(old_url, "0004") as conn:
+        insert_generated_image(conn, sha)
         conn.execute(text(
             "INSERT INTO fingerprints (asset_sha256, status, grad, dct, computed_at)"
             " VALUES (:sha, 'ok', 7, -8, :t)"
-        ), {"sha": sha, "t": "2026-11-01 10:00:00"})  # fmt: skip
-    engine.dispose()
+        ), {"sha": sha, "t": WHEN})  # fmt: skip
     ledger, before, after = Ledger.init(old_url)
     with ledger:
         assert (before, after) == ("0004", head_revision())

@@ -1,0 +1,158 @@
+"""Tables with one row per picture of an asset: what fingerprints and features share.
+
+Perceptual fingerprints (:mod:`.fingerprints`) and local features
+(:mod:`.features`) are derived data, not history: they are written after the
+asset's row (ingest records first, a deferred stage follows) and are not
+events. Both keep one row per picture (:class:`~.models.PerFrameRow`: frame
+0 for an image, one per sampled moment of a video), and both are read the
+same ways, which :class:`FrameRows` implements once over either table: an
+asset's rows replaced together, the assets still waiting for rows, pages in
+``id`` order for an audit's in-memory index, and rows grouped by asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, distinct, func, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from provenance.store.models import Asset, Location, PerFrameRow
+from provenance.store.transactions import Transactions
+from provenance.store.writer import in_chunks
+
+Column = InstrumentedAttribute[Any]
+
+
+class FrameRows:
+    """The rows of one per-picture table (``table``) of the ledger."""
+
+    def __init__(self, tx: Transactions, table: type[PerFrameRow]) -> None:
+        self._tx = tx
+        self._table = table
+
+    def replace(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Insert ``rows`` (values by column), deleting every earlier row of their assets first."""
+        if not rows:
+            return
+        now = datetime.now(UTC)
+        table = self._table
+        with self._tx.write_plain() as conn:
+            for chunk in in_chunks(sorted({str(row["asset_sha256"]) for row in rows})):
+                conn.execute(delete(table).where(table.asset_sha256.in_(chunk)))
+            conn.execute(insert(table), [{**row, "computed_at": now} for row in rows])
+
+    def missing(
+        self,
+        shas: Iterable[str] | None,
+        kinds: Sequence[str],
+        limit: int,
+        after: str | None,
+        *,
+        genai_only: bool,
+    ) -> list[tuple[str, str]]:
+        """(sha256, path) of ``kinds`` assets present on this host with no row yet.
+
+        One page: at most ``limit`` assets, in sha256 order, each with one
+        of its present paths, and only those whose sha256 sorts after
+        ``after``. Pass the last sha256 of a page as ``after`` for the next
+        one, so that assets which keep failing never hide the rest.
+        """
+        wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
+        ranges: list[tuple[ColumnElement[bool], ...]]
+        if genai_only:  # one ordered index range (verdict, sha256), its few other kinds skipped
+            ranges = [(Asset.verdict == "genai", Asset.kind.in_(kinds))]
+        else:  # one ordered index range (kind, sha256) each: no sort
+            ranges = [(Asset.kind == kind,) for kind in kinds]
+        found: list[tuple[str, str]] = []
+        with self._tx.read() as session:
+            for where in ranges:
+                found += self._missing_in(session, where, wanted, limit, after)
+        return sorted(found)[:limit]
+
+    def _missing_in(
+        self,
+        session: Session,
+        where: Sequence[ColumnElement[bool]],
+        wanted: list[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[tuple[str, str]]:
+        # Driven from assets in sha256 order, each checked through this
+        # table's and the locations' indexes, so a page costs the assets it
+        # passes over, never a scan of every location of the host.
+        here = (
+            select(Location.path)
+            .where(Location.asset_sha256 == Asset.sha256, Location.host == self._tx.host)
+            .where(Location.present)
+        )
+        done = select(self._table.id).where(self._table.asset_sha256 == Asset.sha256)
+        present = here
+        if after is not None:
+            # Implied by the correlation, but PostgreSQL turns EXISTS into a
+            # join that would otherwise read the host's locations from the start.
+            present = here.where(Location.asset_sha256 > after)
+        query = (
+            select(Asset.sha256, here.order_by(Location.path).limit(1).scalar_subquery())
+            .where(*where, ~done.exists(), present.exists())
+            .order_by(Asset.sha256)
+        )
+        if after is not None:
+            query = query.where(Asset.sha256 > after)
+        found: list[tuple[str, str]] = []
+        for chunk in in_chunks(wanted) if wanted is not None else [None]:
+            stmt = query if chunk is None else query.where(Asset.sha256.in_(chunk))
+            rows = session.execute(stmt.limit(limit - len(found)))
+            found.extend((str(sha), str(path)) for sha, path in rows)
+            if len(found) >= limit:
+                break
+        return found
+
+    def page(
+        self, columns: Sequence[Column], after: int, batch: int, *, genai_only: bool
+    ) -> list[Row[Any]]:
+        """``columns`` of at most ``batch`` ``ok`` rows with id above ``after``, in id order."""
+        table = self._table
+        stmt = select(*columns).where(table.id > after, table.status == "ok")
+        if genai_only:
+            stmt = stmt.join(Asset, Asset.sha256 == table.asset_sha256).where(
+                Asset.verdict == "genai"
+            )
+        with self._tx.read() as session:  # Core rows: no ORM bookkeeping for 100,000s of them
+            return list(session.connection().execute(stmt.order_by(table.id).limit(batch)))
+
+    def by_asset(self, columns: Sequence[Column], shas: Iterable[str]) -> dict[str, list[Row[Any]]]:
+        """``columns`` of every row of the assets among ``shas``, by sha256, in frame order."""
+        table = self._table
+        found: dict[str, list[Row[Any]]] = {}
+        with self._tx.read() as session:
+            for chunk in in_chunks(sorted(set(shas))):
+                query = (
+                    select(table.asset_sha256, *columns)
+                    .where(table.asset_sha256.in_(chunk))
+                    .order_by(table.asset_sha256, table.frame)
+                )
+                for row in session.connection().execute(query):
+                    found.setdefault(str(row[0]), []).append(row)
+        return found
+
+    def status_of(self, sha256: str) -> str | None:
+        """The status of an asset's rows (its first row's), or None when it has none."""
+        table = self._table
+        with self._tx.read() as session:
+            return session.scalar(
+                select(table.status)
+                .where(table.asset_sha256 == sha256)
+                .order_by(table.frame)
+                .limit(1)
+            )
+
+    def totals(self) -> dict[str, int]:
+        """How many assets have rows of each status."""
+        table = self._table
+        counted = select(table.status, func.count(distinct(table.asset_sha256)))
+        with self._tx.read() as session:
+            rows = session.execute(counted.group_by(table.status)).all()
+        return {str(status): int(count) for status, count in rows}
