@@ -1,0 +1,296 @@
+"""Which generated picture does a region of this frame come from?
+
+A :class:`RegionIndex` holds the local features (:mod:`provenance.likeness.features`)
+of many generated pictures, each under its SHA-256, and answers
+:meth:`RegionIndex.query` with the best *verified* match for a delivered frame:
+the generated picture, how many features agree, and where its outline lies in
+the frame. It finds pictures that were cropped (to half their area), scaled,
+flopped or flipped, turned by quarter turns, letterboxed, overlaid with
+burn-ins, graded, or composited over a fifth of another plate.
+
+**Two steps.** *Candidates*: every descriptor of the query (and of its
+mirror) looks up its :data:`NEIGHBOURS` nearest indexed descriptors by
+Hamming distance; those within :data:`MAX_HAMMING` bits vote for their
+picture, one vote per query feature. *Verification*: the best-voted
+:data:`CANDIDATES` pictures are checked geometrically. Each query feature is
+paired with its nearest feature of that picture, and RANSAC looks for one
+**similarity** (rotation, uniform scale, translation: OpenCV's
+``estimateAffinePartial2D``) that carries at least :data:`MIN_INLIERS` of the
+picture's points within :data:`REPROJECTION` working pixels of their partners.
+Every reuse listed above is a similarity of the picture (plus a mirror, which
+the query's mirror covers), and a 4-degree model needs only 2-point samples,
+so RANSAC converges quickly, and unrelated pictures, whose votes are scattered
+and geometrically incoherent, do not reach the threshold. A transform must
+also be plausible: a scale between :data:`MIN_SCALE` and :data:`MAX_SCALE` (in
+working pixels, both pictures at long side 640), an outline covering at least
+:data:`MIN_COVER` of the frame, and at least :data:`MIN_VISIBLE` of the
+picture inside the frame.
+
+**The nearest-neighbour search** is faiss's binary indexes: exact
+(``IndexBinaryFlat``) while the index is small, an inverted file
+(``IndexBinaryIVF``, :data:`NPROBE` of ``nlist`` cells visited) once it
+holds :data:`IVF_MIN` descriptors, trained on what is there at that moment.
+``bench/bench_regions.py`` measures both against brute force.
+
+**Memory.** Each picture keeps its first :data:`INDEX_POINTS` features (a
+spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
+descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
+half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
+SHA-256, where its rows start, its working size): about 9.9 KB a picture,
+0.99 GB for 100,000. Adding after the first query adds to faiss's lists,
+which grow by doubling; building the index in one go keeps them exact.
+Queries allocate their own arrays; adding while querying is not supported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import faiss
+import numpy as np
+from numpy.typing import NDArray
+
+from provenance.likeness.features import DESCRIPTOR_BYTES, Features
+
+INDEX_POINTS = 224
+NEIGHBOURS = 4
+MAX_HAMMING = 64
+CANDIDATES = 6
+MIN_INLIERS = 15
+REPROJECTION = 5.0
+MIN_SCALE, MAX_SCALE = 0.2, 2.5
+MIN_COVER = 0.12
+MIN_VISIBLE = 0.35
+IVF_MIN = 20_000
+NPROBE = 16
+_BITS = DESCRIPTOR_BYTES * 8
+_RANSAC_ITERATIONS = 2000
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+Quad = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class RegionHit:
+    """A verified match: generated picture ``sha256`` lies in the query frame.
+
+    ``inliers`` features agree on one transform; ``score`` is their share of
+    the features paired with that picture (0..1); ``corners`` are the
+    picture's outline (top-left, top-right, bottom-right, bottom-left of the
+    picture as generated) in the query's working pixels; ``cover`` the share
+    of the query frame inside that outline; ``mirrored`` whether the picture
+    appears flopped (or flipped).
+    """
+
+    sha256: str
+    inliers: int
+    score: float
+    corners: Quad
+    cover: float
+    mirrored: bool
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side of a query: the query's features as described, or those of its mirror."""
+
+    features: Features
+    mirrored: bool
+
+
+class RegionIndex:
+    """The features of many generated pictures, searchable by region (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._shas = bytearray()
+        self._starts: list[int] = [0]
+        self._sizes: list[tuple[int, int]] = []
+        self._points_parts: list[NDArray[np.float16]] = []
+        self._pending: list[NDArray[np.uint8]] = []
+        self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
+        self._search: faiss.IndexBinary | None = None
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def add(self, sha256: str, features: Features) -> None:
+        """Index the first :data:`INDEX_POINTS` features of generated picture ``sha256``."""
+        if len(sha256) != 64 or not set(sha256) <= _HEX:
+            raise ValueError(f"not a SHA-256 in hex: {sha256!r}")
+        digest = bytes.fromhex(sha256)
+        kept = min(len(features), INDEX_POINTS)
+        self._shas += digest
+        self._starts.append(self._starts[-1] + kept)
+        self._sizes.append((features.width, features.height))
+        self._points_parts.append(features.points[:kept].astype(np.float16))
+        self._pending.append(np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8))
+
+    def memory_bytes(self) -> int:
+        """Bytes held for the indexed pictures (payload; see the module docstring on growth)."""
+        self._flush()
+        rows = self._starts[-1]
+        per_row = (
+            DESCRIPTOR_BYTES + 4 + (8 if isinstance(self._search, faiss.IndexBinaryIVF) else 0)
+        )
+        per_picture = 32 + 8 + 4
+        return rows * per_row + len(self) * per_picture
+
+    def query(self, features: Features) -> RegionHit | None:
+        """The best verified match for a query frame's features (with their mirror), or None."""
+        self._flush()
+        if self._search is None or self._starts[-1] == 0:
+            return None
+        sides = [_Side(features, False)]
+        if features.mirror is not None:
+            sides.append(_Side(features.mirror, True))
+        hits = [hit for side in sides if len(side.features) for hit in self._query_side(side)]
+        return max(hits, key=lambda h: (h.inliers, h.score), default=None)
+
+    def _query_side(self, side: _Side) -> list[RegionHit]:
+        assert self._search is not None
+        distances, labels = self._search.search(side.features.descriptors, NEIGHBOURS)
+        close = (distances <= MAX_HAMMING) & (labels >= 0)
+        query_rows = np.nonzero(close)[0]
+        labels = labels[close]
+        pictures = np.searchsorted(self._starts, labels, side="right") - 1
+        hits = []
+        for picture in _best_voted(query_rows, pictures):
+            of_picture = pictures == picture
+            hit = self._verify(side, int(picture), query_rows[of_picture], labels[of_picture])
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _verify(
+        self, side: _Side, picture: int, query_rows: NDArray[np.intp], labels: NDArray[np.int64]
+    ) -> RegionHit | None:
+        """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
+        first = _one_to_one(query_rows, labels)
+        source = self._points[labels[first]].astype(np.float32)
+        target = side.features.points[query_rows[first]]
+        if len(first) < MIN_INLIERS:
+            return None
+        # OpenCV's stubs promise arrays, but RANSAC without a consensus returns None
+        found: tuple[object, object] = cv2.estimateAffinePartial2D(
+            source,
+            target,
+            method=cv2.RANSAC,
+            ransacReprojThreshold=REPROJECTION,
+            maxIters=_RANSAC_ITERATIONS,
+            confidence=0.995,
+        )
+        matrix, mask = found
+        if not isinstance(matrix, np.ndarray) or not isinstance(mask, np.ndarray):
+            return None
+        inliers = int(np.count_nonzero(mask))
+        if inliers < MIN_INLIERS:
+            return None
+        return self._plausible_hit(
+            side, picture, np.asarray(matrix, np.float64), inliers, len(first)
+        )
+
+    def _plausible_hit(
+        self, side: _Side, picture: int, matrix: NDArray[np.float64], inliers: int, paired: int
+    ) -> RegionHit | None:
+        scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
+        if not MIN_SCALE <= scale <= MAX_SCALE:
+            return None
+        w, h = self._sizes[picture]
+        outline = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+        quad = outline @ matrix[:, :2].T + matrix[:, 2]
+        qw, qh = side.features.width, side.features.height
+        if side.mirrored:
+            quad[:, 0] = qw - quad[:, 0]
+        inside = _overlap(quad, qw, qh)
+        cover, visible = inside / (qw * qh), inside / max(_area(quad), 1e-9)
+        if not _convex(quad) or cover < MIN_COVER or visible < MIN_VISIBLE:
+            return None
+        sha = self._shas[picture * 32 : picture * 32 + 32].hex()
+        corners = tuple((float(x), float(y)) for x, y in quad)
+        return RegionHit(sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored)
+
+    @property
+    def _points(self) -> NDArray[np.float16]:
+        if len(self._points_parts) > 1:
+            self._points_parts = [np.concatenate(self._points_parts)]
+        return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
+
+    def _flush(self) -> None:
+        """Hand the descriptors added since the last query to faiss (training it if it is time)."""
+        if not self._pending:
+            return
+        fresh = np.concatenate(self._pending)
+        self._pending = []
+        if isinstance(self._search, faiss.IndexBinaryIVF):
+            self._search.add(fresh)
+            return
+        self._small = np.concatenate([self._small, fresh])
+        if len(self._small) >= IVF_MIN:
+            self._search, self._small = _inverted_file(self._small), self._small[:0]
+        else:
+            self._search = faiss.IndexBinaryFlat(_BITS)
+            self._search.add(self._small)
+
+
+def _inverted_file(descriptors: NDArray[np.uint8]) -> faiss.IndexBinaryIVF:
+    """An IVF of about ``2 sqrt(n)`` cells (a power of two), trained on a sample of them."""
+    nlist = 1 << max(6, int(np.ceil(np.log2(2 * np.sqrt(len(descriptors))))))
+    sample = descriptors[np.random.default_rng(0).permutation(len(descriptors))[: nlist * 64]]
+    index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(_BITS), _BITS, nlist)
+    index.train(sample)
+    index.add(descriptors)
+    index.nprobe = NPROBE
+    return index
+
+
+def _best_voted(query_rows: NDArray[np.intp], pictures: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The :data:`CANDIDATES` pictures with most votes (one a query feature), if enough."""
+    span = int(query_rows.max(initial=0)) + 1
+    voters = np.unique(pictures.astype(np.int64) * span + query_rows)
+    voted, votes = np.unique(voters // span, return_counts=True)
+    keep = votes >= MIN_INLIERS
+    voted, votes = voted[keep], votes[keep]
+    return np.asarray(voted[np.argsort(-votes, kind="stable")[:CANDIDATES]], dtype=np.intp)
+
+
+def _one_to_one(query_rows: NDArray[np.intp], labels: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Pairs keeping each query feature's nearest partner, and each partner once.
+
+    faiss lists neighbours nearest first, so the first pair of a query row is
+    its nearest; a partner claimed by several query features (the same corner
+    found at two pyramid levels) counts once, so inliers count distinct points.
+    """
+    first = np.unique(query_rows, return_index=True)[1]
+    once = np.unique(labels[first], return_index=True)[1]
+    return np.asarray(first[once], dtype=np.intp)
+
+
+def _area(quad: NDArray[np.float64]) -> float:
+    x, y = quad[:, 0], quad[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+
+
+def _convex(quad: NDArray[np.float64]) -> bool:
+    """True when the quad turns the same way at every corner and is not degenerate."""
+    edges = np.roll(quad, -1, axis=0) - quad
+    turns = (
+        edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1]
+        - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    )
+    return bool((turns > 1e-6).all() or (turns < -1e-6).all())
+
+
+def _overlap(quad: NDArray[np.float64], w: int, h: int) -> float:
+    """Area of the quad inside the ``w`` x ``h`` frame."""
+    frame = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    shape = quad.astype(np.float32)
+    if _signed_area(shape) < 0:
+        shape = shape[::-1].copy()
+    area, _ = cv2.intersectConvexConvex(frame, shape)
+    return float(area)
+
+
+def _signed_area(quad: NDArray[np.float32]) -> float:
+    x, y = quad[:, 0], quad[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2

@@ -1,0 +1,140 @@
+"""Region matching: every reframing family at its limit, and what must never match."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from provenance.errors import UndecodableImage
+from provenance.likeness.features import Features, describe_luma
+from provenance.likeness.frames import decode_luma
+from provenance.likeness.regions import INDEX_POINTS, RegionIndex
+from tests.support.corpus import corpus_files
+from tests.support.reframing import REFRAMINGS, composited, crop, luma, textured
+
+GENERATED = range(12)
+SIZE = (480, 270)
+
+
+def sha(seed: int) -> str:
+    return hashlib.sha256(f"generated {seed}".encode()).hexdigest()
+
+
+def query(rgb: np.ndarray) -> Features:
+    return describe_luma(luma(rgb), mirror=True)
+
+
+@pytest.fixture(scope="module")
+def index() -> RegionIndex:
+    built = RegionIndex()
+    for seed in GENERATED:
+        built.add(sha(seed), describe_luma(luma(textured(seed, SIZE))))
+    return built
+
+
+@pytest.mark.parametrize("family", sorted(REFRAMINGS))
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_each_reframing_at_its_limit_is_found(index: RegionIndex, family: str, seed: int) -> None:
+    hit = index.query(query(REFRAMINGS[family](textured(seed, SIZE), seed)))
+    assert hit is not None and hit.sha256 == sha(seed), family
+    assert hit.inliers >= 15 and 0 < hit.score <= 1
+    assert hit.mirrored == (family in ("flop", "flip"))
+
+
+def test_the_outline_of_a_composite_is_where_it_was_put(index: RegionIndex) -> None:
+    hit = index.query(query(composited(textured(3, SIZE), 3)))
+    assert hit is not None and hit.sha256 == sha(3)
+    assert hit.cover == pytest.approx(0.2, abs=0.03)
+    assert len(hit.corners) == 4
+
+
+def test_a_flop_maps_the_left_edge_to_the_right(index: RegionIndex) -> None:
+    hit = index.query(query(np.ascontiguousarray(textured(4, SIZE)[:, ::-1])))
+    assert hit is not None and hit.mirrored
+    (tlx, tly), (trx, _), _, _ = hit.corners
+    assert tlx == pytest.approx(640, abs=6) and trx == pytest.approx(0, abs=6)
+    assert tly == pytest.approx(0, abs=6)
+    assert hit.cover == pytest.approx(1, abs=0.02)
+
+
+def test_a_centre_crop_maps_the_outline_outside_the_frame(index: RegionIndex) -> None:
+    hit = index.query(query(crop(textured(6, SIZE), 0.5, (0.5, 0.5))))
+    assert hit is not None and hit.cover == pytest.approx(1, abs=0.02)
+    xs = [x for x, _ in hit.corners]
+    assert min(xs) < -100 and max(xs) > 740
+
+
+def test_unrelated_pictures_never_match(index: RegionIndex) -> None:
+    for seed in range(1000, 1030):
+        assert index.query(query(textured(seed, SIZE))) is None, seed
+
+
+def test_neighbouring_frames_of_one_shot_may_match_each_other() -> None:
+    shot = textured(40, (520, 270))
+    frames = RegionIndex()
+    for frame in range(3):
+        frames.add(sha(100 + frame), describe_luma(luma(shot[:, frame * 20 : frame * 20 + 480])))
+    hit = frames.query(query(shot[:, 25:505]))
+    assert hit is not None and hit.sha256 in {sha(100 + f) for f in range(3)}
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [np.zeros((270, 480), np.float32), np.full((270, 480), 0.5, np.float32), np.ones((9, 9))],
+    ids=["black", "grey", "tiny"],
+)
+def test_featureless_queries_find_nothing(index: RegionIndex, picture: np.ndarray) -> None:
+    assert index.query(describe_luma(picture, mirror=True)) is None
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    assert RegionIndex().query(query(textured(1, SIZE))) is None
+    assert len(RegionIndex()) == 0
+
+
+def test_featureless_pictures_can_be_indexed(index: RegionIndex) -> None:
+    blank = RegionIndex()
+    blank.add(sha(1), describe_luma(np.zeros((64, 64))))
+    assert len(blank) == 1 and blank.query(query(textured(1, SIZE))) is None
+
+
+def test_memory_is_bounded_per_picture(index: RegionIndex) -> None:
+    assert len(index) == len(GENERATED)
+    assert index.memory_bytes() <= len(index) * (INDEX_POINTS * 44 + 44)
+
+
+def test_a_bad_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="SHA-256"):
+        RegionIndex().add("abc", describe_luma(np.zeros((64, 64))))
+
+
+def _real_pictures() -> list[np.ndarray]:
+    found = []
+    for item in corpus_files():
+        if item.label != "genai" or item.path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            continue
+        try:
+            grey = decode_luma(item.path, work_side=360).luma
+        except UndecodableImage:
+            continue
+        if len(describe_luma(grey)) >= 300:
+            found.append(grey)
+        if len(found) == 3:
+            break
+    return found
+
+
+@pytest.mark.parametrize("family", ["crop_half_side", "composite_fifth", "rotate_90"])
+def test_real_generated_pictures_are_found_reframed(family: str) -> None:
+    pictures = _real_pictures()
+    if not pictures:
+        pytest.skip("the shared corpus is absent")
+    real = RegionIndex()
+    for number, grey in enumerate(pictures):
+        real.add(sha(200 + number), describe_luma(grey))
+    for number, grey in enumerate(pictures):
+        delivered = REFRAMINGS[family](np.repeat(grey[..., None], 3, axis=2), number)
+        hit = real.query(query(delivered))
+        assert hit is not None and hit.sha256 == sha(200 + number)
