@@ -23,10 +23,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from provenance.audit.report import FileResult, Match
 from provenance.rules.policy import AssetState, Decision, Policy, asset_state, decide
 from provenance.store import ApprovalRecord, AssetRecord
+
+if TYPE_CHECKING:
+    from provenance.likeness.regions import RegionHit
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Seen:
     tool: str | None = None
     near: tuple[str, int] | None = None  # nearest generated asset and its distance
     near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
+    region: RegionHit | None = None  # a generated picture found inside this one
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ def judge(seen: Seen, ctx: Context) -> FileResult:
             (near_decision if verdict != "not_genai" else _source(near_decision, base)),
             near_match,
         )
+    elif seen.region is not None and _near_applies(verdict):
+        region_decision, match = _region(seen.region, ctx)
+        base = region_decision if verdict != "not_genai" else _source(region_decision, base)
     return FileResult(
         seen.path, base.action, base.reasons, seen.sha256, seen.size, match, verdict, tool
     )
@@ -130,6 +138,22 @@ def _near(
     lead = f"looks like generated asset {origin_sha[:12]} ({origin.brief()}), {how}"
     match = Match("near", origin_sha, distance)
     return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
+
+
+def _region(hit: RegionHit, ctx: Context) -> tuple[Decision, Match]:
+    origin = ctx.assets[hit.sha256]
+    state = asset_state(origin, ctx.approvals.get(hit.sha256, ()))
+    decision = decide(state, ctx.policy, ctx.now)
+    how = "flopped or flipped, " if hit.mirrored else ""
+    lead = (
+        f"holds generated asset {hit.sha256[:12]} ({origin.brief()}): {how}covering"
+        f" {hit.cover:.0%} of the frame, {hit.inliers} matching features"
+    )
+    inside = (
+        "judged as that asset: it was reframed, resized, turned or composited into this picture"
+    )
+    match = Match("region", hit.sha256, score=round(hit.score, 3), cover=round(hit.cover, 3))
+    return Decision(decision.action, (lead, inside, *decision.reasons), decision.approvals), match
 
 
 def sequence_neighbours(

@@ -27,7 +27,7 @@ from typing import Literal
 from provenance.rules.policy import SEVERITY
 from provenance.vocab import Action
 
-MatchKind = Literal["ledger", "near", "embedded"]
+MatchKind = Literal["ledger", "near", "region", "embedded"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,19 @@ class Match:
     kind: MatchKind | None = None
     asset: str | None = None
     distance: int | None = None
+    score: float | None = None  # a region match: the share of features that agree
+    cover: float | None = None  # a region match: the share of the frame the picture covers
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: kind, asset, distance (each may be null)."""
-        return {"kind": self.kind, "asset": self.asset, "distance": self.distance}
+        """JSON form: kind, asset, distance (each may be null); a region's score and cover."""
+        data: dict[str, object] = {
+            "kind": self.kind,
+            "asset": self.asset,
+            "distance": self.distance,
+        }
+        if self.kind == "region":
+            data |= {"score": self.score, "cover": self.cover}
+        return data
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from provenance.audit.package import (
     list_package,
     open_package,
 )
+from provenance.audit.regions import RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
@@ -146,6 +147,7 @@ class _Audit:
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
+        items = self._regions(items)
         results = self._judge(items) + problems + refused
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
@@ -211,12 +213,21 @@ class _Audit:
         self.noted.update(check.noted)
         return items
 
+    def _regions(self, items: list[Item]) -> list[Item]:
+        check = RegionCheck(self.ledger)
+        with self._stage("regions"):
+            if check.load():
+                items = check.matched(items)
+        return items
+
     def _judge(self, items: Sequence[Item]) -> list[FileResult]:
         with self._stage("lookup"):
             # The exact matches were looked up while hashing; only the
             # generated assets that near matches point to are still unknown.
             assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
-            targets = {i.seen.near[0] for i in items if i.seen.near} - assets.keys()
+            targets = {i.seen.near[0] for i in items if i.seen.near}
+            targets |= {i.seen.region.sha256 for i in items if i.seen.region}
+            targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals.many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
@@ -297,6 +308,6 @@ def record_audit(report: AuditReport, ledger: Ledger) -> int:
     matched = [
         AuditedFile(f.match.asset, f.path, f.verdict, f.match.kind)
         for f in report.files
-        if f.match.asset and f.match.kind in ("ledger", "near")
+        if f.match.asset and f.match.kind in ("ledger", "near", "region")
     ]
     return ledger.audits.add(run, matched)

@@ -12,6 +12,12 @@ are not retried on every scan.
 Videos are fingerprinted only where PyAV (the optional ``video`` extra) is
 installed; elsewhere they are left without a row, so that a scan after
 installing it fingerprints them.
+
+Generated images are also *described* here, once, by their local features
+(:mod:`provenance.likeness.describe`): what the audit's region index holds, to
+find a generated picture cropped, turned, flopped or composited inside a
+delivered one. Only generated assets are described (the index holds nothing
+else), and like fingerprints, a picture with no features gets a row saying why.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from provenance.likeness import video as video_frames
+from provenance.likeness.describe import Described, describe_files
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.retry import RetryBackoff
-from provenance.store import FingerprintIn, Ledger
+from provenance.store import FeatureIn, FingerprintIn, Ledger
 
 SAVE_BATCH = 500
 PAGE = 2_000  # assets read from the ledger at a time
@@ -77,15 +84,57 @@ def fingerprint_assets(
     pass ends early, with what it saved kept, once it says True.
     """
     started = time.monotonic()
-    waiting = _waiting(ledger, shas, fingerprint_kinds(), retry)
+    wanted = list(shas) if shas is not None else None
+    waiting = _waiting(ledger, wanted, fingerprint_kinds(), retry)
     looked, done = _run(ledger, waiting, executor, retry, stop)
+    if not stop():
+        describe_generated(ledger, wanted, stop)
     return StageReport(looked, done, time.monotonic() - started)
 
 
+def describe_generated(
+    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+) -> int:
+    """Describe the generated images present on this host that have no feature row (only ``shas``).
+
+    Returns how many were described with features. A failure that may pass
+    (``error``) is not stored, so the next pass tries again.
+    """
+    handed: deque[str] = deque()
+
+    def paths() -> Iterator[str]:
+        after = None
+        while page := ledger.features.missing(shas, ("image",), limit=PAGE, after=after):
+            after = page[-1][0]
+            for sha, path in page:
+                handed.append(sha)
+                yield path
+
+    rows: list[FeatureIn] = []
+    described = 0
+    for result in describe_files(paths()):
+        sha = handed.popleft()
+        described += result.status == "ok"
+        if result.status != "error":
+            rows.append(feature_row(sha, result))
+        if len(rows) >= SAVE_BATCH:
+            ledger.features.save(rows)
+            rows = []
+        if stop():
+            break
+    ledger.features.save(rows)
+    return described
+
+
+def feature_row(sha256: str, result: Described) -> FeatureIn:
+    """The ledger row for one description: the features, or why there are none."""
+    return FeatureIn(sha256, result.status, result.data, result.count, result.width,
+                     result.height, result.reason)  # fmt: skip
+
+
 def _waiting(
-    ledger: Ledger, shas: Iterable[str] | None, kinds: Sequence[str], retry: RetryBackoff | None
+    ledger: Ledger, wanted: list[str] | None, kinds: Sequence[str], retry: RetryBackoff | None
 ) -> Iterator[tuple[str, str]]:
-    wanted = list(shas) if shas is not None else None
     after = None
     while page := ledger.fingerprints.missing(wanted, kinds, limit=PAGE, after=after):
         after = page[-1][0]

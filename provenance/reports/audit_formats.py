@@ -150,8 +150,10 @@ def to_table(report: AuditReport) -> RenderableType:
     for column in ("verdict", "file", "match", "reasons"):
         table.add_column(column, overflow="fold")
     for item in report.ordered():
-        match = f"{item.match.kind}" + (
-            f" d={item.match.distance}" if item.match.distance is not None else ""
+        match = (
+            f"{item.match.kind}"
+            + (f" d={item.match.distance}" if item.match.distance is not None else "")
+            + (f" {item.match.cover:.0%}" if item.match.cover is not None else "")
         )
         table.add_row(
             Text(item.verdict, style=STYLE[item.verdict]),

@@ -79,7 +79,9 @@ def _match(report: AuditReport, item: FileResult) -> str:
         text += f" <code>{escape(match.asset[:16])}</code>"
     if match.distance is not None:
         text += f" (distance {match.distance})"
-    return text + (_img(report, match.asset) if match.asset and match.kind == "near" else "")
+    return text + (
+        _img(report, match.asset) if match.asset and match.kind in ("near", "region") else ""
+    )
 
 
 def _img(report: AuditReport, key: str) -> str:

@@ -39,7 +39,7 @@ def thumbnails_for(
             continue
         if item.path in paths and (uri := preview(paths[item.path])):
             found[item.path] = uri
-        origin = item.match.asset if item.match.kind == "near" else None
+        origin = item.match.asset if item.match.kind in ("near", "region") else None
         where = _local_copy(ledger, origin) if origin and origin not in found else None
         if origin and where and (uri := preview(where)):
             found[origin] = uri

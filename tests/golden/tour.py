@@ -155,8 +155,8 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r'("mtime_ns": )\d+'), r"\1<MTIME>"),
     (
         re.compile(
-            r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|record|seconds)": )'
-            r"[\d.]+"
+            r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|regions|record|seconds)'
+            r'": )[\d.]+'
         ),
         r"\1<DURATION>",
     ),

@@ -1,0 +1,74 @@
+"""The audit's region stage: which generated picture a delivered picture holds a part of.
+
+The near-match stage (:mod:`provenance.audit.near`) finds whole-picture
+copies. What leaves a facility is more often a generated picture reframed:
+cropped, scaled, flopped, turned, letterboxed, burnt in, graded, or
+composited into a plate. This stage looks for those, by local features
+(:mod:`provenance.likeness.regions`), in the delivered images that nothing
+else settled: not in the ledger as generated, carrying no generator markers,
+and not a near copy of a generated asset. Each is described on the process
+pool, with its mirror (for flops), and queried against the index of every
+generated picture's features, loaded from the ledger a page at a time.
+
+The index is empty, and the stage costs nothing, until generated pictures
+have been described (the deferred stage after ``scan`` and in ``watch``).
+A picture that cannot be described is left to the near-match stage, which
+already says it could not be compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from provenance.audit.near import could_be_copy, is_video
+from provenance.audit.package import Item
+from provenance.likeness.describe import describe_files
+from provenance.likeness.features import Features
+from provenance.likeness.regions import RegionHit, RegionIndex
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
+
+
+@dataclass
+class RegionCheck:
+    """The region check of one audit, against the index of generated pictures' features."""
+
+    ledger: Ledger
+    index: RegionIndex = field(default_factory=RegionIndex)
+
+    def load(self) -> int:
+        """Fill the index from the ledger; the number of pictures it then holds."""
+        after = 0
+        while page := self.ledger.features.genai_page(after):
+            after = page[-1].row_id
+            for row in page:
+                self.index.add(row.sha256, Features.from_bytes(row.data))
+        return len(self.index)
+
+    def matched(self, items: list[Item]) -> list[Item]:
+        """The items, each with the generated picture found inside it, if any."""
+        if not len(self.index):
+            return items
+        candidates = [i for i in items if _unsettled(i)]
+        hits = dict(zip((i.rel for i in candidates), self._query(candidates), strict=True))
+        return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
+
+    def _query(self, candidates: Sequence[Item]) -> list[RegionHit | None]:
+        found: list[RegionHit | None] = []
+        for described in describe_files((str(i.path) for i in candidates), mirror=True):
+            features = described.features()
+            found.append(self.index.query(features) if features is not None else None)
+        return found
+
+
+def _unsettled(item: Item) -> bool:
+    # Videos are sampled along their length in a later stage of this work;
+    # a file already tied to a generated asset by its fingerprint is settled.
+    return could_be_copy(item) and not is_video(item) and item.seen.near is None
+
+
+def _with_region(item: Item, hit: RegionHit) -> Item:
+    return replace(item, seen=replace(item.seen, region=hit))

@@ -1,0 +1,120 @@
+"""The gate finds generated pictures inside delivered ones: reframed, flopped, composited.
+
+A generated still is scanned (its local features are described by the deferred
+stage), then a package holds what a pipeline makes of it, with no marker left:
+the audit must tie each to the generated asset with a ``region`` match and judge
+it by that asset's status and approvals. Unrelated pictures must not match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from provenance.audit.report import AuditReport, FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
+from provenance.ingest.scan import scan
+from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.settings import Settings
+from provenance.store import Ledger
+from tests.support.reframing import RGB, composited, crop, overlaid, textured
+
+A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
+
+
+def save(rgb: RGB, path: Path, **params: Any) -> Path:
+    """Write a float RGB picture as an 8-bit file (PNG or JPEG by suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8)).save(path, **params)
+    return path
+
+
+@dataclasses.dataclass
+class Generated:
+    """A generated matte painting the studio scanned, and its SHA-256."""
+
+    ledger: Ledger
+    settings: Settings
+    picture: RGB
+    sha256: str
+
+
+@pytest.fixture
+def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+    picture = textured(11, (640, 360))
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    path = save(picture, tmp_path / "work" / "matte.png", pnginfo=info)
+    settings = dataclasses.replace(settings, approvers=("tester",))
+    scan([path.parent], ledger, settings)
+    asset = ledger.assets.at(str(path))
+    assert asset is not None and asset.verdict == "genai"
+    assert ledger.features.status_of(asset.sha256) == "ok"
+    return Generated(ledger, settings, picture, asset.sha256)
+
+
+def audited(generated: Generated, package: Path) -> dict[str, FileResult]:
+    report: AuditReport = audit(package, generated.ledger, generated.settings, AuditOptions())
+    return {f.path: f for f in report.files}
+
+
+def package_of(tmp_path: Path, pictures: dict[str, RGB]) -> Path:
+    package = tmp_path / "delivery"
+    for name, rgb in pictures.items():
+        save(rgb, package / name, quality=90)
+    return package
+
+
+def test_reframed_copies_are_blocked_as_regions(generated: Generated, tmp_path: Path) -> None:
+    painting = generated.picture
+    package = package_of(tmp_path, {
+        "comp.jpg": composited(painting, 3, share=0.25, plate=(960, 540)),
+        "punch_in_flopped.jpg": crop(painting, 0.6, (0.5, 0.5))[:, ::-1],
+        "burnt_in.jpg": overlaid(crop(painting, 0.7, (0.2, 0.3)), 5),
+    })  # fmt: skip
+    results = audited(generated, package)
+    for name, result in results.items():
+        assert (result.verdict, result.match.kind, result.match.asset) == (
+            "block", "region", generated.sha256,
+        ), name  # fmt: skip
+        assert result.reasons[0].startswith(f"holds generated asset {generated.sha256[:12]}")
+        assert result.match.cover is not None and result.match.cover > 0
+    assert "flopped" in results["punch_in_flopped.jpg"].reasons[0]
+
+
+def test_unrelated_pictures_do_not_match(generated: Generated, tmp_path: Path) -> None:
+    package = package_of(tmp_path, {f"plate_{s}.jpg": textured(s, (640, 360)) for s in (21, 22)})
+    for result in audited(generated, package).values():
+        assert result.match.kind is None
+        assert result.verdict == "warn"  # provenance unknown, as before
+
+
+def test_an_approved_asset_passes_inside_a_comp(generated: Generated, tmp_path: Path) -> None:
+    reference = tmp_path / "signed.pdf"
+    reference.write_bytes(b"%PDF-1.4 approval")
+    lifecycle = Lifecycle(generated.ledger, generated.settings)
+    approve(lifecycle, [generated.sha256], Approval("final-deliverable", "Jane Doe", reference))
+    package = package_of(tmp_path, {"comp.jpg": composited(generated.picture, 3, share=0.3)})
+    result = audited(generated, package)["comp.jpg"]
+    assert (result.verdict, result.match.kind) == ("pass", "region")
+    assert any("approval #1" in reason for reason in result.reasons)
+
+
+def test_the_json_report_gives_the_region(generated: Generated, tmp_path: Path) -> None:
+    package = package_of(tmp_path, {"comp.jpg": composited(generated.picture, 3, share=0.3)})
+    db = generated.settings.db
+    done = CliRunner().invoke(cli, ["audit", str(package), "--format", "json", "--db", db])
+    assert done.exit_code == 1, done.output
+    match = json.loads(done.stdout)["files"][0]["match"]
+    assert match["kind"] == "region" and match["asset"] == generated.sha256
+    assert 0 < match["score"] <= 1 and 0 < match["cover"] <= 1
+    assert "regions" in json.loads(done.stdout)["stages"]
