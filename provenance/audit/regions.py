@@ -12,8 +12,11 @@ generated picture's features, loaded from the ledger a page at a time.
 
 The index is empty, and the stage costs nothing, until generated pictures
 have been described (the deferred stage after ``scan`` and in ``watch``).
-A picture that cannot be described is left to the near-match stage, which
-already says it could not be compared.
+That stage also checks every picture the ledger holds that is not generated
+(``ledger.regions``); a check is reused while it is current (no generated
+picture was described since), so a package of known pictures is not
+described again. A picture that cannot be described is left to the
+near-match stage, which already says it could not be compared.
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from typing import TYPE_CHECKING
 from provenance.audit.near import could_be_copy, is_video
 from provenance.audit.package import Item
 from provenance.likeness.describe import describe_files
-from provenance.likeness.features import Features
 from provenance.likeness.regions import RegionHit, RegionIndex
+from provenance.likeness.stage import load_regions
 
 if TYPE_CHECKING:
-    from provenance.store import Ledger
+    from provenance.store import Ledger, RegionCheckIn
 
 
 @dataclass
@@ -38,14 +41,11 @@ class RegionCheck:
 
     ledger: Ledger
     index: RegionIndex = field(default_factory=RegionIndex)
+    through: int = 0  # the last features row the index holds
 
     def load(self) -> int:
         """Fill the index from the ledger; the number of pictures it then holds."""
-        after = 0
-        while page := self.ledger.features.genai_page(after):
-            after = page[-1].row_id
-            for row in page:
-                self.index.add(row.sha256, Features.from_bytes(row.data))
+        self.through = load_regions(self.ledger, self.index)
         return len(self.index)
 
     def matched(self, items: list[Item]) -> list[Item]:
@@ -53,8 +53,18 @@ class RegionCheck:
         if not len(self.index):
             return items
         candidates = [i for i in items if _unsettled(i)]
-        hits = dict(zip((i.rel for i in candidates), self._query(candidates), strict=True))
+        known = self._current([i.seen.sha256 or "" for i in candidates])
+        hits = {i.rel: known[i.seen.sha256 or ""] for i in candidates if i.seen.sha256 in known}
+        todo = [i for i in candidates if i.rel not in hits]
+        if todo:
+            hits |= dict(zip((i.rel for i in todo), self._query(todo), strict=True))
         return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
+
+    def _current(self, shas: list[str]) -> dict[str, RegionHit | None]:
+        """The stored checks still current (made against every generated picture indexed now)."""
+        checks = self.ledger.regions.many(shas)
+        return {sha: _stored_hit(c) for sha, c in checks.items()
+                if c.through >= self.through and c.status in ("ok", "empty")}  # fmt: skip
 
     def _query(self, candidates: Sequence[Item]) -> list[RegionHit | None]:
         found: list[RegionHit | None] = []
@@ -68,6 +78,13 @@ def _unsettled(item: Item) -> bool:
     # Videos are sampled along their length in a later stage of this work;
     # a file already tied to a generated asset by its fingerprint is settled.
     return could_be_copy(item) and not is_video(item) and item.seen.near is None
+
+
+def _stored_hit(check: RegionCheckIn) -> RegionHit | None:
+    if check.hit is None:
+        return None
+    return RegionHit(check.hit, check.inliers or 0, check.score or 0.0, (), check.cover or 0.0,
+                     bool(check.mirrored))  # fmt: skip
 
 
 def _with_region(item: Item, hit: RegionHit) -> Item:

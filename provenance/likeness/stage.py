@@ -29,10 +29,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from provenance.likeness import video as video_frames
-from provenance.likeness.describe import Described, describe_files
+from provenance.likeness.describe import NO_FEATURES, Described, describe_files
+from provenance.likeness.features import Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
+from provenance.likeness.regions import RegionIndex
 from provenance.likeness.retry import RetryBackoff
-from provenance.store import FeatureIn, FingerprintIn, Ledger
+from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn
 
 SAVE_BATCH = 500
 PAGE = 2_000  # assets read from the ledger at a time
@@ -89,6 +91,8 @@ def fingerprint_assets(
     looked, done = _run(ledger, waiting, executor, retry, stop)
     if not stop():
         describe_generated(ledger, wanted, stop)
+    if not stop():
+        check_regions(ledger, wanted, stop)
     return StageReport(looked, done, time.monotonic() - started)
 
 
@@ -124,6 +128,69 @@ def describe_generated(
             break
     ledger.features.save(rows)
     return described
+
+
+def check_regions(
+    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+) -> int:
+    """Check the images that are not generated, and never were, for generated pictures inside.
+
+    Each is described with its mirror and looked up in the region index of
+    every generated picture; the answer is kept (``ledger.regions``) so an
+    audit need not describe it again. Nothing happens while no generated
+    picture has features. Returns how many held a generated picture.
+    """
+    index = RegionIndex()
+    through = load_regions(ledger, index)
+    if not len(index):
+        return 0
+    handed: deque[str] = deque()
+
+    def paths() -> Iterator[str]:
+        after = None
+        while page := ledger.regions.missing(shas, limit=PAGE, after=after):
+            after = page[-1][0]
+            for sha, path in page:
+                handed.append(sha)
+                yield path
+
+    rows: list[RegionCheckIn] = []
+    holding = 0
+    for result in describe_files(paths(), mirror=True):
+        row = region_row(handed.popleft(), result, index, through)
+        holding += row.hit is not None
+        if row.status != "error":  # a failure that may pass is tried again next time
+            rows.append(row)
+        if len(rows) >= SAVE_BATCH:
+            ledger.regions.save(rows)
+            rows = []
+        if stop():
+            break
+    ledger.regions.save(rows)
+    return holding
+
+
+def load_regions(ledger: Ledger, index: RegionIndex) -> int:
+    """Add every generated picture's features to ``index``; the last row id it then holds."""
+    after = 0
+    while page := ledger.features.genai_page(after):
+        after = page[-1].row_id
+        for row in page:
+            index.add(row.sha256, Features.from_bytes(row.data))
+    return after
+
+
+def region_row(sha256: str, result: Described, index: RegionIndex, through: int) -> RegionCheckIn:
+    """The stored answer of one region check: what was found, or why it could not be looked for."""
+    features = result.features()
+    if features is None:
+        status = "empty" if result.status == "ok" else result.status
+        return RegionCheckIn(sha256, through, status, reason=result.reason or NO_FEATURES)
+    hit = index.query(features)
+    if hit is None:
+        return RegionCheckIn(sha256, through)
+    return RegionCheckIn(sha256, through, "ok", hit.sha256, hit.inliers, round(hit.score, 3),
+                         round(hit.cover, 3), hit.mirrored)  # fmt: skip
 
 
 def feature_row(sha256: str, result: Described) -> FeatureIn:

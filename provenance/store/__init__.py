@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         QuarantineIn,
         QuarantineRecord,
         RecordResult,
+        RegionCheckIn,
         Screenable,
         StatusRule,
         StoredFeatures,
@@ -79,6 +80,7 @@ _HOMES = {
     "RecordResult": "provenance.store.records",
     "Screenable": "provenance.store.records",
     "StoredFeatures": "provenance.store.records",
+    "RegionCheckIn": "provenance.store.records",
     "StoredFingerprint": "provenance.store.records",
 }
 
@@ -108,6 +110,7 @@ __all__ = [
     "QuarantineIn",
     "QuarantineRecord",
     "RecordResult",
+    "RegionCheckIn",
     "Screenable",
     "StatusRule",
     "StoredFeatures",

@@ -52,6 +52,7 @@ class FrameRows:
         after: str | None,
         *,
         genai_only: bool,
+        unsettled: bool = False,
     ) -> list[tuple[str, str]]:
         """(sha256, path) of ``kinds`` assets present on this host with no row yet.
 
@@ -59,6 +60,7 @@ class FrameRows:
         of its present paths, and only those whose sha256 sorts after
         ``after``. Pass the last sha256 of a page as ``after`` for the next
         one, so that assets which keep failing never hide the rest.
+        ``unsettled`` leaves out generated and unreadable assets.
         """
         wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
         ranges: list[tuple[ColumnElement[bool], ...]]
@@ -66,6 +68,8 @@ class FrameRows:
             ranges = [(Asset.verdict == "genai", Asset.kind.in_(kinds))]
         else:  # one ordered index range (kind, sha256) each: no sort
             ranges = [(Asset.kind == kind,) for kind in kinds]
+        if unsettled:  # what is neither generated nor unreadable (the region check's pictures)
+            ranges = [(*where, Asset.verdict.not_in(("genai", "unreadable"))) for where in ranges]
         found: list[tuple[str, str]] = []
         with self._tx.read() as session:
             for where in ranges:

@@ -16,6 +16,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.quarantine``      :class:`~.quarantine.QuarantinePart`: copies moved aside and back
 ``ledger.fingerprints``    :class:`~.fingerprints.FingerprintsPart`: what pictures look like
 ``ledger.features``        :class:`~.features.FeaturesPart`: generated pictures' local features
+``ledger.regions``         :class:`~.regions.RegionChecksPart`: generated pictures found in others
 ``ledger.audits``          :class:`~.audits.AuditsPart`: audit runs
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
 =========================  ==============================================================
@@ -46,6 +47,7 @@ from provenance.store.identity import current_actor, current_host
 from provenance.store.locations import LocationsPart
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
+from provenance.store.regions import RegionChecksPart
 from provenance.store.transactions import Transactions, translate
 from provenance.store.writer import BatchRecorder, PathExists, record_removed
 
@@ -80,6 +82,7 @@ class Ledger:
         self.quarantine = QuarantinePart(self._tx)
         self.fingerprints = FingerprintsPart(self._tx)
         self.features = FeaturesPart(self._tx)
+        self.regions = RegionChecksPart(self._tx)
         self.audits = AuditsPart(self._tx)
         self.daemons = DaemonsPart(self._tx)
 

@@ -308,6 +308,29 @@ class FeatureRow(PerFrameRow):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class RegionCheckRow(PerFrameRow):
+    """What the region check found in one picture that is not generated, and against what.
+
+    ``through`` is the last ``features`` row id the region index held when the
+    picture was checked: a check is current while no generated picture was
+    described since. ``hit_sha256`` is the generated asset found inside the
+    picture (None: none was), with the match's ``inliers``, ``score``,
+    ``cover`` and whether it was ``mirrored``. ``status`` is ``ok`` or why the
+    picture could not be checked (its features could not be made), in
+    ``reason`` (migration 0007).
+    """
+
+    __tablename__ = "region_checks"
+    __table_args__ = (UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),)
+
+    through: Mapped[int] = mapped_column(Integer)
+    hit_sha256: Mapped[str | None] = mapped_column(String(64))
+    inliers: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    cover: Mapped[float | None] = mapped_column(Float)
+    mirrored: Mapped[bool | None] = mapped_column(Boolean)
+
+
 class AuditRow(Base):
     """One run of ``provenance audit``: who, when, which package, counts, the report's hash."""
 

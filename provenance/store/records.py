@@ -482,6 +482,25 @@ class FeatureIn:
 
 
 @dataclass(frozen=True)
+class RegionCheckIn:
+    """What the region check found in one picture not generated, against features to ``through``.
+
+    ``hit`` is the generated asset found inside it, or None; ``status`` is
+    ``ok``, or why the picture could not be checked (then ``reason``).
+    """
+
+    sha256: str
+    through: int
+    status: FeatureStatus = "ok"
+    hit: str | None = None
+    inliers: int | None = None
+    score: float | None = None
+    cover: float | None = None
+    mirrored: bool | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class StoredFeatures:
     """The stored local features of one picture (one moment of a video), with its row id."""
 

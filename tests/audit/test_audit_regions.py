@@ -118,3 +118,43 @@ def test_the_json_report_gives_the_region(generated: Generated, tmp_path: Path) 
     assert match["kind"] == "region" and match["asset"] == generated.sha256
     assert 0 < match["score"] <= 1 and 0 < match["cover"] <= 1
     assert "regions" in json.loads(done.stdout)["stages"]
+
+
+def test_scan_checks_known_pictures_once_and_the_audit_reuses_it(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comps = tmp_path / "comps"
+    save(composited(generated.picture, 3, share=0.3), comps / "sh010_comp.1001.jpg", quality=90)
+    save(textured(31, (640, 360)), comps / "sh010_plate.1001.jpg", quality=90)
+    scan([comps], generated.ledger, generated.settings)
+    comp = generated.ledger.assets.at(str(comps / "sh010_comp.1001.jpg"))
+    plate = generated.ledger.assets.at(str(comps / "sh010_plate.1001.jpg"))
+    assert comp is not None and plate is not None
+    checks = generated.ledger.regions.many([comp.sha256, plate.sha256])
+    assert checks[comp.sha256].hit == generated.sha256 and checks[plate.sha256].hit is None
+    assert checks[comp.sha256].through == generated.ledger.regions.through()
+
+    def no_describing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a current check was described again")
+
+    monkeypatch.setattr("provenance.audit.regions.describe_files", no_describing)
+    results = audited(generated, comps)
+    assert (results["sh010_comp.1001.jpg"].verdict, results["sh010_comp.1001.jpg"].match.kind) == (
+        "block", "region",
+    )  # fmt: skip
+    assert results["sh010_plate.1001.jpg"].match.kind == "ledger"  # in it as unknown
+
+
+def test_a_check_made_before_a_new_generated_picture_is_made_again(
+    generated: Generated, tmp_path: Path
+) -> None:
+    later = textured(12, (640, 360))
+    comps = tmp_path / "comps"
+    save(composited(later, 4, share=0.3), comps / "comp.jpg", quality=90)
+    scan([comps], generated.ledger, generated.settings)  # checked: holds nothing known yet
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    scan([save(later, tmp_path / "late" / "later.png", pnginfo=info).parent],
+         generated.ledger, generated.settings)  # fmt: skip
+    result = audited(generated, comps)["comp.jpg"]
+    assert (result.verdict, result.match.kind) == ("block", "region")

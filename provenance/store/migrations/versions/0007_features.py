@@ -1,5 +1,9 @@
 """Local features of the pictures of generated assets, for finding them inside delivered pictures.
 
+Also ``region_checks``: for each picture that is not generated, which generated
+picture the region check found inside it (if any), and against which
+``features`` rows (``through``), so an audit need not describe it again.
+
 ``features`` holds one row per picture of an asset (``frame`` 0 for a
 still, one per sampled moment of a video): the keypoint ``count``, the
 working picture's ``width`` and ``height``, and the opaque blob of binary
@@ -59,8 +63,25 @@ def upgrade() -> None:
         sa.CheckConstraint(DATA_RULE, name="ck_features_data_when_ok"),
     )
     op.create_index("ix_features_status_id", "features", ["status", "id"])
+    op.create_table(
+        "region_checks",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("asset_sha256", sa.String(64), sa.ForeignKey("assets.sha256"), nullable=False),
+        sa.Column("frame", sa.Integer(), nullable=False, server_default=sa.text("0")),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("reason", sa.Text()),
+        sa.Column("computed_at", UTCDateTime(), nullable=False),
+        sa.Column("through", sa.Integer(), nullable=False),
+        sa.Column("hit_sha256", sa.String(64)),
+        sa.Column("inliers", sa.Integer()),
+        sa.Column("score", sa.Float()),
+        sa.Column("cover", sa.Float()),
+        sa.Column("mirrored", sa.Boolean()),
+        sa.UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),
+    )
 
 
 def downgrade() -> None:
-    """Drop ``features`` (development only)."""
+    """Drop ``region_checks`` and ``features`` (development only)."""
+    op.drop_table("region_checks")
     op.drop_table("features")

@@ -1,0 +1,68 @@
+"""The ledger's region-check part: which generated picture was found inside each other picture.
+
+:class:`RegionChecksPart` is ``ledger.regions``. Describing a picture by its
+local features and querying the region index costs tens of milliseconds, so
+the deferred stage (after ``scan``, and in ``watch``) checks each new picture
+that is not generated once and keeps the answer here, with the last
+``features`` row id the index held (``through``). An audit then reuses every
+check that is still current, and describes only the pictures that are new
+to the ledger or were checked before a generated picture was added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from provenance.store.frames import FrameRows
+from provenance.store.models import FeatureRow, RegionCheckRow
+from provenance.store.records import RegionCheckIn
+from provenance.store.transactions import Transactions
+
+_CHECK = (RegionCheckRow.through, RegionCheckRow.status, RegionCheckRow.hit_sha256,
+          RegionCheckRow.inliers, RegionCheckRow.score, RegionCheckRow.cover,
+          RegionCheckRow.mirrored, RegionCheckRow.reason)  # fmt: skip
+
+
+class RegionChecksPart:
+    """Stored region checks of the pictures that are not generated."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+        self._rows = FrameRows(tx, RegionCheckRow)
+
+    def save(self, items: Sequence[RegionCheckIn]) -> None:
+        """Store checks, replacing each asset's earlier one."""
+        self._rows.replace([
+            {"asset_sha256": i.sha256, "frame": 0, "status": i.status, "through": i.through,
+             "hit_sha256": i.hit, "inliers": i.inliers, "score": i.score, "cover": i.cover,
+             "mirrored": i.mirrored, "reason": i.reason}
+            for i in items
+        ])  # fmt: skip
+
+    def missing(
+        self, shas: Iterable[str] | None = None, limit: int = 2_000, after: str | None = None
+    ) -> list[tuple[str, str]]:
+        """(sha256, path) of image assets, neither generated nor unreadable, present on this host
+        and never checked; one page in sha256 order, after ``after``."""
+        return self._rows.missing(shas, ("image",), limit, after, genai_only=False, unsettled=True)
+
+    def many(self, shas: Iterable[str]) -> dict[str, RegionCheckIn]:
+        """The stored checks of the assets among ``shas`` that have one, by sha256."""
+        found = self._rows.by_asset(_CHECK, shas)
+        return {sha: _check(sha, rows[0][1:]) for sha, rows in found.items()}
+
+    def through(self) -> int:
+        """The last ``features`` row id of a generated picture: what a current check has seen."""
+        with self._tx.read() as session:
+            last = session.execute(
+                select(func.max(FeatureRow.id)).where(FeatureRow.status == "ok")
+            ).scalar()
+        return int(last or 0)
+
+
+def _check(sha: str, row: Sequence[Any]) -> RegionCheckIn:
+    through, status, hit, inliers, score, cover, mirrored, reason = row
+    return RegionCheckIn(sha, through, status, hit, inliers, score, cover, mirrored, reason)
