@@ -156,15 +156,16 @@ def working_picture(luma: NDArray[np.floating] | NDArray[np.uint8]) -> NDArray[n
     """``luma`` as 8-bit grey with its long side :data:`WORK_LONG`; None when too small."""
     if luma.ndim != 2 or min(luma.shape) < MIN_SIDE:
         return None
-    grey = _to_eight_bit(luma)
-    h, w = grey.shape
+    h, w = luma.shape
     scale = WORK_LONG / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     if min(size) < MIN_SIDE // 2:
         return None
-    shrink = scale < 1
-    interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-    return np.asarray(cv2.resize(grey, size, interpolation=interpolation), dtype=np.uint8)
+    grey = luma if luma.dtype == np.uint8 else np.asarray(luma, dtype=np.float32)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    # resized first, converted after: converting a 4K frame would cost more than describing it
+    small = cv2.resize(grey, size, interpolation=interpolation)
+    return _to_eight_bit(np.asarray(small, dtype=grey.dtype))
 
 
 def _to_eight_bit(luma: NDArray[np.floating] | NDArray[np.uint8]) -> NDArray[np.uint8]:
