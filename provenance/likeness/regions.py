@@ -44,6 +44,7 @@ Queries allocate their own arrays; adding while querying is not supported.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import cv2
@@ -104,15 +105,16 @@ class RegionIndex:
 
     def __init__(self) -> None:
         self._shas = bytearray()
-        self._starts: list[int] = [0]
-        self._sizes: list[tuple[int, int]] = []
+        self._starts = array("q", [0])  # where each picture's rows start, then the end
+        self._sizes = array("H")  # working width and height of each picture
+        self._row_starts: NDArray[np.int64] = np.zeros(1, dtype=np.int64)
         self._points_parts: list[NDArray[np.float16]] = []
         self._pending: list[NDArray[np.uint8]] = []
         self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
         self._search: faiss.IndexBinary | None = None
 
     def __len__(self) -> int:
-        return len(self._sizes)
+        return len(self._sizes) // 2
 
     def add(self, sha256: str, features: Features) -> None:
         """Index the first :data:`INDEX_POINTS` features of generated picture ``sha256``."""
@@ -122,7 +124,7 @@ class RegionIndex:
         kept = min(len(features), INDEX_POINTS)
         self._shas += digest
         self._starts.append(self._starts[-1] + kept)
-        self._sizes.append((features.width, features.height))
+        self._sizes.extend((features.width, features.height))
         self._points_parts.append(features.points[:kept].astype(np.float16))
         self._pending.append(np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8))
 
@@ -153,7 +155,7 @@ class RegionIndex:
         close = (distances <= MAX_HAMMING) & (labels >= 0)
         query_rows = np.nonzero(close)[0]
         labels = labels[close]
-        pictures = np.searchsorted(self._starts, labels, side="right") - 1
+        pictures = np.searchsorted(self._row_starts, labels, side="right") - 1
         hits = []
         for picture in _best_voted(query_rows, pictures):
             of_picture = pictures == picture
@@ -167,7 +169,7 @@ class RegionIndex:
     ) -> RegionHit | None:
         """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
         first = _one_to_one(query_rows, labels)
-        source = self._points[labels[first]].astype(np.float32)
+        source = self._all_points()[labels[first]].astype(np.float32)
         target = side.features.points[query_rows[first]]
         if len(first) < MIN_INLIERS:
             return None
@@ -196,7 +198,7 @@ class RegionIndex:
         scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
         if not MIN_SCALE <= scale <= MAX_SCALE:
             return None
-        w, h = self._sizes[picture]
+        w, h = self._sizes[2 * picture], self._sizes[2 * picture + 1]
         outline = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
         quad = outline @ matrix[:, :2].T + matrix[:, 2]
         qw, qh = side.features.width, side.features.height
@@ -210,8 +212,7 @@ class RegionIndex:
         corners = tuple((float(x), float(y)) for x, y in quad)
         return RegionHit(sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored)
 
-    @property
-    def _points(self) -> NDArray[np.float16]:
+    def _all_points(self) -> NDArray[np.float16]:
         if len(self._points_parts) > 1:
             self._points_parts = [np.concatenate(self._points_parts)]
         return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
@@ -222,6 +223,7 @@ class RegionIndex:
             return
         fresh = np.concatenate(self._pending)
         self._pending = []
+        self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
             self._search.add(fresh)
             return
