@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from provenance.errors import UndecodableImage
-from provenance.likeness.features import Features, describe_luma
+from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.frames import decode_luma
 from provenance.likeness.regions import INDEX_POINTS, RegionIndex
 from tests.support.corpus import corpus_files
 from tests.support.reframing import REFRAMINGS, composited, crop, luma, textured
+from tests.support.studio import camera_jpeg, generated_png
 
 GENERATED = range(12)
 SIZE = (480, 270)
@@ -149,3 +151,14 @@ def test_real_generated_pictures_are_found_reframed(family: str) -> None:
         delivered = REFRAMINGS[family](np.repeat(grey[..., None], 3, axis=2), number)
         hit = real.query(query(delivered))
         assert hit is not None and hit.sha256 == sha(200 + number)
+
+
+def test_periodic_textures_of_other_pictures_do_not_match(tmp_path: Path) -> None:
+    """Sawtooth ramps under circles (tests.support.studio) once matched at scale ~0.8, score 0.17."""
+    index = RegionIndex()
+    for seed in (1, 2, 3):
+        png = generated_png(tmp_path / f"gen{seed}.png", seed)
+        index.add(hashlib.sha256(bytes([seed])).hexdigest(), describe_file(png))
+    for seed in (40, 61):
+        plate = camera_jpeg(tmp_path / f"plate{seed}.jpg", seed)
+        assert index.query(describe_file(plate, mirror=True)) is None
