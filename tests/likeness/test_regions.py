@@ -154,7 +154,7 @@ def test_real_generated_pictures_are_found_reframed(family: str) -> None:
 
 
 def test_periodic_textures_of_other_pictures_do_not_match(tmp_path: Path) -> None:
-    """Sawtooth ramps under circles (tests.support.studio) once matched at scale ~0.8, score 0.17."""
+    """Sawtooth ramps under circles (tests.support.studio) once matched: scale ~0.8, score 0.17."""
     index = RegionIndex()
     for seed in (1, 2, 3):
         png = generated_png(tmp_path / f"gen{seed}.png", seed)
