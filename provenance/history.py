@@ -29,6 +29,27 @@ from provenance.vocab import Category
 
 
 @dataclass(frozen=True)
+class Holding:
+    """A generated asset the region check found inside this picture: cropped, turned or comped in.
+
+    ``cover`` is the share of this picture's frame it covers, ``score`` the
+    share of paired features that agreed, ``mirrored`` whether it appears
+    flopped or flipped.
+    """
+
+    asset: AssetRecord
+    cover: float | None
+    score: float | None
+    mirrored: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        a = self.asset
+        return {"sha256": a.sha256, "verdict": a.verdict, "tool": a.tool, "status": a.status,
+                "cover": self.cover, "score": self.score, "mirrored": self.mirrored}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class History:
     """An asset's story: the asset, every place it lived, its events in order.
 
@@ -44,6 +65,7 @@ class History:
     needs: list[Category] = field(default_factory=list)
     looks_like: Lookalike | None = None
     not_compared: str | None = None  # why a picture was not compared with generated assets
+    holds: Holding | None = None  # a generated asset found inside this picture
 
     def to_dict(self) -> dict[str, object]:
         """The JSON printed by ``provenance history --json``."""
@@ -54,6 +76,7 @@ class History:
             "approvals": [approval.to_dict() for approval in self.approvals],
             "needs_approval": list(self.needs),
             "looks_like": self.looks_like.to_dict() if self.looks_like else None,
+            "holds": self.holds.to_dict() if self.holds else None,
         }
         if self.note:
             data["note"] = self.note
@@ -76,4 +99,14 @@ def find_history(target: str, ledger: Ledger) -> History:
         still_needs(asset, approvals, datetime.now(UTC)),
         lookalike,
         not_compared,
+        holding(asset, ledger),
     )
+
+
+def holding(asset: AssetRecord, ledger: Ledger) -> Holding | None:
+    """The generated asset the region check found inside ``asset``, if it found one."""
+    check = ledger.regions.many([asset.sha256]).get(asset.sha256)
+    if check is None or check.hit is None:
+        return None
+    found = ledger.assets.resolve(check.hit)
+    return Holding(found, check.cover, check.score, bool(check.mirrored))

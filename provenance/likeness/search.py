@@ -91,11 +91,15 @@ class Likeness:
     ``distance`` is the fingerprint distance (for a video, the median over
     its moments alike); ``moments`` is, when the asset asked about is a
     video, how many of its sampled moments this asset matches, of how many.
+    ``cover`` is set instead for a picture that *holds* the asset asked about
+    (cropped, turned or composited into it: the region check), as the share
+    of its frame the asset covers.
     """
 
     sha256: str
-    distance: int
+    distance: int | None
     moments: tuple[int, int] | None = None
+    cover: float | None = None
 
 
 def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> list[Likeness]:
@@ -165,9 +169,12 @@ class Similar:
 
     def to_dict(self) -> dict[str, object]:
         """The asset's JSON form with ``distance``, ``moments`` and ``present_paths``."""
-        return {**self.asset.to_dict(), "distance": self.likeness.distance,
+        data = {**self.asset.to_dict(), "distance": self.likeness.distance,
                 "moments": moments_dict(self.likeness.moments),
                 "present_paths": list(self.paths)}  # fmt: skip
+        if self.likeness.cover is not None:
+            data["holds"] = {"cover": self.likeness.cover}
+        return data
 
 
 def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Similar]:
@@ -175,8 +182,10 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
 
     Where a generated image went, whatever became of its bytes: its
     re-encoded, resized or stripped copies, and the frames it was comped
-    into when the picture still shows it. Raises :class:`NotComparable` when
-    the target has no fingerprint.
+    into when the picture still shows it, whole (by fingerprint) or in part
+    (the pictures the region check found it in, after them). Raises
+    :class:`NotComparable` when the target has no fingerprint and no picture
+    holds it.
     """
 
     asset, _, content = resolve_target(target, ledger)
@@ -184,13 +193,19 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     why = f"it is {asset.kind}, not an image or a video"
     if asset.kind in PICTURE_KINDS:
         prints, why = fingerprints_of(asset, content, ledger)
-    if not prints:
+    holders = [
+        Likeness(c.sha256, None, cover=c.cover) for c in ledger.regions.holding(asset.sha256)
+    ]
+    if not prints and not holders:
         raise NotComparable(
             f"cannot compare this asset by likeness ({why})",
             where=target,
             fix="give an image or video the ledger has fingerprinted, or its path",
         )
-    likes = {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)}
+    likes = (
+        {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)} if prints else {}
+    )
+    likes |= {h.sha256: h for h in holders if h.sha256 not in likes}
     if not likes:
         return []
     records = ledger.assets.list(replace(query, shas=tuple(likes), limit=None))

@@ -146,6 +146,7 @@ def history_view(history: History) -> RenderableType:
             Text("Evidence: none (no marker, metadata or folder rule says where it came from)")
         )
     parts += _resemblance_parts(history)
+    parts += _holding_parts(history)
     parts += _lifecycle_parts(history)
     places = Table(title="Locations", title_justify="left")
     for column in ("host", "path", "first seen", "last seen", "present"):
@@ -205,6 +206,20 @@ def _resemblance_parts(history: History) -> list[RenderableType]:
     # A likely copy is a finding; a neighbouring frame or a possible source is a question.
     settled = like.neighbour or history.asset.verdict == "not_genai"
     return [Text("\n".join(lines), style="yellow" if settled else "bold red")]
+
+
+def _holding_parts(history: History) -> list[RenderableType]:
+    held = history.holds
+    if held is None:
+        return []
+    turned = ", flopped or flipped" if held.mirrored else ""
+    cover = f", covering {held.cover:.0%} of the frame" if held.cover is not None else ""
+    return [Text(
+        f"Holds generated asset {held.asset.sha256[:12]} ({held.asset.brief()}){cover}{turned}:"
+        " reframed, turned or composited into this picture.\n"
+        f"Its story: provenance history {held.asset.sha256[:12]}",
+        style="bold red",
+    )]  # fmt: skip
 
 
 def _lifecycle_parts(history: History) -> list[RenderableType]:
@@ -288,7 +303,8 @@ def similar_list(similar: Sequence[Similar]) -> Table:
     for column in ("sha256", "kind", "verdict", "tool", "status", "alike", "present at"):
         table.add_column(column)
     for item in similar:
-        alike = f"d={item.likeness.distance}"
+        like = item.likeness
+        alike = f"d={like.distance}" if like.distance is not None else f"holds it, {like.cover:.0%}"
         if item.likeness.moments:
             alike += f", {item.likeness.moments[0]}/{item.likeness.moments[1]} moments"
         a = item.asset

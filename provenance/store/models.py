@@ -321,7 +321,11 @@ class RegionCheckRow(PerFrameRow):
     """
 
     __tablename__ = "region_checks"
-    __table_args__ = (UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),)
+    __table_args__ = (
+        UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),
+        # Which pictures hold a generated one (ls --looks-like, history of the generated asset).
+        Index("ix_region_checks_hit", "hit_sha256"),
+    )
 
     through: Mapped[int] = mapped_column(Integer)
     hit_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -54,6 +54,16 @@ class RegionChecksPart:
         found = self._rows.by_asset(_CHECK, shas)
         return {sha: _check(sha, rows[0][1:]) for sha, rows in found.items()}
 
+    def holding(self, sha256: str) -> list[RegionCheckIn]:
+        """The checks that found generated asset ``sha256`` inside another picture, best first."""
+        with self._tx.read() as session:
+            rows = session.execute(
+                select(RegionCheckRow.asset_sha256, *_CHECK)
+                .where(RegionCheckRow.hit_sha256 == sha256)
+                .order_by(RegionCheckRow.cover.desc(), RegionCheckRow.asset_sha256)
+            ).all()
+        return [_check(row[0], row[1:]) for row in rows]
+
     def through(self) -> int:
         """The last ``features`` row id of a generated picture: what a current check has seen."""
         with self._tx.read() as session:

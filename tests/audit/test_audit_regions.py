@@ -158,3 +158,22 @@ def test_a_check_made_before_a_new_generated_picture_is_made_again(
          generated.ledger, generated.settings)  # fmt: skip
     result = audited(generated, comps)["comp.jpg"]
     assert (result.verdict, result.match.kind) == ("block", "region")
+
+
+def test_history_and_ls_name_the_pictures_holding_a_generated_one(
+    generated: Generated, tmp_path: Path
+) -> None:
+    comps = tmp_path / "comps"
+    comp = save(composited(generated.picture, 3, share=0.3), comps / "comp.jpg", quality=90)
+    scan([comps], generated.ledger, generated.settings)
+    db = ["--db", generated.settings.db]
+    story = CliRunner().invoke(cli, ["history", str(comp), *db], terminal_width=200)
+    assert story.exit_code == 0, story.output
+    assert f"Holds generated asset {generated.sha256[:12]}" in story.stdout
+    held = json.loads(CliRunner().invoke(cli, ["history", str(comp), "--json", *db]).stdout)
+    assert held["holds"]["sha256"] == generated.sha256 and held["holds"]["cover"] > 0
+    listed = CliRunner().invoke(cli, ["ls", "--looks-like", generated.sha256, "--json", *db])
+    assert listed.exit_code == 0, listed.output
+    holders = [a for a in json.loads(listed.stdout) if "holds" in a]
+    assert [a["present_paths"] for a in holders] == [[str(comp)]]
+    assert holders[0]["distance"] is None

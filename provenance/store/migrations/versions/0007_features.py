@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("mirrored", sa.Boolean()),
         sa.UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),
     )
+    op.create_index("ix_region_checks_hit", "region_checks", ["hit_sha256"])
 
 
 def downgrade() -> None:
