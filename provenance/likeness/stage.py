@@ -140,6 +140,9 @@ def check_regions(
     audit need not describe it again. Nothing happens while no generated
     picture has features. Returns how many held a generated picture.
     """
+    first = ledger.regions.missing(shas, limit=PAGE)
+    if not first:  # the index (up to a gigabyte) is loaded only when there is work
+        return 0
     index = RegionIndex()
     through = load_regions(ledger, index)
     if not len(index):
@@ -147,12 +150,12 @@ def check_regions(
     handed: deque[str] = deque()
 
     def paths() -> Iterator[str]:
-        after = None
-        while page := ledger.regions.missing(shas, limit=PAGE, after=after):
-            after = page[-1][0]
+        page = first
+        while page:
             for sha, path in page:
                 handed.append(sha)
                 yield path
+            page = ledger.regions.missing(shas, limit=PAGE, after=page[-1][0])
 
     rows: list[RegionCheckIn] = []
     holding = 0
