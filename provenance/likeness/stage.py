@@ -106,17 +106,12 @@ def describe_generated(
     """
     handed: deque[str] = deque()
 
-    def paths() -> Iterator[str]:
-        after = None
-        while page := ledger.features.missing(shas, ("image",), limit=PAGE, after=after):
-            after = page[-1][0]
-            for sha, path in page:
-                handed.append(sha)
-                yield path
+    def page(after: str | None) -> list[tuple[str, str]]:
+        return ledger.features.missing(shas, ("image",), limit=PAGE, after=after)
 
     rows: list[FeatureIn] = []
     described = 0
-    for result in describe_files(paths()):
+    for result in describe_files(_paths(page, page(None), handed)):
         sha = handed.popleft()
         described += result.status == "ok"
         if result.status != "error":
@@ -149,17 +144,12 @@ def check_regions(
         return 0
     handed: deque[str] = deque()
 
-    def paths() -> Iterator[str]:
-        page = first
-        while page:
-            for sha, path in page:
-                handed.append(sha)
-                yield path
-            page = ledger.regions.missing(shas, limit=PAGE, after=page[-1][0])
+    def page(after: str | None) -> list[tuple[str, str]]:
+        return ledger.regions.missing(shas, limit=PAGE, after=after)
 
     rows: list[RegionCheckIn] = []
     holding = 0
-    for result in describe_files(paths(), mirror=True):
+    for result in describe_files(_paths(page, first, handed), mirror=True):
         row = region_row(handed.popleft(), result, index, through)
         holding += row.hit is not None
         if row.status != "error":  # a failure that may pass is tried again next time
@@ -171,6 +161,19 @@ def check_regions(
             break
     ledger.regions.save(rows)
     return holding
+
+
+def _paths(
+    page: Callable[[str | None], list[tuple[str, str]]],
+    first: list[tuple[str, str]],
+    handed: deque[str],
+) -> Iterator[str]:
+    """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order."""
+    while first:
+        for sha, path in first:
+            handed.append(sha)
+            yield path
+        first = page(first[-1][0])
 
 
 def load_regions(ledger: Ledger, index: RegionIndex) -> int:
