@@ -39,9 +39,12 @@ that keeps only the first few hundred (for memory) keeps a spread set.
 described by different bits. A flop is found by describing the *query's*
 mirror too (``mirror=True``, kept in :attr:`Features.mirror`); a flip is a
 flop turned 180 degrees, which rotation invariance covers. Mirroring the
-query rather than indexing the mirror of every generated picture doubles the
-work of one query but keeps the index at its size: the index's memory is the
-binding limit (100,000 pictures in 1 GB), the query's time is not.
+query rather than indexing the mirror of every generated picture keeps the
+index at its size: the index's memory is the binding limit (100,000
+pictures in 1 GB). The flopped picture's corners are the picture's own,
+mirrored, so the mirror is described at those (ORB's ``compute`` only, no
+second detection): 12.6 ms for a 640x360 picture and its mirror, against
+19.1 ms describing the flop anew (9.8 ms for the picture alone).
 """
 
 from __future__ import annotations
@@ -145,10 +148,10 @@ def describe_luma(
     grey = working_picture(luma)
     if grey is None:
         return empty()
-    found = _describe(grey, cap)
+    found, keypoints = _detect(grey, cap)
     if not mirror:
         return found
-    flopped = _describe(np.ascontiguousarray(grey[:, ::-1]), cap)
+    flopped = _describe_mirror(grey, keypoints)
     return Features(found.width, found.height, found.points, found.descriptors, flopped)
 
 
@@ -175,17 +178,41 @@ def _to_eight_bit(luma: NDArray[np.floating] | NDArray[np.uint8]) -> NDArray[np.
     return np.asarray(np.clip(clean * 255 + 0.5, 0, 255), dtype=np.uint8)
 
 
-def _describe(grey: NDArray[np.uint8], cap: int) -> Features:
+def _orb(cap: int) -> cv2.ORB:
+    return cv2.ORB.create(nfeatures=cap * 2, nlevels=LEVELS, fastThreshold=FAST_THRESHOLD)
+
+
+def _detect(grey: NDArray[np.uint8], cap: int) -> tuple[Features, list[cv2.KeyPoint]]:
+    """The picture's features, and the keypoints they were described at (for the mirror)."""
     h, w = grey.shape
-    orb = cv2.ORB.create(nfeatures=cap * 2, nlevels=LEVELS, fastThreshold=FAST_THRESHOLD)
-    keypoints, descriptors = orb.detectAndCompute(grey, None)
+    keypoints, descriptors = _orb(cap).detectAndCompute(grey, None)
     if descriptors is None or len(keypoints) == 0:
-        return empty(w, h)
+        return empty(w, h), []
     points = np.array([k.pt for k in keypoints], dtype=np.float32)
     strength = np.array([k.response for k in keypoints], dtype=np.float32)
     level = np.array([k.octave for k in keypoints], dtype=np.intp)
     order = spread_order(points, strength, level, w, h)[:cap]
-    return Features(w, h, points[order], np.asarray(descriptors, dtype=np.uint8)[order])
+    kept = [keypoints[i] for i in order]
+    return Features(w, h, points[order], np.asarray(descriptors, dtype=np.uint8)[order]), kept
+
+
+def _describe_mirror(grey: NDArray[np.uint8], keypoints: list[cv2.KeyPoint]) -> Features:
+    """The mirror's features at the mirrored keypoints: the corners of a flopped picture are the
+    picture's own corners, mirrored, so only their descriptors are computed again (detecting them
+    anew would cost as much as describing the picture)."""
+    h, w = grey.shape
+    if not keypoints:
+        return empty(w, h)
+    mirrored = [
+        cv2.KeyPoint(w - 1 - k.pt[0], k.pt[1], k.size, (180.0 - k.angle) % 360.0, k.response,
+                     k.octave, k.class_id)
+        for k in keypoints
+    ]  # fmt: skip
+    kept, descriptors = _orb(len(keypoints)).compute(np.ascontiguousarray(grey[:, ::-1]), mirrored)
+    if descriptors is None or len(kept) == 0:
+        return empty(w, h)
+    points = np.array([k.pt for k in kept], dtype=np.float32)
+    return Features(w, h, points, np.asarray(descriptors, dtype=np.uint8))
 
 
 def spread_order(

@@ -38,11 +38,22 @@ def test_a_picture_is_described_at_the_working_size(described: Features) -> None
     assert described.descriptors.shape == (len(described), DESCRIPTOR_BYTES)
 
 
-def test_the_mirror_is_the_flopped_picture(described: Features) -> None:
+def test_the_mirror_describes_the_flopped_picture_at_the_mirrored_corners(
+    described: Features,
+) -> None:
+    """The mirror's corners are the picture's, mirrored; their descriptors are the flop's own."""
     mirror = described.mirror
     assert mirror is not None and mirror.mirror is None
+    assert len(mirror) >= 0.95 * len(described)  # compute() drops only corners at the border
+    mirrored = described.points.copy()
+    mirrored[:, 0] = described.width - 1 - mirrored[:, 0]
+    near = np.linalg.norm(mirror.points[:, None, :] - mirrored[None, :, :], axis=2).min(axis=1)
+    assert float(near.max()) < 1e-3
     flopped = describe_luma(luma(textured(7, (480, 270)))[:, ::-1])
-    assert np.array_equal(mirror.descriptors, flopped.descriptors)
+    # Detected anew, the flop keeps other corners in part (the cap, the spread); where both kept
+    # a corner, they describe it alike: about half the descriptors are the same bits.
+    mine = {bytes(d) for d in mirror.descriptors}
+    assert len(mine & {bytes(d) for d in flopped.descriptors}) >= 0.4 * len(mirror)
 
 
 def test_any_prefix_is_spread_over_the_picture(described: Features) -> None:
