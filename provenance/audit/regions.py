@@ -22,7 +22,7 @@ near-match stage, which already says it could not be compared.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.near import could_be_copy, is_video
@@ -40,38 +40,39 @@ class RegionCheck:
     """The region check of one audit, against the index of generated pictures' features."""
 
     ledger: Ledger
-    index: RegionIndex = field(default_factory=RegionIndex)
-    through: int = 0  # the last features row the index holds
-
-    def load(self) -> int:
-        """Fill the index from the ledger; the number of pictures it then holds."""
-        self.through = load_regions(self.ledger, self.index)
-        return len(self.index)
 
     def matched(self, items: list[Item]) -> list[Item]:
-        """The items, each with the generated picture found inside it, if any."""
-        if not len(self.index):
-            return items
+        """The items, each with the generated picture found inside it, if any.
+
+        The index (up to a gigabyte) is loaded only when some picture has no
+        current stored check; a package of checked pictures reads the checks alone.
+        """
         candidates = [i for i in items if _unsettled(i)]
-        known = self._current([i.seen.sha256 or "" for i in candidates])
+        through = self.ledger.regions.through() if candidates else 0
+        if not through:  # nothing to look at, or no generated picture described yet
+            return items
+        known = self._current([i.seen.sha256 or "" for i in candidates], through)
         hits = {i.rel: known[i.seen.sha256 or ""] for i in candidates if i.seen.sha256 in known}
         todo = [i for i in candidates if i.rel not in hits]
         if todo:
-            hits |= dict(zip((i.rel for i in todo), self._query(todo), strict=True))
+            hits |= dict(zip((i.rel for i in todo), _query(self.ledger, todo), strict=True))
         return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
 
-    def _current(self, shas: list[str]) -> dict[str, RegionHit | None]:
-        """The stored checks still current (made against every generated picture indexed now)."""
+    def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
+        """The stored checks still current (made against every generated picture described)."""
         checks = self.ledger.regions.many(shas)
         return {sha: _stored_hit(c) for sha, c in checks.items()
-                if c.through >= self.through and c.status in ("ok", "empty")}  # fmt: skip
+                if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
 
-    def _query(self, candidates: Sequence[Item]) -> list[RegionHit | None]:
-        found: list[RegionHit | None] = []
-        for described in describe_files((str(i.path) for i in candidates), mirror=True):
-            features = described.features()
-            found.append(self.index.query(features) if features is not None else None)
-        return found
+
+def _query(ledger: Ledger, candidates: Sequence[Item]) -> list[RegionHit | None]:
+    index = RegionIndex()
+    load_regions(ledger, index)
+    found: list[RegionHit | None] = []
+    for described in describe_files((str(i.path) for i in candidates), mirror=True):
+        features = described.features()
+        found.append(index.query(features) if features is not None and len(index) else None)
+    return found
 
 
 def _unsettled(item: Item) -> bool:

@@ -214,11 +214,8 @@ class _Audit:
         return items
 
     def _regions(self, items: list[Item]) -> list[Item]:
-        check = RegionCheck(self.ledger)
         with self._stage("regions"):
-            if check.load():
-                items = check.matched(items)
-        return items
+            return RegionCheck(self.ledger).matched(items)
 
     def _judge(self, items: Sequence[Item]) -> list[FileResult]:
         with self._stage("lookup"):

@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from provenance.likeness import video as video_frames
 from provenance.likeness.describe import NO_FEATURES, Described, describe_files
@@ -37,6 +38,7 @@ from provenance.likeness.retry import RetryBackoff
 from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn
 
 SAVE_BATCH = 500
+R = TypeVar("R")
 PAGE = 2_000  # assets read from the ledger at a time
 # Results worth remembering: the content itself decides them. "error" and
 # "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
@@ -109,19 +111,16 @@ def describe_generated(
     def page(after: str | None) -> list[tuple[str, str]]:
         return ledger.features.missing(shas, ("image",), limit=PAGE, after=after)
 
-    rows: list[FeatureIn] = []
+    rows = Batches(ledger.features.save)
     described = 0
     for result in describe_files(_paths(page, page(None), handed)):
         sha = handed.popleft()
         described += result.status == "ok"
         if result.status != "error":
-            rows.append(feature_row(sha, result))
-        if len(rows) >= SAVE_BATCH:
-            ledger.features.save(rows)
-            rows = []
+            rows.add([feature_row(sha, result)])
         if stop():
             break
-    ledger.features.save(rows)
+    rows.flush()
     return described
 
 
@@ -138,8 +137,11 @@ def check_regions(
     first = ledger.regions.missing(shas, limit=PAGE)
     if not first:  # the index (up to a gigabyte) is loaded only when there is work
         return 0
+    # Read before the index loads: every row up to it is then in the index (a check
+    # stays current exactly while no generated picture is described after it).
+    through = ledger.regions.through()
     index = RegionIndex()
-    through = load_regions(ledger, index)
+    load_regions(ledger, index)
     if not len(index):
         return 0
     handed: deque[str] = deque()
@@ -147,20 +149,39 @@ def check_regions(
     def page(after: str | None) -> list[tuple[str, str]]:
         return ledger.regions.missing(shas, limit=PAGE, after=after)
 
-    rows: list[RegionCheckIn] = []
+    rows = Batches(ledger.regions.save)
     holding = 0
     for result in describe_files(_paths(page, first, handed), mirror=True):
         row = region_row(handed.popleft(), result, index, through)
         holding += row.hit is not None
         if row.status != "error":  # a failure that may pass is tried again next time
-            rows.append(row)
-        if len(rows) >= SAVE_BATCH:
-            ledger.regions.save(rows)
-            rows = []
+            rows.add([row])
         if stop():
             break
-    ledger.regions.save(rows)
+    rows.flush()
     return holding
+
+
+class Batches(Generic[R]):
+    """Rows on their way to the ledger, saved :data:`SAVE_BATCH` at a time; :meth:`flush` the rest.
+
+    A pass cut short keeps what it had saved, and saves what it holds when flushed.
+    """
+
+    def __init__(self, save: Callable[[Sequence[R]], None]) -> None:
+        self._save = save
+        self._rows: list[R] = []
+
+    def add(self, rows: Iterable[R]) -> None:
+        """Hold ``rows``, saving the batch once it is full."""
+        self._rows.extend(rows)
+        if len(self._rows) >= SAVE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save what is held."""
+        self._save(self._rows)
+        self._rows = []
 
 
 def _paths(
@@ -176,14 +197,13 @@ def _paths(
         first = page(first[-1][0])
 
 
-def load_regions(ledger: Ledger, index: RegionIndex) -> int:
-    """Add every generated picture's features to ``index``; the last row id it then holds."""
+def load_regions(ledger: Ledger, index: RegionIndex) -> None:
+    """Add every generated picture's features to ``index``."""
     after = 0
     while page := ledger.features.genai_page(after):
         after = page[-1].row_id
         for row in page:
             index.add(row.sha256, Features.from_bytes(row.data))
-    return after
 
 
 def region_row(sha256: str, result: Described, index: RegionIndex, through: int) -> RegionCheckIn:
@@ -221,7 +241,7 @@ def _run(
     retry: RetryBackoff | None,
     stop: Callable[[], bool],
 ) -> tuple[int, int]:
-    rows: list[FingerprintIn] = []
+    rows = Batches(ledger.fingerprints.save)
     handed: deque[str] = deque()  # results come back in the order paths were handed out
 
     def paths() -> Iterator[str]:
@@ -234,13 +254,10 @@ def _run(
         sha = handed.popleft()
         looked += 1
         ok += result.ok
-        rows.extend(_settle(sha, result, retry))
-        if len(rows) >= SAVE_BATCH:
-            ledger.fingerprints.save(rows)
-            rows = []
+        rows.add(_settle(sha, result, retry))
         if stop():
             break
-    ledger.fingerprints.save(rows)
+    rows.flush()
     return looked, ok
 
 
