@@ -77,6 +77,10 @@ class ChainBroken(ProvenanceError):
     exit_code = EXIT_CHECK_FAILED
 
 
+class DamagedRecord(ProvenanceError):
+    """Derived data stored in the ledger (a picture's local features) cannot be read back."""
+
+
 class UnreadableFile(ProvenanceError):
     """A file could not be read at all (permissions, vanished, special file)."""
 

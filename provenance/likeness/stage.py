@@ -29,9 +29,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from provenance.errors import DamagedRecord
 from provenance.likeness import video as video_frames
 from provenance.likeness.describe import NO_FEATURES, Described, describe_files
-from provenance.likeness.features import Features
+from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionIndex
 from provenance.likeness.retry import RetryBackoff
@@ -198,12 +199,28 @@ def _paths(
 
 
 def load_regions(ledger: Ledger, index: RegionIndex) -> None:
-    """Add every generated picture's features to ``index``."""
+    """Add every generated picture's features to ``index``.
+
+    A stored blob that does not read back stops the load with
+    :class:`~provenance.errors.DamagedRecord`: leaving that picture out would
+    let copies of it pass unseen.
+    """
     after = 0
     while page := ledger.features.genai_page(after):
         after = page[-1].row_id
         for row in page:
-            index.add(row.sha256, Features.from_bytes(row.data))
+            index.add(row.sha256, _stored_features(row.sha256, row.data))
+
+
+def _stored_features(sha256: str, data: bytes) -> Features:
+    try:
+        return Features.from_bytes(data)
+    except BadFeatures as exc:
+        raise DamagedRecord(
+            f"the stored local features of generated asset {sha256[:12]} cannot be read ({exc})",
+            where=sha256,
+            fix="the ledger's features table is damaged; restore the ledger from a backup",
+        ) from exc
 
 
 def region_row(sha256: str, result: Described, index: RegionIndex, through: int) -> RegionCheckIn:

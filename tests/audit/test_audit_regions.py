@@ -25,7 +25,7 @@ from provenance.cli import cli
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.settings import Settings
-from provenance.store import Ledger
+from provenance.store import FeatureIn, Ledger
 from tests.support.reframing import RGB, composited, crop, overlaid, textured
 
 A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
@@ -177,3 +177,21 @@ def test_history_and_ls_name_the_pictures_holding_a_generated_one(
     holders = [a for a in json.loads(listed.stdout) if "holds" in a]
     assert [a["present_paths"] for a in holders] == [[str(comp)]]
     assert holders[0]["distance"] is None
+
+
+def test_a_damaged_stored_blob_stops_the_audit_with_one_error_line(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """Leaving the picture out of the index would let its copies pass: exit 2, never 0 or 1."""
+    stored = generated.ledger.features.of(generated.sha256)
+    assert stored is not None
+    picture = stored.pictures[0]
+    damaged = FeatureIn(generated.sha256, "ok", b"PVLF" + picture.data[4:40], picture.count,
+                        picture.width, picture.height)  # fmt: skip
+    generated.ledger.features.save([damaged])
+    package = package_of(tmp_path, {"comp.jpg": composited(generated.picture, 3, share=0.3)})
+    db = generated.settings.db
+    done = CliRunner().invoke(cli, ["audit", str(package), "--db", db])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.startswith("Error: the stored local features of generated asset")
+    assert len(done.stderr.strip().splitlines()) == 1
