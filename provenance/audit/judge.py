@@ -26,10 +26,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from provenance.audit.report import FileResult, Match
-from provenance.rules.policy import AssetState, Decision, Policy, asset_state, decide
+from provenance.rules.policy import SEVERITY, AssetState, Decision, Policy, asset_state, decide
 from provenance.store import ApprovalRecord, AssetRecord
 
 if TYPE_CHECKING:
+    from provenance.likeness.master import Segment
     from provenance.likeness.regions import RegionHit
 
 
@@ -47,6 +48,7 @@ class Seen:
     near: tuple[str, int] | None = None  # nearest generated asset and its distance
     near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
     region: RegionHit | None = None  # a generated picture found inside this one
+    segments: tuple[Segment, ...] = ()  # a video's stretches that show generated assets
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,11 @@ def judge(seen: Seen, ctx: Context) -> FileResult:
     elif seen.region is not None and _near_applies(verdict):
         region_decision, match = _region(seen.region, ctx)
         base = region_decision if verdict != "not_genai" else _source(region_decision, base)
-    return FileResult(
-        seen.path, base.action, base.reasons, seen.sha256, seen.size, match, verdict, tool
-    )
+    elif seen.segments and _near_applies(verdict):
+        shown, match = _segments(seen.segments, ctx)
+        base = shown if verdict != "not_genai" else _source(shown, base)
+    return FileResult(seen.path, base.action, base.reasons, seen.sha256, seen.size, match,
+                      verdict, tool, seen.segments)  # fmt: skip
 
 
 def _base(seen: Seen, ctx: Context) -> tuple[Decision, Match, str | None, str | None]:
@@ -154,6 +158,29 @@ def _region(hit: RegionHit, ctx: Context) -> tuple[Decision, Match]:
     )
     match = Match("region", hit.sha256, score=round(hit.score, 3), cover=round(hit.cover, 3))
     return Decision(decision.action, (lead, inside, *decision.reasons), decision.approvals), match
+
+
+def _segments(segments: Sequence[Segment], ctx: Context) -> tuple[Decision, Match]:
+    """A video showing generated assets: judged by the worst-placed of them, every segment named."""
+    decisions = {}
+    for asset in dict.fromkeys(s.asset for s in segments):
+        origin = ctx.assets[asset]
+        decisions[asset] = decide(asset_state(origin, ctx.approvals.get(asset, ())), ctx.policy,
+                                  ctx.now)  # fmt: skip
+    worst_asset = max(decisions, key=lambda a: SEVERITY[decisions[a].action])
+    decision = decisions[worst_asset]
+    lines = tuple(_segment_line(s, ctx) for s in segments)
+    inside = "judged as those assets: generated material was cut or composited into this video"
+    first = next(s for s in segments if s.asset == worst_asset)
+    match = Match(first.kind, worst_asset, score=first.score)
+    return Decision(decision.action, (*lines, inside, *decision.reasons), decision.approvals), match
+
+
+def _segment_line(segment: Segment, ctx: Context) -> str:
+    how = "whole frame" if segment.kind == "near" else "in part of the frame"
+    origin = ctx.assets[segment.asset]
+    return (f"shows generated asset {segment.asset[:12]} ({origin.brief()}) at {segment.span()},"
+            f" {how}")  # fmt: skip
 
 
 def sequence_neighbours(

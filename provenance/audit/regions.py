@@ -35,11 +35,39 @@ if TYPE_CHECKING:
     from provenance.store import Ledger, RegionCheckIn
 
 
+class LoadedRegions:
+    """The region index of one audit, loaded from the ledger on first need, once.
+
+    Calling it gives the index, or None while no generated picture has
+    features. ``through`` is read before the index loads: every features row
+    up to it is then in the index.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._through: int | None = None
+        self._index: RegionIndex | None = None
+
+    @property
+    def through(self) -> int:
+        """The last generated picture's features row id (0: none described yet)."""
+        if self._through is None:
+            self._through = self.ledger.regions.through()
+        return self._through
+
+    def __call__(self) -> RegionIndex | None:
+        if self._index is None and self.through:
+            self._index = RegionIndex()
+            load_regions(self.ledger, self._index)
+        return self._index if self._index is not None and len(self._index) else None
+
+
 @dataclass
 class RegionCheck:
     """The region check of one audit, against the index of generated pictures' features."""
 
     ledger: Ledger
+    regions: LoadedRegions
 
     def matched(self, items: list[Item]) -> list[Item]:
         """The items, each with the generated picture found inside it, if any.
@@ -48,14 +76,14 @@ class RegionCheck:
         current stored check; a package of checked pictures reads the checks alone.
         """
         candidates = [i for i in items if _unsettled(i)]
-        through = self.ledger.regions.through() if candidates else 0
+        through = self.regions.through if candidates else 0
         if not through:  # nothing to look at, or no generated picture described yet
             return items
         known = self._current([i.seen.sha256 or "" for i in candidates], through)
         hits = {i.rel: known[i.seen.sha256 or ""] for i in candidates if i.seen.sha256 in known}
         todo = [i for i in candidates if i.rel not in hits]
-        if todo:
-            hits |= dict(zip((i.rel for i in todo), _query(self.ledger, todo), strict=True))
+        if todo and (index := self.regions()) is not None:
+            hits |= dict(zip((i.rel for i in todo), _query(index, todo), strict=True))
         return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
 
     def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
@@ -65,13 +93,11 @@ class RegionCheck:
                 if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
 
 
-def _query(ledger: Ledger, candidates: Sequence[Item]) -> list[RegionHit | None]:
-    index = RegionIndex()
-    load_regions(ledger, index)
+def _query(index: RegionIndex, candidates: Sequence[Item]) -> list[RegionHit | None]:
     found: list[RegionHit | None] = []
     for described in describe_files((str(i.path) for i in candidates), mirror=True):
         features = described.features()
-        found.append(index.query(features) if features is not None and len(index) else None)
+        found.append(index.query(features) if features is not None else None)
     return found
 
 

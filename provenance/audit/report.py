@@ -12,7 +12,14 @@ A file's ``match`` says what tied it to the ledger:
     the file itself carries generator markers (it never passed a watched folder);
 ``near``
     its perceptual fingerprint is within the threshold of a generated asset's
-    (a resized, re-encoded or stripped copy), and that asset's state decides.
+    (a resized, re-encoded or stripped copy), and that asset's state decides;
+``region``
+    a generated picture was found inside it (reframed, turned or composited),
+    or, for a video, shown in some of its segments.
+
+A video's ``segments`` say where it shows generated assets: start and end
+in seconds and in its timecode, the asset, ``near`` (shown whole) or
+``region`` (in part of the frame), and a score.
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from provenance.rules.policy import SEVERITY
 from provenance.vocab import Action
+
+if TYPE_CHECKING:
+    from provenance.likeness.master import Segment
 
 MatchKind = Literal["ledger", "near", "region", "embedded"]
 
@@ -64,6 +74,7 @@ class FileResult:
     match: Match = field(default_factory=Match)
     classification: str | None = None  # genai / not_genai / unknown / unreadable
     tool: str | None = None
+    segments: tuple[Segment, ...] = ()  # a video's stretches that show generated assets
 
     def to_dict(self) -> dict[str, object]:
         """JSON form, as documented for ``provenance audit --format json``."""
@@ -76,6 +87,7 @@ class FileResult:
             "match": self.match.to_dict(),
             "classification": self.classification,
             "tool": self.tool,
+            "segments": [s.to_dict() for s in self.segments],
         }
 
 

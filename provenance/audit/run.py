@@ -13,7 +13,11 @@ private temporary folder), and for every file runs the checks described in
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
    :mod:`provenance.audit.near`);
-6. judge each file by the policy, group sequences, and record the audit in
+6. look for generated pictures inside the images nothing settled
+   (:mod:`provenance.audit.regions`), and sweep the videos along their whole
+   length for generated stills and shots cut into them
+   (:mod:`provenance.audit.segments`);
+7. judge each file by the policy, group sequences, and record the audit in
    the ledger (an ``audits`` row and an ``audited`` event per matched asset).
 
 Hashing is the floor, so it starts first: the ledger may be given as a
@@ -45,8 +49,9 @@ from provenance.audit.package import (
     list_package,
     open_package,
 )
-from provenance.audit.regions import RegionCheck
+from provenance.audit.regions import LoadedRegions, RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
+from provenance.audit.segments import SegmentCheck
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
@@ -115,6 +120,7 @@ class _Audit:
         self.stages: dict[str, float] = {}
         self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
         self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
+        self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
 
     @property
     def ledger(self) -> Ledger:
@@ -147,7 +153,9 @@ class _Audit:
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
-        items = self._regions(items)
+        regions = LoadedRegions(self.ledger)
+        items = self._regions(items, regions)
+        items = self._segments(items, index, regions)
         results = self._judge(items) + problems + refused
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
@@ -213,9 +221,19 @@ class _Audit:
         self.noted.update(check.noted)
         return items
 
-    def _regions(self, items: list[Item]) -> list[Item]:
+    def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
         with self._stage("regions"):
-            return RegionCheck(self.ledger).matched(items)
+            return RegionCheck(self.ledger, regions).matched(items)
+
+    def _segments(
+        self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
+    ) -> list[Item]:
+        check = SegmentCheck(index, regions)
+        with self._stage("segments"):
+            items = check.matched(items)
+        self.unseen.update(check.unseen)
+        self.noted.update(check.noted)
+        return items
 
     def _judge(self, items: Sequence[Item]) -> list[FileResult]:
         with self._stage("lookup"):
@@ -224,14 +242,12 @@ class _Audit:
             assets = {i.seen.asset.sha256: i.seen.asset for i in items if i.seen.asset}
             targets = {i.seen.near[0] for i in items if i.seen.near}
             targets |= {i.seen.region.sha256 for i in items if i.seen.region}
+            targets |= {s.asset for i in items for s in i.seen.segments}
             targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals.many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
-        results = [
-            _noted(_unchecked(judge(i.seen, ctx), self.unchecked.get(i.rel)), self.noted.get(i.rel))
-            for i in items
-        ]
+        results = [self._judged(i, ctx) for i in items]
         sequence_of = {
             p: g.label
             for g in group_frames(r.path for r in results)
@@ -239,6 +255,10 @@ class _Audit:
             for p in g.paths
         }
         return sequence_neighbours(results, sequence_of)
+
+    def _judged(self, item: Item, ctx: Context) -> FileResult:
+        result = _unchecked(judge(item.seen, ctx), self.unchecked.get(item.rel))
+        return _noted(_unseen(result, self.unseen.get(item.rel)), self.noted.get(item.rel))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -275,6 +295,13 @@ def _unchecked(result: FileResult, reason: str | None) -> FileResult:
     note = f"near-match check not possible ({reason})"
     verdict = "warn" if result.verdict == "pass" else result.verdict
     return replace(result, verdict=verdict, reasons=(*result.reasons, note))
+
+
+def _unseen(result: FileResult, reason: str | None) -> FileResult:
+    # Fail closed: a video not seen to its end may show generated material after that.
+    if reason is None:
+        return result
+    return replace(result, verdict="block", reasons=(*result.reasons, reason))
 
 
 def _noted(result: FileResult, note: str | None) -> FileResult:

@@ -114,7 +114,8 @@ def available() -> bool:
     return importlib.util.find_spec("av") is not None
 
 
-def _module() -> ModuleType:
+def module() -> ModuleType:
+    """PyAV, imported on first use; :class:`VideoUnavailable` without it."""
     try:
         # Lazy: PyAV is an optional extra.
         import av  # noqa: PLC0415
@@ -131,7 +132,7 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
     or hostile one, and :class:`UnreadableFile` when the file cannot be read
     or the clock ran out before any moment was decoded.
     """
-    av = _module()
+    av = module()
     try:
         raw = path.open("rb")
     except OSError as exc:
@@ -141,7 +142,7 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
             raise UndecodableVideo("cannot decode video (empty file)", where=path)
         raw.seek(0)
         try:
-            with _open(av, raw) as container:
+            with open_container(av, raw) as container:
                 return _sample(
                     container, _Reader(container, path, av.FFmpegError, work_side), count
                 )
@@ -153,7 +154,8 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
             raise _undecodable(path, exc) from exc
 
 
-def _open(av: ModuleType, raw: BinaryIO) -> InputContainer:
+def open_container(av: ModuleType, raw: BinaryIO) -> InputContainer:
+    """Open a video from its own bytes only (see the module docstring: three locks)."""
     # Three locks, because demuxers open other resources in different ways:
     # only the listed demuxers run; concat opens its files through a protocol
     # of its own choosing (none is on the list "none"); HLS opens segments
@@ -213,7 +215,8 @@ def _targets(start: float, duration: float, count: int) -> list[float]:
     return [start + duration * (i + 0.5) / count for i in range(count)]
 
 
-def _video_stream(container: InputContainer, path: Path) -> VideoStream:
+def video_stream(container: InputContainer, path: Path) -> VideoStream:
+    """The file's video stream (not its cover art); :class:`UnsupportedVideo` when it has none."""
     attached = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not the video
     for stream in container.streams.video:
         if not int(stream.disposition) & attached:
@@ -245,9 +248,9 @@ class _Reader:
     ) -> None:
         self.container, self.path, self.failure = container, path, failure
         self.work_side = work_side
-        self.stream = _video_stream(container, path)
+        self.stream = video_stream(container, path)
         self.stream.codec_context.thread_count = 1
-        _check_size(path, self.stream.codec_context.width, self.stream.codec_context.height)
+        check_size(path, self.stream.codec_context.width, self.stream.codec_context.height)
         self.budget = _Budget()
         self.frames: Iterator[VideoFrame] | None = None
         self.last = -math.inf  # time of the last frame taken
@@ -324,7 +327,7 @@ class _Reader:
                 continue
             for frame in frames:
                 self.budget.spend_frame()
-                _check_size(self.path, frame.width, frame.height)
+                check_size(self.path, frame.width, frame.height)
                 yield frame
 
     def _take(self, frame: VideoFrame) -> None:
@@ -365,7 +368,8 @@ def _time(frame: VideoFrame | None) -> float | None:
     return float(frame.time)
 
 
-def _check_size(path: Path, width: int, height: int) -> None:
+def check_size(path: Path, width: int, height: int) -> None:
+    """Refuse frames over :data:`~provenance.likeness.frames.MAX_PIXELS` (a decode bomb)."""
     if width * height > MAX_PIXELS:
         raise UndecodableVideo(
             f"video refused: frames of {width}x{height} are over {MAX_PIXELS:,} pixels",

@@ -1,4 +1,4 @@
-"""Without PyAV (the optional ``video`` extra): videos say so, and nothing else changes.
+"""Without PyAV (a broken install, now that it is a core dependency): videos say so and block.
 
 PyAV is made unimportable by putting ``None`` in ``sys.modules["av"]``, which
 is what an installation without it looks like to ``import av`` (an
@@ -74,7 +74,7 @@ def test_the_fingerprint_stage_takes_videos_when_pyav_is_there(
 
 
 @pytest.mark.usefixtures("no_pyav")
-def test_the_audit_notes_videos_it_did_not_compare_without_warning(
+def test_the_audit_blocks_videos_it_could_not_check_without_pyav(
     studio: Studio, tmp_path: Path
 ) -> None:
     rules = (FolderRule("*/plates/*", "not_genai", note="camera originals"),)
@@ -88,8 +88,10 @@ def test_the_audit_notes_videos_it_did_not_compare_without_warning(
     report = audit(package, studio.ledger, settings, AuditOptions())
     results = {f.path: f for f in report.files}
     reasons = results["plate.mov"].reasons
-    assert results["plate.mov"].verdict == "pass", reasons
+    # PyAV is a core dependency: an install without it is broken, and the gate fails closed.
+    assert results["plate.mov"].verdict == "block", reasons
     assert any("near match not checked: PyAV is not installed" in r for r in reasons)
+    assert any("video not checked for generated material" in r for r in reasons)
     assert any(NOT_INSTALLED in r for r in reasons)
     assert not any("PyAV" in r for r in results["gen1.png"].reasons)
     assert results["gen1.png"].verdict == "block"

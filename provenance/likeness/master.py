@@ -1,0 +1,206 @@
+"""Generated material inside a delivered video: which generated assets it shows, and when.
+
+A master is swept (:mod:`provenance.likeness.sweep`: a picture every half
+second) and every sample is checked against both indexes of the generated
+assets: the fingerprints' (:class:`~provenance.likeness.index.NearMatchIndex`:
+a generated still or clip moment shown whole) and the local features'
+(:class:`~provenance.likeness.regions.RegionIndex`: one reframed, turned or
+composited). Neighbouring samples that show the same generated asset merge
+into a :class:`Segment`, with its start and end in seconds and in the
+master's own timecode (:mod:`provenance.likeness.timecode`).
+
+**Boundaries.** A segment starts half a step before its first matching
+sample and ends half a step after its last, so with samples every 0.5 s a
+boundary is off by at most a quarter of a second, plus a frame. One sample
+that does not match between two that do (a flash frame, a dissolve at its
+midpoint, a burn-in passing over) does not split a segment
+(:data:`MERGE_GAP`).
+
+**Cost.** Describing a sample and querying the region index take tens of
+milliseconds, so two shortcuts, both exact in effect: the checks run on a
+thread pool while the next samples decode (OpenCV, faiss and FFmpeg release
+the GIL), and a sample whose fingerprint is within :data:`SAME_PICTURE` bits
+of the last sample actually checked (a held or static shot) takes that
+sample's answer instead of being checked again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from provenance.likeness.features import describe_luma
+from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
+from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
+from provenance.likeness.timecode import timecode
+
+if TYPE_CHECKING:
+    from provenance.likeness.index import NearMatchIndex
+    from provenance.likeness.regions import RegionIndex
+
+HitKind = Literal["near", "region"]
+SAME_PICTURE = 4
+MERGE_GAP = 1  # samples that may miss inside a segment
+THREADS = 2
+IN_FLIGHT = 8
+NEAR_BITS = 128  # a fingerprint's bits: a near match scores 1 - distance / NEAR_BITS
+
+
+@dataclass(frozen=True)
+class SampleHit:
+    """One sample that shows generated asset ``asset``: how it was found, and how surely."""
+
+    time: float
+    asset: str
+    kind: HitKind
+    score: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of a video that shows generated asset ``asset`` (times in seconds from its start).
+
+    ``kind`` is ``near`` when some sample showed the asset whole, else
+    ``region``; ``score`` is the best of those samples' scores (a region's
+    share of agreeing features, a near match's 1 - distance / 128).
+    """
+
+    start: float
+    end: float
+    tc_in: str
+    tc_out: str
+    asset: str
+    kind: HitKind
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: the ``segments`` entries of the audit report."""
+        return {"start": self.start, "end": self.end, "tc_in": self.tc_in,
+                "tc_out": self.tc_out, "asset": self.asset, "kind": self.kind,
+                "score": self.score}  # fmt: skip
+
+    def span(self) -> str:
+        """``01:00:03:00-01:00:05:00 (3.0-5.0 s)``: where it is, for people."""
+        return f"{self.tc_in}-{self.tc_out} ({self.start:.1f}-{self.end:.1f} s)"
+
+
+@dataclass(frozen=True)
+class MasterScan:
+    """What a sweep of one video found, and how much of it was seen."""
+
+    segments: tuple[Segment, ...]
+    samples: int
+    swept: float
+    duration: float | None
+    incomplete: str | None
+    timecode: str | None
+
+
+@dataclass
+class Lookup:
+    """Both indexes of the generated assets, and the check of one sample against them."""
+
+    near: NearMatchIndex | None
+    regions: RegionIndex | None
+
+    def check(self, sample: Sample, print_: Fingerprint | None) -> SampleHit | None:
+        """The generated asset this sample shows, whole (near) or in part (region), if any."""
+        if print_ is not None and self.near is not None and len(self.near):
+            for asset, distance in self.near.query(print_):
+                return SampleHit(
+                    sample.time, str(asset), "near", round(1 - distance / NEAR_BITS, 3)
+                )
+        if self.regions is None or not len(self.regions):
+            return None
+        features = describe_luma(sample.grey, mirror=True)
+        hit = self.regions.query(features) if len(features) else None
+        if hit is None:
+            return None
+        return SampleHit(sample.time, hit.sha256, "region", round(hit.score, 3))
+
+
+def scan_master(path: Path, lookup: Lookup, step: float = STEP) -> MasterScan:
+    """Sweep the video at ``path``; the generated assets it shows (see the module docstring).
+
+    Raises what :func:`~provenance.likeness.sweep.sweep` raises for a file
+    that cannot be opened as a video.
+    """
+    with sweep(path, step) as samples, ThreadPoolExecutor(THREADS, "master-check") as pool:
+        hits = list(_checked(samples, lookup, pool.submit))
+        found = samples.sweep
+    return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
+                      found.incomplete, found.timecode)  # fmt: skip
+
+
+Submit = Callable[..., "Future[SampleHit | None]"]
+
+
+def _checked(samples: Iterable[Sample], lookup: Lookup, submit: Submit) -> Iterator[SampleHit]:
+    """Each sample's hit, in order; held pictures take the answer of the picture they hold."""
+    pending: deque[tuple[float, Future[SampleHit | None] | None]] = deque()
+    anchor: Fingerprint | None = None
+    last: SampleHit | None = None
+    for sample in samples:
+        print_ = fingerprint_luma(sample.luma())
+        if _same_picture(print_, anchor):
+            pending.append((sample.time, None))
+        else:
+            anchor = print_
+            pending.append((sample.time, submit(lookup.check, sample, print_)))
+        while len(pending) > IN_FLIGHT or (pending and _ready(pending[0][1])):
+            last = _settle(pending.popleft(), last)
+            if last is not None:
+                yield last
+    while pending:
+        last = _settle(pending.popleft(), last)
+        if last is not None:
+            yield last
+
+
+def _same_picture(print_: Fingerprint | None, anchor: Fingerprint | None) -> bool:
+    return (
+        print_ is not None and anchor is not None and sum(print_.distances(anchor)) <= SAME_PICTURE
+    )
+
+
+def _ready(future: Future[SampleHit | None] | None) -> bool:
+    return future is None or future.done()
+
+
+def _settle(
+    entry: tuple[float, Future[SampleHit | None] | None], last: SampleHit | None
+) -> SampleHit | None:
+    when, future = entry
+    if future is not None:
+        return future.result()
+    # A held picture: the answer of the sample it holds still, at this sample's time.
+    return None if last is None else SampleHit(when, last.asset, last.kind, last.score)
+
+
+def merge(hits: Sequence[SampleHit], found: Sweep) -> list[Segment]:
+    """Neighbouring hits of one asset as segments, in time order (see the module docstring)."""
+    runs: list[list[SampleHit]] = []
+    reach = found.step * (1 + MERGE_GAP) + found.step / 2
+    for hit in sorted(hits, key=lambda h: h.time):
+        run = next((r for r in reversed(runs) if r[-1].asset == hit.asset), None)
+        if run is not None and hit.time - run[-1].time <= reach:
+            run.append(hit)
+        else:
+            runs.append([hit])
+    return sorted((_segment(run, found) for run in runs), key=lambda s: (s.start, s.asset))
+
+
+def _segment(run: list[SampleHit], found: Sweep) -> Segment:
+    half = found.step / 2
+    start = max(0.0, run[0].time - half)
+    end = run[-1].time + half
+    if found.duration is not None:
+        end = min(end, found.duration)
+    kind: HitKind = "near" if any(h.kind == "near" for h in run) else "region"
+    score = max(h.score for h in run if h.kind == kind)
+    tc_in, tc_out = (timecode(t, found.rate, found.timecode) for t in (start, end))
+    return Segment(round(start, 2), round(end, 2), tc_in, tc_out, run[0].asset, kind, score)

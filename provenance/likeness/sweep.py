@@ -1,0 +1,271 @@
+"""A video swept along its whole length: one small grey picture every half second.
+
+Near matching of a whole clip (:mod:`provenance.likeness.video`) samples
+eight moments, enough to recognise a copy of one clip. A *master* is
+different: a generated still held for two seconds, or a generated shot cut
+between two others, is a small part of a long programme, and may be
+anywhere in it. So a master is swept: the picture shown every :data:`STEP`
+seconds (at the middle of each step) is decoded to grey at the working size
+of the local features (:data:`~provenance.likeness.features.WORK_LONG`), and
+each sample is checked against the generated assets
+(:mod:`provenance.likeness.master`). Any shot of one second or longer holds
+at least two samples.
+
+**Decode no more than needed.** An intra-frame codec (ProRes, DNxHR,
+JPEG 2000, MJPEG: FFmpeg's ``intra_only``) makes every frame a picture of its
+own, so only the packets shown at the sampled moments are decoded; the
+others are read and dropped. A long-GOP codec (H.264, H.265) needs the
+frames a sample is predicted from, so every packet is decoded, but frames
+no other frame refers to are skipped (``skip_frame = "NONREF"``) and a
+sample takes the first decoded frame still on screen at its moment (at
+most a few frames late).
+
+**Time.** Sample times are the frames' own presentation times (a variable
+frame rate is followed as it is), from the stream's start. The first
+timecode of the file (a QuickTime ``tmcd`` track or an MXF's start
+timecode, as FFmpeg reports it in ``timecode`` metadata) is kept, with the
+frame rate, for :mod:`provenance.likeness.timecode`.
+
+**Bounds.** Everything :mod:`~provenance.likeness.video` bounds is bounded
+here too (only the file's own bytes, the demuxers allowed, frame size,
+damaged packets), and the sweep has a clock: :data:`BASE_SECONDS` plus
+:data:`SECONDS_PER_SECOND` for each second of the programme swept, so a
+10-hour file may take long, but a file that decodes slower than that (a
+decode bomb just under the size limit) stops. A sweep also stops after
+:data:`MAX_SWEPT` seconds of programme. Whatever was swept before a limit
+or damage is kept, and :attr:`Sweep.incomplete` says why the rest was not:
+the audit does not pass a video it could not fully see.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from provenance.errors import UndecodableVideo, UnreadableFile
+from provenance.likeness.features import WORK_LONG
+from provenance.likeness.frames import WORK_SIDE, Luma
+from provenance.likeness.video import (
+    MAX_BAD_PACKETS,
+    check_size,
+    module,
+    open_container,
+    quarter_turns,
+    video_stream,
+)
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.packet import Packet
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
+STEP = 0.5
+BASE_SECONDS = 60.0
+SECONDS_PER_SECOND = 4.0
+MAX_SWEPT = 4 * 3600.0
+DEFAULT_RATE = 24.0  # a stream that states no frame rate
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The picture shown at ``time`` seconds from the stream's start, grey, at the working size."""
+
+    time: float
+    grey: NDArray[np.uint8]
+
+    def luma(self) -> Luma:
+        """The sample as the fingerprints' grey picture (short side near ``WORK_SIDE``)."""
+        h, w = self.grey.shape
+        k = max(1, min(h, w) // WORK_SIDE)
+        small = cv2.resize(
+            self.grey, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA
+        )
+        return small.astype(np.float32) / np.float32(255)
+
+
+@dataclass
+class Sweep:
+    """One video being swept: what it says of its time, and why the sweep stopped early, if it did.
+
+    ``rate`` is the frame rate (frames a second) and ``timecode`` the file's
+    first timecode (None when it has none); ``duration`` is what the file
+    claims, in seconds, when it says; ``swept`` is how far the samples got.
+    """
+
+    path: Path
+    rate: float
+    timecode: str | None
+    duration: float | None
+    step: float
+    swept: float = 0.0
+    decoded: int = 0
+    samples: int = 0
+    incomplete: str | None = None
+
+
+@contextmanager
+def sweep(path: Path, step: float = STEP, max_samples: int | None = None) -> Iterator[Samples]:
+    """Open ``path`` for a sweep: yields :class:`Samples`, iterated for the samples in time order.
+
+    ``max_samples`` widens the step so a long clip gives at most that many
+    (used to index generated clips). Raises what
+    :func:`~provenance.likeness.video.sample_frames` raises when the file
+    cannot be opened as a video; damage found later ends the iteration and
+    is said in :attr:`Sweep.incomplete`.
+    """
+    av = module()
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read video ({exc.strerror or exc})", where=path) from exc
+    with raw:
+        if not raw.read(1):
+            raise UndecodableVideo("cannot decode video (empty file)", where=path)
+        raw.seek(0)
+        try:
+            container = open_container(av, raw)
+        except Exception as exc:
+            raise UndecodableVideo(f"cannot decode video ({exc})", where=path) from exc
+        with container:
+            yield Samples(container, path, step, max_samples, av.FFmpegError)
+
+
+class Samples:
+    """The samples of one sweep (iterate once); :attr:`sweep` tells how it went."""
+
+    def __init__(
+        self, container: InputContainer, path: Path, step: float, max_samples: int | None,
+        failure: type[Exception],
+    ) -> None:  # fmt: skip
+        self.container, self.failure = container, failure
+        self.stream = video_stream(container, path)
+        context = self.stream.codec_context
+        check_size(path, context.width, context.height)
+        duration = _duration(container, self.stream)
+        if max_samples and duration:
+            step = max(step, duration / max_samples)
+        rate = float(self.stream.average_rate or self.stream.guessed_rate or DEFAULT_RATE)
+        self.sweep = Sweep(path, rate, _timecode(container, self.stream), duration, step)
+        self.intra = bool(context.codec.intra_only)
+        # Slices, not frames, for an intra codec: frame threads hold each frame back a
+        # packet, and the packets to decode are chosen by the last frame returned.
+        context.thread_type = "SLICE" if self.intra else "AUTO"
+        if not self.intra:
+            context.skip_frame = "NONREF"
+        self.start = _start(self.stream)
+        self._next = step / 2
+        self._bad = MAX_BAD_PACKETS
+        self._started = time.monotonic()
+
+    def __iter__(self) -> Iterator[Sample]:
+        try:
+            for frame in self._frames():
+                sample = self._take(frame)
+                if sample is not None:
+                    yield sample
+        except self.failure as exc:
+            self._stop(f"cannot decode past {self.sweep.swept:.1f} s ({exc})")
+        except UndecodableVideo as exc:
+            self._stop(exc.message)
+
+    def _frames(self) -> Iterator[VideoFrame]:
+        frame_time = 1.0 / self.sweep.rate
+        for packet in self.container.demux(self.stream):
+            if self.intra and not self._wanted(packet, frame_time):
+                continue
+            yield from self._decode(packet)
+            if self.sweep.incomplete:
+                return
+
+    def _wanted(self, packet: Packet[VideoStream], frame_time: float) -> bool:
+        # The flush packet (no pts) is always decoded: it returns the frames still held.
+        if packet.pts is None or packet.time_base is None:
+            return True
+        shown = float(packet.pts * packet.time_base) - self.start
+        lasts = float(packet.duration * packet.time_base) if packet.duration else frame_time
+        return shown + lasts > self._next
+
+    def _decode(self, packet: Packet[VideoStream]) -> Iterator[VideoFrame]:
+        try:
+            frames = packet.decode()
+        except self.failure:
+            self._bad -= 1
+            if self._bad < 0:
+                raise
+            return
+        for frame in frames:
+            check_size(self.sweep.path, frame.width, frame.height)
+            self.sweep.decoded += 1
+            yield frame
+
+    def _take(self, frame: VideoFrame) -> Sample | None:
+        when = self._when(frame)
+        lasts = 1.0 / self.sweep.rate
+        if when + lasts <= self._next:
+            return None  # shown before the next moment: a frame decoded on the way
+        self.sweep.swept = max(self.sweep.swept, when)
+        self._next = (math.floor(when / self.sweep.step) + 1.5) * self.sweep.step
+        if when > MAX_SWEPT:
+            self._stop(f"swept the first {MAX_SWEPT / 3600:g} hours only (the limit)")
+            return None
+        if time.monotonic() - self._started > BASE_SECONDS + SECONDS_PER_SECOND * when:
+            self._stop(
+                f"decoding was too slow: stopped after {time.monotonic() - self._started:.0f} s"
+            )
+            return None
+        self.sweep.samples += 1
+        return Sample(round(when, 3), grey_picture(frame))
+
+    def _when(self, frame: VideoFrame) -> float:
+        if frame.pts is None or frame.time is None:
+            return self.sweep.decoded / self.sweep.rate
+        return float(frame.time) - self.start
+
+    def _stop(self, why: str) -> None:
+        self.sweep.incomplete = self.sweep.incomplete or why
+
+
+def grey_picture(frame: VideoFrame) -> NDArray[np.uint8]:
+    """``frame`` in 8-bit grey with its long side :data:`WORK_LONG`, upright as players show it."""
+    turns = quarter_turns(frame)
+    scale = WORK_LONG / max(frame.width, frame.height)
+    width = max(1, round(frame.width * min(1.0, scale)))
+    height = max(1, round(frame.height * min(1.0, scale)))
+    small = frame.reformat(width=width, height=height, format="gray", interpolation="AREA")
+    grey = np.asarray(small.to_ndarray(), dtype=np.uint8)
+    return np.ascontiguousarray(np.rot90(grey, turns)) if turns else grey
+
+
+def _duration(container: InputContainer, stream: VideoStream) -> float | None:
+    duration: float | None = None
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / 1_000_000  # microseconds: FFmpeg's AV_TIME_BASE
+    return duration if duration is not None and math.isfinite(duration) and duration > 0 else None
+
+
+def _start(stream: VideoStream) -> float:
+    if stream.start_time is None or not stream.time_base:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
+
+
+def _timecode(container: InputContainer, stream: VideoStream) -> str | None:
+    """The first timecode FFmpeg found: on the video stream, a ``tmcd`` data stream, or the file."""
+    places = [stream.metadata, *(s.metadata for s in container.streams.data), container.metadata]
+    for metadata in places:
+        found = metadata.get("timecode")
+        if found:
+            return str(found)
+    return None
