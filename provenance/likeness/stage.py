@@ -31,7 +31,7 @@ from typing import Generic, TypeVar
 
 from provenance.errors import DamagedRecord
 from provenance.likeness import video as video_frames
-from provenance.likeness.describe import NO_FEATURES, Described, describe_files
+from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
 from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionIndex
@@ -102,23 +102,36 @@ def fingerprint_assets(
 def describe_generated(
     ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
 ) -> int:
-    """Describe the generated images present on this host that have no feature row (only ``shas``).
+    """Describe the generated pictures on this host that have no feature row (only ``shas``).
 
-    Returns how many were described with features. A failure that may pass
+    Images have one row; clips one per picture described along their length
+    (:func:`~provenance.likeness.describe.describe_clip`). Returns how many
+    assets were described with features. A failure that may pass
     (``error``) is not stored, so the next pass tries again.
     """
+    described = _describe_kind(ledger, shas, stop, "image")
+    if not stop() and video_frames.available():
+        described += _describe_kind(ledger, shas, stop, "video")
+    return described
+
+
+def _describe_kind(
+    ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str
+) -> int:
     handed: deque[str] = deque()
 
     def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.features.missing(shas, ("image",), limit=PAGE, after=after)
+        return ledger.features.missing(shas, (kind,), limit=PAGE, after=after)
 
+    paths = _paths(page, page(None), handed)
+    results = describe_clips(paths) if kind == "video" else ([d] for d in describe_files(paths))
     rows = Batches(ledger.features.save)
     described = 0
-    for result in describe_files(_paths(page, page(None), handed)):
+    for pictures in results:
         sha = handed.popleft()
-        described += result.status == "ok"
-        if result.status != "error":
-            rows.add([feature_row(sha, result)])
+        described += pictures[0].status == "ok"
+        if pictures[0].status != "error":
+            rows.add([feature_row(sha, d, frame) for frame, d in enumerate(pictures)])
         if stop():
             break
     rows.flush()
@@ -236,10 +249,10 @@ def region_row(sha256: str, result: Described, index: RegionIndex, through: int)
                          round(hit.cover, 3), hit.mirrored)  # fmt: skip
 
 
-def feature_row(sha256: str, result: Described) -> FeatureIn:
-    """The ledger row for one description: the features, or why there are none."""
+def feature_row(sha256: str, result: Described, frame: int = 0) -> FeatureIn:
+    """The ledger row for one description (picture ``frame`` of it): the features, or why not."""
     return FeatureIn(sha256, result.status, result.data, result.count, result.width,
-                     result.height, result.reason)  # fmt: skip
+                     result.height, result.reason, frame)  # fmt: skip
 
 
 def _waiting(

@@ -44,7 +44,8 @@ class Codec:
     options: tuple[tuple[str, str], ...] = ()
 
 
-PRORES = Codec("prores_ks", "yuv422p10le", ".mov", (("profile", "2"),))
+# FFmpeg's "prores" (prores_aw) encoder: three times faster than prores_ks, the same format.
+PRORES = Codec("prores", "yuv422p10le", ".mov", (("profile", "2"),))
 H264 = Codec("libx264", "yuv420p", ".mp4", (("crf", "20"), ("g", "48")))
 
 
@@ -62,7 +63,7 @@ def pan(seed: int, size: tuple[int, int] = SIZE) -> Draw:
 
 def held(still: RGB, size: tuple[int, int] = SIZE) -> Draw:
     """A generated still held on screen, fitted to the frame."""
-    frame = cv2.resize(still, size, interpolation=cv2.INTER_AREA)
+    frame: RGB = np.asarray(cv2.resize(still, size, interpolation=cv2.INTER_AREA), np.float32)
     return lambda i: frame
 
 
@@ -74,7 +75,9 @@ def composite(still: RGB, seed: int, share: float = 0.25, size: tuple[int, int] 
 
 def clip(frames: Sequence[RGB], size: tuple[int, int] = SIZE) -> Draw:
     """A generated clip's own frames, fitted to the frame."""
-    fitted = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
+    fitted = [
+        np.asarray(cv2.resize(f, size, interpolation=cv2.INTER_AREA), np.float32) for f in frames
+    ]
     return lambda i: fitted[min(i, len(fitted) - 1)]
 
 
@@ -85,8 +88,10 @@ def write_master(
     """Encode the shots one after the other into ``path`` (its suffix should be ``codec``'s)."""
     import av
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec.name, rate=fps)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = *SIZE, codec.pix_fmt
         stream.options = dict(codec.options)
         if timecode:

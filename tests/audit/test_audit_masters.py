@@ -1,0 +1,213 @@
+"""The gate finds generated material inside delivered masters, and says when.
+
+The studio scans a generated matte painting (A1111 PNG) and a generated clip
+(from the Runway export folder). A master then cuts them between camera
+shots at known times: the still held whole, the clip cut in, the still
+composited into a plate. The audit must block it, with one segment for each
+at the right times (within half a second) and in the master's timecode, and
+pass a clean master. A master it cannot read to the end blocks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL.PngImagePlugin import PngInfo
+
+from provenance.audit.report import AuditReport, FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
+from provenance.ingest.scan import scan
+from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.settings import FolderRule, Settings
+from provenance.store import Ledger
+from tests.audit.test_audit_regions import A1111, save
+from tests.support.files import sha256_of
+from tests.support.masters import (
+    H264,
+    PRORES,
+    Codec,
+    Shot,
+    clip,
+    composite,
+    held,
+    pan,
+    write_master,
+)
+from tests.support.reframing import RGB, textured
+
+pytest.importorskip("av")
+
+STILL_SEED, CLIP_SEED = 11, 21
+CLIP_SECONDS = 3.0
+
+
+@dataclasses.dataclass
+class Generated:
+    """The studio's ledger after it scanned a generated still and a generated clip."""
+
+    ledger: Ledger
+    settings: Settings
+    still: RGB
+    still_sha: str
+    clip_sha: str
+
+    def audit(self, package: Path) -> dict[str, FileResult]:
+        report: AuditReport = audit(package, self.ledger, self.settings, AuditOptions())
+        return {f.path: f for f in report.files}
+
+
+def clip_frames() -> list[RGB]:
+    draw = pan(CLIP_SEED)
+    return [draw(i) for i in range(round(CLIP_SECONDS * 24))]
+
+
+@pytest.fixture
+def ledger_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SQLite only: encoding masters is slow, and the stage reads the ledger as the region
+    and near stages do (their tests run on both backends)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.sqlite3"
+    Ledger.init(url)[0].close()
+    return url
+
+
+@pytest.fixture
+def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+    rules = (FolderRule("*/runway/*", "genai", "runway", note="Runway exports"),)
+    settings = dataclasses.replace(settings, folder_rules=rules, approvers=("tester",))
+    still = textured(STILL_SEED, (640, 360))
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    painting = save(still, tmp_path / "work" / "matte.png", pnginfo=info)
+    runway = write_master(
+        tmp_path / "work" / "runway" / "gen_clip.mp4", [Shot(CLIP_SECONDS, pan(CLIP_SEED))], H264
+    )
+    scan([painting.parent], ledger, settings)
+    clip_sha = sha256_of(runway)
+    assert ledger.features.status_of(clip_sha) == "ok"
+    return Generated(ledger, settings, still, sha256_of(painting), clip_sha)
+
+
+def cut(generated: Generated) -> list[Shot]:
+    """Camera, the still held (3-5 s), camera, the clip (7-9 s), camera, the still composited
+    into a plate (10-11.5 s), camera."""
+    return [
+        Shot(3, pan(1)), Shot(2, held(generated.still)), Shot(2, pan(2)),
+        Shot(2, clip(clip_frames())), Shot(1, pan(3)),
+        Shot(1.5, composite(generated.still, 5, share=0.25)), Shot(1, pan(4)),
+    ]  # fmt: skip
+
+
+def spans(result: FileResult) -> list[tuple[float, float, str]]:
+    return [(s.start, s.end, s.asset) for s in result.segments]
+
+
+def assert_near(
+    found: list[tuple[float, float, str]], expected: list[tuple[float, float, str]]
+) -> None:
+    assert len(found) == len(expected), found
+    for (start, end, asset), (want_start, want_end, want_asset) in zip(
+        found, expected, strict=True
+    ):
+        assert asset == want_asset
+        assert abs(start - want_start) <= 0.5 and abs(end - want_end) <= 0.5, (found, expected)
+
+
+@pytest.mark.parametrize("codec", [PRORES, H264], ids=["prores", "h264"])
+def test_a_master_holding_generated_material_blocks_with_its_segments(
+    generated: Generated, tmp_path: Path, codec: Codec
+) -> None:
+    master = write_master(tmp_path / "pkg" / f"master{codec.suffix}", cut(generated), codec,
+                          timecode="01:00:00:00")  # fmt: skip
+    result = generated.audit(master.parent)[master.name]
+    assert result.verdict == "block", result.reasons
+    still, moving = generated.still_sha, generated.clip_sha
+    assert_near(spans(result), [(3.0, 5.0, still), (7.0, 9.0, moving), (10.0, 11.5, still)])
+    first = result.segments[0]
+    assert first.tc_in.startswith("01:00:0") and first.kind == "near"
+    assert result.segments[2].kind == "region"
+    assert (result.match.kind, result.match.asset) in (("near", still), ("region", moving),
+                                                       ("near", moving))  # fmt: skip
+    assert any("shows generated asset" in r and "01:00:0" in r for r in result.reasons)
+
+
+def test_a_clean_master_passes_with_no_segments(generated: Generated, tmp_path: Path) -> None:
+    shots = [Shot(2, pan(seed)) for seed in (31, 32, 33)]
+    shots.insert(1, Shot(2, held(textured(99, (640, 360)))))  # an unrelated still, held
+    master = write_master(tmp_path / "pkg" / "clean.mov", shots)
+    result = generated.audit(master.parent)["clean.mov"]
+    assert result.segments == ()
+    assert result.verdict != "block", result.reasons
+
+
+def test_timecode_counts_from_zero_without_a_timecode_track(
+    generated: Generated, tmp_path: Path
+) -> None:
+    shots = [Shot(2, pan(1)), Shot(1.5, held(generated.still)), Shot(1, pan(2))]
+    master = write_master(tmp_path / "pkg" / "no_tc.mp4", shots, H264)
+    (segment,) = generated.audit(master.parent)["no_tc.mp4"].segments
+    assert segment.tc_in.startswith("00:00:0") and abs(segment.start - 2.0) <= 0.5
+
+
+def test_an_approved_still_inside_a_master_passes_citing_the_approval(
+    generated: Generated, tmp_path: Path
+) -> None:
+    reference = tmp_path / "MEMO-9.pdf"
+    reference.write_bytes(b"%PDF-1.4 approval")
+    lifecycle = Lifecycle(generated.ledger, generated.settings)
+    approve(lifecycle, [generated.still_sha], Approval("final-deliverable", "Jane Doe", reference))
+    shots = [Shot(2, pan(1)), Shot(2, held(generated.still)), Shot(1, pan(2))]
+    master = write_master(tmp_path / "pkg" / "approved.mov", shots)
+    result = generated.audit(master.parent)["approved.mov"]
+    assert result.verdict == "pass", result.reasons
+    assert len(result.segments) == 1 and any("approval #1" in r for r in result.reasons)
+
+
+def test_a_truncated_master_blocks(generated: Generated, tmp_path: Path) -> None:
+    master = write_master(tmp_path / "src" / "whole.mov", [Shot(4, pan(1))])
+    package = tmp_path / "pkg"
+    package.mkdir()
+    data = master.read_bytes()
+    (package / "cut_short.mov").write_bytes(data[: len(data) // 3])
+    result = generated.audit(package)["cut_short.mov"]
+    assert result.verdict == "block"
+    assert any("generated material" in r for r in result.reasons), result.reasons
+
+
+def test_absurd_frame_dimensions_are_refused_and_block(
+    generated: Generated, tmp_path: Path
+) -> None:
+    # Every ProRes frame header ("icpf", then header size, version and creator) claims
+    # 16000x12000: 192 million pixels, within FFmpeg's own limit but not provenance's.
+    master = write_master(tmp_path / "src" / "bomb.mov", [Shot(1, pan(1))])
+    data = bytearray(master.read_bytes())
+    for header in [m.start() for m in re.finditer(b"icpf", data)]:
+        data[header + 12 : header + 16] = (16000).to_bytes(2, "big") + (12000).to_bytes(2, "big")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "bomb.mov").write_bytes(bytes(data))
+    result = generated.audit(package)["bomb.mov"]
+    assert result.verdict == "block"
+    assert any("over 89,478,485 pixels" in r for r in result.reasons), result.reasons
+
+
+def test_the_json_report_carries_segments_on_every_file(
+    generated: Generated, tmp_path: Path
+) -> None:
+    package = tmp_path / "pkg"
+    write_master(package / "master.mov", [Shot(2, pan(1)), Shot(2, held(generated.still))],
+                 timecode="10:00:00:00")  # fmt: skip
+    save(textured(5, (320, 180)), package / "unrelated.png")
+    db = generated.settings.db
+    result = CliRunner().invoke(cli, ["audit", str(package), "--format", "json", "--db", db])
+    assert result.exit_code == 1, result.output
+    files = {f["path"]: f for f in json.loads(result.output)["files"]}
+    assert files["unrelated.png"]["segments"] == []
+    (segment,) = files["master.mov"]["segments"]
+    assert set(segment) == {"start", "end", "tc_in", "tc_out", "asset", "kind", "score"}
+    assert segment["tc_in"].startswith("10:00:0") and segment["asset"] == generated.still_sha
