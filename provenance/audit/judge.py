@@ -156,7 +156,8 @@ def _region(hit: RegionHit, ctx: Context) -> tuple[Decision, Match]:
     inside = (
         "judged as that asset: it was reframed, resized, turned or composited into this picture"
     )
-    match = Match("region", hit.sha256, score=round(hit.score, 3), cover=round(hit.cover, 3))
+    match = Match("region", hit.sha256, score=round(hit.score, 3), cover=round(hit.cover, 3),
+                  outline=hit.outline())  # fmt: skip
     return Decision(decision.action, (lead, inside, *decision.reasons), decision.approvals), match
 
 
@@ -172,7 +173,7 @@ def _segments(segments: Sequence[Segment], ctx: Context) -> tuple[Decision, Matc
     lines = tuple(_segment_line(s, ctx) for s in segments)
     inside = "judged as those assets: generated material was cut or composited into this video"
     first = next(s for s in segments if s.asset == worst_asset)
-    match = Match(first.kind, worst_asset, score=first.score)
+    match = Match(first.kind, worst_asset, score=first.score, outline=first.outline)
     return Decision(decision.action, (*lines, inside, *decision.reasons), decision.approvals), match
 
 

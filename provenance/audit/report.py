@@ -49,16 +49,19 @@ class Match:
     distance: int | None = None
     score: float | None = None  # a region match: the share of features that agree
     cover: float | None = None  # a region match: the share of the frame the picture covers
+    # a region match: the generated picture's corners, as shares of the frame's width and height
+    outline: tuple[tuple[float, float], ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: kind, asset, distance (each may be null); a region's score and cover."""
+        """JSON form: kind, asset, distance (each may be null); a region's score, cover, outline."""
         data: dict[str, object] = {
             "kind": self.kind,
             "asset": self.asset,
             "distance": self.distance,
         }
         if self.kind == "region":
-            data |= {"score": self.score, "cover": self.cover}
+            outline = [list(corner) for corner in self.outline] if self.outline else None
+            data |= {"score": self.score, "cover": self.cover, "outline": outline}
         return data
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,7 +40,7 @@ from provenance.likeness.timecode import timecode
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.likeness.regions import RegionIndex
+    from provenance.likeness.regions import Quad, RegionIndex
 
 HitKind = Literal["near", "region"]
 SAME_PICTURE = 4
@@ -58,6 +58,7 @@ class SampleHit:
     asset: str
     kind: HitKind
     score: float
+    outline: Quad | None = None  # a region: where, as shares of the frame
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Segment:
     asset: str
     kind: HitKind
     score: float
+    at: float | None = None  # the time of its best sample: the frame a report shows
+    outline: Quad | None = None  # a region: where that frame shows it, as shares of the frame
 
     def to_dict(self) -> dict[str, object]:
         """JSON form: the ``segments`` entries of the audit report."""
@@ -120,7 +123,7 @@ class Lookup:
         hit = self.regions.query(features) if len(features) else None
         if hit is None:
             return None
-        return SampleHit(sample.time, hit.sha256, "region", round(hit.score, 3))
+        return SampleHit(sample.time, hit.sha256, "region", round(hit.score, 3), hit.outline())
 
 
 def scan_master(path: Path, lookup: Lookup, step: float = STEP) -> MasterScan:
@@ -178,7 +181,7 @@ def _settle(
     if future is not None:
         return future.result()
     # A held picture: the answer of the sample it holds still, at this sample's time.
-    return None if last is None else SampleHit(when, last.asset, last.kind, last.score)
+    return None if last is None else replace(last, time=when)
 
 
 def merge(hits: Sequence[SampleHit], found: Sweep) -> list[Segment]:
@@ -201,6 +204,7 @@ def _segment(run: list[SampleHit], found: Sweep) -> Segment:
     if found.duration is not None:
         end = min(end, found.duration)
     kind: HitKind = "near" if any(h.kind == "near" for h in run) else "region"
-    score = max(h.score for h in run if h.kind == kind)
+    best = max((h for h in run if h.kind == kind), key=lambda h: h.score)
     tc_in, tc_out = (timecode(t, found.rate, found.timecode) for t in (start, end))
-    return Segment(round(start, 2), round(end, 2), tc_in, tc_out, run[0].asset, kind, score)
+    return Segment(round(start, 2), round(end, 2), tc_in, tc_out, run[0].asset, kind, best.score,
+                   best.time, best.outline)  # fmt: skip

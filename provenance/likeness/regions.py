@@ -95,6 +95,14 @@ class RegionHit:
     corners: Quad
     cover: float
     mirrored: bool
+    size: tuple[int, int] = (0, 0)  # the query's working picture, which ``corners`` are in
+
+    def outline(self) -> Quad | None:
+        """The corners as shares of the frame's width and height (0..1), for drawing at any size."""
+        w, h = self.size
+        if not self.corners or not w or not h:
+            return None
+        return tuple((round(x / w, 4), round(y / h, 4)) for x, y in self.corners)
 
 
 @dataclass(frozen=True)
@@ -217,7 +225,9 @@ class RegionIndex:
             return None
         sha = self._shas[picture * 32 : picture * 32 + 32].hex()
         corners = tuple((float(x), float(y)) for x, y in quad)
-        return RegionHit(sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored)
+        return RegionHit(
+            sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored, (qw, qh)
+        )
 
     def _all_points(self) -> NDArray[np.float16]:
         if len(self._points_parts) > 1:

@@ -56,6 +56,7 @@ from provenance.likeness.features import WORK_LONG
 from provenance.likeness.frames import WORK_SIDE, Luma
 from provenance.likeness.video import (
     MAX_BAD_PACKETS,
+    MAX_PREROLL,
     check_size,
     module,
     open_container,
@@ -167,6 +168,22 @@ class Samples:
         self._bad = MAX_BAD_PACKETS
         self._started = time.monotonic()
 
+    def picture_at(self, seconds: float) -> NDArray[np.uint8]:
+        """See :func:`picture_at`; use instead of iterating."""
+        base = self.stream.time_base
+        if base:
+            self.container.seek(int((seconds + self.start) / base), stream=self.stream)
+        self.stream.codec_context.skip_frame = "DEFAULT"
+        last: VideoFrame | None = None
+        for count, frame in enumerate(f for p in self.container.demux(self.stream)
+                                      for f in self._decode(p)):  # fmt: skip
+            last = frame
+            if self._when(frame) >= seconds - 1e-3 or count >= MAX_PREROLL:
+                break
+        if last is None:
+            raise UndecodableVideo(f"no picture at {seconds:.2f} s", where=self.sweep.path)
+        return grey_picture(last)
+
     def __iter__(self) -> Iterator[Sample]:
         try:
             for frame in self._frames():
@@ -269,3 +286,14 @@ def _timecode(container: InputContainer, stream: VideoStream) -> str | None:
         if found:
             return str(found)
     return None
+
+
+def picture_at(path: Path, seconds: float) -> NDArray[np.uint8]:
+    """The grey working picture shown ``seconds`` after the stream's start (a report's still).
+
+    Seeks to the keyframe before it and decodes forward (at most
+    :data:`~provenance.likeness.video.MAX_PREROLL` frames); the last frame
+    decoded when the stream ends first.
+    """
+    with sweep(path) as samples:
+        return samples.picture_at(seconds)

@@ -9,6 +9,10 @@
   security dashboards.
 * Markdown: a page for a ticket or a delivery note.
 * Table: what the terminal shows, blocked files first.
+
+A video's segments (where it shows generated assets) are a table of their
+own in the Markdown and the terminal, a ``segments`` property in SARIF, and
+one reason each, with their timecodes, in every format.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ RULES = {
     "warn": ("PROV002", "warned-content", "Warned by the hand-off policy", "warning"),
 }
 STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
+SEGMENT_COLUMNS = ("file", "in", "out", "seconds", "generated asset", "how", "score")
+HOW = {"near": "whole frame", "region": "part of the frame"}
+
+
+def segment_rows(report: AuditReport) -> list[tuple[str, ...]]:
+    """One row per segment of every video, blocked files first (see :data:`SEGMENT_COLUMNS`)."""
+    return [
+        (item.path, s.tc_in, s.tc_out, f"{s.start:.2f}-{s.end:.2f}", s.asset[:12],
+         HOW.get(s.kind, s.kind), f"{s.score:.2f}")
+        for item in report.ordered()
+        for s in item.segments
+    ]  # fmt: skip
 
 
 def to_json(report: AuditReport) -> str:
@@ -112,7 +128,11 @@ def _sarif_result(item: FileResult) -> dict[str, object]:
         "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": item.path, "uriBaseId": "PACKAGE"}}}
         ],
-        "properties": {"sha256": item.sha256, "match": item.match.to_dict()},
+        "properties": {
+            "sha256": item.sha256,
+            "match": item.match.to_dict(),
+            "segments": [s.to_dict() for s in item.segments],
+        },
     }
 
 
@@ -141,6 +161,11 @@ def to_markdown(report: AuditReport) -> str:
             else ""
         )
         lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
+    if rows := segment_rows(report):
+        lines += ["", "## Generated material inside videos", "",
+                  "| " + " | ".join(SEGMENT_COLUMNS) + " |",
+                  "| " + " | ".join("---" for _ in SEGMENT_COLUMNS) + " |"]  # fmt: skip
+        lines += [f"| `{row[0]}` | " + " | ".join(row[1:]) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -168,7 +193,19 @@ def to_table(report: AuditReport) -> RenderableType:
         style=STYLE["block" if report.verdict == "blocked" else "pass"],
     )
     sequences = [Text(seq.sentence()) for seq in report.sequences if seq.notes]
-    return Group(table, *sequences, verdict)
+    return Group(table, *_segment_table(report), *sequences, verdict)
+
+
+def _segment_table(report: AuditReport) -> list[Table]:
+    rows = segment_rows(report)
+    if not rows:
+        return []
+    table = Table(title="Generated material inside videos", title_justify="left")
+    for column in SEGMENT_COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return [table]
 
 
 RENDERERS: dict[str, Callable[[AuditReport], str]] = {

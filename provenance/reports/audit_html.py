@@ -4,7 +4,10 @@ Everything is inline (styles and thumbnails as ``data:`` URIs), with no
 scripts and no external references, so the page can be mailed, archived with
 the delivery and printed. Blocked files are shown first, each with a
 thumbnail where one could be made, beside the thumbnail of the generated
-asset a near match points to.
+asset a near match points to. Where a generated picture was found inside a
+delivered one, the delivered preview has its outline drawn; a video's
+segments are listed with their timecodes, and its preview is the frame of
+the first one.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from provenance.audit.report import AuditReport, FileResult
+from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -22,6 +26,7 @@ tr.block td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
 tr.warn td:first-child{background:#fff8e1;color:#8a6d00}
 tr.pass td:first-child{color:#1b5e20}
 img{max-width:160px;max-height:120px;display:block}
+table.segments{margin:.4em 0 0;width:auto} table.segments td,table.segments th{font-size:.85em}
 code{font-size:.95em} @media print{body{margin:0}}
 """
 
@@ -62,12 +67,25 @@ def _files(report: AuditReport) -> list[str]:
 
 
 def _row(report: AuditReport, item: FileResult) -> str:
-    reasons = "<br>".join(escape(r) for r in item.reasons)
+    reasons = "<br>".join(escape(r) for r in item.reasons) + _segments(item)
     return (
         f'<tr class="{item.verdict}"><td>{item.verdict}</td>'
         f"<td><code>{escape(item.path)}</code></td>"
         f"<td>{_img(report, item.path)}</td><td>{_match(report, item)}</td><td>{reasons}</td></tr>"
     )
+
+
+def _segments(item: FileResult) -> str:
+    if not item.segments:
+        return ""
+    head = "".join(f"<th>{escape(c)}</th>" for c in SEGMENT_COLUMNS[1:])
+    rows = "".join(
+        f"<tr><td><code>{escape(s.tc_in)}</code></td><td><code>{escape(s.tc_out)}</code></td>"
+        f"<td>{s.start:.2f}-{s.end:.2f}</td><td><code>{escape(s.asset[:16])}</code></td>"
+        f"<td>{escape(HOW.get(s.kind, s.kind))}</td><td>{s.score:.2f}</td></tr>"
+        for s in item.segments
+    )
+    return f'<table class="segments"><tr>{head}</tr>{rows}</table>'
 
 
 def _match(report: AuditReport, item: FileResult) -> str:

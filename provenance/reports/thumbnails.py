@@ -5,8 +5,13 @@ match points to, without opening files. Previews are small JPEGs embedded in
 the page (so it stays one self-contained file); they are made with Pillow's
 reduced decoding, with provenance's own frame decoder for EXR and DPX, and,
 for a video, from the grey picture of its middle moment (the near-match
-sampler's, so with the same limits; only with PyAV installed). A file that
-cannot be previewed simply has no thumbnail.
+sampler's, so with the same limits). A file that cannot be previewed simply
+has no thumbnail.
+
+Where a generated picture was found *inside* a delivered one (a region
+match), its outline is drawn on the delivered picture's preview; for a
+video, the preview is the frame of the segment's best sample, outlined
+when the generated picture fills only part of it.
 """
 
 from __future__ import annotations
@@ -17,16 +22,19 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from provenance.audit.near import VIDEO_SUFFIXES
-from provenance.audit.report import AuditReport
+from provenance.audit.report import AuditReport, FileResult
 from provenance.likeness.frames import Luma, decode_luma
+from provenance.likeness.sweep import picture_at
 from provenance.likeness.video import sample_frames
 from provenance.store import Ledger
 
 SIDE = 160
 MAX_THUMBNAILS = 200
+OUTLINE = (230, 20, 40)
+Outline = tuple[tuple[float, float], ...]
 
 
 def thumbnails_for(
@@ -37,7 +45,7 @@ def thumbnails_for(
     for item in report.ordered()[:MAX_THUMBNAILS]:
         if item.verdict != "block":
             continue
-        if item.path in paths and (uri := preview(paths[item.path])):
+        if item.path in paths and (uri := _delivered(paths[item.path], item)):
             found[item.path] = uri
         origin = item.match.asset if item.match.kind in ("near", "region") else None
         where = _local_copy(ledger, origin) if origin and origin not in found else None
@@ -57,15 +65,33 @@ def _grey(luma: Luma) -> Image.Image:
     return Image.fromarray(np.clip(luma * 255.0, 0, 255).astype(np.uint8))
 
 
-def preview(path: Path) -> str | None:
-    """A small JPEG ``data:`` URI of an image file, or None."""
+def _delivered(path: Path, item: FileResult) -> str | None:
+    """The delivered file's preview, with the matched generated picture outlined where known."""
+    shown = [s for s in item.segments if s.asset == item.match.asset and s.at is not None]
+    if shown:
+        segment = shown[0]
+        return preview(path, segment.outline, at=segment.at)
+    return preview(path, item.match.outline if item.match.kind == "region" else None)
+
+
+def preview(path: Path, outline: Outline | None = None, *, at: float | None = None) -> str | None:
+    """A small JPEG ``data:`` URI of an image file (a video's frame ``at`` seconds), or None.
+
+    ``outline`` (corners as shares of the width and height) is drawn on it.
+    """
     try:
-        image = _open(path)
+        image = Image.fromarray(picture_at(path, at)) if at is not None else _open(path)
     except Exception:  # noqa: BLE001 - a preview is a nicety; no file may break the report
         return None
     image.thumbnail((SIDE, SIDE))
+    image = image.convert("RGB")
+    if outline:
+        w, h = image.size
+        ImageDraw.Draw(image).polygon(
+            [(x * w, y * h) for x, y in outline], outline=OUTLINE, width=2
+        )
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=80)
+    image.save(buffer, "JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

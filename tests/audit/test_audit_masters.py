@@ -10,13 +10,17 @@ pass a clean master. A master it cannot read to the end blocks.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from provenance.audit.report import AuditReport, FileResult
@@ -26,7 +30,6 @@ from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
-from tests.audit.test_audit_regions import A1111, save
 from tests.support.files import sha256_of
 from tests.support.masters import (
     H264,
@@ -39,10 +42,11 @@ from tests.support.masters import (
     pan,
     write_master,
 )
-from tests.support.reframing import RGB, textured
+from tests.support.reframing import RGB, composited, save, textured
 
 pytest.importorskip("av")
 
+A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
 STILL_SEED, CLIP_SEED = 11, 21
 CLIP_SECONDS = 3.0
 
@@ -211,3 +215,48 @@ def test_the_json_report_carries_segments_on_every_file(
     (segment,) = files["master.mov"]["segments"]
     assert set(segment) == {"start", "end", "tc_in", "tc_out", "asset", "kind", "score"}
     assert segment["tc_in"].startswith("10:00:0") and segment["asset"] == generated.still_sha
+
+
+def reddish(data_uri: str) -> int:
+    """How many pixels of a preview are the outline's red."""
+    picture = Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("RGB")
+    rgb = np.asarray(picture).astype(int)
+    return int(((rgb[..., 0] > 150) & (rgb[..., 1] < 90) & (rgb[..., 2] < 110)).sum())
+
+
+def test_every_format_shows_the_segments(generated: Generated, tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    shots = [Shot(2, pan(1)), Shot(2, composite(generated.still, 5, share=0.3)), Shot(1, pan(2))]
+    write_master(package / "master.mov", shots, timecode="01:00:00:00")
+    db = generated.settings.db
+    outputs = {}
+    for form in ("table", "markdown", "sarif", "junit", "html"):
+        done = CliRunner().invoke(cli, ["audit", str(package), "--format", form, "--db", db])
+        assert done.exit_code == 1, done.output
+        outputs[form] = done.output
+    for form, text in outputs.items():
+        assert "01:00:02:00" in text or "01:00:01:" in text, form
+    assert "Generated material inside videos" in outputs["markdown"]
+    assert "Generated material inside videos" in outputs["table"]
+    (result,) = json.loads(outputs["sarif"])["runs"][0]["results"]
+    assert result["properties"]["segments"][0]["asset"] == generated.still_sha
+    assert 'class="segments"' in outputs["html"]
+    previews = re.findall(r'alt="preview of master.mov" src="([^"]+)"', outputs["html"])
+    assert previews and reddish(previews[0]) > 20  # the composited still, outlined
+
+
+def test_a_region_match_in_a_still_is_outlined_in_the_html(
+    generated: Generated, tmp_path: Path
+) -> None:
+    package = tmp_path / "pkg"
+    save(composited(generated.still, 3, share=0.3, plate=(960, 540)), package / "comp.jpg")
+    db = generated.settings.db
+    done = CliRunner().invoke(cli, ["audit", str(package), "--format", "html", "--db", db])
+    assert done.exit_code == 1, done.output
+    (preview,) = re.findall(r'alt="preview of comp.jpg" src="([^"]+)"', done.output)
+    assert reddish(preview) > 20
+    data = json.loads(
+        CliRunner().invoke(cli, ["audit", str(package), "--format", "json", "--db", db]).output
+    )
+    outline = data["files"][0]["match"]["outline"]
+    assert len(outline) == 4 and all(-1 < x < 2 and -1 < y < 2 for x, y in outline)

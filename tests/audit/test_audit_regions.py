@@ -11,12 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from provenance.audit.report import AuditReport, FileResult
@@ -26,16 +23,9 @@ from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
-from tests.support.reframing import RGB, composited, crop, overlaid, textured
+from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
 
 A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
-
-
-def save(rgb: RGB, path: Path, **params: Any) -> Path:
-    """Write a float RGB picture as an 8-bit file (PNG or JPEG by suffix)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8)).save(path, **params)
-    return path
 
 
 @dataclasses.dataclass

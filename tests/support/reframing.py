@@ -10,10 +10,13 @@ region matcher promises (see :mod:`provenance.likeness.regions`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 RGB = NDArray[np.float32]
 Reframe = Callable[[RGB, int], RGB]
@@ -51,6 +54,13 @@ def _shape(img: RGB, rng: np.random.Generator, w: int, h: int) -> None:
     else:
         pts = rng.integers(-r, r, (5, 2)) + np.array([cx, cy])
         cv2.fillPoly(img, [pts.astype(np.int32)], colour, cv2.LINE_AA)
+
+
+def save(rgb: RGB, path: Path, **params: Any) -> Path:
+    """Write a float RGB picture as an 8-bit file (PNG or JPEG by suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8)).save(path, **params)
+    return path
 
 
 def luma(rgb: RGB) -> NDArray[np.float32]:
