@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         RecordResult,
         RegionCheckIn,
         Screenable,
+        SegmentIn,
         StatusRule,
         StoredFeatures,
         StoredFingerprint,
@@ -81,6 +82,7 @@ _HOMES = {
     "Screenable": "provenance.store.records",
     "StoredFeatures": "provenance.store.records",
     "RegionCheckIn": "provenance.store.records",
+    "SegmentIn": "provenance.store.records",
     "StoredFingerprint": "provenance.store.records",
 }
 
@@ -112,6 +114,7 @@ __all__ = [
     "RecordResult",
     "RegionCheckIn",
     "Screenable",
+    "SegmentIn",
     "StatusRule",
     "StoredFeatures",
     "StoredFingerprint",

@@ -17,6 +17,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.fingerprints``    :class:`~.fingerprints.FingerprintsPart`: what pictures look like
 ``ledger.features``        :class:`~.features.FeaturesPart`: generated pictures' local features
 ``ledger.regions``         :class:`~.regions.RegionChecksPart`: generated pictures found in others
+``ledger.segments``        :class:`~.segments.SegmentsPart`: where videos show generated assets
 ``ledger.audits``          :class:`~.audits.AuditsPart`: audit runs
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
 =========================  ==============================================================
@@ -48,6 +49,7 @@ from provenance.store.locations import LocationsPart
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
+from provenance.store.segments import SegmentsPart
 from provenance.store.transactions import Transactions, translate
 from provenance.store.writer import BatchRecorder, PathExists, record_removed
 
@@ -83,6 +85,7 @@ class Ledger:
         self.fingerprints = FingerprintsPart(self._tx)
         self.features = FeaturesPart(self._tx)
         self.regions = RegionChecksPart(self._tx)
+        self.segments = SegmentsPart(self._tx)
         self.audits = AuditsPart(self._tx)
         self.daemons = DaemonsPart(self._tx)
 

@@ -333,6 +333,37 @@ class RegionCheckRow(PerFrameRow):
     score: Mapped[float | None] = mapped_column(Float)
     cover: Mapped[float | None] = mapped_column(Float)
     mirrored: Mapped[bool | None] = mapped_column(Boolean)
+    outline: Mapped[str | None] = mapped_column(Text)  # JSON corners, shares of the frame (0008)
+
+
+class SegmentRow(PerFrameRow):
+    """A stretch of a video that shows a generated asset, or the note that its sweep found none.
+
+    See migration 0008: one row per segment (``frame`` in time order), or
+    one row without ``hit_sha256`` when none was found or the video could
+    not be swept to its end (``status`` and ``reason`` then say why). A
+    sweep is current while ``features_through`` and ``prints_through`` are
+    the last row ids of generated assets' features and fingerprints.
+    """
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("asset_sha256", "frame", name="uq_segments_asset_frame"),
+        # Which videos show a generated asset (ls --looks-like, history of the generated asset).
+        Index("ix_segments_hit", "hit_sha256"),
+    )
+
+    features_through: Mapped[int] = mapped_column(Integer)
+    prints_through: Mapped[int] = mapped_column(Integer)
+    hit_sha256: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    tc_in: Mapped[str | None] = mapped_column(String(16))
+    tc_out: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str | None] = mapped_column(String(8))
+    score: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[float | None] = mapped_column(Float)
+    outline: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):

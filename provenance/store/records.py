@@ -498,6 +498,35 @@ class RegionCheckIn:
     cover: float | None = None
     mirrored: bool | None = None
     reason: str | None = None
+    outline: tuple[tuple[float, float], ...] | None = None  # corners, as shares of the frame
+
+
+@dataclass(frozen=True)
+class SegmentIn:
+    """One stretch of video ``sha256`` that shows generated asset ``hit`` (times in seconds).
+
+    A sweep that found nothing, or could not reach the video's end, is one
+    record with no ``hit`` (``status`` and ``reason`` say why when not
+    ``ok``). ``features_through`` and ``prints_through`` are the last row ids
+    of the generated assets' features and fingerprints the sweep was checked
+    against; ``at`` and ``outline`` the best sample's time and, for a
+    ``region``, where it shows the generated picture (shares of the frame).
+    """
+
+    sha256: str
+    features_through: int
+    prints_through: int
+    status: FeatureStatus = "ok"
+    hit: str | None = None
+    start: float | None = None
+    end: float | None = None
+    tc_in: str | None = None
+    tc_out: str | None = None
+    kind: str | None = None
+    score: float | None = None
+    at: float | None = None
+    outline: tuple[tuple[float, float], ...] | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

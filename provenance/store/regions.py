@@ -11,6 +11,7 @@ to the ledger or were checked before a generated picture was added.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from provenance.store.transactions import Transactions
 
 _CHECK = (RegionCheckRow.through, RegionCheckRow.status, RegionCheckRow.hit_sha256,
           RegionCheckRow.inliers, RegionCheckRow.score, RegionCheckRow.cover,
-          RegionCheckRow.mirrored, RegionCheckRow.reason)  # fmt: skip
+          RegionCheckRow.mirrored, RegionCheckRow.reason, RegionCheckRow.outline)  # fmt: skip
 
 
 class RegionChecksPart:
@@ -38,7 +39,7 @@ class RegionChecksPart:
         self._rows.replace([
             {"asset_sha256": i.sha256, "frame": 0, "status": i.status, "through": i.through,
              "hit_sha256": i.hit, "inliers": i.inliers, "score": i.score, "cover": i.cover,
-             "mirrored": i.mirrored, "reason": i.reason}
+             "mirrored": i.mirrored, "reason": i.reason, "outline": outline_text(i.outline)}
             for i in items
         ])  # fmt: skip
 
@@ -74,5 +75,22 @@ class RegionChecksPart:
 
 
 def _check(sha: str, row: Sequence[Any]) -> RegionCheckIn:
-    through, status, hit, inliers, score, cover, mirrored, reason = row
-    return RegionCheckIn(sha, through, status, hit, inliers, score, cover, mirrored, reason)
+    through, status, hit, inliers, score, cover, mirrored, reason, outline = row
+    return RegionCheckIn(sha, through, status, hit, inliers, score, cover, mirrored, reason,
+                         outline_of(outline))  # fmt: skip
+
+
+def outline_text(outline: Sequence[tuple[float, float]] | None) -> str | None:
+    """Corners as stored: JSON pairs, or None."""
+    return None if outline is None else json.dumps([list(corner) for corner in outline])
+
+
+def outline_of(text: str | None) -> tuple[tuple[float, float], ...] | None:
+    """Stored corners back as pairs; None for none, or for text that is not four pairs."""
+    if not text:
+        return None
+    try:
+        corners = tuple((float(x), float(y)) for x, y in json.loads(text))
+    except (ValueError, TypeError):
+        return None
+    return corners if len(corners) == 4 else None

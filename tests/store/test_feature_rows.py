@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,26 +15,9 @@ from sqlalchemy import event, text
 
 from provenance.store import AssetFeatures, FeatureIn, Ledger, StoredFeatures
 from provenance.store.schema import head_revision
-from provenance.vocab import MediaKind, Verdict
-from tests.support.factories import fake_sha, observation
+from tests.support.factories import fake_sha
+from tests.support.factories import record_kind as record
 from tests.support.old_schema import WHEN, insert_generated_image, migrated_to
-
-EXT: dict[MediaKind, str] = {"image": "png", "video": "mp4", "audio": "wav"}
-
-
-def record(
-    ledger: Ledger,
-    label: str,
-    kind: MediaKind = "image",
-    verdict: Verdict = "genai",
-    host: str = "testhost",
-) -> str:
-    """Record content ``label`` of ``kind`` at /show/<label>.<ext> on ``host``; its sha256."""
-    path = f"/show/{label}.{EXT[kind]}"
-    seen = observation(label, path, verdict=verdict, tool="runway", host=host)
-    facts = dataclasses.replace(seen.asset, kind=kind, mime=f"{kind}/{EXT[kind]}")
-    ledger.record([dataclasses.replace(seen, asset=facts)])
-    return fake_sha(label)
 
 
 def picture(sha: str, frame: int = 0, data: bytes | None = None) -> FeatureIn:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
-from provenance.store import AssetFacts, Observation
+from provenance.store import AssetFacts, Ledger, Observation
 from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS
-from provenance.vocab import Verdict
+from provenance.vocab import MediaKind, Verdict
+
+EXT: dict[MediaKind, str] = {"image": "png", "video": "mp4", "audio": "wav"}
 
 
 def fake_sha(label: str) -> str:
@@ -47,3 +50,18 @@ def observation(
     """Content ``label`` seen at ``path``."""
     facts = asset_facts(label, verdict, tool)
     return Observation(facts, host, path, facts.size, mtime_ns, 1)
+
+
+def record_kind(
+    ledger: Ledger,
+    label: str,
+    kind: MediaKind = "image",
+    verdict: Verdict = "genai",
+    host: str = "testhost",
+) -> str:
+    """Record content ``label`` of ``kind`` at /show/<label>.<ext> on ``host``; its sha256."""
+    path = f"/show/{label}.{EXT[kind]}"
+    seen = observation(label, path, verdict=verdict, tool="runway", host=host)
+    facts = dataclasses.replace(seen.asset, kind=kind, mime=f"{kind}/{EXT[kind]}")
+    ledger.record([dataclasses.replace(seen, asset=facts)])
+    return fake_sha(label)
