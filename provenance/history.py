@@ -21,9 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from provenance.likeness.search import Lookalike, looks_like
+from provenance.likeness.search import Lookalike, looks_like, span_dict
 from provenance.rules.policy import still_needs
-from provenance.store import ApprovalRecord, AssetRecord, EventRecord, Ledger, LocationRecord
+from provenance.store import (
+    ApprovalRecord,
+    AssetRecord,
+    EventRecord,
+    Ledger,
+    LocationRecord,
+    SegmentIn,
+)
 from provenance.targets import resolve_target
 from provenance.vocab import Category
 
@@ -50,6 +57,20 @@ class Holding:
 
 
 @dataclass(frozen=True)
+class Showing:
+    """A stretch of this video that shows a generated asset (its stored sweep's segment)."""
+
+    asset: AssetRecord
+    segment: SegmentIn
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: the generated asset, and the span as the audit's segments give it."""
+        a = self.asset
+        return {"sha256": a.sha256, "verdict": a.verdict, "tool": a.tool, "status": a.status,
+                **span_dict(self.segment)}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class History:
     """An asset's story: the asset, every place it lived, its events in order.
 
@@ -66,6 +87,7 @@ class History:
     looks_like: Lookalike | None = None
     not_compared: str | None = None  # why a picture was not compared with generated assets
     holds: Holding | None = None  # a generated asset found inside this picture
+    shows: list[Showing] = field(default_factory=list)  # a video's stretches of generated assets
 
     def to_dict(self) -> dict[str, object]:
         """The JSON printed by ``provenance history --json``."""
@@ -77,6 +99,7 @@ class History:
             "needs_approval": list(self.needs),
             "looks_like": self.looks_like.to_dict() if self.looks_like else None,
             "holds": self.holds.to_dict() if self.holds else None,
+            "shows": [showing.to_dict() for showing in self.shows],
         }
         if self.note:
             data["note"] = self.note
@@ -100,7 +123,16 @@ def find_history(target: str, ledger: Ledger) -> History:
         lookalike,
         not_compared,
         holding(asset, ledger),
+        showing(asset, ledger),
     )
+
+
+def showing(asset: AssetRecord, ledger: Ledger) -> list[Showing]:
+    """The stretches of video ``asset`` where its stored sweep found generated assets."""
+    if asset.kind != "video":
+        return []
+    stored = ledger.segments.many([asset.sha256]).get(asset.sha256, [])
+    return [Showing(ledger.assets.resolve(s.hit), s) for s in stored if s.hit is not None]
 
 
 def holding(asset: AssetRecord, ledger: Ledger) -> Holding | None:

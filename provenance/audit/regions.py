@@ -110,8 +110,9 @@ def _unsettled(item: Item) -> bool:
 def _stored_hit(check: RegionCheckIn) -> RegionHit | None:
     if check.hit is None:
         return None
-    return RegionHit(check.hit, check.inliers or 0, check.score or 0.0, (), check.cover or 0.0,
-                     bool(check.mirrored))  # fmt: skip
+    # Stored corners are shares of the frame: a frame of size 1 x 1 gives them back as they are.
+    return RegionHit(check.hit, check.inliers or 0, check.score or 0.0, check.outline or (),
+                     check.cover or 0.0, bool(check.mirrored), (1, 1))  # fmt: skip
 
 
 def _with_region(item: Item, hit: RegionHit) -> Item:

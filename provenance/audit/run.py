@@ -228,7 +228,7 @@ class _Audit:
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
     ) -> list[Item]:
-        check = SegmentCheck(index, regions)
+        check = SegmentCheck(self.ledger, index, regions)
         with self._stage("segments"):
             items = check.matched(items)
         self.unseen.update(check.unseen)

@@ -8,16 +8,22 @@ delivered video that nothing else settled along its whole length
 (:func:`provenance.likeness.master.scan_master`) against both indexes of the
 generated assets, and gives it the segments found.
 
+A video the ledger holds may have been swept already (the deferred stage
+after ``scan`` and in ``watch``, or an earlier audit): its stored sweep is
+used while it is current (no generated asset was fingerprinted or described
+since, ``ledger.segments``), and a new sweep of a ledger asset is stored.
+
 **Fail closed.** A video this stage could not sweep to its end (it cannot
 be opened as a video, its frames cannot be decoded, or the sweep reached a
 limit) is not passed: :attr:`SegmentCheck.unseen` carries the reason, and
-the file blocks, as an unreadable picture does. A file with no video stream
-at all (an audio-only MXF) has no picture to check: a note says so.
+the file blocks, as an unreadable picture does. A stored failure is never
+reused: the video is swept again. A file with no video stream at all (an
+audio-only MXF) has no picture to check: a note says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -27,8 +33,11 @@ from provenance.errors import ProvenanceError, UnsupportedVideo
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.likeness.master import Lookup, MasterScan
+    from provenance.likeness.master import Lookup, Segment
     from provenance.likeness.regions import RegionIndex
+    from provenance.store import Ledger, SegmentIn
+
+NO_PICTURE = "no picture to check for generated material"
 
 
 @dataclass
@@ -39,46 +48,79 @@ class SegmentCheck:
     picture has features yet).
     """
 
+    ledger: Ledger
     near: NearMatchIndex
     regions: Callable[[], RegionIndex | None]
     unseen: dict[str, str] = field(default_factory=dict)  # could not be swept to the end: block
     noted: dict[str, str] = field(default_factory=dict)  # nothing to sweep (no picture)
-    swept: dict[str, MasterScan] = field(default_factory=dict)
+    found: dict[str, tuple[Segment, ...]] = field(default_factory=dict)
 
     def matched(self, items: list[Item]) -> list[Item]:
         """The items, each video with the segments of generated material found in it."""
         candidates = [i for i in items if _unsettled(i)]
-        if not candidates:
-            return items
-        regions = self.regions()
-        if not len(self.near) and regions is None:
-            return items  # nothing generated to look for
+        through = self.ledger.segments.through() if candidates else (0, 0)
+        if not any(through):
+            return items  # no video, or nothing generated to look for
+        todo = self._reuse(candidates, through)
+        if todo:
+            self._sweep_all(todo, through)
+        return [_with_segments(i, s) if (s := self.found.get(i.rel)) else i for i in items]
+
+    def _reuse(self, candidates: list[Item], through: tuple[int, int]) -> list[Item]:
+        """Take the current stored sweeps; the items left to sweep."""
+        # Lazy: PyAV and OpenCV load only when a package holds videos.
+        from provenance.likeness.master import from_records  # noqa: PLC0415
+
+        stored = self.ledger.segments.many(i.seen.asset.sha256 for i in candidates if i.seen.asset)
+        todo = []
+        for item in candidates:
+            rows = stored.get(item.seen.sha256 or "")
+            if rows is None or not _current(rows, through) or rows[0].status == "undecodable":
+                todo.append(item)
+            elif rows[0].status == "unsupported":
+                self.noted[item.rel] = f"{NO_PICTURE} ({rows[0].reason})"
+            else:
+                self.found[item.rel] = from_records(rows)
+        return todo
+
+    def _sweep_all(self, todo: list[Item], through: tuple[int, int]) -> None:
         # Lazy: PyAV and OpenCV load only when a package holds videos.
         from provenance.likeness.master import Lookup  # noqa: PLC0415
 
-        lookup = Lookup(self.near, regions)
-        for item in candidates:
-            self._sweep(item, lookup)
-        return [_with_segments(i, scan) if (scan := self.swept.get(i.rel)) else i for i in items]
+        lookup = Lookup(self.near, self.regions())
+        records: list[SegmentIn] = []
+        for item in todo:
+            swept = self._sweep(item, lookup, through)
+            if item.seen.asset is not None:
+                records += swept
+        self.ledger.segments.save(records)
 
-    def _sweep(self, item: Item, lookup: Lookup) -> None:
+    def _sweep(self, item: Item, lookup: Lookup, through: tuple[int, int]) -> list[SegmentIn]:
+        """Sweep one video; its records for the ledger."""
         # Lazy: PyAV and OpenCV load only when a package holds videos.
-        from provenance.likeness.master import scan_master  # noqa: PLC0415
+        from provenance.likeness.master import as_records, failed_record, scan_master  # noqa: PLC0415
 
+        sha = item.seen.sha256 or ""
         try:
             scan = scan_master(item.path, lookup)
         except UnsupportedVideo as exc:
-            self.noted[item.rel] = f"no picture to check for generated material ({exc.message})"
-            return
+            self.noted[item.rel] = f"{NO_PICTURE} ({exc.message})"
+            return [failed_record(sha, through, exc.message, "unsupported")]
         except ProvenanceError as exc:
             self.unseen[item.rel] = f"video not checked for generated material ({exc.message})"
-            return
-        self.swept[item.rel] = scan
+            return [failed_record(sha, through, exc.message)]
+        self.found[item.rel] = scan.segments
         if scan.incomplete:
             self.unseen[item.rel] = (
                 f"video checked for generated material only up to {scan.swept:.1f} s"
                 f" ({scan.incomplete})"
             )
+        return as_records(sha, scan, through)
+
+
+def _current(rows: Sequence[SegmentIn], through: tuple[int, int]) -> bool:
+    first = rows[0]
+    return first.features_through >= through[0] and first.prints_through >= through[1]
 
 
 def _unsettled(item: Item) -> bool:
@@ -86,5 +128,5 @@ def _unsettled(item: Item) -> bool:
     return could_be_copy(item) and is_video(item) and item.seen.near is None
 
 
-def _with_segments(item: Item, scan: MasterScan) -> Item:
-    return replace(item, seen=replace(item.seen, segments=scan.segments))
+def _with_segments(item: Item, segments: tuple[Segment, ...]) -> Item:
+    return replace(item, seen=replace(item.seen, segments=segments))

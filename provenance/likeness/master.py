@@ -37,6 +37,8 @@ from provenance.likeness.features import describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
+from provenance.store.records import SegmentIn
+from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
@@ -208,3 +210,41 @@ def _segment(run: list[SampleHit], found: Sweep) -> Segment:
     tc_in, tc_out = (timecode(t, found.rate, found.timecode) for t in (start, end))
     return Segment(round(start, 2), round(end, 2), tc_in, tc_out, run[0].asset, kind, best.score,
                    best.time, best.outline)  # fmt: skip
+
+
+def as_records(sha256: str, scan: MasterScan, through: tuple[int, int]) -> list[SegmentIn]:
+    """The ledger's records of one sweep of video ``sha256``, against ``through``'s rows.
+
+    A sweep that stopped early is one ``undecodable`` record saying why,
+    whatever it found before: the video was not fully seen.
+    """
+    features, prints = through
+    if scan.incomplete:
+        reason = f"swept only up to {scan.swept:.1f} s ({scan.incomplete})"
+        return [SegmentIn(sha256, features, prints, "undecodable", reason=reason)]
+    if not scan.segments:
+        return [SegmentIn(sha256, features, prints)]
+    return [_record(sha256, features, prints, s) for s in scan.segments]
+
+
+def _record(sha256: str, features: int, prints: int, s: Segment) -> SegmentIn:
+    return SegmentIn(sha256, features, prints, "ok", s.asset, s.start, s.end, s.tc_in, s.tc_out,
+                     s.kind, s.score, s.at, s.outline)  # fmt: skip
+
+
+def failed_record(
+    sha256: str, through: tuple[int, int], reason: str, status: FeatureStatus = "undecodable"
+) -> SegmentIn:
+    """The record of a video that could not be swept at all (``unsupported``: has no picture)."""
+    return SegmentIn(sha256, *through, status, reason=reason)
+
+
+def from_records(records: Sequence[SegmentIn]) -> tuple[Segment, ...]:
+    """The segments a stored sweep found (none for a sweep that found none or failed)."""
+    return tuple(_segment_of(r, r.hit) for r in records if r.hit is not None)
+
+
+def _segment_of(r: SegmentIn, hit: str) -> Segment:
+    kind: HitKind = "near" if r.kind == "near" else "region"
+    return Segment(r.start or 0.0, r.end or 0.0, r.tc_in or "", r.tc_out or "", hit, kind,
+                   r.score or 0.0, r.at, r.outline)  # fmt: skip

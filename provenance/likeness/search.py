@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import AssetQuery, AssetRecord, Ledger, StoredFingerprint
+    from provenance.store import AssetQuery, AssetRecord, Ledger, SegmentIn, StoredFingerprint
 
 PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
 # Pictures not already settled as generated or unreadable are compared with generated assets.
@@ -93,13 +93,15 @@ class Likeness:
     video, how many of its sampled moments this asset matches, of how many.
     ``cover`` is set instead for a picture that *holds* the asset asked about
     (cropped, turned or composited into it: the region check), as the share
-    of its frame the asset covers.
+    of its frame the asset covers; ``shown`` for a video that shows it in
+    some stretches (its stored sweep's segments).
     """
 
     sha256: str
     distance: int | None
     moments: tuple[int, int] | None = None
     cover: float | None = None
+    shown: tuple[SegmentIn, ...] = ()
 
 
 def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> list[Likeness]:
@@ -174,6 +176,8 @@ class Similar:
                 "present_paths": list(self.paths)}  # fmt: skip
         if self.likeness.cover is not None:
             data["holds"] = {"cover": self.likeness.cover}
+        if self.likeness.shown:
+            data["shows"] = [span_dict(s) for s in self.likeness.shown]
         return data
 
 
@@ -196,6 +200,7 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     holders = [
         Likeness(c.sha256, None, cover=c.cover) for c in ledger.regions.holding(asset.sha256)
     ]
+    holders += _showing(ledger, asset.sha256)
     if not prints and not holders:
         raise NotComparable(
             f"cannot compare this asset by likeness ({why})",
@@ -205,7 +210,9 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     likes = (
         {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)} if prints else {}
     )
-    likes |= {h.sha256: h for h in holders if h.sha256 not in likes}
+    for held in holders:  # a video alike in some moments also shows its segments
+        known = likes.get(held.sha256)
+        likes[held.sha256] = held if known is None else replace(known, shown=held.shown)
     if not likes:
         return []
     records = ledger.assets.list(replace(query, shas=tuple(likes), limit=None))
@@ -214,6 +221,20 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     ranked = sorted(records, key=lambda a: rank[a.sha256])
     found = [Similar(a, likes[a.sha256], tuple(sorted(paths.get(a.sha256, [])))) for a in ranked]
     return found if query.limit is None else found[: query.limit]
+
+
+def _showing(ledger: Ledger, sha256: str) -> list[Likeness]:
+    """The videos whose stored sweeps show ``sha256``, each with its segments."""
+    by_video: dict[str, list[SegmentIn]] = {}
+    for segment in ledger.segments.holding(sha256):
+        by_video.setdefault(segment.sha256, []).append(segment)
+    return [Likeness(video, None, shown=tuple(found)) for video, found in by_video.items()]
+
+
+def span_dict(segment: SegmentIn) -> dict[str, object]:
+    """A stored segment's time span and how it was found, as JSON (the audit's segment keys)."""
+    return {"start": segment.start, "end": segment.end, "tc_in": segment.tc_in,
+            "tc_out": segment.tc_out, "kind": segment.kind, "score": segment.score}  # fmt: skip
 
 
 @dataclass(frozen=True)

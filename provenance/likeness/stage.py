@@ -27,9 +27,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
-from provenance.errors import DamagedRecord
+from provenance.errors import DamagedRecord, ProvenanceError, UnsupportedVideo
 from provenance.likeness import video as video_frames
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
 from provenance.likeness.features import BadFeatures, Features
@@ -96,6 +97,8 @@ def fingerprint_assets(
         describe_generated(ledger, wanted, stop)
     if not stop():
         check_regions(ledger, wanted, stop)
+    if not stop() and video_frames.available():
+        check_masters(ledger, wanted, stop)
     return StageReport(looked, done, time.monotonic() - started)
 
 
@@ -176,6 +179,56 @@ def check_regions(
     return holding
 
 
+def check_masters(
+    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+) -> int:
+    """Sweep the videos that are not generated for generated material cut or composited in.
+
+    Each is swept once (:func:`~provenance.likeness.master.scan_master`)
+    against both indexes of the generated assets, and the answer is kept
+    (``ledger.segments``) for ``history``, ``ls --looks-like`` and later
+    audits. Nothing happens while nothing generated has fingerprints or
+    features. Returns how many videos show generated material.
+    """
+    # Lazy: the sweep's modules load only when there are videos to sweep.
+    from provenance.likeness.master import (  # noqa: PLC0415
+        Lookup,
+        as_records,
+        failed_record,
+        scan_master,
+    )
+    from provenance.likeness.search import load_index  # noqa: PLC0415
+
+    first = ledger.segments.missing(shas, limit=PAGE)
+    through = ledger.segments.through() if first else (0, 0)
+    if not any(through):
+        return 0
+    regions = RegionIndex()
+    load_regions(ledger, regions)
+    lookup = Lookup(load_index(ledger), regions if len(regions) else None)
+    showing = 0
+    for sha, path in _pages(lambda after: ledger.segments.missing(shas, PAGE, after), first):
+        try:
+            rows = as_records(sha, scan_master(Path(path), lookup), through)
+        except UnsupportedVideo as exc:  # no picture at all (audio only): nothing to look for
+            rows = [failed_record(sha, through, exc.message, "unsupported")]
+        except ProvenanceError as exc:
+            rows = [failed_record(sha, through, exc.message)]
+        showing += rows[0].hit is not None
+        ledger.segments.save(rows)
+        if stop():
+            break
+    return showing
+
+
+def _pages(
+    page: Callable[[str | None], list[tuple[str, str]]], first: list[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    while first:
+        yield from first
+        first = page(first[-1][0])
+
+
 class Batches(Generic[R]):
     """Rows on their way to the ledger, saved :data:`SAVE_BATCH` at a time; :meth:`flush` the rest.
 
@@ -246,7 +299,7 @@ def region_row(sha256: str, result: Described, index: RegionIndex, through: int)
     if hit is None:
         return RegionCheckIn(sha256, through)
     return RegionCheckIn(sha256, through, "ok", hit.sha256, hit.inliers, round(hit.score, 3),
-                         round(hit.cover, 3), hit.mirrored)  # fmt: skip
+                         round(hit.cover, 3), hit.mirrored, outline=hit.outline())  # fmt: skip
 
 
 def feature_row(sha256: str, result: Described, frame: int = 0) -> FeatureIn:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lif
     from provenance.ingest.scan import ScanSummary
     from provenance.ingest.survey import PathClassification
     from provenance.lifecycle import Need
-    from provenance.likeness.search import Similar
+    from provenance.likeness.search import Likeness, Similar
 
 VERDICT_STYLE = {
     "genai": "bold red",
@@ -147,6 +147,7 @@ def history_view(history: History) -> RenderableType:
         )
     parts += _resemblance_parts(history)
     parts += _holding_parts(history)
+    parts += _showing_parts(history)
     parts += _lifecycle_parts(history)
     places = Table(title="Locations", title_justify="left")
     for column in ("host", "path", "first seen", "last seen", "present"):
@@ -220,6 +221,20 @@ def _holding_parts(history: History) -> list[RenderableType]:
         f"Its story: provenance history {held.asset.sha256[:12]}",
         style="bold red",
     )]  # fmt: skip
+
+
+def _showing_parts(history: History) -> list[RenderableType]:
+    if not history.shows:
+        return []
+    lines = [
+        f"Shows generated asset {s.asset.sha256[:12]} ({s.asset.brief()}) at {s.segment.tc_in}"
+        f"-{s.segment.tc_out} ({s.segment.start or 0:.1f}-{s.segment.end or 0:.1f} s),"
+        f" {'whole frame' if s.segment.kind == 'near' else 'in part of the frame'}"
+        for s in history.shows
+    ]
+    first = history.shows[0].asset.sha256[:12]
+    lines.append(f"Its story: provenance history {first}")
+    return [Text("\n".join(lines), style="bold red")]
 
 
 def _lifecycle_parts(history: History) -> list[RenderableType]:
@@ -297,6 +312,16 @@ def asset_list(assets: list[AssetRecord]) -> Table:
     return table
 
 
+def _alike(like: Likeness) -> str:
+    if like.distance is not None:
+        return f"d={like.distance}"
+    if like.shown:
+        first = like.shown[0]
+        more = f" and {len(like.shown) - 1} more" if len(like.shown) > 1 else ""
+        return f"shows it at {first.tc_in}-{first.tc_out}{more}"
+    return f"holds it, {like.cover or 0:.0%}"
+
+
 def similar_list(similar: Sequence[Similar]) -> Table:
     """The ``ls --looks-like`` table: each asset, how alike, and where it is now."""
     table = Table()
@@ -304,7 +329,7 @@ def similar_list(similar: Sequence[Similar]) -> Table:
         table.add_column(column)
     for item in similar:
         like = item.likeness
-        alike = f"d={like.distance}" if like.distance is not None else f"holds it, {like.cover:.0%}"
+        alike = _alike(like)
         if item.likeness.moments:
             alike += f", {item.likeness.moments[0]}/{item.likeness.moments[1]} moments"
         a = item.asset

@@ -260,3 +260,55 @@ def test_a_region_match_in_a_still_is_outlined_in_the_html(
     )
     outline = data["files"][0]["match"]["outline"]
     assert len(outline) == 4 and all(-1 < x < 2 and -1 < y < 2 for x, y in outline)
+
+
+def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shots = [Shot(2, pan(1)), Shot(2, held(generated.still)), Shot(1, pan(2))]
+    master = write_master(tmp_path / "editorial" / "reel1.mov", shots, timecode="01:00:00:00")
+    scan([master.parent], generated.ledger, generated.settings)
+    sha = sha256_of(master)
+    (stored,) = generated.ledger.segments.many([sha])[sha]
+    assert stored.hit == generated.still_sha and stored.tc_in == "01:00:02:00"
+    db = generated.settings.db
+    history = CliRunner().invoke(cli, ["history", str(master), "--db", db])
+    assert "Shows generated asset" in history.output and "01:00:02:00" in history.output
+    data = json.loads(
+        CliRunner().invoke(cli, ["history", str(master), "--json", "--db", db]).output
+    )
+    assert [s["sha256"] for s in data["shows"]] == [generated.still_sha]
+    listed = CliRunner().invoke(
+        cli, ["ls", "--looks-like", generated.still_sha, "--json", "--db", db]
+    )
+    rows = {row["sha256"]: row for row in json.loads(listed.output)}
+    assert rows[sha]["shows"][0]["tc_in"] == "01:00:02:00"
+
+    # The audit uses the stored sweep: nothing is decoded again.
+    import provenance.likeness.master as master_module
+
+    def no_decoding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the stored sweep should have been used")
+
+    monkeypatch.setattr(master_module, "scan_master", no_decoding)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "reel1.mov").write_bytes(master.read_bytes())
+    result = generated.audit(package)["reel1.mov"]
+    assert result.verdict == "block" and result.segments[0].tc_in == "01:00:02:00"
+
+
+def test_an_audit_stores_the_sweep_of_a_master_the_ledger_holds(
+    generated: Generated, tmp_path: Path
+) -> None:
+    master = write_master(tmp_path / "pkg" / "reel.mov", [Shot(2, pan(1))])
+    scan([master], generated.ledger, generated.settings)
+    sha = sha256_of(master)
+    # A generated asset described after the scan's sweep makes that sweep stale.
+    more = save(textured(77, (640, 360)), tmp_path / "work" / "runway" / "more.png")
+    scan([more], generated.ledger, generated.settings)
+    stale = generated.ledger.segments.many([sha])[sha][0]
+    assert stale.features_through < generated.ledger.segments.through()[0]
+    generated.audit(master.parent)
+    (fresh,) = generated.ledger.segments.many([sha])[sha]
+    assert (fresh.features_through, fresh.prints_through) == generated.ledger.segments.through()
