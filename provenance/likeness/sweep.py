@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,31 +186,58 @@ class Samples:
 
     def __iter__(self) -> Iterator[Sample]:
         try:
-            for frame in self._frames():
-                sample = self._take(frame)
-                if sample is not None:
-                    yield sample
+            for frame, until in self._intra() if self.intra else self._predicted():
+                yield from self._samples(frame, until)
+                if self.sweep.incomplete:
+                    return
         except self.failure as exc:
             self._stop(f"cannot decode past {self.sweep.swept:.1f} s ({exc})")
         except UndecodableVideo as exc:
             self._stop(exc.message)
 
-    def _frames(self) -> Iterator[VideoFrame]:
-        frame_time = 1.0 / self.sweep.rate
-        for packet in self.container.demux(self.stream):
-            if self.intra and not self._wanted(packet, frame_time):
-                continue
-            yield from self._decode(packet)
-            if self.sweep.incomplete:
-                return
+    def _intra(self) -> Iterator[tuple[VideoFrame, float]]:
+        """Each needed frame of an intra-only stream, with when the next one replaces it.
 
-    def _wanted(self, packet: Packet[VideoStream], frame_time: float) -> bool:
-        # The flush packet (no pts) is always decoded: it returns the frames still held.
+        A packet is decoded only once the next packet shows it is on screen
+        at the next sampled moment (it starts at or before it, the next one
+        after it); the others are read and dropped, never decoded.
+        """
+        pending: tuple[Packet[VideoStream], float] | None = None
+        for packet in self.container.demux(self.stream):
+            shown = self._packet_time(packet)
+            if shown is None:  # the flush packet, or one that cannot be placed
+                if pending is not None:
+                    yield from self._with_end(self._decode(pending[0]))
+                    pending = None
+                yield from self._with_end(self._decode(packet))
+                continue
+            if pending is not None and shown > self._next:
+                for frame in self._decode(pending[0]):
+                    yield frame, shown
+            pending = (packet, shown)
+
+    def _predicted(self) -> Iterator[tuple[VideoFrame, float]]:
+        """Each decoded frame of a long-GOP stream, with when the next decoded one replaces it."""
+        held: VideoFrame | None = None
+        for frame in (f for p in self.container.demux(self.stream) for f in self._decode(p)):
+            if held is not None and self._when(frame) > self._when(held):
+                yield held, self._when(frame)
+            if held is None or self._when(frame) > self._when(held):
+                held = frame
+        if held is not None:
+            yield from self._with_end([held])
+
+    def _with_end(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, float]]:
+        """The last frames: on screen until the end the file states, or for one frame's time."""
+        for frame in frames:
+            when = self._when(frame)
+            end = self.sweep.duration or 0.0
+            yield frame, end if end > when else when + 1.0 / self.sweep.rate
+
+    def _packet_time(self, packet: Packet[VideoStream]) -> float | None:
         if packet.pts is None or packet.time_base is None:
-            return True
-        shown = float(packet.pts * packet.time_base) - self.start
-        lasts = float(packet.duration * packet.time_base) if packet.duration else frame_time
-        return shown + lasts > self._next
+            return None
+        return float(packet.pts * packet.time_base) - self.start
 
     def _decode(self, packet: Packet[VideoStream]) -> Iterator[VideoFrame]:
         try:
@@ -223,25 +250,32 @@ class Samples:
         for frame in frames:
             check_size(self.sweep.path, frame.width, frame.height)
             self.sweep.decoded += 1
+            self._check_clock(self._when(frame))
             yield frame
 
-    def _take(self, frame: VideoFrame) -> Sample | None:
+    def _samples(self, frame: VideoFrame, until: float) -> Iterator[Sample]:
+        """A sample for each moment ``frame`` is on screen at (from its time to ``until``)."""
+        step = self.sweep.step
         when = self._when(frame)
-        lasts = 1.0 / self.sweep.rate
-        if when + lasts <= self._next:
-            return None  # shown before the next moment: a frame decoded on the way
-        self.sweep.swept = max(self.sweep.swept, when)
-        self._next = (math.floor(when / self.sweep.step) + 1.5) * self.sweep.step
-        if when > MAX_SWEPT:
-            self._stop(f"swept the first {MAX_SWEPT / 3600:g} hours only (the limit)")
-            return None
-        if time.monotonic() - self._started > BASE_SECONDS + SECONDS_PER_SECOND * when:
-            self._stop(
-                f"decoding was too slow: stopped after {time.monotonic() - self._started:.0f} s"
-            )
-            return None
-        self.sweep.samples += 1
-        return Sample(round(when, 3), grey_picture(frame))
+        if when > self._next:  # nothing was on screen at the moments before it
+            self._next = (math.ceil((when - step / 2) / step) + 0.5) * step
+        grey: NDArray[np.uint8] | None = None
+        while self._next < until and not self.sweep.incomplete:
+            if self._next > MAX_SWEPT:
+                self._stop(f"swept the first {MAX_SWEPT / 3600:g} hours only (the limit)")
+                return
+            grey = grey_picture(frame) if grey is None else grey
+            self.sweep.samples += 1
+            self.sweep.swept = self._next
+            yield Sample(round(self._next, 3), grey)
+            self._next += step
+            self._check_clock(self._next)
+
+    def _check_clock(self, reached: float) -> None:
+        spent = time.monotonic() - self._started
+        if spent > BASE_SECONDS + SECONDS_PER_SECOND * max(reached, 0.0):
+            self._stop(f"decoding was too slow: stopped after {spent:.0f} s")
+            raise _Stopped
 
     def _when(self, frame: VideoFrame) -> float:
         if frame.pts is None or frame.time is None:
@@ -250,6 +284,13 @@ class Samples:
 
     def _stop(self, why: str) -> None:
         self.sweep.incomplete = self.sweep.incomplete or why
+
+
+class _Stopped(UndecodableVideo):
+    """The sweep's clock ran out (already said in :attr:`Sweep.incomplete`)."""
+
+    def __init__(self) -> None:
+        super().__init__("the sweep stopped")
 
 
 def grey_picture(frame: VideoFrame) -> NDArray[np.uint8]:
