@@ -35,7 +35,7 @@ from _markers import (
     xmp_packet,
 )
 from _synth import SCENES, add_grain, comp, img2img_look, panned_frames, render, texture, voice
-from PIL import Image, features
+from PIL import Image, ImageEnhance, features
 from PIL.PngImagePlugin import PngInfo
 
 HERE = Path(__file__).resolve().parent
@@ -346,15 +346,67 @@ def deliver_readme(out: Path) -> Iterator[Sample]:
     )
 
 
+MASTER = "deliverables/edit/shot010_review_master.mp4"
+MASTER_SIZE: Size = (384, 216)
+MASTER_FPS = 24
+MASTER_TIMECODE = "01:00:00:00"
+
+
+def master_frames() -> list[Image.Image]:
+    """Six seconds: two of the coast plate panning, two of the A1111 lighthouse, two more coast.
+
+    The lighthouse is the generated still of ``genai/sd_a1111.png``, graded warmer as the
+    editor's look is, and held on screen from 01:00:02:00 to 01:00:04:00.
+    """
+    coast = panned_frames(SCENES["coast"], MASTER_SIZE, 4 * MASTER_FPS, 1)
+    still = add_grain(render(SCENES["lighthouse"], GEN_SIZE), "a1111/grain")
+    graded = ImageEnhance.Color(still).enhance(1.15).resize(MASTER_SIZE)
+    return coast[: 2 * MASTER_FPS] + [graded] * (2 * MASTER_FPS) + coast[2 * MASTER_FPS :]
+
+
+def deliver_master(out: Path) -> Iterator[Sample]:
+    """A review master (H.264 in MP4, start timecode 01:00:00:00) that holds a generated still."""
+    import av  # noqa: PLC0415 - only this sample needs PyAV (a core dependency of provenance)
+
+    path = out / MASTER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream("libx264", rate=MASTER_FPS)
+        stream.width, stream.height, stream.pix_fmt = *MASTER_SIZE, "yuv420p"
+        stream.thread_count = 1  # one thread: the same bytes on every run
+        stream.options = {"crf": "23", "g": "48", "threads": "1"}
+        stream.metadata["timecode"] = MASTER_TIMECODE
+        for img in master_frames():
+            container.mux(stream.encode(av.VideoFrame.from_image(img)))
+        container.mux(stream.encode())
+    yield Sample(
+        MASTER,
+        "unknown",
+        "",
+        "no metadata (an edit's export carries none)",
+        "Review master of shot 010, 6 s from timecode 01:00:00:00: the coast plate, then the "
+        "generated lighthouse of `genai/sd_a1111.png` (graded) held from 01:00:02:00 to "
+        "01:00:04:00, then the plate again.",
+    )
+
+
 def make_deliverables(out: Path, frames: dict[int, Image.Image]) -> Iterator[Sample]:
-    """A small vendor package mixing clean files with one generated frame."""
+    """A small vendor package mixing clean files with generated material: a frame, a master."""
     yield from deliver_plates(out)
     yield from deliver_comps(out, frames)
     yield from deliver_audio(out)
+    yield from deliver_master(out)
     yield from deliver_readme(out)
 
 
 # --- manifest and README ------------------------------------------------------------------
+
+
+def video_build() -> str:
+    """The encoder build the master's bytes depend on (PyAV and its FFmpeg)."""
+    import av  # noqa: PLC0415 - only the master needs PyAV
+
+    return f"PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}"
 
 
 def pillow_build() -> str:
@@ -383,12 +435,14 @@ way each tool writes them). Do not edit these files by hand: change the script a
     python sample_assets/make_samples.py            # rewrites this folder
     python sample_assets/make_samples.py --out DIR  # or writes elsewhere
 
-The script uses only the standard library and Pillow, and is deterministic: fixed seeds, no
-clocks, the same bytes on every run with the same Pillow build. `tests/test_sample_assets.py`
-checks that, and that the files committed here are exactly what the script makes. PNG and JPEG
-bytes depend on the zlib and libjpeg-turbo inside Pillow; these files were built with
+The script uses only the standard library, Pillow and PyAV, and is deterministic: fixed seeds,
+no clocks, the same bytes on every run with the same Pillow and PyAV builds.
+`tests/test_sample_assets.py` checks that, and that the files committed here are exactly what
+the script makes. PNG and JPEG bytes depend on the zlib and libjpeg-turbo inside Pillow, and the
+master's on the FFmpeg and x264 inside PyAV; these files were built with
 
     {build}
+    {video}
 
 `EXPECTED.tsv` lists every sample file (everything here but this README, `EXPECTED.tsv` and
 the scripts) with the verdict `provenance scan` should give it (`genai`, `not_genai` or
@@ -407,8 +461,10 @@ README_TAIL = """
 
 `deliverables/` is what a vendor might send back for shot 010: three camera plates
 (byte-identical copies of `sequence/` frames), four comp frames, the production mix and a
-`README.txt`. The vendor says no generative AI was used; comp frame 1003 carries
-AUTOMATIC1111 img2img parameters, so an audit of the package should flag exactly that frame.
+`README.txt`, and a review master of the shot. The vendor says no generative AI was used;
+comp frame 1003 carries AUTOMATIC1111 img2img parameters, and the master holds the generated
+lighthouse of `genai/sd_a1111.png` from 01:00:02:00 to 01:00:04:00 with no marker at all, so
+an audit of the package should flag exactly that frame and that time range of the master.
 The other comp frames carry no markers at all and are `unknown`: a render with no metadata
 proves nothing either way.
 """
@@ -420,7 +476,7 @@ def write_readme(out: Path, samples: Iterable[Sample]) -> None:
         f"| `{s.path}` | {s.verdict}{f' ({s.tool})' if s.tool else ''} | {s.what} |"
         for s in samples
     ]
-    text = README_HEAD.format(build=pillow_build()) + "\n".join(rows) + "\n" + README_TAIL
+    text = README_HEAD.format(build=pillow_build(), video=video_build()) + "\n".join(rows) + "\n" + README_TAIL
     write_bytes(out / "README.md", text.encode("utf-8"))
 
 

@@ -33,6 +33,8 @@ SCRIPT = SAMPLES / "make_samples.py"
 NOT_OUTPUT = {"make_samples.py", "_synth.py", "_markers.py", ".gitignore"}
 MAX_TOTAL_BYTES = 3_000_000
 BUILD_LINE = re.compile(r"^ {4}(Pillow .+)$", re.MULTILINE)
+VIDEO_LINE = re.compile(r"^ {4}(PyAV .+)$", re.MULTILINE)
+MASTER = "deliverables/edit/shot010_review_master.mp4"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 XMP = "{http://ns.adobe.com/xap/1.0/}"
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
@@ -105,8 +107,8 @@ def test_committed_files_are_the_script_output(made: Path) -> None:
 
 
 def test_committed_bytes_match_script(made: Path) -> None:
-    """Byte for byte, when this Pillow build is the one the files were made with."""
-    if built_with(SAMPLES) != built_with(made):
+    """Byte for byte, when this Pillow and PyAV build is the one the files were made with."""
+    if built_with(SAMPLES) != built_with(made) or video_build(SAMPLES) != video_build(made):
         pytest.skip(f"samples built with {built_with(SAMPLES)}; this is {built_with(made)}")
     assert digests(tree(SAMPLES)) == digests(tree(made))
 
@@ -121,10 +123,38 @@ def test_committed_content_matches_script(made: Path, rel: str) -> None:
     elif rel.endswith(".jpg"):
         assert read_jpeg(committed).segments == read_jpeg(fresh).segments
     elif rel == "README.md":
-        text = committed.read_text(encoding="utf-8")
-        assert BUILD_LINE.sub("", text) == BUILD_LINE.sub("", fresh.read_text(encoding="utf-8"))
+        text, again = committed.read_text(encoding="utf-8"), fresh.read_text(encoding="utf-8")
+        assert strip_builds(text) == strip_builds(again)
+    elif rel.endswith(".mp4") and video_build(SAMPLES) != video_build(made):
+        assert video_facts(committed) == video_facts(fresh)
     else:
         assert committed.read_bytes() == fresh.read_bytes()
+
+
+def strip_builds(text: str) -> str:
+    return VIDEO_LINE.sub("", BUILD_LINE.sub("", text))
+
+
+def video_build(root: Path) -> str:
+    """The PyAV build recorded in a README.md the script wrote."""
+    match = VIDEO_LINE.search((root / "README.md").read_text(encoding="utf-8"))
+    assert match, "README.md does not record the PyAV build"
+    return match.group(1)
+
+
+def video_facts(path: Path) -> tuple[object, ...]:
+    """What a master must keep across encoder builds: size, frames, rate, timecode."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        return (stream.width, stream.height, frames, stream.average_rate,
+                stream.metadata.get("timecode"))  # fmt: skip
+
+
+def test_the_master_holds_the_generated_lighthouse_from_two_to_four_seconds() -> None:
+    assert video_facts(SAMPLES / MASTER) == (384, 216, 144, 24, "01:00:00:00")
 
 
 def assert_same_pixels(a: Path, b: Path) -> None:

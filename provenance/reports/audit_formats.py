@@ -201,10 +201,10 @@ def _segment_table(report: AuditReport) -> list[Table]:
     if not rows:
         return []
     table = Table(title="Generated material inside videos", title_justify="left")
-    for column in SEGMENT_COLUMNS:
+    for column in ("file", "timecode", "seconds", "generated asset", "how"):
         table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    for path, tc_in, tc_out, seconds, asset, how, _ in rows:
+        table.add_row(path, f"{tc_in}-{tc_out}", seconds, asset, how)
     return [table]
 
 

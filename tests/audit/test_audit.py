@@ -231,14 +231,19 @@ def test_bad_policy_is_exit_2(studio: Studio, tmp_path: Path) -> None:
     assert done.exit_code == 2 and "policy.toml:2" in done.stderr
 
 
-def test_sample_deliverables_are_blocked_on_the_generated_frame(studio: Studio) -> None:
+def test_sample_deliverables_are_blocked_on_the_generated_frame_and_master(
+    studio: Studio,
+) -> None:
     scan([SAMPLES], studio.ledger, studio.settings)
     report = run(studio, SAMPLES / "deliverables", record=False)
     results = by_path(report)
     assert report.verdict == "blocked"
     assert results["comp/shot010_comp_v003.1003.png"].verdict == "block"
     blocked = [f.path for f in report.files if f.verdict == "block"]
-    assert blocked == ["comp/shot010_comp_v003.1003.png"]
+    master = "edit/shot010_review_master.mp4"
+    assert blocked == ["comp/shot010_comp_v003.1003.png", master]
+    (segment,) = results[master].segments
+    assert (segment.tc_in, segment.tc_out) == ("01:00:02:00", "01:00:04:00")
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")

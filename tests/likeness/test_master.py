@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_every_hit_lies_inside_exactly_one_segment(steps: list[int]) -> None:
     found = merge(hits(times), swept(None))
     for t in times:
         assert sum(s.start <= t <= s.end for s in found) == 1
-    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
 
 
 def test_samples_are_every_half_second_at_their_frame_times(tmp_path: Path) -> None:
