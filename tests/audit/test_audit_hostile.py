@@ -132,10 +132,14 @@ def test_nested_archives_share_the_package_member_limit(
     assert any("at most 4 members in a package" in r for r in result.reasons)
 
 
-def test_a_nested_archive_larger_than_the_free_space_blocks(
-    studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def tight_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary folder's volume has 1 MB free beyond the reserve."""
     monkeypatch.setattr(archives, "free_bytes", lambda folder: archives.MIN_RESERVE + 1_000_000)
+
+
+@pytest.mark.usefixtures("tight_disk")
+def test_a_nested_archive_larger_than_the_free_space_blocks(studio: Studio, tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     write(package / "zeros.tar", sparse_tar(50_000_000))
     result = by_path(run(studio, package))["zeros.tar"]
@@ -143,10 +147,10 @@ def test_a_nested_archive_larger_than_the_free_space_blocks(
     assert any("free space" in r for r in result.reasons)
 
 
+@pytest.mark.usefixtures("tight_disk")
 def test_a_delivered_archive_larger_than_the_free_space_cannot_be_audited(
-    studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    studio: Studio, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(archives, "free_bytes", lambda folder: archives.MIN_RESERVE + 1_000_000)
     package = write(tmp_path / "zeros.tar", sparse_tar(50_000_000))
     done = CliRunner().invoke(cli, ["audit", str(package), "--db", studio.settings.db])
     assert done.exit_code == 2, done.output
