@@ -22,7 +22,7 @@ from provenance.errors import ProvenanceError, UnreadableFile
 from provenance.files.archives import Budget, is_archive, unpack_into, unpack_limit
 from provenance.files.hashing import sha256_file
 from provenance.files.scratch import TempArea
-from provenance.files.walk import absolute
+from provenance.files.walk import absolute, list_folder
 
 CRASHED = "hashing it crashed a worker process"
 
@@ -75,13 +75,22 @@ def open_package(target: Path) -> Iterator[Package]:
             ]
             yield Package(root, label, area, budget, refused)
         elif target.is_dir():
-            yield Package(absolute(target), label, area, budget, [])
+            yield Package(_listable(absolute(target)), label, area, budget, [])
         else:
             raise NotAPackage(
                 "not a folder or an archive (.zip, .tar, .tar.gz)",
                 where=target,
                 fix="give the package's folder",
             )
+
+
+def _listable(folder: Path) -> Path:
+    # Below the package, a folder that cannot be listed is a blocked result;
+    # the package's own folder is the whole audit: it cannot be done.
+    why = list_folder(folder)
+    if isinstance(why, str):
+        raise UnreadableFile(why, where=folder, fix="audit it as a user who can read it all")
+    return folder
 
 
 def hash_files(files: list[tuple[str, Path]]) -> list[Item]:

@@ -62,6 +62,16 @@ def test_a_folder_that_cannot_be_listed_blocks_the_package(
     assert [s.reason for s in scanned] == ["cannot list folder: Permission denied"]
 
 
+def test_a_package_folder_that_cannot_be_listed_cannot_be_audited(
+    studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = write(tmp_path / "pkg" / "gen.png", generated(studio)).parent
+    with unlistable(package, monkeypatch):
+        done = CliRunner().invoke(cli, ["audit", str(package), "--db", studio.settings.db])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.startswith(f"Error: cannot list folder: Permission denied: {package}.")
+
+
 def test_a_generated_image_in_a_zip_in_the_delivered_zip_is_blocked(
     studio: Studio, tmp_path: Path
 ) -> None:
