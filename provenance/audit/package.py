@@ -1,26 +1,28 @@
 """The package an audit reads: its files, listed safely, and hashed.
 
 A package is a folder, or an archive unpacked safely into a private temporary
-folder (:mod:`provenance.files.archives`). Listing never follows a link out of the
-package: such links, broken links and special files are results of their
-own (blocked: the package is not what it claims). Each regular file becomes
-an :class:`Item` that the audit's stages fill in, starting with its hash.
+area (:mod:`provenance.files.archives`, :mod:`provenance.files.scratch`).
+Listing it (:mod:`provenance.audit.listing`) never follows a link out of the
+package and opens the archives inside it; everything it cannot see is a
+blocked result. Each regular file becomes an :class:`Item` that the audit's
+stages fill in, starting with its hash.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.audit.judge import Seen
+from provenance.audit.listing import Lister, Listing
 from provenance.audit.report import FileResult
 from provenance.errors import ProvenanceError, UnreadableFile
-from provenance.files.archives import is_archive, unpack
+from provenance.files.archives import Budget, is_archive, unpack_into, unpack_limit
 from provenance.files.hashing import sha256_file
-from provenance.files.walk import absolute
+from provenance.files.scratch import TempArea
+from provenance.files.walk import absolute, list_folder
 
 CRASHED = "hashing it crashed a worker process"
 
@@ -38,62 +40,57 @@ class Item:
     seen: Seen
 
 
+@dataclass
+class Package:
+    """An opened package: its root folder, its label, and the temporary area it may unpack into.
+
+    ``refused`` are the delivered archive's members that were not unpacked.
+    One ``budget`` serves the delivered archive and every archive inside it.
+    """
+
+    root: Path
+    label: str
+    area: TempArea
+    budget: Budget
+    refused: list[FileResult]
+
+    def listing(self) -> Listing:
+        """The package's files, and a blocked result for everything that could not be seen."""
+        listing = Lister(self.area, self.budget).list(self.root)
+        listing.problems += self.refused
+        return listing
+
+
 @contextmanager
-def open_package(target: Path) -> Iterator[tuple[Path, str, list[FileResult]]]:
-    """The package's root folder, its label, and the archive members refused while unpacking."""
-    if is_archive(target):
-        with unpack(target) as unpacked:
+def open_package(target: Path) -> Iterator[Package]:
+    """The package named ``target``, with its temporary area (removed afterwards)."""
+    label = str(absolute(target))
+    with TempArea() as area:
+        budget = Budget(unpack_limit(area.path))
+        if is_archive(target):
+            root = area.folder("package")
+            skipped = unpack_into(target, root, budget)
             refused = [
-                FileResult(member, "block", (f"{why}: not audited",))
-                for member, why in unpacked.skipped
+                FileResult(member, "block", (f"{why}: not audited",)) for member, why in skipped
             ]
-            yield unpacked.root, str(absolute(target)), refused
-    elif target.is_dir():
-        yield absolute(target), str(absolute(target)), []
-    else:
-        raise NotAPackage(
-            "not a folder or an archive (.zip, .tar, .tar.gz)",
-            where=target,
-            fix="give the package's folder",
-        )
+            yield Package(root, label, area, budget, refused)
+        elif target.is_dir():
+            yield Package(_listable(absolute(target)), label, area, budget, [])
+        else:
+            raise NotAPackage(
+                "not a folder or an archive (.zip, .tar, .tar.gz)",
+                where=target,
+                fix="give the package's folder",
+            )
 
 
-def list_package(root: Path) -> tuple[list[tuple[str, Path]], list[FileResult]]:
-    """Every regular file below ``root`` as (relative, absolute) paths, and what cannot be read."""
-    files: list[tuple[str, Path]] = []
-    problems: list[FileResult] = []
-    real_root = root.resolve()
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        here = Path(folder)
-        for name in sorted(dirs + names):
-            path = here / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                problem = _link_problem(path, real_root)
-                if problem is None and path.is_file():
-                    files.append((rel, path))
-                elif problem is not None:
-                    problems.append(FileResult(rel, "block", (problem,)))
-            elif name in names:
-                if path.is_file():
-                    files.append((rel, path))
-                else:
-                    problems.append(
-                        FileResult(
-                            rel, "block", ("special file (device, FIFO or socket): not content",)
-                        )
-                    )
-    return sorted(files), problems
-
-
-def _link_problem(path: Path, real_root: Path) -> str | None:
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return "broken symbolic link: the package is incomplete"
-    if target != real_root and real_root not in target.parents:
-        return f"symbolic link leaves the package (to {target}): not followed"
-    return None
+def _listable(folder: Path) -> Path:
+    # Below the package, a folder that cannot be listed is a blocked result;
+    # the package's own folder is the whole audit: it cannot be done.
+    why = list_folder(folder)
+    if isinstance(why, str):
+        raise UnreadableFile(why, where=folder, fix="audit it as a user who can read it all")
+    return folder
 
 
 def hash_files(files: list[tuple[str, Path]]) -> list[Item]:

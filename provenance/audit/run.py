@@ -40,15 +40,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, judge, sequence_neighbours
+from provenance.audit.listing import Listing
 from provenance.audit.near import NearCheck
-from provenance.audit.package import (
-    Item,
-    NotAPackage,
-    hash_crashed,
-    hash_files,
-    list_package,
-    open_package,
-)
+from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
 from provenance.audit.segments import SegmentCheck
@@ -67,7 +61,7 @@ if TYPE_CHECKING:
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
 """Makes previews for a report (by package path or sha256) from its files and the ledger."""
 
-__all__ = ["AuditOptions", "NotAPackage", "audit", "list_package", "load_index", "record_audit"]
+__all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
@@ -101,8 +95,10 @@ def audit(
     ``ledger`` is the ledger, or a function that opens it: it is then called
     once the package's files are being hashed.
     """
-    with open_package(target) as (root, label, refused):
-        return _Audit(root, label, ledger, settings, options, progress).run(refused)
+    with open_package(target) as package:
+        return _Audit(package.root, package.label, ledger, settings, options, progress).run(
+            package.listing
+        )
 
 
 class _Audit:
@@ -136,11 +132,12 @@ class _Audit:
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
 
-    def run(self, refused: list[FileResult]) -> AuditReport:
-        """All the stages; returns the report."""
+    def run(self, listed: Callable[[], Listing]) -> AuditReport:
+        """All the stages, from listing the package with ``listed``; returns the report."""
         started = datetime.now(UTC)
         with self._stage("list"):
-            files, problems = list_package(self.root)
+            listing = listed()
+            files = listing.files
         workers = self.settings.effective_workers()
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
@@ -156,7 +153,7 @@ class _Audit:
         regions = LoadedRegions(self.ledger)
         items = self._regions(items, regions)
         items = self._segments(items, index, regions)
-        results = self._judge(items) + problems + refused
+        results = self._judge(items, listing.blocks) + listing.problems
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
             self.options.policy.source, started, datetime.now(UTC), dict(self.stages),
@@ -235,7 +232,7 @@ class _Audit:
         self.noted.update(check.noted)
         return items
 
-    def _judge(self, items: Sequence[Item]) -> list[FileResult]:
+    def _judge(self, items: Sequence[Item], blocks: Mapping[str, list[str]]) -> list[FileResult]:
         with self._stage("lookup"):
             # The exact matches were looked up while hashing; only the
             # generated assets that near matches point to are still unknown.
@@ -247,7 +244,7 @@ class _Audit:
             assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals.many(assets)
         ctx = Context(self.options.policy, self.now, assets, approvals)
-        results = [self._judged(i, ctx) for i in items]
+        results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
         sequence_of = {
             p: g.label
             for g in group_frames(r.path for r in results)
@@ -256,9 +253,11 @@ class _Audit:
         }
         return sequence_neighbours(results, sequence_of)
 
-    def _judged(self, item: Item, ctx: Context) -> FileResult:
+    def _result(self, item: Item, ctx: Context, blocks: Sequence[str]) -> FileResult:
         result = _unchecked(judge(item.seen, ctx), self.unchecked.get(item.rel))
-        return _noted(_unseen(result, self.unseen.get(item.rel)), self.noted.get(item.rel))
+        unseen = self.unseen.get(item.rel)  # a video not swept to its end
+        blocks = (*blocks, unseen) if unseen else blocks
+        return _blocked(_noted(result, self.noted.get(item.rel)), blocks)
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -297,11 +296,12 @@ def _unchecked(result: FileResult, reason: str | None) -> FileResult:
     return replace(result, verdict=verdict, reasons=(*result.reasons, note))
 
 
-def _unseen(result: FileResult, reason: str | None) -> FileResult:
-    # Fail closed: a video not seen to its end may show generated material after that.
-    if reason is None:
+def _blocked(result: FileResult, reasons: Sequence[str]) -> FileResult:
+    # What the audit could not see inside a file (an archive not opened, a video
+    # not swept to its end) blocks it, whatever the file itself would have been judged.
+    if not reasons:
         return result
-    return replace(result, verdict="block", reasons=(*result.reasons, reason))
+    return replace(result, verdict="block", reasons=(*result.reasons, *reasons))
 
 
 def _noted(result: FileResult, note: str | None) -> FileResult:

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedCo
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.group import cli
 from provenance.cli.options import ledger_options, out, progress_bar
+from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
@@ -67,7 +68,7 @@ def audit_command(
     # audit may hash on forked processes.
     thumbnails = thumbnails_for if fmt == "html" else None
     options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True)
-    with ExitStack() as stack, _progress() as advance:
+    with ExitStack() as stack, _progress() as advance, temp_areas_removed_on_signals():
 
         def open_ledger() -> Ledger:
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.

@@ -2,21 +2,32 @@
 
 Deliverables often arrive as ``.zip``, ``.tar`` or ``.tar.gz``. An archive is
 hostile until proven otherwise: member names can climb out of the target
-(``../../etc/passwd``, absolute paths), links can point anywhere, and a small
-file can inflate to terabytes. So an archive is unpacked only into a private
-temporary folder, member by member, after checks:
+(``../../etc/passwd``, absolute paths), links can point anywhere, a small
+file can inflate to terabytes, and an index can be larger than the memory
+that reads it. So an archive is unpacked only into a private temporary folder
+(:mod:`provenance.files.scratch`), member by member, after checks:
 
 * a name that is absolute or climbs with ``..`` refuses the whole archive;
 * symbolic and hard links are never created: they are reported instead;
-* devices, FIFOs and other special members are reported and skipped;
-* the number of members and the total uncompressed size are capped, and the
-  size is counted while copying, not trusted from the header.
+* devices, FIFOs and other special members are reported and skipped, and so
+  are members whose path would be longer than the system allows (PATH_MAX);
+* the number of members is capped, and counted before anything is held in
+  memory: a zip's index is measured before :mod:`zipfile` reads it
+  (:mod:`provenance.files.zipdir`), a tar is read one header at a time;
+* the total unpacked size is capped by a :class:`Budget` that is tied to the
+  free space of the temporary folder: a member whose declared size does not
+  fit is refused before a byte is written, and what is written is counted
+  while copying, not trusted from the header (a sparse tar member of a few
+  bytes can declare gigabytes of zeros).
+
+One budget serves a package and every archive nested in it, so nesting does
+not multiply the limits.
 """
 
 from __future__ import annotations
 
+import shutil
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +36,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from provenance.errors import ProvenanceError
+from provenance.files.scratch import TempArea
+from provenance.files.walk import TOO_LONG, path_too_long
+from provenance.files.zipdir import DirectoryTooLarge, check_directory
 
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 256 * 1024**3
+MAX_INDEX_BYTES = 128 * 1024**2  # a zip's central directory, read whole by zipfile
+MIN_RESERVE = 1024**3  # free space an unpack always leaves in the temporary folder
 COPY_CHUNK = 1024 * 1024
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
@@ -46,58 +62,89 @@ class Unpacked:
 
 def is_archive(path: Path) -> bool:
     """True for the archive types the audit reads."""
-    return path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES)
+    return path.name.lower().endswith(ARCHIVE_SUFFIXES) and path.is_file()
 
 
-@contextmanager
-def unpack(archive: Path, limit_bytes: int = MAX_TOTAL_BYTES) -> Iterator[Unpacked]:
-    """Unpack ``archive`` into a temporary folder that is removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="provenance-audit-") as tmp:
-        result = Unpacked(Path(tmp) / "package")
-        result.root.mkdir()
-        try:
-            _unpack_into(archive, result, limit_bytes)
-        except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise UnsafeArchive(
-                f"cannot read archive ({exc})",
-                where=archive,
-                fix="check the file is a complete .zip or .tar(.gz)",
-            ) from exc
-        yield result
+def free_bytes(folder: Path) -> int:
+    """Free space on the volume that holds ``folder``."""
+    return shutil.disk_usage(folder).free
 
 
-def _unpack_into(archive: Path, result: Unpacked, limit: int) -> None:
-    budget = _Budget(archive, limit)
-    if archive.name.lower().endswith(".zip"):
-        _unpack_zip(archive, result, budget)
-    else:
-        _unpack_tar(archive, result, budget)
+def unpack_limit(folder: Path) -> int:
+    """How many bytes may be unpacked into ``folder``: the cap, or the free space less a reserve.
+
+    The reserve is a tenth of the free space, and at least :data:`MIN_RESERVE`,
+    so an audit never fills the volume other work shares.
+    """
+    free = free_bytes(folder)
+    return max(0, min(MAX_TOTAL_BYTES, free - max(MIN_RESERVE, free // 10)))
 
 
 @dataclass
-class _Budget:
-    archive: Path
+class Budget:
+    """What unpacking may still spend: members and bytes, shared by nested archives."""
+
     limit: int
     members: int = 0
     written: int = 0
 
-    def member(self) -> None:
+    def member(self, archive: Path) -> None:
+        """Count one more member; refuse the archive past :data:`MAX_MEMBERS`."""
         self.members += 1
         if self.members > MAX_MEMBERS:
             raise UnsafeArchive(
                 f"archive holds more than {MAX_MEMBERS} members",
-                where=self.archive,
+                where=archive,
                 fix="audit it unpacked, or split the package",
             )
 
-    def spend(self, count: int) -> None:
+    def claim(self, declared: int, archive: Path) -> None:
+        """Refuse a member whose declared size does not fit, before writing it."""
+        if self.written + declared > self.limit:
+            self._refuse(archive)
+
+    def spend(self, count: int, archive: Path) -> None:
+        """Count bytes as they are written."""
         self.written += count
         if self.written > self.limit:
-            raise UnsafeArchive(
-                f"archive unpacks to more than {self.limit} bytes",
-                where=self.archive,
-                fix="audit it unpacked on a volume you trust",
-            )
+            self._refuse(archive)
+
+    def _refuse(self, archive: Path) -> None:
+        raise UnsafeArchive(
+            f"archive unpacks to more than {self.limit} bytes (the cap, or the temporary"
+            " folder's free space less a reserve)",
+            where=archive,
+            fix="audit it unpacked, or point TMPDIR at a volume with more free space",
+        )
+
+
+@contextmanager
+def unpack(archive: Path, limit_bytes: int | None = None) -> Iterator[Unpacked]:
+    """Unpack ``archive`` into a temporary folder that is removed afterwards."""
+    with TempArea() as area:
+        root = area.folder("package")
+        budget = Budget(unpack_limit(root) if limit_bytes is None else limit_bytes)
+        yield Unpacked(root, unpack_into(archive, root, budget))
+
+
+def unpack_into(archive: Path, root: Path, budget: Budget) -> list[tuple[str, str]]:
+    """Unpack ``archive`` into the empty folder ``root``; the members skipped, with why.
+
+    Raises :class:`UnsafeArchive` when the archive is refused as a whole.
+    """
+    skipped: list[tuple[str, str]] = []
+    try:
+        if archive.name.lower().endswith(".zip"):
+            _unpack_zip(archive, root, budget, skipped)
+        else:
+            _unpack_tar(archive, root, budget, skipped)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise UnsafeArchive(
+            f"cannot read archive ({exc})",
+            where=archive,
+            fix="check the file is a complete .zip or .tar(.gz)",
+        ) from exc
+    return skipped
 
 
 def safe_member_path(root: Path, name: str, archive: Path) -> Path:
@@ -115,50 +162,79 @@ def safe_member_path(root: Path, name: str, archive: Path) -> Path:
     return target
 
 
-def _unpack_zip(archive: Path, result: Unpacked, budget: _Budget) -> None:
-    with zipfile.ZipFile(archive) as package:
-        for info in package.infolist():
-            budget.member()
-            target = safe_member_path(result.root, info.filename, archive)
-            mode = (info.external_attr >> 16) & 0o170000
-            if mode == 0o120000:
-                result.skipped.append((info.filename, "symbolic link in archive (not followed)"))
-            elif info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-            else:
-                with package.open(info) as source:
-                    _copy(source, target, budget)
+def _unpack_zip(archive: Path, root: Path, budget: Budget, skipped: list[tuple[str, str]]) -> None:
+    with archive.open("rb") as source:
+        try:
+            check_directory(source, MAX_MEMBERS - budget.members, MAX_INDEX_BYTES)
+        except DirectoryTooLarge as exc:
+            raise UnsafeArchive(
+                f"archive refused: its index {exc} (at most {MAX_MEMBERS} members in a"
+                " package, counting every archive in it)",
+                where=archive,
+                fix="audit it unpacked, or split the package",
+            ) from exc
+        with zipfile.ZipFile(source) as package:
+            for info in package.infolist():
+                budget.member(archive)
+                target = safe_member_path(root, info.filename, archive)
+                mode = (info.external_attr >> 16) & 0o170000
+                if mode == 0o120000:
+                    skipped.append((info.filename, "symbolic link in archive (not followed)"))
+                elif (why := _unwritable(target)) is not None:
+                    skipped.append((info.filename, why))
+                elif info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                else:
+                    budget.claim(info.file_size, archive)
+                    with package.open(info) as member:
+                        _copy(member, target, budget, archive)
 
 
-def _unpack_tar(archive: Path, result: Unpacked, budget: _Budget) -> None:
+def _unpack_tar(archive: Path, root: Path, budget: Budget, skipped: list[tuple[str, str]]) -> None:
     with tarfile.open(archive, mode="r:*") as package:
-        for member in package:
-            budget.member()
-            target = safe_member_path(result.root, member.name, archive)
-            if member.isdir():
+        for member in _headers(package):
+            budget.member(archive)
+            target = safe_member_path(root, member.name, archive)
+            if member.issym() or member.islnk():
+                link = f"link to '{member.linkname}' in archive (not followed)"
+                skipped.append((member.name, link))
+            elif not (member.isdir() or member.isfile()):
+                skipped.append((member.name, "special member (device or FIFO), not content"))
+            elif (why := _unwritable(target)) is not None:
+                skipped.append((member.name, why))
+            elif member.isdir():
                 target.mkdir(parents=True, exist_ok=True)
-            elif member.issym() or member.islnk():
-                result.skipped.append(
-                    (member.name, f"link to '{member.linkname}' in archive (not followed)")
-                )
-            elif not member.isfile():
-                result.skipped.append((member.name, "special member (device or FIFO), not content"))
             else:
+                budget.claim(member.size, archive)
                 source = package.extractfile(member)
                 if source is not None:
                     with source:
-                        _copy(source, target, budget)
+                        _copy(source, target, budget, archive)
 
 
-def _copy(source: IO[bytes], target: Path, budget: _Budget) -> None:
+def _headers(package: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    # TarFile keeps every header it has read (a 200,000-member tar held
+    # hundreds of megabytes of them); each is used once, so none is kept.
+    while (member := package.next()) is not None:
+        package.members.clear()  # type: ignore[attr-defined]  # not in typeshed's TarFile
+        yield member
+
+
+def _unwritable(target: Path) -> str | None:
+    if path_too_long(target):
+        return f"{TOO_LONG} once unpacked: not unpacked"
+    return None
+
+
+def _copy(source: IO[bytes], target: Path, budget: Budget, archive: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise UnsafeArchive(
             f"archive holds two members named '{target.name}'",
-            where=budget.archive,
+            where=archive,
             fix="the package is ambiguous; ask the vendor for a clean one",
         )
     with target.open("xb") as sink:
         while chunk := source.read(COPY_CHUNK):
-            budget.spend(len(chunk))
+            budget.spend(len(chunk), archive)
             sink.write(chunk)

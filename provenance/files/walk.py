@@ -3,21 +3,59 @@
 Regular files are yielded; everything else a folder can hold is reported as
 a :class:`Skipped` item with the reason, never silently dropped: special files
 (FIFOs would block a reader forever, devices are not content), broken
-symbolic links, links not followed, and folders that cannot be listed. Names
-matching the ignore patterns (editor swap files, partial downloads, OS
-litter) are passed over. Links to folders are never followed, so a loop of
-links cannot make a walk endless.
+symbolic links, links not followed, folders that cannot be listed, and paths
+longer than the system lets a program open (``PATH_MAX``, or one name past
+``NAME_MAX``). Names matching the ignore patterns (editor swap files, partial
+downloads, OS litter) are passed over. Links to folders are never followed,
+so a loop of links cannot make a walk endless; folders are walked with a
+stack, not recursion, so no depth of nesting can exhaust Python's.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.settings import Settings
+
+
+def _system_limit(name: str, default: int) -> int:
+    try:
+        return os.pathconf("/", name)
+    except (OSError, ValueError, AttributeError):  # not every system names every limit
+        return default
+
+
+PATH_MAX = _system_limit("PC_PATH_MAX", 4096)
+NAME_MAX = _system_limit("PC_NAME_MAX", 255)
+TOO_LONG = (
+    f"path longer than the system allows (PATH_MAX {PATH_MAX} bytes, or a name past {NAME_MAX})"
+)
+
+
+def path_too_long(path: Path) -> bool:
+    """True for a path no program can open by name: PATH_MAX bytes or more, or a name too long."""
+    raw = os.fsencode(path)
+    return len(raw) >= PATH_MAX or any(len(name) > NAME_MAX for name in raw.split(b"/"))
+
+
+def cannot_list(exc: OSError) -> str:
+    """Why a folder's files were not seen: the words scan, classify and the audit all use."""
+    return f"cannot list folder: {exc.strerror or exc}"
+
+
+def list_folder(folder: Path) -> Sequence[os.DirEntry[str]] | str:
+    """The folder's entries sorted by name, or why they cannot be listed."""
+    if path_too_long(folder):
+        return TOO_LONG
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as exc:
+        return cannot_list(exc)
 
 
 @dataclass(frozen=True)
@@ -59,26 +97,54 @@ def _walk_root(root: Path, settings: Settings) -> Iterator[Path | Skipped]:
         yield _classify_entry(root, info, settings)
 
 
-def _walk_dir(folder: Path, settings: Settings) -> Iterator[Path | Skipped]:
-    try:
-        with os.scandir(folder) as entries:
-            listed = sorted(entries, key=lambda e: e.name)
-    except OSError as exc:
-        yield Skipped(folder, f"cannot list folder: {exc.strerror or exc}")
+def _walk_dir(top: Path, settings: Settings) -> Iterator[Path | Skipped]:
+    for found in tree(top, settings.is_ignored):
+        yield found if isinstance(found, Skipped) else _classify_entry(*found, settings)
+
+
+def tree(
+    top: Path, ignored: Callable[[str], bool] = lambda name: False
+) -> Iterator[tuple[Path, os.stat_result] | Skipped]:
+    """Everything below the folder ``top`` but folders, with its ``lstat``; or why it was not seen.
+
+    Folders are descended, never yielded; an ``ignored`` name is passed over.
+    A stack of listings is kept, not a recursion, so no depth of nesting
+    exhausts Python's; the order is depth first, by name, so a folder's
+    files come before its later siblings.
+    """
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    yield from _open(top, stack)
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+        elif not ignored(entry.name):
+            yield from _visit(Path(entry.path), entry, stack)
+
+
+def _open(folder: Path, stack: list[Iterator[os.DirEntry[str]]]) -> Iterator[Skipped]:
+    listed = list_folder(folder)
+    if isinstance(listed, str):
+        yield Skipped(folder, listed)
+    else:
+        stack.append(iter(listed))
+
+
+def _visit(
+    path: Path, entry: os.DirEntry[str], stack: list[Iterator[os.DirEntry[str]]]
+) -> Iterator[tuple[Path, os.stat_result] | Skipped]:
+    if path_too_long(path):
+        yield Skipped(path, TOO_LONG)
         return
-    for entry in listed:
-        if settings.is_ignored(entry.name):
-            continue
-        path = folder / entry.name
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError as exc:
-            yield Skipped(path, f"cannot access: {exc.strerror or exc}")
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            yield from _walk_dir(path, settings)
-        else:
-            yield _classify_entry(path, info, settings)
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        yield Skipped(path, f"cannot access: {exc.strerror or exc}")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _open(path, stack)
+    else:
+        yield path, info
 
 
 def check_file(path: Path, settings: Settings) -> Path | Skipped:
