@@ -49,6 +49,10 @@ class NearCheck:
     index: NearMatchIndex
     unchecked: dict[str, str] = field(default_factory=dict)  # could not be compared: warn
     noted: dict[str, str] = field(default_factory=dict)  # not compared for want of PyAV
+    # Videos with no stored fingerprints are left to the sweep of the segments stage, which
+    # decodes them along their whole length anyway and gives their moments (``deferred``).
+    defer_videos: bool = False
+    deferred: set[str] = field(default_factory=set)
 
     def fingerprints(self, items: Sequence[Item]) -> Prints:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
@@ -61,7 +65,7 @@ class NearCheck:
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:
         """The items, each with the generated asset it looks like, if any."""
         hits = {rel: nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
-        return [i if (hit := hits.get(i.rel)) is None else _with_near(i, hit) for i in items]
+        return [i if (hit := hits.get(i.rel)) is None else with_near(i, hit) for i in items]
 
     def _without_pyav(self, candidates: list[Item], stored: Stored) -> list[Item]:
         videos = [i for i in candidates if is_video(i)]
@@ -92,6 +96,9 @@ class NearCheck:
                 found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)
             elif row.status == "undecodable":
                 self.unchecked[item.rel] = row.reason or row.status
+        if self.defer_videos:
+            self.deferred = {i.rel for i in todo if is_video(i)}
+            todo = [i for i in todo if i.rel not in self.deferred]
         if todo:
             found |= self._computed(todo)
         return found
@@ -129,5 +136,6 @@ def is_video(item: Item) -> bool:
     return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def _with_near(item: Item, hit: NearHit) -> Item:
+def with_near(item: Item, hit: NearHit) -> Item:
+    """``item`` tied to the generated asset it is a copy of (a still, or a clip as a whole)."""
     return replace(item, seen=replace(item.seen, near=hit[0], near_frames=hit[1]))

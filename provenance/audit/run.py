@@ -117,6 +117,7 @@ class _Audit:
         self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
         self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
+        self.deferred: set[str] = set()  # videos whose moments come from the sweep
 
     @property
     def ledger(self) -> Ledger:
@@ -209,13 +210,14 @@ class _Audit:
         return result.verdict, result.tool
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
-        check = NearCheck(self.ledger, index)
+        check = NearCheck(self.ledger, index, defer_videos=True)
         with self._stage("fingerprint"):
             prints = check.fingerprints(items)
         with self._stage("near"):
             items = check.matched(items, prints)
         self.unchecked.update(check.unchecked)
         self.noted.update(check.noted)
+        self.deferred = check.deferred
         return items
 
     def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
@@ -225,7 +227,7 @@ class _Audit:
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
     ) -> list[Item]:
-        check = SegmentCheck(self.ledger, index, regions)
+        check = SegmentCheck(self.ledger, index, regions, self.deferred)
         with self._stage("segments"):
             items = check.matched(items)
         self.unseen.update(check.unseen)

@@ -27,9 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from provenance.audit.near import could_be_copy, is_video
+from provenance.audit.near import could_be_copy, is_video, with_near
 from provenance.audit.package import Item
 from provenance.errors import ProvenanceError, UnsupportedVideo
+from provenance.likeness.search import NearHit, nearest
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
@@ -51,9 +52,12 @@ class SegmentCheck:
     ledger: Ledger
     near: NearMatchIndex
     regions: Callable[[], RegionIndex | None]
+    # videos the near stage left to this one: their eight moments come from the sweep
+    deferred: set[str] = field(default_factory=set)
     unseen: dict[str, str] = field(default_factory=dict)  # could not be swept to the end: block
     noted: dict[str, str] = field(default_factory=dict)  # nothing to sweep (no picture)
     found: dict[str, tuple[Segment, ...]] = field(default_factory=dict)
+    copies: dict[str, NearHit] = field(default_factory=dict)  # deferred videos copying a clip
 
     def matched(self, items: list[Item]) -> list[Item]:
         """The items, each video with the segments of generated material found in it."""
@@ -64,6 +68,7 @@ class SegmentCheck:
         todo = self._reuse(candidates, through)
         if todo:
             self._sweep_all(todo, through)
+        items = [with_near(i, hit) if (hit := self.copies.get(i.rel)) else i for i in items]
         return [_with_segments(i, s) if (s := self.found.get(i.rel)) else i for i in items]
 
     def _reuse(self, candidates: list[Item], through: tuple[int, int]) -> list[Item]:
@@ -75,7 +80,12 @@ class SegmentCheck:
         todo = []
         for item in candidates:
             rows = stored.get(item.seen.sha256 or "")
-            if rows is None or not _current(rows, through) or rows[0].status == "undecodable":
+            if (
+                item.rel in self.deferred
+                or rows is None
+                or not _current(rows, through)
+                or rows[0].status == "undecodable"
+            ):
                 todo.append(item)
             elif rows[0].status == "unsupported":
                 self.noted[item.rel] = f"{NO_PICTURE} ({rows[0].reason})"
@@ -110,6 +120,9 @@ class SegmentCheck:
             self.unseen[item.rel] = f"video not checked for generated material ({exc.message})"
             return [failed_record(sha, through, exc.message)]
         self.found[item.rel] = scan.segments
+        moments = scan.moments() if item.rel in self.deferred else []
+        if moments and (hit := nearest(self.near, moments, sha)):
+            self.copies[item.rel] = hit
         if scan.incomplete:
             self.unseen[item.rel] = (
                 f"video checked for generated material only up to {scan.swept:.1f} s"

@@ -26,6 +26,7 @@ sample's answer instead of being checked again.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +38,7 @@ from provenance.likeness.features import describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
+from provenance.likeness.video import SAMPLES
 from provenance.store.records import SegmentIn
 from provenance.vocab import FeatureStatus
 
@@ -103,6 +105,22 @@ class MasterScan:
     duration: float | None
     incomplete: str | None
     timecode: str | None
+    prints: tuple[tuple[float, Fingerprint | None], ...] = ()  # each sample's time and print
+
+    def moments(self, count: int = SAMPLES) -> list[Fingerprint]:
+        """The fingerprints at ``count`` evenly spread moments, as the near-match sampler takes
+        them (the middle of each equal part of the video), from the nearest samples.
+
+        So the sweep also answers the near stage's question (is this video a copy of a
+        generated clip, as a whole?) without decoding the moments again.
+        """
+        timed = [(t, p) for t, p in self.prints if p is not None]
+        if not timed:
+            return []
+        length = self.duration or self.swept
+        times = [t for t, _ in timed]
+        picks = {_nearest(times, length * (i + 0.5) / count) for i in range(count)}
+        return [timed[i][1] for i in sorted(picks)]
 
 
 @dataclass
@@ -134,18 +152,32 @@ def scan_master(path: Path, lookup: Lookup, step: float = STEP) -> MasterScan:
     Raises what :func:`~provenance.likeness.sweep.sweep` raises for a file
     that cannot be opened as a video.
     """
+    prints: list[tuple[float, Fingerprint | None]] = []
     with sweep(path, step) as samples, ThreadPoolExecutor(THREADS, "master-check") as pool:
-        hits = list(_checked(samples, lookup, pool.submit))
+        hits = list(_checked(samples, lookup, pool.submit, prints))
         found = samples.sweep
     return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
-                      found.incomplete, found.timecode)  # fmt: skip
+                      found.incomplete, found.timecode, tuple(prints))  # fmt: skip
+
+
+def _nearest(times: list[float], target: float) -> int:
+    at = bisect.bisect_left(times, target)
+    if at == len(times) or (at and target - times[at - 1] <= times[at] - target):
+        return at - 1
+    return at
 
 
 Submit = Callable[..., "Future[SampleHit | None]"]
 
 
-def _checked(samples: Iterable[Sample], lookup: Lookup, submit: Submit) -> Iterator[SampleHit]:
-    """Each sample's hit, in order; held pictures take the answer of the picture they hold."""
+def _checked(
+    samples: Iterable[Sample], lookup: Lookup, submit: Submit,
+    prints: list[tuple[float, Fingerprint | None]],
+) -> Iterator[SampleHit]:  # fmt: skip
+    """Each sample's hit, in order; held pictures take the answer of the picture they hold.
+
+    Every sample's fingerprint is added to ``prints``.
+    """
     pending: deque[tuple[float, Future[SampleHit | None] | None]] = deque()
     anchor: Fingerprint | None = None
     last: SampleHit | None = None
@@ -154,6 +186,7 @@ def _checked(samples: Iterable[Sample], lookup: Lookup, submit: Submit) -> Itera
         # A frame on screen at several moments gives the same picture to each.
         print_ = seen[1] if sample.grey is seen[0] else fingerprint_luma(sample.luma())
         seen = (sample.grey, print_)
+        prints.append((sample.time, print_))
         if _same_picture(print_, anchor):
             pending.append((sample.time, None))
         else:

@@ -57,6 +57,7 @@ from provenance.likeness.frames import WORK_SIDE, Luma
 from provenance.likeness.video import (
     MAX_BAD_PACKETS,
     MAX_PREROLL,
+    SAMPLES,
     check_size,
     module,
     open_container,
@@ -119,7 +120,9 @@ def sweep(path: Path, step: float = STEP, max_samples: int | None = None) -> Ite
     """Open ``path`` for a sweep: yields :class:`Samples`, iterated for the samples in time order.
 
     ``max_samples`` widens the step so a long clip gives at most that many
-    (used to index generated clips). Raises what
+    (used to index generated clips); otherwise the step is narrowed a little
+    (:func:`aligned_step`) so that the near-match sampler's eight moments are
+    among the samples. Raises what
     :func:`~provenance.likeness.video.sample_frames` raises when the file
     cannot be opened as a video; damage found later ends the iteration and
     is said in :attr:`Sweep.incomplete`.
@@ -155,6 +158,8 @@ class Samples:
         duration = _duration(container, self.stream)
         if max_samples and duration:
             step = max(step, duration / max_samples)
+        elif duration:
+            step = aligned_step(duration, step)
         rate = float(self.stream.average_rate or self.stream.guessed_rate or DEFAULT_RATE)
         self.sweep = Sweep(path, rate, _timecode(container, self.stream), duration, step)
         self.intra = bool(context.codec.intra_only)
@@ -291,6 +296,20 @@ class _Stopped(UndecodableVideo):
 
     def __init__(self) -> None:
         super().__init__("the sweep stopped")
+
+
+def aligned_step(duration: float, step: float, moments: int = SAMPLES) -> float:
+    """The largest step up to ``step`` whose samples include the ``moments`` of a video.
+
+    The near-match sampler (:mod:`provenance.likeness.video`) takes the
+    middle of each of ``moments`` equal parts; samples fall at the middle of
+    each step. With ``m`` steps to a part, ``m`` odd, the middle of the part
+    is the middle of its middle step, so the sweep's samples include the
+    very moments a clip's stored fingerprints were taken at.
+    """
+    per_part = math.ceil(duration / (moments * step))
+    per_part += 1 - per_part % 2
+    return duration / (moments * per_part)
 
 
 def grey_picture(frame: VideoFrame) -> NDArray[np.uint8]:

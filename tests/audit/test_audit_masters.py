@@ -235,7 +235,7 @@ def test_every_format_shows_the_segments(generated: Generated, tmp_path: Path) -
         assert done.exit_code == 1, done.output
         outputs[form] = done.output
     for form, text in outputs.items():
-        assert "01:00:02:00" in text or "01:00:01:" in text, form
+        assert re.search(r"01:00:0[12]:\d\d", text), form
     assert "Generated material inside videos" in outputs["markdown"]
     assert "Generated material inside videos" in outputs["table"]
     (result,) = json.loads(outputs["sarif"])["runs"][0]["results"]
@@ -270,10 +270,12 @@ def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
     scan([master.parent], generated.ledger, generated.settings)
     sha = sha256_of(master)
     (stored,) = generated.ledger.segments.many([sha])[sha]
-    assert stored.hit == generated.still_sha and stored.tc_in == "01:00:02:00"
+    assert stored.hit == generated.still_sha and abs((stored.start or 0) - 2.0) <= 0.25
+    tc_in = stored.tc_in or ""
+    assert tc_in.startswith("01:00:0")
     db = generated.settings.db
     history = CliRunner().invoke(cli, ["history", str(master), "--db", db])
-    assert "Shows generated asset" in history.output and "01:00:02:00" in history.output
+    assert "Shows generated asset" in history.output and tc_in in history.output
     data = json.loads(
         CliRunner().invoke(cli, ["history", str(master), "--json", "--db", db]).output
     )
@@ -282,7 +284,7 @@ def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
         cli, ["ls", "--looks-like", generated.still_sha, "--json", "--db", db]
     )
     rows = {row["sha256"]: row for row in json.loads(listed.output)}
-    assert rows[sha]["shows"][0]["tc_in"] == "01:00:02:00"
+    assert rows[sha]["shows"][0]["tc_in"] == tc_in
 
     # The audit uses the stored sweep: nothing is decoded again.
     import provenance.likeness.master as master_module
@@ -295,7 +297,7 @@ def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
     package.mkdir()
     (package / "reel1.mov").write_bytes(master.read_bytes())
     result = generated.audit(package)["reel1.mov"]
-    assert result.verdict == "block" and result.segments[0].tc_in == "01:00:02:00"
+    assert result.verdict == "block" and result.segments[0].tc_in == tc_in
 
 
 def test_an_audit_stores_the_sweep_of_a_master_the_ledger_holds(

@@ -105,8 +105,10 @@ def test_an_undecodable_video_blocks(videos: VideoStudio, tmp_path: Path) -> Non
     broken.write_bytes(videos.generated.read_bytes()[:2000])
     result = videos.audit(package)["broken.mp4"]
     assert result.verdict == "block"
-    assert any("near-match check not possible (cannot decode video" in r for r in result.reasons)
-    assert any("video not checked for generated material" in r for r in result.reasons)
+    # Its moments would come from the sweep, which says why it could not look.
+    assert any(
+        "video not checked for generated material (cannot decode video" in r for r in result.reasons
+    ), result.reasons
 
 
 def test_the_html_report_shows_a_blocked_video_and_the_clip_it_copies(
