@@ -50,6 +50,7 @@ HitKind = Literal["near", "region"]
 SAME_PICTURE = 4
 MERGE_GAP = 1  # samples that may miss inside a segment
 THREADS = 2
+STOPPED = "stopped before the end (shutting down)"
 IN_FLIGHT = 8
 NEAR_BITS = 128  # a fingerprint's bits: a near match scores 1 - distance / NEAR_BITS
 
@@ -146,18 +147,31 @@ class Lookup:
         return SampleHit(sample.time, hit.sha256, "region", round(hit.score, 3), hit.outline())
 
 
-def scan_master(path: Path, lookup: Lookup, step: float = STEP) -> MasterScan:
+def scan_master(
+    path: Path, lookup: Lookup, step: float = STEP, stop: Callable[[], bool] | None = None
+) -> MasterScan:
     """Sweep the video at ``path``; the generated assets it shows (see the module docstring).
 
-    Raises what :func:`~provenance.likeness.sweep.sweep` raises for a file
-    that cannot be opened as a video.
+    ``stop`` (the watch daemon shutting down) is asked at every sample; once
+    it says True the sweep ends, incomplete (:data:`STOPPED`). Raises what
+    :func:`~provenance.likeness.sweep.sweep` raises for a file that cannot
+    be opened as a video.
     """
     prints: list[tuple[float, Fingerprint | None]] = []
     with sweep(path, step) as samples, ThreadPoolExecutor(THREADS, "master-check") as pool:
-        hits = list(_checked(samples, lookup, pool.submit, prints))
+        taken = samples if stop is None else _until(samples, stop, samples.sweep)
+        hits = list(_checked(taken, lookup, pool.submit, prints))
         found = samples.sweep
     return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
                       found.incomplete, found.timecode, tuple(prints))  # fmt: skip
+
+
+def _until(samples: Iterable[Sample], stop: Callable[[], bool], found: Sweep) -> Iterator[Sample]:
+    for sample in samples:
+        if stop():
+            found.incomplete = found.incomplete or STOPPED
+            return
+        yield sample
 
 
 def _nearest(times: list[float], target: float) -> int:

@@ -192,6 +192,7 @@ def check_masters(
     """
     # Lazy: the sweep's modules load only when there are videos to sweep.
     from provenance.likeness.master import (  # noqa: PLC0415
+        STOPPED,
         Lookup,
         as_records,
         failed_record,
@@ -209,7 +210,10 @@ def check_masters(
     showing = 0
     for sha, path in _pages(lambda after: ledger.segments.missing(shas, PAGE, after), first):
         try:
-            rows = as_records(sha, scan_master(Path(path), lookup), through)
+            scan = scan_master(Path(path), lookup, stop=stop)
+            if scan.incomplete == STOPPED:
+                break  # not stored: swept again next time
+            rows = as_records(sha, scan, through)
         except UnsupportedVideo as exc:  # no picture at all (audio only): nothing to look for
             rows = [failed_record(sha, through, exc.message, "unsupported")]
         except ProvenanceError as exc:

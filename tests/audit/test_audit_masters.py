@@ -26,8 +26,10 @@ from PIL.PngImagePlugin import PngInfo
 from provenance.audit.report import AuditReport, FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.ingest.record import ingest
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.likeness.stage import check_masters
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
 from tests.support.files import sha256_of
@@ -314,3 +316,29 @@ def test_an_audit_stores_the_sweep_of_a_master_the_ledger_holds(
     generated.audit(master.parent)
     (fresh,) = generated.ledger.segments.many([sha])[sha]
     assert (fresh.features_through, fresh.prints_through) == generated.ledger.segments.through()
+
+
+def test_a_sweep_stopped_by_shutdown_is_not_stored(generated: Generated, tmp_path: Path) -> None:
+    master = write_master(tmp_path / "editorial" / "reel.mov", [Shot(3, pan(1))])
+    ingest(master, generated.ledger, generated.settings)  # recorded, not yet swept
+    asked = iter([False, False, True])
+    assert check_masters(generated.ledger, None, lambda: next(asked, True)) == 0
+    assert generated.ledger.segments.many([sha256_of(master)]) == {}
+    check_masters(generated.ledger)
+    assert sha256_of(master) in generated.ledger.segments.many([sha256_of(master)])
+
+
+def test_an_audio_only_file_is_noted_not_blocked(generated: Generated, tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "pkg" / "printmaster.mov"
+    path.parent.mkdir()
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s16le", rate=48000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 4800), np.int16), "s16", "mono")
+        frame.sample_rate = 48000
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    result = generated.audit(path.parent)["printmaster.mov"]
+    assert result.verdict != "block", result.reasons
+    assert any("no picture to check for generated material" in r for r in result.reasons)
