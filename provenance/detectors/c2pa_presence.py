@@ -40,7 +40,7 @@ MAX_ID3_BYTES = 64 * 1024 * 1024
 
 def _jpeg(path: Path) -> bool:
     info = read_jpeg(path)
-    return bool(info.problems) or bool(info.app(0xEB))
+    return bool(info.problems or info.limits) or bool(info.app(0xEB))
 
 
 def _png(path: Path) -> bool:
@@ -51,12 +51,12 @@ def _png(path: Path) -> bool:
 
 def _riff(path: Path) -> bool:
     info = read_riff(path)
-    return bool(info.problems) or any(chunk.cid == "C2PA" for chunk in info.chunks)
+    return bool(info.problems or info.limits) or any(chunk.cid == "C2PA" for chunk in info.chunks)
 
 
 def _bmff(path: Path) -> bool:
     info = read_bmff(path)
-    return bool(info.problems) or bool(info.find("uuid", C2PA_UUID))
+    return bool(info.problems or info.limits) or bool(info.find("uuid", C2PA_UUID))
 
 
 def _mp3(path: Path) -> bool:

@@ -101,7 +101,7 @@ def test_bmff_nesting_and_sizes_are_bounded(tmp_path: Path) -> None:
     for _ in range(MAX_DEPTH + 5):
         nested = box(b"moov", nested)
     info = read_bmff(write(tmp_path / "deep.mp4", box(b"ftyp", b"isom") + nested))
-    assert any("deeper" in p for p in info.problems)
+    assert any("deeper" in p for p in info.limits)
     absurd = box(b"ftyp", b"isom") + struct.pack(">I4s", 0xFFFFFFF0, b"moov")
     assert any(
         "impossible size" in p for p in read_bmff(write(tmp_path / "big.mp4", absurd)).problems
