@@ -97,14 +97,15 @@ def test_a_copy_of_an_approved_clip_passes_citing_the_approval(
     assert any("VFX Sup" in r for r in result.reasons)
 
 
-def test_an_undecodable_video_is_warned_not_passed(videos: VideoStudio, tmp_path: Path) -> None:
+def test_an_undecodable_video_blocks(videos: VideoStudio, tmp_path: Path) -> None:
+    # It cannot be compared with the generated clips, so it cannot pass.
     package = tmp_path / "pkg"
     package.mkdir()
     broken = package / "broken.mp4"
     broken.write_bytes(videos.generated.read_bytes()[:2000])
     result = videos.audit(package)["broken.mp4"]
-    assert result.verdict == "warn"
-    assert any("near-match check not possible (cannot decode video" in r for r in result.reasons)
+    assert result.verdict == "block"
+    assert any("could not be read (damaged:" in r for r in result.reasons)
 
 
 def test_the_html_report_shows_a_blocked_video_and_the_clip_it_copies(

@@ -89,6 +89,14 @@ def png_truncated_huge_text() -> bytes:
 # -- JPEG -----------------------------------------------------------------------------
 
 
+def png_undecodable_pixels() -> bytes:
+    """A PNG whose chunks are sound but whose image data is not zlib: only decoding tells."""
+    ihdr, _ = _png_head()
+    return (
+        PNG_SIGNATURE + ihdr + png_chunk(b"IDAT", b"not zlib at all" * 8) + png_chunk(b"IEND", b"")
+    )
+
+
 def _jpeg_picture() -> bytes:
     buffer = io.BytesIO()
     Image.linear_gradient("L").resize((48, 48)).convert("RGB").save(buffer, "JPEG")
@@ -199,6 +207,14 @@ def exr_bad_bounds() -> bytes:
     head, offsets, rows = _exr_parts(32, 24, None)
     offsets[-1] = 2**40
     return head + b"".join(struct.pack("<Q", o) for o in offsets) + rows
+
+
+def exr_bad_chunk_leader() -> bytes:
+    """A sound-looking EXR whose 5th scanline chunk names the wrong line: only decoding tells."""
+    head, offsets, rows = _exr_parts(32, 24, None)
+    line = 8 + 2 * 32
+    broken = rows[: 4 * line] + struct.pack("<i", 999) + rows[4 * line + 4 :]
+    return head + b"".join(struct.pack("<Q", o) for o in offsets) + broken
 
 
 def exr_negative_window() -> bytes:
