@@ -266,14 +266,29 @@ def _mpeg_frames(count: int = 40) -> bytes:
 
 
 def mp3_id3_bomb(frames: int = 128, expands_to: int = 16 * 1024 * 1024) -> bytes:
-    """An MP3 whose ID3v2.3 tag holds compressed frames that each inflate to ``expands_to``."""
-    body = b"\x00" + b"a" * (expands_to - 1)
-    packed = struct.pack(">I", expands_to) + zlib.compress(body, 9)
-    frame = b"TXXX" + struct.pack(">I", len(packed)) + b"\x00\x80" + packed
-    tag = frame * frames
+    """An MP3 whose ID3v2.3 tag holds compressed frames that each inflate to ``expands_to``.
+
+    Each ``TXXX`` frame has its own description, so a tag parser keeps them all
+    (2 MB of file, 2 GB of text at the defaults).
+    """
+    bulk = b"a" * (expands_to - 8)
+    bulk_deflated = _raw_deflate(bulk, final=True)  # compressed once, shared by every frame
+    tag = b""
+    for index in range(frames):
+        head = b"\x00" + f"d{index:05d}".encode() + b"\x00"
+        checksum = zlib.adler32(bulk, zlib.adler32(head))
+        packed = b"\x78\x9c" + _raw_deflate(head, final=False) + bulk_deflated
+        packed = struct.pack(">I", expands_to) + packed + struct.pack(">I", checksum)
+        tag += b"TXXX" + struct.pack(">I", len(packed)) + b"\x00\x80" + packed
     size = len(tag)
     syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
     return b"ID3\x03\x00\x00" + syncsafe + tag + _mpeg_frames()
+
+
+def _raw_deflate(data: bytes, *, final: bool) -> bytes:
+    # A raw deflate stream flushed to a byte boundary can be followed by another one.
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
 
 
 # -- the catalogue --------------------------------------------------------------------
@@ -290,6 +305,12 @@ class Hostile:
     build: Builder
     verdict: str  # the classification it must get ("unknown" where only the audit can tell)
     item: int  # the item of issue 14 it comes from
+    undecodable: bool = False  # classified as read, yet its picture does not decode
+
+    @property
+    def blocks(self) -> bool:
+        """Whether the audit must block it (a ledger that holds a generated picture)."""
+        return self.verdict == "unreadable" or self.undecodable
 
 
 HOSTILE: tuple[Hostile, ...] = (
