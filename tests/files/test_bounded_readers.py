@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import struct
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -132,6 +133,41 @@ def test_damaged_exrs(build: hostile.Builder, says: str) -> None:
     data = build()
     layout = read_exr_layout(io.BytesIO(data), len(data))
     assert says in layout.problems[0]
+
+
+def _written_by_openexr(path: Path) -> dict[str, bytes]:
+    exr_lib = pytest.importorskip("OpenEXR")
+    np = pytest.importorskip("numpy")
+    pixels = np.random.default_rng(1).random((70, 90, 3)).astype(np.float16)
+    scan = {"compression": exr_lib.PIZ_COMPRESSION, "type": exr_lib.scanlineimage}
+    tiles = exr_lib.TileDescription()
+    tiles.xSize = tiles.ySize = 16
+    tiled = {"compression": exr_lib.ZIP_COMPRESSION, "type": exr_lib.tiledimage, "tiles": tiles}
+    parts = [exr_lib.Part(scan, {"RGB": pixels}, "a"), exr_lib.Part(tiled, {"RGB": pixels}, "b")]
+    files = {
+        "multipart": parts,
+        "tiled": tiled,
+        "overscan": dict(scan, dataWindow=((-10, -5), (79, 64))),
+    }  # fmt: skip
+    found = {}
+    for name, header in files.items():
+        target = path / f"{name}.exr"
+        made = (
+            exr_lib.File(header)
+            if isinstance(header, list)
+            else exr_lib.File(header, {"RGB": pixels})
+        )
+        made.write(str(target))
+        found[name] = target.read_bytes()
+    return found
+
+
+def test_exrs_written_by_openexr_are_sound_and_their_cut_is_seen(tmp_path: Path) -> None:
+    for name, data in _written_by_openexr(tmp_path).items():
+        whole = read_exr_layout(io.BytesIO(data), len(data))
+        assert (whole.problems, whole.limits) == ([], []), name
+        cut = read_exr_layout(io.BytesIO(data[:-40]), len(data) - 40)
+        assert "runs past the end of the file" in cut.problems[0], name
 
 
 @settings(max_examples=300)

@@ -9,8 +9,8 @@ checked before anything is decoded:
 
 * the data window of every part is a real rectangle, and not absurdly large
   (:data:`MAX_SAMPLES_PER_PART`: a negative or gigapixel window is damage);
-* every chunk offset lies inside the file, and for a single-part scanline
-  file the last chunk ends inside it (a file cut short is damage).
+* every chunk offset lies inside the file, and the last chunk (of a
+  scanline or tiled part) ends inside it (a file cut short is damage).
 
 Everything read is bounded: :data:`MAX_HEADER_BYTES` of headers,
 :data:`MAX_ATTRIBUTES` per part, :data:`MAX_PARTS` parts and
@@ -47,6 +47,7 @@ class ExrPart:
     window: tuple[int, int, int, int]  # xMin, yMin, xMax, yMax (inclusive)
     compression: int
     chunk_count: int | None  # declared (multi-part, deep) or computed (scanline); None if unknown
+    leader_ints: int | None = None  # int32s before a chunk's data size (None: deep or unknown)
 
     @property
     def width(self) -> int:
@@ -165,7 +166,26 @@ def _part(attributes: dict[str, tuple[str, bytes]], flags: int) -> ExrPart:
     if count is None and scanline and compression in _LINES_PER_CHUNK:
         height = window[3] - window[1] + 1
         count = math.ceil(height / _LINES_PER_CHUNK[compression]) if height > 0 else 0
-    return ExrPart((window[0], window[1], window[2], window[3]), compression, count)
+    tiled = kind == b"tiledimage" or (not kind and flags & _TILED and not flags & _DEEP)
+    if count is None and tiled:
+        count = _one_level_tiles(attributes.get("tiles", ("", b""))[1], window)
+    # A chunk starts with its part number (multi-part files only), then its line
+    # (one int) or tile (four ints), then its data size.
+    leader = (1 if scanline else 4 if tiled else None) if kind != b"deep" else None
+    if leader is not None and flags & _MULTIPART:
+        leader += 1
+    return ExrPart((window[0], window[1], window[2], window[3]), compression, count, leader)
+
+
+def _one_level_tiles(description: bytes, window: tuple[int, ...]) -> int | None:
+    """How many tiles a single-level tiled part holds (None for mipmaps and ripmaps)."""
+    if len(description) != 9 or description[8] & 0x0F != 0:
+        return None
+    across, down = (int(v) for v in struct.unpack("<II", description[:8]))
+    width, height = window[2] - window[0] + 1, window[3] - window[1] + 1
+    if not across or not down or width <= 0 or height <= 0:
+        return None
+    return math.ceil(width / across) * math.ceil(height / down)
 
 
 def _check_window(part: ExrPart, layout: ExrLayout) -> None:
@@ -198,13 +218,29 @@ def _check_offsets(
         layout.problems.append(
             f"{len(past)} EXR chunk offsets point outside the file (truncated or damaged)"
         )
-    elif offsets and len(layout.parts) == 1 and not flags & (_TILED | _DEEP):
-        _check_last_chunk(stream, max(offsets), file_size, layout)
+    elif offsets:
+        _check_last_chunk(stream, offsets, file_size, layout)
 
 
-def _check_last_chunk(stream: BinaryIO, offset: int, file_size: int, layout: ExrLayout) -> None:
-    stream.seek(offset)
-    header = stream.read(8)
-    size = struct.unpack("<ii", header)[1] if len(header) == 8 else -1
-    if size < 0 or offset + 8 + size > file_size:
+def _check_last_chunk(
+    stream: BinaryIO, offsets: tuple[int, ...], file_size: int, layout: ExrLayout
+) -> None:
+    last = max(range(len(offsets)), key=offsets.__getitem__)
+    ints = _owner(layout.parts, last).leader_ints
+    if ints is None:
+        return  # deep data: its chunks carry more sizes than one
+    stream.seek(offsets[last])
+    header = stream.read(4 * ints + 4)
+    size = struct.unpack_from("<i", header, 4 * ints)[0] if len(header) == 4 * ints + 4 else -1
+    if size < 0 or offsets[last] + 4 * ints + 4 + size > file_size:
         layout.problems.append("the last EXR chunk runs past the end of the file (truncated)")
+
+
+def _owner(parts: list[ExrPart], index: int) -> ExrPart:
+    """The part whose table holds the ``index``-th offset of all."""
+    for part in parts:
+        count = part.chunk_count or 0
+        if index < count:
+            return part
+        index -= count
+    return parts[-1]
