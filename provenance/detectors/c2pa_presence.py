@@ -35,7 +35,7 @@ from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import C2PA_UUID, read_bmff
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import MAX_CHUNKS, index_chunks
+from provenance.files.formats.png import index_chunks
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0
 
@@ -49,10 +49,8 @@ def _jpeg(path: Path) -> bool:
 
 def _png(path: Path) -> bool:
     with path.open("rb") as stream:
-        refs, problems = index_chunks(stream)
-    if len(refs) >= MAX_CHUNKS:
-        return False  # stopped at the chunk limit
-    return bool(problems) or any(ref.ctype == b"caBX" for ref in refs)
+        refs, problems, limits = index_chunks(stream)
+    return not limits and (bool(problems) or any(ref.ctype == b"caBX" for ref in refs))
 
 
 def _riff(path: Path) -> bool:

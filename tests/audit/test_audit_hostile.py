@@ -22,6 +22,7 @@ from tests.support.studio import Studio
 
 SMALLER: dict[str, hostile.Builder] = {
     "a1111_past_chunk_limit.png": lambda: hostile.png_markers_past_chunk_limit(2000),
+    "png_many_idat_chunks.png": lambda: hostile.png_many_data_chunks(2000),
     "jpeg_20mb_fill.jpg": lambda: hostile.jpeg_fill_bytes(17),
 }
 
@@ -43,6 +44,7 @@ def test_every_hostile_input_blocks_with_its_reason(
     studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(png, "MAX_CHUNKS", 1000)
+    monkeypatch.setattr(png, "MAX_DATA_CHUNKS", 1000)
     cases = {h.name: SMALLER.get(h.name, h.build) for h in hostile.HOSTILE}
     results = _audit(studio, _package(tmp_path, cases))
     for case in hostile.HOSTILE:

@@ -27,13 +27,15 @@ GENERATOR = Evidence("xmp", "digital-source-type", "IPTC", "genai", "adobe-firef
 SETTINGS = Settings(db="sqlite://")
 # Inputs whose cost is in the C2PA SDK's own walk: built smaller, against a lowered limit.
 SMALLER: dict[str, hostile.Builder] = {
-    "a1111_past_chunk_limit.png": lambda: hostile.png_markers_past_chunk_limit(2000)
+    "a1111_past_chunk_limit.png": lambda: hostile.png_markers_past_chunk_limit(2000),
+    "png_many_idat_chunks.png": lambda: hostile.png_many_data_chunks(2000),
 }
 
 
 @pytest.fixture
 def few_png_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(png, "MAX_CHUNKS", 1000)
+    monkeypatch.setattr(png, "MAX_DATA_CHUNKS", 1000)
 
 
 @pytest.mark.usefixtures("few_png_chunks")

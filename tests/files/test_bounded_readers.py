@@ -72,6 +72,22 @@ def test_png_chunk_limit_is_not_fully_read(monkeypatch: pytest.MonkeyPatch) -> N
     assert info.limits == ["more than 500 PNG chunks; the rest was not read"]
 
 
+def test_image_data_chunks_have_a_limit_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A big picture written in libpng's 8 KiB chunks has many: they do not count as others.
+    monkeypatch.setattr(png, "MAX_CHUNKS", 500)
+    monkeypatch.setattr(png, "MAX_DATA_CHUNKS", 2000)
+    text = hostile.png_chunk(b"tEXt", b"parameters\x00" + hostile.A1111_PARAMETERS.encode())
+    data = hostile.png_with(hostile.png_chunk(b"IDAT", b"") * 1500, text)
+    info = read_png_stream(io.BytesIO(data))
+    assert info.text("parameters") and not info.limits
+    assert info.chunk_types == ["IHDR", "IDAT", "tEXt"]
+    refs, problems, limits = png.index_chunks(io.BytesIO(data))
+    assert [r.ctype for r in refs] == [b"IHDR", b"tEXt"] and not problems and not limits
+    too_many = hostile.png_many_data_chunks(2001)
+    assert "image data chunks" in read_png_stream(io.BytesIO(too_many)).limits[0]
+    assert "image data chunks" in png.index_chunks(io.BytesIO(too_many))[2][0]
+
+
 def test_png_text_has_a_budget_for_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(png, "MAX_TOTAL_TEXT", 3 * 1024 * 1024)
     data = hostile.png_ztxt_bombs(chunks=6, expands_to=1024 * 1024)

@@ -73,6 +73,11 @@ def png_markers_past_chunk_limit(empty_chunks: int = 100_000) -> bytes:
     return png_with(padding, png_chunk(b"tEXt", b"parameters\x00" + A1111_PARAMETERS.encode()))
 
 
+def png_many_data_chunks(chunks: int = 262_145) -> bytes:
+    """A PNG of empty IDAT chunks, one more than the reader counts."""
+    return png_with(png_chunk(b"IDAT", b"") * chunks)
+
+
 def png_ztxt_bombs(chunks: int = 64, expands_to: int = 32 * 1024 * 1024) -> bytes:
     """A PNG of zTXt chunks that each inflate to ``expands_to`` bytes (2 MB -> 2 GB)."""
     bomb = zlib.compress(b"a" * expands_to, 9)
@@ -316,6 +321,7 @@ class Hostile:
 HOSTILE: tuple[Hostile, ...] = (
     Hostile("a1111_past_chunk_limit.png", png_markers_past_chunk_limit, "unreadable", 3),
     Hostile("firefly_past_segment_limit.jpg", jpeg_markers_past_segment_limit, "unreadable", 3),
+    Hostile("png_many_idat_chunks.png", png_many_data_chunks, "unreadable", 3),
     Hostile("exr_early_eof.exr", exr_early_eof, "unreadable", 4),
     Hostile("exr_bad_bounds.exr", exr_bad_bounds, "unreadable", 4),
     Hostile("exr_negative_window.exr", exr_negative_window, "unreadable", 4),

@@ -26,7 +26,8 @@ from typing import BinaryIO
 from provenance.files.formats import FormatProblem
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_CHUNKS = 100_000
+MAX_CHUNKS = 100_000  # chunks other than image data
+MAX_DATA_CHUNKS = 262_144  # IDAT and fdAT: 2 GiB of image data at libpng's 8 KiB a chunk
 MAX_CHUNK_BYTES = 64 * 1024 * 1024
 MAX_TEXT_BYTES = 32 * 1024 * 1024
 MAX_TOTAL_TEXT = 64 * 1024 * 1024  # decoded text of all chunks together
@@ -54,7 +55,7 @@ class PngInfo:
     interlace: int = 0
     texts: list[TextChunk] = field(default_factory=list)
     chunks: dict[str, bytes] = field(default_factory=dict)  # first payload of each other type
-    chunk_types: list[str] = field(default_factory=list)
+    chunk_types: list[str] = field(default_factory=list)  # in order; a run of IDAT listed once
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
     text_budget: int = 0  # decoded text bytes still allowed (set by the walk)
@@ -92,7 +93,8 @@ def read_png_stream(stream: BinaryIO) -> PngInfo:
 
 
 def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
-    for _ in range(MAX_CHUNKS):
+    counter = _Counter()
+    while True:
         header = stream.read(8)
         if len(header) < 8:
             info.problems.append("file ends before IEND (truncated)")
@@ -100,9 +102,10 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
             return
-        info.chunk_types.append(ctype.decode("latin-1"))
-        if ctype == b"IDAT":
-            info.idat.append((stream.tell(), length))
+        if (limit := counter.over(ctype)) is not None:
+            info.limits.append(limit)
+            return
+        _note(info, ctype, stream.tell(), length)
         if ctype in SKIPPED or length > MAX_CHUNK_BYTES:
             if length > MAX_CHUNK_BYTES and ctype not in SKIPPED:
                 info.limits.append(f"{_name(ctype)} chunk of {length} bytes not read (over limit)")
@@ -114,7 +117,33 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
             info.problems.append(f"{_name(ctype)} chunk truncated")
             return
         yield ctype, payload
-    info.limits.append(f"more than {MAX_CHUNKS} PNG chunks; the rest was not read")
+
+
+def _note(info: PngInfo, ctype: bytes, offset: int, length: int) -> None:
+    name = ctype.decode("latin-1")
+    if ctype not in SKIPPED or not info.chunk_types or info.chunk_types[-1] != name:
+        info.chunk_types.append(name)
+    if ctype == b"IDAT":
+        info.idat.append((offset, length))
+
+
+class _Counter:
+    """Counts chunks against their limits: image data apart (a big picture has many)."""
+
+    def __init__(self) -> None:
+        self.data = self.other = 0
+
+    def over(self, ctype: bytes) -> str | None:
+        """The limit this chunk goes past, if any."""
+        if ctype in SKIPPED:
+            self.data += 1
+            if self.data > MAX_DATA_CHUNKS:
+                return f"more than {MAX_DATA_CHUNKS} PNG image data chunks; the rest was not read"
+            return None
+        self.other += 1
+        if self.other > MAX_CHUNKS:
+            return f"more than {MAX_CHUNKS} PNG chunks; the rest was not read"
+        return None
 
 
 def _name(ctype: bytes) -> str:
@@ -130,21 +159,24 @@ class ChunkRef:
     length: int
 
 
-def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str]]:
-    """Every chunk's type and payload position, reading 8-byte headers only; and problems."""
+def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str], list[str]]:
+    """Where every chunk but image data is, reading 8-byte headers only; problems; limits."""
     if stream.read(8) != SIGNATURE:
         raise FormatProblem("not a PNG file (bad signature)")
     refs: list[ChunkRef] = []
-    for _ in range(MAX_CHUNKS):
+    counter = _Counter()
+    while True:
         header = stream.read(8)
         if len(header) < 8:
-            return refs, ["file ends before IEND (truncated)"]
+            return refs, ["file ends before IEND (truncated)"], []
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
-            return refs, []
-        refs.append(ChunkRef(ctype, stream.tell(), length))
+            return refs, [], []
+        if (limit := counter.over(ctype)) is not None:
+            return refs, [], [limit]
+        if ctype not in SKIPPED:
+            refs.append(ChunkRef(ctype, stream.tell(), length))
         stream.seek(length + 4, 1)
-    return refs, [f"more than {MAX_CHUNKS} PNG chunks; the rest was not read"]
 
 
 def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
