@@ -5,10 +5,15 @@ Every registered detector looks at the file; their evidence is weighed here:
 * ``genai`` when any detector found a generator marker. The tool is the one
   named by the most confident generator evidence (a named tool beats
   ``unknown-genai`` at equal confidence).
+* ``unreadable`` when a reader stopped at one of its limits (``not-fully-read``
+  evidence) and no generator marker was found in what it read: a camera's
+  EXIF in the part that was read does not vouch for the part that was not.
 * ``not_genai`` only on positive evidence of a non-generative origin and no
   generator marker at all: camera EXIF never outweighs a generator marker.
-* ``unreadable`` when the file's container could not be parsed and no
-  detector found a marker anyway.
+* ``unreadable`` also when the file is damaged (``damaged`` evidence:
+  truncated, impossible sizes, loops) or its container could not be parsed
+  at all, and no detector found a marker anyway. Damage hides no marker (what
+  is cut off does not exist), so positive evidence still settles the origin.
 * ``unknown`` otherwise. A file with no markers is unknown, not clean.
 """
 
@@ -19,7 +24,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.detectors.base import CONFIDENCE_RANK, Detector, DetectorContext, error_evidence
+from provenance.detectors.base import (
+    CONFIDENCE_RANK,
+    DAMAGED,
+    NOT_FULLY_READ,
+    UNSEEN_KINDS,
+    Detector,
+    DetectorContext,
+    error_evidence,
+)
 from provenance.detectors.registry import load_detectors
 from provenance.evidence import Evidence
 from provenance.files.media import MediaFacts, read_facts
@@ -93,13 +106,24 @@ def decide(facts: MediaFacts, evidence: Iterable[Evidence]) -> Classification:
         return Classification(
             "genai", best.tool or UNKNOWN_GENAI, best.confidence, items, _prompt(genai)
         )
+    if any(e.kind == NOT_FULLY_READ for e in items):
+        return Classification("unreadable", None, None, items)
     not_genai = [e for e in items if e.signal == "not_genai"]
     if not_genai:
         best = max(not_genai, key=_rank)
         return Classification("not_genai", best.tool, best.confidence, items)
-    if not facts.readable:
+    if not facts.readable or any(e.kind == DAMAGED for e in items):
         return Classification("unreadable", None, None, items)
     return Classification("unknown", None, None, items)
+
+
+def unreadable_reason(result: Classification) -> str | None:
+    """Why an ``unreadable`` file could not be read (the first error evidence), else None."""
+    if result.verdict != "unreadable":
+        return None
+    errors = [e for e in result.evidence if e.signal == "error"]
+    unseen = [e for e in errors if e.kind in UNSEEN_KINDS]
+    return (unseen or errors)[0].detail if errors else None
 
 
 def _prompt(items: Sequence[Evidence]) -> str | None:

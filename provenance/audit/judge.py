@@ -41,7 +41,7 @@ class Seen:
     path: str
     sha256: str | None
     size: int
-    error: str | None = None  # the file could not be read at all
+    error: str | None = None  # the file could not be read (at all, or not whole): why
     asset: AssetRecord | None = None  # exact ledger match
     verdict: str | None = None  # the detectors' verdict when not in the ledger
     tool: str | None = None

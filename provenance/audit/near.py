@@ -9,9 +9,12 @@ asset's fingerprints (:mod:`provenance.likeness.index`; a video's sampled moment
 by :func:`~provenance.likeness.index.match_clip`).
 
 What could not be compared is said, never passed over in silence:
-:attr:`NearCheck.unchecked` (a damaged picture: the audit warns) and
-:attr:`NearCheck.noted` (a video while PyAV is not installed: a reason, no
-warning, since near matching of video is an optional extra).
+:attr:`NearCheck.undecodable` (a picture that does not decode: it cannot be
+compared, so it cannot pass, and the audit blocks it),
+:attr:`NearCheck.unchecked` (a picture whose decoder is an extra that is not
+installed, such as OpenEXR: the audit warns) and :attr:`NearCheck.noted` (a
+video while PyAV is not installed: a reason, no warning, since near matching
+of video is an optional extra).
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class NearCheck:
 
     ledger: Ledger
     index: NearMatchIndex
-    unchecked: dict[str, str] = field(default_factory=dict)  # could not be compared: warn
+    undecodable: dict[str, str] = field(default_factory=dict)  # does not decode: block
+    unchecked: dict[str, str] = field(default_factory=dict)  # decoder not installed: warn
     noted: dict[str, str] = field(default_factory=dict)  # not compared for want of PyAV
     # Videos with no stored fingerprints are left to the sweep of the segments stage, which
     # decodes them along their whole length anyway and gives their moments (``deferred``).
@@ -95,7 +99,7 @@ class NearCheck:
             elif row.hashes:
                 found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)
             elif row.status == "undecodable":
-                self.unchecked[item.rel] = row.reason or row.status
+                self.undecodable[item.rel] = row.reason or row.status
         if self.defer_videos:
             self.deferred = {i.rel for i in todo if is_video(i)}
             todo = [i for i in todo if i.rel not in self.deferred]
@@ -114,7 +118,9 @@ class NearCheck:
                 found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
             elif result.kind == "video" and result.status == "unavailable":
                 self.noted[item.rel] = f"near match not checked ({result.reason})"
-            elif result.status in ("error", "unavailable", "undecodable"):
+            elif result.status in ("error", "undecodable"):
+                self.undecodable[item.rel] = result.reason or result.status
+            elif result.status == "unavailable":
                 self.unchecked[item.rel] = result.reason or result.status
         return found
 

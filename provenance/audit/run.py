@@ -53,6 +53,7 @@ from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy
 from provenance.settings import Settings
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
+from provenance.vocab import Action
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
@@ -114,7 +115,8 @@ class _Audit:
         self.progress = progress
         self.now = options.now or datetime.now(UTC)
         self.stages: dict[str, float] = {}
-        self.unchecked: dict[str, str] = {}  # images the near-match check could not fingerprint
+        self.undecodable: dict[str, str] = {}  # pictures that do not decode: they block
+        self.unchecked: dict[str, str] = {}  # pictures whose decoder is not installed: warn
         self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
@@ -197,17 +199,18 @@ class _Audit:
                 zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True)
             )
         return [
-            replace(i, seen=replace(i.seen, verdict=verdicts[i.rel][0], tool=verdicts[i.rel][1]))
+            replace(i, seen=replace(i.seen, verdict=verdicts[i.rel][0], tool=verdicts[i.rel][1],
+                                    error=verdicts[i.rel][2]))
             if i.rel in verdicts else i
             for i in items
         ]  # fmt: skip
 
-    def _classify_one(self, item: Item) -> tuple[str, str | None]:
+    def _classify_one(self, item: Item) -> tuple[str, str | None, str | None]:
         # Lazy: the detectors load only when a file is not in the ledger.
-        from provenance.classify import classify_file  # noqa: PLC0415
+        from provenance.classify import classify_file, unreadable_reason  # noqa: PLC0415
 
         _, result = classify_file(item.path, self.settings)
-        return result.verdict, result.tool
+        return result.verdict, result.tool, unreadable_reason(result)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
         check = NearCheck(self.ledger, index, defer_videos=True)
@@ -215,6 +218,7 @@ class _Audit:
             prints = check.fingerprints(items)
         with self._stage("near"):
             items = check.matched(items, prints)
+        self.undecodable.update(check.undecodable)
         self.unchecked.update(check.unchecked)
         self.noted.update(check.noted)
         self.deferred = check.deferred
@@ -256,10 +260,11 @@ class _Audit:
         return sequence_neighbours(results, sequence_of)
 
     def _result(self, item: Item, ctx: Context, blocks: Sequence[str]) -> FileResult:
-        result = _unchecked(judge(item.seen, ctx), self.unchecked.get(item.rel))
+        result = judge(item.seen, ctx)
+        result = _undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
+        result = _noted(_unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
-        blocks = (*blocks, unseen) if unseen else blocks
-        return _blocked(_noted(result, self.noted.get(item.rel)), blocks)
+        return _blocked(result, (*blocks, unseen) if unseen else blocks)
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -288,9 +293,18 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
+def _undecodable(result: FileResult, reason: str | None, action: Action) -> FileResult:
+    # Fail closed: a picture that does not decode cannot be compared with the
+    # generated assets, so nothing says it is not a copy of one.
+    if reason is None:
+        return result
+    note = f"picture does not decode, so it cannot be compared with generated material ({reason})"
+    return replace(result, verdict=worst([result.verdict, action]), reasons=(*result.reasons, note))
+
+
 def _unchecked(result: FileResult, reason: str | None) -> FileResult:
-    # Fail towards a person's look: a picture that could not be compared with
-    # the generated assets is not silently passed.
+    # Fail towards a person's look: a picture whose decoder is not installed
+    # is not silently passed.
     if reason is None:
         return result
     note = f"near-match check not possible ({reason})"

@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from provenance.settings import LoadedSettings, load_settings
 from provenance.store.ledger import parse_since
+from provenance.util.names import shown_data
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -78,7 +79,7 @@ def open_ledger(
 
 def print_json(data: object) -> None:
     """Print a JSON document (the ``--json`` output of every reporting command)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json.dumps(shown_data(data), indent=2, ensure_ascii=False, default=str))
 
 
 @contextmanager

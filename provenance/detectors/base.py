@@ -18,6 +18,9 @@ Each evidence item carries a *signal*:
     without a digital source type, a remote manifest URL).
 ``error``
     the detector could not finish (the file is damaged, a limit was hit).
+    Evidence of the kinds in :data:`UNSEEN_KINDS` (``not-fully-read``,
+    ``damaged``) says the file could not be seen whole: it is ``unreadable``
+    unless a marker settles it (see :mod:`provenance.classify`).
 """
 
 from __future__ import annotations
@@ -113,3 +116,19 @@ class Detector(Protocol):
 def error_evidence(detector: str, detail: str) -> Evidence:
     """The evidence item recorded when a detector fails."""
     return Evidence(detector=detector, kind="error", detail=detail, signal="error")
+
+
+NOT_FULLY_READ = "not-fully-read"
+DAMAGED = "damaged"
+UNSEEN_KINDS = frozenset({NOT_FULLY_READ, DAMAGED})
+"""Evidence kinds saying the file could not be seen whole: it cannot be vouched for."""
+
+
+def unread_evidence(detector: str, detail: str) -> Evidence:
+    """A reader stopped at one of its limits: what lay beyond was never seen."""
+    return Evidence(detector, NOT_FULLY_READ, f"not fully read: {detail}", "error")
+
+
+def damage_evidence(detector: str, detail: str) -> Evidence:
+    """The container is broken (truncated, impossible sizes, loops)."""
+    return Evidence(detector, DAMAGED, f"damaged: {detail}", "error")

@@ -14,9 +14,13 @@ TIFF, DNG, raw             IFD0 tag 0xCD41
 =========================  ==============================================
 
 :func:`may_hold_c2pa` answers False only when the check ran cleanly and found
-no such place. A container it cannot walk (damaged, over a limit) or a format
-without a check (PDF, GIF, SVG, FLAC, JPEG XL, ...) answers True: the SDK is
-asked, and its error, if any, becomes evidence. A file whose XMP names a
+no such place. A damaged container or a format without a check (PDF, GIF,
+SVG, FLAC, JPEG XL, ...) answers True: the SDK is asked, and its error, if
+any, becomes evidence. A walk stopped at one of its limits answers False: the
+file is unreadable anyway (see :mod:`provenance.detectors.integrity`: it
+blocks, naming the limit), and the SDK, which reads a file whole and is
+quadratic in some structures, is never handed hundreds of megabytes of fill
+bytes or 100,000 ``uuid`` boxes. A file whose XMP names a
 manifest (``dcterms:provenance``, left by a remote or stripped manifest) is
 given to the SDK too, which reports the remote address.
 """
@@ -40,23 +44,25 @@ MAX_ID3_BYTES = 64 * 1024 * 1024
 
 def _jpeg(path: Path) -> bool:
     info = read_jpeg(path)
-    return bool(info.problems) or bool(info.app(0xEB))
+    return not info.limits and (bool(info.problems) or bool(info.app(0xEB)))
 
 
 def _png(path: Path) -> bool:
     with path.open("rb") as stream:
-        refs, problems = index_chunks(stream)
-    return bool(problems) or any(ref.ctype == b"caBX" for ref in refs)
+        refs, problems, limits = index_chunks(stream)
+    return not limits and (bool(problems) or any(ref.ctype == b"caBX" for ref in refs))
 
 
 def _riff(path: Path) -> bool:
     info = read_riff(path)
-    return bool(info.problems) or any(chunk.cid == "C2PA" for chunk in info.chunks)
+    return not info.limits and (
+        bool(info.problems) or any(chunk.cid == "C2PA" for chunk in info.chunks)
+    )
 
 
 def _bmff(path: Path) -> bool:
     info = read_bmff(path)
-    return bool(info.problems) or bool(info.find("uuid", C2PA_UUID))
+    return not info.limits and (bool(info.problems) or bool(info.find("uuid", C2PA_UUID)))
 
 
 def _mp3(path: Path) -> bool:

@@ -97,7 +97,7 @@ def _riff(path: Path) -> BinaryIO | None:
 
 def _png(path: Path) -> BinaryIO | None:
     with path.open("rb") as stream:
-        refs, _problems = index_chunks(stream)
+        refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype == b"eXIf" and ref.length <= MAX_CHUNK_BYTES:
                 stream.seek(ref.offset)

@@ -27,6 +27,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "folder_rules": "provenance.detectors.folder_rules:DETECTOR",
     "generator_metadata": "provenance.detectors.generators.detector:METADATA_DETECTOR",
     "generator_stealth": "provenance.detectors.generators.detector:STEALTH_DETECTOR",
+    "integrity": "provenance.detectors.integrity:DETECTOR",
     "json_sidecar": "provenance.detectors.sidecars:DETECTOR",
     "xmp": "provenance.detectors.xmp:DETECTOR",
 }

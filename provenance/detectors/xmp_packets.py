@@ -37,7 +37,7 @@ def _jpeg(path: Path) -> list[bytes]:
 
 def _png(path: Path) -> list[bytes]:
     with path.open("rb") as stream:
-        refs, _problems = index_chunks(stream)
+        refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype != b"iTXt" or ref.length > MAX_CHUNK_BYTES:
                 continue

@@ -22,6 +22,7 @@ import mutagen
 from PIL import Image
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.tiff_file import read_ifd0
 from provenance.vocab import MediaKind
 
@@ -188,6 +189,8 @@ def _with(base: MediaFacts, **changes: object) -> MediaFacts:
 def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
     if base.format == "tiff" and (size := _tiff_size(path)) is not None:
         return _with(base, width=size[0], height=size[1])
+    if base.format == "jpeg" and (early := _jpeg_facts(path, base)) is not None:
+        return early
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -200,6 +203,29 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
     except Exception as exc:  # noqa: BLE001 - any Pillow failure means the header is unparseable
         return _with(base, problem=f"cannot parse {base.format} header: {exc}")
     return _with(base, width=width, height=height)
+
+
+def _jpeg_facts(path: Path, base: MediaFacts) -> MediaFacts | None:
+    """A JPEG's facts from the bounded marker walk where Pillow cannot be trusted with them.
+
+    Pillow skips fill bytes one at a time (20 MB of them cost seconds): a
+    walk that stopped at a limit settles the file without Pillow. And Pillow
+    refuses valid 12- and 16-bit JPEGs (medical and scientific imaging,
+    libjpeg-turbo's own tests): their size comes from the frame header.
+    None leaves the file to Pillow.
+    """
+    try:
+        info = read_jpeg(path)
+    except (FormatProblem, OSError):
+        return None
+    if info.limits:
+        return _with(base, problem=f"cannot parse jpeg header: {info.limits[0]}")
+    frame = info.frame
+    if frame is None or frame.precision not in (12, 16) or info.problems:
+        return None
+    if not frame.width or not frame.height:
+        return None
+    return _with(base, width=frame.width, height=frame.height)
 
 
 def _tiff_size(path: Path) -> tuple[int, int] | None:
@@ -219,26 +245,36 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     return width, height
 
 
-def _mutagen_types(fmt: str | None) -> list[type[mutagen.FileType]] | None:
-    # Where the magic names one container, mutagen need not open the file
-    # once per format it knows to score them all. An ID3 tag or an Ogg page
-    # can front several codecs: those still let mutagen choose (None).
-    from mutagen import flac, mp4, wave  # noqa: PLC0415
-
-    known: dict[str, type[mutagen.FileType]] = {"wav": wave.WAVE, "flac": flac.FLAC, "m4a": mp4.MP4}
-    found = known.get(fmt or "")
-    return [found] if found is not None else None
-
-
 def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
     # Duration is a nicety: a stream mutagen cannot sync to (odd encoders,
     # tiny test files) is not unreadable for that. Damaged tags are judged
     # by the audio detector, which reports them as error evidence.
     try:
-        info = mutagen.File(path, options=_mutagen_types(base.format))
+        length = _audio_length(path, base.format)
     except Exception:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
         return base
-    if info is None or getattr(info, "info", None) is None:
-        return base
-    length = getattr(info.info, "length", None)
     return _with(base, duration=float(length) if length else None)
+
+
+def _audio_length(path: Path, fmt: str | None) -> float | None:
+    """The duration from the stream's own headers; tags are never parsed.
+
+    mutagen inflates compressed ID3 frames without a bound (2 MB of hostile
+    frames cost gigabytes), and MP3, WAV and AIFF can carry ID3. So MP3 and
+    WAV durations come from mutagen's stream-info readers, which skip the
+    tags; whole-file parsers are used only for containers whose tags hold no
+    compressed frames (FLAC skips a leading ID3 tag unread); other formats
+    get no duration.
+    """
+    # Lazy: mutagen's format modules load only for audio files.
+    from mutagen import flac, mp3, mp4, oggflac, oggopus, oggvorbis, wave  # noqa: PLC0415
+
+    stream_info = {"mp3": mp3.MPEGInfo, "wav": wave.WaveStreamInfo}.get(fmt or "")
+    if stream_info is not None:
+        with path.open("rb") as stream:
+            return float(stream_info(stream).length)
+    if fmt not in ("flac", "m4a", "ogg"):
+        return None
+    safe = [flac.FLAC, mp4.MP4, oggvorbis.OggVorbis, oggopus.OggOpus, oggflac.OggFLAC]
+    info = mutagen.File(path, options=safe)
+    return getattr(getattr(info, "info", None), "length", None)

@@ -99,7 +99,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from provenance.errors import ProvenanceError, UndecodableVideo, UnsupportedImage, UnsupportedVideo
-from provenance.files.formats.exr import ExrUnavailable
+from provenance.files.formats import DecoderUnavailable
 from provenance.files.media import HEAD_BYTES, sniff
 from provenance.likeness.frames import Frame, Luma, decode_luma
 from provenance.likeness.video import Clip, VideoUnavailable, sample_frames
@@ -252,7 +252,7 @@ def fingerprint_file(path: str | Path) -> FingerprintResult:
             return fingerprint_video(path)
         return FingerprintResult(name, "unsupported", reason=exc.message)
     except ProvenanceError as exc:
-        unavailable = isinstance(exc.__cause__, ExrUnavailable)
+        unavailable = isinstance(exc.__cause__, DecoderUnavailable)
         return FingerprintResult(
             name, "unavailable" if unavailable else "error", reason=exc.message
         )

@@ -41,7 +41,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from provenance.errors import UndecodableImage, UnsupportedImage
-from provenance.files.formats import FormatProblem, dpx, exr
+from provenance.files.formats import DecoderUnavailable, FormatProblem, dpx, exr
+from provenance.likeness import deep_jpeg
 
 Transfer = Literal["display", "linear", "log"]
 Luma = NDArray[np.float32]
@@ -127,7 +128,7 @@ def decode_luma(path: Path, *, work_side: int = WORK_SIDE) -> Frame:
                 where=path,
                 fix=f"supported: {', '.join(SUPPORTED)}",
             )
-        return _pillow_frame(path, work_side)
+        return _pillow_or_deep_frame(path, kind, work_side)
     except FormatProblem as exc:
         raise _undecodable(path, str(exc), exc) from exc
     except Image.DecompressionBombError as exc:
@@ -145,7 +146,7 @@ def sniff(head: bytes) -> str | None:
 
 
 def _undecodable(path: Path, why: str, exc: Exception | None = None) -> UndecodableImage:
-    fix = "install the extra it names" if isinstance(exc, exr.ExrUnavailable) else None
+    fix = "install the extra it names" if isinstance(exc, DecoderUnavailable) else None
     return UndecodableImage(f"cannot decode image ({why})", where=path, fix=fix)
 
 
@@ -162,6 +163,19 @@ def _check_size(path: Path, width: int, height: int) -> None:
         raise _undecodable(path, f"empty image {width}x{height}")
     if width * height > MAX_PIXELS:
         raise _too_large(path)
+
+
+def _pillow_or_deep_frame(path: Path, kind: str, work_side: int) -> Frame:
+    try:
+        return _pillow_frame(path, work_side)
+    except _DECODE_FAILURES:
+        # Pillow refuses 12-bit JPEGs at open; only then is the frame header read.
+        deep = deep_jpeg.deep_frame_header(path) if kind == "JPEG" else None
+        if deep is None:
+            raise
+    _check_size(path, deep.width, deep.height)
+    luma = _reduce(deep_jpeg.decode_grey(path), work_side)
+    return Frame(luma, deep.width, deep.height, "JPEG", "display")
 
 
 def _pillow_frame(path: Path, work_side: int) -> Frame:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from provenance.detectors.c2pa_presence import can_precheck, may_hold_c2pa
-from provenance.files.formats import FormatProblem
+from provenance.files.formats import FormatProblem, bmff, jpeg
 from provenance.files.formats.bmff import C2PA_UUID, MAX_DEPTH, read_bmff
 from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0, read_value
 from tests.detectors.builders_metadata import (
@@ -31,6 +31,7 @@ from tests.detectors.builders_metadata import (
     write,
     xmp_packet,
 )
+from tests.support import hostile_files as hostile
 
 
 def tiff_bytes(extra_tag: int | None = None) -> bytes:
@@ -101,7 +102,7 @@ def test_bmff_nesting_and_sizes_are_bounded(tmp_path: Path) -> None:
     for _ in range(MAX_DEPTH + 5):
         nested = box(b"moov", nested)
     info = read_bmff(write(tmp_path / "deep.mp4", box(b"ftyp", b"isom") + nested))
-    assert any("deeper" in p for p in info.problems)
+    assert any("deeper" in p for p in info.limits)
     absurd = box(b"ftyp", b"isom") + struct.pack(">I4s", 0xFFFFFFF0, b"moov")
     assert any(
         "impossible size" in p for p in read_bmff(write(tmp_path / "big.mp4", absurd)).problems
@@ -134,3 +135,19 @@ def test_arbitrary_bytes_never_raise(data: bytes, fmt: str) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         assert may_hold_c2pa(write(Path(folder) / "x", data), fmt) in (True, False)
+
+
+def test_the_sdk_is_not_handed_a_file_past_a_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14: 100,000 C2PA uuid boxes cost the SDK 46 s; 200 MB of JPEG fill bytes,
+    # a read of the whole file. Past a limit the file is unreadable anyway (it blocks).
+    monkeypatch.setattr(bmff, "MAX_BOXES", 100)
+    uuid_box = struct.pack(">I4s", 24, b"uuid") + C2PA_UUID
+    boxes = write(tmp_path / "boxes.mp4", box(b"ftyp", b"isom") + uuid_box * 200)
+    assert not may_hold_c2pa(boxes, "mp4")
+    few = write(tmp_path / "few.mp4", box(b"ftyp", b"isom") + uuid_box * 50)
+    assert may_hold_c2pa(few, "mp4")
+    monkeypatch.setattr(jpeg, "MAX_SKIPPED", 64 * 1024)
+    fill = write(tmp_path / "fill.jpg", hostile.jpeg_fill_bytes(megabytes=1))
+    assert not may_hold_c2pa(fill, "jpeg")

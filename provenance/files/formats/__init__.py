@@ -9,3 +9,7 @@ a crash, a hang or unbounded memory.
 
 class FormatProblem(Exception):
     """A container is malformed or exceeds a safety limit."""
+
+
+class DecoderUnavailable(FormatProblem):
+    """The file needs a decoder from an optional extra that is not installed."""

@@ -9,8 +9,8 @@ in ``moov/udta/XMP_``, item metadata in ``meta``.
 :func:`read_bmff` walks the tree, descending only into known container boxes,
 and records where each box is; payloads are read on demand with
 :func:`read_payload`. Depth, box count and payload size are bounded, so a
-hostile file (boxes nested a thousand deep, absurd sizes) ends in problems,
-never in a hang or unbounded memory.
+hostile file (boxes nested a thousand deep, absurd sizes) ends in problems
+(damage) or limits (not fully read), never in a hang or unbounded memory.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class BmffInfo:
 
     boxes: list[Box] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # what stopped the walk: not fully read
 
     def find(self, path: str, extended_type: bytes = b"") -> list[Box]:
         """Boxes at this path (and with this uuid extended type, when given)."""
@@ -102,12 +103,12 @@ def read_bmff(path: Path) -> BmffInfo:
 
 def _walk(stream: BinaryIO, start: int, end: int, parents: tuple[str, ...], info: BmffInfo) -> None:
     if len(parents) > MAX_DEPTH:
-        info.problems.append(f"boxes nested deeper than {MAX_DEPTH} ({'/'.join(parents[:3])}/...)")
+        info.limits.append(f"boxes nested deeper than {MAX_DEPTH} ({'/'.join(parents[:3])}/...)")
         return
     position = start
     while position + 8 <= end:
         if len(info.boxes) >= MAX_BOXES:
-            info.problems.append(f"more than {MAX_BOXES} boxes; rest not read")
+            info.limits.append(f"more than {MAX_BOXES} boxes; the rest was not read")
             return
         box = _read_header(stream, position, end, parents, info)
         if box is None:

@@ -22,13 +22,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from provenance.files.formats import FormatProblem
+from provenance.files.formats import DecoderUnavailable, FormatProblem
+from provenance.util.native_output import stdout_to_stderr
 
 MAGIC = b"\x76\x2f\x31\x01"
 EXTRA = "exr"
 
 
-class ExrUnavailable(FormatProblem):
+class ExrUnavailable(DecoderUnavailable):
     """The optional OpenEXR package is not installed."""
 
 
@@ -61,7 +62,8 @@ def read_size(path: Path) -> ExrSize:
     """Read only the headers: the first part's size and the total sample count."""
     exr = _module()
     try:
-        parts = exr.File(str(path), header_only=True, num_threads=1).parts
+        with stdout_to_stderr():
+            parts = exr.File(str(path), header_only=True, num_threads=1).parts
     except Exception as exc:  # the binding raises bare RuntimeError and kin
         raise FormatProblem(f"EXR header unreadable ({exc})") from exc
     if not parts:
@@ -76,8 +78,9 @@ def read_rgb(path: Path) -> NDArray[np.float32]:
     """The first part's colour as scene-linear floats, shape (height, width, 3 or 1)."""
     exr = _module()
     try:
-        parts = exr.File(str(path), separate_channels=True, num_threads=1).parts
-        channels = {name: ch.pixels for name, ch in parts[0].channels.items()}
+        with stdout_to_stderr():  # the binding prints its warnings on standard output
+            parts = exr.File(str(path), separate_channels=True, num_threads=1).parts
+            channels = {name: ch.pixels for name, ch in parts[0].channels.items()}
     except Exception as exc:  # the binding raises bare RuntimeError and kin
         raise FormatProblem(f"EXR pixels unreadable ({exc})") from exc
     return _colour(channels)

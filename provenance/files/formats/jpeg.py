@@ -5,6 +5,13 @@ XMP in ``APP1``, extended XMP split across several ``APP1`` segments, C2PA's
 JUMBF boxes in ``APP11``, IPTC-IIM in Photoshop's ``APP13``, comments in
 ``COM``. Each segment is at most 64 KiB, and the walk stops at ``SOS`` or after
 :data:`MAX_SEGMENTS`, so no pixel is read.
+
+Between segments, decoders tolerate garbage and any number of ``0xFF`` fill
+bytes. They are skipped a buffer at a time (``bytes.find``), never a byte at a
+time, and at most :data:`MAX_SKIPPED` of them: a file of nothing but fill bytes
+costs one pass at memory speed. A limit reached is recorded in
+:attr:`JpegInfo.limits` ("not fully read": what lay beyond was never seen),
+apart from damage, in :attr:`JpegInfo.problems`.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from typing import BinaryIO
 from provenance.files.formats import FormatProblem
 
 MAX_SEGMENTS = 4096
+MAX_SKIPPED = 16 * 1024 * 1024  # garbage and fill bytes skipped between segments, in all
+SCAN_BUFFER = 64 * 1024
 EXIF_ID = b"Exif\x00\x00"
 XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_ID = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -24,6 +33,18 @@ MAX_EXTENDED_XMP = 16 * 1024 * 1024
 
 _SOS, _EOI = 0xDA, 0xD9
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+# Start-of-frame markers (every coding process but DHT, JPG and DAC, which share the range).
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """What a start-of-frame segment declares: sample precision (8, 12 or 16 bits) and size."""
+
+    precision: int
+    height: int
+    width: int
+    components: int
 
 
 @dataclass
@@ -32,6 +53,8 @@ class JpegInfo:
 
     segments: list[tuple[int, bytes]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+    frame: FrameHeader | None = None
 
     def app(self, marker: int) -> list[bytes]:
         """Payloads of all segments with this marker (0xE0..0xEF for APP0..APP15)."""
@@ -89,10 +112,11 @@ def read_jpeg_stream(stream: BinaryIO) -> JpegInfo:
     if stream.read(2) != b"\xff\xd8":
         raise FormatProblem("not a JPEG file (no SOI marker)")
     info = JpegInfo()
+    skipped = [0]
     for _ in range(MAX_SEGMENTS):
-        marker = _next_marker(stream)
+        marker = _next_marker(stream, skipped)
         if marker is None:
-            info.problems.append("file ends before the image data (truncated)")
+            _ended(info, skipped[0])
             return info
         if marker in (_SOS, _EOI):
             return info
@@ -100,17 +124,49 @@ def read_jpeg_stream(stream: BinaryIO) -> JpegInfo:
             continue
         if not _read_segment(stream, marker, info):
             return info
-    info.problems.append(f"more than {MAX_SEGMENTS} segments; rest not read")
+    info.limits.append(f"more than {MAX_SEGMENTS} JPEG segments; the rest was not read")
     return info
 
 
-def _next_marker(stream: BinaryIO) -> int | None:
-    byte = stream.read(1)
-    while byte and byte != b"\xff":  # garbage between segments: tolerated, as decoders do
-        byte = stream.read(1)
-    while byte == b"\xff":  # fill bytes
-        byte = stream.read(1)
-    return byte[0] if byte else None
+def _ended(info: JpegInfo, skipped: int) -> None:
+    if skipped > MAX_SKIPPED:
+        info.limits.append(f"more than {MAX_SKIPPED} bytes between JPEG segments; rest not read")
+    else:
+        info.problems.append("file ends before the image data (truncated)")
+
+
+def _next_marker(stream: BinaryIO, skipped: list[int]) -> int | None:
+    """The next marker's code, the stream left just after it; None at the end or past the budget.
+
+    ``skipped`` counts the garbage and fill bytes passed so far, over the whole walk.
+    """
+    pair = stream.read(2)
+    if len(pair) == 2 and pair[0] == 0xFF and pair[1] != 0xFF:
+        return pair[1]  # the usual case: a segment follows the last one at once
+    stream.seek(-len(pair), 1)
+    in_fill = False  # the last byte seen was 0xFF: the next other byte is the marker code
+    while skipped[0] <= MAX_SKIPPED:
+        start = stream.tell()
+        chunk = stream.read(SCAN_BUFFER)
+        if not chunk:
+            return None
+        at = _marker_at(chunk, in_fill)
+        if at is not None:
+            stream.seek(start + at + 1)
+            skipped[0] += at
+            return chunk[at]
+        in_fill = chunk[-1] == 0xFF
+        skipped[0] += len(chunk)
+    return None
+
+
+def _marker_at(chunk: bytes, in_fill: bool) -> int | None:
+    """Where in ``chunk`` the code after a run of 0xFF is, or None when the chunk ends first."""
+    start = 0 if in_fill else chunk.find(b"\xff") + 1
+    if start == 0 and not in_fill:
+        return None  # garbage only
+    code = len(chunk) - len(chunk[start:].lstrip(b"\xff"))
+    return code if code < len(chunk) else None
 
 
 def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
@@ -128,4 +184,7 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
         return False
     if 0xE0 <= marker <= 0xEF or marker == 0xFE:
         info.segments.append((marker, data))
+    elif marker in _SOF and info.frame is None and len(data) >= 6:
+        height, width = struct.unpack(">HH", data[1:5])
+        info.frame = FrameHeader(data[0], height, width, data[5])
     return True

@@ -5,7 +5,13 @@ after the image data, and ``Image.info`` misses them; generators write text
 both before and after ``IDAT``. So the chunks are walked here directly:
 ``IDAT`` payloads are skipped with a seek, every other chunk up to a size limit
 is read, and ``tEXt``/``zTXt``/``iTXt`` are decoded with a bound on
-decompressed size.
+decompressed size, per chunk and for the whole file (:data:`MAX_TOTAL_TEXT`:
+many small compressed chunks must not add up to gigabytes).
+
+What made the walk stop before ``IEND`` (a chunk count, a chunk or text over
+its limit) is recorded in :attr:`PngInfo.limits`: the file was not fully
+read, and a marker may lie beyond. Damage (a truncated file) is recorded in
+:attr:`PngInfo.problems`.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from typing import BinaryIO
 from provenance.files.formats import FormatProblem
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_CHUNKS = 100_000
+MAX_CHUNKS = 100_000  # chunks other than image data
+MAX_DATA_CHUNKS = 262_144  # IDAT and fdAT: 2 GiB of image data at libpng's 8 KiB a chunk
 MAX_CHUNK_BYTES = 64 * 1024 * 1024
 MAX_TEXT_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_TEXT = 64 * 1024 * 1024  # decoded text of all chunks together
 SKIPPED = frozenset({b"IDAT", b"fdAT"})
 TEXT_TYPES = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 
@@ -47,8 +55,10 @@ class PngInfo:
     interlace: int = 0
     texts: list[TextChunk] = field(default_factory=list)
     chunks: dict[str, bytes] = field(default_factory=dict)  # first payload of each other type
-    chunk_types: list[str] = field(default_factory=list)
+    chunk_types: list[str] = field(default_factory=list)  # in order; a run of IDAT listed once
     problems: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+    text_budget: int = 0  # decoded text bytes still allowed (set by the walk)
     idat: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) of IDAT data
 
     @property
@@ -74,7 +84,7 @@ def read_png_stream(stream: BinaryIO) -> PngInfo:
     """Walk the chunks of a PNG stream positioned at its start."""
     if stream.read(8) != SIGNATURE:
         raise FormatProblem("not a PNG file (bad signature)")
-    info = PngInfo()
+    info = PngInfo(text_budget=MAX_TOTAL_TEXT)
     for ctype, payload in _chunks(stream, info):
         _take(info, ctype, payload)
     if not info.width:
@@ -83,7 +93,8 @@ def read_png_stream(stream: BinaryIO) -> PngInfo:
 
 
 def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
-    for _ in range(MAX_CHUNKS):
+    counter = _Counter()
+    while True:
         header = stream.read(8)
         if len(header) < 8:
             info.problems.append("file ends before IEND (truncated)")
@@ -91,21 +102,52 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
             return
-        info.chunk_types.append(ctype.decode("latin-1"))
-        if ctype == b"IDAT":
-            info.idat.append((stream.tell(), length))
+        if (limit := counter.over(ctype)) is not None:
+            info.limits.append(limit)
+            return
+        _note(info, ctype, stream.tell(), length)
         if ctype in SKIPPED or length > MAX_CHUNK_BYTES:
             if length > MAX_CHUNK_BYTES and ctype not in SKIPPED:
-                info.problems.append(f"{ctype!r} chunk of {length} bytes skipped (over limit)")
+                info.limits.append(f"{_name(ctype)} chunk of {length} bytes not read (over limit)")
             stream.seek(length + 4, 1)
             continue
         payload = stream.read(length)
         stream.seek(4, 1)  # CRC: not checked, pixels are not what we read
         if len(payload) < length:
-            info.problems.append(f"{ctype!r} chunk truncated")
+            info.problems.append(f"{_name(ctype)} chunk truncated")
             return
         yield ctype, payload
-    info.problems.append(f"more than {MAX_CHUNKS} chunks; rest not read")
+
+
+def _note(info: PngInfo, ctype: bytes, offset: int, length: int) -> None:
+    name = ctype.decode("latin-1")
+    if ctype not in SKIPPED or not info.chunk_types or info.chunk_types[-1] != name:
+        info.chunk_types.append(name)
+    if ctype == b"IDAT":
+        info.idat.append((offset, length))
+
+
+class _Counter:
+    """Counts chunks against their limits: image data apart (a big picture has many)."""
+
+    def __init__(self) -> None:
+        self.data = self.other = 0
+
+    def over(self, ctype: bytes) -> str | None:
+        """The limit this chunk goes past, if any."""
+        if ctype in SKIPPED:
+            self.data += 1
+            if self.data > MAX_DATA_CHUNKS:
+                return f"more than {MAX_DATA_CHUNKS} PNG image data chunks; the rest was not read"
+            return None
+        self.other += 1
+        if self.other > MAX_CHUNKS:
+            return f"more than {MAX_CHUNKS} PNG chunks; the rest was not read"
+        return None
+
+
+def _name(ctype: bytes) -> str:
+    return ctype.decode("latin-1").encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -117,21 +159,24 @@ class ChunkRef:
     length: int
 
 
-def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str]]:
-    """Every chunk's type and payload position, reading 8-byte headers only; and problems."""
+def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str], list[str]]:
+    """Where every chunk but image data is, reading 8-byte headers only; problems; limits."""
     if stream.read(8) != SIGNATURE:
         raise FormatProblem("not a PNG file (bad signature)")
     refs: list[ChunkRef] = []
-    for _ in range(MAX_CHUNKS):
+    counter = _Counter()
+    while True:
         header = stream.read(8)
         if len(header) < 8:
-            return refs, ["file ends before IEND (truncated)"]
+            return refs, ["file ends before IEND (truncated)"], []
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
-            return refs, []
-        refs.append(ChunkRef(ctype, stream.tell(), length))
+            return refs, [], []
+        if (limit := counter.over(ctype)) is not None:
+            return refs, [], [limit]
+        if ctype not in SKIPPED:
+            refs.append(ChunkRef(ctype, stream.tell(), length))
         stream.seek(length + 4, 1)
-    return refs, [f"more than {MAX_CHUNKS} chunks; rest not read"]
 
 
 def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
@@ -140,16 +185,32 @@ def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
         info.width, info.height, info.bit_depth, info.color_type = header
         info.interlace = payload[12] if len(payload) >= 13 else 0
     elif ctype in TEXT_TYPES:
-        try:
-            info.texts.append(decode_text(ctype, payload))
-        except FormatProblem as exc:
-            info.problems.append(str(exc))
+        _take_text(info, ctype, payload)
     else:
         info.chunks.setdefault(ctype.decode("latin-1"), payload)
 
 
-def decode_text(ctype: bytes, payload: bytes) -> TextChunk:
-    """Decode a tEXt, zTXt or iTXt payload."""
+def _take_text(info: PngInfo, ctype: bytes, payload: bytes) -> None:
+    if info.text_budget <= 0:
+        if not info.limits:
+            info.limits.append(f"PNG text past {MAX_TOTAL_TEXT} bytes in all; the rest not read")
+        return
+    limit = min(MAX_TEXT_BYTES, info.text_budget)
+    try:
+        chunk = decode_text(ctype, payload, limit)
+    except TextTooLong as exc:
+        info.limits.append(str(exc))
+        info.text_budget -= limit  # inflating it cost as much: the budget bounds the work too
+        return
+    except FormatProblem as exc:
+        info.problems.append(str(exc))
+        return
+    info.text_budget -= len(chunk.text)
+    info.texts.append(chunk)
+
+
+def decode_text(ctype: bytes, payload: bytes, limit: int = MAX_TEXT_BYTES) -> TextChunk:
+    """Decode a tEXt, zTXt or iTXt payload, inflating at most ``limit`` bytes."""
     keyword, sep, rest = payload.partition(b"\x00")
     if not sep:
         raise FormatProblem(f"{ctype.decode()} chunk without keyword separator")
@@ -157,18 +218,18 @@ def decode_text(ctype: bytes, payload: bytes) -> TextChunk:
     if ctype == b"tEXt":
         return TextChunk("tEXt", name, rest.decode("latin-1"))
     if ctype == b"zTXt":
-        return TextChunk("zTXt", name, inflate(rest[1:]).decode("latin-1"))
-    return _decode_itxt(name, rest)
+        return TextChunk("zTXt", name, inflate(rest[1:], limit).decode("latin-1"))
+    return _decode_itxt(name, rest, limit)
 
 
-def _decode_itxt(name: str, rest: bytes) -> TextChunk:
+def _decode_itxt(name: str, rest: bytes, limit: int) -> TextChunk:
     if len(rest) < 2:
         raise FormatProblem("iTXt chunk too short")
     compressed = rest[0] == 1
     parts = rest[2:].split(b"\x00", 2)
     if len(parts) < 3:
         raise FormatProblem("iTXt chunk missing language or translated keyword")
-    body = inflate(parts[2]) if compressed else parts[2]
+    body = inflate(parts[2], limit) if compressed else parts[2]
     return TextChunk("iTXt", name, body.decode("utf-8", errors="replace"))
 
 
@@ -182,5 +243,9 @@ def inflate(
     except zlib.error as exc:
         raise FormatProblem(f"bad {what} ({exc})") from exc
     if decompressor.unconsumed_tail:
-        raise FormatProblem(f"{what} expands past {limit} bytes")
+        raise TextTooLong(f"{what} expands past {limit} bytes; the rest was not read")
     return out
+
+
+class TextTooLong(FormatProblem):
+    """Compressed data expands past its limit: what it holds past the limit was not read."""

@@ -4,7 +4,8 @@ A RIFF file is a tree of chunks: a four-character id, a little-endian 32-bit
 size, the payload, and a pad byte to even length. ``LIST`` chunks hold
 sub-chunks (``LIST/INFO`` tags in WAV). Large payloads (image and audio data)
 are skipped with a seek; the walk is bounded in chunk count and depth, so a
-"RIFF bomb" of nested or absurd sizes ends in problems, not a hang.
+"RIFF bomb" of nested or absurd sizes ends in problems (damage) or limits
+(not fully read), not a hang.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class RiffInfo:
     form: str = ""
     chunks: list[RiffChunk] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # what stopped the walk: not fully read
 
     def first(self, cid: str) -> bytes | None:
         """Payload of the first chunk with this id, anywhere in the tree."""
@@ -83,7 +85,7 @@ def _walk(
 ) -> Iterator[RiffChunk]:
     while stream.tell() + 8 <= end:
         if budget[0] <= 0:
-            info.problems.append(f"more than {MAX_CHUNKS} chunks; rest not read")
+            info.limits.append(f"more than {MAX_CHUNKS} RIFF chunks; the rest was not read")
             return
         budget[0] -= 1
         cid_raw, size = struct.unpack("<4sI", stream.read(8))
@@ -110,7 +112,7 @@ def _list(
     list_type = stream.read(4).decode("latin-1")
     yield RiffChunk(cid, parents, end - stream.tell() + 4, None)
     if len(parents) >= MAX_DEPTH:
-        info.problems.append(f"LIST nesting deeper than {MAX_DEPTH}; not read")
+        info.limits.append(f"LIST nesting deeper than {MAX_DEPTH}; not read")
         return
     yield from _walk(stream, end, (*parents, list_type), budget, info)
 

@@ -11,7 +11,7 @@ C2PA's manifest store (0xCD41).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
@@ -104,3 +104,51 @@ def read_value(stream: BinaryIO, entry: IfdEntry, limit: int = MAX_VALUE) -> byt
     if len(data) < entry.size:
         raise FormatProblem("TIFF tag value runs past the end of the file")
     return data
+
+
+MAX_IFDS = 4096
+
+
+@dataclass
+class IfdChain:
+    """How many IFDs (pages) a TIFF's chain holds, and what was wrong with it."""
+
+    count: int = 0
+    problems: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+
+
+def walk_ifd_chain(stream: BinaryIO, file_size: int) -> IfdChain:
+    """Follow the next-IFD offsets from IFD0, reading 2 + 4 bytes per IFD; loops are damage."""
+    header = stream.read(8)
+    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+        raise FormatProblem("not a TIFF file")
+    endian = ">" if header.startswith(b"MM") else "<"
+    chain, seen = IfdChain(), set[int]()
+    offset = struct.unpack(endian + "I", header[4:8])[0]
+    while offset:
+        if offset in seen:
+            chain.problems.append(f"TIFF IFD chain loops back to offset {offset}")
+            return chain
+        if len(seen) >= MAX_IFDS:
+            chain.limits.append(f"more than {MAX_IFDS} TIFF IFDs; the rest was not read")
+            return chain
+        seen.add(offset)
+        next_offset = _next_ifd(stream, offset, endian, file_size)
+        if next_offset is None:
+            chain.problems.append(f"TIFF IFD at {offset} runs past the end of the file")
+            return chain
+        chain.count, offset = chain.count + 1, next_offset
+    return chain
+
+
+def _next_ifd(stream: BinaryIO, offset: int, endian: str, file_size: int) -> int | None:
+    stream.seek(offset)
+    raw_count = stream.read(2)
+    if len(raw_count) < 2:
+        return None
+    end = offset + 2 + 12 * struct.unpack(endian + "H", raw_count)[0]
+    if end + 4 > file_size:
+        return None
+    stream.seek(end)
+    return int(struct.unpack(endian + "I", stream.read(4))[0])

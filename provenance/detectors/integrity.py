@@ -1,0 +1,113 @@
+"""Whether a file's container was read whole, and read sound.
+
+Every other detector reads a container through a bounded reader and looks
+for its markers in what was read. What the reader could *not* read is where a
+marker could hide: a generator's ``parameters`` chunk after 100,000 empty
+PNG chunks, a Firefly XMP packet after 4,096 comment segments. And a file
+whose structure is broken (cut short, a size that runs past the end, a chain
+of directories that loops) is a file nobody can vouch for. Neither may be
+passed over in silence, so this detector turns them into evidence:
+
+``not-fully-read``
+    a reader reached one of its limits (a count, a size, a budget) and
+    stopped before the end of the file;
+``damaged``
+    the container is broken: truncated, impossible sizes, loops.
+
+Both carry the ``error`` signal and settle the verdict as ``unreadable``
+unless a generator marker was found anyway (see :mod:`provenance.classify`):
+the gate blocks such a file, naming the reason. The readers are the ones the
+other detectors use (shared through :class:`DetectorContext`), so checking
+costs no second pass for PNG, JPEG and RIFF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from provenance.detectors.base import DetectorContext, damage_evidence, unread_evidence
+from provenance.evidence import Evidence
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.bmff import is_bmff, read_bmff
+from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
+from provenance.files.formats.exr_header import read_exr_layout
+from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
+from provenance.files.formats.tiff_file import walk_ifd_chain
+
+
+class Findings(Protocol):
+    """What every bounded reader reports besides its content."""
+
+    problems: list[str]
+    limits: list[str]
+
+
+def _png(ctx: DetectorContext) -> Findings:
+    return ctx.png()
+
+
+def _jpeg(ctx: DetectorContext) -> Findings:
+    return ctx.jpeg()
+
+
+def _riff(ctx: DetectorContext) -> Findings:
+    return ctx.riff()
+
+
+def _bmff(ctx: DetectorContext) -> Findings:
+    return read_bmff(ctx.path)
+
+
+def _tiff(ctx: DetectorContext) -> Findings:
+    return _sized(ctx.path, walk_ifd_chain)
+
+
+def _exr(ctx: DetectorContext) -> Findings:
+    return _sized(ctx.path, read_exr_layout)
+
+
+def _sized(path: Path, read: Callable[[BinaryIO, int], Findings]) -> Findings:
+    with path.open("rb") as stream:
+        return read(stream, path.stat().st_size)
+
+
+def reader_for(head: bytes) -> Callable[[DetectorContext], Findings] | None:
+    """The check for the container the first bytes announce (None: no bounded reader for it)."""
+    if head.startswith(PNG_SIGNATURE):
+        return _png
+    if head.startswith(b"\xff\xd8\xff"):
+        return _jpeg
+    if head[:4] == b"RIFF":
+        return _riff
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return _tiff
+    if head.startswith(EXR_MAGIC):
+        return _exr
+    return _bmff if is_bmff(head) else None
+
+
+class IntegrityDetector:
+    """Reports what the bounded readers could not read, or found broken."""
+
+    name = "integrity"
+
+    def detect(self, ctx: DetectorContext) -> Iterable[Evidence]:
+        """``not-fully-read`` and ``damaged`` evidence; nothing for a sound, wholly read file."""
+        if ctx.facts.size == 0:
+            return []
+        with ctx.path.open("rb") as stream:
+            check = reader_for(stream.read(16))
+        if check is None:
+            return []
+        try:
+            found = check(ctx)
+        except FormatProblem as exc:
+            return [damage_evidence(self.name, str(exc))]
+        return [unread_evidence(self.name, text) for text in found.limits[:3]] + [
+            damage_evidence(self.name, text) for text in found.problems[:3]
+        ]
+
+
+DETECTOR = IntegrityDetector()

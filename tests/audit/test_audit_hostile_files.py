@@ -1,0 +1,76 @@
+"""The gate fails closed on hostile single files: each blocks with its reason, output stays clean.
+
+The package holds every input of :data:`tests.support.hostile_files.HOSTILE`
+(some built smaller), and the ledger holds generated pictures, so the
+near-match stage runs and decodes what it can.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.audit.report import FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
+from provenance.files.formats import png
+from tests.support import hostile_files as hostile
+from tests.support.studio import Studio
+
+SMALLER: dict[str, hostile.Builder] = {
+    "a1111_past_chunk_limit.png": lambda: hostile.png_markers_past_chunk_limit(2000),
+    "png_many_idat_chunks.png": lambda: hostile.png_many_data_chunks(2000),
+    "jpeg_20mb_fill.jpg": lambda: hostile.jpeg_fill_bytes(17),
+}
+
+
+def _package(tmp_path: Path, cases: dict[str, hostile.Builder]) -> Path:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    for name, build in cases.items():
+        (package / name).write_bytes(build())
+    return package
+
+
+def _audit(studio: Studio, package: Path) -> dict[str, FileResult]:
+    report = audit(package, studio.ledger, studio.settings, AuditOptions(record=False))
+    return {f.path: f for f in report.files}
+
+
+def test_every_hostile_input_blocks_with_its_reason(
+    studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(png, "MAX_CHUNKS", 1000)
+    monkeypatch.setattr(png, "MAX_DATA_CHUNKS", 1000)
+    cases = {h.name: SMALLER.get(h.name, h.build) for h in hostile.HOSTILE}
+    results = _audit(studio, _package(tmp_path, cases))
+    for case in hostile.HOSTILE:
+        result = results[case.name]
+        if case.verdict == "unreadable":
+            assert result.verdict == "block", (case.name, result.reasons)
+            assert "file could not be read (" in result.reasons[0]
+        else:  # the ID3 bomb and the 12-bit JPEG: read, compared, provenance unknown
+            assert (result.verdict, result.classification) == ("warn", "unknown"), result.reasons
+
+
+def test_pictures_that_do_not_decode_block(studio: Studio, tmp_path: Path) -> None:
+    cases = {
+        "leader.exr": hostile.exr_bad_chunk_leader,
+        "pixels.png": hostile.png_undecodable_pixels,
+    }
+    results = _audit(studio, _package(tmp_path, cases))
+    for name in cases:
+        assert results[name].verdict == "block", results[name].reasons
+        assert "picture does not decode" in results[name].reasons[-1]
+
+
+def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:
+    # See tests/util/test_native_output.py for where the binding's warning goes.
+    package = _package(tmp_path, {"leader.exr": hostile.exr_bad_chunk_leader})
+    args = ["audit", str(package), "--db", studio.settings.db, "--format", "json", "--no-record"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["files"][0]["verdict"] == "block"
