@@ -125,8 +125,8 @@ class SegmentCheck:
             self.copies[item.rel] = hit
         if scan.incomplete:
             self.unseen[item.rel] = (
-                f"video checked for generated material only up to {scan.swept:.1f} s"
-                f" ({scan.incomplete})"
+                f"video not fully checked for generated material (swept to {scan.swept:.1f} s:"
+                f" {scan.incomplete})"
             )
         return as_records(sha, scan, through)
 

@@ -171,6 +171,7 @@ class Samples:
         self.start = _start(self.stream)
         self._next = step / 2
         self._bad = MAX_BAD_PACKETS
+        self._first_bad = 0.0
         self._started = time.monotonic()
 
     def picture_at(self, seconds: float) -> NDArray[np.uint8]:
@@ -199,6 +200,15 @@ class Samples:
             self._stop(f"cannot decode past {self.sweep.swept:.1f} s ({exc})")
         except UndecodableVideo as exc:
             self._stop(exc.message)
+        finally:
+            self._damaged()
+
+    def _damaged(self) -> None:
+        """Packets that did not decode were pictures not seen: the sweep is not complete."""
+        bad = MAX_BAD_PACKETS - self._bad
+        if bad > 0 and not self.sweep.incomplete:
+            self._stop(f"{bad} damaged packets could not be decoded, the first near"
+                       f" {self._first_bad:.1f} s")  # fmt: skip
 
     def _intra(self) -> Iterator[tuple[VideoFrame, float]]:
         """Each needed frame of an intra-only stream, with when the next one replaces it.
@@ -248,6 +258,8 @@ class Samples:
         try:
             frames = packet.decode()
         except self.failure:
+            if self._bad == MAX_BAD_PACKETS:
+                self._first_bad = self._packet_time(packet) or self.sweep.swept
             self._bad -= 1
             if self._bad < 0:
                 raise

@@ -182,7 +182,24 @@ def test_a_truncated_master_blocks(generated: Generated, tmp_path: Path) -> None
     (package / "cut_short.mov").write_bytes(data[: len(data) // 3])
     result = generated.audit(package)["cut_short.mov"]
     assert result.verdict == "block"
-    assert any("generated material" in r for r in result.reasons), result.reasons
+    assert any("damaged" in r for r in result.reasons), result.reasons
+
+
+def test_a_master_with_damaged_frames_blocks_and_says_where(
+    generated: Generated, tmp_path: Path
+) -> None:
+    # The container is whole; a run of frames in the middle is garbage.
+    master = write_master(tmp_path / "src" / "whole.mov", [Shot(4, pan(1))])
+    data = bytearray(master.read_bytes())
+    frames = [m.start() for m in re.finditer(b"icpf", data)]
+    for header in frames[40:52]:  # frames 40-51: 1.7-2.2 s
+        data[header + 40 : header + 4000] = bytes(range(256)) * 15 + bytes(120)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "glitched.mov").write_bytes(bytes(data))
+    result = generated.audit(package)["glitched.mov"]
+    assert result.verdict == "block", result.reasons
+    assert any("damaged packets could not be decoded" in r for r in result.reasons), result.reasons
 
 
 def test_absurd_frame_dimensions_are_refused_and_block(
