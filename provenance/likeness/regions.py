@@ -39,11 +39,13 @@ half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
 0.99 GB for 100,000. Adding after the first query adds to faiss's lists,
 which grow by doubling; building the index in one go keeps them exact.
-Queries allocate their own arrays; adding while querying is not supported.
+Queries allocate their own arrays and may run on several threads at once;
+adding while querying is not supported.
 """
 
 from __future__ import annotations
 
+import threading
 from array import array
 from dataclasses import dataclass
 
@@ -125,6 +127,9 @@ class RegionIndex:
         self._pending: list[NDArray[np.uint8]] = []
         self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
         self._search: faiss.IndexBinary | None = None
+        # Queries may run on several threads (a master's samples): the first one after an
+        # add builds the search structures, once, under this lock; searching is read-only.
+        self._building = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._sizes) // 2
@@ -230,12 +235,17 @@ class RegionIndex:
         )
 
     def _all_points(self) -> NDArray[np.float16]:
-        if len(self._points_parts) > 1:
-            self._points_parts = [np.concatenate(self._points_parts)]
-        return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
+        with self._building:
+            if len(self._points_parts) > 1:
+                self._points_parts = [np.concatenate(self._points_parts)]
+            return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
 
     def _flush(self) -> None:
         """Hand the descriptors added since the last query to faiss (training it if it is time)."""
+        with self._building:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
         if not self._pending:
             return
         fresh = np.concatenate(self._pending)
