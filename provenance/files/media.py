@@ -23,6 +23,7 @@ from PIL import Image
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.opening import NotRegularFile, open_regular
 from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
@@ -167,7 +168,7 @@ def _sniff_bmff(brand: bytes) -> _Format:
 
 def read_facts(path: Path, size: int) -> MediaFacts:
     """Read a file's header facts. Never raises for a damaged file."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         head = stream.read(HEAD_BYTES)
     fmt = sniff(head, path.suffix.lower())
     base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
@@ -191,7 +192,7 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with open_regular(path) as stream, Image.open(stream) as image:
                 width, height = image.size
     except Image.DecompressionBombError as exc:
         return _with(base, problem=f"image too large to decode safely ({exc})")
@@ -209,7 +210,7 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     reading two: a frame sequence of uncompressed TIFFs pays that per frame.
     """
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             ifd = read_ifd0(stream)
     except (FormatProblem, OSError, struct.error):
         return None
@@ -235,7 +236,10 @@ def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
     # tiny test files) is not unreadable for that. Damaged tags are judged
     # by the audio detector, which reports them as error evidence.
     try:
-        info = mutagen.File(path, options=_mutagen_types(base.format))
+        with open_regular(path) as stream:
+            info = mutagen.File(stream, options=_mutagen_types(base.format))
+    except NotRegularFile:
+        raise  # swapped since it was hashed: the file is unreadable, not just without a duration
     except Exception:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
         return base
     if info is None or getattr(info, "info", None) is None:

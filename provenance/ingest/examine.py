@@ -27,6 +27,7 @@ from provenance.detectors.registry import load_detectors
 from provenance.errors import UnreadableFile
 from provenance.files.hashing import HashedFile, sha256_file
 from provenance.files.media import HEAD_BYTES, MediaFacts, read_facts, sniff
+from provenance.files.opening import read_head
 from provenance.files.walk import absolute, file_size
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
@@ -129,8 +130,7 @@ def crashed(path: Path, settings: Settings, host: str) -> Examined:
 
 def _head(path: Path) -> bytes:
     try:
-        with path.open("rb") as stream:
-            return stream.read(HEAD_BYTES)
+        return read_head(path, HEAD_BYTES)
     except OSError:
         return b""
 
