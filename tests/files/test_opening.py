@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,16 +20,17 @@ from tests.support.files import png
 from tests.support.hostile import swap_for_dev_zero, swap_for_fifo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "provenance"
+T = TypeVar("T")
 SWAPS = {"fifo": swap_for_fifo, "dev-zero": swap_for_dev_zero}
 
 
-def _in_time(work: object, seconds: float = 20.0) -> object:
+def _in_time(work: Callable[[], T], seconds: float = 20.0) -> T:
     """``work()`` on a thread; fails the test if it has not returned in time (it would hang)."""
     box: dict[str, object] = {}
 
     def run() -> None:
         try:
-            box["value"] = work()  # type: ignore[operator]
+            box["value"] = work()
         except BaseException as exc:
             box["error"] = exc
 
@@ -37,7 +40,7 @@ def _in_time(work: object, seconds: float = 20.0) -> object:
     assert not thread.is_alive(), "a reader waited on a file that is not a regular file"
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
-    return box.get("value")
+    return box["value"]  # type: ignore[return-value]
 
 
 def test_a_regular_file_opens(tmp_path: Path) -> None:
@@ -83,8 +86,7 @@ def test_every_detector_refuses_a_swapped_file(tmp_path: Path, swap: str, name: 
     path = png(tmp_path / "source.png", 1).rename(tmp_path / name)
     facts = read_facts(path, path.stat().st_size)
     SWAPS[swap](path)
-    found = _in_time(lambda: classify_file(path, Settings(), facts=facts))
-    _, result = found  # type: ignore[misc]
+    _, result = _in_time(lambda: classify_file(path, Settings(), facts=facts))
     assert result.verdict in ("unknown", "unreadable")
 
 
