@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.audit.judge import Context, judge, sequence_neighbours
+from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.near import NearCheck
 from provenance.audit.package import (
     Item,
@@ -47,6 +47,7 @@ from provenance.audit.package import (
 )
 from provenance.audit.regions import RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
+from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
@@ -187,21 +188,22 @@ class _Audit:
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
-            verdicts = dict(
-                zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True)
-            )
-        return [
-            replace(i, seen=replace(i.seen, verdict=verdicts[i.rel][0], tool=verdicts[i.rel][1]))
-            if i.rel in verdicts else i
-            for i in items
-        ]  # fmt: skip
+            seen = dict(zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True))
+        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
-    def _classify_one(self, item: Item) -> tuple[str, str | None]:
-        # Lazy: the detectors load only when a file is not in the ledger.
-        from provenance.classify import classify_file  # noqa: PLC0415
+    def _classify_one(self, item: Item) -> Seen:
+        # Lazy: the detectors load only when a file is not in the ledger. The
+        # content is read in a guarded worker, within the settings' budgets.
+        from provenance.ingest.guarded import read_content  # noqa: PLC0415
 
-        _, result = classify_file(item.path, self.settings)
-        return result.verdict, result.tool
+        try:
+            facts, result = read_content(item.path, self.settings, item.seen.size)
+        except UnreadableFile as exc:
+            return replace(item.seen, error=exc.what)
+        # An unreadable file says why (a damaged header, a detector stopped
+        # past its time budget), so the reason is on the file.
+        error = facts.problem if result.verdict == "unreadable" else None
+        return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
         check = NearCheck(self.ledger, index)

@@ -5,12 +5,13 @@ and runs the detectors; it never raises for a bad file. An :class:`Examiner`
 examines many files at once and yields them in input order, for
 :mod:`provenance.ingest.record` to record.
 
-An examiner runs on threads (hashing releases the GIL) or, for a one-shot
-scan on Linux, on forked worker processes (see :mod:`provenance.util.workpool`):
-classifying is Python that holds the GIL, and on threads the hashing threads
-wait for it at every chunk (the generated benchmark corpus: 2.2 s on two
-threads, 1.6 s on two processes). A file whose examination kills a worker is
-recorded ``unreadable`` by its hash; the other files are not affected.
+An examiner hashes on threads (hashing releases the GIL) and reads content
+(facts and detectors) in guarded worker processes, within the settings' time
+and memory budgets (see :mod:`provenance.ingest.guarded`): classifying is
+Python that holds the GIL, and on threads alone the hashing threads would
+wait for it at every chunk. A file whose examination kills a worker, or
+overruns a budget, is recorded ``unreadable`` by its hash with the reason;
+the other files are not affected.
 """
 
 from __future__ import annotations
@@ -21,14 +22,12 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from provenance.classify import Classification, classify_file, decide
-from provenance.detectors.base import error_evidence
-from provenance.detectors.registry import load_detectors
+from provenance.classify import Classification
 from provenance.errors import UnreadableFile
 from provenance.files.hashing import HashedFile, sha256_file
-from provenance.files.media import HEAD_BYTES, MediaFacts, read_facts, sniff
-from provenance.files.opening import read_head
+from provenance.files.media import MediaFacts
 from provenance.files.walk import absolute, file_size
+from provenance.ingest.guarded import read_content, stopped
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
@@ -52,10 +51,9 @@ def examine(path: Path, settings: Settings, host: str) -> Examined:
     path = absolute(path)
     try:
         hashed = sha256_file(path)
-        facts = _facts(path, hashed.stamp.size)
+        facts, result = read_content(path, settings, hashed.stamp.size)
     except UnreadableFile as exc:
         return Examined(path, None, None, exc.what)
-    facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
     return _examined(path, hashed, facts, result, assessment, host)
 
@@ -72,13 +70,6 @@ def _examined(
     stamp = hashed.stamp
     obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
     return Examined(path, obs, result)
-
-
-def _facts(path: Path, size: int) -> MediaFacts:
-    try:
-        return read_facts(path, size)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read file ({exc.strerror or exc})", where=path) from exc
 
 
 def _asset_facts(
@@ -122,44 +113,34 @@ def crashed(path: Path, settings: Settings, host: str) -> Examined:
         hashed = sha256_file(path)
     except UnreadableFile as exc:
         return Examined(path, None, None, exc.what)
-    fmt = sniff(_head(path), path.suffix.lower())
-    facts = MediaFacts(hashed.stamp.size, fmt.kind, fmt.mime, fmt.name, problem=CRASHED)
-    result = decide(facts, [error_evidence("examine", CRASHED)])
+    facts, result = stopped(path, hashed.stamp.size, CRASHED)
     return _examined(path, hashed, facts, result, Assessment(), host)
 
 
-def _head(path: Path) -> bytes:
-    try:
-        return read_head(path, HEAD_BYTES)
-    except OSError:
-        return b""
-
-
 class Examiner(OrderedPool[Path, Examined]):
-    """Files examined on a pool of threads or processes, yielded in input order.
+    """Files examined on a pool of threads, yielded in input order.
 
-    Work starts when the examiner is made. The window is wide enough to keep
-    both cores hashing through the time it takes to open the ledger (a few
-    hundred milliseconds, a few hundred files); the results waiting in it
-    are small. ``processes`` asks for forked worker processes (see
-    :mod:`provenance.util.workpool`: only a process with no other threads running
-    should ask, like the CLI's scan, never the watch daemon).
+    Work starts when the examiner is made. Each thread hashes (hashing
+    releases the GIL) and hands the content to a guarded worker process
+    (:mod:`provenance.ingest.guarded`), where the Python work of classifying
+    runs beside the hashing instead of contending with it for the GIL. Two
+    threads per worker keep every worker busy while the other thread hashes.
+    The window is wide enough to keep both cores hashing through the time it
+    takes to open the ledger (a few hundred milliseconds, a few hundred
+    files); the results waiting in it are small.
     """
 
     WINDOW_PER_WORKER = 256
+    THREADS_PER_WORKER = 2
 
-    def __init__(
-        self, paths: Iterable[Path], settings: Settings, host: str, *, processes: bool = False
-    ) -> None:
+    def __init__(self, paths: Iterable[Path], settings: Settings, host: str) -> None:
         workers = settings.effective_workers()
         super().__init__(
             partial(examine_chunk, settings=settings, host=host),
             paths,
-            workers,
+            workers * self.THREADS_PER_WORKER,
             on_crash=partial(crashed, settings=settings, host=host),
             window=workers * self.WINDOW_PER_WORKER,
-            processes=processes,
-            warm=load_detectors,
             name="ingest",
             chunk=FILE_CHUNK,
             weigh=file_size,
