@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from provenance.util.guard import MiB, Budget, GuardedPool, Overrun, WorkerDied
+from provenance.util.guard import Budget, GuardedPool, MiB, Overrun, WorkerDied
 from tests.support import guarded_work as work
 
 
@@ -28,7 +28,7 @@ def test_a_call_returns_its_result_and_raises_its_error(pool: GuardedPool) -> No
 def test_a_step_past_its_time_is_stopped_and_named(pool: GuardedPool) -> None:
     before = pool.run(work.pid)
     started = time.monotonic()
-    with pytest.raises(Overrun, match="c2pa: gave up after 0.5 s"):
+    with pytest.raises(Overrun, match=r"c2pa: gave up after 0\.5 s"):
         pool.run(work.spin, "c2pa", 60.0)
     assert time.monotonic() - started < 30  # stopped, not waited for
     assert pool.run(work.pid) != before  # a fresh worker took its place
