@@ -46,6 +46,7 @@ def test_hostile_files_are_unreadable_and_the_daemon_lives(
         odd.write_bytes(unique_bytes("odd"))
         wanted = {str(root / name) for name in CORRUPT}
         wait_for(lambda: wanted <= present(ledger, root), message="the corrupt files recorded")
+        wait_for(lambda: str(odd) in present(ledger, root), message="the non-UTF-8 name recorded")
         daemon.settled()
         after = root / "after.bin"
         after.write_bytes(unique_bytes("after"))

@@ -1,0 +1,105 @@
+"""File names that are not UTF-8: held losslessly, stored losslessly, shown escaped.
+
+A POSIX file name is bytes. Python holds a name that is not valid UTF-8 as
+a ``str`` with *lone surrogates* (``os.fsdecode``, the ``surrogateescape``
+handler: byte ``0xFF`` becomes ``U+DCFF``), so ``os.fsencode`` gives back
+the exact bytes, and every ``open``, ``stat`` and ``walk`` works on it. Such
+a string cannot be encoded as UTF-8, so it can neither be written to a
+database nor printed as it is. Two forms, each for one purpose:
+
+* **stored** (:func:`to_stored`, :func:`from_stored`): each lone surrogate
+  becomes :data:`MARK` followed by the byte in two hex digits, and a
+  :data:`MARK` in a name becomes two. ``MARK`` is U+10FFFF, a Unicode
+  noncharacter no real name carries, valid UTF-8 for SQLite and PostgreSQL.
+  Lossless both ways; names that are UTF-8 (and hold no ``MARK``) are stored
+  as they are.
+* **shown** (:func:`shown`, :func:`shown_in_json`): each undecodable byte as
+  ``\\xNN``, the way Python writes bytes, in tables, logs and errors; and in
+  JSON text the same characters, escaped as JSON wants (``\\\\xNN``), so a
+  reader of the JSON sees what a reader of the table sees.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+
+MARK = "\U0010ffff"
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_STORED = re.compile(f"{MARK}({MARK}|[0-9a-f]{{2}})")
+
+
+def _byte(char: str) -> int:
+    return ord(char) - 0xDC00
+
+
+def to_stored(name: str) -> str:
+    """The name as text any database takes, losslessly (see the module's docstring)."""
+    if MARK in name:
+        name = name.replace(MARK, MARK + MARK)
+    return _SURROGATE.sub(lambda m: f"{MARK}{_byte(m.group()):02x}", name)
+
+
+def from_stored(text: str) -> str:
+    """The name :func:`to_stored` was given."""
+    if MARK not in text:
+        return text
+    return _STORED.sub(lambda m: MARK if m.group(1) == MARK else chr(0xDC00 + int(m.group(1), 16)),
+                       text)  # fmt: skip
+
+
+def shown(text: str) -> str:
+    """The text with each undecodable byte of a name written ``\\xNN`` (for people)."""
+    return _SURROGATE.sub(lambda m: f"\\x{_byte(m.group()):02x}", text)
+
+
+def shown_in_json(text: str) -> str:
+    """JSON text whose strings, once decoded, read as :func:`shown` writes them.
+
+    Lone surrogates only occur inside JSON strings (``ensure_ascii=False``
+    leaves them raw), where a backslash must itself be escaped.
+    """
+    return _SURROGATE.sub(lambda m: f"\\\\x{_byte(m.group()):02x}", text)
+
+
+def escape_surrogates(text: str) -> str:
+    """JSON text with lone surrogates as ``\\udcNN`` escapes: still the same JSON, now UTF-8."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_values(value: object) -> object:
+    """``value`` (JSON-ready data) with every string in it as :func:`shown` writes it."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {shown(str(k)): shown_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_values(item) for item in value]
+    return value
+
+
+def json_shown(value: object) -> str:
+    """JSON of ``value`` with names as shown: what the ledger's JSON columns store."""
+    return json.dumps(shown_values(value))
+
+
+SHOWN_ERRORS = "provenance-shown"
+"""The codec error handler (see :func:`register_shown_errors`) that writes names as shown."""
+
+
+def _write_shown(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return shown(error.object[error.start : error.end]), error.end
+
+
+def register_shown_errors() -> str:
+    """Register :data:`SHOWN_ERRORS` (idempotent): a stream using it prints names as shown.
+
+    A lone surrogate written to a stream with this handler comes out as
+    ``\\xNN`` instead of failing the whole write; other unencodable text still
+    fails as it would.
+    """
+    codecs.register_error(SHOWN_ERRORS, _write_shown)
+    return SHOWN_ERRORS
