@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.tiff_file import read_ifd0
@@ -198,6 +198,10 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
         return _with(base, problem=f"image too large to decode safely ({exc})")
     except Image.DecompressionBombWarning as exc:
         return _with(base, problem=f"image too large to decode safely ({exc})")
+    except UnidentifiedImageError:
+        # Pillow names a stream it was given by the stream; the reason names the file.
+        why = f"cannot identify image file {str(path)!r}"
+        return _with(base, problem=f"cannot parse {base.format} header: {why}")
     except Exception as exc:  # noqa: BLE001 - any Pillow failure means the header is unparseable
         return _with(base, problem=f"cannot parse {base.format} header: {exc}")
     return _with(base, width=width, height=height)

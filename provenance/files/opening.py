@@ -73,14 +73,15 @@ def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, 
 
 def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> io.BufferedReader:
     """A buffered binary stream on ``path``, which must be a regular file when opened."""
-    fd, _ = open_fd(path, follow=follow)
-    return io.BufferedReader(io.FileIO(fd, "rb", closefd=True))
+    return io.BufferedReader(open_raw(path, follow=follow))
 
 
 def open_raw(path: str | os.PathLike[str], *, follow: bool = True) -> io.FileIO:
     """An unbuffered stream on ``path`` (for ``readinto`` loops), regular files only."""
     fd, _ = open_fd(path, follow=follow)
-    return io.FileIO(fd, "rb", closefd=True)
+    raw = io.FileIO(fd, "rb", closefd=True)
+    raw.name = os.fspath(path)  # messages name the file, not the descriptor
+    return raw
 
 
 def read_head(path: Path, size: int) -> bytes:

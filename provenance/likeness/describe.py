@@ -68,9 +68,11 @@ def describe_chunk(paths: list[str], *, mirror: bool = False) -> list[Described]
     return [describe_path(path, mirror=mirror) for path in paths]
 
 
-def describe_files(paths: Iterable[str], *, mirror: bool = False) -> Iterator[Described]:
-    """Describe many files across processes, yielding results in the order of ``paths``."""
-    workers = default_workers()
+def describe_files(
+    paths: Iterable[str], *, mirror: bool = False, workers: int | None = None
+) -> Iterator[Described]:
+    """Describe many files across processes (``workers``, default one per core), in order."""
+    workers = workers or default_workers()
     task = functools.partial(describe_chunk, mirror=mirror)
     with OrderedPool(
         task, paths, workers, on_crash=_crashed, window=workers * 16,

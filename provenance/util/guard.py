@@ -36,10 +36,14 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from provenance.errors import ProvenanceError
+
 R = TypeVar("R")
 Args = tuple[object, ...]
 
 POLL = 0.05  # seconds between looks at a running step's age
+START_SECONDS = 120.0  # a worker not ready by then (imports on a loaded machine) never will be
+READY = "ready"
 STEP_NAME = 64  # bytes of a step's name kept in shared memory
 MiB = 1024 * 1024
 
@@ -101,6 +105,7 @@ def _serve(conn: Connection, slot: _Slot, memory: int, warm: Callable[[], object
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if warm is not None:
         warm()
+    conn.send(READY)
     while (task := conn.recv()) is not None:
         function, args = task
         try:
@@ -109,6 +114,10 @@ def _serve(conn: Connection, slot: _Slot, memory: int, warm: Callable[[], object
             reply = (False, exc)
         step(None)
         conn.send(reply)
+
+
+class WorkerStartFailed(ProvenanceError):
+    """A worker process could not start: no file can be read safely, so none is."""
 
 
 class _Worker:
@@ -126,6 +135,24 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self._ready()
+
+    def _ready(self) -> None:
+        # A worker that dies before it is ready (its start-up failed: a
+        # __main__ it cannot import, no memory for its imports) is no file's
+        # fault; every file would otherwise be "unreadable" for it.
+        try:
+            ready = self._conn.poll(START_SECONDS) and self._conn.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise WorkerStartFailed(
+                "a worker process for reading files could not start",
+                where=f"pid {self.process.pid}, exit code {self.process.exitcode}",
+                fix="run provenance from its command, or from a script whose work is under"
+                " if __name__ == '__main__' (as multiprocessing needs)",
+            )
 
     def call(
         self, function: Callable[..., object], args: tuple[object, ...]

@@ -47,3 +47,8 @@ def memory_limit() -> int:
 def pid() -> int:
     """The worker's process id."""
     return os.getpid()
+
+
+def cannot_start() -> None:
+    """A worker's start-up that fails (as an import it cannot make would)."""
+    raise ImportError("no such module")

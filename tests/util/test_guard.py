@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from provenance.util.guard import Budget, GuardedPool, MiB, Overrun, WorkerDied
+from provenance.util.guard import Budget, GuardedPool, MiB, Overrun, WorkerDied, WorkerStartFailed
 from tests.support import guarded_work as work
 
 
@@ -65,3 +65,12 @@ def test_threads_share_the_workers() -> None:
     finally:
         guarded.close()
     assert guarded.pids() == []
+
+
+def test_a_worker_that_cannot_start_is_an_error_not_an_unreadable_file() -> None:
+    guarded = GuardedPool(1, Budget(), warm=work.cannot_start)
+    try:
+        with pytest.raises(WorkerStartFailed, match="could not start"):
+            guarded.run(work.echo, 1)
+    finally:
+        guarded.close()
