@@ -181,13 +181,14 @@ def run(boxes: int, big: int) -> list[str]:
         made = make_set(work / "stage", boxes, big)
         daemon = Daemon(root, db, config)
         try:
-            return _measure(daemon, Ledger(db), root, made)
+            return _measure(daemon, db, root, made)
         finally:
             daemon.stop()
 
 
-def _measure(daemon: Daemon, ledger: Ledger, root: Path, made: list[Path]) -> list[str]:
+def _measure(daemon: Daemon, db: str, root: Path, made: list[Path]) -> list[str]:
     peak = Peak()
+    ledger = Ledger(db)
     pid = daemon.process.pid
     wait_until(lambda: daemon.idle(ledger), 120, "the daemon to start")
     started = time.monotonic()
@@ -203,7 +204,8 @@ def _measure(daemon: Daemon, ledger: Ledger, root: Path, made: list[Path]) -> li
 
     def fingerprinted() -> bool:  # the pass that follows the rows decodes every picture
         peak.take(pid)
-        return all(ledger.fingerprints.status_of(sha) for sha in _pictures(ledger, files, host))
+        with Ledger(db) as fresh:  # a new connection each time: never an old snapshot
+            return all(fresh.fingerprints.status_of(s) for s in _pictures(fresh, files, host))
 
     wait_until(fingerprinted, 900, "every picture fingerprinted")
     return _figures(peak, recorded, ledger, sorted(files), host)
