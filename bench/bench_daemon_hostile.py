@@ -117,22 +117,20 @@ def descendants(pid: int) -> list[int]:
 
 def rss_kib(pid: int) -> int:
     """VmRSS of one process in KiB (0 once it is gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
-    return int(line.split()[1])
+    return _kib(f"/proc/{pid}/status", "VmRSS:")
 
 
 def pss_kib(pid: int) -> int:
     """Proportional set size of one process in KiB (0 once it is gone)."""
+    return _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _kib(path: str, key: str) -> int:
     try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        text = Path(path).read_text()
     except OSError:
         return 0
-    line = next((x for x in rollup.splitlines() if x.startswith("Pss:")), "Pss: 0 kB")
-    return int(line.split()[1])
+    return next((int(x.split()[1]) for x in text.splitlines() if x.startswith(key)), 0)
 
 
 def make_set(stage: Path, boxes: int, big: int) -> list[Path]:
