@@ -124,8 +124,9 @@ class Settings:
     )
     workers: int = _setting(
         0,
-        "Files hashed and classified in parallel (hashed on threads, their content read in as"
-        " many guarded worker processes); 0 means one per CPU core.",
+        "Files hashed and classified in parallel (hashed on threads, or forked processes for"
+        " `audit` on Linux; their content read in as many guarded worker processes); 0 means"
+        " one per CPU core.",
     )
     detector_seconds: float = _setting(
         5.0,
