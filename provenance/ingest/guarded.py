@@ -1,10 +1,13 @@
 """Reading a file's content within budgets: facts and classification in a guarded worker.
 
 Hashing cannot be fooled by content: it reads bytes once, and the opener
-refuses what is not a regular file. Everything that *parses* content (media
-facts, every detector) can be: a C2PA SDK quadratic on many boxes, a picture
-just under the pixel guard that costs hundreds of megabytes to decode. So
-:func:`read_content` runs that part in a worker of a
+refuses what is not a regular file; it is never timed. Everything that
+*parses* content (media facts, every detector) can be fooled: a C2PA SDK
+quadratic on many boxes, a picture just under the pixel guard that costs
+hundreds of megabytes to decode. So
+:func:`read_content` (and :func:`~provenance.ingest.examine.examine`, which
+hashes in the worker too, so its caller's threads only wait) runs that part
+in a worker of a
 :class:`~provenance.util.guard.GuardedPool`, with the settings' budgets:
 ``detector_seconds`` per detector per file, ``worker_memory_mb`` per worker.
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from provenance.classify import Classification, classify_file, decide
 from provenance.detectors.base import error_evidence
@@ -35,6 +40,7 @@ from provenance.settings import Settings
 from provenance.util.guard import Budget, GuardedPool, MiB, Overrun, WorkerDied, step
 
 Content = tuple[MediaFacts, Classification]
+R = TypeVar("R")
 
 _pools: dict[tuple[int, Budget], GuardedPool] = {}
 _lock = threading.Lock()
@@ -63,6 +69,20 @@ def close_pools() -> None:
         _pools.clear()
 
 
+def run_guarded(settings: Settings, function: Callable[..., R], *args: object) -> R:
+    """``function(*args)`` in a guarded worker of the pool for these settings."""
+    return pool_for(settings).run(function, *args)
+
+
+def read_facts_or_reason(path: Path, size: int) -> MediaFacts:
+    """The file's facts, read as a timed step ("media"); raises :class:`UnreadableFile`."""
+    step("media")
+    try:
+        return read_facts(path, size)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read file ({exc.strerror or exc})", where=path) from exc
+
+
 def read_content(path: Path, settings: Settings, size: int | None = None) -> Content:
     """Facts and classification of ``path``, read in a guarded worker. Never hangs.
 
@@ -80,11 +100,10 @@ def read_content(path: Path, settings: Settings, size: int | None = None) -> Con
 
 
 def _in_worker(path: Path, settings: Settings, size: int | None) -> Content | str:
-    step("media")
     try:
-        facts = read_facts(path, path.stat().st_size if size is None else size)
-    except OSError as exc:
-        return f"cannot read file ({exc.strerror or exc})"
+        facts = read_facts_or_reason(path, path.stat().st_size if size is None else size)
+    except (UnreadableFile, OSError) as exc:
+        return exc.what if isinstance(exc, UnreadableFile) else f"cannot read file ({exc})"
     return classify_file(path, settings, facts=facts)
 
 

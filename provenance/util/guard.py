@@ -9,14 +9,16 @@ can interrupt it; or it can allocate gigabytes. So that work runs in a
 ``Budget.memory`` bytes of address space (``RLIMIT_AS``, so an allocation
 past it fails in that worker instead of exhausting the machine).
 
-A call names its *steps* as it goes (:func:`step`, e.g. one per detector)
-in memory the parent can read. The thread waiting on a worker checks the
+A call names its *steps* as it goes (:func:`step`, e.g. one per detector),
+and, for a call over a list, the *item* it is on (:func:`item`), in memory
+the parent can read. The thread waiting on a worker checks the
 running step's age; past ``Budget.seconds`` it kills the worker and raises
 :class:`Overrun` naming the step ("c2pa: gave up after 5 s"). A worker that
 dies during a call (a native crash, an allocation failure that aborts)
 raises :class:`WorkerDied`, naming the step it was in. Either way the worker
-is replaced and the pool goes on. Work outside any step (``step(None)``) is
-not timed.
+is replaced and the pool goes on; both say which item the call was on, so a
+caller can redo the others. Work outside any step (``step(None)``) is not
+timed.
 """
 
 from __future__ import annotations
@@ -59,16 +61,16 @@ class Budget:
 class Overrun(Exception):
     """A step ran past its time budget; its worker was killed."""
 
-    def __init__(self, step: str, seconds: float) -> None:
-        self.step, self.seconds = step, seconds
+    def __init__(self, step: str, seconds: float, item: int = 0) -> None:
+        self.step, self.seconds, self.item = step, seconds, item
         super().__init__(f"{step}: gave up after {seconds:g} s")
 
 
 class WorkerDied(Exception):
     """The worker died during a call: a native crash, or memory past its limit."""
 
-    def __init__(self, step: str, memory: int) -> None:
-        self.step = step
+    def __init__(self, step: str, memory: int, item: int = 0) -> None:
+        self.step, self.item = step, item
         limit = f" or went past its {memory // MiB} MB" if memory else ""
         super().__init__(f"{step or 'worker'}: the worker process died (crashed{limit})")
 
@@ -79,6 +81,7 @@ class _Slot:
 
     name: Any  # ctypes char array
     since: Any  # ctypes double
+    item: Any  # ctypes long: which of a call's items is being worked on
 
     def set(self, name: str | None) -> None:
         self.since.value = time.monotonic()
@@ -95,6 +98,13 @@ def step(name: str | None) -> None:
     """Say what the current call does now (``None``: untimed work). Free outside a worker."""
     if _slot is not None:
         _slot.set(name)
+
+
+def item(index: int) -> None:
+    """Say which item of its list a call works on now (its steps are that item's)."""
+    if _slot is not None:
+        _slot.item.value = index
+        _slot.set(None)
 
 
 def _serve(conn: Connection, slot: _Slot, memory: int, warm: Callable[[], object] | None) -> None:
@@ -129,6 +139,7 @@ class _Worker:
         self._slot = _Slot(
             context.RawArray(ctypes.c_char, STEP_NAME),
             context.RawValue(ctypes.c_double, 0.0),
+            context.RawValue(ctypes.c_long, 0),
         )
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=_serve, args=(child, self._slot, budget.memory, warm), daemon=True
@@ -159,13 +170,16 @@ class _Worker:
     ) -> tuple[bool, object]:
         """(True, result) or (False, the exception ``function`` raised)."""
         self._slot.set(None)
+        self._slot.item.value = 0
         self._conn.send((function, args))
         while not self._conn.poll(POLL):
             self._check()
         try:
             ok, value = self._conn.recv()
         except (EOFError, OSError):
-            raise WorkerDied(self._slot.get()[0], self._budget.memory) from None
+            raise WorkerDied(
+                self._slot.get()[0], self._budget.memory, self._slot.item.value
+            ) from None
         return ok, value
 
     def _check(self) -> None:
@@ -173,7 +187,7 @@ class _Worker:
         seconds = self._budget.seconds
         if name and seconds and time.monotonic() - since > seconds:
             self.kill()
-            raise Overrun(name, seconds)
+            raise Overrun(name, seconds, self._slot.item.value)
 
     def kill(self) -> None:
         """Stop the process now (native code cannot be interrupted any other way)."""

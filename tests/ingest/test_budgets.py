@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from provenance.audit.run import AuditOptions, audit
-from provenance.ingest.examine import examine
+from provenance.ingest.examine import examine, examine_chunk
 from provenance.ingest.guarded import pool_for
 from provenance.ingest.survey import classify_paths
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.util.guard import MiB
 from tests.support import guarded_work
+from tests.support.files import A1111, png
 from tests.support.hostile import c2pa_uuid_mp4
 
 BOXES = 30_000
@@ -67,3 +68,15 @@ def test_the_audit_blocks_the_file_with_the_reason(
 def test_the_memory_limit_reaches_every_worker(settings: Settings) -> None:
     limited = replace(settings, worker_memory_mb=300)
     assert pool_for(limited).run(guarded_work.memory_limit) == 300 * MiB
+
+
+def test_a_stopped_file_costs_only_itself_in_a_chunk(
+    tmp_path: Path, slow_mp4: Path, budgeted: Settings
+) -> None:
+    before = [png(tmp_path / f"a{n}.png", n, A1111) for n in range(3)]
+    after = [png(tmp_path / f"b{n}.png", n + 10) for n in range(3)]
+    got = examine_chunk([*before, slow_mp4, *after], budgeted, "host")
+    assert [item.path.name for item in got] == [p.name for p in [*before, slow_mp4, *after]]
+    verdicts = [item.classification.verdict for item in got if item.classification]
+    assert verdicts == ["genai"] * 3 + ["unreadable"] + ["unknown"] * 3
+    assert got[3].observation is not None and got[3].observation.asset.problem == GAVE_UP
