@@ -60,21 +60,28 @@ class Insert:
     how: str  # a key of REFRAME
 
 
-KINDS = (("whole", 2.0), ("composite", 1.0), ("flop", 1.5), ("punch_in", 1.0))
+KINDS = (
+    ("whole", 2.0), ("composite_half", 1.0), ("flop", 1.5), ("punch_in", 1.0),
+    ("letterbox", 1.5), ("composite_fifth", 2.0), ("turned_180", 1.0),
+)  # fmt: skip
 REFRAME = {
     "whole": ("scale=1920:1080", 0, 0),
-    "composite": ("scale=960:540", 700, 300),  # half the width, off-centre
+    "composite_half": ("scale=960:540", 700, 300),  # half the width, off-centre
     "flop": ("hflip,scale=1920:1080", 0, 0),
     "punch_in": ("crop=iw*0.8:ih*0.8,scale=1920:1080", 0, 0),  # 10 % off every side
+    "letterbox": ("scale=1920:804,pad=1920:1080:0:138", 0, 0),  # 2.39:1 in a 16:9 frame
+    "composite_fifth": ("scale=858:483", 160, 520),  # a fifth of the frame's area
+    "turned_180": ("hflip,vflip,scale=1920:1080", 0, 0),
 }
 
 
 def inserts(minutes: float) -> list[Insert]:
-    """Four inserts per ten minutes (at least four), spread over the master, kinds in turn."""
-    count = max(4, round(4 * minutes / 10))
+    """An insert every 15 seconds or so, kinds in turn, spread over the master."""
+    count = max(len(KINDS), round(4 * minutes))
     span = minutes * 60 / (count + 1)
     return [
-        Insert(i, round(span * (i + 1), 1), KINDS[i % 4][1], KINDS[i % 4][0]) for i in range(count)
+        Insert(i, round(span * (i + 1), 1), KINDS[i % len(KINDS)][1], KINDS[i % len(KINDS)][0])
+        for i in range(count)
     ]
 
 

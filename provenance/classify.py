@@ -38,10 +38,12 @@ from provenance.evidence import Evidence
 from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI
+from provenance.util.guard import step
 from provenance.vocab import Confidence, Verdict
 
 # A detector slower than this on one file is reported: it is a bug or a hostile file.
 SLOW_DETECTOR_SECONDS = 5.0
+OUT_OF_MEMORY = "ran out of memory (past the worker's memory limit)"
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,25 @@ def _rank(item: Evidence) -> tuple[int, int]:
 
 
 def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[Evidence]:
-    """Run each detector, turning failures into ``error`` evidence."""
+    """Run each detector, turning failures into ``error`` evidence.
+
+    Each detector is a step of its own (:func:`~provenance.util.guard.step`):
+    in a guarded worker, one that runs past its time budget is stopped there.
+    """
     found: list[Evidence] = []
     for detector in detectors:
         started = time.monotonic()
+        step(detector.name)
         try:
             found.extend(detector.detect(ctx))
+        except MemoryError:
+            found.append(error_evidence(detector.name, OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - wall 4: a failing detector is evidence, not a crash
             found.append(error_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
         elapsed = time.monotonic() - started
         if elapsed > SLOW_DETECTOR_SECONDS:
             found.append(error_evidence(detector.name, f"took {elapsed:.1f} s on this file"))
+    step(None)
     return found
 
 

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from provenance.rules.policy import SEVERITY
-from provenance.util.names import shown_data
+from provenance.util.names import shown_in_json
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class AuditReport:
 
     def to_json(self) -> str:
         """The report's canonical JSON: what ``--format json`` prints and the ledger hashes."""
-        return json.dumps(shown_data(self.to_dict()), indent=2, ensure_ascii=False)
+        return shown_in_json(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document of ``provenance audit --format json``."""

@@ -39,13 +39,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.audit.judge import Context, judge, sequence_neighbours
+from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
 from provenance.audit.segments import SegmentCheck
+from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
@@ -195,22 +196,25 @@ class _Audit:
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
-            verdicts = dict(
-                zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True)
-            )
-        return [
-            replace(i, seen=replace(i.seen, verdict=verdicts[i.rel][0], tool=verdicts[i.rel][1],
-                                    error=verdicts[i.rel][2]))
-            if i.rel in verdicts else i
-            for i in items
-        ]  # fmt: skip
+            seen = dict(zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True))
+        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
-    def _classify_one(self, item: Item) -> tuple[str, str | None, str | None]:
-        # Lazy: the detectors load only when a file is not in the ledger.
-        from provenance.classify import classify_file, unreadable_reason  # noqa: PLC0415
+    def _classify_one(self, item: Item) -> Seen:
+        # Lazy: the detectors load only when a file is not in the ledger. The
+        # content is read in a guarded worker, within the settings' budgets.
+        from provenance.classify import unreadable_reason  # noqa: PLC0415
+        from provenance.ingest.guarded import read_content  # noqa: PLC0415
 
-        _, result = classify_file(item.path, self.settings)
-        return result.verdict, result.tool, unreadable_reason(result)
+        try:
+            facts, result = read_content(item.path, self.settings, item.seen.size)
+        except UnreadableFile as exc:
+            return replace(item.seen, error=exc.what)
+        # An unreadable file says why (a damaged header, a detector stopped
+        # past its time budget), so the reason is on the file.
+        error = (
+            unreadable_reason(result) or facts.problem if result.verdict == "unreadable" else None
+        )
+        return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
         check = NearCheck(self.ledger, index, defer_videos=True)

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.group import cli
-from provenance.cli.options import ledger_options, out, progress_bar
+from provenance.cli.options import NamesConsole, ledger_options, out, progress_bar
 from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.reports.audit_formats import RENDERERS, to_table
@@ -28,6 +27,7 @@ from provenance.reports.audit_html import to_html
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
+from provenance.util.names import SHOWN_ERRORS
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -110,7 +110,7 @@ def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    output.write_text(text, encoding="utf-8", errors=SHOWN_ERRORS)
     out.print(f"{report.verdict.upper()}: report written to {output}")
 
 
@@ -119,7 +119,7 @@ def _render(report: AuditReport, fmt: str) -> str:
     if fmt == "html":
         return to_html(report)
     if fmt == "table":
-        console = Console(record=True, width=120, file=io.StringIO())
+        console = NamesConsole(record=True, width=120, file=io.StringIO())
         console.print(to_table(report))
         return console.export_text()
     return RENDERERS[fmt](report)

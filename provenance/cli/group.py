@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import io
 import logging
 import sys
 from collections.abc import MutableMapping
@@ -29,6 +30,7 @@ import click
 
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
+from provenance.util.names import register_shown_errors
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -85,6 +87,7 @@ class ProvenanceGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors meant for people become ``Error: ...`` lines."""
+        _show_names_escaped()
         try:
             return super().invoke(ctx)
         except ProvenanceError as exc:
@@ -94,6 +97,16 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+
+def _show_names_escaped() -> None:
+    # A file name that is not UTF-8 is printed with its odd bytes as \xNN,
+    # in every table, log line and error (see provenance.util.names), never
+    # as raw bytes and never as a crash half-way through a report.
+    errors = register_shown_errors()
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=errors)
 
 
 @click.group(cls=ProvenanceGroup, context_settings={"help_option_names": ["-h", "--help"]})

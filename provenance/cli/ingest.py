@@ -49,7 +49,7 @@ def scan(
     # Hashing starts before the ledger opens: opening it loads SQLAlchemy
     # and checks the schema, a few hundred milliseconds of one core. No
     # other thread runs yet, so the examiner may fork its workers.
-    with Examiner(plan.files, settings, current_host(), processes=True) as examined:
+    with Examiner(plan.files, settings, current_host()) as examined:
         from provenance.store import Ledger  # noqa: PLC0415
 
         progress = _progress(len(plan.files), plan.total_bytes)

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
 from provenance.settings import LoadedSettings, load_settings
 from provenance.store.ledger import parse_since
-from provenance.util.names import shown_data
+from provenance.util.names import shown, shown_in_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -27,8 +28,21 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+
+class NamesConsole(Console):
+    """A rich console that lays out file names as they are shown (``\\xNN`` for odd bytes).
+
+    Escaping at the stream would come after the layout, and widen the cells
+    of a table that rich had already measured.
+    """
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        """Every string printed, in a table cell or alone, with names as shown."""
+        return super().render_str(shown(text), **options)
+
+
+out = NamesConsole(soft_wrap=True)
+err = NamesConsole(stderr=True)
 
 
 def ledger_options(func: F) -> F:
@@ -79,7 +93,7 @@ def open_ledger(
 
 def print_json(data: object) -> None:
     """Print a JSON document (the ``--json`` output of every reporting command)."""
-    click.echo(json.dumps(shown_data(data), indent=2, ensure_ascii=False, default=str))
+    click.echo(shown_in_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 @contextmanager

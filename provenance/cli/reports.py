@@ -22,6 +22,7 @@ from provenance.reports import lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.rules.policy import Policy, load_policy, policy_keys
 from provenance.settings import Settings, load_settings
+from provenance.util.names import SHOWN_ERRORS
 
 
 @cli.group(name="policy")
@@ -87,7 +88,7 @@ def report_command(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8", errors=SHOWN_ERRORS)
         out.print(f"Wrote the disclosure report to {output}")
 
 

@@ -28,6 +28,7 @@ from provenance.cli.options import (
 from provenance.errors import ConfigError
 from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
+from provenance.util.names import shown_in_json
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
 from provenance.watchers.status import watch_status
 
@@ -46,7 +47,7 @@ class JsonLogFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return shown_in_json(json.dumps(entry, ensure_ascii=False))
 
 
 def _log_to_stderr(log_format: str) -> None:

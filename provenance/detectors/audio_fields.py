@@ -35,6 +35,7 @@ import mutagen
 from provenance.files.formats.id3 import read_id3_stream
 from provenance.files.formats.riff import RiffInfo, read_riff
 from provenance.files.formats.xmp import simple_elements
+from provenance.files.opening import open_regular
 
 Role = Literal["software", "comment", "camera_make", "camera_model", "production"]
 
@@ -158,14 +159,15 @@ def id3_fields(stream: BinaryIO, where: str, problems: list[str]) -> list[AudioF
 def mp3_fields(path: Path) -> Gathered:
     """Fields of the ID3v2 tag at the start of an MP3 file."""
     found = Gathered()
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         found.fields = id3_fields(stream, "ID3", found.problems)
     return found
 
 
 def mutagen_fields(path: Path) -> Gathered:
     """Fields of FLAC/Ogg Vorbis comments and MP4 atoms, read with mutagen."""
-    audio = mutagen.File(path)
+    with open_regular(path) as stream:
+        audio = mutagen.File(stream)
     tags = getattr(audio, "tags", None)
     found = Gathered()
     if tags is None or not hasattr(tags, "items"):

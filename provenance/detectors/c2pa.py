@@ -37,6 +37,7 @@ from provenance.detectors.c2pa_presence import may_hold_c2pa
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.errors import ConfigError
 from provenance.evidence import Evidence
+from provenance.files.opening import open_regular
 from provenance.settings import Settings
 
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024
@@ -96,7 +97,8 @@ def _read_anchors(location: str | None) -> str | None:
         return None
     path = Path(location).expanduser()
     try:
-        data = path.read_bytes()[:MAX_ANCHORS_BYTES]
+        with open_regular(path) as stream:
+            data = stream.read(MAX_ANCHORS_BYTES)
     except OSError as exc:
         raise ConfigError(
             f"cannot read the C2PA trust anchors ({exc.strerror})",
@@ -140,7 +142,7 @@ class C2paDetector:
     def _embedded(self, ctx: DetectorContext, standalone: bool) -> Iterator[Evidence]:
         source = "standalone manifest store" if standalone else "embedded"
         hint = C2PA_MIME if standalone else _format_hint(ctx.facts.mime)
-        with ctx.path.open("rb") as stream:
+        with open_regular(ctx.path) as stream:
             yield from self._read(ctx, stream, hint, None, source)
 
     def _sidecar(self, ctx: DetectorContext, sidecar: Path) -> Iterator[Evidence]:
@@ -151,7 +153,7 @@ class C2paDetector:
             unbound = f"{source}, binding not checked"
             yield from self._read(ctx, io.BytesIO(data), C2PA_MIME, None, unbound)
             return
-        with ctx.path.open("rb") as stream:
+        with open_regular(ctx.path) as stream:
             yield from self._read(ctx, stream, _format_hint(ctx.facts.mime), data, source)
 
     def _read(
@@ -190,7 +192,7 @@ class C2paDetector:
 
 
 def _read_sidecar(path: Path) -> bytes:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         data = stream.read(MAX_SIDECAR_BYTES + 1)
     if len(data) > MAX_SIDECAR_BYTES:
         raise ValueError(f"C2PA sidecar {path.name} is larger than {MAX_SIDECAR_BYTES} bytes")

@@ -38,6 +38,7 @@ from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import index_chunks
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0
+from provenance.files.opening import open_regular
 
 MAX_ID3_BYTES = 64 * 1024 * 1024
 
@@ -48,7 +49,7 @@ def _jpeg(path: Path) -> bool:
 
 
 def _png(path: Path) -> bool:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         refs, problems, limits = index_chunks(stream)
     return not limits and (bool(problems) or any(ref.ctype == b"caBX" for ref in refs))
 
@@ -66,7 +67,7 @@ def _bmff(path: Path) -> bool:
 
 
 def _mp3(path: Path) -> bool:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         header = stream.read(10)
         if len(header) < 10 or not header.startswith(b"ID3"):
             return False
@@ -83,7 +84,7 @@ def _syncsafe(raw: bytes) -> int:
 
 
 def _tiff(path: Path) -> bool:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         return C2PA_TAG in read_ifd0(stream).entries
 
 

@@ -25,6 +25,7 @@ from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.opening import open_regular
 
 MAX_READ_BYTES = 16 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
@@ -96,7 +97,7 @@ def _riff(path: Path) -> BinaryIO | None:
 
 
 def _png(path: Path) -> BinaryIO | None:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype == b"eXIf" and ref.length <= MAX_CHUNK_BYTES:
@@ -131,7 +132,7 @@ def exif_stream(path: Path, fmt: str | None) -> BinaryIO | None:
     if fmt in ("tiff", "raw"):
         return _tiff(path)
     if fmt in ("heif", "avif"):
-        return path.open("rb")
+        return open_regular(path)
     return None
 
 
@@ -140,7 +141,7 @@ def _tiff(path: Path) -> BinaryIO | None:
     # or software tag, and exifread would still walk every IFD0 entry (the
     # strip tables of an uncompressed frame among them): the entry table
     # alone says whether there is anything to read.
-    stream = path.open("rb")
+    stream = open_regular(path)
     try:
         if EXIF_TIFF_TAGS.isdisjoint(read_ifd0(stream).entries):
             stream.close()

@@ -28,6 +28,7 @@ from typing import Any
 from provenance.detectors.base import DetectorContext
 from provenance.detectors.software_names import match_software
 from provenance.evidence import Evidence
+from provenance.files.opening import open_regular
 from provenance.tools import UNKNOWN_GENAI
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -225,7 +226,7 @@ class JsonSidecarDetector:
 def _load(path: Path) -> Any:
     """A sidecar's JSON, or None when it is too large, unreadable or not JSON."""
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             data = stream.read(MAX_JSON_BYTES + 1)
     except OSError:
         return None

@@ -20,6 +20,7 @@ from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chu
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import XMP_TAG, read_ifd0, read_value
 from provenance.files.formats.xmp import MAX_PACKET_BYTES
+from provenance.files.opening import open_regular
 
 PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 SCAN_HEAD_BYTES = 4 * 1024 * 1024
@@ -36,7 +37,7 @@ def _jpeg(path: Path) -> list[bytes]:
 
 
 def _png(path: Path) -> list[bytes]:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype != b"iTXt" or ref.length > MAX_CHUNK_BYTES:
@@ -54,7 +55,7 @@ def _riff(path: Path) -> list[bytes]:
 
 
 def _tiff(path: Path) -> list[bytes]:
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         entry = read_ifd0(stream).entries.get(XMP_TAG)
         return [read_value(stream, entry, MAX_PACKET_BYTES)] if entry is not None else []
 
@@ -71,7 +72,7 @@ def _xmp_file(path: Path) -> list[bytes]:
 
 def read_sidecar(path: Path) -> bytes:
     """A whole ``.xmp`` file; raises FormatProblem when it is over the packet limit."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         data = stream.read(MAX_PACKET_BYTES + 1)
     if len(data) > MAX_PACKET_BYTES:
         raise FormatProblem(f"{path.name} is larger than {MAX_PACKET_BYTES} bytes")
@@ -80,7 +81,7 @@ def read_sidecar(path: Path) -> bytes:
 
 def scan_for_packets(path: Path, size: int) -> list[bytes]:
     """Packets found in the head and tail of a file of any format."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         head = stream.read(SCAN_HEAD_BYTES)
         tail = b""
         if size > SCAN_HEAD_BYTES:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.errors import UnreadableFile
+from provenance.files.opening import open_raw
 
 ALONE_CHUNK = 128 * 1024
 SHARED_CHUNK = 4 * 1024 * 1024
@@ -51,14 +52,17 @@ class HashedFile:
 def sha256_file(path: Path) -> HashedFile:
     """Hash ``path`` in one streaming pass.
 
-    Raises :class:`UnreadableFile` when the file cannot be opened or read, or
-    when it changed while it was being read (its hash would describe content
-    that never existed on disk as a whole).
+    Raises :class:`UnreadableFile` when the file cannot be opened or read, is
+    not a regular file once opened (see :mod:`provenance.files.opening`), or
+    changed while it was being read (its hash would describe content that
+    never existed on disk as a whole). Reading stops one chunk past the size
+    the file had when it was opened: a file that keeps growing is a changed
+    file, not an endless read.
     """
     try:
-        with path.open("rb", buffering=0) as stream:
+        with open_raw(path) as stream:
             before = FileStamp.of(os.fstat(stream.fileno()))
-            digest = _digest(stream)
+            digest = _digest(stream, before.size)
             after = FileStamp.of(os.fstat(stream.fileno()))
     except OSError as exc:
         raise UnreadableFile(
@@ -92,12 +96,14 @@ def chunk_size() -> int:
     return ALONE_CHUNK if threading.active_count() == 1 else SHARED_CHUNK
 
 
-def _digest(stream: io.RawIOBase) -> str:
+def _digest(stream: io.RawIOBase, size: int) -> str:
     digest = hashlib.sha256()
     buffer = _buffer(chunk_size())
     view = memoryview(buffer)
-    while count := stream.readinto(buffer):
+    left = size + len(buffer)  # past the size: the stamps then differ, and the hash is refused
+    while left > 0 and (count := stream.readinto(buffer)):
         digest.update(view[:count])
+        left -= count
     return digest.hexdigest()
 
 

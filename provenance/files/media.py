@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.opening import NotRegularFile, open_regular
 from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
@@ -168,7 +169,7 @@ def _sniff_bmff(brand: bytes) -> _Format:
 
 def read_facts(path: Path, size: int) -> MediaFacts:
     """Read a file's header facts. Never raises for a damaged file."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         head = stream.read(HEAD_BYTES)
     fmt = sniff(head, path.suffix.lower())
     base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
@@ -191,15 +192,23 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
         return _with(base, width=size[0], height=size[1])
     if base.format == "jpeg" and (early := _jpeg_facts(path, base)) is not None:
         return early
+    return _pillow_facts(path, base)
+
+
+def _pillow_facts(path: Path, base: MediaFacts) -> MediaFacts:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with open_regular(path) as stream, Image.open(stream) as image:
                 width, height = image.size
     except Image.DecompressionBombError as exc:
         return _with(base, problem=f"image too large to decode safely ({exc})")
     except Image.DecompressionBombWarning as exc:
         return _with(base, problem=f"image too large to decode safely ({exc})")
+    except UnidentifiedImageError:
+        # Pillow names a stream it was given by the stream; the reason names the file.
+        why = f"cannot identify image file {str(path)!r}"
+        return _with(base, problem=f"cannot parse {base.format} header: {why}")
     except Exception as exc:  # noqa: BLE001 - any Pillow failure means the header is unparseable
         return _with(base, problem=f"cannot parse {base.format} header: {exc}")
     return _with(base, width=width, height=height)
@@ -235,7 +244,7 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     reading two: a frame sequence of uncompressed TIFFs pays that per frame.
     """
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             ifd = read_ifd0(stream)
     except (FormatProblem, OSError, struct.error):
         return None
@@ -251,6 +260,8 @@ def _audio_facts(path: Path, base: MediaFacts) -> MediaFacts:
     # by the audio detector, which reports them as error evidence.
     try:
         length = _audio_length(path, base.format)
+    except NotRegularFile:
+        raise  # swapped since it was hashed: the file is unreadable, not just without a duration
     except Exception:  # noqa: BLE001 - mutagen raises many unrelated types on bad input
         return base
     return _with(base, duration=float(length) if length else None)
@@ -271,10 +282,11 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
 
     stream_info = {"mp3": mp3.MPEGInfo, "wav": wave.WaveStreamInfo}.get(fmt or "")
     if stream_info is not None:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             return float(stream_info(stream).length)
     if fmt not in ("flac", "m4a", "ogg"):
         return None
     safe = [flac.FLAC, mp4.MP4, oggvorbis.OggVorbis, oggopus.OggOpus, oggflac.OggFLAC]
-    info = mutagen.File(path, options=safe)
+    with open_regular(path) as stream:
+        info = mutagen.File(stream, options=safe)
     return getattr(getattr(info, "info", None), "length", None)

@@ -5,12 +5,13 @@ and runs the detectors; it never raises for a bad file. An :class:`Examiner`
 examines many files at once and yields them in input order, for
 :mod:`provenance.ingest.record` to record.
 
-An examiner runs on threads (hashing releases the GIL) or, for a one-shot
-scan on Linux, on forked worker processes (see :mod:`provenance.util.workpool`):
-classifying is Python that holds the GIL, and on threads the hashing threads
-wait for it at every chunk (the generated benchmark corpus: 2.2 s on two
-threads, 1.6 s on two processes). A file whose examination kills a worker is
-recorded ``unreadable`` by its hash; the other files are not affected.
+An examiner's threads hand each file to a guarded worker process, which
+hashes it and reads its content (facts and detectors) within the settings'
+time and memory budgets (see :mod:`provenance.ingest.guarded`): classifying
+is Python that holds the GIL, and on threads alone the hashing threads would
+wait for it at every chunk. A file whose examination kills a worker, or
+overruns a budget, is recorded ``unreadable`` by its hash with the reason;
+the other files are not affected.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from provenance.classify import Classification, classify_file, decide
-from provenance.detectors.base import error_evidence
-from provenance.detectors.registry import load_detectors
+from provenance.classify import Classification, classify_file
 from provenance.errors import UnreadableFile
 from provenance.files.hashing import HashedFile, sha256_file
-from provenance.files.media import HEAD_BYTES, MediaFacts, read_facts, sniff
+from provenance.files.media import MediaFacts
 from provenance.files.walk import absolute, file_size
+from provenance.ingest.guarded import read_facts_or_reason, run_guarded, stopped
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
+from provenance.util.guard import Overrun, WorkerDied, item
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 CRASHED = "examining this file crashed a worker process (a damaged or hostile file)"
@@ -47,16 +48,39 @@ class Examined:
 
 
 def examine(path: Path, settings: Settings, host: str) -> Examined:
-    """Hash, read facts and classify one file. Never raises for a bad file."""
+    """Hash, read facts and classify one file, in a guarded worker. Never raises for a bad file.
+
+    The worker hashes too (untimed: hashing is bounded by the file's size),
+    so the caller's threads only wait. A file the worker was stopped on (a
+    detector past its time, a worker that died) is hashed here and recorded
+    ``unreadable`` with the reason.
+    """
     path = absolute(path)
     try:
+        return run_guarded(settings, examine_here, path, settings, host)
+    except (Overrun, WorkerDied) as exc:
+        return _stopped(path, host, str(exc), exc.step)
+
+
+def examine_here(path: Path, settings: Settings, host: str) -> Examined:
+    """:func:`examine` in this process, without budgets (what a guarded worker runs)."""
+    try:
         hashed = sha256_file(path)
-        facts = _facts(path, hashed.stamp.size)
+        facts = read_facts_or_reason(path, hashed.stamp.size)
     except UnreadableFile as exc:
         return Examined(path, None, None, exc.what)
     facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
     return _examined(path, hashed, facts, result, assessment, host)
+
+
+def _stopped(path: Path, host: str, reason: str, where: str = "examine") -> Examined:
+    try:
+        hashed = sha256_file(path)
+    except UnreadableFile as exc:
+        return Examined(path, None, None, exc.what)
+    facts, result = stopped(path, hashed.stamp.size, reason, where)
+    return _examined(path, hashed, facts, result, Assessment(), host)
 
 
 def _examined(
@@ -71,13 +95,6 @@ def _examined(
     stamp = hashed.stamp
     obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
     return Examined(path, obs, result)
-
-
-def _facts(path: Path, size: int) -> MediaFacts:
-    try:
-        return read_facts(path, size)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read file ({exc.strerror or exc})", where=path) from exc
 
 
 def _asset_facts(
@@ -105,8 +122,33 @@ def _asset_facts(
 
 
 def examine_chunk(paths: Sequence[Path], settings: Settings, host: str) -> list[Examined]:
-    """:func:`examine` each of ``paths`` (one task of an :class:`Examiner`)."""
-    return [examine(path, settings, host) for path in paths]
+    """:func:`examine` each of ``paths`` (one task of an :class:`Examiner`), in one worker call.
+
+    One call for many files: a thread that must win the parent's GIL back
+    (from the thread recording into the ledger) for every file would leave
+    its worker idle in between. When the worker is stopped on one file, the
+    files before it are examined again (their results died with the
+    worker), that one is recorded with the reason, and the rest go on.
+    """
+    todo = [absolute(path) for path in paths]
+    done: list[Examined] = []
+    while todo:
+        try:
+            return done + run_guarded(settings, examine_all_here, todo, settings, host)
+        except (Overrun, WorkerDied) as exc:
+            lost, culprit, todo = todo[: exc.item], todo[exc.item], todo[exc.item + 1 :]
+            done += [examine(path, settings, host) for path in lost]
+            done.append(_stopped(culprit, host, str(exc), exc.step))
+    return done
+
+
+def examine_all_here(paths: Sequence[Path], settings: Settings, host: str) -> list[Examined]:
+    """:func:`examine_here` for each of ``paths``, saying which it is on (in a guarded worker)."""
+    found = []
+    for index, path in enumerate(paths):
+        item(index)
+        found.append(examine_here(path, settings, host))
+    return found
 
 
 def crashed(path: Path, settings: Settings, host: str) -> Examined:
@@ -116,41 +158,24 @@ def crashed(path: Path, settings: Settings, host: str) -> Examined:
     crash on content) and sniffs its kind from the first bytes, so the
     ledger knows the file by its content and an audit blocks it.
     """
-    path = absolute(path)
-    try:
-        hashed = sha256_file(path)
-    except UnreadableFile as exc:
-        return Examined(path, None, None, exc.what)
-    fmt = sniff(_head(path), path.suffix.lower())
-    facts = MediaFacts(hashed.stamp.size, fmt.kind, fmt.mime, fmt.name, problem=CRASHED)
-    result = decide(facts, [error_evidence("examine", CRASHED)])
-    return _examined(path, hashed, facts, result, Assessment(), host)
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            return stream.read(HEAD_BYTES)
-    except OSError:
-        return b""
+    return _stopped(absolute(path), host, CRASHED)
 
 
 class Examiner(OrderedPool[Path, Examined]):
-    """Files examined on a pool of threads or processes, yielded in input order.
+    """Files examined on a pool of threads, yielded in input order.
 
-    Work starts when the examiner is made. The window is wide enough to keep
-    both cores hashing through the time it takes to open the ledger (a few
-    hundred milliseconds, a few hundred files); the results waiting in it
-    are small. ``processes`` asks for forked worker processes (see
-    :mod:`provenance.util.workpool`: only a process with no other threads running
-    should ask, like the CLI's scan, never the watch daemon).
+    Work starts when the examiner is made. Each thread hands its files, one
+    at a time, to a guarded worker process (:mod:`provenance.ingest.guarded`)
+    that hashes and classifies them: the Python work of classifying never
+    contends with hashing or recording for the parent's GIL, as it would on
+    threads alone. The window is wide enough to keep both cores hashing
+    through the time it takes to open the ledger (a few hundred
+    milliseconds, a few hundred files); the results waiting in it are small.
     """
 
     WINDOW_PER_WORKER = 256
 
-    def __init__(
-        self, paths: Iterable[Path], settings: Settings, host: str, *, processes: bool = False
-    ) -> None:
+    def __init__(self, paths: Iterable[Path], settings: Settings, host: str) -> None:
         workers = settings.effective_workers()
         super().__init__(
             partial(examine_chunk, settings=settings, host=host),
@@ -158,8 +183,6 @@ class Examiner(OrderedPool[Path, Examined]):
             workers,
             on_crash=partial(crashed, settings=settings, host=host),
             window=workers * self.WINDOW_PER_WORKER,
-            processes=processes,
-            warm=load_detectors,
             name="ingest",
             chunk=FILE_CHUNK,
             weigh=file_size,

@@ -12,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.classify import Classification, classify_file
+from provenance.classify import Classification
 from provenance.detectors.base import error_evidence
+from provenance.errors import UnreadableFile
 from provenance.files.walk import Skipped, walk
+from provenance.ingest.guarded import read_content
 from provenance.settings import Settings
 
 
@@ -43,6 +45,14 @@ def classify_paths(paths: Iterable[Path], settings: Settings) -> list[PathClassi
         else:
             files.append(item)
     with ThreadPoolExecutor(settings.effective_workers(), thread_name_prefix="classify") as pool:
-        results = pool.map(lambda p: classify_file(p, settings)[1], files)
+        results = pool.map(lambda p: _classify(p, settings), files)
         rows += [PathClassification(p, r) for p, r in zip(files, results, strict=True)]
     return sorted(rows, key=lambda row: str(row.path))
+
+
+def _classify(path: Path, settings: Settings) -> Classification:
+    # In a guarded worker, within the settings' time and memory budgets.
+    try:
+        return read_content(path, settings)[1]
+    except UnreadableFile as exc:
+        return Classification("unreadable", None, None, (error_evidence("open", exc.what),))

@@ -32,6 +32,7 @@ import platformdirs
 from provenance.errors import TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
 from provenance.settings import APP_NAME, Settings
+from provenance.util.names import escape_surrogates
 
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
@@ -136,7 +137,7 @@ def _sync_dir(folder: Path) -> None:
 def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
     """Add one line to the quarantine manifest, flushed to disk."""
     root.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(dict(entry), ensure_ascii=False, sort_keys=True) + "\n"
+    line = escape_surrogates(json.dumps(dict(entry), ensure_ascii=False, sort_keys=True)) + "\n"
     with (root / MANIFEST).open("a", encoding="utf-8") as stream:
         stream.write(line)
         stream.flush()

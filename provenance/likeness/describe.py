@@ -67,9 +67,11 @@ def describe_chunk(paths: list[str], *, mirror: bool = False) -> list[Described]
     return [describe_path(path, mirror=mirror) for path in paths]
 
 
-def describe_files(paths: Iterable[str], *, mirror: bool = False) -> Iterator[Described]:
-    """Describe many files across processes, yielding results in the order of ``paths``."""
-    workers = default_workers()
+def describe_files(
+    paths: Iterable[str], *, mirror: bool = False, workers: int | None = None
+) -> Iterator[Described]:
+    """Describe many files across processes (``workers``, default one per core), in order."""
+    workers = workers or default_workers()
     task = functools.partial(describe_chunk, mirror=mirror)
     with OrderedPool(
         task, paths, workers, on_crash=_crashed, window=workers * 16,
@@ -108,9 +110,9 @@ def describe_clip_chunk(paths: list[str]) -> list[list[Described]]:
     return [describe_clip(path) for path in paths]
 
 
-def describe_clips(paths: Iterable[str]) -> Iterator[list[Described]]:
+def describe_clips(paths: Iterable[str], workers: int | None = None) -> Iterator[list[Described]]:
     """Describe many clips across processes; each clip's pictures, in the order of ``paths``."""
-    workers = default_workers()
+    workers = workers or default_workers()
     with OrderedPool(
         describe_clip_chunk, paths, workers, on_crash=lambda p: [_crashed(p)], window=workers * 2,
         executor=process_pool, name="describe-clips",

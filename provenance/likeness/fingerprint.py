@@ -334,7 +334,11 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
 
 def fingerprint_files(
-    paths: Iterable[str | Path], *, executor: Executor | None = None, chunksize: int = 4
+    paths: Iterable[str | Path],
+    *,
+    executor: Executor | None = None,
+    chunksize: int = 4,
+    workers: int | None = None,
 ) -> Iterator[FingerprintResult]:
     """Fingerprint many files across processes, yielding results in the order of ``paths``.
 
@@ -347,7 +351,7 @@ def fingerprint_files(
     if executor is not None:
         yield from executor.map(fingerprint_file, paths, chunksize=chunksize)
         return
-    workers = default_workers()
+    workers = workers or default_workers()
     with OrderedPool(
         fingerprint_chunk, paths, workers, on_crash=_crashed, window=workers * 16,
         executor=process_pool, name="fingerprint",

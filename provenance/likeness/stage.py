@@ -80,6 +80,7 @@ def fingerprint_assets(
     *,
     retry: RetryBackoff | None = None,
     stop: Callable[[], bool] = lambda: False,
+    workers: int | None = None,
 ) -> StageReport:
     """Fingerprint image and video assets present on this host that have none (only ``shas``).
 
@@ -87,23 +88,29 @@ def fingerprint_assets(
     works. ``retry``, for a caller that comes back again and again (the
     watch daemon), skips the assets whose last failure is too recent and
     learns from each new one. ``stop`` is asked after every asset; the
-    pass ends early, with what it saved kept, once it says True.
+    pass ends early, with what it saved kept, once it says True. ``workers``
+    decode at once (default: one per core; the watch daemon, a background
+    service, uses one, so that two pictures at the pixel guard never decode
+    together).
     """
     started = time.monotonic()
     wanted = list(shas) if shas is not None else None
     waiting = _waiting(ledger, wanted, fingerprint_kinds(), retry)
-    looked, done = _run(ledger, waiting, executor, retry, stop)
+    looked, done = _run(ledger, waiting, executor, retry, stop, workers)
     if not stop():
-        describe_generated(ledger, wanted, stop)
+        describe_generated(ledger, wanted, stop, workers)
     if not stop():
-        check_regions(ledger, wanted, stop)
+        check_regions(ledger, wanted, stop, workers)
     if not stop() and video_frames.available():
         check_masters(ledger, wanted, stop)
     return StageReport(looked, done, time.monotonic() - started)
 
 
 def describe_generated(
-    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+    ledger: Ledger,
+    shas: Sequence[str] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    workers: int | None = None,
 ) -> int:
     """Describe the generated pictures on this host that have no feature row (only ``shas``).
 
@@ -112,22 +119,27 @@ def describe_generated(
     assets were described with features. A failure that may pass
     (``error``) is not stored, so the next pass tries again.
     """
-    described = _describe_kind(ledger, shas, stop, "image")
+    described = _describe_kind(ledger, shas, stop, "image", workers)
     if not stop() and video_frames.available():
-        described += _describe_kind(ledger, shas, stop, "video")
+        described += _describe_kind(ledger, shas, stop, "video", workers)
     return described
 
 
 def _describe_kind(
-    ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str
-) -> int:
+    ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str,
+    workers: int | None,
+) -> int:  # fmt: skip
     handed: deque[str] = deque()
 
     def page(after: str | None) -> list[tuple[str, str]]:
         return ledger.features.missing(shas, (kind,), limit=PAGE, after=after)
 
     paths = _paths(page, page(None), handed)
-    results = describe_clips(paths) if kind == "video" else ([d] for d in describe_files(paths))
+    results = (
+        describe_clips(paths, workers=workers)
+        if kind == "video"
+        else ([d] for d in describe_files(paths, workers=workers))
+    )
     rows = Batches(ledger.features.save)
     described = 0
     for pictures in results:
@@ -142,7 +154,10 @@ def _describe_kind(
 
 
 def check_regions(
-    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+    ledger: Ledger,
+    shas: Sequence[str] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    workers: int | None = None,
 ) -> int:
     """Check the images that are not generated, and never were, for generated pictures inside.
 
@@ -168,7 +183,7 @@ def check_regions(
 
     rows = Batches(ledger.regions.save)
     holding = 0
-    for result in describe_files(_paths(page, first, handed), mirror=True):
+    for result in describe_files(_paths(page, first, handed), mirror=True, workers=workers):
         row = region_row(handed.popleft(), result, index, through)
         holding += row.hit is not None
         if row.status != "error":  # a failure that may pass is tried again next time
@@ -327,6 +342,7 @@ def _run(
     executor: Executor | None,
     retry: RetryBackoff | None,
     stop: Callable[[], bool],
+    workers: int | None,
 ) -> tuple[int, int]:
     rows = Batches(ledger.fingerprints.save)
     handed: deque[str] = deque()  # results come back in the order paths were handed out
@@ -337,7 +353,7 @@ def _run(
             yield path
 
     looked = ok = 0
-    for result in fingerprint_files(paths(), executor=executor):
+    for result in fingerprint_files(paths(), executor=executor, workers=workers):
         sha = handed.popleft()
         looked += 1
         ok += result.ok

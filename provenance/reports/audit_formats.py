@@ -27,6 +27,7 @@ from rich.text import Text
 
 from provenance import __version__
 from provenance.audit.report import AuditReport, FileResult
+from provenance.util.names import shown_in_json
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = {
@@ -116,7 +117,7 @@ def to_sarif(report: AuditReport) -> str:
             "properties": {"verdict": report.verdict, "summary": report.summary},
         }],
     }  # fmt: skip
-    return json.dumps(log, indent=2, ensure_ascii=False)
+    return shown_in_json(json.dumps(log, indent=2, ensure_ascii=False))
 
 
 def _sarif_result(item: FileResult) -> dict[str, object]:

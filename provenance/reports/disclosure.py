@@ -18,6 +18,7 @@ from typing import Literal, cast
 from provenance.lifecycle.disclosure import DisclosureReport
 from provenance.store import EventRecord
 from provenance.tools import display_name
+from provenance.util.names import shown_in_json
 
 Format = Literal["markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("markdown", "html", "json")
@@ -37,7 +38,7 @@ class Section:
 def render(report: DisclosureReport, fmt: Format) -> str:
     """The report as text in ``fmt``."""
     if fmt == "json":
-        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return shown_in_json(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     return markdown(report) if fmt == "markdown" else page(report)
 
 

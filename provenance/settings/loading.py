@@ -133,6 +133,8 @@ _TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools", "s
 _COERCERS: dict[str, Any] = {
     "db": as_str,
     "workers": as_int,
+    "detector_seconds": as_seconds,
+    "worker_memory_mb": as_int,
     "batch_size": as_int,
     "ignore": as_patterns,
     "follow_symlinks": as_bool,

@@ -124,8 +124,20 @@ class Settings:
     )
     workers: int = _setting(
         0,
-        "Files hashed and classified in parallel (worker processes for `scan` and `audit` on"
-        " Linux, threads elsewhere and in `watch`); 0 means one per CPU core.",
+        "Files hashed and classified in parallel (hashed on threads, or forked processes for"
+        " `audit` on Linux; their content read in as many guarded worker processes); 0 means"
+        " one per CPU core.",
+    )
+    detector_seconds: float = _setting(
+        5.0,
+        "Seconds one detector may spend on one file (in `scan`, `classify`, `audit` and `watch`);"
+        " past it the worker is stopped and the file is recorded unreadable for that reason. 0:"
+        " no limit.",
+    )
+    worker_memory_mb: int = _setting(
+        512,
+        "Megabytes of address space each worker that reads file content may use (RLIMIT_AS);"
+        " a file that needs more is recorded unreadable for that reason. 0: no limit.",
     )
     batch_size: int = _setting(256, "Files recorded in the ledger per transaction during a scan.")
     ignore: tuple[str, ...] = _setting(

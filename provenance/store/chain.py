@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from provenance.util.names import escape_surrogates
+
 GENESIS = "0" * 64
 
 
@@ -42,8 +44,14 @@ class ChainRow(Protocol):
 
 
 def canonical_json(value: object) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is.
+
+    A file name that is not UTF-8 (lone surrogates, see
+    :mod:`provenance.util.names`) is written as JSON escapes, which read back
+    as the same name; any other text is unchanged, and so are the hashes.
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return escape_surrogates(text)
 
 
 def event_hash(

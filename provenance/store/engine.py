@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from provenance.errors import LedgerUnavailable
+from provenance.util.names import json_shown
 
 BUSY_TIMEOUT_MS = 60_000
 WRITE_OPTION = "provenance_write"
@@ -71,7 +72,12 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10},
+            json_serializer=json_shown,
+        )
     raise LedgerUnavailable(
         f"unsupported database '{backend}'", where=masked(parsed), fix="use SQLite or PostgreSQL"
     )
@@ -79,7 +85,11 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000},
+        # JSON columns (evidence, daemon state) may quote a name that is not UTF-8.
+        "json_serializer": json_shown,
+    }
     if database in ("", ":memory:"):
         kwargs["poolclass"] = StaticPool  # one shared in-memory database
         kwargs["connect_args"]["check_same_thread"] = False

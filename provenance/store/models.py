@@ -52,6 +52,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from provenance.util.names import from_stored, shown, to_stored
+
 # A features row holds its blob (and its picture's size) exactly when it is ok, and only
 # a row that is not ok has a reason.
 FEATURE_DATA_RULE = (
@@ -81,6 +83,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class PathText(TypeDecorator[str]):
+    """A file path, stored losslessly even when its name is not UTF-8.
+
+    See :mod:`provenance.util.names`: a name Python holds with lone
+    surrogates is stored with each one marked, and read back as it was.
+    Comparisons and prefix searches go through the same encoding, so a
+    path is found by the ``str`` that names it.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """The stored form."""
+        return None if value is None else to_stored(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """The path as Python names it."""
+        return None if value is None else from_stored(value)
+
+
+class ShownText(TypeDecorator[str]):
+    """Free text (a reason, a prompt, a note) that may quote a file name.
+
+    A name that is not UTF-8 is stored as people are shown it (``\\xNN``, see
+    :mod:`provenance.util.names`): the text is for reading, and the exact
+    name is kept where paths are (:class:`PathText`).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """The text as shown."""
+        return None if value is None else shown(value)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the ledger's models."""
 
@@ -107,8 +146,8 @@ class Asset(Base):
     tool: Mapped[str | None] = mapped_column(String(64), index=True)
     confidence: Mapped[str | None] = mapped_column(String(8))
     evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
-    prompt: Mapped[str | None] = mapped_column(Text)
-    problem: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[str | None] = mapped_column(ShownText)
+    problem: Mapped[str | None] = mapped_column(ShownText)
     status: Mapped[str | None] = mapped_column(String(16), index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -129,7 +168,7 @@ class Location(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"))
     host: Mapped[str] = mapped_column(String(255))
-    path: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(PathText)
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     inode: Mapped[int] = mapped_column(BigInteger)
@@ -149,7 +188,7 @@ class Event(Base):
     asset_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     actor: Mapped[str] = mapped_column(String(255))
     host: Mapped[str] = mapped_column(String(255))
-    path: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(PathText)
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
@@ -187,7 +226,7 @@ class WatchCheckpoint(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     host: Mapped[str] = mapped_column(String(255))
-    root: Mapped[str] = mapped_column(Text)
+    root: Mapped[str] = mapped_column(PathText)
     mode: Mapped[str] = mapped_column(String(16))
     last_reconcile: Mapped[datetime] = mapped_column(UTCDateTime())
     details: Mapped[dict[str, object]] = mapped_column(JSON)
@@ -218,14 +257,14 @@ class Approval(Base):
     approver: Mapped[str] = mapped_column(String(255))
     recorded_by: Mapped[str] = mapped_column(String(255))
     host: Mapped[str] = mapped_column(String(255))
-    reference_path: Mapped[str] = mapped_column(Text)
+    reference_path: Mapped[str] = mapped_column(PathText)
     reference_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("documents.sha256"))
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(ShownText)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(255))
-    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoke_reason: Mapped[str | None] = mapped_column(ShownText)
 
 
 class Quarantine(Base):
@@ -236,8 +275,8 @@ class Quarantine(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"), index=True)
     host: Mapped[str] = mapped_column(String(255))
-    original_path: Mapped[str] = mapped_column(Text)
-    quarantine_path: Mapped[str] = mapped_column(Text)
+    original_path: Mapped[str] = mapped_column(PathText)
+    quarantine_path: Mapped[str] = mapped_column(PathText)
     quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -260,7 +299,7 @@ class PerFrameRow(Base):
     asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"))
     frame: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(ShownText)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -375,7 +414,7 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(255))
     host: Mapped[str] = mapped_column(String(255))
-    root: Mapped[str] = mapped_column(Text)
+    root: Mapped[str] = mapped_column(PathText)
     verdict: Mapped[str] = mapped_column(String(16))
     files: Mapped[int] = mapped_column(Integer)
     passed: Mapped[int] = mapped_column(Integer)

@@ -1,39 +1,105 @@
-"""How a file name that is not UTF-8 appears in output.
+"""File names that are not UTF-8: held losslessly, stored losslessly, shown escaped.
 
-POSIX names are bytes. Python decodes them with ``surrogateescape``: a byte
-that is not UTF-8 becomes a lone surrogate, which round-trips to the file
-but cannot be written as UTF-8. Written raw, it makes a ``--json`` document
-invalid. Every output therefore shows such a byte as the four characters
-``\\xNN`` (the escape Python itself uses), and a name that is UTF-8 is shown
-unchanged.
+A POSIX file name is bytes. Python holds a name that is not valid UTF-8 as
+a ``str`` with *lone surrogates* (``os.fsdecode``, the ``surrogateescape``
+handler: byte ``0xFF`` becomes ``U+DCFF``), so ``os.fsencode`` gives back
+the exact bytes, and every ``open``, ``stat`` and ``walk`` works on it. Such
+a string cannot be encoded as UTF-8, so it can neither be written to a
+database nor printed as it is. Two forms, each for one purpose:
+
+* **stored** (:func:`to_stored`, :func:`from_stored`): each lone surrogate
+  becomes :data:`MARK` followed by the byte in two hex digits, and a
+  :data:`MARK` in a name becomes two. ``MARK`` is U+10FFFF, a Unicode
+  noncharacter no real name carries, valid UTF-8 for SQLite and PostgreSQL.
+  Lossless both ways; names that are UTF-8 (and hold no ``MARK``) are stored
+  as they are.
+* **shown** (:func:`shown`, :func:`shown_in_json`): each undecodable byte as
+  ``\\xNN``, the way Python writes bytes, in tables, logs and errors; and in
+  JSON text the same characters, escaped as JSON wants (``\\\\xNN``), so a
+  reader of the JSON sees what a reader of the table sees.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import codecs
+import json
+import re
+
+MARK = "\U0010ffff"
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_STORED = re.compile(f"{MARK}({MARK}|[0-9a-f]{{2}})")
+
+
+def _byte(char: str) -> int:
+    return ord(char) - 0xDC00
+
+
+def to_stored(name: str) -> str:
+    """The name as text any database takes, losslessly (see the module's docstring)."""
+    if MARK in name:
+        name = name.replace(MARK, MARK + MARK)
+    return _SURROGATE.sub(lambda m: f"{MARK}{_byte(m.group()):02x}", name)
+
+
+def from_stored(text: str) -> str:
+    """The name :func:`to_stored` was given."""
+    if MARK not in text:
+        return text
+    return _STORED.sub(lambda m: MARK if m.group(1) == MARK else chr(0xDC00 + int(m.group(1), 16)),
+                       text)  # fmt: skip
 
 
 def shown(text: str) -> str:
-    """``text`` with every undecodable byte written as ``\\xNN``; valid text unchanged."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a surrogate that came from elsewhere than a name
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-        return raw.decode("utf-8", "backslashreplace")
-    return text
+    """The text with each undecodable byte of a name written ``\\xNN`` (for people)."""
+    return _SURROGATE.sub(lambda m: f"\\x{_byte(m.group()):02x}", text)
 
 
-def shown_data(data: object) -> object:
-    """A JSON-ready structure with :func:`shown` applied to every string in it, keys too."""
-    if isinstance(data, str):
-        return shown(data)
-    if isinstance(data, Mapping):
-        return {shown_data(k): shown_data(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [shown_data(item) for item in data]
-    return data
+def shown_in_json(text: str) -> str:
+    """JSON text whose strings, once decoded, read as :func:`shown` writes them.
+
+    Lone surrogates only occur inside JSON strings (``ensure_ascii=False``
+    leaves them raw), where a backslash must itself be escaped.
+    """
+    return _SURROGATE.sub(lambda m: f"\\\\x{_byte(m.group()):02x}", text)
+
+
+def escape_surrogates(text: str) -> str:
+    """JSON text with lone surrogates as ``\\udcNN`` escapes: still the same JSON, now UTF-8."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_values(value: object) -> object:
+    """``value`` (JSON-ready data) with every string in it as :func:`shown` writes it."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {shown(str(k)): shown_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_values(item) for item in value]
+    return value
+
+
+def json_shown(value: object) -> str:
+    """JSON of ``value`` with names as shown: what the ledger's JSON columns store."""
+    return json.dumps(shown_values(value))
+
+
+SHOWN_ERRORS = "provenance-shown"
+"""The codec error handler (see :func:`register_shown_errors`) that writes names as shown."""
+
+
+def _write_shown(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return shown(error.object[error.start : error.end]), error.end
+
+
+def register_shown_errors() -> str:
+    """Register :data:`SHOWN_ERRORS` (idempotent): a stream using it prints names as shown.
+
+    A lone surrogate written to a stream with this handler comes out as
+    ``\\xNN`` instead of failing the whole write; other unencodable text still
+    fails as it would.
+    """
+    codecs.register_error(SHOWN_ERRORS, _write_shown)
+    return SHOWN_ERRORS

@@ -52,6 +52,11 @@ from provenance.watchers.worker import Recorder, RecorderHooks
 
 log = logging.getLogger(__name__)
 
+# Pictures decode for fingerprints one at a time in the daemon: a picture just
+# under the pixel guard takes about 700 MB to decode (RGBA), and the daemon, a
+# background service, stays under 1 GB with one (bench/bench_daemon_hostile.py).
+LIKENESS_WORKERS = 1
+
 EXPIRE_EVERY = 24 * 3600.0  # seconds between the daemon's expiry passes
 
 TICK = 0.5
@@ -313,7 +318,9 @@ class WatchDaemon:
         self.fingerprints.begin()
         try:
             retry = self.fingerprints.retry
-            report = fingerprint_assets(self.ledger, retry=retry, stop=stop.is_set)
+            report = fingerprint_assets(
+                self.ledger, retry=retry, stop=stop.is_set, workers=LIKENESS_WORKERS
+            )
         except LedgerUnavailable as exc:
             self.fingerprints.want()
             log.debug("fingerprints wait for the ledger: %s", exc.message)

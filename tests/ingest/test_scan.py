@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from provenance.ingest.examine import examine_here
 from provenance.ingest.record import examine, ingest
 from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.settings import FolderRule, Settings
@@ -168,13 +169,13 @@ def test_file_changing_while_hashed_is_skipped(
     target = png(tmp_path / "growing.png", 1)
     real = hashing._digest
 
-    def growing(stream: io.RawIOBase) -> str:
-        digest = real(stream)
+    def growing(stream: io.RawIOBase, size: int) -> str:
+        digest = real(stream, size)
         with target.open("ab") as more:
             more.write(b"more")
         return digest
 
     monkeypatch.setattr(hashing, "_digest", growing)
-    examined = examine(target, settings, "h")
+    examined = examine_here(target, settings, "h")  # in this process, where the patch is
     assert examined.observation is None
     assert examined.error is not None and "changed while" in examined.error

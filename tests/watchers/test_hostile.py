@@ -9,6 +9,7 @@ from pathlib import Path
 
 from provenance.store import Ledger
 from tests.support.files import unique_bytes
+from tests.support.hostile import c2pa_uuid_mp4
 from tests.support.waiting import wait_for
 from tests.watchers.daemons import fast_settings, present, running
 
@@ -45,6 +46,7 @@ def test_hostile_files_are_unreadable_and_the_daemon_lives(
         odd.write_bytes(unique_bytes("odd"))
         wanted = {str(root / name) for name in CORRUPT}
         wait_for(lambda: wanted <= present(ledger, root), message="the corrupt files recorded")
+        wait_for(lambda: str(odd) in present(ledger, root), message="the non-UTF-8 name recorded")
         daemon.settled()
         after = root / "after.bin"
         after.write_bytes(unique_bytes("after"))
@@ -55,3 +57,16 @@ def test_hostile_files_are_unreadable_and_the_daemon_lives(
     verdicts = {Path(p).name: ledger.assets.at(p).verdict for p in wanted}  # type: ignore[union-attr]
     assert set(verdicts.values()) == {"unreadable"}, verdicts
     assert str(root / "pipe.exr") not in present(ledger, root)
+
+
+def test_a_detector_past_its_budget_is_stopped_and_the_file_recorded_unreadable(
+    root: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    settings = fast_settings(ledger_url, detector_seconds=0.5)
+    with running(ledger, settings, [root]) as daemon:
+        slow = c2pa_uuid_mp4(root / "boxes.mp4", 30_000)
+        wait_for(lambda: str(slow) in present(ledger, root), message="the slow MP4 recorded")
+        assert daemon.thread.is_alive()
+    asset = ledger.assets.at(str(slow))
+    assert asset is not None
+    assert (asset.verdict, asset.problem) == ("unreadable", "c2pa: gave up after 0.5 s")

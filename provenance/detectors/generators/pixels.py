@@ -25,6 +25,7 @@ from PIL import Image
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.png import PngInfo
+from provenance.files.opening import open_regular
 
 READ_BLOCK = 64 * 1024
 MAX_PILLOW_PIXELS = 4096 * 4096
@@ -83,7 +84,7 @@ class PngColumns:
             del buffer[:length]
 
     def _idat(self) -> Iterator[bytes]:
-        with self.path.open("rb") as stream:
+        with open_regular(self.path) as stream:
             for offset, size in self.spans:
                 stream.seek(offset)
                 left = size
@@ -131,11 +132,17 @@ class PillowColumns:
     """Left columns via a full Pillow decode, for layouts the streaming reader skips."""
 
     def __init__(self, path: Path) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        self._stream = open_regular(path)  # Pillow leaves a stream it was given open
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(self._stream)
+        except BaseException:
+            self._stream.close()
+            raise
         if image.width * image.height > MAX_PILLOW_PIXELS or getattr(image, "n_frames", 1) != 1:
             image.close()
+            self._stream.close()
             raise FormatProblem("image too large or animated; pixels not read")
         self.width, self.height = image.size
         self.channels = 4 if "A" in image.getbands() else 3
@@ -153,7 +160,7 @@ class PillowColumns:
     def _decode(self) -> Image.Image:
         if self._decoded is None:
             assert self._image is not None
-            with self._image as image:
+            with self._stream, self._image as image:
                 self._decoded = image.convert("RGBA" if self.channels == 4 else "RGB")
             self._image = None
         return self._decoded

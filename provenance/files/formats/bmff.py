@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.opening import open_regular
 
 MAX_BOXES = 10_000
 MAX_DEPTH = 12
@@ -92,7 +93,7 @@ def is_bmff(head: bytes) -> bool:
 
 def read_bmff(path: Path) -> BmffInfo:
     """Walk a BMFF file's boxes. Raises :class:`FormatProblem` when it is not BMFF."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         size = path.stat().st_size
         if not is_bmff(stream.read(8)):
             raise FormatProblem("not an ISO BMFF (MP4/MOV/HEIF) file")
@@ -157,6 +158,6 @@ def read_payload(path: Path, box: Box, limit: int = MAX_PAYLOAD) -> bytes:
     """A box's payload; raises :class:`FormatProblem` when it is larger than ``limit``."""
     if box.payload_size > limit:
         raise FormatProblem(f"{box.path} box of {box.payload_size} bytes is over the {limit} limit")
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         stream.seek(box.payload_offset)
         return stream.read(box.payload_size)

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from provenance.files.formats import FormatProblem
+from provenance.files.opening import open_regular
 
 MAGIC_BE = b"SDPX"
 MAGIC_LE = b"XPDS"
@@ -64,7 +65,7 @@ class DpxHeader:
 
 def read_header(path: Path) -> DpxHeader:
     """Parse the fields of :class:`DpxHeader`, refusing layouts this reader cannot decode."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         raw = stream.read(HEADER_SIZE)
     if len(raw) < 820 or raw[:4] not in (MAGIC_BE, MAGIC_LE):
         raise FormatProblem("not a DPX file (no SDPX magic or header cut short)")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.opening import open_regular
 
 MAX_SEGMENTS = 4096
 MAX_SKIPPED = 16 * 1024 * 1024  # garbage and fill bytes skipped between segments, in all
@@ -103,7 +104,7 @@ class JpegInfo:
 
 def read_jpeg(path: Path) -> JpegInfo:
     """Walk a JPEG file's marker segments. Raises :class:`FormatProblem` if not a JPEG."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         return read_jpeg_stream(stream)
 
 

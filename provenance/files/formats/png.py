@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.opening import open_regular
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_CHUNKS = 100_000  # chunks other than image data
@@ -76,7 +77,7 @@ class PngInfo:
 
 def read_png(path: Path) -> PngInfo:
     """Walk a PNG file's chunks. Raises :class:`FormatProblem` if it is not a PNG."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         return read_png_stream(stream)
 
 

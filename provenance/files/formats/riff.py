@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.opening import open_regular
 
 MAX_CHUNKS = 10_000
 MAX_DEPTH = 4
@@ -57,7 +58,7 @@ class RiffInfo:
 
 def read_riff(path: Path) -> RiffInfo:
     """Walk a RIFF file. Raises :class:`FormatProblem` if it is not RIFF."""
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         size = path.stat().st_size
         return read_riff_stream(stream, size)
 

@@ -1,0 +1,90 @@
+"""Opening a file to read its content: regular files only, decided at open time.
+
+A listing says what a path *was*. Between the listing and the read, a file
+can be swapped for a FIFO (a reader would wait forever for a writer), a
+device or a link to ``/dev/zero`` (a reader would spin on endless zeros).
+Checking the path first (``is_file``) only moves the race. So every reader
+of content (hashing, media facts, the detectors and their container readers)
+opens through :func:`open_regular`, which decides on the opened descriptor
+itself:
+
+* ``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a
+  writer (it makes no difference to a regular file);
+* ``fstat`` on the descriptor: anything but a regular file is refused with
+  :class:`NotRegularFile`, before a single byte is read;
+* ``O_NOFOLLOW`` when asked (``follow=False``): a path that became a link is
+  refused too.
+
+:class:`NotRegularFile` is an :class:`OSError`, so every reader that already
+turns a read failure into a reason on the file does so for a swapped file.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import stat
+from pathlib import Path
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class NotRegularFile(OSError):
+    """The path, once opened, is not a regular file (swapped for a FIFO, a device...)."""
+
+    def __init__(self, path: str | os.PathLike[str] | os.PathLike[bytes] | bytes, kind: str):
+        super().__init__(errno.EINVAL, f"not a regular file (it is {kind} now)", os.fspath(path))
+
+
+def kind_of(mode: int) -> str:
+    """What a ``stat`` mode describes, in words (for reasons)."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, os.stat_result]:
+    """Open ``path`` read-only, non-blocking; the descriptor and its ``stat``, or raise.
+
+    Raises :class:`NotRegularFile` (the descriptor closed) for anything but a
+    regular file, and the usual :class:`OSError` when it cannot be opened.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(path, kind_of(info.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> io.BufferedReader:
+    """A buffered binary stream on ``path``, which must be a regular file when opened."""
+    return io.BufferedReader(open_raw(path, follow=follow))
+
+
+def open_raw(path: str | os.PathLike[str], *, follow: bool = True) -> io.FileIO:
+    """An unbuffered stream on ``path`` (for ``readinto`` loops), regular files only."""
+    fd, _ = open_fd(path, follow=follow)
+    raw = io.FileIO(fd, "rb", closefd=True)
+    raw.name = os.fspath(path)  # messages name the file, not the descriptor
+    return raw
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file."""
+    with open_regular(path) as stream:
+        return stream.read(size)

@@ -1,0 +1,58 @@
+"""Names that are not UTF-8 appear escaped (``\\xNN``) in every JSON output, never raw."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from provenance.cli import cli
+from provenance.util.names import shown, shown_values
+
+
+def test_valid_text_is_unchanged() -> None:
+    assert shown("plate_v001.exr") == "plate_v001.exr"
+    assert shown("café/ショット.png") == "café/ショット.png"
+
+
+def test_undecodable_bytes_are_escaped() -> None:
+    name = os.fsdecode(b"bad\xff\xfe.txt")
+    assert shown(name) == "bad\\xff\\xfe.txt"
+    assert shown_values({name: [name, 3]}) == {"bad\\xff\\xfe.txt": ["bad\\xff\\xfe.txt", 3]}
+
+
+@given(st.binary(max_size=40))
+def test_any_name_becomes_valid_utf8(raw: bytes) -> None:
+    shown(os.fsdecode(raw)).encode("utf-8")
+
+
+@pytest.fixture
+def odd_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    try:
+        (folder / os.fsdecode(b"bad\xff\xfe.txt")).write_bytes(b"notes")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    return folder
+
+
+def test_classify_json_escapes_names(odd_folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["classify", str(odd_folder), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout_bytes.decode("utf-8"))  # strict UTF-8: raw bytes would fail
+    assert rows[0]["path"].endswith("bad\\xff\\xfe.txt")
+
+
+def test_audit_json_escapes_names_the_same_way(odd_folder: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    args = ["audit", str(odd_folder), "--db", db, "--format", "json", "--no-record"]
+    result = CliRunner().invoke(cli, args)
+    report = json.loads(result.stdout_bytes.decode("utf-8"))
+    assert report["files"][0]["path"] == "bad\\xff\\xfe.txt"
