@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
-from provenance.files.formats import png
 from tests.support import hostile_files as hostile
 from tests.support.studio import Studio
 
+# The readers' limits cannot be lowered here: files are read in guarded worker processes,
+# which a monkeypatch in this one does not reach. The chunk cases are built at full size.
 SMALLER: dict[str, hostile.Builder] = {
-    "a1111_past_chunk_limit.png": lambda: hostile.png_markers_past_chunk_limit(2000),
-    "png_many_idat_chunks.png": lambda: hostile.png_many_data_chunks(2000),
     "jpeg_20mb_fill.jpg": lambda: hostile.jpeg_fill_bytes(17),
 }
 
@@ -40,11 +38,7 @@ def _audit(studio: Studio, package: Path) -> dict[str, FileResult]:
     return {f.path: f for f in report.files}
 
 
-def test_every_hostile_input_blocks_with_its_reason(
-    studio: Studio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(png, "MAX_CHUNKS", 1000)
-    monkeypatch.setattr(png, "MAX_DATA_CHUNKS", 1000)
+def test_every_hostile_input_blocks_with_its_reason(studio: Studio, tmp_path: Path) -> None:
     cases = {h.name: SMALLER.get(h.name, h.build) for h in hostile.HOSTILE}
     results = _audit(studio, _package(tmp_path, cases))
     for case in hostile.HOSTILE:
