@@ -214,8 +214,17 @@ def run_pair(
     print(
         f"{master.name} ({size:.1f} GB): ffmpeg -f null {b:.1f} s, audit {c:.1f} s,"
         f" ratio {c / b:.2f} (target <= 1.00); found {hit}/{len(cuts)} inserts,"
-        f" worst boundary {worst:.2f} s (target <= 0.5), stray segments {stray} (target 0)"
+        f" worst boundary {worst:.2f} s (target <= 0.5), stray segments {stray} (target 0)",
+        flush=True,
     )
+    runs = ", ".join(f"{t:.1f}" for t in baseline), ", ".join(f"{t:.1f}" for t in contender)
+    print(f"  runs: ffmpeg {runs[0]}; audit {runs[1]}")
+    for cut in cuts:
+        mine = [s for s in found_segments(report, master.name)
+                if float(str(s["start"])) < cut.start + cut.seconds
+                and float(str(s["end"])) > cut.start]  # fmt: skip
+        got = ", ".join(f"{s['start']}-{s['end']} {s['kind']}" for s in mine) or "MISSED"
+        print(f"  {cut.how:16} {cut.start:7.1f}-{cut.start + cut.seconds:7.1f}: {got}", flush=True)
 
 
 if __name__ == "__main__":
