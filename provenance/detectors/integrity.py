@@ -23,6 +23,7 @@ costs no second pass for PNG, JPEG and RIFF.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -35,6 +36,7 @@ from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
 from provenance.files.formats.tiff_file import walk_ifd_chain
+from provenance.files.opening import open_regular
 
 
 class Findings(Protocol):
@@ -69,8 +71,8 @@ def _exr(ctx: DetectorContext) -> Findings:
 
 
 def _sized(path: Path, read: Callable[[BinaryIO, int], Findings]) -> Findings:
-    with path.open("rb") as stream:
-        return read(stream, path.stat().st_size)
+    with open_regular(path) as stream:
+        return read(stream, os.fstat(stream.fileno()).st_size)
 
 
 def reader_for(head: bytes) -> Callable[[DetectorContext], Findings] | None:
@@ -97,7 +99,7 @@ class IntegrityDetector:
         """``not-fully-read`` and ``damaged`` evidence; nothing for a sound, wholly read file."""
         if ctx.facts.size == 0:
             return []
-        with ctx.path.open("rb") as stream:
+        with open_regular(ctx.path) as stream:
             check = reader_for(stream.read(16))
         if check is None:
             return []

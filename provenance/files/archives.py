@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from provenance.errors import ProvenanceError
+from provenance.files.opening import open_regular
 from provenance.files.scratch import TempArea
 from provenance.files.walk import TOO_LONG, path_too_long
 from provenance.files.zipdir import DirectoryTooLarge, check_directory
@@ -163,7 +164,7 @@ def safe_member_path(root: Path, name: str, archive: Path) -> Path:
 
 
 def _unpack_zip(archive: Path, root: Path, budget: Budget, skipped: list[tuple[str, str]]) -> None:
-    with archive.open("rb") as source:
+    with open_regular(archive) as source:
         try:
             check_directory(source, MAX_MEMBERS - budget.members, MAX_INDEX_BYTES)
         except DirectoryTooLarge as exc:
