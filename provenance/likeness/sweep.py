@@ -51,7 +51,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from provenance.errors import UndecodableVideo, UnreadableFile
+from provenance.errors import UndecodableVideo
 from provenance.likeness.features import WORK_LONG
 from provenance.likeness.frames import WORK_SIDE, Luma
 from provenance.likeness.video import (
@@ -62,6 +62,7 @@ from provenance.likeness.video import (
     module,
     open_container,
     quarter_turns,
+    video_bytes,
     video_stream,
 )
 
@@ -128,14 +129,7 @@ def sweep(path: Path, step: float = STEP, max_samples: int | None = None) -> Ite
     is said in :attr:`Sweep.incomplete`.
     """
     av = module()
-    try:
-        raw = path.open("rb")
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read video ({exc.strerror or exc})", where=path) from exc
-    with raw:
-        if not raw.read(1):
-            raise UndecodableVideo("cannot decode video (empty file)", where=path)
-        raw.seek(0)
+    with video_bytes(path) as raw:
         try:
             container = open_container(av, raw)
         except Exception as exc:

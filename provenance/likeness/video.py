@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from provenance.errors import ProvenanceError, UndecodableVideo, UnreadableFile, UnsupportedVideo
+from provenance.files.opening import open_regular
 from provenance.likeness.frames import MAX_PIXELS, WORK_SIDE, Luma
 
 if TYPE_CHECKING:
@@ -133,14 +134,7 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
     or the clock ran out before any moment was decoded.
     """
     av = module()
-    try:
-        raw = path.open("rb")
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read video ({exc.strerror or exc})", where=path) from exc
-    with raw:
-        if not raw.read(1):
-            raise UndecodableVideo("cannot decode video (empty file)", where=path)
-        raw.seek(0)
+    with video_bytes(path) as raw:
         try:
             with open_container(av, raw) as container:
                 return _sample(
@@ -152,6 +146,23 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
             raise _undecodable(path, exc) from exc
         except (ValueError, OverflowError, MemoryError, IndexError) as exc:
             raise _undecodable(path, exc) from exc
+
+
+def video_bytes(path: Path) -> BinaryIO:
+    """The video's own bytes, opened as a regular file (never a FIFO swapped in), not empty.
+
+    Raises :class:`UnreadableFile` when it cannot be opened, and
+    :class:`UndecodableVideo` when it is empty.
+    """
+    try:
+        raw = open_regular(path)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read video ({exc.strerror or exc})", where=path) from exc
+    if not raw.read(1):
+        raw.close()
+        raise UndecodableVideo("cannot decode video (empty file)", where=path)
+    raw.seek(0)
+    return raw
 
 
 def open_container(av: ModuleType, raw: BinaryIO) -> InputContainer:
