@@ -153,11 +153,19 @@ def scan_master(path: Path, lookup: Lookup, step: float = STEP) -> MasterScan:
     that cannot be opened as a video.
     """
     prints: list[tuple[float, Fingerprint | None]] = []
-    with sweep(path, step) as samples, ThreadPoolExecutor(THREADS, "master-check") as pool:
+    checking = ThreadPoolExecutor(THREADS, "master-check", initializer=_one_faiss_thread)
+    with sweep(path, step) as samples, checking as pool:
         hits = list(_checked(samples, lookup, pool.submit, prints))
         found = samples.sweep
     return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
                       found.incomplete, found.timecode, tuple(prints))  # fmt: skip
+
+
+def _one_faiss_thread() -> None:
+    # Lazy: faiss loads with the region index, which a master without one never needs.
+    from provenance.likeness.regions import one_faiss_thread  # noqa: PLC0415
+
+    one_faiss_thread()
 
 
 def _nearest(times: list[float], target: float) -> int:

@@ -45,6 +45,8 @@ Queries allocate their own arrays; adding while querying is not supported.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -53,6 +55,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
+from provenance.util.workpool import OrderedPool
 
 INDEX_POINTS = 224
 NEIGHBOURS = 4
@@ -73,6 +76,7 @@ NPROBE = 16
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
 _HEX = frozenset("0123456789abcdefABCDEF")
+QUERY_THREADS = 2
 
 Quad = tuple[tuple[float, float], ...]
 
@@ -250,6 +254,30 @@ class RegionIndex:
         else:
             self._search = faiss.IndexBinaryFlat(_BITS)
             self._search.add(self._small)
+
+
+def query_many(
+    index: RegionIndex, queries: Iterable[Features | None], threads: int = QUERY_THREADS
+) -> Iterator[RegionHit | None]:
+    """:meth:`RegionIndex.query` for each of ``queries`` (None: nothing to ask), answers in order.
+
+    The queries run on ``threads`` threads: faiss and OpenCV release the GIL,
+    so a query's search and RANSAC overlap the next one's. Each thread holds
+    faiss to one OpenMP thread (:func:`one_faiss_thread`): faiss otherwise
+    starts a team per core for every search, so two querying threads would
+    run four busy threads on two cores, beside the describing processes.
+    """
+    with OrderedPool(
+        lambda chunk: [index.query(q) if q is not None else None for q in chunk], queries,
+        threads, on_crash=lambda _: None, window=threads * 4, chunk=1,
+        executor=lambda n: ThreadPoolExecutor(n, "regions", initializer=one_faiss_thread),
+    ) as pool:  # fmt: skip
+        yield from pool
+
+
+def one_faiss_thread() -> None:
+    """Hold faiss to one OpenMP thread in the calling thread (OpenMP's setting is per thread)."""
+    faiss.omp_set_num_threads(1)
 
 
 def _inverted_file(descriptors: NDArray[np.uint8]) -> faiss.IndexBinaryIVF:
