@@ -30,7 +30,25 @@ picture inside the frame.
 (``IndexBinaryFlat``) while the index is small, an inverted file
 (``IndexBinaryIVF``, :data:`NPROBE` of ``nlist`` cells visited) once it
 holds :data:`IVF_MIN` descriptors, trained on what is there at that moment.
-``bench/bench_regions.py`` measures both against brute force.
+``bench/bench_regions.py`` measures both against brute force. The search
+is most of a query (at 5,234 pictures: 60 of 63 ms; RANSAC 0.6 ms), and
+its cost is the ~2,000 query descriptors times (``nlist`` centroids +
+:data:`NPROBE` lists). What was tried against it, at 5,234 pictures
+(bench_regions' pictures, 2026-12-05, on a shared machine at load 3 to 13,
+so only large differences count): an HNSW graph as the IVF's quantizer
+(faiss 1.15 ``IndexBinaryHNSW``, M 32) was slower, 139 ms a query with
+centroids drawn at random against 83 ms flat in the run before it (and
+192 ms with k-means centroids at load 13); ``IndexBinaryHash`` on 16 or 18
+bits (2 flips) took 134-162 ms and lost composites (198-210 of 234 found,
+against 231); querying with the first 500 descriptors of each side instead
+of 1,000 (with the random-centroid HNSW quantizer) found 109 of 234
+composites at 1/5 of a plate, against 225 with all of them.
+None is used. Training the IVF's k-means takes 122 s at 5,234 pictures
+(one core; 4,096 cells, 64 points each), which at 100,000 pictures would
+dominate loading the index.
+
+**Threads.** :func:`query_many` answers many queries on
+:data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
 
 **Memory.** Each picture keeps its first :data:`INDEX_POINTS` features (a
 spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
