@@ -57,11 +57,13 @@ half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
 0.99 GB for 100,000. Adding after the first query adds to faiss's lists,
 which grow by doubling; building the index in one go keeps them exact.
-Queries allocate their own arrays; adding while querying is not supported.
+Queries allocate their own arrays and may run on several threads at once;
+adding while querying is not supported.
 """
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +149,7 @@ class RegionIndex:
         self._pending: list[NDArray[np.uint8]] = []
         self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
         self._search: faiss.IndexBinary | None = None
+        self._flushing = threading.Lock()  # queries on threads all flush first
 
     def __len__(self) -> int:
         return len(self._sizes) // 2
@@ -257,11 +260,20 @@ class RegionIndex:
         return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
 
     def _flush(self) -> None:
-        """Hand the descriptors added since the last query to faiss (training it if it is time)."""
+        """Hand the descriptors added since the last query to faiss (training it if it is time).
+
+        Under a lock: the first queries of a freshly loaded index may arrive on
+        several threads at once, and each must wait for the whole hand-over.
+        """
+        with self._flushing:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
         if not self._pending:
             return
         fresh = np.concatenate(self._pending)
         self._pending = []
+        self._points_parts = [np.concatenate(self._points_parts)]
         self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
             self._search.add(fresh)

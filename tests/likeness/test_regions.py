@@ -111,6 +111,16 @@ def test_many_queries_on_threads_answer_in_order(index: RegionIndex) -> None:
     assert answers[0] == index.query(queries[0])
 
 
+def test_a_fresh_index_queried_on_threads_finds_from_the_first_query() -> None:
+    """The first queries flush what was added; on threads, each waits for the whole flush."""
+    fresh = RegionIndex()
+    for seed in (2, 7):
+        fresh.add(sha(seed), describe_luma(luma(textured(seed, SIZE))))
+    asked = query(REFRAMINGS["grade"](textured(7, SIZE), 7))
+    answers = list(query_many(fresh, [asked] * 6, threads=2))
+    assert [a.sha256 if a else None for a in answers] == [sha(7)] * 6
+
+
 def test_an_empty_index_finds_nothing() -> None:
     assert RegionIndex().query(query(textured(1, SIZE))) is None
     assert len(RegionIndex()) == 0
