@@ -476,7 +476,8 @@ def write_readme(out: Path, samples: Iterable[Sample]) -> None:
         f"| `{s.path}` | {s.verdict}{f' ({s.tool})' if s.tool else ''} | {s.what} |"
         for s in samples
     ]
-    text = README_HEAD.format(build=pillow_build(), video=video_build()) + "\n".join(rows) + "\n" + README_TAIL
+    head = README_HEAD.format(build=pillow_build(), video=video_build())
+    text = head + "\n".join(rows) + "\n" + README_TAIL
     write_bytes(out / "README.md", text.encode("utf-8"))
 
 
