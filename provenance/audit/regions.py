@@ -8,7 +8,9 @@ composited into a plate. This stage looks for those, by local features
 else settled: not in the ledger as generated, carrying no generator markers,
 and not a near copy of a generated asset. Each is described on the process
 pool, with its mirror (for flops), and queried against the index of every
-generated picture's features, loaded from the ledger a page at a time.
+generated picture's features, loaded from the ledger a page at a time; the
+queries run on two threads in this process while the pool describes the
+next pictures.
 
 The index is empty, and the stage costs nothing, until generated pictures
 have been described (the deferred stage after ``scan`` and in ``watch``).
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING
 from provenance.audit.near import could_be_copy, is_video
 from provenance.audit.package import Item
 from provenance.likeness.describe import describe_files
-from provenance.likeness.regions import RegionHit, RegionIndex
+from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.stage import load_regions
 
 if TYPE_CHECKING:
@@ -94,11 +96,8 @@ class RegionCheck:
 
 
 def _query(index: RegionIndex, candidates: Sequence[Item]) -> list[RegionHit | None]:
-    found: list[RegionHit | None] = []
-    for described in describe_files((str(i.path) for i in candidates), mirror=True):
-        features = described.features()
-        found.append(index.query(features) if features is not None else None)
-    return found
+    described = describe_files((str(i.path) for i in candidates), mirror=True)
+    return list(query_many(index, (d.features() for d in described)))
 
 
 def _unsettled(item: Item) -> bool:

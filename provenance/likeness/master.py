@@ -158,7 +158,8 @@ def scan_master(
     be opened as a video.
     """
     prints: list[tuple[float, Fingerprint | None]] = []
-    with sweep(path, step) as samples, ThreadPoolExecutor(THREADS, "master-check") as pool:
+    checking = ThreadPoolExecutor(THREADS, "master-check", initializer=_one_faiss_thread)
+    with sweep(path, step) as samples, checking as pool:
         taken = samples if stop is None else _until(samples, stop, samples.sweep)
         hits = list(_checked(taken, lookup, pool.submit, prints))
         found = samples.sweep
@@ -172,6 +173,13 @@ def _until(samples: Iterable[Sample], stop: Callable[[], bool], found: Sweep) ->
             found.incomplete = found.incomplete or STOPPED
             return
         yield sample
+
+
+def _one_faiss_thread() -> None:
+    # Lazy: faiss loads with the region index, which a master without one never needs.
+    from provenance.likeness.regions import one_faiss_thread  # noqa: PLC0415
+
+    one_faiss_thread()
 
 
 def _nearest(times: list[float], target: float) -> int:

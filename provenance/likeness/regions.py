@@ -30,7 +30,25 @@ picture inside the frame.
 (``IndexBinaryFlat``) while the index is small, an inverted file
 (``IndexBinaryIVF``, :data:`NPROBE` of ``nlist`` cells visited) once it
 holds :data:`IVF_MIN` descriptors, trained on what is there at that moment.
-``bench/bench_regions.py`` measures both against brute force.
+``bench/bench_regions.py`` measures both against brute force. The search
+is most of a query (at 5,234 pictures: 60 of 63 ms; RANSAC 0.6 ms), and
+its cost is the ~2,000 query descriptors times (``nlist`` centroids +
+:data:`NPROBE` lists). What was tried against it, at 5,234 pictures
+(bench_regions' pictures, 2026-12-05, on a shared machine at load 3 to 13,
+so only large differences count): an HNSW graph as the IVF's quantizer
+(faiss 1.15 ``IndexBinaryHNSW``, M 32) was slower, 139 ms a query with
+centroids drawn at random against 83 ms flat in the run before it (and
+192 ms with k-means centroids at load 13); ``IndexBinaryHash`` on 16 or 18
+bits (2 flips) took 134-162 ms and lost composites (198-210 of 234 found,
+against 231); querying with the first 500 descriptors of each side instead
+of 1,000 (with the random-centroid HNSW quantizer) found 109 of 234
+composites at 1/5 of a plate, against 225 with all of them.
+None is used. Training the IVF's k-means takes 122 s at 5,234 pictures
+(one core; 4,096 cells, 64 points each), which at 100,000 pictures would
+dominate loading the index.
+
+**Threads.** :func:`query_many` answers many queries on
+:data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
 
 **Memory.** Each picture keeps its first :data:`INDEX_POINTS` features (a
 spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
@@ -47,6 +65,8 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -55,6 +75,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
+from provenance.util.workpool import OrderedPool
 
 INDEX_POINTS = 224
 NEIGHBOURS = 4
@@ -75,6 +96,7 @@ NPROBE = 16
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
 _HEX = frozenset("0123456789abcdefABCDEF")
+QUERY_THREADS = 2
 
 Quad = tuple[tuple[float, float], ...]
 
@@ -241,7 +263,11 @@ class RegionIndex:
             return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
 
     def _flush(self) -> None:
-        """Hand the descriptors added since the last query to faiss (training it if it is time)."""
+        """Hand the descriptors added since the last query to faiss (training it if it is time).
+
+        Under a lock: the first queries of a freshly loaded index may arrive on
+        several threads at once, and each must wait for the whole hand-over.
+        """
         with self._building:
             self._flush_pending()
 
@@ -250,6 +276,7 @@ class RegionIndex:
             return
         fresh = np.concatenate(self._pending)
         self._pending = []
+        self._points_parts = [np.concatenate(self._points_parts)]
         self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
             self._search.add(fresh)
@@ -260,6 +287,30 @@ class RegionIndex:
         else:
             self._search = faiss.IndexBinaryFlat(_BITS)
             self._search.add(self._small)
+
+
+def query_many(
+    index: RegionIndex, queries: Iterable[Features | None], threads: int = QUERY_THREADS
+) -> Iterator[RegionHit | None]:
+    """:meth:`RegionIndex.query` for each of ``queries`` (None: nothing to ask), answers in order.
+
+    The queries run on ``threads`` threads: faiss and OpenCV release the GIL,
+    so a query's search and RANSAC overlap the next one's. Each thread holds
+    faiss to one OpenMP thread (:func:`one_faiss_thread`): faiss otherwise
+    starts a team per core for every search, so two querying threads would
+    run four busy threads on two cores, beside the describing processes.
+    """
+    with OrderedPool(
+        lambda chunk: [index.query(q) if q is not None else None for q in chunk], queries,
+        threads, on_crash=lambda _: None, window=threads * 4, chunk=1,
+        executor=lambda n: ThreadPoolExecutor(n, "regions", initializer=one_faiss_thread),
+    ) as pool:  # fmt: skip
+        yield from pool
+
+
+def one_faiss_thread() -> None:
+    """Hold faiss to one OpenMP thread in the calling thread (OpenMP's setting is per thread)."""
+    faiss.omp_set_num_threads(1)
 
 
 def _inverted_file(descriptors: NDArray[np.uint8]) -> faiss.IndexBinaryIVF:

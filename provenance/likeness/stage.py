@@ -35,7 +35,7 @@ from provenance.likeness import video as video_frames
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
 from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
-from provenance.likeness.regions import RegionIndex
+from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff
 from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn
 
@@ -183,8 +183,9 @@ def check_regions(
 
     rows = Batches(ledger.regions.save)
     holding = 0
-    for result in describe_files(_paths(page, first, handed), mirror=True, workers=workers):
-        row = region_row(handed.popleft(), result, index, through)
+    described = describe_files(_paths(page, first, handed), mirror=True, workers=workers)
+    for result, hit in _queried(index, described):
+        row = region_row(handed.popleft(), result, hit, through)
         holding += row.hit is not None
         if row.status != "error":  # a failure that may pass is tried again next time
             rows.add([row])
@@ -308,13 +309,28 @@ def _stored_features(sha256: str, data: bytes) -> Features:
         ) from exc
 
 
-def region_row(sha256: str, result: Described, index: RegionIndex, through: int) -> RegionCheckIn:
+def _queried(
+    index: RegionIndex, described: Iterable[Described]
+) -> Iterator[tuple[Described, RegionHit | None]]:
+    """Each description with its answer from ``index``, queried on threads (in order)."""
+    results: deque[Described] = deque()
+
+    def features() -> Iterator[Features | None]:
+        for result in described:
+            results.append(result)
+            yield result.features()
+
+    for hit in query_many(index, features()):
+        yield results.popleft(), hit
+
+
+def region_row(
+    sha256: str, result: Described, hit: RegionHit | None, through: int
+) -> RegionCheckIn:
     """The stored answer of one region check: what was found, or why it could not be looked for."""
-    features = result.features()
-    if features is None:
+    if result.data is None:
         status = "empty" if result.status == "ok" else result.status
         return RegionCheckIn(sha256, through, status, reason=result.reason or NO_FEATURES)
-    hit = index.query(features)
     if hit is None:
         return RegionCheckIn(sha256, through)
     return RegionCheckIn(sha256, through, "ok", hit.sha256, hit.inliers, round(hit.score, 3),

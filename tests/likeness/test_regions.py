@@ -11,7 +11,7 @@ import pytest
 from provenance.errors import UndecodableImage
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.frames import decode_luma
-from provenance.likeness.regions import INDEX_POINTS, RegionIndex
+from provenance.likeness.regions import INDEX_POINTS, RegionIndex, query_many
 from tests.support.corpus import corpus_files
 from tests.support.reframing import REFRAMINGS, composited, crop, luma, textured
 from tests.support.studio import camera_jpeg, generated_png
@@ -100,6 +100,25 @@ def test_neighbouring_frames_of_one_shot_may_match_each_other() -> None:
 )
 def test_featureless_queries_find_nothing(index: RegionIndex, picture: np.ndarray) -> None:
     assert index.query(describe_luma(picture, mirror=True)) is None
+
+
+def test_many_queries_on_threads_answer_in_order(index: RegionIndex) -> None:
+    """query_many gives each query the answer query gives it, in order; None asks nothing."""
+    queries = [query(REFRAMINGS["flop"](textured(s, SIZE), s)) for s in (2, 7)]
+    asked = [queries[0], None, query(textured(999, SIZE)), queries[1]]
+    answers = list(query_many(index, asked, threads=2))
+    assert [a.sha256 if a else None for a in answers] == [sha(2), None, None, sha(7)]
+    assert answers[0] == index.query(queries[0])
+
+
+def test_a_fresh_index_queried_on_threads_finds_from_the_first_query() -> None:
+    """The first queries flush what was added; on threads, each waits for the whole flush."""
+    fresh = RegionIndex()
+    for seed in (2, 7):
+        fresh.add(sha(seed), describe_luma(luma(textured(seed, SIZE))))
+    asked = query(REFRAMINGS["grade"](textured(7, SIZE), 7))
+    answers = list(query_many(fresh, [asked] * 6, threads=2))
+    assert [a.sha256 if a else None for a in answers] == [sha(7)] * 6
 
 
 def test_an_empty_index_finds_nothing() -> None:
