@@ -244,6 +244,7 @@ def check_masters(
 def _pages(
     page: Callable[[str | None], list[tuple[str, str]]], first: list[tuple[str, str]]
 ) -> Iterator[tuple[str, str]]:
+    """The rows of ``first`` and of the pages after it (each asked from the last sha256 seen)."""
     while first:
         yield from first
         first = page(first[-1][0])
@@ -277,11 +278,9 @@ def _paths(
     handed: deque[str],
 ) -> Iterator[str]:
     """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order."""
-    while first:
-        for sha, path in first:
-            handed.append(sha)
-            yield path
-        first = page(first[-1][0])
+    for sha, path in _pages(page, first):
+        handed.append(sha)
+        yield path
 
 
 def load_regions(ledger: Ledger, index: RegionIndex) -> None:
