@@ -125,15 +125,9 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
     if query.since:
         conditions.append(Asset.first_seen >= query.since)
     if query.path_prefix:
-        under = select(Location.asset_sha256).where(
-            Location.path.startswith(query.path_prefix, autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(under))
+        conditions.append(_below((query.path_prefix,)))
     if query.roots:
-        below = [Location.path.startswith(f"{root.rstrip('/')}/", autoescape=True)
-                 for root in query.roots]  # fmt: skip
-        below += [Location.path == root for root in query.roots]
-        conditions.append(Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below))))
+        conditions.append(_below(query.roots))
     if query.folder:
         within = select(Location.asset_sha256).where(
             Location.path.contains(f"/{query.folder}/", autoescape=True)
@@ -141,3 +135,14 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
         conditions.append(Asset.sha256.in_(within))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def _below(folders: tuple[str, ...]) -> ColumnElement[bool]:
+    """Assets ever seen at or below one of ``folders``, by whole path components.
+
+    ``/jobs/sh01`` holds ``/jobs/sh01/a.exr`` but not ``/jobs/sh010/a.exr``.
+    """
+    below = [Location.path.startswith(f"{folder.rstrip('/')}/", autoescape=True)
+             for folder in folders]  # fmt: skip
+    below += [Location.path == folder for folder in folders]
+    return Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below)))
