@@ -17,8 +17,9 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
 )
-from provenance.errors import NothingMatched, TargetNotFound
+from provenance.errors import NothingMatched
 from provenance.lifecycle.disclosure import Scope, build_report
+from provenance.lifecycle.documents import reference_document
 from provenance.reports import lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.rules.policy import Policy, load_policy, policy_keys
@@ -117,7 +118,7 @@ def _report_scope(
 
 
 @cli.command(name="document")
-@click.argument("sha256")
+@click.argument("document")
 @click.option(
     "--output",
     required=True,
@@ -126,13 +127,15 @@ def _report_scope(
 )
 @ledger_options
 def document_command(
-    sha256: str, output: Path, db_url: str | None, config_path: Path | None
+    document: str, output: Path, db_url: str | None, config_path: Path | None
 ) -> None:
-    """Write out an approval's reference document, exactly as it was approved."""
+    """Write out a reference DOCUMENT, exactly as it was approved.
+
+    DOCUMENT is an approval's number (12 or #12) or the document's SHA-256 (a
+    unique prefix of 6 digits or more will do).
+    """
     writable_output(output)
     with open_lifecycle(db_url, config_path) as lc:
-        stored = lc.ledger.approvals.document(sha256.lower())
-    if stored is None:
-        raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
-    write_output(output, stored[1])
-    out.print(f"Wrote {stored[0]} ({len(stored[1])} bytes) to {output}")
+        stored = reference_document(lc, document)
+    write_output(output, stored.content)
+    out.print(f"Wrote {stored.name} ({len(stored.content)} bytes) to {output}")

@@ -6,6 +6,10 @@ Exit 1 means "blocked" and nothing else, so every refusal here must be 2 (or
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
+import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -14,9 +18,11 @@ from click.testing import CliRunner, Result
 from sqlalchemy.exc import OperationalError
 
 from provenance.cli import cli
-from provenance.errors import LedgerUnavailable
+from provenance.errors import AmbiguousTarget, LedgerUnavailable
+from provenance.store import Ledger
 from provenance.store.engine import parse_url
 from provenance.store.transactions import translate
+from tests.support.factories import observation
 from tests.support.files import A1111, png
 
 
@@ -153,3 +159,50 @@ def test_a_full_disk_says_the_disk_is_full() -> None:
         raise OperationalError("INSERT", {}, full)
     assert "disk holding the ledger is full" in caught.value.message
     assert "server" not in caught.value.message
+
+
+def _asset_shas(ledger_url: str) -> list[str]:
+    listed = invoke("ls", "--db", ledger_url, "--json")
+    return [entry["sha256"] for entry in json.loads(listed.stdout)]
+
+
+def test_any_unique_prefix_of_six_digits_works(show: Path, ledger_url: str) -> None:
+    sha = _asset_shas(ledger_url)[0]
+    shown = invoke("history", sha[:6], "--db", ledger_url, "--json")
+    assert shown.exit_code == 0 and sha in shown.stdout
+    refused(invoke("history", sha[:2], "--db", ledger_url), "at least 6 hex digits")
+
+
+def test_ambiguity_names_candidates(ledger: Ledger) -> None:
+    """Two assets sharing a 6-digit prefix, built directly: the error lists both."""
+    shas = ["abcdef" + "0" * 58, "abcdef" + "1" * 58]
+    for n, sha in enumerate(shas):
+        seen = observation(f"asset{n}", f"/show/asset{n}.png")
+        ledger.record(
+            [dataclasses.replace(seen, asset=dataclasses.replace(seen.asset, sha256=sha))]
+        )
+    with pytest.raises(AmbiguousTarget) as caught:
+        ledger.assets.resolve("abcdef")
+    assert all(sha[:16] in caught.value.message for sha in shas)
+
+
+def test_document_takes_approval_numbers_and_prefixes(
+    show: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    consent = tmp_path / "consent.pdf"
+    consent.write_bytes(b"%PDF-1.4 signed consent")
+    config = tmp_path / "approvers.toml"
+    config.write_text(f'approvers = ["{getpass.getuser()}"]\n', encoding="utf-8")
+    approved = invoke(
+        "approve", str(show / "gen.png"), "--category", "final-deliverable", "--approver",
+        "Jane Doe", "--reference", str(consent), "--db", ledger_url, "--config", str(config),
+    )  # fmt: skip
+    assert approved.exit_code == 0, approved.output
+    sha = hashlib.sha256(consent.read_bytes()).hexdigest()
+    for name in ("1", "#1", sha[:8], sha):
+        target = tmp_path / f"out-{name.strip('#')}.pdf"
+        done = invoke("document", name, "--output", str(target), "--db", ledger_url)
+        assert done.exit_code == 0, done.output
+        assert target.read_bytes() == consent.read_bytes()
+    refused(invoke("document", "#99", "--output", str(tmp_path / "x"), "--db", ledger_url))
+    refused(invoke("document", "ab", "--output", str(tmp_path / "x"), "--db", ledger_url), "6")
