@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
+from provenance.audit.judge import Context, Seen, judge
+from provenance.audit.report import FileResult
+from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
+from provenance.errors import TargetNotFound
 from provenance.likeness.search import Lookalike, looks_like, span_dict
 from provenance.rules.policy import still_needs
+from provenance.settings import Settings
 from provenance.store import (
     ApprovalRecord,
     AssetRecord,
@@ -88,10 +94,13 @@ class History:
     not_compared: str | None = None  # why a picture was not compared with generated assets
     holds: Holding | None = None  # a generated asset found inside this picture
     shows: list[Showing] = field(default_factory=list)  # a video's stretches of generated assets
+    finals: FinalsAnswer | None = None  # may it go into finals (the gate's answer), and why
 
     def to_dict(self) -> dict[str, object]:
         """The JSON printed by ``provenance history --json``."""
         data: dict[str, object] = {
+            "recorded": True,
+            "finals": self.finals.to_dict() if self.finals else None,
             "asset": self.asset.to_dict(),
             "locations": [loc.to_dict() for loc in self.locations],
             "events": [event.to_dict() for event in self.events],
@@ -108,11 +117,64 @@ class History:
         return data
 
 
-def find_history(target: str, ledger: Ledger) -> History:
+@dataclass(frozen=True)
+class Unrecorded:
+    """The answer for a file the ledger has never seen: what the gate would say of it.
+
+    Nothing is written. ``result`` is the audit's result for the file alone
+    (its markers, and the generated asset it is a copy of, holds or shows);
+    ``origin`` is that generated asset, and ``origin_path`` where it was last
+    present.
+    """
+
+    path: str
+    result: FileResult
+    origin: AssetRecord | None = None
+    origin_path: str | None = None
+
+    @property
+    def finals(self) -> FinalsAnswer:
+        """May the file go into finals, and why."""
+        return answer_of(self.result)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON printed by ``provenance history --json`` for a file not in the ledger."""
+        r = self.result
+        return {"recorded": False, "path": self.path, "sha256": r.sha256,
+                "finals": self.finals.to_dict(), "classification": r.classification,
+                "tool": r.tool, "match": r.match.to_dict(),
+                "segments": [s.to_dict() for s in r.segments],
+                "origin": self.origin.to_dict() if self.origin else None,
+                "origin_path": self.origin_path}  # fmt: skip
+
+
+def answer_for(target: str, ledger: Ledger, settings: Settings) -> History | Unrecorded:
+    """``target``'s history, or, for a file the ledger has never seen (neither its content
+    nor its path), the gate's answer for it as :class:`Unrecorded`; nothing is written.
+    """
+    try:
+        return find_history(target, ledger, settings)
+    except TargetNotFound:
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise
+        return unrecorded(path, ledger, settings)
+
+
+def find_history(target: str, ledger: Ledger, settings: Settings | None = None) -> History:
     """Resolve ``target`` to an asset and gather its history."""
+    settings = settings or Settings()
     asset, note, content = resolve_target(target, ledger)
     approvals = ledger.approvals.of(asset.sha256)
     lookalike, not_compared = looks_like(asset, content, ledger)
+    # The answer is about the file at hand when there is one, even when its
+    # content changed since the path was recorded.
+    file = Path(target).expanduser()
+    finals = (
+        answer_of(audit_one(file, ledger, settings))
+        if file.is_file()
+        else _finals_of_record(asset, approvals, lookalike, ledger, settings)
+    )
     return History(
         asset,
         ledger.locations.of(asset.sha256),
@@ -124,7 +186,38 @@ def find_history(target: str, ledger: Ledger) -> History:
         not_compared,
         holding(asset, ledger),
         showing(asset, ledger),
+        finals,
     )
+
+
+def unrecorded(path: Path, ledger: Ledger, settings: Settings) -> Unrecorded:
+    """The gate's answer for a file the ledger has never seen; nothing is written."""
+    result = audit_one(path, ledger, settings)
+    origin_sha = result.match.asset if result.match.asset != result.sha256 else None
+    if origin_sha is None:
+        return Unrecorded(str(path), result)
+    origin = ledger.assets.get(origin_sha)
+    present = [loc.path for loc in ledger.locations.of(origin_sha) if loc.present]
+    return Unrecorded(str(path), result, origin, present[0] if present else None)
+
+
+def _finals_of_record(
+    asset: AssetRecord,
+    approvals: list[ApprovalRecord],
+    like: Lookalike | None,
+    ledger: Ledger,
+    settings: Settings,
+) -> FinalsAnswer:
+    """The gate's answer for an asset named by its hash (no file at hand): by its record."""
+    assets, known = {asset.sha256: asset}, {asset.sha256: approvals}
+    near, moments = None, None
+    if like is not None and not like.neighbour:
+        origin = like.asset.sha256
+        assets[origin], known[origin] = like.asset, ledger.approvals.of(origin)
+        near, moments = (origin, like.distance), like.moments
+    seen = Seen(asset.sha256, asset.sha256, asset.size, asset=asset, near=near, near_frames=moments)
+    context = Context(settings_policy(settings), datetime.now(UTC), assets, known)
+    return answer_of(judge(seen, context))
 
 
 def showing(asset: AssetRecord, ledger: Ledger) -> list[Showing]:

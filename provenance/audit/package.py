@@ -53,9 +53,12 @@ class Package:
     area: TempArea
     budget: Budget
     refused: list[FileResult]
+    only: str | None = None  # a package of one delivered file: its name in ``root``
 
     def listing(self) -> Listing:
         """The package's files, and a blocked result for everything that could not be seen."""
+        if self.only is not None:
+            return Listing(files=[(self.only, self.root / self.only)])
         listing = Lister(self.area, self.budget).list(self.root)
         listing.problems += self.refused
         return listing
@@ -76,11 +79,15 @@ def open_package(target: Path) -> Iterator[Package]:
             yield Package(root, label, area, budget, refused)
         elif target.is_dir():
             yield Package(_listable(absolute(target)), label, area, budget, [])
+        elif target.is_file():
+            # One delivered file (a master, a still) is a package of one.
+            whole = absolute(target)
+            yield Package(whole.parent, label, area, budget, [], only=whole.name)
         else:
             raise NotAPackage(
-                "not a folder or an archive (.zip, .tar, .tar.gz)",
+                "not a file, a folder or an archive (.zip, .tar, .tar.gz)",
                 where=target,
-                fix="give the package's folder",
+                fix="give the package's folder, archive or file",
             )
 
 

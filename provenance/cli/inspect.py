@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from provenance import lifecycle
+from provenance.audit.single import similar_to_file
 from provenance.cli.arguments import tool_id
 from provenance.cli.group import cli
 from provenance.cli.options import (
@@ -18,9 +19,11 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
 )
-from provenance.history import find_history
+from provenance.errors import TargetNotFound
+from provenance.history import Unrecorded, answer_for
 from provenance.likeness.search import similar_assets
 from provenance.reports import console as views
+from provenance.reports.answers import unrecorded_view
 from provenance.store import AssetQuery
 from provenance.vocab import STATUSES, VERDICTS
 
@@ -30,12 +33,18 @@ from provenance.vocab import STATUSES, VERDICTS
 @ledger_options
 @json_option
 def history(target: str, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Show what TARGET is and where it came from (a file path or a SHA-256 prefix)."""
+    """Say whether TARGET may go into finals, what it is and where it came from.
 
-    with open_ledger(db_url, config_path) as (ledger, _):
-        story = find_history(target, ledger)
+    TARGET is a file (recorded or not: a file the ledger has never seen is
+    checked as the audit would check it, and nothing is written) or a SHA-256 prefix.
+    """
+
+    with open_ledger(db_url, config_path) as (ledger, loaded):
+        story = answer_for(target, ledger, loaded.settings)
     if as_json:
         print_json(story.to_dict())
+    elif isinstance(story, Unrecorded):
+        out.print(unrecorded_view(story))
     else:
         out.print(views.history_view(story))
 
@@ -60,8 +69,8 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
 @click.option(
     "--looks-like",
     metavar="TARGET",
-    help="Only assets whose pictures look like TARGET's (a file or SHA-256 prefix), nearest"
-    " first: its re-encoded, resized or stripped copies.",
+    help="Only assets whose pictures look like TARGET's (a file, recorded or not, or a SHA-256"
+    " prefix), nearest first: its re-encoded, resized or stripped copies.",
 )
 @ledger_options
 @json_option
@@ -104,8 +113,13 @@ def list_assets(
 def _list_similar(
     target: str, query: AssetQuery, db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
-    with open_ledger(db_url, config_path) as (ledger, _):
-        similar = similar_assets(target, ledger, query)
+    with open_ledger(db_url, config_path) as (ledger, loaded):
+        try:
+            similar = similar_assets(target, ledger, query)
+        except TargetNotFound:
+            if not Path(target).expanduser().is_file():
+                raise
+            similar = similar_to_file(Path(target).expanduser(), ledger, loaded.settings, query)
     if as_json:
         print_json([item.to_dict() for item in similar])
     else:

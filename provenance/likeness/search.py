@@ -207,9 +207,18 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
             where=target,
             fix="give an image or video the ledger has fingerprinted, or its path",
         )
-    likes = (
-        {like.sha256: like for like in lookalikes(ledger, prints, asset.sha256)} if prints else {}
-    )
+    return ranked_similar(ledger, prints, asset.sha256, holders, query)
+
+
+def ranked_similar(
+    ledger: Ledger,
+    prints: Sequence[Fingerprint],
+    own_sha: str,
+    holders: Sequence[Likeness],
+    query: AssetQuery,
+) -> list[Similar]:
+    """The assets matching ``query`` alike to ``prints`` or in ``holders``, nearest first."""
+    likes = {like.sha256: like for like in lookalikes(ledger, prints, own_sha)} if prints else {}
     for held in holders:  # a video alike in some moments also shows its segments
         known = likes.get(held.sha256)
         likes[held.sha256] = held if known is None else replace(known, shown=held.shown)

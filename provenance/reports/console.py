@@ -16,6 +16,7 @@ from rich.text import Text
 
 from provenance.evidence import Evidence
 from provenance.likeness.search import PICTURE_KINDS
+from provenance.reports.answers import finals_text
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
 
@@ -135,7 +136,7 @@ def evidence_table(evidence: Iterable[Evidence]) -> Table:
 
 def history_view(history: History) -> RenderableType:
     """An asset's whole story for the terminal."""
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [finals_text(history.finals)] if history.finals else []
     if history.note:
         parts.append(Text(f"Note: {history.note}", style="yellow"))
     parts.append(asset_header(history.asset))

@@ -1,0 +1,85 @@
+"""The gate's answer for one file: may it go into finals, and why.
+
+``history`` and ``ls --looks-like`` answer for any file, in the ledger or
+not, with the audit's own rule: the file is audited as a package of one,
+with nothing recorded, so the answer is exactly what the gate would say if
+the file were delivered (markers, exact, near, region and segment checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provenance.audit.report import FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.likeness.search import Likeness, Similar, ranked_similar
+from provenance.rules.policy import Policy, load_policy
+from provenance.settings import Settings
+
+if TYPE_CHECKING:
+    from provenance.store import AssetQuery, Ledger
+
+SENTENCE_LEADS = {
+    "block": "May not go into finals",
+    "warn": "May go into finals only after a look",
+    "pass": "May go into finals",
+}
+
+
+@dataclass(frozen=True)
+class FinalsAnswer:
+    """Whether a file may go into finals: the gate's action and its reasons."""
+
+    action: str  # pass / warn / block
+    reasons: tuple[str, ...]
+
+    @property
+    def sentence(self) -> str:
+        """One plain sentence: the answer, and the first and deciding reasons."""
+        reasons = list(dict.fromkeys(self.reasons[:1] + self.reasons[-1:])) or ["no reason"]
+        return f"{SENTENCE_LEADS[self.action]}: {'; '.join(reasons)}."
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: ``{"action", "sentence", "reasons"}``."""
+        return {"action": self.action, "sentence": self.sentence, "reasons": list(self.reasons)}
+
+
+def settings_policy(settings: Settings) -> Policy:
+    """The policy the settings name (the show's policy file), or the built-in default."""
+    return load_policy(Path(settings.policy)) if settings.policy else Policy()
+
+
+def audit_one(path: Path, ledger: Ledger, settings: Settings) -> FileResult:
+    """The audit's result for ``path`` as if it alone were delivered; nothing is recorded."""
+    options = AuditOptions(settings_policy(settings), record=False)
+    report = audit(path, ledger, settings, options)
+    return report.files[0]
+
+
+def answer_of(result: FileResult) -> FinalsAnswer:
+    """A file result as an answer on finals."""
+    return FinalsAnswer(result.verdict, result.reasons)
+
+
+def similar_to_file(
+    path: Path, ledger: Ledger, settings: Settings, query: AssetQuery
+) -> list[Similar]:
+    """``ls --looks-like`` for a file the ledger has never seen; nothing is written.
+
+    The file is fingerprinted in memory (on a worker process) and compared
+    with every fingerprint in the ledger; the generated asset the audit finds
+    inside it (cropped, turned or composited in) or shown in it is added.
+    """
+    # Lazy: numpy and the decoders load only when a picture is compared.
+    from provenance.likeness.fingerprint import fingerprint_files  # noqa: PLC0415
+
+    [printed] = fingerprint_files([path])
+    result = audit_one(path, ledger, settings)
+    holders = []
+    if result.match.kind in ("region", "near") and result.match.asset:
+        cover = result.match.cover if result.match.kind == "region" else None
+        holders.append(Likeness(result.match.asset, result.match.distance, cover=cover))
+    holders += [Likeness(sha, None) for sha in dict.fromkeys(s.asset for s in result.segments)]
+    return ranked_similar(ledger, printed.fingerprints, result.sha256 or "", holders, query)
