@@ -11,6 +11,7 @@ from provenance.audit.single import similar_to_file
 from provenance.cli.arguments import tool_id
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    console_for,
     json_option,
     ledger_options,
     open_ledger,
@@ -18,6 +19,7 @@ from provenance.cli.options import (
     out,
     parse_moment,
     print_json,
+    wide_option,
 )
 from provenance.errors import TargetNotFound
 from provenance.history import Unrecorded, answer_for
@@ -30,9 +32,12 @@ from provenance.vocab import STATUSES, VERDICTS
 
 @cli.command()
 @click.argument("target")
+@wide_option
 @ledger_options
 @json_option
-def history(target: str, db_url: str | None, config_path: Path | None, as_json: bool) -> None:
+def history(
+    target: str, wide: bool, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
     """Say whether TARGET may go into finals, what it is and where it came from.
 
     TARGET is a file (recorded or not: a file the ledger has never seen is
@@ -46,7 +51,7 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
     elif isinstance(story, Unrecorded):
         out.print(unrecorded_view(story))
     else:
-        out.print(views.history_view(story))
+        console_for(wide).print(views.history_view(story, wide=wide))
 
 
 @cli.command(name="ls")
@@ -72,10 +77,12 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
     help="Only assets whose pictures look like TARGET's (a file, recorded or not, or a SHA-256"
     " prefix), nearest first: its re-encoded, resized or stripped copies.",
 )
+@wide_option
 @ledger_options
 @json_option
 def list_assets(
     path_prefix: str | None,
+    wide: bool,
     genai: bool | None,
     verdict: str | None,
     status: str | None,
@@ -104,10 +111,11 @@ def list_assets(
         return _list_similar(looks_like, query, db_url, config_path, as_json)
     with open_ledger(db_url, config_path) as (ledger, _):
         assets = ledger.assets.list(query)
+        paths = ledger.locations.present_paths(a.sha256 for a in assets) if not as_json else {}
     if as_json:
         print_json([a.to_dict() for a in assets])
     else:
-        out.print(views.asset_list(assets))
+        console_for(wide).print(views.asset_list(assets, paths, wide=wide))
 
 
 def _list_similar(

@@ -70,6 +70,18 @@ def json_option(func: F) -> F:
     )
 
 
+def wide_option(func: F) -> F:
+    """Add ``--wide`` to a command whose tables leave columns out at 80 columns."""
+    return click.option(
+        "--wide", is_flag=True, help="Every column, at full width (for wide terminals and logs)."
+    )(func)
+
+
+def console_for(wide: bool) -> Console:
+    """Where to print: the terminal as it is, or with ``--wide`` at least 160 columns."""
+    return NamesConsole(soft_wrap=True, width=max(out.width, 160)) if wide else out
+
+
 def settings_for(db_url: str | None, config_path: Path | None) -> LoadedSettings:
     """The settings a command runs with: the settings file, with ``--db`` over it."""
     return load_settings(config_path, overrides={"db": db_url})

@@ -6,7 +6,7 @@ CLI decides where it goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from rich.text import Text
 from provenance.evidence import Evidence
 from provenance.likeness.search import PICTURE_KINDS
 from provenance.reports.answers import finals_text
+from provenance.reports.history_tables import events_table, locations_table
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport
 from provenance.tools import display_name
 
@@ -134,7 +135,7 @@ def evidence_table(evidence: Iterable[Evidence]) -> Table:
     return table
 
 
-def history_view(history: History) -> RenderableType:
+def history_view(history: History, *, wide: bool = False) -> RenderableType:
     """An asset's whole story for the terminal."""
     parts: list[RenderableType] = [finals_text(history.finals)] if history.finals else []
     if history.note:
@@ -150,33 +151,8 @@ def history_view(history: History) -> RenderableType:
     parts += _holding_parts(history)
     parts += _showing_parts(history)
     parts += _lifecycle_parts(history)
-    places = Table(title="Locations", title_justify="left")
-    for column in ("host", "path", "first seen", "last seen", "present"):
-        places.add_column(column)
-    for loc in history.locations:
-        places.add_row(
-            loc.host,
-            loc.path,
-            _when(loc.first_seen.isoformat()),
-            _when(loc.last_seen.isoformat()),
-            "yes" if loc.present else "no",
-        )
-    events = Table(title="Events", title_justify="left")
-    for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
-        events.add_column(column)
-    for ev in history.events:
-        details = ", ".join(f"{k}={_detail(v)}" for k, v in ev.details.items() if v is not None)
-        events.add_row(
-            str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
-        )
-    return Group(*parts, places, events)
-
-
-def _detail(value: object) -> str:
-    # Flags (in `detected` and `flagged` events) read as "category: reason".
-    if isinstance(value, list) and all(isinstance(v, dict) and "category" in v for v in value):
-        return "; ".join(f"{v['category']}: {v.get('reason', '')}" for v in value)
-    return str(value)
+    places = locations_table(history.locations, wide=wide)
+    return Group(*parts, places, events_table(history.events, wide=wide))
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:
@@ -296,21 +272,48 @@ def _when(stamp: str) -> str:
     return stamp.replace("T", " ")[:19]
 
 
-def asset_list(assets: list[AssetRecord]) -> Table:
-    """The ``ls`` table."""
+def asset_list(
+    assets: list[AssetRecord], paths: Mapping[str, list[str]], *, wide: bool = False
+) -> Table:
+    """The ``ls`` table: each asset's name and present path beside a short hash.
+
+    At 80 columns the decisive columns (name, verdict, status) keep their
+    words, the tool sits under the verdict, and the path folds onto more
+    lines rather than being cut. ``wide`` adds kind, first seen, every
+    present path and the whole hash.
+    """
     table = Table()
-    for column in ("sha256", "kind", "verdict", "tool", "status", "first seen"):
-        table.add_column(column)
+    table.add_column("file (present at)", overflow="fold", ratio=1)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("sha256", no_wrap=True)
+    if wide:
+        table.add_column("kind", no_wrap=True)
+        table.add_column("first seen", no_wrap=True)
     for asset in assets:
+        verdict = verdict_text(asset.verdict)
+        if asset.tool:
+            verdict.append(f"\n{asset.tool}", style="dim")
+        more = [asset.kind, _when(asset.first_seen.isoformat())] if wide else []
         table.add_row(
-            asset.sha256[:12],
-            asset.kind,
-            verdict_text(asset.verdict),
-            asset.tool or "",
-            asset.status or "",
-            _when(asset.first_seen.isoformat()),
-        )
+            _file_cell(sorted(paths.get(asset.sha256, [])), wide), verdict, asset.status or "",
+            asset.sha256 if wide else asset.sha256[:10], *more,
+        )  # fmt: skip
     return table
+
+
+def _file_cell(paths: list[str], wide: bool) -> Text:
+    """A file's name in bold and its folder below; every copy with ``wide``, else the first."""
+    if not paths:
+        return Text("(no copy present)", style="dim")
+    cell = Text()
+    for path in paths if wide else paths[:1]:
+        folder, _, name = path.rpartition("/")
+        cell.append(("\n" if cell else "") + name, style="bold")
+        cell.append(f"\n{folder}/", style="dim")
+    if len(paths) > 1 and not wide:
+        cell.append(f"\n(+{len(paths) - 1} more copies)", style="dim")
+    return cell
 
 
 def _alike(like: Likeness) -> str:
@@ -354,14 +357,24 @@ def chain_report(report: ChainReport) -> Text:
 
 
 def classification_table(rows: Sequence[PathClassification]) -> Table:
-    """The ``classify`` table: path, verdict, tool, confidence, strongest evidence."""
+    """The ``classify`` table: file, verdict (tool and confidence below), strongest evidence.
+
+    The path folds by whole path (name in bold, folder below) and the
+    verdict never wraps, so an 80-column pipe keeps every word readable.
+    """
     table = Table()
-    for column in ("path", "verdict", "tool", "confidence", "evidence"):
-        table.add_column(column, overflow="fold")
+    table.add_column("file", overflow="fold", ratio=2)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("evidence", overflow="fold", ratio=3)
     for row in rows:
         best = row.result.strongest()
+        verdict = verdict_text(row.result.verdict)
+        for extra in (row.result.tool, row.result.confidence):
+            if extra:
+                verdict.append(f"\n{extra}", style="dim")
         table.add_row(
-            str(row.path), verdict_text(row.result.verdict), row.result.tool or "",
-            row.result.confidence or "", _clip(best.detail, 120) if best else "",
-        )  # fmt: skip
+            _file_cell([str(row.path)], wide=False),
+            verdict,
+            _clip(best.detail, 120) if best else "",
+        )
     return table
