@@ -114,10 +114,13 @@ def _show_names_escaped() -> None:
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 def cli(verbose: int) -> None:
     """Track where every file in a pipeline came from, and whether generative AI made it."""
-    level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    # -v speaks for provenance only: Pillow's and watchdog's debug output
+    # would drown what a person asked to see.
+    if verbose:
+        logging.getLogger("provenance").setLevel(logging.WARNING - 10 * min(verbose, 2))
 
 
 def main() -> None:

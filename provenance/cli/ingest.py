@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
-    TaskProgressColumn,
+    DownloadColumn,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -55,8 +56,8 @@ def scan(
         from provenance.store import Ledger  # noqa: PLC0415
 
         progress = _progress(len(plan.files), plan.total_bytes)
-        with Ledger(settings.db) as ledger, progress as advance:
-            summary = run_scan(plan, ledger, settings, advance, examined=examined)
+        with Ledger(settings.db) as ledger, progress as (advance, tick):
+            summary = run_scan(plan, ledger, settings, advance, examined=examined, tick=tick)
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -66,29 +67,45 @@ def scan(
         out.print(views.scan_summary(summary))
 
 
+Advance = Callable[["IngestResult"], None]
+Tick = Callable[[str], None]
+
+
 @contextmanager
-def _progress(files: int, total_bytes: int) -> Iterator[Callable[[IngestResult], None]]:
+def _progress(files: int, total_bytes: int) -> Iterator[tuple[Advance, Tick]]:
+    """Two bars: the files read (human-readable bytes), then the likeness stage, step by step."""
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} files/s"),
+        DownloadColumn(),
+        TextColumn("{task.fields[rate]}"),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
     with progress_bar(*columns) as (bar, due):
-        task = bar.add_task("scanning", total=total_bytes or 1, rate="0")
-        done = [0]
+        task = bar.add_task("scanning", total=total_bytes or 1, rate="")
+        done, steps = [0], Counter[str]()
 
         def advance(result: IngestResult) -> None:
             done[0] += 1
             elapsed = bar.tasks[task].elapsed or 0.0
-            rate = f"{done[0] / elapsed:.0f}" if elapsed else "0"
-            description = f"scanning {done[0]}/{files}"
+            rate = f"{done[0] / elapsed:.0f} files/s" if elapsed else ""
+            description = f"scanning {done[0]:,}/{files:,} files"
             bar.update(task, advance=result.size, rate=rate, description=description, refresh=due())
 
-        yield advance
+        likeness: list[TaskID] = []
+
+        def tick(step: str) -> None:
+            if not likeness:  # reading is over: the likeness stage starts its own bar
+                bar.update(task, completed=total_bytes or 1, refresh=True)
+                likeness.append(bar.add_task("likeness", total=None, rate=""))
+            steps[step] += 1
+            elapsed = bar.tasks[likeness[0]].elapsed or 0.0
+            rate = f"{steps[step] / elapsed:.1f} pictures/s" if elapsed else ""
+            bar.update(likeness[0], description=f"{step}: {steps[step]:,}", rate=rate,
+                       refresh=due())  # fmt: skip
+
+        yield advance, tick
 
 
 @cli.command()

@@ -52,17 +52,17 @@ class JsonLogFormatter(logging.Formatter):
 
 
 def _log_to_stderr(log_format: str) -> None:
-    # A daemon reports what it does: INFO at least, more with -v/-vv.
-    level = min(logging.INFO, logging.getLogger().level)
+    # A daemon reports what it does: INFO at least, more with -v/-vv; the
+    # libraries it uses speak only of warnings, whatever -v says.
+    ours = logging.getLogger("provenance")
+    ours.setLevel(min(logging.INFO, ours.getEffectiveLevel()))
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonLogFormatter()
         if log_format == "json"
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    if level > logging.DEBUG:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
 
 
 @cli.command()

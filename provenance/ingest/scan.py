@@ -109,6 +109,7 @@ def run_scan(
     *,
     fingerprints: bool = True,
     examined: Iterable[Examined] | None = None,
+    tick: Callable[[str], None] | None = None,
 ) -> ScanSummary:
     """Ingest the planned files, record what vanished, then fingerprint new images.
 
@@ -116,7 +117,8 @@ def run_scan(
     (an :class:`~provenance.ingest.examine.Examiner` started before the ledger was
     opened); otherwise they are examined here. ``seconds`` covers hashing,
     classifying and recording; the fingerprint stage, which follows the
-    ledger rows, is timed on its own.
+    ledger rows, is timed on its own, and ``tick`` is told of each asset it
+    looks at, by step (see :func:`~provenance.likeness.stage.fingerprint_assets`).
     """
     started = time.monotonic()
     summary = ScanSummary()
@@ -134,17 +136,19 @@ def run_scan(
     summary.removed = record_vanished(plan.folders, ledger)
     summary.seconds = time.monotonic() - started
     if new and fingerprints:
-        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new)
+        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new, tick)
     return summary
 
 
-def _fingerprint_stage(ledger: Ledger, shas: list[str]) -> tuple[int, float]:
+def _fingerprint_stage(
+    ledger: Ledger, shas: list[str], tick: Callable[[str], None] | None
+) -> tuple[int, float]:
     started = time.monotonic()
     # Imported here: the decoders (numpy, codecs) cost a tenth of a second
     # that commands without new images should not pay.
     from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
-    stage = fingerprint_assets(ledger, shas)
+    stage = fingerprint_assets(ledger, shas, tick=tick)
     return stage.fingerprinted, time.monotonic() - started
 
 

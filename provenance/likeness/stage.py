@@ -81,6 +81,7 @@ def fingerprint_assets(
     retry: RetryBackoff | None = None,
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
+    tick: Callable[[str], None] | None = None,
 ) -> StageReport:
     """Fingerprint image and video assets present on this host that have none (only ``shas``).
 
@@ -91,19 +92,35 @@ def fingerprint_assets(
     pass ends early, with what it saved kept, once it says True. ``workers``
     decode at once (default: one per core; the watch daemon, a background
     service, uses one, so that two pictures at the pixel guard never decode
-    together).
+    together). ``tick``, for a progress bar, is told the step's name after
+    every asset ("fingerprints", "descriptions", "region checks", "master sweeps").
     """
     started = time.monotonic()
     wanted = list(shas) if shas is not None else None
     waiting = _waiting(ledger, wanted, fingerprint_kinds(), retry)
-    looked, done = _run(ledger, waiting, executor, retry, stop, workers)
+    looked, done = _run(ledger, waiting, executor, retry, _ticking(stop, tick, "fingerprints"),
+                        workers)  # fmt: skip
     if not stop():
-        describe_generated(ledger, wanted, stop, workers)
+        describe_generated(ledger, wanted, _ticking(stop, tick, "descriptions"), workers)
     if not stop():
-        check_regions(ledger, wanted, stop, workers)
+        check_regions(ledger, wanted, _ticking(stop, tick, "region checks"), workers)
     if not stop() and video_frames.available():
-        check_masters(ledger, wanted, stop)
+        check_masters(ledger, wanted, _ticking(stop, tick, "master sweeps"))
     return StageReport(looked, done, time.monotonic() - started)
+
+
+def _ticking(
+    stop: Callable[[], bool], tick: Callable[[str], None] | None, step: str
+) -> Callable[[], bool]:
+    """``stop``, telling ``tick`` of one more asset each time a step asks it (after every asset)."""
+    if tick is None:
+        return stop
+
+    def asked() -> bool:
+        tick(step)
+        return stop()
+
+    return asked
 
 
 def describe_generated(

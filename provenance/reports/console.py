@@ -72,8 +72,15 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
         table.add_row(verdict_text(key), str(data[key]))
     rate = summary.bytes / summary.seconds if summary.seconds else 0.0
     table.add_row(
-        "read", f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)"
+        "read and recorded",
+        f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)",
     )
+    if summary.fingerprint_seconds:
+        table.add_row(
+            "likeness stage",
+            f"{summary.fingerprinted:,} pictures in {summary.fingerprint_seconds:.2f} s",
+        )
+    table.add_row("total", f"{summary.seconds + summary.fingerprint_seconds:.2f} s")
     return Group(table, *_problems(summary.problems))
 
 

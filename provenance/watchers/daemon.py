@@ -134,6 +134,7 @@ class WatchDaemon:
     def _recorded(self, then: Callable[[IngestResult], None], result: IngestResult) -> None:
         if result.outcome not in ("unchanged", "skipped"):
             self.fingerprints.want()
+        _log_recorded(result)
         then(result)
 
     def _landed(self, n: int) -> None:
@@ -378,3 +379,14 @@ def install_signal_handlers(daemon: WatchDaemon) -> Callable[[], None]:
             signal.signal(sig, old)
 
     return restore
+
+
+def _log_recorded(result: IngestResult) -> None:
+    """One INFO line per file recorded: what a person tailing the log wants to see."""
+    if result.outcome == "unchanged":
+        return
+    if result.error is not None:
+        log.info("%s %s: %s", result.outcome, result.path, result.error)
+        return
+    tool = f" ({result.tool})" if result.tool else ""
+    log.info("%s %s: %s%s", result.outcome, result.path, result.verdict or "unknown", tool)

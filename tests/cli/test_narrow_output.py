@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -86,3 +87,16 @@ def test_classify_does_not_wrap_paths_letter_by_letter(deep: Path) -> None:
 )  # fmt: skip
 def test_event_details_read_as_words(kind: str, details: dict[str, object], words: str) -> None:
     assert event_words(kind, details) == words
+
+
+def test_verbose_speaks_for_provenance_only() -> None:
+    """-vv turns on provenance's debug lines, not Pillow's or watchdog's."""
+    ours, theirs = logging.getLogger("provenance"), logging.getLogger("PIL")
+    before = ours.level
+    try:
+        result = CliRunner().invoke(cli, ["-vv", "config", "show"])
+        assert result.exit_code == 0, result.output
+        assert ours.getEffectiveLevel() == logging.DEBUG
+        assert theirs.getEffectiveLevel() >= logging.WARNING
+    finally:
+        ours.setLevel(before)

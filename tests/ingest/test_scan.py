@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,17 @@ def test_file_changing_while_hashed_is_skipped(
     examined = examine_here(target, settings, "h")  # in this process, where the patch is
     assert examined.observation is None
     assert examined.error is not None and "changed while" in examined.error
+
+
+def test_the_likeness_stage_reports_each_asset_by_step(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    """A progress bar is told of every picture the stage after reading works on, by step."""
+    png(tmp_path / "gen.png", 1, A1111)
+    png(tmp_path / "plain.png", 2)
+    steps: Counter[str] = Counter()
+    summary = run_scan(
+        plan_scan([tmp_path], settings), ledger, settings, tick=lambda step: steps.update([step])
+    )
+    assert steps["fingerprints"] >= 2 and steps["descriptions"] >= 1
+    assert summary.fingerprint_seconds > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -28,6 +29,19 @@ def test_new_file_is_ingested_with_its_hash(root: Path, ledger: Ledger, ledger_u
         wait_for(lambda: _recorded(ledger, target), message="the new file in the ledger")
     assert event_types(ledger, target) == ["detected"]
     assert [(r.path, r.outcome, r.verdict) for r in results] == [(target, "new", "unknown")]
+
+
+def test_each_recorded_file_is_one_info_line(
+    root: Path, ledger: Ledger, ledger_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="provenance.watchers.daemon")
+    with running(ledger, fast_settings(ledger_url), [root]):
+        target = root / "plate.0002.bin"
+        target.write_bytes(unique_bytes("plate two"))
+        wait_for(lambda: _recorded(ledger, target), message="the new file in the ledger")
+        wait_for(lambda: str(target) in caplog.text, message="the INFO line naming the file")
+    lines = [r.getMessage() for r in caplog.records if str(target) in r.getMessage()]
+    assert lines == [f"new {target}: unknown"]
 
 
 def test_atomic_save_is_recorded_under_the_final_name(
