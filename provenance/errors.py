@@ -59,6 +59,15 @@ class LedgerUnavailable(ProvenanceError):
     """The ledger database cannot be reached or opened."""
 
 
+class DatabaseRefused(ProvenanceError):
+    """The database refused what the connected user's role may not do (PostgreSQL).
+
+    ``provenance db roles`` gives each role its rights; a command run under a
+    role that may not do its work ends with this, never half done: the
+    refused transaction leaves the ledger as it was.
+    """
+
+
 class SchemaOutdated(ProvenanceError):
     """The ledger's schema is older (or newer) than this version of the code."""
 
