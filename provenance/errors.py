@@ -11,7 +11,8 @@ Exit codes (documented in the README):
 * ``1`` a check ran and failed (``verify`` found a broken chain, ``audit``
   blocked a package);
 * ``2`` the command could not be carried out (bad arguments or settings, a
-  target that does not exist, a ledger that cannot be reached or is out of date);
+  target that does not exist, a ledger that cannot be reached or is out of
+  date, a write the database refuses to the connected user's role);
 * ``130`` the command was interrupted (Ctrl-C).
 """
 

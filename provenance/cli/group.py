@@ -12,7 +12,7 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 0: done, nothing wrong;
 * 1: a check failed (``verify`` found a broken chain);
 * 2: the command could not be carried out (bad arguments or settings, unknown
-  target, ledger unreachable or out of date);
+  target, ledger unreachable or out of date, refused by the database's roles);
 * 130: interrupted (Ctrl-C).
 """
 
