@@ -1,8 +1,9 @@
 """Every command under each role of ``provenance db roles``, on the real PostgreSQL server.
 
-A login in the reader, daemon or approver role runs scan, audit, purge,
-restore, approve, revoke, report, history, ls and verify on a ledger the
-owner prepared. Each command either works or is refused with one ``Error:``
+A login in the reader, daemon or approver role runs every command that opens
+the ledger (scan, audit, expire, purge, restore, approve, revoke, set-expiry,
+replace, rescreen, report, status, document, history, ls, verify) on a ledger
+the owner prepared. Each command either works or is refused with one ``Error:``
 line and exit 2, never a traceback and never 1 (which means "blocked"); a
 refused purge or restore leaves every file where the ledger says it is.
 (``watch`` under each role: :mod:`tests.watchers.test_roles`.)
@@ -10,6 +11,8 @@ refused purge or restore leaves every file where the ledger says it is.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +25,16 @@ from provenance.errors import EXIT_CANNOT_RUN
 from provenance.store import Ledger, current_actor
 from tests.support.files import png, sha256_of
 from tests.support.lifecycle import a1111
-from tests.support.pg_roles import RoleLogins, role_logins
+from tests.support.pg_roles import RoleLogins, drop_roles, role_logins
 
 pytestmark = pytest.mark.postgres
 
 # What each role may do; every other command must be refused.
-ALLOWED = {
-    "reader": {"history", "ls", "verify", "report"},
-    "daemon": {"history", "ls", "verify", "report", "scan", "audit"},
-    "approver": {"history", "ls", "verify", "report", "scan", "audit", "purge", "restore",
-                 "approve", "revoke"},
-}  # fmt: skip
+# rescreen finds nothing new to flag here, so writes nothing: it works for everyone.
+READ = {"history", "ls", "verify", "report", "status", "document", "rescreen"}
+RECORD = {"scan", "audit", "expire"}
+DECIDE = {"purge", "restore", "approve", "revoke", "set-expiry", "replace"}
+ALLOWED = {"reader": READ, "daemon": READ | RECORD, "approver": READ | RECORD | DECIDE}
 
 
 @dataclass(frozen=True)
@@ -100,13 +102,19 @@ def commands(studio: Studio) -> dict[str, list[str]]:
         "ls": ["ls"],
         "verify": ["verify"],
         "report": ["report", "--output", str(root / "report.md")],
+        "status": ["status"],
+        "document": ["document", sha256_of(root / "consent.pdf"), "--output", str(root / "c.pdf")],
         "scan": ["scan", str(root / "fresh")],
         "audit": ["audit", str(root / "package")],
+        "expire": ["expire"],
         "purge": ["purge", "--expired"],
         "restore": ["restore", str(studio.held)],
         "approve": ["approve", str(studio.pending), "--category", "final-deliverable",
                     "--approver", "Jane Doe", "--reference", str(root / "consent.pdf")],
         "revoke": ["revoke", str(studio.approval), "--reason", "consent withdrawn"],
+        "set-expiry": ["set-expiry", str(studio.pending), "--until", "2100-01-01"],
+        "replace": ["replace", str(studio.pending), str(root / "work" / "approved.png")],
+        "rescreen": ["rescreen"],
     }  # fmt: skip
 
 
@@ -159,3 +167,26 @@ def test_roles_on_sqlite_say_they_are_for_postgresql(tmp_path: Path) -> None:
     assert err.splitlines() == [f"Error: database roles are for PostgreSQL ledgers only: {url}."
                                 " SQLite has no users: protect its file with file permissions"
                                 " instead"]  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_db_roles_creates_the_roles_once_and_is_refused_to_others(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "none.toml"
+    config.write_text("")
+    owner_run(pg_schema_url, config, "init")
+    tag = uuid.uuid4().hex[:8]
+    names = [f"r_{tag}", f"d_{tag}", f"a_{tag}"]
+    args = ["db", "roles", "--reader", names[0], "--daemon", names[1], "--approver", names[2]]
+    try:
+        first = CliRunner().invoke(cli, [*args, "--db", pg_schema_url, "--json"])
+        assert json.loads(first.stdout)["created"] == names
+        again = CliRunner().invoke(cli, [*args, "--db", pg_schema_url])
+        assert again.exit_code == 0 and "(created" not in again.stdout
+        with role_logins(pg_schema_url) as logins:  # a daemon's login may not hand out rights
+            code, err = run(logins.urls["daemon"], config, *args)
+        assert code == EXIT_CANNOT_RUN and err.startswith("Error: the database refused")
+        assert len(err.splitlines()) == 1
+    finally:
+        drop_roles(names)

@@ -53,10 +53,11 @@ def role_logins(owner_url: str) -> Iterator[RoleLogins]:
                 conn.execute(f'CREATE ROLE "{logins[role]}" LOGIN IN ROLE "{groups[role]}"')
         yield RoleLogins(groups, logins, {r: url_as(owner_url, logins[r]) for r in ROLES})
     finally:
-        _drop(list(logins.values()) + list(groups.values()))
+        drop_roles(list(logins.values()) + list(groups.values()))
 
 
-def _drop(roles: list[str]) -> None:
+def drop_roles(roles: list[str]) -> None:
+    """Drop these roles, and their grants in the test database, where they exist."""
     with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
         for role in roles:
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
