@@ -31,7 +31,7 @@ pytestmark = pytest.mark.postgres
 
 # What each role may do; every other command must be refused.
 # rescreen finds nothing new to flag here, so writes nothing: it works for everyone.
-READ = {"history", "ls", "verify", "report", "status", "document", "rescreen"}
+READ = {"history", "ls", "verify", "report", "status", "document", "rescreen", "audit --no-record"}
 RECORD = {"scan", "audit", "expire"}
 DECIDE = {"purge", "restore", "approve", "revoke", "set-expiry", "replace"}
 ALLOWED = {"reader": READ, "daemon": READ | RECORD, "approver": READ | RECORD | DECIDE}
@@ -105,6 +105,7 @@ def commands(studio: Studio) -> dict[str, list[str]]:
         "status": ["status"],
         "document": ["document", sha256_of(root / "consent.pdf"), "--output", str(root / "c.pdf")],
         "scan": ["scan", str(root / "fresh")],
+        "audit --no-record": ["audit", str(root / "package"), "--no-record"],
         "audit": ["audit", str(root / "package")],
         "expire": ["expire"],
         "purge": ["purge", "--expired"],
