@@ -58,13 +58,21 @@ DROP TRIGGER IF EXISTS provenance_events_stamp ON events;
 CREATE TRIGGER provenance_events_stamp BEFORE INSERT ON events
   FOR EACH ROW EXECUTE FUNCTION {schema}.provenance_events_stamp();
 
--- The daemon's role may update an asset's status only as expiry does (temporary or
--- approved to temporary or expired): never to approved, replaced, quarantined or deleted.
+-- The daemon's role records new assets as ingest does (no status, or temporary), and may
+-- change a status only as expiry does (temporary or approved to temporary or expired):
+-- never to approved, replaced, quarantined or deleted.
 CREATE OR REPLACE FUNCTION {schema}.provenance_assets_status_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.status IS DISTINCT FROM OLD.status
-     AND NOT {schema}.provenance_trusted(TG_RELID)
+  IF {schema}.provenance_trusted(TG_RELID) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND (COALESCE(NEW.status, 'temporary') <> 'temporary'
+                           OR NEW.replaced_by IS NOT NULL) THEN
+    RAISE EXCEPTION 'user % may not record asset % as %', current_user, NEW.sha256, NEW.status
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status
      AND NOT (OLD.status IN ('temporary', 'approved') AND NEW.status IN ('temporary', 'expired'))
   THEN
     RAISE EXCEPTION 'user % may not change the status of asset % from % to %',
@@ -76,7 +84,7 @@ $$;
 
 DROP TRIGGER IF EXISTS provenance_assets_status_guard ON assets;
 
-CREATE TRIGGER provenance_assets_status_guard BEFORE UPDATE ON assets
+CREATE TRIGGER provenance_assets_status_guard BEFORE INSERT OR UPDATE ON assets
   FOR EACH ROW EXECUTE FUNCTION {schema}.provenance_assets_status_guard();
 
 -- An approval is recorded, and revoked, by the connected user and by no one else's name.

@@ -109,6 +109,21 @@ def test_the_daemon_cannot_approve_by_status(guarded: Guarded) -> None:
     assert "may not change the status" in refused(guarded, "daemon", sql, guarded.pending)
 
 
+@pytest.mark.parametrize(("status", "replaced_by"), [("approved", None), ("temporary", "x" * 64)])
+def test_the_daemon_cannot_record_a_new_asset_as_decided(
+    guarded: Guarded, status: str, replaced_by: str | None
+) -> None:
+    sql = (
+        "INSERT INTO assets (sha256, size, kind, mime, verdict, evidence, status, first_seen,"
+        " updated_at, replaced_by) VALUES (%s, 1, 'image', 'image/png', 'genai', '[]', %s,"
+        " now(), now(), %s)"
+    )
+    why = refused(guarded, "daemon", sql, "f" * 64, status, replaced_by)
+    assert "may not record asset" in why
+    with connect(guarded, "daemon") as conn:  # the control: as ingest records it
+        conn.execute(sql, ("f" * 64, "temporary", None))
+
+
 def test_the_daemon_may_mark_an_asset_expired(guarded: Guarded) -> None:
     """The control: the one status change the daemon's expiry makes goes through."""
     with connect(guarded, "daemon") as conn:
