@@ -32,8 +32,9 @@ CREATE TRIGGER provenance_events_no_truncate BEFORE TRUNCATE ON events
 
 -- An event's actor is the connected user and its time the transaction's start, as the
 -- server knows them (the chain hashes both, so the writer reads them from the server:
--- provenance/store/writer.py, server_stamp). The lifecycle's events (an approval, a
--- revocation, a quarantine...) are for the approver role only.
+-- provenance/store/writer.py, server_stamp). Only the events of recording what is seen
+-- (detected, seen, audited, expired...) are open to the daemon's role: the lifecycle's
+-- (an approval, a revocation, a quarantine...) and any new kind are the approver's.
 CREATE OR REPLACE FUNCTION {schema}.provenance_events_stamp() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -45,7 +46,7 @@ BEGIN
     RAISE EXCEPTION 'event % is stamped %, not the server''s time', NEW.seq, NEW.at
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF NEW.type = ANY({approver_events}) AND NOT {schema}.provenance_trusted(TG_RELID) THEN
+  IF NOT NEW.type = ANY({daemon_events}) AND NOT {schema}.provenance_trusted(TG_RELID) THEN
     RAISE EXCEPTION 'user % may not record % events', current_user, NEW.type
       USING ERRCODE = 'insufficient_privilege';
   END IF;

@@ -9,8 +9,9 @@ Three roles, each a member of the one before it:
 * the **daemon** (``provenance_daemon``) also records what it sees: assets,
   locations, events, derived data of pictures, audits, heartbeats. It may
   mark assets expired, but cannot change a verdict, an approval, or any other
-  status (a trigger refuses it), and cannot record the lifecycle's events
-  (``approved``, ``revoked``, ``quarantined``...);
+  status (a trigger refuses it), and records only the events of its work
+  (:data:`DAEMON_EVENTS`), never the lifecycle's (``approved``, ``revoked``,
+  ``quarantined``...);
 * the **approver** (``provenance_approver``) also records and revokes
   approvals (as itself: row-level security), replaces, sets expiry dates,
   purges and restores.
@@ -64,10 +65,12 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
     "alembic_version": (None, None),
 }  # fmt: skip
 
-# Events only the approver role (or the tables' owner) may add to the chain.
-APPROVER_EVENTS = (
-    "approved", "revoked", "replaced", "replaces", "expiry-set", "flagged",
-    "quarantined", "restored", "deleted-from-quarantine",
+# The events the daemon's role may add to the chain: what recording files, audits and
+# expiry write. Every other kind (approved, revoked, quarantined...) is for the approver
+# role and the tables' owner, so a kind added later is closed to the daemon until listed.
+DAEMON_EVENTS = (
+    "detected", "seen", "moved", "modified", "removed",
+    "audited", "expired", "approval-lapsed", "approval-refused",
 )  # fmt: skip
 
 
@@ -173,11 +176,11 @@ def grant_statements(names: RoleNames, schema: str) -> list[str]:
 
 def guard_statements(names: RoleNames, schema: str) -> list[str]:
     """The statements of ``pg_roles.sql`` with this ledger's schema and approver role."""
-    events = ", ".join(_literal(name) for name in APPROVER_EVENTS)
+    events = ", ".join(_literal(name) for name in DAEMON_EVENTS)
     filled = GUARDS.read_text(encoding="utf-8").format(
         schema=_quoted(schema),
         approver_name=_literal(names.approver),
-        approver_events=f"ARRAY[{events}]::text[]",
+        daemon_events=f"ARRAY[{events}]::text[]",
     )
     body = "\n".join(line for line in filled.splitlines() if not line.startswith("--"))
     return [s.strip() for s in body.split(";\n\n") if s.strip()]

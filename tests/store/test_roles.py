@@ -10,7 +10,7 @@ import pytest
 
 from provenance.store import Ledger
 from provenance.store.models import Base
-from provenance.store.roles import APPROVER_EVENTS, TABLE_GRANTS, RoleNames, guard_statements
+from provenance.store.roles import DAEMON_EVENTS, TABLE_GRANTS, RoleNames, guard_statements
 from tests.support.factories import observation
 from tests.support.pg_roles import RoleLogins, role_logins
 from tests.support.postgres import pg_dsn
@@ -26,7 +26,7 @@ def test_the_guards_name_this_ledgers_schema_and_roles() -> None:
     text = "\n".join(statements)
     assert '"Show\'s".provenance_events_stamp()' in text
     assert "pg_has_role(current_user, 'boss \"x\"', 'MEMBER')" in text
-    assert all(f"'{kind}'" in text for kind in APPROVER_EVENTS)
+    assert all(f"'{kind}'" in text for kind in DAEMON_EVENTS)
     assert "{" not in text and len(statements) == 19  # 4 functions, 4+4 triggers, RLS, 3+3 policies
     assert all(s.count("$$") in (0, 2) for s in statements)  # no body split in two
 
