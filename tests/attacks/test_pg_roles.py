@@ -11,9 +11,12 @@ harness is allowed the writes the roles do permit, so a refusal is the guard's.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -24,12 +27,11 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.store.chain import details_text, event_hash
 from tests.support.files import png
-from tests.support.lifecycle import Clock, a1111, consent, final
+from tests.support.lifecycle import Clock, a1111, final
 from tests.support.pg_roles import RoleLogins, role_logins
-from tests.support.postgres import pg_dsn
+from tests.support.postgres import PG_URL, pg_dsn, require_postgres
 
 pytestmark = pytest.mark.postgres
-__all__ = ["consent"]  # the fixture
 
 STAMP = """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
@@ -45,17 +47,43 @@ class Guarded:
     pending: str  # generated, temporary, never approved
 
 
-@pytest.fixture
-def guarded(pg_schema_url: str, tmp_path: Path, consent: Path) -> Iterator[Guarded]:
-    Ledger.init(pg_schema_url)[0].close()
-    with role_logins(pg_schema_url) as logins, Ledger(logins.urls["approver"]) as ledger:
+@contextmanager
+def guarded_ledger(url: str, folder: Path) -> Iterator[Guarded]:
+    """Initialize the ledger at ``url``, apply the roles, record and approve as the approver."""
+    Ledger.init(url)[0].close()
+    with role_logins(url) as logins, Ledger(logins.urls["approver"]) as ledger:
         settings = Settings(db=logins.urls["approver"], workers=1, approvers=(ledger.actor,))
         lc = Lifecycle(ledger, settings, Clock())
-        path = png(tmp_path / "gen.png", 1, a1111("a castle"))
+        path = png(folder / "gen.png", 1, a1111("a castle"))
         ingest(path, ledger, settings)
+        consent = folder / "consent.pdf"
+        consent.write_bytes(b"%PDF-1.7\nsigned\n%%EOF\n")
         [record] = approve(lc, [str(path)], final(consent))
-        pending = ingest(png(tmp_path / "gen2.png", 2, a1111("a moat")), ledger, settings)
-        yield Guarded(pg_schema_url, logins, record.asset_sha256, record.id, str(pending.sha256))
+        pending = ingest(png(folder / "gen2.png", 2, a1111("a moat")), ledger, settings)
+        yield Guarded(url, logins, record.asset_sha256, record.id, str(pending.sha256))
+
+
+@pytest.fixture
+def guarded(pg_schema_url: str, tmp_path: Path) -> Iterator[Guarded]:
+    """A guarded ledger of its own, for a test whose control changes it."""
+    with guarded_ledger(pg_schema_url, tmp_path) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guarded]:
+    """One guarded ledger for the attacks that must change nothing (each is refused)."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    try:
+        with guarded_ledger(url, tmp_path_factory.mktemp("shared")) as made:
+            yield made
+    finally:
+        with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def connect(guarded: Guarded, role: str) -> psycopg.Connection[tuple[object, ...]]:
@@ -93,20 +121,20 @@ TABLE_EDITS = [
 
 
 @pytest.mark.parametrize(("role", "sql", "why"), TABLE_EDITS)
-def test_table_edits_are_refused(guarded: Guarded, role: str, sql: str, why: str) -> None:
-    assert why in refused(guarded, role, sql, guarded.sha)
+def test_table_edits_are_refused(shared: Guarded, role: str, sql: str, why: str) -> None:
+    assert why in refused(shared, role, sql, shared.sha)
 
 
 @pytest.mark.parametrize("role", ["daemon", "approver", "owner"])
-def test_the_event_log_cannot_be_emptied(guarded: Guarded, role: str) -> None:
-    refused(guarded, role, "TRUNCATE events")
-    with connect(guarded, "owner") as conn:
+def test_the_event_log_cannot_be_emptied(shared: Guarded, role: str) -> None:
+    refused(shared, role, "TRUNCATE events")
+    with connect(shared, "owner") as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (3,)
 
 
-def test_the_daemon_cannot_approve_by_status(guarded: Guarded) -> None:
+def test_the_daemon_cannot_approve_by_status(shared: Guarded) -> None:
     sql = "UPDATE assets SET status = 'approved' WHERE sha256 = %s"
-    assert "may not change the status" in refused(guarded, "daemon", sql, guarded.pending)
+    assert "may not change the status" in refused(shared, "daemon", sql, shared.pending)
 
 
 @pytest.mark.parametrize(("status", "replaced_by"), [("approved", None), ("temporary", "x" * 64)])
@@ -162,9 +190,9 @@ FORGERIES = [
 
 @pytest.mark.parametrize(("role", "kind", "forged", "why"), FORGERIES)
 def test_forged_events_are_refused(
-    guarded: Guarded, role: str, kind: str, forged: dict[str, str], why: str
+    shared: Guarded, role: str, kind: str, forged: dict[str, str], why: str
 ) -> None:
-    with connect(guarded, role) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
+    with connect(shared, role) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
         append_event(conn, kind, **forged)
     assert why in str(err.value)
 
