@@ -33,7 +33,7 @@ pytestmark = pytest.mark.postgres
 # rescreen finds nothing new to flag here, so writes nothing: it works for everyone.
 READ = {"history", "ls", "verify", "report", "status", "document", "rescreen", "audit --no-record"}
 RECORD = {"scan", "audit", "expire"}
-DECIDE = {"purge", "restore", "approve", "revoke", "set-expiry", "replace"}
+DECIDE = {"purge", "restore", "purge --delete", "approve", "revoke", "set-expiry", "replace"}
 ALLOWED = {"reader": READ, "daemon": READ | RECORD, "approver": READ | RECORD | DECIDE}
 
 
@@ -110,6 +110,7 @@ def commands(studio: Studio) -> dict[str, list[str]]:
         "expire": ["expire"],
         "purge": ["purge", "--expired"],
         "restore": ["restore", str(studio.held)],
+        "purge --delete": ["purge", "--delete", "--yes"],
         "approve": ["approve", str(studio.pending), "--category", "final-deliverable",
                     "--approver", "Jane Doe", "--reference", str(root / "consent.pdf")],
         "revoke": ["revoke", str(studio.approval), "--reason", "consent withdrawn"],
@@ -147,7 +148,7 @@ def where_the_ledger_has(studio: Studio, path: Path) -> tuple[str | None, bool]:
 
 
 @pytest.mark.parametrize("role", ["reader", "daemon"])
-def test_a_refused_purge_or_restore_moves_nothing(studio: Studio, role: str) -> None:
+def test_a_refused_purge_restore_or_delete_moves_nothing(studio: Studio, role: str) -> None:
     url = studio.logins.urls[role]
     held_before = where_the_ledger_has(studio, studio.held)
     assert run(url, studio.config, "purge", "--expired")[0] == EXIT_CANNOT_RUN
@@ -156,6 +157,10 @@ def test_a_refused_purge_or_restore_moves_nothing(studio: Studio, role: str) -> 
     assert run(url, studio.config, "restore", str(studio.held))[0] == EXIT_CANNOT_RUN
     assert not studio.held.exists()
     assert where_the_ledger_has(studio, studio.held) == held_before == ("quarantined", False)
+    assert run(url, studio.config, "purge", "--delete", "--yes")[0] == EXIT_CANNOT_RUN
+    with Ledger(studio.logins.urls["reader"]) as ledger:
+        [entry] = ledger.quarantine.list()
+    assert Path(entry.quarantine_path).is_file()
 
 
 def test_roles_on_sqlite_say_they_are_for_postgresql(tmp_path: Path) -> None:
