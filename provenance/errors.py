@@ -11,7 +11,8 @@ Exit codes (documented in the README):
 * ``1`` a check ran and failed (``verify`` found a broken chain, ``audit``
   blocked a package);
 * ``2`` the command could not be carried out (bad arguments or settings, a
-  target that does not exist, a ledger that cannot be reached or is out of date);
+  target that does not exist, a ledger that cannot be reached or is out of
+  date, a write the database refuses to the connected user's role);
 * ``130`` the command was interrupted (Ctrl-C).
 """
 
@@ -57,6 +58,15 @@ class ConfigError(ProvenanceError):
 
 class LedgerUnavailable(ProvenanceError):
     """The ledger database cannot be reached or opened."""
+
+
+class DatabaseRefused(ProvenanceError):
+    """The database refused what the connected user's role may not do (PostgreSQL).
+
+    ``provenance db roles`` gives each role its rights; a command run under a
+    role that may not do its work ends with this, never half done: the
+    refused transaction leaves the ledger as it was.
+    """
 
 
 class SchemaOutdated(ProvenanceError):

@@ -12,7 +12,7 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 0: done, nothing wrong;
 * 1: a check failed (``verify`` found a broken chain);
 * 2: the command could not be carried out (bad arguments or settings, unknown
-  target, ledger unreachable or out of date);
+  target, ledger unreachable or out of date, refused by the database's roles);
 * 130: interrupted (Ctrl-C).
 """
 
@@ -43,6 +43,7 @@ COMMANDS = {
     **dict.fromkeys(("scan", "classify"), "provenance.cli.ingest"),
     **dict.fromkeys(("history", "ls"), "provenance.cli.inspect"),
     **dict.fromkeys(("verify", "config"), "provenance.cli.ledger"),
+    "db": "provenance.cli.db",
     **dict.fromkeys(("watch", "status", "service"), "provenance.cli.watch"),
     "audit": "provenance.cli.audit",
     **dict.fromkeys(

@@ -97,6 +97,7 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
     """Move every present local copy of every expired asset into quarantine."""
     result = PurgeResult(str(quarantine_root(lc.settings)), dry_run)
     if not dry_run:
+        lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
         result.expired = expire(lc)
     held = result.root.rstrip("/") + "/"
     for asset in _purgeable(lc, dry_run):
@@ -186,6 +187,7 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     entries = select_entries(lc, targets, this_host=False)
     local = [e for e in entries if e.host == lc.ledger.host]
     result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
+    lc.ledger.roles.require("restore quarantined copies", "quarantine", "restored_at", "UPDATE")
     _check_restorable(local)
     for entry in local:
         move_verified(Path(entry.quarantine_path), Path(entry.original_path), entry.asset_sha256)
@@ -221,6 +223,7 @@ def delete_quarantined(
     lc: Lifecycle, entries: Sequence[QuarantineRecord], reason: str
 ) -> list[QuarantineRecord]:
     """Delete quarantined copies for good (the caller has confirmed), recording each."""
+    lc.ledger.roles.require("delete quarantined copies", "quarantine", "deleted_at", "UPDATE")
     for entry in entries:
         actual = content_hash(Path(entry.quarantine_path))
         if actual is not None and actual != entry.asset_sha256:

@@ -23,9 +23,14 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
-from provenance.errors import ApprovalRefused, ConfigError, TargetNotFound, TransitionRefused
+from provenance.errors import (
+    ApprovalRefused,
+    ConfigError,
+    DatabaseRefused,
+    TargetNotFound,
+    TransitionRefused,
+)
 from provenance.store.models import Approval, Document
 from provenance.store.records import (
     ApprovalRecord,
@@ -41,7 +46,6 @@ from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
 
 DOCUMENT_NAME_MAX = 255
-INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
 class ApprovalsPart:
@@ -81,12 +85,14 @@ class ApprovalsPart:
     def _database_refusal(self, shas: Sequence[str], action: str, now: datetime) -> Iterator[None]:
         try:
             yield
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
-                raise
-            user = self.database_user()
-            reason = f"database user '{user}' may not {action} ({str(exc.orig).strip()})"
-            self.add_refusal(shas, {"reason": reason, "action": action}, now)
+        except DatabaseRefused as exc:
+            cause = exc.__cause__
+            denied = str(getattr(cause, "orig", cause)).strip().splitlines()[0]
+            reason = f"database user '{self.database_user()}' may not {action} ({denied})"
+            try:
+                self.add_refusal(shas, {"reason": reason, "action": action}, now)
+            except DatabaseRefused:  # a reader may not even record the attempt
+                reason += "; the attempt could not be recorded either"
             raise ApprovalRefused(
                 reason, fix="approve as a member of the approver role (docs/POSTGRES_ROLES.md)"
             ) from exc

@@ -20,6 +20,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.segments``        :class:`~.segments.SegmentsPart`: where videos show generated assets
 ``ledger.audits``          :class:`~.audits.AuditsPart`: audit runs
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
+``ledger.roles``           :class:`~.roles.RolesPart`: PostgreSQL roles and guards
 =========================  ==============================================================
 
 Ingest writes go through :meth:`Ledger.record` and :meth:`Ledger.record_removed`,
@@ -49,6 +50,7 @@ from provenance.store.locations import LocationsPart
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
+from provenance.store.roles import RolesPart
 from provenance.store.segments import SegmentsPart
 from provenance.store.transactions import Transactions, translate
 from provenance.store.writer import BatchRecorder, PathExists, record_removed
@@ -88,6 +90,7 @@ class Ledger:
         self.segments = SegmentsPart(self._tx)
         self.audits = AuditsPart(self._tx)
         self.daemons = DaemonsPart(self._tx)
+        self.roles = RolesPart(self._tx)
 
     @property
     def where(self) -> str:

@@ -12,7 +12,9 @@ reaches the database the same way:
 * :meth:`Transactions.read` is a plain read in a session.
 
 Each also turns a database that cannot be reached into
-:class:`~provenance.errors.LedgerUnavailable`.
+:class:`~provenance.errors.LedgerUnavailable`, and a write the database
+refuses to the connected user (PostgreSQL's roles, ``provenance db roles``)
+into :class:`~provenance.errors.DatabaseRefused`.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from provenance.errors import LedgerUnavailable
+from provenance.errors import DatabaseRefused, LedgerUnavailable
 from provenance.store.engine import WRITE_OPTION
 from provenance.store.writer import ChainAppender
+
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
 class Transactions:
@@ -71,7 +75,10 @@ class Transactions:
 
 @contextmanager
 def translate(where: str) -> Iterator[None]:
-    """Turn an unreachable or lost database at ``where`` into ``LedgerUnavailable``."""
+    """Turn an unreachable or lost database at ``where`` into ``LedgerUnavailable``.
+
+    And a refusal by the database's permissions into ``DatabaseRefused``.
+    """
     try:
         yield
     except OperationalError as exc:
@@ -85,6 +92,8 @@ def translate(where: str) -> Iterator[None]:
                 where=where,
                 fix="check the database server and network",
             ) from exc
+        if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            raise refused(exc, where) from exc
         raise
 
 
@@ -113,6 +122,16 @@ def _fix_for(exc: DBAPIError) -> str:
         if any(needle in text for needle in needles):
             return fix
     return "check the database server is running and the URL, user and permissions are right"
+
+
+def refused(exc: DBAPIError, where: str) -> DatabaseRefused:
+    """The error for a statement the database refused to the connected user."""
+    return DatabaseRefused(
+        f"the database refused this to its user ({_first_line(exc)})",
+        where=where,
+        fix="connect as a user whose role may do it (`provenance db roles`,"
+        " docs/POSTGRES_ROLES.md)",
+    )
 
 
 def _first_line(exc: DBAPIError) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from provenance.store.chain import details_text, event_hash
@@ -67,22 +67,49 @@ class PendingEvent:
     host: str | None = None
 
 
+# The connected user, the transaction's start as events stamp it (records.iso), and
+# whether `provenance db roles` guards this ledger's events (then the server checks both).
+_SERVER_STAMP = text(
+    "SELECT current_user AS actor,"
+    """ to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,"""
+    " EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass('events')"
+    " AND tgname = 'provenance_events_stamp') AS guarded"
+)
+
+
+def server_stamp(connection: Connection) -> tuple[str, str] | None:
+    """(actor, at) for this transaction's events as the server sets them, where it does.
+
+    On a PostgreSQL ledger guarded by ``provenance db roles`` an event's
+    ``actor`` must be the connected user and its ``at`` the transaction's
+    start (a trigger refuses anything else), so the appender takes both from
+    the server; elsewhere (SQLite, an unguarded server) None: the client's.
+    """
+    if connection.dialect.name != "postgresql":
+        return None
+    row = connection.execute(_SERVER_STAMP).one()
+    return (str(row.actor), str(row.at)) if row.guarded else None
+
+
 class ChainAppender:
     """Appends events after the locked chain head, within one transaction."""
 
     def __init__(self, connection: Connection, actor: str, host: str) -> None:
         self._conn = connection
-        self._actor = actor
         self._host = host
         head = connection.execute(
             select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1).with_for_update()
         ).one()
         self.seq, self.hash = int(head.seq), str(head.hash)
+        self._actor, self._at = actor, None  # the client's, unless the server decides
+        stamp = server_stamp(connection)
+        if stamp is not None:
+            self._actor, self._at = stamp
         self._rows: list[dict[str, object]] = []
 
     @property
     def actor(self) -> str:
-        """Who the events are recorded as (the OS user)."""
+        """Who the events are recorded as (the OS user; the database user where it decides)."""
         return self._actor
 
     @property
@@ -91,8 +118,8 @@ class ChainAppender:
         return self._host
 
     def add(self, pending: PendingEvent, at: datetime) -> None:
-        """Chain one event after the previous one."""
-        seq, stamp, details = self.seq + 1, iso(at), details_text(pending.details)
+        """Chain one event after the previous one (at the server's time where it decides)."""
+        seq, stamp, details = self.seq + 1, self._at or iso(at), details_text(pending.details)
         host = pending.host or self._host
         digest = event_hash(
             seq=seq, at=stamp, type=pending.type, asset_sha256=pending.asset_sha256,

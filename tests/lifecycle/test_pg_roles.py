@@ -1,4 +1,4 @@
-"""Role separation on a real PostgreSQL server, using the SQL from docs/POSTGRES_ROLES.md.
+"""Role separation on a real PostgreSQL server, with the roles of ``provenance db roles``.
 
 The roles are created for this test run only (unique names) and dropped
 afterwards; the daemon's login must be unable to record an approval.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,11 +22,10 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.files import png
 from tests.support.lifecycle import Clock, a1111, final
-from tests.support.postgres import PG_URL, pg_dsn
+from tests.support.pg_roles import role_logins
+from tests.support.postgres import pg_dsn
 
 pytestmark = pytest.mark.postgres
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "POSTGRES_ROLES.md"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,49 +36,16 @@ class Roles:
     daemon_user: str
 
 
-def documented_sql() -> list[str]:
-    """The statements of the first ```sql block (the roles and their grants)."""
-    block = re.search(r"```sql\n(.*?)```", DOC.read_text(), re.S)
-    assert block, "docs/POSTGRES_ROLES.md has no sql block"
-    return [s.strip() for s in block.group(1).split(";") if s.strip()]
-
-
 @pytest.fixture
 def roles(pg_schema_url: str) -> Iterator[Roles]:
     Ledger.init(pg_schema_url)[0].close()
-    schema = re.search(r"search_path=([\w]+)", unquote(pg_schema_url))
-    assert schema
-    tag = uuid.uuid4().hex[:10]
-    names = {
-        "provenance_daemon": f"prov_daemon_{tag}",
-        "provenance_approver": f"prov_approver_{tag}",
-    }
-    daemon_user, approver_user = f"prov_render_{tag}", f"prov_jane_{tag}"
-    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
-        conn.execute(f"SET search_path = {schema.group(1)}")
-        for statement in documented_sql():
-            conn.execute(_for_this_run(statement, names, schema.group(1)))
-        conn.execute(f"CREATE ROLE {daemon_user} LOGIN IN ROLE {names['provenance_daemon']}")
-        conn.execute(f"CREATE ROLE {approver_user} LOGIN IN ROLE {names['provenance_approver']}")
-    user_url = pg_schema_url.replace("//postgres@", "//{}@")
-    try:
+    with role_logins(pg_schema_url) as made:
         yield Roles(
-            user_url.format(daemon_user),
-            user_url.format(approver_user),
-            names["provenance_approver"],
-            daemon_user,
+            made.urls["daemon"],
+            made.urls["approver"],
+            made.groups["approver"],
+            made.logins["daemon"],
         )
-    finally:
-        with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
-            for role in (daemon_user, approver_user, *names.values()):
-                conn.execute(f"DROP OWNED BY {role}")
-                conn.execute(f"DROP ROLE {role}")
-
-
-def _for_this_run(statement: str, names: dict[str, str], schema: str) -> str:
-    for generic, unique in names.items():
-        statement = statement.replace(generic, unique)
-    return statement.replace("SCHEMA public", f"SCHEMA {schema}")
 
 
 def lifecycle(url: str, tmp_path: Path, clock: Clock, **settings: object) -> Lifecycle:
