@@ -32,7 +32,11 @@ def _flags(details: Details) -> str:
     flags = details.get("flags")
     if not isinstance(flags, list) or not flags:
         return ""
-    named = [str(f.get("category", "?")) for f in flags if isinstance(f, dict)]
+    named = [
+        f"{f.get('category', '?')}" + (f" ({f['reason']})" if f.get("reason") else "")
+        for f in flags
+        if isinstance(f, dict)
+    ]
     return "flagged " + ", ".join(named)
 
 

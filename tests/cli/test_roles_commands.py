@@ -84,9 +84,9 @@ def studio(pg_schema_url: str, tmp_path: Path) -> Iterator[Studio]:
     owner_run(url, config, "scan", str(work))
     owner_run(url, config, "approve", str(paths["approved"]), "--category", "final-deliverable",
               "--approver", "Jane Doe", "--reference", str(tmp_path / "consent.pdf"))  # fmt: skip
-    owner_run(url, config, "set-expiry", str(paths["held"]), "--until", "2000-01-01")
+    owner_run(url, config, "set-expiry", str(paths["held"]), "--until", "2000-01-01", "--force")
     owner_run(url, config, "purge", "--expired")
-    owner_run(url, config, "set-expiry", str(paths["expiring"]), "--until", "2000-01-01")
+    owner_run(url, config, "set-expiry", str(paths["expiring"]), "--until", "2000-01-01", "--force")
     with Ledger(url) as ledger:
         [approval] = ledger.approvals.list()
     with role_logins(url) as logins:

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import provenance.cli.inspect as cli_module
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.lifecycle import Lifecycle, approve
@@ -149,10 +148,11 @@ def test_the_command_reports_what_it_added(
     assert report["flagged"][0]["sha256"] == face.sha256
     again = CliRunner().invoke(cli, ["rescreen", *options])
     assert "no new flags" in again.stdout
-    monkeypatch.setattr(cli_module, "out", Console(width=400, soft_wrap=True))
-    story = CliRunner().invoke(cli, ["history", face.sha256, *options])
-    assert "flagged" in story.stdout
-    assert "flags=talent-likeness: prompt references 'Zoë Saldaña'" in story.stdout
+    story = CliRunner().invoke(cli, ["history", "--wide", face.sha256, *options])
+    assert "flagged talent-likeness (prompt references" in story.stdout
+    data = json.loads(CliRunner().invoke(cli, ["history", "--json", face.sha256, *options]).stdout)
+    [flagged] = [e for e in data["events"] if e["type"] == "flagged"]
+    assert flagged["details"]["flags"][0]["reason"].startswith("prompt references 'Zoë Saldaña'")
 
 
 def test_the_audit_applies_todays_watchlists_before_any_rescreen(

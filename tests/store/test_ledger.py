@@ -117,7 +117,7 @@ def test_resolve_by_prefix(ledger: Ledger) -> None:
         ledger.assets.resolve("ffffffffffff")
 
 
-def _two_labels_sharing_a_prefix(length: int = 4) -> tuple[str, str, str]:
+def _two_labels_sharing_a_prefix(length: int = 6) -> tuple[str, str, str]:
     seen: dict[str, str] = {}
     for i in range(100_000):
         label = f"x{i}"
