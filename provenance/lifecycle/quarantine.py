@@ -162,21 +162,25 @@ def _quarantine_copy(
         )
     destination = quarantine_target(root, sha, source, stamp)
     move_verified(source, destination, sha)
+    entry, listed = QuarantineIn(sha, str(source), str(destination)), False
     try:
         _manifest(lc, root, "quarantined", sha, str(source), str(destination))
-        return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(destination))],
-                                        reason, lc.now())  # fmt: skip
+        listed = True
+        return lc.ledger.quarantine.add([entry], reason, lc.now())
     except BaseException:
-        _move_back(destination, source, sha)
+        _move_back(lc, root, entry, listed)
         raise
 
 
-def _move_back(held: Path, original: Path, sha: str) -> None:
+def _move_back(lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool) -> None:
     # The move stands only with its record: without one, the copy goes back where it was.
+    held, original = Path(entry.quarantine_path), Path(entry.original_path)
     try:
-        move_verified(held, original, sha)
+        move_verified(held, original, entry.asset_sha256)
+        if listed:
+            _manifest(lc, root, "undone", entry.asset_sha256, str(original), str(held))
     except (OSError, ProvenanceError) as exc:
-        log.error("could not move %s back to %s after a failed purge step: %s", held, original, exc)
+        log.error("could not undo the move of %s to %s: %s", original, held, exc)
 
 
 def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, held: str) -> None:

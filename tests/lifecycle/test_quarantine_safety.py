@@ -125,6 +125,8 @@ def test_a_ledger_failure_moves_the_copy_back(
         purge_expired(lc)
     assert sha256_of(path) == sha
     assert held_files(quarantine_root(lc.settings)) == []
+    manifest = read_manifest(quarantine_root(lc.settings))
+    assert [m["action"] for m in manifest] == ["quarantined", "undone"]
     monkeypatch.undo()
     assert [loc.path for loc in lc.ledger.locations.present(sha)] == [str(path)]
 
