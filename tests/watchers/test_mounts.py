@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provenance.store import Ledger
+from provenance.watchers.daemon import Environment
 from provenance.watchers.mounts import (
     MountEntry,
     MountGuard,
@@ -22,6 +24,8 @@ from provenance.watchers.mounts import (
     points_below,
     read_mount_entries,
 )
+from tests.support.waiting import wait_for
+from tests.watchers.daemons import fast_settings, present, running, write_files
 
 TABLE = """\
 27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
@@ -136,3 +140,32 @@ def test_recent_checks_are_reused_briefly_and_a_missing_root_is_blocked(
     guard = MountGuard(table)
     assert guard.recent(str(tmp_path)).root_problem is None
     assert guard.recent(str(tmp_path / "missing")).root_problem is not None
+
+
+# -- the daemon, with a mount table the test controls (no privileges needed) -------------------
+
+
+@pytest.mark.parametrize("mode", ["native", "polling"])
+def test_the_daemon_records_nothing_removed_while_the_share_is_away(
+    mode: str, ledger: Ledger, ledger_url: str, root: Path, table: Table
+) -> None:
+    table.entries.append(share(str(root), "share-c"))
+    environment = Environment(mount_entries=table)
+    files = write_files(root / "sq050", "plate", 3)
+    settings = fast_settings(ledger_url)
+    with running(ledger, settings, [root], modes=mode, environment=environment) as handle:
+        wait_for(lambda: present(ledger, root) == files, 20, "the files recorded")
+        handle.settled()
+        before = len(ledger.events.list())
+        table.entries.pop()  # the share is unplugged: the folder below shows through...
+        for path in files:
+            Path(path).unlink()  # ...and it is empty
+        wait_for(lambda: handle.root_state(root) == "unavailable", 20, "the root unavailable")
+        handle.settled()
+        assert present(ledger, root) == files and len(ledger.events.list()) == before
+        status = handle.daemon.state.root(str(root))
+        assert status is not None and "share-c" in (status.problem or "")
+
+        table.entries.append(share(str(root), "share-c", mount_id=99))  # back, without them
+        wait_for(lambda: not present(ledger, root), 20, "the missing files recorded removed")
+        assert [e.type for e in ledger.events.list()[before:]] == ["removed"] * len(files)
