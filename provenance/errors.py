@@ -67,6 +67,22 @@ class TargetNotFound(ProvenanceError):
     """A file, hash or asset named on the command line is not in the ledger."""
 
 
+class NothingMatched(ProvenanceError):
+    """A scope, filter or package that selects nothing, where an empty answer would mislead.
+
+    An empty disclosure report for a mistyped show, or "PASS: 0 files" for an
+    empty package, reads like a clean result; it is refused instead.
+    """
+
+
+class InvalidValue(ProvenanceError):
+    """A value the command cannot take: outside a closed vocabulary, or a date in the past."""
+
+
+class OutputNotWritable(ProvenanceError):
+    """A report or document cannot be written where ``--output`` says."""
+
+
 class AmbiguousTarget(ProvenanceError):
     """A hash prefix matches more than one asset."""
 

@@ -4,7 +4,8 @@ A target names assets the ledger knows:
 
 * a **file** on disk is hashed, and its content is looked up (so a renamed
   copy still finds its asset);
-* a **hash** (full, or an unambiguous prefix of at least 4 hex digits);
+* a **hash** (full, or an unambiguous prefix of at least 6 hex digits; an
+  ambiguous one is refused with its candidates listed);
 * an **image sequence** in fileseq notation: ``shot010.1001-1005#.exr``
   names exactly those frames (each must exist), ``shot010.#.exr`` whatever
   frames are on disk. Every frame is one asset.

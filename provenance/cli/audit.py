@@ -18,16 +18,16 @@ import click
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
 from provenance.audit.run import AuditOptions, audit
+from provenance.cli.arguments import require_existing, writable_output, write_output
 from provenance.cli.group import cli
 from provenance.cli.options import NamesConsole, ledger_options, out, progress_bar
 from provenance.cli.signals import temp_areas_removed_on_signals
-from provenance.errors import EXIT_CHECK_FAILED
+from provenance.errors import EXIT_CHECK_FAILED, NothingMatched, OutputNotWritable
 from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
-from provenance.util.names import SHOWN_ERRORS
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -55,13 +55,18 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     "--strict", is_flag=True, help="Block on warnings too (unknown provenance, lapsing approvals)."
 )
 @click.option("--no-record", is_flag=True, help="Do not record this audit in the ledger.")
+@click.option(
+    "--allow-empty", is_flag=True, help="Pass an empty package (refused by default: exit 2)."
+)
 @ledger_options
 def audit_command(
     package: Path, policy_path: Path | None, fmt: str, output: Path | None, strict: bool,
-    no_record: bool, db_url: str | None, config_path: Path | None,
+    no_record: bool, allow_empty: bool, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
 
+    require_existing([package], "package")
+    writable_output(output)
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
     # No thread runs yet (the progress bar draws from this one), so the
@@ -77,6 +82,12 @@ def audit_command(
             return stack.enter_context(Ledger.existing(settings.db))
 
         report = audit(package, open_ledger, settings, options, advance)
+    if not report.files and not allow_empty:
+        raise NothingMatched(
+            "the package holds no files",
+            where=package,
+            fix="check the path; pass --allow-empty if an empty package may go",
+        )
     _emit(report, fmt, output)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
@@ -110,7 +121,12 @@ def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8", errors=SHOWN_ERRORS)
+    try:
+        write_output(output, text)
+    except OutputNotWritable as exc:
+        raise OutputNotWritable(
+            f"the package is {report.verdict.upper()}, but {exc.what}", where=output, fix=exc.fix
+        ) from exc
     out.print(f"{report.verdict.upper()}: report written to {output}")
 
 

@@ -17,6 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from provenance.cli.arguments import require_existing
 from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
@@ -44,6 +45,7 @@ def scan(
 ) -> None:
     """Ingest files and whole folders into the ledger, classifying each."""
 
+    require_existing(paths)
     settings = settings_for(db_url, config_path).settings
     plan = plan_scan(paths, settings)
     # Hashing starts before the ledger opens: opening it loads SQLAlchemy
@@ -99,6 +101,7 @@ def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -
     from provenance.ingest.survey import classify_paths  # noqa: PLC0415
     from provenance.reports import console as views  # noqa: PLC0415
 
+    require_existing(paths)
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)
     if as_json:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from provenance import lifecycle
+from provenance.cli.arguments import tool_id
 from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
@@ -21,6 +22,7 @@ from provenance.history import find_history
 from provenance.likeness.search import similar_assets
 from provenance.reports import console as views
 from provenance.store import AssetQuery
+from provenance.vocab import STATUSES, VERDICTS
 
 
 @cli.command()
@@ -43,9 +45,11 @@ def history(target: str, db_url: str | None, config_path: Path | None, as_json: 
 @click.option(
     "--genai/--not-genai", default=None, help="Only generated (or only not generated) assets."
 )
-@click.option("--verdict", type=click.Choice(["genai", "not_genai", "unknown", "unreadable"]))
-@click.option("--status", help="Lifecycle status, e.g. temporary.")
-@click.option("--tool", help="Canonical tool id, e.g. comfyui.")
+@click.option("--verdict", type=click.Choice(VERDICTS, case_sensitive=False))
+@click.option(
+    "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Lifecycle status."
+)
+@click.option("--tool", help="A tool's id or name, any case, e.g. comfyui or ComfyUI.")
 @click.option("--since", help="First seen on or after this ISO date/time (UTC).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N assets (default: all).")
 @click.option(
@@ -80,7 +84,7 @@ def list_assets(
         verdict=verdict,
         genai=genai,
         status=status,
-        tool=tool,
+        tool=tool_id(tool),
         since=parse_moment(since, "--since"),
         path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None,
         limit=limit,

@@ -25,7 +25,7 @@ from provenance.cli.options import (
     print_json,
     progress_bar,
 )
-from provenance.errors import TargetNotFound
+from provenance.errors import InvalidValue, TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.lifecycle.rescreen import rescreen
 from provenance.reports import lifecycle_views
@@ -178,12 +178,14 @@ def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--until", required=True, metavar="DATE", help="New expiry, ISO date/time (UTC).")
 @click.option("--reason", help="Why (recorded in the chain).")
+@click.option("--force", is_flag=True, help="Accept an expiry in the past (expire at once).")
 @ledger_options
 @json_option
 def set_expiry_command(
     targets: tuple[str, ...],
     until: str,
     reason: str | None,
+    force: bool,
     db_url: str | None,
     config_path: Path | None,
     as_json: bool,
@@ -192,6 +194,12 @@ def set_expiry_command(
     moment = parse_moment(until, "--until")
     assert moment is not None
     with open_lifecycle(db_url, config_path) as lc:
+        if moment <= lc.now() and not force:
+            raise InvalidValue(
+                f"the expiry {moment.isoformat()} is in the past",
+                where="--until",
+                fix="give a future date, or add --force to let the assets expire at once",
+            )
         assets = lifecycle.set_expiry(lc, targets, moment, reason)
     if as_json:
         print_json([a.to_dict() for a in assets])
@@ -267,8 +275,10 @@ def _delete(
         if as_json:
             print_json([e.to_dict() for e in entries])
         return
-    if not yes:
-        click.confirm(f"Delete these {len(entries)} file(s) for good?", abort=True, err=True)
+    if not yes and not click.confirm(f"Delete these {len(entries)} file(s) for good?", err=True):
+        # Declining is an answer, not a failure: exit 0 (1 would read as "blocked").
+        out.print("Nothing done: no file was deleted.")
+        return
     deleted = lifecycle.delete_quarantined(lc, entries, reason)
     if as_json:
         print_json([e.to_dict() for e in deleted])

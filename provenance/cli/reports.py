@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from provenance.cli.arguments import writable_output, write_output
 from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
@@ -16,13 +17,13 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
 )
-from provenance.errors import TargetNotFound
+from provenance.errors import NothingMatched
 from provenance.lifecycle.disclosure import Scope, build_report
+from provenance.lifecycle.documents import reference_document
 from provenance.reports import lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.rules.policy import Policy, load_policy, policy_keys
 from provenance.settings import Settings, load_settings
-from provenance.util.names import SHOWN_ERRORS
 
 
 @cli.group(name="policy")
@@ -82,14 +83,29 @@ def report_command(
     """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
     title = show or (str(under) if under else "all assets")
     moment = parse_moment(since, "--since")
+    writable_output(output)
     with open_lifecycle(db_url, config_path) as lc:
         scope = _report_scope(lc.settings, title, show, under, moment)
-        text = render(build_report(lc.ledger, scope, lc.now()), "json" if as_json else fmt)
+        report = build_report(lc.ledger, scope, lc.now())
+        if report.counts["assets"] == 0 and (show or under):
+            raise _nothing_in(scope, lc.settings)
+        text = render(report, "json" if as_json else fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8", errors=SHOWN_ERRORS)
+        write_output(output, text)
         out.print(f"Wrote the disclosure report to {output}")
+
+
+def _nothing_in(scope: Scope, settings: Settings) -> NothingMatched:
+    """The refusal of a report scope that holds no asset: a typo must not read as a clean show."""
+    known = ", ".join(sorted(entry.name for entry in settings.shows))
+    hint = f"the shows in the settings are: {known}" if known else "no [[shows]] are set up"
+    return NothingMatched(
+        "no asset was ever seen in this scope, so there is nothing to report",
+        where=scope.describe(),
+        fix=f"check the spelling ({hint}; a title not listed there means a folder of that name)",
+    )
 
 
 def _report_scope(
@@ -102,7 +118,7 @@ def _report_scope(
 
 
 @cli.command(name="document")
-@click.argument("sha256")
+@click.argument("document")
 @click.option(
     "--output",
     required=True,
@@ -111,12 +127,15 @@ def _report_scope(
 )
 @ledger_options
 def document_command(
-    sha256: str, output: Path, db_url: str | None, config_path: Path | None
+    document: str, output: Path, db_url: str | None, config_path: Path | None
 ) -> None:
-    """Write out an approval's reference document, exactly as it was approved."""
+    """Write out a reference DOCUMENT, exactly as it was approved.
+
+    DOCUMENT is an approval's number (12 or #12) or the document's SHA-256 (a
+    unique prefix of 6 digits or more will do).
+    """
+    writable_output(output)
     with open_lifecycle(db_url, config_path) as lc:
-        stored = lc.ledger.approvals.document(sha256.lower())
-    if stored is None:
-        raise TargetNotFound("no reference document with this SHA-256 in the ledger", where=sha256)
-    output.write_bytes(stored[1])
-    out.print(f"Wrote {stored[0]} ({len(stored[1])} bytes) to {output}")
+        stored = reference_document(lc, document)
+    write_output(output, stored.content)
+    out.print(f"Wrote {stored.name} ({len(stored.content)} bytes) to {output}")

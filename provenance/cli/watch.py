@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from provenance.cli.arguments import require_existing
 from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
@@ -95,6 +96,7 @@ def watch(
     from provenance.store import Ledger  # noqa: PLC0415
     from provenance.watchers import WatchDaemon, install_signal_handlers, roots_for  # noqa: PLC0415
 
+    require_existing(paths, "folder")
     _log_to_stderr(log_format)
 
     def load() -> tuple[Settings, list[WatchRootConfig]]:

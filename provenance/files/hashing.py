@@ -120,5 +120,9 @@ def _buffer(size: int) -> bytearray:
 
 
 def is_sha256_prefix(text: str) -> bool:
-    """True when ``text`` could be (a prefix of) a lowercase hex SHA-256."""
-    return 4 <= len(text) <= 64 and all(c in "0123456789abcdef" for c in text.lower())
+    """True when ``text`` could be (a prefix of) a hex SHA-256, however short.
+
+    Too short a prefix is still a hash the person meant, and is refused by
+    :func:`provenance.store.require_prefix_length` with the minimum, not taken for a path.
+    """
+    return 1 <= len(text) <= 64 and all(c in "0123456789abcdef" for c in text.lower())

@@ -156,8 +156,7 @@ class DisclosureReport:
 
 def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureReport:
     """Gather the disclosure report for ``scope`` from the ledger, as of ``now``."""
-    under = f"{scope.under.rstrip('/')}/" if scope.under else None
-    query = AssetQuery(folder=scope.folder, path_prefix=under, roots=scope.roots)
+    query = AssetQuery(folder=scope.folder, path_prefix=scope.under, roots=scope.roots)
     assets = ledger.assets.list(query)
     events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
     active = {e.asset_sha256 for e in events}

@@ -50,6 +50,7 @@ from provenance.store import (
     LocationRecord,
     QuarantineIn,
     QuarantineRecord,
+    require_prefix_length,
 )
 from provenance.store.records import iso
 from provenance.targets import SEQUENCE_MARKS
@@ -294,6 +295,7 @@ def select_entries(
 def _matches(entry: QuarantineRecord, text: str, lc: Lifecycle) -> bool:
     path = Path(text).expanduser()
     if is_sha256_prefix(text) and not os.path.lexists(path):
+        require_prefix_length(text)
         return entry.asset_sha256.startswith(text.lower())
     wanted = {str(absolute(p)) for p in _named_paths(path)}
     folder = str(absolute(path)).rstrip("/") + "/"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from provenance.store.assets import MIN_PREFIX, require_prefix_length
     from provenance.store.chain import ChainReport
     from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "MIN_PREFIX": "provenance.store.assets",
+    "require_prefix_length": "provenance.store.assets",
     "ChainReport": "provenance.store.chain",
     "CheckpointRecord": "provenance.store.daemons",
     "DaemonRecord": "provenance.store.daemons",
@@ -87,6 +90,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "MIN_PREFIX",
     "ApprovalRecord",
     "ApprovalRequest",
     "AssetFacts",
@@ -120,6 +124,7 @@ __all__ = [
     "StoredFingerprint",
     "current_actor",
     "current_host",
+    "require_prefix_length",
 ]
 
 

@@ -127,6 +127,17 @@ class ApprovalsPart:
             )
         return None if row is None else (str(row.name), bytes(row.content))
 
+    def document_shas(self, prefix: str, limit: int) -> list[str]:
+        """Stored reference documents' SHA-256s that start with ``prefix``, at most ``limit``."""
+        with self._tx.read() as session:
+            rows = session.connection().execute(
+                select(Document.sha256)
+                .where(Document.sha256.startswith(prefix.lower(), autoescape=True))
+                .order_by(Document.sha256)
+                .limit(limit)
+            )
+            return [str(row.sha256) for row in rows]
+
     def database_user(self) -> str:
         """The database user this ledger connects as (PostgreSQL), or the OS user (SQLite)."""
         with self._tx.read() as session:

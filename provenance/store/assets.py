@@ -44,11 +44,19 @@ class AssetsPart:
         return found
 
     def resolve(self, target: str) -> AssetRecord:
-        """An asset by full SHA-256 or an unambiguous prefix (at least 4 hex digits)."""
+        """An asset by full SHA-256 or an unambiguous prefix (at least ``MIN_PREFIX`` digits).
+
+        An ambiguous prefix is refused with its candidates listed, so the
+        person can pick one without another command.
+        """
         prefix = target.lower()
+        require_prefix_length(prefix)
         with self._tx.read() as conn:
             rows = conn.execute(
-                select(Asset).where(Asset.sha256.startswith(prefix, autoescape=True)).limit(2)
+                select(Asset)
+                .where(Asset.sha256.startswith(prefix, autoescape=True))
+                .order_by(Asset.sha256)
+                .limit(CANDIDATES_SHOWN + 1)
             ).all()
         if not rows:
             raise TargetNotFound(
@@ -57,9 +65,7 @@ class AssetsPart:
                 fix="scan the file first, or check the hash",
             )
         if len(rows) > 1:
-            raise AmbiguousTarget(
-                "hash prefix matches several assets", where=target, fix="give more digits"
-            )
+            raise _ambiguous(target, [asset_from_row(row[0]) for row in rows])
         return asset_from_row(rows[0][0])
 
     def at(self, path: str, host: str | None = None) -> AssetRecord | None:
@@ -125,15 +131,9 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
     if query.since:
         conditions.append(Asset.first_seen >= query.since)
     if query.path_prefix:
-        under = select(Location.asset_sha256).where(
-            Location.path.startswith(query.path_prefix, autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(under))
+        conditions.append(_below((query.path_prefix,)))
     if query.roots:
-        below = [Location.path.startswith(f"{root.rstrip('/')}/", autoescape=True)
-                 for root in query.roots]  # fmt: skip
-        below += [Location.path == root for root in query.roots]
-        conditions.append(Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below))))
+        conditions.append(_below(query.roots))
     if query.folder:
         within = select(Location.asset_sha256).where(
             Location.path.contains(f"/{query.folder}/", autoescape=True)
@@ -141,3 +141,41 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
         conditions.append(Asset.sha256.in_(within))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def _below(folders: tuple[str, ...]) -> ColumnElement[bool]:
+    """Assets ever seen at or below one of ``folders``, by whole path components.
+
+    ``/jobs/sh01`` holds ``/jobs/sh01/a.exr`` but not ``/jobs/sh010/a.exr``.
+    """
+    below = [Location.path.startswith(f"{folder.rstrip('/')}/", autoescape=True)
+             for folder in folders]  # fmt: skip
+    below += [Location.path == folder for folder in folders]
+    return Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below)))
+
+
+CANDIDATES_SHOWN = 10
+MIN_PREFIX = 6  # hex digits: 16.7 million values, unique among any show's assets in practice
+
+
+def require_prefix_length(text: str) -> None:
+    """Refuse a hash prefix shorter than :data:`MIN_PREFIX`, naming the minimum."""
+    if len(text) < MIN_PREFIX:
+        raise TargetNotFound(
+            f"a hash prefix needs at least {MIN_PREFIX} hex digits",
+            where=text,
+            fix="give more digits of the hash (the audit and `ls` print 12)",
+        )
+
+
+def _ambiguous(target: str, candidates: list[AssetRecord]) -> AmbiguousTarget:
+    listed = "; ".join(
+        f"{a.sha256[:16]} ({a.kind}, {a.verdict}{', ' + a.tool if a.tool else ''})"
+        for a in candidates[:CANDIDATES_SHOWN]
+    )
+    more = ", and more" if len(candidates) > CANDIDATES_SHOWN else ""
+    return AmbiguousTarget(
+        f"this hash prefix matches several assets: {listed}{more}",
+        where=target,
+        fix="give more digits",
+    )

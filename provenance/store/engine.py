@@ -29,13 +29,18 @@ WRITE_OPTION = "provenance_write"
 def parse_url(url: str) -> URL:
     """Parse a database URL, or raise :class:`LedgerUnavailable` saying why."""
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError as exc:
         raise LedgerUnavailable(
             "not a database URL",
             where=url,
             fix="use sqlite:///PATH or postgresql+psycopg://HOST/DB",
         ) from exc
+    # `postgres://` is what Heroku, libpq tools and many studio wikis write;
+    # SQLAlchemy knows the dialect only as `postgresql`.
+    if parsed.drivername.split("+")[0] == "postgres":
+        parsed = parsed.set(drivername=parsed.drivername.replace("postgres", "postgresql", 1))
+    return parsed
 
 
 def masked(url: str | URL) -> str:

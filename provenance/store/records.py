@@ -205,7 +205,7 @@ class AssetQuery:
     status: str | None = None
     tool: str | None = None
     since: datetime | None = None
-    path_prefix: str | None = None
+    path_prefix: str | None = None  # seen at or below this folder (whole components)
     folder: str | None = None  # seen in a folder of this name at any depth (a show's title)
     roots: tuple[str, ...] = ()  # seen at or below one of these folders
     shas: tuple[str, ...] | None = None  # only these assets

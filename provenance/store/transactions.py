@@ -76,9 +76,7 @@ def translate(where: str) -> Iterator[None]:
         yield
     except OperationalError as exc:
         raise LedgerUnavailable(
-            f"cannot use the ledger ({_first_line(exc)})",
-            where=where,
-            fix="check the database server is running and the URL, user and permissions are right",
+            f"cannot use the ledger ({_first_line(exc)})", where=where, fix=_fix_for(exc)
         ) from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
@@ -88,6 +86,33 @@ def translate(where: str) -> Iterator[None]:
                 fix="check the database server and network",
             ) from exc
         raise
+
+
+# What to do, by what the database said: a read-only file or a full disk is
+# not a server that is down, and the advice must not send anyone looking for one.
+_FIXES = (
+    (
+        ("readonly database", "read-only file system"),
+        "the ledger is read-only for this user: run as a user who may write it, or audit with"
+        " --no-record to record nothing",
+    ),
+    (
+        ("database or disk is full", "no space left on device", "could not extend file"),
+        "the disk holding the ledger is full: free space on it, then run the command again",
+    ),
+    (
+        ("unable to open database file",),
+        "check the ledger file's folder exists and this user may write there",
+    ),
+)
+
+
+def _fix_for(exc: DBAPIError) -> str:
+    text = str(exc.orig or exc).lower()
+    for needles, fix in _FIXES:
+        if any(needle in text for needle in needles):
+            return fix
+    return "check the database server is running and the URL, user and permissions are right"
 
 
 def _first_line(exc: DBAPIError) -> str:

@@ -127,7 +127,7 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
     castle, plate = show / "gen" / "castle.png", show / "plates" / "plate.png"
     original, sha = castle.read_bytes(), sha_of(castle)
     assert "replaced by" in run("replace", str(show / "gen" / "face.png"), str(plate)).stdout
-    run("set-expiry", str(castle), "--until", "2000-01-01", "--reason", "pulled early")
+    run("set-expiry", str(castle), "--until", "2000-01-01", "--reason", "pulled early", "--force")
     [changed] = run.json("expire")
     assert changed["asset"]["status"] == "expired" and changed["present_at"][0]["path"] == str(
         castle
@@ -141,7 +141,7 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
     assert "Restored" in run("restore", sha[:12]).stdout
     assert castle.read_bytes() == original
     run("purge", "--expired")
-    assert run("purge", "--delete", input="n\n", code=1).stderr.strip().endswith("Aborted!")
+    assert "Nothing done" in run("purge", "--delete", input="n\n").stdout
     assert Path(moved[0]["quarantine_path"]).parent.exists()
     assert run.events(sha)[-1] == "quarantined"
     assert "Deleted 1" in run("purge", "--delete", input="y\n").stdout
@@ -153,7 +153,7 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
 
 def test_delete_with_yes_skips_the_question(run: Cli, show: Path) -> None:
     castle = show / "gen" / "castle.png"
-    run("set-expiry", str(castle), "--until", "2000-01-01")
+    run("set-expiry", str(castle), "--until", "2000-01-01", "--force")
     run("purge", "--expired")
     assert "Deleted 1" in run("purge", "--delete", sha_of_glob(run), "--yes").stdout
 
@@ -184,7 +184,8 @@ def test_report_formats_and_document(run: Cli, show: Path, consent: Path, tmp_pa
     assert data["counts"]["genai"] == 4 and data["approvals"][0]["reference_sha256"] == sha_of(
         consent
     )
-    assert run.json("report", "--show", "other-show")["counts"]["assets"] == 0
+    refused = run("report", "--show", "other-show", code=2)
+    assert "nothing to report" in refused.stderr
     exported = tmp_path / "exported.pdf"
     run("document", sha_of(consent), "--output", str(exported))
     assert exported.read_bytes() == consent.read_bytes()

@@ -20,10 +20,10 @@ def test_upgrade_from_0002_keeps_assets_approvable(old_url: str, tmp_path: Path)
     doc = tmp_path / "ok.pdf"
     doc.write_bytes(b"ok")
     with ledger:
-        old = ledger.assets.resolve("abab")
+        old = ledger.assets.resolve("ababab")
         assert (old.flags, old.expires_at, old.replaced_by) == ([], None, None)
         settings = Settings(db=old_url, approvers=(ledger.actor,))
-        [record] = approve(Lifecycle(ledger, settings), ["abab"], final(doc))
+        [record] = approve(Lifecycle(ledger, settings), ["ababab"], final(doc))
         assert (
-            ledger.assets.resolve("abab").status == "approved" and record.asset_sha256 == "ab" * 32
+            ledger.assets.resolve("ababab").status == "approved" and record.asset_sha256 == "ab" * 32
         )

@@ -1,0 +1,208 @@
+"""Exit codes that never lie: a typo is exit 2 with one ``Error:`` line, never a clean answer.
+
+Exit 1 means "blocked" and nothing else, so every refusal here must be 2 (or
+0 for a declined confirmation), and none may end in a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy.exc import OperationalError
+
+from provenance.cli import cli
+from provenance.errors import AmbiguousTarget, LedgerUnavailable
+from provenance.store import Ledger
+from provenance.store.engine import parse_url
+from provenance.store.transactions import translate
+from tests.support.factories import observation
+from tests.support.files import A1111, png
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def refused(result: Result, *words: str) -> str:
+    """The one ``Error:`` line of a refusal with exit code 2, checked to name ``words``."""
+    assert result.exit_code == 2, result.output + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    for word in words:
+        assert word in lines[-1], lines[-1]
+    return lines[-1]
+
+
+@pytest.fixture
+def show(tmp_path: Path, ledger_url: str) -> Path:
+    root = tmp_path / "nightfall" / "sh010"
+    png(root / "gen.png", 1, A1111)
+    png(root / "plain.png", 2)
+    png(tmp_path / "nightfall" / "sh0100" / "other.png", 3)
+    assert invoke("scan", str(tmp_path / "nightfall"), "--db", ledger_url).exit_code == 0
+    return root
+
+
+@pytest.mark.parametrize("command", ["scan", "classify"])
+def test_a_missing_path_is_refused(command: str, tmp_path: Path, ledger_url: str) -> None:
+    args = [command, str(tmp_path / "typo")]
+    args += ["--db", ledger_url] if command == "scan" else []
+    refused(invoke(*args), "no such file or folder", "typo")
+
+
+def test_watching_a_missing_folder_is_refused(tmp_path: Path, ledger_url: str) -> None:
+    refused(invoke("watch", str(tmp_path / "typo"), "--db", ledger_url), "no such folder")
+
+
+def test_an_empty_package_is_refused_unless_allowed(tmp_path: Path, ledger_url: str) -> None:
+    (tmp_path / "empty").mkdir()
+    refused(invoke("audit", str(tmp_path / "empty"), "--db", ledger_url), "holds no files")
+    allowed = invoke("audit", str(tmp_path / "empty"), "--db", ledger_url, "--allow-empty")
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_an_unwritable_output_is_refused_before_the_audit(
+    show: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    out = tmp_path / "missing-folder" / "report.json"
+    args = ["audit", str(show), "--db", ledger_url, "--format", "json", "--output", str(out)]
+    refused(invoke(*args), "folder does not exist", str(out))
+    refused(invoke(*args[:-1], str(tmp_path)), "is a directory")
+
+
+def test_a_report_output_that_cannot_be_written_is_exit_2(show: Path, ledger_url: str) -> None:
+    args = ["report", "--db", ledger_url, "--output", "/nonexistent/x.md"]
+    refused(invoke(*args), "folder does not exist")
+
+
+def test_a_report_scope_that_matches_nothing_names_the_known_shows(
+    show: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    config = tmp_path / "settings.toml"
+    root = show.parent
+    config.write_text(f'[[shows]]\nname = "nightfall"\nroots = ["{root}"]\n', encoding="utf-8")
+    base = ["report", "--db", ledger_url, "--config", str(config)]
+    refused(invoke(*base, "--show", "nightfal"), "nothing to report", "nightfall")
+    refused(invoke(*base, "--under", str(root / "sh01")), "nothing to report")
+    assert invoke(*base, "--show", "nightfall").exit_code == 0
+
+
+def test_path_filters_mean_below_this_folder(show: Path, ledger_url: str) -> None:
+    """``ls /x/sh01`` is the folder sh01, not every name starting with "sh01"."""
+    listed = invoke("ls", str(show.parent / "sh01"), "--db", ledger_url, "--json")
+    assert listed.exit_code == 0 and listed.stdout.strip() == "[]"
+    listed = invoke("ls", str(show), "--db", ledger_url, "--json")
+    assert listed.stdout.count('"sha256"') == 2
+    report = invoke("report", "--db", ledger_url, "--under", str(show), "--format", "json")
+    assert '"assets": 2' in report.stdout
+
+
+def test_closed_vocabularies_are_checked(show: Path, ledger_url: str) -> None:
+    refused(invoke("ls", "--status", "temprary", "--db", ledger_url), "temprary")
+    refused(invoke("ls", "--tool", "nosuchtool", "--db", ledger_url), "unknown tool")
+
+
+@pytest.mark.parametrize("spelling", ["automatic1111", "AUTOMATIC1111", "Automatic1111"])
+def test_tool_names_match_in_any_case(show: Path, ledger_url: str, spelling: str) -> None:
+    listed = invoke("ls", "--tool", spelling, "--db", ledger_url, "--json")
+    assert listed.exit_code == 0 and listed.stdout.count('"sha256"') == 1
+
+
+def test_a_past_expiry_needs_force(show: Path, ledger_url: str) -> None:
+    target = str(show / "gen.png")
+    args = ["set-expiry", target, "--until", "2020-01-01", "--db", ledger_url]
+    refused(invoke(*args), "in the past", "--force")
+    assert invoke(*args, "--force").exit_code == 0
+
+
+def test_declining_a_purge_is_nothing_done_and_exit_0(show: Path, ledger_url: str) -> None:
+    gen = str(show / "gen.png")
+    assert invoke("set-expiry", gen, "--until", "2020-01-01", "--force", "--db", ledger_url)
+    assert invoke("expire", "--db", ledger_url).exit_code == 0
+    assert invoke("purge", "--expired", "--db", ledger_url).exit_code == 0
+    declined = invoke("purge", "--delete", "--db", ledger_url, input="n\n")
+    assert declined.exit_code == 0, declined.output
+    assert "Nothing done" in declined.stdout
+    still = invoke("purge", "--delete", "--dry-run", "--json", "--db", ledger_url)
+    assert still.exit_code == 0 and '"quarantine_path"' in still.stdout
+
+
+def test_postgres_urls_work_like_postgresql() -> None:
+    assert parse_url("postgres://127.0.0.1/test").get_backend_name() == "postgresql"
+    assert parse_url("postgres+psycopg://h/db").drivername == "postgresql+psycopg"
+
+
+def test_a_read_only_ledger_says_so_and_suggests_no_record(tmp_path: Path) -> None:
+    path = tmp_path / "ro.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    readonly = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(LedgerUnavailable) as caught, translate("ledger"):
+        try:
+            readonly.execute("INSERT INTO t VALUES (1)")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError("INSERT", {}, exc) from exc
+    assert "read-only" in caught.value.message and "--no-record" in caught.value.message
+    assert "server" not in caught.value.message
+
+
+def test_a_full_disk_says_the_disk_is_full() -> None:
+    full = sqlite3.OperationalError("database or disk is full")
+    with pytest.raises(LedgerUnavailable) as caught, translate("ledger"):
+        raise OperationalError("INSERT", {}, full)
+    assert "disk holding the ledger is full" in caught.value.message
+    assert "server" not in caught.value.message
+
+
+def _asset_shas(ledger_url: str) -> list[str]:
+    listed = invoke("ls", "--db", ledger_url, "--json")
+    return [entry["sha256"] for entry in json.loads(listed.stdout)]
+
+
+def test_any_unique_prefix_of_six_digits_works(show: Path, ledger_url: str) -> None:
+    sha = _asset_shas(ledger_url)[0]
+    shown = invoke("history", sha[:6], "--db", ledger_url, "--json")
+    assert shown.exit_code == 0 and sha in shown.stdout
+    refused(invoke("history", sha[:2], "--db", ledger_url), "at least 6 hex digits")
+
+
+def test_ambiguity_names_candidates(ledger: Ledger) -> None:
+    """Two assets sharing a 6-digit prefix, built directly: the error lists both."""
+    shas = ["abcdef" + "0" * 58, "abcdef" + "1" * 58]
+    for n, sha in enumerate(shas):
+        seen = observation(f"asset{n}", f"/show/asset{n}.png")
+        ledger.record(
+            [dataclasses.replace(seen, asset=dataclasses.replace(seen.asset, sha256=sha))]
+        )
+    with pytest.raises(AmbiguousTarget) as caught:
+        ledger.assets.resolve("abcdef")
+    assert all(sha[:16] in caught.value.message for sha in shas)
+
+
+def test_document_takes_approval_numbers_and_prefixes(
+    show: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    consent = tmp_path / "consent.pdf"
+    consent.write_bytes(b"%PDF-1.4 signed consent")
+    config = tmp_path / "approvers.toml"
+    config.write_text(f'approvers = ["{getpass.getuser()}"]\n', encoding="utf-8")
+    approved = invoke(
+        "approve", str(show / "gen.png"), "--category", "final-deliverable", "--approver",
+        "Jane Doe", "--reference", str(consent), "--db", ledger_url, "--config", str(config),
+    )  # fmt: skip
+    assert approved.exit_code == 0, approved.output
+    sha = hashlib.sha256(consent.read_bytes()).hexdigest()
+    for name in ("1", "#1", sha[:8], sha):
+        target = tmp_path / f"out-{name.strip('#')}.pdf"
+        done = invoke("document", name, "--output", str(target), "--db", ledger_url)
+        assert done.exit_code == 0, done.output
+        assert target.read_bytes() == consent.read_bytes()
+    refused(invoke("document", "#99", "--output", str(tmp_path / "x"), "--db", ledger_url))
+    refused(invoke("document", "ab", "--output", str(tmp_path / "x"), "--db", ledger_url), "6")
