@@ -279,7 +279,7 @@ def expired(run: Cli, *paths: Path) -> None:
     """Scan ``paths`` and pull their expiry into the past."""
     run("scan", *map(str, paths))
     for path in paths:
-        run("set-expiry", str(path), "--until", "2000-01-01", "--reason", "attack test")
+        run("set-expiry", str(path), "--until", "2000-01-01", "--reason", "attack test", "--force")
     run("expire")
 
 

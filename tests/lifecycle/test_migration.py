@@ -25,5 +25,6 @@ def test_upgrade_from_0002_keeps_assets_approvable(old_url: str, tmp_path: Path)
         settings = Settings(db=old_url, approvers=(ledger.actor,))
         [record] = approve(Lifecycle(ledger, settings), ["ababab"], final(doc))
         assert (
-            ledger.assets.resolve("ababab").status == "approved" and record.asset_sha256 == "ab" * 32
+            ledger.assets.resolve("ababab").status == "approved"
+            and record.asset_sha256 == "ab" * 32
         )
