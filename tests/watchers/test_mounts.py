@@ -6,6 +6,7 @@ anywhere; the real unmounts are in ``tests/attacks/test_files.py``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -147,8 +148,14 @@ def test_recent_checks_are_reused_briefly_and_a_missing_root_is_blocked(
 
 @pytest.mark.parametrize("mode", ["native", "polling"])
 def test_the_daemon_records_nothing_removed_while_the_share_is_away(
-    mode: str, ledger: Ledger, ledger_url: str, root: Path, table: Table
+    mode: str,
+    ledger: Ledger,
+    ledger_url: str,
+    root: Path,
+    table: Table,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="provenance.watchers")
     table.entries.append(share(str(root), "share-c"))
     environment = Environment(mount_entries=table)
     files = write_files(root / "sq050", "plate", 3)
@@ -165,6 +172,9 @@ def test_the_daemon_records_nothing_removed_while_the_share_is_away(
         assert present(ledger, root) == files and len(ledger.events.list()) == before
         status = handle.daemon.state.root(str(root))
         assert status is not None and "share-c" in (status.problem or "")
+        wait_for(lambda: handle.daemon.supervisor.blocked(f"{root}/x") is not None, 5, "blocked")
+        said = [r for r in caplog.records if f"{root} is unavailable" in r.getMessage()]
+        assert len(said) == 1  # logged once, however often it is probed
 
         table.entries.append(share(str(root), "share-c", mount_id=99))  # back, without them
         wait_for(lambda: not present(ledger, root), 20, "the missing files recorded removed")
