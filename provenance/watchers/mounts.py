@@ -188,6 +188,7 @@ class MountGuard:
         is gone, or holds another share, is reported. Raises OSError when the
         root cannot be stat'ed (the caller's probe says why).
         """
+        Path(root).stat()  # first: an automounter mounts the share when it is touched
         entries = self._entries()
         now = {i.path: i for i in self._survey(root, entries)}
         with self._lock:

@@ -212,10 +212,9 @@ class Supervisor:
             self._probe(root, entry, now)
 
     def _start(self, root: str, entry: _Root, now: float) -> None:
-        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
-        check = self._mounts(root)
-        if problem is not None or check.root_problem is not None:
-            self.unavailable(root, problem or check.root_problem or "", now)
+        problem, check = self._examine(root, entry)
+        if problem is not None:
+            self.unavailable(root, problem, now)
             return
         try:
             entry.watcher = start_watcher(self._handlers(entry.spec))
@@ -269,10 +268,9 @@ class Supervisor:
     def _probe(self, root: str, entry: _Root, now: float) -> None:
         assert entry.watcher is not None
         entry.next_probe = now + PROBE_EVERY
-        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
-        check = self._mounts(root)
-        if problem is not None or check.root_problem is not None:
-            self.unavailable(root, problem or check.root_problem or "", now)
+        problem, check = self._examine(root, entry)
+        if problem is not None:
+            self.unavailable(root, problem, now)
             return
         self._below(root, check, now)
         try:
@@ -286,11 +284,16 @@ class Supervisor:
             entry.watcher = None
             self._start(root, entry, now)
 
-    def _mounts(self, root: str) -> MountCheck:
+    def _examine(self, root: str, entry: _Root) -> tuple[str | None, MountCheck]:
+        """Why the root is unavailable (None if it is not), and its mounts now."""
+        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
+        if problem is not None:  # a root that hangs is not stat'ed again here
+            return problem, MountCheck()
         try:
-            return self.mounts.check(root)
-        except OSError:
-            return MountCheck()  # the probe says why the root cannot be reached
+            check = self.mounts.check(root)
+        except OSError as exc:
+            return exc.strerror or str(exc), MountCheck()
+        return check.root_problem, check
 
     def _below(self, root: str, check: MountCheck, now: float, *, announce: bool = True) -> None:
         """Record unplugged shares below ``root``; reconcile a subtree whose share came back."""
