@@ -119,6 +119,10 @@ class TransitionRefused(ProvenanceError):
     """A lifecycle change that makes no sense (approving a non-generated asset, ...)."""
 
 
+class OutOfSpace(ProvenanceError):
+    """A disk or quota filled up: the step that needed the room was undone, nothing half-done."""
+
+
 class ApprovalRefused(ProvenanceError):
     """Someone not allowed to approve tried to; the attempt is recorded in the ledger."""
 

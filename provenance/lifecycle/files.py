@@ -12,6 +12,15 @@
 Either way the file at the destination is hashed before the original name
 goes, and a mismatch leaves the original where it was.
 
+Only bytes move, never links. The source is opened with ``O_NOFOLLOW`` and
+hashed through that descriptor; the copy is made from the same descriptor;
+a hard link must turn out to share its inode; and the source's name is
+removed only while it still names that inode. So a file swapped for a
+symbolic link between ``expire`` and ``purge`` (or during the move) is
+refused, never "moved" as a link while the bytes stay behind. A disk or
+quota that fills up midway (``ENOSPC``, ``EDQUOT``) leaves no partial file
+and raises :class:`~provenance.errors.OutOfSpace`.
+
 The quarantine folder keeps ``manifest.jsonl``: one JSON line per move in or
 out and per deletion (action, SHA-256, host, original path, quarantine path,
 time, user), flushed to disk before the ledger records the change, so the
@@ -21,22 +30,28 @@ folder explains itself even if the ledger cannot be reached.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
 
-from provenance.errors import TransitionRefused, UnreadableFile
+from provenance.errors import OutOfSpace, TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
+from provenance.files.opening import kind_of, open_fd
 from provenance.settings import APP_NAME, Settings
 from provenance.util.names import escape_surrogates
 
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EACCES}
+# Errors that mean "no room": the disk (or the user's quota) is full.
+NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def quarantine_root(settings: Settings) -> Path:
@@ -66,22 +81,109 @@ def content_hash(path: Path) -> str | None:
 
 
 def move_verified(source: Path, destination: Path, sha256: str) -> None:
-    """Move ``source`` to ``destination`` (which must not exist), checking the bytes arrived."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Move ``source`` to ``destination`` (which must not exist), checking the bytes arrived.
+
+    Only a regular file is moved, never a link: the source is opened without
+    following links, its bytes are hashed through that descriptor, and it is
+    that very file (same device and inode) that is linked or copied and whose
+    name is removed. A swap at any moment is refused, and the move undone.
+    Running out of room (:class:`~provenance.errors.OutOfSpace`) leaves nothing
+    behind at the destination.
+    """
+    with _pinned(source, sha256) as (descriptor, info):
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(source, descriptor, info, destination)
+        except FileExistsError as exc:
+            raise TransitionRefused(
+                "a file already exists there",
+                where=destination,
+                fix="move it away first; nothing was overwritten",
+            ) from exc
+        except OSError as exc:
+            if exc.errno in NO_ROOM:
+                raise _no_room(exc, destination) from exc
+            raise
+        _check_arrived(source, destination, sha256)
+        _unlink_same(source, info, destination)
+    _sync_dir(source.parent)
+    _sync_dir(destination.parent)
+
+
+@contextmanager
+def _pinned(source: Path, sha256: str) -> Iterator[tuple[int, os.stat_result]]:
+    """The source opened without following links, a regular file holding ``sha256``."""
+    refuse_links(source)
     try:
-        _link_or_copy(source, destination)
-    except FileExistsError as exc:
+        descriptor, info = open_fd(source, follow=False)
+    except OSError as exc:
         raise TransitionRefused(
-            "a file already exists there",
-            where=destination,
-            fix="move it away first; nothing was overwritten",
+            f"cannot open the file ({exc.strerror or exc}); it was left where it is",
+            where=source,
+            fix="quarantine moves regular files only: rescan it",
         ) from exc
+    try:
+        if _fd_hash(descriptor) != sha256:
+            raise TransitionRefused(
+                "this copy is no longer the recorded content",
+                where=source,
+                fix="rescan it; it was left where it is",
+            )
+        yield descriptor, info
+    finally:
+        os.close(descriptor)
+
+
+def refuse_links(path: Path) -> None:
+    """Raise :class:`TransitionRefused` unless ``path`` itself is a regular file (not a link)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return  # missing: the caller's open says so
+    if stat.S_ISLNK(mode):
+        raise TransitionRefused(
+            "this copy is a symbolic link, not the file; refused, nothing was moved",
+            where=path,
+            fix="quarantine moves files, never links: find and rescan the file it points to",
+        )
+    if not stat.S_ISREG(mode):
+        raise TransitionRefused(
+            f"this copy is not a regular file (it is {kind_of(mode)}); refused",
+            where=path,
+            fix="rescan it; nothing was moved",
+        )
+
+
+def _fd_hash(descriptor: int) -> str:
+    digest = hashlib.sha256()
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    while chunk := os.read(descriptor, 1024 * 1024):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_arrived(source: Path, destination: Path, sha256: str) -> None:
     if content_hash(destination) != sha256:
         destination.unlink()
         raise TransitionRefused(
             "the moved bytes do not match the ledger's hash; move undone",
             where=source,
             fix="rescan the file: it changed",
+        )
+
+
+def _unlink_same(source: Path, info: os.stat_result, destination: Path) -> None:
+    """Remove the source's name, but only while it still names the file that was moved."""
+    try:
+        now = source.lstat()
+    except OSError:
+        now = None
+    if now is None or (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+        destination.unlink()
+        raise TransitionRefused(
+            "the file was replaced while it was being moved; move undone",
+            where=source,
+            fix="rescan it and purge again",
         )
     try:
         source.unlink()
@@ -92,27 +194,49 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
             where=source,
             fix="check the folder's permissions",
         ) from exc
-    _sync_dir(source.parent)
-    _sync_dir(destination.parent)
 
 
-def _link_or_copy(source: Path, destination: Path) -> None:
-    """A hard link where the filesystem allows one, else a copy; FileExistsError if taken."""
+def _no_room(exc: OSError, destination: Path) -> OutOfSpace:
+    return OutOfSpace(
+        f"no room left ({exc.strerror or exc}); this copy was not moved (any moved before it "
+        "are recorded)",
+        where=destination.parent,
+        fix="free space or quota there (or set quarantine_dir elsewhere), then run purge again: "
+        "it finishes what is left",
+    )
+
+
+def _link_or_copy(source: Path, descriptor: int, info: os.stat_result, destination: Path) -> None:
+    """A hard link where the filesystem allows one, else a copy; FileExistsError if taken.
+
+    The link names whatever the source's name holds at that instant, so it
+    must turn out to be the verified file (same inode), or it is undone.
+    """
     try:
         os.link(source, destination, follow_symlinks=False)
     except OSError as exc:
         if exc.errno not in _NO_LINK:  # EEXIST included: the caller refuses
             raise
-        _copy_exclusive(source, destination)
+        _copy_exclusive(descriptor, destination)
+        shutil.copystat(source, destination, follow_symlinks=False)
+        return
+    linked = destination.lstat()
+    if (linked.st_dev, linked.st_ino) != (info.st_dev, info.st_ino):
+        destination.unlink()
+        raise TransitionRefused(
+            "the file was replaced while it was being moved; move undone",
+            where=source,
+            fix="rescan it and purge again",
+        )
 
 
-def _copy_exclusive(source: Path, destination: Path) -> None:
+def _copy_exclusive(descriptor: int, destination: Path) -> None:
+    os.lseek(descriptor, 0, os.SEEK_SET)
     try:
-        with source.open("rb") as src, destination.open("xb") as dst:
+        with os.fdopen(os.dup(descriptor), "rb") as src, destination.open("xb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
             dst.flush()
             os.fsync(dst.fileno())
-        shutil.copystat(source, destination)
     except FileExistsError:
         raise  # someone else's file: never unlinked below
     except BaseException:
@@ -135,13 +259,25 @@ def _sync_dir(folder: Path) -> None:
 
 
 def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
-    """Add one line to the quarantine manifest, flushed to disk."""
+    """Add one line to the quarantine manifest, flushed to disk.
+
+    A line that cannot be written whole (the disk full) is cut off again, so
+    the manifest never holds half a line, and :class:`OutOfSpace` is raised.
+    """
     root.mkdir(parents=True, exist_ok=True)
     line = escape_surrogates(json.dumps(dict(entry), ensure_ascii=False, sort_keys=True)) + "\n"
-    with (root / MANIFEST).open("a", encoding="utf-8") as stream:
-        stream.write(line)
-        stream.flush()
-        os.fsync(stream.fileno())
+    data = memoryview(line.encode("utf-8"))
+    with (root / MANIFEST).open("ab", buffering=0) as stream:
+        size = stream.seek(0, os.SEEK_END)
+        try:
+            while data:
+                data = data[stream.write(data) or 0 :]
+            os.fsync(stream.fileno())
+        except OSError as exc:
+            stream.truncate(size)
+            if exc.errno in NO_ROOM:
+                raise _no_room(exc, root / MANIFEST) from exc
+            raise
 
 
 def read_manifest(root: Path) -> list[dict[str, object]]:

@@ -4,9 +4,12 @@
   every present copy *on this host* of every expired asset into the
   quarantine folder (``quarantine_dir``), each move checked by hash, each
   written to the folder's manifest and recorded in the ledger (the location
-  closes, the asset becomes ``quarantined``). Copies on other hosts are
-  listed as not reachable from here: run ``purge`` there too. Nothing is
-  deleted.
+  closes, the asset becomes ``quarantined``). Each copy is one step: moved and
+  recorded, or (the disk full, the ledger away) left where it was, so an
+  interrupted purge is finished by running it again. A copy that is a
+  symbolic link (or not a regular file) is refused and reported, never moved.
+  Copies on other hosts are listed as not reachable from here: run ``purge``
+  there too. Nothing is deleted.
 * :func:`restore` moves quarantined copies back, byte for byte, refusing to
   overwrite anything that now stands at the original path.
 * :func:`delete_quarantined` is the only thing that deletes, and only files
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ from pathlib import Path
 from fileseq.exceptions import FileSeqException
 from fileseq.filesequence import FileSequence
 
-from provenance.errors import TargetNotFound, TransitionRefused
+from provenance.errors import ProvenanceError, TargetNotFound, TransitionRefused
 from provenance.files.hashing import is_sha256_prefix
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
@@ -36,6 +40,7 @@ from provenance.lifecycle.files import (
     move_verified,
     quarantine_root,
     quarantine_target,
+    refuse_links,
 )
 from provenance.rules.policy import open_status
 from provenance.store import (
@@ -49,6 +54,8 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.targets import SEQUENCE_MARKS
+
+log = logging.getLogger(__name__)
 
 PURGEABLE = ("expired", "quarantined", "deleted")  # statuses whose present copies are moved
 
@@ -126,20 +133,29 @@ def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
 def _purge_asset(
     lc: Lifecycle, asset: AssetRecord, local: Sequence[LocationRecord], result: PurgeResult
 ) -> None:
-    root, entries = Path(result.root), []
+    """Quarantine each copy as one step: its move, its manifest line and its ledger row.
+
+    After a failure (a full disk, the ledger away) the ledger says exactly
+    which copies are quarantined and which are still present, and running
+    purge again moves the rest.
+    """
+    root = Path(result.root)
     stamp = lc.now().strftime("%Y%m%dT%H%M%S")
+    expiry = iso(asset.expires_at) if asset.expires_at else "no date"
+    reason = f"purged: {asset.status} (expiry {expiry})"
     for location in local:
         try:
-            entries.append(_quarantine_copy(lc, asset.sha256, Path(location.path), root, stamp))
+            result.moved += _quarantine_copy(
+                lc, asset.sha256, Path(location.path), root, stamp, reason
+            )
         except TransitionRefused as exc:
             result.failed.append(Failure(asset.sha256, location.path, exc.message))
-    if entries:
-        expiry = iso(asset.expires_at) if asset.expires_at else "no date"
-        reason = f"purged: {asset.status} (expiry {expiry})"
-        result.moved += lc.ledger.quarantine.add(entries, reason, lc.now())
 
 
-def _quarantine_copy(lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str) -> QuarantineIn:
+def _quarantine_copy(
+    lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str, reason: str
+) -> list[QuarantineRecord]:
+    refuse_links(source)
     if content_hash(source) != sha:
         raise TransitionRefused(
             "this copy is missing, unreadable or no longer the recorded content",
@@ -148,8 +164,25 @@ def _quarantine_copy(lc: Lifecycle, sha: str, source: Path, root: Path, stamp: s
         )
     destination = quarantine_target(root, sha, source, stamp)
     move_verified(source, destination, sha)
-    _manifest(lc, root, "quarantined", sha, str(source), str(destination))
-    return QuarantineIn(sha, str(source), str(destination))
+    entry, listed = QuarantineIn(sha, str(source), str(destination)), False
+    try:
+        _manifest(lc, root, "quarantined", sha, str(source), str(destination))
+        listed = True
+        return lc.ledger.quarantine.add([entry], reason, lc.now())
+    except BaseException:
+        _move_back(lc, root, entry, listed)
+        raise
+
+
+def _move_back(lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool) -> None:
+    # The move stands only with its record: without one, the copy goes back where it was.
+    held, original = Path(entry.quarantine_path), Path(entry.original_path)
+    try:
+        move_verified(held, original, entry.asset_sha256)
+        if listed:
+            _manifest(lc, root, "undone", entry.asset_sha256, str(original), str(held))
+    except (OSError, ProvenanceError) as exc:
+        log.error("could not undo the move of %s to %s: %s", original, held, exc)
 
 
 def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, held: str) -> None:

@@ -49,7 +49,20 @@ def _roots(daemon: DaemonStatus) -> RenderableType:
                 f"  {root.get('mode', '?')}  last reconcile {_when(root.get('last_reconcile'))}",
             )
         )
+        lines.extend(_below(root))
     return Group(*lines)
+
+
+def _below(root: Mapping[str, object]) -> list[Text]:
+    # Shares mounted below a root that are unplugged: nothing there is recorded removed.
+    below = root.get("unavailable_below")
+    rows = [r for r in below if isinstance(r, Mapping)] if isinstance(below, list) else []
+    return [
+        Text.assemble(
+            f"    {row.get('path', '?')}  ", ("unavailable", "yellow"), f" ({row.get('problem')})"
+        )
+        for row in rows
+    ]
 
 
 def _pairs(value: object, keys: tuple[str, ...] | None = None) -> str:

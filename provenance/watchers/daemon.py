@@ -41,6 +41,7 @@ from provenance.watchers.backends import Backend, native_backend
 from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
+from provenance.watchers.mounts import MountEntry, MountGuard, MountIdentity, read_mount_entries
 from provenance.watchers.observers import OverflowListener
 from provenance.watchers.pipeline import Pipeline
 from provenance.watchers.reconcile import Reconciler, probe_root
@@ -71,6 +72,7 @@ class Environment:
     """What the daemon reads from the machine; tests replace it."""
 
     mounts: Callable[[], Sequence[Mount]] = read_mounts
+    mount_entries: Callable[[], Sequence[MountEntry]] = read_mount_entries
     budget: Callable[[], Budget] = read_budget
     backend: Callable[[], Backend | None] = native_backend
 
@@ -94,12 +96,15 @@ class WatchDaemon:
         self.native = self._env.backend()
         self.state = DaemonState(settings.watch_heartbeat)
         self.fingerprints = FingerprintSchedule()
-        self.supervisor = Supervisor(settings, self.state, self._handler, self._request)
+        self.mounts = MountGuard(self._env.mount_entries)
+        self.supervisor = Supervisor(
+            settings, self.state, self._handler, self._request, self.mounts
+        )
         self.recorder = Recorder(ledger, settings, self.state, self._hooks(on_recorded))
         self.pipeline = Pipeline(settings, ledger.host, self.supervisor, self.recorder, self.state)
         self.reconciler = Reconciler(
             ledger, settings, self.state, self.supervisor, self.pipeline.hints,
-            self.supervisor.report_unavailable,
+            self.supervisor.report_unavailable, self.mounts,
         )  # fmt: skip
         self._overflow = OverflowListener(self._inotify_overflow)
         self._loops: list[Loop] = []
@@ -141,11 +146,13 @@ class WatchDaemon:
         self.pipeline.landed(n)
 
     def _gone(self, path: str) -> bool:
-        """Truly gone: the file is missing and its root is there to say so."""
+        """Truly gone: the file is missing, and its root and share are there to say so."""
         root = self.supervisor.root_of(path)
         if root is not None and (not self.supervisor.available(root) or not self._probed(root)):
             self.supervisor.root_gone(root)
             return False
+        if self.supervisor.blocked(path) is not None:
+            return False  # an unplugged share's files are not known to be gone
         return not os.path.lexists(path)
 
     def _probed(self, root: str) -> bool:
@@ -161,7 +168,7 @@ class WatchDaemon:
         root = self.supervisor.root_of(path)
         if root is not None and not self.supervisor.available(root):
             return True  # an unavailable root's files are not known to be gone
-        return os.path.lexists(path)
+        return os.path.lexists(path) or self.supervisor.blocked(path) is not None
 
     def _retry(self, path: str) -> bool:
         root = self.supervisor.root_of(path)
@@ -357,8 +364,19 @@ class WatchDaemon:
         try:
             for checkpoint in self.ledger.daemons.checkpoints(self.ledger.host):
                 self.state.reconciled(checkpoint.root, checkpoint.last_reconcile)
+                self._expect_mounts(checkpoint.root, checkpoint.details.get("mounts"))
         except LedgerUnavailable as exc:
             log.warning("cannot read checkpoints: %s", exc.message)
+
+    def _expect_mounts(self, root: str, kept: object) -> None:
+        # The shares a root held at its last complete reconcile: a daemon that
+        # starts while one is unplugged must not take the empty folder for it.
+        if self.supervisor.spec(root) is None or not isinstance(kept, list):
+            return
+        found = [MountIdentity.from_dict(d) for d in kept if isinstance(d, dict)]
+        identities = [i for i in found if i is not None]
+        if identities and identities[0].path == root:
+            self.mounts.expect(root, identities)
 
 
 def install_signal_handlers(daemon: WatchDaemon) -> Callable[[], None]:

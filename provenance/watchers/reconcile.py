@@ -13,11 +13,16 @@ loses events silently and network shares send none), and at once after any
 sign of loss: an event-queue overflow, an observer restart, a root coming
 back, the ledger coming back (WATCHING.md 1.5, points 1-2).
 
-Two guards keep trouble from looking like deletion:
+Three guards keep trouble from looking like deletion:
 
-* a root that cannot be listed, before or after the walk, is *unavailable*
+* a root that cannot be listed, or is not the share it was (see
+  :mod:`.mounts`), before or after the walk, is *unavailable*
   (:class:`RootUnavailable`), and nothing below it is called vanished;
+* nothing below a share unplugged below the root is called vanished;
 * nothing below a folder that could not be listed is called vanished.
+
+The checkpoint keeps the mount identities the root had, so that a daemon
+starting while a share is unplugged knows the empty folder is not the share.
 
 The reconciler thread (:class:`Reconciler`) runs the reconciles that the
 supervisor asks for, one at a time. Requests coalesce: ten losses reported
@@ -46,6 +51,7 @@ from provenance.ingest.record import ingest_many
 from provenance.settings import Settings
 from provenance.store import Ledger, PathStamp
 from provenance.watchers.hints import Hint, HintKind
+from provenance.watchers.mounts import MountCheck, MountGuard
 from provenance.watchers.pipeline import Roots
 from provenance.watchers.queue import BoundedQueue
 from provenance.watchers.roots import RootSpec
@@ -183,8 +189,10 @@ class Reconciler:
         roots: Roots,
         hints: BoundedQueue[Hint],
         on_unavailable: Callable[[str, str], None],
+        mounts: MountGuard | None = None,
     ) -> None:
         self.settings = settings
+        self._mounts = mounts or MountGuard()
         self._ledger = ledger
         self._state = state
         self._roots = roots
@@ -230,7 +238,7 @@ class Reconciler:
         if spec is None or status is None or status.state == "unavailable":
             return
         try:
-            self._run(spec.path, plan_reconcile(spec, self._ledger, self.settings, stop), stop)
+            self._run(spec.path, self._plan(spec, stop), stop)
         except RootUnavailable as exc:
             self._on_unavailable(root, exc.reason)
         except LedgerUnavailable as exc:
@@ -239,6 +247,26 @@ class Reconciler:
             if self._backoff > FIRST_BACKOFF:
                 self._state.degrade("ledger", None)
             self._backoff = FIRST_BACKOFF
+
+    def _plan(self, spec: RootSpec, stop: threading.Event) -> ReconcilePlan:
+        """:func:`plan_reconcile`, between two mount checks: unplugged shares lose nothing."""
+        before = self._check_mounts(spec.path)
+        plan = plan_reconcile(spec, self._ledger, self.settings, stop)
+        after = self._check_mounts(spec.path)
+        spared = before.spared() + after.spared()
+        if not spared:
+            return plan
+        kept = [path for path in plan.vanished if not path.startswith(spared)]
+        return replace(plan, vanished=kept)
+
+    def _check_mounts(self, root: Path) -> MountCheck:
+        try:
+            check = self._mounts.check(str(root))
+        except OSError as exc:
+            raise RootUnavailable(root, exc.strerror or str(exc)) from exc
+        if check.root_problem is not None:
+            raise RootUnavailable(root, check.root_problem)
+        return check
 
     def _run(self, root: Path, plan: ReconcilePlan, stop: threading.Event) -> None:
         began = time.monotonic()
@@ -250,6 +278,7 @@ class Reconciler:
         if stop.is_set():
             return
         summary = plan.summary(time.monotonic() - began)
+        summary["mounts"] = [i.to_dict() for i in self._mounts.expected(str(root))]
         self._ledger.daemons.save_checkpoint(str(root), plan.root.mode, plan.started, summary)
         self._state.reconciled(str(root), plan.started)
         self._state.count("reconciles")

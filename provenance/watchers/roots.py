@@ -121,10 +121,10 @@ def _parse_mountinfo_line(line: str) -> Mount | None:
     fields, tail = left.split(), right.split()
     if not sep or len(fields) < 5 or not tail:
         return None
-    return Mount(_unescape(fields[4]), tail[0])
+    return Mount(unescape_mount_field(fields[4]), tail[0])
 
 
-def _unescape(text: str) -> str:
+def unescape_mount_field(text: str) -> str:
     # The kernel writes space, tab, newline and backslash as octal escapes.
     for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
         text = text.replace(code, char)

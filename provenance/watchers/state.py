@@ -2,8 +2,9 @@
 
 Every thread writes here (under one lock) and the heartbeat publishes a
 snapshot of it to the ledger, where ``provenance status`` reads it. A
-daemon is *degraded* while any reason is recorded: a root unavailable, a
-root polled because inotify had no room for it, the ledger unreachable.
+daemon is *degraded* while any reason is recorded: a root unavailable (or a
+share mounted below it unplugged), a root polled because inotify had no room
+for it, the ledger unreachable.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class RootStatus:
     problem: str | None = None
     last_reconcile: datetime | None = None
     since: datetime = field(default_factory=now_utc)
+    below: dict[str, str] = field(default_factory=dict)  # unavailable mount point -> why
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -52,6 +54,7 @@ class RootStatus:
             "problem": self.problem,
             "since": iso(self.since),
             "last_reconcile": iso(self.last_reconcile) if self.last_reconcile else None,
+            "unavailable_below": [{"path": p, "problem": w} for p, w in self.below.items()],
         }
 
 
@@ -104,6 +107,18 @@ class DaemonState:
             status.problem = problem
             self._set_reason(f"root {path}", f"{path}: {problem}" if problem else None)
 
+    def root_below(self, path: str, below: Mapping[str, str]) -> None:
+        """Record which subtrees of a root are unavailable (unplugged shares below it)."""
+        with self._lock:
+            status = self._roots.get(path)
+            if status is None:
+                return
+            for point in status.below:
+                self._set_reason(f"root {path} below {point}", None)
+            status.below = dict(below)
+            for point, problem in below.items():
+                self._set_reason(f"root {path} below {point}", problem)
+
     def root_spec(self, spec: RootSpec) -> None:
         """Record a root's (new) mode; a polling fallback makes the daemon degraded."""
         with self._lock:
@@ -120,6 +135,9 @@ class DaemonState:
             for path, status in self._roots.items():
                 status.state, status.problem = "stopped", None
                 self._set_reason(f"root {path}", None)
+                for point in status.below:
+                    self._set_reason(f"root {path} below {point}", None)
+                status.below = {}
 
     def reconciled(self, path: str, at: datetime) -> None:
         """A root was completely reconciled as of ``at``."""

@@ -12,9 +12,12 @@ Called every half second from the daemon's main loop, it checks each root:
   failure the daemon cannot recover from: it raises :class:`WatchFailed`, and
   the service manager restarts the process;
 * a watched root is probed every few seconds: one that cannot be listed,
-  or answers too slowly, is *unavailable* (its observer stops; nothing below
-  it is recorded removed); one whose folder was replaced (another device or
-  inode: remounted, renamed away and back) is watched afresh and reconciled.
+  or answers too slowly, or is no longer the share it was (its mount
+  identity changed, or its mount point is empty: see :mod:`.mounts`), is
+  *unavailable* (its observer stops; nothing below it is recorded removed);
+  a share unplugged *below* a root makes that subtree unavailable, and its
+  return is followed by a reconcile; a root whose folder was replaced on the
+  same share (renamed away and back) is watched afresh and reconciled.
 
 Losses reported by any thread (queue overflow, inotify overflow, the ledger
 coming back) become reconcile requests here, and so do the periodic
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from provenance.errors import WatchFailed
 from provenance.settings import Settings
 from provenance.watchers.handler import HintHandler
+from provenance.watchers.mounts import MountCheck, MountGuard
 from provenance.watchers.observers import Watcher, root_identity, start_watcher
 from provenance.watchers.reconcile import probe_in_time
 from provenance.watchers.roots import RootSpec
@@ -69,9 +73,15 @@ class Supervisor:
     """Watches over the roots' observers and availability; turns losses into reconciles."""
 
     def __init__(
-        self, settings: Settings, state: DaemonState, handlers: HandlerFactory, request: Request
+        self,
+        settings: Settings,
+        state: DaemonState,
+        handlers: HandlerFactory,
+        request: Request,
+        mounts: MountGuard | None = None,
     ) -> None:
         self.settings = settings
+        self.mounts = mounts or MountGuard()
         self._state = state
         self._handlers = handlers
         self._request = request
@@ -119,6 +129,22 @@ class Supervisor:
         """Another thread found ``root`` unavailable: mark it so at the next tick."""
         with self._lock:
             self._away.setdefault(root, problem)
+
+    def blocked(self, path: str) -> str | None:
+        """Why ``path`` must not be called gone now (its root or share unavailable), if so.
+
+        Checks the mounts afresh (see :meth:`.MountGuard.recent`), from any
+        thread; a root found unplugged is marked unavailable at the next tick.
+        """
+        root = self.root_of(path)
+        if root is None:
+            return None
+        if not self.available(root):
+            return f"{root} is unavailable"
+        check = self.mounts.recent(root)
+        if check.root_problem is not None:
+            self.report_unavailable(root, check.root_problem)
+        return check.blocks(path)
 
     def root_gone(self, root: str) -> None:
         """The observer saw the root itself vanish: probe it at the next tick."""
@@ -186,7 +212,7 @@ class Supervisor:
             self._probe(root, entry, now)
 
     def _start(self, root: str, entry: _Root, now: float) -> None:
-        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
+        problem, check = self._examine(root, entry)
         if problem is not None:
             self.unavailable(root, problem, now)
             return
@@ -197,6 +223,7 @@ class Supervisor:
             return
         was = self._state.root(root)
         self._state.root_state(root, "watching")
+        self._below(root, check, now, announce=False)
         level = logging.WARNING if "fallback" in entry.spec.reason else logging.INFO
         log.log(level, "watching %s: %s", root, entry.spec.reason)
         entry.backoff, entry.next_probe = 1.0, now + PROBE_EVERY
@@ -241,10 +268,11 @@ class Supervisor:
     def _probe(self, root: str, entry: _Root, now: float) -> None:
         assert entry.watcher is not None
         entry.next_probe = now + PROBE_EVERY
-        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
+        problem, check = self._examine(root, entry)
         if problem is not None:
             self.unavailable(root, problem, now)
             return
+        self._below(root, check, now)
         try:
             same = root_identity(root) == entry.watcher.identity
         except OSError as exc:
@@ -255,6 +283,33 @@ class Supervisor:
             entry.watcher.stop()
             entry.watcher = None
             self._start(root, entry, now)
+
+    def _examine(self, root: str, entry: _Root) -> tuple[str | None, MountCheck]:
+        """Why the root is unavailable (None if it is not), and its mounts now."""
+        problem = probe_in_time(entry.spec.path, PROBE_TIMEOUT)
+        if problem is not None:  # a root that hangs is not stat'ed again here
+            return problem, MountCheck()
+        try:
+            check = self.mounts.check(root)
+        except OSError as exc:
+            return exc.strerror or str(exc), MountCheck()
+        return check.root_problem, check
+
+    def _below(self, root: str, check: MountCheck, now: float, *, announce: bool = True) -> None:
+        """Record unplugged shares below ``root``; reconcile a subtree whose share came back."""
+        status = self._state.root(root)
+        before = dict(status.below) if status is not None else {}
+        if before == dict(check.below):
+            return
+        for point, problem in check.below.items():
+            if point not in before:
+                log.warning("%s is unavailable (%s); nothing below it is removed", point, problem)
+        back = [point for point in before if point not in check.below]
+        self._state.root_below(root, check.below)
+        for point in back:
+            log.warning("%s is available again: reconciling %s", point, root)
+        if back and announce:
+            self._reconcile(root, self._roots[root], f"share back at {back[0]}", now)
 
     def unavailable(self, root: str, problem: str, now: float) -> None:
         """Mark ``root`` unavailable: stop its observer and probe it with back-off (main loop)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.errors import TransitionRefused
+from provenance.errors import OutOfSpace, TransitionRefused
 from provenance.lifecycle.files import content_hash, move_verified, quarantine_target
 
 CONTENT = b"frame data " * 1000
@@ -53,7 +53,7 @@ def test_a_copy_that_fails_midway_leaves_the_original_alone(
 
     monkeypatch.setattr(shutil, "copyfileobj", full_disk)
     target = tmp_path / "quarantine" / "a.exr"
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutOfSpace, match="no room left"):
         move_verified(source, target, SHA)
     assert source.read_bytes() == CONTENT and not target.exists()
 

@@ -198,7 +198,7 @@ def test_move_verified_refuses_overwrite_and_bad_bytes(tmp_path: Path) -> None:
     with pytest.raises(TransitionRefused, match="already exists"):
         move_verified(source, target, digest(source))
     assert target.read_bytes() == b"precious" and source.exists()
-    with pytest.raises(TransitionRefused, match="do not match"):
+    with pytest.raises(TransitionRefused, match="no longer the recorded content"):
         move_verified(source, tmp_path / "c.bin", "0" * 64)
     assert source.exists() and not (tmp_path / "c.bin").exists()
     move_verified(source, tmp_path / "d.bin", hashlib.sha256(b"frame data").hexdigest())
