@@ -9,7 +9,10 @@ private temporary folder), and for every file runs the checks described in
 2. hash every file on a pool of threads or forked processes (hashing is
    the floor of the cost);
 3. look the hashes up in the ledger, a batch at a time as they arrive;
-4. classify only the files the ledger does not know;
+4. run the detectors on every file, known or not: the ledger never counts
+   for more than the file (a row that contradicts the file's own markers is
+   a discrepancy, see :mod:`provenance.audit.judge`), and each matched
+   asset's row is checked against its events (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
    :mod:`provenance.audit.near`);
@@ -192,7 +195,9 @@ class _Audit:
             yield item
 
     def _classify(self, items: list[Item]) -> list[Item]:
-        todo = [i for i in items if i.seen.sha256 and i.seen.asset is None]
+        # Every file, known or not: a ledger row cannot vouch for bytes whose
+        # own markers say otherwise (issue 15).
+        todo = [i for i in items if i.seen.sha256]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
@@ -200,8 +205,8 @@ class _Audit:
         return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
     def _classify_one(self, item: Item) -> Seen:
-        # Lazy: the detectors load only when a file is not in the ledger. The
-        # content is read in a guarded worker, within the settings' budgets.
+        # Lazy: the detectors load once the files are hashed. The content is
+        # read in a guarded worker, within the settings' budgets.
         from provenance.classify import unreadable_reason  # noqa: PLC0415
         from provenance.ingest.guarded import read_content  # noqa: PLC0415
 
