@@ -54,14 +54,14 @@ from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
-from provenance.rules.policy import Policy
+from provenance.rules.policy import Policy, honoured_approvals
 from provenance.settings import Settings
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import AssetRecord, Ledger
+    from provenance.store import ApprovalRecord, AssetRecord, Difference, Ledger
 
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
 """Makes previews for a report (by package path or sha256) from its files and the ledger."""
@@ -124,6 +124,7 @@ class _Audit:
         self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
+        self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
 
     @property
     def ledger(self) -> Ledger:
@@ -258,7 +259,9 @@ class _Audit:
             targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals.many(assets)
-        ctx = Context(self.options.policy, self.now, assets, approvals)
+        with self._stage("state"):
+            self.differs = self.ledger.state.check(assets)
+        ctx = Context(self.options.policy, self.now, assets, _honoured(approvals, self.differs))
         results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
         sequence_of = {
             p: g.label
@@ -273,7 +276,8 @@ class _Audit:
         result = _undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
         result = _noted(_unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
-        return _blocked(result, (*blocks, unseen) if unseen else blocks)
+        result = _blocked(result, (*blocks, unseen) if unseen else blocks)
+        return _blocked(result, _tampered(self.differs.get(result.match.asset or "", ())))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -327,6 +331,24 @@ def _blocked(result: FileResult, reasons: Sequence[str]) -> FileResult:
     if not reasons:
         return result
     return replace(result, verdict="block", reasons=(*result.reasons, *reasons))
+
+
+def _honoured(
+    approvals: Mapping[str, Sequence[ApprovalRecord]], differs: Mapping[str, Sequence[Difference]]
+) -> dict[str, list[ApprovalRecord]]:
+    distrusted = {d.approval for found in differs.values() for d in found if d.approval is not None}
+    return {sha: honoured_approvals(records, distrusted) for sha, records in approvals.items()}
+
+
+def _tampered(differences: Sequence[Difference]) -> tuple[str, ...]:
+    # A matched row that is not what its events say was changed outside the
+    # ledger's own writes: nothing it says can be relied on.
+    if not differences:
+        return ()
+    return (
+        "the ledger's row is not what its events say (changed outside provenance):",
+        *(d.text for d in differences),
+    )
 
 
 def _noted(result: FileResult, note: str | None) -> FileResult:

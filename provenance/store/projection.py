@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from provenance.store.chain import ChainReport
+
 ASSET_FIELDS = ("verdict", "tool", "status", "flags", "expires_at", "replaced_by")
 APPROVAL_FIELDS = (
     "asset_sha256", "category", "scope", "approver", "recorded_by", "host", "reference_path",
@@ -328,3 +330,24 @@ def compare(
         found += compare_table("audit", lambda k: f"audit {k}", projection.audits, audits,
                                AUDIT_FIELDS)  # fmt: skip
     return found
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    """What ``verify`` found: the chain's check, and every row that differs from the events."""
+
+    chain: ChainReport
+    differences: tuple[Difference, ...]
+
+    @property
+    def ok(self) -> bool:
+        """The chain verifies and every row is what its events say."""
+        return self.chain.ok and not self.differences
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: the chain's report, then the differences."""
+        return self.chain.to_dict() | {
+            "ok": self.ok,
+            "chain_ok": self.chain.ok,
+            "differences": [d.to_dict() for d in self.differences],
+        }
