@@ -207,21 +207,22 @@ def test_a_changed_row_is_named_with_both_sides_and_its_event(fresh: Ledger) -> 
     assert list(fresh.state.check([sha])) == [sha]
 
 
+@dataclasses.dataclass
 class _Event:
-    def __init__(self, seq: int, type: str, sha: str | None, details: str) -> None:
-        self.seq, self.at, self.type, self.asset_sha256 = (
-            seq,
-            f"2026-01-0{seq}T00:00:00Z",
-            type,
-            sha,
-        )
-        self.actor, self.host, self.path, self.details = "x", "h", None, details
+    seq: int
+    type: str
+    asset_sha256: str | None
+    details: str
+    at: str = "2026-01-01T00:00:00.000000Z"
+    actor: str = "x"
+    host: str = "h"
+    path: str | None = None
 
 
 def test_an_event_from_before_the_projection_asks_for_the_upgrade() -> None:
     old = _Event(1, "detected", "s" * 64, '{"tool":null,"verdict":"genai"}')
     projection = Projection().fold([old])
-    row = {"verdict": "genai", "tool": None, "status": "temporary", "flags": [],
+    row: dict[str, object] = {"verdict": "genai", "tool": None, "status": "temporary", "flags": [],
            "expires_at": None, "replaced_by": None}  # fmt: skip
     [difference] = compare(projection, {"s" * 64: row}, {}, {})
     assert "predate the state projection (event 1)" in difference.text
