@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, FromClause, select
 from sqlalchemy.engine import Connection
@@ -45,9 +45,24 @@ from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
 
 VERIFY_BATCH = 20_000
-_EVENT_COLUMNS = [Event.__table__.c[name] for name in (
-    "seq", "at", "type", "asset_sha256", "actor", "host", "path", "details", "prev_hash", "hash",
-)]  # fmt: skip
+
+
+class EventTuple(NamedTuple):
+    """An event as ``verify`` walks it: a plain tuple (a field costs an index), nothing more."""
+
+    seq: int
+    at: str
+    type: str
+    asset_sha256: str | None
+    actor: str
+    host: str
+    path: str | None
+    details: str
+    prev_hash: str
+    hash: str
+
+
+_EVENT_COLUMNS = [Event.__table__.c[name] for name in EventTuple._fields]
 
 
 class StatePart:
@@ -98,7 +113,7 @@ def stream_events(
         batch = conn.execute(query.order_by(Event.seq).limit(VERIFY_BATCH)).all()
         if not batch:
             return
-        yield from batch
+        yield from map(EventTuple._make, batch)
         last = batch[-1].seq
         if progress is not None:
             progress(len(batch))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from provenance.store import (
     Ledger,
     QuarantineIn,
 )
+from provenance.store.chain import GENESIS, canonical_json, event_hash
 from provenance.store.engine import make_engine
 from provenance.store.projection import Projection, compare
 from tests.support.factories import fake_sha, observation
@@ -278,3 +280,31 @@ def _make_it_old(url: str) -> None:
             ), values)  # fmt: skip
         conn.execute(text("UPDATE chain_head SET seq=:s, hash=:h"), {"s": len(rows), "h": prev})
     engine.dispose()
+
+
+# Any text, and the lone surrogates a file name that is not UTF-8 decodes to.
+names = st.text(
+    st.characters(exclude_categories=("Cs",)) | st.characters(min_codepoint=0xDC80,
+                                                              max_codepoint=0xDCFF),
+    max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seq=st.integers(1, 2**62),
+    fields=st.tuples(names, names, names, names, names),
+    optional=st.tuples(st.none() | names, st.none() | names),
+)
+def test_the_fast_event_hash_is_the_canonical_json_hash(
+    seq: int, fields: tuple[str, ...], optional: tuple[str | None, str | None]
+) -> None:
+    """``event_hash`` writes the canonical JSON out by hand; it must be byte for byte the same."""
+    at, kind, actor, host, details = fields
+    asset, path = optional
+    content = {"seq": seq, "at": at, "type": kind, "asset": asset, "actor": actor, "host": host,
+               "path": path, "details": details, "prev": GENESIS}  # fmt: skip
+    body = canonical_json(content)
+    expected = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    assert event_hash(seq=seq, at=at, type=kind, asset_sha256=asset, actor=actor, host=host,
+                      path=path, details=details, prev_hash=GENESIS) == expected  # fmt: skip
