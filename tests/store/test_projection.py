@@ -284,10 +284,10 @@ def _make_it_old(url: str) -> None:
 
 # Any text, and the lone surrogates a file name that is not UTF-8 decodes to.
 names = st.text(
-    st.characters(exclude_categories=("Cs",)) | st.characters(min_codepoint=0xDC80,
-                                                              max_codepoint=0xDCFF),
+    st.characters(exclude_categories=["Cs"])
+    | st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF),
     max_size=12,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
