@@ -11,8 +11,11 @@ private temporary folder), and for every file runs the checks described in
 3. look the hashes up in the ledger, a batch at a time as they arrive;
 4. run the detectors on every file, known or not: the ledger never counts
    for more than the file (a row that contradicts the file's own markers is
-   a discrepancy, see :mod:`provenance.audit.judge`), and each matched
-   asset's row is checked against its events (:mod:`provenance.store.projection`);
+   a discrepancy, see :mod:`provenance.audit.judge`). Known files are read
+   on the hashing workers right after they are hashed
+   (:mod:`provenance.audit.markers`), the others in guarded workers; each
+   matched asset's row is checked against its events
+   (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
    :mod:`provenance.audit.near`);
@@ -39,11 +42,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
+from provenance.audit.markers import lost, mark_files
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -155,6 +160,8 @@ class _Audit:
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed
                 items = self._with_assets(self._counted(hashing))
+            with self._stage("markers"):  # the known files' own markers, on the same workers
+                items = self._markers(items, hashing)
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
@@ -195,10 +202,21 @@ class _Audit:
                 self.progress(item.seen.size)
             yield item
 
+    def _markers(self, items: list[Item], pool: OrderedPool[tuple[str, Path], Item]) -> list[Item]:
+        # A ledger row cannot vouch for bytes whose own markers say otherwise (issue 15).
+        known = [i for i in items if i.seen.sha256 and i.seen.asset is not None]
+        task = partial(mark_files, self.settings)
+        marks = pool.also(task, [i.path for i in known], on_crash=lost)
+        seen = {
+            i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
+            for i, m in zip(known, marks, strict=True)
+            if m is not None
+        }
+        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+
     def _classify(self, items: list[Item]) -> list[Item]:
-        # Every file, known or not: a ledger row cannot vouch for bytes whose
-        # own markers say otherwise (issue 15).
-        todo = [i for i in items if i.seen.sha256]
+        # Files not in the ledger, and known ones whose markers pass lost its worker.
+        todo = [i for i in items if i.seen.sha256 and i.seen.verdict is None]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:

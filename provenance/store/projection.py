@@ -61,16 +61,24 @@ Row = dict[str, Any]
 
 
 class EventRow(Protocol):
-    """The fields of an event the fold reads (a stored row, or an :class:`EventRecord`-like)."""
+    """The fields of an event the fold reads (a stored row, or a plain tuple of one)."""
 
-    seq: int
-    at: str
-    type: str
-    asset_sha256: str | None
-    actor: str
-    host: str
-    path: str | None
-    details: str
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def asset_sha256(self) -> str | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def details(self) -> str: ...
 
 
 @dataclass
