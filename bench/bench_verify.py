@@ -165,7 +165,8 @@ class Builder:
                    "approver": "Jane Doe", "reference": "/docs/consent.pdf",
                    "reference_sha256": _sha(DOCUMENT), "expires_at": None, "note": None,
                    "status": "approved", "previous_status": "temporary",
-                   "reason": "written approval"}  # fmt: skip
+                   "reason": "written approval", "recorded_by": "owner", "host": "ws1",
+                   "approved_at": stamp(at)}  # fmt: skip
         self.event("approved", sha, None, details, at)
         self.approvals.append((approval, sha, "final-deliverable", "final", "Jane Doe", "owner",
                                "ws1", "/docs/consent.pdf", _sha(DOCUMENT), column(at), None,
@@ -199,7 +200,8 @@ class Builder:
             run = {"root": "/deliveries/reel", "verdict": "passed", "files": 2000,
                    "passed": 2000, "warned": 0, "blocked": 0, "policy": "built-in default",
                    "report_sha256": _sha(str(self.audit_id).encode())}  # fmt: skip
-            self.event("audit-recorded", None, None, {"audit": self.audit_id} | run, at)
+            who = {"at": stamp(at), "actor": "owner", "host": "ws1"}
+            self.event("audit-recorded", None, None, {"audit": self.audit_id} | run | who, at)
             self.audits.append((self.audit_id, column(at), "owner", "ws1", *run.values()))
         details = {"audit": self.audit_id, "package": "/deliveries/reel",
                    "package_path": "shot.exr", "verdict": "pass", "match": "ledger"}  # fmt: skip

@@ -29,6 +29,14 @@ def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
     return [_marks(path, settings) for path in files]
 
 
+def warm_detectors() -> None:
+    """Load the detectors once, before the hashing workers fork, instead of once in each."""
+    from provenance.classify import classify_file  # noqa: PLC0415, F401
+    from provenance.detectors.registry import load_detectors  # noqa: PLC0415
+
+    load_detectors()
+
+
 def lost(_: Path) -> Marks | None:
     """No marks: the file's pass killed its worker (it is classified in the guarded pool)."""
     return None

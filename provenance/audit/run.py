@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
-from provenance.audit.markers import lost, mark_files
+from provenance.audit.markers import lost, mark_files, warm_detectors
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -155,7 +155,7 @@ class _Audit:
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
             processes=self.options.processes, name="audit-hash", chunk=FILE_CHUNK,
-            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES,
+            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES, warm=warm_detectors,
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed

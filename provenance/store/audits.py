@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from provenance.store.models import AuditRow
-from provenance.store.records import AuditedFile, AuditIn
+from provenance.store.records import AuditedFile, AuditIn, iso
 from provenance.store.transactions import Transactions
 from provenance.store.writer import PendingEvent
 
@@ -38,8 +38,8 @@ class AuditsPart:
         with self._tx.write() as (conn, chain):
             inserted = conn.execute(insert(AuditRow).values(**row).returning(AuditRow.id))
             audit_id = int(inserted.scalar_one())
-            run = {k: v for k, v in row.items() if k not in ("at", "actor", "host")}
-            chain.add(PendingEvent("audit-recorded", None, None, {"audit": audit_id} | run), now)
+            run = {"audit": audit_id} | row | {"at": iso(now)}
+            chain.add(PendingEvent("audit-recorded", None, None, run), now)
             for item in matched:
                 details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
                            "verdict": item.verdict, "match": item.match}  # fmt: skip

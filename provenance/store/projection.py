@@ -9,8 +9,12 @@ rows they imply. :func:`compare` then names every row that differs from its
 projection, every row no event accounts for, and every event whose row is
 missing.
 
-The fold, per event type (envelope fields: ``at``, ``actor``, ``host``,
-``path``):
+The fold, per event type. Who, where and when a row says come from the
+event's details (``approved_at``, ``recorded_by``, ``revoked_at``...), which
+the chain covers like the rest: on PostgreSQL the server may stamp the
+event's own ``at`` and ``actor``, and the row keeps what the writer saw.
+Events written before the details carried them fall back on the envelope
+(``at``, ``actor``, ``host``).
 
 * ``detected`` creates the asset's row: verdict, tool, status, flags, expiry;
 * ``approved`` creates an approval row (recorded by the actor, on the host,
@@ -146,9 +150,11 @@ class Projection:
 
     def _approved(self, e: EventRow, d: Mapping[str, Any]) -> None:
         values = {"asset_sha256": e.asset_sha256, "category": d.get("category"),
-                  "scope": d.get("scope"), "approver": d.get("approver"), "recorded_by": e.actor,
-                  "host": e.host, "reference_path": d.get("reference"),
-                  "reference_sha256": d.get("reference_sha256"), "approved_at": e.at,
+                  "scope": d.get("scope"), "approver": d.get("approver"),
+                  "recorded_by": d.get("recorded_by", e.actor), "host": d.get("host", e.host),
+                  "reference_path": d.get("reference"),
+                  "reference_sha256": d.get("reference_sha256"),
+                  "approved_at": d.get("approved_at", e.at),
                   "expires_at": d.get("expires_at"), "note": d.get("note"), "revoked_at": None,
                   "revoked_by": None, "revoke_reason": None}  # fmt: skip
         self.approvals[int(d["approval"])] = Projected({})
@@ -158,7 +164,8 @@ class Projection:
     def _revoked(self, e: EventRow, d: Mapping[str, Any]) -> None:
         approval = self.approvals.get(int(d["approval"]))
         if approval is not None:
-            approval.put(e.seq, revoked_at=e.at, revoked_by=e.actor, revoke_reason=d.get("reason"))
+            when, who = d.get("revoked_at", e.at), d.get("revoked_by", e.actor)
+            approval.put(e.seq, revoked_at=when, revoked_by=who, revoke_reason=d.get("reason"))
         self._status(e, d)
 
     def _replaced(self, e: EventRow, d: Mapping[str, Any]) -> None:
@@ -180,8 +187,9 @@ class Projection:
         self._status(e, d)
 
     def _quarantined(self, e: EventRow, d: Mapping[str, Any]) -> None:
-        values = {"asset_sha256": e.asset_sha256, "host": e.host, "original_path": e.path,
-                  "quarantine_path": d.get("quarantine_path"), "quarantined_at": e.at,
+        values = {"asset_sha256": e.asset_sha256, "host": d.get("host", e.host),
+                  "original_path": e.path, "quarantine_path": d.get("quarantine_path"),
+                  "quarantined_at": d.get("quarantined_at", e.at),
                   "restored_at": None, "deleted_at": None}  # fmt: skip
         self.quarantine[int(d["quarantine"])] = Projected({})
         self.quarantine[int(d["quarantine"])].put(e.seq, **values)
@@ -190,18 +198,18 @@ class Projection:
     def _restored(self, e: EventRow, d: Mapping[str, Any]) -> None:
         entry = self.quarantine.get(int(d["quarantine"]))
         if entry is not None:
-            entry.put(e.seq, restored_at=e.at)
+            entry.put(e.seq, restored_at=d.get("restored_at", e.at))
         self._status(e, d)
 
     def _deleted(self, e: EventRow, d: Mapping[str, Any]) -> None:
         entry = self.quarantine.get(int(d["quarantine"]))
         if entry is not None:
-            entry.put(e.seq, deleted_at=e.at)
+            entry.put(e.seq, deleted_at=d.get("deleted_at", e.at))
         self._status(e, d)
 
     def _audit(self, e: EventRow, d: Mapping[str, Any]) -> None:
         values = {name: d.get(name) for name in AUDIT_FIELDS}
-        values |= {"at": e.at, "actor": e.actor, "host": e.host}
+        values |= {key: d.get(key, getattr(e, key)) for key in ("at", "actor", "host")}
         self.audits[int(d["audit"])] = Projected({})
         self.audits[int(d["audit"])].put(e.seq, **values)
 

@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.store.models import Asset, Location, Quarantine
-from provenance.store.records import QuarantineIn, QuarantineRecord, StatusRule, quarantine_from_row
+from provenance.store.records import (
+    QuarantineIn,
+    QuarantineRecord,
+    StatusRule,
+    iso,
+    quarantine_from_row,
+)
 from provenance.store.status import load_assets, set_status, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent
@@ -87,7 +93,8 @@ def record_quarantined(
         records.append(quarantine_from_row(row))
         _set_present(conn, entry.asset_sha256, chain.host, entry.original_path, False, now)
         details = {"quarantine": row.id, "quarantine_path": entry.quarantine_path,
-                   "reason": reason, "status": "quarantined"}  # fmt: skip
+                   "reason": reason, "status": "quarantined", "host": chain.host,
+                   "quarantined_at": iso(now)}  # fmt: skip
         event = PendingEvent("quarantined", entry.asset_sha256, entry.original_path, details)
         chain.add(event, now)
     for sha in dict.fromkeys(e.asset_sha256 for e in entries):
@@ -114,6 +121,7 @@ def record_restored(
             "quarantine_path": record.quarantine_path,
             "reason": "restored from quarantine",
             "status": status[record.asset_sha256],
+            "restored_at": iso(now),
         }
         chain.add(PendingEvent("restored", record.asset_sha256, record.original_path, details), now)
     chain.flush()
@@ -131,7 +139,8 @@ def record_deleted(
     status = _statuses(conn, held)
     for record in held:
         details = {"quarantine": record.id, "original_path": record.original_path,
-                   "reason": reason, "status": status[record.asset_sha256]}  # fmt: skip
+                   "reason": reason, "status": status[record.asset_sha256],
+                   "deleted_at": iso(now)}  # fmt: skip
         event = PendingEvent("deleted-from-quarantine", record.asset_sha256,
                              record.quarantine_path, details, record.host)  # fmt: skip
         chain.add(event, now)

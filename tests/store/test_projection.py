@@ -308,3 +308,16 @@ def test_the_fast_event_hash_is_the_canonical_json_hash(
     expected = hashlib.sha256(body.encode("utf-8")).hexdigest()
     assert event_hash(seq=seq, at=at, type=kind, asset_sha256=asset, actor=actor, host=host,
                       path=path, details=details, prev_hash=GENESIS) == expected  # fmt: skip
+
+
+def test_who_and_when_come_from_the_details_when_the_server_stamps_the_envelope() -> None:
+    """On PostgreSQL the server may set an event's own ``at`` and ``actor``: the row keeps the
+    writer's, and the details carry them."""
+    details = ('{"approval":7,"approved_at":"2026-01-01T00:00:00.000001Z","category":"voice",'
+               '"host":"ws1","recorded_by":"jane","reference":"/d.pdf","reference_sha256":"d",'
+               '"scope":"final","status":"approved"}')  # fmt: skip
+    event = _Event(3, "approved", "s" * 64, details, at="2026-01-01T00:00:00.250000Z",
+                   actor="provenance_daemon")  # fmt: skip
+    approval = Projection().fold([event]).approvals[7].values
+    assert approval["approved_at"] == "2026-01-01T00:00:00.000001Z"
+    assert (approval["recorded_by"], approval["host"]) == ("jane", "ws1")
