@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from provenance.store.chain import ChainReport
+from provenance.util.names import shown_values
 
 ASSET_FIELDS = ("verdict", "tool", "status", "flags", "expires_at", "replaced_by")
 APPROVAL_FIELDS = (
@@ -60,6 +61,10 @@ AUDIT_FIELDS = (
     "at", "actor", "host", "root", "verdict", "files", "passed", "warned", "blocked", "policy",
     "report_sha256",
 )  # fmt: skip
+
+SHOWN_FIELDS = frozenset({"note", "revoke_reason", "flags"})
+"""Free text the tables store as people are shown it (a name that is not UTF-8 as ``\\xNN``,
+see :mod:`provenance.util.names`), while events keep it as it was."""
 
 Row = dict[str, Any]
 
@@ -305,6 +310,8 @@ def _fields(
     found = []
     for name in names:
         have, want = row.get(name), projected.values.get(name)
+        if name in SHOWN_FIELDS:
+            want = shown_values(want)
         if have != want:
             text = (f"{where} {name}: ledger says {_shown(have)}, events say {_shown(want)}"
                     f" (event {projected.set_by.get(name)})")  # fmt: skip

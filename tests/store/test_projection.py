@@ -321,3 +321,18 @@ def test_who_and_when_come_from_the_details_when_the_server_stamps_the_envelope(
     approval = Projection().fold([event]).approvals[7].values
     assert approval["approved_at"] == "2026-01-01T00:00:00.000001Z"
     assert (approval["recorded_by"], approval["host"]) == ("jane", "ws1")
+
+
+def test_free_text_naming_a_file_that_is_not_utf8_rebuilds_as_stored(fresh: Ledger) -> None:
+    """Notes, reasons and flags are stored as shown (``\\xff``); their events keep the name."""
+    Run(fresh).apply(("record", 0, 0))
+    sha, name = fake_sha("a"), "shot_\udcff.png"
+    flag = {"category": "voice", "source": "prompt-screen", "reason": f"named in {name}"}
+    fresh.genai.add_flags({sha: [flag]}, f"rescreen of {name}", START, open_status)
+    request = ApprovalRequest(sha, None, "final-deliverable", "final", "Jane", "/docs/c.pdf",
+                              note=f"covers {name}")  # fmt: skip
+    record = fresh.approvals.add([request], DOCUMENT, START, open_status)[0]
+    fresh.approvals.revoke(record.id, f"{name} was recut", START, open_status)
+    assert fresh.approvals.get(record.id).note == "covers shot_\\xff.png"  # type: ignore[union-attr]
+    report = fresh.state.verify()
+    assert report.ok, [d.text for d in report.differences]
