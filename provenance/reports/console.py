@@ -359,9 +359,8 @@ def ledger_check(check: LedgerCheck) -> Text:
         text.append(f"\nDIFFERS: {difference.text}", style="bold red")
     if check.differences:
         count = len(check.differences)
-        text.append(
-            f"\n{count} row{'s' if count > 1 else ''} differ from the events", style="bold red"
-        )
+        noun = "difference" if count == 1 else "differences"
+        text.append(f"\n{count} {noun} between the tables and the events", style="bold red")
     elif check.chain.ok:
         text.append("\nOK: every row is what its events say", style="green")
     return text
