@@ -2,11 +2,16 @@
 
 The checks, in the order that makes each as cheap as possible:
 
-1. **Exact match.** The file's SHA-256 is a ledger asset: its status, flags
-   and approvals decide (:func:`provenance.rules.policy.decide`). No decoding.
-2. **Embedded markers.** A file the ledger does not know is classified by
-   the detectors; generated material that never passed a watched folder is
-   caught here, and judged as what it is: temporary, unapproved.
+1. **Embedded markers.** Every file is classified by the detectors, known
+   or not: the ledger never counts for more than the file. Generated
+   material that never passed a watched folder is caught here, and judged
+   as what it is: temporary, unapproved.
+2. **Exact match.** The file's SHA-256 is a ledger asset: its status, flags
+   and approvals decide (:func:`provenance.rules.policy.decide`). The ledger
+   can only relax what the file says through an approval: a row that says
+   the file is not generated while the file carries generator markers is a
+   **discrepancy** (the row was edited, or the file misjudged when it was
+   recorded), reported with both sides and blocked.
 3. **Near match.** An image or video whose own verdict does not already
    block is compared by perceptual fingerprint with every generated asset in
    the ledger (a video by its sampled moments, see
@@ -43,7 +48,7 @@ class Seen:
     size: int
     error: str | None = None  # the file could not be read (at all, or not whole): why
     asset: AssetRecord | None = None  # exact ledger match
-    verdict: str | None = None  # the detectors' verdict when not in the ledger
+    verdict: str | None = None  # the detectors' verdict (every file, known or not)
     tool: str | None = None
     near: tuple[str, int] | None = None  # nearest generated asset and its distance
     near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
@@ -85,6 +90,13 @@ def judge(seen: Seen, ctx: Context) -> FileResult:
 
 
 def _base(seen: Seen, ctx: Context) -> tuple[Decision, Match, str | None, str | None]:
+    if seen.asset is not None and (conflict := discrepancy(seen.asset, seen.verdict, seen.tool)):
+        return (
+            Decision("block", conflict),
+            Match("ledger", seen.asset.sha256),
+            seen.verdict,
+            seen.tool,
+        )
     if seen.asset is not None:
         state = asset_state(seen.asset, ctx.approvals.get(seen.asset.sha256, ()))
         decision = decide(state, ctx.policy, ctx.now)
@@ -109,6 +121,24 @@ def _base(seen: Seen, ctx: Context) -> tuple[Decision, Match, str | None, str | 
         )
     decision = decide(AssetState(verdict), ctx.policy, ctx.now)
     return decision, Match(), verdict, seen.tool
+
+
+def discrepancy(asset: AssetRecord, verdict: str | None, tool: str | None) -> tuple[str, ...]:
+    """The reasons a ledger row contradicts the file's own markers; nothing when it does not.
+
+    Only a row that would let the file through more easily than its markers
+    contradicts them: a row saying ``genai`` for a file without markers is
+    the ledger knowing more (a folder rule, markers stripped since), and an
+    approval relaxes a generated file through the policy, never the row.
+    """
+    if verdict != "genai" or asset.verdict == "genai":
+        return ()
+    return (
+        f"discrepancy: the ledger records {asset.sha256[:12]} as {asset.brief()},"
+        f" but the file carries generator markers ({tool or 'tool not named'})",
+        "the row was changed or the file misjudged when recorded: blocked until a person"
+        " checks it (`provenance verify`, `provenance history`)",
+    )
 
 
 def _near_applies(verdict: str | None) -> bool:

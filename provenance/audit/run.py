@@ -9,7 +9,13 @@ private temporary folder), and for every file runs the checks described in
 2. hash every file on a pool of threads or forked processes (hashing is
    the floor of the cost);
 3. look the hashes up in the ledger, a batch at a time as they arrive;
-4. classify only the files the ledger does not know;
+4. run the detectors on every file, known or not: the ledger never counts
+   for more than the file (a row that contradicts the file's own markers is
+   a discrepancy, see :mod:`provenance.audit.judge`). Known files are read
+   on the hashing workers right after they are hashed
+   (:mod:`provenance.audit.markers`), the others in guarded workers; each
+   matched asset's row is checked against its events
+   (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
    :mod:`provenance.audit.near`);
@@ -36,11 +42,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
+from provenance.audit.markers import lost, mark_files, warm_detectors
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -51,14 +59,14 @@ from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
-from provenance.rules.policy import Policy
+from provenance.rules.policy import Policy, honoured_approvals
 from provenance.settings import Settings
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import AssetRecord, Ledger
+    from provenance.store import ApprovalRecord, AssetRecord, Difference, Ledger
 
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
 """Makes previews for a report (by package path or sha256) from its files and the ledger."""
@@ -121,6 +129,7 @@ class _Audit:
         self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
+        self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
 
     @property
     def ledger(self) -> Ledger:
@@ -146,11 +155,13 @@ class _Audit:
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
             processes=self.options.processes, name="audit-hash", chunk=FILE_CHUNK,
-            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES,
+            weigh=_file_weight, chunk_weight=FILE_CHUNK_BYTES, warm=warm_detectors,
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed
                 items = self._with_assets(self._counted(hashing))
+            with self._stage("markers"):  # the known files' own markers, on the same workers
+                items = self._markers(items, hashing)
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
@@ -191,8 +202,21 @@ class _Audit:
                 self.progress(item.seen.size)
             yield item
 
+    def _markers(self, items: list[Item], pool: OrderedPool[tuple[str, Path], Item]) -> list[Item]:
+        # A ledger row cannot vouch for bytes whose own markers say otherwise (issue 15).
+        known = [i for i in items if i.seen.sha256 and i.seen.asset is not None]
+        task = partial(mark_files, self.settings)
+        marks = pool.also(task, [i.path for i in known], on_crash=lost)
+        seen = {
+            i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
+            for i, m in zip(known, marks, strict=True)
+            if m is not None
+        }
+        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+
     def _classify(self, items: list[Item]) -> list[Item]:
-        todo = [i for i in items if i.seen.sha256 and i.seen.asset is None]
+        # Files not in the ledger, and known ones whose markers pass lost its worker.
+        todo = [i for i in items if i.seen.sha256 and i.seen.verdict is None]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
@@ -200,8 +224,8 @@ class _Audit:
         return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
     def _classify_one(self, item: Item) -> Seen:
-        # Lazy: the detectors load only when a file is not in the ledger. The
-        # content is read in a guarded worker, within the settings' budgets.
+        # Lazy: the detectors load once the files are hashed. The content is
+        # read in a guarded worker, within the settings' budgets.
         from provenance.classify import unreadable_reason  # noqa: PLC0415
         from provenance.ingest.guarded import read_content  # noqa: PLC0415
 
@@ -253,7 +277,9 @@ class _Audit:
             targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
             approvals = self.ledger.approvals.many(assets)
-        ctx = Context(self.options.policy, self.now, assets, approvals)
+        with self._stage("state"):
+            self.differs = self.ledger.state.check(assets)
+        ctx = Context(self.options.policy, self.now, assets, _honoured(approvals, self.differs))
         results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
         sequence_of = {
             p: g.label
@@ -268,7 +294,8 @@ class _Audit:
         result = _undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
         result = _noted(_unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
-        return _blocked(result, (*blocks, unseen) if unseen else blocks)
+        result = _blocked(result, (*blocks, unseen) if unseen else blocks)
+        return _blocked(result, _tampered(self.differs.get(result.match.asset or "", ())))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -322,6 +349,24 @@ def _blocked(result: FileResult, reasons: Sequence[str]) -> FileResult:
     if not reasons:
         return result
     return replace(result, verdict="block", reasons=(*result.reasons, *reasons))
+
+
+def _honoured(
+    approvals: Mapping[str, Sequence[ApprovalRecord]], differs: Mapping[str, Sequence[Difference]]
+) -> dict[str, list[ApprovalRecord]]:
+    distrusted = {d.approval for found in differs.values() for d in found if d.approval is not None}
+    return {sha: honoured_approvals(records, distrusted) for sha, records in approvals.items()}
+
+
+def _tampered(differences: Sequence[Difference]) -> tuple[str, ...]:
+    # A matched row that is not what its events say was changed outside the
+    # ledger's own writes: nothing it says can be relied on.
+    if not differences:
+        return ()
+    return (
+        "the ledger's row is not what its events say (changed outside provenance):",
+        *(d.text for d in differences),
+    )
 
 
 def _noted(result: FileResult, note: str | None) -> FileResult:

@@ -47,14 +47,19 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
 @ledger_options
 @json_option
 def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Check the whole event chain; exit 1 naming the first changed, removed or inserted event."""
+    """Check the event chain and rebuild the tables from it; exit 1 naming what differs.
+
+    The chain's first changed, removed or inserted event, and every row of
+    assets, approvals, quarantine, audits and documents that is not what its
+    events say (or that no event accounts for).
+    """
 
     with open_ledger(db_url, config_path) as (ledger, _):
-        report = ledger.events.verify()
+        report = ledger.state.verify()
     if as_json:
         print_json(report.to_dict())
     else:
-        out.print(views.chain_report(report))
+        out.print(views.ledger_check(report))
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
 

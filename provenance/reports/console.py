@@ -18,7 +18,7 @@ from provenance.evidence import Evidence
 from provenance.likeness.search import PICTURE_KINDS
 from provenance.reports.answers import finals_text
 from provenance.reports.history_tables import events_table, locations_table
-from provenance.store import ApprovalRecord, AssetRecord, ChainReport
+from provenance.store import ApprovalRecord, AssetRecord, ChainReport, LedgerCheck
 from provenance.tools import display_name
 
 if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lifecycle's imports
@@ -361,6 +361,20 @@ def chain_report(report: ChainReport) -> Text:
         f"BROKEN: {report.problem.problem} (first bad event: {report.problem.seq})",
         style="bold red",
     )
+
+
+def ledger_check(check: LedgerCheck) -> Text:
+    """The chain's line, then one line per row that differs from its events."""
+    text = chain_report(check.chain)
+    for difference in check.differences:
+        text.append(f"\nDIFFERS: {difference.text}", style="bold red")
+    if check.differences:
+        count = len(check.differences)
+        noun = "difference" if count == 1 else "differences"
+        text.append(f"\n{count} {noun} between the tables and the events", style="bold red")
+    elif check.chain.ok:
+        text.append("\nOK: every row is what its events say", style="green")
+    return text
 
 
 def classification_table(rows: Sequence[PathClassification]) -> Table:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -166,6 +166,18 @@ def missing_approvals(
     """
     covered = {a.category for a in _final(approvals, now)}
     return [c for c in required_categories(flags) if c not in covered]
+
+
+def honoured_approvals(
+    approvals: Sequence[ApprovalRecord], distrusted: Collection[int] = ()
+) -> list[ApprovalRecord]:
+    """The approvals a gate may rely on, of those recorded: the one place that says which count.
+
+    An approval whose row is not what its events say (``distrusted``: edited,
+    re-pointed at another asset, un-revoked, inserted without an event, see
+    :mod:`provenance.store.projection`) counts for nothing.
+    """
+    return [a for a in approvals if a.id not in distrusted]
 
 
 def approval_view(record: ApprovalRecord) -> ApprovalView:

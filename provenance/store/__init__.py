@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
     from provenance.store.ledger import Ledger
+    from provenance.store.projection import Difference, LedgerCheck
     from provenance.store.records import (
         ApprovalRecord,
         ApprovalRequest,
@@ -58,6 +59,8 @@ _HOMES = {
     "CheckpointRecord": "provenance.store.daemons",
     "DaemonRecord": "provenance.store.daemons",
     "Ledger": "provenance.store.ledger",
+    "Difference": "provenance.store.projection",
+    "LedgerCheck": "provenance.store.projection",
     "current_actor": "provenance.store.identity",
     "current_host": "provenance.store.identity",
     "ApprovalRecord": "provenance.store.records",
@@ -103,6 +106,7 @@ __all__ = [
     "ChainReport",
     "CheckpointRecord",
     "DaemonRecord",
+    "Difference",
     "DocumentIn",
     "EventRecord",
     "ExpiredAsset",
@@ -110,6 +114,7 @@ __all__ = [
     "FingerprintIn",
     "FlagsAdded",
     "Ledger",
+    "LedgerCheck",
     "LocationRecord",
     "Observation",
     "PathStamp",

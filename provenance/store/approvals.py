@@ -287,7 +287,8 @@ def revoke(
         .values(revoked_at=now, revoked_by=chain.actor, revoke_reason=reason)
     )
     before, after = settle(conn, row.asset_sha256, now, rule)
-    details = {"approval": approval_id, "category": row.category, "reason": reason}
+    details = {"approval": approval_id, "category": row.category, "reason": reason,
+               "revoked_at": iso(now), "revoked_by": chain.actor}  # fmt: skip
     details |= _status(before, after)
     chain.add(PendingEvent("revoked", row.asset_sha256, None, details), now)
     chain.flush()
@@ -314,6 +315,10 @@ def _approval_details(record: ApprovalRecord) -> dict[str, object]:
         "reference_sha256": record.reference_sha256,
         "expires_at": iso(record.expires_at) if record.expires_at else None,
         "note": record.note,
+        # The row's own who, where and when (see store.projection), whatever the envelope says.
+        "recorded_by": record.recorded_by,
+        "host": record.host,
+        "approved_at": iso(record.approved_at),
     }
 
 

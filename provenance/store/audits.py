@@ -1,8 +1,9 @@
 """The ledger's audits part: each audit run, and the deliveries an asset went out in.
 
 :class:`AuditsPart` is ``ledger.audits``. Audits are history: each run is a
-row (who, when, which package, counts, the report's hash) and every matched
-asset gets an ``audited`` event in the chain, so ``provenance history``
+row (who, when, which package, counts, the report's hash), chained as an
+``audit-recorded`` event carrying the row, and every matched asset gets an
+``audited`` event in the chain, so ``provenance history``
 shows which deliveries a file went out in.
 """
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from provenance.store.models import AuditRow
-from provenance.store.records import AuditedFile, AuditIn
+from provenance.store.records import AuditedFile, AuditIn, iso
 from provenance.store.transactions import Transactions
 from provenance.store.writer import PendingEvent
 
@@ -37,6 +38,8 @@ class AuditsPart:
         with self._tx.write() as (conn, chain):
             inserted = conn.execute(insert(AuditRow).values(**row).returning(AuditRow.id))
             audit_id = int(inserted.scalar_one())
+            run = {"audit": audit_id} | row | {"at": iso(now)}
+            chain.add(PendingEvent("audit-recorded", None, None, run), now)
             for item in matched:
                 details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
                            "verdict": item.verdict, "match": item.match}  # fmt: skip

@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Protocol
 
 from provenance.util.names import escape_surrogates
 
 GENESIS = "0" * 64
+# One encoder for every event: json.dumps with options builds a new one per call,
+# which was most of the cost of checking a million events.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_string: Callable[[str], str] = encode_basestring  # the encoder's own, in C
 
 
 class ChainRow(Protocol):
@@ -50,8 +55,8 @@ def canonical_json(value: object) -> str:
     :mod:`provenance.util.names`) is written as JSON escapes, which read back
     as the same name; any other text is unchanged, and so are the hashes.
     """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return escape_surrogates(text)
+    text = _CANONICAL.encode(value)
+    return text if text.isascii() else escape_surrogates(text)
 
 
 def event_hash(
@@ -66,21 +71,25 @@ def event_hash(
     details: str,
     prev_hash: str,
 ) -> str:
-    """The hash of one event's canonical content. ``details`` is its canonical JSON text."""
-    body = canonical_json(
-        {
-            "seq": seq,
-            "at": at,
-            "type": type,
-            "asset": asset_sha256,
-            "actor": actor,
-            "host": host,
-            "path": path,
-            "details": details,
-            "prev": prev_hash,
-        }
+    """The hash of one event's canonical content. ``details`` is its canonical JSON text.
+
+    The content is :func:`canonical_json` of ``{"seq", "at", "type", "asset", "actor",
+    "host", "path", "details", "prev"}``, written out here key by key in sorted order
+    (what the encoder would do, a third of its cost: ``verify`` hashes every event).
+    """
+    text = _encode_string
+    body = (
+        f'{{"actor":{text(actor)},"asset":{_text(asset_sha256)},"at":{text(at)},'
+        f'"details":{text(details)},"host":{text(host)},"path":{_text(path)},'
+        f'"prev":{text(prev_hash)},"seq":{int(seq)!r},"type":{text(type)}}}'
     )
+    if not body.isascii():
+        body = escape_surrogates(body)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _encode_string(value)
 
 
 def row_hash(row: ChainRow) -> str:

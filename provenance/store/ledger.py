@@ -21,6 +21,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.audits``          :class:`~.audits.AuditsPart`: audit runs
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
 ``ledger.roles``           :class:`~.roles.RolesPart`: PostgreSQL roles and guards
+``ledger.state``           :class:`~.state.StatePart`: the tables checked against the chain
 =========================  ==============================================================
 
 Ingest writes go through :meth:`Ledger.record` and :meth:`Ledger.record_removed`,
@@ -39,6 +40,7 @@ from provenance.store import schema
 from provenance.store.approvals import ApprovalsPart
 from provenance.store.assets import AssetsPart
 from provenance.store.audits import AuditsPart
+from provenance.store.baseline import record_baseline
 from provenance.store.daemons import DaemonsPart
 from provenance.store.engine import make_engine, masked, missing_sqlite_file, parse_url
 from provenance.store.events import EventsPart
@@ -52,6 +54,7 @@ from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
 from provenance.store.roles import RolesPart
 from provenance.store.segments import SegmentsPart
+from provenance.store.state import StatePart
 from provenance.store.transactions import Transactions, translate
 from provenance.store.writer import BatchRecorder, PathExists, record_removed
 
@@ -91,6 +94,7 @@ class Ledger:
         self.audits = AuditsPart(self._tx)
         self.daemons = DaemonsPart(self._tx)
         self.roles = RolesPart(self._tx)
+        self.state = StatePart(self._tx)
 
     @property
     def where(self) -> str:
@@ -135,14 +139,26 @@ class Ledger:
 
     @classmethod
     def init(cls, url: str) -> tuple[Ledger, str | None, str]:
-        """Create or upgrade the schema at ``url``; returns (ledger, revision before, after)."""
+        """Create or upgrade the schema at ``url``; returns (ledger, revision before, after).
+
+        A ledger whose rows its events cannot rebuild gets its baseline here
+        (see :mod:`.baseline`).
+        """
         engine = make_engine(url)
         try:
             with translate(masked(url)):
                 before, after = schema.upgrade(engine)
         finally:
             engine.dispose()
-        return cls(url), before, after
+        ledger = cls(url)
+        ledger.record_baseline()
+        return ledger, before, after
+
+    def record_baseline(self) -> int:
+        """Chain a ``state-baseline`` event for each row the events cannot rebuild (see
+        :mod:`.baseline`); returns how many."""
+        with self._tx.write() as (conn, chain):
+            return record_baseline(conn, chain)
 
     def close(self) -> None:
         """Release all connections."""

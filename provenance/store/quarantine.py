@@ -19,8 +19,14 @@ from sqlalchemy.engine import Connection
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.store.models import Asset, Location, Quarantine
-from provenance.store.records import QuarantineIn, QuarantineRecord, StatusRule, quarantine_from_row
-from provenance.store.status import set_status, settle
+from provenance.store.records import (
+    QuarantineIn,
+    QuarantineRecord,
+    StatusRule,
+    iso,
+    quarantine_from_row,
+)
+from provenance.store.status import load_assets, set_status, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent
 
@@ -86,7 +92,9 @@ def record_quarantined(
         row = conn.execute(insert(Quarantine).values(values).returning(Quarantine.__table__)).one()
         records.append(quarantine_from_row(row))
         _set_present(conn, entry.asset_sha256, chain.host, entry.original_path, False, now)
-        details = {"quarantine": row.id, "quarantine_path": entry.quarantine_path, "reason": reason}
+        details = {"quarantine": row.id, "quarantine_path": entry.quarantine_path,
+                   "reason": reason, "status": "quarantined", "host": chain.host,
+                   "quarantined_at": iso(now)}  # fmt: skip
         event = PendingEvent("quarantined", entry.asset_sha256, entry.original_path, details)
         chain.add(event, now)
     for sha in dict.fromkeys(e.asset_sha256 for e in entries):
@@ -103,15 +111,19 @@ def record_restored(
     conn.execute(update(Quarantine).where(Quarantine.id.in_(ids)).values(restored_at=now))
     for record in held:
         _set_present(conn, record.asset_sha256, record.host, record.original_path, True, now)
+    for sha in _emptied(conn, held):
+        set_status(conn, sha, "temporary", now)
+        settle(conn, sha, now, rule)
+    status = _statuses(conn, held)
+    for record in held:
         details = {
             "quarantine": record.id,
             "quarantine_path": record.quarantine_path,
             "reason": "restored from quarantine",
+            "status": status[record.asset_sha256],
+            "restored_at": iso(now),
         }
         chain.add(PendingEvent("restored", record.asset_sha256, record.original_path, details), now)
-    for sha in _emptied(conn, held):
-        set_status(conn, sha, "temporary", now)
-        settle(conn, sha, now, rule)
     chain.flush()
     return _rows(conn, ids)
 
@@ -122,22 +134,24 @@ def record_deleted(
     """Record quarantined copies deleted; an asset with none left in quarantine is ``deleted``."""
     held = _held(conn, ids)
     conn.execute(update(Quarantine).where(Quarantine.id.in_(ids)).values(deleted_at=now))
-    for record in held:
-        details = {"quarantine": record.id, "original_path": record.original_path, "reason": reason}
-        chain.add(
-            PendingEvent(
-                "deleted-from-quarantine",
-                record.asset_sha256,
-                record.quarantine_path,
-                details,
-                record.host,
-            ),
-            now,
-        )
     for sha in _emptied(conn, held):
         set_status(conn, sha, "deleted", now)
+    status = _statuses(conn, held)
+    for record in held:
+        details = {"quarantine": record.id, "original_path": record.original_path,
+                   "reason": reason, "status": status[record.asset_sha256],
+                   "deleted_at": iso(now)}  # fmt: skip
+        event = PendingEvent("deleted-from-quarantine", record.asset_sha256,
+                             record.quarantine_path, details, record.host)  # fmt: skip
+        chain.add(event, now)
     chain.flush()
     return _rows(conn, ids)
+
+
+def _statuses(conn: Connection, records: Sequence[QuarantineRecord]) -> dict[str, str | None]:
+    """The status each record's asset has now: what its events carry (see :mod:`.projection`)."""
+    shas = sorted({r.asset_sha256 for r in records})
+    return {sha: asset.status for sha, asset in load_assets(conn, shas).items()}
 
 
 def _held(conn: Connection, ids: Sequence[int]) -> list[QuarantineRecord]:

@@ -52,6 +52,10 @@ EventType = Literal[
     "quarantined",  # a copy was moved into the quarantine folder; details.quarantine_path
     "restored",  # a quarantined copy was moved back to where it was
     "deleted-from-quarantine",  # a quarantined copy was deleted, on confirmation
+    "flagged",  # flags were added after detection (rescreen); details.flags, status
+    "audited",  # the asset went out in an audited package; details.audit, package_path
+    "audit-recorded",  # an audit run was recorded; details carry its `audits` row
+    "state-baseline",  # a row as it was when a ledger older than the projection was upgraded
 ]
 
 

@@ -294,7 +294,9 @@ class BatchRecorder:
 
 
 def _detected(facts: AssetFacts) -> dict[str, object]:
-    details: dict[str, object] = {"verdict": facts.verdict, "tool": facts.tool}
+    # Everything the row's state holds, so the row is a projection of its events.
+    details: dict[str, object] = {"verdict": facts.verdict, "tool": facts.tool,
+                                  "status": facts.status}  # fmt: skip
     if facts.verdict == "genai" and facts.expires_at is not None:
         details["expires_at"] = iso(facts.expires_at)
     if facts.flags:  # chained, so what an asset was flagged for cannot be quietly dropped

@@ -35,6 +35,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+U = TypeVar("U")
+V = TypeVar("V")
 
 CHUNK = 8  # the default: items of fingerprinting cost milliseconds each
 # Files a task for work whose floor is hashing (the scan's examiner, the
@@ -151,6 +153,26 @@ class OrderedPool(Generic[T, R]):
                 done = self._after_crash(chunk)
             self._fill()
             yield from done
+
+    def also(
+        self, task: Callable[[list[U]], list[V]], items: Sequence[U], on_crash: Callable[[U], V]
+    ) -> list[V]:
+        """Another ``task`` over ``items`` on the same workers, results in order.
+
+        For a second pass over what the pool's own work found (the audit runs
+        the detectors on the files it hashed and found in the ledger): the
+        workers were forked before any thread started, and are warm. A chunk
+        whose worker died gets ``on_crash(item)`` for each of its items.
+        """
+        chunks = [list(items[i : i + self._chunk]) for i in range(0, len(items), self._chunk)]
+        futures = [self._pool.submit(task, chunk) for chunk in chunks]
+        done: list[V] = []
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                done += future.result()
+            except BrokenProcessPool:
+                done += [on_crash(item) for item in chunk]
+        return done
 
     def _after_crash(self, chunk: list[T]) -> list[R]:
         # Every task still queued died with the pool: redo the lost chunk one

@@ -1,0 +1,52 @@
+"""The detectors on files the ledger knows: the audit never trusts a row more than the file.
+
+A file found in the ledger by its hash is still classified: its own markers
+are read, on the workers that hashed it (:meth:`~provenance.util.workpool.
+OrderedPool.also`), while its header is in the page cache, and the judge
+compares them with the row (:func:`provenance.audit.judge.discrepancy`).
+
+These are the same bytes the ledger classified when it recorded them, in a
+guarded worker and within its budgets (:mod:`provenance.ingest.guarded`), so
+they are read here without the guard's round trip, which would cost a known
+package's audit more than the detectors do. A file whose pass kills its
+worker is classified again in the guarded pool, as unknown files are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provenance.settings import Settings
+
+Marks = tuple[str, str | None, str | None]
+"""A file's own verdict, tool, and why it could not be read (None when it could)."""
+
+
+def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
+    """The detectors' verdict on each file (one task of the audit's hashing workers)."""
+    return [_marks(path, settings) for path in files]
+
+
+def warm_detectors() -> None:
+    """Load the detectors once, before the hashing workers fork, instead of once in each."""
+    from provenance.classify import classify_file  # noqa: PLC0415, F401
+    from provenance.detectors.registry import load_detectors  # noqa: PLC0415
+
+    load_detectors()
+
+
+def lost(_: Path) -> Marks | None:
+    """No marks: the file's pass killed its worker (it is classified in the guarded pool)."""
+    return None
+
+
+def _marks(path: Path, settings: Settings) -> Marks:
+    # Lazy: each worker loads the detectors on its first files, not the audit's start.
+    from provenance.classify import classify_file, unreadable_reason  # noqa: PLC0415
+
+    facts, result = classify_file(path, settings)
+    unreadable = result.verdict == "unreadable"
+    error = (unreadable_reason(result) or facts.problem) if unreadable else None
+    return result.verdict, result.tool, error

@@ -1,0 +1,185 @@
+"""The ledger's state part: the tables checked against the events they are a projection of.
+
+:class:`StatePart` is ``ledger.state``. :meth:`~StatePart.verify` walks the
+chain once, checking its hashes (:mod:`.chain`) and folding it into the
+expected rows (:mod:`.projection`) in the same pass, then names every row
+that differs. :meth:`~StatePart.check` does the same for a few assets (the
+ones an audit matched), from their events alone (``events`` is indexed by
+asset). :meth:`~StatePart.baseline` upgrades a ledger written before the
+projection existed (:mod:`.baseline`).
+
+Rows are read as plain values: times as the ISO 8601 text events carry,
+``flags`` as a list, so a row and its projection compare field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy.engine import Connection
+
+from provenance.store.chain import check_chain
+from provenance.store.models import (
+    Approval,
+    Asset,
+    AuditRow,
+    ChainHead,
+    Document,
+    Event,
+    Quarantine,
+)
+from provenance.store.projection import (
+    ASSET_FIELDS,
+    Difference,
+    LedgerCheck,
+    Projection,
+    Row,
+    compare,
+)
+from provenance.store.records import iso
+from provenance.store.transactions import Transactions
+from provenance.store.writer import in_chunks
+
+VERIFY_BATCH = 20_000
+
+
+class EventTuple(NamedTuple):
+    """An event as ``verify`` walks it: a plain tuple (a field costs an index), nothing more."""
+
+    seq: int
+    at: str
+    type: str
+    asset_sha256: str | None
+    actor: str
+    host: str
+    path: str | None
+    details: str
+    prev_hash: str
+    hash: str
+
+
+_EVENT_COLUMNS = [Event.__table__.c[name] for name in EventTuple._fields]
+
+
+class StatePart:
+    """The tables as projections of the chain: checked whole, or for some assets."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> LedgerCheck:
+        """Check the chain and rebuild the state from it, in one pass over the events."""
+        with self._tx.read() as session:
+            conn = session.connection()
+            head_row = conn.execute(
+                select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)
+            ).first()
+            head = (int(head_row.seq), str(head_row.hash)) if head_row else None
+            projection = Projection()
+            events = _folding(stream_events(conn, progress), projection)
+            chain = check_chain(events, head)
+            for _ in events:  # a broken chain stops the check, not the fold
+                pass
+            return LedgerCheck(chain, tuple(differences(conn, projection)))
+
+    def check(self, shas: Iterable[str]) -> dict[str, list[Difference]]:
+        """The differences of these assets' rows (and approvals, quarantine) from their events."""
+        found: dict[str, list[Difference]] = {}
+        with self._tx.read() as session:
+            conn = session.connection()
+            for chunk in in_chunks(sorted(set(shas))):
+                for difference in _check_chunk(conn, chunk):
+                    found.setdefault(difference.asset or "", []).append(difference)
+        return found
+
+
+def _folding(rows: Iterable[Any], projection: Projection) -> Iterator[Any]:
+    for row in rows:
+        projection.add(row)
+        yield row
+
+
+def stream_events(
+    conn: Connection, progress: Callable[[int], None] | None = None
+) -> Iterator[EventTuple]:
+    """Every event in ``seq`` order, as plain tuples, a batch at a time."""
+    last = 0
+    while True:
+        query = select(*_EVENT_COLUMNS).where(Event.seq > last)
+        batch = conn.execute(query.order_by(Event.seq).limit(VERIFY_BATCH)).all()
+        if not batch:
+            return
+        yield from map(EventTuple._make, batch)
+        last = batch[-1].seq
+        if progress is not None:
+            progress(len(batch))
+
+
+def _check_chunk(conn: Connection, shas: Sequence[str]) -> list[Difference]:
+    # One query by the asset index: a few hundred assets' events, not the whole log.
+    query = select(*_EVENT_COLUMNS).where(Event.asset_sha256.in_(shas)).order_by(Event.seq)
+    projection = Projection().fold(map(EventTuple._make, conn.execute(query)))
+    return compare(
+        projection,
+        asset_rows(conn, Asset.sha256.in_(shas)),
+        table_rows(conn, Approval.__table__, Approval.asset_sha256.in_(shas)),
+        table_rows(conn, Quarantine.__table__, Quarantine.asset_sha256.in_(shas)),
+    )
+
+
+def differences(conn: Connection, projection: Projection) -> list[Difference]:
+    """Every row of the projected tables that differs from ``projection`` (the whole chain)."""
+    found = compare(
+        projection,
+        asset_rows(conn),
+        table_rows(conn, Approval.__table__),
+        table_rows(conn, Quarantine.__table__),
+        table_rows(conn, AuditRow.__table__),
+    )
+    return found + _documents(conn, projection.referenced_documents())
+
+
+def asset_rows(conn: Connection, *where: ColumnElement[bool]) -> dict[str, Row]:
+    """The projected fields of ``assets`` rows, by sha256, as plain values."""
+    columns = [Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS)]
+    rows = conn.execute(select(*columns).where(*where))
+    return {row.sha256: _plain(row._mapping, skip="sha256") for row in rows}
+
+
+def table_rows(conn: Connection, table: FromClause, *where: ColumnElement[bool]) -> dict[int, Row]:
+    """Rows of a table keyed by ``id``, as plain values."""
+    rows = conn.execute(select(table).where(*where))
+    return {int(row.id): _plain(row._mapping, skip="id") for row in rows}
+
+
+def _plain(mapping: Any, skip: str) -> Row:
+    return {key: _value(key, value) for key, value in mapping.items() if key != skip}
+
+
+def _value(key: str, value: object) -> object:
+    if isinstance(value, datetime):
+        return iso(value)
+    if key == "flags":
+        return list(value or [])  # type: ignore[call-overload]
+    return value
+
+
+def _documents(conn: Connection, referenced: set[str]) -> list[Difference]:
+    found = []
+    stored = set()
+    for row in conn.execute(select(Document.sha256, Document.content)):
+        stored.add(row.sha256)
+        where = f"document {row.sha256[:12]}"
+        if hashlib.sha256(bytes(row.content)).hexdigest() != row.sha256:
+            text = f"{where} content: its bytes no longer hash to its name (changed)"
+            found.append(Difference("document", row.sha256, text))
+        if row.sha256 not in referenced:
+            found.append(Difference("document", row.sha256, f"{where}: no approval rests on it"))
+    for sha in sorted(referenced - stored):
+        text = f"document {sha[:12]}: approvals rest on it, the ledger has no row"
+        found.append(Difference("document", sha, text))
+    return found

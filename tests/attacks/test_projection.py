@@ -1,0 +1,279 @@
+"""Issue 15, items 1 and 2: tables edited behind the ledger's back, on SQLite and PostgreSQL.
+
+Each attack is what an insider with write access to the database would do:
+one SQL statement on a table the chain does not cover. Each must be caught:
+``verify`` exits 1 naming the row, and the audit blocks the file with the
+reason (or does not honour the approval).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from provenance.audit.report import FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
+from provenance.lifecycle import Lifecycle, approve, revoke
+from provenance.settings.tables import WatchlistConfig
+from provenance.store import AssetRecord, QuarantineIn
+from provenance.store.engine import make_engine
+from tests.support.lifecycle import (  # the lifecycle's fixtures, used by name below
+    Clock,
+    clock,
+    consent,
+    final,
+    lc,
+    lc_settings,
+    make_genai,
+)
+
+__all__ = ["clock", "consent", "lc", "lc_settings", "make_genai"]
+
+Make = Callable[..., tuple[Path, AssetRecord]]
+
+
+def tamper(url: str, sql: str, **params: object) -> None:
+    """Run one statement on the database directly, as an insider would."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def verify(url: str) -> tuple[int, dict[str, object], str]:
+    """``provenance verify --json`` and its text form: exit code, report, text."""
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["verify", "--db", url, "--json"])
+    plain = runner.invoke(cli, ["verify", "--db", url])
+    assert plain.exit_code == as_json.exit_code, plain.output
+    return as_json.exit_code, json.loads(as_json.output), plain.output
+
+
+def audited(lc: Lifecycle, path: Path) -> FileResult:
+    """The audit's result for the one file ``path``, audited alone in its folder."""
+    report = audit(path.parent, lc.ledger, lc.settings, AuditOptions(record=False, now=lc.now()))
+    return next(f for f in report.files if f.path == path.name)
+
+
+def differences(report: dict[str, object]) -> list[str]:
+    return [str(d["difference"]) for d in report["differences"]]  # type: ignore[attr-defined]
+
+
+def assert_clean(url: str) -> None:
+    code, report, _ = verify(url)
+    assert code == 0, report
+    assert report["ok"] is True
+
+
+def assert_caught(url: str, *needles: str) -> str:
+    """``verify`` exits 1 and names the row (each needle in one difference)."""
+    code, report, plain = verify(url)
+    assert code == 1, plain
+    assert report["chain_ok"] is True  # the chain itself was never touched
+    found = differences(report)
+    for needle in needles:
+        assert any(needle in line for line in found), (needle, found)
+        assert needle in plain
+    return "\n".join(found)
+
+
+def in_own_folder(path: Path) -> Path:
+    """Move a file into a folder of its own, so that an audit sees only it."""
+    folder = path.parent / f"pkg-{path.stem}"
+    folder.mkdir()
+    return path.rename(folder / path.name)
+
+
+@pytest.fixture
+def approved(lc: Lifecycle, make_genai: Make, consent: Path) -> tuple[Path, AssetRecord, int]:
+    """A generated file (A1111 parameters), approved for finals: the audit passes it."""
+    path, asset = make_genai("gen/approved.png", 11)
+    record = approve(lc, [str(path)], final(consent))[0]
+    assert audited(lc, path).verdict == "pass"
+    return path, asset, record.id
+
+
+def test_untouched_ledger_verifies_and_audit_passes(
+    ledger_url: str, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    assert_clean(ledger_url)
+
+
+def test_verdict_edited_to_not_genai(ledger_url: str, lc: Lifecycle, make_genai: Make) -> None:
+    path, asset = make_genai("gen/verdict.png", 21)
+    tamper(ledger_url, "UPDATE assets SET verdict='not_genai', status=NULL WHERE sha256=:s",
+           s=asset.sha256)  # fmt: skip
+    assert_caught(
+        ledger_url,
+        f"asset {asset.sha256[:12]} verdict: ledger says not_genai, events say genai",
+        f"asset {asset.sha256[:12]} status: ledger says nothing, events say temporary",
+    )
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert any("discrepancy" in r and "not_genai" in r for r in result.reasons), result.reasons
+    assert any("generator markers" in r for r in result.reasons)
+
+
+def test_verdict_edited_to_unknown_is_a_discrepancy_even_without_the_chain(
+    ledger_url: str, lc: Lifecycle, make_genai: Make
+) -> None:
+    """The file's own markers decide, whatever the row says (item 1 on its own)."""
+    path, asset = make_genai("gen/unknown.png", 22)
+    tamper(ledger_url, "UPDATE assets SET verdict='unknown', status=NULL WHERE sha256=:s",
+           s=asset.sha256)  # fmt: skip
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert result.classification == "genai"
+    assert any("discrepancy" in r for r in result.reasons)
+
+
+def test_approval_repointed_at_another_asset(
+    ledger_url: str, lc: Lifecycle, make_genai: Make, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    _, first, approval = approved
+    other_path, other = make_genai("gen/other.png", 31)
+    tamper(ledger_url, "UPDATE approvals SET asset_sha256=:o WHERE id=:i", o=other.sha256,
+           i=approval)  # fmt: skip
+    tamper(ledger_url, "UPDATE assets SET status='approved' WHERE sha256=:o", o=other.sha256)
+    assert_caught(
+        ledger_url,
+        f"approval {approval} asset_sha256: ledger says {other.sha256}, events say {first.sha256}",
+        f"asset {other.sha256[:12]} status: ledger says approved, events say temporary",
+    )
+    result = audited(lc, other_path)
+    assert result.verdict == "block"
+    assert not any("approved: approval" in r for r in result.reasons), result.reasons
+    assert any(f"approval {approval}" in r for r in result.reasons)
+
+
+def test_revocation_undone(
+    ledger_url: str, lc: Lifecycle, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    path, asset, approval = approved
+    revoke(lc, approval, "consent withdrawn")
+    assert audited(lc, path).verdict == "block"
+    tamper(ledger_url, "UPDATE approvals SET revoked_at=NULL, revoked_by=NULL, revoke_reason=NULL"
+           " WHERE id=:i", i=approval)  # fmt: skip
+    tamper(ledger_url, "UPDATE assets SET status='approved' WHERE sha256=:s", s=asset.sha256)
+    assert_caught(ledger_url, f"approval {approval} revoked_at: ledger says nothing, events say")
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert any(f"approval {approval} revoked_at" in r for r in result.reasons)
+
+
+def test_approval_row_deleted(
+    ledger_url: str, lc: Lifecycle, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    path, _, approval = approved
+    tamper(ledger_url, "DELETE FROM approvals WHERE id=:i", i=approval)
+    found = assert_caught(ledger_url, f"approval {approval}: events say it exists")
+    assert "the ledger has no row" in found
+    assert audited(lc, path).verdict == "block"
+
+
+def test_approval_row_inserted_without_event(
+    ledger_url: str, lc: Lifecycle, make_genai: Make, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    _, _, approval = approved
+    path, asset = make_genai("gen/forged.png", 41)
+    tamper(
+        ledger_url,
+        "INSERT INTO approvals (asset_sha256, category, scope, approver, recorded_by, host,"
+        " reference_path, reference_sha256, approved_at)"
+        " SELECT :s, category, scope, approver, recorded_by, host, reference_path,"
+        " reference_sha256, approved_at FROM approvals WHERE id=:i",
+        s=asset.sha256,
+        i=approval,
+    )
+    tamper(ledger_url, "UPDATE assets SET status='approved' WHERE sha256=:s", s=asset.sha256)
+    assert_caught(ledger_url, f"approval {approval + 1}: row has no event")
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert not any("approved: approval" in r for r in result.reasons), result.reasons
+
+
+@pytest.mark.parametrize(
+    ("sql", "needle"),
+    [
+        ("UPDATE assets SET status='approved' WHERE sha256=:s", "status: ledger says approved"),
+        ("UPDATE assets SET flags=NULL WHERE sha256=:s", "flags: ledger says []"),
+        ("UPDATE assets SET replaced_by=:s, status='replaced' WHERE sha256=:s", "replaced_by"),
+        ("UPDATE assets SET expires_at=NULL WHERE sha256=:s", "expires_at: ledger says nothing"),
+    ],
+)
+def test_asset_state_edited(
+    ledger_url: str, lc: Lifecycle, make_genai: Make, sql: str, needle: str, tmp_path: Path
+) -> None:
+    names = tmp_path / "talent.txt"
+    names.write_text("Zoë Saldaña\n")
+    watching = (WatchlistConfig(str(names), "talent-likeness"),)
+    settings = dataclasses.replace(lc.settings, watchlists=watching)
+    path, asset = make_genai("gen/state.png", 51, "portrait of ZOE SALDANA", settings=settings)
+    assert asset.flags, "the watchlist flags the talent"
+    assert_clean(ledger_url)
+    tamper(ledger_url, sql, s=asset.sha256)
+    assert_caught(ledger_url, f"asset {asset.sha256[:12]} {needle}")
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert any("not what its events say" in r for r in result.reasons), result.reasons
+
+
+def test_quarantine_rows_edited_or_forged(
+    ledger_url: str, lc: Lifecycle, make_genai: Make, clock: Clock
+) -> None:
+    path, asset = make_genai("gen/quarantined.png", 61)
+    moved = QuarantineIn(asset.sha256, str(path), str(path) + ".q")
+    entry = lc.ledger.quarantine.add([moved], "expired", clock())[0]
+    assert_clean(ledger_url)
+    tamper(ledger_url, "UPDATE quarantine SET restored_at=quarantined_at WHERE id=:i", i=entry.id)
+    tamper(
+        ledger_url,
+        "INSERT INTO quarantine (asset_sha256, host, original_path, quarantine_path,"
+        " quarantined_at) SELECT asset_sha256, host, original_path, quarantine_path,"
+        " quarantined_at FROM quarantine WHERE id=:i",
+        i=entry.id,
+    )
+    assert_caught(
+        ledger_url,
+        f"quarantine entry {entry.id} restored_at: ledger says",
+        f"quarantine entry {entry.id + 1}: row has no event",
+    )
+
+
+def test_audit_row_edited(ledger_url: str, lc: Lifecycle, make_genai: Make) -> None:
+    path, _ = make_genai("gen/audited.png", 71)
+    folder = in_own_folder(path).parent
+    report = audit(folder, lc.ledger, lc.settings, AuditOptions(now=lc.now()))
+    assert report.verdict == "blocked"
+    assert_clean(ledger_url)
+    tamper(ledger_url, "UPDATE audits SET verdict='pass', blocked=0")
+    assert_caught(ledger_url, "verdict: ledger says pass, events say blocked", "blocked: ledger")
+    tamper(ledger_url, "DELETE FROM audits")
+    assert_caught(ledger_url, "the ledger has no row")
+
+
+def test_expiry_moved_later_by_hand(
+    ledger_url: str, lc: Lifecycle, make_genai: Make, clock: Clock
+) -> None:
+    path, asset = make_genai("gen/expiry.png", 81)
+    later = clock() + timedelta(days=3650)
+    tamper(ledger_url, "UPDATE assets SET expires_at=:t WHERE sha256=:s", t=later, s=asset.sha256)
+    assert_caught(ledger_url, f"asset {asset.sha256[:12]} expires_at: ledger says")
+    assert audited(lc, path).verdict == "block"
+
+
+def test_reference_document_swapped(
+    ledger_url: str, approved: tuple[Path, AssetRecord, int]
+) -> None:
+    tamper(ledger_url, "UPDATE documents SET content=:c", c=b"%PDF-1.7\nforged\n%%EOF\n")
+    assert_caught(ledger_url, "content: its bytes no longer hash to its name")

@@ -1,0 +1,48 @@
+"""A second task on the ordered pool's workers (the audit's known files' markers)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from provenance.util.workpool import OrderedPool, processes_available
+
+
+def _square(items: list[int]) -> list[int | None]:
+    return [i * i for i in items]
+
+
+def _negate(items: list[int]) -> list[int | None]:
+    return [-i for i in items]
+
+
+def _die_on_seven(items: list[int]) -> list[int | None]:
+    if 7 in items:
+        os._exit(3)  # a native crash, as a hostile file may cause
+    return [-i for i in items]
+
+
+def _lost(item: int) -> int | None:
+    return None
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_also_runs_on_the_same_workers_in_order(processes: bool) -> None:
+    if processes and not processes_available():
+        pytest.skip("forked workers are Linux-only")
+    with OrderedPool(_square, range(20), 2, on_crash=_lost, window=20, chunk=4,
+                     processes=processes) as pool:  # fmt: skip
+        assert list(pool) == [i * i for i in range(20)]
+        assert pool.also(_negate, list(range(10)), on_crash=_lost) == [-i for i in range(10)]
+
+
+@pytest.mark.skipif(not processes_available(), reason="forked workers are Linux-only")
+def test_a_chunk_whose_worker_dies_gets_on_crash() -> None:
+    with OrderedPool(_square, range(4), 2, on_crash=_lost, window=4, chunk=4,
+                     processes=True) as pool:  # fmt: skip
+        assert list(pool) == [0, 1, 4, 9]
+        done = pool.also(_die_on_seven, list(range(12)), on_crash=_lost)
+    assert done[4:8] == [None] * 4  # the chunk holding 7
+    assert done[:4] in ([0, -1, -2, -3], [None] * 4)  # lost too if it shared the dying pool
+    assert len(done) == 12
