@@ -51,8 +51,9 @@ from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
-from provenance.rules.policy import Policy
+from provenance.rules.policy import Policy, honoured
 from provenance.settings import Settings
+from provenance.signing.approvals import approval_trust
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
@@ -252,7 +253,8 @@ class _Audit:
             targets |= {s.asset for i in items for s in i.seen.segments}
             targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
-            approvals = self.ledger.approvals.many(assets)
+            trust = approval_trust(self.settings)
+            approvals = honoured(self.ledger.approvals.many(assets), trust)
         ctx = Context(self.options.policy, self.now, assets, approvals)
         results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
         sequence_of = {

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedCo
 
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.group import cli
-from provenance.cli.options import NamesConsole, ledger_options, out, progress_bar
+from provenance.cli.options import NamesConsole, ledger_options, notarized, out, progress_bar
 from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.reports.audit_formats import RENDERERS, to_table
@@ -74,7 +74,7 @@ def audit_command(
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
             from provenance.store import Ledger  # noqa: PLC0415
 
-            return stack.enter_context(Ledger.existing(settings.db))
+            return notarized(stack.enter_context(Ledger.existing(settings.db)), settings)
 
         report = audit(package, open_ledger, settings, options, advance)
     _emit(report, fmt, output)

@@ -21,6 +21,7 @@ from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
     ledger_options,
+    notarized,
     out,
     print_json,
     progress_bar,
@@ -54,6 +55,7 @@ def scan(
 
         progress = _progress(len(plan.files), plan.total_bytes)
         with Ledger(settings.db) as ledger, progress as advance:
+            notarized(ledger, settings)
             summary = run_scan(plan, ledger, settings, advance, examined=examined)
     if as_json:
         print_json(summary.to_dict())

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.text import Text
 
-from provenance.settings import LoadedSettings, load_settings
+from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import parse_since
 from provenance.util.names import shown, shown_in_json
 
@@ -88,7 +88,7 @@ def open_ledger(
 
     loaded = settings_for(db_url, config_path)
     with Ledger.existing(loaded.settings.db) as ledger:
-        yield ledger, loaded
+        yield notarized(ledger, loaded.settings), loaded
 
 
 def print_json(data: object) -> None:
@@ -141,4 +141,13 @@ def open_lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lif
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     with Ledger.existing(settings.db) as ledger:
-        yield Lifecycle(ledger, settings)
+        yield Lifecycle(notarized(ledger, settings), settings)
+
+
+def notarized(ledger: Ledger, settings: Settings) -> Ledger:
+    """``ledger``, signing its chain head with this machine's key after every write."""
+    # Lazy: cryptography loads only for commands that open the ledger.
+    from provenance.signing.checkpoints import notary_for  # noqa: PLC0415
+
+    ledger.attach_notary(notary_for(settings, ledger.where))
+    return ledger

@@ -20,6 +20,7 @@ from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
     ledger_options,
+    notarized,
     open_ledger,
     out,
     print_json,
@@ -109,6 +110,7 @@ def watch(
             fix="name folders, or add [[watch]] tables",
         )
     with Ledger(settings.db) as ledger:
+        notarized(ledger, settings)
         daemon = WatchDaemon(ledger, settings, roots, reload=load)
         restore = install_signal_handlers(daemon)
         try:

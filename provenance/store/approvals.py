@@ -64,11 +64,16 @@ class ApprovalsPart:
             return approve(conn, chain, requests, document, now, rule)
 
     def revoke(
-        self, approval_id: int, reason: str, now: datetime, rule: StatusRule
+        self,
+        approval_id: int,
+        reason: str,
+        now: datetime,
+        rule: StatusRule,
+        signed: tuple[str, str] | None = None,
     ) -> ApprovalRecord:
-        """Revoke an approval; its asset's status follows."""
+        """Revoke an approval; its asset's status follows. ``signed``: (signature, message)."""
         with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
-            return revoke(conn, chain, approval_id, reason, now, rule)
+            return revoke(conn, chain, approval_id, reason, now, rule, signed)
 
     def add_refusal(
         self, shas: Sequence[str | None], details: Mapping[str, object], now: datetime
@@ -240,6 +245,8 @@ def _insert(
         "approved_at": now,
         "expires_at": request.expires_at,
         "note": request.note,
+        "signature": request.signature,
+        "signed_message": request.signed_message,
     }
     row = conn.execute(insert(Approval).values(**values).returning(Approval.__table__)).one()
     return approval_from_row(row)
@@ -252,8 +259,9 @@ def revoke(
     reason: str,
     now: datetime,
     rule: StatusRule,
+    signed: tuple[str, str] | None = None,
 ) -> ApprovalRecord:
-    """Revoke one approval and settle its asset's status."""
+    """Revoke one approval and settle its asset's status (``signed``: signature, message)."""
     row = conn.execute(select(Approval.__table__).where(Approval.id == approval_id)).first()
     if row is None:
         raise TargetNotFound(
@@ -267,10 +275,17 @@ def revoke(
     conn.execute(
         update(Approval)
         .where(Approval.id == approval_id)
-        .values(revoked_at=now, revoked_by=chain.actor, revoke_reason=reason)
-    )
+        .values(
+            revoked_at=now, revoked_by=chain.actor, revoke_reason=reason,
+            revoke_signature=signed[0] if signed else None,
+            revoke_message=signed[1] if signed else None,
+        )
+    )  # fmt: skip
     before, after = settle(conn, row.asset_sha256, now, rule)
-    details = {"approval": approval_id, "category": row.category, "reason": reason}
+    details: dict[str, object] = {"approval": approval_id, "category": row.category,
+                                  "reason": reason}  # fmt: skip
+    if signed:
+        details |= {"signature": signed[0], "signed_message": signed[1]}
     details |= _status(before, after)
     chain.add(PendingEvent("revoked", row.asset_sha256, None, details), now)
     chain.flush()
@@ -297,6 +312,8 @@ def _approval_details(record: ApprovalRecord) -> dict[str, object]:
         "reference_sha256": record.reference_sha256,
         "expires_at": iso(record.expires_at) if record.expires_at else None,
         "note": record.note,
+        "signature": record.signature,
+        "signed_message": record.signed_message,
     }
 
 
