@@ -43,6 +43,7 @@ COMMANDS = {
     **dict.fromkeys(("scan", "classify"), "provenance.cli.ingest"),
     **dict.fromkeys(("history", "ls"), "provenance.cli.inspect"),
     **dict.fromkeys(("verify", "config"), "provenance.cli.ledger"),
+    "checkpoint": "provenance.cli.anchors",
     **dict.fromkeys(("watch", "status", "service"), "provenance.cli.watch"),
     "audit": "provenance.cli.audit",
     **dict.fromkeys(

@@ -20,12 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.settings import Settings
 from provenance.signing.allowed import AllowedSigners, normal_key
-from provenance.signing.machine import CHECKPOINT_NAMESPACE, MachineKey, machine_key
+from provenance.signing.machine import (
+    CHECKPOINT_NAMESPACE,
+    REPORT_NAMESPACE,
+    MachineKey,
+    machine_key,
+)
 from provenance.signing.sshsig import BadSignature, verify
 
 KIND = "provenance-checkpoint"
@@ -41,15 +47,26 @@ class Checkpoint:
     host: str
     signer: str
     signature: str
+    # A signed report vouches for its head too: then the report's bytes are what was signed.
+    signed_body: bytes | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def namespace(self) -> str:
+        """What the signature is for: a checkpoint, or a report."""
+        return CHECKPOINT_NAMESPACE if self.signed_body is None else REPORT_NAMESPACE
 
     def message(self) -> bytes:
         """The canonical bytes that are signed."""
+        if self.signed_body is not None:
+            return self.signed_body
         return canonical({"kind": KIND, "seq": self.seq, "hash": self.hash, "at": self.at,
                           "host": self.host})  # fmt: skip
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return asdict(self)
+        data = asdict(self)
+        data.pop("signed_body")
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> Checkpoint:
@@ -66,7 +83,8 @@ class Checkpoint:
             raise ValueError(
                 "a checkpoint needs seq (a number) and hash, at, host, signer, signature"
             )
-        return cls(seq, *[str(t) for t in texts])
+        hash_, at, host, signer, signature = (str(t) for t in texts)
+        return cls(seq, hash_, at, host, signer, signature)
 
 
 def canonical(value: object) -> bytes:
@@ -77,7 +95,7 @@ def canonical(value: object) -> bytes:
 def signature_problem(checkpoint: Checkpoint, trusted: AllowedSigners) -> str | None:
     """Why a checkpoint's signature does not count, or None when it does."""
     try:
-        signer = verify(checkpoint.signature, checkpoint.message(), CHECKPOINT_NAMESPACE)
+        signer = verify(checkpoint.signature, checkpoint.message(), checkpoint.namespace)
     except BadSignature as exc:
         return f"its signature is invalid ({exc})"
     if normal_key(signer) != normal_key(checkpoint.signer):
@@ -120,6 +138,11 @@ def notary_for(settings: Settings, ledger_where: str) -> Notary:
     return Notary(machine_key(settings), ledger_where)
 
 
+def iso_now() -> str:
+    """Now, as checkpoints state it (ISO 8601, UTC)."""
+    return datetime.now(UTC).isoformat()
+
+
 def ledger_id(where: str) -> str:
     """A short name for a ledger (by its masked URL), for anchor file names."""
     return hashlib.sha256(where.encode()).hexdigest()[:16]
@@ -137,11 +160,35 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 def read_checkpoint(path: Path) -> Checkpoint:
-    """Read a checkpoint file; raises ``ValueError`` (or ``OSError``) when it cannot."""
+    """Read a checkpoint file or a signed JSON report; ``ValueError`` (or ``OSError``) if not."""
     data = json.loads(_bounded(path))
-    if not isinstance(data, dict) or "checkpoint" not in data:
-        raise ValueError("not a checkpoint file")
-    return Checkpoint.from_dict(data["checkpoint"])
+    if isinstance(data, dict) and "checkpoint" in data:
+        return Checkpoint.from_dict(data["checkpoint"])
+    if isinstance(data, dict) and isinstance(data.get("ledger"), dict):
+        return report_head(data)
+    raise ValueError("neither a checkpoint file nor a signed JSON report")
+
+
+def sign_report(data: dict[str, object], notary: Notary, head: tuple[int, str], host: str,
+                at: str) -> dict[str, object]:  # fmt: skip
+    """``data`` (a JSON report) with a ``ledger`` block: the chain head and this machine's
+    signature over the whole report (namespace ``provenance-report``)."""
+    plain = json.loads(json.dumps(data, default=str))
+    block = {"seq": head[0], "hash": head[1], "at": at, "host": host,
+             "signer": notary.key.public, "signature": ""}  # fmt: skip
+    plain["ledger"] = block
+    block["signature"] = notary.key.sign(canonical(plain), REPORT_NAMESPACE)
+    return dict(plain)
+
+
+def report_head(data: dict[str, object]) -> Checkpoint:
+    """The signed head a JSON report carries, with the report as the signed message."""
+    block = data["ledger"]
+    head = Checkpoint.from_dict(block)
+    unsigned = dict(data)
+    unsigned["ledger"] = {**block, "signature": ""}  # type: ignore[dict-item]
+    return Checkpoint(head.seq, head.hash, head.at, head.host, head.signer, head.signature,
+                      canonical(unsigned))  # fmt: skip
 
 
 def _bounded(path: Path) -> bytes:
