@@ -46,7 +46,7 @@ def rewrite(url: str, edit: Callable[[list[Row]], list[Row]]) -> None:
 def _rechain(rows: list[Row]) -> list[Row]:
     out, prev = [], GENESIS
     for seq, row in enumerate(rows, start=1):
-        event = {k: row.get(k) for k in _COLUMNS}
+        event: Row = {k: row.get(k) for k in _COLUMNS}
         event["seq"], event["details"] = seq, details_text(row["details"])
         event["prev_hash"] = prev
         event["hash"] = prev = event_hash(**{k: event[k] for k in _COLUMNS}, prev_hash=prev)
