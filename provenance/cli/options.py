@@ -63,6 +63,34 @@ def ledger_options(func: F) -> F:
     return func
 
 
+def signing_options(func: F) -> F:
+    """``--sign-with KEY`` and ``--signature FILE``: how the approver signs."""
+    func = click.option(
+        "--signature",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        metavar="FILE",
+        help="The approver's SSHSIG signature made elsewhere over the --print-message text.",
+    )(func)
+    return click.option(
+        "--sign-with",
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="KEY",
+        help="The approver's SSH key file (a private key, or the public half of a key in"
+        " ssh-agent or on a hardware token): sign now.",
+    )(func)
+
+
+def read_signature(path: Path | None) -> str | None:
+    """The armored signature in ``path`` (None when not given)."""
+    if path is None:
+        return None
+    if path.stat().st_size > 64 * 1024:
+        raise click.BadParameter(
+            "a signature file is a few hundred bytes", param_hint="--signature"
+        )
+    return path.read_text(encoding="ascii", errors="replace")
+
+
 def json_option(func: F) -> F:
     """Add ``--json`` to a reporting command."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
