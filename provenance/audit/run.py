@@ -49,6 +49,7 @@ from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
+from provenance.lifecycle.anchors import ledger_distrust
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured
@@ -255,8 +256,12 @@ class _Audit:
             assets |= self._assets(targets) if targets else {}
             trust = approval_trust(self.settings)
             approvals = honoured(self.ledger.approvals.many(assets), trust)
+            distrust = ledger_distrust(self.ledger, self.settings)
         ctx = Context(self.options.policy, self.now, assets, approvals)
-        results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
+        results = [
+            self._result(i, ctx, (*blocks.get(i.rel, ()), *([distrust] if distrust else ())))
+            for i in items
+        ]
         sequence_of = {
             p: g.label
             for g in group_frames(r.path for r in results)

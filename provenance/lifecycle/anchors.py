@@ -107,7 +107,10 @@ class _Checker:
         if why is not None:
             return why
         if cp.seq > self.head_seq or actual is None:
-            return f"event {cp.seq} it vouches for is missing (events removed from the end)"
+            return (
+                f"events {self.head_seq + 1}..{cp.seq} it vouches for are missing"
+                " (removed from the end)"
+            )
         if actual != cp.hash:
             return (
                 f"event {cp.seq} no longer has the hash it signed: events"
@@ -130,6 +133,36 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor is not None)
     findings += approval_findings(ledger.approvals.list(), settings)
     return SignatureReport(len(rows), anchored, tuple(findings))
+
+
+def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
+    """Why the ledger cannot be trusted now, from a quick look (for the audit), or None.
+
+    Checks only the newest checkpoint and this machine's anchor: the ledger
+    must still hold the head each vouches for, and no event may follow the
+    newest valid one. ``verify`` checks everything.
+    """
+    checker = _Checker(ledger, settings)
+    newest = ledger.checkpoints.newest()
+    found = (
+        []
+        if newest is None
+        else [
+            Checkpoint(
+                newest.seq, newest.hash, newest.at, newest.host, newest.signer, newest.signature
+            )
+        ]
+    )
+    anchor = notary_for(settings, ledger.where).latest()
+    findings, anchored = checker.check(found, "the newest checkpoint")
+    if anchor is not None:
+        more, seq = checker.check([anchor], "this machine's anchor")
+        findings, anchored = findings + more, max(anchored, seq)
+    findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor is not None)
+    fatal = [f.what for f in findings if f.fatal]
+    if not fatal:
+        return None
+    return f"the ledger cannot be trusted ({fatal[0]}); run `provenance verify`"
 
 
 def _unanchored(head: int, anchored: int, signed_before: bool) -> list[Finding]:

@@ -51,6 +51,15 @@ class CheckpointsPart:
             )
             return [CheckpointRecord(**row._mapping) for row in rows]
 
+    def newest(self) -> CheckpointRecord | None:
+        """The checkpoint of the highest seq (the latest written among equals)."""
+        query = select(CheckpointRow.__table__).order_by(
+            CheckpointRow.seq.desc(), CheckpointRow.id.desc()
+        )
+        with self._tx.read() as session:
+            row = session.connection().execute(query.limit(1)).first()
+        return None if row is None else CheckpointRecord(**row._mapping)
+
     def hashes_at(self, seqs: Iterable[int]) -> dict[int, str]:
         """The hash of the event at each seq (seqs with no event are left out)."""
         found: dict[int, str] = {}

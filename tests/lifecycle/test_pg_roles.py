@@ -24,6 +24,7 @@ from provenance.store import Ledger
 from tests.support.files import png
 from tests.support.lifecycle import Clock, a1111, final
 from tests.support.postgres import PG_URL, pg_dsn
+from tests.support.signing import trusting
 
 pytestmark = pytest.mark.postgres
 
@@ -85,7 +86,7 @@ def _for_this_run(statement: str, names: dict[str, str], schema: str) -> str:
 
 def lifecycle(url: str, tmp_path: Path, clock: Clock, **settings: object) -> Lifecycle:
     ledger = Ledger(url, actor="tester", host="testhost")
-    config = Settings(db=url, workers=1, approvers=("tester",), **settings)  # type: ignore[arg-type]
+    config = trusting(Settings(db=url, workers=1, approvers=("tester",), **settings))  # type: ignore[arg-type]
     return Lifecycle(ledger, config, clock)
 
 
