@@ -8,6 +8,7 @@ unreadable or unsafe package, the ledger unreachable).
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,7 +28,7 @@ from provenance.reports.audit_html import to_html
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
-from provenance.util.names import SHOWN_ERRORS
+from provenance.util.names import SHOWN_ERRORS, shown_in_json
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -74,10 +75,13 @@ def audit_command(
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
             from provenance.store import Ledger  # noqa: PLC0415
 
-            return notarized(stack.enter_context(Ledger.existing(settings.db)), settings)
+            opened.append(stack.enter_context(Ledger.existing(settings.db)))
+            return notarized(opened[-1], settings)
 
+        opened: list[Ledger] = []
         report = audit(package, open_ledger, settings, options, advance)
-    _emit(report, fmt, output)
+        signed = _signed(report, opened, settings)
+    _emit(report, fmt, output, signed)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -102,11 +106,27 @@ def _progress() -> Iterator[Callable[[int], None]]:
         yield advance
 
 
-def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
+def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> dict[str, object]:
+    """The report's JSON form with the ledger head and this machine's signature."""
+    # Lazy: cryptography loads once the audit is done.
+    from provenance.lifecycle.anchors import signed_report  # noqa: PLC0415
+
+    data = json.loads(report.to_json())
+    return signed_report(opened[0], settings, data) if opened else data
+
+
+def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, object]) -> None:
+    from provenance.lifecycle.anchors import head_line  # noqa: PLC0415
+
     if fmt == "table" and output is None:
         out.print(to_table(report))
+        out.print(head_line(signed))
         return
     text = _render(report, fmt)
+    if fmt == "json":
+        text = shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False))
+    elif fmt in ("table", "markdown"):
+        text += f"\n{head_line(signed)}\n"
     if output is None:
         click.echo(text, nl=False)
         return

@@ -59,8 +59,12 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
 def verify(
     against: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
 ) -> None:
-    """Check the event chain, its signed checkpoints and approvals' signatures; exit 1 naming
-    the first changed, removed, inserted or unsigned event, or a badly signed approval."""
+    """Check the event chain, its signed checkpoints and the approvals' signatures.
+
+    Exit 1 naming the first changed, removed, inserted or unsigned event, a
+    checkpoint or anchor the ledger no longer extends, or a badly signed
+    approval. Unsigned approvals are listed: they count for nothing.
+    """
 
     # Lazy: cryptography loads only for verify.
     from provenance.lifecycle.anchors import check_against, check_signatures  # noqa: PLC0415

@@ -35,6 +35,7 @@ from provenance.signing.checkpoints import (
     ledger_id,
     notary_for,
     read_checkpoint,
+    sign_report,
     signature_problem,
     write_checkpoint,
 )
@@ -232,3 +233,26 @@ def export_checkpoint(
     path = folder / f"checkpoint-{ledger_id(ledger.where)}-{seq:012d}-{ledger.host}.json"
     write_checkpoint(path, checkpoint)
     return checkpoint, path
+
+
+def signed_report(ledger: Ledger, settings: Settings, data: dict[str, object]) -> dict[str, object]:
+    """A JSON report with the ledger's head and this machine's signature over it all.
+
+    The ``ledger`` block (seq, hash, at, host, signer, signature) lets
+    ``verify --against REPORT`` prove later that the ledger still extends the
+    head the report was made from, and that this machine made the report.
+    """
+    return sign_report(data, notary_for(settings, ledger.where), ledger.checkpoints.head(),
+                       ledger.host, iso_now())  # fmt: skip
+
+
+def head_line(data: dict[str, object]) -> str:
+    """How a text report shows the head its JSON form carries (see :func:`signed_report`)."""
+    block = data.get("ledger")
+    if not isinstance(block, dict):
+        return ""
+    key = str(block.get("signer", "")).split()
+    return (
+        f"Ledger head {block.get('seq')} {block.get('hash')}, signed by {block.get('host')}"
+        f" ({key[0] if key else '?'} ...{key[1][-12:] if len(key) > 1 else ''})"
+    )

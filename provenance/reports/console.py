@@ -6,7 +6,7 @@ CLI decides where it goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,7 +164,9 @@ def history_view(history: History) -> RenderableType:
     for column in ("seq", "when (UTC)", "event", "who", "host", "path", "details"):
         events.add_column(column)
     for ev in history.events:
-        details = ", ".join(f"{k}={_detail(v)}" for k, v in ev.details.items() if v is not None)
+        details = ", ".join(
+            f"{k}={_detail(v)}" for k, v in _shown(ev.details).items() if v is not None
+        )
         events.add_row(
             str(ev.seq), _when(ev.at), ev.type, ev.actor, ev.host, ev.path or "", details
         )
@@ -336,6 +338,14 @@ def similar_list(similar: Sequence[Similar]) -> Table:
         table.add_row(a.sha256[:12], a.kind, verdict_text(a.verdict), a.tool or "",
                       a.status or "", alike, "\n".join(item.paths))  # fmt: skip
     return table
+
+
+def _shown(details: Mapping[str, object]) -> dict[str, object]:
+    """An event's details as the history table shows them: a signature as ``signed=yes``."""
+    shown = {k: v for k, v in details.items() if k not in ("signature", "signed_message")}
+    if details.get("signature"):
+        shown["signed"] = "yes"
+    return shown
 
 
 def chain_report(report: ChainReport) -> Text:

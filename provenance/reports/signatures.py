@@ -46,6 +46,5 @@ def checkpoint_written(checkpoint: Checkpoint, path: Path | None) -> Text:
     """One line for ``provenance checkpoint``."""
     where = f" to {path}" if path is not None else ""
     return Text(
-        f"Checkpoint of event {checkpoint.seq} {checkpoint.hash} signed by {checkpoint.host}"
-        f"{where}."
+        f"Checkpoint of head {checkpoint.seq} {checkpoint.hash} signed by {checkpoint.host}{where}."
     )
