@@ -303,6 +303,33 @@ def test_a_checkpoint_exported_before_a_rewrite_fails_verify_against(
     assert code == 1 and report["against"] and report["against"][0]["fatal"]
 
 
+def test_a_report_made_before_a_rewrite_fails_verify_against(scene: Scene, tmp_path: Path) -> None:
+    report = tmp_path / "audit.json"
+    package = tmp_path / "pkg"
+    package.mkdir()
+    shutil.copy(scene.castle, package / "castle.png")
+    scene("audit", str(package), "--format", "json", "--output", str(report))
+    assert scene.verify("--against", str(report))[0] == 0
+    rewrite(scene.url, lambda rows: rename_approver(scene, rows)[0])
+    execute(scene.url, "DELETE FROM checkpoints")
+    shutil.rmtree(Path(scene_key_anchor_folder()), ignore_errors=True)
+    code, found = scene.verify("--against", str(report))
+    assert code == 1 and "rewritten" in found["against"][0]["what"]
+
+
+def test_an_edited_report_fails_verify_against(scene: Scene, tmp_path: Path) -> None:
+    report = tmp_path / "audit.json"
+    package = tmp_path / "pkg"
+    package.mkdir()
+    shutil.copy(scene.face, package / "face.png")
+    scene("audit", str(package), "--format", "json", "--output", str(report), code=1)
+    data = json.loads(report.read_text())
+    data["verdict"], data["files"][0]["verdict"] = "passed", "pass"
+    report.write_text(json.dumps(data))
+    code, found = scene.verify("--against", str(report))
+    assert code == 1 and "signature is invalid" in found["against"][0]["what"]
+
+
 def scene_key_anchor_folder() -> str:
     import os
 
