@@ -29,7 +29,8 @@ from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.signing import Signing, Wording, signed_approval, signed_revocation
 from provenance.rules.escalations import Flag
-from provenance.rules.policy import open_status, still_needs
+from provenance.rules.policy import honoured, open_status, still_needs
+from provenance.signing.approvals import approval_trust
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
 from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
@@ -231,7 +232,8 @@ def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
         for a in lc.ledger.assets.list(replace(query, genai=True))
         if a.status not in LEFT_STATUSES
     ]
-    approvals = lc.ledger.approvals.many(a.sha256 for a in assets)
+    found = lc.ledger.approvals.many(a.sha256 for a in assets)
+    approvals = honoured(found, approval_trust(lc.settings))  # a forged approval clears nothing
     now, needs = lc.now(), []
     for asset in assets:
         missing = still_needs(asset, approvals.get(asset.sha256, []), now)
