@@ -11,6 +11,7 @@ through, or the approval is refused or not honoured.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -22,6 +23,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provenance.cli import cli
+from provenance.settings import Settings
+from provenance.signing.machine import machine_key
 from provenance.store import Ledger, current_actor
 from tests.support.files import png
 from tests.support.lifecycle import a1111
@@ -332,6 +335,38 @@ def test_an_edited_report_fails_verify_against(scene: Scene, tmp_path: Path) -> 
 
 
 def scene_key_anchor_folder() -> str:
-    import os
-
     return os.environ["PROVENANCE_MACHINE_KEY"] + ".anchors"
+
+
+def test_checkpoints_signed_by_an_untrusted_machine_do_not_count(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The insider rewrites the chain, drops the checkpoints, then lets provenance on a
+    # machine of their own sign the new head (any write command does).
+    rewrite(scene.url, lambda rows: change_actor(scene, rows)[0])
+    execute(scene.url, "DELETE FROM checkpoints")
+    own = os.environ["PROVENANCE_MACHINE_KEY"]
+    monkeypatch.setenv("PROVENANCE_MACHINE_KEY", str(tmp_path / "insider" / "machine_key"))
+    png(tmp_path / "more" / "new.png", 9)
+    scene("scan", str(tmp_path / "more"))
+    monkeypatch.setenv("PROVENANCE_MACHINE_KEY", own)
+    code, report = scene.verify()
+    assert code == 1
+    assert any("not trusted" in f["what"] for f in report["signatures"]["findings"])
+
+
+def test_a_second_machine_listed_in_trusted_machines_is_trusted(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = os.environ["PROVENANCE_MACHINE_KEY"]
+    other = tmp_path / "render-07" / "machine_key"
+    monkeypatch.setenv("PROVENANCE_MACHINE_KEY", str(other))
+    png(tmp_path / "more" / "new.png", 9)
+    scene("scan", str(tmp_path / "more"))
+    monkeypatch.setenv("PROVENANCE_MACHINE_KEY", own)
+    assert scene.verify()[0] == 1  # not listed yet
+    public = machine_key(Settings(db="sqlite://", machine_key=str(other))).public
+    trusted = tmp_path / "trusted_machines"
+    trusted.write_text(f'* namespaces="provenance-checkpoint" {public}\n')
+    scene.config.write_text(scene.config.read_text() + f'trusted_machines = "{trusted}"\n')
+    assert scene.verify()[0] == 0
