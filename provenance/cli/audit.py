@@ -7,6 +7,7 @@ unreadable or unsafe package, the ledger unreachable).
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import sys
@@ -127,6 +128,9 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
         text = shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False))
     elif fmt in ("table", "markdown"):
         text += f"\n{head_line(signed)}\n"
+    elif fmt == "html":
+        closing = f'<p class="ledger-head">{html.escape(head_line(signed))}</p>\n</body>'
+        text = text.replace("</body>", closing, 1)
     if output is None:
         click.echo(text, nl=False)
         return
