@@ -99,7 +99,8 @@ def approve_command(
     )  # fmt: skip
     with open_lifecycle(db_url, config_path) as lc:
         if print_message:
-            click.echo(lifecycle.approval_message(lc, targets, request))
+            # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
+            click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
             return
         records = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]

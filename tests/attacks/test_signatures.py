@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,13 +280,13 @@ def test_a_signature_by_an_untrusted_key_is_not_honoured(scene: Scene, tmp_path:
     signature = tmp_path / "forged.sig"
     from provenance.signing.sshsig import sign_key_file
 
-    signature.write_text(sign_key_file(intruder, message.stdout.strip().encode(),
+    signature.write_text(sign_key_file(intruder, message.stdout_bytes,
                                        "provenance-approval"))  # fmt: skip
     refused = scene.approve(scene.face, "--approved-at", "2026-12-01T10:00:00", "--signature",
                             str(signature), code=2)  # fmt: skip
     assert "not allowed" in refused.stderr
     genuine = tmp_path / "genuine.sig"
-    genuine.write_text(sign_key_file(scene.key, message.stdout.strip().encode(),
+    genuine.write_text(sign_key_file(scene.key, message.stdout_bytes,
                                      "provenance-approval"))  # fmt: skip
     scene.approve(scene.face, "--approved-at", "2026-12-01T10:00:00", "--signature", str(genuine))
     assert scene.audit(scene.face)["face.png"] == "pass"
@@ -370,3 +371,16 @@ def test_a_second_machine_listed_in_trusted_machines_is_trusted(
     trusted.write_text(f'* namespaces="provenance-checkpoint" {public}\n')
     scene.config.write_text(scene.config.read_text() + f'trusted_machines = "{trusted}"\n')
     assert scene.verify()[0] == 0
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+def test_the_readme_flow_signs_the_printed_message_with_ssh_keygen(
+    scene: Scene, tmp_path: Path
+) -> None:
+    at = ("--approved-at", "2026-12-01T10:00:00")
+    message = tmp_path / "approval.txt"
+    message.write_bytes(scene.approve(scene.face, *at, "--print-message").stdout_bytes)
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(scene.key), "-n",
+                    "provenance-approval", str(message)], check=True, timeout=60)  # fmt: skip
+    scene.approve(scene.face, *at, "--signature", f"{message}.sig")
+    assert scene.audit(scene.face)["face.png"] == "pass"
