@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from provenance.store.models import ChainHead, CheckpointRow, Event
-from provenance.store.notary import SignedHead
 from provenance.store.transactions import Transactions
 
 
@@ -75,14 +74,3 @@ class CheckpointsPart:
         with self._tx.read() as session:
             row = session.connection().execute(select(ChainHead.seq, ChainHead.hash)).one()
             return int(row.seq), str(row.hash)
-
-    def add(self, checkpoint: SignedHead) -> None:
-        """Store a checkpoint signed elsewhere (e.g. ``checkpoint --export``'s fresh one)."""
-        with self._tx.write_plain() as conn:
-            conn.execute(
-                insert(CheckpointRow).values(
-                    seq=checkpoint.seq, hash=checkpoint.hash, at=checkpoint.at,
-                    host=checkpoint.host, signer=checkpoint.signer,
-                    signature=checkpoint.signature,
-                )
-            )  # fmt: skip
