@@ -145,3 +145,7 @@ class UnsupportedVideo(UndecodableVideo):
 
 class NotComparable(ProvenanceError):
     """A target has no fingerprint to compare: not a picture, flat, undecodable, or none yet."""
+
+
+class SignatureError(ProvenanceError):
+    """A key or signature cannot be read, made or trusted (SSHSIG, machine keys, checkpoints)."""

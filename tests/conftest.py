@@ -68,6 +68,16 @@ def settings(ledger_url: str) -> Settings:
 
 
 @pytest.fixture(autouse=True)
+def _machine_key_in_tmp(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Commands sign with a machine key of the test's own, never the user's."""
+    monkeypatch.setenv(
+        "PROVENANCE_MACHINE_KEY", str(tmp_path_factory.mktemp("key") / "machine_key")
+    )
+
+
+@pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
     """Fail a test that leaves non-daemon threads running."""
     before = set(threading.enumerate())

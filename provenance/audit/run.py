@@ -57,10 +57,12 @@ from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
+from provenance.lifecycle.anchors import ledger_distrust
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
-from provenance.rules.policy import Policy, honoured_approvals
+from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
+from provenance.signing.approvals import approval_trust
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
@@ -276,11 +278,14 @@ class _Audit:
             targets |= {s.asset for i in items for s in i.seen.segments}
             targets -= assets.keys()
             assets |= self._assets(targets) if targets else {}
-            approvals = self.ledger.approvals.many(assets)
+            trust = approval_trust(self.settings)
+            approvals = honoured(self.ledger.approvals.many(assets), trust)
+            distrust = ledger_distrust(self.ledger, self.settings)
         with self._stage("state"):
             self.differs = self.ledger.state.check(assets)
         ctx = Context(self.options.policy, self.now, assets, _honoured(approvals, self.differs))
-        results = [self._result(i, ctx, blocks.get(i.rel, ())) for i in items]
+        extra = (distrust,) if distrust else ()
+        results = [self._result(i, ctx, (*blocks.get(i.rel, ()), *extra)) for i in items]
         sequence_of = {
             p: g.label
             for g in group_frames(r.path for r in results)

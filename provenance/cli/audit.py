@@ -7,7 +7,9 @@ unreadable or unsafe package, the ledger unreachable).
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,7 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedCo
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.arguments import require_existing, writable_output, write_output
 from provenance.cli.group import cli
-from provenance.cli.options import NamesConsole, ledger_options, out, progress_bar
+from provenance.cli.options import NamesConsole, ledger_options, notarized, out, progress_bar
 from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED, NothingMatched, OutputNotWritable
 from provenance.reports.audit_formats import RENDERERS, to_table
@@ -28,6 +30,7 @@ from provenance.reports.audit_html import to_html
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
+from provenance.util.names import shown_in_json
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -79,16 +82,19 @@ def audit_command(
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
             from provenance.store import Ledger  # noqa: PLC0415
 
-            return stack.enter_context(Ledger.existing(settings.db))
+            opened.append(stack.enter_context(Ledger.existing(settings.db)))
+            return notarized(opened[-1], settings)
 
+        opened: list[Ledger] = []
         report = audit(package, open_ledger, settings, options, advance)
+        signed = _signed(report, opened, settings)
     if not report.files and not allow_empty:
         raise NothingMatched(
             "the package holds no files",
             where=package,
             fix="check the path; pass --allow-empty if an empty package may go",
         )
-    _emit(report, fmt, output)
+    _emit(report, fmt, output, signed)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -113,11 +119,30 @@ def _progress() -> Iterator[Callable[[int], None]]:
         yield advance
 
 
-def _emit(report: AuditReport, fmt: str, output: Path | None) -> None:
+def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> dict[str, object]:
+    """The report's JSON form with the ledger head and this machine's signature."""
+    # Lazy: cryptography loads once the audit is done.
+    from provenance.lifecycle.anchors import signed_report  # noqa: PLC0415
+
+    data = json.loads(report.to_json())
+    return signed_report(opened[0], settings, data) if opened else data
+
+
+def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, object]) -> None:
+    from provenance.lifecycle.anchors import head_line  # noqa: PLC0415
+
     if fmt == "table" and output is None:
         out.print(to_table(report))
+        out.print(head_line(signed))
         return
     text = _render(report, fmt)
+    if fmt == "json":
+        text = shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False))
+    elif fmt in ("table", "markdown"):
+        text += f"\n{head_line(signed)}\n"
+    elif fmt == "html":
+        closing = f'<p class="ledger-head">{html.escape(head_line(signed))}</p>\n</body>'
+        text = text.replace("</body>", closing, 1)
     if output is None:
         click.echo(text, nl=False)
         return

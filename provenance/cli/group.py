@@ -44,6 +44,7 @@ COMMANDS = {
     **dict.fromkeys(("history", "ls"), "provenance.cli.inspect"),
     **dict.fromkeys(("verify", "config"), "provenance.cli.ledger"),
     "db": "provenance.cli.db",
+    "checkpoint": "provenance.cli.anchors",
     **dict.fromkeys(("watch", "status", "service"), "provenance.cli.watch"),
     "audit": "provenance.cli.audit",
     **dict.fromkeys(

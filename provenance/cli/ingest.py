@@ -23,6 +23,7 @@ from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
     ledger_options,
+    notarized,
     out,
     print_json,
     progress_bar,
@@ -57,6 +58,7 @@ def scan(
 
         progress = _progress(len(plan.files), plan.total_bytes)
         with Ledger(settings.db) as ledger, progress as (advance, tick):
+            notarized(ledger, settings)
             summary = run_scan(plan, ledger, settings, advance, examined=examined, tick=tick)
     if as_json:
         print_json(summary.to_dict())

@@ -19,6 +19,7 @@ from provenance.cli.options import (
 )
 from provenance.errors import EXIT_CHECK_FAILED
 from provenance.reports import console as views
+from provenance.reports import signatures as signature_views
 from provenance.settings import settings_as_dict, settings_help
 from provenance.store import Ledger
 
@@ -44,23 +45,44 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    metavar="PATH",
+    help="A checkpoint file, a signed JSON report, or a folder of them (repeatable): the"
+    " ledger must still extend each head.",
+)
 @ledger_options
 @json_option
-def verify(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Check the event chain and rebuild the tables from it; exit 1 naming what differs.
+def verify(
+    against: tuple[Path, ...], db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """Check the chain, its signed checkpoints, the approvals' signatures and every table.
 
-    The chain's first changed, removed or inserted event, and every row of
-    assets, approvals, quarantine, audits and documents that is not what its
-    events say (or that no event accounts for).
+    Exit 1 naming the first changed, removed, inserted or unsigned event, a
+    checkpoint or anchor the ledger no longer extends, a badly signed
+    approval, and every row of assets, approvals, quarantine, audits and
+    documents that is not what its events say (or that no event accounts
+    for). Unsigned approvals are listed: they count for nothing.
     """
 
-    with open_ledger(db_url, config_path) as (ledger, _):
+    # Lazy: cryptography loads only for verify.
+    from provenance.lifecycle.anchors import check_against, check_signatures  # noqa: PLC0415
+
+    with open_ledger(db_url, config_path) as (ledger, loaded):
         report = ledger.state.verify()
+        signatures = check_signatures(ledger, loaded.settings)
+        anchored = check_against(ledger, loaded.settings, against)
+    ok = report.ok and signatures.ok and not anchored
     if as_json:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | {"ok": ok, "signatures": signatures.to_dict(),
+                                       "against": [f.to_dict() for f in anchored]})  # fmt: skip
     else:
         out.print(views.ledger_check(report))
-    if not report.ok:
+        out.print(signature_views.signature_report(signatures, anchored, against))
+    if not ok:
         sys.exit(EXIT_CHECK_FAILED)
 
 

@@ -24,10 +24,13 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
     progress_bar,
+    read_signature,
+    signing_options,
 )
 from provenance.errors import InvalidValue, TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.lifecycle.rescreen import rescreen
+from provenance.lifecycle.signing import Signing
 from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
 from provenance.vocab import CATEGORIES, SCOPES
@@ -54,6 +57,18 @@ from provenance.vocab import CATEGORIES, SCOPES
 )
 @click.option("--expires", metavar="DATE", help="The approval lapses at this ISO date/time (UTC).")
 @click.option("--note", help="Free text kept with the approval (ticket, conditions).")
+@signing_options
+@click.option(
+    "--approved-at",
+    metavar="DATE",
+    help="When the approver signed (ISO, UTC); with --signature, the time in the signed message.",
+)
+@click.option(
+    "--print-message",
+    is_flag=True,
+    help="Only print the exact text the approver signs (for ssh-keygen -Y sign -n"
+    " provenance-approval); record nothing.",
+)
 @ledger_options
 @json_option
 def approve_command(
@@ -64,15 +79,29 @@ def approve_command(
     scope: str,
     expires: str | None,
     note: str | None,
+    sign_with: Path | None,
+    signature: Path | None,
+    approved_at: str | None,
+    print_message: bool,
     db_url: str | None,
     config_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence."""
+    """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence.
+
+    The approver signs it with their own SSH key (--sign-with, or --signature
+    made elsewhere over the --print-message text); it counts only when the
+    allowed_signers setting trusts that key for --approver.
+    """
     request = Approval(
-        category, approver, reference, scope, parse_moment(expires, "--expires"), note
-    )
+        category, approver, reference, scope, parse_moment(expires, "--expires"), note,
+        parse_moment(approved_at, "--approved-at"), sign_with, read_signature(signature),
+    )  # fmt: skip
     with open_lifecycle(db_url, config_path) as lc:
+        if print_message:
+            # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
+            click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
+            return
         records = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
     if as_json:
@@ -86,16 +115,27 @@ def approve_command(
 @cli.command(name="revoke")
 @click.argument("approval")
 @click.option("--reason", required=True, help="Why it is revoked (recorded in the chain).")
+@click.option(
+    "--sign-with",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="KEY",
+    help="Sign the revocation with your SSH key (unsigned, it still counts; verify lists it).",
+)
 @ledger_options
 @json_option
 def revoke_command(
-    approval: str, reason: str, db_url: str | None, config_path: Path | None, as_json: bool
+    approval: str,
+    reason: str,
+    sign_with: Path | None,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Revoke APPROVAL by its number (12 or #12); its asset is no longer approved by it."""
     if not approval.lstrip("#").isdigit():
         raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
     with open_lifecycle(db_url, config_path) as lc:
-        record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason)
+        record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason, Signing(sign_with))
         asset = lc.ledger.assets.resolve(record.asset_sha256)
     if as_json:
         print_json({"approval": record.to_dict(), "asset": asset.to_dict()})

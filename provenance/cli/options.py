@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.text import Text
 
-from provenance.settings import LoadedSettings, load_settings
+from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import parse_since
 from provenance.util.names import shown, shown_in_json
 
@@ -63,6 +63,34 @@ def ledger_options(func: F) -> F:
     return func
 
 
+def signing_options(func: F) -> F:
+    """``--sign-with KEY`` and ``--signature FILE``: how the approver signs."""
+    func = click.option(
+        "--signature",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        metavar="FILE",
+        help="The approver's SSHSIG signature made elsewhere over the --print-message text.",
+    )(func)
+    return click.option(
+        "--sign-with",
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="KEY",
+        help="The approver's SSH key file (a private key, or the public half of a key in"
+        " ssh-agent or on a hardware token): sign now.",
+    )(func)
+
+
+def read_signature(path: Path | None) -> str | None:
+    """The armored signature in ``path`` (None when not given)."""
+    if path is None:
+        return None
+    if path.stat().st_size > 64 * 1024:
+        raise click.BadParameter(
+            "a signature file is a few hundred bytes", param_hint="--signature"
+        )
+    return path.read_text(encoding="ascii", errors="replace")
+
+
 def json_option(func: F) -> F:
     """Add ``--json`` to a reporting command."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
@@ -100,7 +128,7 @@ def open_ledger(
 
     loaded = settings_for(db_url, config_path)
     with Ledger.existing(loaded.settings.db) as ledger:
-        yield ledger, loaded
+        yield notarized(ledger, loaded.settings), loaded
 
 
 def print_json(data: object) -> None:
@@ -153,4 +181,13 @@ def open_lifecycle(db_url: str | None, config_path: Path | None) -> Iterator[Lif
 
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     with Ledger.existing(settings.db) as ledger:
-        yield Lifecycle(ledger, settings)
+        yield Lifecycle(notarized(ledger, settings), settings)
+
+
+def notarized(ledger: Ledger, settings: Settings) -> Ledger:
+    """``ledger``, signing its chain head with this machine's key after every write."""
+    # Lazy: cryptography loads only for commands that open the ledger.
+    from provenance.signing.checkpoints import notary_for  # noqa: PLC0415
+
+    ledger.attach_notary(notary_for(settings, ledger.where))
+    return ledger

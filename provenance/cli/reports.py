@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -18,12 +20,14 @@ from provenance.cli.options import (
     print_json,
 )
 from provenance.errors import NothingMatched
-from provenance.lifecycle.disclosure import Scope, build_report
+from provenance.lifecycle import Lifecycle
+from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.lifecycle.documents import reference_document
 from provenance.reports import lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.rules.policy import Policy, load_policy, policy_keys
 from provenance.settings import Settings, load_settings
+from provenance.util.names import shown_in_json
 
 
 @cli.group(name="policy")
@@ -89,7 +93,7 @@ def report_command(
         report = build_report(lc.ledger, scope, lc.now())
         if report.counts["assets"] == 0 and (show or under):
             raise _nothing_in(scope, lc.settings)
-        text = render(report, "json" if as_json else fmt)
+        text = _anchored(lc, report, "json" if as_json else fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -106,6 +110,24 @@ def _nothing_in(scope: Scope, settings: Settings) -> NothingMatched:
         where=scope.describe(),
         fix=f"check the spelling ({hint}; a title not listed there means a folder of that name)",
     )
+
+
+def _anchored(lc: Lifecycle, report: DisclosureReport, fmt: str) -> str:
+    """The report carrying the ledger's head and this machine's signature (JSON: a
+    ``ledger`` block over the whole report; Markdown and HTML: a closing line)."""
+    # Lazy: cryptography loads only for the report.
+    from provenance.lifecycle.anchors import head_line, signed_report  # noqa: PLC0415
+
+    signed = signed_report(lc.ledger, lc.settings, report.to_dict())
+    if fmt == "json":
+        return shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False)) + "\n"
+    text = render(report, fmt)  # type: ignore[arg-type]
+    line = head_line(signed)
+    if fmt == "html":
+        return text.replace(
+            "</body>", f'<p class="ledger-head">{html.escape(line)}</p>\n</body>', 1
+        )
+    return f"{text}\n{line}\n"
 
 
 def _report_scope(

@@ -21,6 +21,7 @@ from provenance.cli.group import cli
 from provenance.cli.options import (
     json_option,
     ledger_options,
+    notarized,
     open_ledger,
     out,
     print_json,
@@ -111,6 +112,7 @@ def watch(
             fix="name folders, or add [[watch]] tables",
         )
     with Ledger(settings.db) as ledger:
+        notarized(ledger, settings)
         daemon = WatchDaemon(ledger, settings, roots, reload=load)
         restore = install_signal_handlers(daemon)
         try:

@@ -26,7 +26,14 @@ Functions take a :class:`Lifecycle`: the ledger, the settings, and a clock,
 which tests replace to move time forward.
 """
 
-from provenance.lifecycle.approve import Approval, Need, approve, needs_approval, revoke
+from provenance.lifecycle.approve import (
+    Approval,
+    Need,
+    approval_message,
+    approve,
+    needs_approval,
+    revoke,
+)
 from provenance.lifecycle.context import Clock, Lifecycle, utcnow
 from provenance.lifecycle.expiry import expire, set_expiry
 from provenance.lifecycle.quarantine import (
@@ -48,6 +55,7 @@ __all__ = [
     "PurgeResult",
     "RestoreResult",
     "Target",
+    "approval_message",
     "approve",
     "delete_quarantined",
     "expire",

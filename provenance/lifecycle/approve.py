@@ -27,8 +27,10 @@ from pathlib import Path
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.signing import Signing, Wording, signed_approval, signed_revocation
 from provenance.rules.escalations import Flag
-from provenance.rules.policy import open_status, still_needs
+from provenance.rules.policy import honoured, open_status, still_needs
+from provenance.signing.approvals import approval_trust
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import resolve_targets
 from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
@@ -46,15 +48,41 @@ class Approval:
     scope: str = "final"
     expires: datetime | None = None
     note: str | None = None
+    approved_at: datetime | None = None  # when signed elsewhere: the time in the signed message
+    sign_with: Path | None = None  # the approver's key (or its public half, with an agent)
+    signature: str | None = None  # an armored SSHSIG made elsewhere over approval_message()
+
+    def wording(self, document: DocumentIn, at: datetime) -> Wording:
+        """What this approval says, as the approver signs it."""
+        return Wording(self.category, self.scope, self.approver, document.sha256,
+                       self.approved_at or at, self.expires, self.note)  # fmt: skip
+
+
+def approval_message(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> str:
+    """The exact text the approver signs for this approval (``approve --print-message``)."""
+    _check_request(approval, lc.now())
+    resolved = resolve_targets(lc.ledger, targets, present=True)
+    document = read_document(approval.reference)
+    return approval.wording(document, lc.now()).message([t.asset.sha256 for t in resolved])
 
 
 def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[ApprovalRecord]:
-    """Record ``approval`` for every asset ``targets`` name, all at once or not at all."""
+    """Record ``approval`` for every asset ``targets`` name, all at once or not at all.
+
+    It must be signed by the approver's key, trusted by ``allowed_signers``
+    (:mod:`provenance.lifecycle.signing`); anything else is refused and recorded.
+    """
     category, scope = _check_request(approval, lc.now())
     resolved = resolve_targets(lc.ledger, targets, present=True)
     document = read_document(approval.reference)
     shas = [t.asset.sha256 for t in resolved]
-    _authorize(lc, shas, _attempt(approval, document))
+    attempt = _attempt(approval, document)
+    _authorize(lc, shas, attempt)
+    at = approval.approved_at or lc.now()
+    signature, message = signed_approval(
+        lc, shas, approval.wording(document, at), Signing(approval.sign_with, approval.signature),
+        lambda reason: _refusal(lc, shas, attempt, reason),
+    )  # fmt: skip
     reference = str(approval.reference.expanduser().absolute())
     requests = [
         ApprovalRequest(
@@ -66,13 +94,17 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[A
             reference,
             approval.expires,
             approval.note,
+            signature,
+            message,
         )
         for t in resolved
     ]
-    return lc.ledger.approvals.add(requests, document, lc.now(), open_status)
+    return lc.ledger.approvals.add(requests, document, at, open_status)
 
 
-def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
+def revoke(
+    lc: Lifecycle, approval_id: int, reason: str, signing: Signing | None = None
+) -> ApprovalRecord:
     """Revoke an approval; the asset it cleared becomes temporary (or expired) again."""
     if not reason.strip():
         raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
@@ -84,7 +116,9 @@ def revoke(lc: Lifecycle, approval_id: int, reason: str) -> ApprovalRecord:
         )
     details = {"action": "revoke", "approval": approval_id, "category": record.category}
     _authorize(lc, [record.asset_sha256], details)
-    return lc.ledger.approvals.revoke(approval_id, reason.strip(), lc.now(), open_status)
+    now = lc.now()
+    signed = signed_revocation(record, now, reason.strip(), signing or Signing())
+    return lc.ledger.approvals.revoke(approval_id, reason.strip(), now, open_status, signed)
 
 
 def _check_request(approval: Approval, now: datetime) -> tuple[Category, Scope]:
@@ -159,10 +193,18 @@ def _authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]
         reason = f"database user '{user}' is not a member of role '{role}'"
     if reason is None:
         return
+    raise _refusal(lc, shas, attempt, reason)
+
+
+def _refusal(
+    lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object], reason: str
+) -> ApprovalRefused:
+    """Record a refused attempt; returns the error that says so."""
     lc.ledger.approvals.add_refusal(list(shas), {**attempt, "reason": reason}, lc.now())
-    raise ApprovalRefused(
+    return ApprovalRefused(
         reason + "; the attempt was recorded",
-        fix="have an approver record it, or ask for your user to be added to `approvers`",
+        fix="have an approver record it, or ask for your user to be added to `approvers`"
+        " and your key to `allowed_signers`",
     )
 
 
@@ -190,7 +232,8 @@ def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
         for a in lc.ledger.assets.list(replace(query, genai=True))
         if a.status not in LEFT_STATUSES
     ]
-    approvals = lc.ledger.approvals.many(a.sha256 for a in assets)
+    found = lc.ledger.approvals.many(a.sha256 for a in assets)
+    approvals = honoured(found, approval_trust(lc.settings))  # a forged approval clears nothing
     now, needs = lc.now(), []
     for asset in assets:
         missing = still_needs(asset, approvals.get(asset.sha256, []), now)

@@ -58,14 +58,26 @@ def _audited(d: Details) -> str:
     return _join(f"{verdict} as {where}", how, f"audit #{_text(d, 'audit')}")
 
 
+def _signed(d: Details) -> str:
+    return "signed" if d.get("signature") else "unsigned"
+
+
 def _approved(d: Details) -> str:
     lapses = f"lapses {_text(d, 'expires_at')[:10]}" if d.get("expires_at") else ""
     return _join(
         f"approval #{_text(d, 'approval')}: {_text(d, 'category')} ({_text(d, 'scope')})"
         f" by {_text(d, 'approver')}",
+        _signed(d),
         lapses,
         _status(d),
     )
+
+
+def _audit_recorded(d: Details) -> str:
+    counts = (
+        f"{_text(d, 'files')} files: {_text(d, 'blocked')} blocked, {_text(d, 'warned')} warned"
+    )
+    return _join(f"audit #{_text(d, 'audit')} of {_text(d, 'root')}: {_text(d, 'verdict')}", counts)
 
 
 SENTENCES: Mapping[str, Callable[[Details], str]] = {
@@ -77,8 +89,10 @@ SENTENCES: Mapping[str, Callable[[Details], str]] = {
     "audited": _audited,
     "approved": _approved,
     "revoked": lambda d: _join(
-        f"approval #{_text(d, 'approval')} revoked: {_text(d, 'reason')}", _status(d)
+        f"approval #{_text(d, 'approval')} revoked: {_text(d, 'reason')}", _signed(d), _status(d)
     ),
+    "audit-recorded": _audit_recorded,
+    "state-baseline": lambda d: "the row as it stood when the ledger was upgraded (a baseline)",
     "quarantined": lambda d: f"moved to quarantine ({_text(d, 'quarantine_path')})",
     "restored": lambda d: "back from quarantine",
     "deleted-from-quarantine": lambda d: f"deleted from quarantine: {_text(d, 'reason')}",

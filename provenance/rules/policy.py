@@ -43,6 +43,7 @@ from provenance.rules.escalations import Flag, required_categories
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
 
 if TYPE_CHECKING:
+    from provenance.signing.approvals import ApprovalTrust
     from provenance.store import ApprovalRecord, AssetRecord
 
 SEVERITY: Mapping[Action, int] = {"pass": 0, "warn": 1, "block": 2}
@@ -187,6 +188,20 @@ def approval_view(record: ApprovalRecord) -> ApprovalView:
         record.reference_sha256, record.approved_at, record.expires_at,
         record.revoked_at is not None,
     )  # fmt: skip
+
+
+def honoured(
+    approvals: Mapping[str, Sequence[ApprovalRecord]], trust: ApprovalTrust
+) -> dict[str, list[ApprovalRecord]]:
+    """The approvals a decision may rely on, by asset: only those whose signatures count.
+
+    Which approvals count is decided in one place,
+    :class:`provenance.signing.approvals.ApprovalTrust`: signed by a key the
+    ``allowed_signers`` setting trusts for the approval's approver, over what
+    the row says. Unsigned, badly signed and untrusted approvals are left out,
+    so they clear nothing; revoked ones are inactive anyway.
+    """
+    return {sha: [a for a in found if trust.counts(a)] for sha, found in approvals.items()}
 
 
 def asset_state(asset: AssetRecord, approvals: Sequence[ApprovalRecord] = ()) -> AssetState:

@@ -154,6 +154,9 @@ _COERCERS: dict[str, Any] = {
     "shows": as_shows,
     "approvers": as_names,
     "approver_db_role": as_optional_name,
+    "machine_key": as_optional_path,
+    "trusted_machines": as_optional_path,
+    "allowed_signers": as_optional_path,
     "quarantine_dir": as_optional_path,
     "policy": as_optional_path,
 }

@@ -217,6 +217,24 @@ class Settings:
         "PostgreSQL only: a database role whose members alone may approve, checked with "
         "pg_has_role before approving (see docs/POSTGRES_ROLES.md). None: not checked.",
     )
+    machine_key: str | None = _setting(
+        None,
+        "This machine's own Ed25519 key (OpenSSH private key file, mode 0600), created on first "
+        "use; it signs the chain checkpoints and the reports this machine writes. None: "
+        "'machine_key' next to the settings file, in the user config folder.",
+    )
+    trusted_machines: str | None = _setting(
+        None,
+        "An allowed_signers file (git's format) listing the machine keys whose checkpoints "
+        "`provenance verify` trusts (principal: the host name, or *). This machine's own key is "
+        "always trusted. None: only this machine's.",
+    )
+    allowed_signers: str | None = _setting(
+        None,
+        "An allowed_signers file (git's format) of the approvers' SSH keys: an approval or "
+        "revocation counts only when signed (SSHSIG, namespace provenance-approval) by a key "
+        "listed there for the approval's --approver principal. None: no approval counts.",
+    )
     quarantine_dir: str | None = _setting(
         None,
         "Folder that `provenance purge --expired` moves copies into, with a manifest. None: "

@@ -68,11 +68,16 @@ class ApprovalsPart:
             return approve(conn, chain, requests, document, now, rule)
 
     def revoke(
-        self, approval_id: int, reason: str, now: datetime, rule: StatusRule
+        self,
+        approval_id: int,
+        reason: str,
+        now: datetime,
+        rule: StatusRule,
+        signed: tuple[str, str] | None = None,
     ) -> ApprovalRecord:
-        """Revoke an approval; its asset's status follows."""
+        """Revoke an approval; its asset's status follows. ``signed``: (signature, message)."""
         with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
-            return revoke(conn, chain, approval_id, reason, now, rule)
+            return revoke(conn, chain, approval_id, reason, now, rule, signed)
 
     def add_refusal(
         self, shas: Sequence[str | None], details: Mapping[str, object], now: datetime
@@ -257,6 +262,8 @@ def _insert(
         "approved_at": now,
         "expires_at": request.expires_at,
         "note": request.note,
+        "signature": request.signature,
+        "signed_message": request.signed_message,
     }
     row = conn.execute(insert(Approval).values(**values).returning(Approval.__table__)).one()
     return approval_from_row(row)
@@ -269,8 +276,9 @@ def revoke(
     reason: str,
     now: datetime,
     rule: StatusRule,
+    signed: tuple[str, str] | None = None,
 ) -> ApprovalRecord:
-    """Revoke one approval and settle its asset's status."""
+    """Revoke one approval and settle its asset's status (``signed``: signature, message)."""
     row = conn.execute(select(Approval.__table__).where(Approval.id == approval_id)).first()
     if row is None:
         raise TargetNotFound(
@@ -284,11 +292,18 @@ def revoke(
     conn.execute(
         update(Approval)
         .where(Approval.id == approval_id)
-        .values(revoked_at=now, revoked_by=chain.actor, revoke_reason=reason)
-    )
+        .values(
+            revoked_at=now, revoked_by=chain.actor, revoke_reason=reason,
+            revoke_signature=signed[0] if signed else None,
+            revoke_message=signed[1] if signed else None,
+        )
+    )  # fmt: skip
     before, after = settle(conn, row.asset_sha256, now, rule)
-    details = {"approval": approval_id, "category": row.category, "reason": reason,
-               "revoked_at": iso(now), "revoked_by": chain.actor}  # fmt: skip
+    details: dict[str, object] = {"approval": approval_id, "category": row.category,
+                                  "reason": reason, "revoked_at": iso(now),
+                                  "revoked_by": chain.actor}  # fmt: skip
+    if signed:
+        details |= {"signature": signed[0], "signed_message": signed[1]}
     details |= _status(before, after)
     chain.add(PendingEvent("revoked", row.asset_sha256, None, details), now)
     chain.flush()
@@ -319,6 +334,8 @@ def _approval_details(record: ApprovalRecord) -> dict[str, object]:
         "recorded_by": record.recorded_by,
         "host": record.host,
         "approved_at": iso(record.approved_at),
+        "signature": record.signature,
+        "signed_message": record.signed_message,
     }
 
 

@@ -22,6 +22,7 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.daemons``         :class:`~.daemons.DaemonsPart`: watch daemons' heartbeats, checkpoints
 ``ledger.roles``           :class:`~.roles.RolesPart`: PostgreSQL roles and guards
 ``ledger.state``           :class:`~.state.StatePart`: the tables checked against the chain
+``ledger.checkpoints``     :class:`~.checkpoints.CheckpointsPart`: chain heads machines signed
 =========================  ==============================================================
 
 Ingest writes go through :meth:`Ledger.record` and :meth:`Ledger.record_removed`,
@@ -41,6 +42,7 @@ from provenance.store.approvals import ApprovalsPart
 from provenance.store.assets import AssetsPart
 from provenance.store.audits import AuditsPart
 from provenance.store.baseline import record_baseline
+from provenance.store.checkpoints import CheckpointsPart
 from provenance.store.daemons import DaemonsPart
 from provenance.store.engine import make_engine, masked, missing_sqlite_file, parse_url
 from provenance.store.events import EventsPart
@@ -49,6 +51,7 @@ from provenance.store.fingerprints import FingerprintsPart
 from provenance.store.genai import GenaiPart
 from provenance.store.identity import current_actor, current_host
 from provenance.store.locations import LocationsPart
+from provenance.store.notary import Notary
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
@@ -95,6 +98,11 @@ class Ledger:
         self.daemons = DaemonsPart(self._tx)
         self.roles = RolesPart(self._tx)
         self.state = StatePart(self._tx)
+        self.checkpoints = CheckpointsPart(self._tx)
+
+    def attach_notary(self, notary: Notary) -> None:
+        """Sign the chain head at the end of every write transaction from now on."""
+        self._tx.notary = notary
 
     @property
     def where(self) -> str:

@@ -23,6 +23,8 @@
   fingerprints for near matches, local features for pictures found inside
   others.
 * ``audits``: one row per audit run.
+* ``checkpoints``: chain heads signed by the machine that wrote them (0009),
+  see :mod:`provenance.signing.checkpoints`.
 
 The schema itself is created and upgraded by the Alembic migrations in
 ``migrations/``; a test checks these models and the migrations agree.
@@ -204,6 +206,20 @@ class ChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class CheckpointRow(Base):
+    """A chain head (``seq``, ``hash``) signed by the machine key of ``host`` (``signer``)."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+    host: Mapped[str] = mapped_column(String(255))
+    signer: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+
+
 class WatchDaemon(Base):
     """One run of ``provenance watch``: where, since when, its last heartbeat and state."""
 
@@ -265,6 +281,11 @@ class Approval(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(255))
     revoke_reason: Mapped[str | None] = mapped_column(ShownText)
+    # SSHSIG signatures by the approver and the exact messages they signed (0009).
+    signature: Mapped[str | None] = mapped_column(Text)
+    signed_message: Mapped[str | None] = mapped_column(Text)
+    revoke_signature: Mapped[str | None] = mapped_column(Text)
+    revoke_message: Mapped[str | None] = mapped_column(Text)
 
 
 class Quarantine(Base):

@@ -265,6 +265,8 @@ class ApprovalRequest:
     reference_path: str
     expires_at: datetime | None = None
     note: str | None = None
+    signature: str | None = None  # the approver's SSHSIG over signed_message
+    signed_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,10 @@ class ApprovalRecord:
     revoked_at: datetime | None
     revoked_by: str | None
     revoke_reason: str | None
+    signature: str | None = None
+    signed_message: str | None = None
+    revoke_signature: str | None = None
+    revoke_message: str | None = None
 
     def active(self, now: datetime) -> bool:
         """Neither revoked nor lapsed at ``now``."""

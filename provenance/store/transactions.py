@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from provenance.errors import DatabaseRefused, LedgerUnavailable
 from provenance.store.engine import WRITE_OPTION
+from provenance.store.notary import Notary, checkpoint_head
 from provenance.store.writer import ChainAppender
 
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
@@ -41,6 +42,7 @@ class Transactions:
         self.where = where
         self.actor = actor
         self.host = host
+        self.notary: Notary | None = None
 
     @contextmanager
     def translated(self) -> Iterator[None]:
@@ -50,9 +52,19 @@ class Transactions:
 
     @contextmanager
     def write(self) -> Iterator[tuple[Connection, ChainAppender]]:
-        """A write transaction holding the chain lock, and the appender of its events."""
+        """A write transaction holding the chain lock, and the appender of its events.
+
+        With a notary, a transaction that added events ends by signing the new
+        head in the same transaction (:mod:`.notary`).
+        """
+        signed = None
         with self.write_plain() as conn:
-            yield conn, ChainAppender(conn, self.actor, self.host)
+            chain = ChainAppender(conn, self.actor, self.host)
+            start = chain.seq
+            yield conn, chain
+            signed = checkpoint_head(conn, chain, start, self.notary)
+        if signed is not None and self.notary is not None:
+            self.notary.committed()
 
     @contextmanager
     def write_plain(self) -> Iterator[Connection]:

@@ -10,6 +10,7 @@ import pytest
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
+from tests.support.signing import trusting
 from tests.support.studio import Studio, camera_jpeg, generated_png
 
 
@@ -19,6 +20,6 @@ def studio(ledger: Ledger, settings: Settings, tmp_path: Path) -> Studio:
     for seed in (1, 2, 3):
         generated_png(work / "genai" / f"gen{seed}.png", seed)
     camera_jpeg(work / "plates" / "plate.jpg", 40)
-    settings = dataclasses.replace(settings, approvers=("tester",))
+    settings = trusting(dataclasses.replace(settings, approvers=("tester",)))
     scan([work], ledger, settings)
     return Studio(ledger, settings, work)

@@ -17,6 +17,7 @@ from provenance.cli import cli
 from provenance.files.archives import UnsafeArchive
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
+from tests.support.signing import approver_key
 from tests.support.studio import Studio, camera_jpeg, generated_png, picture
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
@@ -96,7 +97,7 @@ def test_approved_generated_image_passes_citing_the_approval(
     approve(
         lc,
         [str(studio.work / "genai" / "gen3.png")],
-        Approval("final-deliverable", "VFX Sup", consent),
+        Approval("final-deliverable", "VFX Sup", consent, sign_with=approver_key()),
     )
     package = tmp_path / "pkg"
     package.mkdir()

@@ -45,6 +45,7 @@ from tests.support.masters import (
     write_master,
 )
 from tests.support.reframing import RGB, composited, save, textured
+from tests.support.signing import approver_key, trusting
 
 pytest.importorskip("av")
 
@@ -85,7 +86,7 @@ def ledger_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
     rules = (FolderRule("*/runway/*", "genai", "runway", note="Runway exports"),)
-    settings = dataclasses.replace(settings, folder_rules=rules, approvers=("tester",))
+    settings = trusting(dataclasses.replace(settings, folder_rules=rules, approvers=("tester",)))
     still = textured(STILL_SEED, (640, 360))
     info = PngInfo()
     info.add_text("parameters", A1111)
@@ -166,7 +167,11 @@ def test_an_approved_still_inside_a_master_passes_citing_the_approval(
     reference = tmp_path / "MEMO-9.pdf"
     reference.write_bytes(b"%PDF-1.4 approval")
     lifecycle = Lifecycle(generated.ledger, generated.settings)
-    approve(lifecycle, [generated.still_sha], Approval("final-deliverable", "Jane Doe", reference))
+    approve(
+        lifecycle,
+        [generated.still_sha],
+        Approval("final-deliverable", "Jane Doe", reference, sign_with=approver_key()),
+    )
     shots = [Shot(2, pan(1)), Shot(2, held(generated.still)), Shot(1, pan(2))]
     master = write_master(tmp_path / "pkg" / "approved.mov", shots)
     result = generated.audit(master.parent)["approved.mov"]

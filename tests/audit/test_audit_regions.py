@@ -24,6 +24,7 @@ from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
 from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
+from tests.support.signing import approver_key, trusting
 
 A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
 
@@ -44,7 +45,7 @@ def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
     info = PngInfo()
     info.add_text("parameters", A1111)
     path = save(picture, tmp_path / "work" / "matte.png", pnginfo=info)
-    settings = dataclasses.replace(settings, approvers=("tester",))
+    settings = trusting(dataclasses.replace(settings, approvers=("tester",)))
     scan([path.parent], ledger, settings)
     asset = ledger.assets.at(str(path))
     assert asset is not None and asset.verdict == "genai"
@@ -92,7 +93,11 @@ def test_an_approved_asset_passes_inside_a_comp(generated: Generated, tmp_path: 
     reference = tmp_path / "signed.pdf"
     reference.write_bytes(b"%PDF-1.4 approval")
     lifecycle = Lifecycle(generated.ledger, generated.settings)
-    approve(lifecycle, [generated.sha256], Approval("final-deliverable", "Jane Doe", reference))
+    approve(
+        lifecycle,
+        [generated.sha256],
+        Approval("final-deliverable", "Jane Doe", reference, sign_with=approver_key()),
+    )
     package = package_of(tmp_path, {"comp.jpg": composited(generated.picture, 3, share=0.3)})
     result = audited(generated, package)["comp.jpg"]
     assert (result.verdict, result.match.kind) == ("pass", "region")

@@ -18,6 +18,7 @@ from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.reports.thumbnails import thumbnails_for
 from provenance.settings import FolderRule
 from tests.support.files import sha256_of
+from tests.support.signing import approver_key
 from tests.support.studio import Studio
 from tests.support.videos import REENCODES, clip, remux_stripped
 
@@ -89,7 +90,11 @@ def test_a_copy_of_an_approved_clip_passes_citing_the_approval(
     consent = tmp_path / "approval.pdf"
     consent.write_bytes(b"%PDF-1.4 approved for finals")
     lifecycle = Lifecycle(videos.studio.ledger, videos.studio.settings)
-    approve(lifecycle, [str(videos.generated)], Approval("final-deliverable", "VFX Sup", consent))
+    approve(
+        lifecycle,
+        [str(videos.generated)],
+        Approval("final-deliverable", "VFX Sup", consent, sign_with=approver_key()),
+    )
     package = tmp_path / "pkg"
     clip(package / "final.mov", 1, REENCODES["prores"])
     result = videos.audit(package)["final.mov"]

@@ -80,7 +80,7 @@ def test_classify_does_not_wrap_paths_letter_by_letter(deep: Path) -> None:
             "approved",
             {"approval": 2, "category": "likeness", "scope": "final", "approver": "Jane",
              "status": "approved", "previous_status": "temporary"},
-            "approval #2: likeness (final) by Jane; temporary -> approved",
+            "approval #2: likeness (final) by Jane; unsigned; temporary -> approved",
         ),
         ("some-new-event", {"reference_sha256": "ab12"}, "reference sha256 ab12"),
     ],

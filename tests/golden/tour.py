@@ -18,12 +18,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.support.signing import new_key, public_of
+
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 GENAI_PNG = "sample_assets/genai/sd_a1111.png"
 GENERATED_FRAME = "sample_assets/deliverables/comp/shot010_comp_v003.1003.png"
 COMMANDS = (
     "approve",
     "audit",
+    "checkpoint",
     "classify",
     "config",
     "config show",
@@ -96,12 +99,16 @@ def tour_steps(root: Path) -> Iterator[Step]:
     yield Step(
         "approve",
         ("approve", str(root / GENERATED_FRAME), "--category", "final-deliverable",
-         "--approver", "Jane Doe (VFX supervisor)", "--reference", reference),
+         "--approver", "Jane Doe (VFX supervisor)", "--reference", reference,
+         "--sign-with", str(root / "home" / ".ssh" / "id_ed25519")),
     )  # fmt: skip
     yield Step("ls_needs_approval_after", ("ls", "--needs-approval", "--json"))
     yield Step("audit_after_approval", ("audit", samples + "/deliverables"))
     yield Step("history_after_approval", ("history", str(root / GENERATED_FRAME)))
     yield Step("verify_json", ("verify", "--json"))
+    anchors = str(root / "anchors")
+    yield Step("checkpoint_export", ("checkpoint", "--export", anchors))
+    yield Step("verify_against", ("verify", "--against", anchors))
 
 
 def prepare(root: Path) -> dict[str, str]:
@@ -109,7 +116,12 @@ def prepare(root: Path) -> dict[str, str]:
     shutil.copytree(SAMPLES, root / "sample_assets")
     (root / "signed.pdf").write_bytes(b"%PDF-1.4\n% signed approval for shot010\n")
     (root / "home").mkdir()
-    (root / "provenance.toml").write_text('approvers = ["golden"]\n', encoding="utf-8")
+    key = new_key(root / "home" / ".ssh", "id_ed25519")
+    allowed = root / "allowed_signers"
+    allowed.write_text(f'"Jane Doe (VFX supervisor)" {public_of(key)}\n', encoding="utf-8")
+    (root / "provenance.toml").write_text(
+        f'approvers = ["golden"]\nallowed_signers = "{allowed}"\n', encoding="utf-8"
+    )
     return {
         "HOME": str(root / "home"),
         "XDG_CONFIG_HOME": str(root / "home" / ".config"),
@@ -162,6 +174,10 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r'("(?:prev_hash|hash|head_hash)": ")[0-9a-f]{64}"'), r'\1<EVENT-HASH>"'),
     (re.compile(r"\bhead (\d+ )?[0-9a-f]{64}\b"), r"head \1<EVENT-HASH>"),
+    (re.compile(r"checkpoint-[0-9a-f]{16}-"), "checkpoint-<LEDGER>-"),
+    (re.compile(r"-----BEGIN SSH SIGNATURE-----[^-]*-----END SSH SIGNATURE-----"), "<SIGNATURE>"),
+    (re.compile(r"ssh-ed25519 [A-Za-z0-9+/=]+"), "<PUBLIC-KEY>"),
+    (re.compile(r"\(ssh-ed25519 \.\.\.\S+\)"), "(<MACHINE-KEY>)"),
 )
 
 

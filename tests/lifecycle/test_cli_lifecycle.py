@@ -14,6 +14,7 @@ from provenance.cli import cli
 from provenance.store import Ledger, current_actor
 from tests.support.files import png
 from tests.support.lifecycle import a1111
+from tests.support.signing import approver_key, settings_toml
 
 
 class Cli:
@@ -43,6 +44,7 @@ def run(ledger_url: str, tmp_path: Path) -> Cli:
     names.write_text("Zoë Saldaña\n")
     config.write_text(
         f'approvers = ["{current_actor()}"]\nquarantine_dir = "{tmp_path / "q"}"\nworkers = 1\n'
+        f"{settings_toml()}"
         f'[[watchlists]]\npath = "{names}"\ncategory = "talent-likeness"\n'
     )
     return Cli(ledger_url, config)
@@ -72,7 +74,8 @@ def sha_of(path: Path) -> str:
 
 
 def approve(run: Cli, target: str, consent: Path, *extra: str, code: int = 0) -> Result:
-    args = ["approve", target, "--category", "final-deliverable", "--approver", "Jane Doe"]
+    args = ["approve", target, "--category", "final-deliverable", "--approver", "Jane Doe",
+            "--sign-with", str(approver_key())]  # fmt: skip
     return run(*args, "--reference", str(consent), *extra, code=code)
 
 
@@ -90,7 +93,8 @@ def test_approve_history_and_needs_approval(run: Cli, show: Path, consent: Path)
     for words in ("Escalations", "Needs approval before finals: talent-likeness", "Approvals"):
         assert words in table
     run("approve", str(face), "--category", "talent-likeness", "--approver", "Zoë S.",
-        "--reference", str(consent), "--expires", "2999-01-01")  # fmt: skip
+        "--reference", str(consent), "--expires", "2999-01-01",
+        "--sign-with", str(approver_key()))  # fmt: skip
     assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")}
     assert "approved" in run("history", str(face)).stdout
 

@@ -10,6 +10,7 @@ from provenance.store import Ledger
 from provenance.store.schema import head_revision
 from tests.support.lifecycle import final
 from tests.support.old_schema import insert_generated_image, migrated_to
+from tests.support.signing import trusting
 
 
 def test_upgrade_from_0002_keeps_assets_approvable(old_url: str, tmp_path: Path) -> None:
@@ -22,7 +23,7 @@ def test_upgrade_from_0002_keeps_assets_approvable(old_url: str, tmp_path: Path)
     with ledger:
         old = ledger.assets.resolve("ababab")
         assert (old.flags, old.expires_at, old.replaced_by) == ([], None, None)
-        settings = Settings(db=old_url, approvers=(ledger.actor,))
+        settings = trusting(Settings(db=old_url, approvers=(ledger.actor,)))
         [record] = approve(Lifecycle(ledger, settings), ["ababab"], final(doc))
         assert (
             ledger.assets.resolve("ababab").status == "approved"

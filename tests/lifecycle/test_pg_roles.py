@@ -24,6 +24,7 @@ from tests.support.files import png
 from tests.support.lifecycle import Clock, a1111, final
 from tests.support.pg_roles import role_logins
 from tests.support.postgres import pg_dsn
+from tests.support.signing import trusting
 
 pytestmark = pytest.mark.postgres
 
@@ -50,7 +51,7 @@ def roles(pg_schema_url: str) -> Iterator[Roles]:
 
 def lifecycle(url: str, tmp_path: Path, clock: Clock, **settings: object) -> Lifecycle:
     ledger = Ledger(url, actor="tester", host="testhost")
-    config = Settings(db=url, workers=1, approvers=("tester",), **settings)  # type: ignore[arg-type]
+    config = trusting(Settings(db=url, workers=1, approvers=("tester",), **settings))  # type: ignore[arg-type]
     return Lifecycle(ledger, config, clock)
 
 

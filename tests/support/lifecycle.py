@@ -18,6 +18,7 @@ from provenance.lifecycle import Approval, Lifecycle
 from provenance.settings import Settings
 from provenance.store import AssetRecord, Ledger
 from tests.support.files import png
+from tests.support.signing import allowed_signers_file, approver_key
 
 
 def a1111(prompt: str) -> str:
@@ -50,7 +51,10 @@ def clock() -> Clock:
 def lc_settings(settings: Settings, tmp_path: Path) -> Settings:
     """Settings where the test user ('tester') may approve, with a private quarantine folder."""
     return dataclasses.replace(
-        settings, approvers=("tester",), quarantine_dir=str(tmp_path / "quarantine")
+        settings,
+        approvers=("tester",),
+        quarantine_dir=str(tmp_path / "quarantine"),
+        allowed_signers=str(allowed_signers_file()),
     )
 
 
@@ -98,5 +102,6 @@ def make_plain(tmp_path: Path, lc: Lifecycle) -> Make:
 
 
 def final(reference: Path, category: str = "final-deliverable", **kw: object) -> Approval:
-    """An approval signed by the VFX supervisor."""
+    """An approval signed by the VFX supervisor (with the tests' trusted approver key)."""
+    kw.setdefault("sign_with", approver_key())
     return Approval(category, "Jane Doe (VFX supervisor)", reference, **kw)  # type: ignore[arg-type]

@@ -1,0 +1,258 @@
+"""What ``verify`` adds to the chain check: signed checkpoints, anchors, signed approvals.
+
+The chain's hashes prove the log is consistent, not that it is the log that
+was written: anyone with write access to the database can edit a past event
+and recompute every hash after it. What they cannot do is sign. So
+``verify`` also checks (:func:`check_signatures`):
+
+* every checkpoint row: signed by a trusted machine key (the local machine's
+  key, or one the ``trusted_machines`` allowed_signers file lists for its
+  host), and the event at its seq still has the hash it signed;
+* this machine's own anchor, kept outside the database
+  (:class:`provenance.signing.checkpoints.Notary`), the same way;
+* that no event lies after the newest valid checkpoint (an event appended
+  outside provenance is never signed);
+* every approval's and revocation's signature
+  (:class:`provenance.signing.approvals.ApprovalTrust`): badly signed ones
+  fail; unsigned or untrusted ones are listed (they count for nothing).
+
+:func:`check_against` does the same for checkpoint files and signed reports
+given on the command line or exported to a folder (``verify --against``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.settings import Settings
+from provenance.signing.allowed import AllowedSigners, Signer, load
+from provenance.signing.approvals import approval_trust
+from provenance.signing.checkpoints import (
+    Checkpoint,
+    iso_now,
+    ledger_id,
+    notary_for,
+    read_checkpoint,
+    sign_report,
+    signature_problem,
+    write_checkpoint,
+)
+from provenance.signing.machine import CHECKPOINT_NAMESPACE, machine_key
+from provenance.store import ApprovalRecord, Ledger
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing ``verify`` found: a failure (``fatal``) or something listed."""
+
+    what: str
+    seq: int | None = None
+    fatal: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"what": self.what, "seq": self.seq, "fatal": self.fatal}
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """The signature checks of one ``verify``."""
+
+    checkpoints: int
+    anchored_seq: int
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing fatal was found."""
+        return not any(f.fatal for f in self.findings)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"ok": self.ok, "checkpoints": self.checkpoints, "anchored_seq": self.anchored_seq,
+                "findings": [f.to_dict() for f in self.findings]}  # fmt: skip
+
+
+def trusted_machines(settings: Settings) -> AllowedSigners:
+    """The machine keys whose checkpoints count: the settings' file, and this machine's."""
+    own = Signer(("*",), machine_key(settings).public, (CHECKPOINT_NAMESPACE,))
+    return load(settings.trusted_machines).plus([own])
+
+
+class _Checker:
+    """Checks checkpoints against the ledger's event hashes."""
+
+    def __init__(self, ledger: Ledger, settings: Settings) -> None:
+        self.trusted = trusted_machines(settings)
+        self.head_seq, _ = ledger.checkpoints.head()
+        self._ledger = ledger
+
+    def check(self, checkpoints: Sequence[Checkpoint], label: str) -> tuple[list[Finding], int]:
+        """Findings for these checkpoints, and the newest seq a valid one vouches for."""
+        hashes = self._ledger.checkpoints.hashes_at(c.seq for c in checkpoints)
+        findings, anchored, last_good = [], 0, 0
+        for cp in sorted(checkpoints, key=lambda c: c.seq):
+            problem = self._problem(cp, hashes.get(cp.seq), last_good)
+            if problem is None:
+                anchored = last_good = max(anchored, cp.seq)
+            else:
+                findings.append(
+                    Finding(f"{label} signed by {cp.host} at {cp.at}: {problem}", cp.seq)
+                )
+        return findings, anchored
+
+    def _problem(self, cp: Checkpoint, actual: str | None, last_good: int) -> str | None:
+        why = signature_problem(cp, self.trusted)
+        if why is not None:
+            return why
+        if cp.seq > self.head_seq or actual is None:
+            return (
+                f"events {self.head_seq + 1}..{cp.seq} it vouches for are missing"
+                " (removed from the end)"
+            )
+        if actual != cp.hash:
+            return (
+                f"event {cp.seq} no longer has the hash it signed: events"
+                f" {last_good + 1}..{cp.seq} were rewritten"
+            )
+        return None
+
+
+def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
+    """Every checkpoint, this machine's anchor, and every approval's signature."""
+    checker = _Checker(ledger, settings)
+    rows = [Checkpoint(r.seq, r.hash, r.at, r.host, r.signer, r.signature)
+            for r in ledger.checkpoints.all()]  # fmt: skip
+    findings, anchored = checker.check(rows, "checkpoint")
+    anchor = notary_for(settings, ledger.where).latest()
+    if anchor is not None:
+        more, seq = checker.check([anchor], "this machine's anchor")
+        findings += more
+        anchored = max(anchored, seq)
+    findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor is not None)
+    findings += approval_findings(ledger.approvals.list(), settings)
+    return SignatureReport(len(rows), anchored, tuple(findings))
+
+
+def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
+    """Why the ledger cannot be trusted now, from a quick look (for the audit), or None.
+
+    Checks only the newest checkpoint and this machine's anchor: the ledger
+    must still hold the head each vouches for, and no event may follow the
+    newest valid one. ``verify`` checks everything.
+    """
+    checker = _Checker(ledger, settings)
+    newest = ledger.checkpoints.newest()
+    found = (
+        []
+        if newest is None
+        else [
+            Checkpoint(
+                newest.seq, newest.hash, newest.at, newest.host, newest.signer, newest.signature
+            )
+        ]
+    )
+    anchor = notary_for(settings, ledger.where).latest()
+    findings, anchored = checker.check(found, "the newest checkpoint")
+    if anchor is not None:
+        more, seq = checker.check([anchor], "this machine's anchor")
+        findings, anchored = findings + more, max(anchored, seq)
+    findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor is not None)
+    fatal = [f.what for f in findings if f.fatal]
+    if not fatal:
+        return None
+    return f"the ledger cannot be trusted ({fatal[0]}); run `provenance verify`"
+
+
+def _unanchored(head: int, anchored: int, signed_before: bool) -> list[Finding]:
+    if head <= anchored:
+        return []
+    if not signed_before:
+        return [Finding("no signed checkpoint yet: the chain is not anchored", None, fatal=False)]
+    return [
+        Finding(
+            f"events {anchored + 1}..{head} are not covered by any signed checkpoint"
+            f" (written outside provenance); first: event {anchored + 1}",
+            anchored + 1,
+        )
+    ]
+
+
+def approval_findings(approvals: Iterable[ApprovalRecord], settings: Settings) -> list[Finding]:
+    """Badly signed approvals and revocations (fatal), unsigned or untrusted ones (listed)."""
+    trust, found = approval_trust(settings), []
+    for record in approvals:
+        name = f"approval #{record.id} of {record.asset_sha256[:12]} by {record.approver}"
+        check = trust.check(record)
+        if not check.counts:
+            found.append(Finding(f"{name}: {check.reason}; not honoured", None,
+                                 fatal=check.state == "bad"))  # fmt: skip
+        revoked = trust.check_revocation(record)
+        if revoked is not None and not revoked.counts:
+            found.append(Finding(f"{name}: revocation {revoked.reason} (it still counts)", None,
+                                 fatal=revoked.state == "bad"))  # fmt: skip
+    return found
+
+
+def check_against(ledger: Ledger, settings: Settings, paths: Sequence[Path]) -> list[Finding]:
+    """Whether the ledger still extends the head of each checkpoint file or signed report.
+
+    A folder stands for every ``*.json`` file in it. A file that is neither
+    is itself a finding: what it should have proved is not proved.
+    """
+    checker, findings = _Checker(ledger, settings), []
+    for path in _files(paths):
+        try:
+            checkpoint = read_checkpoint(path)
+        except (OSError, ValueError) as exc:
+            findings.append(Finding(f"{path}: cannot be read as a checkpoint or report ({exc})"))
+            continue
+        found, _ = checker.check([checkpoint], str(path))
+        findings += found
+    return findings
+
+
+def _files(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return found
+
+
+def export_checkpoint(
+    ledger: Ledger, settings: Settings, folder: Path | None
+) -> tuple[Checkpoint, Path | None]:
+    """Sign the ledger's head now; write it to ``folder`` (made if missing) when given."""
+    seq, hash_ = ledger.checkpoints.head()
+    notary = notary_for(settings, ledger.where)
+    checkpoint = notary.sign(seq, hash_, iso_now(), ledger.host)
+    if folder is None:
+        return checkpoint, None
+    path = folder / f"checkpoint-{ledger_id(ledger.where)}-{seq:012d}-{ledger.host}.json"
+    write_checkpoint(path, checkpoint)
+    return checkpoint, path
+
+
+def signed_report(ledger: Ledger, settings: Settings, data: dict[str, object]) -> dict[str, object]:
+    """A JSON report with the ledger's head and this machine's signature over it all.
+
+    The ``ledger`` block (seq, hash, at, host, signer, signature) lets
+    ``verify --against REPORT`` prove later that the ledger still extends the
+    head the report was made from, and that this machine made the report.
+    """
+    return sign_report(data, notary_for(settings, ledger.where), ledger.checkpoints.head(),
+                       ledger.host, iso_now())  # fmt: skip
+
+
+def head_line(data: dict[str, object]) -> str:
+    """How a text report shows the head its JSON form carries (see :func:`signed_report`)."""
+    block = data.get("ledger")
+    if not isinstance(block, dict):
+        return ""
+    key = str(block.get("signer", "")).split()
+    return (
+        f"Ledger head {block.get('seq')} {block.get('hash')}, signed by {block.get('host')}"
+        f" ({key[0] if key else '?'} ...{key[1][-12:] if len(key) > 1 else ''})"
+    )

@@ -1,0 +1,50 @@
+"""Console views of what ``verify`` found about signatures, and of checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from provenance.lifecycle.anchors import Finding, SignatureReport
+    from provenance.signing.checkpoints import Checkpoint
+
+
+def signature_report(
+    report: SignatureReport, against: Sequence[Finding], paths: Sequence[Path]
+) -> Text:
+    """Lines on the checkpoints, approvals' signatures and the anchors checked against."""
+    text = Text()
+    if report.ok:
+        text.append(
+            f"OK: {report.checkpoints} signed checkpoints; anchored through event"
+            f" {report.anchored_seq}",
+            style="green",
+        )
+    for finding in report.findings:
+        _finding(text, finding)
+    if paths and not against:
+        text.append(f"\nOK: the ledger extends every head in {len(paths)} path(s)", style="green")
+    for finding in against:
+        _finding(text, finding)
+    return text
+
+
+def _finding(text: Text, finding: Finding) -> None:
+    if text:
+        text.append("\n")
+    if finding.fatal:
+        text.append(f"BROKEN: {finding.what}", style="bold red")
+    else:
+        text.append(f"NOTE: {finding.what}", style="yellow")
+
+
+def checkpoint_written(checkpoint: Checkpoint, path: Path | None) -> Text:
+    """One line for ``provenance checkpoint``."""
+    where = f" to {path}" if path is not None else ""
+    return Text(
+        f"Checkpoint of head {checkpoint.seq} {checkpoint.hash} signed by {checkpoint.host}{where}."
+    )

@@ -1,0 +1,199 @@
+"""Signed checkpoints: a chain head that a machine vouches for with its own key.
+
+A checkpoint says "the event log had event ``seq`` with hash ``hash`` when
+``host`` looked at ``at``", signed by that machine's key (SSHSIG, namespace
+``provenance-checkpoint``, over :meth:`Checkpoint.message`). Because each
+event's hash covers every event before it, a checkpoint pins the whole
+history up to ``seq``: whoever rewrites any of it, even recomputing every
+hash, cannot make the old checkpoints match without the private keys.
+
+Checkpoints live in three places: a row in the ledger per write transaction
+(:class:`Notary`, called by the store in the same transaction), the machine's
+latest one in its own folder (:meth:`Notary.remember`, outside the database),
+and files that ``provenance checkpoint --export DIR`` writes to a place the
+database's writers cannot touch. A file is the JSON of :meth:`Checkpoint.to_dict`
+under ``{"checkpoint": ...}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from provenance.settings import Settings
+from provenance.signing.allowed import AllowedSigners, normal_key
+from provenance.signing.machine import (
+    CHECKPOINT_NAMESPACE,
+    REPORT_NAMESPACE,
+    MachineKey,
+    machine_key,
+)
+from provenance.signing.sshsig import BadSignature, verify
+
+KIND = "provenance-checkpoint"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed chain head."""
+
+    seq: int
+    hash: str
+    at: str
+    host: str
+    signer: str
+    signature: str
+    # A signed report vouches for its head too: then the report's bytes are what was signed.
+    signed_body: bytes | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def namespace(self) -> str:
+        """What the signature is for: a checkpoint, or a report."""
+        return CHECKPOINT_NAMESPACE if self.signed_body is None else REPORT_NAMESPACE
+
+    def message(self) -> bytes:
+        """The canonical bytes that are signed."""
+        if self.signed_body is not None:
+            return self.signed_body
+        return canonical({"kind": KIND, "seq": self.seq, "hash": self.hash, "at": self.at,
+                          "host": self.host})  # fmt: skip
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data.pop("signed_body")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> Checkpoint:
+        """Read one back; raises ``ValueError`` when a field is missing or of the wrong type."""
+        if not isinstance(data, dict):
+            raise ValueError("a checkpoint is a JSON object")
+        seq = data.get("seq")
+        texts = [data.get(k) for k in ("hash", "at", "host", "signer", "signature")]
+        if (
+            not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or not all(isinstance(t, str) for t in texts)
+        ):
+            raise ValueError(
+                "a checkpoint needs seq (a number) and hash, at, host, signer, signature"
+            )
+        hash_, at, host, signer, signature = (str(t) for t in texts)
+        return cls(seq, hash_, at, host, signer, signature)
+
+
+def canonical(value: object) -> bytes:
+    """Deterministic JSON bytes (sorted keys, no spaces), as signed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def signature_problem(checkpoint: Checkpoint, trusted: AllowedSigners) -> str | None:
+    """Why a checkpoint's signature does not count, or None when it does."""
+    try:
+        signer = verify(checkpoint.signature, checkpoint.message(), checkpoint.namespace)
+    except BadSignature as exc:
+        return f"its signature is invalid ({exc})"
+    if normal_key(signer) != normal_key(checkpoint.signer):
+        return "it was signed by another key than the one it names"
+    if not trusted.allows(checkpoint.host, signer, CHECKPOINT_NAMESPACE):
+        return f"its key is not trusted for host {checkpoint.host} (see trusted_machines)"
+    return None
+
+
+class Notary:
+    """Signs chain heads with this machine's key, and keeps its latest one for a ledger."""
+
+    def __init__(self, key: MachineKey, ledger_where: str) -> None:
+        self.key = key
+        self.anchor = key.anchors / f"{ledger_id(ledger_where)}.json"
+        self._pending: Checkpoint | None = None
+
+    def sign(self, seq: int, hash: str, at: str, host: str) -> Checkpoint:
+        """A checkpoint of this head, signed now."""
+        unsigned = Checkpoint(seq, hash, at, host, self.key.public, "")
+        signature = self.key.sign(unsigned.message(), CHECKPOINT_NAMESPACE)
+        self._pending = Checkpoint(seq, hash, at, host, self.key.public, signature)
+        return self._pending
+
+    def committed(self) -> None:
+        """Keep the last signed checkpoint as this machine's anchor (atomically replaced)."""
+        if self._pending is not None:
+            write_checkpoint(self.anchor, self._pending)
+            self._pending = None
+
+    def latest(self) -> Checkpoint | None:
+        """This machine's anchor for the ledger, if it wrote to it before."""
+        if not self.anchor.exists():
+            return None
+        return read_checkpoint(self.anchor)
+
+
+def notary_for(settings: Settings, ledger_where: str) -> Notary:
+    """This machine's notary for the ledger at ``ledger_where`` (its key made on first use)."""
+    return Notary(machine_key(settings), ledger_where)
+
+
+def iso_now() -> str:
+    """Now, as checkpoints state it (ISO 8601, UTC)."""
+    return datetime.now(UTC).isoformat()
+
+
+def ledger_id(where: str) -> str:
+    """A short name for a ledger (by its masked URL), for anchor file names."""
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+def write_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    """Write a checkpoint file atomically (temporary file, then rename)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(canonical({"checkpoint": checkpoint.to_dict()}) + b"\n")
+    temporary.replace(path)
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """Read a checkpoint file or a signed JSON report; ``ValueError`` (or ``OSError``) if not."""
+    data = json.loads(_bounded(path))
+    if isinstance(data, dict) and "checkpoint" in data:
+        return Checkpoint.from_dict(data["checkpoint"])
+    if isinstance(data, dict) and isinstance(data.get("ledger"), dict):
+        return report_head(data)
+    raise ValueError("neither a checkpoint file nor a signed JSON report")
+
+
+def sign_report(data: dict[str, object], notary: Notary, head: tuple[int, str], host: str,
+                at: str) -> dict[str, object]:  # fmt: skip
+    """``data`` (a JSON report) with a ``ledger`` block: the chain head and this machine's
+    signature over the whole report (namespace ``provenance-report``)."""
+    plain = json.loads(json.dumps(data, default=str))
+    block = {"seq": head[0], "hash": head[1], "at": at, "host": host,
+             "signer": notary.key.public, "signature": ""}  # fmt: skip
+    plain["ledger"] = block
+    block["signature"] = notary.key.sign(canonical(plain), REPORT_NAMESPACE)
+    return dict(plain)
+
+
+def report_head(data: dict[str, object]) -> Checkpoint:
+    """The signed head a JSON report carries, with the report as the signed message."""
+    block = data["ledger"]
+    head = Checkpoint.from_dict(block)
+    unsigned = dict(data)
+    unsigned["ledger"] = {**block, "signature": ""}  # type: ignore[dict-item]
+    return Checkpoint(head.seq, head.hash, head.at, head.host, head.signer, head.signature,
+                      canonical(unsigned))  # fmt: skip
+
+
+def _bounded(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError("file too large")
+    return data
