@@ -51,7 +51,7 @@ ASSET_FIELDS = ("verdict", "tool", "status", "flags", "expires_at", "replaced_by
 APPROVAL_FIELDS = (
     "asset_sha256", "category", "scope", "approver", "recorded_by", "host", "reference_path",
     "reference_sha256", "approved_at", "expires_at", "note", "revoked_at", "revoked_by",
-    "revoke_reason",
+    "revoke_reason", "signature", "signed_message", "revoke_signature", "revoke_message",
 )  # fmt: skip
 QUARANTINE_FIELDS = (
     "asset_sha256", "host", "original_path", "quarantine_path", "quarantined_at", "restored_at",
@@ -112,6 +112,7 @@ class Projection:
     quarantine: dict[int, Projected] = field(default_factory=dict)
     audits: dict[int, Projected] = field(default_factory=dict)
     legacy: dict[str, int] = field(default_factory=dict)  # asset -> event with no status
+    malformed: dict[int, str] = field(default_factory=dict)  # event seq -> why it cannot fold
 
     def fold(self, events: Iterable[EventRow]) -> Projection:
         """Fold events, in ``seq`` order, into the expected rows; returns self."""
@@ -122,8 +123,15 @@ class Projection:
     def add(self, event: EventRow) -> None:
         """Fold one event (those that change no row are skipped without parsing)."""
         step = self.STEPS.get(event.type)
-        if step is not None:
+        if step is None:
+            return
+        try:
             step(self, event, json.loads(event.details))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            # A chained event no code path of ours writes (a forged one, or one
+            # from a damaged ledger): named, never a crash of verify or the audit.
+            why = f"{type(exc).__name__}: {exc}"
+            self.malformed[event.seq] = f"event {event.seq} ({event.type}) cannot be read ({why})"
 
     def referenced_documents(self) -> set[str]:
         """The documents the approvals rest on."""
@@ -161,7 +169,9 @@ class Projection:
                   "reference_sha256": d.get("reference_sha256"),
                   "approved_at": d.get("approved_at", e.at),
                   "expires_at": d.get("expires_at"), "note": d.get("note"), "revoked_at": None,
-                  "revoked_by": None, "revoke_reason": None}  # fmt: skip
+                  "revoked_by": None, "revoke_reason": None, "signature": d.get("signature"),
+                  "signed_message": d.get("signed_message"), "revoke_signature": None,
+                  "revoke_message": None}  # fmt: skip
         self.approvals[int(d["approval"])] = Projected({})
         self.approvals[int(d["approval"])].put(e.seq, **values)
         self._status(e, d)
@@ -170,7 +180,9 @@ class Projection:
         approval = self.approvals.get(int(d["approval"]))
         if approval is not None:
             when, who = d.get("revoked_at", e.at), d.get("revoked_by", e.actor)
-            approval.put(e.seq, revoked_at=when, revoked_by=who, revoke_reason=d.get("reason"))
+            approval.put(e.seq, revoked_at=when, revoked_by=who, revoke_reason=d.get("reason"),
+                         revoke_signature=d.get("signature"),
+                         revoke_message=d.get("signed_message"))  # fmt: skip
         self._status(e, d)
 
     def _replaced(self, e: EventRow, d: Mapping[str, Any]) -> None:
@@ -239,7 +251,7 @@ class Projection:
             del table[key]
         for row in rows:
             table[int(row["id"])] = Projected({})
-            table[int(row["id"])].put(seq, **{k: row[k] for k in names})
+            table[int(row["id"])].put(seq, **{k: row.get(k) for k in names})
 
     STEPS: ClassVar[Mapping[str, Callable[..., None]]] = {
         "detected": _detected,
@@ -338,6 +350,9 @@ def compare(
     assets it matched does not load them).
     """
     found = [
+        Difference("event", str(seq), why) for seq, why in sorted(projection.malformed.items())
+    ]
+    found += [
         Difference("asset", sha, f"asset {sha[:12]}: its events predate the state projection"
                    f" (event {seq}); run `provenance init` to record a baseline", asset=sha)
         for sha, seq in sorted(projection.legacy.items()) if sha in assets

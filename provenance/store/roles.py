@@ -55,13 +55,17 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
     "watch_daemons": ("INSERT, UPDATE, DELETE", None),
     "watch_checkpoints": ("INSERT, UPDATE, DELETE", None),
     "documents": (None, "INSERT"),
-    "approvals": (None, "INSERT, UPDATE (revoked_at, revoked_by, revoke_reason)"),
+    "approvals": (
+        None,
+        "INSERT, UPDATE (revoked_at, revoked_by, revoke_reason, revoke_signature, revoke_message)",
+    ),
     "quarantine": (None, "INSERT, UPDATE (restored_at, deleted_at)"),
     "fingerprints": DERIVED,
     "features": DERIVED,
     "region_checks": DERIVED,
     "segments": DERIVED,
     "audits": ("INSERT", None),
+    "checkpoints": ("INSERT", None),  # every writer signs the head it leaves
     "alembic_version": (None, None),
 }  # fmt: skip
 
@@ -70,7 +74,7 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
 # role and the tables' owner, so a kind added later is closed to the daemon until listed.
 DAEMON_EVENTS = (
     "detected", "seen", "moved", "modified", "removed",
-    "audited", "expired", "approval-lapsed", "approval-refused",
+    "audited", "audit-recorded", "expired", "approval-lapsed", "approval-refused",
 )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from tests.support.files import png
 from tests.support.lifecycle import Clock, a1111, final
 from tests.support.pg_roles import RoleLogins, role_logins
 from tests.support.postgres import PG_URL, pg_dsn, require_postgres
+from tests.support.signing import trusting
 
 pytestmark = pytest.mark.postgres
 
@@ -52,7 +53,8 @@ def guarded_ledger(url: str, folder: Path) -> Iterator[Guarded]:
     """Initialize the ledger at ``url``, apply the roles, record and approve as the approver."""
     Ledger.init(url)[0].close()
     with role_logins(url) as logins, Ledger(logins.urls["approver"]) as ledger:
-        settings = Settings(db=logins.urls["approver"], workers=1, approvers=(ledger.actor,))
+        base = Settings(db=logins.urls["approver"], workers=1, approvers=(ledger.actor,))
+        settings = trusting(base)
         lc = Lifecycle(ledger, settings, Clock())
         path = png(folder / "gen.png", 1, a1111("a castle"))
         ingest(path, ledger, settings)

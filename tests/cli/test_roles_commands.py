@@ -26,6 +26,7 @@ from provenance.store import Ledger, current_actor
 from tests.support.files import png, sha256_of
 from tests.support.lifecycle import a1111
 from tests.support.pg_roles import RoleLogins, drop_roles, role_logins
+from tests.support.signing import approver_key, settings_toml
 
 pytestmark = pytest.mark.postgres
 
@@ -78,12 +79,13 @@ def studio(pg_schema_url: str, tmp_path: Path) -> Iterator[Studio]:
     (tmp_path / "consent.pdf").write_bytes(b"%PDF-1.7\nsigned\n%%EOF\n")
     config = tmp_path / "provenance.toml"
     config.write_text(f'quarantine_dir = "{tmp_path / "quarantine"}"\nworkers = 1\n'
-                      f'approvers = ["{current_actor()}"]\n')  # fmt: skip
+                      f'approvers = ["{current_actor()}"]\n{settings_toml()}')  # fmt: skip
     url = pg_schema_url
     owner_run(url, config, "init")
     owner_run(url, config, "scan", str(work))
     owner_run(url, config, "approve", str(paths["approved"]), "--category", "final-deliverable",
-              "--approver", "Jane Doe", "--reference", str(tmp_path / "consent.pdf"))  # fmt: skip
+              "--approver", "Jane Doe", "--reference", str(tmp_path / "consent.pdf"),
+              "--sign-with", str(approver_key()))  # fmt: skip
     owner_run(url, config, "set-expiry", str(paths["held"]), "--until", "2000-01-01", "--force")
     owner_run(url, config, "purge", "--expired")
     owner_run(url, config, "set-expiry", str(paths["expiring"]), "--until", "2000-01-01", "--force")
@@ -112,7 +114,8 @@ def commands(studio: Studio) -> dict[str, list[str]]:
         "restore": ["restore", str(studio.held)],
         "purge --delete": ["purge", "--delete", "--yes"],
         "approve": ["approve", str(studio.pending), "--category", "final-deliverable",
-                    "--approver", "Jane Doe", "--reference", str(root / "consent.pdf")],
+                    "--approver", "Jane Doe", "--reference", str(root / "consent.pdf"),
+                    "--sign-with", str(approver_key())],
         "revoke": ["revoke", str(studio.approval), "--reason", "consent withdrawn"],
         "set-expiry": ["set-expiry", str(studio.pending), "--until", "2100-01-01"],
         "replace": ["replace", str(studio.pending), str(root / "work" / "approved.png")],

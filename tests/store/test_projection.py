@@ -336,3 +336,15 @@ def test_free_text_naming_a_file_that_is_not_utf8_rebuilds_as_stored(fresh: Ledg
     assert fresh.approvals.get(record.id).note == "covers shot_\\xff.png"  # type: ignore[union-attr]
     report = fresh.state.verify()
     assert report.ok, [d.text for d in report.differences]
+
+
+def test_a_forged_event_the_fold_cannot_read_is_named_not_a_crash() -> None:
+    """An ``approved`` event without an approval number (no code path writes one) is a finding."""
+
+    class Forged:
+        seq, at, type, asset_sha256 = 7, "2026-01-01T00:00:00Z", "approved", "ab" * 32
+        actor, host, path, details = "x", "h", None, '{"approver": "Jane"}'
+
+    projection = Projection().fold([Forged()])
+    [difference] = compare(projection, {}, {}, {})
+    assert difference.table == "event" and "event 7 (approved) cannot be read" in difference.text
