@@ -24,6 +24,7 @@ from provenance.store.engine import parse_url
 from provenance.store.transactions import translate
 from tests.support.factories import observation
 from tests.support.files import A1111, png
+from tests.support.signing import approver_key, settings_toml
 
 
 def invoke(*args: str, input: str | None = None) -> Result:
@@ -192,10 +193,11 @@ def test_document_takes_approval_numbers_and_prefixes(
     consent = tmp_path / "consent.pdf"
     consent.write_bytes(b"%PDF-1.4 signed consent")
     config = tmp_path / "approvers.toml"
-    config.write_text(f'approvers = ["{getpass.getuser()}"]\n', encoding="utf-8")
+    config.write_text(f'approvers = ["{getpass.getuser()}"]\n{settings_toml()}', encoding="utf-8")
     approved = invoke(
         "approve", str(show / "gen.png"), "--category", "final-deliverable", "--approver",
         "Jane Doe", "--reference", str(consent), "--db", ledger_url, "--config", str(config),
+        "--sign-with", str(approver_key()),
     )  # fmt: skip
     assert approved.exit_code == 0, approved.output
     sha = hashlib.sha256(consent.read_bytes()).hexdigest()
