@@ -68,6 +68,16 @@ def audit(corpus: Path, url: str, path: Path | None) -> tuple[float, dict[str, f
     return elapsed, json.loads(done.stdout)["stages"], cpu
 
 
+def scan(corpus: Path, url: str, path: Path | None) -> None:
+    """Record the corpus in the ledger at ``url`` with the code at ``path`` (else this checkout)."""
+    env = dict(os.environ)
+    if path is not None:
+        env["PYTHONPATH"] = str(path)
+    subprocess.run([sys.executable, "-m", "provenance", "scan", str(corpus), "--db", url,
+                    "--json"], capture_output=True, check=True, env=env,
+                   cwd=tempfile.gettempdir())  # fmt: skip
+
+
 def main() -> None:
     """Scan the corpus once, then audit it with the baseline and this checkout in turns."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -80,12 +90,13 @@ def main() -> None:
     compile_package()
     with tempfile.TemporaryDirectory(prefix="bench-checks-") as work:
         old = unpack(args.baseline_rev, Path(work) / "baseline")
-        url = f"sqlite:///{work}/known.sqlite3"
-        subprocess.run([sys.executable, "-m", "provenance", "scan", str(args.corpus), "--db", url,
-                        "--json"], capture_output=True, check=True)  # fmt: skip
+        # Each side scans into a ledger of its own schema (the baseline may predate a migration).
+        old_url, url = f"sqlite:///{work}/baseline.sqlite3", f"sqlite:///{work}/known.sqlite3"
+        scan(args.corpus, old_url, old)
+        scan(args.corpus, url, None)
         audit(args.corpus, url, None)  # warm the page cache
         base, checked = interleaved(
-            lambda: audit(args.corpus, url, old), lambda: audit(args.corpus, url, None),
+            lambda: audit(args.corpus, old_url, old), lambda: audit(args.corpus, url, None),
             args.repeat,
         )  # fmt: skip
     b, c = statistics.median(r[0] for r in base), statistics.median(r[0] for r in checked)
