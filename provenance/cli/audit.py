@@ -22,9 +22,18 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedCo
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.arguments import require_existing, writable_output, write_output
 from provenance.cli.group import cli
-from provenance.cli.options import NamesConsole, ledger_options, notarized, out, progress_bar
+from provenance.cli.options import (
+    NamesConsole,
+    json_option,
+    ledger_options,
+    notarized,
+    open_ledger,
+    out,
+    print_json,
+    progress_bar,
+)
 from provenance.cli.signals import temp_areas_removed_on_signals
-from provenance.errors import EXIT_CHECK_FAILED, NothingMatched, OutputNotWritable
+from provenance.errors import EXIT_CHECK_FAILED, InvalidValue, NothingMatched, OutputNotWritable
 from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
 from provenance.reports.thumbnails import thumbnails_for
@@ -49,10 +58,14 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     help="The show's policy file (default: the `policy` setting, else built-in).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report here instead of standard output.",
+    "outputs",
+    multiple=True,
+    metavar="[FORMAT=]FILE",
+    help="Write the report to FILE instead of standard output, in --format or in FORMAT"
+    " (json=a.json); repeat it for several formats from one run, recorded once.",
 )
 @click.option(
     "--strict", is_flag=True, help="Block on warnings too (unknown provenance, lapsing approvals)."
@@ -63,18 +76,21 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
 )
 @ledger_options
 def audit_command(
-    package: Path, policy_path: Path | None, fmt: str, output: Path | None, strict: bool,
-    no_record: bool, allow_empty: bool, db_url: str | None, config_path: Path | None,
+    package: Path, policy_path: Path | None, fmt: str, as_json: bool, outputs: tuple[str, ...],
+    strict: bool, no_record: bool, allow_empty: bool, db_url: str | None,
+    config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
 
     require_existing([package], "package")
-    writable_output(output)
+    fmt = "json" if as_json else fmt
+    targets = _targets(outputs, fmt)
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
     # No thread runs yet (the progress bar draws from this one), so the
     # audit may hash on forked processes.
-    thumbnails = thumbnails_for if fmt == "html" else None
+    formats = [f for f, _ in targets] or [fmt]
+    thumbnails = thumbnails_for if "html" in formats else None
     options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True)
     with ExitStack() as stack, _progress() as advance, temp_areas_removed_on_signals():
 
@@ -94,9 +110,29 @@ def audit_command(
             where=package,
             fix="check the path; pass --allow-empty if an empty package may go",
         )
-    _emit(report, fmt, output, signed)
+    if not targets:
+        _emit(report, fmt, None, signed)
+    for target_fmt, output in targets:
+        _emit(report, target_fmt, output, signed)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _targets(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path]]:
+    """Each ``--output`` as (format, file), checked writable before the audit runs."""
+    targets = []
+    for text in outputs:
+        named, sep, rest = text.partition("=")
+        target = (named, Path(rest)) if sep and named in FORMATS else (fmt, Path(text))
+        if sep and named not in FORMATS and not Path(text).parent.is_dir():
+            raise InvalidValue(
+                f"unknown report format {named!r}",
+                where="--output",
+                fix=f"use one of {', '.join(FORMATS)}, as in --output json=report.json",
+            )
+        writable_output(target[1])
+        targets.append(target)
+    return targets
 
 
 def _policy(path: Path | None, settings: Settings) -> Policy:
@@ -164,3 +200,22 @@ def _render(report: AuditReport, fmt: str) -> str:
         console.print(to_table(report))
         return console.export_text()
     return RENDERERS[fmt](report)
+
+
+@cli.command(name="audits")
+@click.option("--under", type=click.Path(path_type=Path), help="Only packages at or below PATH.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@ledger_options
+@json_option
+def audits_command(
+    under: Path | None, limit: int, db_url: str | None, config_path: Path | None, as_json: bool
+) -> None:
+    """List past audits, newest first: verdict, package, counts and the report's hash."""
+    from provenance.reports.audit_list import audits_table  # noqa: PLC0415
+
+    with open_ledger(db_url, config_path) as (ledger, _):
+        found = ledger.audits.list(limit, str(under.absolute()) if under else None)
+    if as_json:
+        print_json({"audits": [a.to_dict() for a in found]})
+    else:
+        out.print(audits_table(found))

@@ -46,7 +46,7 @@ COMMANDS = {
     "db": "provenance.cli.db",
     "checkpoint": "provenance.cli.anchors",
     **dict.fromkeys(("watch", "status", "service"), "provenance.cli.watch"),
-    "audit": "provenance.cli.audit",
+    **dict.fromkeys(("audit", "audits"), "provenance.cli.audit"),
     **dict.fromkeys(
         ("approve", "revoke", "replace", "expire", "rescreen", "set-expiry", "purge", "restore"),
         "provenance.cli.lifecycle",

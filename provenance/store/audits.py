@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_, select
 
 from provenance.store.models import AuditRow
-from provenance.store.records import AuditedFile, AuditIn, iso
+from provenance.store.records import AuditedFile, AuditIn, AuditRecord, iso
 from provenance.store.transactions import Transactions
 from provenance.store.writer import PendingEvent
 
@@ -46,3 +46,21 @@ class AuditsPart:
                 chain.add(PendingEvent("audited", item.sha256, None, details), now)
             chain.flush()
         return audit_id
+
+    def list(self, limit: int | None = None, under: str | None = None) -> list[AuditRecord]:
+        """Past audit runs, newest first; only packages at or below ``under`` when given."""
+        query = select(AuditRow).order_by(AuditRow.id.desc())
+        if under is not None:
+            folder = under.rstrip("/")
+            below = AuditRow.root.startswith(f"{folder}/", autoescape=True)
+            query = query.where(or_(AuditRow.root == folder, below))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx.read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+
+def _record(row: AuditRow) -> AuditRecord:
+    return AuditRecord(row.id, row.at, row.actor, row.host, row.root, row.verdict, row.files,
+                       row.passed, row.warned, row.blocked, row.policy,
+                       row.report_sha256)  # fmt: skip

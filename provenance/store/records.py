@@ -580,6 +580,32 @@ class AuditIn:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """A recorded audit run: when, by whom, which package, its verdict and counts.
+
+    ``report_sha256`` is the hash of the report the run wrote (its JSON form),
+    so a report forwarded by email can be matched to the run it came from.
+    """
+
+    id: int
+    at: datetime
+    actor: str
+    host: str
+    root: str
+    verdict: str
+    files: int
+    passed: int
+    warned: int
+    blocked: int
+    policy: str
+    report_sha256: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (times in ISO 8601 UTC)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
 class AuditedFile:
     """A package file that matched an asset: becomes that asset's ``audited`` event."""
 

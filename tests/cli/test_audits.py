@@ -1,0 +1,74 @@
+"""Audits people can find: several formats from one run, recorded once; `audits` lists runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from provenance.cli import cli
+from tests.support.files import A1111, png
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def package(tmp_path: Path, ledger_url: str) -> Path:
+    root = tmp_path / "delivery"
+    png(root / "gen.png", 1, A1111)
+    png(root / "plate.png", 2)
+    assert invoke("scan", str(root), "--db", ledger_url).exit_code == 0
+    return root
+
+
+def test_several_formats_from_one_run_are_recorded_once(
+    package: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    done = invoke(
+        "audit", str(package), "--db", ledger_url, "--output", f"json={out / 'a.json'}",
+        "--output", f"html={out / 'a.html'}", "--output", f"markdown={out / 'a.md'}",
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output  # the generated image blocks
+    assert json.loads((out / "a.json").read_text())["verdict"] == "blocked"
+    assert "<html" in (out / "a.html").read_text().lower()
+    assert "gen.png" in (out / "a.md").read_text()
+    listed = json.loads(invoke("audits", "--db", ledger_url, "--json").stdout)["audits"]
+    assert len(listed) == 1 and listed[0]["verdict"] == "blocked"
+    assert (listed[0]["files"], listed[0]["blocked"]) == (2, 1)
+
+
+def test_an_unknown_format_is_refused_before_the_audit(
+    package: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    done = invoke("audit", str(package), "--db", ledger_url, "--output", "pdf=/tmp/x.pdf")
+    assert done.exit_code == 2 and "unknown report format 'pdf'" in done.stderr
+    assert json.loads(invoke("audits", "--db", ledger_url, "--json").stdout)["audits"] == []
+
+
+def test_json_is_an_alias_of_format_json(package: Path, ledger_url: str) -> None:
+    done = invoke("audit", str(package), "--db", ledger_url, "--json", "--no-record")
+    assert json.loads(done.stdout)["verdict"] == "blocked"
+
+
+def test_audits_lists_runs_newest_first_with_the_report_hash(
+    package: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    report = tmp_path / "r.json"
+    invoke("audit", str(package / "plate.png"), "--db", ledger_url, "--output", f"json={report}")
+    invoke("audit", str(package), "--db", ledger_url)
+    listed = json.loads(invoke("audits", "--db", ledger_url, "--json").stdout)["audits"]
+    assert [a["id"] for a in listed] == [2, 1]
+    assert listed[1]["verdict"] == "pass" and listed[0]["verdict"] == "blocked"
+    assert listed[0]["at"].endswith("Z")
+    assert json.loads(report.read_text())["verdict"] == "pass"
+    assert all(len(a["report_sha256"]) == 64 for a in listed)
+    below = invoke("audits", "--db", ledger_url, "--under", str(tmp_path / "elsewhere"), "--json")
+    assert json.loads(below.stdout)["audits"] == []
+    shown = invoke("audits", "--db", ledger_url).stdout
+    assert "BLOCKED" in shown and "PASS" in shown and "delivery" in shown
