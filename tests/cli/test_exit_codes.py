@@ -76,7 +76,7 @@ def test_an_unwritable_output_is_refused_before_the_audit(
     out = tmp_path / "missing-folder" / "report.json"
     args = ["audit", str(show), "--db", ledger_url, "--format", "json", "--output", str(out)]
     refused(invoke(*args), "folder does not exist", str(out))
-    refused(invoke(*args[:-1], str(tmp_path)), "is a directory")
+    refused(invoke(*args[:-1], str(tmp_path)), "is a folder")
 
 
 def test_a_report_output_that_cannot_be_written_is_exit_2(show: Path, ledger_url: str) -> None:
