@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from provenance.cli.group import cli
 from provenance.cli.options import (
@@ -21,6 +23,7 @@ from provenance.errors import EXIT_CHECK_FAILED
 from provenance.reports import console as views
 from provenance.reports import signatures as signature_views
 from provenance.settings import settings_as_dict, settings_help
+from provenance.settings.model import CONFIG_ENV, default_config_path
 from provenance.store import Ledger
 
 
@@ -99,10 +102,12 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
     """Print the effective settings and where each value came from."""
     loaded = settings_for(db_url, config_path)
     values, helps = settings_as_dict(loaded.settings), settings_help()
+    looked = _looked_in(config_path)
     if as_json:
         print_json(
             {
                 "config_file": str(loaded.config_path) if loaded.config_path else None,
+                "looked_in": looked,
                 "settings": {
                     k: {"value": v, "source": loaded.sources[k], "help": helps[k]}
                     for k, v in values.items()
@@ -110,10 +115,21 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
             }
         )
         return
-    out.print(f"settings file: {loaded.config_path or '(none)'}")
+    found = loaded.config_path or f"(none; looked for {' and '.join(looked)})"
+    out.print(f"settings file: {escape(str(found))}")
     for name, value in values.items():
+        # Escaped: a value or help naming [[folder_rules]] is text, not rich markup.
         out.print(
-            f"[bold]{name}[/bold] = {json.dumps(value, default=str)}"
-            f"  [dim]({loaded.sources[name]})[/dim]"
+            f"[bold]{name}[/bold] = {escape(json.dumps(value, default=str))}"
+            f"  [dim]({escape(loaded.sources[name])})[/dim]"
         )
-        out.print(f"    [dim]{helps[name]}[/dim]")
+        out.print(f"    [dim]{escape(helps[name])}[/dim]")
+
+
+def _looked_in(config_path: Path | None) -> list[str]:
+    """Every place a settings file was looked for, in order, as people read them."""
+    if config_path is not None:
+        return [f"--config {config_path}"]
+    named = os.environ.get(CONFIG_ENV)
+    env = f"${CONFIG_ENV} ({named})" if named else f"${CONFIG_ENV} (unset)"
+    return [env, str(default_config_path())]

@@ -152,6 +152,9 @@ def service_install(
     kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
 ) -> None:
     """Write a service that runs `provenance watch` (with --config and --db, if given)."""
+    # A unit pointing at a missing settings file would replace a working one
+    # with a service that fails at every start.
+    require_existing([config_path] if config_path else [], "settings file")
 
     unit = render(kind or default_kind(), sys.executable, config_path, db_url)
     if print_only:

@@ -208,3 +208,18 @@ def test_document_takes_approval_numbers_and_prefixes(
         assert target.read_bytes() == consent.read_bytes()
     refused(invoke("document", "#99", "--output", str(tmp_path / "x"), "--db", ledger_url))
     refused(invoke("document", "ab", "--output", str(tmp_path / "x"), "--db", ledger_url), "6")
+
+
+def test_config_show_says_where_it_looked_and_keeps_table_names(tmp_path: Path) -> None:
+    shown = invoke("config", "show")
+    assert shown.exit_code == 0
+    first = shown.stdout.splitlines()[0]
+    assert first.startswith("settings file: (none; looked for $PROVENANCE_CONFIG")
+    assert "[[folder_rules]] tables" in shown.stdout
+    data = json.loads(invoke("config", "show", "--json").stdout)
+    assert data["config_file"] is None and len(data["looked_in"]) == 2
+
+
+def test_a_service_for_a_missing_settings_file_is_refused(tmp_path: Path) -> None:
+    args = ["service", "install", "--config", str(tmp_path / "nope.toml"), "--print"]
+    refused(invoke(*args), "no such settings file")
