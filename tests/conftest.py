@@ -8,6 +8,7 @@ the reason, except under ``CI=true``, where that is a failure.
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,11 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+
+# pytest-xdist's workers set COLUMNS=80, and rich freezes a console's width at
+# creation from it; the CLI's consoles must follow each invocation's terminal
+# (the golden tour runs at 160 columns), as they do in a single process.
+os.environ.pop("COLUMNS", None)
 
 from provenance.settings import Settings
 from provenance.store import Ledger
