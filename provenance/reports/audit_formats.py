@@ -27,6 +27,7 @@ from rich.text import Text
 
 from provenance import __version__
 from provenance.audit.report import AuditReport, FileResult
+from provenance.reports.folding import fold_unknown
 from provenance.util.names import shown_in_json
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -154,14 +155,17 @@ def to_markdown(report: AuditReport) -> str:
     ]
     if report.sequences:
         lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in report.sequences], ""]
+    listed, folded = fold_unknown(report.ordered())
     lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
-    for item in report.ordered():
+    for item in listed:
         match = (
             f"{item.match.kind} {item.match.asset[:12] if item.match.asset else ''}".strip()
             if item.match.kind
             else ""
         )
         lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
+    if folded:
+        lines += ["", *[f"- `{line}`" for line in folded]]
     if rows := segment_rows(report):
         lines += ["", "## Generated material inside videos", "",
                   "| " + " | ".join(SEGMENT_COLUMNS) + " |",
@@ -175,7 +179,8 @@ def to_table(report: AuditReport) -> RenderableType:
     table = Table(title=f"Audit of {report.root}", title_justify="left")
     for column in ("verdict", "file", "match", "reasons"):
         table.add_column(column, overflow="fold")
-    for item in report.ordered():
+    listed, folded = fold_unknown(report.ordered())
+    for item in listed:
         match = (
             f"{item.match.kind}"
             + (f" d={item.match.distance}" if item.match.distance is not None else "")
@@ -194,7 +199,8 @@ def to_table(report: AuditReport) -> RenderableType:
         style=STYLE["block" if report.verdict == "blocked" else "pass"],
     )
     sequences = [Text(seq.sentence()) for seq in report.sequences if seq.notes]
-    return Group(table, *_segment_table(report), *sequences, verdict)
+    unknown = [Text(line, style=STYLE["warn"]) for line in folded]
+    return Group(table, *unknown, *_segment_table(report), *sequences, verdict)
 
 
 def _segment_table(report: AuditReport) -> list[Table]:

@@ -54,6 +54,8 @@ _SECTIONS: Mapping[str, tuple[str, ...]] = {
     "approvals": ("expiring_within_days",),
 }
 
+UNKNOWN_PROVENANCE = "provenance unknown: no marker settles where it came from"
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -237,9 +239,7 @@ def _not_generated(verdict: str, policy: Policy) -> Decision:
             policy.unreadable, ("file could not be read: provenance cannot be checked",)
         )
     if verdict == "unknown":
-        return Decision(
-            policy.unknown, ("provenance unknown: no marker settles where it came from",)
-        )
+        return Decision(policy.unknown, (UNKNOWN_PROVENANCE,))
     return Decision(policy.not_genai, ("positive evidence of a non-generative origin",))
 
 

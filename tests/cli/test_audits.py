@@ -72,3 +72,21 @@ def test_audits_lists_runs_newest_first_with_the_report_hash(
     assert json.loads(below.stdout)["audits"] == []
     shown = invoke("audits", "--db", ledger_url).stdout
     assert "BLOCKED" in shown and "PASS" in shown and "delivery" in shown
+
+
+def test_unknown_provenance_warnings_fold_below_the_blocked_files(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    root = tmp_path / "delivery"
+    png(root / "gen.png", 1, A1111)
+    for n in range(3):
+        png(root / "plates" / f"plate.{1001 + n}.png", 10 + n)
+    table = invoke("audit", str(root), "--db", ledger_url, "--no-record").stdout
+    assert "plates/: 3 files of unknown provenance (warn)" in table
+    assert "plate.1001.png" not in table and "gen.png" in table
+    markdown = invoke("audit", str(root), "--db", ledger_url, "--no-record", "--format", "markdown")
+    assert "`plates/: 3 files of unknown provenance (warn)`" in markdown.stdout
+    data = json.loads(
+        invoke("audit", str(root), "--db", ledger_url, "--no-record", "--json").stdout
+    )
+    assert len(data["files"]) == 4  # JSON keeps every file
