@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,3 +134,15 @@ def test_policy_errors_name_key_and_line(text: str, message: str, line: int) -> 
 def test_invalid_toml_is_explained() -> None:
     with pytest.raises(ConfigError, match="invalid TOML"):
         parse_policy("[genai\n", "p.toml")
+
+
+def test_the_readme_policy_example_parses_as_it_says() -> None:
+    """The README's example is a valid policy file that differs from the default as it says."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("# policy.toml:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    policy = parse_policy(example, "README.md")
+    assert (policy.unknown, policy.expiring_within_days) == ("block", 30)
+    default = Policy()
+    assert dataclasses.replace(policy, unknown="warn", expiring_within_days=14, source="") == (
+        dataclasses.replace(default, source="")
+    )
