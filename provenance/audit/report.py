@@ -136,6 +136,11 @@ class AuditReport:
     stages: Mapping[str, float] = field(default_factory=dict)
     # data: URIs of small previews, keyed by package path or asset sha256 (HTML reports only)
     thumbnails: Mapping[str, str] = field(default_factory=dict)
+    operator: str = ""  # who ran the audit (the OS user), on which host, against which ledger
+    host: str = ""
+    ledger: str = ""
+    # where each matched asset was last present, by sha256: the name a person knows it by
+    places: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -170,6 +175,9 @@ class AuditReport:
             "root": self.root,
             "strict": self.strict,
             "policy": self.policy,
+            "operator": self.operator,
+            "host": self.host,
+            "ledger": self.ledger,
             "summary": self.summary,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,

@@ -174,8 +174,17 @@ class _Audit:
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
             self.options.policy.source, started, datetime.now(UTC), dict(self.stages),
+            operator=self.ledger.actor, host=self.ledger.host, ledger=self.ledger.where,
+            places=self._places(results),
         )  # fmt: skip
         return self._finish(report, items)
+
+    def _places(self, results: Sequence[FileResult]) -> dict[str, str]:
+        """Where each matched asset is present now (its first path), for reports to name it."""
+        shas = {r.match.asset for r in results if r.match.asset}
+        shas |= {s.asset for r in results for s in r.segments}
+        found = self.ledger.locations.present_paths(shas) if shas else {}
+        return {sha: sorted(paths)[0] for sha, paths in found.items() if paths}
 
     def _index(self) -> NearMatchIndex:
         with self._stage("open"):

@@ -42,11 +42,22 @@ def to_html(report: AuditReport) -> str:
         f"<p>Package <code>{escape(report.root)}</code>: {s['files']} files, {s['block']} blocked,"
         f" {s['warn']} warned, {s['pass']} passed. Policy: {escape(report.policy)}"
         f"{' (strict)' if report.strict else ''}.</p>",
+        _context(report),
     ]
     parts += _sequences(report)
     parts += _files(report)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _context(report: AuditReport) -> str:
+    """When, by whom, where and against which ledger: what a forwarded report must say."""
+    when = report.finished_at.strftime("%Y-%m-%d %H:%M UTC") if report.finished_at else "unknown"
+    rows = [("audited", when), ("by", report.operator or "unknown"),
+            ("on host", report.host or "unknown"), ("ledger", report.ledger or "unknown"),
+            ("policy", report.policy)]  # fmt: skip
+    cells = "".join(f"<tr><th>{k}</th><td><code>{escape(v)}</code></td></tr>" for k, v in rows)
+    return f'<table class="context">{cells}</table>'
 
 
 def _sequences(report: AuditReport) -> list[str]:
@@ -95,6 +106,11 @@ def _match(report: AuditReport, item: FileResult) -> str:
     text = escape(match.kind)
     if match.asset:
         text += f" <code>{escape(match.asset[:16])}</code>"
+        place = report.places.get(match.asset)
+        if place:
+            name = escape(place.rpartition("/")[2])
+            text += f"<br><b>{name}</b><br><small>last present at {escape(place)}</small>"
+
     if match.distance is not None:
         text += f" (distance {match.distance})"
     return text + (

@@ -90,3 +90,17 @@ def test_unknown_provenance_warnings_fold_below_the_blocked_files(
         invoke("audit", str(root), "--db", ledger_url, "--no-record", "--json").stdout
     )
     assert len(data["files"]) == 4  # JSON keeps every file
+
+
+def test_the_html_report_says_when_who_where_and_names_the_matched_asset(
+    package: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    page = tmp_path / "audit.html"
+    invoke("audit", str(package), "--db", ledger_url, "--output", f"html={page}")
+    html = page.read_text(encoding="utf-8")
+    for label in ("audited", "by", "on host", "ledger", "policy"):
+        assert f"<th>{label}</th>" in html
+    assert "UTC" in html and "built-in default" in html
+    assert f"last present at {package / 'gen.png'}" in html and "<b>gen.png</b>" in html
+    data = json.loads(invoke("audit", str(package), "--db", ledger_url, "--json").stdout)
+    assert data["operator"] and data["host"] and data["ledger"]
