@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import shutil
 import tarfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,12 @@ MAX_TOTAL_BYTES = 256 * 1024**3
 MAX_INDEX_BYTES = 128 * 1024**2  # a zip's central directory, read whole by zipfile
 MIN_RESERVE = 1024**3  # free space an unpack always leaves in the temporary folder
 COPY_CHUNK = 1024 * 1024
+# The unpacking clock: a base, plus time for every byte unpacked or passed over
+# at the pace of the slowest honest codec (bzip2, about 20 MB/s). An archive
+# that spends time without producing bytes (members skipped one after another,
+# a decoder crawling through a crafted stream) runs out of it and is refused.
+UNPACK_BASE_SECONDS = 60.0
+UNPACK_BYTES_PER_SECOND = 20 * 1024**2
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
@@ -88,15 +95,28 @@ class Budget:
     limit: int
     members: int = 0
     written: int = 0
+    started: float = field(default_factory=time.monotonic)
 
     def member(self, archive: Path) -> None:
-        """Count one more member; refuse the archive past :data:`MAX_MEMBERS`."""
+        """Count one more member; refuse the archive past :data:`MAX_MEMBERS` or its clock."""
         self.members += 1
         if self.members > MAX_MEMBERS:
             raise UnsafeArchive(
                 f"archive holds more than {MAX_MEMBERS} members",
                 where=archive,
                 fix="audit it unpacked, or split the package",
+            )
+        self.on_time(archive)
+
+    def on_time(self, archive: Path) -> None:
+        """Refuse the archive once unpacking has taken longer than its bytes justify."""
+        allowed = UNPACK_BASE_SECONDS + self.written / UNPACK_BYTES_PER_SECOND
+        if time.monotonic() - self.started > allowed:
+            raise UnsafeArchive(
+                f"archive took longer than {allowed:.0f} s to unpack ({self.written} bytes"
+                " so far): refused rather than waited for",
+                where=archive,
+                fix="audit it unpacked, or repack it without what is slow to read",
             )
 
     def claim(self, declared: int, archive: Path) -> None:
@@ -105,10 +125,11 @@ class Budget:
             self._refuse(archive)
 
     def spend(self, count: int, archive: Path) -> None:
-        """Count bytes as they are written."""
+        """Count bytes as they are written (or passed over)."""
         self.written += count
         if self.written > self.limit:
             self._refuse(archive)
+        self.on_time(archive)
 
     def _refuse(self, archive: Path) -> None:
         raise UnsafeArchive(
@@ -196,6 +217,11 @@ def _unpack_tar(archive: Path, root: Path, budget: Budget, skipped: list[tuple[s
         for member in _headers(package):
             budget.member(archive)
             target = safe_member_path(root, member.name, archive)
+            if not member.isfile() and member.size:
+                # Data behind a member that is not extracted is still read past
+                # (decompressed, for .tar.gz): it counts like bytes written.
+                budget.claim(member.size, archive)
+                budget.spend(member.size, archive)
             if member.issym() or member.islnk():
                 link = f"link to '{member.linkname}' in archive (not followed)"
                 skipped.append((member.name, link))

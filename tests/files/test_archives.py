@@ -177,3 +177,44 @@ def test_the_temporary_area_goes_on_an_exception(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), unpack(archive) as done:
         raise RuntimeError
     assert not done.root.exists() and not live_areas()
+
+
+def _fifo_with_data_tar(path: Path, size: int) -> Path:
+    """A .tar.gz whose FIFO member declares ``size`` bytes of data (zeros): all of it must be
+    decompressed to reach the next header, though a FIFO is never extracted."""
+    info = tarfile.TarInfo("pipe")
+    info.type, info.size = tarfile.FIFOTYPE, size
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as package:
+        package.addfile(info)  # the header claims the data; write it as zeros behind it
+        assert package.fileobj is not None
+        zeros = b"\0" * (1024 * 1024)
+        for _ in range(size // len(zeros)):
+            package.fileobj.write(zeros)
+        package.offset += size
+        package.addfile(tarfile.TarInfo("after"), io.BytesIO(b""))
+    return write(path, buffer.getvalue())
+
+
+def test_data_behind_a_skipped_member_counts_against_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Skipping is not free: the bytes a reader passes over are counted like bytes written."""
+    monkeypatch.setattr(archives, "free_bytes", lambda folder: archives.MIN_RESERVE + 8_000_000)
+    archive = _fifo_with_data_tar(tmp_path / "pipe.tar.gz", 16 * 1024 * 1024)
+    with pytest.raises(UnsafeArchive, match="free space"), unpack(archive):
+        pass
+    assert not live_areas()
+
+
+def test_an_archive_that_takes_too_long_for_its_bytes_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock: a base plus time per byte; an archive past it is refused, not waited for."""
+    monkeypatch.setattr(archives, "UNPACK_BASE_SECONDS", -1.0)
+    archive = make_tar(tmp_path / "slow.tar", {"a.txt": b"a", "b.txt": b"b"})
+    with pytest.raises(UnsafeArchive, match="took longer than"), unpack(archive):
+        pass
+    monkeypatch.setattr(archives, "UNPACK_BASE_SECONDS", 60.0)
+    with unpack(archive) as unpacked:
+        assert (unpacked.root / "b.txt").read_bytes() == b"b"
