@@ -93,6 +93,7 @@ class AuditOptions:
     record: bool = True
     now: datetime | None = None
     processes: bool = False  # hash on forked processes: only from a process with no threads
+    on_stage: Callable[[str], None] | None = None  # told each stage's name as it starts
 
 
 def audit(
@@ -143,6 +144,8 @@ class _Audit:
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
+        if self.options.on_stage is not None:
+            self.options.on_stage(name)
         started = time.monotonic()
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started

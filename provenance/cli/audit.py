@@ -91,8 +91,10 @@ def audit_command(
     # audit may hash on forked processes.
     formats = [f for f, _ in targets] or [fmt]
     thumbnails = thumbnails_for if "html" in formats else None
-    options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True)
-    with ExitStack() as stack, _progress() as advance, temp_areas_removed_on_signals():
+    with ExitStack() as stack, _progress() as (advance, stage), temp_areas_removed_on_signals():
+        options = AuditOptions(
+            policy, strict, thumbnails, not no_record, processes=True, on_stage=stage
+        )
 
         def open_ledger() -> Ledger:
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
@@ -140,19 +142,33 @@ def _policy(path: Path | None, settings: Settings) -> Policy:
     return load_policy(chosen) if chosen else Policy()
 
 
+# What the bar says while each long stage runs; the others keep the last label.
+STAGE_LABELS = {
+    "hash": "hashing", "markers": "reading markers", "classify": "classifying",
+    "fingerprint": "fingerprinting", "near": "near-match check",
+    "regions": "looking for generated pictures inside", "segments": "sweeping videos",
+    "state": "checking the ledger", "record": "recording", "thumbnails": "previews",
+}  # fmt: skip
+
+
 @contextmanager
-def _progress() -> Iterator[Callable[[int], None]]:
-    columns = (TextColumn("auditing"), BarColumn(), TextColumn("{task.fields[files]} files"),
-               DownloadColumn(), TransferSpeedColumn())  # fmt: skip
+def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[files]} files"), DownloadColumn(),
+               TransferSpeedColumn())  # fmt: skip
     with progress_bar(*columns) as (bar, due):
-        task = bar.add_task("audit", total=None, files=0)
+        task = bar.add_task("auditing", total=None, files=0)
         count = [0]
 
         def advance(size: int) -> None:
             count[0] += 1
             bar.update(task, advance=size, files=count[0], refresh=due())
 
-        yield advance
+        def stage(name: str) -> None:
+            if name in STAGE_LABELS:
+                bar.update(task, description=f"auditing: {STAGE_LABELS[name]}", refresh=True)
+
+        yield advance, stage
 
 
 def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> dict[str, object]:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.settings import Settings
+from provenance.store import Ledger
 from tests.support.files import A1111, png
 
 
@@ -104,3 +107,15 @@ def test_the_html_report_says_when_who_where_and_names_the_matched_asset(
     assert f"last present at {package / 'gen.png'}" in html and "<b>gen.png</b>" in html
     data = json.loads(invoke("audit", str(package), "--db", ledger_url, "--json").stdout)
     assert data["operator"] and data["host"] and data["ledger"]
+
+
+def test_every_stage_is_announced_as_it_starts(package: Path, ledger_url: str) -> None:
+    """The progress bar names the stage running (a master's sweep can take minutes)."""
+    stages: list[str] = []
+    with Ledger(ledger_url) as ledger:
+        audit(package, ledger, Settings(db=ledger_url), AuditOptions(record=False,
+              on_stage=stages.append))  # fmt: skip
+    named = list(dict.fromkeys(stages))
+    for stage in ("hash", "markers", "near", "regions", "segments", "state"):
+        assert stage in named, named
+    assert named.index("hash") < named.index("near") < named.index("state")
