@@ -27,6 +27,7 @@ from pathlib import Path
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.generated_targets import generated_only
 from provenance.lifecycle.signing import Signing, Wording, signed_approval, signed_revocation
 from provenance.rules.escalations import Flag
 from provenance.rules.policy import honoured, open_status, still_needs
@@ -61,7 +62,7 @@ class Approval:
 def approval_message(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> str:
     """The exact text the approver signs for this approval (``approve --print-message``)."""
     _check_request(approval, lc.now())
-    resolved = resolve_targets(lc.ledger, targets, present=True)
+    resolved = generated_only(resolve_targets(lc.ledger, targets, present=True)).targets
     document = read_document(approval.reference)
     return approval.wording(document, lc.now()).message([t.asset.sha256 for t in resolved])
 
@@ -73,7 +74,7 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[A
     (:mod:`provenance.lifecycle.signing`); anything else is refused and recorded.
     """
     category, scope = _check_request(approval, lc.now())
-    resolved = resolve_targets(lc.ledger, targets, present=True)
+    resolved = generated_only(resolve_targets(lc.ledger, targets, present=True)).targets
     document = read_document(approval.reference)
     shas = [t.asset.sha256 for t in resolved]
     attempt = _attempt(approval, document)

@@ -6,7 +6,7 @@ Like :mod:`.console`, each function takes plain data and returns something
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 
 from rich.console import Group, RenderableType
@@ -20,13 +20,18 @@ from provenance.rules.policy import Policy, policy_keys
 from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
 
 
-def approved(records: Sequence[ApprovalRecord], assets: Iterable[AssetRecord]) -> RenderableType:
-    """What ``approve`` recorded, and each asset's status now."""
+def approved(
+    records: Sequence[ApprovalRecord],
+    assets: Iterable[AssetRecord],
+    names: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """What ``approve`` recorded, and each asset (by file name, where known) and its status now."""
     statuses = Table(show_header=True, box=None)
-    for column in ("asset", "status now"):
+    for column in ("asset", "file", "status now"):
         statuses.add_column(column)
     for asset in assets:
-        statuses.add_row(asset.sha256[:12], asset.status or "")
+        name = (names or {}).get(asset.sha256, "")
+        statuses.add_row(asset.sha256[:12], name, asset.status or "")
     title = Text(f"Recorded {len(records)} approval(s).", style="green")
     return Group(title, approvals_table(records), statuses)
 

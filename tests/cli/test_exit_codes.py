@@ -223,3 +223,29 @@ def test_config_show_says_where_it_looked_and_keeps_table_names(tmp_path: Path) 
 def test_a_service_for_a_missing_settings_file_is_refused(tmp_path: Path) -> None:
     args = ["service", "install", "--config", str(tmp_path / "nope.toml"), "--print"]
     refused(invoke(*args), "no such settings file")
+
+
+def test_approve_takes_a_sequence_and_acts_on_its_generated_frames(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    comp = tmp_path / "comp"
+    for frame in (1001, 1002, 1004):
+        png(comp / f"sh010_comp_v003.{frame}.png", frame)
+    png(comp / "sh010_comp_v003.1003.png", 1003, A1111)
+    png(tmp_path / "plates" / "plate.1001.png", 1)
+    png(tmp_path / "plates" / "plate.1002.png", 2)
+    assert invoke("scan", str(tmp_path), "--db", ledger_url).exit_code == 0
+    consent = tmp_path / "consent.pdf"
+    consent.write_bytes(b"%PDF-1.4 signed")
+    config = tmp_path / "approvers.toml"
+    config.write_text(f'approvers = ["{getpass.getuser()}"]\n{settings_toml()}', encoding="utf-8")
+    base = ["--category", "final-deliverable", "--approver", "Jane Doe", "--reference",
+            str(consent), "--db", ledger_url, "--config", str(config),
+            "--sign-with", str(approver_key())]  # fmt: skip
+    done = invoke("approve", str(comp / "sh010_comp_v003.1001-1004#.png"), *base)
+    assert done.exit_code == 0, done.output + done.stderr
+    assert "Recorded 1 approval(s)." in done.stdout and "sh010_comp_v003.1003.png" in done.stdout
+    line = refused(invoke("approve", str(tmp_path / "plates" / "plate.1001-1002#.png"), *base))
+    assert "no frame of this sequence is generated (plate.1001.png, plate.1002.png)" in line
+    line = refused(invoke("approve", str(tmp_path / "plates" / "plate.1001.png"), *base))
+    assert "not a generated asset" in line and "plate.1001.png" in line
