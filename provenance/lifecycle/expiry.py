@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from provenance.lifecycle.context import Lifecycle
+from provenance.lifecycle.generated_targets import generated_only
 from provenance.rules.policy import open_status
 from provenance.store import AssetRecord, ExpiredAsset
 from provenance.targets import resolve_targets
@@ -26,7 +27,8 @@ def expire(lc: Lifecycle) -> list[ExpiredAsset]:
 def set_expiry(
     lc: Lifecycle, targets: Sequence[str], until: datetime, reason: str | None = None
 ) -> list[AssetRecord]:
-    """Give the generated assets ``targets`` name a new expiry date."""
-    resolved = resolve_targets(lc.ledger, targets, present=False)
+    """Give the generated assets ``targets`` name a new expiry date (a sequence: its
+    generated frames)."""
+    resolved = generated_only(resolve_targets(lc.ledger, targets, present=False)).targets
     why = reason or f"expiry set to {until:%Y-%m-%d %H:%M} UTC"
     return lc.ledger.genai.set_expiry([t.asset.sha256 for t in resolved], until, why, lc.now())

@@ -1,7 +1,8 @@
-"""What an approval acts on: the generated assets among the targets a person named.
+"""What a lifecycle change acts on: the generated assets among the targets a person named.
 
-A supervisor approves ``comp/shot010_comp_v003.1001-1004#.png`` meaning "the
-generated frames of this shot": the sequence's frames that are not generated
+A supervisor approves ``comp/shot010_comp_v003.1001-1004#.png`` (or gives it
+a new expiry date) meaning "the generated frames of this shot": the
+sequence's frames that are not generated
 (plates, clean comps) are left out and listed, not refused one by one. A
 sequence none of whose frames is generated, and a single file that is not
 generated, are refused by name.
@@ -47,6 +48,7 @@ def _is_sequence(given: str) -> bool:
 
 
 def _nothing_generated(given: str, named: Sequence[Target]) -> TransitionRefused:
+    # Worded for every lifecycle change: approvals, expiry dates.
     if _is_sequence(given):
         frames = ", ".join((t.path or t.asset.sha256[:12]).rsplit("/", 1)[-1]
                            for t in named[:FRAMES_SHOWN])  # fmt: skip
@@ -54,5 +56,7 @@ def _nothing_generated(given: str, named: Sequence[Target]) -> TransitionRefused
         what = f"no frame of this sequence is generated ({frames}{more})"
     else:
         verdict = named[0].asset.verdict
-        what = f"not a generated asset (verdict {verdict}): there is nothing to approve"
-    return TransitionRefused(what, where=given, fix="approvals are for generated material only")
+        what = f"not a generated asset (verdict {verdict}): the genAI lifecycle does not apply"
+    return TransitionRefused(
+        what, where=given, fix="approvals and expiry dates are for generated material only"
+    )

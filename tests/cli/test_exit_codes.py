@@ -249,3 +249,17 @@ def test_approve_takes_a_sequence_and_acts_on_its_generated_frames(
     assert "no frame of this sequence is generated (plate.1001.png, plate.1002.png)" in line
     line = refused(invoke("approve", str(tmp_path / "plates" / "plate.1001.png"), *base))
     assert "not a generated asset" in line and "plate.1001.png" in line
+
+
+def test_set_expiry_takes_a_sequence_and_changes_its_generated_frames(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    comp = tmp_path / "comp"
+    png(comp / "sh020.1001.png", 1)
+    png(comp / "sh020.1002.png", 2, A1111)
+    assert invoke("scan", str(tmp_path), "--db", ledger_url).exit_code == 0
+    done = invoke("set-expiry", str(comp / "sh020.1001-1002#.png"), "--until", "2099-01-01",
+                  "--db", ledger_url, "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output + done.stderr
+    changed = json.loads(done.stdout)
+    assert len(changed) == 1 and changed[0]["expires_at"].startswith("2099-01-01")
