@@ -186,8 +186,7 @@ class _Audit:
         """Where each matched asset is present now (its first path), for reports to name it."""
         shas = {r.match.asset for r in results if r.match.asset}
         shas |= {s.asset for r in results for s in r.segments}
-        found = self.ledger.locations.present_paths(shas) if shas else {}
-        return {sha: sorted(paths)[0] for sha, paths in found.items() if paths}
+        return self.ledger.locations.first_present(shas) if shas else {}
 
     def _index(self) -> NearMatchIndex:
         with self._stage("open"):

@@ -104,8 +104,8 @@ def approve_command(
             return
         records = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
-        paths = lc.ledger.locations.present_paths(a.sha256 for a in assets)
-        names = {sha: sorted(found)[0].rsplit("/", 1)[-1] for sha, found in paths.items()}
+        firsts = lc.ledger.locations.first_present(a.sha256 for a in assets)
+        names = {sha: path.rsplit("/", 1)[-1] for sha, path in firsts.items()}
     if as_json:
         print_json(
             {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}

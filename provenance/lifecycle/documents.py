@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from provenance.errors import AmbiguousTarget, TargetNotFound
 from provenance.files.hashing import is_sha256_prefix
 from provenance.lifecycle.context import Lifecycle
-from provenance.store import MIN_PREFIX, require_prefix_length
-
-CANDIDATES_SHOWN = 10
+from provenance.store import CANDIDATES_SHOWN, MIN_PREFIX, require_prefix_length
 
 
 @dataclass(frozen=True)

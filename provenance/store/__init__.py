@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from provenance.store.assets import MIN_PREFIX, require_prefix_length
+    from provenance.store.assets import CANDIDATES_SHOWN, MIN_PREFIX, require_prefix_length
     from provenance.store.chain import ChainReport
     from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "CANDIDATES_SHOWN": "provenance.store.assets",
     "MIN_PREFIX": "provenance.store.assets",
     "require_prefix_length": "provenance.store.assets",
     "ChainReport": "provenance.store.chain",
@@ -95,6 +96,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "CANDIDATES_SHOWN",
     "MIN_PREFIX",
     "ApprovalRecord",
     "ApprovalRequest",

@@ -52,6 +52,10 @@ class LocationsPart:
                     found.setdefault(str(sha), []).append(str(path))
         return found
 
+    def first_present(self, shas: Iterable[str]) -> dict[str, str]:
+        """One path per asset present somewhere, the first in sorted order: the name reports use."""
+        return {sha: min(paths) for sha, paths in self.present_paths(shas).items() if paths}
+
     def under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""
         with self._tx.read() as conn:
