@@ -110,6 +110,9 @@ class WatchDaemon:
         self._loops: list[Loop] = []
         self._stop = threading.Event()
         self._reload = threading.Event()
+        # The snapshot and its write are one step: two threads beating at once
+        # must not let the older snapshot land last.
+        self._beating = threading.Lock()
         self._daemon_id: int | None = None
         self._probes: dict[str, tuple[float, bool]] = {}  # root → (when, listable), for _gone
         self._started = now_utc()
@@ -352,6 +355,10 @@ class WatchDaemon:
 
     def beat(self) -> None:
         """Publish one heartbeat (registering first if that failed before)."""
+        with self._beating:
+            self._beat()
+
+    def _beat(self) -> None:
         try:
             if self._daemon_id is None:
                 self._register()
