@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -109,6 +110,10 @@ GRAD_RADIUS = 12
 DECODER_CRASHED = "decoding it crashed a worker process (a damaged or hostile file)"
 MAX_DISTANCE = 25
 MIN_SIDE = 32
+# What one likeness worker may allocate beyond its footprint: a picture at the
+# pixel guard (RGBA, 89 M pixels) peaks at about 430 MiB, an 8K half-float EXR
+# at about 600 MiB; a file that needs more is undecodable, and blocks an audit.
+DECODE_MEMORY = 1024 * 1024 * 1024
 FLAT_STD = 1.5 / 255
 DCT_SIZE = 32
 
@@ -322,15 +327,44 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
     ``fork`` would copy a parent that may hold threads (watchers, database
     pools) mid-operation; ``forkserver`` starts workers from a clean process.
+    Each worker may grow by :data:`DECODE_MEMORY` at most (see
+    :func:`limit_growth`).
     """
     context: BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload([__name__])  # workers start with the codecs imported
+        # Workers start with the codecs and OpenCV imported: faster, and their
+        # memory cap then counts from a footprint that already holds them.
+        server.set_forkserver_preload([__name__, "provenance.likeness.features"])
         context = server
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers or default_workers(), mp_context=context)
+    return ProcessPoolExecutor(
+        workers or default_workers(),
+        mp_context=context,
+        initializer=limit_growth,
+        initargs=(DECODE_MEMORY,),
+    )
+
+
+def limit_growth(extra: int) -> None:
+    """Cap this process's address space at what it holds now plus ``extra`` bytes (Linux).
+
+    Decoding runs native codecs on hostile files, so a picture that would
+    need more than its budget must fail in its worker (a ``MemoryError``, so
+    an ``undecodable`` result naming it) instead of taking the machine's
+    memory from the daemon and everything else. The cap is relative: the
+    worker's own footprint (Python, numpy, OpenCV: about 480 MiB of address
+    space, most of it never touched) differs by platform and build.
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            sizes = [line.split()[1] for line in status if line.startswith("VmSize:")]
+    except OSError:
+        return  # no /proc: not Linux, no cap
+    if sizes and extra > 0:
+        cap = int(sizes[0]) * 1024 + extra
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
 def fingerprint_files(

@@ -75,6 +75,10 @@ _SIGNATURES = {
 }
 SUPPORTED = (*_SIGNATURES, "WEBP")
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_WITH_ALPHA = frozenset({"RGBA", "LA", "RGBa"})
+# Pictures over this many pixels take the leaner path to grey; below it the
+# path every fingerprint already in a ledger was made with stays as it is.
+BIG_PICTURE = 4096 * 4096
 _SIXTEEN_BIT = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 # What each EXIF orientation value asks the viewer to do, as numpy moves.
 _ORIENTATION: dict[int, Callable[[Luma], Luma]] = {
@@ -133,6 +137,11 @@ def decode_luma(path: Path, *, work_side: int = WORK_SIDE) -> Frame:
         raise _undecodable(path, str(exc), exc) from exc
     except Image.DecompressionBombError as exc:
         raise _too_large(path) from exc
+    except MemoryError as exc:
+        why = "it needs more memory than a decoding worker may use"
+        raise UndecodableImage(
+            f"cannot decode image ({why})", where=path, fix="check the file's dimensions"
+        ) from exc
     except _DECODE_FAILURES as exc:
         raise _undecodable(path, f"{type(exc).__name__}: {exc}", exc) from exc
 
@@ -213,7 +222,11 @@ def _decode_pillow(im: Image.Image, work_side: int) -> Frame:
 
 
 def _eight_bit_luma(im: Image.Image, work_side: int) -> Luma:
-    if im.mode not in ("L", "RGB"):
+    if im.mode in _WITH_ALPHA and im.width * im.height > BIG_PICTURE:
+        # A full-size RGB copy beside the decoded RGBA would nearly double the
+        # peak (700 MiB at the pixel guard); grey is a quarter of the picture.
+        im = im.convert("L")
+    elif im.mode not in ("L", "RGB"):
         im = im.convert("RGB")
     factor = min(im.size) // work_side
     if factor > 1:

@@ -94,4 +94,12 @@ def _colour(channels: dict[str, NDArray[Any]]) -> NDArray[np.float32]:
         planes = [channels["Y"]]
     else:
         raise FormatProblem(f"EXR has no R/G/B or Y channel (has {sorted(channels)[:8]})")
-    return np.stack([np.asarray(p, dtype=np.float32) for p in planes], axis=-1)
+    first = planes[0]
+    if any(p.shape != first.shape for p in planes):
+        raise FormatProblem("EXR channels differ in size (subsampled colour is not read)")
+    # One float plane at a time into the result: np.stack of converted copies
+    # held every plane twice (1 GB for an 8K half-float frame).
+    rgb = np.empty((*first.shape, len(planes)), dtype=np.float32)
+    for i, plane in enumerate(planes):
+        rgb[..., i] = plane
+    return rgb
