@@ -17,8 +17,11 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from provenance.classify import Classification, classify_file
+from provenance.detectors.generators.containers import with_xmp_properties
+from provenance.detectors.generators.entries import Entries
 from provenance.settings import Settings
 from tests.detectors.builders_generators import UNDEFINED, ascii_tag, exif_block, user_comment
+from tests.detectors.builders_metadata import insert_segment, jpeg_bytes
 from tests.support import containers as build
 
 SETTINGS = Settings(db="sqlite://")
@@ -167,3 +170,20 @@ def test_a_damaged_heif_item_table_is_reported(tmp_path: Path) -> None:
 )
 def test_files_without_markers_stay_unknown(tmp_path: Path, name: str, data: bytes) -> None:
     assert classify(tmp_path, name, data).verdict == "unknown"
+
+
+def test_comfyui_xmp_properties_in_a_jpeg_and_a_webp(tmp_path: Path) -> None:
+    xmp = build.xmp_packet({"prompt": GRAPH_JSON})
+    jpeg = insert_segment(jpeg_bytes(), 0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp)
+    assert_comfyui(classify(tmp_path, "a.jpg", jpeg), "JPEG APP1 XMP property 'prompt'")
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "WEBP", xmp=xmp)
+    assert_comfyui(classify(tmp_path, "a.webp", out.getvalue()), "WebP XMP chunk property")
+
+
+def test_a_cameras_xmp_is_not_parsed_for_generator_properties() -> None:
+    entries = Entries()
+    entries.add("XMP", build.xmp_packet({"description": "sunset"}).decode(), "JPEG APP1 XMP")
+    assert [item.key for item in with_xmp_properties(entries).items] == ["XMP"]
+    entries.add("XMP", build.xmp_packet({"prompt": "a fox"}).decode(), "PNG iTXt")
+    assert [item.key for item in with_xmp_properties(entries).items] == ["XMP", "XMP", "prompt"]

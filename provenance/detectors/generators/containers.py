@@ -15,7 +15,9 @@ The same generator text turns up in containers beyond PNG, JPEG and WebP
   ``workflow`` or ``parameters`` (in whatever namespace a saver chose), plus
   ``exif:UserComment``, ``dc:description`` and ``tiff:ImageDescription``.
 
-Animated PNG needs nothing here: its text chunks are a PNG's.
+XMP packets of every container (PNG, JPEG and WebP too) are searched for
+those properties by :func:`with_xmp_properties`. Animated PNG needs nothing
+more: its text chunks are a PNG's.
 
 Each function turns one container's text into :class:`Entries`, named as the
 PNG keywords the matchers know (``prompt``, ``workflow``, ``Comment``,
@@ -23,6 +25,8 @@ PNG keywords the matchers know (``prompt``, ``workflow``, ``Comment``,
 """
 
 from __future__ import annotations
+
+import re
 
 from provenance.detectors.generators.entries import (
     Entries,
@@ -44,6 +48,8 @@ _TAG_KEYS = {
     "description": "Description",
     "software": "Software",
 }
+MAX_XMP_SCAN = 4 * 1024 * 1024
+_MAY_HOLD = re.compile(r"prompt|workflow|parameters|UserComment", re.IGNORECASE)
 # XMP properties (by local name) that carry generator text.
 _XMP_KEYS = {
     "prompt": "prompt",
@@ -99,16 +105,32 @@ def entries_from_items(exif: list[bytes], xmp: list[bytes], where: str) -> Entri
 
 
 def add_xmp(entries: Entries, packet: bytes, where: str) -> None:
-    """The packet itself (key ``XMP``) and its generator properties as entries of their own."""
+    """The packet itself, as an entry keyed ``XMP``."""
     entries.add("XMP", _text(packet), where)
-    try:
-        properties = parse_xmp(packet).properties
-    except FormatProblem:
-        return
-    for prop in properties:
-        key = _XMP_KEYS.get(prop.name) or _XMP_KEYS.get(prop.name.lower())
-        if key is not None:
-            entries.add(key, prop.value, f"{where} property '{prop.name}'")
+
+
+def with_xmp_properties(entries: Entries) -> Entries:
+    """Add the generator properties of every ``XMP`` entry as entries of their own.
+
+    Only packets that mention one of the property names are parsed: a
+    camera's or an editor's packet costs a substring search.
+    """
+    added = False
+    for item in [i for i in entries.items if i.key == "XMP"]:
+        if _MAY_HOLD.search(item.text[:MAX_XMP_SCAN]) is None:
+            continue
+        try:
+            properties = parse_xmp(item.text).properties
+        except FormatProblem:
+            continue
+        for prop in properties:
+            key = _XMP_KEYS.get(prop.name) or _XMP_KEYS.get(prop.name.lower())
+            if key is not None:
+                entries.add(key, prop.value, f"{item.where} property '{prop.name}'")
+                added = True
+    if added:
+        expand_json_containers(entries)
+    return entries
 
 
 def _text(data: bytes) -> str:

@@ -29,6 +29,7 @@ from provenance.detectors.generators.containers import (
     entries_from_tags,
     matroska_tag_triples,
     mp4_tag_triples,
+    with_xmp_properties,
 )
 from provenance.detectors.generators.entries import (
     Entries,
@@ -65,7 +66,7 @@ def read_entries(path: Path, fmt: str | None) -> Entries:
     """A file's header entries; empty for formats generators do not write, or broken files."""
     reader = _READERS.get(fmt or "")
     try:
-        return reader(path) if reader is not None else Entries()
+        return with_xmp_properties(reader(path)) if reader is not None else Entries()
     except FormatProblem:
         return Entries()
 
