@@ -161,13 +161,13 @@ HOSTED: Mapping[str, HostedGenerator] = {
         "Amazon Web Services",
         "no",
         "Amazon Bedrock: prompts and outputs are not used to train AWS models",
-        (f"{_C2PA} (claim and softwareAgent name Titan Image Generator)", "invisible watermark"),
+        (f"{_C2PA} (exact claim names not verified here)", "invisible watermark"),
     ),
     "amazon-nova": HostedGenerator(
         "Amazon Web Services",
         "no",
         "Amazon Bedrock: prompts and outputs are not used to train AWS models",
-        (f"{_C2PA} (Nova Canvas, Nova Reel)", "invisible watermark"),
+        (f"{_C2PA} on every Nova Canvas image (AWS samples)", "invisible watermark"),
     ),
     "amazon-bedrock": HostedGenerator(
         "Amazon Web Services",

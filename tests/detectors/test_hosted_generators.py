@@ -233,3 +233,14 @@ def test_every_tool_the_software_names_give_is_registered() -> None:
     for sample in samples:
         found = match_software(sample)
         assert found is not None and found.tool in TOOLS, sample
+
+
+def test_the_readme_lists_every_hosted_generator() -> None:
+    """The README's table is generated from the registry (docs/update_readme.py)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for tool_id, row in HOSTED.items():
+        line = next((li for li in readme.splitlines() if li.startswith(f"| `{tool_id}` |")), "")
+        assert row.vendor in line and f"| {row.trains_on_inputs} |" in line, (
+            f"README's hosted generators table is out of date for {tool_id}: "
+            "run python docs/update_readme.py"
+        )
