@@ -25,6 +25,7 @@ read as Gemini, and the word "Zoom" alone is not a recorder.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -137,7 +138,12 @@ def match_software(text: str | None) -> SoftwareMatch | None:
     """The tool a software string names, or None when it names none this table knows."""
     if not text:
         return None
-    sample = text[:512]
+    return _match(text[:512])
+
+
+@functools.lru_cache(maxsize=4096)
+def _match(sample: str) -> SoftwareMatch | None:
+    # Cached: the same makes, models and software names come back file after file.
     for pattern, tool, kind in _PATTERNS:
         found = pattern.search(sample)
         if found:
