@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from provenance.classify import Classification, classify_file
@@ -23,6 +28,7 @@ from provenance.settings import Settings
 from tests.detectors.builders_generators import UNDEFINED, ascii_tag, exif_block, user_comment
 from tests.detectors.builders_metadata import insert_segment, jpeg_bytes
 from tests.support import containers as build
+from tests.support.hostile import mutate
 
 SETTINGS = Settings(db="sqlite://")
 GRAPH_JSON = json.dumps(build.GRAPH)
@@ -172,6 +178,19 @@ def test_files_without_markers_stay_unknown(tmp_path: Path, name: str, data: byt
     assert classify(tmp_path, name, data).verdict == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cut.gif", build.gif_bytes(comment=b"x")[:-1]),
+        ("cut.jxl", build.jxl_bytes(exif=CAMERA)[:-30]),
+    ],
+)
+def test_a_damaged_gif_or_jpeg_xl_is_unreadable(tmp_path: Path, name: str, data: bytes) -> None:
+    result = classify(tmp_path, name, data)
+    assert result.verdict == "unreadable"
+    assert any(e.kind == "damaged" for e in result.evidence)
+
+
 def test_comfyui_xmp_properties_in_a_jpeg_and_a_webp(tmp_path: Path) -> None:
     xmp = build.xmp_packet({"prompt": GRAPH_JSON})
     jpeg = insert_segment(jpeg_bytes(), 0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp)
@@ -187,3 +206,40 @@ def test_a_cameras_xmp_is_not_parsed_for_generator_properties() -> None:
     assert [item.key for item in with_xmp_properties(entries).items] == ["XMP"]
     entries.add("XMP", build.xmp_packet({"prompt": "a fox"}).decode(), "PNG iTXt")
     assert [item.key for item in with_xmp_properties(entries).items] == ["XMP", "XMP", "prompt"]
+
+
+SEEDS: dict[str, bytes] = {
+    "vhs.mp4": build.mp4_bytes([("\xa9cmt", build.vhs_comment())]),
+    "keys.mp4": build.mp4_bytes([("prompt", GRAPH_JSON)], keyed=True),
+    "vhs.webm": build.matroska_bytes([("COMMENT", build.vhs_comment())]),
+    "vhs.gif": build.gif_bytes(comment=build.vhs_comment().encode(), xmp=build.xmp_packet({})),
+    "xmp.avif": build.heif_bytes(
+        b"avif",
+        [
+            build.Item(2, b"mime", build.xmp_packet({"prompt": GRAPH_JSON}), "application/rdf+xml"),
+            build.Item(3, b"Exif", build.exif_item(CAMERA)),
+        ],
+    ),
+    "exif.jxl": build.jxl_bytes(exif=CAMERA, xmp=build.xmp_packet({"workflow": "{}"})),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(sorted(SEEDS)),
+    kind=st.integers(0, 3),
+    at=st.integers(0, 1 << 16),
+    value=st.one_of(st.integers(0, 0xFFFFFFFF), st.sampled_from([0, 1, 0xFFFFFFFF])),
+)
+def test_mutated_outputs_classify_within_bounds(name: str, kind: int, at: int, value: int) -> None:
+    """Every detector on a damaged file: no exception escapes, within time and memory bounds."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.monotonic()
+        tracemalloc.start()
+        try:
+            result = classify(Path(folder), name, mutate(SEEDS[name], kind, at, value))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert time.monotonic() - started < 5.0 and peak < 128 * 1024 * 1024
+    assert not any("AssertionError" in e.detail for e in result.evidence)  # nothing was decoded
