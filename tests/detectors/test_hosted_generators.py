@@ -158,10 +158,14 @@ def test_a_custom_signer_without_a_source_type_still_names_the_model() -> None:
 # Gemini without C2PA: an IPTC source type and "Edited with Google AI".
 
 
-def test_gemini_credit_beside_a_generated_source_type(tmp_path: Path) -> None:
+GENERATED_TAILS = ["trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"]
+
+
+@pytest.mark.parametrize("tail", GENERATED_TAILS)
+def test_gemini_credit_beside_a_generated_source_type(tmp_path: Path, tail: str) -> None:
     credit = "<photoshop:Credit>Edited with Google AI</photoshop:Credit>"
     ns = 'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
-    data = jpeg_with_xmp(xmp_packet(dst("trainedAlgorithmicMedia") + credit, ns))
+    data = jpeg_with_xmp(xmp_packet(dst(tail) + credit, ns))
     result = classify(tmp_path, "gemini.jpg", data)
     assert (result.verdict, result.tool, result.confidence) == ("genai", "google-gemini", "medium")
     assert "Edited with Google AI" in (result.strongest() or result.evidence[0]).detail
