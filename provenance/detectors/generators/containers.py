@@ -29,6 +29,7 @@ from __future__ import annotations
 from provenance.detectors.generators.entries import (
     Entries,
     add_exif,
+    bytes_text,
     expand_json_containers,
 )
 from provenance.files.formats import FormatProblem
@@ -84,7 +85,7 @@ def entries_from_gif(info: GifInfo) -> Entries:
     """Entries from a GIF's comment extensions and XMP packet."""
     entries = Entries()
     for comment in info.comments:
-        entries.add("Comment", _text(comment), "GIF comment extension")
+        entries.add("Comment", bytes_text(comment), "GIF comment extension")
     for packet in info.xmp:
         add_xmp(entries, packet, "GIF XMP application extension")
     expand_json_containers(entries)
@@ -104,7 +105,7 @@ def entries_from_items(exif: list[bytes], xmp: list[bytes], where: str) -> Entri
 
 def add_xmp(entries: Entries, packet: bytes, where: str) -> None:
     """The packet itself, as an entry keyed ``XMP``."""
-    entries.add("XMP", _text(packet), where)
+    entries.add("XMP", bytes_text(packet), where)
 
 
 def with_xmp_properties(entries: Entries) -> Entries:
@@ -131,10 +132,3 @@ def with_xmp_properties(entries: Entries) -> Entries:
     if added:
         expand_json_containers(entries)
     return entries
-
-
-def _text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
