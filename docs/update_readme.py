@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate the README's generated sections: the CLI reference and the settings table.
+"""Regenerate the README's generated sections: CLI reference, settings, hosted generators.
 
-Run after changing a command's options or a setting: ``python docs/update_readme.py``.
+Run after changing a command's options, a setting or a hosted generator's
+registry row: ``python docs/update_readme.py``.
 Tests fail when the README and ``--help`` disagree.
 """
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from provenance.cli import cli  # noqa: E402
 from provenance.settings import Settings, settings_as_dict, settings_help  # noqa: E402
+from provenance.tools import HOSTED, display_name  # noqa: E402
 
 README = ROOT / "README.md"
 
@@ -43,6 +45,21 @@ def settings_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def hosted_table() -> str:
+    """One row per hosted generator of the registry (``provenance/tools.py``)."""
+    rows = [
+        "| tool id | name | vendor | trains on inputs | terms | how its output is marked |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for tool_id, row in HOSTED.items():
+        marks = "; ".join(row.marks)
+        rows.append(
+            f"| `{tool_id}` | {display_name(tool_id)} | {row.vendor} | {row.trains_on_inputs} "
+            f"| {row.terms} | {marks} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def replace_section(text: str, name: str, body: str) -> str:
     """Replace what stands between the section's start and end markers."""
     pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
@@ -56,6 +73,7 @@ def main() -> None:
     text = README.read_text()
     text = replace_section(text, "cli-reference", cli_reference())
     text = replace_section(text, "settings", settings_table())
+    text = replace_section(text, "hosted-generators", hosted_table())
     README.write_text(text)
 
 

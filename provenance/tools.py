@@ -8,12 +8,22 @@ generated but names no tool.
 
 The non-generative origins (``camera``, ``gimp``, ``adobe-photoshop``...) are
 ids too, so evidence can name who made or saved a file either way.
+
+Hosted generators -- services that generate on their vendor's machines, so
+the studio's inputs leave the building -- also have a :class:`HostedGenerator`
+row in :data:`HOSTED`: the vendor, whether the vendor's published terms say it
+trains on what users send, and how it marks its output (what this project's
+detectors find). ``trains_on_inputs`` is ``"unreviewed"`` wherever nobody
+has checked the vendor's current terms: a policy should treat that as a
+question for legal, never as a no.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 UNKNOWN_GENAI = "unknown-genai"
 
@@ -66,6 +76,27 @@ TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "udio": ("Udio", ()),
     "krea": ("Krea", ("krea-ai",)),
     "huggingface-space": ("Hugging Face Space", ("hf-space",)),
+    "amazon-titan": (
+        "Amazon Titan Image Generator",
+        (
+            "titan",
+            "titan-image-generator",
+            "amazon.titan-image-generator-v1",
+            "amazon.titan-image-generator-v2:0",
+        ),
+    ),
+    "amazon-nova": (
+        "Amazon Nova Canvas / Reel",
+        ("nova-canvas", "nova-reel", "amazon.nova-canvas-v1:0"),
+    ),
+    "amazon-bedrock": ("Amazon Bedrock (model not named)", ("bedrock",)),
+    "leonardo-ai": ("Leonardo.Ai", ("leonardo",)),
+    "ideogram": ("Ideogram", ()),
+    "flux": ("FLUX (Black Forest Labs)", ("black-forest-labs", "bfl", "flux.1")),
+    "stable-diffusion": (
+        "a Stable Diffusion model (tool not named)",
+        ("sdxl", "sd3", "stability-ai", "stable-diffusion-xl"),
+    ),
     UNKNOWN_GENAI: ("generative AI (tool not named)", ()),
     # Non-generative origins.
     "camera": ("a camera", ()),
@@ -100,3 +131,156 @@ def display_name(tool_id: str) -> str:
     """A tool's human name, or the id itself for ids not declared here."""
     entry = TOOLS.get(tool_id)
     return entry[0] if entry else tool_id
+
+
+TrainingTerms = Literal["no", "plan-dependent", "unreviewed"]
+
+
+@dataclass(frozen=True)
+class HostedGenerator:
+    """A hosted generator's registry row.
+
+    ``trains_on_inputs`` says what the vendor's published terms say about
+    training on prompts and uploads: ``"no"`` (not by default, for every
+    plan), ``"plan-dependent"`` (business/API plans no, consumer plans yes
+    unless the user opts out), ``"unreviewed"`` (nobody here has checked).
+    ``terms`` says where that comes from; ``marks`` how the output is marked.
+    """
+
+    vendor: str
+    trains_on_inputs: TrainingTerms
+    terms: str
+    marks: tuple[str, ...]
+
+
+_C2PA = "C2PA manifest"
+_UNREVIEWED = "not reviewed"
+_UNDOCUMENTED = "no in-file marker documented (a name in EXIF or XMP where one is written)"
+HOSTED: Mapping[str, HostedGenerator] = {
+    "amazon-titan": HostedGenerator(
+        "Amazon Web Services",
+        "no",
+        "Amazon Bedrock: prompts and outputs are not used to train AWS models",
+        (f"{_C2PA} (exact claim names not verified here)", "invisible watermark"),
+    ),
+    "amazon-nova": HostedGenerator(
+        "Amazon Web Services",
+        "no",
+        "Amazon Bedrock: prompts and outputs are not used to train AWS models",
+        (f"{_C2PA} on every Nova Canvas image (AWS samples)", "invisible watermark"),
+    ),
+    "amazon-bedrock": HostedGenerator(
+        "Amazon Web Services",
+        "no",
+        "Amazon Bedrock: prompts and outputs are not used to train AWS models",
+        (f"{_C2PA} naming Bedrock but not the model",),
+    ),
+    "adobe-firefly": HostedGenerator(
+        "Adobe",
+        "no",
+        "Adobe: Firefly is not trained on customers' content",
+        (f"{_C2PA} (Adobe Firefly, trainedAlgorithmicMedia)", "XMP digital source type"),
+    ),
+    "adobe-photoshop-generative-fill": HostedGenerator(
+        "Adobe",
+        "no",
+        "Adobe: Firefly is not trained on customers' content",
+        (f"{_C2PA} (compositeWithTrainedAlgorithmicMedia)",),
+    ),
+    "openai-dall-e-3": HostedGenerator(
+        "OpenAI",
+        "plan-dependent",
+        "OpenAI: API and business data not used for training; ChatGPT consumer unless opted out",
+        (f"{_C2PA} (ChatGPT / OpenAI API, softwareAgent DALL-E)",),
+    ),
+    "openai-gpt-image": HostedGenerator(
+        "OpenAI",
+        "plan-dependent",
+        "OpenAI: API and business data not used for training; ChatGPT consumer unless opted out",
+        (f"{_C2PA} (OpenAI Media Service, softwareAgent gpt-image)",),
+    ),
+    "sora": HostedGenerator(
+        "OpenAI",
+        "plan-dependent",
+        "OpenAI: API and business data not used for training; consumer apps unless opted out",
+        (f"{_C2PA} in MP4 (softwareAgent Sora)", "visible watermark"),
+    ),
+    "google-gemini": HostedGenerator(
+        "Google",
+        "plan-dependent",
+        "Google: Vertex AI and Workspace data not used for training; the consumer app may be",
+        (
+            f"{_C2PA} (Google C2PA Core Generator Library)",
+            "XMP trainedAlgorithmicMedia + credit 'Edited with Google AI'",
+            "SynthID watermark",
+        ),
+    ),
+    "veo": HostedGenerator(
+        "Google",
+        "plan-dependent",
+        "Google: Vertex AI data not used for training; the consumer app may be",
+        (f"{_C2PA} in MP4", "SynthID watermark"),
+    ),
+    "midjourney": HostedGenerator(
+        "Midjourney",
+        "unreviewed",
+        _UNREVIEWED,
+        ("PNG Description with 'Job ID'", "XMP DigImageGUID + trainedAlgorithmicMedia"),
+    ),
+    "microsoft-bing-image-creator": HostedGenerator(
+        "Microsoft",
+        "unreviewed",
+        _UNREVIEWED,
+        (f"{_C2PA} (Microsoft Responsible AI, 'AI Generated Image')",),
+    ),
+    "meta-ai": HostedGenerator(
+        "Meta",
+        "unreviewed",
+        _UNREVIEWED,
+        ("XMP trainedAlgorithmicMedia", "visible 'Imagined with AI' label"),
+    ),
+    "runway": HostedGenerator(
+        "Runway", "unreviewed", _UNREVIEWED, (f"{_C2PA} (claimed, not verified here)",)
+    ),
+    "elevenlabs": HostedGenerator(
+        "ElevenLabs", "unreviewed", _UNREVIEWED, (f"{_C2PA} (announced)", "SynthID audio watermark")
+    ),
+    "suno": HostedGenerator("Suno", "unreviewed", _UNREVIEWED, (_UNDOCUMENTED,)),
+    "udio": HostedGenerator("Udio", "unreviewed", _UNREVIEWED, (_UNDOCUMENTED,)),
+    "krea": HostedGenerator(
+        "Krea", "unreviewed", _UNREVIEWED, ("EXIF Software / XMP CreatorTool",)
+    ),
+    "novelai": HostedGenerator(
+        "Anlatan (NovelAI)",
+        "unreviewed",
+        _UNREVIEWED,
+        ("PNG text Software=NovelAI + Comment JSON", "stealth alpha bits"),
+    ),
+    "civitai": HostedGenerator(
+        "Civitai",
+        "unreviewed",
+        _UNREVIEWED,
+        (
+            "EXIF UserComment: A1111 text with 'Civitai resources', or ComfyUI JSON "
+            "with extraMetadata",
+            "trainer samples: A1111 text ending 'Model: <id>.safetensors'",
+        ),
+    ),
+    "tensorart": HostedGenerator(
+        "TensorArt", "unreviewed", _UNREVIEWED, ("PNG generation_data beside a ComfyUI graph",)
+    ),
+    "huggingface-space": HostedGenerator(
+        "Hugging Face (space author)",
+        "unreviewed",
+        "each space has its own author and terms",
+        ("PNG parameters JSON with Model and resolution",),
+    ),
+    "leonardo-ai": HostedGenerator("Leonardo.Ai", "unreviewed", _UNREVIEWED, (_UNDOCUMENTED,)),
+    "ideogram": HostedGenerator("Ideogram", "unreviewed", _UNREVIEWED, (_UNDOCUMENTED,)),
+    "flux": HostedGenerator("Black Forest Labs", "unreviewed", _UNREVIEWED, (_UNDOCUMENTED,)),
+}
+
+
+def hosted(tool_id: str | None) -> HostedGenerator | None:
+    """The registry row of a hosted generator, or None for local tools and other origins."""
+    return HOSTED.get(tool_id) if tool_id else None

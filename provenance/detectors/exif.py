@@ -12,7 +12,13 @@ who saved the file, not where its content came from.
 Generators misuse these tags: ComfyUI's WebP saver writes ``Make =
 "workflow:{...}"`` and ``Model = "prompt:{...}"``. Values that do not look
 like a camera's name (JSON, long text, a generator's name) are not called a
-camera here; the generator detectors read them.
+camera here; the generator detectors read the JSON. A hosted generator's
+*name* in ``Make``, ``Model`` or ``Software`` (``Make = "Midjourney"``,
+``Model = "Amazon Titan Image Generator"``) is a generator marker of its
+own: medium ``genai`` evidence naming the tool, and never a camera.
+
+Savers disagree on where tags go: some write ``Make``/``Model``/``Software``
+in the Exif sub-IFD instead of IFD0; they are read from either.
 
 The EXIF block is cut out of the container by this project's own bounded
 walkers (JPEG ``APP1``, PNG ``eXIf``, WebP ``EXIF``) and only then given to
@@ -48,6 +54,9 @@ _TAGS = {
     "f_number": "EXIF FNumber",
     "iso": "EXIF ISOSpeedRatings",
 }
+# IFD0 tags some savers write in the Exif sub-IFD instead (exifread's name there).
+_SUB_IFD = {"make": "EXIF Make", "model": "EXIF Model", "software": "EXIF Software"}
+_NAME_TAGS = ("make", "model", "software")
 _MISUSED = re.compile(r"^\s*(workflow|prompt|parameters|negative)\s*:", re.IGNORECASE)
 
 
@@ -62,7 +71,7 @@ def read_exif_tags(stream: BinaryIO) -> dict[str, str]:
     )
     found: dict[str, str] = {}
     for key, name in _TAGS.items():
-        tag = tags.get(name)
+        tag = tags.get(name) or tags.get(_SUB_IFD.get(key, ""))
         if tag is not None:
             text = _text(tag)
             if text:
@@ -89,6 +98,22 @@ def plausible_camera(make: str | None, model: str | None) -> bool:
     return True
 
 
+def generator_named(tags: dict[str, str]) -> tuple[str, str, str] | None:
+    """(tag, value, tool) for the first of Make, Model, Software naming a generator by its name.
+
+    Text a generator parked there (JSON, ``prompt:{...}``) is the generator
+    detectors' to read, not a name.
+    """
+    for tag in _NAME_TAGS:
+        value = tags.get(tag)
+        if not value or _MISUSED.match(value) or any(c in value for c in "{}[]"):
+            continue
+        found = match_software(value)
+        if found is not None and found.kind == "generator" and found.tool:
+            return tag, value, found.tool
+    return None
+
+
 class ExifDetector:
     """Camera Make/Model (capture evidence) and Software (editing evidence) from EXIF."""
 
@@ -101,12 +126,26 @@ class ExifDetector:
             return
         with opened as stream:
             tags = read_exif_tags(stream)
+        named = generator_named(tags)
+        if named is not None:
+            yield self._generator(*named)
         camera = plausible_camera(tags.get("make"), tags.get("model"))
         if camera:
             yield self._camera(tags)
         software = self._software(tags["software"], camera) if tags.get("software") else None
         if software is not None:
             yield software
+
+    def _generator(self, tag: str, value: str, tool: str) -> Evidence:
+        return Evidence(
+            detector=self.name,
+            kind="exif-generator-name",
+            detail=f"EXIF {tag.capitalize()} names a generator: '{value[:200]}' (not a camera)",
+            signal="genai",
+            tool=tool,
+            confidence="medium",  # unsigned, and easily written
+            fields={tag: value[:200]},
+        )
 
     def _camera(self, tags: dict[str, str]) -> Evidence:
         make, model = tags["make"], tags["model"]
@@ -129,7 +168,7 @@ class ExifDetector:
     def _software(self, software: str, camera: bool) -> Evidence | None:
         found = match_software(software)
         if found is not None and found.kind in ("generator", "generator_vendor"):
-            return None  # a generator's own field: the generator detectors report it
+            return None  # reported as a generator's name (generator_named), not as software
         if found is None and camera:
             return None  # the camera's firmware version: kept in the camera item's fields
         kind = "editing software" if found is not None and found.kind == "editor" else "software"

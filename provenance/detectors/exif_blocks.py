@@ -5,8 +5,11 @@ expect (a JPEG whose ``APP11`` C2PA segments come before ``APP1`` reads as
 having no EXIF), and it reads whatever offsets and counts a file claims. So
 the block is cut out here with the project's bounded walkers — JPEG ``APP1``
 (at most 64 KiB), PNG ``eXIf`` (or ImageMagick's hex ``Raw profile type
-exif`` text), WebP ``EXIF`` — and handed over in memory. TIFF, DNG, camera raw
-and HEIF files are their own EXIF container and are read in place.
+exif`` text), WebP ``EXIF``, the ``Exif`` item of a HEIF/AVIF file (found
+through its item table), the ``Exif`` box of a JPEG XL container — and handed
+over in memory. TIFF, DNG and camera raw files are their own EXIF container
+and are read in place. A HEIF item table or JPEG XL box that does not parse
+is damage the detector reports (:class:`FormatProblem` is not swallowed).
 
 Either way exifread reads through a :class:`BudgetStream`, which caps the
 bytes of any one read, the total bytes and the number of reads, and raises
@@ -21,7 +24,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.heif_items import read_heif_items
 from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.jxl import read_jxl
 from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import read_ifd0
@@ -96,6 +101,16 @@ def _riff(path: Path) -> BinaryIO | None:
     return _tiff_block(read_riff(path).first("EXIF"))
 
 
+def _heif(path: Path) -> BinaryIO | None:
+    blocks = read_heif_items(path).exif
+    return _tiff_block(blocks[0]) if blocks else None
+
+
+def _jxl(path: Path) -> BinaryIO | None:
+    blocks = read_jxl(path).exif
+    return _tiff_block(blocks[0]) if blocks else None
+
+
 def _png(path: Path) -> BinaryIO | None:
     with open_regular(path) as stream:
         refs, _problems, _limits = index_chunks(stream)
@@ -132,7 +147,9 @@ def exif_stream(path: Path, fmt: str | None) -> BinaryIO | None:
     if fmt in ("tiff", "raw"):
         return _tiff(path)
     if fmt in ("heif", "avif"):
-        return open_regular(path)
+        return _heif(path)
+    if fmt == "jxl":
+        return _jxl(path)
     return None
 
 

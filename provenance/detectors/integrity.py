@@ -34,6 +34,9 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
+from provenance.files.formats.gif import read_gif
+from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
+from provenance.files.formats.jxl import read_jxl
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
 from provenance.files.formats.tiff_file import walk_ifd_chain
 from provenance.files.opening import open_regular
@@ -75,18 +78,34 @@ def _sized(path: Path, read: Callable[[BinaryIO, int], Findings]) -> Findings:
         return read(stream, os.fstat(stream.fileno()).st_size)
 
 
+def _gif(ctx: DetectorContext) -> Findings:
+    return read_gif(ctx.path)
+
+
+def _jxl(ctx: DetectorContext) -> Findings:
+    return read_jxl(ctx.path)
+
+
+# First bytes -> the check. Matroska is left out on purpose: live recordings write clusters of
+# unknown size, which its tag reader cannot skip, and that is no damage.
+_CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
+    (PNG_SIGNATURE, _png),
+    (b"\xff\xd8\xff", _jpeg),
+    (b"RIFF", _riff),
+    (b"II*\x00", _tiff),
+    (b"MM\x00*", _tiff),
+    (EXR_MAGIC, _exr),
+    (b"GIF87a", _gif),
+    (b"GIF89a", _gif),
+    (JXL_SIGNATURE, _jxl),
+)
+
+
 def reader_for(head: bytes) -> Callable[[DetectorContext], Findings] | None:
     """The check for the container the first bytes announce (None: no bounded reader for it)."""
-    if head.startswith(PNG_SIGNATURE):
-        return _png
-    if head.startswith(b"\xff\xd8\xff"):
-        return _jpeg
-    if head[:4] == b"RIFF":
-        return _riff
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return _tiff
-    if head.startswith(EXR_MAGIC):
-        return _exr
+    for prefix, check in _CHECKS:
+        if head.startswith(prefix):
+            return check
     return _bmff if is_bmff(head) else None
 
 

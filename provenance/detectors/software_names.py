@@ -25,6 +25,7 @@ read as Gemini, and the word "Zoom" alone is not a recorder.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -67,7 +68,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | None, SoftwareKind], ...] = (
         "generator",
     ),
     (
-        _p(r"\bgemini\b|\bimagen\b|nano[\W_]?banana|google[\W_]+generative[\W_]+ai"),
+        _p(
+            r"\bgemini\b|\bimagen\b|nano[\W_]?banana|google[\W_]+generative[\W_]+ai|"
+            r"(?:edited|made|created)[\W_]+with[\W_]+google[\W_]+ai"
+        ),
         "google-gemini",
         "generator",
     ),
@@ -88,7 +92,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | None, SoftwareKind], ...] = (
     (_p(r"\bfooocus\b"), "fooocus", "generator"),
     (_p(r"draw[\W_]?things"), "drawthings", "generator"),
     (_p(r"\bkrea\b"), "krea", "generator"),
-    (_p(r"stable[\W_]?diffusion"), UNKNOWN_GENAI, "generator"),
+    (
+        _p(r"amazon[\W_]+titan|titan[\W_]+image[\W_]+generator"),
+        "amazon-titan",
+        "generator",
+    ),
+    (_p(r"amazon[\W_]+nova|nova[\W_]+(?:canvas|reel)"), "amazon-nova", "generator"),
+    (_p(r"amazon[\W_]+bedrock|\bbedrock[\W_]+runtime"), "amazon-bedrock", "generator"),
+    (_p(r"leonardo[\W_]?ai\b"), "leonardo-ai", "generator"),
+    (_p(r"\bideogram\b"), "ideogram", "generator"),
+    (_p(r"black[\W_]+forest[\W_]+labs|\bflux[\W_.]?1"), "flux", "generator"),
+    (_p(r"\bcivitai\b"), "civitai", "generator"),
+    (_p(r"stable[\W_]?diffusion[\W_]+web[\W_]?ui|\bsd[\W_]webui\b"), "automatic1111", "generator"),
+    (
+        _p(r"stable[\W_]?diffusion|\bsdxl\b|\bsd[\W_]?3(?:\.5)?\b|stability[\W_]?ai"),
+        "stable-diffusion",
+        "generator",
+    ),
+    (_p(r"^\s*openai\b"), UNKNOWN_GENAI, "generator"),
     (_p(r"photoshop"), "adobe-photoshop", "editor"),
     (_p(r"lightroom"), "adobe-lightroom", "editor"),
     (_p(r"adobe[\W_]+express"), "adobe-express", "editor"),
@@ -117,7 +138,12 @@ def match_software(text: str | None) -> SoftwareMatch | None:
     """The tool a software string names, or None when it names none this table knows."""
     if not text:
         return None
-    sample = text[:512]
+    return _match(text[:512])
+
+
+@functools.lru_cache(maxsize=4096)
+def _match(sample: str) -> SoftwareMatch | None:
+    # Cached: the same makes, models and software names come back file after file.
     for pattern, tool, kind in _PATTERNS:
         found = pattern.search(sample)
         if found:

@@ -13,6 +13,10 @@ Draw Things, cameras). Five properties matter for provenance:
 ``xmp:CreatorTool``
     the application that created the file: a generator (Draw Things) or an
     editor (Photoshop: says who saved the file, not where the content came from).
+``photoshop:Credit``
+    the credit line; Google's generators write "Edited with Google AI" there
+    beside a generated source type and no C2PA: it names the tool, it never
+    says "generated" on its own.
 ``dcterms:provenance``
     a pointer to a C2PA manifest, embedded (``self#jumbf=...``) or remote (a
     URL, never fetched).
@@ -40,6 +44,7 @@ from provenance.tools import UNKNOWN_GENAI
 
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
+PHOTOSHOP_NS = "http://ns.adobe.com/photoshop/1.0/"
 MAX_TEXT = 512
 
 
@@ -88,6 +93,7 @@ class _Facts:
         self.ai_version = _first(named["AISystemVersionUsed"])
         self.prompt = _first(p.value for p in packet.named("AIPromptInformation"))
         self.creator_tool = _first(packet.values(XMP_NS, "CreatorTool"))
+        self.credit = _first(packet.values(PHOTOSHOP_NS, "Credit"))
         self.provenance = [v[:MAX_TEXT] for v in packet.values(DCTERMS_NS, "provenance")]
 
     def ai_fields(self) -> dict[str, str]:
@@ -146,8 +152,9 @@ def _generated_item(
     term: SourceType, facts: _Facts, source: str, detector: str, fields: dict[str, str]
 ) -> Evidence:
     named = _generator_tool(facts.ai_system)
-    tool = named or _generator_tool(facts.creator_tool)
+    tool = named or _generator_tool(facts.creator_tool) or _generator_tool(facts.credit)
     system = f"; AI system '{facts.ai_system}'" if facts.ai_system else ""
+    system += f"; credit '{facts.credit}'" if facts.credit and tool else ""
     return Evidence(
         detector,
         "digital-source-type",

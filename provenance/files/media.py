@@ -33,7 +33,7 @@ TIFF_WIDTH, TIFF_HEIGHT = 256, 257
 HEAD_BYTES = 64
 
 # Formats Pillow cannot open: their dimensions are not read here.
-_NO_PILLOW = frozenset({"exr", "dpx", "raw", "heif", "avif", "psd"})
+_NO_PILLOW = frozenset({"exr", "dpx", "raw", "heif", "avif", "psd", "jxl"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ _EXTENSIONS: dict[str, _Format] = {
     ".nef": _Format("raw", "image", "image/x-nikon-nef"),
     ".heic": _Format("heif", "image", "image/heic"),
     ".avif": _Format("avif", "image", "image/avif"),
+    ".jxl": _Format("jxl", "image", "image/jxl"),
     ".mxf": _Format("mxf", "video", "application/mxf"),
     ".mov": _Format("mov", "video", "video/quicktime"),
     ".mp4": _Format("mp4", "video", "video/mp4"),
@@ -126,6 +127,8 @@ _MAGIC: tuple[tuple[bytes, _Format], ...] = (
     (b"fLaC", _Format("flac", "audio", "audio/flac")),
     (b"OggS", _Format("ogg", "audio", "audio/ogg")),
     (b"%PDF", _Format("pdf", "document", "application/pdf")),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", _Format("jxl", "image", "image/jxl")),
+    (b"\xff\x0a", _Format("jxl", "image", "image/jxl")),
 )
 
 _TIFF = _Format("tiff", "image", "image/tiff")

@@ -43,6 +43,7 @@ from tests.detectors.builders_generators import (
     user_comment,
     webp_bytes,
 )
+from tests.support.hostile import mutate
 
 SECONDS = 3.0
 INFOTEXT = "a fox\nNegative prompt: x\nSteps: 20, Sampler: Euler a, Seed: 1, Version: neo"
@@ -84,17 +85,6 @@ def run_all(path: Path) -> None:
     assert time.monotonic() - started < SECONDS
 
 
-def _mutate(data: bytes, kind: int, at: int, value: int) -> bytes:
-    at %= max(len(data), 1)
-    if kind == 0:
-        return data[:at]
-    if kind == 1:
-        return data[:at] + bytes([data[at] ^ (value & 0xFF or 1)]) + data[at + 1 :]
-    if kind == 2:
-        return data[:at] + struct.pack(">I", value) + data[at + 4 :]
-    return data[:at] + struct.pack("<I", value) + data[at + 4 :]
-
-
 HOSTILE = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -111,7 +101,7 @@ def test_mutated_files_never_raise(
     tmp_path: Path, name: str, kind: int, at: int, value: int
 ) -> None:
     path = tmp_path / name
-    path.write_bytes(_mutate(seeds()[name], kind, at, value))
+    path.write_bytes(mutate(seeds()[name], kind, at, value))
     run_all(path)
 
 

@@ -67,3 +67,15 @@ def big_png(path: Path, width: int, height: int) -> Path:
 def _chunk(kind: bytes, body: bytes) -> bytes:
     crc = zlib.crc32(kind + body) & 0xFFFFFFFF
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def mutate(data: bytes, kind: int, at: int, value: int) -> bytes:
+    """A damaged copy: cut at ``at`` (kind 0), one byte flipped (1), or a 32-bit
+    ``value`` written over four bytes there, big-endian (2) or little-endian (3)."""
+    at %= max(len(data), 1)
+    if kind == 0:
+        return data[:at]
+    if kind == 1:
+        return data[:at] + bytes([data[at] ^ (value & 0xFF or 1)]) + data[at + 1 :]
+    order = ">I" if kind == 2 else "<I"
+    return data[:at] + struct.pack(order, value) + data[at + 4 :]

@@ -22,6 +22,9 @@ format, and are told apart by the settings line:
 ``Version: Fooocus v``  Fooocus in its A1111 scheme
 ``Version: ComfyUI``    ComfyUI savers (comfy-image-saver)
 ``Civitai resources:``  Civitai's on-site generator
+``Model: 1234.safe...`` Civitai's generator and trainer samples: the
+                        model file named by its Civitai id (digits or a
+                        UUID), not by a name a user gave it
 ======================  ==============================================
 
 Without a ``Version``, ComfyUI savers (SaveImageWithMetaData) still give
@@ -63,6 +66,9 @@ _KEY = re.compile(r"\s*([A-Za-z][\w ()./+-]{0,60}?):\s*")
 _NEGATIVE = "Negative prompt:"
 _COMFY_SAMPLER = re.compile(
     r"^[a-z0-9]+(?:_[a-z0-9]+)+$|^(?:euler|heun|lms|ddim|ddpm|lcm|ipndm|deis|dpm_2)$"
+)
+_CIVITAI_MODEL = re.compile(
+    r"^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.safetensors$", re.I
 )
 _MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|gguf|bin)$", re.I)
 
@@ -185,6 +191,8 @@ def infotext_tool(settings: dict[str, str]) -> str:
         if pattern.search(version):
             return tool
     if "Civitai resources" in settings or "Civitai metadata" in settings:
+        return "civitai"
+    if _CIVITAI_MODEL.match(settings.get("Model", "").strip()):
         return "civitai"
     if _comfy_style(settings):
         return "comfyui"

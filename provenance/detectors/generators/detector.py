@@ -1,8 +1,10 @@
 """The two registered generator detectors.
 
 ``generator_metadata``
-    Reads a PNG, JPEG or WebP file's headers (never its pixels) into entries
-    and reports the first tool matcher that recognises them, as one strong
+    Reads a file's headers (never its pixels or frames) into entries -- PNG
+    and APNG, JPEG, WebP, GIF, HEIF/AVIF, JPEG XL, and the tags of MP4/MOV
+    and Matroska/WebM video -- and reports the first tool matcher that
+    recognises them, as one strong
     ``genai`` evidence item naming the tool, with the prompt and settings.
 ``generator_stealth``
     Only for lossless images that can hold stealth bits (8-bit RGB/RGBA PNG,
@@ -15,12 +17,20 @@ Unreadable containers yield nothing: the media facts already report them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PIL import Image
 
 from provenance.detectors.base import DetectorContext
+from provenance.detectors.generators.containers import (
+    entries_from_gif,
+    entries_from_items,
+    entries_from_tags,
+    matroska_tag_triples,
+    mp4_tag_triples,
+    with_xmp_properties,
+)
 from provenance.detectors.generators.entries import (
     Entries,
     entries_from_jpeg,
@@ -32,7 +42,12 @@ from provenance.detectors.generators.pixels import PillowColumns, PixelSource, P
 from provenance.detectors.generators.stealth import Mode, read_stealth, stealth_finding
 from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.ebml import read_matroska_tags
+from provenance.files.formats.gif import read_gif
+from provenance.files.formats.heif_items import read_heif_items
 from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.jxl import read_jxl
+from provenance.files.formats.mp4_tags import read_mp4_tags
 from provenance.files.formats.png import PngInfo, read_png
 from provenance.files.formats.riff import RiffInfo, read_riff
 
@@ -48,17 +63,36 @@ PIXEL_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def read_entries(path: Path, fmt: str | None) -> Entries:
-    """The header entries of a PNG, JPEG or WebP file; empty for other formats or broken files."""
+    """A file's header entries; empty for formats generators do not write, or broken files."""
+    reader = _READERS.get(fmt or "")
     try:
-        if fmt == "png":
-            return entries_from_png(read_png(path))
-        if fmt == "jpeg":
-            return entries_from_jpeg(read_jpeg(path))
-        if fmt == "webp":
-            return entries_from_riff(read_riff(path))
+        return with_xmp_properties(reader(path)) if reader is not None else Entries()
     except FormatProblem:
-        pass
-    return Entries()
+        return Entries()
+
+
+def _heif(path: Path) -> Entries:
+    items = read_heif_items(path)
+    return entries_from_items(items.exif, items.xmp, "HEIF item")
+
+
+def _jxl(path: Path) -> Entries:
+    info = read_jxl(path)
+    return entries_from_items(info.exif, info.xmp, "JPEG XL box")
+
+
+_READERS: dict[str, Callable[[Path], Entries]] = {
+    "png": lambda path: entries_from_png(read_png(path)),
+    "jpeg": lambda path: entries_from_jpeg(read_jpeg(path)),
+    "webp": lambda path: entries_from_riff(read_riff(path)),
+    "gif": lambda path: entries_from_gif(read_gif(path)),
+    "heif": _heif,
+    "avif": _heif,
+    "jxl": _jxl,
+    "mp4": lambda path: entries_from_tags(mp4_tag_triples(read_mp4_tags(path))),
+    "mov": lambda path: entries_from_tags(mp4_tag_triples(read_mp4_tags(path))),
+    "mkv": lambda path: entries_from_tags(matroska_tag_triples(read_matroska_tags(path))),
+}
 
 
 class GeneratorMetadataDetector:

@@ -194,7 +194,7 @@ def entries_from_jpeg(info: JpegInfo) -> Entries:
     if info.xmp:
         entries.add("XMP", info.xmp.decode("utf-8", errors="replace"), "JPEG APP1 XMP")
     for comment in info.comments:
-        entries.add("Comment", _bytes_text(comment).strip("\x00"), "JPEG COM segment")
+        entries.add("Comment", bytes_text(comment).strip("\x00"), "JPEG COM segment")
     expand_json_containers(entries)
     return entries
 
@@ -262,7 +262,8 @@ def _repair_latin1(text: str) -> str:
         return text
 
 
-def _bytes_text(data: bytes) -> str:
+def bytes_text(data: bytes) -> str:
+    """UTF-8 when the bytes are valid UTF-8, else Latin-1 (which decodes anything)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
