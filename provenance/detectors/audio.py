@@ -11,7 +11,12 @@ becomes evidence:
 
 * a generator in a software field: ``genai``, medium; in a comment, only
   after words such as "made with": weak;
-* a field recorder in a software field: ``not_genai``, medium;
+* a field recorder in a software field (a Broadcast WAV ``bext`` originator
+  or coding history naming Sound Devices, Zaxcom, Zoom, Metacorder...):
+  ``not_genai``, medium, and strong when the same file carries the
+  recorder's iXML scene and take. A location-sound take is as positive an
+  origin as a camera's EXIF: the recorder says it captured the sound;
+  a DAW (Pro Tools) or editor naming itself says only who saved the file;
 * a camera maker and model: ``not_genai``, medium (as camera EXIF);
 * editors, other software, iXML production data: neutral.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from provenance.detectors.audio_fields import (
@@ -69,6 +75,8 @@ class AudioDetector:
         yield from self._camera(fields)
         yield from self._production(fields)
         named = [e for e in map(self._named, _distinct(fields)) if e is not None]
+        if _is_take(fields):
+            named = [_as_take(e) for e in named]
         yield from named[:MAX_NAMED_ITEMS]
 
     def _named(self, item: AudioField) -> Evidence | None:
@@ -132,6 +140,19 @@ class AudioDetector:
                 f"iXML production sound metadata: {', '.join(production[:6])}",
                 fields={"ixml": "; ".join(production[:16])[:1000]},
             )
+
+
+def _is_take(fields: list[AudioField]) -> bool:
+    """True when iXML names both the scene and the take: a recorder's production take."""
+    named = {f.where for f in fields if f.role == "production"}
+    return {"iXML SCENE", "iXML TAKE"} <= named
+
+
+def _as_take(item: Evidence) -> Evidence:
+    """A recorder item made strong by the take's iXML (other items unchanged)."""
+    if item.kind != "audio-recorder":
+        return item
+    return replace(item, confidence="strong", detail=f"{item.detail}, with its iXML scene and take")
 
 
 def _match(item: AudioField) -> SoftwareMatch | None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance.classify import classify_file
 from provenance.detectors import audio as audio_detector
 from provenance.detectors.audio_fields import bext_fields
 from provenance.detectors.base import DetectorContext
@@ -51,6 +52,36 @@ def test_a_field_recorder_bext_is_capture_evidence(tmp_path: Path) -> None:
     )
     items = detect(write(tmp_path / "take.wav", wav_bytes(chunk)))
     assert ("audio-recorder", "not_genai", "field-recorder", "medium") in summary(items)
+
+
+TAKE_IXML = b"<BWFXML><PROJECT>Feature</PROJECT><SCENE>A101</SCENE><TAKE>3</TAKE></BWFXML>"
+
+
+@pytest.mark.parametrize(
+    "originator",
+    ["Sound Dev: 702T S#GR1112089007", "ZOOM Handy Recorder H4n", "Metacorder Demo", "ZAXCOM"],
+)
+def test_field_recorders_as_their_firmware_names_them(tmp_path: Path, originator: str) -> None:
+    items = detect(write(tmp_path / "t.wav", wav_bytes(riff_chunk(b"bext", bext("", originator)))))
+    assert ("audio-recorder", "not_genai", "field-recorder", "medium") in summary(items)
+
+
+def test_a_recorder_take_with_scene_and_take_is_strong(tmp_path: Path) -> None:
+    chunks = (riff_chunk(b"bext", bext("", "Sound Dev: 702T")), riff_chunk(b"iXML", TAKE_IXML))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(*chunks)), SETTINGS)
+    assert (result.verdict, result.tool, result.confidence) == (
+        "not_genai",
+        "field-recorder",
+        "strong",
+    )
+    assert any("scene and take" in e.detail for e in result.evidence)
+
+
+@pytest.mark.parametrize("originator", ["Pro Tools", "Sound Forge", "Zoom meeting", ""])
+def test_a_daw_take_is_not_a_recording_origin(tmp_path: Path, originator: str) -> None:
+    chunks = (riff_chunk(b"bext", bext("", originator)), riff_chunk(b"iXML", TAKE_IXML))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(*chunks)), SETTINGS)
+    assert result.verdict == "unknown", [e.detail for e in result.evidence]
 
 
 def test_bext_coding_history_devices_are_software_fields() -> None:
