@@ -35,7 +35,7 @@ from provenance.files.formats.bmff import is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
-from provenance.files.formats.tiff_file import walk_ifd_chain
+from provenance.files.formats.tiff_file import TIFF_MAGICS, walk_ifd_chain
 from provenance.files.opening import open_regular
 
 
@@ -58,8 +58,17 @@ def _riff(ctx: DetectorContext) -> Findings:
     return ctx.riff()
 
 
+# A movie's header: a QuickTime or MP4 movie without one cannot be played or
+# read (HEIF and AVIF keep their header in ``meta`` instead).
+_MOVIE_FORMATS = frozenset({"mp4", "mov", "m4a", "cr3"})
+
+
 def _bmff(ctx: DetectorContext) -> Findings:
-    return read_bmff(ctx.path)
+    found = read_bmff(ctx.path)
+    top = {box.type for box in found.boxes if not box.parents}
+    if ctx.facts.format in _MOVIE_FORMATS and not found.problems and not top & {"moov", "moof"}:
+        found.problems.append("no 'moov' box: the movie's header is missing")
+    return found
 
 
 def _tiff(ctx: DetectorContext) -> Findings:
@@ -83,7 +92,7 @@ def reader_for(head: bytes) -> Callable[[DetectorContext], Findings] | None:
         return _jpeg
     if head[:4] == b"RIFF":
         return _riff
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
+    if head[:4] in TIFF_MAGICS:
         return _tiff
     if head.startswith(EXR_MAGIC):
         return _exr

@@ -126,6 +126,11 @@ _MAGIC: tuple[tuple[bytes, _Format], ...] = (
     (b"fLaC", _Format("flac", "audio", "audio/flac")),
     (b"OggS", _Format("ogg", "audio", "audio/ogg")),
     (b"%PDF", _Format("pdf", "document", "application/pdf")),
+    # Camera raws that are TIFF but for their magic number.
+    (b"IIU\x00", _Format("raw", "image", "image/x-panasonic-rw2")),
+    (b"IIRO", _Format("raw", "image", "image/x-olympus-orf")),
+    (b"IIRS", _Format("raw", "image", "image/x-olympus-orf")),
+    (b"MMOR", _Format("raw", "image", "image/x-olympus-orf")),
 )
 
 _TIFF = _Format("tiff", "image", "image/tiff")
