@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from provenance.detectors.base import DetectorContext
+from provenance.detectors.base import DetectorContext, damage_evidence
 from provenance.detectors.exif import plausible_camera
 from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
@@ -166,15 +166,21 @@ def jpeg_maker_note_camera(ctx: DetectorContext) -> Found:
     return found | ({"serial": camera.serial} if camera.serial else {})
 
 
-_BY_PATH: dict[str, tuple[str, str, Callable[[Path], Found]]] = {
-    "cr3": ("camera-cr3", "Canon CR3 metadata boxes", cr3_camera),
-    "raf": ("camera-raw-header", "Fujifilm RAF header", raf_camera),
-    "x3f": ("camera-raw-header", "Sigma X3F property list", x3f_camera),
-    "r3d": ("camera-raw-header", "RED R3D header", r3d_camera),
-    "mp4": ("camera-movie", "movie metadata", movie_camera),
-    "mov": ("camera-movie", "movie metadata", movie_camera),
-    "mts": ("camera-avchd", "AVCHD stream (H.264 MDPM)", avchd_camera),
+def _by_path(read: Callable[[Path], Found]) -> Callable[[DetectorContext], Found]:
+    return lambda ctx: read(ctx.path)
+
+
+_BY_PATH: dict[str, tuple[str, str, Callable[[DetectorContext], Found]]] = {
+    "cr3": ("camera-cr3", "Canon CR3 metadata boxes", _by_path(cr3_camera)),
+    "raf": ("camera-raw-header", "Fujifilm RAF header", _by_path(raf_camera)),
+    "x3f": ("camera-raw-header", "Sigma X3F property list", _by_path(x3f_camera)),
+    "r3d": ("camera-raw-header", "RED R3D header", _by_path(r3d_camera)),
+    "mp4": ("camera-movie", "movie metadata", _by_path(movie_camera)),
+    "mov": ("camera-movie", "movie metadata", _by_path(movie_camera)),
+    "mts": ("camera-avchd", "AVCHD stream (H.264 MDPM)", _by_path(avchd_camera)),
 }
+_READERS = {"jpeg": ("camera-maker-note", "EXIF maker note", jpeg_maker_note_camera), **_BY_PATH}
+_OWN_HEADERS = frozenset({"raf", "x3f", "r3d"})
 
 
 class CameraFilesDetector:
@@ -185,24 +191,19 @@ class CameraFilesDetector:
     def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
         """Yield one camera item when the file's own structures name a plausible camera."""
         fmt = ctx.facts.format or ""
-        if fmt == "jpeg":
-            kind, where = "camera-maker-note", "EXIF maker note"
-            found = self._quiet(lambda: jpeg_maker_note_camera(ctx))
-        elif fmt in _BY_PATH:
-            kind, where, read = _BY_PATH[fmt]
-            found = read(ctx.path)
-        else:
+        if fmt not in _READERS:
+            return
+        kind, where, read = _READERS[fmt]
+        try:
+            found = read(ctx)
+        except FormatProblem as exc:
+            # BMFF, TIFF and JPEG damage is the integrity detector's (it walks them too);
+            # these headers have no other reader to report them.
+            if fmt in _OWN_HEADERS:
+                yield damage_evidence(self.name, f"{where}: {exc}")
             return
         if plausible_camera(found.get("make"), found.get("model")):
             yield camera_evidence(self.name, kind, found.get("source", where), found)
-
-    @staticmethod
-    def _quiet(read: Callable[[], Found]) -> Found:
-        # A JPEG's damage is reported by the integrity detector, which walks it too.
-        try:
-            return read()
-        except FormatProblem:
-            return {}
 
 
 def camera_evidence(detector: str, kind: str, where: str, found: Found) -> Evidence:

@@ -130,10 +130,12 @@ def _first_sample(path: Path, boxes: list[Box]) -> bytes | None:
     if sizes is None or offsets is None:
         return None
     stsz, table = _head(path, sizes, 16), _head(path, offsets, 16)
-    if len(stsz) < 16 or len(table) < 12:
-        return None
-    size = struct.unpack(">I", stsz[4:8])[0] or struct.unpack(">I", stsz[12:16])[0]
     wide = offsets.type == "co64"
+    if len(stsz) < 12 or len(table) < (16 if wide else 12):
+        return None
+    size = struct.unpack(">I", stsz[4:8])[0]  # one size for every sample, or 0: a table follows
+    if size == 0 and len(stsz) >= 16:
+        size = struct.unpack(">I", stsz[12:16])[0]
     offset = struct.unpack(">Q" if wide else ">I", table[8 : 16 if wide else 12])[0]
     if not 0 < size <= MAX_GPMF_SAMPLE:
         return None

@@ -159,10 +159,20 @@ def read_raf(path: Path) -> CameraHeader:
 
 
 def _jpeg_exif(stream: BinaryIO, offset: int, length: int, size: int) -> bytes | None:
-    """The ``Exif`` APP1 payload at the start of an embedded JPEG, if it opens with one."""
-    head = _read_at(stream, offset, min(length, 6 + MAX_EXIF_SEGMENT), size, "RAF JPEG preview")
-    if head[:4] != b"\xff\xd8\xff\xe1" or len(head) < 6:
+    """The ``Exif`` APP1 payload among the first segments of an embedded JPEG, if any."""
+    head = _read_at(stream, offset, min(length, 4 * MAX_EXIF_SEGMENT), size, "RAF JPEG preview")
+    if head[:2] != b"\xff\xd8":
         return None
-    segment = struct.unpack(">H", head[4:6])[0]
-    payload = head[6 : 4 + segment]
-    return payload if payload.startswith(b"Exif\x00\x00") else None
+    position = 2
+    for _ in range(8):  # APP0/APP1 come first; the preview's EXIF is never far
+        if position + 4 > len(head) or head[position] != 0xFF:
+            return None
+        marker, segment = (
+            head[position + 1],
+            struct.unpack(">H", head[position + 2 : position + 4])[0],
+        )
+        payload = head[position + 4 : position + 2 + segment]
+        if marker == 0xE1 and payload.startswith(b"Exif\x00\x00"):
+            return payload
+        position += 2 + segment
+    return None
