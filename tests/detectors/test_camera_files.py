@@ -209,7 +209,7 @@ def _mutate(data: bytes, kind: int, at: int, value: int) -> bytes:
 
 
 def run_bounded(path: Path) -> None:
-    """The detector directly (must not raise but FormatProblem-as-evidence), then classify, bounded."""
+    """The detector directly (it must not raise), then the classifier, in time and memory bounds."""
     tracemalloc.start()
     started = time.monotonic()
     try:
