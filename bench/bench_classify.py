@@ -82,13 +82,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
     generated = corpus_files(args.corpus, args.scale)
-    real = [f.path for f in shared_corpus()]
+    real = shared_corpus()
     print(f"machine: {machine()}")
     header = f"{'corpus':24}{'files':>7}{'median ms':>10}{'p95 ms':>9}{'files/s':>10}{'total s':>9}"
     print(header + f"{'exiftool s':>11}{'exif/ours':>10}")
     report("generated", generated)
-    if real:
-        report("shared (real media)", real)
+    for manifest in sorted({f.manifest for f in real}):
+        report(f"shared {manifest}", [f.path for f in real if f.manifest == manifest])
 
 
 if __name__ == "__main__":

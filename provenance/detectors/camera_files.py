@@ -37,7 +37,7 @@ from provenance.detectors.exif import plausible_camera
 from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.avchd import read_mdpm
-from provenance.files.formats.bmff import read_bmff
+from provenance.files.formats.bmff import BMFF_MEMO, BmffInfo, read_bmff
 from provenance.files.formats.camera_boxes import (
     canon_tiff_blocks,
     gpmf_payloads,
@@ -83,9 +83,9 @@ def _tiff_fields(tags: TiffTags) -> Found:
     return found
 
 
-def cr3_camera(path: Path) -> Found:
+def cr3_camera(path: Path, info: BmffInfo) -> Found:
     """A CR3's names: ``CMT1`` is IFD0 (make, model), ``CMT2`` the Exif IFD (serial, time)."""
-    blocks = canon_tiff_blocks(path, read_bmff(path))
+    blocks = canon_tiff_blocks(path, info)
     found: Found = {}
     for name in ("CMT1", "CMT2"):
         if name in blocks:
@@ -116,9 +116,8 @@ def r3d_camera(path: Path) -> Found:
     return {"make": "RED", **found} if "model" in found else {}
 
 
-def movie_camera(path: Path) -> Found:
+def movie_camera(path: Path, info: BmffInfo) -> Found:
     """A movie's QuickTime make/model keys, else the name in its GoPro telemetry."""
-    info = read_bmff(path)
     keys = quicktime_keys(path, info)
     found = {QUICKTIME_KEYS[k]: v for k, v in keys.items() if k in QUICKTIME_KEYS and v}
     if _is_computer(found):
@@ -170,13 +169,18 @@ def _by_path(read: Callable[[Path], Found]) -> Callable[[DetectorContext], Found
     return lambda ctx: read(ctx.path)
 
 
+def _by_boxes(read: Callable[[Path, BmffInfo], Found]) -> Callable[[DetectorContext], Found]:
+    # The box walk is shared with the integrity detector through the context's memo.
+    return lambda ctx: read(ctx.path, ctx.memo(BMFF_MEMO, lambda: read_bmff(ctx.path)))
+
+
 _BY_PATH: dict[str, tuple[str, str, Callable[[DetectorContext], Found]]] = {
-    "cr3": ("camera-cr3", "Canon CR3 metadata boxes", _by_path(cr3_camera)),
+    "cr3": ("camera-cr3", "Canon CR3 metadata boxes", _by_boxes(cr3_camera)),
     "raf": ("camera-raw-header", "Fujifilm RAF header", _by_path(raf_camera)),
     "x3f": ("camera-raw-header", "Sigma X3F property list", _by_path(x3f_camera)),
     "r3d": ("camera-raw-header", "RED R3D header", _by_path(r3d_camera)),
-    "mp4": ("camera-movie", "movie metadata", _by_path(movie_camera)),
-    "mov": ("camera-movie", "movie metadata", _by_path(movie_camera)),
+    "mp4": ("camera-movie", "movie metadata", _by_boxes(movie_camera)),
+    "mov": ("camera-movie", "movie metadata", _by_boxes(movie_camera)),
     "mts": ("camera-avchd", "AVCHD stream (H.264 MDPM)", _by_path(avchd_camera)),
 }
 _READERS = {"jpeg": ("camera-maker-note", "EXIF maker note", jpeg_maker_note_camera), **_BY_PATH}

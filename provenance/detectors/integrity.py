@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from provenance.detectors.base import DetectorContext, damage_evidence, unread_evidence
 from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.bmff import is_bmff, read_bmff
+from provenance.files.formats.bmff import BMFF_MEMO, is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
@@ -64,10 +65,10 @@ _MOVIE_FORMATS = frozenset({"mp4", "mov", "m4a", "cr3"})
 
 
 def _bmff(ctx: DetectorContext) -> Findings:
-    found = read_bmff(ctx.path)
+    found = ctx.memo(BMFF_MEMO, lambda: read_bmff(ctx.path))
     top = {box.type for box in found.boxes if not box.parents}
     if ctx.facts.format in _MOVIE_FORMATS and not found.problems and not top & {"moov", "moof"}:
-        found.problems.append("no 'moov' box: the movie's header is missing")
+        return replace(found, problems=["no 'moov' box: the movie's header is missing"])
     return found
 
 

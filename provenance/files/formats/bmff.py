@@ -28,6 +28,7 @@ MAX_DEPTH = 12
 MAX_PAYLOAD = 16 * 1024 * 1024
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+BMFF_MEMO = "bmff"  # the key under which detectors share one walk of a file (DetectorContext.memo)
 
 # Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
 # (4 bytes of version/flags first) except in QuickTime, handled in _children_start.
