@@ -17,14 +17,17 @@ does, and is judged as that is: plausible names only (JSON or a generator's
 name where a camera's would be is no camera), never outweighing a generator
 marker (:mod:`provenance.classify`).
 
-Reading: exifread knows TIFF, JPEG, PNG, WebP, HEIF and JPEG XL, not CR3's
-boxes, RAF's or X3F's or R3D's headers, AVCHD or GPMF, and it skips
-Reconyx maker notes; so these are read by the bounded readers in
-:mod:`provenance.files.formats` (``camera_headers``, ``camera_boxes``,
-``avchd``, ``gpmf``, ``makernotes``), and the TIFF blocks they find by
-:mod:`~provenance.files.formats.tiff_ifd` (two IFDs, raw tags, no chains):
-on the corpus's CR3 that takes 0.2 ms against exifread's 1.9 ms on the
-same ``CMT1`` and ``CMT2`` blocks.
+Reading, measured: exifread 3.5 reads TIFF, JPEG, PNG, WebP, HEIF and JPEG
+XL (and RW2, whose TIFF differs only in its magic: the EXIF detector reads
+it), but finds nothing in a whole CR3, RAF, X3F or R3D file, knows neither
+AVCHD nor GPMF, and leaves Reconyx maker notes undecoded. So these are read
+by the bounded readers in :mod:`provenance.files.formats`
+(``camera_headers``, ``camera_boxes``, ``avchd``, ``gpmf``, ``makernotes``),
+and the TIFF blocks they find by :mod:`~provenance.files.formats.tiff_ifd`
+(two IFDs, raw tags, no chains). On the corpus's CR3 that reads ``CMT1`` and
+``CMT2`` in 0.04 ms, against 0.36 ms for exifread on the same two blocks,
+and exifread names ``CMT2``'s tags as IFD0's (``Image ...``), losing the
+serial number and capture time that the Exif IFD's tag numbers give here.
 """
 
 from __future__ import annotations
