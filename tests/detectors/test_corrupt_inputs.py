@@ -114,3 +114,25 @@ def test_walking_hostile_tiff_directories_is_bounded(body: bytes, magic: bytes) 
         return
     assert time.monotonic() - started < 1.0
     assert len(chain.problems) <= 2
+
+
+def heif_with_item(infe: bytes, version: int = 0) -> bytes:
+    """A HEIF whose ``meta`` holds an ``iinf`` item list with one item entry."""
+    count = struct.pack(">H" if version == 0 else ">I", 1)
+    item_list = box(b"iinf", bytes([version]) + b"\x00\x00\x00" + count + infe)
+    handler = box(b"hdlr", b"\x00" * 8 + b"pict" + b"\x00" * 13)
+    return box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic") + box(
+        b"meta", b"\x00" * 4 + handler + item_list
+    )
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_a_heif_item_entry_claiming_gigabytes_is_damage(tmp_path: Path, version: int) -> None:
+    infe = struct.pack(">I4s", 0x8000001F, b"infe") + b"\x02\x00\x00\x00\x00\x01\x00\x00Exif"
+    path = write(tmp_path / "poc.heif", heif_with_item(infe, version))
+    assert any("'infe'" in d and "impossible size" in d for d in damage(path))
+
+
+def test_a_sound_heif_item_list_is_not_damage(tmp_path: Path) -> None:
+    infe = box(b"infe", b"\x02\x00\x00\x00\x00\x01\x00\x00Exif\x00")
+    assert damage(write(tmp_path / "a.heic", heif_with_item(infe))) == []

@@ -50,6 +50,7 @@ _CONTAINERS = frozenset(
         "sinf",
         "iprp",
         "ipco",
+        "iinf",
     }
 )
 
@@ -148,6 +149,10 @@ def _read_header(
 
 
 def _children_start(stream: BinaryIO, box: Box) -> int:
+    if box.type == "iinf":
+        # HEIF's item list: version/flags, then an entry count of 2 bytes (version 0) or 4.
+        stream.seek(box.payload_offset)
+        return box.payload_offset + (6 if stream.read(1) == b"\x00" else 8)
     if box.type != "meta":
         return box.payload_offset
     stream.seek(box.payload_offset + 4)
