@@ -23,6 +23,7 @@ from provenance.detectors import camera_files
 from provenance.detectors.base import DetectorContext
 from provenance.evidence import Evidence
 from provenance.files.formats.avchd import read_mdpm
+from provenance.files.formats.camera_boxes import iter_boxes
 from provenance.files.formats.gpmf import MAX_DEPTH, read_gpmf_names
 from provenance.files.formats.makernotes import read_maker_note
 from provenance.files.media import read_facts
@@ -265,3 +266,20 @@ def test_gpmf_nesting_is_capped() -> None:
         nest = build.klv(b"DEVC", b"\x00", nest)
     found = read_gpmf_names(nest)
     assert found.problems and "device" not in found.names
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=1024),
+    st.sampled_from(["", "RECONYXUF\x00", "RECONYXH2\x00", "\x01\xf1\x03\x00"]),
+)
+def test_maker_notes_of_any_bytes_are_read_or_refused(data: bytes, head: str) -> None:
+    found = read_maker_note(head.encode("latin-1") + data)
+    assert found is None or (found.make == "Reconyx" and len(found.serial) <= 15)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_packed_boxes_of_any_bytes_end(data: bytes) -> None:
+    boxes = list(iter_boxes(data))
+    assert sum(8 + len(payload) for _, payload in boxes) <= len(data)
