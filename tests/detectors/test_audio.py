@@ -224,3 +224,17 @@ def test_product_names_in_free_text_need_a_generation_phrase(tmp_path: Path) -> 
     assert summary(detect(write(tmp_path / "vo.wav", wav_bytes(credited)))) == [
         ("audio-generator", "genai", "elevenlabs", "weak")
     ]
+
+
+def test_bext_description_keys_are_the_take_without_ixml(tmp_path: Path) -> None:
+    description = "sSPEED=025.000-ND\r\nsTAKE=3\r\nsSCENE=A101\r\nsTAPE=18Y12M31\r\n"
+    chunk = riff_chunk(b"bext", bext(description, "Sound Dev: 702T S#GR1112089007"))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(chunk)), SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "strong")
+    [take] = [e for e in result.evidence if e.kind == "bext-production"]
+    assert "scene A101" in take.detail and "take 3" in take.detail
+
+
+def test_bext_keys_are_read_only_whole_lines() -> None:
+    fields = bext_fields(bext("The SCENE=12 was long\nxTAKE=4", "Sound Devices 888"))
+    assert [(f.where, f.text) for f in fields if f.role == "production"] == [("BWF bext TAKE", "4")]
