@@ -85,8 +85,14 @@ def test_r3d_names_the_red_camera(tmp_path: Path) -> None:
     assert_camera(path, "camera-raw-header", "RED KOMODO 6K", "130-246-CE5")
 
 
-def test_rw2_with_its_own_magic_is_read_as_tiff_exif(tmp_path: Path) -> None:
-    path = write(tmp_path / "P1000001.RW2", build.rw2_bytes("Panasonic", "DC-GH5"))
+@pytest.mark.parametrize(
+    ("name", "magic"), [("P1000001.RW2", b"IIU\x00"), ("P1.ORF", b"IIRO"), ("P2.ORF", b"IIRS")]
+)
+def test_raws_with_their_own_tiff_magic_are_read_as_exif(
+    tmp_path: Path, name: str, magic: bytes
+) -> None:
+    data = build.tiff({0x010F: "Panasonic", 0x0110: "DC-GH5"}, magic=magic)
+    path = write(tmp_path / name, data)
     result = classify(path)
     assert (result.verdict, result.tool) == ("not_genai", "camera"), result.evidence
     assert any("DC-GH5" in e.detail for e in result.evidence)
