@@ -101,11 +101,11 @@ def cr3_camera(path: Path, info: BmffInfo) -> Found:
 def raf_camera(path: Path) -> Found:
     """A RAF's model from its header, completed by its preview's EXIF."""
     header = read_raf(path)
-    found = dict(header.fields)
-    if header.exif:
-        with_exif = _tiff_fields(read_tiff(header.exif))
-        found = with_exif | found if "model" not in with_exif else found | with_exif
-    return found
+    if not header.exif:
+        return header.fields
+    exif = _tiff_fields(read_tiff(header.exif))
+    # The preview's EXIF is the camera's full record; without a model there, the header's stands.
+    return header.fields | exif if "model" in exif else exif | header.fields
 
 
 def x3f_camera(path: Path) -> Found:
