@@ -8,6 +8,8 @@ is as positive a capture as any:
 * Canon CR3: TIFF blocks in ``CMT1``/``CMT2`` boxes of a Canon ``uuid`` box;
 * Fujifilm RAF, Sigma X3F, RED R3D: the format's own header;
 * iPhone and Android movies: QuickTime metadata keys (``com.apple.quicktime.make``);
+  cameras' and drones' movies: QuickTime user data (``©mak``, ``©mod``), or
+  Sony's XAVC ``NonRealTimeMeta`` XML (``<Device modelName=...>``);
 * AVCHD (``.mts``): the ``MDPM`` block in the H.264 stream;
 * GoPro: the ``DVNM``/``MINF`` names in the GPMF telemetry track;
 * Reconyx trail cameras: no ``Make`` at all, only their maker note.
@@ -45,6 +47,8 @@ from provenance.files.formats.camera_boxes import (
     canon_tiff_blocks,
     gpmf_payloads,
     quicktime_keys,
+    sony_device,
+    user_data_names,
 )
 from provenance.files.formats.camera_headers import read_r3d, read_raf, read_x3f
 from provenance.files.formats.gpmf import read_gpmf_names
@@ -127,6 +131,10 @@ def movie_camera(path: Path, info: BmffInfo) -> Found:
         return {}  # a screen recording names the computer: what it shows came from anywhere
     if "model" in found:
         return {"source": "QuickTime metadata keys", **found}
+    for source, read in _MOVIE_PLACES:
+        named = read(path, info)
+        if "model" in named and not _is_computer(named):
+            return {"source": source, **named}
     for payload in gpmf_payloads(path, info):
         names = read_gpmf_names(payload).names
         model = names.get("model") or names.get("device", "")
@@ -134,6 +142,12 @@ def movie_camera(path: Path, info: BmffInfo) -> Found:
             named = {"make": "GoPro", "model": model, **_only(names, "serial", "firmware")}
             return {"source": "GoPro GPMF telemetry", **named}
     return {}
+
+
+_MOVIE_PLACES: tuple[tuple[str, Callable[[Path, BmffInfo], Found]], ...] = (
+    ("QuickTime user data", user_data_names),
+    ("Sony XAVC metadata", sony_device),
+)
 
 
 def _is_computer(found: Found) -> bool:

@@ -198,3 +198,30 @@ def reconyx_jpeg(layout: str, serial: str) -> bytes:
 def rw2_bytes(make: str, model: str) -> bytes:
     """A Panasonic RW2: TIFF directories behind the magic 0x55 instead of 42."""
     return tiff({0x010F: make, 0x0110: model}, magic=b"IIU\x00")
+
+
+def user_data_text(kind: bytes, text: str) -> bytes:
+    """A QuickTime user data text atom: 16-bit length, 16-bit language, the text."""
+    raw = text.encode()
+    return box(kind, struct.pack(">HH", len(raw), 0x55C4) + raw)
+
+
+def udta_movie(make: str, model: str) -> bytes:
+    """A movie naming its camera in ``moov/udta`` (``©mak``, ``©mod``), as DJI and Panasonic do."""
+    udta = box(b"udta", user_data_text(b"\xa9mak", make) + user_data_text(b"\xa9mod", model))
+    movie = box(b"moov", box(b"mvhd", b"\x00" * 100) + udta)
+    return box(b"ftyp", b"mp42\x00\x00\x00\x00mp42isom") + movie + box(b"mdat", b"\x00" * 32)
+
+
+def sony_xavc_mp4(model: str, serial: str) -> bytes:
+    """An XAVC S movie: Sony's NonRealTimeMeta XML in an ISO ``meta`` box's ``xml `` child."""
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<NonRealTimeMeta xmlns="urn:schemas-professionalDisc:nonRealTimeMeta:ver.2.20">'
+        f'<Device manufacturer="Sony" modelName="{model}" serialNo="{serial}"/>'
+        "</NonRealTimeMeta>"
+    ).encode()
+    handler = box(b"hdlr", b"\x00" * 8 + b"meta" + b"\x00" * 13)
+    meta = box(b"meta", b"\x00\x00\x00\x00" + handler + box(b"xml ", b"\x00\x00\x00\x00" + xml))
+    movie = box(b"moov", box(b"mvhd", b"\x00" * 100) + meta)
+    return box(b"ftyp", b"XAVC\x00\x00\x00\x00XAVCmp42") + movie + box(b"mdat", b"\x00" * 32)

@@ -120,6 +120,21 @@ def test_movie_keys_that_name_no_camera_are_not_capture(
     assert camera_items(write(tmp_path / "a.mov", build.mov_bytes(keys))) == []
 
 
+def test_camera_movie_names_itself_in_quicktime_user_data(tmp_path: Path) -> None:
+    path = write(tmp_path / "DJI_0001.MP4", build.udta_movie("DJI", "FC3582"))
+    assert_camera(path, "camera-movie", "DJI FC3582", "QuickTime user data")
+
+
+def test_sony_xavc_names_the_camera_in_its_xml(tmp_path: Path) -> None:
+    path = write(tmp_path / "C0001.MP4", build.sony_xavc_mp4("ILME-FX3", "5012345"))
+    assert_camera(path, "camera-movie", "Sony ILME-FX3", "5012345", "Sony XAVC")
+
+
+def test_user_data_naming_a_generator_is_no_camera(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.mp4", build.udta_movie("Runway", "Gen-3 Alpha"))
+    assert camera_items(path) == []
+
+
 def test_gopro_names_its_model_only_in_gpmf_telemetry(tmp_path: Path) -> None:
     names = {b"DVNM": "Camera", b"MINF": "HERO11 Black", b"CASN": "C3471325208909"}
     path = write(tmp_path / "GX010001.MP4", build.gopro_mp4(names))
@@ -199,6 +214,8 @@ def seeds() -> dict[str, bytes]:
         ),
         "a.mp4": build.gopro_mp4({b"MINF": "HERO11 Black"}),
         "a.mts": build.m2ts_bytes(0x0108, "ILCE-7M3"),
+        "udta.mp4": build.udta_movie("Panasonic", "DC-GH6"),
+        "xavc.mp4": build.sony_xavc_mp4("ILCE-7SM3", "1"),
         "a.jpg": build.reconyx_jpeg("hyperfire", "1"),
         "a.rw2": build.rw2_bytes("Panasonic", "DC-S5"),
     }

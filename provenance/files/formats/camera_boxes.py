@@ -13,6 +13,13 @@ QuickTime metadata keys
     ``com.apple.quicktime.make``) and an ``ilst`` box whose children are
     named by those numbers and hold a ``data`` box (type, locale, value).
     iPhones and many Android phones keep their make and model only here.
+QuickTime user data
+    ``moov/udta/©mak`` and ``©mod`` (16-bit length, 16-bit language, text):
+    where Panasonic, Canon, DJI and many other cameras name themselves.
+Sony XAVC
+    a ``moov/meta/xml `` box holding Sony's NonRealTimeMeta XML, whose
+    ``<Device manufacturer="Sony" modelName="ILME-FX3" serialNo="...">``
+    names the camera.
 GoPro
     a ``trak`` whose sample description is ``gpmd`` carries GPMF telemetry
     (:mod:`.gpmf`); GoPro also writes a ``GPMF`` box in ``moov/udta``.
@@ -23,6 +30,7 @@ bounds depth, count and sizes); payloads are read with a size limit here.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +43,11 @@ MAX_CANON_BOX = 1024 * 1024
 MAX_KEYS_BOX = 256 * 1024
 MAX_GPMF_SAMPLE = 1024 * 1024
 MAX_KEYS = 256
+MAX_XML = 256 * 1024
+_USER_DATA = {"\xa9mak": "make", "\xa9mod": "model", "\xa9swr": "software"}
+_DEVICE = re.compile(rb"<Device\s([^>]{1,1024})>")
+_ATTRIBUTE = re.compile(rb'(manufacturer|modelName|serialNo)="([^"]{1,128})"')
+_DEVICE_ROLES = {b"manufacturer": "make", b"modelName": "model", b"serialNo": "serial"}
 
 
 def iter_boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -92,6 +105,31 @@ def _data_text(item: bytes) -> str | None:
         if kind == b"data" and len(payload) >= 8 and payload[:4] == b"\x00\x00\x00\x01":
             return payload[8:].decode("utf-8", errors="replace").strip()[:256]
     return None
+
+
+def user_data_names(path: Path, info: BmffInfo) -> dict[str, str]:
+    """Make, model and software from QuickTime's ``moov/udta`` text atoms (``©mak``...)."""
+    found: dict[str, str] = {}
+    for kind, role in _USER_DATA.items():
+        for box in info.find(f"moov/udta/{kind}")[:1]:
+            data = read_payload(path, box, MAX_KEYS_BOX)
+            length = struct.unpack(">H", data[:2])[0] if len(data) >= 4 else 0
+            text = data[4 : 4 + length].split(b"\x00", 1)[0].decode("utf-8", errors="replace")
+            if text.strip():
+                found[role] = text.strip()[:128]
+    return found
+
+
+def sony_device(path: Path, info: BmffInfo) -> dict[str, str]:
+    """The ``Device`` of a Sony NonRealTimeMeta XML box (``moov/meta/xml ``)."""
+    for box in info.find("moov/meta/xml ")[:1]:
+        device = _DEVICE.search(read_payload(path, box, MAX_XML))
+        if device is not None:
+            return {
+                _DEVICE_ROLES[key]: value.decode("utf-8", errors="replace").strip()
+                for key, value in _ATTRIBUTE.findall(device.group(1))
+            }
+    return {}
 
 
 def gpmf_payloads(path: Path, info: BmffInfo) -> Iterator[bytes]:
