@@ -141,7 +141,7 @@ class AudioDetector:
                 self.name,
                 "ixml" if where == "iXML" else "bext-production",
                 f"{where} production sound metadata: {', '.join(production[:6])}",
-                fields={"ixml": "; ".join(production[:16])[:1000]},
+                fields={where.lower(): "; ".join(production[:16])[:1000]},
             )
 
 
