@@ -90,13 +90,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs a file (fastest kept)")
     args = parser.parse_args()
     generated = corpus_files(args.corpus, args.scale)
-    real = [f.path for f in shared_corpus()]
+    real = shared_corpus()
     print(f"machine: {machine()}")
     header = f"{'corpus':24}{'files':>7}{'median ms':>10}{'p95 ms':>9}{'files/s':>10}{'total s':>9}"
     print(header + f"{'exiftool s':>11}{'exif/ours':>10}")
     report("generated", generated, args.repeat)
-    if real:
-        report("shared (real media)", real, args.repeat)
+    for manifest in sorted({f.manifest for f in real}):
+        files = [f.path for f in real if f.manifest == manifest]
+        report(f"shared {manifest}", files, args.repeat)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 """Classify the shared corpus and write the accuracy table to docs/ACCURACY.md.
 
 The corpus (``../shared/corpus``) holds real third-party files with labels in
-``MANIFEST.tsv``. This script classifies each file in place and tabulates,
-per label, how many verdicts (and, for generated files, tools) agree.
+``MANIFEST.tsv`` and ``MANIFEST2.tsv``. This script classifies each file in
+place and tabulates, per manifest and label, how many verdicts (and, for
+generated files, tools) agree.
 
     python docs/corpus_accuracy.py            # writes docs/ACCURACY.md
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from provenance.classify import classify_file  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
 from provenance.tools import canonical_tool  # noqa: E402
-from tests.support.corpus import CorpusFile, corpus_files  # noqa: E402
+from tests.support.corpus import PENDING, CorpusFile, corpus_files  # noqa: E402
 
 OUT = ROOT / "docs" / "ACCURACY.md"
 
@@ -48,54 +50,76 @@ def judge(item: CorpusFile) -> tuple[bool, bool | None, str, float]:
     )
 
 
+@dataclass
+class Tally:
+    """One manifest's counts: files, verdicts right and tools right per label."""
+
+    manifest: str
+    totals: Counter[str] = field(default_factory=Counter)
+    right: Counter[str] = field(default_factory=Counter)
+    tools: Counter[str] = field(default_factory=Counter)
+
+    def add(self, item: CorpusFile, ok: bool, tool_ok: bool | None) -> None:
+        """Count one file."""
+        self.totals[item.label] += 1
+        self.right[item.label] += ok
+        self.tools[item.label] += bool(tool_ok)
+
+    def rows(self) -> list[str]:
+        """The table of this manifest."""
+        lines = [
+            f"### `{self.manifest}`: {sum(self.totals.values())} files",
+            "",
+            "| label | files | verdict right | tool right |",
+            "| --- | --- | --- | --- |",
+        ]
+        for label in ("genai", "not_genai", "unknown", "corrupt"):
+            total = self.totals[label]
+            tool = f"{self.tools[label]}/{total}" if label == "genai" else "-"
+            lines.append(f"| {label} | {total} | {self.right[label]}/{total} | {tool} |")
+        return [*lines, ""]
+
+
 def main() -> None:
-    """Classify every corpus file and write the table."""
+    """Classify every corpus file of every manifest and write the tables."""
     files = corpus_files()
     if not files:
         raise SystemExit("shared corpus not found (../shared/corpus)")
-    totals: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    tools: Counter[str] = Counter()
+    tallies: dict[str, Tally] = {}
     misses: list[str] = []
     times: list[float] = []
     for item in files:
         ok, tool_ok, said, elapsed = judge(item)
         times.append(elapsed)
-        totals[item.label] += 1
-        right[item.label] += ok
-        tools[item.label] += bool(tool_ok)
+        tallies.setdefault(item.manifest, Tally(item.manifest)).add(item, ok, tool_ok)
         if not ok or tool_ok is False:
-            misses.append(f"| `{item.path.name}` | {item.label} {item.tool} | {said} |")
-    OUT.write_text(render(files, totals, right, tools, misses, times))
+            pending = f" ({PENDING[item.id]})" if item.id in PENDING else ""
+            misses.append(
+                f"| `{item.path.name}` | {item.manifest} | {item.label} {item.tool} |"
+                f" {said}{pending} |"
+            )
+    OUT.write_text(render(files, list(tallies.values()), misses, times))
     print(OUT.read_text())
 
 
 def render(
-    files: list[CorpusFile],
-    totals: Counter[str],
-    right: Counter[str],
-    tools: Counter[str],
-    misses: list[str],
-    times: list[float],
+    files: list[CorpusFile], tallies: list[Tally], misses: list[str], times: list[float]
 ) -> str:
     """The markdown page."""
+    names = " and ".join(f"`../shared/corpus/{t.manifest}`" for t in tallies)
     lines = [
         "# Detection accuracy on the shared corpus",
         "",
-        f"{len(files)} real third-party files (`../shared/corpus/MANIFEST.tsv`),",
+        f"{len(files)} real third-party files ({names}),",
         "classified in place by `python docs/corpus_accuracy.py`.",
         "For `corrupt` files, *right* means the file came back",
         "`unreadable` or with an `error` evidence item, within the time bound.",
         "",
-        "| label | files | verdict right | tool right |",
-        "| --- | --- | --- | --- |",
     ]
-    for label in ("genai", "not_genai", "unknown", "corrupt"):
-        tool = f"{tools[label]}/{totals[label]}" if label == "genai" else "-"
-        lines.append(f"| {label} | {totals[label]} | {right[label]}/{totals[label]} | {tool} |")
+    for tally in tallies:
+        lines += tally.rows()
     ordered = sorted(times)
     lines += [
-        "",
         f"Slowest file: {ordered[-1] * 1000:.0f} ms;"
         f" median {ordered[len(ordered) // 2] * 1000:.1f} ms.",
         "",
@@ -104,8 +128,8 @@ def render(
         lines += [
             "## Disagreements",
             "",
-            "| file | label | provenance says |",
-            "| --- | --- | --- |",
+            "| file | manifest | label | provenance says |",
+            "| --- | --- | --- | --- |",
             *misses,
             "",
         ]

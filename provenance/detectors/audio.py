@@ -11,15 +11,22 @@ becomes evidence:
 
 * a generator in a software field: ``genai``, medium; in a comment, only
   after words such as "made with": weak;
-* a field recorder in a software field: ``not_genai``, medium;
+* a field recorder in a software field (a Broadcast WAV ``bext`` originator
+  or coding history naming Sound Devices, Zaxcom, Zoom, Metacorder...):
+  ``not_genai``, medium, and strong when the same file notes the scene and
+  take (in iXML, or as ``sSCENE=``/``sTAKE=`` lines of the ``bext``
+  description). A location-sound take is as positive an
+  origin as a camera's EXIF: the recorder says it captured the sound;
+  a DAW (Pro Tools) or editor naming itself says only who saved the file;
 * a camera maker and model: ``not_genai``, medium (as camera EXIF);
-* editors, other software, iXML production data: neutral.
+* editors, other software, production data alone: neutral.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from provenance.detectors.audio_fields import (
@@ -69,6 +76,8 @@ class AudioDetector:
         yield from self._camera(fields)
         yield from self._production(fields)
         named = [e for e in map(self._named, _distinct(fields)) if e is not None]
+        if _is_take(fields):
+            named = [_as_take(e) for e in named]
         yield from named[:MAX_NAMED_ITEMS]
 
     def _named(self, item: AudioField) -> Evidence | None:
@@ -120,18 +129,35 @@ class AudioDetector:
             )
 
     def _production(self, fields: list[AudioField]) -> Iterator[Evidence]:
-        production = [
-            f"{f.where.removeprefix('iXML ').lower()} {f.text}"
-            for f in fields
-            if f.role == "production"
-        ]
+        # iXML first, then the bext description's keys; each key once.
+        keyed: dict[str, str] = {}
+        for item in sorted(fields, key=lambda f: not f.where.startswith("iXML")):
+            if item.role == "production":
+                keyed.setdefault(item.where.rsplit(" ", 1)[-1].lower(), item.text)
+        production = [f"{key} {text}" for key, text in keyed.items()]
         if production:
+            where = "iXML" if any(f.where.startswith("iXML") for f in fields) else "bext"
             yield Evidence(
                 self.name,
-                "ixml",
-                f"iXML production sound metadata: {', '.join(production[:6])}",
-                fields={"ixml": "; ".join(production[:16])[:1000]},
+                "ixml" if where == "iXML" else "bext-production",
+                f"{where} production sound metadata: {', '.join(production[:6])}",
+                fields={where.lower(): "; ".join(production[:16])[:1000]},
             )
+
+
+def _is_take(fields: list[AudioField]) -> bool:
+    """True when iXML (or the ``bext`` description) names the scene and the take."""
+    named = {f.where.rsplit(" ", 1)[-1] for f in fields if f.role == "production"}
+    return {"SCENE", "TAKE"} <= named
+
+
+def _as_take(item: Evidence) -> Evidence:
+    """A recorder item made strong by the take's iXML (other items unchanged)."""
+    if item.kind != "audio-recorder":
+        return item
+    return replace(
+        item, confidence="strong", detail=f"{item.detail}, with the scene and take it noted"
+    )
 
 
 def _match(item: AudioField) -> SoftwareMatch | None:

@@ -25,6 +25,7 @@ then the free-form coding history.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ _TAG_ROLES: Mapping[str, Role] = {
     "©des": "comment",
 }
 _IXML_KEYS = frozenset({"PROJECT", "SCENE", "TAKE", "TAPE", "NOTE"})
+_DESCRIPTION_KEYS = re.compile(r"^[a-z]?(SCENE|TAKE|TAPE|PROJECT)=([^\n]{1,64})$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,20 @@ def _list_fields(
 
 
 def bext_fields(data: bytes) -> list[AudioField]:
-    """The description, originator and coding-history devices of a ``bext`` chunk."""
+    """The description, originator and coding-history devices of a ``bext`` chunk.
+
+    Recorders also write the take's production data into the description as
+    ``KEY=value`` lines, the key behind a one-letter vendor prefix
+    (``sSCENE=A101``, ``sTAKE=3`` from Sound Devices, ``gTAPE`` from
+    Metacorder): those become production fields like iXML's.
+    """
+    description = _clean(data[:256])
     found = [
-        AudioField("BWF bext description", "comment", _clean(data[:256])),
+        AudioField("BWF bext description", "comment", description),
         AudioField("BWF bext originator", "software", _clean(data[256:288])),
     ]
+    for key, value in _DESCRIPTION_KEYS.findall(description.replace("\r", "\n")):
+        found.append(AudioField(f"BWF bext {key.upper()}", "production", value.strip()))
     for line in _clean(data[BEXT_HISTORY_OFFSET : BEXT_HISTORY_OFFSET + 4096]).splitlines():
         for part in line.split(","):
             key, _, value = part.strip().partition("=")

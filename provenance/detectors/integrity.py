@@ -25,20 +25,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from provenance.detectors.base import DetectorContext, damage_evidence, unread_evidence
 from provenance.evidence import Evidence
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.bmff import is_bmff, read_bmff
+from provenance.files.formats.bmff import BMFF_MEMO, is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
-from provenance.files.formats.tiff_file import walk_ifd_chain
+from provenance.files.formats.tiff_file import TIFF_MAGICS, walk_ifd_chain
 from provenance.files.opening import open_regular
 
 
@@ -61,8 +62,17 @@ def _riff(ctx: DetectorContext) -> Findings:
     return ctx.riff()
 
 
+# A movie's header: a QuickTime or MP4 movie without one cannot be played or
+# read (HEIF and AVIF keep their header in ``meta`` instead).
+_MOVIE_FORMATS = frozenset({"mp4", "mov", "m4a", "cr3"})
+
+
 def _bmff(ctx: DetectorContext) -> Findings:
-    return read_bmff(ctx.path)
+    found = ctx.memo(BMFF_MEMO, lambda: read_bmff(ctx.path))
+    top = {box.type for box in found.boxes if not box.parents}
+    if ctx.facts.format in _MOVIE_FORMATS and not found.problems and not top & {"moov", "moof"}:
+        return replace(found, problems=["no 'moov' box: the movie's header is missing"])
+    return found
 
 
 def _tiff(ctx: DetectorContext) -> Findings:
@@ -92,8 +102,7 @@ _CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
     (PNG_SIGNATURE, _png),
     (b"\xff\xd8\xff", _jpeg),
     (b"RIFF", _riff),
-    (b"II*\x00", _tiff),
-    (b"MM\x00*", _tiff),
+    *((magic, _tiff) for magic in TIFF_MAGICS),
     (EXR_MAGIC, _exr),
     (b"GIF87a", _gif),
     (b"GIF89a", _gif),

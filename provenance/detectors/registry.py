@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 BUILTIN_DETECTORS: dict[str, str] = {
     "audio": "provenance.detectors.audio:DETECTOR",
     "c2pa": "provenance.detectors.c2pa:DETECTOR",
+    "camera_files": "provenance.detectors.camera_files:DETECTOR",
     "exif": "provenance.detectors.exif:DETECTOR",
     "folder_rules": "provenance.detectors.folder_rules:DETECTOR",
     "generator_metadata": "provenance.detectors.generators.detector:METADATA_DETECTOR",

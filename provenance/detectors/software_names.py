@@ -125,7 +125,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | None, SoftwareKind], ...] = (
     ),
     (
         _p(
-            r"sound[\W_]?devices|mixpre|zaxcom|\bnomad\b|tascam|aaton|cantar|nagra|zoom[\W_]+[fh]\d|"
+            r"sound[\W_]?dev(ices)?\b|mixpre|zaxcom|\bnomad\b|tascam|aaton|cantar|nagra|"
+            r"zoom[\W_]+([fh]\d|handy[\W_]+recorder)|metacorder|boom[\W_]+recorder|"
             r"sony[\W_]+pcm|marantz[\W_]+pmd|roland[\W_]+r-?\d|fostex|edirol|\bdeva\b"
         ),
         "field-recorder",

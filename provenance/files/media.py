@@ -33,7 +33,7 @@ TIFF_WIDTH, TIFF_HEIGHT = 256, 257
 HEAD_BYTES = 64
 
 # Formats Pillow cannot open: their dimensions are not read here.
-_NO_PILLOW = frozenset({"exr", "dpx", "raw", "heif", "avif", "psd", "jxl"})
+_NO_PILLOW = frozenset({"exr", "dpx", "raw", "cr3", "raf", "x3f", "heif", "avif", "psd", "jxl"})
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,14 @@ _EXTENSIONS: dict[str, _Format] = {
     ".dng": _Format("raw", "image", "image/x-adobe-dng"),
     ".arw": _Format("raw", "image", "image/x-sony-arw"),
     ".cr2": _Format("raw", "image", "image/x-canon-cr2"),
-    ".cr3": _Format("raw", "image", "image/x-canon-cr3"),
+    ".cr3": _Format("cr3", "image", "image/x-canon-cr3"),
+    ".rw2": _Format("raw", "image", "image/x-panasonic-rw2"),
+    ".orf": _Format("raw", "image", "image/x-olympus-orf"),
+    ".raf": _Format("raf", "image", "image/x-fuji-raf"),
+    ".x3f": _Format("x3f", "image", "image/x-sigma-x3f"),
+    ".r3d": _Format("r3d", "video", "video/x-red-r3d"),
+    ".mts": _Format("mts", "video", "video/mp2t"),
+    ".m2ts": _Format("mts", "video", "video/mp2t"),
     ".nef": _Format("raw", "image", "image/x-nikon-nef"),
     ".heic": _Format("heif", "image", "image/heic"),
     ".avif": _Format("avif", "image", "image/avif"),
@@ -129,6 +136,13 @@ _MAGIC: tuple[tuple[bytes, _Format], ...] = (
     (b"%PDF", _Format("pdf", "document", "application/pdf")),
     (b"\x00\x00\x00\x0cJXL \r\n\x87\n", _Format("jxl", "image", "image/jxl")),
     (b"\xff\x0a", _Format("jxl", "image", "image/jxl")),
+    (b"FUJIFILMCCD-RAW ", _Format("raf", "image", "image/x-fuji-raf")),
+    (b"FOVb", _Format("x3f", "image", "image/x-sigma-x3f")),
+    # Camera raws that are TIFF but for their magic number.
+    (b"IIU\x00", _Format("raw", "image", "image/x-panasonic-rw2")),
+    (b"IIRO", _Format("raw", "image", "image/x-olympus-orf")),
+    (b"IIRS", _Format("raw", "image", "image/x-olympus-orf")),
+    (b"MMOR", _Format("raw", "image", "image/x-olympus-orf")),
 )
 
 _TIFF = _Format("tiff", "image", "image/tiff")
@@ -163,6 +177,8 @@ def _sniff_bmff(brand: bytes) -> _Format:
         return _Format("heif", "image", "image/heic")
     if brand in (b"avif", b"avis"):
         return _Format("avif", "image", "image/avif")
+    if brand == b"crx ":
+        return _Format("cr3", "image", "image/x-canon-cr3")
     if brand == b"qt  ":
         return _Format("mov", "video", "video/quicktime")
     if brand in (b"M4A ", b"M4B "):

@@ -6,7 +6,11 @@ from deliverables until approved in writing; expired, quarantined and
 replaced generated material is blocked (an asset deleted from quarantine
 counts as quarantined); flagged material needs the approvals
 its flags name; files that cannot be read are blocked (fail closed); unknown
-provenance is a warning; approvals about to lapse are a warning.
+provenance is a warning; approvals about to lapse are a warning; positive
+evidence of a non-generative origin passes: a camera naming itself (EXIF, a
+raw header, movie metadata or telemetry) or a location-sound take (a field
+recorder named in a Broadcast WAV's ``bext``, with its iXML scene and take),
+and only when no generator marker was found.
 
 A show's policy is a TOML file (``--policy`` or the ``policy`` setting)::
 

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from provenance.classify import classify_file
 from provenance.cli import cli
 from provenance.settings import Settings, default_db_url
+from tests.detectors import builders_cameras as build
+from tests.detectors.builders_metadata import bext, riff_chunk, wav_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 SAMPLE_FILES = sorted(
@@ -75,3 +77,31 @@ def test_mutated_samples_never_crash_classification(
     _, result = classify_file(target, Settings(db="sqlite://"))
     assert time.monotonic() - started < 10
     assert result.verdict in ("genai", "not_genai", "unknown", "unreadable")
+
+
+def test_classify_names_cameras_and_recorders_kept_outside_exif(tmp_path: Path) -> None:
+    take = wav_bytes(
+        riff_chunk(b"bext", bext("", "Sound Dev: 888 S#123")),
+        riff_chunk(b"iXML", b"<BWFXML><SCENE>12A</SCENE><TAKE>3</TAKE></BWFXML>"),
+    )
+    files = {
+        "A101_3.WAV": take,
+        "IMG_0001.CR3": build.cr3_bytes("Canon", "Canon EOS R5"),
+        "IMG_0002.JPG": build.reconyx_jpeg("ultrafire", "UF123"),
+        "GX010001.MP4": build.gopro_mp4({b"MINF": "HERO12 Black"}),
+        # IFD0: one ICC profile entry claiming 2 GiB at offset 64 of a 26-byte file.
+        "fuzzed.tif": b"II*\x00\x08\x00\x00\x00\x01\x00\x73\x87\x07\x00"
+        + b"\xff\xff\xff\x7f\x40\x00\x00\x00\x00\x00\x00\x00",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    result = CliRunner().invoke(cli, ["classify", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {Path(r["path"]).name: (r["verdict"], r["tool"]) for r in json.loads(result.stdout)}
+    assert rows == {
+        "A101_3.WAV": ("not_genai", "field-recorder"),
+        "IMG_0001.CR3": ("not_genai", "camera"),
+        "IMG_0002.JPG": ("not_genai", "camera"),
+        "GX010001.MP4": ("not_genai", "camera"),
+        "fuzzed.tif": ("unreadable", None),
+    }

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance.classify import classify_file
 from provenance.detectors import audio as audio_detector
 from provenance.detectors.audio_fields import bext_fields
 from provenance.detectors.base import DetectorContext
@@ -51,6 +52,36 @@ def test_a_field_recorder_bext_is_capture_evidence(tmp_path: Path) -> None:
     )
     items = detect(write(tmp_path / "take.wav", wav_bytes(chunk)))
     assert ("audio-recorder", "not_genai", "field-recorder", "medium") in summary(items)
+
+
+TAKE_IXML = b"<BWFXML><PROJECT>Feature</PROJECT><SCENE>A101</SCENE><TAKE>3</TAKE></BWFXML>"
+
+
+@pytest.mark.parametrize(
+    "originator",
+    ["Sound Dev: 702T S#GR1112089007", "ZOOM Handy Recorder H4n", "Metacorder Demo", "ZAXCOM"],
+)
+def test_field_recorders_as_their_firmware_names_them(tmp_path: Path, originator: str) -> None:
+    items = detect(write(tmp_path / "t.wav", wav_bytes(riff_chunk(b"bext", bext("", originator)))))
+    assert ("audio-recorder", "not_genai", "field-recorder", "medium") in summary(items)
+
+
+def test_a_recorder_take_with_scene_and_take_is_strong(tmp_path: Path) -> None:
+    chunks = (riff_chunk(b"bext", bext("", "Sound Dev: 702T")), riff_chunk(b"iXML", TAKE_IXML))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(*chunks)), SETTINGS)
+    assert (result.verdict, result.tool, result.confidence) == (
+        "not_genai",
+        "field-recorder",
+        "strong",
+    )
+    assert any("scene and take" in e.detail for e in result.evidence)
+
+
+@pytest.mark.parametrize("originator", ["Pro Tools", "Sound Forge", "Zoom meeting", ""])
+def test_a_daw_take_is_not_a_recording_origin(tmp_path: Path, originator: str) -> None:
+    chunks = (riff_chunk(b"bext", bext("", originator)), riff_chunk(b"iXML", TAKE_IXML))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(*chunks)), SETTINGS)
+    assert result.verdict == "unknown", [e.detail for e in result.evidence]
 
 
 def test_bext_coding_history_devices_are_software_fields() -> None:
@@ -193,3 +224,17 @@ def test_product_names_in_free_text_need_a_generation_phrase(tmp_path: Path) -> 
     assert summary(detect(write(tmp_path / "vo.wav", wav_bytes(credited)))) == [
         ("audio-generator", "genai", "elevenlabs", "weak")
     ]
+
+
+def test_bext_description_keys_are_the_take_without_ixml(tmp_path: Path) -> None:
+    description = "sSPEED=025.000-ND\r\nsTAKE=3\r\nsSCENE=A101\r\nsTAPE=18Y12M31\r\n"
+    chunk = riff_chunk(b"bext", bext(description, "Sound Dev: 702T S#GR1112089007"))
+    _, result = classify_file(write(tmp_path / "t.wav", wav_bytes(chunk)), SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "strong")
+    [take] = [e for e in result.evidence if e.kind == "bext-production"]
+    assert "scene A101" in take.detail and "take 3" in take.detail
+
+
+def test_bext_keys_are_read_only_whole_lines() -> None:
+    fields = bext_fields(bext("The SCENE=12 was long\nxTAKE=4", "Sound Devices 888"))
+    assert [(f.where, f.text) for f in fields if f.role == "production"] == [("BWF bext TAKE", "4")]

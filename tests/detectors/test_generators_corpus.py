@@ -16,7 +16,7 @@ from provenance.files.formats.png import read_png
 from provenance.settings import Settings
 from provenance.tools import canonical_tool
 from tests.detectors.builders_generators import DETECTORS
-from tests.support.corpus import CorpusFile, corpus_files
+from tests.support.corpus import CorpusFile, corpus_files, corpus_params
 
 FILES = corpus_files()
 pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (../shared/corpus)")
@@ -33,14 +33,16 @@ def _classify(item: CorpusFile) -> tuple[str, str | None, str | None]:
     return result.verdict, result.tool, result.prompt
 
 
-@pytest.mark.parametrize("item", [f for f in FILES if _by_metadata(f)], ids=lambda f: f.id)
+@pytest.mark.parametrize("item", corpus_params(f for f in FILES if _by_metadata(f)))
 def test_generator_metadata_names_the_tool(item: CorpusFile) -> None:
     verdict, tool, _ = _classify(item)
     assert verdict == "genai"
     assert tool in {canonical_tool(part) or part for part in item.tool.split("+")}
 
 
-@pytest.mark.parametrize("item", [f for f in FILES if f.label != "genai"], ids=lambda f: f.id)
+@pytest.mark.parametrize(
+    "item", corpus_params((f for f in FILES if f.label != "genai"), pending=False)
+)
 def test_no_generator_found_in_other_files(item: CorpusFile) -> None:
     verdict, _, _ = _classify(item)
     assert verdict != "genai"

@@ -28,6 +28,7 @@ MAX_DEPTH = 12
 MAX_PAYLOAD = 16 * 1024 * 1024
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+BMFF_MEMO = "bmff"  # the key under which detectors share one walk of a file (DetectorContext.memo)
 
 # Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
 # (4 bytes of version/flags first) except in QuickTime, handled in _children_start.
@@ -49,6 +50,7 @@ _CONTAINERS = frozenset(
         "sinf",
         "iprp",
         "ipco",
+        "iinf",
     }
 )
 
@@ -147,6 +149,10 @@ def _read_header(
 
 
 def _children_start(stream: BinaryIO, box: Box) -> int:
+    if box.type == "iinf":
+        # HEIF's item list: version/flags, then an entry count of 2 bytes (version 0) or 4.
+        stream.seek(box.payload_offset)
+        return box.payload_offset + (6 if stream.read(1) == b"\x00" else 8)
     if box.type != "meta":
         return box.payload_offset
     stream.seek(box.payload_offset + 4)

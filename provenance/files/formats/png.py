@@ -102,6 +102,8 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
             return
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
+            if len(stream.read(4)) < 4:  # every decoder wants the CRC; a cut one is a cut file
+                info.problems.append("IEND chunk truncated (file cut short)")
             return
         if (limit := counter.over(ctype)) is not None:
             info.limits.append(limit)

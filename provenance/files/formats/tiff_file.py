@@ -17,6 +17,10 @@ from typing import BinaryIO
 from provenance.files.formats import FormatProblem
 
 MAX_ENTRIES = 4096
+# Byte-order marks and magic numbers of TIFF-structured files: plain TIFF, and
+# the camera raws that change only the magic (Panasonic RW2 0x55, Olympus ORF
+# "RO"/"RS") while keeping TIFF's directories.
+TIFF_MAGICS = frozenset({b"II*\x00", b"MM\x00*", b"IIU\x00", b"IIRO", b"IIRS", b"MMOR"})
 MAX_VALUE = 16 * 1024 * 1024
 XMP_TAG = 700
 C2PA_TAG = 0xCD41
@@ -69,7 +73,7 @@ class Ifd0:
 def read_ifd0(stream: BinaryIO) -> Ifd0:
     """Read IFD0's entry table from a TIFF stream at its start; raises FormatProblem."""
     header = stream.read(8)
-    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+    if header[:4] not in TIFF_MAGICS:
         raise FormatProblem("not a TIFF file")
     endian = ">" if header.startswith(b"MM") else "<"
     stream.seek(struct.unpack(endian + "I", header[4:8])[0])
@@ -121,11 +125,12 @@ class IfdChain:
 def walk_ifd_chain(stream: BinaryIO, file_size: int) -> IfdChain:
     """Follow the next-IFD offsets from IFD0, reading 2 + 4 bytes per IFD; loops are damage."""
     header = stream.read(8)
-    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+    if header[:4] not in TIFF_MAGICS:
         raise FormatProblem("not a TIFF file")
     endian = ">" if header.startswith(b"MM") else "<"
     chain, seen = IfdChain(), set[int]()
     offset = struct.unpack(endian + "I", header[4:8])[0]
+    chain.problems += _values_outside(stream, offset, endian, file_size)[:1]
     while offset:
         if offset in seen:
             chain.problems.append(f"TIFF IFD chain loops back to offset {offset}")
@@ -152,3 +157,27 @@ def _next_ifd(stream: BinaryIO, offset: int, endian: str, file_size: int) -> int
         return None
     stream.seek(end)
     return int(struct.unpack(endian + "I", stream.read(4))[0])
+
+
+def _values_outside(stream: BinaryIO, offset: int, endian: str, file_size: int) -> list[str]:
+    """IFD0 entries whose values lie (partly) past the end of the file.
+
+    A fuzzed TIFF keeps a sound directory chain while its tags claim values of
+    gigabytes, or at offsets past the end: every reader that fetches such a
+    value fails (libtiff, Pillow, exiftool alike), so it is damage.
+    """
+    stream.seek(offset)
+    raw_count = stream.read(2)
+    if len(raw_count) < 2:
+        return []  # the chain walk reports it
+    count = min(struct.unpack(endian + "H", raw_count)[0], MAX_ENTRIES)
+    table = stream.read(12 * count)
+    found = []
+    for start in range(0, len(table) - 11, 12):
+        tag, entry = _entry(table[start : start + 12], endian)
+        if entry.size > 4 and entry.offset + entry.size > file_size:
+            found.append(
+                f"TIFF IFD0 tag {tag} claims {entry.size} bytes at offset {entry.offset},"
+                f" past the end of the file ({file_size} bytes)"
+            )
+    return found
