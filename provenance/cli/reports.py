@@ -90,7 +90,9 @@ def report_command(
     writable_output(output)
     with open_lifecycle(db_url, config_path) as lc:
         scope = _report_scope(lc.settings, title, show, under, moment)
-        report = build_report(lc.ledger, scope, lc.now())
+        report = build_report(
+            lc.ledger, scope, lc.now(), lc.settings.shot_pattern, lc.settings.guidance
+        )
         if report.counts["assets"] == 0 and (show or under):
             raise _nothing_in(scope, lc.settings)
         text = _anchored(lc, report, "json" if as_json else fmt)

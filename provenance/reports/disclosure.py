@@ -1,21 +1,26 @@
 """Renderers of the disclosure report: Markdown, one self-contained HTML page, JSON.
 
+The report is written for producers. It opens with a **headline**: how much
+generated material the title holds in each state, the escalations no
+approval clears, and the temporary generated material still present; the
+summary of the scope and the ledger follows. The detail tables come after.
+Assets are named by file name and shot (:mod:`provenance.lifecycle.naming`);
+hashes appear shortened to :data:`SHORT` digits in narrow columns, and in
+full once, in the closing *Hashes* table (and everywhere in the JSON form).
+
 Markdown and HTML are drawn from the same list of :class:`Section` tables,
-so they always say the same thing. The HTML page has its styles inline, no
-scripts, no images and no links to anywhere: it opens offline, can be
-archived or mailed as one file, and prints cleanly (tables do not split rows
-across pages).
+so they always say the same thing; the page itself is drawn by
+:mod:`provenance.reports.disclosure_page`.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
-from provenance.lifecycle.disclosure import DisclosureReport
+from provenance.lifecycle.disclosure import DisclosureReport, Escalation, GeneratedAsset
 from provenance.store import EventRecord
 from provenance.tools import display_name
 from provenance.util.names import shown_in_json
@@ -23,54 +28,160 @@ from provenance.util.names import shown_in_json
 Format = Literal["markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("markdown", "html", "json")
 STATUSES = ("temporary", "approved", "replaced", "expired", "quarantined", "deleted")
+SHORT = 12  # digits of a hash shown in tables: unique in any real ledger, and fits a column
+NOT_CLEARED = "NOT CLEARED"
+HEADLINE_ROWS = 6  # rows a headline table shows, so the summary stays on one printed page
+
+Role = Literal["text", "hash", "path", "alert"]
 
 
 @dataclass(frozen=True)
 class Section:
-    """One titled table of the report."""
+    """One titled table of the report.
+
+    ``roles`` says, per column, how the page sets it: ``hash`` (a short
+    hash, narrow and monospaced), ``path`` (long text that may wrap
+    anywhere), or ``text``. ``alert`` marks the column whose
+    ``NOT CLEARED`` cells are shown in red. ``more`` is a closing line, such
+    as how many rows a headline table left to the details.
+    """
 
     title: str
     columns: tuple[str, ...]
     rows: Sequence[tuple[str, ...]]
     empty: str = "None."
+    roles: tuple[Role, ...] = ()
+    more: str = ""
+
+    def role(self, index: int) -> Role:
+        """How column ``index`` is set."""
+        return self.roles[index] if index < len(self.roles) else "text"
 
 
 def render(report: DisclosureReport, fmt: Format) -> str:
     """The report as text in ``fmt``."""
     if fmt == "json":
         return shown_in_json(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n"
-    return markdown(report) if fmt == "markdown" else page(report)
+    if fmt == "markdown":
+        return markdown(report)
+    # Lazy: the page module imports this one for its sections.
+    from provenance.reports.disclosure_page import page  # noqa: PLC0415
+
+    return page(report)
 
 
-def sections(report: DisclosureReport) -> list[Section]:
-    """The report's tables, in reading order."""
+def short(sha: str | None) -> str:
+    """A hash cut to :data:`SHORT` digits."""
+    return (sha or "")[:SHORT]
+
+
+def heading(report: DisclosureReport) -> str:
+    """The report's title line."""
+    return f"Generative AI disclosure: {report.scope.title}"
+
+
+def prepared_line(report: DisclosureReport) -> str:
+    """What the report is, and what it is not."""
+    return f"Prepared following {report.guidance}; not an official form."
+
+
+def headline_sentence(report: DisclosureReport) -> str:
+    """The headline in one sentence, for a reader who reads nothing else."""
+    head = report.headline()
+    return (
+        f"{sum(head.by_status.values())} generated asset(s); {len(head.not_cleared)}"
+        f" escalation(s) not cleared; {len(head.temporary_present)} temporary asset(s)"
+        " still present."
+    )
+
+
+def headline_sections(report: DisclosureReport) -> list[Section]:
+    """The first page's tables: states, escalations not cleared, temporary material present."""
+    head = report.headline()
+    states = _states(report)
+    counts = (*(str(head.by_status.get(s, 0)) for s in states), str(sum(head.by_status.values())))
     return [
+        Section("Generated material by state", (*states, "total"), [counts]),
+        _capped(
+            "Escalations not cleared",
+            ("asset", "shot", "needs", "why", "cleared"),
+            [_open_row(e) for e in head.not_cleared],
+            ("path", "text", "text", "text", "alert"),
+        ),
+        _capped(
+            "Temporary generated material still present",
+            ("asset", "shot", "tool", "expires", "copies present"),
+            [_temporary_row(g) for g in head.temporary_present],
+            ("path", "text", "text", "text", "text"),
+        ),
         _summary(report),
+    ]
+
+
+def detail_sections(report: DisclosureReport) -> list[Section]:
+    """The tables after the first page, in reading order."""
+    names = _names(report)
+    return [
         _by_tool(report),
         _generated(report),
         _escalations(report),
-        _approvals(report),
-        _events("Replacements", report, "replacements", REPLACED, _replacement),
-        _events("Expiries", report, "expiries", HAPPENED, _happening),
-        _events("Quarantine and purges", report, "purges", PURGED, _purge),
-        _events("Refused approval attempts", report, "refused_approvals", HAPPENED, _happening),
+        _approvals(report, names),
+        _events("Replacements", report, "replacements", REPLACED, _replacement(names)),
+        _events("Expiries", report, "expiries", HAPPENED, _happening(names)),
+        _events("Quarantine and purges", report, "purges", PURGED, _purge(names)),
+        _events(
+            "Refused approval attempts", report, "refused_approvals", HAPPENED, _happening(names)
+        ),
         _unknown(report),
+        _hashes(report),
     ]
+
+
+def sections(report: DisclosureReport) -> list[Section]:
+    """Every table of the report, headline first."""
+    return headline_sections(report) + detail_sections(report)
+
+
+def _states(report: DisclosureReport) -> list[str]:
+    seen = report.headline().by_status
+    return [*STATUSES, *(s for s in seen if s not in STATUSES)]
+
+
+def _capped(
+    title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], roles: tuple[Role, ...]
+) -> Section:
+    """A headline table of at most :data:`HEADLINE_ROWS` rows; the rest are in the details."""
+    left = len(rows) - HEADLINE_ROWS
+    more = f"and {left} more: see the detail tables." if left > 0 else ""
+    return Section(title, columns, rows[:HEADLINE_ROWS], roles=roles, more=more)
+
+
+def _open_row(e: Escalation) -> tuple[str, ...]:
+    return (e.item.name, e.item.shot, e.flag.category, _clipped(e.flag.reason), NOT_CLEARED)
+
+
+def _clipped(text: str, most: int = 90) -> str:
+    """Long text cut for the first page (the detail table has it whole)."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def _temporary_row(g: GeneratedAsset) -> tuple[str, ...]:
+    tool = display_name(g.asset.tool) if g.asset.tool else ""
+    return (g.name, g.shot, tool, _day(g.asset.expires_at), str(len(g.present_at)))
 
 
 def _summary(report: DisclosureReport) -> Section:
     chain = report.chain
     verified = (
-        f"verified: {chain['events']} events, head {chain['head_hash']}"
+        f"verified: {chain['events']} events, head {short(str(chain['head_hash']))}"
         if chain.get("ok")
         else f"BROKEN at event {chain.get('first_bad_seq')}: {chain.get('problem')}"
     )
     c = report.counts
     rows = [
-        ("Title", report.scope.title),
         ("Scope", report.scope.describe()),
-        ("Since", _day(report.to_dict()["since"]) or "the beginning"),
-        ("Report made (UTC)", _day(report.to_dict()["generated_at"])),
+        ("Since", _day(report.scope.since) or "the beginning"),
+        ("Report made (UTC)", _day(report.generated_at)),
         ("Ledger", report.ledger),
         ("Event chain", verified),
         ("Assets", str(c["assets"])),
@@ -79,61 +190,68 @@ def _summary(report: DisclosureReport) -> Section:
         ("Unknown provenance", str(c["unknown"])),
         ("Unreadable (fail closed)", str(c["unreadable"])),
     ]
-    return Section("Summary", ("item", "value"), rows)
+    return Section("Summary", ("item", "value"), rows, roles=("text", "path"))
 
 
 def _by_tool(report: DisclosureReport) -> Section:
     rows = [
-        (display_name(tool), tool, *(str(counts.get(s, 0)) for s in STATUSES), str(counts.total()))
+        (display_name(tool), *(str(counts.get(s, 0)) for s in STATUSES), str(counts.total()))
         for tool, counts in report.by_tool()
     ]
-    return Section("Generated assets by tool and status", ("tool", "id", *STATUSES, "total"), rows)
+    return Section("Generated assets by tool and status", ("tool", *STATUSES, "total"), rows)
 
 
 def _generated(report: DisclosureReport) -> Section:
     rows = [
         (
-            g.asset.sha256,
-            g.asset.tool or "",
+            g.name,
+            g.shot,
+            display_name(g.asset.tool) if g.asset.tool else "",
             g.asset.status or "",
             _day(g.asset.first_seen),
             _day(g.asset.expires_at) if g.asset.status in ("temporary", "expired") else "",
             ", ".join(g.needs) or "nothing",
             "; ".join(g.present_at),
+            short(g.asset.sha256),
         )
         for g in report.generated
     ]
-    columns = ("sha256", "tool", "status", "first seen", "expires", "still needs", "present at")
-    return Section("Generated assets", columns, rows)
+    columns = ("asset", "shot", "tool", "status", "first seen", "expires", "still needs",
+               "present at", "sha256")  # fmt: skip
+    roles: tuple[Role, ...] = ("path", "text", "text", "text", "text", "text", "text", "path",
+                               "hash")  # fmt: skip
+    return Section("Generated assets", columns, rows, roles=roles)
 
 
 def _escalations(report: DisclosureReport) -> Section:
     rows = [
         (
-            str(e["sha256"]),
-            str(e["category"]),
-            str(e["source"]),
-            str(e["reason"]),
-            ", ".join(f"#{i}" for i in cast(list[int], e["approvals"])) or "NOT CLEARED",
+            e.item.name,
+            e.item.shot,
+            e.flag.category,
+            e.flag.source,
+            e.flag.reason,
+            ", ".join(f"#{i}" for i in e.approvals) or NOT_CLEARED,
+            short(e.item.asset.sha256),
         )
         for e in report.escalations()
     ]
-    return Section(
-        "Escalations", ("asset", "needs", "flagged by", "why", "cleared by approval"), rows
-    )
+    columns = ("asset", "shot", "needs", "flagged by", "why", "cleared by approval", "sha256")
+    roles: tuple[Role, ...] = ("path", "text", "text", "text", "text", "alert", "hash")
+    return Section("Escalations", columns, rows, roles=roles)
 
 
-def _approvals(report: DisclosureReport) -> Section:
+def _approvals(report: DisclosureReport, names: dict[str, str]) -> Section:
     rows = [
         (
             f"#{a.id}",
-            a.asset_sha256,
+            names.get(a.asset_sha256, short(a.asset_sha256)),
             a.category,
             a.scope,
             a.approver,
             a.recorded_by,
             a.reference_path,
-            a.reference_sha256,
+            short(a.reference_sha256),
             _day(a.approved_at),
             _day(a.expires_at),
             f"revoked {_day(a.revoked_at)} by {a.revoked_by}: {a.revoke_reason}"
@@ -142,69 +260,80 @@ def _approvals(report: DisclosureReport) -> Section:
         )
         for a in report.approvals
     ]
-    columns = (
-        "#",
-        "asset",
-        "category",
-        "scope",
-        "approver",
-        "recorded by",
-        "document",
-        "document sha256",
-        "approved",
-        "until",
-        "state",
-    )
-    return Section("Approvals", columns, rows)
+    columns = ("#", "asset", "category", "scope", "approver", "recorded by", "document",
+               "document sha256", "approved", "until", "state")  # fmt: skip
+    roles: tuple[Role, ...] = ("text", "path", "text", "text", "text", "text", "path", "hash")
+    return Section("Approvals", columns, rows, roles=roles)
 
 
 REPLACED = ("generated asset", "replaced by", "when (UTC)", "who", "reason")
 PURGED = ("asset", "action", "when (UTC)", "host", "path", "quarantine path", "who")
 HAPPENED = ("asset", "event", "when (UTC)", "who", "host", "reason")
+_ROLES: dict[tuple[str, ...], tuple[Role, ...]] = {
+    REPLACED: ("path", "path"),
+    PURGED: ("path", "text", "text", "text", "path", "path"),
+    HAPPENED: ("path",),
+}
+Row = Callable[[EventRecord], tuple[str, ...]]
 
 
 def _events(
-    title: str,
-    report: DisclosureReport,
-    group: str,
-    columns: tuple[str, ...],
-    row: Callable[[EventRecord], tuple[str, ...]],
+    title: str, report: DisclosureReport, group: str, columns: tuple[str, ...], row: Row
 ) -> Section:
-    return Section(title, columns, [row(e) for e in report.events.get(group, [])])
+    rows = [row(e) for e in report.events.get(group, [])]
+    return Section(title, columns, rows, roles=_ROLES[columns])
 
 
-def _replacement(e: EventRecord) -> tuple[str, ...]:
-    d = e.details
-    return (
-        e.asset_sha256 or "",
-        str(d.get("by", "")),
-        _day(e.at),
-        e.actor,
-        str(d.get("reason", "")),
-    )
+def _replacement(names: dict[str, str]) -> Row:
+    def row(e: EventRecord) -> tuple[str, ...]:
+        by = str(e.details.get("by", ""))
+        reason = str(e.details.get("reason", ""))
+        return (_named(names, e.asset_sha256), _named(names, by), _day(e.at), e.actor, reason)
+
+    return row
 
 
-def _happening(e: EventRecord) -> tuple[str, ...]:
-    return (
-        e.asset_sha256 or "",
-        e.type,
-        _day(e.at),
-        e.actor,
-        e.host,
-        str(e.details.get("reason", "")),
-    )
+def _happening(names: dict[str, str]) -> Row:
+    def row(e: EventRecord) -> tuple[str, ...]:
+        reason = str(e.details.get("reason", ""))
+        return (_named(names, e.asset_sha256), e.type, _day(e.at), e.actor, e.host, reason)
+
+    return row
 
 
-def _purge(e: EventRecord) -> tuple[str, ...]:
-    d = e.details
-    original = str(d.get("original_path", e.path or ""))
-    held = str(d.get("quarantine_path", e.path if e.type == "deleted-from-quarantine" else ""))
-    return (e.asset_sha256 or "", e.type, _day(e.at), e.host, original, held, e.actor)
+def _purge(names: dict[str, str]) -> Row:
+    def row(e: EventRecord) -> tuple[str, ...]:
+        d = e.details
+        original = str(d.get("original_path", e.path or ""))
+        held = str(d.get("quarantine_path", e.path if e.type == "deleted-from-quarantine" else ""))
+        asset = _named(names, e.asset_sha256)
+        return (asset, e.type, _day(e.at), e.host, original, held, e.actor)
+
+    return row
 
 
 def _unknown(report: DisclosureReport) -> Section:
     rows = [(kind, str(n)) for kind, n in report.unknown_by_kind.items()]
     return Section("Unknown provenance by media kind", ("kind", "files"), rows)
+
+
+def _hashes(report: DisclosureReport) -> Section:
+    """Every hash the tables shorten, in full: the generated assets and the documents."""
+    rows = [(g.name, "generated asset", g.asset.sha256) for g in report.generated]
+    rows += [
+        (a.reference_path, f"document of approval #{a.id}", a.reference_sha256)
+        for a in report.approvals
+    ]
+    return Section("Hashes", ("name", "what", "sha256"), rows, roles=("path", "text", "path"))
+
+
+def _names(report: DisclosureReport) -> dict[str, str]:
+    return {g.asset.sha256: g.name for g in report.generated}
+
+
+def _named(names: dict[str, str], sha: str | None) -> str:
+    """An asset's name where the report knows it, else its short hash."""
+    return names.get(sha or "", short(sha))
 
 
 def _day(value: object) -> str:
@@ -218,8 +347,9 @@ def _day(value: object) -> str:
 
 
 def markdown(report: DisclosureReport) -> str:
-    """The report as GitHub-flavoured Markdown tables."""
-    lines = [f"# Generative AI disclosure: {report.scope.title}", ""]
+    """The report as GitHub-flavoured Markdown: the headline, then every table."""
+    lines = [f"# {heading(report)}", "", f"*{prepared_line(report)}*", ""]
+    lines += [f"**{headline_sentence(report)}**", ""]
     for section in sections(report):
         lines += [f"## {section.title}", ""]
         if not section.rows:
@@ -228,55 +358,9 @@ def markdown(report: DisclosureReport) -> str:
         lines.append("| " + " | ".join(section.columns) + " |")
         lines.append("|" + "---|" * len(section.columns))
         lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in section.rows]
-        lines.append("")
+        lines += ["", section.more, ""] if section.more else [""]
     return "\n".join(lines)
 
 
 def _md(cell: str) -> str:
     return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-# -- HTML ------------------------------------------------------------------------------
-
-_STYLE = """
-body { font: 10.5pt/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
-h1 { font-size: 18pt; margin-bottom: 0.2em; }
-h2 { font-size: 13pt; margin-top: 1.6em; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
-th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td { word-break: break-all; }
-tr { page-break-inside: avoid; break-inside: avoid; }
-.empty { color: #666; font-style: italic; }
-@media print { body { margin: 0; font-size: 9pt; } h2 { page-break-after: avoid; } }
-"""
-
-
-def page(report: DisclosureReport) -> str:
-    """The report as one self-contained, printable HTML page."""
-    title = html.escape(f"Generative AI disclosure: {report.scope.title}")
-    body = [f"<h1>{title}</h1>"]
-    for section in sections(report):
-        body.append(f"<h2>{html.escape(section.title)}</h2>")
-        body.append(_table(section))
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body>\n</html>\n"
-    )
-
-
-def _table(section: Section) -> str:
-    if not section.rows:
-        return f'<p class="empty">{html.escape(section.empty)}</p>'
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)
-    rows = [
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in section.rows
-    ]
-    return (
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>"
-    )

@@ -163,10 +163,14 @@ def test_markdown_and_html_say_the_same_thing(lc: Lifecycle, story: Story) -> No
     assert md == parser.tables
     approvals = md["Approvals"]
     assert approvals[0][7] == "document sha256"
-    assert {row[7] for row in approvals[1:]} == {built.approvals[0].reference_sha256}
-    generated = {row[0]: row for row in md["Generated assets"][1:]}
-    assert generated[story.shas["revoked"]][6].endswith("weird|<i>name.png")  # escaped, intact
-    assert generated[story.shas["purged"]][2] == "quarantined"
+    assert {row[7] for row in approvals[1:]} == {built.approvals[0].reference_sha256[:12]}
+    generated = {row[8]: row for row in md["Generated assets"][1:]}
+    revoked = generated[story.shas["revoked"][:12]]
+    assert revoked[0] == "weird|<i>name.png"  # named by its file, escaped, intact
+    assert revoked[7].endswith("nightfall/gen/weird|<i>name.png")
+    assert generated[story.shas["purged"][:12]][3] == "quarantined"
+    hashes = {row[2] for row in md["Hashes"][1:]}
+    assert {story.shas["revoked"], built.approvals[0].reference_sha256} <= hashes  # full, once
     summary = dict(row for row in md["Summary"][1:])
     assert summary["Unknown provenance"] == "2" and summary["Event chain"].startswith("verified")
 
