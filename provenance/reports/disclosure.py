@@ -173,7 +173,7 @@ def _temporary_row(g: GeneratedAsset) -> tuple[str, ...]:
 def _summary(report: DisclosureReport) -> Section:
     chain = report.chain
     verified = (
-        f"verified: {chain['events']} events, head {short(str(chain['head_hash']))}"
+        f"verified: {chain['events']} events, head {chain['head_hash']}"
         if chain.get("ok")
         else f"BROKEN at event {chain.get('first_bad_seq')}: {chain.get('problem')}"
     )
