@@ -266,13 +266,22 @@ def build_report(
         unknown_by_kind=dict(
             sorted(Counter(a.kind for a in assets if a.verdict == "unknown").items())
         ),
-        generated=[
-            _generated(ledger, a, approvals.get(a.sha256, []), now, shot_pattern) for a in generated
-        ],
+        generated=sorted(
+            (
+                _generated(ledger, a, approvals.get(a.sha256, []), now, shot_pattern)
+                for a in generated
+            ),
+            key=_reading_order,
+        ),
         approvals=sorted((x for xs in approvals.values() for x in xs), key=lambda x: x.id),
         events=_grouped(events),
         guidance=guidance,
     )
+
+
+def _reading_order(item: GeneratedAsset) -> tuple[bool, str, str, str]:
+    """By shot, then name; assets in no shot last (a producer reads a title shot by shot)."""
+    return (not item.shots, item.shot, item.name, item.asset.sha256)
 
 
 def _lifecycle_events(ledger: Ledger, shas: set[str], since: datetime | None) -> list[EventRecord]:

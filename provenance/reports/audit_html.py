@@ -8,6 +8,9 @@ asset a near match points to. Where a generated picture was found inside a
 delivered one, the delivered preview has its outline drawn; a video's
 segments are listed with their timecodes, and its preview is the frame of
 the first one.
+
+At any window width the page fits across: long paths wrap (a file name only
+where it alone is too wide), so nothing scrolls sideways.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 h1 span.blocked{color:#b00020} h1 span.pass{color:#1b5e20}
 table{border-collapse:collapse;width:100%;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left;font-size:.9em}
-tr.block td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
-tr.warn td:first-child{background:#fff8e1;color:#8a6d00}
-tr.pass td:first-child{color:#1b5e20}
+tr.block>td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
+tr.warn>td:first-child{background:#fff8e1;color:#8a6d00}
+tr.pass>td:first-child{color:#1b5e20}
+td code{overflow-wrap:break-word} td small{overflow-wrap:anywhere}
 img{max-width:160px;max-height:120px;display:block}
 table.segments{margin:.4em 0 0;width:auto} table.segments td,table.segments th{font-size:.85em}
 code{font-size:.95em} @media print{body{margin:0}}

@@ -6,9 +6,10 @@ page opens offline and can be archived or mailed as one file.
 The first printed page is the headline and the summary (the headline's
 tables show at most a few rows each and point to the details for the rest,
 so they always fit one A4 or Letter page); the detail tables start on a new
-page. Words never break: only cells holding paths, names and full hashes may
-wrap anywhere (``overflow-wrap: anywhere``), short hashes sit in a narrow
-monospaced column, and an escalation that no approval clears is set in red.
+page. Words never break: only cells holding paths and full hashes may wrap
+anywhere (``overflow-wrap: anywhere``), a file name breaks only if it alone
+is wider than the page, short hashes sit in a narrow monospaced column, and
+an escalation that no approval clears is set in red.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import html
 
 from provenance.lifecycle.disclosure import DisclosureReport
-from provenance.reports.disclosure import (
+from provenance.reports.disclosure_tables import (
     NOT_CLEARED,
     Section,
     detail_sections,
@@ -29,7 +30,7 @@ from provenance.reports.disclosure import (
 STYLE = """
 :root { color-scheme: light; }
 body { font: 10.5pt/1.4 system-ui, sans-serif; color: #111; margin: 0 auto; padding: 1.5em 2em;
-       max-width: 80em; }
+       max-width: 110em; }
 h1 { font-size: 19pt; margin: 0 0 0.15em; }
 h2 { font-size: 12.5pt; margin: 1.2em 0 0.3em; border-bottom: 1px solid #999; }
 p { margin: 0.3em 0; }
@@ -37,11 +38,12 @@ p { margin: 0.3em 0; }
 .headline { font-size: 12.5pt; margin: 0.6em 0 0.2em; }
 .headline b { font-weight: 700; }
 .alert, td.not-cleared { color: #b00020; font-weight: 700; }
-td.not-cleared { background: #fdecea; }
+td.not-cleared { background: #fdecea; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: 0.3em 0; }
 th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; font-weight: 600; }
 td.path { overflow-wrap: anywhere; }
+td.name { overflow-wrap: break-word; }
 td.hash, th.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap;
                    width: 13ch; }
 tr { break-inside: avoid; page-break-inside: avoid; }
@@ -118,6 +120,6 @@ def _class(section: Section, index: int, cell: str) -> str:
     role = section.role(index)
     if role == "alert":
         return ' class="not-cleared"' if cell == NOT_CLEARED else ""
-    if role == "hash" or (role == "path" and cell):
+    if role == "hash" or (role in ("path", "name") and cell):
         return f' class="{role}"'
     return ""
