@@ -211,3 +211,60 @@ def test_a_shows_roots_decide_what_its_report_covers(
     assert scoped.scope.describe() == f"assets seen under {roots[0]} or {roots[1]}"
     by_folder = build_report(lc.ledger, Scope("Nightfall", folder="nightfall"), lc.now())
     assert len(by_folder.generated) == 2  # the folder-name fallback catches daybreak's too
+
+
+def test_the_headline_says_what_a_producer_must_act_on(lc: Lifecycle, story: Story) -> None:
+    built = report(lc)
+    data = json.loads(render(built, "json"))
+    s = story.shas
+    head = data["headline"]
+    assert head["generated"] == 5 and head["escalations_not_cleared"] == 1
+    assert head["by_status"] == {"approved": 1, "quarantined": 1, "replaced": 1, "temporary": 2}
+    assert set(head["temporary_still_present"]) == {s["flagged"], s["revoked"]}
+    assert data["prepared_following"] and data["official_form"] is False
+    md = markdown_tables(render(built, "markdown"))
+    [[*_, cleared]] = md["Escalations not cleared"][1:]
+    assert cleared == "NOT CLEARED"
+    assert md["Generated material by state"][1] == ["2", "1", "1", "0", "1", "0", "5"]
+    assert {row[0] for row in md["Temporary generated material still present"][1:]} == {
+        "flagged.png", "weird|<i>name.png",
+    }  # fmt: skip
+
+
+def test_json_names_assets_and_lists_every_location(lc: Lifecycle, story: Story) -> None:
+    data = json.loads(render(report(lc), "json"))
+    by_sha = {g["sha256"]: g for g in data["generated"]}
+    purged = by_sha[story.shas["purged"]]
+    assert purged["name"] == "purged.png" and purged["shots"] == []
+    [where] = purged["locations"]
+    assert set(where) == {"host", "path", "present"} and where["present"] is False  # quarantined
+    [escalation] = data["escalations"]
+    assert escalation["name"] == "flagged.png" and escalation["cleared"] is False
+
+
+def test_the_page_breaks_no_word_and_starts_the_details_on_a_new_page(
+    lc: Lifecycle, story: Story
+) -> None:
+    text = render(report(lc), "html")
+    assert "break-all" not in text
+    assert re.search(r"\.details \{[^}]*break-before: page", text)
+    assert text.index('<section class="summary">') < text.index("<h2>Summary</h2>")
+    assert text.index("<h2>Summary</h2>") < text.index('<section class="details">')
+    assert '<td class="not-cleared">NOT CLEARED</td>' in text
+    assert re.search(r'<span class="alert">1 escalation\(s\) not cleared</span>', text)
+
+
+def test_the_headline_shows_six_rows_and_points_to_the_rest(
+    lc: Lifecycle, make_genai: Make, tmp_path: Path
+) -> None:
+    talent = tmp_path / "talent.txt"
+    talent.write_text("Zoë Saldaña\n")
+    screened = dataclasses.replace(
+        lc.settings, watchlists=(WatchlistConfig(str(talent), "talent-likeness"),)
+    )
+    for n in range(8):
+        make_genai(f"nightfall/sh0{n}0/double.png", 10 + n, "zoe saldana", settings=screened)
+    md = markdown_tables(render(report(lc), "markdown"))
+    assert len(md["Escalations not cleared"]) == 1 + 6 and len(md["Escalations"]) == 1 + 8
+    assert [row[1] for row in md["Escalations not cleared"][1:]] == [f"sh0{n}0" for n in range(6)]
+    assert "and 2 more: see the detail tables." in render(report(lc), "markdown")
