@@ -19,6 +19,7 @@ from html import escape
 
 from provenance.audit.report import AuditReport, FileResult
 from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS
+from provenance.reports.breaking import breakable
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -31,7 +32,9 @@ tr.pass>td:first-child{color:#1b5e20}
 td code{overflow-wrap:break-word} td small{overflow-wrap:anywhere}
 img{max-width:160px;max-height:120px;display:block}
 table.segments{margin:.4em 0 0;width:auto} table.segments td,table.segments th{font-size:.85em}
-code{font-size:.95em} @media print{body{margin:0}}
+code{font-size:.95em}
+@media print{body{margin:0;font-size:8.5pt} img{max-width:80px;max-height:60px}
+td,th{padding:.2em .3em} table.segments td,table.segments th{font-size:.8em;padding:.1em .2em}}
 """
 
 
@@ -85,7 +88,7 @@ def _row(report: AuditReport, item: FileResult) -> str:
     reasons = "<br>".join(escape(r) for r in item.reasons) + _segments(item)
     return (
         f'<tr class="{item.verdict}"><td>{item.verdict}</td>'
-        f"<td><code>{escape(item.path)}</code></td>"
+        f"<td><code>{breakable(item.path)}</code></td>"
         f"<td>{_img(report, item.path)}</td><td>{_match(report, item)}</td><td>{reasons}</td></tr>"
     )
 
@@ -112,7 +115,7 @@ def _match(report: AuditReport, item: FileResult) -> str:
         text += f" <code>{escape(match.asset[:16])}</code>"
         place = report.places.get(match.asset)
         if place:
-            name = escape(place.rpartition("/")[2])
+            name = breakable(place.rpartition("/")[2])
             text += f"<br><b>{name}</b><br><small>last present at {escape(place)}</small>"
 
     if match.distance is not None:

@@ -7,9 +7,9 @@ The first printed page is the headline and the summary (the headline's
 tables show at most a few rows each and point to the details for the rest,
 so they always fit one A4 or Letter page); the detail tables start on a new
 page. Words never break: only cells holding paths and full hashes may wrap
-anywhere (``overflow-wrap: anywhere``), a file name breaks only if it alone
-is wider than the page, short hashes sit in a narrow monospaced column, and
-an escalation that no approval clears is set in red.
+anywhere (``overflow-wrap: anywhere``); a file name breaks only after its
+separators (:mod:`provenance.reports.breaking`); short hashes sit in a
+narrow monospaced column; an escalation no approval clears is set in red.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 
 from provenance.lifecycle.disclosure import DisclosureReport
+from provenance.reports.breaking import breakable
 from provenance.reports.disclosure_tables import (
     NOT_CLEARED,
     Section,
@@ -42,7 +43,7 @@ td.not-cleared { background: #fdecea; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: 0.3em 0; }
 th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; font-weight: 600; }
-td.path { overflow-wrap: anywhere; }
+td.path { overflow-wrap: anywhere; min-width: 14ch; }
 td.name { overflow-wrap: break-word; }
 td.hash, th.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap;
                    width: 13ch; }
@@ -53,6 +54,7 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 @page { margin: 12mm; }
 @media print {
   body { font-size: 8.5pt; padding: 0; max-width: none; }
+  th, td { padding: 2px 4px; }
   h1 { font-size: 15pt; }
   h2 { font-size: 10.5pt; margin-top: 0.8em; break-after: avoid; page-break-after: avoid; }
   .headline { font-size: 10.5pt; }
@@ -104,7 +106,8 @@ def _table(section: Section) -> str:
     rows = [
         "<tr>"
         + "".join(
-            f"<td{_class(section, i, cell)}>{html.escape(cell)}</td>" for i, cell in enumerate(row)
+            f"<td{_class(section, i, cell)}>{_cell(section, i, cell)}</td>"
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in section.rows
@@ -114,6 +117,11 @@ def _table(section: Section) -> str:
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
+
+
+def _cell(section: Section, index: int, cell: str) -> str:
+    """The cell's text; a file name may break after its separators, never inside a word."""
+    return breakable(cell) if section.role(index) == "name" else html.escape(cell)
 
 
 def _class(section: Section, index: int, cell: str) -> str:

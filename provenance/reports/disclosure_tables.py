@@ -148,7 +148,7 @@ def _clipped(text: str, most: int = 90) -> str:
 
 def _temporary_row(g: GeneratedAsset) -> tuple[str, ...]:
     tool = display_name(g.asset.tool) if g.asset.tool else ""
-    return (g.name, g.shot, tool, _day(g.asset.expires_at), str(len(g.present_at)))
+    return (g.name, g.shot, tool, _date(g.asset.expires_at), str(len(g.present_at)))
 
 
 def _summary(report: DisclosureReport) -> Section:
@@ -189,19 +189,25 @@ def _generated(report: DisclosureReport) -> Section:
             g.shot,
             display_name(g.asset.tool) if g.asset.tool else "",
             g.asset.status or "",
-            _day(g.asset.first_seen),
-            _day(g.asset.expires_at) if g.asset.status in ("temporary", "expired") else "",
+            _span(g),
             ", ".join(g.needs) or "nothing",
             "; ".join(g.present_at),
             short(g.asset.sha256),
         )
         for g in report.generated
     ]
-    columns = ("asset", "shot", "tool", "status", "first seen", "expires", "still needs",
+    columns = ("asset", "shot", "tool", "status", "first seen → expires", "still needs",
                "present at", "sha256")  # fmt: skip
-    roles: tuple[Role, ...] = ("name", "text", "text", "text", "text", "text", "text", "path",
-                               "hash")  # fmt: skip
+    roles: tuple[Role, ...] = ("name", "text", "text", "text", "text", "text", "path", "hash")
     return Section("Generated assets", columns, rows, roles=roles)
+
+
+def _span(g: GeneratedAsset) -> str:
+    """``2026-12-06 → 2027-01-05``: when it came, and when it expires if it still may."""
+    first = _date(g.asset.first_seen)
+    if g.asset.status in ("temporary", "expired") and g.asset.expires_at:
+        return f"{first} → {_date(g.asset.expires_at)}"
+    return first
 
 
 def _escalations(report: DisclosureReport) -> Section:
@@ -230,20 +236,19 @@ def _approvals(report: DisclosureReport, names: dict[str, str]) -> Section:
             a.category,
             a.scope,
             a.approver,
-            a.recorded_by,
             a.reference_path,
             short(a.reference_sha256),
-            _day(a.approved_at),
-            _day(a.expires_at),
+            _date(a.approved_at),
+            _date(a.expires_at),
             f"revoked {_day(a.revoked_at)} by {a.revoked_by}: {a.revoke_reason}"
             if a.revoked_at
             else "active",
         )
         for a in report.approvals
     ]
-    columns = ("#", "asset", "category", "scope", "approver", "recorded by", "document",
-               "document sha256", "approved", "until", "state")  # fmt: skip
-    roles: tuple[Role, ...] = ("text", "name", "text", "text", "text", "text", "path", "hash")
+    columns = ("#", "asset", "category", "scope", "approver", "document", "document sha256",
+               "approved", "until", "state")  # fmt: skip
+    roles: tuple[Role, ...] = ("text", "name", "text", "text", "text", "path", "hash")
     return Section("Approvals", columns, rows, roles=roles)
 
 
@@ -315,6 +320,11 @@ def _names(report: DisclosureReport) -> dict[str, str]:
 def _named(names: dict[str, str], sha: str | None) -> str:
     """An asset's name where the report knows it, else its short hash."""
     return names.get(sha or "", short(sha))
+
+
+def _date(value: object) -> str:
+    """The day alone (``2026-12-06``): what a producer plans by; the JSON has the moment."""
+    return _day(value)[:10]
 
 
 def _day(value: object) -> str:

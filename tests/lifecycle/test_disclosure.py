@@ -162,12 +162,13 @@ def test_markdown_and_html_say_the_same_thing(lc: Lifecycle, story: Story) -> No
     parser.feed(render(built, "html"))
     assert md == parser.tables
     approvals = md["Approvals"]
-    assert approvals[0][7] == "document sha256"
-    assert {row[7] for row in approvals[1:]} == {built.approvals[0].reference_sha256[:12]}
-    generated = {row[8]: row for row in md["Generated assets"][1:]}
+    assert approvals[0][6] == "document sha256"
+    assert {row[6] for row in approvals[1:]} == {built.approvals[0].reference_sha256[:12]}
+    generated = {row[7]: row for row in md["Generated assets"][1:]}
     revoked = generated[story.shas["revoked"][:12]]
     assert revoked[0] == "weird|<i>name.png"  # named by its file, escaped, intact
-    assert revoked[7].endswith("nightfall/gen/weird|<i>name.png")
+    assert revoked[6].endswith("nightfall/gen/weird|<i>name.png")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d", revoked[4])  # temporary: expires
     assert generated[story.shas["purged"][:12]][3] == "quarantined"
     hashes = {row[2] for row in md["Hashes"][1:]}
     assert {story.shas["revoked"], built.approvals[0].reference_sha256} <= hashes  # full, once
