@@ -45,6 +45,8 @@ th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: left; vertical-al
 th { background: #eee; font-weight: 600; }
 td.path { overflow-wrap: anywhere; min-width: 14ch; }
 td.name { overflow-wrap: break-word; }
+td.name:first-child { min-width: 14ch; }
+span.day { white-space: nowrap; }
 td.hash, th.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap;
                    width: 13ch; }
 tr { break-inside: avoid; page-break-inside: avoid; }
@@ -120,8 +122,13 @@ def _table(section: Section) -> str:
 
 
 def _cell(section: Section, index: int, cell: str) -> str:
-    """The cell's text; a file name may break after its separators, never inside a word."""
-    return breakable(cell) if section.role(index) == "name" else html.escape(cell)
+    """The cell's text; a file name may break after its separators, a date never."""
+    role = section.role(index)
+    if role == "name":
+        return breakable(cell)
+    if role == "date":
+        return " → ".join(f'<span class="day">{html.escape(d)}</span>' for d in cell.split(" → "))
+    return html.escape(cell)
 
 
 def _class(section: Section, index: int, cell: str) -> str:

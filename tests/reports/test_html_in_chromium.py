@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
+from provenance.reports.disclosure_tables import HEADLINE_ROWS
 from tests.support.browser import (
     BROKEN_WORDS,
     WIDTH,
@@ -35,7 +36,7 @@ from tests.support.lifecycle import a1111
 from tests.support.signing import approver_key, settings_toml
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
-DOUBLES = 9  # more than the headline's six rows
+DOUBLES = 9  # more than the headline's rows
 OPEN = DOUBLES - 1  # one double's consent is approved
 PRINTED = 700  # pixels across an A4 or Letter page inside 12 mm margins, at 96 dpi
 RED = "rgb(176, 0, 32)"
@@ -125,7 +126,7 @@ def test_no_word_is_broken_and_not_cleared_is_red(reports: Reports) -> None:
         count = cells.count()
         word_break = page.locator("td").first.evaluate("e => getComputedStyle(e).wordBreak")
     assert broken == []
-    assert colours == {RED} and count == 6 + OPEN  # headline's six, and every open escalation
+    assert colours == {RED} and count == HEADLINE_ROWS + OPEN  # the headline's, and every one
     assert word_break != "break-all"
 
 
@@ -155,8 +156,8 @@ def test_the_summary_prints_on_one_page(reports: Reports, paper: str) -> None:
     first = text(pages[0])
     assert first.startswith("Generative AI disclosure: sample_assets")
     assert "not an official form" in first and "Escalations not cleared" in first
-    assert f"and {OPEN - 6} more: see the detail tables." in first
-    assert "Unreadable (fail closed)" in first  # the summary's last row
+    assert f"and {OPEN - HEADLINE_ROWS} more: see the detail tables." in first
+    assert "unreadable (fail closed)" in first  # the headline's last table
     assert "Generated assets by tool and status" not in first
     assert text(pages[1]).startswith("Generated assets by tool and status")  # details: a new page
 
