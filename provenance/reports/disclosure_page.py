@@ -46,6 +46,7 @@ th { background: #eee; font-weight: 600; }
 td.path { overflow-wrap: anywhere; min-width: 14ch; }
 td.name { overflow-wrap: break-word; }
 td.name:first-child { min-width: 14ch; }
+@media screen and (min-width: 1000px) { td.name:first-child { min-width: 28ch; } }
 span.day { white-space: nowrap; }
 td.hash, th.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap;
                    width: 13ch; }
