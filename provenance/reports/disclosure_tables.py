@@ -167,7 +167,7 @@ def _summary(report: DisclosureReport) -> Section:
         ("Report made (UTC)", _day(report.generated_at)),
         ("Ledger", report.ledger),
         ("Event chain", verified),
-        ("Generated files below", files_root(report) or "(none present)"),
+        ("Generated files below", _root_line(report)),
     ]
     return Section("Summary", ("item", "value"), rows, roles=("text", "path"))
 
@@ -195,23 +195,36 @@ def files_root(report: DisclosureReport) -> str:
     """The folder (``host:/path/``) every present copy of a generated asset is below, or ''.
 
     The tables show places below it, so a column of paths reads as folders of
-    the show rather than the same long prefix over and over.
+    the show rather than the same long prefix over and over. Copies on
+    several hosts share no folder: then places are shown whole.
     """
     places = [place for g in report.generated for place in g.present_at]
     if not places:
         return ""
     common = posixpath.commonprefix(places)
-    return common[: common.rfind("/") + 1]
+    return common[: _last_separator(common) + 1]
+
+
+def _root_line(report: DisclosureReport) -> str:
+    if not any(g.present_at for g in report.generated):
+        return "(none present)"
+    return files_root(report) or "(no common folder: places are shown whole)"
 
 
 def _where(g: GeneratedAsset, root: str) -> list[str]:
     """Each present copy below the files root: its folder, and its name if not the asset's."""
     shown = []
     for place in g.present_at:
-        folder, _, name = place[len(root) :].rpartition("/")
-        folder = f"{folder}/" if folder else "./"
+        below = place[len(root) :]
+        cut = _last_separator(below) + 1
+        folder, name = below[:cut] or "./", below[cut:]
         shown.append(folder if name == g.name else folder + name)
     return shown
+
+
+def _last_separator(path: str) -> int:
+    """Where the last folder separator is (``/``, or ``\\`` on a Windows host), or -1."""
+    return max(path.rfind("/"), path.rfind("\\"))
 
 
 def _generated(report: DisclosureReport) -> Section:

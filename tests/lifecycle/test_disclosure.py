@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from provenance.lifecycle import Lifecycle, approve, purge_expired, replace, rev
 from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.reports.disclosure import render
 from provenance.settings.tables import WatchlistConfig
+from provenance.store import Ledger
+from tests.support.factories import observation
 from tests.support.lifecycle import Clock, Make, final
 
 
@@ -271,3 +273,24 @@ def test_the_headline_shows_five_rows_and_points_to_the_rest(
     assert len(md["Escalations not cleared"]) == 1 + 5 and len(md["Escalations"]) == 1 + 8
     assert [row[1] for row in md["Escalations not cleared"][1:]] == [f"sh0{n}0" for n in range(5)]
     assert "and 3 more: see the detail tables." in render(report(lc), "markdown")
+
+
+def test_places_read_as_folders_below_the_common_one_on_any_host(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/jobs/nf/shot010/gen/a.png", verdict="genai"),
+                   observation("b", "/jobs/nf/shot020/gen/b_v2.png", verdict="genai")])  # fmt: skip
+    one_host = build_report(ledger, Scope("Nightfall"), datetime.now(UTC))
+    md = markdown_tables(render(one_host, "markdown"))
+    assert {row[0]: row[6] for row in md["Generated assets"][1:]} == {
+        "a.png": "shot010/gen/", "b_v2.png": "shot020/gen/",
+    }  # fmt: skip
+    assert dict(row for row in md["Summary"][1:])["Generated files below"] == "testhost:/jobs/nf/"
+    ledger.record([observation("c", "C:\\jobs\\nf\\shot030\\c.png", host="win7", verdict="genai")])
+    md = markdown_tables(
+        render(build_report(ledger, Scope("Nightfall"), datetime.now(UTC)), "markdown")
+    )
+    where = {row[0]: row[6] for row in md["Generated assets"][1:]}
+    unescaped = where["c.png"].replace("\\\\", "\\")  # Markdown doubles a backslash
+    assert unescaped == "win7:C:\\jobs\\nf\\shot030\\"  # hosts share no folder: whole places
+    assert where["a.png"] == "testhost:/jobs/nf/shot010/gen/"
+    summary = dict(row for row in md["Summary"][1:])
+    assert summary["Generated files below"] == "(no common folder: places are shown whole)"
