@@ -16,6 +16,15 @@ trains on what users send, and how it marks its output (what this project's
 detectors find). ``trains_on_inputs`` is ``"unreviewed"`` wherever nobody
 has checked the vendor's current terms: a policy should treat that as a
 question for legal, never as a no.
+
+Each generative tool also has its published **terms** (:func:`terms`): the
+licence its software is released under, or that it is a hosted service used
+under the vendor's terms; and the enterprise offering the vendor publishes,
+the kind of agreement under which inputs are not kept or trained on (what the
+studio guidance asks a production to check). Where the vendor's terms could
+not be confirmed the entry says ``unknown``; it never guesses. What tier a
+production actually runs a tool on is the production's to declare, in the
+``[[approved_tools]]`` settings table.
 """
 
 from __future__ import annotations
@@ -108,6 +117,87 @@ TOOLS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "c2pa-test": ("C2PA test tool", ("c2pa-testing", "make-test-images")),
     "none": ("no tool", ()),
 }
+
+
+@dataclass(frozen=True)
+class ToolTerms:
+    """What a vendor publishes about using a generative tool.
+
+    ``licence`` is the software's licence (an SPDX id) for tools that run on
+    the studio's own machines, or ``vendor terms of service`` for a hosted
+    service; ``enterprise`` names the vendor's enterprise offering, ``runs
+    locally`` where inputs never leave the studio, or ``unknown``.
+    """
+
+    licence: str
+    enterprise: str
+
+
+UNKNOWN = "unknown"
+LOCAL = "runs locally (inputs stay on the studio's machines)"
+HOSTED_SERVICE = "vendor terms of service"
+
+
+def _local(spdx: str) -> ToolTerms:
+    return ToolTerms(spdx, LOCAL)
+
+
+def _hosted(enterprise: str = UNKNOWN) -> ToolTerms:
+    return ToolTerms(HOSTED_SERVICE, enterprise)
+
+
+# Published licences and enterprise offerings; "unknown" where not confirmed.
+TERMS: Mapping[str, ToolTerms] = {
+    "automatic1111": _local("AGPL-3.0"),
+    "forge": _local("AGPL-3.0"),
+    "forge-classic": _local(UNKNOWN),
+    "forge-neo": _local(UNKNOWN),
+    "reforge": _local(UNKNOWN),
+    "easy-reforge": _local(UNKNOWN),
+    "sdnext": _local(UNKNOWN),
+    "civitai": _hosted(),
+    "comfyui": _local("GPL-3.0"),
+    "invokeai": _local("Apache-2.0"),
+    "novelai": _hosted(),
+    "fooocus": _local("GPL-3.0"),
+    "ruined-fooocus": _local(UNKNOWN),
+    "swarmui": _local("MIT"),
+    "stability-matrix": _local(UNKNOWN),
+    "tensorart": _hosted(),
+    "drawthings": ToolTerms("proprietary app", UNKNOWN),
+    "easy-diffusion": _local("MIT"),
+    "midjourney": _hosted("none published (Pro and Mega plans add stealth mode)"),
+    "openai-dall-e-3": _hosted("ChatGPT Enterprise; OpenAI API"),
+    "openai-gpt-image": _hosted("ChatGPT Enterprise; OpenAI API"),
+    "adobe-firefly": _hosted("Firefly for Enterprise"),
+    "adobe-photoshop-generative-fill": _hosted("Adobe Creative Cloud for enterprise"),
+    "google-gemini": _hosted("Vertex AI (Google Cloud)"),
+    "microsoft-bing-image-creator": _hosted(),
+    "meta-ai": _hosted(),
+    "runway": _hosted("Runway Enterprise plan"),
+    "sora": _hosted(),
+    "veo": _hosted("Vertex AI (Google Cloud)"),
+    "elevenlabs": _hosted("ElevenLabs Enterprise plan"),
+    "suno": _hosted(),
+    "udio": _hosted(),
+    "krea": _hosted(),
+    "huggingface-space": ToolTerms("varies by Space and model", UNKNOWN),
+    "amazon-titan": _hosted("Amazon Bedrock (AWS)"),
+    "amazon-nova": _hosted("Amazon Bedrock (AWS)"),
+    "amazon-bedrock": _hosted("Amazon Bedrock (AWS)"),
+    "leonardo-ai": _hosted(),
+    "ideogram": _hosted(),
+    # Model families, run locally or through someone's service: the weights'
+    # licence differs by model (FLUX.1 [schnell] is Apache-2.0, [dev] is not).
+    "flux": ToolTerms("varies by model", UNKNOWN),
+    "stable-diffusion": ToolTerms("varies by model", UNKNOWN),
+    UNKNOWN_GENAI: ToolTerms(UNKNOWN, UNKNOWN),
+}
+
+
+def terms(tool_id: str | None) -> ToolTerms:
+    """A tool's published terms; ``unknown`` for a tool not named or not in the registry."""
+    return TERMS.get(tool_id or UNKNOWN_GENAI, TERMS[UNKNOWN_GENAI])
 
 
 def _fold(text: str) -> str:

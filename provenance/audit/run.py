@@ -51,6 +51,7 @@ from provenance.audit.listing import Listing
 from provenance.audit.markers import lost, mark_files, warm_detectors
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
+from provenance.audit.recorded import audited_files
 from provenance.audit.regions import LoadedRegions, RegionCheck
 from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
 from provenance.audit.segments import SegmentCheck
@@ -402,17 +403,12 @@ def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
 
 
 def record_audit(report: AuditReport, ledger: Ledger) -> int:
-    """Record the audit run and an ``audited`` event on every asset a file matched."""
+    """Record the audit run and an ``audited`` event on every asset a file matched or shows."""
     # Lazy: SQLAlchemy loads while the package is hashed, not before.
-    from provenance.store import AuditedFile, AuditIn  # noqa: PLC0415
+    from provenance.store import AuditIn  # noqa: PLC0415
 
     digest = hashlib.sha256(report.to_json().encode()).hexdigest()
     s = report.summary
     run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],
                   report.policy, digest)  # fmt: skip
-    matched = [
-        AuditedFile(f.match.asset, f.path, f.verdict, f.match.kind)
-        for f in report.files
-        if f.match.asset and f.match.kind in ("ledger", "near", "region")
-    ]
-    return ledger.audits.add(run, matched)
+    return ledger.audits.add(run, audited_files(report))

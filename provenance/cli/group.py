@@ -51,7 +51,7 @@ COMMANDS = {
         ("approve", "revoke", "replace", "expire", "rescreen", "set-expiry", "purge", "restore"),
         "provenance.cli.lifecycle",
     ),
-    **dict.fromkeys(("policy", "report", "document"), "provenance.cli.reports"),
+    **dict.fromkeys(("policy", "report", "use-log", "document"), "provenance.cli.reports"),
 }  # fmt: skip
 
 

@@ -1,9 +1,11 @@
-"""Commands that report on the ledger for a show: ``policy check``, ``report`` and ``document``."""
+"""Commands that report on the ledger for a show: ``policy check``, ``report``, ``use-log``
+and ``document``."""
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -23,8 +25,10 @@ from provenance.errors import NothingMatched
 from provenance.lifecycle import Lifecycle
 from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.lifecycle.documents import reference_document
+from provenance.lifecycle.use_log import build_use_log
 from provenance.reports import lifecycle_views
 from provenance.reports.disclosure import FORMATS, Format, render
+from provenance.reports.use_log import USE_LOG_FORMATS, UseLogFormat, render_use_log
 from provenance.rules.policy import Policy, load_policy, policy_keys
 from provenance.settings import Settings, load_settings
 from provenance.util.names import shown_in_json
@@ -62,14 +66,29 @@ def _policy_values(policy: Policy) -> dict[str, object]:
     return {key: getattr(policy, key.split(".", 1)[1]) for key in policy_keys()}
 
 
+def scope_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--show``, ``--under`` and ``--since``: which assets a report covers."""
+    for option in reversed(
+        (
+            click.option(
+                "--show",
+                help="The title: assets ever seen under its [[shows]] roots, or, for a title the "
+                "settings do not list, in a folder of this name.",
+            ),
+            click.option(
+                "--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH."
+            ),
+            click.option(
+                "--since", help="Only assets first seen, and events, on or after this ISO date."
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command(name="report")
-@click.option(
-    "--show",
-    help="The title: assets ever seen under its [[shows]] roots, or, for a title the settings "
-    "do not list, in a folder of this name.",
-)
-@click.option("--under", type=click.Path(path_type=Path), help="Only assets ever seen under PATH.")
-@click.option("--since", help="Only assets first seen, and events, on or after this ISO date.")
+@scope_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options
@@ -85,20 +104,66 @@ def report_command(
     as_json: bool,
 ) -> None:
     """The disclosure report a production sends its studio (Markdown, HTML or JSON)."""
-    title = show or (str(under) if under else "all assets")
     moment = parse_moment(since, "--since")
     writable_output(output)
     with open_lifecycle(db_url, config_path) as lc:
-        scope = _report_scope(lc.settings, title, show, under, moment)
-        report = build_report(lc.ledger, scope, lc.now())
-        if report.counts["assets"] == 0 and (show or under):
-            raise _nothing_in(scope, lc.settings)
+        report = _scoped_report(lc, show, under, moment)
         text = _anchored(lc, report, "json" if as_json else fmt)
+    _deliver(text, output, "the disclosure report")
+
+
+@cli.command(name="use-log")
+@scope_options
+@click.option(
+    "--format", "fmt", type=click.Choice(USE_LOG_FORMATS), default="csv", show_default=True
+)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@ledger_options
+def use_log_command(
+    show: str | None,
+    under: Path | None,
+    since: str | None,
+    fmt: UseLogFormat,
+    output: Path | None,
+    db_url: str | None,
+    config_path: Path | None,
+) -> None:
+    """The generative-AI use log of a title: one row per generated asset and use (CSV or JSON).
+
+    Each row: title, shot, asset, tool and version, the tool's published licence
+    and enterprise offering, the production's tier ([[approved_tools]]), the use's
+    category and escalation state, approver, reference document hash, consent
+    documents, and the on-screen timecodes recorded audits found. Prepared
+    following the `guidance` setting; not an official form.
+    """
+    moment = parse_moment(since, "--since")
+    writable_output(output)
+    with open_lifecycle(db_url, config_path) as lc:
+        report = _scoped_report(lc, show, under, moment)
+        log = build_use_log(lc.ledger, report, lc.settings.approved_tools)
+    _deliver(render_use_log(log, fmt), output, "the generative-AI use log")
+
+
+def _scoped_report(
+    lc: Lifecycle, show: str | None, under: Path | None, since: datetime | None
+) -> DisclosureReport:
+    """The disclosure report's data for the scope the options name; an empty named scope is
+    refused (exit 2), as a typo must not read as a clean show."""
+    title = show or (str(under) if under else "all assets")
+    scope = _report_scope(lc.settings, title, show, under, since)
+    settings = lc.settings
+    report = build_report(lc.ledger, scope, lc.now(), settings.shot_pattern, settings.guidance)
+    if report.counts["assets"] == 0 and (show or under):
+        raise _nothing_in(scope, settings)
+    return report
+
+
+def _deliver(text: str, output: Path | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
         write_output(output, text)
-        out.print(f"Wrote the disclosure report to {output}")
+        out.print(f"Wrote {what} to {output}")
 
 
 def _nothing_in(scope: Scope, settings: Settings) -> NothingMatched:

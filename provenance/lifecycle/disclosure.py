@@ -4,7 +4,11 @@
 of that name, or under a path), everything the studio asks to see about
 generative AI:
 
-* generated assets by tool and lifecycle status, each with where it lives;
+* a headline: how much generated material there is in each state, the
+  escalations no active approval clears, and the temporary generated material
+  still present somewhere (what a producer must act on);
+* generated assets by tool and lifecycle status, each with its file name, its
+  shots (:mod:`provenance.lifecycle.naming`) and every place it was seen;
 * escalations (flags) and the approvals that clear them, with the SHA-256 of
   every reference document;
 * replacements, expiries, and purges (quarantine, restore, deletion);
@@ -25,8 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from provenance.lifecycle.naming import display_place, name_of, shots_of
 from provenance.rules.escalations import Flag
 from provenance.rules.policy import still_needs
+from provenance.settings.model import DEFAULT_GUIDANCE, DEFAULT_SHOT_PATTERN
 from provenance.store import (
     ApprovalRecord,
     AssetQuery,
@@ -66,18 +72,32 @@ class Scope:
 
 @dataclass(frozen=True)
 class GeneratedAsset:
-    """One generated asset as the report lists it."""
+    """One generated asset as the report lists it: what people call it, and where it is."""
 
     asset: AssetRecord
-    present_at: tuple[str, ...]
+    locations: tuple[LocationRecord, ...]
     needs: tuple[str, ...]
     approvals: tuple[ApprovalRecord, ...]
+    name: str = ""
+    shots: tuple[str, ...] = ()
+
+    @property
+    def present_at(self) -> tuple[str, ...]:
+        """``host:path`` of every place a copy is present now."""
+        return tuple(f"{loc.host}:{loc.path}" for loc in self.locations if loc.present)
+
+    @property
+    def shot(self) -> str:
+        """The shots as one cell (``shot010, shot020``), or empty."""
+        return ", ".join(self.shots)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         a = self.asset
         return {
             "sha256": a.sha256,
+            "name": self.name,
+            "shots": list(self.shots),
             "tool": a.tool,
             "tool_name": display_name(a.tool) if a.tool else None,
             "status": a.status,
@@ -87,7 +107,53 @@ class GeneratedAsset:
             "flags": [dict(f) for f in a.flags],
             "needs_approval": list(self.needs),
             "approvals": [x.id for x in self.approvals],
-            "present_at": list(self.present_at),
+            "locations": [
+                {"host": loc.host, "path": loc.path, "present": loc.present}
+                for loc in self.locations
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One flag of one generated asset, and the active final approvals that clear it."""
+
+    item: GeneratedAsset
+    flag: Flag
+    approvals: tuple[int, ...]
+
+    @property
+    def cleared(self) -> bool:
+        """True when an active approval for use in finals covers the flag's category."""
+        return bool(self.approvals)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: the asset by hash and name, the flag, and its clearing."""
+        return {
+            "sha256": self.item.asset.sha256,
+            "name": self.item.name,
+            "shots": list(self.item.shots),
+            **self.flag.to_dict(),
+            "approvals": list(self.approvals),
+            "cleared": self.cleared,
+        }
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a producer reads first: the state of the title's generated material."""
+
+    by_status: Mapping[str, int]
+    not_cleared: Sequence[Escalation]
+    temporary_present: Sequence[GeneratedAsset]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "generated": sum(self.by_status.values()),
+            "by_status": dict(self.by_status),
+            "escalations_not_cleared": len(self.not_cleared),
+            "temporary_still_present": [g.asset.sha256 for g in self.temporary_present],
         }
 
 
@@ -104,6 +170,7 @@ class DisclosureReport:
     generated: Sequence[GeneratedAsset]
     approvals: Sequence[ApprovalRecord]
     events: Mapping[str, Sequence[EventRecord]] = field(default_factory=dict)
+    guidance: str = DEFAULT_GUIDANCE  # the studio guidance the report follows (a setting)
 
     def by_tool(self) -> list[tuple[str, Counter[str]]]:
         """Per tool, how many generated assets are in each status."""
@@ -113,19 +180,32 @@ class DisclosureReport:
             tally.setdefault(tool, Counter())[item.asset.status or "none"] += 1
         return sorted(tally.items())
 
-    def escalations(self) -> list[dict[str, object]]:
+    def escalations(self) -> list[Escalation]:
         """Every flag of every generated asset, and the active approvals that clear it."""
-        rows: list[dict[str, object]] = []
-        for item in self.generated:
-            for flag in (Flag.from_dict(f) for f in item.asset.flags):
-                clearing = [
-                    a.id
-                    for a in item.approvals
-                    if a.category == flag.category and a.scope == "final"
-                    if a.active(self.generated_at)
-                ]
-                rows.append({"sha256": item.asset.sha256, **flag.to_dict(), "approvals": clearing})
-        return rows
+        return [
+            Escalation(item, flag, self._clearing(item, flag))
+            for item in self.generated
+            for flag in (Flag.from_dict(f) for f in item.asset.flags)
+        ]
+
+    def _clearing(self, item: GeneratedAsset, flag: Flag) -> tuple[int, ...]:
+        return tuple(
+            a.id
+            for a in item.approvals
+            if a.category == flag.category and a.scope == "final"
+            if a.active(self.generated_at)
+        )
+
+    def headline(self) -> Headline:
+        """Generated material by state, escalations not cleared, temporary material present."""
+        statuses = Counter(item.asset.status or "none" for item in self.generated)
+        return Headline(
+            by_status=dict(sorted(statuses.items())),
+            not_cleared=[e for e in self.escalations() if not e.cleared],
+            temporary_present=[
+                g for g in self.generated if g.asset.status == "temporary" and g.present_at
+            ],
+        )
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form of the whole report."""
@@ -134,6 +214,9 @@ class DisclosureReport:
             "scope": self.scope.describe(),
             "since": iso(self.scope.since) if self.scope.since else None,
             "generated_at": iso(self.generated_at),
+            "prepared_following": self.guidance,
+            "official_form": False,
+            "headline": self.headline().to_dict(),
             "ledger": self.ledger,
             "chain": dict(self.chain),
             "counts": dict(self.counts),
@@ -148,14 +231,24 @@ class DisclosureReport:
                 for t, c in self.by_tool()
             ],
             "generated": [g.to_dict() for g in self.generated],
-            "escalations": self.escalations(),
+            "escalations": [e.to_dict() for e in self.escalations()],
             "approvals": [a.to_dict() for a in self.approvals],
             **{name: [e.to_dict() for e in events] for name, events in self.events.items()},
         }
 
 
-def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureReport:
-    """Gather the disclosure report for ``scope`` from the ledger, as of ``now``."""
+def build_report(
+    ledger: Ledger,
+    scope: Scope,
+    now: datetime,
+    shot_pattern: str = DEFAULT_SHOT_PATTERN,
+    guidance: str = DEFAULT_GUIDANCE,
+) -> DisclosureReport:
+    """Gather the disclosure report for ``scope`` from the ledger, as of ``now``.
+
+    ``shot_pattern`` and ``guidance`` are the settings of those names: how
+    shots are found in paths, and which studio guidance the report follows.
+    """
     query = AssetQuery(folder=scope.folder, path_prefix=scope.under, roots=scope.roots)
     assets = ledger.assets.list(query)
     events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
@@ -173,10 +266,22 @@ def build_report(ledger: Ledger, scope: Scope, now: datetime) -> DisclosureRepor
         unknown_by_kind=dict(
             sorted(Counter(a.kind for a in assets if a.verdict == "unknown").items())
         ),
-        generated=[_generated(ledger, a, approvals.get(a.sha256, []), now) for a in generated],
+        generated=sorted(
+            (
+                _generated(ledger, a, approvals.get(a.sha256, []), now, shot_pattern)
+                for a in generated
+            ),
+            key=_reading_order,
+        ),
         approvals=sorted((x for xs in approvals.values() for x in xs), key=lambda x: x.id),
         events=_grouped(events),
+        guidance=guidance,
     )
+
+
+def _reading_order(item: GeneratedAsset) -> tuple[bool, str, str, str]:
+    """By shot, then name; assets in no shot last (a producer reads a title shot by shot)."""
+    return (not item.shots, item.shot, item.name, item.asset.sha256)
 
 
 def _lifecycle_events(ledger: Ledger, shas: set[str], since: datetime | None) -> list[EventRecord]:
@@ -205,13 +310,19 @@ def _counts(assets: Sequence[AssetRecord]) -> dict[str, int]:
 
 
 def _generated(
-    ledger: Ledger, asset: AssetRecord, approvals: list[ApprovalRecord], now: datetime
+    ledger: Ledger,
+    asset: AssetRecord,
+    approvals: list[ApprovalRecord],
+    now: datetime,
+    shot_pattern: str,
 ) -> GeneratedAsset:
-    present = [_place(loc) for loc in ledger.locations.present(asset.sha256)]
+    places = tuple(ledger.locations.of(asset.sha256))
+    shown = display_place(places)
     return GeneratedAsset(
-        asset, tuple(present), tuple(still_needs(asset, approvals, now)), tuple(approvals)
+        asset,
+        places,
+        tuple(still_needs(asset, approvals, now)),
+        tuple(approvals),
+        name=name_of(shown.path) if shown else asset.sha256[:12],
+        shots=shots_of(places, shot_pattern),
     )
-
-
-def _place(location: LocationRecord) -> str:
-    return f"{location.host}:{location.path}"

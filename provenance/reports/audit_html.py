@@ -8,6 +8,9 @@ asset a near match points to. Where a generated picture was found inside a
 delivered one, the delivered preview has its outline drawn; a video's
 segments are listed with their timecodes, and its preview is the frame of
 the first one.
+
+At any window width the page fits across: long paths wrap (a file name only
+where it alone is too wide), so nothing scrolls sideways.
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ from html import escape
 
 from provenance.audit.report import AuditReport, FileResult
 from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS
+from provenance.reports.breaking import breakable
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 h1 span.blocked{color:#b00020} h1 span.pass{color:#1b5e20}
 table{border-collapse:collapse;width:100%;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left;font-size:.9em}
-tr.block td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
-tr.warn td:first-child{background:#fff8e1;color:#8a6d00}
-tr.pass td:first-child{color:#1b5e20}
+tr.block>td:first-child{background:#fdecea;color:#b00020;font-weight:bold}
+tr.warn>td:first-child{background:#fff8e1;color:#8a6d00}
+tr.pass>td:first-child{color:#1b5e20}
+td code{overflow-wrap:break-word} td small{overflow-wrap:anywhere}
 img{max-width:160px;max-height:120px;display:block}
 table.segments{margin:.4em 0 0;width:auto} table.segments td,table.segments th{font-size:.85em}
-code{font-size:.95em} @media print{body{margin:0}}
+code{font-size:.95em}
+@media print{body{margin:0;font-size:8.5pt} img{max-width:80px;max-height:60px}
+td,th{padding:.2em .3em} table.segments td,table.segments th{font-size:.8em;padding:.1em .2em}}
 """
 
 
@@ -81,7 +88,7 @@ def _row(report: AuditReport, item: FileResult) -> str:
     reasons = "<br>".join(escape(r) for r in item.reasons) + _segments(item)
     return (
         f'<tr class="{item.verdict}"><td>{item.verdict}</td>'
-        f"<td><code>{escape(item.path)}</code></td>"
+        f"<td><code>{breakable(item.path)}</code></td>"
         f"<td>{_img(report, item.path)}</td><td>{_match(report, item)}</td><td>{reasons}</td></tr>"
     )
 
@@ -108,7 +115,7 @@ def _match(report: AuditReport, item: FileResult) -> str:
         text += f" <code>{escape(match.asset[:16])}</code>"
         place = report.places.get(match.asset)
         if place:
-            name = escape(place.rpartition("/")[2])
+            name = breakable(place.rpartition("/")[2])
             text += f"<br><b>{name}</b><br><small>last present at {escape(place)}</small>"
 
     if match.distance is not None:

@@ -55,7 +55,16 @@ def _audited(d: Details) -> str:
     match = _text(d, "match")
     how = f"{match} match" if match else ""
     where = f"{_text(d, 'package_path')} in {_text(d, 'package')}"
-    return _join(f"{verdict} as {where}", how, f"audit #{_text(d, 'audit')}")
+    return _join(f"{verdict} as {where}", how, _on_screen(d), f"audit #{_text(d, 'audit')}")
+
+
+def _on_screen(d: Details) -> str:
+    """``on screen 01:00:03:00-01:00:05:00, ...``: where a delivered video shows the asset."""
+    spans = d.get("on_screen")
+    if not isinstance(spans, list):
+        return ""
+    found = [f"{s.get('tc_in')}-{s.get('tc_out')}" for s in spans if isinstance(s, dict)]
+    return "on screen " + ", ".join(found) if found else ""
 
 
 def _signed(d: Details) -> str:

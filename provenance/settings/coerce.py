@@ -8,6 +8,7 @@ names the setting and the file around it.
 from __future__ import annotations
 
 import os
+import re
 
 from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
 from provenance.settings.tables import as_categories, as_days
@@ -43,6 +44,16 @@ def as_str(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"expected a non-empty string, got {value!r}")
     return value
+
+
+def as_regex(value: object) -> str:
+    """A regular expression, checked to compile (kept as text: settings are plain data)."""
+    text = as_str(value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from exc
+    return text
 
 
 def as_seconds(value: object) -> float:

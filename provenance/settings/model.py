@@ -52,6 +52,13 @@ DEFAULT_IGNORE = (
     "*.bak",
 )
 
+# shot010, sh_0040a, SH0040, or a sequence and shot such as ab_010_0040 or SEQ010_SH0040.
+DEFAULT_SHOT_PATTERN = (
+    r"(?i)(?<![a-z0-9])(?P<shot>(?:[a-z]{2,4}_?\d{2,4}_(?:sh_?)?\d{3,4}"
+    r"|sh(?:ot)?_?\d{2,5})[a-z]?)(?![a-z0-9])"
+)
+DEFAULT_GUIDANCE = "Netflix, Using Generative AI in Content Production (Partner Help Center)"
+
 
 def default_db_url() -> str:
     """The embedded ledger: a SQLite file in the user's data directory."""
@@ -206,6 +213,17 @@ class Settings:
         "Titles and where their files live ([[shows]] tables: name, and roots, a list of "
         "absolute folders on any host); `provenance report --show NAME` covers the assets "
         "ever seen under them.",
+    )
+    shot_pattern: str = _setting(
+        DEFAULT_SHOT_PATTERN,
+        "Regular expression that finds a file's shot in its name, else in its folders "
+        "(deepest first); a group named shot, when present, is the shot. Reports name "
+        "generated assets by file name and shot.",
+    )
+    guidance: str = _setting(
+        DEFAULT_GUIDANCE,
+        "The studio guidance the disclosure report and the generative-AI use log say they "
+        "were prepared following (they are never an official form).",
     )
     approvers: tuple[str, ...] = _setting(
         (),

@@ -4,7 +4,9 @@
 row (who, when, which package, counts, the report's hash), chained as an
 ``audit-recorded`` event carrying the row, and every matched asset gets an
 ``audited`` event in the chain, so ``provenance history``
-shows which deliveries a file went out in.
+shows which deliveries a file went out in. A generated asset a delivered
+video shows gets an ``audited`` event too, carrying where on screen
+(``on_screen``: the segments' timecodes).
 """
 
 from __future__ import annotations
@@ -41,8 +43,12 @@ class AuditsPart:
             run = {"audit": audit_id} | row | {"at": iso(now)}
             chain.add(PendingEvent("audit-recorded", None, None, run), now)
             for item in matched:
-                details = {"audit": audit_id, "package": audit.root, "package_path": item.path,
-                           "verdict": item.verdict, "match": item.match}  # fmt: skip
+                details: dict[str, object] = {
+                    "audit": audit_id, "package": audit.root, "package_path": item.path,
+                    "verdict": item.verdict, "match": item.match,
+                }  # fmt: skip
+                if item.on_screen:
+                    details["on_screen"] = [dict(span) for span in item.on_screen]
                 chain.add(PendingEvent("audited", item.sha256, None, details), now)
             chain.flush()
         return audit_id

@@ -607,9 +607,15 @@ class AuditRecord:
 
 @dataclass(frozen=True)
 class AuditedFile:
-    """A package file that matched an asset: becomes that asset's ``audited`` event."""
+    """A package file that matched an asset: becomes that asset's ``audited`` event.
+
+    ``on_screen`` lists, for a delivered video that shows the asset, each
+    stretch where it is seen (``tc_in``, ``tc_out``, ``start``, ``end``): what
+    the generative-AI use log reports as on-screen timecodes.
+    """
 
     sha256: str
     path: str
     verdict: str
     match: str
+    on_screen: tuple[Mapping[str, object], ...] = ()

@@ -77,6 +77,14 @@ def test_classify_does_not_wrap_paths_letter_by_letter(deep: Path) -> None:
             "blocked as x.png in /d; ledger match; audit #3",
         ),
         (
+            "audited",
+            {"verdict": "block", "match": "near", "package_path": "m.mov", "package": "/d",
+             "audit": 4, "on_screen": [{"tc_in": "01:00:03:00", "tc_out": "01:00:05:00"},
+                                       {"tc_in": "01:00:09:00", "tc_out": "01:00:10:00"}]},
+            "blocked as m.mov in /d; near match; on screen 01:00:03:00-01:00:05:00,"
+            " 01:00:09:00-01:00:10:00; audit #4",
+        ),
+        (
             "approved",
             {"approval": 2, "category": "likeness", "scope": "final", "approver": "Jane",
              "status": "approved", "previous_status": "temporary"},

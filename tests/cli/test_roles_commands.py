@@ -32,7 +32,8 @@ pytestmark = pytest.mark.postgres
 
 # What each role may do; every other command must be refused.
 # rescreen finds nothing new to flag here, so writes nothing: it works for everyone.
-READ = {"history", "ls", "verify", "report", "status", "document", "rescreen", "audit --no-record"}
+READ = {"history", "ls", "verify", "report", "use-log", "status", "document", "rescreen",
+        "audit --no-record"}  # fmt: skip
 RECORD = {"scan", "audit", "expire"}
 DECIDE = {"purge", "restore", "purge --delete", "approve", "revoke", "set-expiry", "replace"}
 ALLOWED = {"reader": READ, "daemon": READ | RECORD, "approver": READ | RECORD | DECIDE}
@@ -104,6 +105,7 @@ def commands(studio: Studio) -> dict[str, list[str]]:
         "ls": ["ls"],
         "verify": ["verify"],
         "report": ["report", "--output", str(root / "report.md")],
+        "use-log": ["use-log", "--output", str(root / "use-log.csv")],
         "status": ["status"],
         "document": ["document", sha256_of(root / "consent.pdf"), "--output", str(root / "c.pdf")],
         "scan": ["scan", str(root / "fresh")],

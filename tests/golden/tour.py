@@ -48,6 +48,7 @@ COMMANDS = (
     "service install",
     "set-expiry",
     "status",
+    "use-log",
     "verify",
     "watch",
 )
@@ -105,6 +106,8 @@ def tour_steps(root: Path) -> Iterator[Step]:
     yield Step("ls_needs_approval_after", ("ls", "--needs-approval", "--json"))
     yield Step("audit_after_approval", ("audit", samples + "/deliverables"))
     yield Step("history_after_approval", ("history", str(root / GENERATED_FRAME)))
+    for fmt in ("csv", "json"):
+        yield Step(f"use_log_{fmt}", ("use-log", "--show", "sample_assets", "--format", fmt))
     yield Step("verify_json", ("verify", "--json"))
     anchors = str(root / "anchors")
     yield Step("checkpoint_export", ("checkpoint", "--export", anchors))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from provenance.lifecycle import Lifecycle, approve, purge_expired, replace, rev
 from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
 from provenance.reports.disclosure import render
 from provenance.settings.tables import WatchlistConfig
+from provenance.store import Ledger
+from tests.support.factories import observation
 from tests.support.lifecycle import Clock, Make, final
 
 
@@ -162,13 +164,20 @@ def test_markdown_and_html_say_the_same_thing(lc: Lifecycle, story: Story) -> No
     parser.feed(render(built, "html"))
     assert md == parser.tables
     approvals = md["Approvals"]
-    assert approvals[0][7] == "document sha256"
-    assert {row[7] for row in approvals[1:]} == {built.approvals[0].reference_sha256}
-    generated = {row[0]: row for row in md["Generated assets"][1:]}
-    assert generated[story.shas["revoked"]][6].endswith("weird|<i>name.png")  # escaped, intact
-    assert generated[story.shas["purged"]][2] == "quarantined"
+    assert approvals[0][6] == "document sha256"
+    assert {row[6] for row in approvals[1:]} == {built.approvals[0].reference_sha256[:12]}
+    generated = {row[7]: row for row in md["Generated assets"][1:]}
+    revoked = generated[story.shas["revoked"][:12]]
+    assert revoked[0] == "weird|<i>name.png"  # named by its file, escaped, intact
+    assert revoked[6] == "./"  # present in the folder every generated copy is below
     summary = dict(row for row in md["Summary"][1:])
-    assert summary["Unknown provenance"] == "2" and summary["Event chain"].startswith("verified")
+    assert summary["Generated files below"].endswith("/nightfall/gen/")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d", revoked[4])  # temporary: expires
+    assert generated[story.shas["purged"][:12]][3] == "quarantined"
+    hashes = {row[2] for row in md["Hashes"][1:]}
+    assert {story.shas["revoked"], built.approvals[0].reference_sha256} <= hashes  # full, once
+    assets = dict(zip(*md["Assets in scope"], strict=True))
+    assert assets["unknown provenance"] == "2" and summary["Event chain"].startswith("verified")
 
 
 def test_html_is_one_self_contained_printable_page(lc: Lifecycle, story: Story) -> None:
@@ -207,3 +216,81 @@ def test_a_shows_roots_decide_what_its_report_covers(
     assert scoped.scope.describe() == f"assets seen under {roots[0]} or {roots[1]}"
     by_folder = build_report(lc.ledger, Scope("Nightfall", folder="nightfall"), lc.now())
     assert len(by_folder.generated) == 2  # the folder-name fallback catches daybreak's too
+
+
+def test_the_headline_says_what_a_producer_must_act_on(lc: Lifecycle, story: Story) -> None:
+    built = report(lc)
+    data = json.loads(render(built, "json"))
+    s = story.shas
+    head = data["headline"]
+    assert head["generated"] == 5 and head["escalations_not_cleared"] == 1
+    assert head["by_status"] == {"approved": 1, "quarantined": 1, "replaced": 1, "temporary": 2}
+    assert set(head["temporary_still_present"]) == {s["flagged"], s["revoked"]}
+    assert data["prepared_following"] and data["official_form"] is False
+    md = markdown_tables(render(built, "markdown"))
+    [[*_, cleared]] = md["Escalations not cleared"][1:]
+    assert cleared == "NOT CLEARED"
+    assert md["Generated material by state"][1] == ["2", "1", "1", "0", "1", "0", "5"]
+    assert {row[0] for row in md["Temporary generated material still present"][1:]} == {
+        "flagged.png", "weird|<i>name.png",
+    }  # fmt: skip
+
+
+def test_json_names_assets_and_lists_every_location(lc: Lifecycle, story: Story) -> None:
+    data = json.loads(render(report(lc), "json"))
+    by_sha = {g["sha256"]: g for g in data["generated"]}
+    purged = by_sha[story.shas["purged"]]
+    assert purged["name"] == "purged.png" and purged["shots"] == []
+    [where] = purged["locations"]
+    assert set(where) == {"host", "path", "present"} and where["present"] is False  # quarantined
+    [escalation] = data["escalations"]
+    assert escalation["name"] == "flagged.png" and escalation["cleared"] is False
+
+
+def test_the_page_breaks_no_word_and_starts_the_details_on_a_new_page(
+    lc: Lifecycle, story: Story
+) -> None:
+    text = render(report(lc), "html")
+    assert "break-all" not in text
+    assert re.search(r"\.details \{[^}]*break-before: page", text)
+    assert text.index('<section class="summary">') < text.index("<h2>Summary</h2>")
+    assert text.index("<h2>Summary</h2>") < text.index('<section class="details">')
+    assert '<td class="not-cleared">NOT CLEARED</td>' in text
+    assert re.search(r'<span class="alert">1 escalation\(s\) not cleared</span>', text)
+
+
+def test_the_headline_shows_five_rows_and_points_to_the_rest(
+    lc: Lifecycle, make_genai: Make, tmp_path: Path
+) -> None:
+    talent = tmp_path / "talent.txt"
+    talent.write_text("Zoë Saldaña\n")
+    screened = dataclasses.replace(
+        lc.settings, watchlists=(WatchlistConfig(str(talent), "talent-likeness"),)
+    )
+    for n in range(8):
+        make_genai(f"nightfall/sh0{n}0/double.png", 10 + n, "zoe saldana", settings=screened)
+    md = markdown_tables(render(report(lc), "markdown"))
+    assert len(md["Escalations not cleared"]) == 1 + 5 and len(md["Escalations"]) == 1 + 8
+    assert [row[1] for row in md["Escalations not cleared"][1:]] == [f"sh0{n}0" for n in range(5)]
+    assert "and 3 more: see the detail tables." in render(report(lc), "markdown")
+
+
+def test_places_read_as_folders_below_the_common_one_on_any_host(ledger: Ledger) -> None:
+    ledger.record([observation("a", "/jobs/nf/shot010/gen/a.png", verdict="genai"),
+                   observation("b", "/jobs/nf/shot020/gen/b_v2.png", verdict="genai")])  # fmt: skip
+    one_host = build_report(ledger, Scope("Nightfall"), datetime.now(UTC))
+    md = markdown_tables(render(one_host, "markdown"))
+    assert {row[0]: row[6] for row in md["Generated assets"][1:]} == {
+        "a.png": "shot010/gen/", "b_v2.png": "shot020/gen/",
+    }  # fmt: skip
+    assert dict(row for row in md["Summary"][1:])["Generated files below"] == "testhost:/jobs/nf/"
+    ledger.record([observation("c", "C:\\jobs\\nf\\shot030\\c.png", host="win7", verdict="genai")])
+    md = markdown_tables(
+        render(build_report(ledger, Scope("Nightfall"), datetime.now(UTC)), "markdown")
+    )
+    where = {row[0]: row[6] for row in md["Generated assets"][1:]}
+    unescaped = where["c.png"].replace("\\\\", "\\")  # Markdown doubles a backslash
+    assert unescaped == "win7:C:\\jobs\\nf\\shot030\\"  # hosts share no folder: whole places
+    assert where["a.png"] == "testhost:/jobs/nf/shot010/gen/"
+    summary = dict(row for row in md["Summary"][1:])
+    assert summary["Generated files below"] == "(no common folder: places are shown whole)"

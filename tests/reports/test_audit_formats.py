@@ -105,7 +105,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "script" not in parser.tags and "link" not in parser.tags
     assert parser.refs and all(ref.startswith("data:image/") for ref in parser.refs)
     assert not re.search(r"https?://", page)
-    assert "odd &lt;&amp;&gt; name.exr" in page
+    assert "odd &lt;&amp;&gt; name.exr" in page.replace("<wbr>", "")  # breaks only after "."
     assert page.count("<img") == 2
 
 

@@ -62,6 +62,8 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
         ('[[folder_rules]]\nverdict = "genai"\n', "folder_rules[0].glob"),
         ('[[folder_rules]]\nglob = "*"\ncolour = "red"\n', "unknown key 'colour'"),
         ("follow_symlinks = 3\n", "follow_symlinks"),
+        ('shot_pattern = "(shot\\\\d+"\n', "'shot_pattern' (not a regular expression"),
+        ('guidance = ""\n', "guidance"),
     ],
 )
 def test_bad_file_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
