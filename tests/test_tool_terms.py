@@ -16,7 +16,13 @@ def test_every_generative_tool_has_terms_and_no_other_does() -> None:
 
 
 def test_a_licence_is_an_spdx_id_or_says_what_it_is() -> None:
-    phrases = {UNKNOWN, HOSTED_SERVICE, "proprietary app", "varies by Space and model", "varies by model"}
+    phrases = {
+        UNKNOWN,
+        HOSTED_SERVICE,
+        "proprietary app",
+        "varies by Space and model",
+        "varies by model",
+    }
     for tool, published in TERMS.items():
         assert SPDX.match(published.licence) or published.licence in phrases, tool
 
