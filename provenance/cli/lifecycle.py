@@ -89,6 +89,8 @@ def approve_command(
 ) -> None:
     """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence.
 
+    An asset already approved for the category by the same approver, on the
+    same document, at least as widely and as long, is listed and left alone.
     The approver signs it with their own SSH key (--sign-with, or --signature
     made elsewhere over the --print-message text); it counts only when the
     allowed_signers setting trusts that key for --approver.
@@ -102,16 +104,16 @@ def approve_command(
             # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
             click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
             return
-        records = lifecycle.approve(lc, targets, request)
-        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
+        done = lifecycle.approve(lc, targets, request)
+        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in done.records]
         firsts = lc.ledger.locations.first_present(a.sha256 for a in assets)
         names = {sha: path.rsplit("/", 1)[-1] for sha, path in firsts.items()}
     if as_json:
-        print_json(
-            {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
-        )
+        print_json({"approvals": [r.to_dict() for r in done.records],
+                    "assets": [a.to_dict() for a in assets],
+                    "already_approved": [a.to_dict() for a in done.already]})  # fmt: skip
     else:
-        out.print(lifecycle_views.approved(records, assets, names))
+        out.print(lifecycle_views.approved(done, assets, names))
 
 
 @cli.command(name="revoke")
@@ -159,13 +161,17 @@ def replace_command(
     config_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Record that generated asset OLD was replaced by NEW (files, hashes or sequences)."""
+    """Record that generated asset OLD was replaced by NEW (files, hashes or sequences).
+
+    A sequence OLD replaces its generated frames, each by NEW's frame of the
+    same number when NEW is a sequence, or all by NEW when it is one file.
+    """
     with open_lifecycle(db_url, config_path) as lc:
-        pairs = lifecycle.replace(lc, old, new, reason)
+        done = lifecycle.replace(lc, old, new, reason)
     if as_json:
-        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
+        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in done.pairs])
     else:
-        out.print(lifecycle_views.replaced(pairs))
+        out.print(lifecycle_views.replaced(done))
 
 
 @cli.command(name="expire")
