@@ -63,6 +63,7 @@ from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
+from provenance.util.stages import no_tick
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
@@ -94,6 +95,9 @@ class AuditOptions:
     now: datetime | None = None
     processes: bool = False  # hash on forked processes: only from a process with no threads
     on_stage: Callable[[str], None] | None = None  # told each stage's name as it starts
+    # told a stage's name after each file it is done with, where a stage counts them
+    # (fingerprint, regions, segments: the long ones; the hash stage has ``progress``)
+    on_item: Callable[[str], None] | None = None
 
 
 def audit(
@@ -149,6 +153,11 @@ class _Audit:
         started = time.monotonic()
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
+
+    def _ticking(self, name: str) -> Callable[[], None]:
+        """One more file done by stage ``name``, told to ``on_item`` (if anyone listens)."""
+        told = self.options.on_item
+        return no_tick if told is None else partial(told, name)
 
     def run(self, listed: Callable[[], Listing]) -> AuditReport:
         """All the stages, from listing the package with ``listed``; returns the report."""
@@ -254,7 +263,7 @@ class _Audit:
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
-        check = NearCheck(self.ledger, index, defer_videos=True)
+        check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"))
         with self._stage("fingerprint"):
             prints = check.fingerprints(items)
         with self._stage("near"):
@@ -267,12 +276,14 @@ class _Audit:
 
     def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
         with self._stage("regions"):
-            return RegionCheck(self.ledger, regions).matched(items)
+            return RegionCheck(self.ledger, regions, self._ticking("regions")).matched(items)
 
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
     ) -> list[Item]:
-        check = SegmentCheck(self.ledger, index, regions, self.deferred)
+        check = SegmentCheck(
+            self.ledger, index, regions, self.deferred, tick=self._ticking("segments")
+        )
         with self._stage("segments"):
             items = check.matched(items)
         self.unseen.update(check.unseen)
