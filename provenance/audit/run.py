@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
@@ -77,6 +77,7 @@ Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str,
 __all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
 
 
@@ -96,7 +97,7 @@ class AuditOptions:
     processes: bool = False  # hash on forked processes: only from a process with no threads
     on_stage: Callable[[str], None] | None = None  # told each stage's name as it starts
     # told a stage's name after each file it is done with, where a stage counts them
-    # (fingerprint, regions, segments: the long ones; the hash stage has ``progress``)
+    # (classify, fingerprint, regions, segments: the long ones; hashing has ``progress``)
     on_item: Callable[[str], None] | None = None
 
 
@@ -242,7 +243,8 @@ class _Audit:
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
-            seen = dict(zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True))
+            classified = _told(pool.map(self._classify_one, todo), self._ticking("classify"))
+            seen = dict(zip((i.rel for i in todo), classified, strict=True))
         return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
     def _classify_one(self, item: Item) -> Seen:
@@ -334,6 +336,13 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _told(results: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:
+    """``results``, telling ``tick`` of each as it comes (in this thread, not the pool's)."""
+    for result in results:
+        tick()
+        yield result
 
 
 def _file_weight(item: tuple[str, Path]) -> int:

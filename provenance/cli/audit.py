@@ -147,8 +147,8 @@ STAGE_LABELS = {
     "regions": "looking for generated pictures inside", "segments": "sweeping videos",
     "state": "checking the ledger", "record": "recording", "thumbnails": "previews",
 }  # fmt: skip
-STAGE_UNITS = {"hash": "files", "fingerprint": "pictures", "regions": "pictures",
-               "segments": "videos"}  # fmt: skip
+STAGE_UNITS = {"hash": "files", "classify": "files", "fingerprint": "pictures",
+               "regions": "pictures", "segments": "videos"}  # fmt: skip
 
 
 class _Progress:

@@ -100,8 +100,9 @@ def test_the_audit_counts_the_files_of_its_later_stages(delivery: Path, ledger_u
     with Ledger(ledger_url) as ledger:
         audit(delivery, ledger, Settings(db=ledger_url),
               AuditOptions(record=False, on_item=told.append))  # fmt: skip
+    assert told.count("classify") == 4  # none of them is in the ledger
     assert told.count("fingerprint") == 4  # every picture that could be a copy
-    assert set(told) <= {"fingerprint", "regions", "segments"}
+    assert set(told) <= {"classify", "fingerprint", "regions", "segments"}
 
 
 def test_audit_draws_a_bar_for_each_stage(
@@ -110,6 +111,7 @@ def test_audit_draws_a_bar_for_each_stage(
     done = CliRunner().invoke(cli, ["audit", str(delivery), "--db", ledger_url, "--no-record"])
     assert done.exit_code == 1, done.output  # the copy of the generated picture blocks
     screen = shown(terminal)
-    for words in ("auditing: hashing", "4 files", "files/s", "KiB", "auditing: fingerprinting",
+    for words in ("auditing: hashing", "4 files", "files/s", "KiB", "auditing: classifying",
+                  "auditing: fingerprinting",
                   "4 pictures", "pictures/s", "auditing: checking the ledger"):  # fmt: skip
         assert words in screen, (words, screen)

@@ -109,6 +109,16 @@ def test_there_is_nothing_to_sign_when_everything_is_approved(
         approval_message(lc, [str(path)], final(consent, sign_with=None))
 
 
+def test_the_message_to_sign_names_only_what_is_not_approved_yet(
+    lc: Lifecycle, make_genai: Make, consent: Path, tmp_path: Path
+) -> None:
+    first, second = (make_genai(f"seq/sh030.{n}.png", n)[1] for n in (1001, 1002))
+    approve(lc, [str(tmp_path / "seq" / "sh030.1001.png")], final(consent))
+    message = approval_message(lc, [str(tmp_path / "seq" / "sh030.1001-1002#.png")],
+                               final(consent, sign_with=None))  # fmt: skip
+    assert second.sha256 in message and first.sha256 not in message
+
+
 def _approval(consent: Path, clock: Clock, change: dict[str, object]) -> Approval:
     """The tests' approval with ``change`` made; ``expires`` is in days from now."""
     days = change.get("expires")
