@@ -103,7 +103,7 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> Approv
     resolved = generated_only(resolve_targets(lc.ledger, targets, present=True)).targets
     document = read_document(approval.reference)
     attempt = _attempt(approval, document)
-    _authorize(lc, [t.asset.sha256 for t in resolved], attempt)
+    authorize(lc, [t.asset.sha256 for t in resolved], attempt)
     at = approval.approved_at or lc.now()
     wording = approval.wording(document, at)
     split = _split(lc, resolved, wording)
@@ -132,8 +132,7 @@ def revoke(
     lc: Lifecycle, approval_id: int, reason: str, signing: Signing | None = None
 ) -> ApprovalRecord:
     """Revoke an approval; the asset it cleared becomes temporary (or expired) again."""
-    if not reason.strip():
-        raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
+    why = revocation_reason(reason)
     record = lc.ledger.approvals.get(approval_id)
     if record is None:
         raise TargetNotFound(
@@ -141,10 +140,17 @@ def revoke(
             fix="`provenance history` lists an asset's approvals",
         )
     details = {"action": "revoke", "approval": approval_id, "category": record.category}
-    _authorize(lc, [record.asset_sha256], details)
+    authorize(lc, [record.asset_sha256], details)
     now = lc.now()
-    signed = signed_revocation(record, now, reason.strip(), signing or Signing())
-    return lc.ledger.approvals.revoke(approval_id, reason.strip(), now, open_status, signed)
+    signed = signed_revocation(record, now, why, signing or Signing())
+    return lc.ledger.approvals.revoke(approval_id, why, now, open_status, signed)
+
+
+def revocation_reason(reason: str) -> str:
+    """The reason a revocation gives, stripped; refused when there is none."""
+    if not reason.strip():
+        raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
+    return reason.strip()
 
 
 def _check_request(approval: Approval, now: datetime) -> tuple[Category, Scope]:
@@ -208,7 +214,7 @@ def _attempt(approval: Approval, document: DocumentIn) -> dict[str, object]:
     }
 
 
-def _authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]) -> None:
+def authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]) -> None:
     """Refuse, and record the attempt, unless this user (and database role) may approve."""
     actor, role = lc.ledger.actor, lc.settings.approver_db_role
     reason = None

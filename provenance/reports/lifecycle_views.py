@@ -19,7 +19,7 @@ from provenance.lifecycle.replace import Replaced
 from provenance.lifecycle.rescreen import Rescreen
 from provenance.reports.console import approvals_table
 from provenance.rules.policy import Policy, policy_keys
-from provenance.store import AssetRecord, ExpiredAsset, QuarantineRecord
+from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
 
 
 def approved(
@@ -49,6 +49,15 @@ def _named(target: Target) -> str:
     if target.path is None:
         return target.asset.sha256[:12]
     return f"{target.path.rsplit('/', 1)[-1]} ({target.asset.sha256[:12]})"
+
+
+def revoked(records: Sequence[ApprovalRecord], assets: Mapping[str, AssetRecord]) -> RenderableType:
+    """What ``revoke`` revoked: one line per approval, and the status of its asset now."""
+    return Group(*[
+        Text(f"Revoked approval #{r.id} ({r.category}); {r.asset_sha256[:12]} is now "
+             f"{assets[r.asset_sha256].status}.")
+        for r in records
+    ])  # fmt: skip
 
 
 def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:

@@ -135,6 +135,27 @@ def test_frames_already_approved_are_listed_and_the_others_approved(
     assert "sh010.1001.png (" in done and "already approved (approval #1 by Jane Doe" in done
 
 
+def test_revoke_of_a_sequence_revokes_every_frames_approval_at_once(
+    run: Cli, show: Path, consent: Path
+) -> None:
+    frames = str(show / "seq" / "sh010.1001-1002#.png")
+    approve(run, frames, consent)
+    run("approve", frames, "--category", "voice", "--approver", "Jane Doe", "--reference",
+        str(consent), "--sign-with", str(approver_key()))  # fmt: skip
+    voice = run.json("revoke", "--of", frames, "--category", "voice", "--reason", "recast")
+    assert [a["category"] for a in voice["approvals"]] == ["voice", "voice"]
+    assert all(a["revoked_at"] for a in voice["approvals"])
+    out = run("revoke", "--of", frames, "--reason", "director dropped the shot").stdout
+    assert out.count("Revoked approval #") == 2 and "(final-deliverable)" in out
+    assert "is now temporary" in out
+    again = run("revoke", "--of", frames, "--reason", "again", code=2).stderr
+    assert again.startswith("Error: no approval to revoke")
+    both = run("revoke", "1", "--of", frames, "--reason", "x", code=2).stderr
+    assert "not both" in both
+    sha = sha_of(show / "seq" / "sh010.1001.png")
+    assert run.events(sha).count("revoked") == 2
+
+
 def test_refusals_are_one_line_errors(run: Cli, show: Path, consent: Path, tmp_path: Path) -> None:
     plate = show / "plates" / "plate.png"
     result = approve(run, str(plate), consent, code=2)
