@@ -91,6 +91,7 @@ def test_unknown_provenance_warnings_fold_below_the_blocked_files(
     assert "plates/plate.1001-1003#.png: 3 files of unknown provenance (warn)" in table
     assert "plate.1001.png" not in table and "gen.png" in table
     assert table.index("gen.png") < table.index("plates/:") < table.index("plates/plate.")
+    assert "frames warned" not in table  # the folded line says it already
     markdown = invoke("audit", str(root), "--db", ledger_url, "--no-record", "--format", "markdown")
     assert "`plates/: 3 files of unknown provenance (warn)`" in markdown.stdout
     assert "`plates/plate.1001-1003#.png: 3 files of unknown provenance (warn)`" in markdown.stdout
