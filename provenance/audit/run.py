@@ -99,6 +99,7 @@ class AuditOptions:
     # told a stage's name after each file it is done with, where a stage counts them
     # (classify, fingerprint, regions, segments: the long ones; hashing has ``progress``)
     on_item: Callable[[str], None] | None = None
+    on_size: Callable[[str, int], None] | None = None  # told a stage's number of files, when known
 
 
 def audit(
@@ -166,6 +167,8 @@ class _Audit:
         with self._stage("list"):
             listing = listed()
             files = listing.files
+        if self.options.on_size is not None:
+            self.options.on_size("hash", len(files))
         workers = self.settings.effective_workers()
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),

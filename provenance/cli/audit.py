@@ -92,7 +92,8 @@ def audit_command(
     thumbnails = thumbnails_for if "html" in formats else None
     with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
         options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
-                               on_stage=shown.stage, on_item=shown.item)  # fmt: skip
+                               on_stage=shown.stage, on_item=shown.item,
+                               on_size=shown.sized)  # fmt: skip
 
         def open_ledger() -> Ledger:
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
@@ -156,13 +157,17 @@ class _Progress:
 
     def __init__(self, bars: StageBars) -> None:
         self.bars = bars
+        self.sizes: dict[str, int] = {}
 
     def hashed(self, size: int) -> None:
         self.bars.item("hash", size)
 
     def stage(self, name: str) -> None:
         if name in STAGE_LABELS:
-            self.bars.begin(name, STAGE_UNITS.get(name, ""))
+            self.bars.begin(name, STAGE_UNITS.get(name, ""), self.sizes.get(name))
+
+    def sized(self, name: str, files: int) -> None:
+        self.sizes[name] = files
 
     def item(self, name: str) -> None:
         self.bars.item(name, unit=STAGE_UNITS.get(name, "files"))

@@ -111,7 +111,7 @@ def test_audit_draws_a_bar_for_each_stage(
     done = CliRunner().invoke(cli, ["audit", str(delivery), "--db", ledger_url, "--no-record"])
     assert done.exit_code == 1, done.output  # the copy of the generated picture blocks
     screen = shown(terminal)
-    for words in ("auditing: hashing", "4 files", "files/s", "KiB", "auditing: classifying",
+    for words in ("auditing: hashing", "4/4 files", "files/s", "KiB", "auditing: classifying",
                   "auditing: fingerprinting",
                   "4 pictures", "pictures/s", "auditing: checking the ledger"):  # fmt: skip
         assert words in screen, (words, screen)
