@@ -19,12 +19,13 @@ of video is an optional extra).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.package import Item
 from provenance.likeness.search import NearHit, nearest
+from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
     from provenance.likeness.fingerprint import Fingerprint
@@ -57,6 +58,7 @@ class NearCheck:
     # decodes them along their whole length anyway and gives their moments (``deferred``).
     defer_videos: bool = False
     deferred: set[str] = field(default_factory=set)
+    tick: Callable[[], None] = no_tick  # told of each picture fingerprinted, for a progress bar
 
     def fingerprints(self, items: Sequence[Item]) -> Prints:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
@@ -114,6 +116,7 @@ class NearCheck:
         found: Prints = {}
         results = fingerprint_files([i.path for i in todo])
         for item, result in zip(todo, results, strict=True):
+            self.tick()
             if result.fingerprints:
                 found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
             elif result.kind == "video" and result.status == "unavailable":

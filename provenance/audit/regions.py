@@ -23,7 +23,7 @@ near-match stage, which already says it could not be compared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from provenance.audit.package import Item
 from provenance.likeness.describe import describe_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.stage import load_regions
+from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
     from provenance.store import Ledger, RegionCheckIn
@@ -70,6 +71,7 @@ class RegionCheck:
 
     ledger: Ledger
     regions: LoadedRegions
+    tick: Callable[[], None] = no_tick  # told of each picture looked into, for a progress bar
 
     def matched(self, items: list[Item]) -> list[Item]:
         """The items, each with the generated picture found inside it, if any.
@@ -85,7 +87,7 @@ class RegionCheck:
         hits = {i.rel: known[i.seen.sha256 or ""] for i in candidates if i.seen.sha256 in known}
         todo = [i for i in candidates if i.rel not in hits]
         if todo and (index := self.regions()) is not None:
-            hits |= dict(zip((i.rel for i in todo), _query(index, todo), strict=True))
+            hits |= dict(zip((i.rel for i in todo), _query(index, todo, self.tick), strict=True))
         return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
 
     def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
@@ -95,9 +97,15 @@ class RegionCheck:
                 if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
 
 
-def _query(index: RegionIndex, candidates: Sequence[Item]) -> list[RegionHit | None]:
+def _query(
+    index: RegionIndex, candidates: Sequence[Item], tick: Callable[[], None]
+) -> list[RegionHit | None]:
     described = describe_files((str(i.path) for i in candidates), mirror=True)
-    return list(query_many(index, (d.features() for d in described)))
+    hits = []
+    for hit in query_many(index, (d.features() for d in described)):
+        tick()
+        hits.append(hit)
+    return hits
 
 
 def _unsettled(item: Item) -> bool:

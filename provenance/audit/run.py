@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
@@ -64,6 +64,7 @@ from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
+from provenance.util.stages import no_tick
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 from provenance.vocab import Action
 
@@ -77,6 +78,7 @@ Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str,
 __all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
 
 
@@ -95,6 +97,10 @@ class AuditOptions:
     now: datetime | None = None
     processes: bool = False  # hash on forked processes: only from a process with no threads
     on_stage: Callable[[str], None] | None = None  # told each stage's name as it starts
+    # told a stage's name after each file it is done with, where a stage counts them
+    # (classify, fingerprint, regions, segments: the long ones; hashing has ``progress``)
+    on_item: Callable[[str], None] | None = None
+    on_size: Callable[[str, int], None] | None = None  # told a stage's number of files, when known
 
 
 def audit(
@@ -151,12 +157,19 @@ class _Audit:
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
 
+    def _ticking(self, name: str) -> Callable[[], None]:
+        """One more file done by stage ``name``, told to ``on_item`` (if anyone listens)."""
+        told = self.options.on_item
+        return no_tick if told is None else partial(told, name)
+
     def run(self, listed: Callable[[], Listing]) -> AuditReport:
         """All the stages, from listing the package with ``listed``; returns the report."""
         started = datetime.now(UTC)
         with self._stage("list"):
             listing = listed()
             files = listing.files
+        if self.options.on_size is not None:
+            self.options.on_size("hash", len(files))
         workers = self.settings.effective_workers()
         with OrderedPool(
             hash_files, files, workers, on_crash=hash_crashed, window=len(files),
@@ -234,7 +247,8 @@ class _Audit:
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
-            seen = dict(zip((i.rel for i in todo), pool.map(self._classify_one, todo), strict=True))
+            classified = _told(pool.map(self._classify_one, todo), self._ticking("classify"))
+            seen = dict(zip((i.rel for i in todo), classified, strict=True))
         return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
     def _classify_one(self, item: Item) -> Seen:
@@ -255,7 +269,7 @@ class _Audit:
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
-        check = NearCheck(self.ledger, index, defer_videos=True)
+        check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"))
         with self._stage("fingerprint"):
             prints = check.fingerprints(items)
         with self._stage("near"):
@@ -268,12 +282,14 @@ class _Audit:
 
     def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
         with self._stage("regions"):
-            return RegionCheck(self.ledger, regions).matched(items)
+            return RegionCheck(self.ledger, regions, self._ticking("regions")).matched(items)
 
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
     ) -> list[Item]:
-        check = SegmentCheck(self.ledger, index, regions, self.deferred)
+        check = SegmentCheck(
+            self.ledger, index, regions, self.deferred, tick=self._ticking("segments")
+        )
         with self._stage("segments"):
             items = check.matched(items)
         self.unseen.update(check.unseen)
@@ -324,6 +340,13 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _told(results: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:
+    """``results``, telling ``tick`` of each as it comes (in this thread, not the pool's)."""
+    for result in results:
+        tick()
+        yield result
 
 
 def _file_weight(item: tuple[str, Path]) -> int:

@@ -31,6 +31,7 @@ from provenance.audit.near import could_be_copy, is_video, with_near
 from provenance.audit.package import Item
 from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness.search import NearHit, nearest
+from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
@@ -58,6 +59,7 @@ class SegmentCheck:
     noted: dict[str, str] = field(default_factory=dict)  # nothing to sweep (no picture)
     found: dict[str, tuple[Segment, ...]] = field(default_factory=dict)
     copies: dict[str, NearHit] = field(default_factory=dict)  # deferred videos copying a clip
+    tick: Callable[[], None] = no_tick  # told of each video swept, for a progress bar
 
     def matched(self, items: list[Item]) -> list[Item]:
         """The items, each video with the segments of generated material found in it."""
@@ -101,6 +103,7 @@ class SegmentCheck:
         records: list[SegmentIn] = []
         for item in todo:
             swept = self._sweep(item, lookup, through)
+            self.tick()
             if item.seen.asset is not None:
                 records += swept
         self.ledger.segments.save(records)

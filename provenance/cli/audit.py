@@ -11,13 +11,12 @@ import html
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli.arguments import require_existing, writable_output, write_output
@@ -30,8 +29,8 @@ from provenance.cli.options import (
     open_ledger,
     out,
     print_json,
-    progress_bar,
 )
+from provenance.cli.progress import StageBars, stage_bars
 from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED, InvalidValue, NothingMatched, OutputNotWritable
 from provenance.reports.audit_formats import RENDERERS, to_table
@@ -91,10 +90,10 @@ def audit_command(
     # audit may hash on forked processes.
     formats = [f for f, _ in targets] or [fmt]
     thumbnails = thumbnails_for if "html" in formats else None
-    with ExitStack() as stack, _progress() as (advance, stage), temp_areas_removed_on_signals():
-        options = AuditOptions(
-            policy, strict, thumbnails, not no_record, processes=True, on_stage=stage
-        )
+    with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
+        options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
+                               on_stage=shown.stage, on_item=shown.item,
+                               on_size=shown.sized)  # fmt: skip
 
         def open_ledger() -> Ledger:
             # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
@@ -104,7 +103,7 @@ def audit_command(
             return notarized(opened[-1], settings)
 
         opened: list[Ledger] = []
-        report = audit(package, open_ledger, settings, options, advance)
+        report = audit(package, open_ledger, settings, options, shown.hashed)
         signed = _signed(report, opened, settings)
     if not report.files and not allow_empty:
         raise NothingMatched(
@@ -142,33 +141,42 @@ def _policy(path: Path | None, settings: Settings) -> Policy:
     return load_policy(chosen) if chosen else Policy()
 
 
-# What the bar says while each long stage runs; the others keep the last label.
+# The stages that get a bar, what each bar says, and what it counts ("": timed only).
 STAGE_LABELS = {
-    "hash": "hashing", "markers": "reading markers", "classify": "classifying",
+    "list": "listing", "hash": "hashing", "markers": "reading markers", "classify": "classifying",
     "fingerprint": "fingerprinting", "near": "near-match check",
     "regions": "looking for generated pictures inside", "segments": "sweeping videos",
     "state": "checking the ledger", "record": "recording", "thumbnails": "previews",
 }  # fmt: skip
+STAGE_UNITS = {"hash": "files", "classify": "files", "fingerprint": "pictures",
+               "regions": "pictures", "segments": "videos"}  # fmt: skip
+
+
+class _Progress:
+    """The audit's bars: one per stage, each counting its files where the stage counts them."""
+
+    def __init__(self, bars: StageBars) -> None:
+        self.bars = bars
+        self.sizes: dict[str, int] = {}
+
+    def hashed(self, size: int) -> None:
+        self.bars.item("hash", size)
+
+    def stage(self, name: str) -> None:
+        if name in STAGE_LABELS:
+            self.bars.begin(name, STAGE_UNITS.get(name, ""), self.sizes.get(name))
+
+    def sized(self, name: str, files: int) -> None:
+        self.sizes[name] = files
+
+    def item(self, name: str) -> None:
+        self.bars.item(name, unit=STAGE_UNITS.get(name, "files"))
 
 
 @contextmanager
-def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
-               TextColumn("{task.fields[files]} files"), DownloadColumn(),
-               TransferSpeedColumn())  # fmt: skip
-    with progress_bar(*columns) as (bar, due):
-        task = bar.add_task("auditing", total=None, files=0)
-        count = [0]
-
-        def advance(size: int) -> None:
-            count[0] += 1
-            bar.update(task, advance=size, files=count[0], refresh=due())
-
-        def stage(name: str) -> None:
-            if name in STAGE_LABELS:
-                bar.update(task, description=f"auditing: {STAGE_LABELS[name]}", refresh=True)
-
-        yield advance, stage
+def _progress() -> Iterator[_Progress]:
+    with stage_bars({name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}) as bars:
+        yield _Progress(bars)
 
 
 def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> dict[str, object]:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from provenance.cli.arguments import require_existing
 from provenance.cli.group import cli
@@ -26,16 +16,17 @@ from provenance.cli.options import (
     notarized,
     out,
     print_json,
-    progress_bar,
     settings_for,
 )
+from provenance.cli.progress import StageBars, stage_bars
 from provenance.ingest.examine import Examiner
 from provenance.ingest.scan import plan_scan, run_scan
 from provenance.settings import load_settings
 from provenance.store.identity import current_host
 
 if TYPE_CHECKING:
-    from provenance.ingest.record import IngestResult
+    from provenance.ingest.scan import ScanSummary
+    from provenance.settings import Settings
 
 
 @cli.command()
@@ -48,18 +39,11 @@ def scan(
     """Ingest files and whole folders into the ledger, classifying each."""
 
     require_existing(paths)
+    started = time.monotonic()
     settings = settings_for(db_url, config_path).settings
-    plan = plan_scan(paths, settings)
-    # Hashing starts before the ledger opens: opening it loads SQLAlchemy
-    # and checks the schema, a few hundred milliseconds of one core. No
-    # other thread runs yet, so the examiner may fork its workers.
-    with Examiner(plan.files, settings, current_host()) as examined:
-        from provenance.store import Ledger  # noqa: PLC0415
-
-        progress = _progress(len(plan.files), plan.total_bytes)
-        with Ledger(settings.db) as ledger, progress as (advance, tick):
-            notarized(ledger, settings)
-            summary = run_scan(plan, ledger, settings, advance, examined=examined, tick=tick)
+    with stage_bars({"walk": "walking"}) as bars:
+        summary = _scan(paths, settings, bars)
+    summary.wall_seconds = time.monotonic() - started  # settings and ledger opening included
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -69,45 +53,24 @@ def scan(
         out.print(views.scan_summary(summary))
 
 
-Advance = Callable[["IngestResult"], None]
-Tick = Callable[[str], None]
+def _scan(paths: tuple[Path, ...], settings: Settings, bars: StageBars) -> ScanSummary:
+    """Walk, read and record, then the likeness stage: each stage with its own bar."""
+    plan = plan_scan(paths, settings, lambda size: bars.item("walk", size))
+    bars.end("walk")
+    bars.begin("reading", total=len(plan.files), total_bytes=plan.total_bytes)
+    # Hashing starts before the ledger opens: opening it loads SQLAlchemy
+    # and checks the schema, a few hundred milliseconds of one core. No
+    # other thread runs yet (the bars draw from this one), so the examiner
+    # may fork its workers.
+    with Examiner(plan.files, settings, current_host()) as examined:
+        from provenance.store import Ledger  # noqa: PLC0415
 
-
-@contextmanager
-def _progress(files: int, total_bytes: int) -> Iterator[tuple[Advance, Tick]]:
-    """Two bars: the files read (human-readable bytes), then the likeness stage, step by step."""
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with progress_bar(*columns) as (bar, due):
-        task = bar.add_task("scanning", total=total_bytes or 1, rate="")
-        done, steps = [0], Counter[str]()
-
-        def advance(result: IngestResult) -> None:
-            done[0] += 1
-            elapsed = bar.tasks[task].elapsed or 0.0
-            rate = f"{done[0] / elapsed:.0f} files/s" if elapsed else ""
-            description = f"scanning {done[0]:,}/{files:,} files"
-            bar.update(task, advance=result.size, rate=rate, description=description, refresh=due())
-
-        likeness: list[TaskID] = []
-
-        def tick(step: str) -> None:
-            if not likeness:  # reading is over: the likeness stage starts its own bar
-                bar.update(task, completed=total_bytes or 1, refresh=True)
-                likeness.append(bar.add_task("likeness", total=None, rate=""))
-            steps[step] += 1
-            elapsed = bar.tasks[likeness[0]].elapsed or 0.0
-            rate = f"{steps[step] / elapsed:.1f} pictures/s" if elapsed else ""
-            bar.update(likeness[0], description=f"{step}: {steps[step]:,}", rate=rate,
-                       refresh=due())  # fmt: skip
-
-        yield advance, tick
+        with Ledger(settings.db) as ledger:
+            notarized(ledger, settings)
+            return run_scan(
+                plan, ledger, settings, lambda result: bars.item("reading", result.size),
+                examined=examined, tick=lambda step: bars.item(step, unit="pictures"),
+            )  # fmt: skip
 
 
 @cli.command()

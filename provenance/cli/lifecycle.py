@@ -30,6 +30,7 @@ from provenance.cli.options import (
 from provenance.errors import InvalidValue, TargetNotFound
 from provenance.lifecycle import Approval, Lifecycle
 from provenance.lifecycle.rescreen import rescreen
+from provenance.lifecycle.revocations import revoke_of
 from provenance.lifecycle.signing import Signing
 from provenance.reports import lifecycle_views
 from provenance.store import AssetQuery, Ledger
@@ -89,6 +90,8 @@ def approve_command(
 ) -> None:
     """Record a written approval of TARGETs: files, SHA-256 prefixes or an image sequence.
 
+    An asset already approved for the category by the same approver, on the
+    same document, at least as widely and as long, is listed and left alone.
     The approver signs it with their own SSH key (--sign-with, or --signature
     made elsewhere over the --print-message text); it counts only when the
     allowed_signers setting trusts that key for --approver.
@@ -102,20 +105,33 @@ def approve_command(
             # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
             click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
             return
-        records = lifecycle.approve(lc, targets, request)
-        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in records]
+        done = lifecycle.approve(lc, targets, request)
+        assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in done.records]
         firsts = lc.ledger.locations.first_present(a.sha256 for a in assets)
         names = {sha: path.rsplit("/", 1)[-1] for sha, path in firsts.items()}
     if as_json:
-        print_json(
-            {"approvals": [r.to_dict() for r in records], "assets": [a.to_dict() for a in assets]}
-        )
+        print_json({"approvals": [r.to_dict() for r in done.records],
+                    "assets": [a.to_dict() for a in assets],
+                    "already_approved": [a.to_dict() for a in done.already]})  # fmt: skip
     else:
-        out.print(lifecycle_views.approved(records, assets, names))
+        out.print(lifecycle_views.approved(done, assets, names))
 
 
 @cli.command(name="revoke")
-@click.argument("approval")
+@click.argument("approval", required=False)
+@click.option(
+    "--of",
+    "targets",
+    multiple=True,
+    metavar="TARGET",
+    help="Instead of APPROVAL: every approval of TARGET (a file, SHA-256 prefix or image"
+    " sequence; repeatable), all revoked at once.",
+)
+@click.option(
+    "--category",
+    type=click.Choice(CATEGORIES),
+    help="With --of: only the approvals for this category.",
+)
 @click.option("--reason", required=True, help="Why it is revoked (recorded in the chain).")
 @click.option(
     "--sign-with",
@@ -126,23 +142,41 @@ def approve_command(
 @ledger_options
 @json_option
 def revoke_command(
-    approval: str,
+    approval: str | None,
+    targets: tuple[str, ...],
+    category: str | None,
     reason: str,
     sign_with: Path | None,
     db_url: str | None,
     config_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Revoke APPROVAL by its number (12 or #12); its asset is no longer approved by it."""
-    if not approval.lstrip("#").isdigit():
+    """Revoke APPROVAL by its number (12 or #12), or every approval of --of TARGET...
+
+    The assets they approved are no longer approved by them.
+    """
+    if (approval is None) == (not targets):
+        raise click.UsageError("give an APPROVAL number or --of TARGET, not both")
+    if approval is not None and not approval.lstrip("#").isdigit():
         raise click.BadParameter("give the approval's number, e.g. 12", param_hint="APPROVAL")
+    if category and approval is not None:
+        raise click.UsageError("--category goes with --of; APPROVAL names one approval already")
     with open_lifecycle(db_url, config_path) as lc:
-        record = lifecycle.revoke(lc, int(approval.lstrip("#")), reason, Signing(sign_with))
-        asset = lc.ledger.assets.resolve(record.asset_sha256)
-    if as_json:
-        print_json({"approval": record.to_dict(), "asset": asset.to_dict()})
+        records = (
+            [lifecycle.revoke(lc, int(approval.lstrip("#")), reason, Signing(sign_with))]
+            if approval is not None
+            else revoke_of(lc, targets, reason, category, Signing(sign_with))
+        )
+        assets = {r.asset_sha256: lc.ledger.assets.resolve(r.asset_sha256) for r in records}
+    if as_json and approval is not None:
+        print_json(
+            {"approval": records[0].to_dict(), "asset": assets[records[0].asset_sha256].to_dict()}
+        )
+    elif as_json:
+        print_json({"approvals": [r.to_dict() for r in records],
+                    "assets": [a.to_dict() for a in assets.values()]})  # fmt: skip
     else:
-        out.print(f"Revoked approval #{record.id}; {asset.sha256[:12]} is now {asset.status}.")
+        out.print(lifecycle_views.revoked(records, assets))
 
 
 @cli.command(name="replace")
@@ -159,13 +193,17 @@ def replace_command(
     config_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Record that generated asset OLD was replaced by NEW (files, hashes or sequences)."""
+    """Record that generated asset OLD was replaced by NEW (files, hashes or sequences).
+
+    A sequence OLD replaces its generated frames, each by NEW's frame of the
+    same number when NEW is a sequence, or all by NEW when it is one file.
+    """
     with open_lifecycle(db_url, config_path) as lc:
-        pairs = lifecycle.replace(lc, old, new, reason)
+        done = lifecycle.replace(lc, old, new, reason)
     if as_json:
-        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in pairs])
+        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in done.pairs])
     else:
-        out.print(lifecycle_views.replaced(pairs))
+        out.print(lifecycle_views.replaced(done))
 
 
 @cli.command(name="expire")

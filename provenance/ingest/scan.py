@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from provenance.files.walk import Skipped, absolute, file_size, walk
 from provenance.ingest.record import Examined, IngestResult, ingest_many, record_all
 from provenance.settings import Settings
+from provenance.util.stages import Stage, StageTally
 from provenance.vocab import VERDICTS
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ class ScanPlan:
     total_bytes: int
     skipped: Sequence[Skipped]
     folders: Sequence[Path]
+    seconds: float = 0.0  # the walk's time
+
+    def walk_stage(self) -> Stage:
+        """The walk, as a stage of the scan: the files found, their bytes, its time."""
+        return Stage("walk", "files", len(self.files), self.total_bytes, len(self.files),
+                     self.total_bytes, self.seconds)  # fmt: skip
 
 
 @dataclass
@@ -43,6 +50,9 @@ class ScanSummary:
     ``problems`` are the paths not ingested: those the walk passed over
     (special files, broken or unfollowed links, folders it could not list)
     and files that could not be read when ingested; ``skipped`` counts them all.
+    ``stages`` time each stage in the order it ran: the walk, reading (hashing,
+    classifying and recording), then each step of the likeness stage;
+    ``wall_seconds`` is the whole scan's time, from the start of the walk.
     """
 
     files_seen: int = 0
@@ -54,6 +64,8 @@ class ScanSummary:
     seconds: float = 0.0
     fingerprinted: int = 0
     fingerprint_seconds: float = 0.0
+    stages: list[Stage] = field(default_factory=list)
+    wall_seconds: float = 0.0
 
     def add(self, result: IngestResult) -> None:
         """Count one ingested (or skipped) file."""
@@ -82,12 +94,20 @@ class ScanSummary:
             "seconds": round(self.seconds, 3),
             "fingerprinted": self.fingerprinted,
             "fingerprint_seconds": round(self.fingerprint_seconds, 3),
+            "stages": [stage.to_dict() for stage in self.stages],
+            "wall_seconds": round(self.wall_seconds, 3),
             "problems": [{"path": p, "reason": r} for p, r in self.problems],
         }
 
 
-def plan_scan(roots: Iterable[Path], settings: Settings) -> ScanPlan:
-    """Walk the roots once: the files to ingest, their total size, what was skipped."""
+def plan_scan(
+    roots: Iterable[Path], settings: Settings, found: Callable[[int], None] | None = None
+) -> ScanPlan:
+    """Walk the roots once: the files to ingest, their total size, what was skipped.
+
+    ``found``, for a progress bar, is told each file's size as the walk finds it.
+    """
+    started = time.monotonic()
     files: list[Path] = []
     skipped: list[Skipped] = []
     total = 0
@@ -96,9 +116,12 @@ def plan_scan(roots: Iterable[Path], settings: Settings) -> ScanPlan:
             skipped.append(item)
             continue
         files.append(item)
-        total += file_size(item)
+        size = file_size(item)
+        total += size
+        if found is not None:
+            found(size)
     folders = [absolute(r) for r in roots if r.is_dir() and os.access(r, os.R_OK | os.X_OK)]
-    return ScanPlan(files, total, skipped, folders)
+    return ScanPlan(files, total, skipped, folders, time.monotonic() - started)
 
 
 def run_scan(
@@ -120,7 +143,7 @@ def run_scan(
     ledger rows, is timed on its own, and ``tick`` is told of each asset it
     looks at, by step (see :func:`~provenance.likeness.stage.fingerprint_assets`).
     """
-    started = time.monotonic()
+    started, tally = time.monotonic(), StageTally()
     summary = ScanSummary()
     summary.problems.extend((str(s.path), s.reason) for s in plan.skipped)
     new: list[str] = []
@@ -130,14 +153,29 @@ def run_scan(
         else record_all(examined, ledger, settings, on_result)
     )
     for result in results:
+        tally.item("reading", result.size)
         summary.add(result)
         if result.outcome == "new" and result.sha256:
             new.append(result.sha256)
     summary.removed = record_vanished(plan.folders, ledger)
-    summary.seconds = time.monotonic() - started
+    summary.seconds = tally.end("reading").seconds
     if new and fingerprints:
-        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new, tick)
+        timed = _timed_steps(tally, tick)
+        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new, timed)
+    summary.stages = [plan.walk_stage(), *tally.stages.values()]
+    summary.wall_seconds = plan.seconds + time.monotonic() - started
     return summary
+
+
+def _timed_steps(tally: StageTally, tick: Callable[[str], None] | None) -> Callable[[str], None]:
+    """``tick``, with each picture of each likeness step counted and timed in ``tally`` too."""
+
+    def step(name: str) -> None:
+        tally.item(name, unit="pictures")
+        if tick is not None:
+            tick(name)
+
+    return step
 
 
 def _fingerprint_stage(

@@ -10,7 +10,8 @@ state a supervisor can act on:
   resting on a reference document copied into the ledger; the asset becomes
   ``approved`` once a final-scope ``final-deliverable`` approval and one for
   every flag's category are active (:func:`provenance.rules.policy.missing_approvals`,
-  the same rule the audit applies);
+  the same rule the audit applies); approving again what an approval in
+  force already says adds nothing (:mod:`provenance.lifecycle.repeats`);
 * :func:`replace` links a generated asset to the one that replaced it;
 * :func:`expire` marks assets past their expiry (or whose approval lapsed)
   and says where their copies are;
@@ -28,6 +29,7 @@ which tests replace to move time forward.
 
 from provenance.lifecycle.approve import (
     Approval,
+    Approved,
     Need,
     approval_message,
     approve,
@@ -49,6 +51,7 @@ from provenance.targets import Target, resolve_targets
 
 __all__ = [
     "Approval",
+    "Approved",
     "Clock",
     "Lifecycle",
     "Need",

@@ -28,12 +28,13 @@ from pathlib import Path
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.generated_targets import generated_only
+from provenance.lifecycle.repeats import AlreadyApproved, Split, already_said, split_repeats
 from provenance.lifecycle.signing import Signing, Wording, signed_approval, signed_revocation
 from provenance.rules.escalations import Flag
 from provenance.rules.policy import honoured, open_status, still_needs
 from provenance.signing.approvals import approval_trust
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
-from provenance.targets import resolve_targets
+from provenance.targets import Target, resolve_targets
 from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
 
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
@@ -59,56 +60,79 @@ class Approval:
                        self.approved_at or at, self.expires, self.note)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Approved:
+    """What :func:`approve` did: the approvals it recorded, and the targets it left alone
+    because an approval in the ledger already says the same (:mod:`.repeats`)."""
+
+    records: list[ApprovalRecord]
+    already: list[AlreadyApproved]
+
+
 def approval_message(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> str:
-    """The exact text the approver signs for this approval (``approve --print-message``)."""
+    """The exact text the approver signs for this approval (``approve --print-message``).
+
+    It names only the assets the approval would add something for; when there
+    is none, there is nothing to sign, and that is refused.
+    """
     _check_request(approval, lc.now())
     resolved = generated_only(resolve_targets(lc.ledger, targets, present=True)).targets
-    document = read_document(approval.reference)
-    return approval.wording(document, lc.now()).message([t.asset.sha256 for t in resolved])
+    wording = approval.wording(read_document(approval.reference), lc.now())
+    split = _split(lc, resolved, wording)
+    if not split.new:
+        first = split.already[0]
+        raise TransitionRefused(
+            f"already approved ({already_said(first.approval)}); there is nothing to sign",
+            where=first.target.path or first.target.given,
+            fix="approve only what is not approved yet, or with a new reference document",
+        )
+    return wording.message([t.asset.sha256 for t in split.new])
 
 
-def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> list[ApprovalRecord]:
+def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> Approved:
     """Record ``approval`` for every asset ``targets`` name, all at once or not at all.
 
     It must be signed by the approver's key, trusted by ``allowed_signers``
     (:mod:`provenance.lifecycle.signing`); anything else is refused and recorded.
+    An asset that already has an approval saying the same (same category,
+    approver and document, in force, as wide and as lasting:
+    :mod:`provenance.lifecycle.repeats`) is left alone and listed; when every
+    asset is, nothing is signed or recorded.
     """
     category, scope = _check_request(approval, lc.now())
     resolved = generated_only(resolve_targets(lc.ledger, targets, present=True)).targets
     document = read_document(approval.reference)
-    shas = [t.asset.sha256 for t in resolved]
     attempt = _attempt(approval, document)
-    _authorize(lc, shas, attempt)
+    authorize(lc, [t.asset.sha256 for t in resolved], attempt)
     at = approval.approved_at or lc.now()
+    wording = approval.wording(document, at)
+    split = _split(lc, resolved, wording)
+    if not split.new:
+        return Approved([], split.already)
+    shas = [t.asset.sha256 for t in split.new]
     signature, message = signed_approval(
-        lc, shas, approval.wording(document, at), Signing(approval.sign_with, approval.signature),
+        lc, shas, wording, Signing(approval.sign_with, approval.signature),
         lambda reason: _refusal(lc, shas, attempt, reason),
     )  # fmt: skip
     reference = str(approval.reference.expanduser().absolute())
     requests = [
-        ApprovalRequest(
-            t.asset.sha256,
-            t.path,
-            category,
-            scope,
-            approval.approver,
-            reference,
-            approval.expires,
-            approval.note,
-            signature,
-            message,
-        )
-        for t in resolved
-    ]
-    return lc.ledger.approvals.add(requests, document, at, open_status)
+        ApprovalRequest(t.asset.sha256, t.path, category, scope, approval.approver, reference,
+                        approval.expires, approval.note, signature, message)
+        for t in split.new
+    ]  # fmt: skip
+    return Approved(lc.ledger.approvals.add(requests, document, at, open_status), split.already)
+
+
+def _split(lc: Lifecycle, resolved: Sequence[Target], wording: Wording) -> Split:
+    found = lc.ledger.approvals.many(t.asset.sha256 for t in resolved)
+    return split_repeats(resolved, found, wording, approval_trust(lc.settings), lc.now())
 
 
 def revoke(
     lc: Lifecycle, approval_id: int, reason: str, signing: Signing | None = None
 ) -> ApprovalRecord:
     """Revoke an approval; the asset it cleared becomes temporary (or expired) again."""
-    if not reason.strip():
-        raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
+    why = revocation_reason(reason)
     record = lc.ledger.approvals.get(approval_id)
     if record is None:
         raise TargetNotFound(
@@ -116,10 +140,17 @@ def revoke(
             fix="`provenance history` lists an asset's approvals",
         )
     details = {"action": "revoke", "approval": approval_id, "category": record.category}
-    _authorize(lc, [record.asset_sha256], details)
+    authorize(lc, [record.asset_sha256], details)
     now = lc.now()
-    signed = signed_revocation(record, now, reason.strip(), signing or Signing())
-    return lc.ledger.approvals.revoke(approval_id, reason.strip(), now, open_status, signed)
+    signed = signed_revocation(record, now, why, signing or Signing())
+    return lc.ledger.approvals.revoke(approval_id, why, now, open_status, signed)
+
+
+def revocation_reason(reason: str) -> str:
+    """The reason a revocation gives, stripped; refused when there is none."""
+    if not reason.strip():
+        raise TransitionRefused("a revocation needs a reason", fix="give --reason TEXT")
+    return reason.strip()
 
 
 def _check_request(approval: Approval, now: datetime) -> tuple[Category, Scope]:
@@ -183,7 +214,7 @@ def _attempt(approval: Approval, document: DocumentIn) -> dict[str, object]:
     }
 
 
-def _authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]) -> None:
+def authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object]) -> None:
     """Refuse, and record the attempt, unless this user (and database role) may approve."""
     actor, role = lc.ledger.actor, lc.settings.approver_db_role
     reason = None

@@ -1,7 +1,7 @@
 """What a lifecycle change acts on: the generated assets among the targets a person named.
 
 A supervisor approves ``comp/shot010_comp_v003.1001-1004#.png`` (or gives it
-a new expiry date) meaning "the generated frames of this shot": the
+a new expiry date, or replaces it) meaning "the generated frames of this shot": the
 sequence's frames that are not generated
 (plates, clean comps) are left out and listed, not refused one by one. A
 sequence none of whose frames is generated, and a single file that is not
@@ -48,7 +48,7 @@ def _is_sequence(given: str) -> bool:
 
 
 def _nothing_generated(given: str, named: Sequence[Target]) -> TransitionRefused:
-    # Worded for every lifecycle change: approvals, expiry dates.
+    # Worded for every lifecycle change: approvals, expiry dates, replacements.
     if _is_sequence(given):
         frames = ", ".join((t.path or t.asset.sha256[:12]).rsplit("/", 1)[-1]
                            for t in named[:FRAMES_SHOWN])  # fmt: skip
@@ -58,5 +58,7 @@ def _nothing_generated(given: str, named: Sequence[Target]) -> TransitionRefused
         verdict = named[0].asset.verdict
         what = f"not a generated asset (verdict {verdict}): the genAI lifecycle does not apply"
     return TransitionRefused(
-        what, where=given, fix="approvals and expiry dates are for generated material only"
+        what,
+        where=given,
+        fix="approvals, expiry dates and replacements are for generated material only",
     )

@@ -153,19 +153,19 @@ def to_markdown(report: AuditReport) -> str:
         f" Policy: {report.policy}{' (strict)' if report.strict else ''}.",
         "",
     ]
-    if report.sequences:
-        lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in report.sequences], ""]
-    listed, folded = fold_unknown(report.ordered())
+    folding = fold_unknown(report.ordered())
+    if sequences := [s for s in report.sequences if s.label not in folding.sequences]:
+        lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in sequences], ""]
     lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
-    for item in listed:
+    for item in folding.kept:
         match = (
             f"{item.match.kind} {item.match.asset[:12] if item.match.asset else ''}".strip()
             if item.match.kind
             else ""
         )
         lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
-    if folded:
-        lines += ["", *[f"- `{line}`" for line in folded]]
+    if folding.lines:
+        lines += ["", *[f"- `{line}`" for line in folding.lines]]
     if rows := segment_rows(report):
         lines += ["", "## Generated material inside videos", "",
                   "| " + " | ".join(SEGMENT_COLUMNS) + " |",
@@ -179,8 +179,8 @@ def to_table(report: AuditReport) -> RenderableType:
     table = Table(title=f"Audit of {report.root}", title_justify="left")
     for column in ("verdict", "file", "match", "reasons"):
         table.add_column(column, overflow="fold")
-    listed, folded = fold_unknown(report.ordered())
-    for item in listed:
+    folding = fold_unknown(report.ordered())
+    for item in folding.kept:
         match = (
             f"{item.match.kind}"
             + (f" d={item.match.distance}" if item.match.distance is not None else "")
@@ -198,8 +198,8 @@ def to_table(report: AuditReport) -> RenderableType:
         f"{s['pass']} passed of {s['files']} files",
         style=STYLE["block" if report.verdict == "blocked" else "pass"],
     )
-    sequences = [Text(seq.sentence()) for seq in report.sequences if seq.notes]
-    unknown = [Text(line, style=STYLE["warn"]) for line in folded]
+    sequences = [Text(seq.sentence()) for seq in folding.telling(report.sequences)]
+    unknown = [Text(line, style=STYLE["warn"]) for line in folding.lines]
     return Group(table, *unknown, *_segment_table(report), *sequences, verdict)
 
 

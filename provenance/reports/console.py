@@ -20,6 +20,7 @@ from provenance.reports.answers import finals_text
 from provenance.reports.history_tables import events_table, locations_table
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport, LedgerCheck
 from provenance.tools import display_name
+from provenance.util.stages import human_bytes
 
 if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lifecycle's imports
     from provenance.history import History
@@ -42,15 +43,6 @@ def verdict_text(verdict: str) -> Text:
     return Text(verdict, style=VERDICT_STYLE.get(verdict, ""))
 
 
-def human_bytes(count: float) -> str:
-    """1536 -> '1.5 KiB'."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if count < 1024 or unit == "TiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} TiB"
-
-
 def scan_summary(summary: ScanSummary) -> RenderableType:
     """The table printed after a scan."""
     data = summary.to_dict()
@@ -70,18 +62,29 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
         table.add_row(key.replace("_", " "), str(data[key]))
     for key in ("genai", "not_genai", "unknown", "unreadable"):
         table.add_row(verdict_text(key), str(data[key]))
-    rate = summary.bytes / summary.seconds if summary.seconds else 0.0
-    table.add_row(
-        "read and recorded",
-        f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({human_bytes(rate)}/s)",
-    )
-    if summary.fingerprint_seconds:
-        table.add_row(
-            "likeness stage",
-            f"{summary.fingerprinted:,} pictures in {summary.fingerprint_seconds:.2f} s",
-        )
-    table.add_row("total", f"{summary.seconds + summary.fingerprint_seconds:.2f} s")
+    for label, text in scan_times(summary):
+        table.add_row(label, text)
     return Group(table, *_problems(summary.problems))
+
+
+def scan_times(summary: ScanSummary) -> list[tuple[str, str]]:
+    """Each stage's time, then the whole scan's: where a 20 s scan spent its 20 s."""
+    walk = next((stage for stage in summary.stages if stage.name == "walk"), None)
+    rows = [("walk", f"{walk.done:,} files in {walk.seconds:.2f} s")] if walk else []
+    rate = human_bytes(summary.bytes / summary.seconds if summary.seconds else 0.0)
+    read = f"{human_bytes(summary.bytes)} in {summary.seconds:.2f} s ({rate}/s)"
+    rows.append(("read and recorded", read))
+    if summary.fingerprint_seconds:
+        took = f"{summary.fingerprinted:,} pictures fingerprinted in"
+        rows.append(("likeness stage", f"{took} {summary.fingerprint_seconds:.2f} s"))
+        rows += [
+            (f"  {stage.name}", f"{stage.done:,} pictures looked at in {stage.seconds:.2f} s")
+            for stage in summary.stages
+            if stage.unit == "pictures"
+        ]
+    wall = summary.wall_seconds or summary.seconds + summary.fingerprint_seconds
+    rows.append(("total", f"{wall:.2f} s, start to end"))
+    return rows
 
 
 def _problems(problems: list[tuple[str, str]]) -> list[RenderableType]:

@@ -13,7 +13,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from provenance.lifecycle import PurgeResult, RestoreResult, Target
+from provenance.lifecycle import Approved, PurgeResult, RestoreResult, Target
+from provenance.lifecycle.repeats import already_said
+from provenance.lifecycle.replace import Replaced
 from provenance.lifecycle.rescreen import Rescreen
 from provenance.reports.console import approvals_table
 from provenance.rules.policy import Policy, policy_keys
@@ -21,19 +23,41 @@ from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, Quaranti
 
 
 def approved(
-    records: Sequence[ApprovalRecord],
+    done: Approved,
     assets: Iterable[AssetRecord],
     names: Mapping[str, str] | None = None,
 ) -> RenderableType:
-    """What ``approve`` recorded, and each asset (by file name, where known) and its status now."""
-    statuses = Table(show_header=True, box=None)
-    for column in ("asset", "file", "status now"):
-        statuses.add_column(column)
-    for asset in assets:
-        name = (names or {}).get(asset.sha256, "")
-        statuses.add_row(asset.sha256[:12], name, asset.status or "")
-    title = Text(f"Recorded {len(records)} approval(s).", style="green")
-    return Group(title, approvals_table(records), statuses)
+    """What ``approve`` recorded, each asset (by file name, where known) and its status now,
+    and the targets it left alone as already approved."""
+    parts: list[RenderableType] = []
+    if done.records:
+        statuses = Table(show_header=True, box=None)
+        for column in ("asset", "file", "status now"):
+            statuses.add_column(column)
+        for asset in assets:
+            name = (names or {}).get(asset.sha256, "")
+            statuses.add_row(asset.sha256[:12], name, asset.status or "")
+        title = Text(f"Recorded {len(done.records)} approval(s).", style="green")
+        parts += [title, approvals_table(done.records), statuses]
+    parts += [Text(f"{_named(a.target)}: already approved ({already_said(a.approval)}); "
+                   "nothing done") for a in done.already]  # fmt: skip
+    return Group(*parts)
+
+
+def _named(target: Target) -> str:
+    """``sh010.1017.png (3f2a9c01b7e4)``, or the short hash of an asset named by its hash."""
+    if target.path is None:
+        return target.asset.sha256[:12]
+    return f"{target.path.rsplit('/', 1)[-1]} ({target.asset.sha256[:12]})"
+
+
+def revoked(records: Sequence[ApprovalRecord], assets: Mapping[str, AssetRecord]) -> RenderableType:
+    """What ``revoke`` revoked: one line per approval, and the status of its asset now."""
+    return Group(*[
+        Text(f"Revoked approval #{r.id} ({r.category}); {r.asset_sha256[:12]} is now "
+             f"{assets[r.asset_sha256].status}.")
+        for r in records
+    ])  # fmt: skip
 
 
 def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:
@@ -120,13 +144,14 @@ def restored(result: RestoreResult) -> RenderableType:
     return Group(*parts)
 
 
-def replaced(pairs: Sequence[tuple[Target, Target]]) -> RenderableType:
-    """The links ``replace`` recorded."""
-    lines = [
-        Text(f"{old.asset.sha256[:12]} ({old.path or 'by hash'}) replaced by "
-             f"{new.asset.sha256[:12]} ({new.path or 'by hash'})")
-        for old, new in pairs
-    ]  # fmt: skip
+def replaced(done: Replaced) -> RenderableType:
+    """The links ``replace`` recorded, by file name where the asset was named by one, and the
+    frames of a sequence it left alone as not generated."""
+    lines = [Text(f"Replaced {len(done.pairs)} generated asset(s):", style="bold")]
+    lines += [Text(f"  {_named(old)} replaced by {_named(new)}") for old, new in done.pairs]
+    if done.left_out:
+        lines.append(Text(f"Left alone, not generated: {len(done.left_out)} file(s)"))
+        lines += [Text(f"  {_named(target)}") for target in done.left_out]
     return Group(*lines)
 
 

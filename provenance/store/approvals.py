@@ -79,6 +79,17 @@ class ApprovalsPart:
         with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
             return revoke(conn, chain, approval_id, reason, now, rule, signed)
 
+    def revoke_many(
+        self,
+        revocations: Sequence[tuple[int, tuple[str, str] | None]],
+        reason: str,
+        now: datetime,
+        rule: StatusRule,
+    ) -> list[ApprovalRecord]:
+        """Revoke several approvals, each ``(id, signed)``, in one transaction: all or none."""
+        with self._database_refusal([], "revoke approvals", now), self._tx.write() as (conn, chain):
+            return [revoke(conn, chain, i, reason, now, rule, signed) for i, signed in revocations]
+
     def add_refusal(
         self, shas: Sequence[str | None], details: Mapping[str, object], now: datetime
     ) -> None:

@@ -60,7 +60,7 @@ def guarded_ledger(url: str, folder: Path) -> Iterator[Guarded]:
         ingest(path, ledger, settings)
         consent = folder / "consent.pdf"
         consent.write_bytes(b"%PDF-1.7\nsigned\n%%EOF\n")
-        [record] = approve(lc, [str(path)], final(consent))
+        [record] = approve(lc, [str(path)], final(consent)).records
         pending = ingest(png(folder / "gen2.png", 2, a1111("a moat")), ledger, settings)
         yield Guarded(url, logins, record.asset_sha256, record.id, str(pending.sha256))
 

@@ -98,7 +98,7 @@ def in_own_folder(path: Path) -> Path:
 def approved(lc: Lifecycle, make_genai: Make, consent: Path) -> tuple[Path, AssetRecord, int]:
     """A generated file (A1111 parameters), approved for finals: the audit passes it."""
     path, asset = make_genai("gen/approved.png", 11)
-    record = approve(lc, [str(path)], final(consent))[0]
+    record = approve(lc, [str(path)], final(consent)).records[0]
     assert audited(lc, path).verdict == "pass"
     return path, asset, record.id
 

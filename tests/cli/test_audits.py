@@ -83,17 +83,22 @@ def test_unknown_provenance_warnings_fold_below_the_blocked_files(
 ) -> None:
     root = tmp_path / "delivery"
     png(root / "gen.png", 1, A1111)
-    for n in range(3):
+    for n, name in enumerate(("grade", "notes", "ref")):
         png(root / "plates" / f"plate.{1001 + n}.png", 10 + n)
+        png(root / "plates" / f"{name}.png", 20 + n)
     table = invoke("audit", str(root), "--db", ledger_url, "--no-record").stdout
     assert "plates/: 3 files of unknown provenance (warn)" in table
+    assert "plates/plate.1001-1003#.png: 3 files of unknown provenance (warn)" in table
     assert "plate.1001.png" not in table and "gen.png" in table
+    assert table.index("gen.png") < table.index("plates/:") < table.index("plates/plate.")
+    assert "frames warned" not in table  # the folded line says it already
     markdown = invoke("audit", str(root), "--db", ledger_url, "--no-record", "--format", "markdown")
     assert "`plates/: 3 files of unknown provenance (warn)`" in markdown.stdout
+    assert "`plates/plate.1001-1003#.png: 3 files of unknown provenance (warn)`" in markdown.stdout
     data = json.loads(
         invoke("audit", str(root), "--db", ledger_url, "--no-record", "--json").stdout
     )
-    assert len(data["files"]) == 4  # JSON keeps every file
+    assert len(data["files"]) == 7  # JSON keeps every file
 
 
 def test_the_html_report_says_when_who_where_and_names_the_matched_asset(

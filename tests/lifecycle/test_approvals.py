@@ -35,7 +35,7 @@ def test_final_approval_approves_and_copies_the_document(
     lc: Lifecycle, make_genai: Make, consent: Path
 ) -> None:
     path, asset = make_genai("shots/gen.png", 1)
-    [record] = approve(lc, [str(path)], final(consent, note="ticket VFX-12"))
+    [record] = approve(lc, [str(path)], final(consent, note="ticket VFX-12")).records
     assert status(lc, asset) == "approved" and audit(lc, asset) == "pass"
     assert (record.category, record.scope, record.recorded_by, record.host) == (
         "final-deliverable",
@@ -92,7 +92,7 @@ def test_revoke_returns_to_temporary_and_cannot_repeat(
     lc: Lifecycle, make_genai: Make, consent: Path
 ) -> None:
     path, asset = make_genai("gen.png", 5)
-    [record] = approve(lc, [str(path)], final(consent))
+    [record] = approve(lc, [str(path)], final(consent)).records
     revoked = revoke(lc, record.id, "consent withdrawn")
     assert revoked.revoked_by == "tester" and revoked.revoke_reason == "consent withdrawn"
     assert status(lc, asset) == "temporary" and audit(lc, asset) == "block"
@@ -163,7 +163,7 @@ def test_someone_not_allowed_is_refused_and_recorded(
     assert event.details["category"] == "final-deliverable" and "approvers" in str(
         event.details["reason"]
     )
-    [record] = approve(lc, [str(path)], final(consent))
+    [record] = approve(lc, [str(path)], final(consent)).records
     with pytest.raises(ApprovalRefused):
         revoke(outsider, record.id, "I would like to")
     assert lc.ledger.events.of(asset.sha256)[-1].details["action"] == "revoke"
@@ -214,13 +214,15 @@ def test_a_whole_sequence_is_approved_at_once(
     lc: Lifecycle, make_genai: Make, consent: Path, tmp_path: Path
 ) -> None:
     frames = [make_genai(f"seq/shot010.{n}.png", n)[1] for n in (1001, 1002, 1003)]
-    records = approve(lc, [str(tmp_path / "seq" / "shot010.1001-1003#.png")], final(consent))
+    records = approve(
+        lc, [str(tmp_path / "seq" / "shot010.1001-1003#.png")], final(consent)
+    ).records
     assert sorted(r.asset_sha256 for r in records) == sorted(f.sha256 for f in frames)
     assert all(status(lc, f) == "approved" for f in frames)
     with pytest.raises(TargetNotFound, match="2 of 5 frames are missing"):
         approve(lc, [str(tmp_path / "seq" / "shot010.1001-1005#.png")], final(consent))
     on_disk = approve(lc, [str(tmp_path / "seq" / "shot010.#.png")], final(consent, "voice"))
-    assert len(on_disk) == 3
+    assert len(on_disk.records) == 3
 
 
 def test_one_document_is_stored_once(
@@ -240,7 +242,7 @@ def test_status_agrees_with_the_audit_in_every_state(
     path, asset = make_genai("gen.png", 16)
     checks = []
     checks.append((status(lc, asset), audit(lc, asset)))
-    [record] = approve(lc, [str(path)], final(consent))
+    [record] = approve(lc, [str(path)], final(consent)).records
     checks.append((status(lc, asset), audit(lc, asset)))
     revoke(lc, record.id, "changed our mind")
     checks.append((status(lc, asset), audit(lc, asset)))

@@ -111,6 +111,51 @@ def test_sequence_approval_and_revoke(run: Cli, show: Path, consent: Path) -> No
     assert result.stderr.startswith("Error: approval") and "already revoked" in result.stderr
 
 
+def test_approving_twice_says_so_and_adds_nothing(run: Cli, show: Path, consent: Path) -> None:
+    castle = show / "gen" / "castle.png"
+    first = json.loads(approve(run, str(castle), consent, "--json").stdout)["approvals"][0]
+    again = approve(run, str(castle), consent).stdout
+    day = first["approved_at"][:10]
+    assert f"castle.png ({sha_of(castle)[:12]}): already approved (approval #{first['id']}" in again
+    assert f"by Jane Doe on {day}); nothing done" in again and "Recorded" not in again
+    data = json.loads(approve(run, str(castle), consent, "--json").stdout)
+    assert data["approvals"] == [] and data["already_approved"][0]["sha256"] == sha_of(castle)
+    assert data["already_approved"][0]["approval"]["id"] == first["id"]
+    assert run.events(sha_of(castle)).count("approved") == 1
+    printed = approve(run, str(castle), consent, "--print-message", code=2).stderr
+    assert "already approved" in printed and "nothing to sign" in printed
+
+
+def test_frames_already_approved_are_listed_and_the_others_approved(
+    run: Cli, show: Path, consent: Path
+) -> None:
+    approve(run, str(show / "seq" / "sh010.1001.png"), consent)
+    done = approve(run, str(show / "seq" / "sh010.1001-1002#.png"), consent).stdout
+    assert "Recorded 1 approval(s)." in done and "sh010.1002.png" in done
+    assert "sh010.1001.png (" in done and "already approved (approval #1 by Jane Doe" in done
+
+
+def test_revoke_of_a_sequence_revokes_every_frames_approval_at_once(
+    run: Cli, show: Path, consent: Path
+) -> None:
+    frames = str(show / "seq" / "sh010.1001-1002#.png")
+    approve(run, frames, consent)
+    run("approve", frames, "--category", "voice", "--approver", "Jane Doe", "--reference",
+        str(consent), "--sign-with", str(approver_key()))  # fmt: skip
+    voice = run.json("revoke", "--of", frames, "--category", "voice", "--reason", "recast")
+    assert [a["category"] for a in voice["approvals"]] == ["voice", "voice"]
+    assert all(a["revoked_at"] for a in voice["approvals"])
+    out = run("revoke", "--of", frames, "--reason", "director dropped the shot").stdout
+    assert out.count("Revoked approval #") == 2 and "(final-deliverable)" in out
+    assert "is now temporary" in out
+    again = run("revoke", "--of", frames, "--reason", "again", code=2).stderr
+    assert again.startswith("Error: no approval to revoke")
+    both = run("revoke", "1", "--of", frames, "--reason", "x", code=2).stderr
+    assert "not both" in both
+    sha = sha_of(show / "seq" / "sh010.1001.png")
+    assert run.events(sha).count("revoked") == 2
+
+
 def test_refusals_are_one_line_errors(run: Cli, show: Path, consent: Path, tmp_path: Path) -> None:
     plate = show / "plates" / "plate.png"
     result = approve(run, str(plate), consent, code=2)
@@ -153,6 +198,27 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
     assert run("purge", "--delete", "--yes", code=2).stderr.startswith("Error: nothing")
     assert run("purge", code=2).stderr  # neither --expired nor --delete
     assert "verified" in run("verify").stdout or "OK" in run("verify").stdout
+
+
+def test_replace_pairs_a_sequence_frame_by_frame(run: Cli, show: Path) -> None:
+    for n in (1001, 1002, 1003):
+        png(show / "comp" / f"sh010_v2.{n}.png", n + 70)
+    png(show / "plates" / "pl.1001.png", 7)
+    run("scan", str(show))
+    old, comp = str(show / "seq" / "sh010.1001-1002#.png"), show / "comp"
+    short = run("replace", old, str(comp / "sh010_v2.1002-1003#.png"), code=2).stderr
+    assert short.startswith("Error: NEW has no frame of the same number for sh010.1001.png")
+    plates = run("replace", str(show / "plates" / "pl.1001#.png"), str(comp / "sh010_v2.#.png"),
+                 code=2).stderr  # fmt: skip
+    assert "no frame of this sequence is generated (pl.1001.png)" in plates
+    done = run("replace", old, str(comp / "sh010_v2.#.png")).stdout
+    assert "Replaced 2 generated asset(s):" in done
+    for n in (1001, 1002):
+        assert (
+            f"sh010.{n}.png ({sha_of(show / 'seq' / f'sh010.{n}.png')[:12]}) replaced by "
+            f"sh010_v2.{n}.png ({sha_of(comp / f'sh010_v2.{n}.png')[:12]})" in done
+        )
+    assert run.events(sha_of(comp / "sh010_v2.1001.png"))[-1] == "replaces"
 
 
 def test_delete_with_yes_skips_the_question(run: Cli, show: Path) -> None:

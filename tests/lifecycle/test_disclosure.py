@@ -56,9 +56,9 @@ def story(
     shas["comp"] = comp.sha256
     lc_s = dataclasses.replace(lc, settings=screened)
     approvals = {
-        "approved": approve(lc_s, [shas["approved"]], final(consent))[0].id,
-        "flagged": approve(lc_s, [shas["flagged"]], final(consent))[0].id,
-        "revoked": approve(lc_s, [shas["revoked"]], final(consent))[0].id,
+        "approved": approve(lc_s, [shas["approved"]], final(consent)).records[0].id,
+        "flagged": approve(lc_s, [shas["flagged"]], final(consent)).records[0].id,
+        "revoked": approve(lc_s, [shas["revoked"]], final(consent)).records[0].id,
     }
     revoke(lc_s, approvals["revoked"], "consent withdrawn")
     replace(lc_s, shas["replaced"], str(comp_path), "matte painting")

@@ -24,7 +24,7 @@ def test_upgrade_from_0002_keeps_assets_approvable(old_url: str, tmp_path: Path)
         old = ledger.assets.resolve("ababab")
         assert (old.flags, old.expires_at, old.replaced_by) == ([], None, None)
         settings = trusting(Settings(db=old_url, approvers=(ledger.actor,)))
-        [record] = approve(Lifecycle(ledger, settings), ["ababab"], final(doc))
+        [record] = approve(Lifecycle(ledger, settings), ["ababab"], final(doc)).records
         assert (
             ledger.assets.resolve("ababab").status == "approved"
             and record.asset_sha256 == "ab" * 32

@@ -87,7 +87,7 @@ def test_the_approver_role_approves_and_revokes(
     daemon = lifecycle(roles.daemon_url, tmp_path, clock)
     with approver.ledger, daemon.ledger:
         path = generated(tmp_path, daemon, 2)
-        [record] = approve(approver, [str(path)], final(consent))
+        [record] = approve(approver, [str(path)], final(consent)).records
         assert approver.ledger.assets.resolve(record.asset_sha256).status == "approved"
         with pytest.raises(ApprovalRefused, match="may not revoke approvals"):
             revoke(daemon, record.id, "not mine to revoke")

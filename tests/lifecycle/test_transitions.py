@@ -61,15 +61,63 @@ def test_a_sequence_replaces_frame_for_frame(
 ) -> None:
     gens = [make_genai(f"gen/shot.{n}.png", n)[1] for n in (1001, 1002)]
     comps = [make_plain(f"comp/shot.{n}.png", n + 50)[1] for n in (1001, 1002)]
-    pairs = replace(lc, str(tmp_path / "gen/shot.#.png"), str(tmp_path / "comp/shot.#.png"))
-    assert [(o.asset.sha256, n.asset.sha256) for o, n in pairs] == [
+    done = replace(lc, str(tmp_path / "gen/shot.#.png"), str(tmp_path / "comp/shot.#.png"))
+    assert [(o.asset.sha256, n.asset.sha256) for o, n in done.pairs] == [
         (g.sha256, c.sha256) for g, c in zip(gens, comps, strict=True)
     ]
     make_plain("comp/extra.png", 99)
     more = [make_genai(f"more/a.{n}.png", n + 10)[1] for n in (1, 2, 3)]
-    with pytest.raises(TransitionRefused, match="OLD names 3 assets and NEW names 2"):
+    with pytest.raises(TransitionRefused, match=r"no frame of the same number for a\.1\.png"):
         replace(lc, str(tmp_path / "more/a.#.png"), str(tmp_path / "comp/shot.#.png"))
     assert all(lc.ledger.assets.resolve(m.sha256).status == "temporary" for m in more)
+
+
+def test_frames_pair_by_number_and_frames_not_generated_are_left_alone(
+    lc: Lifecycle, make_genai: Make, make_plain: Make, tmp_path: Path
+) -> None:
+    gen = {n: make_genai(f"gen/sh010.{n}.png", n)[1] for n in (1002, 1004)}
+    plates = [make_plain(f"gen/sh010.{n}.png", n + 20)[1] for n in (1001, 1003)]
+    comps = {n: make_plain(f"comp/sh010_v2.{n:05d}.png", n + 50)[1] for n in range(1000, 1006)}
+    done = replace(lc, str(tmp_path / "gen/sh010.1001-1004#.png"),
+                   str(tmp_path / "comp/sh010_v2.#####.png"))  # fmt: skip
+    assert {(o.asset.sha256, n.asset.sha256) for o, n in done.pairs} == {
+        (gen[n].sha256, comps[n].sha256) for n in (1002, 1004)
+    }
+    assert sorted(t.asset.sha256 for t in done.left_out) == sorted(p.sha256 for p in plates)
+    assert all(lc.ledger.assets.resolve(p.sha256).status is None for p in plates)
+
+
+def test_a_sequence_with_no_generated_frame_is_refused_by_name(
+    lc: Lifecycle, make_plain: Make, tmp_path: Path
+) -> None:
+    for n in (1001, 1002):
+        make_plain(f"plates/p.{n}.png", n)
+    _, comp = make_plain("comp.png", 7)
+    with pytest.raises(TransitionRefused, match=r"no frame of this sequence is generated "
+                       r"\(p\.1001\.png, p\.1002\.png\)"):  # fmt: skip
+        replace(lc, str(tmp_path / "plates/p.1001-1002#.png"), comp.sha256)
+
+
+def test_one_new_file_replaces_every_generated_frame(
+    lc: Lifecycle, make_genai: Make, make_plain: Make, tmp_path: Path
+) -> None:
+    gens = [make_genai(f"gen/sh020.{n}.png", n)[1] for n in (1, 2, 3)]
+    painting_path, painting = make_plain("dmp/matte.png", 40)
+    done = replace(lc, str(tmp_path / "gen/sh020.@.png"), str(painting_path))
+    assert {o.asset.sha256 for o, _ in done.pairs} == {g.sha256 for g in gens}
+    assert {n.asset.sha256 for _, n in done.pairs} == {painting.sha256}
+
+
+def test_a_frame_is_paired_even_when_two_new_frames_have_the_same_bytes(
+    lc: Lifecycle, make_genai: Make, make_plain: Make, tmp_path: Path
+) -> None:
+    gens = {n: make_genai(f"gen/s.{n}.png", n)[1] for n in (1001, 1002)}
+    _, black = make_plain("comp/s.1001.png", 9)
+    (tmp_path / "comp/s.1002.png").write_bytes((tmp_path / "comp/s.1001.png").read_bytes())
+    done = replace(lc, str(tmp_path / "gen/s.#.png"), str(tmp_path / "comp/s.#.png"))
+    assert sorted((o.asset.sha256, n.asset.sha256) for o, n in done.pairs) == sorted(
+        (g.sha256, black.sha256) for g in gens.values()
+    )
 
 
 def test_expire_with_a_controllable_clock(
