@@ -32,7 +32,7 @@ def log(lc: Lifecycle, make_genai: Make, consent: Path, tmp_path: Path) -> UseLo
     make_genai("daybreak/shot010/gen/other.png", 4, "elsewhere")
     approve(lc, [double[1].sha256], final(consent, "talent-likeness"))
     approve(lc, [sky[1].sha256], final(consent, scope="temporary-use"))
-    [withdrawn] = approve(lc, [voice[1].sha256], final(consent, "voice"))
+    [withdrawn] = approve(lc, [voice[1].sha256], final(consent, "voice")).records
     revoke(lc, withdrawn.id, "consent withdrawn")
     shown = AuditedFile(sky[1].sha256, "edit/master.mov", "block", "near", (SPAN, LATER))
     run = AuditIn("/deliveries/reel1", "block", 1, 0, 0, 1, "built-in default", "0" * 64)
