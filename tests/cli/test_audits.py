@@ -106,7 +106,7 @@ def test_the_html_report_says_when_who_where_and_names_the_matched_asset(
 ) -> None:
     page = tmp_path / "audit.html"
     invoke("audit", str(package), "--db", ledger_url, "--output", f"html={page}")
-    html = page.read_text(encoding="utf-8")
+    html = page.read_text(encoding="utf-8").replace("<wbr>", "")  # break hints in names
     for label in ("audited", "by", "on host", "ledger", "policy"):
         assert f"<th>{label}</th>" in html
     assert "UTC" in html and "built-in default" in html
