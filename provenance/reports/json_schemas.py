@@ -8,7 +8,7 @@ state the vocabulary of :mod:`provenance.util.json_shapes`; the test suite
 checks every command's real output against its schema, so the two cannot
 drift apart. A pipeline can validate what it reads with them too::
 
-    from provenance.reports.json_schemas import load_schema, schema_for
+    from provenance.reports.json_schemas import schema_for, schemas_by_id
 """
 
 from __future__ import annotations
@@ -57,6 +57,12 @@ def load_schema(name: str) -> dict[str, Any]:
     text = files("provenance.reports").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def schemas_by_id() -> dict[str, dict[str, Any]]:
+    """Every schema by its ``$id``: what a validator's registry needs to follow ``$ref``."""
+    loaded = (load_schema(name) for name in schema_names())
+    return {schema["$id"]: schema for schema in loaded}
 
 
 def schema_for(command: str) -> dict[str, Any]:

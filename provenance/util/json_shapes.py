@@ -39,8 +39,9 @@ def timestamp(moment: datetime) -> str:
 
     A naive time is taken as UTC (the ledger stores UTC; SQLite drops the zone).
     """
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    # isoformat, not strftime: %Y drops the leading zeros of a year before 1000.
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def maybe_timestamp(moment: datetime | None) -> str | None:

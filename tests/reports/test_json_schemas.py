@@ -34,6 +34,7 @@ from provenance.reports.json_schemas import (
     load_schema,
     schema_for,
     schema_names,
+    schemas_by_id,
 )
 from provenance.store import Ledger, current_actor
 from provenance.watchers.backends import POLLING
@@ -53,9 +54,8 @@ PLAIN = Path("plain/texture.png")
 
 def validator(command: str) -> jsonschema.Draft202012Validator:
     """A validator for ``command``'s output, resolving ``$ref`` among the shipped schemas only."""
-    shipped = (load_schema(name) for name in schema_names())
     registry: Registry[Any] = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in shipped
+        (uri, Resource.from_contents(schema)) for uri, schema in schemas_by_id().items()
     )
     checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
     return jsonschema.Draft202012Validator(
