@@ -307,7 +307,7 @@ def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
     listed = CliRunner().invoke(
         cli, ["ls", "--looks-like", generated.still_sha, "--json", "--db", db]
     )
-    rows = {row["sha256"]: row for row in json.loads(listed.output)}
+    rows = {row["sha256"]: row for row in json.loads(listed.output)["assets"]}
     assert rows[sha]["shows"][0]["tc_in"] == tc_in
 
     # The audit uses the stored sweep: nothing is decoded again.
