@@ -112,8 +112,9 @@ def run_every_command(run: Tour) -> None:
     assert run("audit", samples + "/deliverables", "--json", code=1)["verdict"] == "blocked"
     run("audit", samples + "/deliverables", "--format", "json", "--no-record", code=1)
     assert run("audits", "--json")["audits"]
-    run("report", "--show", "sample_assets", "--format", "json")
     _lifecycle(run)
+    disclosed = run("report", "--show", "sample_assets", "--format", "json")
+    assert disclosed["approvals"] and disclosed["replacements"] and disclosed["purges"]
 
 
 def _inspect(run: Tour) -> None:
@@ -171,6 +172,8 @@ def _lifecycle(run: Tour) -> None:
     assert run("purge", "--expired", "--json")["moved"]
     assert run("purge", "--delete", "--dry-run", "--json")["would_delete"]
     assert run("restore", frame, "--json")["restored"]
+    assert run("purge", "--expired", "--json")["moved"]
+    assert run("purge", "--delete", "--yes", "--json")["deleted"]
 
 
 def _db_roles(run: Tour) -> None:
