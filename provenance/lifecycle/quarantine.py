@@ -54,7 +54,7 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.targets import SEQUENCE_MARKS
-from provenance.util.json_shapes import location as place_json
+from provenance.util.json_shapes import asset_copy
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, h
 
 def _copy(place: LocationRecord) -> dict[str, object]:
     """A copy of an asset at one place: its ``sha256`` and the place's ``{host, path, present}``."""
-    return {"sha256": place.asset_sha256} | place_json(place.host, place.path, place.present)
+    return asset_copy(place.asset_sha256, place.host, place.path, place.present)
 
 
 @dataclass

@@ -17,7 +17,8 @@ under two names. The rules, which the shipped JSON Schemas
 * **Approvals still needed** are ``needs_approval``: a list of categories.
 * **Places** are ``locations``: a list of ``{host, path, present}`` objects
   (with ``first_seen``, ``last_seen``, ``size`` and ``mtime_ns`` where the
-  ledger's full record is shown).
+  ledger's full record is shown). One copy of an asset at one place (what
+  ``purge`` would move) is the asset's ``sha256`` with the place's keys.
 * **Times** are RFC 3339 in UTC, ending in ``Z``, to the microsecond:
   ``2026-12-06T01:49:03.123456Z`` (:func:`timestamp`).
 
@@ -52,6 +53,11 @@ def maybe_timestamp(moment: datetime | None) -> str | None:
 def location(host: str, path: str, present: bool) -> dict[str, object]:
     """One place an asset has been seen: ``{host, path, present}``."""
     return {"host": host, "path": path, "present": present}
+
+
+def asset_copy(sha256: str, host: str, path: str, present: bool) -> dict[str, object]:
+    """One copy of an asset at one place: ``{sha256, host, path, present}``."""
+    return {ASSET_KEY: sha256} | location(host, path, present)
 
 
 def present_locations(places: Iterable[tuple[str, str]]) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from provenance.cli.watch import JsonLogFormatter
 from provenance.store.records import iso
 from provenance.util.json_shapes import (
+    asset_copy,
     asset_row,
     listing,
     location,
@@ -52,6 +53,12 @@ def test_the_ledgers_times_and_the_outputs_are_one_function() -> None:
 
 def test_a_place_is_host_path_and_present() -> None:
     assert location("vm", "/a.png", False) == {"host": "vm", "path": "/a.png", "present": False}
+    assert asset_copy("ab" * 32, "vm", "/a.png", True) == {
+        "sha256": "ab" * 32,
+        "host": "vm",
+        "path": "/a.png",
+        "present": True,
+    }
     assert present_locations([("vm", "/a"), ("nas", "/b")]) == [
         {"host": "vm", "path": "/a", "present": True},
         {"host": "nas", "path": "/b", "present": True},
