@@ -36,6 +36,7 @@ from provenance.reports.json_schemas import (
     schema_names,
     schemas_by_id,
 )
+from provenance.rules.policy import policy_keys
 from provenance.store import Ledger, current_actor
 from provenance.watchers.backends import POLLING
 from provenance.watchers.roots import RootSpec
@@ -268,3 +269,8 @@ def test_the_schemas_catch_each_old_shape(why: str, mutate: Mutation) -> None:
     assert problems("ls", data) == []
     changed = mutate(data)
     assert problems("ls", changed if isinstance(changed, list) else data), why
+
+
+def test_the_policy_schema_names_every_policy_key() -> None:
+    listed = set(schema_for("policy check")["properties"]) - {"valid", "source"}
+    assert listed == set(policy_keys())
