@@ -37,6 +37,7 @@ from provenance.reports.json_schemas import (
     schemas_by_id,
 )
 from provenance.rules.policy import policy_keys
+from provenance.settings import settings_help
 from provenance.store import Ledger, current_actor
 from provenance.watchers.backends import POLLING
 from provenance.watchers.roots import RootSpec
@@ -274,3 +275,9 @@ def test_the_schemas_catch_each_old_shape(why: str, mutate: Mutation) -> None:
 def test_the_policy_schema_names_every_policy_key() -> None:
     listed = set(schema_for("policy check")["properties"]) - {"valid", "source"}
     assert listed == set(policy_keys())
+
+
+def test_the_config_schema_names_every_setting() -> None:
+    assert set(schema_for("config show")["properties"]["settings"]["properties"]) == set(
+        settings_help()
+    )
