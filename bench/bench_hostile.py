@@ -167,7 +167,7 @@ def ledger(work: Path, cli: list[str]) -> dict[str, str]:
     for command in (["init"], ["scan", str(generated.parent)]):
         subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
     listed = subprocess.run([*cli, "ls", "--json"], env=env, check=True, capture_output=True)
-    assert json.loads(listed.stdout), "the generated picture must be in the ledger"
+    assert json.loads(listed.stdout)["assets"], "the generated picture must be in the ledger"
     return env
 
 

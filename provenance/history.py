@@ -38,6 +38,7 @@ from provenance.store import (
     SegmentIn,
 )
 from provenance.targets import resolve_target
+from provenance.util.json_shapes import asset_row, present_locations
 from provenance.vocab import Category
 
 
@@ -123,14 +124,19 @@ class Unrecorded:
 
     Nothing is written. ``result`` is the audit's result for the file alone
     (its markers, and the generated asset it is a copy of, holds or shows);
-    ``origin`` is that generated asset, and ``origin_path`` where it was last
-    present.
+    ``origin`` is that generated asset, and ``origin_places`` where it is
+    present now.
     """
 
     path: str
     result: FileResult
     origin: AssetRecord | None = None
-    origin_path: str | None = None
+    origin_places: tuple[tuple[str, str], ...] = ()  # (host, path) where the origin is present
+
+    @property
+    def origin_path(self) -> str | None:
+        """Where the origin was last present (its first present place), if anywhere."""
+        return self.origin_places[0][1] if self.origin_places else None
 
     @property
     def finals(self) -> FinalsAnswer:
@@ -144,8 +150,12 @@ class Unrecorded:
                 "finals": self.finals.to_dict(), "classification": r.classification,
                 "tool": r.tool, "match": r.match.to_dict(),
                 "segments": [s.to_dict() for s in r.segments],
-                "origin": self.origin.to_dict() if self.origin else None,
-                "origin_path": self.origin_path}  # fmt: skip
+                "origin": self._origin()}  # fmt: skip
+
+    def _origin(self) -> dict[str, object] | None:
+        if self.origin is None:
+            return None
+        return asset_row(self.origin.to_dict(), locations=present_locations(self.origin_places))
 
 
 def answer_for(target: str, ledger: Ledger, settings: Settings) -> History | Unrecorded:
@@ -197,8 +207,8 @@ def unrecorded(path: Path, ledger: Ledger, settings: Settings) -> Unrecorded:
     if origin_sha is None:
         return Unrecorded(str(path), result)
     origin = ledger.assets.get(origin_sha)
-    present = [loc.path for loc in ledger.locations.of(origin_sha) if loc.present]
-    return Unrecorded(str(path), result, origin, present[0] if present else None)
+    present = tuple((loc.host, loc.path) for loc in ledger.locations.of(origin_sha) if loc.present)
+    return Unrecorded(str(path), result, origin, present)
 
 
 def _finals_of_record(

@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from provenance.rules.policy import SEVERITY
+from provenance.util.json_shapes import maybe_timestamp
 from provenance.util.names import shown_in_json
 from provenance.vocab import Action
 
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     from provenance.likeness.master import Segment
 
 MatchKind = Literal["ledger", "near", "region", "embedded"]
+FORMAT = "provenance-audit"
+FORMAT_VERSION = 2
+"""The JSON report's version: 2 names assets ``sha256`` (in ``match`` and ``segments``) and
+states times in RFC 3339 UTC with a ``Z``; 1 (unmarked) said ``asset`` and ``+00:00``."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,11 @@ class Match:
     outline: tuple[tuple[float, float], ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: kind, asset, distance (each may be null); a region's score, cover, outline."""
+        """JSON form: kind, the asset's sha256, distance (each may be null); a region's score,
+        cover and outline."""
         data: dict[str, object] = {
             "kind": self.kind,
-            "asset": self.asset,
+            "sha256": self.asset,
             "distance": self.distance,
         }
         if self.kind == "region":
@@ -171,6 +177,8 @@ class AuditReport:
     def to_dict(self) -> dict[str, object]:
         """The JSON document of ``provenance audit --format json``."""
         return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
             "verdict": self.verdict,
             "root": self.root,
             "strict": self.strict,
@@ -179,8 +187,8 @@ class AuditReport:
             "host": self.host,
             "ledger": self.ledger,
             "summary": self.summary,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "started_at": maybe_timestamp(self.started_at),
+            "finished_at": maybe_timestamp(self.finished_at),
             "stages": {k: round(v, 3) for k, v in self.stages.items()},
             "files": [f.to_dict() for f in self.ordered()],
             "sequences": [s.to_dict() for s in self.sequences],

@@ -23,6 +23,7 @@ from provenance.ingest.examine import Examiner
 from provenance.ingest.scan import plan_scan, run_scan
 from provenance.settings import load_settings
 from provenance.store.identity import current_host
+from provenance.util.json_shapes import listing
 
 if TYPE_CHECKING:
     from provenance.ingest.scan import ScanSummary
@@ -87,6 +88,6 @@ def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -
     settings = load_settings(config_path).settings
     rows = classify_paths(paths, settings)
     if as_json:
-        print_json([row.to_dict() for row in rows])
+        print_json(listing("files", (row.to_dict() for row in rows)))
     else:
         out.print(views.classification_table(rows))

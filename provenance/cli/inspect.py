@@ -27,6 +27,7 @@ from provenance.likeness.search import similar_assets
 from provenance.reports import console as views
 from provenance.reports.answers import unrecorded_view
 from provenance.store import AssetQuery
+from provenance.util.json_shapes import listing
 from provenance.vocab import STATUSES, VERDICTS
 
 
@@ -113,7 +114,7 @@ def list_assets(
         assets = ledger.assets.list(query)
         paths = ledger.locations.present_paths(a.sha256 for a in assets) if not as_json else {}
     if as_json:
-        print_json([a.to_dict() for a in assets])
+        print_json(listing("assets", (a.to_dict() for a in assets)))
     else:
         console_for(wide).print(views.asset_list(assets, paths, wide=wide))
 
@@ -129,7 +130,7 @@ def _list_similar(
                 raise
             similar = similar_to_file(Path(target).expanduser(), ledger, loaded.settings, query)
     if as_json:
-        print_json([item.to_dict() for item in similar])
+        print_json(listing("assets", (item.to_dict() for item in similar)))
     else:
         out.print(views.similar_list(similar))
 
@@ -141,6 +142,6 @@ def _list_needs(
     with open_lifecycle(db_url, config_path) as lc:
         needs = lifecycle.needs_approval(lc, query)
     if as_json:
-        print_json([n.to_dict() for n in needs])
+        print_json(listing("assets", (n.to_dict() for n in needs)))
     else:
         out.print(views.needs_list(needs))

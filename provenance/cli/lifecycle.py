@@ -7,7 +7,7 @@ rescreen, set-expiry, purge and restore.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,7 +33,8 @@ from provenance.lifecycle.rescreen import rescreen
 from provenance.lifecycle.revocations import revoke_of
 from provenance.lifecycle.signing import Signing
 from provenance.reports import lifecycle_views
-from provenance.store import AssetQuery, Ledger
+from provenance.store import AssetQuery, Ledger, QuarantineRecord
+from provenance.util.json_shapes import listing
 from provenance.vocab import CATEGORIES, SCOPES
 
 
@@ -201,7 +202,8 @@ def replace_command(
     with open_lifecycle(db_url, config_path) as lc:
         done = lifecycle.replace(lc, old, new, reason)
     if as_json:
-        print_json([{"old": o.asset.sha256, "new": n.asset.sha256} for o, n in done.pairs])
+        rows = ({"sha256": o.asset.sha256, "replaced_by": n.asset.sha256} for o, n in done.pairs)
+        print_json(listing("replacements", rows))
     else:
         out.print(lifecycle_views.replaced(done))
 
@@ -214,7 +216,7 @@ def expire_command(db_url: str | None, config_path: Path | None, as_json: bool) 
     with open_lifecycle(db_url, config_path) as lc:
         changes = lifecycle.expire(lc)
     if as_json:
-        print_json([c.to_dict() for c in changes])
+        print_json(listing("assets", (c.to_dict() for c in changes)))
     else:
         out.print(lifecycle_views.expired(changes))
 
@@ -282,7 +284,7 @@ def set_expiry_command(
             )
         assets = lifecycle.set_expiry(lc, targets, moment, reason)
     if as_json:
-        print_json([a.to_dict() for a in assets])
+        print_json(listing("assets", (a.to_dict() for a in assets)))
     else:
         out.print(lifecycle_views.assets_now(assets))
 
@@ -353,17 +355,28 @@ def _delete(
         out.print(lifecycle_views.quarantine_entries(entries, "In quarantine, to delete"))
     if dry_run:
         if as_json:
-            print_json([e.to_dict() for e in entries])
+            print_json(_deletion(entries, [], dry_run=True))
         return
     if not yes and not click.confirm(f"Delete these {len(entries)} file(s) for good?", err=True):
         # Declining is an answer, not a failure: exit 0 (1 would read as "blocked").
-        out.print("Nothing done: no file was deleted.")
+        if as_json:
+            print_json(_deletion(entries, [], dry_run=False))
+        else:
+            out.print("Nothing done: no file was deleted.")
         return
     deleted = lifecycle.delete_quarantined(lc, entries, reason)
     if as_json:
-        print_json([e.to_dict() for e in deleted])
+        print_json(_deletion(entries, deleted, dry_run=False))
     else:
         out.print(f"Deleted {len(deleted)} quarantined file(s); each deletion is recorded.")
+
+
+def _deletion(
+    planned: Sequence[QuarantineRecord], deleted: Sequence[QuarantineRecord], *, dry_run: bool
+) -> dict[str, object]:
+    """``purge --delete --json``: the copies chosen, and those deleted (none in a dry run)."""
+    chosen = listing("would_delete", (e.to_dict() for e in planned), dry_run=dry_run)
+    return chosen | listing("deleted", (e.to_dict() for e in deleted))
 
 
 @cli.command(name="restore")

@@ -119,6 +119,7 @@ def report_command(
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 def use_log_command(
     show: str | None,
     under: Path | None,
@@ -127,6 +128,7 @@ def use_log_command(
     output: Path | None,
     db_url: str | None,
     config_path: Path | None,
+    as_json: bool,
 ) -> None:
     """The generative-AI use log of a title: one row per generated asset and use (CSV or JSON).
 
@@ -141,7 +143,7 @@ def use_log_command(
     with open_lifecycle(db_url, config_path) as lc:
         report = _scoped_report(lc, show, under, moment)
         log = build_use_log(lc.ledger, report, lc.settings.approved_tools)
-    _deliver(render_use_log(log, fmt), output, "the generative-AI use log")
+    _deliver(render_use_log(log, "json" if as_json else fmt), output, "the generative-AI use log")
 
 
 def _scoped_report(

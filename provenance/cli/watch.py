@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -30,6 +31,7 @@ from provenance.cli.options import (
 from provenance.errors import ConfigError
 from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
+from provenance.util.json_shapes import timestamp
 from provenance.util.names import shown_in_json
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
 from provenance.watchers.status import watch_status
@@ -41,7 +43,7 @@ class JsonLogFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": timestamp(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname.lower(),
             "logger": record.name,
             "thread": record.threadName,

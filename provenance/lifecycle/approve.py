@@ -35,6 +35,7 @@ from provenance.rules.policy import honoured, open_status, still_needs
 from provenance.signing.approvals import approval_trust
 from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
 from provenance.targets import Target, resolve_targets
+from provenance.util.json_shapes import asset_row
 from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
 
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
@@ -249,12 +250,12 @@ class Need:
     flags: tuple[Flag, ...]
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            **self.asset.to_dict(),
-            "needs": list(self.missing),
-            "flag_reasons": [f.to_dict() for f in self.flags],
-        }
+        """The asset's JSON object with ``needs_approval`` and the flags' reasons."""
+        return asset_row(
+            self.asset.to_dict(),
+            needs_approval=list(self.missing),
+            flag_reasons=[f.to_dict() for f in self.flags],
+        )
 
 
 def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:

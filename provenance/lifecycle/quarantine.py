@@ -54,6 +54,7 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.targets import SEQUENCE_MARKS
+from provenance.util.json_shapes import asset_copy
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,8 @@ class PurgeResult:
             "dry_run": self.dry_run,
             "expired_now": [e.to_dict() for e in self.expired],
             "moved": [m.to_dict() for m in self.moved],
-            "would_move": [{"sha256": p.asset_sha256, "path": p.path} for p in self.planned],
-            "not_reachable": [
-                {"sha256": u.asset_sha256, "host": u.host, "path": u.path} for u in self.unreachable
-            ],
+            "would_move": [_copy(p) for p in self.planned],
+            "not_reachable": [_copy(u) for u in self.unreachable],
             "failed": [f.to_dict() for f in self.failed],
         }
 
@@ -198,6 +197,11 @@ def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, h
             "actor": lc.ledger.actor,
         },
     )
+
+
+def _copy(place: LocationRecord) -> dict[str, object]:
+    """A copy of an asset at one place: its ``sha256`` and the place's ``{host, path, present}``."""
+    return asset_copy(place.asset_sha256, place.host, place.path, place.present)
 
 
 @dataclass

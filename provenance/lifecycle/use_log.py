@@ -79,7 +79,7 @@ class UseRow:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (lists stay lists; times in RFC 3339 UTC)."""
         return {
-            "title": self.title, "shots": list(self.shots), "asset": self.asset,
+            "title": self.title, "shots": list(self.shots), "name": self.asset,
             "sha256": self.sha256, "tool": self.tool_id, "tool_name": self.tool,
             "tool_version": self.tool_version or None, "model": self.model or None,
             "licence": self.licence, "enterprise": self.enterprise,
@@ -111,7 +111,7 @@ class UseLog:
             "prepared_following": self.guidance,
             "official_form": False,
             "generated_at": iso(self.generated_at),
-            "rows": [row.to_dict() for row in self.rows],
+            "uses": [row.to_dict() for row in self.rows],
         }
 
 

@@ -86,9 +86,9 @@ class Segment:
     outline: Quad | None = None  # a region: where that frame shows it, as shares of the frame
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: the ``segments`` entries of the audit report."""
+        """JSON form: the ``segments`` entries of the audit report (the asset as ``sha256``)."""
         return {"start": self.start, "end": self.end, "tc_in": self.tc_in,
-                "tc_out": self.tc_out, "asset": self.asset, "kind": self.kind,
+                "tc_out": self.tc_out, "sha256": self.asset, "kind": self.kind,
                 "score": self.score}  # fmt: skip
 
     def span(self) -> str:

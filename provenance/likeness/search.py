@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from provenance.errors import NotComparable
 from provenance.files.sequences import share_a_sequence
 from provenance.targets import resolve_target
+from provenance.util.json_shapes import asset_row, present_locations
 
 if TYPE_CHECKING:
     import numpy as np
@@ -167,13 +168,18 @@ class Similar:
 
     asset: AssetRecord
     likeness: Likeness
-    paths: tuple[str, ...] = ()
+    places: tuple[tuple[str, str], ...] = ()  # (host, path) where it is present now
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The paths, on every host, where it is present now."""
+        return tuple(path for _, path in self.places)
 
     def to_dict(self) -> dict[str, object]:
-        """The asset's JSON form with ``distance``, ``moments`` and ``present_paths``."""
-        data = {**self.asset.to_dict(), "distance": self.likeness.distance,
-                "moments": moments_dict(self.likeness.moments),
-                "present_paths": list(self.paths)}  # fmt: skip
+        """The asset's JSON object with ``distance``, ``moments`` and its present ``locations``."""
+        data = asset_row(self.asset.to_dict(), distance=self.likeness.distance,
+                         moments=moments_dict(self.likeness.moments),
+                         locations=present_locations(self.places))  # fmt: skip
         if self.likeness.cover is not None:
             data["holds"] = {"cover": self.likeness.cover}
         if self.likeness.shown:
@@ -225,10 +231,10 @@ def ranked_similar(
     if not likes:
         return []
     records = ledger.assets.list(replace(query, shas=tuple(likes), limit=None))
-    paths = ledger.locations.present_paths(a.sha256 for a in records)
+    places = ledger.locations.present_places(a.sha256 for a in records)
     rank = {sha: place for place, sha in enumerate(likes)}  # nearest first, as found
     ranked = sorted(records, key=lambda a: rank[a.sha256])
-    found = [Similar(a, likes[a.sha256], tuple(sorted(paths.get(a.sha256, [])))) for a in ranked]
+    found = [Similar(a, likes[a.sha256], tuple(sorted(places.get(a.sha256, [])))) for a in ranked]
     return found if query.limit is None else found[: query.limit]
 
 
@@ -252,7 +258,7 @@ class Lookalike:
 
     ``distance`` is the fingerprint distance (of 128 bits; for a video the
     median over its ``moments`` alike, given as matching and sampled).
-    ``path`` is where the generated asset was last seen present, if anywhere.
+    ``places`` are the (host, path) where the generated asset is present now.
     ``neighbour`` is true when the two were seen as frames of one sequence:
     frames of a shot look alike without being copies of each other.
     """
@@ -260,15 +266,21 @@ class Lookalike:
     asset: AssetRecord
     distance: int
     moments: tuple[int, int] | None = None
-    path: str | None = None
+    places: tuple[tuple[str, str], ...] = ()
     neighbour: bool = False
 
+    @property
+    def path(self) -> str | None:
+        """Where the generated asset was last seen present (the first place), if anywhere."""
+        return self.places[0][1] if self.places else None
+
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
+        """JSON form: the generated asset in brief, how alike, and where it is present now."""
         moments = moments_dict(self.moments)
         return {"sha256": self.asset.sha256, "verdict": self.asset.verdict,
                 "tool": self.asset.tool, "status": self.asset.status,
-                "distance": self.distance, "moments": moments, "path": self.path,
+                "distance": self.distance, "moments": moments,
+                "locations": present_locations(self.places),
                 "neighbour": self.neighbour}  # fmt: skip
 
 
@@ -294,7 +306,7 @@ def looks_like(
         return None, None
     (sha, distance), moments = hit
     places = ledger.locations.of(sha)
-    present = next((loc.path for loc in places if loc.present), None)
+    present = tuple((loc.host, loc.path) for loc in places if loc.present)
     ours = (loc.path for loc in ledger.locations.of(asset.sha256))
     neighbour = share_a_sequence(ours, (loc.path for loc in places))
     return Lookalike(ledger.assets.resolve(sha), distance, moments, present, neighbour), None

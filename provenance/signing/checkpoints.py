@@ -33,6 +33,7 @@ from provenance.signing.machine import (
     machine_key,
 )
 from provenance.signing.sshsig import BadSignature, verify
+from provenance.util.json_shapes import timestamp
 
 KIND = "provenance-checkpoint"
 
@@ -139,8 +140,8 @@ def notary_for(settings: Settings, ledger_where: str) -> Notary:
 
 
 def iso_now() -> str:
-    """Now, as checkpoints state it (ISO 8601, UTC)."""
-    return datetime.now(UTC).isoformat()
+    """Now, as checkpoints state it (RFC 3339, UTC, with a Z)."""
+    return timestamp(datetime.now(UTC))
 
 
 def ledger_id(where: str) -> str:

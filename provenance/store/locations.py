@@ -4,7 +4,7 @@
 path) an asset was seen at; it stays in the ledger when the file goes, with
 ``present`` false. The part's methods are named for what they are asked by:
 ``of`` one asset, ``present`` (where one asset's copies are now, on every
-host), ``present_paths`` of many assets, and ``under`` a folder of this host.
+host), ``present_paths`` and ``present_places`` of many assets, and ``under`` a folder of this host.
 """
 
 from __future__ import annotations
@@ -43,13 +43,18 @@ class LocationsPart:
 
     def present_paths(self, shas: Iterable[str]) -> dict[str, list[str]]:
         """The paths, on every host, where each of these assets is present now."""
-        found: dict[str, list[str]] = {}
-        query = select(Location.asset_sha256, Location.path).where(Location.present)
+        places = self.present_places(shas).items()
+        return {sha: [path for _, path in found] for sha, found in places}
+
+    def present_places(self, shas: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """The (host, path) places where each of these assets is present now."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        query = select(Location.asset_sha256, Location.host, Location.path).where(Location.present)
         with self._tx.read() as session:
             for chunk in in_chunks(sorted(set(shas))):
                 rows = session.execute(query.where(Location.asset_sha256.in_(chunk)))
-                for sha, path in rows:
-                    found.setdefault(str(sha), []).append(str(path))
+                for sha, host, path in rows:
+                    found.setdefault(str(sha), []).append((str(host), str(path)))
         return found
 
     def first_present(self, shas: Iterable[str]) -> dict[str, str]:

@@ -284,8 +284,8 @@ class Difference:
     approval: int | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {"table": self.table, "key": self.key, "asset": self.asset,
+        """JSON form: the table, the row's key, its asset's ``sha256`` (if any), the difference."""
+        return {"table": self.table, "key": self.key, "sha256": self.asset,
                 "approval": self.approval, "difference": self.text}  # fmt: skip
 
 

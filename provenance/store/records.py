@@ -19,9 +19,13 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from provenance.evidence import Evidence
+from provenance.util.json_shapes import asset_row, location, maybe_timestamp, timestamp
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 from provenance.vocab import (
     FEATURE_STATUSES,
     Category,
@@ -127,7 +131,7 @@ class AssetRecord(AssetFacts):
             "evidence": [e.to_dict() for e in self.evidence],
             "first_seen": iso(self.first_seen),
             "updated_at": iso(self.updated_at),
-            "expires_at": iso(self.expires_at) if self.expires_at else None,
+            "expires_at": maybe_timestamp(self.expires_at),
             "flags": [dict(f) for f in self.flags],
             "replaced_by": self.replaced_by,
         }
@@ -147,16 +151,15 @@ class LocationRecord:
     present: bool
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "asset": self.asset_sha256,
-            "host": self.host,
-            "path": self.path,
+        """JSON form: a ``locations`` entry, with what the ledger knows of the place.
+
+        It never repeats the asset: a location is always listed under its asset.
+        """
+        return location(self.host, self.path, self.present) | {
             "size": self.size,
             "mtime_ns": self.mtime_ns,
             "first_seen": iso(self.first_seen),
             "last_seen": iso(self.last_seen),
-            "present": self.present,
         }
 
 
@@ -181,7 +184,7 @@ class EventRecord:
             "seq": self.seq,
             "at": self.at,
             "type": self.type,
-            "asset": self.asset_sha256,
+            "sha256": self.asset_sha256,
             "actor": self.actor,
             "host": self.host,
             "path": self.path,
@@ -226,9 +229,8 @@ class PathStamp:
     inode: int
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, microsecond precision."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+iso = timestamp
+"""A time as the ledger and every JSON output state it: RFC 3339, UTC, ``Z`` (one function)."""
 
 
 @dataclass(frozen=True)
@@ -298,8 +300,8 @@ class ApprovalRecord:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form (times in ISO 8601 UTC)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        """JSON form: every field, the asset as ``sha256``, times in RFC 3339 UTC."""
+        return _plain_fields(self)
 
 
 @dataclass(frozen=True)
@@ -330,8 +332,8 @@ class QuarantineRecord:
         return self.restored_at is None and self.deleted_at is None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        """JSON form: every field, the asset as ``sha256``, times in RFC 3339 UTC."""
+        return _plain_fields(self)
 
 
 @dataclass(frozen=True)
@@ -343,12 +345,9 @@ class ExpiredAsset:
     lapsed: bool = False  # it lost its approval rather than (only) passing its expiry
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "asset": self.asset.to_dict(),
-            "lapsed": self.lapsed,
-            "present_at": [{"host": loc.host, "path": loc.path} for loc in self.locations],
-        }
+        """JSON form: the asset's object with ``lapsed`` and its present ``locations``."""
+        places = [location(loc.host, loc.path, loc.present) for loc in self.locations]
+        return asset_row(self.asset.to_dict(), lapsed=self.lapsed, locations=places)
 
 
 @dataclass(frozen=True)
@@ -391,8 +390,14 @@ that writes the change.
 """
 
 
-def _plain(value: object) -> object:
-    return iso(value) if isinstance(value, datetime) else value
+def _plain_fields(record: DataclassInstance) -> dict[str, object]:
+    """A record's fields as JSON: ``asset_sha256`` is the asset's ``sha256``, times RFC 3339."""
+    data: dict[str, object] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        key = "sha256" if f.name == "asset_sha256" else f.name
+        data[key] = timestamp(value) if isinstance(value, datetime) else value
+    return data
 
 
 R = TypeVar("R")
@@ -601,8 +606,8 @@ class AuditRecord:
     report_sha256: str
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form (times in ISO 8601 UTC)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        """JSON form: every field, times in RFC 3339 UTC."""
+        return _plain_fields(self)
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,7 @@ def test_a_forged_approval_row_and_event_without_a_signature_is_not_honoured(sce
     execute(scene.url, "UPDATE approvals SET signature = NULL WHERE asset_sha256 = :s", s=sha)
     execute(scene.url, "UPDATE assets SET status = 'approved' WHERE sha256 = :s", s=sha)
     assert scene.audit(scene.face)["face.png"] == "block"
-    needing = json.loads(scene("ls", "--needs-approval", "--json").stdout)
+    needing = json.loads(scene("ls", "--needs-approval", "--json").stdout)["assets"]
     assert sha in {n["sha256"] for n in needing}
     _, report = scene.verify()
     unsigned = [f for f in report["signatures"]["findings"] if "not signed" in f["what"]]

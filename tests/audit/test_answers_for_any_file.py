@@ -51,6 +51,8 @@ def test_an_unscanned_copy_of_a_generated_image_may_not_go_into_finals(studio: S
     assert answer.finals.sentence.startswith("May not go into finals: looks like generated asset")
     assert answer.origin is not None and answer.origin.sha256 == sha256_of(gen)
     assert answer.origin_path == str(gen)
+    origin = answer.to_dict()["origin"]
+    assert isinstance(origin, dict) and origin["locations"][0]["path"] == str(gen)
     assert _events(studio) == before and studio.ledger.assets.get(sha256_of(copy)) is None
 
 
@@ -96,6 +98,6 @@ def test_looks_like_answers_for_an_unscanned_file(studio: Studio) -> None:
     gen = studio.work / "genai" / "gen2.png"
     copy = _resized(gen, studio.work / "edit" / "half.jpg")
     before = _events(studio)
-    listed = json.loads(_run(studio, "ls", "--looks-like", str(copy), "--json").stdout)
+    listed = json.loads(_run(studio, "ls", "--looks-like", str(copy), "--json").stdout)["assets"]
     assert listed[0]["sha256"] == sha256_of(gen)
     assert _events(studio) == before

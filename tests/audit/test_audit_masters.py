@@ -237,8 +237,8 @@ def test_the_json_report_carries_segments_on_every_file(
     files = {f["path"]: f for f in json.loads(result.output)["files"]}
     assert files["unrelated.png"]["segments"] == []
     (segment,) = files["master.mov"]["segments"]
-    assert set(segment) == {"start", "end", "tc_in", "tc_out", "asset", "kind", "score"}
-    assert segment["tc_in"].startswith("10:00:0") and segment["asset"] == generated.still_sha
+    assert set(segment) == {"start", "end", "tc_in", "tc_out", "sha256", "kind", "score"}
+    assert segment["tc_in"].startswith("10:00:0") and segment["sha256"] == generated.still_sha
 
 
 def reddish(data_uri: str) -> int:
@@ -263,7 +263,7 @@ def test_every_format_shows_the_segments(generated: Generated, tmp_path: Path) -
     assert "Generated material inside videos" in outputs["markdown"]
     assert "Generated material inside videos" in outputs["table"]
     (result,) = json.loads(outputs["sarif"])["runs"][0]["results"]
-    assert result["properties"]["segments"][0]["asset"] == generated.still_sha
+    assert result["properties"]["segments"][0]["sha256"] == generated.still_sha
     assert 'class="segments"' in outputs["html"]
     previews = re.findall(r'alt="preview of master.mov" src="([^"]+)"', outputs["html"])
     assert previews and reddish(previews[0]) > 20  # the composited still, outlined
@@ -307,7 +307,7 @@ def test_a_scanned_master_is_swept_once_and_its_history_names_what_it_shows(
     listed = CliRunner().invoke(
         cli, ["ls", "--looks-like", generated.still_sha, "--json", "--db", db]
     )
-    rows = {row["sha256"]: row for row in json.loads(listed.output)}
+    rows = {row["sha256"]: row for row in json.loads(listed.output)["assets"]}
     assert rows[sha]["shows"][0]["tc_in"] == tc_in
 
     # The audit uses the stored sweep: nothing is decoded again.

@@ -110,7 +110,7 @@ def test_the_json_report_gives_the_region(generated: Generated, tmp_path: Path) 
     done = CliRunner().invoke(cli, ["audit", str(package), "--format", "json", "--db", db])
     assert done.exit_code == 1, done.output
     match = json.loads(done.stdout)["files"][0]["match"]
-    assert match["kind"] == "region" and match["asset"] == generated.sha256
+    assert match["kind"] == "region" and match["sha256"] == generated.sha256
     assert 0 < match["score"] <= 1 and 0 < match["cover"] <= 1
     assert "regions" in json.loads(done.stdout)["stages"]
 
@@ -169,8 +169,8 @@ def test_history_and_ls_name_the_pictures_holding_a_generated_one(
     assert held["holds"]["sha256"] == generated.sha256 and held["holds"]["cover"] > 0
     listed = CliRunner().invoke(cli, ["ls", "--looks-like", generated.sha256, "--json", *db])
     assert listed.exit_code == 0, listed.output
-    holders = [a for a in json.loads(listed.stdout) if "holds" in a]
-    assert [a["present_paths"] for a in holders] == [[str(comp)]]
+    holders = [a for a in json.loads(listed.stdout)["assets"] if "holds" in a]
+    assert [[p["path"] for p in a["locations"]] for a in holders] == [[str(comp)]]
     assert holders[0]["distance"] is None
 
 

@@ -147,7 +147,9 @@ def test_looks_like_lists_every_copy_nearest_first(
     distances = [f.likeness.distance or 0 for f in found]
     assert None not in {f.likeness.distance for f in found} and distances == sorted(distances)
     assert {f.paths for f in found} == {(str(light),), (str(heavy),)}
-    assert found[0].to_dict()["present_paths"] == list(found[0].paths)
+    host = studio.ledger.host
+    places = [{"host": host, "path": path, "present": True} for path in found[0].paths]
+    assert found[0].to_dict()["locations"] == places
 
 
 def test_looks_like_keeps_the_other_filters(studio: Studio) -> None:
@@ -188,8 +190,9 @@ def test_ls_looks_like_through_the_cli(studio: Studio) -> None:
     runner, db = CliRunner(), ["--db", studio.settings.db]
     listed = runner.invoke(cli, ["ls", "--looks-like", str(source), *db, "--json"])
     assert listed.exit_code == 0, listed.output
-    [item] = json.loads(listed.stdout)
-    assert item["sha256"] == sha256_of(copy) and item["present_paths"] == [str(copy)]
+    [item] = json.loads(listed.stdout)["assets"]
+    assert item["sha256"] == sha256_of(copy)
+    assert item["locations"] == [{"host": studio.ledger.host, "path": str(copy), "present": True}]
     assert item["distance"] <= 12 and item["moments"] is None
     table = runner.invoke(cli, ["ls", "--looks-like", sha256_of(source)[:12], *db])
     assert table.exit_code == 0 and sha256_of(copy)[:12] in table.stdout

@@ -28,7 +28,7 @@ SAMPLE_FILES = sorted(
 def test_classify_json_for_a_tree(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["classify", str(SAMPLES / "genai"), "--json"])
     assert result.exit_code == 0, result.output
-    rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)}
+    rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)["files"]}
     assert (
         rows["sd_a1111.png"]["verdict"] == "genai"
         and rows["sd_a1111.png"]["tool"] == "automatic1111"

@@ -69,8 +69,9 @@ def test_history_json(tree: Path, ledger_url: str) -> None:
     )
     assert story["locations"][0]["path"] == str(tree / "gen.png")
     event = story["events"][0]
-    for key in ("seq", "at", "type", "actor", "host", "path", "details"):
+    for key in ("seq", "at", "type", "sha256", "actor", "host", "path", "details"):
         assert key in event
+    assert event["sha256"] == asset["sha256"] and event["at"].endswith("Z")
     by_hash = json.loads(run("history", asset["sha256"][:10], "--db", ledger_url, "--json")[1])
     assert by_hash["asset"]["sha256"] == asset["sha256"]
 
@@ -91,17 +92,22 @@ def test_history_of_unknown_target_is_an_error(ledger_url: str, tmp_path: Path) 
     assert code == 0 and "Not in the ledger" in out
 
 
+def _ls(ledger_url: str, *args: str) -> list[dict[str, object]]:
+    printed = json.loads(run("ls", *args, "--db", ledger_url, "--json")[1])
+    listed: list[dict[str, object]] = printed["assets"]
+    return listed
+
+
 def test_ls_json_and_filters(tree: Path, ledger_url: str) -> None:
     run("scan", str(tree), "--db", ledger_url)
-    everything = json.loads(run("ls", "--db", ledger_url, "--json")[1])
+    everything = _ls(ledger_url)
     assert len(everything) == 2
     assert {"sha256", "kind", "verdict", "tool", "status"} <= set(everything[0])
-    genai = json.loads(run("ls", "--genai", "--db", ledger_url, "--json")[1])
-    assert [a["tool"] for a in genai] == ["automatic1111"]
-    assert len(json.loads(run("ls", "--limit", "1", "--db", ledger_url, "--json")[1])) == 1
-    assert json.loads(run("ls", "--since", "2999-01-01", "--db", ledger_url, "--json")[1]) == []
-    assert len(json.loads(run("ls", str(tree), "--db", ledger_url, "--json")[1])) == 2
-    assert json.loads(run("ls", "/elsewhere", "--db", ledger_url, "--json")[1]) == []
+    assert [a["tool"] for a in _ls(ledger_url, "--genai")] == ["automatic1111"]
+    assert len(_ls(ledger_url, "--limit", "1")) == 1
+    assert _ls(ledger_url, "--since", "2999-01-01") == []
+    assert len(_ls(ledger_url, str(tree))) == 2
+    assert _ls(ledger_url, "/elsewhere") == []
     code, _, err = run("ls", "--since", "yesterday", "--db", ledger_url, ok=False)
     assert code == 2 and "--since" in err
 

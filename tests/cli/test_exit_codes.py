@@ -99,7 +99,7 @@ def test_a_report_scope_that_matches_nothing_names_the_known_shows(
 def test_path_filters_mean_below_this_folder(show: Path, ledger_url: str) -> None:
     """``ls /x/sh01`` is the folder sh01, not every name starting with "sh01"."""
     listed = invoke("ls", str(show.parent / "sh01"), "--db", ledger_url, "--json")
-    assert listed.exit_code == 0 and listed.stdout.strip() == "[]"
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == {"assets": []}
     listed = invoke("ls", str(show), "--db", ledger_url, "--json")
     assert listed.stdout.count('"sha256"') == 2
     report = invoke("report", "--db", ledger_url, "--under", str(show), "--format", "json")
@@ -164,7 +164,7 @@ def test_a_full_disk_says_the_disk_is_full() -> None:
 
 def _asset_shas(ledger_url: str) -> list[str]:
     listed = invoke("ls", "--db", ledger_url, "--json")
-    return [entry["sha256"] for entry in json.loads(listed.stdout)]
+    return [entry["sha256"] for entry in json.loads(listed.stdout)["assets"]]
 
 
 def test_any_unique_prefix_of_six_digits_works(show: Path, ledger_url: str) -> None:
@@ -261,5 +261,5 @@ def test_set_expiry_takes_a_sequence_and_changes_its_generated_frames(
     done = invoke("set-expiry", str(comp / "sh020.1001-1002#.png"), "--until", "2099-01-01",
                   "--db", ledger_url, "--json")  # fmt: skip
     assert done.exit_code == 0, done.output + done.stderr
-    changed = json.loads(done.stdout)
+    changed = json.loads(done.stdout)["assets"]
     assert len(changed) == 1 and changed[0]["expires_at"].startswith("2099-01-01")

@@ -45,7 +45,7 @@ def odd_folder(tmp_path: Path) -> Path:
 def test_classify_json_escapes_names(odd_folder: Path) -> None:
     result = CliRunner().invoke(cli, ["classify", str(odd_folder), "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout_bytes.decode("utf-8"))  # strict UTF-8: raw bytes would fail
+    rows = json.loads(result.stdout_bytes.decode("utf-8"))["files"]  # strict UTF-8, or it fails
     assert rows[0]["path"].endswith("bad\\xff\\xfe.txt")
 
 

@@ -57,9 +57,8 @@ def test_a_cell_that_would_run_as_a_formula_is_defused(show: Path, ledger_url: s
     rows = table(invoke("use-log", "--show", "nightfall", "--db", ledger_url).stdout)
     [hostile] = [row for row in rows if "HYPERLINK" in row["asset"]]
     assert hostile["asset"] == "'=HYPERLINK(evil)+x.png"
-    data = json.loads(invoke("use-log", "--show", "nightfall", "--db", ledger_url,
-                             "--format", "json").stdout)  # fmt: skip
-    assert "=HYPERLINK(evil)+x.png" in {row["asset"] for row in data["rows"]}  # JSON: as recorded
+    data = json.loads(invoke("use-log", "--show", "nightfall", "--db", ledger_url, "--json").stdout)
+    assert "=HYPERLINK(evil)+x.png" in {row["name"] for row in data["uses"]}  # JSON: as recorded
 
 
 def test_json_is_one_object_with_lists_kept(show: Path, ledger_url: str, tmp_path: Path) -> None:
@@ -69,8 +68,8 @@ def test_json_is_one_object_with_lists_kept(show: Path, ledger_url: str, tmp_pat
     assert result.exit_code == 0 and str(out) in result.stderr + result.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["official_form"] is False and data["title"] == str(show)
-    assert {tuple(row["shots"]) for row in data["rows"]} == {("sh010",), ("sh020",)}
-    assert all(isinstance(row["on_screen"], list) for row in data["rows"])
+    assert {tuple(row["shots"]) for row in data["uses"]} == {("sh010",), ("sh020",)}
+    assert all(isinstance(row["on_screen"], list) for row in data["uses"])
 
 
 @pytest.mark.parametrize("scope", [("--show", "nightfal"), ("--under", "/no/such/show")])

@@ -68,5 +68,5 @@ def test_the_name_is_escaped_alike_in_tables_json_and_history(
     history = json.loads(run("history", odd, "--db", ledger_url, "--json"))
     assert shown(odd) in _strings(history)
     assert "\udcff" not in run("history", odd, "--db", ledger_url)  # no raw byte, no crash
-    classified = json.loads(run("classify", str(folder), "--json"))
+    classified = json.loads(run("classify", str(folder), "--json"))["files"]
     assert shown(odd) in {row["path"] for row in classified}

@@ -81,7 +81,8 @@ def approve(run: Cli, target: str, consent: Path, *extra: str, code: int = 0) ->
 
 def test_approve_history_and_needs_approval(run: Cli, show: Path, consent: Path) -> None:
     face = show / "gen" / "face.png"
-    needing = {n["sha256"]: n["needs"] for n in run.json("ls", "--needs-approval")}
+    listed = run.json("ls", "--needs-approval")["assets"]
+    needing = {n["sha256"]: n["needs_approval"] for n in listed}
     assert needing[sha_of(face)] == ["final-deliverable", "talent-likeness"]
     data = json.loads(approve(run, str(face), consent, "--json").stdout)
     assert data["assets"][0]["status"] == "temporary"  # still needs talent-likeness
@@ -95,7 +96,7 @@ def test_approve_history_and_needs_approval(run: Cli, show: Path, consent: Path)
     run("approve", str(face), "--category", "talent-likeness", "--approver", "Zoë S.",
         "--reference", str(consent), "--expires", "2999-01-01",
         "--sign-with", str(approver_key()))  # fmt: skip
-    assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")}
+    assert sha_of(face) not in {n["sha256"] for n in run.json("ls", "--needs-approval")["assets"]}
     assert "approved" in run("history", str(face)).stdout
 
 
@@ -177,12 +178,11 @@ def test_replace_expire_purge_restore_delete(run: Cli, show: Path, tmp_path: Pat
     original, sha = castle.read_bytes(), sha_of(castle)
     assert "replaced by" in run("replace", str(show / "gen" / "face.png"), str(plate)).stdout
     run("set-expiry", str(castle), "--until", "2000-01-01", "--reason", "pulled early", "--force")
-    [changed] = run.json("expire")
-    assert changed["asset"]["status"] == "expired" and changed["present_at"][0]["path"] == str(
-        castle
-    )
+    [changed] = run.json("expire")["assets"]
+    assert changed["status"] == "expired" and changed["locations"][0]["path"] == str(castle)
     dry = run.json("purge", "--expired", "--dry-run")
-    assert dry["would_move"] == [{"sha256": sha, "path": str(castle)}] and castle.exists()
+    copy = {"sha256": sha, "host": changed["locations"][0]["host"], "path": str(castle)}
+    assert dry["would_move"] == [copy | {"present": True}] and castle.exists()
     moved = run.json("purge", "--expired")["moved"]
     assert not castle.exists() and len(moved) == 1
     manifest = (tmp_path / "q" / "manifest.jsonl").read_text().splitlines()

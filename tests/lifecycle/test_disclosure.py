@@ -105,10 +105,10 @@ def test_json_report_matches_the_story(lc: Lifecycle, story: Story) -> None:
     revoked = next(a for a in data["approvals"] if a["id"] == story.approvals["revoked"])
     assert revoked["revoke_reason"] == "consent withdrawn"
     [replaced] = data["replacements"]
-    assert (replaced["asset"], replaced["details"]["by"]) == (s["replaced"], s["comp"])
+    assert (replaced["sha256"], replaced["details"]["by"]) == (s["replaced"], s["comp"])
     assert [e["type"] for e in data["expiries"]] == ["expiry-set", "expired"]
-    assert [(e["type"], e["asset"]) for e in data["purges"]] == [("quarantined", s["purged"])]
-    assert [e["asset"] for e in data["refused_approvals"]] == [s["purged"]]
+    assert [(e["type"], e["sha256"]) for e in data["purges"]] == [("quarantined", s["purged"])]
+    assert [e["sha256"] for e in data["refused_approvals"]] == [s["purged"]]
     needs = {g["sha256"]: g["needs_approval"] for g in data["generated"]}
     assert needs[s["flagged"]] == ["talent-likeness"] and needs[s["approved"]] == []
 

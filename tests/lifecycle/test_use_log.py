@@ -43,7 +43,7 @@ def log(lc: Lifecycle, make_genai: Make, consent: Path, tmp_path: Path) -> UseLo
 
 def rows_of(log: UseLog, asset: str) -> dict[str, dict[str, object]]:
     return {
-        str(r["category"]): r for r in (row.to_dict() for row in log.rows) if r["asset"] == asset
+        str(r["category"]): r for r in (row.to_dict() for row in log.rows) if r["name"] == asset
     }
 
 

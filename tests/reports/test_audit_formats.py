@@ -54,7 +54,8 @@ def test_json_keys() -> None:
     assert data["summary"] == {"files": 4, "pass": 1, "warn": 1, "block": 2}
     first = data["files"][0]
     assert set(first) >= {"path", "verdict", "reasons", "sha256", "match"}
-    assert set(first["match"]) == {"kind", "asset", "distance"}
+    assert set(first["match"]) == {"kind", "sha256", "distance"}
+    assert (data["format"], data["version"]) == ("provenance-audit", 2)
 
 
 def test_junit_is_valid_and_counts_failures() -> None:
