@@ -97,7 +97,8 @@ def test_classify_names_cameras_and_recorders_kept_outside_exif(tmp_path: Path) 
         (tmp_path / name).write_bytes(data)
     result = CliRunner().invoke(cli, ["classify", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
-    rows = {Path(r["path"]).name: (r["verdict"], r["tool"]) for r in json.loads(result.stdout)}
+    listed = json.loads(result.stdout)["files"]
+    rows = {Path(r["path"]).name: (r["verdict"], r["tool"]) for r in listed}
     assert rows == {
         "A101_3.WAV": ("not_genai", "field-recorder"),
         "IMG_0001.CR3": ("not_genai", "camera"),
