@@ -148,6 +148,14 @@ def unreadable_facts(size: int, reason: str) -> MediaFacts:
     return MediaFacts(size=size, kind="other", mime="application/octet-stream", problem=reason)
 
 
+def file_facts(path: Path, *, duration: bool = True) -> MediaFacts:
+    """A file's facts (see :func:`~provenance.files.media.read_facts`); never raises."""
+    try:
+        return read_facts(path, path.stat().st_size, duration=duration)
+    except OSError as exc:
+        return unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
+
+
 def classify_file(
     path: Path,
     settings: Settings,
@@ -156,10 +164,7 @@ def classify_file(
 ) -> tuple[MediaFacts, Classification]:
     """Read a file's facts and classify it. Never raises for a bad file."""
     if facts is None:
-        try:
-            facts = read_facts(path, path.stat().st_size)
-        except OSError as exc:
-            facts = unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
+        facts = file_facts(path)
     ctx = DetectorContext(path=path, facts=facts, settings=settings)
     evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
     if facts.problem:

@@ -30,11 +30,15 @@ def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
 
 
 def warm_detectors() -> None:
-    """Load the detectors once, before the hashing workers fork, instead of once in each."""
+    """Load the detectors, and the Pillow plugins they open images with, once, before the
+    hashing workers fork, instead of once in each."""
+    from PIL import Image  # noqa: PLC0415
+
     from provenance.classify import classify_file  # noqa: PLC0415, F401
     from provenance.detectors.registry import load_detectors  # noqa: PLC0415
 
     load_detectors()
+    Image.preinit()
 
 
 def lost(_: Path) -> Marks | None:
@@ -44,9 +48,10 @@ def lost(_: Path) -> Marks | None:
 
 def _marks(path: Path, settings: Settings) -> Marks:
     # Lazy: each worker loads the detectors on its first files, not the audit's start.
-    from provenance.classify import classify_file, unreadable_reason  # noqa: PLC0415
+    from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
 
-    facts, result = classify_file(path, settings)
+    # The verdict is all this pass wants: an audio file's duration is not read.
+    facts, result = classify_file(path, settings, file_facts(path, duration=False))
     unreadable = result.verdict == "unreadable"
     error = (unreadable_reason(result) or facts.problem) if unreadable else None
     return result.verdict, result.tool, error

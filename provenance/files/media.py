@@ -167,8 +167,13 @@ def _sniff_bmff(brand: bytes) -> _Format:
     return _Format("mp4", "video", "video/mp4")
 
 
-def read_facts(path: Path, size: int) -> MediaFacts:
-    """Read a file's header facts. Never raises for a damaged file."""
+def read_facts(path: Path, size: int, *, duration: bool = True) -> MediaFacts:
+    """Read a file's header facts. Never raises for a damaged file.
+
+    ``duration=False`` leaves an audio file's duration unread: it is a fact
+    for the ledger, never evidence, so a pass that only wants a verdict
+    (the audit's check of known files) skips mutagen's stream readers.
+    """
     with open_regular(path) as stream:
         head = stream.read(HEAD_BYTES)
     fmt = sniff(head, path.suffix.lower())
@@ -177,7 +182,7 @@ def read_facts(path: Path, size: int) -> MediaFacts:
         return _with(base, problem="empty file")
     if fmt.kind == "image" and fmt.name not in _NO_PILLOW:
         return _image_facts(path, base)
-    if fmt.kind == "audio":
+    if fmt.kind == "audio" and duration:
         return _audio_facts(path, base)
     return base
 
