@@ -35,6 +35,7 @@ from provenance.detectors.base import (
 )
 from provenance.detectors.registry import load_detectors
 from provenance.evidence import Evidence
+from provenance.files.formats.once import parsed_once
 from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI
@@ -163,10 +164,11 @@ def classify_file(
     detectors: Sequence[Detector] | None = None,
 ) -> tuple[MediaFacts, Classification]:
     """Read a file's facts and classify it. Never raises for a bad file."""
-    if facts is None:
-        facts = file_facts(path)
-    ctx = DetectorContext(path=path, facts=facts, settings=settings)
-    evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
+    with parsed_once():  # the facts and the detectors walk each container once
+        if facts is None:
+            facts = file_facts(path)
+        ctx = DetectorContext(path=path, facts=facts, settings=settings)
+        evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
     if facts.problem:
         evidence.insert(0, error_evidence("media", facts.problem))
     return facts, decide(facts, evidence)

@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.formats.tiff_file import ifd0_of
 from provenance.files.opening import NotRegularFile, open_regular
 from provenance.vocab import MediaKind
 
@@ -249,8 +249,7 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     reading two: a frame sequence of uncompressed TIFFs pays that per frame.
     """
     try:
-        with open_regular(path) as stream:
-            ifd = read_ifd0(stream)
+        ifd = ifd0_of(path)
     except (FormatProblem, OSError, struct.error):
         return None
     width, height = ifd.number(TIFF_WIDTH), ifd.number(TIFF_HEIGHT)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
+from provenance.files.opening import open_regular
 
 MAX_ENTRIES = 4096
 MAX_VALUE = 16 * 1024 * 1024
@@ -64,6 +67,13 @@ class Ifd0:
             return None
         order = ">" if self.big_endian else "<"
         return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
+
+
+@once
+def ifd0_of(path: Path) -> Ifd0:
+    """IFD0's entry table of a TIFF file (see :func:`read_ifd0`)."""
+    with open_regular(path) as stream:
+        return read_ifd0(stream)
 
 
 def read_ifd0(stream: BinaryIO) -> Ifd0:
