@@ -19,9 +19,36 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from provenance.settings import Settings
+    from provenance.store import AssetRecord
 
 Marks = tuple[str, str | None, str | None]
 """A file's own verdict, tool, and why it could not be read (None when it could)."""
+
+
+def worth_marking(asset: AssetRecord) -> bool:
+    """Whether a known file's own markers could change how it is judged: every row but ``genai``.
+
+    The markers can change a known file's judgement in two ways only: they
+    name a generator the row does not (a discrepancy, which blocks), or the
+    file cannot be read whole (unreadable, judged by the policy's
+    ``unreadable`` action). A row that already says ``genai`` admits neither:
+
+    * no marker can say more than ``genai``, so there is no discrepancy to
+      find (:func:`provenance.audit.judge.discrepancy` never fires for it),
+      whatever tool the markers name;
+    * an unreadable file is one whose markers could not all be seen, and
+      what could hide there is a generator marker: the row says the file is
+      generated already. Its fate is what any generated asset's is: blocked
+      unless its approvals (checked against their signatures and the row
+      against its events, :mod:`provenance.store.projection`) let it
+      through, and an approval is of these exact bytes (the match is by
+      SHA-256), seen by a person as generated material.
+
+    So a ``genai`` row is judged by the ledger, approved or not, and every
+    other row (``not_genai``, ``unknown``, ``unreadable``) is checked against
+    the file, which is where the issue's discrepancies live.
+    """
+    return asset.verdict != "genai"
 
 
 def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
-from provenance.audit.markers import lost, mark_files, warm_detectors
+from provenance.audit.markers import lost, mark_files, warm_detectors, worth_marking
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -217,7 +217,7 @@ class _Audit:
 
     def _markers(self, items: list[Item], pool: OrderedPool[tuple[str, Path], Item]) -> list[Item]:
         # A ledger row cannot vouch for bytes whose own markers say otherwise (issue 15).
-        known = [i for i in items if i.seen.sha256 and i.seen.asset is not None]
+        known = [i for i in items if i.seen.asset is not None and _to_read(i.seen)]
         task = partial(mark_files, self.settings)
         marks = pool.also(task, [i.path for i in known], on_crash=lost)
         seen = {
@@ -229,7 +229,7 @@ class _Audit:
 
     def _classify(self, items: list[Item]) -> list[Item]:
         # Files not in the ledger, and known ones whose markers pass lost its worker.
-        todo = [i for i in items if i.seen.sha256 and i.seen.verdict is None]
+        todo = [i for i in items if i.seen.verdict is None and _to_read(i.seen)]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
@@ -323,6 +323,11 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _to_read(seen: Seen) -> bool:
+    # A hashed file's own markers are read unless its row settles them (see worth_marking).
+    return bool(seen.sha256) and (seen.asset is None or worth_marking(seen.asset))
 
 
 def _file_weight(item: tuple[str, Path]) -> int:
