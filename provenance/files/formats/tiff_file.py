@@ -98,12 +98,13 @@ def read_ifd0(stream: BinaryIO) -> Ifd0:
 def _entries(table: bytes, endian: str) -> dict[int, IfdEntry]:
     # One unpack over the whole table: a rendered frame's IFD0 has a score of
     # entries, and this runs for every TIFF a scan or an audit classifies.
-    order = "big" if endian == ">" else "little"
+    big = endian == ">"
     found = {}
     for tag, kind, count, value in struct.iter_unpack(endian + "HHI4s", table):
         size = _TYPE_SIZES.get(kind, 1) * count
         inline = value[:size] if size <= 4 else b""
-        found[tag] = IfdEntry(kind, count, size, inline, int.from_bytes(value, order))
+        offset = int.from_bytes(value, "big" if big else "little")
+        found[tag] = IfdEntry(kind, count, size, inline, offset)
     return found
 
 
