@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
-from provenance.audit.markers import lost, mark_files, warm_detectors, worth_marking
+from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, worth_marking
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -63,7 +63,7 @@ from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
-from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
+from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, OrderedPool
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
+Marking = tuple[list["Item"], "Later[Path, Marks | None]"]
+"""A batch's known files, and their markers' pass queued on the hashing workers."""
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,9 @@ class _Audit:
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed
-                items = self._with_assets(self._counted(hashing))
+                items, marking = self._with_assets(self._counted(hashing), hashing)
             with self._stage("markers"):  # the known files' own markers, on the same workers
-                items = self._markers(items, hashing)
+                items = _marked(items, marking)
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
@@ -194,16 +196,21 @@ class _Audit:
         with self._stage("index"):
             return load_index(ledger)
 
-    def _with_assets(self, items: Iterable[Item]) -> list[Item]:
+    def _with_assets(
+        self, items: Iterable[Item], pool: OrderedPool[tuple[str, Path], Item]
+    ) -> tuple[list[Item], list[Marking]]:
         done: list[Item] = []
-        for batch in _batches(items, LOOKUP_BATCH):
+        marking: list[Marking] = []
+        for hashed in _batches(items, LOOKUP_BATCH):
             with self._stage("lookup"):  # adds up over the batches
-                assets = self._assets(i.seen.sha256 for i in batch if i.seen.sha256)
-                done += [
+                assets = self._assets(i.seen.sha256 for i in hashed if i.seen.sha256)
+                batch = [
                     replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
-                    for i in batch
+                    for i in hashed
                 ]
-        return done
+            done += batch
+            marking.append(self._start_markers(batch, pool))
+        return done, marking
 
     def _assets(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
         found = self.ledger.assets.many(shas)
@@ -215,17 +222,15 @@ class _Audit:
                 self.progress(item.seen.size)
             yield item
 
-    def _markers(self, items: list[Item], pool: OrderedPool[tuple[str, Path], Item]) -> list[Item]:
-        # A ledger row cannot vouch for bytes whose own markers say otherwise (issue 15).
-        known = [i for i in items if i.seen.asset is not None and _to_read(i.seen)]
+    def _start_markers(
+        self, batch: list[Item], pool: OrderedPool[tuple[str, Path], Item]
+    ) -> Marking:
+        # A ledger row cannot vouch for bytes whose own markers say otherwise
+        # (issue 15). Queued as soon as the batch is looked up, the known
+        # files' markers keep a worker busy that has no more files to hash.
+        known = [i for i in batch if i.seen.asset is not None and _to_read(i.seen)]
         task = partial(mark_files, self.settings)
-        marks = pool.also(task, [i.path for i in known], on_crash=lost)
-        seen = {
-            i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
-            for i, m in zip(known, marks, strict=True)
-            if m is not None
-        }
-        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+        return known, pool.start_also(task, [i.path for i in known], on_crash=lost)
 
     def _classify(self, items: list[Item]) -> list[Item]:
         # Files not in the ledger, and known ones whose markers pass lost its worker.
@@ -323,6 +328,17 @@ class _Audit:
             with self._stage("record"):
                 record_audit(report, self.ledger)
         return replace(report, stages=dict(self.stages))
+
+
+def _marked(items: list[Item], marking: Sequence[Marking]) -> list[Item]:
+    """The items, known files with their own verdict (those whose pass was lost: without)."""
+    seen = {
+        i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
+        for known, later in marking
+        for i, m in zip(known, later.results(), strict=True)
+        if m is not None
+    }
+    return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
 
 
 def _to_read(seen: Seen) -> bool:
