@@ -2,8 +2,10 @@
 
 A file found in the ledger by its hash is still classified: its own markers
 are read, on the workers that hashed it (:meth:`~provenance.util.workpool.
-OrderedPool.also`), while its header is in the page cache, and the judge
-compares them with the row (:func:`provenance.audit.judge.discrepancy`).
+OrderedPool.start_also`, queued as each batch of hashes is looked up), while
+its header is in the page cache, and the judge compares them with the row
+(:func:`provenance.audit.judge.discrepancy`). Only a row that already says
+``genai`` is left unread: no marker can contradict it (:func:`worth_marking`).
 
 These are the same bytes the ledger classified when it recorded them, in a
 guarded worker and within its budgets (:mod:`provenance.ingest.guarded`), so
@@ -57,8 +59,7 @@ def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
 
 
 def warm_detectors() -> None:
-    """Load the detectors, and the Pillow plugins they open images with, once, before the
-    hashing workers fork, instead of once in each."""
+    """Load the detectors and Pillow's plugins before the hashing workers fork, not in each."""
     from PIL import Image  # noqa: PLC0415
 
     from provenance.classify import classify_file  # noqa: PLC0415, F401

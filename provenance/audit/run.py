@@ -11,8 +11,9 @@ private temporary folder), and for every file runs the checks described in
 3. look the hashes up in the ledger, a batch at a time as they arrive;
 4. run the detectors on every file, known or not: the ledger never counts
    for more than the file (a row that contradicts the file's own markers is
-   a discrepancy, see :mod:`provenance.audit.judge`). Known files are read
-   on the hashing workers right after they are hashed
+   a discrepancy, see :mod:`provenance.audit.judge`; a row that already says
+   ``genai`` cannot be contradicted and is not read again). Known files are
+   read on the hashing workers, queued as each batch is looked up
    (:mod:`provenance.audit.markers`), the others in guarded workers; each
    matched asset's row is checked against its events
    (:mod:`provenance.store.projection`);
@@ -77,7 +78,7 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
-Marking = tuple[list["Item"], "Later[Path, Marks | None]"]
+Marking = tuple[list[Item], Later[Path, Marks | None]]
 """A batch's known files, and their markers' pass queued on the hashing workers."""
 
 
