@@ -35,6 +35,7 @@ from provenance.detectors.base import (
 )
 from provenance.detectors.registry import load_detectors
 from provenance.evidence import Evidence
+from provenance.files.formats.once import parsed_once
 from provenance.files.media import MediaFacts, read_facts
 from provenance.settings import Settings
 from provenance.tools import UNKNOWN_GENAI
@@ -148,6 +149,14 @@ def unreadable_facts(size: int, reason: str) -> MediaFacts:
     return MediaFacts(size=size, kind="other", mime="application/octet-stream", problem=reason)
 
 
+def file_facts(path: Path, *, duration: bool = True) -> MediaFacts:
+    """A file's facts (see :func:`~provenance.files.media.read_facts`); never raises."""
+    try:
+        return read_facts(path, path.stat().st_size, duration=duration)
+    except OSError as exc:
+        return unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
+
+
 def classify_file(
     path: Path,
     settings: Settings,
@@ -155,13 +164,11 @@ def classify_file(
     detectors: Sequence[Detector] | None = None,
 ) -> tuple[MediaFacts, Classification]:
     """Read a file's facts and classify it. Never raises for a bad file."""
-    if facts is None:
-        try:
-            facts = read_facts(path, path.stat().st_size)
-        except OSError as exc:
-            facts = unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
-    ctx = DetectorContext(path=path, facts=facts, settings=settings)
-    evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
+    with parsed_once():  # the facts and the detectors walk each container once
+        if facts is None:
+            facts = file_facts(path)
+        ctx = DetectorContext(path=path, facts=facts, settings=settings)
+        evidence = run_detectors(ctx, load_detectors() if detectors is None else detectors)
     if facts.problem:
         evidence.insert(0, error_evidence("media", facts.problem))
     return facts, decide(facts, evidence)

@@ -3,7 +3,9 @@
 The checks, in the order that makes each as cheap as possible:
 
 1. **Embedded markers.** Every file is classified by the detectors, known
-   or not: the ledger never counts for more than the file. Generated
+   or not: the ledger never counts for more than the file (only a row that
+   already says ``genai`` is not checked again, since no marker can say
+   more; :func:`provenance.audit.markers.worth_marking`). Generated
    material that never passed a watched folder is caught here, and judged
    as what it is: temporary, unapproved.
 2. **Exact match.** The file's SHA-256 is a ledger asset: its status, flags

@@ -2,8 +2,10 @@
 
 A file found in the ledger by its hash is still classified: its own markers
 are read, on the workers that hashed it (:meth:`~provenance.util.workpool.
-OrderedPool.also`), while its header is in the page cache, and the judge
-compares them with the row (:func:`provenance.audit.judge.discrepancy`).
+OrderedPool.start_also`, queued as each batch of hashes is looked up), while
+its header is in the page cache, and the judge compares them with the row
+(:func:`provenance.audit.judge.discrepancy`). Only a row that already says
+``genai`` is left unread: no marker can contradict it (:func:`worth_marking`).
 
 These are the same bytes the ledger classified when it recorded them, in a
 guarded worker and within its budgets (:mod:`provenance.ingest.guarded`), so
@@ -19,9 +21,36 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from provenance.settings import Settings
+    from provenance.store import AssetRecord
 
 Marks = tuple[str, str | None, str | None]
 """A file's own verdict, tool, and why it could not be read (None when it could)."""
+
+
+def worth_marking(asset: AssetRecord) -> bool:
+    """Whether a known file's own markers could change how it is judged: every row but ``genai``.
+
+    The markers can change a known file's judgement in two ways only: they
+    name a generator the row does not (a discrepancy, which blocks), or the
+    file cannot be read whole (unreadable, judged by the policy's
+    ``unreadable`` action). A row that already says ``genai`` admits neither:
+
+    * no marker can say more than ``genai``, so there is no discrepancy to
+      find (:func:`provenance.audit.judge.discrepancy` never fires for it),
+      whatever tool the markers name;
+    * an unreadable file is one whose markers could not all be seen, and
+      what could hide there is a generator marker: the row says the file is
+      generated already. Its fate is what any generated asset's is: blocked
+      unless its approvals (checked against their signatures and the row
+      against its events, :mod:`provenance.store.projection`) let it
+      through, and an approval is of these exact bytes (the match is by
+      SHA-256), seen by a person as generated material.
+
+    So a ``genai`` row is judged by the ledger, approved or not, and every
+    other row (``not_genai``, ``unknown``, ``unreadable``) is checked against
+    the file, which is where the issue's discrepancies live.
+    """
+    return asset.verdict != "genai"
 
 
 def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
@@ -30,11 +59,14 @@ def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
 
 
 def warm_detectors() -> None:
-    """Load the detectors once, before the hashing workers fork, instead of once in each."""
+    """Load the detectors and Pillow's plugins before the hashing workers fork, not in each."""
+    from PIL import Image  # noqa: PLC0415
+
     from provenance.classify import classify_file  # noqa: PLC0415, F401
     from provenance.detectors.registry import load_detectors  # noqa: PLC0415
 
     load_detectors()
+    Image.preinit()
 
 
 def lost(_: Path) -> Marks | None:
@@ -44,9 +76,10 @@ def lost(_: Path) -> Marks | None:
 
 def _marks(path: Path, settings: Settings) -> Marks:
     # Lazy: each worker loads the detectors on its first files, not the audit's start.
-    from provenance.classify import classify_file, unreadable_reason  # noqa: PLC0415
+    from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
 
-    facts, result = classify_file(path, settings)
+    # The verdict is all this pass wants: an audio file's duration is not read.
+    facts, result = classify_file(path, settings, file_facts(path, duration=False))
     unreadable = result.verdict == "unreadable"
     error = (unreadable_reason(result) or facts.problem) if unreadable else None
     return result.verdict, result.tool, error

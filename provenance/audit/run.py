@@ -11,8 +11,9 @@ private temporary folder), and for every file runs the checks described in
 3. look the hashes up in the ledger, a batch at a time as they arrive;
 4. run the detectors on every file, known or not: the ledger never counts
    for more than the file (a row that contradicts the file's own markers is
-   a discrepancy, see :mod:`provenance.audit.judge`). Known files are read
-   on the hashing workers right after they are hashed
+   a discrepancy, see :mod:`provenance.audit.judge`; a row that already says
+   ``genai`` cannot be contradicted and is not read again). Known files are
+   read on the hashing workers, queued as each batch is looked up
    (:mod:`provenance.audit.markers`), the others in guarded workers; each
    matched asset's row is checked against its events
    (:mod:`provenance.store.projection`);
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
-from provenance.audit.markers import lost, mark_files, warm_detectors
+from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, worth_marking
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.recorded import audited_files
@@ -65,7 +66,7 @@ from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.util.stages import no_tick
-from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
+from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, OrderedPool
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
 Progress = Callable[[int], None]
 T = TypeVar("T")
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
+Marking = tuple[list[Item], Later[Path, Marks | None]]
+"""A batch's known files, and their markers' pass queued on the hashing workers."""
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,9 @@ class _Audit:
         ) as hashing:  # fmt: skip
             index = self._index()  # while the files hash
             with self._stage("hash"):  # and each batch is looked up as it is hashed
-                items = self._with_assets(self._counted(hashing))
+                items, marking = self._with_assets(self._counted(hashing), hashing)
             with self._stage("markers"):  # the known files' own markers, on the same workers
-                items = self._markers(items, hashing)
+                items = _marked(items, marking)
         with self._stage("classify"):
             items = self._classify(items)
         items = self._near(items, index)
@@ -208,16 +211,21 @@ class _Audit:
         with self._stage("index"):
             return load_index(ledger)
 
-    def _with_assets(self, items: Iterable[Item]) -> list[Item]:
+    def _with_assets(
+        self, items: Iterable[Item], pool: OrderedPool[tuple[str, Path], Item]
+    ) -> tuple[list[Item], list[Marking]]:
         done: list[Item] = []
-        for batch in _batches(items, LOOKUP_BATCH):
+        marking: list[Marking] = []
+        for hashed in _batches(items, LOOKUP_BATCH):
             with self._stage("lookup"):  # adds up over the batches
-                assets = self._assets(i.seen.sha256 for i in batch if i.seen.sha256)
-                done += [
+                assets = self._assets(i.seen.sha256 for i in hashed if i.seen.sha256)
+                batch = [
                     replace(i, seen=replace(i.seen, asset=assets.get(i.seen.sha256 or "")))
-                    for i in batch
+                    for i in hashed
                 ]
-        return done
+            done += batch
+            marking.append(self._start_markers(batch, pool))
+        return done, marking
 
     def _assets(self, shas: Iterable[str]) -> dict[str, AssetRecord]:
         found = self.ledger.assets.many(shas)
@@ -229,21 +237,19 @@ class _Audit:
                 self.progress(item.seen.size)
             yield item
 
-    def _markers(self, items: list[Item], pool: OrderedPool[tuple[str, Path], Item]) -> list[Item]:
-        # A ledger row cannot vouch for bytes whose own markers say otherwise (issue 15).
-        known = [i for i in items if i.seen.sha256 and i.seen.asset is not None]
+    def _start_markers(
+        self, batch: list[Item], pool: OrderedPool[tuple[str, Path], Item]
+    ) -> Marking:
+        # A ledger row cannot vouch for bytes whose own markers say otherwise
+        # (issue 15). Queued as soon as the batch is looked up, the known
+        # files' markers keep a worker busy that has no more files to hash.
+        known = [i for i in batch if i.seen.asset is not None and _to_read(i.seen)]
         task = partial(mark_files, self.settings)
-        marks = pool.also(task, [i.path for i in known], on_crash=lost)
-        seen = {
-            i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
-            for i, m in zip(known, marks, strict=True)
-            if m is not None
-        }
-        return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+        return known, pool.start_also(task, [i.path for i in known], on_crash=lost)
 
     def _classify(self, items: list[Item]) -> list[Item]:
         # Files not in the ledger, and known ones whose markers pass lost its worker.
-        todo = [i for i in items if i.seen.sha256 and i.seen.verdict is None]
+        todo = [i for i in items if i.seen.verdict is None and _to_read(i.seen)]
         with ThreadPoolExecutor(
             self.settings.effective_workers(), thread_name_prefix="audit-classify"
         ) as pool:
@@ -347,6 +353,22 @@ def _told(results: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:
     for result in results:
         tick()
         yield result
+
+
+def _marked(items: list[Item], marking: Sequence[Marking]) -> list[Item]:
+    """The items, known files with their own verdict (those whose pass was lost: without)."""
+    seen = {
+        i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
+        for known, later in marking
+        for i, m in zip(known, later.results(), strict=True)
+        if m is not None
+    }
+    return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+
+
+def _to_read(seen: Seen) -> bool:
+    # A hashed file's own markers are read unless its row settles them (see worth_marking).
+    return bool(seen.sha256) and (seen.asset is None or worth_marking(seen.asset))
 
 
 def _file_weight(item: tuple[str, Path]) -> int:

@@ -195,14 +195,7 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
         out.print(to_table(report))
         out.print(head_line(signed))
         return
-    text = _render(report, fmt)
-    if fmt == "json":
-        text = shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False))
-    elif fmt in ("table", "markdown"):
-        text += f"\n{head_line(signed)}\n"
-    elif fmt == "html":
-        closing = f'<p class="ledger-head">{html.escape(head_line(signed))}</p>\n</body>'
-        text = text.replace("</body>", closing, 1)
+    text = _with_head(report, fmt, signed)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -213,6 +206,21 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
             f"the package is {report.verdict.upper()}, but {exc.what}", where=output, fix=exc.fix
         ) from exc
     out.print(f"{report.verdict.upper()}: report written to {output}")
+
+
+def _with_head(report: AuditReport, fmt: str, signed: dict[str, object]) -> str:
+    """The report in ``fmt``, showing the signed ledger head (JSON: the signed form itself)."""
+    from provenance.lifecycle.anchors import head_line  # noqa: PLC0415
+
+    if fmt == "json":  # not rendered first: the signed form is the report's JSON plus its head
+        return shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False))
+    text = _render(report, fmt)
+    if fmt in ("table", "markdown"):
+        return text + f"\n{head_line(signed)}\n"
+    if fmt == "html":
+        closing = f'<p class="ledger-head">{html.escape(head_line(signed))}</p>\n</body>'
+        return text.replace("</body>", closing, 1)
+    return text
 
 
 def _render(report: AuditReport, fmt: str) -> str:

@@ -35,9 +35,9 @@ from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import C2PA_UUID, read_bmff
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import index_chunks
+from provenance.files.formats.png import chunk_index
 from provenance.files.formats.riff import read_riff
-from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0
+from provenance.files.formats.tiff_file import C2PA_TAG, ifd0_of
 from provenance.files.opening import open_regular
 
 MAX_ID3_BYTES = 64 * 1024 * 1024
@@ -49,8 +49,7 @@ def _jpeg(path: Path) -> bool:
 
 
 def _png(path: Path) -> bool:
-    with open_regular(path) as stream:
-        refs, problems, limits = index_chunks(stream)
+    refs, problems, limits = chunk_index(path)
     return not limits and (bool(problems) or any(ref.ctype == b"caBX" for ref in refs))
 
 
@@ -84,8 +83,7 @@ def _syncsafe(raw: bytes) -> int:
 
 
 def _tiff(path: Path) -> bool:
-    with open_regular(path) as stream:
-        return C2PA_TAG in read_ifd0(stream).entries
+    return C2PA_TAG in ifd0_of(path).entries
 
 
 _CHECKS: dict[str, Callable[[Path], bool]] = {

@@ -27,9 +27,9 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.heif_items import read_heif_items
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.jxl import read_jxl
-from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
+from provenance.files.formats.png import MAX_CHUNK_BYTES, chunk_index, decode_text
 from provenance.files.formats.riff import read_riff
-from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.formats.tiff_file import ifd0_of
 from provenance.files.opening import open_regular
 
 MAX_READ_BYTES = 16 * 1024 * 1024
@@ -41,6 +41,7 @@ MAX_READS = 100_000
 EXIF_TIFF_TAGS = frozenset({0x010F, 0x0110, 0x0131, 0x8769})
 EXIF_PREFIX = b"Exif\x00\x00"
 RAW_PROFILE = b"Raw profile type exif\x00"
+_EXIF_CHUNKS = frozenset({b"eXIf", b"zTXt", b"tEXt", b"iTXt"})  # where a PNG may keep EXIF
 
 
 class ExifBudgetExceeded(Exception):
@@ -112,8 +113,10 @@ def _jxl(path: Path) -> BinaryIO | None:
 
 
 def _png(path: Path) -> BinaryIO | None:
+    refs, _problems, _limits = chunk_index(path)
+    if not any(ref.ctype in _EXIF_CHUNKS for ref in refs):
+        return None  # most PNGs: nothing to open the file again for
     with open_regular(path) as stream:
-        refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype == b"eXIf" and ref.length <= MAX_CHUNK_BYTES:
                 stream.seek(ref.offset)
@@ -158,15 +161,9 @@ def _tiff(path: Path) -> BinaryIO | None:
     # or software tag, and exifread would still walk every IFD0 entry (the
     # strip tables of an uncompressed frame among them): the entry table
     # alone says whether there is anything to read.
-    stream = open_regular(path)
     try:
-        if EXIF_TIFF_TAGS.isdisjoint(read_ifd0(stream).entries):
-            stream.close()
+        if EXIF_TIFF_TAGS.isdisjoint(ifd0_of(path).entries):
             return None
     except FormatProblem:
         pass  # a damaged table: exifread, on its budget, says what it can
-    except BaseException:
-        stream.close()  # a read that failed: the caller reports it, without a leaked file
-        raise
-    stream.seek(0)
-    return stream
+    return open_regular(path)

@@ -16,9 +16,9 @@ from pathlib import Path
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import XMP_UUID, read_bmff, read_payload
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import MAX_CHUNK_BYTES, decode_text, index_chunks
+from provenance.files.formats.png import MAX_CHUNK_BYTES, chunk_index, decode_text
 from provenance.files.formats.riff import read_riff
-from provenance.files.formats.tiff_file import XMP_TAG, read_ifd0, read_value
+from provenance.files.formats.tiff_file import XMP_TAG, ifd0_of, read_value
 from provenance.files.formats.xmp import MAX_PACKET_BYTES
 from provenance.files.opening import open_regular
 
@@ -37,8 +37,10 @@ def _jpeg(path: Path) -> list[bytes]:
 
 
 def _png(path: Path) -> list[bytes]:
+    refs, _problems, _limits = chunk_index(path)
+    if not any(ref.ctype == b"iTXt" for ref in refs):
+        return []  # most PNGs: nothing to open the file again for
     with open_regular(path) as stream:
-        refs, _problems, _limits = index_chunks(stream)
         for ref in refs:
             if ref.ctype != b"iTXt" or ref.length > MAX_CHUNK_BYTES:
                 continue
@@ -55,9 +57,11 @@ def _riff(path: Path) -> list[bytes]:
 
 
 def _tiff(path: Path) -> list[bytes]:
+    entry = ifd0_of(path).entries.get(XMP_TAG)
+    if entry is None:
+        return []
     with open_regular(path) as stream:
-        entry = read_ifd0(stream).entries.get(XMP_TAG)
-        return [read_value(stream, entry, MAX_PACKET_BYTES)] if entry is not None else []
+        return [read_value(stream, entry, MAX_PACKET_BYTES)]
 
 
 def _bmff(path: Path) -> list[bytes]:

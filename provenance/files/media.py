@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.tiff_file import read_ifd0
+from provenance.files.formats.tiff_file import ifd0_of
 from provenance.files.opening import NotRegularFile, open_regular
 from provenance.vocab import MediaKind
 
@@ -186,8 +186,13 @@ def _sniff_bmff(brand: bytes) -> _Format:
     return _Format("mp4", "video", "video/mp4")
 
 
-def read_facts(path: Path, size: int) -> MediaFacts:
-    """Read a file's header facts. Never raises for a damaged file."""
+def read_facts(path: Path, size: int, *, duration: bool = True) -> MediaFacts:
+    """Read a file's header facts. Never raises for a damaged file.
+
+    ``duration=False`` leaves an audio file's duration unread: it is a fact
+    for the ledger, never evidence, so a pass that only wants a verdict
+    (the audit's check of known files) skips mutagen's stream readers.
+    """
     with open_regular(path) as stream:
         head = stream.read(HEAD_BYTES)
     fmt = sniff(head, path.suffix.lower())
@@ -196,7 +201,7 @@ def read_facts(path: Path, size: int) -> MediaFacts:
         return _with(base, problem="empty file")
     if fmt.kind == "image" and fmt.name not in _NO_PILLOW:
         return _image_facts(path, base)
-    if fmt.kind == "audio":
+    if fmt.kind == "audio" and duration:
         return _audio_facts(path, base)
     return base
 
@@ -263,8 +268,7 @@ def _tiff_size(path: Path) -> tuple[int, int] | None:
     reading two: a frame sequence of uncompressed TIFFs pays that per frame.
     """
     try:
-        with open_regular(path) as stream:
-            ifd = read_ifd0(stream)
+        ifd = ifd0_of(path)
     except (FormatProblem, OSError, struct.error):
         return None
     width, height = ifd.number(TIFF_WIDTH), ifd.number(TIFF_HEIGHT)

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, FromClause, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from provenance.store.chain import check_chain
 from provenance.store.models import (
@@ -146,18 +146,25 @@ def differences(conn: Connection, projection: Projection) -> list[Difference]:
 def asset_rows(conn: Connection, *where: ColumnElement[bool]) -> dict[str, Row]:
     """The projected fields of ``assets`` rows, by sha256, as plain values."""
     columns = [Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS)]
-    rows = conn.execute(select(*columns).where(*where))
-    return {row.sha256: _plain(row._mapping, skip="sha256") for row in rows}
+    return {
+        str(key): row for key, row in _keyed(conn.execute(select(*columns).where(*where)), "sha256")
+    }
 
 
 def table_rows(conn: Connection, table: FromClause, *where: ColumnElement[bool]) -> dict[int, Row]:
     """Rows of a table keyed by ``id``, as plain values."""
-    rows = conn.execute(select(table).where(*where))
-    return {int(row.id): _plain(row._mapping, skip="id") for row in rows}
+    return {int(key): row for key, row in _keyed(conn.execute(select(table).where(*where)), "id")}
 
 
-def _plain(mapping: Any, skip: str) -> Row:
-    return {key: _value(key, value) for key, value in mapping.items() if key != skip}
+def _keyed(rows: CursorResult[Any], key: str) -> Iterator[tuple[Any, Row]]:
+    # Each row's key, and its other columns as plain values. The names are
+    # taken once: a row's own mapping costs more than its values.
+    names = list(rows.keys())
+    at = names.index(key)
+    for row in rows:
+        values = tuple(row)
+        plain = {n: _value(n, v) for n, v in zip(names, values, strict=True) if n != key}
+        yield values[at], plain
 
 
 def _value(key: str, value: object) -> object:

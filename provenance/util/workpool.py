@@ -28,7 +28,13 @@ import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -58,6 +64,25 @@ def _prepare_to_fork(warm: Callable[[], object] | None) -> None:
     if warm is not None:
         warm()
     gc.freeze()
+
+
+class Later(Generic[U, V]):
+    """Chunks of a second pass handed to a pool's workers, and their results once asked for."""
+
+    def __init__(
+        self, chunks: list[list[U]], futures: list[Future[list[V]]], on_crash: Callable[[U], V]
+    ) -> None:
+        self._chunks, self._futures, self._on_crash = chunks, futures, on_crash
+
+    def results(self) -> list[V]:
+        """One result per item, in order (``on_crash(item)`` for a chunk that was lost)."""
+        done: list[V] = []
+        for chunk, future in zip(self._chunks, self._futures, strict=True):
+            try:
+                done += future.result()
+            except (BrokenProcessPool, CancelledError):
+                done += [self._on_crash(item) for item in chunk]
+        return done
 
 
 class OrderedPool(Generic[T, R]):
@@ -164,15 +189,20 @@ class OrderedPool(Generic[T, R]):
         workers were forked before any thread started, and are warm. A chunk
         whose worker died gets ``on_crash(item)`` for each of its items.
         """
+        return self.start_also(task, items, on_crash).results()
+
+    def start_also(
+        self, task: Callable[[list[U]], list[V]], items: Sequence[U], on_crash: Callable[[U], V]
+    ) -> Later[U, V]:
+        """:meth:`also`, queued now behind the pool's own work; its results are asked for later.
+
+        Queued while the pool's own items are still being processed, the
+        second pass fills the workers that run out of them first. A pool
+        restarted after a crash drops what was queued on it: those chunks get
+        ``on_crash(item)`` too.
+        """
         chunks = [list(items[i : i + self._chunk]) for i in range(0, len(items), self._chunk)]
-        futures = [self._pool.submit(task, chunk) for chunk in chunks]
-        done: list[V] = []
-        for chunk, future in zip(chunks, futures, strict=True):
-            try:
-                done += future.result()
-            except BrokenProcessPool:
-                done += [on_crash(item) for item in chunk]
-        return done
+        return Later(chunks, [self._pool.submit(task, chunk) for chunk in chunks], on_crash)
 
     def _after_crash(self, chunk: list[T]) -> list[R]:
         # Every task still queued died with the pool: redo the lost chunk one

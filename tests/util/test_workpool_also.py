@@ -46,3 +46,42 @@ def test_a_chunk_whose_worker_dies_gets_on_crash() -> None:
     assert done[4:8] == [None] * 4  # the chunk holding 7
     assert done[:4] in ([0, -1, -2, -3], [None] * 4)  # lost too if it shared the dying pool
     assert len(done) == 12
+
+
+def _square_or_die_on_thirteen(items: list[int]) -> list[int | None]:
+    if 13 in items:
+        os._exit(3)
+    return [i * i for i in items]
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_a_second_pass_queued_while_the_first_runs_is_collected_in_order(
+    processes: bool,
+) -> None:
+    if processes and not processes_available():
+        pytest.skip("forked workers are Linux-only")
+    with OrderedPool(_square, range(40), 2, on_crash=_lost, window=40, chunk=4,
+                     processes=processes) as pool:  # fmt: skip
+        first = iter(pool)
+        seen = [next(first) for _ in range(8)]
+        later = pool.start_also(_negate, list(range(8)), on_crash=_lost)  # still hashing
+        rest = list(first)
+        assert seen + rest == [i * i for i in range(40)]
+        assert later.results() == [-i for i in range(8)]
+
+
+@pytest.mark.skipif(not processes_available(), reason="forked workers are Linux-only")
+def test_a_second_pass_lost_to_a_restart_after_a_crash_gets_on_crash() -> None:
+    # Queued behind the pool's own work, the second pass dies with the pool
+    # when one of the pool's own items kills its worker; the pool's items are
+    # redone, and the second pass's items are reported lost, never dropped.
+    with OrderedPool(_square_or_die_on_thirteen, range(24), 2, on_crash=_lost, window=24,
+                     chunk=4, processes=True) as pool:  # fmt: skip
+        first = iter(pool)
+        seen = [next(first) for _ in range(4)]
+        later = pool.start_also(_negate, list(range(8)), on_crash=_lost)
+        rest = list(first)
+        done = later.results()
+    assert seen + rest == [i * i if i != 13 else None for i in range(24)]
+    assert len(done) == 8
+    assert all(d in (-i, None) for i, d in zip(range(8), done, strict=True))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 
 MAX_BOXES = 10_000
@@ -93,6 +94,7 @@ def is_bmff(head: bytes) -> bool:
     return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"styp", b"uuid")
 
 
+@once
 def read_bmff(path: Path) -> BmffInfo:
     """Walk a BMFF file's boxes. Raises :class:`FormatProblem` when it is not BMFF."""
     with open_regular(path) as stream:

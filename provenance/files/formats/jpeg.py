@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 
 MAX_SEGMENTS = 4096
@@ -102,6 +103,7 @@ class JpegInfo:
         return any(b"jumb" in data[:64] for data in self.app(0xEB))
 
 
+@once
 def read_jpeg(path: Path) -> JpegInfo:
     """Walk a JPEG file's marker segments. Raises :class:`FormatProblem` if not a JPEG."""
     with open_regular(path) as stream:

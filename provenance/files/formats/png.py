@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -75,6 +76,7 @@ class PngInfo:
         return None
 
 
+@once
 def read_png(path: Path) -> PngInfo:
     """Walk a PNG file's chunks. Raises :class:`FormatProblem` if it is not a PNG."""
     with open_regular(path) as stream:
@@ -160,6 +162,13 @@ class ChunkRef:
     ctype: bytes
     offset: int
     length: int
+
+
+@once
+def chunk_index(path: Path) -> tuple[list[ChunkRef], list[str], list[str]]:
+    """:func:`index_chunks` of a PNG file: where its chunks are; problems; limits."""
+    with open_regular(path) as stream:
+        return index_chunks(stream)
 
 
 def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str], list[str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 
 MAX_CHUNKS = 10_000
@@ -56,6 +57,7 @@ class RiffInfo:
         return [c for c in self.chunks if c.parents and c.parents[-1] == list_type]
 
 
+@once
 def read_riff(path: Path) -> RiffInfo:
     """Walk a RIFF file. Raises :class:`FormatProblem` if it is not RIFF."""
     with open_regular(path) as stream:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
+from provenance.files.opening import open_regular
 
 MAX_ENTRIES = 4096
 # Byte-order marks and magic numbers of TIFF-structured files: plain TIFF, and
@@ -70,6 +73,13 @@ class Ifd0:
         return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
 
 
+@once
+def ifd0_of(path: Path) -> Ifd0:
+    """IFD0's entry table of a TIFF file (see :func:`read_ifd0`)."""
+    with open_regular(path) as stream:
+        return read_ifd0(stream)
+
+
 def read_ifd0(stream: BinaryIO) -> Ifd0:
     """Read IFD0's entry table from a TIFF stream at its start; raises FormatProblem."""
     header = stream.read(8)
@@ -86,15 +96,20 @@ def read_ifd0(stream: BinaryIO) -> Ifd0:
     table = stream.read(12 * count)
     if len(table) < 12 * count:
         raise FormatProblem("TIFF IFD0 entry table truncated")
-    entries = dict(_entry(table[i : i + 12], endian) for i in range(0, len(table), 12))
-    return Ifd0(endian == ">", entries)
+    return Ifd0(endian == ">", _entries(table, endian))
 
 
-def _entry(raw: bytes, endian: str) -> tuple[int, IfdEntry]:
-    tag, kind, count = struct.unpack(endian + "HHI", raw[:8])
-    size = _TYPE_SIZES.get(kind, 1) * count
-    offset = struct.unpack(endian + "I", raw[8:12])[0]
-    return tag, IfdEntry(kind, count, size, raw[8 : 8 + size] if size <= 4 else b"", offset)
+def _entries(table: bytes, endian: str) -> dict[int, IfdEntry]:
+    # One unpack over the whole table: a rendered frame's IFD0 has a score of
+    # entries, and this runs for every TIFF a scan or an audit classifies.
+    big = endian == ">"
+    found = {}
+    for tag, kind, count, value in struct.iter_unpack(endian + "HHI4s", table):
+        size = _TYPE_SIZES.get(kind, 1) * count
+        inline = value[:size] if size <= 4 else b""
+        offset = int.from_bytes(value, "big" if big else "little")
+        found[tag] = IfdEntry(kind, count, size, inline, offset)
+    return found
 
 
 def read_value(stream: BinaryIO, entry: IfdEntry, limit: int = MAX_VALUE) -> bytes:
@@ -173,8 +188,7 @@ def _values_outside(stream: BinaryIO, offset: int, endian: str, file_size: int) 
     count = min(struct.unpack(endian + "H", raw_count)[0], MAX_ENTRIES)
     table = stream.read(12 * count)
     found = []
-    for start in range(0, len(table) - 11, 12):
-        tag, entry = _entry(table[start : start + 12], endian)
+    for tag, entry in _entries(table[: len(table) // 12 * 12], endian).items():
         if entry.size > 4 and entry.offset + entry.size > file_size:
             found.append(
                 f"TIFF IFD0 tag {tag} claims {entry.size} bytes at offset {entry.offset},"
