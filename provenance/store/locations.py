@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnExpressionArgument, select
+from sqlalchemy import ColumnExpressionArgument, or_, select
 from sqlalchemy.engine import Connection
 
 from provenance.store.models import Location
 from provenance.store.records import LocationRecord, PathStamp, record_from
 from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
+
+NAME_CHUNK = 64  # file names looked for in one query (each is a LIKE clause)
 
 
 class LocationsPart:
@@ -55,6 +57,25 @@ class LocationsPart:
     def first_present(self, shas: Iterable[str]) -> dict[str, str]:
         """One path per asset present somewhere, the first in sorted order: the name reports use."""
         return {sha: min(paths) for sha, paths in self.present_paths(shas).items() if paths}
+
+    def named(self, names: Iterable[str], limit: int = 8) -> dict[str, list[str]]:
+        """Paths present now, on any host, whose file name is one of ``names`` (``limit`` each).
+
+        How a timeline's offline media is found again, by the name the cut gives
+        it. Every host's paths are given: a show's storage is mounted at the same
+        path on every machine, and the caller keeps only the paths present here.
+        """
+        found: dict[str, list[str]] = {}
+        wanted = sorted(set(names))
+        with self._tx.read() as conn:
+            for chunk in (wanted[i : i + NAME_CHUNK] for i in range(0, len(wanted), NAME_CHUNK)):
+                ends = or_(*(Location.path.endswith("/" + n, autoescape=True) for n in chunk))
+                query = select(Location.path).where(Location.present, ends).distinct()
+                for path in conn.scalars(query.order_by(Location.path)):
+                    name = str(path).rsplit("/", 1)[-1]
+                    if len(found.setdefault(name, [])) < limit:
+                        found[name].append(str(path))
+        return found
 
     def under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""
