@@ -159,7 +159,8 @@ def _check_bundle(path: Path) -> None:
 def _one_timeline(read: Any, path: Path) -> Any:
     if isinstance(read, otio.schema.Timeline):
         return read
-    found = list(read.find_children(descended_from_type=otio.schema.Timeline)) if read else []
+    collection = isinstance(read, otio.schema.SerializableCollection)
+    found = list(read.find_children(descended_from_type=otio.schema.Timeline)) if collection else []
     if len(found) != 1:
         raise BadTimeline(
             f"the file holds {len(found)} timelines, not one",
