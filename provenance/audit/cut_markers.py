@@ -17,8 +17,9 @@ from typing import Any
 
 import opentimelineio as otio
 
-from provenance.audit.cut_read import ADAPTERS, CutClip
+from provenance.audit.cut_read import CutClip
 from provenance.audit.cut_report import ClipResult
+from provenance.audit.timelines import ADAPTERS
 from provenance.errors import InvalidValue, OutputNotWritable
 
 COLOURS = {"block": otio.schema.MarkerColor.RED, "warn": otio.schema.MarkerColor.YELLOW}

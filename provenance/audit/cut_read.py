@@ -27,17 +27,8 @@ from typing import Any
 
 import opentimelineio as otio
 
+from provenance.audit.timelines import ADAPTERS
 from provenance.errors import BadTimeline, UnreadableFile
-
-ADAPTERS = {
-    ".otio": "otio_json",
-    ".otioz": "otioz",
-    ".edl": "cmx_3600",
-    ".xml": "fcp_xml",
-    ".fcpxml": "fcpx_xml",
-    ".aaf": "AAF",
-}
-"""Timeline suffixes and the OpenTimelineIO adapter that reads each."""
 
 EDL_RATE = 24.0  # an EDL does not state its rate; CMX 3600 lists are read at 24 fps
 MIN_RATE, MAX_RATE = 1.0, 1000.0
@@ -85,21 +76,6 @@ class CutClip:
     def where(self) -> str:
         """``clip 'sh010' on V1 at 01:00:04:00``: how errors and notes name the clip."""
         return f"clip {self.name!r} on {self.track} at {timecode(self.record.start_time)}"
-
-
-def is_timeline(path: Path) -> bool:
-    """Whether ``path`` names an editorial timeline (an ``.xml`` only when it is FCP XML)."""
-    suffix = path.suffix.lower()
-    if suffix not in ADAPTERS or not path.is_file():
-        return False
-    return suffix != ".xml" or _is_fcp_xml(path)
-
-
-def _is_fcp_xml(path: Path) -> bool:
-    # A delivered .xml may be any document (a sidecar, a manifest): only an
-    # FCP 7 / Premiere interchange file is read as a cut.
-    with path.open("rb") as stream:
-        return b"<xmeml" in stream.read(4096)
 
 
 def read_timeline(path: Path, extract_to: Path | None = None) -> Any:

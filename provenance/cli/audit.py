@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 
-from provenance.audit.cut_read import is_timeline
 from provenance.audit.run import AuditOptions, audit
+from provenance.audit.timelines import is_timeline
 from provenance.cli.arguments import require_existing, writable_output, write_output
 from provenance.cli.cut import CutRun, audit_cut_command
 from provenance.cli.group import cli
@@ -108,7 +108,7 @@ def audit_command(
     policy = _policy(policy_path, settings)
     if is_timeline(package):
         cut = CutRun(package, roots, markers, strict, not no_record, allow_empty)
-        _finish(*audit_cut_command(cut, settings, policy), fmt, targets)
+        _finish(*audit_cut_command(cut, settings, policy, _progress, _signed), fmt, targets)
         return
     if roots or markers:
         raise InvalidValue(

@@ -6,6 +6,8 @@ printed and written exactly as a package's, with one row per clip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
     from provenance.rules.policy import Policy
     from provenance.settings import Settings
+    from provenance.store import Ledger
 
 
 @dataclass(frozen=True)
@@ -32,21 +35,29 @@ class CutRun:
     allow_empty: bool
 
 
+Progress = Callable[[], AbstractContextManager[tuple[Callable[[int], None], Callable[[str], None]]]]
+"""Makes the audit's progress bar: (advance by bytes, name the stage)."""
+Signer = Callable[["AuditReport", list["Ledger"], "Settings"], dict[str, object]]
+"""Signs a report's JSON with the ledger head and this machine's key."""
+
+
 def audit_cut_command(
-    run: CutRun, settings: Settings, policy: Policy
+    run: CutRun, settings: Settings, policy: Policy, progress: Progress, signer: Signer
 ) -> tuple[AuditReport, dict[str, object]]:
-    """Audit the cut, write its markers when asked; the report and its signed JSON."""
-    # Lazy: OpenTimelineIO and the audit load only for a cut; cli.audit imports this module.
+    """Audit the cut, write its markers when asked; the report and its signed JSON.
+
+    The progress bar and the signing are ``provenance audit``'s own, handed in.
+    """
+    # Lazy: OpenTimelineIO and the audit load only for a cut.
     from provenance.audit.cut import audit_cut  # noqa: PLC0415
     from provenance.audit.cut_markers import check_markers_path, write_markers  # noqa: PLC0415
     from provenance.audit.run import AuditOptions  # noqa: PLC0415
-    from provenance.cli.audit import _progress, _signed  # noqa: PLC0415
     from provenance.store import Ledger  # noqa: PLC0415
 
     if run.markers is not None:
         check_markers_path(run.markers)
         writable_output(run.markers)
-    with Ledger.existing(settings.db) as opened, _progress() as (advance, stage):
+    with Ledger.existing(settings.db) as opened, progress() as (advance, stage):
         ledger = notarized(opened, settings)
         options = AuditOptions(policy, run.strict, record=run.record, on_stage=stage)
         done = audit_cut(run.cut, ledger, settings, options, run.roots, advance)
@@ -56,7 +67,7 @@ def audit_cut_command(
                 where=run.cut,
                 fix="check the timeline; pass --allow-empty if it may go",
             )
-        signed = _signed(done.report, [ledger], settings)
+        signed = signer(done.report, [ledger], settings)
     if run.markers is not None:
         added = write_markers(done.timeline, done.clips, run.markers)
         err.print(f"markers: {added} clip(s) marked in {run.markers}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from provenance.audit.cut_read import is_timeline
+from provenance.audit.timelines import is_timeline
 from provenance.cli import cli
 from tests.audit.cut_support import (
     audit,
