@@ -95,7 +95,7 @@ def audit_command(
     strict: bool, no_record: bool, allow_empty: bool, roots: tuple[Path, ...],
     markers: Path | None, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
-    """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz) or a CUT: exit 1 on unapproved genAI.
+    """Gate a hand-off PACKAGE (folder, .zip, .tar, .tar.gz) or a CUT: exit 1 on unapproved genAI.
 
     A cut is an editorial timeline (.otio, .otioz, .edl, FCP .xml, .fcpxml, .aaf):
     every clip is judged on the frames it uses, one row per clip.
