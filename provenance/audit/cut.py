@@ -73,8 +73,10 @@ def audit_cut(
     with _bundle(path) as extracted:
         timeline = read_timeline(path, extracted)
         clips = clips_of(timeline, path)
-        allowed = [path.parent, *(absolute(r) for r in roots), *([extracted] if extracted else [])]
-        resolved = Resolver(path.parent, allowed[1:], ledger).resolve_all(clips)
+        # An .otioz's media paths are relative to the folder it was unpacked into.
+        folder = extracted or path.parent
+        allowed = [folder, path.parent, *(absolute(r) for r in roots)]
+        resolved = Resolver(folder, allowed[1:], ledger).resolve_all(clips)
         names = _report_paths(resolved, allowed)
         files = sorted({(names[p], p) for r in resolved for p in r.files})
         started = datetime.now(UTC)

@@ -17,7 +17,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from provenance.audit.cut_read import CutClip
+from provenance.audit.cut_read import PARSE_ERRORS, CutClip
 from provenance.audit.cut_report import ClipResult
 from provenance.audit.timelines import ADAPTERS
 from provenance.errors import InvalidValue, OutputNotWritable
@@ -65,6 +65,8 @@ def write_markers(timeline: Any, clips: Sequence[tuple[CutClip, ClipResult]], ou
     check_markers_path(out)
     added = add_markers(clips)
     suffix = out.suffix.lower()
+    if suffix == ".xml":
+        _with_available_ranges(clips)
     try:
         otio.adapters.write_to_file(timeline, str(out), ADAPTERS[suffix])
     except OSError as exc:
@@ -73,10 +75,19 @@ def write_markers(timeline: Any, clips: Sequence[tuple[CutClip, ClipResult]], ou
             where=out,
             fix="choose a folder you can write to",
         ) from exc
-    except (otio.exceptions.OTIOError, ValueError) as exc:
+    except PARSE_ERRORS as exc:
         raise OutputNotWritable(
             f"cannot write the cut as {suffix} ({exc})",
             where=out,
             fix="write the markers as .otio, which holds every kind of clip",
         ) from exc
     return added
+
+
+def _with_available_ranges(clips: Sequence[tuple[CutClip, ClipResult]]) -> None:
+    # FCP XML names each file's extent; an EDL's references have none, so the
+    # extent a clip uses stands in for it.
+    for clip, _ in clips:
+        ref = clip.item.media_reference
+        if ref.available_range is None and ref.schema_name() == "ExternalReference":
+            ref.available_range = clip.item.source_range
