@@ -129,3 +129,25 @@ def test_an_otioz_bundle_is_audited_from_its_own_media(
     assert rows["generated"]["verdict"] == "block"
     assert rows["camera"]["verdict"] == "pass"
     assert rows["generated"]["files"] == ["media/gen.png"]
+
+
+def test_an_aaf_built_with_pyaaf2_blocks_the_generated_clip(studio: Studio, show: Path) -> None:
+    # The AAF adapter's writer builds the file with pyaaf2: mobs, and a
+    # NetworkLocator per clip holding its media's URL.
+    pytest.importorskip("otio_aaf_adapter")
+    media = show / "media"
+    used = [external("generated", (media / "gen.png").as_uri()),
+            external("camera", (media / "cam.jpg").as_uri())]  # fmt: skip
+    for clip in used:
+        clip.media_reference.available_range = clip.source_range
+    timeline = otio.adapters.read_from_file(str(cut(show / "src.otio", used)))
+    aaf = show / "cut.aaf"
+    otio.adapters.write_to_file(timeline, str(aaf), use_empty_mob_ids=True)
+    out = show / "marked.otio"
+    done = audit(studio.settings.db, str(aaf), "--json", "--markers", str(out))
+    assert done.exit_code == 1, done.output
+    rows = clips(done)
+    assert rows["generated"]["verdict"] == "block"
+    assert rows["camera"]["verdict"] == "pass"
+    assert rows["camera"]["record_in"] == "01:00:00:12"
+    assert {n for n, c in markers_of(out).items() if "RED" in c} == {"generated"}
