@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.audit.cut_support import audit, clips, markers_of
+from tests.audit.cut_support import audit, clips, cut, markers_of, span
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 BLOCKED = {"comp", "master lighthouse"}
@@ -59,3 +60,27 @@ def test_the_hidden_firefly_still_is_present_but_covered(samples: Path, settings
     assert rows["firefly still"]["verdict"] == "warn"
     assert rows["firefly still"]["covered_by"] == ["camera still (V2)"]
     assert rows["camera still"]["verdict"] == "pass"
+
+
+def test_a_master_with_an_available_range_is_cut_by_its_timecode(
+    samples: Path, settings: Settings
+) -> None:
+    # The master starts at 01:00:00:00 and holds the lighthouse from 2 s to 4 s.
+    master = samples / "deliverables" / "edit" / "shot010_review_master.mp4"
+    hour = 86400
+
+    def shot(name: str, start: int, frames: int) -> otio.schema.Clip:
+        ref = otio.schema.ExternalReference(target_url=str(master),
+                                            available_range=span(hour, 144))  # fmt: skip
+        return otio.schema.Clip(
+            name=name, media_reference=ref, source_range=span(hour + start, frames)
+        )
+
+    timeline = cut(samples / "cut" / "ranges.otio", [
+        shot("head", 0, 40), shot("into it", 40, 12), shot("tail", 100, 44)
+    ])  # fmt: skip
+    rows = clips(audit(settings.db, str(timeline), "--root", str(samples), "--json", "--no-record"))
+    assert {n: r["verdict"] for n, r in rows.items()} == {
+        "head": "warn", "into it": "block", "tail": "warn"
+    }  # fmt: skip
+    assert rows["into it"]["source_in"] == "01:00:01:16"
