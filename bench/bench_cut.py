@@ -91,6 +91,7 @@ def fill(db: Path, total: int) -> int:
 
 def make_cut(path: Path, media: list[Path], offline: float) -> int:
     """A one-track cut of a clip per still; returns how many clips point offline."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     moved = 0
@@ -128,9 +129,10 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=1_000_000)
     parser.add_argument("--offline", type=float, default=0.1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build in this new folder and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-cut-") as tmp:
-        root = Path(tmp)
+        root = args.keep or Path(tmp)
         db = root / "ledger.sqlite3"
         started = time.perf_counter()
         stills = make_media(root / "media", args.clips)

@@ -12,6 +12,7 @@ is still in the cut even where it is not seen.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,16 +102,25 @@ def _gist(result: FileResult) -> str:
 
 
 def covered(clips: Sequence[CutClip]) -> dict[int, tuple[str, ...]]:
-    """Index of each video clip hidden whole by clips on upper video tracks -> their names."""
-    video = [(i, c) for i, c in enumerate(clips) if c.kind == "video"]
-    spans = {i: _frames(c) for i, c in video}
+    """Index of each video clip hidden whole by clips on upper video tracks -> their names.
+
+    The clips above are kept sorted by start, so a cut of thousands of clips
+    costs a binary search per clip, not a pass over every other clip.
+    """
+    video = [(i, c, _frames(c)) for i, c in enumerate(clips) if c.kind == "video"]
     hidden: dict[int, tuple[str, ...]] = {}
-    for i, clip in video:
-        above = [(spans[j], c) for j, c in video if c.level > clip.level]
-        start, end = spans[i]
-        over = [(s, c) for s, c in above if s[0] < end and s[1] > start]
-        if over and _covers([s for s, _ in over], start, end):
-            hidden[i] = tuple(f"{c.name} ({c.track})" for _, c in over)
+    for level in sorted({c.level for _, c, _ in video}):
+        above = sorted(((s, c) for _, c, s in video if c.level > level), key=lambda a: a[0])
+        starts = [s[0] for s, _ in above]
+        longest = max((s[1] - s[0] for s, _ in above), default=0)
+        for i, clip, (start, end) in video:
+            if clip.level != level or not above:
+                continue
+            near = above[bisect_left(starts, start - longest) : bisect_left(starts, end)]
+            over = [(s, c) for s, c in near if s[1] > start]
+            if over and _covers([s for s, _ in over], start, end):
+                named = sorted(over, key=lambda o: (o[1].level, o[0]))  # by track, then time
+                hidden[i] = tuple(f"{c.name} ({c.track})" for _, c in named)
     return hidden
 
 
