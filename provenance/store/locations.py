@@ -9,18 +9,18 @@ host), ``present_paths`` of many assets, and ``under`` a folder of this host.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnExpressionArgument, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
 from sqlalchemy.engine import Connection
 
 from provenance.store.models import Location
 from provenance.store.records import LocationRecord, PathStamp, record_from
 from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
+from provenance.util.names import to_stored
 
-FEW_NAMES = 8  # up to this many file names are looked for with LIKE, more in one pass
-NAME_BATCH = 10_000  # rows of that pass fetched at once
+NAMES_AT_ONCE = 500  # file names looked for in one query
 
 
 class LocationsPart:
@@ -65,25 +65,16 @@ class LocationsPart:
         How a timeline's offline media is found again, by the name the cut gives
         it. Every host's paths are given: a show's storage is mounted at the same
         path on every machine, and the caller keeps only the paths present here.
-        A few names are looked for with ``LIKE '%/name'``; more in one pass over
-        the present paths (a million in about a second), since each ``LIKE`` is
-        a pass of its own: no index serves a file name at the end of a path.
+        No index serves a name at the end of a path, so the database compares
+        each path's tail with the names of that length (``substr ... IN``): one
+        pass in the database, only the matches come back.
         """
-        wanted = set(names)
-        if not wanted:
-            return {}
-        if len(wanted) <= FEW_NAMES:
-            ends = or_(*(Location.path.endswith("/" + n, autoescape=True) for n in wanted))
-            query = select(Location.path).where(Location.present, ends)
-        else:
-            query = select(Location.path).where(Location.present)
         found: dict[str, list[str]] = {}
         with self._tx.read() as session:
-            rows = session.execute(query.execution_options(yield_per=NAME_BATCH)).scalars()
-            for path in rows:
-                name = path.rpartition("/")[2]
-                if name in wanted and path not in (kept := found.setdefault(name, [])):
-                    kept.append(path)
+            for ends in _tails(set(names)):
+                query = select(Location.path).where(Location.present, or_(*ends)).distinct()
+                for path in session.scalars(query):
+                    found.setdefault(path.rpartition("/")[2], []).append(path)
         return {name: sorted(paths)[:limit] for name, paths in found.items()}
 
     def under(self, prefix: str, host: str | None = None) -> list[str]:
@@ -119,3 +110,18 @@ def _present_under(host: str, prefix: str) -> tuple[ColumnExpressionArgument[boo
         Location.present,
         Location.path.startswith(pattern, autoescape=True),
     )
+
+
+def _tails(names: set[str]) -> Iterator[list[ColumnElement[bool]]]:
+    """Conditions "the path ends in /NAME", by length; one list per query of a few hundred names."""
+    ordered = sorted(names)
+    for start in range(0, len(ordered), NAMES_AT_ONCE):
+        by_size: dict[int, list[str]] = {}
+        for name in ordered[start : start + NAMES_AT_ONCE]:
+            end = "/" + to_stored(name)  # compared in the database, as stored (see PathText)
+            by_size.setdefault(len(end), []).append(end)
+        length = func.length(Location.path)
+        yield [
+            func.substr(Location.path, length - (size - 1), size).in_(ends)
+            for size, ends in by_size.items()
+        ]

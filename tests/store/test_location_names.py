@@ -9,14 +9,13 @@ import pytest
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
-from provenance.store.locations import FEW_NAMES
 
 
 @pytest.fixture
 def seen(ledger: Ledger, settings: Settings, tmp_path: Path) -> Path:
     """Files a scan recorded: ``a/take_N.txt`` and ``b/take_N.txt`` (the same name twice)."""
     for folder in ("a", "b"):
-        for i in range(FEW_NAMES + 3):
+        for i in range(11):
             path = tmp_path / "show" / folder / f"take_{i}.txt"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"{folder} {i}")
@@ -25,7 +24,7 @@ def seen(ledger: Ledger, settings: Settings, tmp_path: Path) -> Path:
     return tmp_path / "show"
 
 
-@pytest.mark.parametrize("count", [2, FEW_NAMES + 3])
+@pytest.mark.parametrize("count", [2, 11])
 def test_every_present_copy_of_each_name_is_found(ledger: Ledger, seen: Path, count: int) -> None:
     names = [f"take_{i}.txt" for i in range(count)]
     found = ledger.locations.named(names)
