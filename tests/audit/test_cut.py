@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from provenance.audit.timelines import is_timeline
 from provenance.cli import cli
-from tests.audit.cut_support import (
+from tests.support.cuts import (
     audit,
     clips,
     cut,

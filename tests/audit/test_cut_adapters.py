@@ -13,7 +13,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from tests.audit.cut_support import audit, clips, cut, external, markers_of
+from tests.support.cuts import audit, clips, cut, external, markers_of
 from tests.support.studio import Studio, camera_jpeg, generated_png
 
 XMEML_CLIP = """

@@ -18,7 +18,7 @@ from provenance.audit.cut_read import clips_of, read_timeline
 from provenance.errors import BadTimeline, UnreadableFile
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.audit.cut_support import audit, cut, external, span
+from tests.support.cuts import audit, cut, external, span
 from tests.support.studio import generated_png
 
 EVENT = (

@@ -12,7 +12,7 @@ from provenance.audit.cut_read import CutClip
 from provenance.audit.cut_report import FILES_NAMED, clip_verdict, covered, present_but_covered
 from provenance.audit.cut_resolve import Resolved
 from provenance.audit.report import FileResult
-from tests.audit.cut_support import span
+from tests.support.cuts import span
 
 
 def video(name: str, level: int, start: int, frames: int) -> CutClip:

@@ -16,7 +16,7 @@ import pytest
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.audit.cut_support import audit, clips, cut, markers_of, span
+from tests.support.cuts import audit, clips, cut, markers_of, span
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 BLOCKED = {"comp", "master lighthouse"}
