@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import opentimelineio as otio
 
-from provenance.audit.cut_read import PARSE_ERRORS, CutClip, clips_of, read_timeline, timecode
+from provenance.audit.cut_read import (
+    EDL_RATE,
+    PARSE_ERRORS,
+    CutClip,
+    clips_of,
+    read_timeline,
+    timecode,
+)
 from provenance.audit.cut_report import (
     ClipResult,
     clip_verdict,
@@ -67,11 +74,15 @@ def audit_cut(
     options: AuditOptions,
     roots: Sequence[Path] = (),
     progress: Callable[[int], None] | None = None,
+    edl_rate: float = EDL_RATE,
 ) -> CutAudit:
-    """Audit the cut at ``path``: its clips' media inside ``roots`` and the timeline's folder."""
+    """Audit the cut at ``path``: its clips' media inside ``roots`` and the timeline's folder.
+
+    ``edl_rate`` is the frame rate an EDL is read at (it states none).
+    """
     path = absolute(path)
     with _bundle(path) as extracted:
-        timeline = read_timeline(path, extracted)
+        timeline = read_timeline(path, extracted, edl_rate)
         clips = clips_of(timeline, path)
         # An .otioz's media paths are relative to the folder it was unpacked into.
         folder = extracted or path.parent

@@ -78,8 +78,11 @@ class CutClip:
         return f"clip {self.name!r} on {self.track} at {timecode(self.record.start_time)}"
 
 
-def read_timeline(path: Path, extract_to: Path | None = None) -> Any:
-    """The one OTIO ``Timeline`` in the file; ``extract_to`` receives an ``.otioz``'s media."""
+def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = EDL_RATE) -> Any:
+    """The one OTIO ``Timeline`` in the file; ``extract_to`` receives an ``.otioz``'s media.
+
+    An EDL states no frame rate: it is read at ``edl_rate``.
+    """
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if size > MAX_TIMELINE_BYTES:
@@ -90,7 +93,8 @@ def read_timeline(path: Path, extract_to: Path | None = None) -> Any:
         )
     if suffix == ".otioz":
         _check_bundle(path)
-    extra: dict[str, object] = {"rate": EDL_RATE} if suffix == ".edl" else {}
+    _check_rate(edl_rate, "--edl-rate")
+    extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
     try:

@@ -89,11 +89,18 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     help="A cut: write it to this .otio, .edl, .xml or .fcpxml with a red marker on every"
     " blocked clip and a yellow one on every warned clip.",
 )
+@click.option(
+    "--edl-rate",
+    type=float,
+    default=24.0,
+    show_default=True,
+    help="A cut: the frame rate of an EDL, which does not state one.",
+)
 @ledger_options
 def audit_command(
     package: Path, policy_path: Path | None, fmt: str, as_json: bool, outputs: tuple[str, ...],
     strict: bool, no_record: bool, allow_empty: bool, roots: tuple[Path, ...],
-    markers: Path | None, db_url: str | None, config_path: Path | None,
+    markers: Path | None, edl_rate: float, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
     """Gate a hand-off PACKAGE (folder, .zip, .tar, .tar.gz) or a CUT: exit 1 on unapproved genAI.
 
@@ -107,7 +114,7 @@ def audit_command(
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
     if is_timeline(package):
-        cut = CutRun(package, roots, markers, strict, not no_record, allow_empty)
+        cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
         _finish(*audit_cut_command(cut, settings, policy, _progress, _signed), fmt, targets)
         return
     if roots or markers:

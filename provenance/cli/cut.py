@@ -33,6 +33,7 @@ class CutRun:
     strict: bool
     record: bool
     allow_empty: bool
+    edl_rate: float
 
 
 Progress = Callable[[], AbstractContextManager[tuple[Callable[[int], None], Callable[[str], None]]]]
@@ -60,7 +61,7 @@ def audit_cut_command(
     with Ledger.existing(settings.db) as opened, progress() as (advance, stage):
         ledger = notarized(opened, settings)
         options = AuditOptions(policy, run.strict, record=run.record, on_stage=stage)
-        done = audit_cut(run.cut, ledger, settings, options, run.roots, advance)
+        done = audit_cut(run.cut, ledger, settings, options, run.roots, advance, run.edl_rate)
         if not done.report.clips and not run.allow_empty:
             raise NothingMatched(
                 "the cut holds no clips",

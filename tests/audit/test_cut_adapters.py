@@ -151,3 +151,28 @@ def test_an_aaf_built_with_pyaaf2_blocks_the_generated_clip(studio: Studio, show
     assert rows["camera"]["verdict"] == "pass"
     assert rows["camera"]["record_in"] == "01:00:00:12"
     assert {n for n, c in markers_of(out).items() if "RED" in c} == {"generated"}
+
+
+PAL_EDL = """TITLE: pal
+FCM: NON-DROP FRAME
+
+001  AX       V     C        00:00:00:00 00:00:00:24 01:00:00:00 01:00:00:24
+* FROM CLIP NAME: generated
+* FROM CLIP: media/gen.png
+002  AX       V     C        00:00:00:00 00:00:00:20 01:00:00:24 01:00:01:19
+* FROM CLIP NAME: camera
+* FROM CLIP: media/cam.jpg
+"""
+
+
+def test_an_edl_is_read_at_the_rate_given(studio: Studio, show: Path) -> None:
+    # Frame 24 exists only at more than 24 fps: at 25, the first event is 24 frames long.
+    (show / "pal.edl").write_text(PAL_EDL)
+    done = audit(studio.settings.db, str(show / "pal.edl"), "--edl-rate", "25", "--json")
+    rows = clips(done)
+    assert rows["camera"]["record_in"] == "01:00:00:24"
+    assert rows["camera"]["record_out"] == "01:00:01:19"
+    assert rows["generated"]["verdict"] == "block"
+    refused = audit(studio.settings.db, str(show / "pal.edl"))
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("Error: cannot read the timeline")

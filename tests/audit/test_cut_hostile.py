@@ -191,3 +191,12 @@ def test_any_otio_json_reads_or_is_refused_cleanly(
         clips_of(read_timeline(path), path)
     except (BadTimeline, UnreadableFile) as exc:
         assert exc.message
+
+
+@pytest.mark.parametrize("rate", ["0", "-25", "100000", "nan"])
+def test_an_absurd_edl_rate_is_refused(db: str, tmp_path: Path, rate: str) -> None:
+    path = tmp_path / "cut.edl"
+    path.write_text(edl(("a", "00:00:00:00", "00:00:01:00", "01:00:00:00", "01:00:01:00")))
+    done = audit(db, str(path), "--edl-rate", rate)
+    assert done.exit_code == 2
+    one_error(done.stderr, "--edl-rate has an absurd frame rate")
