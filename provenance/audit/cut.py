@@ -89,15 +89,8 @@ def audit_cut(
         allowed = [folder, path.parent, *(absolute(r) for r in roots)]
         resolved = Resolver(folder, allowed[1:], ledger).resolve_all(clips)
         names = _report_paths(resolved, allowed)
-        files = sorted({(names[p], p) for r in resolved for p in r.files})
-        started = datetime.now(UTC)
-        report = (
-            audit_files(
-                files, str(path), ledger, settings, replace(options, record=False), progress
-            )
-            if files
-            else _empty(path, ledger, options, started)
-        )
+        media = _AuditedMedia(ledger, settings, replace(options, record=False), progress)
+        report = media.audit(path, sorted({(names[p], p) for r in resolved for p in r.files}))
     results = _clip_results(clips, resolved, names, report, _Rejudge(ledger, settings, options))
     report = replace(report, clips=tuple(results))
     if options.record:
@@ -129,6 +122,23 @@ def _relative(path: Path, roots: Sequence[Path]) -> str:
         if path.is_relative_to(root):
             return path.relative_to(root).as_posix()
     return path.as_posix()
+
+
+@dataclass(frozen=True)
+class _AuditedMedia:
+    """The package audit's stages, run over the files a cut uses (never recorded by them)."""
+
+    ledger: Ledger
+    settings: Settings
+    options: AuditOptions
+    progress: Callable[[int], None] | None
+
+    def audit(self, path: Path, files: Sequence[tuple[str, Path]]) -> AuditReport:
+        """The files' report, labelled with the cut's path."""
+        if not files:
+            return _empty(path, self.ledger, self.options, datetime.now(UTC))
+        return audit_files(files, str(path), self.ledger, self.settings, self.options,
+                           self.progress)  # fmt: skip
 
 
 def _empty(path: Path, ledger: Ledger, options: AuditOptions, started: datetime) -> AuditReport:

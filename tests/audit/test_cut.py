@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
 
@@ -213,3 +214,16 @@ def test_only_fcp_xml_is_read_as_a_cut(tmp_path: Path) -> None:
     assert not is_timeline(sidecar)
     assert is_timeline(fcp)
     assert is_timeline(cut(tmp_path / "a.otio", []))
+
+
+def test_clips_inside_a_nested_stack_are_found_where_they_play(studio: Studio, show: Path) -> None:
+    inner = otio.schema.Track(name="inner", kind=otio.schema.TrackKind.Video)
+    inner.append(gap(4))
+    inner.append(external("nested generated", "media/comp.1002.png", frames=6))
+    nested = otio.schema.Stack(name="precomp")
+    nested.append(inner)
+    timeline = cut(show / "cut.otio", [external("camera", "media/camera.jpg", frames=10), nested])
+    rows = clips(audit(studio.settings.db, str(timeline), "--json"))
+    assert rows["nested generated"]["verdict"] == "block"
+    assert rows["nested generated"]["record_in"] == "01:00:00:14"
+    assert rows["nested generated"]["track"] == "V1"
