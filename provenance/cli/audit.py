@@ -80,7 +80,7 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     "--root",
     "roots",
     multiple=True,
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A cut: a folder its media may be in, besides the timeline's own (repeatable).",
 )
 @click.option(

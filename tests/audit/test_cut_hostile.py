@@ -200,3 +200,10 @@ def test_an_absurd_edl_rate_is_refused(db: str, tmp_path: Path, rate: str) -> No
     done = audit(db, str(path), "--edl-rate", rate)
     assert done.exit_code == 2
     one_error(done.stderr, "--edl-rate has an absurd frame rate")
+
+
+def test_a_root_that_does_not_exist_is_refused(db: str, tmp_path: Path) -> None:
+    timeline = otio_with(tmp_path, external("a", "a.png"))
+    done = audit(db, str(timeline), "--root", str(tmp_path / "typo"))
+    assert done.exit_code == 2
+    assert "does not exist" in done.stderr
