@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from provenance.cli.arguments import writable_output
 from provenance.cli.options import err, notarized
-from provenance.errors import NothingMatched
+from provenance.errors import InvalidValue, NothingMatched
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -57,6 +57,12 @@ def audit_cut_command(
 
     if run.markers is not None:
         check_markers_path(run.markers)
+        if run.markers.absolute().resolve() == run.cut.absolute().resolve():
+            raise InvalidValue(
+                "--markers would overwrite the cut being audited",
+                where=run.markers,
+                fix="write the markers to a new file; the editor's timeline is never changed",
+            )
         writable_output(run.markers)
     with Ledger.existing(settings.db) as opened, progress() as (advance, stage):
         ledger = notarized(opened, settings)

@@ -207,3 +207,12 @@ def test_a_root_that_does_not_exist_is_refused(db: str, tmp_path: Path) -> None:
     done = audit(db, str(timeline), "--root", str(tmp_path / "typo"))
     assert done.exit_code == 2
     assert "does not exist" in done.stderr
+
+
+def test_markers_never_overwrite_the_cut(db: str, tmp_path: Path) -> None:
+    timeline = otio_with(tmp_path, external("a", "a.png"))
+    before = timeline.read_bytes()
+    done = audit(db, str(timeline), "--markers", str(tmp_path / "." / timeline.name))
+    assert done.exit_code == 2
+    one_error(done.stderr, "--markers would overwrite the cut being audited")
+    assert timeline.read_bytes() == before
