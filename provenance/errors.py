@@ -115,6 +115,17 @@ class UndecodableImage(UnreadableFile):
     """An image's pixels cannot be decoded: damaged, hostile, too large or unsupported."""
 
 
+class BadTimeline(ProvenanceError):
+    """An editorial timeline that cannot be audited: malformed, or a clip with impossible ranges.
+
+    The message names the clip (track, name, record timecode) when one is at fault.
+    """
+
+
+class OutsideRoots(ProvenanceError):
+    """A timeline's media lies outside every allowed root (or a link leads out of them)."""
+
+
 class TransitionRefused(ProvenanceError):
     """A lifecycle change that makes no sense (approving a non-generated asset, ...)."""
 

@@ -390,6 +390,110 @@ def deliver_master(out: Path) -> Iterator[Sample]:
     )
 
 
+# --- the cut --------------------------------------------------------------------------------
+
+CUT_RATE = 24
+CUT_START = "01:00:00:00"
+CUT_OTIO = "cut/shot010_cut.otio"
+CUT_EDL = "cut/shot010_cut.edl"
+# One video track; each event: clip name, media (relative to cut/), source in, record in, frames.
+# The comp uses frames 1001-1004, so its generated frame 1003 reaches the cut; the master's
+# head (0-1.5 s) is clean, its middle (2-4 s) holds the generated lighthouse.
+CUT_EVENTS = (
+    ("plate", "../sequence/shot010_plate.[1001-1005].tif", "00:00:00:00", 3),
+    ("comp", "../deliverables/comp/shot010_comp_v003.[1001-1004].png", "00:00:00:00", 4),
+    ("master head", "../" + MASTER, "01:00:00:00", 36),
+    ("master lighthouse", "../" + MASTER, "01:00:02:00", 48),
+    ("black", "", "00:00:00:00", 12),
+)
+
+
+def _tc(frames: int) -> str:
+    seconds, frame = divmod(frames, CUT_RATE)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame:02d}"
+
+
+def _frames(tc: str) -> int:
+    hours, minutes, seconds, frame = (int(p) for p in tc.split(":"))
+    return ((hours * 60 + minutes) * 60 + seconds) * CUT_RATE + frame
+
+
+def cut_edl() -> str:
+    """The cut as a CMX 3600 EDL, written by hand: one event per clip, black as reel BL."""
+    lines = ["TITLE: SHOT010 CUT V1", "FCM: NON-DROP FRAME", ""]
+    record = _frames(CUT_START)
+    for number, (name, media, source_in, length) in enumerate(CUT_EVENTS, 1):
+        src = _frames(source_in)
+        reel = "BL" if not media else "AX"
+        lines.append(
+            f"{number:03d}  {reel:<8} V     C        {_tc(src)} {_tc(src + length)} "
+            f"{_tc(record)} {_tc(record + length)}"
+        )
+        lines.append(f"* FROM CLIP NAME: {name}")
+        if media:
+            lines.append(f"* FROM CLIP: {media}")
+        record += length
+    return "\r\n".join(lines) + "\r\n"
+
+
+def cut_otio() -> str:
+    """The same cut as OTIO, plus a second video track: a camera still over a generated one."""
+    import opentimelineio as otio  # noqa: PLC0415 - only the cut needs OTIO
+
+    timeline = otio.adapters.read_from_string(cut_edl(), "cmx_3600", rate=CUT_RATE)
+    timeline.name = "shot010 cut v1"
+    timeline.global_start_time = otio.opentime.from_timecode(CUT_START, CUT_RATE)
+    # The Firefly still sits at the end of V1, hidden whole by the camera still on V2.
+    v1 = timeline.tracks[0]
+    v1.name = "V1"
+    v1.source_range = (
+        None  # the EDL reader's offset of the record start; OTIO has global_start_time
+    )
+    v1.append(_still("firefly still", "../genai/firefly_xmp.jpg", 12))
+    v2 = otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video)
+    gap = sum(length for *_, length in CUT_EVENTS)
+    v2.append(otio.schema.Gap(source_range=_span(0, gap)))
+    v2.append(_still("camera still", "../camera/plate_A001.jpg", 12))
+    timeline.tracks.append(v2)
+    return str(otio.adapters.write_to_string(timeline, "otio_json"))
+
+
+def _span(start: int, frames: int) -> object:
+    import opentimelineio as otio  # noqa: PLC0415
+
+    rt = otio.opentime.RationalTime
+    return otio.opentime.TimeRange(rt(start, CUT_RATE), rt(frames, CUT_RATE))
+
+
+def _still(name: str, media: str, frames: int) -> object:
+    import opentimelineio as otio  # noqa: PLC0415
+
+    reference = otio.schema.ExternalReference(target_url=media)
+    return otio.schema.Clip(name=name, media_reference=reference, source_range=_span(0, frames))
+
+
+def make_cut(out: Path) -> Iterator[Sample]:
+    """Shot 010's cut, as an EDL and as OTIO, made of the demo media."""
+    write_bytes(out / CUT_EDL, cut_edl().encode("ascii"))
+    yield Sample(
+        CUT_EDL,
+        "unknown",
+        "",
+        "plain text, not media",
+        "Shot 010's cut as a CMX 3600 EDL: plate, comp v003 (with its generated frame 1003), "
+        "the review master's clean head and its generated lighthouse, and black.",
+    )
+    write_bytes(out / CUT_OTIO, cut_otio().encode("utf-8"))
+    yield Sample(
+        CUT_OTIO,
+        "unknown",
+        "",
+        "plain text, not media",
+        "The same cut as OpenTimelineIO, plus the Firefly still on V1 hidden by a camera still "
+        "on V2.",
+    )
+
+
 def make_deliverables(out: Path, frames: dict[int, Image.Image]) -> Iterator[Sample]:
     """A small vendor package mixing clean files with generated material: a frame, a master."""
     yield from deliver_plates(out)
@@ -467,6 +571,15 @@ lighthouse of `genai/sd_a1111.png` from 01:00:02:00 to 01:00:04:00 with no marke
 an audit of the package should flag exactly that frame and that time range of the master.
 The other comp frames carry no markers at all and are `unknown`: a render with no metadata
 proves nothing either way.
+
+## The cut
+
+`cut/` holds shot 010's cut, as a CMX 3600 EDL and as OpenTimelineIO. It uses the plate, the
+comp (whose frame 1003 is generated), the review master twice (its clean head, and its middle,
+where the generated lighthouse is held) and black; the OTIO version adds the Firefly still at
+the end of V1, hidden whole by the camera still on V2. Its media is outside `cut/`, so it is
+audited with `--root sample_assets`: the comp and the master's middle block, the hidden still
+is present but covered.
 """
 
 
@@ -493,6 +606,7 @@ def build(out: Path) -> list[Sample]:
         *make_sequence(out, frames),
         *make_audio(out),
         *make_deliverables(out, frames),
+        *make_cut(out),
     ]
     write_manifest(out, samples)
     write_readme(out, samples)

@@ -37,6 +37,7 @@ from provenance.util.names import shown_in_json
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
+    from provenance.audit.cut_report import ClipResult
     from provenance.likeness.master import Segment
 
 MatchKind = Literal["ledger", "near", "region", "embedded"]
@@ -147,6 +148,15 @@ class AuditReport:
     ledger: str = ""
     # where each matched asset was last present, by sha256: the name a person knows it by
     places: Mapping[str, str] = field(default_factory=dict)
+    # an editorial timeline's clips (``provenance audit CUT``): they decide the verdict
+    clips: tuple[ClipResult, ...] = ()
+
+    @property
+    def clip_summary(self) -> dict[str, int]:
+        """Counts of a cut's clips per verdict."""
+        counts = Counter(c.verdict for c in self.clips)
+        return {"clips": len(self.clips), "pass": counts["pass"], "warn": counts["warn"],
+                "block": counts["block"]}  # fmt: skip
 
     @property
     def summary(self) -> dict[str, int]:
@@ -161,8 +171,13 @@ class AuditReport:
 
     @property
     def verdict(self) -> Literal["pass", "blocked"]:
-        """``blocked`` when any file is blocked (or, with ``strict``, warned)."""
-        worst = max((SEVERITY[f.verdict] for f in self.files), default=0)
+        """``blocked`` when any file is blocked (or, with ``strict``, warned).
+
+        A cut is judged by its clips instead: a file's stretch of generated
+        material that no clip uses does not block the cut.
+        """
+        judged = self.clips or self.files
+        worst = max((SEVERITY[f.verdict] for f in judged), default=0)
         limit = SEVERITY["warn"] if self.strict else SEVERITY["block"]
         return "blocked" if worst >= limit else "pass"
 
@@ -192,7 +207,12 @@ class AuditReport:
             "stages": {k: round(v, 3) for k, v in self.stages.items()},
             "files": [f.to_dict() for f in self.ordered()],
             "sequences": [s.to_dict() for s in self.sequences],
-        }
+        } | self._cut()
+
+    def _cut(self) -> dict[str, object]:
+        if not self.clips:
+            return {}
+        return {"clip_summary": self.clip_summary, "clips": [c.to_dict() for c in self.clips]}
 
 
 def worst(actions: Sequence[Action]) -> Action:

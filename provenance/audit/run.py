@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
 """Makes previews for a report (by package path or sha256) from its files and the ledger."""
 
-__all__ = ["AuditOptions", "NotAPackage", "audit", "load_index", "record_audit"]
+__all__ = ["AuditOptions", "NotAPackage", "audit", "audit_files", "load_index", "record_audit"]
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -122,6 +122,23 @@ def audit(
         return _Audit(package.root, package.label, ledger, settings, options, progress).run(
             package.listing
         )
+
+
+def audit_files(
+    files: Sequence[tuple[str, Path]],
+    label: str,
+    ledger: Ledger | Callable[[], Ledger],
+    settings: Settings,
+    options: AuditOptions,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Audit named files (report path, where it is) as one package labelled ``label``.
+
+    A cut's media (:mod:`provenance.audit.cut`) is audited this way: the same
+    stages, on the files its clips use, wherever they are.
+    """
+    listing = Listing(files=list(files))
+    return _Audit(Path(label), label, ledger, settings, options, progress).run(lambda: listing)
 
 
 class _Audit:

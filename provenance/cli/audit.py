@@ -11,7 +11,7 @@ import html
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import click
 
 from provenance.audit.run import AuditOptions, audit
+from provenance.audit.timelines import is_timeline
 from provenance.cli.arguments import require_existing, writable_output, write_output
+from provenance.cli.cut import CutRun, audit_cut_command
 from provenance.cli.group import cli
 from provenance.cli.options import (
     NamesConsole,
@@ -73,19 +75,53 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
 @click.option(
     "--allow-empty", is_flag=True, help="Pass an empty package (refused by default: exit 2)."
 )
+@click.option(
+    "--root",
+    "roots",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A cut: a folder its media may be in, besides the timeline's own (repeatable).",
+)
+@click.option(
+    "--markers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A cut: write it to this .otio, .edl, .xml or .fcpxml with a red marker on every"
+    " blocked clip and a yellow one on every warned clip.",
+)
+@click.option(
+    "--edl-rate",
+    type=float,
+    default=24.0,
+    show_default=True,
+    help="A cut: the frame rate of an EDL, which does not state one.",
+)
 @ledger_options
 def audit_command(
     package: Path, policy_path: Path | None, fmt: str, as_json: bool, outputs: tuple[str, ...],
-    strict: bool, no_record: bool, allow_empty: bool, db_url: str | None,
-    config_path: Path | None,
+    strict: bool, no_record: bool, allow_empty: bool, roots: tuple[Path, ...],
+    markers: Path | None, edl_rate: float, db_url: str | None, config_path: Path | None,
 ) -> None:  # fmt: skip
-    """Gate a hand-off PACKAGE (folder, .zip, .tar or .tar.gz): exit 1 on unapproved genAI."""
+    """Gate a hand-off PACKAGE (folder, .zip, .tar, .tar.gz) or a CUT: exit 1 on unapproved genAI.
+
+    A cut is an editorial timeline (.otio, .otioz, .edl, FCP .xml, .fcpxml, .aaf):
+    every clip is judged on the frames it uses, one row per clip.
+    """
 
     require_existing([package], "package")
     fmt = "json" if as_json else fmt
     targets = _targets(outputs, fmt)
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
+    if is_timeline(package):
+        cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
+        _finish(*audit_cut_command(cut, settings, policy, _cut_progress, _signed), fmt, targets)
+        return
+    if roots or markers:
+        raise InvalidValue(
+            "--root and --markers are for cuts (editorial timelines)",
+            where=package,
+            fix="give a timeline, or leave the options out",
+        )
     # No thread runs yet (the progress bar draws from this one), so the
     # audit may hash on forked processes.
     formats = [f for f, _ in targets] or [fmt]
@@ -111,6 +147,13 @@ def audit_command(
             where=package,
             fix="check the path; pass --allow-empty if an empty package may go",
         )
+    _finish(report, signed, fmt, targets)
+
+
+def _finish(
+    report: AuditReport, signed: dict[str, object], fmt: str, targets: list[tuple[str, Path]]
+) -> None:
+    """Print or write the report in each format asked; exit 1 when it is blocked."""
     if not targets:
         _emit(report, fmt, None, signed)
     for target_fmt, output in targets:
@@ -177,6 +220,13 @@ class _Progress:
 def _progress() -> Iterator[_Progress]:
     with stage_bars({name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}) as bars:
         yield _Progress(bars)
+
+
+@contextmanager
+def _cut_progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    """The same bars for a cut, as the two callbacks its audit takes (bytes hashed, stage)."""
+    with _progress() as bars:
+        yield bars.hashed, bars.stage
 
 
 def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> dict[str, object]:

@@ -27,6 +27,13 @@ from rich.text import Text
 
 from provenance import __version__
 from provenance.audit.report import AuditReport, FileResult
+from provenance.reports.cut_formats import (
+    clip_markdown,
+    clip_sentence,
+    clip_table,
+    junit_clips,
+    sarif_clips,
+)
 from provenance.reports.folding import fold_unknown
 from provenance.util.names import shown_in_json
 
@@ -79,6 +86,7 @@ def to_junit(report: AuditReport) -> str:
     )
     for item in report.ordered():
         _junit_case(suite, item)
+    junit_clips(suites, report)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
@@ -108,6 +116,7 @@ def to_sarif(report: AuditReport) -> str:
         for rid, name, desc, level in RULES.values()
     ]
     results = [_sarif_result(item) for item in report.ordered() if item.verdict in RULES]
+    results += sarif_clips(report, RULES)
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -156,6 +165,7 @@ def to_markdown(report: AuditReport) -> str:
     folding = fold_unknown(report.ordered())
     if sequences := [s for s in report.sequences if s.label not in folding.sequences]:
         lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in sequences], ""]
+    lines += clip_markdown(report)
     lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
     for item in folding.kept:
         match = (
@@ -193,14 +203,19 @@ def to_table(report: AuditReport) -> RenderableType:
             "\n".join(item.reasons),
         )
     s = report.summary
+    counted = (
+        clip_sentence(report)
+        if report.clips
+        else f"{s['block']} blocked, {s['warn']} warned, {s['pass']} passed of {s['files']} files"
+    )
     verdict = Text(
-        f"{report.verdict.upper()}: {s['block']} blocked, {s['warn']} warned, "
-        f"{s['pass']} passed of {s['files']} files",
+        f"{report.verdict.upper()}: {counted}",
         style=STYLE["block" if report.verdict == "blocked" else "pass"],
     )
     sequences = [Text(seq.sentence()) for seq in folding.telling(report.sequences)]
     unknown = [Text(line, style=STYLE["warn"]) for line in folding.lines]
-    return Group(table, *unknown, *_segment_table(report), *sequences, verdict)
+    clips = clip_table(report)
+    return Group(*clips, table, *unknown, *_segment_table(report), *sequences, verdict)
 
 
 def _segment_table(report: AuditReport) -> list[Table]:

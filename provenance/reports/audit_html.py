@@ -20,6 +20,7 @@ from html import escape
 from provenance.audit.report import AuditReport, FileResult
 from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS
 from provenance.reports.breaking import breakable
+from provenance.reports.cut_formats import clip_html
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -51,6 +52,7 @@ def to_html(report: AuditReport) -> str:
         f"{' (strict)' if report.strict else ''}.</p>",
         _context(report),
     ]
+    parts += clip_html(report)
     parts += _sequences(report)
     parts += _files(report)
     parts.append("</body></html>")

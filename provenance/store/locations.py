@@ -9,15 +9,18 @@ host), ``present_paths`` and ``present_places`` of many assets, and ``under`` a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnExpressionArgument, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
 from sqlalchemy.engine import Connection
 
 from provenance.store.models import Location
 from provenance.store.records import LocationRecord, PathStamp, record_from
 from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
+from provenance.util.names import to_stored
+
+NAMES_AT_ONCE = 500  # file names looked for in one query
 
 
 class LocationsPart:
@@ -61,6 +64,24 @@ class LocationsPart:
         """One path per asset present somewhere, the first in sorted order: the name reports use."""
         return {sha: min(paths) for sha, paths in self.present_paths(shas).items() if paths}
 
+    def named(self, names: Iterable[str], limit: int = 8) -> dict[str, list[str]]:
+        """Paths present now, on any host, whose file name is one of ``names`` (``limit`` each).
+
+        How a timeline's offline media is found again, by the name the cut gives
+        it. Every host's paths are given: a show's storage is mounted at the same
+        path on every machine, and the caller keeps only the paths present here.
+        No index serves a name at the end of a path, so the database compares
+        each path's tail with the names of that length (``substr ... IN``): one
+        pass in the database, only the matches come back.
+        """
+        found: dict[str, list[str]] = {}
+        with self._tx.read() as session:
+            for ends in _tails(set(names)):
+                query = select(Location.path).where(Location.present, or_(*ends)).distinct()
+                for path in session.scalars(query):
+                    found.setdefault(path.rpartition("/")[2], []).append(path)
+        return {name: sorted(paths)[:limit] for name, paths in found.items()}
+
     def under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""
         with self._tx.read() as conn:
@@ -94,3 +115,18 @@ def _present_under(host: str, prefix: str) -> tuple[ColumnExpressionArgument[boo
         Location.present,
         Location.path.startswith(pattern, autoescape=True),
     )
+
+
+def _tails(names: set[str]) -> Iterator[list[ColumnElement[bool]]]:
+    """Conditions "the path ends in /NAME", by length; one list per query of a few hundred names."""
+    ordered = sorted(names)
+    for start in range(0, len(ordered), NAMES_AT_ONCE):
+        by_size: dict[int, list[str]] = {}
+        for name in ordered[start : start + NAMES_AT_ONCE]:
+            end = "/" + to_stored(name)  # compared in the database, as stored (see PathText)
+            by_size.setdefault(len(end), []).append(end)
+        length = func.length(Location.path)
+        yield [
+            func.substr(Location.path, length - (size - 1), size).in_(ends)
+            for size, ends in by_size.items()
+        ]

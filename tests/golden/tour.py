@@ -92,6 +92,10 @@ def tour_steps(root: Path) -> Iterator[Step]:
     yield Step("policy_check", ("policy", "check"))
     for fmt in AUDIT_FORMATS:
         yield Step(f"audit_{fmt}", ("audit", samples + "/deliverables", "--format", fmt))
+    cut = samples + "/cut/shot010_cut"
+    marked = str(root / "shot010_marked.otio")
+    yield Step("audit_cut", ("audit", cut + ".otio", "--root", samples, "--markers", marked))
+    yield Step("audit_cut_edl_json", ("audit", cut + ".edl", "--root", samples, "--json"))
     yield Step("expire_json", ("expire", "--json"))
     yield Step("purge_dry_run", ("purge", "--expired", "--dry-run"))
     for fmt in ("markdown", "html", "json"):

@@ -113,6 +113,16 @@ def run_every_command(run: Tour) -> None:
     _ledger_commands(run)
     assert run("audit", samples + "/deliverables", "--json", code=1)["verdict"] == "blocked"
     run("audit", samples + "/deliverables", "--format", "json", "--no-record", code=1)
+    cut = run(
+        "audit",
+        samples + "/cut/shot010_cut.otio",
+        "--root",
+        samples,
+        "--json",
+        "--no-record",
+        code=1,
+    )
+    assert cut["clips"] and cut["verdict"] == "blocked"
     assert run("audits", "--json")["audits"]
     _lifecycle(run)
     disclosed = run("report", "--show", "sample_assets", "--format", "json")

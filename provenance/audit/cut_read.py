@@ -1,0 +1,270 @@
+"""Reading an editorial timeline (a cut) into the clips an audit judges.
+
+A cut is read through OpenTimelineIO and its adapter packages: ``.otio``
+and ``.otioz`` natively, CMX 3600 ``.edl``, Final Cut 7 / Premiere ``.xml``,
+``.fcpxml`` and, where ``otio-aaf-adapter`` is installed, ``.aaf``. Each
+clip becomes a :class:`CutClip`: the track it sits on, where it is in the
+cut (its *record* range, in the timeline's own timecode) and which part of
+its media it uses (its *source* range, transition handles included, since a
+dissolve shows frames beyond the cut point).
+
+Every clip is checked before anything is resolved: a frame rate outside
+1-1000 fps, a negative or non-finite range, or a clip longer than
+:data:`MAX_CLIP_FRAMES` is refused with :class:`~provenance.errors.BadTimeline`
+naming the clip, as is a timeline the adapter cannot parse (an EDL's
+overlapping events are refused by the adapter itself).
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from provenance.audit.timelines import ADAPTERS
+from provenance.errors import BadTimeline, UnreadableFile
+
+EDL_RATE = 24.0  # an EDL does not state its rate; CMX 3600 lists are read at 24 fps
+MIN_RATE, MAX_RATE = 1.0, 1000.0
+MAX_CLIP_FRAMES = 10_000_000  # over 11 hours at 240 fps: a longer clip is a broken file
+MAX_TIMELINE_BYTES = 64 * 1024 * 1024  # a cut of thousands of clips is a few megabytes
+MAX_OTIOZ_BYTES = 4 * 1024**3  # what an .otioz bundle may unpack to
+# What the adapters raise on input they cannot parse: they are third-party
+# parsers, and a hostile file must end as one clear error, never a traceback.
+PARSE_ERRORS = (
+    otio.exceptions.OTIOError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ET.ParseError,
+    RecursionError,
+    zipfile.BadZipFile,
+    OverflowError,
+)
+
+
+@dataclass(frozen=True)
+class CutClip:
+    """One clip of a cut: its track, its place in the cut and the part of its media it uses.
+
+    ``record`` and ``source`` are OpenTimelineIO ``TimeRange`` values (the
+    record range in the timeline's timecode, global start included); ``item``
+    is the OTIO clip itself, where markers are added for the editor.
+    """
+
+    track: str  # "V1", "A2": kind and level, as an NLE names them
+    kind: str  # "video", "audio" or another track kind
+    level: int  # 1 for the lowest track of its kind; higher tracks cover lower ones
+    name: str
+    record: Any
+    source: Any
+    item: Any
+
+    @property
+    def rate(self) -> float:
+        """The frame rate of the cut's record timecode."""
+        return float(self.record.start_time.rate)
+
+    def where(self) -> str:
+        """``clip 'sh010' on V1 at 01:00:04:00``: how errors and notes name the clip."""
+        return f"clip {self.name!r} on {self.track} at {timecode(self.record.start_time)}"
+
+
+def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = EDL_RATE) -> Any:
+    """The one OTIO ``Timeline`` in the file; ``extract_to`` receives an ``.otioz``'s media.
+
+    An EDL states no frame rate: it is read at ``edl_rate``.
+    """
+    suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size > MAX_TIMELINE_BYTES:
+        raise BadTimeline(
+            f"timeline of {size:,} bytes is larger than any cut ({MAX_TIMELINE_BYTES:,})",
+            where=path,
+            fix="check that this is the editorial timeline",
+        )
+    if suffix == ".otioz":
+        _check_bundle(path)
+    _check_rate(edl_rate, "--edl-rate")
+    extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
+    if suffix == ".otioz" and extract_to is not None:
+        extra["extract_to_directory"] = str(extract_to)
+    try:
+        read = otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
+    except PARSE_ERRORS as exc:
+        raise BadTimeline(
+            f"cannot read the timeline ({_first_line(exc)})",
+            where=path,
+            fix=_fix_for(suffix),
+        ) from exc
+    except (OSError, UnicodeError) as exc:
+        raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
+    return _one_timeline(read, path)
+
+
+def _fix_for(suffix: str) -> str:
+    if suffix == ".aaf":
+        return "an AAF needs `pip install otio-aaf-adapter`; else export the cut again"
+    return "export the cut again from the editing system, or check the file is whole"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _check_bundle(path: Path) -> None:
+    # otioz unpacks with zipfile: its total is bounded before it is opened.
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            total = sum(i.file_size for i in bundle.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BadTimeline(f"not a readable .otioz bundle ({exc})", where=path) from exc
+    if total > MAX_OTIOZ_BYTES:
+        raise BadTimeline(
+            f".otioz bundle unpacks to {total:,} bytes",
+            where=path,
+            fix="unpack it yourself and audit the .otio inside",
+        )
+
+
+def _one_timeline(read: Any, path: Path) -> Any:
+    if isinstance(read, otio.schema.Timeline):
+        return read
+    collection = isinstance(read, otio.schema.SerializableCollection)
+    found = list(read.find_children(descended_from_type=otio.schema.Timeline)) if collection else []
+    if len(found) != 1:
+        raise BadTimeline(
+            f"the file holds {len(found)} timelines, not one",
+            where=path,
+            fix="export the one cut to audit as its own file",
+        )
+    return found[0]
+
+
+def clips_of(timeline: Any, path: Path) -> list[CutClip]:
+    """Every clip of the cut, track by track (lowest video track first), each checked."""
+    start = timeline.global_start_time
+    _check_rate(float(start.rate) if start is not None else None, f"the timeline {path.name}")
+    clips: list[CutClip] = []
+    for track, label, level in _tracks(timeline):
+        place = _Placement(timeline.tracks, track, path)
+        clips += [_cut_clip(place, item, label, level, start, path) for item in _items(track)]
+    return clips
+
+
+class _Placement:
+    """Where a track's items sit in the cut: the track's layout, computed once.
+
+    Asking OTIO for each clip's range in the stack walks the whole track each
+    time; a cut of thousands of clips is placed in one walk instead.
+    """
+
+    def __init__(self, stack: Any, track: Any, path: Path) -> None:
+        self.stack, self.track = stack, track
+        try:
+            self.layout = track.range_of_all_children()
+            zero = otio.opentime.RationalTime(0, 24)
+            # A track's own source range (an EDL's record start) moves it in the stack.
+            self.origin = track.transformed_time(zero, stack) - zero
+        except PARSE_ERRORS as exc:
+            raise BadTimeline(f"track {track.name!r} cannot be laid out ({_first_line(exc)})",
+                              where=path, fix="export the cut again") from exc  # fmt: skip
+
+    def record(self, item: Any) -> Any:
+        """The item's range in the stack's time."""
+        if item.parent() is not self.track:  # inside a nested stack or track
+            return item.transformed_time_range(item.trimmed_range(), self.stack)
+        span = self.layout[item]
+        return otio.opentime.TimeRange(span.start_time + self.origin, span.duration)
+
+
+def _tracks(timeline: Any) -> Iterator[tuple[Any, str, int]]:
+    counts: dict[str, int] = {}
+    for track in timeline.tracks:
+        kind = str(track.kind)
+        counts[kind] = level = counts.get(kind, 0) + 1
+        yield track, f"{kind[:1].upper() or 'T'}{level}", level
+
+
+def _items(track: Any) -> Iterator[Any]:
+    # Gaps and transitions are not clips, but a negative gap makes items overlap.
+    for item in track.find_children(shallow_search=False):
+        if isinstance(item, otio.schema.Clip):
+            yield item
+        elif _negative_gap(item):
+            raise BadTimeline(
+                f"a gap of negative length on track {track.name!r}",
+                fix="negative gaps make clips overlap; export the cut again",
+            )
+
+
+def _negative_gap(item: Any) -> bool:
+    span = item.source_range if isinstance(item, otio.schema.Gap) else None
+    return span is not None and span.duration.value < 0
+
+
+def _cut_clip(
+    place: _Placement, item: Any, label: str, level: int, start: Any, path: Path
+) -> CutClip:
+    name = str(item.name or "(unnamed)")
+    where = f"clip {name!r} on {label}"
+    try:
+        source = item.visible_range()  # with transition handles: a dissolve shows them
+        record = place.record(item)
+    except PARSE_ERRORS as exc:
+        raise BadTimeline(
+            f"{where} has no usable range ({_first_line(exc)})",
+            where=path,
+            fix="export the cut again",
+        ) from exc
+    _check_range(source, f"{where} (source)", path)
+    _check_range(record, f"{where} (record)", path)
+    if start is not None:
+        record = otio.opentime.TimeRange(record.start_time + start, record.duration)
+    return CutClip(label, str(place.track.kind).lower(), level, name, record, source, item)
+
+
+def _check_range(span: Any, what: str, path: Path) -> None:
+    rate = float(span.duration.rate)
+    _check_rate(rate, what)
+    values = (float(span.start_time.value), float(span.duration.value))
+    if not all(math.isfinite(v) for v in values) or values[0] < 0 or values[1] < 0:
+        raise BadTimeline(
+            f"{what} has a negative or impossible range {values}",
+            where=path,
+            fix="correct the clip's in and out points",
+        )
+    frames = span.duration.rescaled_to(rate).value
+    if frames > MAX_CLIP_FRAMES:
+        raise BadTimeline(
+            f"{what} is {frames:,.0f} frames long",
+            where=path,
+            fix=f"no clip is longer than {MAX_CLIP_FRAMES:,} frames",
+        )
+
+
+def _check_rate(rate: float | None, what: str) -> None:
+    if rate is None:
+        return
+    if not (math.isfinite(rate) and MIN_RATE <= rate <= MAX_RATE):
+        raise BadTimeline(
+            f"{what} has an absurd frame rate ({rate} fps)",
+            fix=f"rates between {MIN_RATE:g} and {MAX_RATE:g} fps are accepted",
+        )
+
+
+def timecode(time: Any) -> str:
+    """SMPTE timecode of an OTIO ``RationalTime`` at its own rate (``01:00:04:00``)."""
+    try:
+        return str(otio.opentime.to_timecode(time, time.rate))
+    except PARSE_ERRORS:
+        return f"{float(time.to_seconds()):.3f}s"

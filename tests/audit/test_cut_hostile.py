@@ -1,0 +1,233 @@
+"""Bad cuts: each ends as one ``Error:`` line naming the clip (exit 2), never a traceback.
+
+Every hostile timeline is made here, by test code: malformed files, absurd
+frame rates, negative ranges, overlapping EDL events, clips of absurd length.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provenance.audit.cut_read import clips_of, read_timeline
+from provenance.errors import BadTimeline, UnreadableFile
+from provenance.settings import Settings
+from provenance.store import Ledger
+from tests.support.cuts import audit, cut, external, span
+from tests.support.studio import generated_png
+
+EVENT = (
+    "{n:03d}  AX       V     C        {src} {src_out} {rec} {rec_out}\n* FROM CLIP NAME: {name}\n"
+)
+
+
+def edl(*events: tuple[str, str, str, str, str]) -> str:
+    """A CMX 3600 list of (name, source in, source out, record in, record out) events."""
+    body = "".join(
+        EVENT.format(n=n, name=name, src=a, src_out=b, rec=c, rec_out=d)
+        for n, (name, a, b, c, d) in enumerate(events, 1)
+    )
+    return f"TITLE: hostile\nFCM: NON-DROP FRAME\n\n{body}"
+
+
+def one_error(done_stderr: str, *words: str) -> None:
+    """One ``Error:`` line, holding every one of ``words``."""
+    lines = done_stderr.strip().splitlines()
+    assert len(lines) == 1, done_stderr
+    assert lines[0].startswith("Error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.fixture
+def db(ledger: Ledger, settings: Settings) -> str:
+    """The URL of a fresh ledger, made (SQLite and PostgreSQL)."""
+    del ledger
+    return settings.db
+
+
+def otio_with(tmp_path: Path, clip: otio.schema.Clip) -> Path:
+    return cut(tmp_path / "hostile.otio", [clip])
+
+
+def test_overlapping_edl_events_name_the_clip(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "overlap.edl"
+    path.write_text(edl(
+        ("first", "00:00:00:00", "00:00:02:00", "01:00:00:00", "01:00:02:00"),
+        ("second", "00:00:00:00", "00:00:02:00", "01:00:01:00", "01:00:03:00"),
+    ))  # fmt: skip
+    done = audit(db, str(path))
+    assert done.exit_code == 2
+    one_error(done.stderr, "cannot read the timeline", "second", str(path))
+
+
+@pytest.mark.parametrize("rate", [0.0, -24.0, 1e9, float("nan")])
+def test_absurd_frame_rates_name_the_clip(db: str, tmp_path: Path, rate: float) -> None:
+    clip = external("absurd", "x.png")
+    clip.source_range = span(0, 12, rate)
+    done = audit(db, str(otio_with(tmp_path, clip)))
+    assert done.exit_code == 2
+    one_error(done.stderr, "clip 'absurd' on V1")
+
+
+@pytest.mark.parametrize(("start", "frames"), [(0, -5), (-10, 5)])
+def test_negative_ranges_name_the_clip(db: str, tmp_path: Path, start: int, frames: int) -> None:
+    clip = external("backwards", "x.png")
+    clip.source_range = span(start, frames)
+    done = audit(db, str(otio_with(tmp_path, clip)))
+    assert done.exit_code == 2
+    one_error(done.stderr, "clip 'backwards' on V1", "negative or impossible range")
+
+
+def test_a_clip_of_absurd_length_is_refused(db: str, tmp_path: Path) -> None:
+    done = audit(db, str(otio_with(tmp_path, external("endless", "x.%04d.png", 10**9))))
+    assert done.exit_code == 2
+    one_error(done.stderr, "clip 'endless' on V1", "frames long")
+
+
+def test_a_negative_gap_is_refused(db: str, tmp_path: Path) -> None:
+    track = otio.schema.Track(name="V1")
+    track.append(otio.schema.Gap(source_range=span(0, -48)))
+    timeline = otio.schema.Timeline()
+    timeline.tracks.append(track)
+    path = tmp_path / "gap.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    done = audit(db, str(path))
+    assert done.exit_code == 2
+    one_error(done.stderr, "gap of negative length", "'V1'")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("truncated.otio", '{"OTIO_SCHEMA": "Timeline.1", "tracks": {'),
+        ("wrong.otio", '{"OTIO_SCHEMA": "NoSuchThing.1"}'),
+        ("binary.edl", "\x00\x01\x02garbage"),
+        ("empty.fcpxml", ""),
+        ("broken.xml", "<xmeml><sequence><media>"),
+        ("notzip.otioz", "PK but not a zip"),
+    ],
+)
+def test_malformed_timelines_are_one_error(
+    db: str, tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, name)
+
+
+def test_markers_need_a_timeline_suffix(db: str, tmp_path: Path) -> None:
+    timeline = otio_with(tmp_path, external("a", "a.png"))
+    done = audit(db, str(timeline), "--markers", str(tmp_path / "out.txt"))
+    assert done.exit_code == 2
+    one_error(done.stderr, "cannot write markers as .txt")
+
+
+def test_cut_options_are_refused_for_a_package(db: str, tmp_path: Path) -> None:
+    generated_png(tmp_path / "pkg" / "a.png", 1)
+    done = audit(db, str(tmp_path / "pkg"), "--root", str(tmp_path))
+    assert done.exit_code == 2
+    one_error(done.stderr, "--root and --markers are for cuts")
+
+
+def test_a_cut_without_clips_is_refused_unless_allowed(db: str, tmp_path: Path) -> None:
+    empty = cut(tmp_path / "empty.otio", [])
+    done = audit(db, str(empty))
+    assert done.exit_code == 2
+    one_error(done.stderr, "the cut holds no clips")
+    assert audit(db, str(empty), "--allow-empty").exit_code == 0
+
+
+TIMECODE = st.builds(
+    "{:02d}:{:02d}:{:02d}:{:02d}".format,
+    st.integers(0, 99), st.integers(0, 99), st.integers(0, 99), st.integers(0, 99),
+)  # fmt: skip
+EVENTS = st.lists(st.tuples(st.text(max_size=12), TIMECODE, TIMECODE, TIMECODE, TIMECODE),
+                  max_size=4)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=EVENTS)
+def test_any_edl_reads_or_is_refused_cleanly(tmp_path: Path, events: list[tuple[str, ...]]) -> None:
+    path = tmp_path / "fuzz.edl"
+    path.write_text(edl(*[(n.replace("\n", " "), a, b, c, d) for n, a, b, c, d in events]))
+    try:
+        clips = clips_of(read_timeline(path), path)
+    except (BadTimeline, UnreadableFile) as exc:
+        assert exc.message
+    else:
+        assert all(c.record.duration.value >= 0 for c in clips)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tree=JSONISH, schema=st.sampled_from(["Timeline.1", "Clip.2", "Track.1", "RationalTime.1"]))
+def test_any_otio_json_reads_or_is_refused_cleanly(
+    tmp_path: Path, tree: object, schema: str
+) -> None:
+    path = tmp_path / "fuzz.otio"
+    document = tree if not isinstance(tree, dict) else {"OTIO_SCHEMA": schema, **tree}
+    path.write_text(json.dumps(document))
+    try:
+        clips_of(read_timeline(path), path)
+    except (BadTimeline, UnreadableFile) as exc:
+        assert exc.message
+
+
+@pytest.mark.parametrize("rate", ["0", "-25", "100000", "nan"])
+def test_an_absurd_edl_rate_is_refused(db: str, tmp_path: Path, rate: str) -> None:
+    path = tmp_path / "cut.edl"
+    path.write_text(edl(("a", "00:00:00:00", "00:00:01:00", "01:00:00:00", "01:00:01:00")))
+    done = audit(db, str(path), "--edl-rate", rate)
+    assert done.exit_code == 2
+    one_error(done.stderr, "--edl-rate has an absurd frame rate")
+
+
+def test_a_root_that_does_not_exist_is_refused(db: str, tmp_path: Path) -> None:
+    timeline = otio_with(tmp_path, external("a", "a.png"))
+    done = audit(db, str(timeline), "--root", str(tmp_path / "typo"))
+    assert done.exit_code == 2
+    assert "does not exist" in done.stderr
+
+
+def test_markers_never_overwrite_the_cut(db: str, tmp_path: Path) -> None:
+    timeline = otio_with(tmp_path, external("a", "a.png"))
+    before = timeline.read_bytes()
+    done = audit(db, str(timeline), "--markers", str(tmp_path / "." / timeline.name))
+    assert done.exit_code == 2
+    one_error(done.stderr, "--markers would overwrite the cut being audited")
+    assert timeline.read_bytes() == before
+
+
+def test_an_xml_entity_bomb_is_refused_quickly(db: str, tmp_path: Path) -> None:
+    entities = '<!ENTITY a0 "boom">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    path = tmp_path / "bomb.xml"
+    path.write_text(f'<?xml version="1.0"?><!DOCTYPE xmeml [{entities}]>'
+                    "<xmeml><sequence><name>&a9;</name></sequence></xmeml>")  # fmt: skip
+    started = time.monotonic()
+    done = audit(db, str(path))
+    assert done.exit_code == 2
+    one_error(done.stderr, "cannot read the timeline", "bomb.xml")
+    assert time.monotonic() - started < 10

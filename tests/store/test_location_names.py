@@ -1,0 +1,51 @@
+"""``ledger.locations.named``: present paths by file name, how a cut's offline media is found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provenance.ingest.scan import scan
+from provenance.settings import Settings
+from provenance.store import Ledger
+
+
+@pytest.fixture
+def seen(ledger: Ledger, settings: Settings, tmp_path: Path) -> Path:
+    """Files a scan recorded: ``a/take_N.txt`` and ``b/take_N.txt`` (the same name twice)."""
+    for folder in ("a", "b"):
+        for i in range(11):
+            path = tmp_path / "show" / folder / f"take_{i}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{folder} {i}")
+    (tmp_path / "show" / "a" / "take%_1.txt").write_text("a name with a LIKE wildcard")
+    scan([tmp_path / "show"], ledger, settings)
+    return tmp_path / "show"
+
+
+@pytest.mark.parametrize("count", [2, 11])
+def test_every_present_copy_of_each_name_is_found(ledger: Ledger, seen: Path, count: int) -> None:
+    names = [f"take_{i}.txt" for i in range(count)]
+    found = ledger.locations.named(names)
+    assert sorted(found) == sorted(names)
+    for name in names:
+        assert found[name] == [str(seen / "a" / name), str(seen / "b" / name)]
+
+
+def test_names_are_matched_whole(ledger: Ledger, seen: Path) -> None:
+    assert ledger.locations.named(["ake_1.txt", "take_%.txt"]) == {}
+    assert ledger.locations.named(["take%_1.txt"]) == {
+        "take%_1.txt": [str(seen / "a" / "take%_1.txt")]
+    }
+
+
+def test_removed_files_are_not_offered(ledger: Ledger, settings: Settings, seen: Path) -> None:
+    (seen / "b" / "take_0.txt").unlink()
+    scan([seen], ledger, settings)
+    assert ledger.locations.named(["take_0.txt"]) == {
+        "take_0.txt": [str(seen / "a" / "take_0.txt")]
+    }
+    assert ledger.locations.named(["take_0.txt"], limit=1) == {
+        "take_0.txt": [str(seen / "a" / "take_0.txt")]
+    }  # fmt: skip
