@@ -52,6 +52,7 @@ COMMANDS = {
         "provenance.cli.lifecycle",
     ),
     **dict.fromkeys(("policy", "report", "document"), "provenance.cli.reports"),
+    "serve": "provenance.cli.serve",
 }  # fmt: skip
 
 

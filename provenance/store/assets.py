@@ -134,6 +134,13 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
         conditions.append(_below((query.path_prefix,)))
     if query.roots:
         conditions.append(_below(query.roots))
+    if query.sha_prefix:
+        conditions.append(Asset.sha256.startswith(query.sha_prefix.lower(), autoescape=True))
+    if query.path_contains:
+        seen_at = select(Location.asset_sha256).where(
+            func.lower(Location.path).contains(query.path_contains.lower(), autoescape=True)
+        )
+        conditions.append(Asset.sha256.in_(seen_at))
     if query.folder:
         within = select(Location.asset_sha256).where(
             Location.path.contains(f"/{query.folder}/", autoescape=True)
