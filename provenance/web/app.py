@@ -10,7 +10,6 @@ text. Errors meant for people (an unknown hash) become a page saying so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,25 +19,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from provenance.errors import ProvenanceError
 from provenance.settings import Settings
 from provenance.store import Ledger
+from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
+from provenance.web.routes import pages
 from provenance.web.thumbs import Thumbnails
-
-
-@dataclass(frozen=True)
-class View:
-    """What every request reads: the ledger, the settings, the thumbnails and the guard."""
-
-    ledger: Ledger
-    settings: Settings
-    thumbnails: Thumbnails
-    guard: Guard
 
 
 def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) -> Flask:
     """The web view over ``ledger``; thumbnails are cached in the folder ``cache``."""
-    # Lazy: the routes pull in the history and likeness modules.
-    from provenance.web.routes import pages  # noqa: PLC0415
-
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=0, TEMPLATES_AUTO_RELOAD=False)
     app.extensions["provenance"] = View(ledger, settings, Thumbnails(ledger, cache), guard)
@@ -50,14 +38,6 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.jinja_env.filters["moment"] = _moment
     app.jinja_env.autoescape = True
     return app
-
-
-def view() -> View:
-    """The view of the application answering the current request."""
-    from flask import current_app  # noqa: PLC0415
-
-    found: View = current_app.extensions["provenance"]
-    return found
 
 
 def _refuse_unless_allowed() -> WerkzeugResponse | None:

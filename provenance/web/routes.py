@@ -30,8 +30,8 @@ from provenance.lifecycle.disclosure import build_report
 from provenance.reports.disclosure import render
 from provenance.tools import display_name
 from provenance.vocab import STATUSES, VERDICTS
-from provenance.web.app import view
 from provenance.web.asset_page import asset_page
+from provenance.web.context import view
 from provenance.web.dashboard import dashboard, show_scope
 from provenance.web.guard import policy_with_styles
 from provenance.web.search import SearchForm, search

@@ -10,22 +10,14 @@ from flask.testing import FlaskClient
 
 from provenance.settings import Settings
 from provenance.store import Ledger
-from provenance.web.app import create_app
 from provenance.web.guard import Guard
-from tests.web.demo import Demo, build_demo
+from tests.web.demo import Demo, build_demo, make_app
 
 
 @pytest.fixture
 def demo(ledger: Ledger, settings: Settings, tmp_path: Path) -> Demo:
     """The demo show, scanned, approved, expiring and audited, once per backend."""
     return build_demo(ledger, settings, tmp_path / "work")
-
-
-def make_app(demo: Demo, guard: Guard, cache: Path) -> Flask:
-    """The web view over the demo ledger with ``guard``."""
-    app = create_app(demo.ledger, demo.settings, guard, cache)
-    app.testing = True
-    return app
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flask import Flask
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -23,6 +24,8 @@ from provenance.lifecycle import Lifecycle, approve, set_expiry
 from provenance.settings import Settings
 from provenance.settings.tables import ShowConfig, WatchlistConfig
 from provenance.store import Ledger
+from provenance.web.app import create_app
+from provenance.web.guard import Guard
 from tests.support.files import sha256_of
 from tests.support.lifecycle import a1111, final
 from tests.support.signing import trusting
@@ -122,3 +125,10 @@ def build_demo(ledger: Ledger, settings: Settings, work: Path) -> Demo:
         tuple(sha256_of(f) for f in frames),
         sha256_of(consent),
     )
+
+
+def make_app(demo: Demo, guard: Guard, cache: Path) -> Flask:
+    """The web view over the demo ledger with ``guard``."""
+    app = create_app(demo.ledger, demo.settings, guard, cache)
+    app.testing = True
+    return app

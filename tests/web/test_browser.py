@@ -21,8 +21,7 @@ from playwright.sync_api import Page, Route, expect, sync_playwright
 from waitress.server import create_server
 
 from provenance.web.guard import Guard
-from tests.web.conftest import make_app
-from tests.web.demo import HOSTILE, Demo
+from tests.web.demo import HOSTILE, Demo, make_app
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.slow

@@ -11,8 +11,7 @@ from flask.testing import FlaskClient
 from provenance.cli import cli
 from provenance.errors import ConfigError
 from provenance.web.guard import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, Guard, is_loopback
-from tests.web.conftest import make_app
-from tests.web.demo import SHOW, Demo
+from tests.web.demo import SHOW, Demo, make_app
 
 
 def routes(demo: Demo) -> list[str]:
