@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from provenance.lifecycle import Lifecycle, needs_approval
-from provenance.lifecycle.approve import Need
+from provenance.lifecycle import Lifecycle
+from provenance.lifecycle.approve import Need, needs_among
 from provenance.lifecycle.disclosure import Scope
 from provenance.settings import Settings
 from provenance.store import AssetQuery, AssetRecord, AuditRecord, Ledger
@@ -25,11 +25,12 @@ from provenance.vocab import OPEN_STATUSES
 SOON = timedelta(days=7)
 AUDITS_SHOWN = 10
 AUDITS_LOOKED_AT = 500  # for a show named by a folder, the recent audits searched for it
+SHOWN = 50  # assets listed in each part; the rest are counted, and a search lists them all
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """What the show's dashboard lists, each part newest first."""
+    """What the show's dashboard lists, each part newest first (the page shows :data:`SHOWN`)."""
 
     show: str
     scope: Scope
@@ -38,7 +39,13 @@ class Dashboard:
     expiring: list[AssetRecord]
     escalations: list[Need]  # flagged assets whose flags' approvals are still missing
     audits: list[AuditRecord]
-    names: dict[str, str]  # sha256 -> a present path, for every asset listed
+    names: dict[str, str]  # sha256 -> a present path, for every asset the page shows
+
+    def shown(self) -> set[str]:
+        """The hashes of the assets the page lists (the first :data:`SHOWN` of each part)."""
+        parts = [self.temporary, self.expiring, [n.asset for n in self.escalations]]
+        parts += [[n.asset for n in needs] for needs in self.needs.values()]
+        return {a.sha256 for part in parts for a in part[:SHOWN]}
 
 
 def show_scope(show: str, settings: Settings) -> Scope:
@@ -54,9 +61,8 @@ def dashboard(show: str, ledger: Ledger, settings: Settings, now: datetime) -> D
     scope = show_scope(show, settings)
     query = AssetQuery(genai=True, roots=scope.roots, folder=scope.folder)
     generated = ledger.assets.list(query)
-    needs = needs_approval(Lifecycle(ledger, settings, lambda: now), query)
-    listed = {a.sha256 for a in generated}
-    return Dashboard(
+    needs = needs_among(Lifecycle(ledger, settings, lambda: now), generated)
+    board = Dashboard(
         show,
         scope,
         [a for a in generated if a.status == "temporary"],
@@ -64,8 +70,10 @@ def dashboard(show: str, ledger: Ledger, settings: Settings, now: datetime) -> D
         expiring(generated, now),
         [n for n in needs if set(n.missing) & {f.category for f in n.flags}],
         show_audits(ledger, scope),
-        ledger.locations.first_present(listed),
+        {},
     )
+    board.names.update(ledger.locations.first_present(board.shown()))
+    return board
 
 
 def by_category(needs: Sequence[Need]) -> dict[str, list[Need]]:

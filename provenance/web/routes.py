@@ -32,7 +32,7 @@ from provenance.tools import display_name
 from provenance.vocab import STATUSES, VERDICTS
 from provenance.web.asset_page import asset_page
 from provenance.web.context import view
-from provenance.web.dashboard import dashboard, show_scope
+from provenance.web.dashboard import SHOWN, dashboard, show_scope
 from provenance.web.guard import policy_with_styles
 from provenance.web.search import SearchForm, search
 
@@ -127,7 +127,7 @@ def show(name: str) -> str:
     """A show's dashboard."""
     v = view()
     board = dashboard(name, v.ledger, v.settings, datetime.now(UTC))
-    return render_template("dashboard.html", board=board)
+    return render_template("dashboard.html", board=board, shown=SHOWN)
 
 
 @pages.get("/show/<name>/disclosure")

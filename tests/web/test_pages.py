@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
@@ -187,3 +188,13 @@ def test_static_assets_are_served_from_the_package(client: FlaskClient) -> None:
         answer = client.get(f"/static/{name}")
         assert answer.status_code == 200 and len(answer.data) > 500, name
         answer.close()
+
+
+def test_a_long_dashboard_list_shows_the_first_and_counts_the_rest(
+    client: FlaskClient, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("provenance.web.routes.SHOWN", 1)
+    page = text(client, f"/show/{SHOW}")
+    temporary = page[page.index('id="temporary"') : page.index('id="needs"')]
+    assert len(linked(temporary)) == 1 and "and 1 more." in temporary
+    assert f"/?show={SHOW}&amp;status=temporary" in temporary  # the search that lists them all
