@@ -8,6 +8,7 @@ part of the page it replaces.
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime
 from io import BytesIO
@@ -35,9 +36,11 @@ from provenance.web.context import view
 from provenance.web.dashboard import SHOWN, dashboard, show_scope
 from provenance.web.guard import policy_with_styles
 from provenance.web.search import SearchForm, search
+from provenance.web.sequence import strip_of
 
 pages = Blueprint("pages", __name__)
 LOWER_HEX = frozenset(string.hexdigits.lower())
+FRAME_NAME = re.compile(r"\d+\.[A-Za-z0-9]+$")
 
 
 def full_hash(text: str) -> str:
@@ -51,6 +54,12 @@ def full_hash(text: str) -> str:
 def tool_name(tool: str | None) -> str:
     """A tool's display name for its id ("" for none)."""
     return display_name(tool) if tool else ""
+
+
+@pages.app_template_global()
+def is_frame(path: str) -> bool:
+    """True when a file name carries a frame number (``sh010.1001.exr``): maybe a sequence."""
+    return FRAME_NAME.search(path) is not None
 
 
 @pages.get("/")
@@ -72,6 +81,15 @@ def asset(sha256: str) -> str:
     v = view()
     page = asset_page(full_hash(sha256), v.ledger, v.settings)
     return render_template("asset.html", page=page, story=page.story, asset=page.story.asset)
+
+
+@pages.get("/sequence/<sha256>")
+def sequence(sha256: str) -> str:
+    """The strip of the sequence this asset is a frame of, the generated frames marked."""
+    strip = strip_of(full_hash(sha256), view().ledger)
+    if strip is None:
+        abort(404)
+    return render_template("sequence.html", strip=strip)
 
 
 @pages.get("/thumb/<sha256>.jpg")

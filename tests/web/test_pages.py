@@ -198,3 +198,26 @@ def test_a_long_dashboard_list_shows_the_first_and_counts_the_rest(
     temporary = page[page.index('id="temporary"') : page.index('id="needs"')]
     assert len(linked(temporary)) == 1 and "and 1 more." in temporary
     assert f"/?show={SHOW}&amp;status=temporary" in temporary  # the search that lists them all
+
+
+def test_a_sequences_strip_marks_its_generated_frames(client: FlaskClient, demo: Demo) -> None:
+    frame = demo.frames[1]
+    page = text(client, f"/asset/{frame}")
+    assert f'class="sequence-link" href="/sequence/{frame}"' in page
+    strip = text(client, f"/sequence/{frame}")
+    assert "sh010_comp.1001-1003#.png" in strip and "3 frames" in strip
+    assert "none generated" in strip and linked(strip) == set(demo.frames)
+    assert f'src="/thumb/{demo.frames[0]}.jpg"' in strip
+    assert "sequence-link" not in text(client, f"/asset/{demo.plate}")  # plate.jpg: no frame
+    assert client.get(f"/sequence/{demo.plate}").status_code == 404
+
+
+def test_a_generated_frame_is_marked_in_its_strip(client: FlaskClient, demo: Demo) -> None:
+    from provenance.ingest.scan import scan
+    from tests.support.studio import generated_png
+
+    generated_png(demo.show / "comp" / "sh010_comp.1004.png", 9)
+    scan([demo.show / "comp"], demo.ledger, demo.settings)
+    strip = text(client, f"/sequence/{demo.frames[0]}")
+    assert "sh010_comp.1001-1004#.png" in strip and "1 generated: 1004" in strip
+    assert strip.count('<li class="verdict-genai">') == 1
