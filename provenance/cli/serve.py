@@ -8,7 +8,7 @@ from urllib.parse import quote
 import click
 
 from provenance.cli.group import cli
-from provenance.cli.options import ledger_options, open_ledger, out
+from provenance.cli.options import ledger_options, out, settings_for
 
 
 @cli.command(name="serve")
@@ -40,12 +40,14 @@ def serve(
     # Lazy: Flask and waitress load only for this command.
     import waitress  # noqa: PLC0415
 
+    from provenance.store import Ledger  # noqa: PLC0415
     from provenance.web.app import create_app  # noqa: PLC0415
     from provenance.web.guard import Guard  # noqa: PLC0415
     from provenance.web.thumbs import default_cache  # noqa: PLC0415
 
-    with open_ledger(db_url, config_path) as (ledger, loaded):
-        settings = loaded.settings
+    settings = settings_for(db_url, config_path).settings
+    # Read-only connections: the database itself refuses any write the view might attempt.
+    with Ledger.existing(settings.db, read_only=True) as ledger:
         guard = Guard.for_host(host, token or settings.web_token, settings.web_auth_header)
         app = create_app(ledger, settings, guard, default_cache())
         out.print(f"Serving {ledger.where} read-only at {_address(host, port, guard.token)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,12 @@ def demo(ledger: Ledger, settings: Settings, tmp_path: Path) -> Demo:
 
 
 @pytest.fixture
-def app(demo: Demo, tmp_path: Path) -> Flask:
-    """The web view as `provenance serve` starts it by default (loopback, no token)."""
-    return make_app(demo, Guard.for_host("127.0.0.1", None, None), tmp_path / "thumbs")
+def app(demo: Demo, tmp_path: Path) -> Iterator[Flask]:
+    """The web view as `provenance serve` starts it by default: loopback, no token, and a
+    read-only connection to the demo ledger (any write a page attempted would fail)."""
+    with Ledger(demo.ledger.url, host=demo.ledger.host, read_only=True) as reader:
+        reading = dataclasses.replace(demo, ledger=reader)
+        yield make_app(reading, Guard.for_host("127.0.0.1", None, None), tmp_path / "thumbs")
 
 
 @pytest.fixture
