@@ -149,3 +149,20 @@ def test_a_dropped_file_is_hashed_in_the_browser_and_never_uploaded(
         f"{traffic.base}/lookup/{hashlib.sha256(unknown.read_bytes()).hexdigest()}",
     ]
     assert all(method == "GET" and body is None for method, _, body in traffic.requests)
+
+
+def test_a_shows_dashboard_and_a_sequence_render_cleanly(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    p.goto(f"{traffic.base}/shows")
+    p.click("text=Lighthouse")
+    p.wait_for_url("**/show/Lighthouse")
+    expect(p.locator("#escalations li")).to_have_count(1)
+    assert "Zoe Saldana" in p.inner_text("#escalations")
+    shot(p, tmp_path, "dashboard")
+    p.goto(f"{traffic.base}/?q=sh010_comp&view=grid")
+    expect(p.locator("ul.grid li")).to_have_count(1)
+    p.goto(f"{traffic.base}/sequence/{demo.frames[0]}")
+    expect(p.locator("ol.strip li")).to_have_count(3)
+    shot(p, tmp_path, "sequence")
