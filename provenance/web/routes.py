@@ -8,7 +8,6 @@ part of the page it replaces.
 
 from __future__ import annotations
 
-import re
 import string
 from datetime import UTC, datetime
 from io import BytesIO
@@ -35,12 +34,12 @@ from provenance.web.asset_page import asset_page
 from provenance.web.context import view
 from provenance.web.dashboard import SHOWN, dashboard, show_scope
 from provenance.web.guard import policy_with_styles
-from provenance.web.search import SearchForm, search
+from provenance.web.search import SearchForm, is_frame, search
 from provenance.web.sequence import strip_of
 
 pages = Blueprint("pages", __name__)
+pages.add_app_template_global(is_frame)
 LOWER_HEX = frozenset(string.hexdigits.lower())
-FRAME_NAME = re.compile(r"\d+\.[A-Za-z0-9]+$")
 
 
 def full_hash(text: str) -> str:
@@ -54,12 +53,6 @@ def full_hash(text: str) -> str:
 def tool_name(tool: str | None) -> str:
     """A tool's display name for its id ("" for none)."""
     return display_name(tool) if tool else ""
-
-
-@pages.app_template_global()
-def is_frame(path: str) -> bool:
-    """True when a file name carries a frame number (``sh010.1001.exr``): maybe a sequence."""
-    return FRAME_NAME.search(path) is not None
 
 
 @pages.get("/")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from provenance.files.sequences import FrameGroup, group_frames
+from provenance.files.sequences import FrameGroup
 from provenance.store import AssetRecord, Ledger
+from provenance.web.search import frame_groups
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def strip_of(sha256: str, ledger: Ledger) -> Strip | None:
 
 
 def _group_holding(path: str, members: dict[str, str]) -> FrameGroup | None:
-    for group in group_frames(members):
+    for group in frame_groups(members):
         if group.is_sequence and path in group.paths:
             return group
     return None
