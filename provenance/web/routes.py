@@ -56,16 +56,26 @@ def tool_name(tool: str | None) -> str:
 
 
 @pages.get("/")
-def search_page() -> str:
-    """Search the ledger; htmx asks for the results alone as the form changes."""
+def search_page() -> Response:
+    """Search the ledger; htmx asks for the results alone as the form changes.
+
+    Going back to a search htmx no longer holds, it asks for the whole page again.
+    """
     v = view()
     form = SearchForm.from_args(request.args)
     result = search(v.ledger, v.settings, form)
-    template = "_results.html" if request.headers.get("HX-Request") else "search.html"
-    shows = [entry.name for entry in v.settings.shows]
-    return render_template(
-        template, form=form, result=result, statuses=STATUSES, verdicts=VERDICTS, shows=shows
+    part = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
     )
+    shows = [entry.name for entry in v.settings.shows]
+    answer = Response(
+        render_template(
+            "_results.html" if part else "search.html",
+            form=form, result=result, statuses=STATUSES, verdicts=VERDICTS, shows=shows,
+        )
+    )  # fmt: skip
+    answer.vary.add("HX-Request")
+    return answer
 
 
 @pages.get("/asset/<sha256>")

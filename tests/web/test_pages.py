@@ -61,6 +61,11 @@ def test_htmx_gets_the_results_alone(client: FlaskClient, demo: Demo) -> None:
     part = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in part and "<form" not in part
     assert linked(part) == {demo.plate}
+    assert "HX-Request" in answer.headers["Vary"]
+    back = client.get(
+        "/?q=plate.jpg", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in back.get_data(as_text=True)  # going back: the whole page
 
 
 def test_the_grid_shows_thumbnails(client: FlaskClient, demo: Demo) -> None:
