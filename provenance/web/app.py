@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from provenance.errors import ProvenanceError
 from provenance.settings import Settings
 from provenance.store import Ledger
+from provenance.web.compare import UPLOAD_LIMIT
 from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
 from provenance.web.routes import pages
@@ -28,7 +29,7 @@ from provenance.web.thumbs import Thumbnails
 def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) -> Flask:
     """The web view over ``ledger``; thumbnails are cached in the folder ``cache``."""
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=0, TEMPLATES_AUTO_RELOAD=False)
+    app.config.update(MAX_CONTENT_LENGTH=UPLOAD_LIMIT, TEMPLATES_AUTO_RELOAD=False)
     app.extensions["provenance"] = View(ledger, settings, Thumbnails(ledger, cache), guard)
     app.register_blueprint(pages)
     app.before_request(_refuse_unless_allowed)

@@ -33,6 +33,7 @@ from provenance.errors import ConfigError
 
 TOKEN_COOKIE = "provenance_token"  # noqa: S105 - the cookie's name, not a secret
 READ_METHODS = frozenset({"GET", "HEAD"})
+UPLOAD_PATHS = frozenset({"/compare"})  # the opt-in likeness check; it writes nothing
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -50,7 +51,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it a browser sends `Origin: null` even to the same site, and
+    # the one upload is recognised by its Origin.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -102,7 +105,7 @@ class Guard:
 
     def refusal(self, request: Request) -> Response | None:
         """The answer that refuses ``request``, or None when it may be served."""
-        if request.method not in READ_METHODS:
+        if request.method not in READ_METHODS and not _upload(request):
             return _plain("this view only reads the ledger", 405, {"Allow": "GET, HEAD"})
         if self.loopback and _host_name(request.host) not in LOCAL_NAMES:
             return _plain("this view answers only requests addressed to this machine", 421)
@@ -128,6 +131,19 @@ class Guard:
             response.set_cookie(
                 TOKEN_COOKIE, self.token, httponly=True, samesite="Strict", secure=request.is_secure
             )
+
+
+def _upload(request: Request) -> bool:
+    """True for the one upload the view takes (compare the picture), sent by its own page.
+
+    Another site's page may post a form here too; its ``Origin`` names it.
+    """
+    own = request.host_url.rstrip("/")
+    return (
+        request.method == "POST"
+        and request.path in UPLOAD_PATHS
+        and request.headers.get("Origin", "") == own
+    )
 
 
 def _host_name(host: str) -> str:

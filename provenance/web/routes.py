@@ -31,6 +31,7 @@ from provenance.reports.disclosure import render
 from provenance.tools import display_name
 from provenance.vocab import STATUSES, VERDICTS
 from provenance.web.asset_page import asset_page
+from provenance.web.compare import compared
 from provenance.web.context import view
 from provenance.web.dashboard import SHOWN, dashboard, show_scope
 from provenance.web.guard import policy_with_styles
@@ -170,6 +171,17 @@ def disclosure(name: str) -> Response:
 def drop() -> str:
     """Drop a file: the browser hashes it and asks for its story; nothing is uploaded."""
     return render_template("drop.html")
+
+
+@pages.post("/compare")
+def compare() -> str:
+    """Compare the picture: the gate's answer for an uploaded file; nothing is kept or written."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400)
+    v = view()
+    answer = compared(upload.stream, upload.filename, v.ledger, v.settings)
+    return render_template("compared.html", answer=answer, name=upload.filename)
 
 
 @pages.get("/lookup/<sha256>")

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from PIL import Image
 from playwright.sync_api import Page, Route, expect, sync_playwright
 from waitress.server import create_server
 
 from provenance.web.guard import Guard
-from tests.web.demo import HOSTILE, Demo, make_app
+from tests.web.demo import HOSTILE, Demo, make_app, stripped_copy
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.slow
@@ -166,3 +167,25 @@ def test_a_shows_dashboard_and_a_sequence_render_cleanly(
     p.goto(f"{traffic.base}/sequence/{demo.frames[0]}")
     expect(p.locator("ol.strip li")).to_have_count(3)
     shot(p, tmp_path, "sequence")
+
+
+def test_compare_the_picture_uploads_only_when_asked(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    copy = stripped_copy(demo.show / "genai" / "gen1.png", tmp_path / "reframed.jpg")
+    Image.open(copy).resize((200, 125)).save(copy, quality=70)  # bytes the ledger never saw
+    p.goto(traffic.base + "/drop")
+    p.set_input_files("#pick", str(copy))
+    p.wait_for_selector("#story form.compare")
+    assert "must be uploaded to this server" in p.inner_text("#story")
+    assert all(body is None for _, _, body in traffic.requests)  # nothing sent yet
+    p.set_input_files("form.compare input[type=file]", str(copy))
+    p.click("form.compare button")
+    p.wait_for_selector("a.origin-link")
+    shot(p, tmp_path, "compared")
+    posts = [(url, body) for method, url, body in traffic.requests if method != "GET"]
+    assert [url for url, _ in posts] == [f"{traffic.base}/compare"]
+    assert posts[0][1] is not None and b'filename="reframed.jpg"' in posts[0][1]
+    p.click("a.origin-link")
+    p.wait_for_url(f"**/asset/{demo.generated}")
