@@ -52,6 +52,7 @@ COMMANDS = {
         "provenance.cli.lifecycle",
     ),
     **dict.fromkeys(("policy", "report", "use-log", "document"), "provenance.cli.reports"),
+    "serve": "provenance.cli.serve",
 }  # fmt: skip
 
 

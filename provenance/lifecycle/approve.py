@@ -260,11 +260,12 @@ class Need:
 
 def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
     """Generated assets matching ``query`` that still need approvals for finals."""
-    assets = [
-        a
-        for a in lc.ledger.assets.list(replace(query, genai=True))
-        if a.status not in LEFT_STATUSES
-    ]
+    return needs_among(lc, lc.ledger.assets.list(replace(query, genai=True)))
+
+
+def needs_among(lc: Lifecycle, generated: Sequence[AssetRecord]) -> list[Need]:
+    """Those of the ``generated`` assets that still need approvals for finals, and which."""
+    assets = [a for a in generated if a.status not in LEFT_STATUSES]
     found = lc.ledger.approvals.many(a.sha256 for a in assets)
     approvals = honoured(found, approval_trust(lc.settings))  # a forged approval clears nothing
     now, needs = lc.now(), []

@@ -79,11 +79,22 @@ def preview(path: Path, outline: Outline | None = None, *, at: float | None = No
 
     ``outline`` (corners as shares of the width and height) is drawn on it.
     """
+    jpeg = preview_jpeg(path, outline, at=at)
+    return None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+
+
+def preview_jpeg(
+    path: Path, outline: Outline | None = None, *, at: float | None = None, side: int = SIDE
+) -> bytes | None:
+    """The preview's JPEG bytes (at most ``side`` pixels a side), or None when there is none.
+
+    The web view caches these on disk; the HTML report embeds them.
+    """
     try:
-        image = Image.fromarray(picture_at(path, at)) if at is not None else _open(path)
+        image = Image.fromarray(picture_at(path, at)) if at is not None else _open(path, side)
     except Exception:  # noqa: BLE001 - a preview is a nicety; no file may break the report
         return None
-    image.thumbnail((SIDE, SIDE))
+    image.thumbnail((side, side))
     image = image.convert("RGB")
     if outline:
         w, h = image.size
@@ -92,16 +103,16 @@ def preview(path: Path, outline: Outline | None = None, *, at: float | None = No
         )
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
-def _open(path: Path) -> Image.Image:
+def _open(path: Path, side: int) -> Image.Image:
     suffix = path.suffix.lower()
     if suffix in (".exr", ".dpx"):
         return _grey(decode_luma(path).luma)
     if suffix in VIDEO_SUFFIXES:
-        return _grey(sample_frames(path, count=1, work_side=SIDE).lumas[0])
+        return _grey(sample_frames(path, count=1, work_side=side).lumas[0])
     image = Image.open(path)
-    image.draft("RGB", (SIDE * 2, SIDE * 2))
+    image.draft("RGB", (side * 2, side * 2))
     image.load()
     return image

@@ -261,6 +261,17 @@ class Settings:
     policy: str | None = _setting(
         None, "The show's policy file (TOML) for audits; None uses the built-in default policy."
     )
+    web_token: str | None = _setting(
+        None,
+        "A secret that `provenance serve` asks of every browser when it listens beyond this "
+        "machine (sent once as ?token=..., then kept in a cookie; or as `Authorization: Bearer`)."
+        " None: no token.",
+    )
+    web_auth_header: str | None = _setting(
+        None,
+        "The request header that the reverse proxy in front of `provenance serve` sets to the "
+        "signed-in user (e.g. X-Remote-User); a request without it is refused. None: not used.",
+    )
 
     def effective_workers(self) -> int:
         """``workers`` with 0 resolved to the number of CPU cores."""

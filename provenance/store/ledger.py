@@ -76,11 +76,12 @@ class Ledger:
         actor: str | None = None,
         host: str | None = None,
         auto_create: bool | None = None,
+        read_only: bool = False,
     ) -> None:
         self.url = url
         self.actor = actor or current_actor()
         self.host = host or current_host()
-        self._engine = make_engine(url)
+        self._engine = make_engine(url, read_only=read_only)
         self._tx = Transactions(self._engine, masked(url), self.actor, self.host)
         is_sqlite = parse_url(url).get_backend_name() == "sqlite"
         self._prepare(is_sqlite if auto_create is None else auto_create)
@@ -127,7 +128,7 @@ class Ledger:
                 schema.create(self._engine)
 
     @classmethod
-    def existing(cls, url: str) -> Ledger:
+    def existing(cls, url: str, *, read_only: bool = False) -> Ledger:
         """The ledger at ``url``, which must exist already: nothing is created.
 
         For commands that read or change what is recorded (``history``,
@@ -143,7 +144,7 @@ class Ledger:
                 fix="check --db or PROVENANCE_DB; a ledger is created by the first"
                 " `provenance scan` (or by `provenance init`)",
             )
-        return cls(url, auto_create=False)
+        return cls(url, auto_create=False, read_only=read_only)
 
     @classmethod
     def init(cls, url: str) -> tuple[Ledger, str | None, str]:

@@ -89,6 +89,14 @@ class LocationsPart:
             rows = conn.scalars(query).all()
         return list(rows)
 
+    def in_folder(self, host: str, folder: str) -> dict[str, str]:
+        """Path -> asset hash of the files present directly in ``folder`` on ``host``."""
+        query = select(Location.path, Location.asset_sha256).where(*_present_under(host, folder))
+        with self._tx.read() as session:
+            rows = session.execute(query).all()
+        prefix = folder.rstrip("/") + "/"
+        return {str(path): str(sha) for path, sha in rows if "/" not in str(path)[len(prefix) :]}
+
     def stamps_under(self, prefix: str, host: str | None = None) -> dict[str, PathStamp]:
         """Path → (size, mtime, inode) of the files the ledger believes present below ``prefix``."""
         columns = (Location.path, Location.size, Location.mtime_ns, Location.inode)

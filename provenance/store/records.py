@@ -216,6 +216,8 @@ class AssetQuery:
     folder: str | None = None  # seen in a folder of this name at any depth (a show's title)
     roots: tuple[str, ...] = ()  # seen at or below one of these folders
     shas: tuple[str, ...] | None = None  # only these assets
+    sha_prefix: str | None = None  # only assets whose SHA-256 starts with these digits
+    path_contains: str | None = None  # ever seen at a path holding this text (any case)
     limit: int | None = None
 
 

@@ -1,0 +1,191 @@
+"""The web view in a real browser: Debian's chromium, driven by Playwright, over waitress.
+
+The browser may reach nothing but the view itself: every other request is
+aborted and fails the test. Screenshots of each step are kept under the
+test's temporary folder (pytest's ``--basetemp``) as artifacts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from PIL import Image
+from playwright.sync_api import Page, Route, expect, sync_playwright
+from waitress.server import create_server
+
+from provenance.web.guard import Guard
+from tests.web.demo import HOSTILE, Demo, make_app, stripped_copy
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.slow
+
+
+def require_chromium() -> str:
+    """Debian's chromium; without it a test skips, except under ``CI=true`` (.ci/run has it)."""
+    if CHROMIUM is None:
+        reason = "chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@dataclass
+class Traffic:
+    """What the page asked for: every request, and any it tried to send elsewhere."""
+
+    base: str
+    requests: list[tuple[str, str, bytes | None]] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def server(demo: Demo, tmp_path: Path) -> Iterator[str]:
+    """The demo's web view served by waitress on a free loopback port, in a daemon thread."""
+    app: Flask = make_app(demo, Guard.for_host("127.0.0.1", None, None), tmp_path / "thumbs")
+    served = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=served.run, daemon=True, name="waitress")
+    thread.start()
+    yield f"http://127.0.0.1:{served.effective_port}"  # type: ignore[union-attr]
+    served.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page(server: str, tmp_path: Path) -> Iterator[tuple[Page, Traffic]]:
+    """A chromium page that may reach only ``server``, and the record of its traffic."""
+    executable = require_chromium()
+    traffic = Traffic(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page()
+
+        def route(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(server + "/"):
+                route.continue_()
+            else:
+                traffic.blocked.append(url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("request", lambda r: traffic.requests.append((r.method, r.url, r.post_data_buffer)))
+        page.on("console", lambda m: traffic.console.append(m.text))
+        page.on("pageerror", lambda e: traffic.console.append(f"page error: {e}"))
+        yield page, traffic
+        browser.close()
+    assert not traffic.blocked, f"the page tried to reach beyond the view: {traffic.blocked}"
+    violations = [m for m in traffic.console if "Content Security Policy" in m or "error" in m]
+    assert not violations, violations
+
+
+def shot(page: Page, tmp_path: Path, name: str) -> None:
+    """Keep a screenshot of this step as an artifact."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_search_open_a_copy_and_follow_it_to_its_generated_original(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    p.goto(traffic.base + "/")
+    shot(p, tmp_path, "1-search")
+    p.fill("input[name=q]", "copy.jpg")  # htmx replaces the results as one types
+    expect(p.locator("#results tbody tr")).to_have_count(1)
+    assert "q=copy.jpg" in p.url  # the search is in the address, to share
+    shot(p, tmp_path, "2-search-copy")
+    p.click(f"#results a[href='/asset/{demo.copy}']")
+    p.wait_for_url(f"**/asset/{demo.copy}")
+    assert "Looks like a generated asset" in p.inner_text("section.origin")
+    shot(p, tmp_path, "3-copy")
+    p.click("a.origin-link")
+    p.wait_for_url(f"**/asset/{demo.generated}")
+    assert "genai" in p.inner_text("dl.facts") and "a lighthouse at dusk" in p.inner_text("pre")
+    assert p.eval_on_selector("img.thumb", "i => i.naturalWidth") > 0  # a real thumbnail
+    shot(p, tmp_path, "4-generated-original")
+    assert all(method == "GET" for method, _, _ in traffic.requests)
+
+
+def test_a_hostile_prompt_is_inert(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    p.goto(f"{traffic.base}/asset/{demo.hostile}")
+    shot(p, tmp_path, "hostile-prompt")
+    assert p.title() != "pwned"
+    assert p.inner_text("pre.prompt") == HOSTILE  # shown, as text
+    assert p.locator("pre.prompt img, pre.prompt script").count() == 0
+    assert not [url for _, url, _ in traffic.requests if url.endswith("/x")]
+
+
+def test_a_dropped_file_is_hashed_in_the_browser_and_never_uploaded(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    p.goto(traffic.base + "/drop")
+    p.set_input_files("#pick", str(demo.show / "genai" / "gen2.png"))
+    p.wait_for_selector("#story-link")
+    assert "approved" in p.inner_text("#story")
+    shot(p, tmp_path, "drop-known")
+    unknown = tmp_path / "never-seen.bin"
+    unknown.write_bytes(b"\x00" * (9 * 1024 * 1024 + 7))  # more than two chunks
+    p.set_input_files("#pick", str(unknown))
+    p.wait_for_selector("#story .unknown")
+    shot(p, tmp_path, "drop-unknown")
+    assert hashlib.sha256(unknown.read_bytes()).hexdigest() in p.inner_text("#story")
+    looked_up = [url for _, url, _ in traffic.requests if "/lookup/" in url]
+    assert looked_up == [
+        f"{traffic.base}/lookup/{demo.approved}",
+        f"{traffic.base}/lookup/{hashlib.sha256(unknown.read_bytes()).hexdigest()}",
+    ]
+    assert all(method == "GET" and body is None for method, _, body in traffic.requests)
+
+
+def test_a_shows_dashboard_and_a_sequence_render_cleanly(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    p.goto(f"{traffic.base}/shows")
+    p.click("text=Lighthouse")
+    p.wait_for_url("**/show/Lighthouse")
+    expect(p.locator("#escalations li")).to_have_count(1)
+    assert "Zoe Saldana" in p.inner_text("#escalations")
+    shot(p, tmp_path, "dashboard")
+    p.goto(f"{traffic.base}/?q=sh010_comp&view=grid")
+    expect(p.locator("ul.grid li")).to_have_count(1)
+    p.goto(f"{traffic.base}/sequence/{demo.frames[0]}")
+    expect(p.locator("ol.strip li")).to_have_count(3)
+    shot(p, tmp_path, "sequence")
+
+
+def test_compare_the_picture_uploads_only_when_asked(
+    browser_page: tuple[Page, Traffic], demo: Demo, tmp_path: Path
+) -> None:
+    p, traffic = browser_page
+    copy = stripped_copy(demo.show / "genai" / "gen1.png", tmp_path / "reframed.jpg")
+    Image.open(copy).resize((200, 125)).save(copy, quality=70)  # bytes the ledger never saw
+    p.goto(traffic.base + "/drop")
+    p.set_input_files("#pick", str(copy))
+    p.wait_for_selector("#story form.compare")
+    assert "must be uploaded to this server" in p.inner_text("#story")
+    assert all(body is None for _, _, body in traffic.requests)  # nothing sent yet
+    p.set_input_files("form.compare input[type=file]", str(copy))
+    p.click("form.compare button")
+    p.wait_for_selector("a.origin-link")
+    shot(p, tmp_path, "compared")
+    posts = [(url, body) for method, url, body in traffic.requests if method != "GET"]
+    assert [url for url, _ in posts] == [f"{traffic.base}/compare"]
+    assert posts[0][1] is not None and b'filename="reframed.jpg"' in posts[0][1]
+    p.click("a.origin-link")
+    p.wait_for_url(f"**/asset/{demo.generated}")
