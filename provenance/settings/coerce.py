@@ -65,6 +65,15 @@ def as_seconds(value: object) -> float:
     return number
 
 
+def as_optional_text(value: object) -> str | None:
+    """Text such as a token or a header name, or None when empty."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
 def as_optional_path(value: object) -> str | None:
     if value is None or value == "":
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ from provenance.settings.coerce import (
     as_bool,
     as_int,
     as_optional_path,
+    as_optional_text,
     as_patterns,
     as_regex,
     as_rules,
@@ -155,6 +157,8 @@ _COERCERS: dict[str, Any] = {
     "shows": as_shows,
     "shot_pattern": as_regex,
     "guidance": as_str,
+    "web_token": as_optional_text,
+    "web_auth_header": as_optional_text,
     "approvers": as_names,
     "approver_db_role": as_optional_name,
     "machine_key": as_optional_path,
@@ -165,12 +169,25 @@ _COERCERS: dict[str, Any] = {
 }
 
 
+SECRETS = frozenset({"web_token"})
+HIDDEN = "(set; not shown)"
+_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+
+
 def settings_as_dict(settings: Settings) -> dict[str, object]:
-    """JSON-ready view of the settings (folder rules as tables)."""
+    """JSON-ready view of the settings (folder rules as tables), secrets hidden.
+
+    It is printed (``config show``) and pasted into tickets: a token is shown
+    only as set or not, and a database URL without its password.
+    """
     out: dict[str, object] = {}
     for f in dataclasses.fields(Settings):
         value = getattr(settings, f.name)
-        if f.name in _TABLES:
+        if f.name in SECRETS and value is not None:
+            value = HIDDEN
+        elif f.name == "db" and isinstance(value, str):
+            value = _PASSWORD.sub(r"\1:***@", value)
+        elif f.name in _TABLES:
             value = [_table(item) for item in value]
         elif isinstance(value, tuple):
             value = list(value)

@@ -192,6 +192,16 @@ def test_config_show_lists_every_setting(tmp_path: Path) -> None:
         assert name in out
 
 
+def test_config_show_hides_the_web_token_and_the_database_password(tmp_path: Path) -> None:
+    config = tmp_path / "provenance.toml"
+    config.write_text('web_token = "tok-9f3a"\n')
+    url = "postgresql+psycopg://pipeline:s3cr3tpw@db.studio:5432/prov"
+    for extra in ([], ["--json"]):
+        _, out, _ = run("config", "show", "--config", str(config), "--db", url, *extra)
+        assert "tok-9f3a" not in out and "s3cr3tpw" not in out
+        assert "(set; not shown)" in out and "pipeline:***@db.studio" in out
+
+
 def test_readme_cli_reference_matches_help() -> None:
     """Every command's --help text appears verbatim in the README's CLI reference."""
     readme = (ROOT / "README.md").read_text()

@@ -92,3 +92,9 @@ def test_ignore_patterns() -> None:
     settings = Settings(db="sqlite://")
     assert settings.is_ignored("frame.exr.tmp") and settings.is_ignored(".DS_Store")
     assert not settings.is_ignored("frame.1001.exr")
+
+
+def test_every_setting_can_be_read_from_a_file() -> None:
+    from provenance.settings.loading import _COERCERS
+
+    assert {f.name for f in dataclasses.fields(Settings)} <= set(_COERCERS)
