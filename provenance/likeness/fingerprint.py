@@ -355,8 +355,14 @@ def limit_growth(extra: int) -> None:
     an ``undecodable`` result naming it) instead of taking the machine's
     memory from the daemon and everything else. The cap is relative: the
     worker's own footprint (Python, numpy, OpenCV: about 480 MiB of address
-    space, most of it never touched) differs by platform and build.
+    space, most of it never touched) differs by platform and build, and by
+    which pool started the fork server.
     """
+    # OpenCV is imported before the footprint is taken: a fork server another
+    # pool started first has not preloaded it, and mapping it later (300 MiB of
+    # address space) would eat into the budget of the first picture.
+    import provenance.likeness.features  # noqa: F401, PLC0415
+
     try:
         with Path("/proc/self/status").open(encoding="ascii") as status:
             sizes = [line.split()[1] for line in status if line.startswith("VmSize:")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,40 @@ def test_big_pictures_with_alpha_take_the_lean_path_to_the_same_grey(
     usual = decode_luma(path).luma
     assert lean.shape == usual.shape
     assert 0 < np.abs(lean - usual).max() <= 1.5 / 255
+
+
+ORDER = """
+import multiprocessing
+import sys
+
+
+def nothing() -> None:
+    pass
+
+
+if __name__ == "__main__":  # workers prepare this module: nothing here imports OpenCV
+    # Another pool (the guarded detectors) starts the fork server first, without OpenCV.
+    first = multiprocessing.get_context("forkserver").Process(target=nothing)
+    first.start()
+    first.join()
+    import provenance.likeness.fingerprint as fingerprint_module
+    from provenance.likeness.describe import describe_files
+
+    fingerprint_module.DECODE_MEMORY = 48 * 1024 * 1024
+    [done] = describe_files([sys.argv[1]], workers=1)
+    print(done.status)
+"""
+
+
+def test_the_cap_counts_opencv_whoever_started_the_fork_server(tmp_path: Path) -> None:
+    script = tmp_path / "order.py"
+    script.write_text(ORDER)
+    picture = _textured(tmp_path / "small.png")
+    run = subprocess.run(
+        [sys.executable, str(script), str(picture)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.strip() == "ok", run.stderr[-2000:]
