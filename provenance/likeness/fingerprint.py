@@ -333,9 +333,10 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     context: BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         server = multiprocessing.get_context("forkserver")
-        # Workers start with the codecs and OpenCV imported: faster, and their
-        # memory cap then counts from a footprint that already holds them.
-        server.set_forkserver_preload([__name__, "provenance.likeness.features"])
+        # Workers start with the codecs imported. Not OpenCV: the guarded pool's
+        # workers come from the same fork server, under an absolute memory limit
+        # that its 300 MiB of mappings would eat into (limit_growth imports it).
+        server.set_forkserver_preload([__name__])
         context = server
     else:
         context = multiprocessing.get_context("spawn")
@@ -358,9 +359,9 @@ def limit_growth(extra: int) -> None:
     space, most of it never touched) differs by platform and build, and by
     which pool started the fork server.
     """
-    # OpenCV is imported before the footprint is taken: a fork server another
-    # pool started first has not preloaded it, and mapping it later (300 MiB of
-    # address space) would eat into the budget of the first picture.
+    # OpenCV is imported before the footprint is taken: the fork server does
+    # not preload it, and mapping it later (300 MiB of address space) would
+    # eat into the budget of the first picture.
     import provenance.likeness.features  # noqa: F401, PLC0415
 
     try:
