@@ -18,6 +18,7 @@ from provenance.reports.disclosure import render
 from provenance.settings.tables import WatchlistConfig
 from provenance.store import Ledger
 from tests.support.factories import observation
+from tests.support.json_schemas import problems
 from tests.support.lifecycle import Clock, Make, final
 
 
@@ -245,6 +246,7 @@ def test_json_names_assets_and_lists_every_location(lc: Lifecycle, story: Story)
     assert set(where) == {"host", "path", "present"} and where["present"] is False  # quarantined
     [escalation] = data["escalations"]
     assert escalation["name"] == "flagged.png" and escalation["cleared"] is False
+    assert problems("report", data) == []
 
 
 def test_the_page_breaks_no_word_and_starts_the_details_on_a_new_page(

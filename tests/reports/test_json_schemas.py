@@ -24,7 +24,6 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from referencing import Registry, Resource
 
 from provenance import vocab
 from provenance.cli import cli
@@ -34,7 +33,6 @@ from provenance.reports.json_schemas import (
     load_schema,
     schema_for,
     schema_names,
-    schemas_by_id,
 )
 from provenance.rules.policy import policy_keys
 from provenance.settings import settings_help
@@ -43,6 +41,7 @@ from provenance.watchers.backends import POLLING
 from provenance.watchers.roots import RootSpec
 from provenance.watchers.state import DaemonState
 from tests.support.files import png
+from tests.support.json_schemas import problems
 from tests.support.lifecycle import a1111
 from tests.support.pg_roles import drop_roles
 from tests.support.signing import approver_key, settings_toml
@@ -52,23 +51,6 @@ GENAI_PNG = Path("genai/sd_a1111.png")
 FIREFLY = Path("genai/firefly_xmp.jpg")
 GENERATED_FRAME = Path("deliverables/comp/shot010_comp_v003.1003.png")
 PLAIN = Path("plain/texture.png")
-
-
-def validator(command: str) -> jsonschema.Draft202012Validator:
-    """A validator for ``command``'s output, resolving ``$ref`` among the shipped schemas only."""
-    registry: Registry[Any] = Registry().with_resources(
-        (uri, Resource.from_contents(schema)) for uri, schema in schemas_by_id().items()
-    )
-    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
-    return jsonschema.Draft202012Validator(
-        schema_for(command), registry=registry, format_checker=checker
-    )
-
-
-def problems(command: str, data: object) -> list[str]:
-    """Where ``data`` breaks ``command``'s schema, one line per error (none when it conforms)."""
-    found = validator(command).iter_errors(data)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in found]
 
 
 class Tour:
