@@ -167,8 +167,8 @@ def timed(
 def measure(url: str, assets: int, repeat: int) -> None:
     """Time the view's pages over the ledger at ``url``."""
     rng = random.Random(7)
-    with Ledger(url) as ledger:
-        cache = Path(tempfile.mkdtemp(prefix="bench-web-thumbs-"))
+    with Ledger(url) as ledger, tempfile.TemporaryDirectory(prefix="bench-web-thumbs-") as tmp:
+        cache = Path(tmp)
         app = create_app(ledger, Settings(db=url), Guard.for_host("127.0.0.1", None, None), cache)
         client = app.test_client()
 
