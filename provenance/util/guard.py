@@ -192,7 +192,9 @@ class _Worker:
     def kill(self) -> None:
         """Stop the process now (native code cannot be interrupted any other way)."""
         if self.process.pid is not None and self.process.is_alive():
-            os.kill(self.process.pid, signal.SIGKILL)
+            # It may end between the look and the kill (a worker that failed to start).
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
         self.process.join()
         self._conn.close()
 
