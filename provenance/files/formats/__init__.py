@@ -13,3 +13,8 @@ class FormatProblem(Exception):
 
 class DecoderUnavailable(FormatProblem):
     """The file needs a decoder from an optional extra that is not installed."""
+
+
+def c_text(data: bytes) -> str:
+    """A fixed-size text field as C writes it: up to its first NUL, Latin-1, trimmed."""
+    return data.split(b"\x00", 1)[0].decode("latin-1").strip()

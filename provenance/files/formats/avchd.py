@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from provenance.files.formats import c_text
 from provenance.files.opening import open_regular
 
 SCAN_BYTES = 4 * 1024 * 1024
@@ -71,8 +72,7 @@ def _parse_at(data: bytes, start: int, size: int) -> Mdpm | None:
     entries = [raw[1 + 5 * k : 6 + 5 * k] for k in range(count)]
     make_code = next((int.from_bytes(e[1:3], "big") for e in entries if e[0] == MAKE_TAG), None)
     model = b"".join(e[1:] for e in entries if e[0] in MODEL_TAGS)
-    name = model.split(b"\x00", 1)[0].decode("latin-1").strip()
-    return Mdpm(MAKERS.get(make_code or -1, ""), name)
+    return Mdpm(MAKERS.get(make_code or -1, ""), c_text(model))
 
 
 def _unescape(nal: bytes) -> bytes:

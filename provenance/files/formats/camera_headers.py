@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from provenance.files.formats import FormatProblem
+from provenance.files.formats import FormatProblem, c_text
 from provenance.files.opening import open_regular
 
 MAX_SECTION = 256 * 1024
@@ -138,8 +138,7 @@ def _red_directory(data: bytes, version1: bool, block: int) -> dict[str, str]:
         if length < 4 or position + length > len(data):
             break
         if tag in _R3D_KEYS and tag >> 12 == 1:
-            value = data[position + 4 : position + length].split(b"\x00", 1)[0]
-            found[_R3D_KEYS[tag]] = value.decode("latin-1").strip()
+            found[_R3D_KEYS[tag]] = c_text(data[position + 4 : position + length])
         position += length
     return found
 
@@ -151,7 +150,7 @@ def read_raf(path: Path) -> CameraHeader:
         head = stream.read(0x5C)
         if len(head) < 0x5C or not head.startswith(RAF_MAGIC):
             raise FormatProblem("not a Fujifilm RAF file")
-        model = head[0x1C:0x3C].split(b"\x00", 1)[0].decode("latin-1").strip()
+        model = c_text(head[0x1C:0x3C])
         jpeg_at, jpeg_length = struct.unpack(">II", head[0x54:0x5C])
         fields = {"make": "FUJIFILM", "model": model} if model else {}
         exif = _jpeg_exif(stream, jpeg_at, jpeg_length, size) if jpeg_length else None

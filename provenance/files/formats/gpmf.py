@@ -20,6 +20,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from provenance.files.formats import c_text
+
 MAX_ITEMS = 4096
 MAX_DEPTH = 4
 NAMES = {b"DVNM": "device", b"MINF": "model", b"CASN": "serial", b"FMWR": "firmware"}
@@ -65,6 +67,6 @@ def _take(key: bytes, kind: bytes, value: bytes, depth: int, found: GpmfNames) -
         else:
             _walk(value, depth + 1, found)
     elif kind == b"c" and key in NAMES:
-        text = value.split(b"\x00", 1)[0].decode("latin-1").strip()
+        text = c_text(value)
         if text:
             found.names.setdefault(NAMES[key], text[:128])

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provenance.files.formats import c_text
+
 
 @dataclass(frozen=True)
 class MakerNoteCamera:
@@ -30,10 +32,6 @@ class MakerNoteCamera:
     serial: str
 
 
-def _ascii(data: bytes) -> str:
-    return data.split(b"\x00", 1)[0].decode("latin-1").strip()
-
-
 def _ucs2(data: bytes) -> str:
     return data[: len(data) & ~1].decode("utf-16-le", errors="replace").split("\x00", 1)[0].strip()
 
@@ -41,7 +39,7 @@ def _ucs2(data: bytes) -> str:
 def read_maker_note(note: bytes) -> MakerNoteCamera | None:
     """The camera a maker note names, when its layout is one of those above."""
     if note.startswith(b"RECONYXUF\x00"):
-        return MakerNoteCamera("Reconyx", "UltraFire", _ascii(note[0x4B : 0x4B + 15]))
+        return MakerNoteCamera("Reconyx", "UltraFire", c_text(note[0x4B : 0x4B + 15]))
     if note.startswith(b"RECONYXH2\x00"):
         return MakerNoteCamera("Reconyx", "HF2 PRO", _ucs2(note[0x7E : 0x7E + 30]))
     if note[:2] == b"\x01\xf1" and note[2:4] in (b"\x02\x00", b"\x03\x00"):
