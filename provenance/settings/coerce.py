@@ -11,7 +11,7 @@ import os
 import re
 
 from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
-from provenance.settings.tables import as_categories, as_days
+from provenance.settings.tables import as_categories, as_days, optional_string
 
 
 def as_int(value: object) -> int:
@@ -67,19 +67,11 @@ def as_seconds(value: object) -> float:
 
 def as_optional_text(value: object) -> str | None:
     """Text such as a token or a header name, or None when empty."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {value!r}")
-    return value
+    return optional_string(value, "text")
 
 
 def as_optional_path(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a file path, got {value!r}")
-    return value
+    return optional_string(value, "a file path")
 
 
 def as_patterns(value: object) -> tuple[str, ...]:

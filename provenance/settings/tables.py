@@ -113,13 +113,18 @@ def as_names(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def as_optional_name(value: object) -> str | None:
-    """A name, or None when empty."""
+def optional_string(value: object, expected: str) -> str | None:
+    """A string, or None when empty; anything else is a TypeError naming ``expected``."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise TypeError(f"expected a name, got {value!r}")
+        raise TypeError(f"expected {expected}, got {value!r}")
     return value
+
+
+def as_optional_name(value: object) -> str | None:
+    """A name, or None when empty."""
+    return optional_string(value, "a name")
 
 
 def as_categories(value: object, where: str) -> tuple[Category, ...]:
