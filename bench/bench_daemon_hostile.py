@@ -53,7 +53,7 @@ from bench_scan import machine  # noqa: E402
 from bench_watch import Daemon, wait_until  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from provenance.store import Ledger  # noqa: E402
+from provenance.store import AssetRecord, Ledger  # noqa: E402
 from provenance.store.identity import current_host  # noqa: E402
 from provenance.util.names import shown  # noqa: E402
 from tests.support import hostile_files  # noqa: E402
@@ -266,12 +266,12 @@ def _figures(peak: Peak, seconds: float, ledger: Ledger, files: list[str], host:
     return lines
 
 
-def _check(name: str, asset: object) -> str:
+def _check(name: str, asset: AssetRecord | None) -> str:
     """For an input of the catalogue: whether the daemon recorded what classify must say."""
     expected = EXPECTED.get(name)
     if expected is None:
         return ""
-    verdict = getattr(asset, "verdict", None)
+    verdict = asset.verdict if asset is not None else None
     return " [as classify says]" if verdict == expected else f" [WRONG: classify says {expected}]"
 
 
