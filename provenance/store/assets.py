@@ -137,17 +137,32 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
     if query.sha_prefix:
         conditions.append(starts_with(query.sha_prefix.lower()))
     if query.path_contains:
-        seen_at = select(Location.asset_sha256).where(
-            func.lower(Location.path).contains(query.path_contains.lower(), autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(seen_at))
+        conditions.append(_seen_at(Location.path.ilike(_holding(query.path_contains), "\\")))
     if query.folder:
-        within = select(Location.asset_sha256).where(
-            Location.path.contains(f"/{query.folder}/", autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(within))
+        conditions.append(_seen_at(Location.path.like(_holding(f"/{query.folder}/"), "\\")))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def _holding(text: str) -> str:
+    """``%text%`` for LIKE, with ``%``, ``_`` and the escape character ``\\`` taken literally.
+
+    The pattern is a whole bind value, not ``'%' || :text || '%'``, so that
+    PostgreSQL's planner sees it and uses the trigram index (migration 0010);
+    ``path ILIKE`` (PostgreSQL) is served by that index, ``lower(path) LIKE``
+    is not.
+    """
+    return f"%{_literal(text)}%"
+
+
+def _literal(text: str) -> str:
+    """``text`` inside a LIKE pattern whose escape character is ``\\``: matched as written."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _seen_at(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Assets with a location (present or not) that matches ``where``."""
+    return Asset.sha256.in_(select(Location.asset_sha256).where(where))
 
 
 def starts_with(prefix: str) -> ColumnElement[bool]:
@@ -170,10 +185,11 @@ def _below(folders: tuple[str, ...]) -> ColumnElement[bool]:
 
     ``/jobs/sh01`` holds ``/jobs/sh01/a.exr`` but not ``/jobs/sh010/a.exr``.
     """
-    below = [Location.path.startswith(f"{folder.rstrip('/')}/", autoescape=True)
-             for folder in folders]  # fmt: skip
+    below: list[ColumnElement[bool]] = [
+        Location.path.like(f"{_literal(folder.rstrip('/'))}/%", "\\") for folder in folders
+    ]
     below += [Location.path == folder for folder in folders]
-    return Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below)))
+    return _seen_at(or_(*below))
 
 
 CANDIDATES_SHOWN = 10

@@ -11,12 +11,16 @@ from sqlalchemy import inspect, text
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
 from provenance.store.models import Base
-from provenance.store.schema import REVISIONS, alembic_config, create, head_revision
+from provenance.store.schema import REVISIONS, alembic_config, create, head_revision, on_backend
+
+
+def _compare_options(dialect: str) -> dict[str, object]:
+    return {"compare_type": True, "include_object": on_backend(dialect)}
 
 
 def test_migrations_match_models(ledger: Ledger) -> None:
     with ledger._engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
         diff = compare_metadata(context, Base.metadata)
         assert context.get_current_revision() == head_revision()
     assert diff == []
@@ -44,7 +48,7 @@ def test_a_ledger_made_on_first_use_is_the_migrated_schema(tmp_path: Path) -> No
     Ledger.init(migrated)[0].close()  # built by the Alembic migrations
     assert _schema(fresh) == _schema(migrated)
     with Ledger(fresh) as ledger, ledger._engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
         assert compare_metadata(context, Base.metadata) == []
         assert context.get_current_revision() == head_revision()
         assert conn.execute(text("SELECT id, seq, hash FROM chain_head")).all() == [
