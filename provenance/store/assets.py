@@ -110,10 +110,30 @@ class AssetsPart:
                 key=lambda a: (-a.first_seen.timestamp(), a.sha256),
             )
             return found if query.limit is None else found[: query.limit]
-        stmt = select(Asset).order_by(Asset.first_seen.desc(), Asset.sha256)
-        stmt = _filter_assets(stmt, query)
-        with self._tx.read() as conn:
-            return [asset_from_row(r) for r in conn.scalars(stmt).all()]
+        # Plain rows, not ORM objects: a show's dashboard reads thousands (half its time).
+        with self._tx.read() as session:
+            rows = session.connection().execute(_newest_first(query))
+            return [asset_from_row(row) for row in rows]
+
+
+def _newest_first(query: AssetQuery) -> Select[Any]:
+    """The assets matching ``query``, newest first, as one statement.
+
+    A query narrowed by where assets were seen finds them first and sorts
+    them after, behind a materialized CTE (an optimization fence on both
+    backends). Without the fence PostgreSQL's planner, seeing the LIMIT,
+    walks every asset newest first and probes each one's locations, betting
+    that matches are spread evenly over time; a show's assets are not (they
+    arrive together), and an older show's search read every newer asset:
+    3.5 s at a million assets, against 0.2 s through the trigram index.
+    """
+    if not (query.path_contains or query.folder or query.roots or query.path_prefix):
+        stmt = select(Asset.__table__).order_by(Asset.first_seen.desc(), Asset.sha256)
+        return _filter_assets(stmt, query)
+    inner = _filter_assets(select(Asset.__table__), replace(query, limit=None))
+    found = inner.cte("found").prefix_with("MATERIALIZED")
+    stmt = select(found).order_by(found.c.first_seen.desc(), found.c.sha256)
+    return stmt if query.limit is None else stmt.limit(query.limit)
 
 
 def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
