@@ -141,13 +141,18 @@ def _serve(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, Flask
     return result.output, served["app"]
 
 
+def _config(folder: Path, toml: str) -> str:
+    config = folder / "provenance.toml"
+    config.write_text(toml + "\n")
+    return str(config)
+
+
 def test_serve_connects_with_the_web_db_setting(
     guarded: tuple[Demo, RoleLogins], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     demo, logins = guarded
-    config = tmp_path / "provenance.toml"
-    config.write_text(f'db = "{demo.ledger.url}"\nweb_db = "{logins.urls["reader"]}"\n')
-    output, app = _serve(["--config", str(config)], monkeypatch)
+    config = _config(tmp_path, f'db = "{demo.ledger.url}"\nweb_db = "{logins.urls["reader"]}"')
+    output, app = _serve(["--config", config], monkeypatch)
     assert f"{logins.logins['reader']}@" in output  # the reader's login, not the owner's
     assert app.test_client().get(f"/asset/{demo.generated}").status_code == 200
 
@@ -156,9 +161,8 @@ def test_serve_takes_the_web_db_role(
     guarded: tuple[Demo, RoleLogins], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     demo, logins = guarded
-    config = tmp_path / "provenance.toml"
-    config.write_text(f'web_db_role = "{logins.groups["reader"]}"\n')
-    output, app = _serve(["--config", str(config), "--db", demo.ledger.url], monkeypatch)
+    config = _config(tmp_path, f'web_db_role = "{logins.groups["reader"]}"')
+    output, app = _serve(["--config", config, "--db", demo.ledger.url], monkeypatch)
     assert "read-only at http://127.0.0.1:8750/" in output
     assert app.test_client().get(f"/show/{quote(SHOW)}").status_code == 200
     monkeypatch.setenv("PROVENANCE_WEB_DB_ROLE", logins.groups["approver"])
