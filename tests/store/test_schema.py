@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
@@ -91,3 +95,28 @@ def _schema(url: str) -> dict[str, object]:
             }
     finally:
         engine.dispose()
+
+
+class _RefusingServer:
+    """A PostgreSQL connection where pg_trgm is not installed and may not be created."""
+
+    def execute(self, statement: object) -> SimpleNamespace:
+        return SimpleNamespace(scalar=lambda: None)
+
+    def begin_nested(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+    def exec_driver_sql(self, statement: str) -> None:
+        refusal = Exception("permission denied to create extension pg_trgm")
+        raise DBAPIError(statement, None, refusal)
+
+
+def test_without_pg_trgm_migration_0010_goes_on_without_the_trigram_index() -> None:
+    path = Path(alembic_config().get_main_option("script_location") or "")
+    spec = importlib.util.spec_from_file_location(
+        "m0010", path / "versions" / "0010_search_indexes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.trigram_schema(_RefusingServer()) is None
