@@ -46,8 +46,10 @@ def serve(
     from provenance.web.thumbs import default_cache  # noqa: PLC0415
 
     settings = settings_for(db_url, config_path).settings
-    # Read-only connections: the database itself refuses any write the view might attempt.
-    with Ledger.existing(settings.db, read_only=True) as ledger:
+    # Two walls: the reader's login or role (when the settings name one) has no grant to
+    # write, and every transaction is read-only whatever the login may do.
+    url = db_url or settings.web_db or settings.db
+    with Ledger.existing(url, read_only=True, role=settings.web_db_role) as ledger:
         guard = Guard.for_host(host, token or settings.web_token, settings.web_auth_header)
         app = create_app(ledger, settings, guard, default_cache())
         out.print(f"Serving {ledger.where} read-only at {_address(host, port, guard.token)}")

@@ -54,12 +54,14 @@ import importlib.util
 import math
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from provenance.errors import ProvenanceError, UndecodableVideo, UnreadableFile, UnsupportedVideo
 from provenance.files.opening import open_regular
@@ -133,13 +135,37 @@ def sample_frames(path: Path, *, count: int = SAMPLES, work_side: int = WORK_SID
     or hostile one, and :class:`UnreadableFile` when the file cannot be read
     or the clock ran out before any moment was decoded.
     """
+    with _reading(path, work_side) as (container, reader):
+        return _sample(container, reader, count)
+
+
+def poster_frame(path: Path, *, side: int) -> NDArray[np.uint8]:
+    """The picture shown in the middle of the video, in colour (height x width x RGB).
+
+    Decoded under the same locks and limits as :func:`sample_frames` (one
+    moment: at most :data:`MAX_PREROLL` frames to reach it, within the time
+    and pixel limits), reduced by whole steps so its short side stays at
+    least ``side``, and turned upright. Raises as :func:`sample_frames` does.
+    """
+    with _reading(path, side) as (container, reader):
+        try:
+            frame = reader.middle_frame(_span(container, reader.stream))
+        except _OverBudget as exc:
+            error = UnreadableFile if exc.timed_out else UndecodableVideo
+            raise error(f"cannot decode video ({exc})", where=path) from exc
+        if frame is None:
+            raise UndecodableVideo("cannot decode video (no picture in the middle)", where=path)
+        return reader.colour(frame)
+
+
+@contextmanager
+def _reading(path: Path, work_side: int) -> Iterator[tuple[InputContainer, _Reader]]:
+    """The video opened from its own bytes, with a reader; FFmpeg's failures in our words."""
     av = module()
     with video_bytes(path) as raw:
         try:
             with open_container(av, raw) as container:
-                return _sample(
-                    container, _Reader(container, path, av.FFmpegError, work_side), count
-                )
+                yield container, _Reader(container, path, av.FFmpegError, work_side)
         except _Refused as exc:
             raise UndecodableVideo(f"video refused: {exc}", where=path) from exc
         except av.FFmpegError as exc:
@@ -295,6 +321,26 @@ class _Reader:
                 break
         picks = sorted({int(len(decoded) * (i + 0.5) / count) for i in range(count)})
         self.lumas.extend(decoded[i] for i in picks if i < len(decoded))
+
+    def middle_frame(self, span: tuple[float, float] | None) -> VideoFrame | None:
+        """The frame shown halfway through ``span`` (start, duration); the first without one."""
+        if span is None:
+            return next(self._decode(), None)
+        start, duration = span
+        target = start + duration / 2
+        self._seek(target)
+        return self._reach(target)
+
+    def colour(self, frame: VideoFrame) -> NDArray[np.uint8]:
+        """``frame`` in RGB, reduced like :meth:`_luma`, turned upright."""
+        k = max(1, min(frame.width, frame.height) // self.work_side)
+        small = frame.reformat(
+            width=max(1, frame.width // k), height=max(1, frame.height // k), format="rgb24",
+            interpolation="AREA",
+        )  # fmt: skip
+        rgb = np.asarray(small.to_ndarray(), dtype=np.uint8)
+        turns = quarter_turns(frame)
+        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
     def _seek(self, target: float) -> None:
         base = self.stream.time_base

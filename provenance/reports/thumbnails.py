@@ -4,9 +4,9 @@ A reviewer should see what was blocked, and the generated image a near
 match points to, without opening files. Previews are small JPEGs embedded in
 the page (so it stays one self-contained file); they are made with Pillow's
 reduced decoding, with provenance's own frame decoder for EXR and DPX, and,
-for a video, from the grey picture of its middle moment (the near-match
-sampler's, so with the same limits). A file that cannot be previewed simply
-has no thumbnail.
+for a video, from the colour picture of its middle moment (decoded by the
+near-match sampler's reader, so under the same locks and limits). A file
+that cannot be previewed simply has no thumbnail.
 
 Where a generated picture was found *inside* a delivered one (a region
 match), its outline is drawn on the delivered picture's preview; for a
@@ -28,7 +28,7 @@ from provenance.audit.near import VIDEO_SUFFIXES
 from provenance.audit.report import AuditReport, FileResult
 from provenance.likeness.frames import Luma, decode_luma
 from provenance.likeness.sweep import picture_at
-from provenance.likeness.video import sample_frames
+from provenance.likeness.video import poster_frame
 from provenance.store import Ledger
 
 SIDE = 160
@@ -111,7 +111,7 @@ def _open(path: Path, side: int) -> Image.Image:
     if suffix in (".exr", ".dpx"):
         return _grey(decode_luma(path).luma)
     if suffix in VIDEO_SUFFIXES:
-        return _grey(sample_frames(path, count=1, work_side=side).lumas[0])
+        return Image.fromarray(poster_frame(path, side=side))
     image = Image.open(path)
     image.draft("RGB", (side * 2, side * 2))
     image.load()

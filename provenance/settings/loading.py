@@ -159,6 +159,8 @@ _COERCERS: dict[str, Any] = {
     "guidance": as_str,
     "web_token": as_optional_text,
     "web_auth_header": as_optional_text,
+    "web_db": as_optional_text,
+    "web_db_role": as_optional_name,
     "approvers": as_names,
     "approver_db_role": as_optional_name,
     "machine_key": as_optional_path,
@@ -185,7 +187,7 @@ def settings_as_dict(settings: Settings) -> dict[str, object]:
         value = getattr(settings, f.name)
         if f.name in SECRETS and value is not None:
             value = HIDDEN
-        elif f.name == "db" and isinstance(value, str):
+        elif f.name in ("db", "web_db") and isinstance(value, str):
             value = _PASSWORD.sub(r"\1:***@", value)
         elif f.name in _TABLES:
             value = [_table(item) for item in value]

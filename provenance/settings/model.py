@@ -272,6 +272,19 @@ class Settings:
         "The request header that the reverse proxy in front of `provenance serve` sets to the "
         "signed-in user (e.g. X-Remote-User); a request without it is refused. None: not used.",
     )
+    web_db: str | None = _setting(
+        None,
+        "The ledger URL `provenance serve` connects with instead of `db`: on PostgreSQL, a "
+        "login that is a member of the reader role (provenance_reader, see "
+        "docs/POSTGRES_ROLES.md), so the server itself refuses any write. `serve --db` still "
+        "wins. None: `db`.",
+    )
+    web_db_role: str | None = _setting(
+        None,
+        "PostgreSQL only: a role `provenance serve` takes with SET ROLE on every connection "
+        "(e.g. provenance_reader), for a login that is a member of it but may do more. "
+        "None: the login's own role.",
+    )
 
     def effective_workers(self) -> int:
         """``workers`` with 0 resolved to the number of CPU cores."""

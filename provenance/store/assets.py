@@ -110,10 +110,43 @@ class AssetsPart:
                 key=lambda a: (-a.first_seen.timestamp(), a.sha256),
             )
             return found if query.limit is None else found[: query.limit]
-        stmt = select(Asset).order_by(Asset.first_seen.desc(), Asset.sha256)
-        stmt = _filter_assets(stmt, query)
-        with self._tx.read() as conn:
-            return [asset_from_row(r) for r in conn.scalars(stmt).all()]
+        # Plain rows, not ORM objects: a show's dashboard reads thousands (half its time).
+        with self._tx.read() as session:
+            rows = session.connection().execute(_newest_first(query)).all()
+            return [asset_from_row(row) for row in rows]
+
+
+def _newest_first(query: AssetQuery) -> Select[Any]:
+    """The assets matching ``query``, newest first, as one statement.
+
+    A query narrowed by where assets were seen finds them first and sorts
+    them after, behind a materialized CTE (an optimization fence on both
+    backends). Without the fence PostgreSQL's planner, seeing the LIMIT,
+    walks every asset newest first and probes each one's locations, betting
+    that matches are spread evenly over time; a show's assets are not (they
+    arrive together), and an older show's search read every newer asset:
+    3.5 s at a million assets, against 0.2 s through the trigram index.
+
+    With a verdict as well, the fence holds only the hashes, which the
+    (verdict, sha256) index answers without reading a row, and the rows are
+    read after by key: a show's generated assets then cost 2,500 rows read
+    instead of every generated asset of the ledger (100,000; 220 ms of the
+    server's CPU, 85 ms this way).
+    """
+    if not (query.path_contains or query.folder or query.roots or query.path_prefix):
+        stmt = select(Asset.__table__).order_by(Asset.first_seen.desc(), Asset.sha256)
+        return _filter_assets(stmt, query)
+    unlimited = replace(query, limit=None)
+    if query.verdict or query.genai is not None:
+        hashes = _filter_assets(select(Asset.sha256), unlimited).cte("picked")
+        picked = select(hashes.prefix_with("MATERIALIZED").c.sha256)
+        stmt = select(Asset.__table__).where(Asset.sha256.in_(picked))
+        stmt = stmt.order_by(Asset.first_seen.desc(), Asset.sha256)
+    else:
+        found = _filter_assets(select(Asset.__table__), unlimited).cte("found")
+        found = found.prefix_with("MATERIALIZED")
+        stmt = select(found).order_by(found.c.first_seen.desc(), found.c.sha256)
+    return stmt if query.limit is None else stmt.limit(query.limit)
 
 
 def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
@@ -137,17 +170,32 @@ def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:
     if query.sha_prefix:
         conditions.append(starts_with(query.sha_prefix.lower()))
     if query.path_contains:
-        seen_at = select(Location.asset_sha256).where(
-            func.lower(Location.path).contains(query.path_contains.lower(), autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(seen_at))
+        conditions.append(_seen_at(Location.path.ilike(_holding(query.path_contains), "\\")))
     if query.folder:
-        within = select(Location.asset_sha256).where(
-            Location.path.contains(f"/{query.folder}/", autoescape=True)
-        )
-        conditions.append(Asset.sha256.in_(within))
+        conditions.append(_seen_at(Location.path.like(_holding(f"/{query.folder}/"), "\\")))
     stmt = stmt.where(*conditions)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def _holding(text: str) -> str:
+    """``%text%`` for LIKE, with ``%``, ``_`` and the escape character ``\\`` taken literally.
+
+    The pattern is a whole bind value, not ``'%' || :text || '%'``, so that
+    PostgreSQL's planner sees it and uses the trigram index (migration 0010);
+    ``path ILIKE`` (PostgreSQL) is served by that index, ``lower(path) LIKE``
+    is not.
+    """
+    return f"%{_literal(text)}%"
+
+
+def _literal(text: str) -> str:
+    """``text`` inside a LIKE pattern whose escape character is ``\\``: matched as written."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _seen_at(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Assets with a location (present or not) that matches ``where``."""
+    return Asset.sha256.in_(select(Location.asset_sha256).where(where))
 
 
 def starts_with(prefix: str) -> ColumnElement[bool]:
@@ -170,10 +218,11 @@ def _below(folders: tuple[str, ...]) -> ColumnElement[bool]:
 
     ``/jobs/sh01`` holds ``/jobs/sh01/a.exr`` but not ``/jobs/sh010/a.exr``.
     """
-    below = [Location.path.startswith(f"{folder.rstrip('/')}/", autoescape=True)
-             for folder in folders]  # fmt: skip
+    below: list[ColumnElement[bool]] = [
+        Location.path.like(f"{_literal(folder.rstrip('/'))}/%", "\\") for folder in folders
+    ]
     below += [Location.path == folder for folder in folders]
-    return Asset.sha256.in_(select(Location.asset_sha256).where(or_(*below)))
+    return _seen_at(or_(*below))
 
 
 CANDIDATES_SHOWN = 10

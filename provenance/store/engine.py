@@ -11,6 +11,7 @@ both read the chain head and then race to append; reads use a plain deferred
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-from provenance.errors import LedgerUnavailable
+from provenance.errors import ConfigError, LedgerUnavailable
 from provenance.util.names import json_shown
 
 BUSY_TIMEOUT_MS = 60_000
@@ -68,14 +69,25 @@ def missing_sqlite_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -> Engine:
     """Create the engine for ``url`` with the ledger's connection settings.
 
     ``read_only`` has the database itself refuse every write on every
     connection (SQLite's ``query_only``, PostgreSQL's read-only transactions):
     what the web view opens, so no bug of its own can change the ledger.
+    ``role`` (PostgreSQL only) is taken with ``SET ROLE`` on every connection,
+    so the server checks that role's grants, not the login's: the web view
+    takes the reader role (``provenance_reader``) when the settings name it.
     """
     engine = _engine(url)
+    if role is not None:
+        if engine.dialect.name != "postgresql":
+            raise ConfigError(
+                f"a database role ({role}) is for PostgreSQL ledgers only",
+                where=masked(url),
+                fix="SQLite has no roles: leave web_db_role unset",
+            )
+        event.listen(engine, "connect", functools.partial(_set_role, role))
     if read_only:
         event.listen(engine, "connect", _refuse_writes)
     return engine
@@ -129,6 +141,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         "foreign_keys=ON",
     ):
         cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _set_role(role: str, dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute('SET ROLE "' + role.replace('"', '""') + '"')  # for the whole session
+    dbapi_connection.commit()
     cursor.close()
 
 

@@ -77,11 +77,12 @@ class Ledger:
         host: str | None = None,
         auto_create: bool | None = None,
         read_only: bool = False,
+        role: str | None = None,
     ) -> None:
         self.url = url
         self.actor = actor or current_actor()
         self.host = host or current_host()
-        self._engine = make_engine(url, read_only=read_only)
+        self._engine = make_engine(url, read_only=read_only, role=role)
         self._tx = Transactions(self._engine, masked(url), self.actor, self.host)
         is_sqlite = parse_url(url).get_backend_name() == "sqlite"
         self._prepare(is_sqlite if auto_create is None else auto_create)
@@ -128,7 +129,7 @@ class Ledger:
                 schema.create(self._engine)
 
     @classmethod
-    def existing(cls, url: str, *, read_only: bool = False) -> Ledger:
+    def existing(cls, url: str, *, read_only: bool = False, role: str | None = None) -> Ledger:
         """The ledger at ``url``, which must exist already: nothing is created.
 
         For commands that read or change what is recorded (``history``,
@@ -144,7 +145,7 @@ class Ledger:
                 fix="check --db or PROVENANCE_DB; a ledger is created by the first"
                 " `provenance scan` (or by `provenance init`)",
             )
-        return cls(url, auto_create=False, read_only=read_only)
+        return cls(url, auto_create=False, read_only=read_only, role=role)
 
     @classmethod
     def init(cls, url: str) -> tuple[Ledger, str | None, str]:

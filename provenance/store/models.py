@@ -134,6 +134,8 @@ class Asset(Base):
     __table_args__ = (
         Index("ix_assets_verdict_sha256", "verdict", "sha256"),
         Index("ix_assets_kind_sha256", "kind", "sha256"),
+        # The newest assets of one tool and status (migration 0010).
+        Index("ix_assets_tool_status_first_seen", "tool", "status", "first_seen"),
     )
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -165,6 +167,14 @@ class Location(Base):
     __table_args__ = (
         Index("ix_locations_host_path", "host", "path"),
         Index("uq_locations_asset_host_path", "asset_sha256", "host", "path", unique=True),
+        # Paths below a folder (LIKE 'root/%'), and part of a path on PostgreSQL (0010).
+        Index("ix_locations_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        Index(
+            "ix_locations_path_trgm",
+            "path",
+            postgresql_using="gin",
+            postgresql_ops={"path": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

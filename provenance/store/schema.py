@@ -19,6 +19,7 @@ result identical to what the migrations build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,7 @@ REVISIONS: tuple[str, ...] = (
     "0007",
     "0008",
     "0009",
+    "0010",
 )
 
 
@@ -73,6 +75,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def on_backend(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for comparing a ``dialect`` database with the models.
+
+    An index the models build on one backend only (``Index.ddl_if``, such as
+    PostgreSQL's trigram index) is left out of the comparison elsewhere.
+    """
+
+    def include(item: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+        condition = getattr(item, "_ddl_if", None)
+        wanted = getattr(condition, "dialect", None) if condition is not None else None
+        return wanted is None or wanted == dialect
+
+    return include
 
 
 def current_revision(engine: Engine) -> str | None:

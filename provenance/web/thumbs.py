@@ -3,7 +3,7 @@
 The browser asks for an asset's thumbnail by its SHA-256 only; the view finds
 a copy present on this host whose size and modification time still match
 what the ledger recorded (a file rewritten since is not this asset any more),
-makes a small JPEG with the HTML report's previewer (a grey poster frame for
+makes a small JPEG with the HTML report's previewer (a colour poster frame for
 a video) and keeps it in the cache folder under the hash, so each picture is
 decoded once. An asset with no usable copy has no thumbnail.
 """

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from provenance.errors import UndecodableVideo
+from provenance.errors import UndecodableVideo, UnreadableFile
 from provenance.likeness import video as video_frames
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma
 from provenance.likeness.index import NearMatchIndex, match_clip
@@ -25,6 +25,7 @@ from tests.support.videos import (
     clip,
     moving_frames,
     remux_stripped,
+    solid_clip,
     write_clip,
 )
 
@@ -304,3 +305,34 @@ def test_random_bytes_behind_a_video_magic_never_raise(
     result = fingerprint_file(path)
     assert result.kind == "video"
     assert result.status in {"ok", "flat", "too_small", "unsupported", "undecodable", "error"}
+
+
+def test_the_poster_frame_is_in_colour(tmp_path: Path) -> None:
+    poster = video_frames.poster_frame(solid_clip(tmp_path / "red.mp4", (200, 30, 40)), side=64)
+    assert poster.dtype == np.uint8 and poster.shape[2] == 3
+    assert min(poster.shape[:2]) >= 64  # reduced by whole steps, never below the side asked
+    red, green, blue = (float(poster[40:, :, c].mean()) for c in range(3))
+    assert red > 150 and green < 80 and blue < 80
+
+
+def test_the_poster_frame_is_upright(tmp_path: Path) -> None:
+    sideways = solid_clip(tmp_path / "phone.mp4", (20, 160, 40), rotation=90)
+    poster = video_frames.poster_frame(sideways, side=64)
+    assert poster.shape[:2] == (160, 96)  # turned as players show it
+    assert float(poster[:, :12].mean()) > 200 or float(poster[:, -12:].mean()) > 200
+
+
+def test_the_poster_frame_is_decoded_within_the_limits(
+    original: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(video_frames, "TIME_LIMIT", 0.0)
+    with pytest.raises(UnreadableFile, match="gave up after 0 s"):
+        video_frames.poster_frame(original, side=64)
+    monkeypatch.setattr(video_frames, "TIME_LIMIT", 30.0)
+    monkeypatch.setattr(video_frames, "MAX_PIXELS", 160 * 120 - 1)
+    with pytest.raises(UndecodableVideo, match="video refused"):
+        video_frames.poster_frame(original, side=64)
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    with pytest.raises(UndecodableVideo):
+        video_frames.poster_frame(garbage, side=64)

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
 from provenance.store.models import Base
-from provenance.store.schema import REVISIONS, alembic_config, create, head_revision
+from provenance.store.schema import REVISIONS, alembic_config, create, head_revision, on_backend
+
+
+def _compare_options(dialect: str) -> dict[str, object]:
+    return {"compare_type": True, "include_object": on_backend(dialect)}
 
 
 def test_migrations_match_models(ledger: Ledger) -> None:
     with ledger._engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
         diff = compare_metadata(context, Base.metadata)
         assert context.get_current_revision() == head_revision()
     assert diff == []
@@ -44,7 +52,7 @@ def test_a_ledger_made_on_first_use_is_the_migrated_schema(tmp_path: Path) -> No
     Ledger.init(migrated)[0].close()  # built by the Alembic migrations
     assert _schema(fresh) == _schema(migrated)
     with Ledger(fresh) as ledger, ledger._engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
         assert compare_metadata(context, Base.metadata) == []
         assert context.get_current_revision() == head_revision()
         assert conn.execute(text("SELECT id, seq, hash FROM chain_head")).all() == [
@@ -87,3 +95,28 @@ def _schema(url: str) -> dict[str, object]:
             }
     finally:
         engine.dispose()
+
+
+class _RefusingServer:
+    """A PostgreSQL connection where pg_trgm is not installed and may not be created."""
+
+    def execute(self, statement: object) -> SimpleNamespace:
+        return SimpleNamespace(scalar=lambda: None)
+
+    def begin_nested(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+    def exec_driver_sql(self, statement: str) -> None:
+        refusal = Exception("permission denied to create extension pg_trgm")
+        raise DBAPIError(statement, None, refusal)
+
+
+def test_without_pg_trgm_migration_0010_goes_on_without_the_trigram_index() -> None:
+    path = Path(alembic_config().get_main_option("script_location") or "")
+    spec = importlib.util.spec_from_file_location(
+        "m0010", path / "versions" / "0010_search_indexes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.trigram_schema(_RefusingServer()) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 
@@ -21,10 +22,23 @@ def pg_dsn(url: str) -> str:
 def _pg_unavailable() -> str | None:
     """Why the server cannot be reached, or None; asked once, when a test first needs it."""
     try:
-        with psycopg.connect(pg_dsn(PG_URL), connect_timeout=3):
+        with psycopg.connect(pg_dsn(PG_URL), connect_timeout=3, autocommit=True) as conn:
+            _install_trigrams(conn)
             return None
     except psycopg.Error as exc:
         return f"PostgreSQL not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
+
+
+def _install_trigrams(conn: psycopg.Connection) -> None:
+    """Install ``pg_trgm`` in ``public`` once, as a studio's DBA does for the whole database.
+
+    Migration 0010 would otherwise create it in the first test schema that
+    runs it, and dropping that schema (CASCADE) would drop the extension, and
+    the trigram indexes of every other test's schema with it.
+    """
+    # Another test process may install it at the same moment, or it may not be available.
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
 
 
 def require_postgres() -> None:

@@ -103,6 +103,14 @@ def write_clip(
     return path
 
 
+def solid_clip(path: Path, rgb: tuple[int, int, int], rotation: int = 0) -> Path:
+    """48 frames of one colour with a white bar across the top (to see which way is up)."""
+    frame = np.empty((96, 160, 3), dtype=np.uint8)
+    frame[:] = rgb
+    frame[:12] = 255
+    return write_clip(path, iter([frame] * 48), rotation=rotation)
+
+
 def clip(path: Path, seed: int, encoding: Encoding = ORIGINAL) -> Path:
     """Write the clip named by ``seed`` to ``path``."""
     return write_clip(path, moving_frames(seed), encoding)
