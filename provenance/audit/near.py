@@ -96,7 +96,7 @@ class NearCheck:
         for item in candidates:
             sha = item.seen.sha256 or ""
             row = stored.get(sha)
-            if row is None:
+            if row is None or row.status == "error":  # a failure stored is tried again here
                 todo.append(item)
             elif row.hashes:
                 found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)

@@ -152,6 +152,8 @@ def fingerprints_of(
     from provenance.likeness.fingerprint import Fingerprint, fingerprint_files  # noqa: PLC0415
 
     stored = ledger.fingerprints.many([asset.sha256]).get(asset.sha256)
+    if stored is not None and stored.status == "error" and content is not None:
+        stored = None  # a failure that may have passed: try the file given
     if stored is not None and stored.hashes:
         return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
     if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
