@@ -166,17 +166,22 @@ def read_checkpoint(path: Path) -> Checkpoint:
     if isinstance(data, dict) and "checkpoint" in data:
         return Checkpoint.from_dict(data["checkpoint"])
     if isinstance(data, dict) and isinstance(data.get("ledger"), dict):
-        return report_head(data)
+        if data["ledger"].get("signed") is True:
+            return report_head(data)
+        raise ValueError("a JSON report that was not signed (its ledger block says signed: false)")
     raise ValueError("neither a checkpoint file nor a signed JSON report")
 
 
 def sign_report(data: dict[str, object], notary: Notary, head: tuple[int, str], host: str,
                 at: str) -> dict[str, object]:  # fmt: skip
-    """``data`` (a JSON report) with a ``ledger`` block: the chain head and this machine's
-    signature over the whole report (namespace ``provenance-report``)."""
+    """``data`` (a JSON report) with its ``ledger`` block signed: the chain head and this
+    machine's signature over the whole report (namespace ``provenance-report``) join its
+    ``url``, and ``signed`` says true."""
     plain = json.loads(json.dumps(data, default=str))
-    block = {"seq": head[0], "hash": head[1], "at": at, "host": host,
-             "signer": notary.key.public, "signature": ""}  # fmt: skip
+    unsigned = plain.get("ledger")
+    block = {**(unsigned if isinstance(unsigned, dict) else {}), "signed": True, "seq": head[0],
+             "hash": head[1], "at": at, "host": host, "signer": notary.key.public,
+             "signature": ""}  # fmt: skip
     plain["ledger"] = block
     block["signature"] = notary.key.sign(canonical(plain), REPORT_NAMESPACE)
     return dict(plain)
