@@ -59,7 +59,6 @@ from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
-from provenance.lifecycle.anchors import ledger_distrust
 from provenance.likeness.search import load_index
 from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured, honoured_approvals
@@ -331,6 +330,9 @@ class _Audit:
             assets |= self._assets(targets) if targets else {}
             trust = approval_trust(self.settings)
             approvals = honoured(self.ledger.approvals.many(assets), trust)
+            # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
+            from provenance.lifecycle.anchors import ledger_distrust  # noqa: PLC0415
+
             distrust = ledger_distrust(self.ledger, self.settings)
         with self._stage("state"):
             self.differs = self.ledger.state.check(assets)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from provenance.errors import DamagedRecord, ProvenanceError, UnsupportedVideo
 from provenance.likeness import video as video_frames
@@ -37,7 +37,10 @@ from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff
-from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn
+from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
 
 SAVE_BATCH = 500
 R = TypeVar("R")
