@@ -237,5 +237,6 @@ def test_history_of_a_file_loads_the_index_and_its_fingerprints_once(
     monkeypatch.setattr(FingerprintsPart, "genai_page", counted_page)
     monkeypatch.setattr(fingerprinting, "fingerprint_files", counted_files)
     story = find_history(str(copy), studio.ledger, studio.settings)
-    assert story.looks_like is not None and story.finals.action == "block"
+    assert story.looks_like is not None and story.finals is not None
+    assert story.finals.action == "block"
     assert (len(loads), printed) == (1, [str(copy)])
