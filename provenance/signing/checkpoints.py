@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from provenance.signing.machine import (
     machine_key,
 )
 from provenance.signing.sshsig import BadSignature, verify
+from provenance.util.atomic import write_atomically
 from provenance.util.json_shapes import timestamp
 
 KIND = "provenance-checkpoint"
@@ -150,11 +150,9 @@ def ledger_id(where: str) -> str:
 
 
 def write_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    """Write a checkpoint file atomically (temporary file, then rename)."""
+    """Write a checkpoint file atomically and durably (:mod:`provenance.util.atomic`)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(canonical({"checkpoint": checkpoint.to_dict()}) + b"\n")
-    temporary.replace(path)
+    write_atomically(path, canonical({"checkpoint": checkpoint.to_dict()}) + b"\n")
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
