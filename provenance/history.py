@@ -26,7 +26,7 @@ from provenance.audit.judge import Context, Seen, judge
 from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
-from provenance.likeness.search import Lookalike, looks_like, span_dict
+from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
 from provenance.rules.policy import still_needs
 from provenance.settings import Settings
 from provenance.store import (
@@ -176,12 +176,13 @@ def find_history(target: str, ledger: Ledger, settings: Settings | None = None) 
     settings = settings or Settings()
     asset, note, content = resolve_target(target, ledger)
     approvals = ledger.approvals.of(asset.sha256)
-    lookalike, not_compared = looks_like(asset, content, ledger)
+    pictures = Pictures(ledger)  # the index and the file's fingerprints, loaded once for both
+    lookalike, not_compared = looks_like(asset, content, ledger, pictures)
     # The answer is about the file at hand when there is one, even when its
     # content changed since the path was recorded.
     file = Path(target).expanduser()
     finals = (
-        answer_of(audit_one(file, ledger, settings))
+        answer_of(audit_one(file, ledger, settings, pictures))
         if file.is_file()
         else _finals_of_record(asset, approvals, lookalike, ledger, settings)
     )

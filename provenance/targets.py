@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fileseq.exceptions import FileSeqException
 from fileseq.filesequence import FileSequence
@@ -29,7 +30,10 @@ from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.files.hashing import is_sha256_prefix, sha256_file
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
-from provenance.store import AssetRecord, Ledger
+from provenance.store import AssetRecord
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
 
 SEQUENCE_MARKS = ("#", "@", "%0", "$F", "<UDIM>")
 MISSING_FRAMES_SHOWN = 5

@@ -19,7 +19,7 @@ of video is an optional extra).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,8 @@ class NearCheck:
     defer_videos: bool = False
     deferred: set[str] = field(default_factory=set)
     tick: Callable[[], None] = no_tick  # told of each picture fingerprinted, for a progress bar
+    # Fingerprints the caller computed already from files, by sha256 (history's): not again.
+    computed: Mapping[str, tuple[Fingerprint, ...]] = field(default_factory=dict)
 
     def fingerprints(self, items: Sequence[Item]) -> Prints:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
@@ -96,7 +98,9 @@ class NearCheck:
         for item in candidates:
             sha = item.seen.sha256 or ""
             row = stored.get(sha)
-            if row is None:
+            if sha in self.computed and (row is None or not row.hashes):
+                found[item.rel] = (self.computed[sha], sha)
+            elif row is None or row.status == "error":  # a failure stored is tried again here
                 todo.append(item)
             elif row.hashes:
                 found[item.rel] = (tuple(Fingerprint.from_signed(*h) for h in row.hashes), sha)

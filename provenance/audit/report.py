@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from provenance.rules.policy import SEVERITY
-from provenance.util.json_shapes import maybe_timestamp
+from provenance.util.json_shapes import ledger_block, maybe_timestamp
 from provenance.util.names import shown_in_json
 from provenance.vocab import Action
 
@@ -200,7 +200,7 @@ class AuditReport:
             "policy": self.policy,
             "operator": self.operator,
             "host": self.host,
-            "ledger": self.ledger,
+            "ledger": ledger_block(self.ledger),
             "summary": self.summary,
             "started_at": maybe_timestamp(self.started_at),
             "finished_at": maybe_timestamp(self.finished_at),

@@ -59,8 +59,7 @@ from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
-from provenance.lifecycle.anchors import ledger_distrust
-from provenance.likeness.search import load_index
+from provenance.likeness.search import Pictures, load_index
 from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured, honoured_approvals
 from provenance.settings import Settings
@@ -104,6 +103,7 @@ class AuditOptions:
     # (classify, fingerprint, regions, segments: the long ones; hashing has ``progress``)
     on_item: Callable[[str], None] | None = None
     on_size: Callable[[str, int], None] | None = None  # told a stage's number of files, when known
+    pictures: Pictures | None = None  # what the caller loaded to compare pictures (history's)
 
 
 def audit(
@@ -226,6 +226,8 @@ class _Audit:
         with self._stage("open"):
             ledger = self.ledger
         with self._stage("index"):
+            if self.options.pictures is not None:
+                return self.options.pictures.index()
             return load_index(ledger)
 
     def _with_assets(
@@ -292,7 +294,9 @@ class _Audit:
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
-        check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"))
+        computed = self.options.pictures.computed if self.options.pictures else {}
+        check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"),
+                          computed=computed)  # fmt: skip
         with self._stage("fingerprint"):
             prints = check.fingerprints(items)
         with self._stage("near"):
@@ -331,6 +335,9 @@ class _Audit:
             assets |= self._assets(targets) if targets else {}
             trust = approval_trust(self.settings)
             approvals = honoured(self.ledger.approvals.many(assets), trust)
+            # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
+            from provenance.lifecycle.anchors import ledger_distrust  # noqa: PLC0415
+
             distrust = ledger_distrust(self.ledger, self.settings)
         with self._stage("state"):
             self.differs = self.ledger.state.check(assets)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
-from provenance.likeness.search import Likeness, Similar, ranked_similar
+from provenance.likeness.search import Likeness, Pictures, Similar, ranked_similar
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings
 
@@ -51,9 +51,14 @@ def settings_policy(settings: Settings) -> Policy:
     return load_policy(Path(settings.policy)) if settings.policy else Policy()
 
 
-def audit_one(path: Path, ledger: Ledger, settings: Settings) -> FileResult:
-    """The audit's result for ``path`` as if it alone were delivered; nothing is recorded."""
-    options = AuditOptions(settings_policy(settings), record=False)
+def audit_one(
+    path: Path, ledger: Ledger, settings: Settings, pictures: Pictures | None = None
+) -> FileResult:
+    """The audit's result for ``path`` as if it alone were delivered; nothing is recorded.
+
+    ``pictures``: what the caller loaded to compare pictures, not loaded again.
+    """
+    options = AuditOptions(settings_policy(settings), record=False, pictures=pictures)
     report = audit(path, ledger, settings, options)
     return report.files[0]
 

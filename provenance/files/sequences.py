@@ -5,6 +5,20 @@ A shot's frames are separate files (``shot010_comp_v003.1001.exr`` ...
 notation, ``shot010_comp_v003.1001-1096#.exr``, where ``#`` stands for the
 zero-padded frame number, and list the frames that matter
 ("3 frames blocked: 1017, 1018, 1019").
+
+**What counts as a frame number.** fileseq reads any number before the
+extension as one, so ``ref_0.png``, ``ref_1.png``, ``ref_2.png`` (three
+numbered references) would read as a sequence. Pipelines write frame
+numbers in one of two ways, and only those are taken:
+
+* after a dot, at any padding: ``shot.1001.exr``, ``shot_v001.0001.exr``,
+  Houdini's unpadded ``$F`` (``fx.1.exr``), as ftrack's *clique* reads
+  frames (``.<digits>.<ext>``);
+* after anything else (``_``, a letter, nothing), only zero-padded to
+  :data:`MIN_PADDING` digits or more, the default padding (``####``) of
+  Nuke, Blender and Houdini's ``$F4``: ``render_0001.png``, ``0001.png``.
+
+Anything else is a lone file per path.
 """
 
 from __future__ import annotations
@@ -16,6 +30,8 @@ from fileseq.exceptions import ParseException
 from fileseq.filesequence import FileSequence
 
 from provenance.errors import TargetNotFound
+
+MIN_PADDING = 4  # digits a frame number needs when no dot comes before it
 
 
 @dataclass(frozen=True)
@@ -38,12 +54,20 @@ def group_frames(paths: Iterable[str]) -> list[FrameGroup]:
     for found in FileSequence.findSequencesInList(sorted(paths)):
         members = tuple(str(p) for p in found)
         frame_set = found.frameSet()
-        if frame_set is None or len(members) < 2:
+        if frame_set is None or len(members) < 2 or not _numbered_as_frames(found):
             groups.extend(FrameGroup(p, (p,), ()) for p in members)
             continue
         label = found.format("{dirname}{basename}{range}{padding}{extension}")
         groups.append(FrameGroup(label, members, tuple(int(f) for f in frame_set)))
     return sorted(groups, key=lambda g: g.paths[0])
+
+
+def _numbered_as_frames(found: FileSequence) -> bool:
+    """True when the number fileseq found is written as pipelines write frames (see above)."""
+    if found.basename().endswith("."):
+        return True
+    # Without a dot, a dash before the digits is no minus sign: "a-0001" is not frame -1.
+    return found.zfill() >= MIN_PADDING and min(found.frameSet() or [0]) >= 0
 
 
 def share_a_sequence(ours: Iterable[str], theirs: Iterable[str]) -> bool:

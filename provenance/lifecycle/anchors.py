@@ -249,7 +249,7 @@ def signed_report(ledger: Ledger, settings: Settings, data: dict[str, object]) -
 def head_line(data: dict[str, object]) -> str:
     """How a text report shows the head its JSON form carries (see :func:`signed_report`)."""
     block = data.get("ledger")
-    if not isinstance(block, dict):
+    if not isinstance(block, dict) or block.get("signed") is not True:
         return ""
     key = str(block.get("signer", "")).split()
     return (

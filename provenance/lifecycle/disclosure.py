@@ -43,6 +43,7 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.tools import display_name
+from provenance.util.json_shapes import ledger_block
 from provenance.vocab import VERDICTS
 
 REPLACEMENTS = ("replaced",)
@@ -217,7 +218,7 @@ class DisclosureReport:
             "prepared_following": self.guidance,
             "official_form": False,
             "headline": self.headline().to_dict(),
-            "ledger": self.ledger,
+            "ledger": ledger_block(self.ledger),
             "chain": dict(self.chain),
             "counts": dict(self.counts),
             "unknown_by_kind": dict(self.unknown_by_kind),

@@ -45,6 +45,7 @@ from provenance.errors import OutOfSpace, TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
 from provenance.files.opening import kind_of, open_fd
 from provenance.settings import APP_NAME, Settings
+from provenance.util.atomic import sync_folder
 from provenance.util.names import escape_surrogates
 
 MANIFEST = "manifest.jsonl"
@@ -106,8 +107,8 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
             raise
         _check_arrived(source, destination, sha256)
         _unlink_same(source, info, destination)
-    _sync_dir(source.parent)
-    _sync_dir(destination.parent)
+    sync_folder(source.parent)
+    sync_folder(destination.parent)
 
 
 @contextmanager
@@ -242,20 +243,6 @@ def _copy_exclusive(descriptor: int, destination: Path) -> None:
     except BaseException:
         destination.unlink(missing_ok=True)
         raise
-
-
-def _sync_dir(folder: Path) -> None:
-    # A rename or unlink is durable only once its directory is flushed too.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass  # some filesystems (and all of Windows) cannot fsync a directory
-    finally:
-        os.close(descriptor)
 
 
 def append_manifest(root: Path, entry: Mapping[str, object]) -> None:

@@ -70,8 +70,11 @@ slates, flat fills: less than :data:`FLAT_STD` of standard deviation at 32x32),
 whose hashes would be all zeros and match each other; ``too_small`` below
 :data:`MIN_SIDE` pixels; ``unsupported`` for files in no format read here
 (HEIC, camera raw, video, ...); ``unavailable`` for EXR without the optional
-OpenEXR package; ``error`` for damaged, hostile or oversized files. Only
-``ok`` has a fingerprint; the audit decides what the others mean.
+OpenEXR package; ``undecodable`` for damaged, hostile or oversized files
+(their bytes decide it: stored, never tried again); ``error`` for a failure
+that may pass (the file could not be read, the worker ran out of memory or
+died: see :func:`failure_status`). Only ``ok`` has a fingerprint; the audit
+decides what the others mean, and blocks on both failures.
 
 **Videos** get one fingerprint per sampled moment (up to eight, see
 :mod:`provenance.likeness.video`), in ``frames``, through the same function,
@@ -99,7 +102,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from provenance.errors import ProvenanceError, UndecodableVideo, UnsupportedImage, UnsupportedVideo
+from provenance.errors import (
+    ProvenanceError,
+    UndecodableImage,
+    UndecodableVideo,
+    UnsupportedImage,
+    UnsupportedVideo,
+)
 from provenance.files.formats import DecoderUnavailable
 from provenance.files.media import HEAD_BYTES, sniff
 from provenance.likeness.frames import Frame, Luma, decode_luma
@@ -112,7 +121,7 @@ MAX_DISTANCE = 25
 MIN_SIDE = 32
 # What one likeness worker may allocate beyond its footprint: a picture at the
 # pixel guard (RGBA, 89 M pixels) peaks at about 430 MiB, an 8K half-float EXR
-# at about 600 MiB; a file that needs more is undecodable, and blocks an audit.
+# at about 600 MiB; a file that needs more fails (an error), and blocks an audit.
 DECODE_MEMORY = 1024 * 1024 * 1024
 FLAT_STD = 1.5 / 255
 DCT_SIZE = 32
@@ -257,13 +266,28 @@ def fingerprint_file(path: str | Path) -> FingerprintResult:
             return fingerprint_video(path)
         return FingerprintResult(name, "unsupported", reason=exc.message)
     except ProvenanceError as exc:
-        unavailable = isinstance(exc.__cause__, DecoderUnavailable)
-        return FingerprintResult(
-            name, "unavailable" if unavailable else "error", reason=exc.message
-        )
+        return FingerprintResult(name, failure_status(exc), reason=exc.message)
     except Exception as exc:  # noqa: BLE001 - hostile files reach codecs; no input may end a run
         return FingerprintResult(name, "error", reason=f"cannot decode image ({exc!r}): {name}")
     return _judge(name, frame)
+
+
+def failure_status(exc: ProvenanceError) -> Status:
+    """What a decoding failure says: about the bytes (``undecodable``), or about now (``error``).
+
+    The asset is its content, so a file whose bytes do not decode never
+    will: that is ``undecodable``, stored and not tried again. A failure
+    of this host at this moment is ``error``, tried again: the file could
+    not be read (an ``OSError`` with an errno: gone, a share away, EIO),
+    or the worker ran out of its memory budget. A decoder not installed
+    is ``unavailable``.
+    """
+    cause = exc.__cause__
+    if isinstance(cause, DecoderUnavailable):
+        return "unavailable"
+    if isinstance(cause, MemoryError) or (isinstance(cause, OSError) and cause.errno is not None):
+        return "error"
+    return "undecodable" if isinstance(exc, UndecodableImage) else "error"
 
 
 def _judge(name: str, frame: Frame) -> FingerprintResult:
@@ -353,7 +377,7 @@ def limit_growth(extra: int) -> None:
 
     Decoding runs native codecs on hostile files, so a picture that would
     need more than its budget must fail in its worker (a ``MemoryError``, so
-    an ``undecodable`` result naming it) instead of taking the machine's
+    an ``error`` result naming it) instead of taking the machine's
     memory from the daemon and everything else. The cap is relative: the
     worker's own footprint (Python, numpy, OpenCV: about 480 MiB of address
     space, most of it never touched) differs by platform and build, and by
@@ -385,8 +409,8 @@ def fingerprint_files(
 
     Without an ``executor``, a pool of :func:`default_workers` processes is
     started and shut down here, and a file whose decoding kills a worker (a
-    native decoder crashing on a hostile file) gets an ``undecodable`` result
-    while the others are fingerprinted. An ``executor`` given is reused as it
+    native decoder crashing on a hostile file, or the OOM killer) gets an
+    ``error`` result while the others are fingerprinted. An ``executor`` given is reused as it
     is, and a crash in it is the caller's to handle.
     """
     if executor is not None:
@@ -406,4 +430,6 @@ def fingerprint_chunk(paths: list[str | Path]) -> list[FingerprintResult]:
 
 
 def _crashed(path: str | Path) -> FingerprintResult:
-    return FingerprintResult(str(path), "undecodable", reason=DECODER_CRASHED)
+    # A worker also dies for reasons not the file's (the OOM killer, a signal):
+    # tried again, a few times (see provenance.likeness.retry).
+    return FingerprintResult(str(path), "error", reason=DECODER_CRASHED)

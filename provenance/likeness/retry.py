@@ -1,10 +1,18 @@
 """When to try again to fingerprint an asset whose last attempt failed for a passing reason.
 
 Fingerprinting ends in a status the content decides (``ok``, ``flat``,
-``undecodable``...), which the ledger stores so it is never redone, or in
-one that may pass: ``error`` (a read that failed on a share that went away,
-a decode that timed out) or ``unavailable`` (no EXR decoder or PyAV
-installed yet). Those are not stored, so they are tried again.
+``undecodable``: bytes that do not decode never will...), which the ledger
+stores so it is never redone, or in one that may pass: ``error`` (a read
+that failed on a share that went away, a worker killed or out of memory)
+or ``unavailable`` (no EXR decoder or PyAV installed yet). Those are not
+stored at once, so they are tried again.
+
+An ``error`` is tried :data:`ATTEMPTS` times in all (about two hours of
+doubling waits), then stored with its reason, so a file that kills its
+worker every time is not decoded for ever. The audit does not take a
+stored ``error`` as an answer: it tries the picture itself, and blocks it
+if that fails too. ``unavailable`` is never stored: it ends when the
+decoder is installed.
 
 The watch daemon looks for work at every heartbeat. Without a backoff it
 would retry each such asset every ten seconds for ever: a show's worth of
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 
 FIRST_WAIT = 60.0
 LONGEST_WAIT = 6 * 3600.0
+ATTEMPTS = 8  # waits of 1, 2, 4 ... 64 minutes between them
 
 
 @dataclass
@@ -39,8 +48,10 @@ class _Failing:
 class RetryBackoff:
     """Per-asset waits after failed fingerprinting, doubling from ``first`` up to ``longest``.
 
-    Safe to share between threads. ``clock`` is monotonic seconds (tests
-    pass their own).
+    ``attempts`` is how many failures in a row a caller should allow
+    before it gives up on an asset (:meth:`failed` counts them). Safe to
+    share between threads. ``clock`` is monotonic seconds (tests pass
+    their own).
     """
 
     def __init__(
@@ -48,8 +59,10 @@ class RetryBackoff:
         first: float = FIRST_WAIT,
         longest: float = LONGEST_WAIT,
         clock: Callable[[], float] = time.monotonic,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self._first, self._longest, self._clock = first, longest, clock
+        self.attempts = attempts
         self._failing: dict[str, _Failing] = {}
         self._lock = threading.Lock()
 
@@ -59,12 +72,16 @@ class RetryBackoff:
             failing = self._failing.get(sha256)
             return failing is None or failing.due <= self._clock()
 
-    def failed(self, sha256: str) -> None:
-        """The asset failed again: wait twice as long as last time (``first`` the first time)."""
+    def failed(self, sha256: str) -> int:
+        """The asset failed again: wait twice as long as last time (``first`` the first time).
+
+        Returns how many times in a row it has failed.
+        """
         with self._lock:
             failures = self._failing[sha256].failures + 1 if sha256 in self._failing else 1
             wait = min(self._longest, self._first * 2 ** min(failures - 1, 32))
             self._failing[sha256] = _Failing(failures, self._clock() + wait)
+            return failures
 
     def forget(self, sha256: str) -> None:
         """The asset has a final status: no wait any more."""

@@ -13,7 +13,7 @@ over every fingerprint the ledger holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import median_low
 from typing import TYPE_CHECKING
@@ -41,6 +41,27 @@ NearHit = tuple[tuple[str, int], tuple[int, int] | None]
 def moments_dict(moments: tuple[int, int] | None) -> dict[str, int] | None:
     """A video's (matching, sampled) moments in JSON form; None for a still."""
     return moments and {"matched": moments[0], "sampled": moments[1]}
+
+
+@dataclass
+class Pictures:
+    """What one command has loaded to compare pictures, so that nothing is loaded twice.
+
+    ``history FILE`` asks what the file looks like and then audits it: both
+    need the index of generated fingerprints (:meth:`index`, loaded on
+    first use) and the file's fingerprints (``computed``, by sha256, when
+    the ledger has none stored).
+    """
+
+    ledger: Ledger
+    computed: dict[str, tuple[Fingerprint, ...]] = field(default_factory=dict)
+    _index: NearMatchIndex | None = None
+
+    def index(self) -> NearMatchIndex:
+        """The index of every generated asset's fingerprints, loaded once."""
+        if self._index is None:
+            self._index = load_index(self.ledger)
+        return self._index
 
 
 def load_index(ledger: Ledger) -> NearMatchIndex:
@@ -140,18 +161,23 @@ def lookalikes(ledger: Ledger, prints: Sequence[Fingerprint], own_sha: str) -> l
 
 
 def fingerprints_of(
-    asset: AssetRecord, content: Path | None, ledger: Ledger
+    asset: AssetRecord,
+    content: Path | None,
+    ledger: Ledger,
+    computed: dict[str, tuple[Fingerprint, ...]] | None = None,
 ) -> tuple[tuple[Fingerprint, ...], str]:
     """An asset's fingerprints, or none and why.
 
     The ones stored in the ledger, else, when ``content`` (a file holding the
     asset's bytes) is given, computed from it on a worker process, so that a
-    hostile file cannot take the command down.
+    hostile file cannot take the command down (and kept in ``computed``).
     """
     # Lazy: numpy and the decoders load only when a picture is compared.
     from provenance.likeness.fingerprint import Fingerprint, fingerprint_files  # noqa: PLC0415
 
     stored = ledger.fingerprints.many([asset.sha256]).get(asset.sha256)
+    if stored is not None and stored.status == "error" and content is not None:
+        stored = None  # a failure that may have passed: try the file given
     if stored is not None and stored.hashes:
         return tuple(Fingerprint.from_signed(*h) for h in stored.hashes), ""
     if stored is not None:  # a row without hashes: the picture cannot be fingerprinted
@@ -159,6 +185,8 @@ def fingerprints_of(
     if content is None:
         return (), "no fingerprint is stored yet (ask with the file's path to compute one)"
     [result] = fingerprint_files([content])
+    if computed is not None and result.fingerprints:
+        computed[asset.sha256] = result.fingerprints
     return result.fingerprints, result.reason or result.status
 
 
@@ -285,20 +313,22 @@ class Lookalike:
 
 
 def looks_like(
-    asset: AssetRecord, content: Path | None, ledger: Ledger
+    asset: AssetRecord, content: Path | None, ledger: Ledger, pictures: Pictures | None = None
 ) -> tuple[Lookalike | None, str | None]:
     """The generated asset ``asset`` looks like, or why it was not compared.
 
     ``content`` is a file holding the asset's bytes, used when the ledger has
     no fingerprint for it yet. Generated and unreadable assets, and what is
-    not a picture, are not compared (both results None).
+    not a picture, are not compared (both results None). ``pictures`` is
+    what the caller loaded already, and keeps what is loaded here.
     """
     if asset.verdict in SETTLED_VERDICTS or asset.kind not in PICTURE_KINDS:
         return None, None
-    index = load_index(ledger)
+    pictures = pictures or Pictures(ledger)
+    index = pictures.index()
     if not len(index):
         return None, None
-    prints, why = fingerprints_of(asset, content, ledger)
+    prints, why = fingerprints_of(asset, content, ledger, pictures.computed)
     if not prints:
         return None, f"not compared with generated assets: {why}"
     hit = nearest(index, prints, asset.sha256)

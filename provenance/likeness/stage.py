@@ -26,9 +26,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from provenance.errors import DamagedRecord, ProvenanceError, UnsupportedVideo
 from provenance.likeness import video as video_frames
@@ -37,14 +37,18 @@ from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff
-from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn
+from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
+
+if TYPE_CHECKING:
+    from provenance.store import Ledger
 
 SAVE_BATCH = 500
 R = TypeVar("R")
 PAGE = 2_000  # assets read from the ledger at a time
 # Results worth remembering: the content itself decides them. "error" and
 # "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
-# later scan retries them.
+# later scan retries them; the daemon stores an "error" once it has failed
+# RetryBackoff.attempts times in a row (see provenance.likeness.retry).
 FINAL_STATUSES = frozenset({"ok", "flat", "too_small", "unsupported", "undecodable"})
 
 
@@ -397,10 +401,16 @@ def _run(
 
 
 def _settle(sha: str, result: FingerprintResult, retry: RetryBackoff | None) -> list[FingerprintIn]:
+    """The rows to store for one result: none while a failure that may pass may be retried."""
     if result.status in FINAL_STATUSES:
         if retry is not None:
             retry.forget(sha)
         return as_rows(sha, result)
-    if retry is not None:
-        retry.failed(sha)
-    return []
+    if retry is None:
+        return []
+    failures = retry.failed(sha)
+    if result.status != "error" or failures < retry.attempts:
+        return []
+    retry.forget(sha)
+    why = f"{result.reason or 'failed'} (failed {failures} times in a row; not tried again)"
+    return as_rows(sha, replace(result, reason=why))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from provenance.signing.machine import (
     machine_key,
 )
 from provenance.signing.sshsig import BadSignature, verify
+from provenance.util.atomic import write_atomically
 from provenance.util.json_shapes import timestamp
 
 KIND = "provenance-checkpoint"
@@ -150,11 +150,9 @@ def ledger_id(where: str) -> str:
 
 
 def write_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    """Write a checkpoint file atomically (temporary file, then rename)."""
+    """Write a checkpoint file atomically and durably (:mod:`provenance.util.atomic`)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(canonical({"checkpoint": checkpoint.to_dict()}) + b"\n")
-    temporary.replace(path)
+    write_atomically(path, canonical({"checkpoint": checkpoint.to_dict()}) + b"\n")
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -166,17 +164,22 @@ def read_checkpoint(path: Path) -> Checkpoint:
     if isinstance(data, dict) and "checkpoint" in data:
         return Checkpoint.from_dict(data["checkpoint"])
     if isinstance(data, dict) and isinstance(data.get("ledger"), dict):
-        return report_head(data)
+        if data["ledger"].get("signed") is True:
+            return report_head(data)
+        raise ValueError("a JSON report that was not signed (its ledger block says signed: false)")
     raise ValueError("neither a checkpoint file nor a signed JSON report")
 
 
 def sign_report(data: dict[str, object], notary: Notary, head: tuple[int, str], host: str,
                 at: str) -> dict[str, object]:  # fmt: skip
-    """``data`` (a JSON report) with a ``ledger`` block: the chain head and this machine's
-    signature over the whole report (namespace ``provenance-report``)."""
+    """``data`` (a JSON report) with its ``ledger`` block signed: the chain head and this
+    machine's signature over the whole report (namespace ``provenance-report``) join its
+    ``url``, and ``signed`` says true."""
     plain = json.loads(json.dumps(data, default=str))
-    block = {"seq": head[0], "hash": head[1], "at": at, "host": host,
-             "signer": notary.key.public, "signature": ""}  # fmt: skip
+    unsigned = plain.get("ledger")
+    block = {**(unsigned if isinstance(unsigned, dict) else {}), "signed": True, "seq": head[0],
+             "hash": head[1], "at": at, "host": host, "signer": notary.key.public,
+             "signature": ""}  # fmt: skip
     plain["ledger"] = block
     block["signature"] = notary.key.sign(canonical(plain), REPORT_NAMESPACE)
     return dict(plain)

@@ -19,6 +19,9 @@ under two names. The rules, which the shipped JSON Schemas
   (with ``first_seen``, ``last_seen``, ``size`` and ``mtime_ns`` where the
   ledger's full record is shown). One copy of an asset at one place (what
   ``purge`` would move) is the asset's ``sha256`` with the place's keys.
+* **The ledger** a report was made from is an object, ``{url, signed}``
+  (:func:`ledger_block`); a signed report's adds the signed chain head
+  (``seq``, ``hash``, ``at``, ``host``, ``signer``, ``signature``).
 * **Times** are RFC 3339 in UTC, ending in ``Z``, to the microsecond:
   ``2026-12-06T01:49:03.123456Z`` (:func:`timestamp`).
 
@@ -48,6 +51,11 @@ def timestamp(moment: datetime) -> str:
 def maybe_timestamp(moment: datetime | None) -> str | None:
     """:func:`timestamp`, or None for no time (an expiry never set, a run not finished)."""
     return None if moment is None else timestamp(moment)
+
+
+def ledger_block(url: str) -> dict[str, object]:
+    """The ledger a report was made from, before any signing: ``{url, signed: false}``."""
+    return {"url": url, "signed": False}
 
 
 def location(host: str, path: str, present: bool) -> dict[str, object]:

@@ -10,15 +10,14 @@ decoded once. An asset with no usable copy has no thumbnail.
 
 from __future__ import annotations
 
-import os
 import stat
-import tempfile
 from pathlib import Path
 
 import platformdirs
 
 from provenance.reports.thumbnails import preview_jpeg
 from provenance.store import Ledger, LocationRecord
+from provenance.util.atomic import write_atomically
 
 SIDE = 320
 
@@ -38,7 +37,7 @@ class Thumbnails:
         source = self._unchanged_copy(sha256)
         made = preview_jpeg(source, side=SIDE) if source is not None else None
         if made is not None:
-            _write_atomically(cached, made)
+            write_atomically(cached, made)
         return made
 
     def _unchanged_copy(self, sha256: str) -> Path | None:
@@ -56,14 +55,6 @@ def _unchanged(location: LocationRecord) -> bool:
     # Only a regular file: opening a FIFO left at the path would hang the request.
     regular = stat.S_ISREG(found.st_mode)
     return regular and found.st_size == location.size and found.st_mtime_ns == location.mtime_ns
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    Path(name).replace(target)
 
 
 def default_cache() -> Path:

@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from provenance.cli import cli
 from provenance.settings import Settings
+from provenance.signing.checkpoints import read_checkpoint
 from provenance.signing.machine import machine_key
 from provenance.store import Ledger, current_actor
 from tests.support.files import png
@@ -320,6 +321,26 @@ def test_a_report_made_before_a_rewrite_fails_verify_against(scene: Scene, tmp_p
     shutil.rmtree(Path(scene_key_anchor_folder()), ignore_errors=True)
     code, found = scene.verify("--against", str(report))
     assert code == 1 and "rewritten" in found["against"][0]["what"]
+
+
+def test_a_signed_report_says_so_beside_the_ledger_it_came_from(
+    scene: Scene, tmp_path: Path
+) -> None:
+    report = tmp_path / "audit.json"
+    package = tmp_path / "pkg"
+    package.mkdir()
+    shutil.copy(scene.castle, package / "castle.png")
+    scene("audit", str(package), "--format", "json", "--output", str(report))
+    block = json.loads(report.read_text())["ledger"]
+    assert block["signed"] is True and block["url"] == scene.url
+    assert {"seq", "hash", "at", "host", "signer", "signature"} <= set(block)
+
+
+def test_an_unsigned_report_is_no_anchor(tmp_path: Path) -> None:
+    report = tmp_path / "audit.json"
+    report.write_text(json.dumps({"ledger": {"url": "sqlite:///x", "signed": False}}))
+    with pytest.raises(ValueError, match="not signed"):
+        read_checkpoint(report)
 
 
 def test_an_edited_report_fails_verify_against(scene: Scene, tmp_path: Path) -> None:

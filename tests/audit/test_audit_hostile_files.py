@@ -15,7 +15,10 @@ from click.testing import CliRunner
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.ingest.scan import plan_scan, run_scan
+from provenance.store import FingerprintIn
 from tests.support import hostile_files as hostile
+from tests.support.files import sha256_of
 from tests.support.studio import Studio
 
 # The readers' limits cannot be lowered here: files are read in guarded worker processes,
@@ -68,3 +71,17 @@ def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["files"][0]["verdict"] == "block"
+
+
+def test_a_stored_fingerprint_failure_is_tried_again_and_blocks(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """The daemon stores an ``error`` after its last attempt: the audit does not pass on it."""
+    package = _package(tmp_path, {"pixels.png": hostile.png_undecodable_pixels})
+    run_scan(plan_scan([package], studio.settings), studio.ledger, studio.settings,
+             fingerprints=False)  # fmt: skip
+    sha = sha256_of(package / "pixels.png")
+    studio.ledger.fingerprints.save([FingerprintIn(sha, "error", reason="worker killed")])
+    result = _audit(studio, package)["pixels.png"]
+    assert result.verdict == "block", result.reasons
+    assert "picture does not decode" in result.reasons[-1]

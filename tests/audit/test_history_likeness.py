@@ -208,3 +208,35 @@ def test_a_generated_clip_lists_its_re_encoded_copy(studio: Studio) -> None:
     [found] = similar_assets(str(generated), studio.ledger, AssetQuery())
     assert found.asset.sha256 == sha256_of(copy)
     assert found.likeness.moments is not None and found.likeness.moments[0] >= 5
+
+
+def test_history_of_a_file_loads_the_index_and_its_fingerprints_once(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look-alike and the gate's answer share one index and one fingerprinting."""
+    import provenance.likeness.fingerprint as fingerprinting
+    from provenance.store.fingerprints import FingerprintsPart
+
+    copy = _stripped_copy(studio.work / "genai" / "gen2.png", studio.work / "edit" / "copy.jpg")
+    run_scan(
+        plan_scan([copy], studio.settings), studio.ledger, studio.settings, fingerprints=False
+    )  # fmt: skip: its fingerprint must be computed
+    loads: list[int] = []
+    printed: list[str] = []
+    page, fingerprint_files = FingerprintsPart.genai_page, fingerprinting.fingerprint_files
+
+    def counted_page(self: FingerprintsPart, after: int = 0, batch: int = 50_000) -> object:
+        loads.extend([after] if after == 0 else [])  # an index load starts at row 0
+        return page(self, after, batch)
+
+    def counted_files(paths: list[Path], **kw: object) -> object:
+        paths = list(paths)
+        printed.extend(str(p) for p in paths)
+        return fingerprint_files(paths, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FingerprintsPart, "genai_page", counted_page)
+    monkeypatch.setattr(fingerprinting, "fingerprint_files", counted_files)
+    story = find_history(str(copy), studio.ledger, studio.settings)
+    assert story.looks_like is not None and story.finals is not None
+    assert story.finals.action == "block"
+    assert (len(loads), printed) == (1, [str(copy)])

@@ -112,7 +112,8 @@ def test_the_html_report_says_when_who_where_and_names_the_matched_asset(
     assert "UTC" in html and "built-in default" in html
     assert f"last present at {package / 'gen.png'}" in html and "<b>gen.png</b>" in html
     data = json.loads(invoke("audit", str(package), "--db", ledger_url, "--json").stdout)
-    assert data["operator"] and data["host"] and data["ledger"]
+    assert data["operator"] and data["host"]
+    assert data["ledger"]["url"] == ledger_url and data["ledger"]["signed"] is True
 
 
 def test_every_stage_is_announced_as_it_starts(package: Path, ledger_url: str) -> None:

@@ -37,3 +37,43 @@ def test_grouping_keeps_every_path_once(frames: set[int]) -> None:
     paths = [f"shot.{f:04d}.exr" for f in frames]
     groups = group_frames(paths)
     assert sorted(p for g in groups for p in g.paths) == sorted(paths)
+
+
+def labels(paths: list[str]) -> list[str]:
+    """The groups' labels, in path order."""
+    return [g.label for g in group_frames(paths)]
+
+
+def test_numbered_files_are_not_frames() -> None:
+    """``ref_0, ref_1, ref_2`` are three references, not a sequence, though fileseq reads one."""
+    for names in (
+        ["ref_0.png", "ref_1.png", "ref_2.png"],
+        ["ref_01.png", "ref_02.png"],
+        ["b_v2.png", "b_v3.png"],
+        ["a-0001.png", "a-0002.png"],
+    ):
+        assert labels(names) == sorted(names)
+
+
+def test_frames_after_a_dot_or_padded_group() -> None:
+    assert labels([f"comp/shot_v001.{f:04d}.exr" for f in (1, 2, 3)]) == [
+        "comp/shot_v001.0001-0003#.exr"
+    ]
+    assert labels([f"fx.{f}.exr" for f in (1, 2, 10)]) == ["fx.1-2,10@.exr"]  # Houdini's $F
+    assert labels([f"render_{f:04d}.png" for f in (1, 2)]) == ["render_0001-0002#.png"]
+    assert labels([f"{f:04d}.png" for f in (1, 2)]) == ["0001-0002#.png"]  # Blender's default
+
+
+@given(
+    st.sets(st.integers(0, 999), min_size=2, max_size=20),
+    st.sampled_from(["ref_", "ref", "take-", "v"]),
+)
+def test_short_numbers_without_a_dot_are_lone_files(numbers: set[int], stem: str) -> None:
+    paths = [f"{stem}{n}.png" for n in numbers]
+    assert not any(g.is_sequence for g in group_frames(paths))
+
+
+@given(st.sets(st.integers(0, 99999), min_size=2, max_size=20), st.sampled_from(["s.", "s_"]))
+def test_padded_frames_always_group(frames: set[int], stem: str) -> None:
+    [group] = group_frames([f"{stem}{f:05d}.exr" for f in frames])
+    assert group.frames == tuple(sorted(frames))

@@ -249,5 +249,5 @@ def test_result_names_the_file_it_could_not_read(tmp_path: Path) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(buf.getvalue()[:200])
     result = fingerprint_file(broken)
-    assert result.status == "error" and not result.ok
+    assert result.status == "undecodable" and not result.ok
     assert result.reason is not None and str(broken) in result.reason

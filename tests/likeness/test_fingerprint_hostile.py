@@ -65,7 +65,7 @@ def jpeg_with_size(width: int, height: int) -> bytes:
 
 def assert_refused(path: Path, *words: str) -> None:
     result = fingerprint_file(path)
-    assert result.status == "error", result
+    assert result.status == "undecodable", result  # the bytes decide it: stored, not retried
     assert result.fingerprint is None and result.reason is not None
     for word in words:
         assert word in result.reason, result.reason
@@ -124,23 +124,23 @@ def test_huge_exr_data_window_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "TIFF", "GIF", "BMP"])
 @pytest.mark.parametrize("keep", [0.0, 0.1, 0.6])
-def test_truncated_files_are_errors(fmt: str, keep: float, tmp_path: Path) -> None:
+def test_truncated_files_are_undecodable(fmt: str, keep: float, tmp_path: Path) -> None:
     whole = save(picture(4), tmp_path / "whole", fmt)
     data = whole.read_bytes()
     cut = tmp_path / f"cut.{fmt.lower()}"
     cut.write_bytes(data[: int(len(data) * keep)])
-    assert fingerprint_file(cut).status == "error"
+    assert fingerprint_file(cut).status == "undecodable"
 
 
 @pytest.mark.parametrize("keep", [0.0, 0.3, 0.9])
 @pytest.mark.parametrize(
     "write", [write_dpx, pytest.param(write_exr, marks=needs_openexr)], ids=["dpx", "exr"]
 )
-def test_truncated_frames_are_errors(keep: float, write: Writer, tmp_path: Path) -> None:
+def test_truncated_frames_are_undecodable(keep: float, write: Writer, tmp_path: Path) -> None:
     path = write(tmp_path / "frame", floats(picture(5)))
     data = path.read_bytes()
     path.write_bytes(data[: max(4, int(len(data) * keep))])
-    assert fingerprint_file(path).status == "error"
+    assert fingerprint_file(path).status == "undecodable"
 
 
 def test_unsupported_dpx_layouts_say_which(tmp_path: Path) -> None:
@@ -153,6 +153,7 @@ def test_unsupported_dpx_layouts_say_which(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target", ["missing.png", "."])
 def test_missing_files_and_folders_are_errors(target: str, tmp_path: Path) -> None:
+    """The file system's failures say nothing of the content: ``error``, tried again."""
     assert fingerprint_file(tmp_path / target).status == "error"
 
 
@@ -208,7 +209,7 @@ def test_random_bytes_behind_a_real_magic_never_raise(
 def test_a_decoder_crash_costs_only_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file that kills a fingerprint worker is undecodable; the others are fingerprinted."""
+    """A file that kills a fingerprint worker is an error (tried again); the others go on."""
     paths = [save(picture(seed), tmp_path / f"p{seed}.png", "PNG") for seed in range(6)]
     real = fingerprint_module.fingerprint_file
 
@@ -225,6 +226,6 @@ def test_a_decoder_crash_costs_only_its_file(
     )
     results = {Path(r.path).name: r for r in fingerprint_module.fingerprint_files(paths)}
     assert list(results) == [p.name for p in paths]
-    assert results["p3.png"].status == "undecodable"
+    assert results["p3.png"].status == "error"
     assert results["p3.png"].reason == fingerprint_module.DECODER_CRASHED
     assert all(r.ok for name, r in results.items() if name != "p3.png")

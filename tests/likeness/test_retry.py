@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from provenance.ingest.scan import plan_scan, run_scan
 from provenance.likeness import stage as fingerprinting
+from provenance.likeness.fingerprint import FingerprintResult
 from provenance.likeness.retry import RetryBackoff
 from provenance.likeness.stage import fingerprint_assets
 from provenance.settings import Settings
@@ -112,3 +114,55 @@ def test_a_pass_stops_when_asked(tmp_path: Path, ledger: Ledger, settings: Setti
     report = fingerprint_assets(ledger, stop=lambda: True)
     assert report.assets == 1
     assert fingerprint_assets(ledger).assets == 2  # what the first pass saved is kept
+
+
+def test_a_damaged_picture_is_recorded_once_and_not_retried(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    [damaged] = recorded_images(tmp_path, ledger, settings, 1)
+    damaged.write_bytes(damaged.read_bytes()[:200])  # the ledger's record is of these bytes now
+    run_scan(plan_scan([damaged], settings), ledger, settings, fingerprints=False)
+    sha = sha256_of(damaged)
+    backoff = RetryBackoff(clock=Clock())
+    assert fingerprint_assets(ledger, [sha], retry=backoff).assets == 1
+    assert ledger.fingerprints.status_of(sha) == "undecodable"
+    assert backoff.waiting() == 0
+    assert fingerprint_assets(ledger, [sha], retry=backoff).assets == 0
+
+
+def test_a_failure_that_may_pass_is_recorded_after_the_last_attempt(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    [gone] = recorded_images(tmp_path, ledger, settings, 1)
+    sha = sha256_of(gone)
+    gone.unlink()
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock, attempts=3)
+    for wait in (60, 120):
+        assert fingerprint_assets(ledger, retry=backoff).assets == 1
+        assert ledger.fingerprints.status_of(sha) is None  # tried again after the wait
+        clock.now += wait
+    assert fingerprint_assets(ledger, retry=backoff).assets == 1
+    [stored] = ledger.fingerprints.many([sha]).values()
+    assert stored.status == "error" and stored.reason is not None
+    assert "failed 3 times in a row" in stored.reason and str(gone) in stored.reason
+    assert backoff.waiting() == 0
+    clock.now += 24 * 3600
+    assert fingerprint_assets(ledger, retry=backoff).assets == 0
+
+
+def test_a_missing_decoder_is_waited_for_without_end(
+    tmp_path: Path, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [image] = recorded_images(tmp_path, ledger, settings, 1)
+
+    def unavailable(paths: Iterable[str], **_: object) -> Iterator[FingerprintResult]:
+        return (FingerprintResult(p, "unavailable", reason="no decoder") for p in paths)
+
+    monkeypatch.setattr(fingerprinting, "fingerprint_files", unavailable)
+    clock = Clock()
+    backoff = RetryBackoff(first=60, longest=60, clock=clock, attempts=2)
+    for _ in range(4):
+        assert fingerprint_assets(ledger, retry=backoff).assets == 1
+        clock.now += 60
+    assert ledger.fingerprints.status_of(sha256_of(image)) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import xmlschema
 from provenance.audit.report import AuditReport, FileResult, Match, SequenceResult
 from provenance.reports.audit_formats import to_json, to_junit, to_markdown, to_sarif, to_table
 from provenance.reports.audit_html import to_html
+from tests.support.json_schemas import problems
 
 SCHEMAS = Path(__file__).parents[1] / "schemas"
 PIXEL = (
@@ -56,6 +58,15 @@ def test_json_keys() -> None:
     assert set(first) >= {"path", "verdict", "reasons", "sha256", "match"}
     assert set(first["match"]) == {"kind", "sha256", "distance"}
     assert (data["format"], data["version"]) == ("provenance-audit", 2)
+    assert data["ledger"] == {"url": "", "signed": False}  # an object, signed or not
+
+
+def test_an_unsigned_report_names_its_ledger_in_an_object() -> None:
+    unsigned = json.loads(to_json(replace(report(), ledger="postgresql://prov:***@db/show")))
+    assert unsigned["ledger"] == {"url": "postgresql://prov:***@db/show", "signed": False}
+    assert problems("audit", unsigned) == []
+    unsigned["ledger"] = "postgresql://prov:***@db/show"  # the string it was before
+    assert problems("audit", unsigned) != []
 
 
 def test_junit_is_valid_and_counts_failures() -> None:

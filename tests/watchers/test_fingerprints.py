@@ -47,3 +47,20 @@ def test_daemon_expires_generated_assets(
 def _status(ledger: Ledger, sha: str) -> str | None:
     asset = ledger.assets.get(sha)
     return None if asset is None else asset.status
+
+
+def test_a_damaged_picture_is_recorded_undecodable_not_retried(
+    root: Path, tmp_path: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    whole = generated_png(tmp_path / "whole.png", 6).read_bytes()
+    with running(ledger, fast_settings(ledger_url), [root]) as handle:
+        image = root / "damaged.png"
+        image.write_bytes(whole[:300])  # cut short: these bytes will never decode
+        sha = sha256_of(image)
+        wait_for(
+            lambda: ledger.fingerprints.status_of(sha) == "undecodable",
+            message="the damaged picture's row",
+        )
+        assert handle.daemon.snapshot()["queue"]["fingerprint_retries"] == 0  # type: ignore[index]
+    [stored] = ledger.fingerprints.many([sha]).values()
+    assert stored.reason is not None and "cannot decode image" in stored.reason
