@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from provenance.store.models import Location
-from provenance.store.records import LocationRecord, PathStamp, record_from
+from provenance.store.models import Asset, Location
+from provenance.store.records import LocationRecord, MediaCandidate, PathStamp, record_from
 from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
 from provenance.util.names import to_stored
@@ -81,6 +81,29 @@ class LocationsPart:
                 for path in session.scalars(query):
                     found.setdefault(path.rpartition("/")[2], []).append(path)
         return {name: sorted(paths)[:limit] for name, paths in found.items()}
+
+    def candidates(
+        self, names: Iterable[str], reels: Iterable[str], umids: Iterable[str]
+    ) -> list[MediaCandidate]:
+        """Present copies, on any host, of assets named by file name, reel or UMID.
+
+        What a cut's offline media may be (see :meth:`named`); a reel finds
+        videos and audio only (every frame of a scanned reel carries its name).
+        """
+        columns = (Asset.sha256, Location.path, Asset.reel, Asset.umid, Asset.tc_start,
+                   Asset.tc_length)  # fmt: skip
+        query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
+        query = query.where(Location.present)
+        wheres: list[ColumnElement[bool]] = [or_(*ends) for ends in _tails(set(names))]
+        for chunk in in_chunks(sorted(set(reels))):
+            wheres.append(and_(Asset.reel.in_(chunk), Asset.kind.in_(("video", "audio"))))
+        wheres += [Asset.umid.in_(chunk) for chunk in in_chunks(sorted(set(umids)))]
+        found: dict[tuple[str, str], MediaCandidate] = {}
+        with self._tx.read() as session:
+            for where in wheres:
+                for row in session.execute(query.where(where)):
+                    found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
+        return list(found.values())
 
     def under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""

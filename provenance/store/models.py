@@ -134,6 +134,8 @@ class Asset(Base):
     __table_args__ = (
         Index("ix_assets_verdict_sha256", "verdict", "sha256"),
         Index("ix_assets_kind_sha256", "kind", "sha256"),
+        Index("ix_assets_reel", "reel"),  # offline media found by reel (migration 0010)
+        Index("ix_assets_umid", "umid"),  # and by an AAF's MobID
     )
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -156,6 +158,14 @@ class Asset(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     flags: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     replaced_by: Mapped[str | None] = mapped_column(String(64))
+    # Where the media sits on the editor's clock, and what names it (migration 0010;
+    # see :class:`~provenance.store.records.AssetFacts`).
+    timecode: Mapped[str | None] = mapped_column(String(16))
+    tc_rate: Mapped[float | None] = mapped_column(Float)
+    tc_start: Mapped[float | None] = mapped_column(Float)
+    tc_length: Mapped[float | None] = mapped_column(Float)
+    reel: Mapped[str | None] = mapped_column(String(128))
+    umid: Mapped[str | None] = mapped_column(String(64))
 
 
 class Location(Base):
