@@ -32,7 +32,7 @@ from provenance.ingest.identity import MediaIdentity, read_identity
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
-from provenance.util.guard import Overrun, WorkerDied, item
+from provenance.util.guard import Overrun, WorkerDied, item, step
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 CRASHED = "examining this file crashed a worker process (a damaged or hostile file)"
@@ -72,6 +72,7 @@ def examine_here(path: Path, settings: Settings, host: str) -> Examined:
         return Examined(path, None, None, exc.what)
     facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
+    step("identity")  # timed on its own: PyAV opens the container
     identity = read_identity(path, facts.format, facts.duration) if facts.readable else None
     return _examined(path, hashed, facts, result, assessment, host, identity)
 
