@@ -134,7 +134,7 @@ class Asset(Base):
     __table_args__ = (
         Index("ix_assets_verdict_sha256", "verdict", "sha256"),
         Index("ix_assets_kind_sha256", "kind", "sha256"),
-        Index("ix_assets_reel", "reel"),  # offline media found by reel (migration 0010)
+        Index("ix_assets_reel", "reel", "kind"),  # offline videos found by reel (migration 0010)
         Index("ix_assets_umid", "umid"),  # and by an AAF's MobID
     )
 

@@ -3,7 +3,8 @@
 ``assets`` gains ``timecode`` (the first frame's, as text) and ``tc_rate``;
 ``tc_start`` and ``tc_length`` (seconds on the timecode clock, frames counted
 at the nominal rate); ``reel`` (reel or tape name) and ``umid`` (an MXF's
-material package UMID, the MobID an AAF names it by), each indexed. A cut's
+material package UMID, the MobID an AAF names it by), indexed (``reel`` with
+``kind``: a reel is looked up for its videos and audio, never its frames). A cut's
 offline media is found through them (:mod:`provenance.audit.cut_match`).
 Rows written before stay empty, as their ``detected`` events say.
 
@@ -37,7 +38,7 @@ def upgrade() -> None:
     with op.batch_alter_table("assets") as batch:
         for name, kind in _COLUMNS:
             batch.add_column(sa.Column(name, kind))
-    op.create_index("ix_assets_reel", "assets", ["reel"])
+    op.create_index("ix_assets_reel", "assets", ["reel", "kind"])  # reels of videos and audio
     op.create_index("ix_assets_umid", "assets", ["umid"])
 
 
