@@ -21,7 +21,7 @@ from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
 from provenance.util.names import to_stored
 
-NAMES_AT_ONCE = 500  # file names looked for in one query
+NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
 
 
 class LocationsPart:
