@@ -200,6 +200,7 @@ def _row(
         reasons,
         files,
         by,
+        res.resolved_by,
     )
 
 

@@ -42,6 +42,7 @@ class ClipResult:
     reasons: tuple[str, ...]
     files: tuple[str, ...] = ()  # the audited files it uses (report paths)
     covered_by: tuple[str, ...] = ()  # upper-track clips that hide it whole
+    resolved_by: str | None = None  # how its media was found (see cut_resolve.Resolved)
 
     def to_dict(self) -> dict[str, object]:
         """JSON form: the ``clips`` entries of ``provenance audit CUT --format json``."""
@@ -57,6 +58,7 @@ class ClipResult:
             "reasons": list(self.reasons),
             "files": list(self.files),
             "covered_by": list(self.covered_by),
+            "resolved_by": self.resolved_by,
         }
 
     def span(self) -> str:

@@ -6,8 +6,11 @@
   frames of the clip's source range, expanded through fileseq.
 * An ``ImageSequenceReference`` resolves to the frame files of the range the
   clip uses (``target_url_for_image_number`` counts from ``start_frame``).
-* A ``MissingReference`` resolves by the clip's name, and an offline file by
-  its name: through the ledger's present locations on this host.
+* A ``MissingReference`` and an offline file resolve through the ledger's
+  present copies (:mod:`provenance.audit.cut_match`): by an AAF's MobID, a
+  UNC path's tail, the file (or clip) name narrowed by reel and source
+  timecode, or reel and source timecode alone. :attr:`Resolved.resolved_by`
+  says which (``path`` for media found at its path).
 * A ``GeneratorReference`` (bars, black, a solid) has no media: skipped.
 
 Everything resolved must lie inside the allowed roots (the timeline's folder
@@ -22,7 +25,7 @@ from __future__ import annotations
 import os.path
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -30,13 +33,16 @@ from urllib.parse import unquote, urlparse
 from fileseq.constants import PAD_STYLE_HASH1
 from fileseq.filesequence import FileSequence
 
+from provenance.audit.cut_match import ClipKeys, Match, choose, is_unc, keys_of, unc_parts
 from provenance.audit.cut_read import CutClip
 from provenance.errors import OutsideRoots
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
+    from provenance.store.records import MediaCandidate
 
 PATTERN = re.compile(r"%0?\d*d|#+|@+|\$F\d*")
+NO_KEYS = ClipKeys()
 LEDGER_CANDIDATES = 8  # copies of one name looked at: more are named as ambiguous
 
 
@@ -50,6 +56,7 @@ class Resolved:
     unresolved: str | None = None  # the media cannot be found: the clip blocks
     note: str | None = None  # how it was resolved, when not simply by its path
     frames: tuple[int, int] | None = None  # an image sequence: the first and last frame used
+    resolved_by: str | None = None  # path, name, name+reel+tc, reel+tc, mobid or unc
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class _Wanted:
     paths: tuple[Path, ...]
     frames: tuple[int, int] | None = None
     missing: tuple[str, ...] = ()  # names of files not at their path: looked for in the ledger
+    keys: ClipKeys = NO_KEYS  # what else the cut says of a single file's media
 
 
 class Resolver:
@@ -73,8 +81,8 @@ class Resolver:
     def resolve_all(self, clips: Sequence[CutClip]) -> list[Resolved]:
         """Each clip's media, in order."""
         wanted = [self._wanted(c) for c in clips]
-        names = {n for w in wanted if isinstance(w, _Wanted) for n in w.missing}
-        found = self._in_ledger(names) if names else {}
+        asked = [w for w in wanted if isinstance(w, _Wanted) and w.missing]
+        found = self._in_ledger(asked) if asked else []
         return [w if isinstance(w, Resolved) else self._finish(w, found) for w in wanted]
 
     def _wanted(self, clip: CutClip) -> Resolved | _Wanted:
@@ -87,14 +95,19 @@ class Resolver:
             return self._image_sequence(clip, ref)
         if schema == "ExternalReference":
             return self._external(clip, str(ref.target_url or ""))
-        return _Wanted(clip.name, (), missing=(clip.name,))  # MissingReference: by clip name
+        keys = keys_of(clip.item, clip.source, [clip.name])  # MissingReference: by clip name
+        return _Wanted(clip.name, (), missing=(clip.name,), keys=keys)
 
     def _external(self, clip: CutClip, url: str) -> Resolved | _Wanted:
+        if is_unc(url):  # another machine's path: found here through the ledger
+            keys = keys_of(clip.item, clip.source, unc_parts(url)[-1:], unc=url)
+            return _Wanted(url, (), missing=keys.names or (url,), keys=keys)
         path = self._local(clip, url)
         if path is None:
             return Resolved(media=url, unresolved=f"media is not a local file ({url})")
         if not PATTERN.search(path.name):
-            return self._checked(clip, url, [path])
+            found = self._checked(clip, url, [path])
+            return replace(found, keys=keys_of(clip.item, clip.source, found.missing))
         first = int(clip.source.start_time.rescaled_to(clip.source.duration.rate).value)
         last = first + max(_frames(clip.source) - 1, 0)
         sequence = FileSequence(str(path), pad_style=PAD_STYLE_HASH1)
@@ -160,29 +173,54 @@ class Resolver:
     def _under_roots(self, path: Path) -> bool:
         return any(path == r or path.is_relative_to(r) for r in self.roots)
 
-    def _in_ledger(self, names: set[str]) -> dict[str, list[Path]]:
-        found = self.ledger.locations.named(names, limit=LEDGER_CANDIDATES)
-        return {
-            name: [Path(p) for p in paths if self._usable(Path(p))] for name, paths in found.items()
-        }
+    def _in_ledger(self, asked: Sequence[_Wanted]) -> list[MediaCandidate]:
+        names = {n for w in asked for n in w.missing}
+        reels = {w.keys.reel for w in asked if w.keys.reel}
+        mobids = {u for w in asked for u in w.keys.mobids}
+        found = self.ledger.locations.candidates(names, reels, mobids)
+        return [c for c in found if self._usable(Path(c.path))]
 
     def _usable(self, path: Path) -> bool:
         real = path.resolve()
         return self._under_roots(Path(_normal(path))) and self._under_roots(real) and real.is_file()
 
-    def _finish(self, wanted: _Wanted, found: dict[str, list[Path]]) -> Resolved:
+    def _finish(self, wanted: _Wanted, found: Sequence[MediaCandidate]) -> Resolved:
         if not wanted.missing:
-            return Resolved(wanted.paths, wanted.media, frames=wanted.frames)
-        lost = [n for n in wanted.missing if not found.get(n)]
-        if lost:
-            return Resolved(media=wanted.media, frames=wanted.frames, unresolved=_offline(lost))
-        present = [p for p in wanted.paths if p.is_file()]
-        copies = [c for n in wanted.missing for c in found[n]]
-        note = (
-            f"offline at its path; resolved through the ledger by file name"
-            f" ({len(copies)} present cop{'y' if len(copies) == 1 else 'ies'}, all judged)"
-        )
-        return Resolved(tuple(present + copies), wanted.media, note=note, frames=wanted.frames)
+            return Resolved(wanted.paths, wanted.media, frames=wanted.frames, resolved_by="path")
+        if wanted.frames is None:
+            return _matched(wanted, choose(wanted.keys, found))
+        return _frames_by_name(wanted, _by_name(found))
+
+
+def _by_name(found: Sequence[MediaCandidate]) -> dict[str, list[Path]]:
+    named: dict[str, list[Path]] = {}
+    for c in sorted(found, key=lambda c: c.path):
+        named.setdefault(c.path.rpartition("/")[2], []).append(Path(c.path))
+    return {name: paths[:LEDGER_CANDIDATES] for name, paths in named.items()}
+
+
+def _matched(wanted: _Wanted, match: Match | None) -> Resolved:
+    if match is None:
+        return Resolved(media=wanted.media, unresolved=_offline(list(wanted.missing)))
+    if match.unresolved is not None:
+        return Resolved(media=wanted.media, unresolved=match.unresolved)
+    paths = tuple(Path(p) for p in match.paths[:LEDGER_CANDIDATES])
+    return Resolved(paths, wanted.media, note=match.note, resolved_by=match.by)
+
+
+def _frames_by_name(wanted: _Wanted, found: dict[str, list[Path]]) -> Resolved:
+    """An image sequence with frames offline: each missing frame found by its name."""
+    lost = [n for n in wanted.missing if not found.get(n)]
+    if lost:
+        return Resolved(media=wanted.media, frames=wanted.frames, unresolved=_offline(lost))
+    present = [p for p in wanted.paths if p.is_file()]
+    copies = [c for n in wanted.missing for c in found[n]]
+    note = (
+        f"offline at its path; resolved through the ledger by file name"
+        f" ({len(copies)} present cop{'y' if len(copies) == 1 else 'ies'}, all judged)"
+    )
+    return Resolved(tuple(present + copies), wanted.media, note=note, frames=wanted.frames,
+                    resolved_by="name")  # fmt: skip
 
 
 def _offline(lost: Sequence[str]) -> str:

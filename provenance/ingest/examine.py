@@ -17,7 +17,7 @@ the other files are not affected.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -28,10 +28,11 @@ from provenance.files.hashing import HashedFile, sha256_file
 from provenance.files.media import MediaFacts
 from provenance.files.walk import absolute, file_size
 from provenance.ingest.guarded import read_facts_or_reason, run_guarded, stopped
+from provenance.ingest.identity import MediaIdentity, read_identity
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
 from provenance.store.records import AssetFacts, Observation
-from provenance.util.guard import Overrun, WorkerDied, item
+from provenance.util.guard import Overrun, WorkerDied, item, step
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, OrderedPool
 
 CRASHED = "examining this file crashed a worker process (a damaged or hostile file)"
@@ -71,7 +72,9 @@ def examine_here(path: Path, settings: Settings, host: str) -> Examined:
         return Examined(path, None, None, exc.what)
     facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
-    return _examined(path, hashed, facts, result, assessment, host)
+    step("identity")  # timed on its own: PyAV opens the container
+    identity = read_identity(path, facts.format, facts.duration) if facts.readable else None
+    return _examined(path, hashed, facts, result, assessment, host, identity)
 
 
 def _stopped(path: Path, host: str, reason: str, where: str = "examine") -> Examined:
@@ -90,8 +93,15 @@ def _examined(
     result: Classification,
     assessment: Assessment,
     host: str,
+    identity: MediaIdentity | None = None,
 ) -> Examined:
     asset = _asset_facts(hashed.sha256, facts, result, assessment)
+    if identity is not None:
+        asset = replace(
+            asset, timecode=identity.timecode, tc_rate=identity.tc_rate,
+            tc_start=identity.tc_start, tc_length=identity.tc_length, reel=identity.reel,
+            umid=identity.umid,
+        )  # fmt: skip
     stamp = hashed.stamp
     obs = Observation(asset, host, str(path), stamp.size, stamp.mtime_ns, stamp.inode)
     return Examined(path, obs, result)

@@ -4,23 +4,24 @@
 path) an asset was seen at; it stays in the ledger when the file goes, with
 ``present`` false. The part's methods are named for what they are asked by:
 ``of`` one asset, ``present`` (where one asset's copies are now, on every
-host), ``present_paths`` and ``present_places`` of many assets, and ``under`` a folder of this host.
+host), ``present_paths`` and ``present_places`` of many assets, ``candidates`` for a cut's
+offline media, and ``under`` a folder of this host.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from provenance.store.models import Location
-from provenance.store.records import LocationRecord, PathStamp, record_from
+from provenance.store.models import Asset, Location
+from provenance.store.records import LocationRecord, MediaCandidate, PathStamp, record_from
 from provenance.store.transactions import Transactions
 from provenance.store.writer import in_chunks
 from provenance.util.names import to_stored
 
-NAMES_AT_ONCE = 500  # file names looked for in one query
+NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
 
 
 class LocationsPart:
@@ -64,23 +65,35 @@ class LocationsPart:
         """One path per asset present somewhere, the first in sorted order: the name reports use."""
         return {sha: min(paths) for sha, paths in self.present_paths(shas).items() if paths}
 
-    def named(self, names: Iterable[str], limit: int = 8) -> dict[str, list[str]]:
-        """Paths present now, on any host, whose file name is one of ``names`` (``limit`` each).
+    def candidates(
+        self, names: Iterable[str], reels: Iterable[str], umids: Iterable[str]
+    ) -> list[MediaCandidate]:
+        """Present copies, on any host, of assets named by file name, reel or UMID.
 
-        How a timeline's offline media is found again, by the name the cut gives
-        it. Every host's paths are given: a show's storage is mounted at the same
-        path on every machine, and the caller keeps only the paths present here.
-        No index serves a name at the end of a path, so the database compares
-        each path's tail with the names of that length (``substr ... IN``): one
-        pass in the database, only the matches come back.
+        What a cut's offline media may be, by the names the cut gives it (see
+        :mod:`provenance.audit.cut_match`). Every host's paths are given: a
+        show's storage is mounted at the same path on every machine, and the
+        caller keeps only the paths present here. A reel finds videos and
+        audio only (every frame of a scanned reel carries its name). No index
+        serves a name at the end of a path, so the database compares each
+        path's tail with the names of that length (``substr ... IN``): one
+        pass in the database, only the matches come back; reels and UMIDs
+        are indexed.
         """
-        found: dict[str, list[str]] = {}
+        columns = (Asset.sha256, Location.path, Asset.reel, Asset.umid, Asset.tc_start,
+                   Asset.tc_length)  # fmt: skip
+        query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
+        query = query.where(Location.present)
+        wheres: list[ColumnElement[bool]] = [or_(*ends) for ends in _tails(set(names))]
+        for chunk in in_chunks(sorted(set(reels))):
+            wheres.append(and_(Asset.reel.in_(chunk), Asset.kind.in_(("video", "audio"))))
+        wheres += [Asset.umid.in_(chunk) for chunk in in_chunks(sorted(set(umids)))]
+        found: dict[tuple[str, str], MediaCandidate] = {}
         with self._tx.read() as session:
-            for ends in _tails(set(names)):
-                query = select(Location.path).where(Location.present, or_(*ends)).distinct()
-                for path in session.scalars(query):
-                    found.setdefault(path.rpartition("/")[2], []).append(path)
-        return {name: sorted(paths)[:limit] for name, paths in found.items()}
+            for where in wheres:
+                for row in session.execute(query.where(where)):
+                    found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
+        return list(found.values())
 
     def under(self, prefix: str, host: str | None = None) -> list[str]:
         """Paths on this host below ``prefix`` that the ledger believes are present."""

@@ -136,6 +136,8 @@ class Asset(Base):
         Index("ix_assets_kind_sha256", "kind", "sha256"),
         # The newest assets of one tool and status (migration 0010).
         Index("ix_assets_tool_status_first_seen", "tool", "status", "first_seen"),
+        Index("ix_assets_reel", "reel", "kind"),  # offline videos found by reel (migration 0011)
+        Index("ix_assets_umid", "umid"),  # and by an AAF's MobID
     )
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -158,6 +160,14 @@ class Asset(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     flags: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     replaced_by: Mapped[str | None] = mapped_column(String(64))
+    # Where the media sits on the editor's clock, and what names it (migration 0011;
+    # see :class:`~provenance.store.records.AssetFacts`).
+    timecode: Mapped[str | None] = mapped_column(String(16))
+    tc_rate: Mapped[float | None] = mapped_column(Float)
+    tc_start: Mapped[float | None] = mapped_column(Float)
+    tc_length: Mapped[float | None] = mapped_column(Float)
+    reel: Mapped[str | None] = mapped_column(String(128))
+    umid: Mapped[str | None] = mapped_column(String(64))
 
 
 class Location(Base):

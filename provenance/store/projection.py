@@ -16,7 +16,9 @@ event's own ``at`` and ``actor``, and the row keeps what the writer saw.
 Events written before the details carried them fall back on the envelope
 (``at``, ``actor``, ``host``).
 
-* ``detected`` creates the asset's row: verdict, tool, status, flags, expiry;
+* ``detected`` creates the asset's row: verdict, tool, status, flags, expiry,
+  and its media identity (timecode, reel, UMID; absent from events written
+  before migration 0011, whose rows hold none);
 * ``approved`` creates an approval row (recorded by the actor, on the host,
   at ``at``) and sets the asset's status; ``revoked`` revokes it (at ``at``,
   by the actor, for the reason) and sets the status;
@@ -45,9 +47,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from provenance.store.chain import ChainReport
+from provenance.store.records import IDENTITY_FIELDS
 from provenance.util.names import shown_values
 
-ASSET_FIELDS = ("verdict", "tool", "status", "flags", "expires_at", "replaced_by")
+ASSET_FIELDS = (
+    "verdict", "tool", "status", "flags", "expires_at", "replaced_by", *IDENTITY_FIELDS,
+)  # fmt: skip
 APPROVAL_FIELDS = (
     "asset_sha256", "category", "scope", "approver", "recorded_by", "host", "reference_path",
     "reference_sha256", "approved_at", "expires_at", "note", "revoked_at", "revoked_by",
@@ -146,6 +151,7 @@ class Projection:
         values = {"verdict": d.get("verdict"), "tool": d.get("tool"), "status": d.get("status"),
                   "flags": list(d.get("flags") or []), "expires_at": d.get("expires_at"),
                   "replaced_by": None}  # fmt: skip
+        values |= {name: d.get(name) for name in IDENTITY_FIELDS}  # absent before 0011: None
         self.assets[sha] = Projected({})
         self.assets[sha].put(e.seq, **values)
 
@@ -239,7 +245,7 @@ class Projection:
         sha = e.asset_sha256
         self.legacy.pop(sha, None)
         self.assets[sha] = Projected({})
-        self.assets[sha].put(e.seq, **{k: d["asset"][k] for k in ASSET_FIELDS})
+        self.assets[sha].put(e.seq, **{k: d["asset"].get(k) for k in ASSET_FIELDS})
         self._reset(self.approvals, sha, d.get("approvals", []), APPROVAL_FIELDS, e.seq)
         self._reset(self.quarantine, sha, d.get("quarantine", []), QUARANTINE_FIELDS, e.seq)
 

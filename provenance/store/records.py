@@ -84,6 +84,31 @@ class AssetFacts:
     expires_at: datetime | None = None
     flags: Sequence[Mapping[str, object]] = ()
     status: Status | None = None  # the lifecycle's status for new content (rules.flagging)
+    # Media identity: where the media sits on the editor's clock and what names it, as
+    # the file says (ingest.identity). ``tc_start`` and ``tc_length`` are seconds on the
+    # timecode clock (frames counted at the nominal rate: 23.976 counts as 24), so a
+    # cut's source timecode is compared with them directly.
+    timecode: str | None = None  # first frame's timecode, ``01:00:10:00``
+    tc_rate: float | None = None  # frames a second of that timecode
+    tc_start: float | None = None
+    tc_length: float | None = None
+    reel: str | None = None  # reel or tape name
+    umid: str | None = None  # an MXF's material package UMID (an AAF's MobID), 64 hex digits
+
+
+IDENTITY_FIELDS = ("timecode", "tc_rate", "tc_start", "tc_length", "reel", "umid")
+
+
+@dataclass(frozen=True)
+class MediaCandidate:
+    """A present copy of an asset that may be a cut's offline media, with its identity."""
+
+    sha256: str
+    path: str
+    reel: str | None
+    umid: str | None
+    tc_start: float | None
+    tc_length: float | None
 
 
 @dataclass(frozen=True)

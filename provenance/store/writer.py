@@ -35,7 +35,13 @@ from sqlalchemy.engine import Connection
 
 from provenance.store.chain import details_text, event_hash
 from provenance.store.models import Asset, ChainHead, Event, Location
-from provenance.store.records import AssetFacts, Observation, RecordResult, iso
+from provenance.store.records import (
+    IDENTITY_FIELDS,
+    AssetFacts,
+    Observation,
+    RecordResult,
+    iso,
+)
 from provenance.vocab import Outcome
 
 PathExists = Callable[[str], bool]
@@ -166,7 +172,7 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
         "expires_at": facts.expires_at if facts.verdict == "genai" else None,
         "flags": [dict(f) for f in facts.flags] or None,
         "replaced_by": None,
-    }
+    } | {name: getattr(facts, name) for name in IDENTITY_FIELDS}
 
 
 @dataclass
@@ -301,6 +307,8 @@ def _detected(facts: AssetFacts) -> dict[str, object]:
         details["expires_at"] = iso(facts.expires_at)
     if facts.flags:  # chained, so what an asset was flagged for cannot be quietly dropped
         details["flags"] = [dict(f) for f in facts.flags]
+    # Chained too: a reel or MobID edited in the table would send a cut to other media.
+    details |= {n: getattr(facts, n) for n in IDENTITY_FIELDS if getattr(facts, n) is not None}
     return details
 
 

@@ -90,6 +90,19 @@ def read_exr_layout(stream: BinaryIO, file_size: int) -> ExrLayout:
     return layout
 
 
+def read_exr_attributes(stream: BinaryIO) -> dict[str, tuple[str, bytes]]:
+    """The first part's header attributes: name -> (type, raw value). Raises FormatProblem."""
+    head = stream.read(8)
+    if len(head) < 8 or head[:4] != MAGIC:
+        raise FormatProblem("not an OpenEXR file")
+    flags = struct.unpack("<I", head[4:8])[0]
+    reader = _Attributes(stream.read(MAX_HEADER_BYTES), 255 if flags & _LONG_NAMES else 31)
+    try:
+        return _header(reader) or {}
+    except _Short as exc:
+        raise FormatProblem("EXR header ends before it is complete") from exc
+
+
 def _short(layout: ExrLayout, read: int) -> None:
     if read >= MAX_HEADER_BYTES:
         layout.limits.append(f"EXR headers longer than {MAX_HEADER_BYTES} bytes; not fully read")
