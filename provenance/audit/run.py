@@ -70,6 +70,7 @@ from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, Ordere
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
+    from provenance.likeness.describe import Described
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import ApprovalRecord, AssetRecord, Difference, Ledger
 
@@ -203,9 +204,10 @@ class _Audit:
                 items = _marked(items, marking)
         with self._stage("classify"):
             items = self._classify(items)
-        items = self._near(items, index)
         regions = LoadedRegions(self.ledger)
-        items = self._regions(items, regions)
+        region_check = RegionCheck(self.ledger, regions, self._ticking("regions"))
+        items, described = self._near(items, index, region_check)
+        items = self._regions(items, region_check, described)
         items = self._segments(items, index, regions)
         results = self._judge(items, listing.blocks) + listing.problems
         report = AuditReport(
@@ -291,9 +293,13 @@ class _Audit:
         )
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
-    def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
+    def _near(
+        self, items: list[Item], index: NearMatchIndex, regions: RegionCheck
+    ) -> tuple[list[Item], dict[str, Described]]:
+        """The items with their near matches, and the pictures described on the way (one decode)."""
         check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"))
         with self._stage("fingerprint"):
+            check.to_describe = regions.wanted(items) if len(index) else frozenset()
             prints = check.fingerprints(items)
         with self._stage("near"):
             items = check.matched(items, prints)
@@ -301,11 +307,13 @@ class _Audit:
         self.unchecked.update(check.unchecked)
         self.noted.update(check.noted)
         self.deferred = check.deferred
-        return items
+        return items, check.described
 
-    def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
+    def _regions(
+        self, items: list[Item], check: RegionCheck, described: dict[str, Described]
+    ) -> list[Item]:
         with self._stage("regions"):
-            return RegionCheck(self.ledger, regions, self._ticking("regions")).matched(items)
+            return check.matched(items, described)
 
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions
