@@ -18,13 +18,12 @@ import pytest
 from click.testing import CliRunner
 from PIL.PngImagePlugin import PngInfo
 
-from provenance.audit import regions as regions_stage
 from provenance.audit.report import AuditReport, FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
-from provenance.likeness.describe import Described
+from provenance.likeness.describe import Described, describe_files
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
 from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
@@ -122,7 +121,7 @@ def test_the_json_report_gives_the_region(generated: Generated, tmp_path: Path) 
 def _spied_describing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths the region stage describes itself (not those the near-match stage described)."""
     described: list[str] = []
-    real = regions_stage.describe_files
+    real = describe_files
 
     def spy(paths: Iterable[str], **kwargs: Any) -> Iterator[Described]:
         asked = list(paths)
