@@ -6,11 +6,21 @@ cropped, scaled, flopped, turned, letterboxed, burnt in, graded, or
 composited into a plate. This stage looks for those, by local features
 (:mod:`provenance.likeness.regions`), in the delivered images that nothing
 else settled: not in the ledger as generated, carrying no generator markers,
-and not a near copy of a generated asset. Each is described on the process
-pool, with its mirror (for flops), and queried against the index of every
-generated picture's features, loaded from the ledger a page at a time; the
-queries run on two threads in this process while the pool describes the
-next pictures.
+and not a near copy of a generated asset. Each is described with its mirror
+(for flops) and queried against the index of every generated picture's
+features, loaded from the ledger a page at a time; the queries run on two
+threads in this process.
+
+**Described once, with the fingerprint.** A picture the ledger has never seen
+is decoded by the near-match stage for its fingerprint anyway: that stage
+describes it in the same decode (:func:`~provenance.likeness.describe.look_files`,
+each result exactly what the separate paths give), for the pictures
+:meth:`RegionCheck.wanted` names, and holds the descriptions for this stage,
+at most :data:`HELD` of them (256 MiB); the rest are described here on the
+process pool. A picture the near-match stage then finds a copy of was
+described for nothing, which is rare. Both stages keep both cores busy: the
+near-match stage's two workers decode and describe, this stage's two threads
+query, so overlapping them would gain nothing on two cores.
 
 The index is empty, and the stage costs nothing, until generated pictures
 have been described (the deferred stage after ``scan`` and in ``watch``).
@@ -25,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.near import could_be_copy, is_video
@@ -79,6 +89,8 @@ class RegionCheck:
     ledger: Ledger
     regions: LoadedRegions
     tick: Callable[[], None] = no_tick  # told of each picture looked into, for a progress bar
+    _stored: dict[str, RegionHit | None] = field(default_factory=dict, init=False, repr=False)
+    _read: set[str] = field(default_factory=set, init=False, repr=False)
 
     def wanted(self, items: Sequence[Item]) -> frozenset[str]:
         """The items this check will describe, as far as the near-match stage has yet to say.
@@ -125,10 +137,18 @@ class RegionCheck:
         return [i for i in candidates if i.rel not in checked]
 
     def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
-        """The stored checks still current (made against every generated picture described)."""
-        checks = self.ledger.regions.many(shas)
-        return {sha: _stored_hit(c) for sha, c in checks.items()
-                if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
+        """The stored checks still current (made against every generated picture described).
+
+        Each picture's is read once an audit: :meth:`wanted` asks before the
+        near-match stage, :meth:`matched` after it, for the same pictures or fewer.
+        """
+        unread = [sha for sha in shas if sha not in self._read]
+        if unread:
+            checks = self.ledger.regions.many(unread)
+            self._stored |= {sha: _stored_hit(c) for sha, c in checks.items()
+                             if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
+            self._read.update(unread)
+        return {sha: self._stored[sha] for sha in shas if sha in self._stored}
 
 
 def _query(

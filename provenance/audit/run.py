@@ -19,7 +19,8 @@ private temporary folder), and for every file runs the checks described in
    (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
-   :mod:`provenance.audit.near`);
+   :mod:`provenance.audit.near`), describing the pictures the next stage will
+   look into in the same decode;
 6. look for generated pictures inside the images nothing settled
    (:mod:`provenance.audit.regions`), and sweep the videos along their whole
    length for generated stills and shots cut into them
