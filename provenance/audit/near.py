@@ -28,6 +28,7 @@ from provenance.likeness.search import NearHit, nearest
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
+    from provenance.likeness.describe import Described
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import AssetFingerprints, Ledger
@@ -61,6 +62,10 @@ class NearCheck:
     tick: Callable[[], None] = no_tick  # told of each picture fingerprinted, for a progress bar
     # Fingerprints the caller computed already from files, by sha256 (history's): not again.
     computed: Mapping[str, tuple[Fingerprint, ...]] = field(default_factory=dict)
+    # Pictures the region stage will look into: described in the decode that fingerprints them,
+    # the descriptions kept in ``described`` for it (see provenance.likeness.describe).
+    to_describe: frozenset[str] = frozenset()
+    described: dict[str, Described] = field(default_factory=dict)
 
     def fingerprints(self, items: Sequence[Item]) -> Prints:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
@@ -115,12 +120,14 @@ class NearCheck:
 
     def _computed(self, todo: Sequence[Item]) -> Prints:
         # Lazy: numpy and the decoders load only when a picture is compared.
-        from provenance.likeness.fingerprint import fingerprint_files  # noqa: PLC0415
+        from provenance.likeness.describe import look_files  # noqa: PLC0415
 
         found: Prints = {}
-        results = fingerprint_files([i.path for i in todo])
-        for item, result in zip(todo, results, strict=True):
+        looked = look_files((str(i.path), i.rel in self.to_describe) for i in todo)
+        for item, (result, described) in zip(todo, looked, strict=True):
             self.tick()
+            if described is not None:
+                self.described[item.rel] = described
             if result.fingerprints:
                 found[item.rel] = (result.fingerprints, item.seen.sha256 or "")
             elif result.kind == "video" and result.status == "unavailable":

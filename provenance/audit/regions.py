@@ -6,11 +6,21 @@ cropped, scaled, flopped, turned, letterboxed, burnt in, graded, or
 composited into a plate. This stage looks for those, by local features
 (:mod:`provenance.likeness.regions`), in the delivered images that nothing
 else settled: not in the ledger as generated, carrying no generator markers,
-and not a near copy of a generated asset. Each is described on the process
-pool, with its mirror (for flops), and queried against the index of every
-generated picture's features, loaded from the ledger a page at a time; the
-queries run on two threads in this process while the pool describes the
-next pictures.
+and not a near copy of a generated asset. Each is described with its mirror
+(for flops) and queried against the index of every generated picture's
+features, loaded from the ledger a page at a time; the queries run on two
+threads in this process.
+
+**Described once, with the fingerprint.** A picture the ledger has never seen
+is decoded by the near-match stage for its fingerprint anyway: that stage
+describes it in the same decode (:func:`~provenance.likeness.describe.look_files`,
+each result exactly what the separate paths give), for the pictures
+:meth:`RegionCheck.wanted` names, and holds the descriptions for this stage,
+at most :data:`HELD` of them (256 MiB); the rest are described here on the
+process pool. A picture the near-match stage then finds a copy of was
+described for nothing, which is rare. Both stages keep both cores busy: the
+near-match stage's two workers decode and describe, this stage's two threads
+query, so overlapping them would gain nothing on two cores.
 
 The index is empty, and the stage costs nothing, until generated pictures
 have been described (the deferred stage after ``scan`` and in ``watch``).
@@ -23,19 +33,26 @@ near-match stage, which already says it could not be compared.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.near import could_be_copy, is_video
 from provenance.audit.package import Item
-from provenance.likeness.describe import describe_files
+from provenance.likeness.describe import Described, describe_files
+from provenance.likeness.features import MAX_POINTS, Features
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.stage import load_regions
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
     from provenance.store import Ledger, RegionCheckIn
+
+# Descriptions the near-match stage may hold for this one, by count: a picture and its
+# mirror at most MAX_POINTS features each, 40 bytes a feature (32 of descriptor, 8 of
+# position), so 256 MiB at most (3,355 pictures); a larger package's others are described here.
+HELD = 256 * 1024 * 1024 // (2 * MAX_POINTS * 40)
 
 
 class LoadedRegions:
@@ -72,39 +89,85 @@ class RegionCheck:
     ledger: Ledger
     regions: LoadedRegions
     tick: Callable[[], None] = no_tick  # told of each picture looked into, for a progress bar
+    _stored: dict[str, RegionHit | None] = field(default_factory=dict, init=False, repr=False)
+    _read: set[str] = field(default_factory=set, init=False, repr=False)
 
-    def matched(self, items: list[Item]) -> list[Item]:
+    def wanted(self, items: Sequence[Item]) -> frozenset[str]:
+        """The items this check will describe, as far as the near-match stage has yet to say.
+
+        The near-match stage describes them as it fingerprints them, one
+        decode for both (at most :data:`HELD` of them: what it holds for this
+        stage is bounded); a picture it then finds a copy of is settled, and
+        its description is dropped unused.
+        """
+        todo = self._todo(items)
+        return frozenset(i.rel for i in todo[:HELD])
+
+    def matched(self, items: list[Item], held: dict[str, Described] | None = None) -> list[Item]:
         """The items, each with the generated picture found inside it, if any.
 
-        The index (up to a gigabyte) is loaded only when some picture has no
-        current stored check; a package of checked pictures reads the checks alone.
+        ``held`` are descriptions already made (by the near-match stage, see
+        :meth:`wanted`), each taken out as it is used; the other pictures are
+        described here. The index (up
+        to a gigabyte) is loaded only when some picture has no current stored
+        check; a package of checked pictures reads the checks alone.
+        """
+        hits: dict[str, RegionHit | None] = {}
+        todo = self._todo(items, hits)
+        if todo and (index := self.regions()) is not None:
+            answers = _query(index, todo, held if held is not None else {}, self.tick)
+            hits |= dict(zip((i.rel for i in todo), answers, strict=True))
+        return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
+
+    def _todo(
+        self, items: Sequence[Item], known: dict[str, RegionHit | None] | None = None
+    ) -> list[Item]:
+        """The pictures to look into: unsettled, and with no current stored check.
+
+        The stored checks still current are added to ``known``.
         """
         candidates = [i for i in items if _unsettled(i)]
         through = self.regions.through if candidates else 0
         if not through:  # nothing to look at, or no generated picture described yet
-            return items
-        known = self._current([i.seen.sha256 or "" for i in candidates], through)
-        hits = {i.rel: known[i.seen.sha256 or ""] for i in candidates if i.seen.sha256 in known}
-        todo = [i for i in candidates if i.rel not in hits]
-        if todo and (index := self.regions()) is not None:
-            hits |= dict(zip((i.rel for i in todo), _query(index, todo, self.tick), strict=True))
-        return [i if (hit := hits.get(i.rel)) is None else _with_region(i, hit) for i in items]
+            return []
+        stored = self._current([i.seen.sha256 or "" for i in candidates], through)
+        checked = {i.rel: stored[sha] for i in candidates if (sha := i.seen.sha256 or "") in stored}
+        if known is not None:
+            known |= checked
+        return [i for i in candidates if i.rel not in checked]
 
     def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
-        """The stored checks still current (made against every generated picture described)."""
-        checks = self.ledger.regions.many(shas)
-        return {sha: _stored_hit(c) for sha, c in checks.items()
-                if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
+        """The stored checks still current (made against every generated picture described).
+
+        Each picture's is read once an audit: :meth:`wanted` asks before the
+        near-match stage, :meth:`matched` after it, for the same pictures or fewer.
+        """
+        unread = [sha for sha in shas if sha not in self._read]
+        if unread:
+            checks = self.ledger.regions.many(unread)
+            self._stored |= {sha: _stored_hit(c) for sha, c in checks.items()
+                             if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
+            self._read.update(unread)
+        return {sha: self._stored[sha] for sha in shas if sha in self._stored}
 
 
 def _query(
-    index: RegionIndex, candidates: Sequence[Item], tick: Callable[[], None]
-) -> list[RegionHit | None]:
-    described = describe_files((str(i.path) for i in candidates), mirror=True)
+    index: RegionIndex, candidates: Sequence[Item], held: dict[str, Described],
+    tick: Callable[[], None],
+) -> list[RegionHit | None]:  # fmt: skip
+    # The pool starts only if some picture was not described already.
+    fresh = describe_files((str(i.path) for i in candidates if i.rel not in held), mirror=True)
+
+    def features() -> Iterator[Features | None]:
+        for item in candidates:
+            described = held.pop(item.rel, None)  # dropped once asked: memory goes as it came
+            yield (described if described is not None else next(fresh)).features()
+
     hits = []
-    for hit in query_many(index, (d.features() for d in described)):
-        tick()
-        hits.append(hit)
+    with closing(fresh):
+        for hit in query_many(index, features()):
+            tick()
+            hits.append(hit)
     return hits
 
 

@@ -19,7 +19,8 @@ private temporary folder), and for every file runs the checks described in
    (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
    material with every generated asset's fingerprints (see
-   :mod:`provenance.audit.near`);
+   :mod:`provenance.audit.near`), describing the pictures the next stage will
+   look into in the same decode;
 6. look for generated pictures inside the images nothing settled
    (:mod:`provenance.audit.regions`), and sweep the videos along their whole
    length for generated stills and shots cut into them
@@ -69,6 +70,7 @@ from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, Ordere
 from provenance.vocab import Action
 
 if TYPE_CHECKING:
+    from provenance.likeness.describe import Described
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import ApprovalRecord, AssetRecord, Difference, Ledger
 
@@ -203,9 +205,10 @@ class _Audit:
                 items = _marked(items, marking)
         with self._stage("classify"):
             items = self._classify(items)
-        items = self._near(items, index)
         regions = LoadedRegions(self.ledger)
-        items = self._regions(items, regions)
+        region_check = RegionCheck(self.ledger, regions, self._ticking("regions"))
+        items, described = self._near(items, index, region_check)
+        items = self._regions(items, region_check, described)
         items = self._segments(items, index, regions)
         results = self._judge(items, listing.blocks) + listing.problems
         report = AuditReport(
@@ -293,11 +296,15 @@ class _Audit:
         )
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
-    def _near(self, items: list[Item], index: NearMatchIndex) -> list[Item]:
+    def _near(
+        self, items: list[Item], index: NearMatchIndex, regions: RegionCheck
+    ) -> tuple[list[Item], dict[str, Described]]:
+        """The items with their near matches, and the pictures described on the way (one decode)."""
         computed = self.options.pictures.computed if self.options.pictures else {}
         check = NearCheck(self.ledger, index, defer_videos=True, tick=self._ticking("fingerprint"),
                           computed=computed)  # fmt: skip
         with self._stage("fingerprint"):
+            check.to_describe = regions.wanted(items) if len(index) else frozenset()
             prints = check.fingerprints(items)
         with self._stage("near"):
             items = check.matched(items, prints)
@@ -305,11 +312,13 @@ class _Audit:
         self.unchecked.update(check.unchecked)
         self.noted.update(check.noted)
         self.deferred = check.deferred
-        return items
+        return items, check.described
 
-    def _regions(self, items: list[Item], regions: LoadedRegions) -> list[Item]:
+    def _regions(
+        self, items: list[Item], check: RegionCheck, described: dict[str, Described]
+    ) -> list[Item]:
         with self._stage("regions"):
-            return RegionCheck(self.ledger, regions, self._ticking("regions")).matched(items)
+            return check.matched(items, described)
 
     def _segments(
         self, items: list[Item], index: NearMatchIndex, regions: LoadedRegions

@@ -10,25 +10,47 @@ it runs on the fingerprint stage's process pool; a file that crashes a worker
 A :class:`Described` is what crosses the process boundary: the features as
 their bytes (:meth:`~provenance.likeness.features.Features.to_bytes`), or the
 reason there are none, in the ledger's vocabulary of feature statuses.
+
+**One decode, both results.** A picture the ledger has never seen is
+fingerprinted by the audit's near-match stage and, unless that settles it,
+described by its region stage. :func:`look_files` gives both from one decode
+(:func:`~provenance.likeness.frames.decode_lumas`), each exactly what
+:func:`~provenance.likeness.fingerprint.fingerprint_file` and
+:func:`describe_path` give alone; a file that does not decode as a picture
+is left to them (its fingerprint result says why, and it has no description).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
 from provenance.errors import ProvenanceError, UndecodableImage, UnsupportedImage, UnsupportedVideo
-from provenance.likeness.features import BadFeatures, Features, describe_file, describe_luma
-from provenance.likeness.fingerprint import DECODER_CRASHED, default_workers, process_pool
-from provenance.util.workpool import OrderedPool
+from provenance.likeness.features import (
+    DECODE_SIDE,
+    BadFeatures,
+    Features,
+    describe_file,
+    describe_luma,
+)
+from provenance.likeness.fingerprint import (
+    DECODER_CRASHED,
+    FingerprintResult,
+    fingerprint_file,
+    in_workers,
+    judge_frame,
+)
+from provenance.likeness.frames import WORK_SIDE, decode_lumas
 from provenance.vocab import FeatureStatus
 
 NO_FEATURES = "no local features: the picture is flat or too small"
 CLIP_PICTURES = 120  # pictures of a generated clip in the region index, at most
+Looked = tuple[FingerprintResult, "Described | None"]
+"""A file's fingerprint result, and its description when one was asked for and it decoded."""
 
 
 @dataclass(frozen=True)
@@ -69,15 +91,39 @@ def describe_chunk(paths: list[str], *, mirror: bool = False) -> list[Described]
 
 def describe_files(
     paths: Iterable[str], *, mirror: bool = False, workers: int | None = None
-) -> Iterator[Described]:
+) -> Generator[Described, None, None]:
     """Describe many files across processes (``workers``, default one per core), in order."""
-    workers = workers or default_workers()
     task = functools.partial(describe_chunk, mirror=mirror)
-    with OrderedPool(
-        task, paths, workers, on_crash=_crashed, window=workers * 16,
-        executor=process_pool, name="describe",
-    ) as pool:  # fmt: skip
-        yield from pool
+    yield from in_workers(task, paths, _crashed, workers, "describe")
+
+
+def look_file(path: str, describe: bool) -> Looked:
+    """Fingerprint ``path`` and, when ``describe``, describe it with its mirror, from one decode.
+
+    Never raises: a file that does not decode (or is a video) gets
+    :func:`~provenance.likeness.fingerprint.fingerprint_file`'s own result and no description.
+    """
+    if not describe:
+        return fingerprint_file(path), None
+    try:
+        small, work = decode_lumas(Path(path), (WORK_SIDE, DECODE_SIDE))
+    except Exception:  # noqa: BLE001 - hostile files reach codecs: the fingerprint path says why
+        return fingerprint_file(path), None
+    try:
+        described = _described(path, describe_luma(work.luma, mirror=True))
+    except (OSError, ValueError, BadFeatures, cv2.error) as exc:
+        described = Described(path, "error", reason=f"describing it failed: {exc}")
+    return judge_frame(path, small), described
+
+
+def look_chunk(files: list[tuple[str, bool]]) -> list[Looked]:
+    """:func:`look_file` for each (path, describe) of ``files`` (one task of :func:`look_files`)."""
+    return [look_file(path, describe) for path, describe in files]
+
+
+def look_files(files: Iterable[tuple[str, bool]], workers: int | None = None) -> Iterator[Looked]:
+    """:func:`look_file` for many (path, describe) pairs across processes, in order."""
+    return in_workers(look_chunk, files, _look_crashed, workers, "fingerprint")
 
 
 def describe_clip(path: str | Path) -> list[Described]:
@@ -112,12 +158,9 @@ def describe_clip_chunk(paths: list[str]) -> list[list[Described]]:
 
 def describe_clips(paths: Iterable[str], workers: int | None = None) -> Iterator[list[Described]]:
     """Describe many clips across processes; each clip's pictures, in the order of ``paths``."""
-    workers = workers or default_workers()
-    with OrderedPool(
-        describe_clip_chunk, paths, workers, on_crash=lambda p: [_crashed(p)], window=workers * 2,
-        executor=process_pool, name="describe-clips",
-    ) as pool:  # fmt: skip
-        yield from pool
+    return in_workers(
+        describe_clip_chunk, paths, lambda p: [_crashed(p)], workers, "describe-clips", window=2
+    )
 
 
 def _described(name: str, found: Features) -> Described:
@@ -128,3 +171,8 @@ def _described(name: str, found: Features) -> Described:
 
 def _crashed(path: str) -> Described:
     return Described(path, "undecodable", reason=DECODER_CRASHED)
+
+
+def _look_crashed(file: tuple[str, bool]) -> Looked:
+    # As the fingerprint's: a worker also dies for reasons not the file's (tried again).
+    return FingerprintResult(file[0], "error", reason=DECODER_CRASHED), None

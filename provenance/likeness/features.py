@@ -61,6 +61,8 @@ from numpy.typing import NDArray
 from provenance.likeness.frames import decode_luma
 
 WORK_LONG = 640
+# The decoder keeps the short side >= this; it brings 1080p and 4K to 640x360.
+DECODE_SIDE = WORK_LONG * 9 // 16
 MIN_SIDE = 32
 MAX_POINTS = 1000
 DESCRIPTOR_BYTES = 32
@@ -136,8 +138,7 @@ def describe_file(path: Path, *, mirror: bool = False, cap: int = MAX_POINTS) ->
 
     Raises :class:`~provenance.errors.UndecodableImage` for files the decoder refuses.
     """
-    # the decoder keeps the short side >= work_side; 360 brings 1080p and 4K to 640x360
-    frame = decode_luma(path, work_side=WORK_LONG * 9 // 16)
+    frame = decode_luma(path, work_side=DECODE_SIDE)
     return describe_luma(frame.luma, mirror=mirror, cap=cap)
 
 
@@ -188,7 +189,7 @@ def _detect(grey: NDArray[np.uint8], cap: int) -> tuple[Features, list[cv2.KeyPo
     keypoints, descriptors = _orb(cap).detectAndCompute(grey, None)
     if descriptors is None or len(keypoints) == 0:
         return empty(w, h), []
-    points = np.array([k.pt for k in keypoints], dtype=np.float32)
+    points = np.asarray(cv2.KeyPoint.convert(keypoints), dtype=np.float32).reshape(-1, 2)
     strength = np.array([k.response for k in keypoints], dtype=np.float32)
     level = np.array([k.octave for k in keypoints], dtype=np.intp)
     order = spread_order(points, strength, level, w, h)[:cap]
@@ -211,7 +212,7 @@ def _describe_mirror(grey: NDArray[np.uint8], keypoints: list[cv2.KeyPoint]) -> 
     kept, descriptors = _orb(len(keypoints)).compute(np.ascontiguousarray(grey[:, ::-1]), mirrored)
     if descriptors is None or len(kept) == 0:
         return empty(w, h)
-    points = np.array([k.pt for k in kept], dtype=np.float32)
+    points = np.asarray(cv2.KeyPoint.convert(kept), dtype=np.float32).reshape(-1, 2)
     return Features(w, h, points, np.asarray(descriptors, dtype=np.uint8))
 
 

@@ -31,7 +31,7 @@ import contextlib
 import importlib
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -79,6 +79,8 @@ _WITH_ALPHA = frozenset({"RGBA", "LA", "RGBa"})
 # Pictures over this many pixels take the leaner path to grey; below it the
 # path every fingerprint already in a ledger was made with stays as it is.
 BIG_PICTURE = 4096 * 4096
+# Pillow's JPEG decoder reduces by 1/2-1/8 while decoding (``draft``), by a factor of the size.
+_REDUCED_ON_DECODE = frozenset({"JPEG", "MPO"})
 _SIXTEEN_BIT = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 # What each EXIF orientation value asks the viewer to do, as numpy moves.
 _ORIENTATION: dict[int, Callable[[Luma], Luma]] = {
@@ -116,6 +118,18 @@ class Frame:
 
 def decode_luma(path: Path, *, work_side: int = WORK_SIDE) -> Frame:
     """Decode ``path`` to a :class:`Frame` (see the module docstring)."""
+    return decode_lumas(path, (work_side,))[0]
+
+
+def decode_lumas(path: Path, work_sides: Sequence[int]) -> list[Frame]:
+    """:func:`decode_luma` at each of ``work_sides``, the pixels decoded once where they can be.
+
+    The audit wants a picture it has never seen at two sizes: small for its
+    fingerprint, larger for its local features. Every format Pillow decodes
+    whole is decoded once and reduced twice, each frame exactly what
+    :func:`decode_luma` gives at its size; JPEG (whose codec reduces on the way
+    in, by a factor that depends on the size), EXR and DPX are decoded once a size.
+    """
     try:
         with path.open("rb") as stream:
             head = stream.read(12)
@@ -123,16 +137,16 @@ def decode_luma(path: Path, *, work_side: int = WORK_SIDE) -> Frame:
             raise _undecodable(path, "empty file")
         kind = sniff(head)
         if kind == "EXR":
-            return _exr_frame(path, work_side)
+            return [_exr_frame(path, side) for side in work_sides]
         if kind == "DPX":
-            return _dpx_frame(path, work_side)
+            return [_dpx_frame(path, side) for side in work_sides]
         if kind is None:
             raise UnsupportedImage(
                 "not an image format fingerprints are made of",
                 where=path,
                 fix=f"supported: {', '.join(SUPPORTED)}",
             )
-        return _pillow_or_deep_frame(path, kind, work_side)
+        return _pillow_or_deep_frames(path, kind, work_sides)
     except FormatProblem as exc:
         raise _undecodable(path, str(exc), exc) from exc
     except Image.DecompressionBombError as exc:
@@ -174,20 +188,20 @@ def _check_size(path: Path, width: int, height: int) -> None:
         raise _too_large(path)
 
 
-def _pillow_or_deep_frame(path: Path, kind: str, work_side: int) -> Frame:
+def _pillow_or_deep_frames(path: Path, kind: str, work_sides: Sequence[int]) -> list[Frame]:
     try:
-        return _pillow_frame(path, work_side)
+        return _pillow_frames(path, work_sides)
     except _DECODE_FAILURES:
         # Pillow refuses 12-bit JPEGs at open; only then is the frame header read.
         deep = deep_jpeg.deep_frame_header(path) if kind == "JPEG" else None
         if deep is None:
             raise
     _check_size(path, deep.width, deep.height)
-    luma = _reduce(deep_jpeg.decode_grey(path), work_side)
-    return Frame(luma, deep.width, deep.height, "JPEG", "display")
+    grey = deep_jpeg.decode_grey(path)
+    return [Frame(_reduce(grey, s), deep.width, deep.height, "JPEG", "display") for s in work_sides]
 
 
-def _pillow_frame(path: Path, work_side: int) -> Frame:
+def _pillow_frames(path: Path, work_sides: Sequence[int]) -> list[Frame]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         # Pillow warns of what it repairs or drops (corrupt EXIF, palette transparency);
@@ -196,16 +210,24 @@ def _pillow_frame(path: Path, work_side: int) -> Frame:
         try:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
                 _check_size(path, *im.size)
-                return _decode_pillow(im, work_side)
+                if im.format in _REDUCED_ON_DECODE and len(work_sides) > 1:
+                    # each size is its own reduced decode
+                    return [_pillow_frames(path, (side,))[0] for side in work_sides]
+                return _decode_pillow(im, work_sides)
         except Image.DecompressionBombWarning as exc:
             raise _too_large(path) from exc
 
 
-def _decode_pillow(im: Image.Image, work_side: int) -> Frame:
-    width, height, fmt = im.width, im.height, im.format or "unknown"
-    if fmt in ("JPEG", "MPO"):
-        im.draft("L" if im.mode == "RGB" else None, (work_side, work_side))
+def _decode_pillow(im: Image.Image, work_sides: Sequence[int]) -> list[Frame]:
+    file = im.width, im.height, im.format or "unknown"  # before a draft makes it smaller
+    if im.format in _REDUCED_ON_DECODE:
+        im.draft("L" if im.mode == "RGB" else None, (work_sides[0], work_sides[0]))
     im.load()
+    return [_pillow_luma(im, side, *file) for side in work_sides]
+
+
+def _pillow_luma(im: Image.Image, work_side: int, width: int, height: int, fmt: str) -> Frame:
+    """The frame of a loaded picture at ``work_side`` (``im`` itself is left as it is)."""
     orientation = im.getexif().get(0x0112)
     transfer: Transfer = "display"
     if im.mode == "F":

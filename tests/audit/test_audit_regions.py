@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +23,7 @@ from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.likeness.describe import Described, describe_files
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
 from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
@@ -113,6 +116,48 @@ def test_the_json_report_gives_the_region(generated: Generated, tmp_path: Path) 
     assert match["kind"] == "region" and match["sha256"] == generated.sha256
     assert 0 < match["score"] <= 1 and 0 < match["cover"] <= 1
     assert "regions" in json.loads(done.stdout)["stages"]
+
+
+def _spied_describing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the region stage describes itself (not those the near-match stage described)."""
+    described: list[str] = []
+    real = describe_files
+
+    def spy(paths: Iterable[str], **kwargs: Any) -> Iterator[Described]:
+        asked = list(paths)
+        described.extend(asked)
+        return real(asked, **kwargs)
+
+    monkeypatch.setattr("provenance.audit.regions.describe_files", spy)
+    return described
+
+
+def test_a_picture_never_seen_is_described_in_the_decode_that_fingerprints_it(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    described = _spied_describing(monkeypatch)
+    package = package_of(tmp_path, {
+        "comp.jpg": composited(generated.picture, 3, share=0.3),
+        "plate.jpg": textured(21, (640, 360)),
+    })  # fmt: skip
+    results = audited(generated, package)
+    assert (results["comp.jpg"].verdict, results["comp.jpg"].match.kind) == ("block", "region")
+    assert results["plate.jpg"].match.kind is None
+    assert described == []
+
+
+def test_past_what_the_near_stage_may_hold_the_region_stage_describes_the_rest(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("provenance.audit.regions.HELD", 1)
+    described = _spied_describing(monkeypatch)
+    package = package_of(tmp_path, {
+        "comp_a.jpg": composited(generated.picture, 3, share=0.3),
+        "comp_b.jpg": crop(generated.picture, 0.6, (0.4, 0.5))[:, ::-1],
+    })  # fmt: skip
+    for result in audited(generated, package).values():
+        assert (result.verdict, result.match.kind) == ("block", "region")
+    assert len(described) == 1
 
 
 def test_scan_checks_known_pictures_once_and_the_audit_reuses_it(
