@@ -54,7 +54,11 @@ range search within :data:`MAX_HAMMING` bits returns ~400 neighbours a query
 descriptor and is slower than the 4-nearest search. Most of a query is the
 scan of the probed lists (faiss's heap scan costs ~5 ns a distance on this
 machine, against ~1.2 ns for the exact flat scan), so the list length and
-the number probed set the latency; the index's size hardly does.
+the number probed set the latency; the index's size hardly does. At
+100,000 pictures (load 16-33) a query took 123 / 172 ms of thread CPU (p50 /
+p99) at :data:`~provenance.likeness.cells.NPROBE` 16, and found 82 % of
+composites at 1/5 of a plate (the other families all); 8 probes, 69 / 94 ms
+and 64 %; 4 probes, 42 / 64 ms and 34 %. The 30 ms target is not met.
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
@@ -64,7 +68,8 @@ spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
 descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
 half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
-0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB). The
+0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB;
+1.01 GB resident after loading, measured). The
 lists are filled cell by cell, each allocated at its size; adding after the
 first query appends to faiss's lists, which then grow by doubling, and keeps
 the cells chosen when the index first passed :data:`IVF_MIN` (an index that
@@ -107,6 +112,7 @@ DENSE_SCALE, DENSE_SCORE = 0.6, 0.3
 IVF_MIN = 20_000
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
+_NO_ROWS: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
 _HEX = frozenset("0123456789abcdefABCDEF")
 QUERY_THREADS = 2
 
@@ -157,9 +163,12 @@ class RegionIndex:
         self._starts = array("q", [0])  # where each picture's rows start, then the end
         self._sizes = array("H")  # working width and height of each picture
         self._row_starts: NDArray[np.int64] = np.zeros(1, dtype=np.int64)
-        self._points_parts: list[NDArray[np.float16]] = []
-        self._pending: list[NDArray[np.uint8]] = []
-        self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
+        # what was added since the last query, as raw bytes: 100,000 pictures' small arrays
+        # would leave the allocator's heap fragmented after the hand-over to faiss
+        self._points = np.zeros((0, 2), dtype=np.float16)
+        self._points_new = bytearray()
+        self._pending = bytearray()
+        self._small = _NO_ROWS
         self._search: faiss.IndexBinary | None = None
         # Queries may run on several threads (a master's samples): the first one after an
         # add builds the search structures, once, under this lock; searching is read-only.
@@ -177,8 +186,8 @@ class RegionIndex:
         self._shas += digest
         self._starts.append(self._starts[-1] + kept)
         self._sizes.extend((features.width, features.height))
-        self._points_parts.append(features.points[:kept].astype(np.float16))
-        self._pending.append(np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8))
+        self._points_new += features.points[:kept].astype(np.float16).tobytes()
+        self._pending += np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8).tobytes()
 
     def memory_bytes(self) -> int:
         """Bytes held for the indexed pictures (payload; see the module docstring on growth)."""
@@ -229,7 +238,7 @@ class RegionIndex:
     ) -> RegionHit | None:
         """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
         first = _one_to_one(query_rows, labels)
-        source = self._all_points()[labels[first]].astype(np.float32)
+        source = self._points[labels[first]].astype(np.float32)
         target = side.features.points[query_rows[first]]
         if len(first) < MIN_INLIERS:
             return None
@@ -276,12 +285,6 @@ class RegionIndex:
             sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored, (qw, qh)
         )
 
-    def _all_points(self) -> NDArray[np.float16]:
-        with self._building:
-            if len(self._points_parts) > 1:
-                self._points_parts = [np.concatenate(self._points_parts)]
-            return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
-
     def _flush(self) -> None:
         """Hand the descriptors added since the last query to faiss (training it if it is time).
 
@@ -292,19 +295,25 @@ class RegionIndex:
             self._flush_pending()
 
     def _flush_pending(self) -> None:
-        if not self._pending:
+        if len(self._row_starts) == len(self._starts):
             return
-        fresh = np.concatenate(self._pending)  # a copy: added arrays stay the caller's
-        self._pending = []
-        self._points_parts = [np.concatenate(self._points_parts)]
+        fresh = np.frombuffer(self._pending, dtype=np.uint8).reshape(-1, DESCRIPTOR_BYTES)
+        added = np.frombuffer(self._points_new, dtype=np.float16).reshape(-1, 2)
+        self._points = np.concatenate([self._points, added])
+        self._pending, self._points_new = bytearray(), bytearray()
         self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
             cells.fill(self._search, fresh)
+            cells.release_freed()
             return
         rows = np.concatenate([self._small, fresh]) if len(self._small) else fresh
         if len(rows) >= IVF_MIN:  # large enough for cells: two levels of them, trained here
-            self._search, self._small = cells.two_level_ivf(rows), rows[:0]
+            self._search, self._small = (
+                cells.two_level_ivf(rows),
+                _NO_ROWS,
+            )  # not rows[:0]: a view keeps all rows
             cells.fill(self._search, rows)
+            cells.release_freed()
         else:
             self._small, self._search = rows, faiss.IndexBinaryFlat(_BITS)
             self._search.add(rows)

@@ -103,6 +103,8 @@ def test_a_region_index_past_the_exact_size_uses_the_two_level_file_and_finds_re
         hit = index.query(describe_luma(luma(frame), mirror=True))
         assert hit is not None and hit.sha256 == sha(seed), family
     assert isinstance(index._search, faiss.IndexBinaryIVF)
+    # the exact search's rows are let go: a view of them would keep them all in memory
+    assert len(index._small) == 0 and index._small.base is None
     index.add(sha(50), described(50))
     frame = REFRAMINGS["grade"](textured(50, SIZE), 50)
     hit = index.query(describe_luma(luma(frame), mirror=True))
@@ -116,3 +118,11 @@ def test_a_region_index_below_the_exact_size_searches_exactly() -> None:
     index.add(sha(1), described(1))
     index.memory_bytes()
     assert isinstance(index._search, faiss.IndexBinaryFlat)
+
+
+def test_a_featureless_picture_added_last_keeps_the_others_findable() -> None:
+    index = RegionIndex()
+    index.add(sha(3), described(3))
+    index.add(sha(4), describe_luma(np.zeros((64, 64))))
+    hit = index.query(describe_luma(luma(textured(3, SIZE)), mirror=True))
+    assert len(index) == 2 and hit is not None and hit.sha256 == sha(3)
