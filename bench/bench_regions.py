@@ -12,17 +12,24 @@ textured) plus the shared corpus's decodable generated stills:
     camera pictures) against the index; target 0;
 (c) index memory per picture, and extrapolated to 100,000 pictures (target
     <= 1 GB), beside the process's resident growth while it was built;
-(d) query latency p50/p99 on one core, the faiss index beside brute force
-    (OpenCV BFMatcher, Hamming, over the same descriptors), run alternately on
-    the same queries; describing the delivered frame is timed apart;
+(d) query latency p50/p99 on one core, wall and the querying thread's CPU
+    time (the machine is shared, so wall time is noisy): every query of (a)
+    is timed, and ``--latency-queries`` mixed ones run alternately with the
+    brute-force baseline (faiss's exact ``IndexBinaryFlat`` kNN over the same
+    descriptors; only the first ``--brute-queries`` of them, as at 100,000
+    pictures one takes about a minute); describing the delivered frame is
+    timed apart;
 (e) describing throughput at 1080p on 2 processes, from in-memory frames and
     from PNG files through the bounded decoder (target >= 100 pictures/s).
 
-``--pad N`` adds N pseudo-pictures (real descriptors with a few bits flipped,
-shuffled between pictures) to see the query latency of a larger index.
+``--pad N`` adds N pseudo-pictures (bench/region_pad.py: described pictures,
+reframed) before anything is measured, so (a)-(d) run against an index of
+N + ``--count`` pictures; ``--probes 16/8,8/4`` repeats (a) for each setting
+of the inverted file's probes (cells scanned / coarse cells probed).
 
     python bench/bench_regions.py                       # 200 generated, 500 unrelated
-    python bench/bench_regions.py --count 1000 --unrelated 5000 --pad 100000
+    python bench/bench_regions.py --count 30 --corpus 20 --unrelated 100 --skip e \
+        --pad 100000 --latency-queries 40 --brute-queries 2 --probes 16/8,8/4,4/2
 """
 
 from __future__ import annotations
@@ -47,7 +54,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from region_pad import base_pool, pseudo_pictures
+
 from provenance.errors import UndecodableImage
+from provenance.likeness import cells
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.frames import decode_luma
@@ -117,17 +127,20 @@ def distinct_from(candidates: list[RGB], generated: list[RGB]) -> list[RGB]:
     return kept
 
 
-def build(pictures: list[RGB]) -> tuple[RegionIndex, Descriptors, int]:
-    """The index of ``pictures`` (named ``generated <n>``), the descriptors it holds, and
-    the resident growth it caused."""
-    described = [describe_luma(luma(rgb)) for rgb in pictures]
+def build(
+    described: list[Features], extra: list[tuple[str, Features]]
+) -> tuple[RegionIndex, int, tuple[float, float]]:
+    """The index of the ``described`` pictures (named ``generated <n>``) and the ``extra``
+    pseudo-pictures, added in one go as the audit loads the ledger's; the resident growth it
+    caused, and the wall and CPU seconds of building the search structure."""
     before = resident()
     index = RegionIndex()
     for number, features in enumerate(described):
         index.add(sha(f"generated {number}"), features)
-    index.memory_bytes()  # hands everything to faiss
-    grown = resident() - before
-    return index, np.concatenate([f.descriptors[:INDEX_POINTS] for f in described]), grown
+    for name, features in extra:
+        index.add(name, features)
+    seconds = timed(index.memory_bytes)  # hands everything to faiss: training, assignment
+    return index, resident() - before, seconds
 
 
 def resident() -> int:
@@ -138,18 +151,34 @@ def resident() -> int:
     return 0
 
 
-def recall(index: RegionIndex, pictures: list[RGB]) -> dict[str, tuple[int, int, int]]:
-    """Per family: found, queried, and the fewest inliers of a find."""
-    figures = {}
-    for family, reframe in REFRAMINGS.items():
+def reframed(pictures: list[RGB]) -> dict[str, list[Features]]:
+    """Each family's delivered frame of each picture, described with its mirror (once, for
+    every setting measured)."""
+    return {
+        family: [
+            describe_luma(luma(reframe(rgb, n)), mirror=True) for n, rgb in enumerate(pictures)
+        ]
+        for family, reframe in REFRAMINGS.items()
+    }
+
+
+def recall(
+    index: RegionIndex, queries: dict[str, list[Features]]
+) -> tuple[dict[str, tuple[int, int, int]], NDArray[np.float64]]:
+    """Per family: found, queried, and the fewest inliers of a find; and each query's wall
+    and thread CPU milliseconds."""
+    figures, times = {}, []
+    for family, described in queries.items():
         found, fewest = 0, 10**9
-        for number, rgb in enumerate(pictures):
-            hit = index.query(describe_luma(luma(reframe(rgb, number)), mirror=True))
+        for number, query in enumerate(described):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            hit = index.query(query)
+            times.append((time.perf_counter() - wall, time.thread_time() - cpu))
             if hit is not None and hit.sha256 == sha(f"generated {number}"):
                 found, fewest = found + 1, min(fewest, hit.inliers)
-        figures[family] = (found, len(pictures), fewest)
-        print(f"  {family:18s} {found:5d}/{len(pictures)}  fewest inliers {fewest}", flush=True)
-    return figures
+        figures[family] = (found, len(described), fewest)
+        print(f"  {family:18s} {found:5d}/{len(described)}  fewest inliers {fewest}", flush=True)
+    return figures, np.array(times) * 1e3
 
 
 def false_matches(index: RegionIndex, queries: Iterator[RGB]) -> tuple[int, int]:
@@ -168,38 +197,41 @@ def false_matches(index: RegionIndex, queries: Iterator[RGB]) -> tuple[int, int]
 
 
 def brute_force(descriptors: Descriptors) -> Callable[[Features], object]:
-    """Baseline: the same kNN by OpenCV's brute-force Hamming matcher over every descriptor."""
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-
-    # OpenCV's matcher takes at most 2**18 rows at once: larger indexes are searched in parts
-    parts = [descriptors[at : at + 200_000] for at in range(0, len(descriptors), 200_000)]
+    """Baseline: the same kNN by faiss's exact ``IndexBinaryFlat`` over every descriptor."""
+    flat = faiss.IndexBinaryFlat(descriptors.shape[1] * 8)
+    flat.add(descriptors)
 
     def search(query: Features) -> object:
         sides = [query] + ([query.mirror] if query.mirror is not None else [])
-        return [
-            matcher.knnMatch(side.descriptors, part, k=NEIGHBOURS)
-            for side in sides
-            if len(side)
-            for part in parts
-        ]
+        return [flat.search(side.descriptors, NEIGHBOURS) for side in sides if len(side)]
 
     return search
 
 
+def timed(call: Callable[[], object]) -> tuple[float, float]:
+    """Wall and this thread's CPU seconds of ``call()`` (faiss is held to one thread)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    call()
+    return time.perf_counter() - wall, time.thread_time() - cpu
+
+
 def latency(
-    index: RegionIndex, descriptors: Descriptors, queries: list[Features]
+    index: RegionIndex, descriptors: Descriptors, queries: list[Features], brute: int
 ) -> dict[str, NDArray[np.float64]]:
-    """Milliseconds a query: ours and the brute-force kNN alone, alternating on each query."""
+    """Milliseconds a query, wall and thread CPU: ours on every query, and the brute-force
+    kNN alone on the first ``brute`` of them, alternating query by query."""
     baseline = brute_force(descriptors)
     ours, base = [], []
-    for query in queries:
-        start = time.perf_counter()
-        index.query(query)
-        ours.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        baseline(query)
-        base.append(time.perf_counter() - start)
-    return {"faiss + verify": np.array(ours) * 1e3, "BFMatcher kNN only": np.array(base) * 1e3}
+    for number, query in enumerate(queries):
+        ours.append(timed(lambda q=query: index.query(q)))  # type: ignore[misc]
+        if number < brute:
+            base.append(timed(lambda q=query: baseline(q)))  # type: ignore[misc]
+    figures = {}
+    for name, sample in (("ours (search + verify)", ours), ("IndexBinaryFlat kNN", base)):
+        if sample:
+            ms = np.array(sample) * 1e3
+            figures[f"{name}, wall"], figures[f"{name}, CPU"] = ms[:, 0], ms[:, 1]
+    return figures
 
 
 _FRAMES: list[NDArray[np.float32]] = []  # filled before the pool forks, so workers share it
@@ -242,20 +274,6 @@ def _one_thread() -> None:
     faiss.omp_set_num_threads(1)
 
 
-def pad(index: RegionIndex, pool: Descriptors, count: int) -> Descriptors:
-    """Add ``count`` pseudo-pictures: real descriptors, shuffled, with 8 bits flipped each."""
-    added = []
-    rng = np.random.default_rng(7)
-    points = np.stack([rng.uniform(0, 640, INDEX_POINTS), rng.uniform(0, 360, INDEX_POINTS)], 1)
-    for number in range(count):
-        rows = pool[rng.integers(0, len(pool), INDEX_POINTS)].copy()
-        bits = rng.integers(0, 256, (INDEX_POINTS, 8))
-        np.bitwise_xor.at(rows, (np.arange(INDEX_POINTS)[:, None], bits // 8), 1 << (bits % 8))
-        index.add(sha(f"pad {number}"), Features(640, 360, points.astype(np.float32), rows))
-        added.append(rows)
-    return np.concatenate([pool, *added])
-
-
 @contextmanager
 def phase(name: str) -> Iterator[None]:
     """Print a phase's name and how long it took."""
@@ -270,66 +288,117 @@ def percentiles(ms: NDArray[np.float64]) -> str:
     return f"p50 {np.percentile(ms, 50):6.1f} ms   p99 {np.percentile(ms, 99):6.1f} ms"
 
 
-def main() -> None:
-    """Run every measurement and print the report."""
+def arguments() -> argparse.Namespace:
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="synthetic generated pictures")
     parser.add_argument("--unrelated", type=int, default=500, help="unrelated query pictures")
     parser.add_argument("--frames", type=int, default=60, help="1080p frames for throughput")
     parser.add_argument("--latency-queries", type=int, default=200)
-    parser.add_argument("--pad", type=int, default=0, help="pseudo-pictures for a larger index")
-    args = parser.parse_args()
-    _one_thread()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, OpenCV {cv2.__version__}, faiss {faiss.__version__}"
-    )
+    parser.add_argument("--brute-queries", type=int, default=200, help="of those, brute-forced")
+    parser.add_argument("--pad", type=int, default=0, help="pseudo-pictures (bench/region_pad.py)")
+    parser.add_argument("--pad-bases", type=int, default=2000, help="pictures they derive from")
+    parser.add_argument("--pad-cache", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--skip", default="", help="phases to skip, e.g. 'ae'")
+    parser.add_argument("--probes", default="{}/{}".format(*cells.default_probes()),
+                        help="settings of (a), nprobe/top probe, comma-separated")  # fmt: skip
+    parser.add_argument("--corpus", type=int, default=60, help="corpus stills, at most")
+    return parser.parse_args()
+
+
+def generated(args: argparse.Namespace) -> tuple[list[RGB], RegionIndex, Descriptors]:
+    """The generated pictures, their index (with any pseudo-pictures), its descriptors."""
     with phase("generated pictures"):
         pictures = [textured(seed, SIZE) for seed in range(args.count)]
-        pictures += corpus_pictures("genai", 60)
-        index, descriptors, grown = build(pictures)
-    print(f"  {len(index)} pictures ({len(pictures) - args.count} from the corpus)")
-    with phase("(a) recall per family"):
-        families = recall(index, pictures)
-    worst = min(found / total for found, total, _ in families.values())
-    print(f"  worst family {100 * worst:.1f} % (target >= 97 %)")
-    with phase("(b) false matches"):
-        unrelated = (textured(UNRELATED_SEED + s, SIZE) for s in range(args.unrelated))
-        matched, total = false_matches(index, unrelated)
-        camera = distinct_from(corpus_pictures("not_genai", 100), pictures)
-        real_matched, real_total = false_matches(index, iter(camera))
-    print(
-        f"  synthetic {matched}/{total}, corpus camera pictures {real_matched}/{real_total} "
-        "(target 0)"
+        pictures += corpus_pictures("genai", args.corpus)
+        described = [describe_luma(luma(rgb)) for rgb in pictures]
+    extra: list[tuple[str, Features]] = []
+    if args.pad:
+        with phase(f"{args.pad} pseudo-pictures from {args.pad_bases} described bases"):
+            cache = args.pad_cache / f"bench_regions_bases_{args.pad_bases}.npz"
+            extra = list(pseudo_pictures(base_pool(args.pad_bases, cache), args.pad))
+    with phase("building the index"):
+        index, grown, (wall, cpu) = build(described, extra)
+    descriptors = np.concatenate(
+        [f.descriptors[:INDEX_POINTS] for f in described] + [f.descriptors for _, f in extra]
     )
+    del extra
+    print(f"  {len(index)} pictures ({len(pictures) - args.count} from the corpus, "
+          f"{args.pad} pseudo), {len(descriptors):,} descriptors; search structure built in "
+          f"{wall:.1f} s wall, {cpu:.1f} s CPU; load {load()}")  # fmt: skip
     per_picture = index.memory_bytes() / len(index)
     print(
         f"(c) memory: {per_picture:,.0f} B a picture by count, resident growth "
         f"{grown / len(index):,.0f} B a picture; 100,000 pictures: "
         f"{per_picture * 1e5 / 1e9:.2f} GB (target <= 1 GB)"
     )
-    queries = [
-        describe_luma(luma(REFRAMINGS[family](pictures[n % len(pictures)], n)), mirror=True)
-        for n, family in zip(range(args.latency_queries), list(REFRAMINGS) * 10**4, strict=False)
-    ]
-    with phase(f"(d) latency over {len(index)} pictures, one core"):
-        for name, ms in latency(index, descriptors, queries).items():
-            print(f"  {name:20s} {percentiles(ms)}")
+    return pictures, index, descriptors
+
+
+def load() -> str:
+    """The 1-minute load average, to print beside timings."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def main() -> None:
+    """Run every measurement and print the report."""
+    args = arguments()
+    _one_thread()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, OpenCV {cv2.__version__}, faiss {faiss.__version__}"
+    )
+    pictures, index, descriptors = generated(args)
+    queries = reframed(pictures)
+    if "a" not in args.skip:
+        for setting in args.probes.split(","):
+            nprobe, top_probe = (int(v) for v in setting.split("/"))
+            index.tune(nprobe, top_probe)
+            with phase(f"(a) recall per family, nprobe {nprobe}, top probe {top_probe}"):
+                families, ms = recall(index, queries)
+            worst = min(found / total for found, total, _ in families.values())
+            print(f"  worst family {100 * worst:.1f} % (target >= 97 %)")
+            print(f"  every query, wall: {percentiles(ms[:, 0])}; thread CPU: "
+                  f"{percentiles(ms[:, 1])} ({len(ms)} queries, load {load()})")  # fmt: skip
+        index.tune(*cells.default_probes())
+    if "b" not in args.skip:
+        with phase("(b) false matches"):
+            unrelated = (textured(UNRELATED_SEED + s, SIZE) for s in range(args.unrelated))
+            matched, total = false_matches(index, unrelated)
+            camera = distinct_from(corpus_pictures("not_genai", 100), pictures)
+            real_matched, real_total = false_matches(index, iter(camera))
+        print(
+            f"  synthetic {matched}/{total}, corpus camera pictures {real_matched}/{real_total} "
+            "(target 0)"
+        )
+    if "d" not in args.skip:
+        measure_latency(args, pictures, index, descriptors, queries)
+    if "e" not in args.skip:
+        with phase("(e) describing 1080p pictures on 2 processes"):
+            rates = throughput(args.frames, 2)
+        for name, rate in rates.items():
+            print(f"  {rate:5.0f} pictures/s {name} (target >= 100/s)")
+
+
+def measure_latency(
+    args: argparse.Namespace,
+    pictures: list[RGB],
+    index: RegionIndex,
+    descriptors: Descriptors,
+    queries: dict[str, list[Features]],
+) -> None:
+    """(d): query latency, wall and thread CPU, beside brute force on the same queries."""
+    families = list(queries) * 10**4
+    mixed = [queries[family][n % len(pictures)]
+             for n, family in zip(range(args.latency_queries), families, strict=False)]  # fmt: skip
+    with phase(f"(d) latency over {len(index)} pictures, one core, load {load()}"):
+        for name, ms in latency(index, descriptors, mixed, args.brute_queries).items():
+            print(f"  {name:34s} {percentiles(ms)} ({len(ms)} queries)")
         start = time.perf_counter()
-        for n in range(20):
+        for n in range(min(20, len(pictures))):
             describe_luma(luma(REFRAMINGS["overlays"](pictures[n], n)), mirror=True)
-        each = (time.perf_counter() - start) * 50
-        print(f"  describing a 960x540 frame and its mirror: {each:.1f} ms")
-    if args.pad:
-        with phase(f"(d') latency with {args.pad} pseudo-pictures added"):
-            descriptors = pad(index, descriptors, args.pad)
-            index.memory_bytes()  # trains and fills faiss before the clock starts
-            for name, ms in latency(index, descriptors, queries[:30]).items():
-                print(f"  {name:20s} {percentiles(ms)} over {len(index)} pictures")
-    with phase("(e) describing 1080p pictures on 2 processes"):
-        rates = throughput(args.frames, 2)
-    for name, rate in rates.items():
-        print(f"  {rate:5.0f} pictures/s {name} (target >= 100/s)")
+        each = (time.perf_counter() - start) * 1e3 / min(20, len(pictures))
+        print(f"  describing a 960x540 frame and its mirror: {each:.1f} ms; load {load()}")
 
 
 if __name__ == "__main__":

@@ -27,25 +27,38 @@ working pixels, both pictures at long side 640), an outline covering at least
 picture inside the frame.
 
 **The nearest-neighbour search** is faiss's binary indexes: exact
-(``IndexBinaryFlat``) while the index is small, an inverted file
-(``IndexBinaryIVF``, :data:`NPROBE` of ``nlist`` cells visited) once it
-holds :data:`IVF_MIN` descriptors, trained on what is there at that moment.
-``bench/bench_regions.py`` measures both against brute force. The search
-is most of a query (at 5,234 pictures: 60 of 63 ms; RANSAC 0.6 ms), and
-its cost is the ~2,000 query descriptors times (``nlist`` centroids +
-:data:`NPROBE` lists). What was tried against it, at 5,234 pictures
-(bench_regions' pictures, 2026-12-05, on a shared machine at load 3 to 13,
-so only large differences count): an HNSW graph as the IVF's quantizer
-(faiss 1.15 ``IndexBinaryHNSW``, M 32) was slower, 139 ms a query with
-centroids drawn at random against 83 ms flat in the run before it (and
-192 ms with k-means centroids at load 13); ``IndexBinaryHash`` on 16 or 18
-bits (2 flips) took 134-162 ms and lost composites (198-210 of 234 found,
+(``IndexBinaryFlat``) while the index is small, and once it holds
+:data:`IVF_MIN` descriptors a **two-level inverted file**
+(:mod:`~provenance.likeness.cells`): about one cell per 256 descriptors
+(65,536 cells at 100,000 pictures), the cells' centroids themselves kept in
+an inverted file of ~256 coarse cells, so that finding a descriptor's cells
+costs ~2,300 distances instead of one per cell. The fine centroids are
+indexed descriptors drawn at random (seeded), and only the coarse ones are
+trained, on a bounded sample: building costs the assignment of each
+descriptor, not a k-means. ``bench/bench_regions.py --pad`` measures it
+against brute force (``IndexBinaryFlat``) over 100,000 pictures; the
+figures, and what each setting of the probes costs and finds, are in
+``bench/RESULTS.md`` ("Region queries at 100,000 pictures").
+
+Tried before, at 5,234 pictures (2026-12-05, load 3 to 13, so only large
+differences count): a flat-quantizer IVF (nlist 4,096, nprobe 16: 54 / 62 ms
+p50 / p99 quiet, and 122 s of k-means to build); an HNSW graph as the IVF's
+quantizer (faiss 1.15 ``IndexBinaryHNSW``, M 32), slower (139 ms a query
+with random centroids, 192 ms with k-means ones); ``IndexBinaryHash`` on 16
+or 18 bits (2 flips), 134-162 ms and composites lost (198-210 of 234 found,
 against 231); querying with the first 500 descriptors of each side instead
-of 1,000 (with the random-centroid HNSW quantizer) found 109 of 234
-composites at 1/5 of a plate, against 225 with all of them.
-None is used. Training the IVF's k-means takes 122 s at 5,234 pictures
-(one core; 4,096 cells, 64 points each), which at 100,000 pictures would
-dominate loading the index.
+of 1,000 found 109 of 234 composites at 1/5 of a plate, against 225.
+Tried with the two-level file (2026-12-06): faiss's count-based scan
+(``use_heap = False``) returns no neighbours for 256-bit codes here, and a
+range search within :data:`MAX_HAMMING` bits returns ~400 neighbours a query
+descriptor and is slower than the 4-nearest search. Most of a query is the
+scan of the probed lists (faiss's heap scan costs ~5 ns a distance on this
+machine, against ~1.2 ns for the exact flat scan), so the list length and
+the number probed set the latency; the index's size hardly does. At
+100,000 pictures (load 16-33) a query took 123 / 172 ms of thread CPU (p50 /
+p99) at :data:`~provenance.likeness.cells.NPROBE` 16, and found 82 % of
+composites at 1/5 of a plate (the other families all); 8 probes, 69 / 94 ms
+and 64 %; 4 probes, 42 / 64 ms and 34 %. The 30 ms target is not met.
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
@@ -55,8 +68,12 @@ spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
 descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
 half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
-0.99 GB for 100,000. Adding after the first query adds to faiss's lists,
-which grow by doubling; building the index in one go keeps them exact.
+0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB;
+1.01 GB resident after loading, measured). The
+lists are filled cell by cell, each allocated at its size; adding after the
+first query appends to faiss's lists, which then grow by doubling, and keeps
+the cells chosen when the index first passed :data:`IVF_MIN` (an index that
+grows tenfold after its first query keeps cells ten times fuller).
 Queries allocate their own arrays and may run on several threads at once;
 adding while querying is not supported.
 """
@@ -74,6 +91,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
+from provenance.likeness import cells
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
 from provenance.util.workpool import OrderedPool
 
@@ -92,9 +110,9 @@ MIN_VISIBLE = 0.35
 # every reframing at that scale scores 0.34 or more (crop to half, the lowest).
 DENSE_SCALE, DENSE_SCORE = 0.6, 0.3
 IVF_MIN = 20_000
-NPROBE = 16
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
+_NO_ROWS: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
 _HEX = frozenset("0123456789abcdefABCDEF")
 QUERY_THREADS = 2
 
@@ -145,9 +163,12 @@ class RegionIndex:
         self._starts = array("q", [0])  # where each picture's rows start, then the end
         self._sizes = array("H")  # working width and height of each picture
         self._row_starts: NDArray[np.int64] = np.zeros(1, dtype=np.int64)
-        self._points_parts: list[NDArray[np.float16]] = []
-        self._pending: list[NDArray[np.uint8]] = []
-        self._small: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
+        # what was added since the last query, as raw bytes: 100,000 pictures' small arrays
+        # would leave the allocator's heap fragmented after the hand-over to faiss
+        self._points = np.zeros((0, 2), dtype=np.float16)
+        self._points_new = bytearray()
+        self._pending = bytearray()
+        self._small = _NO_ROWS
         self._search: faiss.IndexBinary | None = None
         # Queries may run on several threads (a master's samples): the first one after an
         # add builds the search structures, once, under this lock; searching is read-only.
@@ -165,18 +186,26 @@ class RegionIndex:
         self._shas += digest
         self._starts.append(self._starts[-1] + kept)
         self._sizes.extend((features.width, features.height))
-        self._points_parts.append(features.points[:kept].astype(np.float16))
-        self._pending.append(np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8))
+        self._points_new += features.points[:kept].astype(np.float16).tobytes()
+        self._pending += np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8).tobytes()
 
     def memory_bytes(self) -> int:
         """Bytes held for the indexed pictures (payload; see the module docstring on growth)."""
         self._flush()
-        rows = self._starts[-1]
-        per_row = (
-            DESCRIPTOR_BYTES + 4 + (8 if isinstance(self._search, faiss.IndexBinaryIVF) else 0)
-        )
+        rows, cells_held = self._starts[-1], 0
+        inverted = isinstance(self._search, faiss.IndexBinaryIVF)
+        if isinstance(self._search, faiss.IndexBinaryIVF):  # the fine centroids and their ids
+            cells_held = self._search.nlist * (DESCRIPTOR_BYTES + 8)
+        per_row = DESCRIPTOR_BYTES + 4 + (8 if inverted else 0)
         per_picture = 32 + 8 + 4
-        return rows * per_row + len(self) * per_picture
+        return rows * per_row + len(self) * per_picture + cells_held
+
+    def tune(self, nprobe: int, top_probe: int) -> None:
+        """Cells scanned a query descriptor, and coarse cells probed to find them (benchmarks;
+        see :mod:`~provenance.likeness.cells`). Builds the search structure first."""
+        self._flush()
+        if self._search is not None:
+            cells.tune(self._search, nprobe, top_probe)
 
     def query(self, features: Features) -> RegionHit | None:
         """The best verified match for a query frame's features (with their mirror), or None."""
@@ -209,7 +238,7 @@ class RegionIndex:
     ) -> RegionHit | None:
         """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
         first = _one_to_one(query_rows, labels)
-        source = self._all_points()[labels[first]].astype(np.float32)
+        source = self._points[labels[first]].astype(np.float32)
         target = side.features.points[query_rows[first]]
         if len(first) < MIN_INLIERS:
             return None
@@ -256,12 +285,6 @@ class RegionIndex:
             sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored, (qw, qh)
         )
 
-    def _all_points(self) -> NDArray[np.float16]:
-        with self._building:
-            if len(self._points_parts) > 1:
-                self._points_parts = [np.concatenate(self._points_parts)]
-            return self._points_parts[0] if self._points_parts else np.zeros((0, 2), np.float16)
-
     def _flush(self) -> None:
         """Hand the descriptors added since the last query to faiss (training it if it is time).
 
@@ -272,21 +295,28 @@ class RegionIndex:
             self._flush_pending()
 
     def _flush_pending(self) -> None:
-        if not self._pending:
+        if len(self._row_starts) == len(self._starts):
             return
-        fresh = np.concatenate(self._pending)
-        self._pending = []
-        self._points_parts = [np.concatenate(self._points_parts)]
+        fresh = np.frombuffer(self._pending, dtype=np.uint8).reshape(-1, DESCRIPTOR_BYTES)
+        added = np.frombuffer(self._points_new, dtype=np.float16).reshape(-1, 2)
+        self._points = np.concatenate([self._points, added])
+        self._pending, self._points_new = bytearray(), bytearray()
         self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
-            self._search.add(fresh)
+            cells.fill(self._search, fresh)
+            cells.release_freed()
             return
-        self._small = np.concatenate([self._small, fresh])
-        if len(self._small) >= IVF_MIN:
-            self._search, self._small = _inverted_file(self._small), self._small[:0]
+        rows = np.concatenate([self._small, fresh]) if len(self._small) else fresh
+        if len(rows) >= IVF_MIN:  # large enough for cells: two levels of them, trained here
+            self._search, self._small = (
+                cells.two_level_ivf(rows),
+                _NO_ROWS,
+            )  # not rows[:0]: a view keeps all rows
+            cells.fill(self._search, rows)
+            cells.release_freed()
         else:
-            self._search = faiss.IndexBinaryFlat(_BITS)
-            self._search.add(self._small)
+            self._small, self._search = rows, faiss.IndexBinaryFlat(_BITS)
+            self._search.add(rows)
 
 
 def query_many(
@@ -311,17 +341,6 @@ def query_many(
 def one_faiss_thread() -> None:
     """Hold faiss to one OpenMP thread in the calling thread (OpenMP's setting is per thread)."""
     faiss.omp_set_num_threads(1)
-
-
-def _inverted_file(descriptors: NDArray[np.uint8]) -> faiss.IndexBinaryIVF:
-    """An IVF of about ``2 sqrt(n)`` cells (a power of two), trained on a sample of them."""
-    nlist = 1 << max(6, int(np.ceil(np.log2(2 * np.sqrt(len(descriptors))))))
-    sample = descriptors[np.random.default_rng(0).permutation(len(descriptors))[: nlist * 64]]
-    index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(_BITS), _BITS, nlist)
-    index.train(sample)
-    index.add(descriptors)
-    index.nprobe = NPROBE
-    return index
 
 
 def _best_voted(query_rows: NDArray[np.intp], pictures: NDArray[np.intp]) -> NDArray[np.intp]:
