@@ -233,7 +233,7 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
 
 
 def _take_frame(info: JpegInfo, data: bytes) -> None:
-    if len(data) < 6:
+    if len(data) < 6 or (len(data) - 6) % 3:  # 6 bytes, then 3 for each component
         info.faults.append(f"frame header of {len(data)} bytes")
         return
     height, width = struct.unpack(">HH", data[1:5])
