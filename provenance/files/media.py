@@ -29,13 +29,10 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import read_png
 from provenance.files.formats.tiff_file import ifd0_of
-from provenance.files.opening import NotRegularFile, open_regular
+from provenance.files.opening import NotRegularFile, head_of, open_regular
 from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
-
-
-HEAD_BYTES = 64
 
 # Formats Pillow cannot open: their dimensions are not read here.
 _NO_PILLOW = frozenset({"exr", "dpx", "raw", "cr3", "raf", "x3f", "heif", "avif", "psd", "jxl"})
@@ -198,9 +195,7 @@ def read_facts(path: Path, size: int, *, duration: bool = True) -> MediaFacts:
     for the ledger, never evidence, so a pass that only wants a verdict
     (the audit's check of known files) skips mutagen's stream readers.
     """
-    with open_regular(path) as stream:
-        head = stream.read(HEAD_BYTES)
-    fmt = sniff(head, path.suffix.lower())
+    fmt = sniff(head_of(path), path.suffix.lower())
     base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
     if size == 0:
         return _with(base, problem="empty file")

@@ -58,7 +58,7 @@ def test_sound_pictures_are_measured_without_pillow(
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("Pillow opened a JPEG or PNG for its facts")
 
-    monkeypatch.setattr(media.Image, "open", refuse)
+    monkeypatch.setattr(Image, "open", refuse)
     for name, data in (("a.png", _png_bytes("hello")), ("a.jpg", _jpeg_bytes())):
         facts = _facts(tmp_path, name, data)
         assert (facts.width, facts.height, facts.problem) == (24, 16, None)
