@@ -77,9 +77,12 @@ def lost(_: Path) -> Marks | None:
 def _marks(path: Path, settings: Settings) -> Marks:
     # Lazy: each worker loads the detectors on its first files, not the audit's start.
     from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
+    from provenance.files.formats.once import parsed_once  # noqa: PLC0415
 
-    # The verdict is all this pass wants: an audio file's duration is not read.
-    facts, result = classify_file(path, settings, file_facts(path, duration=False))
+    # The verdict is all this pass wants: an audio file's duration is not read. The facts are
+    # read in the classification's pass, so the detectors reuse their walk of the container.
+    with parsed_once():
+        facts, result = classify_file(path, settings, file_facts(path, duration=False))
     unreadable = result.verdict == "unreadable"
     error = (unreadable_reason(result) or facts.problem) if unreadable else None
     return result.verdict, result.tool, error

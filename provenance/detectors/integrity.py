@@ -40,7 +40,7 @@ from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
 from provenance.files.formats.tiff_file import TIFF_MAGICS, walk_ifd_chain
-from provenance.files.opening import open_regular
+from provenance.files.opening import head_of, open_regular
 
 
 class Findings(Protocol):
@@ -127,8 +127,7 @@ class IntegrityDetector:
         """``not-fully-read`` and ``damaged`` evidence; nothing for a sound, wholly read file."""
         if ctx.facts.size == 0:
             return []
-        with open_regular(ctx.path) as stream:
-            check = reader_for(stream.read(16))
+        check = reader_for(head_of(ctx.path))
         if check is None:
             return []
         try:

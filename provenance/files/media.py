@@ -2,8 +2,10 @@
 
 Kinds are told by the file's first bytes (magic numbers), falling back to the
 extension, because extensions lie in pipelines (a ``.png`` renamed ``.tif`` is
-common) and never by decoding pixels. Image dimensions come from the header
-(Pillow opens lazily), audio duration from the container header (mutagen).
+common) and never by decoding pixels. Image dimensions come from the header:
+the project's bounded walks for JPEG, PNG and TIFF (walked once per pass for
+the detectors too), Pillow's lazy open for the other formats; audio duration
+from the container header (mutagen).
 
 A file whose container cannot be parsed at all gets ``problem`` set; the
 classifier turns that into the ``unreadable`` verdict unless a detector still
@@ -15,22 +17,22 @@ from __future__ import annotations
 import mimetypes
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import mutagen
 from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.png import read_png
 from provenance.files.formats.tiff_file import ifd0_of
-from provenance.files.opening import NotRegularFile, open_regular
+from provenance.files.opening import NotRegularFile, head_of, open_regular
 from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
-
-
-HEAD_BYTES = 64
 
 # Formats Pillow cannot open: their dimensions are not read here.
 _NO_PILLOW = frozenset({"exr", "dpx", "raw", "cr3", "raf", "x3f", "heif", "avif", "psd", "jxl"})
@@ -193,9 +195,7 @@ def read_facts(path: Path, size: int, *, duration: bool = True) -> MediaFacts:
     for the ledger, never evidence, so a pass that only wants a verdict
     (the audit's check of known files) skips mutagen's stream readers.
     """
-    with open_regular(path) as stream:
-        head = stream.read(HEAD_BYTES)
-    fmt = sniff(head, path.suffix.lower())
+    fmt = sniff(head_of(path), path.suffix.lower())
     base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
     if size == 0:
         return _with(base, problem="empty file")
@@ -214,8 +214,8 @@ def _with(base: MediaFacts, **changes: object) -> MediaFacts:
 def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
     if base.format == "tiff" and (size := _tiff_size(path)) is not None:
         return _with(base, width=size[0], height=size[1])
-    if base.format == "jpeg" and (early := _jpeg_facts(path, base)) is not None:
-        return early
+    if base.format in _WALKED:
+        return _walked_facts(path, base)
     return _pillow_facts(path, base)
 
 
@@ -238,27 +238,54 @@ def _pillow_facts(path: Path, base: MediaFacts) -> MediaFacts:
     return _with(base, width=width, height=height)
 
 
-def _jpeg_facts(path: Path, base: MediaFacts) -> MediaFacts | None:
-    """A JPEG's facts from the bounded marker walk where Pillow cannot be trusted with them.
+class _Header(Protocol):
+    """What the bounded walks of JPEG and PNG tell the media facts."""
 
-    Pillow skips fill bytes one at a time (20 MB of them cost seconds): a
-    walk that stopped at a limit settles the file without Pillow. And Pillow
-    refuses valid 12- and 16-bit JPEGs (medical and scientific imaging,
-    libjpeg-turbo's own tests): their size comes from the frame header.
-    None leaves the file to Pillow.
+    limits: list[str]
+
+    def fault(self) -> str | None: ...
+
+
+def _jpeg_size(path: Path) -> tuple[_Header, int, int]:
+    info = read_jpeg(path)
+    frame = info.frame
+    return info, (frame.width if frame else 0), (frame.height if frame else 0)
+
+
+def _png_size(path: Path) -> tuple[_Header, int, int]:
+    info = read_png(path)
+    return info, info.width, info.height
+
+
+# JPEG and PNG: the size and the decision "unreadable" come from the project's own bounded
+# walks, which the detectors walk anyway in the same pass (provenance.files.formats.once).
+_WALKED: dict[str | None, Callable[[Path], tuple[_Header, int, int]]] = {
+    "jpeg": _jpeg_size,
+    "png": _png_size,
+}
+
+
+def _walked_facts(path: Path, base: MediaFacts) -> MediaFacts:
+    """A JPEG's or PNG's facts from its bounded walk; no image library opens the file.
+
+    The file is unreadable when the walk stopped at a limit before reaching
+    the image data, or found a header a decoder refuses (:meth:`fault`: a bad
+    checksum, a reserved marker, no frame or IHDR, an impossible bit depth),
+    or declares more pixels than can be decoded safely. Damage past the
+    header (a file cut short) is the integrity detector's to report, as for
+    every container. JPEGs of 12 and 16 bits are read like 8-bit ones.
     """
     try:
-        info = read_jpeg(path)
-    except (FormatProblem, OSError):
-        return None
-    if info.limits:
-        return _with(base, problem=f"cannot parse jpeg header: {info.limits[0]}")
-    frame = info.frame
-    if frame is None or frame.precision not in (12, 16) or info.problems:
-        return None
-    if not frame.width or not frame.height:
-        return None
-    return _with(base, width=frame.width, height=frame.height)
+        info, width, height = _WALKED[base.format](path)
+    except (FormatProblem, OSError) as exc:
+        return _with(base, problem=f"cannot parse {base.format} header: {exc}")
+    reason = info.limits[0] if info.limits else info.fault()
+    if reason is not None:
+        return _with(base, problem=f"cannot parse {base.format} header: {reason}")
+    if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
+        pixels = f"{width * height} pixels, over {Image.MAX_IMAGE_PIXELS}"
+        return _with(base, problem=f"image too large to decode safely ({pixels})")
+    return _with(base, width=width, height=height)
 
 
 def _tiff_size(path: Path) -> tuple[int, int] | None:

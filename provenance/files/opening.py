@@ -27,6 +27,8 @@ import os
 import stat
 from pathlib import Path
 
+from provenance.files.formats.once import once
+
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),
@@ -88,3 +90,17 @@ def read_head(path: Path, size: int) -> bytes:
     """The first ``size`` bytes of a regular file."""
     with open_regular(path) as stream:
         return stream.read(size)
+
+
+HEAD_BYTES = 64
+"""How much of a file's start tells its format (every magic number the project knows)."""
+
+
+@once
+def head_of(path: Path) -> bytes:
+    """The first :data:`HEAD_BYTES` of a file, read once per pass however many readers ask.
+
+    The media facts sniff the format from it and the integrity detector picks
+    its reader by it: one open and one read, where each used to read its own.
+    """
+    return read_head(path, HEAD_BYTES)

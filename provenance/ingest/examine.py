@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from provenance.classify import Classification, classify_file
+from provenance.classify import Classification
 from provenance.errors import UnreadableFile
 from provenance.files.hashing import HashedFile, sha256_file
 from provenance.files.media import MediaFacts
 from provenance.files.walk import absolute, file_size
-from provenance.ingest.guarded import read_facts_or_reason, run_guarded, stopped
+from provenance.ingest.guarded import classified, run_guarded, stopped
 from provenance.ingest.identity import MediaIdentity, read_identity
 from provenance.rules.flagging import Assessment, assess
 from provenance.settings import Settings
@@ -67,10 +67,9 @@ def examine_here(path: Path, settings: Settings, host: str) -> Examined:
     """:func:`examine` in this process, without budgets (what a guarded worker runs)."""
     try:
         hashed = sha256_file(path)
-        facts = read_facts_or_reason(path, hashed.stamp.size)
+        facts, result = classified(path, settings, hashed.stamp.size)
     except UnreadableFile as exc:
         return Examined(path, None, None, exc.what)
-    facts, result = classify_file(path, settings, facts=facts)
     assessment = assess(path, result, settings, datetime.now(UTC))
     step("identity")  # timed on its own: PyAV opens the container
     identity = read_identity(path, facts.format, facts.duration) if facts.readable else None

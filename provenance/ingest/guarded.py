@@ -34,8 +34,9 @@ from provenance.classify import Classification, classify_file, decide
 from provenance.detectors.base import error_evidence
 from provenance.detectors.registry import load_detectors
 from provenance.errors import UnreadableFile
-from provenance.files.media import HEAD_BYTES, MediaFacts, read_facts, sniff
-from provenance.files.opening import read_head
+from provenance.files.formats.once import parsed_once
+from provenance.files.media import MediaFacts, read_facts, sniff
+from provenance.files.opening import HEAD_BYTES, read_head
 from provenance.settings import Settings
 from provenance.util.guard import Budget, GuardedPool, MiB, Overrun, WorkerDied, step
 
@@ -101,10 +102,18 @@ def read_content(path: Path, settings: Settings, size: int | None = None) -> Con
 
 def _in_worker(path: Path, settings: Settings, size: int | None) -> Content | str:
     try:
-        facts = read_facts_or_reason(path, path.stat().st_size if size is None else size)
+        return classified(path, settings, path.stat().st_size if size is None else size)
     except (UnreadableFile, OSError) as exc:
         return exc.what if isinstance(exc, UnreadableFile) else f"cannot read file ({exc})"
-    return classify_file(path, settings, facts=facts)
+
+
+def classified(path: Path, settings: Settings, size: int) -> Content:
+    """Facts and classification of ``path``, in one pass: the facts' walks serve the detectors.
+
+    Raises :class:`UnreadableFile` when the file cannot be read at all.
+    """
+    with parsed_once():
+        return classify_file(path, settings, facts=read_facts_or_reason(path, size))
 
 
 def stopped(path: Path, size: int, reason: str, where: str = "") -> Content:

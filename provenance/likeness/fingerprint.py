@@ -110,7 +110,8 @@ from provenance.errors import (
     UnsupportedVideo,
 )
 from provenance.files.formats import DecoderUnavailable
-from provenance.files.media import HEAD_BYTES, sniff
+from provenance.files.media import sniff
+from provenance.files.opening import HEAD_BYTES
 from provenance.likeness.frames import Frame, Luma, decode_luma
 from provenance.likeness.video import Clip, VideoUnavailable, sample_frames
 from provenance.util.workpool import OrderedPool

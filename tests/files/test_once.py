@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from provenance.audit.markers import mark_files
 from provenance.classify import classify_file
+from provenance.files import opening as opening_module
 from provenance.files.formats import FormatProblem
 from provenance.files.formats import jpeg as jpeg_module
+from provenance.files.formats import png as png_module
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.once import once, parsed_once
+from provenance.ingest.guarded import classified
 from provenance.settings import Settings
 
 
@@ -113,3 +117,45 @@ def test_classifying_a_jpeg_walks_its_segments_once(
     read_jpeg(path)
     read_jpeg(path)
     assert len(walks) == 3  # and outside the pass, every call walks again
+
+
+def _walks_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the walks of JPEG segments and PNG chunks, and the reads of a file's first bytes."""
+    walks: list[str] = []
+    for module, name in ((jpeg_module, "read_jpeg_stream"), (png_module, "read_png_stream")):
+        walk = getattr(module, name)
+
+        def counted(
+            stream: object, walk: Callable[[object], object] = walk, name: str = name
+        ) -> object:
+            walks.append(name)
+            return walk(stream)
+
+        monkeypatch.setattr(module, name, counted)
+    head = opening_module.read_head
+
+    def counted_head(path: Path, size: int) -> bytes:
+        walks.append("head")
+        return head(path, size)
+
+    monkeypatch.setattr(opening_module, "read_head", counted_head)
+    return walks
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "png"])
+@pytest.mark.parametrize("run", ["audit markers", "scan"])
+def test_the_facts_and_the_detectors_share_one_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, run: str
+) -> None:
+    from PIL import Image
+
+    path = tmp_path / f"plate.{suffix}"
+    Image.new("RGB", (16, 16), (40, 80, 120)).save(path)
+    walks = _walks_counted(monkeypatch)
+    if run == "scan":
+        facts, result = classified(path, Settings(), path.stat().st_size)
+        assert (facts.width, result.verdict) == (16, "unknown")
+    else:
+        assert mark_files(Settings(), [path]) == [("unknown", None, None)]
+    walker = "read_jpeg_stream" if suffix == "jpg" else "read_png_stream"
+    assert sorted(walks) == sorted(["head", walker])  # once each, for the facts and detectors

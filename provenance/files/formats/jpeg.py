@@ -12,6 +12,12 @@ time, and at most :data:`MAX_SKIPPED` of them: a file of nothing but fill bytes
 costs one pass at memory speed. A limit reached is recorded in
 :attr:`JpegInfo.limits` ("not fully read": what lay beyond was never seen),
 apart from damage, in :attr:`JpegInfo.problems`.
+
+What a decoder refuses before reading a single pixel (a marker code the
+standard reserves, a frame of a precision or component count no decoder
+handles, a quantisation table cut short, no frame header at all) is a
+*fault* (:meth:`JpegInfo.fault`): the media facts call such a file
+unreadable without handing it to an image library.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ _SOS, _EOI = 0xDA, 0xD9
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 # Start-of-frame markers (every coding process but DHT, JPG and DAC, which share the range).
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_DQT = 0xDB
+# Codes below SOF0 are reserved (TEM, RES): no encoder writes them in a header.
+_FIRST_KNOWN = 0xC0
+PRECISIONS = frozenset({8, 12, 16})  # baseline and extended sequential; lossless up to 16
+COMPONENTS = frozenset({1, 3, 4})  # grey, YCbCr or RGB, CMYK or YCCK
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,32 @@ class JpegInfo:
     segments: list[tuple[int, bytes]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
-    frame: FrameHeader | None = None
+    frames: list[FrameHeader] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+
+    @property
+    def frame(self) -> FrameHeader | None:
+        """The first start-of-frame header, if any."""
+        return self.frames[0] if self.frames else None
+
+    def fault(self) -> str | None:
+        """Why a decoder would refuse this file's header, or None when it would go on.
+
+        Damage the walk records (:attr:`problems`) and limits are not faults:
+        the integrity detector reports those.
+        """
+        if self.faults:
+            return self.faults[0]
+        if not self.frames:
+            return "no frame header before the image data"
+        for frame in self.frames:
+            if frame.precision not in PRECISIONS:
+                return f"cannot handle {frame.precision}-bit samples"
+            if frame.components not in COMPONENTS:
+                return f"cannot handle {frame.components}-component images"
+            if not frame.width or not frame.height:
+                return f"frame of {frame.width}x{frame.height} pixels"
+        return None
 
     def app(self, marker: int) -> list[bytes]:
         """Payloads of all segments with this marker (0xE0..0xEF for APP0..APP15)."""
@@ -123,6 +159,8 @@ def read_jpeg_stream(stream: BinaryIO) -> JpegInfo:
             return info
         if marker in (_SOS, _EOI):
             return info
+        if marker < _FIRST_KNOWN:
+            info.faults.append(f"reserved marker 0x{marker:02X} in the header")
         if marker in _STANDALONE:
             continue
         if not _read_segment(stream, marker, info):
@@ -187,7 +225,24 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
         return False
     if 0xE0 <= marker <= 0xEF or marker == 0xFE:
         info.segments.append((marker, data))
-    elif marker in _SOF and info.frame is None and len(data) >= 6:
-        height, width = struct.unpack(">HH", data[1:5])
-        info.frame = FrameHeader(data[0], height, width, data[5])
+    elif marker in _SOF:
+        _take_frame(info, data)
+    elif marker == _DQT and not _tables_whole(data):
+        info.faults.append("quantisation table cut short")
     return True
+
+
+def _take_frame(info: JpegInfo, data: bytes) -> None:
+    if len(data) < 6 or (len(data) - 6) % 3:  # 6 bytes, then 3 for each component
+        info.faults.append(f"frame header of {len(data)} bytes")
+        return
+    height, width = struct.unpack(">HH", data[1:5])
+    info.frames.append(FrameHeader(data[0], height, width, data[5]))
+
+
+def _tables_whole(data: bytes) -> bool:
+    """Whether every table of a DQT segment has its 64 entries (of 1 or 2 bytes)."""
+    at = 0
+    while at < len(data):
+        at += 1 + 64 * (2 if data[at] >> 4 else 1)
+    return at == len(data)

@@ -12,10 +12,17 @@ What made the walk stop before ``IEND`` (a chunk count, a chunk or text over
 its limit) is recorded in :attr:`PngInfo.limits`: the file was not fully
 read, and a marker may lie beyond. Damage (a truncated file) is recorded in
 :attr:`PngInfo.problems`.
+
+What a decoder refuses before the first image data (a chunk whose checksum
+or name is wrong, an IHDR it cannot make sense of) is a *fault*
+(:meth:`PngInfo.fault`), checked on the chunks before the first ``IDAT``
+only, as decoders do when they open a file: the media facts call such a
+file unreadable without handing it to an image library.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -35,6 +42,14 @@ MAX_TEXT_BYTES = 32 * 1024 * 1024
 MAX_TOTAL_TEXT = 64 * 1024 * 1024  # decoded text of all chunks together
 SKIPPED = frozenset({b"IDAT", b"fdAT"})
 TEXT_TYPES = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+# The (bit depth, colour type) pairs the PNG standard allows.
+DEPTHS = frozenset(
+    {(1, 0), (2, 0), (4, 0), (8, 0), (16, 0), (8, 2), (16, 2), (1, 3), (2, 3), (4, 3), (8, 3)}
+    | {(8, 4), (16, 4), (8, 6), (16, 6)}
+)
+# The least payload of the header chunks of a fixed layout (the standard gives their sizes).
+LEAST_BYTES = {b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9, b"acTL": 8, b"fcTL": 26}
+_NAME = re.compile(rb"\w{4}")  # what decoders accept as a chunk's name (the standard: letters)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,27 @@ class PngInfo:
     limits: list[str] = field(default_factory=list)
     text_budget: int = 0  # decoded text bytes still allowed (set by the walk)
     idat: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) of IDAT data
+    ihdr: bytes = b""  # the first IHDR before the image data
+    faults: list[str] = field(default_factory=list)
+
+    def fault(self) -> str | None:
+        """Why a decoder would refuse this file's header, or None when it would go on.
+
+        Damage (:attr:`problems`: a file cut short) and limits are not
+        faults: the integrity detector reports those.
+        """
+        if self.faults:
+            return self.faults[0]
+        if len(self.ihdr) < 13:
+            return f"IHDR chunk of {len(self.ihdr)} bytes" if self.ihdr else "no IHDR chunk"
+        width, height, depth, colour, _, filtering = struct.unpack(">IIBBBB", self.ihdr[:12])
+        if (depth, colour) not in DEPTHS:
+            return f"bit depth {depth} with colour type {colour}"
+        if filtering:
+            return f"unknown filter method {filtering}"
+        if not width or not height:
+            return f"image of {width}x{height} pixels"
+        return None
 
     @property
     def has_alpha(self) -> bool:
@@ -110,6 +146,8 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
         if (limit := counter.over(ctype)) is not None:
             info.limits.append(limit)
             return
+        if not info.idat and not _NAME.fullmatch(ctype):
+            info.faults.append(f"chunk named {ctype!r} before the image data")
         _note(info, ctype, stream.tell(), length)
         if ctype in SKIPPED or length > MAX_CHUNK_BYTES:
             if length > MAX_CHUNK_BYTES and ctype not in SKIPPED:
@@ -117,11 +155,21 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
             stream.seek(length + 4, 1)
             continue
         payload = stream.read(length)
-        stream.seek(4, 1)  # CRC: not checked, pixels are not what we read
+        crc = stream.read(4)
         if len(payload) < length:
             info.problems.append(f"{_name(ctype)} chunk truncated")
             return
+        if not info.idat:  # decoders check the header's chunks when opening; not past the data
+            _check_header_chunk(info, ctype, payload, crc)
         yield ctype, payload
+
+
+def _check_header_chunk(info: PngInfo, ctype: bytes, payload: bytes, crc: bytes) -> None:
+    """A chunk before the image data: its checksum, and its size where the standard fixes it."""
+    if len(crc) < 4 or zlib.crc32(payload, zlib.crc32(ctype)) != struct.unpack(">I", crc)[0]:
+        info.faults.append(f"bad checksum in the {_name(ctype)} chunk")
+    elif len(payload) < LEAST_BYTES.get(ctype, 0):
+        info.faults.append(f"{_name(ctype)} chunk of {len(payload)} bytes")
 
 
 def _note(info: PngInfo, ctype: bytes, offset: int, length: int) -> None:
@@ -192,6 +240,8 @@ def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str], list[str]
 
 
 def _take(info: PngInfo, ctype: bytes, payload: bytes) -> None:
+    if ctype == b"IHDR" and not info.ihdr and not info.idat:
+        info.ihdr = payload
     if ctype == b"IHDR" and len(payload) >= 10:
         header = struct.unpack(">IIBB", payload[:10])
         info.width, info.height, info.bit_depth, info.color_type = header
