@@ -278,7 +278,9 @@ def clean_masters(unrelated: list[Picture]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     h264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
     fit = "scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:-1:-1,setsar=1"
-    shown = unrelated[:: max(1, len(unrelated) // 120)][:120]
+    # the concat demuxer decodes every file with the first one's decoder: JPEGs only
+    jpegs = [p for p in unrelated if p.path.suffix == ".jpg"]
+    shown = jpegs[:: max(1, len(jpegs) // 120)][:120]
     listing = folder / "slideshow.txt"
     listing.write_text("".join(f"file '{p.path}'\nduration 0.5\n" for p in shown))
     face = fm.FONTS[0] if fm.FONTS else ""
