@@ -60,7 +60,7 @@ from provenance.likeness.fingerprint import Fingerprint, default_workers, finger
 from provenance.likeness.frames import decode_luma
 from provenance.likeness.index import NearMatchIndex
 from provenance.likeness.master import Lookup, scan_master
-from provenance.likeness.regions import RegionIndex, query_many
+from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.search import nearest
 from tests.support.corpus import corpus_files
 
@@ -264,7 +264,7 @@ def nearest_distance(near: NearMatchIndex, queries: list[Described]) -> int | No
     return best
 
 
-def ask_regions(regions: RegionIndex, queries: list[Described]) -> list[tuple[int, object]]:
+def ask_regions(regions: RegionIndex, queries: list[Described]) -> list[tuple[int, RegionHit]]:
     """(query, hit) for each query the region index answers (two threads, as the audit asks)."""
     features = (Features.from_bytes(d.features) if d.features is not None else None
                 for d in queries)  # fmt: skip
@@ -392,7 +392,7 @@ def main() -> int:
             for n, h in region_found
         ],
         names,
-    )  # type: ignore[attr-defined]
+    )
     print(f"  region matches {len(region_found)}/{sum(d.features is not None for d in unr)}"
           " (target 0)")  # fmt: skip
     segments = 0
