@@ -388,7 +388,12 @@ def main() -> int:
     report(
         unrelated,
         [
-            (n, h.sha256, f"region, {h.inliers} inliers, score {h.score:.2f}, cover {h.cover:.2f}")
+            (
+                n,
+                h.sha256,
+                f"region, {h.inliers} inliers, score {h.score:.2f}, cover {h.cover:.2f},"
+                f" span {h.span:.3f}",
+            )
             for n, h in region_found
         ],
         names,

@@ -165,19 +165,22 @@ def reframed(pictures: list[RGB]) -> dict[str, list[Features]]:
 def recall(
     index: RegionIndex, queries: dict[str, list[Features]]
 ) -> tuple[dict[str, tuple[int, int, int]], NDArray[np.float64]]:
-    """Per family: found, queried, and the fewest inliers of a find; and each query's wall
-    and thread CPU milliseconds."""
+    """Per family: found, queried, and the fewest inliers of a find (printed with the
+    smallest inlier span, ``RegionHit.span``); and each query's wall and thread CPU
+    milliseconds."""
     figures, times = {}, []
     for family, described in queries.items():
-        found, fewest = 0, 10**9
+        found, fewest, narrowest = 0, 10**9, 1.0
         for number, query in enumerate(described):
             wall, cpu = time.perf_counter(), time.thread_time()
             hit = index.query(query)
             times.append((time.perf_counter() - wall, time.thread_time() - cpu))
             if hit is not None and hit.sha256 == sha(f"generated {number}"):
                 found, fewest = found + 1, min(fewest, hit.inliers)
+                narrowest = min(narrowest, hit.span)
         figures[family] = (found, len(described), fewest)
-        print(f"  {family:18s} {found:5d}/{len(described)}  fewest inliers {fewest}", flush=True)
+        print(f"  {family:18s} {found:5d}/{len(described)}  fewest inliers {fewest}"
+              f"  smallest span {narrowest:.3f}", flush=True)  # fmt: skip
     return figures, np.array(times) * 1e3
 
 
@@ -191,7 +194,7 @@ def false_matches(index: RegionIndex, queries: Iterator[RGB]) -> tuple[int, int]
             matched += 1
             print(
                 f"  query {number} matched {hit.sha256[:12]}: {hit.inliers} inliers, "
-                f"score {hit.score:.2f}, cover {hit.cover:.2f}"
+                f"score {hit.score:.2f}, cover {hit.cover:.2f}, span {hit.span:.3f}"
             )
     return matched, total
 

@@ -26,6 +26,29 @@ working pixels, both pictures at long side 640), an outline covering at least
 :data:`MIN_COVER` of the frame, and at least :data:`MIN_VISIBLE` of the
 picture inside the frame.
 
+**The inliers must span the picture.** The outline is extrapolated from the
+inliers, so a small element that two unrelated pictures share (a word of a
+title, a stock prop, a logo) fits a near-identity similarity whose outline
+covers most of the frame. What tells a reuse from that is where the agreeing
+features lie in the *generated* picture: the convex hull of the inliers, in
+its working pixels, must cover at least :data:`MIN_SPAN` of the part of the
+picture that lies inside the frame (``RegionHit.span``). Dividing by the
+visible part, not the whole picture, keeps a crop to half the area at the
+span its visible half would have alone; a composite at a fifth of a plate
+shows the whole picture, smaller, so its hull is measured against all of it.
+Measured (2026-12-06, rule off, load 5-7): the false matches that
+``bench/bench_false_match.py`` found at 1,500 against 1,500 spanned 0.1 % (a
+lighthouse prop) and 2.2 % (the word GLACIER); two smooth scenes sharing one
+small word or prop (``tests/likeness/test_regions.py``) span 1.3-2.4 %.
+Over the 14 reframing families of ``bench/bench_regions.py`` (94 pictures:
+60 textured, 34 of the corpus) the smallest spans were 13.9 % (composite at
+a fifth), 14.3 % (crop to half from a side), 19-25 % for every other family,
+and one outlier at 2.6 %: a corpus picture cropped to its half whose
+features gather in a small area, which the rule now misses (93 of 94 found).
+6 % sits 2.5 times above the widest false span and 2.3 times below the
+narrowest true one but that outlier: a reuse of a picture that is mostly
+flat, whose visible features all lie in one small area, is the price.
+
 **The nearest-neighbour search** is faiss's binary indexes: exact
 (``IndexBinaryFlat``) while the index is small, and once it holds
 :data:`IVF_MIN` descriptors a **two-level inverted file**
@@ -104,6 +127,7 @@ REPROJECTION = 5.0
 MIN_SCALE, MAX_SCALE = 0.2, 2.5
 MIN_COVER = 0.12
 MIN_VISIBLE = 0.35
+MIN_SPAN = 0.06
 # A picture shown at 0.6x or more keeps most of its features: most pairs must
 # then agree. Periodic synthetic textures (sawtooth ramps under circles) reached
 # 15-16 inliers at a 0.17-0.18 score against unrelated pictures at scale ~0.8-0.9;
@@ -138,6 +162,7 @@ class RegionHit:
     cover: float
     mirrored: bool
     size: tuple[int, int] = (0, 0)  # the query's working picture, which ``corners`` are in
+    span: float = 0.0  # see MIN_SPAN; 0 where not known (a hit rebuilt from a stored check)
 
     def outline(self) -> Quad | None:
         """The corners as shares of the frame's width and height (0..1), for drawing at any size."""
@@ -254,16 +279,20 @@ class RegionIndex:
         matrix, mask = found
         if not isinstance(matrix, np.ndarray) or not isinstance(mask, np.ndarray):
             return None
-        inliers = int(np.count_nonzero(mask))
-        if inliers < MIN_INLIERS:
+        agree = mask.ravel() != 0
+        if int(np.count_nonzero(agree)) < MIN_INLIERS:
             return None
         return self._plausible_hit(
-            side, picture, np.asarray(matrix, np.float64), inliers, len(first)
+            side, picture, np.asarray(matrix, np.float64), source[agree], len(first)
         )
 
     def _plausible_hit(
-        self, side: _Side, picture: int, matrix: NDArray[np.float64], inliers: int, paired: int
-    ) -> RegionHit | None:
+        self, side: _Side, picture: int, matrix: NDArray[np.float64], agree: NDArray[np.float32],
+        paired: int,
+    ) -> RegionHit | None:  # fmt: skip
+        """The hit that ``matrix`` implies, if it is plausible (see the module docstring);
+        ``agree`` are the picture's inlier points, in its working pixels."""
+        inliers = len(agree)
         scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
         if not MIN_SCALE <= scale <= MAX_SCALE:
             return None
@@ -279,11 +308,13 @@ class RegionIndex:
         cover, visible = inside / (qw * qh), inside / max(_area(quad), 1e-9)
         if not _convex(quad) or cover < MIN_COVER or visible < MIN_VISIBLE:
             return None
+        span = _hull_area(agree) / max(min(visible, 1.0) * w * h, 1e-9)
+        if span < MIN_SPAN:
+            return None
         sha = self._shas[picture * 32 : picture * 32 + 32].hex()
         corners = tuple((float(x), float(y)) for x, y in quad)
-        return RegionHit(
-            sha, inliers, inliers / paired, corners, min(cover, 1.0), side.mirrored, (qw, qh)
-        )
+        return RegionHit(sha, inliers, inliers / paired, corners, min(cover, 1.0),
+                         side.mirrored, (qw, qh), round(min(span, 1.0), 4))  # fmt: skip
 
     def _flush(self) -> None:
         """Hand the descriptors added since the last query to faiss (training it if it is time).
@@ -363,6 +394,13 @@ def _one_to_one(query_rows: NDArray[np.intp], labels: NDArray[np.int64]) -> NDAr
     first = np.unique(query_rows, return_index=True)[1]
     once = np.unique(labels[first], return_index=True)[1]
     return np.asarray(first[once], dtype=np.intp)
+
+
+def _hull_area(points: NDArray[np.float32]) -> float:
+    """Area of the convex hull of ``points`` (0 for fewer than three)."""
+    if len(points) < 3:
+        return 0.0
+    return float(cv2.contourArea(cv2.convexHull(np.ascontiguousarray(points, np.float32))))
 
 
 def _area(quad: NDArray[np.float64]) -> float:

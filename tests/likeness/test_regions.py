@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from provenance.errors import UndecodableImage
+from provenance.likeness import regions
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.frames import decode_luma
-from provenance.likeness.regions import INDEX_POINTS, RegionIndex, query_many
+from provenance.likeness.regions import INDEX_POINTS, MIN_SPAN, RegionIndex, query_many
 from tests.support.corpus import corpus_files
 from tests.support.reframing import REFRAMINGS, composited, crop, luma, textured
 from tests.support.studio import camera_jpeg, generated_png
@@ -181,3 +184,69 @@ def test_periodic_textures_of_other_pictures_do_not_match(tmp_path: Path) -> Non
     for seed in (40, 61):
         plate = camera_jpeg(tmp_path / f"plate{seed}.jpg", seed)
         assert index.query(describe_file(plate, mirror=True)) is None
+
+
+def _smooth_scene(seed: int) -> np.ndarray:
+    """A soft gradient with a few blurred discs: few features of its own (8-bit RGB)."""
+    rng = np.random.default_rng(seed)
+    w, h = SIZE
+    img = cv2.resize(
+        rng.random((3, 5, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
+    for _ in range(3):
+        centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        colour = tuple(float(v) for v in rng.random(3))
+        cv2.circle(img, centre, int(rng.integers(20, 60)), colour, -1)
+    return (np.clip(cv2.GaussianBlur(img, (0, 0), 6), 0, 1) * 255).astype(np.uint8)
+
+
+def _word(img: np.ndarray) -> None:
+    cv2.putText(img, "GLACIER", (160, 140), cv2.FONT_HERSHEY_DUPLEX, 1.2, (255, 255, 255), 2,
+                cv2.LINE_AA)  # fmt: skip
+
+
+def _lighthouse(img: np.ndarray) -> None:
+    """A striped tower with a lamp, about 34 x 120 pixels (3 % of the picture)."""
+    x, y = 300, 90
+    for band in range(6):
+        colour = (255, 255, 255) if band % 2 else (200, 30, 30)
+        cv2.rectangle(img, (x, y + band * 14), (x + 22, y + band * 14 + 14), colour, -1)
+    cv2.fillConvexPoly(img, np.array([[x - 6, y], [x + 28, y], [x + 11, y - 22]]), (20, 20, 20))
+    cv2.rectangle(img, (x + 5, y - 34), (x + 17, y - 22), (250, 230, 90), -1)
+
+
+@pytest.mark.parametrize(
+    ("shared", "seeds"),
+    [(_word, (1, 2)), (_word, (3, 4)), (_word, (5, 6)), (_lighthouse, (3, 4))],
+)
+def test_a_shared_small_word_or_prop_is_not_a_region_match(
+    monkeypatch: pytest.MonkeyPatch,
+    shared: Callable[[np.ndarray], None],
+    seeds: tuple[int, int],
+) -> None:
+    """Two unrelated scenes with the same small word (or prop) in the same place.
+
+    Every other rule accepts the pair (checked with the span rule off: 23 to
+    97 inliers, the outline over the whole frame, as the false matches of
+    bench/bench_false_match.py); the inliers span 1-3 % of the generated
+    picture, so it is not a match.
+    """
+    generated, delivered = (_smooth_scene(seed) for seed in seeds)
+    shared(generated)
+    shared(delivered)
+    index = RegionIndex()
+    index.add(sha(100), describe_luma(luma((generated / 255).astype(np.float32))))
+    asked = query((delivered / 255).astype(np.float32))
+    monkeypatch.setattr(regions, "MIN_SPAN", 0.0)
+    without = index.query(asked)
+    assert without is not None and without.span < MIN_SPAN
+    monkeypatch.setattr(regions, "MIN_SPAN", MIN_SPAN)
+    assert index.query(asked) is None
+
+
+@pytest.mark.parametrize("family", ["crop_half_centre", "crop_half_side", "composite_fifth"])
+def test_reframings_at_their_limits_span_the_picture(index: RegionIndex, family: str) -> None:
+    """The span is measured against the visible part: a crop to half keeps a large one."""
+    for seed in GENERATED[:4]:
+        hit = index.query(query(REFRAMINGS[family](textured(seed, SIZE), seed)))
+        assert hit is not None and hit.span >= 2 * MIN_SPAN, (family, seed)
