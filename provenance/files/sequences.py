@@ -62,6 +62,12 @@ def group_frames(paths: Iterable[str]) -> list[FrameGroup]:
     return sorted(groups, key=lambda g: g.paths[0])
 
 
+def is_frame(path: str) -> bool:
+    """True when the file's name carries a frame number the way pipelines write one (see above)."""
+    found = FileSequence.findSequencesInList([path])
+    return bool(found) and found[0].frameSet() is not None and _numbered_as_frames(found[0])
+
+
 def _numbered_as_frames(found: FileSequence) -> bool:
     """True when the number fileseq found is written as pipelines write frames (see above)."""
     if found.basename().endswith("."):

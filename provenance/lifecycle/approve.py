@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
@@ -33,12 +34,20 @@ from provenance.lifecycle.signing import Signing, Wording, signed_approval, sign
 from provenance.rules.escalations import Flag
 from provenance.rules.policy import honoured, open_status, still_needs
 from provenance.signing.approvals import approval_trust
-from provenance.store import ApprovalRecord, ApprovalRequest, AssetQuery, AssetRecord, DocumentIn
+from provenance.store import (
+    ApprovalRecord,
+    ApprovalRequest,
+    AssetBrief,
+    AssetQuery,
+    AssetRecord,
+    DocumentIn,
+)
 from provenance.targets import Target, resolve_targets
 from provenance.util.json_shapes import asset_row
 from provenance.vocab import CATEGORIES, LEFT_STATUSES, SCOPES, Category, Scope
 
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
+Facts = TypeVar("Facts", AssetRecord, AssetBrief)  # an asset in full, or in brief
 
 
 @dataclass(frozen=True)
@@ -265,12 +274,22 @@ def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
 
 def needs_among(lc: Lifecycle, generated: Sequence[AssetRecord]) -> list[Need]:
     """Those of the ``generated`` assets that still need approvals for finals, and which."""
+    return [
+        Need(asset, missing, tuple(Flag.from_dict(f) for f in asset.flags))
+        for asset, missing in missing_among(lc, generated)
+    ]
+
+
+def missing_among(lc: Lifecycle, generated: Sequence[Facts]) -> list[tuple[Facts, tuple[str, ...]]]:
+    """The ``generated`` assets (full or brief) that still need approvals, each with what.
+
+    Their approvals are read in one go, only those whose signatures count
+    (a forged approval clears nothing), and each asset is decided by
+    :func:`~provenance.rules.policy.still_needs`, the one rule.
+    """
     assets = [a for a in generated if a.status not in LEFT_STATUSES]
     found = lc.ledger.approvals.many(a.sha256 for a in assets)
-    approvals = honoured(found, approval_trust(lc.settings))  # a forged approval clears nothing
-    now, needs = lc.now(), []
-    for asset in assets:
-        missing = still_needs(asset, approvals.get(asset.sha256, []), now)
-        if missing:
-            needs.append(Need(asset, tuple(missing), tuple(Flag.from_dict(f) for f in asset.flags)))
-    return needs
+    approvals = honoured(found, approval_trust(lc.settings))
+    now = lc.now()
+    decided = ((a, still_needs(a, approvals.get(a.sha256, []), now)) for a in assets)
+    return [(asset, tuple(missing)) for asset, missing in decided if missing]

@@ -40,7 +40,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from provenance.errors import ConfigError
 from provenance.rules.escalations import Flag, required_categories
@@ -49,6 +49,25 @@ from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, St
 if TYPE_CHECKING:
     from provenance.signing.approvals import ApprovalTrust
     from provenance.store import ApprovalRecord, AssetRecord
+
+
+class PolicyFacts(Protocol):
+    """What the approval rules read of an asset: its verdict, status and flags.
+
+    A full :class:`~provenance.store.AssetRecord` has them, and so has the
+    brief form a dashboard reads of thousands of assets at once
+    (:class:`~provenance.store.AssetBrief`): the rules are the same code for both.
+    """
+
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def status(self) -> Status | None: ...
+
+    @property
+    def flags(self) -> Sequence[Mapping[str, object]]: ...
+
 
 SEVERITY: Mapping[Action, int] = {"pass": 0, "warn": 1, "block": 2}
 
@@ -210,7 +229,7 @@ def honoured(
     return {sha: [a for a in found if trust.counts(a)] for sha, found in approvals.items()}
 
 
-def asset_state(asset: AssetRecord, approvals: Sequence[ApprovalRecord] = ()) -> AssetState:
+def asset_state(asset: PolicyFacts, approvals: Sequence[ApprovalRecord] = ()) -> AssetState:
     """What the policy needs to know of a recorded asset."""
     flags = [Flag.from_dict(f) for f in asset.flags]
     return AssetState(asset.verdict, asset.status, flags, [approval_view(a) for a in approvals])
@@ -332,7 +351,7 @@ def policy_keys() -> list[str]:
 
 
 def still_needs(
-    asset: AssetRecord, approvals: Sequence[ApprovalRecord], now: datetime
+    asset: PolicyFacts, approvals: Sequence[ApprovalRecord], now: datetime
 ) -> list[Category]:
     """The approval categories a generated asset still lacks for finals at ``now``.
 

@@ -17,6 +17,7 @@ from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.store.assets import CANDIDATES_SHOWN, MIN_PREFIX, require_prefix_length
+    from provenance.store.briefs import AssetBrief
     from provenance.store.chain import ChainReport
     from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
@@ -57,6 +58,7 @@ _HOMES = {
     "CANDIDATES_SHOWN": "provenance.store.assets",
     "MIN_PREFIX": "provenance.store.assets",
     "require_prefix_length": "provenance.store.assets",
+    "AssetBrief": "provenance.store.briefs",
     "ChainReport": "provenance.store.chain",
     "CheckpointRecord": "provenance.store.daemons",
     "DaemonRecord": "provenance.store.daemons",
@@ -100,6 +102,7 @@ __all__ = [
     "MIN_PREFIX",
     "ApprovalRecord",
     "ApprovalRequest",
+    "AssetBrief",
     "AssetFacts",
     "AssetFeatures",
     "AssetFingerprints",

@@ -43,7 +43,7 @@ from provenance.store.records import (
 )
 from provenance.store.status import approvals_of, load_assets, settle
 from provenance.store.transactions import Transactions
-from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
+from provenance.store.writer import ChainAppender, PendingEvent, among
 
 DOCUMENT_NAME_MAX = 255
 
@@ -133,9 +133,10 @@ class ApprovalsPart:
         found: dict[str, list[ApprovalRecord]] = {}
         wanted = sorted(set(shas))
         with self._tx.read() as session:
-            for chunk in in_chunks(wanted):
-                query = select(Approval.__table__).where(Approval.asset_sha256.in_(chunk))
-                for row in session.connection().execute(query.order_by(Approval.id)):
+            conn = session.connection()
+            for condition in among(conn, Approval.asset_sha256, wanted):
+                query = select(Approval.__table__).where(condition)
+                for row in conn.execute(query.order_by(Approval.id)):
                     found.setdefault(row.asset_sha256, []).append(approval_from_row(row))
         return found
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from provenance.store.models import Asset, Location
 from provenance.store.records import LocationRecord, MediaCandidate, PathStamp, record_from
 from provenance.store.transactions import Transactions
-from provenance.store.writer import in_chunks
+from provenance.store.writer import among, in_chunks
 from provenance.util.names import to_stored
 
 NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
@@ -55,9 +55,9 @@ class LocationsPart:
         found: dict[str, list[tuple[str, str]]] = {}
         query = select(Location.asset_sha256, Location.host, Location.path).where(Location.present)
         with self._tx.read() as session:
-            for chunk in in_chunks(sorted(set(shas))):
-                rows = session.execute(query.where(Location.asset_sha256.in_(chunk)))
-                for sha, host, path in rows:
+            conn = session.connection()
+            for condition in among(conn, Location.asset_sha256, sorted(set(shas))):
+                for sha, host, path in conn.execute(query.where(condition)):
                     found.setdefault(str(sha), []).append((str(host), str(path)))
         return found
 

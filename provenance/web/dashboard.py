@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from provenance.lifecycle import Lifecycle
-from provenance.lifecycle.approve import Need, needs_among
+from provenance.lifecycle.approve import missing_among
 from provenance.lifecycle.disclosure import Scope
+from provenance.rules.escalations import Flag
 from provenance.settings import Settings
-from provenance.store import AssetQuery, AssetRecord, AuditRecord, Ledger
+from provenance.store import AssetBrief, AssetQuery, AuditRecord, Ledger
 from provenance.vocab import OPEN_STATUSES
 
 SOON = timedelta(days=7)
@@ -29,14 +30,23 @@ SHOWN = 50  # assets listed in each part; the rest are counted, and a search lis
 
 
 @dataclass(frozen=True)
+class Need:
+    """A generated asset of the show that cannot count as approved yet, and what it lacks."""
+
+    asset: AssetBrief
+    missing: tuple[str, ...]
+    flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """What the show's dashboard lists, each part newest first (the page shows :data:`SHOWN`)."""
 
     show: str
     scope: Scope
-    temporary: list[AssetRecord]
+    temporary: list[AssetBrief]
     needs: dict[str, list[Need]]  # category -> the assets that still need it
-    expiring: list[AssetRecord]
+    expiring: list[AssetBrief]
     escalations: list[Need]  # flagged assets whose flags' approvals are still missing
     audits: list[AuditRecord]
     names: dict[str, str]  # sha256 -> a present path, for every asset the page shows
@@ -60,8 +70,12 @@ def dashboard(show: str, ledger: Ledger, settings: Settings, now: datetime) -> D
     """The dashboard of ``show`` at ``now``."""
     scope = show_scope(show, settings)
     query = AssetQuery(genai=True, roots=scope.roots, folder=scope.folder)
-    generated = ledger.assets.list(query)
-    needs = needs_among(Lifecycle(ledger, settings, lambda: now), generated)
+    # Every generated asset of the show is decided on, in brief; the page lists 50 of each part.
+    generated = ledger.assets.briefs(query)
+    needs = [
+        Need(asset, missing, tuple(Flag.from_dict(f) for f in asset.flags))
+        for asset, missing in missing_among(Lifecycle(ledger, settings, lambda: now), generated)
+    ]
     board = Dashboard(
         show,
         scope,
@@ -85,7 +99,7 @@ def by_category(needs: Sequence[Need]) -> dict[str, list[Need]]:
     return dict(sorted(found.items()))
 
 
-def expiring(assets: Sequence[AssetRecord], now: datetime) -> list[AssetRecord]:
+def expiring(assets: Sequence[AssetBrief], now: datetime) -> list[AssetBrief]:
     """Open generated assets whose expiry falls within :data:`SOON` of ``now``, soonest first."""
     due = [
         a
@@ -97,7 +111,7 @@ def expiring(assets: Sequence[AssetRecord], now: datetime) -> list[AssetRecord]:
     return sorted(due, key=_expiry)
 
 
-def _expiry(asset: AssetRecord) -> datetime:
+def _expiry(asset: AssetBrief) -> datetime:
     assert asset.expires_at is not None
     return asset.expires_at
 

@@ -26,6 +26,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from provenance.files.sequences import is_frame
 from provenance.lifecycle.disclosure import build_report
 from provenance.reports.disclosure import render
 from provenance.tools import display_name
@@ -35,7 +36,7 @@ from provenance.web.compare import compared
 from provenance.web.context import view
 from provenance.web.dashboard import SHOWN, dashboard, show_scope
 from provenance.web.guard import policy_with_styles
-from provenance.web.search import SearchForm, is_frame, search
+from provenance.web.search import SearchForm, search
 from provenance.web.sequence import strip_of
 
 pages = Blueprint("pages", __name__)

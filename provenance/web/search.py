@@ -9,22 +9,18 @@ in fileseq notation (``sh010_comp.1001-1096#.exr``), as reports name them.
 
 from __future__ import annotations
 
-import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from provenance.files.sequences import FrameGroup, group_frames
+from provenance.files.sequences import group_frames
 from provenance.settings import Settings
 from provenance.store import AssetQuery, AssetRecord, Ledger
 from provenance.tools import UNKNOWN_GENAI, canonical_tool
 from provenance.vocab import STATUSES, VERDICTS
 
 PAGE = 200  # assets per search; the page says when there were more
-# A frame number as VFX names carry it: after a dot or underscore, before the extension
-# (sh010_comp.1001.exr, plate_0042.dpx). gen1.png and gen2.png are two files, not a shot.
-FRAME_NAME = re.compile(r"[._]\d+\.[A-Za-z0-9]+$")
 HEX = frozenset(string.hexdigits)
 VIEWS = ("table", "grid")
 
@@ -119,26 +115,15 @@ def search(ledger: Ledger, settings: Settings, form: SearchForm) -> SearchResult
     return SearchResult(grouped(shown, paths), len(found) > PAGE)
 
 
-def is_frame(path: str) -> bool:
-    """True when a file name carries a frame number the VFX way (see :data:`FRAME_NAME`)."""
-    return FRAME_NAME.search(path) is not None
-
-
-def frame_groups(paths: Iterable[str]) -> list[FrameGroup]:
-    """``paths`` in sequences and lone files, only frames named the VFX way forming sequences."""
-    found: list[FrameGroup] = []
-    for group in group_frames(paths):
-        if group.is_sequence and not all(is_frame(p) for p in group.paths):
-            found += [FrameGroup(p, (p,), ()) for p in group.paths]
-        else:
-            found.append(group)
-    return found
-
-
 def grouped(assets: Sequence[AssetRecord], paths: Mapping[str, str]) -> list[ResultRow]:
-    """Rows for ``assets``: those whose paths form a sequence share one row."""
+    """Rows for ``assets``: those whose paths form a sequence share one row.
+
+    Which paths are frames of one sequence is the project's rule
+    (:func:`provenance.files.sequences.group_frames`: a frame number after a
+    dot, or zero-padded to four digits), as reports apply it.
+    """
     by_path = {paths[a.sha256]: a for a in assets if a.sha256 in paths}
-    groups = {g.paths[0]: g for g in frame_groups(by_path)}
+    groups = {g.paths[0]: g for g in group_frames(by_path)}
     rows: list[ResultRow] = []
     for asset in assets:
         path = paths.get(asset.sha256)

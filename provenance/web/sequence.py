@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from provenance.files.sequences import FrameGroup
+from provenance.files.sequences import FrameGroup, group_frames
 from provenance.store import AssetRecord, Ledger
-from provenance.web.search import frame_groups
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def strip_of(sha256: str, ledger: Ledger) -> Strip | None:
 
 
 def _group_holding(path: str, members: dict[str, str]) -> FrameGroup | None:
-    for group in frame_groups(members):
+    for group in group_frames(members):
         if group.is_sequence and path in group.paths:
             return group
     return None

@@ -203,6 +203,8 @@ def test_a_long_dashboard_list_shows_the_first_and_counts_the_rest(
     temporary = page[page.index('id="temporary"') : page.index('id="needs"')]
     assert len(linked(temporary)) == 1 and "and 1 more." in temporary
     assert f"/?show={SHOW}&amp;status=temporary" in temporary  # the search that lists them all
+    needs = page[page.index('id="needs"') : page.index('id="expiring"')]
+    assert "final-deliverable" in needs and "and 1 more." in needs  # counted, not listed
 
 
 def test_a_sequences_strip_marks_its_generated_frames(client: FlaskClient, demo: Demo) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provenance.files.sequences import is_frame
 from provenance.settings import Settings
 from provenance.settings.tables import ShowConfig
 from provenance.store import AssetRecord
@@ -65,3 +66,15 @@ def test_frames_named_the_vfx_way_share_a_row_and_numbered_files_do_not() -> Non
     assert "/s/genai/gen1.png" in labels and "/s/genai/gen2.png" in labels
     assert labels[-1].startswith("(no copy present)")
     assert len(rows) == 5
+
+
+def test_results_group_frames_by_the_projects_one_rule() -> None:
+    """Unpadded numbers after an underscore are numbered files (files/sequences.py), not frames."""
+    numbered = [record("ref_1"), record("ref_2")]
+    padded = [record("r0001"), record("r0002")]
+    paths = {numbered[0].sha256: "/s/ref/ref_1.dpx", numbered[1].sha256: "/s/ref/ref_2.dpx"}
+    paths |= {padded[0].sha256: "/s/r/render_0001.png", padded[1].sha256: "/s/r/render_0002.png"}
+    labels = [row.label for row in grouped([*numbered, *padded], paths)]
+    assert labels == ["/s/ref/ref_1.dpx", "/s/ref/ref_2.dpx", "/s/r/render_0001-0002#.png"]
+    assert is_frame("/s/r/render_0001.png") and is_frame("/s/comp/sh010_comp.1001.exr")
+    assert not is_frame("/s/ref/ref_1.dpx") and not is_frame("/s/plates/plate.jpg")
