@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
@@ -251,14 +251,14 @@ def _refusal(
 
 
 @dataclass(frozen=True)
-class Need:
-    """A generated asset that cannot count as approved yet, and what it still needs."""
+class Need(Generic[Facts]):
+    """A generated asset (in full or in brief) not yet approved for finals, and what it needs."""
 
-    asset: AssetRecord
+    asset: Facts
     missing: tuple[str, ...]
     flags: tuple[Flag, ...]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self: Need[AssetRecord]) -> dict[str, object]:
         """The asset's JSON object with ``needs_approval`` and the flags' reasons."""
         return asset_row(
             self.asset.to_dict(),
@@ -267,12 +267,12 @@ class Need:
         )
 
 
-def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need]:
+def needs_approval(lc: Lifecycle, query: AssetQuery) -> list[Need[AssetRecord]]:
     """Generated assets matching ``query`` that still need approvals for finals."""
     return needs_among(lc, lc.ledger.assets.list(replace(query, genai=True)))
 
 
-def needs_among(lc: Lifecycle, generated: Sequence[AssetRecord]) -> list[Need]:
+def needs_among(lc: Lifecycle, generated: Sequence[Facts]) -> list[Need[Facts]]:
     """Those of the ``generated`` assets that still need approvals for finals, and which."""
     return [
         Need(asset, missing, tuple(Flag.from_dict(f) for f in asset.flags))

@@ -261,7 +261,7 @@ def approvals_table(approvals: Iterable[ApprovalRecord]) -> Table:
     return table
 
 
-def needs_list(needs: Iterable[Need]) -> Table:
+def needs_list(needs: Iterable[Need[AssetRecord]]) -> Table:
     """The ``ls --needs-approval`` table."""
     table = Table()
     for column in ("sha256", "tool", "status", "needs", "why"):

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from provenance.lifecycle import Lifecycle
-from provenance.lifecycle.approve import missing_among
+from provenance.lifecycle.approve import Need, needs_among
 from provenance.lifecycle.disclosure import Scope
-from provenance.rules.escalations import Flag
 from provenance.settings import Settings
 from provenance.store import AssetBrief, AssetQuery, AuditRecord, Ledger
 from provenance.vocab import OPEN_STATUSES
@@ -30,24 +29,15 @@ SHOWN = 50  # assets listed in each part; the rest are counted, and a search lis
 
 
 @dataclass(frozen=True)
-class Need:
-    """A generated asset of the show that cannot count as approved yet, and what it lacks."""
-
-    asset: AssetBrief
-    missing: tuple[str, ...]
-    flags: tuple[Flag, ...]
-
-
-@dataclass(frozen=True)
 class Dashboard:
     """What the show's dashboard lists, each part newest first (the page shows :data:`SHOWN`)."""
 
     show: str
     scope: Scope
     temporary: list[AssetBrief]
-    needs: dict[str, list[Need]]  # category -> the assets that still need it
+    needs: dict[str, list[Need[AssetBrief]]]  # category -> the assets that still need it
     expiring: list[AssetBrief]
-    escalations: list[Need]  # flagged assets whose flags' approvals are still missing
+    escalations: list[Need[AssetBrief]]  # flagged assets whose flags' approvals are still missing
     audits: list[AuditRecord]
     names: dict[str, str]  # sha256 -> a present path, for every asset the page shows
 
@@ -72,10 +62,7 @@ def dashboard(show: str, ledger: Ledger, settings: Settings, now: datetime) -> D
     query = AssetQuery(genai=True, roots=scope.roots, folder=scope.folder)
     # Every generated asset of the show is decided on, in brief; the page lists 50 of each part.
     generated = ledger.assets.briefs(query)
-    needs = [
-        Need(asset, missing, tuple(Flag.from_dict(f) for f in asset.flags))
-        for asset, missing in missing_among(Lifecycle(ledger, settings, lambda: now), generated)
-    ]
+    needs = needs_among(Lifecycle(ledger, settings, lambda: now), generated)
     board = Dashboard(
         show,
         scope,
@@ -90,9 +77,9 @@ def dashboard(show: str, ledger: Ledger, settings: Settings, now: datetime) -> D
     return board
 
 
-def by_category(needs: Sequence[Need]) -> dict[str, list[Need]]:
+def by_category(needs: Sequence[Need[AssetBrief]]) -> dict[str, list[Need[AssetBrief]]]:
     """The needs under each missing category, categories in name order."""
-    found: dict[str, list[Need]] = {}
+    found: dict[str, list[Need[AssetBrief]]] = {}
     for need in needs:
         for category in need.missing:
             found.setdefault(category, []).append(need)
