@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import ProvenanceError
-from provenance.files.formats import FormatProblem
+from provenance.files.formats import FormatProblem, c_text
+from provenance.files.formats.dpx import HEADER_SIZE as DPX_HEADER_SIZE
+from provenance.files.formats.dpx import MAGIC_BE as DPX_BIG_ENDIAN
 from provenance.files.formats.exr_header import read_exr_attributes
 from provenance.files.formats.riff import read_riff
 from provenance.files.opening import open_regular
@@ -160,10 +162,10 @@ def _exr(path: Path, duration: float | None) -> MediaIdentity | None:
 
 def _dpx(path: Path, duration: float | None) -> MediaIdentity | None:
     with open_regular(path) as stream:
-        raw = stream.read(2048)
-    if len(raw) < 2048:
+        raw = stream.read(DPX_HEADER_SIZE)
+    if len(raw) < DPX_HEADER_SIZE:
         return None
-    e = ">" if raw[:4] == b"SDPX" else "<"
+    e = ">" if raw[:4] == DPX_BIG_ENDIAN else "<"
     (code,) = struct.unpack_from(e + "I", raw, DPX_TV_TIMECODE)
     rates = [struct.unpack_from(e + "f", raw, at)[0] for at in (DPX_TV_RATE, DPX_FILM_RATE)]
     rate = next((r for r in rates if math.isfinite(r) and 0 < r <= 1000), None)
@@ -177,8 +179,7 @@ def _frame(timecode: str | None, rate: float | None, reel: str | None) -> MediaI
 
 
 def _text(raw: bytes) -> str | None:
-    text = raw.split(b"\x00", 1)[0].decode("latin-1").strip()
-    return text[:128] or None
+    return c_text(raw)[:128] or None
 
 
 _READERS: dict[str, Callable[[Path, float | None], MediaIdentity | None]] = {
