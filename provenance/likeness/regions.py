@@ -404,8 +404,7 @@ def _hull_area(points: NDArray[np.float32]) -> float:
 
 
 def _area(quad: NDArray[np.float64]) -> float:
-    x, y = quad[:, 0], quad[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+    return abs(_signed_area(quad))
 
 
 def _convex(quad: NDArray[np.float64]) -> bool:
@@ -428,6 +427,6 @@ def _overlap(quad: NDArray[np.float64], w: int, h: int) -> float:
     return float(area)
 
 
-def _signed_area(quad: NDArray[np.float32]) -> float:
+def _signed_area(quad: NDArray[np.float32] | NDArray[np.float64]) -> float:
     x, y = quad[:, 0], quad[:, 1]
     return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
