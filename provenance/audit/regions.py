@@ -155,8 +155,11 @@ def _query(
     index: RegionIndex, candidates: Sequence[Item], held: dict[str, Described],
     tick: Callable[[], None],
 ) -> list[RegionHit | None]:  # fmt: skip
-    # The pool starts only if some picture was not described already.
-    fresh = describe_files((str(i.path) for i in candidates if i.rel not in held), mirror=True)
+    # Which pictures are described here is settled now, before features() takes the held ones
+    # out of ``held`` (a lazy filter would then describe those again, and every answer after
+    # would be another picture's). The pool starts only if some picture is left to describe.
+    unheld = [str(i.path) for i in candidates if i.rel not in held]
+    fresh = describe_files(unheld, mirror=True)
 
     def features() -> Iterator[Features | None]:
         for item in candidates:

@@ -160,6 +160,21 @@ def test_past_what_the_near_stage_may_hold_the_region_stage_describes_the_rest(
     assert len(described) == 1
 
 
+def test_pictures_held_and_pictures_described_here_keep_their_own_answers(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first picture is held from the near-match stage, the second is described here
+    # (the pool starts lazily, after the held one was used): each must keep its own answer.
+    monkeypatch.setattr("provenance.audit.regions.HELD", 1)
+    package = package_of(tmp_path, {
+        "a_plate.jpg": textured(41, (640, 360)),
+        "b_comp.jpg": composited(generated.picture, 3, share=0.3),
+    })  # fmt: skip
+    results = audited(generated, package)
+    assert results["a_plate.jpg"].match.kind is None
+    assert (results["b_comp.jpg"].verdict, results["b_comp.jpg"].match.kind) == ("block", "region")
+
+
 def test_scan_checks_known_pictures_once_and_the_audit_reuses_it(
     generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
