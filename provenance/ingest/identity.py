@@ -33,8 +33,6 @@ from typing import Any
 
 from provenance.errors import ProvenanceError
 from provenance.files.formats import FormatProblem, c_text
-from provenance.files.formats.dpx import HEADER_SIZE as DPX_HEADER_SIZE
-from provenance.files.formats.dpx import MAGIC_BE as DPX_BIG_ENDIAN
 from provenance.files.formats.exr_header import read_exr_attributes
 from provenance.files.formats.riff import read_riff
 from provenance.files.opening import open_regular
@@ -162,10 +160,10 @@ def _exr(path: Path, duration: float | None) -> MediaIdentity | None:
 
 def _dpx(path: Path, duration: float | None) -> MediaIdentity | None:
     with open_regular(path) as stream:
-        raw = stream.read(DPX_HEADER_SIZE)
-    if len(raw) < DPX_HEADER_SIZE:
+        raw = stream.read(2048)  # the header (formats.dpx, not imported: it loads numpy)
+    if len(raw) < 2048:
         return None
-    e = ">" if raw[:4] == DPX_BIG_ENDIAN else "<"
+    e = ">" if raw[:4] == b"SDPX" else "<"
     (code,) = struct.unpack_from(e + "I", raw, DPX_TV_TIMECODE)
     rates = [struct.unpack_from(e + "f", raw, at)[0] for at in (DPX_TV_RATE, DPX_FILM_RATE)]
     rate = next((r for r in rates if math.isfinite(r) and 0 < r <= 1000), None)
