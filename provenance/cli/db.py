@@ -8,6 +8,7 @@ import click
 
 from provenance.cli.group import cli
 from provenance.cli.options import json_option, ledger_options, open_ledger, out, print_json
+from provenance.util.json_shapes import ledger_block
 
 
 @cli.group()
@@ -54,7 +55,7 @@ def roles(
         done = ledger.roles.apply(reader=reader, daemon=daemon, approver=approver)
     names = [reader, daemon, approver]
     if as_json:
-        print_json({"ledger": ledger.where, "schema": done.schema, "roles": names,
+        print_json({"ledger": ledger_block(ledger.where), "schema": done.schema, "roles": names,
                     "created": list(done.created), "tables": done.tables})  # fmt: skip
         return
     made = f" (created {', '.join(done.created)})" if done.created else ""

@@ -25,6 +25,7 @@ from provenance.reports import signatures as signature_views
 from provenance.settings import settings_as_dict, settings_help
 from provenance.settings.model import CONFIG_ENV, default_config_path
 from provenance.store import Ledger
+from provenance.util.json_shapes import ledger_block
 
 
 @cli.command()
@@ -38,8 +39,8 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     with ledger:
         state = "created" if before is None else ("current" if before == after else "upgraded")
         if as_json:
-            print_json({"ledger": ledger.where, "schema": after, "previous_schema": before,
-                        "state": state})  # fmt: skip
+            print_json({"ledger": ledger_block(ledger.where), "schema": after,
+                        "previous_schema": before, "state": state})  # fmt: skip
             return
         said = {"created": "created", "current": "already current"}.get(
             state, f"upgraded from {before}"

@@ -149,7 +149,7 @@ def test_init_reports_where(tmp_path: Path) -> None:
     _, out, _ = run("init", "--db", url, "--json")
     report = json.loads(out)
     assert (report["state"], report["schema"]) == ("current", report["previous_schema"])
-    assert report["ledger"].endswith("new.sqlite3")
+    assert report["ledger"]["url"].endswith("new.sqlite3") and not report["ledger"]["signed"]
 
 
 def test_env_var_selects_ledger(

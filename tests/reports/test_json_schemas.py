@@ -265,6 +265,21 @@ def test_the_schemas_catch_each_old_shape(why: str, mutate: Mutation) -> None:
     assert problems("ls", changed if isinstance(changed, list) else data), why
 
 
+@pytest.mark.parametrize(
+    ("command", "data"),
+    [
+        ("init", {"schema": "0011", "previous_schema": None, "state": "created"}),
+        ("db roles", {"schema": "s", "roles": ["r"], "created": [], "tables": 3}),
+    ],
+)
+def test_a_ledger_is_the_reports_object_never_its_url_alone(
+    command: str, data: dict[str, Any]
+) -> None:
+    url = "sqlite:///ledger.sqlite3"
+    assert problems(command, data | {"ledger": {"url": url, "signed": False}}) == []
+    assert problems(command, data | {"ledger": url})
+
+
 def test_the_policy_schema_names_every_policy_key() -> None:
     listed = set(schema_for("policy check")["properties"]) - {"valid", "source"}
     assert listed == set(policy_keys())
