@@ -36,7 +36,7 @@ from provenance.likeness.describe import NO_FEATURES, Described, describe_clips,
 from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
-from provenance.likeness.retry import RetryBackoff
+from provenance.likeness.retry import RetryBackoff, due_failures, noted
 from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
 
 if TYPE_CHECKING:
@@ -45,10 +45,11 @@ if TYPE_CHECKING:
 SAVE_BATCH = 500
 R = TypeVar("R")
 PAGE = 2_000  # assets read from the ledger at a time
-# Results worth remembering: the content itself decides them. "error" and
-# "unavailable" (no EXR decoder or PyAV installed yet) are not stored, so a
-# later scan retries them; the daemon stores an "error" once it has failed
-# RetryBackoff.attempts times in a row (see provenance.likeness.retry).
+# Results worth remembering: the content itself decides them. "unavailable"
+# (no EXR decoder or PyAV installed yet) is never stored, and "error" is stored
+# only by the daemon, with its count of failures, for its retries to go on
+# from after a restart (see provenance.likeness.retry); a scan stores neither,
+# so a later scan retries them.
 FINAL_STATUSES = frozenset({"ok", "flat", "too_small", "unsupported", "undecodable"})
 
 
@@ -370,6 +371,8 @@ def _waiting(
     while page := ledger.fingerprints.missing(wanted, kinds, limit=PAGE, after=after):
         after = page[-1][0]
         yield from (item for item in page if retry is None or retry.due(item[0]))
+    if retry is not None:
+        yield from due_failures(ledger, kinds, retry, wanted)
 
 
 def _run(
@@ -409,8 +412,9 @@ def _settle(sha: str, result: FingerprintResult, retry: RetryBackoff | None) -> 
     if retry is None:
         return []
     failures = retry.failed(sha)
-    if result.status != "error" or failures < retry.attempts:
+    if result.status != "error":
         return []
-    retry.forget(sha)
-    why = f"{result.reason or 'failed'} (failed {failures} times in a row; not tried again)"
-    return as_rows(sha, replace(result, reason=why))
+    if failures >= retry.attempts:
+        retry.forget(sha)
+    # Stored at every attempt, with its count: a restarted daemon goes on from there.
+    return as_rows(sha, replace(result, reason=noted(result.reason, failures, retry.attempts)))

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, distinct, func, insert, select
+from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from provenance.store.models import Asset, Location, PerFrameRow
 from provenance.store.transactions import Transactions
-from provenance.store.writer import in_chunks
+from provenance.store.writer import among, in_chunks
 
 Column = InstrumentedAttribute[Any]
 
@@ -87,11 +87,7 @@ class FrameRows:
         # Driven from assets in sha256 order, each checked through this
         # table's and the locations' indexes, so a page costs the assets it
         # passes over, never a scan of every location of the host.
-        here = (
-            select(Location.path)
-            .where(Location.asset_sha256 == Asset.sha256, Location.host == self._tx.host)
-            .where(Location.present)
-        )
+        here = self._present_here()
         done = select(self._table.id).where(self._table.asset_sha256 == Asset.sha256)
         present = here
         if after is not None:
@@ -113,6 +109,39 @@ class FrameRows:
             if len(found) >= limit:
                 break
         return found
+
+    def failed(self, shas: Sequence[str] | None, kinds: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(sha256, path, reason, computed_at) of the ``kinds`` assets here whose row is ``error``.
+
+        Every such asset present on this host (or those among ``shas``), in
+        sha256 order, each with one of its present paths.
+        """
+        table = self._table
+        here = self._present_here()
+        query = (
+            select(Asset.sha256, here.order_by(Location.path).limit(1).scalar_subquery(),
+                   table.reason, table.computed_at)
+            .join(table, table.asset_sha256 == Asset.sha256)
+            .where(table.status == "error", table.frame == 0, Asset.kind.in_(kinds), here.exists())
+            .order_by(Asset.sha256)
+        )  # fmt: skip
+        with self._tx.read() as session:
+            conn = session.connection()
+            picks = [None] if shas is None else among(conn, Asset.sha256, sorted(set(shas)))
+            found = [
+                tuple(row)
+                for pick in picks
+                for row in conn.execute(query if pick is None else query.where(pick))
+            ]
+            return sorted(found)
+
+    def _present_here(self) -> Select[str]:
+        """The present paths on this host of the asset of the enclosing query (correlated)."""
+        return (
+            select(Location.path)
+            .where(Location.asset_sha256 == Asset.sha256, Location.host == self._tx.host)
+            .where(Location.present)
+        )
 
     def page(
         self, columns: Sequence[Column], after: int, batch: int, *, genai_only: bool

@@ -17,7 +17,7 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.clocks import Clock
 from tests.support.files import sha256_of
-from tests.support.studio import generated_png
+from tests.support.studio import recorded_images
 
 
 def test_each_failure_doubles_the_wait_up_to_the_longest() -> None:
@@ -63,13 +63,6 @@ def test_many_failures_never_overflow() -> None:
     assert backoff.next_due() == 1000.0 + 3600
 
 
-def recorded_images(tmp_path: Path, ledger: Ledger, settings: Settings, count: int) -> list[Path]:
-    """``count`` generated images recorded without their fingerprints, in sha256 order."""
-    images = [generated_png(tmp_path / "shots" / f"gen{i}.png", i) for i in range(count)]
-    run_scan(plan_scan([tmp_path / "shots"], settings), ledger, settings, fingerprints=False)
-    return sorted(images, key=sha256_of)
-
-
 def test_a_vanished_file_is_retried_only_after_its_wait(
     tmp_path: Path, ledger: Ledger, settings: Settings
 ) -> None:
@@ -82,7 +75,9 @@ def test_a_vanished_file_is_retried_only_after_its_wait(
     first = fingerprint_assets(ledger, retry=backoff)
     assert (first.assets, first.fingerprinted) == (2, 1)
     assert ledger.fingerprints.status_of(sha256_of(kept)) == "ok"
-    assert ledger.fingerprints.status_of(hashlib.sha256(content).hexdigest()) is None  # retried
+    [failed] = ledger.fingerprints.failed()  # kept, with its count, for a restarted daemon
+    assert failed.sha256 == hashlib.sha256(content).hexdigest()
+    assert failed.reason is not None and failed.reason.endswith("(failed once; tried again later)")
     assert fingerprint_assets(ledger, retry=backoff).assets == 0
 
     clock.now += 60
@@ -138,14 +133,18 @@ def test_a_failure_that_may_pass_is_recorded_after_the_last_attempt(
     gone.unlink()
     clock = Clock()
     backoff = RetryBackoff(first=60, clock=clock, attempts=3)
-    for wait in (60, 120):
+    for count, wait in (("once", 60), ("2 times in a row", 120)):
         assert fingerprint_assets(ledger, retry=backoff).assets == 1
-        assert ledger.fingerprints.status_of(sha) is None  # tried again after the wait
+        [stored] = ledger.fingerprints.many([sha]).values()  # tried again after the wait
+        assert stored.reason is not None
+        assert stored.reason.endswith(f"(failed {count}; tried again later)")
         clock.now += wait
     assert fingerprint_assets(ledger, retry=backoff).assets == 1
     [stored] = ledger.fingerprints.many([sha]).values()
     assert stored.status == "error" and stored.reason is not None
-    assert "failed 3 times in a row" in stored.reason and str(gone) in stored.reason
+    assert (
+        "failed 3 times in a row; not tried again" in stored.reason and str(gone) in stored.reason
+    )
     assert backoff.waiting() == 0
     clock.now += 24 * 3600
     assert fingerprint_assets(ledger, retry=backoff).assets == 0

@@ -98,6 +98,27 @@ def test_pages_of_the_assets_asked_for(ledger: Ledger) -> None:
     assert ledger.fingerprints.missing(wanted, after=wanted[-1]) == []
 
 
+def test_failed_assets_are_those_present_here_whose_row_says_error(ledger: Ledger) -> None:
+    labels = ("gone", "locked", "elsewhere", "fine")
+    ledger.record([observation(label, f"/show/{label}.png") for label in labels[:2]])
+    ledger.record([observation("elsewhere", "/show/e.png", host="otherhost")])
+    ledger.record([observation("fine", "/show/b.png"), observation("fine", "/show/a.png")])
+    video = record_video(ledger, "clip")
+    shas = [fake_sha(label) for label in labels]
+    failing = [FingerprintIn(sha, "error", reason=f"why {i}") for i, sha in enumerate(shas)]
+    ledger.fingerprints.save([*failing, FingerprintIn(video, "error", reason="video")])
+    ledger.fingerprints.save([FingerprintIn(shas[1], "ok", 1, 2)])  # tried again: it worked
+    ledger.fingerprints.save([FingerprintIn(shas[3], "error", reason="again")])
+    found = ledger.fingerprints.failed()
+    assert [(f.sha256, f.path, f.reason) for f in found] == sorted(
+        [(shas[0], "/show/gone.png", "why 0"), (shas[3], "/show/a.png", "again")]
+    )
+    assert all(f.at.tzinfo is not None for f in found)
+    assert [f.sha256 for f in ledger.fingerprints.failed([shas[3], shas[1]])] == [shas[3]]
+    assert ledger.fingerprints.failed([]) == []
+    assert {f.sha256 for f in ledger.fingerprints.failed(kinds=("video",))} == {video}
+
+
 def test_the_same_moment_cannot_be_stored_twice(ledger: Ledger) -> None:
     sha = record_video(ledger, "clip")
     with pytest.raises(sqlalchemy.exc.IntegrityError):

@@ -9,8 +9,10 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from provenance.ingest.scan import plan_scan, run_scan
 from provenance.settings import Settings
 from provenance.store import Ledger
+from tests.support.files import sha256_of
 
 A1111 = (
     "a lighthouse at dusk\nNegative prompt: blurry\n"
@@ -54,3 +56,10 @@ class Studio:
     ledger: Ledger
     settings: Settings
     work: Path
+
+
+def recorded_images(tmp_path: Path, ledger: Ledger, settings: Settings, count: int) -> list[Path]:
+    """``count`` generated images recorded without their fingerprints, in sha256 order."""
+    images = [generated_png(tmp_path / "shots" / f"gen{i}.png", i) for i in range(count)]
+    run_scan(plan_scan([tmp_path / "shots"], settings), ledger, settings, fingerprints=False)
+    return sorted(images, key=sha256_of)

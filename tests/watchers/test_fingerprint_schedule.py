@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from provenance.likeness import stage as fingerprinting
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_file
+from provenance.likeness.retry import RetryBackoff
 from provenance.store import Ledger
+from provenance.watchers import fingerprints as watched
 from provenance.watchers.fingerprints import FingerprintSchedule
 from tests.support.clocks import Clock
 from tests.support.files import sha256_of
@@ -55,17 +58,18 @@ def test_a_retry_running_out_makes_a_pass_due() -> None:
 
 
 class FlakyDecoder:
-    """Stands in for the fingerprint pool: files named ``broken*`` fail, the rest decode."""
+    """Stands in for the fingerprint pool: files named ``failing*`` fail, the rest decode."""
 
-    def __init__(self) -> None:
+    def __init__(self, failing: str = "broken") -> None:
         self.tries: Counter[str] = Counter()
+        self.failing = failing
         self._lock = threading.Lock()
 
     def __call__(self, paths: Iterable[str], **_: object) -> Iterator[FingerprintResult]:
         for path in paths:
             with self._lock:
                 self.tries[Path(path).name] += 1
-            if Path(path).name.startswith("broken"):
+            if Path(path).name.startswith(self.failing):
                 yield FingerprintResult(path, "error", reason=f"cannot read {path}")
             else:
                 yield fingerprint_file(path)
@@ -85,3 +89,21 @@ def test_the_daemon_does_not_retry_a_failure_at_every_heartbeat(
             lambda: ledger.fingerprints.status_of(sha256_of(later)) == "ok", message="later.png"
         )
     assert decoder.tries == {"broken.png": 1, "later.png": 1}
+
+
+def test_a_failure_one_daemon_stored_is_tried_by_the_next(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoder = FlakyDecoder()
+    monkeypatch.setattr(fingerprinting, "fingerprint_files", decoder)
+    with running(ledger, fast_settings(ledger_url), [root]):
+        broken = generated_png(root / "broken.png", 1)
+        wait_for(lambda: ledger.fingerprints.status_of(sha256_of(broken)) == "error",
+                 message="the failure to be stored")  # fmt: skip
+    # The next daemon (its backoff short, the share back) takes the stored failure up.
+    monkeypatch.setattr(watched, "RetryBackoff", partial(RetryBackoff, first=0.01))
+    monkeypatch.setattr(fingerprinting, "fingerprint_files", FlakyDecoder(failing="nothing"))
+    with running(ledger, fast_settings(ledger_url), [root]):
+        wait_for(lambda: ledger.fingerprints.status_of(sha256_of(broken)) == "ok",
+                 message="the stored failure to be tried again")  # fmt: skip
+    assert decoder.tries == {"broken.png": 1}
