@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from provenance.errors import SignatureError
 from provenance.settings import APP_NAME, Settings
 from provenance.signing.sshsig import public_line, sign_ed25519
+from provenance.util.atomic import sync_folder
 
 CHECKPOINT_NAMESPACE = "provenance-checkpoint"
 REPORT_NAMESPACE = "provenance-report"
@@ -97,6 +98,7 @@ def _create(path: Path) -> None:
             os.link(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    sync_folder(path.parent)  # the link is durable only then: a crash must not lose the key
 
 
 def _load(path: Path) -> MachineKey:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from provenance.store.models import Asset, Location
 from provenance.store.records import LocationRecord, MediaCandidate, PathStamp, record_from
 from provenance.store.transactions import Transactions
-from provenance.store.writer import among, in_chunks
+from provenance.store.writer import among
 from provenance.util.names import to_stored
 
 NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
@@ -84,14 +84,11 @@ class LocationsPart:
                    Asset.tc_length)  # fmt: skip
         query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
         query = query.where(Location.present)
-        wheres: list[ColumnElement[bool]] = [or_(*ends) for ends in _tails(set(names))]
-        for chunk in in_chunks(sorted(set(reels))):
-            wheres.append(and_(Asset.reel.in_(chunk), Asset.kind.in_(("video", "audio"))))
-        wheres += [Asset.umid.in_(chunk) for chunk in in_chunks(sorted(set(umids)))]
         found: dict[tuple[str, str], MediaCandidate] = {}
         with self._tx.read() as session:
-            for where in wheres:
-                for row in session.execute(query.where(where)):
+            conn = session.connection()
+            for where in _named(conn, set(names), set(reels), set(umids)):
+                for row in conn.execute(query.where(where)):
                     found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
         return list(found.values())
 
@@ -136,6 +133,18 @@ def _present_under(host: str, prefix: str) -> tuple[ColumnExpressionArgument[boo
         Location.present,
         Location.path.startswith(pattern, autoescape=True),
     )
+
+
+def _named(
+    conn: Connection, names: set[str], reels: set[str], umids: set[str]
+) -> Iterator[ColumnElement[bool]]:
+    """One condition per query of :meth:`LocationsPart.candidates`: by file name, reel, UMID."""
+    yield from (or_(*ends) for ends in _tails(names))
+    if reels:  # a reel finds videos and audio only
+        moving = Asset.kind.in_(("video", "audio"))
+        yield from (and_(pick, moving) for pick in among(conn, Asset.reel, sorted(reels)))
+    if umids:
+        yield from among(conn, Asset.umid, sorted(umids))
 
 
 def _tails(names: set[str]) -> Iterator[list[ColumnElement[bool]]]:

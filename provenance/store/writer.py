@@ -335,7 +335,9 @@ def in_chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def among(
-    conn: Connection, column: ColumnElement[str] | InstrumentedAttribute[str], values: Sequence[str]
+    conn: Connection,
+    column: ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+    values: Sequence[str],
 ) -> Iterable[ColumnElement[bool]]:
     """Conditions that together pick the rows whose ``column`` is one of ``values``.
 

@@ -9,6 +9,7 @@ import pytest
 
 from provenance.errors import SignatureError
 from provenance.settings import Settings
+from provenance.signing import machine
 from provenance.signing.allowed import AllowedSigners, Signer
 from provenance.signing.checkpoints import Checkpoint, Notary, read_checkpoint, signature_problem
 from provenance.signing.machine import CHECKPOINT_NAMESPACE, machine_key
@@ -21,6 +22,20 @@ def test_the_key_is_made_once_with_mode_0600(tmp_path: Path) -> None:
     assert machine_key(settings).public == first.public
     assert first.public.startswith("ssh-ed25519 ")
     assert [p.name for p in first.path.parent.iterdir()] == ["machine_key"]  # no temporary left
+
+
+def test_the_key_s_folder_is_synced_once_the_key_is_linked_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cfg" / "machine_key"
+    synced: list[tuple[Path, list[str]]] = []
+
+    def sync(folder: Path) -> None:  # what the folder holds when it is flushed
+        synced.append((folder, sorted(p.name for p in folder.iterdir())))
+
+    monkeypatch.setattr(machine, "sync_folder", sync)
+    machine_key(Settings(db="sqlite://", machine_key=str(path)))
+    assert synced == [(path.parent, ["machine_key"])]
 
 
 def test_a_key_others_can_read_is_refused(tmp_path: Path) -> None:
