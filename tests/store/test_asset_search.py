@@ -71,7 +71,7 @@ def test_place_and_verdict_searches_match_a_plain_filter(
 ) -> None:
     _fill(ledger)
     for verdict_filter in [{"verdict": v} for v in VERDICTS] + [{"genai": True}, {"genai": False}]:
-        query = replace(PLACES[place], limit=limit, **verdict_filter)  # type: ignore[arg-type]
+        query = replace(PLACES[place], limit=limit, **verdict_filter)
         expected = _expected(ledger, query)
         assert [a.sha256 for a in ledger.assets.list(query)] == expected, verdict_filter
         assert [b.sha256 for b in ledger.assets.briefs(query)] == expected, verdict_filter
