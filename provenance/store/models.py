@@ -64,6 +64,10 @@ FEATURE_DATA_RULE = (
     " OR (status <> 'ok' AND data IS NULL)"
 )
 
+# What a show's dashboard and search read of its generated assets, kept in a partial index
+# beside each generated asset's hash (PostgreSQL's INCLUDE; migration 0012).
+GENAI_BRIEF_INCLUDES = ("verdict", "first_seen", "tool", "status", "expires_at", "flags")
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
@@ -138,6 +142,14 @@ class Asset(Base):
         Index("ix_assets_tool_status_first_seen", "tool", "status", "first_seen"),
         Index("ix_assets_reel", "reel", "kind"),  # offline videos found by reel (migration 0011)
         Index("ix_assets_umid", "umid"),  # and by an AAF's MobID
+        # A show's generated assets, in brief, without reading a row (migration 0012).
+        Index(
+            "ix_assets_genai_brief",
+            "sha256",
+            postgresql_include=list(GENAI_BRIEF_INCLUDES),
+            postgresql_where=text("verdict = 'genai'"),
+            sqlite_where=text("verdict = 'genai'"),
+        ),
     )
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)

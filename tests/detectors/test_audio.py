@@ -155,10 +155,10 @@ def test_id3_v22_frames_are_renamed() -> None:
 def test_a_compressed_frame_bomb_is_bounded() -> None:
     bomb = zlib.compress(b"\x03" + b"A" * (50 * 1024 * 1024), 9)
     frame = id3_frame("TSSE", len(bomb).to_bytes(4, "big") + bomb, version=3, flags=0x0080)
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     [decoded] = parse_id3(id3_tag(frame), WANTED).frames
     assert len(decoded.text) <= MAX_FRAME_TEXT
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_unsynchronised_and_extended_headers() -> None:

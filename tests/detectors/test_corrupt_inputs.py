@@ -107,12 +107,12 @@ def test_a_fuzzed_rw2_is_read_as_tiff_and_damaged(tmp_path: Path) -> None:
 @given(st.binary(min_size=8, max_size=600), st.sampled_from([b"II*\x00", b"MM\x00*", b"IIU\x00"]))
 def test_walking_hostile_tiff_directories_is_bounded(body: bytes, magic: bytes) -> None:
     data = magic + body
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     try:
         chain = walk_ifd_chain(io.BytesIO(data), len(data))
     except FormatProblem:
         return
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert len(chain.problems) <= 2
 
 

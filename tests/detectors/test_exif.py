@@ -176,10 +176,10 @@ def hostile_tiff(directories: int) -> bytes:
 
 def test_a_hostile_tiff_ends_quickly(tmp_path: Path) -> None:
     path = write(tmp_path / "bomb.tif", hostile_tiff(50))
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     with pytest.raises(ExifBudgetExceeded):
         detect(path)
-    assert time.monotonic() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 def test_the_budget_stream_stops_endless_reading() -> None:

@@ -130,9 +130,9 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 def _check(path: Path) -> None:
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     _, result = classify_file(path, SETTINGS, detectors=DETECTORS)
-    assert time.monotonic() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     bugs = [
         e.detail for e in result.evidence if e.signal == "error" and e.detail.startswith(BUG_TYPES)
     ]

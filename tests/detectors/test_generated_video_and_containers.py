@@ -234,12 +234,12 @@ SEEDS: dict[str, bytes] = {
 def test_mutated_outputs_classify_within_bounds(name: str, kind: int, at: int, value: int) -> None:
     """Every detector on a damaged file: no exception escapes, within time and memory bounds."""
     with tempfile.TemporaryDirectory() as folder:
-        started = time.monotonic()
+        started = time.process_time()  # CPU: the work done, not the wait for a core
         tracemalloc.start()
         try:
             result = classify(Path(folder), name, mutate(SEEDS[name], kind, at, value))
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    assert time.monotonic() - started < 5.0 and peak < 128 * 1024 * 1024
+    assert time.process_time() - started < 5.0 and peak < 128 * 1024 * 1024
     assert not any("AssertionError" in e.detail for e in result.evidence)  # nothing was decoded

@@ -75,14 +75,14 @@ def seeds() -> dict[str, bytes]:
 
 def run_all(path: Path) -> None:
     """Both detectors directly (must not raise), then the classifier, within the time bound."""
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     ctx = DetectorContext(
         path=path, facts=read_facts(path, path.stat().st_size), settings=Settings(db="sqlite://")
     )
     for detector in (METADATA_DETECTOR, STEALTH_DETECTOR):
         list(detector.detect(ctx))
     classify_file(path, ctx.settings, detectors=(METADATA_DETECTOR, STEALTH_DETECTOR))
-    assert time.monotonic() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 HOSTILE = settings(

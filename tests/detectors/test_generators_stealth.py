@@ -164,9 +164,9 @@ def test_magic_check_reads_only_the_top_rows(tmp_path: Path) -> None:
     path = tmp_path / "big.png"
     Image.new("RGBA", (64, 20000), (1, 2, 3, 255)).save(path)
     source = PngColumns(path, read_png(path))
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     assert read_stealth(source, ("alpha", "rgb")) is None
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_detector_ignores_other_formats(tmp_path: Path) -> None:

@@ -287,7 +287,7 @@ SEEDS: dict[str, bytes] = {
 
 def bounded(path: Path) -> None:
     """Read within the time and memory bounds; a FormatProblem is the only error allowed."""
-    started = time.monotonic()
+    started = time.process_time()  # CPU: the work done, not the wait for a core
     tracemalloc.start()
     try:
         with contextlib.suppress(FormatProblem):
@@ -295,7 +295,7 @@ def bounded(path: Path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     assert peak < PEAK_BYTES
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -86,7 +87,7 @@ def _schema(url: str) -> dict[str, object]:
                     sorted(
                         (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)
                     ),
-                    sorted(str(i) for i in found.get_indexes(table)),
+                    sorted(_index_text(i) for i in found.get_indexes(table)),
                     found.get_pk_constraint(table),
                     sorted(str(f) for f in found.get_foreign_keys(table)),
                     sorted(str(u) for u in found.get_unique_constraints(table)),
@@ -95,6 +96,13 @@ def _schema(url: str) -> dict[str, object]:
             }
     finally:
         engine.dispose()
+
+
+def _index_text(index: Mapping[str, object]) -> str:
+    """An index as text, its options (a partial index's condition) as their SQL, not objects."""
+    options = index.get("dialect_options") or {}
+    assert isinstance(options, Mapping)
+    return str({**index, "dialect_options": {k: str(v) for k, v in options.items()}})
 
 
 class _RefusingServer:
