@@ -240,7 +240,9 @@ def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> di
     # Lazy: cryptography loads once the audit is done.
     from provenance.lifecycle.anchors import signed_report  # noqa: PLC0415
 
-    data = json.loads(report.to_json())
+    # The same data as the report's JSON text parsed back, without its indentation (which
+    # only the pure-Python encoder writes): the signed form is rendered once, by the caller.
+    data = json.loads(shown_in_json(json.dumps(report.to_dict(), ensure_ascii=False)))
     return signed_report(opened[0], settings, data) if opened else data
 
 
