@@ -33,7 +33,7 @@ near-match stage, which already says it could not be compared.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -163,7 +163,6 @@ def _query(
     # Which pictures are described here is settled now, before features() takes the held ones
     # out of ``held`` (a lazy filter would then describe those again, and every answer after
     # would be another picture's). The pool starts only if some picture is left to describe.
-    from provenance.likeness.describe import describe_files  # noqa: PLC0415
     from provenance.likeness.regions import query_many  # noqa: PLC0415
 
     unheld = [str(i.path) for i in candidates if i.rel not in held]
@@ -180,6 +179,13 @@ def _query(
             tick()
             hits.append(hit)
     return hits
+
+
+def describe_files(paths: Iterable[str], *, mirror: bool) -> Generator[Described, None, None]:
+    """:func:`provenance.likeness.describe.describe_files`, loaded when first asked."""
+    from provenance.likeness.describe import describe_files as describe  # noqa: PLC0415
+
+    return describe(paths, mirror=mirror)
 
 
 def _unsettled(item: Item) -> bool:
