@@ -10,6 +10,10 @@ detectors on every known file, and each matched asset's row checked against
 its events. Target: at most 5 % more.
 
     python bench/bench_audit_checks.py [--scale 0.25] [--repeat 5] [--baseline-rev REV]
+                                       [--contender-rev REV]
+
+``--contender-rev`` measures a commit instead of this checkout (unpacked the
+same way), so the checkout may change while a long run goes on.
 """
 
 from __future__ import annotations
@@ -78,6 +82,11 @@ def scan(corpus: Path, url: str, path: Path | None) -> None:
                    cwd=tempfile.gettempdir())  # fmt: skip
 
 
+def _runs(results: list[tuple[float, dict[str, float], float]]) -> str:
+    return (f"runs {[round(r[0], 2) for r in results]} s wall,"
+            f" {[round(r[2], 2) for r in results]} s CPU")  # fmt: skip
+
+
 def main() -> None:
     """Scan the corpus once, then audit it with the baseline and this checkout in turns."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,33 +94,37 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.25)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-rev", default="f9bd403")
+    parser.add_argument("--contender-rev", default=None, help="a commit (default: this checkout)")
     args = parser.parse_args()
     files = corpus_files(args.corpus, args.scale)
     compile_package()
     with tempfile.TemporaryDirectory(prefix="bench-checks-") as work:
         old = unpack(args.baseline_rev, Path(work) / "baseline")
+        new = unpack(args.contender_rev, Path(work) / "contender") if args.contender_rev else None
         # Each side scans into a ledger of its own schema (the baseline may predate a migration).
         old_url, url = f"sqlite:///{work}/baseline.sqlite3", f"sqlite:///{work}/known.sqlite3"
         scan(args.corpus, old_url, old)
-        scan(args.corpus, url, None)
-        audit(args.corpus, url, None)  # warm the page cache
+        scan(args.corpus, url, new)
+        audit(args.corpus, url, new)  # warm the page cache
+        load_before = os.getloadavg()[0]
         base, checked = interleaved(
-            lambda: audit(args.corpus, old_url, old), lambda: audit(args.corpus, url, None),
+            lambda: audit(args.corpus, old_url, old), lambda: audit(args.corpus, url, new),
             args.repeat,
         )  # fmt: skip
     b, c = statistics.median(r[0] for r in base), statistics.median(r[0] for r in checked)
     b_cpu, c_cpu = statistics.median(r[2] for r in base), statistics.median(r[2] for r in checked)
     size = sum(p.stat().st_size for p in files) / 1e6
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {load_before:.1f} at the start of the runs,"
+          f" {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
     print(f"package: {len(files)} files, {size:.0f} MB (scale {args.scale}), all in the ledger")
     print(f"baseline ({args.baseline_rev}): {b:.2f} s wall, {b_cpu:.2f} s CPU"
-          f"  runs {[round(r[0], 2) for r in base]}")  # fmt: skip
-    print(f"with issue 15's checks:  {c:.2f} s wall, {c_cpu:.2f} s CPU"
-          f"  runs {[round(r[0], 2) for r in checked]}")  # fmt: skip
+          f"  {_runs(base)}")  # fmt: skip
+    print(f"contender ({args.contender_rev or 'this checkout'}): {c:.2f} s wall, {c_cpu:.2f} s CPU"
+          f"  {_runs(checked)}")  # fmt: skip
     print(f"added: {100 * (c / b - 1):+.1f} % wall, {100 * (c_cpu / b_cpu - 1):+.1f} % CPU"
           " (target <= +5 %)")  # fmt: skip
     print(f"  stages, baseline (last run): {base[-1][1]}")
-    print(f"  stages, with the checks (last run): {checked[-1][1]}")
+    print(f"  stages, contender (last run): {checked[-1][1]}")
 
 
 if __name__ == "__main__":

@@ -33,26 +33,28 @@ near-match stage, which already says it could not be compared.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.near import could_be_copy, is_video
 from provenance.audit.package import Item
-from provenance.likeness.describe import Described, describe_files
-from provenance.likeness.features import MAX_POINTS, Features
-from provenance.likeness.regions import RegionHit, RegionIndex, query_many
-from provenance.likeness.stage import load_regions
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
+    from provenance.likeness.describe import Described
+    from provenance.likeness.features import Features
+    from provenance.likeness.regions import RegionHit, RegionIndex
     from provenance.store import Ledger, RegionCheckIn
 
+# The likeness modules (OpenCV, faiss, numpy) are imported where a picture is described or
+# the index loads: a package of known pictures, whose checks are stored, never loads them.
+
 # Descriptions the near-match stage may hold for this one, by count: a picture and its
-# mirror at most MAX_POINTS features each, 40 bytes a feature (32 of descriptor, 8 of
+# mirror at most MAX_POINTS (1,000) features each, 40 bytes a feature (32 of descriptor, 8 of
 # position), so 256 MiB at most (3,355 pictures); a larger package's others are described here.
-HELD = 256 * 1024 * 1024 // (2 * MAX_POINTS * 40)
+HELD = 256 * 1024 * 1024 // (2 * 1000 * 40)
 
 
 class LoadedRegions:
@@ -77,6 +79,9 @@ class LoadedRegions:
 
     def __call__(self) -> RegionIndex | None:
         if self._index is None and self.through:
+            from provenance.likeness.regions import RegionIndex  # noqa: PLC0415
+            from provenance.likeness.stage import load_regions  # noqa: PLC0415
+
             self._index = RegionIndex()
             load_regions(self.ledger, self._index)
         return self._index if self._index is not None and len(self._index) else None
@@ -158,6 +163,8 @@ def _query(
     # Which pictures are described here is settled now, before features() takes the held ones
     # out of ``held`` (a lazy filter would then describe those again, and every answer after
     # would be another picture's). The pool starts only if some picture is left to describe.
+    from provenance.likeness.regions import query_many  # noqa: PLC0415
+
     unheld = [str(i.path) for i in candidates if i.rel not in held]
     fresh = describe_files(unheld, mirror=True)
 
@@ -174,6 +181,13 @@ def _query(
     return hits
 
 
+def describe_files(paths: Iterable[str], *, mirror: bool) -> Generator[Described, None, None]:
+    """:func:`provenance.likeness.describe.describe_files`, loaded when first asked."""
+    from provenance.likeness.describe import describe_files as describe  # noqa: PLC0415
+
+    return describe(paths, mirror=mirror)
+
+
 def _unsettled(item: Item) -> bool:
     # Videos are sampled along their length in a later stage of this work;
     # a file already tied to a generated asset by its fingerprint is settled.
@@ -183,6 +197,8 @@ def _unsettled(item: Item) -> bool:
 def _stored_hit(check: RegionCheckIn) -> RegionHit | None:
     if check.hit is None:
         return None
+    from provenance.likeness.regions import RegionHit  # noqa: PLC0415
+
     # Stored corners are shares of the frame: a frame of size 1 x 1 gives them back as they are.
     return RegionHit(check.hit, check.inliers or 0, check.score or 0.0, check.outline or (),
                      check.cover or 0.0, bool(check.mirrored), (1, 1))  # fmt: skip

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provenance.audit.run import AuditOptions, audit
+from provenance.audit.run import AuditOptions, Thumbnailer, audit
 from provenance.audit.timelines import is_timeline
 from provenance.cli.arguments import require_existing, writable_output, write_output
 from provenance.cli.cut import CutRun, audit_cut_command
@@ -37,7 +37,6 @@ from provenance.cli.signals import temp_areas_removed_on_signals
 from provenance.errors import EXIT_CHECK_FAILED, InvalidValue, NothingMatched, OutputNotWritable
 from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
-from provenance.reports.thumbnails import thumbnails_for
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
 from provenance.util.names import shown_in_json
@@ -125,7 +124,7 @@ def audit_command(
     # No thread runs yet (the progress bar draws from this one), so the
     # audit may hash on forked processes.
     formats = [f for f, _ in targets] or [fmt]
-    thumbnails = thumbnails_for if "html" in formats else None
+    thumbnails = _thumbnails() if "html" in formats else None
     with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
         options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
                                on_stage=shown.stage, on_item=shown.item,
@@ -160,6 +159,13 @@ def _finish(
         _emit(report, target_fmt, output, signed)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _thumbnails() -> Thumbnailer:
+    # Lazy: previews decode pictures (numpy, OpenCV), which only an HTML report needs.
+    from provenance.reports.thumbnails import thumbnails_for  # noqa: PLC0415
+
+    return thumbnails_for
 
 
 def _targets(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path]]:
@@ -234,7 +240,9 @@ def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> di
     # Lazy: cryptography loads once the audit is done.
     from provenance.lifecycle.anchors import signed_report  # noqa: PLC0415
 
-    data = json.loads(report.to_json())
+    # The same data as the report's JSON text parsed back, without its indentation (which
+    # only the pure-Python encoder writes): the signed form is rendered once, by the caller.
+    data = json.loads(shown_in_json(json.dumps(report.to_dict(), ensure_ascii=False)))
     return signed_report(opened[0], settings, data) if opened else data
 
 

@@ -432,15 +432,35 @@ R = TypeVar("R")
 
 def record_from(kind: type[R], row: Any) -> R:
     """A plain record from a result row or an ORM object: each field from the column of its name."""
-    return kind(**{f.name: getattr(row, f.name) for f in fields(kind)})  # type: ignore[arg-type]
+    return kind(**_columns(row, _field_names(kind)))
 
 
 def asset_from_row(row: Any) -> AssetRecord:
     """An :class:`AssetRecord` from a row of the ``assets`` table, or an ``Asset`` object."""
-    data = {f.name: getattr(row, f.name) for f in fields(AssetRecord)}
+    data = _columns(row, _field_names(AssetRecord))
     data["evidence"] = tuple(Evidence.from_dict(e) for e in data["evidence"] or ())
     data["flags"] = list(data["flags"] or [])
     return AssetRecord(**data)
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+def _columns(row: Any, names: Sequence[str]) -> dict[str, Any]:
+    # A result row gives its columns as one dict at C speed (a lookup by attribute
+    # is slow in SQLAlchemy's rows, and a known package's audit reads every asset).
+    as_dict = getattr(row, "_asdict", None)
+    if as_dict is None:  # an ORM object
+        return {name: getattr(row, name) for name in names}
+    values = as_dict()
+    return {name: values[name] for name in names}
 
 
 def approval_from_row(row: Any) -> ApprovalRecord:
