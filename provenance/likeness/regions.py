@@ -20,7 +20,19 @@ picture's points within :data:`REPROJECTION` working pixels of their partners.
 Every reuse listed above is a similarity of the picture (plus a mirror, which
 the query's mirror covers), and a 4-degree model needs only 2-point samples,
 so RANSAC converges quickly, and unrelated pictures, whose votes are scattered
-and geometrically incoherent, do not reach the threshold. A transform must
+and geometrically incoherent, do not reach the threshold.
+
+**Why twelve candidates.** A few indexed pictures are *hubs*: low-contrast
+stills whose descriptors lie near many others, so they collect votes from any
+busy frame. A picture composited at a fifth of a plate gets its votes from a
+fifth of the query's features, and the plate's features vote for the hubs:
+with 6 candidates the true picture was not among them for 5 of the 94
+composites of ``bench/bench_regions.py`` (measured 2026-12-06, branch
+wt-comp; the same three hubs led the votes of each). With 12, 92 of 94 are
+found, with 24, 93. Asking ORB for more query corners made it worse (the
+plate's extra corners vote for the hubs too). Each extra candidate costs one
+RANSAC on its pairs (a fraction of a millisecond); see ``bench/RESULTS.md``
+("Composites at a fifth of a plate"). A transform must
 also be plausible: a scale between :data:`MIN_SCALE` and :data:`MAX_SCALE` (in
 working pixels, both pictures at long side 640), an outline covering at least
 :data:`MIN_COVER` of the frame, and at least :data:`MIN_VISIBLE` of the
@@ -121,7 +133,7 @@ from provenance.util.workpool import OrderedPool
 INDEX_POINTS = 224
 NEIGHBOURS = 4
 MAX_HAMMING = 64
-CANDIDATES = 6
+CANDIDATES = 12
 MIN_INLIERS = 15
 REPROJECTION = 5.0
 MIN_SCALE, MAX_SCALE = 0.2, 2.5
