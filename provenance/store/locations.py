@@ -4,8 +4,8 @@
 path) an asset was seen at; it stays in the ledger when the file goes, with
 ``present`` false. The part's methods are named for what they are asked by:
 ``of`` one asset, ``present`` (where one asset's copies are now, on every
-host), ``present_paths`` and ``present_places`` of many assets, ``candidates`` for a cut's
-offline media, and ``under`` a folder of this host.
+host), ``present_paths`` and ``present_places`` of many assets, ``candidates`` and
+``frames_on_reels`` for a cut's offline media, and ``under`` a folder of this host.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from provenance.store.writer import among, in_chunks
 from provenance.util.names import to_stored
 
 NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
+SPANS_AT_ONCE = 200  # (reel, timecode range) conditions in one query
 
 
 class LocationsPart:
@@ -74,7 +75,8 @@ class LocationsPart:
         :mod:`provenance.audit.cut_match`). Every host's paths are given: a
         show's storage is mounted at the same path on every machine, and the
         caller keeps only the paths present here. A reel finds videos and
-        audio only (every frame of a scanned reel carries its name). No index
+        audio only (every frame of a scanned reel carries its name: frames are
+        asked for by timecode range, :meth:`frames_on_reels`). No index
         serves a name at the end of a path, so the database compares each
         path's tail with the names of that length (``substr ... IN``): one
         pass in the database, only the matches come back; reels and UMIDs
@@ -91,6 +93,31 @@ class LocationsPart:
         found: dict[tuple[str, str], MediaCandidate] = {}
         with self._tx.read() as session:
             for where in wheres:
+                for row in session.execute(query.where(where)):
+                    found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
+        return list(found.values())
+
+    def frames_on_reels(self, spans: Iterable[tuple[str, float, float]]) -> list[MediaCandidate]:
+        """Present copies, on any host, of frames of reel ``r`` whose timecode is in ``[lo, hi)``.
+
+        ``spans`` are ``(r, lo, hi)``, seconds on the timecode clock: the
+        frames of a scanned reel that may cover a cut's clips (see
+        :func:`provenance.audit.cut_match.frames_of`). A frame is an image
+        asset with a reel; the index of reels (``reel``, ``kind``) finds a
+        reel's frames, and only those in each range come back.
+        """
+        columns = (Asset.sha256, Location.path, Asset.reel, Asset.umid, Asset.tc_start,
+                   Asset.tc_length, Asset.tc_rate)  # fmt: skip
+        query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
+        query = query.where(Location.present, Asset.kind == "image")
+        ordered = sorted(set(spans))
+        found: dict[tuple[str, str], MediaCandidate] = {}
+        with self._tx.read() as session:
+            for start in range(0, len(ordered), SPANS_AT_ONCE):
+                where = or_(*(
+                    and_(Asset.reel == reel, Asset.tc_start >= lo, Asset.tc_start < hi)
+                    for reel, lo, hi in ordered[start : start + SPANS_AT_ONCE]
+                ))  # fmt: skip
                 for row in session.execute(query.where(where)):
                     found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
         return list(found.values())
