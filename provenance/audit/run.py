@@ -381,11 +381,12 @@ class _Audit:
                 paths = {i.rel: i.path for i in items}
                 made = self.options.thumbnails(report, paths, self.ledger)
                 report = replace(report, thumbnails=made)
-        if self.options.record or self.options.identify:
+        if self.options.record:
             with self._stage("record"):
-                if self.options.record:
-                    record_audit(report, self.ledger)
+                record_audit(report, self.ledger)
                 self.ledger.identify(late_identities(items))
+        elif self.options.identify:  # a cut's media: the cut's run records (and times) itself
+            self.ledger.identify(late_identities(items))
         return replace(report, stages=dict(self.stages))
 
 
