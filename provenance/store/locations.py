@@ -104,21 +104,20 @@ class LocationsPart:
         frames of a scanned reel that may cover a cut's clips (see
         :func:`provenance.audit.cut_match.frames_of`). A frame is an image
         asset with a reel; the index of reels (``reel``, ``kind``) finds a
-        reel's frames, and only those in each range come back.
+        reel's frames, and only those in the ranges come back. One query a
+        reel, its ranges in one condition: the index has no timecode, so
+        each query reads the reel's entries once, however many clips use it.
         """
         columns = (Asset.sha256, Location.path, Asset.reel, Asset.umid, Asset.tc_start,
                    Asset.tc_length, Asset.tc_rate)  # fmt: skip
         query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
         query = query.where(Location.present, Asset.kind == "image")
-        ordered = sorted(set(spans))
         found: dict[tuple[str, str], MediaCandidate] = {}
         with self._tx.read() as session:
-            for start in range(0, len(ordered), SPANS_AT_ONCE):
-                where = or_(*(
-                    and_(Asset.reel == reel, Asset.tc_start >= lo, Asset.tc_start < hi)
-                    for reel, lo, hi in ordered[start : start + SPANS_AT_ONCE]
-                ))  # fmt: skip
-                for row in session.execute(query.where(where)):
+            for reel, ranges in _by_reel(spans):
+                within = or_(*(and_(Asset.tc_start >= lo, Asset.tc_start < hi)
+                               for lo, hi in ranges))  # fmt: skip
+                for row in session.execute(query.where(Asset.reel == reel, within)):
                     found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
         return list(found.values())
 
@@ -163,6 +162,22 @@ def _present_under(host: str, prefix: str) -> tuple[ColumnExpressionArgument[boo
         Location.present,
         Location.path.startswith(pattern, autoescape=True),
     )
+
+
+def _by_reel(
+    spans: Iterable[tuple[str, float, float]],
+) -> Iterator[tuple[str, list[tuple[float, float]]]]:
+    """Each reel and its ranges, overlapping ones merged, at most ``SPANS_AT_ONCE`` at a time."""
+    ranges: dict[str, list[tuple[float, float]]] = {}
+    for reel, lo, hi in sorted(set(spans)):
+        mine = ranges.setdefault(reel, [])
+        if mine and lo <= mine[-1][1]:
+            mine[-1] = (mine[-1][0], max(mine[-1][1], hi))
+        else:
+            mine.append((lo, hi))
+    for reel, merged in ranges.items():
+        for start in range(0, len(merged), SPANS_AT_ONCE):
+            yield reel, merged[start : start + SPANS_AT_ONCE]
 
 
 def _tails(names: set[str]) -> Iterator[list[ColumnElement[bool]]]:

@@ -9,17 +9,16 @@ from typing import Any, NamedTuple
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 from provenance.reports.event_words import event_words
 from provenance.store import Ledger, Observation
-from provenance.store.engine import make_engine
 from provenance.store.projection import Projection
 from provenance.store.records import IDENTITY_FIELDS
 from provenance.vocab import EVENT_TYPES
 from tests.store.test_projection import _make_it_old
 from tests.support.factories import fake_sha, observation
 from tests.support.pg_roles import role_logins
+from tests.support.rewrite import execute
 
 UMID = "060a2b340101010501010d0013182f765294713483182f760052947134831800"
 A001: dict[str, Any] = {"timecode": "01:00:10:00", "tc_rate": 24.0, "tc_start": 3610.0,
@@ -117,10 +116,7 @@ def test_a_filled_identity_edited_in_the_table_is_named_by_verify(ledger: Ledger
     ledger.record([seen("a", "/show/A001.mxf")], everywhere)
     ledger.record([seen("a", "/show/A001.mxf", **A001)], everywhere)
     sha = fake_sha("a")
-    engine = make_engine(ledger.url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE assets SET reel='B999' WHERE sha256=:s"), {"s": sha})
-    engine.dispose()
+    execute(ledger.url, "UPDATE assets SET reel='B999' WHERE sha256=:s", s=sha)
     [difference] = ledger.state.verify().differences
     assert difference.text == f"asset {sha[:12]} reel: ledger says B999, events say A001 (event 2)"
 
