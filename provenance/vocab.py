@@ -88,3 +88,35 @@ SCOPES: tuple[Scope, ...] = get_args(Scope)
 Action = Literal["pass", "warn", "block"]
 """What the gate does with a file."""
 ACTIONS: tuple[Action, ...] = get_args(Action)
+
+EventType = Literal[
+    "detected",  # content seen for the first time anywhere
+    "seen",  # known content found at another place (a copy)
+    "modified",  # new content at a known path; details.previous names the asset it replaced
+    "moved",  # known content now at a new path, gone from the old one; details.from
+    "removed",  # a known file is no longer where it was; the asset and its history stay
+    "identified",  # media identity first read for an asset recorded without it; details carry it
+    # The genAI lifecycle (see provenance.lifecycle); details always carry a "reason".
+    "approved",  # a written approval was recorded; details.approval, category, document hash
+    "revoked",  # an approval was revoked; details.approval
+    "approval-refused",  # someone not allowed tried to approve; nothing else changed
+    "replaced",  # this generated asset was replaced; details.by names the replacement
+    "replaces",  # this asset replaces a generated one; details.replaces names it
+    "expiry-set",  # the asset's expiry date was changed; details.expires_at
+    "approval-lapsed",  # an approval the asset relied on expired; it is temporary again
+    "expired",  # past its expiry without approval or replacement
+    "quarantined",  # a copy was moved into the quarantine folder; details.quarantine_path
+    "restored",  # a quarantined copy was moved back to where it was
+    "deleted-from-quarantine",  # a quarantined copy was deleted, on confirmation
+    "flagged",  # flags were added after detection (rescreen); details.flags, status
+    "audited",  # the asset went out in an audited package; details.audit, package_path
+    "audit-recorded",  # an audit run was recorded; details carry its `audits` row
+    "state-baseline",  # a row as it was when a ledger older than the projection was upgraded
+]
+"""The kinds of event in the hash-chained log (``events.type``), with what each records.
+
+``identified`` carries the media identity (timecode, rate, reel, UMID) of an
+asset whose first event had none (recorded before migration 0011, or when the
+file's identity could not be read): it fills the empty columns once and never
+changes identity already recorded (see :mod:`provenance.store.identify`)."""
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)

@@ -89,7 +89,8 @@ def audit_cut(
         allowed = [folder, path.parent, *(absolute(r) for r in roots)]
         resolved = Resolver(folder, allowed[1:], ledger).resolve_all(clips)
         names = _report_paths(resolved, allowed)
-        media = _AuditedMedia(ledger, settings, replace(options, record=False), progress)
+        just_media = replace(options, record=False, identify=options.record)
+        media = _AuditedMedia(ledger, settings, just_media, progress)
         report = media.audit(path, sorted({(names[p], p) for r in resolved for p in r.files}))
     results = _clip_results(clips, resolved, names, report, _Rejudge(ledger, settings, options))
     report = replace(report, clips=tuple(results))

@@ -14,11 +14,16 @@ present, by what the cut says of it (:class:`ClipKeys`):
    ``[tc_start, tc_start + tc_length)`` holds the clip's source range
    (``name+reel+tc``); a copy the ledger knows no timecode for (recorded
    before timecodes were) is kept on its name alone;
-4. ``reel+tc``: the reel and source range alone, where no name is known.
+4. ``reel+tc``: the reel and source range alone, where no name is known;
+5. ``reel+tc`` for frames: where no video or audio file fits, the frames of a
+   scanned reel (DPX, EXR: one asset a frame, each with its reel and its own
+   timecode) whose timecodes cover the clip's source range, asked of the
+   ledger apart (:func:`frames_of`): every frame of the range must be there.
 
 Two different contents that fit equally are *ambiguous*: unresolved (the
-clip blocks), and the reason names them; never a silent pick. Copies of one
-content are the same media and are all judged.
+clip blocks), and the reason names them; never a silent pick. For frames,
+that is two different frames at one position of the range (two scans of a
+reel). Copies of one content are the same media and are all judged.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from provenance.ingest.identity import umid_hex
+from provenance.likeness.timecode import Clock
 
 if TYPE_CHECKING:
     from provenance.store.records import MediaCandidate
@@ -38,6 +44,7 @@ SLACK = 0.5 / 24  # half a frame: timecode seconds are rounded on both sides
 REEL_KEYS = frozenset({"reel", "reel_name", "reelname", "tape", "tape_name", "tapename"})
 MOB_KEYS = frozenset({"mobid", "sourceid", "source_mob_id", "master_mob_id"})
 SHOWN = 4  # candidates named in an ambiguity
+COPIES = 8  # copies of one frame judged: more are the same content again
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class ClipKeys:
     reel: str | None = None
     start: float = 0.0  # the source range, seconds on the timecode clock
     end: float = 0.0
+    fps: int = 24  # the source range's nominal rate: a frame of a scanned reel is 1/fps
     mobids: tuple[str, ...] = ()
     unc: tuple[str, ...] = ()  # a UNC path's parts after server and share
 
@@ -60,6 +68,7 @@ class Match:
     by: str | None = None
     unresolved: str | None = None
     note: str = ""
+    sequence: bool = False  # frames of a reel, in order: every one of them is used
 
 
 def keys_of(item: Any, source: Any, names: Sequence[str], unc: str | None = None) -> ClipKeys:
@@ -72,6 +81,7 @@ def keys_of(item: Any, source: Any, names: Sequence[str], unc: str | None = None
         _first(metadata, REEL_KEYS),
         start,
         end,
+        max(1, round(float(source.duration.rate))),
         tuple(dict.fromkeys(u for u in map(umid_hex, _all(metadata, MOB_KEYS)) if u)),
         unc_parts(unc) if unc else (),
     )
@@ -176,6 +186,62 @@ def _by_reel(keys: ClipKeys, candidates: Sequence[MediaCandidate]) -> Match | No
         return None
     fits = [c for c in candidates if _fits(keys, c)]
     return _one(fits, "reel+tc", "by reel and source timecode") if fits else None
+
+
+def frame_span(keys: ClipKeys) -> tuple[str, float, float] | None:
+    """(reel, from, to): the timecodes, in seconds, that the frames covering the clip start at."""
+    if keys.reel is None or keys.end <= keys.start:
+        return None
+    return keys.reel, keys.start - SLACK, keys.end - SLACK
+
+
+def frames_of(keys: ClipKeys, frames: Sequence[MediaCandidate]) -> Match | None:
+    """The frames of the clip's reel that cover its source range, in order; None if none do.
+
+    A frame is at position ``round(tc_start * fps)`` of the clip's clock. A
+    position with no frame leaves the clip unresolved (naming the first
+    missing timecodes); one with two different frames is ambiguous.
+    """
+    at = _positions(keys, frames)
+    if not at:
+        return None
+    first, count = round(keys.start * keys.fps), round((keys.end - keys.start) * keys.fps)
+    for n in sorted(at):
+        if len({c.sha256 for c in at[n]}) > 1:
+            where = f"by reel {keys.reel} at frame {_tc(first + n, keys.fps)}"
+            return _one(at[n], "reel+tc", where)
+    lost = [n for n in range(count) if n not in at]
+    if lost:
+        shown = ", ".join(_tc(first + n, keys.fps) for n in lost[:3])
+        more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+        return Match(unresolved=(
+            f"media offline; the ledger's frames of reel {keys.reel} cover {count - len(lost)}"
+            f" of the clip's {count} frames (none at {shown}{more}; unresolved media blocks:"
+            " relink it, or scan the missing frames)"))  # fmt: skip
+    paths = tuple(p for n in range(count) for p in sorted({c.path for c in at[n]})[:COPIES])
+    note = (f"offline at its path; resolved through the ledger by reel and the timecode of"
+            f" each frame ({count} frames of reel {keys.reel}, {len(paths)} present files,"
+            " all judged)")  # fmt: skip
+    return Match(paths, "reel+tc", note=note, sequence=True)
+
+
+def _positions(keys: ClipKeys, frames: Sequence[MediaCandidate]) -> dict[int, list[MediaCandidate]]:
+    first, count = round(keys.start * keys.fps), round((keys.end - keys.start) * keys.fps)
+    reel = (keys.reel or "").casefold()
+    at: dict[int, list[MediaCandidate]] = {}
+    for c in frames:
+        if c.reel is None or c.tc_start is None or c.reel.casefold() != reel:
+            continue
+        if c.tc_rate is not None and max(1, round(c.tc_rate)) != keys.fps:
+            continue  # another clock: its frames are not this clip's
+        n = round(c.tc_start * keys.fps) - first
+        if 0 <= n < count:
+            at.setdefault(n, []).append(c)
+    return at
+
+
+def _tc(frame: int, fps: int) -> str:
+    return Clock(fps, False, 0).at(frame / fps, fps)
 
 
 def _fits(keys: ClipKeys, c: MediaCandidate) -> bool:

@@ -9,8 +9,10 @@
 * A ``MissingReference`` and an offline file resolve through the ledger's
   present copies (:mod:`provenance.audit.cut_match`): by an AAF's MobID, a
   UNC path's tail, the file (or clip) name narrowed by reel and source
-  timecode, or reel and source timecode alone. :attr:`Resolved.resolved_by`
-  says which (``path`` for media found at its path).
+  timecode, or reel and source timecode alone: a video or audio file of the
+  reel, else the frames of a scanned reel that cover the source range (asked
+  of the ledger only for the clips nothing else found).
+  :attr:`Resolved.resolved_by` says which (``path`` for media found at its path).
 * A ``GeneratorReference`` (bars, black, a solid) has no media: skipped.
 
 Everything resolved must lie inside the allowed roots (the timeline's folder
@@ -33,7 +35,16 @@ from urllib.parse import unquote, urlparse
 from fileseq.constants import PAD_STYLE_HASH1
 from fileseq.filesequence import FileSequence
 
-from provenance.audit.cut_match import ClipKeys, Match, choose, is_unc, keys_of, unc_parts
+from provenance.audit.cut_match import (
+    ClipKeys,
+    Match,
+    choose,
+    frame_span,
+    frames_of,
+    is_unc,
+    keys_of,
+    unc_parts,
+)
 from provenance.audit.cut_read import CutClip
 from provenance.errors import OutsideRoots
 
@@ -81,9 +92,17 @@ class Resolver:
     def resolve_all(self, clips: Sequence[CutClip]) -> list[Resolved]:
         """Each clip's media, in order."""
         wanted = [self._wanted(c) for c in clips]
-        asked = [w for w in wanted if isinstance(w, _Wanted) and w.missing]
-        found = self._in_ledger(asked) if asked else []
-        return [w if isinstance(w, Resolved) else self._finish(w, found) for w in wanted]
+        asked = {i: w for i, w in enumerate(wanted) if isinstance(w, _Wanted) and w.missing}
+        found = self._in_ledger(list(asked.values())) if asked else []
+        matches = {i: choose(w.keys, found) for i, w in asked.items() if w.frames is None}
+        on_reels = {i: asked[i] for i, m in matches.items() if m is None and asked[i].keys.reel}
+        if on_reels:
+            frames = self._frames_in_ledger(list(on_reels.values()))
+            matches |= {i: frames_of(w.keys, frames) for i, w in on_reels.items()}
+        return [
+            w if isinstance(w, Resolved) else self._finish(w, found, matches.get(i))
+            for i, w in enumerate(wanted)
+        ]
 
     def _wanted(self, clip: CutClip) -> Resolved | _Wanted:
         ref = clip.item.media_reference
@@ -180,15 +199,22 @@ class Resolver:
         found = self.ledger.locations.candidates(names, reels, mobids)
         return [c for c in found if self._usable(Path(c.path))]
 
+    def _frames_in_ledger(self, asked: Sequence[_Wanted]) -> list[MediaCandidate]:
+        spans = [span for span in map(frame_span, (w.keys for w in asked)) if span]
+        found = self.ledger.locations.frames_on_reels(spans) if spans else []
+        return [c for c in found if self._usable(Path(c.path))]
+
     def _usable(self, path: Path) -> bool:
         real = path.resolve()
         return self._under_roots(Path(_normal(path))) and self._under_roots(real) and real.is_file()
 
-    def _finish(self, wanted: _Wanted, found: Sequence[MediaCandidate]) -> Resolved:
+    def _finish(
+        self, wanted: _Wanted, found: Sequence[MediaCandidate], match: Match | None
+    ) -> Resolved:
         if not wanted.missing:
             return Resolved(wanted.paths, wanted.media, frames=wanted.frames, resolved_by="path")
         if wanted.frames is None:
-            return _matched(wanted, choose(wanted.keys, found))
+            return _matched(wanted, match)
         return _frames_by_name(wanted, _by_name(found))
 
 
@@ -204,7 +230,8 @@ def _matched(wanted: _Wanted, match: Match | None) -> Resolved:
         return Resolved(media=wanted.media, unresolved=_offline(list(wanted.missing)))
     if match.unresolved is not None:
         return Resolved(media=wanted.media, unresolved=match.unresolved)
-    paths = tuple(Path(p) for p in match.paths[:LEDGER_CANDIDATES])
+    kept = match.paths if match.sequence else match.paths[:LEDGER_CANDIDATES]
+    paths = tuple(Path(p) for p in kept)
     return Resolved(paths, wanted.media, note=match.note, resolved_by=match.by)
 
 

@@ -26,7 +26,9 @@ private temporary folder), and for every file runs the checks described in
    length for generated stills and shots cut into them
    (:mod:`provenance.audit.segments`);
 7. judge each file by the policy, group sequences, and record the audit in
-   the ledger (an ``audits`` row and an ``audited`` event per matched asset).
+   the ledger (an ``audits`` row and an ``audited`` event per matched asset,
+   and the media identity of matched assets recorded without one:
+   :mod:`provenance.audit.identities`).
 
 Hashing is the floor, so it starts first: the ledger may be given as a
 function that opens it, called once the hashing workers are running, and the
@@ -48,6 +50,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from provenance.audit.identities import late_identities
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
 from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, worth_marking
@@ -98,6 +101,9 @@ class AuditOptions:
     strict: bool = False
     thumbnails: Thumbnailer | None = None
     record: bool = True
+    # fill in the media identity of known files' assets recorded without one (a cut's
+    # media, whose run the cut records itself, asks it with ``record`` off)
+    identify: bool = False
     now: datetime | None = None
     processes: bool = False  # hash on forked processes: only from a process with no threads
     on_stage: Callable[[str], None] | None = None  # told each stage's name as it starts
@@ -378,6 +384,9 @@ class _Audit:
         if self.options.record:
             with self._stage("record"):
                 record_audit(report, self.ledger)
+                self.ledger.identify(late_identities(items))
+        elif self.options.identify:  # a cut's media: the cut's run records (and times) itself
+            self.ledger.identify(late_identities(items))
         return replace(report, stages=dict(self.stages))
 
 

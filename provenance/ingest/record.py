@@ -28,6 +28,7 @@ from provenance.vocab import IngestOutcome
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
+    from provenance.store.records import RecordResult
 
 __all__ = [
     "Examined",
@@ -51,6 +52,7 @@ class IngestResult:
     verdict: str | None = None
     tool: str | None = None
     error: str | None = None
+    identified: bool = False  # a known asset's empty media identity was filled in
 
 
 def ingest(path: Path, ledger: Ledger, settings: Settings) -> IngestResult:
@@ -105,14 +107,17 @@ def _record(
     observations = [e.observation for e in batch if e.observation is not None]
     outcomes = iter(ledger.record(observations, exists))
     for examined in batch:
-        result = _result(examined, next(outcomes).outcome if examined.observation else None)
+        result = _result(examined, next(outcomes) if examined.observation else None)
         if on_result is not None:
             on_result(result)
         yield result
 
 
-def _result(examined: Examined, outcome: IngestOutcome | None) -> IngestResult:
+def _result(examined: Examined, recorded: RecordResult | None) -> IngestResult:
     obs, cls = examined.observation, examined.classification
-    if obs is None or cls is None or outcome is None:
+    if obs is None or cls is None or recorded is None:
         return IngestResult(examined.path, "skipped", error=examined.error)
-    return IngestResult(examined.path, outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool)
+    return IngestResult(
+        examined.path, recorded.outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool,
+        identified=recorded.identified,
+    )  # fmt: skip

@@ -60,6 +60,7 @@ class ScanSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     verdicts: Counter[str] = field(default_factory=Counter)
     removed: int = 0
+    identified: int = 0  # known assets whose empty media identity this scan filled in
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     fingerprinted: int = 0
@@ -75,6 +76,7 @@ class ScanSummary:
             self.problems.append((str(result.path), result.error or "not readable"))
             return
         self.bytes += result.size
+        self.identified += result.identified
         if result.verdict:
             self.verdicts[result.verdict] += 1
 
@@ -88,6 +90,7 @@ class ScanSummary:
             "modified": self.outcomes["modified"],
             "moved": self.outcomes["moved"],
             "removed": self.removed,
+            "identified": self.identified,
             "skipped": len(self.problems),
             **{key: self.verdicts[key] for key in VERDICTS},
             "bytes": self.bytes,

@@ -60,6 +60,8 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
         "skipped",
     ):
         table.add_row(key.replace("_", " "), str(data[key]))
+    if summary.identified:  # only after an upgrade: assets recorded before identity was read
+        table.add_row("identified", str(summary.identified))
     for key in ("genai", "not_genai", "unknown", "unreadable"):
         table.add_row(verdict_text(key), str(data[key]))
     for label, text in scan_times(summary):

@@ -50,6 +50,22 @@ def _detected(d: Details) -> str:
     return _join(made, expires, _flags(d))
 
 
+def _identified(d: Details) -> str:
+    """``media identity read: reel A001, timecode 01:00:10:00 at 24 fps, UMID 060a2b34...``."""
+    rate = f" at {_rate(d.get('tc_rate'))} fps" if d.get("tc_rate") and d.get("timecode") else ""
+    parts = [
+        f"reel {_text(d, 'reel')}" if d.get("reel") else "",
+        f"timecode {_text(d, 'timecode')}{rate}" if d.get("timecode") else "",
+        f"starts {_text(d, 'tc_start')} s" if d.get("tc_start") and not d.get("timecode") else "",
+        f"UMID {_text(d, 'umid')[:16]}..." if d.get("umid") else "",
+    ]
+    return "media identity read: " + (", ".join(p for p in parts if p) or "nothing")
+
+
+def _rate(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float | int) else str(value)
+
+
 def _audited(d: Details) -> str:
     verdict = VERDICT_WORDS.get(_text(d, "verdict"), _text(d, "verdict"))
     match = _text(d, "match")
@@ -95,6 +111,7 @@ SENTENCES: Mapping[str, Callable[[Details], str]] = {
     "moved": lambda d: f"moved from {_text(d, 'from')}",
     "modified": lambda d: f"replaced content {_text(d, 'previous')[:12]} at this path",
     "removed": lambda d: "gone from this path",
+    "identified": _identified,
     "audited": _audited,
     "approved": _approved,
     "revoked": lambda d: _join(

@@ -59,7 +59,13 @@ from provenance.store.roles import RolesPart
 from provenance.store.segments import SegmentsPart
 from provenance.store.state import StatePart
 from provenance.store.transactions import Transactions, translate
-from provenance.store.writer import BatchRecorder, PathExists, record_removed
+from provenance.store.writer import (
+    BatchRecorder,
+    Identity,
+    PathExists,
+    record_identified,
+    record_removed,
+)
 
 
 class Ledger:
@@ -188,6 +194,17 @@ class Ledger:
             return []
         with self._tx.write() as (conn, chain):
             return BatchRecorder(conn, chain, exists).record(observations)
+
+    def identify(self, found: Sequence[Identity]) -> int:
+        """Fill in the empty media identity of assets read elsewhere (see :mod:`.identify`).
+
+        ``found`` are (sha256, path read, identity details); an asset whose
+        identity is already recorded is left as it is. Returns how many were filled.
+        """
+        if not found:
+            return 0
+        with self._tx.write() as (conn, chain):
+            return record_identified(conn, chain, found)
 
     def record_removed(self, paths: Iterable[str], host: str | None = None) -> int:
         """Record that files at these paths are gone; returns how many locations closed."""

@@ -4,8 +4,8 @@
 path) an asset was seen at; it stays in the ledger when the file goes, with
 ``present`` false. The part's methods are named for what they are asked by:
 ``of`` one asset, ``present`` (where one asset's copies are now, on every
-host), ``present_paths`` and ``present_places`` of many assets, ``candidates`` for a cut's
-offline media, and ``under`` a folder of this host.
+host), ``present_paths`` and ``present_places`` of many assets, ``candidates`` and
+``frames_on_reels`` for a cut's offline media, and ``under`` a folder of this host.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from provenance.store.writer import among
 from provenance.util.names import to_stored
 
 NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location
+SPANS_AT_ONCE = 200  # (reel, timecode range) conditions in one query
 
 
 class LocationsPart:
@@ -74,7 +75,8 @@ class LocationsPart:
         :mod:`provenance.audit.cut_match`). Every host's paths are given: a
         show's storage is mounted at the same path on every machine, and the
         caller keeps only the paths present here. A reel finds videos and
-        audio only (every frame of a scanned reel carries its name). No index
+        audio only (every frame of a scanned reel carries its name: frames are
+        asked for by timecode range, :meth:`frames_on_reels`). No index
         serves a name at the end of a path, so the database compares each
         path's tail with the names of that length (``substr ... IN``): one
         pass in the database, only the matches come back; reels and UMIDs
@@ -89,6 +91,30 @@ class LocationsPart:
             conn = session.connection()
             for where in _named(conn, set(names), set(reels), set(umids)):
                 for row in conn.execute(query.where(where)):
+                    found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
+        return list(found.values())
+
+    def frames_on_reels(self, spans: Iterable[tuple[str, float, float]]) -> list[MediaCandidate]:
+        """Present copies, on any host, of frames of reel ``r`` whose timecode is in ``[lo, hi)``.
+
+        ``spans`` are ``(r, lo, hi)``, seconds on the timecode clock: the
+        frames of a scanned reel that may cover a cut's clips (see
+        :func:`provenance.audit.cut_match.frames_of`). A frame is an image
+        asset with a reel; the index of reels (``reel``, ``kind``) finds a
+        reel's frames, and only those in the ranges come back. One query a
+        reel, its ranges in one condition: the index has no timecode, so
+        each query reads the reel's entries once, however many clips use it.
+        """
+        columns = (Asset.sha256, Location.path, Asset.reel, Asset.umid, Asset.tc_start,
+                   Asset.tc_length, Asset.tc_rate)  # fmt: skip
+        query = select(*columns).join(Asset, Asset.sha256 == Location.asset_sha256)
+        query = query.where(Location.present, Asset.kind == "image")
+        found: dict[tuple[str, str], MediaCandidate] = {}
+        with self._tx.read() as session:
+            for reel, ranges in _by_reel(spans):
+                within = or_(*(and_(Asset.tc_start >= lo, Asset.tc_start < hi)
+                               for lo, hi in ranges))  # fmt: skip
+                for row in session.execute(query.where(Asset.reel == reel, within)):
                     found[(str(row[0]), str(row[1]))] = MediaCandidate(*row)
         return list(found.values())
 
@@ -145,6 +171,22 @@ def _named(
         yield from (and_(pick, moving) for pick in among(conn, Asset.reel, sorted(reels)))
     if umids:
         yield from among(conn, Asset.umid, sorted(umids))
+
+
+def _by_reel(
+    spans: Iterable[tuple[str, float, float]],
+) -> Iterator[tuple[str, list[tuple[float, float]]]]:
+    """Each reel and its ranges, overlapping ones merged, at most ``SPANS_AT_ONCE`` at a time."""
+    ranges: dict[str, list[tuple[float, float]]] = {}
+    for reel, lo, hi in sorted(set(spans)):
+        mine = ranges.setdefault(reel, [])
+        if mine and lo <= mine[-1][1]:
+            mine[-1] = (mine[-1][0], max(mine[-1][1], hi))
+        else:
+            mine.append((lo, hi))
+    for reel, merged in ranges.items():
+        for start in range(0, len(merged), SPANS_AT_ONCE):
+            yield reel, merged[start : start + SPANS_AT_ONCE]
 
 
 def _tails(names: set[str]) -> Iterator[list[ColumnElement[bool]]]:

@@ -140,7 +140,7 @@ class Asset(Base):
         Index("ix_assets_kind_sha256", "kind", "sha256"),
         # The newest assets of one tool and status (migration 0010).
         Index("ix_assets_tool_status_first_seen", "tool", "status", "first_seen"),
-        Index("ix_assets_reel", "reel", "kind"),  # offline videos found by reel (migration 0011)
+        Index("ix_assets_reel", "reel", "kind"),  # offline media found by reel (migration 0011)
         Index("ix_assets_umid", "umid"),  # and by an AAF's MobID
         # A show's generated assets, in brief, without reading a row (migration 0012).
         Index(

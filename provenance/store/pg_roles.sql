@@ -61,7 +61,10 @@ CREATE TRIGGER provenance_events_stamp BEFORE INSERT ON events
 
 -- The daemon's role records new assets as ingest does (no status, or temporary), and may
 -- change a status only as expiry does (temporary or approved to temporary or expired):
--- never to approved, replaced, quarantined or deleted.
+-- never to approved, replaced, quarantined or deleted. It fills an asset's media identity
+-- only where the row has none (an `identified` event, provenance/store/identify.py): an
+-- identity once recorded is never changed, and a reel or MobID edited would send a cut to
+-- other media.
 CREATE OR REPLACE FUNCTION {schema}.provenance_assets_status_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -78,6 +81,16 @@ BEGIN
   THEN
     RAISE EXCEPTION 'user % may not change the status of asset % from % to %',
       current_user, OLD.sha256, OLD.status, NEW.status USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF TG_OP = 'UPDATE' AND ROW(NEW.timecode, NEW.tc_rate, NEW.tc_start, NEW.tc_length, NEW.reel,
+                              NEW.umid)
+     IS DISTINCT FROM ROW(OLD.timecode, OLD.tc_rate, OLD.tc_start, OLD.tc_length, OLD.reel,
+                          OLD.umid)
+     AND NOT (OLD.timecode IS NULL AND OLD.tc_rate IS NULL AND OLD.tc_start IS NULL
+              AND OLD.tc_length IS NULL AND OLD.reel IS NULL AND OLD.umid IS NULL)
+  THEN
+    RAISE EXCEPTION 'user % may not change the media identity of asset %', current_user,
+      OLD.sha256 USING ERRCODE = 'insufficient_privilege';
   END IF;
   RETURN NEW;
 END

@@ -19,6 +19,9 @@ Events written before the details carried them fall back on the envelope
 * ``detected`` creates the asset's row: verdict, tool, status, flags, expiry,
   and its media identity (timecode, reel, UMID; absent from events written
   before migration 0011, whose rows hold none);
+* ``identified`` fills an asset's media identity where the fold knows none
+  (an asset recorded without it, seen again with it); identity already known
+  is never replaced, so a row changed to a later event's identity differs;
 * ``approved`` creates an approval row (recorded by the actor, on the host,
   at ``at``) and sets the asset's status; ``revoked`` revokes it (at ``at``,
   by the actor, for the reason) and sets the status;
@@ -155,6 +158,12 @@ class Projection:
         self.assets[sha] = Projected({})
         self.assets[sha].put(e.seq, **values)
 
+    def _identified(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        asset = self._asset(e)
+        if asset is None or any(asset.values.get(n) is not None for n in IDENTITY_FIELDS):
+            return  # identity is filled once (store.identify), never replaced
+        asset.put(e.seq, **{name: d.get(name) for name in IDENTITY_FIELDS})
+
     def _status(self, e: EventRow, d: Mapping[str, Any], default: str | None = None) -> None:
         asset = self._asset(e)
         if asset is None:
@@ -261,6 +270,7 @@ class Projection:
 
     STEPS: ClassVar[Mapping[str, Callable[..., None]]] = {
         "detected": _detected,
+        "identified": _identified,
         "approved": _approved,
         "revoked": _revoked,
         "replaced": _replaced,

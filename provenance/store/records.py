@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from provenance.evidence import Evidence
 from provenance.util.json_shapes import asset_row, location, maybe_timestamp, timestamp
@@ -37,30 +37,6 @@ from provenance.vocab import (
     Status,
     Verdict,
 )
-
-EventType = Literal[
-    "detected",  # content seen for the first time anywhere
-    "seen",  # known content found at another place (a copy)
-    "modified",  # new content at a known path; details.previous names the asset it replaced
-    "moved",  # known content now at a new path, gone from the old one; details.from
-    "removed",  # a known file is no longer where it was; the asset and its history stay
-    # The genAI lifecycle (see provenance.lifecycle); details always carry a "reason".
-    "approved",  # a written approval was recorded; details.approval, category, document hash
-    "revoked",  # an approval was revoked; details.approval
-    "approval-refused",  # someone not allowed tried to approve; nothing else changed
-    "replaced",  # this generated asset was replaced; details.by names the replacement
-    "replaces",  # this asset replaces a generated one; details.replaces names it
-    "expiry-set",  # the asset's expiry date was changed; details.expires_at
-    "approval-lapsed",  # an approval the asset relied on expired; it is temporary again
-    "expired",  # past its expiry without approval or replacement
-    "quarantined",  # a copy was moved into the quarantine folder; details.quarantine_path
-    "restored",  # a quarantined copy was moved back to where it was
-    "deleted-from-quarantine",  # a quarantined copy was deleted, on confirmation
-    "flagged",  # flags were added after detection (rescreen); details.flags, status
-    "audited",  # the asset went out in an audited package; details.audit, package_path
-    "audit-recorded",  # an audit run was recorded; details carry its `audits` row
-    "state-baseline",  # a row as it was when a ledger older than the projection was upgraded
-]
 
 
 @dataclass(frozen=True)
@@ -109,6 +85,7 @@ class MediaCandidate:
     umid: str | None
     tc_start: float | None
     tc_length: float | None
+    tc_rate: float | None = None  # given for frames (the clock their position is counted on)
 
 
 @dataclass(frozen=True)
@@ -226,6 +203,7 @@ class RecordResult:
     sha256: str
     path: str
     outcome: Outcome
+    identified: bool = False  # the asset's empty media identity was filled in (store.identify)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ Three roles, each a member of the one before it:
 * the **daemon** (``provenance_daemon``) also records what it sees: assets,
   locations, events, derived data of pictures, audits, heartbeats. It may
   mark assets expired, but cannot change a verdict, an approval, or any other
-  status (a trigger refuses it), and records only the events of its work
+  status (a trigger refuses it), fills an asset's media identity only where
+  it has none (the trigger refuses a change), and records only the events of its work
   (:data:`DAEMON_EVENTS`), never the lifecycle's (``approved``, ``revoked``,
   ``quarantined``...);
 * the **approver** (``provenance_approver``) also records and revokes
@@ -37,17 +38,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from provenance.errors import ConfigError, DatabaseRefused
+from provenance.store.records import IDENTITY_FIELDS
 from provenance.store.transactions import Transactions
 
 GUARDS = Path(__file__).with_name("pg_roles.sql")
 _MAY = text("SELECT has_column_privilege(:t, :c, :p), current_user")
 
 DERIVED = ("INSERT, DELETE", None)  # rows per picture: an asset's rows are replaced together
+# The daemon fills an asset's empty media identity when it sees the file again (store.identify);
+# a trigger (pg_roles.sql) refuses it any change to identity already recorded.
+IDENTITY_COLUMNS = ", ".join(IDENTITY_FIELDS)
 
 # Per table: what the daemon may write, and what the approver may write besides
 # (None: nothing). Every role reads every table.
 TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
-    "assets": ("INSERT, UPDATE (status, updated_at)",
+    "assets": ("INSERT, UPDATE (status, updated_at, " + IDENTITY_COLUMNS + ")",
                "UPDATE (status, updated_at, flags, expires_at, replaced_by)"),
     "locations": ("INSERT, UPDATE (present, size, mtime_ns, inode, last_seen)", None),
     "events": ("INSERT", None),
@@ -73,7 +78,7 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
 # expiry write. Every other kind (approved, revoked, quarantined...) is for the approver
 # role and the tables' owner, so a kind added later is closed to the daemon until listed.
 DAEMON_EVENTS = (
-    "detected", "seen", "moved", "modified", "removed",
+    "detected", "seen", "moved", "modified", "removed", "identified",
     "audited", "audit-recorded", "expired", "approval-lapsed", "approval-refused",
 )  # fmt: skip
 

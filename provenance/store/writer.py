@@ -11,7 +11,9 @@ then decides, under that lock, what each observation means:
   ``modified`` event names the asset it replaced;
 * known content at a new path, while a place it was at has vanished →
   ``moved`` (a rename, or a delete plus create of the same bytes);
-* known content at a new path otherwise → ``seen`` (a copy).
+* known content at a new path otherwise → ``seen`` (a copy);
+* known content whose row has no media identity, seen now with one →
+  ``identified`` too, and the row's identity filled in (:mod:`.identify`).
 
 A batch is worked out in memory after two reads (the locations at the batch's
 paths, and the present locations of its known assets), then written with a
@@ -36,6 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provenance.store.chain import details_text, event_hash
+from provenance.store.identify import IDENTIFIED, Identities, identity_details, known_assets
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import (
     IDENTITY_FIELDS,
@@ -47,6 +50,7 @@ from provenance.store.records import (
 from provenance.vocab import Outcome
 
 PathExists = Callable[[str], bool]
+Identity = tuple[str, str | None, Mapping[str, object]]  # asset, where read, identity_details
 LocKey = tuple[str, str, str]  # (asset sha256, host, path): unique in `locations`
 
 IN_CHUNK = 500  # values per SQL IN (...) list
@@ -234,17 +238,22 @@ class BatchRecorder:
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record every observation; later items see the effect of earlier ones."""
-        known = _existing_assets(self._conn, {o.asset.sha256 for o in observations})
+        shas = sorted({o.asset.sha256 for o in observations})
+        known, blank = known_assets(self._conn, in_chunks(shas))
         state = LocationState(_load_locations(self._conn, observations, known))
+        identities = Identities(blank)
         new_assets: dict[str, AssetFacts] = {}
         results = []
         for obs in observations:
             is_new = obs.asset.sha256 not in known and obs.asset.sha256 not in new_assets
             if is_new:
                 new_assets[obs.asset.sha256] = obs.asset
-            results.append(
-                RecordResult(obs.asset.sha256, obs.path, self._decide(obs, state, is_new))
-            )
+            outcome = self._decide(obs, state, is_new)
+            identified = identities.take(obs.asset.sha256, identity_details(obs.asset), self._now)
+            if identified is not None:
+                self._event(IDENTIFIED, obs, identified)
+            results.append(RecordResult(obs.asset.sha256, obs.path, outcome, bool(identified)))
+        identities.write(self._conn)
         self._write(new_assets.values(), state)
         return results
 
@@ -310,8 +319,7 @@ def _detected(facts: AssetFacts) -> dict[str, object]:
     if facts.flags:  # chained, so what an asset was flagged for cannot be quietly dropped
         details["flags"] = [dict(f) for f in facts.flags]
     # Chained too: a reel or MobID edited in the table would send a cut to other media.
-    details |= {n: getattr(facts, n) for n in IDENTITY_FIELDS if getattr(facts, n) is not None}
-    return details
+    return details | identity_details(facts)
 
 
 def _insert_row(loc: _Loc, now: datetime) -> dict[str, object]:
@@ -351,13 +359,6 @@ def among(
     return (column.in_(chunk) for chunk in in_chunks(values))
 
 
-def _existing_assets(conn: Connection, shas: Iterable[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in in_chunks(sorted(shas)):
-        found.update(conn.scalars(select(Asset.sha256).where(Asset.sha256.in_(chunk))))
-    return found
-
-
 _LOC_COLUMNS = (
     Location.id, Location.asset_sha256, Location.host, Location.path, Location.present,
     Location.size, Location.mtime_ns, Location.inode,
@@ -393,6 +394,29 @@ def _collect(conn: Connection, into: dict[int, _Loc], *where: object) -> None:
         into[int(r.id)] = _Loc(
             int(r.id), key, bool(r.present), int(r.size), int(r.mtime_ns), int(r.inode)
         )
+
+
+def record_identified(
+    connection: Connection, appender: ChainAppender, found: Sequence[Identity]
+) -> int:
+    """Fill the empty identity of these assets, an ``identified`` event each; returns how many.
+
+    ``found`` are (asset, path the file was read at, its identity as
+    :func:`~.identify.identity_details` gives it): what an audit read of
+    the known files it was given.
+    """
+    now = datetime.now(UTC)
+    _, blank = known_assets(connection, in_chunks(sorted({sha for sha, _, _ in found})))
+    identities = Identities(blank)
+    filled = 0
+    for sha, path, details in found:
+        taken = identities.take(sha, details, now)
+        if taken is not None:
+            appender.add(PendingEvent(IDENTIFIED, sha, path, taken), now)
+            filled += 1
+    identities.write(connection)
+    appender.flush()
+    return filled
 
 
 def record_removed(

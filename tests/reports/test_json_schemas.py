@@ -226,6 +226,7 @@ def test_each_schema_is_a_valid_draft_2020_12_schema(name: str) -> None:
         ("category", vocab.CATEGORIES),
         ("scope", vocab.SCOPES),
         ("action", vocab.ACTIONS),
+        ("event_type", vocab.EVENT_TYPES),
     ],
 )
 def test_the_schemas_closed_vocabularies_are_the_codes(

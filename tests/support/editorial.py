@@ -129,3 +129,33 @@ def _linked(f: Any, media: Path, unc: str | None) -> Any:
                 locator["URLString"].value = unc
                 mob.descriptor["Locator"].append(locator)
     return next(m for m in mobs if isinstance(m, aaf2.mobs.MasterMob))
+
+
+def dpx_frames(
+    folder: Path, name: str, reel: str, timecode: str, count: int, seed: int = 0
+) -> list[Path]:
+    """``count`` DPX frames ``NAME.1001.dpx``... of ``reel``, their timecodes from ``timecode``.
+
+    Whole files (pixels and all, so ingest reads them as DPX frames), each
+    with the television timecode of its own frame at 24 fps and the reel as
+    the input device, as a film scanner writes them. ``seed`` changes the
+    pictures, so two scans of one reel are different content.
+    """
+    from tests.support.frame_writers import write_dpx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    hours, minutes, seconds, frames = (int(p) for p in timecode.split(":"))
+    first = ((hours * 60 + minutes) * 60 + seconds) * RATE + frames
+    made = []
+    for n in range(count):
+        at = first + n
+        code = f"{at // 86400:02d}:{at // 1440 % 60:02d}:{at // RATE % 60:02d}:{at % RATE:02d}"
+        rgb = np.full((8, 8, 3), ((seed * 31 + n * 7) % 97) / 97.0)
+        path = write_dpx(folder / f"{name}.{1001 + n:04d}.dpx", rgb)
+        raw = bytearray(path.read_bytes())
+        raw[1556 : 1556 + 32] = reel.encode().ljust(32, b"\0")
+        struct.pack_into(">I", raw, 1920, bcd(code))
+        struct.pack_into(">f", raw, 1940, float(RATE))
+        path.write_bytes(bytes(raw))
+        made.append(path)
+    return made
