@@ -24,12 +24,12 @@ textured) plus the shared corpus's decodable generated stills:
 
 ``--pad N`` adds N pseudo-pictures (bench/region_pad.py: described pictures,
 reframed) before anything is measured, so (a)-(d) run against an index of
-N + ``--count`` pictures (past 20,000 descriptors the index takes its candidates
-from visual words, provenance/likeness/words.py, whose settings are its constants).
+N + ``--count`` pictures; ``--probes 16/8,8/4`` repeats (a) for each setting
+of the inverted file's probes (cells scanned / coarse cells probed).
 
     python bench/bench_regions.py                       # 200 generated, 500 unrelated
     python bench/bench_regions.py --count 30 --corpus 20 --unrelated 100 --skip e \
-        --pad 100000 --latency-queries 40 --brute-queries 2
+        --pad 100000 --latency-queries 40 --brute-queries 2 --probes 16/8,8/4,4/2
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from region_pad import base_pool, pseudo_pictures
 
 from provenance.errors import UndecodableImage
+from provenance.likeness import cells
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.frames import decode_luma
@@ -302,6 +303,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--pad-bases", type=int, default=2000, help="pictures they derive from")
     parser.add_argument("--pad-cache", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--skip", default="", help="phases to skip, e.g. 'ae'")
+    parser.add_argument("--probes", default="{}/{}".format(*cells.default_probes()),
+                        help="settings of (a), nprobe/top probe, comma-separated")  # fmt: skip
     parser.add_argument("--corpus", type=int, default=60, help="corpus stills, at most")
     return parser.parse_args()
 
@@ -351,12 +354,16 @@ def main() -> None:
     pictures, index, descriptors = generated(args)
     queries = reframed(pictures)
     if "a" not in args.skip:
-        with phase("(a) recall per family"):
-            families, ms = recall(index, queries)
-        worst = min(found / total for found, total, _ in families.values())
-        print(f"  worst family {100 * worst:.1f} % (target >= 97 %)")
-        print(f"  every query, wall: {percentiles(ms[:, 0])}; thread CPU: "
-              f"{percentiles(ms[:, 1])} ({len(ms)} queries, load {load()})")  # fmt: skip
+        for setting in args.probes.split(","):
+            nprobe, top_probe = (int(v) for v in setting.split("/"))
+            index.tune(nprobe, top_probe)
+            with phase(f"(a) recall per family, nprobe {nprobe}, top probe {top_probe}"):
+                families, ms = recall(index, queries)
+            worst = min(found / total for found, total, _ in families.values())
+            print(f"  worst family {100 * worst:.1f} % (target >= 97 %)")
+            print(f"  every query, wall: {percentiles(ms[:, 0])}; thread CPU: "
+                  f"{percentiles(ms[:, 1])} ({len(ms)} queries, load {load()})")  # fmt: skip
+        index.tune(*cells.default_probes())
     if "b" not in args.skip:
         with phase("(b) false matches"):
             unrelated = (textured(UNRELATED_SEED + s, SIZE) for s in range(args.unrelated))

@@ -49,46 +49,59 @@ features gather in a small area, which the rule now misses (93 of 94 found).
 narrowest true one but that outlier: a reuse of a picture that is mostly
 flat, whose visible features all lie in one small area, is the price.
 
-**The nearest-neighbour search.** While the index holds fewer than
-:data:`IVF_MIN` descriptors (about 90 pictures), each query descriptor's
-neighbours are found exactly, over every indexed descriptor (faiss
-``IndexBinaryFlat``). From there on the search has two stages
-(:mod:`~provenance.likeness.words`): **visual words** name the
-:data:`~provenance.likeness.words.CANDIDATES` pictures that the query's
-descriptors vote for most (each query descriptor looks in its nearest
-word's list of ~96 indexed descriptors, and the nearest of them, if within
-48 bits, votes for its picture), and the neighbours are then found exactly
-among the candidates' descriptors only. So a query costs one word
-assignment and ~96 distances a descriptor, plus one exact pairing against
-12 x 224 descriptors, whatever the index's size; and a true partner is found
-wherever the words put it, as long as its picture is among the candidates.
-``bench/bench_regions.py --pad`` measures it against brute force
-(``IndexBinaryFlat``) over 100,000 pictures; the figures are in
-``bench/RESULTS.md`` ("Visual words at 100,000 pictures").
+**The nearest-neighbour search** is faiss's binary indexes: exact
+(``IndexBinaryFlat``) while the index is small, and once it holds
+:data:`IVF_MIN` descriptors a **two-level inverted file**
+(:mod:`~provenance.likeness.cells`): about one cell per 256 descriptors
+(65,536 cells at 100,000 pictures), the cells' centroids themselves kept in
+an inverted file of ~256 coarse cells, so that finding a descriptor's cells
+costs ~2,300 distances instead of one per cell. The fine centroids are
+indexed descriptors drawn at random (seeded), and only the coarse ones are
+trained, on a bounded sample: building costs the assignment of each
+descriptor, not a k-means. ``bench/bench_regions.py --pad`` measures it
+against brute force (``IndexBinaryFlat``) over 100,000 pictures; the
+figures, and what each setting of the probes costs and finds, are in
+``bench/RESULTS.md`` ("Region queries at 100,000 pictures").
 
-Tried before (2026-12-05 and 06; figures in ``bench/RESULTS.md``): a
-flat-quantizer IVF (nlist 4,096, nprobe 16; 54 / 62 ms p50 / p99 at 5,234
-pictures, 122 s of k-means to build); an HNSW graph as the IVF's quantizer;
-``IndexBinaryHash`` on 16 or 18 bits; fewer query descriptors (composites
-lost); and a two-level inverted file of 65,536 cells scanned 16 at a time
-(:mod:`~provenance.likeness.cells` is its quantizer, now the vocabulary),
-123 / 172 ms of thread CPU a query at 100,000 pictures, finding 82 % of
-composites at 1/5 of a plate: most of its cost was faiss's heap scan of
-~5,500 listed descriptors a query descriptor.
+Tried before, at 5,234 pictures (2026-12-05, load 3 to 13, so only large
+differences count): a flat-quantizer IVF (nlist 4,096, nprobe 16: 54 / 62 ms
+p50 / p99 quiet, and 122 s of k-means to build); an HNSW graph as the IVF's
+quantizer (faiss 1.15 ``IndexBinaryHNSW``, M 32), slower (139 ms a query
+with random centroids, 192 ms with k-means ones); ``IndexBinaryHash`` on 16
+or 18 bits (2 flips), 134-162 ms and composites lost (198-210 of 234 found,
+against 231); querying with the first 500 descriptors of each side instead
+of 1,000 found 109 of 234 composites at 1/5 of a plate, against 225.
+Tried with the two-level file (2026-12-06): faiss's count-based scan
+(``use_heap = False``) returns no neighbours for 256-bit codes here, and a
+range search within :data:`MAX_HAMMING` bits returns ~400 neighbours a query
+descriptor and is slower than the 4-nearest search. Most of a query is the
+scan of the probed lists (faiss's heap scan costs ~5 ns a distance on this
+machine, against ~1.2 ns for the exact flat scan), so the list length and
+the number probed set the latency; the index's size hardly does. At
+100,000 pictures (load 16-33) a query took 123 / 172 ms of thread CPU (p50 /
+p99) at :data:`~provenance.likeness.cells.NPROBE` 16, and found 82 % of
+composites at 1/5 of a plate (the other families all); 8 probes, 69 / 94 ms
+and 64 %; 4 probes, 42 / 64 ms and 34 %. The 30 ms target is not met.
+Visual words with exact pairing of the 12 most voted pictures (commit
+f6260eb, reverted; ``bench/RESULTS.md``, "Visual words at 100,000
+pictures") cost 32 / 40 ms at 100,000 pictures but, with every list entry
+voting, found 38 % of composites there, and with nearest-entry votes 83 %
+of composites at 94 pictures against 92.6 % here.
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
 
 **Memory.** Each picture keeps its first :data:`INDEX_POINTS` features (a
 spread set, see :mod:`~provenance.likeness.features`): 32 bytes of
-descriptor (by row, picture after picture), 4 of position (float16, half a
-pixel at worst on a 640-pixel picture) and 4 of row number in its word's
-list, plus 44 bytes a picture (its SHA-256, where its rows start, its
-working size): about 9.1 KB a picture, 0.91 GB for 100,000 (plus 48 bytes a
-word for the centroids, their ids and where each list starts: 12.6 MB).
-The word lists are one array, re-sorted whole when pictures are added after
-the first query (seconds at 100,000 pictures); the words are those drawn
-when the index first passed :data:`IVF_MIN`.
+descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
+half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
+SHA-256, where its rows start, its working size): about 9.9 KB a picture,
+0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB;
+1.01 GB resident after loading, measured). The
+lists are filled cell by cell, each allocated at its size; adding after the
+first query appends to faiss's lists, which then grow by doubling, and keeps
+the cells chosen when the index first passed :data:`IVF_MIN` (an index that
+grows tenfold after its first query keeps cells ten times fuller).
 Queries allocate their own arrays and may run on several threads at once;
 adding while querying is not supported.
 """
@@ -108,7 +121,6 @@ from numpy.typing import NDArray
 
 from provenance.likeness import cells
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
-from provenance.likeness.words import WordLists
 from provenance.util.workpool import OrderedPool
 
 INDEX_POINTS = 224
@@ -126,7 +138,7 @@ MIN_SPAN = 0.06
 # 15-16 inliers at a 0.17-0.18 score against unrelated pictures at scale ~0.8-0.9;
 # every reframing at that scale scores 0.34 or more (crop to half, the lowest).
 DENSE_SCALE, DENSE_SCORE = 0.6, 0.3
-IVF_MIN = 20_000  # indexed descriptors from which candidates come from visual words
+IVF_MIN = 20_000
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
 _NO_ROWS: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
@@ -186,9 +198,8 @@ class RegionIndex:
         self._points = np.zeros((0, 2), dtype=np.float16)
         self._points_new = bytearray()
         self._pending = bytearray()
-        self._rows = _NO_ROWS  # every indexed descriptor, picture after picture
-        self._search: faiss.IndexBinaryFlat | None = None  # below IVF_MIN: exact, over all
-        self._words: WordLists | None = None  # from IVF_MIN on: candidates by votes
+        self._small = _NO_ROWS
+        self._search: faiss.IndexBinary | None = None
         # Queries may run on several threads (a master's samples): the first one after an
         # add builds the search structures, once, under this lock; searching is read-only.
         self._building = threading.Lock()
@@ -209,15 +220,27 @@ class RegionIndex:
         self._pending += np.ascontiguousarray(features.descriptors[:kept], dtype=np.uint8).tobytes()
 
     def memory_bytes(self) -> int:
-        """Bytes held for the indexed pictures (payload; see the module docstring)."""
+        """Bytes held for the indexed pictures (payload; see the module docstring on growth)."""
         self._flush()
-        held = self._starts[-1] * (DESCRIPTOR_BYTES + 4) + len(self) * (32 + 8 + 4)
-        return held + (self._words.memory_bytes() if self._words is not None else 0)
+        rows, cells_held = self._starts[-1], 0
+        inverted = isinstance(self._search, faiss.IndexBinaryIVF)
+        if isinstance(self._search, faiss.IndexBinaryIVF):  # the fine centroids and their ids
+            cells_held = self._search.nlist * (DESCRIPTOR_BYTES + 8)
+        per_row = DESCRIPTOR_BYTES + 4 + (8 if inverted else 0)
+        per_picture = 32 + 8 + 4
+        return rows * per_row + len(self) * per_picture + cells_held
+
+    def tune(self, nprobe: int, top_probe: int) -> None:
+        """Cells scanned a query descriptor, and coarse cells probed to find them (benchmarks;
+        see :mod:`~provenance.likeness.cells`). Builds the search structure first."""
+        self._flush()
+        if self._search is not None:
+            cells.tune(self._search, nprobe, top_probe)
 
     def query(self, features: Features) -> RegionHit | None:
         """The best verified match for a query frame's features (with their mirror), or None."""
         self._flush()
-        if (self._search is None and self._words is None) or self._starts[-1] == 0:
+        if self._search is None or self._starts[-1] == 0:
             return None
         sides = [_Side(features, False)]
         if features.mirror is not None:
@@ -226,7 +249,8 @@ class RegionIndex:
         return max(hits, key=lambda h: (h.inliers, h.score), default=None)
 
     def _query_side(self, side: _Side) -> list[RegionHit]:
-        distances, labels = self._neighbours(side.features.descriptors)
+        assert self._search is not None
+        distances, labels = self._search.search(side.features.descriptors, NEIGHBOURS)
         close = (distances <= MAX_HAMMING) & (labels >= 0)
         query_rows = np.nonzero(close)[0]
         labels = labels[close]
@@ -238,28 +262,6 @@ class RegionIndex:
             if hit is not None:
                 hits.append(hit)
         return hits
-
-    def _neighbours(
-        self, descriptors: NDArray[np.uint8]
-    ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-        """Each query descriptor's :data:`NEIGHBOURS` nearest indexed rows, nearest first, and
-        their distances: over every row while the index is small, else over the rows of the
-        pictures the visual words vote for (:mod:`~provenance.likeness.words`)."""
-        if self._words is None:
-            assert self._search is not None
-            return self._search.search(descriptors, NEIGHBOURS)
-        chosen = self._words.candidates(descriptors, self._rows, self._row_starts)
-        if not len(chosen):
-            empty = np.full((len(descriptors), NEIGHBOURS), -1, dtype=np.int64)
-            return np.full(empty.shape, _BITS + 1, dtype=np.int32), empty
-        first, last = self._row_starts[chosen], self._row_starts[chosen + 1]
-        lengths = last - first
-        rows = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        flat = faiss.IndexBinaryFlat(_BITS)
-        flat.add(np.ascontiguousarray(self._rows[rows]))
-        distances, found = flat.search(descriptors, NEIGHBOURS)
-        labels = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
-        return distances, labels
 
     def _verify(
         self, side: _Side, picture: int, query_rows: NDArray[np.intp], labels: NDArray[np.int64]
@@ -335,17 +337,22 @@ class RegionIndex:
         added = np.frombuffer(self._points_new, dtype=np.float16).reshape(-1, 2)
         self._points = np.concatenate([self._points, added])
         self._pending, self._points_new = bytearray(), bytearray()
-        first = int(self._row_starts[-1])
         self._row_starts = np.array(self._starts, dtype=np.int64)
-        self._rows = np.concatenate([self._rows, fresh]) if len(self._rows) else fresh.copy()
-        if self._words is None and len(self._rows) < IVF_MIN:
-            self._search = faiss.IndexBinaryFlat(_BITS)
-            self._search.add(self._rows)
+        if isinstance(self._search, faiss.IndexBinaryIVF):
+            cells.fill(self._search, fresh)
+            cells.release_freed()
             return
-        if self._words is None:  # large enough for words: drawn from the rows held now
-            self._words, self._search, first, fresh = WordLists(self._rows), None, 0, self._rows
-        self._words.add(fresh, np.arange(first, first + len(fresh), dtype=np.uint32))
-        cells.release_freed()
+        rows = np.concatenate([self._small, fresh]) if len(self._small) else fresh
+        if len(rows) >= IVF_MIN:  # large enough for cells: two levels of them, trained here
+            self._search, self._small = (
+                cells.two_level_ivf(rows),
+                _NO_ROWS,
+            )  # not rows[:0]: a view keeps all rows
+            cells.fill(self._search, rows)
+            cells.release_freed()
+        else:
+            self._small, self._search = rows, faiss.IndexBinaryFlat(_BITS)
+            self._search.add(rows)
 
 
 def query_many(
