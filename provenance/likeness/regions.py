@@ -94,6 +94,11 @@ the number probed set the latency; the index's size hardly does. At
 p99) at :data:`~provenance.likeness.cells.NPROBE` 16, and found 82 % of
 composites at 1/5 of a plate (the other families all); 8 probes, 69 / 94 ms
 and 64 %; 4 probes, 42 / 64 ms and 34 %. The 30 ms target is not met.
+Visual words with exact pairing of the 12 most voted pictures (commit
+f6260eb, reverted; ``bench/RESULTS.md``, "Visual words at 100,000
+pictures") cost 32 / 40 ms at 100,000 pictures but, with every list entry
+voting, found 38 % of composites there, and with nearest-entry votes 83 %
+of composites at 94 pictures against 92.6 % here.
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
