@@ -15,8 +15,8 @@ from provenance.store import Ledger, Observation
 from provenance.store.projection import Projection
 from provenance.store.records import IDENTITY_FIELDS
 from provenance.vocab import EVENT_TYPES
-from tests.store.test_projection import _make_it_old
 from tests.support.factories import fake_sha, observation
+from tests.support.old_schema import make_chain_old
 from tests.support.pg_roles import role_logins
 from tests.support.rewrite import execute
 
@@ -127,7 +127,7 @@ def test_an_asset_of_a_baselined_older_ledger_gains_identity_and_verifies(
     url = f"sqlite:///{tmp_path}/old.sqlite3"
     with Ledger(url, host="testhost") as ledger:
         ledger.record([seen("a", "/show/A001.mxf", generated=True)], everywhere)
-    _make_it_old(url)  # its events from before the projection: `init` records a baseline
+    make_chain_old(url)  # its events from before the projection: `init` records a baseline
     upgraded = Ledger.init(url)[0]
     with upgraded:
         again = seen("a", "/show/A001.mxf", generated=True, **A001)

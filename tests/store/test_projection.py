@@ -37,6 +37,7 @@ from provenance.store.chain import GENESIS, canonical_json, event_hash
 from provenance.store.engine import make_engine
 from provenance.store.projection import Projection, compare
 from tests.support.factories import fake_sha, observation
+from tests.support.old_schema import make_chain_old
 
 LABELS = ("a", "b", "c", "d")
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -236,7 +237,7 @@ def test_the_upgrade_records_a_baseline_for_an_older_ledger(tmp_path: Path) -> N
     with Ledger(url, actor="owner", host="h") as ledger:
         Run(ledger).apply(("record", 0, 0))
         Run(ledger).apply(("audit", 0, 0))
-    _make_it_old(url)
+    make_chain_old(url)
     with Ledger(url) as ledger:
         assert "predate the state projection" in ledger.state.verify().differences[0].text
         assert ledger.state.check([fake_sha("a")])  # the audit blocks it until the upgrade
@@ -253,33 +254,6 @@ def test_the_upgrade_records_a_baseline_for_an_older_ledger(tmp_path: Path) -> N
         engine.dispose()
         [difference] = upgraded.state.verify().differences
         assert "verdict: ledger says not_genai, events say genai" in difference.text
-
-
-def _make_it_old(url: str) -> None:
-    """Rewrite the chain as the code before the projection wrote it (no status, no audit event)."""
-    from provenance.store.chain import GENESIS, event_hash
-
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM events WHERE type='audit-recorded'"))
-        rows = conn.execute(text("SELECT * FROM events ORDER BY seq")).mappings().all()
-        conn.execute(text("DELETE FROM events"))
-        prev = GENESIS
-        for seq, row in enumerate(rows, start=1):
-            details = row["details"].replace('"status":"temporary",', "")
-            values = dict(row) | {"seq": seq, "details": details, "prev_hash": prev}
-            values["hash"] = prev = event_hash(
-                seq=seq, at=row["at"], type=row["type"], asset_sha256=row["asset_sha256"],
-                actor=row["actor"], host=row["host"], path=row["path"], details=details,
-                prev_hash=values["prev_hash"],
-            )  # fmt: skip
-            conn.execute(text(
-                "INSERT INTO events (seq, at, type, asset_sha256, actor, host, path, details,"
-                " prev_hash, hash) VALUES (:seq, :at, :type, :asset_sha256, :actor, :host, :path,"
-                " :details, :prev_hash, :hash)"
-            ), values)  # fmt: skip
-        conn.execute(text("UPDATE chain_head SET seq=:s, hash=:h"), {"s": len(rows), "h": prev})
-    engine.dispose()
 
 
 # Any text, and the lone surrogates a file name that is not UTF-8 decodes to.

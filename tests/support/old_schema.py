@@ -9,6 +9,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from provenance.store.chain import GENESIS, event_hash
 from provenance.store.engine import make_engine
 from provenance.store.schema import alembic_config
 
@@ -41,3 +42,28 @@ def insert_generated_image(
             "INSERT INTO locations (asset_sha256, host, path, size, mtime_ns, inode, first_seen,"
             " last_seen, present) VALUES (:sha, :host, :path, 1, 1, 1, :t, :t, :yes)"
         ), {"sha": sha, "host": host, "path": path, "t": WHEN, "yes": True})  # fmt: skip
+
+
+def make_chain_old(url: str) -> None:
+    """Rewrite the chain as the code before the projection wrote it (no status, no audit event)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM events WHERE type='audit-recorded'"))
+        rows = conn.execute(text("SELECT * FROM events ORDER BY seq")).mappings().all()
+        conn.execute(text("DELETE FROM events"))
+        prev = GENESIS
+        for seq, row in enumerate(rows, start=1):
+            details = row["details"].replace('"status":"temporary",', "")
+            values = dict(row) | {"seq": seq, "details": details, "prev_hash": prev}
+            values["hash"] = prev = event_hash(
+                seq=seq, at=row["at"], type=row["type"], asset_sha256=row["asset_sha256"],
+                actor=row["actor"], host=row["host"], path=row["path"], details=details,
+                prev_hash=values["prev_hash"],
+            )  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO events (seq, at, type, asset_sha256, actor, host, path, details,"
+                " prev_hash, hash) VALUES (:seq, :at, :type, :asset_sha256, :actor, :host, :path,"
+                " :details, :prev_hash, :hash)"
+            ), values)  # fmt: skip
+        conn.execute(text("UPDATE chain_head SET seq=:s, hash=:h"), {"s": len(rows), "h": prev})
+    engine.dispose()
