@@ -51,6 +51,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -223,17 +224,24 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[Described]:
-    """Each picture's fingerprint and features, by the audit's multiprocess paths; cached."""
+def cached_part(
+    name: str, pictures: list[Picture]
+) -> tuple[Path, dict[str, Any], list[str], list[tuple[Path, str]]]:
+    """Cache ``name``'s file and what it holds; the pictures' sha256s, and those it lacks."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    cache_file = CACHE / f"described-{cache_name}.pickle"
-    cached: dict[str, Described] = {}
+    cache_file = CACHE / f"{name}.pickle"
+    cached: dict[str, Any] = {}
     if cache_file.exists():
         cached = pickle.loads(cache_file.read_bytes())
     shas = [sha256_of(p.path) for p in pictures]
     todo = [(p.path, s) for p, s in zip(pictures, shas, strict=True) if s not in cached]
-    print(f"  {len(pictures) - len(todo)} described before (cache), {len(todo)} to describe",
-          flush=True)  # fmt: skip
+    print(f"  {name}: {len(pictures) - len(todo)} in the cache, {len(todo)} to do", flush=True)
+    return cache_file, cached, shas, todo
+
+
+def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[Described]:
+    """Each picture's fingerprint and features, by the audit's multiprocess paths; cached."""
+    cache_file, cached, shas, todo = cached_part(f"described-{cache_name}", pictures)
     started = time.perf_counter()
     for at in range(0, len(todo), 1000):  # saved every 1,000: an interrupted run loses little
         part = todo[at : at + 1000]
@@ -254,14 +262,7 @@ def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[
 
 def prints_only(pictures: list[Picture], cache_name: str) -> list[Described]:
     """Each picture's fingerprint alone (``features`` None: not asked), on the pool; cached."""
-    cache_file = CACHE / f"prints-{cache_name}.pickle"
-    cached: dict[str, tuple[int, int] | None] = {}
-    if cache_file.exists():
-        cached = pickle.loads(cache_file.read_bytes())
-    shas = [sha256_of(p.path) for p in pictures]
-    todo = [(p.path, s) for p, s in zip(pictures, shas, strict=True) if s not in cached]
-    print(f"  {len(pictures) - len(todo)} fingerprinted before (cache), {len(todo)} to do",
-          flush=True)  # fmt: skip
+    cache_file, cached, shas, todo = cached_part(f"prints-{cache_name}", pictures)
     for (_, sha), fp in zip(todo, fingerprint_files([str(p) for p, _ in todo]), strict=True):
         cached[sha] = fp.fingerprints[0].to_signed() if fp.fingerprints else None
     cache_file.write_bytes(pickle.dumps(cached))
