@@ -27,6 +27,13 @@ descriptors by file SHA-256, so a second run only queries.
 
     python bench/bench_false_match.py                                 # 10,000 against 10,000
     python bench/bench_false_match.py --generated 500 --unrelated 500 # quick
+
+Describing is the cost (about 25 ms of CPU a picture, and as much again to
+make it). ``--region-unrelated N`` fingerprints every unrelated picture for
+the near-match question but describes and region-queries only N of them,
+drawn evenly across the kinds (a seeded shuffle), a thousand at a time,
+printing the running count after each thousand: a run cut short still says
+how far it got, and its descriptions are cached for the next.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -52,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import false_match_pictures as fm
 from bench_regions import phase
+from near_margin import Margin, print_bits
 
 from provenance.errors import UndecodableImage
 from provenance.likeness.describe import describe_files
@@ -151,20 +160,38 @@ def lavfi_frames(count: int) -> list[Path]:
     return paths
 
 
-def build_set(side: str, count: int, corpus: list[Path], workers: int) -> list[Picture]:
-    """The pictures of one set: the corpus's, then made ones up to ``count`` in all."""
+_JOBS: dict[Path, tuple[str, str, Path]] = {}  # how to make each planned picture
+
+
+def build_set(
+    side: str, count: int, corpus: list[Path], workers: int, *, make: bool = True
+) -> list[Picture]:
+    """The pictures of one set: the corpus's, then made ones up to ``count`` in all.
+
+    ``make`` False only plans them (and makes the FFmpeg frames): :func:`make_pictures` then
+    makes a part at a time.
+    """
     mix = GENERATED_MIX if side == "generated" else UNRELATED_MIX
     made = count - len(corpus)
     jobs = [j for j in plan(side, mix, made) if j[1] != "lavfi"]
     _MOSAIC_SOURCES[side[0]] = [p for p in corpus if min(picture_size(p)) >= 128]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for _ in pool.imap_unordered(_make, jobs, chunksize=16):
-            pass
+    _JOBS.update((j[2], j) for j in jobs)
+    if make:
+        make_pictures([Picture(p, k) for _, k, p in jobs], workers)
     pictures = [Picture(p, "corpus") for p in corpus] + [Picture(p, k) for _, k, p in jobs]
     if side == "unrelated":
         share = dict(UNRELATED_MIX)["lavfi"]
         pictures += [Picture(p, "lavfi") for p in lavfi_frames(round(made * share / 100))]
     return pictures[:count]
+
+
+def make_pictures(pictures: list[Picture], workers: int) -> None:
+    """Make those of ``pictures`` that were planned and are not made yet."""
+    jobs = [_JOBS[p.path] for p in pictures if p.path in _JOBS and not p.path.exists()]
+    if jobs:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_make, jobs, chunksize=16):
+                pass
 
 
 def picture_size(path: Path) -> tuple[int, int]:
@@ -197,17 +224,24 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[Described]:
-    """Each picture's fingerprint and features, by the audit's multiprocess paths; cached."""
+def cached_part(
+    name: str, pictures: list[Picture]
+) -> tuple[Path, dict[str, Any], list[str], list[tuple[Path, str]]]:
+    """Cache ``name``'s file and what it holds; the pictures' sha256s, and those it lacks."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    cache_file = CACHE / f"described-{cache_name}.pickle"
-    cached: dict[str, Described] = {}
+    cache_file = CACHE / f"{name}.pickle"
+    cached: dict[str, Any] = {}
     if cache_file.exists():
         cached = pickle.loads(cache_file.read_bytes())
     shas = [sha256_of(p.path) for p in pictures]
     todo = [(p.path, s) for p, s in zip(pictures, shas, strict=True) if s not in cached]
-    print(f"  {len(pictures) - len(todo)} described before (cache), {len(todo)} to describe",
-          flush=True)  # fmt: skip
+    print(f"  {name}: {len(pictures) - len(todo)} in the cache, {len(todo)} to do", flush=True)
+    return cache_file, cached, shas, todo
+
+
+def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[Described]:
+    """Each picture's fingerprint and features, by the audit's multiprocess paths; cached."""
+    cache_file, cached, shas, todo = cached_part(f"described-{cache_name}", pictures)
     started = time.perf_counter()
     for at in range(0, len(todo), 1000):  # saved every 1,000: an interrupted run loses little
         part = todo[at : at + 1000]
@@ -224,6 +258,15 @@ def describe(pictures: list[Picture], *, mirror: bool, cache_name: str) -> list[
               f" {default_workers()} processes, fingerprint and features; load"
               f" {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     return [cached[s] for s in shas]
+
+
+def prints_only(pictures: list[Picture], cache_name: str) -> list[Described]:
+    """Each picture's fingerprint alone (``features`` None: not asked), on the pool; cached."""
+    cache_file, cached, shas, todo = cached_part(f"prints-{cache_name}", pictures)
+    for (_, sha), fp in zip(todo, fingerprint_files([str(p) for p, _ in todo]), strict=True):
+        cached[sha] = fp.fingerprints[0].to_signed() if fp.fingerprints else None
+    cache_file.write_bytes(pickle.dumps(cached))
+    return [Described(s, cached[s], None) for s in shas]
 
 
 def indexes(generated: list[Described]) -> tuple[NearMatchIndex, RegionIndex]:
@@ -252,16 +295,6 @@ def ask_near(near: NearMatchIndex, queries: list[Described]) -> list[tuple[int, 
         if hit is not None:
             found.append((number, hit[0][0], hit[0][1]))
     return found
-
-
-def nearest_distance(near: NearMatchIndex, queries: list[Described]) -> int | None:
-    """The smallest fingerprint distance from any query to any generated picture (the margin)."""
-    best = None
-    for d in queries:
-        if d.fingerprint is not None:
-            for _, distance in near.query(Fingerprint.from_signed(*d.fingerprint), 64, 128)[:1]:
-                best = distance if best is None else min(best, distance)
-    return best
 
 
 def ask_regions(regions: RegionIndex, queries: list[Described]) -> list[tuple[int, RegionHit]]:
@@ -348,6 +381,9 @@ def main() -> int:
     parser.add_argument("--unrelated", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-masters", action="store_true", help="skip the clean masters")
+    parser.add_argument(
+        "--region-unrelated", type=int, default=None, help="region-query only this many unrelated"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
           f" Python {platform.python_version()}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -357,55 +393,83 @@ def main() -> int:
     for path in left_out:
         print(f"  left out (a copy of a corpus generated still): {path.name}")
     camera = [p for p in camera if p not in left_out]
-    with phase(f"pictures: {args.generated} generated, {args.unrelated} unrelated"):
+    with phase(f"pictures: {args.generated} generated, {args.unrelated} unrelated (planned)"):
         generated = build_set("generated", args.generated, genai, args.workers)
-        unrelated = build_set("unrelated", args.unrelated, camera, args.workers)
-    print(
-        "  generated: "
-        + ", ".join(f"{k} {n}" for k, n in Counter(p.kind for p in generated).items())
-    )
-    print(
-        "  unrelated: "
-        + ", ".join(f"{k} {n}" for k, n in Counter(p.kind for p in unrelated).items())
-    )
+        unrelated = build_set("unrelated", args.unrelated, camera, args.workers, make=False)
+    for side, pictures in (("generated", generated), ("unrelated", unrelated)):
+        kinds = Counter(p.kind for p in pictures)
+        print(f"  {side}: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
     with phase("describing the generated pictures (no mirror, as the deferred stage)"):
         gen = describe(generated, mirror=False, cache_name="generated")
-    with phase("describing the unrelated pictures (with mirrors, as the audit)"):
-        unr = describe(unrelated, mirror=True, cache_name="unrelated")
     names = {d.sha256: p.path for d, p in zip(gen, generated, strict=True)}
     with phase("indexes"):
         near, regions = indexes(gen)
     print(f"  near-match index {len(near)} fingerprints; region index {len(regions)} pictures,"
           f" {regions.memory_bytes() / 1e6:.0f} MB")  # fmt: skip
-    with phase("near matches"):
-        near_found = ask_near(near, unr)
-    report(unrelated, [(n, s, f"near, distance {d}") for n, s, d in near_found], names)
-    closest = nearest_distance(near, unr)
-    asked = sum(d.fingerprint is not None for d in unr)
-    print(f"  near matches {len(near_found)}/{asked} (target 0); nearest distance {closest}")
-    with phase("region matches (query_many, two threads)"):
-        region_found = ask_regions(regions, unr)
-    report(
-        unrelated,
-        [
-            (
-                n,
-                h.sha256,
-                f"region, {h.inliers} inliers, score {h.score:.2f}, cover {h.cover:.2f},"
-                f" span {h.span:.3f}",
-            )
-            for n, h in region_found
-        ],
-        names,
-    )
-    print(f"  region matches {len(region_found)}/{sum(d.features is not None for d in unr)}"
-          " (target 0)")  # fmt: skip
+    asking = len(unrelated) if args.region_unrelated is None else args.region_unrelated
+    with phase(f"unrelated, a thousand at a time: near matches of all, regions of {asking}"):
+        found = ask_in_parts(Asked(near, regions, Margin(print_bits(gen)), names), unrelated,
+                             asking, args.workers)  # fmt: skip
     segments = 0
     if not args.no_masters:
+        make_pictures(unrelated, args.workers)
         with phase("clean masters, swept as the audit sweeps them"):
             segments = sweep_masters(clean_masters(unrelated), Lookup(near, regions))
         print(f"  segments in clean masters: {segments} (target 0)")
-    return 1 if near_found or region_found or segments else 0
+    return 1 if found or segments else 0
+
+
+@dataclass
+class Asked:
+    """What the unrelated pictures are asked against, and what they answered so far."""
+
+    near: NearMatchIndex
+    regions: RegionIndex
+    margin: Margin
+    names: dict[str, Path]
+    near_asked: int = 0
+    near_found: int = 0
+    region_asked: int = 0
+    region_found: int = 0
+
+    def ask_near(self, pictures: list[Picture]) -> None:
+        prints = prints_only(pictures, "unrelated")
+        hits = ask_near(self.near, prints)
+        report(pictures, [(n, s, f"near, distance {d}") for n, s, d in hits], self.names)
+        self.near_asked += sum(d.fingerprint is not None for d in prints)
+        self.near_found += len(hits)
+        self.margin.add(prints)
+
+    def ask_regions(self, pictures: list[Picture]) -> None:
+        described = describe(pictures, mirror=True, cache_name="unrelated")
+        started, cpu = time.perf_counter(), time.process_time()
+        hits = ask_regions(self.regions, described)
+        what = [(n, h.sha256, f"region, {h.inliers} inliers, score {h.score:.2f}, cover"
+                 f" {h.cover:.2f}, span {h.span:.3f}") for n, h in hits]  # fmt: skip
+        report(pictures, what, self.names)
+        self.region_asked += sum(d.features is not None for d in described)
+        self.region_found += len(hits)
+        print(f"  region-queried in {time.perf_counter() - started:.0f} s wall,"
+              f" {time.process_time() - cpu:.0f} s CPU (both threads)")  # fmt: skip
+
+
+def ask_in_parts(asked: Asked, unrelated: list[Picture], asking: int, workers: int) -> int:
+    """Make, fingerprint and near-ask every unrelated picture, and describe and region-query
+    ``asking`` of them, a thousand at a time in a seeded order that mixes the kinds, printing
+    the running counts after each thousand; how many matched."""
+    order = list(range(len(unrelated)))
+    random.Random("false-match/regions").shuffle(order)
+    for at in range(0, len(order), 1000):
+        pictures = [unrelated[n] for n in order[at : at + 1000]]
+        make_pictures(pictures, workers)
+        asked.ask_near(pictures)
+        if at < asking:
+            asked.ask_regions(pictures[: asking - at])
+        print(f"  after {at + len(pictures)}: near matches {asked.near_found}/"
+              f"{asked.near_asked}, region matches {asked.region_found}/{asked.region_asked}"
+              f" (target 0 and 0); margin: {asked.margin.text()}; load"
+              f" {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    return asked.near_found + asked.region_found
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
 from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
+from provenance.likeness.versions import REGION_RULE
 from provenance.rules.policy import still_needs
 from provenance.settings import Settings
 from provenance.store import (
@@ -236,13 +237,17 @@ def showing(asset: AssetRecord, ledger: Ledger) -> list[Showing]:
     if asset.kind != "video":
         return []
     stored = ledger.segments.many([asset.sha256]).get(asset.sha256, [])
-    return [Showing(ledger.assets.resolve(s.hit), s) for s in stored if s.hit is not None]
+    return [
+        Showing(ledger.assets.resolve(s.hit), s)
+        for s in stored
+        if s.hit is not None and s.rule >= REGION_RULE
+    ]  # an older rule's is not named
 
 
 def holding(asset: AssetRecord, ledger: Ledger) -> Holding | None:
     """The generated asset the region check found inside ``asset``, if it found one."""
     check = ledger.regions.many([asset.sha256]).get(asset.sha256)
-    if check is None or check.hit is None:
-        return None
+    if check is None or check.hit is None or check.rule < REGION_RULE:
+        return None  # none, or made by an older region rule: not to be trusted
     found = ledger.assets.resolve(check.hit)
     return Holding(found, check.cover, check.score, bool(check.mirrored))

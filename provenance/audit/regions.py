@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from provenance.audit.near import could_be_copy, is_video
 from provenance.audit.package import Item
+from provenance.likeness.versions import REGION_RULE
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
@@ -142,7 +143,8 @@ class RegionCheck:
         return [i for i in candidates if i.rel not in checked]
 
     def _current(self, shas: list[str], through: int) -> dict[str, RegionHit | None]:
-        """The stored checks still current (made against every generated picture described).
+        """The stored checks still current: made against every generated picture described,
+        by this version of the region rule or a later one (an older one's is made again).
 
         Each picture's is read once an audit: :meth:`wanted` asks before the
         near-match stage, :meth:`matched` after it, for the same pictures or fewer.
@@ -151,7 +153,8 @@ class RegionCheck:
         if unread:
             checks = self.ledger.regions.many(unread)
             self._stored |= {sha: _stored_hit(c) for sha, c in checks.items()
-                             if c.through >= through and c.status in ("ok", "empty")}  # fmt: skip
+                             if c.through >= through and c.rule >= REGION_RULE
+                             and c.status in ("ok", "empty")}  # fmt: skip
             self._read.update(unread)
         return {sha: self._stored[sha] for sha in shas if sha in self._stored}
 

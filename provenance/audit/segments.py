@@ -31,6 +31,7 @@ from provenance.audit.near import could_be_copy, is_video, with_near
 from provenance.audit.package import Item
 from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness.search import NearHit, nearest
+from provenance.likeness.versions import REGION_RULE
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
@@ -135,8 +136,9 @@ class SegmentCheck:
 
 
 def _current(rows: Sequence[SegmentIn], through: tuple[int, int]) -> bool:
-    first = rows[0]
-    return first.features_through >= through[0] and first.prints_through >= through[1]
+    first = rows[0]  # a sweep by an older region rule is made again
+    return (first.features_through >= through[0] and first.prints_through >= through[1]
+            and first.rule >= REGION_RULE)  # fmt: skip
 
 
 def _unsettled(item: Item) -> bool:

@@ -38,6 +38,7 @@ from provenance.likeness.features import describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
+from provenance.likeness.versions import REGION_RULE
 from provenance.likeness.video import SAMPLES
 from provenance.store.records import SegmentIn
 from provenance.vocab import FeatureStatus
@@ -279,22 +280,23 @@ def as_records(sha256: str, scan: MasterScan, through: tuple[int, int]) -> list[
     features, prints = through
     if scan.incomplete:
         reason = f"swept only up to {scan.swept:.1f} s ({scan.incomplete})"
-        return [SegmentIn(sha256, features, prints, "undecodable", reason=reason)]
+        return [SegmentIn(sha256, features, prints, "undecodable", reason=reason,
+                          rule=REGION_RULE)]  # fmt: skip
     if not scan.segments:
-        return [SegmentIn(sha256, features, prints)]
+        return [SegmentIn(sha256, features, prints, rule=REGION_RULE)]
     return [_record(sha256, features, prints, s) for s in scan.segments]
 
 
 def _record(sha256: str, features: int, prints: int, s: Segment) -> SegmentIn:
     return SegmentIn(sha256, features, prints, "ok", s.asset, s.start, s.end, s.tc_in, s.tc_out,
-                     s.kind, s.score, s.at, s.outline)  # fmt: skip
+                     s.kind, s.score, s.at, s.outline, rule=REGION_RULE)  # fmt: skip
 
 
 def failed_record(
     sha256: str, through: tuple[int, int], reason: str, status: FeatureStatus = "undecodable"
 ) -> SegmentIn:
     """The record of a video that could not be swept at all (``unsupported``: has no picture)."""
-    return SegmentIn(sha256, *through, status, reason=reason)
+    return SegmentIn(sha256, *through, status, reason=reason, rule=REGION_RULE)
 
 
 def from_records(records: Sequence[SegmentIn]) -> tuple[Segment, ...]:

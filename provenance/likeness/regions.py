@@ -61,6 +61,11 @@ features gather in a small area, which the rule now misses (93 of 94 found).
 narrowest true one but that outlier: a reuse of a picture that is mostly
 flat, whose visible features all lie in one small area, is the price.
 
+**The rule's version.** Answers of this rule are stored and reused; each
+says which version of the rule made it, and one of an older version is made
+again. Raise :data:`~provenance.likeness.versions.REGION_RULE` with any change
+here that can turn an answer.
+
 **The nearest-neighbour search** is faiss's binary indexes: exact
 (``IndexBinaryFlat``) while the index is small, and once it holds
 :data:`IVF_MIN` descriptors a **two-level inverted file**

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from provenance.errors import NotComparable
 from provenance.files.sequences import share_a_sequence
+from provenance.likeness.versions import REGION_RULE
 from provenance.targets import resolve_target
 from provenance.util.json_shapes import asset_row, present_locations
 
@@ -232,7 +233,8 @@ def similar_assets(target: str, ledger: Ledger, query: AssetQuery) -> list[Simil
     if asset.kind in PICTURE_KINDS:
         prints, why = fingerprints_of(asset, content, ledger)
     holders = [
-        Likeness(c.sha256, None, cover=c.cover) for c in ledger.regions.holding(asset.sha256)
+        Likeness(c.sha256, None, cover=c.cover)
+        for c in ledger.regions.holding(asset.sha256, rule=REGION_RULE)
     ]
     holders += _showing(ledger, asset.sha256)
     if not prints and not holders:
@@ -269,7 +271,7 @@ def ranked_similar(
 def _showing(ledger: Ledger, sha256: str) -> list[Likeness]:
     """The videos whose stored sweeps show ``sha256``, each with its segments."""
     by_video: dict[str, list[SegmentIn]] = {}
-    for segment in ledger.segments.holding(sha256):
+    for segment in ledger.segments.holding(sha256, rule=REGION_RULE):
         by_video.setdefault(segment.sha256, []).append(segment)
     return [Likeness(video, None, shown=tuple(found)) for video, found in by_video.items()]
 

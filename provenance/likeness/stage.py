@@ -37,6 +37,7 @@ from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, noted
+from provenance.likeness.versions import REGION_RULE
 from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
 
 if TYPE_CHECKING:
@@ -185,10 +186,12 @@ def check_regions(
 
     Each is described with its mirror and looked up in the region index of
     every generated picture; the answer is kept (``ledger.regions``) so an
-    audit need not describe it again. Nothing happens while no generated
-    picture has features. Returns how many held a generated picture.
+    audit need not describe it again. An image checked by an older version
+    of the region rule (:data:`~provenance.likeness.versions.REGION_RULE`)
+    is checked again. Nothing happens while no generated picture has
+    features. Returns how many held a generated picture.
     """
-    first = ledger.regions.missing(shas, limit=PAGE)
+    first = ledger.regions.missing(shas, limit=PAGE, rule=REGION_RULE)
     if not first:  # the index (up to a gigabyte) is loaded only when there is work
         return 0
     # Read before the index loads: every row up to it is then in the index (a check
@@ -201,7 +204,7 @@ def check_regions(
     handed: deque[str] = deque()
 
     def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.regions.missing(shas, limit=PAGE, after=after)
+        return ledger.regions.missing(shas, limit=PAGE, after=after, rule=REGION_RULE)
 
     rows = Batches(ledger.regions.save)
     holding = 0
@@ -222,7 +225,8 @@ def check_masters(
 ) -> int:
     """Sweep the videos that are not generated for generated material cut or composited in.
 
-    Each is swept once (:func:`~provenance.likeness.master.scan_master`)
+    Each is swept once (:func:`~provenance.likeness.master.scan_master`; again once the
+    region rule's version is raised)
     against both indexes of the generated assets, and the answer is kept
     (``ledger.segments``) for ``history``, ``ls --looks-like`` and later
     audits. Nothing happens while nothing generated has fingerprints or
@@ -238,7 +242,7 @@ def check_masters(
     )
     from provenance.likeness.search import load_index  # noqa: PLC0415
 
-    first = ledger.segments.missing(shas, limit=PAGE)
+    first = ledger.segments.missing(shas, limit=PAGE, rule=REGION_RULE)
     through = ledger.segments.through() if first else (0, 0)
     if not any(through):
         return 0
@@ -246,7 +250,11 @@ def check_masters(
     load_regions(ledger, regions)
     lookup = Lookup(load_index(ledger), regions if len(regions) else None)
     showing = 0
-    for sha, path in _pages(lambda after: ledger.segments.missing(shas, PAGE, after), first):
+
+    def page(after: str | None) -> list[tuple[str, str]]:
+        return ledger.segments.missing(shas, PAGE, after, rule=REGION_RULE)
+
+    for sha, path in _pages(page, first):
         try:
             scan = scan_master(Path(path), lookup, stop=stop)
             if scan.incomplete == STOPPED:
@@ -351,11 +359,13 @@ def region_row(
     """The stored answer of one region check: what was found, or why it could not be looked for."""
     if result.data is None:
         status = "empty" if result.status == "ok" else result.status
-        return RegionCheckIn(sha256, through, status, reason=result.reason or NO_FEATURES)
+        return RegionCheckIn(sha256, through, status, reason=result.reason or NO_FEATURES,
+                             rule=REGION_RULE)  # fmt: skip
     if hit is None:
-        return RegionCheckIn(sha256, through)
+        return RegionCheckIn(sha256, through, rule=REGION_RULE)
     return RegionCheckIn(sha256, through, "ok", hit.sha256, hit.inliers, round(hit.score, 3),
-                         round(hit.cover, 3), hit.mirrored, outline=hit.outline())  # fmt: skip
+                         round(hit.cover, 3), hit.mirrored, outline=hit.outline(),
+                         rule=REGION_RULE)  # fmt: skip
 
 
 def feature_row(sha256: str, result: Described, frame: int = 0) -> FeatureIn:

@@ -53,6 +53,7 @@ class FrameRows:
         *,
         genai_only: bool,
         unsettled: bool = False,
+        current: ColumnElement[bool] | None = None,
     ) -> list[tuple[str, str]]:
         """(sha256, path) of ``kinds`` assets present on this host with no row yet.
 
@@ -60,7 +61,9 @@ class FrameRows:
         of its present paths, and only those whose sha256 sorts after
         ``after``. Pass the last sha256 of a page as ``after`` for the next
         one, so that assets which keep failing never hide the rest.
-        ``unsettled`` leaves out generated and unreadable assets.
+        ``unsettled`` leaves out generated and unreadable assets. With
+        ``current``, a row counts only where it holds (a stored answer of an
+        older rule is as good as none).
         """
         wanted = None if shas is None else sorted({s for s in shas if after is None or s > after})
         ranges: list[tuple[ColumnElement[bool], ...]]
@@ -73,7 +76,7 @@ class FrameRows:
         found: list[tuple[str, str]] = []
         with self._tx.read() as session:
             for where in ranges:
-                found += self._missing_in(session, where, wanted, limit, after)
+                found += self._missing_in(session, where, wanted, limit, after, current)
         return sorted(found)[:limit]
 
     def _missing_in(
@@ -83,12 +86,15 @@ class FrameRows:
         wanted: list[str] | None,
         limit: int,
         after: str | None,
+        current: ColumnElement[bool] | None,
     ) -> list[tuple[str, str]]:
         # Driven from assets in sha256 order, each checked through this
         # table's and the locations' indexes, so a page costs the assets it
         # passes over, never a scan of every location of the host.
         here = self._present_here()
         done = select(self._table.id).where(self._table.asset_sha256 == Asset.sha256)
+        if current is not None:
+            done = done.where(current)
         present = here
         if after is not None:
             # Implied by the correlation, but PostgreSQL turns EXISTS into a

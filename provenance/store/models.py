@@ -409,7 +409,9 @@ class RegionCheckRow(PerFrameRow):
     picture (None: none was), with the match's ``inliers``, ``score``,
     ``cover`` and whether it was ``mirrored``. ``status`` is ``ok`` or why the
     picture could not be checked (its features could not be made), in
-    ``reason`` (migration 0007).
+    ``reason`` (migration 0007). ``rule`` is the version of the region rule
+    that made the check (``provenance.likeness.versions.REGION_RULE``; 1 for
+    the checks made before migration 0013): an older one is made again.
     """
 
     __tablename__ = "region_checks"
@@ -426,6 +428,7 @@ class RegionCheckRow(PerFrameRow):
     cover: Mapped[float | None] = mapped_column(Float)
     mirrored: Mapped[bool | None] = mapped_column(Boolean)
     outline: Mapped[str | None] = mapped_column(Text)  # JSON corners, shares of the frame (0008)
+    rule: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # (0013)
 
 
 class SegmentRow(PerFrameRow):
@@ -435,7 +438,8 @@ class SegmentRow(PerFrameRow):
     one row without ``hit_sha256`` when none was found or the video could
     not be swept to its end (``status`` and ``reason`` then say why). A
     sweep is current while ``features_through`` and ``prints_through`` are
-    the last row ids of generated assets' features and fingerprints.
+    the last row ids of generated assets' features and fingerprints, and
+    ``rule`` is the region rule's version (as in :class:`RegionCheckRow`).
     """
 
     __tablename__ = "segments"
@@ -456,6 +460,7 @@ class SegmentRow(PerFrameRow):
     score: Mapped[float | None] = mapped_column(Float)
     at: Mapped[float | None] = mapped_column(Float)
     outline: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # (0013)
 
 
 class AuditRow(Base):

@@ -527,6 +527,9 @@ class RegionCheckIn:
 
     ``hit`` is the generated asset found inside it, or None; ``status`` is
     ``ok``, or why the picture could not be checked (then ``reason``).
+    ``rule`` is the version of the region rule that checked it
+    (``provenance.likeness.versions.REGION_RULE``); 0, the default, is
+    older than any, so a check that does not say is made again.
     """
 
     sha256: str
@@ -539,6 +542,7 @@ class RegionCheckIn:
     mirrored: bool | None = None
     reason: str | None = None
     outline: tuple[tuple[float, float], ...] | None = None  # corners, as shares of the frame
+    rule: int = 0
 
 
 @dataclass(frozen=True)
@@ -551,6 +555,7 @@ class SegmentIn:
     of the generated assets' features and fingerprints the sweep was checked
     against; ``at`` and ``outline`` the best sample's time and, for a
     ``region``, where it shows the generated picture (shares of the frame).
+    ``rule`` is the region rule's version, as in :class:`RegionCheckIn`.
     """
 
     sha256: str
@@ -567,6 +572,7 @@ class SegmentIn:
     at: float | None = None
     outline: tuple[tuple[float, float], ...] | None = None
     reason: str | None = None
+    rule: int = 0
 
 
 @dataclass(frozen=True)

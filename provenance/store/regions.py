@@ -7,6 +7,12 @@ that is not generated once and keeps the answer here, with the last
 ``features`` row id the index held (``through``). An audit then reuses every
 check that is still current, and describes only the pictures that are new
 to the ledger or were checked before a generated picture was added.
+
+Each check also says which version of the region rule made it (``rule``,
+``provenance.likeness.versions.REGION_RULE``, passed in by the callers: the
+store knows no rule). A check made by an older version is as good as none:
+:meth:`RegionChecksPart.missing` hands it out again and
+:meth:`RegionChecksPart.holding` does not name it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from provenance.store.transactions import Transactions
 
 _CHECK = (RegionCheckRow.through, RegionCheckRow.status, RegionCheckRow.hit_sha256,
           RegionCheckRow.inliers, RegionCheckRow.score, RegionCheckRow.cover,
-          RegionCheckRow.mirrored, RegionCheckRow.reason, RegionCheckRow.outline)  # fmt: skip
+          RegionCheckRow.mirrored, RegionCheckRow.reason, RegionCheckRow.outline,
+          RegionCheckRow.rule)  # fmt: skip
 
 
 class RegionChecksPart:
@@ -39,28 +46,37 @@ class RegionChecksPart:
         self._rows.replace([
             {"asset_sha256": i.sha256, "frame": 0, "status": i.status, "through": i.through,
              "hit_sha256": i.hit, "inliers": i.inliers, "score": i.score, "cover": i.cover,
-             "mirrored": i.mirrored, "reason": i.reason, "outline": outline_text(i.outline)}
+             "mirrored": i.mirrored, "reason": i.reason, "outline": outline_text(i.outline),
+             "rule": i.rule}
             for i in items
         ])  # fmt: skip
 
     def missing(
-        self, shas: Iterable[str] | None = None, limit: int = 2_000, after: str | None = None
+        self,
+        shas: Iterable[str] | None = None,
+        limit: int = 2_000,
+        after: str | None = None,
+        *,
+        rule: int,
     ) -> list[tuple[str, str]]:
         """(sha256, path) of image assets, neither generated nor unreadable, present on this host
-        and never checked; one page in sha256 order, after ``after``."""
-        return self._rows.missing(shas, ("image",), limit, after, genai_only=False, unsettled=True)
+        and never checked by version ``rule`` of the region rule or a later one; one page in
+        sha256 order, after ``after``."""
+        return self._rows.missing(shas, ("image",), limit, after, genai_only=False,
+                                  unsettled=True, current=RegionCheckRow.rule >= rule)  # fmt: skip
 
     def many(self, shas: Iterable[str]) -> dict[str, RegionCheckIn]:
         """The stored checks of the assets among ``shas`` that have one, by sha256."""
         found = self._rows.by_asset(_CHECK, shas)
         return {sha: _check(sha, rows[0][1:]) for sha, rows in found.items()}
 
-    def holding(self, sha256: str) -> list[RegionCheckIn]:
-        """The checks that found generated asset ``sha256`` inside another picture, best first."""
+    def holding(self, sha256: str, *, rule: int) -> list[RegionCheckIn]:
+        """The checks that found generated asset ``sha256`` inside another picture, best first;
+        those of version ``rule`` of the region rule or later."""
         with self._tx.read() as session:
             rows = session.execute(
                 select(RegionCheckRow.asset_sha256, *_CHECK)
-                .where(RegionCheckRow.hit_sha256 == sha256)
+                .where(RegionCheckRow.hit_sha256 == sha256, RegionCheckRow.rule >= rule)
                 .order_by(RegionCheckRow.cover.desc(), RegionCheckRow.asset_sha256)
             ).all()
         return [_check(row[0], row[1:]) for row in rows]
@@ -75,9 +91,9 @@ class RegionChecksPart:
 
 
 def _check(sha: str, row: Sequence[Any]) -> RegionCheckIn:
-    through, status, hit, inliers, score, cover, mirrored, reason, outline = row
+    through, status, hit, inliers, score, cover, mirrored, reason, outline, rule = row
     return RegionCheckIn(sha, through, status, hit, inliers, score, cover, mirrored, reason,
-                         outline_of(outline))  # fmt: skip
+                         outline_of(outline), rule)  # fmt: skip
 
 
 def outline_text(outline: Sequence[tuple[float, float]] | None) -> str | None:

@@ -7,7 +7,9 @@ generated once, and an audit sweeps the ones it has no current answer for;
 both keep the answer here. A sweep is *current* while no generated asset was
 fingerprinted or described after it (:meth:`SegmentsPart.through`), so an
 audit of a package of known masters reads their answers and decodes
-nothing.
+nothing. A sweep made by an older version of the region rule (``rule``, as
+in :mod:`.regions`) is as good as none: swept again, and not named by
+:meth:`SegmentsPart.holding`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from provenance.store.transactions import Transactions
 _SEGMENT = (SegmentRow.features_through, SegmentRow.prints_through, SegmentRow.status,
             SegmentRow.hit_sha256, SegmentRow.start, SegmentRow.end, SegmentRow.tc_in,
             SegmentRow.tc_out, SegmentRow.kind, SegmentRow.score, SegmentRow.at,
-            SegmentRow.outline, SegmentRow.reason)  # fmt: skip
+            SegmentRow.outline, SegmentRow.reason, SegmentRow.rule)  # fmt: skip
 
 
 class SegmentsPart:
@@ -47,28 +49,36 @@ class SegmentsPart:
                 "features_through": i.features_through, "prints_through": i.prints_through,
                 "hit_sha256": i.hit, "start": i.start, "end": i.end, "tc_in": i.tc_in,
                 "tc_out": i.tc_out, "kind": i.kind, "score": i.score, "at": i.at,
-                "outline": outline_text(i.outline), "reason": i.reason,
+                "outline": outline_text(i.outline), "reason": i.reason, "rule": i.rule,
             })  # fmt: skip
         self._rows.replace(rows)
 
     def missing(
-        self, shas: Iterable[str] | None = None, limit: int = 2_000, after: str | None = None
+        self,
+        shas: Iterable[str] | None = None,
+        limit: int = 2_000,
+        after: str | None = None,
+        *,
+        rule: int,
     ) -> list[tuple[str, str]]:
         """(sha256, path) of videos, neither generated nor unreadable, present on this host and
-        never swept; one page in sha256 order, after ``after``."""
-        return self._rows.missing(shas, ("video",), limit, after, genai_only=False, unsettled=True)
+        never swept by version ``rule`` of the region rule or a later one; one page in sha256
+        order, after ``after``."""
+        return self._rows.missing(shas, ("video",), limit, after, genai_only=False,
+                                  unsettled=True, current=SegmentRow.rule >= rule)  # fmt: skip
 
     def many(self, shas: Iterable[str]) -> dict[str, list[SegmentIn]]:
         """The stored sweeps of the videos among ``shas`` that have one, by sha256."""
         found = self._rows.by_asset(_SEGMENT, shas)
         return {sha: [_segment(sha, row[1:]) for row in rows] for sha, rows in found.items()}
 
-    def holding(self, sha256: str) -> list[SegmentIn]:
-        """The segments that show generated asset ``sha256``, by video then time."""
+    def holding(self, sha256: str, *, rule: int) -> list[SegmentIn]:
+        """The segments that show generated asset ``sha256``, by video then time; those of
+        sweeps by version ``rule`` of the region rule or later."""
         with self._tx.read() as session:
             rows = session.execute(
                 select(SegmentRow.asset_sha256, *_SEGMENT)
-                .where(SegmentRow.hit_sha256 == sha256)
+                .where(SegmentRow.hit_sha256 == sha256, SegmentRow.rule >= rule)
                 .order_by(SegmentRow.asset_sha256, SegmentRow.frame)
             ).all()
         return [_segment(row[0], row[1:]) for row in rows]
@@ -89,6 +99,6 @@ class SegmentsPart:
 
 def _segment(sha: str, row: Sequence[Any]) -> SegmentIn:
     (features, prints, status, hit, start, end, tc_in, tc_out, kind, score, at, outline,
-     reason) = row  # fmt: skip
+     reason, rule) = row  # fmt: skip
     return SegmentIn(sha, features, prints, status, hit, start, end, tc_in, tc_out, kind, score,
-                     at, outline_of(outline), reason)  # fmt: skip
+                     at, outline_of(outline), reason, rule)  # fmt: skip

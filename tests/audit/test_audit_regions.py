@@ -24,8 +24,10 @@ from provenance.cli import cli
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.likeness.describe import Described, describe_files
+from provenance.likeness.stage import check_regions
+from provenance.likeness.versions import REGION_RULE
 from provenance.settings import Settings
-from provenance.store import FeatureIn, Ledger
+from provenance.store import FeatureIn, Ledger, RegionCheckIn
 from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
 from tests.support.signing import approver_key, trusting
 
@@ -213,6 +215,35 @@ def test_a_check_made_before_a_new_generated_picture_is_made_again(
          generated.ledger, generated.settings)  # fmt: skip
     result = audited(generated, comps)["comp.jpg"]
     assert (result.verdict, result.match.kind) == ("block", "region")
+
+
+def test_a_check_made_by_an_older_region_rule_is_made_again_never_trusted(
+    generated: Generated, tmp_path: Path
+) -> None:
+    plate = save(textured(31, (640, 360)), tmp_path / "plates" / "plate.jpg", quality=90)
+    scan([plate.parent], generated.ledger, generated.settings)
+    sha = sha256_of(generated, plate)
+    # What the rule before the inliers' span said of a plate sharing one prop with the painting.
+    stale = RegionCheckIn(sha, generated.ledger.regions.through(), "ok", generated.sha256, 40,
+                          0.6, 0.7, False, rule=REGION_RULE - 1)  # fmt: skip
+    generated.ledger.regions.save([stale])
+    db = ["--db", generated.settings.db]
+    story = json.loads(CliRunner().invoke(cli, ["history", str(plate), "--json", *db]).stdout)
+    assert "holds" not in story or story["holds"] is None
+    listed = CliRunner().invoke(cli, ["ls", "--looks-like", generated.sha256, "--json", *db])
+    assert not [a for a in json.loads(listed.stdout)["assets"] if "holds" in a]
+    result = audited(generated, plate.parent)["plate.jpg"]
+    assert (result.verdict, result.match.kind) == ("warn", "ledger")
+    assert check_regions(generated.ledger) == 0  # the deferred stage checks it again
+    assert generated.ledger.regions.many([sha])[sha] == RegionCheckIn(
+        sha, generated.ledger.regions.through(), rule=REGION_RULE
+    )
+
+
+def sha256_of(generated: Generated, path: Path) -> str:
+    asset = generated.ledger.assets.at(str(path))
+    assert asset is not None
+    return asset.sha256
 
 
 def test_history_and_ls_name_the_pictures_holding_a_generated_one(

@@ -33,14 +33,14 @@ def test_saving_again_replaces_the_whole_sweep(ledger: Ledger) -> None:
     nothing = SegmentIn(master, 5, 9)
     ledger.segments.save([nothing])
     assert ledger.segments.many([master]) == {master: [nothing]}
-    assert ledger.segments.holding(still) == []
+    assert ledger.segments.holding(still, rule=0) == []
 
 
 def test_holding_names_the_videos_that_show_an_asset(ledger: Ledger) -> None:
     still, clip = record(ledger, "still"), record(ledger, "clip", "video")
     first, second = (record(ledger, name, "video", "unknown") for name in ("reel_a", "reel_b"))
     ledger.segments.save(sweep(first, still, clip) + sweep(second, still, clip))
-    held = ledger.segments.holding(clip)
+    held = ledger.segments.holding(clip, rule=0)
     assert [(s.sha256, s.start, s.outline) for s in held] == sorted(
         [(first, 7.0, OUTLINE), (second, 7.0, OUTLINE)]
     )
@@ -59,7 +59,7 @@ def test_waiting_videos_are_those_not_generated_and_never_swept(ledger: Ledger) 
     camera = record(ledger, "camera", "video", "not_genai")
     swept = record(ledger, "swept", "video", "unknown")
     ledger.segments.save([SegmentIn(swept, 0, 0)])
-    assert [sha for sha, _ in ledger.segments.missing()] == [camera]
+    assert [sha for sha, _ in ledger.segments.missing(rule=0)] == [camera]
 
 
 def test_through_counts_generated_rows_only(ledger: Ledger) -> None:
