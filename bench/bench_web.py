@@ -232,12 +232,20 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--keep", help="reuse (or keep) this schema instead of a fresh one")
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        help="the planner's random_page_cost for the view's sessions (the README's advice for a"
+        " ledger on SSD or in memory: 1.1); default: the server's",
+    )
     args = parser.parse_args()
     global SHOWS  # noqa: PLW0603 - a smaller ledger has fewer shows
     SHOWS = max(1, min(SHOWS, args.assets // (SHOTS_PER_SHOW * 100)))
     schema = args.keep or f"bench_web_{uuid.uuid4().hex[:8]}"
     dsn = pg_dsn(PG_URL)
-    options = quote(f"-csearch_path={schema}")
+    cost = args.random_page_cost
+    planner = "" if cost is None else f" -crandom_page_cost={cost}"
+    options = quote(f"-csearch_path={schema}{planner}")
     url = f"{PG_URL}?options={options}&application_name={APPLICATION}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()

@@ -128,3 +128,20 @@ def test_without_pg_trgm_migration_0010_goes_on_without_the_trigram_index() -> N
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert migration.trigram_schema(_RefusingServer()) is None
+
+
+def test_postgresql_keeps_finer_statistics_of_location_paths(pg_schema_url: str) -> None:
+    """Migration 0012: a search by part of a path is estimated from 1,000 buckets, not 100."""
+    Ledger.init(pg_schema_url)[0].close()
+    engine = make_engine(pg_schema_url)
+    try:
+        with engine.connect() as conn:
+            target = conn.execute(
+                text(
+                    "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'locations'::regclass"
+                    " AND attname = 'path'"
+                )
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert target == 1000

@@ -15,6 +15,13 @@ once autovacuum has marked the table's pages visible), and a search reads
 only the 201 rows it shows. On SQLite the index is partial but holds the
 hash only (SQLite has no ``INCLUDE``); it serves the same join.
 
+On PostgreSQL the planner also keeps finer statistics of ``locations.path``
+(1,000 buckets instead of 100, then ``ANALYZE``). A search by part of a path
+(a shot's name) is estimated from them: with the default, a shot's 4,000
+locations were estimated at 100 for one shot and 10,000 for the next, and
+past about 5,000 the planner read every asset instead of 4,000 by key
+(170 ms against 40 ms of the server's time at a million assets).
+
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
@@ -31,6 +38,7 @@ branch_labels = None
 depends_on = None
 
 INDEX = "ix_assets_genai_brief"
+PATH_STATISTICS = 1000  # PostgreSQL's default_statistics_target is 100
 # As provenance.store.models.GENAI_BRIEF_INCLUDES when this migration was written.
 INCLUDES = ["verdict", "first_seen", "tool", "status", "expires_at", "flags"]
 
@@ -46,8 +54,13 @@ def upgrade() -> None:
         postgresql_where=generated,
         sqlite_where=generated,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"ALTER TABLE locations ALTER COLUMN path SET STATISTICS {PATH_STATISTICS}")
+        op.execute("ANALYZE locations")
 
 
 def downgrade() -> None:
     """Drop it (development only)."""
     op.drop_index(INDEX, table_name="assets")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE locations ALTER COLUMN path SET STATISTICS -1")
