@@ -85,6 +85,7 @@ def fingerprint_assets(
     executor: Executor | None = None,
     *,
     retry: RetryBackoff | None = None,
+    describe_retry: RetryBackoff | None = None,
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
     tick: Callable[[str], None] | None = None,
@@ -94,7 +95,9 @@ def fingerprint_assets(
     The assets are read from the ledger a page at a time while the pool
     works. ``retry``, for a caller that comes back again and again (the
     watch daemon), skips the assets whose last failure is too recent and
-    learns from each new one. ``stop`` is asked after every asset; the
+    learns from each new one; ``describe_retry`` does the same for the
+    generated pictures' descriptions (a backoff of its own: one asset may fail
+    in one and not the other). ``stop`` is asked after every asset; the
     pass ends early, with what it saved kept, once it says True. ``workers``
     decode at once (default: one per core; the watch daemon, a background
     service, uses one, so that two pictures at the pixel guard never decode
@@ -107,7 +110,8 @@ def fingerprint_assets(
     looked, done = _run(ledger, waiting, executor, retry, _ticking(stop, tick, "fingerprints"),
                         workers)  # fmt: skip
     if not stop():
-        describe_generated(ledger, wanted, _ticking(stop, tick, "descriptions"), workers)
+        describing = _ticking(stop, tick, "descriptions")
+        describe_generated(ledger, wanted, describing, workers, retry=describe_retry)
     if not stop():
         check_regions(ledger, wanted, _ticking(stop, tick, "region checks"), workers)
     if not stop() and video_frames.available():
@@ -134,30 +138,35 @@ def describe_generated(
     shas: Sequence[str] | None = None,
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
+    *,
+    retry: RetryBackoff | None = None,
 ) -> int:
     """Describe the generated pictures on this host that have no feature row (only ``shas``).
 
     Images have one row; clips one per picture described along their length
     (:func:`~provenance.likeness.describe.describe_clip`). Returns how many
     assets were described with features. A failure that may pass
-    (``error``) is not stored, so the next pass tries again.
+    (``error``: a worker killed or out of memory, a read that failed) is not
+    stored, so a later pass tries again: with ``retry`` (the watch daemon's)
+    after a doubling wait, so that a picture that kills its worker every
+    time is not described again at every pass.
     """
-    described = _describe_kind(ledger, shas, stop, "image", workers)
+    described = _describe_kind(ledger, shas, stop, "image", workers, retry)
     if not stop() and video_frames.available():
-        described += _describe_kind(ledger, shas, stop, "video", workers)
+        described += _describe_kind(ledger, shas, stop, "video", workers, retry)
     return described
 
 
 def _describe_kind(
     ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str,
-    workers: int | None,
+    workers: int | None, retry: RetryBackoff | None,
 ) -> int:  # fmt: skip
     handed: deque[str] = deque()
 
     def page(after: str | None) -> list[tuple[str, str]]:
         return ledger.features.missing(shas, (kind,), limit=PAGE, after=after)
 
-    paths = _paths(page, page(None), handed)
+    paths = _paths(page, page(None), handed, retry.due if retry is not None else None)
     results = (
         describe_clips(paths, workers=workers)
         if kind == "video"
@@ -170,6 +179,10 @@ def _describe_kind(
         described += pictures[0].status == "ok"
         if pictures[0].status != "error":
             rows.add([feature_row(sha, d, frame) for frame, d in enumerate(pictures)])
+        if retry is not None and pictures[0].status == "error":
+            retry.failed(sha)
+        elif retry is not None:
+            retry.forget(sha)
         if stop():
             break
     rows.flush()
@@ -306,11 +319,14 @@ def _paths(
     page: Callable[[str | None], list[tuple[str, str]]],
     first: list[tuple[str, str]],
     handed: deque[str],
+    due: Callable[[str], bool] | None = None,
 ) -> Iterator[str]:
-    """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order."""
+    """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order
+    (only the assets ``due`` says are due, when given)."""
     for sha, path in _pages(page, first):
-        handed.append(sha)
-        yield path
+        if due is None or due(sha):
+            handed.append(sha)
+            yield path
 
 
 def load_regions(ledger: Ledger, index: RegionIndex) -> None:

@@ -330,7 +330,11 @@ class WatchDaemon:
         try:
             retry = self.fingerprints.retry
             report = fingerprint_assets(
-                self.ledger, retry=retry, stop=stop.is_set, workers=LIKENESS_WORKERS
+                self.ledger,
+                retry=retry,
+                describe_retry=self.fingerprints.describe_retry,
+                stop=stop.is_set,
+                workers=LIKENESS_WORKERS,
             )
         except LedgerUnavailable as exc:
             self.fingerprints.want()

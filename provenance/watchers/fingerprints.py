@@ -33,6 +33,7 @@ class FingerprintSchedule:
         self, sweep_every: float = SWEEP_EVERY, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.retry = RetryBackoff(clock=clock)
+        self.describe_retry = RetryBackoff(clock=clock)  # the generated pictures' descriptions
         self._sweep_every, self._clock = sweep_every, clock
         self._wanted = threading.Event()
         self._last_pass: float | None = None
