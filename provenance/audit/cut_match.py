@@ -205,7 +205,7 @@ def frames_of(keys: ClipKeys, frames: Sequence[MediaCandidate]) -> Match | None:
     at = _positions(keys, frames)
     if not at:
         return None
-    first, count = round(keys.start * keys.fps), round((keys.end - keys.start) * keys.fps)
+    first, count = _frame_range(keys)
     for n in sorted(at):
         if len({c.sha256 for c in at[n]}) > 1:
             where = f"by reel {keys.reel} at frame {_tc(first + n, keys.fps)}"
@@ -225,8 +225,13 @@ def frames_of(keys: ClipKeys, frames: Sequence[MediaCandidate]) -> Match | None:
     return Match(paths, "reel+tc", note=note, sequence=True)
 
 
+def _frame_range(keys: ClipKeys) -> tuple[int, int]:
+    """The clip's first frame on its clock, and how many frames its source range holds."""
+    return round(keys.start * keys.fps), round((keys.end - keys.start) * keys.fps)
+
+
 def _positions(keys: ClipKeys, frames: Sequence[MediaCandidate]) -> dict[int, list[MediaCandidate]]:
-    first, count = round(keys.start * keys.fps), round((keys.end - keys.start) * keys.fps)
+    first, count = _frame_range(keys)
     reel = (keys.reel or "").casefold()
     at: dict[int, list[MediaCandidate]] = {}
     for c in frames:

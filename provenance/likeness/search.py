@@ -270,10 +270,16 @@ def ranked_similar(
 
 def _showing(ledger: Ledger, sha256: str) -> list[Likeness]:
     """The videos whose stored sweeps show ``sha256``, each with its segments."""
+    shown = segments_by_video(ledger, sha256)
+    return [Likeness(video, None, shown=tuple(found)) for video, found in shown.items()]
+
+
+def segments_by_video(ledger: Ledger, sha256: str) -> dict[str, list[SegmentIn]]:
+    """The segments of current sweeps that show ``sha256``, by video, in the ledger's order."""
     by_video: dict[str, list[SegmentIn]] = {}
     for segment in ledger.segments.holding(sha256, rule=REGION_RULE):
         by_video.setdefault(segment.sha256, []).append(segment)
-    return [Likeness(video, None, shown=tuple(found)) for video, found in by_video.items()]
+    return by_video
 
 
 def span_dict(segment: SegmentIn) -> dict[str, object]:

@@ -143,7 +143,7 @@ def _newest_first(query: AssetQuery, columns: Sequence[str] | None = None) -> Se
     verdict's assets holds (:func:`_by_verdict_seen_at`), so that the rows
     are read by key after, and only those shown.
     """
-    wanted = [Asset.__table__] if columns is None else [Asset.__table__.c[c] for c in columns]
+    wanted = _selected(columns)
     if not (query.path_contains or query.folder or query.roots or query.path_prefix):
         stmt = select(*wanted).order_by(Asset.first_seen.desc(), Asset.sha256)
         return _filter_assets(stmt, query)
@@ -171,7 +171,7 @@ def _by_verdict_seen_at(query: AssetQuery, columns: Sequence[str] | None) -> Sel
     """
     unlimited = replace(query, limit=None)
     if columns is not None and query.limit is None:
-        inner = [Asset.__table__.c[c] for c in dict.fromkeys([*columns, "first_seen", "sha256"])]
+        inner = _selected(list(dict.fromkeys([*columns, "first_seen", "sha256"])))
         picked = _filter_assets(select(*inner), unlimited).cte("picked").prefix_with("MATERIALIZED")
         order = (picked.c.first_seen.desc(), picked.c.sha256)
         return select(*[picked.c[c] for c in columns]).order_by(*order)
@@ -181,10 +181,14 @@ def _by_verdict_seen_at(query: AssetQuery, columns: Sequence[str] | None) -> Sel
     keys = select(hashes.c.sha256).order_by(hashes.c.first_seen.desc(), hashes.c.sha256)
     if query.limit is not None:  # a second fence: the planner must sort before reading rows
         keys = select(keys.limit(query.limit).cte("newest").prefix_with("MATERIALIZED").c.sha256)
-    wanted = [Asset.__table__] if columns is None else [Asset.__table__.c[c] for c in columns]
-    stmt = select(*wanted).where(Asset.sha256.in_(keys.order_by(None)))
+    stmt = select(*_selected(columns)).where(Asset.sha256.in_(keys.order_by(None)))
     stmt = stmt.order_by(Asset.first_seen.desc(), Asset.sha256)
     return stmt if query.limit is None else stmt.limit(query.limit)
+
+
+def _selected(columns: Sequence[str] | None) -> list[Any]:
+    """What a statement selects of ``assets``: the whole row, or only ``columns``."""
+    return [Asset.__table__] if columns is None else [Asset.__table__.c[c] for c in columns]
 
 
 def _filter_assets(stmt: Select[Any], query: AssetQuery) -> Select[Any]:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from provenance.errors import NotComparable
 from provenance.history import History, find_history
-from provenance.likeness.search import Similar, similar_assets
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.search import Similar, segments_by_video, similar_assets
 from provenance.reports.event_words import event_words
 from provenance.settings import Settings
 from provenance.store import AssetQuery, EventRecord, Ledger, SegmentIn
@@ -112,9 +111,7 @@ def _delivery(event: EventRecord) -> Delivery:
 
 def _appearances(sha256: str, ledger: Ledger) -> list[Appearance]:
     """The videos whose stored sweeps show this asset, each named by a present copy."""
-    by_video: dict[str, list[SegmentIn]] = {}
-    for segment in ledger.segments.holding(sha256, rule=REGION_RULE):
-        by_video.setdefault(segment.sha256, []).append(segment)
+    by_video = segments_by_video(ledger, sha256)
     names = ledger.locations.first_present(by_video)
     return [
         Appearance(video, names.get(video, video[:12]), tuple(found))

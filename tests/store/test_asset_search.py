@@ -14,6 +14,7 @@ import pytest
 
 from provenance.store import AssetQuery, Ledger
 from provenance.store.briefs import BRIEF_COLUMNS
+from provenance.store.models import GENAI_BRIEF_INCLUDES
 from provenance.store.records import AssetRecord
 from provenance.vocab import Verdict
 from tests.support.factories import fake_sha, observation
@@ -92,3 +93,9 @@ def test_a_show_s_generated_briefs_carry_their_columns(ledger: Ledger) -> None:
                 mine, theirs = list(mine), list(theirs)
             assert mine == theirs, column
     assert fake_sha("a21") in full
+
+
+def test_the_generated_assets_index_covers_what_a_dashboard_reads() -> None:
+    """Migration 0012's INCLUDE must hold every brief column and first sight, or the
+    dashboard's query reads rows again (models and briefs are written apart)."""
+    assert {*BRIEF_COLUMNS, "first_seen"} <= {"sha256", *GENAI_BRIEF_INCLUDES}
