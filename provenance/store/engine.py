@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from provenance.errors import ConfigError, LedgerUnavailable
+from provenance.store.models import postgresql_options
 from provenance.util.names import json_shown
 
 BUSY_TIMEOUT_MS = 60_000
@@ -99,6 +100,7 @@ def _engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
+        postgresql_options()
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(

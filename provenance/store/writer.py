@@ -33,7 +33,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, any_, bindparam, insert, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -355,6 +354,9 @@ def among(
     than the server spent). Elsewhere, an ``IN`` list for each slice.
     """
     if conn.dialect.name == "postgresql":
+        # Lazy: a SQLite ledger's process never loads the PostgreSQL dialect.
+        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
+
         return [column == any_(bindparam("among", list(values), type_=ARRAY(String)))]
     return (column.in_(chunk) for chunk in in_chunks(values))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +13,9 @@ from types import SimpleNamespace
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateIndex
 
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
@@ -145,3 +149,55 @@ def test_postgresql_keeps_finer_statistics_of_location_paths(pg_schema_url: str)
     finally:
         engine.dispose()
     assert target == 1000
+
+
+def test_the_models_postgresql_indexes_are_the_migrated_ones(pg_schema_url: str) -> None:
+    """The PostgreSQL-only index options live outside the models' declarations (so SQLite
+    never loads the dialect); once a PostgreSQL engine is made, the models have them again,
+    as the migrations built them."""
+    Ledger.init(pg_schema_url)[0].close()
+    migrated = _pg_indexes(pg_schema_url)  # make_engine: the options are set from here on
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    indexes = {str(i.name): i for t in Base.metadata.sorted_tables for i in t.indexes}
+    made = {name: str(CreateIndex(indexes[name]).compile(dialect=dialect)) for name in migrated}
+    brief = "INCLUDE (verdict, first_seen, tool, status, expires_at, flags) WHERE "
+    assert brief + "verdict = 'genai'" in made["ix_assets_genai_brief"]
+    assert brief + "((verdict)::text = 'genai'::text)" in migrated["ix_assets_genai_brief"]
+    assert "(path text_pattern_ops)" in made["ix_locations_path_prefix"]
+    assert "(path text_pattern_ops)" in migrated["ix_locations_path_prefix"]
+    assert "USING gin (path gin_trgm_ops)" in made["ix_locations_path_trgm"]
+    assert "USING gin (path " in migrated["ix_locations_path_trgm"]
+    assert "gin_trgm_ops)" in migrated["ix_locations_path_trgm"]
+
+
+def _pg_indexes(url: str) -> dict[str, str]:
+    """The three indexes with PostgreSQL-only options, and their definitions."""
+    wanted = ["ix_assets_genai_brief", "ix_locations_path_prefix", "ix_locations_path_trgm"]
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text(
+                "SELECT indexname, indexdef FROM pg_indexes"
+                " WHERE schemaname = current_schema() AND indexname = ANY(:names)"
+            )
+            return {name: definition for name, definition in conn.execute(query, {"names": wanted})}
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_ledger_never_loads_the_postgresql_dialect(tmp_path: Path) -> None:
+    """Validating a ``postgresql_`` option imports SQLAlchemy's PostgreSQL dialect (about
+    30 ms of CPU); a command on a SQLite ledger has no use for it."""
+    url = f"sqlite:///{tmp_path}/ledger.sqlite3"
+    script = (
+        "import sys\n"
+        "from provenance.store import Ledger\n"
+        f"ledger = Ledger({url!r})\n"
+        "ledger.assets.many(['0' * 64, '1' * 64])\n"
+        "ledger.close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.postgresql')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
