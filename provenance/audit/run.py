@@ -273,7 +273,11 @@ class _Audit:
         # files' markers keep a worker busy that has no more files to hash.
         known = [i for i in batch if i.seen.asset is not None and _to_read(i.seen)]
         task = partial(mark_files, self.settings)
-        return known, pool.start_also(task, [i.path for i in known], on_crash=lost)
+        # A task is a round trip through the pool (about 0.8 ms of the audit's CPU), and
+        # a file's markers cost a tenth of that: the batch goes to the workers in one
+        # share each, not in the hashing's chunks of 32.
+        share = -(-len(known) // self.settings.effective_workers())
+        return known, pool.start_also(task, [i.path for i in known], on_crash=lost, chunk=share)
 
     def _classify(self, items: list[Item]) -> list[Item]:
         # Files not in the ledger, and known ones whose markers pass lost its worker.

@@ -192,16 +192,22 @@ class OrderedPool(Generic[T, R]):
         return self.start_also(task, items, on_crash).results()
 
     def start_also(
-        self, task: Callable[[list[U]], list[V]], items: Sequence[U], on_crash: Callable[[U], V]
+        self,
+        task: Callable[[list[U]], list[V]],
+        items: Sequence[U],
+        on_crash: Callable[[U], V],
+        chunk: int | None = None,
     ) -> Later[U, V]:
         """:meth:`also`, queued now behind the pool's own work; its results are asked for later.
 
         Queued while the pool's own items are still being processed, the
         second pass fills the workers that run out of them first. A pool
         restarted after a crash drops what was queued on it: those chunks get
-        ``on_crash(item)`` too.
+        ``on_crash(item)`` too. ``chunk`` items go to a worker at once (by
+        default the pool's own chunk).
         """
-        chunks = [list(items[i : i + self._chunk]) for i in range(0, len(items), self._chunk)]
+        size = max(1, chunk or self._chunk)
+        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         return Later(chunks, [self._pool.submit(task, chunk) for chunk in chunks], on_crash)
 
     def _after_crash(self, chunk: list[T]) -> list[R]:
