@@ -24,8 +24,11 @@ spent). So :class:`PictureRows` keeps a second copy, in picture order, in an unl
 temporary file that is memory-mapped: 32 bytes a descriptor on disk (717 MB at
 100,000 pictures), of which a query reads the pages of its few candidates. The
 operating system keeps those pages cached while memory is free and drops them when it
-is not; they are not counted as the index's memory. Indexes too small for two passes
-(:data:`~provenance.likeness.regions.TWO_PASS_MIN`) write no file.
+is not; they are not counted as the index's memory. An index that searches exactly
+(below :data:`~provenance.likeness.regions.IVF_MIN`) writes no file; from the cells
+on, the copy is written even below
+:data:`~provenance.likeness.regions.TWO_PASS_MIN`, since rows already in the lists
+cannot be read back in picture order when the index grows past it.
 """
 
 from __future__ import annotations
