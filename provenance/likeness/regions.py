@@ -96,10 +96,11 @@ composites at a fifth of a plate.
 :data:`PAIRED_CANDIDATES` best-voted (with :data:`MIN_VOTES` or more) are then
 paired exactly with the query, every query feature with its nearest feature of
 that picture, read from a picture-ordered copy of the descriptors kept in a
-memory-mapped temporary file. At 100,000 pictures (2026-12-06, load 13) that
-took a query from 86 / 117 ms of thread CPU (p50 / p99) to 17 / 23 ms, and
+memory-mapped temporary file. At 100,000 pictures (2026-12-06,
+``bench/bench_regions.py``) that took a query from 93 / 124 ms of thread CPU
+(p50 / p99, load 14) to 22 / 29 ms (load 11; 34 ms p99 at load 16), and
 composites at a fifth of a plate from 42 to 49 of 50; the other families
-found 49-50 of 50 either way, no false match. Smaller indexes keep the one
+found 49-50 of 50 either way (one crop to half fewer), no false match. Smaller indexes keep the one
 pass above (at 94 pictures two passes found 90 composites of 94, one pass
 92). See ``bench/RESULTS.md``, "Two passes at 100,000 pictures".
 
