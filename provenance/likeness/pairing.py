@@ -24,7 +24,10 @@ spent). So :class:`PictureRows` keeps a second copy, in picture order, in an unl
 temporary file that is memory-mapped: 32 bytes a descriptor on disk (717 MB at
 100,000 pictures), of which a query reads the pages of its few candidates. The
 operating system keeps those pages cached while memory is free and drops them when it
-is not; they are not counted as the index's memory. An index that searches exactly
+is not; they are not counted as the index's memory. The file is made in the
+temporary folder (``TMPDIR``, else ``/tmp``): where that folder is a file system in
+memory (tmpfs, the default of some distributions), the copy *is* memory, so point
+``TMPDIR`` at a disk for a large index. An index that searches exactly
 (below :data:`~provenance.likeness.regions.IVF_MIN`) writes no file; from the cells
 on, the copy is written even below
 :data:`~provenance.likeness.regions.TWO_PASS_MIN`, since rows already in the lists
@@ -69,7 +72,8 @@ class PictureRows:
         if not len(rows):
             return
         self._file.seek(0, os.SEEK_END)
-        self._file.write(np.ascontiguousarray(rows, dtype=np.uint8).tobytes())
+        # written from the array's own memory: a bytes copy would add 717 MB to the load's peak
+        self._file.write(np.ascontiguousarray(rows, dtype=np.uint8).data)
         self._file.flush()
         self._count += len(rows)
         shape = (self._count, DESCRIPTOR_BYTES)
