@@ -100,9 +100,10 @@ memory-mapped temporary file. At 100,000 pictures (2026-12-06,
 ``bench/bench_regions.py``) that took a query from 93 / 124 ms of thread CPU
 (p50 / p99, load 14) to 22 / 29 ms (load 11; 34 ms p99 at load 16), and
 composites at a fifth of a plate from 42 to 49 of 50; the other families
-found 49-50 of 50 either way (one crop to half fewer), no false match. Smaller indexes keep the one
-pass above (at 94 pictures two passes found 90 composites of 94, one pass
-92). See ``bench/RESULTS.md``, "Two passes at 100,000 pictures".
+found 49-50 of 50 either way (one crop to half fewer), no false match.
+Smaller indexes keep the one pass above (at 94 pictures two passes found 90
+composites of 94, one pass 92). See ``bench/RESULTS.md``, "Two passes at
+100,000 pictures".
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
@@ -113,7 +114,10 @@ descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
 half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
 0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB;
-1.01 GB resident after loading, measured). The
+1.01 GB resident after loading, measured). Past :data:`IVF_MIN` the
+descriptors are also copied, in picture order, to a memory-mapped temporary
+file for the second pass (32 bytes a descriptor on disk, not counted here;
+:meth:`RegionIndex.file_bytes`, :mod:`~provenance.likeness.pairing`). The
 lists are filled cell by cell, each allocated at its size; adding after the
 first query appends to faiss's lists, which then grow by doubling, and keeps
 the cells chosen when the index first passed :data:`IVF_MIN` (an index that
