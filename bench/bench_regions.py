@@ -57,7 +57,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from region_pad import base_pool, pseudo_pictures
 
 from provenance.errors import UndecodableImage
-from provenance.likeness import cells
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
 from provenance.likeness.frames import decode_luma
@@ -303,8 +302,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--pad-bases", type=int, default=2000, help="pictures they derive from")
     parser.add_argument("--pad-cache", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--skip", default="", help="phases to skip, e.g. 'ae'")
-    parser.add_argument("--probes", default="{}/{}".format(*cells.default_probes()),
-                        help="settings of (a), nprobe/top probe, comma-separated")  # fmt: skip
+    parser.add_argument("--probes", default="own", help="settings of (a), nprobe/top probe, "
+                        "comma-separated; 'own': the index's choice for its size")  # fmt: skip
     parser.add_argument("--corpus", type=int, default=60, help="corpus stills, at most")
     return parser.parse_args()
 
@@ -333,7 +332,8 @@ def generated(args: argparse.Namespace) -> tuple[list[RGB], RegionIndex, Descrip
     print(
         f"(c) memory: {per_picture:,.0f} B a picture by count, resident growth "
         f"{grown / len(index):,.0f} B a picture; 100,000 pictures: "
-        f"{per_picture * 1e5 / 1e9:.2f} GB (target <= 1 GB)"
+        f"{per_picture * 1e5 / 1e9:.2f} GB (target <= 1 GB); picture-ordered copy on disk "
+        f"(two passes) {index.file_bytes() / len(index):,.0f} B a picture"
     )
     return pictures, index, descriptors
 
@@ -355,15 +355,16 @@ def main() -> None:
     queries = reframed(pictures)
     if "a" not in args.skip:
         for setting in args.probes.split(","):
-            nprobe, top_probe = (int(v) for v in setting.split("/"))
-            index.tune(nprobe, top_probe)
-            with phase(f"(a) recall per family, nprobe {nprobe}, top probe {top_probe}"):
+            if setting != "own":
+                nprobe, top_probe = (int(v) for v in setting.split("/"))
+                index.tune(nprobe, top_probe)
+            with phase(f"(a) recall per family, probes {setting}"):
                 families, ms = recall(index, queries)
             worst = min(found / total for found, total, _ in families.values())
             print(f"  worst family {100 * worst:.1f} % (target >= 97 %)")
             print(f"  every query, wall: {percentiles(ms[:, 0])}; thread CPU: "
                   f"{percentiles(ms[:, 1])} ({len(ms)} queries, load {load()})")  # fmt: skip
-        index.tune(*cells.default_probes())
+        index.reset_probes()
     if "b" not in args.skip:
         with phase("(b) false matches"):
             unrelated = (textured(UNRELATED_SEED + s, SIZE) for s in range(args.unrelated))

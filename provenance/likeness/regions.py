@@ -80,30 +80,30 @@ against brute force (``IndexBinaryFlat``) over 100,000 pictures; the
 figures, and what each setting of the probes costs and finds, are in
 ``bench/RESULTS.md`` ("Region queries at 100,000 pictures").
 
-Tried before, at 5,234 pictures (2026-12-05, load 3 to 13, so only large
-differences count): a flat-quantizer IVF (nlist 4,096, nprobe 16: 54 / 62 ms
-p50 / p99 quiet, and 122 s of k-means to build); an HNSW graph as the IVF's
-quantizer (faiss 1.15 ``IndexBinaryHNSW``, M 32), slower (139 ms a query
-with random centroids, 192 ms with k-means ones); ``IndexBinaryHash`` on 16
-or 18 bits (2 flips), 134-162 ms and composites lost (198-210 of 234 found,
-against 231); querying with the first 500 descriptors of each side instead
-of 1,000 found 109 of 234 composites at 1/5 of a plate, against 225.
-Tried with the two-level file (2026-12-06): faiss's count-based scan
-(``use_heap = False``) returns no neighbours for 256-bit codes here, and a
-range search within :data:`MAX_HAMMING` bits returns ~400 neighbours a query
-descriptor and is slower than the 4-nearest search. Most of a query is the
-scan of the probed lists (faiss's heap scan costs ~5 ns a distance on this
-machine, against ~1.2 ns for the exact flat scan), so the list length and
-the number probed set the latency; the index's size hardly does. At
-100,000 pictures (load 16-33) a query took 123 / 172 ms of thread CPU (p50 /
-p99) at :data:`~provenance.likeness.cells.NPROBE` 16, and found 82 % of
-composites at 1/5 of a plate (the other families all); 8 probes, 69 / 94 ms
-and 64 %; 4 probes, 42 / 64 ms and 34 %. The 30 ms target is not met.
-Visual words with exact pairing of the 12 most voted pictures (commit
-f6260eb, reverted; ``bench/RESULTS.md``, "Visual words at 100,000
-pictures") cost 32 / 40 ms at 100,000 pictures but, with every list entry
-voting, found 38 % of composites there, and with nearest-entry votes 83 %
-of composites at 94 pictures against 92.6 % here.
+What else was tried for the search, and what each cost and found (a flat
+quantizer, an HNSW quantizer, ``IndexBinaryHash``, fewer query descriptors,
+faiss's count-based and range scans, visual words), is in ``bench/RESULTS.md``
+("Region queries on threads", "Region queries at 100,000 pictures", "Visual
+words at 100,000 pictures"). In one pass, most of a query is the scan of the
+probed lists (faiss's heap scan, ~5 ns a distance), so the number of cells
+probed sets the latency and, for composites, the recall: at 100,000 pictures
+16 probes took 123 / 172 ms of thread CPU (p50 / p99) and found 82 % of
+composites at a fifth of a plate.
+
+**Two passes past** :data:`TWO_PASS_MIN` **descriptors** (~4,500 pictures;
+:mod:`~provenance.likeness.pairing`): the first search scans only
+:data:`VOTE_PROBES` cells a descriptor, enough to rank the pictures, and the
+:data:`PAIRED_CANDIDATES` best-voted (with :data:`MIN_VOTES` or more) are then
+paired exactly with the query, every query feature with its nearest feature of
+that picture, read from a picture-ordered copy of the descriptors kept in a
+memory-mapped temporary file. At 100,000 pictures (2026-12-06,
+``bench/bench_regions.py``) that took a query from 93 / 124 ms of thread CPU
+(p50 / p99, load 14) to 22 / 29 ms (load 11; 34 ms p99 at load 16), and
+composites at a fifth of a plate from 42 to 49 of 50; the other families
+found 49-50 of 50 either way (one crop to half fewer), no false match.
+Smaller indexes keep the one pass above (at 94 pictures two passes found 90
+composites of 94, one pass 92). See ``bench/RESULTS.md``, "Two passes at
+100,000 pictures".
 
 **Threads.** :func:`query_many` answers many queries on
 :data:`QUERY_THREADS` threads, each holding faiss to one OpenMP thread.
@@ -114,7 +114,10 @@ descriptor and 8 of faiss id in the inverted lists, 4 of position (float16,
 half a pixel at worst on a 640-pixel picture), plus 44 bytes a picture (its
 SHA-256, where its rows start, its working size): about 9.9 KB a picture,
 0.99 GB for 100,000 (plus 40 bytes a cell for the centroids, 2.6 MB;
-1.01 GB resident after loading, measured). The
+1.01 GB resident after loading, measured). Past :data:`IVF_MIN` the
+descriptors are also copied, in picture order, to a memory-mapped temporary
+file for the second pass (32 bytes a descriptor on disk, not counted here;
+:meth:`RegionIndex.file_bytes`, :mod:`~provenance.likeness.pairing`). The
 lists are filled cell by cell, each allocated at its size; adding after the
 first query appends to faiss's lists, which then grow by doubling, and keeps
 the cells chosen when the index first passed :data:`IVF_MIN` (an index that
@@ -136,7 +139,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from provenance.likeness import cells
+from provenance.likeness import cells, pairing
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
 from provenance.util.workpool import OrderedPool
 
@@ -156,6 +159,12 @@ MIN_SPAN = 0.06
 # every reframing at that scale scores 0.34 or more (crop to half, the lowest).
 DENSE_SCALE, DENSE_SCORE = 0.6, 0.3
 IVF_MIN = 20_000
+# Two passes (provenance.likeness.pairing) from this many indexed descriptors: votes over
+# VOTE_PROBES cells, then the PAIRED_CANDIDATES best-voted pictures paired exactly.
+TWO_PASS_MIN = 1_000_000
+VOTE_PROBES = (2, 1)
+PAIRED_CANDIDATES = 6
+MIN_VOTES = 3
 _BITS = DESCRIPTOR_BYTES * 8
 _RANSAC_ITERATIONS = 2000
 _NO_ROWS: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
@@ -217,6 +226,7 @@ class RegionIndex:
         self._pending = bytearray()
         self._small = _NO_ROWS
         self._search: faiss.IndexBinary | None = None
+        self._rows: pairing.PictureRows | None = None  # only once the cells are built
         # Queries may run on several threads (a master's samples): the first one after an
         # add builds the search structures, once, under this lock; searching is read-only.
         self._building = threading.Lock()
@@ -247,12 +257,24 @@ class RegionIndex:
         per_picture = 32 + 8 + 4
         return rows * per_row + len(self) * per_picture + cells_held
 
+    def file_bytes(self) -> int:
+        """Bytes of the picture-ordered copy that two passes read (on disk, memory-mapped;
+        see :mod:`~provenance.likeness.pairing`); 0 while the index searches exactly."""
+        self._flush()
+        return self._rows.file_bytes() if self._rows is not None else 0
+
     def tune(self, nprobe: int, top_probe: int) -> None:
         """Cells scanned a query descriptor, and coarse cells probed to find them (benchmarks;
         see :mod:`~provenance.likeness.cells`). Builds the search structure first."""
         self._flush()
         if self._search is not None:
             cells.tune(self._search, nprobe, top_probe)
+
+    def reset_probes(self) -> None:
+        """Undo :meth:`tune`: the probes the index chooses for its size."""
+        self._flush()
+        if isinstance(self._search, faiss.IndexBinaryIVF):
+            self._choose_probes()
 
     def query(self, features: Features) -> RegionHit | None:
         """The best verified match for a query frame's features (with their mirror), or None."""
@@ -272,10 +294,31 @@ class RegionIndex:
         query_rows = np.nonzero(close)[0]
         labels = labels[close]
         pictures = np.searchsorted(self._row_starts, labels, side="right") - 1
+        if self._two_passes():
+            return self._paired_hits(side, query_rows, pictures)
         hits = []
         for picture in _best_voted(query_rows, pictures):
             of_picture = pictures == picture
             hit = self._verify(side, int(picture), query_rows[of_picture], labels[of_picture])
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _two_passes(self) -> bool:
+        return self._rows is not None and len(self._rows) >= TWO_PASS_MIN
+
+    def _paired_hits(
+        self, side: _Side, query_rows: NDArray[np.intp], pictures: NDArray[np.intp]
+    ) -> list[RegionHit]:
+        """The second pass: the best-voted pictures paired exactly with the query, verified."""
+        assert self._rows is not None
+        hits = []
+        for picture in _best_voted(query_rows, pictures, PAIRED_CANDIDATES, MIN_VOTES):
+            start, end = int(self._row_starts[picture]), int(self._row_starts[picture + 1])
+            paired, offsets = pairing.pair_exactly(
+                side.features.descriptors, self._rows.rows(start, end)
+            )
+            hit = self._verify(side, int(picture), paired, offsets + start)
             if hit is not None:
                 hits.append(hit)
         return hits
@@ -356,8 +399,11 @@ class RegionIndex:
         self._pending, self._points_new = bytearray(), bytearray()
         self._row_starts = np.array(self._starts, dtype=np.int64)
         if isinstance(self._search, faiss.IndexBinaryIVF):
+            assert self._rows is not None  # made with the cells
             cells.fill(self._search, fresh)
             cells.release_freed()
+            self._rows.extend(fresh)
+            self._choose_probes()
             return
         rows = np.concatenate([self._small, fresh]) if len(self._small) else fresh
         if len(rows) >= IVF_MIN:  # large enough for cells: two levels of them, trained here
@@ -367,9 +413,17 @@ class RegionIndex:
             )  # not rows[:0]: a view keeps all rows
             cells.fill(self._search, rows)
             cells.release_freed()
+            self._rows = pairing.PictureRows()
+            self._rows.extend(rows)
+            self._choose_probes()
         else:
             self._small, self._search = rows, faiss.IndexBinaryFlat(_BITS)
             self._search.add(rows)
+
+    def _choose_probes(self) -> None:
+        """Few probes where a second pass pairs the candidates, the usual ones elsewhere."""
+        assert self._search is not None
+        cells.tune(self._search, *(VOTE_PROBES if self._two_passes() else cells.default_probes()))
 
 
 def query_many(
@@ -396,14 +450,17 @@ def one_faiss_thread() -> None:
     faiss.omp_set_num_threads(1)
 
 
-def _best_voted(query_rows: NDArray[np.intp], pictures: NDArray[np.intp]) -> NDArray[np.intp]:
-    """The :data:`CANDIDATES` pictures with most votes (one a query feature), if enough."""
+def _best_voted(
+    query_rows: NDArray[np.intp], pictures: NDArray[np.intp], count: int = CANDIDATES,
+    least: int = MIN_INLIERS,
+) -> NDArray[np.intp]:  # fmt: skip
+    """The ``count`` pictures with most votes (one a query feature), each with ``least``."""
     span = int(query_rows.max(initial=0)) + 1
     voters = np.unique(pictures.astype(np.int64) * span + query_rows)
     voted, votes = np.unique(voters // span, return_counts=True)
-    keep = votes >= MIN_INLIERS
+    keep = votes >= least
     voted, votes = voted[keep], votes[keep]
-    return np.asarray(voted[np.argsort(-votes, kind="stable")[:CANDIDATES]], dtype=np.intp)
+    return np.asarray(voted[np.argsort(-votes, kind="stable")[:count]], dtype=np.intp)
 
 
 def _one_to_one(query_rows: NDArray[np.intp], labels: NDArray[np.int64]) -> NDArray[np.intp]:
