@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 
 from provenance.store.models import Approval, Asset, AuditRow, Event, Quarantine
 from provenance.store.projection import Projection, Row
-from provenance.store.state import asset_rows, events_where, table_rows
+from provenance.store.state import asset_rows, events_where, stream_events, table_rows
 from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
 
 # The event types whose details carry the asset's status since the projection, and did
@@ -48,6 +48,9 @@ STATUS_TYPES = (
     "restored", "deleted-from-quarantine",
 )  # fmt: skip
 _HAS_STATUS = '%"status":%'  # canonical JSON (no spaces); no nested "status" in these details
+# Candidates beyond which one pass over the chain costs less than reading their events by asset
+# (the first upgrade of a ledger older than the projection: most of its assets).
+WHOLE_FOLD = 20_000
 
 
 def record_baseline(conn: Connection, chain: ChainAppender) -> int:
@@ -69,10 +72,14 @@ def legacy_assets(conn: Connection) -> list[str]:
     """The assets whose events cannot be projected and that have no baseline, in sha256 order.
 
     What ``Projection().fold(every event).legacy`` holds, from the events
-    of the :func:`candidates` alone.
+    of the :func:`candidates` alone (or, beyond :data:`WHOLE_FOLD` of them,
+    from that fold itself).
     """
+    found = candidates(conn)
+    if len(found) > WHOLE_FOLD:
+        return sorted(Projection().fold(stream_events(conn)).legacy)
     legacy: set[str] = set()
-    for chunk in in_chunks(candidates(conn)):
+    for chunk in in_chunks(found):
         legacy.update(Projection().fold(events_where(conn, Event.asset_sha256.in_(chunk))).legacy)
     return sorted(legacy)
 

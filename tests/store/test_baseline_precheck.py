@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy.engine import Connection
 
-from provenance.store import Ledger
+from provenance.store import Ledger, baseline
 from provenance.store.baseline import STATUS_TYPES, legacy_assets
 from provenance.store.engine import make_engine
 from provenance.store.projection import EventRow, Projection
@@ -87,7 +87,11 @@ def test_an_older_ledger_folds_only_the_events_of_the_assets_to_baseline(
     assert folded == []  # upgraded once: nothing to fold again
 
 
-def test_the_candidates_fold_to_what_the_whole_chain_does(ledger_url: str) -> None:
+@pytest.mark.parametrize("whole_fold", [baseline.WHOLE_FOLD, 0])
+def test_the_candidates_fold_to_what_the_whole_chain_does(
+    ledger_url: str, whole_fold: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(baseline, "WHOLE_FOLD", whole_fold)  # 0: many candidates, one pass
     record_generated(ledger_url, "a", "b")
     make_chain_old(ledger_url)
     assert whole_chain_legacy(ledger_url) == sorted([fake_sha("a"), fake_sha("b")])
