@@ -127,9 +127,9 @@ def audit(
     once the package's files are being hashed.
     """
     with open_package(target) as package:
-        return _Audit(package.root, package.label, ledger, settings, options, progress).run(
-            package.listing
-        )
+        run = _Audit(package.root, package.label, ledger, settings, options, progress,
+                     unpacked=package.area.path)  # fmt: skip
+        return run.run(package.listing)
 
 
 def audit_files(
@@ -154,7 +154,7 @@ class _Audit:
 
     def __init__(
         self, root: Path, label: str, ledger: Ledger | Callable[[], Ledger], settings: Settings,
-        options: AuditOptions, progress: Progress | None,
+        options: AuditOptions, progress: Progress | None, *, unpacked: Path | None = None,
     ) -> None:  # fmt: skip
         self.root, self.label, self.settings = root, label, settings
         self._ledger_source = ledger
@@ -168,6 +168,7 @@ class _Audit:
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
+        self.unpacked = unpacked  # where archives were unpacked: no file's real place
 
     @property
     def ledger(self) -> Ledger:
@@ -388,10 +389,17 @@ class _Audit:
         if self.options.record:
             with self._stage("record"):
                 record_audit(report, self.ledger)
-                self.ledger.identify(late_identities(items))
+                self.ledger.identify(late_identities(items, self._named))
         elif self.options.identify:  # a cut's media: the cut's run records (and times) itself
-            self.ledger.identify(late_identities(items))
+            self.ledger.identify(late_identities(items, self._named))
         return replace(report, stages=dict(self.stages))
+
+    def _named(self, item: Item) -> str:
+        """Where a file is, as the report names it: a member of an archive as the package's path
+        and its own (``<archive>/<member>``), never the temporary place it was unpacked to."""
+        if self.unpacked is not None and item.path.is_relative_to(self.unpacked):
+            return f"{self.label}/{item.rel}"
+        return str(item.path)
 
 
 def _told(results: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:

@@ -17,8 +17,11 @@ since, ``ledger.segments``), and a new sweep of a ledger asset is stored.
 be opened as a video, its frames cannot be decoded, or the sweep reached a
 limit) is not passed: :attr:`SegmentCheck.unseen` carries the reason, and
 the file blocks, as an unreadable picture does. A stored failure is never
-reused: the video is swept again. A file with no video stream at all (an
-audio-only MXF) has no picture to check: a note says so.
+reused: the video is swept again. A failure that may pass (``error``: the file
+could not be read, the sweep's clock ran out) is not stored by the audit: the
+watch daemon's deferred stage tries such a video again, with its count. A file
+with no video stream at all (an audio-only MXF) has no picture to check: a
+note says so.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class SegmentCheck:
                 item.rel in self.deferred
                 or rows is None
                 or not _current(rows, through)
-                or rows[0].status == "undecodable"
+                or rows[0].status in ("undecodable", "error")
             ):
                 todo.append(item)
             elif rows[0].status == "unsupported":
@@ -105,8 +108,8 @@ class SegmentCheck:
         for item in todo:
             swept = self._sweep(item, lookup, through)
             self.tick()
-            if item.seen.asset is not None:
-                records += swept
+            if item.seen.asset is not None and swept[0].status != "error":
+                records += swept  # a failure that may pass is left to the deferred stage
         self.ledger.segments.save(records)
 
     def _sweep(self, item: Item, lookup: Lookup, through: tuple[int, int]) -> list[SegmentIn]:
@@ -119,10 +122,10 @@ class SegmentCheck:
             scan = scan_master(item.path, lookup)
         except UnsupportedVideo as exc:
             self.noted[item.rel] = f"{NO_PICTURE} ({exc.message})"
-            return [failed_record(sha, through, exc.message, "unsupported")]
+            return [failed_record(sha, through, exc)]
         except ProvenanceError as exc:
             self.unseen[item.rel] = f"video not checked for generated material ({exc.message})"
-            return [failed_record(sha, through, exc.message)]
+            return [failed_record(sha, through, exc)]
         self.found[item.rel] = scan.segments
         moments = scan.moments() if item.rel in self.deferred else []
         if moments and (hit := nearest(self.near, moments, sha)):

@@ -5,7 +5,15 @@ the region index (:mod:`provenance.likeness.stage`); the audit describes the
 delivered pictures nothing else settled, and their mirrors, to query it
 (:mod:`provenance.audit.regions`). Decoding pixels is C codecs and numpy, so
 it runs on the fingerprint stage's process pool; a file that crashes a worker
-(a hostile picture) gets an ``undecodable`` result and the others go on.
+gets an ``error`` result and the others go on.
+
+**``undecodable`` or ``error``.** As for fingerprints
+(:func:`~provenance.likeness.fingerprint.failure_status`), a picture whose
+bytes do not decode is ``undecodable``, which the ledger keeps for good; a
+failure that may pass is ``error``, tried again later: the file could not be
+read, the worker ran out of its memory budget or was killed (by the OOM
+killer as well as by a hostile file: two crashes in a row, alone, give it),
+or the decoder it needs is not installed here.
 
 A :class:`Described` is what crosses the process boundary: the features as
 their bytes (:meth:`~provenance.likeness.features.Features.to_bytes`), or the
@@ -40,6 +48,7 @@ from provenance.likeness.features import (
 from provenance.likeness.fingerprint import (
     DECODER_CRASHED,
     FingerprintResult,
+    failure_status,
     fingerprint_file,
     in_workers,
     judge_frame,
@@ -78,7 +87,7 @@ def describe_path(path: str | Path, *, mirror: bool = False) -> Described:
     except UnsupportedImage as exc:
         return Described(name, "unsupported", reason=exc.message)
     except UndecodableImage as exc:
-        return Described(name, "undecodable", reason=exc.message)
+        return Described(name, _failed(exc), reason=exc.message)
     except (OSError, ValueError, BadFeatures, cv2.error) as exc:
         return Described(name, "error", reason=f"describing it failed: {exc}")
     return _described(name, found)
@@ -144,7 +153,7 @@ def describe_clip(path: str | Path) -> list[Described]:
     except UnsupportedVideo as exc:
         return [Described(name, "unsupported", reason=exc.message)]
     except ProvenanceError as exc:
-        return [Described(name, "undecodable", reason=exc.message)]
+        return [Described(name, _failed(exc), reason=exc.message)]
     except (OSError, ValueError, cv2.error) as exc:
         return [Described(name, "error", reason=f"describing it failed: {exc}")]
     kept = [d for d in found if d.status == "ok"]
@@ -169,8 +178,14 @@ def _described(name: str, found: Features) -> Described:
     return Described(name, "ok", found.to_bytes(), len(found), found.width, found.height)
 
 
+def _failed(exc: ProvenanceError) -> FeatureStatus:
+    """``undecodable`` for bytes that do not decode, else ``error`` (see the module docstring)."""
+    return "undecodable" if failure_status(exc) == "undecodable" else "error"
+
+
 def _crashed(path: str) -> Described:
-    return Described(path, "undecodable", reason=DECODER_CRASHED)
+    # A worker also dies for reasons not the file's (the OOM killer, a signal): tried again.
+    return Described(path, "error", reason=DECODER_CRASHED)
 
 
 def _look_crashed(file: tuple[str, bool]) -> Looked:

@@ -285,12 +285,23 @@ def failure_status(exc: ProvenanceError) -> Status:
     or the worker ran out of its memory budget. A decoder not installed
     is ``unavailable``.
     """
-    cause = exc.__cause__
-    if isinstance(cause, DecoderUnavailable):
+    if isinstance(exc.__cause__, DecoderUnavailable):
         return "unavailable"
+    return "error" if may_pass(exc) else "undecodable"
+
+
+def may_pass(exc: ProvenanceError) -> bool:
+    """Whether a failure to decode says something about this host now, not about the bytes.
+
+    It may pass when the file could not be read (an ``OSError`` with an
+    errno: gone, a share away, EIO), when the worker ran out of its memory
+    budget, or when it is no decoding failure at all; a picture or video
+    whose bytes do not decode never will.
+    """
+    cause = exc.__cause__
     if isinstance(cause, MemoryError) or (isinstance(cause, OSError) and cause.errno is not None):
-        return "error"
-    return "undecodable" if isinstance(exc, UndecodableImage) else "error"
+        return True
+    return not isinstance(exc, (UndecodableImage, UndecodableVideo))
 
 
 def judge_frame(name: str, frame: Frame) -> FingerprintResult:

@@ -34,8 +34,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness.features import describe_luma
-from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma
+from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma, may_pass
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
 from provenance.likeness.versions import REGION_RULE
@@ -108,6 +109,7 @@ class MasterScan:
     incomplete: str | None
     timecode: str | None
     prints: tuple[tuple[float, Fingerprint | None], ...] = ()  # each sample's time and print
+    may_pass: bool = False  # incomplete for a reason of this host now (its clock ran out)
 
     def moments(self, count: int = SAMPLES) -> list[Fingerprint]:
         """The fingerprints at ``count`` evenly spread moments, as the near-match sampler takes
@@ -165,7 +167,8 @@ def scan_master(
         hits = list(_checked(taken, lookup, pool.submit, prints))
         found = samples.sweep
     return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
-                      found.incomplete, found.timecode, tuple(prints))  # fmt: skip
+                      found.incomplete, found.timecode, tuple(prints),
+                      found.may_pass)  # fmt: skip
 
 
 def _until(samples: Iterable[Sample], stop: Callable[[], bool], found: Sweep) -> Iterator[Sample]:
@@ -274,13 +277,16 @@ def _segment(run: list[SampleHit], found: Sweep) -> Segment:
 def as_records(sha256: str, scan: MasterScan, through: tuple[int, int]) -> list[SegmentIn]:
     """The ledger's records of one sweep of video ``sha256``, against ``through``'s rows.
 
-    A sweep that stopped early is one ``undecodable`` record saying why,
-    whatever it found before: the video was not fully seen.
+    A sweep that stopped early is one record saying why, whatever it found
+    before: the video was not fully seen. It is ``undecodable`` when the
+    file stopped it, ``error`` when the sweep's clock did (a failure that may
+    pass: tried again later, see :mod:`provenance.likeness.retry`).
     """
     features, prints = through
     if scan.incomplete:
         reason = f"swept only up to {scan.swept:.1f} s ({scan.incomplete})"
-        return [SegmentIn(sha256, features, prints, "undecodable", reason=reason,
+        status: FeatureStatus = "error" if scan.may_pass else "undecodable"
+        return [SegmentIn(sha256, features, prints, status, reason=reason,
                           rule=REGION_RULE)]  # fmt: skip
     if not scan.segments:
         return [SegmentIn(sha256, features, prints, rule=REGION_RULE)]
@@ -292,11 +298,19 @@ def _record(sha256: str, features: int, prints: int, s: Segment) -> SegmentIn:
                      s.kind, s.score, s.at, s.outline, rule=REGION_RULE)  # fmt: skip
 
 
-def failed_record(
-    sha256: str, through: tuple[int, int], reason: str, status: FeatureStatus = "undecodable"
-) -> SegmentIn:
-    """The record of a video that could not be swept at all (``unsupported``: has no picture)."""
-    return SegmentIn(sha256, *through, status, reason=reason, rule=REGION_RULE)
+def failed_record(sha256: str, through: tuple[int, int], exc: ProvenanceError) -> SegmentIn:
+    """The record of a video that could not be swept at all, saying why.
+
+    ``unsupported``: it has no picture; ``undecodable``: its bytes do not
+    decode; ``error``: a failure that may pass (the file could not be read,
+    PyAV is not installed), tried again later.
+    """
+    status: FeatureStatus
+    if isinstance(exc, UnsupportedVideo):
+        status = "unsupported"
+    else:
+        status = "error" if may_pass(exc) else "undecodable"
+    return SegmentIn(sha256, *through, status, reason=exc.message, rule=REGION_RULE)
 
 
 def from_records(records: Sequence[SegmentIn]) -> tuple[Segment, ...]:

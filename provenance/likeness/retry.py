@@ -1,4 +1,9 @@
-"""When to try again to fingerprint an asset whose last attempt failed for a passing reason.
+"""When to try again a step of the deferred stage whose last attempt failed for a passing reason.
+
+Written for fingerprints, and used as well by the region checks and the
+master sweeps (each with a backoff of its own, see
+:class:`~provenance.watchers.fingerprints.FingerprintSchedule`): what follows
+says "fingerprint", and holds for them alike.
 
 Fingerprinting ends in a status the content decides (``ok``, ``flat``,
 ``undecodable``: bytes that do not decode never will...), which the ledger
@@ -42,7 +47,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from provenance.store import Ledger
+    from provenance.store.records import StoredFailure
 
 FIRST_WAIT = 60.0
 LONGEST_WAIT = 6 * 3600.0
@@ -153,19 +158,23 @@ def failures_in(reason: str | None) -> int:
 
 
 def due_failures(
-    ledger: Ledger, kinds: Sequence[str], retry: RetryBackoff, wanted: Sequence[str] | None = None
+    failed: Callable[[Sequence[str] | None], Sequence[StoredFailure]],
+    retry: RetryBackoff,
+    wanted: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """(sha256, path) of this host's assets whose stored ``error`` is due to be tried again.
 
-    The first call with ``retry`` takes up every stored ``error`` of the
-    assets present on this host (a daemon that starts again goes on where
-    the last one stopped); later calls read again only the rows of the
-    assets ``retry`` says are due. An asset that failed ``retry.attempts``
-    times is left alone. ``wanted`` limits what is tried to those assets.
+    ``failed`` reads the stored ``error`` rows of one step (all of them, or
+    those of the assets named), such as ``ledger.regions.failed``. The first
+    call with ``retry`` takes up every one (a daemon that starts again goes
+    on where the last one stopped); later calls read again only the rows of
+    the assets ``retry`` says are due. An asset that failed
+    ``retry.attempts`` times is left alone. ``wanted`` limits what is tried
+    to those assets.
     """
     if not retry.resumed:
         now = datetime.now(UTC)
-        for failure in ledger.fingerprints.failed(kinds=kinds):
+        for failure in failed(None):
             count = failures_in(failure.reason)
             if count < retry.attempts:
                 retry.resume(failure.sha256, count, (now - failure.at).total_seconds())
@@ -174,6 +183,18 @@ def due_failures(
     if wanted is not None:
         due = sorted(set(due) & set(wanted))
     if due:
-        for failure in ledger.fingerprints.failed(due, kinds):
+        for failure in failed(due):
             if failures_in(failure.reason) < retry.attempts:
                 yield failure.sha256, failure.path
+
+
+def failing_again(retry: RetryBackoff, sha256: str, reason: str | None) -> str:
+    """The asset failed again for a reason that may pass: the reason to store with its ``error``.
+
+    Its wait doubles; once it has failed ``retry.attempts`` times in a row
+    it is forgotten, and the reason says it is not tried again.
+    """
+    failures = retry.failed(sha256)
+    if failures >= retry.attempts:
+        retry.forget(sha256)
+    return noted(reason, failures, retry.attempts)

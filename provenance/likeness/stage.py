@@ -22,29 +22,32 @@ else), and like fingerprints, a picture with no features gets a row saying why.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from provenance.errors import DamagedRecord, ProvenanceError, UnsupportedVideo
+from provenance.errors import DamagedRecord, ProvenanceError
 from provenance.likeness import video as video_frames
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
 from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
-from provenance.likeness.retry import RetryBackoff, due_failures, noted
+from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
 from provenance.likeness.versions import REGION_RULE
-from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
+from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
 
 SAVE_BATCH = 500
 R = TypeVar("R")
+Checked = TypeVar("Checked", RegionCheckIn, SegmentIn)
 PAGE = 2_000  # assets read from the ledger at a time
 # Results worth remembering: the content itself decides them. "unavailable"
 # (no EXR decoder or PyAV installed yet) is never stored, and "error" is stored
@@ -86,6 +89,8 @@ def fingerprint_assets(
     *,
     retry: RetryBackoff | None = None,
     describe_retry: RetryBackoff | None = None,
+    region_retry: RetryBackoff | None = None,
+    sweep_retry: RetryBackoff | None = None,
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
     tick: Callable[[str], None] | None = None,
@@ -97,7 +102,8 @@ def fingerprint_assets(
     watch daemon), skips the assets whose last failure is too recent and
     learns from each new one; ``describe_retry`` does the same for the
     generated pictures' descriptions (a backoff of its own: one asset may fail
-    in one and not the other). ``stop`` is asked after every asset; the
+    in one and not the other), ``region_retry`` for the region checks and
+    ``sweep_retry`` for the master sweeps. ``stop`` is asked after every asset; the
     pass ends early, with what it saved kept, once it says True. ``workers``
     decode at once (default: one per core; the watch daemon, a background
     service, uses one, so that two pictures at the pixel guard never decode
@@ -113,9 +119,10 @@ def fingerprint_assets(
         describing = _ticking(stop, tick, "descriptions")
         describe_generated(ledger, wanted, describing, workers, retry=describe_retry)
     if not stop():
-        check_regions(ledger, wanted, _ticking(stop, tick, "region checks"), workers)
+        checking = _ticking(stop, tick, "region checks")
+        check_regions(ledger, wanted, checking, workers, retry=region_retry)
     if not stop() and video_frames.available():
-        check_masters(ledger, wanted, _ticking(stop, tick, "master sweeps"))
+        check_masters(ledger, wanted, _ticking(stop, tick, "master sweeps"), retry=sweep_retry)
     return StageReport(looked, done, time.monotonic() - started)
 
 
@@ -194,6 +201,8 @@ def check_regions(
     shas: Sequence[str] | None = None,
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
+    *,
+    retry: RetryBackoff | None = None,
 ) -> int:
     """Check the images that are not generated, and never were, for generated pictures inside.
 
@@ -203,9 +212,16 @@ def check_regions(
     of the region rule (:data:`~provenance.likeness.versions.REGION_RULE`)
     is checked again. Nothing happens while no generated picture has
     features. Returns how many held a generated picture.
+
+    A check that fails for a reason that may pass (``error``: the file could
+    not be read, a worker killed or out of memory) is not stored without
+    ``retry``, so a later pass tries again. With ``retry`` (the watch
+    daemon's) it is stored with its count and tried again after a doubling
+    wait, as fingerprints are (:mod:`provenance.likeness.retry`).
     """
-    first = ledger.regions.missing(shas, limit=PAGE, rule=REGION_RULE)
-    if not first:  # the index (up to a gigabyte) is loaded only when there is work
+    waiting = _unchecked(ledger, shas, retry)
+    first = next(waiting, None)
+    if first is None:  # the index (up to a gigabyte) is loaded only when there is work
         return 0
     # Read before the index loads: every row up to it is then in the index (a check
     # stays current exactly while no generated picture is described after it).
@@ -215,26 +231,67 @@ def check_regions(
     if not len(index):
         return 0
     handed: deque[str] = deque()
-
-    def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.regions.missing(shas, limit=PAGE, after=after, rule=REGION_RULE)
-
     rows = Batches(ledger.regions.save)
     holding = 0
-    described = describe_files(_paths(page, first, handed), mirror=True, workers=workers)
-    for result, hit in _queried(index, described):
-        row = region_row(handed.popleft(), result, hit, through)
+    paths = _handing(itertools.chain([first], waiting), handed)
+    for result, hit in _queried(index, describe_files(paths, mirror=True, workers=workers)):
+        sha = handed.popleft()
+        row = region_row(sha, result, hit, through)
         holding += row.hit is not None
-        if row.status != "error":  # a failure that may pass is tried again next time
-            rows.add([row])
+        rows.add(_settled(sha, [row], retry))
         if stop():
             break
     rows.flush()
     return holding
 
 
+def _unchecked(
+    ledger: Ledger, shas: Sequence[str] | None, retry: RetryBackoff | None
+) -> Iterator[tuple[str, str]]:
+    """The pictures to check: never checked by this rule, then those whose failure is due."""
+
+    def page(after: str | None) -> list[tuple[str, str]]:
+        return ledger.regions.missing(shas, limit=PAGE, after=after, rule=REGION_RULE)
+
+    yield from _pages(page, page(None))
+    if retry is not None:
+        yield from due_failures(partial(ledger.regions.failed, rule=REGION_RULE), retry, shas)
+
+
+def _unswept(
+    ledger: Ledger, shas: Sequence[str] | None, retry: RetryBackoff | None
+) -> Iterator[tuple[str, str]]:
+    """The videos to sweep: never swept by this rule, then those whose failure is due."""
+
+    def page(after: str | None) -> list[tuple[str, str]]:
+        return ledger.segments.missing(shas, PAGE, after, rule=REGION_RULE)
+
+    yield from _pages(page, page(None))
+    if retry is not None:
+        yield from due_failures(partial(ledger.segments.failed, rule=REGION_RULE), retry, shas)
+
+
+def _settled(sha: str, rows: list[Checked], retry: RetryBackoff | None) -> list[Checked]:
+    """The rows to store for one asset's check or sweep (``rows``, a failure first and alone).
+
+    A failure that may pass (``error``) is stored only with ``retry``, and
+    then with its count in its reason; any other answer ends its retries.
+    """
+    if not rows or rows[0].status != "error":
+        if retry is not None:
+            retry.forget(sha)
+        return rows
+    if retry is None:
+        return []  # a later pass tries again
+    return [replace(rows[0], reason=failing_again(retry, sha, rows[0].reason))]
+
+
 def check_masters(
-    ledger: Ledger, shas: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+    ledger: Ledger,
+    shas: Sequence[str] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    *,
+    retry: RetryBackoff | None = None,
 ) -> int:
     """Sweep the videos that are not generated for generated material cut or composited in.
 
@@ -243,7 +300,10 @@ def check_masters(
     against both indexes of the generated assets, and the answer is kept
     (``ledger.segments``) for ``history``, ``ls --looks-like`` and later
     audits. Nothing happens while nothing generated has fingerprints or
-    features. Returns how many videos show generated material.
+    features. Returns how many videos show generated material. A sweep that
+    fails for a reason that may pass (``error``: the file could not be read,
+    the sweep's clock ran out on a busy host) is retried as a region check is
+    (:func:`check_regions`, with ``retry``).
     """
     # Lazy: the sweep's modules load only when there are videos to sweep.
     from provenance.likeness.master import (  # noqa: PLC0415
@@ -255,30 +315,25 @@ def check_masters(
     )
     from provenance.likeness.search import load_index  # noqa: PLC0415
 
-    first = ledger.segments.missing(shas, limit=PAGE, rule=REGION_RULE)
-    through = ledger.segments.through() if first else (0, 0)
-    if not any(through):
+    waiting = _unswept(ledger, shas, retry)
+    first = next(waiting, None)
+    through = ledger.segments.through() if first is not None else (0, 0)
+    if first is None or not any(through):
         return 0
     regions = RegionIndex()
     load_regions(ledger, regions)
     lookup = Lookup(load_index(ledger), regions if len(regions) else None)
     showing = 0
-
-    def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.segments.missing(shas, PAGE, after, rule=REGION_RULE)
-
-    for sha, path in _pages(page, first):
+    for sha, path in itertools.chain([first], waiting):
         try:
             scan = scan_master(Path(path), lookup, stop=stop)
             if scan.incomplete == STOPPED:
                 break  # not stored: swept again next time
             rows = as_records(sha, scan, through)
-        except UnsupportedVideo as exc:  # no picture at all (audio only): nothing to look for
-            rows = [failed_record(sha, through, exc.message, "unsupported")]
-        except ProvenanceError as exc:
-            rows = [failed_record(sha, through, exc.message)]
+        except ProvenanceError as exc:  # unsupported (audio only: no picture), or why not
+            rows = [failed_record(sha, through, exc)]
         showing += rows[0].hit is not None
-        ledger.segments.save(rows)
+        ledger.segments.save(_settled(sha, rows, retry))
         if stop():
             break
     return showing
@@ -323,10 +378,15 @@ def _paths(
 ) -> Iterator[str]:
     """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order
     (only the assets ``due`` says are due, when given)."""
-    for sha, path in _pages(page, first):
-        if due is None or due(sha):
-            handed.append(sha)
-            yield path
+    waiting = _pages(page, first)
+    return _handing(waiting if due is None else (w for w in waiting if due(w[0])), handed)
+
+
+def _handing(waiting: Iterable[tuple[str, str]], handed: deque[str]) -> Iterator[str]:
+    """The path of each (sha256, path) of ``waiting``, its sha256 handed out first, in order."""
+    for sha, path in waiting:
+        handed.append(sha)
+        yield path
 
 
 def load_regions(ledger: Ledger, index: RegionIndex) -> None:
@@ -398,7 +458,7 @@ def _waiting(
         after = page[-1][0]
         yield from (item for item in page if retry is None or retry.due(item[0]))
     if retry is not None:
-        yield from due_failures(ledger, kinds, retry, wanted)
+        yield from due_failures(lambda due: ledger.fingerprints.failed(due, kinds), retry, wanted)
 
 
 def _run(
@@ -411,14 +471,9 @@ def _run(
 ) -> tuple[int, int]:
     rows = Batches(ledger.fingerprints.save)
     handed: deque[str] = deque()  # results come back in the order paths were handed out
-
-    def paths() -> Iterator[str]:
-        for sha, path in waiting:
-            handed.append(sha)
-            yield path
-
     looked = ok = 0
-    for result in fingerprint_files(paths(), executor=executor, workers=workers):
+    paths = _handing(waiting, handed)
+    for result in fingerprint_files(paths, executor=executor, workers=workers):
         sha = handed.popleft()
         looked += 1
         ok += result.ok
@@ -437,10 +492,8 @@ def _settle(sha: str, result: FingerprintResult, retry: RetryBackoff | None) -> 
         return as_rows(sha, result)
     if retry is None:
         return []
-    failures = retry.failed(sha)
     if result.status != "error":
+        retry.failed(sha)
         return []
-    if failures >= retry.attempts:
-        retry.forget(sha)
     # Stored at every attempt, with its count: a restarted daemon goes on from there.
-    return as_rows(sha, replace(result, reason=noted(result.reason, failures, retry.attempts)))
+    return as_rows(sha, replace(result, reason=failing_again(retry, sha, result.reason)))

@@ -13,6 +13,17 @@ user and host are on the event). Audit rows no event accounts for get one
 ``state-baseline`` event without an asset. From then on the projection
 starts at the baseline and every later change is an event of its own.
 Until the upgrade, ``verify`` names each such asset and the audit blocks it.
+
+**Folding only what may need it.** ``init`` runs on every upgrade, and on a
+ledger upgraded long ago there is nothing left to record; folding a chain of
+millions of events to learn that took minutes inside the write transaction.
+So the assets are found first in SQL (:func:`candidates`): those with an
+event of a type whose details must carry a status and whose canonical JSON
+has no ``"status":`` key, and no baseline after it. Only their events are
+folded (by the events' asset index), which gives each the fold of the whole
+chain would (an asset's legacy is its own events' doing), and the audit rows
+are checked against the few events that account for audits. A ledger with
+neither folds nothing.
 """
 
 from __future__ import annotations
@@ -20,27 +31,82 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
-from provenance.store.models import Approval, Asset, AuditRow, Quarantine
+from provenance.store.models import Approval, Asset, AuditRow, Event, Quarantine
 from provenance.store.projection import Projection, Row
-from provenance.store.state import asset_rows, stream_events, table_rows
+from provenance.store.state import asset_rows, events_where, stream_events, table_rows
 from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
+
+# The event types whose details carry the asset's status since the projection, and did
+# not before (Projection._detected and ._status without a default): their events with
+# no status are what makes an asset "legacy".
+STATUS_TYPES = (
+    "detected", "approved", "revoked", "expiry-set", "approval-lapsed", "expired", "flagged",
+    "restored", "deleted-from-quarantine",
+)  # fmt: skip
+_HAS_STATUS = '%"status":%'  # canonical JSON (no spaces); no nested "status" in these details
+# Candidates beyond which one pass over the chain costs less than reading their events by asset
+# (the first upgrade of a ledger older than the projection: most of its assets).
+WHOLE_FOLD = 20_000
 
 
 def record_baseline(conn: Connection, chain: ChainAppender) -> int:
     """Chain a ``state-baseline`` event for each row the events cannot rebuild; returns how many."""
-    projection = Projection().fold(stream_events(conn))
     now, written = datetime.now(UTC), 0
-    for chunk in in_chunks(sorted(projection.legacy)):
+    for chunk in in_chunks(legacy_assets(conn)):
         written += _assets(conn, chain, chunk, now)
     audits = table_rows(conn, AuditRow.__table__)
-    unaccounted = [{"id": key} | row for key, row in audits.items() if key not in projection.audits]
+    accounted = _audits_accounted(conn) if audits else set()
+    unaccounted = [{"id": key} | row for key, row in audits.items() if key not in accounted]
     if unaccounted:
         chain.add(PendingEvent("state-baseline", None, None, {"audits": unaccounted}), now)
         written += 1
     chain.flush()
     return written
+
+
+def legacy_assets(conn: Connection) -> list[str]:
+    """The assets whose events cannot be projected and that have no baseline, in sha256 order.
+
+    What ``Projection().fold(every event).legacy`` holds, from the events
+    of the :func:`candidates` alone (or, beyond :data:`WHOLE_FOLD` of them,
+    from that fold itself).
+    """
+    found = candidates(conn)
+    if len(found) > WHOLE_FOLD:
+        return sorted(Projection().fold(stream_events(conn)).legacy)
+    legacy: set[str] = set()
+    for chunk in in_chunks(found):
+        legacy.update(Projection().fold(events_where(conn, Event.asset_sha256.in_(chunk))).legacy)
+    return sorted(legacy)
+
+
+def candidates(conn: Connection) -> list[str]:
+    """The assets with an event that says no status and no baseline after it (see the module
+    docstring), in sha256 order: a few on a ledger still to upgrade, none once upgraded."""
+    later = aliased(Event)
+    baselined = select(later.seq).where(
+        later.type == "state-baseline",
+        later.asset_sha256 == Event.asset_sha256,
+        later.seq > Event.seq,
+    )
+    query = (
+        select(Event.asset_sha256)
+        .where(Event.type.in_(STATUS_TYPES), Event.asset_sha256.is_not(None))
+        .where(Event.details.not_like(_HAS_STATUS), ~baselined.exists())
+        .distinct()
+    )
+    return sorted(str(sha) for sha in conn.execute(query).scalars())
+
+
+def _audits_accounted(conn: Connection) -> set[int]:
+    """The audit rows the events account for: each ``audit-recorded``, and the baselines'."""
+    recorded = Event.type == "audit-recorded"
+    baselines = (Event.type == "state-baseline") & Event.asset_sha256.is_(None)
+    return set(Projection().fold(events_where(conn, recorded | baselines)).audits)
 
 
 def _assets(conn: Connection, chain: ChainAppender, shas: Sequence[str], now: datetime) -> int:

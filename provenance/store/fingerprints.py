@@ -12,33 +12,22 @@ audit's in-memory index load only what was added since it last looked
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from provenance.store.frames import FrameRows
 from provenance.store.models import FingerprintRow
-from provenance.store.records import AssetFingerprints, FingerprintIn, StoredFingerprint
+from provenance.store.records import (
+    AssetFingerprints,
+    FingerprintIn,
+    StoredFailure,
+    StoredFingerprint,
+)
 from provenance.store.transactions import Transactions
 
 LOAD_BATCH = 50_000
 _LOADED = (FingerprintRow.id, FingerprintRow.asset_sha256, FingerprintRow.grad,
            FingerprintRow.dct, FingerprintRow.frame)  # fmt: skip
 _SUMMED = (FingerprintRow.status, FingerprintRow.reason, FingerprintRow.grad, FingerprintRow.dct)
-
-
-@dataclass(frozen=True)
-class FailedFingerprint:
-    """An asset whose fingerprinting failed for a reason that may pass, as its ``error`` row says.
-
-    ``path`` is one of its present paths on this host; ``at`` (UTC) is when
-    the row was written: the last attempt.
-    """
-
-    sha256: str
-    path: str
-    reason: str | None
-    at: datetime
 
 
 class FingerprintsPart:
@@ -83,15 +72,14 @@ class FingerprintsPart:
 
     def failed(
         self, shas: Sequence[str] | None = None, kinds: Sequence[str] = ("image",)
-    ) -> list[FailedFingerprint]:
+    ) -> list[StoredFailure]:
         """The ``kinds`` assets present on this host whose stored fingerprint row says ``error``.
 
         Every one, or those among ``shas``, in sha256 order, with a present
         path, the row's reason and when it was written: what the watch
         daemon needs to try them again (:mod:`provenance.likeness.retry`).
         """
-        rows = self._rows.failed(shas, kinds)
-        return [FailedFingerprint(str(r[0]), str(r[1]), r[2], r[3]) for r in rows]
+        return self._rows.failed(shas, kinds)
 
     def status_of(self, sha256: str) -> str | None:
         """The status of an asset's fingerprints (its first row's), or None when it has none."""

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, inser
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from provenance.store.models import Asset, Location, PerFrameRow
+from provenance.store.records import StoredFailure
 from provenance.store.transactions import Transactions
 from provenance.store.writer import among, in_chunks
 
@@ -116,11 +117,20 @@ class FrameRows:
                 break
         return found
 
-    def failed(self, shas: Sequence[str] | None, kinds: Sequence[str]) -> list[tuple[Any, ...]]:
-        """(sha256, path, reason, computed_at) of the ``kinds`` assets here whose row is ``error``.
+    def failed(
+        self,
+        shas: Sequence[str] | None,
+        kinds: Sequence[str],
+        *,
+        unsettled: bool = False,
+        current: ColumnElement[bool] | None = None,
+    ) -> list[StoredFailure]:
+        """The ``kinds`` assets present on this host whose row says ``error``.
 
-        Every such asset present on this host (or those among ``shas``), in
-        sha256 order, each with one of its present paths.
+        Every such asset (or those among ``shas``), in sha256 order, each
+        with one of its present paths, the row's reason and when it was
+        written. ``unsettled`` and ``current`` are as in :meth:`missing` (a row
+        of an older rule is as good as none: :meth:`missing` hands it out).
         """
         table = self._table
         here = self._present_here()
@@ -131,15 +141,19 @@ class FrameRows:
             .where(table.status == "error", table.frame == 0, Asset.kind.in_(kinds), here.exists())
             .order_by(Asset.sha256)
         )  # fmt: skip
+        if unsettled:
+            query = query.where(Asset.verdict.not_in(("genai", "unreadable")))
+        if current is not None:
+            query = query.where(current)
         with self._tx.read() as session:
             conn = session.connection()
             picks = [None] if shas is None else among(conn, Asset.sha256, sorted(set(shas)))
             found = [
-                tuple(row)
+                StoredFailure(str(row[0]), str(row[1]), row[2], row[3])
                 for pick in picks
                 for row in conn.execute(query if pick is None else query.where(pick))
             ]
-            return sorted(found)
+            return sorted(found, key=lambda failure: failure.sha256)
 
     def _present_here(self) -> Select[str]:
         """The present paths on this host of the asset of the enclosing query (correlated)."""

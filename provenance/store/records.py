@@ -522,6 +522,23 @@ class FeatureIn:
 
 
 @dataclass(frozen=True)
+class StoredFailure:
+    """An asset whose derived row (a fingerprint, a region check, a sweep) says ``error``.
+
+    ``error`` is a failure that may pass (a read that failed, a worker
+    killed or out of memory, a clock run out under load). ``path`` is one of
+    the asset's present paths on this host; ``at`` (UTC) is when the row was
+    written: the last attempt. ``reason`` carries how many times in a row it
+    failed (see ``provenance.likeness.retry``).
+    """
+
+    sha256: str
+    path: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RegionCheckIn:
     """What the region check found in one picture not generated, against features to ``through``.
 

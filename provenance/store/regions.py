@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from provenance.store.frames import FrameRows
 from provenance.store.models import FeatureRow, RegionCheckRow
-from provenance.store.records import RegionCheckIn
+from provenance.store.records import RegionCheckIn, StoredFailure
 from provenance.store.transactions import Transactions
 
 _CHECK = (RegionCheckRow.through, RegionCheckRow.status, RegionCheckRow.hit_sha256,
@@ -64,6 +64,14 @@ class RegionChecksPart:
         sha256 order, after ``after``."""
         return self._rows.missing(shas, ("image",), limit, after, genai_only=False,
                                   unsettled=True, current=RegionCheckRow.rule >= rule)  # fmt: skip
+
+    def failed(self, shas: Sequence[str] | None = None, *, rule: int) -> list[StoredFailure]:
+        """The images, neither generated nor unreadable, present on this host whose stored check
+        says ``error`` (every one, or those among ``shas``), made by version ``rule`` of the region
+        rule or a later one: what the watch daemon tries again (``provenance.likeness.retry``)."""
+        return self._rows.failed(
+            shas, ("image",), unsettled=True, current=RegionCheckRow.rule >= rule
+        )
 
     def many(self, shas: Iterable[str]) -> dict[str, RegionCheckIn]:
         """The stored checks of the assets among ``shas`` that have one, by sha256."""

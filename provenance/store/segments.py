@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from provenance.store.frames import FrameRows
 from provenance.store.models import Asset, FeatureRow, FingerprintRow, SegmentRow
-from provenance.store.records import SegmentIn
+from provenance.store.records import SegmentIn, StoredFailure
 from provenance.store.regions import outline_of, outline_text
 from provenance.store.transactions import Transactions
 
@@ -66,6 +66,12 @@ class SegmentsPart:
         order, after ``after``."""
         return self._rows.missing(shas, ("video",), limit, after, genai_only=False,
                                   unsettled=True, current=SegmentRow.rule >= rule)  # fmt: skip
+
+    def failed(self, shas: Sequence[str] | None = None, *, rule: int) -> list[StoredFailure]:
+        """The videos, neither generated nor unreadable, present on this host whose stored sweep
+        says ``error`` (every one, or those among ``shas``), made by version ``rule`` of the region
+        rule or a later one: what the watch daemon tries again (``provenance.likeness.retry``)."""
+        return self._rows.failed(shas, ("video",), unsettled=True, current=SegmentRow.rule >= rule)
 
     def many(self, shas: Iterable[str]) -> dict[str, list[SegmentIn]]:
         """The stored sweeps of the videos among ``shas`` that have one, by sha256."""

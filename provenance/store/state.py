@@ -119,10 +119,15 @@ def stream_events(
             progress(len(batch))
 
 
+def events_where(conn: Connection, *where: ColumnElement[bool]) -> Iterator[EventTuple]:
+    """The events that match ``where``, in ``seq`` order, as plain tuples."""
+    query = select(*_EVENT_COLUMNS).where(*where).order_by(Event.seq)
+    return map(EventTuple._make, conn.execute(query))
+
+
 def _check_chunk(conn: Connection, shas: Sequence[str]) -> list[Difference]:
     # One query by the asset index: a few hundred assets' events, not the whole log.
-    query = select(*_EVENT_COLUMNS).where(Event.asset_sha256.in_(shas)).order_by(Event.seq)
-    projection = Projection().fold(map(EventTuple._make, conn.execute(query)))
+    projection = Projection().fold(events_where(conn, Event.asset_sha256.in_(shas)))
     return compare(
         projection,
         asset_rows(conn, Asset.sha256.in_(shas)),

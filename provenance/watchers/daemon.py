@@ -333,6 +333,8 @@ class WatchDaemon:
                 self.ledger,
                 retry=retry,
                 describe_retry=self.fingerprints.describe_retry,
+                region_retry=self.fingerprints.region_retry,
+                sweep_retry=self.fingerprints.sweep_retry,
                 stop=stop.is_set,
                 workers=LIKENESS_WORKERS,
             )

@@ -9,7 +9,8 @@ to do. A pass runs instead when there may be work:
 
 * the daemon recorded something other than an unchanged file since the
   last pass (new content, or known content at a new path of this host);
-* a failed asset's backoff has run out (see :mod:`provenance.likeness.retry`);
+* a failed asset's backoff has run out (see :mod:`provenance.likeness.retry`):
+  its fingerprints, its description, its region check or its sweep;
 * a sweep is due (every fifteen minutes, and at start): the assets some
   other process recorded on this host, such as a scan stopped before its
   own fingerprint stage.
@@ -34,6 +35,8 @@ class FingerprintSchedule:
     ) -> None:
         self.retry = RetryBackoff(clock=clock)
         self.describe_retry = RetryBackoff(clock=clock)  # the generated pictures' descriptions
+        self.region_retry = RetryBackoff(clock=clock)  # the other pictures' region checks
+        self.sweep_retry = RetryBackoff(clock=clock)  # the master sweeps of the other videos
         self._sweep_every, self._clock = sweep_every, clock
         self._wanted = threading.Event()
         self._last_pass: float | None = None
@@ -49,8 +52,12 @@ class FingerprintSchedule:
             return True
         if now - self._last_pass >= self._sweep_every:
             return True
-        retry_at = self.retry.next_due()
-        return retry_at is not None and retry_at <= now
+        return any(at is not None and at <= now for at in self._retries_due())
+
+    def _retries_due(self) -> list[float | None]:
+        """When each backoff's earliest wait runs out (None: nothing waits in it)."""
+        backoffs = (self.retry, self.describe_retry, self.region_retry, self.sweep_retry)
+        return [backoff.next_due() for backoff in backoffs]
 
     def begin(self) -> None:
         """A pass starts now: what was wanted until now, it will see."""

@@ -9,36 +9,19 @@ worker every time kept a core busy for ever.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from provenance.likeness import stage as fingerprinting
-from provenance.likeness.describe import Described, describe_files
 from provenance.likeness.retry import RetryBackoff
 from provenance.likeness.stage import describe_generated
 from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.clocks import Clock
+from tests.support.failing import CrashingDescriber
 from tests.support.files import sha256_of
 from tests.support.studio import recorded_images
-
-
-class CrashingDescriber:
-    """Stands in for the describing pool: the named files fail as a killed worker does."""
-
-    def __init__(self, *failing: Path) -> None:
-        self.failing = {str(p) for p in failing}
-        self.asked: list[str] = []
-
-    def __call__(self, paths: Iterable[str], **kwargs: object) -> Iterator[Described]:
-        for path in paths:
-            self.asked.append(Path(path).name)
-            if path in self.failing:
-                yield Described(path, "error", reason=f"the worker died on {path}")
-            else:
-                yield from describe_files([path], workers=1)
 
 
 def test_a_failed_description_waits_before_it_is_tried_again(

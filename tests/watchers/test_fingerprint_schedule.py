@@ -47,11 +47,13 @@ def test_something_recorded_makes_a_pass_due() -> None:
     assert not schedule.due()
 
 
-def test_a_retry_running_out_makes_a_pass_due() -> None:
+@pytest.mark.parametrize("step", ["retry", "describe_retry", "region_retry", "sweep_retry"])
+def test_a_retry_running_out_makes_a_pass_due(step: str) -> None:
     clock = Clock()
     schedule = FingerprintSchedule(sweep_every=900, clock=clock)
     schedule.begin()
-    schedule.retry.failed("a")
+    backoff: RetryBackoff = getattr(schedule, step)
+    backoff.failed("a")
     assert not schedule.due()
     clock.now += 60
     assert schedule.due()
