@@ -37,7 +37,7 @@ from provenance.likeness.features import BadFeatures, Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, noted
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn
 
 if TYPE_CHECKING:
@@ -246,6 +246,7 @@ def check_masters(
     features. Returns how many videos show generated material.
     """
     # Lazy: the sweep's modules load only when there are videos to sweep.
+    from provenance.likeness.confirm import StoredReferences  # noqa: PLC0415
     from provenance.likeness.master import (  # noqa: PLC0415
         STOPPED,
         Lookup,
@@ -255,17 +256,18 @@ def check_masters(
     )
     from provenance.likeness.search import load_index  # noqa: PLC0415
 
-    first = ledger.segments.missing(shas, limit=PAGE, rule=REGION_RULE)
+    first = ledger.segments.missing(shas, limit=PAGE, rule=SWEEP_RULE)
     through = ledger.segments.through() if first else (0, 0)
     if not any(through):
         return 0
     regions = RegionIndex()
     load_regions(ledger, regions)
-    lookup = Lookup(load_index(ledger), regions if len(regions) else None)
+    lookup = Lookup(load_index(ledger), regions if len(regions) else None,
+                    StoredReferences(ledger))  # fmt: skip
     showing = 0
 
     def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.segments.missing(shas, PAGE, after, rule=REGION_RULE)
+        return ledger.segments.missing(shas, PAGE, after, rule=SWEEP_RULE)
 
     for sha, path in _pages(page, first):
         try:
@@ -340,10 +342,12 @@ def load_regions(ledger: Ledger, index: RegionIndex) -> None:
     while page := ledger.features.genai_page(after):
         after = page[-1].row_id
         for row in page:
-            index.add(row.sha256, _stored_features(row.sha256, row.data))
+            index.add(row.sha256, stored_features(row.sha256, row.data))
 
 
-def _stored_features(sha256: str, data: bytes) -> Features:
+def stored_features(sha256: str, data: bytes) -> Features:
+    """A generated picture's stored features; :class:`~provenance.errors.DamagedRecord` if the
+    blob does not read back."""
     try:
         return Features.from_bytes(data)
     except BadFeatures as exc:

@@ -9,7 +9,8 @@ or prop was a match, and such a stored check would have gone on blocking the
 picture. So every stored answer says which version of the rule made it, and
 one made by an older version is made again (by the deferred stage and the
 audit), never reused nor named by ``history`` or ``ls --looks-like``
-(migration 0013, which gives the rows stored before it version 1).
+(migration 0013, which gives the rows stored before it version 1). A sweep's
+version is :data:`SWEEP_RULE`, which is never below the region rule's.
 
 This module holds only the numbers, so that what reads the stored answers
 (``history``, the web view) does not load OpenCV and faiss to know them.
@@ -20,3 +21,7 @@ from __future__ import annotations
 # Raise it with any change that can turn an answer of the region rule: a threshold,
 # a check, the features compared. 1: before MIN_SPAN; 2: with it (6 %).
 REGION_RULE = 2
+# A video's sweep (``ledger.segments``) answers with near matches too: its version is the
+# region rule's, raised with any change to the near matches a sweep keeps. 3: near matches
+# beyond the sure distance confirmed by the region rule (provenance.likeness.confirm).
+SWEEP_RULE = 3
