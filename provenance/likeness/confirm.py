@@ -28,8 +28,16 @@ are ordinary, busy pictures, and only the distance catches both kinds.
 features (with its mirror) with those of the one generated asset named by
 the near match, every frame of a clip (:func:`confirm`), through a
 one-picture :class:`~provenance.likeness.regions.RegionIndex`: exact
-nearest neighbours, no competition from the rest of the index, so a true
-copy is found at least as surely as by the region check itself.
+nearest neighbours, no competition from the rest of the index. Two changes
+fit the question asked. *Every neighbour pair* goes to RANSAC
+(``every_pair``): a picture of stripes or checks, the kind that gave the
+periodic false match, has features that each look like the next, and its
+own crops were missed by one-to-one pairing (see the region module). And
+the inliers must span :data:`WHOLE_SPAN` of the generated picture, not the
+region rule's 6 %: a near match says the *whole* picture is there, and one
+of the skyline pairs, given every pair, agreed on 22 points of the shared
+lighthouse and towers spanning 7.4 % of the picture, where the crops of the
+striped picture span 36 % or more.
 
 **Fail closed.** Only a refusal by the region rule drops a near match
 (``refuted``): both pictures have features and none of the generated
