@@ -12,6 +12,7 @@ asset has no features to confirm with, the near match stands, with a reason.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from provenance.ingest.scan import scan
 from provenance.likeness.confirm import StoredReferences, read_references
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
+from tests.support.json_schemas import problems
 from tests.support.periodic import checker, stripes
 from tests.support.reframing import crop, save
 
@@ -90,9 +92,11 @@ def test_history_of_a_recorded_lookalike_names_no_generated_asset(
     copy = save(crop(stripes(), 0.9, (1.0, 1.0)), folder / "crop.jpg", quality=75)
     scan([folder], generated.ledger, generated.settings)
     assert find_history(str(lookalike), generated.ledger, generated.settings).looks_like is None
-    found = find_history(str(copy), generated.ledger, generated.settings).looks_like
+    story = find_history(str(copy), generated.ledger, generated.settings)
+    found = story.looks_like
     assert found is not None and found.asset.sha256 == generated.sha256
     assert found.confirmation == "confirmed"
+    assert problems("history", json.loads(json.dumps(story.to_dict(), default=str))) == []
 
 
 def test_stored_references(generated: Generated) -> None:
