@@ -52,11 +52,12 @@ QUICK = Plan(synthetic=40, unrelated=2000, frames=60)
 RECALL = Plan(unrelated=0, frames=0)  # the originals and copies of (a) alone
 
 
-def hash_everything(paths: list[str], workers: int) -> Hashes:
-    """Our fingerprints and the baseline pHash of every file, computed on a pool."""
+def hash_everything(paths: list[str], workers: int, *, baseline: bool = True) -> Hashes:
+    """Our fingerprints and (unless not ``baseline``) the pHash of every file, on a pool."""
     with process_pool(workers) as pool:
         ours = dict(zip(paths, pool.map(fingerprint_or_none, paths, chunksize=32), strict=True))
-        base = dict(zip(paths, pool.map(phash_file, paths, chunksize=32), strict=True))
+        base = (dict(zip(paths, pool.map(phash_file, paths, chunksize=32), strict=True))
+                if baseline else {})  # fmt: skip
     return Hashes(ours, base)
 
 
@@ -78,7 +79,8 @@ def main() -> None:
     with process_pool(args.workers) as pool:
         data = build(root, plan, pool)
     paths = [*data.originals.values(), *(p for c in data.copies.values() for p in c.values())]
-    hashes = hash_everything([*paths, *data.unrelated], args.workers)
+    hashes = hash_everything([*paths, *data.unrelated], args.workers,
+                             baseline=not args.recall_only)  # fmt: skip
     confirmed = render_confirmation(confirmation(data, hashes, args.workers))
     if args.recall_only:
         print("\n".join(confirmed))

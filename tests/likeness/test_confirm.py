@@ -117,6 +117,14 @@ def test_what_cannot_be_confirmed_stands(
     assert said.why is not None and why in said.why
 
 
+def test_too_few_features_to_judge_by_stand(generated: Path, tmp_path: Path) -> None:
+    lookalike = _features(_file(tmp_path, "checker.jpg", checker()))
+    few = Features(lookalike.width, lookalike.height, lookalike.points[:40],
+                   lookalike.descriptors[:40])  # fmt: skip
+    said = confirm(few, (_features(generated),), GENERATED)
+    assert said.outcome == "unconfirmed" and said.why is not None and "too few" in said.why
+
+
 def test_the_sure_distance() -> None:
     assert not needs_confirmation(SURE_DISTANCE)
     assert needs_confirmation(SURE_DISTANCE + 1)
