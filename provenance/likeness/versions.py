@@ -21,7 +21,8 @@ from __future__ import annotations
 # Raise it with any change that can turn an answer of the region rule: a threshold,
 # a check, the features compared. 1: before MIN_SPAN; 2: with it (6 %).
 REGION_RULE = 2
-# A video's sweep (``ledger.segments``) answers with near matches too: its version is the
-# region rule's, raised with any change to the near matches a sweep keeps. 3: near matches
-# beyond the sure distance confirmed by the region rule (provenance.likeness.confirm).
-SWEEP_RULE = 3
+# A video's sweep (``ledger.segments``) answers with near matches too: its version follows
+# the region rule's, one above it since near matches beyond the sure distance are confirmed
+# by the region rule (provenance.likeness.confirm); raise the step with any change to the
+# near matches a sweep keeps.
+SWEEP_RULE = REGION_RULE + 1

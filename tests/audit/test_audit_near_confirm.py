@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,15 @@ def test_history_of_a_recorded_lookalike_names_no_generated_asset(
     assert found is not None and found.asset.sha256 == generated.sha256
     assert found.confirmation == "confirmed"
     assert problems("history", json.loads(json.dumps(story.to_dict(), default=str))) == []
+
+
+def test_stored_references_are_read_from_a_sweeps_threads(generated: Generated) -> None:
+    # A master's samples are checked on threads: the ledger must answer there too.
+    stored = StoredReferences(generated.ledger)
+    assert generated.ledger.features.status_of(generated.sha256) == "ok"  # opened here first
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(stored, [generated.sha256, "cd" * 32]))
+    assert isinstance(answers[0], tuple) and isinstance(answers[1], str)
 
 
 def test_stored_references(generated: Generated) -> None:
