@@ -63,6 +63,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from provenance.errors import DamagedRecord
+
 if TYPE_CHECKING:
     from provenance.likeness.features import Features
     from provenance.likeness.regions import RegionHit
@@ -174,9 +176,6 @@ class StoredReferences:
 
 def read_references(ledger: Ledger, shas: Sequence[str]) -> dict[str, Reference]:
     """Each generated asset's stored features (``ok`` pictures), or why it has none."""
-    # Lazy: the features' reader loads numpy.
-    from provenance.likeness.stage import stored_features  # noqa: PLC0415
-
     stored = ledger.features.many(shas)
     found: dict[str, Reference] = {}
     for sha in shas:
@@ -188,3 +187,19 @@ def read_references(ledger: Ledger, shas: Sequence[str]) -> dict[str, Reference]
         else:
             found[sha] = tuple(stored_features(sha, p.data) for p in row.pictures)
     return found
+
+
+def stored_features(sha256: str, data: bytes) -> Features:
+    """A generated picture's stored features; :class:`~provenance.errors.DamagedRecord` if the
+    blob does not read back (leaving the picture out would let its copies pass unseen)."""
+    # Lazy: the features' reader loads OpenCV and numpy.
+    from provenance.likeness.features import BadFeatures, Features  # noqa: PLC0415
+
+    try:
+        return Features.from_bytes(data)
+    except BadFeatures as exc:
+        raise DamagedRecord(
+            f"the stored local features of generated asset {sha256[:12]} cannot be read ({exc})",
+            where=sha256,
+            fix="the ledger's features table is damaged; restore the ledger from a backup",
+        ) from exc

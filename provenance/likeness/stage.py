@@ -30,10 +30,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from provenance.errors import DamagedRecord, ProvenanceError, UnsupportedVideo
+from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness import video as video_frames
+from provenance.likeness.confirm import stored_features
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
-from provenance.likeness.features import BadFeatures, Features
+from provenance.likeness.features import Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, noted
@@ -343,19 +344,6 @@ def load_regions(ledger: Ledger, index: RegionIndex) -> None:
         after = page[-1].row_id
         for row in page:
             index.add(row.sha256, stored_features(row.sha256, row.data))
-
-
-def stored_features(sha256: str, data: bytes) -> Features:
-    """A generated picture's stored features; :class:`~provenance.errors.DamagedRecord` if the
-    blob does not read back."""
-    try:
-        return Features.from_bytes(data)
-    except BadFeatures as exc:
-        raise DamagedRecord(
-            f"the stored local features of generated asset {sha256[:12]} cannot be read ({exc})",
-            where=sha256,
-            fix="the ledger's features table is damaged; restore the ledger from a backup",
-        ) from exc
 
 
 def _queried(
