@@ -49,7 +49,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ from bench_regions import phase
 from near_margin import Margin, print_bits
 
 from provenance.errors import UndecodableImage
+from provenance.likeness.confirm import (
+    SURE,
+    Confirmation,
+    Reference,
+    confirm,
+    needs_confirmation,
+)
 from provenance.likeness.describe import describe_files
 from provenance.likeness.features import Features
 from provenance.likeness.fingerprint import Fingerprint, default_workers, fingerprint_files
@@ -368,7 +376,7 @@ def derivatives(camera: list[Path], genai: list[Path]) -> list[Path]:
 
 
 def report(
-    side: list[Picture], found: list[tuple[int, str, object]], names: dict[str, Path]
+    side: list[Picture], found: Sequence[tuple[int, str, object]], names: dict[str, Path]
 ) -> None:
     for number, sha, how in found:
         picture = side[number]
@@ -408,13 +416,19 @@ def main() -> int:
           f" {regions.memory_bytes() / 1e6:.0f} MB")  # fmt: skip
     asking = len(unrelated) if args.region_unrelated is None else args.region_unrelated
     with phase(f"unrelated, a thousand at a time: near matches of all, regions of {asking}"):
-        found = ask_in_parts(Asked(near, regions, Margin(print_bits(gen)), names), unrelated,
-                             asking, args.workers)  # fmt: skip
+        printed = [d for d in gen if d.fingerprint]
+        asked = Asked(near, regions, Margin(print_bits(gen)), names, printed)
+        found = ask_in_parts(asked, unrelated, asking, args.workers)
+    print(f"  near matches by the fingerprint: {asked.near_printed}, refused by the region rule:"
+          f" {asked.near_refused}, kept: {asked.near_found} {dict(asked.kept)}; loose pairs"
+          f" (grad <= {Margin.LOOSE[0]}, total <= {Margin.LOOSE[1]}): {asked.loose_asked}"
+          f" asked, {asked.loose_confirmed} confirmed")  # fmt: skip
     segments = 0
     if not args.no_masters:
         make_pictures(unrelated, args.workers)
         with phase("clean masters, swept as the audit sweeps them"):
-            segments = sweep_masters(clean_masters(unrelated), Lookup(near, regions))
+            lookup = Lookup(near, regions, asked.reference)
+            segments = sweep_masters(clean_masters(unrelated), lookup)
         print(f"  segments in clean masters: {segments} (target 0)")
     return 1 if found or segments else 0
 
@@ -427,18 +441,56 @@ class Asked:
     regions: RegionIndex
     margin: Margin
     names: dict[str, Path]
+    printed: list[Described]  # the generated pictures with a fingerprint, in the margin's order
     near_asked: int = 0
-    near_found: int = 0
+    near_printed: int = 0  # near matches by the fingerprint rule
+    near_refused: int = 0  # of those, refused by the region rule
+    near_found: int = 0  # of those, kept (sure, confirmed or unconfirmed)
+    kept: Counter[str] = field(default_factory=Counter)
+    loose_asked: int = 0  # pairs within Margin.LOOSE whose distance needs confirmation
+    loose_confirmed: int = 0
     region_asked: int = 0
     region_found: int = 0
+    by_sha: dict[str, Described] = field(default_factory=dict)
+
+    def reference(self, sha256: str) -> Reference:
+        """A generated picture's features, as the ledger would give them (Lookup's references)."""
+        if not self.by_sha:
+            self.by_sha = {d.sha256: d for d in self.printed}
+        found = self.by_sha.get(sha256)
+        if found is None or found.features is None:
+            return "not described"
+        return (Features.from_bytes(found.features),)
 
     def ask_near(self, pictures: list[Picture]) -> None:
         prints = prints_only(pictures, "unrelated")
         hits = ask_near(self.near, prints)
-        report(pictures, [(n, s, f"near, distance {d}") for n, s, d in hits], self.names)
-        self.near_asked += sum(d.fingerprint is not None for d in prints)
-        self.near_found += len(hits)
         self.margin.add(prints)
+        loose = [p for p in self.margin.loose if needs_confirmation(p[3])]
+        asked = sorted({n for n, _, d in hits if needs_confirmation(d)} | {p[0] for p in loose})
+        described = describe([pictures[n] for n in asked], mirror=True, cache_name="unrelated")
+        features = {n: d.features for n, d in zip(asked, described, strict=True)}
+        said = [(n, s, d, self._confirm(features.get(n), s, d)) for n, s, d in hits]
+        report(pictures, [(n, s, f"near, distance {d}, {c.outcome}") for n, s, d, c in said],
+               self.names)  # fmt: skip
+        self.near_asked += sum(d.fingerprint is not None for d in prints)
+        self.near_printed += len(hits)
+        self.near_refused += sum(not c.stands for *_, c in said)
+        self.near_found += sum(c.stands for *_, c in said)
+        self.kept.update(c.outcome for *_, c in said if c.stands)
+        for n, g, _, total in loose:
+            outcome = self._confirm(features[n], self.printed[g].sha256, total)
+            self.loose_asked += 1
+            self.loose_confirmed += outcome.outcome == "confirmed"
+            if outcome.outcome == "confirmed":
+                print(f"    LOOSE PAIR CONFIRMED {pictures[n].path} ~"
+                      f" {self.names.get(self.printed[g].sha256)} total {total}")  # fmt: skip
+
+    def _confirm(self, features: bytes | None, sha256: str, distance: int) -> Confirmation:
+        if not needs_confirmation(distance):
+            return SURE
+        query = Features.from_bytes(features) if features is not None else None
+        return confirm(query, self.reference(sha256), sha256)
 
     def ask_regions(self, pictures: list[Picture]) -> None:
         described = describe(pictures, mirror=True, cache_name="unrelated")

@@ -8,7 +8,7 @@ pairs fall within the rule and within looser ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -35,6 +35,9 @@ class Margin:
     best_total: tuple[int, int, int] = (999, 0, 0)  # total, grad, dct
     best_in_radius: tuple[int, int, int] = (999, 0, 0)
     within: dict[str, int] | None = None
+    # pairs within LOOSE, from the last add: (query's place in it, generated's place, grad, total)
+    loose: list[tuple[int, int, int, int]] = field(default_factory=list)
+    LOOSE: ClassVar[tuple[int, int]] = (16, 32)
     RULES: ClassVar[dict[str, tuple[int, int]]] = {
         "grad<=12": (12, 128),
         f"the rule (grad<={GRAD_RADIUS}, total<={MAX_DISTANCE})": (GRAD_RADIUS, MAX_DISTANCE),
@@ -47,10 +50,14 @@ class Margin:
         """Count the pairs of ``queries`` with every generated picture."""
         within = self.within if self.within is not None else dict.fromkeys(self.RULES, 0)
         g_grad, g_dct = self.generated
-        for grad, dct in zip(*print_bits(queries), strict=True):
+        self.loose = []
+        placed = [n for n, d in enumerate(queries) if d.fingerprint]
+        for place, grad, dct in zip(placed, *print_bits(queries), strict=True):
             g = np.bitwise_count(g_grad ^ grad).astype(np.int16)
             t = g + np.bitwise_count(g_dct ^ dct).astype(np.int16)
             self.pairs += len(g)
+            near = np.flatnonzero((g <= self.LOOSE[0]) & (t <= self.LOOSE[1]))
+            self.loose += [(place, int(i), int(g[i]), int(t[i])) for i in near]
             for name, (radius, total) in self.RULES.items():
                 within[name] += int(np.count_nonzero((g <= radius) & (t <= total)))
             at = int(np.argmin(t))

@@ -27,7 +27,7 @@ from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
 from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.rules.policy import still_needs
 from provenance.settings import Settings
 from provenance.store import (
@@ -240,7 +240,7 @@ def showing(asset: AssetRecord, ledger: Ledger) -> list[Showing]:
     return [
         Showing(ledger.assets.resolve(s.hit), s)
         for s in stored
-        if s.hit is not None and s.rule >= REGION_RULE
+        if s.hit is not None and s.rule >= SWEEP_RULE
     ]  # an older rule's is not named
 
 

@@ -15,6 +15,15 @@ compared, so it cannot pass, and the audit blocks it),
 installed, such as OpenEXR: the audit warns) and :attr:`NearCheck.noted` (a
 video while PyAV is not installed: a reason, no warning, since near matching
 of video is an optional extra).
+
+**Confirmed by the region rule.** A still's near match farther than the sure
+distance counts only when the region rule finds the generated picture in it
+(:mod:`provenance.likeness.confirm`): the picture's features are those the
+fingerprint stage described for the region stage, else described here; the
+generated asset's are the ledger's. A refused match is dropped (the picture
+goes on to the region stage as any other); one that cannot be asked (the
+generated asset has no features yet, or none at all) is kept and blocks as
+before, with the reason in :attr:`NearCheck.unconfirmed`.
 """
 
 from __future__ import annotations
@@ -24,11 +33,18 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from provenance.audit.package import Item
+from provenance.likeness.confirm import (
+    confirm,
+    needs_confirmation,
+    read_references,
+    unconfirmed_note,
+)
 from provenance.likeness.search import NearHit, nearest
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
     from provenance.likeness.describe import Described
+    from provenance.likeness.features import Features
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import AssetFingerprints, Ledger
@@ -66,6 +82,7 @@ class NearCheck:
     # the descriptions kept in ``described`` for it (see provenance.likeness.describe).
     to_describe: frozenset[str] = frozenset()
     described: dict[str, Described] = field(default_factory=dict)
+    unconfirmed: dict[str, str] = field(default_factory=dict)  # near matches kept unconfirmed
 
     def fingerprints(self, items: Sequence[Item]) -> Prints:
         """The fingerprints of the items that could be copies (none when nothing is generated)."""
@@ -78,7 +95,42 @@ class NearCheck:
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:
         """The items, each with the generated asset it looks like, if any."""
         hits = {rel: nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
+        hits |= self._confirmed(items, hits)
         return [i if (hit := hits.get(i.rel)) is None else with_near(i, hit) for i in items]
+
+    def _confirmed(self, items: list[Item], hits: dict[str, NearHit | None]) -> dict[str, None]:
+        """The still near matches the region rule refused (as None, to drop), by item.
+
+        Those it could not be asked about are kept, and said in :attr:`unconfirmed`.
+        """
+        asked = {
+            rel: hit[0][0]
+            for rel, hit in hits.items()
+            if hit is not None and hit[1] is None and needs_confirmation(hit[0][1])
+        }  # stills only: a video's match is a majority of its moments
+        if not asked:
+            return {}
+        references = read_references(self.ledger, sorted(set(asked.values())))
+        queries = self._query_features([i for i in items if i.rel in asked])
+        refused: dict[str, None] = {}
+        for rel, sha in asked.items():
+            outcome = confirm(queries.get(rel), references[sha], sha)
+            if not outcome.stands:
+                refused[rel] = None
+            elif outcome.outcome == "unconfirmed":
+                self.unconfirmed[rel] = unconfirmed_note(outcome.why)
+        return refused
+
+    def _query_features(self, items: Sequence[Item]) -> dict[str, Features | None]:
+        """The items' features with their mirrors: described already, else now (and kept)."""
+        fresh = [i for i in items if i.rel not in self.described]
+        if fresh:
+            # Lazy: OpenCV loads only when a near match needs confirming.
+            from provenance.likeness.describe import describe_files  # noqa: PLC0415
+
+            described = describe_files((str(i.path) for i in fresh), mirror=True)
+            self.described |= dict(zip((i.rel for i in fresh), described, strict=True))
+        return {i.rel: self.described[i.rel].features() for i in items}
 
     def _without_pyav(self, candidates: list[Item], stored: Stored) -> list[Item]:
         videos = [i for i in candidates if is_video(i)]

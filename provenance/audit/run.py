@@ -164,7 +164,8 @@ class _Audit:
         self.stages: dict[str, float] = {}
         self.undecodable: dict[str, str] = {}  # pictures that do not decode: they block
         self.unchecked: dict[str, str] = {}  # pictures whose decoder is not installed: warn
-        self.noted: dict[str, str] = {}  # videos not compared for want of PyAV (no warning)
+        # videos not compared for want of PyAV, near matches kept unconfirmed (no warning)
+        self.noted: dict[str, str] = {}
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
@@ -322,6 +323,7 @@ class _Audit:
         self.undecodable.update(check.undecodable)
         self.unchecked.update(check.unchecked)
         self.noted.update(check.noted)
+        self.noted.update(check.unconfirmed)  # kept, and blocking as before: said why
         self.deferred = check.deferred
         return items, check.described
 

@@ -34,7 +34,7 @@ from provenance.audit.near import could_be_copy, is_video, with_near
 from provenance.audit.package import Item
 from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness.search import NearHit, nearest
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import SWEEP_RULE
 from provenance.util.stages import no_tick
 
 if TYPE_CHECKING:
@@ -101,9 +101,10 @@ class SegmentCheck:
 
     def _sweep_all(self, todo: list[Item], through: tuple[int, int]) -> None:
         # Lazy: PyAV and OpenCV load only when a package holds videos.
+        from provenance.likeness.confirm import StoredReferences  # noqa: PLC0415
         from provenance.likeness.master import Lookup  # noqa: PLC0415
 
-        lookup = Lookup(self.near, self.regions())
+        lookup = Lookup(self.near, self.regions(), StoredReferences(self.ledger))
         records: list[SegmentIn] = []
         for item in todo:
             swept = self._sweep(item, lookup, through)
@@ -139,9 +140,9 @@ class SegmentCheck:
 
 
 def _current(rows: Sequence[SegmentIn], through: tuple[int, int]) -> bool:
-    first = rows[0]  # a sweep by an older region rule is made again
+    first = rows[0]  # a sweep by an older rule is made again
     return (first.features_through >= through[0] and first.prints_through >= through[1]
-            and first.rule >= REGION_RULE)  # fmt: skip
+            and first.rule >= SWEEP_RULE)  # fmt: skip
 
 
 def _unsettled(item: Item) -> bool:

@@ -35,16 +35,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from provenance.errors import ProvenanceError, UnsupportedVideo
-from provenance.likeness.features import describe_luma
+from provenance.likeness.confirm import References, confirm, needs_confirmation
+from provenance.likeness.features import Features, describe_luma
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma, may_pass
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import SWEEP_RULE
 from provenance.likeness.video import SAMPLES
 from provenance.store.records import SegmentIn
 from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from provenance.likeness.index import NearMatchIndex
     from provenance.likeness.regions import Quad, RegionIndex
 
@@ -129,25 +133,57 @@ class MasterScan:
 
 @dataclass
 class Lookup:
-    """Both indexes of the generated assets, and the check of one sample against them."""
+    """Both indexes of the generated assets, and the check of one sample against them.
+
+    ``references`` gives a generated asset's features, for the near matches
+    the region rule must confirm (:mod:`provenance.likeness.confirm`); without
+    it they cannot be confirmed, and are kept.
+    """
 
     near: NearMatchIndex | None
     regions: RegionIndex | None
+    references: References | None = None
 
     def check(self, sample: Sample, print_: Fingerprint | None) -> SampleHit | None:
-        """The generated asset this sample shows, whole (near) or in part (region), if any."""
-        if print_ is not None and self.near is not None and len(self.near):
-            for asset, distance in self.near.query(print_):
-                return SampleHit(
-                    sample.time, str(asset), "near", round(1 - distance / NEAR_BITS, 3)
-                )
+        """The generated asset this sample shows, whole (near) or in part (region), if any.
+
+        A near match beyond the sure distance that the region rule refuses is
+        passed over; one it cannot be asked about is kept (fail closed).
+        """
+        described = _Described(sample.grey)
+        for asset, distance in self._near(print_):
+            near = SampleHit(sample.time, str(asset), "near", round(1 - distance / NEAR_BITS, 3))
+            if not needs_confirmation(distance) or self._stands(described(), str(asset)):
+                return near
         if self.regions is None or not len(self.regions):
             return None
-        features = describe_luma(sample.grey, mirror=True)
+        features = described()
         hit = self.regions.query(features) if len(features) else None
         if hit is None:
             return None
         return SampleHit(sample.time, hit.sha256, "region", round(hit.score, 3), hit.outline())
+
+    def _near(self, print_: Fingerprint | None) -> list[tuple[int | str, int]]:
+        if print_ is None or self.near is None or not len(self.near):
+            return []
+        return self.near.query(print_)
+
+    def _stands(self, features: Features, asset: str) -> bool:
+        reference = self.references(asset) if self.references else "not loaded for this sweep"
+        return confirm(features, reference, asset).stands
+
+
+class _Described:
+    """A sample's features with their mirror, described on first need, once."""
+
+    def __init__(self, grey: NDArray[np.uint8]) -> None:
+        self._grey = grey
+        self._features: Features | None = None
+
+    def __call__(self) -> Features:
+        if self._features is None:
+            self._features = describe_luma(self._grey, mirror=True)
+        return self._features
 
 
 def scan_master(
@@ -287,15 +323,15 @@ def as_records(sha256: str, scan: MasterScan, through: tuple[int, int]) -> list[
         reason = f"swept only up to {scan.swept:.1f} s ({scan.incomplete})"
         status: FeatureStatus = "error" if scan.may_pass else "undecodable"
         return [SegmentIn(sha256, features, prints, status, reason=reason,
-                          rule=REGION_RULE)]  # fmt: skip
+                          rule=SWEEP_RULE)]  # fmt: skip
     if not scan.segments:
-        return [SegmentIn(sha256, features, prints, rule=REGION_RULE)]
+        return [SegmentIn(sha256, features, prints, rule=SWEEP_RULE)]
     return [_record(sha256, features, prints, s) for s in scan.segments]
 
 
 def _record(sha256: str, features: int, prints: int, s: Segment) -> SegmentIn:
     return SegmentIn(sha256, features, prints, "ok", s.asset, s.start, s.end, s.tc_in, s.tc_out,
-                     s.kind, s.score, s.at, s.outline, rule=REGION_RULE)  # fmt: skip
+                     s.kind, s.score, s.at, s.outline, rule=SWEEP_RULE)  # fmt: skip
 
 
 def failed_record(sha256: str, through: tuple[int, int], exc: ProvenanceError) -> SegmentIn:
@@ -310,7 +346,7 @@ def failed_record(sha256: str, through: tuple[int, int], exc: ProvenanceError) -
         status = "unsupported"
     else:
         status = "error" if may_pass(exc) else "undecodable"
-    return SegmentIn(sha256, *through, status, reason=exc.message, rule=REGION_RULE)
+    return SegmentIn(sha256, *through, status, reason=exc.message, rule=SWEEP_RULE)
 
 
 def from_records(records: Sequence[SegmentIn]) -> tuple[Segment, ...]:

@@ -61,6 +61,18 @@ features gather in a small area, which the rule now misses (93 of 94 found).
 narrowest true one but that outlier: a reuse of a picture that is mostly
 flat, whose visible features all lie in one small area, is the price.
 
+**Every pair, for one picture against one.** A near match's confirmation
+(:mod:`provenance.likeness.confirm`) asks a one-picture index whether that
+picture is in the query. Over a picture of repeated patterns (stripes,
+checks, tiles) a feature's nearest partner is as often a neighbouring stripe
+as its own, so pairing each query feature with its nearest alone leaves
+RANSAC too few true pairs: 15 of 16 crops of a striped picture were missed
+so. ``RegionIndex(every_pair=True)`` hands RANSAC all :data:`NEIGHBOURS`
+partners of each query feature, counts each agreeing point once, and keeps
+the score's denominator at the one-to-one pairs; all 16 were then found.
+The audit's region index keeps the one-to-one pairing: over a whole index
+more pairs means more chance agreement among the candidates.
+
 **The rule's version.** Answers of this rule are stored and reused; each
 says which version of the rule made it, and one of an older version is made
 again. Raise :data:`~provenance.likeness.versions.REGION_RULE` with any change
@@ -214,7 +226,10 @@ class _Side:
 class RegionIndex:
     """The features of many generated pictures, searchable by region (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, every_pair: bool = False) -> None:
+        # True: RANSAC over every neighbour pair, not each query feature's nearest partner
+        # alone (see provenance.likeness.confirm: one picture against one, repeated patterns)
+        self._every_pair = every_pair
         self._shas = bytearray()
         self._starts = array("q", [0])  # where each picture's rows start, then the end
         self._sizes = array("H")  # working width and height of each picture
@@ -328,9 +343,12 @@ class RegionIndex:
     ) -> RegionHit | None:
         """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
         first = _one_to_one(query_rows, labels)
+        paired = len(first)  # the score's denominator: pairs of distinct points either way
+        if self._every_pair:
+            first = np.arange(len(labels))
         source = self._points[labels[first]].astype(np.float32)
         target = side.features.points[query_rows[first]]
-        if len(first) < MIN_INLIERS:
+        if paired < MIN_INLIERS:
             return None
         # OpenCV's stubs promise arrays, but RANSAC without a consensus returns None
         found: tuple[object, object] = cv2.estimateAffinePartial2D(
@@ -345,11 +363,11 @@ class RegionIndex:
         if not isinstance(matrix, np.ndarray) or not isinstance(mask, np.ndarray):
             return None
         agree = mask.ravel() != 0
-        if int(np.count_nonzero(agree)) < MIN_INLIERS:
+        # each point once: with every pair kept, a point may agree through two partners
+        points = np.unique(source[agree], axis=0) if self._every_pair else source[agree]
+        if len(points) < MIN_INLIERS:
             return None
-        return self._plausible_hit(
-            side, picture, np.asarray(matrix, np.float64), source[agree], len(first)
-        )
+        return self._plausible_hit(side, picture, np.asarray(matrix, np.float64), points, paired)
 
     def _plausible_hit(
         self, side: _Side, picture: int, matrix: NDArray[np.float64], agree: NDArray[np.float32],

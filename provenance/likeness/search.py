@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 
 from provenance.errors import NotComparable
 from provenance.files.sequences import share_a_sequence
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.confirm import (
+    SURE,
+    Confirmation,
+    Outcome,
+    confirm,
+    needs_confirmation,
+    read_references,
+)
+from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.targets import resolve_target
 from provenance.util.json_shapes import asset_row, present_locations
 
@@ -277,7 +285,7 @@ def _showing(ledger: Ledger, sha256: str) -> list[Likeness]:
 def segments_by_video(ledger: Ledger, sha256: str) -> dict[str, list[SegmentIn]]:
     """The segments of current sweeps that show ``sha256``, by video, in the ledger's order."""
     by_video: dict[str, list[SegmentIn]] = {}
-    for segment in ledger.segments.holding(sha256, rule=REGION_RULE):
+    for segment in ledger.segments.holding(sha256, rule=SWEEP_RULE):
         by_video.setdefault(segment.sha256, []).append(segment)
     return by_video
 
@@ -297,6 +305,9 @@ class Lookalike:
     ``places`` are the (host, path) where the generated asset is present now.
     ``neighbour`` is true when the two were seen as frames of one sequence:
     frames of a shot look alike without being copies of each other.
+    ``confirmation`` says whether the region rule had to vouch for a still's
+    match (:mod:`provenance.likeness.confirm`): ``sure`` (near enough not
+    to), ``confirmed``, or ``unconfirmed`` (it could not be asked; kept).
     """
 
     asset: AssetRecord
@@ -304,6 +315,7 @@ class Lookalike:
     moments: tuple[int, int] | None = None
     places: tuple[tuple[str, str], ...] = ()
     neighbour: bool = False
+    confirmation: Outcome = "sure"
 
     @property
     def path(self) -> str | None:
@@ -317,7 +329,7 @@ class Lookalike:
                 "tool": self.asset.tool, "status": self.asset.status,
                 "distance": self.distance, "moments": moments,
                 "locations": present_locations(self.places),
-                "neighbour": self.neighbour}  # fmt: skip
+                "neighbour": self.neighbour, "confirmation": self.confirmation}  # fmt: skip
 
 
 def looks_like(
@@ -343,8 +355,30 @@ def looks_like(
     if hit is None:
         return None, None
     (sha, distance), moments = hit
+    confirmation = SURE
+    if moments is None and needs_confirmation(distance):
+        confirmation = confirm_still(content, sha, ledger)
+        if not confirmation.stands:
+            return None, None
     places = ledger.locations.of(sha)
     present = tuple((loc.host, loc.path) for loc in places if loc.present)
     ours = (loc.path for loc in ledger.locations.of(asset.sha256))
     neighbour = share_a_sequence(ours, (loc.path for loc in places))
-    return Lookalike(ledger.assets.resolve(sha), distance, moments, present, neighbour), None
+    found = ledger.assets.resolve(sha)
+    return Lookalike(found, distance, moments, present, neighbour, confirmation.outcome), None
+
+
+def confirm_still(content: Path | None, sha256: str, ledger: Ledger) -> Confirmation:
+    """The region rule's word on a still near match of generated asset ``sha256``.
+
+    ``content`` (a file holding the still's bytes) is described on a worker
+    process; without one the match cannot be confirmed, and stands.
+    """
+    reference = read_references(ledger, [sha256])[sha256]
+    if content is None:
+        return Confirmation("unconfirmed", "no file at hand to describe")
+    # Lazy: OpenCV loads only when a near match needs confirming.
+    from provenance.likeness.describe import describe_files  # noqa: PLC0415
+
+    [described] = describe_files([str(content)], mirror=True)
+    return confirm(described.features(), reference, sha256)

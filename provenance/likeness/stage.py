@@ -32,14 +32,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from provenance.errors import DamagedRecord, ProvenanceError
+from provenance.errors import ProvenanceError
 from provenance.likeness import video as video_frames
+from provenance.likeness.confirm import stored_features
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
-from provenance.likeness.features import BadFeatures, Features
+from provenance.likeness.features import Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
 from provenance.likeness.regions import RegionHit, RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
@@ -264,11 +265,11 @@ def _unswept(
     """The videos to sweep: never swept by this rule, then those whose failure is due."""
 
     def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.segments.missing(shas, PAGE, after, rule=REGION_RULE)
+        return ledger.segments.missing(shas, PAGE, after, rule=SWEEP_RULE)
 
     yield from _pages(page, page(None))
     if retry is not None:
-        yield from due_failures(partial(ledger.segments.failed, rule=REGION_RULE), retry, shas)
+        yield from due_failures(partial(ledger.segments.failed, rule=SWEEP_RULE), retry, shas)
 
 
 def _settled(sha: str, rows: list[Checked], retry: RetryBackoff | None) -> list[Checked]:
@@ -306,6 +307,7 @@ def check_masters(
     (:func:`check_regions`, with ``retry``).
     """
     # Lazy: the sweep's modules load only when there are videos to sweep.
+    from provenance.likeness.confirm import StoredReferences  # noqa: PLC0415
     from provenance.likeness.master import (  # noqa: PLC0415
         STOPPED,
         Lookup,
@@ -322,7 +324,8 @@ def check_masters(
         return 0
     regions = RegionIndex()
     load_regions(ledger, regions)
-    lookup = Lookup(load_index(ledger), regions if len(regions) else None)
+    lookup = Lookup(load_index(ledger), regions if len(regions) else None,
+                    StoredReferences(ledger))  # fmt: skip
     showing = 0
     for sha, path in itertools.chain([first], waiting):
         try:
@@ -400,18 +403,7 @@ def load_regions(ledger: Ledger, index: RegionIndex) -> None:
     while page := ledger.features.genai_page(after):
         after = page[-1].row_id
         for row in page:
-            index.add(row.sha256, _stored_features(row.sha256, row.data))
-
-
-def _stored_features(sha256: str, data: bytes) -> Features:
-    try:
-        return Features.from_bytes(data)
-    except BadFeatures as exc:
-        raise DamagedRecord(
-            f"the stored local features of generated asset {sha256[:12]} cannot be read ({exc})",
-            where=sha256,
-            fix="the ledger's features table is damaged; restore the ledger from a backup",
-        ) from exc
+            index.add(row.sha256, stored_features(row.sha256, row.data))
 
 
 def _queried(

@@ -30,7 +30,7 @@ from provenance.ingest.record import ingest
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.likeness.stage import check_masters
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
 from tests.support.files import sha256_of
@@ -341,19 +341,19 @@ def test_an_audit_stores_the_sweep_of_a_master_the_ledger_holds(
     assert (fresh.features_through, fresh.prints_through) == generated.ledger.segments.through()
 
 
-def test_a_sweep_made_by_an_older_region_rule_is_made_again_never_trusted(
+def test_a_sweep_made_by_an_older_rule_is_made_again_never_trusted(
     generated: Generated, tmp_path: Path
 ) -> None:
     master = write_master(tmp_path / "pkg" / "reel.mov", [Shot(2, pan(1))])
     scan([master], generated.ledger, generated.settings)
     sha = sha256_of(master)
     (swept,) = generated.ledger.segments.many([sha])[sha]
-    assert (swept.hit, swept.rule) == (None, REGION_RULE)
-    # What an older rule might have said: the still shown for a second.
+    assert (swept.hit, swept.rule) == (None, SWEEP_RULE)
+    # What a sweep before near matches were confirmed might have said: the still, near.
     stale = dataclasses.replace(swept, hit=generated.still_sha, start=0.5, end=1.5,
-                                kind="region", score=0.5, rule=REGION_RULE - 1)  # fmt: skip
+                                kind="near", score=0.8, rule=SWEEP_RULE - 1)  # fmt: skip
     generated.ledger.segments.save([stale])
-    assert generated.ledger.segments.holding(generated.still_sha, rule=REGION_RULE) == []
+    assert generated.ledger.segments.holding(generated.still_sha, rule=SWEEP_RULE) == []
     assert check_masters(generated.ledger) == 0  # the deferred stage sweeps it again
     assert generated.ledger.segments.many([sha])[sha] == [swept]
     generated.ledger.segments.save([stale])

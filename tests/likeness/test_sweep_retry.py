@@ -22,7 +22,7 @@ from provenance.likeness import master, sweep
 from provenance.likeness.master import MasterScan, as_records, failed_record
 from provenance.likeness.retry import RetryBackoff
 from provenance.likeness.stage import check_masters, fingerprint_assets
-from provenance.likeness.versions import REGION_RULE
+from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import Settings
 from provenance.store import Ledger, SegmentIn
 from tests.support.clocks import Clock
@@ -41,7 +41,7 @@ def video(tmp_path: Path, ledger: Ledger, settings: Settings) -> Path:
     path = write_master(tmp_path / "shots" / "take.mp4", [Shot(1.0, pan(3))], H264)
     run_scan(plan_scan([tmp_path / "shots"], settings), ledger, settings, fingerprints=False)
     fingerprint_assets(ledger, [sha256_of(tmp_path / "shots" / "gen.png")], workers=1)
-    assert ledger.segments.missing(rule=REGION_RULE) == [(sha256_of(path), str(path))]
+    assert ledger.segments.missing(rule=SWEEP_RULE) == [(sha256_of(path), str(path))]
     return path
 
 
@@ -64,9 +64,9 @@ def test_a_failed_sweep_is_kept_and_tried_again_only_after_its_wait(
     backoff = RetryBackoff(first=60, clock=clock)
     check_masters(ledger, retry=backoff)
     record = stored(ledger, video)
-    assert record.status == "error" and record.rule == REGION_RULE
+    assert record.status == "error" and record.rule == SWEEP_RULE
     assert str(record.reason).endswith("(failed once; tried again later)")
-    assert ledger.segments.missing(rule=REGION_RULE) == []
+    assert ledger.segments.missing(rule=SWEEP_RULE) == []
 
     clock.now += 59
     check_masters(ledger, retry=backoff)
@@ -81,8 +81,8 @@ def test_a_failed_sweep_is_kept_and_tried_again_only_after_its_wait(
     check_masters(ledger, retry=backoff)
     assert sweeper.asked == [video.name] * 3
     assert stored(ledger, video) == SegmentIn(sha256_of(video), *ledger.segments.through(),
-                                              rule=REGION_RULE)  # fmt: skip
-    assert backoff.waiting() == 0 and ledger.segments.failed(rule=REGION_RULE) == []
+                                              rule=SWEEP_RULE)  # fmt: skip
+    assert backoff.waiting() == 0 and ledger.segments.failed(rule=SWEEP_RULE) == []
 
 
 def test_a_sweep_that_keeps_failing_is_given_up_even_across_restarts(
@@ -107,7 +107,7 @@ def test_without_a_backoff_a_failed_sweep_is_not_stored(
 ) -> None:
     check_masters(ledger)  # a scan's one-off pass
     assert ledger.segments.many([sha256_of(video)]) == {}
-    assert ledger.segments.missing(rule=REGION_RULE) != []
+    assert ledger.segments.missing(rule=SWEEP_RULE) != []
 
 
 def test_what_the_file_says_is_final_and_what_the_host_says_may_pass() -> None:
@@ -141,7 +141,7 @@ def test_the_audit_does_not_take_a_stored_failure_as_an_answer(
 ) -> None:
     failure = SegmentIn(sha256_of(video), *ledger.segments.through(), "error",
                         reason="cannot read video (failed once; tried again later)",
-                        rule=REGION_RULE)  # fmt: skip
+                        rule=SWEEP_RULE)  # fmt: skip
     ledger.segments.save([failure])
     report = audit(video.parent, ledger, settings, AuditOptions())
     [result] = [f for f in report.files if f.path == video.name]

@@ -1,0 +1,117 @@
+"""The audit confirms far near matches by the region rule, and keeps what it cannot confirm.
+
+A generated periodic picture (stripes with two discs, :mod:`tests.support.periodic`)
+is scanned, so the ledger holds its fingerprint and its local features. An
+unrelated checker with discs in the same corners is a near match by the
+fingerprint alone, beyond the sure distance: the region rule refuses it, and
+it is no longer tied to the generated asset. A crop of the generated picture,
+as far by the fingerprint, is confirmed and blocked. When the generated
+asset has no features to confirm with, the near match stands, with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL.PngImagePlugin import PngInfo
+
+from provenance.audit.report import FileResult
+from provenance.audit.run import AuditOptions, audit
+from provenance.history import find_history
+from provenance.ingest.scan import scan
+from provenance.likeness.confirm import StoredReferences, read_references
+from provenance.settings import Settings
+from provenance.store import FeatureIn, Ledger
+from tests.support.json_schemas import problems
+from tests.support.periodic import checker, stripes
+from tests.support.reframing import crop, save
+
+A1111 = "violet stripes, two discs\nSteps: 20, Sampler: Euler a, Seed: 9, Model: sdxl"
+
+
+@dataclasses.dataclass
+class Generated:
+    """The scanned generated picture and its SHA-256."""
+
+    ledger: Ledger
+    settings: Settings
+    sha256: str
+
+
+@pytest.fixture
+def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    path = save(stripes(), tmp_path / "work" / "stripes.png", pnginfo=info)
+    scan([path.parent], ledger, settings)
+    asset = ledger.assets.at(str(path))
+    assert asset is not None and asset.verdict == "genai"
+    assert ledger.features.status_of(asset.sha256) == "ok"
+    return Generated(ledger, settings, asset.sha256)
+
+
+def _delivered(generated: Generated, tmp_path: Path) -> dict[str, FileResult]:
+    package = tmp_path / "delivery"
+    save(checker(), package / "checker.jpg", quality=90)
+    save(crop(stripes(), 0.9, (1.0, 1.0)), package / "crop.jpg", quality=75)
+    report = audit(package, generated.ledger, generated.settings, AuditOptions())
+    return {f.path: f for f in report.files}
+
+
+def test_the_lookalike_is_refused_and_the_crop_blocked(
+    generated: Generated, tmp_path: Path
+) -> None:
+    results = _delivered(generated, tmp_path)
+    lookalike, copy = results["checker.jpg"], results["crop.jpg"]
+    assert lookalike.match.kind is None and lookalike.verdict == "warn"  # provenance unknown
+    assert (copy.verdict, copy.match.kind, copy.match.asset) == ("block", "near", generated.sha256)
+    assert not any("could not be confirmed" in r for r in copy.reasons)
+
+
+def test_without_features_the_near_match_stands_unconfirmed(
+    generated: Generated, tmp_path: Path
+) -> None:
+    failed = FeatureIn(generated.sha256, "undecodable", reason="the decoder gave up")
+    generated.ledger.features.save([failed])
+    lookalike = _delivered(generated, tmp_path)["checker.jpg"]
+    assert (lookalike.verdict, lookalike.match.kind) == ("block", "near")
+    assert any(
+        "could not be confirmed by the region rule" in r and "the decoder gave up" in r
+        for r in lookalike.reasons
+    )
+
+
+def test_history_of_a_recorded_lookalike_names_no_generated_asset(
+    generated: Generated, tmp_path: Path
+) -> None:
+    folder = tmp_path / "plates"
+    lookalike = save(checker(), folder / "checker.jpg", quality=90)
+    copy = save(crop(stripes(), 0.9, (1.0, 1.0)), folder / "crop.jpg", quality=75)
+    scan([folder], generated.ledger, generated.settings)
+    assert find_history(str(lookalike), generated.ledger, generated.settings).looks_like is None
+    story = find_history(str(copy), generated.ledger, generated.settings)
+    found = story.looks_like
+    assert found is not None and found.asset.sha256 == generated.sha256
+    assert found.confirmation == "confirmed"
+    assert problems("history", json.loads(json.dumps(story.to_dict(), default=str))) == []
+
+
+def test_stored_references_are_read_from_a_sweeps_threads(generated: Generated) -> None:
+    # A master's samples are checked on threads: the ledger must answer there too.
+    stored = StoredReferences(generated.ledger)
+    assert generated.ledger.features.status_of(generated.sha256) == "ok"  # opened here first
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(stored, [generated.sha256, "cd" * 32]))
+    assert isinstance(answers[0], tuple) and isinstance(answers[1], str)
+
+
+def test_stored_references(generated: Generated) -> None:
+    stored = StoredReferences(generated.ledger)
+    features = stored(generated.sha256)
+    assert isinstance(features, tuple) and len(features) == 1 and len(features[0])
+    missing = read_references(generated.ledger, ["cd" * 32])["cd" * 32]
+    assert isinstance(missing, str) and "not described yet" in missing
