@@ -36,6 +36,8 @@ cannot be read back in picture order when the index grows past it.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
 import weakref
@@ -44,6 +46,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
+from provenance.errors import OutOfSpace, ProvenanceError
 from provenance.likeness.features import DESCRIPTOR_BYTES
 
 # Pairs farther apart are left out of RANSAC. The first pass's neighbours stop at 64 bits,
@@ -58,8 +61,10 @@ class PictureRows:
     """Every indexed descriptor in picture order, in a memory-mapped temporary file."""
 
     def __init__(self) -> None:
-        # open for the index's life, closed when the copy is collected: not a with-block
-        self._file = tempfile.TemporaryFile(prefix="provenance-regions-")  # noqa: SIM115
+        try:  # open for the index's life, closed when the copy is collected: not a with-block
+            self._file = tempfile.TemporaryFile(prefix="provenance-regions-")  # noqa: SIM115
+        except OSError as exc:
+            raise _unwritable(exc) from exc
         weakref.finalize(self, self._file.close)
         self._count = 0
         self._map: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), np.uint8)
@@ -71,10 +76,16 @@ class PictureRows:
         """Append ``rows`` (descriptors of the pictures added next, in their order)."""
         if not len(rows):
             return
-        self._file.seek(0, os.SEEK_END)
-        # written from the array's own memory: a bytes copy would add 717 MB to the load's peak
-        self._file.write(np.ascontiguousarray(rows, dtype=np.uint8).data)
-        self._file.flush()
+        try:
+            self._file.seek(0, os.SEEK_END)
+            # written from the array's own memory: a bytes copy would add 717 MB to the load's peak
+            self._file.write(np.ascontiguousarray(rows, dtype=np.uint8).data)
+            self._file.flush()
+        except OSError as exc:
+            # What was written of these rows is cut off: the copy stays whole up to _count.
+            with contextlib.suppress(OSError):
+                self._file.truncate(self._count * DESCRIPTOR_BYTES)
+            raise _unwritable(exc) from exc
         self._count += len(rows)
         shape = (self._count, DESCRIPTOR_BYTES)
         self._map = np.memmap(self._file, dtype=np.uint8, mode="r", shape=shape)
@@ -86,6 +97,22 @@ class PictureRows:
     def file_bytes(self) -> int:
         """Bytes the copy takes on disk (and in the page cache while the system keeps it)."""
         return self._count * DESCRIPTOR_BYTES
+
+
+def _unwritable(exc: OSError) -> ProvenanceError:
+    """The error for a copy that could not be written: the disk is full, or the folder refused."""
+    where = tempfile.gettempdir()
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutOfSpace(
+            "no room for the region index's copy of the generated pictures' descriptors",
+            where=where,
+            fix="free space there, or point TMPDIR at a disk with room (about 7 KB a picture)",
+        )
+    return ProvenanceError(
+        f"cannot write the region index's copy of the descriptors ({exc.strerror or exc})",
+        where=where,
+        fix="point TMPDIR at a folder this user may write",
+    )
 
 
 def pair_exactly(

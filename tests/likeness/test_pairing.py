@@ -3,13 +3,18 @@ paired exactly with the query from a picture-ordered copy on disk."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
+import os
+import tempfile
+from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
 
+from provenance.errors import OutOfSpace, ProvenanceError
 from provenance.likeness import pairing, regions
 from provenance.likeness.features import Features, describe_luma
 from provenance.likeness.regions import RegionIndex
@@ -122,3 +127,39 @@ def test_the_copy_grows_and_closes_its_file_when_collected() -> None:
     del copy
     gc.collect()
     assert held.closed
+
+
+class _FullDisk:
+    """A file whose writes fail with ENOSPC after ``room`` bytes (what a full TMPDIR does)."""
+
+    def __init__(self, real: object, room: int) -> None:
+        self._real, self._room = real, room
+
+    def write(self, data: memoryview) -> int:
+        written = getattr(self._real, "write")(bytes(data)[: self._room])  # noqa: B009
+        raise OSError(errno.ENOSPC, "No space left on device", written)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+
+def test_a_full_temporary_folder_is_out_of_space_and_the_copy_stays_whole() -> None:
+    copy = pairing.PictureRows()
+    first = np.arange(2 * 32, dtype=np.uint8).reshape(2, 32)
+    copy.extend(first)
+    real = copy._file
+    copy._file = _FullDisk(real, room=40)  # type: ignore[assignment]
+    with pytest.raises(OutOfSpace, match="TMPDIR"):
+        copy.extend(np.full((3, 32), 7, np.uint8))
+    copy._file = real
+    assert len(copy) == 2
+    assert os.fstat(real.fileno()).st_size == 2 * 32  # the partial rows were cut off
+    assert np.array_equal(copy.rows(0, 2), first)
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_an_error_for_people(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with pytest.raises(ProvenanceError, match="cannot write the region index's copy"):
+        pairing.PictureRows()
