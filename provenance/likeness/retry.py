@@ -161,6 +161,8 @@ def due_failures(
     failed: Callable[[Sequence[str] | None], Sequence[StoredFailure]],
     retry: RetryBackoff,
     wanted: Sequence[str] | None = None,
+    *,
+    stored_only: bool = False,
 ) -> Iterator[tuple[str, str]]:
     """(sha256, path) of this host's assets whose stored ``error`` is due to be tried again.
 
@@ -171,6 +173,12 @@ def due_failures(
     the assets ``retry`` says are due. An asset that failed
     ``retry.attempts`` times is left alone. ``wanted`` limits what is tried
     to those assets.
+
+    ``stored_only`` says every failure ``retry`` follows is stored (the
+    region checks' and the sweeps'; not the fingerprints', whose
+    ``unavailable`` waits in memory only): a due asset whose row is gone
+    here (its file removed, its check redone by another process) is then
+    forgotten, or its run-out wait would make a pass due at every heartbeat.
     """
     if not retry.resumed:
         now = datetime.now(UTC)
@@ -183,7 +191,11 @@ def due_failures(
     if wanted is not None:
         due = sorted(set(due) & set(wanted))
     if due:
-        for failure in failed(due):
+        rows = failed(due)
+        if stored_only:
+            for sha in set(due) - {f.sha256 for f in rows}:
+                retry.forget(sha)
+        for failure in rows:
             if failures_in(failure.reason) < retry.attempts:
                 yield failure.sha256, failure.path
 

@@ -256,7 +256,8 @@ def _unchecked(
 
     yield from _pages(page, page(None))
     if retry is not None:
-        yield from due_failures(partial(ledger.regions.failed, rule=REGION_RULE), retry, shas)
+        failed = partial(ledger.regions.failed, rule=REGION_RULE)
+        yield from due_failures(failed, retry, shas, stored_only=True)
 
 
 def _unswept(
@@ -269,7 +270,8 @@ def _unswept(
 
     yield from _pages(page, page(None))
     if retry is not None:
-        yield from due_failures(partial(ledger.segments.failed, rule=SWEEP_RULE), retry, shas)
+        failed = partial(ledger.segments.failed, rule=SWEEP_RULE)
+        yield from due_failures(failed, retry, shas, stored_only=True)
 
 
 def _settled(sha: str, rows: list[Checked], retry: RetryBackoff | None) -> list[Checked]:

@@ -152,3 +152,20 @@ def test_a_worker_that_dies_gives_an_error(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(describe, "in_workers", every_worker_dies)
     [described] = describe_files(["/any.png"])
     assert described.status == "error"
+
+
+def test_a_failure_whose_file_is_gone_stops_waiting(
+    ledger: Ledger, plate: Path, describer: CrashingDescriber
+) -> None:
+    """Its row is no longer this host's to retry: the wait is dropped, or a pass would be due
+    at every heartbeat for ever (the daemon asks the backoffs when the next one runs out)."""
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock)
+    check_regions(ledger, retry=backoff)
+    assert backoff.waiting() == 1
+    plate.unlink()
+    ledger.record_removed([str(plate)])
+    clock.now += 60
+    check_regions(ledger, retry=backoff)
+    assert describer.asked == [plate.name]  # not asked again: the file is gone
+    assert backoff.waiting() == 0 and backoff.next_due() is None
