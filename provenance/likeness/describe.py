@@ -8,7 +8,7 @@ it runs on the fingerprint stage's process pool; a file that crashes a worker
 gets an ``error`` result and the others go on.
 
 **``undecodable`` or ``error``.** As for fingerprints
-(:func:`~provenance.likeness.fingerprint.failure_status`), a picture whose
+(:func:`~provenance.likeness.fingerprint.stored_failure`), a picture whose
 bytes do not decode is ``undecodable``, which the ledger keeps for good; a
 failure that may pass is ``error``, tried again later: the file could not be
 read, the worker ran out of its memory budget or was killed (by the OOM
@@ -48,10 +48,10 @@ from provenance.likeness.features import (
 from provenance.likeness.fingerprint import (
     DECODER_CRASHED,
     FingerprintResult,
-    failure_status,
     fingerprint_file,
     in_workers,
     judge_frame,
+    stored_failure,
 )
 from provenance.likeness.frames import WORK_SIDE, decode_lumas
 from provenance.vocab import FeatureStatus
@@ -87,7 +87,7 @@ def describe_path(path: str | Path, *, mirror: bool = False) -> Described:
     except UnsupportedImage as exc:
         return Described(name, "unsupported", reason=exc.message)
     except UndecodableImage as exc:
-        return Described(name, _failed(exc), reason=exc.message)
+        return Described(name, stored_failure(exc), reason=exc.message)
     except (OSError, ValueError, BadFeatures, cv2.error) as exc:
         return Described(name, "error", reason=f"describing it failed: {exc}")
     return _described(name, found)
@@ -153,7 +153,7 @@ def describe_clip(path: str | Path) -> list[Described]:
     except UnsupportedVideo as exc:
         return [Described(name, "unsupported", reason=exc.message)]
     except ProvenanceError as exc:
-        return [Described(name, _failed(exc), reason=exc.message)]
+        return [Described(name, stored_failure(exc), reason=exc.message)]
     except (OSError, ValueError, cv2.error) as exc:
         return [Described(name, "error", reason=f"describing it failed: {exc}")]
     kept = [d for d in found if d.status == "ok"]
@@ -176,11 +176,6 @@ def _described(name: str, found: Features) -> Described:
     if not len(found):
         return Described(name, "empty", width=found.width, height=found.height, reason=NO_FEATURES)
     return Described(name, "ok", found.to_bytes(), len(found), found.width, found.height)
-
-
-def _failed(exc: ProvenanceError) -> FeatureStatus:
-    """``undecodable`` for bytes that do not decode, else ``error`` (see the module docstring)."""
-    return "undecodable" if failure_status(exc) == "undecodable" else "error"
 
 
 def _crashed(path: str) -> Described:

@@ -290,6 +290,15 @@ def failure_status(exc: ProvenanceError) -> Status:
     """
     if isinstance(exc.__cause__, DecoderUnavailable):
         return "unavailable"
+    return stored_failure(exc)
+
+
+def stored_failure(exc: ProvenanceError) -> Literal["undecodable", "error"]:
+    """How a failure is stored where ``unavailable`` is not a status of its own (descriptions,
+    region checks, sweeps): ``undecodable`` for bytes that never decode, else ``error``, tried
+    again (a decoder not installed here is one such failure)."""
+    if isinstance(exc.__cause__, DecoderUnavailable):
+        return "error"
     return "error" if may_pass(exc) else "undecodable"
 
 

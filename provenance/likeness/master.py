@@ -27,6 +27,7 @@ sample's answer instead of being checked again.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Literal
 from provenance.errors import ProvenanceError, UnsupportedVideo
 from provenance.likeness.confirm import References, confirm, needs_confirmation
 from provenance.likeness.features import Features, describe_luma
-from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma, may_pass
+from provenance.likeness.fingerprint import Fingerprint, fingerprint_luma, stored_failure
 from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
 from provenance.likeness.versions import SWEEP_RULE
@@ -46,9 +47,6 @@ from provenance.store.records import SegmentIn
 from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
     from provenance.likeness.index import NearMatchIndex
     from provenance.likeness.regions import Quad, RegionIndex
 
@@ -150,7 +148,8 @@ class Lookup:
         A near match beyond the sure distance that the region rule refuses is
         passed over; one it cannot be asked about is kept (fail closed).
         """
-        described = _Described(sample.grey)
+        # A sample's features with their mirror, described on first need, once.
+        described = functools.cache(functools.partial(describe_luma, sample.grey, mirror=True))
         for asset, distance in self._near(print_):
             near = SampleHit(sample.time, str(asset), "near", round(1 - distance / NEAR_BITS, 3))
             if not needs_confirmation(distance) or self._stands(described(), str(asset)):
@@ -171,19 +170,6 @@ class Lookup:
     def _stands(self, features: Features, asset: str) -> bool:
         reference = self.references(asset) if self.references else "not loaded for this sweep"
         return confirm(features, reference, asset).stands
-
-
-class _Described:
-    """A sample's features with their mirror, described on first need, once."""
-
-    def __init__(self, grey: NDArray[np.uint8]) -> None:
-        self._grey = grey
-        self._features: Features | None = None
-
-    def __call__(self) -> Features:
-        if self._features is None:
-            self._features = describe_luma(self._grey, mirror=True)
-        return self._features
 
 
 def scan_master(
@@ -341,11 +327,9 @@ def failed_record(sha256: str, through: tuple[int, int], exc: ProvenanceError) -
     decode; ``error``: a failure that may pass (the file could not be read,
     PyAV is not installed), tried again later.
     """
-    status: FeatureStatus
-    if isinstance(exc, UnsupportedVideo):
-        status = "unsupported"
-    else:
-        status = "error" if may_pass(exc) else "undecodable"
+    status: FeatureStatus = (
+        "unsupported" if isinstance(exc, UnsupportedVideo) else stored_failure(exc)
+    )
     return SegmentIn(sha256, *through, status, reason=exc.message, rule=SWEEP_RULE)
 
 

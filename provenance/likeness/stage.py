@@ -30,7 +30,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from provenance.errors import ProvenanceError
 from provenance.likeness import video as video_frames
@@ -45,6 +45,7 @@ from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
+    from provenance.store.records import StoredFailure
 
 SAVE_BATCH = 500
 R = TypeVar("R")
@@ -220,7 +221,7 @@ def check_regions(
     daemon's) it is stored with its count and tried again after a doubling
     wait, as fingerprints are (:mod:`provenance.likeness.retry`).
     """
-    waiting = _unchecked(ledger, shas, retry)
+    waiting = _to_do(ledger.regions, REGION_RULE, shas, retry)
     first = next(waiting, None)
     if first is None:  # the index (up to a gigabyte) is loaded only when there is work
         return 0
@@ -246,32 +247,29 @@ def check_regions(
     return holding
 
 
-def _unchecked(
-    ledger: Ledger, shas: Sequence[str] | None, retry: RetryBackoff | None
+class _Retried(Protocol):
+    """A stored step of the deferred stage retried by the daemon: region checks, master sweeps."""
+
+    def missing(
+        self, shas: Iterable[str] | None = None, limit: int = 2_000, after: str | None = None,
+        *, rule: int,
+    ) -> list[tuple[str, str]]: ...  # fmt: skip
+
+    def failed(self, shas: Sequence[str] | None = None, *, rule: int) -> list[StoredFailure]: ...
+
+
+def _to_do(
+    step: _Retried, rule: int, shas: Sequence[str] | None, retry: RetryBackoff | None
 ) -> Iterator[tuple[str, str]]:
-    """The pictures to check: never checked by this rule, then those whose failure is due."""
+    """The assets ``step`` has to do: never done by version ``rule``, then those whose failure
+    is due (``ledger.regions``: pictures to check; ``ledger.segments``: videos to sweep)."""
 
     def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.regions.missing(shas, limit=PAGE, after=after, rule=REGION_RULE)
+        return step.missing(shas, PAGE, after, rule=rule)
 
     yield from _pages(page, page(None))
     if retry is not None:
-        failed = partial(ledger.regions.failed, rule=REGION_RULE)
-        yield from due_failures(failed, retry, shas, stored_only=True)
-
-
-def _unswept(
-    ledger: Ledger, shas: Sequence[str] | None, retry: RetryBackoff | None
-) -> Iterator[tuple[str, str]]:
-    """The videos to sweep: never swept by this rule, then those whose failure is due."""
-
-    def page(after: str | None) -> list[tuple[str, str]]:
-        return ledger.segments.missing(shas, PAGE, after, rule=SWEEP_RULE)
-
-    yield from _pages(page, page(None))
-    if retry is not None:
-        failed = partial(ledger.segments.failed, rule=SWEEP_RULE)
-        yield from due_failures(failed, retry, shas, stored_only=True)
+        yield from due_failures(partial(step.failed, rule=rule), retry, shas, stored_only=True)
 
 
 def _settled(sha: str, rows: list[Checked], retry: RetryBackoff | None) -> list[Checked]:
@@ -319,7 +317,7 @@ def check_masters(
     )
     from provenance.likeness.search import load_index  # noqa: PLC0415
 
-    waiting = _unswept(ledger, shas, retry)
+    waiting = _to_do(ledger.segments, SWEEP_RULE, shas, retry)
     first = next(waiting, None)
     through = ledger.segments.through() if first is not None else (0, 0)
     if first is None or not any(through):
