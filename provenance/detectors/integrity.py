@@ -23,6 +23,7 @@ costs no second pass for PNG, JPEG and RIFF.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -38,8 +39,9 @@ from provenance.files.formats.exr_header import read_exr_layout
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
+from provenance.files.formats.once import walked
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
-from provenance.files.formats.tiff_file import TIFF_MAGICS, walk_ifd_chain
+from provenance.files.formats.tiff_file import TIFF_MAGICS, ifd0_of, walk_ifd_chain
 from provenance.files.opening import head_of, open_regular
 
 
@@ -76,7 +78,9 @@ def _bmff(ctx: DetectorContext) -> Findings:
 
 
 def _tiff(ctx: DetectorContext) -> Findings:
-    return _sized(ctx.path, walk_ifd_chain)
+    # IFD0's table as the media facts read it in this pass, if they did: not read again.
+    ifd0 = walked(ifd0_of, ctx.path)
+    return _sized(ctx.path, functools.partial(walk_ifd_chain, ifd0=ifd0))
 
 
 def _exr(ctx: DetectorContext) -> Findings:

@@ -28,6 +28,7 @@ from typing import Any
 from provenance.detectors.base import DetectorContext
 from provenance.detectors.software_names import match_software
 from provenance.evidence import Evidence
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 from provenance.tools import UNKNOWN_GENAI
 
@@ -76,7 +77,7 @@ def sidecar_paths(path: Path, suffix: str) -> list[Path]:
     names = [name + suffix, name + suffix.upper()]
     if stem != name:
         names += [stem + suffix, stem + suffix.upper()]
-    present = folder_names(path.parent)
+    present = _neighbours(path)
     found: list[Path] = []
     for candidate_name in dict.fromkeys(n for n in names if n in present and n != name):
         candidate = path.with_name(candidate_name)
@@ -96,6 +97,12 @@ LISTING_SECONDS = 2.0
 SETTLED_SECONDS = 1.0
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
+
+
+@once
+def _neighbours(path: Path) -> frozenset[str]:
+    """The names beside ``path``: listed once in a pass, for the three detectors that look."""
+    return folder_names(path.parent)
 
 
 def folder_names(folder: Path) -> frozenset[str]:

@@ -71,3 +71,18 @@ def once(reader: Callable[[Path], T]) -> Callable[[Path], T]:
         return found  # type: ignore[return-value]
 
     return read
+
+
+def walked(reader: Callable[[Path], T], path: Path) -> T | None:
+    """What ``reader`` (a :func:`once` reader) gave for ``path`` earlier in this pass, if anything.
+
+    A reader that wants less than another's walk finds (where a PNG's chunks
+    are, against every chunk read) takes it from that walk when the pass made
+    it, and walks on its own otherwise: None outside a pass, when the walk
+    was not made, or when it failed.
+    """
+    walks = _SCOPE.get()
+    if walks is None:
+        return None
+    found = walks.get((f"{reader.__module__}.{reader.__qualname__}", path))
+    return None if found is None or isinstance(found, _Failed) else found  # type: ignore[return-value]

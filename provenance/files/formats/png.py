@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.once import once
+from provenance.files.formats.once import once, walked
 from provenance.files.opening import open_regular
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -49,6 +49,7 @@ DEPTHS = frozenset(
 )
 # The least payload of the header chunks of a fixed layout (the standard gives their sizes).
 LEAST_BYTES = {b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9, b"acTL": 8, b"fcTL": 26}
+TRUNCATED = "file ends before IEND (truncated)"
 _NAME = re.compile(rb"\w{4}")  # what decoders accept as a chunk's name (the standard: letters)
 
 
@@ -79,6 +80,11 @@ class PngInfo:
     idat: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) of IDAT data
     ihdr: bytes = b""  # the first IHDR before the image data
     faults: list[str] = field(default_factory=list)
+    # Every chunk but image data, and what an index of them alone would report (see
+    # :func:`chunk_index`, which takes them from this walk when the pass made it).
+    refs: list[ChunkRef] = field(default_factory=list)
+    index_problems: list[str] = field(default_factory=list)
+    index_limits: list[str] = field(default_factory=list)
 
     def fault(self) -> str | None:
         """Why a decoder would refuse this file's header, or None when it would go on.
@@ -136,7 +142,8 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
     while True:
         header = stream.read(8)
         if len(header) < 8:
-            info.problems.append("file ends before IEND (truncated)")
+            info.problems.append(TRUNCATED)
+            info.index_problems.append(TRUNCATED)
             return
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
@@ -145,6 +152,7 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
             return
         if (limit := counter.over(ctype)) is not None:
             info.limits.append(limit)
+            info.index_limits.append(limit)
             return
         if not info.idat and not _NAME.fullmatch(ctype):
             info.faults.append(f"chunk named {ctype!r} before the image data")
@@ -158,6 +166,7 @@ def _chunks(stream: BinaryIO, info: PngInfo) -> Iterator[tuple[bytes, bytes]]:
         crc = stream.read(4)
         if len(payload) < length:
             info.problems.append(f"{_name(ctype)} chunk truncated")
+            info.index_problems.append(TRUNCATED)  # an index seeks past it, to the file's end
             return
         if not info.idat:  # decoders check the header's chunks when opening; not past the data
             _check_header_chunk(info, ctype, payload, crc)
@@ -173,6 +182,8 @@ def _check_header_chunk(info: PngInfo, ctype: bytes, payload: bytes, crc: bytes)
 
 
 def _note(info: PngInfo, ctype: bytes, offset: int, length: int) -> None:
+    if ctype not in SKIPPED:
+        info.refs.append(ChunkRef(ctype, offset, length))
     name = ctype.decode("latin-1")
     if ctype not in SKIPPED or not info.chunk_types or info.chunk_types[-1] != name:
         info.chunk_types.append(name)
@@ -214,7 +225,13 @@ class ChunkRef:
 
 @once
 def chunk_index(path: Path) -> tuple[list[ChunkRef], list[str], list[str]]:
-    """:func:`index_chunks` of a PNG file: where its chunks are; problems; limits."""
+    """:func:`index_chunks` of a PNG file: where its chunks are; problems; limits.
+
+    Taken from the pass's :func:`read_png` when it walked the file already
+    (the media facts do, first): the same chunks, the same problems and limits.
+    """
+    if (info := walked(read_png, path)) is not None:
+        return info.refs, info.index_problems, info.index_limits
     with open_regular(path) as stream:
         return index_chunks(stream)
 
@@ -228,7 +245,7 @@ def index_chunks(stream: BinaryIO) -> tuple[list[ChunkRef], list[str], list[str]
     while True:
         header = stream.read(8)
         if len(header) < 8:
-            return refs, ["file ends before IEND (truncated)"], []
+            return refs, [TRUNCATED], []
         length, ctype = struct.unpack(">I4s", header)
         if ctype == b"IEND":
             return refs, [], []

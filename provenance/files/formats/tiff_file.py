@@ -137,15 +137,20 @@ class IfdChain:
     limits: list[str] = field(default_factory=list)
 
 
-def walk_ifd_chain(stream: BinaryIO, file_size: int) -> IfdChain:
-    """Follow the next-IFD offsets from IFD0, reading 2 + 4 bytes per IFD; loops are damage."""
+def walk_ifd_chain(stream: BinaryIO, file_size: int, ifd0: Ifd0 | None = None) -> IfdChain:
+    """Follow the next-IFD offsets from IFD0, reading 2 + 4 bytes per IFD; loops are damage.
+
+    ``ifd0``: the file's IFD0 when the caller has read it already (its values
+    are then checked without reading its table again).
+    """
     header = stream.read(8)
     if header[:4] not in TIFF_MAGICS:
         raise FormatProblem("not a TIFF file")
     endian = ">" if header.startswith(b"MM") else "<"
     chain, seen = IfdChain(), set[int]()
     offset = struct.unpack(endian + "I", header[4:8])[0]
-    chain.problems += _values_outside(stream, offset, endian, file_size)[:1]
+    entries = ifd0.entries if ifd0 is not None else _ifd_entries(stream, offset, endian)
+    chain.problems += _values_outside(entries, file_size)[:1]
     while offset:
         if offset in seen:
             chain.problems.append(f"TIFF IFD chain loops back to offset {offset}")
@@ -174,21 +179,26 @@ def _next_ifd(stream: BinaryIO, offset: int, endian: str, file_size: int) -> int
     return int(struct.unpack(endian + "I", stream.read(4))[0])
 
 
-def _values_outside(stream: BinaryIO, offset: int, endian: str, file_size: int) -> list[str]:
+def _ifd_entries(stream: BinaryIO, offset: int, endian: str) -> dict[int, IfdEntry]:
+    """The entries of the IFD at ``offset``, as many as the file holds (none past its end)."""
+    stream.seek(offset)
+    raw_count = stream.read(2)
+    if len(raw_count) < 2:
+        return {}  # the chain walk reports it
+    count = min(struct.unpack(endian + "H", raw_count)[0], MAX_ENTRIES)
+    table = stream.read(12 * count)
+    return _entries(table[: len(table) // 12 * 12], endian)
+
+
+def _values_outside(entries: dict[int, IfdEntry], file_size: int) -> list[str]:
     """IFD0 entries whose values lie (partly) past the end of the file.
 
     A fuzzed TIFF keeps a sound directory chain while its tags claim values of
     gigabytes, or at offsets past the end: every reader that fetches such a
     value fails (libtiff, Pillow, exiftool alike), so it is damage.
     """
-    stream.seek(offset)
-    raw_count = stream.read(2)
-    if len(raw_count) < 2:
-        return []  # the chain walk reports it
-    count = min(struct.unpack(endian + "H", raw_count)[0], MAX_ENTRIES)
-    table = stream.read(12 * count)
     found = []
-    for tag, entry in _entries(table[: len(table) // 12 * 12], endian).items():
+    for tag, entry in entries.items():
         if entry.size > 4 and entry.offset + entry.size > file_size:
             found.append(
                 f"TIFF IFD0 tag {tag} claims {entry.size} bytes at offset {entry.offset},"
