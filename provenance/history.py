@@ -18,7 +18,7 @@ command down).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -222,12 +222,12 @@ def _finals_of_record(
 ) -> FinalsAnswer:
     """The gate's answer for an asset named by its hash (no file at hand): by its record."""
     assets, known = {asset.sha256: asset}, {asset.sha256: approvals}
-    near, moments = None, None
+    seen = Seen(asset.sha256, asset.sha256, asset.size, asset=asset)
     if like is not None and not like.neighbour:
         origin = like.asset.sha256
         assets[origin], known[origin] = like.asset, ledger.approvals.of(origin)
-        near, moments = (origin, like.distance), like.moments
-    seen = Seen(asset.sha256, asset.sha256, asset.size, asset=asset, near=near, near_frames=moments)
+        seen = replace(seen, near=(origin, like.distance), near_frames=like.moments,
+                       near_confirmation=like.confirmation)  # fmt: skip
     context = Context(settings_policy(settings), datetime.now(UTC), assets, known)
     return answer_of(judge(seen, context))
 

@@ -49,6 +49,16 @@ keeping (``empty``: a flat or tiny picture), no decoder for the format, a file t
 decode, or a failure (``error``, retried later). Every status but ``ok`` carries a reason."""
 FEATURE_STATUSES: tuple[FeatureStatus, ...] = get_args(FeatureStatus)
 
+NearConfirmation = Literal["sure", "confirmed", "unconfirmed"]
+"""How a near match stands with the region rule, which must vouch for a still's match farther
+than 12 bits (see :mod:`provenance.likeness.confirm`): ``sure`` (near enough that it need not,
+and a video's match, a majority of its sampled moments, which it is never asked about),
+``confirmed`` (it found the generated picture shown whole), or ``unconfirmed`` (it could not be
+asked: the generated asset has no features yet or none at all, a flat picture, a failed
+description; the match is kept and judged as any other). A match the rule refuses is dropped,
+so it is never reported."""
+NEAR_CONFIRMATIONS: tuple[NearConfirmation, ...] = get_args(NearConfirmation)
+
 Outcome = Literal["new", "unchanged", "seen", "modified", "moved"]
 """What recording one observation did to the ledger."""
 IngestOutcome = Literal["new", "unchanged", "seen", "modified", "moved", "skipped"]

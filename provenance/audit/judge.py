@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from provenance.audit.report import FileResult, Match
 from provenance.rules.policy import SEVERITY, AssetState, Decision, Policy, asset_state, decide
 from provenance.store import ApprovalRecord, AssetRecord
+from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.likeness.master import Segment
@@ -54,6 +55,7 @@ class Seen:
     tool: str | None = None
     near: tuple[str, int] | None = None  # nearest generated asset and its distance
     near_frames: tuple[int, int] | None = None  # a video's (matching, sampled) moments
+    near_confirmation: NearConfirmation = "sure"  # how the near match stands with the region rule
     region: RegionHit | None = None  # a generated picture found inside this one
     segments: tuple[Segment, ...] = ()  # a video's stretches that show generated assets
 
@@ -76,7 +78,7 @@ def judge(seen: Seen, ctx: Context) -> FileResult:
                           classification="unreadable")  # fmt: skip
     base, match, verdict, tool = _base(seen, ctx)
     if seen.near is not None and _near_applies(verdict):
-        near_decision, near_match = _near(seen.near, ctx, seen.near_frames)
+        near_decision, near_match = _near(seen, seen.near, ctx)
         base, match = (
             (near_decision if verdict != "not_genai" else _source(near_decision, base)),
             near_match,
@@ -160,10 +162,9 @@ def _source(near: Decision, own: Decision) -> Decision:
     return Decision("warn", (near.reasons[0], note, *own.reasons))
 
 
-def _near(
-    hit: tuple[str, int], ctx: Context, frames: tuple[int, int] | None = None
-) -> tuple[Decision, Match]:
+def _near(seen: Seen, hit: tuple[str, int], ctx: Context) -> tuple[Decision, Match]:
     origin_sha, distance = hit
+    frames = seen.near_frames
     origin = ctx.assets[origin_sha]
     state = asset_state(origin, ctx.approvals.get(origin_sha, ()))
     decision = decide(state, ctx.policy, ctx.now)
@@ -172,7 +173,7 @@ def _near(
     if frames is not None:
         how = f"{frames[0]} of {frames[1]} sampled moments alike, median {how}"
     lead = f"looks like generated asset {origin_sha[:12]} ({origin.brief()}), {how}"
-    match = Match("near", origin_sha, distance)
+    match = Match("near", origin_sha, distance, confirmation=seen.near_confirmation)
     return Decision(decision.action, (lead, copy, *decision.reasons), decision.approvals), match
 
 

@@ -23,7 +23,9 @@ fingerprint stage described for the region stage, else described here; the
 generated asset's are the ledger's. A refused match is dropped (the picture
 goes on to the region stage as any other); one that cannot be asked (the
 generated asset has no features yet, or none at all) is kept and blocks as
-before, with the reason in :attr:`NearCheck.unconfirmed`.
+before, with the reason in :attr:`NearCheck.unconfirmed`. Every near match
+carries how it stands (``sure``, ``confirmed``, ``unconfirmed``: its
+``near_confirmation``), which the report's ``match`` gives as ``confirmation``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from provenance.likeness.confirm import (
 )
 from provenance.likeness.search import NearHit, nearest
 from provenance.util.stages import no_tick
+from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.likeness.describe import Described
@@ -93,15 +96,18 @@ class NearCheck:
         return self._fingerprints(self._without_pyav(candidates, stored), stored)
 
     def matched(self, items: list[Item], prints: Prints) -> list[Item]:
-        """The items, each with the generated asset it looks like, if any."""
+        """The items, each with the generated asset it looks like, if any, and how sure."""
         hits = {rel: nearest(self.index, fps, sha) for rel, (fps, sha) in prints.items()}
-        hits |= self._confirmed(items, hits)
-        return [i if (hit := hits.get(i.rel)) is None else with_near(i, hit) for i in items]
+        said = self._confirmed(items, hits)
+        return [_tied(i, hits.get(i.rel), said.get(i.rel, "sure")) for i in items]
 
-    def _confirmed(self, items: list[Item], hits: dict[str, NearHit | None]) -> dict[str, None]:
-        """The still near matches the region rule refused (as None, to drop), by item.
+    def _confirmed(
+        self, items: list[Item], hits: dict[str, NearHit | None]
+    ) -> dict[str, NearConfirmation | None]:
+        """What the region rule said of the still near matches it was asked about, by item.
 
-        Those it could not be asked about are kept, and said in :attr:`unconfirmed`.
+        None for those it refused (to drop); those it could not be asked about
+        are kept, ``unconfirmed``, and said in :attr:`unconfirmed`.
         """
         asked = {
             rel: hit[0][0]
@@ -112,14 +118,13 @@ class NearCheck:
             return {}
         references = read_references(self.ledger, sorted(set(asked.values())))
         queries = self._query_features([i for i in items if i.rel in asked])
-        refused: dict[str, None] = {}
+        said: dict[str, NearConfirmation | None] = {}
         for rel, sha in asked.items():
             outcome = confirm(queries.get(rel), references[sha], sha)
-            if not outcome.stands:
-                refused[rel] = None
-            elif outcome.outcome == "unconfirmed":
+            said[rel] = outcome.kept
+            if outcome.outcome == "unconfirmed":
                 self.unconfirmed[rel] = unconfirmed_note(outcome.why)
-        return refused
+        return said
 
     def _query_features(self, items: Sequence[Item]) -> dict[str, Features | None]:
         """The items' features with their mirrors: described already, else now (and kept)."""
@@ -208,6 +213,12 @@ def is_video(item: Item) -> bool:
     return asset.kind == "video" if asset else item.path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def with_near(item: Item, hit: NearHit) -> Item:
+def with_near(item: Item, hit: NearHit, confirmation: NearConfirmation = "sure") -> Item:
     """``item`` tied to the generated asset it is a copy of (a still, or a clip as a whole)."""
-    return replace(item, seen=replace(item.seen, near=hit[0], near_frames=hit[1]))
+    seen = replace(item.seen, near=hit[0], near_frames=hit[1], near_confirmation=confirmation)
+    return replace(item, seen=seen)
+
+
+def _tied(item: Item, hit: NearHit | None, confirmation: NearConfirmation | None) -> Item:
+    # No hit, or one the region rule refused (None): the item goes on untied.
+    return item if hit is None or confirmation is None else with_near(item, hit, confirmation)

@@ -12,7 +12,11 @@ A file's ``match`` says what tied it to the ledger:
     the file itself carries generator markers (it never passed a watched folder);
 ``near``
     its perceptual fingerprint is within the threshold of a generated asset's
-    (a resized, re-encoded or stripped copy), and that asset's state decides;
+    (a resized, re-encoded or stripped copy), and that asset's state decides.
+    Its ``confirmation`` says how it stands with the region rule
+    (:data:`~provenance.vocab.NearConfirmation`): ``sure``, ``confirmed``, or
+    ``unconfirmed`` (kept, and judged as any near match, though the rule could
+    not be asked); null for a video whose segments show the asset whole;
 ``region``
     a generated picture was found inside it (reframed, turned or composited),
     or, for a video, shown in some of its segments.
@@ -34,7 +38,7 @@ from typing import TYPE_CHECKING, Literal
 from provenance.rules.policy import SEVERITY
 from provenance.util.json_shapes import ledger_block, maybe_timestamp
 from provenance.util.names import shown_in_json
-from provenance.vocab import Action
+from provenance.vocab import Action, NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.audit.cut_report import ClipResult
@@ -58,15 +62,20 @@ class Match:
     cover: float | None = None  # a region match: the share of the frame the picture covers
     # a region match: the generated picture's corners, as shares of the frame's width and height
     outline: tuple[tuple[float, float], ...] | None = None
+    # a near match: how it stands with the region rule; None for a video's segments (each
+    # sample is confirmed during its sweep, and the outcome is not kept)
+    confirmation: NearConfirmation | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: kind, the asset's sha256, distance (each may be null); a region's score,
-        cover and outline."""
+        """JSON form: kind, the asset's sha256, distance (each may be null); a near match's
+        confirmation; a region's score, cover and outline."""
         data: dict[str, object] = {
             "kind": self.kind,
             "sha256": self.asset,
             "distance": self.distance,
         }
+        if self.kind == "near":
+            data["confirmation"] = self.confirmation
         if self.kind == "region":
             outline = [list(corner) for corner in self.outline] if self.outline else None
             data |= {"score": self.score, "cover": self.cover, "outline": outline}

@@ -76,7 +76,8 @@ def history(
     "--looks-like",
     metavar="TARGET",
     help="Only assets whose pictures look like TARGET's (a file, recorded or not, or a SHA-256"
-    " prefix), nearest first: its re-encoded, resized or stripped copies.",
+    " prefix), nearest first: its re-encoded, resized or stripped copies, then the pictures"
+    " and masters holding it (masters with their time ranges).",
 )
 @wide_option
 @ledger_options

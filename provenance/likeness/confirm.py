@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from provenance.errors import DamagedRecord
+from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.likeness.features import Features
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
 SURE_DISTANCE = 12
 WHOLE_VISIBLE = 0.8  # the share of the generated picture a confirming hit shows in the frame
 JUDGED_POINTS = 100  # features each side needs before the region rule's "no" counts
-Outcome = Literal["sure", "confirmed", "unconfirmed", "refuted"]
+Outcome = NearConfirmation | Literal["refuted"]  # refuted: dropped, so never reported
 # A generated asset's features, one per picture (a clip's frames), or why there are none.
 Reference = tuple["Features", ...] | str
 References = Callable[[str], Reference]
@@ -96,6 +97,11 @@ class Confirmation:
     def stands(self) -> bool:
         """True unless the region rule refused the match."""
         return self.outcome != "refuted"
+
+    @property
+    def kept(self) -> NearConfirmation | None:
+        """The outcome as reports give it, for a match that stands; None when refused."""
+        return None if self.outcome == "refuted" else self.outcome
 
 
 SURE = Confirmation("sure")

@@ -23,7 +23,6 @@ from provenance.files.sequences import share_a_sequence
 from provenance.likeness.confirm import (
     SURE,
     Confirmation,
-    Outcome,
     confirm,
     needs_confirmation,
     read_references,
@@ -31,6 +30,7 @@ from provenance.likeness.confirm import (
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.targets import resolve_target
 from provenance.util.json_shapes import asset_row, present_locations
+from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     import numpy as np
@@ -315,7 +315,7 @@ class Lookalike:
     moments: tuple[int, int] | None = None
     places: tuple[tuple[str, str], ...] = ()
     neighbour: bool = False
-    confirmation: Outcome = "sure"
+    confirmation: NearConfirmation = "sure"
 
     @property
     def path(self) -> str | None:
@@ -358,14 +358,15 @@ def looks_like(
     confirmation = SURE
     if moments is None and needs_confirmation(distance):
         confirmation = confirm_still(content, sha, ledger)
-        if not confirmation.stands:
-            return None, None
+    kept = confirmation.kept
+    if kept is None:  # the region rule refused it
+        return None, None
     places = ledger.locations.of(sha)
     present = tuple((loc.host, loc.path) for loc in places if loc.present)
     ours = (loc.path for loc in ledger.locations.of(asset.sha256))
     neighbour = share_a_sequence(ours, (loc.path for loc in places))
     found = ledger.assets.resolve(sha)
-    return Lookalike(found, distance, moments, present, neighbour, confirmation.outcome), None
+    return Lookalike(found, distance, moments, present, neighbour, kept), None
 
 
 def confirm_still(content: Path | None, sha256: str, ledger: Ledger) -> Confirmation:

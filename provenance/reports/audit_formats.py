@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provenance import __version__
-from provenance.audit.report import AuditReport, FileResult
+from provenance.audit.report import AuditReport, FileResult, Match
 from provenance.reports.cut_formats import (
     clip_markdown,
     clip_sentence,
@@ -45,6 +45,14 @@ RULES = {
 STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
 SEGMENT_COLUMNS = ("file", "in", "out", "seconds", "generated asset", "how", "score")
 HOW = {"near": "whole frame", "region": "part of the frame"}
+
+
+def match_kind(match: Match) -> str:
+    """The match's kind as a report shows it: a near match the region rule had to vouch for
+    says how that went ("near (unconfirmed)"); no match is empty."""
+    if match.kind == "near" and match.confirmation in ("confirmed", "unconfirmed"):
+        return f"near ({match.confirmation})"
+    return match.kind or ""
 
 
 def segment_rows(report: AuditReport) -> list[tuple[str, ...]]:
@@ -168,11 +176,7 @@ def to_markdown(report: AuditReport) -> str:
     lines += clip_markdown(report)
     lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
     for item in folding.kept:
-        match = (
-            f"{item.match.kind} {item.match.asset[:12] if item.match.asset else ''}".strip()
-            if item.match.kind
-            else ""
-        )
+        match = f"{match_kind(item.match)} {(item.match.asset or '')[:12]}".strip()
         lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
     if folding.lines:
         lines += ["", *[f"- `{line}`" for line in folding.lines]]
@@ -192,7 +196,7 @@ def to_table(report: AuditReport) -> RenderableType:
     folding = fold_unknown(report.ordered())
     for item in folding.kept:
         match = (
-            f"{item.match.kind}"
+            match_kind(item.match)
             + (f" d={item.match.distance}" if item.match.distance is not None else "")
             + (f" {item.match.cover:.0%}" if item.match.cover is not None else "")
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from html import escape
 
 from provenance.audit.report import AuditReport, FileResult
-from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS
+from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS, match_kind
 from provenance.reports.breaking import breakable
 from provenance.reports.cut_formats import clip_html
 
@@ -112,7 +112,7 @@ def _match(report: AuditReport, item: FileResult) -> str:
     match = item.match
     if match.kind is None:
         return ""
-    text = escape(match.kind)
+    text = escape(match_kind(match))
     if match.asset:
         text += f" <code>{escape(match.asset[:16])}</code>"
         place = report.places.get(match.asset)

@@ -329,20 +329,22 @@ def _file_cell(paths: list[str], wide: bool) -> Text:
 
 
 def _alike(like: Likeness) -> str:
-    if like.distance is not None:
-        return f"d={like.distance}"
+    # A master alike by fingerprint in some moments also says when it shows the asset.
+    said = [f"d={like.distance}"] if like.distance is not None else []
     if like.shown:
         first = like.shown[0]
         more = f" and {len(like.shown) - 1} more" if len(like.shown) > 1 else ""
-        return f"shows it at {first.tc_in}-{first.tc_out}{more}"
-    return f"holds it, {like.cover or 0:.0%}"
+        said.append(f"shows it at {first.tc_in}-{first.tc_out}{more}")
+    return ", ".join(said) or f"holds it, {like.cover or 0:.0%}"
 
 
 def similar_list(similar: Sequence[Similar]) -> Table:
     """The ``ls --looks-like`` table: each asset, how alike, and where it is now."""
     table = Table()
-    for column in ("sha256", "kind", "verdict", "tool", "status", "alike", "present at"):
+    for column in ("sha256", "kind", "verdict", "tool", "status"):
         table.add_column(column)
+    for column in ("alike", "present at"):  # folded, never cut: a path is no use half shown
+        table.add_column(column, overflow="fold")
     for item in similar:
         like = item.likeness
         alike = _alike(like)

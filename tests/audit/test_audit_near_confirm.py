@@ -7,6 +7,7 @@ fingerprint alone, beyond the sure distance: the region rule refuses it, and
 it is no longer tied to the generated asset. A crop of the generated picture,
 as far by the fingerprint, is confirmed and blocked. When the generated
 asset has no features to confirm with, the near match stands, with a reason.
+The report's ``match`` says which it was: ``sure``, ``confirmed`` or ``unconfirmed``.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from PIL.PngImagePlugin import PngInfo
 
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
 from provenance.history import find_history
 from provenance.ingest.scan import scan
-from provenance.likeness.confirm import StoredReferences, read_references
+from provenance.likeness.confirm import SURE_DISTANCE, StoredReferences, read_references
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger
 from tests.support.json_schemas import problems
@@ -83,6 +87,60 @@ def test_without_features_the_near_match_stands_unconfirmed(
         "could not be confirmed by the region rule" in r and "the decoder gave up" in r
         for r in lookalike.reasons
     )
+
+
+def _audit_json(generated: Generated, package: Path) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The exit code and each file's JSON result, by path, of ``provenance audit`` run by click."""
+    args = ["audit", str(package), "--format", "json", "--db", generated.settings.db]
+    done = CliRunner().invoke(cli, args)
+    data = json.loads(done.stdout)
+    assert problems("audit", data) == []
+    return done.exit_code, {f["path"]: f for f in data["files"]}
+
+
+def _near_package(tmp_path: Path) -> Path:
+    package = tmp_path / "delivery"
+    save(stripes(), package / "copy.jpg", quality=90)  # re-encoded: within the sure distance
+    save(crop(stripes(), 0.9, (1.0, 1.0)), package / "crop.jpg", quality=75)  # beyond it
+    return package
+
+
+def test_the_json_match_says_a_near_match_is_sure_or_confirmed(
+    generated: Generated, tmp_path: Path
+) -> None:
+    code, files = _audit_json(generated, _near_package(tmp_path))
+    assert code == 1
+    for path, confirmation in (("copy.jpg", "sure"), ("crop.jpg", "confirmed")):
+        match = files[path]["match"]
+        assert (files[path]["verdict"], match["kind"], match["sha256"]) == (
+            "block", "near", generated.sha256,
+        ), path  # fmt: skip
+        assert match["confirmation"] == confirmation, (path, match)
+    assert files["copy.jpg"]["match"]["distance"] <= SURE_DISTANCE
+    assert files["crop.jpg"]["match"]["distance"] > SURE_DISTANCE
+
+
+def test_an_unconfirmed_near_match_says_so_and_still_blocks(
+    generated: Generated, tmp_path: Path
+) -> None:
+    failed = FeatureIn(generated.sha256, "undecodable", reason="the decoder gave up")
+    generated.ledger.features.save([failed])
+    package = _near_package(tmp_path)
+    save(checker(), package / "checker.jpg", quality=90)
+    code, files = _audit_json(generated, package)
+    assert code == 1
+    said = {path: (f["verdict"], f["match"]["confirmation"]) for path, f in files.items()}
+    assert said == {
+        "copy.jpg": ("block", "sure"),  # near enough: the region rule is not asked
+        "crop.jpg": ("block", "unconfirmed"),
+        "checker.jpg": ("block", "unconfirmed"),  # could not be refused: kept, fail closed
+    }
+    assert any("could not be confirmed" in r for r in files["checker.jpg"]["reasons"])
+    db = ["--db", generated.settings.db]
+    table = CliRunner().invoke(cli, ["audit", str(package), *db], terminal_width=200)
+    assert table.exit_code == 1 and "near (unconfirmed)" in table.stdout
+    markdown = CliRunner().invoke(cli, ["audit", str(package), "--format", "markdown", *db])
+    assert "| block | `checker.jpg` | near (unconfirmed) " in markdown.stdout
 
 
 def test_history_of_a_recorded_lookalike_names_no_generated_asset(

@@ -17,6 +17,7 @@ import xmlschema
 from provenance.audit.report import AuditReport, FileResult, Match, SequenceResult
 from provenance.reports.audit_formats import to_json, to_junit, to_markdown, to_sarif, to_table
 from provenance.reports.audit_html import to_html
+from provenance.vocab import NearConfirmation
 from tests.support.json_schemas import problems
 
 SCHEMAS = Path(__file__).parents[1] / "schemas"
@@ -27,7 +28,7 @@ PIXEL = (
 
 
 def report(strict: bool = False) -> AuditReport:
-    near = Match("near", "b" * 64, 4)
+    near = Match("near", "b" * 64, 4, confirmation="sure")
     files = (
         FileResult("comp/shot.1003.png", "block", ("temporary", "near match"), "a" * 64, 10, near),
         FileResult("comp/shot.1001.png", "warn", ("provenance unknown",), "c" * 64, 10),
@@ -56,7 +57,9 @@ def test_json_keys() -> None:
     assert data["summary"] == {"files": 4, "pass": 1, "warn": 1, "block": 2}
     first = data["files"][0]
     assert set(first) >= {"path", "verdict", "reasons", "sha256", "match"}
-    assert set(first["match"]) == {"kind", "sha256", "distance"}
+    assert first["match"] == {"kind": "near", "sha256": "b" * 64, "distance": 4,
+                              "confirmation": "sure"}  # fmt: skip
+    assert set(data["files"][2]["match"]) == {"kind", "sha256", "distance"}  # a ledger match
     assert (data["format"], data["version"]) == ("provenance-audit", 2)
     assert data["ledger"] == {"url": "", "signed": False}  # an object, signed or not
 
@@ -129,3 +132,49 @@ def test_table_renders(strict: bool) -> None:
     console.print(to_table(report(strict)))
     text = console.export_text()
     assert "BLOCKED" in text and "comp/shot.1003.png" in text
+
+
+def _with_near(confirmation: NearConfirmation | None) -> AuditReport:
+    near = Match("near", "b" * 64, 20, confirmation=confirmation)
+    return replace(report(), files=(replace(report().files[0], match=near),))
+
+
+def _table(report: AuditReport) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=160)
+    console.print(to_table(report))
+    return console.export_text()
+
+
+@pytest.mark.parametrize("confirmation", ["confirmed", "unconfirmed"])
+def test_a_near_match_the_region_rule_was_asked_about_says_how_it_went(
+    confirmation: NearConfirmation,
+) -> None:
+    shown = f"near ({confirmation})"
+    said = _with_near(confirmation)
+    assert json.loads(to_json(said))["files"][0]["match"]["confirmation"] == confirmation
+    assert problems("audit", json.loads(to_json(said))) == []
+    assert f"| {shown} bbbbbbbbbbbb |" in to_markdown(said)
+    assert f"{shown} d=20" in _table(said)
+    assert f"{shown} <code>{'b' * 16}</code>" in to_html(said)
+
+
+def test_a_sure_near_match_and_a_masters_say_near_alone() -> None:
+    for confirmation in ("sure", None):
+        said = _with_near(confirmation)
+        assert "| near bbbbbbbbbbbb |" in to_markdown(said)
+        assert "near d=20" in _table(said) and "near (" not in _table(said)
+        assert problems("audit", json.loads(to_json(said))) == []
+
+
+def test_the_schema_wants_confirmation_on_near_matches_only() -> None:
+    data = json.loads(to_json(report()))
+    del data["files"][0]["match"]["confirmation"]
+    assert problems("audit", data) != []
+    data = json.loads(to_json(report()))
+    data["files"][2]["match"]["confirmation"] = "sure"  # a ledger match
+    assert problems("audit", data) != []
+    data = json.loads(to_json(report()))
+    data["files"][0]["match"]["confirmation"] = "refuted"  # dropped: never reported
+    assert problems("audit", data) != []
