@@ -49,6 +49,14 @@ keeping (``empty``: a flat or tiny picture), no decoder for the format, a file t
 decode, or a failure (``error``, retried later). Every status but ``ok`` carries a reason."""
 FEATURE_STATUSES: tuple[FeatureStatus, ...] = get_args(FeatureStatus)
 
+Unreferenced = Literal["elsewhere", "nowhere", "failed", "no_decoder", "postponed"]
+"""Why an audit's comparison could not include a generated asset (it has no fingerprints or
+no features yet, or they failed): its file is only on other hosts (``elsewhere``), present on
+none (``nowhere``), computing them here failed again (``failed``), this host has no decoder
+for it (``no_decoder``: a video without PyAV), or more were missing than one audit computes
+(``postponed``)."""
+UNREFERENCED: tuple[Unreferenced, ...] = get_args(Unreferenced)
+
 NearConfirmation = Literal["sure", "confirmed", "unconfirmed"]
 """How a near match stands with the region rule, which must vouch for a still's match farther
 than 12 bits (see :mod:`provenance.likeness.confirm`): ``sure`` (near enough that it need not,

@@ -36,9 +36,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from provenance.rules.policy import SEVERITY
-from provenance.util.json_shapes import ledger_block, maybe_timestamp
+from provenance.util.json_shapes import ledger_block, maybe_timestamp, present_locations
 from provenance.util.names import shown_in_json
-from provenance.vocab import Action, NearConfirmation
+from provenance.vocab import Action, NearConfirmation, Unreferenced
 
 if TYPE_CHECKING:
     from provenance.audit.cut_report import ClipResult
@@ -139,6 +139,49 @@ class SequenceResult:
 
 
 @dataclass(frozen=True)
+class Omitted:
+    """A generated asset the comparison could not include: no fingerprints or features of it.
+
+    ``why`` says what stopped the audit computing them (:data:`~provenance.vocab.Unreferenced`);
+    ``places`` are the (host, path) where its file is present.
+    """
+
+    sha256: str
+    why: Unreferenced
+    places: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: ``{"sha256", "why", "locations": [{host, path, present}]}``."""
+        return {"sha256": self.sha256, "why": self.why,
+                "locations": present_locations(self.places)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """What the audit says of the package as a whole, beyond each file's verdict.
+
+    A file passes only for what it was compared with: when some generated
+    assets have no references (fingerprints, features) to compare it with,
+    a copy of one of them would pass unseen. ``unreferenced`` lists them, and
+    ``verdict`` and ``reasons`` say what that means for the package (the
+    policy's ``incomplete_references``: a warning by default, which
+    ``--strict`` turns into a block).
+    """
+
+    verdict: Action = "pass"
+    reasons: tuple[str, ...] = ()
+    unreferenced: tuple[Omitted, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: verdict and reasons, as a file's, and the assets the comparison lacked."""
+        return {
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "unreferenced": [o.to_dict() for o in self.unreferenced],
+        }
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """The whole audit: files, sequences, and whether the package may go."""
 
@@ -159,6 +202,7 @@ class AuditReport:
     places: Mapping[str, str] = field(default_factory=dict)
     # an editorial timeline's clips (``provenance audit CUT``): they decide the verdict
     clips: tuple[ClipResult, ...] = ()
+    package: PackageResult = field(default_factory=PackageResult)  # beyond the files
 
     @property
     def clip_summary(self) -> dict[str, int]:
@@ -180,13 +224,15 @@ class AuditReport:
 
     @property
     def verdict(self) -> Literal["pass", "blocked"]:
-        """``blocked`` when any file is blocked (or, with ``strict``, warned).
+        """``blocked`` when any file, or the package as a whole, is blocked (or, with ``strict``,
+        warned).
 
         A cut is judged by its clips instead: a file's stretch of generated
         material that no clip uses does not block the cut.
         """
         judged = self.clips or self.files
         worst = max((SEVERITY[f.verdict] for f in judged), default=0)
+        worst = max(worst, SEVERITY[self.package.verdict])
         limit = SEVERITY["warn"] if self.strict else SEVERITY["block"]
         return "blocked" if worst >= limit else "pass"
 
@@ -211,6 +257,7 @@ class AuditReport:
             "host": self.host,
             "ledger": ledger_block(self.ledger),
             "summary": self.summary,
+            "package": self.package.to_dict(),
             "started_at": maybe_timestamp(self.started_at),
             "finished_at": maybe_timestamp(self.finished_at),
             "stages": {k: round(v, 3) for k, v in self.stages.items()},

@@ -18,7 +18,10 @@ private temporary folder), and for every file runs the checks described in
    matched asset's row is checked against its events
    (:mod:`provenance.store.projection`);
 5. compare the images and videos that could still be a copy of generated
-   material with every generated asset's fingerprints (see
+   material with every generated asset's fingerprints (those the deferred
+   stage has not fingerprinted or described yet are done first where their
+   files are here; the others are the package's own warning, see
+   :mod:`provenance.audit.references`) (see
    :mod:`provenance.audit.near`), describing the pictures the next stage will
    look into in the same decode;
 6. look for generated pictures inside the images nothing settled
@@ -57,8 +60,15 @@ from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, wo
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.recorded import audited_files
+from provenance.audit.references import check_references
 from provenance.audit.regions import LoadedRegions, RegionCheck
-from provenance.audit.report import AuditReport, FileResult, SequenceResult, worst
+from provenance.audit.report import (
+    AuditReport,
+    FileResult,
+    PackageResult,
+    SequenceResult,
+    worst,
+)
 from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
@@ -112,6 +122,9 @@ class AuditOptions:
     on_item: Callable[[str], None] | None = None
     on_size: Callable[[str, int], None] | None = None  # told a stage's number of files, when known
     pictures: Pictures | None = None  # what the caller loaded to compare pictures (history's)
+    # fingerprint and describe the generated assets that lack references, before comparing
+    # (off: nothing is computed nor written, what is missing is only reported: history's look)
+    references: bool = True
 
 
 def audit(
@@ -170,6 +183,7 @@ class _Audit:
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
         self.unpacked = unpacked  # where archives were unpacked: no file's real place
+        self.package = PackageResult()  # generated assets the comparison could not include
 
     @property
     def ledger(self) -> Ledger:
@@ -223,7 +237,7 @@ class _Audit:
             self.label, tuple(results), _sequences(results), self.options.strict,
             self.options.policy.source, started, datetime.now(UTC), dict(self.stages),
             operator=self.ledger.actor, host=self.ledger.host, ledger=self.ledger.where,
-            places=self._places(results),
+            places=self._places(results), package=self.package,
         )  # fmt: skip
         return self._finish(report, items)
 
@@ -236,6 +250,9 @@ class _Audit:
     def _index(self) -> NearMatchIndex:
         with self._stage("open"):
             ledger = self.ledger
+        with self._stage("references"):  # before the index loads, which then holds them
+            action = self.options.policy.incomplete_references
+            self.package = check_references(ledger, action, fill=self.options.references)
         with self._stage("index"):
             if self.options.pictures is not None:
                 return self.options.pictures.index()

@@ -58,7 +58,9 @@ def audit_one(
 
     ``pictures``: what the caller loaded to compare pictures, not loaded again.
     """
-    options = AuditOptions(settings_policy(settings), record=False, pictures=pictures)
+    options = AuditOptions(
+        settings_policy(settings), record=False, pictures=pictures, references=False
+    )
     report = audit(path, ledger, settings, options)
     return report.files[0]
 

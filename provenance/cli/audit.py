@@ -70,7 +70,12 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
 @click.option(
     "--strict", is_flag=True, help="Block on warnings too (unknown provenance, lapsing approvals)."
 )
-@click.option("--no-record", is_flag=True, help="Do not record this audit in the ledger.")
+@click.option(
+    "--no-record",
+    is_flag=True,
+    help="Do not record this audit in the ledger (the fingerprints and features it computes"
+    " for generated assets that had none are stored, as `scan` stores them).",
+)
 @click.option(
     "--allow-empty", is_flag=True, help="Pass an empty package (refused by default: exit 2)."
 )
@@ -193,6 +198,7 @@ def _policy(path: Path | None, settings: Settings) -> Policy:
 # The stages that get a bar, what each bar says, and what it counts ("": timed only).
 STAGE_LABELS = {
     "list": "listing", "hash": "hashing", "markers": "reading markers", "classify": "classifying",
+    "references": "fingerprinting generated assets not fingerprinted yet",
     "fingerprint": "fingerprinting", "near": "near-match check",
     "regions": "looking for generated pictures inside", "segments": "sweeping videos",
     "state": "checking the ledger", "record": "recording", "thumbnails": "previews",

@@ -128,6 +128,23 @@ def fingerprint_assets(
     return StageReport(looked, done, time.monotonic() - started)
 
 
+def fill_references(ledger: Ledger, shas: Sequence[str], workers: int | None = None) -> None:
+    """Fingerprint and describe the generated assets among ``shas`` present on this host that
+    lack either (the audit's references), a stored ``error`` included.
+
+    What the deferred stage does for them, at once, for an audit that
+    finds them missing: the answers the content decides are stored as the
+    stage stores them; a failure that may pass is not, so a stored
+    ``error`` keeps its count for the daemon's retries
+    (:mod:`provenance.likeness.retry`), which the audit neither resets nor adds to.
+    """
+    kinds = fingerprint_kinds()
+    stored = ((f.sha256, f.path) for f in ledger.fingerprints.failed(shas, kinds))
+    waiting = itertools.chain(_waiting(ledger, list(shas), kinds, None), stored)
+    _run(ledger, waiting, None, None, lambda: False, workers)
+    describe_generated(ledger, shas, workers=workers)
+
+
 def _ticking(
     stop: Callable[[], bool], tick: Callable[[str], None] | None, step: str
 ) -> Callable[[], bool]:

@@ -10,6 +10,11 @@
 * Markdown: a page for a ticket or a delivery note.
 * Table: what the terminal shows, blocked files first.
 
+What the audit says of the package as a whole (generated assets the
+comparison could not include: :class:`~provenance.audit.report.PackageResult`)
+comes before the files in the Markdown and the HTML, after them in the
+terminal, as a test case of its own in JUnit and a result without a file in SARIF.
+
 A video's segments (where it shows generated assets) are a table of their
 own in the Markdown and the terminal, a ``segments`` property in SARIF, and
 one reason each, with their timecodes, in every format.
@@ -19,14 +24,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from provenance import __version__
-from provenance.audit.report import AuditReport, FileResult, Match
+from provenance.audit.report import AuditReport, FileResult, Match, PackageResult
 from provenance.reports.cut_formats import (
     clip_markdown,
     clip_sentence,
@@ -45,6 +50,7 @@ RULES = {
 STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
 SEGMENT_COLUMNS = ("file", "in", "out", "seconds", "generated asset", "how", "score")
 HOW = {"near": "whole frame", "region": "part of the frame"}
+PACKAGE_CASE = "(the package as a whole)"  # JUnit's test case for the package's own result
 
 
 def match_kind(match: Match) -> str:
@@ -74,11 +80,13 @@ def to_junit(report: AuditReport) -> str:
     """JUnit XML: a testsuite of one testcase per file."""
     summary = report.summary
     seconds = sum(report.stages.values())
+    package = 1 if report.package.reasons else 0
+    tests, failures = summary["files"] + package, summary["block"] + _blocked(report.package)
     suites = ET.Element(
         "testsuites",
         name="provenance audit",
-        tests=str(summary["files"]),
-        failures=str(summary["block"]),
+        tests=str(tests),
+        failures=str(failures),
         errors="0",
         time=f"{seconds:.3f}",
     )
@@ -86,12 +94,14 @@ def to_junit(report: AuditReport) -> str:
         suites,
         "testsuite",
         name=report.root,
-        tests=str(summary["files"]),
-        failures=str(summary["block"]),
+        tests=str(tests),
+        failures=str(failures),
         errors="0",
         skipped="0",
         time=f"{seconds:.3f}",
     )
+    if report.package.reasons:
+        _junit_package(suite, report.package)
     for item in report.ordered():
         _junit_case(suite, item)
     junit_clips(suites, report)
@@ -99,16 +109,29 @@ def to_junit(report: AuditReport) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
+def _blocked(package: PackageResult) -> int:
+    return 1 if package.verdict == "block" else 0
+
+
 def _junit_case(suite: ET.Element, item: FileResult) -> None:
     folder, _, name = item.path.rpartition("/")
     case = ET.SubElement(suite, "testcase", classname=folder or ".", name=name, time="0")
-    text = "\n".join(item.reasons)
-    if item.verdict == "block":
+    _junit_outcome(case, item.verdict, item.reasons)
+
+
+def _junit_package(suite: ET.Element, package: PackageResult) -> None:
+    case = ET.SubElement(suite, "testcase", classname=".", name=PACKAGE_CASE, time="0")
+    _junit_outcome(case, package.verdict, package.reasons)
+
+
+def _junit_outcome(case: ET.Element, verdict: str, reasons: Sequence[str]) -> None:
+    text = "\n".join(reasons)
+    if verdict == "block":
         failure = ET.SubElement(
-            case, "failure", message=item.reasons[0] if item.reasons else "blocked", type="blocked"
+            case, "failure", message=reasons[0] if reasons else "blocked", type="blocked"
         )
         failure.text = text
-    elif item.verdict == "warn":
+    elif verdict == "warn":
         ET.SubElement(case, "system-out").text = f"WARNING: {text}"
 
 
@@ -123,7 +146,8 @@ def to_sarif(report: AuditReport) -> str:
         }
         for rid, name, desc, level in RULES.values()
     ]
-    results = [_sarif_result(item) for item in report.ordered() if item.verdict in RULES]
+    results = [_sarif_package(report.package)] if report.package.verdict in RULES else []
+    results += [_sarif_result(item) for item in report.ordered() if item.verdict in RULES]
     results += sarif_clips(report, RULES)
     log = {
         "$schema": SARIF_SCHEMA,
@@ -155,6 +179,17 @@ def _sarif_result(item: FileResult) -> dict[str, object]:
     }
 
 
+def _sarif_package(package: PackageResult) -> dict[str, object]:
+    """The package's own result: no file to point at, the assets it could not compare with."""
+    rule_id, _, _, level = RULES[package.verdict]
+    return {
+        "ruleId": rule_id,
+        "level": level,
+        "message": {"text": "; ".join(package.reasons)},
+        "properties": {"unreferenced": [o.to_dict() for o in package.unreferenced]},
+    }
+
+
 def _as_uri_dir(root: str) -> str:
     path = root if root.endswith("/") else root + "/"
     return "file://" + path if path.startswith("/") else path
@@ -170,6 +205,9 @@ def to_markdown(report: AuditReport) -> str:
         f" Policy: {report.policy}{' (strict)' if report.strict else ''}.",
         "",
     ]
+    if reasons := report.package.reasons:
+        lines += ["## Package", "", f"**{report.package.verdict}**:", ""]
+        lines += [*[f"- {reason}" for reason in reasons], ""]
     folding = fold_unknown(report.ordered())
     if sequences := [s for s in report.sequences if s.label not in folding.sequences]:
         lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in sequences], ""]
@@ -219,7 +257,18 @@ def to_table(report: AuditReport) -> RenderableType:
     sequences = [Text(seq.sentence()) for seq in folding.telling(report.sequences)]
     unknown = [Text(line, style=STYLE["warn"]) for line in folding.lines]
     clips = clip_table(report)
-    return Group(*clips, table, *unknown, *_segment_table(report), *sequences, verdict)
+    package = _package_lines(report.package)
+    return Group(*clips, table, *unknown, *_segment_table(report), *sequences, *package, verdict)
+
+
+def _package_lines(package: PackageResult) -> list[Text]:
+    """The package's own result, a line a reason, the first saying its verdict."""
+    if not package.reasons:
+        return []
+    first, *rest = package.reasons
+    style = STYLE[package.verdict]
+    return [Text(f"package: {package.verdict}: {first}", style=style),
+            *[Text(f"  {reason}", style=style) for reason in rest]]  # fmt: skip
 
 
 def _segment_table(report: AuditReport) -> list[Table]:

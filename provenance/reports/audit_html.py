@@ -52,6 +52,7 @@ def to_html(report: AuditReport) -> str:
         f"{' (strict)' if report.strict else ''}.</p>",
         _context(report),
     ]
+    parts += _package(report)
     parts += clip_html(report)
     parts += _sequences(report)
     parts += _files(report)
@@ -67,6 +68,16 @@ def _context(report: AuditReport) -> str:
             ("policy", report.policy)]  # fmt: skip
     cells = "".join(f"<tr><th>{k}</th><td><code>{escape(v)}</code></td></tr>" for k, v in rows)
     return f'<table class="context">{cells}</table>'
+
+
+def _package(report: AuditReport) -> list[str]:
+    """What the audit says of the package as a whole (generated assets it could not compare)."""
+    package = report.package
+    if not package.reasons:
+        return []
+    reasons = "<br>".join(escape(r) for r in package.reasons)
+    return [f'<h2>Package</h2><table class="package"><tr class="{package.verdict}">'
+            f"<td>{package.verdict}</td><td>{reasons}</td></tr></table>"]  # fmt: skip
 
 
 def _sequences(report: AuditReport) -> list[str]:

@@ -6,7 +6,9 @@ from deliverables until approved in writing; expired, quarantined and
 replaced generated material is blocked (an asset deleted from quarantine
 counts as quarantined); flagged material needs the approvals
 its flags name; files that cannot be read are blocked (fail closed); unknown
-provenance is a warning; approvals about to lapse are a warning; positive
+provenance is a warning; a package compared without some generated assets'
+references (not fingerprinted or described yet, where the audit could not
+do it) is a warning; approvals about to lapse are a warning; positive
 evidence of a non-generative origin passes: a camera naming itself (EXIF, a
 raw header, movie metadata or telemetry) or a location-sound take (a field
 recorder named in a Broadcast WAV's ``bext``, with its iXML scene and take),
@@ -24,6 +26,7 @@ A show's policy is a TOML file (``--policy`` or the ``policy`` setting)::
     [provenance]
     unknown = "warn"
     unreadable = "block"
+    incomplete_references = "warn"
 
     [approvals]
     expiring_within_days = 14
@@ -73,7 +76,7 @@ SEVERITY: Mapping[Action, int] = {"pass": 0, "warn": 1, "block": 2}
 
 _SECTIONS: Mapping[str, tuple[str, ...]] = {
     "genai": ("temporary", "expired", "quarantined", "replaced", "flagged_unapproved"),
-    "provenance": ("unknown", "unreadable", "not_genai"),
+    "provenance": ("unknown", "unreadable", "not_genai", "incomplete_references"),
     "approvals": ("expiring_within_days",),
 }
 
@@ -92,6 +95,8 @@ class Policy:
     unknown: Action = "warn"
     unreadable: Action = "block"
     not_genai: Action = "pass"
+    # the package, when some generated assets could not be compared with (no references)
+    incomplete_references: Action = "warn"
     expiring_within_days: int = 14
     source: str = "built-in default"
 

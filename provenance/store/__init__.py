@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         StatusRule,
         StoredFeatures,
         StoredFingerprint,
+        Unfinished,
     )
 
 _HOMES = {
@@ -95,6 +96,7 @@ _HOMES = {
     "RegionCheckIn": "provenance.store.records",
     "SegmentIn": "provenance.store.records",
     "StoredFingerprint": "provenance.store.records",
+    "Unfinished": "provenance.store.records",
 }
 
 __all__ = [
@@ -135,6 +137,7 @@ __all__ = [
     "StatusRule",
     "StoredFeatures",
     "StoredFingerprint",
+    "Unfinished",
     "current_actor",
     "current_host",
     "require_prefix_length",

@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from provenance.store.frames import FrameRows
 from provenance.store.models import FeatureRow
-from provenance.store.records import AssetFeatures, FeatureIn, StoredFeatures
+from provenance.store.records import AssetFeatures, FeatureIn, StoredFeatures, Unfinished
 from provenance.store.transactions import Transactions
 from provenance.vocab import FeatureStatus
 
@@ -74,6 +74,13 @@ class FeaturesPart:
         """Stored features of the assets among ``shas`` that have any row, by sha256."""
         found = self._rows.by_asset(_SUMMED, shas)
         return {sha: _asset_features(rows) for sha, rows in found.items()}
+
+    def unfinished(
+        self, kinds: Sequence[str] = ("image", "video"), shas: Iterable[str] | None = None
+    ) -> list[Unfinished]:
+        """Generated ``kinds`` assets, on any host, with no features row or an ``error`` one:
+        those the audit's region index lacks (only those among ``shas`` when given)."""
+        return self._rows.unfinished(kinds, shas)
 
     def status_of(self, sha256: str) -> FeatureStatus | None:
         """The status of an asset's features (its first row's), or None when it has none."""

@@ -21,6 +21,7 @@ from provenance.store.records import (
     FingerprintIn,
     StoredFailure,
     StoredFingerprint,
+    Unfinished,
 )
 from provenance.store.transactions import Transactions
 
@@ -80,6 +81,13 @@ class FingerprintsPart:
         daemon needs to try them again (:mod:`provenance.likeness.retry`).
         """
         return self._rows.failed(shas, kinds)
+
+    def unfinished(
+        self, kinds: Sequence[str] = ("image", "video"), shas: Iterable[str] | None = None
+    ) -> list[Unfinished]:
+        """Generated ``kinds`` assets, on any host, with no fingerprint row or an ``error`` one:
+        those the audit's near-match index lacks (only those among ``shas`` when given)."""
+        return self._rows.unfinished(kinds, shas)
 
     def status_of(self, sha256: str) -> str | None:
         """The status of an asset's fingerprints (its first row's), or None when it has none."""

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, insert, select
+from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from provenance.store.models import Asset, Location, PerFrameRow
-from provenance.store.records import StoredFailure
+from provenance.store.records import StoredFailure, Unfinished
 from provenance.store.transactions import Transactions
 from provenance.store.writer import among, in_chunks
 
@@ -154,6 +154,33 @@ class FrameRows:
                 for row in conn.execute(query if pick is None else query.where(pick))
             ]
             return sorted(found, key=lambda failure: failure.sha256)
+
+    def unfinished(
+        self, kinds: Sequence[str], shas: Iterable[str] | None = None
+    ) -> list[Unfinished]:
+        """The generated ``kinds`` assets with no row, or whose row says ``error``, on any host.
+
+        One query over the generated assets (the index range on verdict),
+        whatever host holds them; only those among ``shas`` when given. In
+        sha256 order.
+        """
+        table = self._table
+        query = (
+            select(Asset.sha256, Asset.kind, table.reason)
+            .outerjoin(table, (table.asset_sha256 == Asset.sha256) & (table.frame == 0))
+            .where(Asset.verdict == "genai", Asset.kind.in_(kinds))
+            .where(or_(table.id.is_(None), table.status == "error"))
+            .order_by(Asset.sha256)
+        )
+        with self._tx.read() as session:
+            conn = session.connection()
+            picks = [None] if shas is None else among(conn, Asset.sha256, sorted(set(shas)))
+            found = [
+                Unfinished(str(sha), str(kind), reason)
+                for pick in picks
+                for sha, kind, reason in conn.execute(query if pick is None else query.where(pick))
+            ]
+        return sorted(found, key=lambda unfinished: unfinished.sha256)
 
     def _present_here(self) -> Select[str]:
         """The present paths on this host of the asset of the enclosing query (correlated)."""

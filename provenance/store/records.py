@@ -522,6 +522,21 @@ class FeatureIn:
 
 
 @dataclass(frozen=True)
+class Unfinished:
+    """A generated image or video whose derived rows (fingerprints, features) are not all there.
+
+    It has no row yet (``reason`` None: the deferred stage has not run where
+    its file is), or its row says ``error`` (a failure that may pass;
+    ``reason`` is the stored one, with its count). An audit's comparison
+    cannot include it until it has an answer.
+    """
+
+    sha256: str
+    kind: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class StoredFailure:
     """An asset whose derived row (a fingerprint, a region check, a sweep) says ``error``.
 

@@ -174,7 +174,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r'("mtime_ns": )\d+'), r"\1<MTIME>"),
     (
         re.compile(
-            r'("(?:list|open|index|lookup|hash|classify|fingerprint|near|regions|segments|state|markers|record|seconds|wall_seconds)'
+            r'("(?:list|open|references|index|lookup|hash|classify|fingerprint|near|regions|segments|state|markers|record|seconds|wall_seconds)'
             r'": )[\d.]+'
         ),
         r"\1<DURATION>",

@@ -228,6 +228,7 @@ def test_each_schema_is_a_valid_draft_2020_12_schema(name: str) -> None:
         ("action", vocab.ACTIONS),
         ("event_type", vocab.EVENT_TYPES),
         ("near_confirmation", vocab.NEAR_CONFIRMATIONS),
+        ("unreferenced", vocab.UNREFERENCED),
     ],
 )
 def test_the_schemas_closed_vocabularies_are_the_codes(
