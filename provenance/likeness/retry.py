@@ -1,7 +1,8 @@
 """When to try again a step of the deferred stage whose last attempt failed for a passing reason.
 
-Written for fingerprints, and used as well by the region checks and the
-master sweeps (each with a backoff of its own, see
+Written for fingerprints, and used as well by the generated pictures'
+descriptions, the region checks and the master sweeps (each with a backoff
+of its own, see
 :class:`~provenance.watchers.fingerprints.FingerprintSchedule`): what follows
 says "fingerprint", and holds for them alike.
 

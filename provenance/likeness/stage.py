@@ -142,7 +142,7 @@ def fill_references(ledger: Ledger, shas: Sequence[str], workers: int | None = N
     stored = ((f.sha256, f.path) for f in ledger.fingerprints.failed(shas, kinds))
     waiting = itertools.chain(_waiting(ledger, list(shas), kinds, None), stored)
     _run(ledger, waiting, None, None, lambda: False, workers)
-    describe_generated(ledger, shas, workers=workers)
+    describe_generated(ledger, shas, workers=workers, failed_too=True)
 
 
 def _ticking(
@@ -166,6 +166,7 @@ def describe_generated(
     workers: int | None = None,
     *,
     retry: RetryBackoff | None = None,
+    failed_too: bool = False,
 ) -> int:
     """Describe the generated pictures on this host that have no feature row (only ``shas``).
 
@@ -173,26 +174,58 @@ def describe_generated(
     (:func:`~provenance.likeness.describe.describe_clip`). Returns how many
     assets were described with features. A failure that may pass
     (``error``: a worker killed or out of memory, a read that failed) is not
-    stored, so a later pass tries again: with ``retry`` (the watch daemon's)
-    after a doubling wait, so that a picture that kills its worker every
-    time is not described again at every pass.
+    stored without ``retry``, so a later pass tries again. With ``retry`` (the
+    watch daemon's) it is stored with its count and tried again after a
+    doubling wait, as fingerprints are (:mod:`provenance.likeness.retry`), so
+    a restart keeps the count and a picture that kills its worker every time
+    stops being described after :data:`~provenance.likeness.retry.ATTEMPTS`.
+    ``failed_too`` (the audit's, with ``shas``) describes again those among
+    ``shas`` whose stored ``error`` the daemon would retry later, leaving
+    their stored count as it is when they fail again.
     """
-    described = _describe_kind(ledger, shas, stop, "image", workers, retry)
+    retried = _failed_descriptions(ledger, shas, retry, failed_too=failed_too)
+    described = _describe_kind(ledger, shas, stop, "image", workers, retry, retried)
     if not stop() and video_frames.available():
-        described += _describe_kind(ledger, shas, stop, "video", workers, retry)
+        described += _describe_kind(ledger, shas, stop, "video", workers, retry, retried)
     return described
+
+
+def _failed_descriptions(
+    ledger: Ledger, shas: Sequence[str] | None, retry: RetryBackoff | None, *, failed_too: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """The stored ``error`` descriptions to try again now, (sha256, path) by kind."""
+    kinds = fingerprint_kinds()  # what this host can describe: PyAV decodes the clips
+    if retry is not None:
+        failed = partial(_failed_features, ledger, kinds)
+        due = list(due_failures(failed, retry, shas, stored_only=True))
+    elif failed_too and shas is not None:
+        due = [(f.sha256, f.path) for f in ledger.features.failed(shas, kinds)]
+    else:
+        return {}
+    kind_of = {sha: asset.kind for sha, asset in ledger.assets.many(s for s, _ in due).items()}
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for sha, path in due:
+        by_kind.setdefault(kind_of.get(sha, ""), []).append((sha, path))
+    return by_kind
+
+
+def _failed_features(
+    ledger: Ledger, kinds: Sequence[str], shas: Sequence[str] | None
+) -> list[StoredFailure]:
+    return ledger.features.failed(shas, kinds)
 
 
 def _describe_kind(
     ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str,
-    workers: int | None, retry: RetryBackoff | None,
+    workers: int | None, retry: RetryBackoff | None, retried: dict[str, list[tuple[str, str]]],
 ) -> int:  # fmt: skip
     handed: deque[str] = deque()
 
     def page(after: str | None) -> list[tuple[str, str]]:
         return ledger.features.missing(shas, (kind,), limit=PAGE, after=after)
 
-    paths = _paths(page, page(None), handed, retry.due if retry is not None else None)
+    waiting = itertools.chain(_pages(page, page(None)), retried.get(kind, ()))
+    paths = _handing(waiting, handed)
     results = (
         describe_clips(paths, workers=workers)
         if kind == "video"
@@ -203,16 +236,26 @@ def _describe_kind(
     for pictures in results:
         sha = handed.popleft()
         described += pictures[0].status == "ok"
-        if pictures[0].status != "error":
-            rows.add([feature_row(sha, d, frame) for frame, d in enumerate(pictures)])
-        if retry is not None and pictures[0].status == "error":
-            retry.failed(sha)
-        elif retry is not None:
-            retry.forget(sha)
+        rows.add(_described_rows(sha, pictures, retry))
         if stop():
             break
     rows.flush()
     return described
+
+
+def _described_rows(
+    sha: str, pictures: Sequence[Described], retry: RetryBackoff | None
+) -> list[FeatureIn]:
+    """The rows to store for one asset's description (an ``error`` alone, and only with
+    ``retry``: then with its count, for the daemon's retries to go on from after a restart)."""
+    if pictures[0].status != "error":
+        if retry is not None:
+            retry.forget(sha)
+        return [feature_row(sha, d, frame) for frame, d in enumerate(pictures)]
+    if retry is None:
+        return []  # a later pass tries again
+    failure = replace(pictures[0], reason=failing_again(retry, sha, pictures[0].reason))
+    return [feature_row(sha, failure)]
 
 
 def check_regions(
@@ -388,18 +431,6 @@ class Batches(Generic[R]):
         """Save what is held."""
         self._save(self._rows)
         self._rows = []
-
-
-def _paths(
-    page: Callable[[str | None], list[tuple[str, str]]],
-    first: list[tuple[str, str]],
-    handed: deque[str],
-    due: Callable[[str], bool] | None = None,
-) -> Iterator[str]:
-    """The paths of ``first`` and the pages after it, each asset's sha256 handed out in order
-    (only the assets ``due`` says are due, when given)."""
-    waiting = _pages(page, first)
-    return _handing(waiting if due is None else (w for w in waiting if due(w[0])), handed)
 
 
 def _handing(waiting: Iterable[tuple[str, str]], handed: deque[str]) -> Iterator[str]:

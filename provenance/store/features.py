@@ -23,7 +23,13 @@ from typing import Any, cast
 
 from provenance.store.frames import FrameRows
 from provenance.store.models import FeatureRow
-from provenance.store.records import AssetFeatures, FeatureIn, StoredFeatures, Unfinished
+from provenance.store.records import (
+    AssetFeatures,
+    FeatureIn,
+    StoredFailure,
+    StoredFeatures,
+    Unfinished,
+)
 from provenance.store.transactions import Transactions
 from provenance.vocab import FeatureStatus
 
@@ -81,6 +87,14 @@ class FeaturesPart:
         """Generated ``kinds`` assets, on any host, with no features row or an ``error`` one:
         those the audit's region index lacks (only those among ``shas`` when given)."""
         return self._rows.unfinished(kinds, shas)
+
+    def failed(
+        self, shas: Sequence[str] | None = None, kinds: Sequence[str] = ("image", "video")
+    ) -> list[StoredFailure]:
+        """The generated ``kinds`` assets present on this host whose stored description says
+        ``error`` (every one, or those among ``shas``), in sha256 order: what the watch daemon
+        describes again (:mod:`provenance.likeness.retry`)."""
+        return self._rows.failed(shas, kinds)
 
     def status_of(self, sha256: str) -> FeatureStatus | None:
         """The status of an asset's features (its first row's), or None when it has none."""

@@ -34,7 +34,7 @@ from provenance.ingest.record import record_examined
 from provenance.ingest.scan import scan
 from provenance.likeness.retry import ATTEMPTS, noted
 from provenance.settings import Settings
-from provenance.store import FingerprintIn, Ledger
+from provenance.store import FeatureIn, FingerprintIn, Ledger
 from tests.support.json_schemas import problems
 from tests.support.reframing import composited, save, scale, textured
 
@@ -205,3 +205,14 @@ def test_an_asset_that_failed_too_often_is_not_decoded_again(
     code, report = delivery.report()
     assert asked == [] and code == 0
     assert report["package"]["unreferenced"][0]["why"] == "failed"
+
+
+def test_a_stored_failed_description_is_described_again_by_the_audit(
+    delivery: Delivery, here: Ledger
+) -> None:
+    sha = delivery.record(here)
+    here.features.save([FeatureIn(sha, "error", reason=noted("worker killed", 1))])
+    code, report = delivery.report()
+    assert _files(report)["sh020_comp.jpg"]["match"]["kind"] == "region"
+    assert code == 1 and report["package"]["unreferenced"] == []
+    assert here.features.status_of(sha) == "ok"
