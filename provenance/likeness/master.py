@@ -43,7 +43,7 @@ from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.likeness.video import SAMPLES
-from provenance.store.records import SegmentIn
+from provenance.store.likeness_records import SegmentIn
 from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:

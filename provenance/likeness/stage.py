@@ -45,7 +45,7 @@ from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
-    from provenance.store.records import StoredFailure
+    from provenance.store.likeness_records import StoredFailure
 
 SAVE_BATCH = 500
 R = TypeVar("R")
