@@ -15,13 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from provenance.store.frames import FrameRows
+from provenance.store.likeness_models import FingerprintRow
 from provenance.store.likeness_records import (
     AssetFingerprints,
     FingerprintIn,
     StoredFailure,
     StoredFingerprint,
 )
-from provenance.store.models import FingerprintRow
 from provenance.store.transactions import Transactions
 
 LOAD_BATCH = 50_000
