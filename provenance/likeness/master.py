@@ -48,7 +48,8 @@ from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.likeness.regions import Quad, RegionIndex
+    from provenance.likeness.region_verify import Quad
+    from provenance.likeness.regions import RegionIndex
 
 HitKind = Literal["near", "region"]
 SAME_PICTURE = 4

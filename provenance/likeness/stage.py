@@ -38,7 +38,8 @@ from provenance.likeness.confirm import stored_features
 from provenance.likeness.describe import NO_FEATURES, Described, describe_clips, describe_files
 from provenance.likeness.features import Features
 from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
-from provenance.likeness.regions import RegionHit, RegionIndex, query_many
+from provenance.likeness.region_verify import RegionHit
+from provenance.likeness.regions import RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.store import FeatureIn, FingerprintIn, RegionCheckIn, SegmentIn
