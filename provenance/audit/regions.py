@@ -82,7 +82,7 @@ class LoadedRegions:
     def __call__(self) -> RegionIndex | None:
         if self._index is None and self.through:
             from provenance.likeness.regions import RegionIndex  # noqa: PLC0415
-            from provenance.likeness.stage import load_regions  # noqa: PLC0415
+            from provenance.likeness.stage_checks import load_regions  # noqa: PLC0415
 
             self._index = RegionIndex()
             load_regions(self.ledger, self._index)
