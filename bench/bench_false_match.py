@@ -77,7 +77,8 @@ from provenance.likeness.fingerprint import Fingerprint, default_workers, finger
 from provenance.likeness.frames import decode_luma
 from provenance.likeness.index import NearMatchIndex
 from provenance.likeness.master import Lookup, scan_master
-from provenance.likeness.regions import RegionHit, RegionIndex, query_many
+from provenance.likeness.region_verify import RegionHit
+from provenance.likeness.regions import RegionIndex, query_many
 from provenance.likeness.search import nearest
 from tests.support.corpus import corpus_files
 

@@ -5,7 +5,7 @@ Records ``--pictures`` generated images, each with the stored local features of
 one pseudo-picture (bench/region_pad.py: real ORB descriptors of described
 base pictures, reframed), into a fresh SQLite ledger. Then, in a fresh
 process each time, loads them as the audit does
-(:func:`provenance.likeness.stage.load_regions` into a
+(:func:`provenance.likeness.stage_checks.load_regions` into a
 :class:`~provenance.likeness.regions.RegionIndex`, then the first query's
 hand-over to faiss: training and assignment) and prints, beside the baseline
 of one plain ``sqlite3`` read of every blob:
@@ -90,7 +90,7 @@ def status_kb(field: str) -> int:
 def load_once(db: Path) -> None:
     """In a fresh process: load the index from the ledger, print figures as JSON."""
     from provenance.likeness.regions import RegionIndex, one_faiss_thread
-    from provenance.likeness.stage import load_regions
+    from provenance.likeness.stage_checks import load_regions
 
     one_faiss_thread()  # as the audit's query threads, where the first query builds
 

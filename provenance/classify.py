@@ -92,8 +92,8 @@ def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[E
     in a guarded worker, one that runs past its time budget is stopped there.
     """
     found: list[Evidence] = []
+    started = time.monotonic()
     for detector in detectors:
-        started = time.monotonic()
         step(detector.name)
         try:
             found.extend(detector.detect(ctx))
@@ -101,9 +101,10 @@ def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[E
             found.append(error_evidence(detector.name, OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - wall 4: a failing detector is evidence, not a crash
             found.append(error_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
-        elapsed = time.monotonic() - started
-        if elapsed > SLOW_DETECTOR_SECONDS:
-            found.append(error_evidence(detector.name, f"took {elapsed:.1f} s on this file"))
+        ended = time.monotonic()  # and the next detector's start
+        if (took := ended - started) > SLOW_DETECTOR_SECONDS:
+            found.append(error_evidence(detector.name, f"took {took:.1f} s on this file"))
+        started = ended
     step(None)
     return found
 

@@ -43,8 +43,9 @@ from provenance.audit.cut_report import (
 )
 from provenance.audit.cut_resolve import Resolved, Resolver
 from provenance.audit.judge import Context, Seen, judge
+from provenance.audit.recorded import record_audit
 from provenance.audit.report import AuditReport, FileResult
-from provenance.audit.run import AuditOptions, audit_files, record_audit
+from provenance.audit.run import AuditOptions, audit_files
 from provenance.files.scratch import TempArea
 from provenance.files.walk import absolute
 from provenance.rules.flagging import with_current_flags

@@ -39,7 +39,7 @@ from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.likeness.master import Segment
-    from provenance.likeness.regions import RegionHit
+    from provenance.likeness.region_verify import RegionHit
 
 
 @dataclass(frozen=True)

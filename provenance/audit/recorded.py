@@ -1,4 +1,4 @@
-"""What an audit run records against each asset it found: the ``audited`` events' payload.
+"""What an audit run records: its ``audits`` row, and an ``audited`` event per asset it found.
 
 A file that *is* an asset (exact, near or region match) is recorded against
 that asset. A delivered video that shows generated assets is recorded
@@ -9,13 +9,14 @@ generative-AI use log cites for on-screen use.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from provenance.audit.report import AuditReport, FileResult
 
 if TYPE_CHECKING:
-    from provenance.store import AuditedFile
+    from provenance.store import AuditedFile, Ledger
 
 MATCHES = ("ledger", "near", "region")
 
@@ -53,3 +54,15 @@ def _shown(item: FileResult) -> list[AuditedFile]:
         AuditedFile(asset, item.path, item.verdict, kinds[asset], on_screen=tuple(found))
         for asset, found in spans.items()
     ]
+
+
+def record_audit(report: AuditReport, ledger: Ledger) -> int:
+    """Record the audit run and an ``audited`` event on every asset a file matched or shows."""
+    # Lazy: SQLAlchemy loads while the package is hashed, not before.
+    from provenance.store import AuditIn  # noqa: PLC0415
+
+    digest = hashlib.sha256(report.to_json().encode()).hexdigest()
+    s = report.summary
+    run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],
+                  report.policy, digest)  # fmt: skip
+    return ledger.audits.add(run, audited_files(report))

@@ -46,7 +46,8 @@ from provenance.util.stages import no_tick
 if TYPE_CHECKING:
     from provenance.likeness.describe import Described
     from provenance.likeness.features import Features
-    from provenance.likeness.regions import RegionHit, RegionIndex
+    from provenance.likeness.region_verify import RegionHit
+    from provenance.likeness.regions import RegionIndex
     from provenance.store import Ledger, RegionCheckIn
 
 # The likeness modules (OpenCV, faiss, numpy) are imported where a picture is described or
@@ -81,7 +82,7 @@ class LoadedRegions:
     def __call__(self) -> RegionIndex | None:
         if self._index is None and self.through:
             from provenance.likeness.regions import RegionIndex  # noqa: PLC0415
-            from provenance.likeness.stage import load_regions  # noqa: PLC0415
+            from provenance.likeness.stage_checks import load_regions  # noqa: PLC0415
 
             self._index = RegionIndex()
             load_regions(self.ledger, self._index)
@@ -200,7 +201,7 @@ def _unsettled(item: Item) -> bool:
 def _stored_hit(check: RegionCheckIn) -> RegionHit | None:
     if check.hit is None:
         return None
-    from provenance.likeness.regions import RegionHit  # noqa: PLC0415
+    from provenance.likeness.region_verify import RegionHit  # noqa: PLC0415
 
     # Stored corners are shares of the frame: a frame of size 1 x 1 gives them back as they are.
     return RegionHit(check.hit, check.inliers or 0, check.score or 0.0, check.outline or (),

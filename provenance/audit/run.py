@@ -42,7 +42,6 @@ wall time.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,13 +52,21 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from provenance.audit.caveats import (
+    blocked,
+    noted,
+    tampered,
+    trusted_approvals,
+    unchecked,
+    undecodable,
+)
 from provenance.audit.identities import late_identities
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
 from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, worth_marking
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
-from provenance.audit.recorded import audited_files
+from provenance.audit.recorded import record_audit
 from provenance.audit.references import check_references
 from provenance.audit.regions import LoadedRegions, RegionCheck
 from provenance.audit.report import (
@@ -75,22 +82,21 @@ from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.search import Pictures, load_index
 from provenance.rules.flagging import with_current_flags
-from provenance.rules.policy import Policy, honoured, honoured_approvals
+from provenance.rules.policy import Policy, honoured
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.util.stages import no_tick
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, OrderedPool
-from provenance.vocab import Action
 
 if TYPE_CHECKING:
     from provenance.likeness.describe import Described
     from provenance.likeness.index import NearMatchIndex
-    from provenance.store import ApprovalRecord, AssetRecord, Difference, Ledger
+    from provenance.store import AssetRecord, Difference, Ledger
 
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
 """Makes previews for a report (by package path or sha256) from its files and the ledger."""
 
-__all__ = ["AuditOptions", "NotAPackage", "audit", "audit_files", "load_index", "record_audit"]
+__all__ = ["AuditOptions", "NotAPackage", "audit", "audit_files", "load_index"]
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -380,7 +386,9 @@ class _Audit:
             distrust = ledger_distrust(self.ledger, self.settings)
         with self._stage("state"):
             self.differs = self.ledger.state.check(assets)
-        ctx = Context(self.options.policy, self.now, assets, _honoured(approvals, self.differs))
+        ctx = Context(
+            self.options.policy, self.now, assets, trusted_approvals(approvals, self.differs)
+        )
         extra = (distrust,) if distrust else ()
         results = [self._result(i, ctx, (*blocks.get(i.rel, ()), *extra)) for i in items]
         sequence_of = {
@@ -393,11 +401,11 @@ class _Audit:
 
     def _result(self, item: Item, ctx: Context, blocks: Sequence[str]) -> FileResult:
         result = judge(item.seen, ctx)
-        result = _undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
-        result = _noted(_unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
+        result = undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
+        result = noted(unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
-        result = _blocked(result, (*blocks, unseen) if unseen else blocks)
-        return _blocked(result, _tampered(self.differs.get(result.match.asset or "", ())))
+        result = blocked(result, (*blocks, unseen) if unseen else blocks)
+        return blocked(result, tampered(self.differs.get(result.match.asset or "", ())))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:
@@ -459,55 +467,6 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _undecodable(result: FileResult, reason: str | None, action: Action) -> FileResult:
-    # Fail closed: a picture that does not decode cannot be compared with the
-    # generated assets, so nothing says it is not a copy of one.
-    if reason is None:
-        return result
-    note = f"picture does not decode, so it cannot be compared with generated material ({reason})"
-    return replace(result, verdict=worst([result.verdict, action]), reasons=(*result.reasons, note))
-
-
-def _unchecked(result: FileResult, reason: str | None) -> FileResult:
-    # Fail towards a person's look: a picture whose decoder is not installed
-    # is not silently passed.
-    if reason is None:
-        return result
-    note = f"near-match check not possible ({reason})"
-    verdict = "warn" if result.verdict == "pass" else result.verdict
-    return replace(result, verdict=verdict, reasons=(*result.reasons, note))
-
-
-def _blocked(result: FileResult, reasons: Sequence[str]) -> FileResult:
-    # What the audit could not see inside a file (an archive not opened, a video
-    # not swept to its end) blocks it, whatever the file itself would have been judged.
-    if not reasons:
-        return result
-    return replace(result, verdict="block", reasons=(*result.reasons, *reasons))
-
-
-def _honoured(
-    approvals: Mapping[str, Sequence[ApprovalRecord]], differs: Mapping[str, Sequence[Difference]]
-) -> dict[str, list[ApprovalRecord]]:
-    distrusted = {d.approval for found in differs.values() for d in found if d.approval is not None}
-    return {sha: honoured_approvals(records, distrusted) for sha, records in approvals.items()}
-
-
-def _tampered(differences: Sequence[Difference]) -> tuple[str, ...]:
-    # A matched row that is not what its events say was changed outside the
-    # ledger's own writes: nothing it says can be relied on.
-    if not differences:
-        return ()
-    return (
-        "the ledger's row is not what its events say (changed outside provenance):",
-        *(d.text for d in differences),
-    )
-
-
-def _noted(result: FileResult, note: str | None) -> FileResult:
-    return result if note is None else replace(result, reasons=(*result.reasons, note))
-
-
 def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
     verdicts = {r.path: r.verdict for r in results}
     found = []
@@ -518,15 +477,3 @@ def _sequences(results: Sequence[FileResult]) -> tuple[SequenceResult, ...]:
         action = worst([verdicts[p] for p in group.paths])
         found.append(SequenceResult(group.label, len(group.paths), action, notes))
     return tuple(found)
-
-
-def record_audit(report: AuditReport, ledger: Ledger) -> int:
-    """Record the audit run and an ``audited`` event on every asset a file matched or shows."""
-    # Lazy: SQLAlchemy loads while the package is hashed, not before.
-    from provenance.store import AuditIn  # noqa: PLC0415
-
-    digest = hashlib.sha256(report.to_json().encode()).hexdigest()
-    s = report.summary
-    run = AuditIn(report.root, report.verdict, s["files"], s["pass"], s["warn"], s["block"],
-                  report.policy, digest)  # fmt: skip
-    return ledger.audits.add(run, audited_files(report))

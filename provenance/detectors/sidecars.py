@@ -16,6 +16,7 @@ or a tool's own structure (a ComfyUI graph, SwarmUI ``sui_image_params``).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -71,21 +72,6 @@ _MARKERS: tuple[tuple[frozenset[str], str], ...] = (
 )
 
 
-def sidecar_paths(path: Path, suffix: str) -> list[Path]:
-    """Existing sidecars of ``path``: ``<name><suffix>``, then ``<stem><suffix>``."""
-    name, stem = path.name, path.stem
-    names = [name + suffix, name + suffix.upper()]
-    if stem != name:
-        names += [stem + suffix, stem + suffix.upper()]
-    present = _neighbours(path)
-    found: list[Path] = []
-    for candidate_name in dict.fromkeys(n for n in names if n in present and n != name):
-        candidate = path.with_name(candidate_name)
-        if candidate.is_file():
-            found.append(candidate)
-    return found
-
-
 # Three detectors look for sidecars of every file, up to four names each: a
 # stat per name made sidecar lookup the largest cost of classifying a frame.
 # A folder's listing is kept while the folder's mtime is unchanged (a new
@@ -98,11 +84,41 @@ SETTLED_SECONDS = 1.0
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 
+SUFFIXES = (".json", ".xmp", ".c2pa")  # the sidecars the detectors read
+
+
+def sidecar_paths(path: Path, suffix: str) -> list[Path]:
+    """Existing sidecars of ``path``: ``<name><suffix>``, then ``<stem><suffix>``."""
+    if suffix in SUFFIXES:
+        return _sidecars(path)[suffix]
+    return _find(path, suffix, folder_names(path.parent))
+
 
 @once
-def _neighbours(path: Path) -> frozenset[str]:
-    """The names beside ``path``: listed once in a pass, for the three detectors that look."""
-    return folder_names(path.parent)
+def _sidecars(path: Path) -> dict[str, list[Path]]:
+    """Every sidecar of ``path``, by suffix: its folder is listed once a pass for the three
+    detectors that look, and a folder without any sidecar (a frame sequence's) ends it there."""
+    present = _sidecar_names(folder_names(path.parent))
+    return {suffix: _find(path, suffix, present) if present else [] for suffix in SUFFIXES}
+
+
+@functools.lru_cache(maxsize=LISTINGS_KEPT)
+def _sidecar_names(names: frozenset[str]) -> frozenset[str]:
+    # Once a listing (a frozenset keeps its hash, and the cached listing is the same object).
+    return frozenset(n for n in names if n.lower().endswith(SUFFIXES))
+
+
+def _find(path: Path, suffix: str, present: frozenset[str]) -> list[Path]:
+    name, stem = path.name, path.stem
+    names = [name + suffix, name + suffix.upper()]
+    if stem != name:
+        names += [stem + suffix, stem + suffix.upper()]
+    found: list[Path] = []
+    for candidate_name in dict.fromkeys(n for n in names if n in present and n != name):
+        candidate = path.with_name(candidate_name)
+        if candidate.is_file():
+            found.append(candidate)
+    return found
 
 
 def folder_names(folder: Path) -> frozenset[str]:

@@ -68,7 +68,7 @@ from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
     from provenance.likeness.features import Features
-    from provenance.likeness.regions import RegionHit
+    from provenance.likeness.region_verify import RegionHit
     from provenance.store import Ledger
 
 SURE_DISTANCE = 12

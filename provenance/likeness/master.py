@@ -43,12 +43,13 @@ from provenance.likeness.sweep import STEP, Sample, Sweep, sweep
 from provenance.likeness.timecode import timecode
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.likeness.video import SAMPLES
-from provenance.store.records import SegmentIn
+from provenance.store.likeness_records import SegmentIn
 from provenance.vocab import FeatureStatus
 
 if TYPE_CHECKING:
     from provenance.likeness.index import NearMatchIndex
-    from provenance.likeness.regions import Quad, RegionIndex
+    from provenance.likeness.region_verify import Quad
+    from provenance.likeness.regions import RegionIndex
 
 HitKind = Literal["near", "region"]
 SAME_PICTURE = 4

@@ -12,15 +12,11 @@ burn-ins, graded, or composited over a fifth of another plate.
 mirror) looks up its :data:`NEIGHBOURS` nearest indexed descriptors by
 Hamming distance; those within :data:`MAX_HAMMING` bits vote for their
 picture, one vote per query feature. *Verification*: the best-voted
-:data:`CANDIDATES` pictures are checked geometrically. Each query feature is
-paired with its nearest feature of that picture, and RANSAC looks for one
-**similarity** (rotation, uniform scale, translation: OpenCV's
-``estimateAffinePartial2D``) that carries at least :data:`MIN_INLIERS` of the
-picture's points within :data:`REPROJECTION` working pixels of their partners.
-Every reuse listed above is a similarity of the picture (plus a mirror, which
-the query's mirror covers), and a 4-degree model needs only 2-point samples,
-so RANSAC converges quickly, and unrelated pictures, whose votes are scattered
-and geometrically incoherent, do not reach the threshold.
+:data:`CANDIDATES` pictures are checked geometrically, each by RANSAC of one
+similarity from the picture to the query that must be plausible and whose
+agreeing features must span the picture
+(:mod:`~provenance.likeness.region_verify`, where the rules and their
+measures are).
 
 **Why twelve candidates.** A few indexed pictures are *hubs*: low-contrast
 stills whose descriptors lie near many others, so they collect votes from any
@@ -32,51 +28,12 @@ wt-comp; the same three hubs led the votes of each). With 12, 92 of 94 are
 found, with 24, 93. Asking ORB for more query corners made it worse (the
 plate's extra corners vote for the hubs too). Each extra candidate costs one
 RANSAC on its pairs (a fraction of a millisecond); see ``bench/RESULTS.md``
-("Composites at a fifth of a plate"). A transform must
-also be plausible: a scale between :data:`MIN_SCALE` and :data:`MAX_SCALE` (in
-working pixels, both pictures at long side 640), an outline covering at least
-:data:`MIN_COVER` of the frame, and at least :data:`MIN_VISIBLE` of the
-picture inside the frame.
-
-**The inliers must span the picture.** The outline is extrapolated from the
-inliers, so a small element that two unrelated pictures share (a word of a
-title, a stock prop, a logo) fits a near-identity similarity whose outline
-covers most of the frame. What tells a reuse from that is where the agreeing
-features lie in the *generated* picture: the convex hull of the inliers, in
-its working pixels, must cover at least :data:`MIN_SPAN` of the part of the
-picture that lies inside the frame (``RegionHit.span``). Dividing by the
-visible part, not the whole picture, keeps a crop to half the area at the
-span its visible half would have alone; a composite at a fifth of a plate
-shows the whole picture, smaller, so its hull is measured against all of it.
-Measured (2026-12-06, rule off, load 5-7): the false matches that
-``bench/bench_false_match.py`` found at 1,500 against 1,500 spanned 0.1 % (a
-lighthouse prop) and 2.2 % (the word GLACIER); two smooth scenes sharing one
-small word or prop (``tests/likeness/test_regions.py``) span 1.3-2.4 %.
-Over the 14 reframing families of ``bench/bench_regions.py`` (94 pictures:
-60 textured, 34 of the corpus) the smallest spans were 13.9 % (composite at
-a fifth), 14.3 % (crop to half from a side), 19-25 % for every other family,
-and one outlier at 2.6 %: a corpus picture cropped to its half whose
-features gather in a small area, which the rule now misses (93 of 94 found).
-6 % sits 2.5 times above the widest false span and 2.3 times below the
-narrowest true one but that outlier: a reuse of a picture that is mostly
-flat, whose visible features all lie in one small area, is the price.
-
-**Every pair, for one picture against one.** A near match's confirmation
-(:mod:`provenance.likeness.confirm`) asks a one-picture index whether that
-picture is in the query. Over a picture of repeated patterns (stripes,
-checks, tiles) a feature's nearest partner is as often a neighbouring stripe
-as its own, so pairing each query feature with its nearest alone leaves
-RANSAC too few true pairs: 15 of 16 crops of a striped picture were missed
-so. ``RegionIndex(every_pair=True)`` hands RANSAC all :data:`NEIGHBOURS`
-partners of each query feature, counts each agreeing point once, and keeps
-the score's denominator at the one-to-one pairs; all 16 were then found.
-The audit's region index keeps the one-to-one pairing: over a whole index
-more pairs means more chance agreement among the candidates.
+("Composites at a fifth of a plate").
 
 **The rule's version.** Answers of this rule are stored and reused; each
 says which version of the rule made it, and one of an older version is made
 again. Raise :data:`~provenance.likeness.versions.REGION_RULE` with any change
-here that can turn an answer.
+here (or in :mod:`~provenance.likeness.region_verify`) that can turn an answer.
 
 **The nearest-neighbour search** is faiss's binary indexes: exact
 (``IndexBinaryFlat``) while the index is small, and once it holds
@@ -144,32 +101,20 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
-import cv2
 import faiss
 import numpy as np
 from numpy.typing import NDArray
 
 from provenance.likeness import cells, pairing
 from provenance.likeness.features import DESCRIPTOR_BYTES, Features
+from provenance.likeness.region_verify import MIN_INLIERS, Candidate, RegionHit, Side, verify
 from provenance.util.workpool import OrderedPool
 
 INDEX_POINTS = 224
 NEIGHBOURS = 4
 MAX_HAMMING = 64
 CANDIDATES = 12
-MIN_INLIERS = 15
-REPROJECTION = 5.0
-MIN_SCALE, MAX_SCALE = 0.2, 2.5
-MIN_COVER = 0.12
-MIN_VISIBLE = 0.35
-MIN_SPAN = 0.06
-# A picture shown at 0.6x or more keeps most of its features: most pairs must
-# then agree. Periodic synthetic textures (sawtooth ramps under circles) reached
-# 15-16 inliers at a 0.17-0.18 score against unrelated pictures at scale ~0.8-0.9;
-# every reframing at that scale scores 0.34 or more (crop to half, the lowest).
-DENSE_SCALE, DENSE_SCORE = 0.6, 0.3
 IVF_MIN = 20_000
 # Two passes (provenance.likeness.pairing) from this many indexed descriptors: votes over
 # VOTE_PROBES cells, then the PAIRED_CANDIDATES best-voted pictures paired exactly.
@@ -178,49 +123,9 @@ VOTE_PROBES = (2, 1)
 PAIRED_CANDIDATES = 6
 MIN_VOTES = 3
 _BITS = DESCRIPTOR_BYTES * 8
-_RANSAC_ITERATIONS = 2000
 _NO_ROWS: NDArray[np.uint8] = np.zeros((0, DESCRIPTOR_BYTES), dtype=np.uint8)
 _HEX = frozenset("0123456789abcdefABCDEF")
 QUERY_THREADS = 2
-
-Quad = tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class RegionHit:
-    """A verified match: generated picture ``sha256`` lies in the query frame.
-
-    ``inliers`` features agree on one transform; ``score`` is their share of
-    the features paired with that picture (0..1); ``corners`` are the
-    picture's outline (top-left, top-right, bottom-right, bottom-left of the
-    picture as generated) in the query's working pixels; ``cover`` the share
-    of the query frame inside that outline; ``mirrored`` whether the picture
-    appears flopped (or flipped).
-    """
-
-    sha256: str
-    inliers: int
-    score: float
-    corners: Quad
-    cover: float
-    mirrored: bool
-    size: tuple[int, int] = (0, 0)  # the query's working picture, which ``corners`` are in
-    span: float = 0.0  # see MIN_SPAN; 0 where not known (a hit rebuilt from a stored check)
-
-    def outline(self) -> Quad | None:
-        """The corners as shares of the frame's width and height (0..1), for drawing at any size."""
-        w, h = self.size
-        if not self.corners or not w or not h:
-            return None
-        return tuple((round(x / w, 4), round(y / h, 4)) for x, y in self.corners)
-
-
-@dataclass(frozen=True)
-class _Side:
-    """One side of a query: the query's features as described, or those of its mirror."""
-
-    features: Features
-    mirrored: bool
 
 
 class RegionIndex:
@@ -296,13 +201,13 @@ class RegionIndex:
         self._flush()
         if self._search is None or self._starts[-1] == 0:
             return None
-        sides = [_Side(features, False)]
+        sides = [Side(features, False)]
         if features.mirror is not None:
-            sides.append(_Side(features.mirror, True))
+            sides.append(Side(features.mirror, True))
         hits = [hit for side in sides if len(side.features) for hit in self._query_side(side)]
         return max(hits, key=lambda h: (h.inliers, h.score), default=None)
 
-    def _query_side(self, side: _Side) -> list[RegionHit]:
+    def _query_side(self, side: Side) -> list[RegionHit]:
         assert self._search is not None
         distances, labels = self._search.search(side.features.descriptors, NEIGHBOURS)
         close = (distances <= MAX_HAMMING) & (labels >= 0)
@@ -323,7 +228,7 @@ class RegionIndex:
         return self._rows is not None and len(self._rows) >= TWO_PASS_MIN
 
     def _paired_hits(
-        self, side: _Side, query_rows: NDArray[np.intp], pictures: NDArray[np.intp]
+        self, side: Side, query_rows: NDArray[np.intp], pictures: NDArray[np.intp]
     ) -> list[RegionHit]:
         """The second pass: the best-voted pictures paired exactly with the query, verified."""
         assert self._rows is not None
@@ -339,65 +244,13 @@ class RegionIndex:
         return hits
 
     def _verify(
-        self, side: _Side, picture: int, query_rows: NDArray[np.intp], labels: NDArray[np.int64]
+        self, side: Side, picture: int, query_rows: NDArray[np.intp], labels: NDArray[np.int64]
     ) -> RegionHit | None:
-        """RANSAC a similarity from the picture to the query, and keep it if it is plausible."""
-        first = _one_to_one(query_rows, labels)
-        paired = len(first)  # the score's denominator: pairs of distinct points either way
-        if self._every_pair:
-            first = np.arange(len(labels))
-        source = self._points[labels[first]].astype(np.float32)
-        target = side.features.points[query_rows[first]]
-        if paired < MIN_INLIERS:
-            return None
-        # OpenCV's stubs promise arrays, but RANSAC without a consensus returns None
-        found: tuple[object, object] = cv2.estimateAffinePartial2D(
-            source,
-            target,
-            method=cv2.RANSAC,
-            ransacReprojThreshold=REPROJECTION,
-            maxIters=_RANSAC_ITERATIONS,
-            confidence=0.995,
-        )
-        matrix, mask = found
-        if not isinstance(matrix, np.ndarray) or not isinstance(mask, np.ndarray):
-            return None
-        agree = mask.ravel() != 0
-        # each point once: with every pair kept, a point may agree through two partners
-        points = np.unique(source[agree], axis=0) if self._every_pair else source[agree]
-        if len(points) < MIN_INLIERS:
-            return None
-        return self._plausible_hit(side, picture, np.asarray(matrix, np.float64), points, paired)
-
-    def _plausible_hit(
-        self, side: _Side, picture: int, matrix: NDArray[np.float64], agree: NDArray[np.float32],
-        paired: int,
-    ) -> RegionHit | None:  # fmt: skip
-        """The hit that ``matrix`` implies, if it is plausible (see the module docstring);
-        ``agree`` are the picture's inlier points, in its working pixels."""
-        inliers = len(agree)
-        scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
-        if not MIN_SCALE <= scale <= MAX_SCALE:
-            return None
-        if scale >= DENSE_SCALE and inliers / paired < DENSE_SCORE:
-            return None
-        w, h = self._sizes[2 * picture], self._sizes[2 * picture + 1]
-        outline = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
-        quad = outline @ matrix[:, :2].T + matrix[:, 2]
-        qw, qh = side.features.width, side.features.height
-        if side.mirrored:
-            quad[:, 0] = qw - quad[:, 0]
-        inside = _overlap(quad, qw, qh)
-        cover, visible = inside / (qw * qh), inside / max(_area(quad), 1e-9)
-        if not _convex(quad) or cover < MIN_COVER or visible < MIN_VISIBLE:
-            return None
-        span = _hull_area(agree) / max(min(visible, 1.0) * w * h, 1e-9)
-        if span < MIN_SPAN:
-            return None
+        """Verify one candidate picture (see :mod:`~provenance.likeness.region_verify`)."""
         sha = self._shas[picture * 32 : picture * 32 + 32].hex()
-        corners = tuple((float(x), float(y)) for x, y in quad)
-        return RegionHit(sha, inliers, inliers / paired, corners, min(cover, 1.0),
-                         side.mirrored, (qw, qh), round(min(span, 1.0), 4))  # fmt: skip
+        w, h = self._sizes[2 * picture], self._sizes[2 * picture + 1]
+        candidate = Candidate(sha, w, h, query_rows, labels)
+        return verify(side, candidate, self._points, every_pair=self._every_pair)
 
     def _flush(self) -> None:
         """Hand the descriptors added since the last query to faiss (training it if it is time).
@@ -479,51 +332,3 @@ def _best_voted(
     keep = votes >= least
     voted, votes = voted[keep], votes[keep]
     return np.asarray(voted[np.argsort(-votes, kind="stable")[:count]], dtype=np.intp)
-
-
-def _one_to_one(query_rows: NDArray[np.intp], labels: NDArray[np.int64]) -> NDArray[np.intp]:
-    """Pairs keeping each query feature's nearest partner, and each partner once.
-
-    faiss lists neighbours nearest first, so the first pair of a query row is
-    its nearest; a partner claimed by several query features (the same corner
-    found at two pyramid levels) counts once, so inliers count distinct points.
-    """
-    first = np.unique(query_rows, return_index=True)[1]
-    once = np.unique(labels[first], return_index=True)[1]
-    return np.asarray(first[once], dtype=np.intp)
-
-
-def _hull_area(points: NDArray[np.float32]) -> float:
-    """Area of the convex hull of ``points`` (0 for fewer than three)."""
-    if len(points) < 3:
-        return 0.0
-    return float(cv2.contourArea(cv2.convexHull(np.ascontiguousarray(points, np.float32))))
-
-
-def _area(quad: NDArray[np.float64]) -> float:
-    return abs(_signed_area(quad))
-
-
-def _convex(quad: NDArray[np.float64]) -> bool:
-    """True when the quad turns the same way at every corner and is not degenerate."""
-    edges = np.roll(quad, -1, axis=0) - quad
-    turns = (
-        edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1]
-        - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
-    )
-    return bool((turns > 1e-6).all() or (turns < -1e-6).all())
-
-
-def _overlap(quad: NDArray[np.float64], w: int, h: int) -> float:
-    """Area of the quad inside the ``w`` x ``h`` frame."""
-    frame = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    shape = quad.astype(np.float32)
-    if _signed_area(shape) < 0:
-        shape = shape[::-1].copy()
-    area, _ = cv2.intersectConvexConvex(frame, shape)
-    return float(area)
-
-
-def _signed_area(quad: NDArray[np.float32] | NDArray[np.float64]) -> float:
-    x, y = quad[:, 0], quad[:, 1]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2

@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from provenance.store.records import StoredFailure
+    from provenance.store.likeness_records import StoredFailure
 
 FIRST_WAIT = 60.0
 LONGEST_WAIT = 6 * 3600.0

@@ -2,8 +2,11 @@
 
 Everything outside reaches the database through the :class:`Ledger` facade
 and its named parts (``ledger.assets``, ``ledger.events``, ... see
-:mod:`provenance.store.ledger`), and the plain records in
-:mod:`provenance.store.records`.
+:mod:`provenance.store.ledger`), and the plain records: of assets and their
+history (:mod:`provenance.store.records`), of the genAI lifecycle
+(:mod:`~provenance.store.lifecycle_records`), of likeness
+(:mod:`~provenance.store.likeness_records`) and of audit runs
+(:mod:`~provenance.store.audit_records`).
 
 Names load on first use (PEP 562): the plain records need no SQLAlchemy, so
 code that only builds records (the ingest workers) starts without it.
@@ -17,42 +20,44 @@ from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from provenance.store.assets import CANDIDATES_SHOWN, MIN_PREFIX, require_prefix_length
+    from provenance.store.audit_records import AuditedFile, AuditIn, AuditRecord
     from provenance.store.briefs import AssetBrief
     from provenance.store.chain import ChainReport
     from provenance.store.daemons import CheckpointRecord, DaemonRecord
     from provenance.store.identity import current_actor, current_host
     from provenance.store.ledger import Ledger
-    from provenance.store.projection import Difference, LedgerCheck
-    from provenance.store.records import (
+    from provenance.store.lifecycle_records import (
         ApprovalRecord,
         ApprovalRequest,
-        AssetFacts,
-        AssetFeatures,
-        AssetFingerprints,
-        AssetQuery,
-        AssetRecord,
-        AuditedFile,
-        AuditIn,
-        AuditRecord,
         DocumentIn,
-        EventRecord,
         ExpiredAsset,
-        FeatureIn,
-        FingerprintIn,
         FlagsAdded,
-        LocationRecord,
-        Observation,
-        PathStamp,
         QuarantineIn,
         QuarantineRecord,
-        RecordResult,
-        RegionCheckIn,
         Screenable,
-        SegmentIn,
         StatusRule,
+    )
+    from provenance.store.likeness_records import (
+        AssetFeatures,
+        AssetFingerprints,
+        FeatureIn,
+        FingerprintIn,
+        RegionCheckIn,
+        SegmentIn,
         StoredFeatures,
         StoredFingerprint,
         Unfinished,
+    )
+    from provenance.store.projection import Difference, LedgerCheck
+    from provenance.store.records import (
+        AssetFacts,
+        AssetQuery,
+        AssetRecord,
+        EventRecord,
+        LocationRecord,
+        Observation,
+        PathStamp,
+        RecordResult,
     )
 
 _HOMES = {
@@ -68,35 +73,35 @@ _HOMES = {
     "LedgerCheck": "provenance.store.projection",
     "current_actor": "provenance.store.identity",
     "current_host": "provenance.store.identity",
-    "ApprovalRecord": "provenance.store.records",
-    "ApprovalRequest": "provenance.store.records",
+    "ApprovalRecord": "provenance.store.lifecycle_records",
+    "ApprovalRequest": "provenance.store.lifecycle_records",
     "AssetFacts": "provenance.store.records",
-    "AssetFeatures": "provenance.store.records",
-    "AssetFingerprints": "provenance.store.records",
+    "AssetFeatures": "provenance.store.likeness_records",
+    "AssetFingerprints": "provenance.store.likeness_records",
     "AssetQuery": "provenance.store.records",
     "AssetRecord": "provenance.store.records",
-    "AuditIn": "provenance.store.records",
-    "AuditRecord": "provenance.store.records",
-    "AuditedFile": "provenance.store.records",
-    "StatusRule": "provenance.store.records",
-    "DocumentIn": "provenance.store.records",
+    "AuditIn": "provenance.store.audit_records",
+    "AuditRecord": "provenance.store.audit_records",
+    "AuditedFile": "provenance.store.audit_records",
+    "StatusRule": "provenance.store.lifecycle_records",
+    "DocumentIn": "provenance.store.lifecycle_records",
     "EventRecord": "provenance.store.records",
-    "ExpiredAsset": "provenance.store.records",
-    "FeatureIn": "provenance.store.records",
-    "FingerprintIn": "provenance.store.records",
-    "FlagsAdded": "provenance.store.records",
+    "ExpiredAsset": "provenance.store.lifecycle_records",
+    "FeatureIn": "provenance.store.likeness_records",
+    "FingerprintIn": "provenance.store.likeness_records",
+    "FlagsAdded": "provenance.store.lifecycle_records",
     "LocationRecord": "provenance.store.records",
     "Observation": "provenance.store.records",
     "PathStamp": "provenance.store.records",
-    "QuarantineIn": "provenance.store.records",
-    "QuarantineRecord": "provenance.store.records",
+    "QuarantineIn": "provenance.store.lifecycle_records",
+    "QuarantineRecord": "provenance.store.lifecycle_records",
     "RecordResult": "provenance.store.records",
-    "Screenable": "provenance.store.records",
-    "StoredFeatures": "provenance.store.records",
-    "RegionCheckIn": "provenance.store.records",
-    "SegmentIn": "provenance.store.records",
-    "StoredFingerprint": "provenance.store.records",
-    "Unfinished": "provenance.store.records",
+    "Screenable": "provenance.store.lifecycle_records",
+    "StoredFeatures": "provenance.store.likeness_records",
+    "RegionCheckIn": "provenance.store.likeness_records",
+    "SegmentIn": "provenance.store.likeness_records",
+    "StoredFingerprint": "provenance.store.likeness_records",
+    "Unfinished": "provenance.store.likeness_records",
 }
 
 __all__ = [

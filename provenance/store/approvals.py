@@ -31,16 +31,15 @@ from provenance.errors import (
     TargetNotFound,
     TransitionRefused,
 )
-from provenance.store.models import Approval, Document
-from provenance.store.records import (
+from provenance.store.lifecycle_records import (
     ApprovalRecord,
     ApprovalRequest,
-    AssetRecord,
     DocumentIn,
     StatusRule,
     approval_from_row,
-    iso,
 )
+from provenance.store.models import Approval, Document
+from provenance.store.records import AssetRecord, iso
 from provenance.store.status import approvals_of, load_assets, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent, among

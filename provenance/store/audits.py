@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, or_, select
 
+from provenance.store.audit_records import AuditedFile, AuditIn, AuditRecord
 from provenance.store.models import AuditRow
-from provenance.store.records import AuditedFile, AuditIn, AuditRecord, iso
+from provenance.store.records import iso
 from provenance.store.transactions import Transactions
 from provenance.store.writer import PendingEvent
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from provenance.store.frames import FrameRows
-from provenance.store.models import FeatureRow
-from provenance.store.records import (
+from provenance.store.likeness_models import FeatureRow
+from provenance.store.likeness_records import (
     AssetFeatures,
     FeatureIn,
     StoredFailure,

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from provenance.store.frames import FrameRows
-from provenance.store.models import FingerprintRow
-from provenance.store.records import (
+from provenance.store.likeness_models import FingerprintRow
+from provenance.store.likeness_records import (
     AssetFingerprints,
     FingerprintIn,
     StoredFailure,

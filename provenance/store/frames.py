@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from provenance.store.models import Asset, Location, PerFrameRow
-from provenance.store.records import StoredFailure, Unfinished
+from provenance.store.likeness_models import PerFrameRow
+from provenance.store.likeness_records import StoredFailure, Unfinished
+from provenance.store.models import Asset, Location
 from provenance.store.transactions import Transactions
 from provenance.store.writer import among, in_chunks
 

@@ -18,28 +18,31 @@
   (not part of the event chain: a heartbeat is news, not history).
 * ``watch_checkpoints``: per host and watched root, the mode and the time of
   the last complete reconcile.
-* ``fingerprints`` and ``features``: derived data of pictures, one row per
-  picture of an image or video asset (:class:`PerFrameRow`): perceptual
-  fingerprints for near matches, local features for pictures found inside
-  others.
+* ``fingerprints``, ``features``, ``region_checks`` and ``segments``: derived
+  data of pictures, one row per picture of an image or video asset, in
+  :mod:`provenance.store.likeness_models`: perceptual fingerprints for near
+  matches, local features for pictures found inside others, what the region
+  check found in a picture and the stretches of a video that show a
+  generated asset.
 * ``audits``: one row per audit run.
 * ``checkpoints``: chain heads signed by the machine that wrote them (0009),
   see :mod:`provenance.signing.checkpoints`.
 
-The schema itself is created and upgraded by the Alembic migrations in
-``migrations/``; a test checks these models and the migrations agree.
+:data:`METADATA` holds every table, these and the likeness ones; the
+column types they share and their declarative base are in
+:mod:`provenance.store.columns`. The schema itself is created and upgraded
+by the Alembic migrations in ``migrations/``; a test checks these models
+and the migrations agree.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -47,88 +50,22 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
-    UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from provenance.util.names import from_stored, shown, to_stored
+from provenance.store import likeness_models  # noqa: F401  (its tables join METADATA)
+from provenance.store.columns import PathText, ShownText
 
-# A features row holds its blob (and its picture's size) exactly when it is ok, and only
-# a row that is not ok has a reason.
-FEATURE_DATA_RULE = (
-    "(status = 'ok' AND data IS NOT NULL AND width IS NOT NULL AND height IS NOT NULL"
-    " AND reason IS NULL)"
-    " OR (status <> 'ok' AND data IS NULL)"
-)
+# Exported from here too because the migrations import them from this module (env.py
+# the base, each version the time column), and a released migration never changes.
+from provenance.store.columns import Base as Base  # noqa: PLC0414  # isort: skip
+from provenance.store.columns import UTCDateTime as UTCDateTime  # noqa: PLC0414  # isort: skip
 
 # What a show's dashboard and search read of its generated assets, kept in a partial index
 # beside each generated asset's hash (PostgreSQL's INCLUDE; migration 0012).
 GENAI_BRIEF_INCLUDES = ("verdict", "first_seen", "tool", "status", "expires_at", "flags")
 GENAI_WHERE = "verdict = 'genai'"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Store UTC; naive values are taken to be UTC already."""
-        if value is None:
-            return None
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Hand back aware UTC datetimes."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class PathText(TypeDecorator[str]):
-    """A file path, stored losslessly even when its name is not UTF-8.
-
-    See :mod:`provenance.util.names`: a name Python holds with lone
-    surrogates is stored with each one marked, and read back as it was.
-    Comparisons and prefix searches go through the same encoding, so a
-    path is found by the ``str`` that names it.
-    """
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        """The stored form."""
-        return None if value is None else to_stored(value)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        """The path as Python names it."""
-        return None if value is None else from_stored(value)
-
-
-class ShownText(TypeDecorator[str]):
-    """Free text (a reason, a prompt, a note) that may quote a file name.
-
-    A name that is not UTF-8 is stored as people are shown it (``\\xNN``, see
-    :mod:`provenance.util.names`): the text is for reading, and the exact
-    name is kept where paths are (:class:`PathText`).
-    """
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        """The text as shown."""
-        return None if value is None else shown(value)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of the ledger's models."""
 
 
 class Asset(Base):
@@ -326,134 +263,6 @@ class Quarantine(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class PerFrameRow(Base):
-    """The columns every table of derived data per picture shares (fingerprints, features).
-
-    One row per (asset, ``frame``): ``frame`` 0 for an image, 0, 1, 2... in
-    time order for the sampled moments of a video. ``status`` is ``ok``, or
-    the reason there is nothing (then ``reason`` says it in words). ``id``
-    grows with every row, so the audit's in-memory index loads only the rows
-    added since it last looked; an asset's rows are replaced together, so
-    replaced rows come back with new ids.
-    """
-
-    __abstract__ = True
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("assets.sha256"))
-    frame: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(ShownText)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class FingerprintRow(PerFrameRow):
-    """A perceptual fingerprint of an image, or of one sampled moment of a video.
-
-    See :mod:`provenance.likeness.fingerprint`. A video has one row per
-    sampled moment that has a fingerprint. An asset without any fingerprint
-    has a single row, ``frame`` 0, whose ``status`` says why (``flat``,
-    ``too_small``, ``unsupported``, ``undecodable``...).
-    """
-
-    __tablename__ = "fingerprints"
-    __table_args__ = (
-        UniqueConstraint("asset_sha256", "frame", name="uq_fingerprints_asset_frame"),
-    )
-
-    grad: Mapped[int | None] = mapped_column(BigInteger)
-    dct: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class FeatureRow(PerFrameRow):
-    """The local features (keypoints and binary descriptors) of one picture of a generated asset.
-
-    ``data`` is the opaque, versioned blob of
-    :meth:`provenance.likeness.features.Features.to_bytes` (typically
-    10-40 KB), present exactly when ``status`` is ``ok``; ``count`` is its
-    number of keypoints, ``width`` and ``height`` the size of the working
-    picture they were found on. ``status`` is a
-    :data:`~provenance.vocab.FeatureStatus`; a row that is not ``ok`` says why
-    in ``reason`` (migration 0007).
-    """
-
-    __tablename__ = "features"
-    __table_args__ = (
-        UniqueConstraint("asset_sha256", "frame", name="uq_features_asset_frame"),
-        CheckConstraint(FEATURE_DATA_RULE, name="ck_features_data_when_ok"),
-        # The audit's pages: the ok rows in id order, each then checked generated by its asset.
-        Index("ix_features_status_id", "status", "id"),
-    )
-
-    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    width: Mapped[int | None] = mapped_column(Integer)
-    height: Mapped[int | None] = mapped_column(Integer)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
-
-
-class RegionCheckRow(PerFrameRow):
-    """What the region check found in one picture that is not generated, and against what.
-
-    ``through`` is the last ``features`` row id the region index held when the
-    picture was checked: a check is current while no generated picture was
-    described since. ``hit_sha256`` is the generated asset found inside the
-    picture (None: none was), with the match's ``inliers``, ``score``,
-    ``cover`` and whether it was ``mirrored``. ``status`` is ``ok`` or why the
-    picture could not be checked (its features could not be made), in
-    ``reason`` (migration 0007). ``rule`` is the version of the region rule
-    that made the check (``provenance.likeness.versions.REGION_RULE``; 1 for
-    the checks made before migration 0013): an older one is made again.
-    """
-
-    __tablename__ = "region_checks"
-    __table_args__ = (
-        UniqueConstraint("asset_sha256", "frame", name="uq_region_checks_asset"),
-        # Which pictures hold a generated one (ls --looks-like, history of the generated asset).
-        Index("ix_region_checks_hit", "hit_sha256"),
-    )
-
-    through: Mapped[int] = mapped_column(Integer)
-    hit_sha256: Mapped[str | None] = mapped_column(String(64))
-    inliers: Mapped[int | None] = mapped_column(Integer)
-    score: Mapped[float | None] = mapped_column(Float)
-    cover: Mapped[float | None] = mapped_column(Float)
-    mirrored: Mapped[bool | None] = mapped_column(Boolean)
-    outline: Mapped[str | None] = mapped_column(Text)  # JSON corners, shares of the frame (0008)
-    rule: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # (0013)
-
-
-class SegmentRow(PerFrameRow):
-    """A stretch of a video that shows a generated asset, or the note that its sweep found none.
-
-    See migration 0008: one row per segment (``frame`` in time order), or
-    one row without ``hit_sha256`` when none was found or the video could
-    not be swept to its end (``status`` and ``reason`` then say why). A
-    sweep is current while ``features_through`` and ``prints_through`` are
-    the last row ids of generated assets' features and fingerprints, and
-    ``rule`` is the region rule's version (as in :class:`RegionCheckRow`).
-    """
-
-    __tablename__ = "segments"
-    __table_args__ = (
-        UniqueConstraint("asset_sha256", "frame", name="uq_segments_asset_frame"),
-        # Which videos show a generated asset (ls --looks-like, history of the generated asset).
-        Index("ix_segments_hit", "hit_sha256"),
-    )
-
-    features_through: Mapped[int] = mapped_column(Integer)
-    prints_through: Mapped[int] = mapped_column(Integer)
-    hit_sha256: Mapped[str | None] = mapped_column(String(64))
-    start: Mapped[float | None] = mapped_column(Float)
-    end: Mapped[float | None] = mapped_column(Float)
-    tc_in: Mapped[str | None] = mapped_column(String(16))
-    tc_out: Mapped[str | None] = mapped_column(String(16))
-    kind: Mapped[str | None] = mapped_column(String(8))
-    score: Mapped[float | None] = mapped_column(Float)
-    at: Mapped[float | None] = mapped_column(Float)
-    outline: Mapped[str | None] = mapped_column(Text)
-    rule: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # (0013)
-
-
 class AuditRow(Base):
     """One run of ``provenance audit``: who, when, which package, counts, the report's hash."""
 
@@ -473,6 +282,10 @@ class AuditRow(Base):
     report_sha256: Mapped[str] = mapped_column(String(64))
 
 
+METADATA = Base.metadata
+"""Every table of the ledger: this module's and the per-picture ones of :mod:`.likeness_models`."""
+
+
 def postgresql_options() -> None:
     """Give the indexes their PostgreSQL-only options (idempotent).
 
@@ -486,7 +299,7 @@ def postgresql_options() -> None:
     SQLite ledger would otherwise load for nothing (about 30 ms of CPU,
     measured on an audit).
     """
-    tables = (Base.metadata.tables["assets"], Base.metadata.tables["locations"])
+    tables = (METADATA.tables["assets"], METADATA.tables["locations"])
     indexes = {str(i.name): i for table in tables for i in table.indexes}
     options: dict[str, dict[str, object]] = {
         "ix_assets_genai_brief": {

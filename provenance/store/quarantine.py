@@ -18,14 +18,14 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from provenance.errors import TargetNotFound, TransitionRefused
-from provenance.store.models import Asset, Location, Quarantine
-from provenance.store.records import (
+from provenance.store.lifecycle_records import (
     QuarantineIn,
     QuarantineRecord,
     StatusRule,
-    iso,
     quarantine_from_row,
 )
+from provenance.store.models import Asset, Location, Quarantine
+from provenance.store.records import iso
 from provenance.store.status import load_assets, set_status, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent

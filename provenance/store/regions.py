@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from provenance.store.frames import FrameRows
-from provenance.store.models import FeatureRow, RegionCheckRow
-from provenance.store.records import RegionCheckIn, StoredFailure
+from provenance.store.likeness_models import FeatureRow, RegionCheckRow
+from provenance.store.likeness_records import RegionCheckIn, StoredFailure
 from provenance.store.transactions import Transactions
 
 _CHECK = (RegionCheckRow.through, RegionCheckRow.status, RegionCheckRow.hit_sha256,

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from provenance.errors import SchemaOutdated
 from provenance.store.chain import GENESIS
 from provenance.store.engine import WRITE_OPTION
-from provenance.store.models import Base, ChainHead
+from provenance.store.models import METADATA, ChainHead
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -133,7 +133,7 @@ def create(engine: Engine) -> str:
         write = plain.execution_options(**{WRITE_OPTION: True})
         with write.begin():
             if not inspect(write).has_table(_VERSION_TABLE.name):
-                Base.metadata.create_all(write)
+                METADATA.create_all(write)
                 write.execute(insert(ChainHead).values(id=1, seq=0, hash=GENESIS))
                 _VERSION_TABLE.create(write)
                 write.execute(_VERSION_TABLE.insert().values(version_num=head_revision()))

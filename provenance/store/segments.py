@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from provenance.store.frames import FrameRows
-from provenance.store.models import Asset, FeatureRow, FingerprintRow, SegmentRow
-from provenance.store.records import SegmentIn, StoredFailure
+from provenance.store.likeness_models import FeatureRow, FingerprintRow, SegmentRow
+from provenance.store.likeness_records import SegmentIn, StoredFailure
+from provenance.store.models import Asset
 from provenance.store.regions import outline_of, outline_text
 from provenance.store.transactions import Transactions
 

@@ -6,7 +6,7 @@ that holds the chain lock (see :mod:`.writer`), so what it reads cannot change
 under it before the change is written.
 
 An asset's status is *settled* by :func:`settle`: set to what the
-:data:`~.records.StatusRule` the lifecycle passes in says, given its
+:data:`~.lifecycle_records.StatusRule` the lifecycle passes in says, given its
 approvals and the time. Statuses that approvals do not govern
 (``replaced``, ``quarantined``, ``deleted``) are left alone.
 """
@@ -20,14 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from provenance.errors import TargetNotFound
+from provenance.store.lifecycle_records import ApprovalRecord, StatusRule, approval_from_row
 from provenance.store.models import Approval, Asset
-from provenance.store.records import (
-    ApprovalRecord,
-    AssetRecord,
-    StatusRule,
-    approval_from_row,
-    asset_from_row,
-)
+from provenance.store.records import AssetRecord, asset_from_row
 from provenance.vocab import OPEN_STATUSES
 
 

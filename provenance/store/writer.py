@@ -39,13 +39,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from provenance.store.chain import details_text, event_hash
 from provenance.store.identify import IDENTIFIED, Identities, identity_details, known_assets
 from provenance.store.models import Asset, ChainHead, Event, Location
-from provenance.store.records import (
-    IDENTITY_FIELDS,
-    AssetFacts,
-    Observation,
-    RecordResult,
-    iso,
-)
+from provenance.store.records import IDENTITY_FIELDS, AssetFacts, Observation, RecordResult, iso
 from provenance.vocab import Outcome
 
 PathExists = Callable[[str], bool]

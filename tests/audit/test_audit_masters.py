@@ -29,7 +29,7 @@ from provenance.cli import cli
 from provenance.ingest.record import ingest
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
-from provenance.likeness.stage import check_masters
+from provenance.likeness.stage_checks import check_masters
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger

@@ -24,7 +24,7 @@ from provenance.cli import cli
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.likeness.describe import Described, describe_files
-from provenance.likeness.stage import check_regions
+from provenance.likeness.stage_checks import check_regions
 from provenance.likeness.versions import REGION_RULE
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger, RegionCheckIn

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from provenance.audit.recorded import audited_files
+from provenance.audit.recorded import audited_files, record_audit
 from provenance.audit.report import AuditReport, FileResult, Match
-from provenance.audit.run import record_audit
 from provenance.likeness.master import Segment
 from provenance.store import Ledger
 from tests.support.factories import fake_sha, observation

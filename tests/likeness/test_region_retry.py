@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from provenance.ingest.scan import plan_scan, run_scan
-from provenance.likeness import describe
-from provenance.likeness import stage as fingerprinting
+from provenance.likeness import describe, stage_checks
 from provenance.likeness.describe import Described, describe_chunk, describe_files
 from provenance.likeness.retry import RetryBackoff
-from provenance.likeness.stage import check_regions, describe_generated
+from provenance.likeness.stage import describe_generated
+from provenance.likeness.stage_checks import check_regions
 from provenance.likeness.versions import REGION_RULE
 from provenance.settings import Settings
 from provenance.store import Ledger, RegionCheckIn
@@ -46,7 +46,7 @@ def plate(tmp_path: Path, ledger: Ledger, settings: Settings) -> Path:
 @pytest.fixture
 def describer(plate: Path, monkeypatch: pytest.MonkeyPatch) -> CrashingDescriber:
     crashing = CrashingDescriber(plate)
-    monkeypatch.setattr(fingerprinting, "describe_files", crashing)
+    monkeypatch.setattr(stage_checks, "describe_files", crashing)
     return crashing
 
 

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from provenance.errors import UndecodableImage
-from provenance.likeness import regions
+from provenance.likeness import region_verify
 from provenance.likeness.features import Features, describe_file, describe_luma
 from provenance.likeness.frames import decode_luma
-from provenance.likeness.regions import INDEX_POINTS, MIN_SPAN, RegionIndex, query_many
+from provenance.likeness.region_verify import MIN_SPAN
+from provenance.likeness.regions import INDEX_POINTS, RegionIndex, query_many
 from tests.support.corpus import corpus_files
 from tests.support.reframing import REFRAMINGS, composited, crop, luma, textured
 from tests.support.studio import camera_jpeg, generated_png
@@ -237,10 +238,10 @@ def test_a_shared_small_word_or_prop_is_not_a_region_match(
     index = RegionIndex()
     index.add(sha(100), describe_luma(luma((generated / 255).astype(np.float32))))
     asked = query((delivered / 255).astype(np.float32))
-    monkeypatch.setattr(regions, "MIN_SPAN", 0.0)
+    monkeypatch.setattr(region_verify, "MIN_SPAN", 0.0)
     without = index.query(asked)
     assert without is not None and without.span < MIN_SPAN
-    monkeypatch.setattr(regions, "MIN_SPAN", MIN_SPAN)
+    monkeypatch.setattr(region_verify, "MIN_SPAN", MIN_SPAN)
     assert index.query(asked) is None
 
 

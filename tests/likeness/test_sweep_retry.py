@@ -21,7 +21,8 @@ from provenance.ingest.scan import plan_scan, run_scan
 from provenance.likeness import master, sweep
 from provenance.likeness.master import MasterScan, as_records, failed_record
 from provenance.likeness.retry import RetryBackoff
-from provenance.likeness.stage import check_masters, fingerprint_assets
+from provenance.likeness.stage import fingerprint_assets
+from provenance.likeness.stage_checks import check_masters
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import Settings
 from provenance.store import Ledger, SegmentIn

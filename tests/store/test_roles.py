@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from provenance.store import Ledger
-from provenance.store.models import Base
+from provenance.store.models import METADATA
 from provenance.store.roles import DAEMON_EVENTS, TABLE_GRANTS, RoleNames, guard_statements
 from tests.support.factories import observation
 from tests.support.pg_roles import RoleLogins, role_logins
@@ -18,7 +18,7 @@ from tests.support.postgres import pg_dsn
 
 def test_every_table_of_the_models_has_its_grants() -> None:
     """A table added later without deciding who writes it fails here: add its line."""
-    assert set(Base.metadata.tables) | {"alembic_version"} == set(TABLE_GRANTS)
+    assert set(METADATA.tables) | {"alembic_version"} == set(TABLE_GRANTS)
 
 
 def test_the_guards_name_this_ledgers_schema_and_roles() -> None:

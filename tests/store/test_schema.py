@@ -19,7 +19,7 @@ from sqlalchemy.schema import CreateIndex
 
 from provenance.store import Ledger
 from provenance.store.engine import make_engine
-from provenance.store.models import Base
+from provenance.store.models import METADATA
 from provenance.store.schema import REVISIONS, alembic_config, create, head_revision, on_backend
 
 
@@ -30,7 +30,7 @@ def _compare_options(dialect: str) -> dict[str, object]:
 def test_migrations_match_models(ledger: Ledger) -> None:
     with ledger._engine.connect() as conn:
         context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, METADATA)
         assert context.get_current_revision() == head_revision()
     assert diff == []
 
@@ -58,7 +58,7 @@ def test_a_ledger_made_on_first_use_is_the_migrated_schema(tmp_path: Path) -> No
     assert _schema(fresh) == _schema(migrated)
     with Ledger(fresh) as ledger, ledger._engine.connect() as conn:
         context = MigrationContext.configure(conn, opts=_compare_options(conn.dialect.name))
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, METADATA) == []
         assert context.get_current_revision() == head_revision()
         assert conn.execute(text("SELECT id, seq, hash FROM chain_head")).all() == [
             (1, 0, "0" * 64)
@@ -158,7 +158,7 @@ def test_the_models_postgresql_indexes_are_the_migrated_ones(pg_schema_url: str)
     Ledger.init(pg_schema_url)[0].close()
     migrated = _pg_indexes(pg_schema_url)  # make_engine: the options are set from here on
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    indexes = {str(i.name): i for t in Base.metadata.sorted_tables for i in t.indexes}
+    indexes = {str(i.name): i for t in METADATA.sorted_tables for i in t.indexes}
     made = {name: str(CreateIndex(indexes[name]).compile(dialect=dialect)) for name in migrated}
     brief = "INCLUDE (verdict, first_seen, tool, status, expires_at, flags) WHERE "
     assert brief + "verdict = 'genai'" in made["ix_assets_genai_brief"]
