@@ -49,7 +49,7 @@ keeping (``empty``: a flat or tiny picture), no decoder for the format, a file t
 decode, or a failure (``error``, retried later). Every status but ``ok`` carries a reason."""
 FEATURE_STATUSES: tuple[FeatureStatus, ...] = get_args(FeatureStatus)
 
-Unreferenced = Literal["elsewhere", "nowhere", "failed", "no_decoder", "postponed"]
+Unreferenced = Literal["elsewhere", "nowhere", "failed", "no_decoder", "postponed", "pending"]
 """Why an audit's comparison could not include a generated asset (it has no fingerprints or
 no features yet, or they failed): its file is only on other hosts (``elsewhere``), present on
 none (``nowhere``), computing them here failed again (``failed``), this host has no decoder

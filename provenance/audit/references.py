@@ -46,6 +46,8 @@ _WHAT_TO_DO: Mapping[Unreferenced, str] = {
     "no_decoder": "videos, and PyAV is not installed here: install the `video` extra"
     " and run `provenance scan`",
     "postponed": f"more than one audit computes ({FILL_LIMIT}): run `provenance scan`",
+    "pending": "not computed by this look, which writes nothing: `provenance audit` or"
+    " `provenance scan` computes them",
 }
 
 
@@ -62,7 +64,7 @@ def check_references(ledger: Ledger, action: Action, *, fill: bool = True) -> Pa
     postponed: set[str] = set()
     if fill:
         unfinished, postponed = _filled(ledger, unfinished)
-    omitted = _omitted(ledger, unfinished, postponed)
+    omitted = _omitted(ledger, unfinished, postponed, tried=fill)
     return PackageResult(action, _reasons(omitted), omitted) if omitted else PackageResult()
 
 
@@ -96,25 +98,28 @@ def _filled(
 
 
 def _omitted(
-    ledger: Ledger, unfinished: Mapping[str, list[Unfinished]], postponed: set[str]
-) -> tuple[Omitted, ...]:
-    """Each asset still unfinished, with why the audit could not finish it and where it is."""
+    ledger: Ledger, unfinished: Mapping[str, list[Unfinished]], postponed: set[str], *,
+    tried: bool,
+) -> tuple[Omitted, ...]:  # fmt: skip
+    """Each asset still unfinished, with why the audit could not finish it and where it is
+    (``tried``: whether the audit computed what it could, or only looked)."""
     places = ledger.locations.present_places(unfinished)
+    late = postponed if tried else set(unfinished)  # a look leaves them all for later
     found = []
     for sha, rows in sorted(unfinished.items()):
         where = tuple(sorted(places.get(sha, ())))
-        found.append(Omitted(sha, _why(ledger.host, rows, where, sha in postponed), where))
+        found.append(Omitted(sha, _why(ledger.host, rows, where, sha in late, tried=tried), where))
     return tuple(found)
 
 
 def _why(host: str, rows: Sequence[Unfinished], places: Sequence[tuple[str, str]],
-         postponed: bool) -> Unreferenced:  # fmt: skip
+         later: bool, *, tried: bool) -> Unreferenced:  # fmt: skip
     if not places:
         return "nowhere"
     if all(place_host != host for place_host, _ in places):
         return "elsewhere"
-    if postponed:
-        return "postponed"
+    if later:
+        return "postponed" if tried else "pending"
     if any(row.kind == "video" for row in rows) and not _video_decoder():
         return "no_decoder"
     return "failed"

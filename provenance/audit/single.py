@@ -8,11 +8,11 @@ the file were delivered (markers, exact, near, region and segment checks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.audit.report import FileResult
+from provenance.audit.report import FileResult, PackageResult, worst
 from provenance.audit.run import AuditOptions, audit
 from provenance.likeness.search import Likeness, Pictures, Similar, ranked_similar
 from provenance.rules.policy import Policy, load_policy
@@ -62,7 +62,20 @@ def audit_one(
         settings_policy(settings), record=False, pictures=pictures, references=False
     )
     report = audit(path, ledger, settings, options)
-    return report.files[0]
+    return with_package(report.files[0], report.package)
+
+
+def with_package(result: FileResult, package: PackageResult) -> FileResult:
+    """``result`` with what the package's result says of the comparison behind it.
+
+    A file alone passes only for what it was compared with: when some
+    generated assets had no references to compare it with, its answer says
+    so, and takes the package's verdict when that is worse.
+    """
+    if not package.reasons:
+        return result
+    verdict = worst((result.verdict, package.verdict))
+    return replace(result, verdict=verdict, reasons=(*result.reasons, *package.reasons))
 
 
 def answer_of(result: FileResult) -> FinalsAnswer:

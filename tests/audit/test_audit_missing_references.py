@@ -216,3 +216,24 @@ def test_a_stored_failed_description_is_described_again_by_the_audit(
     assert _files(report)["sh020_comp.jpg"]["match"]["kind"] == "region"
     assert code == 1 and report["package"]["unreferenced"] == []
     assert here.features.status_of(sha) == "ok"
+
+
+def test_history_of_a_file_says_what_its_answer_was_not_compared_with(
+    delivery: Delivery, here: Ledger
+) -> None:
+    # history writes nothing, so it does not compute the painting's references: its answer
+    # on a copy says the comparison lacked them, and that an audit or a scan computes them.
+    sha = delivery.record(here)
+    copy = delivery.package / "matte_small.jpg"
+    done = CliRunner().invoke(cli, ["history", str(copy), "--json", "--db", delivery.settings.db])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)["finals"]
+    assert answer["action"] == "warn"
+    assert any(r.startswith("1 generated asset could not be compared") for r in answer["reasons"])
+    assert any("not computed by this look" in r for r in answer["reasons"]), answer
+    assert here.fingerprints.status_of(sha) is None  # a look writes nothing
+    delivery.report("--no-record")  # the audit computes them; the look then says nothing more
+    done = CliRunner().invoke(cli, ["history", str(copy), "--json", "--db", delivery.settings.db])
+    answer = json.loads(done.stdout)["finals"]
+    assert answer["action"] == "block"
+    assert not any("could not be compared" in r for r in answer["reasons"]), answer
