@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from provenance.detectors.base import DetectorContext
 from provenance.detectors.software_names import match_software
@@ -84,18 +84,17 @@ SETTLED_SECONDS = 1.0
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 
-SUFFIXES = (".json", ".xmp", ".c2pa")  # the sidecars the detectors read
+Suffix = Literal[".json", ".xmp", ".c2pa"]
+SUFFIXES: tuple[Suffix, ...] = get_args(Suffix)  # the sidecars the detectors read
 
 
-def sidecar_paths(path: Path, suffix: str) -> list[Path]:
+def sidecar_paths(path: Path, suffix: Suffix) -> list[Path]:
     """Existing sidecars of ``path``: ``<name><suffix>``, then ``<stem><suffix>``."""
-    if suffix in SUFFIXES:
-        return _sidecars(path)[suffix]
-    return _find(path, suffix, folder_names(path.parent))
+    return _sidecars(path)[suffix]
 
 
 @once
-def _sidecars(path: Path) -> dict[str, list[Path]]:
+def _sidecars(path: Path) -> dict[Suffix, list[Path]]:
     """Every sidecar of ``path``, by suffix: its folder is listed once a pass for the three
     detectors that look, and a folder without any sidecar (a frame sequence's) ends it there."""
     present = _sidecar_names(folder_names(path.parent))

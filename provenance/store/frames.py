@@ -12,11 +12,22 @@ asset's rows replaced together, the assets still waiting for rows, pages in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, delete, distinct, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    delete,
+    distinct,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from provenance.store.likeness_models import PerFrameRow
@@ -24,6 +35,8 @@ from provenance.store.likeness_records import StoredFailure, Unfinished
 from provenance.store.models import Asset, Location
 from provenance.store.transactions import Transactions
 from provenance.store.writer import among, in_chunks
+
+Ts = TypeVarTuple("Ts")
 
 Column = InstrumentedAttribute[Any]
 
@@ -147,12 +160,9 @@ class FrameRows:
         if current is not None:
             query = query.where(current)
         with self._tx.read() as session:
-            conn = session.connection()
-            picks = [None] if shas is None else among(conn, Asset.sha256, sorted(set(shas)))
             found = [
                 StoredFailure(str(row[0]), str(row[1]), row[2], row[3])
-                for pick in picks
-                for row in conn.execute(query if pick is None else query.where(pick))
+                for row in _among(session.connection(), query, shas)
             ]
             return sorted(found, key=lambda failure: failure.sha256)
 
@@ -174,14 +184,12 @@ class FrameRows:
             .order_by(Asset.sha256)
         )
         with self._tx.read() as session:
-            conn = session.connection()
-            picks = [None] if shas is None else among(conn, Asset.sha256, sorted(set(shas)))
             found = [
                 Unfinished(str(sha), str(kind), reason)
-                for pick in picks
-                for sha, kind, reason in conn.execute(query if pick is None else query.where(pick))
+                for sha, kind, reason in _among(session.connection(), query, shas)
             ]
         return sorted(found, key=lambda unfinished: unfinished.sha256)
+
 
     def _present_here(self) -> Select[str]:
         """The present paths on this host of the asset of the enclosing query (correlated)."""
@@ -237,3 +245,14 @@ class FrameRows:
         with self._tx.read() as session:
             rows = session.execute(counted.group_by(table.status)).all()
         return {str(status): int(count) for status, count in rows}
+
+
+def _among(
+    conn: Connection, query: Select[*Ts], shas: Iterable[str] | None
+) -> Iterator[Row[*Ts]]:
+    """The rows of ``query`` for the assets among ``shas`` (every asset when None)."""
+    if shas is None:
+        yield from conn.execute(query)
+        return
+    for pick in among(conn, Asset.sha256, sorted(set(shas))):
+        yield from conn.execute(query.where(pick))
