@@ -150,10 +150,13 @@ def unreadable_facts(size: int, reason: str) -> MediaFacts:
     return MediaFacts(size=size, kind="other", mime="application/octet-stream", problem=reason)
 
 
-def file_facts(path: Path, *, duration: bool = True) -> MediaFacts:
-    """A file's facts (see :func:`~provenance.files.media.read_facts`); never raises."""
+def file_facts(path: Path, *, duration: bool = True, size: int | None = None) -> MediaFacts:
+    """A file's facts (see :func:`~provenance.files.media.read_facts`); never raises.
+
+    ``size``: the file's size when the caller has just read it (it is not asked again).
+    """
     try:
-        return read_facts(path, path.stat().st_size, duration=duration)
+        return read_facts(path, path.stat().st_size if size is None else size, duration=duration)
     except OSError as exc:
         return unreadable_facts(0, f"cannot open: {exc.strerror or exc}")
 

@@ -1,5 +1,5 @@
-"""The test command also lints and type-checks: ruff on the tree, mypy --strict on the package
-and the tests."""
+"""The test command also lints and type-checks: ruff on the tree (lint and format), mypy
+--strict on the package and the tests."""
 
 from __future__ import annotations
 
@@ -21,9 +21,13 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_ruff_clean() -> None:
+TREE = ["provenance", "tests", "bench", "sample_assets", "docs", "cli.py"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_clean(command: list[str]) -> None:
     done = subprocess.run(
-        [_tool("ruff"), "check", "provenance", "tests", "bench", "sample_assets", "docs", "cli.py"],
+        [_tool("ruff"), *command, *TREE],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -53,9 +53,32 @@ def worth_marking(asset: AssetRecord) -> bool:
     return asset.verdict != "genai"
 
 
-def mark_files(settings: Settings, files: list[Path]) -> list[Marks | None]:
+Sized = tuple[Path, int]
+"""A file, and its size as its hashing found it."""
+
+
+def mark_files(settings: Settings, files: list[Sized]) -> list[Marks | None]:
     """The detectors' verdict on each file (one task of the audit's hashing workers)."""
-    return [_marks(path, settings) for path in files]
+    # Lazy, and once a task rather than once a file: the workers load the detectors
+    # on their first task, not the audit's start.
+    from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
+    from provenance.detectors.sidecars import listings_held  # noqa: PLC0415
+    from provenance.files.formats.once import parsed_once  # noqa: PLC0415
+
+    def marks(path: Path, size: int) -> Marks:
+        # The verdict is all this pass wants: an audio file's duration is not read. The facts
+        # are read in the classification's pass, so the detectors reuse their walk of the
+        # container; the size is the one the hashing read.
+        with parsed_once():
+            facts = file_facts(path, duration=False, size=size)
+            facts, result = classify_file(path, settings, facts)
+        unreadable = result.verdict == "unreadable"
+        error = (unreadable_reason(result) or facts.problem) if unreadable else None
+        return result.verdict, result.tool, error
+
+    # One look at the package: its folders' listings are held for the task's files.
+    with listings_held():
+        return [marks(path, size) for path, size in files]
 
 
 def warm_detectors() -> None:
@@ -69,20 +92,6 @@ def warm_detectors() -> None:
     Image.preinit()
 
 
-def lost(_: Path) -> Marks | None:
+def lost(_: Sized) -> Marks | None:
     """No marks: the file's pass killed its worker (it is classified in the guarded pool)."""
     return None
-
-
-def _marks(path: Path, settings: Settings) -> Marks:
-    # Lazy: each worker loads the detectors on its first files, not the audit's start.
-    from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
-    from provenance.files.formats.once import parsed_once  # noqa: PLC0415
-
-    # The verdict is all this pass wants: an audio file's duration is not read. The facts are
-    # read in the classification's pass, so the detectors reuse their walk of the container.
-    with parsed_once():
-        facts, result = classify_file(path, settings, file_facts(path, duration=False))
-    unreadable = result.verdict == "unreadable"
-    error = (unreadable_reason(result) or facts.problem) if unreadable else None
-    return result.verdict, result.tool, error

@@ -63,7 +63,14 @@ from provenance.audit.caveats import (
 from provenance.audit.identities import late_identities
 from provenance.audit.judge import Context, Seen, judge, sequence_neighbours
 from provenance.audit.listing import Listing
-from provenance.audit.markers import Marks, lost, mark_files, warm_detectors, worth_marking
+from provenance.audit.markers import (
+    Marks,
+    Sized,
+    lost,
+    mark_files,
+    warm_detectors,
+    worth_marking,
+)
 from provenance.audit.near import NearCheck
 from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
 from provenance.audit.recorded import record_audit
@@ -101,7 +108,7 @@ __all__ = ["AuditOptions", "NotAPackage", "audit", "audit_files", "load_index"]
 Progress = Callable[[int], None]
 T = TypeVar("T")
 LOOKUP_BATCH = 256  # files looked up in the ledger at once, while later ones still hash
-Marking = tuple[list[Item], Later[Path, Marks | None]]
+Marking = tuple[list[Item], Later[Sized, Marks | None]]
 """A batch's known files, and their markers' pass queued on the hashing workers."""
 
 
@@ -302,7 +309,8 @@ class _Audit:
         # a file's markers cost a tenth of that: the batch goes to the workers in one
         # share each, not in the hashing's chunks of 32.
         share = -(-len(known) // self.settings.effective_workers())
-        return known, pool.start_also(task, [i.path for i in known], on_crash=lost, chunk=share)
+        sized = [(i.path, i.seen.size) for i in known]
+        return known, pool.start_also(task, sized, on_crash=lost, chunk=share)
 
     def _classify(self, items: list[Item]) -> list[Item]:
         # Files not in the ledger, and known ones whose markers pass lost its worker.

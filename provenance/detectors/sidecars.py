@@ -22,6 +22,8 @@ import os
 import re
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -84,6 +86,14 @@ SETTLED_SECONDS = 1.0
 LISTINGS_KEPT = 64
 _listings: dict[str, tuple[int, float, frozenset[str]]] = {}
 
+# Inside listings_held(), a folder listed less than HELD_SECONDS ago is not even
+# stat'ed: the audit's check of known files (a snapshot of a package, a few thousand
+# files a second) paid a folder stat per file for it.
+HELD_SECONDS = 0.5
+_held: ContextVar[dict[str, tuple[float, frozenset[str]]] | None] = ContextVar(
+    "provenance_listings_held", default=None
+)
+
 Suffix = Literal[".json", ".xmp", ".c2pa"]
 SUFFIXES: tuple[Suffix, ...] = get_args(Suffix)  # the sidecars the detectors read
 
@@ -120,10 +130,41 @@ def _find(path: Path, suffix: str, present: frozenset[str]) -> list[Path]:
     return found
 
 
+@contextmanager
+def listings_held() -> Iterator[None]:
+    """Within: a folder's listing is taken as it was up to :data:`HELD_SECONDS` ago.
+
+    For a pass over files that is one look at them (the audit's check of the
+    files the ledger knows): a sidecar written in the last half second may be
+    missed, as it would be had the pass come that much earlier. Elsewhere
+    (the daemon classifying a file again because its sidecar just arrived)
+    every look checks the folder's mtime.
+    """
+    if _held.get() is not None:
+        yield
+        return
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def folder_names(folder: Path) -> frozenset[str]:
     """The names in ``folder`` (empty when it cannot be listed), from a short-lived cache."""
     key = str(folder)
     now = time.monotonic()
+    held = _held.get()
+    if held is not None:
+        if (taken := held.get(key)) is not None and now - taken[0] < HELD_SECONDS:
+            return taken[1]
+        names = _folder_names(folder, key, now)
+        held[key] = (now, names)
+        return names
+    return _folder_names(folder, key, now)
+
+
+def _folder_names(folder: Path, key: str, now: float) -> frozenset[str]:
     cached = _listings.get(key)
     try:
         stamp = folder.stat().st_mtime_ns

@@ -27,7 +27,7 @@ import os
 import stat
 from pathlib import Path
 
-from provenance.files.formats.once import once
+from provenance.files.formats.once import kept, once
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
@@ -74,8 +74,58 @@ def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, 
 
 
 def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> io.BufferedReader:
-    """A buffered binary stream on ``path``, which must be a regular file when opened."""
-    return io.BufferedReader(open_raw(path, follow=follow))
+    """A buffered binary stream on ``path``, which must be a regular file when opened.
+
+    Inside a pass (:func:`~provenance.files.formats.once.parsed_once`) the
+    readers of one file share one descriptor, lent to each in turn from the
+    start (:class:`LentStream`): a file's classification opened it three
+    times (its head, its container's walk, the integrity check), each open
+    costing more system calls than the reads, and every later reader finds
+    the first block in the buffer. A reader that asks while an enclosing one
+    holds it gets a descriptor of its own, as outside a pass.
+    """
+    keeper = kept() if follow else None
+    if keeper is None:
+        return io.BufferedReader(open_raw(path, follow=follow))
+    key = (LentStream, os.fspath(path))
+    held = keeper.get(key)
+    if held is None:
+        stream = LentStream(open_raw(path))
+        keeper[key] = stream
+        stream.lent = True  # at its start already
+        return stream
+    if not isinstance(held, LentStream) or held.lent or held.closed:
+        return io.BufferedReader(open_raw(path))
+    return held.lend()
+
+
+class LentStream(io.BufferedReader):
+    """A pass's stream on one file, lent to one reader at a time: its ``close`` gives it back.
+
+    The reader's own ``with`` block (or ``close``) returns it to the pass,
+    which releases it when it ends (:meth:`release`); a stream dropped
+    without either is closed by the garbage collector as any other.
+    """
+
+    lent = False
+
+    def lend(self) -> LentStream:
+        """The stream from its start, marked as lent."""
+        self.seek(0)
+        self.lent = True
+        return self
+
+    def close(self) -> None:
+        """Give the stream back to the pass (lent), or close it (not lent)."""
+        if self.lent:
+            self.lent = False
+            return
+        super().close()
+
+    def release(self) -> None:
+        """Close it for good: the pass is over."""
+        self.lent = False
+        self.close()
 
 
 def open_raw(path: str | os.PathLike[str], *, follow: bool = True) -> io.FileIO:

@@ -190,7 +190,6 @@ class FrameRows:
             ]
         return sorted(found, key=lambda unfinished: unfinished.sha256)
 
-
     def _present_here(self) -> Select[str]:
         """The present paths on this host of the asset of the enclosing query (correlated)."""
         return (
@@ -247,9 +246,7 @@ class FrameRows:
         return {str(status): int(count) for status, count in rows}
 
 
-def _among(
-    conn: Connection, query: Select[*Ts], shas: Iterable[str] | None
-) -> Iterator[Row[*Ts]]:
+def _among(conn: Connection, query: Select[*Ts], shas: Iterable[str] | None) -> Iterator[Row[*Ts]]:
     """The rows of ``query`` for the assets among ``shas`` (every asset when None)."""
     if shas is None:
         yield from conn.execute(query)

@@ -40,8 +40,8 @@ def test_known_rows_other_than_genai_are_read_and_genai_rows_are_not(
     classified: list[str] = []
     mark_files, read_content = markers.mark_files, guarded.read_content
 
-    def spy_marks(settings: object, files: list[Path]) -> object:
-        marked.extend(p.name for p in files)
+    def spy_marks(settings: object, files: list[tuple[Path, int]]) -> object:
+        marked.extend(p.name for p, _ in files)
         return mark_files(settings, files)  # type: ignore[arg-type]
 
     def spy_content(path: Path, *args: object) -> object:

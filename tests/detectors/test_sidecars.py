@@ -104,3 +104,43 @@ def test_folder_listing_cache_never_hides_a_new_sidecar(tmp_path: Path) -> None:
     assert folder_names(tmp_path) == folder_names(tmp_path)
     (tmp_path / "frame.exr.xmp").write_text("<x/>")  # ...until the folder changes
     assert "frame.exr.xmp" in folder_names(tmp_path)
+
+
+def test_a_held_listing_is_one_look_and_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.detectors import sidecars
+
+    (tmp_path / "frame.exr").write_bytes(b"x")
+    with sidecars.listings_held():
+        assert "frame.exr.json" not in sidecars.folder_names(tmp_path)
+        (tmp_path / "frame.exr.json").write_text("{}")
+        assert "frame.exr.json" not in sidecars.folder_names(tmp_path)  # the same look
+        monkeypatch.setattr(sidecars, "HELD_SECONDS", 0.0)  # as if the time had passed
+        assert "frame.exr.json" in sidecars.folder_names(tmp_path)  # a new one
+    monkeypatch.undo()
+    (tmp_path / "frame.exr.xmp").write_text("<x/>")
+    assert "frame.exr.xmp" in sidecars.folder_names(tmp_path)  # outside: every look checks
+
+
+def test_the_audits_known_files_hold_their_folders_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.audit.markers import mark_files
+    from provenance.detectors import sidecars
+    from provenance.settings import Settings
+
+    frames = [tmp_path / f"plate.{n:04d}.exr" for n in range(1001, 1006)]
+    for frame in frames:
+        frame.write_bytes(b"\x76\x2f\x31\x01" + bytes(60))
+    stats: list[Path] = []
+    real = sidecars._folder_names
+
+    def counted(folder: Path, key: str, now: float) -> frozenset[str]:
+        stats.append(folder)
+        return real(folder, key, now)
+
+    monkeypatch.setattr(sidecars, "_folder_names", counted)
+    marks = mark_files(Settings(), [(frame, frame.stat().st_size) for frame in frames])
+    assert len(marks) == len(frames)
+    assert stats == [tmp_path]  # listed once for the five frames, not stat'ed per frame

@@ -156,6 +156,6 @@ def test_the_facts_and_the_detectors_share_one_walk(
         facts, result = classified(path, Settings(), path.stat().st_size)
         assert (facts.width, result.verdict) == (16, "unknown")
     else:
-        assert mark_files(Settings(), [path]) == [("unknown", None, None)]
+        assert mark_files(Settings(), [(path, path.stat().st_size)]) == [("unknown", None, None)]
     walker = "read_jpeg_stream" if suffix == "jpg" else "read_png_stream"
     assert sorted(walks) == sorted(["head", walker])  # once each, for the facts and detectors

@@ -7,7 +7,7 @@ a non-interlaced 8-bit RGB/RGBA PNG as a stream: the ``IDAT`` data is inflated
 a row at a time and only the first ``columns`` pixels of each row are
 unfiltered -- which is possible because every PNG filter reads only bytes to
 the left of and above the current one. The magic check therefore inflates
-only the first 152 rows, and memory stays at one row. Other layouts
+only the first 152 rows, and memory stays at a few rows. Other layouts
 (interlaced PNG, lossless WebP) go through Pillow, within a pixel budget.
 
 A source returns rows as ``bytes`` of ``columns * channels`` samples.
@@ -28,6 +28,8 @@ from provenance.files.formats.png import PngInfo
 from provenance.files.opening import open_regular
 
 READ_BLOCK = 64 * 1024
+ROWS_AT_ONCE = 8  # rows inflated at one call, at most (the magic's first check wants 8)
+FIRST_BLOCK = 16 * 1024  # the magic's first check wants 8 rows: a few KiB of most images' data
 MAX_PILLOW_PIXELS = 4096 * 4096
 MAX_ROW_BYTES = 256 * 1024
 MAX_STREAM_PIXELS = 8192 * 8192
@@ -69,41 +71,47 @@ class PngColumns:
             previous = current
         return out
 
-    def _rows(self, rows: int) -> Iterator[bytes]:
+    def _rows(self, rows: int) -> Iterator[bytearray]:
         length = 1 + self.width * self.channels
         buffer = bytearray()
         inflater = zlib.decompressobj()
         data = self._idat()
-        for _ in range(rows):
+        for row in range(rows):
             while len(buffer) < length:
                 chunk = inflater.unconsumed_tail or next(data, b"")
                 if not chunk:
                     raise FormatProblem("PNG image data ends early")
-                buffer += _inflate(inflater, chunk, length)
-            yield bytes(buffer[:length])
+                # The rows still wanted at one call (a few: memory stays at a few rows).
+                wanted = min(rows - row, ROWS_AT_ONCE) * length
+                buffer += _inflate(inflater, chunk, wanted)
+            yield buffer[:length]
             del buffer[:length]
 
     def _idat(self) -> Iterator[bytes]:
+        # Small first: the inflater copies what it has not consumed at every call, and
+        # most looks stop after 8 rows.
+        block = FIRST_BLOCK
         with open_regular(self.path) as stream:
             for offset, size in self.spans:
                 stream.seek(offset)
                 left = size
                 while left > 0:
-                    block = stream.read(min(left, READ_BLOCK))
-                    if not block:
+                    data = stream.read(min(left, block))
+                    if not data:
                         return
-                    left -= len(block)
-                    yield block
+                    left -= len(data)
+                    block = READ_BLOCK
+                    yield data
 
 
-def _inflate(inflater: zlib._Decompress, chunk: bytes, length: int) -> bytes:
+def _inflate(inflater: zlib._Decompress, chunk: bytes, most: int) -> bytes:
     try:
-        return inflater.decompress(chunk, length * 2)
+        return inflater.decompress(chunk, most)
     except zlib.error as exc:
         raise FormatProblem(f"bad PNG image data ({exc})") from exc
 
 
-def _unfilter(kind: int, raw: bytes, above: bytearray, bpp: int) -> bytearray:
+def _unfilter(kind: int, raw: bytes | bytearray, above: bytearray, bpp: int) -> bytearray:
     """Reverse one PNG row filter on a row prefix (filters never look right or below)."""
     row = bytearray(raw)
     for i in range(len(row)):

@@ -13,6 +13,11 @@ The scope is one pass over one file, opened by whoever runs the pass
 the file afresh, as a reader of a file that may change must. The scope is a
 context variable, so threads classifying other files never share it. The
 results are shared, not copied: callers only read them.
+
+A pass also *keeps* things for its length (:func:`kept`): the one
+descriptor its readers share on each file
+(:func:`provenance.files.opening.open_regular`), released when the pass
+ends, whatever way it ends.
 """
 
 from __future__ import annotations
@@ -23,13 +28,29 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
-_SCOPE: ContextVar[dict[tuple[str, Path], object] | None] = ContextVar(
-    "provenance_parsed_once", default=None
-)
+
+class Kept(Protocol):
+    """Something a pass holds for its length, released when it ends."""
+
+    def release(self) -> None:
+        """Let it go for good (the pass is over)."""
+
+
+class _Pass:
+    """One pass's walks (by reader and file) and what it keeps (by its keeper's key)."""
+
+    __slots__ = ("kept", "walks")
+
+    def __init__(self) -> None:
+        self.walks: dict[tuple[str, Path], object] = {}
+        self.kept: dict[object, Kept] = {}
+
+
+_SCOPE: ContextVar[_Pass | None] = ContextVar("provenance_parsed_once", default=None)
 
 
 @dataclass(frozen=True)
@@ -43,11 +64,23 @@ def parsed_once() -> Iterator[None]:
     if _SCOPE.get() is not None:
         yield
         return
-    token = _SCOPE.set({})
+    scope = _Pass()
+    token = _SCOPE.set(scope)
     try:
         yield
     finally:
         _SCOPE.reset(token)
+        for held in scope.kept.values():
+            held.release()
+
+
+def kept() -> dict[object, Kept] | None:
+    """What the current pass keeps, for a keeper to add to or take from; None outside a pass.
+
+    Everything in it is released when the pass ends.
+    """
+    scope = _SCOPE.get()
+    return None if scope is None else scope.kept
 
 
 def once(reader: Callable[[Path], T]) -> Callable[[Path], T]:
@@ -56,9 +89,10 @@ def once(reader: Callable[[Path], T]) -> Callable[[Path], T]:
 
     @functools.wraps(reader)
     def read(path: Path) -> T:
-        walks = _SCOPE.get()
-        if walks is None:
+        scope = _SCOPE.get()
+        if scope is None:
             return reader(path)
+        walks = scope.walks
         key = (name, path)
         if key not in walks:
             try:
@@ -81,8 +115,8 @@ def walked(reader: Callable[[Path], T], path: Path) -> T | None:
     it, and walks on its own otherwise: None outside a pass, when the walk
     was not made, or when it failed.
     """
-    walks = _SCOPE.get()
-    if walks is None:
+    scope = _SCOPE.get()
+    if scope is None:
         return None
-    found = walks.get((f"{reader.__module__}.{reader.__qualname__}", path))
+    found = scope.walks.get((f"{reader.__module__}.{reader.__qualname__}", path))
     return None if found is None or isinstance(found, _Failed) else found  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.once import once
@@ -46,12 +46,13 @@ _TYPE_SIZES = {
 }
 
 
-@dataclass(frozen=True)
-class IfdEntry:
+# A tuple, not a frozen dataclass: one is built per entry of every file classified, and a
+# frozen dataclass's __init__ costs several times a tuple's.
+class IfdEntry(NamedTuple):
     """One IFD0 entry: its type, value count, and where its value is."""
 
     type: int
-    count: int
+    value_count: int  # not `count`: a tuple has a method of that name
     size: int
     inline: bytes  # the value itself when it fits in 4 bytes
     offset: int  # file offset of the value when it does not
@@ -67,7 +68,7 @@ class Ifd0:
     def number(self, tag: int) -> int | None:
         """The value of a single SHORT or LONG entry (such as ImageWidth), else None."""
         entry = self.entries.get(tag)
-        if entry is None or entry.count != 1 or entry.type not in (3, 4):  # SHORT, LONG
+        if entry is None or entry.value_count != 1 or entry.type not in (3, 4):  # SHORT, LONG
             return None
         order = ">" if self.big_endian else "<"
         return int(struct.unpack(order + ("H" if entry.type == 3 else "I"), entry.inline)[0])
