@@ -28,14 +28,17 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scan import compile_package, corpus_files, interleaved, machine
+from bench_scan import compile_package, corpus_files, machine
 
 REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 DEFAULT_CORPUS = Path(tempfile.gettempdir()) / "provenance-bench-corpus-checks"
 
 
@@ -82,6 +85,21 @@ def scan(corpus: Path, url: str, path: Path | None) -> None:
                    cwd=tempfile.gettempdir())  # fmt: skip
 
 
+def alternated(
+    baseline: Callable[[], T], contender: Callable[[], T], repeat: int
+) -> tuple[list[T], list[T]]:
+    """``repeat`` pairs of runs, the pair's first run taking turns (ABBA): whatever the first
+    or the second run of a pair gains (a warmer cache, a quieter minute) goes to both sides."""
+    pairs = []
+    for turn in range(repeat):
+        if turn % 2:
+            c = contender()
+            pairs.append((baseline(), c))
+        else:
+            pairs.append((baseline(), contender()))
+    return [b for b, _ in pairs], [c for _, c in pairs]
+
+
 def _runs(results: list[tuple[float, dict[str, float], float]]) -> str:
     return (f"runs {[round(r[0], 2) for r in results]} s wall,"
             f" {[round(r[2], 2) for r in results]} s CPU")  # fmt: skip
@@ -107,7 +125,7 @@ def main() -> None:
         scan(args.corpus, url, new)
         audit(args.corpus, url, new)  # warm the page cache
         load_before = os.getloadavg()[0]
-        base, checked = interleaved(
+        base, checked = alternated(
             lambda: audit(args.corpus, old_url, old), lambda: audit(args.corpus, url, new),
             args.repeat,
         )  # fmt: skip
@@ -123,6 +141,12 @@ def main() -> None:
           f"  {_runs(checked)}")  # fmt: skip
     print(f"added: {100 * (c / b - 1):+.1f} % wall, {100 * (c_cpu / b_cpu - 1):+.1f} % CPU"
           " (target <= +5 %)")  # fmt: skip
+    # Each contender run against the baseline run beside it: a machine whose speed drifts
+    # over the minutes of the bench (a neighbour's load) moves both runs of a pair alike.
+    p_wall = statistics.median(r[0] / q[0] for q, r in zip(base, checked, strict=True))
+    p_cpu = statistics.median(r[2] / q[2] for q, r in zip(base, checked, strict=True))
+    print(f"added, median of the pairs: {100 * (p_wall - 1):+.1f} % wall,"
+          f" {100 * (p_cpu - 1):+.1f} % CPU")  # fmt: skip
     print(f"  stages, baseline (last run): {base[-1][1]}")
     print(f"  stages, contender (last run): {checked[-1][1]}")
 

@@ -14,7 +14,9 @@ pass unseen, so the gate does not pass silently:
    ``undecodable`` or ``flat`` is complete: there is nothing to compare);
 2. those present on this host are fingerprinted and described now, as the
    deferred stage would (:func:`~provenance.likeness.stage.fill_references`),
-   at most :data:`FILL_LIMIT` of them an audit, and stored;
+   at most :data:`FILL_LIMIT` of them an audit and for at most
+   :data:`FILL_SECONDS` (a hundred generated clips could take an hour), and
+   stored; what is left for later is ``postponed``;
 3. what is still missing is the package's own result
    (:class:`~provenance.audit.report.PackageResult`): how many generated
    assets the comparison could not include, why, and what to do, judged by
@@ -25,6 +27,7 @@ On a complete ledger this is the two queries, and no file is read.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from provenance.store import Ledger, Unfinished
 
 FILL_LIMIT = 100  # generated assets an audit fingerprints and describes itself, at most
+FILL_SECONDS = 120.0  # and for how long, at most (what was not reached is postponed)
 KINDS = ("image", "video")  # what has references: a picture, or a clip's sampled pictures
 _WHAT_TO_DO: Mapping[Unreferenced, str] = {
     "elsewhere": "only on other hosts ({hosts}): run `provenance scan` on the host that holds them",
@@ -45,7 +49,8 @@ _WHAT_TO_DO: Mapping[Unreferenced, str] = {
     " `provenance scan` or the watch daemon tries again",
     "no_decoder": "videos, and PyAV is not installed here: install the `video` extra"
     " and run `provenance scan`",
-    "postponed": f"more than one audit computes ({FILL_LIMIT}): run `provenance scan`",
+    "postponed": f"more than one audit computes ({FILL_LIMIT}, or {FILL_SECONDS:.0f} s of"
+    " work): run `provenance scan`",
     "pending": "not computed by this look, which writes nothing: `provenance audit` or"
     " `provenance scan` computes them",
 }
@@ -93,7 +98,8 @@ def _filled(
         # Lazy: the decoders and numpy load only when there are pictures to decode.
         from provenance.likeness.stage import fill_references  # noqa: PLC0415
 
-        fill_references(ledger, now)
+        deadline = time.monotonic() + FILL_SECONDS
+        later |= fill_references(ledger, now, stop=lambda: time.monotonic() > deadline)
     return _unfinished(ledger, sorted(unfinished)), later
 
 

@@ -126,9 +126,13 @@ def fingerprint_assets(
     return StageReport(looked, done, time.monotonic() - started)
 
 
-def fill_references(ledger: Ledger, shas: Sequence[str], workers: int | None = None) -> None:
+def fill_references(
+    ledger: Ledger, shas: Sequence[str], workers: int | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> set[str]:  # fmt: skip
     """Fingerprint and describe the generated assets among ``shas`` present on this host that
-    lack either (the audit's references), a stored ``error`` included.
+    lack either (the audit's references), a stored ``error`` included; the ones not reached
+    before ``stop`` said so (none when it never did).
 
     What the deferred stage does for them, at once, for an audit that
     finds them missing: the answers the content decides are stored as the
@@ -139,8 +143,16 @@ def fill_references(ledger: Ledger, shas: Sequence[str], workers: int | None = N
     kinds = fingerprint_kinds()
     stored = ((f.sha256, f.path) for f in ledger.fingerprints.failed(shas, kinds))
     waiting = itertools.chain(_waiting(ledger, list(shas), kinds, None), stored)
-    _run(ledger, waiting, None, None, lambda: False, workers)
-    describe_generated(ledger, shas, workers=workers, failed_too=True)
+    fingerprinted: set[str] = set()
+    described: set[str] = set()
+    _run(ledger, waiting, None, None, stop, workers, settled=fingerprinted)
+    if not stop():
+        describe_generated(ledger, shas, stop, workers, failed_too=True, settled=described)
+    if not stop():
+        return set()
+    # Still unfinished, of a kind this host computes, and not handed back before the stop.
+    left = {u.sha256 for u in ledger.fingerprints.unfinished(kinds, shas)} - fingerprinted
+    return left | ({u.sha256 for u in ledger.features.unfinished(kinds, shas)} - described)
 
 
 def _ticking(
@@ -165,6 +177,7 @@ def describe_generated(
     *,
     retry: RetryBackoff | None = None,
     failed_too: bool = False,
+    settled: set[str] | None = None,
 ) -> int:
     """Describe the generated pictures on this host that have no feature row (only ``shas``).
 
@@ -179,12 +192,14 @@ def describe_generated(
     stops being described after :data:`~provenance.likeness.retry.ATTEMPTS`.
     ``failed_too`` (the audit's, with ``shas``) describes again those among
     ``shas`` whose stored ``error`` the daemon would retry later, leaving
-    their stored count as it is when they fail again.
+    their stored count as it is when they fail again. The assets whose
+    answer came back are added to ``settled`` (when given).
     """
     retried = _failed_descriptions(ledger, shas, retry, failed_too=failed_too)
-    described = _describe_kind(ledger, shas, stop, "image", workers, retry, retried)
+    done = set[str]() if settled is None else settled
+    described = _describe_kind(ledger, shas, stop, "image", workers, retry, retried, done)
     if not stop() and video_frames.available():
-        described += _describe_kind(ledger, shas, stop, "video", workers, retry, retried)
+        described += _describe_kind(ledger, shas, stop, "video", workers, retry, retried, done)
     return described
 
 
@@ -216,6 +231,7 @@ def _failed_features(
 def _describe_kind(
     ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str,
     workers: int | None, retry: RetryBackoff | None, retried: dict[str, list[tuple[str, str]]],
+    settled: set[str],
 ) -> int:  # fmt: skip
     handed: deque[str] = deque()
 
@@ -233,6 +249,7 @@ def _describe_kind(
     described = 0
     for pictures in results:
         sha = handed.popleft()
+        settled.add(sha)
         described += pictures[0].status == "ok"
         rows.add(_described_rows(sha, pictures, retry))
         if stop():
@@ -280,13 +297,18 @@ def _run(
     retry: RetryBackoff | None,
     stop: Callable[[], bool],
     workers: int | None,
+    settled: set[str] | None = None,
 ) -> tuple[int, int]:
+    """Fingerprint what is ``waiting`` until ``stop``; looked at, and fingerprinted. The
+    assets whose answer came back are added to ``settled`` (when given)."""
     rows = Batches(ledger.fingerprints.save)
     handed: deque[str] = deque()  # results come back in the order paths were handed out
     looked = ok = 0
     paths = handing(waiting, handed)
     for result in fingerprint_files(paths, executor=executor, workers=workers):
         sha = handed.popleft()
+        if settled is not None:
+            settled.add(sha)
         looked += 1
         ok += result.ok
         rows.add(_settle(sha, result, retry))

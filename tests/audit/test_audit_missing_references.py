@@ -237,3 +237,52 @@ def test_history_of_a_file_says_what_its_answer_was_not_compared_with(
     answer = json.loads(done.stdout)["finals"]
     assert answer["action"] == "block"
     assert not any("could not be compared" in r for r in answer["reasons"]), answer
+
+
+def _more_paintings(delivery: Delivery, here: Ledger, many: int) -> list[str]:
+    """``many`` more generated paintings recorded on this host, unfingerprinted: their sha256."""
+    shas = []
+    for seed in range(many):
+        info = PngInfo()
+        info.add_text("parameters", A1111)
+        path = save(textured(40 + seed, (320, 180)), delivery.painting.parent / f"{seed}.png",
+                    pnginfo=info)  # fmt: skip
+        (recorded,) = record_examined([examine(path, delivery.settings, here.host)], here)
+        assert recorded.sha256 is not None
+        shas.append(recorded.sha256)
+    return shas
+
+
+def _postponing(
+    delivery: Delivery, here: Ledger, monkeypatch: pytest.MonkeyPatch, limit: str, value: float
+) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """Three unfingerprinted paintings audited with the audit's ``limit`` set to ``value``:
+    their sha256, each one's ``why`` in the package's result, and that result."""
+    shas = _more_paintings(delivery, here, 3)
+    monkeypatch.setattr(f"provenance.audit.references.{limit}", value)
+    code, report = delivery.report("--no-record")
+    package = report["package"]
+    assert code == 0 and package["verdict"] == "warn"
+    return shas, {o["sha256"]: o["why"] for o in package["unreferenced"]}, package
+
+
+def test_past_the_audits_count_the_rest_is_postponed_and_warns(
+    delivery: Delivery, here: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shas, whys, package = _postponing(delivery, here, monkeypatch, "FILL_LIMIT", 1)
+    assert len(whys) == 2 and set(whys) < set(shas)
+    assert set(whys.values()) == {"postponed"}
+    (done,) = set(shas) - set(whys)  # the first in sha256 order was computed, and stored
+    assert here.fingerprints.status_of(done) == "ok" and here.features.status_of(done) == "ok"
+    assert "run `provenance scan`" in package["reasons"][1]
+
+
+def test_past_the_audits_time_what_was_not_reached_is_postponed(
+    delivery: Delivery, here: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shas, whys, package = _postponing(delivery, here, monkeypatch, "FILL_SECONDS", 0.0)
+    assert set(whys) == set(shas)  # none was described before the time ran out
+    assert set(whys.values()) == {"postponed"}  # none "failed": none was tried and failed
+    first = next(sha for sha in shas if here.fingerprints.status_of(sha) == "ok")
+    assert here.features.status_of(first) is None  # fingerprinted, then the time was up
+    assert "0 s of work" in package["reasons"][1]
