@@ -104,7 +104,10 @@ class LentStream(io.BufferedReader):
 
     The reader's own ``with`` block (or ``close``) returns it to the pass,
     which releases it when it ends (:meth:`release`); a stream dropped
-    without either is closed by the garbage collector as any other.
+    without either is closed by the garbage collector as any other. A reader
+    keeps neither the stream nor a wrapper that would close it past its
+    ``with`` block: that later ``close`` would give back a stream lent to
+    another reader by then.
     """
 
     lent = False

@@ -131,3 +131,17 @@ def test_every_lend_reads_what_a_fresh_open_reads(
                 got = stream.read(size)
             assert first == content[:7]
             assert got == content[offset : offset + size]
+
+
+def test_a_descriptor_that_fails_to_close_leaves_the_pass_answer_standing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"abc")
+
+    def failing(self: LentStream) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(LentStream, "release", failing)
+    with parsed_once(), open_regular(path) as stream:
+        assert stream.read() == b"abc"  # and the pass ends without raising

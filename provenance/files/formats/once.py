@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +71,10 @@ def parsed_once() -> Iterator[None]:
     finally:
         _SCOPE.reset(token)
         for held in scope.kept.values():
-            held.release()
+            # A read-only descriptor that fails to close has lost nothing; the pass's
+            # answer stands (a classification never raises for a bad file).
+            with suppress(OSError):
+                held.release()
 
 
 def kept() -> dict[object, Kept] | None:
