@@ -28,17 +28,14 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scan import compile_package, corpus_files, machine
+from bench_scan import compile_package, corpus_files, interleaved, machine
 
 REPO = Path(__file__).resolve().parent.parent
-T = TypeVar("T")
 DEFAULT_CORPUS = Path(tempfile.gettempdir()) / "provenance-bench-corpus-checks"
 
 
@@ -85,21 +82,6 @@ def scan(corpus: Path, url: str, path: Path | None) -> None:
                    cwd=tempfile.gettempdir())  # fmt: skip
 
 
-def alternated(
-    baseline: Callable[[], T], contender: Callable[[], T], repeat: int
-) -> tuple[list[T], list[T]]:
-    """``repeat`` pairs of runs, the pair's first run taking turns (ABBA): whatever the first
-    or the second run of a pair gains (a warmer cache, a quieter minute) goes to both sides."""
-    pairs = []
-    for turn in range(repeat):
-        if turn % 2:
-            c = contender()
-            pairs.append((baseline(), c))
-        else:
-            pairs.append((baseline(), contender()))
-    return [b for b, _ in pairs], [c for _, c in pairs]
-
-
 def _runs(results: list[tuple[float, dict[str, float], float]]) -> str:
     return (f"runs {[round(r[0], 2) for r in results]} s wall,"
             f" {[round(r[2], 2) for r in results]} s CPU")  # fmt: skip
@@ -125,9 +107,9 @@ def main() -> None:
         scan(args.corpus, url, new)
         audit(args.corpus, url, new)  # warm the page cache
         load_before = os.getloadavg()[0]
-        base, checked = alternated(
+        base, checked = interleaved(
             lambda: audit(args.corpus, old_url, old), lambda: audit(args.corpus, url, new),
-            args.repeat,
+            args.repeat, abba=True,
         )  # fmt: skip
     b, c = statistics.median(r[0] for r in base), statistics.median(r[0] for r in checked)
     b_cpu, c_cpu = statistics.median(r[2] for r in base), statistics.median(r[2] for r in checked)

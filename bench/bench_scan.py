@@ -39,6 +39,7 @@ from typing import TypeVar
 from corpus import Mix, make_corpus
 
 T = TypeVar("T")
+B = TypeVar("B")
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "provenance-bench-corpus"
 
@@ -66,10 +67,21 @@ def compile_package() -> None:
 
 
 def interleaved(
-    baseline: Callable[[], float], contender: Callable[[], T], repeat: int
-) -> tuple[list[float], list[T]]:
-    """``repeat`` runs of each, taking turns (baseline first)."""
-    pairs = [(baseline(), contender()) for _ in range(repeat)]
+    baseline: Callable[[], B], contender: Callable[[], T], repeat: int, *, abba: bool = False
+) -> tuple[list[B], list[T]]:
+    """``repeat`` runs of each, taking turns (baseline first).
+
+    With ``abba``, the pair's first run takes turns too (baseline first, then
+    contender first...): whatever the first or the second run of a pair gains
+    (a warmer cache, a quieter minute) goes to both sides.
+    """
+    pairs: list[tuple[B, T]] = []
+    for turn in range(repeat):
+        if abba and turn % 2:
+            second = contender()
+            pairs.append((baseline(), second))
+        else:
+            pairs.append((baseline(), contender()))
     return [b for b, _ in pairs], [c for _, c in pairs]
 
 

@@ -196,10 +196,9 @@ def describe_generated(
     answer came back are added to ``settled`` (when given).
     """
     retried = _failed_descriptions(ledger, shas, retry, failed_too=failed_too)
-    done = set[str]() if settled is None else settled
-    described = _describe_kind(ledger, shas, stop, "image", workers, retry, retried, done)
+    described = _describe_kind(ledger, shas, stop, "image", workers, retry, retried, settled)
     if not stop() and video_frames.available():
-        described += _describe_kind(ledger, shas, stop, "video", workers, retry, retried, done)
+        described += _describe_kind(ledger, shas, stop, "video", workers, retry, retried, settled)
     return described
 
 
@@ -231,7 +230,7 @@ def _failed_features(
 def _describe_kind(
     ledger: Ledger, shas: Sequence[str] | None, stop: Callable[[], bool], kind: str,
     workers: int | None, retry: RetryBackoff | None, retried: dict[str, list[tuple[str, str]]],
-    settled: set[str],
+    settled: set[str] | None,
 ) -> int:  # fmt: skip
     handed: deque[str] = deque()
 
@@ -249,7 +248,8 @@ def _describe_kind(
     described = 0
     for pictures in results:
         sha = handed.popleft()
-        settled.add(sha)
+        if settled is not None:
+            settled.add(sha)
         described += pictures[0].status == "ok"
         rows.add(_described_rows(sha, pictures, retry))
         if stop():
