@@ -2,20 +2,19 @@
 
 PostgreSQL tests use ``PROVENANCE_TEST_PG`` (default: the local server at
 127.0.0.1:5432, database ``test``). Each test gets its own schema, dropped
-afterwards. Where the server cannot be reached the PostgreSQL tests skip with
-the reason, except under ``CI=true``, where that is a failure.
+afterwards. Where the server cannot be reached the PostgreSQL tests skip
+with the reason, except under ``CI=true``, where that is a failure. An
+initialized ledger is a copy of one migrated once a test process
+(:mod:`tests.support.templates`).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -27,7 +26,15 @@ os.environ.pop("COLUMNS", None)
 
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.support.postgres import BACKENDS, PG_URL, pg_dsn, require_postgres
+from tests.support.postgres import BACKENDS, require_postgres
+from tests.support.templates import (
+    PgTemplate,
+    drop_schema,
+    init_sqlite_copy,
+    new_schema,
+    schema_url,
+    sqlite_template,
+)
 
 # Hypothesis's deadline and too-slow check are timed assertions: on shared, loaded
 # machines (load 20 on 2 cores) they failed tests whose code was right. Tests assert
@@ -39,27 +46,47 @@ hypothesis_settings.load_profile("provenance")
 
 
 @pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+def pg_schema() -> Iterator[str]:
+    """A fresh, empty schema on the PostgreSQL server, dropped afterwards."""
     require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    schema = new_schema()
+    yield schema
+    drop_schema(schema)
+
+
+@pytest.fixture
+def pg_schema_url(pg_schema: str) -> str:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+    return schema_url(pg_schema)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, initialized SQLite ledger, migrated once a test process (see templates)."""
+    return sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[PgTemplate]:
+    """An empty, initialized PostgreSQL schema, migrated once a test process."""
+    require_postgres()
+    template = PgTemplate()
+    yield template
+    template.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def ledger_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A URL for an empty, initialized ledger, once per backend (never inside ``tmp_path``)."""
+    """A URL for an empty, initialized ledger, once per backend (never inside ``tmp_path``).
+
+    Each is a copy of a template migrated once a test process (:mod:`tests.support.templates`).
+    """
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.sqlite3"
-    else:
-        url = request.getfixturevalue("pg_schema_url")
-    Ledger.init(url)[0].close()
-    return url
+        template = request.getfixturevalue("_sqlite_template")
+        return init_sqlite_copy(template, tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
+    schema = request.getfixturevalue("pg_schema")
+    request.getfixturevalue("_pg_template").init_copy(schema)
+    return schema_url(schema)
 
 
 @pytest.fixture(params=BACKENDS)
