@@ -87,6 +87,7 @@ from provenance.audit.segments import SegmentCheck
 from provenance.errors import UnreadableFile
 from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
+from provenance.likeness.fingerprint import sharing_workers
 from provenance.likeness.search import Pictures, load_index
 from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured
@@ -242,9 +243,10 @@ class _Audit:
             items = self._classify(items)
         regions = LoadedRegions(self.ledger)
         region_check = RegionCheck(self.ledger, regions, self._ticking("regions"))
-        items, described = self._near(items, index, region_check)
-        items = self._regions(items, region_check, described)
-        items = self._segments(items, index, regions)
+        with sharing_workers():  # the decoding steps share one set of workers
+            items, described = self._near(items, index, region_check)
+            items = self._regions(items, region_check, described)
+            items = self._segments(items, index, regions)
         results = self._judge(items, listing.blocks) + listing.problems
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,

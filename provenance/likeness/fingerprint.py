@@ -96,6 +96,7 @@ import os
 import resource
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -115,6 +116,7 @@ from provenance.errors import (
 from provenance.files.formats import DecoderUnavailable
 from provenance.files.media import sniff
 from provenance.files.opening import HEAD_BYTES
+from provenance.likeness import pools
 from provenance.likeness.frames import Frame, Luma, decode_luma
 from provenance.likeness.video import Clip, VideoUnavailable, sample_frames
 from provenance.util.workpool import OrderedPool
@@ -373,7 +375,21 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
+def process_pool(workers: int | None = None) -> Executor:
+    """A pool for :func:`fingerprint_files`: inside :func:`sharing_workers`, a lease on the
+    pass's own (see :mod:`provenance.likeness.pools`), else a new one (:func:`new_process_pool`)."""
+    shared = pools.current()
+    if shared is not None:
+        return shared.lease(workers or default_workers())
+    return new_process_pool(workers)
+
+
+def sharing_workers() -> AbstractContextManager[pools.SharedPools]:
+    """The likeness steps run inside share one set of workers (:mod:`provenance.likeness.pools`)."""
+    return pools.shared_pools(new_process_pool)
+
+
+def new_process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A pool for :func:`fingerprint_files`, started with ``forkserver`` where there is one.
 
     ``fork`` would copy a parent that may hold threads (watchers, database

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from provenance.likeness import video as video_frames
 from provenance.likeness.batches import PAGE, Batches, handing, pages
 from provenance.likeness.describe import Described, describe_clips, describe_files
-from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files
+from provenance.likeness.fingerprint import FingerprintResult, fingerprint_files, sharing_workers
 from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
 from provenance.likeness.stage_checks import check_masters, check_regions
 from provenance.store import FeatureIn, FingerprintIn
@@ -113,16 +113,18 @@ def fingerprint_assets(
     started = time.monotonic()
     wanted = list(shas) if shas is not None else None
     waiting = _waiting(ledger, wanted, fingerprint_kinds(), retry)
-    looked, done = _run(ledger, waiting, executor, retry, _ticking(stop, tick, "fingerprints"),
-                        workers)  # fmt: skip
-    if not stop():
-        describing = _ticking(stop, tick, "descriptions")
-        describe_generated(ledger, wanted, describing, workers, retry=describe_retry)
-    if not stop():
-        checking = _ticking(stop, tick, "region checks")
-        check_regions(ledger, wanted, checking, workers, retry=region_retry)
-    if not stop() and video_frames.available():
-        check_masters(ledger, wanted, _ticking(stop, tick, "master sweeps"), retry=sweep_retry)
+    with sharing_workers():  # one set of workers for every step
+        looked, done = _run(ledger, waiting, executor, retry,
+                            _ticking(stop, tick, "fingerprints"), workers)  # fmt: skip
+        if not stop():
+            describing = _ticking(stop, tick, "descriptions")
+            describe_generated(ledger, wanted, describing, workers, retry=describe_retry)
+        if not stop():
+            checking = _ticking(stop, tick, "region checks")
+            check_regions(ledger, wanted, checking, workers, retry=region_retry)
+        if not stop() and video_frames.available():
+            sweeping = _ticking(stop, tick, "master sweeps")
+            check_masters(ledger, wanted, sweeping, retry=sweep_retry)
     return StageReport(looked, done, time.monotonic() - started)
 
 
@@ -145,9 +147,10 @@ def fill_references(
     waiting = itertools.chain(_waiting(ledger, list(shas), kinds, None), stored)
     fingerprinted: set[str] = set()
     described: set[str] = set()
-    _run(ledger, waiting, None, None, stop, workers, settled=fingerprinted)
-    if not stop():
-        describe_generated(ledger, shas, stop, workers, failed_too=True, settled=described)
+    with sharing_workers():
+        _run(ledger, waiting, None, None, stop, workers, settled=fingerprinted)
+        if not stop():
+            describe_generated(ledger, shas, stop, workers, failed_too=True, settled=described)
     if not stop():
         return set()
     # Still unfinished, of a kind this host computes, and not handed back before the stop.
