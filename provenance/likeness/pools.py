@@ -5,8 +5,9 @@ pool of its own: fingerprints, the generated pictures' descriptions (stills,
 then clips), the region checks and the master sweeps; the audit runs several
 of them too. A worker costs about 0.15 s of CPU to start, most of it
 importing OpenCV (:func:`~provenance.likeness.fingerprint.limit_growth`), and
-300 MiB of mappings: a scan of three pictures started six workers and spent
-more time starting them than decoding.
+300 MiB of mappings: a scan of three pictures, two of them generated,
+started up to six workers for its three steps (the README's scan of
+``sample_assets`` now costs 21 % less CPU, ``bench/RESULTS.md``).
 
 Inside :func:`shared_pools`, :func:`~provenance.likeness.fingerprint.
 process_pool` lends each step a :class:`Lease` on the pass's pool (one per

@@ -47,6 +47,7 @@ from tests.support.masters import (
 )
 from tests.support.reframing import RGB, composited, save, textured
 from tests.support.signing import approver_key, trusting
+from tests.support.templates import init_sqlite_copy
 
 pytest.importorskip("av")
 
@@ -76,12 +77,10 @@ def clip_frames() -> list[RGB]:
 
 
 @pytest.fixture
-def ledger_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def ledger_url(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> str:
     """SQLite only: encoding masters is slow, and the stage reads the ledger as the region
     and near stages do (their tests run on both backends)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.sqlite3"
-    Ledger.init(url)[0].close()
-    return url
+    return init_sqlite_copy(_sqlite_template, tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
 
 
 @pytest.fixture
