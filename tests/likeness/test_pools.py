@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pytest
+from PIL.PngImagePlugin import PngInfo
+
+from provenance.ingest.scan import scan
+from provenance.likeness import fingerprint as fingerprint_module
 from provenance.likeness import pools
 from provenance.likeness.fingerprint import in_workers, process_pool, sharing_workers
+from provenance.settings import Settings
+from provenance.store import Ledger
+from provenance.util.workpool import processes_available
+from tests.support.files import sha256_of
+from tests.support.reframing import save, textured
 
 CRASH = -1  # an item that kills the worker handling it, as a native decoder's segfault does
 
@@ -91,3 +102,35 @@ def test_pools_are_kept_by_their_number_of_workers() -> None:
         assert len(one) == 1
         assert one.isdisjoint(two)
         assert step() == two
+
+
+@pytest.mark.skipif(not processes_available(), reason="the crash is injected into forked workers")
+def test_a_scan_whose_fingerprints_lost_a_worker_still_describes_its_generated_pictures(
+    ledger: Ledger, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The describing step after a crash gets working workers, not the broken pool."""
+    info = PngInfo()
+    info.add_text("parameters", "a castle at dusk\nSteps: 20, Sampler: Euler a, Seed: 1")
+    show = tmp_path / "show"
+    generated = [save(textured(seed, (640, 360)), show / f"gen{seed}.png", pnginfo=info)
+                 for seed in (1, 2)]  # fmt: skip
+    save(textured(3, (640, 360)), show / "crash.png")
+    real = fingerprint_module.fingerprint_file
+
+    def crashing(path: str | Path) -> fingerprint_module.FingerprintResult:
+        if Path(path).name == "crash.png":
+            os._exit(70)  # what a segfault in a native decoder looks like to the pool
+        return real(path)
+
+    # Forked workers (not the fork server's) inherit the patched module.
+    monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(
+        fingerprint_module, "new_process_pool", lambda n: ProcessPoolExecutor(n, mp_context=fork)
+    )
+    scan([show], ledger, settings)
+
+    for path in generated:
+        assert ledger.fingerprints.status_of(sha256_of(path)) == "ok"
+        assert ledger.features.status_of(sha256_of(path)) == "ok"
+    assert ledger.fingerprints.status_of(sha256_of(show / "crash.png")) != "ok"
