@@ -285,12 +285,24 @@ def feature_row(sha256: str, result: Described, frame: int = 0) -> FeatureIn:
 def _waiting(
     ledger: Ledger, wanted: list[str] | None, kinds: Sequence[str], retry: RetryBackoff | None
 ) -> Iterator[tuple[str, str]]:
+    # The waits already run out: each is an asset still missing here (an `unavailable`,
+    # never stored) or with a stored `error`; one that is neither any more (its file
+    # removed, its fingerprint made by another host) is forgotten once a whole pass has
+    # looked, or the daemon would find a pass due at every heartbeat for ever.
+    stale = set(retry.due_now()) if retry is not None else set()
     after = None
     while page := ledger.fingerprints.missing(wanted, kinds, limit=PAGE, after=after):
         after = page[-1][0]
+        stale.difference_update(sha for sha, _ in page)
         yield from (item for item in page if retry is None or retry.due(item[0]))
     if retry is not None:
-        yield from due_failures(lambda due: ledger.fingerprints.failed(due, kinds), retry, wanted)
+        failed = due_failures(lambda due: ledger.fingerprints.failed(due, kinds), retry, wanted)
+        for sha, path in failed:
+            stale.discard(sha)
+            yield sha, path
+        if wanted is None:  # a pass over some assets says nothing of the others
+            for sha in stale:
+                retry.forget(sha)
 
 
 def _run(

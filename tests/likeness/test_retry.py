@@ -165,3 +165,23 @@ def test_a_missing_decoder_is_waited_for_without_end(
         assert fingerprint_assets(ledger, retry=backoff).assets == 1
         clock.now += 60
     assert ledger.fingerprints.status_of(sha256_of(image)) is None
+
+
+def test_a_failure_whose_file_is_gone_stops_waiting(
+    tmp_path: Path, ledger: Ledger, settings: Settings
+) -> None:
+    """Its row is no longer this host's to retry: the wait is dropped, or a pass would be due
+    at every heartbeat for ever (the daemon asks the backoffs when the next one runs out)."""
+    gone, kept = recorded_images(tmp_path, ledger, settings, 2)
+    gone.unlink()
+    clock = Clock()
+    backoff = RetryBackoff(first=60, clock=clock)
+    fingerprint_assets(ledger, retry=backoff)
+    assert backoff.waiting() == 1
+    ledger.record_removed([str(gone)])
+    clock.now += 60
+
+    fingerprint_assets(ledger, shas=[sha256_of(kept)], retry=backoff)
+    assert backoff.waiting() == 1  # a pass over some assets says nothing of the others
+    assert fingerprint_assets(ledger, retry=backoff).assets == 0
+    assert backoff.waiting() == 0 and backoff.next_due() is None
