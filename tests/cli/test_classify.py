@@ -4,11 +4,10 @@ sample assets never crash classification."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -53,6 +52,12 @@ def test_classify_writes_no_ledger() -> None:
     assert not ledger_file.exists()
 
 
+@pytest.fixture(scope="module")
+def mutants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the mutated samples are written (hypothesis refuses function-scoped tmp_path)."""
+    return tmp_path_factory.mktemp("mutants")
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(SAMPLE_FILES),
@@ -61,7 +66,7 @@ def test_classify_writes_no_ledger() -> None:
     st.binary(min_size=1, max_size=4),
 )
 def test_mutated_samples_never_crash_classification(
-    sample: Path, how: str, where: int, junk: bytes
+    mutants: Path, sample: Path, how: str, where: int, junk: bytes
 ) -> None:
     data = bytearray(sample.read_bytes())
     at = where % len(data)
@@ -71,7 +76,7 @@ def test_mutated_samples_never_crash_classification(
         data[at] ^= 0xFF
     else:  # an absurd chunk or segment length where a length field may sit
         data[at : at + 4] = b"\x7f\xff\xff\xff"
-    target = Path(tempfile.gettempdir()) / f"provenance-mutant-{os.getpid()}{sample.suffix}"
+    target = mutants / f"mutant{sample.suffix}"
     target.write_bytes(bytes(data))
     started = time.monotonic()
     _, result = classify_file(target, Settings(db="sqlite://"))
