@@ -9,8 +9,11 @@ makes its own, untrusted, key with :func:`new_key`.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -45,7 +48,16 @@ def public_of(key: Path) -> str:
 
 @functools.cache
 def _session_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="provenance-test-keys-"))
+    """A folder for this test process's keys, removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="provenance-test-keys-"))
+    atexit.register(_remove, folder, os.getpid())
+    return folder
+
+
+def _remove(folder: Path, owner: int) -> None:
+    # Only by the process that made it: a forked worker that runs exit handlers must not.
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.cache
