@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
 import struct
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import provenance.likeness.fingerprint as fingerprint_module
 from provenance.files.formats import dpx, exr
 from provenance.likeness.fingerprint import fingerprint_file
 from provenance.util.workpool import processes_available
+from tests.support.failing import crash_fingerprinting
 from tests.support.frame_writers import write_dpx, write_exr, write_tiff16
 from tests.support.pictures import floats, needs_openexr, picture, save
 
@@ -211,19 +209,7 @@ def test_a_decoder_crash_costs_only_its_file(
 ) -> None:
     """A file that kills a fingerprint worker is an error (tried again); the others go on."""
     paths = [save(picture(seed), tmp_path / f"p{seed}.png", "PNG") for seed in range(6)]
-    real = fingerprint_module.fingerprint_file
-
-    def crashing(path: str | Path) -> fingerprint_module.FingerprintResult:
-        if Path(path).name == "p3.png":
-            os._exit(70)  # what a segfault in a native decoder looks like to the pool
-        return real(path)
-
-    # Forked workers (not the forkserver's) inherit the patched module.
-    monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
-    fork = multiprocessing.get_context("fork")
-    monkeypatch.setattr(
-        fingerprint_module, "process_pool", lambda n: ProcessPoolExecutor(n, mp_context=fork)
-    )
+    crash_fingerprinting(monkeypatch, "p3.png")
     results = {Path(r.path).name: r for r in fingerprint_module.fingerprint_files(paths)}
     assert list(results) == [p.name for p in paths]
     assert results["p3.png"].status == "error"

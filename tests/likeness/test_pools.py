@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -12,12 +11,12 @@ import pytest
 from PIL.PngImagePlugin import PngInfo
 
 from provenance.ingest.scan import scan
-from provenance.likeness import fingerprint as fingerprint_module
 from provenance.likeness import pools
 from provenance.likeness.fingerprint import in_workers, process_pool, sharing_workers
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.util.workpool import processes_available
+from tests.support.failing import crash_fingerprinting
 from tests.support.files import sha256_of
 from tests.support.reframing import save, textured
 
@@ -115,19 +114,7 @@ def test_a_scan_whose_fingerprints_lost_a_worker_still_describes_its_generated_p
     generated = [save(textured(seed, (640, 360)), show / f"gen{seed}.png", pnginfo=info)
                  for seed in (1, 2)]  # fmt: skip
     save(textured(3, (640, 360)), show / "crash.png")
-    real = fingerprint_module.fingerprint_file
-
-    def crashing(path: str | Path) -> fingerprint_module.FingerprintResult:
-        if Path(path).name == "crash.png":
-            os._exit(70)  # what a segfault in a native decoder looks like to the pool
-        return real(path)
-
-    # Forked workers (not the fork server's) inherit the patched module.
-    monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
-    fork = multiprocessing.get_context("fork")
-    monkeypatch.setattr(
-        fingerprint_module, "new_process_pool", lambda n: ProcessPoolExecutor(n, mp_context=fork)
-    )
+    crash_fingerprinting(monkeypatch, "crash.png")
     scan([show], ledger, settings)
 
     for path in generated:

@@ -7,13 +7,39 @@ A worker killed or out of memory, a share gone away: the step's answer is an
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from provenance.errors import UnreadableFile
+from provenance.likeness import fingerprint as fingerprint_module
 from provenance.likeness.describe import Described, describe_files
 from provenance.likeness.master import Lookup, MasterScan
+
+
+def crash_fingerprinting(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Have a fingerprint worker die on the file called ``name``, as a native decoder's
+    segfault kills one; the other files are fingerprinted. The pools are forked (not the
+    fork server's), so that their workers inherit the patched module."""
+    real = fingerprint_module.fingerprint_file
+
+    def crashing(path: str | Path) -> fingerprint_module.FingerprintResult:
+        if Path(path).name == name:
+            os._exit(70)
+        return real(path)
+
+    monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(
+        fingerprint_module,
+        "new_process_pool",
+        lambda workers=None: ProcessPoolExecutor(workers, mp_context=fork),
+    )
 
 
 class CrashingDescriber:
