@@ -22,7 +22,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from provenance.evidence import Evidence
 from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 from provenance.tools import UNKNOWN_GENAI
+from provenance.util.scopes import outermost
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_NODES = 100_000
@@ -130,8 +131,7 @@ def _find(path: Path, suffix: str, present: frozenset[str]) -> list[Path]:
     return found
 
 
-@contextmanager
-def listings_held() -> Iterator[None]:
+def listings_held() -> AbstractContextManager[dict[str, tuple[float, frozenset[str]]]]:
     """Within: a folder's listing is taken as it was up to :data:`HELD_SECONDS` ago.
 
     For a pass over files that is one look at them (the audit's check of the
@@ -140,14 +140,7 @@ def listings_held() -> Iterator[None]:
     (the daemon classifying a file again because its sidecar just arrived)
     every look checks the folder's mtime.
     """
-    if _held.get() is not None:
-        yield
-        return
-    token = _held.set({})
-    try:
-        yield
-    finally:
-        _held.reset(token)
+    return outermost(_held, dict)
 
 
 def folder_names(folder: Path) -> frozenset[str]:

@@ -24,13 +24,16 @@ took when it started, as it did across the many pictures of one step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_for
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
+from functools import partial
 from typing import ParamSpec, TypeVar
+
+from provenance.util.scopes import outermost
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -114,20 +117,9 @@ def current() -> SharedPools | None:
     return _SHARED.get()
 
 
-@contextmanager
-def shared_pools(new: Callable[[int], Executor]) -> Iterator[SharedPools]:
+def shared_pools(new: Callable[[int], Executor]) -> AbstractContextManager[SharedPools]:
     """Share decoding workers between the steps run inside (``new`` makes a pool).
 
     Nested, the outer pass's pools serve: they are closed when it ends.
     """
-    outer = _SHARED.get()
-    if outer is not None:
-        yield outer
-        return
-    pools = SharedPools(new)
-    token = _SHARED.set(pools)
-    try:
-        yield pools
-    finally:
-        _SHARED.reset(token)
-        pools.close()
+    return outermost(_SHARED, partial(SharedPools, new), SharedPools.close)

@@ -23,12 +23,14 @@ ends, whatever way it ends.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
+
+from provenance.util.scopes import outermost
 
 T = TypeVar("T")
 
@@ -58,23 +60,17 @@ class _Failed:
     error: Exception
 
 
-@contextmanager
-def parsed_once() -> Iterator[None]:
+def parsed_once() -> AbstractContextManager[_Pass]:
     """A pass in which each file's container is walked once per reader (nested: the outer one)."""
-    if _SCOPE.get() is not None:
-        yield
-        return
-    scope = _Pass()
-    token = _SCOPE.set(scope)
-    try:
-        yield
-    finally:
-        _SCOPE.reset(token)
-        for held in scope.kept.values():
-            # A read-only descriptor that fails to close has lost nothing; the pass's
-            # answer stands (a classification never raises for a bad file).
-            with suppress(OSError):
-                held.release()
+    return outermost(_SCOPE, _Pass, _release)
+
+
+def _release(scope: _Pass) -> None:
+    for held in scope.kept.values():
+        # A read-only descriptor that fails to close has lost nothing; the pass's
+        # answer stands (a classification never raises for a bad file).
+        with suppress(OSError):
+            held.release()
 
 
 def kept() -> dict[object, Kept] | None:
