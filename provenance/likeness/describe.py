@@ -35,8 +35,6 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-
 from provenance.errors import ProvenanceError, UndecodableImage, UnsupportedImage, UnsupportedVideo
 from provenance.likeness.features import (
     DECODE_SIDE,
@@ -54,6 +52,7 @@ from provenance.likeness.fingerprint import (
     stored_failure,
 )
 from provenance.likeness.frames import WORK_SIDE, decode_lumas
+from provenance.likeness.opencv import cv2
 from provenance.vocab import FeatureStatus
 
 NO_FEATURES = "no local features: the picture is flat or too small"

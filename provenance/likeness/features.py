@@ -54,11 +54,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from provenance.likeness.frames import decode_luma
+from provenance.likeness.opencv import cv2
 
 WORK_LONG = 640
 # The decoder keeps the short side >= this; it brings 1080p and 4K to 640x360.

@@ -119,6 +119,7 @@ from provenance.files.opening import HEAD_BYTES
 from provenance.likeness import pools
 from provenance.likeness.frames import Frame, Luma, decode_luma
 from provenance.likeness.video import Clip, VideoUnavailable, sample_frames
+from provenance.util import starts
 from provenance.util.workpool import OrderedPool
 
 GRAD_RADIUS = 12
@@ -399,14 +400,14 @@ def new_process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """
     context: BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
-        server = multiprocessing.get_context("forkserver")
+        server = starts.context("forkserver")
         # Workers start with the codecs imported. Not OpenCV: the guarded pool's
         # workers come from the same fork server, under an absolute memory limit
         # that its 300 MiB of mappings would eat into (limit_growth imports it).
         server.set_forkserver_preload([__name__])
         context = server
     else:
-        context = multiprocessing.get_context("spawn")
+        context = starts.context("spawn")
     return ProcessPoolExecutor(
         workers or default_workers(),
         mp_context=context,
@@ -429,9 +430,8 @@ def limit_growth(extra: int) -> None:
     # OpenCV is imported before the footprint is taken: the fork server does
     # not preload it, and mapping it later (300 MiB of address space) would
     # eat into the budget of the first picture.
-    import cv2  # noqa: PLC0415
-
     import provenance.likeness.features  # noqa: F401, PLC0415
+    from provenance.likeness.opencv import cv2  # noqa: PLC0415
 
     # One OpenCV thread a worker: there is a worker per core already, and each
     # ORB call's own team of threads only waited on the others (measured on

@@ -63,11 +63,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from provenance.likeness.features import Features
+from provenance.likeness.opencv import cv2
 
 MIN_INLIERS = 15
 REPROJECTION = 5.0

@@ -47,13 +47,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from provenance.errors import UndecodableVideo
 from provenance.likeness.features import WORK_LONG
 from provenance.likeness.frames import WORK_SIDE, Luma
+from provenance.likeness.opencv import cv2
 from provenance.likeness.video import (
     MAX_BAD_PACKETS,
     MAX_PREROLL,

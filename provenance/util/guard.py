@@ -34,11 +34,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 from provenance.errors import ProvenanceError
+from provenance.util import starts
 
 R = TypeVar("R")
 Args = tuple[object, ...]
@@ -133,7 +133,7 @@ class WorkerStartFailed(ProvenanceError):
 class _Worker:
     """One guarded process and the pipe to it."""
 
-    def __init__(self, context: BaseContext, budget: Budget, warm: Callable[[], object] | None):
+    def __init__(self, context: starts.Context, budget: Budget, warm: Callable[[], object] | None):
         self._budget = budget
         self._conn, child = context.Pipe()
         self._slot = _Slot(
@@ -141,7 +141,7 @@ class _Worker:
             context.RawValue(ctypes.c_double, 0.0),
             context.RawValue(ctypes.c_long, 0),
         )
-        self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+        self.process: BaseProcess = context.Process(
             target=_serve, args=(child, self._slot, budget.memory, warm), daemon=True
         )
         self.process.start()
@@ -206,10 +206,10 @@ class _Worker:
         self.kill()
 
 
-def worker_context() -> BaseContext:
+def worker_context() -> starts.Context:
     """``forkserver`` where there is one (workers start from a clean process), else ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return starts.context("forkserver" if "forkserver" in methods else "spawn")
 
 
 class GuardedPool:
@@ -236,7 +236,7 @@ class GuardedPool:
 
         An exception ``function`` raises is raised here, and the worker lives on.
         """
-        worker = self._idle.get() or self._start()
+        worker = self._idle.get() or self._start_in_place()
         try:
             ok, value = worker.call(function, args)
         except BaseException:
@@ -251,8 +251,14 @@ class GuardedPool:
             raise value  # type: ignore[misc]
         return value  # type: ignore[return-value]
 
-    def _start(self) -> _Worker:
-        worker = _Worker(self._context, self.budget, self._warm)
+    def _start_in_place(self) -> _Worker:
+        # The place was taken from the idle queue; a start that fails gives it
+        # back, or a pool whose workers could not start once would wait forever.
+        try:
+            worker = _Worker(self._context, self.budget, self._warm)
+        except BaseException:
+            self._idle.put(None)
+            raise
         self._all.add(worker)
         return worker
 

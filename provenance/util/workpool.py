@@ -39,6 +39,8 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Generic, TypeVar
 
+from provenance.util import starts
+
 T = TypeVar("T")
 R = TypeVar("R")
 U = TypeVar("U")
@@ -145,7 +147,7 @@ class OrderedPool(Generic[T, R]):
         if self._executor is not None:
             return self._executor(self._workers)
         if self._processes:
-            context = multiprocessing.get_context("fork")
+            context = starts.context("fork")
             return ProcessPoolExecutor(self._workers, mp_context=context)
         return ThreadPoolExecutor(self._workers, thread_name_prefix=self._name)
 

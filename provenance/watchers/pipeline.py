@@ -31,6 +31,7 @@ from typing import Protocol
 from provenance.files.walk import Skipped, check_file, walk
 from provenance.ingest.record import Examined, examine
 from provenance.settings import Settings
+from provenance.util.guard import WorkerStartFailed
 from provenance.watchers.hints import Hint
 from provenance.watchers.queue import BoundedQueue
 from provenance.watchers.roots import RootSpec
@@ -52,6 +53,9 @@ class Roots(Protocol):
 
     def root_gone(self, root: str) -> None:
         """The observer saw the root itself vanish."""
+
+    def root_of(self, path: str) -> str | None:
+        """The watched root ``path`` is under, if any."""
 
 
 class Pipeline:
@@ -161,6 +165,12 @@ class Pipeline:
             return
         try:
             examined = self._examine(path)
+        except WorkerStartFailed:
+            # No fault of the file's: no reader could start (memory, process
+            # limits). It settles again and waits its turn; the loop pauses.
+            self._again(path)
+            self.landed(1)
+            raise
         except BaseException:
             self.landed(1)
             raise
@@ -174,6 +184,11 @@ class Pipeline:
             self._state.count("skipped")
             return None
         return examine(checked, self.settings, self._host)
+
+    def _again(self, path: str) -> None:
+        root = self._roots.root_of(path)
+        if root is None or not self.retry(root, path):
+            log.warning("%s waits for the next reconcile: its examination could not start", path)
 
     def retry(self, root: str, path: str) -> bool:
         """Let a file that could not be read (it changed while hashed) settle again."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import time
+from pathlib import Path
 
 from provenance.util.guard import step
 
@@ -52,3 +54,23 @@ def pid() -> int:
 def cannot_start() -> None:
     """A worker's start-up that fails (as an import it cannot make would)."""
     raise ImportError("no such module")
+
+
+def fails_first_start(marker: str) -> None:
+    """A worker's start-up that fails once (the first worker writes ``marker``), then works."""
+    try:
+        with open(marker, "x"):  # noqa: PTH123 - the one call that must create or fail
+            pass
+    except FileExistsError:
+        return
+    raise ImportError("a start that failed once")
+
+
+def path_is_clean() -> None:
+    """Exit 1 if OpenCV's own folder is on this process's ``sys.path`` (see util/starts)."""
+    sys.exit(1 if any(Path(p).name == "cv2" for p in sys.path) else 0)
+
+
+def doubled(items: list[int]) -> list[int]:
+    """Each item twice over (a worker pool's task)."""
+    return [n * 2 for n in items]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -53,8 +57,6 @@ def test_memory_past_the_limit_fails_in_the_worker_only(pool: GuardedPool) -> No
 
 
 def test_threads_share_the_workers() -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     guarded = GuardedPool(2, Budget())
     try:
         with ThreadPoolExecutor(4) as threads:
@@ -72,5 +74,22 @@ def test_a_worker_that_cannot_start_is_an_error_not_an_unreadable_file() -> None
     try:
         with pytest.raises(WorkerStartFailed, match="could not start"):
             guarded.run(work.echo, 1)
+    finally:
+        guarded.close()
+
+
+def test_a_failed_start_gives_its_place_back(tmp_path: Path) -> None:
+    # The place a failed start took must return to the pool, or every later call waits forever
+    # (a daemon whose two workers failed to start once recorded nothing more).
+    warm = functools.partial(work.fails_first_start, str(tmp_path / "started"))
+    guarded = GuardedPool(1, Budget(), warm=warm)
+    try:
+        with pytest.raises(WorkerStartFailed, match="could not start"):
+            guarded.run(work.echo, 1)
+        answers: list[object] = []
+        call = threading.Thread(target=lambda: answers.append(guarded.run(work.echo, 2)))
+        call.start()
+        call.join(timeout=120)
+        assert answers == [2]
     finally:
         guarded.close()

@@ -7,11 +7,16 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
+from provenance.ingest import record
 from provenance.store import Ledger
+from provenance.util.guard import WorkerStartFailed
+from provenance.watchers import pipeline
 from tests.support.files import unique_bytes
 from tests.support.hostile import c2pa_uuid_mp4
 from tests.support.waiting import wait_for
-from tests.watchers.daemons import fast_settings, present, running
+from tests.watchers.daemons import fast_settings, present, running, write_files
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -70,3 +75,25 @@ def test_a_detector_past_its_budget_is_stopped_and_the_file_recorded_unreadable(
     asset = ledger.assets.at(str(slow))
     assert asset is not None
     assert (asset.verdict, asset.problem) == ("unreadable", "c2pa: gave up after 0.1 s")
+
+
+def test_files_whose_examination_could_not_start_are_examined_again(
+    root: Path, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader process that cannot start (memory, process limits, a broken install) is no
+    # file's fault: the files it would have read settle again instead of being dropped
+    # until the next reconcile.
+    failures = iter(range(3))
+    real = record.examine
+
+    def examine(*args: object) -> object:
+        if next(failures, None) is not None:
+            raise WorkerStartFailed("a worker process for reading files could not start")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "examine", examine)
+    with running(ledger, fast_settings(ledger_url), [root]) as daemon:
+        wanted = write_files(root, "frame", 3)
+        wait_for(lambda: present(ledger, root) == wanted, message="every file, examined again")
+        daemon.settled()
+    assert next(failures, None) is None  # the three failures all happened
