@@ -4,7 +4,6 @@ sample assets never crash classification."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -78,9 +77,9 @@ def test_mutated_samples_never_crash_classification(
         data[at : at + 4] = b"\x7f\xff\xff\xff"
     target = mutants / f"mutant{sample.suffix}"
     target.write_bytes(bytes(data))
-    started = time.monotonic()
+    # A mutation that made a reader hang would run into the suite's timeout (pyproject);
+    # how long hostile files take is bench_hostile's to measure, not a test's.
     _, result = classify_file(target, Settings(db="sqlite://"))
-    assert time.monotonic() - started < 10
     assert result.verdict in ("genai", "not_genai", "unknown", "unreadable")
 
 

@@ -11,8 +11,6 @@ back ``unreadable`` or carry an ``error`` evidence item, quickly.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from provenance.classify import classify_file
@@ -21,7 +19,7 @@ from provenance.tools import canonical_tool
 from tests.support.corpus import CorpusFile, corpus_files, corpus_params
 
 FILES = corpus_files()
-CORRUPT_SECONDS = 10.0
+CORRUPT_SECONDS = 60.0
 
 pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (../shared/corpus)")
 
@@ -44,10 +42,10 @@ def test_verdict_matches_label(item: CorpusFile) -> None:
             assert result.tool in allowed, result.tool
 
 
+# A hang guard, not a measure (bench_hostile measures): a reader stuck on a corrupt file fails
+# the test instead of the suite.
+@pytest.mark.timeout(CORRUPT_SECONDS)
 @pytest.mark.parametrize("item", corpus_params(f for f in FILES if f.label == "corrupt"))
 def test_corrupt_files_are_contained(item: CorpusFile) -> None:
-    started = time.monotonic()
     _, result = classify_file(item.path, Settings(db="sqlite://"))
-    elapsed = time.monotonic() - started
-    assert elapsed < CORRUPT_SECONDS
     assert result.verdict == "unreadable" or any(e.signal == "error" for e in result.evidence)

@@ -6,7 +6,6 @@ SDK is quadratic (10,000 boxes: about half a second; 200,000: over three minutes
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,9 +42,7 @@ def slow_mp4(tmp_path: Path) -> Path:
 def test_examine_stops_the_detector_and_records_the_file_unreadable(
     slow_mp4: Path, budgeted: Settings
 ) -> None:
-    started = time.monotonic()
     examined = examine(slow_mp4, budgeted, "host")
-    assert time.monotonic() - started < 30
     assert examined.observation is not None  # recorded, by its hash
     asset = examined.observation.asset
     assert (asset.verdict, asset.problem) == ("unreadable", GAVE_UP)
