@@ -28,6 +28,7 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.postgres import BACKENDS, require_postgres
 from tests.support.templates import (
+    PgLedgers,
     PgTemplate,
     drop_schema,
     init_sqlite_copy,
@@ -75,17 +76,27 @@ def _pg_template() -> Iterator[PgTemplate]:
     template.close()
 
 
+@pytest.fixture(scope="session")
+def _pg_ledgers(_pg_template: PgTemplate) -> Iterator[PgLedgers]:
+    """Copies of the PostgreSQL template, emptied and reused between tests (see templates)."""
+    ledgers = PgLedgers(_pg_template)
+    yield ledgers
+    ledgers.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def ledger_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A URL for an empty, initialized ledger, once per backend (never inside ``tmp_path``).
 
-    Each is a copy of a template migrated once a test process (:mod:`tests.support.templates`).
+    Each is a copy of a template migrated once a test process (:mod:`tests.support.templates`);
+    on PostgreSQL, a copy another test left as it found it may be emptied and given again.
     """
     if request.param == "sqlite":
         template = request.getfixturevalue("_sqlite_template")
         return init_sqlite_copy(template, tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
-    schema = request.getfixturevalue("pg_schema")
-    request.getfixturevalue("_pg_template").init_copy(schema)
+    ledgers: PgLedgers = request.getfixturevalue("_pg_ledgers")
+    schema = ledgers.take()
+    request.addfinalizer(lambda: ledgers.give_back(schema))
     return schema_url(schema)
 
 

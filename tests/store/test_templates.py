@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from provenance.store import Ledger
+from provenance.audit.run import AuditOptions, audit
+from provenance.ingest.scan import scan
+from provenance.lifecycle import Lifecycle, approve
+from provenance.settings import Settings
+from provenance.store import AssetQuery, Ledger
 from tests.support import templates
-from tests.support.postgres import require_postgres
+from tests.support.lifecycle import final
+from tests.support.postgres import PG_URL, pg_dsn, require_postgres
+from tests.support.signing import trusting
+from tests.support.studio import generated_png
 from tests.support.templates import (
+    PgLedgers,
     PgTemplate,
     drop_schema,
     dumped_schema,
@@ -86,3 +96,84 @@ def test_a_dump_this_server_cannot_run_leaves_copies_migrated(
     finally:
         drop_schema(schema)
         template.close()
+
+
+@pytest.fixture
+def ledgers(_pg_template: PgTemplate) -> Iterator[PgLedgers]:
+    """Copies of the template handed out and taken back by a pool of this test's own."""
+    if _pg_template.script is None:
+        pytest.skip("pg_dump cannot dump this server: copies are migrated instead")
+    pool = PgLedgers(_pg_template)
+    yield pool
+    pool.close()
+
+
+def _used(schema: str, work: Path) -> None:
+    """Write to the ledger in ``schema`` as a studio would: scan, approve, audit, fingerprint."""
+    url = schema_url(schema)
+    generated = generated_png(work / "show" / "gen.png", 1)
+    settings = trusting(Settings(db=url, workers=1, approvers=("tester",)))
+    with Ledger(url, actor="tester", host="testhost") as ledger:
+        scan([work / "show"], ledger, settings)
+        approve(Lifecycle(ledger, settings), [str(generated)], final(work / "memo.pdf"))
+        audit(work / "show", ledger, settings, AuditOptions())
+        assert ledger.assets.list(AssetQuery()), "nothing was written"
+
+
+@pytest.mark.postgres
+def test_a_used_copy_emptied_is_a_fresh_copy(ledgers: PgLedgers, tmp_path: Path) -> None:
+    (tmp_path / "memo.pdf").write_bytes(b"%PDF-1.7 approved\n")
+    schema = ledgers.take()
+    _used(schema, tmp_path)
+    ledgers.give_back(schema)
+    assert ledgers.take() == schema  # emptied and handed out again
+    fresh = new_schema()
+    try:
+        ledgers.template.init_copy(fresh)
+        assert _dump(schema).replace(schema, "S") == _dump(fresh).replace(fresh, "S")
+        with Ledger(schema_url(schema)) as ledger:
+            assert ledger.state.verify().ok and not ledger.assets.list(AssetQuery())
+    finally:
+        drop_schema(fresh)
+        ledgers.give_back(schema)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "change",
+    [
+        'GRANT SELECT ON "{s}".assets TO PUBLIC',
+        'ALTER TABLE "{s}".approvals ENABLE ROW LEVEL SECURITY',
+        'CREATE FUNCTION "{s}".f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;'
+        ' CREATE TRIGGER t BEFORE DELETE ON "{s}".events FOR EACH ROW EXECUTE FUNCTION "{s}".f()',
+    ],
+    ids=["grant", "row security", "trigger"],
+)
+def test_a_copy_whose_structure_changed_is_dropped(ledgers: PgLedgers, change: str) -> None:
+    schema = ledgers.take()
+    execute_sql(change.format(s=schema))
+    ledgers.give_back(schema)
+    assert not _exists(schema)
+    assert ledgers.take() != schema
+
+
+@pytest.mark.postgres
+def test_a_copy_locked_by_another_connection_is_left_not_waited_for(ledgers: PgLedgers) -> None:
+    schema = ledgers.take()
+    with psycopg.connect(pg_dsn(PG_URL)) as holder:
+        holder.execute(f'LOCK TABLE "{schema}".events IN SHARE MODE')  # a test's leftover
+        ledgers.give_back(schema)  # neither emptied nor dropped: both would wait
+        assert _exists(schema) and ledgers.take() != schema
+    ledgers.close()  # the holder is gone: dropped now
+    assert not _exists(schema)
+
+
+def execute_sql(sql: str) -> None:
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def _exists(schema: str) -> bool:
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        return found.fetchone() is not None

@@ -20,6 +20,7 @@ A copy is what the migrations make: its dump is the template's
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import uuid
@@ -121,3 +122,156 @@ def dumped_schema(schema: str) -> str | None:
         if not line.startswith("\\") and not line.startswith("CREATE SCHEMA")
     )
     return "\n".join(kept)
+
+
+# What a copy's structure is compared on before it is emptied for another test: each
+# relation's name, kind, grants, row security, columns and checks; the triggers and policies
+# added on them; the schema's grants and functions. Looked up by the relations' oids (the
+# catalogs' indexes), never by scanning pg_class, which a suite's churn bloats.
+_STRUCTURE = """
+SELECT
+  (SELECT string_agg(concat_ws(':', relname, relkind, relacl, relrowsecurity,
+                               relforcerowsecurity, relnatts, relchecks), '|' ORDER BY relname)
+     FROM pg_class WHERE oid = ANY(%(relations)s)),
+  (SELECT count(*) FROM pg_trigger WHERE tgrelid = ANY(%(relations)s) AND NOT tgisinternal),
+  (SELECT count(*) FROM pg_policy WHERE polrelid = ANY(%(relations)s)),
+  (SELECT concat(nspacl) FROM pg_namespace WHERE oid = %(schema)s),
+  (SELECT count(*) FROM pg_proc WHERE pronamespace = %(schema)s)
+"""
+_RELATIONS = """
+SELECT n.oid, array_agg(c.oid) FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+WHERE n.nspname = %s GROUP BY n.oid
+"""
+
+
+class PgLedgers:
+    """Copies of a :class:`PgTemplate` for one test process's tests, emptied and reused.
+
+    Making a copy is the server creating 16 tables, 26 indexes and 11
+    sequences: about 0.16 s on a quiet machine, and dropping it 0.04 s more,
+    for each of the suite's 1,600 tests on PostgreSQL. So a test's copy is
+    given back when it ends, and another test gets it emptied: its rows
+    deleted (with triggers off, as a superuser may), its sequences and the
+    template's own rows put back, in one transaction (about 5 ms). A copy
+    is only emptied if its structure is still the template's (a test may
+    have added grants, triggers or policies, as the roles' tests do) and no
+    other connection holds a lock on it (``lock_timeout``); otherwise it is
+    dropped and the next test gets a new copy. Where the template cannot
+    be dumped or the tests' login is no superuser, every test gets a new copy.
+    """
+
+    def __init__(self, template: PgTemplate) -> None:
+        self.template = template
+        self._free: list[str] = []
+        self._stale: list[str] = []  # locked by a connection a test left behind: dropped at close
+        self._relations: dict[str, tuple[int, list[int]]] = {}
+        self._structure: tuple[object, ...] | None = None
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._emptying = self._emptying_script()
+
+    def take(self) -> str:
+        """A schema holding an empty, initialized ledger."""
+        if self._free:
+            return self._free.pop()
+        schema = new_schema()
+        self.template.init_copy(schema)
+        return schema
+
+    def give_back(self, schema: str) -> None:
+        """The test is over: keep ``schema`` for another test if it can be emptied, else drop it."""
+        try:
+            if self._emptied(schema):
+                self._free.append(schema)
+                return
+        except psycopg.Error:
+            self._disconnect()
+        self._relations.pop(schema, None)
+        if not _dropped(schema):
+            self._stale.append(schema)
+
+    def close(self) -> None:
+        """Drop the schemas kept for reuse, and those still locked when their tests ended."""
+        for schema in self._free + self._stale:
+            _dropped(schema)
+        self._free.clear()
+        self._stale.clear()
+        self._disconnect()
+
+    def _emptying_script(self) -> str | None:
+        script = self.template.script
+        if script is None or not _superuser():
+            return None
+        tables = re.findall(rf"^CREATE TABLE {re.escape(self.template.schema)}\.(\w+) ", script,
+                            flags=re.MULTILINE)  # fmt: skip
+        rows = [line for line in script.splitlines()
+                if line.startswith(("INSERT INTO ", "SELECT pg_catalog.setval("))]  # fmt: skip
+        deletes = [f"DELETE FROM {self.template.schema}.{table};" for table in tables]
+        return "\n".join(["BEGIN;", "SET LOCAL lock_timeout = '2s';",
+                          "SET LOCAL session_replication_role = replica;",
+                          *deletes, *rows, "COMMIT;"])  # fmt: skip
+
+    def _emptied(self, schema: str) -> bool:
+        if self._emptying is None:
+            return False
+        conn = self._connection()
+        if not self._unchanged(conn, schema):
+            return False
+        try:
+            conn.execute(self._emptying.replace(self.template.schema, schema).encode())
+        except psycopg.errors.LockNotAvailable:
+            conn.execute("ROLLBACK")
+            return False
+        return True
+
+    def _unchanged(self, conn: psycopg.Connection[tuple[object, ...]], schema: str) -> bool:
+        if schema not in self._relations:
+            row = conn.execute(_RELATIONS, (schema,)).fetchone()
+            if row is None:
+                return False
+            self._relations[schema] = (int(str(row[0])), list(row[1]))  # type: ignore[call-overload]
+        namespace, relations = self._relations[schema]
+        found = conn.execute(_STRUCTURE, {"relations": relations, "schema": namespace}).fetchone()
+        structure = tuple(found or ())
+        if self._structure is None:
+            self._structure = self._fresh_structure(conn)
+        return structure == self._structure
+
+    def _fresh_structure(self, conn: psycopg.Connection[tuple[object, ...]]) -> tuple[object, ...]:
+        probe = new_schema()
+        self.template.init_copy(probe)
+        try:
+            row = conn.execute(_RELATIONS, (probe,)).fetchone()
+            assert row is not None
+            relations = {"relations": list(row[1]), "schema": row[0]}  # type: ignore[call-overload]
+            return tuple(conn.execute(_STRUCTURE, relations).fetchone() or ())
+        finally:
+            drop_schema(probe)
+
+    def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(pg_dsn(PG_URL), autocommit=True)
+        return self._conn
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _dropped(schema: str) -> bool:
+    """Drop ``schema`` unless another connection holds a lock in it; whether it was dropped."""
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL lock_timeout = '2s'")
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        except psycopg.errors.LockNotAvailable:
+            return False
+    return True
+
+
+def _superuser() -> bool:
+    """Whether the tests' login may turn triggers off (``session_replication_role``)."""
+    with psycopg.connect(pg_dsn(PG_URL), autocommit=True) as conn:
+        row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    return bool(row and row[0])
