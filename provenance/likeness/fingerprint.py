@@ -91,14 +91,13 @@ decides that, so it is stored and not retried); without PyAV, a video is
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -398,16 +397,12 @@ def new_process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     Each worker may grow by :data:`DECODE_MEMORY` at most (see
     :func:`limit_growth`).
     """
-    context: BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        server = starts.context("forkserver")
+    context = starts.clean_context()
+    if isinstance(context, ForkServerContext):
         # Workers start with the codecs imported. Not OpenCV: the guarded pool's
         # workers come from the same fork server, under an absolute memory limit
         # that its 300 MiB of mappings would eat into (limit_growth imports it).
-        server.set_forkserver_preload([__name__])
-        context = server
-    else:
-        context = starts.context("spawn")
+        context.set_forkserver_preload([__name__])
     return ProcessPoolExecutor(
         workers or default_workers(),
         mp_context=context,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import queue
 import resource
@@ -206,12 +205,6 @@ class _Worker:
         self.kill()
 
 
-def worker_context() -> starts.Context:
-    """``forkserver`` where there is one (workers start from a clean process), else ``spawn``."""
-    methods = multiprocessing.get_all_start_methods()
-    return starts.context("forkserver" if "forkserver" in methods else "spawn")
-
-
 class GuardedPool:
     """``workers`` guarded processes, shared by any number of threads; started on first use.
 
@@ -229,7 +222,7 @@ class GuardedPool:
         for _ in range(max(1, workers)):
             self._idle.put(None)  # a place for a worker, started when first needed
         self._all: set[_Worker] = set()
-        self._context = worker_context()
+        self._context = starts.clean_context()
 
     def run(self, function: Callable[..., R], *args: object) -> R:
         """``function(*args)`` in a worker; raises :class:`Overrun` or :class:`WorkerDied`.

@@ -84,3 +84,10 @@ def context(method: str) -> Context:
     if method not in multiprocessing.get_all_start_methods():
         raise ValueError(f"cannot find context for {method!r}")
     return _CONTEXTS[method]()
+
+
+def clean_context() -> Context:
+    """``forkserver`` where there is one (workers start from a clean process, never a copy of
+    a parent that holds threads), else ``spawn``; processes start holding :data:`STARTING`."""
+    methods = multiprocessing.get_all_start_methods()
+    return context("forkserver" if "forkserver" in methods else "spawn")

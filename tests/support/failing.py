@@ -7,7 +7,6 @@ A worker killed or out of memory, a share gone away: the step's answer is an
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +19,7 @@ from provenance.errors import UnreadableFile
 from provenance.likeness import fingerprint as fingerprint_module
 from provenance.likeness.describe import Described, describe_files
 from provenance.likeness.master import Lookup, MasterScan
+from provenance.util import starts
 
 
 def crash_fingerprinting(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
@@ -34,7 +34,7 @@ def crash_fingerprinting(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
         return real(path)
 
     monkeypatch.setattr(fingerprint_module, "fingerprint_file", crashing)
-    fork = multiprocessing.get_context("fork")
+    fork = starts.context("fork")
     monkeypatch.setattr(
         fingerprint_module,
         "new_process_pool",

@@ -164,10 +164,10 @@ class PgLedgers:
         self.template = template
         self._free: list[str] = []
         self._stale: list[str] = []  # locked by a connection a test left behind: dropped at close
-        self._relations: dict[str, tuple[int, list[int]]] = {}
-        self._structure: tuple[object, ...] | None = None
+        self._relations: dict[str, tuple[object, object]] = {}  # schema: its oid, its relations'
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._emptying = self._emptying_script()
+        self._structure = self._fresh_structure() if self._emptying is not None else None
 
     def take(self) -> str:
         """A schema holding an empty, initialized ledger."""
@@ -211,11 +211,9 @@ class PgLedgers:
                           *deletes, *rows, "COMMIT;"])  # fmt: skip
 
     def _emptied(self, schema: str) -> bool:
-        if self._emptying is None:
+        if self._emptying is None or self._structure_of(schema) != self._structure:
             return False
         conn = self._connection()
-        if not self._unchanged(conn, schema):
-            return False
         try:
             conn.execute(self._emptying.replace(self.template.schema, schema).encode())
         except psycopg.errors.LockNotAvailable:
@@ -223,29 +221,26 @@ class PgLedgers:
             return False
         return True
 
-    def _unchanged(self, conn: psycopg.Connection[tuple[object, ...]], schema: str) -> bool:
+    def _fresh_structure(self) -> tuple[object, ...] | None:
+        """What a copy's structure is before any test: a probe copy's, the probe dropped."""
+        probe = self.take()
+        try:
+            return self._structure_of(probe)
+        finally:
+            self._relations.pop(probe, None)
+            drop_schema(probe)
+
+    def _structure_of(self, schema: str) -> tuple[object, ...] | None:
+        """``schema``'s structure (:data:`_STRUCTURE`), or None if it is gone."""
+        conn = self._connection()
         if schema not in self._relations:
             row = conn.execute(_RELATIONS, (schema,)).fetchone()
             if row is None:
-                return False
-            self._relations[schema] = (int(str(row[0])), list(row[1]))  # type: ignore[call-overload]
+                return None
+            self._relations[schema] = (row[0], row[1])
         namespace, relations = self._relations[schema]
         found = conn.execute(_STRUCTURE, {"relations": relations, "schema": namespace}).fetchone()
-        structure = tuple(found or ())
-        if self._structure is None:
-            self._structure = self._fresh_structure(conn)
-        return structure == self._structure
-
-    def _fresh_structure(self, conn: psycopg.Connection[tuple[object, ...]]) -> tuple[object, ...]:
-        probe = new_schema()
-        self.template.init_copy(probe)
-        try:
-            row = conn.execute(_RELATIONS, (probe,)).fetchone()
-            assert row is not None
-            relations = {"relations": list(row[1]), "schema": row[0]}  # type: ignore[call-overload]
-            return tuple(conn.execute(_STRUCTURE, relations).fetchone() or ())
-        finally:
-            drop_schema(probe)
+        return tuple(found or ())
 
     def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._conn is None or self._conn.closed:
