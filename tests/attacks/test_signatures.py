@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from provenance.store import Ledger, current_actor
 from tests.support.files import png
 from tests.support.lifecycle import a1111
 from tests.support.rewrite import Row, drop_checkpoints_after, execute, rewrite
+from tests.support.scenes import Kept, kept_scene
 from tests.support.signing import new_key, public_of
 
 
@@ -44,6 +45,7 @@ class Scene:
     castle: Path
     face: Path
     key: Path
+    scratch: Path  # where audits copy their packages: the test's own
 
     def __call__(
         self, *args: str, code: int | None = 0, env: dict[str, str] | None = None
@@ -73,9 +75,9 @@ class Scene:
         return result.exit_code, json.loads(result.stdout)
 
     def audit(self, *files: Path) -> dict[str, str]:
-        package = self.tmp / "package"
+        package = self.scratch / "package"
         shutil.rmtree(package, ignore_errors=True)
-        package.mkdir()
+        package.mkdir(parents=True)
         for f in files:
             shutil.copy(f, package / f.name)
         result = self("audit", str(package), "--format", "json", code=None)
@@ -89,27 +91,37 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def scene(ledger_url: str, tmp_path: Path) -> Scene:
-    key = new_key(tmp_path / "keys", "jane")
-    allowed = tmp_path / "allowed_signers"
+def build_scene(ledger_url: str, folder: Path) -> Scene:
+    """The scene: a scan, two approvals signed by Jane, one of them revoked, and an audit."""
+    key = new_key(folder / "keys", "jane")
+    allowed = folder / "allowed_signers"
     allowed.write_text(f'"Jane Doe" namespaces="provenance-approval" {public_of(key)}\n')
-    config = tmp_path / "provenance.toml"
+    config = folder / "provenance.toml"
     config.write_text(
         f'approvers = ["{current_actor()}", "jane"]\nallowed_signers = "{allowed}"\nworkers = 1\n'
     )
-    (tmp_path / "memo.pdf").write_bytes(b"%PDF-1.7 approved by Jane Doe\n")
-    root = tmp_path / "show"
+    (folder / "memo.pdf").write_bytes(b"%PDF-1.7 approved by Jane Doe\n")
+    root = folder / "show"
     castle = png(root / "gen" / "castle.png", 1, a1111("a castle at dusk"))
     face = png(root / "gen" / "face.png", 2, a1111("a face"))
     png(root / "plates" / "plate.png", 3)
-    made = Scene(ledger_url, config, tmp_path, castle, face, key)
+    made = Scene(ledger_url, config, folder, castle, face, key, folder / "scratch")
     made("scan", str(root))
     made.approve(castle, "--sign-with", str(key))
     number = json.loads(made.approve(face, "--sign-with", str(key), "--json").stdout)
     made("revoke", str(number["approvals"][0]["id"]), "--reason", "talent withdrew")
     assert made.audit(castle, face) == {"castle.png": "pass", "face.png": "block"}
+    shutil.rmtree(made.scratch)
     return made
+
+
+kept = kept_scene("kept", build_scene)  # the scene, built once a test module and backend
+
+
+@pytest.fixture
+def scene(kept: Kept[Scene], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Scene:
+    """The scene as built, with this test's own scratch folder."""
+    return replace(kept.get(monkeypatch), scratch=tmp_path / "scratch")
 
 
 def names(report: dict[str, Any], seq: int) -> bool:
@@ -269,7 +281,7 @@ def test_spoofing_user_jane_without_janes_key_is_refused(scene: Scene, tmp_path:
     bare = scene.approve(scene.face, code=2)
     assert "must be signed" in bare.stderr and bare.stderr.count("\n") == 1
     forged = scene("approve", str(scene.face), "--category", "final-deliverable", "--approver",
-                   "Jane Doe", "--reference", str(tmp_path / "memo.pdf"), "--sign-with",
+                   "Jane Doe", "--reference", str(scene.tmp / "memo.pdf"), "--sign-with",
                    str(intruder), env=env, code=2)  # fmt: skip
     assert "not allowed for 'Jane Doe'" in forged.stderr
     assert scene.audit(scene.face)["face.png"] == "block"

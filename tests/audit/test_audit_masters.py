@@ -15,6 +15,7 @@ import dataclasses
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,8 @@ from tests.support.masters import (
     write_master,
 )
 from tests.support.reframing import RGB, composited, save, textured
+from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
 from tests.support.signing import approver_key, trusting
-from tests.support.templates import init_sqlite_copy
 
 pytest.importorskip("av")
 
@@ -76,28 +77,34 @@ def clip_frames() -> list[RGB]:
     return [draw(i) for i in range(round(CLIP_SECONDS * 24))]
 
 
-@pytest.fixture
-def ledger_url(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> str:
-    """SQLite only: encoding masters is slow, and the stage reads the ledger as the region
-    and near stages do (their tests run on both backends)."""
-    return init_sqlite_copy(_sqlite_template, tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
-
-
-@pytest.fixture
-def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+def _built(url: str, folder: Path) -> Generated:
     rules = (FolderRule("*/runway/*", "genai", "runway", note="Runway exports"),)
-    settings = trusting(dataclasses.replace(settings, folder_rules=rules, approvers=("tester",)))
+    settings = trusting(Settings(db=url, workers=2, folder_rules=rules, approvers=("tester",)))
     still = textured(STILL_SEED, (640, 360))
     info = PngInfo()
     info.add_text("parameters", A1111)
-    painting = save(still, tmp_path / "work" / "matte.png", pnginfo=info)
+    painting = save(still, folder / "work" / "matte.png", pnginfo=info)
     runway = write_master(
-        tmp_path / "work" / "runway" / "gen_clip.mp4", [Shot(CLIP_SECONDS, pan(CLIP_SEED))], H264
+        folder / "work" / "runway" / "gen_clip.mp4", [Shot(CLIP_SECONDS, pan(CLIP_SEED))], H264
     )
-    scan([painting.parent], ledger, settings)
-    clip_sha = sha256_of(runway)
-    assert ledger.features.status_of(clip_sha) == "ok"
-    return Generated(ledger, settings, still, sha256_of(painting), clip_sha)
+    with scene_ledger(url) as ledger:
+        scan([painting.parent], ledger, settings)
+        clip_sha = sha256_of(runway)
+        assert ledger.features.status_of(clip_sha) == "ok"
+        return Generated(ledger, settings, still, sha256_of(painting), clip_sha)
+
+
+# SQLite only: encoding masters is slow, and the stage reads the ledger as the region
+# and near stages do (their tests run on both backends).
+kept_generated = kept_scene("kept_generated", _built, ["sqlite"])
+
+
+@pytest.fixture
+def generated(
+    kept_generated: Kept[Generated], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Generated]:
+    """The studio's ledger after it scanned a generated still and a generated clip."""
+    yield from reopened(kept_generated, monkeypatch)
 
 
 def cut(generated: Generated) -> list[Shot]:

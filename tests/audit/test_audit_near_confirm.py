@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from provenance.store import FeatureIn, Ledger
 from tests.support.json_schemas import problems
 from tests.support.periodic import checker, stripes
 from tests.support.reframing import crop, save
+from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
+from tests.support.studio import scanned_generated
 
 A1111 = "violet stripes, two discs\nSteps: 20, Sampler: Euler a, Seed: 9, Model: sdxl"
 
@@ -46,16 +49,24 @@ class Generated:
     sha256: str
 
 
-@pytest.fixture
-def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+def _built(url: str, folder: Path) -> Generated:
     info = PngInfo()
     info.add_text("parameters", A1111)
-    path = save(stripes(), tmp_path / "work" / "stripes.png", pnginfo=info)
-    scan([path.parent], ledger, settings)
-    asset = ledger.assets.at(str(path))
-    assert asset is not None and asset.verdict == "genai"
-    assert ledger.features.status_of(asset.sha256) == "ok"
-    return Generated(ledger, settings, asset.sha256)
+    path = save(stripes(), folder / "work" / "stripes.png", pnginfo=info)
+    settings = Settings(db=url, workers=2)
+    with scene_ledger(url) as ledger:
+        return Generated(ledger, settings, scanned_generated(path, ledger, settings))
+
+
+kept_generated = kept_scene("kept_generated", _built)  # built once a test module and backend
+
+
+@pytest.fixture
+def generated(
+    kept_generated: Kept[Generated], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Generated]:
+    """The scanned generated picture."""
+    yield from reopened(kept_generated, monkeypatch)
 
 
 def _delivered(generated: Generated, tmp_path: Path) -> dict[str, FileResult]:

@@ -29,7 +29,9 @@ from provenance.likeness.versions import REGION_RULE
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger, RegionCheckIn
 from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
+from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
 from tests.support.signing import approver_key, trusting
+from tests.support.studio import scanned_generated
 
 A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
 
@@ -44,18 +46,25 @@ class Generated:
     sha256: str
 
 
-@pytest.fixture
-def generated(ledger: Ledger, settings: Settings, tmp_path: Path) -> Generated:
+def _built(url: str, folder: Path) -> Generated:
     picture = textured(11, (640, 360))
     info = PngInfo()
     info.add_text("parameters", A1111)
-    path = save(picture, tmp_path / "work" / "matte.png", pnginfo=info)
-    settings = trusting(dataclasses.replace(settings, approvers=("tester",)))
-    scan([path.parent], ledger, settings)
-    asset = ledger.assets.at(str(path))
-    assert asset is not None and asset.verdict == "genai"
-    assert ledger.features.status_of(asset.sha256) == "ok"
-    return Generated(ledger, settings, picture, asset.sha256)
+    path = save(picture, folder / "work" / "matte.png", pnginfo=info)
+    settings = trusting(Settings(db=url, workers=2, approvers=("tester",)))
+    with scene_ledger(url) as ledger:
+        return Generated(ledger, settings, picture, scanned_generated(path, ledger, settings))
+
+
+kept_generated = kept_scene("kept_generated", _built)  # built once a test module and backend
+
+
+@pytest.fixture
+def generated(
+    kept_generated: Kept[Generated], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Generated]:
+    """A generated matte painting the studio scanned."""
+    yield from reopened(kept_generated, monkeypatch)
 
 
 def audited(generated: Generated, package: Path) -> dict[str, FileResult]:

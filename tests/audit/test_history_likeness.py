@@ -17,7 +17,7 @@ from provenance.history import find_history
 from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.likeness.search import similar_assets
 from provenance.settings import FolderRule
-from provenance.store import AssetQuery, Ledger
+from provenance.store import AssetQuery
 from tests.support.files import sha256_of
 from tests.support.studio import Studio, camera_jpeg, generated_png, picture
 from tests.support.videos import REENCODES, clip
@@ -76,8 +76,9 @@ def test_a_neighbouring_frame_is_not_called_a_copy(studio: Studio) -> None:
 
 
 def test_without_a_stored_fingerprint_the_file_is_fingerprinted_now(
-    ledger: Ledger, studio: Studio
+    studio: Studio,
 ) -> None:
+    ledger = studio.ledger
     copy = _stripped_copy(studio.work / "genai" / "gen1.png", studio.work / "late" / "copy.jpg")
     # Recorded without the fingerprint stage, as when the daemon has not reached it yet.
     run_scan(plan_scan([copy], studio.settings), ledger, studio.settings, fingerprints=False)

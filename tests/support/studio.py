@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from provenance.ingest.scan import plan_scan, run_scan
+from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.files import sha256_of
@@ -63,3 +63,12 @@ def recorded_images(tmp_path: Path, ledger: Ledger, settings: Settings, count: i
     images = [generated_png(tmp_path / "shots" / f"gen{i}.png", i) for i in range(count)]
     run_scan(plan_scan([tmp_path / "shots"], settings), ledger, settings, fingerprints=False)
     return sorted(images, key=sha256_of)
+
+
+def scanned_generated(path: Path, ledger: Ledger, settings: Settings) -> str:
+    """Scan ``path``'s folder, and the SHA-256 of ``path``, found generated and described."""
+    scan([path.parent], ledger, settings)
+    asset = ledger.assets.at(str(path))
+    assert asset is not None and asset.verdict == "genai"
+    assert ledger.features.status_of(asset.sha256) == "ok"
+    return asset.sha256

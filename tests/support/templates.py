@@ -125,8 +125,8 @@ def dumped_schema(schema: str) -> str | None:
 
 
 # What a copy's structure is compared on before it is emptied for another test: each
-# relation's name, kind, grants, row security, columns and checks; the triggers and policies
-# added on them; the schema's grants and functions. Looked up by the relations' oids (the
+# relation's name, kind, grants, row security, columns and checks; the triggers, indexes and
+# policies on them; the schema's grants and functions. Looked up by the relations' oids (the
 # catalogs' indexes), never by scanning pg_class, which a suite's churn bloats.
 _STRUCTURE = """
 SELECT
@@ -134,6 +134,7 @@ SELECT
                                relforcerowsecurity, relnatts, relchecks), '|' ORDER BY relname)
      FROM pg_class WHERE oid = ANY(%(relations)s)),
   (SELECT count(*) FROM pg_trigger WHERE tgrelid = ANY(%(relations)s) AND NOT tgisinternal),
+  (SELECT count(*) FROM pg_index WHERE indrelid = ANY(%(relations)s)),
   (SELECT count(*) FROM pg_policy WHERE polrelid = ANY(%(relations)s)),
   (SELECT concat(nspacl) FROM pg_namespace WHERE oid = %(schema)s),
   (SELECT count(*) FROM pg_proc WHERE pronamespace = %(schema)s)
@@ -167,6 +168,7 @@ class PgLedgers:
         self._relations: dict[str, tuple[object, object]] = {}  # schema: its oid, its relations'
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._emptying = self._emptying_script()
+        self._copying = self._copying_script()
         self._structure = self._fresh_structure() if self._emptying is not None else None
 
     def take(self) -> str:
@@ -197,18 +199,44 @@ class PgLedgers:
         self._stale.clear()
         self._disconnect()
 
+    def copy_rows(self, source: str, target: str) -> bool:
+        """Make ``target``'s rows and sequences ``source``'s (both copies of the template, and
+        ``target`` still of its structure), in one transaction; whether it could."""
+        if self._copying is None or self._structure_of(target) != self._structure:
+            return False
+        script = self._copying.replace(_SOURCE, source).replace(_TARGET, target)
+        conn = self._connection()
+        try:
+            conn.execute(script.encode())
+        except psycopg.errors.LockNotAvailable:
+            conn.execute("ROLLBACK")
+            return False
+        return True
+
     def _emptying_script(self) -> str | None:
-        script = self.template.script
-        if script is None or not _superuser():
+        if self.template.script is None or not _superuser():
             return None
-        tables = re.findall(rf"^CREATE TABLE {re.escape(self.template.schema)}\.(\w+) ", script,
-                            flags=re.MULTILINE)  # fmt: skip
-        rows = [line for line in script.splitlines()
+        rows = [line for line in self.template.script.splitlines()
                 if line.startswith(("INSERT INTO ", "SELECT pg_catalog.setval("))]  # fmt: skip
-        deletes = [f"DELETE FROM {self.template.schema}.{table};" for table in tables]
-        return "\n".join(["BEGIN;", "SET LOCAL lock_timeout = '2s';",
-                          "SET LOCAL session_replication_role = replica;",
-                          *deletes, *rows, "COMMIT;"])  # fmt: skip
+        deletes = [f"DELETE FROM {self.template.schema}.{table};" for table in self._tables()]
+        return _transaction([*deletes, *rows])
+
+    def _copying_script(self) -> str | None:
+        if self._emptying is None or self.template.script is None:
+            return None
+        sequences = re.findall(rf"setval\('{re.escape(self.template.schema)}\.(\w+)'",
+                               self.template.script)  # fmt: skip
+        return _transaction([
+            *(f"DELETE FROM {_TARGET}.{table};" for table in self._tables()),
+            *(f"INSERT INTO {_TARGET}.{table} SELECT * FROM {_SOURCE}.{table};"
+              for table in self._tables()),
+            *(f"SELECT pg_catalog.setval('{_TARGET}.{sequence}', last_value, is_called)"
+              f" FROM {_SOURCE}.{sequence};" for sequence in sequences),
+        ])  # fmt: skip
+
+    def _tables(self) -> list[str]:
+        return re.findall(rf"^CREATE TABLE {re.escape(self.template.schema)}\.(\w+) ",
+                          self.template.script or "", flags=re.MULTILINE)  # fmt: skip
 
     def _emptied(self, schema: str) -> bool:
         if self._emptying is None or self._structure_of(schema) != self._structure:
@@ -251,6 +279,16 @@ class PgLedgers:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+_SOURCE, _TARGET = "__source_schema__", "__target_schema__"  # placeholders of the copying script
+
+
+def _transaction(statements: list[str]) -> str:
+    """``statements`` as one transaction run with triggers off, giving up on a held lock."""
+    return "\n".join(["BEGIN;", "SET LOCAL lock_timeout = '2s';",
+                      "SET LOCAL session_replication_role = replica;",
+                      *statements, "COMMIT;"])  # fmt: skip
 
 
 def _dropped(schema: str) -> bool:

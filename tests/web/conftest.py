@@ -1,4 +1,8 @@
-"""Fixtures for the web view: the demo show in a fresh ledger (each backend), its app, a client."""
+"""Fixtures for the web view: the demo show (each backend), its app, a client.
+
+The demo is built once a test module and backend, and each test gets it as it
+was built (:mod:`tests.support.scenes`), through a ledger connection of its own.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,22 @@ from flask.testing import FlaskClient
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.web.guard import Guard
+from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
 from tests.web.demo import Demo, build_demo, make_app
 
 
+def _built_demo(url: str, folder: Path) -> Demo:
+    with scene_ledger(url) as ledger:
+        return build_demo(ledger, Settings(db=url, workers=2), folder / "work")
+
+
+kept_demo = kept_scene("kept_demo", _built_demo)  # built once a test module and backend
+
+
 @pytest.fixture
-def demo(ledger: Ledger, settings: Settings, tmp_path: Path) -> Demo:
+def demo(kept_demo: Kept[Demo], monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
     """The demo show, scanned, approved, expiring and audited, once per backend."""
-    return build_demo(ledger, settings, tmp_path / "work")
+    yield from reopened(kept_demo, monkeypatch)
 
 
 @pytest.fixture
