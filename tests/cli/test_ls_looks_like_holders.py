@@ -20,11 +20,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provenance.cli import cli
-from provenance.settings import Settings
 from provenance.store import Ledger
 from tests.support.files import sha256_of
 from tests.support.holders import HELD, Holders, make_holders
 from tests.support.json_schemas import problems
+from tests.support.scenes import Kept, kept_scene
 
 pytest.importorskip("av")
 
@@ -43,14 +43,23 @@ class Scanned:
         return done
 
 
-@pytest.fixture
-def scanned(ledger: Ledger, settings: Settings, tmp_path: Path) -> Scanned:
-    holders = make_holders(tmp_path / "work")
-    found = Scanned(holders, settings.db, sha256_of(holders.painting))
+def _scanned(url: str, folder: Path) -> Scanned:
+    holders = make_holders(folder / "work")
+    found = Scanned(holders, url, sha256_of(holders.painting))
     found.run("scan", str(holders.painting.parent))
-    assert ledger.features.status_of(found.painting) == "ok"  # described by the deferred stage
+    with Ledger(url) as ledger:  # described by the deferred stage
+        assert ledger.features.status_of(found.painting) == "ok"
     found.run("scan", str(holders.comp.parent), str(holders.master.parent))
     return found
+
+
+kept = kept_scene("kept", _scanned)  # built once a test module and backend
+
+
+@pytest.fixture
+def scanned(kept: Kept[Scanned], monkeypatch: pytest.MonkeyPatch) -> Scanned:
+    """The painting, then the comp and the master, scanned."""
+    return kept.get(monkeypatch)
 
 
 def _rows(scanned: Scanned) -> dict[str, dict[str, Any]]:
