@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ def test_a_scene_is_built_once_and_put_back_as_built(
     assert kept.get(monkeypatch) == url
     assert kept.builds == 1
     assert contents(url) == built and key_and_anchors() == home
+    if url.startswith("sqlite"):  # the copy is still the embedded default's WAL database
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     # And the ledger goes on from there as it would have: the next event follows the built head.
     assert CliRunner().invoke(cli, ["scan", str(tmp_path / "more"), "--db", url]).exit_code == 0
     assert CliRunner().invoke(cli, ["verify", "--db", url]).exit_code == 0
