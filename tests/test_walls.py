@@ -19,6 +19,7 @@ wall, so each is shown to fail.
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,11 +62,13 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def sources(root: Path) -> Iterator[tuple[str, Path, ast.Module]]:
-    """Every module of the package (migrations excepted: Alembic loads them by path)."""
+def sources(root: Path) -> Iterator[tuple[str, str]]:
+    """Every module of the package and its source (migrations excepted: Alembic loads them by
+    path). What is read of a source is kept by its text: the tests that break a wall read a
+    copy of the package whose other 500 modules are the package's own."""
     for path in sorted(root.rglob("*.py")):
         if "migrations" not in path.parts:
-            yield module_name(root, path), path, ast.parse(path.read_text(encoding="utf-8"))
+            yield module_name(root, path), path.read_text(encoding="utf-8")
 
 
 def _typing_blocks(tree: ast.Module) -> set[int]:
@@ -80,14 +83,20 @@ def _typing_blocks(tree: ast.Module) -> set[int]:
 
 def imports(root: Path) -> list[Import]:
     """Every import in the package, absolute, with the names imported from a package."""
-    found = []
-    for name, _, tree in sources(root):
-        typing_lines = _typing_blocks(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                line = node.lineno
-                found += [Import(name, t, line, line in typing_lines) for t in _targets(node)]
-    return found
+    return [Import(name, *found) for name, text in sources(root) for found in _imports_in(text)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_in(text: str) -> tuple[tuple[str, int, bool], ...]:
+    """Each import of a module's source: its target, line, and whether for type checking only."""
+    tree = ast.parse(text)
+    typing_lines = _typing_blocks(tree)
+    return tuple(
+        (target, node.lineno, node.lineno in typing_lines)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for target in _targets(node)
+    )
 
 
 def _targets(node: ast.Import | ast.ImportFrom) -> list[str]:
@@ -134,14 +143,23 @@ def _breach(imp: Import, own: bool) -> str | None:
 
 def cli_only_calls(root: Path) -> list[str]:
     """Calls outside ``cli/`` that print, exit or configure logging."""
-    found = []
-    for name, _, tree in sources(root):
-        if _under(name, "provenance.cli"):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and ast.unparse(node.func) in CLI_ONLY_CALLS:
-                found.append(f"{name}:{node.lineno} calls {ast.unparse(node.func)}")
-    return found
+    return [
+        f"{name}:{line} calls {call}"
+        for name, text in sources(root)
+        if not _under(name, "provenance.cli")
+        for line, call in _cli_only_calls_in(text)
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _cli_only_calls_in(text: str) -> tuple[tuple[int, str], ...]:
+    """Each call of a module's source that only the CLI may make: its line and what it calls."""
+    calls = (node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call))
+    return tuple(
+        (node.lineno, ast.unparse(node.func))
+        for node in calls
+        if ast.unparse(node.func) in CLI_ONLY_CALLS
+    )
 
 
 def room(name: str) -> str:
@@ -152,7 +170,7 @@ def room(name: str) -> str:
 
 def cycles(root: Path, of: str) -> list[list[str]]:
     """Import cycles at runtime between rooms (``of="rooms"``) or modules (``of="modules"``)."""
-    modules = {name for name, _, _ in sources(root)}
+    modules = {name for name, _ in sources(root)}
     graph: dict[str, set[str]] = {}
     for imp in imports(root):
         if imp.typing_only or imp.target not in modules or imp.target == imp.module:
