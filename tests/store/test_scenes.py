@@ -15,6 +15,7 @@ from tests.support.files import png
 from tests.support.lifecycle import a1111
 from tests.support.rewrite import execute
 from tests.support.scenes import Kept, kept_scene
+from tests.support.templates import PgLedgers
 
 
 def build(url: str, folder: Path) -> str:
@@ -149,3 +150,15 @@ def test_a_changed_structure_makes_the_next_test_build_the_scene_afresh(
     again = kept.get(monkeypatch)
     assert kept.builds == 2 and again != url
     assert contents(again)["events"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kept", ["postgresql"], indirect=True)
+def test_where_rows_cannot_be_copied_each_test_gets_the_scene_built_afresh(
+    kept: Kept[str], monkeypatch: pytest.MonkeyPatch, _pg_ledgers: PgLedgers
+) -> None:
+    monkeypatch.setattr(_pg_ledgers, "_copying", None)  # as without pg_dump or a superuser
+    built = contents(kept.get(monkeypatch))
+    url = kept.get(monkeypatch)
+    assert kept.builds == 2 and contents(url).keys() == built.keys()
+    assert CliRunner().invoke(cli, ["verify", "--db", url]).exit_code == 0

@@ -78,6 +78,7 @@ class Kept(Generic[T]):
         self._made: T | None = None
         self._fresh = False
         self._stamps: dict[str, Stamp] = {}
+        self._keepable = True  # PostgreSQL: whether the built rows could be copied aside
         self.builds = 0
 
     @classmethod
@@ -165,8 +166,9 @@ class Kept(Generic[T]):
                 source.backup(kept)
             return
         assert self._schemas is not None
-        if not self._ledgers.copy_rows(self._schemas[0], self._schemas[1]):
-            raise RuntimeError("the scene's ledger could not be kept (a connection holds it?)")
+        # Where rows cannot be copied (no pg_dump, a login that is no superuser), each test
+        # gets the scene built afresh, as it would without this module.
+        self._keepable = self._ledgers.copy_rows(self._schemas[0], self._schemas[1])
 
     # -- putting back --------------------------------------------------------------------
 
@@ -182,7 +184,7 @@ class Kept(Generic[T]):
             shutil.copyfile(self._kept_sqlite, self._sqlite)
             return True
         assert self._schemas is not None
-        return self._ledgers.copy_rows(self._schemas[1], self._schemas[0])
+        return self._keepable and self._ledgers.copy_rows(self._schemas[1], self._schemas[0])
 
     def _files_put_back(self) -> bool:
         """Whether the scene's files are as built, once what a test only added is removed."""
