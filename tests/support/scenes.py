@@ -70,7 +70,11 @@ class Kept(Generic[T]):
     def __init__(
         self, folder: Path, build: Build[T], template: Path | None, ledgers: PgLedgers | None
     ) -> None:
-        self._folder = folder
+        self.files = folder / "scene"  # the scene's files, and what else its build wrote
+        self._home = folder / "home"
+        self._home_kept = folder / "home.kept"
+        self._sqlite = folder / "ledger.sqlite3"
+        self._kept_sqlite = folder / "kept.sqlite3"
         self._build = build
         self._template = template  # SQLite: the empty ledger every scene starts from
         self._ledgers = ledgers  # PostgreSQL: where its schemas come from
@@ -90,23 +94,6 @@ class Kept(Generic[T]):
         if request.param == "sqlite":
             return cls(folder, build, request.getfixturevalue("_sqlite_template"), None)
         return cls(folder, build, None, request.getfixturevalue("_pg_ledgers"))
-
-    @property
-    def files(self) -> Path:
-        """The scene's folder: its files, and what else its build wrote."""
-        return self._folder / "scene"
-
-    @property
-    def _home(self) -> Path:
-        return self._folder / "home"
-
-    @property
-    def _home_kept(self) -> Path:
-        return self._folder / "home.kept"
-
-    @property
-    def _sqlite(self) -> Path:
-        return self._folder / "ledger.sqlite3"
 
     def get(self, monkeypatch: pytest.MonkeyPatch) -> T:
         """The scene as built, for the test whose ``monkeypatch`` this is."""
@@ -151,10 +138,6 @@ class Kept(Generic[T]):
         self.close()
         self._schemas = (self._ledgers.take(), self._ledgers.take())
         return schema_url(self._schemas[0])
-
-    @property
-    def _kept_sqlite(self) -> Path:
-        return self._folder / "kept.sqlite3"
 
     def _keep_ledger(self) -> None:
         if self._ledgers is None:
