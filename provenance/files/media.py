@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import mimetypes
 import struct
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import read_png
 from provenance.files.formats.tiff_file import ifd0_of
 from provenance.files.opening import NotRegularFile, head_of, open_regular
+from provenance.files.pillow import pillow_reading
 from provenance.vocab import MediaKind
 
 TIFF_WIDTH, TIFF_HEIGHT = 256, 257
@@ -221,10 +221,8 @@ def _image_facts(path: Path, base: MediaFacts) -> MediaFacts:
 
 def _pillow_facts(path: Path, base: MediaFacts) -> MediaFacts:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open_regular(path) as stream, Image.open(stream) as image:
-                width, height = image.size
+        with pillow_reading(), open_regular(path) as stream, Image.open(stream) as image:
+            width, height = image.size
     except Image.DecompressionBombError as exc:
         return _with(base, problem=f"image too large to decode safely ({exc})")
     except Image.DecompressionBombWarning as exc:

@@ -122,7 +122,7 @@ def approve(lc: Lifecycle, targets: Sequence[str], approval: Approval) -> Approv
     shas = [t.asset.sha256 for t in split.new]
     signature, message = signed_approval(
         lc, shas, wording, Signing(approval.sign_with, approval.signature),
-        lambda reason: _refusal(lc, shas, attempt, reason),
+        lambda reason, fix: _refusal(lc, shas, attempt, reason, fix),
     )  # fmt: skip
     reference = str(approval.reference.expanduser().absolute())
     requests = [
@@ -238,16 +238,22 @@ def authorize(lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object])
     raise _refusal(lc, shas, attempt, reason)
 
 
+NOT_AN_APPROVER = (
+    "have an approver record it, or ask for your user to be added to `approvers`"
+    " and your key to `allowed_signers`"
+)
+
+
 def _refusal(
-    lc: Lifecycle, shas: Sequence[str], attempt: Mapping[str, object], reason: str
+    lc: Lifecycle,
+    shas: Sequence[str],
+    attempt: Mapping[str, object],
+    reason: str,
+    fix: str = NOT_AN_APPROVER,
 ) -> ApprovalRefused:
-    """Record a refused attempt; returns the error that says so."""
+    """Record a refused attempt; returns the error that says so, and what to do."""
     lc.ledger.approvals.add_refusal(list(shas), {**attempt, "reason": reason}, lc.now())
-    return ApprovalRefused(
-        reason + "; the attempt was recorded",
-        fix="have an approver record it, or ask for your user to be added to `approvers`"
-        " and your key to `allowed_signers`",
-    )
+    return ApprovalRefused(reason + "; the attempt was recorded", fix=fix)
 
 
 @dataclass(frozen=True)

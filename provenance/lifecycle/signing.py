@@ -73,25 +73,43 @@ def signed_approval(
     shas: Sequence[str],
     wording: Wording,
     signing: Signing,
-    refuse: Callable[[str], ApprovalRefused],
+    refuse: Callable[[str, str], ApprovalRefused],
 ) -> tuple[str, str]:
     """(signature, message) for an approval of ``shas``, checked against the approvers' keys.
 
-    ``refuse`` records the refused attempt and returns the error to raise.
+    ``refuse`` records the refused attempt (why, and what to do) and returns the error to raise.
     """
     message = wording.message(shas)
     signature = signing.sign(message)
     if signature is None:
         raise refuse(
-            "an approval must be signed by the approver's own key (--sign-with KEY or"
-            " --signature FILE; `--print-message` shows what to sign)"
+            "an approval must be signed by the approver's own key",
+            "sign with --sign-with KEY, or --signature FILE made over the text"
+            " `--print-message` shows",
         )
     check = approval_trust(lc.settings).check_signed(
         signature, message, wording.approver, wording.approved_at
     )
     if not check.counts:
-        raise refuse(f"the approval's signature does not count: {check.reason}")
+        raise refuse(
+            f"the approval's signature does not count: {check.reason}",
+            _trust_fix(lc, wording.approver),
+        )
     return signature, message
+
+
+def _trust_fix(lc: Lifecycle, approver: str) -> str:
+    """What to do when the approver's key is not trusted for their name."""
+    where = lc.settings.allowed_signers
+    if where is None:
+        return (
+            "set allowed_signers in the settings to a file of the approvers' SSH keys"
+            " (git's allowed_signers format; `provenance config show` says where the settings are)"
+        )
+    return (
+        f"list the key for '{approver}' in the allowed_signers file ({where}):"
+        " --approver must be a name the signing key is listed for there"
+    )
 
 
 def signed_revocation(

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import struct
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ from PIL import Image
 
 from provenance.errors import UndecodableImage, UnsupportedImage
 from provenance.files.formats import DecoderUnavailable, FormatProblem, dpx, exr
+from provenance.files.pillow import pillow_reading
 from provenance.likeness import deep_jpeg
 
 Transfer = Literal["display", "linear", "log"]
@@ -202,11 +202,9 @@ def _pillow_or_deep_frames(path: Path, kind: str, work_sides: Sequence[int]) -> 
 
 
 def _pillow_frames(path: Path, work_sides: Sequence[int]) -> list[Frame]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        # Pillow warns of what it repairs or drops (corrupt EXIF, palette transparency);
-        # the pixels are all a fingerprint needs, and real failures raise
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+    # Pillow warns of what it repairs or drops (corrupt EXIF, palette transparency);
+    # the pixels are all a fingerprint needs, and real failures raise
+    with pillow_reading():
         try:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
                 _check_size(path, *im.size)

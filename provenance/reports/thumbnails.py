@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 
 from provenance.audit.near import VIDEO_SUFFIXES
 from provenance.audit.report import AuditReport, FileResult
+from provenance.files.pillow import pillow_reading
 from provenance.likeness.frames import Luma, decode_luma
 from provenance.likeness.sweep import picture_at
 from provenance.likeness.video import poster_frame
@@ -112,7 +113,8 @@ def _open(path: Path, side: int) -> Image.Image:
         return _grey(decode_luma(path).luma)
     if suffix in VIDEO_SUFFIXES:
         return Image.fromarray(poster_frame(path, side=side))
-    image = Image.open(path)
-    image.draft("RGB", (side * 2, side * 2))
-    image.load()
+    with pillow_reading():
+        image = Image.open(path)
+        image.draft("RGB", (side * 2, side * 2))
+        image.load()
     return image

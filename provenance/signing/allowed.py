@@ -77,6 +77,17 @@ class AllowedSigners:
         wanted = normal_key(key)
         return any(s.key == wanted and s.usable(namespace, at) for s in self.signers)
 
+    def principals_of(self, key: str, namespace: str, at: datetime | None = None) -> list[str]:
+        """The principals (patterns as written) ``key`` may sign for ``namespace`` as, at ``at``."""
+        wanted = normal_key(key)
+        return [
+            p
+            for s in self.signers
+            if s.key == wanted and s.usable(namespace, at)
+            for p in s.principals
+            if not p.startswith("!")
+        ]
+
     def plus(self, signers: Iterable[Signer]) -> AllowedSigners:
         """These signers and more."""
         return AllowedSigners((*self.signers, *signers))

@@ -111,10 +111,18 @@ class ApprovalTrust:
         except BadSignature as exc:
             return SignatureCheck("bad", f"bad signature ({exc})")
         if not self.allowed.allows(approver, key, APPROVAL_NAMESPACE, at):
-            return SignatureCheck(
-                "untrusted", f"the signing key is not allowed for '{approver}'", key
-            )
+            return SignatureCheck("untrusted", self._untrusted(key, approver, at), key)
         return SignatureCheck("signed", f"signed by {approver}", key)
+
+    def _untrusted(self, key: str, approver: str, at: datetime) -> str:
+        """Why ``key`` does not count for ``approver``: whom it is listed for, if anyone."""
+        if not self.allowed.signers:
+            return f"the signing key is not allowed for '{approver}': no approver keys are trusted"
+        listed = self.allowed.principals_of(key, APPROVAL_NAMESPACE, at)
+        if listed:
+            names = ", ".join(f"'{name}'" for name in listed)
+            return f"the signing key is not allowed for '{approver}' (it is listed for {names})"
+        return f"the signing key is not allowed for '{approver}' (it is in no allowed_signers line)"
 
     def check_revocation(self, record: ApprovalRecord) -> SignatureCheck | None:
         """Whether a revocation's signature holds (None: not revoked). It counts regardless."""

@@ -283,7 +283,8 @@ def test_spoofing_user_jane_without_janes_key_is_refused(scene: Scene, tmp_path:
     forged = scene("approve", str(scene.face), "--category", "final-deliverable", "--approver",
                    "Jane Doe", "--reference", str(scene.tmp / "memo.pdf"), "--sign-with",
                    str(intruder), env=env, code=2)  # fmt: skip
-    assert "not allowed for 'Jane Doe'" in forged.stderr
+    assert "not allowed for 'Jane Doe' (it is in no allowed_signers line)" in forged.stderr
+    assert "--approver must be a name the signing key is listed for" in forged.stderr
     assert scene.audit(scene.face)["face.png"] == "block"
 
 

@@ -88,6 +88,17 @@ def itxt(keyword: str, text: str) -> bytes:
     return keyword.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
 
 
+def tiff_entry(tag: int, kind: int, count: int, value: int) -> bytes:
+    """One little-endian IFD entry whose value field is an offset (or an inline number)."""
+    return struct.pack("<HHII", tag, kind, count, value)
+
+
+def tiff_bytes(*entries: bytes, tail: bytes = b"\x00" * 16) -> bytes:
+    """A little-endian TIFF: header, IFD0 with these entries, no next IFD, then ``tail``."""
+    ifd = struct.pack("<H", len(entries)) + b"".join(entries) + b"\x00\x00\x00\x00"
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + tail
+
+
 def riff_chunk(cid: bytes, payload: bytes) -> bytes:
     """One RIFF chunk, padded to even length."""
     pad = b"\x00" if len(payload) % 2 else b""

@@ -24,21 +24,10 @@ from provenance.detectors import integrity
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.tiff_file import walk_ifd_chain
 from provenance.settings import Settings
-from tests.detectors.builders_metadata import box, mp4_bytes, write
+from tests.detectors.builders_metadata import box, mp4_bytes, tiff_bytes, tiff_entry, write
 
 SETTINGS = Settings(db="sqlite://")
 ONLY_INTEGRITY = [integrity.DETECTOR]
-
-
-def tiff_entry(tag: int, kind: int, count: int, value: int) -> bytes:
-    """One little-endian IFD entry whose value field is an offset (or an inline number)."""
-    return struct.pack("<HHII", tag, kind, count, value)
-
-
-def tiff_bytes(*entries: bytes, tail: bytes = b"\x00" * 16) -> bytes:
-    """A little-endian TIFF: header, IFD0 with these entries, no next IFD, then ``tail``."""
-    ifd = struct.pack("<H", len(entries)) + b"".join(entries) + b"\x00\x00\x00\x00"
-    return b"II*\x00" + struct.pack("<I", 8) + ifd + tail
 
 
 def damage(path: Path) -> list[str]:

@@ -259,3 +259,17 @@ def test_settings_default_allows_nobody(
     nobody = Lifecycle(ledger, settings)
     with pytest.raises(ApprovalRefused, match="not in the approvers"):
         approve(nobody, [str(path)], final(consent))
+
+
+def test_a_refused_signature_says_what_to_do_with_allowed_signers(
+    lc: Lifecycle, make_genai: Make, consent: Path
+) -> None:
+    path, asset = make_genai("gen.png", 18)
+    untrusted = dataclasses.replace(
+        lc, settings=dataclasses.replace(lc.settings, allowed_signers=None)
+    )
+    with pytest.raises(ApprovalRefused, match="no approver keys are trusted") as refused:
+        approve(untrusted, [str(path)], final(consent))
+    assert "set allowed_signers in the settings" in str(refused.value.fix)
+    assert status(lc, asset) == "temporary"
+    assert lc.ledger.events.of(asset.sha256)[-1].type == "approval-refused"

@@ -45,6 +45,17 @@ def test_namespaces_and_validity_are_honoured() -> None:
     assert not allowed.knows(OTHER, "provenance-approval")  # certificates are not supported
 
 
+def test_the_principals_a_key_is_listed_for() -> None:
+    allowed = parse(
+        f'"Jane Doe",jane@studio,!jane@old {KEY}\nvfx-sup namespaces="git" {KEY}\nraj {OTHER}\n',
+        "allowed",
+    )
+    listed = allowed.principals_of(KEY + " laptop", "provenance-approval")
+    assert listed == ["Jane Doe", "jane@studio"]
+    assert allowed.principals_of(KEY, "git") == ["Jane Doe", "jane@studio", "vfx-sup"]
+    assert allowed.principals_of("ssh-ed25519 AAAAnone", "git") == []
+
+
 def test_a_bad_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "allowed_signers"
     path.write_text(f"jane {KEY}\njane\n")

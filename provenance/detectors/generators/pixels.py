@@ -15,7 +15,6 @@ A source returns rows as ``bytes`` of ``columns * channels`` samples.
 
 from __future__ import annotations
 
-import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from PIL import Image
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.png import PngInfo
 from provenance.files.opening import open_regular
+from provenance.files.pillow import pillow_reading
 
 READ_BLOCK = 64 * 1024
 ROWS_AT_ONCE = 8  # rows inflated at one call, at most (the magic's first check wants 8)
@@ -142,8 +142,7 @@ class PillowColumns:
     def __init__(self, path: Path) -> None:
         self._stream = open_regular(path)  # Pillow leaves a stream it was given open
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with pillow_reading():
                 image = Image.open(self._stream)
         except BaseException:
             self._stream.close()
