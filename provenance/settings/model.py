@@ -191,7 +191,9 @@ class Settings:
         "reconciles the root instead (no change is dropped).",
     )
     watch_heartbeat: float = _setting(
-        10.0, "Seconds between the watch daemon's heartbeats in the ledger (`provenance status`)."
+        10.0,
+        "Seconds between the watch daemon's heartbeats in the ledger (`provenance status`);"
+        " a root's change of state (watched, unavailable, reconciled) is published at once.",
     )
     genai_ttl_days: int = _setting(
         30,

@@ -314,8 +314,13 @@ class WatchDaemon:
             log.warning("cannot register a heartbeat yet: %s", exc.message)
 
     def _heartbeat_step(self, stop: threading.Event) -> None:
-        if not stop.wait(self.settings.watch_heartbeat):
-            self.beat()
+        # News is published at once, not at the next beat: a root now watched, unavailable or
+        # back is what a wrangler looks for in `provenance status` after a start or a replug.
+        due = time.monotonic() + self.settings.watch_heartbeat
+        while not stop.wait(min(TICK, max(0.0, due - time.monotonic()))):
+            if time.monotonic() >= due or self.state.has_news():
+                self.beat()
+                return
 
     def _fingerprint_step(self, stop: threading.Event) -> None:
         # Images and videos the daemon recorded get their near-match fingerprints here,

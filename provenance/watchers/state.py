@@ -68,6 +68,7 @@ class DaemonState:
         self._counts: Counter[str] = Counter({key: 0 for key in COUNT_KEYS})
         self._roots: dict[str, RootStatus] = {}
         self._degraded: dict[str, str] = {}
+        self._published: tuple[object, ...] = ()  # the face of the last snapshot
 
     def count(self, key: str, n: int = 1) -> None:
         """Add ``n`` to a counter."""
@@ -155,6 +156,20 @@ class DaemonState:
         with self._lock:
             return list(self._degraded.values())
 
+    def has_news(self) -> bool:
+        """Whether a root changed state or was reconciled, or a degraded reason came or went,
+        since the last snapshot: what ``provenance status`` should show at once."""
+        with self._lock:
+            return self._face() != self._published
+
+    def _face(self) -> tuple[object, ...]:
+        """What a person reads in ``provenance status``, apart from counts and queues."""
+        roots = tuple(
+            (path, s.state, s.problem, tuple(s.below.items()), s.last_reconcile)
+            for path, s in self._roots.items()
+        )
+        return (self.phase, roots, tuple(self._degraded.items()))
+
     def _set_reason(self, key: str, reason: str | None) -> None:
         if reason is None:
             self._degraded.pop(key, None)
@@ -164,6 +179,7 @@ class DaemonState:
     def snapshot(self, depth: Mapping[str, int]) -> dict[str, object]:
         """Everything a heartbeat publishes."""
         with self._lock:
+            self._published = self._face()
             return {
                 "phase": self.phase,
                 "degraded": list(self._degraded.values()),

@@ -90,6 +90,25 @@ def test_status_command_reports_a_running_daemon(
     assert "testhost" in table.stdout and "watched" in table.stdout and " ok " in table.stdout
 
 
+def test_a_root_watched_or_unavailable_is_published_before_the_next_beat(
+    tmp_path: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    hourly = fast_settings(ledger_url, watch_heartbeat=3600.0)
+
+    def published() -> list[tuple[str, bool]]:
+        (record,) = ledger.daemons.list()
+        roots = record.state["roots"]
+        assert isinstance(roots, list)
+        return [(str(r["state"]), bool(r["last_reconcile"])) for r in roots]
+
+    with running(ledger, hourly, [root]):
+        wait_for(lambda: published() == [("watching", True)], 10, "the watched root published")
+        root.rename(root.with_name("share.away"))  # the share is unmounted
+        wait_for(lambda: published()[0][0] == "unavailable", 10, "the lost root published")
+
+
 def test_status_with_no_daemon_says_so(ledger_url: str) -> None:
     result = CliRunner().invoke(cli, ["status", "--db", ledger_url])
     assert result.exit_code == 0 and "No watch daemon" in result.stdout
