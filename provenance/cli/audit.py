@@ -39,7 +39,7 @@ from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
 from provenance.rules.policy import Policy, load_policy
 from provenance.settings import Settings, load_settings
-from provenance.util.names import shown_in_json
+from provenance.util.names import data_shown, shown_in_json
 
 if TYPE_CHECKING:
     from provenance.audit.report import AuditReport
@@ -248,7 +248,7 @@ def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> di
 
     # The same data as the report's JSON text parsed back, without its indentation (which
     # only the pure-Python encoder writes): the signed form is rendered once, by the caller.
-    data = json.loads(shown_in_json(json.dumps(report.to_dict(), ensure_ascii=False)))
+    data = data_shown(report.to_dict())
     return signed_report(opened[0], settings, data) if opened else data
 
 

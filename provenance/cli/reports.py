@@ -31,7 +31,7 @@ from provenance.reports.disclosure import FORMATS, Format, render
 from provenance.reports.use_log import USE_LOG_FORMATS, UseLogFormat, render_use_log
 from provenance.rules.policy import Policy, load_policy, policy_keys
 from provenance.settings import Settings, load_settings
-from provenance.util.names import shown_in_json
+from provenance.util.names import data_shown, shown_in_json
 
 
 @cli.group(name="policy")
@@ -185,7 +185,8 @@ def _anchored(lc: Lifecycle, report: DisclosureReport, fmt: str) -> str:
     # Lazy: cryptography loads only for the report.
     from provenance.lifecycle.anchors import head_line, signed_report  # noqa: PLC0415
 
-    signed = signed_report(lc.ledger, lc.settings, report.to_dict())
+    # Signed as shown: a name that is not UTF-8 cannot be signed as it is held.
+    signed = signed_report(lc.ledger, lc.settings, data_shown(report.to_dict()))
     if fmt == "json":
         return shown_in_json(json.dumps(signed, indent=2, ensure_ascii=False)) + "\n"
     text = render(report, fmt)  # type: ignore[arg-type]

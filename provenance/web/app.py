@@ -5,7 +5,9 @@ every request), the settings, the :class:`~provenance.web.guard.Guard` that
 decides who is answered, and the thumbnail cache. The routes live in
 :mod:`provenance.web.routes`; every page is a Jinja2 template with
 autoescaping on, so ledger text (a prompt, a file name) always renders as
-text. Errors meant for people (an unknown hash) become a page saying so.
+text, and a file name that is not UTF-8 renders with its odd bytes as ``\\xNN``
+(:func:`provenance.util.names.shown`), as the CLI prints it. Errors meant for
+people (an unknown hash) become a page saying so.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, Response, request
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from provenance.errors import ProvenanceError
 from provenance.settings import Settings
 from provenance.store import Ledger
+from provenance.util.names import shown
 from provenance.web.compare import UPLOAD_LIMIT
 from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
@@ -38,7 +42,17 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["moment"] = _moment
     app.jinja_env.autoescape = True
+    app.jinja_env.finalize = _shown_names
     return app
+
+
+def _shown_names(value: object) -> object:
+    """Every value a template prints, with names that are not UTF-8 shown escaped: a page
+    holding one would otherwise fail to encode, and answer 500."""
+    if isinstance(value, Markup):
+        # shown() adds only backslashes, letters and digits to markup that is safe already
+        return Markup(shown(value))  # noqa: S704
+    return shown(value) if isinstance(value, str) else value
 
 
 def _refuse_unless_allowed() -> WerkzeugResponse | None:

@@ -30,6 +30,7 @@ from provenance.files.sequences import is_frame
 from provenance.lifecycle.disclosure import build_report
 from provenance.reports.disclosure import render
 from provenance.tools import display_name
+from provenance.util.names import shown
 from provenance.vocab import STATUSES, VERDICTS
 from provenance.web.asset_page import asset_page
 from provenance.web.compare import compared
@@ -162,7 +163,7 @@ def disclosure(name: str) -> Response:
     """
     v = view()
     report = build_report(v.ledger, show_scope(name, v.settings), datetime.now(UTC))
-    page = render(report, "html")
+    page = shown(render(report, "html"))
     answer = Response(page, mimetype="text/html")
     answer.headers["Content-Security-Policy"] = policy_with_styles(page)
     return answer

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from provenance.cli import cli
 from provenance.util.names import shown, shown_values
+from tests.support.files import png
 
 
 def test_valid_text_is_unchanged() -> None:
@@ -56,3 +57,21 @@ def test_audit_json_escapes_names_the_same_way(odd_folder: Path, tmp_path: Path)
     result = CliRunner().invoke(cli, args)
     report = json.loads(result.stdout_bytes.decode("utf-8"))
     assert report["files"][0]["path"] == "bad\\xff\\xfe.txt"
+
+
+def test_the_disclosure_report_signs_and_shows_names_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "show"
+    folder.mkdir()
+    try:
+        odd = png(folder / os.fsdecode(b"gen\xff.png"), 3, "a castle\nSteps: 20, Seed: 3")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["scan", str(odd), "--db", db]).exit_code == 0
+    written = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["report", "--db", db, "--json", "--output", str(written)])
+    assert result.exit_code == 0, result.output
+    [generated] = json.loads(written.read_bytes().decode("utf-8"))["generated"]  # strict UTF-8
+    assert generated["name"] == "gen\\xff.png"
+    verified = CliRunner().invoke(cli, ["verify", "--db", db, "--against", str(written)])
+    assert verified.exit_code == 0, verified.output

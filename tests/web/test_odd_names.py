@@ -1,0 +1,36 @@
+"""A file name that is not UTF-8 shows escaped (``\\xNN``) on every page, never a 500."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.settings import Settings
+from provenance.store import AssetQuery, Ledger
+from provenance.web.app import create_app
+from provenance.web.guard import Guard
+from tests.support.files import png
+
+
+def test_every_page_of_an_asset_with_an_odd_name_answers(ledger_url: str, tmp_path: Path) -> None:
+    show = tmp_path / "lighthouse"
+    show.mkdir()
+    try:
+        path = png(show / os.fsdecode(b"gen\xff.png"), 5, "a castle\nSteps: 20, Seed: 5")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    assert CliRunner().invoke(cli, ["scan", str(path), "--db", ledger_url]).exit_code == 0
+    with Ledger(ledger_url, read_only=True) as reader:
+        [asset] = reader.assets.list(AssetQuery())
+        guard = Guard.for_host("127.0.0.1", None, None)
+        app = create_app(reader, Settings(db=ledger_url), guard, tmp_path / "thumbs")
+        client = app.test_client()
+        for page in ("/", "/?q=gen", f"/asset/{asset.sha256}", "/show/lighthouse",
+                     "/show/lighthouse/disclosure"):  # fmt: skip
+            answer = client.get(page)
+            assert answer.status_code == 200, page
+            assert "gen\\xff." in answer.get_data(as_text=True), page  # the report may break it
