@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from provenance.cli import cli
 from provenance.util.names import shown, shown_values
-from tests.support.files import png
+from tests.support.files import generated_with_odd_name
 
 
 def test_valid_text_is_unchanged() -> None:
@@ -60,12 +60,7 @@ def test_audit_json_escapes_names_the_same_way(odd_folder: Path, tmp_path: Path)
 
 
 def test_the_disclosure_report_signs_and_shows_names_escaped(tmp_path: Path) -> None:
-    folder = tmp_path / "show"
-    folder.mkdir()
-    try:
-        odd = png(folder / os.fsdecode(b"gen\xff.png"), 3, "a castle\nSteps: 20, Seed: 3")
-    except OSError:
-        pytest.skip("this file system refuses names that are not UTF-8")
+    odd = generated_with_odd_name(tmp_path / "show")
     db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     assert CliRunner().invoke(cli, ["scan", str(odd), "--db", db]).exit_code == 0
     written = tmp_path / "report.json"

@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -19,6 +20,15 @@ def png(path: Path, seed: int, parameters: str | None = None) -> Path:
         info.add_text("parameters", parameters)
     image.save(path, pnginfo=info)
     return path
+
+
+def generated_with_odd_name(folder: Path) -> Path:
+    """A generated PNG named ``gen\\xff.png`` (a byte that is not UTF-8) in ``folder``;
+    the test is skipped on a file system that refuses such names."""
+    try:
+        return png(folder / os.fsdecode(b"gen\xff.png"), 3, "a castle\nSteps: 20, Seed: 3")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
 
 
 A1111 = (

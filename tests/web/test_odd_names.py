@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
@@ -13,16 +11,11 @@ from provenance.settings import Settings
 from provenance.store import AssetQuery, Ledger
 from provenance.web.app import create_app
 from provenance.web.guard import Guard
-from tests.support.files import png
+from tests.support.files import generated_with_odd_name
 
 
 def test_every_page_of_an_asset_with_an_odd_name_answers(ledger_url: str, tmp_path: Path) -> None:
-    show = tmp_path / "lighthouse"
-    show.mkdir()
-    try:
-        path = png(show / os.fsdecode(b"gen\xff.png"), 5, "a castle\nSteps: 20, Seed: 5")
-    except OSError:
-        pytest.skip("this file system refuses names that are not UTF-8")
+    path = generated_with_odd_name(tmp_path / "lighthouse")
     assert CliRunner().invoke(cli, ["scan", str(path), "--db", ledger_url]).exit_code == 0
     with Ledger(ledger_url, read_only=True) as reader:
         [asset] = reader.assets.list(AssetQuery())
