@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from provenance.errors import ConfigError
 from provenance.rules.escalations import Flag, required_categories
+from provenance.util.spelling import did_you_mean
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ def _section(section: str, table: object, text: str, where: str) -> dict[str, ob
     if section not in _SECTIONS:
         known = ", ".join(f"[{s}]" for s in _SECTIONS)
         raise ConfigError(
-            f"unknown section [{section}]",
+            f"unknown section [{section}]{did_you_mean(section, _SECTIONS)}",
             where=_at(where, text, rf"\[\s*{section}\s*\]"),
             fix=f"known sections: {known}",
         )
@@ -324,7 +325,7 @@ def _value(section: str, key: str, value: object, text: str, where: str) -> obje
     location = _at(where, text, rf"^\s*{re.escape(key)}\s*=")
     if key not in _SECTIONS[section]:
         raise ConfigError(
-            f"unknown key '{section}.{key}'",
+            f"unknown key '{section}.{key}'{did_you_mean(key, _SECTIONS[section])}",
             where=location,
             fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}",
         )

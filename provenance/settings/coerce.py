@@ -12,6 +12,7 @@ import re
 
 from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
 from provenance.settings.tables import as_categories, as_days, optional_string
+from provenance.util.spelling import did_you_mean
 
 
 def as_int(value: object) -> int:
@@ -93,9 +94,12 @@ def as_rule(index: int, item: object) -> FolderRule:
         return item
     if not isinstance(item, dict):
         raise TypeError(f"folder_rules[{index}] must be a table")
-    extra = set(item) - {"glob", "verdict", "tool", "note", "ttl_days", "needs"}
-    if extra:
-        raise ValueError(f"folder_rules[{index}] has unknown key '{sorted(extra)[0]}'")
+    keys = {"glob", "verdict", "tool", "note", "ttl_days", "needs"}
+    if extra := set(item) - keys:
+        name = sorted(extra)[0]
+        raise ValueError(
+            f"folder_rules[{index}] has unknown key '{name}'{did_you_mean(name, keys)}"
+        )
     verdict = item.get("verdict", "genai")
     if verdict not in ("genai", "not_genai", "unknown"):
         raise ValueError(f"folder_rules[{index}].verdict must be genai, not_genai or unknown")
@@ -124,9 +128,10 @@ def as_watch_root(index: int, item: object) -> WatchRootConfig:
         return item
     if not isinstance(item, dict):
         raise TypeError(f"watch[{index}] must be a table")
-    extra = set(item) - {"path", "mode", "interval", "settle", "ignore"}
-    if extra:
-        raise ValueError(f"watch[{index}] has unknown key '{sorted(extra)[0]}'")
+    keys = {"path", "mode", "interval", "settle", "ignore"}
+    if extra := set(item) - keys:
+        name = sorted(extra)[0]
+        raise ValueError(f"watch[{index}] has unknown key '{name}'{did_you_mean(name, keys)}")
     path, mode = item.get("path"), item.get("mode", "auto")
     if not isinstance(path, str) or not path:
         raise ValueError(f"watch[{index}].path must be a non-empty string")

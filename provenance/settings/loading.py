@@ -41,6 +41,7 @@ from provenance.settings.tables import (
     as_shows,
     as_watchlists,
 )
+from provenance.util.spelling import did_you_mean
 
 
 def load_settings(
@@ -97,7 +98,7 @@ def _read_toml(path: Path) -> dict[str, object]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(
-            f"unknown setting '{unknown[0]}'",
+            f"unknown setting '{unknown[0]}'{did_you_mean(unknown[0], known)}",
             where=path,
             fix=f"known settings are: {', '.join(sorted(known))}",
         )

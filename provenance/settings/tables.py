@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from provenance.tools import canonical_tool
+from provenance.util.spelling import did_you_mean
 from provenance.vocab import Category, as_category
 
 
@@ -153,5 +154,6 @@ def _table(item: object, where: str, keys: set[str]) -> Mapping[str, object]:
         raise TypeError(f"{where} must be a table")
     extra = set(item) - keys
     if extra:
-        raise ValueError(f"{where} has unknown key '{sorted(extra)[0]}'")
+        name = sorted(extra)[0]
+        raise ValueError(f"{where} has unknown key '{name}'{did_you_mean(name, keys)}")
     return item

@@ -120,8 +120,9 @@ def test_policy_file_overrides(tmp_path: Path) -> None:
     ("text", "message", "line"),
     [
         ('[genai]\ntemporary = "allow"\n', "must be one of pass, warn, block", 2),
-        ('[genai]\n\ntempory = "pass"\n', "unknown key 'genai.tempory'", 3),
-        ("[lifecycle]\nx = 1\n", "unknown section [lifecycle]", 1),
+        ('[genai]\n\ntempory = "pass"\n', "'genai.tempory' (did you mean 'temporary'?)", 3),
+        ("[lifecycle]\nx = 1\n", "unknown section [lifecycle]:", 1),
+        ("[approval]\nx = 1\n", "[approval] (did you mean 'approvals'?)", 1),
         ("[approvals]\nexpiring_within_days = -2\n", "whole number", 2),
     ],
 )

@@ -56,7 +56,9 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
     [
         ("workers = -1\n", "workers"),
         ('workers = "many"\n', "workers"),
-        ("nonsense = 1\n", "unknown setting 'nonsense'"),
+        ("nonsense = 1\n", "unknown setting 'nonsense':"),
+        ("wokers = 2\n", "unknown setting 'wokers' (did you mean 'workers'?)"),
+        ('[[watch]]\npath = "/a"\nmdoe = "polling"\n', "'mdoe' (did you mean 'mode'?)"),
         ("db = \n", "invalid TOML"),
         ('[[folder_rules]]\nglob = "*"\nverdict = "maybe"\n', "folder_rules[0].verdict"),
         ('[[folder_rules]]\nverdict = "genai"\n', "folder_rules[0].glob"),
