@@ -31,6 +31,7 @@ import click
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.names import register_shown_errors
+from provenance.util.spelling import did_you_mean
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -93,6 +94,16 @@ class ProvenanceGroup(click.Group):
             # package's audit 0.05 s of its 1 s.
             gc.freeze()
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command ``args`` name; a misspelt one is refused with the name meant."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            known = self.list_commands(ctx)
+            ctx.fail(f"No such command '{name}'.{did_you_mean(name, known)}")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors meant for people become ``Error: ...`` lines."""

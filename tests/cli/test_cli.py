@@ -186,6 +186,14 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
     assert code == 2 and "workers" in err and str(bad) in err
 
 
+def test_a_misspelt_command_is_answered_with_the_one_meant() -> None:
+    result = CliRunner().invoke(cli, ["audt", "deliverables"])
+    assert result.exit_code == 2
+    assert "No such command 'audt'. (did you mean 'audit'?)" in result.stderr
+    unknown = CliRunner().invoke(cli, ["zzz"])
+    assert unknown.exit_code == 2 and "No such command 'zzz'.\n" in unknown.stderr
+
+
 def test_config_show_lists_every_setting(tmp_path: Path) -> None:
     _, out, _ = run("config", "show")
     for name in ("db", "workers", "batch_size", "ignore", "folder_rules"):
