@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
 import struct
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -54,3 +58,36 @@ def test_a_picture_over_the_pixel_limit_raises_within(tmp_path: Path) -> None:
     path.write_bytes(_png_header(side, side))
     with pillow_reading(), pytest.raises(Image.DecompressionBombWarning), Image.open(path):
         pass
+
+
+def _strip_past_the_end(folder: Path) -> Path:
+    """A deflated TIFF whose one strip claims ten times the bytes the file holds: libtiff
+    (which decodes it) prints "TIFFFillStrip: Read error on strip 0" by default."""
+    stream = io.BytesIO()
+    noise = Image.frombytes("L", (256, 256), os.urandom(65536))
+    noise.save(stream, "TIFF", compression="tiff_adobe_deflate")
+    data = bytearray(stream.getvalue())
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for entry in range(struct.unpack_from("<H", data, ifd)[0]):
+        at = ifd + 2 + 12 * entry
+        if struct.unpack_from("<H", data, at)[0] == 279:  # StripByteCounts
+            struct.pack_into("<I", data, at + 8, 10 * len(data))
+    path = folder / "strip.tif"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _decoded_in_a_process(path: Path, first: str) -> subprocess.CompletedProcess[str]:
+    script = (f"{first}\nfrom PIL import Image\ntry:\n    Image.open({str(path)!r}).load()\n"
+              "except OSError:\n    print('refused')\n")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+
+
+def test_libtiff_says_nothing_on_stderr_in_a_process_that_reads_pictures(tmp_path: Path) -> None:
+    path = _strip_past_the_end(tmp_path)
+    plain = _decoded_in_a_process(path, "pass")
+    if "TIFF" not in plain.stderr:
+        pytest.skip("this Pillow's libtiff does not print its errors")
+    ours = _decoded_in_a_process(path, "import provenance.files.pillow")
+    assert (ours.stdout, ours.stderr) == ("refused\n", "")
