@@ -155,6 +155,13 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
     if known is not None:
         gone = "this file is no longer there; showing the content last recorded at this path"
         return known, gone, None
+    if path.is_dir():
+        raise TargetNotFound(
+            "this is a folder, and one file is wanted",
+            where=target,
+            fix=f"give one of its files (`provenance ls {absolute(path)}` lists those the ledger"
+            " saw there)",
+        )
     raise TargetNotFound(
         "no such file or asset in the ledger",
         where=target,

@@ -90,6 +90,9 @@ def test_history_of_unknown_target_is_an_error(ledger_url: str, tmp_path: Path) 
     stray = png(tmp_path / "stray.png", 8)  # a file never scanned is answered, not refused
     code, out, _ = run("history", str(stray), "--db", ledger_url)
     assert code == 0 and "Not in the ledger" in out
+    code, _, err = run("history", str(tmp_path), "--db", ledger_url, ok=False)
+    assert code == 2 and "this is a folder, and one file is wanted" in err
+    assert f"`provenance ls {tmp_path}`" in err
 
 
 def _ls(ledger_url: str, *args: str) -> list[dict[str, object]]:
