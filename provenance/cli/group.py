@@ -31,7 +31,7 @@ import click
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.names import register_shown_errors
-from provenance.util.spelling import did_you_mean
+from provenance.util.spelling import closest
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -101,8 +101,9 @@ class ProvenanceGroup(click.Group):
         """The command ``args`` name; a misspelt one is refused with the name meant."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            known = self.list_commands(ctx)
-            ctx.fail(f"No such command '{name}'.{did_you_mean(name, known)}")
+            meant = closest(name, self.list_commands(ctx))
+            # click's own wording, as its subgroups (`db`, `service`) answer
+            ctx.fail(f"No such command '{name}'." + (f" Did you mean '{meant}'?" if meant else ""))
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -192,7 +192,7 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
 def test_a_misspelt_command_is_answered_with_the_one_meant() -> None:
     result = CliRunner().invoke(cli, ["audt", "deliverables"])
     assert result.exit_code == 2
-    assert "No such command 'audt'. (did you mean 'audit'?)" in result.stderr
+    assert "No such command 'audt'. Did you mean 'audit'?" in result.stderr
     unknown = CliRunner().invoke(cli, ["zzz"])
     assert unknown.exit_code == 2 and "No such command 'zzz'.\n" in unknown.stderr
 
