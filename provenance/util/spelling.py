@@ -1,4 +1,4 @@
-"""The name a person meant: a misspelt setting, table key or policy key gets a suggestion."""
+"""The name a person meant: a misspelt command, setting or policy key gets a suggestion."""
 
 from __future__ import annotations
 
