@@ -34,7 +34,13 @@ from provenance.cli.options import (
 )
 from provenance.cli.progress import StageBars, stage_bars
 from provenance.cli.signals import temp_areas_removed_on_signals
-from provenance.errors import EXIT_CHECK_FAILED, InvalidValue, NothingMatched, OutputNotWritable
+from provenance.errors import (
+    EXIT_CHECK_FAILED,
+    DatabaseRefused,
+    InvalidValue,
+    NothingMatched,
+    OutputNotWritable,
+)
 from provenance.reports.audit_formats import RENDERERS, to_table
 from provenance.reports.audit_html import to_html
 from provenance.rules.policy import Policy, load_policy
@@ -116,42 +122,58 @@ def audit_command(
     targets = _targets(outputs, fmt)
     settings = load_settings(config_path, overrides={"db": db_url}).settings
     policy = _policy(policy_path, settings)
-    if is_timeline(package):
-        cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
-        _finish(*audit_cut_command(cut, settings, policy, _cut_progress, _signed), fmt, targets)
-        return
-    if roots or markers:
-        raise InvalidValue(
-            "--root and --markers are for cuts (editorial timelines)",
-            where=package,
-            fix="give a timeline, or leave the options out",
-        )
-    # No thread runs yet (the progress bar draws from this one), so the
-    # audit may hash on forked processes.
-    formats = [f for f, _ in targets] or [fmt]
-    thumbnails = _thumbnails() if "html" in formats else None
-    with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
-        options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
-                               on_stage=shown.stage, on_item=shown.item,
-                               on_size=shown.sized)  # fmt: skip
+    with _refusal_explained(no_record):
+        if is_timeline(package):
+            cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
+            _finish(*audit_cut_command(cut, settings, policy, _cut_progress, _signed), fmt, targets)
+            return
+        if roots or markers:
+            raise InvalidValue(
+                "--root and --markers are for cuts (editorial timelines)",
+                where=package,
+                fix="give a timeline, or leave the options out",
+            )
+        # No thread runs yet (the progress bar draws from this one), so the
+        # audit may hash on forked processes.
+        formats = [f for f, _ in targets] or [fmt]
+        thumbnails = _thumbnails() if "html" in formats else None
+        with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
+            options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
+                                   on_stage=shown.stage, on_item=shown.item,
+                                   on_size=shown.sized)  # fmt: skip
 
-        def open_ledger() -> Ledger:
-            # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
-            from provenance.store import Ledger  # noqa: PLC0415
+            def open_ledger() -> Ledger:
+                # Called by the audit once hashing runs: loading SQLAlchemy overlaps it.
+                from provenance.store import Ledger  # noqa: PLC0415
 
-            opened.append(stack.enter_context(Ledger.existing(settings.db)))
-            return notarized(opened[-1], settings)
+                opened.append(stack.enter_context(Ledger.existing(settings.db)))
+                return notarized(opened[-1], settings)
 
-        opened: list[Ledger] = []
-        report = audit(package, open_ledger, settings, options, shown.hashed)
-        signed = _signed(report, opened, settings)
-    if not report.files and not allow_empty:
-        raise NothingMatched(
-            "the package holds no files",
-            where=package,
-            fix="check the path; pass --allow-empty if an empty package may go",
-        )
-    _finish(report, signed, fmt, targets)
+            opened: list[Ledger] = []
+            report = audit(package, open_ledger, settings, options, shown.hashed)
+            signed = _signed(report, opened, settings)
+        if not report.files and not allow_empty:
+            raise NothingMatched(
+                "the package holds no files",
+                where=package,
+                fix="check the path; pass --allow-empty if an empty package may go",
+            )
+        _finish(report, signed, fmt, targets)
+
+
+@contextmanager
+def _refusal_explained(no_record: bool) -> Iterator[None]:
+    """A database that refuses the audit's record (a reader's login) names the way around it."""
+    try:
+        yield
+    except DatabaseRefused as exc:
+        if no_record:
+            raise
+        raise DatabaseRefused(
+            f"{exc.what}, recording the audit",
+            where=exc.where,
+            fix=f"{exc.fix}; or audit without recording it: --no-record",
+        ) from exc
 
 
 def _finish(

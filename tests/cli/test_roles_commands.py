@@ -136,6 +136,8 @@ def test_every_command_works_or_says_why_not(studio: Studio, role: str) -> None:
             assert code == EXIT_CANNOT_RUN, f"{role} {name} exited {code}: {err}"
             [line] = err.splitlines()
             assert line.startswith("Error: ") and studio.logins.logins[role] in line, line
+            if name == "audit":  # a reader may audit all the same, unrecorded
+                assert line.endswith("or audit without recording it: --no-record"), line
     with Ledger(studio.logins.urls["reader"]) as ledger:
         assert ledger.events.verify().ok
         if "scan" in ALLOWED[role]:  # the pictures' derived rows are written too (16 px: too small)
