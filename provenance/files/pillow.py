@@ -1,4 +1,4 @@
-"""Pillow's warnings, as every reader of pictures in this package wants them.
+"""What Pillow (and the libtiff under it) may say, as every reader of pictures here wants it.
 
 Pillow warns in two very different ways. A picture larger than
 ``Image.MAX_IMAGE_PIXELS`` gives a ``DecompressionBombWarning`` and decodes
