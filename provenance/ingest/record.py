@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provenance.classify import unreadable_reason
 from provenance.ingest.examine import Examined, Examiner, examine
 from provenance.settings import Settings
 from provenance.vocab import IngestOutcome
@@ -53,6 +54,7 @@ class IngestResult:
     tool: str | None = None
     error: str | None = None
     identified: bool = False  # a known asset's empty media identity was filled in
+    reason: str | None = None  # why an ``unreadable`` file could not be read whole
 
 
 def ingest(path: Path, ledger: Ledger, settings: Settings) -> IngestResult:
@@ -119,5 +121,5 @@ def _result(examined: Examined, recorded: RecordResult | None) -> IngestResult:
         return IngestResult(examined.path, "skipped", error=examined.error)
     return IngestResult(
         examined.path, recorded.outcome, obs.asset.sha256, obs.size, cls.verdict, cls.tool,
-        identified=recorded.identified,
+        identified=recorded.identified, reason=unreadable_reason(cls),
     )  # fmt: skip

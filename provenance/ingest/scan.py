@@ -50,6 +50,9 @@ class ScanSummary:
     ``problems`` are the paths not ingested: those the walk passed over
     (special files, broken or unfollowed links, folders it could not list)
     and files that could not be read when ingested; ``skipped`` counts them all.
+    ``unreadable_files`` are files recorded whose content could not be read
+    whole (damaged, truncated, too large to decode safely), with why: the
+    audit blocks them (the policy's ``unreadable`` action), so a scan names them.
     ``stages`` time each stage in the order it ran: the walk, reading (hashing,
     classifying and recording), then each step of the likeness stage;
     ``wall_seconds`` is the whole scan's time, from the start of the walk.
@@ -62,6 +65,7 @@ class ScanSummary:
     removed: int = 0
     identified: int = 0  # known assets whose empty media identity this scan filled in
     problems: list[tuple[str, str]] = field(default_factory=list)
+    unreadable_files: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     fingerprinted: int = 0
     fingerprint_seconds: float = 0.0
@@ -79,6 +83,8 @@ class ScanSummary:
         self.identified += result.identified
         if result.verdict:
             self.verdicts[result.verdict] += 1
+        if result.verdict == "unreadable":
+            self.unreadable_files.append((str(result.path), result.reason or "not readable"))
 
     def to_dict(self) -> dict[str, object]:
         """The JSON summary printed by ``provenance scan --json``."""
@@ -100,6 +106,7 @@ class ScanSummary:
             "stages": [stage.to_dict() for stage in self.stages],
             "wall_seconds": round(self.wall_seconds, 3),
             "problems": [{"path": p, "reason": r} for p, r in self.problems],
+            "unreadable_files": [{"path": p, "reason": r} for p, r in self.unreadable_files],
         }
 
 

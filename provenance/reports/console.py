@@ -66,7 +66,11 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
         table.add_row(verdict_text(key), str(data[key]))
     for label, text in scan_times(summary):
         table.add_row(label, text)
-    return Group(table, *_problems(summary.problems))
+    return Group(
+        table,
+        *_listed(summary.problems, "not ingested"),
+        *_listed(summary.unreadable_files, "recorded unreadable (an audit blocks them)"),
+    )
 
 
 def scan_times(summary: ScanSummary) -> list[tuple[str, str]]:
@@ -89,13 +93,14 @@ def scan_times(summary: ScanSummary) -> list[tuple[str, str]]:
     return rows
 
 
-def _problems(problems: list[tuple[str, str]]) -> list[RenderableType]:
-    if not problems:
+def _listed(files: list[tuple[str, str]], what: str) -> list[RenderableType]:
+    """The files (path, why) a scan wants a person to see, at most MAX_PROBLEMS_SHOWN."""
+    if not files:
         return []
-    lines: list[RenderableType] = [Text(f"{len(problems)} file(s) not ingested:", style="yellow")]
-    lines += [Text(f"  {path}: {reason}") for path, reason in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(Text(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (see --json)"))
+    lines: list[RenderableType] = [Text(f"{len(files)} file(s) {what}:", style="yellow")]
+    lines += [Text(f"  {path}: {reason}") for path, reason in files[:MAX_PROBLEMS_SHOWN]]
+    if len(files) > MAX_PROBLEMS_SHOWN:
+        lines.append(Text(f"  ... and {len(files) - MAX_PROBLEMS_SHOWN} more (see --json)"))
     return lines
 
 

@@ -424,5 +424,6 @@ def _log_recorded(result: IngestResult) -> None:
     if result.error is not None:
         log.info("%s %s: %s", result.outcome, result.path, result.error)
         return
-    tool = f" ({result.tool})" if result.tool else ""
-    log.info("%s %s: %s%s", result.outcome, result.path, result.verdict or "unknown", tool)
+    why = f" ({result.tool})" if result.tool else ""
+    why += f" ({result.reason})" if result.reason else ""
+    log.info("%s %s: %s%s", result.outcome, result.path, result.verdict or "unknown", why)

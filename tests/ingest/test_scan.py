@@ -9,10 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from provenance.ingest.examine import examine_here
 from provenance.ingest.record import examine, ingest
 from provenance.ingest.scan import plan_scan, run_scan, scan
+from provenance.reports.console import scan_summary
 from provenance.settings import FolderRule, Settings
 from provenance.store import Ledger
 from tests.support.files import A1111, png
@@ -90,10 +92,16 @@ def test_corrupt_file_is_recorded_unreadable(
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 5)
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
-    summary = scan([tmp_path], ledger, settings).to_dict()
-    assert summary["unreadable"] == 2
+    summary = scan([tmp_path], ledger, settings)
+    assert summary.to_dict()["unreadable"] == 2
     asset = ledger.assets.get(examine(bad, settings, "h").observation.asset.sha256)  # type: ignore[union-attr]
     assert asset is not None and asset.problem
+    listed = {Path(p["path"]).name: p["reason"] for p in summary.to_dict()["unreadable_files"]}  # type: ignore[attr-defined]
+    assert set(listed) == {"broken.png", "empty.jpg"} and "truncated" in listed["broken.png"]
+    shown = Console(width=200, record=True)
+    shown.print(scan_summary(summary))
+    text = shown.export_text()
+    assert "2 file(s) recorded unreadable" in text and f"{bad}: {listed['broken.png']}" in text
 
 
 def test_unreadable_paths_are_reported_not_fatal(

@@ -38,10 +38,15 @@ def test_each_recorded_file_is_one_info_line(
     with running(ledger, fast_settings(ledger_url), [root]):
         target = root / "plate.0002.bin"
         target.write_bytes(unique_bytes("plate two"))
-        wait_for(lambda: _recorded(ledger, target), message="the new file in the ledger")
-        wait_for(lambda: str(target) in caplog.text, message="the INFO line naming the file")
-    lines = [r.getMessage() for r in caplog.records if str(target) in r.getMessage()]
-    assert lines == [f"new {target}: unknown"]
+        broken = root / "broken.png"
+        broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 5)
+        wait_for(lambda: _recorded(ledger, target) and _recorded(ledger, broken),
+                 message="the new files in the ledger")  # fmt: skip
+        wait_for(lambda: str(target) in caplog.text and str(broken) in caplog.text,
+                 message="the INFO lines naming them")  # fmt: skip
+    lines = [r.getMessage() for r in caplog.records if str(root) in r.getMessage()]
+    assert f"new {target}: unknown" in lines
+    assert f"new {broken}: unreadable (damaged: file ends before IEND (truncated))" in lines
 
 
 def test_atomic_save_is_recorded_under_the_final_name(
