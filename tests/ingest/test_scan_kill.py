@@ -22,7 +22,7 @@ from provenance.store import AssetQuery, Ledger
 from tests.support.files import unique_bytes
 from tests.support.waiting import wait_for
 
-FILES = 4_000
+FILES = 1_500
 BATCH = 16  # files a transaction: many commits before the kill
 
 
