@@ -11,8 +11,7 @@ import os
 import re
 
 from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
-from provenance.settings.tables import as_categories, as_days, optional_string
-from provenance.util.spelling import did_you_mean
+from provenance.settings.tables import as_categories, as_days, keyed_table, optional_string
 
 
 def as_int(value: object) -> int:
@@ -92,14 +91,8 @@ def as_rules(value: object) -> tuple[FolderRule, ...]:
 def as_rule(index: int, item: object) -> FolderRule:
     if isinstance(item, FolderRule):
         return item
-    if not isinstance(item, dict):
-        raise TypeError(f"folder_rules[{index}] must be a table")
     keys = {"glob", "verdict", "tool", "note", "ttl_days", "needs"}
-    if extra := set(item) - keys:
-        name = sorted(extra)[0]
-        raise ValueError(
-            f"folder_rules[{index}] has unknown key '{name}'{did_you_mean(name, keys)}"
-        )
+    item = keyed_table(item, f"folder_rules[{index}]", keys)
     verdict = item.get("verdict", "genai")
     if verdict not in ("genai", "not_genai", "unknown"):
         raise ValueError(f"folder_rules[{index}].verdict must be genai, not_genai or unknown")
@@ -126,12 +119,7 @@ def as_watch_roots(value: object) -> tuple[WatchRootConfig, ...]:
 def as_watch_root(index: int, item: object) -> WatchRootConfig:
     if isinstance(item, WatchRootConfig):
         return item
-    if not isinstance(item, dict):
-        raise TypeError(f"watch[{index}] must be a table")
-    keys = {"path", "mode", "interval", "settle", "ignore"}
-    if extra := set(item) - keys:
-        name = sorted(extra)[0]
-        raise ValueError(f"watch[{index}] has unknown key '{name}'{did_you_mean(name, keys)}")
+    item = keyed_table(item, f"watch[{index}]", {"path", "mode", "interval", "settle", "ignore"})
     path, mode = item.get("path"), item.get("mode", "auto")
     if not isinstance(path, str) or not path:
         raise ValueError(f"watch[{index}].path must be a non-empty string")

@@ -47,7 +47,7 @@ def as_watchlists(value: object) -> tuple[WatchlistConfig, ...]:
 def _watchlist(index: int, item: object) -> WatchlistConfig:
     if isinstance(item, WatchlistConfig):
         return item
-    table = _table(item, f"watchlists[{index}]", {"path", "category"})
+    table = keyed_table(item, f"watchlists[{index}]", {"path", "category"})
     path, category = table.get("path"), table.get("category")
     if not isinstance(path, str) or not path:
         raise ValueError(f"watchlists[{index}].path must be a file path")
@@ -77,7 +77,7 @@ def as_shows(value: object) -> tuple[ShowConfig, ...]:
 def _show(index: int, item: object) -> ShowConfig:
     if isinstance(item, ShowConfig):
         return item
-    table = _table(item, f"shows[{index}]", {"name", "roots"})
+    table = keyed_table(item, f"shows[{index}]", {"name", "roots"})
     name, roots = table.get("name"), table.get("roots")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"shows[{index}].name must be the title's name")
@@ -97,7 +97,7 @@ def as_approved_tools(value: object) -> tuple[ApprovedTool, ...]:
 def _tool(index: int, item: object) -> ApprovedTool:
     if isinstance(item, ApprovedTool):
         return item
-    table = _table(item, f"approved_tools[{index}]", {"tool", "tier", "note"})
+    table = keyed_table(item, f"approved_tools[{index}]", {"tool", "tier", "note"})
     tool, tier, note = table.get("tool"), table.get("tier", "enterprise"), table.get("note")
     if not isinstance(tool, str) or not tool:
         raise ValueError(f"approved_tools[{index}].tool must name a tool")
@@ -149,7 +149,9 @@ def _tables(value: object, name: str) -> list[object] | tuple[object, ...]:
     return value
 
 
-def _table(item: object, where: str, keys: set[str]) -> Mapping[str, object]:
+def keyed_table(item: object, where: str, keys: set[str]) -> Mapping[str, object]:
+    """``item`` as a TOML table holding no key but ``keys`` (a misspelt one is named, with the
+    key meant); ``where`` names it in the error (``watch[0]``)."""
     if not isinstance(item, dict):
         raise TypeError(f"{where} must be a table")
     extra = set(item) - keys
