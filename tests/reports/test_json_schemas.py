@@ -27,6 +27,7 @@ from PIL import Image
 
 from provenance import vocab
 from provenance.cli import cli
+from provenance.cli.group import ProvenanceGroup
 from provenance.reports.json_schemas import (
     COMMAND_SCHEMAS,
     COMMON,
@@ -195,7 +196,11 @@ def test_every_command_prints_what_its_schema_says(tour: Tour) -> None:
 
 
 def _json_commands(group: click.Group, prefix: str = "") -> Iterator[str]:
-    for name, command in group.commands.items():
+    # load_all, not .commands: the top group imports a command's module only
+    # when it is first asked for, so .commands alone holds whatever the tests
+    # that ran before in this process happened to load.
+    commands = group.load_all() if isinstance(group, ProvenanceGroup) else group.commands
+    for name, command in commands.items():
         words = f"{prefix}{name}"
         if isinstance(command, click.Group):
             yield from _json_commands(command, words + " ")
