@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from PIL import Image
 from playwright.sync_api import Page, Route, expect, sync_playwright
+from waitress import wasyncore
 from waitress.server import create_server
 
 from provenance.web.guard import Guard
@@ -56,8 +57,13 @@ def server(demo: Demo, tmp_path: Path) -> Iterator[str]:
     thread = threading.Thread(target=served.run, daemon=True, name="waitress")
     thread.start()
     yield f"http://127.0.0.1:{served.effective_port}"  # type: ignore[union-attr]
-    served.close()
+    # Closed from its own loop: `served.close()` from this thread closes the
+    # sockets under the loop's select(), which then dies on EBADF (pytest's
+    # unhandled-thread warning, now and then). Emptying the map ends the loop.
+    served.trigger.pull_trigger(lambda: wasyncore.close_all(served._map))  # type: ignore[union-attr]
     thread.join(timeout=5)
+    assert not thread.is_alive(), "waitress's loop did not end"
+    served.task_dispatcher.shutdown()
 
 
 @pytest.fixture
