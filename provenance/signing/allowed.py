@@ -24,6 +24,8 @@ from provenance.errors import ConfigError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 KEY_PREFIXES = ("ssh-", "ecdsa-", "sk-", "rsa-")
+OPTIONS = frozenset({"cert-authority", "namespaces", "valid-after", "valid-before"})
+"""The options ``ssh-keygen -Y verify`` knows (in any case); it refuses a line with another."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def _line(line: str) -> Signer | None:
     options: dict[str, str] = {}
     rest = fields[1:]
     if not rest[0].startswith(KEY_PREFIXES):
-        options, rest = _options(rest[0]), rest[1:]
+        options, rest = _options(rest[0], fields[0]), rest[1:]
     if len(rest) < 2 or not rest[0].startswith(KEY_PREFIXES):
         raise ValueError("no public key")
     if "cert-authority" in options:
@@ -181,8 +183,8 @@ def _tokens(line: str) -> Iterator[str]:
         yield "".join(field)
 
 
-def _options(text: str) -> dict[str, str]:
-    """``name[="value"]`` items separated by commas outside quotes."""
+def _options(text: str, principals: str) -> dict[str, str]:
+    """``name[="value"]`` items separated by commas outside quotes (after ``principals``)."""
     items: list[str] = []
     current: list[str] = []
     quoted = False
@@ -198,8 +200,18 @@ def _options(text: str) -> dict[str, str]:
     found = {}
     for item in items:
         name, _, value = item.partition("=")
+        if name.lower() not in OPTIONS:
+            raise ValueError(_unknown(name, principals))
         found[name.lower()] = value
     return found
+
+
+def _unknown(name: str, principals: str) -> str:
+    """Why an option is refused; a bare word is most often a name's second word, unquoted."""
+    if name.isalnum() and "," not in principals:
+        name_meant = principals.replace('"', "") + " " + name
+        return f'unknown option {name!r}: a principal with spaces is quoted, as in "{name_meant}"'
+    return f"unknown option {name!r}"
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -70,3 +70,14 @@ def test_a_bad_line_is_named(tmp_path: Path) -> None:
 def test_parsing_any_text_gives_signers_or_a_config_error(text: str) -> None:
     with contextlib.suppress(ConfigError):
         parse(text, "fuzz")
+
+
+def test_an_unknown_option_refuses_the_line_as_ssh_keygen_does() -> None:
+    # `Jane Doe ssh-ed25519 ...` is principal "Jane" with an option "Doe" to
+    # ssh-keygen, which refuses it; trusting the key for "Jane" would be wrong.
+    with pytest.raises(ConfigError, match=r'unknown option .Doe.: .* as in "Jane Doe"'):
+        parse(f"Jane Doe {KEY}\n", "allowed")
+    with pytest.raises(ConfigError, match=r"unknown option .no-touch-required.\)"):
+        parse(f"jane no-touch-required {KEY}\n", "allowed")
+    allowed = parse(f'jane NAMESPACES="provenance-approval" {KEY}\n', "allowed")
+    assert allowed.allows("jane", KEY, "provenance-approval")
