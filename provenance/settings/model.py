@@ -193,7 +193,8 @@ class Settings:
     watch_heartbeat: float = _setting(
         10.0,
         "Seconds between the watch daemon's heartbeats in the ledger (`provenance status`);"
-        " a root's change of state (watched, unavailable, reconciled) is published at once.",
+        " a root's change of state (watched, unavailable, reconciled) is published at once,"
+        " and files counted (ingested, moved, removed) within 2 seconds.",
     )
     genai_ttl_days: int = _setting(
         30,

@@ -61,6 +61,7 @@ LIKENESS_WORKERS = 1
 EXPIRE_EVERY = 24 * 3600.0  # seconds between the daemon's expiry passes
 
 TICK = 0.5
+COUNTS_EVERY = 2.0  # seconds: the soonest files counted are published after a heartbeat
 RECONCILER = "provenance-reconciler"
 MAX_DRAIN = 60.0
 
@@ -316,9 +317,14 @@ class WatchDaemon:
     def _heartbeat_step(self, stop: threading.Event) -> None:
         # News is published at once, not at the next beat: a root now watched, unavailable or
         # back is what a wrangler looks for in `provenance status` after a start or a replug.
-        due = time.monotonic() + self.settings.watch_heartbeat
+        # Files counted are published within COUNTS_EVERY: soon enough for whoever just
+        # copied a file in, and at most one write of the row that often on a busy share.
+        started = time.monotonic()
+        due = started + self.settings.watch_heartbeat
         while not stop.wait(min(TICK, max(0.0, due - time.monotonic()))):
-            if time.monotonic() >= due or self.state.has_news():
+            now = time.monotonic()
+            counted = now >= started + COUNTS_EVERY and self.state.counts_moved()
+            if now >= due or counted or self.state.has_news():
                 self.beat()
                 return
 

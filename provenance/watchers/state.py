@@ -69,6 +69,7 @@ class DaemonState:
         self._roots: dict[str, RootStatus] = {}
         self._degraded: dict[str, str] = {}
         self._published: tuple[object, ...] = ()  # the face of the last snapshot
+        self._published_counts: dict[str, int] = {}
 
     def count(self, key: str, n: int = 1) -> None:
         """Add ``n`` to a counter."""
@@ -162,6 +163,11 @@ class DaemonState:
         with self._lock:
             return self._face() != self._published
 
+    def counts_moved(self) -> bool:
+        """Whether a file was counted (ingested, moved, removed...) since the last snapshot."""
+        with self._lock:
+            return self._counts != self._published_counts
+
     def _face(self) -> tuple[object, ...]:
         """What a person reads in ``provenance status``, apart from counts and queues."""
         roots = tuple(
@@ -180,6 +186,7 @@ class DaemonState:
         """Everything a heartbeat publishes."""
         with self._lock:
             self._published = self._face()
+            self._published_counts = dict(self._counts)
             return {
                 "phase": self.phase,
                 "degraded": list(self._degraded.values()),

@@ -109,6 +109,26 @@ def test_a_root_watched_or_unavailable_is_published_before_the_next_beat(
         wait_for(lambda: published()[0][0] == "unavailable", 10, "the lost root published")
 
 
+def test_files_counted_are_published_before_the_next_beat(
+    tmp_path: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    """A file copied in shows in `provenance status` within seconds, not at the hourly beat."""
+    root = tmp_path / "share"
+    root.mkdir()
+    hourly = fast_settings(ledger_url, watch_heartbeat=3600.0)
+
+    def published_ingested() -> int:
+        (record,) = ledger.daemons.list()
+        counts = record.state["counts"]
+        assert isinstance(counts, dict)
+        return int(counts["ingested"])
+
+    with running(ledger, hourly, [root]):
+        wait_for(lambda: bool(ledger.daemons.list()), 10, "the daemon registered")
+        (root / "notes.txt").write_bytes(unique_bytes("counted"))
+        wait_for(lambda: published_ingested() == 1, 15, "the new file counted in the heartbeat")
+
+
 def test_status_with_no_daemon_says_so(ledger_url: str) -> None:
     result = CliRunner().invoke(cli, ["status", "--db", ledger_url])
     assert result.exit_code == 0 and "No watch daemon" in result.stdout
