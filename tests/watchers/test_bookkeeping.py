@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
@@ -90,43 +93,44 @@ def test_status_command_reports_a_running_daemon(
     assert "testhost" in table.stdout and "watched" in table.stdout and " ok " in table.stdout
 
 
-def test_a_root_watched_or_unavailable_is_published_before_the_next_beat(
-    tmp_path: Path, ledger: Ledger, ledger_url: str
-) -> None:
+def _last_beat(ledger: Ledger, key: str) -> Any:
+    """What the one daemon's last heartbeat says under ``key`` (None before it registers)."""
+    records = ledger.daemons.list()
+    return records[0].state[key] if records else None
+
+
+@pytest.fixture
+def hourly_beats(tmp_path: Path, ledger: Ledger, ledger_url: str) -> Iterator[Path]:
+    """A watched share whose daemon beats hourly: what it publishes sooner is news."""
     root = tmp_path / "share"
     root.mkdir()
-    hourly = fast_settings(ledger_url, watch_heartbeat=3600.0)
+    with running(ledger, fast_settings(ledger_url, watch_heartbeat=3600.0), [root]):
+        yield root
 
+
+def test_a_root_watched_or_unavailable_is_published_before_the_next_beat(
+    hourly_beats: Path, ledger: Ledger
+) -> None:
     def published() -> list[tuple[str, bool]]:
-        (record,) = ledger.daemons.list()
-        roots = record.state["roots"]
-        assert isinstance(roots, list)
+        roots = _last_beat(ledger, "roots") or []
         return [(str(r["state"]), bool(r["last_reconcile"])) for r in roots]
 
-    with running(ledger, hourly, [root]):
-        wait_for(lambda: published() == [("watching", True)], 10, "the watched root published")
-        root.rename(root.with_name("share.away"))  # the share is unmounted
-        wait_for(lambda: published()[0][0] == "unavailable", 10, "the lost root published")
+    wait_for(lambda: published() == [("watching", True)], 10, "the watched root published")
+    hourly_beats.rename(hourly_beats.with_name("share.away"))  # the share is unmounted
+    wait_for(lambda: published()[0][0] == "unavailable", 10, "the lost root published")
 
 
 def test_files_counted_are_published_before_the_next_beat(
-    tmp_path: Path, ledger: Ledger, ledger_url: str
+    hourly_beats: Path, ledger: Ledger
 ) -> None:
     """A file copied in shows in `provenance status` within seconds, not at the hourly beat."""
-    root = tmp_path / "share"
-    root.mkdir()
-    hourly = fast_settings(ledger_url, watch_heartbeat=3600.0)
-
-    def published_ingested() -> int:
-        (record,) = ledger.daemons.list()
-        counts = record.state["counts"]
-        assert isinstance(counts, dict)
-        return int(counts["ingested"])
-
-    with running(ledger, hourly, [root]):
-        wait_for(lambda: bool(ledger.daemons.list()), 10, "the daemon registered")
-        (root / "notes.txt").write_bytes(unique_bytes("counted"))
-        wait_for(lambda: published_ingested() == 1, 15, "the new file counted in the heartbeat")
+    wait_for(lambda: _last_beat(ledger, "counts") is not None, 10, "the daemon registered")
+    (hourly_beats / "notes.txt").write_bytes(unique_bytes("counted"))
+    wait_for(
+        lambda: _last_beat(ledger, "counts")["ingested"] == 1,
+        15,
+        "the new file counted in the heartbeat",
+    )
 
 
 def test_status_with_no_daemon_says_so(ledger_url: str) -> None:
