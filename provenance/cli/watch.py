@@ -148,17 +148,41 @@ def service() -> None:
     "--kind", type=click.Choice(SERVICE_KINDS), help="Default: launchd on macOS, else systemd."
 )
 @click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file the service runs with. Default: $PROVENANCE_CONFIG or the user config dir.",
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    envvar="PROVENANCE_DB",
+    help="Ledger URL the service writes to, over the settings' db. Env: PROVENANCE_DB.",
+)
 def service_install(
     kind: ServiceKind | None, print_only: bool, config_path: Path | None, db_url: str | None
 ) -> None:
-    """Write a service that runs `provenance watch` (with --config and --db, if given)."""
-    # A unit pointing at a missing settings file would replace a working one
-    # with a service that fails at every start.
-    require_existing([config_path] if config_path else [], "settings file")
+    """Write a service that runs `provenance watch` on the settings' [[watch]] roots.
 
-    unit = render(kind or default_kind(), sys.executable, config_path, db_url)
+    The unit names the settings file found now (--config, $PROVENANCE_CONFIG
+    or the user config dir), and the ledger when --db or $PROVENANCE_DB is given.
+    """
+    # A unit pointing at a missing or broken settings file, or at one with no
+    # [[watch]] roots, would replace a working one with a service that fails
+    # at every start, restarted every few seconds: refused here instead.
+    require_existing([config_path] if config_path else [], "settings file")
+    loaded = settings_for(db_url, config_path)
+    if not loaded.settings.watch:
+        raise ConfigError(
+            "nothing to watch: the service runs `provenance watch` on the settings'"
+            " [[watch]] roots, and they list none",
+            where=str(loaded.config_path or "no settings file"),
+            fix="add [[watch]] tables (path = the folder to watch) to the settings, then install",
+        )
+    # The service manager does not see this shell's $PROVENANCE_CONFIG: the file is named.
+    unit = render(kind or default_kind(), sys.executable, loaded.config_path, db_url)
     if print_only:
         click.echo(unit.text, nl=False)
         return
