@@ -63,6 +63,8 @@ class SignatureReport:
     checkpoints: int
     anchored_seq: int
     findings: tuple[Finding, ...] = field(default=())
+    approvals: int = 0  # approvals checked
+    honoured: int = 0  # of them, those whose signature counts
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,7 @@ class SignatureReport:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {"ok": self.ok, "checkpoints": self.checkpoints, "anchored_seq": self.anchored_seq,
+                "approvals": self.approvals, "honoured": self.honoured,
                 "findings": [f.to_dict() for f in self.findings]}  # fmt: skip
 
 
@@ -132,8 +135,9 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
         findings += more
         anchored = max(anchored, seq)
     findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor is not None)
-    findings += approval_findings(ledger.approvals.list(), settings)
-    return SignatureReport(len(rows), anchored, tuple(findings))
+    approvals = ledger.approvals.list()
+    more, honoured = approval_findings(approvals, settings)
+    return SignatureReport(len(rows), anchored, (*findings, *more), len(approvals), honoured)
 
 
 def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
@@ -180,12 +184,16 @@ def _unanchored(head: int, anchored: int, signed_before: bool) -> list[Finding]:
     ]
 
 
-def approval_findings(approvals: Iterable[ApprovalRecord], settings: Settings) -> list[Finding]:
-    """Badly signed approvals and revocations (fatal), unsigned or untrusted ones (listed)."""
-    trust, found = approval_trust(settings), []
+def approval_findings(
+    approvals: Iterable[ApprovalRecord], settings: Settings
+) -> tuple[list[Finding], int]:
+    """Badly signed approvals and revocations (fatal), unsigned or untrusted ones (listed);
+    and how many approvals are honoured (their signature counts)."""
+    trust, found, honoured = approval_trust(settings), [], 0
     for record in approvals:
         name = f"approval #{record.id} of {record.asset_sha256[:12]} by {record.approver}"
         check = trust.check(record)
+        honoured += check.counts
         if not check.counts:
             found.append(Finding(f"{name}: {check.reason}; not honoured", None,
                                  fatal=check.state == "bad"))  # fmt: skip
@@ -193,7 +201,7 @@ def approval_findings(approvals: Iterable[ApprovalRecord], settings: Settings) -
         if revoked is not None and not revoked.counts:
             found.append(Finding(f"{name}: revocation {revoked.reason} (it still counts)", None,
                                  fatal=revoked.state == "bad"))  # fmt: skip
-    return found
+    return found, honoured
 
 
 def check_against(ledger: Ledger, settings: Settings, paths: Sequence[Path]) -> list[Finding]:

@@ -24,6 +24,8 @@ def signature_report(
             f" {report.anchored_seq}",
             style="green",
         )
+    if report.approvals:
+        _approvals(text, report)
     for finding in report.findings:
         _finding(text, finding)
     if paths and not against:
@@ -31,6 +33,17 @@ def signature_report(
     for finding in against:
         _finding(text, finding)
     return text
+
+
+def _approvals(text: Text, report: SignatureReport) -> None:
+    if text:
+        text.append("\n")
+    if report.honoured == report.approvals:
+        line = f"{report.approvals} approval(s), each signed by a key trusted for its approver"
+        text.append(f"OK: {line}", style="green")
+    else:
+        line = f"{report.honoured} of {report.approvals} approval(s) honoured; the notes say why"
+        text.append(f"NOTE: {line} the others are not", style="yellow")
 
 
 def _finding(text: Text, finding: Finding) -> None:

@@ -263,6 +263,11 @@ def test_a_forged_approval_row_and_event_without_a_signature_is_not_honoured(sce
     _, report = scene.verify()
     unsigned = [f for f in report["signatures"]["findings"] if "not signed" in f["what"]]
     assert unsigned and not unsigned[0]["fatal"]
+    signatures = report["signatures"]
+    assert signatures["honoured"] == signatures["approvals"] - len(unsigned)
+    said = scene("verify", code=None).stdout
+    honoured = f"{signatures['honoured']} of {signatures['approvals']} approval(s) honoured"
+    assert f"NOTE: {honoured}" in said
 
 
 def test_a_re_pointed_approval_is_badly_signed(scene: Scene) -> None:
@@ -304,6 +309,10 @@ def test_a_signature_by_an_untrusted_key_is_not_honoured(scene: Scene, tmp_path:
                                      "provenance-approval"))  # fmt: skip
     scene.approve(scene.face, "--approved-at", "2026-12-01T10:00:00", "--signature", str(genuine))
     assert scene.audit(scene.face)["face.png"] == "pass"
+    signatures = scene.verify()[1]["signatures"]
+    assert signatures["honoured"] == signatures["approvals"] > 0
+    said = scene("verify").stdout
+    assert f"OK: {signatures['approvals']} approval(s), each signed by a key trusted" in said
 
 
 # -- anchors outside the database ------------------------------------------------------------
