@@ -63,7 +63,14 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     type=click.Path(path_type=Path, dir_okay=False),
     help="The show's policy file (default: the `policy` setting, else built-in).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="The report's form: junit and sarif for CI systems, html and markdown for people.",
+)
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option(
     "--output",
@@ -322,7 +329,9 @@ def _render(report: AuditReport, fmt: str) -> str:
 
 @cli.command(name="audits")
 @click.option("--under", type=click.Path(path_type=Path), help="Only packages at or below PATH.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most N audits."
+)
 @ledger_options
 @json_option
 def audits_command(

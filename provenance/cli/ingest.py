@@ -11,6 +11,7 @@ import click
 from provenance.cli.arguments import require_existing
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    config_option,
     json_option,
     ledger_options,
     notarized,
@@ -76,7 +77,7 @@ def _scan(paths: tuple[Path, ...], settings: Settings, bars: StageBars) -> ScanS
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@config_option
 @json_option
 def classify(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     """Say what made each file (folders are walked); nothing is written to the ledger."""

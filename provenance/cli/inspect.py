@@ -60,7 +60,11 @@ def history(
 @click.option(
     "--genai/--not-genai", default=None, help="Only generated (or only not generated) assets."
 )
-@click.option("--verdict", type=click.Choice(VERDICTS, case_sensitive=False))
+@click.option(
+    "--verdict",
+    type=click.Choice(VERDICTS, case_sensitive=False),
+    help="Only assets the detectors judged so.",
+)
 @click.option(
     "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Lifecycle status."
 )

@@ -96,8 +96,7 @@ def config() -> None:
 
 
 @config.command(name="show")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--db", "db_url", metavar="URL", envvar="PROVENANCE_DB")
+@ledger_options
 @json_option
 def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> None:
     """Print the effective settings and where each value came from."""

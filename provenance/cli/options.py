@@ -45,14 +45,19 @@ out = NamesConsole(soft_wrap=True)
 err = NamesConsole(stderr=True)
 
 
-def ledger_options(func: F) -> F:
-    """Add ``--db`` and ``--config`` to a command."""
-    func = click.option(
+def config_option(func: F) -> F:
+    """Add ``--config`` to a command."""
+    return click.option(
         "--config",
         "config_path",
         type=click.Path(path_type=Path, dir_okay=False),
         help="Settings file (TOML). Default: $PROVENANCE_CONFIG or the user config dir.",
     )(func)
+
+
+def ledger_options(func: F) -> F:
+    """Add ``--db`` and ``--config`` to a command."""
+    func = config_option(func)
     func = click.option(
         "--db",
         "db_url",

@@ -89,7 +89,14 @@ def scope_options(command: Callable[..., None]) -> Callable[..., None]:
 
 @cli.command(name="report")
 @scope_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="markdown",
+    show_default=True,
+    help="markdown to edit or forward, html to print (one A4 or Letter summary page), json.",
+)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options
 @json_option
@@ -115,7 +122,12 @@ def report_command(
 @cli.command(name="use-log")
 @scope_options
 @click.option(
-    "--format", "fmt", type=click.Choice(USE_LOG_FORMATS), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(USE_LOG_FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv for a spreadsheet, or json.",
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options

@@ -19,7 +19,13 @@ from provenance.cli.options import ledger_options, out, settings_for
     help="Address to listen on. Anything but this machine (127.0.0.1, ::1) needs --token or "
     "the web_auth_header setting.",
 )
-@click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=8750,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="TCP port to listen on.",
+)
 @click.option(
     "--token",
     metavar="SECRET",

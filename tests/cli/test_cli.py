@@ -225,6 +225,22 @@ def test_readme_cli_reference_matches_help() -> None:
         )
 
 
+def test_every_option_says_what_it_does() -> None:
+    """No option shows in --help as a bare name (as `--config FILE` once did for `classify`)."""
+    bare = []
+    for path in cli.command_paths():
+        command = cli
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[name]
+        bare += [
+            f"provenance {' '.join(path)} {option.opts[0]}"
+            for option in command.params
+            if isinstance(option, click.Option) and not option.help and not option.hidden
+        ]
+    assert not bare, "options without help:\n" + "\n".join(bare)
+
+
 def test_installed_script_runs(tree: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "provenance"
     if not script.exists():
