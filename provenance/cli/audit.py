@@ -25,6 +25,7 @@ from provenance.cli.cut import CutRun, audit_cut_command
 from provenance.cli.group import cli
 from provenance.cli.options import (
     NamesConsole,
+    format_option,
     json_option,
     ledger_options,
     notarized,
@@ -63,13 +64,10 @@ FORMATS = ("table", "json", "junit", "sarif", "html", "markdown")
     type=click.Path(path_type=Path, dir_okay=False),
     help="The show's policy file (default: the `policy` setting, else built-in).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="The report's form: junit and sarif for CI systems, html and markdown for people.",
+@format_option(
+    FORMATS,
+    "table",
+    "The report's form: junit and sarif for CI systems, html and markdown for people.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +53,18 @@ def config_option(func: F) -> F:
         type=click.Path(path_type=Path, dir_okay=False),
         help="Settings file (TOML). Default: $PROVENANCE_CONFIG or the user config dir.",
     )(func)
+
+
+def format_option(choices: Sequence[str], default: str, what: str) -> Callable[[F], F]:
+    """``--format`` (into ``fmt``): one of ``choices``, ``default`` unless given."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=what,
+    )
 
 
 def ledger_options(func: F) -> F:

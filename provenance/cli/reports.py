@@ -14,6 +14,7 @@ import click
 from provenance.cli.arguments import writable_output, write_output
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    format_option,
     json_option,
     ledger_options,
     open_lifecycle,
@@ -89,13 +90,10 @@ def scope_options(command: Callable[..., None]) -> Callable[..., None]:
 
 @cli.command(name="report")
 @scope_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="markdown",
-    show_default=True,
-    help="markdown to edit or forward, html to print (one A4 or Letter summary page), json.",
+@format_option(
+    FORMATS,
+    "markdown",
+    "markdown to edit or forward, html to print (one A4 or Letter summary page), json.",
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options
@@ -121,14 +119,7 @@ def report_command(
 
 @cli.command(name="use-log")
 @scope_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(USE_LOG_FORMATS),
-    default="csv",
-    show_default=True,
-    help="csv for a spreadsheet, or json.",
-)
+@format_option(USE_LOG_FORMATS, "csv", "csv for a spreadsheet, or json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
