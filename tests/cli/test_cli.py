@@ -229,7 +229,7 @@ def test_every_option_says_what_it_does() -> None:
     """No option shows in --help as a bare name (as `--config FILE` once did for `classify`)."""
     bare = []
     for path in cli.command_paths():
-        command = cli
+        command: click.Command = cli
         for name in path:
             assert isinstance(command, click.Group)
             command = command.commands[name]
