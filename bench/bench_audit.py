@@ -58,13 +58,13 @@ def hash_floor_seconds(files: list[Path]) -> float:
     The floor of any audit that reads every byte: what is left between this
     and the audit is start-up, the ledger and judging.
     """
-    from provenance.audit.package import hash_files
+    from provenance.audit.package import hash_crashed, hash_files
     from provenance.util.workpool import OrderedPool, processes_available
 
     pairs = [(str(path), path) for path in files]
     started = time.perf_counter()
     with OrderedPool(
-        hash_files, pairs, os.cpu_count() or 1, on_crash=lambda f: None, window=len(pairs),
+        hash_files, pairs, os.cpu_count() or 1, on_crash=hash_crashed, window=len(pairs),
         processes=processes_available(),
     ) as pool:  # fmt: skip
         for _ in pool:

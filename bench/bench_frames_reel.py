@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +45,9 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 def fill(url: str, reels: int, frames: int, others: int) -> None:
     """``reels`` reels of ``frames`` frames from 01:00:00:00, and ``others`` images without reel."""
-    rows = [(f"R{r:03d}", n) for r in range(reels) for n in range(frames)]
+    rows: list[tuple[str | None, int]] = [
+        (f"R{r:03d}", n) for r in range(reels) for n in range(frames)
+    ]
     rows += [(None, n) for n in range(others)]
     engine = make_engine(url)
     try:
@@ -84,7 +87,7 @@ def per_clip(url: str, asked: list[tuple[str, float, float]]) -> int:
     """The baseline: one condition a clip, 200 to a query (the first form); frames found."""
     query = select(Asset.sha256, Location.path).join(Asset, Asset.sha256 == Location.asset_sha256)
     query = query.where(Location.present, Asset.kind == "image")
-    found = set()
+    found: set[tuple[object, ...]] = set()
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -102,7 +105,8 @@ def measure(url: str, asked: list[tuple[str, float, float]], repeat: int) -> str
     times: dict[str, list[tuple[float, float]]] = {"per reel": [], "per clip (before)": []}
     counts = {}
     with Ledger(url) as ledger:
-        ways = {"per reel": lambda: len(ledger.locations.frames_on_reels(asked)),
+        ways: dict[str, Callable[[], int]] = {
+                "per reel": lambda: len(ledger.locations.frames_on_reels(asked)),
                 "per clip (before)": lambda: per_clip(url, asked)}  # fmt: skip
         for _ in range(repeat):
             for name, way in ways.items():

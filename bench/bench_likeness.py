@@ -45,6 +45,7 @@ from provenance.store import (  # noqa: E402
     Observation,
 )
 from provenance.vocab import INITIAL_STATUS as GENAI_INITIAL_STATUS  # noqa: E402
+from provenance.vocab import Verdict  # noqa: E402
 
 HOST = "bench-host"
 BATCH = 5_000
@@ -55,7 +56,7 @@ def sha(label: str) -> str:
     return hashlib.sha256(label.encode()).hexdigest()
 
 
-def image(label: str, verdict: str = "unknown") -> Observation:
+def image(label: str, verdict: Verdict = "unknown") -> Observation:
     """An image asset as ingest would record it."""
     facts = AssetFacts(
         sha256=sha(label), size=1, kind="image", mime="image/png", format="png", width=1920,

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scan import machine  # noqa: E402
 
+from provenance.evidence import Evidence  # noqa: E402
 from provenance.lifecycle import Lifecycle  # noqa: E402
 from provenance.lifecycle.rescreen import rescreen  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
@@ -56,8 +57,8 @@ def frame(i: int, prompt: str) -> Observation:
     facts = AssetFacts(
         sha256=hashlib.sha256(str(i).encode()).hexdigest(), size=1, kind="image",
         mime="image/x-exr", format="exr", width=1920, height=1080, duration=None,
-        verdict="genai", tool="comfyui", confidence="high",
-        evidence=[{"detector": "folder-rule", "detail": "x" * 200}], prompt=prompt, problem=None,
+        verdict="genai", tool="comfyui", confidence="strong",
+        evidence=[Evidence("folder-rule", "folder-rule", "x" * 200)], prompt=prompt, problem=None,
         status=GENAI_INITIAL_STATUS,
     )  # fmt: skip
     path = f"/jobs/show/sh{i // FRAMES_PER_PROMPT:04d}/gen.{i % FRAMES_PER_PROMPT:04d}.exr"

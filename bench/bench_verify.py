@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +72,7 @@ class Builder:
         self.rng = random.Random(15)
         self.audit_id = 0
 
-    def event(self, kind: str, sha: str | None, path: str | None, details: dict[str, object],
+    def event(self, kind: str, sha: str | None, path: str | None, details: Mapping[str, object],
               at: datetime) -> None:  # fmt: skip
         """Chain one event."""
         self.seq += 1

@@ -47,7 +47,7 @@ def keyframe_prints(path: Path) -> tuple[Fingerprint, ...]:
         for i in range(SAMPLES):
             container.seek(int(stream.duration * (i + 0.5) / SAMPLES), stream=stream)
             frame = next(container.decode(stream))
-            grey = frame.to_ndarray(format="gray").astype(np.float32) / 255
+            grey = (frame.to_ndarray(format="gray") / 255).astype(np.float32)
             if (fp := fingerprint_luma(grey)) is not None and frame.pts is not None:
                 found.setdefault(frame.pts, fp)
     return tuple(found.values())

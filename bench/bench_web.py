@@ -206,7 +206,9 @@ def measure(url: str, assets: int, repeat: int) -> None:
         def get(path: str) -> int:
             return client.get(path).status_code
 
-        pick = lambda _: rng.randrange(assets)  # noqa: E731
+        def pick(_: int) -> int:
+            return rng.randrange(assets)
+
         print("| request | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms |")
         print("| --- | --- | --- | --- | --- |")
         timed("search: newest (empty form)", repeat, lambda _: "/", get)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "sample_assets"))
 sys.path.insert(0, str(ROOT))
 
-import _synth  # type: ignore[import-not-found]  # noqa: E402
+import _synth  # noqa: E402
 
 from tests.support.frame_writers import write_dpx, write_exr, write_tiff16  # noqa: E402
 

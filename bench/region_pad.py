@@ -65,7 +65,9 @@ def base_pool(bases: int, cache: Path) -> dict[str, NDArray[np.generic]]:
                 features.descriptors,
             )
     sizes = np.array([size for size, _ in described], np.int32)
-    pool_arrays = {"sizes": sizes, "points": points, "descriptors": descriptors, "counts": counts}
+    pool_arrays: dict[str, NDArray[np.generic]] = {
+        "sizes": sizes, "points": points, "descriptors": descriptors, "counts": counts
+    }  # fmt: skip
     np.savez(cache, **pool_arrays)  # type: ignore[arg-type]
     return pool_arrays
 

@@ -377,7 +377,7 @@ def deliver_master(out: Path) -> Iterator[Sample]:
         stream.options = {"crf": "23", "g": "48", "threads": "1"}
         stream.metadata["timecode"] = MASTER_TIMECODE
         for img in master_frames():
-            container.mux(stream.encode(av.VideoFrame.from_image(img)))
+            container.mux(stream.encode(av.VideoFrame.from_image(img)))  # type: ignore[no-untyped-call]
         container.mux(stream.encode())
     yield Sample(
         MASTER,
