@@ -17,9 +17,19 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 from markupsafe import Markup
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from provenance.errors import ProvenanceError
+from provenance.errors import (
+    AmbiguousTarget,
+    DatabaseRefused,
+    InvalidValue,
+    LedgerUnavailable,
+    NothingMatched,
+    ProvenanceError,
+    SchemaOutdated,
+    TargetNotFound,
+)
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.util.names import shown
@@ -39,6 +49,7 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.before_request(_refuse_unless_allowed)
     app.after_request(_secured)
     app.register_error_handler(ProvenanceError, _explained)
+    app.register_error_handler(NotFound, _not_found)
     app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["moment"] = _moment
     app.jinja_env.autoescape = True
@@ -66,10 +77,45 @@ def _secured(response: Response) -> Response:
     return response
 
 
+# Each error's HTTP status and page title; the first class that matches wins.
+ANSWERS: tuple[tuple[type[ProvenanceError], int, str], ...] = (
+    (TargetNotFound, 404, "Not found"),
+    (NothingMatched, 404, "Not found"),
+    (InvalidValue, 400, "Not understood"),
+    (AmbiguousTarget, 400, "Not understood"),
+    (LedgerUnavailable, 503, "Ledger unavailable"),
+    (SchemaOutdated, 503, "Ledger unavailable"),
+    (DatabaseRefused, 503, "Refused by the database"),
+)
+
+
 def _explained(error: ProvenanceError) -> tuple[str, int]:
+    """An error meant for people as a page: what, where, what to do, and the status it means."""
     from flask import render_template  # noqa: PLC0415
 
-    return render_template("error.html", error=error), 404
+    status, title = next(
+        ((code, title) for kind, code, title in ANSWERS if isinstance(error, kind)),
+        (500, "Cannot answer"),
+    )
+    return render_template("error.html", error=error, title=title), status
+
+
+def _not_found(_: NotFound) -> tuple[str, int]:
+    """A page that does not exist; an asset's page asked by the first digits of its hash
+    leads to the search for them."""
+    from flask import render_template  # noqa: PLC0415
+
+    prefix = request.path.removeprefix("/asset/")
+    digits = prefix if prefix != request.path and _is_hex(prefix) else None
+    error = TargetNotFound(
+        "no such page" if digits is None else "an asset's page is named by its whole hash",
+        where=request.path,
+    )
+    return render_template("error.html", error=error, title="Not found", digits=digits), 404
+
+
+def _is_hex(text: str) -> bool:
+    return 0 < len(text) < 64 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _day(value: datetime | str | None) -> str:

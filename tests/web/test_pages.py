@@ -10,6 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
+from provenance.errors import InvalidValue, LedgerUnavailable, ProvenanceError
+from provenance.web import routes
 from tests.web.demo import HOSTILE, SHOW, Demo
 
 
@@ -178,6 +180,45 @@ def test_thumbnails_and_documents_take_known_hashes_only(client: FlaskClient, de
 def test_an_unknown_asset_is_a_page_saying_so(client: FlaskClient) -> None:
     page = text(client, f"/asset/{'ab' * 32}", 404)
     assert "no asset with this hash in the ledger" in page
+
+
+def test_an_asset_asked_by_its_first_digits_leads_to_the_search(
+    client: FlaskClient, demo: Demo
+) -> None:
+    page = text(client, f"/asset/{demo.plate[:12].upper()}", 404)
+    assert "an asset&#39;s page is named by its whole hash" in page
+    assert f'href="/?hash={demo.plate[:12]}"' in page
+    assert linked(text(client, f"/?hash={demo.plate[:12]}")) == {demo.plate}
+
+
+def test_a_page_that_does_not_exist_is_one_of_ours(client: FlaskClient) -> None:
+    page = text(client, "/no/such/page", 404)
+    assert "no such page" in page and "Read-only view of the ledger" in page
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (LedgerUnavailable("cannot reach the ledger", where="db"), 503, "Ledger unavailable"),
+        (InvalidValue("not a date", where="since"), 400, "Not understood"),
+        (ProvenanceError("something else"), 500, "Cannot answer"),
+    ],
+)
+def test_an_error_answers_with_the_status_it_means(
+    client: FlaskClient,
+    monkeypatch: pytest.MonkeyPatch,
+    error: ProvenanceError,
+    status: int,
+    title: str,
+) -> None:
+    """A ledger that is down is not a page that was "Not found" (it said so, with a 404)."""
+
+    def fail(*_: object) -> None:
+        raise error
+
+    monkeypatch.setattr(routes, "search", fail)
+    page = text(client, "/", status)
+    assert f"<h1>{title}</h1>" in page and error.what in page
 
 
 def test_lookup_says_what_the_ledger_knows_of_a_hash(client: FlaskClient, demo: Demo) -> None:
