@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 from markupsafe import Markup
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from provenance.errors import (
@@ -49,7 +49,7 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.before_request(_refuse_unless_allowed)
     app.after_request(_secured)
     app.register_error_handler(ProvenanceError, _explained)
-    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["moment"] = _moment
     app.jinja_env.autoescape = True
@@ -100,18 +100,32 @@ def _explained(error: ProvenanceError) -> tuple[str, int]:
     return render_template("error.html", error=error, title=title), status
 
 
-def _not_found(_: NotFound) -> tuple[str, int]:
-    """A page that does not exist; an asset's page asked by the first digits of its hash
-    leads to the search for them."""
-    from flask import render_template  # noqa: PLC0415
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    """The view's own page for what the web server refuses (Flask's would leave the view).
 
-    prefix = request.path.removeprefix("/asset/")
-    digits = prefix if prefix != request.path and _is_hex(prefix) else None
-    error = TargetNotFound(
-        "no such page" if digits is None else "an asset's page is named by its whole hash",
-        where=request.path,
-    )
-    return render_template("error.html", error=error, title="Not found", digits=digits), 404
+    A page that does not exist; an asset's page asked by the first digits of
+    its hash leads to the search for them. An upload too large to compare
+    says what to do instead.
+    """
+    from flask import current_app, render_template  # noqa: PLC0415
+
+    code = error.code or 500
+    digits = None
+    if code == 404:
+        prefix = request.path.removeprefix("/asset/")
+        digits = prefix if prefix != request.path and _is_hex(prefix) else None
+        what = "no such page" if digits is None else "an asset's page is named by its whole hash"
+        explained = ProvenanceError(what, where=request.path)
+    elif code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        explained = InvalidValue(
+            f"the file is larger than the {limit} MiB a comparison takes",
+            fix="audit it with `provenance audit FILE` on a machine that can read it",
+        )
+    else:
+        explained = ProvenanceError(error.name.lower(), where=request.path)
+    title = str(error.name).capitalize()
+    return render_template("error.html", error=explained, title=title, digits=digits), code
 
 
 def _is_hex(text: str) -> bool:

@@ -196,6 +196,22 @@ def test_a_page_that_does_not_exist_is_one_of_ours(client: FlaskClient) -> None:
     assert "no such page" in page and "Read-only view of the ledger" in page
 
 
+def test_an_upload_too_large_to_compare_says_what_to_do(client: FlaskClient) -> None:
+    client.application.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    big = {"file": (io.BytesIO(b"\0" * (3 * 1024 * 1024)), "master.mov")}
+    answer = client.post(
+        "/compare",
+        data=big,
+        content_type="multipart/form-data",
+        headers={"Origin": "http://localhost"},
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 413 and "<h1>Request entity too large</h1>" in page
+    assert "larger than the 2 MiB a comparison takes" in page and "provenance audit FILE" in page
+    refused = client.get("/compare")
+    assert refused.status_code == 405 and "<h1>Method not allowed</h1>" in refused.text
+
+
 @pytest.mark.parametrize(
     ("error", "status", "title"),
     [
