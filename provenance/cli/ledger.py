@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from provenance.cli.group import cli
 from provenance.cli.options import (
@@ -17,6 +20,7 @@ from provenance.cli.options import (
     open_ledger,
     out,
     print_json,
+    progress_bar,
     settings_for,
 )
 from provenance.errors import EXIT_CHECK_FAILED
@@ -76,7 +80,8 @@ def verify(
     from provenance.lifecycle.anchors import check_against, check_signatures  # noqa: PLC0415
 
     with open_ledger(db_url, config_path) as (ledger, loaded):
-        report = ledger.state.verify()
+        with _verifying(ledger) as advance:
+            report = ledger.state.verify(progress=advance)
         signatures = check_signatures(ledger, loaded.settings)
         anchored = check_against(ledger, loaded.settings, against)
     ok = report.ok and signatures.ok and not anchored
@@ -88,6 +93,22 @@ def verify(
         out.print(signature_views.signature_report(signatures, anchored, against))
     if not ok:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+@contextmanager
+def _verifying(ledger: Ledger) -> Iterator[Callable[[int], None]]:
+    """A bar of the events checked and folded (a million take about half a minute)."""
+    total, _ = ledger.checkpoints.head()
+    with progress_bar(TextColumn("verifying events"), BarColumn(), MofNCompleteColumn()) as (
+        bar,
+        due,
+    ):
+        task = bar.add_task("verify", total=total or None)
+
+        def advance(checked: int) -> None:
+            bar.update(task, advance=checked, refresh=due())
+
+        yield advance
 
 
 @cli.group()

@@ -115,3 +115,16 @@ def test_audit_draws_a_bar_for_each_stage(
                   "auditing: fingerprinting",
                   "4 pictures", "pictures/s", "auditing: checking the ledger"):  # fmt: skip
         assert words in screen, (words, screen)
+
+
+def test_verify_draws_a_bar_of_the_events_it_checks(
+    tree: Path, ledger_url: str, terminal: io.StringIO
+) -> None:
+    assert CliRunner().invoke(cli, ["scan", str(tree), "--db", ledger_url]).exit_code == 0
+    with Ledger(ledger_url) as ledger:
+        head, _ = ledger.checkpoints.head()
+    terminal.truncate(0)
+    done = CliRunner().invoke(cli, ["verify", "--db", ledger_url])
+    assert done.exit_code == 0, done.output
+    screen = shown(terminal)
+    assert "verifying events" in screen and f"{head}/{head}" in screen, screen
