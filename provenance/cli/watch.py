@@ -9,10 +9,8 @@ launchd agent. They register themselves on the ``cli`` group when
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -31,27 +29,9 @@ from provenance.cli.options import (
 from provenance.errors import ConfigError
 from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
-from provenance.util.json_shapes import timestamp
-from provenance.util.names import shown_in_json
+from provenance.util.logs import JsonLogFormatter
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
 from provenance.watchers.status import watch_status
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per log line, for log collectors (``--log-format json``)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
-        entry = {
-            "time": timestamp(datetime.fromtimestamp(record.created, UTC)),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "thread": record.threadName,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return shown_in_json(json.dumps(entry, ensure_ascii=False))
 
 
 def _log_to_stderr(log_format: str) -> None:

@@ -29,6 +29,7 @@ or loop without end.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -43,6 +44,10 @@ from provenance.evidence import Evidence
 from provenance.vocab import Confidence
 
 MAX_NAME = 64
+
+# exifread warns of each field it cannot decode ("Possibly corrupted field"):
+# the detectors judge a damaged file themselves, and say why, once.
+logging.getLogger("exifread").setLevel(logging.ERROR)
 _TAGS = {
     "make": "Image Make",
     "model": "Image Model",

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.cli.watch import JsonLogFormatter
 from provenance.store.records import iso
 from provenance.util.json_shapes import (
     asset_copy,
@@ -22,6 +21,7 @@ from provenance.util.json_shapes import (
     present_locations,
     timestamp,
 )
+from provenance.util.logs import JsonLogFormatter
 
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 zones: st.SearchStrategy[tzinfo] = st.builds(

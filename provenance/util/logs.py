@@ -1,0 +1,70 @@
+"""Log lines on stderr, in one format, from the process and every worker it starts.
+
+The command line sets up logging once (:mod:`provenance.cli`): plain lines,
+or one JSON object a line for ``watch --log-format json``
+(:class:`JsonLogFormatter`). A worker started with ``fork`` inherits that; one
+started with ``forkserver`` or ``spawn`` (the guarded detectors, the likeness
+workers) starts with no logging set up, and Python then prints a library's
+warning as its bare message: a line a log collector reading JSON cannot
+parse. So each worker process takes the parent's :class:`LogSetup` with it
+and applies it before its work (:mod:`provenance.util.starts`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from provenance.util.json_shapes import timestamp
+from provenance.util.names import shown_in_json
+
+# Loggers whose own level the command line sets (the daemon's INFO lines).
+NAMED = ("provenance",)
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log line, for log collectors (``--log-format json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as ``{"time", "level", "logger", "thread", "message"[, "error"]}``."""
+        entry = {
+            "time": timestamp(datetime.fromtimestamp(record.created, UTC)),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "thread": record.threadName,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return shown_in_json(json.dumps(entry, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class LogSetup:
+    """How a process logs to stderr: the format of its lines, and the levels that filter them."""
+
+    formatter: logging.Formatter | None
+    root_level: int
+    levels: tuple[tuple[str, int], ...]
+
+
+def current() -> LogSetup | None:
+    """This process's setup, or None when its root logger has no handler (nothing to copy)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, logging.StreamHandler)), None)
+    if handler is None:
+        return None
+    levels = tuple((name, logging.getLogger(name).level) for name in NAMED)
+    return LogSetup(handler.formatter, root.level, levels)
+
+
+def apply(setup: LogSetup) -> None:
+    """Log as ``setup`` says, to this process's stderr (in a worker, before its work)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(setup.formatter)
+    logging.basicConfig(level=setup.root_level, handlers=[handler], force=True)
+    for name, level in setup.levels:
+        logging.getLogger(name).setLevel(level)

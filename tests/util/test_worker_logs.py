@@ -1,0 +1,68 @@
+"""Worker processes log as their parent does: a JSON log stays JSON, line by line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.detectors.builders_metadata import tiff_bytes, tiff_entry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A parent set up as `watch --log-format json` sets itself up, starting a worker
+# the way the guarded detectors and the likeness workers are started.
+PARENT = """
+import logging, sys
+from provenance.util.logs import JsonLogFormatter
+from provenance.util.starts import context
+from tests.support.guarded_work import warn_as_a_library
+
+handler = logging.StreamHandler(sys.stderr)
+handler.setFormatter(JsonLogFormatter())
+logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+logging.getLogger("provenance").warning("the parent's own line")
+worker = context(sys.argv[1]).Process(target=warn_as_a_library, args=("somelib",))
+worker.start()
+worker.join()
+sys.exit(worker.exitcode)
+"""
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn", "fork"])
+def test_a_workers_library_warning_is_a_json_line_like_the_parents(method: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PARENT, method],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [json.loads(line) for line in done.stderr.splitlines()]  # each one JSON
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("provenance", "warning"),
+        ("somelib", "warning"),
+    ]
+    assert lines[1]["message"] == "a field of this file looks damaged"
+
+
+def test_exifread_does_not_speak_of_a_damaged_field(tmp_path: Path) -> None:
+    """The detectors say what is wrong with a file once; exifread's own warning is not
+    printed beside it (it was, bare, by the guarded workers)."""
+    software = tiff_entry(0x0131, 2, 8, 26)  # Software, ASCII, at the tail: not UTF-8
+    damaged = tmp_path / "damaged.tif"
+    damaged.write_bytes(tiff_bytes(software, tail=b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\x00" * 3))
+    # A process of its own: the workers write to the real stderr, which click's runner
+    # does not capture.
+    done = subprocess.run(
+        [sys.executable, "-m", "provenance", "classify", str(damaged)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "damaged.tif" in done.stdout and done.stderr == ""
