@@ -38,6 +38,7 @@ from provenance.store import ApprovalRecord, AssetRecord
 from provenance.vocab import NearConfirmation
 
 if TYPE_CHECKING:
+    from provenance.files.hashing import FileStamp
     from provenance.likeness.master import Segment
     from provenance.likeness.region_verify import RegionHit
 
@@ -58,6 +59,7 @@ class Seen:
     near_confirmation: NearConfirmation = "sure"  # how the near match stands with the region rule
     region: RegionHit | None = None  # a generated picture found inside this one
     segments: tuple[Segment, ...] = ()  # a video's stretches that show generated assets
+    stamp: FileStamp | None = None  # what stat said of the file as it was hashed
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ stages fill in, starting with its hash.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from provenance.audit.listing import Lister, Listing
 from provenance.audit.report import FileResult
 from provenance.errors import ProvenanceError, UnreadableFile
 from provenance.files.archives import Budget, is_archive, unpack_into, unpack_limit
-from provenance.files.hashing import sha256_file
+from provenance.files.hashing import FileStamp, sha256_file
 from provenance.files.scratch import TempArea
 from provenance.files.walk import absolute, list_folder
 
@@ -110,7 +110,31 @@ def _hash_one(rel: str, path: Path) -> Item:
         hashed = sha256_file(path)
     except UnreadableFile as exc:
         return Item(rel, path, Seen(rel, None, 0, error=exc.what))
-    return Item(rel, path, Seen(rel, hashed.sha256, hashed.stamp.size))
+    return Item(rel, path, Seen(rel, hashed.sha256, hashed.stamp.size, stamp=hashed.stamp))
+
+
+def changed_since_hashed(items: Sequence[Item]) -> dict[str, str]:
+    """Why each file that is not what was hashed any more blocks: changed, replaced or gone.
+
+    Every later stage (markers, fingerprints, regions, a video's sweep) read
+    the file again after its hash was taken; a file written to, or swapped,
+    in between was judged on content that may not be what is delivered.
+    """
+    changed = {}
+    for item in items:
+        if item.seen.stamp is None:
+            continue
+        try:
+            now = FileStamp.of(item.path.stat())
+        except OSError as exc:
+            changed[item.rel] = f"file gone during the audit ({exc.strerror or exc}): {AGAIN}"
+            continue
+        if now != item.seen.stamp:
+            changed[item.rel] = f"file changed during the audit, after it was hashed: {AGAIN}"
+    return changed
+
+
+AGAIN = "what was judged may not be what is delivered; audit the package again once it is complete"
 
 
 def hash_crashed(file: tuple[str, Path]) -> Item:

@@ -72,7 +72,14 @@ from provenance.audit.markers import (
     worth_marking,
 )
 from provenance.audit.near import NearCheck
-from provenance.audit.package import Item, NotAPackage, hash_crashed, hash_files, open_package
+from provenance.audit.package import (
+    Item,
+    NotAPackage,
+    changed_since_hashed,
+    hash_crashed,
+    hash_files,
+    open_package,
+)
 from provenance.audit.recorded import record_audit
 from provenance.audit.references import check_references
 from provenance.audit.regions import LoadedRegions, RegionCheck
@@ -194,6 +201,7 @@ class _Audit:
         # videos not compared for want of PyAV, near matches kept unconfirmed (no warning)
         self.noted: dict[str, str] = {}
         self.unseen: dict[str, str] = {}  # videos not swept to their end: they block
+        self.changed: dict[str, str] = {}  # files changed since they were hashed: they block
         self.deferred: set[str] = set()  # videos whose moments come from the sweep
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
         self.unpacked = unpacked  # where archives were unpacked: no file's real place
@@ -247,6 +255,8 @@ class _Audit:
             items, described = self._near(items, index, region_check)
             items = self._regions(items, region_check, described)
             items = self._segments(items, index, regions)
+        with self._stage("recheck"):  # last: every stage read the files after hashing them
+            self.changed = changed_since_hashed(items)
         results = self._judge(items, listing.blocks) + listing.problems
         report = AuditReport(
             self.label, tuple(results), _sequences(results), self.options.strict,
@@ -414,7 +424,8 @@ class _Audit:
         result = undecodable(result, self.undecodable.get(item.rel), ctx.policy.unreadable)
         result = noted(unchecked(result, self.unchecked.get(item.rel)), self.noted.get(item.rel))
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
-        result = blocked(result, (*blocks, unseen) if unseen else blocks)
+        changed = self.changed.get(item.rel)
+        result = blocked(result, (*blocks, *(r for r in (unseen, changed) if r)))
         return blocked(result, tampered(self.differs.get(result.match.asset or "", ())))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
