@@ -20,7 +20,7 @@ from provenance.audit.listing import Lister, Listing
 from provenance.audit.report import FileResult
 from provenance.errors import ProvenanceError, UnreadableFile
 from provenance.files.archives import Budget, is_archive, unpack_into, unpack_limit
-from provenance.files.hashing import FileStamp, sha256_file
+from provenance.files.hashing import changed_since, sha256_file
 from provenance.files.scratch import TempArea
 from provenance.files.walk import absolute, list_folder
 
@@ -122,19 +122,13 @@ def changed_since_hashed(items: Sequence[Item]) -> dict[str, str]:
     """
     changed = {}
     for item in items:
-        if item.seen.stamp is None:
-            continue
-        try:
-            now = FileStamp.of(item.path.stat())
-        except OSError as exc:
-            changed[item.rel] = f"file gone during the audit ({exc.strerror or exc}): {AGAIN}"
-            continue
-        if now != item.seen.stamp:
-            changed[item.rel] = f"file changed during the audit, after it was hashed: {AGAIN}"
+        how = None if item.seen.stamp is None else changed_since(item.path, item.seen.stamp)
+        if how is not None:
+            changed[item.rel] = (
+                f"file {how} during the audit, after it was hashed: what was judged may not be"
+                " what is delivered; audit the package again once it is complete"
+            )
     return changed
-
-
-AGAIN = "what was judged may not be what is delivered; audit the package again once it is complete"
 
 
 def hash_crashed(file: tuple[str, Path]) -> Item:

@@ -49,6 +49,16 @@ class HashedFile:
     stamp: FileStamp
 
 
+def changed_since(path: Path, stamp: FileStamp) -> str | None:
+    """How ``path`` is no longer the file ``stamp`` describes ("changed", "gone (why)"), or
+    None when it still is: what read it after its hash was taken read those bytes."""
+    try:
+        now = FileStamp.of(path.stat())
+    except OSError as exc:
+        return f"gone ({exc.strerror or exc})"
+    return None if now == stamp else "changed"
+
+
 def sha256_file(path: Path) -> HashedFile:
     """Hash ``path`` in one streaming pass.
 

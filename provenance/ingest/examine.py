@@ -24,7 +24,7 @@ from pathlib import Path
 
 from provenance.classify import Classification
 from provenance.errors import UnreadableFile
-from provenance.files.hashing import HashedFile, sha256_file
+from provenance.files.hashing import HashedFile, changed_since, sha256_file
 from provenance.files.media import MediaFacts
 from provenance.files.walk import absolute, file_size
 from provenance.ingest.guarded import classified, run_guarded, stopped
@@ -73,6 +73,10 @@ def examine_here(path: Path, settings: Settings, host: str) -> Examined:
     assessment = assess(path, result, settings, datetime.now(UTC))
     step("identity")  # timed on its own: PyAV opens the container
     identity = read_identity(path, facts.format, facts.duration) if facts.readable else None
+    # The detectors read the file after its hash was taken: had it changed in between, the
+    # ledger would say of one content what another's markers said.
+    if (how := changed_since(path, hashed.stamp)) is not None:
+        return Examined(path, None, None, f"file {how} while it was being examined")
     return _examined(path, hashed, facts, result, assessment, host, identity)
 
 

@@ -63,7 +63,7 @@ def test_a_file_written_to_in_place_after_hashing_blocks(studio: Studio, package
 def test_a_file_removed_after_hashing_blocks(studio: Studio, package: Path) -> None:
     judged = _audit_changing(studio, package, (package / "plate.jpg").unlink)
     assert judged["plate.jpg"].startswith("block: ")
-    assert "file gone during the audit" in judged["plate.jpg"]
+    assert "file gone (No such file or directory) during the audit" in judged["plate.jpg"]
 
 
 def test_a_package_left_alone_has_no_such_reason(studio: Studio, package: Path) -> None:

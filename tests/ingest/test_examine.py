@@ -10,6 +10,7 @@ import pytest
 
 import provenance.ingest.examine as examine_module
 from provenance.ingest.examine import CRASHED, Examined, Examiner
+from provenance.ingest.guarded import Content, classified
 from provenance.settings import Settings
 from tests.support.files import A1111, png
 
@@ -61,3 +62,35 @@ def test_closing_early_drops_queued_files(files: list[Path]) -> None:
     first = next(iter(examiner))
     examiner.close()
     assert first.path == files[0]
+
+
+@pytest.mark.parametrize("change", ["append", "swap", "remove"])
+def test_a_file_changed_between_its_hash_and_its_markers_is_not_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Its hash would be recorded with another content's verdict (a clean file swapped in
+    for a generated one, and the generated hash recorded not_genai)."""
+    generated = png(tmp_path / "gen.png", 1, A1111)
+    clean = png(tmp_path / "clean.png", 2)
+
+    def changing(path: Path, settings: Settings, size: int) -> Content:
+        answer = classified(path, settings, size)
+        if change == "append":
+            with path.open("ab") as stream:
+                stream.write(b"\0")
+        elif change == "swap":
+            clean.replace(path)
+        else:
+            path.unlink()
+        return answer
+
+    monkeypatch.setattr(examine_module, "classified", changing)
+    examined = examine_module.examine_here(generated, settings(), "host")
+    assert examined.observation is None
+    assert examined.error is not None and "while it was being examined" in examined.error
+    assert examined.error.startswith("file gone" if change == "remove" else "file changed")
+
+
+def test_a_file_left_alone_is_recorded(tmp_path: Path) -> None:
+    examined = examine_module.examine_here(png(tmp_path / "gen.png", 1, A1111), settings(), "h")
+    assert examined.error is None and examined.observation is not None

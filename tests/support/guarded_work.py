@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import sys
@@ -78,6 +79,4 @@ def doubled(items: list[int]) -> list[int]:
 
 def warn_as_a_library(name: str) -> None:
     """Log a warning as a third-party library would, to a logger of its own."""
-    import logging  # noqa: PLC0415
-
     logging.getLogger(name).warning("a field of this file looks damaged")
