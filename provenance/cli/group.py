@@ -30,6 +30,7 @@ import click
 
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
+from provenance.util.logs import LogSetup, carry_into_workers
 from provenance.util.names import register_shown_errors
 from provenance.util.spelling import closest
 
@@ -138,10 +139,20 @@ def cli(verbose: int) -> None:
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    carry_into_workers(log_as_parent)
     # -v speaks for provenance only: Pillow's and watchdog's debug output
     # would drown what a person asked to see.
     if verbose:
         logging.getLogger("provenance").setLevel(logging.WARNING - 10 * min(verbose, 2))
+
+
+def log_as_parent(setup: LogSetup) -> None:
+    """Set a worker process's logging up as its parent's (see :mod:`provenance.util.logs`)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(setup.formatter)
+    logging.basicConfig(level=setup.root_level, handlers=[handler], force=True)
+    for name, level in setup.levels:
+        logging.getLogger(name).setLevel(level)
 
 
 def main() -> None:

@@ -7,14 +7,16 @@ started with ``forkserver`` or ``spawn`` (the guarded detectors, the likeness
 workers) starts with no logging set up, and Python then prints a library's
 warning as its bare message: a line a log collector reading JSON cannot
 parse. So each worker process takes the parent's :class:`LogSetup` with it
-and applies it before its work (:mod:`provenance.util.starts`).
+and applies it before its work (:mod:`provenance.util.starts`), the way the
+command line gave (:func:`carry_into_workers`): setting up logging is the
+command line's business alone, in its workers too.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,10 +63,19 @@ def current() -> LogSetup | None:
     return LogSetup(handler.formatter, root.level, levels)
 
 
-def apply(setup: LogSetup) -> None:
-    """Log as ``setup`` says, to this process's stderr (in a worker, before its work)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(setup.formatter)
-    logging.basicConfig(level=setup.root_level, handlers=[handler], force=True)
-    for name, level in setup.levels:
-        logging.getLogger(name).setLevel(level)
+Applier = Callable[[LogSetup], None]
+"""Sets a worker process's logging up as a :class:`LogSetup` says (a module-level function,
+which a worker started with ``spawn`` or ``forkserver`` imports by its name)."""
+
+_APPLIER: list[Applier] = []
+
+
+def carry_into_workers(applier: Applier) -> None:
+    """Have every worker process started from now on log as this one, set up by ``applier``."""
+    _APPLIER[:] = [applier]
+
+
+def for_workers() -> tuple[Applier, LogSetup] | None:
+    """What a worker process starting now applies to itself first; None: nothing to carry."""
+    setup = current()
+    return (_APPLIER[0], setup) if _APPLIER and setup is not None else None

@@ -38,20 +38,21 @@ class _Locked(BaseProcess):
     """A process whose start waits for imports that change ``sys.path`` (and they for it),
     and that logs as its parent does (:mod:`provenance.util.logs`)."""
 
-    _log_setup: logs.LogSetup | None = None
+    _logging: tuple[logs.Applier, logs.LogSetup] | None = None
 
     def start(self) -> None:
         """Start the process, holding :data:`STARTING`."""
         if self._start_method != "fork":  # type: ignore[attr-defined]
             # Pickled with the process for spawn and forkserver; a fork inherits the setup.
-            self._log_setup = logs.current()
+            self._logging = logs.for_workers()
         with STARTING:
             super().start()
 
     def run(self) -> None:
         """The process's work, logging as its parent does."""
-        if self._log_setup is not None:
-            logs.apply(self._log_setup)
+        if self._logging is not None:
+            apply, setup = self._logging
+            apply(setup)
         super().run()
 
 

@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # the way the guarded detectors and the likeness workers are started.
 PARENT = """
 import logging, sys
-from provenance.util.logs import JsonLogFormatter
+from provenance.cli.group import log_as_parent
+from provenance.util.logs import JsonLogFormatter, carry_into_workers
 from provenance.util.starts import context
 from tests.support.guarded_work import warn_as_a_library
 
 handler = logging.StreamHandler(sys.stderr)
 handler.setFormatter(JsonLogFormatter())
 logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+carry_into_workers(log_as_parent)
 logging.getLogger("provenance").warning("the parent's own line")
 worker = context(sys.argv[1]).Process(target=warn_as_a_library, args=("somelib",))
 worker.start()
