@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,4 +79,13 @@ def carry_into_workers(applier: Applier) -> None:
 def for_workers() -> tuple[Applier, LogSetup] | None:
     """What a worker process starting now applies to itself first; None: nothing to carry."""
     setup = current()
-    return (_APPLIER[0], setup) if _APPLIER and setup is not None else None
+    if not _APPLIER or setup is None:
+        return None
+    carried = (_APPLIER[0], setup)
+    try:
+        # It travels pickled: a formatter that cannot (a host program's own) must not
+        # stop the worker from starting; it then logs as Python does by default.
+        pickle.dumps(carried)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return carried

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from provenance.cli.group import log_as_parent
+from provenance.util.logs import carry_into_workers, for_workers
 from tests.detectors.builders_metadata import tiff_bytes, tiff_entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +71,18 @@ def test_exifread_does_not_speak_of_a_damaged_field(tmp_path: Path) -> None:
         check=True,
     )
     assert "damaged.tif" in done.stdout and done.stderr == ""
+
+
+def test_a_formatter_that_cannot_travel_is_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker must start whatever its parent's formatter is (a host program's own)."""
+
+    class Local(logging.Formatter):  # a class defined in a function does not pickle
+        pass
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(Local())
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    carry_into_workers(log_as_parent)
+    assert for_workers() is None
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    assert for_workers() is not None
