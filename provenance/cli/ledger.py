@@ -5,22 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    counting_bar,
     json_option,
     ledger_options,
     open_ledger,
     out,
     print_json,
-    progress_bar,
     settings_for,
 )
 from provenance.errors import EXIT_CHECK_FAILED
@@ -80,7 +77,8 @@ def verify(
     from provenance.lifecycle.anchors import check_against, check_signatures  # noqa: PLC0415
 
     with open_ledger(db_url, config_path) as (ledger, loaded):
-        with _verifying(ledger) as advance:
+        # a million events take about half a minute
+        with counting_bar("verifying events", ledger.checkpoints.head()[0]) as advance:
             report = ledger.state.verify(progress=advance)
         signatures = check_signatures(ledger, loaded.settings)
         anchored = check_against(ledger, loaded.settings, against)
@@ -93,22 +91,6 @@ def verify(
         out.print(signature_views.signature_report(signatures, anchored, against))
     if not ok:
         sys.exit(EXIT_CHECK_FAILED)
-
-
-@contextmanager
-def _verifying(ledger: Ledger) -> Iterator[Callable[[int], None]]:
-    """A bar of the events checked and folded (a million take about half a minute)."""
-    total, _ = ledger.checkpoints.head()
-    with progress_bar(TextColumn("verifying events"), BarColumn(), MofNCompleteColumn()) as (
-        bar,
-        due,
-    ):
-        task = bar.add_task("verify", total=total or None)
-
-        def advance(checked: int) -> None:
-            bar.update(task, advance=checked, refresh=due())
-
-        yield advance
 
 
 @cli.group()

@@ -7,23 +7,21 @@ rescreen, set-expiry, purge and restore.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from provenance import lifecycle
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    counting_bar,
     json_option,
     ledger_options,
     open_lifecycle,
     out,
     parse_moment,
     print_json,
-    progress_bar,
     read_signature,
     signing_options,
 )
@@ -33,7 +31,7 @@ from provenance.lifecycle.rescreen import rescreen
 from provenance.lifecycle.revocations import revoke_of
 from provenance.lifecycle.signing import Signing
 from provenance.reports import lifecycle_views
-from provenance.store import AssetQuery, Ledger, QuarantineRecord
+from provenance.store import AssetQuery, QuarantineRecord
 from provenance.util.json_shapes import listing
 from provenance.vocab import CATEGORIES, SCOPES
 
@@ -236,24 +234,14 @@ def rescreen_command(
     approval is temporary again until it gets it.
     """
 
-    with open_lifecycle(db_url, config_path) as lc, _screening(lc.ledger) as advance:
-        result = rescreen(lc, dry_run=dry_run, progress=advance)
+    with open_lifecycle(db_url, config_path) as lc:
+        generated = lc.ledger.assets.count(AssetQuery(genai=True))
+        with counting_bar("screening", generated) as advance:
+            result = rescreen(lc, dry_run=dry_run, progress=advance)
     if as_json:
         print_json(result.to_dict())
     else:
         out.print(lifecycle_views.rescreened(result))
-
-
-@contextmanager
-def _screening(ledger: Ledger) -> Iterator[Callable[[int], None]]:
-    total = ledger.assets.count(AssetQuery(genai=True))
-    with progress_bar(TextColumn("screening"), BarColumn(), MofNCompleteColumn()) as (bar, due):
-        task = bar.add_task("rescreen", total=total or None)
-
-        def advance(screened: int) -> None:
-            bar.update(task, advance=screened, refresh=due())
-
-        yield advance
 
 
 @cli.command(name="set-expiry")

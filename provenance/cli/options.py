@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from provenance.settings import LoadedSettings, Settings, load_settings
@@ -176,6 +176,19 @@ def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[
         *columns, console=err, transient=True, disable=disabled, auto_refresh=False
     ) as bar:
         yield bar, due
+
+
+@contextmanager
+def counting_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A :func:`progress_bar` counting ``total`` things (unknown when 0) under ``label``;
+    yields the function that advances it by a number done."""
+    with progress_bar(TextColumn(label), BarColumn(), MofNCompleteColumn()) as (bar, due):
+        task = bar.add_task(label, total=total or None)
+
+        def advance(done: int) -> None:
+            bar.update(task, advance=done, refresh=due())
+
+        yield advance
 
 
 def parse_moment(text: str | None, option: str) -> datetime | None:

@@ -37,6 +37,7 @@ from provenance.web.compare import UPLOAD_LIMIT
 from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
 from provenance.web.routes import pages
+from provenance.web.search import HEX
 from provenance.web.thumbs import Thumbnails
 
 
@@ -113,7 +114,8 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     digits = None
     if code == 404:
         prefix = request.path.removeprefix("/asset/")
-        digits = prefix if prefix != request.path and _is_hex(prefix) else None
+        hexadecimal = prefix != request.path and 0 < len(prefix) < 64 and set(prefix) <= HEX
+        digits = prefix if hexadecimal else None
         what = "no such page" if digits is None else "an asset's page is named by its whole hash"
         explained = ProvenanceError(what, where=request.path)
     elif code == 413:
@@ -126,10 +128,6 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
         explained = ProvenanceError(error.name.lower(), where=request.path)
     title = str(error.name).capitalize()
     return render_template("error.html", error=explained, title=title, digits=digits), code
-
-
-def _is_hex(text: str) -> bool:
-    return 0 < len(text) < 64 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _day(value: datetime | str | None) -> str:
