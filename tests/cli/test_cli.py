@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
+from tests.support.commands import every_command
 from tests.support.files import A1111, png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,17 +228,12 @@ def test_readme_cli_reference_matches_help() -> None:
 
 def test_every_option_says_what_it_does() -> None:
     """No option shows in --help as a bare name (as `--config FILE` once did for `classify`)."""
-    bare = []
-    for path in cli.command_paths():
-        command: click.Command = cli
-        for name in path:
-            assert isinstance(command, click.Group)
-            command = command.commands[name]
-        bare += [
-            f"provenance {' '.join(path)} {option.opts[0]}"
-            for option in command.params
-            if isinstance(option, click.Option) and not option.help and not option.hidden
-        ]
+    bare = [
+        f"provenance {words} {option.opts[0]}"
+        for words, command in every_command().items()
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and not option.hidden
+    ]
     assert not bare, "options without help:\n" + "\n".join(bare)
 
 

@@ -14,12 +14,11 @@ import hashlib
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -27,7 +26,6 @@ from PIL import Image
 
 from provenance import vocab
 from provenance.cli import cli
-from provenance.cli.group import ProvenanceGroup
 from provenance.reports.json_schemas import (
     COMMAND_SCHEMAS,
     COMMON,
@@ -41,6 +39,7 @@ from provenance.store import Ledger, current_actor
 from provenance.watchers.backends import POLLING
 from provenance.watchers.roots import RootSpec
 from provenance.watchers.state import DaemonState
+from tests.support.commands import every_command
 from tests.support.files import png
 from tests.support.json_schemas import problems
 from tests.support.lifecycle import a1111
@@ -195,21 +194,13 @@ def test_every_command_prints_what_its_schema_says(tour: Tour) -> None:
     assert ran == expected
 
 
-def _json_commands(group: click.Group, prefix: str = "") -> Iterator[str]:
-    # load_all, not .commands: the top group imports a command's module only
-    # when it is first asked for, so .commands alone holds whatever the tests
-    # that ran before in this process happened to load.
-    commands = group.load_all() if isinstance(group, ProvenanceGroup) else group.commands
-    for name, command in commands.items():
-        words = f"{prefix}{name}"
-        if isinstance(command, click.Group):
-            yield from _json_commands(command, words + " ")
-        elif any(p.name == "as_json" for p in command.params):
-            yield words
-
-
 def test_every_command_with_json_has_a_schema_and_every_schema_a_command() -> None:
-    assert set(_json_commands(cli)) == set(COMMAND_SCHEMAS)
+    with_json = {
+        words
+        for words, command in every_command().items()
+        if any(p.name == "as_json" for p in command.params)
+    }
+    assert with_json == set(COMMAND_SCHEMAS)
     assert set(schema_names()) == {*COMMAND_SCHEMAS.values(), COMMON}
 
 
