@@ -139,15 +139,16 @@ def cli(verbose: int) -> None:
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    carry_into_workers(log_as_parent)
+    carry_into_workers(log_as)
     # -v speaks for provenance only: Pillow's and watchdog's debug output
     # would drown what a person asked to see.
     if verbose:
         logging.getLogger("provenance").setLevel(logging.WARNING - 10 * min(verbose, 2))
 
 
-def log_as_parent(setup: LogSetup) -> None:
-    """Set a worker process's logging up as its parent's (see :mod:`provenance.util.logs`)."""
+def log_as(setup: LogSetup) -> None:
+    """Log to stderr as ``setup`` says: ``watch``'s daemon lines, and in a worker process its
+    parent's (see :mod:`provenance.util.logs`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(setup.formatter)
     logging.basicConfig(level=setup.root_level, handlers=[handler], force=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.arguments import require_existing
-from provenance.cli.group import cli
+from provenance.cli.group import cli, log_as
 from provenance.cli.options import (
     json_option,
     ledger_options,
@@ -29,7 +29,7 @@ from provenance.cli.options import (
 from provenance.errors import ConfigError
 from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
-from provenance.util.logs import JsonLogFormatter
+from provenance.util.logs import JsonLogFormatter, LogSetup
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
 from provenance.watchers.status import watch_status
 
@@ -37,15 +37,13 @@ from provenance.watchers.status import watch_status
 def _log_to_stderr(log_format: str) -> None:
     # A daemon reports what it does: INFO at least, more with -v/-vv; the
     # libraries it uses speak only of warnings, whatever -v says.
-    ours = logging.getLogger("provenance")
-    ours.setLevel(min(logging.INFO, ours.getEffectiveLevel()))
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
+    ours = min(logging.INFO, logging.getLogger("provenance").getEffectiveLevel())
+    formatter = (
         JsonLogFormatter()
         if log_format == "json"
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    log_as(LogSetup(formatter, logging.WARNING, (("provenance", ours),)))
 
 
 @cli.command()

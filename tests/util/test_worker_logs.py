@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.cli.group import log_as_parent
+from provenance.cli.group import log_as
 from provenance.util.logs import carry_into_workers, for_workers
 from tests.detectors.builders_metadata import tiff_bytes, tiff_entry
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # the way the guarded detectors and the likeness workers are started.
 PARENT = """
 import logging, sys
-from provenance.cli.group import log_as_parent
+from provenance.cli.group import log_as
 from provenance.util.logs import JsonLogFormatter, carry_into_workers
 from provenance.util.starts import context
 from tests.support.guarded_work import warn_as_a_library
@@ -28,7 +28,7 @@ from tests.support.guarded_work import warn_as_a_library
 handler = logging.StreamHandler(sys.stderr)
 handler.setFormatter(JsonLogFormatter())
 logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
-carry_into_workers(log_as_parent)
+carry_into_workers(log_as)
 logging.getLogger("provenance").warning("the parent's own line")
 worker = context(sys.argv[1]).Process(target=warn_as_a_library, args=("somelib",))
 worker.start()
@@ -82,7 +82,7 @@ def test_a_formatter_that_cannot_travel_is_left_behind(monkeypatch: pytest.Monke
     handler = logging.StreamHandler()
     handler.setFormatter(Local())
     monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
-    carry_into_workers(log_as_parent)
+    carry_into_workers(log_as)
     assert for_workers() is None
     handler.setFormatter(logging.Formatter("%(message)s"))
     assert for_workers() is not None
