@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden.tour import cli_invoker, prepare, run_tour
+from tests.golden.tour import cli_invoker, mask, prepare, run_tour
 
 OUTPUTS = Path(__file__).parent / "outputs"
 UPDATE = os.environ.get("PROVENANCE_UPDATE_GOLDEN") == "1"
@@ -44,3 +44,11 @@ def test_golden_files_cover_the_tour(tour: dict[str, str]) -> None:
 def test_output_is_unchanged(tour: dict[str, str], name: str) -> None:
     expected = (OUTPUTS / f"{name}.txt").read_text(encoding="utf-8")
     assert tour[name] == expected
+
+
+def test_every_stage_time_is_masked_whatever_the_stage_is_called(tmp_path: Path) -> None:
+    # A stage added later (``recheck`` was) must not make the outputs depend on the clock.
+    text = '"stages": {\n    "hash": 0.25,\n    "a_new_stage": 0.004\n  },\n  "files": 3'
+    assert mask(text, tmp_path) == (
+        '"stages": {\n    "hash": <DURATION>,\n    "a_new_stage": <DURATION>\n  },\n  "files": 3'
+    )
