@@ -92,9 +92,8 @@ def load_once(db: Path) -> None:
     from provenance.likeness.regions import RegionIndex, one_faiss_thread
     from provenance.likeness.stage_checks import load_regions
 
-    one_faiss_thread()  # as the audit's query threads, where the first query builds
-
-    with Ledger(f"sqlite:///{db}", host=HOST) as ledger:
+    # On one OpenMP thread, as a query builds the search structure on its first call.
+    with one_faiss_thread(), Ledger(f"sqlite:///{db}", host=HOST) as ledger:
         before = status_kb("VmRSS")
         index = RegionIndex()
         wall, cpu = time.perf_counter(), time.process_time()

@@ -184,7 +184,7 @@ def scan_master(
     be opened as a video.
     """
     prints: list[tuple[float, Fingerprint | None]] = []
-    checking = ThreadPoolExecutor(THREADS, "master-check", initializer=_one_faiss_thread)
+    checking = ThreadPoolExecutor(THREADS, "master-check")
     with sweep(path, step) as samples, checking as pool:
         taken = samples if stop is None else _until(samples, stop, samples.sweep)
         hits = list(_checked(taken, lookup, pool.submit, prints))
@@ -200,13 +200,6 @@ def _until(samples: Iterable[Sample], stop: Callable[[], bool], found: Sweep) ->
             found.incomplete = found.incomplete or STOPPED
             return
         yield sample
-
-
-def _one_faiss_thread() -> None:
-    # Lazy: faiss loads with the region index, which a master without one never needs.
-    from provenance.likeness.regions import one_faiss_thread  # noqa: PLC0415
-
-    one_faiss_thread()
 
 
 def _nearest(times: list[float], target: float) -> int:

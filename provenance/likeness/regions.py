@@ -101,6 +101,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import faiss
 import numpy as np
@@ -197,14 +198,19 @@ class RegionIndex:
             self._choose_probes()
 
     def query(self, features: Features) -> RegionHit | None:
-        """The best verified match for a query frame's features (with their mirror), or None."""
-        self._flush()
-        if self._search is None or self._starts[-1] == 0:
-            return None
-        sides = [Side(features, False)]
-        if features.mirror is not None:
-            sides.append(Side(features.mirror, True))
-        hits = [hit for side in sides if len(side.features) for hit in self._query_side(side)]
+        """The best verified match for a query frame's features (with their mirror), or None.
+
+        On one OpenMP thread (:func:`one_faiss_thread`), the first query's
+        building of the search structure too.
+        """
+        with one_faiss_thread():
+            self._flush()
+            if self._search is None or self._starts[-1] == 0:
+                return None
+            sides = [Side(features, False)]
+            if features.mirror is not None:
+                sides.append(Side(features.mirror, True))
+            hits = [hit for side in sides if len(side.features) for hit in self._query_side(side)]
         return max(hits, key=lambda h: (h.inliers, h.score), default=None)
 
     def _query_side(self, side: Side) -> list[RegionHit]:
@@ -303,22 +309,35 @@ def query_many(
     """:meth:`RegionIndex.query` for each of ``queries`` (None: nothing to ask), answers in order.
 
     The queries run on ``threads`` threads: faiss and OpenCV release the GIL,
-    so a query's search and RANSAC overlap the next one's. Each thread holds
-    faiss to one OpenMP thread (:func:`one_faiss_thread`): faiss otherwise
-    starts a team per core for every search, so two querying threads would
-    run four busy threads on two cores, beside the describing processes.
+    so a query's search and RANSAC overlap the next one's (each query holds
+    faiss to one OpenMP thread, :func:`one_faiss_thread`).
     """
     with OrderedPool(
         lambda chunk: [index.query(q) if q is not None else None for q in chunk], queries,
         threads, on_crash=lambda _: None, window=threads * 4, chunk=1,
-        executor=lambda n: ThreadPoolExecutor(n, "regions", initializer=one_faiss_thread),
+        executor=lambda n: ThreadPoolExecutor(n, "regions"),
     ) as pool:  # fmt: skip
         yield from pool
 
 
-def one_faiss_thread() -> None:
-    """Hold faiss to one OpenMP thread in the calling thread (OpenMP's setting is per thread)."""
+@contextmanager
+def one_faiss_thread() -> Iterator[None]:
+    """Hold faiss to one OpenMP thread in the calling thread while a query searches.
+
+    Left to itself, faiss starts a team of OpenMP threads, one a core, for
+    every search, and the team spins while it waits for work: a search of a
+    few thousand descriptors costs more in the team than in the search (ten
+    times the CPU on two loaded cores, more on a workstation's 64). The
+    callers already run queries side by side (threads, processes), so one
+    thread a query is the design, whatever thread asks; OpenMP's setting is
+    the calling thread's, so it is set around each query and put back after.
+    """
+    before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _best_voted(

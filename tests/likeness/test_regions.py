@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
+import faiss
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from provenance.errors import UndecodableImage
 from provenance.likeness import region_verify
@@ -251,3 +254,30 @@ def test_reframings_at_their_limits_span_the_picture(index: RegionIndex, family:
     for seed in GENERATED[:4]:
         hit = index.query(query(REFRAMINGS[family](textured(seed, SIZE), seed)))
         assert hit is not None and hit.span >= 2 * MIN_SPAN, (family, seed)
+
+
+def test_a_query_searches_on_one_openmp_thread_and_puts_the_setting_back(
+    index: RegionIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # faiss's default team (a thread a core, spinning while it waits) cost ten times the
+    # CPU of the search itself on two loaded cores, for callers that set nothing.
+    asked = query(textured(4, SIZE))
+    assert index.query(asked) is not None  # the first query builds the search structure
+    assert index._search is not None
+    real: faiss.IndexBinary = index._search
+    seen: list[int] = []
+
+    class Spy:
+        def search(self, x: NDArray[np.uint8], k: int) -> tuple[NDArray[Any], NDArray[Any]]:
+            seen.append(faiss.omp_get_max_threads())
+            return real.search(x, k)
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(3)
+    try:
+        monkeypatch.setattr(index, "_search", Spy())
+        assert index.query(asked) is not None
+        assert seen and set(seen) == {1}
+        assert faiss.omp_get_max_threads() == 3
+    finally:
+        faiss.omp_set_num_threads(before)
