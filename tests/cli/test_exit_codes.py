@@ -263,3 +263,26 @@ def test_set_expiry_takes_a_sequence_and_changes_its_generated_frames(
     assert done.exit_code == 0, done.output + done.stderr
     changed = json.loads(done.stdout)["assets"]
     assert len(changed) == 1 and changed[0]["expires_at"].startswith("2099-01-01")
+
+
+def _damaged_ledgers(folder: Path) -> dict[str, Path]:
+    """A truncated ledger (scanned, then cut short) and a file that holds no database at all."""
+    whole = folder / "whole.sqlite3"
+    png(folder / "media" / "plain.png", 1)
+    assert invoke("scan", str(folder / "media"), "--db", f"sqlite:///{whole}").exit_code == 0
+    cut = folder / "cut.sqlite3"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])
+    garbage = folder / "garbage.sqlite3"
+    garbage.write_bytes(hashlib.sha256(b"not a ledger").digest() * 2048)
+    return {"cut": cut, "garbage": garbage}
+
+
+@pytest.mark.parametrize("command", [["ls"], ["verify"], ["audit"], ["scan"], ["init"]])
+def test_a_damaged_ledger_file_is_refused_in_one_line(command: list[str], tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    png(package / "frame.png", 2)
+    paths = [str(package)] if command[0] in ("audit", "scan") else []
+    for path in _damaged_ledgers(tmp_path).values():
+        result = CliRunner().invoke(cli, [*command, *paths, "--db", f"sqlite:///{path}"])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        refused(result, "damaged", str(path))
