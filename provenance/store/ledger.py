@@ -163,7 +163,7 @@ class Ledger:
         engine = make_engine(url)
         try:
             with translate(masked(url)):
-                before, after = schema.upgrade(engine)
+                before, after = schema.upgrade(engine, masked(url))
         finally:
             engine.dispose()
         ledger = cls(url)

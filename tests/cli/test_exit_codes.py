@@ -286,3 +286,15 @@ def test_a_damaged_ledger_file_is_refused_in_one_line(command: list[str], tmp_pa
         result = CliRunner().invoke(cli, [*command, *paths, "--db", f"sqlite:///{path}"])
         assert result.exception is None or isinstance(result.exception, SystemExit)
         refused(result, "damaged", str(path))
+
+
+@pytest.mark.parametrize("command", ["init", "ls", "verify"])
+def test_a_ledger_from_a_newer_provenance_is_refused(command: str, tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    assert invoke("init", "--db", f"sqlite:///{path}").exit_code == 0
+    with sqlite3.connect(path) as future:
+        future.execute("UPDATE alembic_version SET version_num = '9999'")
+    future.close()
+    result = CliRunner().invoke(cli, [command, "--db", f"sqlite:///{path}"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    refused(result, "9999 is newer", "upgrade provenance")
