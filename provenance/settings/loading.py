@@ -92,6 +92,15 @@ def _read_toml(path: Path) -> dict[str, object]:
             data = tomllib.load(stream)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML ({exc})", where=path, fix="fix the syntax") from exc
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 by definition; tomllib decodes the bytes itself and
+        # lets a file in another encoding (a Latin-1 note, a UTF-16 editor's
+        # save) through as this, not as a TOMLDecodeError.
+        raise ConfigError(
+            f"settings file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            where=path,
+            fix="save it as UTF-8",
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read settings ({exc.strerror})", where=path) from exc
     known = {f.name for f in dataclasses.fields(Settings)}

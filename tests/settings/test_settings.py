@@ -6,7 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from provenance.cli import cli
 from provenance.errors import ConfigError
 from provenance.settings import FolderRule, Settings, load_settings, settings_help
 
@@ -74,6 +76,24 @@ def test_bad_file_names_file_key_and_expectation(tmp_path: Path, text: str, expe
         load_settings(path, environ={})
     assert expected in caught.value.message
     assert str(path) in caught.value.message
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes('guidance = "ask the VFX supervisor, Zoë"\n'.encode(encoding))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert "not UTF-8" in caught.value.message and str(path) in caught.value.message
+
+
+def test_a_settings_file_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes("workers = 2 # Zoë's\n".encode("latin-1"))
+    result = CliRunner().invoke(cli, ["ls", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: settings file is not UTF-8 text"), result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
