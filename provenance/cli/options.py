@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
+from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import parse_since
 from provenance.util.names import shown, shown_in_json
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from provenance.store import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_SIGNATURE_BYTES = 64 * 1024
 
 
 class NamesConsole(Console):
@@ -101,11 +103,17 @@ def read_signature(path: Path | None) -> str | None:
     """The armored signature in ``path`` (None when not given)."""
     if path is None:
         return None
-    if path.stat().st_size > 64 * 1024:
+    try:
+        data = read_regular(path, MAX_SIGNATURE_BYTES)
+    except TooLarge as exc:
         raise click.BadParameter(
             "a signature file is a few hundred bytes", param_hint="--signature"
-        )
-    return path.read_text(encoding="ascii", errors="replace")
+        ) from exc
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read {path} ({exc.strerror or exc})", param_hint="--signature"
+        ) from exc
+    return data.decode("ascii", errors="replace")
 
 
 def json_option(func: F) -> F:

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from provenance.errors import ConfigError
+from provenance.files.opening import read_regular
 from provenance.rules.escalations import Flag, required_categories
 from provenance.util.spelling import did_you_mean
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
@@ -53,6 +54,8 @@ from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, St
 if TYPE_CHECKING:
     from provenance.signing.approvals import ApprovalTrust
     from provenance.store import ApprovalRecord, AssetRecord
+
+MAX_POLICY_BYTES = 4 * 1024 * 1024  # a show's rules, typed by a person
 
 
 class PolicyFacts(Protocol):
@@ -288,7 +291,7 @@ def _approved(active: Sequence[ApprovalView], policy: Policy, now: datetime) -> 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; errors name the key and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_POLICY_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read policy ({exc})", where=path) from exc
     return parse_policy(text, str(path))
