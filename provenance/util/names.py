@@ -63,6 +63,29 @@ def shown_in_json(text: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\\\x{_byte(m.group()):02x}", text)
 
 
+# What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, LF
+# and CR, and the two noncharacters U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """XML text with names as :func:`shown` writes them, and each character XML 1.0 forbids
+    written the same way (``\\x1b``, ``\\uffff``).
+
+    A file name may hold any byte but ``/`` and NUL: ElementTree escapes
+    markup, but writes an ESC or a form feed as it is, and no XML parser
+    reads the document then (a CI server drops the whole JUnit report). The
+    characters are never markup, so the serialized document is escaped as a
+    whole.
+    """
+    return _NOT_XML.sub(_escaped_char, shown(text))
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def escape_surrogates(text: str) -> str:
     """JSON text with lone surrogates as ``\\udcNN`` escapes: still the same JSON, now UTF-8."""
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
