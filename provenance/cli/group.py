@@ -31,7 +31,7 @@ import click
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.logs import LogSetup, carry_into_workers
-from provenance.util.names import register_shown_errors
+from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
 INTERRUPTED = (
@@ -113,7 +113,7 @@ class ProvenanceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ProvenanceError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"Error: {on_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
