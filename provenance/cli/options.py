@@ -39,7 +39,15 @@ class NamesConsole(Console):
     Escaping at the stream would come after the layout, and widen the cells
     of a table that rich had already measured; and a control character is
     one the stream cannot tell from rich's own styling.
+
+    It reads no rich markup unless a print asks (``markup=True``): what the
+    commands print is data, and a name such as ``shot[bold]x.png`` or
+    ``plate[red].exr`` is a name, which markup would print as ``shotx.png``.
     """
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("markup", False)
+        super().__init__(**options)
 
     def render_str(self, text: str, **options: Any) -> Text:
         """Every string printed, in a table cell or alone, with names as shown."""

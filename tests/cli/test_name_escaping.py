@@ -117,3 +117,21 @@ def test_a_table_is_laid_out_with_names_as_shown(tmp_path: Path) -> None:
     table = CliRunner().invoke(cli, ["ls", "--db", db]).stdout
     assert "gen\\xff.png" in table
     assert len({len(line) for line in table.splitlines()}) == 1, table  # every row as wide
+
+
+def test_names_that_look_like_rich_markup_are_printed_as_they_are(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    names = ["shot[bold]x.png", "plate[red].png", "comp[/red]v2.png", "\\[dim].png"]
+    for index, name in enumerate(names):
+        png(package / name, index, A1111)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["scan", str(package), "--db", db]).exit_code == 0
+    written = tmp_path / "report[green].json"
+    args = ["audit", str(package), "--db", db, "--no-record"]
+    table = CliRunner().invoke(cli, args).stdout
+    history = CliRunner().invoke(cli, ["history", str(package / names[0]), "--db", db]).stdout
+    said = CliRunner().invoke(cli, [*args, "--output", str(written)]).stdout
+    for name in names:
+        assert name in table, table
+    assert names[0] in history and "[automatic1111]" in history, history
+    assert str(written) in said and written.is_file()
