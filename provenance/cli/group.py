@@ -30,7 +30,7 @@ import click
 
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
-from provenance.util.logs import LogSetup, carry_into_workers
+from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
@@ -136,9 +136,9 @@ def _show_names_escaped() -> None:
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 def cli(verbose: int) -> None:
     """Track where every file in a pipeline came from, and whether generative AI made it."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PlainLogFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     carry_into_workers(log_as)
     # -v speaks for provenance only: Pillow's and watchdog's debug output
     # would drown what a person asked to see.
