@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Protocol
 from provenance.errors import ConfigError
 from provenance.files.opening import read_regular
 from provenance.rules.escalations import Flag, required_categories
+from provenance.settings.tables import as_days
 from provenance.util.spelling import did_you_mean
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
 
@@ -333,11 +334,10 @@ def _value(section: str, key: str, value: object, text: str, where: str) -> obje
             fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}",
         )
     if key == "expiring_within_days":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(
-                f"'{section}.{key}' must be a whole number of days >= 0", where=location
-            )
-        return value
+        try:
+            return as_days(value, f"'{section}.{key}'")
+        except ValueError as exc:
+            raise ConfigError(str(exc), where=location) from exc
     if value not in ACTIONS:
         raise ConfigError(
             f"'{section}.{key}' must be one of pass, warn, block (got {value!r})", where=location

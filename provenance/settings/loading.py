@@ -17,6 +17,7 @@ from typing import Any
 from provenance.errors import ConfigError
 from provenance.settings.coerce import (
     as_bool,
+    as_day_count,
     as_int,
     as_optional_path,
     as_optional_text,
@@ -161,7 +162,7 @@ _COERCERS: dict[str, Any] = {
     "watch_delete_delay": as_seconds,
     "watch_queue_size": as_int,
     "watch_heartbeat": as_seconds,
-    "genai_ttl_days": as_int,
+    "genai_ttl_days": as_day_count,
     "watchlists": as_watchlists,
     "approved_tools": as_approved_tools,
     "shows": as_shows,
