@@ -37,6 +37,21 @@ def as_day_count(value: object) -> int:
     return number
 
 
+MAX_WORKER_MEMORY_MB = 16 * 1024 * 1024
+"""16 TiB: past any machine's memory, and (in bytes) well inside the C ``long`` that
+``setrlimit`` takes; a larger limit made every worker fail as it started."""
+
+
+def as_megabytes(value: object) -> int:
+    """A whole number of megabytes (0: no limit), at most :data:`MAX_WORKER_MEMORY_MB`."""
+    number = as_int(value)
+    if number > MAX_WORKER_MEMORY_MB:
+        raise ValueError(
+            f"expected at most {MAX_WORKER_MEMORY_MB:,} (16 TiB; 0 means no limit), got {number:,}"
+        )
+    return number
+
+
 def as_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value

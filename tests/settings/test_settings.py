@@ -69,6 +69,7 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
         ("follow_symlinks = 3\n", "follow_symlinks"),
         ('shot_pattern = "(shot\\\\d+"\n', "'shot_pattern' (not a regular expression"),
         ('guidance = ""\n', "guidance"),
+        ("worker_memory_mb = 99999999999999999999\n", "'worker_memory_mb' (expected at most"),
         ("genai_ttl_days = 999999999\n", "'genai_ttl_days' (expected at most 1,000,000 days"),
         (
             '[[folder_rules]]\nglob = "*"\nverdict = "unknown"\nttl_days = 3000000\n',
