@@ -106,6 +106,22 @@ def test_path_filters_mean_below_this_folder(show: Path, ledger_url: str) -> Non
     assert '"assets": 2' in report.stdout
 
 
+def test_path_filters_climb_out_of_the_working_folder(
+    show: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From one shot's folder, ``../sh010`` names its neighbour, as the shell would."""
+    neighbour = show.parent / "sh0100"
+    monkeypatch.chdir(neighbour)
+    listed = invoke("ls", "../sh010", "--db", ledger_url, "--json")
+    assert listed.stdout.count('"sha256"') == 2, listed.stdout
+    report = invoke("report", "--db", ledger_url, "--under", "../sh010/", "--format", "json")
+    assert report.exit_code == 0 and '"assets": 2' in report.stdout, report.stderr
+    audit = invoke("audit", str(show), "--db", ledger_url)
+    assert audit.exit_code == 1  # gen.png: generated and temporary
+    audits = invoke("audits", "--db", ledger_url, "--under", "../sh010", "--json")
+    assert [a["root"] for a in json.loads(audits.stdout)["audits"]] == [str(show)]
+
+
 def test_closed_vocabularies_are_checked(show: Path, ledger_url: str) -> None:
     refused(invoke("ls", "--status", "temprary", "--db", ledger_url), "temprary")
     refused(invoke("ls", "--tool", "nosuchtool", "--db", ledger_url), "unknown tool")
