@@ -19,7 +19,7 @@ from rich.text import Text
 
 from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
-from provenance.store.ledger import parse_since
+from provenance.store.ledger import MomentOutOfRange, parse_since
 from provenance.util.names import on_terminal, shown_in_json
 
 if TYPE_CHECKING:
@@ -233,6 +233,10 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
         return None
     try:
         return parse_since(text)
+    except MomentOutOfRange as exc:
+        raise click.BadParameter(
+            f"{text!r} falls outside the years 1 to 9999 once in UTC", param_hint=option
+        ) from exc
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
 

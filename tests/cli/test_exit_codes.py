@@ -122,6 +122,23 @@ def test_path_filters_climb_out_of_the_working_folder(
     assert [a["root"] for a in json.loads(audits.stdout)["audits"]] == [str(show)]
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_past_the_last_date_in_utc_is_refused(
+    show: Path, ledger_url: str, moment: str
+) -> None:
+    """In its own zone the date is valid; in UTC, where the ledger keeps it, it does not exist."""
+    gen = str(show / "gen.png")
+    approve = ["approve", gen, "--category", "final-deliverable", "--approver", "Jane Doe",
+               "--reference", str(show / "plain.png"), "--print-message"]  # fmt: skip
+    commands = [["ls", "--since", moment], ["report", "--since", moment],
+                ["set-expiry", gen, "--until", moment, "--force"],
+                [*approve, "--expires", moment]]  # fmt: skip
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--db", ledger_url])
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        refused(result, "outside the years 1 to 9999")
+
+
 def test_closed_vocabularies_are_checked(show: Path, ledger_url: str) -> None:
     refused(invoke("ls", "--status", "temprary", "--db", ledger_url), "temprary")
     refused(invoke("ls", "--tool", "nosuchtool", "--db", ledger_url), "unknown tool")
