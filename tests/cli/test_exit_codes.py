@@ -10,6 +10,7 @@ import dataclasses
 import getpass
 import hashlib
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -331,3 +332,21 @@ def test_a_ledger_from_a_newer_provenance_is_refused(command: str, tmp_path: Pat
     result = CliRunner().invoke(cli, [command, "--db", f"sqlite:///{path}"])
     assert result.exception is None or isinstance(result.exception, SystemExit)
     refused(result, "9999 is newer", "upgrade provenance")
+
+
+@pytest.mark.timeout(60)  # were it to listen after all, it would serve until stopped
+def test_serve_on_a_port_another_program_holds_is_refused(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert invoke("init", "--db", db).exit_code == 0
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        result = CliRunner().invoke(cli, ["serve", "--db", db, "--port", port])
+    line = refused(result, f"127.0.0.1:{port}", "another --port")
+    assert "Serving" not in result.stdout  # it never said it served where it could not
+    name = CliRunner().invoke(
+        cli, ["serve", "--db", db, "--host", "nowhere.invalid", "--token", "t"]
+    )
+    refused(name, "nowhere.invalid")
+    assert line.startswith("Error: cannot listen there")
