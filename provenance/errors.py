@@ -73,6 +73,11 @@ class SchemaOutdated(ProvenanceError):
     """The ledger's schema is older (or newer) than this version of the code."""
 
 
+class CannotListen(ProvenanceError):
+    """``serve`` cannot listen where it was told: the port is taken, or the address is not
+    one of this machine's."""
+
+
 class TargetNotFound(ProvenanceError):
     """A file, hash or asset named on the command line is not in the ledger."""
 

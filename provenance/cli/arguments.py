@@ -13,8 +13,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from provenance.errors import InvalidValue, OutputNotWritable, TargetNotFound
+from provenance.files.walk import absolute
 from provenance.tools import TOOLS, UNKNOWN_GENAI, canonical_tool
 from provenance.util.names import SHOWN_ERRORS
+
+
+def path_filter(path: str | Path | None) -> str | None:
+    """A folder typed to filter by (``ls PATH``, ``--under``) as the ledger writes paths.
+
+    Scans and audits record a path absolute and normalized, its links left
+    as the user named them (:func:`~provenance.files.walk.absolute`); a
+    filter made only absolute kept ``..`` (``--under ../sh020`` became
+    ``/jobs/sh010/../sh020``) and matched nothing.
+    """
+    return None if path is None else str(absolute(Path(path)))
 
 
 def require_existing(paths: Iterable[Path], what: str = "file or folder") -> None:

@@ -20,7 +20,7 @@ import click
 
 from provenance.audit.run import AuditOptions, Thumbnailer, audit
 from provenance.audit.timelines import is_timeline
-from provenance.cli.arguments import require_existing, writable_output, write_output
+from provenance.cli.arguments import path_filter, require_existing, writable_output, write_output
 from provenance.cli.cut import CutRun, audit_cut_command
 from provenance.cli.group import cli
 from provenance.cli.options import (
@@ -339,7 +339,7 @@ def audits_command(
     from provenance.reports.audit_list import audits_table  # noqa: PLC0415
 
     with open_ledger(db_url, config_path) as (ledger, _):
-        found = ledger.audits.list(limit, str(under.absolute()) if under else None)
+        found = ledger.audits.list(limit, path_filter(under))
     if as_json:
         print_json({"audits": [a.to_dict() for a in found]})
     else:

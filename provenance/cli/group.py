@@ -30,8 +30,8 @@ import click
 
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
-from provenance.util.logs import LogSetup, carry_into_workers
-from provenance.util.names import register_shown_errors
+from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
+from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
 INTERRUPTED = (
@@ -113,7 +113,7 @@ class ProvenanceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ProvenanceError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"Error: {on_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
@@ -136,9 +136,9 @@ def _show_names_escaped() -> None:
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 def cli(verbose: int) -> None:
     """Track where every file in a pipeline came from, and whether generative AI made it."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PlainLogFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     carry_into_workers(log_as)
     # -v speaks for provenance only: Pillow's and watchdog's debug output
     # would drown what a person asked to see.

@@ -8,7 +8,7 @@ import click
 
 from provenance import lifecycle
 from provenance.audit.single import similar_to_file
-from provenance.cli.arguments import tool_id
+from provenance.cli.arguments import path_filter, tool_id
 from provenance.cli.group import cli
 from provenance.cli.options import (
     console_for,
@@ -108,7 +108,7 @@ def list_assets(
         status=status,
         tool=tool_id(tool),
         since=parse_moment(since, "--since"),
-        path_prefix=str(Path(path_prefix).absolute()) if path_prefix else None,
+        path_prefix=path_filter(path_prefix or None),
         limit=limit,
     )
     if needs_approval:

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.segment import Segment
 from rich.text import Text
 
+from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
-from provenance.store.ledger import parse_since
-from provenance.util.names import shown, shown_in_json
+from provenance.store.ledger import MomentOutOfRange, parse_since
+from provenance.util.names import on_terminal, shown_in_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -27,18 +29,45 @@ if TYPE_CHECKING:
     from provenance.store import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_SIGNATURE_BYTES = 64 * 1024
 
 
 class NamesConsole(Console):
-    """A rich console that lays out file names as they are shown (``\\xNN`` for odd bytes).
+    """A rich console that lays out file names as they are shown (``\\xNN`` for odd bytes
+    and for control characters, :func:`~provenance.util.names.on_terminal`).
 
     Escaping at the stream would come after the layout, and widen the cells
-    of a table that rich had already measured.
+    of a table that rich had already measured; and a control character is
+    one the stream cannot tell from rich's own styling.
+
+    It reads no rich markup unless a print asks (``markup=True``): what the
+    commands print is data, and a name such as ``shot[bold]x.png`` or
+    ``plate[red].exr`` is a name, which markup would print as ``shotx.png``.
     """
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("markup", False)
+        super().__init__(**options)
 
     def render_str(self, text: str, **options: Any) -> Text:
         """Every string printed, in a table cell or alone, with names as shown."""
-        return super().render_str(shown(text), **options)
+        return super().render_str(on_terminal(text), **options)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        """Every renderable; a :class:`~rich.text.Text` (made by a view, never through
+        :meth:`render_str`) with names as shown, before it is wrapped to its cell."""
+        if isinstance(renderable, Text) and on_terminal(renderable.plain) != renderable.plain:
+            renderable = self._shown(renderable)
+        return super().render(renderable, options)
+
+    def _shown(self, text: Text) -> Text:
+        pieces = [(on_terminal(part.text), part.style or "") for part in text.render(self)]
+        shown = Text.assemble(*pieces, justify=text.justify, overflow=text.overflow,
+                              no_wrap=text.no_wrap, end=text.end)  # fmt: skip
+        shown.tab_size = text.tab_size
+        return shown
 
 
 out = NamesConsole(soft_wrap=True)
@@ -101,11 +130,17 @@ def read_signature(path: Path | None) -> str | None:
     """The armored signature in ``path`` (None when not given)."""
     if path is None:
         return None
-    if path.stat().st_size > 64 * 1024:
+    try:
+        data = read_regular(path, MAX_SIGNATURE_BYTES)
+    except TooLarge as exc:
         raise click.BadParameter(
             "a signature file is a few hundred bytes", param_hint="--signature"
-        )
-    return path.read_text(encoding="ascii", errors="replace")
+        ) from exc
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read {path} ({exc.strerror or exc})", param_hint="--signature"
+        ) from exc
+    return data.decode("ascii", errors="replace")
 
 
 def json_option(func: F) -> F:
@@ -198,6 +233,10 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
         return None
     try:
         return parse_since(text)
+    except MomentOutOfRange as exc:
+        raise click.BadParameter(
+            f"{text!r} falls outside the years 1 to 9999 once in UTC", param_hint=option
+        ) from exc
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
 

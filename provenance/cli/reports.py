@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from provenance.cli.arguments import writable_output, write_output
+from provenance.cli.arguments import path_filter, writable_output, write_output
 from provenance.cli.group import cli
 from provenance.cli.options import (
     format_option,
@@ -207,7 +207,7 @@ def _report_scope(
     listed = {entry.name: entry for entry in settings.shows}
     folder = None if show is None or show in listed else show
     roots = listed[show].roots if show in listed else ()
-    return Scope(title, folder, str(under.absolute()) if under else None, since, roots)
+    return Scope(title, folder, path_filter(under), since, roots)
 
 
 @cli.command(name="document")

@@ -9,6 +9,7 @@ import click
 
 from provenance.cli.group import cli
 from provenance.cli.options import ledger_options, out, settings_for
+from provenance.errors import CannotListen
 
 
 @cli.command(name="serve")
@@ -44,7 +45,7 @@ def serve(
 ) -> None:
     """Show the ledger in a browser: search, assets' stories, shows' dashboards. Read-only."""
     # Lazy: Flask and waitress load only for this command.
-    import waitress  # noqa: PLC0415
+    from waitress.server import create_server  # noqa: PLC0415
 
     from provenance.store import Ledger  # noqa: PLC0415
     from provenance.web.app import create_app  # noqa: PLC0415
@@ -58,12 +59,24 @@ def serve(
     with Ledger.existing(url, read_only=True, role=settings.web_db_role) as ledger:
         guard = Guard.for_host(host, token or settings.web_token, settings.web_auth_header)
         app = create_app(ledger, settings, guard, default_cache())
+        # Bound before "Serving ... at" is said: that line must not name an address that
+        # another program holds, nor be followed by a traceback.
+        try:
+            server = create_server(app, host=host, port=port, threads=threads, ident="provenance")
+        except (OSError, ValueError) as exc:  # ValueError: a host name that resolves to nothing
+            raise CannotListen(
+                f"cannot listen there ({getattr(exc, 'strerror', None) or exc})",
+                where=f"{host}:{port}",
+                fix="give another --port (or --host), or stop what listens there",
+            ) from exc
         out.print(f"Serving {ledger.where} read-only at {_address(host, port, guard.token)}")
         out.print("Press Ctrl-C to stop.")
         try:
-            waitress.serve(app, host=host, port=port, threads=threads, ident="provenance")
+            server.run()
         except KeyboardInterrupt:
             out.print("Stopped.")
+        finally:
+            server.close()
 
 
 def _address(host: str, port: int, token: str | None) -> str:

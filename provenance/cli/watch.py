@@ -29,7 +29,7 @@ from provenance.cli.options import (
 from provenance.errors import ConfigError
 from provenance.reports.watch_status import status_view
 from provenance.settings import WATCH_MODES, Settings, WatchMode, WatchRootConfig
-from provenance.util.logs import JsonLogFormatter, LogSetup
+from provenance.util.logs import JsonLogFormatter, LogSetup, PlainLogFormatter
 from provenance.watchers.service import SERVICE_KINDS, ServiceKind, default_kind, install, render
 from provenance.watchers.status import watch_status
 
@@ -41,7 +41,7 @@ def _log_to_stderr(log_format: str) -> None:
     formatter = (
         JsonLogFormatter()
         if log_format == "json"
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        else PlainLogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     log_as(LogSetup(formatter, logging.WARNING, (("provenance", ours),)))
 

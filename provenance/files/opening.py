@@ -73,6 +73,40 @@ def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, 
     return fd, info
 
 
+class TooLarge(OSError):
+    """A file read whole (:func:`read_regular`) is larger than its reader allows."""
+
+    def __init__(self, path: str | os.PathLike[str], limit: int):
+        super().__init__(errno.EFBIG, f"larger than {limit:,} bytes", os.fspath(path))
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The whole content of the small regular file ``path``: at most ``limit`` bytes, or raise.
+
+    For the files a person names beside the media (a policy, a signature, a
+    key, a checkpoint, an allowed_signers list): read whole, they would make
+    a command wait forever on a FIFO with no writer, or read ``/dev/zero``
+    until memory runs out. Raises :class:`NotRegularFile`, :class:`TooLarge`
+    or the usual :class:`OSError`; all are ``OSError``.
+    """
+    fd, _info = open_fd(path)
+    with io.FileIO(fd, "rb") as stream:
+        data = _read_up_to(stream, limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path, limit)
+    return data
+
+
+def _read_up_to(stream: io.FileIO, size: int) -> bytes:
+    # FileIO.read returns what one read() call gave; a file on a network
+    # share may give less than asked before its end.
+    parts: list[bytes] = []
+    while size > 0 and (part := stream.read(size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
 def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> io.BufferedReader:
     """A buffered binary stream on ``path``, which must be a regular file when opened.
 

@@ -110,11 +110,13 @@ class _Checker:
         why = signature_problem(cp, self.trusted)
         if why is not None:
             return why
-        if cp.seq > self.head_seq or actual is None:
+        if cp.seq > self.head_seq:
             return (
                 f"events {self.head_seq + 1}..{cp.seq} it vouches for are missing"
                 " (removed from the end)"
             )
+        if actual is None:  # the head still counts it: the row itself was deleted
+            return f"event {cp.seq} it vouches for is missing (deleted)"
         if actual != cp.hash:
             return (
                 f"event {cp.seq} no longer has the hash it signed: events"

@@ -40,7 +40,7 @@ from provenance.reports.cut_formats import (
     sarif_clips,
 )
 from provenance.reports.folding import fold_unknown
-from provenance.util.names import shown_in_json
+from provenance.util.names import shown_in_json, xml_safe
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = {
@@ -106,7 +106,7 @@ def to_junit(report: AuditReport) -> str:
         _junit_case(suite, item)
     junit_clips(suites, report)
     ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+    return xml_safe(ET.tostring(suites, encoding="unicode", xml_declaration=True))
 
 
 def _blocked(package: PackageResult) -> int:

@@ -46,13 +46,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from provenance.errors import ConfigError
+from provenance.files.opening import read_regular
 from provenance.rules.escalations import Flag, required_categories
+from provenance.settings.tables import as_days
 from provenance.util.spelling import did_you_mean
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
 
 if TYPE_CHECKING:
     from provenance.signing.approvals import ApprovalTrust
     from provenance.store import ApprovalRecord, AssetRecord
+
+MAX_POLICY_BYTES = 4 * 1024 * 1024  # a show's rules, typed by a person
 
 
 class PolicyFacts(Protocol):
@@ -288,7 +292,7 @@ def _approved(active: Sequence[ApprovalView], policy: Policy, now: datetime) -> 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; errors name the key and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_POLICY_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read policy ({exc})", where=path) from exc
     return parse_policy(text, str(path))
@@ -330,11 +334,10 @@ def _value(section: str, key: str, value: object, text: str, where: str) -> obje
             fix=f"known keys in [{section}]: {', '.join(_SECTIONS[section])}",
         )
     if key == "expiring_within_days":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(
-                f"'{section}.{key}' must be a whole number of days >= 0", where=location
-            )
-        return value
+        try:
+            return as_days(value, f"'{section}.{key}'")
+        except ValueError as exc:
+            raise ConfigError(str(exc), where=location) from exc
     if value not in ACTIONS:
         raise ConfigError(
             f"'{section}.{key}' must be one of pass, warn, block (got {value!r})", where=location

@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.errors import ConfigError
+from provenance.files.opening import read_regular
 from provenance.rules.escalations import Flag
 from provenance.vocab import Category, as_category
 
 MAX_PROMPT_CHARS = 100_000
+MAX_WATCHLIST_BYTES = 16 * 1024 * 1024  # names and phrases, one a line
 
 
 def fold(text: str) -> str:
@@ -127,7 +129,7 @@ def _entry(line: str, where: str) -> WatchEntry:
 def load_watchlist(path: Path, category: str) -> Watchlist:
     """Read a watchlist file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_WATCHLIST_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"cannot read watchlist ({exc})", where=path, fix="check the watchlists setting"

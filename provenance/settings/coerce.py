@@ -11,7 +11,13 @@ import os
 import re
 
 from provenance.settings.model import WATCH_MODES, FolderRule, WatchRootConfig
-from provenance.settings.tables import as_categories, as_days, keyed_table, optional_string
+from provenance.settings.tables import (
+    MAX_DAYS,
+    as_categories,
+    as_days,
+    keyed_table,
+    optional_string,
+)
 
 
 def as_int(value: object) -> int:
@@ -20,6 +26,29 @@ def as_int(value: object) -> int:
     number = int(value)
     if number < 0:
         raise ValueError(f"expected a number >= 0, got {number}")
+    return number
+
+
+def as_day_count(value: object) -> int:
+    """A whole number of days (from the file or the environment), at most ``MAX_DAYS``."""
+    number = as_int(value)
+    if number > MAX_DAYS:
+        raise ValueError(f"expected at most {MAX_DAYS:,} days, got {number:,}")
+    return number
+
+
+MAX_WORKER_MEMORY_MB = 16 * 1024 * 1024
+"""16 TiB: past any machine's memory, and (in bytes) well inside the C ``long`` that
+``setrlimit`` takes; a larger limit made every worker fail as it started."""
+
+
+def as_megabytes(value: object) -> int:
+    """A whole number of megabytes (0: no limit), at most :data:`MAX_WORKER_MEMORY_MB`."""
+    number = as_int(value)
+    if number > MAX_WORKER_MEMORY_MB:
+        raise ValueError(
+            f"expected at most {MAX_WORKER_MEMORY_MB:,} (16 TiB; 0 means no limit), got {number:,}"
+        )
     return number
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from provenance.errors import ConfigError
 from provenance.settings.coerce import (
     as_bool,
+    as_day_count,
     as_int,
+    as_megabytes,
     as_optional_path,
     as_optional_text,
     as_patterns,
@@ -92,6 +94,15 @@ def _read_toml(path: Path) -> dict[str, object]:
             data = tomllib.load(stream)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML ({exc})", where=path, fix="fix the syntax") from exc
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 by definition; tomllib decodes the bytes itself and
+        # lets a file in another encoding (a Latin-1 note, a UTF-16 editor's
+        # save) through as this, not as a TOMLDecodeError.
+        raise ConfigError(
+            f"settings file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            where=path,
+            fix="save it as UTF-8",
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read settings ({exc.strerror})", where=path) from exc
     known = {f.name for f in dataclasses.fields(Settings)}
@@ -138,7 +149,7 @@ _COERCERS: dict[str, Any] = {
     "db": as_str,
     "workers": as_int,
     "detector_seconds": as_seconds,
-    "worker_memory_mb": as_int,
+    "worker_memory_mb": as_megabytes,
     "batch_size": as_int,
     "ignore": as_patterns,
     "follow_symlinks": as_bool,
@@ -152,7 +163,7 @@ _COERCERS: dict[str, Any] = {
     "watch_delete_delay": as_seconds,
     "watch_queue_size": as_int,
     "watch_heartbeat": as_seconds,
-    "genai_ttl_days": as_int,
+    "genai_ttl_days": as_day_count,
     "watchlists": as_watchlists,
     "approved_tools": as_approved_tools,
     "shows": as_shows,

@@ -136,10 +136,20 @@ def as_categories(value: object, where: str) -> tuple[Category, ...]:
     return tuple(as_category(str(name)) for name in names)
 
 
+MAX_DAYS = 1_000_000
+"""The most days a setting may count forward from today (about 2,700 years).
+
+A count of days becomes a date (an expiry, the end of a warning window);
+past Python's last date (the year 9999) that addition fails, and it failed
+in the middle of a scan or an audit. A "never" written as ``999999999`` is
+refused where it is written instead.
+"""
+
+
 def as_days(value: object, where: str) -> int:
-    """A whole number of days, at least 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where} must be a whole number of days >= 0")
+    """A whole number of days, from 0 to :data:`MAX_DAYS`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+        raise ValueError(f"{where} must be a whole number of days from 0 to {MAX_DAYS:,}")
     return value
 
 

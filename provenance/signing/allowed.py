@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.errors import ConfigError
+from provenance.files.opening import TooLarge, read_regular
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 KEY_PREFIXES = ("ssh-", "ecdsa-", "sk-", "rsa-")
@@ -106,16 +107,15 @@ def load(path: Path | str | None) -> AllowedSigners:
         return AllowedSigners()
     where = Path(path).expanduser()
     try:
-        with where.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(where, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        raise ConfigError("the allowed_signers file is too large", where=where) from exc
     except OSError as exc:
         raise ConfigError(
             f"cannot read the allowed_signers file ({exc.strerror or exc})",
             where=where,
             fix="check the path in the settings",
         ) from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError("the allowed_signers file is too large", where=where)
     return parse(data.decode("utf-8", errors="replace"), str(where))
 
 

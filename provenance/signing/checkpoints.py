@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from provenance.files.opening import read_regular
 from provenance.settings import Settings
 from provenance.signing.allowed import AllowedSigners, normal_key
 from provenance.signing.machine import (
@@ -160,7 +161,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 def read_checkpoint(path: Path) -> Checkpoint:
     """Read a checkpoint file or a signed JSON report; ``ValueError`` (or ``OSError``) if not."""
-    data = json.loads(_bounded(path))
+    data = json.loads(read_regular(path, MAX_FILE_BYTES))
     if isinstance(data, dict) and "checkpoint" in data:
         return Checkpoint.from_dict(data["checkpoint"])
     if isinstance(data, dict) and isinstance(data.get("ledger"), dict):
@@ -193,11 +194,3 @@ def report_head(data: dict[str, object]) -> Checkpoint:
     unsigned["ledger"] = {**block, "signature": ""}  # type: ignore[dict-item]
     return Checkpoint(head.seq, head.hash, head.at, head.host, head.signer, head.signature,
                       canonical(unsigned))  # fmt: skip
-
-
-def _bounded(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError("file too large")
-    return data

@@ -33,11 +33,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from provenance.errors import SignatureError
+from provenance.files.opening import read_regular
 from provenance.settings import APP_NAME, Settings
 from provenance.signing.sshsig import public_line, sign_ed25519
 from provenance.util.atomic import sync_folder
 
 CHECKPOINT_NAMESPACE = "provenance-checkpoint"
+MAX_KEY_BYTES = 64 * 1024  # an OpenSSH private key is a few hundred bytes to a few KiB
 REPORT_NAMESPACE = "provenance-report"
 KEY_FILE = "machine_key"
 
@@ -104,7 +106,7 @@ def _create(path: Path) -> None:
 def _load(path: Path) -> MachineKey:
     try:
         mode = path.stat().st_mode
-        data = path.read_bytes()
+        data = read_regular(path, MAX_KEY_BYTES)
     except OSError as exc:
         raise SignatureError(
             f"cannot read this machine's key ({exc.strerror or exc})",

@@ -30,11 +30,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from provenance.errors import SignatureError
+from provenance.files.opening import NotRegularFile, read_regular
 
 MAGIC = b"SSHSIG"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 MAX_ARMORED = 16 * 1024
+MAX_KEY_BYTES = 64 * 1024  # an OpenSSH key file, private or public: a few KiB at most
 _HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 _ECDSA_HASH: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "ecdsa-sha2-nistp256": hashes.SHA256,
@@ -213,7 +215,14 @@ def sign_ed25519(key: ed25519.Ed25519PrivateKey, message: bytes, namespace: str)
 def sign_key_file(path: Path, message: bytes, namespace: str) -> str:
     """Sign with the key at ``path``: in-process for a plain Ed25519 file, else ``ssh-keygen``."""
     try:
-        key = serialization.load_ssh_private_key(path.expanduser().read_bytes(), None)
+        key = serialization.load_ssh_private_key(
+            read_regular(path.expanduser(), MAX_KEY_BYTES), None
+        )
+    except NotRegularFile as exc:
+        # ssh-keygen would wait on a FIFO as long as this would
+        raise SignatureError(
+            f"the key is not a file ({exc.strerror})", where=path, fix="give the key's file"
+        ) from exc
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm):
         key = None
     if isinstance(key, ed25519.Ed25519PrivateKey):

@@ -163,7 +163,7 @@ class Ledger:
         engine = make_engine(url)
         try:
             with translate(masked(url)):
-                before, after = schema.upgrade(engine)
+                before, after = schema.upgrade(engine, masked(url))
         finally:
             engine.dispose()
         ledger = cls(url)
@@ -212,7 +212,22 @@ class Ledger:
             return record_removed(conn, chain, host or self.host, paths)
 
 
+class MomentOutOfRange(ValueError):
+    """An ISO moment whose UTC falls outside Python's dates (years 1 to 9999)."""
+
+
 def parse_since(text: str) -> datetime:
-    """Parse an ISO date or datetime for ``--since`` (naive values are UTC)."""
+    """Parse an ISO date or datetime for ``--since`` (naive values are UTC), in UTC.
+
+    ``ValueError`` for text that is no ISO date, and :class:`MomentOutOfRange`
+    for one whose UTC falls outside Python's dates (``9999-12-31T23:59:59-12:00``): every
+    later use (storing it, signing it, comparing it) converts it to UTC, and
+    failed there with an ``OverflowError`` traceback.
+    """
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise MomentOutOfRange(text) from exc

@@ -103,12 +103,18 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema; returns (revision before, revision after)."""
+def upgrade(engine: Engine, where: str) -> tuple[str | None, str]:
+    """Create or upgrade the schema; returns (revision before, revision after).
+
+    A ledger a newer provenance has migrated is refused as :func:`check`
+    refuses it: there is no way down from a revision this code has never seen.
+    """
     # Lazy: Alembic loads only when a schema is created or upgraded.
     from alembic import command  # noqa: PLC0415
 
     before = current_revision(engine)
+    if before is not None and before not in REVISIONS:
+        raise _newer(before, where)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     return before, head_revision()
@@ -155,7 +161,11 @@ def check(engine: Engine, where: str) -> str | None:
             where=where,
             fix="run `provenance init` to upgrade it",
         )
-    raise SchemaOutdated(
+    raise _newer(current, where)
+
+
+def _newer(current: str, where: str) -> SchemaOutdated:
+    return SchemaOutdated(
         f"ledger schema revision {current} is newer than this provenance knows",
         where=where,
         fix="upgrade provenance on this machine",

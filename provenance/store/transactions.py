@@ -98,6 +98,13 @@ def translate(where: str) -> Iterator[None]:
             f"cannot use the ledger ({_first_line(exc)})", where=where, fix=_fix_for(exc)
         ) from exc
     except DBAPIError as exc:
+        if is_damaged_sqlite(exc):
+            raise LedgerUnavailable(
+                f"the ledger file is damaged or is not a ledger ({_first_line(exc)})",
+                where=where,
+                fix="check --db names the ledger; restore a damaged one from its backup, then"
+                " run `provenance verify`",
+            ) from exc
         if exc.connection_invalidated:
             raise LedgerUnavailable(
                 f"lost the ledger connection ({_first_line(exc)})",
@@ -126,6 +133,25 @@ _FIXES = (
         "check the ledger file's folder exists and this user may write there",
     ),
 )
+
+
+# SQLite's primary result codes for a file that is not a database at all
+# (garbage, or a header from another program) and for one whose pages do not
+# hold together (truncated, overwritten): no retry or permission fixes either.
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+def is_damaged_sqlite(exc: DBAPIError) -> bool:
+    """Whether SQLite refused the ledger file itself as damaged or as no database.
+
+    sqlite3 raises these as ``DatabaseError``, not ``OperationalError``, and
+    on the first statement of a connection (the engine's pragmas), so no
+    command gets as far as its own checks. Extended codes (``SQLITE_CORRUPT_*``)
+    keep the primary code in their low byte.
+    """
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
 
 
 def _fix_for(exc: DBAPIError) -> str:

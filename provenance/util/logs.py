@@ -22,10 +22,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from provenance.util.json_shapes import timestamp
-from provenance.util.names import shown_in_json
+from provenance.util.names import on_one_line, shown_in_json
 
 # Loggers whose own level the command line sets (the daemon's INFO lines).
 NAMED = ("provenance",)
+
+
+class PlainLogFormatter(logging.Formatter):
+    """Plain log lines, one a record, whatever the file names they quote hold.
+
+    A name may hold a newline (which would start a forged line of its own
+    in the daemon's log) or an ESC (a command to the terminal showing the
+    log): each line is written as :func:`~provenance.util.names.on_one_line`
+    writes it. A traceback below the line keeps its own lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """The record's line, control characters and all written ``\\xNN``."""
+        return on_one_line(super().formatMessage(record))
 
 
 class JsonLogFormatter(logging.Formatter):

@@ -63,6 +63,53 @@ def shown_in_json(text: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\\\x{_byte(m.group()):02x}", text)
 
 
+# What a terminal obeys instead of printing: C0 controls (ESC starts its
+# escape sequences; BS and CR overwrite what was printed), DEL, and the C1
+# controls (U+009B alone starts a sequence). A file name may hold any of them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def on_terminal(text: str) -> str:
+    """``text`` as :func:`shown` writes it, and each control character written ``\\xNN`` too,
+    newline and tab excepted (text laid out in lines and columns needs them).
+
+    A name that holds ``ESC [2J`` or ``ESC ]`` is a command to the terminal
+    that prints it: it could clear the screen, recolour a BLOCKED verdict or
+    retitle the window. Escaped, it is only odd-looking text.
+    """
+    return _CONTROL.sub(_escaped_char, shown(text))
+
+
+def on_one_line(text: str) -> str:
+    """:func:`on_terminal`, with newlines and tabs escaped too: for what must stay one line
+    (an ``Error:`` line, which a name with a newline in it would split)."""
+    return _CONTROL_OR_BREAK.sub(_escaped_char, shown(text))
+
+
+# What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, LF
+# and CR, and the two noncharacters U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """XML text with names as :func:`shown` writes them, and each character XML 1.0 forbids
+    written the same way (``\\x1b``, ``\\uffff``).
+
+    A file name may hold any byte but ``/`` and NUL: ElementTree escapes
+    markup, but writes an ESC or a form feed as it is, and no XML parser
+    reads the document then (a CI server drops the whole JUnit report). The
+    characters are never markup, so the serialized document is escaped as a
+    whole.
+    """
+    return _NOT_XML.sub(_escaped_char, shown(text))
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def escape_surrogates(text: str) -> str:
     """JSON text with lone surrogates as ``\\udcNN`` escapes: still the same JSON, now UTF-8."""
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

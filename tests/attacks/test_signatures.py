@@ -236,6 +236,16 @@ def test_the_local_anchor_catches_a_rewrite_that_drops_every_checkpoint(scene: S
     assert any("this machine's anchor" in f["what"] for f in report["signatures"]["findings"])
 
 
+def test_a_deleted_event_under_a_kept_head_is_named_by_its_checkpoint(scene: Scene) -> None:
+    head = scene_head(scene)
+    execute(scene.url, "DELETE FROM events WHERE seq = :s", s=head)  # the head row stays
+    code, report = scene.verify()
+    said = [f["what"] for f in report["signatures"]["findings"] if f"{head}" in f["what"]]
+    assert code == 1 and names(report, head), said
+    assert any(f"event {head} it vouches for is missing" in what for what in said), said
+    assert not any(f"events {head + 1}..{head}" in what for what in said), said
+
+
 def scene_head(scene: Scene) -> int:
     with Ledger(scene.url) as ledger:
         return ledger.checkpoints.head()[0]

@@ -10,6 +10,7 @@ import dataclasses
 import getpass
 import hashlib
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -104,6 +105,39 @@ def test_path_filters_mean_below_this_folder(show: Path, ledger_url: str) -> Non
     assert listed.stdout.count('"sha256"') == 2
     report = invoke("report", "--db", ledger_url, "--under", str(show), "--format", "json")
     assert '"assets": 2' in report.stdout
+
+
+def test_path_filters_climb_out_of_the_working_folder(
+    show: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From one shot's folder, ``../sh010`` names its neighbour, as the shell would."""
+    neighbour = show.parent / "sh0100"
+    monkeypatch.chdir(neighbour)
+    listed = invoke("ls", "../sh010", "--db", ledger_url, "--json")
+    assert listed.stdout.count('"sha256"') == 2, listed.stdout
+    report = invoke("report", "--db", ledger_url, "--under", "../sh010/", "--format", "json")
+    assert report.exit_code == 0 and '"assets": 2' in report.stdout, report.stderr
+    audit = invoke("audit", str(show), "--db", ledger_url)
+    assert audit.exit_code == 1  # gen.png: generated and temporary
+    audits = invoke("audits", "--db", ledger_url, "--under", "../sh010", "--json")
+    assert [a["root"] for a in json.loads(audits.stdout)["audits"]] == [str(show)]
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_past_the_last_date_in_utc_is_refused(
+    show: Path, ledger_url: str, moment: str
+) -> None:
+    """In its own zone the date is valid; in UTC, where the ledger keeps it, it does not exist."""
+    gen = str(show / "gen.png")
+    approve = ["approve", gen, "--category", "final-deliverable", "--approver", "Jane Doe",
+               "--reference", str(show / "plain.png"), "--print-message"]  # fmt: skip
+    commands = [["ls", "--since", moment], ["report", "--since", moment],
+                ["set-expiry", gen, "--until", moment, "--force"],
+                [*approve, "--expires", moment]]  # fmt: skip
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--db", ledger_url])
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        refused(result, "outside the years 1 to 9999")
 
 
 def test_closed_vocabularies_are_checked(show: Path, ledger_url: str) -> None:
@@ -263,3 +297,56 @@ def test_set_expiry_takes_a_sequence_and_changes_its_generated_frames(
     assert done.exit_code == 0, done.output + done.stderr
     changed = json.loads(done.stdout)["assets"]
     assert len(changed) == 1 and changed[0]["expires_at"].startswith("2099-01-01")
+
+
+def _damaged_ledgers(folder: Path) -> dict[str, Path]:
+    """A truncated ledger (scanned, then cut short) and a file that holds no database at all."""
+    whole = folder / "whole.sqlite3"
+    png(folder / "media" / "plain.png", 1)
+    assert invoke("scan", str(folder / "media"), "--db", f"sqlite:///{whole}").exit_code == 0
+    cut = folder / "cut.sqlite3"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])
+    garbage = folder / "garbage.sqlite3"
+    garbage.write_bytes(hashlib.sha256(b"not a ledger").digest() * 2048)
+    return {"cut": cut, "garbage": garbage}
+
+
+@pytest.mark.parametrize("command", [["ls"], ["verify"], ["audit"], ["scan"], ["init"]])
+def test_a_damaged_ledger_file_is_refused_in_one_line(command: list[str], tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    png(package / "frame.png", 2)
+    paths = [str(package)] if command[0] in ("audit", "scan") else []
+    for path in _damaged_ledgers(tmp_path).values():
+        result = CliRunner().invoke(cli, [*command, *paths, "--db", f"sqlite:///{path}"])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        refused(result, "damaged", str(path))
+
+
+@pytest.mark.parametrize("command", ["init", "ls", "verify"])
+def test_a_ledger_from_a_newer_provenance_is_refused(command: str, tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    assert invoke("init", "--db", f"sqlite:///{path}").exit_code == 0
+    with sqlite3.connect(path) as future:
+        future.execute("UPDATE alembic_version SET version_num = '9999'")
+    future.close()
+    result = CliRunner().invoke(cli, [command, "--db", f"sqlite:///{path}"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    refused(result, "9999 is newer", "upgrade provenance")
+
+
+@pytest.mark.timeout(60)  # were it to listen after all, it would serve until stopped
+def test_serve_on_a_port_another_program_holds_is_refused(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert invoke("init", "--db", db).exit_code == 0
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        result = CliRunner().invoke(cli, ["serve", "--db", db, "--port", port])
+    line = refused(result, f"127.0.0.1:{port}", "another --port")
+    assert "Serving" not in result.stdout  # it never said it served where it could not
+    name = CliRunner().invoke(
+        cli, ["serve", "--db", db, "--host", "nowhere.invalid", "--token", "t"]
+    )
+    refused(name, "nowhere.invalid")
+    assert line.startswith("Error: cannot listen there")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from provenance.cli import cli
 from provenance.util.names import shown, shown_values
-from tests.support.files import generated_with_odd_name
+from tests.support.files import A1111, generated_with_odd_name, png
 
 
 def test_valid_text_is_unchanged() -> None:
@@ -70,3 +71,67 @@ def test_the_disclosure_report_signs_and_shows_names_escaped(tmp_path: Path) -> 
     assert generated["name"] == "gen\\xff.png"
     verified = CliRunner().invoke(cli, ["verify", "--db", db, "--against", str(written)])
     assert verified.exit_code == 0, verified.output
+
+
+# What a name can make a terminal do: recolour (ESC [), clear (CSI as one C1 byte), ring,
+# back over and overwrite what was printed (BS, CR), retitle the window (ESC ]).
+COMMANDS_TO_A_TERMINAL = ("\x1b[32mPASS\x1b[0m", "\x9b2J", "\x07", "\x08\x08", "\r", "\x1b]0;t\x07")
+_RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _hostile_package(folder: Path) -> list[Path]:
+    """One generated PNG per command to a terminal, each named with it."""
+    return [
+        png(folder / f"gen{index}{command}.png", index, A1111)
+        for index, command in enumerate(COMMANDS_TO_A_TERMINAL)
+    ]
+
+
+def test_control_characters_in_names_reach_no_terminal(tmp_path: Path) -> None:
+    package = _hostile_package(tmp_path / "pkg")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    for args in (["scan", str(package[0].parent)], ["ls"], ["audit", str(package[0].parent)],
+                 ["history", str(package[0])]):  # fmt: skip
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        assert not _RAW.findall(result.output), (args, result.output)
+    listed = CliRunner().invoke(cli, ["ls", "--db", db, "--wide"]).stdout
+    assert "gen0\\x1b[32mPASS\\x1b[0m.png" in listed and "gen1\\x9b2J.png" in listed
+
+
+def test_an_error_naming_a_hostile_file_stays_one_line(tmp_path: Path) -> None:
+    name = tmp_path / "never\nscanned\x1b[2J.png"
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    result = CliRunner().invoke(cli, ["history", str(name), "--db", db])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "never\\x0ascanned\\x1b[2J.png" in line
+
+
+def test_a_table_is_laid_out_with_names_as_shown(tmp_path: Path) -> None:
+    generated_with_odd_name(tmp_path / "show")
+    png(tmp_path / "show" / "plain.png", 4)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["scan", str(tmp_path / "show"), "--db", db]).exit_code == 0
+    table = CliRunner().invoke(cli, ["ls", "--db", db]).stdout
+    assert "gen\\xff.png" in table
+    assert len({len(line) for line in table.splitlines()}) == 1, table  # every row as wide
+
+
+def test_names_that_look_like_rich_markup_are_printed_as_they_are(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    names = ["shot[bold]x.png", "plate[red].png", "comp[/red]v2.png", "\\[dim].png"]
+    for index, name in enumerate(names):
+        png(package / name, index, A1111)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["scan", str(package), "--db", db]).exit_code == 0
+    written = tmp_path / "report[green].json"
+    args = ["audit", str(package), "--db", db, "--no-record"]
+    table = CliRunner().invoke(cli, args).stdout
+    history = CliRunner().invoke(cli, ["history", str(package / names[0]), "--db", db]).stdout
+    said = CliRunner().invoke(cli, [*args, "--output", str(written)]).stdout
+    for name in names:
+        assert name in table, table
+    assert names[0] in history and "[automatic1111]" in history, history
+    assert str(written) in said and written.is_file()

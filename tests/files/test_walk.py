@@ -43,3 +43,25 @@ def test_an_unlistable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
 def test_a_name_past_name_max_is_too_long() -> None:
     assert path_too_long(Path("/tmp") / ("x" * (NAME_MAX + 1)))
     assert not path_too_long(Path("/tmp") / ("x" * NAME_MAX))
+
+
+def test_a_file_named_through_several_roots_is_walked_once(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    plate = show / "sh010" / "plate.exr"
+    plate.parent.mkdir(parents=True)
+    plate.write_bytes(b"plate")
+    (show / "notes.txt").write_bytes(b"notes")
+    (show / "link").symlink_to(show / "sh010")  # not walked: what it holds is named alone
+    (show / ".cache").mkdir()  # ignored, but a file in it named alone is taken
+    (show / ".cache" / "frame.exr").write_bytes(b"frame")
+    roots = [show, show / "sh010", plate, tmp_path / "x" / ".." / "show",
+             show / "link" / "plate.exr", show / ".cache" / "frame.exr",
+             show / "missing.exr"]  # fmt: skip
+    found = list(walk(roots, Settings(db="sqlite://", ignore=(".*",))))
+    files = [item for item in found if isinstance(item, Path)]
+    assert files == [show / "notes.txt", plate, show / "link" / "plate.exr",
+                     show / ".cache" / "frame.exr"]  # fmt: skip
+    assert [item.path for item in found if isinstance(item, Skipped)] == [
+        show / "link",
+        show / "missing.exr",
+    ]

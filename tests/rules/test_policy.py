@@ -124,6 +124,7 @@ def test_policy_file_overrides(tmp_path: Path) -> None:
         ("[lifecycle]\nx = 1\n", "unknown section [lifecycle]:", 1),
         ("[approval]\nx = 1\n", "[approval] (did you mean 'approvals'?)", 1),
         ("[approvals]\nexpiring_within_days = -2\n", "whole number", 2),
+        ("[approvals]\n\nexpiring_within_days = 999999999\n", "days from 0 to 1,000,000", 3),
     ],
 )
 def test_policy_errors_name_key_and_line(text: str, message: str, line: int) -> None:

@@ -6,9 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from provenance.cli import cli
 from provenance.errors import ConfigError
 from provenance.settings import FolderRule, Settings, load_settings, settings_help
+from tests.support.files import A1111, png
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -66,6 +69,12 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
         ("follow_symlinks = 3\n", "follow_symlinks"),
         ('shot_pattern = "(shot\\\\d+"\n', "'shot_pattern' (not a regular expression"),
         ('guidance = ""\n', "guidance"),
+        ("worker_memory_mb = 99999999999999999999\n", "'worker_memory_mb' (expected at most"),
+        ("genai_ttl_days = 999999999\n", "'genai_ttl_days' (expected at most 1,000,000 days"),
+        (
+            '[[folder_rules]]\nglob = "*"\nverdict = "unknown"\nttl_days = 3000000\n',
+            "folder_rules[0].ttl_days must be a whole number of days from 0 to 1,000,000",
+        ),
     ],
 )
 def test_bad_file_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
@@ -74,6 +83,37 @@ def test_bad_file_names_file_key_and_expectation(tmp_path: Path, text: str, expe
         load_settings(path, environ={})
     assert expected in caught.value.message
     assert str(path) in caught.value.message
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes('guidance = "ask the VFX supervisor, Zoë"\n'.encode(encoding))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert "not UTF-8" in caught.value.message and str(path) in caught.value.message
+
+
+def test_a_settings_file_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes("workers = 2 # Zoë's\n".encode("latin-1"))
+    result = CliRunner().invoke(cli, ["ls", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: settings file is not UTF-8 text"), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_never_written_as_a_huge_ttl_is_refused_before_the_scan(tmp_path: Path) -> None:
+    # It was an OverflowError traceback (exit 1) once the scan added it to now.
+    png(tmp_path / "gen" / "castle.png", 1, A1111)
+    config = write(tmp_path, "genai_ttl_days = 999999999\n")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    scan = CliRunner().invoke(
+        cli, ["scan", str(tmp_path / "gen"), "--db", db, "--config", str(config)]
+    )
+    assert scan.exit_code == 2, scan.output
+    assert scan.stderr.startswith("Error: bad value for 'genai_ttl_days'"), scan.stderr
+    assert CliRunner().invoke(cli, ["scan", str(tmp_path / "gen"), "--db", db]).exit_code == 0
 
 
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from provenance.cli.group import log_as
-from provenance.util.logs import carry_into_workers, for_workers
+from provenance.util.logs import PlainLogFormatter, carry_into_workers, for_workers
 from tests.detectors.builders_metadata import tiff_bytes, tiff_entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +86,25 @@ def test_a_formatter_that_cannot_travel_is_left_behind(monkeypatch: pytest.Monke
     assert for_workers() is None
     handler.setFormatter(logging.Formatter("%(message)s"))
     assert for_workers() is not None
+
+
+def test_a_plain_log_line_stays_one_line_whatever_a_name_holds() -> None:
+    forged = "\n2026-01-01 00:00:00,000 INFO provenance.watchers.daemon: new /ok.png: not_genai"
+    names = [f"/jobs/sh010/evil{char}.png" for char in ("\x1b[2J", "\x9b31m", "\r", "\x08")]
+    formatter = PlainLogFormatter("%(levelname)s %(name)s: %(message)s")
+    for name in [*names, "/jobs/sh010/gen.png" + forged]:
+        record = logging.LogRecord("provenance.watchers.daemon", logging.INFO, __file__, 1,
+                                   "new %s: unknown", (name,), None)  # fmt: skip
+        line = formatter.format(record)
+        assert line.startswith("INFO provenance.watchers.daemon: new /jobs/sh010/")
+        assert line.isprintable(), repr(line)  # no newline, ESC, CSI, CR or backspace
+
+
+def test_the_command_lines_log_lines_are_plain_log_lines() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import logging; from provenance.cli.group import cli;"
+         "cli.main(['config', 'show'], standalone_mode=False);"
+         "logging.getLogger('provenance').warning('cannot read %s', 'a\\x1b[2Jb')"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stderr == "WARNING provenance: cannot read a\\x1b[2Jb\n"

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from provenance.cli import cli
 from provenance.errors import ConfigError
 from provenance.web.guard import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, Guard, is_loopback
+from tests.support.serving import serve_nothing
 from tests.web.demo import SHOW, Demo, make_app
 
 
@@ -109,20 +110,13 @@ def test_serve_refuses_the_network_without_sign_in(ledger_url: str) -> None:
 def test_serve_prints_the_address_to_open_and_serves_the_app(
     ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import waitress
-
-    served: dict[str, object] = {}
-
-    def fake_serve(app: object, **options: object) -> None:
-        served.update(options, app=app)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(waitress, "serve", fake_serve)
+    served = serve_nothing(monkeypatch)
     args = ["serve", "--db", ledger_url, "--host", "0.0.0.0", "--port", "9123", "--token", "a b"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "read-only at http://0.0.0.0:9123/?token=a%20b" in result.output
     assert "Stopped." in result.output
     assert served["host"] == "0.0.0.0" and served["port"] == 9123 and served["threads"] == 4
-    client = served["app"].test_client()  # type: ignore[attr-defined]
+    assert served["closed"]
+    client = served["app"].test_client()
     assert client.get("/", headers={"Authorization": "Bearer a b"}).status_code == 200

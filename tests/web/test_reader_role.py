@@ -28,6 +28,7 @@ from provenance.store import Ledger
 from provenance.web.guard import Guard
 from tests.support.factories import observation
 from tests.support.pg_roles import RoleLogins, role_logins
+from tests.support.serving import serve_nothing
 from tests.web.demo import SHOW, Demo, build_demo, make_app
 
 ORIGIN = {"Origin": "http://localhost"}
@@ -127,15 +128,7 @@ def test_a_role_is_for_postgresql_only(tmp_path: Path) -> None:
 
 def _serve(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, Flask]:
     """Run `provenance serve` until waitress would start; its output and the app it was given."""
-    import waitress
-
-    served: dict[str, Flask] = {}
-
-    def fake_serve(app: Flask, **options: object) -> None:
-        served["app"] = app
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(waitress, "serve", fake_serve)
+    served = serve_nothing(monkeypatch)
     result = CliRunner().invoke(cli, ["serve", *args])
     assert result.exit_code == 0, result.output
     return result.output, served["app"]
