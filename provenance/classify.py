@@ -138,6 +138,26 @@ def unreadable_reason(result: Classification) -> str | None:
     return (unseen or errors)[0].detail if errors else None
 
 
+def unvouched_reason(facts: MediaFacts, result: Classification) -> str | None:
+    """Why the gate cannot vouch for a file it classified, else None.
+
+    An ``unreadable`` file gives why it could not be read. A file settled as
+    not generated whose container is damaged or was not read whole gives the
+    damage: the classification keeps the camera's word for what was read,
+    but damage does not prove that nothing was hidden. A size that runs past
+    the end swallows whatever lies after it, still in the file and never
+    walked (a generator's ``parameters`` chunk behind a chunk whose length
+    overshoots, past the image data a decoder stops at), so the gate fails
+    closed on it. A generated file needs no reason: it blocks unless approved.
+    """
+    if result.verdict == "unreadable":
+        return unreadable_reason(result) or facts.problem
+    if result.verdict == "genai":
+        return None
+    unseen = [e for e in result.evidence if e.kind in UNSEEN_KINDS]
+    return unseen[0].detail if unseen else None
+
+
 def _prompt(items: Sequence[Evidence]) -> str | None:
     for item in sorted(items, key=_rank, reverse=True):
         if item.prompt:

@@ -16,7 +16,8 @@ from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.ingest.scan import plan_scan, run_scan
-from provenance.store import FingerprintIn
+from provenance.settings import Settings
+from provenance.store import FingerprintIn, Ledger
 from tests.support import hostile_files as hostile
 from tests.support.files import sha256_of
 from tests.support.studio import Studio
@@ -62,6 +63,31 @@ def test_pictures_that_do_not_decode_block(studio: Studio, tmp_path: Path) -> No
     for name in cases:
         assert results[name].verdict == "block", results[name].reasons
         assert "picture does not decode" in results[name].reasons[-1]
+
+
+def test_a_camera_picture_hiding_markers_behind_damage_blocks(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Camera EXIF read before the damage does not vouch for what the damage swallowed.
+
+    The picture decodes, so only the damage can tell: the generator's
+    ``parameters`` lie in the bytes a chunk running past the end covers.
+    """
+    package = _package(tmp_path, {"plate.png": hostile.png_camera_hiding_parameters})
+    result = _audit(studio, package)["plate.png"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (damaged:" in result.reasons[0]
+
+
+def test_damage_blocks_with_no_generated_material_in_the_ledger(
+    ledger: Ledger, settings: Settings, tmp_path: Path
+) -> None:
+    """Nothing to compare with, so no decoder is asked: the damage alone blocks."""
+    package = _package(tmp_path, {"plate.jpg": hostile.jpeg_camera_hiding_xmp})
+    report = audit(package, ledger, settings, AuditOptions(record=False))
+    [result] = report.files
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (damaged: segment 0xFE truncated)" in result.reasons[0]
 
 
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:
