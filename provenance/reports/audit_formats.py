@@ -23,6 +23,7 @@ one reason each, with their timecodes, in every format.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
@@ -51,6 +52,9 @@ STYLE = {"block": "bold red", "warn": "yellow", "pass": "green"}
 SEGMENT_COLUMNS = ("file", "in", "out", "seconds", "generated asset", "how", "score")
 HOW = {"near": "whole frame", "region": "part of the frame"}
 PACKAGE_CASE = "(the package as a whole)"  # JUnit's test case for the package's own result
+# What XML 1.0 cannot carry, not even as a character reference: the C0 controls but tab,
+# newline and carriage return, and the two noncharacters U+FFFE and U+FFFF.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def match_kind(match: Match) -> str:
@@ -106,7 +110,24 @@ def to_junit(report: AuditReport) -> str:
         _junit_case(suite, item)
     junit_clips(suites, report)
     ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+    return xml_safe(ET.tostring(suites, encoding="unicode", xml_declaration=True))
+
+
+def xml_safe(document: str) -> str:
+    """``document`` with each character XML 1.0 forbids written ``\\xNN`` (or ``\\uNNNN``).
+
+    A file name may hold any character but ``/`` and NUL, control characters
+    included, and ElementTree writes them as they are: a document no XML
+    parser reads, so a CI server would lose the whole report. Outside text
+    and attribute values the serializer writes none of them, so replacing
+    them in the finished document changes only what a name or reason said,
+    and shows it the way undecodable bytes of names are shown.
+    """
+    return _NOT_XML.sub(lambda m: _escaped(ord(m.group())), document)
+
+
+def _escaped(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _blocked(package: PackageResult) -> int:

