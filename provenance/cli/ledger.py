@@ -119,14 +119,15 @@ def config_show(config_path: Path | None, db_url: str | None, as_json: bool) -> 
         )
         return
     found = loaded.config_path or f"(none; looked for {' and '.join(looked)})"
-    out.print(f"settings file: {escape(str(found))}")
+    out.print(f"settings file: {escape(str(found))}", markup=True)
     for name, value in values.items():
         # Escaped: a value or help naming [[folder_rules]] is text, not rich markup.
         out.print(
             f"[bold]{name}[/bold] = {escape(json.dumps(value, default=str))}"
-            f"  [dim]({escape(loaded.sources[name])})[/dim]"
+            f"  [dim]({escape(loaded.sources[name])})[/dim]",
+            markup=True,
         )
-        out.print(f"    [dim]{escape(helps[name])}[/dim]")
+        out.print(f"    [dim]{escape(helps[name])}[/dim]", markup=True)
 
 
 def _looked_in(config_path: Path | None) -> list[str]:

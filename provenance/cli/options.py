@@ -34,7 +34,15 @@ class NamesConsole(Console):
 
     Escaping at the stream would come after the layout, and widen the cells
     of a table that rich had already measured.
+
+    Strings are text, not rich markup, unless a call says otherwise
+    (``print(..., markup=True)``): a file name may hold brackets, and a
+    folder ``x[`` holding ``bold]y.png`` gives the path ``x[/bold]y.png``,
+    a closing tag rich refuses, which lost a whole table to a traceback.
     """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"markup": False, **options})
 
     def render_str(self, text: str, **options: Any) -> Text:
         """Every string printed, in a table cell or alone, with names as shown."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from provenance.cli import cli
 from provenance.util.names import shown, shown_values
 from tests.support.files import generated_with_odd_name
+from tests.support.studio import generated_png
 
 
 def test_valid_text_is_unchanged() -> None:
@@ -70,3 +71,17 @@ def test_the_disclosure_report_signs_and_shows_names_escaped(tmp_path: Path) -> 
     assert generated["name"] == "gen\\xff.png"
     verified = CliRunner().invoke(cli, ["verify", "--db", db, "--against", str(written)])
     assert verified.exit_code == 0, verified.output
+
+
+def test_brackets_in_names_are_text_not_markup(tmp_path: Path) -> None:
+    """A folder ``x[`` holding ``bold]y.png``: the path reads as a closing tag of rich markup."""
+    generated_png(tmp_path / "pkg" / "x[" / "bold]y.png", 1)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    audited = CliRunner().invoke(cli, ["audit", str(tmp_path / "pkg"), "--db", db, "--no-record"])
+    classified = CliRunner().invoke(cli, ["classify", str(tmp_path / "pkg")])
+    for result, code in ((audited, 1), (classified, 0)):
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code == code, result.output
+        assert "bold]y.png" in result.stdout  # a long path may be folded after its "x[/"
+    assert "x[/bold]y.png" in audited.stdout  # the audit's table shows the package's own path
