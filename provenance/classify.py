@@ -29,6 +29,7 @@ from provenance.detectors.base import (
     DAMAGED,
     NOT_FULLY_READ,
     UNSEEN_KINDS,
+    UNVOUCHED_KINDS,
     Detector,
     DetectorContext,
     error_evidence,
@@ -148,14 +149,18 @@ def unvouched_reason(facts: MediaFacts, result: Classification) -> str | None:
     the end swallows whatever lies after it, still in the file and never
     walked (a generator's ``parameters`` chunk behind a chunk whose length
     overshoots, past the image data a decoder stops at), so the gate fails
-    closed on it. A generated file needs no reason: it blocks unless approved.
+    closed on it. So it does on a C2PA manifest or XMP packet that is there
+    and cannot be read: it is where a generator's claim would be. A
+    generated file needs no reason: it blocks unless approved.
     """
     if result.verdict == "unreadable":
         return unreadable_reason(result) or facts.problem
     if result.verdict == "genai":
         return None
-    unseen = [e for e in result.evidence if e.kind in UNSEEN_KINDS]
-    return unseen[0].detail if unseen else None
+    unvouched = [e for e in result.evidence if e.kind in UNVOUCHED_KINDS]
+    # The damage first: a manifest the SDK cannot parse in a broken container is its echo.
+    unvouched.sort(key=lambda e: e.kind not in UNSEEN_KINDS)
+    return unvouched[0].detail if unvouched else None
 
 
 def _prompt(items: Sequence[Evidence]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from provenance.audit.report import FileResult
@@ -19,9 +20,14 @@ from provenance.ingest.scan import plan_scan, run_scan
 from provenance.settings import Settings
 from provenance.store import FingerprintIn, Ledger
 from tests.support import hostile_files as hostile
+from tests.support.corpus import CORPUS
 from tests.support.files import sha256_of
 from tests.support.studio import Studio
 
+COMPOSITE = (
+    CORPUS / "digimarc-corp+c2pa-content-credentials-extension"
+    / "c2pa-wc__node_modules__@contentauth__testing__fixtures__images__composite-dst.jpg"
+)  # fmt: skip
 # The readers' limits cannot be lowered here: files are read in guarded worker processes,
 # which a monkeypatch in this one does not reach. The chunk cases are built at full size.
 SMALLER: dict[str, hostile.Builder] = {
@@ -88,6 +94,30 @@ def test_damage_blocks_with_no_generated_material_in_the_ledger(
     [result] = report.files
     assert result.verdict == "block", result.reasons
     assert "could not be read (damaged: segment 0xFE truncated)" in result.reasons[0]
+
+
+def test_a_camera_picture_with_unreadable_xmp_blocks(studio: Studio, tmp_path: Path) -> None:
+    package = _package(tmp_path, {"plate.jpg": hostile.jpeg_camera_with_unreadable_xmp})
+    result = _audit(studio, package)["plate.jpg"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (embedded XMP could not be read:" in result.reasons[0]
+
+
+@pytest.mark.skipif(not COMPOSITE.is_file(), reason="shared corpus not present")
+def test_a_camera_picture_with_an_unreadable_c2pa_manifest_blocks(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Firefly's generative fill over a camera photo, its manifest's first part written twice.
+
+    The SDK cannot read the manifest store; the camera's EXIF is intact.
+    """
+    package = tmp_path / "pkg"
+    package.mkdir()
+    repeated = hostile.jpeg_segment_repeated(COMPOSITE.read_bytes(), 0xEB)
+    (package / "composite.jpg").write_bytes(repeated)
+    result = _audit(studio, package)["composite.jpg"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (C2PA manifest (embedded) could not be read:" in result.reasons[0]
 
 
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:

@@ -149,6 +149,24 @@ def jpeg_camera_hiding_xmp() -> bytes:
     return picture[:2] + exif + overrun + xmp + picture[2:]
 
 
+def jpeg_camera_with_unreadable_xmp() -> bytes:
+    """A camera JPEG whose Firefly XMP packet carries a DOCTYPE, which the XMP reader refuses."""
+    picture = _jpeg_picture()
+    exif = jpeg_segment(0xE1, b"Exif\x00\x00" + camera_exif())
+    packet = b'<!DOCTYPE x [<!ENTITY a "b">]>' + FIREFLY_XMP
+    xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + packet)
+    return picture[:2] + exif + xmp + picture[2:]
+
+
+def jpeg_segment_repeated(data: bytes, marker: int) -> bytes:
+    """``data`` (a JPEG) with its first segment of ``marker`` written twice in a row."""
+    at = 2
+    while data[at + 1] != marker:
+        at += 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
+    end = at + 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
+    return data[:end] + data[at:end] + data[end:]
+
+
 def jpeg_fill_bytes(megabytes: float = 20) -> bytes:
     """A JPEG start followed by nothing but 0xFF fill bytes."""
     return b"\xff\xd8" + b"\xff" * int(megabytes * 1024 * 1024)
