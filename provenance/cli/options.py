@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.segment import Segment
 from rich.text import Text
 
 from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import parse_since
-from provenance.util.names import shown, shown_in_json
+from provenance.util.names import shown_in_json, shown_on_terminal
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -45,8 +46,26 @@ class NamesConsole(Console):
         super().__init__(**{"markup": False, **options})
 
     def render_str(self, text: str, **options: Any) -> Text:
-        """Every string printed, in a table cell or alone, with names as shown."""
-        return super().render_str(shown(text), **options)
+        """Every string printed, in a table cell or alone, with names as shown (controls too)."""
+        return super().render_str(shown_on_terminal(text), **options)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        """Render as rich does, a styled :class:`Text` (a name in bold) with its controls shown.
+
+        A ``Text`` is not a string, so :meth:`render_str` never sees it; rich
+        measured it already, and a cell holding a control may wrap further.
+        """
+        if isinstance(renderable, Text) and shown_on_terminal(renderable.plain) != renderable.plain:
+            renderable = self._inert(renderable)
+        return super().render(renderable, options)
+
+    def _inert(self, text: Text) -> Text:
+        inert = text.blank_copy()
+        for segment in text.render(self):
+            inert.append(shown_on_terminal(segment.text), segment.style)
+        return inert
 
 
 out = NamesConsole(soft_wrap=True)

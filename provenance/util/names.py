@@ -28,6 +28,7 @@ import re
 MARK = "\U0010ffff"
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _STORED = re.compile(f"{MARK}({MARK}|[0-9a-f]{{2}})")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline lay text out
 
 
 def _byte(char: str) -> int:
@@ -52,6 +53,18 @@ def from_stored(text: str) -> str:
 def shown(text: str) -> str:
     """The text with each undecodable byte of a name written ``\\xNN`` (for people)."""
     return _SURROGATE.sub(lambda m: f"\\x{_byte(m.group()):02x}", text)
+
+
+def shown_on_terminal(text: str) -> str:
+    """The text as :func:`shown` writes it, and each control character but tab and newline too.
+
+    A file name may hold ESC, carriage return or BEL. Written as they are,
+    they drive the terminal that shows the table: clear it, move back over a
+    row and write ``pass`` over ``block``, set its title. Shown ``\\xNN``,
+    they are text. The C1 controls (U+0080 to U+009F) are included: some
+    terminals read U+009B as ESC ``[``.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", shown(text))
 
 
 def shown_in_json(text: str) -> str:

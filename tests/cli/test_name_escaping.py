@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.cli import cli
-from provenance.util.names import shown, shown_values
+from provenance.util.names import shown, shown_on_terminal, shown_values
 from tests.support.files import generated_with_odd_name
 from tests.support.studio import generated_png
 
@@ -85,3 +85,21 @@ def test_brackets_in_names_are_text_not_markup(tmp_path: Path) -> None:
         assert result.exit_code == code, result.output
         assert "bold]y.png" in result.stdout  # a long path may be folded after its "x[/"
     assert "x[/bold]y.png" in audited.stdout  # the audit's table shows the package's own path
+
+
+def test_control_characters_are_shown_not_obeyed() -> None:
+    assert shown_on_terminal("a\x1b[2J\rb\tc\nd\x9b") == "a\\x1b[2J\\x0db\tc\nd\\x9b"
+    assert shown_on_terminal(os.fsdecode(b"bad\xff")) == "bad\\xff"
+
+
+def test_a_name_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """ESC, carriage return and CSI in a name: the table would clear the screen or overwrite
+    ``block`` with ``pass``; they are written ``\\xNN``, in plain cells and styled ones alike."""
+    generated_png(tmp_path / "pkg" / "a\x1b[2J\rpass\x9b.png", 1)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    audited = CliRunner().invoke(cli, ["audit", str(tmp_path / "pkg"), "--db", db, "--no-record"])
+    classified = CliRunner().invoke(cli, ["classify", str(tmp_path / "pkg")])  # the name in bold
+    for result in (audited, classified):
+        assert not set("\x1b\r\x9b") & set(result.stdout), repr(result.stdout)
+    assert "a\\x1b[2J\\x0dpass\\x9b.png" in audited.stdout
