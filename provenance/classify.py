@@ -33,6 +33,7 @@ from provenance.detectors.base import (
     Detector,
     DetectorContext,
     error_evidence,
+    failure_evidence,
 )
 from provenance.detectors.registry import load_detectors
 from provenance.evidence import Evidence
@@ -99,9 +100,9 @@ def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[E
         try:
             found.extend(detector.detect(ctx))
         except MemoryError:
-            found.append(error_evidence(detector.name, OUT_OF_MEMORY))
+            found.append(failure_evidence(detector.name, OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - wall 4: a failing detector is evidence, not a crash
-            found.append(error_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
+            found.append(failure_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
         ended = time.monotonic()  # and the next detector's start
         if (took := ended - started) > SLOW_DETECTOR_SECONDS:
             found.append(error_evidence(detector.name, f"took {took:.1f} s on this file"))
@@ -150,8 +151,9 @@ def unvouched_reason(facts: MediaFacts, result: Classification) -> str | None:
     walked (a generator's ``parameters`` chunk behind a chunk whose length
     overshoots, past the image data a decoder stops at), so the gate fails
     closed on it. So it does on a C2PA manifest or XMP packet that is there
-    and cannot be read: it is where a generator's claim would be. A
-    generated file needs no reason: it blocks unless approved.
+    and cannot be read (it is where a generator's claim would be), and on a
+    detector that raised before it finished looking. A generated file needs
+    no reason: it blocks unless approved.
     """
     if result.verdict == "unreadable":
         return unreadable_reason(result) or facts.problem

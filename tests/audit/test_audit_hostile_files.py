@@ -103,6 +103,13 @@ def test_a_camera_picture_with_unreadable_xmp_blocks(studio: Studio, tmp_path: P
     assert "could not be read (embedded XMP could not be read:" in result.reasons[0]
 
 
+def test_a_camera_file_a_detector_failed_on_blocks(studio: Studio, tmp_path: Path) -> None:
+    package = _package(tmp_path, {"plate.cr2": hostile.raw_camera_with_a_broken_magic})
+    result = _audit(studio, package)["plate.cr2"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (FormatProblem: not a TIFF file)" in result.reasons[0]
+
+
 @pytest.mark.skipif(not COMPOSITE.is_file(), reason="shared corpus not present")
 def test_a_camera_picture_with_an_unreadable_c2pa_manifest_blocks(
     studio: Studio, tmp_path: Path

@@ -111,6 +111,17 @@ def png_camera_hiding_parameters() -> bytes:
     return png_with(png_chunk(b"eXIf", camera_exif()), overrun + parameters)
 
 
+def raw_camera_with_a_broken_magic() -> bytes:
+    """A camera's TIFF-structured raw (to be named ``.cr2``) whose magic's last byte is flipped.
+
+    The EXIF reader reads it all the same; the XMP detector, asking for a
+    TIFF, raises: one detector did not finish looking.
+    """
+    tiff = bytearray(camera_exif())
+    tiff[3] ^= 0x04  # MM\x00* becomes MM\x00. (II*\x00 would become II*\x04)
+    return bytes(tiff)
+
+
 # -- JPEG -----------------------------------------------------------------------------
 
 
