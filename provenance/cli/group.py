@@ -31,7 +31,7 @@ import click
 from provenance import __version__
 from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.logs import LogSetup, carry_into_workers
-from provenance.util.names import register_shown_errors
+from provenance.util.names import register_shown_errors, shown_on_terminal
 from provenance.util.spelling import closest
 
 INTERRUPTED = (
@@ -113,7 +113,8 @@ class ProvenanceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ProvenanceError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            # A message names files: their control characters are shown, not obeyed.
+            click.echo(f"Error: {shown_on_terminal(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".

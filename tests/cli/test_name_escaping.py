@@ -103,3 +103,11 @@ def test_a_name_cannot_drive_the_terminal(tmp_path: Path) -> None:
     for result in (audited, classified):
         assert not set("\x1b\r\x9b") & set(result.stdout), repr(result.stdout)
     assert "a\\x1b[2J\\x0dpass\\x9b.png" in audited.stdout
+
+
+def test_an_error_line_shows_the_controls_of_the_name_it_gives(tmp_path: Path) -> None:
+    missing = tmp_path / "nope\x1b]0;title\x07\x1b[2J"
+    result = CliRunner().invoke(cli, ["audit", str(missing)], color=True)  # ANSI kept, as a tty
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "nope\\x1b]0;title\\x07\\x1b[2J" in result.stderr
