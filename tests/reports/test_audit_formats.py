@@ -114,6 +114,20 @@ def test_markdown_lists_blocked_first() -> None:
     assert "1 frame blocked: 1003" in text
 
 
+def test_markdown_rows_keep_their_columns_whatever_a_name_holds() -> None:
+    odd = ("pipe|x`tick`.png", "line\nbreak.png", "`edge`.png")
+    files = tuple(FileResult(name, "block", ("a | b",), "a" * 64, 1) for name in odd)
+    rows = [
+        line for line in to_markdown(AuditReport("/pkg", files)).splitlines() if "block |" in line
+    ]
+    assert len(rows) == 3
+    for row in rows:  # GFM splits cells on pipes that are not escaped, in code spans too
+        assert len(re.split(r"(?<!\\)\|", row)) == 6, row
+    assert "``pipe\\|x`tick`.png``" in rows[2] + rows[1] + rows[0]
+    assert "`line\\x0abreak.png`" in "".join(rows)
+    assert "`` `edge`.png ``" in "".join(rows)
+
+
 class _Refs(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
