@@ -29,9 +29,11 @@ from provenance.detectors.base import (
     DAMAGED,
     NOT_FULLY_READ,
     UNSEEN_KINDS,
+    UNVOUCHED_KINDS,
     Detector,
     DetectorContext,
     error_evidence,
+    failure_evidence,
 )
 from provenance.detectors.registry import load_detectors
 from provenance.evidence import Evidence
@@ -98,9 +100,9 @@ def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[E
         try:
             found.extend(detector.detect(ctx))
         except MemoryError:
-            found.append(error_evidence(detector.name, OUT_OF_MEMORY))
+            found.append(failure_evidence(detector.name, OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - wall 4: a failing detector is evidence, not a crash
-            found.append(error_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
+            found.append(failure_evidence(detector.name, f"{type(exc).__name__}: {exc}"))
         ended = time.monotonic()  # and the next detector's start
         if (took := ended - started) > SLOW_DETECTOR_SECONDS:
             found.append(error_evidence(detector.name, f"took {took:.1f} s on this file"))
@@ -136,6 +138,31 @@ def unreadable_reason(result: Classification) -> str | None:
     errors = [e for e in result.evidence if e.signal == "error"]
     unseen = [e for e in errors if e.kind in UNSEEN_KINDS]
     return (unseen or errors)[0].detail if errors else None
+
+
+def unvouched_reason(facts: MediaFacts, result: Classification) -> str | None:
+    """Why the gate cannot vouch for a file it classified, else None.
+
+    An ``unreadable`` file gives why it could not be read. A file settled as
+    not generated whose container is damaged or was not read whole gives the
+    damage: the classification keeps the camera's word for what was read,
+    but damage does not prove that nothing was hidden. A size that runs past
+    the end swallows whatever lies after it, still in the file and never
+    walked (a generator's ``parameters`` chunk behind a chunk whose length
+    overshoots, past the image data a decoder stops at), so the gate fails
+    closed on it. So it does on a C2PA manifest or XMP packet that is there
+    and cannot be read (it is where a generator's claim would be), and on a
+    detector that raised before it finished looking. A generated file needs
+    no reason: it blocks unless approved.
+    """
+    if result.verdict == "unreadable":
+        return unreadable_reason(result) or facts.problem
+    if result.verdict == "genai":
+        return None
+    unvouched = [e for e in result.evidence if e.kind in UNVOUCHED_KINDS]
+    # The damage first: a manifest the SDK cannot parse in a broken container is its echo.
+    unvouched.sort(key=lambda e: e.kind not in UNSEEN_KINDS)
+    return unvouched[0].detail if unvouched else None
 
 
 def _prompt(items: Sequence[Evidence]) -> str | None:

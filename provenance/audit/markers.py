@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from provenance.store import AssetRecord
 
 Marks = tuple[str, str | None, str | None]
-"""A file's own verdict, tool, and why it could not be read (None when it could)."""
+"""A file's own verdict, tool, and why the gate cannot vouch for it (None when it can)."""
 
 
 def worth_marking(asset: AssetRecord) -> bool:
@@ -61,7 +61,7 @@ def mark_files(settings: Settings, files: list[Sized]) -> list[Marks | None]:
     """The detectors' verdict on each file (one task of the audit's hashing workers)."""
     # Lazy, and once a task rather than once a file: the workers load the detectors
     # on their first task, not the audit's start.
-    from provenance.classify import classify_file, file_facts, unreadable_reason  # noqa: PLC0415
+    from provenance.classify import classify_file, file_facts, unvouched_reason  # noqa: PLC0415
     from provenance.detectors.sidecars import listings_held  # noqa: PLC0415
     from provenance.files.formats.once import parsed_once  # noqa: PLC0415
 
@@ -72,9 +72,7 @@ def mark_files(settings: Settings, files: list[Sized]) -> list[Marks | None]:
         with parsed_once():
             facts = file_facts(path, duration=False, size=size)
             facts, result = classify_file(path, settings, facts)
-        unreadable = result.verdict == "unreadable"
-        error = (unreadable_reason(result) or facts.problem) if unreadable else None
-        return result.verdict, result.tool, error
+        return result.verdict, result.tool, unvouched_reason(facts, result)
 
     # One look at the package: its folders' listings are held for the task's files.
     with listings_held():

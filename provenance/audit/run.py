@@ -337,18 +337,16 @@ class _Audit:
     def _classify_one(self, item: Item) -> Seen:
         # Lazy: the detectors load once the files are hashed. The content is
         # read in a guarded worker, within the settings' budgets.
-        from provenance.classify import unreadable_reason  # noqa: PLC0415
+        from provenance.classify import unvouched_reason  # noqa: PLC0415
         from provenance.ingest.guarded import read_content  # noqa: PLC0415
 
         try:
             facts, result = read_content(item.path, self.settings, item.seen.size)
         except UnreadableFile as exc:
             return replace(item.seen, error=exc.what)
-        # An unreadable file says why (a damaged header, a detector stopped
-        # past its time budget), so the reason is on the file.
-        error = (
-            unreadable_reason(result) or facts.problem if result.verdict == "unreadable" else None
-        )
+        # A file the gate cannot vouch for says why (a damaged header, a
+        # detector stopped past its time budget), so the reason is on the file.
+        error = unvouched_reason(facts, result)
         return replace(item.seen, verdict=result.verdict, tool=result.tool, error=error)
 
     def _near(

@@ -122,11 +122,31 @@ NOT_FULLY_READ = "not-fully-read"
 DAMAGED = "damaged"
 UNSEEN_KINDS = frozenset({NOT_FULLY_READ, DAMAGED})
 """Evidence kinds saying the file could not be seen whole: it cannot be vouched for."""
+MARKERS_UNREAD = "markers-unread"
+DETECTOR_FAILED = "detector-failed"
+UNVOUCHED_KINDS = UNSEEN_KINDS | {MARKERS_UNREAD, DETECTOR_FAILED}
+"""Evidence kinds the gate cannot vouch for a file with, whatever else says it is not generated:
+the file not seen whole, a place that holds markers found and not read, or a detector that
+raised (or ran out of memory) before it finished looking."""
 
 
 def unread_evidence(detector: str, detail: str) -> Evidence:
     """A reader stopped at one of its limits: what lay beyond was never seen."""
     return Evidence(detector, NOT_FULLY_READ, f"not fully read: {detail}", "error")
+
+
+def failure_evidence(detector: str, detail: str) -> Evidence:
+    """The detector raised on this file (or ran out of memory): it did not finish looking."""
+    return Evidence(detector, DETECTOR_FAILED, detail, "error")
+
+
+def markers_unread_evidence(detector: str, detail: str) -> Evidence:
+    """A place that holds markers (a C2PA manifest, an XMP packet) is there and cannot be read.
+
+    What it says is unknown, and it is where a generator's claim would be: a
+    camera's EXIF beside it does not say the manifest named no generator.
+    """
+    return Evidence(detector, MARKERS_UNREAD, detail, "error")
 
 
 def damage_evidence(detector: str, detail: str) -> Evidence:

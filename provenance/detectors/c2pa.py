@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from provenance.detectors.base import DetectorContext, error_evidence
+from provenance.detectors.base import DetectorContext, markers_unread_evidence
 from provenance.detectors.c2pa_claims import store_evidence
 from provenance.detectors.c2pa_presence import may_hold_c2pa
 from provenance.detectors.sidecars import sidecar_paths
@@ -186,7 +186,7 @@ class C2paDetector:
                 "(not fetched: no network access)",
                 fields={"url": url.group(0), "source": source},
             )
-        return error_evidence(
+        return markers_unread_evidence(
             self.name, f"C2PA manifest ({source}) could not be read: {message[:300]}"
         )
 

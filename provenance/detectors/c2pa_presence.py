@@ -16,7 +16,8 @@ TIFF, DNG, raw             IFD0 tag 0xCD41
 :func:`may_hold_c2pa` answers False only when the check ran cleanly and found
 no such place. A damaged container or a format without a check (PDF, GIF,
 SVG, FLAC, JPEG XL, ...) answers True: the SDK is asked, and its error, if
-any, becomes evidence. A walk stopped at one of its limits answers False: the
+any, becomes evidence. A walk stopped at one of its limits answers False (a
+GIF's too, though GIF has no check otherwise): the
 file is unreadable anyway (see :mod:`provenance.detectors.integrity`: it
 blocks, naming the limit), and the SDK, which reads a file whole and is
 quadratic in some structures, is never handed hundreds of megabytes of fill
@@ -34,6 +35,7 @@ from pathlib import Path
 from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import C2PA_UUID, read_bmff
+from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import chunk_index
 from provenance.files.formats.riff import read_riff
@@ -118,13 +120,28 @@ def may_hold_c2pa(
     """
     check = _CHECKS.get(fmt or "")
     if check is None:
-        return True
+        return not _given_up(path, fmt)
     try:
         if check(path):
             return True
         return _points_to_manifest(packets() if packets is not None else _file_packets(path, fmt))
     except (FormatProblem, OSError, struct.error, ValueError):
         return True
+
+
+def _given_up(path: Path, fmt: str | None) -> bool:
+    """Whether the bounded walk of a format without a check gave up on the file.
+
+    GIF has no place to look cheaply, so the SDK is asked; but it reads a GIF
+    of millions of sub-blocks for more than the detectors' time budget (5
+    million: over 5 s), and one past the walk's budget is unreadable anyway.
+    """
+    if fmt != "gif":
+        return False
+    try:
+        return bool(read_gif(path).limits)
+    except (FormatProblem, OSError):
+        return False
 
 
 def _file_packets(path: Path, fmt: str | None) -> list[bytes]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from provenance.detectors.base import DetectorContext
+from provenance.detectors.base import DetectorContext, markers_unread_evidence
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.detectors.software_names import match_software
 from provenance.detectors.sourcetypes import SourceType, lookup
@@ -65,7 +65,7 @@ class XmpDetector:
         try:
             packet = parse_xmp_packets(packets)
         except FormatProblem as exc:
-            yield Evidence(self.name, "error", f"{source} could not be read: {exc}", signal="error")
+            yield markers_unread_evidence(self.name, f"{source} could not be read: {exc}")
             return
         yield from packet_evidence(packet, source, self.name)
 

@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import read_png
+from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import ifd0_of
 from provenance.files.opening import NotRegularFile, head_of, open_regular
 from provenance.files.pillow import pillow_reading
@@ -323,11 +324,14 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
     WAV durations come from mutagen's stream-info readers, which skip the
     tags; whole-file parsers are used only for containers whose tags hold no
     compressed frames (FLAC skips a leading ID3 tag unread); other formats
-    get no duration.
+    get no duration. A WAV the bounded RIFF reader gave up on gets none
+    either: mutagen would walk its chunks without a count.
     """
     # Lazy: mutagen's format modules load only for audio files.
     from mutagen import flac, mp3, mp4, oggflac, oggopus, oggvorbis, wave  # noqa: PLC0415
 
+    if fmt == "wav" and read_riff(path).limits:
+        return None  # mutagen walks every chunk, past the bounded reader's count (2M: 6 s)
     stream_info = {"mp3": mp3.MPEGInfo, "wav": wave.WaveStreamInfo}.get(fmt or "")
     if stream_info is not None:
         with open_regular(path) as stream:

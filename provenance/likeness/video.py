@@ -252,11 +252,21 @@ def _targets(start: float, duration: float, count: int) -> list[float]:
     return [start + duration * (i + 0.5) / count for i in range(count)]
 
 
+NO_CODEC = "cannot decode video (its stream names no codec)"
+
+
 def video_stream(container: InputContainer, path: Path) -> VideoStream:
-    """The file's video stream (not its cover art); :class:`UnsupportedVideo` when it has none."""
+    """The file's video stream (not its cover art); :class:`UnsupportedVideo` when it has none.
+
+    A stream whose codec the container does not say (a damaged track header:
+    FFmpeg lists it as ``video/<nocodec>``, with no codec context) has no
+    frame to decode: :class:`UndecodableVideo`.
+    """
     attached = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not the video
     for stream in container.streams.video:
         if not int(stream.disposition) & attached:
+            if stream.codec_context is None:
+                raise UndecodableVideo(NO_CODEC, where=path)
             return stream
     raise UnsupportedVideo("no video stream to fingerprint", where=path)
 

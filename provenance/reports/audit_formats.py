@@ -23,6 +23,7 @@ one reason each, with their timecodes, in every format.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
@@ -199,7 +200,7 @@ def to_markdown(report: AuditReport) -> str:
     """A Markdown page: verdict, counts, sequences, then every file not passed."""
     s = report.summary
     lines = [
-        f"# Audit of `{report.root}`: **{report.verdict.upper()}**",
+        f"# Audit of {md_code(report.root)}: **{report.verdict.upper()}**",
         "",
         f"{s['files']} files: {s['block']} blocked, {s['warn']} warned, {s['pass']} passed."
         f" Policy: {report.policy}{' (strict)' if report.strict else ''}.",
@@ -210,20 +211,41 @@ def to_markdown(report: AuditReport) -> str:
         lines += [*[f"- {reason}" for reason in reasons], ""]
     folding = fold_unknown(report.ordered())
     if sequences := [s for s in report.sequences if s.label not in folding.sequences]:
-        lines += ["## Sequences", "", *[f"- `{seq.sentence()}`" for seq in sequences], ""]
+        lines += ["## Sequences", "", *[f"- {md_code(seq.sentence())}" for seq in sequences], ""]
     lines += clip_markdown(report)
     lines += ["## Files", "", "| verdict | file | match | reasons |", "| --- | --- | --- | --- |"]
     for item in folding.kept:
         match = f"{match_kind(item.match)} {(item.match.asset or '')[:12]}".strip()
-        lines.append(f"| {item.verdict} | `{item.path}` | {match} | {'; '.join(item.reasons)} |")
+        said = md_cell("; ".join(item.reasons))
+        lines.append(f"| {item.verdict} | {md_code(item.path)} | {match} | {said} |")
     if folding.lines:
-        lines += ["", *[f"- `{line}`" for line in folding.lines]]
+        lines += ["", *[f"- {md_code(line)}" for line in folding.lines]]
     if rows := segment_rows(report):
         lines += ["", "## Generated material inside videos", "",
                   "| " + " | ".join(SEGMENT_COLUMNS) + " |",
                   "| " + " | ".join("---" for _ in SEGMENT_COLUMNS) + " |"]  # fmt: skip
-        lines += [f"| `{row[0]}` | " + " | ".join(row[1:]) + " |" for row in rows]
+        lines += [
+            f"| {md_code(row[0])} | " + " | ".join(map(md_cell, row[1:])) + " |" for row in rows
+        ]
     return "\n".join(lines) + "\n"
+
+
+def md_cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table row: its pipes escaped, its line breaks shown.
+
+    A file name may hold ``|`` or a newline; either, written as it is, ends
+    the cell or the row early, and the table's columns no longer say what
+    they head.
+    """
+    return text.replace("|", "\\|").replace("\n", "\\x0a").replace("\r", "\\x0d")
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span that fits in a table cell, whatever backticks it holds."""
+    runs = re.findall("`+", text)
+    fence = "`" * (max(map(len, runs), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{md_cell(text)}{pad}{fence}"
 
 
 def to_table(report: AuditReport) -> RenderableType:

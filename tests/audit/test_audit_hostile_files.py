@@ -10,17 +10,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
 from provenance.ingest.scan import plan_scan, run_scan
-from provenance.store import FingerprintIn
+from provenance.settings import Settings
+from provenance.store import FingerprintIn, Ledger
 from tests.support import hostile_files as hostile
+from tests.support.corpus import CORPUS
 from tests.support.files import sha256_of
 from tests.support.studio import Studio
 
+COMPOSITE = (
+    CORPUS / "digimarc-corp+c2pa-content-credentials-extension"
+    / "c2pa-wc__node_modules__@contentauth__testing__fixtures__images__composite-dst.jpg"
+)  # fmt: skip
 # The readers' limits cannot be lowered here: files are read in guarded worker processes,
 # which a monkeypatch in this one does not reach. The chunk cases are built at full size.
 SMALLER: dict[str, hostile.Builder] = {
@@ -62,6 +69,62 @@ def test_pictures_that_do_not_decode_block(studio: Studio, tmp_path: Path) -> No
     for name in cases:
         assert results[name].verdict == "block", results[name].reasons
         assert "picture does not decode" in results[name].reasons[-1]
+
+
+def test_a_camera_picture_hiding_markers_behind_damage_blocks(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Camera EXIF read before the damage does not vouch for what the damage swallowed.
+
+    The picture decodes, so only the damage can tell: the generator's
+    ``parameters`` lie in the bytes a chunk running past the end covers.
+    """
+    package = _package(tmp_path, {"plate.png": hostile.png_camera_hiding_parameters})
+    result = _audit(studio, package)["plate.png"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (damaged:" in result.reasons[0]
+
+
+def test_damage_blocks_with_no_generated_material_in_the_ledger(
+    ledger: Ledger, settings: Settings, tmp_path: Path
+) -> None:
+    """Nothing to compare with, so no decoder is asked: the damage alone blocks."""
+    package = _package(tmp_path, {"plate.jpg": hostile.jpeg_camera_hiding_xmp})
+    report = audit(package, ledger, settings, AuditOptions(record=False))
+    [result] = report.files
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (damaged: segment 0xFE truncated)" in result.reasons[0]
+
+
+def test_a_camera_picture_with_unreadable_xmp_blocks(studio: Studio, tmp_path: Path) -> None:
+    package = _package(tmp_path, {"plate.jpg": hostile.jpeg_camera_with_unreadable_xmp})
+    result = _audit(studio, package)["plate.jpg"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (embedded XMP could not be read:" in result.reasons[0]
+
+
+def test_a_camera_file_a_detector_failed_on_blocks(studio: Studio, tmp_path: Path) -> None:
+    package = _package(tmp_path, {"plate.cr2": hostile.raw_camera_with_a_broken_magic})
+    result = _audit(studio, package)["plate.cr2"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (FormatProblem: not a TIFF file)" in result.reasons[0]
+
+
+@pytest.mark.skipif(not COMPOSITE.is_file(), reason="shared corpus not present")
+def test_a_camera_picture_with_an_unreadable_c2pa_manifest_blocks(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Firefly's generative fill over a camera photo, its manifest's first part written twice.
+
+    The SDK cannot read the manifest store; the camera's EXIF is intact.
+    """
+    package = tmp_path / "pkg"
+    package.mkdir()
+    repeated = hostile.jpeg_segment_repeated(COMPOSITE.read_bytes(), 0xEB)
+    (package / "composite.jpg").write_bytes(repeated)
+    result = _audit(studio, package)["composite.jpg"]
+    assert result.verdict == "block", result.reasons
+    assert "could not be read (C2PA manifest (embedded) could not be read:" in result.reasons[0]
 
 
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:

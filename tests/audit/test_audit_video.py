@@ -20,7 +20,7 @@ from provenance.settings import FolderRule
 from tests.support.files import sha256_of
 from tests.support.signing import approver_key
 from tests.support.studio import Studio
-from tests.support.videos import REENCODES, clip, remux_stripped
+from tests.support.videos import REENCODES, clip, remux_stripped, without_codec
 
 pytest.importorskip("av")
 
@@ -111,6 +111,17 @@ def test_an_undecodable_video_blocks(videos: VideoStudio, tmp_path: Path) -> Non
     result = videos.audit(package)["broken.mp4"]
     assert result.verdict == "block"
     assert any("could not be read (damaged:" in r for r in result.reasons)
+
+
+def test_a_video_whose_stream_names_no_codec_blocks(videos: VideoStudio, tmp_path: Path) -> None:
+    # Its sweep for generated material cannot start: said and blocked, not a traceback.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    plain = clip(tmp_path / "plain.mp4", 7)
+    without_codec(plain, package / "nocodec.mp4")
+    result = videos.audit(package)["nocodec.mp4"]
+    assert result.verdict == "block"
+    assert any("names no codec" in r for r in result.reasons), result.reasons
 
 
 def test_the_html_report_shows_a_blocked_video_and_the_clip_it_copies(

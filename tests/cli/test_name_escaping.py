@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.cli import cli
-from provenance.util.names import shown, shown_values
+from provenance.util.names import on_terminal, shown, shown_values
 from tests.support.files import A1111, generated_with_odd_name, png
+from tests.support.studio import generated_png
 
 
 def test_valid_text_is_unchanged() -> None:
@@ -129,9 +130,50 @@ def test_names_that_look_like_rich_markup_are_printed_as_they_are(tmp_path: Path
     written = tmp_path / "report[green].json"
     args = ["audit", str(package), "--db", db, "--no-record"]
     table = CliRunner().invoke(cli, args).stdout
-    history = CliRunner().invoke(cli, ["history", str(package / names[0]), "--db", db]).stdout
+    wide = CliRunner(env={"COLUMNS": "250"})  # the whole path on one line, however deep tmp is
+    history = wide.invoke(cli, ["history", str(package / names[0]), "--db", db]).stdout
     said = CliRunner().invoke(cli, [*args, "--output", str(written)]).stdout
     for name in names:
         assert name in table, table
     assert names[0] in history and "[automatic1111]" in history, history
     assert str(written) in said and written.is_file()
+
+
+def test_brackets_in_names_are_text_not_markup(tmp_path: Path) -> None:
+    """A folder ``x[`` holding ``bold]y.png``: the path reads as a closing tag of rich markup."""
+    generated_png(tmp_path / "pkg" / "x[" / "bold]y.png", 1)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    audited = CliRunner().invoke(cli, ["audit", str(tmp_path / "pkg"), "--db", db, "--no-record"])
+    classified = CliRunner().invoke(cli, ["classify", str(tmp_path / "pkg")])
+    for result, code in ((audited, 1), (classified, 0)):
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code == code, result.output
+        assert "bold]y.png" in result.stdout  # a long path may be folded after its "x[/"
+    assert "x[/bold]y.png" in audited.stdout  # the audit's table shows the package's own path
+
+
+def test_control_characters_are_shown_not_obeyed() -> None:
+    assert on_terminal("a\x1b[2J\rb\tc\nd\x9b") == "a\\x1b[2J\\x0db\tc\nd\\x9b"
+    assert on_terminal(os.fsdecode(b"bad\xff")) == "bad\\xff"
+
+
+def test_a_name_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """ESC, carriage return and CSI in a name: the table would clear the screen or overwrite
+    ``block`` with ``pass``; they are written ``\\xNN``, in plain cells and styled ones alike."""
+    generated_png(tmp_path / "pkg" / "a\x1b[2J\rpass\x9b.png", 1)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    audited = CliRunner().invoke(cli, ["audit", str(tmp_path / "pkg"), "--db", db, "--no-record"])
+    classified = CliRunner().invoke(cli, ["classify", str(tmp_path / "pkg")])  # the name in bold
+    for result in (audited, classified):
+        assert not set("\x1b\r\x9b") & set(result.stdout), repr(result.stdout)
+    assert "a\\x1b[2J\\x0dpass\\x9b.png" in audited.stdout
+
+
+def test_an_error_line_shows_the_controls_of_the_name_it_gives(tmp_path: Path) -> None:
+    missing = tmp_path / "nope\x1b]0;title\x07\x1b[2J"
+    result = CliRunner().invoke(cli, ["audit", str(missing)], color=True)  # ANSI kept, as a tty
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "nope\\x1b]0;title\\x07\\x1b[2J" in result.stderr

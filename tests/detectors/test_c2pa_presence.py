@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from provenance.detectors.c2pa_presence import can_precheck, may_hold_c2pa
-from provenance.files.formats import FormatProblem, bmff, jpeg
+from provenance.files.formats import FormatProblem, bmff, gif, jpeg
 from provenance.files.formats.bmff import C2PA_UUID, MAX_DEPTH, read_bmff
 from provenance.files.formats.tiff_file import C2PA_TAG, read_ifd0, read_value
 from tests.detectors.builders_metadata import (
@@ -32,6 +32,7 @@ from tests.detectors.builders_metadata import (
     xmp_packet,
 )
 from tests.support import hostile_files as hostile
+from tests.support.containers import gif_bytes
 
 
 def tiff_bytes(extra_tag: int | None = None) -> bytes:
@@ -95,6 +96,16 @@ def test_a_container_that_cannot_be_walked_goes_to_the_sdk(
     tmp_path: Path, fmt: str, data: bytes
 ) -> None:
     assert may_hold_c2pa(write(tmp_path / "x", data), fmt)
+
+
+def test_the_sdk_is_not_handed_a_gif_past_its_sub_block_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 5 million sub-blocks kept the SDK past the detectors' 5 s budget.
+    monkeypatch.setattr(gif, "MAX_SUB_BLOCKS", 5)
+    assert not may_hold_c2pa(write(tmp_path / "many.gif", gif_bytes(comment=b"x", frames=8)), "gif")
+    monkeypatch.setattr(gif, "MAX_SUB_BLOCKS", 1000)
+    assert may_hold_c2pa(write(tmp_path / "few.gif", gif_bytes(comment=b"x", frames=8)), "gif")
 
 
 def test_bmff_nesting_and_sizes_are_bounded(tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ from PIL import Image
 
 from provenance.errors import UndecodableVideo, UnreadableFile
 from provenance.likeness import video as video_frames
+from provenance.likeness.describe import describe_clip
 from provenance.likeness.fingerprint import Fingerprint, fingerprint_file, fingerprint_luma
 from provenance.likeness.index import NearMatchIndex, match_clip
+from provenance.likeness.sweep import sweep
 from provenance.likeness.video import sample_frames
 from tests.support.videos import (
     FRAMES,
@@ -26,6 +28,7 @@ from tests.support.videos import (
     moving_frames,
     remux_stripped,
     solid_clip,
+    without_codec,
     write_clip,
 )
 
@@ -171,6 +174,19 @@ def test_garbage_behind_a_video_magic_is_undecodable(content: bytes, tmp_path: P
     result = fingerprint_file(path)
     assert (result.status, result.kind) == ("undecodable", "video")
     assert result.reason is not None and str(path) in result.reason
+
+
+def test_a_stream_that_names_no_codec_is_undecodable(original: Path, tmp_path: Path) -> None:
+    damaged = without_codec(original, tmp_path / "nocodec.mp4")
+    with av.open(str(damaged)) as container:
+        assert container.streams.video[0].codec_context is None  # what the damage does
+    result = fingerprint_file(damaged)
+    assert result.status == "undecodable"
+    assert result.reason is not None and "names no codec" in result.reason
+    with pytest.raises(UndecodableVideo, match="names no codec"), sweep(damaged):
+        pass
+    [described] = describe_clip(damaged)  # a generated clip's pictures, in a worker: no crash
+    assert described.status == "undecodable"
 
 
 def test_a_video_without_a_video_stream_is_unsupported(tmp_path: Path) -> None:

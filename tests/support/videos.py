@@ -128,3 +128,16 @@ def remux_stripped(source: Path, target: Path) -> Path:
                 packet.stream = stream
                 out.mux(packet)
     return target
+
+
+def without_codec(source: Path, target: Path) -> Path:
+    """Copy ``source`` with its track's handler box sized 0: FFmpeg then names no codec for it.
+
+    Found by fuzzing: the stream is listed (``video/<nocodec>``) but has no
+    codec context, so nothing can be decoded from it.
+    """
+    data = bytearray(source.read_bytes())
+    handler = data.index(b"hdlr", data.index(b"mdhd"))  # the track's, not the metadata's
+    data[handler - 4 : handler] = bytes(4)
+    target.write_bytes(bytes(data))
+    return target

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.once import once
 from provenance.files.opening import open_regular
 
 MAX_SUB_BLOCKS = 2_000_000
@@ -51,6 +52,7 @@ class GifInfo:
     sub_blocks: int = 0
 
 
+@once
 def read_gif(path: Path) -> GifInfo:
     """Walk a GIF file's blocks. Raises :class:`FormatProblem` when it is not a GIF."""
     with open_regular(path) as stream:
