@@ -12,8 +12,10 @@ both read the chain head and then race to append; reads use a plain deferred
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
@@ -126,10 +128,50 @@ def _sqlite_engine(url: URL) -> Engine:
         kwargs["connect_args"]["check_same_thread"] = False
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        url = read_only_place(url)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def read_only_place(url: URL) -> URL:
+    """``url``, or a read-only URI for it when its file lies in a folder no one here may write.
+
+    A ledger on a read-only file system (a show's archive mounted read-only,
+    a snapshot) or in a folder this user may not write is still a ledger to
+    read: ``history``, ``ls``, ``verify``, ``audit --no-record``. But SQLite
+    in WAL mode opens a database by creating its ``-shm`` file beside it, so
+    a plain open fails there ("unable to open database file"). Opened
+    ``mode=ro``, SQLite reads the write-ahead log through the ``-shm`` file
+    where both are there (committed transactions not yet in the main file);
+    where neither holds anything, the file is all there is and is opened
+    ``immutable``, which needs no ``-shm``. A log that holds transactions
+    without its ``-shm`` cannot be read in place, and is refused rather than
+    read as an older ledger. Every write is then refused by SQLite itself.
+    """
+    database = url.database or ""
+    path = Path(database).expanduser()
+    if database.startswith("file:") or not path.is_file() or os.access(path.parent, os.W_OK):
+        return url
+    log, index = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+    if _size(log) and not index.is_file():
+        raise LedgerUnavailable(
+            f"the ledger's folder cannot be written, and its write-ahead log ({log.name}) holds"
+            " transactions that cannot be read without the -shm file SQLite would create there",
+            where=str(path),
+            fix=f"copy {path.name} and {log.name} together to a folder you may write, and open"
+            " the copy",
+        )
+    options = {"mode": "ro", "uri": "true"} if _size(log) else {"mode": "ro", "immutable": "1"}
+    return url.set(database=f"file:{quote(os.fsencode(path))}", query={**options, "uri": "true"})
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -68,6 +68,16 @@ def bind(source: Path, point: Path) -> Iterator[Path]:
         unmount(point)
 
 
+@contextmanager
+def read_only_bind(source: Path, point: Path) -> Iterator[Path]:
+    """``source`` bind-mounted read-only at ``point`` for the block (writes fail with EROFS)."""
+    with bind(source, point):
+        done = _run("mount", "-o", "remount,ro,bind", str(point))
+        if done.returncode != 0:
+            pytest.skip(f"a read-only remount is not permitted here: {done.stderr.strip()}")
+        yield point
+
+
 def is_mount_point(path: Path) -> bool:
     """True while a file system is mounted at ``path``."""
     return os.path.ismount(path)
