@@ -18,6 +18,7 @@ sense), and so is content never scanned.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,11 +163,34 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
             fix=f"give one of its files (`provenance ls {absolute(path)}` lists those the ledger"
             " saw there)",
         )
+    if (kind := _not_a_file(path)) is not None:
+        raise TargetNotFound(
+            f"this is {kind}, not a file whose content could be looked up",
+            where=target,
+            fix="give a regular file, or the asset's SHA-256 prefix",
+        )
     raise TargetNotFound(
         "no such file or asset in the ledger",
         where=target,
         fix="give a file path or a SHA-256 prefix",
     )
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it exists and is neither a file nor a folder (None otherwise).
+
+    A FIFO, a device or a socket is never read (a FIFO would wait for a
+    writer); saying "no such file" of one that is right there misleads.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "a link to nothing (its target is gone)"
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), None)
 
 
 def _read_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -94,6 +95,17 @@ def test_history_of_unknown_target_is_an_error(ledger_url: str, tmp_path: Path) 
     code, _, err = run("history", str(tmp_path), "--db", ledger_url, ok=False)
     assert code == 2 and "this is a folder, and one file is wanted" in err
     assert f"`provenance ls {tmp_path}`" in err
+
+
+def test_history_of_a_fifo_or_a_dangling_link_says_what_it_is(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "pipe")  # never opened: a FIFO would wait for a writer
+    (tmp_path / "link").symlink_to(tmp_path / "gone.png")
+    for name, kind in (("pipe", "a named pipe (FIFO)"), ("link", "a link to nothing")):
+        code, _, err = run("history", str(tmp_path / name), "--db", ledger_url, ok=False)
+        assert code == 2 and f"this is {kind}" in err, err
+        assert len(err.splitlines()) == 1
 
 
 def _ls(ledger_url: str, *args: str) -> list[dict[str, object]]:
