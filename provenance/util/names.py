@@ -66,13 +66,18 @@ def shown_in_json(text: str) -> str:
 # What a terminal obeys instead of printing: C0 controls (ESC starts its
 # escape sequences; BS and CR overwrite what was printed), DEL, and the C1
 # controls (U+009B alone starts a sequence). A file name may hold any of them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Also the bidirectional controls (embeddings, overrides, isolates, marks): a
+# terminal that lays out right-to-left text shows what follows one reversed,
+# so "comp\u202egnp.rxe" reads "compexr.png", a name the file does not have.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def on_terminal(text: str) -> str:
-    """``text`` as :func:`shown` writes it, and each control character written ``\\xNN`` too,
-    newline and tab excepted (text laid out in lines and columns needs them).
+    """``text`` as :func:`shown` writes it, and each control character written ``\\xNN`` too
+    (a bidirectional one ``\\uNNNN``), newline and tab excepted (text laid out in lines and
+    columns needs them).
 
     A name that holds ``ESC [2J`` or ``ESC ]`` is a command to the terminal
     that prints it: it could clear the screen, recolour a BLOCKED verdict or

@@ -158,6 +158,20 @@ def test_control_characters_are_shown_not_obeyed() -> None:
     assert on_terminal(os.fsdecode(b"bad\xff")) == "bad\\xff"
 
 
+def test_bidirectional_controls_cannot_reverse_a_name_on_screen(tmp_path: Path) -> None:
+    # "comp<RLO>gnp.rxe" is shown "compexr.png" by a terminal that honours the override.
+    assert on_terminal("comp\u202egnp.rxe") == "comp\\u202egnp.rxe"
+    assert on_terminal("a\u2066b\u2069\u200f") == "a\\u2066b\\u2069\\u200f"
+    assert on_terminal("caf\u00e9 \u65e5\u672c \u05e9\u05dc\u05d5\u05dd") == (
+        "caf\u00e9 \u65e5\u672c \u05e9\u05dc\u05d5\u05dd"  # letters of any script stay
+    )
+    generated_png(tmp_path / "pkg" / "comp\u202eexr.png", 1)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    audited = CliRunner().invoke(cli, ["audit", str(tmp_path / "pkg"), "--db", db, "--no-record"])
+    assert "\u202e" not in audited.stdout and "comp\\u202eexr.png" in audited.stdout
+
+
 def test_a_name_cannot_drive_the_terminal(tmp_path: Path) -> None:
     """ESC, carriage return and CSI in a name: the table would clear the screen or overwrite
     ``block`` with ``pass``; they are written ``\\xNN``, in plain cells and styled ones alike."""
