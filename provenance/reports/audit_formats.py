@@ -41,7 +41,7 @@ from provenance.reports.cut_formats import (
     sarif_clips,
 )
 from provenance.reports.folding import fold_unknown
-from provenance.util.names import shown_in_json, xml_safe
+from provenance.util.names import bidi_shown, shown_in_json, xml_safe
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = {
@@ -227,7 +227,7 @@ def to_markdown(report: AuditReport) -> str:
         lines += [
             f"| {md_code(row[0])} | " + " | ".join(map(md_cell, row[1:])) + " |" for row in rows
         ]
-    return "\n".join(lines) + "\n"
+    return bidi_shown("\n".join(lines) + "\n")
 
 
 def md_cell(text: str) -> str:

@@ -21,6 +21,7 @@ from provenance.audit.report import AuditReport, FileResult
 from provenance.reports.audit_formats import HOW, SEGMENT_COLUMNS, match_kind
 from provenance.reports.breaking import breakable
 from provenance.reports.cut_formats import clip_html
+from provenance.util.names import bidi_shown
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -57,7 +58,7 @@ def to_html(report: AuditReport) -> str:
     parts += _sequences(report)
     parts += _files(report)
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return bidi_shown("\n".join(parts) + "\n")
 
 
 def _context(report: AuditReport) -> str:

@@ -27,6 +27,7 @@ from provenance.reports.disclosure_tables import (
     headline_sentence,
     prepared_line,
 )
+from provenance.util.names import bidi_shown
 
 STYLE = """
 :root { color-scheme: light; }
@@ -72,7 +73,7 @@ def page(report: DisclosureReport) -> str:
     summary = [f"<h1>{title}</h1>", f'<p class="prepared">{html.escape(prepared_line(report))}</p>']
     summary += [_headline(report), *(_section(s) for s in headline_sections(report))]
     details = [_section(s) for s in detail_sections(report)]
-    return (
+    return bidi_shown(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"

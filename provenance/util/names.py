@@ -74,6 +74,19 @@ _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 
 
+_BIDI_ONLY = re.compile(f"[{_BIDI}]")
+
+
+def bidi_shown(text: str) -> str:
+    """``text`` with each bidirectional control written ``\\uNNNN``: for pages (HTML, Markdown).
+
+    A browser honours them as a terminal does, so a name holding U+202E is
+    shown reversed. The markup of a page never holds one, so a whole
+    rendered document is passed through, as :func:`xml_safe` does for XML.
+    """
+    return _BIDI_ONLY.sub(_escaped_char, text)
+
+
 def on_terminal(text: str) -> str:
     """``text`` as :func:`shown` writes it, and each control character written ``\\xNN`` too
     (a bidirectional one ``\\uNNNN``), newline and tab excepted (text laid out in lines and

@@ -32,7 +32,7 @@ from provenance.errors import (
 )
 from provenance.settings import Settings
 from provenance.store import Ledger
-from provenance.util.names import shown
+from provenance.util.names import bidi_shown, shown
 from provenance.web.compare import UPLOAD_LIMIT
 from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
@@ -59,12 +59,13 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
 
 
 def _shown_names(value: object) -> object:
-    """Every value a template prints, with names that are not UTF-8 shown escaped: a page
-    holding one would otherwise fail to encode, and answer 500."""
+    """Every value a template prints, with names that are not UTF-8 shown escaped (a page
+    holding one would otherwise fail to encode, and answer 500), and bidirectional controls
+    too (a name holding U+202E would read reversed)."""
     if isinstance(value, Markup):
-        # shown() adds only backslashes, letters and digits to markup that is safe already
-        return Markup(shown(value))  # noqa: S704
-    return shown(value) if isinstance(value, str) else value
+        # These add only backslashes, letters and digits to markup that is safe already.
+        return Markup(bidi_shown(shown(value)))  # noqa: S704
+    return bidi_shown(shown(value)) if isinstance(value, str) else value
 
 
 def _refuse_unless_allowed() -> WerkzeugResponse | None:

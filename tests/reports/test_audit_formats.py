@@ -218,3 +218,9 @@ def test_the_schema_wants_confirmation_on_near_matches_only() -> None:
     data = json.loads(to_json(report()))
     data["files"][0]["match"]["confirmation"] = "refuted"  # dropped: never reported
     assert problems("audit", data) != []
+
+
+def test_pages_show_a_bidirectional_override_in_a_name_as_text() -> None:
+    odd = FileResult("comp\u202eexr.png", "block", ("in the ledger as genai",), None, 0)
+    for page in (to_html(AuditReport("/pkg", (odd,))), to_markdown(AuditReport("/pkg", (odd,)))):
+        assert "\u202e" not in page and "comp\\u202eexr." in page  # HTML may break after dots
