@@ -181,6 +181,16 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _set_role(role: str, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # SET ROLE to a name no role has fails as an "invalid parameter value", a database
+    # error like any other; a mistyped setting says so in words instead.
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s::name", (role,))
+    if cursor.fetchone() is None:
+        cursor.close()
+        raise ConfigError(
+            f"database role '{role}' does not exist",
+            where="web_db_role",
+            fix="create it (`provenance db roles`, docs/POSTGRES_ROLES.md) or fix the setting",
+        )
     cursor.execute('SET ROLE "' + role.replace('"', '""') + '"')  # for the whole session
     dbapi_connection.commit()
     cursor.close()
