@@ -37,6 +37,7 @@ from provenance.files.formats.exr_header import read_exr_attributes
 from provenance.files.formats.riff import read_riff
 from provenance.files.opening import open_regular
 from provenance.likeness.timecode import BadTimecode, Clock
+from provenance.store.records import REEL_CHARS
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 BEXT_TIME_REFERENCE = 338  # description 256, originator 32, reference 32, date 10, time 8
@@ -116,7 +117,7 @@ def _from_container(container: Any) -> MediaIdentity:
     seconds = container.duration / 1_000_000 if container.duration else None
     frames = round(seconds * rate) if seconds and rate else None
     clock = on_clock(tags.get("timecode"), rate, frames)
-    reel = tags.get("reel_name") or tags.get("tape_name") or None
+    reel = _reel(tags.get("reel_name") or tags.get("tape_name") or "")
     umid = umid_hex(tags.get("material_package_umid"))
     return replace(clock, reel=reel, umid=umid)
 
@@ -177,7 +178,17 @@ def _frame(timecode: str | None, rate: float | None, reel: str | None) -> MediaI
 
 
 def _text(raw: bytes) -> str | None:
-    return c_text(raw)[:128] or None
+    return _reel(c_text(raw))
+
+
+def _reel(name: str) -> str | None:
+    """A reel name as the ledger keeps it: trimmed, and cut to :data:`REEL_CHARS`.
+
+    Whatever the file claims: a container's ``reel_name`` tag has no bound,
+    and a longer name than the ledger's column holds refused the whole batch
+    of files recorded with it on PostgreSQL.
+    """
+    return name.strip()[:REEL_CHARS] or None
 
 
 _READERS: dict[str, Callable[[Path, float | None], MediaIdentity | None]] = {
