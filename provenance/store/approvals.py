@@ -43,8 +43,9 @@ from provenance.store.records import AssetRecord, iso
 from provenance.store.status import approvals_of, load_assets, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent, among
+from provenance.util.names import shown
 
-DOCUMENT_NAME_MAX = 255
+DOCUMENT_NAME_MAX = 255  # the documents.name column's width
 
 
 class ApprovalsPart:
@@ -215,6 +216,18 @@ def check_approvable(asset: AssetRecord) -> None:
         )
 
 
+def document_name(name: str) -> str:
+    """A reference document's file name as the ledger keeps it: as people are shown it.
+
+    The name is for reading and for naming a download (the bytes are kept by
+    their hash): a name that is not UTF-8 is kept with its odd bytes written
+    ``\\xNN`` (:func:`~provenance.util.names.shown`), which any database
+    takes, and then cut to the column's width, which each ``\\xNN`` may
+    have pushed it past.
+    """
+    return shown(name)[:DOCUMENT_NAME_MAX]
+
+
 def store_document(conn: Connection, document: DocumentIn, now: datetime, actor: str) -> None:
     """Copy a reference document into the ledger unless the same bytes are there already."""
     known = conn.scalar(select(Document.sha256).where(Document.sha256 == document.sha256))
@@ -222,7 +235,7 @@ def store_document(conn: Connection, document: DocumentIn, now: datetime, actor:
         conn.execute(
             insert(Document).values(
                 sha256=document.sha256,
-                name=document.name[:DOCUMENT_NAME_MAX],
+                name=document_name(document.name),
                 size=document.size,
                 content=document.content,
                 stored_at=now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,20 @@ def test_report_uses_the_shows_roots_from_the_settings(
     listed = Cli(ledger_url, config).json("report", "--show", "nightfall")
     assert listed["counts"]["genai"] == 4
     assert listed["scope"] == f"assets seen under {show}"
+
+
+def test_a_reference_whose_name_is_not_utf8_is_kept_as_shown(
+    run: Cli, show: Path, tmp_path: Path
+) -> None:
+    # Its name went to the database as Python holds it (lone surrogates): approve was a
+    # UnicodeEncodeError traceback; and 120 odd bytes shown as \xNN pass the column's width.
+    consent = Path(os.fsdecode(bytes(tmp_path) + b"/consent-" + b"\xff" * 120 + b".pdf"))
+    consent.write_bytes(b"%PDF-1.7 consent with an odd name\n")
+    approve(run, str(show / "gen" / "castle.png"), consent)
+    [approval] = run.json("history", str(show / "gen" / "castle.png"))["approvals"]
+    assert approval["reference_sha256"] == sha_of(consent)
+    exported = tmp_path / "exported.pdf"
+    wrote = run("document", sha_of(consent), "--output", str(exported)).stdout
+    assert wrote.startswith("Wrote consent-\\xff\\xff") and exported.read_bytes() == (
+        consent.read_bytes()
+    )
