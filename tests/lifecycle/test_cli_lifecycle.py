@@ -292,3 +292,23 @@ def test_a_reference_whose_name_is_not_utf8_is_kept_as_shown(
     assert wrote.startswith("Wrote consent-\\xff\\xff") and exported.read_bytes() == (
         consent.read_bytes()
     )
+
+
+LATIN1 = os.fsdecode("Zoë S.".encode("latin-1"))  # typed in a Latin-1 terminal
+
+
+@pytest.mark.parametrize("option", ["--approver", "--note", "--reason"])
+def test_signed_text_that_is_not_utf8_is_refused_at_the_option(
+    run: Cli, show: Path, consent: Path, option: str
+) -> None:
+    # A signed message is UTF-8: signing it was a UnicodeEncodeError traceback (exit 1).
+    castle = str(show / "gen" / "castle.png")
+    if option == "--reason":
+        approve(run, castle, consent)
+        refused = run("revoke", "1", "--reason", LATIN1, code=2)
+    else:
+        values = {"--approver": "Zoë S.", "--note": "ticket 12", option: LATIN1}
+        refused = run("approve", castle, "--category", "voice", "--reference", str(consent),
+                      "--approver", values["--approver"], "--note", values["--note"],
+                      "--sign-with", str(approver_key()), code=2)  # fmt: skip
+    assert f"Error: Invalid value for '{option}': 'Zo\\xeb S.' is not UTF-8 text" in refused.stderr
