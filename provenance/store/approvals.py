@@ -28,6 +28,7 @@ from provenance.errors import (
     ApprovalRefused,
     ConfigError,
     DatabaseRefused,
+    InvalidValue,
     TargetNotFound,
     TransitionRefused,
 )
@@ -46,6 +47,7 @@ from provenance.store.writer import ChainAppender, PendingEvent, among
 from provenance.util.names import shown
 
 DOCUMENT_NAME_MAX = 255  # the documents.name column's width
+APPROVER_MAX = 255  # the approvals.approver column's width
 
 
 class ApprovalsPart:
@@ -216,6 +218,22 @@ def check_approvable(asset: AssetRecord) -> None:
         )
 
 
+def check_approver(name: str) -> None:
+    """Refuse an approver's name longer than the ledger keeps.
+
+    The name is signed as given, so it is never cut: PostgreSQL would refuse
+    the row (SQLite keeps any length), and the same name must be kept on
+    every backend.
+    """
+    if len(name) > APPROVER_MAX:
+        raise InvalidValue(
+            f"the approver's name is {len(name)} characters long; the ledger keeps"
+            f" {APPROVER_MAX} at most",
+            where="--approver",
+            fix="give the name on the document, shorter (put the rest in --note)",
+        )
+
+
 def document_name(name: str) -> str:
     """A reference document's file name as the ledger keeps it: as people are shown it.
 
@@ -253,6 +271,8 @@ def approve(
     rule: StatusRule,
 ) -> list[ApprovalRecord]:
     """Record approvals resting on one document; all of them or, on any refusal, none."""
+    for request in requests:
+        check_approver(request.approver)
     assets = load_assets(conn, [r.asset_sha256 for r in requests])
     for asset in assets.values():
         check_approvable(asset)

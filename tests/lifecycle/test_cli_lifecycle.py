@@ -312,3 +312,15 @@ def test_signed_text_that_is_not_utf8_is_refused_at_the_option(
                       "--approver", values["--approver"], "--note", values["--note"],
                       "--sign-with", str(approver_key()), code=2)  # fmt: skip
     assert f"Error: Invalid value for '{option}': 'Zo\\xeb S.' is not UTF-8 text" in refused.stderr
+
+
+def test_an_approver_longer_than_the_ledger_keeps_is_refused(
+    run: Cli, show: Path, consent: Path
+) -> None:
+    # PostgreSQL refused the row (varchar(255)): a traceback, exit 1; SQLite kept it whole.
+    castle = show / "gen" / "castle.png"
+    args = ["approve", str(castle), "--category", "final-deliverable", "--approver", "J" * 300,
+            "--reference", str(consent), "--sign-with", str(approver_key())]  # fmt: skip
+    refused = run(*args, code=2)
+    assert refused.stderr.startswith("Error: the approver's name is 300 characters long")
+    assert run.json("history", str(castle))["approvals"] == []
