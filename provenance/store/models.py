@@ -279,7 +279,7 @@ class AuditRow(Base):
     passed: Mapped[int] = mapped_column(Integer)
     warned: Mapped[int] = mapped_column(Integer)
     blocked: Mapped[int] = mapped_column(Integer)
-    policy: Mapped[str] = mapped_column(Text)
+    policy: Mapped[str] = mapped_column(ShownText)  # the policy file's path, for reading
     report_sha256: Mapped[str] = mapped_column(String(64))
 
 
