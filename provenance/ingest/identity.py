@@ -36,7 +36,7 @@ from provenance.files.formats import FormatProblem, c_text
 from provenance.files.formats.exr_header import read_exr_attributes
 from provenance.files.formats.riff import read_riff
 from provenance.files.opening import open_regular
-from provenance.likeness.timecode import BadTimecode, Clock
+from provenance.likeness.timecode import BadTimecode, Clock, is_timecode
 from provenance.store.records import REEL_CHARS
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -85,7 +85,10 @@ def read_identity(path: Path, fmt: str | None, duration: float | None) -> MediaI
 def on_clock(timecode: str | None, rate: float | None, frames: float | None) -> MediaIdentity:
     """An identity from a first frame's timecode, its rate and a length in frames."""
     if not timecode or not rate or not math.isfinite(rate) or rate <= 0:
-        return MediaIdentity(timecode=timecode or None, tc_rate=rate or None)
+        # Without a rate the text is kept as the file gives it, if it is a timecode at all:
+        # a container's tag is any text, and the ledger's column holds a timecode only.
+        kept = timecode.strip() if timecode and is_timecode(timecode) else None
+        return MediaIdentity(timecode=kept, tc_rate=rate or None)
     try:
         clock = Clock.of(timecode, rate)
     except BadTimecode:
