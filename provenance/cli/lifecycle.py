@@ -23,6 +23,7 @@ from provenance.cli.options import (
     parse_moment,
     print_json,
     read_signature,
+    signed_text,
     signing_options,
 )
 from provenance.errors import InvalidValue, TargetNotFound
@@ -40,7 +41,10 @@ from provenance.vocab import CATEGORIES, SCOPES
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--category", required=True, type=click.Choice(CATEGORIES), help="What is approved.")
 @click.option(
-    "--approver", required=True, help="Who approved in writing (the name on the document)."
+    "--approver",
+    required=True,
+    callback=signed_text,
+    help="Who approved in writing (the name on the document).",
 )
 @click.option(
     "--reference",
@@ -56,7 +60,9 @@ from provenance.vocab import CATEGORIES, SCOPES
     help="final: allowed in deliverables; temporary-use: allowed for now only.",
 )
 @click.option("--expires", metavar="DATE", help="The approval lapses at this ISO date/time (UTC).")
-@click.option("--note", help="Free text kept with the approval (ticket, conditions).")
+@click.option(
+    "--note", callback=signed_text, help="Free text kept with the approval (ticket, conditions)."
+)
 @signing_options
 @click.option(
     "--approved-at",
@@ -131,7 +137,12 @@ def approve_command(
     type=click.Choice(CATEGORIES),
     help="With --of: only the approvals for this category.",
 )
-@click.option("--reason", required=True, help="Why it is revoked (recorded in the chain).")
+@click.option(
+    "--reason",
+    required=True,
+    callback=signed_text,
+    help="Why it is revoked (recorded in the chain).",
+)
 @click.option(
     "--sign-with",
     type=click.Path(path_type=Path, dir_okay=False),

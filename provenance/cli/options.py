@@ -20,7 +20,7 @@ from rich.text import Text
 from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import MomentOutOfRange, parse_since
-from provenance.util.names import on_terminal, shown_in_json
+from provenance.util.names import on_one_line, on_terminal, shown, shown_in_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -239,6 +239,24 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
         ) from exc
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO date or time: {text!r}", param_hint=option) from exc
+
+
+def signed_text(_: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback for text that goes into a signed message: refused unless UTF-8.
+
+    An approval's approver and note, and a revocation's reason, are signed as
+    UTF-8 (:mod:`provenance.signing.approvals`). A terminal in another
+    encoding (Latin-1's ``Zoë``) hands Python bytes it holds as lone
+    surrogates, which no UTF-8 message can carry: the signature would fail
+    with a traceback.
+    """
+    if value is None or shown(value) == value:
+        return value
+    raise click.BadParameter(
+        f"'{on_one_line(value)}' is not UTF-8 text, which a signed approval needs: type it in a"
+        " terminal set to UTF-8",
+        param=param,
+    )
 
 
 @contextmanager

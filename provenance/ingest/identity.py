@@ -36,7 +36,8 @@ from provenance.files.formats import FormatProblem, c_text
 from provenance.files.formats.exr_header import read_exr_attributes
 from provenance.files.formats.riff import read_riff
 from provenance.files.opening import open_regular
-from provenance.likeness.timecode import BadTimecode, Clock
+from provenance.likeness.timecode import BadTimecode, Clock, is_timecode
+from provenance.store.records import REEL_CHARS
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 BEXT_TIME_REFERENCE = 338  # description 256, originator 32, reference 32, date 10, time 8
@@ -84,7 +85,10 @@ def read_identity(path: Path, fmt: str | None, duration: float | None) -> MediaI
 def on_clock(timecode: str | None, rate: float | None, frames: float | None) -> MediaIdentity:
     """An identity from a first frame's timecode, its rate and a length in frames."""
     if not timecode or not rate or not math.isfinite(rate) or rate <= 0:
-        return MediaIdentity(timecode=timecode or None, tc_rate=rate or None)
+        # Without a rate the text is kept as the file gives it, if it is a timecode at all:
+        # a container's tag is any text, and the ledger's column holds a timecode only.
+        kept = timecode.strip() if timecode and is_timecode(timecode) else None
+        return MediaIdentity(timecode=kept, tc_rate=rate or None)
     try:
         clock = Clock.of(timecode, rate)
     except BadTimecode:
@@ -116,7 +120,7 @@ def _from_container(container: Any) -> MediaIdentity:
     seconds = container.duration / 1_000_000 if container.duration else None
     frames = round(seconds * rate) if seconds and rate else None
     clock = on_clock(tags.get("timecode"), rate, frames)
-    reel = tags.get("reel_name") or tags.get("tape_name") or None
+    reel = _reel(tags.get("reel_name") or tags.get("tape_name") or "")
     umid = umid_hex(tags.get("material_package_umid"))
     return replace(clock, reel=reel, umid=umid)
 
@@ -177,7 +181,17 @@ def _frame(timecode: str | None, rate: float | None, reel: str | None) -> MediaI
 
 
 def _text(raw: bytes) -> str | None:
-    return c_text(raw)[:128] or None
+    return _reel(c_text(raw))
+
+
+def _reel(name: str) -> str | None:
+    """A reel name as the ledger keeps it: trimmed, and cut to :data:`REEL_CHARS`.
+
+    Whatever the file claims: a container's ``reel_name`` tag has no bound,
+    and a longer name than the ledger's column holds refused the whole batch
+    of files recorded with it on PostgreSQL.
+    """
+    return name.strip()[:REEL_CHARS] or None
 
 
 _READERS: dict[str, Callable[[Path, float | None], MediaIdentity | None]] = {

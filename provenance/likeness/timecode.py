@@ -21,6 +21,11 @@ _FORMAT = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})([:;.,])(\d{2,3})$")
 ZERO = "00:00:00:00"
 
 
+def is_timecode(text: str) -> bool:
+    """Whether ``text`` reads as a timecode, ``HH:MM:SS:FF`` (``;`` or ``.`` for drop frame)."""
+    return _FORMAT.match(text.strip()) is not None
+
+
 class BadTimecode(ValueError):
     """A timecode string that is not ``HH:MM:SS:FF`` (or ``;`` for drop frame)."""
 

@@ -105,6 +105,13 @@ def _read_toml(path: Path) -> dict[str, object]:
         ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read settings ({exc.strerror})", where=path) from exc
+    holding_nul = next((key for key, value in data.items() if _holds_nul(value)), None)
+    if holding_nul is not None:
+        raise ConfigError(
+            f"setting '{holding_nul}' holds a NUL character (\\u0000)",
+            where=path,
+            fix="remove it: no name, path or pattern can hold one",
+        )
     known = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -114,6 +121,22 @@ def _read_toml(path: Path) -> dict[str, object]:
             fix=f"known settings are: {', '.join(sorted(known))}",
         )
     return data
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a TOML value holds a NUL character anywhere (keys of its tables too).
+
+    TOML lets ``\\u0000`` into any string. No file system allows one in a
+    name, and PostgreSQL's text cannot store one: a show's root holding one
+    made every query of that show fail in the database driver.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, object]:

@@ -28,6 +28,7 @@ from provenance.errors import (
     ApprovalRefused,
     ConfigError,
     DatabaseRefused,
+    InvalidValue,
     TargetNotFound,
     TransitionRefused,
 )
@@ -43,8 +44,10 @@ from provenance.store.records import AssetRecord, iso
 from provenance.store.status import approvals_of, load_assets, settle
 from provenance.store.transactions import Transactions
 from provenance.store.writer import ChainAppender, PendingEvent, among
+from provenance.util.names import shown
 
-DOCUMENT_NAME_MAX = 255
+DOCUMENT_NAME_MAX = 255  # the documents.name column's width
+APPROVER_MAX = 255  # the approvals.approver column's width
 
 
 class ApprovalsPart:
@@ -215,6 +218,34 @@ def check_approvable(asset: AssetRecord) -> None:
         )
 
 
+def check_approver(name: str) -> None:
+    """Refuse an approver's name longer than the ledger keeps.
+
+    The name is signed as given, so it is never cut: PostgreSQL would refuse
+    the row (SQLite keeps any length), and the same name must be kept on
+    every backend.
+    """
+    if len(name) > APPROVER_MAX:
+        raise InvalidValue(
+            f"the approver's name is {len(name)} characters long; the ledger keeps"
+            f" {APPROVER_MAX} at most",
+            where="--approver",
+            fix="give the name on the document, shorter (put the rest in --note)",
+        )
+
+
+def document_name(name: str) -> str:
+    """A reference document's file name as the ledger keeps it: as people are shown it.
+
+    The name is for reading and for naming a download (the bytes are kept by
+    their hash): a name that is not UTF-8 is kept with its odd bytes written
+    ``\\xNN`` (:func:`~provenance.util.names.shown`), which any database
+    takes, and then cut to the column's width, which each ``\\xNN`` may
+    have pushed it past.
+    """
+    return shown(name)[:DOCUMENT_NAME_MAX]
+
+
 def store_document(conn: Connection, document: DocumentIn, now: datetime, actor: str) -> None:
     """Copy a reference document into the ledger unless the same bytes are there already."""
     known = conn.scalar(select(Document.sha256).where(Document.sha256 == document.sha256))
@@ -222,7 +253,7 @@ def store_document(conn: Connection, document: DocumentIn, now: datetime, actor:
         conn.execute(
             insert(Document).values(
                 sha256=document.sha256,
-                name=document.name[:DOCUMENT_NAME_MAX],
+                name=document_name(document.name),
                 size=document.size,
                 content=document.content,
                 stored_at=now,
@@ -240,6 +271,8 @@ def approve(
     rule: StatusRule,
 ) -> list[ApprovalRecord]:
     """Record approvals resting on one document; all of them or, on any refusal, none."""
+    for request in requests:
+        check_approver(request.approver)
     assets = load_assets(conn, [r.asset_sha256 for r in requests])
     for asset in assets.values():
         check_approvable(asset)

@@ -12,6 +12,7 @@ both read the chain head and then race to append; reads use a plain deferred
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ def _engine(url: str) -> Engine:
         return _sqlite_engine(parsed)
     if backend == "postgresql":
         postgresql_options()
+        _quiet_cleanup_warnings()
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(
@@ -114,6 +116,37 @@ def _engine(url: str) -> Engine:
     raise LedgerUnavailable(
         f"unsupported database '{backend}'", where=masked(parsed), fix="use SQLite or PostgreSQL"
     )
+
+
+class CleanupAfterError(logging.Filter):
+    """Drops psycopg's warnings of a second failure met while it cleans up after an error.
+
+    A connection lost in the middle of a batch of rows (psycopg's pipeline)
+    makes psycopg log ``error ignored terminating <psycopg.Pipeline [BAD] at
+    0x...>: the connection is lost`` as it raises the loss itself, which
+    :func:`.transactions.translate` makes the command's one ``Error:`` line:
+    the warning says it again, a Python repr on a line of its own.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (dropped) for psycopg's "error ignored ..." records."""
+        return not str(record.msg).startswith("error ignored ")
+
+
+_CLEANUP_AFTER_ERROR = CleanupAfterError()
+
+
+# psycopg's loggers that say "error ignored ...": a filter on a logger does not see its
+# children's records, so each is named.
+PSYCOPG_LOGGERS = ("psycopg", "psycopg.transaction")
+
+
+def _quiet_cleanup_warnings() -> None:
+    """Filter psycopg's own loggers once, whoever configures the handlers."""
+    for name in PSYCOPG_LOGGERS:
+        psycopg_log = logging.getLogger(name)
+        if _CLEANUP_AFTER_ERROR not in psycopg_log.filters:
+            psycopg_log.addFilter(_CLEANUP_AFTER_ERROR)
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -190,6 +223,16 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _set_role(role: str, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # SET ROLE to a name no role has fails as an "invalid parameter value", a database
+    # error like any other; a mistyped setting says so in words instead.
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s::name", (role,))
+    if cursor.fetchone() is None:
+        cursor.close()
+        raise ConfigError(
+            f"database role '{role}' does not exist",
+            where="web_db_role",
+            fix="create it (`provenance db roles`, docs/POSTGRES_ROLES.md) or fix the setting",
+        )
     cursor.execute('SET ROLE "' + role.replace('"', '""') + '"')  # for the whole session
     dbapi_connection.commit()
     cursor.close()

@@ -56,6 +56,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from provenance.store import likeness_models  # noqa: F401  (its tables join METADATA)
 from provenance.store.columns import PathText, ShownText
+from provenance.store.records import REEL_CHARS
 
 # Exported from here too because the migrations import them from this module (env.py
 # the base, each version the time column), and a released migration never changes.
@@ -111,7 +112,7 @@ class Asset(Base):
     tc_rate: Mapped[float | None] = mapped_column(Float)
     tc_start: Mapped[float | None] = mapped_column(Float)
     tc_length: Mapped[float | None] = mapped_column(Float)
-    reel: Mapped[str | None] = mapped_column(String(128))
+    reel: Mapped[str | None] = mapped_column(String(REEL_CHARS))
     umid: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -278,7 +279,7 @@ class AuditRow(Base):
     passed: Mapped[int] = mapped_column(Integer)
     warned: Mapped[int] = mapped_column(Integer)
     blocked: Mapped[int] = mapped_column(Integer)
-    policy: Mapped[str] = mapped_column(Text)
+    policy: Mapped[str] = mapped_column(ShownText)  # the policy file's path, for reading
     report_sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -72,6 +72,7 @@ class AssetFacts:
 
 
 IDENTITY_FIELDS = ("timecode", "tc_rate", "tc_start", "tc_length", "reel", "umid")
+REEL_CHARS = 128  # the most of a reel name the ledger keeps: the column's width on PostgreSQL
 
 
 @dataclass(frozen=True)

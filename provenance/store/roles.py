@@ -37,8 +37,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from provenance.errors import ConfigError, DatabaseRefused
+from provenance.errors import ConfigError, DatabaseRefused, InvalidValue
 from provenance.store.records import IDENTITY_FIELDS
+from provenance.store.role_checks import problem_with
 from provenance.store.transactions import Transactions
 
 GUARDS = Path(__file__).with_name("pg_roles.sql")
@@ -119,8 +120,17 @@ class RolesPart:
                 where=self._tx.where,
                 fix="SQLite has no users: protect its file with file permissions instead",
             )
+        names = RoleNames(reader, daemon, approver)
         with self._tx.write_plain() as conn:
-            return apply_roles(conn, RoleNames(reader, daemon, approver))
+            problem = problem_with(conn, names.all())
+            if problem is not None:
+                raise InvalidValue(
+                    problem,
+                    where="--reader, --daemon, --approver",
+                    fix="name a role of its own for each, that no login holds other rights"
+                    " through (docs/POSTGRES_ROLES.md)",
+                )
+            return apply_roles(conn, names)
 
     def require(self, action: str, table: str, column: str, privilege: str) -> None:
         """Refuse ``action`` now if the connected user may not write ``column`` of ``table``.

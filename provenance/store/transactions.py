@@ -32,6 +32,9 @@ from provenance.store.notary import Notary, checkpoint_head
 from provenance.store.writer import ChainAppender
 
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
+# PostgreSQL's SQLSTATE for a write in a read-only transaction: a hot standby's, or
+# a login whose role has default_transaction_read_only set.
+READ_ONLY_TRANSACTION = "25006"
 
 
 class Transactions:
@@ -111,8 +114,11 @@ def translate(where: str) -> Iterator[None]:
                 where=where,
                 fix="check the database server and network",
             ) from exc
-        if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate == INSUFFICIENT_PRIVILEGE:
             raise refused(exc, where) from exc
+        if sqlstate == READ_ONLY_TRANSACTION:
+            raise read_only(exc, where) from exc
         raise
 
 
@@ -169,6 +175,21 @@ def refused(exc: DBAPIError, where: str) -> DatabaseRefused:
         where=where,
         fix="connect as a user whose role may do it (`provenance db roles`,"
         " docs/POSTGRES_ROLES.md)",
+    )
+
+
+def read_only(exc: DBAPIError, where: str) -> DatabaseRefused:
+    """The error for a write the server takes no writes for on this connection.
+
+    A hot standby (a read replica) takes none at all, and a login whose role
+    has ``default_transaction_read_only`` set starts every transaction
+    read-only: the write is refused whatever the user's grants, as a refusal.
+    """
+    return DatabaseRefused(
+        f"the database takes no writes on this connection ({_first_line(exc)})",
+        where=where,
+        fix="connect to the primary server, as a user whose transactions are not read-only"
+        " (default_transaction_read_only)",
     )
 
 

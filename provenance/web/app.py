@@ -32,7 +32,7 @@ from provenance.errors import (
 )
 from provenance.settings import Settings
 from provenance.store import Ledger
-from provenance.util.names import bidi_shown, shown
+from provenance.util.names import bidi_shown, on_one_line, shown
 from provenance.web.compare import UPLOAD_LIMIT
 from provenance.web.context import View, view
 from provenance.web.guard import SECURITY_HEADERS, Guard
@@ -48,6 +48,7 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.extensions["provenance"] = View(ledger, settings, Thumbnails(ledger, cache), guard)
     app.register_blueprint(pages)
     app.before_request(_refuse_unless_allowed)
+    app.before_request(_refuse_nul)
     app.after_request(_secured)
     app.register_error_handler(ProvenanceError, _explained)
     app.register_error_handler(HTTPException, _http_error)
@@ -70,6 +71,24 @@ def _shown_names(value: object) -> object:
 
 def _refuse_unless_allowed() -> WerkzeugResponse | None:
     return view().guard.refusal(request)
+
+
+def _refuse_nul() -> None:
+    """Refuse a request whose path or query holds a NUL character, as not understood.
+
+    No name, path, show or hash the ledger holds can contain one (no file
+    system allows it in a name, and PostgreSQL's text cannot store it), so
+    such a request asks for nothing; PostgreSQL's driver would refuse the
+    query outright, and the page would answer 500. Refused here, it answers
+    the same on every backend.
+    """
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if any("\x00" in text for text in texts):
+        raise InvalidValue(
+            "a NUL character is in no name the ledger holds",
+            where=on_one_line(request.path),
+            fix="search for the name without it",
+        )
 
 
 def _secured(response: Response) -> Response:

@@ -146,7 +146,9 @@ def show_by_name() -> WerkzeugResponse:
     return redirect(url_for("pages.show", name=name) if name else url_for("pages.shows"))
 
 
-@pages.get("/show/<name>")
+# A title may hold a slash ("Nightfall S01/E02"): the server decodes %2F before it routes,
+# so only the path converter lets such a name reach its page.
+@pages.get("/show/<path:name>")
 def show(name: str) -> str:
     """A show's dashboard."""
     v = view()
@@ -154,7 +156,7 @@ def show(name: str) -> str:
     return render_template("dashboard.html", board=board, shown=SHOWN)
 
 
-@pages.get("/show/<name>/disclosure")
+@pages.get("/show/<path:name>/disclosure")
 def disclosure(name: str) -> Response:
     """The show's disclosure report, as ``provenance report --format html`` writes it.
 

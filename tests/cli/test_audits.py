@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,16 @@ def test_every_stage_is_announced_as_it_starts(package: Path, ledger_url: str) -
     for stage in ("hash", "markers", "near", "regions", "segments", "state"):
         assert stage in named, named
     assert named.index("hash") < named.index("near") < named.index("state")
+
+
+def test_a_policy_whose_path_is_not_utf8_is_recorded_as_shown(
+    package: Path, tmp_path: Path, ledger_url: str
+) -> None:
+    # The audit's record kept the policy's path as Python holds it: an encoding traceback
+    # and exit 1, which CI reads as "blocked", whatever the package held.
+    policy = Path(os.fsdecode(bytes(tmp_path) + b"/policy-\xff.toml"))
+    policy.write_text('[genai]\ntemporary = "warn"\n')
+    done = invoke("audit", str(package), "--policy", str(policy), "--db", ledger_url)
+    assert done.exit_code == 0, done.output
+    [run] = json.loads(invoke("audits", "--db", ledger_url, "--json").stdout)["audits"]
+    assert run["policy"] == f"{tmp_path}/policy-\\xff.toml"

@@ -13,6 +13,7 @@ import json
 import socket
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -350,3 +351,18 @@ def test_serve_on_a_port_another_program_holds_is_refused(tmp_path: Path) -> Non
     )
     refused(name, "nowhere.invalid")
     assert line.startswith("Error: cannot listen there")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["scan", "audit"])
+def test_a_server_taking_no_writes_is_a_refusal(
+    pg_schema_url: str, tmp_path: Path, command: str
+) -> None:
+    """A hot standby, or a login with default_transaction_read_only: exit 2, not a traceback
+    and exit 1 (which says "blocked")."""
+    assert invoke("init", "--db", pg_schema_url).exit_code == 0
+    read_only = pg_schema_url + quote(" -cdefault_transaction_read_only=on")
+    path = png(tmp_path / "package" / "plate.png", 1)
+    line = refused(invoke(command, str(path.parent), "--db", read_only), "takes no writes")
+    assert "read-only transaction" in line
+    assert invoke("audit", "--no-record", str(path.parent), "--db", read_only).exit_code == 0

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from provenance.cli import cli
 from provenance.errors import EXIT_CANNOT_RUN
@@ -26,6 +28,7 @@ from provenance.store import Ledger, current_actor
 from tests.support.files import png, sha256_of
 from tests.support.lifecycle import a1111
 from tests.support.pg_roles import RoleLogins, drop_roles, role_logins
+from tests.support.postgres import pg_dsn
 from tests.support.signing import approver_key, settings_toml
 
 pytestmark = pytest.mark.postgres
@@ -201,5 +204,34 @@ def test_db_roles_creates_the_roles_once_and_is_refused_to_others(
             code, err = run(logins.urls["daemon"], config, *args)
         assert code == EXIT_CANNOT_RUN and err.startswith("Error: the database refused")
         assert len(err.splitlines()) == 1
+    finally:
+        drop_roles(names)
+
+
+@pytest.mark.postgres
+def test_db_roles_refuses_names_that_would_leak_rights_or_circle(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    """The owner (a superuser here) as a role would make every daemon login able to SET ROLE
+    to it; names given twice or the other way round ask for a circle the server refuses."""
+    config = tmp_path / "none.toml"
+    config.write_text("")
+    owner_run(pg_schema_url, config, "init")
+    tag = uuid.uuid4().hex[:8]
+    reader, daemon, approver = names = [f"r_{tag}", f"d_{tag}", f"a_{tag}"]
+    owner = str(make_url(pg_schema_url).username)
+    refused = [(owner, daemon, approver), (reader, daemon, owner), (reader, reader, approver),
+               ("", daemon, approver), (approver, daemon, reader)]  # fmt: skip
+    try:
+        owner_run(pg_schema_url, config, "db", "roles", "--reader", reader, "--daemon", daemon,
+                  "--approver", approver)  # fmt: skip
+        for given in refused:
+            code, err = run(pg_schema_url, config, "db", "roles", "--reader", given[0],
+                            "--daemon", given[1], "--approver", given[2])  # fmt: skip
+            assert code == EXIT_CANNOT_RUN, given
+            assert err.startswith("Error: the ") and len(err.splitlines()) == 1, err
+        with psycopg.connect(pg_dsn(pg_schema_url)) as conn:  # nothing was granted
+            leaked = conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (daemon, owner))
+            assert leaked.fetchone() == (False,)
     finally:
         drop_roles(names)

@@ -6,10 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provenance.cli import cli
 from provenance.ingest.identity import read_identity, smpte_bcd, umid_hex
+from provenance.store import AssetQuery, Ledger
+from provenance.store.records import REEL_CHARS
 from tests.support.editorial import bcd, bwf, dpx_header, exr_header, video
 
 
@@ -127,3 +131,50 @@ def test_bcd_timecodes_read_back(h: int, m: int, s: int, f: int, drop: bool) -> 
 )  # fmt: skip
 def test_umids_are_compared_as_64_hex_digits(text: object, expected: str | None) -> None:
     assert umid_hex(text) == expected
+
+
+def test_a_reel_name_longer_than_the_ledger_keeps_is_cut_not_fatal(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    # A MOV's reel_name tag has no bound: on PostgreSQL a 300-character one refused the
+    # batch it was recorded with (varchar(128)), and the scan ended in a traceback.
+    long_reel = "A001C003_" + "R" * 291
+    video(tmp_path / "plates" / "sh010.mov", "01:00:00:00", long_reel)
+    (tmp_path / "plates" / "notes.txt").write_text("plate notes\n")
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "plates"), "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    with Ledger(ledger_url) as ledger:
+        assets = ledger.assets.list(AssetQuery())
+    assert len(assets) == 2
+    assert [a.reel for a in assets if a.reel] == [long_reel[:REEL_CHARS]]
+
+
+def _voice_mov(path: Path, timecode: str) -> Path:
+    """An audio-only MOV (no picture, so no rate) whose ``timecode`` tag says ``timecode``."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as out:
+        out.metadata["timecode"] = timecode
+        stream = out.add_stream("pcm_s16le", rate=8000, layout="mono")
+        silence = np.zeros((1, 800), np.int16)
+        frame = av.AudioFrame.from_ndarray(silence, format="s16", layout="mono")
+        frame.sample_rate = 8000
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            out.mux(packet)
+    return path
+
+
+def test_a_timecode_tag_without_a_rate_is_kept_only_as_a_timecode(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    # Kept as any text, a 40-character tag refused the batch on PostgreSQL (varchar(16)).
+    _voice_mov(tmp_path / "sound" / "voice.mov", "TC" * 20)
+    _voice_mov(tmp_path / "sound" / "room.mov", "10:00:00:01")
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "sound"), "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    with Ledger(ledger_url) as ledger:
+        assert sorted(str(a.timecode) for a in ledger.assets.list(AssetQuery())) == [
+            "10:00:00:01", "None"
+        ]  # fmt: skip

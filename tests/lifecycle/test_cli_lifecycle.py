@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,52 @@ def test_report_uses_the_shows_roots_from_the_settings(
     listed = Cli(ledger_url, config).json("report", "--show", "nightfall")
     assert listed["counts"]["genai"] == 4
     assert listed["scope"] == f"assets seen under {show}"
+
+
+def test_a_reference_whose_name_is_not_utf8_is_kept_as_shown(
+    run: Cli, show: Path, tmp_path: Path
+) -> None:
+    # Its name went to the database as Python holds it (lone surrogates): approve was a
+    # UnicodeEncodeError traceback; and 120 odd bytes shown as \xNN pass the column's width.
+    consent = Path(os.fsdecode(bytes(tmp_path) + b"/consent-" + b"\xff" * 120 + b".pdf"))
+    consent.write_bytes(b"%PDF-1.7 consent with an odd name\n")
+    approve(run, str(show / "gen" / "castle.png"), consent)
+    [approval] = run.json("history", str(show / "gen" / "castle.png"))["approvals"]
+    assert approval["reference_sha256"] == sha_of(consent)
+    exported = tmp_path / "exported.pdf"
+    wrote = run("document", sha_of(consent), "--output", str(exported)).stdout
+    assert wrote.startswith("Wrote consent-\\xff\\xff") and exported.read_bytes() == (
+        consent.read_bytes()
+    )
+
+
+LATIN1 = os.fsdecode("Zoë S.".encode("latin-1"))  # typed in a Latin-1 terminal
+
+
+@pytest.mark.parametrize("option", ["--approver", "--note", "--reason"])
+def test_signed_text_that_is_not_utf8_is_refused_at_the_option(
+    run: Cli, show: Path, consent: Path, option: str
+) -> None:
+    # A signed message is UTF-8: signing it was a UnicodeEncodeError traceback (exit 1).
+    castle = str(show / "gen" / "castle.png")
+    if option == "--reason":
+        approve(run, castle, consent)
+        refused = run("revoke", "1", "--reason", LATIN1, code=2)
+    else:
+        values = {"--approver": "Zoë S.", "--note": "ticket 12", option: LATIN1}
+        refused = run("approve", castle, "--category", "voice", "--reference", str(consent),
+                      "--approver", values["--approver"], "--note", values["--note"],
+                      "--sign-with", str(approver_key()), code=2)  # fmt: skip
+    assert f"Error: Invalid value for '{option}': 'Zo\\xeb S.' is not UTF-8 text" in refused.stderr
+
+
+def test_an_approver_longer_than_the_ledger_keeps_is_refused(
+    run: Cli, show: Path, consent: Path
+) -> None:
+    # PostgreSQL refused the row (varchar(255)): a traceback, exit 1; SQLite kept it whole.
+    castle = show / "gen" / "castle.png"
+    args = ["approve", str(castle), "--category", "final-deliverable", "--approver", "J" * 300,
+            "--reference", str(consent), "--sign-with", str(approver_key())]  # fmt: skip
+    refused = run(*args, code=2)
+    assert refused.stderr.startswith("Error: the approver's name is 300 characters long")
+    assert run.json("history", str(castle))["approvals"] == []

@@ -140,3 +140,16 @@ def test_every_setting_can_be_read_from_a_file() -> None:
     from provenance.settings.loading import _COERCERS
 
     assert {f.name for f in dataclasses.fields(Settings)} <= set(_COERCERS)
+
+
+def test_a_setting_holding_a_nul_is_one_error_line(tmp_path: Path, ledger_url: str) -> None:
+    # A show's root holding one made `report --show` a traceback on PostgreSQL, whose text
+    # cannot hold a NUL (the driver refused the query).
+    config = write(tmp_path, '[[shows]]\nname = "Nightfall"\nroots = ["/mnt/night\\u0000fall"]\n')
+    result = CliRunner().invoke(cli, ["report", "--show", "Nightfall", "--config", str(config),
+                                      "--db", ledger_url])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"Error: setting 'shows' holds a NUL character (\\u0000): {config}. remove it: no name,"
+        " path or pattern can hold one"
+    ]

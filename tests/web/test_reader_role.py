@@ -161,3 +161,18 @@ def test_serve_takes_the_web_db_role(
     monkeypatch.setenv("PROVENANCE_WEB_DB_ROLE", logins.groups["approver"])
     refused = CliRunner().invoke(cli, ["serve", "--db", logins.urls["reader"]])
     assert refused.exit_code == 2 and refused.output.startswith("Error: ")
+
+
+def test_a_web_db_role_that_does_not_exist_is_one_error_line(
+    pg_schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistyped role: SET ROLE's "invalid parameter value" was a traceback and exit 1."""
+    Ledger.init(pg_schema_url)[0].close()
+    serve_nothing(monkeypatch)
+    config = _config(tmp_path, 'web_db_role = "provenance_raeder; x"')
+    result = CliRunner().invoke(cli, ["serve", "--config", config, "--db", pg_schema_url])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "Error: database role 'provenance_raeder; x' does not exist: web_db_role. create it"
+        " (`provenance db roles`, docs/POSTGRES_ROLES.md) or fix the setting"
+    ]
