@@ -7,6 +7,7 @@ frame rates, negative ranges, overlapping EDL events, clips of absurd length.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provenance.audit.cut_read import clips_of, read_timeline
+from provenance.audit.json_depth import json_depth
 from provenance.errors import BadTimeline, UnreadableFile
 from provenance.settings import Settings
 from provenance.store import Ledger
@@ -229,3 +231,75 @@ def test_an_xml_entity_bomb_is_refused_quickly(db: str, tmp_path: Path) -> None:
     done = audit(db, str(path))
     assert done.exit_code == 2
     one_error(done.stderr, "cannot read the timeline", "bomb.xml")
+
+
+@pytest.mark.timeout(120)  # a crash guard: OTIO's recursive parser died on this (SIGSEGV)
+@pytest.mark.parametrize("bundled", [False, True])
+def test_a_json_nesting_bomb_is_refused_before_otio_parses_it(
+    db: str, tmp_path: Path, bundled: bool
+) -> None:
+    document = '{"OTIO_SCHEMA": "Timeline.1", "metadata": {"x": ' + "[" * 60_000 + "]" * 60_000
+    document += "}}"
+    path = tmp_path / ("bomb.otioz" if bundled else "bomb.otio")
+    if bundled:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("content.otio", document)
+    else:
+        path.write_text(document)
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "nests 60,002 levels deep", path.name)
+
+
+def test_json_depth_skips_brackets_inside_strings() -> None:
+    assert json_depth(b'["[[[", {"a": [1]}, "\\"]"]') == 3
+    assert json_depth(b'"unterminated [[[') == 0
+    assert json_depth(b'"\\"' * 100_000) == 0  # escaped quotes: one linear pass
+    assert json_depth(b"12") == 0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -86400.0])
+def test_an_impossible_global_start_is_refused(db: str, tmp_path: Path, value: float) -> None:
+    path = otio_with(tmp_path, external("a", "a.png"))
+    timeline = otio.adapters.read_from_file(str(path))
+    timeline.global_start_time = otio.opentime.RationalTime(value, 24)
+    otio.adapters.write_to_file(timeline, str(path))
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "global start time is impossible")
+
+
+def image_sequence(step: int, used: tuple[int, int], rate: float = 24) -> otio.schema.Clip:
+    ref = otio.schema.ImageSequenceReference(
+        target_url_base="frames", name_prefix="f.", name_suffix=".png", start_frame=1001,
+        frame_step=step, rate=rate, available_range=span(0, 10),
+    )  # fmt: skip
+    return otio.schema.Clip(name="frames", media_reference=ref, source_range=span(*used))
+
+
+@pytest.mark.parametrize(
+    ("clip", "words"),
+    [
+        (image_sequence(0, (0, 5)), "frame step 0"),
+        (image_sequence(-1, (0, 5)), "frame step -1"),
+        (image_sequence(1, (0, 500)), "frames its image sequence does not have"),
+        (image_sequence(1, (0, 5), rate=0), "absurd frame rate (0.0 fps)"),
+        (external("long", "f.%07d.png", frames=9_000_000), "9,000,000 frames"),
+    ],
+)
+def test_impossible_image_sequences_name_the_clip(
+    db: str, tmp_path: Path, clip: otio.schema.Clip, words: str
+) -> None:
+    done = audit(db, str(otio_with(tmp_path, clip)))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, f"clip {clip.name!r} on V1", words)
+
+
+def test_media_names_the_system_refuses_are_offline(db: str, tmp_path: Path) -> None:
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    clips = [external("loop", "loop.png"), external("long", "n" * 5000 + ".png")]
+    done = audit(db, cut(tmp_path / "cut.otio", clips).as_posix(), "--format", "json")
+    assert done.exit_code == 1, done.output
+    rows = json.loads(done.stdout)["clips"]
+    assert [r["verdict"] for r in rows] == ["block", "block"]
+    assert all("media offline" in r["reasons"][0] for r in rows)
