@@ -27,6 +27,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from provenance.audit.cut_aaf import aaf_as_json
 from provenance.audit.json_depth import json_depth
 from provenance.audit.timelines import ADAPTERS
 from provenance.errors import BadTimeline, UnreadableFile
@@ -104,7 +105,7 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
     try:
-        read = otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
+        read = _read(path, suffix, extra)
     except PARSE_ERRORS as exc:
         raise BadTimeline(
             f"cannot read the timeline ({_first_line(exc)})",
@@ -114,6 +115,14 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     except (OSError, UnicodeError) as exc:
         raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
     return _one_timeline(read, path)
+
+
+def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
+    if suffix != ".aaf":
+        return otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
+    document = aaf_as_json(path, PARSE_ERRORS)  # pyaaf2 runs in a guarded worker
+    _check_depth(document.encode(), path)
+    return otio.adapters.read_from_string(document, "otio_json")
 
 
 def _fix_for(suffix: str) -> str:

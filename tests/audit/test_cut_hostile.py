@@ -303,3 +303,45 @@ def test_media_names_the_system_refuses_are_offline(db: str, tmp_path: Path) -> 
     rows = json.loads(done.stdout)["clips"]
     assert [r["verdict"] for r in rows] == ["block", "block"]
     assert all("media offline" in r["reasons"][0] for r in rows)
+
+
+def an_aaf(tmp_path: Path) -> Path:
+    """A whole AAF of one clip, written by the OTIO AAF adapter (pyaaf2)."""
+    pytest.importorskip("otio_aaf_adapter")
+    clip = external("a", (tmp_path / "a.png").as_uri())
+    clip.media_reference.available_range = clip.source_range
+    timeline = otio.adapters.read_from_file(str(otio_with(tmp_path, clip)))
+    path = tmp_path / "cut.aaf"
+    otio.adapters.write_to_file(timeline, str(path), use_empty_mob_ids=True)
+    return path
+
+
+@pytest.mark.parametrize("damage", ["not an aaf", "truncated"])
+def test_a_damaged_aaf_is_one_error(db: str, tmp_path: Path, damage: str) -> None:
+    path = an_aaf(tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(b"\x00" * 4096 if damage == "not an aaf" else whole[: len(whole) // 3])
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    assert "Traceback" not in done.output
+    assert "cannot read the timeline" in done.stderr
+
+
+@pytest.mark.timeout(180)  # pyaaf2 builds a struct format of the corrupt count's size
+def test_an_aaf_with_an_absurd_index_count_is_refused_within_the_workers_limit(
+    db: str, tmp_path: Path
+) -> None:
+    path = an_aaf(tmp_path)
+    from aaf2.cfb import CompoundFileBinary  # installed with the AAF adapter
+
+    with path.open("r+b") as handle:
+        compound = CompoundFileBinary(handle, "rb+")
+        index = next(s for _, _, streams in compound.walk() for s in streams
+                     if s.name.endswith(" index"))  # fmt: skip
+        stream = index.open("rw")
+        stream.write(b"\xff\xff\xff\x0f")  # the count of entries: 268 million
+        stream.close()
+        compound.close()
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "cannot read the timeline", "cut.aaf")
