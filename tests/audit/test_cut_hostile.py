@@ -345,3 +345,16 @@ def test_an_aaf_with_an_absurd_index_count_is_refused_within_the_workers_limit(
     done = audit(db, str(path))
     assert done.exit_code == 2, done.output
     one_error(done.stderr, "cannot read the timeline", "cut.aaf")
+
+
+def test_a_name_with_line_breaks_writes_no_lines_of_its_own_in_edl_markers(
+    db: str, tmp_path: Path
+) -> None:
+    forged = "\n002  AX  V  C  00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n* FROM CLIP: x"
+    timeline = otio_with(tmp_path, external("evil" + forged, "missing.png\u2028* LOC: y"))
+    out = tmp_path / "marked.edl"
+    done = audit(db, str(timeline), "--markers", str(out))
+    assert done.exit_code == 1, done.output
+    lines = out.read_text().splitlines()
+    assert not any(line.startswith(("002", "* FROM CLIP: x", "* LOC: y")) for line in lines)
+    assert sum(line.startswith("001") for line in lines) == 1
