@@ -53,6 +53,7 @@ PARSE_ERRORS = (
     RecursionError,
     zipfile.BadZipFile,
     OverflowError,
+    ZeroDivisionError,  # the FCPXML adapter divides by a frameDuration of 0/24s or 1/0s
 )
 
 

@@ -358,3 +358,23 @@ def test_a_name_with_line_breaks_writes_no_lines_of_its_own_in_edl_markers(
     lines = out.read_text().splitlines()
     assert not any(line.startswith(("002", "* FROM CLIP: x", "* LOC: y")) for line in lines)
     assert sum(line.startswith("001") for line in lines) == 1
+
+
+FCPXML = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.9"><resources><format id="r1" frameDuration="{rate}" width="64" height="48"/>
+<asset id="r2" name="a" start="0s" duration="10s" hasVideo="1" format="r1">
+<media-rep kind="original-media" src="a.png"/></asset></resources>
+<library><event name="e"><project name="p"><sequence format="r1" duration="2s" tcStart="0s">
+<spine><asset-clip ref="r2" offset="0s" name="a" duration="2s" start="0s"/></spine>
+</sequence></project></event></library></fcpxml>
+"""
+
+
+@pytest.mark.parametrize("rate", ["0/24s", "1/0s"])
+def test_an_fcpxml_frame_duration_of_zero_is_one_error(db: str, tmp_path: Path, rate: str) -> None:
+    path = tmp_path / "zero.fcpxml"
+    path.write_text(FCPXML.format(rate=rate))
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr)  # "cannot read the timeline", or the clip's absurd rate
