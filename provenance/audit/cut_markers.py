@@ -21,6 +21,7 @@ from provenance.audit.cut_read import PARSE_ERRORS, CutClip
 from provenance.audit.cut_report import ClipResult
 from provenance.audit.timelines import ADAPTERS
 from provenance.errors import InvalidValue, OutputNotWritable
+from provenance.util.names import on_one_line
 
 COLOURS = {"block": otio.schema.MarkerColor.RED, "warn": otio.schema.MarkerColor.YELLOW}
 NAME_LENGTH = 120  # NLEs show a marker's name on one line
@@ -67,6 +68,8 @@ def write_markers(timeline: Any, clips: Sequence[tuple[CutClip, ClipResult]], ou
     suffix = out.suffix.lower()
     if suffix == ".xml":
         _with_available_ranges(clips)
+    if suffix == ".edl":
+        _one_line_texts(timeline)
     try:
         otio.adapters.write_to_file(timeline, str(out), ADAPTERS[suffix])
     except OSError as exc:
@@ -91,3 +94,24 @@ def _with_available_ranges(clips: Sequence[tuple[CutClip, ClipResult]]) -> None:
         ref = clip.item.media_reference
         if ref.available_range is None and ref.schema_name() == "ExternalReference":
             ref.available_range = clip.item.source_range
+
+
+def _one_line_texts(timeline: Any) -> None:
+    # An EDL is lines: a clip name, path or reason with a line break in it
+    # would write lines of its own, events and comments the NLE then reads.
+    timeline.name = _one_line(timeline.name)
+    for item in timeline.find_children():
+        item.name = _one_line(item.name)
+        for marker in getattr(item, "markers", ()):
+            marker.name = _one_line(marker.name)
+        ref = getattr(item, "media_reference", None)
+        if ref is not None and ref.schema_name() == "ExternalReference":
+            ref.target_url = _one_line(ref.target_url or "")
+        cmx = item.metadata.get("cmx_3600")
+        if cmx is not None and isinstance(cmx.get("reel"), str):
+            cmx["reel"] = _one_line(cmx["reel"])
+
+
+def _one_line(text: str) -> str:
+    """``text`` with each control character and Unicode line break written ``\\xNN``."""
+    return on_one_line(str(text or "")).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

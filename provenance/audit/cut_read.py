@@ -27,6 +27,8 @@ from typing import Any
 
 import opentimelineio as otio
 
+from provenance.audit.cut_aaf import aaf_as_json
+from provenance.audit.json_depth import json_depth
 from provenance.audit.timelines import ADAPTERS
 from provenance.errors import BadTimeline, UnreadableFile
 
@@ -35,6 +37,9 @@ MIN_RATE, MAX_RATE = 1.0, 1000.0
 MAX_CLIP_FRAMES = 10_000_000  # over 11 hours at 240 fps: a longer clip is a broken file
 MAX_TIMELINE_BYTES = 64 * 1024 * 1024  # a cut of thousands of clips is a few megabytes
 MAX_OTIOZ_BYTES = 4 * 1024**3  # what an .otioz bundle may unpack to
+# A cut nests a few dozen levels; OTIO's recursive parser crashes some tens of thousands deep.
+MAX_JSON_DEPTH = 1000
+BUNDLE_CONTENT = "content.otio"  # the timeline inside an .otioz bundle
 # What the adapters raise on input they cannot parse: they are third-party
 # parsers, and a hostile file must end as one clear error, never a traceback.
 PARSE_ERRORS = (
@@ -48,6 +53,7 @@ PARSE_ERRORS = (
     RecursionError,
     zipfile.BadZipFile,
     OverflowError,
+    ZeroDivisionError,  # the FCPXML adapter divides by a frameDuration of 0/24s or 1/0s
 )
 
 
@@ -93,12 +99,14 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
         )
     if suffix == ".otioz":
         _check_bundle(path)
+    elif suffix == ".otio":
+        _check_depth(_read_bytes(path), path)
     _check_rate(edl_rate, "--edl-rate")
     extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
     try:
-        read = otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
+        read = _read(path, suffix, extra)
     except PARSE_ERRORS as exc:
         raise BadTimeline(
             f"cannot read the timeline ({_first_line(exc)})",
@@ -108,6 +116,14 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     except (OSError, UnicodeError) as exc:
         raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
     return _one_timeline(read, path)
+
+
+def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
+    if suffix != ".aaf":
+        return otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
+    document = aaf_as_json(path, PARSE_ERRORS)  # pyaaf2 runs in a guarded worker
+    _check_depth(document.encode(), path)
+    return otio.adapters.read_from_string(document, "otio_json")
 
 
 def _fix_for(suffix: str) -> str:
@@ -126,13 +142,52 @@ def _check_bundle(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as bundle:
             total = sum(i.file_size for i in bundle.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+            content = _bundle_content(bundle, path)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise BadTimeline(f"not a readable .otioz bundle ({exc})", where=path) from exc
     if total > MAX_OTIOZ_BYTES:
         raise BadTimeline(
             f".otioz bundle unpacks to {total:,} bytes",
             where=path,
             fix="unpack it yourself and audit the .otio inside",
+        )
+    _check_depth(content, path)
+
+
+def _bundle_content(bundle: zipfile.ZipFile, path: Path) -> bytes:
+    """The bundle's timeline, its size checked before it is unpacked."""
+    try:
+        size = bundle.getinfo(BUNDLE_CONTENT).file_size
+    except KeyError as exc:
+        raise BadTimeline(f".otioz bundle holds no {BUNDLE_CONTENT}", where=path) from exc
+    if size > MAX_TIMELINE_BYTES:
+        raise BadTimeline(
+            f"the bundle's timeline of {size:,} bytes is larger than any cut",
+            where=path,
+            fix="check that this is the editorial timeline",
+        )
+    with bundle.open(BUNDLE_CONTENT) as member:
+        # The sizes in the directory are the bundle's word: read no more than allowed.
+        return member.read(MAX_TIMELINE_BYTES + 1)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_TIMELINE_BYTES + 1)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
+
+
+def _check_depth(document: bytes, path: Path) -> None:
+    """Refuse JSON nested deeper than any cut, before OTIO's recursive parser sees it."""
+    depth = json_depth(document)
+    if depth > MAX_JSON_DEPTH:
+        raise BadTimeline(
+            f"the timeline's JSON nests {depth:,} levels deep (a cut nests a few dozen;"
+            f" more than {MAX_JSON_DEPTH:,} is refused)",
+            where=path,
+            fix="export the cut again from the editing system",
         )
 
 
@@ -153,7 +208,8 @@ def _one_timeline(read: Any, path: Path) -> Any:
 def clips_of(timeline: Any, path: Path) -> list[CutClip]:
     """Every clip of the cut, track by track (lowest video track first), each checked."""
     start = timeline.global_start_time
-    _check_rate(float(start.rate) if start is not None else None, f"the timeline {path.name}")
+    if start is not None:
+        _check_start(start, path)
     clips: list[CutClip] = []
     for track, label, level in _tracks(timeline):
         place = _Placement(timeline.tracks, track, path)
@@ -249,6 +305,18 @@ def _check_range(span: Any, what: str, path: Path) -> None:
             f"{what} is {frames:,.0f} frames long",
             where=path,
             fix=f"no clip is longer than {MAX_CLIP_FRAMES:,} frames",
+        )
+
+
+def _check_start(start: Any, path: Path) -> None:
+    """The timeline's global start: a sane rate and a finite, non-negative time."""
+    _check_rate(float(start.rate), f"the timeline {path.name}")
+    value = float(start.value)
+    if not math.isfinite(value) or value < 0:
+        raise BadTimeline(
+            f"the timeline's global start time is impossible ({value} frames)",
+            where=path,
+            fix="set the sequence's start timecode in the editing system and export again",
         )
 
 

@@ -24,6 +24,7 @@ What cannot be resolved is :attr:`Resolved.unresolved`, which blocks.
 
 from __future__ import annotations
 
+import math
 import os.path
 import re
 from collections.abc import Iterable, Sequence
@@ -45,8 +46,8 @@ from provenance.audit.cut_match import (
     keys_of,
     unc_parts,
 )
-from provenance.audit.cut_read import CutClip
-from provenance.errors import OutsideRoots
+from provenance.audit.cut_read import MAX_RATE, MIN_RATE, PARSE_ERRORS, CutClip
+from provenance.errors import BadTimeline, OutsideRoots
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 PATTERN = re.compile(r"%0?\d*d|#+|@+|\$F\d*")
 NO_KEYS = ClipKeys()
 LEDGER_CANDIDATES = 8  # copies of one name looked at: more are named as ambiguous
+# Every frame of a sequence is a file to find and judge: over five hours at 24 fps is no shot.
+MAX_SEQUENCE_FRAMES = 500_000
 
 
 @dataclass(frozen=True)
@@ -129,17 +132,19 @@ class Resolver:
             return replace(found, keys=keys_of(clip.item, clip.source, found.missing))
         first = int(clip.source.start_time.rescaled_to(clip.source.duration.rate).value)
         last = first + max(_frames(clip.source) - 1, 0)
+        _check_frames(clip, last - first + 1)
         sequence = FileSequence(str(path), pad_style=PAD_STYLE_HASH1)
         paths = [Path(sequence.frame(n)) for n in range(first, last + 1)]
         return self._checked(clip, url, paths, (first, last))
 
     def _image_sequence(self, clip: CutClip, ref: Any) -> Resolved | _Wanted:
-        first, last = ref.frame_range_for_time_range(clip.source)
+        first, last = _frame_range(clip, ref)
         # target_url_for_image_number counts images from start_frame, one per frame_step.
         numbers = range(
             (first - ref.start_frame) // ref.frame_step,
             (last - ref.start_frame) // ref.frame_step + 1,
         )
+        _check_frames(clip, len(numbers))
         urls = [str(ref.target_url_for_image_number(n)) for n in numbers]
         paths = [self._local(clip, url) for url in urls]
         base = str(ref.target_url_base).rstrip("/")
@@ -168,7 +173,7 @@ class Resolver:
         frames: tuple[int, int] | None = None,
     ) -> _Wanted:
         kept = [self._inside(clip, p) for p in paths]
-        missing = tuple(p.name for p in kept if not p.is_file())
+        missing = tuple(p.name for p in kept if not _is_file(p))
         return _Wanted(media, tuple(kept), frames, missing)
 
     def _inside(self, clip: CutClip, path: Path) -> Path:
@@ -180,7 +185,9 @@ class Resolver:
                 where=lexical,
                 fix="pass --root FOLDER for the folder that holds the show's media",
             )
-        real = lexical.resolve()
+        real = _real(lexical)
+        if real is None:  # a link loop: nothing is there, so the clip is offline
+            return lexical
         if real != lexical and not self._under_roots(real):
             raise OutsideRoots(
                 f"{clip.where()} uses a link that leads outside the allowed roots (to {real})",
@@ -205,8 +212,10 @@ class Resolver:
         return [c for c in found if self._usable(Path(c.path))]
 
     def _usable(self, path: Path) -> bool:
-        real = path.resolve()
-        return self._under_roots(Path(_normal(path))) and self._under_roots(real) and real.is_file()
+        real = _real(path)
+        if real is None:
+            return False
+        return self._under_roots(Path(_normal(path))) and self._under_roots(real) and _is_file(real)
 
     def _finish(
         self, wanted: _Wanted, found: Sequence[MediaCandidate], match: Match | None
@@ -240,7 +249,7 @@ def _frames_by_name(wanted: _Wanted, found: dict[str, list[Path]]) -> Resolved:
     lost = [n for n in wanted.missing if not found.get(n)]
     if lost:
         return Resolved(media=wanted.media, frames=wanted.frames, unresolved=_offline(lost))
-    present = [p for p in wanted.paths if p.is_file()]
+    present = [p for p in wanted.paths if _is_file(p)]
     copies = [c for n in wanted.missing for c in found[n]]
     note = (
         f"offline at its path; resolved through the ledger by file name"
@@ -258,8 +267,56 @@ def _offline(lost: Sequence[str]) -> str:
     )
 
 
+def _frame_range(clip: CutClip, ref: Any) -> tuple[int, int]:
+    """The first and last frame numbers an ``ImageSequenceReference`` clip uses."""
+    if ref.frame_step < 1:
+        raise BadTimeline(
+            f"{clip.where()} uses an image sequence with frame step {ref.frame_step}",
+            fix="a sequence steps forward by one frame or more; export the cut again",
+        )
+    rate = float(ref.rate)
+    if not (math.isfinite(rate) and MIN_RATE <= rate <= MAX_RATE):
+        raise BadTimeline(
+            f"{clip.where()} uses an image sequence at an absurd frame rate ({rate} fps)",
+            fix=f"rates between {MIN_RATE:g} and {MAX_RATE:g} fps are accepted",
+        )
+    try:
+        first, last = ref.frame_range_for_time_range(clip.source)
+    except PARSE_ERRORS as exc:
+        # OTIO refuses a range outside the sequence's available frames, or a sequence with none.
+        raise BadTimeline(
+            f"{clip.where()} uses frames its image sequence does not have ({exc})",
+            fix="correct the clip's source range or the sequence's frames; export the cut again",
+        ) from exc
+    return int(first), int(last)
+
+
+def _check_frames(clip: CutClip, count: int) -> None:
+    if count > MAX_SEQUENCE_FRAMES:
+        raise BadTimeline(
+            f"{clip.where()} uses {count:,} frames of an image sequence",
+            fix=f"no clip uses more than {MAX_SEQUENCE_FRAMES:,} frames; export the cut again",
+        )
+
+
 def _frames(span: Any) -> int:
     return round(float(span.duration.value))
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file is there; a name the system refuses (too long, say) is nothing there."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _real(path: Path) -> Path | None:
+    """``path`` with its links resolved; None where they loop or the name is refused."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # Python before 3.13 raises RuntimeError on a loop
+        return None
 
 
 def _normal(path: Path) -> str:

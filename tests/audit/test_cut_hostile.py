@@ -7,6 +7,7 @@ frame rates, negative ranges, overlapping EDL events, clips of absurd length.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provenance.audit.cut_read import clips_of, read_timeline
+from provenance.audit.json_depth import json_depth
 from provenance.errors import BadTimeline, UnreadableFile
 from provenance.settings import Settings
 from provenance.store import Ledger
@@ -229,3 +231,150 @@ def test_an_xml_entity_bomb_is_refused_quickly(db: str, tmp_path: Path) -> None:
     done = audit(db, str(path))
     assert done.exit_code == 2
     one_error(done.stderr, "cannot read the timeline", "bomb.xml")
+
+
+@pytest.mark.timeout(120)  # a crash guard: OTIO's recursive parser died on this (SIGSEGV)
+@pytest.mark.parametrize("bundled", [False, True])
+def test_a_json_nesting_bomb_is_refused_before_otio_parses_it(
+    db: str, tmp_path: Path, bundled: bool
+) -> None:
+    document = '{"OTIO_SCHEMA": "Timeline.1", "metadata": {"x": ' + "[" * 60_000 + "]" * 60_000
+    document += "}}"
+    path = tmp_path / ("bomb.otioz" if bundled else "bomb.otio")
+    if bundled:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("content.otio", document)
+    else:
+        path.write_text(document)
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "nests 60,002 levels deep", path.name)
+
+
+def test_json_depth_skips_brackets_inside_strings() -> None:
+    assert json_depth(b'["[[[", {"a": [1]}, "\\"]"]') == 3
+    assert json_depth(b'"unterminated [[[') == 0
+    assert json_depth(b'"\\"' * 100_000) == 0  # escaped quotes: one linear pass
+    assert json_depth(b"12") == 0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -86400.0])
+def test_an_impossible_global_start_is_refused(db: str, tmp_path: Path, value: float) -> None:
+    path = otio_with(tmp_path, external("a", "a.png"))
+    timeline = otio.adapters.read_from_file(str(path))
+    timeline.global_start_time = otio.opentime.RationalTime(value, 24)
+    otio.adapters.write_to_file(timeline, str(path))
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "global start time is impossible")
+
+
+def image_sequence(step: int, used: tuple[int, int], rate: float = 24) -> otio.schema.Clip:
+    ref = otio.schema.ImageSequenceReference(
+        target_url_base="frames", name_prefix="f.", name_suffix=".png", start_frame=1001,
+        frame_step=step, rate=rate, available_range=span(0, 10),
+    )  # fmt: skip
+    return otio.schema.Clip(name="frames", media_reference=ref, source_range=span(*used))
+
+
+@pytest.mark.parametrize(
+    ("clip", "words"),
+    [
+        (image_sequence(0, (0, 5)), "frame step 0"),
+        (image_sequence(-1, (0, 5)), "frame step -1"),
+        (image_sequence(1, (0, 500)), "frames its image sequence does not have"),
+        (image_sequence(1, (0, 5), rate=0), "absurd frame rate (0.0 fps)"),
+        (external("long", "f.%07d.png", frames=9_000_000), "9,000,000 frames"),
+    ],
+)
+def test_impossible_image_sequences_name_the_clip(
+    db: str, tmp_path: Path, clip: otio.schema.Clip, words: str
+) -> None:
+    done = audit(db, str(otio_with(tmp_path, clip)))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, f"clip {clip.name!r} on V1", words)
+
+
+def test_media_names_the_system_refuses_are_offline(db: str, tmp_path: Path) -> None:
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    clips = [external("loop", "loop.png"), external("long", "n" * 5000 + ".png")]
+    done = audit(db, cut(tmp_path / "cut.otio", clips).as_posix(), "--format", "json")
+    assert done.exit_code == 1, done.output
+    rows = json.loads(done.stdout)["clips"]
+    assert [r["verdict"] for r in rows] == ["block", "block"]
+    assert all("media offline" in r["reasons"][0] for r in rows)
+
+
+def an_aaf(tmp_path: Path) -> Path:
+    """A whole AAF of one clip, written by the OTIO AAF adapter (pyaaf2)."""
+    pytest.importorskip("otio_aaf_adapter")
+    clip = external("a", (tmp_path / "a.png").as_uri())
+    clip.media_reference.available_range = clip.source_range
+    timeline = otio.adapters.read_from_file(str(otio_with(tmp_path, clip)))
+    path = tmp_path / "cut.aaf"
+    otio.adapters.write_to_file(timeline, str(path), use_empty_mob_ids=True)
+    return path
+
+
+@pytest.mark.parametrize("damage", ["not an aaf", "truncated"])
+def test_a_damaged_aaf_is_one_error(db: str, tmp_path: Path, damage: str) -> None:
+    path = an_aaf(tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(b"\x00" * 4096 if damage == "not an aaf" else whole[: len(whole) // 3])
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    assert "Traceback" not in done.output
+    assert "cannot read the timeline" in done.stderr
+
+
+@pytest.mark.timeout(180)  # pyaaf2 builds a struct format of the corrupt count's size
+def test_an_aaf_with_an_absurd_index_count_is_refused_within_the_workers_limit(
+    db: str, tmp_path: Path
+) -> None:
+    path = an_aaf(tmp_path)
+    from aaf2.cfb import CompoundFileBinary  # installed with the AAF adapter
+
+    with path.open("r+b") as handle:
+        compound = CompoundFileBinary(handle, "rb+")
+        index = next(s for _, _, streams in compound.walk() for s in streams
+                     if s.name.endswith(" index"))  # fmt: skip
+        stream = index.open("rw")
+        stream.write(b"\xff\xff\xff\x0f")  # the count of entries: 268 million
+        stream.close()
+        compound.close()
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr, "cannot read the timeline", "cut.aaf")
+
+
+def test_a_name_with_line_breaks_writes_no_lines_of_its_own_in_edl_markers(
+    db: str, tmp_path: Path
+) -> None:
+    forged = "\n002  AX  V  C  00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n* FROM CLIP: x"
+    timeline = otio_with(tmp_path, external("evil" + forged, "missing.png\u2028* LOC: y"))
+    out = tmp_path / "marked.edl"
+    done = audit(db, str(timeline), "--markers", str(out))
+    assert done.exit_code == 1, done.output
+    lines = out.read_text().splitlines()
+    assert not any(line.startswith(("002", "* FROM CLIP: x", "* LOC: y")) for line in lines)
+    assert sum(line.startswith("001") for line in lines) == 1
+
+
+FCPXML = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.9"><resources><format id="r1" frameDuration="{rate}" width="64" height="48"/>
+<asset id="r2" name="a" start="0s" duration="10s" hasVideo="1" format="r1">
+<media-rep kind="original-media" src="a.png"/></asset></resources>
+<library><event name="e"><project name="p"><sequence format="r1" duration="2s" tcStart="0s">
+<spine><asset-clip ref="r2" offset="0s" name="a" duration="2s" start="0s"/></spine>
+</sequence></project></event></library></fcpxml>
+"""
+
+
+@pytest.mark.parametrize("rate", ["0/24s", "1/0s"])
+def test_an_fcpxml_frame_duration_of_zero_is_one_error(db: str, tmp_path: Path, rate: str) -> None:
+    path = tmp_path / "zero.fcpxml"
+    path.write_text(FCPXML.format(rate=rate))
+    done = audit(db, str(path))
+    assert done.exit_code == 2, done.output
+    one_error(done.stderr)  # "cannot read the timeline", or the clip's absurd rate
