@@ -82,8 +82,11 @@ def search_page() -> Response:
 
 
 @pages.get("/asset/<sha256>")
-def asset(sha256: str) -> str:
-    """An asset's page."""
+def asset(sha256: str) -> str | WerkzeugResponse:
+    """An asset's page; a hash in upper case (what PowerShell's ``Get-FileHash`` prints) is
+    sent on to its one address, in lower case."""
+    if sha256 != sha256.lower():
+        return redirect(url_for("pages.asset", sha256=full_hash(sha256.lower())), 308)
     v = view()
     page = asset_page(full_hash(sha256), v.ledger, v.settings)
     return render_template("asset.html", page=page, story=page.story, asset=page.story.asset)

@@ -75,6 +75,14 @@ def test_the_grid_shows_thumbnails(client: FlaskClient, demo: Demo) -> None:
     assert f'src="/thumb/{demo.plate}.jpg"' in page
 
 
+def test_a_hash_in_upper_case_is_sent_on_to_its_page(client: FlaskClient, demo: Demo) -> None:
+    # PowerShell's Get-FileHash prints SHA-256 in upper case; a person pastes it as it is.
+    answer = client.get(f"/asset/{demo.generated.upper()}")
+    assert answer.status_code == 308
+    assert answer.headers["Location"].endswith(f"/asset/{demo.generated}")
+    assert client.get(f"/asset/{'G' * 64}").status_code == 404
+
+
 def test_a_generated_assets_page_tells_its_story(client: FlaskClient, demo: Demo) -> None:
     page = text(client, f"/asset/{demo.generated}")
     assert "genai" in page and "temporary" in page and "AUTOMATIC1111" in page
