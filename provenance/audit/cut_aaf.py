@@ -6,9 +6,12 @@ count in a property index makes pyaaf2 build a ``struct`` format of
 billions of fields, which runs for minutes and takes gigabytes. So the
 adapter runs in a :class:`~provenance.util.guard.GuardedPool` worker with a
 time and memory budget, and hands back the timeline as OTIO JSON, which is
-parsed here. What it raises on a damaged file (its own ``AAFError``, and
-``struct.error``, ``assert`` and the like from its sector reader) is one
-:class:`~provenance.errors.BadTimeline`, as is a worker killed over budget.
+parsed here. A worker killed over budget is a
+:class:`~provenance.errors.BadTimeline`; what the reader raises on a damaged
+file comes back raised, and :func:`read_errors` names what it may be besides
+the adapters' usual errors (its own ``AAFError``, and ``struct.error``,
+``assert`` and the like from its sector reader), for the caller to turn into
+one ``BadTimeline`` as it does theirs.
 """
 
 from __future__ import annotations
@@ -36,19 +39,20 @@ BINARY_ERRORS: tuple[type[BaseException], ...] = (
 FIX = "an AAF needs `pip install otio-aaf-adapter`; else export the cut again"
 
 
-def aaf_as_json(path: Path, errors: tuple[type[BaseException], ...]) -> str:
-    """The AAF at ``path`` as OTIO JSON; what ``errors`` names is a :class:`BadTimeline`."""
+def aaf_as_json(path: Path) -> str:
+    """The AAF at ``path`` as OTIO JSON; raises what the reader raised (see the module)."""
     pool = GuardedPool(1, Budget(AAF_SECONDS, AAF_MEMORY))
     try:
-        document = pool.run(_as_json, str(path))
+        return pool.run(_as_json, str(path))
     except (Overrun, WorkerDied) as exc:
         raise BadTimeline(f"cannot read the timeline ({exc})", where=path, fix=FIX) from exc
-    except (*errors, *BINARY_ERRORS, *_aaf_errors()) as exc:
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise BadTimeline(f"cannot read the timeline ({text})", where=path, fix=FIX) from exc
     finally:
         pool.close()
-    return document
+
+
+def read_errors() -> tuple[type[BaseException], ...]:
+    """What the AAF reader raises on a damaged file besides the adapters' usual errors."""
+    return (*BINARY_ERRORS, *_aaf_errors())
 
 
 def _as_json(path: str) -> str:

@@ -27,10 +27,11 @@ from typing import Any
 
 import opentimelineio as otio
 
-from provenance.audit.cut_aaf import aaf_as_json
+from provenance.audit import cut_aaf
 from provenance.audit.json_depth import json_depth
 from provenance.audit.timelines import ADAPTERS
 from provenance.errors import BadTimeline, UnreadableFile
+from provenance.files.opening import read_regular
 
 EDL_RATE = 24.0  # an EDL does not state its rate; CMX 3600 lists are read at 24 fps
 MIN_RATE, MAX_RATE = 1.0, 1000.0
@@ -90,24 +91,19 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     An EDL states no frame rate: it is read at ``edl_rate``.
     """
     suffix = path.suffix.lower()
-    size = path.stat().st_size
-    if size > MAX_TIMELINE_BYTES:
-        raise BadTimeline(
-            f"timeline of {size:,} bytes is larger than any cut ({MAX_TIMELINE_BYTES:,})",
-            where=path,
-            fix="check that this is the editorial timeline",
-        )
+    _check_size(path.stat().st_size, "timeline", path)
     if suffix == ".otioz":
         _check_bundle(path)
     elif suffix == ".otio":
         _check_depth(_read_bytes(path), path)
-    _check_rate(edl_rate, "--edl-rate")
+    check_rate(edl_rate, "--edl-rate")
     extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
+    refused = PARSE_ERRORS + (cut_aaf.read_errors() if suffix == ".aaf" else ())
     try:
         read = _read(path, suffix, extra)
-    except PARSE_ERRORS as exc:
+    except refused as exc:
         raise BadTimeline(
             f"cannot read the timeline ({_first_line(exc)})",
             where=path,
@@ -121,14 +117,14 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
 def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
     if suffix != ".aaf":
         return otio.adapters.read_from_file(str(path), ADAPTERS[suffix], **extra)
-    document = aaf_as_json(path, PARSE_ERRORS)  # pyaaf2 runs in a guarded worker
+    document = cut_aaf.aaf_as_json(path)  # pyaaf2 runs in a guarded worker
     _check_depth(document.encode(), path)
     return otio.adapters.read_from_string(document, "otio_json")
 
 
 def _fix_for(suffix: str) -> str:
     if suffix == ".aaf":
-        return "an AAF needs `pip install otio-aaf-adapter`; else export the cut again"
+        return cut_aaf.FIX
     return "export the cut again from the editing system, or check the file is whole"
 
 
@@ -160,21 +156,24 @@ def _bundle_content(bundle: zipfile.ZipFile, path: Path) -> bytes:
         size = bundle.getinfo(BUNDLE_CONTENT).file_size
     except KeyError as exc:
         raise BadTimeline(f".otioz bundle holds no {BUNDLE_CONTENT}", where=path) from exc
-    if size > MAX_TIMELINE_BYTES:
-        raise BadTimeline(
-            f"the bundle's timeline of {size:,} bytes is larger than any cut",
-            where=path,
-            fix="check that this is the editorial timeline",
-        )
+    _check_size(size, "the bundle's timeline", path)
     with bundle.open(BUNDLE_CONTENT) as member:
         # The sizes in the directory are the bundle's word: read no more than allowed.
         return member.read(MAX_TIMELINE_BYTES + 1)
 
 
+def _check_size(size: int, what: str, path: Path) -> None:
+    if size > MAX_TIMELINE_BYTES:
+        raise BadTimeline(
+            f"{what} of {size:,} bytes is larger than any cut ({MAX_TIMELINE_BYTES:,})",
+            where=path,
+            fix="check that this is the editorial timeline",
+        )
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        with path.open("rb") as file:
-            return file.read(MAX_TIMELINE_BYTES + 1)
+        return read_regular(path, MAX_TIMELINE_BYTES)
     except OSError as exc:
         raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
 
@@ -291,7 +290,7 @@ def _cut_clip(
 
 def _check_range(span: Any, what: str, path: Path) -> None:
     rate = float(span.duration.rate)
-    _check_rate(rate, what)
+    check_rate(rate, what)
     values = (float(span.start_time.value), float(span.duration.value))
     if not all(math.isfinite(v) for v in values) or values[0] < 0 or values[1] < 0:
         raise BadTimeline(
@@ -310,7 +309,7 @@ def _check_range(span: Any, what: str, path: Path) -> None:
 
 def _check_start(start: Any, path: Path) -> None:
     """The timeline's global start: a sane rate and a finite, non-negative time."""
-    _check_rate(float(start.rate), f"the timeline {path.name}")
+    check_rate(float(start.rate), f"the timeline {path.name}")
     value = float(start.value)
     if not math.isfinite(value) or value < 0:
         raise BadTimeline(
@@ -320,7 +319,8 @@ def _check_start(start: Any, path: Path) -> None:
         )
 
 
-def _check_rate(rate: float | None, what: str) -> None:
+def check_rate(rate: float | None, what: str) -> None:
+    """Refuse a frame rate no cut has (``what`` names whose it is in the error)."""
     if rate is None:
         return
     if not (math.isfinite(rate) and MIN_RATE <= rate <= MAX_RATE):

@@ -24,7 +24,6 @@ What cannot be resolved is :attr:`Resolved.unresolved`, which blocks.
 
 from __future__ import annotations
 
-import math
 import os.path
 import re
 from collections.abc import Iterable, Sequence
@@ -46,7 +45,7 @@ from provenance.audit.cut_match import (
     keys_of,
     unc_parts,
 )
-from provenance.audit.cut_read import MAX_RATE, MIN_RATE, PARSE_ERRORS, CutClip
+from provenance.audit.cut_read import PARSE_ERRORS, CutClip, check_rate
 from provenance.errors import BadTimeline, OutsideRoots
 
 if TYPE_CHECKING:
@@ -274,12 +273,7 @@ def _frame_range(clip: CutClip, ref: Any) -> tuple[int, int]:
             f"{clip.where()} uses an image sequence with frame step {ref.frame_step}",
             fix="a sequence steps forward by one frame or more; export the cut again",
         )
-    rate = float(ref.rate)
-    if not (math.isfinite(rate) and MIN_RATE <= rate <= MAX_RATE):
-        raise BadTimeline(
-            f"{clip.where()} uses an image sequence at an absurd frame rate ({rate} fps)",
-            fix=f"rates between {MIN_RATE:g} and {MAX_RATE:g} fps are accepted",
-        )
+    check_rate(float(ref.rate), f"the image sequence of {clip.where()}")
     try:
         first, last = ref.frame_range_for_time_range(clip.source)
     except PARSE_ERRORS as exc:
