@@ -99,19 +99,14 @@ def _with_available_ranges(clips: Sequence[tuple[CutClip, ClipResult]]) -> None:
 def _one_line_texts(timeline: Any) -> None:
     # An EDL is lines: a clip name, path or reason with a line break in it
     # would write lines of its own, events and comments the NLE then reads.
-    timeline.name = _one_line(timeline.name)
+    timeline.name = on_one_line(timeline.name or "")
     for item in timeline.find_children():
-        item.name = _one_line(item.name)
+        item.name = on_one_line(item.name or "")
         for marker in getattr(item, "markers", ()):
-            marker.name = _one_line(marker.name)
+            marker.name = on_one_line(marker.name or "")
         ref = getattr(item, "media_reference", None)
         if ref is not None and ref.schema_name() == "ExternalReference":
-            ref.target_url = _one_line(ref.target_url or "")
+            ref.target_url = on_one_line(ref.target_url or "")
         cmx = item.metadata.get("cmx_3600")
         if cmx is not None and isinstance(cmx.get("reel"), str):
-            cmx["reel"] = _one_line(cmx["reel"])
-
-
-def _one_line(text: str) -> str:
-    """``text`` with each control character and Unicode line break written ``\\xNN``."""
-    return on_one_line(str(text or "")).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+            cmx["reel"] = on_one_line(cmx["reel"])

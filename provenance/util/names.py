@@ -71,7 +71,8 @@ def shown_in_json(text: str) -> str:
 # so "comp\u202egnp.rxe" reads "compexr.png", a name the file does not have.
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+# And Unicode's own line and paragraph separators, where a line must stay one.
+_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 
 
 _BIDI_ONLY = re.compile(f"[{_BIDI}]")
@@ -100,8 +101,9 @@ def on_terminal(text: str) -> str:
 
 
 def on_one_line(text: str) -> str:
-    """:func:`on_terminal`, with newlines and tabs escaped too: for what must stay one line
-    (an ``Error:`` line, which a name with a newline in it would split)."""
+    """:func:`on_terminal`, with newlines, tabs and Unicode's line separators (U+2028,
+    U+2029) escaped too: for what must stay one line (an ``Error:`` line, which a name with a
+    newline in it would split; an EDL's event)."""
     return _CONTROL_OR_BREAK.sub(_escaped_char, shown(text))
 
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.cli import cli
-from provenance.util.names import on_terminal, shown, shown_values
+from provenance.util.names import on_one_line, on_terminal, shown, shown_values
 from tests.support.files import A1111, generated_with_odd_name, png
 from tests.support.studio import generated_png
 
@@ -108,6 +108,12 @@ def test_an_error_naming_a_hostile_file_stays_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: ") and "never\\x0ascanned\\x1b[2J.png" in line
+
+
+def test_what_must_stay_one_line_escapes_unicode_line_separators_too() -> None:
+    # str.splitlines (and an EDL reader) ends a line at U+2028 and U+2029 as at a newline.
+    text = on_one_line("a\u2028b\u2029c\nd")
+    assert text == "a\\u2028b\\u2029c\\x0ad" and len(text.splitlines()) == 1
 
 
 def test_a_table_is_laid_out_with_names_as_shown(tmp_path: Path) -> None:
