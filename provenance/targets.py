@@ -29,6 +29,7 @@ from fileseq.filesequence import FileSequence
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.files.hashing import is_sha256_prefix, sha256_file
+from provenance.files.opening import kind_of
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.store import AssetRecord
@@ -188,9 +189,7 @@ def _not_a_file(path: Path) -> str | None:
         return None
     if stat.S_ISLNK(mode):
         return "a link to nothing (its target is gone)"
-    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))  # fmt: skip
-    return next((name for test, name in kinds if test(mode)), None)
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else kind_of(mode)
 
 
 def _read_file(path: Path, ledger: Ledger) -> tuple[AssetRecord, str | None, Path | None]:

@@ -35,11 +35,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from provenance.errors import SignatureError
 from provenance.files.opening import read_regular
 from provenance.settings import APP_NAME, Settings
-from provenance.signing.sshsig import public_line, sign_ed25519
+from provenance.signing.sshsig import MAX_KEY_BYTES, public_line, sign_ed25519
 from provenance.util.atomic import sync_folder
 
 CHECKPOINT_NAMESPACE = "provenance-checkpoint"
-MAX_KEY_BYTES = 64 * 1024  # an OpenSSH private key is a few hundred bytes to a few KiB
 REPORT_NAMESPACE = "provenance-report"
 KEY_FILE = "machine_key"
 

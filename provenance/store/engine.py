@@ -188,7 +188,8 @@ def read_only_place(url: URL) -> URL:
     if database.startswith("file:") or not path.is_file() or os.access(path.parent, os.W_OK):
         return url
     log, index = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-    if _size(log) and not index.is_file():
+    logged = _size(log) > 0
+    if logged and not index.is_file():
         raise LedgerUnavailable(
             f"the ledger's folder cannot be written, and its write-ahead log ({log.name}) holds"
             " transactions that cannot be read without the -shm file SQLite would create there",
@@ -196,7 +197,7 @@ def read_only_place(url: URL) -> URL:
             fix=f"copy {path.name} and {log.name} together to a folder you may write, and open"
             " the copy",
         )
-    options = {"mode": "ro", "uri": "true"} if _size(log) else {"mode": "ro", "immutable": "1"}
+    options = {"mode": "ro"} if logged else {"mode": "ro", "immutable": "1"}
     return url.set(database=f"file:{quote(os.fsencode(path))}", query={**options, "uri": "true"})
 
 

@@ -102,7 +102,7 @@ def test_history_of_a_fifo_or_a_dangling_link_says_what_it_is(
 ) -> None:
     os.mkfifo(tmp_path / "pipe")  # never opened: a FIFO would wait for a writer
     (tmp_path / "link").symlink_to(tmp_path / "gone.png")
-    for name, kind in (("pipe", "a named pipe (FIFO)"), ("link", "a link to nothing")):
+    for name, kind in (("pipe", "a FIFO"), ("link", "a link to nothing")):
         code, _, err = run("history", str(tmp_path / name), "--db", ledger_url, ok=False)
         assert code == 2 and f"this is {kind}" in err, err
         assert len(err.splitlines()) == 1
