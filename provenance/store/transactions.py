@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from provenance.errors import DatabaseRefused, LedgerUnavailable
 from provenance.store.engine import WRITE_OPTION
+from provenance.store.identity import check_identity
 from provenance.store.notary import Notary, checkpoint_head
 from provenance.store.writer import ChainAppender
 
@@ -35,6 +36,10 @@ INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied
 # PostgreSQL's SQLSTATE for a write in a read-only transaction: a hot standby's, or
 # a login whose role has default_transaction_read_only set.
 READ_ONLY_TRANSACTION = "25006"
+# PostgreSQL's SQLSTATE class for a value a column or cast cannot take (too long,
+# not a number, bad encoding): the values are checked before they are written, so
+# one that gets this far is a gap in those checks, said as an error and not a traceback.
+DATA_EXCEPTION = "22"
 
 
 class Transactions:
@@ -46,6 +51,7 @@ class Transactions:
         self.actor = actor
         self.host = host
         self.notary: Notary | None = None
+        self._identity_checked = False
 
     @contextmanager
     def translated(self) -> Iterator[None]:
@@ -72,6 +78,9 @@ class Transactions:
     @contextmanager
     def write_plain(self) -> Iterator[Connection]:
         """A write transaction that adds no event (no chain lock on PostgreSQL)."""
+        if not self._identity_checked:  # every write stamps who made it
+            check_identity(self.actor, self.host)
+            self._identity_checked = True
         with self.translated(), self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
@@ -119,6 +128,13 @@ def translate(where: str) -> Iterator[None]:
             raise refused(exc, where) from exc
         if sqlstate == READ_ONLY_TRANSACTION:
             raise read_only(exc, where) from exc
+        if isinstance(sqlstate, str) and sqlstate.startswith(DATA_EXCEPTION):
+            raise DatabaseRefused(
+                f"the database refused a value it was given ({_first_line(exc)})",
+                where=where,
+                fix="provenance should have refused it first: please report this, with the"
+                " command that was run",
+            ) from exc
         raise
 
 
