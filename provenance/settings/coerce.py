@@ -37,6 +37,20 @@ def as_day_count(value: object) -> int:
     return number
 
 
+MAX_WORKERS = 1024
+"""More than any workstation's cores: each worker is a process (or a thread beside a
+guarded process), so a slip of the keyboard (``workers = 80000``) could start a
+process for every task a large package queues."""
+
+
+def as_worker_count(value: object) -> int:
+    """How many workers (0: one per CPU core), at most :data:`MAX_WORKERS`."""
+    number = as_int(value)
+    if number > MAX_WORKERS:
+        raise ValueError(f"expected at most {MAX_WORKERS:,} (0 means one per core), got {number:,}")
+    return number
+
+
 MAX_WORKER_MEMORY_MB = 16 * 1024 * 1024
 """16 TiB: past any machine's memory, and (in bytes) well inside the C ``long`` that
 ``setrlimit`` takes; a larger limit made every worker fail as it started."""

@@ -28,6 +28,7 @@ from provenance.settings.coerce import (
     as_seconds,
     as_str,
     as_watch_roots,
+    as_worker_count,
 )
 from provenance.settings.model import (
     CONFIG_ENV,
@@ -170,7 +171,7 @@ _TABLES = frozenset({"folder_rules", "watch", "watchlists", "approved_tools", "s
 
 _COERCERS: dict[str, Any] = {
     "db": as_str,
-    "workers": as_int,
+    "workers": as_worker_count,
     "detector_seconds": as_seconds,
     "worker_memory_mb": as_megabytes,
     "batch_size": as_int,

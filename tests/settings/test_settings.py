@@ -70,6 +70,7 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
         ('shot_pattern = "(shot\\\\d+"\n', "'shot_pattern' (not a regular expression"),
         ('guidance = ""\n', "guidance"),
         ("worker_memory_mb = 99999999999999999999\n", "'worker_memory_mb' (expected at most"),
+        ("workers = 80000\n", "'workers' (expected at most 1,024 (0 means one per core)"),
         ("genai_ttl_days = 999999999\n", "'genai_ttl_days' (expected at most 1,000,000 days"),
         (
             '[[folder_rules]]\nglob = "*"\nverdict = "unknown"\nttl_days = 3000000\n',
