@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from provenance.errors import ConfigError
+from provenance.files.opening import kind_of
 from provenance.settings.coerce import (
     as_bool,
     as_day_count,
@@ -73,20 +75,29 @@ def load_settings(
 
 def _config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
     if config is not None:
-        if not config.is_file():
+        if (problem := _not_a_file(config)) is not None:
             raise ConfigError(
-                "settings file not found", where=config, fix="check the --config path"
+                f"settings file {problem}", where=config, fix="check the --config path"
             )
         return config
     if env.get(CONFIG_ENV):
         named = Path(env[CONFIG_ENV])
-        if not named.is_file():
+        if (problem := _not_a_file(named)) is not None:
             raise ConfigError(
-                f"settings file named by {CONFIG_ENV} not found", where=named, fix="fix or unset it"
+                f"settings file named by {CONFIG_ENV} {problem}", where=named, fix="fix or unset it"
             )
         return named
     fallback = default_config_path()
     return fallback if fallback.is_file() else None
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` is no settings file (missing, or a FIFO, a folder...), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "not found"
+    return None if stat.S_ISREG(mode) else f"is {kind_of(mode)}, not a file"
 
 
 def _read_toml(path: Path) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,15 @@ def test_a_never_written_as_a_huge_ttl_is_refused_before_the_scan(tmp_path: Path
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_a_settings_path_that_is_no_file_says_what_it_is(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="settings file is a FIFO, not a file"):
+        load_settings(fifo, environ={})
+    with pytest.raises(ConfigError, match="named by PROVENANCE_CONFIG is a folder, not a file"):
+        load_settings(None, environ={"PROVENANCE_CONFIG": str(tmp_path)})
 
 
 def test_every_setting_has_help_and_is_documented() -> None:
