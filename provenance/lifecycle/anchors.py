@@ -210,10 +210,16 @@ def check_against(ledger: Ledger, settings: Settings, paths: Sequence[Path]) -> 
     """Whether the ledger still extends the head of each checkpoint file or signed report.
 
     A folder stands for every ``*.json`` file in it. A file that is neither
-    is itself a finding: what it should have proved is not proved.
+    is itself a finding: what it should have proved is not proved. So is a
+    folder with none: a share that is not mounted shows its empty mount point.
     """
     checker, findings = _Checker(ledger, settings), []
-    for path in _files(paths):
+    files = _files(paths)
+    for folder in sorted(set(paths) - {f.parent for f in files}):
+        if folder.is_dir():
+            findings.append(Finding(f"{folder}: holds no checkpoint or report (*.json) to check"
+                                    " against; is the share mounted?"))  # fmt: skip
+    for path in files:
         try:
             checkpoint = read_checkpoint(path)
         except (OSError, ValueError) as exc:

@@ -341,6 +341,15 @@ def test_a_checkpoint_exported_before_a_rewrite_fails_verify_against(
     assert code == 1 and report["against"] and report["against"][0]["fatal"]
 
 
+def test_an_empty_anchor_folder_proves_nothing(scene: Scene, tmp_path: Path) -> None:
+    # The share the checkpoints go to, not mounted: its mount point is an empty folder.
+    unmounted = tmp_path / "anchors"
+    unmounted.mkdir()
+    code, report = scene.verify("--against", str(unmounted))
+    assert code == 1
+    assert "holds no checkpoint or report" in report["against"][0]["what"]
+
+
 def test_a_report_made_before_a_rewrite_fails_verify_against(scene: Scene, tmp_path: Path) -> None:
     report = tmp_path / "audit.json"
     package = tmp_path / "pkg"
