@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ from provenance.signing.machine import (
 from provenance.signing.sshsig import BadSignature, verify
 from provenance.util.atomic import write_atomically
 from provenance.util.json_shapes import timestamp
+
+log = logging.getLogger(__name__)
 
 KIND = "provenance-checkpoint"
 
@@ -123,10 +126,24 @@ class Notary:
         return self._pending
 
     def committed(self) -> None:
-        """Keep the last signed checkpoint as this machine's anchor (atomically replaced)."""
-        if self._pending is not None:
+        """Keep the last signed checkpoint as this machine's anchor (atomically replaced).
+
+        The transaction is committed by now, and its signed checkpoint is in
+        the ledger: an anchor that cannot be written (a full or read-only
+        config folder) is said, not raised. The previous anchor stays, and the
+        ledger still extends it, so it is an older anchor, never a false one.
+        """
+        if self._pending is None:
+            return
+        try:
             write_checkpoint(self.anchor, self._pending)
-            self._pending = None
+        except OSError as exc:
+            log.warning(
+                "the ledger was written, but this machine's anchor of its head was not kept"
+                " (%s): %s. Make its folder writable; the next write keeps it",
+                exc.strerror or exc, self.anchor,
+            )  # fmt: skip
+        self._pending = None
 
     def latest(self) -> Checkpoint | None:
         """This machine's anchor for the ledger, if it wrote to it before."""

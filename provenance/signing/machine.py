@@ -76,7 +76,15 @@ def machine_key(settings: Settings) -> MachineKey:
     """This machine's key, created (mode 0600) on first use."""
     path = key_path(settings)
     if not path.exists():
-        _create(path)
+        try:
+            _create(path)
+        except OSError as exc:
+            raise SignatureError(
+                f"cannot create this machine's key ({exc.strerror or exc})",
+                where=path,
+                fix="set machine_key to a file in a folder this user may write, or make its"
+                " folder writable",
+            ) from exc
     return _load(path)
 
 
