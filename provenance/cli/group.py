@@ -14,22 +14,29 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 2: the command could not be carried out (bad arguments or settings, unknown
   target, ledger unreachable or out of date, refused by the database's roles);
 * 130: interrupted (Ctrl-C).
+
+A file operation that fails where no check foresaw it (``OSError``) is an
+``Error:`` line with exit code 2 as well, and so is any other exception: a bug,
+said in one line (``-v`` adds the traceback), never Python's traceback and
+exit code 1, which would read as "blocked".
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import io
 import logging
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any
 
 import click
 
 from provenance import __version__
-from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
+from provenance.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
@@ -119,6 +126,39 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own endings: usage errors, --help, ctx.exit
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # the reader of stdout went away: click ends quietly
+            # A file or folder no check named first. Python's own ending would be a
+            # traceback and exit code 1, which means "blocked".
+            click.echo(f"Error: {on_one_line(unforeseen_os_error(exc))}", err=True)
+            ctx.exit(EXIT_CANNOT_RUN)
+        except Exception as exc:  # noqa: BLE001 - the last boundary: no exit code 1 for a bug
+            # A bug. Said as one line with an honest exit code; the traceback is
+            # for the report, on asking.
+            if ctx.params.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"Error: {on_one_line(unforeseen(exc))}", err=True)
+            ctx.exit(EXIT_CANNOT_RUN)
+
+
+def unforeseen_os_error(exc: OSError) -> str:
+    """The ``Error:`` text of a failed file operation that no check caught first."""
+    where = f": {exc.filename}" if exc.filename is not None else ""
+    return (
+        f"cannot use a file or folder ({exc.strerror or exc}){where}. check the path, its"
+        " folder and this user's permissions (and free space), then run the command again"
+    )
+
+
+def unforeseen(exc: Exception) -> str:
+    """The ``Error:`` text of an exception no code expected: a bug in provenance."""
+    return (
+        f"unexpected failure ({type(exc).__name__}: {exc}); this is a bug in provenance."
+        " run the command again with -v for the traceback, and report it with that"
+    )
 
 
 def _show_names_escaped() -> None:

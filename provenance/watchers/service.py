@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape
 
 import platformdirs
 
+from provenance.errors import OutputNotWritable
+
 ServiceKind = Literal["systemd", "launchd"]
 SERVICE_KINDS: tuple[ServiceKind, ...] = ("systemd", "launchd")
 
@@ -64,11 +66,19 @@ def render(
 
 def install(unit: ServiceUnit) -> Path:
     """Write the unit where its service manager looks (owner-only); returns the path."""
-    unit.path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(unit.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        stream.write(unit.text)
-    unit.path.chmod(0o600)
+    try:
+        unit.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(unit.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(unit.text)
+        unit.path.chmod(0o600)
+    except OSError as exc:
+        raise OutputNotWritable(
+            f"cannot write the service ({exc.strerror or exc})",
+            where=unit.path,
+            fix="make that folder writable, or write the unit yourself from `provenance service"
+            " install --print`",
+        ) from exc
     return unit.path
 
 

@@ -7,6 +7,7 @@ Exit 1 means "blocked" and nothing else, so every refusal here must be 2 (or
 from __future__ import annotations
 
 import dataclasses
+import errno
 import getpass
 import hashlib
 import json
@@ -366,3 +367,31 @@ def test_a_server_taking_no_writes_is_a_refusal(
     line = refused(invoke(command, str(path.parent), "--db", read_only), "takes no writes")
     assert "read-only transaction" in line
     assert invoke("audit", "--no-record", str(path.parent), "--db", read_only).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/share/out"), "(No space left on"),
+        (RuntimeError("a state no code expected"), "this is a bug in provenance"),
+    ],
+    ids=["unforeseen file failure", "bug"],
+)
+def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception, said: str
+) -> None:
+    """Python's own ending is a traceback and exit code 1, which reads as "blocked"."""
+
+    def fails(*_: object) -> None:
+        raise failure
+
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert invoke("init", "--db", db).exit_code == 0
+    monkeypatch.setattr("provenance.cli.anchors.export_checkpoint", fails)
+    result = CliRunner().invoke(cli, ["checkpoint", "--db", db])
+    line = refused(result, said)
+    assert "Traceback" not in result.output
+    verbose = CliRunner().invoke(cli, ["-v", "checkpoint", "--db", db])
+    assert verbose.exit_code == 2
+    assert ("Traceback" in verbose.stderr) is isinstance(failure, RuntimeError), verbose.stderr
+    assert line == verbose.stderr.strip().splitlines()[-1]

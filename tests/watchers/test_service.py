@@ -45,6 +45,21 @@ def test_systemd_unit_is_written_to_the_user_config_dir(tmp_path: Path) -> None:
     assert "@" + "EXEC_START@" not in text and "systemctl --user" in result.stdout
 
 
+def test_a_unit_folder_that_cannot_be_made_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "plain-file"
+    plain.write_text("not a folder")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(plain))
+    config = str(_settings(tmp_path))
+    result = CliRunner().invoke(
+        cli, ["service", "install", "--kind", "systemd", "--config", config]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: cannot write the service"), result.stderr
+    assert "--print" in result.stderr
+
+
 def test_launchd_agent_is_a_valid_plist(tmp_path: Path) -> None:
     config = str(_settings(tmp_path))
     args = ["service", "install", "--kind", "launchd", "--print", "--config", config]
