@@ -28,14 +28,7 @@ import stat
 from pathlib import Path
 
 from provenance.files.formats.once import kept, once
-
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a folder"),
-)
+from provenance.util.file_kinds import kind_of
 
 
 class NotRegularFile(OSError):
@@ -43,14 +36,6 @@ class NotRegularFile(OSError):
 
     def __init__(self, path: str | os.PathLike[str] | os.PathLike[bytes] | bytes, kind: str):
         super().__init__(errno.EINVAL, f"not a regular file (it is {kind} now)", os.fspath(path))
-
-
-def kind_of(mode: int) -> str:
-    """What a ``stat`` mode describes, in words (for reasons)."""
-    for test, name in _KINDS:
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, os.stat_result]:

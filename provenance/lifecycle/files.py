@@ -43,9 +43,10 @@ import platformdirs
 
 from provenance.errors import OutOfSpace, TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
-from provenance.files.opening import kind_of, open_fd
+from provenance.files.opening import open_fd
 from provenance.settings import APP_NAME, Settings
 from provenance.util.atomic import sync_folder
+from provenance.util.file_kinds import kind_of
 from provenance.util.names import escape_surrogates
 
 MANIFEST = "manifest.jsonl"

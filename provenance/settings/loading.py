@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import ConfigError
-from provenance.files.opening import kind_of
 from provenance.settings.coerce import (
     as_bool,
     as_day_count,
@@ -46,6 +45,7 @@ from provenance.settings.tables import (
     as_shows,
     as_watchlists,
 )
+from provenance.util.file_kinds import kind_of
 from provenance.util.spelling import did_you_mean
 
 
