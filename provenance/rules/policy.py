@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Protocol
 from provenance.errors import ConfigError
 from provenance.files.opening import read_regular
 from provenance.rules.escalations import Flag, required_categories
+from provenance.settings.loading import TOO_DEEP
 from provenance.settings.tables import as_days
 from provenance.util.spelling import did_you_mean
 from provenance.vocab import ACTIONS, OPEN_STATUSES, Action, Category, Scope, Status
@@ -304,6 +305,8 @@ def parse_policy(text: str, where: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML ({exc})", where=where, fix="fix the syntax") from exc
+    except RecursionError as exc:  # tomllib recurses into each nested array or table
+        raise ConfigError(TOO_DEEP, where=where, fix="fix the syntax") from exc
     values: dict[str, object] = {}
     for section, table in data.items():
         values.update(_section(section, table, text, where))

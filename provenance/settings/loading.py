@@ -100,12 +100,17 @@ def _not_a_file(path: Path) -> str | None:
     return None if stat.S_ISREG(mode) else f"is {kind_of(mode)}, not a file"
 
 
+TOO_DEEP = "invalid TOML (arrays or tables nested too deeply to read)"
+
+
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as stream:
             data = tomllib.load(stream)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML ({exc})", where=path, fix="fix the syntax") from exc
+    except RecursionError as exc:  # tomllib recurses into each nested array or table
+        raise ConfigError(TOO_DEEP, where=path, fix="fix the syntax") from exc
     except UnicodeDecodeError as exc:
         # TOML is UTF-8 by definition; tomllib decodes the bytes itself and
         # lets a file in another encoding (a Latin-1 note, a UTF-16 editor's

@@ -138,6 +138,12 @@ def test_invalid_toml_is_explained() -> None:
         parse_policy("[genai\n", "p.toml")
 
 
+def test_toml_nested_past_the_readers_depth_is_explained() -> None:
+    deep = "[genai]\ntemporary = " + "[" * 50_000 + "]" * 50_000 + "\n"
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        parse_policy(deep, "p.toml")
+
+
 def test_the_readme_policy_example_parses_as_it_says() -> None:
     """The README's example is a valid policy file that differs from the default as it says."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

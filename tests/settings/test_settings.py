@@ -64,6 +64,7 @@ def test_folder_rules_parse(tmp_path: Path) -> None:
         ("wokers = 2\n", "unknown setting 'wokers' (did you mean 'workers'?)"),
         ('[[watch]]\npath = "/a"\nmdoe = "polling"\n', "'mdoe' (did you mean 'mode'?)"),
         ("db = \n", "invalid TOML"),
+        ("workers = " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
         ('[[folder_rules]]\nglob = "*"\nverdict = "maybe"\n', "folder_rules[0].verdict"),
         ('[[folder_rules]]\nverdict = "genai"\n', "folder_rules[0].glob"),
         ('[[folder_rules]]\nglob = "*"\ncolour = "red"\n', "unknown key 'colour'"),
