@@ -17,6 +17,12 @@ What becomes evidence:
 
 * every manifest: a neutral ``c2pa-manifest`` item naming the claim generator,
   the signer and the validation outcome;
+* a manifest whose integrity check fails (the claim signature, or the hash
+  binding to the content or to an assertion, does not hold: the file or its
+  record changed after signing): a ``record-tampered`` item, on which the gate
+  fails closed. A signer that is merely unknown (no trust anchor for it), an
+  expired certificate or an unconfirmed CAWG identity says nothing about
+  tampering: the claim is intact, only as strong as its signer;
 * an action whose source type means *generated*: ``genai``, strong — even
   when the signature does not validate (the detail says so: a broken
   signature on a genAI claim is still a genAI claim);
@@ -37,6 +43,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from provenance.detectors.base import tampered_evidence
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
 from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.evidence import Evidence
@@ -55,7 +62,26 @@ _AI_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _GENAI_ASSERTIONS = ("com.adobe.generative-ai",)
-_UNTRUSTED = "signingCredential.untrusted"
+# Failure codes about who signed, not about what was signed (C2PA 2.x, 15.2.1): the claim
+# and its bindings are intact. The first set leaves a manifest Valid, the second makes it
+# Invalid all the same (a certificate out of its validity, a time-stamp not vouched for).
+# signingCredential.revoked is in neither on purpose: a revoked key may have signed anything.
+_SIGNER_UNKNOWN = frozenset(
+    {
+        "signingCredential.untrusted",
+        "signingCredential.ocsp.skipped",
+        "signingCredential.ocsp.inaccessible",
+    }
+)
+_SIGNER_LAPSED = frozenset(
+    {
+        "signingCredential.expired",
+        "signingCredential.ocsp.unknown",
+        "timeStamp.untrusted",
+        "timeStamp.outsideValidity",
+    }
+)
+_INVALID_UNEXPLAINED = "Invalid with no failure code that explains it"
 
 
 @dataclass(frozen=True)
@@ -98,22 +124,50 @@ class Manifest:
     @property
     def signature_ok(self) -> bool:
         """True when nothing but an unknown signer was reported (the claim is intact)."""
-        return self.state != "Invalid" and all(code == _UNTRUSTED for code in self.failures)
+        return self.state != "Invalid" and all(_signer_unknown(c) for c in self.failures)
+
+    @property
+    def broken(self) -> tuple[str, ...]:
+        """Why the record's integrity check fails (it changed after signing); empty when it holds.
+
+        Every failure code not about the signer counts, unknown ones too: a
+        gate cannot vouch for what it cannot explain. So does an ``Invalid``
+        state that no reported code explains.
+        """
+        codes = tuple(c for c in self.failures if not _about_signer(c))
+        lapsed = any(c in _SIGNER_LAPSED for c in self.failures)
+        if not codes and self.state == "Invalid" and not lapsed:
+            return (_INVALID_UNEXPLAINED,)
+        return codes
 
     def validation(self) -> str:
         """The validation outcome in words."""
         if self.trusted:
             return "signature valid and trusted"
+        if self.broken:
+            return f"signature or hash binding does NOT validate ({', '.join(self.broken)})"
         if not self.signature_ok:
-            others = [code for code in self.failures if code != _UNTRUSTED]
-            return f"signature does NOT validate ({', '.join(others) or 'Invalid'})"
+            lapsed = [code for code in self.failures if code in _SIGNER_LAPSED]
+            return f"claim intact, signer's credential not valid ({', '.join(lapsed)})"
         return "signature valid, signer not on the trust list"
+
+
+def _signer_unknown(code: str) -> bool:
+    # CAWG identity assertions name the actor: failing, they leave the actor unconfirmed,
+    # like an unknown signer. A changed identity assertion fails the claim's own hashed URI.
+    return code in _SIGNER_UNKNOWN or code.startswith("cawg.")
+
+
+def _about_signer(code: str) -> bool:
+    return _signer_unknown(code) or code in _SIGNER_LAPSED
 
 
 def store_evidence(store: Mapping[str, Any], detector: str, source: str) -> Iterator[Evidence]:
     """Every evidence item a manifest store yields; ``source`` says where it was read."""
     for manifest in read_manifests(store):
         yield _claim_item(manifest, detector, source)
+        if manifest.broken:
+            yield _tampered_item(manifest, detector, source)
         yield from _action_items(manifest, detector)
         yield from _name_items(manifest, detector)
 
@@ -260,6 +314,16 @@ def _claim_item(manifest: Manifest, detector: str, source: str) -> Evidence:
         detail=f"C2PA {manifest.role} manifest ({source}) by {manifest.generator}{signer}; "
         f"{manifest.validation()}",
         fields=manifest.fields() | {"source": source},
+    )
+
+
+def _tampered_item(manifest: Manifest, detector: str, source: str) -> Evidence:
+    return tampered_evidence(
+        detector,
+        f"C2PA {manifest.role} manifest ({source}) by {manifest.generator} fails validation "
+        f"({', '.join(manifest.broken)}): the file or its provenance record changed after "
+        "signing, so what it claims cannot be vouched for",
+        manifest.fields() | {"source": source},
     )
 
 
