@@ -9,11 +9,13 @@ from pathlib import Path
 import av
 import mutagen
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mutagen.ogg import OggPage
 
 from provenance.files.formats import FormatProblem, flac, ogg
-from provenance.files.formats.flac import crc8, crc16, read_flac
-from provenance.files.formats.ogg import ogg_crc, read_ogg
+from provenance.files.formats.flac import crc8, crc16, read_flac, read_flac_stream
+from provenance.files.formats.ogg import ogg_crc, read_ogg, read_ogg_stream
 from tests.support import sound_files as sf
 from tests.support.corpus import CORPUS
 
@@ -108,6 +110,58 @@ def test_a_last_frame_search_reads_no_further_back_than_a_frame(
     big = metadata + sf.flac_frame(0) + b"\0" * (3 * flac.MAX_FRAME_BYTES)
     read_flac(write(tmp_path, "a.flac", big))
     assert max(reads) <= flac.MAX_FRAME_BYTES + 16 + 128
+
+
+@pytest.mark.parametrize("gap", [10, 200_000])
+def test_frame_headers_near_the_end_are_tried_to_a_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gap: int
+) -> None:
+    """A tail of frame headers whose CRC-16 never matches: tries, and bytes checksummed, stop.
+
+    Close together they run out the count; far apart, the bytes.
+    """
+    covered: list[int] = []
+    original = flac.crc16
+
+    def counted(data: bytes | memoryview) -> int:
+        covered.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(flac, "crc16", counted)
+    header = sf.flac_frame(0)[:6]  # sync code, fields and CRC-8: a header any search accepts
+    info = sf.flac_block(0, sf.streaminfo(3 * sf.BLOCK_SAMPLES))  # largest frame not given
+    metadata = b"fLaC" + info + sf.flac_block(4, sf.vorbis_comment(()), last=True)
+    hostile = metadata + sf.flac_frame(0) + (header + b"\0" * gap) * 30 + b"xx"
+    found = read_flac(write(tmp_path, "a.flac", hostile))
+    assert found.limits == [
+        "too many frame headers near the end to try; its last frame was not found"
+    ]
+    assert len(covered) <= flac.MAX_FRAME_TRIES
+    assert sum(covered) <= 2 * flac.MAX_FRAME_BYTES
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_damaged_sound_never_breaks_a_walk(data: st.DataObject) -> None:
+    """Cut, flipped or spliced anywhere: a walk ends in findings or FormatProblem, never raises."""
+    original = data.draw(st.sampled_from([sf.flac_file(), sf.ogg_file()]))
+    at = data.draw(st.integers(0, len(original)))
+    change = data.draw(st.sampled_from(["cut", "flip", "insert"]))
+    if change == "cut":
+        damaged = original[:at]
+    elif change == "flip" and at < len(original):
+        damaged = (
+            original[:at]
+            + bytes([original[at] ^ data.draw(st.integers(1, 255))])
+            + original[at + 1 :]
+        )
+    else:
+        damaged = original[:at] + data.draw(st.binary(min_size=1, max_size=64)) + original[at:]
+    read = read_flac_stream if original.startswith(b"fLaC") else read_ogg_stream
+    try:
+        read(io.BytesIO(damaged), len(damaged))
+    except FormatProblem:
+        assert damaged[:4] != original[:4]
 
 
 def test_not_flac_is_a_format_problem(tmp_path: Path) -> None:
