@@ -52,6 +52,7 @@ from provenance.vocab import Confidence
 
 MAX_MANIFESTS = 256
 MAX_ACTIONS = 256
+MAX_INGREDIENTS = 256
 MAX_TEXT = 512
 
 Role = Literal["active", "ingredient"]
@@ -178,8 +179,8 @@ def read_manifests(store: Mapping[str, Any]) -> list[Manifest]:
     if not isinstance(manifests, Mapping):
         return []
     active = store.get("active_manifest")
-    codes = _failure_codes(store)
     labels = sorted(manifests, key=lambda label: label != active)[:MAX_MANIFESTS]
+    codes = _failure_codes(store) + _recorded_codes([manifests[label] for label in labels])
     state = _text(store.get("validation_state"))
     return [
         _manifest(str(label), manifests[label], label == active, codes, state)
@@ -215,6 +216,7 @@ def _manifest(
 
 
 def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(URL, code) of each failure a store (or an ingredient assertion) reports."""
     items = list(_list(store.get("validation_status")))
     results = store.get("validation_results")
     if isinstance(results, Mapping):
@@ -228,6 +230,28 @@ def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         (str(i.get("url", "")), str(i.get("code", ""))) for i in items if isinstance(i, Mapping)
     ]
+
+
+def _recorded_codes(manifests: Sequence[object]) -> list[tuple[str, str]]:
+    """The failures each manifest recorded of its ingredients' manifests when it took them in.
+
+    A file whose camera manifest no longer matches it, opened in an editor
+    and signed again, validates today: the editor's claim is intact, and the
+    ingredient's own manifest is judged by what the editor found then. So a
+    failure recorded in the ingredient assertion counts as the ingredient
+    manifest's own (a code whose URL names no manifest is the ingredient's).
+    """
+    found: list[tuple[str, str]] = []
+    for data in manifests:
+        ingredients = data.get("ingredients") if isinstance(data, Mapping) else None
+        for ingredient in _list(ingredients)[:MAX_INGREDIENTS]:
+            if isinstance(ingredient, Mapping):
+                own = _text(ingredient.get("active_manifest"))
+                found += [
+                    (url if "/c2pa/" in url or own is None else f"self#jumbf=/c2pa/{own}/", code)
+                    for url, code in _failure_codes(ingredient)
+                ]
+    return found
 
 
 def _concerns(url: str, label: str) -> bool:

@@ -25,6 +25,7 @@ from tests.detectors.builders_metadata import (
     manifest_with_actions,
     png_bytes,
     sign_asset,
+    sign_edit_of,
     wav_bytes,
     write,
 )
@@ -119,6 +120,26 @@ def test_a_capture_claim_in_a_tampered_record_is_not_vouched_for(
     reason = unvouched_reason(facts, result)
     assert reason is not None and "assertion.dataHash.mismatch" in reason
     assert "changed after signing" in reason
+
+
+def test_a_tampered_capture_record_taken_in_by_an_editor_is_not_vouched_for(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """Re-signing launders nothing: the editor recorded the parent's failure as it took it in."""
+    capture = {"action": "c2pa.created", "digitalSourceType": IPTC + "digitalCapture"}
+    asset, _ = sign_asset(signer, jpeg_bytes(), "image/jpeg", manifest_with_actions(capture))
+    tampered = bytearray(asset)
+    tampered[-10] ^= 0xFF
+    intact = write(tmp_path / "intact.jpg", sign_edit_of(signer, asset, "image/jpeg"))
+    changed = write(tmp_path / "changed.jpg", sign_edit_of(signer, bytes(tampered), "image/jpeg"))
+    facts, result = classify_file(intact, SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "medium")
+    assert unvouched_reason(facts, result) is None
+    facts, result = classify_file(changed, SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "weak")
+    reason = unvouched_reason(facts, result)
+    assert reason is not None and reason.startswith("C2PA ingredient manifest")
+    assert "assertion.dataHash.mismatch" in reason
 
 
 def test_a_sidecar_manifest_is_read_with_the_asset(tmp_path: Path, signer: SigningIdentity) -> None:

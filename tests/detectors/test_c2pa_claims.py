@@ -197,6 +197,44 @@ def test_an_unknown_or_lapsed_signer_is_not_tampering(
     assert "does NOT" not in " ".join(e.detail for e in evidence(data))
 
 
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        {"validation_status": [{"code": "assertion.dataHash.mismatch", "url": "self#jumbf=x"}]},
+        {
+            "validation_results": {
+                "activeManifest": {
+                    "failure": [
+                        {
+                            "code": "claimSignature.mismatch",
+                            "url": "self#jumbf=/c2pa/cam/c2pa.signature",
+                        }
+                    ]
+                }
+            }
+        },
+    ],
+)
+def test_a_failure_recorded_when_an_ingredient_was_taken_in_is_its_own(
+    recorded: dict[str, Any],
+) -> None:
+    """The store validates today; what the editor found in its ingredient still counts."""
+    ingredient = {"title": "plate.jpg", "active_manifest": "cam", **recorded}
+    editor = manifest(actions=[{"action": "c2pa.opened"}], ingredients=[ingredient])
+    camera = manifest("cam", actions=CAPTURE)
+    items = evidence(store(editor, camera))
+    [item] = [e for e in items if e.kind == RECORD_TAMPERED]
+    assert item.fields["manifest"] == "cam" and item.fields["role"] == "ingredient"
+    assert decisive(store(editor, camera)) == [("not_genai", "camera", "weak")]
+
+
+def test_an_ingredient_taken_in_whole_is_not_tampered() -> None:
+    intact = {"validation_status": [{"code": "signingCredential.untrusted", "url": "x"}]}
+    ingredient = {"title": "plate.jpg", "active_manifest": "cam", **intact}
+    editor = manifest(actions=[{"action": "c2pa.opened"}], ingredients=[ingredient])
+    assert tampered(store(editor, manifest("cam", actions=CAPTURE))) == []
+
+
 def test_an_invalid_state_no_code_explains_is_tampered() -> None:
     data = store(manifest(actions=CAPTURE), state="Invalid", status=[UNTRUSTED])
     [item] = tampered(data)
