@@ -32,8 +32,10 @@ from pathlib import Path
 from provenance.detectors.audio_fields import (
     AudioField,
     Gathered,
+    flac_fields,
     mp3_fields,
     mutagen_fields,
+    ogg_fields,
     riff_fields,
 )
 from provenance.detectors.base import DetectorContext, error_evidence
@@ -51,8 +53,8 @@ _READERS: dict[str, Callable[[Path], Gathered]] = {
     "wav": riff_fields,
     "avi": riff_fields,
     "mp3": mp3_fields,
-    "flac": mutagen_fields,
-    "ogg": mutagen_fields,
+    "flac": flac_fields,
+    "ogg": ogg_fields,
     "m4a": mutagen_fields,
 }
 

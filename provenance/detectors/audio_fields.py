@@ -36,6 +36,7 @@ import mutagen
 from provenance.files.formats.id3 import read_id3_stream
 from provenance.files.formats.riff import RiffInfo, read_riff
 from provenance.files.formats.xmp import simple_elements
+from provenance.files.media import walk_stopped
 from provenance.files.opening import open_regular
 
 Role = Literal["software", "comment", "camera_make", "camera_model", "production"]
@@ -173,6 +174,16 @@ def mp3_fields(path: Path) -> Gathered:
     with open_regular(path) as stream:
         found.fields = id3_fields(stream, "ID3", found.problems)
     return found
+
+
+def flac_fields(path: Path) -> Gathered:
+    """Fields of a FLAC file's Vorbis comments, unless its walk stopped at a limit."""
+    return Gathered() if walk_stopped("flac", path) else mutagen_fields(path)
+
+
+def ogg_fields(path: Path) -> Gathered:
+    """Fields of an Ogg file's comment headers, unless its walk stopped at a limit."""
+    return Gathered() if walk_stopped("ogg", path) else mutagen_fields(path)
 
 
 def mutagen_fields(path: Path) -> Gathered:

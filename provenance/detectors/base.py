@@ -124,10 +124,12 @@ UNSEEN_KINDS = frozenset({NOT_FULLY_READ, DAMAGED})
 """Evidence kinds saying the file could not be seen whole: it cannot be vouched for."""
 MARKERS_UNREAD = "markers-unread"
 DETECTOR_FAILED = "detector-failed"
-UNVOUCHED_KINDS = UNSEEN_KINDS | {MARKERS_UNREAD, DETECTOR_FAILED}
+RECORD_TAMPERED = "record-tampered"
+UNVOUCHED_KINDS = UNSEEN_KINDS | {MARKERS_UNREAD, DETECTOR_FAILED, RECORD_TAMPERED}
 """Evidence kinds the gate cannot vouch for a file with, whatever else says it is not generated:
-the file not seen whole, a place that holds markers found and not read, or a detector that
-raised (or ran out of memory) before it finished looking."""
+the file not seen whole, a place that holds markers found and not read, a provenance record
+whose signature or hash binding fails, or a detector that raised (or ran out of memory) before
+it finished looking."""
 
 
 def unread_evidence(detector: str, detail: str) -> Evidence:
@@ -147,6 +149,19 @@ def markers_unread_evidence(detector: str, detail: str) -> Evidence:
     camera's EXIF beside it does not say the manifest named no generator.
     """
     return Evidence(detector, MARKERS_UNREAD, detail, "error")
+
+
+def tampered_evidence(
+    detector: str, detail: str, fields: Mapping[str, str] | None = None
+) -> Evidence:
+    """A signed provenance record (a C2PA manifest) is there and its integrity check fails.
+
+    The claim signature or the hash binding to the content does not hold: the
+    file or its record changed after signing. What the record says (a
+    capture, "not generated") is no longer the signer's word, and what was
+    there before the change is unknown.
+    """
+    return Evidence(detector, RECORD_TAMPERED, detail, "error", fields=fields or {})
 
 
 def damage_evidence(detector: str, detail: str) -> Evidence:

@@ -17,6 +17,12 @@ What becomes evidence:
 
 * every manifest: a neutral ``c2pa-manifest`` item naming the claim generator,
   the signer and the validation outcome;
+* a manifest whose integrity check fails (the claim signature, or the hash
+  binding to the content or to an assertion, does not hold: the file or its
+  record changed after signing): a ``record-tampered`` item, on which the gate
+  fails closed. A signer that is merely unknown (no trust anchor for it), an
+  expired certificate or an unconfirmed CAWG identity says nothing about
+  tampering: the claim is intact, only as strong as its signer;
 * an action whose source type means *generated*: ``genai``, strong — even
   when the signature does not validate (the detail says so: a broken
   signature on a genAI claim is still a genAI claim);
@@ -37,6 +43,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from provenance.detectors.base import tampered_evidence
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
 from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.evidence import Evidence
@@ -45,6 +52,7 @@ from provenance.vocab import Confidence
 
 MAX_MANIFESTS = 256
 MAX_ACTIONS = 256
+MAX_INGREDIENTS = 256
 MAX_TEXT = 512
 
 Role = Literal["active", "ingredient"]
@@ -55,7 +63,26 @@ _AI_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _GENAI_ASSERTIONS = ("com.adobe.generative-ai",)
-_UNTRUSTED = "signingCredential.untrusted"
+# Failure codes about who signed, not about what was signed (C2PA 2.x, 15.2.1): the claim
+# and its bindings are intact. The first set leaves a manifest Valid, the second makes it
+# Invalid all the same (a certificate out of its validity, a time-stamp not vouched for).
+# signingCredential.revoked is in neither on purpose: a revoked key may have signed anything.
+_SIGNER_UNKNOWN = frozenset(
+    {
+        "signingCredential.untrusted",
+        "signingCredential.ocsp.skipped",
+        "signingCredential.ocsp.inaccessible",
+    }
+)
+_SIGNER_LAPSED = frozenset(
+    {
+        "signingCredential.expired",
+        "signingCredential.ocsp.unknown",
+        "timeStamp.untrusted",
+        "timeStamp.outsideValidity",
+    }
+)
+_INVALID_UNEXPLAINED = "Invalid with no failure code that explains it"
 
 
 @dataclass(frozen=True)
@@ -98,22 +125,50 @@ class Manifest:
     @property
     def signature_ok(self) -> bool:
         """True when nothing but an unknown signer was reported (the claim is intact)."""
-        return self.state != "Invalid" and all(code == _UNTRUSTED for code in self.failures)
+        return self.state != "Invalid" and all(_signer_unknown(c) for c in self.failures)
+
+    @property
+    def broken(self) -> tuple[str, ...]:
+        """Why the record's integrity check fails (it changed after signing); empty when it holds.
+
+        Every failure code not about the signer counts, unknown ones too: a
+        gate cannot vouch for what it cannot explain. So does an ``Invalid``
+        state that no reported code explains.
+        """
+        codes = tuple(c for c in self.failures if not _about_signer(c))
+        lapsed = any(c in _SIGNER_LAPSED for c in self.failures)
+        if not codes and self.state == "Invalid" and not lapsed:
+            return (_INVALID_UNEXPLAINED,)
+        return codes
 
     def validation(self) -> str:
         """The validation outcome in words."""
         if self.trusted:
             return "signature valid and trusted"
+        if self.broken:
+            return f"signature or hash binding does NOT validate ({', '.join(self.broken)})"
         if not self.signature_ok:
-            others = [code for code in self.failures if code != _UNTRUSTED]
-            return f"signature does NOT validate ({', '.join(others) or 'Invalid'})"
+            lapsed = [code for code in self.failures if code in _SIGNER_LAPSED]
+            return f"claim intact, signer's credential not valid ({', '.join(lapsed)})"
         return "signature valid, signer not on the trust list"
+
+
+def _signer_unknown(code: str) -> bool:
+    # CAWG identity assertions name the actor: failing, they leave the actor unconfirmed,
+    # like an unknown signer. A changed identity assertion fails the claim's own hashed URI.
+    return code in _SIGNER_UNKNOWN or code.startswith("cawg.")
+
+
+def _about_signer(code: str) -> bool:
+    return _signer_unknown(code) or code in _SIGNER_LAPSED
 
 
 def store_evidence(store: Mapping[str, Any], detector: str, source: str) -> Iterator[Evidence]:
     """Every evidence item a manifest store yields; ``source`` says where it was read."""
     for manifest in read_manifests(store):
         yield _claim_item(manifest, detector, source)
+        if manifest.broken:
+            yield _tampered_item(manifest, detector, source)
         yield from _action_items(manifest, detector)
         yield from _name_items(manifest, detector)
 
@@ -124,8 +179,8 @@ def read_manifests(store: Mapping[str, Any]) -> list[Manifest]:
     if not isinstance(manifests, Mapping):
         return []
     active = store.get("active_manifest")
-    codes = _failure_codes(store)
     labels = sorted(manifests, key=lambda label: label != active)[:MAX_MANIFESTS]
+    codes = _failure_codes(store) + _recorded_codes([manifests[label] for label in labels])
     state = _text(store.get("validation_state"))
     return [
         _manifest(str(label), manifests[label], label == active, codes, state)
@@ -161,6 +216,7 @@ def _manifest(
 
 
 def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(URL, code) of each failure a store (or an ingredient assertion) reports."""
     items = list(_list(store.get("validation_status")))
     results = store.get("validation_results")
     if isinstance(results, Mapping):
@@ -174,6 +230,28 @@ def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         (str(i.get("url", "")), str(i.get("code", ""))) for i in items if isinstance(i, Mapping)
     ]
+
+
+def _recorded_codes(manifests: Sequence[object]) -> list[tuple[str, str]]:
+    """The failures each manifest recorded of its ingredients' manifests when it took them in.
+
+    A file whose camera manifest no longer matches it, opened in an editor
+    and signed again, validates today: the editor's claim is intact, and the
+    ingredient's own manifest is judged by what the editor found then. So a
+    failure recorded in the ingredient assertion counts as the ingredient
+    manifest's own (a code whose URL names no manifest is the ingredient's).
+    """
+    found: list[tuple[str, str]] = []
+    for data in manifests:
+        ingredients = data.get("ingredients") if isinstance(data, Mapping) else None
+        for ingredient in _list(ingredients)[:MAX_INGREDIENTS]:
+            if isinstance(ingredient, Mapping):
+                own = _text(ingredient.get("active_manifest"))
+                found += [
+                    (url if "/c2pa/" in url or own is None else f"self#jumbf=/c2pa/{own}/", code)
+                    for url, code in _failure_codes(ingredient)
+                ]
+    return found
 
 
 def _concerns(url: str, label: str) -> bool:
@@ -260,6 +338,16 @@ def _claim_item(manifest: Manifest, detector: str, source: str) -> Evidence:
         detail=f"C2PA {manifest.role} manifest ({source}) by {manifest.generator}{signer}; "
         f"{manifest.validation()}",
         fields=manifest.fields() | {"source": source},
+    )
+
+
+def _tampered_item(manifest: Manifest, detector: str, source: str) -> Evidence:
+    return tampered_evidence(
+        detector,
+        f"C2PA {manifest.role} manifest ({source}) by {manifest.generator} fails validation "
+        f"({', '.join(manifest.broken)}): the file or its provenance record changed after "
+        "signing, so what it claims cannot be vouched for",
+        manifest.fields() | {"source": source},
     )
 
 

@@ -36,9 +36,13 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import BMFF_MEMO, is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
+from provenance.files.formats.flac import MAGIC as FLAC_MAGIC
+from provenance.files.formats.flac import read_flac
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
+from provenance.files.formats.ogg import CAPTURE as OGG_CAPTURE
+from provenance.files.formats.ogg import read_ogg
 from provenance.files.formats.once import walked
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
 from provenance.files.formats.tiff_file import TIFF_MAGICS, ifd0_of, walk_ifd_chain
@@ -100,6 +104,14 @@ def _jxl(ctx: DetectorContext) -> Findings:
     return read_jxl(ctx.path)
 
 
+def _flac(ctx: DetectorContext) -> Findings:
+    return read_flac(ctx.path)
+
+
+def _ogg(ctx: DetectorContext) -> Findings:
+    return read_ogg(ctx.path)
+
+
 # First bytes -> the check. Matroska is left out on purpose: live recordings write clusters of
 # unknown size, which its tag reader cannot skip, and that is no damage.
 _CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
@@ -111,6 +123,8 @@ _CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
     (b"GIF87a", _gif),
     (b"GIF89a", _gif),
     (JXL_SIGNATURE, _jxl),
+    (FLAC_MAGIC, _flac),
+    (OGG_CAPTURE, _ogg),
 )
 
 

@@ -25,7 +25,9 @@ import mutagen
 from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.flac import read_flac
 from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.ogg import read_ogg
 from provenance.files.formats.png import read_png
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import ifd0_of
@@ -332,6 +334,8 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
 
     if fmt == "wav" and read_riff(path).limits:
         return None  # mutagen walks every chunk, past the bounded reader's count (2M: 6 s)
+    if walk_stopped(fmt, path):
+        return None  # mutagen walks every FLAC block and holds an Ogg stream's headers whole
     stream_info = {"mp3": mp3.MPEGInfo, "wav": wave.WaveStreamInfo}.get(fmt or "")
     if stream_info is not None:
         with open_regular(path) as stream:
@@ -342,3 +346,30 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
     with open_regular(path) as stream:
         info = mutagen.File(stream, options=safe)
     return getattr(getattr(info, "info", None), "length", None)
+
+
+class Limited(Protocol):
+    """A bounded walk's findings: the limits it stopped at."""
+
+    limits: list[str]
+
+
+_AUDIO_WALKS: dict[str, Callable[[Path], Limited]] = {"flac": read_flac, "ogg": read_ogg}
+
+
+def walk_stopped(fmt: str | None, path: Path) -> bool:
+    """True when the bounded walk of a FLAC or Ogg file stopped at one of its limits.
+
+    mutagen walks every FLAC metadata block (4 million empty ones take 16 s)
+    and holds an Ogg stream's headers in memory whole: it is not asked about
+    a file the walk gave up on, which the integrity detector reports as not
+    fully read. A file that is not the container its extension says is left
+    to mutagen's own sniffing.
+    """
+    walk = _AUDIO_WALKS.get(fmt or "")
+    if walk is None:
+        return False
+    try:
+        return bool(walk(path).limits)
+    except FormatProblem:
+        return False

@@ -19,7 +19,15 @@ from provenance.cli import cli
 from provenance.ingest.scan import plan_scan, run_scan
 from provenance.settings import Settings
 from provenance.store import FingerprintIn, Ledger
+from tests.detectors.builders_metadata import (
+    IPTC,
+    jpeg_bytes,
+    make_signer,
+    manifest_with_actions,
+    sign_asset,
+)
 from tests.support import hostile_files as hostile
+from tests.support import sound_files as sound
 from tests.support.corpus import CORPUS
 from tests.support.files import sha256_of
 from tests.support.studio import Studio
@@ -125,6 +133,42 @@ def test_a_camera_picture_with_an_unreadable_c2pa_manifest_blocks(
     result = _audit(studio, package)["composite.jpg"]
     assert result.verdict == "block", result.reasons
     assert "could not be read (C2PA manifest (embedded) could not be read:" in result.reasons[0]
+
+
+def test_a_capture_claim_in_a_tampered_c2pa_record_blocks(studio: Studio, tmp_path: Path) -> None:
+    """A signed "captured" record whose hash binding no longer holds blocks; an intact one passes.
+
+    Neither signer is on a trust list: an unknown signer alone does not block.
+    """
+    capture = {"action": "c2pa.created", "digitalSourceType": IPTC + "digitalCapture"}
+    asset, _ = sign_asset(make_signer(), jpeg_bytes(), "image/jpeg", manifest_with_actions(capture))
+    tampered = bytearray(asset)
+    tampered[-10] ^= 0xFF  # inside the image data
+    package = _package(
+        tmp_path, {"intact.jpg": lambda: asset, "changed.jpg": lambda: bytes(tampered)}
+    )
+    results = _audit(studio, package)
+    assert results["intact.jpg"].verdict != "block", results["intact.jpg"].reasons
+    assert results["changed.jpg"].verdict == "block", results["changed.jpg"].reasons
+    assert "assertion.dataHash.mismatch" in results["changed.jpg"].reasons[0]
+
+
+def test_damaged_sound_with_a_recorder_tag_blocks(studio: Studio, tmp_path: Path) -> None:
+    """A field recorder's tag read before the damage does not let a cut or padded file pass."""
+    cases: dict[str, hostile.Builder] = {
+        "take.flac": sound.flac_file,
+        "take.ogg": sound.ogg_file,
+        "cut.flac": sound.flac_cut_mid_frame,
+        "hiding.flac": sound.flac_garbage_after_metadata,
+        "cut.ogg": sound.ogg_cut_mid_page,
+        "hiding.ogg": sound.ogg_garbage_after_headers,
+    }
+    results = _audit(studio, _package(tmp_path, cases))
+    for name in ("take.flac", "take.ogg"):
+        assert results[name].verdict != "block", results[name].reasons
+    for name in ("cut.flac", "hiding.flac", "cut.ogg", "hiding.ogg"):
+        assert results[name].verdict == "block", results[name].reasons
+        assert "could not be read (damaged:" in results[name].reasons[0]
 
 
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:

@@ -274,6 +274,27 @@ def sign_asset(
     return out.getvalue() or asset, store
 
 
+def sign_edit_of(signer: SigningIdentity, parent: bytes, mime: str) -> bytes:
+    """``parent`` opened in an editor and signed again: its manifest becomes an ingredient's.
+
+    The SDK validates the parent as it takes it in and records what it found
+    in the ingredient assertion.
+    """
+    import c2pa
+
+    opened = {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}}
+    manifest = manifest_with_actions(opened, generator="Test Editor")
+    context = c2pa.Context.from_dict({"verify": {"remote_manifest_fetch": False}})
+    builder = c2pa.Builder.from_json(json.dumps(manifest), context=context)
+    ingredient = {"title": "parent", "relationship": "parentOf", "label": "parent"}
+    builder.add_ingredient(json.dumps(ingredient), mime, io.BytesIO(parent))
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, signer.chain, signer.key, None)
+    out = io.BytesIO()
+    with c2pa.Signer.from_info(info) as key:
+        builder.sign(key, mime, io.BytesIO(parent), out)
+    return out.getvalue()
+
+
 def manifest_with_actions(
     *actions: Mapping[str, object], generator: str = "Test Tool"
 ) -> dict[str, object]:

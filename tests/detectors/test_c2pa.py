@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from provenance.classify import classify_file
+from provenance.classify import classify_file, unvouched_reason
 from provenance.detectors import c2pa as c2pa_detector
-from provenance.detectors.base import DetectorContext
+from provenance.detectors.base import RECORD_TAMPERED, DetectorContext
 from provenance.evidence import Evidence
 from provenance.files.media import read_facts
 from provenance.settings import Settings
@@ -25,6 +25,7 @@ from tests.detectors.builders_metadata import (
     manifest_with_actions,
     png_bytes,
     sign_asset,
+    sign_edit_of,
     wav_bytes,
     write,
 )
@@ -100,6 +101,45 @@ def test_a_broken_signature_keeps_the_genai_claim(tmp_path: Path, signer: Signin
     assert genai and genai[0].confidence == "strong"
     assert "does NOT validate" in genai[0].detail
     assert "validation_failures" in genai[0].fields
+
+
+def test_a_capture_claim_in_a_tampered_record_is_not_vouched_for(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """The image changed after a camera-like signer vouched for it: the gate cannot pass it."""
+    capture = {"action": "c2pa.created", "digitalSourceType": IPTC + "digitalCapture"}
+    asset, _ = sign_asset(signer, jpeg_bytes(), "image/jpeg", manifest_with_actions(capture))
+    intact = write(tmp_path / "intact.jpg", asset)
+    tampered = bytearray(asset)
+    tampered[-10] ^= 0xFF  # inside the image data: the hash binding breaks
+    changed = write(tmp_path / "changed.jpg", bytes(tampered))
+    facts, result = classify_file(intact, SETTINGS)
+    assert (result.verdict, unvouched_reason(facts, result)) == ("not_genai", None)
+    facts, result = classify_file(changed, SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "weak")
+    reason = unvouched_reason(facts, result)
+    assert reason is not None and "assertion.dataHash.mismatch" in reason
+    assert "changed after signing" in reason
+
+
+def test_a_tampered_capture_record_taken_in_by_an_editor_is_not_vouched_for(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """Re-signing launders nothing: the editor recorded the parent's failure as it took it in."""
+    capture = {"action": "c2pa.created", "digitalSourceType": IPTC + "digitalCapture"}
+    asset, _ = sign_asset(signer, jpeg_bytes(), "image/jpeg", manifest_with_actions(capture))
+    tampered = bytearray(asset)
+    tampered[-10] ^= 0xFF
+    intact = write(tmp_path / "intact.jpg", sign_edit_of(signer, asset, "image/jpeg"))
+    changed = write(tmp_path / "changed.jpg", sign_edit_of(signer, bytes(tampered), "image/jpeg"))
+    facts, result = classify_file(intact, SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "medium")
+    assert unvouched_reason(facts, result) is None
+    facts, result = classify_file(changed, SETTINGS)
+    assert (result.verdict, result.confidence) == ("not_genai", "weak")
+    reason = unvouched_reason(facts, result)
+    assert reason is not None and reason.startswith("C2PA ingredient manifest")
+    assert "assertion.dataHash.mismatch" in reason
 
 
 def test_a_sidecar_manifest_is_read_with_the_asset(tmp_path: Path, signer: SigningIdentity) -> None:
@@ -265,3 +305,24 @@ def test_corpus_unreadable_manifest_is_an_error_item() -> None:
 def test_corpus_test_signer_without_source_type_is_neutral() -> None:
     items = detect(corpus_file("test__media__cards_trusted.mp4"))
     assert signals(items) == {"neutral"}
+
+
+def test_corpus_a_hash_binding_that_fails_is_a_tampered_record() -> None:
+    """A fragmented MP4's init segment signed with its fragments, read without them."""
+    items = detect(corpus_file("sdk__tests__fixtures__dashinit.mp4"))
+    [tampered] = [e for e in items if e.kind == RECORD_TAMPERED]
+    assert "assertion.bmffHash.mismatch" in tampered.detail
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sdk__tests__fixtures__C_with_CAWG_data.jpg",  # unknown signer, unconfirmed CAWG identity
+        "test__media__cards_trusted.jpg",  # unknown signer
+        "Gemini_Generated_Image_efbbmeefbbmeefbb.png",  # expired certificate
+    ],
+)
+def test_corpus_signers_in_doubt_are_not_tampering(name: str) -> None:
+    items = detect(corpus_file(name))
+    assert [e for e in items if e.kind == "c2pa-manifest"]
+    assert not [e for e in items if e.kind == RECORD_TAMPERED]

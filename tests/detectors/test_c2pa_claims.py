@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from provenance.detectors.base import RECORD_TAMPERED
 from provenance.detectors.c2pa_claims import read_manifests, store_evidence
 from provenance.detectors.software_names import match_software, product_name
 from provenance.evidence import Evidence
@@ -38,7 +39,12 @@ def evidence(data: dict[str, Any]) -> list[Evidence]:
 
 
 def decisive(data: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
-    return [(e.signal, e.tool, e.confidence) for e in evidence(data) if e.signal != "neutral"]
+    items = evidence(data)
+    return [(e.signal, e.tool, e.confidence) for e in items if e.signal in ("genai", "not_genai")]
+
+
+def tampered(data: dict[str, Any]) -> list[Evidence]:
+    return [e for e in evidence(data) if e.kind == RECORD_TAMPERED]
 
 
 def test_bing_image_creator_names_itself_without_a_source_type() -> None:
@@ -121,6 +127,8 @@ def test_ingredient_failures_stay_with_the_ingredient() -> None:
         e for e in items if e.kind == "c2pa-manifest" and e.fields["role"] == "active"
     )
     assert "validation_failures" in active_claim.fields and "does NOT" not in active_claim.detail
+    [tampered_item] = [e for e in items if e.kind == RECORD_TAMPERED]
+    assert tampered_item.fields["role"] == "ingredient" and tampered_item.signal == "error"
 
 
 @pytest.mark.parametrize(
@@ -140,6 +148,97 @@ def test_capture_claims_are_only_as_strong_as_their_signature(
     assert decisive(store(capture, state=state, status=status)) == [
         ("not_genai", "camera", confidence)
     ]
+
+
+CAPTURE = [{"action": "c2pa.created", "digitalSourceType": IPTC + "digitalCapture"}]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "claimSignature.mismatch",
+        "claimSignature.missing",
+        "assertion.dataHash.mismatch",
+        "assertion.bmffHash.mismatch",
+        "assertion.hashedURI.mismatch",
+        "signingCredential.revoked",
+        "some.future.failure",
+    ],
+)
+def test_a_capture_claim_whose_record_fails_integrity_is_tampered(code: str) -> None:
+    """The claim stays (weak), and a ``record-tampered`` item says why it cannot be vouched for."""
+    status = [UNTRUSTED, {"code": code, "url": "self#jumbf=/c2pa/active/c2pa.signature"}]
+    data = store(manifest(actions=CAPTURE), state="Invalid", status=status)
+    assert decisive(data) == [("not_genai", "camera", "weak")]
+    [item] = tampered(data)
+    assert item.signal == "error" and code in item.detail
+    assert (
+        "does NOT validate" in next(e for e in evidence(data) if e.kind == "c2pa-manifest").detail
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "codes", "confidence"),
+    [
+        ("Valid", ["signingCredential.untrusted"], "medium"),
+        ("Valid", ["signingCredential.untrusted", "cawg.x509.credential.untrusted"], "medium"),
+        ("Invalid", ["signingCredential.untrusted", "signingCredential.expired"], "weak"),
+        ("Trusted", [], "strong"),
+    ],
+)
+def test_an_unknown_or_lapsed_signer_is_not_tampering(
+    state: str, codes: list[str], confidence: str
+) -> None:
+    """Who signed is in doubt, not what was signed: the claim is only as strong as its signer."""
+    status = [{"code": c, "url": "self#jumbf=/c2pa/active/c2pa.signature"} for c in codes]
+    data = store(manifest(actions=CAPTURE), state=state, status=status)
+    assert decisive(data) == [("not_genai", "camera", confidence)]
+    assert tampered(data) == []
+    assert "does NOT" not in " ".join(e.detail for e in evidence(data))
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        {"validation_status": [{"code": "assertion.dataHash.mismatch", "url": "self#jumbf=x"}]},
+        {
+            "validation_results": {
+                "activeManifest": {
+                    "failure": [
+                        {
+                            "code": "claimSignature.mismatch",
+                            "url": "self#jumbf=/c2pa/cam/c2pa.signature",
+                        }
+                    ]
+                }
+            }
+        },
+    ],
+)
+def test_a_failure_recorded_when_an_ingredient_was_taken_in_is_its_own(
+    recorded: dict[str, Any],
+) -> None:
+    """The store validates today; what the editor found in its ingredient still counts."""
+    ingredient = {"title": "plate.jpg", "active_manifest": "cam", **recorded}
+    editor = manifest(actions=[{"action": "c2pa.opened"}], ingredients=[ingredient])
+    camera = manifest("cam", actions=CAPTURE)
+    items = evidence(store(editor, camera))
+    [item] = [e for e in items if e.kind == RECORD_TAMPERED]
+    assert item.fields["manifest"] == "cam" and item.fields["role"] == "ingredient"
+    assert decisive(store(editor, camera)) == [("not_genai", "camera", "weak")]
+
+
+def test_an_ingredient_taken_in_whole_is_not_tampered() -> None:
+    intact = {"validation_status": [{"code": "signingCredential.untrusted", "url": "x"}]}
+    ingredient = {"title": "plate.jpg", "active_manifest": "cam", **intact}
+    editor = manifest(actions=[{"action": "c2pa.opened"}], ingredients=[ingredient])
+    assert tampered(store(editor, manifest("cam", actions=CAPTURE))) == []
+
+
+def test_an_invalid_state_no_code_explains_is_tampered() -> None:
+    data = store(manifest(actions=CAPTURE), state="Invalid", status=[UNTRUSTED])
+    [item] = tampered(data)
+    assert "no failure code that explains it" in item.detail
 
 
 @pytest.mark.parametrize(
