@@ -228,10 +228,31 @@ def test_ogg_headers_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_checksums_stop_at_their_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past the first pages, bodies are skipped unread: a flipped byte there is not looked for."""
+    """Past the headers and the budget, bodies are skipped unread: a flipped byte of audio
+    there is not looked for. The headers, where the markers are, are checked whatever the
+    budget."""
     monkeypatch.setattr(ogg, "MAX_CHECKED_BYTES", 50)
-    found = read_ogg(write(tmp_path, "a.ogg", sf.ogg_flipped_comment()))
+    audio = bytearray(sf.ogg_file())
+    audio[-10] ^= 0x20  # in the last audio page's body
+    found = read_ogg(write(tmp_path, "a.ogg", bytes(audio)))
     assert found.problems == [] and found.checked < 1000
+    flipped = read_ogg(write(tmp_path, "b.ogg", sf.ogg_flipped_comment()))
+    assert flipped.problems and "fails its checksum" in flipped.problems[0]
+
+
+def _ogg_crc_by_the_book(data: bytes) -> int:
+    """Ogg's CRC-32 bit by bit, as its specification states it (the reference)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
+    return crc
+
+
+@given(st.binary(max_size=600))
+def test_the_ogg_checksum_is_the_specification_s(data: bytes) -> None:
+    assert ogg_crc(data) == _ogg_crc_by_the_book(data)
 
 
 def test_not_ogg_is_a_format_problem(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ encoder, comments) that the audio detector reads.
 bodies, and finds damage there: bytes where a page should start (garbage
 between pages, or after the last), a page running past the end of the file
 (cut short), a sequence number that skips (pages missing), a version other
-than 0. The CRC-32 of the first pages, up to :data:`MAX_CHECKED_BYTES`
-(where the headers and comments are), is checked too; later bodies are
-skipped unread. At most :data:`MAX_PAGES` pages are walked, and the headers
+than 0. The CRC-32 of every page before the first with audio (the
+headers and comments, where the markers are) is checked, and of the pages
+after them up to :data:`MAX_CHECKED_BYTES`; later bodies are skipped
+unread. At most :data:`MAX_PAGES` pages are walked, and the headers
 before the first audio page may hold at most :data:`MAX_HEADER_BYTES` (a tag
 reader holds them in memory): past either is a limit in
 :attr:`OggInfo.limits`; damage is in :attr:`OggInfo.problems`.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import os
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -37,7 +39,8 @@ MAX_PAGES = 1_000_000
 # The pages before the first one with audio (a granule position past 0) hold the streams'
 # headers, which the audio detector's tag reader (mutagen) gathers in memory whole.
 MAX_HEADER_BYTES = 32 * 1024 * 1024
-MAX_CHECKED_BYTES = 256 * 1024  # pure-Python CRC-32: about 25 ms
+# Past the headers, the pages checked (about 2 ms a MiB); every header page is checked.
+MAX_CHECKED_BYTES = 1024 * 1024
 _HEADER = struct.Struct("<4sBBqIIIB")
 _FIRST = 0x02  # the page begins a logical stream (a chained file may reuse a serial number)
 
@@ -96,7 +99,7 @@ def _page(stream: BinaryIO, position: int, size: int, info: OggInfo) -> int:
             f"Ogg page at {position} is page {sequence} of its stream, after page "
             f"{info.streams[serial]}: pages are missing"
         )
-    elif info.checked < MAX_CHECKED_BYTES:
+    elif info.checked < MAX_CHECKED_BYTES or not info.audio:
         _check_crc(stream, header, lacing, end - position, crc, position, info)
     info.pages += 1
     info.streams[serial] = sequence
@@ -131,21 +134,15 @@ def _check_crc(
 
 
 def ogg_crc(data: bytes) -> int:
-    """Ogg's page CRC-32 (polynomial 0x04C11DB7, initial value 0, most significant bit first)."""
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _CRC32[(crc >> 24) ^ byte]
-    return crc
+    """Ogg's page CRC-32 (polynomial 0x04C11DB7, initial value 0, most significant bit first).
+
+    The same polynomial as zlib's CRC-32, taken the other way round: over
+    bytes whose bits are reversed, zlib's reflected CRC (started at 0, not
+    inverted at the end) is Ogg's CRC with its 32 bits reversed. So it runs in
+    C, at about 600 MB/s here, where a table-driven loop in Python did 10.
+    """
+    reflected = zlib.crc32(data.translate(_REVERSED_BITS), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
 
 
-def _table() -> tuple[int, ...]:
-    rows = []
-    for index in range(256):
-        crc = index << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
-        rows.append(crc)
-    return tuple(rows)
-
-
-_CRC32 = _table()
+_REVERSED_BITS = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
