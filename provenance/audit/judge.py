@@ -75,7 +75,13 @@ class Context:
 def judge(seen: Seen, ctx: Context) -> FileResult:
     """The verdict for one file."""
     if seen.error is not None or seen.sha256 is None:
-        reason = f"file could not be read ({seen.error}): provenance cannot be checked"
+        # Hashed whole, the file was read: what failed is seeing all of its markers
+        # (damage, a tampered C2PA record, a detector that raised).
+        reason = (
+            f"file could not be read ({seen.error}): provenance cannot be checked"
+            if seen.sha256 is None
+            else f"provenance cannot be checked: {seen.error}"
+        )
         return FileResult(seen.path, ctx.policy.unreadable, (reason,), seen.sha256, seen.size,
                           classification="unreadable")  # fmt: skip
     base, match, verdict, tool = _base(seen, ctx)

@@ -110,7 +110,7 @@ def test_an_undecodable_video_blocks(videos: VideoStudio, tmp_path: Path) -> Non
     broken.write_bytes(videos.generated.read_bytes()[:2000])
     result = videos.audit(package)["broken.mp4"]
     assert result.verdict == "block"
-    assert any("could not be read (damaged:" in r for r in result.reasons)
+    assert any("provenance cannot be checked: damaged:" in r for r in result.reasons)
 
 
 def test_a_video_whose_stream_names_no_codec_blocks(videos: VideoStudio, tmp_path: Path) -> None:
