@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy.exc import OperationalError
 
 from provenance.cli import cli
+from provenance.cli.group import unforeseen
 from provenance.errors import AmbiguousTarget, LedgerUnavailable
 from provenance.store import Ledger
 from provenance.store.engine import parse_url
@@ -387,6 +388,8 @@ def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
 
     db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     assert invoke("init", "--db", db).exit_code == 0
+    # The real boundary, imported before conftest's _bugs_surface replaced it.
+    monkeypatch.setattr("provenance.cli.group.unforeseen", unforeseen)
     monkeypatch.setattr("provenance.cli.anchors.export_checkpoint", fails)
     result = CliRunner().invoke(cli, ["checkpoint", "--db", db])
     line = refused(result, said)
