@@ -33,11 +33,14 @@ from typing import BinaryIO, Literal
 
 import mutagen
 
+from provenance.files.formats import FormatProblem
+from provenance.files.formats.flac import flac_start
 from provenance.files.formats.id3 import read_id3_stream
+from provenance.files.formats.id3_lead import ID3_MAGIC, StreamFrom, leading_id3
 from provenance.files.formats.riff import RiffInfo, read_riff
 from provenance.files.formats.xmp import simple_elements
 from provenance.files.media import walk_stopped
-from provenance.files.opening import open_regular
+from provenance.files.opening import head_of, open_regular
 
 Role = Literal["software", "comment", "camera_make", "camera_model", "production"]
 
@@ -169,16 +172,44 @@ def id3_fields(stream: BinaryIO, where: str, problems: list[str]) -> list[AudioF
 
 
 def mp3_fields(path: Path) -> Gathered:
-    """Fields of the ID3v2 tag at the start of an MP3 file."""
+    """Fields of the ID3v2 tags at the start of an MP3 file."""
     found = Gathered()
+    found.fields = leading_id3_fields(path, found.problems)
+    return found
+
+
+def leading_id3_fields(path: Path, problems: list[str]) -> list[AudioField]:
+    """Software and comment frames of each ID3v2 tag at the start of the file (MP3 or FLAC)."""
+    if not head_of(path).startswith(ID3_MAGIC):
+        return []
+    found: list[AudioField] = []
     with open_regular(path) as stream:
-        found.fields = id3_fields(stream, "ID3", found.problems)
+        for offset in leading_id3(path).tags:
+            stream.seek(offset)
+            try:
+                found += id3_fields(stream, "ID3", problems)
+            except FormatProblem as exc:  # an unknown version, a size over the limit
+                problems.append(f"ID3: {exc}")
+                break
     return found
 
 
 def flac_fields(path: Path) -> Gathered:
-    """Fields of a FLAC file's Vorbis comments, unless its walk stopped at a limit."""
-    return Gathered() if walk_stopped("flac", path) else mutagen_fields(path)
+    """Fields of a FLAC file's ID3 tags in front and its Vorbis comments.
+
+    The comments are not read when the walk stopped at a limit (mutagen
+    walks every block).
+    """
+    from mutagen.flac import FLAC  # noqa: PLC0415 - lazy, as mutagen's other format modules
+
+    found = Gathered()
+    found.fields = leading_id3_fields(path, found.problems)
+    if walk_stopped("flac", path):
+        return found
+    with open_regular(path) as stream:
+        tagged = _tag_fields(mutagen.File(StreamFrom(stream, flac_start(path)), options=[FLAC]))
+    found.fields += tagged.fields
+    return found
 
 
 def ogg_fields(path: Path) -> Gathered:
@@ -187,9 +218,12 @@ def ogg_fields(path: Path) -> Gathered:
 
 
 def mutagen_fields(path: Path) -> Gathered:
-    """Fields of FLAC/Ogg Vorbis comments and MP4 atoms, read with mutagen."""
+    """Fields of Ogg Vorbis comments and MP4 atoms, read with mutagen."""
     with open_regular(path) as stream:
-        audio = mutagen.File(stream)
+        return _tag_fields(mutagen.File(stream))
+
+
+def _tag_fields(audio: object) -> Gathered:
     tags = getattr(audio, "tags", None)
     found = Gathered()
     if tags is None or not hasattr(tags, "items"):

@@ -36,9 +36,10 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import BMFF_MEMO, is_bmff, read_bmff
 from provenance.files.formats.exr_header import MAGIC as EXR_MAGIC
 from provenance.files.formats.exr_header import read_exr_layout
-from provenance.files.formats.flac import MAGIC as FLAC_MAGIC
 from provenance.files.formats.flac import read_flac
+from provenance.files.formats.flac_frames import MAGIC as FLAC_MAGIC
 from provenance.files.formats.gif import read_gif
+from provenance.files.formats.id3_lead import ID3_MAGIC, leading_id3
 from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
 from provenance.files.formats.ogg import CAPTURE as OGG_CAPTURE
@@ -108,6 +109,12 @@ def _flac(ctx: DetectorContext) -> Findings:
     return read_flac(ctx.path)
 
 
+def _id3_led(ctx: DetectorContext) -> Findings:
+    # The tags in front, then the FLAC stream behind them; MPEG audio is not walked.
+    lead = leading_id3(ctx.path)
+    return read_flac(ctx.path) if lead.follows == "flac" else lead
+
+
 def _ogg(ctx: DetectorContext) -> Findings:
     return read_ogg(ctx.path)
 
@@ -124,6 +131,7 @@ _CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
     (b"GIF89a", _gif),
     (JXL_SIGNATURE, _jxl),
     (FLAC_MAGIC, _flac),
+    (ID3_MAGIC, _id3_led),
     (OGG_CAPTURE, _ogg),
 )
 

@@ -25,7 +25,8 @@ import mutagen
 from PIL import Image, UnidentifiedImageError
 
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.flac import read_flac
+from provenance.files.formats.flac import flac_start, read_flac
+from provenance.files.formats.id3_lead import ID3_MAGIC, StreamFrom, leading_id3
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.ogg import read_ogg
 from provenance.files.formats.png import read_png
@@ -123,6 +124,23 @@ def sniff(head: bytes, suffix: str) -> _Format:
     return _Format(suffix.lstrip(".") or "unknown", kind, mime)
 
 
+_FLAC = _Format("flac", "audio", "audio/flac")
+
+
+def sniff_file(path: Path) -> _Format:
+    """Tell a file's format by :func:`sniff`, looking past ID3v2 tags written in front of it.
+
+    A file starting with ``ID3`` is an MP3 unless a FLAC stream follows the
+    tags (:func:`~provenance.files.formats.id3_lead.leading_id3`); one where
+    neither follows stays an MP3, and the integrity detector reports the damage.
+    """
+    head = head_of(path)
+    fmt = sniff(head, path.suffix.lower())
+    if head.startswith(ID3_MAGIC) and leading_id3(path).follows == "flac":
+        return _FLAC
+    return fmt
+
+
 _MAGIC: tuple[tuple[bytes, _Format], ...] = (
     (b"\x89PNG\r\n\x1a\n", _Format("png", "image", "image/png")),
     (b"\xff\xd8\xff", _Format("jpeg", "image", "image/jpeg")),
@@ -136,7 +154,7 @@ _MAGIC: tuple[tuple[bytes, _Format], ...] = (
     (b"\x06\x0e\x2b\x34\x02\x05\x01\x01\x0d\x01\x02", _Format("mxf", "video", "application/mxf")),
     (b"\x1a\x45\xdf\xa3", _Format("mkv", "video", "video/x-matroska")),
     (b"ID3", _Format("mp3", "audio", "audio/mpeg")),
-    (b"fLaC", _Format("flac", "audio", "audio/flac")),
+    (b"fLaC", _FLAC),
     (b"OggS", _Format("ogg", "audio", "audio/ogg")),
     (b"%PDF", _Format("pdf", "document", "application/pdf")),
     (b"\x00\x00\x00\x0cJXL \r\n\x87\n", _Format("jxl", "image", "image/jxl")),
@@ -198,7 +216,7 @@ def read_facts(path: Path, size: int, *, duration: bool = True) -> MediaFacts:
     for the ledger, never evidence, so a pass that only wants a verdict
     (the audit's check of known files) skips mutagen's stream readers.
     """
-    fmt = sniff(head_of(path), path.suffix.lower())
+    fmt = sniff_file(path)
     base = MediaFacts(size=size, kind=fmt.kind, mime=fmt.mime, format=fmt.name)
     if size == 0:
         return _with(base, problem="empty file")
@@ -325,7 +343,8 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
     frames cost gigabytes), and MP3, WAV and AIFF can carry ID3. So MP3 and
     WAV durations come from mutagen's stream-info readers, which skip the
     tags; whole-file parsers are used only for containers whose tags hold no
-    compressed frames (FLAC skips a leading ID3 tag unread); other formats
+    compressed frames (a FLAC stream is read from its ``fLaC``, past any ID3
+    tags in front); other formats
     get no duration. A WAV the bounded RIFF reader gave up on gets none
     either: mutagen would walk its chunks without a count.
     """
@@ -343,8 +362,9 @@ def _audio_length(path: Path, fmt: str | None) -> float | None:
     if fmt not in ("flac", "m4a", "ogg"):
         return None
     safe = [flac.FLAC, mp4.MP4, oggvorbis.OggVorbis, oggopus.OggOpus, oggflac.OggFLAC]
+    start = flac_start(path) if fmt == "flac" else 0
     with open_regular(path) as stream:
-        info = mutagen.File(stream, options=safe)
+        info = mutagen.File(StreamFrom(stream, start) if start else stream, options=safe)
     return getattr(getattr(info, "info", None), "length", None)
 
 

@@ -172,6 +172,32 @@ def test_damaged_sound_with_a_recorder_tag_blocks(studio: Studio, tmp_path: Path
         assert "provenance cannot be checked: damaged:" in results[name].reasons[0]
 
 
+def test_sound_behind_an_id3_tag_is_judged_by_what_it_is(studio: Studio, tmp_path: Path) -> None:
+    """A generated FLAC file behind an ID3 tag blocks (it passed as an unknown MP3), a take
+    passes, and tags that hide where the audio starts block as damage or as not fully read."""
+    cases: dict[str, hostile.Builder] = {
+        "generated.flac": sound.flac_behind_id3,
+        "take.flac": lambda: sound.flac_behind_id3(sound.RECORDER_TAGS),
+        "song.mp3": sound.mp3_behind_id3,
+        "past_end.flac": sound.id3_past_end,
+        "in_a_row.flac": sound.id3_in_a_row,
+        "garbage.flac": sound.id3_then_garbage,
+        "cut.flac": lambda: sound.id3_in_front_of(sound.flac_cut_mid_frame()),
+    }
+    results = _audit(studio, _package(tmp_path, cases))
+    for name in ("take.flac", "song.mp3"):
+        assert results[name].verdict != "block", results[name].reasons
+    generated = results["generated.flac"]
+    assert (generated.verdict, generated.classification, generated.tool) == (
+        "block",
+        "genai",
+        "elevenlabs",
+    )
+    for name in ("past_end.flac", "in_a_row.flac", "garbage.flac", "cut.flac"):
+        assert results[name].verdict == "block", results[name].reasons
+        assert results[name].reasons[0].startswith("provenance cannot be checked: ")
+
+
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:
     # See tests/util/test_native_output.py for where the binding's warning goes.
     package = _package(tmp_path, {"leader.exr": hostile.exr_bad_chunk_leader})

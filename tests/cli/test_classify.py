@@ -16,6 +16,7 @@ from provenance.cli import cli
 from provenance.settings import Settings, default_db_url
 from tests.detectors import builders_cameras as build
 from tests.detectors.builders_metadata import bext, riff_chunk, wav_bytes
+from tests.support import sound_files as sound
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 SAMPLE_FILES = sorted(
@@ -110,3 +111,19 @@ def test_classify_names_cameras_and_recorders_kept_outside_exif(tmp_path: Path) 
         "GX010001.MP4": ("not_genai", "camera"),
         "fuzzed.tif": ("unreadable", None),
     }
+
+
+def test_classify_reads_the_flac_comments_behind_an_id3_tag(tmp_path: Path) -> None:
+    """The same FLAC file shows the same tag evidence with an ID3 tag written in front of it."""
+    rows = {}
+    for name, data in (
+        ("plain.flac", sound.flac_file()),
+        ("tagged.flac", sound.flac_behind_id3(sound.RECORDER_TAGS)),
+    ):
+        (tmp_path / name).write_bytes(data)
+        result = CliRunner().invoke(cli, ["classify", "--json", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        [rows[name]] = json.loads(result.stdout)["files"]
+    fields = {name: [e["fields"]["field"] for e in row["evidence"]] for name, row in rows.items()}
+    assert fields["plain.flac"] == fields["tagged.flac"] == ["tag encoder"]
+    assert rows["tagged.flac"]["verdict"] == rows["plain.flac"]["verdict"] == "not_genai"

@@ -9,14 +9,17 @@ with PyAV) and every damaged one differs from it in one way:
   CRC-8 and frame CRC-16;
 * Ogg Vorbis: an identification, a comment and a setup header packet, then
   audio packets, on pages with their CRC-32 (the setup and audio packets are
-  placeholders: the tag reader and the page walk never decode them).
+  placeholders: the tag reader and the page walk never decode them);
+* ID3v2.4 tags written in front of a FLAC stream or of MPEG frames, as some
+  taggers do (``TXXX`` frames; a footer when asked), and hostile ones: a size
+  past the end, a thousand tags in a row or inside each other, garbage after.
 """
 
 from __future__ import annotations
 
 import struct
 
-from provenance.files.formats.flac import crc8, crc16
+from provenance.files.formats.flac_frames import crc8, crc16
 from provenance.files.formats.ogg import ogg_crc
 
 RECORDER_TAGS = (b"ENCODER=Sound Devices 888", b"TITLE=sc12 tk3")
@@ -104,6 +107,88 @@ def flac_many_blocks(blocks: int = 4_000_000, tags: tuple[bytes, ...] = GENERATO
 def flac_without_audio(tags: tuple[bytes, ...] = RECORDER_TAGS) -> bytes:
     """The metadata of three frames, and none of them."""
     return flac_metadata(tags, 3)
+
+
+# -- ID3v2 tags in front ------------------------------------------------------------------
+
+
+def syncsafe(value: int) -> bytes:
+    """A 28-bit integer stored 7 bits per byte."""
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def id3_header(size: int, *, flags: int = 0, magic: bytes = b"ID3") -> bytes:
+    """An ID3v2.4 tag header (``magic`` ``3DI`` for its footer) declaring ``size`` bytes."""
+    return magic + bytes([4, 0, flags]) + syncsafe(size)
+
+
+def id3_txxx(description: str, text: str) -> bytes:
+    """A v2.4 ``TXXX`` frame (UTF-8): a description and its text."""
+    payload = b"\x03" + description.encode() + b"\x00" + text.encode()
+    return b"TXXX" + syncsafe(len(payload)) + b"\x00\x00" + payload
+
+
+def id3_tag(*frames: bytes, padding: int = 0, footer: bool = False) -> bytes:
+    """An ID3v2.4 tag holding ``frames`` and ``padding`` zero bytes, with its footer if asked."""
+    body = b"".join(frames) + bytes(padding)
+    flags = 0x10 if footer else 0
+    end = id3_header(len(body), flags=flags, magic=b"3DI") if footer else b""
+    return id3_header(len(body), flags=flags) + body + end
+
+
+TAGGER_FRAME = id3_txxx("comment", "tagged by a library manager")
+
+
+def flac_behind_id3(
+    tags: tuple[bytes, ...] = GENERATOR_TAGS, *, footer: bool = False, frame: bytes = TAGGER_FRAME
+) -> bytes:
+    """A sound FLAC file with an ID3v2 tag written in front of its ``fLaC``."""
+    return id3_tag(frame, padding=64, footer=footer) + flac_file(tags)
+
+
+def mpeg_frames(count: int = 4) -> bytes:
+    """Silent MPEG-1 layer III frames (128 kbit/s, 44.1 kHz: 417 bytes each)."""
+    return (b"\xff\xfb\x90\x00" + bytes(413)) * count
+
+
+def mp3_behind_id3(frame: bytes = TAGGER_FRAME, *, gap: int = 0) -> bytes:
+    """An MP3: an ID3v2 tag, ``gap`` zero bytes outside it, then MPEG frames."""
+    return id3_tag(frame) + bytes(gap) + mpeg_frames()
+
+
+def id3_past_end(tags: tuple[bytes, ...] = GENERATOR_TAGS) -> bytes:
+    """A tag declaring 200 MB in front of a FLAC file of a few hundred bytes."""
+    return id3_header(200 * 1024 * 1024) + TAGGER_FRAME + flac_file(tags)
+
+
+def id3_in_a_row(count: int = 1000, tags: tuple[bytes, ...] = GENERATOR_TAGS) -> bytes:
+    """``count`` empty ID3 tags one after another, then a FLAC file."""
+    return id3_header(0) * count + flac_file(tags)
+
+
+def id3_nested(count: int = 1000, tags: tuple[bytes, ...] = GENERATOR_TAGS) -> bytes:
+    """``count`` ID3 tags each holding the rest of the file, the FLAC file innermost."""
+    data = flac_file(tags)
+    for _ in range(count):
+        data = id3_header(len(data)) + data
+    return data
+
+
+def id3_then_garbage(tags: tuple[bytes, ...] = GENERATOR_TAGS) -> bytes:
+    """Bytes that are neither MPEG nor FLAC between the tag and a FLAC file."""
+    return id3_tag(TAGGER_FRAME) + b"Made with Suno v4" + flac_file(tags)
+
+
+def id3_then_flac_frames(tags: tuple[bytes, ...] = GENERATOR_TAGS) -> bytes:
+    """A tag whose size swallows the ``fLaC`` metadata: FLAC frames, whose sync reads as MPEG's."""
+    hidden = flac_metadata(tags, 3)
+    audio = b"".join(flac_frame(n, 100 * n) for n in range(3))
+    return id3_header(len(hidden) + 64) + bytes(64) + hidden + audio
+
+
+def id3_in_front_of(data: bytes) -> bytes:
+    """``data`` (a damaged FLAC file, say) behind an ID3v2 tag."""
+    return id3_tag(TAGGER_FRAME, padding=16) + data
 
 
 # -- Ogg --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """FLAC metadata blocks and the ends of the audio, walked without decoding a sample.
 
-A FLAC file is ``fLaC``, then *metadata blocks* (a 4-byte header: a "last
+A FLAC file is ``fLaC`` (behind ID3v2 tags, which some taggers write in front
+of it: :mod:`.id3_lead`), then *metadata blocks* (a 4-byte header: a "last
 block" bit, 7 bits of type, 24 bits of length; STREAMINFO first, then
 padding, seek tables, Vorbis comments, pictures...), then *frames* of
 encoded audio up to the end of the file. Each frame starts with a sync code
@@ -33,10 +34,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
+from provenance.files.formats.flac_frames import MAGIC, crc16, frame_header_length
+from provenance.files.formats.id3_lead import ID3_MAGIC, leading_id3
 from provenance.files.formats.once import once
-from provenance.files.opening import open_regular
+from provenance.files.opening import head_of, open_regular
 
-MAGIC = b"fLaC"
 MAX_BLOCKS = 4096
 # A frame holds at most 65535 samples of 8 channels of 32 bits (2 MiB), and encoders
 # write their largest in STREAMINFO: the search for the last frame goes no further back.
@@ -64,17 +66,35 @@ class FlacInfo:
 
 @once
 def read_flac(path: Path) -> FlacInfo:
-    """Walk a FLAC file. Raises :class:`FormatProblem` when it is not FLAC."""
+    """Walk a FLAC file, behind its ID3 tags if any. Raises :class:`FormatProblem` when not FLAC."""
+    start = flac_start(path)
     with open_regular(path) as stream:
+        stream.seek(start)
         return read_flac_stream(stream, os.fstat(stream.fileno()).st_size)
 
 
+def flac_start(path: Path) -> int:
+    """Where ``fLaC`` is: 0, or past the ID3v2 tags some taggers write in front of it.
+
+    Raises :class:`FormatProblem` when those tags are damaged (or too many):
+    where the stream starts cannot be told.
+    """
+    if not head_of(path).startswith(ID3_MAGIC):
+        return 0
+    lead = leading_id3(path)
+    spoiled = lead.problems + lead.limits
+    if spoiled:
+        raise FormatProblem(f"the ID3 tag in front of the FLAC stream: {spoiled[0]}")
+    return lead.end
+
+
 def read_flac_stream(stream: BinaryIO, size: int) -> FlacInfo:
-    """Walk the FLAC stream positioned at its start, ``size`` bytes long."""
+    """Walk the FLAC stream positioned at its start (``fLaC``) in a file ``size`` bytes long."""
+    start = stream.tell()
     if stream.read(4) != MAGIC:
         raise FormatProblem("not a FLAC file")
     info = FlacInfo()
-    audio_at = _walk_blocks(stream, size, info)
+    audio_at = _walk_blocks(stream, start + 4, size, info)
     if audio_at is None or info.problems or info.limits:
         return info
     info.audio_at = audio_at
@@ -82,9 +102,8 @@ def read_flac_stream(stream: BinaryIO, size: int) -> FlacInfo:
     return info
 
 
-def _walk_blocks(stream: BinaryIO, size: int, info: FlacInfo) -> int | None:
-    """The offset after the last metadata block; None when the walk stopped short."""
-    position = 4
+def _walk_blocks(stream: BinaryIO, position: int, size: int, info: FlacInfo) -> int | None:
+    """The offset after the last metadata block (the first at ``position``); None when cut short."""
     while len(info.block_types) < MAX_BLOCKS:
         header = _read_at(stream, position, 4)
         if len(header) < 4:
@@ -160,67 +179,6 @@ def _ends_with_a_frame(stream: BinaryIO, start: int, size: int, max_frame: int) 
                 return True
         found = tail.rfind(b"\xff", 0, found)
     return False
-
-
-def frame_header_length(data: bytes) -> int | None:
-    """The length of the frame header ``data`` starts with (its CRC-8 checked), else None."""
-    if len(data) < 6 or data[0] != 0xFF or data[1] & 0xFE != 0xF8:
-        return None
-    if data[2] >> 4 == 0 or data[2] & 0x0F == 0x0F or data[3] >> 4 > 0x0A or data[3] & 0x01:
-        return None  # reserved block size, sample rate, channel layout or bit
-    length = _coded_number_end(data, 4)
-    if length is None:
-        return None
-    length += {6: 1, 7: 2}.get(data[2] >> 4, 0) + {12: 1, 13: 2, 14: 2}.get(data[2] & 0x0F, 0)
-    if length >= len(data) or crc8(data[:length]) != data[length]:
-        return None
-    return length + 1
-
-
-def _coded_number_end(data: bytes, at: int) -> int | None:
-    # The frame or sample number, coded as UTF-8 stretched to 36 bits: a lead byte
-    # whose leading ones count the bytes (up to 7), then 10xxxxxx continuation bytes.
-    lead = data[at]
-    ones = 8 - (~lead & 0xFF).bit_length()
-    if lead < 0x80:
-        return at + 1
-    if ones in {1, 8}:
-        return None
-    end = at + ones
-    if end > len(data) or any(byte & 0xC0 != 0x80 for byte in data[at + 1 : end]):
-        return None
-    return end
-
-
-def crc8(data: bytes) -> int:
-    """FLAC's frame header CRC-8 (polynomial 0x07, initial value 0)."""
-    crc = 0
-    for byte in data:
-        crc = _CRC8[crc ^ byte]
-    return crc
-
-
-def crc16(data: bytes | memoryview) -> int:
-    """FLAC's frame CRC-16 (polynomial 0x8005, initial value 0, most significant bit first)."""
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[(crc >> 8) ^ byte]
-    return crc
-
-
-def _table(poly: int, width: int) -> tuple[int, ...]:
-    top, mask = 1 << (width - 1), (1 << width) - 1
-    rows = []
-    for index in range(256):
-        crc = index << (width - 8)
-        for _ in range(8):
-            crc = ((crc << 1) ^ poly if crc & top else crc << 1) & mask
-        rows.append(crc)
-    return tuple(rows)
-
-
-_CRC8 = _table(0x07, 8)
-_CRC16 = _table(0x8005, 16)
 
 
 def _read_at(stream: BinaryIO, position: int, count: int) -> bytes:
