@@ -42,7 +42,7 @@ from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.mounts import MountEntry, MountGuard, MountIdentity, read_mount_entries
-from provenance.watchers.observers import OverflowListener
+from provenance.watchers.observers import InotifyListener
 from provenance.watchers.pipeline import Pipeline
 from provenance.watchers.reconcile import Reconciler, probe_root
 from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
@@ -107,7 +107,7 @@ class WatchDaemon:
             ledger, settings, self.state, self.supervisor, self.pipeline.hints,
             self.supervisor.report_unavailable, self.mounts,
         )  # fmt: skip
-        self._overflow = OverflowListener(self._inotify_overflow)
+        self._inotify = InotifyListener(self._inotify_overflow, self.supervisor.refused)
         self._loops: list[Loop] = []
         self._stop = threading.Event()
         self._reload = threading.Event()
@@ -198,7 +198,7 @@ class WatchDaemon:
     def start(self) -> None:
         """Resolve roots, register, start every thread; roots start watching at the first tick."""
         if self.native is not None and self.native.is_inotify:
-            self._overflow.attach()
+            self._inotify.attach()
         self.supervisor.set_roots(self.resolve(self._configs, self.settings))
         self._load_checkpoints()
         self._register()
@@ -243,7 +243,7 @@ class WatchDaemon:
         if self.state.phase != "failed":
             self.state.phase = "stopped"
         self.state.roots_stopped()
-        self._overflow.detach()
+        self._inotify.detach()
         self.beat()
 
     def _drain(self, seconds: float) -> None:
