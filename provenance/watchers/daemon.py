@@ -217,6 +217,19 @@ class WatchDaemon:
         dead = [loop.name for loop in self._loops if not loop.is_alive()]
         if dead:
             raise WatchFailed(f"daemon thread {dead[0]} stopped", fix="see the log for the error")
+        self._check_ledger_file()
+
+    def _check_ledger_file(self) -> None:
+        # Writes into a deleted ledger file are lost without an error: stop at once, and let
+        # the next start (into the ledger put back, or a new one) reconcile what it missed.
+        problem = self.ledger.file_problem()
+        if problem is not None:
+            raise WatchFailed(
+                f"{problem}; what was recorded since went with it",
+                where=self.ledger.where,
+                fix="put the ledger back (or let a new one be made there) and start the daemon"
+                " again: it reconciles every root",
+            )
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to drain and stop (safe from a signal handler)."""
