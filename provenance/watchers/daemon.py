@@ -64,6 +64,11 @@ TICK = 0.5
 COUNTS_EVERY = 2.0  # seconds: the soonest files counted are published after a heartbeat
 RECONCILER = "provenance-reconciler"
 MAX_DRAIN = 60.0
+# Stopping waits this long for all the threads together, then this long for the last
+# heartbeat: a ledger another program holds locked makes every write wait SQLite's busy
+# timeout (a minute), and the stop must end before the service manager kills the daemon
+# (TimeoutStopSec=90 in the unit).
+JOIN_ALL, LAST_BEAT_WAIT = 10.0, 5.0
 
 Reload = Callable[[], tuple[Settings, list[WatchRootConfig]]]
 
@@ -251,13 +256,22 @@ class WatchDaemon:
         self._drain(self._drain_time() if drain is None else drain)
         for loop in self._loops:
             loop.stop()
+        deadline = time.monotonic() + JOIN_ALL
         for loop in self._loops:
-            loop.join(10.0)
+            loop.join(max(0.0, deadline - time.monotonic()))
         if self.state.phase != "failed":
             self.state.phase = "stopped"
         self.state.roots_stopped()
         self._inotify.detach()
-        self.beat()
+        self._last_beat()
+
+    def _last_beat(self) -> None:
+        beating = threading.Thread(target=self.beat, name="provenance-last-beat", daemon=True)
+        beating.start()
+        beating.join(LAST_BEAT_WAIT)
+        if beating.is_alive():
+            log.warning("stopping without a last heartbeat: the ledger did not answer in %g s",
+                        LAST_BEAT_WAIT)  # fmt: skip
 
     def _drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -7,6 +7,8 @@ ledger file deleted or replaced: stop, rather than record into a lost file.
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +88,31 @@ def test_a_sqlite_ledger_file_deleted_or_replaced_stops_the_daemon(
         (root / "after.bin").write_bytes(unique_bytes("after"))
         wait_for(lambda: not daemon.thread.is_alive(), message="the daemon to stop")
     assert daemon.daemon.state.phase == "failed"
+
+
+def test_a_ledger_locked_by_another_program_does_not_hold_the_stop(
+    root: Path, tmp_path: Path
+) -> None:
+    # Every write waits SQLite's busy timeout (a minute) behind the lock: a stop that
+    # waited for each stuck thread, then for a last heartbeat, outlasted the service
+    # manager's patience (TimeoutStopSec=90), which then kills the daemon.
+    path = tmp_path / "ledger.sqlite3"
+    url = f"sqlite:///{path}"
+    with Ledger(url, host="testhost") as ledger:
+        holder = sqlite3.connect(path, isolation_level=None)
+        try:
+            with running(ledger, fast_settings(url), [root]) as daemon:
+                holder.execute("BEGIN EXCLUSIVE")
+                (root / "during.bin").write_bytes(unique_bytes("during"))
+                wait_for(
+                    lambda: daemon.daemon.pipeline.depth()["examining"] > 0,
+                    message="the file waiting to be recorded behind the lock",
+                )
+                began = time.monotonic()
+                daemon.daemon.request_stop()
+                daemon.thread.join(90)
+                took = time.monotonic() - began
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert took < 30, f"stopping took {took:.0f} s"
