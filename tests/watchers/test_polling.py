@@ -11,13 +11,21 @@ import pytest
 from watchdog.observers.inotify_c import InotifyFD
 from watchdog.observers.polling import PollingObserver
 
+from provenance.settings import WatchRootConfig
 from provenance.store import Ledger
-from provenance.watchers import Environment
+from provenance.watchers import Environment, WatchDaemon
 from provenance.watchers.limits import Budget
 from provenance.watchers.roots import Mount
 from tests.support.files import sha256_of, unique_bytes
 from tests.support.waiting import wait_for
-from tests.watchers.daemons import event_types, fast_settings, present, running, write_files
+from tests.watchers.daemons import (
+    Running,
+    event_types,
+    fast_settings,
+    present,
+    running,
+    write_files,
+)
 
 
 def test_forced_polling_sees_creates_moves_and_deletes(
@@ -119,3 +127,22 @@ def test_root_gone_is_unavailable_then_caught_up_without_removals(
     assert removed == [str(frames[0])], "only the file really deleted is removed"
     assert ledger.assets.at(str(root / "new.bin")).sha256 == sha256_of(root / "new.bin")  # type: ignore[union-attr]
     assert event_types(ledger, frames[5]) == ["detected"]
+
+
+def test_a_root_that_is_a_symbolic_link_is_unavailable_and_says_why(
+    tmp_path: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    # /jobs -> /mnt/fs/jobs: walks follow no link, so the daemon recorded nothing below
+    # it while provenance status said the root was watched and the daemon ok.
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "jobs"
+    link.symlink_to(real)
+    daemon = Running(WatchDaemon(ledger, fast_settings(ledger_url), [WatchRootConfig(str(link))]))
+    daemon.thread.start()
+    try:
+        wait_for(lambda: daemon.root_state(link) == "unavailable", 20, "the link unavailable")
+        reasons = daemon.daemon.state.reasons()
+    finally:
+        daemon.stop()
+    assert any(f"a symbolic link to {real}, not followed" in reason for reason in reasons)
