@@ -266,12 +266,22 @@ class WatchDaemon:
         self._last_beat()
 
     def _last_beat(self) -> None:
-        beating = threading.Thread(target=self.beat, name="provenance-last-beat", daemon=True)
+        failed: list[BaseException] = []  # raised here, as a beat on this thread would
+
+        def beat() -> None:
+            try:
+                self.beat()
+            except BaseException as exc:  # noqa: BLE001 - handed to the stopping thread
+                failed.append(exc)
+
+        beating = threading.Thread(target=beat, name="provenance-last-beat", daemon=True)
         beating.start()
         beating.join(LAST_BEAT_WAIT)
         if beating.is_alive():
             log.warning("stopping without a last heartbeat: the ledger did not answer in %g s",
                         LAST_BEAT_WAIT)  # fmt: skip
+        elif failed:
+            raise failed[0]
 
     def _drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
