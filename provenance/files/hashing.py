@@ -29,16 +29,23 @@ SHARED_CHUNK = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class FileStamp:
-    """What ``stat`` says of a file: enough to notice it changed."""
+    """What ``stat`` says of a file: enough to notice it changed.
+
+    The change time is in it because the modification time is not enough:
+    ``cp -p``, ``rsync -t --inplace`` and ``touch -r`` set it back after
+    writing, and frames of one size (uncompressed EXR, DPX) rewritten that
+    way keep size, inode and mtime. No one can set the change time.
+    """
 
     size: int
     mtime_ns: int
     inode: int
+    ctime_ns: int = 0
 
     @classmethod
     def of(cls, st: os.stat_result) -> FileStamp:
         """The stamp of a ``stat`` result."""
-        return cls(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino)
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @dataclass(frozen=True)

@@ -63,14 +63,19 @@ def missing_sqlite_file(url: str) -> Path | None:
     the first scan, wrong for a command that only reads what is recorded,
     where a mistyped ``--db`` would otherwise show an empty, valid ledger.
     """
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL, an in-memory database and URI names."""
     parsed = parse_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
     if database.startswith("file:"):  # a URI filename: SQLite decides, and may refuse
         return None
-    path = Path(database).expanduser()
-    return None if path.exists() else path
+    return Path(database).expanduser()
 
 
 def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -> Engine:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from provenance.errors import LedgerUnavailable, SchemaOutdated
 from provenance.store import schema
@@ -44,7 +45,13 @@ from provenance.store.audits import AuditsPart
 from provenance.store.baseline import record_baseline
 from provenance.store.checkpoints import CheckpointsPart
 from provenance.store.daemons import DaemonsPart
-from provenance.store.engine import make_engine, masked, missing_sqlite_file, parse_url
+from provenance.store.engine import (
+    make_engine,
+    masked,
+    missing_sqlite_file,
+    parse_url,
+    sqlite_file,
+)
 from provenance.store.events import EventsPart
 from provenance.store.features import FeaturesPart
 from provenance.store.fingerprints import FingerprintsPart
@@ -92,6 +99,8 @@ class Ledger:
         self._tx = Transactions(self._engine, masked(url), self.actor, self.host)
         is_sqlite = parse_url(url).get_backend_name() == "sqlite"
         self._prepare(is_sqlite if auto_create is None else auto_create)
+        self._file = sqlite_file(url)
+        self._opened = file_identity(self._file)
         self.assets = AssetsPart(self._tx)
         self.locations = LocationsPart(self._tx)
         self.events = EventsPart(self._tx)
@@ -121,6 +130,20 @@ class Ledger:
     def backend(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self._engine.dialect.name
+
+    def file_problem(self) -> str | None:
+        """Why the ledger file opened is no longer at its path (deleted or replaced), if so.
+
+        SQLite goes on writing into a file that was deleted or renamed away
+        while it is open: every write would then vanish with the last
+        connection, unseen. None for PostgreSQL and an in-memory ledger.
+        """
+        if self._file is None or self._opened is None:
+            return None
+        if file_identity(self._file) == self._opened:
+            return None
+        # One message for both: a connection opened after a deletion makes a new file there.
+        return "the ledger file was deleted or replaced while in use"
 
     def _prepare(self, auto_create: bool) -> None:
         with self._tx.translated():
@@ -210,6 +233,17 @@ class Ledger:
         """Record that files at these paths are gone; returns how many locations closed."""
         with self._tx.write() as (conn, chain):
             return record_removed(conn, chain, host or self.host, paths)
+
+
+def file_identity(path: Path | None) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None where there is none."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 class MomentOutOfRange(ValueError):

@@ -151,6 +151,12 @@ _FIXES = (
         "the disk holding the ledger is full: free space on it, then run the command again",
     ),
     (
+        ("database is locked",),
+        "another program has held the ledger's write lock longer than a minute (a long"
+        " transaction, or a tool left open in one): find it with `fuser` on the ledger file and"
+        " let it finish or close it; the watch daemon retries by itself",
+    ),
+    (
         ("unable to open database file",),
         "check the ledger file's folder exists and this user may write there",
     ),

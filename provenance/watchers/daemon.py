@@ -42,7 +42,7 @@ from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.mounts import MountEntry, MountGuard, MountIdentity, read_mount_entries
-from provenance.watchers.observers import OverflowListener
+from provenance.watchers.observers import InotifyListener
 from provenance.watchers.pipeline import Pipeline
 from provenance.watchers.reconcile import Reconciler, probe_root
 from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
@@ -64,6 +64,11 @@ TICK = 0.5
 COUNTS_EVERY = 2.0  # seconds: the soonest files counted are published after a heartbeat
 RECONCILER = "provenance-reconciler"
 MAX_DRAIN = 60.0
+# Stopping waits this long for all the threads together, then this long for the last
+# heartbeat: a ledger another program holds locked makes every write wait SQLite's busy
+# timeout (a minute), and the stop must end before the service manager kills the daemon
+# (TimeoutStopSec=90 in the unit).
+JOIN_ALL, LAST_BEAT_WAIT = 10.0, 5.0
 
 Reload = Callable[[], tuple[Settings, list[WatchRootConfig]]]
 
@@ -107,7 +112,7 @@ class WatchDaemon:
             ledger, settings, self.state, self.supervisor, self.pipeline.hints,
             self.supervisor.report_unavailable, self.mounts,
         )  # fmt: skip
-        self._overflow = OverflowListener(self._inotify_overflow)
+        self._inotify = InotifyListener(self._inotify_overflow, self.supervisor.refused)
         self._loops: list[Loop] = []
         self._stop = threading.Event()
         self._reload = threading.Event()
@@ -198,7 +203,7 @@ class WatchDaemon:
     def start(self) -> None:
         """Resolve roots, register, start every thread; roots start watching at the first tick."""
         if self.native is not None and self.native.is_inotify:
-            self._overflow.attach()
+            self._inotify.attach()
         self.supervisor.set_roots(self.resolve(self._configs, self.settings))
         self._load_checkpoints()
         self._register()
@@ -217,6 +222,19 @@ class WatchDaemon:
         dead = [loop.name for loop in self._loops if not loop.is_alive()]
         if dead:
             raise WatchFailed(f"daemon thread {dead[0]} stopped", fix="see the log for the error")
+        self._check_ledger_file()
+
+    def _check_ledger_file(self) -> None:
+        # Writes into a deleted ledger file are lost without an error: stop at once, and let
+        # the next start (into the ledger put back, or a new one) reconcile what it missed.
+        problem = self.ledger.file_problem()
+        if problem is not None:
+            raise WatchFailed(
+                f"{problem}; what was recorded since went with it",
+                where=self.ledger.where,
+                fix="put the ledger back (or let a new one be made there) and start the daemon"
+                " again: it reconciles every root",
+            )
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to drain and stop (safe from a signal handler)."""
@@ -238,13 +256,32 @@ class WatchDaemon:
         self._drain(self._drain_time() if drain is None else drain)
         for loop in self._loops:
             loop.stop()
+        deadline = time.monotonic() + JOIN_ALL
         for loop in self._loops:
-            loop.join(10.0)
+            loop.join(max(0.0, deadline - time.monotonic()))
         if self.state.phase != "failed":
             self.state.phase = "stopped"
         self.state.roots_stopped()
-        self._overflow.detach()
-        self.beat()
+        self._inotify.detach()
+        self._last_beat()
+
+    def _last_beat(self) -> None:
+        failed: list[BaseException] = []  # raised here, as a beat on this thread would
+
+        def beat() -> None:
+            try:
+                self.beat()
+            except BaseException as exc:  # noqa: BLE001 - handed to the stopping thread
+                failed.append(exc)
+
+        beating = threading.Thread(target=beat, name="provenance-last-beat", daemon=True)
+        beating.start()
+        beating.join(LAST_BEAT_WAIT)
+        if beating.is_alive():
+            log.warning("stopping without a last heartbeat: the ledger did not answer in %g s",
+                        LAST_BEAT_WAIT)  # fmt: skip
+        elif failed:
+            raise failed[0]
 
     def _drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

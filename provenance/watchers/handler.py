@@ -9,7 +9,9 @@ forever, and the daemon reconciles the root (see :mod:`.queue`).
 
 How events map to hints:
 
-* created, modified → ``changed``; closed after writing → ``closed``;
+* created → ``changed``; closed after writing → ``closed``; modified →
+  ``written`` where the backend is inotify (the writer holds the file open,
+  and its close will come: see :mod:`.settle`), ``changed`` elsewhere;
 * moved → ``deleted`` for the source and ``closed`` for the destination (a
   finished temp-then-rename save is complete under its final name; the
   ledger records the pair as one ``moved`` event);
@@ -66,6 +68,7 @@ class HintHandler(FileSystemEventHandler):
         self._on_loss = on_loss
         self._on_error = on_error
         self._root_path = str(root.path)
+        self._closes = root.backend.is_inotify  # only inotify says when a writer closes
 
     def dispatch(self, event: FileSystemEvent) -> None:
         """Translate and enqueue; log and count any error, never raise."""
@@ -85,7 +88,9 @@ class HintHandler(FileSystemEventHandler):
             yield from self._moved(event, src, _text(event.dest_path))
         elif isinstance(event, FileClosedEvent):
             yield from self._hint("closed", src)
-        elif isinstance(event, FileCreatedEvent | FileModifiedEvent):
+        elif isinstance(event, FileModifiedEvent):
+            yield from self._hint("written" if self._closes else "changed", src)
+        elif isinstance(event, FileCreatedEvent):
             yield from self._hint("changed", src)
         elif isinstance(event, FileDeletedEvent):
             yield from self._hint("deleted", src)

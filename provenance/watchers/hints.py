@@ -13,6 +13,7 @@ from typing import Literal
 
 HintKind = Literal[
     "changed",  # a file was created or written to: wait for it to settle, then ingest
+    "written",  # inotify: written through a descriptor still open: wait for its close
     "closed",  # a file open for writing was closed: complete, unless it changes again
     "deleted",  # a file is gone: record it removed after a delay (it may reappear as a move)
     "folder_new",  # a folder appeared (created or moved in): look at every file in it

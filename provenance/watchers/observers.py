@@ -12,15 +12,20 @@ backend is inotify) the inotify reader thread; the supervisor asks every
 second, restarts a dead watcher, then reconciles the root.
 
 watchdog also says nothing to its user when the kernel's inotify queue
-overflows and events are lost (WATCHING.md 1.2). The one place it says so is
-a warning in its own log, so :class:`OverflowListener` listens there (when
-the backend is inotify) and reports a loss, which the daemon answers with a
-reconcile.
+overflows and events are lost (WATCHING.md 1.2), nor when a folder created
+after the start cannot be watched because the inotify watches ran out (it
+leaves that folder unwatched, and the files written there unseen). The one
+place it says either is a warning in its own log, so :class:`InotifyListener`
+listens there (when the backend is inotify) and reports a loss, which the
+daemon answers with a reconcile, or a refused folder, which makes the daemon
+poll that root instead.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +53,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INOTIFY_LOGGER = "watchdog.observers.inotify_c"
+INOTIFY_LOGGER = "watchdog.observers.inotify_c"  # the reader: "queue overflowed"
+EMITTER_LOGGER = "watchdog.observers.inotify"  # the emitter: "Unable to watch <folder>: <error>"
+# What watchdog logs, and goes on without, when a new folder cannot be watched.
+OUT_OF_WATCHES = frozenset({errno.ENOSPC, errno.EMFILE})
 
 # What the handler uses. Asking inotify for nothing else spares a burst half its
 # events, and keeps the daemon's own reads (open, close without writing) out of them.
@@ -120,25 +128,47 @@ def start_watcher(handler: HintHandler) -> Watcher:
     return watcher
 
 
-class OverflowListener(logging.Handler):
-    """Hears watchdog's "inotify queue overflowed" warning and reports a loss.
+class InotifyListener(logging.Handler):
+    """Hears watchdog's inotify warnings: a queue overflow, and a folder left unwatched.
 
     Attach it only where the backend is inotify: no other backend logs there.
+    ``on_refused`` gets the folder and why (the watches ran out).
     """
 
-    def __init__(self, on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self, on_overflow: Callable[[], None], on_refused: Callable[[str, str], None]
+    ) -> None:
         super().__init__(level=logging.WARNING)
         self._on_overflow = on_overflow
+        self._on_refused = on_refused
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Report a loss for any overflow warning."""
-        if "overflow" in record.getMessage().lower():
+        """Report a loss for any overflow warning, a refused folder for an unwatched one."""
+        refused = _refused_folder(record)
+        if refused is not None:
+            self._on_refused(*refused)
+        elif "overflow" in record.getMessage().lower():
             self._on_overflow()
 
     def attach(self) -> None:
-        """Start listening to watchdog's inotify log."""
-        logging.getLogger(INOTIFY_LOGGER).addHandler(self)
+        """Start listening to watchdog's inotify logs."""
+        for name in (INOTIFY_LOGGER, EMITTER_LOGGER):
+            logging.getLogger(name).addHandler(self)
 
     def detach(self) -> None:
         """Stop listening."""
-        logging.getLogger(INOTIFY_LOGGER).removeHandler(self)
+        for name in (INOTIFY_LOGGER, EMITTER_LOGGER):
+            logging.getLogger(name).removeHandler(self)
+
+
+def _refused_folder(record: logging.LogRecord) -> tuple[str, str] | None:
+    """(folder, why) of watchdog's "Unable to watch %r: %s" for lack of watches; else None."""
+    args = record.args
+    if not isinstance(args, tuple) or len(args) != 2:
+        return None
+    folder, error = args
+    if not isinstance(error, OSError) or error.errno not in OUT_OF_WATCHES:
+        return None
+    if not isinstance(folder, bytes | str):
+        return None
+    return os.fsdecode(folder), error.strerror or str(error)

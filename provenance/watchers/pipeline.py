@@ -135,9 +135,13 @@ class Pipeline:
         root = self._roots.spec(hint.root)
         if root is None:
             return
-        if hint.kind in ("changed", "closed"):
+        if hint.kind in ("changed", "closed", "written"):
             self.deletes.cancel(hint.path)
-            track = self.tracker.closed if hint.kind == "closed" else self.tracker.changed
+            track = {
+                "changed": self.tracker.changed,
+                "closed": self.tracker.closed,
+                "written": self.tracker.written,
+            }[hint.kind]
             track(hint.path, root.settle, now)
         elif hint.kind == "deleted":
             self.tracker.forget(hint.path)

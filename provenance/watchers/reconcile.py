@@ -96,9 +96,17 @@ class ReconcilePlan:
 
 
 def probe_root(path: Path) -> str | None:
-    """None when the root is a folder that can be listed; otherwise why it cannot."""
+    """None when the root is a folder that can be listed; otherwise why it cannot.
+
+    A root that is a symbolic link is not one: a walk follows no link (see
+    :mod:`provenance.files.walk`), so nothing below it would ever be recorded
+    while the root looked watched.
+    """
     try:
-        if not stat.S_ISDIR(path.stat().st_mode):
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            return f"a symbolic link to {path.readlink()}, not followed: watch that folder"
+        if not stat.S_ISDIR(info.st_mode):
             return "not a folder"
         with os.scandir(path) as entries:
             next(entries, None)

@@ -7,6 +7,11 @@ never existed as a whole. So a file is ingested only once it has *settled*:
 * **closed after writing** (inotify ``IN_CLOSE_WRITE``, which watchdog
   reports as ``FileClosedEvent`` on Linux only): the writer says it is done.
   The file is taken after a short grace in which it must not change again.
+* **written to and not closed yet** (inotify ``IN_MODIFY``, with no
+  ``IN_CLOSE_WRITE`` since): the writer still holds it open, however long
+  it pauses (a renderer between tiles, a copy from a stalled share). It
+  waits for the close; only a writer silent for :data:`OPEN_CEILING` with
+  the file unchanged has it taken as it is.
 * **otherwise**, its size and mtime are the same in two ``stat`` calls a
   settle window apart. The window is longer on network mounts, whose
   attribute caches can show a stale size or mtime for up to a minute
@@ -36,6 +41,10 @@ from provenance.files.hashing import FileStamp
 CLOSE_GRACE = 0.2
 # A deletion is recorded at the latest after this many delays, even while busy.
 DELETE_CEILING = 10
+# Seconds a file written to and still open (no close seen) waits, unchanged, before it is
+# taken anyway: a writer that holds a file open and silent that long has stalled or is a
+# log, and a writer that dies closes its files (the kernel does), which ends the wait.
+OPEN_CEILING = 300.0
 
 Stat = Callable[[str], os.stat_result]
 
@@ -47,6 +56,11 @@ class _Pending:
     stamp: FileStamp
     settle: float
     deadline: float
+    open: bool = False  # written to through a descriptor whose close has not come yet
+
+    def window(self) -> float:
+        """How long the file must stay unchanged from now on to have settled."""
+        return max(self.settle, OPEN_CEILING) if self.open else self.settle
 
 
 class SettleTracker:
@@ -75,8 +89,17 @@ class SettleTracker:
             self._track(path, settle, now + settle)
             return
         # Already known: only push the check back (a large write sends thousands of these).
-        pending.settle, pending.deadline = settle, now + settle
+        pending.settle, pending.deadline = settle, now + pending.window()
         heapq.heappush(self._heap, (pending.deadline, path))
+
+    def written(self, path: str, settle: float, now: float) -> None:
+        """The file was written through a descriptor still open: wait for its close."""
+        pending = self._pending.get(path)
+        if pending is None:
+            self._track(path, settle, now + max(settle, OPEN_CEILING), open_=True)
+            return
+        pending.open = True
+        self.changed(path, settle, now)
 
     def closed(self, path: str, settle: float, now: float) -> None:
         """The writer closed the file: take it after a short grace unless it changes."""
@@ -105,12 +128,12 @@ class SettleTracker:
                 ready.append(path)
         return ready
 
-    def _track(self, path: str, settle: float, deadline: float) -> None:
+    def _track(self, path: str, settle: float, deadline: float, *, open_: bool = False) -> None:
         stamp = self._stamp(path)
         if stamp is None:
             self.forget(path)
             return
-        self._pending[path] = _Pending(stamp, settle, deadline)
+        self._pending[path] = _Pending(stamp, settle, deadline, open_)
         heapq.heappush(self._heap, (deadline, path))
 
     def _settled(self, path: str, pending: _Pending, now: float) -> bool:
@@ -120,7 +143,7 @@ class SettleTracker:
             return False
         if stamp == pending.stamp:
             return True
-        pending.stamp, pending.deadline = stamp, now + pending.settle
+        pending.stamp, pending.deadline = stamp, now + pending.window()
         heapq.heappush(self._heap, (pending.deadline, path))
         return False
 

@@ -5,7 +5,8 @@ Called every half second from the daemon's main loop, it checks each root:
 * a root without a watcher is probed (with back-off up to 30 s while it
   stays away); once it can be listed, its observer starts and a reconcile is
   asked for. A native watch that the kernel refuses (inotify limits) falls
-  back to polling, and says so;
+  back to polling, and says so: at the start, or when a folder created later
+  cannot be watched (the observer would go on without it, its files unseen);
 * a watcher whose observer, emitter or inotify reader thread died is
   restarted, followed by a reconcile (events were lost meanwhile). A root
   whose observer keeps dying (more than five times in five minutes) is a
@@ -89,6 +90,7 @@ class Supervisor:
         self._lock = threading.Lock()
         self._losses: dict[str, str] = {}
         self._away: dict[str, str] = {}  # roots other threads found unavailable, and why
+        self._refused: dict[str, str] = {}  # native roots with a folder the kernel refused
         self._random = random.Random()
 
     # -- what other threads ask -------------------------------------------------------
@@ -130,6 +132,13 @@ class Supervisor:
         with self._lock:
             self._away.setdefault(root, problem)
 
+    def refused(self, folder: str, why: str) -> None:
+        """The kernel refused to watch ``folder`` (from any thread): poll its root instead."""
+        root = self.root_of(folder)
+        if root is not None:
+            with self._lock:
+                self._refused.setdefault(root, why)
+
     def blocked(self, path: str) -> str | None:
         """Why ``path`` must not be called gone now (its root or share unavailable), if so.
 
@@ -166,8 +175,11 @@ class Supervisor:
         """Check every root once; turn losses and due schedules into reconcile requests."""
         with self._lock:
             away, self._away = self._away, {}
+            refused, self._refused = self._refused, {}
         for root, problem in away.items():
             self.unavailable(root, problem, now)
+        for root, why in refused.items():
+            self._refused_below(root, why, now)
         for root, entry in list(self._roots.items()):
             self._check(root, entry, now)
         with self._lock:
@@ -211,7 +223,7 @@ class Supervisor:
         elif now >= entry.next_probe:
             self._probe(root, entry, now)
 
-    def _start(self, root: str, entry: _Root, now: float) -> None:
+    def _start(self, root: str, entry: _Root, now: float, why: str = "start") -> None:
         problem, check = self._examine(root, entry)
         if problem is not None:
             self.unavailable(root, problem, now)
@@ -221,24 +233,38 @@ class Supervisor:
         except OSError as exc:
             self._cannot_watch(root, entry, exc, now)
             return
-        was = self._state.root(root)
+        status = self._state.root(root)
+        back = status is not None and status.state == "unavailable"  # read before it changes
         self._state.root_state(root, "watching")
         self._below(root, check, now, announce=False)
         level = logging.WARNING if "fallback" in entry.spec.reason else logging.INFO
         log.log(level, "watching %s: %s", root, entry.spec.reason)
         entry.backoff, entry.next_probe = 1.0, now + PROBE_EVERY
-        back = was is not None and was.state == "unavailable"
-        self._reconcile(root, entry, "root available again" if back else "start", now)
+        self._reconcile(root, entry, "root available again" if back else why, now)
 
     def _cannot_watch(self, root: str, entry: _Root, exc: OSError, now: float) -> None:
         if entry.spec.mode != "native":
             self.unavailable(root, f"cannot watch: {exc.strerror or exc}", now)
             return
-        reason = f"polling (fallback: native watch refused: {exc.strerror or exc})"
+        self._poll_instead(root, entry, f"native watch refused: {exc.strerror or exc}")
+        self._start(root, entry, now)
+
+    def _refused_below(self, root: str, why: str, now: float) -> None:
+        """A folder created below a native root could not be watched: poll the whole root."""
+        entry = self._roots.get(root)
+        if entry is None or entry.spec.mode != "native":
+            return
+        if entry.watcher is not None:
+            entry.watcher.stop()
+            entry.watcher = None
+        self._poll_instead(root, entry, f"native watch refused below the root: {why}")
+        self._start(root, entry, now, "a folder could not be watched natively")
+
+    def _poll_instead(self, root: str, entry: _Root, why: str) -> None:
+        reason = f"polling (fallback: {why})"
         log.warning("%s: %s", root, reason)
         entry.spec = entry.spec.polled(reason)
         self._state.root_spec(entry.spec)
-        self._start(root, entry, now)
 
     def _died(self, root: str, entry: _Root, now: float) -> None:
         assert entry.watcher is not None

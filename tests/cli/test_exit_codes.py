@@ -199,6 +199,22 @@ def test_a_full_disk_says_the_disk_is_full() -> None:
     assert "server" not in caught.value.message
 
 
+def test_a_ledger_locked_by_another_program_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # another program, mid-transaction
+    waiting = sqlite3.connect(path, timeout=0)
+    with pytest.raises(LedgerUnavailable) as caught, translate("ledger"):
+        try:
+            waiting.execute("INSERT INTO t VALUES (1)")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError("INSERT", {}, exc) from exc
+    holder.execute("ROLLBACK")
+    assert "write lock" in caught.value.message and "fuser" in caught.value.message
+    assert "server" not in caught.value.message
+
+
 def _asset_shas(ledger_url: str) -> list[str]:
     listed = invoke("ls", "--db", ledger_url, "--json")
     return [entry["sha256"] for entry in json.loads(listed.stdout)["assets"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -12,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import UnreadableFile
-from provenance.files.hashing import ALONE_CHUNK, SHARED_CHUNK, chunk_size, sha256_file
+from provenance.files.hashing import (
+    ALONE_CHUNK,
+    SHARED_CHUNK,
+    changed_since,
+    chunk_size,
+    sha256_file,
+)
 
 SIZES = [0, 1, ALONE_CHUNK - 1, ALONE_CHUNK, ALONE_CHUNK + 1, 3 * ALONE_CHUNK + 7, SHARED_CHUNK + 1]
 
@@ -63,3 +70,20 @@ def test_a_missing_file_is_unreadable_and_named(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile) as caught:
         sha256_file(tmp_path / "gone.exr")
     assert "gone.exr" in str(caught.value)
+
+
+def test_a_rewrite_that_puts_the_mtime_back_is_a_change(tmp_path: Path) -> None:
+    # cp -p, rsync -t --inplace: a frame of the same size rewritten in place, its mtime
+    # set back. Read after the hash (the detectors), it is other content than was hashed.
+    path, _ = _file(tmp_path, 4096)
+    hashed = sha256_file(path)
+    before = path.stat()
+    path.write_bytes(bytes(4096))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    assert changed_since(path, hashed.stamp) == "changed"

@@ -167,7 +167,7 @@ def test_a_platform_without_native_backend_watches_by_polling_and_hears_no_inoti
         made = root / "a.bin"
         made.write_bytes(unique_bytes("a"))
         wait_for(lambda: present(ledger, root) == {str(made)}, message="the polled file")
-        listening = daemon.daemon._overflow in _inotify_log_handlers()
+        listening = daemon.daemon._inotify in _inotify_log_handlers()
     assert watcher.backend == POLLING and not isinstance(watcher.observer, InotifyObserver)
     assert spec.reason == "polling (mount unknown; this platform has no native backend)"
     assert not listening
@@ -179,7 +179,7 @@ def test_the_inotify_log_is_heard_where_the_backend_is_inotify(
     local = Environment(mounts=lambda: [Mount("/", "ext4")])
     with running(ledger, fast_settings(ledger_url), [root], environment=local) as daemon:
         (watcher,) = daemon.daemon.supervisor.watchers()
-        listening = daemon.daemon._overflow in _inotify_log_handlers()
+        listening = daemon.daemon._inotify in _inotify_log_handlers()
     assert watcher.backend == INOTIFY and isinstance(watcher.observer, InotifyObserver)
     assert listening
 

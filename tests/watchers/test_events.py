@@ -11,6 +11,8 @@ import pytest
 
 from provenance.ingest.record import IngestResult
 from provenance.store import Ledger
+from provenance.watchers import Environment
+from provenance.watchers.roots import Mount
 from tests.support.files import sha256_of, unique_bytes
 from tests.support.waiting import wait_for
 from tests.watchers.daemons import event_types, fast_settings, present, running
@@ -145,6 +147,26 @@ def test_slow_writer_is_ingested_once_with_the_final_hash(
                 stream.flush()
                 os.fsync(stream.fileno())
                 time.sleep(0.4)  # the writer's pace: the scenario, not a wait for the daemon
+                assert ledger.assets.at(str(target)) is None, "a partial file was ingested"
+        wait_for(lambda: _recorded(ledger, target), message="the finished file")
+        daemon.settled()
+    assert event_types(ledger, target) == ["detected"]
+
+
+def test_a_writer_pausing_longer_than_the_settle_is_ingested_once_when_it_closes(
+    root: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    # A render pausing between tiles, a copy from a stalled share: the file stays open, and
+    # each pause used to settle it, recording a partial file as an asset of its own.
+    target = root / "render.0002.exr"
+    local = Environment(mounts=lambda: [Mount("/", "ext4")])
+    settings = fast_settings(ledger_url, watch_settle=0.3)
+    with running(ledger, settings, [root], environment=local) as daemon:
+        with target.open("wb") as stream:
+            for chunk in range(3):
+                stream.write(unique_bytes(f"tile{chunk}", 64 * 1024))
+                stream.flush()
+                time.sleep(1.2)  # the writer's pause, four settle windows: the scenario
                 assert ledger.assets.at(str(target)) is None, "a partial file was ingested"
         wait_for(lambda: _recorded(ledger, target), message="the finished file")
         daemon.settled()

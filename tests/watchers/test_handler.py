@@ -22,7 +22,7 @@ from watchdog.events import (
 
 from provenance.settings import Settings, WatchRootConfig
 from provenance.watchers import handler as handler_module
-from provenance.watchers.backends import INOTIFY
+from provenance.watchers.backends import INOTIFY, POLLING
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.hints import Hint
 from provenance.watchers.queue import BoundedQueue
@@ -42,7 +42,7 @@ def make(size: int = 100) -> tuple[HintHandler, BoundedQueue[Hint], list[tuple[s
     ("event", "expected"),
     [
         (FileCreatedEvent(f"{R}/a.exr"), [("changed", f"{R}/a.exr")]),
-        (FileModifiedEvent(f"{R}/a.exr"), [("changed", f"{R}/a.exr")]),
+        (FileModifiedEvent(f"{R}/a.exr"), [("written", f"{R}/a.exr")]),  # its close will come
         (FileClosedEvent(f"{R}/a.exr"), [("closed", f"{R}/a.exr")]),
         (FileDeletedEvent(f"{R}/a.exr"), [("deleted", f"{R}/a.exr")]),
         (
@@ -70,6 +70,14 @@ def test_events_become_hints(event: FileSystemEvent, expected: list[tuple[str, s
     got = hints.get_many(0, 10)
     assert [(h.kind, h.path) for h in got] == expected
     assert all(h.root == R for h in got)
+
+
+def test_a_polled_modification_is_a_change_to_settle() -> None:
+    # A poller hears no close: a modified file settles by its size and mtime alone.
+    spec = resolve_root(WatchRootConfig(path=R), Settings(db="sqlite://"), [], POLLING)
+    hints: BoundedQueue[Hint] = BoundedQueue(10)
+    HintHandler(spec, hints, lambda r, w: None, lambda: None).dispatch(FileModifiedEvent(f"{R}/a"))
+    assert [(h.kind, h.path) for h in hints.get_many(0, 10)] == [("changed", f"{R}/a")]
 
 
 def test_bytes_paths_are_decoded() -> None:

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.watchers.settle import CLOSE_GRACE, DELETE_CEILING, DeleteBuffer, SettleTracker
+from provenance.watchers.settle import (
+    CLOSE_GRACE,
+    DELETE_CEILING,
+    OPEN_CEILING,
+    DeleteBuffer,
+    SettleTracker,
+)
 
 
 class FakeFiles:
@@ -64,6 +70,25 @@ def test_a_closed_file_written_again_waits_the_full_window(files: FakeFiles) -> 
     assert tracker.due(1.0) == []
     assert tracker.due(3.9) == []
     assert tracker.due(4.0) == ["c"]
+
+
+def test_a_file_written_and_still_open_waits_for_its_close(files: FakeFiles) -> None:
+    tracker = SettleTracker(files.stat)
+    files.sizes["r"] = 5
+    tracker.written("r", 1.0, now=0.0)  # the renderer pauses between tiles, the file open
+    tracker.changed("r", 1.0, now=0.5)  # a reconcile's hint does not cut the wait short
+    assert tracker.due(30.0) == []
+    files.sizes["r"] = 9
+    tracker.closed("r", 1.0, now=31.0)
+    assert tracker.due(31.0 + CLOSE_GRACE) == ["r"]
+
+
+def test_a_file_left_open_and_unchanged_is_taken_after_the_ceiling(files: FakeFiles) -> None:
+    tracker = SettleTracker(files.stat)
+    files.sizes["log"] = 5
+    tracker.written("log", 1.0, now=0.0)
+    assert tracker.due(OPEN_CEILING - 0.1) == []
+    assert tracker.due(OPEN_CEILING) == ["log"]
 
 
 def test_gone_and_forgotten_files_are_dropped(files: FakeFiles) -> None:
