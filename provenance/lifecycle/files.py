@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -93,7 +94,7 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     """
     with _pinned(source, sha256) as (descriptor, info):
         try:
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(destination.parent)
             _link_or_copy(source, descriptor, info, destination)
         except FileExistsError as exc:
             raise TransitionRefused(
@@ -104,7 +105,7 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
         except OSError as exc:
             if exc.errno in NO_ROOM:
                 raise _no_room(exc, destination) from exc
-            raise
+            raise _not_moved(exc, source, destination) from exc
         _check_arrived(source, destination, sha256)
         _unlink_same(source, info, destination)
     sync_folder(source.parent)
@@ -197,6 +198,29 @@ def _unlink_same(source: Path, info: os.stat_result, destination: Path) -> None:
         ) from exc
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file in the way: not "a file already exists there"
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from exc
+
+
+def _not_moved(exc: OSError, source: Path, destination: Path) -> TransitionRefused:
+    """Why a move could not start: the source vanished, or its new folder cannot take it."""
+    if exc.errno == errno.ENOENT and not os.path.lexists(source):
+        return TransitionRefused(
+            "the file vanished while it was being moved (another purge or restore?)",
+            where=source,
+            fix="rescan its folder; nothing was moved",
+        )
+    return TransitionRefused(
+        f"cannot create the file in this folder ({exc.strerror or exc}); nothing was moved",
+        where=destination.parent,
+        fix="make it a writable folder (for purge, or set quarantine_dir elsewhere), then run "
+        "the command again",
+    )
+
+
 def _no_room(exc: OSError, destination: Path) -> OutOfSpace:
     return OutOfSpace(
         f"no room left ({exc.strerror or exc}); this copy was not moved (any moved before it "
@@ -219,7 +243,11 @@ def _link_or_copy(source: Path, descriptor: int, info: os.stat_result, destinati
         if exc.errno not in _NO_LINK:  # EEXIST included: the caller refuses
             raise
         _copy_exclusive(descriptor, destination)
-        shutil.copystat(source, destination, follow_symlinks=False)
+        try:
+            shutil.copystat(source, destination, follow_symlinks=False)
+        except OSError:
+            destination.unlink()
+            raise
         return
     linked = destination.lstat()
     if (linked.st_dev, linked.st_ino) != (info.st_dev, info.st_ino):
@@ -249,12 +277,12 @@ def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
     """Add one line to the quarantine manifest, flushed to disk.
 
     A line that cannot be written whole (the disk full) is cut off again, so
-    the manifest never holds half a line, and :class:`OutOfSpace` is raised.
+    the manifest never holds half a line, and :class:`OutOfSpace` is raised;
+    a folder that cannot be written raises :class:`TransitionRefused`.
     """
-    root.mkdir(parents=True, exist_ok=True)
     line = escape_surrogates(json.dumps(dict(entry), ensure_ascii=False, sort_keys=True)) + "\n"
     data = memoryview(line.encode("utf-8"))
-    with (root / MANIFEST).open("ab", buffering=0) as stream:
+    with _open_manifest(root) as stream:
         size = stream.seek(0, os.SEEK_END)
         try:
             while data:
@@ -264,7 +292,33 @@ def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
             stream.truncate(size)
             if exc.errno in NO_ROOM:
                 raise _no_room(exc, root / MANIFEST) from exc
-            raise
+            raise _unwritable(exc, root) from exc
+
+
+def check_writable(root: Path) -> None:
+    """Raise :class:`TransitionRefused` unless the quarantine folder and its manifest can be
+    written (it is made if missing): checked before the first copy moves."""
+    with _open_manifest(root):
+        pass
+
+
+def _open_manifest(root: Path) -> io.FileIO:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return (root / MANIFEST).open("ab", buffering=0)
+    except OSError as exc:
+        if exc.errno in NO_ROOM:
+            raise _no_room(exc, root / MANIFEST) from exc
+        raise _unwritable(exc, root) from exc
+
+
+def _unwritable(exc: OSError, root: Path) -> TransitionRefused:
+    why = "it is a file" if root.exists() and not root.is_dir() else exc.strerror or exc
+    return TransitionRefused(
+        f"cannot write the quarantine folder or its {MANIFEST} ({why})",
+        where=root,
+        fix="make it a writable folder, or set quarantine_dir to one; nothing was moved",
+    )
 
 
 def read_manifest(root: Path) -> list[dict[str, object]]:

@@ -36,6 +36,7 @@ from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
+    check_writable,
     content_hash,
     move_verified,
     quarantine_root,
@@ -106,6 +107,7 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
         lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
         result.expired = expire(lc)
     held = result.root.rstrip("/") + "/"
+    work: list[tuple[AssetRecord, list[LocationRecord]]] = []
     for asset in _purgeable(lc, dry_run):
         locations = lc.ledger.locations.present(asset.sha256)
         # A scan that wandered into the quarantine folder saw copies already held there.
@@ -113,9 +115,13 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
             loc for loc in locations if loc.host == lc.ledger.host and not loc.path.startswith(held)
         ]
         result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
-        if dry_run:
-            result.planned += local
-        elif local:
+        if local:
+            work.append((asset, local))
+    if dry_run:
+        result.planned = [loc for _, local in work for loc in local]
+    elif work:
+        check_writable(Path(result.root))  # one refusal, not one failure per copy
+        for asset, local in work:
             _purge_asset(lc, asset, local, result)
     return result
 
@@ -173,15 +179,18 @@ def _quarantine_copy(
         raise
 
 
-def _move_back(lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool) -> None:
-    # The move stands only with its record: without one, the copy goes back where it was.
+def _move_back(
+    lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool, *, restoring: bool = False
+) -> None:
+    # A move stands only with its record: without one, the copy goes back where it was.
     held, original = Path(entry.quarantine_path), Path(entry.original_path)
+    there, back = (original, held) if restoring else (held, original)
     try:
-        move_verified(held, original, entry.asset_sha256)
+        move_verified(there, back, entry.asset_sha256)
         if listed:
             _manifest(lc, root, "undone", entry.asset_sha256, str(original), str(held))
     except (OSError, ProvenanceError) as exc:
-        log.error("could not undo the move of %s to %s: %s", original, held, exc)
+        log.error("could not undo the move of %s to %s: %s", back, there, exc)
 
 
 def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, held: str) -> None:
@@ -226,14 +235,25 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
     lc.ledger.roles.require("restore quarantined copies", "quarantine", "restored_at", "UPDATE")
     _check_restorable(local)
+    root = quarantine_root(lc.settings)
     for entry in local:
-        move_verified(Path(entry.quarantine_path), Path(entry.original_path), entry.asset_sha256)
-        root = quarantine_root(lc.settings)
-        _manifest(
-            lc, root, "restored", entry.asset_sha256, entry.original_path, entry.quarantine_path
-        )
-        result.restored += lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
+        result.restored += _restore_copy(lc, root, entry)
     return result
+
+
+def _restore_copy(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
+    """Move one copy back, recorded as one step: without its record it returns to quarantine,
+    where the ledger says it is (and where ``restore`` finds it again)."""
+    move = QuarantineIn(entry.asset_sha256, entry.original_path, entry.quarantine_path)
+    move_verified(Path(move.quarantine_path), Path(move.original_path), move.asset_sha256)
+    listed = False
+    try:
+        _manifest(lc, root, "restored", move.asset_sha256, move.original_path, move.quarantine_path)
+        listed = True
+        return lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
+    except BaseException:
+        _move_back(lc, root, move, listed, restoring=True)
+        raise
 
 
 def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
