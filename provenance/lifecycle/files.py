@@ -24,7 +24,10 @@ and raises :class:`~provenance.errors.OutOfSpace`.
 The quarantine folder keeps ``manifest.jsonl``: one JSON line per move in or
 out and per deletion (action, SHA-256, host, original path, quarantine path,
 time, user), flushed to disk before the ledger records the change, so the
-folder explains itself even if the ledger cannot be reached.
+folder explains itself even if the ledger cannot be reached. A move in is
+listed before it is made (and listed ``undone`` if it fails or its record
+cannot be written), so a purge killed midway can be finished
+(:mod:`provenance.lifecycle.interrupted`).
 """
 
 from __future__ import annotations

@@ -6,12 +6,14 @@
   written to the folder's manifest and recorded in the ledger (the location
   closes, the asset becomes ``quarantined``). Each copy is one step: moved and
   recorded, or (the disk full, the ledger away) left where it was, so an
-  interrupted purge is finished by running it again. A copy that is a
+  interrupted purge is finished by running it again; even one killed
+  between a move and its record (:mod:`.interrupted`). A copy that is a
   symbolic link (or not a regular file) is refused and reported, never moved.
   Copies on other hosts are listed as not reachable from here: run ``purge``
   there too. Nothing is deleted.
 * :func:`restore` moves quarantined copies back, byte for byte, refusing to
-  overwrite anything that now stands at the original path.
+  overwrite anything that now stands at the original path (but recording a
+  copy a killed restore already moved back).
 * :func:`delete_quarantined` is the only thing that deletes, and only files
   in the quarantine folder; the CLI asks for confirmation first. A file whose
   bytes no longer match its hash is refused, never deleted.
@@ -43,6 +45,7 @@ from provenance.lifecycle.files import (
     quarantine_target,
     refuse_links,
 )
+from provenance.lifecycle.interrupted import back_unrecorded, moved_unrecorded
 from provenance.rules.policy import open_status
 from provenance.store import (
     AssetQuery,
@@ -161,6 +164,10 @@ def _quarantine_copy(
     lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str, reason: str
 ) -> list[QuarantineRecord]:
     refuse_links(source)
+    moved = None if os.path.lexists(source) else moved_unrecorded(lc, root, sha, source)
+    if moved is not None:  # an interrupted purge moved it: record it now
+        return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(moved))], reason,
+                                        lc.now())  # fmt: skip
     if content_hash(source) != sha:
         raise TransitionRefused(
             "this copy is missing, unreadable or no longer the recorded content",
@@ -168,15 +175,28 @@ def _quarantine_copy(
             fix="rescan it; it was left where it is",
         )
     destination = quarantine_target(root, sha, source, stamp)
-    move_verified(source, destination, sha)
-    entry, listed = QuarantineIn(sha, str(source), str(destination)), False
+    entry = QuarantineIn(sha, str(source), str(destination))
+    # Listed before it moves: a purge killed before its record finds the copy by this line.
+    _manifest(lc, root, "quarantined", sha, str(source), str(destination))
     try:
-        _manifest(lc, root, "quarantined", sha, str(source), str(destination))
-        listed = True
+        move_verified(source, destination, sha)
+    except BaseException:
+        _undone(lc, root, entry)
+        raise
+    try:
         return lc.ledger.quarantine.add([entry], reason, lc.now())
     except BaseException:
-        _move_back(lc, root, entry, listed)
+        _move_back(lc, root, entry, listed=True)
         raise
+
+
+def _undone(lc: Lifecycle, root: Path, entry: QuarantineIn) -> None:
+    # The move did not happen: the manifest says so (if there is room left to say it).
+    try:
+        _manifest(lc, root, "undone", entry.asset_sha256, entry.original_path,
+                  entry.quarantine_path)  # fmt: skip
+    except ProvenanceError as exc:
+        log.error("could not list the undone move of %s: %s", entry.original_path, exc)
 
 
 def _move_back(
@@ -234,11 +254,20 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     local = [e for e in entries if e.host == lc.ledger.host]
     result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
     lc.ledger.roles.require("restore quarantined copies", "quarantine", "restored_at", "UPDATE")
-    _check_restorable(local)
+    back = [e for e in local if back_unrecorded(e)]  # an interrupted restore moved them
+    _check_restorable([e for e in local if e not in back])
     root = quarantine_root(lc.settings)
     for entry in local:
-        result.restored += _restore_copy(lc, root, entry)
+        result.restored += (
+            _record_restored(lc, root, entry) if entry in back else _restore_copy(lc, root, entry)
+        )
     return result
+
+
+def _record_restored(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
+    sha, original, held = entry.asset_sha256, entry.original_path, entry.quarantine_path
+    _manifest(lc, root, "restored", sha, original, held)
+    return lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
 
 
 def _restore_copy(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
