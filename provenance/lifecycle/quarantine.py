@@ -30,7 +30,12 @@ from pathlib import Path
 from fileseq.exceptions import FileSeqException
 from fileseq.filesequence import FileSequence
 
-from provenance.errors import ProvenanceError, TargetNotFound, TransitionRefused
+from provenance.errors import (
+    AmbiguousTarget,
+    ProvenanceError,
+    TargetNotFound,
+    TransitionRefused,
+)
 from provenance.files.hashing import is_sha256_prefix
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
@@ -48,6 +53,7 @@ from provenance.lifecycle.files import (
 from provenance.lifecycle.interrupted import back_unrecorded, moved_unrecorded
 from provenance.rules.policy import open_status
 from provenance.store import (
+    CANDIDATES_SHOWN,
     AssetQuery,
     AssetRecord,
     ExpiredAsset,
@@ -344,13 +350,31 @@ def select_entries(
                 where=text,
                 fix="give a hash, an original path, a folder or a sequence",
             )
+        _refuse_ambiguous(text, matches)
         chosen.update((e.id, e) for e in matches)
     return sorted(chosen.values(), key=lambda e: e.id)
 
 
+def _refuse_ambiguous(text: str, matches: Sequence[QuarantineRecord]) -> None:
+    # A prefix names one asset, as everywhere else: `purge --delete` must not take two.
+    shas = sorted({e.asset_sha256 for e in matches})
+    if len(shas) > 1 and _is_prefix(text):
+        listed = ", ".join(sha[:16] for sha in shas[:CANDIDATES_SHOWN])
+        more = ", and more" if len(shas) > CANDIDATES_SHOWN else ""
+        raise AmbiguousTarget(
+            f"this hash prefix matches copies of several assets in quarantine: {listed}{more}",
+            where=text,
+            fix="give more digits; nothing was done",
+        )
+
+
+def _is_prefix(text: str) -> bool:
+    return is_sha256_prefix(text) and not os.path.lexists(Path(text).expanduser())
+
+
 def _matches(entry: QuarantineRecord, text: str, lc: Lifecycle) -> bool:
     path = Path(text).expanduser()
-    if is_sha256_prefix(text) and not os.path.lexists(path):
+    if _is_prefix(text):
         require_prefix_length(text)
         return entry.asset_sha256.startswith(text.lower())
     wanted = {str(absolute(p)) for p in _named_paths(path)}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.errors import TargetNotFound, TransitionRefused
+from provenance.errors import AmbiguousTarget, TargetNotFound, TransitionRefused
 from provenance.ingest.record import ingest
 from provenance.lifecycle import (
     Lifecycle,
@@ -23,7 +23,7 @@ from provenance.lifecycle import (
 )
 from provenance.lifecycle import quarantine as quarantine_module
 from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
-from provenance.store import Observation
+from provenance.store import Observation, QuarantineIn
 from tests.support.factories import asset_facts
 from tests.support.lifecycle import Clock, Make, final
 
@@ -239,3 +239,21 @@ def test_copies_already_in_the_quarantine_folder_stay_put(
         Path(moved[0].quarantine_path).exists()
         and lc.ledger.assets.resolve(sha).status == "quarantined"
     )
+
+
+def test_a_prefix_shared_by_two_quarantined_assets_is_refused(
+    lc: Lifecycle, tmp_path: Path, clock: Clock
+) -> None:
+    shas = ["abcdef" + "1" * 58, "abcdef" + "2" * 58]
+    for n, sha in enumerate(shas):
+        facts = dataclasses.replace(asset_facts(f"twin{n}", "genai"), sha256=sha)
+        original = str(tmp_path / f"twin{n}.png")
+        lc.ledger.record([Observation(facts, "testhost", original, 1, 1, 1)])
+        held = str(tmp_path / "q" / f"twin{n}.png")
+        lc.ledger.quarantine.add([QuarantineIn(sha, original, held)], "purged", clock())
+    for choose in (lambda t: plan_delete(lc, t), lambda t: restore(lc, t)):
+        with pytest.raises(AmbiguousTarget, match="several assets") as caught:
+            choose(["abcdef"])
+        assert "abcdef1111111111" in caught.value.message and "more digits" in caught.value.message
+    assert [e.asset_sha256 for e in plan_delete(lc, ["abcdef1"])] == [shas[0]]
+    assert len(lc.ledger.quarantine.list()) == 2
