@@ -33,9 +33,11 @@ cannot be written), so a purge killed midway can be finished
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import stat
@@ -51,6 +53,8 @@ from provenance.files.opening import kind_of, open_fd
 from provenance.settings import APP_NAME, Settings
 from provenance.util.atomic import sync_folder
 from provenance.util.names import escape_surrogates
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
@@ -298,11 +302,28 @@ def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
             raise _unwritable(exc, root) from exc
 
 
-def check_writable(root: Path) -> None:
-    """Raise :class:`TransitionRefused` unless the quarantine folder and its manifest can be
-    written (it is made if missing): checked before the first copy moves."""
-    with _open_manifest(root):
-        pass
+@contextmanager
+def holding(root: Path) -> Iterator[None]:
+    """The quarantine folder held by this command alone: one purge, restore or delete at a time.
+
+    Two at once would each take the other's copy, moved but not yet
+    recorded, for one a killed command left behind (see
+    :mod:`provenance.lifecycle.interrupted`) and record it twice. The lock
+    is on the manifest, so checking that the folder can be written comes
+    with it; the system drops it when the process ends, even by ``SIGKILL``.
+    """
+    with _open_manifest(root) as stream:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise TransitionRefused(
+                "another purge, restore or delete is moving files in this quarantine folder now",
+                where=root,
+                fix="wait for it to finish, then run the command again; nothing was done",
+            ) from exc
+        except OSError as exc:  # a filesystem without locks: go on, as before there were any
+            log.warning("cannot lock %s (%s); going on unlocked", root / MANIFEST, exc.strerror)
+        yield
 
 
 def _open_manifest(root: Path) -> io.FileIO:

@@ -43,8 +43,8 @@ from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
-    check_writable,
     content_hash,
+    holding,
     move_verified,
     quarantine_root,
     quarantine_target,
@@ -129,9 +129,9 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
     if dry_run:
         result.planned = [loc for _, local in work for loc in local]
     elif work:
-        check_writable(Path(result.root))  # one refusal, not one failure per copy
-        for asset, local in work:
-            _purge_asset(lc, asset, local, result)
+        with holding(Path(result.root)):  # and one refusal if it cannot be written, not one a copy
+            for asset, local in work:
+                _purge_asset(lc, asset, local, result)
     return result
 
 
@@ -260,14 +260,24 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     local = [e for e in entries if e.host == lc.ledger.host]
     result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
     lc.ledger.roles.require("restore quarantined copies", "quarantine", "restored_at", "UPDATE")
+    root = quarantine_root(lc.settings)
+    if local:
+        with holding(root):
+            result.restored = _restore_held(lc, root, local)
+    return result
+
+
+def _restore_held(
+    lc: Lifecycle, root: Path, local: Sequence[QuarantineRecord]
+) -> list[QuarantineRecord]:
     back = [e for e in local if back_unrecorded(e)]  # an interrupted restore moved them
     _check_restorable([e for e in local if e not in back])
-    root = quarantine_root(lc.settings)
+    restored: list[QuarantineRecord] = []
     for entry in local:
-        result.restored += (
+        restored += (
             _record_restored(lc, root, entry) if entry in back else _restore_copy(lc, root, entry)
         )
-    return result
+    return restored
 
 
 def _record_restored(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
@@ -316,6 +326,14 @@ def delete_quarantined(
 ) -> list[QuarantineRecord]:
     """Delete quarantined copies for good (the caller has confirmed), recording each."""
     lc.ledger.roles.require("delete quarantined copies", "quarantine", "deleted_at", "UPDATE")
+    root = quarantine_root(lc.settings)
+    with holding(root):
+        return _delete_held(lc, root, entries, reason)
+
+
+def _delete_held(
+    lc: Lifecycle, root: Path, entries: Sequence[QuarantineRecord], reason: str
+) -> list[QuarantineRecord]:
     for entry in entries:
         actual = content_hash(Path(entry.quarantine_path))
         if actual is not None and actual != entry.asset_sha256:
@@ -324,7 +342,7 @@ def delete_quarantined(
                 where=entry.quarantine_path,
                 fix="nothing was deleted",
             )
-    root, deleted = quarantine_root(lc.settings), []
+    deleted: list[QuarantineRecord] = []
     for entry in entries:
         Path(entry.quarantine_path).unlink(missing_ok=True)
         _manifest(

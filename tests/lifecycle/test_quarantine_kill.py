@@ -9,6 +9,7 @@ overwrite it (restore), and the chain must still verify.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import signal
 import subprocess
@@ -110,3 +111,48 @@ def test_a_restore_killed_before_its_record_is_finished_by_the_next(
         assert ledger.quarantine.list() == []
         assert [loc.path for loc in ledger.locations.present(sha)] == [str(path)]
         assert ledger.events.verify().ok
+
+
+@pytest.fixture
+def many_expired(ledger_url: str, tmp_path: Path) -> tuple[Commands, list[Path]]:
+    """Sixty generated pictures in six shots, scanned, their expiry past."""
+    run = Commands(ledger_url, tmp_path)
+    paths = [png(tmp_path / "jobs" / f"sh{n % 6}" / f"gen{n}.png", n, a1111(f"p{n}"))
+             for n in range(60)]  # fmt: skip
+    run("scan", str(tmp_path / "jobs"))
+    run("set-expiry", *map(str, paths), "--until", "2020-01-01", "--force")
+    return run, paths
+
+
+def test_two_purges_at_once_record_each_copy_once(
+    many_expired: tuple[Commands, list[Path]], ledger_url: str, tmp_path: Path
+) -> None:
+    run, paths = many_expired
+    command = [sys.executable, "-m", "provenance", "purge", "--expired", *run.options]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]  # fmt: skip
+    done = [p.communicate(timeout=300) for p in both]
+    for process, (_out, err) in zip(both, done, strict=True):
+        # The one that found the folder held says so; neither fails otherwise.
+        assert process.returncode == 0 or "another purge" in err, err
+    run("purge", "--expired")  # whatever the refused one left
+    with Ledger(ledger_url) as ledger:
+        held = ledger.quarantine.list()
+        assert sorted(e.original_path for e in held) == sorted(map(str, paths))  # each once
+        assert ledger.events.verify().ok
+    assert not any(p.exists() for p in paths)
+    assert len(list((tmp_path / "q").rglob("*.png"))) == len(paths)
+
+
+def test_a_held_quarantine_folder_is_refused_not_shared(
+    expired: tuple[Commands, Path, str], tmp_path: Path
+) -> None:
+    run, path, _sha = expired
+    (tmp_path / "q").mkdir()
+    with (tmp_path / "q" / "manifest.jsonl").open("ab") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)  # another purge, mid-way
+        result = CliRunner().invoke(cli, ["purge", "--expired", *run.options])
+    assert result.exit_code == 2 and "another purge, restore or delete" in result.stderr
+    assert path.exists()
+    run("purge", "--expired")
+    assert not path.exists()
