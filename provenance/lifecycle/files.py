@@ -319,7 +319,7 @@ def holding(root: Path) -> Iterator[None]:
             raise TransitionRefused(
                 "another purge, restore or delete is moving files in this quarantine folder now",
                 where=root,
-                fix="wait for it to finish, then run the command again; nothing was done",
+                fix="wait for it to finish, then run the command again; nothing was moved",
             ) from exc
         except OSError as exc:  # a filesystem without locks: go on, as before there were any
             log.warning("cannot lock %s (%s); going on unlocked", root / MANIFEST, exc.strerror)

@@ -270,6 +270,7 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
 def _restore_held(
     lc: Lifecycle, root: Path, local: Sequence[QuarantineRecord]
 ) -> list[QuarantineRecord]:
+    _check_one_each(local)
     back = [e for e in local if back_unrecorded(e)]  # an interrupted restore moved them
     _check_restorable([e for e in local if e not in back])
     restored: list[QuarantineRecord] = []
@@ -301,6 +302,20 @@ def _restore_copy(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[Qu
         raise
 
 
+def _check_one_each(entries: Sequence[QuarantineRecord]) -> None:
+    """Refuse two copies bound for one place: the second would find the first there."""
+    seen: dict[str, QuarantineRecord] = {}
+    for entry in entries:
+        first = seen.setdefault(entry.original_path, entry)
+        if first is not entry:
+            raise TransitionRefused(
+                f"two quarantined copies came from this place ({first.asset_sha256[:12]} and "
+                f"{entry.asset_sha256[:12]}); only one can go back",
+                where=entry.original_path,
+                fix="restore one by its hash or its quarantine path; nothing was restored",
+            )
+
+
 def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
     for entry in entries:
         if os.path.lexists(entry.original_path):
@@ -313,6 +328,7 @@ def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
             raise TransitionRefused(
                 "the quarantined copy is missing from the quarantine folder",
                 where=entry.quarantine_path,
+                fix="nothing was restored; name the other copies to restore them",
             )
 
 

@@ -257,3 +257,19 @@ def test_a_prefix_shared_by_two_quarantined_assets_is_refused(
         assert "abcdef1111111111" in caught.value.message and "more digits" in caught.value.message
     assert [e.asset_sha256 for e in plan_delete(lc, ["abcdef1"])] == [shas[0]]
     assert len(lc.ledger.quarantine.list()) == 2
+
+
+def test_two_copies_from_one_place_are_not_restored_by_that_place(
+    lc: Lifecycle, make_genai: Make, clock: Clock
+) -> None:
+    path, _ = make_genai("shots/gen.png", 1)
+    clock.advance(days=31)
+    purge_expired(lc)
+    _, second = make_genai("shots/gen.png", 2)  # a new picture where the first stood
+    clock.advance(days=31)
+    purge_expired(lc)
+    with pytest.raises(TransitionRefused, match="two quarantined copies came from this place"):
+        restore(lc, [str(path)])
+    assert not path.exists() and len(lc.ledger.quarantine.list()) == 2  # nothing restored
+    [restored] = restore(lc, [second.sha256[:12]]).restored
+    assert restored.asset_sha256 == second.sha256 and digest(path) == second.sha256
