@@ -366,3 +366,17 @@ def test_a_server_taking_no_writes_is_a_refusal(
     line = refused(invoke(command, str(path.parent), "--db", read_only), "takes no writes")
     assert "read-only transaction" in line
     assert invoke("audit", "--no-record", str(path.parent), "--db", read_only).exit_code == 0
+
+
+NAMES_TOO_LONG = {
+    "one name past NAME_MAX": "x" * 300 + ".png",
+    "a path past PATH_MAX": "d/" * 3000 + "x.png",
+}
+
+
+@pytest.mark.parametrize("name", NAMES_TOO_LONG.values(), ids=NAMES_TOO_LONG.keys())
+def test_a_name_too_long_for_the_system_is_not_in_the_ledger(
+    name: str, show: Path, ledger_url: str
+) -> None:
+    # Path.is_file raises ENAMETOOLONG before Python 3.14: it was a traceback and exit 1.
+    refused(invoke("history", str(show / name), "--db", ledger_url), "no such file")
