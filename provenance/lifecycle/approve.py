@@ -209,7 +209,9 @@ def read_document(path: Path) -> DocumentIn:
         return DocumentIn(path.name, path.read_bytes())
     except OSError as exc:
         raise TargetNotFound(
-            f"cannot read the reference document ({exc.strerror or exc})", where=path
+            f"cannot read the reference document ({exc.strerror or exc})",
+            where=path,
+            fix="check its permissions, or reference a copy that can be read",
         ) from exc
 
 
