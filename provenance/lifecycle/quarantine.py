@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from provenance.errors import (
     TransitionRefused,
 )
 from provenance.files.hashing import is_sha256_prefix
+from provenance.files.opening import kind_of
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.lifecycle.context import Lifecycle
@@ -351,21 +353,51 @@ def _delete_held(
     lc: Lifecycle, root: Path, entries: Sequence[QuarantineRecord], reason: str
 ) -> list[QuarantineRecord]:
     for entry in entries:
-        actual = content_hash(Path(entry.quarantine_path))
-        if actual is not None and actual != entry.asset_sha256:
-            raise TransitionRefused(
-                "this quarantined file no longer holds the recorded content",
-                where=entry.quarantine_path,
-                fix="nothing was deleted",
-            )
+        _check_deletable(entry)
     deleted: list[QuarantineRecord] = []
     for entry in entries:
-        Path(entry.quarantine_path).unlink(missing_ok=True)
+        _unlink(Path(entry.quarantine_path), done=len(deleted))
         _manifest(
             lc, root, "deleted", entry.asset_sha256, entry.original_path, entry.quarantine_path
         )
         deleted += lc.ledger.quarantine.delete([entry.id], reason, lc.now())
     return deleted
+
+
+def _check_deletable(entry: QuarantineRecord) -> None:
+    """Refuse to delete anything but the recorded bytes (a copy already gone is fine)."""
+    held = Path(entry.quarantine_path)
+    try:
+        mode = held.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        mode = stat.S_IFREG  # cannot look: the hash below refuses it
+    if not stat.S_ISREG(mode):  # a link or a folder stands there now, not the copy held
+        what = "a symbolic link" if stat.S_ISLNK(mode) else kind_of(mode)
+        raise TransitionRefused(
+            f"this quarantined copy is {what} now, not the file that was held",
+            where=held,
+            fix="nothing was deleted; move it away, then run purge --delete again",
+        )
+    if content_hash(held) != entry.asset_sha256:
+        raise TransitionRefused(
+            "this quarantined file no longer holds the recorded content (or cannot be read)",
+            where=held,
+            fix="nothing was deleted",
+        )
+
+
+def _unlink(held: Path, *, done: int) -> None:
+    try:
+        held.unlink(missing_ok=True)
+    except OSError as exc:
+        raise TransitionRefused(
+            f"cannot delete this quarantined file ({exc.strerror or exc}); the {done} deleted "
+            "before it are recorded",
+            where=held,
+            fix="check the quarantine folder's permissions, then run purge --delete again",
+        ) from exc
 
 
 def select_entries(

@@ -273,3 +273,24 @@ def test_two_copies_from_one_place_are_not_restored_by_that_place(
     assert not path.exists() and len(lc.ledger.quarantine.list()) == 2  # nothing restored
     [restored] = restore(lc, [second.sha256[:12]]).restored
     assert restored.asset_sha256 == second.sha256 and digest(path) == second.sha256
+
+
+def test_delete_refuses_what_stands_in_a_copys_place_and_deletes_nothing(
+    lc: Lifecycle, expired_pair: tuple[str, list[Path]], tmp_path: Path
+) -> None:
+    purge_expired(lc)
+    first, second = plan_delete(lc, [])
+    held, kept = Path(second.quarantine_path), tmp_path / "kept.png"
+    held.replace(kept)
+
+    def refused(words: str) -> None:
+        with pytest.raises(TransitionRefused, match=words):
+            delete_quarantined(lc, [first, second], "done with it")
+        assert Path(first.quarantine_path).exists() and len(lc.ledger.quarantine.list()) == 2
+
+    held.mkdir()
+    refused("a folder now")  # was IsADirectoryError, after deleting the first copy
+    held.rmdir()
+    held.symlink_to(kept)
+    refused("a symbolic link now")  # was "deleted", the link gone and the bytes kept
+    assert kept.exists()
