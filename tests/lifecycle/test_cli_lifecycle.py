@@ -344,3 +344,15 @@ def test_each_refusal_says_what_to_do(run: Cli, show: Path, consent: Path) -> No
         [line] = run(*args, code=2).stderr.splitlines()
         what, _, fix = line.partition(". ")
         assert what.startswith("Error: ") and fix.strip(), f"{why}: {line}"
+
+
+def test_a_name_holding_a_newline_forges_no_line_of_purges_list(run: Cli, tmp_path: Path) -> None:
+    forged = "gen.png -> quarantine\n  0123456789ab hero_final.png"  # no "/" in a name
+    path = png(tmp_path / "jobs" / forged, 7, a1111("rain"))
+    run("scan", str(path.parent))
+    sha = sha_of(path)
+    run("set-expiry", sha, "--until", "2020-01-01", "--force")
+    lines = run("purge", "--expired").stdout.splitlines()
+    listed = [line for line in lines if line.startswith("  ") and "0123" in line]  # not tables
+    assert len(listed) == 1 and listed[0].startswith(f"  {sha[:12]} ")  # the copy's own line
+    assert "quarantine\\x0a  0123456789ab hero_final.png" in listed[0]
