@@ -18,10 +18,13 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import importlib
 import io
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -29,10 +32,13 @@ from typing import Any
 import click
 
 from provenance import __version__
-from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
+from provenance.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
+
+# Errors writing the answer that mean "no room": the disk (or the user's quota) is full.
+NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -119,6 +125,35 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            # The answer could not be written (`audit > report.json` on a full disk): a
+            # traceback and exit 1, which says "blocked" of a package that may have passed.
+            if exc.errno not in NO_ROOM:
+                raise
+            _no_room_for_output(exc)
+            ctx.exit(EXIT_CANNOT_RUN)
+
+
+def _no_room_for_output(exc: OSError) -> None:
+    """Say that the output did not fit, where it can still be said."""
+    where = exc.filename or "the standard output"
+    _silence_stdout()  # what it still buffers would fail again on the way out
+    with contextlib.suppress(OSError):  # stderr on the same full disk: the exit code says it
+        click.echo(
+            f"Error: no room left to write the answer ({exc.strerror}): "
+            f"{on_one_line(str(where))}. free space there (or send it elsewhere), then run the "
+            "command again",
+            err=True,
+        )
+
+
+def _silence_stdout() -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a file descriptor (a test's runner): nothing left to flush there
 
 
 def _show_names_escaped() -> None:

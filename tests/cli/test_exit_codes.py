@@ -12,6 +12,8 @@ import hashlib
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -380,3 +382,22 @@ def test_a_name_too_long_for_the_system_is_not_in_the_ledger(
 ) -> None:
     # Path.is_file raises ENAMETOOLONG before Python 3.14: it was a traceback and exit 1.
     refused(invoke("history", str(show / name), "--db", ledger_url), "no such file")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "command", [["audit", "--no-record", "--format", "json"], ["ls", "--json"]]
+)
+def test_an_answer_that_does_not_fit_on_the_disk_is_exit_2(
+    command: list[str], show: Path, ledger_url: str
+) -> None:
+    # `audit > report.json` on a full disk was a traceback and exit 1: "blocked".
+    args = [*command[:1], str(show), *command[1:]] if command[0] == "audit" else command
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "provenance", *args, "--db", ledger_url],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: no room left to write the answer") and "standard output" in line
