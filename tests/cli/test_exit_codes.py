@@ -401,3 +401,14 @@ def test_an_answer_that_does_not_fit_on_the_disk_is_exit_2(
     assert done.returncode == 2, done.stderr
     [line] = done.stderr.splitlines()
     assert line.startswith("Error: no room left to write the answer") and "standard output" in line
+
+
+@pytest.mark.parametrize("command", ["report", "use-log"])
+def test_nothing_new_since_a_date_is_an_answer_not_a_typo(
+    command: str, show: Path, ledger_url: str
+) -> None:
+    since = ["--since", "2999-01-01", "--json", "--db", ledger_url]
+    quiet = invoke(command, "--show", "nightfall", *since)
+    assert quiet.exit_code == 0, quiet.stderr  # was "no asset was ever seen ... check the spelling"
+    assert json.loads(quiet.stdout)["title"] == "nightfall"
+    refused(invoke(command, "--show", "nightfal", *since), "no asset was ever seen")
