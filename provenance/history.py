@@ -26,6 +26,7 @@ from provenance.audit.judge import Context, Seen, judge
 from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
+from provenance.files.opening import is_regular
 from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.rules.policy import still_needs
@@ -167,7 +168,7 @@ def answer_for(target: str, ledger: Ledger, settings: Settings) -> History | Unr
         return find_history(target, ledger, settings)
     except TargetNotFound:
         path = Path(target).expanduser()
-        if not path.is_file():
+        if not is_regular(path):
             raise
         return unrecorded(path, ledger, settings)
 
@@ -184,7 +185,7 @@ def find_history(target: str, ledger: Ledger, settings: Settings | None = None) 
     file = Path(target).expanduser()
     finals = (
         answer_of(audit_one(file, ledger, settings, pictures))
-        if file.is_file()
+        if is_regular(file)
         else _finals_of_record(asset, approvals, lookalike, ledger, settings)
     )
     return History(

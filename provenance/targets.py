@@ -29,6 +29,7 @@ from fileseq.filesequence import FileSequence
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.files.hashing import is_sha256_prefix, sha256_file
+from provenance.files.opening import is_folder, is_regular
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.store import AssetRecord
@@ -149,7 +150,7 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
     itself when it is one whose content is the asset.
     """
     path = Path(target).expanduser()
-    if path.is_file():
+    if is_regular(path):
         return _read_file(absolute(path), ledger)
     if is_sha256_prefix(target) and not os.path.lexists(path):
         return ledger.assets.resolve(target), None, None
@@ -157,7 +158,7 @@ def resolve_target(target: str, ledger: Ledger) -> tuple[AssetRecord, str | None
     if known is not None:
         gone = "this file is no longer there; showing the content last recorded at this path"
         return known, gone, None
-    if path.is_dir():
+    if is_folder(path):
         raise TargetNotFound(
             "this is a folder, and one file is wanted",
             where=target,

@@ -23,11 +23,13 @@ exit code 1, which would read as "blocked".
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import importlib
 import io
 import logging
+import os
 import sys
 import traceback
 from collections.abc import MutableMapping
@@ -40,6 +42,9 @@ from provenance.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ProvenanceError
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
+
+# Errors writing the answer that mean "no room": the disk (or the user's quota) is full.
+NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -131,6 +136,11 @@ class ProvenanceGroup(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise  # the reader of stdout went away: click ends quietly
+            if exc.errno in NO_ROOM:
+                # The answer could not be written (`audit > report.json` on a full disk): a
+                # traceback and exit 1, which says "blocked" of a package that may have passed.
+                _no_room_for_output(exc)
+                ctx.exit(EXIT_CANNOT_RUN)
             # A file or folder no check named first. Python's own ending would be a
             # traceback and exit code 1, which means "blocked".
             click.echo(f"Error: {on_one_line(unforeseen_os_error(exc))}", err=True)
@@ -159,6 +169,28 @@ def unforeseen(exc: Exception) -> str:
         f"unexpected failure ({type(exc).__name__}: {exc}); this is a bug in provenance."
         " run the command again with -v for the traceback, and report it with that"
     )
+
+
+def _no_room_for_output(exc: OSError) -> None:
+    """Say that the output did not fit, where it can still be said."""
+    where = exc.filename or "the standard output"
+    _silence_stdout()  # what it still buffers would fail again on the way out
+    with contextlib.suppress(OSError):  # stderr on the same full disk: the exit code says it
+        click.echo(
+            f"Error: no room left to write the answer ({exc.strerror}): "
+            f"{on_one_line(str(where))}. free space there (or send it elsewhere), then run the "
+            "command again",
+            err=True,
+        )
+
+
+def _silence_stdout() -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a file descriptor (a test's runner): nothing left to flush there
 
 
 def _show_names_escaped() -> None:

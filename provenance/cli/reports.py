@@ -158,7 +158,12 @@ def _scoped_report(
     scope = _report_scope(lc.settings, title, show, under, since)
     settings = lc.settings
     report = build_report(lc.ledger, scope, lc.now(), settings.shot_pattern, settings.guidance)
-    if report.counts["assets"] == 0 and (show or under):
+    # Nothing new --since a date is an answer; a scope that never held an asset is a typo.
+    if (
+        report.counts["assets"] == 0
+        and (show or under)
+        and not lc.ledger.assets.count(scope.query())
+    ):
         raise _nothing_in(scope, settings)
     return report
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
+from provenance.files.opening import NotRegularFile, TooLarge, read_regular
 from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.generated_targets import generated_only
 from provenance.lifecycle.repeats import AlreadyApproved, Split, already_said, split_repeats
@@ -189,28 +190,43 @@ def _check_request(approval: Approval, now: datetime) -> tuple[Category, Scope]:
 
 
 def read_document(path: Path) -> DocumentIn:
-    """Read a reference document whole, to hash it and copy it into the ledger."""
+    """Read a reference document whole, to hash it and copy it into the ledger.
+
+    Read through :func:`~provenance.files.opening.read_regular`: a regular
+    file only (a FIFO or a device is refused, never waited on), never more
+    than the ledger keeps, however the file grows after a look at its size.
+    An empty file is refused: no one signed it (an export or a download that
+    failed leaves one).
+    """
     path = path.expanduser()
-    if not path.is_file():
+    try:
+        content = read_regular(path, MAX_DOCUMENT_BYTES)
+    except TooLarge as exc:
+        raise TransitionRefused(
+            f"the reference document is larger than the ledger keeps ({MAX_DOCUMENT_BYTES} "
+            "bytes at most)",
+            where=path,
+            fix="reference a smaller export (e.g. a PDF)",
+        ) from exc
+    except (FileNotFoundError, NotADirectoryError, NotRegularFile) as exc:
         raise TargetNotFound(
             "the reference document is missing or not a file",
             where=path,
             fix="check the --reference path",
-        )
-    size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
-        raise TransitionRefused(
-            f"the reference document is {size} bytes; the ledger keeps at most "
-            f"{MAX_DOCUMENT_BYTES}",
-            where=path,
-            fix="reference a smaller export (e.g. a PDF)",
-        )
-    try:
-        return DocumentIn(path.name, path.read_bytes())
+        ) from exc
     except OSError as exc:
         raise TargetNotFound(
-            f"cannot read the reference document ({exc.strerror or exc})", where=path
+            f"cannot read the reference document ({exc.strerror or exc})",
+            where=path,
+            fix="check its permissions, or reference a copy that can be read",
         ) from exc
+    if not content:
+        raise TransitionRefused(
+            "the reference document is empty",
+            where=path,
+            fix="reference the signed document itself (a failed export or download is empty)",
+        )
+    return DocumentIn(path.name, content)
 
 
 def _attempt(approval: Approval, document: DocumentIn) -> dict[str, object]:

@@ -63,6 +63,10 @@ class Scope:
     since: datetime | None = None
     roots: tuple[str, ...] = ()  # assets ever seen under one of these (a [[shows]] entry)
 
+    def query(self) -> AssetQuery:
+        """The assets ever seen in the scope, whenever (``since`` filters what is reported)."""
+        return AssetQuery(folder=self.folder, path_prefix=self.under, roots=self.roots)
+
     def describe(self) -> str:
         """One line naming the scope."""
         parts = [f"seen under {' or '.join(self.roots)}"] if self.roots else []
@@ -250,8 +254,7 @@ def build_report(
     ``shot_pattern`` and ``guidance`` are the settings of those names: how
     shots are found in paths, and which studio guidance the report follows.
     """
-    query = AssetQuery(folder=scope.folder, path_prefix=scope.under, roots=scope.roots)
-    assets = ledger.assets.list(query)
+    assets = ledger.assets.list(scope.query())
     events = _lifecycle_events(ledger, {a.sha256 for a in assets}, scope.since)
     active = {e.asset_sha256 for e in events}
     if scope.since is not None:

@@ -31,7 +31,11 @@ def reference_document(lc: Lifecycle, text: str) -> StoredDocument:
     sha = _by_approval(lc, text) if _is_approval_number(text) else _by_prefix(lc, text)
     stored = lc.ledger.approvals.document(sha)
     if stored is None:
-        raise TargetNotFound("the ledger has no reference document with this hash", where=sha)
+        raise TargetNotFound(
+            "the ledger has no reference document with this hash",
+            where=sha,
+            fix="`provenance history FILE` lists an asset's approvals and their documents",
+        )
     return StoredDocument(sha, stored[0], stored[1])
 
 
@@ -60,7 +64,11 @@ def _by_prefix(lc: Lifecycle, text: str) -> str:
     require_prefix_length(text)
     found = lc.ledger.approvals.document_shas(text, CANDIDATES_SHOWN + 1)
     if not found:
-        raise TargetNotFound("no reference document with this hash in the ledger", where=text)
+        raise TargetNotFound(
+            "no reference document with this hash in the ledger",
+            where=text,
+            fix="give an approval number (12 or #12), or check the hash",
+        )
     if len(found) > 1:
         listed = ", ".join(sha[:16] for sha in found[:CANDIDATES_SHOWN])
         raise AmbiguousTarget(

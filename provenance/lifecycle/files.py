@@ -24,14 +24,20 @@ and raises :class:`~provenance.errors.OutOfSpace`.
 The quarantine folder keeps ``manifest.jsonl``: one JSON line per move in or
 out and per deletion (action, SHA-256, host, original path, quarantine path,
 time, user), flushed to disk before the ledger records the change, so the
-folder explains itself even if the ledger cannot be reached.
+folder explains itself even if the ledger cannot be reached. A move in is
+listed before it is made (and listed ``undone`` if it fails or its record
+cannot be written), so a purge killed midway can be finished
+(:mod:`provenance.lifecycle.interrupted`).
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
+import io
 import json
+import logging
 import os
 import shutil
 import stat
@@ -48,6 +54,8 @@ from provenance.settings import APP_NAME, Settings
 from provenance.util.atomic import sync_folder
 from provenance.util.file_kinds import kind_of
 from provenance.util.names import escape_surrogates
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
@@ -94,7 +102,7 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     """
     with _pinned(source, sha256) as (descriptor, info):
         try:
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(destination.parent)
             _link_or_copy(source, descriptor, info, destination)
         except FileExistsError as exc:
             raise TransitionRefused(
@@ -105,7 +113,7 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
         except OSError as exc:
             if exc.errno in NO_ROOM:
                 raise _no_room(exc, destination) from exc
-            raise
+            raise _not_moved(exc, source, destination) from exc
         _check_arrived(source, destination, sha256)
         _unlink_same(source, info, destination)
     sync_folder(source.parent)
@@ -198,6 +206,29 @@ def _unlink_same(source: Path, info: os.stat_result, destination: Path) -> None:
         ) from exc
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file in the way: not "a file already exists there"
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from exc
+
+
+def _not_moved(exc: OSError, source: Path, destination: Path) -> TransitionRefused:
+    """Why a move could not start: the source vanished, or its new folder cannot take it."""
+    if exc.errno == errno.ENOENT and not os.path.lexists(source):
+        return TransitionRefused(
+            "the file vanished while it was being moved (another purge or restore?)",
+            where=source,
+            fix="rescan its folder; nothing was moved",
+        )
+    return TransitionRefused(
+        f"cannot create the file in this folder ({exc.strerror or exc}); nothing was moved",
+        where=destination.parent,
+        fix="make it a writable folder (for purge, or set quarantine_dir elsewhere), then run "
+        "the command again",
+    )
+
+
 def _no_room(exc: OSError, destination: Path) -> OutOfSpace:
     return OutOfSpace(
         f"no room left ({exc.strerror or exc}); this copy was not moved (any moved before it "
@@ -220,7 +251,11 @@ def _link_or_copy(source: Path, descriptor: int, info: os.stat_result, destinati
         if exc.errno not in _NO_LINK:  # EEXIST included: the caller refuses
             raise
         _copy_exclusive(descriptor, destination)
-        shutil.copystat(source, destination, follow_symlinks=False)
+        try:
+            shutil.copystat(source, destination, follow_symlinks=False)
+        except OSError:
+            destination.unlink()
+            raise
         return
     linked = destination.lstat()
     if (linked.st_dev, linked.st_ino) != (info.st_dev, info.st_ino):
@@ -250,12 +285,12 @@ def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
     """Add one line to the quarantine manifest, flushed to disk.
 
     A line that cannot be written whole (the disk full) is cut off again, so
-    the manifest never holds half a line, and :class:`OutOfSpace` is raised.
+    the manifest never holds half a line, and :class:`OutOfSpace` is raised;
+    a folder that cannot be written raises :class:`TransitionRefused`.
     """
-    root.mkdir(parents=True, exist_ok=True)
     line = escape_surrogates(json.dumps(dict(entry), ensure_ascii=False, sort_keys=True)) + "\n"
     data = memoryview(line.encode("utf-8"))
-    with (root / MANIFEST).open("ab", buffering=0) as stream:
+    with _open_manifest(root) as stream:
         size = stream.seek(0, os.SEEK_END)
         try:
             while data:
@@ -265,7 +300,50 @@ def append_manifest(root: Path, entry: Mapping[str, object]) -> None:
             stream.truncate(size)
             if exc.errno in NO_ROOM:
                 raise _no_room(exc, root / MANIFEST) from exc
-            raise
+            raise _unwritable(exc, root) from exc
+
+
+@contextmanager
+def holding(root: Path) -> Iterator[None]:
+    """The quarantine folder held by this command alone: one purge, restore or delete at a time.
+
+    Two at once would each take the other's copy, moved but not yet
+    recorded, for one a killed command left behind (see
+    :mod:`provenance.lifecycle.interrupted`) and record it twice. The lock
+    is on the manifest, so checking that the folder can be written comes
+    with it; the system drops it when the process ends, even by ``SIGKILL``.
+    """
+    with _open_manifest(root) as stream:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise TransitionRefused(
+                "another purge, restore or delete is moving files in this quarantine folder now",
+                where=root,
+                fix="wait for it to finish, then run the command again; nothing was moved",
+            ) from exc
+        except OSError as exc:  # a filesystem without locks: go on, as before there were any
+            log.warning("cannot lock %s (%s); going on unlocked", root / MANIFEST, exc.strerror)
+        yield
+
+
+def _open_manifest(root: Path) -> io.FileIO:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return (root / MANIFEST).open("ab", buffering=0)
+    except OSError as exc:
+        if exc.errno in NO_ROOM:
+            raise _no_room(exc, root / MANIFEST) from exc
+        raise _unwritable(exc, root) from exc
+
+
+def _unwritable(exc: OSError, root: Path) -> TransitionRefused:
+    why = "it is a file" if root.exists() and not root.is_dir() else exc.strerror or exc
+    return TransitionRefused(
+        f"cannot write the quarantine folder or its {MANIFEST} ({why})",
+        where=root,
+        fix="make it a writable folder, or set quarantine_dir to one; nothing was moved",
+    )
 
 
 def read_manifest(root: Path) -> list[dict[str, object]]:

@@ -6,12 +6,14 @@
   written to the folder's manifest and recorded in the ledger (the location
   closes, the asset becomes ``quarantined``). Each copy is one step: moved and
   recorded, or (the disk full, the ledger away) left where it was, so an
-  interrupted purge is finished by running it again. A copy that is a
+  interrupted purge is finished by running it again; even one killed
+  between a move and its record (:mod:`.interrupted`). A copy that is a
   symbolic link (or not a regular file) is refused and reported, never moved.
   Copies on other hosts are listed as not reachable from here: run ``purge``
   there too. Nothing is deleted.
 * :func:`restore` moves quarantined copies back, byte for byte, refusing to
-  overwrite anything that now stands at the original path.
+  overwrite anything that now stands at the original path (but recording a
+  copy a killed restore already moved back).
 * :func:`delete_quarantined` is the only thing that deletes, and only files
   in the quarantine folder; the CLI asks for confirmation first. A file whose
   bytes no longer match its hash is refused, never deleted.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +31,12 @@ from pathlib import Path
 from fileseq.exceptions import FileSeqException
 from fileseq.filesequence import FileSequence
 
-from provenance.errors import ProvenanceError, TargetNotFound, TransitionRefused
+from provenance.errors import (
+    AmbiguousTarget,
+    ProvenanceError,
+    TargetNotFound,
+    TransitionRefused,
+)
 from provenance.files.hashing import is_sha256_prefix
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
@@ -37,13 +45,16 @@ from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
     content_hash,
+    holding,
     move_verified,
     quarantine_root,
     quarantine_target,
     refuse_links,
 )
+from provenance.lifecycle.interrupted import back_unrecorded, moved_unrecorded
 from provenance.rules.policy import open_status
 from provenance.store import (
+    CANDIDATES_SHOWN,
     AssetQuery,
     AssetRecord,
     ExpiredAsset,
@@ -54,6 +65,7 @@ from provenance.store import (
 )
 from provenance.store.records import iso
 from provenance.targets import SEQUENCE_MARKS
+from provenance.util.file_kinds import kind_of
 from provenance.util.json_shapes import asset_copy
 
 log = logging.getLogger(__name__)
@@ -106,6 +118,7 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
         lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
         result.expired = expire(lc)
     held = result.root.rstrip("/") + "/"
+    work: list[tuple[AssetRecord, list[LocationRecord]]] = []
     for asset in _purgeable(lc, dry_run):
         locations = lc.ledger.locations.present(asset.sha256)
         # A scan that wandered into the quarantine folder saw copies already held there.
@@ -113,10 +126,14 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
             loc for loc in locations if loc.host == lc.ledger.host and not loc.path.startswith(held)
         ]
         result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
-        if dry_run:
-            result.planned += local
-        elif local:
-            _purge_asset(lc, asset, local, result)
+        if local:
+            work.append((asset, local))
+    if dry_run:
+        result.planned = [loc for _, local in work for loc in local]
+    elif work:
+        with holding(Path(result.root)):  # and one refusal if it cannot be written, not one a copy
+            for asset, local in work:
+                _purge_asset(lc, asset, local, result)
     return result
 
 
@@ -155,6 +172,10 @@ def _quarantine_copy(
     lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str, reason: str
 ) -> list[QuarantineRecord]:
     refuse_links(source)
+    moved = None if os.path.lexists(source) else moved_unrecorded(lc, root, sha, source)
+    if moved is not None:  # an interrupted purge moved it: record it now
+        return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(moved))], reason,
+                                        lc.now())  # fmt: skip
     if content_hash(source) != sha:
         raise TransitionRefused(
             "this copy is missing, unreadable or no longer the recorded content",
@@ -162,26 +183,42 @@ def _quarantine_copy(
             fix="rescan it; it was left where it is",
         )
     destination = quarantine_target(root, sha, source, stamp)
-    move_verified(source, destination, sha)
-    entry, listed = QuarantineIn(sha, str(source), str(destination)), False
+    entry = QuarantineIn(sha, str(source), str(destination))
+    # Listed before it moves: a purge killed before its record finds the copy by this line.
+    _manifest(lc, root, "quarantined", sha, str(source), str(destination))
     try:
-        _manifest(lc, root, "quarantined", sha, str(source), str(destination))
-        listed = True
+        move_verified(source, destination, sha)
+    except BaseException:
+        _undone(lc, root, entry)
+        raise
+    try:
         return lc.ledger.quarantine.add([entry], reason, lc.now())
     except BaseException:
-        _move_back(lc, root, entry, listed)
+        _move_back(lc, root, entry, listed=True)
         raise
 
 
-def _move_back(lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool) -> None:
-    # The move stands only with its record: without one, the copy goes back where it was.
-    held, original = Path(entry.quarantine_path), Path(entry.original_path)
+def _undone(lc: Lifecycle, root: Path, entry: QuarantineIn) -> None:
+    # The move did not happen: the manifest says so (if there is room left to say it).
     try:
-        move_verified(held, original, entry.asset_sha256)
+        _manifest(lc, root, "undone", entry.asset_sha256, entry.original_path,
+                  entry.quarantine_path)  # fmt: skip
+    except ProvenanceError as exc:
+        log.error("could not list the undone move of %s: %s", entry.original_path, exc)
+
+
+def _move_back(
+    lc: Lifecycle, root: Path, entry: QuarantineIn, listed: bool, *, restoring: bool = False
+) -> None:
+    # A move stands only with its record: without one, the copy goes back where it was.
+    held, original = Path(entry.quarantine_path), Path(entry.original_path)
+    there, back = (original, held) if restoring else (held, original)
+    try:
+        move_verified(there, back, entry.asset_sha256)
         if listed:
             _manifest(lc, root, "undone", entry.asset_sha256, str(original), str(held))
     except (OSError, ProvenanceError) as exc:
-        log.error("could not undo the move of %s to %s: %s", original, held, exc)
+        log.error("could not undo the move of %s to %s: %s", back, there, exc)
 
 
 def _manifest(lc: Lifecycle, root: Path, action: str, sha: str, original: str, held: str) -> None:
@@ -225,15 +262,60 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     local = [e for e in entries if e.host == lc.ledger.host]
     result = RestoreResult(elsewhere=[e for e in entries if e.host != lc.ledger.host])
     lc.ledger.roles.require("restore quarantined copies", "quarantine", "restored_at", "UPDATE")
-    _check_restorable(local)
-    for entry in local:
-        move_verified(Path(entry.quarantine_path), Path(entry.original_path), entry.asset_sha256)
-        root = quarantine_root(lc.settings)
-        _manifest(
-            lc, root, "restored", entry.asset_sha256, entry.original_path, entry.quarantine_path
-        )
-        result.restored += lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
+    root = quarantine_root(lc.settings)
+    if local:
+        with holding(root):
+            result.restored = _restore_held(lc, root, local)
     return result
+
+
+def _restore_held(
+    lc: Lifecycle, root: Path, local: Sequence[QuarantineRecord]
+) -> list[QuarantineRecord]:
+    _check_one_each(local)
+    back = [e for e in local if back_unrecorded(e)]  # an interrupted restore moved them
+    _check_restorable([e for e in local if e not in back])
+    restored: list[QuarantineRecord] = []
+    for entry in local:
+        restored += (
+            _record_restored(lc, root, entry) if entry in back else _restore_copy(lc, root, entry)
+        )
+    return restored
+
+
+def _record_restored(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
+    sha, original, held = entry.asset_sha256, entry.original_path, entry.quarantine_path
+    _manifest(lc, root, "restored", sha, original, held)
+    return lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
+
+
+def _restore_copy(lc: Lifecycle, root: Path, entry: QuarantineRecord) -> list[QuarantineRecord]:
+    """Move one copy back, recorded as one step: without its record it returns to quarantine,
+    where the ledger says it is (and where ``restore`` finds it again)."""
+    move = QuarantineIn(entry.asset_sha256, entry.original_path, entry.quarantine_path)
+    move_verified(Path(move.quarantine_path), Path(move.original_path), move.asset_sha256)
+    listed = False
+    try:
+        _manifest(lc, root, "restored", move.asset_sha256, move.original_path, move.quarantine_path)
+        listed = True
+        return lc.ledger.quarantine.restore([entry.id], lc.now(), open_status)
+    except BaseException:
+        _move_back(lc, root, move, listed, restoring=True)
+        raise
+
+
+def _check_one_each(entries: Sequence[QuarantineRecord]) -> None:
+    """Refuse two copies bound for one place: the second would find the first there."""
+    seen: dict[str, QuarantineRecord] = {}
+    for entry in entries:
+        first = seen.setdefault(entry.original_path, entry)
+        if first is not entry:
+            raise TransitionRefused(
+                f"two quarantined copies came from this place ({first.asset_sha256[:12]} and "
+                f"{entry.asset_sha256[:12]}); only one can go back",
+                where=entry.original_path,
+                fix="restore one by its hash or its quarantine path; nothing was restored",
+            )
 
 
 def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
@@ -248,6 +330,7 @@ def _check_restorable(entries: Sequence[QuarantineRecord]) -> None:
             raise TransitionRefused(
                 "the quarantined copy is missing from the quarantine folder",
                 where=entry.quarantine_path,
+                fix="nothing was restored; name the other copies to restore them",
             )
 
 
@@ -261,22 +344,60 @@ def delete_quarantined(
 ) -> list[QuarantineRecord]:
     """Delete quarantined copies for good (the caller has confirmed), recording each."""
     lc.ledger.roles.require("delete quarantined copies", "quarantine", "deleted_at", "UPDATE")
+    root = quarantine_root(lc.settings)
+    with holding(root):
+        return _delete_held(lc, root, entries, reason)
+
+
+def _delete_held(
+    lc: Lifecycle, root: Path, entries: Sequence[QuarantineRecord], reason: str
+) -> list[QuarantineRecord]:
     for entry in entries:
-        actual = content_hash(Path(entry.quarantine_path))
-        if actual is not None and actual != entry.asset_sha256:
-            raise TransitionRefused(
-                "this quarantined file no longer holds the recorded content",
-                where=entry.quarantine_path,
-                fix="nothing was deleted",
-            )
-    root, deleted = quarantine_root(lc.settings), []
+        _check_deletable(entry)
+    deleted: list[QuarantineRecord] = []
     for entry in entries:
-        Path(entry.quarantine_path).unlink(missing_ok=True)
+        _unlink(Path(entry.quarantine_path), done=len(deleted))
         _manifest(
             lc, root, "deleted", entry.asset_sha256, entry.original_path, entry.quarantine_path
         )
         deleted += lc.ledger.quarantine.delete([entry.id], reason, lc.now())
     return deleted
+
+
+def _check_deletable(entry: QuarantineRecord) -> None:
+    """Refuse to delete anything but the recorded bytes (a copy already gone is fine)."""
+    held = Path(entry.quarantine_path)
+    try:
+        mode = held.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        mode = stat.S_IFREG  # cannot look: the hash below refuses it
+    if not stat.S_ISREG(mode):  # a link or a folder stands there now, not the copy held
+        what = "a symbolic link" if stat.S_ISLNK(mode) else kind_of(mode)
+        raise TransitionRefused(
+            f"this quarantined copy is {what} now, not the file that was held",
+            where=held,
+            fix="nothing was deleted; move it away, then run purge --delete again",
+        )
+    if content_hash(held) != entry.asset_sha256:
+        raise TransitionRefused(
+            "this quarantined file no longer holds the recorded content (or cannot be read)",
+            where=held,
+            fix="nothing was deleted",
+        )
+
+
+def _unlink(held: Path, *, done: int) -> None:
+    try:
+        held.unlink(missing_ok=True)
+    except OSError as exc:
+        raise TransitionRefused(
+            f"cannot delete this quarantined file ({exc.strerror or exc}); the {done} deleted "
+            "before it are recorded",
+            where=held,
+            fix="check the quarantine folder's permissions, then run purge --delete again",
+        ) from exc
 
 
 def select_entries(
@@ -295,13 +416,31 @@ def select_entries(
                 where=text,
                 fix="give a hash, an original path, a folder or a sequence",
             )
+        _refuse_ambiguous(text, matches)
         chosen.update((e.id, e) for e in matches)
     return sorted(chosen.values(), key=lambda e: e.id)
 
 
+def _refuse_ambiguous(text: str, matches: Sequence[QuarantineRecord]) -> None:
+    # A prefix names one asset, as everywhere else: `purge --delete` must not take two.
+    shas = sorted({e.asset_sha256 for e in matches})
+    if len(shas) > 1 and _is_prefix(text):
+        listed = ", ".join(sha[:16] for sha in shas[:CANDIDATES_SHOWN])
+        more = ", and more" if len(shas) > CANDIDATES_SHOWN else ""
+        raise AmbiguousTarget(
+            f"this hash prefix matches copies of several assets in quarantine: {listed}{more}",
+            where=text,
+            fix="give more digits; nothing was done",
+        )
+
+
+def _is_prefix(text: str) -> bool:
+    return is_sha256_prefix(text) and not os.path.lexists(Path(text).expanduser())
+
+
 def _matches(entry: QuarantineRecord, text: str, lc: Lifecycle) -> bool:
     path = Path(text).expanduser()
-    if is_sha256_prefix(text) and not os.path.lexists(path):
+    if _is_prefix(text):
         require_prefix_length(text)
         return entry.asset_sha256.startswith(text.lower())
     wanted = {str(absolute(p)) for p in _named_paths(path)}

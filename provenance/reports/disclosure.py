@@ -8,15 +8,18 @@ thing; the page is drawn by :mod:`provenance.reports.disclosure_page`.
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 
 from provenance.lifecycle.disclosure import DisclosureReport
 from provenance.reports.disclosure_page import page
 from provenance.reports.disclosure_tables import heading, headline_sentence, prepared_line, sections
-from provenance.util.names import shown_in_json
+from provenance.util.names import bidi_shown, shown_in_json
 
 Format = Literal["markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("markdown", "html", "json")
+# What Markdown would read as markup in a cell: escaped with a backslash, shown as itself.
+_MARKUP = re.compile(r"[\\|<\[]")
 
 
 def render(report: DisclosureReport, fmt: Format) -> str:
@@ -30,8 +33,13 @@ def render(report: DisclosureReport, fmt: Format) -> str:
 
 
 def markdown(report: DisclosureReport) -> str:
-    """The report as GitHub-flavoured Markdown: the headline, then every table."""
-    lines = [f"# {heading(report)}", "", f"*{prepared_line(report)}*", ""]
+    """The report as GitHub-flavoured Markdown: the headline, then every table.
+
+    Like the HTML page, it shows a name's bidirectional controls as text
+    (``\\u202e``): a viewer honours them, and a name holding U+202E would be
+    shown reversed from there on.
+    """
+    lines = [f"# {_md(heading(report))}", "", f"*{_md(prepared_line(report))}*", ""]
     lines += [f"**{headline_sentence(report)}**", ""]
     for section in sections(report):
         lines += [f"## {section.title}", ""]
@@ -42,8 +50,11 @@ def markdown(report: DisclosureReport) -> str:
         lines.append("|" + "---|" * len(section.columns))
         lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in section.rows]
         lines += ["", section.more, ""] if section.more else [""]
-    return "\n".join(lines)
+    return bidi_shown("\n".join(lines))
 
 
 def _md(cell: str) -> str:
-    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """``cell`` as Markdown text that says what it holds: a file named ``<img src=x
+    onerror=...>`` or ``[here](javascript:...)`` is shown as its name, not made a tag or a
+    link by the viewer the report is forwarded to; a ``|`` does not end the cell."""
+    return _MARKUP.sub(r"\\\g<0>", cell).replace("\n", " ")

@@ -20,6 +20,7 @@ from provenance.lifecycle.rescreen import Rescreen
 from provenance.reports.console import approvals_table
 from provenance.rules.policy import Policy, policy_keys
 from provenance.store import ApprovalRecord, AssetRecord, ExpiredAsset, QuarantineRecord
+from provenance.util.names import on_one_line
 
 
 def approved(
@@ -48,7 +49,7 @@ def _named(target: Target) -> str:
     """``sh010.1017.png (3f2a9c01b7e4)``, or the short hash of an asset named by its hash."""
     if target.path is None:
         return target.asset.sha256[:12]
-    return f"{target.path.rsplit('/', 1)[-1]} ({target.asset.sha256[:12]})"
+    return f"{on_one_line(target.path.rsplit('/', 1)[-1])} ({target.asset.sha256[:12]})"
 
 
 def revoked(records: Sequence[ApprovalRecord], assets: Mapping[str, AssetRecord]) -> RenderableType:
@@ -68,7 +69,8 @@ def expired(changes: Sequence[ExpiredAsset]) -> RenderableType:
     for column in ("sha256", "tool", "status", "why", "copies present at"):
         table.add_column(column)
     for change in changes:
-        places = "\n".join(f"{loc.host}:{loc.path}" for loc in change.locations) or "(none)"
+        places = "\n".join(on_one_line(f"{loc.host}:{loc.path}") for loc in change.locations)
+        places = places or "(none)"
         why = "its approval lapsed" if change.lapsed else "past its expiry"
         asset = change.asset
         table.add_row(asset.sha256[:12], asset.tool or "", asset.status or "", why, places)
@@ -114,15 +116,20 @@ def purged(result: PurgeResult) -> RenderableType:
         else [(m.asset_sha256, m.original_path, m.quarantine_path) for m in result.moved]
     )
     parts.append(Text(f"{verb} {len(moved)} copy(ies) into {result.root}", style="bold"))
+    # One copy a line: a name holding a newline must not start a line of its own.
     parts += [
-        Text(f"  {sha[:12]} {path}" + (f" -> {held}" if held else "")) for sha, path, held in moved
+        Text(on_one_line(f"  {sha[:12]} {path}" + (f" -> {held}" if held else "")))
+        for sha, path, held in moved
     ]
     if result.failed:
         parts.append(Text(f"{len(result.failed)} copy(ies) not moved:", style="yellow"))
-        parts += [Text(f"  {f.path}: {f.reason}") for f in result.failed]
+        parts += [Text(on_one_line(f"  {f.path}: {f.reason}")) for f in result.failed]
     if result.unreachable:
         parts.append(Text("Not reachable from this host (run purge there):", style="yellow"))
-        parts += [Text(f"  {u.asset_sha256[:12]} {u.host}:{u.path}") for u in result.unreachable]
+        parts += [
+            Text(on_one_line(f"  {u.asset_sha256[:12]} {u.host}:{u.path}"))
+            for u in result.unreachable
+        ]
     return Group(*parts)
 
 

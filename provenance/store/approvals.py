@@ -331,7 +331,8 @@ def revoke(
     if row.revoked_at is not None:
         raise TransitionRefused(
             f"approval #{approval_id} was already revoked on {row.revoked_at:%Y-%m-%d}"
-            f" by {row.revoked_by}"
+            f" by {row.revoked_by}",
+            fix="nothing to do; `provenance history` lists an asset's approvals",
         )
     conn.execute(
         update(Approval)

@@ -134,9 +134,14 @@ def _check_replaceable(old: AssetRecord, new: AssetRecord) -> None:
         raise TransitionRefused(
             f"not a generated asset (verdict {old.verdict}): only generated material is replaced",
             where=old.sha256,
+            fix="name the generated asset as OLD (`provenance history` shows a file's verdict)",
         )
     if old.status == "replaced":
-        raise TransitionRefused(f"already replaced by {old.replaced_by}", where=old.sha256)
+        raise TransitionRefused(
+            f"already replaced by {old.replaced_by}",
+            where=old.sha256,
+            fix="nothing to do; `provenance history` shows the replacement",
+        )
     if new.status == "replaced":
         raise TransitionRefused(
             f"the replacement was itself replaced by {new.replaced_by}",
@@ -182,11 +187,15 @@ def set_expiry(
 def _check_expirable(asset: AssetRecord) -> None:
     if asset.verdict != "genai":
         raise TransitionRefused(
-            f"not a generated asset (verdict {asset.verdict}): it has no expiry", where=asset.sha256
+            f"not a generated asset (verdict {asset.verdict}): it has no expiry",
+            where=asset.sha256,
+            fix="name generated assets only (`provenance ls --verdict genai` lists them)",
         )
     if asset.status in FIXED:
         raise TransitionRefused(
-            f"this asset is {asset.status}; an expiry no longer applies", where=asset.sha256
+            f"this asset is {asset.status}; an expiry no longer applies",
+            where=asset.sha256,
+            fix="nothing to do (a quarantined asset's copies come back with `provenance restore`)",
         )
 
 

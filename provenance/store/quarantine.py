@@ -158,12 +158,16 @@ def _held(conn: Connection, ids: Sequence[int]) -> list[QuarantineRecord]:
     records = _rows(conn, ids)
     known = {r.id for r in records}
     for missing in [i for i in ids if i not in known]:
-        raise TargetNotFound(f"no quarantine entry #{missing}")
+        raise TargetNotFound(
+            f"no quarantine entry #{missing}", fix="`provenance ls --status quarantined` lists them"
+        )
     for record in records:
         if not record.held:
             done = "restored" if record.restored_at else "deleted"
             raise TransitionRefused(
-                f"quarantine entry #{record.id} was already {done}", where=record.quarantine_path
+                f"quarantine entry #{record.id} was already {done} (by another command?)",
+                where=record.quarantine_path,
+                fix="nothing to do; `provenance history` shows what became of it",
             )
     return records
 

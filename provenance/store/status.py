@@ -33,7 +33,9 @@ def load_assets(conn: Connection, shas: Iterable[str]) -> dict[str, AssetRecord]
     found = {row.sha256: asset_from_row(row) for row in rows}
     for sha in wanted:
         if sha not in found:
-            raise TargetNotFound("no asset with this hash in the ledger", where=sha)
+            raise TargetNotFound(
+                "no asset with this hash in the ledger", where=sha, fix="scan the file first"
+            )
     return found
 
 

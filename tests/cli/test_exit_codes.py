@@ -13,6 +13,8 @@ import hashlib
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -389,7 +391,7 @@ def test_a_server_taking_no_writes_is_a_refusal(
 @pytest.mark.parametrize(
     ("failure", "said"),
     [
-        (OSError(errno.ENOSPC, "No space left on device", "/share/out"), "(No space left on"),
+        (OSError(errno.EACCES, "Permission denied", "/share/out"), "(Permission denied): /share"),
         (RuntimeError("a state no code expected"), "this is a bug in provenance"),
     ],
     ids=["unforeseen file failure", "bug"],
@@ -414,3 +416,47 @@ def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
     assert verbose.exit_code == 2
     assert ("Traceback" in verbose.stderr) is isinstance(failure, RuntimeError), verbose.stderr
     assert line == verbose.stderr.strip().splitlines()[-1]
+
+
+NAMES_TOO_LONG = {
+    "one name past NAME_MAX": "x" * 300 + ".png",
+    "a path past PATH_MAX": "d/" * 3000 + "x.png",
+}
+
+
+@pytest.mark.parametrize("name", NAMES_TOO_LONG.values(), ids=NAMES_TOO_LONG.keys())
+def test_a_name_too_long_for_the_system_is_not_in_the_ledger(
+    name: str, show: Path, ledger_url: str
+) -> None:
+    # Path.is_file raises ENAMETOOLONG before Python 3.14: it was a traceback and exit 1.
+    refused(invoke("history", str(show / name), "--db", ledger_url), "no such file")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "command", [["audit", "--no-record", "--format", "json"], ["ls", "--json"]]
+)
+def test_an_answer_that_does_not_fit_on_the_disk_is_exit_2(
+    command: list[str], show: Path, ledger_url: str
+) -> None:
+    # `audit > report.json` on a full disk was a traceback and exit 1: "blocked".
+    args = [*command[:1], str(show), *command[1:]] if command[0] == "audit" else command
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "provenance", *args, "--db", ledger_url],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: no room left to write the answer") and "standard output" in line
+
+
+@pytest.mark.parametrize("command", ["report", "use-log"])
+def test_nothing_new_since_a_date_is_an_answer_not_a_typo(
+    command: str, show: Path, ledger_url: str
+) -> None:
+    since = ["--since", "2999-01-01", "--json", "--db", ledger_url]
+    quiet = invoke(command, "--show", "nightfall", *since)
+    assert quiet.exit_code == 0, quiet.stderr  # was "no asset was ever seen ... check the spelling"
+    assert json.loads(quiet.stdout)["title"] == "nightfall"
+    refused(invoke(command, "--show", "nightfal", *since), "no asset was ever seen")

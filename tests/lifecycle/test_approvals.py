@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from provenance.errors import ApprovalRefused, TargetNotFound, TransitionRefused
 from provenance.lifecycle import Lifecycle, approve, expire, needs_approval, revoke
+from provenance.lifecycle.approve import MAX_DOCUMENT_BYTES, read_document
 from provenance.rules.policy import Policy, asset_state, decide
 from provenance.settings import Settings
 from provenance.settings.tables import WatchlistConfig
@@ -273,3 +275,24 @@ def test_a_refused_signature_says_what_to_do_with_allowed_signers(
     assert "set allowed_signers in the settings" in str(refused.value.fix)
     assert status(lc, asset) == "temporary"
     assert lc.ledger.events.of(asset.sha256)[-1].type == "approval-refused"
+
+
+def test_a_reference_that_is_no_signed_document_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    os.mkfifo(tmp_path / "pipe.pdf")  # read whole, it would wait for a writer for ever
+    (tmp_path / "folder.pdf").mkdir()
+    with (tmp_path / "huge.pdf").open("wb") as huge:
+        huge.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: no room taken
+    refusals = {
+        "empty.pdf": "is empty",
+        "pipe.pdf": "missing or not a file",
+        "folder.pdf": "missing or not a file",
+        "nowhere.pdf": "missing or not a file",
+        "huge.pdf": "larger than the ledger keeps",
+    }
+    for name, words in refusals.items():
+        with pytest.raises((TargetNotFound, TransitionRefused), match=words) as caught:
+            read_document(tmp_path / name)
+        assert name in caught.value.message and caught.value.fix, name
+    (tmp_path / "signed.pdf").write_bytes(b"%PDF-1.7 signed")
+    assert read_document(tmp_path / "signed.pdf").content == b"%PDF-1.7 signed"

@@ -324,3 +324,35 @@ def test_an_approver_longer_than_the_ledger_keeps_is_refused(
     refused = run(*args, code=2)
     assert refused.stderr.startswith("Error: the approver's name is 300 characters long")
     assert run.json("history", str(castle))["approvals"] == []
+
+
+def test_each_refusal_says_what_to_do(run: Cli, show: Path, consent: Path) -> None:
+    castle, plate = show / "gen" / "castle.png", show / "plates" / "plate.png"
+    number = json.loads(approve(run, str(castle), consent, "--json").stdout)["approvals"][0]["id"]
+    run("revoke", str(number), "--reason", "changed")
+    face = sha_of(show / "gen" / "face.png")
+    run("replace", face, str(plate))
+    refusals = {
+        "revoked twice": ("revoke", str(number), "--reason", "again"),
+        "no expiry": ("set-expiry", str(plate), "--until", "2999-01-01"),
+        "expiry of a replaced asset": ("set-expiry", face, "--until", "2999-01-01"),
+        "replaced twice": ("replace", face, str(castle)),
+        "replacing a plate": ("replace", str(plate), str(castle)),
+        "no such document": ("document", "abcdef12", "--output", str(show / "doc.pdf")),
+    }
+    for why, args in refusals.items():
+        [line] = run(*args, code=2).stderr.splitlines()
+        what, _, fix = line.partition(". ")
+        assert what.startswith("Error: ") and fix.strip(), f"{why}: {line}"
+
+
+def test_a_name_holding_a_newline_forges_no_line_of_purges_list(run: Cli, tmp_path: Path) -> None:
+    forged = "gen.png -> quarantine\n  0123456789ab hero_final.png"  # no "/" in a name
+    path = png(tmp_path / "jobs" / forged, 7, a1111("rain"))
+    run("scan", str(path.parent))
+    sha = sha_of(path)
+    run("set-expiry", sha, "--until", "2020-01-01", "--force")
+    lines = run("purge", "--expired").stdout.splitlines()
+    listed = [line for line in lines if line.startswith("  ") and "0123" in line]  # not tables
+    assert len(listed) == 1 and listed[0].startswith(f"  {sha[:12]} ")  # the copy's own line
+    assert "quarantine\\x0a  0123456789ab hero_final.png" in listed[0]

@@ -123,7 +123,8 @@ def markdown_tables(text: str) -> dict[str, list[list[str]]]:
             title = line[3:]
         elif line.startswith("|") and not line.startswith("|---"):
             cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
-            tables.setdefault(title, []).append([c.strip().replace("\\|", "|") for c in cells])
+            # Markdown's backslash escapes (\| \< \[ \\) say the character itself.
+            tables.setdefault(title, []).append([re.sub(r"\\(.)", r"\1", c.strip()) for c in cells])
     return tables
 
 
@@ -296,3 +297,24 @@ def test_places_read_as_folders_below_the_common_one_on_any_host(ledger: Ledger)
     assert where["a.png"] == "testhost:/jobs/nf/shot010/gen/"
     summary = dict(row for row in md["Summary"][1:])
     assert summary["Generated files below"] == "(no common folder: places are shown whole)"
+
+
+HOSTILE_NAMES = (
+    "<img src=x onerror=alert(1)>.png",
+    "[sign here](javascript:alert(1)).png",
+    "clip\u202egnp.exe",
+    "pipe|name.png",
+)
+
+
+def test_markdown_shows_hostile_names_as_names_in_a_viewer(ledger: Ledger) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    ledger.record([observation(f"h{n}", f"/jobs/nf/gen/{name}", verdict="genai")
+                   for n, name in enumerate(HOSTILE_NAMES)])  # fmt: skip
+    text = render(build_report(ledger, Scope("Nightfall"), datetime.now(UTC)), "markdown")
+    assert "\u202e" not in text and "clip\\u202egnp.exe" in text
+    shown = Tables()
+    shown.feed(markdown_it.MarkdownIt("commonmark").enable("table").render(text))
+    assert not shown.tags & {"img", "a", "script"}, "a name became markup"
+    names = {row[0] for row in shown.tables["Generated assets"][1:]}
+    assert names == {n.replace("\u202e", "\\u202e") for n in HOSTILE_NAMES}

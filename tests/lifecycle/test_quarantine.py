@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.errors import TargetNotFound, TransitionRefused
+from provenance.errors import AmbiguousTarget, TargetNotFound, TransitionRefused
 from provenance.ingest.record import ingest
 from provenance.lifecycle import (
     Lifecycle,
@@ -23,7 +23,7 @@ from provenance.lifecycle import (
 )
 from provenance.lifecycle import quarantine as quarantine_module
 from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
-from provenance.store import Observation
+from provenance.store import Observation, QuarantineIn
 from tests.support.factories import asset_facts
 from tests.support.lifecycle import Clock, Make, final
 
@@ -239,3 +239,58 @@ def test_copies_already_in_the_quarantine_folder_stay_put(
         Path(moved[0].quarantine_path).exists()
         and lc.ledger.assets.resolve(sha).status == "quarantined"
     )
+
+
+def test_a_prefix_shared_by_two_quarantined_assets_is_refused(
+    lc: Lifecycle, tmp_path: Path, clock: Clock
+) -> None:
+    shas = ["abcdef" + "1" * 58, "abcdef" + "2" * 58]
+    for n, sha in enumerate(shas):
+        facts = dataclasses.replace(asset_facts(f"twin{n}", "genai"), sha256=sha)
+        original = str(tmp_path / f"twin{n}.png")
+        lc.ledger.record([Observation(facts, "testhost", original, 1, 1, 1)])
+        held = str(tmp_path / "q" / f"twin{n}.png")
+        lc.ledger.quarantine.add([QuarantineIn(sha, original, held)], "purged", clock())
+    for choose in (lambda t: plan_delete(lc, t), lambda t: restore(lc, t)):
+        with pytest.raises(AmbiguousTarget, match="several assets") as caught:
+            choose(["abcdef"])
+        assert "abcdef1111111111" in caught.value.message and "more digits" in caught.value.message
+    assert [e.asset_sha256 for e in plan_delete(lc, ["abcdef1"])] == [shas[0]]
+    assert len(lc.ledger.quarantine.list()) == 2
+
+
+def test_two_copies_from_one_place_are_not_restored_by_that_place(
+    lc: Lifecycle, make_genai: Make, clock: Clock
+) -> None:
+    path, _ = make_genai("shots/gen.png", 1)
+    clock.advance(days=31)
+    purge_expired(lc)
+    _, second = make_genai("shots/gen.png", 2)  # a new picture where the first stood
+    clock.advance(days=31)
+    purge_expired(lc)
+    with pytest.raises(TransitionRefused, match="two quarantined copies came from this place"):
+        restore(lc, [str(path)])
+    assert not path.exists() and len(lc.ledger.quarantine.list()) == 2  # nothing restored
+    [restored] = restore(lc, [second.sha256[:12]]).restored
+    assert restored.asset_sha256 == second.sha256 and digest(path) == second.sha256
+
+
+def test_delete_refuses_what_stands_in_a_copys_place_and_deletes_nothing(
+    lc: Lifecycle, expired_pair: tuple[str, list[Path]], tmp_path: Path
+) -> None:
+    purge_expired(lc)
+    first, second = plan_delete(lc, [])
+    held, kept = Path(second.quarantine_path), tmp_path / "kept.png"
+    held.replace(kept)
+
+    def refused(words: str) -> None:
+        with pytest.raises(TransitionRefused, match=words):
+            delete_quarantined(lc, [first, second], "done with it")
+        assert Path(first.quarantine_path).exists() and len(lc.ledger.quarantine.list()) == 2
+
+    held.mkdir()
+    refused("a folder now")  # was IsADirectoryError, after deleting the first copy
+    held.rmdir()
+    held.symlink_to(kept)
+    refused("a symbolic link now")  # was "deleted", the link gone and the bytes kept
+    assert kept.exists()

@@ -1,0 +1,173 @@
+"""Folders that cannot take a copy: refused with one error and nothing moved, on purge and restore.
+
+A quarantine folder that is a file, a copy's folder replaced by a file before
+``restore``, a read-only mount (root only), and a restore whose record cannot
+be written: each ends as a refusal (exit code 2 on the command line) with
+every copy where the ledger says it is, never a traceback (exit 1, which
+reads as "blocked").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+from provenance.errors import LedgerUnavailable, TransitionRefused
+from provenance.lifecycle import Lifecycle, purge_expired, restore
+from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
+from provenance.store import current_actor
+from tests.support.files import png, sha256_of
+from tests.support.lifecycle import Clock, Make, a1111
+from tests.support.mounts import read_only_bind
+
+
+@pytest.fixture
+def expired(lc: Lifecycle, make_genai: Make, clock: Clock) -> tuple[str, Path]:
+    """One generated asset with one copy on this host, past its expiry."""
+    path, asset = make_genai("shots/gen.png", 1)
+    clock.advance(days=31)
+    return asset.sha256, path
+
+
+def elsewhere(lc: Lifecycle, folder: Path) -> Lifecycle:
+    """The same lifecycle with its quarantine folder at ``folder``."""
+    return dataclasses.replace(
+        lc, settings=dataclasses.replace(lc.settings, quarantine_dir=str(folder))
+    )
+
+
+def test_a_quarantine_folder_that_is_a_file_is_refused_before_anything_moves(
+    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+) -> None:
+    sha, path = expired
+    (tmp_path / "q-file").write_text("not a folder")
+    for folder in (tmp_path / "q-file", tmp_path / "q-file" / "below"):
+        with pytest.raises(TransitionRefused, match="cannot write the quarantine folder") as caught:
+            purge_expired(elsewhere(lc, folder))
+        assert str(folder) in caught.value.message and "quarantine_dir" in caught.value.message
+    assert sha256_of(path) == sha and lc.ledger.quarantine.list() == []
+    assert [loc.path for loc in lc.ledger.locations.present(sha)] == [str(path)]
+
+
+def test_a_read_only_quarantine_folder_is_refused(
+    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+) -> None:
+    sha, path = expired
+    (tmp_path / "q-src").mkdir()
+    with (
+        read_only_bind(tmp_path / "q-src", tmp_path / "q-ro") as folder,
+        pytest.raises(TransitionRefused, match="Read-only file system"),
+    ):
+        purge_expired(elsewhere(lc, folder))
+    assert sha256_of(path) == sha and lc.ledger.quarantine.list() == []
+
+
+def test_restore_into_a_folder_now_a_file_is_refused_and_the_copy_stays_held(
+    lc: Lifecycle, expired: tuple[str, Path]
+) -> None:
+    sha, path = expired
+    [moved] = purge_expired(lc).moved
+    shutil.rmtree(path.parent)
+    path.parent.write_text("a file where the shot folder was")
+    with pytest.raises(TransitionRefused, match="cannot create the file in this folder") as caught:
+        restore(lc, [sha[:12]])
+    assert str(path.parent) in caught.value.message
+    assert sha256_of(Path(moved.quarantine_path)) == sha
+    assert [e.id for e in lc.ledger.quarantine.list()] == [moved.id]
+
+
+def test_restore_onto_a_read_only_folder_is_refused(
+    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+) -> None:
+    sha, path = expired
+    [moved] = purge_expired(lc).moved
+    with (
+        read_only_bind(path.parent, path.parent),
+        pytest.raises(TransitionRefused, match="Read-only file system"),
+    ):
+        restore(lc, [str(path)])
+    assert sha256_of(Path(moved.quarantine_path)) == sha and not path.exists()
+    assert [e.id for e in lc.ledger.quarantine.list()] == [moved.id]
+
+
+def test_a_restore_the_ledger_cannot_record_goes_back_into_quarantine(
+    lc: Lifecycle, expired: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha, path = expired
+    [moved] = purge_expired(lc).moved
+
+    def away(*_args: object, **_kw: object) -> None:
+        raise LedgerUnavailable("the ledger went away")
+
+    monkeypatch.setattr(type(lc.ledger.quarantine), "restore", away)
+    with pytest.raises(LedgerUnavailable):
+        restore(lc, [sha[:12]])
+    assert not path.exists() and sha256_of(Path(moved.quarantine_path)) == sha
+    actions = [m["action"] for m in read_manifest(quarantine_root(lc.settings))]
+    assert actions == ["quarantined", "restored", "undone"]
+    monkeypatch.undo()
+    assert [r.id for r in restore(lc, [sha[:12]]).restored] == [moved.id]  # finished by a rerun
+    assert sha256_of(path) == sha
+
+
+def test_a_source_that_vanishes_mid_move_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"generated bytes")
+    sha = sha256_of(source)
+
+    def taken(src: str, *_args: object, **_kw: object) -> None:
+        Path(src).unlink()  # another purge got there first
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(os, "link", taken)
+    with pytest.raises(TransitionRefused, match="vanished while it was being moved"):
+        move_verified(source, tmp_path / "q" / "a.bin", sha)
+    assert not (tmp_path / "q" / "a.bin").exists()
+
+
+def test_a_copy_whose_times_cannot_be_kept_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"generated bytes")
+    sha = sha256_of(source)
+
+    def cross_device(*_args: object, **_kw: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    def no_times(*_args: object, **_kw: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    monkeypatch.setattr(shutil, "copystat", no_times)
+    with pytest.raises(TransitionRefused, match="Operation not permitted"):
+        move_verified(source, tmp_path / "q" / "a.bin", sha)
+    assert sha256_of(source) == sha and not (tmp_path / "q" / "a.bin").exists()
+
+
+def test_the_command_line_refuses_with_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    png(tmp_path / "jobs" / "gen.png", 1, a1111("a castle"))
+    (tmp_path / "q-file").write_text("not a folder")
+    config = tmp_path / "provenance.toml"
+    config.write_text(
+        f'approvers = ["{current_actor()}"]\nquarantine_dir = "{tmp_path / "q-file"}"\n'
+    )
+    options = ["--db", f"sqlite:///{tmp_path / 'ledger.db'}", "--config", str(config)]
+    runner = CliRunner()
+    assert runner.invoke(cli, ["scan", str(tmp_path / "jobs"), *options]).exit_code == 0
+    expiry = ["set-expiry", str(tmp_path / "jobs" / "gen.png"), "--until", "2020-01-01", "--force"]
+    assert runner.invoke(cli, [*expiry, *options]).exit_code == 0
+    result = runner.invoke(cli, ["purge", "--expired", *options])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: cannot write the quarantine folder") and "q-file" in line
+    assert (tmp_path / "jobs" / "gen.png").exists()
