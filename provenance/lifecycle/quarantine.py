@@ -247,12 +247,15 @@ class RestoreResult:
 
     restored: list[QuarantineRecord] = field(default_factory=list)
     elsewhere: list[QuarantineRecord] = field(default_factory=list)
+    # Restored assets still past their expiry: the next `purge --expired` takes them again.
+    past_expiry: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
             "restored": [r.to_dict() for r in self.restored],
             "on_other_hosts": [r.to_dict() for r in self.elsewhere],
+            "past_expiry": self.past_expiry,
         }
 
 
@@ -266,6 +269,8 @@ def restore(lc: Lifecycle, targets: Sequence[str]) -> RestoreResult:
     if local:
         with holding(root):
             result.restored = _restore_held(lc, root, local)
+        restored = lc.ledger.assets.many({r.asset_sha256 for r in result.restored})
+        result.past_expiry = sorted(s for s, a in restored.items() if a.status == "expired")
     return result
 
 

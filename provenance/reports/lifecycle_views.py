@@ -148,6 +148,12 @@ def restored(result: RestoreResult) -> RenderableType:
     parts: list[RenderableType] = [quarantine_entries(result.restored, "Restored")]
     if result.elsewhere:
         parts.append(quarantine_entries(result.elsewhere, "Still quarantined on other hosts"))
+    if result.past_expiry:
+        parts.append(Text(
+            f"{len(result.past_expiry)} restored asset(s) still past their expiry: the next"
+            " `provenance purge --expired` quarantines them again. Give them a new expiry"
+            " (`provenance set-expiry`) or approve them first.", style="yellow",
+        ))  # fmt: skip
     return Group(*parts)
 
 

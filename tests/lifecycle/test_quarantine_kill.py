@@ -106,6 +106,7 @@ def test_a_restore_killed_before_its_record_is_finished_by_the_next(
 
     again = json.loads(run("restore", sha[:12], "--json").stdout)
     assert [r["original_path"] for r in again["restored"]] == [str(path)]
+    assert again["past_expiry"] == [sha]  # the next purge --expired would take it again
     assert sha256_of(path) == sha
     with Ledger(ledger_url) as ledger:
         assert ledger.quarantine.list() == []
