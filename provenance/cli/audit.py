@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,7 +131,8 @@ def audit_command(
     with _refusal_explained(no_record):
         if is_timeline(package):
             cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
-            _finish(*audit_cut_command(cut, settings, policy, _cut_progress, _signed), fmt, targets)
+            bars = partial(_cut_progress, shown=fmt != "json")
+            _finish(*audit_cut_command(cut, settings, policy, bars, _signed), fmt, targets)
             return
         if roots or markers:
             raise InvalidValue(
@@ -142,7 +144,8 @@ def audit_command(
         # audit may hash on forked processes.
         formats = [f for f, _ in targets] or [fmt]
         thumbnails = _thumbnails() if "html" in formats else None
-        with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
+        progress = _progress(shown=fmt != "json")  # JSON is for scripts: no bars
+        with ExitStack() as stack, progress as shown, temp_areas_removed_on_signals():
             options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
                                    on_stage=shown.stage, on_item=shown.item,
                                    on_size=shown.sized)  # fmt: skip
@@ -256,15 +259,16 @@ class _Progress:
 
 
 @contextmanager
-def _progress() -> Iterator[_Progress]:
-    with stage_bars({name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}) as bars:
+def _progress(shown: bool) -> Iterator[_Progress]:
+    labels = {name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}
+    with stage_bars(labels, shown=shown) as bars:
         yield _Progress(bars)
 
 
 @contextmanager
-def _cut_progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+def _cut_progress(shown: bool) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
     """The same bars for a cut, as the two callbacks its audit takes (bytes hashed, stage)."""
-    with _progress() as bars:
+    with _progress(shown) as bars:
         yield bars.hashed, bars.stage
 
 

@@ -13,11 +13,17 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 1: a check failed (``verify`` found a broken chain);
 * 2: the command could not be carried out (bad arguments or settings, unknown
   target, ledger unreachable or out of date, refused by the database's roles);
-* 130: interrupted (Ctrl-C).
+* 130: interrupted (Ctrl-C);
+* 141: the program reading the output went away first (``provenance ls | head``).
+
+Never 1 for anything else: a question nobody can answer (standard input
+closed), or output that cannot be written (a full disk), is exit 2.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import importlib
 import io
@@ -29,10 +35,19 @@ from typing import Any
 import click
 
 from provenance import __version__
-from provenance.errors import EXIT_INTERRUPTED, ProvenanceError
+from provenance.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
+    NoAnswer,
+    OutOfSpace,
+    ProvenanceError,
+)
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
+
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""What a write that ran out of room fails with: the disk, the user's quota, the file size limit."""
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -111,7 +126,7 @@ class ProvenanceGroup(click.Group):
         """Run the command; errors meant for people become ``Error: ...`` lines."""
         _show_names_escaped()
         try:
-            return super().invoke(ctx)
+            return self._invoke_explained(ctx)
         except ProvenanceError as exc:
             click.echo(f"Error: {on_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
@@ -119,6 +134,51 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # Click's own answer is exit 1, which says "blocked"; a reader that stopped
+            # reading (`| head`) ends the command as SIGPIPE would, silently.
+            sys.stdout = _ClosedOutput(sys.stdout)
+            ctx.exit(EXIT_OUTPUT_CLOSED)
+
+    def _invoke_explained(self, ctx: click.Context) -> Any:
+        """Run the command, with the failures click and the OS report in their own words
+        (``Aborted!``, a traceback, exit 1) made :class:`ProvenanceError`s."""
+        try:
+            return super().invoke(ctx)
+        except click.Abort as exc:
+            # click.confirm and click.prompt raise Abort for Ctrl-C and for end of input alike.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise exc.__context__ from None
+            raise NoAnswer(
+                "no answer to the command's question: standard input is closed",
+                fix="run it in a terminal to answer, or give the option that answers it",
+            ) from exc
+        except OSError as exc:
+            if exc.errno not in FULL:
+                raise
+            raise OutOfSpace(
+                f"cannot write ({exc.strerror})",
+                where=exc.filename or "the command's output",
+                fix="free space, then run the command again (the ledger keeps what it recorded)",
+            ) from exc
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output once its reader went away: what is left in its buffer is dropped.
+
+    The interpreter flushes standard output as it exits; flushing into the
+    closed pipe again would print a traceback after the command had ended.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.flush()
 
 
 def _show_names_escaped() -> None:

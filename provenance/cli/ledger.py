@@ -78,7 +78,8 @@ def verify(
 
     with open_ledger(db_url, config_path) as (ledger, loaded):
         # a million events take about half a minute
-        with counting_bar("verifying events", ledger.checkpoints.head()[0]) as advance:
+        head = ledger.checkpoints.head()[0]
+        with counting_bar("verifying events", head, shown=not as_json) as advance:
             report = ledger.state.verify(progress=advance)
         signatures = check_signatures(ledger, loaded.settings)
         anchored = check_against(ledger, loaded.settings, against)

@@ -15,6 +15,7 @@ import click
 from provenance import lifecycle
 from provenance.cli.group import cli
 from provenance.cli.options import (
+    confirmed,
     counting_bar,
     json_option,
     ledger_options,
@@ -247,7 +248,7 @@ def rescreen_command(
 
     with open_lifecycle(db_url, config_path) as lc:
         generated = lc.ledger.assets.count(AssetQuery(genai=True))
-        with counting_bar("screening", generated) as advance:
+        with counting_bar("screening", generated, shown=not as_json) as advance:
             result = rescreen(lc, dry_run=dry_run, progress=advance)
     if as_json:
         print_json(result.to_dict())
@@ -356,7 +357,7 @@ def _delete(
         if as_json:
             print_json(_deletion(entries, [], dry_run=True))
         return
-    if not yes and not click.confirm(f"Delete these {len(entries)} file(s) for good?", err=True):
+    if not yes and not confirmed(f"Delete these {len(entries)} file(s) for good?", "--yes"):
         # Declining is an answer, not a failure: exit 0 (1 would read as "blocked").
         if as_json:
             print_json(_deletion(entries, [], dry_run=False))

@@ -51,8 +51,9 @@ def policy_group() -> None:
 @json_option
 def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Validate FILE (or the `policy` setting); errors name the key and line."""
+    # Read even when FILE is given: a damaged settings file is refused by every command.
+    configured = load_settings(config_path).settings.policy
     if file is None:
-        configured = load_settings(config_path).settings.policy
         if configured is None:
             raise click.UsageError("give FILE, or set `policy` in the settings")
         file = Path(configured)

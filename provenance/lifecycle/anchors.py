@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provenance.errors import OutputNotWritable
 from provenance.settings import Settings
 from provenance.signing.allowed import AllowedSigners, Signer, load
 from provenance.signing.approvals import approval_trust
@@ -241,7 +242,14 @@ def export_checkpoint(
     if folder is None:
         return checkpoint, None
     path = folder / f"checkpoint-{ledger_id(ledger.where)}-{seq:012d}-{ledger.host}.json"
-    write_checkpoint(path, checkpoint)
+    try:
+        write_checkpoint(path, checkpoint)
+    except OSError as exc:
+        raise OutputNotWritable(
+            f"cannot write the checkpoint file ({exc.strerror or exc})",
+            where=exc.filename or path,
+            fix="choose an --export folder this user can create and write",
+        ) from exc
     return checkpoint, path
 
 
