@@ -330,7 +330,8 @@ def purge_command(
         raise click.UsageError("--expired takes no TARGET: it purges everything expired")
     with open_lifecycle(db_url, config_path) as lc:
         if expired:
-            result = lifecycle.purge_expired(lc, dry_run=dry_run)
+            with counting_bar("quarantining", 0, shown=not as_json) as advance:
+                result = lifecycle.purge_expired(lc, dry_run=dry_run, progress=advance)
             if as_json:
                 print_json(result.to_dict())
             else:
@@ -364,7 +365,8 @@ def _delete(
         else:
             out.print("Nothing done: no file was deleted.")
         return
-    deleted = lifecycle.delete_quarantined(lc, entries, reason)
+    with counting_bar("checking before deleting", len(entries), shown=not as_json) as advance:
+        deleted = lifecycle.delete_quarantined(lc, entries, reason, progress=advance)
     if as_json:
         print_json(_deletion(entries, deleted, dry_run=False))
     else:

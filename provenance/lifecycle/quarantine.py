@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,8 +99,13 @@ class PurgeResult:
         }
 
 
-def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
-    """Move every present local copy of every expired asset into quarantine."""
+def purge_expired(
+    lc: Lifecycle, *, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> PurgeResult:
+    """Move every present local copy of every expired asset into quarantine.
+
+    ``progress`` is told of each asset done (its copies moved, or listed in a dry run).
+    """
     result = PurgeResult(str(quarantine_root(lc.settings)), dry_run)
     if not dry_run:
         lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
@@ -117,6 +122,8 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
             result.planned += local
         elif local:
             _purge_asset(lc, asset, local, result)
+        if progress is not None:
+            progress(1)
     return result
 
 
@@ -257,11 +264,20 @@ def plan_delete(lc: Lifecycle, targets: Sequence[str]) -> list[QuarantineRecord]
 
 
 def delete_quarantined(
-    lc: Lifecycle, entries: Sequence[QuarantineRecord], reason: str
+    lc: Lifecycle,
+    entries: Sequence[QuarantineRecord],
+    reason: str,
+    progress: Callable[[int], None] | None = None,
 ) -> list[QuarantineRecord]:
-    """Delete quarantined copies for good (the caller has confirmed), recording each."""
+    """Delete quarantined copies for good (the caller has confirmed), recording each.
+
+    Every copy is hashed first (nothing is deleted unless all hold what was recorded);
+    ``progress`` is told of each copy hashed, the long part with big files.
+    """
     lc.ledger.roles.require("delete quarantined copies", "quarantine", "deleted_at", "UPDATE")
     for entry in entries:
+        if progress is not None:
+            progress(1)
         actual = content_hash(Path(entry.quarantine_path))
         if actual is not None and actual != entry.asset_sha256:
             raise TransitionRefused(

@@ -181,3 +181,23 @@ def test_tty_interactive_turns_the_bars_on_or_off(monkeypatch: pytest.MonkeyPatc
     assert options.draws_progress(Console(file=io.StringIO()))
     monkeypatch.setenv("TTY_INTERACTIVE", "0")
     assert not options.draws_progress(Console(file=Screen(), force_terminal=True))
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_purge_counts_the_assets_it_quarantines_and_the_copies_it_checks(
+    as_json: bool, tree: Path, ledger_url: str, terminal: io.StringIO, tmp_path: Path
+) -> None:
+    """Moving or hashing many big copies takes a while: a bar on a terminal, none with JSON."""
+    config = tmp_path / "settings.toml"
+    config.write_text(f'quarantine_dir = "{tmp_path / "q"}"\n', encoding="utf-8")
+    base = ["--db", ledger_url, "--config", str(config)]
+    gen = str(tree / "gen.png")
+    for args in (["scan", str(tree)], ["set-expiry", gen, "--until", "2001-01-01", "--force"]):
+        assert CliRunner().invoke(cli, [*args, *base]).exit_code == 0
+    json_flag = ["--json"] if as_json else []
+    for args in (["purge", "--expired"], ["purge", "--delete", "--yes"]):
+        done = CliRunner().invoke(cli, [*args, *json_flag, *base])
+        assert done.exit_code == 0, done.output
+    screen = shown(terminal)
+    drawn = [words for words in ("quarantining", "checking before deleting") if words in screen]
+    assert drawn == ([] if as_json else ["quarantining", "checking before deleting"]), screen
