@@ -26,6 +26,7 @@ from provenance.cli.cut import CutRun, audit_cut_command
 from provenance.cli.group import cli
 from provenance.cli.options import (
     NamesConsole,
+    err,
     format_option,
     json_option,
     ledger_options,
@@ -50,6 +51,8 @@ from provenance.settings import Settings, load_settings
 from provenance.util.names import data_shown, shown_in_json
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from provenance.audit.report import AuditReport
     from provenance.rules.policy import Policy
     from provenance.store import Ledger
@@ -187,11 +190,15 @@ def _refusal_explained(no_record: bool) -> Iterator[None]:
 def _finish(
     report: AuditReport, signed: dict[str, object], fmt: str, targets: list[tuple[str, Path]]
 ) -> None:
-    """Print or write the report in each format asked; exit 1 when it is blocked."""
+    """Print or write the report in each format asked; exit 1 when it is blocked.
+
+    With JSON asked for, stdout holds the JSON or nothing: the lines saying where
+    reports were written go to stderr.
+    """
     if not targets:
         _emit(report, fmt, None, signed)
     for target_fmt, output in targets:
-        _emit(report, target_fmt, output, signed)
+        _emit(report, target_fmt, output, signed, err if fmt == "json" else out)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -283,7 +290,13 @@ def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> di
     return signed_report(opened[0], settings, data) if opened else data
 
 
-def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, object]) -> None:
+def _emit(
+    report: AuditReport,
+    fmt: str,
+    output: Path | None,
+    signed: dict[str, object],
+    notice: Console = out,
+) -> None:
     from provenance.lifecycle.anchors import head_line  # noqa: PLC0415
 
     if fmt == "table" and output is None:
@@ -300,7 +313,7 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
         raise OutputNotWritable(
             f"the package is {report.verdict.upper()}, but {exc.what}", where=output, fix=exc.fix
         ) from exc
-    out.print(f"{report.verdict.upper()}: report written to {output}")
+    notice.print(f"{report.verdict.upper()}: report written to {output}", soft_wrap=True)
 
 
 def _with_head(report: AuditReport, fmt: str, signed: dict[str, object]) -> str:

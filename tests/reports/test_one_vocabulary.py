@@ -11,15 +11,17 @@ time with ``+00:00`` or a status outside the vocabulary fails here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from provenance import vocab
-from provenance.cli import options
+from provenance.cli import cli, options
 from provenance.util.json_shapes import DEPRECATED_KEYS, RETIRED_KEYS, SHARED_KEYS
 from tests.reports.test_json_schemas import Tour, run_every_command, tour  # noqa: F401
 
@@ -139,3 +141,24 @@ def test_json_stays_one_document_on_a_narrow_forced_terminal(
 )
 def test_the_walk_catches_each_other_spelling(why: str, data: dict[str, Any]) -> None:
     assert problems("x", data), why
+
+
+def test_json_written_to_a_file_leaves_stdout_empty(tour: Tour) -> None:  # noqa: F811
+    """``audit --json --output r.json`` printed "BLOCKED: report written to r.json" on stdout,
+    where a script asking for JSON reads JSON or nothing; the line now goes to stderr."""
+    samples = str(tour.root / "sample_assets")
+    tour("scan", samples, "--json")
+    written = tour.root / "written.json"
+    commands = [
+        ["audit", f"{samples}/deliverables", "--json", "--no-record"],
+        ["audit", f"{samples}/deliverables", "--format", "json", "--no-record"],
+        ["report", "--show", "sample_assets", "--json"],
+        ["use-log", "--show", "sample_assets", "--format", "json"],
+    ]
+    for args in commands:
+        words = [*args, "--output", str(written), "--config", str(tour.config)]
+        result = CliRunner().invoke(cli, words, env={"PROVENANCE_DB": tour.url})
+        assert result.exit_code in (0, 1), result.output
+        assert result.stdout == "", (args, result.stdout)
+        assert str(written) in result.stderr
+        json.loads(written.read_text(encoding="utf-8"))
