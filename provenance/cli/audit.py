@@ -23,7 +23,7 @@ from provenance.audit.run import AuditOptions, Thumbnailer, audit
 from provenance.audit.timelines import is_timeline
 from provenance.cli.arguments import path_filter, require_existing, writable_output, write_output
 from provenance.cli.cut import CutRun, audit_cut_command
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
     NamesConsole,
     err,
@@ -305,7 +305,7 @@ def _emit(
         return
     text = _with_head(report, fmt, signed)
     if output is None:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
         return
     try:
         write_output(output, text)

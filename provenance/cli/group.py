@@ -134,7 +134,7 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:
+        except OutputClosed:
             # Click's own answer is exit 1, which says "blocked"; a reader that stopped
             # reading (`| head`) ends the command as SIGPIPE would, silently.
             sys.stdout = _ClosedOutput(sys.stdout)
@@ -153,6 +153,15 @@ class ProvenanceGroup(click.Group):
                 "no answer to the command's question: standard input is closed",
                 fix="run it in a terminal to answer, or give the option that answers it",
             ) from exc
+        except OutputClosed:
+            raise
+        except BrokenPipeError as exc:
+            # Not standard output (that is OutputClosed): a helper's pipe. Click would
+            # exit 1 in silence, which says "blocked".
+            raise ProvenanceError(
+                f"a pipe to a helper process closed ({exc.strerror})",
+                fix="run the command again; if it happens again, run it with -vv and report it",
+            ) from exc
         except OSError as exc:
             if exc.errno not in FULL:
                 raise
@@ -161,6 +170,20 @@ class ProvenanceGroup(click.Group):
                 where=exc.filename or "the command's output",
                 fix="free space, then run the command again (the ledger keeps what it recorded)",
             ) from exc
+
+
+class OutputClosed(BrokenPipeError):
+    """The program reading standard output went away (``| head``): raised by the writes of
+    a command's answer only (:func:`echo_out`, the consoles), so a pipe broken elsewhere (a
+    worker's) is never taken for it."""
+
+
+def echo_out(text: str, nl: bool = True) -> None:
+    """``click.echo`` of a command's answer to standard output."""
+    try:
+        click.echo(text, nl=nl)
+    except BrokenPipeError as exc:
+        raise OutputClosed(*exc.args) from exc
 
 
 class _ClosedOutput(io.TextIOBase):

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from provenance import lifecycle
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
     confirmed,
     counting_bar,
@@ -109,7 +109,7 @@ def approve_command(
     with open_lifecycle(db_url, config_path) as lc:
         if print_message:
             # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
-            click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
+            echo_out(lifecycle.approval_message(lc, targets, request), nl=False)
             return
         done = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in done.records]

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.segment import Segment
 from rich.text import Text
 
+from provenance.cli.group import OutputClosed, echo_out
 from provenance.errors import NoAnswer
 from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
@@ -69,7 +70,7 @@ class NamesConsole(Console):
         """The reader of the output went away (``| head``): the command's group ends it
         (exit 141), where rich would exit 1, which says "blocked"."""
         del self._buffer[:]  # what was not written is dropped, not left for the next print
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+        raise OutputClosed(errno.EPIPE, os.strerror(errno.EPIPE))
 
     def _shown(self, text: Text) -> Text:
         pieces = [(on_terminal(part.text), part.style or "") for part in text.render(self)]
@@ -194,7 +195,7 @@ def open_ledger(
 
 def print_json(data: object) -> None:
     """Print a JSON document (the ``--json`` output of every reporting command)."""
-    click.echo(shown_in_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+    echo_out(shown_in_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def draws_progress(console: Console) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.arguments import path_filter, writable_output, write_output
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
     err,
     format_option,
@@ -171,7 +171,7 @@ def _deliver(text: str, output: Path | None, what: str, json_asked: bool) -> Non
     """Print ``text``, or write it to ``output`` and say so (on stderr when JSON was asked
     for: a script's stdout holds the JSON or nothing)."""
     if output is None:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
     else:
         write_output(output, text)
         (err if json_asked else out).print(f"Wrote {what} to {output}", soft_wrap=True)

@@ -310,3 +310,16 @@ def test_a_reader_that_went_away_is_141_and_silent(case: str, place: Place) -> N
     result = run([*OUTPUTS[case](place), "--db", place.db], OutputRunner(errno.EPIPE))
     assert result.exit_code == EXIT_OUTPUT_CLOSED, result.stderr
     assert "Error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_pipe_broken_elsewhere_is_not_taken_for_a_reader_gone(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the answer's own writes mean "the reader went away" (141, silent); a helper's
+    pipe breaking is a failure to say (click made it a silent exit 1, "blocked")."""
+
+    def broken(*_: object, **__: object) -> object:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    monkeypatch.setattr("provenance.cli.inspect.answer_for", broken)
+    refused(run(["history", place.gen, "--db", place.db]), EXIT_CANNOT_RUN, "pipe")
