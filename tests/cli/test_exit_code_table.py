@@ -52,6 +52,10 @@ class Place:
         return str(self.root / "damaged.toml")
 
     @property
+    def bad_value(self) -> str:
+        return str(self.root / "bad-value.toml")
+
+    @property
     def missing(self) -> str:
         return str(self.root / "typo")
 
@@ -66,6 +70,7 @@ def made_in(root: Path) -> Place:
     png(root / "show" / "gen.png", 1, A1111)
     png(root / "show" / "plain.png", 2)
     (root / "damaged.toml").write_text("workers = [\n", encoding="utf-8")
+    (root / "bad-value.toml").write_text('workers = "many"\n', encoding="utf-8")
     (root / "policy.toml").write_text('[provenance]\nunknown = "warn"\n', encoding="utf-8")
     made = Place(root, f"sqlite:///{root / 'ledger.sqlite3'}")
     assert run(["scan", str(root / "show"), "--db", made.db]).exit_code == 0
@@ -142,7 +147,7 @@ def test_a_usage_error_is_2(words: str, place: Place) -> None:
 @pytest.mark.parametrize("words", [w for w in COMMANDS if with_config(w)])
 @pytest.mark.parametrize(
     ("settings", "says"),
-    [("damaged", "invalid TOML"), ("missing", "typo")],
+    [("damaged", "invalid TOML"), ("missing", "typo"), ("bad_value", "config show")],
 )
 def test_a_damaged_or_missing_settings_file_is_2(
     words: str, settings: str, says: str, place: Place
