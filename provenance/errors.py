@@ -13,7 +13,9 @@ Exit codes (documented in the README):
 * ``2`` the command could not be carried out (bad arguments or settings, a
   target that does not exist, a ledger that cannot be reached or is out of
   date, a write the database refuses to the connected user's role);
-* ``130`` the command was interrupted (Ctrl-C).
+* ``130`` the command was interrupted (Ctrl-C);
+* ``141`` the program reading its output went away first (``| head``): the
+  code of a command the shell's SIGPIPE ended.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
+EXIT_OUTPUT_CLOSED = 141  # the shell's convention for a command stopped by SIGPIPE (128 + 13)
 
 
 class ProvenanceError(Exception):
@@ -137,6 +140,12 @@ class TransitionRefused(ProvenanceError):
 
 class OutOfSpace(ProvenanceError):
     """A disk or quota filled up: the step that needed the room was undone, nothing half-done."""
+
+
+class NoAnswer(ProvenanceError):
+    """A question the command must ask has no one to answer it: standard input is closed or
+    not a terminal (a script, cron, CI). Refused, nothing done; the option that answers it
+    beforehand (``purge --delete --yes``) is named."""
 
 
 class ApprovalRefused(ProvenanceError):

@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,10 @@ from provenance.audit.run import AuditOptions, Thumbnailer, audit
 from provenance.audit.timelines import is_timeline
 from provenance.cli.arguments import path_filter, require_existing, writable_output, write_output
 from provenance.cli.cut import CutRun, audit_cut_command
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
     NamesConsole,
+    err,
     format_option,
     json_option,
     ledger_options,
@@ -49,6 +51,8 @@ from provenance.settings import Settings, load_settings
 from provenance.util.names import data_shown, shown_in_json
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from provenance.audit.report import AuditReport
     from provenance.rules.policy import Policy
     from provenance.store import Ledger
@@ -130,7 +134,8 @@ def audit_command(
     with _refusal_explained(no_record):
         if is_timeline(package):
             cut = CutRun(package, roots, markers, strict, not no_record, allow_empty, edl_rate)
-            _finish(*audit_cut_command(cut, settings, policy, _cut_progress, _signed), fmt, targets)
+            bars = partial(_cut_progress, shown=fmt != "json")
+            _finish(*audit_cut_command(cut, settings, policy, bars, _signed), fmt, targets)
             return
         if roots or markers:
             raise InvalidValue(
@@ -142,7 +147,8 @@ def audit_command(
         # audit may hash on forked processes.
         formats = [f for f, _ in targets] or [fmt]
         thumbnails = _thumbnails() if "html" in formats else None
-        with ExitStack() as stack, _progress() as shown, temp_areas_removed_on_signals():
+        progress = _progress(shown=fmt != "json")  # JSON is for scripts: no bars
+        with ExitStack() as stack, progress as shown, temp_areas_removed_on_signals():
             options = AuditOptions(policy, strict, thumbnails, not no_record, processes=True,
                                    on_stage=shown.stage, on_item=shown.item,
                                    on_size=shown.sized)  # fmt: skip
@@ -184,11 +190,15 @@ def _refusal_explained(no_record: bool) -> Iterator[None]:
 def _finish(
     report: AuditReport, signed: dict[str, object], fmt: str, targets: list[tuple[str, Path]]
 ) -> None:
-    """Print or write the report in each format asked; exit 1 when it is blocked."""
+    """Print or write the report in each format asked; exit 1 when it is blocked.
+
+    With JSON asked for, stdout holds the JSON or nothing: the lines saying where
+    reports were written go to stderr.
+    """
     if not targets:
         _emit(report, fmt, None, signed)
     for target_fmt, output in targets:
-        _emit(report, target_fmt, output, signed)
+        _emit(report, target_fmt, output, signed, err if fmt == "json" else out)
     if report.verdict == "blocked":
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -256,15 +266,16 @@ class _Progress:
 
 
 @contextmanager
-def _progress() -> Iterator[_Progress]:
-    with stage_bars({name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}) as bars:
+def _progress(shown: bool) -> Iterator[_Progress]:
+    labels = {name: f"auditing: {label}" for name, label in STAGE_LABELS.items()}
+    with stage_bars(labels, shown=shown) as bars:
         yield _Progress(bars)
 
 
 @contextmanager
-def _cut_progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+def _cut_progress(shown: bool) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
     """The same bars for a cut, as the two callbacks its audit takes (bytes hashed, stage)."""
-    with _progress() as bars:
+    with _progress(shown) as bars:
         yield bars.hashed, bars.stage
 
 
@@ -279,7 +290,13 @@ def _signed(report: AuditReport, opened: list[Ledger], settings: Settings) -> di
     return signed_report(opened[0], settings, data) if opened else data
 
 
-def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, object]) -> None:
+def _emit(
+    report: AuditReport,
+    fmt: str,
+    output: Path | None,
+    signed: dict[str, object],
+    notice: Console = out,
+) -> None:
     from provenance.lifecycle.anchors import head_line  # noqa: PLC0415
 
     if fmt == "table" and output is None:
@@ -288,7 +305,7 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
         return
     text = _with_head(report, fmt, signed)
     if output is None:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
         return
     try:
         write_output(output, text)
@@ -296,7 +313,7 @@ def _emit(report: AuditReport, fmt: str, output: Path | None, signed: dict[str, 
         raise OutputNotWritable(
             f"the package is {report.verdict.upper()}, but {exc.what}", where=output, fix=exc.fix
         ) from exc
-    out.print(f"{report.verdict.upper()}: report written to {output}")
+    notice.print(f"{report.verdict.upper()}: report written to {output}", soft_wrap=True)
 
 
 def _with_head(report: AuditReport, fmt: str, signed: dict[str, object]) -> str:

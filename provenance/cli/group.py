@@ -13,12 +13,14 @@ Every :class:`~provenance.errors.ProvenanceError` becomes one line
 * 1: a check failed (``verify`` found a broken chain);
 * 2: the command could not be carried out (bad arguments or settings, unknown
   target, ledger unreachable or out of date, refused by the database's roles);
-* 130: interrupted (Ctrl-C).
+* 130: interrupted (Ctrl-C);
+* 141: the program reading the output went away first (``provenance ls | head``).
 
-A file operation that fails where no check foresaw it (``OSError``) is an
-``Error:`` line with exit code 2 as well, and so is any other exception: a bug,
-said in one line (``-v`` adds the traceback), never Python's traceback and
-exit code 1, which would read as "blocked".
+Never 1 for anything else: a question nobody can answer (standard input
+closed), or output that cannot be written (a full disk), is exit 2. So is a
+file operation that fails where no check foresaw it (``OSError``), and any
+other exception: a bug, said in one line (``-v`` adds the traceback), never
+Python's traceback and exit code 1, which would read as "blocked".
 """
 
 from __future__ import annotations
@@ -38,13 +40,20 @@ from typing import Any
 import click
 
 from provenance import __version__
-from provenance.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ProvenanceError
+from provenance.errors import (
+    EXIT_CANNOT_RUN,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
+    NoAnswer,
+    OutOfSpace,
+    ProvenanceError,
+)
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
-# Errors writing the answer that mean "no room": the disk (or the user's quota) is full.
-NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""What a write that ran out of room fails with: the disk, the user's quota, the file size limit."""
 
 INTERRUPTED = (
     "interrupted: what was already recorded in the ledger stays (every write is a whole"
@@ -123,7 +132,7 @@ class ProvenanceGroup(click.Group):
         """Run the command; errors meant for people become ``Error: ...`` lines."""
         _show_names_escaped()
         try:
-            return super().invoke(ctx)
+            return self._invoke_explained(ctx)
         except ProvenanceError as exc:
             click.echo(f"Error: {on_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
@@ -131,16 +140,14 @@ class ProvenanceGroup(click.Group):
             # Not click's "Aborted!" and exit 1: for `audit`, 1 means "blocked".
             click.echo(f"Error: {INTERRUPTED}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except OutputClosed:
+            # Click's own answer is exit 1, which says "blocked"; a reader that stopped
+            # reading (`| head`) ends the command as SIGPIPE would, silently.
+            sys.stdout = _ClosedOutput(sys.stdout)
+            ctx.exit(EXIT_OUTPUT_CLOSED)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # click's own endings: usage errors, --help, ctx.exit
         except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                raise  # the reader of stdout went away: click ends quietly
-            if exc.errno in NO_ROOM:
-                # The answer could not be written (`audit > report.json` on a full disk): a
-                # traceback and exit 1, which says "blocked" of a package that may have passed.
-                _no_room_for_output(exc)
-                ctx.exit(EXIT_CANNOT_RUN)
             # A file or folder no check named first. Python's own ending would be a
             # traceback and exit code 1, which means "blocked".
             click.echo(f"Error: {on_one_line(unforeseen_os_error(exc))}", err=True)
@@ -153,13 +160,48 @@ class ProvenanceGroup(click.Group):
             click.echo(f"Error: {on_one_line(unforeseen(exc))}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)
 
+    def _invoke_explained(self, ctx: click.Context) -> Any:
+        """Run the command, with the failures click and the OS report in their own words
+        (``Aborted!``, a traceback, exit 1) made :class:`ProvenanceError`s."""
+        try:
+            return super().invoke(ctx)
+        except click.Abort as exc:
+            # click.confirm and click.prompt raise Abort for Ctrl-C and for end of input alike.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise exc.__context__ from None
+            raise NoAnswer(
+                "no answer to the command's question: standard input is closed",
+                fix="run it in a terminal to answer, or give the option that answers it",
+            ) from exc
+        except OutputClosed:
+            raise
+        except BrokenPipeError as exc:
+            # Not standard output (that is OutputClosed): a helper's pipe. Click would
+            # exit 1 in silence, which says "blocked".
+            raise ProvenanceError(
+                f"a pipe to a helper process closed ({exc.strerror})",
+                fix="run the command again; if it happens again, run it with -vv and report it",
+            ) from exc
+        except OSError as exc:
+            if exc.errno not in FULL:
+                raise
+            # `audit > report.json` on a full disk: what standard output still buffers
+            # would fail again on the way out, after the one line that says so.
+            _silence_stdout()
+            raise OutOfSpace(
+                f"no room left to write the answer ({exc.strerror})",
+                where=exc.filename or "the standard output",
+                fix="free space there (or send it elsewhere), then run the command again (the"
+                " ledger keeps what it recorded)",
+            ) from exc
+
 
 def unforeseen_os_error(exc: OSError) -> str:
     """The ``Error:`` text of a failed file operation that no check caught first."""
     where = f": {exc.filename}" if exc.filename is not None else ""
     return (
         f"cannot use a file or folder ({exc.strerror or exc}){where}. check the path, its"
-        " folder and this user's permissions (and free space), then run the command again"
+        " folder and this user's permissions, then run the command again"
     )
 
 
@@ -171,19 +213,6 @@ def unforeseen(exc: Exception) -> str:
     )
 
 
-def _no_room_for_output(exc: OSError) -> None:
-    """Say that the output did not fit, where it can still be said."""
-    where = exc.filename or "the standard output"
-    _silence_stdout()  # what it still buffers would fail again on the way out
-    with contextlib.suppress(OSError):  # stderr on the same full disk: the exit code says it
-        click.echo(
-            f"Error: no room left to write the answer ({exc.strerror}): "
-            f"{on_one_line(str(where))}. free space there (or send it elsewhere), then run the "
-            "command again",
-            err=True,
-        )
-
-
 def _silence_stdout() -> None:
     try:
         null = os.open(os.devnull, os.O_WRONLY)
@@ -191,6 +220,38 @@ def _silence_stdout() -> None:
         os.close(null)
     except (OSError, ValueError, io.UnsupportedOperation):
         pass  # not a file descriptor (a test's runner): nothing left to flush there
+
+
+class OutputClosed(BrokenPipeError):
+    """The program reading standard output went away (``| head``): raised by the writes of
+    a command's answer only (:func:`echo_out`, the consoles), so a pipe broken elsewhere (a
+    worker's) is never taken for it."""
+
+
+def echo_out(text: str, nl: bool = True) -> None:
+    """``click.echo`` of a command's answer to standard output."""
+    try:
+        click.echo(text, nl=nl)
+    except BrokenPipeError as exc:
+        raise OutputClosed(*exc.args) from exc
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output once its reader went away: what is left in its buffer is dropped.
+
+    The interpreter flushes standard output as it exits; flushing into the
+    closed pipe again would print a traceback after the command had ended.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.flush()
 
 
 def _show_names_escaped() -> None:

@@ -43,7 +43,7 @@ def scan(
     require_existing(paths)
     started = time.monotonic()
     settings = settings_for(db_url, config_path).settings
-    with stage_bars({"walk": "walking"}) as bars:
+    with stage_bars({"walk": "walking"}, shown=not as_json) as bars:
         summary = _scan(paths, settings, bars)
     summary.wall_seconds = time.monotonic() - started  # settings and ledger opening included
     if as_json:

@@ -26,7 +26,7 @@ from provenance.reports import signatures as signature_views
 from provenance.settings import settings_as_dict, settings_help
 from provenance.settings.model import CONFIG_ENV, default_config_path
 from provenance.store import Ledger
-from provenance.util.json_shapes import ledger_block
+from provenance.util.json_shapes import ledger_block, ledger_head
 
 
 @cli.command()
@@ -78,13 +78,15 @@ def verify(
 
     with open_ledger(db_url, config_path) as (ledger, loaded):
         # a million events take about half a minute
-        with counting_bar("verifying events", ledger.checkpoints.head()[0]) as advance:
+        events = ledger.checkpoints.head()[0]
+        with counting_bar("verifying events", events, shown=not as_json) as advance:
             report = ledger.state.verify(progress=advance)
         signatures = check_signatures(ledger, loaded.settings)
         anchored = check_against(ledger, loaded.settings, against)
     ok = report.ok and signatures.ok and not anchored
     if as_json:
-        print_json(report.to_dict() | {"ok": ok, "signatures": signatures.to_dict(),
+        head = ledger_head(ledger.where, report.chain.head_seq, report.chain.head_hash)
+        print_json(report.to_dict() | {"ok": ok, "ledger": head, "signatures": signatures.to_dict(),
                                        "against": [f.to_dict() for f in anchored]})  # fmt: skip
     else:
         out.print(views.ledger_check(report))

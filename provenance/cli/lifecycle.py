@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from provenance import lifecycle
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
+    confirmed,
     counting_bar,
     json_option,
     ledger_options,
@@ -108,7 +109,7 @@ def approve_command(
     with open_lifecycle(db_url, config_path) as lc:
         if print_message:
             # No newline: the printed bytes are exactly what is signed (`> approval.txt`).
-            click.echo(lifecycle.approval_message(lc, targets, request), nl=False)
+            echo_out(lifecycle.approval_message(lc, targets, request), nl=False)
             return
         done = lifecycle.approve(lc, targets, request)
         assets = [lc.ledger.assets.resolve(r.asset_sha256) for r in done.records]
@@ -247,7 +248,7 @@ def rescreen_command(
 
     with open_lifecycle(db_url, config_path) as lc:
         generated = lc.ledger.assets.count(AssetQuery(genai=True))
-        with counting_bar("screening", generated) as advance:
+        with counting_bar("screening", generated, shown=not as_json) as advance:
             result = rescreen(lc, dry_run=dry_run, progress=advance)
     if as_json:
         print_json(result.to_dict())
@@ -329,7 +330,8 @@ def purge_command(
         raise click.UsageError("--expired takes no TARGET: it purges everything expired")
     with open_lifecycle(db_url, config_path) as lc:
         if expired:
-            result = lifecycle.purge_expired(lc, dry_run=dry_run)
+            with counting_bar("quarantining", 0, shown=not as_json) as advance:
+                result = lifecycle.purge_expired(lc, dry_run=dry_run, progress=advance)
             if as_json:
                 print_json(result.to_dict())
             else:
@@ -356,14 +358,15 @@ def _delete(
         if as_json:
             print_json(_deletion(entries, [], dry_run=True))
         return
-    if not yes and not click.confirm(f"Delete these {len(entries)} file(s) for good?", err=True):
+    if not yes and not confirmed(f"Delete these {len(entries)} file(s) for good?", "--yes"):
         # Declining is an answer, not a failure: exit 0 (1 would read as "blocked").
         if as_json:
             print_json(_deletion(entries, [], dry_run=False))
         else:
             out.print("Nothing done: no file was deleted.")
         return
-    deleted = lifecycle.delete_quarantined(lc, entries, reason)
+    with counting_bar("checking before deleting", len(entries), shown=not as_json) as advance:
+        deleted = lifecycle.delete_quarantined(lc, entries, reason, progress=advance)
     if as_json:
         print_json(_deletion(entries, deleted, dry_run=False))
     else:

@@ -3,7 +3,9 @@ the consoles, JSON output and progress bars."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.segment import Segment
 from rich.text import Text
 
+from provenance.cli.group import OutputClosed, echo_out
+from provenance.errors import NoAnswer
 from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import MomentOutOfRange, parse_since
@@ -61,6 +65,12 @@ class NamesConsole(Console):
         if isinstance(renderable, Text) and on_terminal(renderable.plain) != renderable.plain:
             renderable = self._shown(renderable)
         return super().render(renderable, options)
+
+    def on_broken_pipe(self) -> None:
+        """The reader of the output went away (``| head``): the command's group ends it
+        (exit 141), where rich would exit 1, which says "blocked"."""
+        del self._buffer[:]  # what was not written is dropped, not left for the next print
+        raise OutputClosed(errno.EPIPE, os.strerror(errno.EPIPE))
 
     def _shown(self, text: Text) -> Text:
         pieces = [(on_terminal(part.text), part.style or "") for part in text.render(self)]
@@ -185,13 +195,41 @@ def open_ledger(
 
 def print_json(data: object) -> None:
     """Print a JSON document (the ``--json`` output of every reporting command)."""
-    click.echo(shown_in_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+    echo_out(shown_in_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+
+
+def draws_progress(console: Console) -> bool:
+    """Whether progress bars may be drawn on ``console``: a terminal a person watches.
+
+    ``FORCE_COLOR`` (or ``TTY_COMPATIBLE=1``), set in many CI jobs for
+    colour, makes rich take a pipe for a terminal; a bar redrawn ten times a
+    second would then fill the job's log. Only a real terminal gets bars, or
+    any stream when ``TTY_INTERACTIVE=1`` asks for them (``0`` turns them off).
+    """
+    asked = os.environ.get("TTY_INTERACTIVE")
+    if asked in ("0", "1"):
+        return asked == "1"
+    if not console.is_terminal or console.is_dumb_terminal:
+        return False
+    forced = "FORCE_COLOR" in os.environ or os.environ.get("TTY_COMPATIBLE") == "1"
+    return not forced or _is_a_tty(console.file)
+
+
+def _is_a_tty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 @contextmanager
-def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[[], bool]]]:
-    """A progress bar on stderr (none when it is not a terminal) and a "redraw now?" clock.
+def progress_bar(
+    *columns: ProgressColumn, shown: bool = True
+) -> Iterator[tuple[Progress, Callable[[], bool]]]:
+    """A progress bar on stderr and a "redraw now?" clock.
 
+    Drawn only on a terminal (:func:`draws_progress`) and when ``shown``: a
+    command asked for ``--json`` draws none, as a script reads its output.
     The bar never draws from a thread of its own: scan and audit fork worker
     processes, which is only safe while no other thread runs. Callers redraw
     when the clock says so, ten times a second.
@@ -206,7 +244,7 @@ def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[
         last[0] = now
         return True
 
-    disabled = not err.is_terminal
+    disabled = not (shown and draws_progress(err))
     with Progress(
         *columns, console=err, transient=True, disable=disabled, auto_refresh=False
     ) as bar:
@@ -214,16 +252,32 @@ def progress_bar(*columns: ProgressColumn) -> Iterator[tuple[Progress, Callable[
 
 
 @contextmanager
-def counting_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+def counting_bar(label: str, total: int, shown: bool = True) -> Iterator[Callable[[int], None]]:
     """A :func:`progress_bar` counting ``total`` things (unknown when 0) under ``label``;
     yields the function that advances it by a number done."""
-    with progress_bar(TextColumn(label), BarColumn(), MofNCompleteColumn()) as (bar, due):
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn())
+    with progress_bar(*columns, shown=shown) as (bar, due):
         task = bar.add_task(label, total=total or None)
 
         def advance(done: int) -> None:
             bar.update(task, advance=done, refresh=due())
 
         yield advance
+
+
+def confirmed(question: str, answered_by: str) -> bool:
+    """Ask ``question`` on the terminal; a script with no one to answer it (standard input
+    closed) is refused naming ``answered_by``, the option that answers it beforehand."""
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort as exc:
+        click.echo(err=True)  # the question's line stays open: the Error line gets its own
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise NoAnswer(
+            f"no answer to {question!r}: standard input is closed",
+            fix=f"answer it in a terminal, or give {answered_by}",
+        ) from exc
 
 
 def parse_moment(text: str | None, option: str) -> datetime | None:

@@ -11,7 +11,8 @@ with its time, so a 20 s run shows where its 20 s went while it runs:
 
 What the bars say comes from :class:`~provenance.util.stages.StageTally`
 (tested without a terminal); this module only draws it, on stderr, and only
-when stderr is a terminal (:func:`provenance.cli.options.progress_bar`).
+when stderr is a terminal and no ``--json`` was asked for
+(:func:`provenance.cli.options.progress_bar`).
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ class StageBars:
 
 
 @contextmanager
-def stage_bars(labels: dict[str, str] | None = None) -> Iterator[StageBars]:
-    """Bars on stderr for the stages of one run (drawn only on a terminal)."""
-    with progress_bar(*COLUMNS) as (bar, due):
+def stage_bars(labels: dict[str, str] | None = None, shown: bool = True) -> Iterator[StageBars]:
+    """Bars on stderr for the stages of one run (drawn only on a terminal, and when ``shown``)."""
+    with progress_bar(*COLUMNS, shown=shown) as (bar, due):
         bars = StageBars(bar, due, StageTally())
         bars.labels.update(labels or {})
         yield bars

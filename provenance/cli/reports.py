@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 from provenance.cli.arguments import path_filter, writable_output, write_output
-from provenance.cli.group import cli
+from provenance.cli.group import cli, echo_out
 from provenance.cli.options import (
+    err,
     format_option,
     json_option,
     ledger_options,
@@ -51,8 +52,9 @@ def policy_group() -> None:
 @json_option
 def policy_check(file: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Validate FILE (or the `policy` setting); errors name the key and line."""
+    # Read even when FILE is given: a damaged settings file is refused by every command.
+    configured = load_settings(config_path).settings.policy
     if file is None:
-        configured = load_settings(config_path).settings.policy
         if configured is None:
             raise click.UsageError("give FILE, or set `policy` in the settings")
         file = Path(configured)
@@ -114,7 +116,7 @@ def report_command(
     with open_lifecycle(db_url, config_path) as lc:
         report = _scoped_report(lc, show, under, moment)
         text = _anchored(lc, report, "json" if as_json else fmt)
-    _deliver(text, output, "the disclosure report")
+    _deliver(text, output, "the disclosure report", as_json or fmt == "json")
 
 
 @cli.command(name="use-log")
@@ -146,7 +148,9 @@ def use_log_command(
     with open_lifecycle(db_url, config_path) as lc:
         report = _scoped_report(lc, show, under, moment)
         log = build_use_log(lc.ledger, report, lc.settings.approved_tools)
-    _deliver(render_use_log(log, "json" if as_json else fmt), output, "the generative-AI use log")
+    json_asked = as_json or fmt == "json"
+    text = render_use_log(log, "json" if json_asked else fmt)
+    _deliver(text, output, "the generative-AI use log", json_asked)
 
 
 def _scoped_report(
@@ -168,12 +172,14 @@ def _scoped_report(
     return report
 
 
-def _deliver(text: str, output: Path | None, what: str) -> None:
+def _deliver(text: str, output: Path | None, what: str, json_asked: bool) -> None:
+    """Print ``text``, or write it to ``output`` and say so (on stderr when JSON was asked
+    for: a script's stdout holds the JSON or nothing)."""
     if output is None:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
     else:
         write_output(output, text)
-        out.print(f"Wrote {what} to {output}")
+        (err if json_asked else out).print(f"Wrote {what} to {output}", soft_wrap=True)
 
 
 def _nothing_in(scope: Scope, settings: Settings) -> NothingMatched:

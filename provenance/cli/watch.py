@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from provenance.cli.arguments import require_existing
-from provenance.cli.group import cli, log_as
+from provenance.cli.group import cli, echo_out, log_as
 from provenance.cli.options import (
     json_option,
     ledger_options,
@@ -162,6 +162,6 @@ def service_install(
     # The service manager does not see this shell's $PROVENANCE_CONFIG: the file is named.
     unit = render(kind or default_kind(), sys.executable, loaded.config_path, db_url)
     if print_only:
-        click.echo(unit.text, nl=False)
+        echo_out(unit.text, nl=False)
         return
     out.print(f"Wrote {install(unit)}. Next:\n{unit.next_steps}")

@@ -252,9 +252,9 @@ def export_checkpoint(
         write_checkpoint(path, checkpoint)
     except OSError as exc:
         raise OutputNotWritable(
-            f"cannot write the checkpoint ({exc.strerror or exc})",
-            where=path,
-            fix="export to a folder this user may write (a share, a git checkout)",
+            f"cannot write the checkpoint file ({exc.strerror or exc})",
+            where=exc.filename or path,
+            fix="choose an --export folder this user can create and write",
         ) from exc
     return checkpoint, path
 

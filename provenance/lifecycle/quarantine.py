@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,8 +111,13 @@ class PurgeResult:
         }
 
 
-def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
-    """Move every present local copy of every expired asset into quarantine."""
+def purge_expired(
+    lc: Lifecycle, *, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> PurgeResult:
+    """Move every present local copy of every expired asset into quarantine.
+
+    ``progress`` is told of each asset done (its copies moved, or listed in a dry run).
+    """
     result = PurgeResult(str(quarantine_root(lc.settings)), dry_run)
     if not dry_run:
         lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
@@ -128,12 +133,18 @@ def purge_expired(lc: Lifecycle, *, dry_run: bool = False) -> PurgeResult:
         result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
         if local:
             work.append((asset, local))
+        elif progress is not None:
+            progress(1)  # nothing of it here to move
     if dry_run:
         result.planned = [loc for _, local in work for loc in local]
+        if progress is not None:
+            progress(len(work))
     elif work:
         with holding(Path(result.root)):  # and one refusal if it cannot be written, not one a copy
             for asset, local in work:
                 _purge_asset(lc, asset, local, result)
+                if progress is not None:
+                    progress(1)
     return result
 
 
@@ -345,19 +356,32 @@ def plan_delete(lc: Lifecycle, targets: Sequence[str]) -> list[QuarantineRecord]
 
 
 def delete_quarantined(
-    lc: Lifecycle, entries: Sequence[QuarantineRecord], reason: str
+    lc: Lifecycle,
+    entries: Sequence[QuarantineRecord],
+    reason: str,
+    progress: Callable[[int], None] | None = None,
 ) -> list[QuarantineRecord]:
-    """Delete quarantined copies for good (the caller has confirmed), recording each."""
+    """Delete quarantined copies for good (the caller has confirmed), recording each.
+
+    Every copy is hashed first (nothing is deleted unless all hold what was recorded);
+    ``progress`` is told of each copy hashed, the long part with big files.
+    """
     lc.ledger.roles.require("delete quarantined copies", "quarantine", "deleted_at", "UPDATE")
     root = quarantine_root(lc.settings)
     with holding(root):
-        return _delete_held(lc, root, entries, reason)
+        return _delete_held(lc, root, entries, reason, progress)
 
 
 def _delete_held(
-    lc: Lifecycle, root: Path, entries: Sequence[QuarantineRecord], reason: str
+    lc: Lifecycle,
+    root: Path,
+    entries: Sequence[QuarantineRecord],
+    reason: str,
+    progress: Callable[[int], None] | None,
 ) -> list[QuarantineRecord]:
     for entry in entries:
+        if progress is not None:
+            progress(1)
         _check_deletable(entry)
     deleted: list[QuarantineRecord] = []
     for entry in entries:

@@ -295,7 +295,11 @@ def load_policy(path: Path) -> Policy:
     try:
         text = read_regular(path, MAX_POLICY_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read policy ({exc})", where=path) from exc
+        raise ConfigError(
+            f"cannot read policy ({exc})",
+            where=path,
+            fix="check the --policy path or the `policy` setting (a UTF-8 TOML file)",
+        ) from exc
     return parse_policy(text, str(path))
 
 

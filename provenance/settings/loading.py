@@ -179,7 +179,11 @@ def _coerce(name: str, value: object, where: str) -> object:
     try:
         return coercer(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"bad value for '{name}' ({exc})", where=where) from exc
+        raise ConfigError(
+            f"bad value for '{name}' ({exc})",
+            where=where,
+            fix=f"correct it; `provenance config show` explains '{name}' and its default",
+        ) from exc
 
 
 # Set in the file only, never from the environment.

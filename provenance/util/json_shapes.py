@@ -24,6 +24,15 @@ under two names. The rules, which the shipped JSON Schemas
   (``seq``, ``hash``, ``at``, ``host``, ``signer``, ``signature``).
 * **Times** are RFC 3339 in UTC, ending in ``Z``, to the microsecond:
   ``2026-12-06T01:49:03.123456Z`` (:func:`timestamp`).
+* **The chain head** a command checked is the ledger's ``seq`` and ``hash``,
+  in the ledger object: ``verify``'s ``{"ledger": {url, signed, seq, hash}}``
+  as a signed report's (:func:`ledger_head`).
+
+:data:`SHARED_KEYS` lists the keys that mean one thing in every command's
+output, and what their values are; :data:`RETIRED_KEYS` the old names no
+output may use any more, and :data:`DEPRECATED_KEYS` the old names still
+printed beside their replacement, for scripts written against them. A test
+walks every command's real JSON and holds each key to them.
 
 This module imports nothing of the domain, so the store's records and the
 reports alike build their JSON through it.
@@ -36,6 +45,65 @@ from datetime import UTC, datetime
 
 ASSET_KEY = "sha256"
 """The key that names an asset, everywhere."""
+
+SHARED_KEYS: dict[str, str] = {
+    "sha256": "sha256",
+    "replaced_by": "sha256",
+    "reference_sha256": "sha256",
+    "report_sha256": "sha256",
+    "at": "timestamp",
+    "first_seen": "timestamp",
+    "last_seen": "timestamp",
+    "last_beat": "timestamp",
+    "last_reconcile": "timestamp",
+    "started": "timestamp",
+    "since": "timestamp",
+    "status": "status",
+    "previous_status": "status",
+    "signal": "signal",
+    "confidence": "confidence",
+    "category": "category",
+    "needs_approval": "categories",
+    "locations": "locations",
+    "host": "text",
+    "seq": "count",
+}
+"""Keys that mean one thing wherever they appear, and the kind of their value (besides
+null where nothing is known): ``sha256`` a hex SHA-256 (or a list of them), ``timestamp``
+an RFC 3339 UTC time with a ``Z``, ``status``/``signal``/``confidence``/``category`` a word of
+:mod:`provenance.vocab`, ``categories`` a list of categories, ``locations`` a list of
+``{host, path, present}``, ``text`` a string, ``count`` an integer from 0. Every key ending
+in ``_at`` is a ``timestamp`` too."""
+
+RETIRED_KEYS: dict[str, str] = {
+    "asset_sha256": "sha256",
+    "present_at": "locations",
+    "present_paths": "locations",
+    "needs": "needs_approval",
+    "origin_path": "origin.locations",
+}
+"""Old names no output uses any more (each -> the name that replaced it); see CHANGELOG."""
+
+DEPRECATED_KEYS: dict[str, str] = {
+    "head_seq": "ledger.seq",
+    "head_hash": "ledger.hash",
+}
+"""Old names still printed, beside their replacement in the same document, for the scripts
+that read them: ``verify --json``'s ``head_seq`` and ``head_hash`` (the chain check's own
+fields, which a disclosure report's ``chain`` repeats) are its ``ledger.seq`` and
+``ledger.hash``."""
+
+OVERLOADED_KEYS: dict[str, str] = {
+    "verdict": "what made a file (genai, not_genai, unknown, unreadable) for an asset or a"
+    " classification; the gate's word in an audit (pass, warn, blocked) and `audits`, and"
+    " an audit's file (pass, warn, block: `history`'s finals.action)",
+    "scope": "an approval's scope (final, temporary-use); a report's scope, described",
+    "kind": "a file's media kind; a piece of evidence's kind; an audit match's kind",
+    "hash": "an event's or the chain head's hash; an audit stage's seconds (the stage `hash`)",
+    "state": "what init did; a watched root's state; an audit stage's seconds",
+}
+"""Keys that mean different things in different places, left so because renaming them
+would break every script that reads them; read them by where they are."""
 
 
 def timestamp(moment: datetime) -> str:
@@ -56,6 +124,12 @@ def maybe_timestamp(moment: datetime | None) -> str | None:
 def ledger_block(url: str) -> dict[str, object]:
     """The ledger a report was made from, before any signing: ``{url, signed: false}``."""
     return {"url": url, "signed": False}
+
+
+def ledger_head(url: str, seq: int, hash_: str) -> dict[str, object]:
+    """The ledger a command checked, with the chain head it found: ``{url, signed: false,
+    seq, hash}``, the keys a signed report's ``ledger`` gives its head under."""
+    return ledger_block(url) | {"seq": seq, "hash": hash_}
 
 
 def location(host: str, path: str, present: bool) -> dict[str, object]:

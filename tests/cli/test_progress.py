@@ -25,10 +25,17 @@ from tests.support.files import A1111, png
 from tests.support.generated import big_generated_png
 
 
+class Screen(io.StringIO):
+    """What a terminal shows, kept to read: a stream that is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     """Stderr as a 160-column terminal: the bars are drawn, and kept here to read."""
-    screen = io.StringIO()
+    screen = Screen()
     monkeypatch.setattr(options, "err", Console(file=screen, force_terminal=True, width=160))
     return screen
 
@@ -128,3 +135,69 @@ def test_verify_draws_a_bar_of_the_events_it_checks(
     assert done.exit_code == 0, done.output
     screen = shown(terminal)
     assert "verifying events" in screen and f"{head}/{head}" in screen, screen
+
+
+BARS = ("walking", "reading", "verifying events", "screening", "auditing:", "files/s")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan", "--json"], ["audit", "--json", "--no-record"],
+     ["audit", "--format", "json", "--no-record"], ["verify", "--json"],
+     ["rescreen", "--json"]],
+)  # fmt: skip
+def test_json_output_draws_no_bars_even_on_a_terminal(
+    command: list[str], tree: Path, ledger_url: str, terminal: io.StringIO
+) -> None:
+    """``--json`` is for a script: its stderr (a log, a CI step) gets no bars either."""
+    assert CliRunner().invoke(cli, ["scan", str(tree), "--db", ledger_url]).exit_code == 0
+    terminal.seek(0)
+    terminal.truncate(0)
+    paths = [str(tree)] if command[0] in ("scan", "audit") else []
+    done = CliRunner().invoke(cli, [command[0], *paths, *command[1:], "--db", ledger_url])
+    assert done.exit_code in (0, 1), done.output  # the audit blocks gen.png
+    json.loads(done.stdout)
+    screen = shown(terminal)
+    assert not [word for word in BARS if word in screen], screen
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
+def test_a_pipe_gets_no_bars_when_colour_is_forced(
+    variable: str, tree: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI jobs set FORCE_COLOR for colour; rich then takes their log for a terminal, and a
+    scan wrote its bars, redrawn ten times a second, into it."""
+    monkeypatch.setenv(variable, "1")
+    # made as the process starts, with the variable set: rich reads it then too
+    monkeypatch.setattr(options, "err", options.NamesConsole(stderr=True))
+    for command in (["scan", str(tree)], ["verify"], ["audit", str(tree), "--no-record"]):
+        done = CliRunner().invoke(cli, [*command, "--db", ledger_url])
+        assert done.exit_code in (0, 1), done.output
+        assert not [word for word in BARS if word in done.stderr], done.stderr
+
+
+def test_tty_interactive_turns_the_bars_on_or_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    assert options.draws_progress(Console(file=io.StringIO()))
+    monkeypatch.setenv("TTY_INTERACTIVE", "0")
+    assert not options.draws_progress(Console(file=Screen(), force_terminal=True))
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_purge_counts_the_assets_it_quarantines_and_the_copies_it_checks(
+    as_json: bool, tree: Path, ledger_url: str, terminal: io.StringIO, tmp_path: Path
+) -> None:
+    """Moving or hashing many big copies takes a while: a bar on a terminal, none with JSON."""
+    config = tmp_path / "settings.toml"
+    config.write_text(f'quarantine_dir = "{tmp_path / "q"}"\n', encoding="utf-8")
+    base = ["--db", ledger_url, "--config", str(config)]
+    gen = str(tree / "gen.png")
+    for args in (["scan", str(tree)], ["set-expiry", gen, "--until", "2001-01-01", "--force"]):
+        assert CliRunner().invoke(cli, [*args, *base]).exit_code == 0
+    json_flag = ["--json"] if as_json else []
+    for args in (["purge", "--expired"], ["purge", "--delete", "--yes"]):
+        done = CliRunner().invoke(cli, [*args, *json_flag, *base])
+        assert done.exit_code == 0, done.output
+    screen = shown(terminal)
+    drawn = [words for words in ("quarantining", "checking before deleting") if words in screen]
+    assert drawn == ([] if as_json else ["quarantining", "checking before deleting"]), screen
