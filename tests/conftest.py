@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from pluggy import Result
 
 # pytest-xdist's workers set COLUMNS=80, and rich freezes a console's width at
 # creation from it; the CLI's consoles must follow each invocation's terminal
@@ -166,3 +167,27 @@ def _bugs_surface(monkeypatch: pytest.MonkeyPatch) -> None:
         raise exc
 
     monkeypatch.setattr("provenance.cli.group.unforeseen", surface)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
+    """Captured output that names a file whose name is not UTF-8 travels to xdist's controller.
+
+    Python holds such a name's odd bytes as lone surrogates (``\\udcff``), which
+    the CLI and the daemon's log formatter write as ``\\xNN``; pytest's own
+    capture keeps them raw, and xdist cannot send a report holding them: the
+    worker died with an internal error instead of reporting the test.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(title, _sendable(text)) for title, text in report.sections]
+    if report.longrepr is not None:  # a failure's message may quote such a name too
+        told = str(report.longrepr)
+        if _sendable(told) != told:
+            report.longrepr = _sendable(told)
+
+
+def _sendable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
