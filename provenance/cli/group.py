@@ -44,15 +44,17 @@ from provenance.errors import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
+    NO_ROOM,
     NoAnswer,
     OutOfSpace,
     ProvenanceError,
 )
+from provenance.files.opening import TooLarge
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
-FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+FULL = NO_ROOM | {errno.EFBIG}
 """What a write that ran out of room fails with: the disk, the user's quota, the file size limit."""
 
 INTERRUPTED = (
@@ -183,7 +185,8 @@ class ProvenanceGroup(click.Group):
                 fix="run the command again; if it happens again, run it with -vv and report it",
             ) from exc
         except OSError as exc:
-            if exc.errno not in FULL:
+            # TooLarge is EFBIG too, but a file read past its reader's limit, not a write.
+            if exc.errno not in FULL or isinstance(exc, TooLarge):
                 raise
             # `audit > report.json` on a full disk: what standard output still buffers
             # would fail again on the way out, after the one line that says so.

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import platformdirs
 
-from provenance.errors import OutOfSpace, TransitionRefused, UnreadableFile
+from provenance.errors import NO_ROOM, OutOfSpace, TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
 from provenance.files.opening import open_fd
 from provenance.settings import APP_NAME, Settings
@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EACCES}
-# Errors that mean "no room": the disk (or the user's quota) is full.
-NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def quarantine_root(settings: Settings) -> Path:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from provenance.cli import cli
 from provenance.cli.group import unforeseen
 from provenance.errors import AmbiguousTarget, LedgerUnavailable
+from provenance.files.opening import TooLarge
 from provenance.store import Ledger
 from provenance.store.engine import parse_url
 from provenance.store.transactions import translate
@@ -393,8 +394,10 @@ def test_a_server_taking_no_writes_is_a_refusal(
     [
         (OSError(errno.EACCES, "Permission denied", "/share/out"), "(Permission denied): /share"),
         (RuntimeError("a state no code expected"), "this is a bug in provenance"),
+        # EFBIG like a write past the file size limit, but a read: not "no room left".
+        (TooLarge("/share/in.json", 100), "cannot use a file or folder (larger than 100 bytes)"),
     ],
-    ids=["unforeseen file failure", "bug"],
+    ids=["unforeseen file failure", "bug", "a file read past its limit"],
 )
 def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception, said: str
