@@ -342,12 +342,3 @@ def _unwritable(exc: OSError, root: Path) -> TransitionRefused:
         where=root,
         fix="make it a writable folder, or set quarantine_dir to one; nothing was moved",
     )
-
-
-def read_manifest(root: Path) -> list[dict[str, object]]:
-    """Every manifest line, oldest first."""
-    path = root / MANIFEST
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
