@@ -168,13 +168,8 @@ class ProvenanceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.Abort as exc:
-            # click.confirm and click.prompt raise Abort for Ctrl-C and for end of input alike.
-            if isinstance(exc.__context__, KeyboardInterrupt):
-                raise exc.__context__ from None
-            raise NoAnswer(
-                "no answer to the command's question: standard input is closed",
-                fix="run it in a terminal to answer, or give the option that answers it",
-            ) from exc
+            fix = "run it in a terminal to answer, or give the option that answers it"
+            raise unanswered(exc, "the command's question", fix) from None
         except OutputClosed:
             raise
         except BrokenPipeError as exc:
@@ -197,6 +192,15 @@ class ProvenanceGroup(click.Group):
                 fix="free space there (or send it elsewhere), then run the command again (the"
                 " ledger keeps what it recorded)",
             ) from exc
+
+
+def unanswered(exc: click.Abort, question: str, fix: str) -> BaseException:
+    """What a prompt's :class:`click.Abort` stands for: Ctrl-C (the ``KeyboardInterrupt``
+    it came from), or ``question`` with no one to answer it (standard input closed);
+    click raises Abort for both alike."""
+    if isinstance(exc.__context__, KeyboardInterrupt):
+        return exc.__context__
+    return NoAnswer(f"no answer to {question}: standard input is closed", fix=fix)
 
 
 def unforeseen_os_error(exc: OSError) -> str:
