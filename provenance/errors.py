@@ -50,7 +50,7 @@ class ProvenanceError(Exception):
 
     @property
     def message(self) -> str:
-        """The one-line form: ``what (where). fix``."""
+        """The one-line form: ``what: where. fix`` (each part only when given)."""
         text = self.what
         if self.where:
             text = f"{text}: {self.where}"
