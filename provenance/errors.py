@@ -20,6 +20,7 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 EXIT_OK = 0
@@ -27,6 +28,9 @@ EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
 EXIT_OUTPUT_CLOSED = 141  # the shell's convention for a command stopped by SIGPIPE (128 + 13)
+
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""The ``errno`` of a write that ran out of room (:class:`OutOfSpace`): the disk, or the quota."""
 
 
 class ProvenanceError(Exception):
@@ -46,7 +50,7 @@ class ProvenanceError(Exception):
 
     @property
     def message(self) -> str:
-        """The one-line form: ``what (where). fix``."""
+        """The one-line form: ``what: where. fix`` (each part only when given)."""
         text = self.what
         if self.where:
             text = f"{text}: {self.where}"

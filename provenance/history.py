@@ -26,7 +26,6 @@ from provenance.audit.judge import Context, Seen, judge
 from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
-from provenance.files.opening import is_regular
 from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.rules.policy import still_needs
@@ -40,6 +39,7 @@ from provenance.store import (
     SegmentIn,
 )
 from provenance.targets import resolve_target
+from provenance.util.file_kinds import is_regular
 from provenance.util.json_shapes import asset_row, present_locations
 from provenance.vocab import Category
 

@@ -29,11 +29,10 @@ from fileseq.filesequence import FileSequence
 
 from provenance.errors import TargetNotFound, TransitionRefused
 from provenance.files.hashing import is_sha256_prefix, sha256_file
-from provenance.files.opening import is_folder, is_regular
 from provenance.files.sequences import expand_target
 from provenance.files.walk import absolute
 from provenance.store import AssetRecord
-from provenance.util.file_kinds import kind_of
+from provenance.util.file_kinds import is_folder, is_regular, kind_of
 
 if TYPE_CHECKING:
     from provenance.store import Ledger

@@ -44,15 +44,17 @@ from provenance.errors import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
+    NO_ROOM,
     NoAnswer,
     OutOfSpace,
     ProvenanceError,
 )
+from provenance.files.opening import TooLarge
 from provenance.util.logs import LogSetup, PlainLogFormatter, carry_into_workers
 from provenance.util.names import on_one_line, register_shown_errors
 from provenance.util.spelling import closest
 
-FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+FULL = NO_ROOM | {errno.EFBIG}
 """What a write that ran out of room fails with: the disk, the user's quota, the file size limit."""
 
 INTERRUPTED = (
@@ -166,13 +168,8 @@ class ProvenanceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.Abort as exc:
-            # click.confirm and click.prompt raise Abort for Ctrl-C and for end of input alike.
-            if isinstance(exc.__context__, KeyboardInterrupt):
-                raise exc.__context__ from None
-            raise NoAnswer(
-                "no answer to the command's question: standard input is closed",
-                fix="run it in a terminal to answer, or give the option that answers it",
-            ) from exc
+            fix = "run it in a terminal to answer, or give the option that answers it"
+            raise unanswered(exc, "the command's question", fix) from None
         except OutputClosed:
             raise
         except BrokenPipeError as exc:
@@ -183,7 +180,8 @@ class ProvenanceGroup(click.Group):
                 fix="run the command again; if it happens again, run it with -vv and report it",
             ) from exc
         except OSError as exc:
-            if exc.errno not in FULL:
+            # TooLarge is EFBIG too, but a file read past its reader's limit, not a write.
+            if exc.errno not in FULL or isinstance(exc, TooLarge):
                 raise
             # `audit > report.json` on a full disk: what standard output still buffers
             # would fail again on the way out, after the one line that says so.
@@ -194,6 +192,15 @@ class ProvenanceGroup(click.Group):
                 fix="free space there (or send it elsewhere), then run the command again (the"
                 " ledger keeps what it recorded)",
             ) from exc
+
+
+def unanswered(exc: click.Abort, question: str, fix: str) -> BaseException:
+    """What a prompt's :class:`click.Abort` stands for: Ctrl-C (the ``KeyboardInterrupt``
+    it came from), or ``question`` with no one to answer it (standard input closed);
+    click raises Abort for both alike."""
+    if isinstance(exc.__context__, KeyboardInterrupt):
+        return exc.__context__
+    return NoAnswer(f"no answer to {question}: standard input is closed", fix=fix)
 
 
 def unforeseen_os_error(exc: OSError) -> str:

@@ -19,8 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.segment import Segment
 from rich.text import Text
 
-from provenance.cli.group import OutputClosed, echo_out
-from provenance.errors import NoAnswer
+from provenance.cli.group import OutputClosed, echo_out, unanswered
 from provenance.files.opening import TooLarge, read_regular
 from provenance.settings import LoadedSettings, Settings, load_settings
 from provenance.store.ledger import MomentOutOfRange, parse_since
@@ -272,12 +271,8 @@ def confirmed(question: str, answered_by: str) -> bool:
         return click.confirm(question, err=True)
     except click.Abort as exc:
         click.echo(err=True)  # the question's line stays open: the Error line gets its own
-        if isinstance(exc.__context__, KeyboardInterrupt):
-            raise exc.__context__ from None
-        raise NoAnswer(
-            f"no answer to {question!r}: standard input is closed",
-            fix=f"answer it in a terminal, or give {answered_by}",
-        ) from exc
+        fix = f"answer it in a terminal, or give {answered_by}"
+        raise unanswered(exc, repr(question), fix) from None
 
 
 def parse_moment(text: str | None, option: str) -> datetime | None:

@@ -44,6 +44,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from provenance.detectors.base import tampered_evidence
+from provenance.detectors.c2pa_validation import (
+    INVALID_UNEXPLAINED,
+    MAX_TEXT,
+    SIGNER_LAPSED,
+    about_signer,
+    as_list,
+    concerns,
+    failure_codes,
+    recorded_codes,
+    short_text,
+    signer_unknown,
+)
 from provenance.detectors.software_names import SoftwareMatch, match_software, product_name
 from provenance.detectors.sourcetypes import SourceType, lookup
 from provenance.evidence import Evidence
@@ -52,8 +64,6 @@ from provenance.vocab import Confidence
 
 MAX_MANIFESTS = 256
 MAX_ACTIONS = 256
-MAX_INGREDIENTS = 256
-MAX_TEXT = 512
 
 Role = Literal["active", "ingredient"]
 
@@ -63,26 +73,6 @@ _AI_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _GENAI_ASSERTIONS = ("com.adobe.generative-ai",)
-# Failure codes about who signed, not about what was signed (C2PA 2.x, 15.2.1): the claim
-# and its bindings are intact. The first set leaves a manifest Valid, the second makes it
-# Invalid all the same (a certificate out of its validity, a time-stamp not vouched for).
-# signingCredential.revoked is in neither on purpose: a revoked key may have signed anything.
-_SIGNER_UNKNOWN = frozenset(
-    {
-        "signingCredential.untrusted",
-        "signingCredential.ocsp.skipped",
-        "signingCredential.ocsp.inaccessible",
-    }
-)
-_SIGNER_LAPSED = frozenset(
-    {
-        "signingCredential.expired",
-        "signingCredential.ocsp.unknown",
-        "timeStamp.untrusted",
-        "timeStamp.outsideValidity",
-    }
-)
-_INVALID_UNEXPLAINED = "Invalid with no failure code that explains it"
 
 
 @dataclass(frozen=True)
@@ -125,7 +115,7 @@ class Manifest:
     @property
     def signature_ok(self) -> bool:
         """True when nothing but an unknown signer was reported (the claim is intact)."""
-        return self.state != "Invalid" and all(_signer_unknown(c) for c in self.failures)
+        return self.state != "Invalid" and all(signer_unknown(c) for c in self.failures)
 
     @property
     def broken(self) -> tuple[str, ...]:
@@ -135,10 +125,10 @@ class Manifest:
         gate cannot vouch for what it cannot explain. So does an ``Invalid``
         state that no reported code explains.
         """
-        codes = tuple(c for c in self.failures if not _about_signer(c))
-        lapsed = any(c in _SIGNER_LAPSED for c in self.failures)
+        codes = tuple(c for c in self.failures if not about_signer(c))
+        lapsed = any(c in SIGNER_LAPSED for c in self.failures)
         if not codes and self.state == "Invalid" and not lapsed:
-            return (_INVALID_UNEXPLAINED,)
+            return (INVALID_UNEXPLAINED,)
         return codes
 
     def validation(self) -> str:
@@ -148,19 +138,9 @@ class Manifest:
         if self.broken:
             return f"signature or hash binding does NOT validate ({', '.join(self.broken)})"
         if not self.signature_ok:
-            lapsed = [code for code in self.failures if code in _SIGNER_LAPSED]
+            lapsed = [code for code in self.failures if code in SIGNER_LAPSED]
             return f"claim intact, signer's credential not valid ({', '.join(lapsed)})"
         return "signature valid, signer not on the trust list"
-
-
-def _signer_unknown(code: str) -> bool:
-    # CAWG identity assertions name the actor: failing, they leave the actor unconfirmed,
-    # like an unknown signer. A changed identity assertion fails the claim's own hashed URI.
-    return code in _SIGNER_UNKNOWN or code.startswith("cawg.")
-
-
-def _about_signer(code: str) -> bool:
-    return _signer_unknown(code) or code in _SIGNER_LAPSED
 
 
 def store_evidence(store: Mapping[str, Any], detector: str, source: str) -> Iterator[Evidence]:
@@ -180,8 +160,8 @@ def read_manifests(store: Mapping[str, Any]) -> list[Manifest]:
         return []
     active = store.get("active_manifest")
     labels = sorted(manifests, key=lambda label: label != active)[:MAX_MANIFESTS]
-    codes = _failure_codes(store) + _recorded_codes([manifests[label] for label in labels])
-    state = _text(store.get("validation_state"))
+    codes = failure_codes(store) + recorded_codes([manifests[label] for label in labels])
+    state = short_text(store.get("validation_state"))
     return [
         _manifest(str(label), manifests[label], label == active, codes, state)
         for label in labels
@@ -196,12 +176,12 @@ def _manifest(
     codes: Sequence[tuple[str, str]],
     state: str | None,
 ) -> Manifest:
-    infos = [i for i in _list(data.get("claim_generator_info")) if isinstance(i, Mapping)]
-    info_names = [_text(i.get("name")) for i in infos]
-    v1 = _text(data.get("claim_generator"))
+    infos = [i for i in as_list(data.get("claim_generator_info")) if isinstance(i, Mapping)]
+    info_names = [short_text(i.get("name")) for i in infos]
+    v1 = short_text(data.get("claim_generator"))
     generator = (_info_text(infos[0]) if infos else None) or v1 or "an unnamed claim generator"
-    assertions = [a for a in _list(data.get("assertions")) if isinstance(a, Mapping)]
-    failures = tuple(dict.fromkeys(code for url, code in codes if _concerns(url, label)))
+    assertions = [a for a in as_list(data.get("assertions")) if isinstance(a, Mapping)]
+    failures = tuple(dict.fromkeys(code for url, code in codes if concerns(url, label)))
     return Manifest(
         label=label,
         role="active" if active else "ingredient",
@@ -215,53 +195,10 @@ def _manifest(
     )
 
 
-def _failure_codes(store: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(URL, code) of each failure a store (or an ingredient assertion) reports."""
-    items = list(_list(store.get("validation_status")))
-    results = store.get("validation_results")
-    if isinstance(results, Mapping):
-        active = results.get("activeManifest")
-        if isinstance(active, Mapping):
-            items += _list(active.get("failure"))
-        for delta in _list(results.get("ingredientDeltas")):
-            deltas = delta.get("validationDeltas") if isinstance(delta, Mapping) else None
-            if isinstance(deltas, Mapping):
-                items += _list(deltas.get("failure"))
-    return [
-        (str(i.get("url", "")), str(i.get("code", ""))) for i in items if isinstance(i, Mapping)
-    ]
-
-
-def _recorded_codes(manifests: Sequence[object]) -> list[tuple[str, str]]:
-    """The failures each manifest recorded of its ingredients' manifests when it took them in.
-
-    A file whose camera manifest no longer matches it, opened in an editor
-    and signed again, validates today: the editor's claim is intact, and the
-    ingredient's own manifest is judged by what the editor found then. So a
-    failure recorded in the ingredient assertion counts as the ingredient
-    manifest's own (a code whose URL names no manifest is the ingredient's).
-    """
-    found: list[tuple[str, str]] = []
-    for data in manifests:
-        ingredients = data.get("ingredients") if isinstance(data, Mapping) else None
-        for ingredient in _list(ingredients)[:MAX_INGREDIENTS]:
-            if isinstance(ingredient, Mapping):
-                own = _text(ingredient.get("active_manifest"))
-                found += [
-                    (url if "/c2pa/" in url or own is None else f"self#jumbf=/c2pa/{own}/", code)
-                    for url, code in _failure_codes(ingredient)
-                ]
-    return found
-
-
-def _concerns(url: str, label: str) -> bool:
-    return f"/{label}/" in url or url.endswith(f"/{label}")
-
-
 def _signer(info: object) -> str:
     if not isinstance(info, Mapping):
         return ""
-    parts = [_text(info.get("issuer")), _text(info.get("common_name"))]
+    parts = [short_text(info.get("issuer")), short_text(info.get("common_name"))]
     return " / ".join(p for p in parts if p)[:MAX_TEXT]
 
 
@@ -274,8 +211,8 @@ def _actions(
         data = assertion.get("data")
         if not label.startswith("c2pa.actions") or not isinstance(data, Mapping):
             continue
-        agents = _list(data.get("softwareAgents")) or list(infos)
-        for item in _list(data.get("actions")):
+        agents = as_list(data.get("softwareAgents")) or list(infos)
+        for item in as_list(data.get("actions")):
             if isinstance(item, Mapping) and count < MAX_ACTIONS:
                 count += 1
                 yield _action(item, agents)
@@ -283,9 +220,9 @@ def _actions(
 
 def _action(item: Mapping[str, Any], agents: Sequence[Any]) -> Action:
     params = item.get("parameters")
-    description = _text(item.get("description"))
+    description = short_text(item.get("description"))
     if description is None and isinstance(params, Mapping):
-        description = _text(params.get("description"))
+        description = short_text(params.get("description"))
     agent = _agent_name(item.get("softwareAgent"))
     index = item.get("softwareAgentIndex")
     if agent is None and isinstance(index, int) and 0 <= index < len(agents):
@@ -295,7 +232,7 @@ def _action(item: Mapping[str, Any], agents: Sequence[Any]) -> Action:
         description = operation
     return Action(
         str(item.get("action", ""))[:MAX_TEXT],
-        _text(item.get("digitalSourceType")),
+        short_text(item.get("digitalSourceType")),
         agent,
         description,
     )
@@ -306,18 +243,18 @@ def _operation(params: object) -> str | None:
         return None
     for key, value in params.items():
         if str(key).endswith("operation"):
-            return _text(value)
+            return short_text(value)
     return None
 
 
 def _agent_name(value: object) -> str | None:
     if isinstance(value, Mapping):
         return _info_text(value)
-    return _text(value)
+    return short_text(value)
 
 
 def _info_text(info: Mapping[str, Any]) -> str | None:
-    name, version = _text(info.get("name")), _text(info.get("version"))
+    name, version = short_text(info.get("name")), short_text(info.get("version"))
     return f"{name} {version}" if name and version else name
 
 
@@ -326,7 +263,7 @@ def _ai_assertions(assertions: Sequence[Mapping[str, Any]]) -> Iterator[str]:
         label = str(assertion.get("label", ""))
         if label.startswith(_GENAI_ASSERTIONS):
             data = assertion.get("data")
-            detail = _text(data.get("description")) if isinstance(data, Mapping) else None
+            detail = short_text(data.get("description")) if isinstance(data, Mapping) else None
             yield detail or label
 
 
@@ -487,13 +424,3 @@ def _action_fields(action: Action) -> dict[str, str]:
     found |= {"software_agent": action.agent} if action.agent else {}
     found |= {"description": action.description} if action.description else {}
     return found
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()[:MAX_TEXT]
-    return None

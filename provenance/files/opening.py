@@ -38,31 +38,6 @@ class NotRegularFile(OSError):
         super().__init__(errno.EINVAL, f"not a regular file (it is {kind} now)", os.fspath(path))
 
 
-def mode_of(path: str | os.PathLike[str]) -> int | None:
-    """``path``'s ``stat`` mode (links followed), or None where there is nothing to stat.
-
-    For a name a person typed: unlike :meth:`Path.is_file`, which raises on a
-    name too long for the system (``ENAMETOOLONG``) or a permission denied
-    below it, any failure to stat means "not there".
-    """
-    try:
-        return Path(path).stat().st_mode
-    except (OSError, ValueError):
-        return None
-
-
-def is_regular(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` names a regular file now (see :func:`mode_of`)."""
-    mode = mode_of(path)
-    return mode is not None and stat.S_ISREG(mode)
-
-
-def is_folder(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` names a folder now (see :func:`mode_of`)."""
-    mode = mode_of(path)
-    return mode is not None and stat.S_ISDIR(mode)
-
-
 def open_fd(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, os.stat_result]:
     """Open ``path`` read-only, non-blocking; the descriptor and its ``stat``, or raise.
 

@@ -132,12 +132,10 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     rows = [Checkpoint(r.seq, r.hash, r.at, r.host, r.signer, r.signature)
             for r in ledger.checkpoints.all()]  # fmt: skip
     findings, anchored = checker.check(rows, "checkpoint")
-    anchor = notary_for(settings, ledger.where).latest()
-    if anchor is not None:
-        more, seq = checker.check([anchor], "this machine's anchor")
-        findings += more
-        anchored = max(anchored, seq)
-    findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor is not None)
+    more, seq, anchor = _anchor_findings(checker, ledger, settings)
+    findings += more
+    anchored = max(anchored, seq)
+    findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor)
     approvals = ledger.approvals.list()
     more, honoured = approval_findings(approvals, settings)
     return SignatureReport(len(rows), anchored, (*findings, *more), len(approvals), honoured)
@@ -161,16 +159,34 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
             )
         ]
     )
-    anchor = notary_for(settings, ledger.where).latest()
     findings, anchored = checker.check(found, "the newest checkpoint")
-    if anchor is not None:
-        more, seq = checker.check([anchor], "this machine's anchor")
-        findings, anchored = findings + more, max(anchored, seq)
-    findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor is not None)
+    more, seq, anchor = _anchor_findings(checker, ledger, settings)
+    findings, anchored = findings + more, max(anchored, seq)
+    findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor)
     fatal = [f.what for f in findings if f.fatal]
     if not fatal:
         return None
     return f"the ledger cannot be trusted ({fatal[0]}); run `provenance verify`"
+
+
+def _anchor_findings(
+    checker: _Checker, ledger: Ledger, settings: Settings
+) -> tuple[list[Finding], int, bool]:
+    """This machine's anchor checked: the findings, the seq it vouches for, whether there is one.
+
+    An anchor that cannot be read (damaged, or no longer a small regular file)
+    is a fatal finding: the check it stands for was not made.
+    """
+    notary = notary_for(settings, ledger.where)
+    try:
+        anchor = notary.latest()
+    except (OSError, ValueError) as exc:
+        return [Finding(f"this machine's anchor {notary.anchor}: cannot be read as a checkpoint"
+                        f" ({exc})")], 0, True  # fmt: skip
+    if anchor is None:
+        return [], 0, False
+    findings, seq = checker.check([anchor], "this machine's anchor")
+    return findings, seq, True
 
 
 def _unanchored(head: int, anchored: int, signed_before: bool) -> list[Finding]:

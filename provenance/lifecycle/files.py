@@ -47,7 +47,7 @@ from pathlib import Path
 
 import platformdirs
 
-from provenance.errors import OutOfSpace, TransitionRefused, UnreadableFile
+from provenance.errors import NO_ROOM, OutOfSpace, TransitionRefused, UnreadableFile
 from provenance.files.hashing import sha256_file
 from provenance.files.opening import open_fd
 from provenance.settings import APP_NAME, Settings
@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
 # Errors of os.link that mean "hard links cannot do this here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EACCES}
-# Errors that mean "no room": the disk (or the user's quota) is full.
-NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def quarantine_root(settings: Settings) -> Path:
@@ -344,12 +342,3 @@ def _unwritable(exc: OSError, root: Path) -> TransitionRefused:
         where=root,
         fix="make it a writable folder, or set quarantine_dir to one; nothing was moved",
     )
-
-
-def read_manifest(root: Path) -> list[dict[str, object]]:
-    """Every manifest line, oldest first."""
-    path = root / MANIFEST
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]

@@ -24,22 +24,11 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fileseq.exceptions import FileSeqException
-from fileseq.filesequence import FileSequence
-
-from provenance.errors import (
-    AmbiguousTarget,
-    ProvenanceError,
-    TargetNotFound,
-    TransitionRefused,
-)
-from provenance.files.hashing import is_sha256_prefix
-from provenance.files.sequences import expand_target
-from provenance.files.walk import absolute
+from provenance.errors import ProvenanceError, TransitionRefused
 from provenance.lifecycle.context import Lifecycle
 from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
@@ -52,19 +41,17 @@ from provenance.lifecycle.files import (
     refuse_links,
 )
 from provenance.lifecycle.interrupted import back_unrecorded, moved_unrecorded
+from provenance.lifecycle.quarantine_targets import select_entries
 from provenance.rules.policy import open_status
 from provenance.store import (
-    CANDIDATES_SHOWN,
     AssetQuery,
     AssetRecord,
     ExpiredAsset,
     LocationRecord,
     QuarantineIn,
     QuarantineRecord,
-    require_prefix_length,
 )
 from provenance.store.records import iso
-from provenance.targets import SEQUENCE_MARKS
 from provenance.util.file_kinds import kind_of
 from provenance.util.json_shapes import asset_copy
 
@@ -380,9 +367,9 @@ def _delete_held(
     progress: Callable[[int], None] | None,
 ) -> list[QuarantineRecord]:
     for entry in entries:
+        _check_deletable(entry)
         if progress is not None:
             progress(1)
-        _check_deletable(entry)
     deleted: list[QuarantineRecord] = []
     for entry in entries:
         _unlink(Path(entry.quarantine_path), done=len(deleted))
@@ -403,9 +390,8 @@ def _check_deletable(entry: QuarantineRecord) -> None:
     except OSError:
         mode = stat.S_IFREG  # cannot look: the hash below refuses it
     if not stat.S_ISREG(mode):  # a link or a folder stands there now, not the copy held
-        what = "a symbolic link" if stat.S_ISLNK(mode) else kind_of(mode)
         raise TransitionRefused(
-            f"this quarantined copy is {what} now, not the file that was held",
+            f"this quarantined copy is {kind_of(mode)} now, not the file that was held",
             where=held,
             fix="nothing was deleted; move it away, then run purge --delete again",
         )
@@ -427,63 +413,3 @@ def _unlink(held: Path, *, done: int) -> None:
             where=held,
             fix="check the quarantine folder's permissions, then run purge --delete again",
         ) from exc
-
-
-def select_entries(
-    lc: Lifecycle, targets: Sequence[str], *, this_host: bool
-) -> list[QuarantineRecord]:
-    """Held quarantine entries named by hash, original or quarantine path, folder or sequence."""
-    held = lc.ledger.quarantine.list(host=lc.ledger.host if this_host else None)
-    if not targets:
-        return held
-    chosen: dict[int, QuarantineRecord] = {}
-    for text in targets:
-        matches = [e for e in held if _matches(e, text, lc)]
-        if not matches:
-            raise TargetNotFound(
-                "nothing in quarantine matches",
-                where=text,
-                fix="give a hash, an original path, a folder or a sequence",
-            )
-        _refuse_ambiguous(text, matches)
-        chosen.update((e.id, e) for e in matches)
-    return sorted(chosen.values(), key=lambda e: e.id)
-
-
-def _refuse_ambiguous(text: str, matches: Sequence[QuarantineRecord]) -> None:
-    # A prefix names one asset, as everywhere else: `purge --delete` must not take two.
-    shas = sorted({e.asset_sha256 for e in matches})
-    if len(shas) > 1 and _is_prefix(text):
-        listed = ", ".join(sha[:16] for sha in shas[:CANDIDATES_SHOWN])
-        more = ", and more" if len(shas) > CANDIDATES_SHOWN else ""
-        raise AmbiguousTarget(
-            f"this hash prefix matches copies of several assets in quarantine: {listed}{more}",
-            where=text,
-            fix="give more digits; nothing was done",
-        )
-
-
-def _is_prefix(text: str) -> bool:
-    return is_sha256_prefix(text) and not os.path.lexists(Path(text).expanduser())
-
-
-def _matches(entry: QuarantineRecord, text: str, lc: Lifecycle) -> bool:
-    path = Path(text).expanduser()
-    if _is_prefix(text):
-        require_prefix_length(text)
-        return entry.asset_sha256.startswith(text.lower())
-    wanted = {str(absolute(p)) for p in _named_paths(path)}
-    folder = str(absolute(path)).rstrip("/") + "/"
-    originals = (entry.original_path, entry.quarantine_path)
-    return any(p in wanted or p.startswith(folder) for p in originals)
-
-
-def _named_paths(path: Path) -> Iterable[Path]:
-    # The frames are in quarantine, not on disk: only an explicit range can name them.
-    if not any(mark in path.name for mark in SEQUENCE_MARKS):
-        return [path]
-    try:
-        ranged = FileSequence(str(path)).frameSet() is not None
-    except FileSeqException:
-        return [path]
-    return [Path(frame) for frame in expand_target(str(path))] if ranged else [path]

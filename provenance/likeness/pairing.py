@@ -37,7 +37,6 @@ cannot be read back in picture order when the index grows past it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 import weakref
@@ -46,7 +45,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from provenance.errors import OutOfSpace, ProvenanceError
+from provenance.errors import NO_ROOM, OutOfSpace, ProvenanceError
 from provenance.likeness.features import DESCRIPTOR_BYTES
 
 # Pairs farther apart are left out of RANSAC. The first pass's neighbours stop at 64 bits,
@@ -102,7 +101,7 @@ class PictureRows:
 def _unwritable(exc: OSError) -> ProvenanceError:
     """The error for a copy that could not be written: the disk is full, or the folder refused."""
     where = tempfile.gettempdir()
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if exc.errno in NO_ROOM:
         return OutOfSpace(
             "no room for the region index's copy of the generated pictures' descriptors",
             where=where,

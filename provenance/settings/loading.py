@@ -45,7 +45,7 @@ from provenance.settings.tables import (
     as_shows,
     as_watchlists,
 )
-from provenance.util.file_kinds import kind_of
+from provenance.util.file_kinds import kind_of, mode_of
 from provenance.util.spelling import did_you_mean
 
 
@@ -93,9 +93,8 @@ def _config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
 
 def _not_a_file(path: Path) -> str | None:
     """Why ``path`` is no settings file (missing, or a FIFO, a folder...), else None."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
+    mode = mode_of(path)
+    if mode is None:
         return "not found"
     return None if stat.S_ISREG(mode) else f"is {kind_of(mode)}, not a file"
 

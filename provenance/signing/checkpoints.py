@@ -178,7 +178,10 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 def read_checkpoint(path: Path) -> Checkpoint:
     """Read a checkpoint file or a signed JSON report; ``ValueError`` (or ``OSError``) if not."""
-    data = json.loads(read_regular(path, MAX_FILE_BYTES))
+    try:
+        data = json.loads(read_regular(path, MAX_FILE_BYTES))
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply to be a checkpoint or report") from exc
     if isinstance(data, dict) and "checkpoint" in data:
         return Checkpoint.from_dict(data["checkpoint"])
     if isinstance(data, dict) and isinstance(data.get("ledger"), dict):

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.exc import OperationalError
@@ -25,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 from provenance.cli import cli
 from provenance.cli.group import unforeseen
 from provenance.errors import AmbiguousTarget, LedgerUnavailable
+from provenance.files.opening import TooLarge
 from provenance.store import Ledger
 from provenance.store.engine import parse_url
 from provenance.store.transactions import translate
@@ -393,8 +395,10 @@ def test_a_server_taking_no_writes_is_a_refusal(
     [
         (OSError(errno.EACCES, "Permission denied", "/share/out"), "(Permission denied): /share"),
         (RuntimeError("a state no code expected"), "this is a bug in provenance"),
+        # EFBIG like a write past the file size limit, but a read: not "no room left".
+        (TooLarge("/share/in.json", 100), "cannot use a file or folder (larger than 100 bytes)"),
     ],
-    ids=["unforeseen file failure", "bug"],
+    ids=["unforeseen file failure", "bug", "a file read past its limit"],
 )
 def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception, said: str
@@ -416,6 +420,33 @@ def test_an_exception_no_check_foresaw_is_one_line_and_exit_2(
     assert verbose.exit_code == 2
     assert ("Traceback" in verbose.stderr) is isinstance(failure, RuntimeError), verbose.stderr
     assert line == verbose.stderr.strip().splitlines()[-1]
+
+
+def _abort(interrupted: bool) -> None:
+    """What click.prompt and click.confirm raise: Abort, for Ctrl-C and end of input alike."""
+    try:
+        if interrupted:
+            raise KeyboardInterrupt
+        raise EOFError
+    except (KeyboardInterrupt, EOFError) as exc:
+        raise click.Abort from exc
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "code", "said"),
+    [(False, 2, "no answer to the command's question: standard input is closed"),
+     (True, 130, "interrupted")],
+    ids=["end of input", "Ctrl-C"],
+)  # fmt: skip
+def test_a_question_no_one_answers_is_never_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupted: bool, code: int, said: str
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert invoke("init", "--db", db).exit_code == 0
+    monkeypatch.setattr("provenance.cli.anchors.export_checkpoint", lambda *_: _abort(interrupted))
+    result = CliRunner().invoke(cli, ["checkpoint", "--db", db])
+    assert result.exit_code == code, result.output + result.stderr
+    assert result.stderr.startswith(f"Error: {said}"), result.stderr
 
 
 NAMES_TOO_LONG = {

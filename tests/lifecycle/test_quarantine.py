@@ -22,10 +22,10 @@ from provenance.lifecycle import (
     restore,
 )
 from provenance.lifecycle import quarantine as quarantine_module
-from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
+from provenance.lifecycle.files import move_verified, quarantine_root
 from provenance.store import Observation, QuarantineIn
 from tests.support.factories import asset_facts
-from tests.support.lifecycle import Clock, Make, final
+from tests.support.lifecycle import Clock, Make, final, read_manifest
 
 
 def digest(path: Path) -> str:
@@ -188,6 +188,19 @@ def test_a_tampered_quarantine_file_is_not_deleted(
     with pytest.raises(TransitionRefused, match="no longer holds the recorded content"):
         delete_quarantined(lc, plan_delete(lc, []), "cleanup")
     assert all(Path(m.quarantine_path).exists() for m in moved)
+
+
+def test_progress_counts_assets_purged_and_copies_checked(
+    lc: Lifecycle, expired_pair: tuple[str, list[Path]]
+) -> None:
+    purged: list[int] = []
+    moved = purge_expired(lc, progress=purged.append).moved
+    assert len(moved) == 2 and sum(purged) == 1  # one asset, its two copies moved
+    Path(moved[1].quarantine_path).write_bytes(b"not what was quarantined")
+    checked: list[int] = []
+    with pytest.raises(TransitionRefused, match="no longer holds the recorded content"):
+        delete_quarantined(lc, plan_delete(lc, []), "cleanup", progress=checked.append)
+    assert sum(checked) == 1  # the copy that failed its check is not counted as checked
 
 
 def test_move_verified_refuses_overwrite_and_bad_bytes(tmp_path: Path) -> None:

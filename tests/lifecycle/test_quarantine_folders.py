@@ -21,19 +21,11 @@ from click.testing import CliRunner
 from provenance.cli import cli
 from provenance.errors import LedgerUnavailable, TransitionRefused
 from provenance.lifecycle import Lifecycle, purge_expired, restore
-from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
+from provenance.lifecycle.files import move_verified, quarantine_root
 from provenance.store import current_actor
 from tests.support.files import png, sha256_of
-from tests.support.lifecycle import Clock, Make, a1111
+from tests.support.lifecycle import a1111, read_manifest
 from tests.support.mounts import read_only_bind
-
-
-@pytest.fixture
-def expired(lc: Lifecycle, make_genai: Make, clock: Clock) -> tuple[str, Path]:
-    """One generated asset with one copy on this host, past its expiry."""
-    path, asset = make_genai("shots/gen.png", 1)
-    clock.advance(days=31)
-    return asset.sha256, path
 
 
 def elsewhere(lc: Lifecycle, folder: Path) -> Lifecycle:
@@ -44,9 +36,9 @@ def elsewhere(lc: Lifecycle, folder: Path) -> Lifecycle:
 
 
 def test_a_quarantine_folder_that_is_a_file_is_refused_before_anything_moves(
-    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+    lc: Lifecycle, one_copy: tuple[str, Path], tmp_path: Path
 ) -> None:
-    sha, path = expired
+    sha, path = one_copy
     (tmp_path / "q-file").write_text("not a folder")
     for folder in (tmp_path / "q-file", tmp_path / "q-file" / "below"):
         with pytest.raises(TransitionRefused, match="cannot write the quarantine folder") as caught:
@@ -57,9 +49,9 @@ def test_a_quarantine_folder_that_is_a_file_is_refused_before_anything_moves(
 
 
 def test_a_read_only_quarantine_folder_is_refused(
-    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+    lc: Lifecycle, one_copy: tuple[str, Path], tmp_path: Path
 ) -> None:
-    sha, path = expired
+    sha, path = one_copy
     (tmp_path / "q-src").mkdir()
     with (
         read_only_bind(tmp_path / "q-src", tmp_path / "q-ro") as folder,
@@ -70,9 +62,9 @@ def test_a_read_only_quarantine_folder_is_refused(
 
 
 def test_restore_into_a_folder_now_a_file_is_refused_and_the_copy_stays_held(
-    lc: Lifecycle, expired: tuple[str, Path]
+    lc: Lifecycle, one_copy: tuple[str, Path]
 ) -> None:
-    sha, path = expired
+    sha, path = one_copy
     [moved] = purge_expired(lc).moved
     shutil.rmtree(path.parent)
     path.parent.write_text("a file where the shot folder was")
@@ -84,9 +76,9 @@ def test_restore_into_a_folder_now_a_file_is_refused_and_the_copy_stays_held(
 
 
 def test_restore_onto_a_read_only_folder_is_refused(
-    lc: Lifecycle, expired: tuple[str, Path], tmp_path: Path
+    lc: Lifecycle, one_copy: tuple[str, Path], tmp_path: Path
 ) -> None:
-    sha, path = expired
+    sha, path = one_copy
     [moved] = purge_expired(lc).moved
     with (
         read_only_bind(path.parent, path.parent),
@@ -98,9 +90,9 @@ def test_restore_onto_a_read_only_folder_is_refused(
 
 
 def test_a_restore_the_ledger_cannot_record_goes_back_into_quarantine(
-    lc: Lifecycle, expired: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+    lc: Lifecycle, one_copy: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sha, path = expired
+    sha, path = one_copy
     [moved] = purge_expired(lc).moved
 
     def away(*_args: object, **_kw: object) -> None:

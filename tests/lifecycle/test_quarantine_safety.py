@@ -18,24 +18,16 @@ from provenance.errors import LedgerUnavailable, OutOfSpace, TransitionRefused
 from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, purge_expired, restore
 from provenance.lifecycle import files as files_module
-from provenance.lifecycle.files import move_verified, quarantine_root, read_manifest
+from provenance.lifecycle.files import move_verified, quarantine_root
 from tests.support.files import sha256_of
 from tests.support.generated import big_generated_png
-from tests.support.lifecycle import Clock, Make
+from tests.support.lifecycle import Clock, read_manifest
 from tests.support.mounts import resize, tmpfs
 
 
 def held_files(root: Path) -> list[Path]:
     """Every copy in a quarantine folder (not its manifest)."""
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.jsonl")
-
-
-@pytest.fixture
-def one_copy(lc: Lifecycle, make_genai: Make, clock: Clock) -> tuple[str, Path]:
-    """One generated asset with one copy on this host, past its expiry."""
-    path, asset = make_genai("shots/gen.png", 1)
-    clock.advance(days=31)
-    return asset.sha256, path
 
 
 def swap_for_link(path: Path, hidden: Path) -> None:

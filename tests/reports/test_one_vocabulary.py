@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from provenance import vocab
 from provenance.cli import cli, options
 from provenance.util.json_shapes import DEPRECATED_KEYS, RETIRED_KEYS, SHARED_KEYS
-from tests.reports.test_json_schemas import Tour, run_every_command, tour  # noqa: F401
+from tests.support.json_tour import Tour, run_every_command, tour  # noqa: F401
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -7,6 +7,7 @@ The fixtures here are exposed by the conftests of the folders that use them
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from provenance.ingest.record import ingest
 from provenance.lifecycle import Approval, Lifecycle
+from provenance.lifecycle.files import MANIFEST
 from provenance.settings import Settings
 from provenance.store import AssetRecord, Ledger
 from tests.support.files import png
@@ -90,6 +92,14 @@ def make_genai(tmp_path: Path, lc: Lifecycle) -> Make:
 
 
 @pytest.fixture
+def one_copy(make_genai: Make, clock: Clock) -> tuple[str, Path]:
+    """One generated asset with one copy on this host, past its expiry: its hash and path."""
+    path, asset = make_genai("shots/gen.png", 1)
+    clock.advance(days=31)
+    return asset.sha256, path
+
+
+@pytest.fixture
 def make_plain(tmp_path: Path, lc: Lifecycle) -> Make:
     """Write a PNG without markers (verdict unknown) and ingest it."""
 
@@ -105,3 +115,14 @@ def final(reference: Path, category: str = "final-deliverable", **kw: object) ->
     """An approval signed by the VFX supervisor (with the tests' trusted approver key)."""
     kw.setdefault("sign_with", approver_key())
     return Approval(category, "Jane Doe (VFX supervisor)", reference, **kw)  # type: ignore[arg-type]
+
+
+def read_manifest(root: Path) -> list[dict[str, object]]:
+    """Every line of a quarantine folder's manifest, oldest first; strict, unlike the
+    lifecycle's own reader (:mod:`provenance.lifecycle.interrupted`), so a test sees a half
+    line as the failure it is."""
+    path = root / MANIFEST
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
