@@ -1,4 +1,5 @@
-"""What a ``stat`` mode describes, in the words every message uses ("a FIFO", "a folder").
+"""What a ``stat`` mode describes, in the words every message uses ("a FIFO", "a folder");
+and whether anything is at a path at all (:func:`may_exist`).
 
 Here, not in :mod:`provenance.files`, because the settings name a settings
 path that is no file in the same words, and the files room reads settings.
@@ -6,6 +7,7 @@ path that is no file in the same words, and the files room reads settings.
 
 from __future__ import annotations
 
+import os
 import stat
 
 _KINDS = (
@@ -23,3 +25,21 @@ def kind_of(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+def may_exist(path: str | os.PathLike[str]) -> bool:
+    """False only when the system says nothing is at ``path``; True when it cannot tell.
+
+    :func:`os.path.lexists` is False for *any* failure to look: a file in a
+    folder this user may not enter (``EACCES``), a share giving I/O errors.
+    The ledger must not record such a file as removed, nor take a copy of it
+    elsewhere for a move: only "no such file" (``ENOENT``, or ``ENOTDIR`` when
+    a folder on the way became a file) says it is gone.
+    """
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
