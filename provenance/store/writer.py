@@ -228,6 +228,7 @@ class BatchRecorder:
         self._chain = appender
         self._exists = exists
         self._now = datetime.now(UTC)
+        self._gone: dict[tuple[str, str], list[_Loc]] = {}  # by (sha256, host); see _vanished
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record every observation; later items see the effect of earlier ones."""
@@ -262,10 +263,23 @@ class BatchRecorder:
         return self._events(obs, is_new, current, moved_from)
 
     def _vanished(self, obs: Observation, state: LocationState) -> str | None:
-        for path, loc in sorted(state.present_of[(obs.asset.sha256, obs.host)].items()):
-            if path != obs.path and not self._exists(path):
+        """A present location of the observed content that is gone, closed: where it moved from.
+
+        The content's known copies are looked at once a batch, not once a new
+        copy: a show holds thousands of copies of one content (empty files,
+        black frames, placeholder slates), and looking at each of them for
+        each new one made a scan of 100,000 empty files take hours.
+        """
+        key = (obs.asset.sha256, obs.host)
+        if key not in self._gone:
+            copies = sorted(state.present_of[key].items(), reverse=True)
+            self._gone[key] = [loc for path, loc in copies if not self._exists(path)]
+        gone = self._gone[key]
+        while gone:
+            loc = gone.pop()
+            if loc.present and loc.key[2] != obs.path:
                 state.close(loc)
-                return path
+                return loc.key[2]
         return None
 
     def _events(
