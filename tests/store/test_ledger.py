@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
 from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated, TargetNotFound
-from provenance.store import AssetQuery, Ledger
+from provenance.store import AssetQuery, Ledger, writer
 from provenance.store import schema as schema_module
 from provenance.store.engine import missing_sqlite_file
 from tests.support.factories import fake_sha, observation
@@ -122,6 +123,26 @@ def test_copies_of_one_content_are_looked_at_once_a_batch(ledger: Ledger) -> Non
     results = ledger.record(copies, exists=exists)
     assert [r.outcome for r in results] == ["new"] + ["seen"] * 199
     assert len(looked) <= len(copies)
+
+
+def test_a_rescan_loads_only_the_locations_it_sees(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every batch loaded every copy of its contents: a rescan of many copies was quadratic.
+    copies = [observation("empty", f"/show/f{i:03d}") for i in range(200)]
+    ledger.record(copies, exists=_always)
+    loaded: list[int] = []
+    collect = writer._collect
+
+    def counting(conn: Connection, into: dict[int, object], *where: object) -> None:
+        before = len(into)
+        collect(conn, into, *where)  # type: ignore[arg-type]
+        loaded.append(len(into) - before)
+
+    monkeypatch.setattr(writer, "_collect", counting)
+    results = ledger.record(copies[:2], exists=_always)
+    assert [r.outcome for r in results] == ["unchanged", "unchanged"]
+    assert sum(loaded) == 2
 
 
 def test_two_copies_moved_in_one_batch_each_find_their_own_source(ledger: Ledger) -> None:
