@@ -218,6 +218,17 @@ def test_the_scan_summary_counts_each_file_once(tmp_path: Path) -> None:
     assert (summary["files_seen"], summary["newly_ingested"], summary["unchanged"]) == (1, 1, 0)
 
 
+def test_a_skipped_name_with_a_newline_is_listed_on_one_line(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe\n  plate.exr: broken symbolic link")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--db", db])
+    listed = result.stdout.split("file(s) not ingested:\n")[1].splitlines()
+    assert listed == [
+        f"  {tmp_path}/pipe\\x0a  plate.exr: broken symbolic link: special file"
+        " (named pipe), not content"
+    ]
+
+
 def _locked(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     """``folder`` as a user without rights to it sees it (mode 000 owned by another user).
 
