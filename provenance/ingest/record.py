@@ -16,7 +16,6 @@ scan can start examining while the ledger (and SQLAlchemy) are still loading.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 from provenance.classify import unreadable_reason
 from provenance.ingest.examine import Examined, Examiner, examine
 from provenance.settings import Settings
+from provenance.util.file_kinds import may_exist
 from provenance.vocab import IngestOutcome
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def record_all(
 
 
 def record_examined(
-    batch: list[Examined], ledger: Ledger, exists: Callable[[str], bool] = os.path.lexists
+    batch: list[Examined], ledger: Ledger, exists: Callable[[str], bool] = may_exist
 ) -> list[IngestResult]:
     """Record files examined elsewhere (the watch daemon's workers) in one transaction.
 
@@ -104,7 +104,7 @@ def _record(
     batch: list[Examined],
     ledger: Ledger,
     on_result: Callable[[IngestResult], None] | None,
-    exists: Callable[[str], bool] = os.path.lexists,
+    exists: Callable[[str], bool] = may_exist,
 ) -> Iterator[IngestResult]:
     observations = [e.observation for e in batch if e.observation is not None]
     outcomes = iter(ledger.record(observations, exists))

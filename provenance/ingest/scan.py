@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from provenance.files.walk import Skipped, absolute, file_size, walk
 from provenance.ingest.record import Examined, IngestResult, ingest_many, record_all
 from provenance.settings import Settings
+from provenance.util.file_kinds import may_exist
 from provenance.util.stages import Stage, StageTally
 from provenance.vocab import VERDICTS
 
@@ -201,12 +202,17 @@ def _fingerprint_stage(
 
 
 def record_vanished(folders: Iterable[Path], ledger: Ledger) -> int:
-    """Mark as removed the ledger's present files below ``folders`` that no longer exist."""
+    """Mark as removed the ledger's present files below ``folders`` that no longer exist.
+
+    Only a file the system says is not there: one in a folder the scan could
+    not enter (permission denied, a share's I/O error) may well still be
+    there, and a ``removed`` event cannot be taken back (see :func:`may_exist`).
+    """
     gone = [
         path
         for folder in folders
         for path in ledger.locations.under(str(folder))
-        if not os.path.lexists(path)
+        if not may_exist(path)
     ]
     return ledger.record_removed(gone) if gone else 0
 

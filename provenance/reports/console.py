@@ -20,6 +20,7 @@ from provenance.reports.answers import finals_text
 from provenance.reports.history_tables import events_table, locations_table
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport, LedgerCheck
 from provenance.tools import display_name
+from provenance.util.names import on_one_line
 from provenance.util.stages import human_bytes
 
 if TYPE_CHECKING:  # only annotations: `scan` prints its summary without the lifecycle's imports
@@ -98,7 +99,10 @@ def _listed(files: list[tuple[str, str]], what: str) -> list[RenderableType]:
     if not files:
         return []
     lines: list[RenderableType] = [Text(f"{len(files)} file(s) {what}:", style="yellow")]
-    lines += [Text(f"  {path}: {reason}") for path, reason in files[:MAX_PROBLEMS_SHOWN]]
+    # One line each: a name with a newline in it would otherwise print a line of its own,
+    # one that reads as another file's problem.
+    shown = files[:MAX_PROBLEMS_SHOWN]
+    lines += [Text(f"  {on_one_line(path)}: {on_one_line(reason)}") for path, reason in shown]
     if len(files) > MAX_PROBLEMS_SHOWN:
         lines.append(Text(f"  ... and {len(files) - MAX_PROBLEMS_SHOWN} more (see --json)"))
     return lines

@@ -32,7 +32,6 @@ each one locked transaction (see :mod:`.writer`). Reads return plain records
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +72,7 @@ from provenance.store.writer import (
     record_identified,
     record_removed,
 )
+from provenance.util.file_kinds import may_exist
 
 
 class Ledger:
@@ -210,7 +210,7 @@ class Ledger:
         self.close()
 
     def record(
-        self, observations: Sequence[Observation], exists: PathExists = os.path.lexists
+        self, observations: Sequence[Observation], exists: PathExists = may_exist
     ) -> list[RecordResult]:
         """Record a batch of observations in one transaction (see :mod:`.writer`)."""
         if not observations:

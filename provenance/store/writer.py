@@ -228,6 +228,7 @@ class BatchRecorder:
         self._chain = appender
         self._exists = exists
         self._now = datetime.now(UTC)
+        self._gone: dict[tuple[str, str], list[_Loc]] = {}  # by (sha256, host); see _vanished
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record every observation; later items see the effect of earlier ones."""
@@ -262,10 +263,23 @@ class BatchRecorder:
         return self._events(obs, is_new, current, moved_from)
 
     def _vanished(self, obs: Observation, state: LocationState) -> str | None:
-        for path, loc in sorted(state.present_of[(obs.asset.sha256, obs.host)].items()):
-            if path != obs.path and not self._exists(path):
+        """A present location of the observed content that is gone, closed: where it moved from.
+
+        The content's known copies are looked at once a batch, not once a new
+        copy: a show holds thousands of copies of one content (empty files,
+        black frames, placeholder slates), and looking at each of them for
+        each new one made a scan of 100,000 empty files take hours.
+        """
+        key = (obs.asset.sha256, obs.host)
+        if key not in self._gone:
+            copies = sorted(state.present_of[key].items(), reverse=True)
+            self._gone[key] = [loc for path, loc in copies if not self._exists(path)]
+        gone = self._gone[key]
+        while gone:
+            loc = gone.pop()
+            if loc.present and loc.key[2] != obs.path:
                 state.close(loc)
-                return path
+                return loc.key[2]
         return None
 
     def _events(
@@ -362,17 +376,23 @@ _LOC_COLUMNS = (
 
 
 def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[str]) -> list[_Loc]:
-    """Every location at the batch's paths, and the present locations of its known assets."""
-    by_host: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for obs in batch:
-        paths, shas = by_host[obs.host]
-        paths.add(obs.path)
-        if obs.asset.sha256 in known:
-            shas.add(obs.asset.sha256)
+    """Every location at the batch's paths, and the present locations of its known assets
+    seen at a path where they were not: the copies a move may have come from.
+
+    Content still where the ledger has it needs no look at its other copies;
+    loading them all for every batch made each rescan of a show with
+    thousands of copies of one content (empty files, black frames) quadratic.
+    """
     rows: dict[int, _Loc] = {}
-    for host, (paths, shas) in by_host.items():
+    for host, paths in _paths_by_host(batch).items():
         for chunk in in_chunks(sorted(paths)):
             _collect(conn, rows, Location.host == host, Location.path.in_(chunk))
+    there = {loc.key for loc in rows.values() if loc.present}
+    moving: defaultdict[str, set[str]] = defaultdict(set)
+    for obs in batch:
+        if obs.asset.sha256 in known and (obs.asset.sha256, obs.host, obs.path) not in there:
+            moving[obs.host].add(obs.asset.sha256)
+    for host, shas in moving.items():
         for chunk in in_chunks(sorted(shas)):
             _collect(
                 conn,
@@ -382,6 +402,13 @@ def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[s
                 Location.asset_sha256.in_(chunk),
             )
     return list(rows.values())
+
+
+def _paths_by_host(batch: Sequence[Observation]) -> dict[str, set[str]]:
+    found: defaultdict[str, set[str]] = defaultdict(set)
+    for obs in batch:
+        found[obs.host].add(obs.path)
+    return found
 
 
 def _collect(conn: Connection, into: dict[int, _Loc], *where: object) -> None:

@@ -1,5 +1,5 @@
 """What a path names, and what a ``stat`` mode describes in the words every message uses
-("a FIFO", "a folder").
+("a FIFO", "a folder"); and whether anything is at a path at all (:func:`may_exist`).
 
 Here, not in :mod:`provenance.files`, because the settings name a settings
 path that is no file in the same words, and the files room reads settings.
@@ -52,3 +52,21 @@ def is_folder(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` names a folder now (see :func:`mode_of`)."""
     mode = mode_of(path)
     return mode is not None and stat.S_ISDIR(mode)
+
+
+def may_exist(path: str | os.PathLike[str]) -> bool:
+    """False only when the system says nothing is at ``path``; True when it cannot tell.
+
+    :func:`os.path.lexists` is False for *any* failure to look: a file in a
+    folder this user may not enter (``EACCES``), a share giving I/O errors.
+    The ledger must not record such a file as removed, nor take a copy of it
+    elsewhere for a move: only "no such file" (``ENOENT``, or ``ENOTDIR`` when
+    a folder on the way became a file) says it is gone.
+    """
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True

@@ -216,3 +216,73 @@ def test_the_scan_summary_counts_each_file_once(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["scan", *roots, "--db", db, "--json"])
     summary = json.loads(result.stdout)
     assert (summary["files_seen"], summary["newly_ingested"], summary["unchanged"]) == (1, 1, 0)
+
+
+def test_a_skipped_name_with_a_newline_is_listed_on_one_line(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe\n  plate.exr: broken symbolic link")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--db", db])
+    listed = result.stdout.split("file(s) not ingested:\n")[1].splitlines()
+    assert listed == [
+        f"  {tmp_path}/pipe\\x0a  plate.exr: broken symbolic link: special file"
+        " (named pipe), not content"
+    ]
+
+
+def _locked(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``folder`` as a user without rights to it sees it (mode 000 owned by another user).
+
+    Root reads everything whatever the mode, so the kernel's answers are
+    played: the folder cannot be listed, and nothing below it can be looked at.
+    """
+    real_scandir, real_lstat, real_stat = os.scandir, os.lstat, os.stat
+
+    def denied(path: object) -> None:
+        if isinstance(path, (str, os.PathLike)) and str(os.fspath(path)).startswith(f"{folder}/"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    def scandir(path: object = ".") -> object:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path) == str(folder):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    def lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        denied(path)
+        return real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        denied(path)
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "stat", stat)
+
+
+def test_files_in_a_folder_the_scan_cannot_enter_are_not_recorded_removed(
+    tmp_path: Path, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shot = tmp_path / "show" / "sh010"
+    png(shot / "plate.png", 1)
+    png(tmp_path / "show" / "sh020" / "comp.png", 2)
+    scan([tmp_path / "show"], ledger, settings)
+    _locked(monkeypatch, shot)
+    summary = scan([tmp_path / "show"], ledger, settings).to_dict()
+    assert summary["problems"] == [
+        {"path": str(shot), "reason": "cannot list folder: Permission denied"}
+    ]
+    assert summary["removed"] == 0
+    assert "removed" not in [e.type for e in ledger.events.list()]
+    assert str(shot / "plate.png") in ledger.locations.under(str(tmp_path))
+
+
+def test_a_copy_of_a_file_the_scan_cannot_look_at_is_a_copy_not_a_move(
+    tmp_path: Path, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plate = png(tmp_path / "locked" / "plate.png", 1)
+    scan([plate], ledger, settings)
+    shutil.copy(plate, tmp_path / "plate_copy.png")
+    _locked(monkeypatch, tmp_path / "locked")
+    summary = scan([tmp_path / "plate_copy.png"], ledger, settings).to_dict()
+    assert (summary["copies"], summary["moved"]) == (1, 0)
+    assert str(plate) in ledger.locations.under(str(tmp_path))
