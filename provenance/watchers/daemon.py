@@ -37,6 +37,7 @@ from provenance.ingest.record import IngestResult
 from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
+from provenance.util.file_kinds import may_exist
 from provenance.watchers.backends import Backend, native_backend
 from provenance.watchers.fingerprints import FingerprintSchedule
 from provenance.watchers.handler import HintHandler
@@ -162,7 +163,7 @@ class WatchDaemon:
             return False
         if self.supervisor.blocked(path) is not None:
             return False  # an unplugged share's files are not known to be gone
-        return not os.path.lexists(path)
+        return not may_exist(path)  # an I/O error or a denied look is no deletion
 
     def _probed(self, root: str) -> bool:
         # Deletions come by the thousand: probe each root at most once a second for them.
@@ -177,7 +178,7 @@ class WatchDaemon:
         root = self.supervisor.root_of(path)
         if root is not None and not self.supervisor.available(root):
             return True  # an unavailable root's files are not known to be gone
-        return os.path.lexists(path) or self.supervisor.blocked(path) is not None
+        return may_exist(path) or self.supervisor.blocked(path) is not None
 
     def _retry(self, path: str) -> bool:
         root = self.supervisor.root_of(path)

@@ -50,6 +50,7 @@ from provenance.files.walk import Skipped, walk
 from provenance.ingest.record import ingest_many
 from provenance.settings import Settings
 from provenance.store import Ledger, PathStamp
+from provenance.util.file_kinds import may_exist
 from provenance.watchers.hints import Hint, HintKind
 from provenance.watchers.mounts import MountCheck, MountGuard
 from provenance.watchers.pipeline import Roots
@@ -148,7 +149,7 @@ def plan_reconcile(
     plan.vanished.extend(
         path
         for path in known
-        if path not in walked and not path.startswith(tuple(unlisted)) and not os.path.lexists(path)
+        if path not in walked and not path.startswith(tuple(unlisted)) and not may_exist(path)
     )
     return replace(plan, walked=len(walked))
 

@@ -7,7 +7,9 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,6 +107,50 @@ def test_plan_spares_folders_it_cannot_list(
     plan = plan_reconcile(spec, ledger, settings)
     assert plan.vanished == [str(stable)]
     assert plan.stable == [old] and plan.recent == [fresh]
+
+
+def test_a_file_the_share_will_not_show_is_not_gone(
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing that leaves a file out and a look at it that fails with an I/O error (a share
+    in trouble) say nothing of a deletion: only "no such file" does (``may_exist``)."""
+    settings = fast_settings(ledger.url)
+    flaky, gone = _file(tmp_path / "flaky.bin"), _file(tmp_path / "gone.bin")
+    scan([tmp_path], ledger, settings)
+    gone.unlink()
+    real_scandir, real_lstat = os.scandir, os.lstat
+
+    def scandir(path: str) -> object:
+        return _Without(real_scandir(path), flaky.name)
+
+    def lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path) == str(flaky):  # type: ignore[call-overload]
+            raise OSError(5, "Input/output error", str(flaky))
+        return real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("provenance.files.walk.os.scandir", scandir)
+    monkeypatch.setattr(os, "lstat", lstat)
+    spec = resolve_root(_config(tmp_path), settings, [], INOTIFY)
+    assert plan_reconcile(spec, ledger, settings).vanished == [str(gone)]
+
+
+class _Without:
+    """A folder's listing with one name left out, as a share in trouble may give it."""
+
+    def __init__(self, entries: Any, name: str) -> None:
+        self._entries, self._name = entries, name
+
+    def __enter__(self) -> Iterator[os.DirEntry[str]]:
+        return (e for e in self._entries.__enter__() if e.name != self._name)
+
+    def __exit__(self, *exc: object) -> None:
+        self._entries.__exit__(*exc)
+
+    def __iter__(self) -> Iterator[os.DirEntry[str]]:
+        return (e for e in self._entries if e.name != self._name)
+
+    def close(self) -> None:
+        self._entries.close()
 
 
 def test_plan_refuses_a_missing_root(tmp_path: Path, ledger: Ledger) -> None:
