@@ -329,7 +329,8 @@ def _file_cell(paths: list[str], wide: bool) -> Text:
         return Text("(no copy present)", style="dim")
     cell = Text()
     for path in paths if wide else paths[:1]:
-        folder, _, name = path.rpartition("/")
+        # One line each: a newline in a name would read as the next line of the cell.
+        folder, _, name = on_one_line(path).rpartition("/")
         cell.append(("\n" if cell else "") + name, style="bold")
         cell.append(f"\n{folder}/", style="dim")
     if len(paths) > 1 and not wide:

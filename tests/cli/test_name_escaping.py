@@ -126,6 +126,18 @@ def test_a_table_is_laid_out_with_names_as_shown(tmp_path: Path) -> None:
     assert len({len(line) for line in table.splitlines()}) == 1, table  # every row as wide
 
 
+def test_a_newline_in_a_name_stays_in_its_cell(tmp_path: Path) -> None:
+    """A name with a newline split its cell: its second half read as the file's folder."""
+    show = tmp_path / "show"
+    png(show / "take\nsh010.png", 5, A1111)
+    db = ["--db", f"sqlite:///{tmp_path / 'ledger.sqlite3'}"]
+    assert CliRunner().invoke(cli, ["scan", str(show), *db]).exit_code == 0
+    runner = CliRunner(env={"COLUMNS": "200"})
+    for args in (["classify", str(show)], ["ls", *db]):
+        table = runner.invoke(cli, args).stdout
+        assert "take\\x0ash010.png" in table, table
+
+
 def test_names_that_look_like_rich_markup_are_printed_as_they_are(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     names = ["shot[bold]x.png", "plate[red].png", "comp[/red]v2.png", "\\[dim].png"]
