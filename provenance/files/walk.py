@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.settings import Settings
+from provenance.util.file_kinds import kind_of
 
 
 def _system_limit(name: str, default: int) -> int:
@@ -197,7 +198,7 @@ def _classify_entry(path: Path, info: os.stat_result, settings: Settings) -> Pat
         return path
     if stat.S_ISLNK(info.st_mode):
         return _link(path, settings)
-    return Skipped(path, f"special file ({_kind_name(info.st_mode)}), not content")
+    return Skipped(path, f"special file ({kind_of(info.st_mode)}), not content")
 
 
 def _link(path: Path, settings: Settings) -> Path | Skipped:
@@ -208,19 +209,7 @@ def _link(path: Path, settings: Settings) -> Path | Skipped:
     if stat.S_ISDIR(target.st_mode):
         return Skipped(path, "symbolic link to a folder (not followed)")
     if not stat.S_ISREG(target.st_mode):
-        return Skipped(path, f"symbolic link to a special file ({_kind_name(target.st_mode)})")
+        return Skipped(path, f"symbolic link to a special file ({kind_of(target.st_mode)})")
     if not settings.follow_symlinks:
         return Skipped(path, "symbolic link (not followed; set follow_symlinks = true to follow)")
     return path
-
-
-def _kind_name(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "named pipe"),
-        (stat.S_ISSOCK, "socket"),
-        (stat.S_ISCHR, "character device"),
-        (stat.S_ISBLK, "block device"),
-    ):
-        if test(mode):
-            return name
-    return "unknown file type"

@@ -225,7 +225,7 @@ def test_a_skipped_name_with_a_newline_is_listed_on_one_line(tmp_path: Path) -> 
     listed = result.stdout.split("file(s) not ingested:\n")[1].splitlines()
     assert listed == [
         f"  {tmp_path}/pipe\\x0a  plate.exr: broken symbolic link: special file"
-        " (named pipe), not content"
+        " (a FIFO), not content"
     ]
 
 
