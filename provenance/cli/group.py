@@ -149,11 +149,6 @@ class ProvenanceGroup(click.Group):
             ctx.exit(EXIT_OUTPUT_CLOSED)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # click's own endings: usage errors, --help, ctx.exit
-        except OSError as exc:
-            # A file or folder no check named first. Python's own ending would be a
-            # traceback and exit code 1, which means "blocked".
-            click.echo(f"Error: {on_one_line(unforeseen_os_error(exc))}", err=True)
-            ctx.exit(EXIT_CANNOT_RUN)
         except Exception as exc:  # noqa: BLE001 - the last boundary: no exit code 1 for a bug
             # A bug. Said as one line with an honest exit code; the traceback is
             # for the report, on asking.
@@ -182,7 +177,14 @@ class ProvenanceGroup(click.Group):
         except OSError as exc:
             # TooLarge is EFBIG too, but a file read past its reader's limit, not a write.
             if exc.errno not in FULL or isinstance(exc, TooLarge):
-                raise
+                # A file or folder no check named first. Python's own ending would be
+                # a traceback and exit code 1, which means "blocked".
+                raise ProvenanceError(
+                    f"cannot use a file or folder ({exc.strerror or exc})",
+                    where=exc.filename,
+                    fix="check the path, its folder and this user's permissions, then run the"
+                    " command again",
+                ) from exc
             # `audit > report.json` on a full disk: what standard output still buffers
             # would fail again on the way out, after the one line that says so.
             _silence_stdout()
@@ -201,15 +203,6 @@ def unanswered(exc: click.Abort, question: str, fix: str) -> BaseException:
     if isinstance(exc.__context__, KeyboardInterrupt):
         return exc.__context__
     return NoAnswer(f"no answer to {question}: standard input is closed", fix=fix)
-
-
-def unforeseen_os_error(exc: OSError) -> str:
-    """The ``Error:`` text of a failed file operation that no check caught first."""
-    where = f": {exc.filename}" if exc.filename is not None else ""
-    return (
-        f"cannot use a file or folder ({exc.strerror or exc}){where}. check the path, its"
-        " folder and this user's permissions, then run the command again"
-    )
 
 
 def unforeseen(exc: Exception) -> str:
