@@ -231,26 +231,22 @@ def check_against(ledger: Ledger, settings: Settings, paths: Sequence[Path]) -> 
     folder with none: a share that is not mounted shows its empty mount point.
     """
     checker, findings = _Checker(ledger, settings), []
-    files = _files(paths)
-    for folder in sorted(set(paths) - {f.parent for f in files}):
-        if folder.is_dir():
-            findings.append(Finding(f"{folder}: holds no checkpoint or report (*.json) to check"
+    for named in paths:
+        files = sorted(named.glob("*.json")) if named.is_dir() else [named]
+        if not files:
+            findings.append(Finding(f"{named}: holds no checkpoint or report (*.json) to check"
                                     " against; is the share mounted?"))  # fmt: skip
-    for path in files:
-        try:
-            checkpoint = read_checkpoint(path)
-        except (OSError, ValueError) as exc:
-            findings.append(Finding(f"{path}: cannot be read as a checkpoint or report ({exc})"))
-            continue
-        found, _ = checker.check([checkpoint], str(path))
-        findings += found
+        for path in files:
+            findings += _checked(checker, path)
     return findings
 
 
-def _files(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        found += sorted(path.glob("*.json")) if path.is_dir() else [path]
+def _checked(checker: _Checker, path: Path) -> list[Finding]:
+    try:
+        checkpoint = read_checkpoint(path)
+    except (OSError, ValueError) as exc:
+        return [Finding(f"{path}: cannot be read as a checkpoint or report ({exc})")]
+    found, _ = checker.check([checkpoint], str(path))
     return found
 
 
