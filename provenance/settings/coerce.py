@@ -29,12 +29,17 @@ def as_int(value: object) -> int:
     return number
 
 
+def _at_most(value: object, most: int, unit: str) -> int:
+    """A whole number from 0 to ``most``; ``unit`` follows ``most`` in the refusal."""
+    number = as_int(value)
+    if number > most:
+        raise ValueError(f"expected at most {most:,}{unit}, got {number:,}")
+    return number
+
+
 def as_day_count(value: object) -> int:
     """A whole number of days (from the file or the environment), at most ``MAX_DAYS``."""
-    number = as_int(value)
-    if number > MAX_DAYS:
-        raise ValueError(f"expected at most {MAX_DAYS:,} days, got {number:,}")
-    return number
+    return _at_most(value, MAX_DAYS, " days")
 
 
 MAX_WORKERS = 1024
@@ -45,10 +50,7 @@ process for every task a large package queues."""
 
 def as_worker_count(value: object) -> int:
     """How many workers (0: one per CPU core), at most :data:`MAX_WORKERS`."""
-    number = as_int(value)
-    if number > MAX_WORKERS:
-        raise ValueError(f"expected at most {MAX_WORKERS:,} (0 means one per core), got {number:,}")
-    return number
+    return _at_most(value, MAX_WORKERS, " (0 means one per core)")
 
 
 MAX_WORKER_MEMORY_MB = 16 * 1024 * 1024
@@ -58,12 +60,7 @@ MAX_WORKER_MEMORY_MB = 16 * 1024 * 1024
 
 def as_megabytes(value: object) -> int:
     """A whole number of megabytes (0: no limit), at most :data:`MAX_WORKER_MEMORY_MB`."""
-    number = as_int(value)
-    if number > MAX_WORKER_MEMORY_MB:
-        raise ValueError(
-            f"expected at most {MAX_WORKER_MEMORY_MB:,} (16 TiB; 0 means no limit), got {number:,}"
-        )
-    return number
+    return _at_most(value, MAX_WORKER_MEMORY_MB, " (16 TiB; 0 means no limit)")
 
 
 def as_bool(value: object) -> bool:
