@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from provenance.util.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from provenance.watchers.daemon import Environment, WatchDaemon, install_signal_handlers
+    from provenance.watchers.daemon import Environment, WatchDaemon
     from provenance.watchers.roots import roots_for
+    from provenance.watchers.signals import install_signal_handlers
 
 _HOMES = {
     "Environment": "provenance.watchers.daemon",
     "WatchDaemon": "provenance.watchers.daemon",
-    "install_signal_handlers": "provenance.watchers.daemon",
+    "install_signal_handlers": "provenance.watchers.signals",
     "roots_for": "provenance.watchers.roots",
 }
 

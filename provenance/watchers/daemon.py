@@ -6,14 +6,15 @@ The daemon's work, in the order it happens (each part has its own module)::
               the mount table, inotify budget)                            limits
               register in the ledger's heartbeats                         store.daemons
               start threads: settler, workers, recorder, reconciler,      pipeline, worker,
-              heartbeat                                                   reconcile
+              heartbeat, fingerprints, expiry                             reconcile, chores
     run       every 0.5 s: supervise roots and threads, turn losses and   supervisor
-              schedules into reconciles; SIGHUP reloads settings
+              schedules into reconciles; SIGHUP reloads settings          signals
+              a file not found is removed only if its root vouches        presence
     stop      stop observers, drain what is queued and settled, stop
               threads, publish the final heartbeat
 
 :meth:`WatchDaemon.run` blocks the calling thread (the CLI's main thread,
-which also receives the signals; see :func:`install_signal_handlers`) and
+which also receives the signals; see :mod:`.signals`) and
 raises :class:`~provenance.errors.WatchFailed` when the daemon cannot
 recover, so that ``provenance watch`` exits non-zero and its service
 manager restarts it.
@@ -23,29 +24,25 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
-from types import FrameType
 
 from provenance.errors import LedgerUnavailable, WatchFailed
 from provenance.ingest.record import IngestResult
-from provenance.lifecycle import Lifecycle, expire
 from provenance.settings import Settings, WatchRootConfig
 from provenance.store import Ledger
-from provenance.util.file_kinds import may_exist
 from provenance.watchers.backends import Backend, native_backend
-from provenance.watchers.fingerprints import FingerprintSchedule
+from provenance.watchers.chores import Chores
 from provenance.watchers.handler import HintHandler
 from provenance.watchers.limits import Budget, fit_to_budget, read_budget
 from provenance.watchers.mounts import MountEntry, MountGuard, MountIdentity, read_mount_entries
 from provenance.watchers.observers import InotifyListener
 from provenance.watchers.pipeline import Pipeline
-from provenance.watchers.reconcile import Reconciler, probe_root
+from provenance.watchers.presence import Presence
+from provenance.watchers.reconcile import Reconciler
 from provenance.watchers.roots import Mount, RootSpec, read_mounts, resolve_root
 from provenance.watchers.state import DaemonState, now_utc
 from provenance.watchers.supervisor import Supervisor
@@ -53,13 +50,6 @@ from provenance.watchers.threads import Loop
 from provenance.watchers.worker import Recorder, RecorderHooks
 
 log = logging.getLogger(__name__)
-
-# Pictures decode for fingerprints one at a time in the daemon: a picture just
-# under the pixel guard takes about 700 MB to decode (RGBA), and the daemon, a
-# background service, stays under 1 GB with one (bench/bench_daemon_hostile.py).
-LIKENESS_WORKERS = 1
-
-EXPIRE_EVERY = 24 * 3600.0  # seconds between the daemon's expiry passes
 
 TICK = 0.5
 COUNTS_EVERY = 2.0  # seconds: the soonest files counted are published after a heartbeat
@@ -102,11 +92,12 @@ class WatchDaemon:
         self._env = environment or Environment()
         self.native = self._env.backend()
         self.state = DaemonState(settings.watch_heartbeat)
-        self.fingerprints = FingerprintSchedule()
         self.mounts = MountGuard(self._env.mount_entries)
         self.supervisor = Supervisor(
             settings, self.state, self._handler, self._request, self.mounts
         )
+        self.presence = Presence(self.supervisor)
+        self.chores = Chores(ledger, settings)
         self.recorder = Recorder(ledger, settings, self.state, self._hooks(on_recorded))
         self.pipeline = Pipeline(settings, ledger.host, self.supervisor, self.recorder, self.state)
         self.reconciler = Reconciler(
@@ -121,9 +112,7 @@ class WatchDaemon:
         # must not let the older snapshot land last.
         self._beating = threading.Lock()
         self._daemon_id: int | None = None
-        self._probes: dict[str, tuple[float, bool]] = {}  # root → (when, listable), for _gone
         self._started = now_utc()
-        self.expire_every = EXPIRE_EVERY
 
     # -- wiring ---------------------------------------------------------------------
 
@@ -138,8 +127,8 @@ class WatchDaemon:
 
     def _hooks(self, on_recorded: Callable[[IngestResult], None] | None) -> RecorderHooks:
         return RecorderHooks(
-            gone=self._gone,
-            exists=self._exists,
+            gone=self.presence.gone,
+            exists=self.presence.exists,
             landed=self._landed,
             retry=self._retry,
             ledger_back=lambda: self.supervisor.loss_all("ledger reachable again"),
@@ -148,37 +137,12 @@ class WatchDaemon:
 
     def _recorded(self, then: Callable[[IngestResult], None], result: IngestResult) -> None:
         if result.outcome not in ("unchanged", "skipped"):
-            self.fingerprints.want()
+            self.chores.fingerprints.want()
         _log_recorded(result)
         then(result)
 
     def _landed(self, n: int) -> None:
         self.pipeline.landed(n)
-
-    def _gone(self, path: str) -> bool:
-        """Truly gone: the file is missing, and its root and share are there to say so."""
-        root = self.supervisor.root_of(path)
-        if root is not None and (not self.supervisor.available(root) or not self._probed(root)):
-            self.supervisor.root_gone(root)
-            return False
-        if self.supervisor.blocked(path) is not None:
-            return False  # an unplugged share's files are not known to be gone
-        return not may_exist(path)  # an I/O error or a denied look is no deletion
-
-    def _probed(self, root: str) -> bool:
-        # Deletions come by the thousand: probe each root at most once a second for them.
-        now = time.monotonic()
-        at, ok = self._probes.get(root, (0.0, False))
-        if now - at > 1.0:
-            ok = probe_root(Path(root)) is None
-            self._probes[root] = (now, ok)
-        return ok
-
-    def _exists(self, path: str) -> bool:
-        root = self.supervisor.root_of(path)
-        if root is not None and not self.supervisor.available(root):
-            return True  # an unavailable root's files are not known to be gone
-        return may_exist(path) or self.supervisor.blocked(path) is not None
 
     def _retry(self, path: str) -> bool:
         root = self.supervisor.root_of(path)
@@ -307,7 +271,7 @@ class WatchDaemon:
         log.info("reloading settings: %d roots (workers, queue sizes and the ledger URL "
                     "change only on restart)", len(configs))  # fmt: skip
         self.settings, self._configs = settings, configs
-        for part in (self.supervisor, self.pipeline, self.reconciler):
+        for part in (self.supervisor, self.pipeline, self.reconciler, self.chores):
             part.settings = settings
         self.pipeline.deletes.delay = settings.watch_delete_delay
         self.supervisor.set_roots(self.resolve(configs, settings))
@@ -330,15 +294,16 @@ class WatchDaemon:
             Loop("provenance-recorder", self.recorder.step, errors),
             Loop(RECONCILER, self.reconciler.step, errors),
             Loop("provenance-heartbeat", self._heartbeat_step, errors),
-            Loop("provenance-fingerprints", self._fingerprint_step, errors),
-            Loop("provenance-expiry", self._expiry_step, errors),
+            Loop("provenance-fingerprints", self.chores.fingerprint_step, errors),
+            Loop("provenance-expiry", self.chores.expiry_step, errors),
         ]
 
     # -- heartbeats -------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, object]:
         """The state a heartbeat publishes."""
-        depth = {**self.pipeline.depth(), "fingerprint_retries": self.fingerprints.retry.waiting()}
+        retries = self.chores.fingerprints.retry.waiting()
+        depth = {**self.pipeline.depth(), "fingerprint_retries": retries}
         return self.state.snapshot(depth)
 
     def idle(self) -> bool:
@@ -365,48 +330,6 @@ class WatchDaemon:
             if now >= due or counted or self.state.has_news():
                 self.beat()
                 return
-
-    def _fingerprint_step(self, stop: threading.Event) -> None:
-        # Images and videos the daemon recorded get their near-match fingerprints here,
-        # after their ledger rows: the audit can only match copies of
-        # generated images it has fingerprints for.
-        if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
-            return
-        # Lazy: the decoders load on first use
-        from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
-
-        self.fingerprints.begin()
-        try:
-            retry = self.fingerprints.retry
-            report = fingerprint_assets(
-                self.ledger,
-                retry=retry,
-                describe_retry=self.fingerprints.describe_retry,
-                region_retry=self.fingerprints.region_retry,
-                sweep_retry=self.fingerprints.sweep_retry,
-                stop=stop.is_set,
-                workers=LIKENESS_WORKERS,
-            )
-        except LedgerUnavailable as exc:
-            self.fingerprints.want()
-            log.debug("fingerprints wait for the ledger: %s", exc.message)
-            return
-        if report.assets:
-            log.info("fingerprinted %d of %d assets (%d wait to be retried)", report.fingerprinted,
-                     report.assets, self.fingerprints.retry.waiting())  # fmt: skip
-
-    def _expiry_step(self, stop: threading.Event) -> None:
-        # Studio guidance: generated material is temporary. Once a day the
-        # daemon marks what is past its expiry, as `provenance expire` does.
-        if stop.wait(self.expire_every):
-            return
-        try:
-            expired = expire(Lifecycle(self.ledger, self.settings))
-        except LedgerUnavailable as exc:
-            log.debug("expiry waits for the ledger: %s", exc.message)
-            return
-        if expired:
-            log.warning("%d generated assets expired; see `provenance expire`", len(expired))
 
     def beat(self) -> None:
         """Publish one heartbeat (registering first if that failed before)."""
@@ -439,26 +362,6 @@ class WatchDaemon:
         identities = [i for i in found if i is not None]
         if identities and identities[0].path == root:
             self.mounts.expect(root, identities)
-
-
-def install_signal_handlers(daemon: WatchDaemon) -> Callable[[], None]:
-    """SIGTERM/SIGINT drain and stop, SIGHUP reloads; returns a function restoring the old ones."""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.warning("%s: draining and stopping", signal.Signals(signum).name)
-        daemon.request_stop()
-
-    def reload(_signum: int, _frame: FrameType | None) -> None:
-        daemon.request_reload()
-
-    handled = {signal.SIGTERM: stop, signal.SIGINT: stop, signal.SIGHUP: reload}
-    previous = {sig: signal.signal(sig, handler) for sig, handler in handled.items()}
-
-    def restore() -> None:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-    return restore
 
 
 def _log_recorded(result: IngestResult) -> None:

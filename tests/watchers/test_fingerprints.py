@@ -29,7 +29,7 @@ def test_daemon_expires_generated_assets(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    import provenance.watchers.daemon as daemon_module
+    import provenance.watchers.chores as chores_module
     from provenance.ingest.scan import scan
     from provenance.lifecycle import Lifecycle, set_expiry
 
@@ -37,7 +37,7 @@ def test_daemon_expires_generated_assets(
     image = generated_png(tmp_path / "elsewhere" / "gen.png", 8)
     scan([image], ledger, settings)
     set_expiry(Lifecycle(ledger, settings), [str(image)], datetime.now(UTC) - timedelta(days=1))
-    monkeypatch.setattr(daemon_module, "EXPIRE_EVERY", 0.2)
+    monkeypatch.setattr(chores_module, "EXPIRE_EVERY", 0.2)
     sha = sha256_of(image)
     with running(ledger, settings, [root]):
         wait_for(lambda: _status(ledger, sha) == "expired", message="the daemon's expiry pass")
