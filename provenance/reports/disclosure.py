@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Literal
 
 from provenance.lifecycle.disclosure import DisclosureReport
 from provenance.reports.disclosure_page import page
-from provenance.reports.disclosure_tables import heading, headline_sentence, prepared_line, sections
+from provenance.reports.disclosure_tables import (
+    heading,
+    headline_sentence,
+    prepared_line,
+    sections,
+)
 from provenance.util.names import bidi_shown, shown_in_json
 
 Format = Literal["markdown", "html", "json"]
@@ -48,13 +55,19 @@ def markdown(report: DisclosureReport) -> str:
             continue
         lines.append("| " + " | ".join(section.columns) + " |")
         lines.append("|" + "---|" * len(section.columns))
-        lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in section.rows]
+        shows = [partial(section.shown, i) for i in range(len(section.columns))]
+        lines += ["| " + " | ".join(map(_md, row, shows)) + " |" for row in section.rows]
         lines += ["", section.more, ""] if section.more else [""]
     return bidi_shown("\n".join(lines))
 
 
-def _md(cell: str) -> str:
-    """``cell`` as Markdown text that says what it holds: a file named ``<img src=x
+def _md(text: str, shown: Callable[[str], str] = str) -> str:
+    """``text`` as Markdown text that says what it holds: a file named ``<img src=x
     onerror=...>`` or ``[here](javascript:...)`` is shown as its name, not made a tag or a
-    link by the viewer the report is forwarded to; a ``|`` does not end the cell."""
-    return _MARKUP.sub(r"\\\g<0>", cell).replace("\n", " ")
+    link by the viewer the report is forwarded to; a ``|`` does not end a table's cell.
+
+    ``shown`` writes what must be seen as it is (a name's line breaks, as
+    :meth:`Section.shown` writes them) after the markup is escaped: ``\\x0a`` is text to a
+    Markdown viewer, and reads so in the source. Other line breaks become spaces.
+    """
+    return shown(_MARKUP.sub(r"\\\g<0>", text)).replace("\r", " ").replace("\n", " ")

@@ -125,7 +125,7 @@ def _table(section: Section) -> str:
 
 def _cell(section: Section, index: int, cell: str) -> str:
     """The cell's text; a file name may break after its separators, a date never."""
-    role = section.role(index)
+    role, cell = section.role(index), section.shown(index, cell)
     if role == "name":
         return breakable(cell)
     if role == "date":

@@ -19,6 +19,7 @@ from typing import Literal
 from provenance.lifecycle.disclosure import DisclosureReport, Escalation, GeneratedAsset
 from provenance.store import EventRecord
 from provenance.tools import display_name
+from provenance.util.names import on_one_line
 
 STATUSES = ("temporary", "approved", "replaced", "expired", "quarantined", "deleted")
 SHORT = 12  # digits of a hash shown in tables: unique in any real ledger, and fits a column
@@ -50,6 +51,12 @@ class Section:
     def role(self, index: int) -> Role:
         """How column ``index`` is set."""
         return self.roles[index] if index < len(self.roles) else "text"
+
+    def shown(self, index: int, cell: str) -> str:
+        """``cell`` as the page writes it: a name or path on one line, its breaks and
+        controls written ``\\x0a`` (a file named ``a<newline>b.png`` is not ``a b.png``);
+        other text as it is."""
+        return on_one_line(cell) if self.role(index) in ("name", "path") else cell
 
 
 def short(sha: str | None) -> str:

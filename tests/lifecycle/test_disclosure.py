@@ -14,7 +14,7 @@ import pytest
 from provenance.errors import ApprovalRefused
 from provenance.lifecycle import Lifecycle, approve, purge_expired, replace, revoke, set_expiry
 from provenance.lifecycle.disclosure import DisclosureReport, Scope, build_report
-from provenance.reports.disclosure import render
+from provenance.reports.disclosure import Format, render
 from provenance.settings.tables import WatchlistConfig
 from provenance.store import Ledger
 from tests.support.factories import observation
@@ -318,3 +318,23 @@ def test_markdown_shows_hostile_names_as_names_in_a_viewer(ledger: Ledger) -> No
     assert not shown.tags & {"img", "a", "script"}, "a name became markup"
     names = {row[0] for row in shown.tables["Generated assets"][1:]}
     assert names == {n.replace("\u202e", "\\u202e") for n in HOSTILE_NAMES}
+
+
+BROKEN_NAMES = ("two\nlines.png", "carriage\rreturn.png", "tab\there.png")
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_a_name_with_a_line_break_is_shown_as_it_is_not_as_another_name(
+    ledger: Ledger, fmt: Format
+) -> None:
+    # Written as a space, "two\nlines.png" read "two lines.png": a name no file has.
+    ledger.record([observation(f"b{n}", f"/jobs/nf/gen/{name}", verdict="genai")
+                   for n, name in enumerate(BROKEN_NAMES)])  # fmt: skip
+    text = render(build_report(ledger, Scope("Nightfall"), datetime.now(UTC)), fmt)
+    if fmt == "markdown":
+        markdown_it = pytest.importorskip("markdown_it")
+        text = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    shown = Tables()
+    shown.feed(text)
+    names = {row[0] for row in shown.tables["Generated assets"][1:]}
+    assert names == {"two\\x0alines.png", "carriage\\x0dreturn.png", "tab\\x09here.png"}
