@@ -109,30 +109,47 @@ def purge_expired(
     if not dry_run:
         lc.ledger.roles.require("purge expired copies", "quarantine", "quarantine_path", "INSERT")
         result.expired = expire(lc)
-    held = result.root.rstrip("/") + "/"
-    work: list[tuple[AssetRecord, list[LocationRecord]]] = []
+    work: list[AssetRecord] = []
     for asset in _purgeable(lc, dry_run):
-        locations = lc.ledger.locations.present(asset.sha256)
-        # A scan that wandered into the quarantine folder saw copies already held there.
-        local = [
-            loc for loc in locations if loc.host == lc.ledger.host and not loc.path.startswith(held)
-        ]
-        result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
+        local = _local_copies(lc, asset, result)
         if local:
-            work.append((asset, local))
+            work.append(asset)
         elif progress is not None:
             progress(1)  # nothing of it here to move
+        if dry_run:
+            result.planned += local
     if dry_run:
-        result.planned = [loc for _, local in work for loc in local]
         if progress is not None:
             progress(len(work))
     elif work:
         with holding(Path(result.root)):  # and one refusal if it cannot be written, not one a copy
-            for asset, local in work:
-                _purge_asset(lc, asset, local, result)
+            for asset in work:
+                _purge_if_still_due(lc, asset, result)
                 if progress is not None:
                     progress(1)
     return result
+
+
+def _local_copies(
+    lc: Lifecycle, asset: AssetRecord, result: PurgeResult | None = None
+) -> list[LocationRecord]:
+    """The present copies of ``asset`` on this host, outside the quarantine folder; those on
+    other hosts are added to ``result``'s unreachable ones."""
+    held = str(quarantine_root(lc.settings)).rstrip("/") + "/"
+    locations = lc.ledger.locations.present(asset.sha256)
+    if result is not None:
+        result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
+    # A scan that wandered into the quarantine folder saw copies already held there.
+    here = [loc for loc in locations if loc.host == lc.ledger.host]
+    return [loc for loc in here if not loc.path.startswith(held)]
+
+
+def _purge_if_still_due(lc: Lifecycle, asset: AssetRecord, result: PurgeResult) -> None:
+    # Listed before the folder was held: another purge (or a restore) that held it
+    # meanwhile may have moved these copies, or brought the asset back. Look again.
+    now = lc.ledger.assets.get(asset.sha256)
+    if now is not None and now.status in PURGEABLE:
+        _purge_asset(lc, now, _local_copies(lc, now), result)
 
 
 def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:

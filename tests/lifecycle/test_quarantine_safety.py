@@ -6,10 +6,12 @@ device from the test's files) and skip where mounting is not permitted.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ from provenance.errors import LedgerUnavailable, OutOfSpace, TransitionRefused
 from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, purge_expired, restore
 from provenance.lifecycle import files as files_module
+from provenance.lifecycle import quarantine as quarantine_module
 from provenance.lifecycle.files import move_verified, quarantine_root
+from provenance.lifecycle.quarantine import PurgeResult
 from tests.support.files import sha256_of
 from tests.support.generated import big_generated_png
 from tests.support.lifecycle import Clock, read_manifest
@@ -239,3 +243,28 @@ def _fill(path: Path) -> None:
                 pass
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
+
+
+def test_a_purge_that_waited_for_the_folder_moves_only_what_is_still_there(
+    lc: Lifecycle, one_copy: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two purges list the same copies; the second takes the folder once the first is done.
+    sha, path = one_copy
+    real = quarantine_module.holding
+    first: list[PurgeResult] = []
+
+    @contextlib.contextmanager
+    def after_another(root: Path) -> Iterator[None]:
+        if not first:
+            with monkeypatch.context() as inner:
+                inner.setattr(quarantine_module, "holding", real)
+                first.append(purge_expired(lc))
+        with real(root):
+            yield
+
+    monkeypatch.setattr(quarantine_module, "holding", after_another)
+    second = purge_expired(lc)
+    assert [m.original_path for m in first[0].moved] == [str(path)]
+    assert second.moved == [] and second.failed == []  # not "missing": the other moved it
+    assert len(lc.ledger.quarantine.list()) == 1 and not path.exists()
+    assert lc.ledger.assets.resolve(sha).status == "quarantined"
