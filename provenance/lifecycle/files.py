@@ -118,6 +118,23 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     sync_folder(destination.parent)
 
 
+def drop_moved_source(source: Path, destination: Path, sha256: str) -> None:
+    """Remove the name ``source`` that a killed move left beside its copy at ``destination``.
+
+    The copy must hold ``sha256`` (the caller checked it). The name is removed only while it
+    still names a regular file holding those bytes, the file that was hashed: one
+    written there since is another file, and is left.
+    """
+    try:
+        with _pinned(source, sha256) as (_descriptor, info):
+            now = source.lstat()
+            if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+                source.unlink()
+    except TransitionRefused:
+        return  # no longer the bytes that were moved: a file of its own now
+    sync_folder(source.parent)
+
+
 @contextmanager
 def _pinned(source: Path, sha256: str) -> Iterator[tuple[int, os.stat_result]]:
     """The source opened without following links, a regular file holding ``sha256``."""

@@ -9,7 +9,11 @@ moved while the ledger still says they did not:
   quarantine is written (and flushed) *before* the move, so it names where
   the copy went; :func:`moved_unrecorded` finds it there, and ``purge`` run
   again records it, as the README promises ("``purge`` again finishes the
-  rest"), instead of calling the copy "missing" and losing it to ``restore``;
+  rest"), instead of calling the copy "missing" and losing it to ``restore``.
+  Killed after the copy arrived but before the original's name was removed,
+  it leaves the bytes in both places: the next purge removes the original's
+  name (if it still holds those bytes) and records the copy, rather than
+  quarantining a second one;
 * a restore's copy is back at its place while the ledger says it is held in
   quarantine, whose file is gone. :func:`back_unrecorded` recognises it (the
   place holds exactly the asset's bytes, the quarantine path nothing else),
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.lifecycle.context import Lifecycle
@@ -27,24 +32,43 @@ from provenance.lifecycle.files import MANIFEST, content_hash
 from provenance.store import QuarantineRecord
 
 
-def moved_unrecorded(lc: Lifecycle, root: Path, sha: str, source: Path) -> Path | None:
+@dataclass(frozen=True)
+class Manifest:
+    """The quarantine manifest's moves on this host, as a command found them once it held the
+    folder: read once, not once a copy (a studio's manifest holds thousands of lines)."""
+
+    last: dict[str, object]  # quarantine path → the last action on it
+    moves: dict[tuple[str, str], list[str]]  # (sha256, original path) → where it went, in order
+
+    @classmethod
+    def read(cls, root: Path, host: str) -> Manifest:
+        """The moves the manifest in ``root`` lists for ``host``."""
+        last: dict[str, object] = {}
+        moves: dict[tuple[str, str], list[str]] = {}
+        for line in _lines(root):
+            if line.get("host") != host:
+                continue
+            held = str(line.get("quarantine_path"))
+            last[held] = line.get("action")
+            if line.get("action") == "quarantined":
+                key = (str(line.get("sha256")), str(line.get("original_path")))
+                moves.setdefault(key, []).append(held)
+        return cls(last, moves)
+
+
+def moved_unrecorded(lc: Lifecycle, manifest: Manifest, sha: str, source: Path) -> Path | None:
     """Where an interrupted purge put the copy of ``sha`` from ``source``, or None.
 
     That is a quarantine path the manifest last says the copy was moved to
     (no later line undoes, restores or deletes it), that no ledger entry
     names, and that holds exactly the asset's bytes.
     """
+    moved_to = manifest.moves.get((sha, str(source)), [])
+    unmoved = [h for h in reversed(moved_to) if manifest.last.get(h) == "quarantined"]
+    if not unmoved:
+        return None
     recorded = {e.quarantine_path for e in lc.ledger.quarantine.list(sha=sha, held_only=False)}
-    last: dict[str, object] = {}
-    moved_to: list[str] = []
-    for line in _lines(root):
-        if line.get("sha256") != sha or line.get("host") != lc.ledger.host:
-            continue
-        held = str(line.get("quarantine_path"))
-        last[held] = line.get("action")
-        if line.get("action") == "quarantined" and line.get("original_path") == str(source):
-            moved_to.append(held)
-    unrecorded = (h for h in reversed(moved_to) if last[h] == "quarantined" and h not in recorded)
+    unrecorded = (h for h in unmoved if h not in recorded)
     return next((Path(h) for h in unrecorded if content_hash(Path(h)) == sha), None)
 
 

@@ -34,13 +34,14 @@ from provenance.lifecycle.expiry import expire
 from provenance.lifecycle.files import (
     append_manifest,
     content_hash,
+    drop_moved_source,
     holding,
     move_verified,
     quarantine_root,
     quarantine_target,
     refuse_links,
 )
-from provenance.lifecycle.interrupted import back_unrecorded, moved_unrecorded
+from provenance.lifecycle.interrupted import Manifest, back_unrecorded, moved_unrecorded
 from provenance.lifecycle.quarantine_targets import select_entries
 from provenance.rules.policy import open_status
 from provenance.store import (
@@ -123,8 +124,9 @@ def purge_expired(
             progress(len(work))
     elif work:
         with holding(Path(result.root)):  # and one refusal if it cannot be written, not one a copy
+            earlier = Manifest.read(Path(result.root), lc.ledger.host)
             for asset in work:
-                _purge_if_still_due(lc, asset, result)
+                _purge_if_still_due(lc, asset, result, earlier)
                 if progress is not None:
                     progress(1)
     return result
@@ -144,12 +146,14 @@ def _local_copies(
     return [loc for loc in here if not loc.path.startswith(held)]
 
 
-def _purge_if_still_due(lc: Lifecycle, asset: AssetRecord, result: PurgeResult) -> None:
+def _purge_if_still_due(
+    lc: Lifecycle, asset: AssetRecord, result: PurgeResult, earlier: Manifest
+) -> None:
     # Listed before the folder was held: another purge (or a restore) that held it
     # meanwhile may have moved these copies, or brought the asset back. Look again.
     now = lc.ledger.assets.get(asset.sha256)
     if now is not None and now.status in PURGEABLE:
-        _purge_asset(lc, now, _local_copies(lc, now), result)
+        _purge_asset(lc, now, _local_copies(lc, now), result, earlier)
 
 
 def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
@@ -161,8 +165,22 @@ def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
     return assets
 
 
+@dataclass(frozen=True)
+class _Purge:
+    """What every copy of one asset is quarantined with."""
+
+    root: Path
+    stamp: str  # names the copies' folder in quarantine
+    reason: str
+    earlier: Manifest  # the moves before this purge held the folder
+
+
 def _purge_asset(
-    lc: Lifecycle, asset: AssetRecord, local: Sequence[LocationRecord], result: PurgeResult
+    lc: Lifecycle,
+    asset: AssetRecord,
+    local: Sequence[LocationRecord],
+    result: PurgeResult,
+    earlier: Manifest,
 ) -> None:
     """Quarantine each copy as one step: its move, its manifest line and its ledger row.
 
@@ -170,34 +188,34 @@ def _purge_asset(
     which copies are quarantined and which are still present, and running
     purge again moves the rest.
     """
-    root = Path(result.root)
-    stamp = lc.now().strftime("%Y%m%dT%H%M%S")
     expiry = iso(asset.expires_at) if asset.expires_at else "no date"
-    reason = f"purged: {asset.status} (expiry {expiry})"
+    stamp = lc.now().strftime("%Y%m%dT%H%M%S")
+    purge = _Purge(Path(result.root), stamp, f"purged: {asset.status} (expiry {expiry})", earlier)
     for location in local:
         try:
-            result.moved += _quarantine_copy(
-                lc, asset.sha256, Path(location.path), root, stamp, reason
-            )
+            result.moved += _quarantine_copy(lc, asset.sha256, Path(location.path), purge)
         except TransitionRefused as exc:
             result.failed.append(Failure(asset.sha256, location.path, exc.message))
 
 
 def _quarantine_copy(
-    lc: Lifecycle, sha: str, source: Path, root: Path, stamp: str, reason: str
+    lc: Lifecycle, sha: str, source: Path, purge: _Purge
 ) -> list[QuarantineRecord]:
     refuse_links(source)
-    moved = None if os.path.lexists(source) else moved_unrecorded(lc, root, sha, source)
+    moved = moved_unrecorded(lc, purge.earlier, sha, source)
     if moved is not None:  # an interrupted purge moved it: record it now
-        return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(moved))], reason,
-                                        lc.now())  # fmt: skip
+        if os.path.lexists(source):  # killed before the original's name went
+            drop_moved_source(source, moved, sha)
+        return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(moved))],
+                                        purge.reason, lc.now())  # fmt: skip
+    root = purge.root
     if content_hash(source) != sha:
         raise TransitionRefused(
             "this copy is missing, unreadable or no longer the recorded content",
             where=source,
             fix="rescan it; it was left where it is",
         )
-    destination = quarantine_target(root, sha, source, stamp)
+    destination = quarantine_target(root, sha, source, purge.stamp)
     entry = QuarantineIn(sha, str(source), str(destination))
     # Listed before it moves: a purge killed before its record finds the copy by this line.
     _manifest(lc, root, "quarantined", sha, str(source), str(destination))
@@ -207,7 +225,7 @@ def _quarantine_copy(
         _undone(lc, root, entry)
         raise
     try:
-        return lc.ledger.quarantine.add([entry], reason, lc.now())
+        return lc.ledger.quarantine.add([entry], purge.reason, lc.now())
     except BaseException:
         _move_back(lc, root, entry, listed=True)
         raise

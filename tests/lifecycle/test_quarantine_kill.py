@@ -41,6 +41,8 @@ ADD = "provenance.store.quarantine:QuarantinePart.add"
 RESTORE = "provenance.store.quarantine:QuarantinePart.restore"
 # Called once the original name is gone, before any manifest line or record written after it.
 AFTER_UNLINK = "provenance.lifecycle.files:sync_folder"
+# Called once the copy arrived, before the original name is removed: the bytes are in both places.
+BEFORE_UNLINK = "provenance.lifecycle.files:_unlink_same"
 
 
 class Commands:
@@ -94,6 +96,36 @@ def test_a_purge_killed_before_its_record_is_finished_by_the_next(
 
     run("restore", str(path))
     assert sha256_of(path) == sha
+
+
+def test_a_purge_killed_before_removing_the_original_quarantines_no_second_copy(
+    expired: tuple[Commands, Path, str], ledger_url: str, tmp_path: Path
+) -> None:
+    run, path, sha = expired
+    run.killed(BEFORE_UNLINK, "purge", "--expired")
+    [first] = list((tmp_path / "q").rglob("*.png"))
+    assert path.exists() and first.samefile(path)  # linked, the original name still there
+
+    again = json.loads(run("purge", "--expired", "--json").stdout)
+    assert again["failed"] == []
+    assert [m["quarantine_path"] for m in again["moved"]] == [str(first)]
+    assert not path.exists() and list((tmp_path / "q").rglob("*.png")) == [first]
+    with Ledger(ledger_url) as ledger:
+        assert ledger.locations.present(sha) == [] and ledger.events.verify().ok
+    run("restore", str(path))
+    assert sha256_of(path) == sha
+
+
+def test_a_file_written_where_a_killed_purge_left_the_original_is_kept(
+    expired: tuple[Commands, Path, str], tmp_path: Path
+) -> None:
+    run, path, _sha = expired
+    run.killed(BEFORE_UNLINK, "purge", "--expired")
+    path.unlink()
+    path.write_bytes(b"a new render, written since")
+    again = json.loads(run("purge", "--expired", "--json").stdout)
+    assert again["failed"] == [] and len(again["moved"]) == 1  # the copy held is recorded
+    assert path.read_bytes() == b"a new render, written since"
 
 
 def test_a_restore_killed_before_its_record_is_finished_by_the_next(
