@@ -88,7 +88,7 @@ def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -
     so the server checks that role's grants, not the login's: the web view
     takes the reader role (``provenance_reader``) when the settings name it.
     """
-    engine = _engine(url)
+    engine = _engine(url, read_only=read_only)
     if role is not None:
         if engine.dialect.name != "postgresql":
             raise ConfigError(
@@ -102,11 +102,11 @@ def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -
     return engine
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, *, read_only: bool = False) -> Engine:
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, read_only=read_only)
     if backend == "postgresql":
         postgresql_options()
         _quiet_cleanup_warnings()
@@ -154,7 +154,7 @@ def _quiet_cleanup_warnings() -> None:
             psycopg_log.addFilter(_CLEANUP_AFTER_ERROR)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, read_only: bool = False) -> Engine:
     database = url.database or ""
     kwargs: dict[str, Any] = {
         "connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000},
@@ -164,6 +164,8 @@ def _sqlite_engine(url: URL) -> Engine:
     if database in ("", ":memory:"):
         kwargs["poolclass"] = StaticPool  # one shared in-memory database
         kwargs["connect_args"]["check_same_thread"] = False
+    elif read_only:
+        url = never_created(read_only_place(url))
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         url = read_only_place(url)
@@ -204,6 +206,21 @@ def read_only_place(url: URL) -> URL:
         )
     options = {"mode": "ro"} if logged else {"mode": "ro", "immutable": "1"}
     return url.set(database=f"file:{quote(os.fsencode(path))}", query={**options, "uri": "true"})
+
+
+def never_created(url: URL) -> URL:
+    """``url`` opened ``mode=rw``: SQLite opens the file, and never makes one where there is none.
+
+    A reader (the web view) may outlive its ledger file: deleted or moved
+    away while it serves, a connection it opened after would otherwise create
+    an empty database there, and read "no such table" from it. A URI name
+    (``file:``, from :func:`read_only_place` or the user) is left as it is.
+    """
+    database = url.database or ""
+    if database.startswith("file:"):
+        return url
+    path = os.fsencode(Path(database).expanduser())
+    return url.set(database=f"file:{quote(path)}", query={**url.query, "mode": "rw", "uri": "true"})
 
 
 def _size(path: Path) -> int:
