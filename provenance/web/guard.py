@@ -15,7 +15,8 @@ On loopback the ``Host`` header must name this machine too, so a web page
 elsewhere cannot reach the view through a DNS name it rebinds to 127.0.0.1.
 Every answer carries a strict Content-Security-Policy: scripts only from the
 view's own static files (the hasher's WebAssembly compiled from them), no
-inline script or style, no frames, nothing sent anywhere else.
+inline script or style, no frames, nothing sent anywhere else; and no cache
+may store an answer that holds what the ledger records.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    # Pages hold prompts, people's names and paths: no proxy in front of a token, nor a
+    # shared workstation's disk cache, may keep them. A route may say otherwise (thumbnails,
+    # the view's own static files).
+    "Cache-Control": "no-store",
 }
 
 

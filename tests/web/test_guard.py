@@ -120,3 +120,16 @@ def test_serve_prints_the_address_to_open_and_serves_the_app(
     assert served["closed"]
     client = served["app"].test_client()
     assert client.get("/", headers={"Authorization": "Bearer a b"}).status_code == 200
+
+
+def test_no_answer_holding_ledger_data_is_kept_by_a_browser_or_proxy(
+    client: FlaskClient, demo: Demo
+) -> None:
+    """Prompts, people's names, paths and consent forms are private: no cache may store them
+    (a shared proxy in front of a token, a workstation's disk cache). Thumbnails are kept by
+    the browser alone (``private``); the view's own scripts and styles may be cached."""
+    kept = {f"/thumb/{demo.plate}.jpg": "private, max-age=86400", "/static/htmx.min.js": "no-cache"}
+    for url in [*routes(demo), "/nothing-here", f"/show/{SHOW}/disclosure", "/show?name=x"]:
+        answer = client.get(url)
+        assert answer.headers.get("Cache-Control") == kept.get(url, "no-store"), url
+        answer.close()
