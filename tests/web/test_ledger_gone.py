@@ -21,7 +21,8 @@ from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.web.app import create_app
 from provenance.web.guard import Guard
-from tests.support.factories import observation
+from tests.support.factories import fake_sha, observation
+from tests.support.pg_cluster import own_cluster
 
 PAGES = ("/", "/?q=plate", "/shows", "/show/show", "/drop")
 
@@ -88,3 +89,26 @@ def test_a_read_only_ledger_creates_no_file_where_its_file_was(ledger_file: Path
         with pytest.raises(LedgerUnavailable):
             reader.assets.totals()
     assert _ledger_files(ledger_file) == []
+
+
+@pytest.mark.postgres
+def test_the_ledgers_server_stopping_and_coming_back(tmp_path: Path) -> None:
+    """Its own cluster (the shared server is never stopped): while it is down every page says
+    the ledger is unavailable (503, one reason, no traceback); back up, the view answers."""
+    with own_cluster() as cluster:
+        Ledger.init(cluster.url)[0].close()
+        with Ledger(cluster.url) as ledger:
+            ledger.record([observation("plate", "/show/plate.exr")])
+        with Ledger.existing(cluster.url, read_only=True) as reader:
+            guard = Guard.for_host("127.0.0.1", None, None)
+            app = create_app(reader, Settings(db=cluster.url), guard, tmp_path / "thumbs")
+            client = app.test_client()
+            assert "plate.exr" in client.get("/?q=plate").get_data(as_text=True)
+            cluster.stop()
+            for page in ("/", "/?q=plate", "/show/show", f"/asset/{fake_sha('plate')}"):
+                answer = client.get(page)
+                text = answer.get_data(as_text=True)
+                assert answer.status_code == 503 and "Ledger unavailable" in text, (page, text)
+                assert "Connection refused" in text and "Traceback" not in text
+            cluster.start()
+            assert "plate.exr" in client.get("/?q=plate").get_data(as_text=True)
