@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from PIL import Image
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import Dialog, Page, Route, expect, sync_playwright
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -247,7 +247,12 @@ class TestHostileNames:
     ) -> None:
         p, traffic = browser_page
         dialogs: list[str] = []
-        p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def dismissed(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        p.on("dialog", dismissed)
         p.goto(traffic.base + "/")
         rows = p.locator("#results tbody tr")
         expect(rows).to_have_count(len(HOSTILE_NAMES))
