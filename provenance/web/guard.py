@@ -141,13 +141,17 @@ class Guard:
 def _upload(request: Request) -> bool:
     """True for the one upload the view takes (compare the picture), sent by its own page.
 
-    Another site's page may post a form here too; its ``Origin`` names it.
+    Another site's page may post a form here too; its ``Origin`` names it. The
+    origin's host must be the one the request is addressed to, over http or
+    https: a reverse proxy that ends TLS forwards plain HTTP (the view's own
+    address then starts ``http://``, the page's origin ``https://``).
     """
-    own = request.host_url.rstrip("/")
+    scheme, _, host = request.headers.get("Origin", "").partition("://")
     return (
         request.method == "POST"
         and request.path in UPLOAD_PATHS
-        and request.headers.get("Origin", "") == own
+        and scheme in ("http", "https")
+        and host == request.host
     )
 
 

@@ -100,6 +100,20 @@ def test_a_reverse_proxys_header_is_required_when_named(demo: Demo, tmp_path: Pa
     assert client.get("/", headers={"X-Remote-User": "jane"}).status_code == 200
 
 
+def test_compare_works_behind_a_reverse_proxy_that_speaks_https(demo: Demo, tmp_path: Path) -> None:
+    """The proxy ends TLS and forwards plain HTTP with the Host the browser asked for: the
+    page's Origin is https://, the view's own address http://. The upload is the view's
+    own all the same; another site's, or a page with no origin, is still refused."""
+    guard = Guard.for_host("0.0.0.0", None, "X-Remote-User")
+    client = make_app(demo, guard, tmp_path / "thumbs").test_client()
+    signed_in = {"Host": "provenance.studio", "X-Remote-User": "jane"}
+    for origin, status in [("https://provenance.studio", 400), ("http://provenance.studio", 400),
+                           ("https://evil.example", 405), ("https://provenance.studio:8443", 405),
+                           ("null", 405), ("file://provenance.studio", 405)]:  # fmt: skip
+        answer = client.post("/compare", data={}, headers={**signed_in, "Origin": origin})
+        assert answer.status_code == status, origin  # 400: no file sent, but taken
+
+
 def test_serve_refuses_the_network_without_sign_in(ledger_url: str) -> None:
     result = CliRunner().invoke(cli, ["serve", "--db", ledger_url, "--host", "0.0.0.0"])
     assert result.exit_code == 2
