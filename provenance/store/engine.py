@@ -12,6 +12,7 @@ both read the chain head and then race to append; reads use a plain deferred
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-from provenance.errors import ConfigError, LedgerUnavailable
+from provenance.errors import ConfigError, DamagedRecord, LedgerUnavailable
 from provenance.store.models import postgresql_options
 from provenance.util.names import json_shown
 
@@ -117,10 +118,25 @@ def _engine(url: str, *, read_only: bool = False) -> Engine:
             pool_pre_ping=True,
             connect_args={"connect_timeout": 10},
             json_serializer=json_shown,
+            json_deserializer=functools.partial(json_read, masked(parsed)),
         )
     raise LedgerUnavailable(
         f"unsupported database '{backend}'", where=masked(parsed), fix="use SQLite or PostgreSQL"
     )
+
+
+def json_read(where: str, text: str) -> object:
+    """A JSON column's value. SQLite stores any text there: text that is not JSON (a row
+    edited by hand, a damaged page) is a damaged record said in words, not a crash."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        excerpt = text if len(text) <= 40 else text[:40] + "..."
+        raise DamagedRecord(
+            f"a row of the ledger holds a value that is not JSON ({exc.msg}: {excerpt!r})",
+            where=where,
+            fix="`provenance verify` names the row; restore the ledger from its backup",
+        ) from exc
 
 
 class CleanupAfterError(logging.Filter):
@@ -160,6 +176,7 @@ def _sqlite_engine(url: URL, *, read_only: bool = False) -> Engine:
         "connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000},
         # JSON columns (evidence, daemon state) may quote a name that is not UTF-8.
         "json_serializer": json_shown,
+        "json_deserializer": functools.partial(json_read, masked(url)),
     }
     if database in ("", ":memory:"):
         kwargs["poolclass"] = StaticPool  # one shared in-memory database
