@@ -135,7 +135,7 @@ def json_read(where: str, text: str) -> object:
         raise DamagedRecord(
             f"a row of the ledger holds a value that is not JSON ({exc.msg}: {excerpt!r})",
             where=where,
-            fix="`provenance verify` names the row; restore the ledger from its backup",
+            fix="restore the ledger from its backup, then run `provenance verify`",
         ) from exc
 
 
