@@ -147,3 +147,15 @@ def test_no_answer_holding_ledger_data_is_kept_by_a_browser_or_proxy(
         answer = client.get(url)
         assert answer.headers.get("Cache-Control") == kept.get(url, "no-store"), url
         answer.close()
+
+
+def test_serve_listens_on_this_machine_only_by_default(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = serve_nothing(monkeypatch)
+    result = CliRunner().invoke(cli, ["serve", "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    assert served["host"] == "127.0.0.1" and served["port"] == 8750
+    assert "read-only at http://127.0.0.1:8750/\n" in result.output  # no token to carry
+    client = served["app"].test_client()
+    assert client.get("/", headers={"Host": "studio.lan:8750"}).status_code == 421
