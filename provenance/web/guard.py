@@ -144,14 +144,19 @@ def _upload(request: Request) -> bool:
     Another site's page may post a form here too; its ``Origin`` names it. The
     origin's host must be the one the request is addressed to, over http or
     https: a reverse proxy that ends TLS forwards plain HTTP (the view's own
-    address then starts ``http://``, the page's origin ``https://``).
+    address then starts ``http://``, the page's origin ``https://``), and one
+    on this machine addresses the view as 127.0.0.1, naming the host the
+    browser asked for in ``X-Forwarded-Host``. Another site's page can send
+    neither header of its choosing (a browser asks the view first, and it
+    never agrees), so neither lets it in.
     """
     scheme, _, host = request.headers.get("Origin", "").partition("://")
+    forwarded = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
     return (
         request.method == "POST"
         and request.path in UPLOAD_PATHS
         and scheme in ("http", "https")
-        and host == request.host
+        and host in (request.host, forwarded)
     )
 
 

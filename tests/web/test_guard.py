@@ -114,6 +114,20 @@ def test_compare_works_behind_a_reverse_proxy_that_speaks_https(demo: Demo, tmp_
         assert answer.status_code == status, origin  # 400: no file sent, but taken
 
 
+def test_compare_works_behind_a_proxy_on_this_machine(demo: Demo, tmp_path: Path) -> None:
+    """nginx's proxy_pass to 127.0.0.1 addresses the view as 127.0.0.1 (as loopback asks) and
+    names the browser's host in X-Forwarded-Host; no other site's page can send that header."""
+    guard = Guard.for_host("127.0.0.1", None, "X-Remote-User")
+    client = make_app(demo, guard, tmp_path / "thumbs").test_client()
+    proxied = {"Host": "127.0.0.1:8750", "X-Forwarded-Host": "provenance.studio",
+               "X-Remote-User": "jane"}  # fmt: skip
+    for origin, status in [("https://provenance.studio", 400), ("https://evil.example", 405)]:
+        answer = client.post("/compare", data={}, headers={**proxied, "Origin": origin})
+        assert answer.status_code == status, origin
+    alone = {"Host": "127.0.0.1:8750", "Origin": "https://provenance.studio"}
+    assert client.post("/compare", data={}, headers=alone).status_code in (401, 405)
+
+
 def test_serve_refuses_the_network_without_sign_in(ledger_url: str) -> None:
     result = CliRunner().invoke(cli, ["serve", "--db", ledger_url, "--host", "0.0.0.0"])
     assert result.exit_code == 2
