@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from provenance.cli import cli
 from provenance.settings import Settings
@@ -56,3 +57,23 @@ def test_the_web_view_says_what_is_damaged(damaged: str, tmp_path: Path) -> None
         app = create_app(reader, Settings(db=damaged), guard, tmp_path / "thumbs")
         answer = app.test_client().get("/")
     assert answer.status_code == 500 and NOT_JSON in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("flags", ["[1, 2]", '[{"category": "nope", "source": "x"}]'])
+def test_flags_of_a_shape_the_ledger_never_writes(ledger_url: str, flags: str) -> None:
+    """JSON, but not flags: PostgreSQL stores it too (an approver's login may write flags)."""
+    with Ledger(ledger_url, actor="tester", host="h") as ledger:
+        ledger.record([observation("gen", "/show/gen.png", verdict="genai", tool="runway")])
+    engine = create_engine(ledger_url)
+    with engine.begin() as conn:
+        update = text("UPDATE assets SET flags = :flags WHERE sha256 = :sha")
+        conn.execute(update, {"flags": flags, "sha": fake_sha("gen")})
+    engine.dispose()
+    verify = CliRunner().invoke(cli, ["verify", "--db", ledger_url], catch_exceptions=False)
+    assert verify.exit_code == 1 and f"asset {fake_sha('gen')[:12]} flags" in verify.stdout
+    for command in (["rescreen"], ["report"], ["ls", "--needs-approval"]):
+        result = CliRunner().invoke(cli, [*command, "--db", ledger_url], catch_exceptions=False)
+        assert result.exit_code == 2, (command, result.output)
+        [line] = result.stderr.splitlines()
+        assert line.startswith("Error: an asset's flags hold one the ledger never writes"), line
+        assert "bug" not in line
