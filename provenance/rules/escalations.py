@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from provenance.errors import DamagedRecord
 from provenance.settings.tables import ApprovedTool
 from provenance.vocab import Category, as_category
 
@@ -63,10 +64,17 @@ class Flag:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Flag:
-        """Rebuild a stored flag."""
-        return cls(
-            as_category(str(data["category"])), _as_source(str(data["source"])), str(data["reason"])
-        )
+        """Rebuild a stored flag; one the ledger never writes (a row edited by hand) is a
+        damaged record, said in words."""
+        try:
+            category, source = as_category(str(data["category"])), str(data["source"])
+            return cls(category, _as_source(source), str(data["reason"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DamagedRecord(
+                f"an asset's flags hold one the ledger never writes ({exc})",
+                where=repr(data)[:80],
+                fix="`provenance verify` names the asset; restore the ledger from its backup",
+            ) from exc
 
 
 def _as_source(name: str) -> FlagSource:

@@ -12,6 +12,7 @@ both read the chain head and then race to append; reads use a plain deferred
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-from provenance.errors import ConfigError, LedgerUnavailable
+from provenance.errors import ConfigError, DamagedRecord, LedgerUnavailable
 from provenance.store.models import postgresql_options
 from provenance.util.names import json_shown
 
@@ -88,7 +89,7 @@ def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -
     so the server checks that role's grants, not the login's: the web view
     takes the reader role (``provenance_reader``) when the settings name it.
     """
-    engine = _engine(url)
+    engine = _engine(url, read_only=read_only)
     if role is not None:
         if engine.dialect.name != "postgresql":
             raise ConfigError(
@@ -102,11 +103,11 @@ def make_engine(url: str, *, read_only: bool = False, role: str | None = None) -
     return engine
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, *, read_only: bool = False) -> Engine:
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, read_only=read_only)
     if backend == "postgresql":
         postgresql_options()
         _quiet_cleanup_warnings()
@@ -117,10 +118,25 @@ def _engine(url: str) -> Engine:
             pool_pre_ping=True,
             connect_args={"connect_timeout": 10},
             json_serializer=json_shown,
+            json_deserializer=functools.partial(json_read, masked(parsed)),
         )
     raise LedgerUnavailable(
         f"unsupported database '{backend}'", where=masked(parsed), fix="use SQLite or PostgreSQL"
     )
+
+
+def json_read(where: str, text: str) -> object:
+    """A JSON column's value. SQLite stores any text there: text that is not JSON (a row
+    edited by hand, a damaged page) is a damaged record said in words, not a crash."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        excerpt = text if len(text) <= 40 else text[:40] + "..."
+        raise DamagedRecord(
+            f"a row of the ledger holds a value that is not JSON ({exc.msg}: {excerpt!r})",
+            where=where,
+            fix="restore the ledger from its backup, then run `provenance verify`",
+        ) from exc
 
 
 class CleanupAfterError(logging.Filter):
@@ -154,16 +170,19 @@ def _quiet_cleanup_warnings() -> None:
             psycopg_log.addFilter(_CLEANUP_AFTER_ERROR)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, read_only: bool = False) -> Engine:
     database = url.database or ""
     kwargs: dict[str, Any] = {
         "connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000},
         # JSON columns (evidence, daemon state) may quote a name that is not UTF-8.
         "json_serializer": json_shown,
+        "json_deserializer": functools.partial(json_read, masked(url)),
     }
     if database in ("", ":memory:"):
         kwargs["poolclass"] = StaticPool  # one shared in-memory database
         kwargs["connect_args"]["check_same_thread"] = False
+    elif read_only:
+        url = never_created(read_only_place(url))
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         url = read_only_place(url)
@@ -204,6 +223,21 @@ def read_only_place(url: URL) -> URL:
         )
     options = {"mode": "ro"} if logged else {"mode": "ro", "immutable": "1"}
     return url.set(database=f"file:{quote(os.fsencode(path))}", query={**options, "uri": "true"})
+
+
+def never_created(url: URL) -> URL:
+    """``url`` opened ``mode=rw``: SQLite opens the file, and never makes one where there is none.
+
+    A reader (the web view) may outlive its ledger file: deleted or moved
+    away while it serves, a connection it opened after would otherwise create
+    an empty database there, and read "no such table" from it. A URI name
+    (``file:``, from :func:`read_only_place` or the user) is left as it is.
+    """
+    database = url.database or ""
+    if database.startswith("file:"):
+        return url
+    path = os.fsencode(Path(database).expanduser())
+    return url.set(database=f"file:{quote(path)}", query={**url.query, "mode": "rw", "uri": "true"})
 
 
 def _size(path: Path) -> int:

@@ -15,11 +15,12 @@ Rows are read as plain values: times as the ISO 8601 text events carry,
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import ColumnElement, FromClause, Text, cast, select
 from sqlalchemy.engine import Connection, CursorResult
 
 from provenance.store.chain import check_chain
@@ -149,8 +150,15 @@ def differences(conn: Connection, projection: Projection) -> list[Difference]:
 
 
 def asset_rows(conn: Connection, *where: ColumnElement[bool]) -> dict[str, Row]:
-    """The projected fields of ``assets`` rows, by sha256, as plain values."""
-    columns = [Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS)]
+    """The projected fields of ``assets`` rows, by sha256, as plain values.
+
+    The flags are read as text and parsed here: a row holding text that is not
+    JSON is a difference to name, where the column's own reading would stop.
+    """
+    columns: list[ColumnElement[Any]] = [
+        Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS) if name != "flags"
+    ]
+    columns.append(cast(Asset.flags, Text).label("flags"))
     return {
         str(key): row for key, row in _keyed(conn.execute(select(*columns).where(*where)), "sha256")
     }
@@ -176,8 +184,16 @@ def _keyed(rows: CursorResult[Any], key: str) -> Iterator[tuple[Any, Row]]:
             if n != key
         }
         if flags:
-            plain["flags"] = list(plain["flags"] or [])
+            plain["flags"] = _flags(plain["flags"])
         yield values[at], plain
+
+
+def _flags(text: str | None) -> object:
+    """An asset's flags from their JSON text; text that is not JSON, as words that say so."""
+    try:
+        return list(json.loads(text) or []) if text is not None else []
+    except json.JSONDecodeError:
+        return f"not JSON: {text!r}"
 
 
 def _documents(conn: Connection, referenced: set[str]) -> list[Difference]:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from provenance.errors import DatabaseRefused, LedgerUnavailable
+from provenance.errors import DatabaseRefused, InvalidValue, LedgerUnavailable
 from provenance.store.engine import WRITE_OPTION
 from provenance.store.identity import check_identity
 from provenance.store.notary import Notary, checkpoint_head
@@ -40,6 +40,9 @@ READ_ONLY_TRANSACTION = "25006"
 # not a number, bad encoding): the values are checked before they are written, so
 # one that gets this far is a gap in those checks, said as an error and not a traceback.
 DATA_EXCEPTION = "22"
+# SQLite refuses a LIKE pattern over 50,000 bytes (SQLITE_MAX_LIKE_PATTERN_LENGTH) as it
+# meets the first row: a search text no path is that long, not a ledger that is down.
+TOO_LONG_TO_MATCH = "LIKE or GLOB pattern too complex"
 
 
 class Transactions:
@@ -106,6 +109,12 @@ def translate(where: str) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
+        if TOO_LONG_TO_MATCH in str(exc.orig):
+            raise InvalidValue(
+                "the text to find is longer than the ledger can search for",
+                where=where,
+                fix="search for a shorter part of the name or path",
+            ) from exc
         raise LedgerUnavailable(
             f"cannot use the ledger ({_first_line(exc)})", where=where, fix=_fix_for(exc)
         ) from exc

@@ -49,6 +49,7 @@ def create_app(ledger: Ledger, settings: Settings, guard: Guard, cache: Path) ->
     app.register_blueprint(pages)
     app.before_request(_refuse_unless_allowed)
     app.before_request(_refuse_nul)
+    app.before_request(_refuse_without_the_ledger_file)
     app.after_request(_secured)
     app.register_error_handler(ProvenanceError, _explained)
     app.register_error_handler(HTTPException, _http_error)
@@ -88,6 +89,24 @@ def _refuse_nul() -> None:
             "a NUL character is in no name the ledger holds",
             where=on_one_line(request.path),
             fix="search for the name without it",
+        )
+
+
+def _refuse_without_the_ledger_file() -> None:
+    """Say so when the SQLite ledger file was deleted, moved or replaced while the view serves.
+
+    The connections open would go on reading the old file (or a copy put
+    back would be read by some and not others); the view's own static files
+    are still served, so the page saying so keeps its style.
+    """
+    ledger = view().ledger
+    problem = ledger.file_problem()
+    if problem is not None and request.endpoint != "static":
+        raise LedgerUnavailable(
+            problem,
+            where=ledger.where,
+            fix="put the ledger file back, or start `provenance serve` again to show the one"
+            " there now",
         )
 
 

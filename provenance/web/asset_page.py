@@ -18,9 +18,13 @@ from provenance.history import History, find_history
 from provenance.likeness.search import Similar, segments_by_video, similar_assets
 from provenance.reports.event_words import event_words
 from provenance.settings import Settings
-from provenance.store import AssetQuery, EventRecord, Ledger, SegmentIn
+from provenance.store import AssetQuery, EventRecord, Ledger, LocationRecord, SegmentIn
 
 COPIES_SHOWN = 50
+# One content may be at thousands of places (a black filler frame, a LUT in every shot
+# folder): the page lists this many of its locations, and its first and last events.
+LOCATIONS_SHOWN = 200
+EVENTS_AT_EACH_END = 100
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,11 @@ class AssetPage:
     """Everything the asset's page shows."""
 
     story: History
-    events: list[EventLine]
+    events: list[EventLine]  # the first events (all of them when there are few)
+    later_events: list[EventLine]  # the last events, after those left out
+    events_left_out: int
+    locations: list[LocationRecord]  # present copies first
+    locations_left_out: int
     copies: list[Similar]
     copies_note: str | None
     deliveries: list[Delivery]
@@ -71,14 +79,28 @@ def asset_page(sha256: str, ledger: Ledger, settings: Settings) -> AssetPage:
     """The page of the asset with this full SHA-256 (``TargetNotFound`` when unknown)."""
     story = find_history(sha256, ledger, settings)
     copies, note = _copies(sha256, ledger)
+    events, later, left_out = _ends(story.events)
+    locations = sorted(story.locations, key=lambda loc: not loc.present)
     return AssetPage(
         story,
-        [_line(event) for event in story.events],
+        [_line(event) for event in events],
+        [_line(event) for event in later],
+        left_out,
+        locations[:LOCATIONS_SHOWN],
+        max(0, len(locations) - LOCATIONS_SHOWN),
         copies,
         note,
         [_delivery(e) for e in story.events if e.type == "audited"],
         _appearances(sha256, ledger),
     )
+
+
+def _ends(events: list[EventRecord]) -> tuple[list[EventRecord], list[EventRecord], int]:
+    """The first and the last :data:`EVENTS_AT_EACH_END` events, and how many lie between."""
+    if len(events) <= 2 * EVENTS_AT_EACH_END:
+        return events, [], 0
+    between = len(events) - 2 * EVENTS_AT_EACH_END
+    return events[:EVENTS_AT_EACH_END], events[-EVENTS_AT_EACH_END:], between
 
 
 def _line(event: EventRecord) -> EventLine:

@@ -15,7 +15,8 @@ On loopback the ``Host`` header must name this machine too, so a web page
 elsewhere cannot reach the view through a DNS name it rebinds to 127.0.0.1.
 Every answer carries a strict Content-Security-Policy: scripts only from the
 view's own static files (the hasher's WebAssembly compiled from them), no
-inline script or style, no frames, nothing sent anywhere else.
+inline script or style, no frames, nothing sent anywhere else; and no cache
+may store an answer that holds what the ledger records.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    # Pages hold prompts, people's names and paths: no proxy in front of a token, nor a
+    # shared workstation's disk cache, may keep them. A route may say otherwise (thumbnails,
+    # the view's own static files).
+    "Cache-Control": "no-store",
 }
 
 
@@ -136,13 +141,22 @@ class Guard:
 def _upload(request: Request) -> bool:
     """True for the one upload the view takes (compare the picture), sent by its own page.
 
-    Another site's page may post a form here too; its ``Origin`` names it.
+    Another site's page may post a form here too; its ``Origin`` names it. The
+    origin's host must be the one the request is addressed to, over http or
+    https: a reverse proxy that ends TLS forwards plain HTTP (the view's own
+    address then starts ``http://``, the page's origin ``https://``), and one
+    on this machine addresses the view as 127.0.0.1, naming the host the
+    browser asked for in ``X-Forwarded-Host``. Another site's page can send
+    neither header of its choosing (a browser asks the view first, and it
+    never agrees), so neither lets it in.
     """
-    own = request.host_url.rstrip("/")
+    scheme, _, host = request.headers.get("Origin", "").partition("://")
+    forwarded = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
     return (
         request.method == "POST"
         and request.path in UPLOAD_PATHS
-        and request.headers.get("Origin", "") == own
+        and scheme in ("http", "https")
+        and host in (request.host, forwarded)
     )
 
 

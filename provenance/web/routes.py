@@ -122,12 +122,14 @@ def document(sha256: str) -> Response:
     if stored is None:
         abort(404)
     name, content = stored
-    return send_file(
+    answer = send_file(
         BytesIO(content),
         mimetype="application/octet-stream",
         as_attachment=True,
         download_name=_safe_name(name, sha256),
     )
+    answer.headers["Cache-Control"] = "no-store"  # a consent form: kept by no cache
+    return answer
 
 
 def _safe_name(name: str, sha256: str) -> str:

@@ -491,3 +491,17 @@ def test_nothing_new_since_a_date_is_an_answer_not_a_typo(
     assert quiet.exit_code == 0, quiet.stderr  # was "no asset was ever seen ... check the spelling"
     assert json.loads(quiet.stdout)["title"] == "nightfall"
     refused(invoke(command, "--show", "nightfal", *since), "no asset was ever seen")
+
+
+def test_a_text_too_long_to_search_for_is_refused_in_its_own_words(
+    show: Path, ledger_url: str
+) -> None:
+    """SQLite takes LIKE patterns of at most 50,000 bytes: a longer show or folder is no
+    ledger that is down (the advice was to check the database server)."""
+    long = "a" * 60_000
+    for args in (["report", "--show", long], ["ls", f"/{long}"], ["use-log", "--show", long]):
+        result = invoke(*args, "--db", ledger_url)
+        if ledger_url.startswith("sqlite"):
+            refused(result, "longer than the ledger can search for", "a shorter part")
+        else:  # PostgreSQL searches for it, and finds nothing
+            assert result.exit_code in (0, 2) and "database server" not in result.stderr

@@ -235,3 +235,27 @@ def test_db_roles_refuses_names_that_would_leak_rights_or_circle(
             assert leaked.fetchone() == (False,)
     finally:
         drop_roles(names)
+
+
+@pytest.mark.parametrize("role", ["reader", "daemon", "approver"])
+def test_a_rescreen_that_flags_is_the_approvers(studio: Studio, role: str) -> None:
+    """After a watchlist edit rescreen writes flags (and may make an approved asset temporary
+    again): the approver's work. Others are refused in one line and nothing is written; a dry
+    run works for everyone."""
+    watchlist = studio.root / "talent.txt"
+    watchlist.write_text("approved\npending\n")
+    config = studio.root / "listed.toml"
+    config.write_text(studio.config.read_text() + f'\n[[watchlists]]\npath = "{watchlist}"\n'
+                      'category = "talent-likeness"\n')  # fmt: skip
+    url = studio.logins.urls[role]
+    assert run(url, config, "rescreen", "--dry-run") == (0, "")
+    code, err = run(url, config, "rescreen", "--json")
+    with Ledger(studio.logins.urls["reader"]) as ledger:
+        flagged = [e for e in ledger.events.list() if e.type == "flagged"]
+        assert ledger.events.verify().ok
+    if role == "approver":
+        assert code == 0 and len(flagged) == 2, err
+        return
+    assert code == EXIT_CANNOT_RUN and not flagged
+    [line] = err.splitlines()
+    assert line.startswith("Error: ") and studio.logins.logins[role] in line, line

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.ingest.scan import scan
 from provenance.lifecycle import Lifecycle, approve
 from provenance.lifecycle import rescreen as rescreen_module
 from provenance.lifecycle.rescreen import rescreen
@@ -195,3 +196,51 @@ def test_a_rescreen_goes_a_page_at_a_time(
     shown.print(rescreened(result))
     [row] = [line for line in shown.export_text().splitlines() if "talent-likeness" in line]
     assert row.split("│")[1].strip() == "2"  # one row for both, counted
+
+
+def test_an_interrupted_rescreen_keeps_its_pages_and_a_rerun_finishes(
+    talent: tuple[Lifecycle, Path], make_genai: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a lost connection) between pages: the pages written stay, each whole; the
+    next run adds only what is still missing, once, and the chain holds."""
+    lc, names = talent
+    monkeypatch.setattr(rescreen_module, "PAGE", 2)
+    made = [make_genai(f"g{i}.png", i, f"zoe saldana {i}", settings=lc.settings)[1]
+            for i in range(5)]  # fmt: skip
+    write_list(names, "Zoë Saldaña")
+    pages: list[int] = []
+
+    def interrupted_after_one_page(screened: int) -> None:
+        pages.append(screened)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rescreen(lc, progress=interrupted_after_one_page)
+    flagged = [a.sha256 for a in made if categories(lc, a.sha256)]
+    assert pages == [2] and len(flagged) == 2
+    again = rescreen(lc)
+    assert again.screened == 5
+    assert sorted(c.sha256 for c in again.changes) == sorted(
+        set(a.sha256 for a in made) - set(flagged)
+    )
+    assert all(categories(lc, a.sha256) == ["talent-likeness"] for a in made)
+    assert rescreen(lc).changes == []
+    assert lc.ledger.events.verify().ok
+
+
+def test_a_folder_rule_follows_where_the_ledger_last_saw_the_files(
+    lc: Lifecycle, make_genai: Make, tmp_path: Path
+) -> None:
+    """Files moved or gone since the last scan: the rule applies to the places the ledger
+    holds as present (a scan records the move or the loss), never to a path no copy is at."""
+    (tmp_path / "likeness").mkdir()
+    moved_in, moving = make_genai("moved_in.png", 1)
+    path_gone, gone = make_genai("likeness/gone.png", 2)
+    moved_in.rename(tmp_path / "likeness" / "moved_in.png")
+    path_gone.unlink()
+    rule = FolderRule("*/likeness/*", "unknown", needs=("talent-likeness",))
+    ruled = dataclasses.replace(lc, settings=dataclasses.replace(lc.settings, folder_rules=(rule,)))
+    assert [c.sha256 for c in rescreen(ruled, dry_run=True).changes] == [gone.sha256]
+    scan([tmp_path], lc.ledger, lc.settings)  # records the move, and the loss
+    assert [c.sha256 for c in rescreen(ruled).changes] == [moving.sha256]
+    assert categories(lc, gone.sha256) == []

@@ -14,15 +14,24 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from PIL import Image
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import Dialog, Page, Route, expect, sync_playwright
 from waitress import wasyncore
 from waitress.server import create_server
 
+from provenance.ingest.scan import scan
+from provenance.lifecycle import Lifecycle, approve
+from provenance.lifecycle.approve import Approval
+from provenance.settings import Settings
+from provenance.store import Ledger
+from provenance.web.app import create_app
 from provenance.web.guard import Guard
+from tests.support.signing import approver_key, trusting
+from tests.support.studio import generated_png
 from tests.web.demo import HOSTILE, Demo, make_app, stripped_copy
 
 CHROMIUM = shutil.which("chromium")
@@ -53,6 +62,11 @@ class Traffic:
 def server(demo: Demo, tmp_path: Path) -> Iterator[str]:
     """The demo's web view served by waitress on a free loopback port, in a daemon thread."""
     app: Flask = make_app(demo, Guard.for_host("127.0.0.1", None, None), tmp_path / "thumbs")
+    yield from served(app)
+
+
+def served(app: Flask) -> Iterator[str]:
+    """``app`` served by waitress on a free loopback port, in a daemon thread, until resumed."""
     served = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=served.run, daemon=True, name="waitress")
     thread.start()
@@ -195,3 +209,68 @@ def test_compare_the_picture_uploads_only_when_asked(
     assert posts[0][1] is not None and b'filename="reframed.jpg"' in posts[0][1]
     p.click("a.origin-link")
     p.wait_for_url(f"**/asset/{demo.generated}")
+
+
+# Names and words people and files give, each trying to run a script or to read as another.
+HOSTILE_NAMES = ('"><img src=x onerror="document.title=\'pwned\'">.png',
+                 "<svg onload=document.title='pwned'>", "{{7*7}}.png", "javascript:alert(1).png",
+                 "comp\u202eexr.png", "x" * 240 + ".png")  # fmt: skip
+
+
+class TestHostileNames:
+    """A ledger whose file names, folder, approver, note and document name are hostile."""
+
+    @pytest.fixture
+    def server(self, ledger_url: str, tmp_path: Path) -> Iterator[str]:
+        folder = tmp_path / HOSTILE_NAMES[1]
+        paths = [generated_png(folder / name, seed) for seed, name in enumerate(HOSTILE_NAMES[::2])]
+        paths.append(generated_png(tmp_path / "shot" / HOSTILE_NAMES[3], 9))
+        paths.append(generated_png(tmp_path / "shot" / HOSTILE_NAMES[5], 10))
+        consent = tmp_path / "docs" / "<img src=x onerror=\"document.title='pwned'\">.pdf"
+        consent.parent.mkdir()
+        consent.write_bytes(b"%PDF-1.7\nsigned\n%%EOF\n")
+        settings = trusting(Settings(db=ledger_url, workers=1, approvers=("tester",)))
+        with Ledger(ledger_url, actor="tester") as ledger:
+            scan([tmp_path], ledger, settings)
+            lc = Lifecycle(ledger, settings)
+            words = "<script>document.title='pwned'</script>"
+            signed = Approval("final-deliverable", words, consent, note=words,
+                              sign_with=approver_key())  # fmt: skip
+            approve(lc, [str(paths[0])], signed)
+        with Ledger(ledger_url, read_only=True) as reader:
+            app = create_app(reader, settings, Guard.for_host("127.0.0.1", None, None),
+                             tmp_path / "thumbs")  # fmt: skip
+            yield from served(app)
+
+    def test_every_page_an_editor_opens_shows_them_as_text(
+        self, browser_page: tuple[Page, Traffic], tmp_path: Path
+    ) -> None:
+        p, traffic = browser_page
+        dialogs: list[str] = []
+
+        def dismissed(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        p.on("dialog", dismissed)
+        p.goto(traffic.base + "/")
+        rows = p.locator("#results tbody tr")
+        expect(rows).to_have_count(len(HOSTILE_NAMES))
+        links = "links => links.map(a => a.getAttribute('href'))"
+        assets = p.eval_on_selector_all("#results a[href^='/asset/']", links)
+        p.fill("input[name=q]", "<svg")  # htmx replaces the results as one types
+        expect(rows).to_have_count(3)
+        folder = "/show/" + quote(HOSTILE_NAMES[1], safe="")
+        texts = []
+        for number, page in enumerate([*dict.fromkeys(assets), "/?view=grid", folder,
+                                       folder + "/disclosure"]):  # fmt: skip
+            answer = p.goto(traffic.base + page)
+            assert answer is not None and answer.status == 200, page
+            shot(p, tmp_path, f"hostile-{number}")
+            assert p.evaluate("document.title") != "pwned", page
+            assert p.locator("[onerror], [onload], main svg, script:not([src])").count() == 0
+            texts.append(p.inner_text("body"))
+        assert any("<script>document.title='pwned'</script>" in text for text in texts)
+        assert any(HOSTILE_NAMES[1] in text for text in texts)
+        assert not dialogs
+        assert not [url for _, url, _ in traffic.requests if url.endswith("/x")]

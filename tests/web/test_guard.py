@@ -100,6 +100,34 @@ def test_a_reverse_proxys_header_is_required_when_named(demo: Demo, tmp_path: Pa
     assert client.get("/", headers={"X-Remote-User": "jane"}).status_code == 200
 
 
+def test_compare_works_behind_a_reverse_proxy_that_speaks_https(demo: Demo, tmp_path: Path) -> None:
+    """The proxy ends TLS and forwards plain HTTP with the Host the browser asked for: the
+    page's Origin is https://, the view's own address http://. The upload is the view's
+    own all the same; another site's, or a page with no origin, is still refused."""
+    guard = Guard.for_host("0.0.0.0", None, "X-Remote-User")
+    client = make_app(demo, guard, tmp_path / "thumbs").test_client()
+    signed_in = {"Host": "provenance.studio", "X-Remote-User": "jane"}
+    for origin, status in [("https://provenance.studio", 400), ("http://provenance.studio", 400),
+                           ("https://evil.example", 405), ("https://provenance.studio:8443", 405),
+                           ("null", 405), ("file://provenance.studio", 405)]:  # fmt: skip
+        answer = client.post("/compare", data={}, headers={**signed_in, "Origin": origin})
+        assert answer.status_code == status, origin  # 400: no file sent, but taken
+
+
+def test_compare_works_behind_a_proxy_on_this_machine(demo: Demo, tmp_path: Path) -> None:
+    """nginx's proxy_pass to 127.0.0.1 addresses the view as 127.0.0.1 (as loopback asks) and
+    names the browser's host in X-Forwarded-Host; no other site's page can send that header."""
+    guard = Guard.for_host("127.0.0.1", None, "X-Remote-User")
+    client = make_app(demo, guard, tmp_path / "thumbs").test_client()
+    proxied = {"Host": "127.0.0.1:8750", "X-Forwarded-Host": "provenance.studio",
+               "X-Remote-User": "jane"}  # fmt: skip
+    for origin, status in [("https://provenance.studio", 400), ("https://evil.example", 405)]:
+        answer = client.post("/compare", data={}, headers={**proxied, "Origin": origin})
+        assert answer.status_code == status, origin
+    alone = {"Host": "127.0.0.1:8750", "Origin": "https://provenance.studio"}
+    assert client.post("/compare", data={}, headers=alone).status_code in (401, 405)
+
+
 def test_serve_refuses_the_network_without_sign_in(ledger_url: str) -> None:
     result = CliRunner().invoke(cli, ["serve", "--db", ledger_url, "--host", "0.0.0.0"])
     assert result.exit_code == 2
@@ -120,3 +148,28 @@ def test_serve_prints_the_address_to_open_and_serves_the_app(
     assert served["closed"]
     client = served["app"].test_client()
     assert client.get("/", headers={"Authorization": "Bearer a b"}).status_code == 200
+
+
+def test_no_answer_holding_ledger_data_is_kept_by_a_browser_or_proxy(
+    client: FlaskClient, demo: Demo
+) -> None:
+    """Prompts, people's names, paths and consent forms are private: no cache may store them
+    (a shared proxy in front of a token, a workstation's disk cache). Thumbnails are kept by
+    the browser alone (``private``); the view's own scripts and styles may be cached."""
+    kept = {f"/thumb/{demo.plate}.jpg": "private, max-age=86400", "/static/htmx.min.js": "no-cache"}
+    for url in [*routes(demo), "/nothing-here", f"/show/{SHOW}/disclosure", "/show?name=x"]:
+        answer = client.get(url)
+        assert answer.headers.get("Cache-Control") == kept.get(url, "no-store"), url
+        answer.close()
+
+
+def test_serve_listens_on_this_machine_only_by_default(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = serve_nothing(monkeypatch)
+    result = CliRunner().invoke(cli, ["serve", "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    assert served["host"] == "127.0.0.1" and served["port"] == 8750
+    assert "read-only at http://127.0.0.1:8750/\n" in result.output  # no token to carry
+    client = served["app"].test_client()
+    assert client.get("/", headers={"Host": "studio.lan:8750"}).status_code == 421

@@ -293,3 +293,15 @@ def test_a_generated_frame_is_marked_in_its_strip(client: FlaskClient, demo: Dem
     strip = text(client, f"/sequence/{demo.frames[0]}")
     assert "sh010_comp.1001-1004#.png" in strip and "1 generated: 1004" in strip
     assert strip.count('<li class="verdict-genai">') == 1
+
+
+def test_every_page_names_its_icon_so_no_browser_asks_for_a_missing_one(
+    client: FlaskClient, demo: Demo
+) -> None:
+    """Without it a browser asks for /favicon.ico on every visit: a 404 in its console."""
+    for url in ("/", f"/asset/{demo.generated}", "/shows", f"/show/{SHOW}", "/drop", "/nothing"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<link rel="icon" href="/static/favicon.svg"' in page, url
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert client.get("/favicon.ico").status_code == 404
