@@ -156,6 +156,7 @@ def _upload(request: Request) -> bool:
         request.method == "POST"
         and request.path in UPLOAD_PATHS
         and scheme in ("http", "https")
+        and host != ""  # an empty forwarded host names nothing
         and host in (request.host, forwarded)
     )
 

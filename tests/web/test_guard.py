@@ -109,7 +109,8 @@ def test_compare_works_behind_a_reverse_proxy_that_speaks_https(demo: Demo, tmp_
     signed_in = {"Host": "provenance.studio", "X-Remote-User": "jane"}
     for origin, status in [("https://provenance.studio", 400), ("http://provenance.studio", 400),
                            ("https://evil.example", 405), ("https://provenance.studio:8443", 405),
-                           ("null", 405), ("file://provenance.studio", 405)]:  # fmt: skip
+                           ("null", 405), ("file://provenance.studio", 405),
+                           ("http://", 405)]:  # fmt: skip
         answer = client.post("/compare", data={}, headers={**signed_in, "Origin": origin})
         assert answer.status_code == status, origin  # 400: no file sent, but taken
 
