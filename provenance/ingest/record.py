@@ -29,7 +29,7 @@ from provenance.vocab import IngestOutcome
 
 if TYPE_CHECKING:
     from provenance.store import Ledger
-    from provenance.store.records import RecordResult
+    from provenance.store.records import Observation, RecordResult
 
 __all__ = [
     "Examined",
@@ -79,14 +79,20 @@ def record_all(
     settings: Settings,
     on_result: Callable[[IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
-    """Record examined files in transactions of ``settings.batch_size``, in order."""
+    """Record examined files in transactions of ``settings.batch_size``, in order.
+
+    The batches are one run (:meth:`~provenance.store.Ledger.recording`): a
+    copy of a content one batch found at its place is not looked at again by
+    the next, so a scan of thousands of copies of one content stays linear.
+    """
+    recording = ledger.recording()
     batch: list[Examined] = []
     for item in examined:
         batch.append(item)
         if len(batch) >= settings.batch_size:
-            yield from _record(batch, ledger, on_result)
+            yield from _record(batch, recording.record, on_result)
             batch = []
-    yield from _record(batch, ledger, on_result)
+    yield from _record(batch, recording.record, on_result)
 
 
 def record_examined(
@@ -97,17 +103,16 @@ def record_examined(
     ``exists`` tells the ledger whether an old path is gone, which is what
     turns known content at a new path into a ``moved`` event.
     """
-    return list(_record(batch, ledger, None, exists))
+    return list(_record(batch, lambda observations: ledger.record(observations, exists), None))
 
 
 def _record(
     batch: list[Examined],
-    ledger: Ledger,
+    record: Callable[[list[Observation]], list[RecordResult]],
     on_result: Callable[[IngestResult], None] | None,
-    exists: Callable[[str], bool] = may_exist,
 ) -> Iterator[IngestResult]:
     observations = [e.observation for e in batch if e.observation is not None]
-    outcomes = iter(ledger.record(observations, exists))
+    outcomes = iter(record(observations))
     for examined in batch:
         result = _result(examined, next(outcomes) if examined.observation else None)
         if on_result is not None:

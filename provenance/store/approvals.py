@@ -32,6 +32,7 @@ from provenance.errors import (
     TargetNotFound,
     TransitionRefused,
 )
+from provenance.store.chunks import among
 from provenance.store.lifecycle_records import (
     ApprovalRecord,
     ApprovalRequest,
@@ -43,7 +44,7 @@ from provenance.store.models import Approval, Document
 from provenance.store.records import AssetRecord, iso
 from provenance.store.status import approvals_of, load_assets, settle
 from provenance.store.transactions import Transactions
-from provenance.store.writer import ChainAppender, PendingEvent, among
+from provenance.store.writer import ChainAppender, PendingEvent
 from provenance.util.names import shown
 
 DOCUMENT_NAME_MAX = 255  # the documents.name column's width

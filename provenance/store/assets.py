@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, Select, String, and_, func, literal, or_, 
 
 from provenance.errors import AmbiguousTarget, TargetNotFound
 from provenance.store.briefs import BRIEF_COLUMNS, AssetBrief, brief_from_row
+from provenance.store.chunks import IN_CHUNK, in_chunks
 from provenance.store.models import Asset, Event, Location
 from provenance.store.records import AssetQuery, AssetRecord, asset_from_row
 from provenance.store.transactions import Transactions
-from provenance.store.writer import IN_CHUNK, in_chunks
 
 
 class AssetsPart:

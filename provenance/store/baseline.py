@@ -35,10 +35,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from provenance.store.chunks import in_chunks
 from provenance.store.models import Approval, Asset, AuditRow, Event, Quarantine
 from provenance.store.projection import Projection, Row
 from provenance.store.state import asset_rows, events_where, stream_events, table_rows
-from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
+from provenance.store.writer import ChainAppender, PendingEvent
 
 # The event types whose details carry the asset's status since the projection, and did
 # not before (Projection._detected and ._status without a default): their events with

@@ -30,11 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from provenance.store.chunks import among, in_chunks
 from provenance.store.likeness_models import PerFrameRow
 from provenance.store.likeness_records import StoredFailure, Unfinished
 from provenance.store.models import Asset, Location
 from provenance.store.transactions import Transactions
-from provenance.store.writer import among, in_chunks
 
 Ts = TypeVarTuple("Ts")
 

@@ -31,13 +31,14 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from provenance.errors import TransitionRefused
+from provenance.store.chunks import in_chunks
 from provenance.store.lifecycle_records import ExpiredAsset, FlagsAdded, Screenable, StatusRule
 from provenance.store.locations import present_locations
 from provenance.store.models import Approval, Asset
 from provenance.store.records import AssetRecord, iso
 from provenance.store.status import approvals_of, load_assets, set_status, settle
 from provenance.store.transactions import Transactions
-from provenance.store.writer import ChainAppender, PendingEvent, in_chunks
+from provenance.store.writer import ChainAppender, PendingEvent
 
 FIXED = frozenset({"replaced", "quarantined", "deleted"})  # an expiry no longer applies
 

@@ -25,8 +25,9 @@ shares the ledger's one :class:`~.transactions.Transactions`:
 ``ledger.checkpoints``     :class:`~.checkpoints.CheckpointsPart`: chain heads machines signed
 =========================  ==============================================================
 
-Ingest writes go through :meth:`Ledger.record` and :meth:`Ledger.record_removed`,
-each one locked transaction (see :mod:`.writer`). Reads return plain records
+Ingest writes go through :meth:`Ledger.record` (or the batches of one
+:meth:`Ledger.recording`) and :meth:`Ledger.record_removed`, each batch one
+locked transaction (see :mod:`.writer`). Reads return plain records
 (:mod:`.records`), never ORM objects. Events are never updated or deleted.
 """
 
@@ -43,6 +44,7 @@ from provenance.store.assets import AssetsPart
 from provenance.store.audits import AuditsPart
 from provenance.store.baseline import record_baseline
 from provenance.store.checkpoints import CheckpointsPart
+from provenance.store.copies import CopyMemory
 from provenance.store.daemons import DaemonsPart
 from provenance.store.engine import (
     make_engine,
@@ -213,10 +215,11 @@ class Ledger:
         self, observations: Sequence[Observation], exists: PathExists = may_exist
     ) -> list[RecordResult]:
         """Record a batch of observations in one transaction (see :mod:`.writer`)."""
-        if not observations:
-            return []
-        with self._tx.write() as (conn, chain):
-            return BatchRecorder(conn, chain, exists).record(observations)
+        return self.recording(exists).record(observations)
+
+    def recording(self, exists: PathExists = may_exist) -> Recording:
+        """A run of batches (a scan) that share what they learn of copies (see :mod:`.copies`)."""
+        return Recording(self._tx, exists)
 
     def identify(self, found: Sequence[Identity]) -> int:
         """Fill in the empty media identity of assets read elsewhere (see :mod:`.identify`).
@@ -233,6 +236,33 @@ class Ledger:
         """Record that files at these paths are gone; returns how many locations closed."""
         with self._tx.write() as (conn, chain):
             return record_removed(conn, chain, host or self.host, paths)
+
+
+class Recording:
+    """Batches recorded one after another, each in its own transaction, by one run.
+
+    A copy one batch found at its place is not looked at again by the next
+    (:class:`~.copies.CopyMemory`): a scan of many copies of one content
+    stays linear. A batch that is not written makes the run forget all it
+    learnt, so what it remembers is always what the ledger holds.
+    """
+
+    def __init__(self, tx: Transactions, exists: PathExists) -> None:
+        self._tx = tx
+        self._exists = exists
+        self._memory = CopyMemory()
+
+    def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
+        """Record a batch of observations in one transaction (see :mod:`.writer`)."""
+        if not observations:
+            return []
+        try:
+            with self._tx.write() as (conn, chain):
+                recorder = BatchRecorder(conn, chain, self._exists, self._memory)
+                return recorder.record(observations)
+        except BaseException:
+            self._memory.forget()
+            raise
 
 
 def file_identity(path: Path | None) -> tuple[int, int] | None:

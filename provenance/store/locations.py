@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
+from provenance.store.chunks import among
 from provenance.store.models import Asset, Location
 from provenance.store.records import LocationRecord, MediaCandidate, PathStamp, record_from
 from provenance.store.transactions import Transactions
-from provenance.store.writer import among
 from provenance.util.names import to_stored
 
 NAMES_AT_ONCE = 2000  # file names looked for in one query: each query reads every location

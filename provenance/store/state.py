@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, FromClause, Text, cast, select
 from sqlalchemy.engine import Connection, CursorResult
 
 from provenance.store.chain import check_chain
+from provenance.store.chunks import in_chunks
 from provenance.store.models import (
     Approval,
     Asset,
@@ -43,7 +44,6 @@ from provenance.store.projection import (
 )
 from provenance.store.records import iso
 from provenance.store.transactions import Transactions
-from provenance.store.writer import in_chunks
 
 VERIFY_BATCH = 20_000
 

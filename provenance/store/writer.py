@@ -16,7 +16,8 @@ then decides, under that lock, what each observation means:
   ``identified`` too, and the row's identity filled in (:mod:`.identify`).
 
 A batch is worked out in memory after two reads (the locations at the batch's
-paths, and the present locations of its known assets), then written with a
+paths, and the present copies of its known assets seen at new paths, of which
+a run of batches loads each once: :mod:`.copies`), then written with a
 few bulk statements, because per-row statements would make the ledger, not
 hashing, the bottleneck of a scan. Later items of a batch see the effect of
 earlier ones. Events get consecutive ``seq`` numbers and chained hashes, and
@@ -26,17 +27,17 @@ whole batch or none of it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import InstrumentedAttribute
 
 from provenance.store.chain import details_text, event_hash
+from provenance.store.chunks import in_chunks
+from provenance.store.copies import Copies, CopyMemory, Loc, LocationState, load_locations
 from provenance.store.identify import IDENTIFIED, Identities, identity_details, known_assets
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import IDENTITY_FIELDS, AssetFacts, Observation, RecordResult, iso
@@ -44,9 +45,6 @@ from provenance.vocab import Outcome
 
 PathExists = Callable[[str], bool]
 Identity = tuple[str, str | None, Mapping[str, object]]  # asset, where read, identity_details
-LocKey = tuple[str, str, str]  # (asset sha256, host, path): unique in `locations`
-
-IN_CHUNK = 500  # values per SQL IN (...) list
 
 _UPDATE_LOCATION = (
     update(Location)
@@ -174,67 +172,29 @@ def asset_row(facts: AssetFacts, now: datetime) -> dict[str, object]:
     } | {name: getattr(facts, name) for name in IDENTITY_FIELDS}
 
 
-@dataclass
-class _Loc:
-    """A location row as the batch sees it; ``id`` is None until inserted."""
-
-    id: int | None
-    key: LocKey
-    present: bool
-    size: int = 0
-    mtime_ns: int = 0
-    inode: int = 0
-    dirty: bool = False
-
-
-class LocationState:
-    """The locations a batch touches, indexed three ways, with pending changes."""
-
-    def __init__(self, rows: Iterable[_Loc]) -> None:
-        self.by_key: dict[LocKey, _Loc] = {}
-        self.present_at: dict[tuple[str, str], _Loc] = {}
-        self.present_of: defaultdict[tuple[str, str], dict[str, _Loc]] = defaultdict(dict)
-        for row in rows:
-            self._index(row)
-
-    def _index(self, loc: _Loc) -> None:
-        self.by_key[loc.key] = loc
-        sha, host, path = loc.key
-        if loc.present:
-            self.present_at[(host, path)] = loc
-            self.present_of[(sha, host)][path] = loc
-
-    def close(self, loc: _Loc) -> None:
-        """Mark a location as no longer present."""
-        sha, host, path = loc.key
-        loc.present, loc.dirty = False, True
-        self.present_at.pop((host, path), None)
-        self.present_of[(sha, host)].pop(path, None)
-
-    def open(self, obs: Observation) -> None:
-        """Mark (asset, host, path) present with the observation's stamp, creating it if new."""
-        key = (obs.asset.sha256, obs.host, obs.path)
-        loc = self.by_key.get(key) or _Loc(None, key, False)
-        loc.present, loc.dirty = True, True
-        loc.size, loc.mtime_ns, loc.inode = obs.size, obs.mtime_ns, obs.inode
-        self._index(loc)
-
-
 class BatchRecorder:
     """Records a batch of observations inside one locked write transaction."""
 
-    def __init__(self, connection: Connection, appender: ChainAppender, exists: PathExists) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        appender: ChainAppender,
+        exists: PathExists,
+        memory: CopyMemory | None = None,
+    ) -> None:
         self._conn = connection
         self._chain = appender
         self._exists = exists
+        self._memory = memory or CopyMemory()
         self._now = datetime.now(UTC)
-        self._gone: dict[tuple[str, str], list[_Loc]] = {}  # by (sha256, host); see _vanished
+        self._gone: dict[Copies, list[Loc]] = {}  # see _vanished
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record every observation; later items see the effect of earlier ones."""
         shas = sorted({o.asset.sha256 for o in observations})
         known, blank = known_assets(self._conn, in_chunks(shas))
-        state = LocationState(_load_locations(self._conn, observations, known))
+        self._memory.catch_up(self._conn)
+        state = LocationState(load_locations(self._conn, observations, known, self._memory))
         identities = Identities(blank)
         new_assets: dict[str, AssetFacts] = {}
         results = []
@@ -268,12 +228,19 @@ class BatchRecorder:
         The content's known copies are looked at once a batch, not once a new
         copy: a show holds thousands of copies of one content (empty files,
         black frames, placeholder slates), and looking at each of them for
-        each new one made a scan of 100,000 empty files take hours.
+        each new one made a scan of 100,000 empty files take hours. Of content
+        the run looked at in an earlier batch, only the copies its memory says
+        may be gone are looked at again (see :mod:`.copies`).
         """
         key = (obs.asset.sha256, obs.host)
         if key not in self._gone:
+            maybe = self._memory.maybe_gone.get(key)
             copies = sorted(state.present_of[key].items(), reverse=True)
-            self._gone[key] = [loc for path, loc in copies if not self._exists(path)]
+            self._gone[key] = [
+                loc
+                for path, loc in copies
+                if (maybe is None or loc.id in maybe) and not self._exists(path)
+            ]
         gone = self._gone[key]
         while gone:
             loc = gone.pop()
@@ -283,7 +250,7 @@ class BatchRecorder:
         return None
 
     def _events(
-        self, obs: Observation, is_new: bool, current: _Loc | None, moved_from: str | None
+        self, obs: Observation, is_new: bool, current: Loc | None, moved_from: str | None
     ) -> Outcome:
         if is_new:
             self._event("detected", obs, _detected(obs.asset))
@@ -314,6 +281,7 @@ class BatchRecorder:
         changed = [_update_row(loc, self._now) for loc in dirty if loc.id is not None]
         if changed:
             self._conn.execute(_UPDATE_LOCATION, changed)
+        self._memory.remember(self._conn, self._gone)
         self._chain.flush()
 
 
@@ -329,7 +297,7 @@ def _detected(facts: AssetFacts) -> dict[str, object]:
     return details | identity_details(facts)
 
 
-def _insert_row(loc: _Loc, now: datetime) -> dict[str, object]:
+def _insert_row(loc: Loc, now: datetime) -> dict[str, object]:
     sha, host, path = loc.key
     return {
         "asset_sha256": sha, "host": host, "path": path, "size": loc.size, "mtime_ns": loc.mtime_ns,
@@ -337,86 +305,11 @@ def _insert_row(loc: _Loc, now: datetime) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _update_row(loc: _Loc, now: datetime) -> dict[str, object]:
+def _update_row(loc: Loc, now: datetime) -> dict[str, object]:
     return {
         "loc_id": loc.id, "present": loc.present, "size": loc.size, "mtime_ns": loc.mtime_ns,
         "inode": loc.inode, "last_seen": now,
     }  # fmt: skip
-
-
-def in_chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    """``values`` in slices small enough for one SQL ``IN (...)`` list."""
-    return (values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK))
-
-
-def among(
-    conn: Connection,
-    column: ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
-    values: Sequence[str],
-) -> Iterable[ColumnElement[bool]]:
-    """Conditions that together pick the rows whose ``column`` is one of ``values``.
-
-    On PostgreSQL one condition, ``column = ANY(:array)``, the values one
-    array parameter: thousands of hashes are one statement and one bind value
-    (an ``IN`` list of 500 parameters a statement cost the client more time
-    than the server spent). Elsewhere, an ``IN`` list for each slice.
-    """
-    if conn.dialect.name == "postgresql":
-        # Lazy: a SQLite ledger's process never loads the PostgreSQL dialect.
-        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
-
-        return [column == any_(bindparam("among", list(values), type_=ARRAY(String)))]
-    return (column.in_(chunk) for chunk in in_chunks(values))
-
-
-_LOC_COLUMNS = (
-    Location.id, Location.asset_sha256, Location.host, Location.path, Location.present,
-    Location.size, Location.mtime_ns, Location.inode,
-)  # fmt: skip
-
-
-def _load_locations(conn: Connection, batch: Sequence[Observation], known: set[str]) -> list[_Loc]:
-    """Every location at the batch's paths, and the present locations of its known assets
-    seen at a path where they were not: the copies a move may have come from.
-
-    Content still where the ledger has it needs no look at its other copies;
-    loading them all for every batch made each rescan of a show with
-    thousands of copies of one content (empty files, black frames) quadratic.
-    """
-    rows: dict[int, _Loc] = {}
-    for host, paths in _paths_by_host(batch).items():
-        for chunk in in_chunks(sorted(paths)):
-            _collect(conn, rows, Location.host == host, Location.path.in_(chunk))
-    there = {loc.key for loc in rows.values() if loc.present}
-    moving: defaultdict[str, set[str]] = defaultdict(set)
-    for obs in batch:
-        if obs.asset.sha256 in known and (obs.asset.sha256, obs.host, obs.path) not in there:
-            moving[obs.host].add(obs.asset.sha256)
-    for host, shas in moving.items():
-        for chunk in in_chunks(sorted(shas)):
-            _collect(
-                conn,
-                rows,
-                Location.host == host,
-                Location.present,
-                Location.asset_sha256.in_(chunk),
-            )
-    return list(rows.values())
-
-
-def _paths_by_host(batch: Sequence[Observation]) -> dict[str, set[str]]:
-    found: defaultdict[str, set[str]] = defaultdict(set)
-    for obs in batch:
-        found[obs.host].add(obs.path)
-    return found
-
-
-def _collect(conn: Connection, into: dict[int, _Loc], *where: object) -> None:
-    for r in conn.execute(select(*_LOC_COLUMNS).where(*where)):  # type: ignore[arg-type]
-        key = (str(r.asset_sha256), str(r.host), str(r.path))
-        into[int(r.id)] = _Loc(
-            int(r.id), key, bool(r.present), int(r.size), int(r.mtime_ns), int(r.inode)
-        )
 
 
 def record_identified(

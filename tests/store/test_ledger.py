@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection
 
 from provenance.errors import AmbiguousTarget, LedgerUnavailable, SchemaOutdated, TargetNotFound
-from provenance.store import AssetQuery, Ledger, writer
+from provenance.store import AssetQuery, Ledger
 from provenance.store import schema as schema_module
 from provenance.store.engine import missing_sqlite_file
 from tests.support.factories import fake_sha, observation
+from tests.support.loaded_rows import count_loaded_rows
 
 
 def _never(_path: str) -> bool:
@@ -131,15 +131,7 @@ def test_a_rescan_loads_only_the_locations_it_sees(
     # Every batch loaded every copy of its contents: a rescan of many copies was quadratic.
     copies = [observation("empty", f"/show/f{i:03d}") for i in range(200)]
     ledger.record(copies, exists=_always)
-    loaded: list[int] = []
-    collect = writer._collect
-
-    def counting(conn: Connection, into: dict[int, object], *where: object) -> None:
-        before = len(into)
-        collect(conn, into, *where)  # type: ignore[arg-type]
-        loaded.append(len(into) - before)
-
-    monkeypatch.setattr(writer, "_collect", counting)
+    loaded = count_loaded_rows(monkeypatch)
     results = ledger.record(copies[:2], exists=_always)
     assert [r.outcome for r in results] == ["unchanged", "unchanged"]
     assert sum(loaded) == 2
@@ -208,7 +200,7 @@ def test_list_filters(ledger: Ledger) -> None:
 
 
 def test_list_by_sha_takes_lists_longer_than_one_in_clause(ledger: Ledger) -> None:
-    from provenance.store.writer import IN_CHUNK
+    from provenance.store.chunks import IN_CHUNK
 
     count = IN_CHUNK + 40
     ledger.record([observation(f"s{i}", f"/show/s{i}.png") for i in range(count + 5)])
