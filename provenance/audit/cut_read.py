@@ -88,7 +88,8 @@ class CutClip:
 def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = EDL_RATE) -> Any:
     """The one OTIO ``Timeline`` in the file; ``extract_to`` receives an ``.otioz``'s media.
 
-    An EDL states no frame rate: it is read at ``edl_rate``.
+    An EDL states no frame rate: it is read at ``edl_rate``, taken as the
+    timecode rate it stands for (:func:`timecode_rate`: 29.97 is 30000/1001).
     """
     suffix = path.suffix.lower()
     _check_size(path.stat().st_size, "timeline", path)
@@ -97,7 +98,7 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     elif suffix == ".otio":
         _check_depth(_read_bytes(path), path)
     check_rate(edl_rate, "--edl-rate")
-    extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
+    extra: dict[str, object] = {"rate": timecode_rate(edl_rate)} if suffix == ".edl" else {}
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
     refused = PARSE_ERRORS + (cut_aaf.read_errors() if suffix == ".aaf" else ())
@@ -125,7 +126,24 @@ def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
 def _fix_for(suffix: str) -> str:
     if suffix == ".aaf":
         return cut_aaf.FIX
+    if suffix == ".edl":
+        return (
+            "an EDL states no frame rate: give the cut's with --edl-rate (drop-frame"
+            " timecode, written with ';', is --edl-rate 29.97), or export the cut again"
+        )
     return "export the cut again from the editing system, or check the file is whole"
+
+
+def timecode_rate(rate: float) -> float:
+    """``rate`` as OpenTimelineIO's timecode takes it: 29.97 is 30000/1001, and so on.
+
+    OTIO reads and writes timecode only at its exact NTSC rates, so the
+    29.97, 23.976 or 59.94 a person types (``--edl-rate``) would refuse every
+    NTSC list. A rate within a thousandth of a frame a second of one is taken
+    as that one; any other is left as it is.
+    """
+    nearest = float(otio.opentime.RationalTime.nearest_smpte_timecode_rate(rate))
+    return nearest if abs(nearest - rate) < 1e-3 else rate
 
 
 def _first_line(exc: BaseException) -> str:
