@@ -291,7 +291,7 @@ def _cut_clip(
     name = str(item.name or "(unnamed)")
     where = f"clip {name!r} on {label}"
     try:
-        source = item.visible_range()  # with transition handles: a dissolve shows them
+        source = played(item, where, path)
         record = place.record(item)
     except PARSE_ERRORS as exc:
         raise BadTimeline(
@@ -304,6 +304,41 @@ def _cut_clip(
     if start is not None:
         record = otio.opentime.TimeRange(record.start_time + start, record.duration)
     return CutClip(label, str(place.track.kind).lower(), level, name, record, source, item)
+
+
+def played(item: Any, where: str, path: Path) -> Any:
+    """The part of its media a clip shows: its visible range, through its time effects.
+
+    The visible range includes transition handles (a dissolve shows them). A
+    speed change (``LinearTimeWarp``, an EDL's ``M2``) keeps the clip's range
+    at its length in the cut: at twice the speed it plays through twice the
+    media, backwards from its start when the speed is negative. A freeze
+    frame shows one frame. A time effect of another kind cannot be followed
+    and is refused.
+    """
+    span = item.visible_range()
+    scalar = 1.0
+    for effect in item.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):  # a FreezeFrame is one, at 0
+            scalar *= float(effect.time_scalar)
+        elif isinstance(effect, otio.schema.TimeEffect):
+            raise BadTimeline(
+                f"{where} has a time effect the audit cannot follow"
+                f" ({effect.effect_name or type(effect).__name__})",
+                where=path,
+                fix="render the effect, or replace it with a plain speed change",
+            )
+    if scalar == 1.0:
+        return span
+    rate = span.duration.rate
+    frames = max(1, math.ceil(float(span.duration.value) * abs(scalar)))  # whole frames
+    through = otio.opentime.RationalTime(frames, rate)
+    if scalar >= 0:
+        return otio.opentime.TimeRange(span.start_time, through)
+    # Backwards from its first frame: that frame and those before it.
+    return otio.opentime.TimeRange(
+        span.start_time - through + otio.opentime.RationalTime(1, rate), through
+    )
 
 
 def _check_range(span: Any, what: str, path: Path) -> None:
