@@ -108,7 +108,7 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
         raise BadTimeline(
             f"cannot read the timeline ({_first_line(exc)})",
             where=path,
-            fix=_fix_for(suffix),
+            fix=_fix_for(suffix, exc),
         ) from exc
     except (OSError, UnicodeError) as exc:
         raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
@@ -123,10 +123,10 @@ def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
     return otio.adapters.read_from_string(document, "otio_json")
 
 
-def _fix_for(suffix: str) -> str:
+def _fix_for(suffix: str, exc: BaseException) -> str:
     if suffix == ".aaf":
         return cut_aaf.FIX
-    if suffix == ".edl":
+    if suffix == ".edl" and any(w in str(exc).lower() for w in ("rate", "timecode", "frame")):
         return (
             "an EDL states no frame rate: give the cut's with --edl-rate (drop-frame"
             " timecode, written with ';', is --edl-rate 29.97), or export the cut again"
