@@ -252,17 +252,22 @@ def _media_origin(clip: CutClip, segments: Sequence[Segment], start: float) -> f
 
 
 class _Rejudge:
-    """Judges one audited video again with some of its segments (the judge is pure)."""
+    """Judges one audited video again with some of its segments (the judge is pure).
+
+    The ledger is asked once for each set of assets: a cut uses one master
+    in many clips, and asking again for each clip took most of a long
+    cut's audit (100,000 events: over ten minutes).
+    """
 
     def __init__(self, ledger: Ledger, settings: Settings, options: AuditOptions) -> None:
         self.ledger, self.settings, self.options = ledger, settings, options
         self.now = options.now or datetime.now(UTC)
+        self._contexts: dict[frozenset[str], Context] = {}
 
     def __call__(self, result: FileResult, segments: tuple[Segment, ...]) -> FileResult:
         shas = {s.asset for s in segments} | ({result.sha256} if result.sha256 else set())
-        assets = self._assets(shas)
-        approvals = honoured(self.ledger.approvals.many(assets), approval_trust(self.settings))
-        ctx = Context(self.options.policy, self.now, assets, approvals)
+        ctx = self._context(frozenset(shas))
+        assets = ctx.assets
         seen = Seen(
             result.path,
             result.sha256,
@@ -274,6 +279,14 @@ class _Rejudge:
         )
         return judge(seen, ctx)
 
-    def _assets(self, shas: set[str]) -> dict[str, AssetRecord]:
+    def _context(self, shas: frozenset[str]) -> Context:
+        if shas not in self._contexts:
+            assets = self._assets(shas)
+            trust = approval_trust(self.settings)
+            approvals = honoured(self.ledger.approvals.many(assets), trust)
+            self._contexts[shas] = Context(self.options.policy, self.now, assets, approvals)
+        return self._contexts[shas]
+
+    def _assets(self, shas: frozenset[str]) -> dict[str, AssetRecord]:
         found = self.ledger.assets.many(shas)
         return {sha: with_current_flags(a, self.settings) for sha, a in found.items()}
