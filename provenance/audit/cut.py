@@ -17,6 +17,7 @@ The stages, in order:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -53,6 +54,8 @@ from provenance.rules.policy import honoured
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.vocab import Action
+
+DAY = 24 * 3600.0  # timecode starts again at midnight
 
 if TYPE_CHECKING:
     from provenance.likeness.master import Segment
@@ -215,7 +218,10 @@ def segments_used(result: FileResult, clip: CutClip, rejudge: _Rejudge) -> FileR
     """
     if not result.segments:
         return result
-    start, end = _used_seconds(clip, result.segments)
+    used = used_seconds(clip, result.segments)
+    if used is None:  # where the clip is in the media is not known: every stretch counts
+        return result
+    start, end = used
     inside = tuple(s for s in result.segments if s.start < end and s.end > start)
     if len(inside) == len(result.segments):
         return result
@@ -228,27 +234,46 @@ def segments_used(result: FileResult, clip: CutClip, rejudge: _Rejudge) -> FileR
     return replace(narrowed, reasons=(*narrowed.reasons, note))
 
 
-def _used_seconds(clip: CutClip, segments: Sequence[Segment]) -> tuple[float, float]:
-    """The source range the clip uses, in seconds from the video's first frame."""
+def used_seconds(clip: CutClip, segments: Sequence[Segment]) -> tuple[float, float] | None:
+    """The source range the clip uses, in seconds from the video's first frame.
+
+    None when the video's timecode cannot be read at any rate it could have.
+    """
     start = float(clip.source.start_time.to_seconds())
     end = start + float(clip.source.duration.to_seconds())
     origin = _media_origin(clip, segments, start)
+    if origin is None:
+        return None
     return start - origin, end - origin
 
 
-def _media_origin(clip: CutClip, segments: Sequence[Segment], start: float) -> float:
+def _media_origin(clip: CutClip, segments: Sequence[Segment], start: float) -> float | None:
     # The source range is in the media's timecode: its origin is the
     # reference's available range, else the video's own start timecode.
     available = clip.item.media_reference.available_range
     if available is not None:
         return float(available.start_time.to_seconds())
     first = segments[0]
-    try:
-        rate = clip.source.start_time.rate
-        origin = float(otio.opentime.from_timecode(first.tc_in, rate).to_seconds()) - first.start
-    except PARSE_ERRORS:
+    at = _timecode_seconds(first.tc_in, clip.source.start_time.rate)
+    if at is None:
+        return None
+    origin = at - first.start
+    if start < origin:  # a range counted from the media's first frame, not its timecode
         return 0.0
-    return origin if start >= origin else 0.0
+    # Timecode starts again at midnight: a clip before it in a video that runs past
+    # it is a day after the origin read from a later segment's timecode.
+    return origin + DAY * math.floor((start - origin) / DAY)
+
+
+def _timecode_seconds(text: str, rate: float) -> float | None:
+    """``text`` in seconds at the clip's ``rate``, else at the drop-frame rate its ``;`` names."""
+    rates = [rate] + ([30000 / 1001, 60000 / 1001] if ";" in text else [])
+    for candidate in rates:
+        try:
+            return float(otio.opentime.from_timecode(text, candidate).to_seconds())
+        except PARSE_ERRORS:
+            continue
+    return None
 
 
 class _Rejudge:
