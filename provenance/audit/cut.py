@@ -56,6 +56,8 @@ from provenance.signing.approvals import approval_trust
 from provenance.vocab import Action
 
 DAY = 24 * 3600.0  # timecode starts again at midnight
+# A sweep places a stretch's ends to half its step (a quarter second) and a frame.
+EDGE = 0.3
 
 if TYPE_CHECKING:
     from provenance.likeness.master import Segment
@@ -231,6 +233,11 @@ def segments_used(result: FileResult, clip: CutClip, rejudge: _Rejudge) -> FileR
     narrowed = rejudge(result, inside)
     left = len(result.segments) - len(inside)
     note = f"{left} stretch(es) of generated material in the file, outside the range used here"
+    close = [s for s in result.segments if s.start - EDGE < end and s.end + EDGE > start]
+    if len(close) > len(inside):
+        shown = next(s for s in close if s not in inside)
+        note += (f"; one ends within {EDGE:g} s of it ({shown.span()}), and a sweep places"
+                 " those ends to a quarter second: check the frames at the cut point")  # fmt: skip
     return replace(narrowed, reasons=(*narrowed.reasons, note))
 
 

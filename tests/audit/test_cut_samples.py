@@ -85,6 +85,8 @@ def test_a_master_with_an_available_range_is_cut_by_its_timecode(
         "head": "warn", "into it": "block", "tail": "warn"
     }  # fmt: skip
     assert rows["into it"]["source_in"] == "01:00:01:16"
+    # The tail starts 4 frames after the lighthouse: closer than a sweep places its end.
+    assert "check the frames at the cut point" in rows["tail"]["reasons"][-1]
 
 
 def test_a_long_cut_of_one_master_asks_the_ledger_once_per_set_of_assets(
