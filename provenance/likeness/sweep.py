@@ -64,6 +64,7 @@ from provenance.likeness.video import (
     check_size,
     module,
     open_container,
+    picture_streams,
     quarter_turns,
     video_bytes,
     video_stream,
@@ -203,6 +204,7 @@ class Samples:
         finally:
             self._damaged()
         self._ended_early()  # only once the stream ended, not when the caller stopped early
+        self._other_pictures()
 
     def _damaged(self) -> None:
         """Packets that did not decode were pictures not seen: the sweep is not complete."""
@@ -222,6 +224,12 @@ class Samples:
         short = self._reach.short_of(self.sweep.duration, self._own_length, slack)
         if short:
             self._stop(short)
+
+    def _other_pictures(self) -> None:
+        """A second video stream (a textless version, another eye) is pictures not swept."""
+        count = len(picture_streams(self.container))
+        if count > 1 and not self.sweep.incomplete:
+            self._stop(f"it holds {count} video streams, and only the first was swept")
 
     def _demux(self) -> Iterator[Packet[VideoStream]]:
         """The video stream's packets; where every stream's end is noted (:mod:`.reach`)."""

@@ -112,3 +112,20 @@ def test_a_one_frame_video_that_states_no_length_gives_a_sample(tmp_path: Path) 
         assert not probe.duration and not probe.streams.video[0].duration
     count, incomplete = _swept(piped)
     assert (count, incomplete) == (1, None)
+
+
+def test_a_second_video_stream_is_not_passed_unseen(tmp_path: Path) -> None:
+    # A textless version or another eye in the same file: only the first stream is swept.
+    path = tmp_path / "two.mkv"
+    with av.open(str(path), "w") as out:
+        streams = [out.add_stream("mjpeg", rate=24) for _ in range(2)]
+        for stream in streams:
+            stream.width, stream.height, stream.pix_fmt = 64, 64, "yuvj420p"
+        for i in range(24):
+            for stream in streams:
+                rgb = np.full((64, 64, 3), i * 5, np.uint8)
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, "rgb24")))
+        for stream in streams:
+            out.mux(stream.encode())
+    count, incomplete = _swept(path)
+    assert count >= 1 and incomplete is not None and "2 video streams" in incomplete
