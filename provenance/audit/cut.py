@@ -17,6 +17,7 @@ The stages, in order:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -53,6 +54,10 @@ from provenance.rules.policy import honoured
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.vocab import Action
+
+DAY = 24 * 3600.0  # timecode starts again at midnight
+# A sweep places a stretch's ends to half its step (a quarter second) and a frame.
+EDGE = 0.3
 
 if TYPE_CHECKING:
     from provenance.likeness.master import Segment
@@ -215,7 +220,10 @@ def segments_used(result: FileResult, clip: CutClip, rejudge: _Rejudge) -> FileR
     """
     if not result.segments:
         return result
-    start, end = _used_seconds(clip, result.segments)
+    used = used_seconds(clip, result.segments)
+    if used is None:  # where the clip is in the media is not known: every stretch counts
+        return result
+    start, end = used
     inside = tuple(s for s in result.segments if s.start < end and s.end > start)
     if len(inside) == len(result.segments):
         return result
@@ -225,44 +233,73 @@ def segments_used(result: FileResult, clip: CutClip, rejudge: _Rejudge) -> FileR
     narrowed = rejudge(result, inside)
     left = len(result.segments) - len(inside)
     note = f"{left} stretch(es) of generated material in the file, outside the range used here"
+    close = [s for s in result.segments if s.start - EDGE < end and s.end + EDGE > start]
+    if len(close) > len(inside):
+        shown = next(s for s in close if s not in inside)
+        note += (f"; one ends within {EDGE:g} s of it ({shown.span()}), and a sweep places"
+                 " those ends to a quarter second: check the frames at the cut point")  # fmt: skip
     return replace(narrowed, reasons=(*narrowed.reasons, note))
 
 
-def _used_seconds(clip: CutClip, segments: Sequence[Segment]) -> tuple[float, float]:
-    """The source range the clip uses, in seconds from the video's first frame."""
+def used_seconds(clip: CutClip, segments: Sequence[Segment]) -> tuple[float, float] | None:
+    """The source range the clip uses, in seconds from the video's first frame.
+
+    None when the video's timecode cannot be read at any rate it could have.
+    """
     start = float(clip.source.start_time.to_seconds())
     end = start + float(clip.source.duration.to_seconds())
     origin = _media_origin(clip, segments, start)
+    if origin is None:
+        return None
     return start - origin, end - origin
 
 
-def _media_origin(clip: CutClip, segments: Sequence[Segment], start: float) -> float:
+def _media_origin(clip: CutClip, segments: Sequence[Segment], start: float) -> float | None:
     # The source range is in the media's timecode: its origin is the
     # reference's available range, else the video's own start timecode.
     available = clip.item.media_reference.available_range
     if available is not None:
         return float(available.start_time.to_seconds())
     first = segments[0]
-    try:
-        rate = clip.source.start_time.rate
-        origin = float(otio.opentime.from_timecode(first.tc_in, rate).to_seconds()) - first.start
-    except PARSE_ERRORS:
+    at = _timecode_seconds(first.tc_in, clip.source.start_time.rate)
+    if at is None:
+        return None
+    origin = at - first.start
+    if start < origin:  # a range counted from the media's first frame, not its timecode
         return 0.0
-    return origin if start >= origin else 0.0
+    # Timecode starts again at midnight: a clip before it in a video that runs past
+    # it is a day after the origin read from a later segment's timecode.
+    return origin + DAY * math.floor((start - origin) / DAY)
+
+
+def _timecode_seconds(text: str, rate: float) -> float | None:
+    """``text`` in seconds at the clip's ``rate``, else at the drop-frame rate its ``;`` names."""
+    rates = [rate] + ([30000 / 1001, 60000 / 1001] if ";" in text else [])
+    for candidate in rates:
+        try:
+            return float(otio.opentime.from_timecode(text, candidate).to_seconds())
+        except PARSE_ERRORS:
+            continue
+    return None
 
 
 class _Rejudge:
-    """Judges one audited video again with some of its segments (the judge is pure)."""
+    """Judges one audited video again with some of its segments (the judge is pure).
+
+    The ledger is asked once for each set of assets: a cut uses one master
+    in many clips, and asking again for each clip took most of a long
+    cut's audit (100,000 events: over ten minutes).
+    """
 
     def __init__(self, ledger: Ledger, settings: Settings, options: AuditOptions) -> None:
         self.ledger, self.settings, self.options = ledger, settings, options
         self.now = options.now or datetime.now(UTC)
+        self._contexts: dict[frozenset[str], Context] = {}
 
     def __call__(self, result: FileResult, segments: tuple[Segment, ...]) -> FileResult:
         shas = {s.asset for s in segments} | ({result.sha256} if result.sha256 else set())
-        assets = self._assets(shas)
-        approvals = honoured(self.ledger.approvals.many(assets), approval_trust(self.settings))
-        ctx = Context(self.options.policy, self.now, assets, approvals)
+        ctx = self._context(frozenset(shas))
+        assets = ctx.assets
         seen = Seen(
             result.path,
             result.sha256,
@@ -274,6 +311,14 @@ class _Rejudge:
         )
         return judge(seen, ctx)
 
-    def _assets(self, shas: set[str]) -> dict[str, AssetRecord]:
+    def _context(self, shas: frozenset[str]) -> Context:
+        if shas not in self._contexts:
+            assets = self._assets(shas)
+            trust = approval_trust(self.settings)
+            approvals = honoured(self.ledger.approvals.many(assets), trust)
+            self._contexts[shas] = Context(self.options.policy, self.now, assets, approvals)
+        return self._contexts[shas]
+
+    def _assets(self, shas: frozenset[str]) -> dict[str, AssetRecord]:
         found = self.ledger.assets.many(shas)
         return {sha: with_current_flags(a, self.settings) for sha, a in found.items()}

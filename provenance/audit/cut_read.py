@@ -88,7 +88,8 @@ class CutClip:
 def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = EDL_RATE) -> Any:
     """The one OTIO ``Timeline`` in the file; ``extract_to`` receives an ``.otioz``'s media.
 
-    An EDL states no frame rate: it is read at ``edl_rate``.
+    An EDL states no frame rate: it is read at ``edl_rate``, taken as the
+    timecode rate it stands for (:func:`timecode_rate`: 29.97 is 30000/1001).
     """
     suffix = path.suffix.lower()
     _check_size(path.stat().st_size, "timeline", path)
@@ -97,7 +98,7 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
     elif suffix == ".otio":
         _check_depth(_read_bytes(path), path)
     check_rate(edl_rate, "--edl-rate")
-    extra: dict[str, object] = {"rate": edl_rate} if suffix == ".edl" else {}
+    extra: dict[str, object] = {"rate": timecode_rate(edl_rate)} if suffix == ".edl" else {}
     if suffix == ".otioz" and extract_to is not None:
         extra["extract_to_directory"] = str(extract_to)
     refused = PARSE_ERRORS + (cut_aaf.read_errors() if suffix == ".aaf" else ())
@@ -107,7 +108,7 @@ def read_timeline(path: Path, extract_to: Path | None = None, edl_rate: float = 
         raise BadTimeline(
             f"cannot read the timeline ({_first_line(exc)})",
             where=path,
-            fix=_fix_for(suffix),
+            fix=_fix_for(suffix, exc),
         ) from exc
     except (OSError, UnicodeError) as exc:
         raise UnreadableFile(f"cannot read the timeline ({exc})", where=path) from exc
@@ -122,10 +123,27 @@ def _read(path: Path, suffix: str, extra: dict[str, object]) -> Any:
     return otio.adapters.read_from_string(document, "otio_json")
 
 
-def _fix_for(suffix: str) -> str:
+def _fix_for(suffix: str, exc: BaseException) -> str:
     if suffix == ".aaf":
         return cut_aaf.FIX
+    if suffix == ".edl" and any(w in str(exc).lower() for w in ("rate", "timecode", "frame")):
+        return (
+            "an EDL states no frame rate: give the cut's with --edl-rate (drop-frame"
+            " timecode, written with ';', is --edl-rate 29.97), or export the cut again"
+        )
     return "export the cut again from the editing system, or check the file is whole"
+
+
+def timecode_rate(rate: float) -> float:
+    """``rate`` as OpenTimelineIO's timecode takes it: 29.97 is 30000/1001, and so on.
+
+    OTIO reads and writes timecode only at its exact NTSC rates, so the
+    29.97, 23.976 or 59.94 a person types (``--edl-rate``) would refuse every
+    NTSC list. A rate within a thousandth of a frame a second of one is taken
+    as that one; any other is left as it is.
+    """
+    nearest = float(otio.opentime.RationalTime.nearest_smpte_timecode_rate(rate))
+    return nearest if abs(nearest - rate) < 1e-3 else rate
 
 
 def _first_line(exc: BaseException) -> str:
@@ -273,7 +291,7 @@ def _cut_clip(
     name = str(item.name or "(unnamed)")
     where = f"clip {name!r} on {label}"
     try:
-        source = item.visible_range()  # with transition handles: a dissolve shows them
+        source = played(item, where, path)
         record = place.record(item)
     except PARSE_ERRORS as exc:
         raise BadTimeline(
@@ -286,6 +304,41 @@ def _cut_clip(
     if start is not None:
         record = otio.opentime.TimeRange(record.start_time + start, record.duration)
     return CutClip(label, str(place.track.kind).lower(), level, name, record, source, item)
+
+
+def played(item: Any, where: str, path: Path) -> Any:
+    """The part of its media a clip shows: its visible range, through its time effects.
+
+    The visible range includes transition handles (a dissolve shows them). A
+    speed change (``LinearTimeWarp``, an EDL's ``M2``) keeps the clip's range
+    at its length in the cut: at twice the speed it plays through twice the
+    media, backwards from its start when the speed is negative. A freeze
+    frame shows one frame. A time effect of another kind cannot be followed
+    and is refused.
+    """
+    span = item.visible_range()
+    scalar = 1.0
+    for effect in item.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):  # a FreezeFrame is one, at 0
+            scalar *= float(effect.time_scalar)
+        elif isinstance(effect, otio.schema.TimeEffect):
+            raise BadTimeline(
+                f"{where} has a time effect the audit cannot follow"
+                f" ({effect.effect_name or type(effect).__name__})",
+                where=path,
+                fix="render the effect, or replace it with a plain speed change",
+            )
+    if scalar == 1.0:
+        return span
+    rate = span.duration.rate
+    frames = max(1, math.ceil(float(span.duration.value) * abs(scalar)))  # whole frames
+    through = otio.opentime.RationalTime(frames, rate)
+    if scalar >= 0:
+        return otio.opentime.TimeRange(span.start_time, through)
+    # Backwards from its first frame: that frame and those before it.
+    return otio.opentime.TimeRange(
+        span.start_time - through + otio.opentime.RationalTime(1, rate), through
+    )
 
 
 def _check_range(span: Any, what: str, path: Path) -> None:

@@ -42,6 +42,7 @@ from provenance.files.formats.gif import read_gif
 from provenance.files.formats.id3_lead import ID3_MAGIC, leading_id3
 from provenance.files.formats.jxl import SIGNATURE as JXL_SIGNATURE
 from provenance.files.formats.jxl import read_jxl
+from provenance.files.formats.mpegts import could_be_ts, read_ts
 from provenance.files.formats.ogg import CAPTURE as OGG_CAPTURE
 from provenance.files.formats.ogg import read_ogg
 from provenance.files.formats.once import walked
@@ -119,6 +120,10 @@ def _ogg(ctx: DetectorContext) -> Findings:
     return read_ogg(ctx.path)
 
 
+def _ts(ctx: DetectorContext) -> Findings:
+    return read_ts(ctx.path)
+
+
 # First bytes -> the check. Matroska is left out on purpose: live recordings write clusters of
 # unknown size, which its tag reader cannot skip, and that is no damage.
 _CHECKS: tuple[tuple[bytes, Callable[[DetectorContext], Findings]], ...] = (
@@ -141,7 +146,9 @@ def reader_for(head: bytes) -> Callable[[DetectorContext], Findings] | None:
     for prefix, check in _CHECKS:
         if head.startswith(prefix):
             return check
-    return _bmff if is_bmff(head) else None
+    if is_bmff(head):
+        return _bmff
+    return _ts if could_be_ts(head) else None
 
 
 class IntegrityDetector:

@@ -34,7 +34,9 @@ damaged packets), and the sweep has a clock: :data:`BASE_SECONDS` plus
 decode bomb just under the size limit) stops. A sweep also stops after
 :data:`MAX_SWEPT` seconds of programme. Whatever was swept before a limit
 or damage is kept, and :attr:`Sweep.incomplete` says why the rest was not:
-the audit does not pass a video it could not fully see.
+the audit does not pass a video it could not fully see, nor one whose
+packets end short of the length its file states (:mod:`.reach`: cut
+short between two packets, it decodes without an error).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,6 +56,7 @@ from provenance.errors import UndecodableVideo
 from provenance.likeness.features import WORK_LONG
 from provenance.likeness.frames import WORK_SIDE, Luma
 from provenance.likeness.opencv import cv2
+from provenance.likeness.reach import Reach
 from provenance.likeness.video import (
     MAX_BAD_PACKETS,
     MAX_PREROLL,
@@ -61,6 +64,7 @@ from provenance.likeness.video import (
     check_size,
     module,
     open_container,
+    picture_streams,
     quarter_turns,
     video_bytes,
     video_stream,
@@ -164,6 +168,8 @@ class Samples:
         if not self.intra:
             context.skip_frame = "NONREF"
         self.start = _start(self.stream)
+        self._reach = Reach(self.start, self.stream.index)
+        self._own_length = bool(self.stream.duration and self.stream.time_base)
         self._next = step / 2
         self._bad = MAX_BAD_PACKETS
         self._first_bad = 0.0
@@ -197,6 +203,8 @@ class Samples:
             self._stop(exc.message)
         finally:
             self._damaged()
+        self._ended_early()  # only once the stream ended, not when the caller stopped early
+        self._other_pictures()
 
     def _damaged(self) -> None:
         """Packets that did not decode were pictures not seen: the sweep is not complete."""
@@ -204,6 +212,30 @@ class Samples:
         if bad > 0 and not self.sweep.incomplete:
             self._stop(f"{bad} damaged packets could not be decoded, the first near"
                        f" {self._first_bad:.1f} s")  # fmt: skip
+
+    def _ended_early(self) -> None:
+        """A stream whose packets stop short of the length its file states was cut short."""
+        if self.sweep.incomplete:
+            return
+        if not self.sweep.decoded:
+            self._stop("its video holds no frame that could be decoded")
+            return
+        slack = max(self.sweep.step, 2.0 / self.sweep.rate)
+        short = self._reach.short_of(self.sweep.duration, self._own_length, slack)
+        if short:
+            self._stop(short)
+
+    def _other_pictures(self) -> None:
+        """A second video stream (a textless version, another eye) is pictures not swept."""
+        count = len(picture_streams(self.container))
+        if count > 1 and not self.sweep.incomplete:
+            self._stop(f"it holds {count} video streams, and only the first was swept")
+
+    def _demux(self) -> Iterator[Packet[VideoStream]]:
+        """The video stream's packets; where every stream's end is noted (:mod:`.reach`)."""
+        for packet in self.container.demux():
+            if self._reach.note(packet):
+                yield cast("Packet[VideoStream]", packet)
 
     def _intra(self) -> Iterator[tuple[VideoFrame, float]]:
         """Each needed frame of an intra-only stream, with when the next one replaces it.
@@ -213,13 +245,13 @@ class Samples:
         after it); the others are read and dropped, never decoded.
         """
         pending: tuple[Packet[VideoStream], float] | None = None
-        for packet in self.container.demux(self.stream):
+        for packet in self._demux():
             shown = self._packet_time(packet)
             if shown is None:  # the flush packet, or one that cannot be placed
                 if pending is not None:
-                    yield from self._with_end(self._decode(pending[0]))
+                    yield from self._held(self._decode(pending[0]))
                     pending = None
-                yield from self._with_end(self._decode(packet))
+                yield from self._held(self._decode(packet))
                 continue
             if pending is not None and shown > self._next:
                 for frame in self._decode(pending[0]):
@@ -229,20 +261,25 @@ class Samples:
     def _predicted(self) -> Iterator[tuple[VideoFrame, float]]:
         """Each decoded frame of a long-GOP stream, with when the next decoded one replaces it."""
         held: VideoFrame | None = None
-        for frame in (f for p in self.container.demux(self.stream) for f in self._decode(p)):
+        for frame in (f for p in self._demux() for f in self._decode(p)):
             if held is not None and self._when(frame) > self._when(held):
                 yield held, self._when(frame)
             if held is None or self._when(frame) > self._when(held):
                 held = frame
         if held is not None:
-            yield from self._with_end([held])
+            yield from self._held([held])
 
-    def _with_end(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, float]]:
-        """The last frames: on screen until the end the file states, or for one frame's time."""
+    def _held(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, float]]:
+        """The last frames: on screen until the end of the packets read, or for a frame's time.
+
+        Not to the length the file states: frames it states but does not hold
+        were never seen (:meth:`_ended_early`). A video shorter than the first
+        sampled moment still gives that one sample.
+        """
         for frame in frames:
             when = self._when(frame)
-            end = self.sweep.duration or 0.0
-            yield frame, end if end > when else when + 1.0 / self.sweep.rate
+            until = max(self._reach.video or 0.0, when + 1.0 / self.sweep.rate)
+            yield frame, until if self.sweep.samples else max(until, self._next + 1e-6)
 
     def _packet_time(self, packet: Packet[VideoStream]) -> float | None:
         if packet.pts is None or packet.time_base is None:

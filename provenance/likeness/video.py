@@ -262,13 +262,17 @@ def video_stream(container: InputContainer, path: Path) -> VideoStream:
     FFmpeg lists it as ``video/<nocodec>``, with no codec context) has no
     frame to decode: :class:`UndecodableVideo`.
     """
-    attached = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not the video
-    for stream in container.streams.video:
-        if not int(stream.disposition) & attached:
-            if stream.codec_context is None:
-                raise UndecodableVideo(NO_CODEC, where=path)
-            return stream
+    for stream in picture_streams(container):
+        if stream.codec_context is None:
+            raise UndecodableVideo(NO_CODEC, where=path)
+        return stream
     raise UnsupportedVideo("no video stream to fingerprint", where=path)
+
+
+def picture_streams(container: InputContainer) -> list[VideoStream]:
+    """The file's video streams, not its cover art (``AV_DISPOSITION_ATTACHED_PIC``)."""
+    attached = 0x0400
+    return [s for s in container.streams.video if not int(s.disposition) & attached]
 
 
 @dataclass

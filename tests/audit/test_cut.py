@@ -9,6 +9,7 @@ import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
 
+from provenance.audit.cut_read import clips_of, read_timeline
 from provenance.audit.timelines import is_timeline
 from provenance.cli import cli
 from tests.support.cuts import (
@@ -227,3 +228,53 @@ def test_clips_inside_a_nested_stack_are_found_where_they_play(studio: Studio, s
     assert rows["nested generated"]["verdict"] == "block"
     assert rows["nested generated"]["record_in"] == "01:00:00:14"
     assert rows["nested generated"]["track"] == "V1"
+
+
+def _timed(clip: otio.schema.Clip, scalar: float) -> otio.schema.Clip:
+    effect = otio.schema.FreezeFrame() if scalar == 0 else otio.schema.LinearTimeWarp(
+        time_scalar=scalar
+    )  # fmt: skip
+    clip.effects.append(effect)
+    return clip
+
+
+def test_a_speed_change_uses_the_media_it_plays_through(studio: Studio, show: Path) -> None:
+    # One frame of cut at double speed plays frames 1001 and 1002 of the media, and 1002 is
+    # generated: counted at normal speed, the clip used 1001 only and passed.
+    timeline = cut(show / "cut.otio", [
+        _timed(sequence("fast", "media", "comp", (0, 1)), 2.0),
+        _timed(sequence("frozen", "media", "comp", (2, 3)), 0.0),
+    ])  # fmt: skip
+    done = audit(studio.settings.db, str(timeline), "--json")
+    assert done.exit_code == 1, done.stderr
+    rows = clips(done)
+    assert rows["fast"]["files"] == ["media/comp.1001.png", "media/comp.1002.png"]
+    assert rows["fast"]["verdict"] == "block", rows["fast"]
+    assert (rows["fast"]["source_in"], rows["fast"]["source_out"]) == ("00:00:00:00",
+                                                                       "00:00:00:02")  # fmt: skip
+    # A freeze frame shows its one frame however long it is held.
+    assert rows["frozen"]["files"] == ["media/comp.1003.png"]
+    assert rows["frozen"]["verdict"] != "block"
+
+
+M2_EDL = """TITLE: speed
+FCM: NON-DROP FRAME
+
+001  PROG     V     C        00:00:00:00 00:00:04:00 01:00:00:00 01:00:01:00
+M2   PROG       096.0                00:00:00:00
+* FROM CLIP NAME: fast
+002  PROG     V     C        00:00:04:00 00:00:03:00 01:00:01:00 01:00:02:00
+M2   PROG       -024.0               00:00:04:00
+* FROM CLIP NAME: reverse
+"""
+
+
+def test_an_edl_s_m2_speed_is_followed(tmp_path: Path) -> None:
+    # The adapter keeps a sped-up clip's range at its record length and adds the warp:
+    # the audit counted one second of media where the clip plays through four.
+    path = tmp_path / "speed.edl"
+    path.write_text(M2_EDL)
+    fast, backwards = clips_of(read_timeline(path), path)
+    assert (fast.source.start_time.value, fast.source.duration.value) == (0, 96)
+    # Backwards from 00:00:04:00 for 24 frames: that frame and the 23 before it.
+    assert (backwards.source.start_time.value, backwards.source.duration.value) == (73, 24)

@@ -176,3 +176,40 @@ def test_an_edl_is_read_at_the_rate_given(studio: Studio, show: Path) -> None:
     refused = audit(studio.settings.db, str(show / "pal.edl"))
     assert refused.exit_code == 2
     assert refused.stderr.startswith("Error: cannot read the timeline")
+
+
+NTSC_EDL = """TITLE: ntsc
+FCM: DROP FRAME
+
+001  AX       V     C        00:00:59;28 00:01:00;04 01:00:00;00 01:00:00;04
+* FROM CLIP NAME: generated
+* FROM CLIP: media/gen.png
+002  AX       V     C        00:00:00;00 00:00:00;20 01:00:00;04 01:00:00;24
+* FROM CLIP NAME: camera
+* FROM CLIP: media/cam.jpg
+"""
+
+
+@pytest.mark.parametrize("rate", ["29.97", "29.970"])
+def test_a_drop_frame_edl_is_read_at_29_97_as_people_type_it(
+    studio: Studio, show: Path, rate: str
+) -> None:
+    # OTIO's timecode takes only 30000/1001 itself: 29.97 was refused ("does not support
+    # this rate"), so no NTSC list could be audited. 00:00:59;28 to 00:01:00;04 is 4 frames.
+    (show / "ntsc.edl").write_text(NTSC_EDL)
+    done = audit(studio.settings.db, str(show / "ntsc.edl"), "--edl-rate", rate, "--json")
+    assert done.exit_code == 1, done.output
+    rows = clips(done)
+    assert rows["generated"]["verdict"] == "block"
+    assert (rows["generated"]["source_in"], rows["generated"]["source_out"]) == (
+        "00:00:59;28", "00:01:00;04"
+    )  # fmt: skip
+    assert rows["camera"]["record_in"] == "01:00:00;04"
+
+
+def test_a_drop_frame_edl_read_at_24_says_to_give_its_rate(studio: Studio, show: Path) -> None:
+    (show / "ntsc.edl").write_text(NTSC_EDL)
+    done = audit(studio.settings.db, str(show / "ntsc.edl"))
+    assert done.exit_code == 2
+    assert done.stderr.startswith("Error: cannot read the timeline")
+    assert "--edl-rate 29.97" in done.stderr, done.stderr

@@ -378,3 +378,20 @@ def test_an_fcpxml_frame_duration_of_zero_is_one_error(db: str, tmp_path: Path, 
     done = audit(db, str(path))
     assert done.exit_code == 2, done.output
     one_error(done.stderr)  # "cannot read the timeline", or the clip's absurd rate
+
+
+def test_a_time_effect_the_audit_cannot_follow_is_refused(db: str, tmp_path: Path) -> None:
+    clip = external("remapped", "x.png")
+    clip.effects.append(otio.schema.TimeEffect(name="curve", effect_name="TimeRemap"))
+    done = audit(db, str(otio_with(tmp_path, clip)))
+    assert done.exit_code == 2
+    one_error(done.stderr, "clip 'remapped' on V1", "TimeRemap")
+
+
+def test_an_edl_that_is_not_one_is_not_told_about_rates(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "noise.edl"
+    path.write_text("hello\nthis is not an edit list\n")
+    done = audit(db, str(path))
+    assert done.exit_code == 2
+    one_error(done.stderr, "cannot read the timeline", "export the cut again")
+    assert "--edl-rate" not in done.stderr

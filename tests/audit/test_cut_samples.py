@@ -7,6 +7,7 @@ OpenTimelineIO.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,36 @@ def test_a_master_with_an_available_range_is_cut_by_its_timecode(
         "head": "warn", "into it": "block", "tail": "warn"
     }  # fmt: skip
     assert rows["into it"]["source_in"] == "01:00:01:16"
+    # The tail starts 4 frames after the lighthouse: closer than a sweep places its end.
+    assert "check the frames at the cut point" in rows["tail"]["reasons"][-1]
+
+
+def test_a_long_cut_of_one_master_asks_the_ledger_once_per_set_of_assets(
+    samples: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each clip of the master was judged again twice, each time asking the ledger for its
+    # assets and approvals: a cut of 100,000 events took over ten minutes.
+    from provenance.store.approvals import ApprovalsPart
+
+    asked: list[int] = []
+    many = ApprovalsPart.many
+
+    def counted(self: ApprovalsPart, shas: object) -> object:
+        asked.append(1)
+        return many(self, shas)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ApprovalsPart, "many", counted)
+    event = (
+        "{n:03d}  AX       V     C        01:00:00:00 01:00:01:00 {rec} {rec_out}\n"
+        "* FROM CLIP NAME: master head\n"
+        "* FROM CLIP: ../deliverables/edit/shot010_review_master.mp4\n"
+    )
+    hours = [f"01:{m:02d}:00:00" for m in range(41)]
+    events = "".join(event.format(n=n, rec=hours[n - 1], rec_out=hours[n - 1][:-5] + "01:00")
+                     for n in range(1, 41))  # fmt: skip
+    path = samples / "cut" / "long.edl"
+    path.write_text(f"TITLE: long\nFCM: NON-DROP FRAME\n\n{events}")
+    done = audit(settings.db, str(path), "--root", str(samples), "--json", "--no-record")
+    rows = json.loads(done.output)["clips"]
+    assert len(rows) == 40 and all(r["verdict"] != "block" for r in rows)
+    assert len(asked) < 10, len(asked)
