@@ -250,7 +250,7 @@ def test_a_purge_that_waited_for_the_folder_moves_only_what_is_still_there(
 ) -> None:
     # Two purges list the same copies; the second takes the folder once the first is done.
     sha, path = one_copy
-    real = quarantine_module.holding
+    real = files_module.holding  # the name purge_expired calls it by is quarantine.holding
     first: list[PurgeResult] = []
 
     @contextlib.contextmanager
