@@ -117,6 +117,8 @@ def run_detectors(ctx: DetectorContext, detectors: Sequence[Detector]) -> list[E
 def decide(facts: MediaFacts, evidence: Iterable[Evidence]) -> Classification:
     """Weigh all evidence into one :class:`Classification`."""
     items = tuple(evidence)
+    if not items:  # most files: what follows, in one look
+        return Classification("unknown" if facts.readable else "unreadable", None, None, items)
     genai = [e for e in items if e.signal == "genai"]
     if genai:
         best = max(genai, key=_rank)
