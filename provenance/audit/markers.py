@@ -19,6 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provenance.audit.judge import Seen
+from provenance.audit.package import Item
+
 if TYPE_CHECKING:
     from provenance.settings import Settings
     from provenance.store import AssetRecord
@@ -77,6 +80,21 @@ def mark_files(settings: Settings, files: list[Sized]) -> list[Marks | None]:
     # One look at the package: its folders' listings are held for the task's files.
     with listings_held():
         return [marks(path, size) for path, size in files]
+
+
+def with_marks(item: Item, marks: Marks) -> Item:
+    """``item`` with its file's own verdict, tool and reason, as the markers' pass gave them.
+
+    What ``dataclasses.replace`` of its ``seen`` and then of itself gives, at
+    a fifth of the cost: the audit marks every known file, and ``replace``
+    looks at each of ``Seen``'s thirteen fields. ``Seen`` has no
+    ``__post_init__`` and no slots, so its fields are its ``__dict__`` (a test
+    keeps the two ways equal).
+    """
+    verdict, tool, error = marks
+    seen = object.__new__(Seen)
+    seen.__dict__.update(vars(item.seen), verdict=verdict, tool=tool, error=error)
+    return Item(item.rel, item.path, seen)
 
 
 def warm_detectors() -> None:

@@ -69,6 +69,7 @@ from provenance.audit.markers import (
     lost,
     mark_files,
     warm_detectors,
+    with_marks,
     worth_marking,
 )
 from provenance.audit.near import NearCheck
@@ -457,13 +458,13 @@ def _told(results: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:
 
 def _marked(items: list[Item], marking: Sequence[Marking]) -> list[Item]:
     """The items, known files with their own verdict (those whose pass was lost: without)."""
-    seen = {
-        i.rel: replace(i.seen, verdict=m[0], tool=m[1], error=m[2])
+    marks = {
+        i.rel: m
         for known, later in marking
         for i, m in zip(known, later.results(), strict=True)
         if m is not None
     }
-    return [replace(i, seen=seen[i.rel]) if i.rel in seen else i for i in items]
+    return [i if (m := marks.get(i.rel)) is None else with_marks(i, m) for i in items]
 
 
 def _to_read(seen: Seen) -> bool:

@@ -99,6 +99,11 @@ def step(name: str | None) -> None:
         _slot.set(name)
 
 
+def stepping() -> bool:
+    """Whether :func:`step` tells anyone: only in a guarded worker (a loop of steps asks once)."""
+    return _slot is not None
+
+
 def item(index: int) -> None:
     """Say which item of its list a call works on now (its steps are that item's)."""
     if _slot is not None:

@@ -11,10 +11,10 @@ another serves the outer one's value and ends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TypeVar
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -23,19 +23,45 @@ def _nothing(_: object) -> None:
     return None
 
 
-@contextmanager
 def outermost(
     var: ContextVar[T | None], make: Callable[[], T], end: Callable[[T], None] = _nothing
-) -> Iterator[T]:
+) -> Scope[T]:
     """Within: ``var`` holds the outermost scope's value (``make()``), ``end``-ed when it closes."""
-    outer = var.get()
-    if outer is not None:
-        yield outer
-        return
-    value = make()
-    token = var.set(value)
-    try:
-        yield value
-    finally:
-        var.reset(token)
-        end(value)
+    return Scope(var, make, end)
+
+
+class Scope(Generic[T]):
+    """One ``with`` of :func:`outermost`.
+
+    A class, not a generator-based context manager: classifying a file enters
+    two or three of these, and a generator's machinery cost more than the
+    scope's own work.
+    """
+
+    __slots__ = ("_end", "_make", "_token", "_value", "_var")
+
+    def __init__(
+        self, var: ContextVar[T | None], make: Callable[[], T], end: Callable[[T], None]
+    ) -> None:
+        self._var, self._make, self._end = var, make, end
+        self._token: Token[T | None] | None = None
+
+    def __enter__(self) -> T:
+        outer = self._var.get()
+        if outer is not None:
+            return outer
+        self._value = value = self._make()
+        self._token = self._var.set(value)
+        return value
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        token = self._token
+        if token is not None:
+            self._token = None
+            self._var.reset(token)
+            self._end(self._value)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from provenance.audit import markers, run
+from provenance.audit.judge import Seen
+from provenance.audit.package import Item
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.files.hashing import sha256_file
@@ -90,3 +92,19 @@ def test_only_a_genai_row_settles_the_files_markers(
 
 def _sha(studio: Studio) -> str:
     return sha256_file(studio.work / "plates" / "plate.jpg").sha256
+
+
+def test_a_files_marks_are_given_as_dataclasses_replace_gives_them() -> None:
+    # with_marks copies Seen's fields by its __dict__: a field added with a __post_init__
+    # or slots would make the copy differ from replace's.
+    seen = Seen("a.png", "ab" * 32, 5, error="old", near=("cd" * 32, 3), segments=())
+    item = Item("a.png", Path("/pkg/a.png"), seen)
+    marks = ("unreadable", "tool", "cut short")
+    expected = dataclasses.replace(
+        item, seen=dataclasses.replace(seen, verdict="unreadable", tool="tool", error="cut short")
+    )
+    got = markers.with_marks(item, marks)
+    assert got == expected
+    assert vars(got.seen) == vars(expected.seen)
+    assert not hasattr(Seen, "__post_init__")
+    assert not hasattr(Seen, "__slots__")

@@ -60,6 +60,9 @@ class _Failed:
     error: Exception
 
 
+_UNWALKED = object()  # no walk of this reader and file yet in the pass
+
+
 def parsed_once() -> AbstractContextManager[_Pass]:
     """A pass in which each file's container is walked once per reader (nested: the outer one)."""
     return outermost(_SCOPE, _Pass, _release)
@@ -93,12 +96,13 @@ def once(reader: Callable[[Path], T]) -> Callable[[Path], T]:
             return reader(path)
         walks = scope.walks
         key = (name, path)
-        if key not in walks:
+        found = walks.get(key, _UNWALKED)  # one look: a path's hash is a Python call
+        if found is _UNWALKED:
             try:
-                walks[key] = reader(path)
+                found = reader(path)
             except Exception as exc:  # noqa: BLE001 - kept, and raised again to every caller
-                walks[key] = _Failed(exc)
-        found = walks[key]
+                found = _Failed(exc)
+            walks[key] = found
         if isinstance(found, _Failed):
             raise found.error
         return found  # type: ignore[return-value]
