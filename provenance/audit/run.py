@@ -425,7 +425,11 @@ class _Audit:
         unseen = self.unseen.get(item.rel)  # a video not swept to its end
         changed = self.changed.get(item.rel)
         result = blocked(result, (*blocks, *(r for r in (unseen, changed) if r)))
-        return blocked(result, tampered(self.differs.get(result.match.asset or "", ())))
+        # The file's own row and the row it was matched to: a damaged file is judged without
+        # its row, but an edit to that row is news whatever the policy makes of the damage.
+        own = item.seen.asset.sha256 if item.seen.asset is not None else None
+        rows = dict.fromkeys(r for r in (own, result.match.asset) if r)
+        return blocked(result, tampered([d for r in rows for d in self.differs.get(r, ())]))
 
     def _finish(self, report: AuditReport, items: Sequence[Item]) -> AuditReport:
         if self.options.thumbnails:

@@ -21,10 +21,12 @@ from sqlalchemy import text
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.cli import cli
+from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, approve, revoke
 from provenance.settings.tables import WatchlistConfig
 from provenance.store import AssetRecord, QuarantineIn
 from provenance.store.engine import make_engine
+from tests.support.files import png
 from tests.support.lifecycle import (  # the lifecycle's fixtures, used by name below
     Clock,
     clock,
@@ -277,3 +279,24 @@ def test_reference_document_swapped(
 ) -> None:
     tamper(ledger_url, "UPDATE documents SET content=:c", c=b"%PDF-1.7\nforged\n%%EOF\n")
     assert_caught(ledger_url, "content: its bytes no longer hash to its name")
+
+
+def test_a_damaged_files_edited_row_is_caught_whatever_the_policy_for_damage(
+    ledger_url: str, lc: Lifecycle, tmp_path: Path
+) -> None:
+    """A file whose markers cannot all be seen is judged without its row; the row is still
+    checked, so a studio that lets damage through with a warning is told of the edit."""
+    damaged = tmp_path / "pkg" / "cut.png"
+    whole = png(tmp_path / "whole.png", 23).read_bytes()
+    damaged.parent.mkdir()
+    damaged.write_bytes(whole[:-40])  # a chunk's length now runs past the end
+    sha = ingest(damaged, lc.ledger, lc.settings).sha256 or ""
+    tamper(ledger_url, "UPDATE assets SET verdict='not_genai' WHERE sha256=:s", s=sha)
+    lenient = AuditOptions(
+        policy=dataclasses.replace(AuditOptions().policy, unreadable="warn"),
+        record=False,
+        now=lc.now(),
+    )
+    [seen] = audit(damaged.parent, lc.ledger, lc.settings, lenient).files
+    assert seen.verdict == "block", seen.reasons
+    assert any("not what its events say" in r for r in seen.reasons), seen.reasons
