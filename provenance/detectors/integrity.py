@@ -24,11 +24,9 @@ costs no second pass for PNG, JPEG and RIFF.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from provenance.detectors.base import DetectorContext, damage_evidence, unread_evidence
 from provenance.evidence import Evidence
@@ -48,7 +46,7 @@ from provenance.files.formats.ogg import read_ogg
 from provenance.files.formats.once import walked
 from provenance.files.formats.png import SIGNATURE as PNG_SIGNATURE
 from provenance.files.formats.tiff_file import TIFF_MAGICS, ifd0_of, walk_ifd_chain
-from provenance.files.opening import head_of, open_regular
+from provenance.files.opening import head_of, read_sized
 
 
 class Findings(Protocol):
@@ -86,16 +84,11 @@ def _bmff(ctx: DetectorContext) -> Findings:
 def _tiff(ctx: DetectorContext) -> Findings:
     # IFD0's table as the media facts read it in this pass, if they did: not read again.
     ifd0 = walked(ifd0_of, ctx.path)
-    return _sized(ctx.path, functools.partial(walk_ifd_chain, ifd0=ifd0))
+    return read_sized(ctx.path, functools.partial(walk_ifd_chain, ifd0=ifd0))
 
 
 def _exr(ctx: DetectorContext) -> Findings:
-    return _sized(ctx.path, read_exr_layout)
-
-
-def _sized(path: Path, read: Callable[[BinaryIO, int], Findings]) -> Findings:
-    with open_regular(path) as stream:
-        return read(stream, os.fstat(stream.fileno()).st_size)
+    return read_sized(ctx.path, read_exr_layout)
 
 
 def _gif(ctx: DetectorContext) -> Findings:

@@ -25,7 +25,9 @@ import errno
 import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from provenance.files.formats.once import kept, once
 from provenance.util.file_kinds import kind_of
@@ -148,6 +150,21 @@ class LentStream(io.BufferedReader):
         """Close it for good: the pass is over."""
         self.lent = False
         self.close()
+
+
+T = TypeVar("T")
+
+
+def stream_size(stream: BinaryIO) -> int:
+    """The size of the file open on ``stream``, from its descriptor: the path may name
+    another file by now."""
+    return os.fstat(stream.fileno()).st_size
+
+
+def read_sized(path: str | os.PathLike[str], read: Callable[[BinaryIO, int], T]) -> T:
+    """``read(stream, size)`` on ``path`` opened by :func:`open_regular`, from its start."""
+    with open_regular(path) as stream:
+        return read(stream, stream_size(stream))
 
 
 def open_raw(path: str | os.PathLike[str], *, follow: bool = True) -> io.FileIO:

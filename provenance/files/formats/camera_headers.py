@@ -26,14 +26,13 @@ or raises :class:`~provenance.files.formats.FormatProblem`.
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem, c_text
-from provenance.files.opening import open_regular
+from provenance.files.opening import open_regular, stream_size
 
 MAX_SECTION = 256 * 1024
 MAX_PROPERTIES = 1024
@@ -53,10 +52,6 @@ class CameraHeader:
     exif: bytes | None = None
 
 
-def _size(stream: BinaryIO) -> int:
-    return os.fstat(stream.fileno()).st_size
-
-
 def _read_at(stream: BinaryIO, offset: int, length: int, size: int, what: str) -> bytes:
     if offset < 0 or length < 0 or offset + length > size:
         raise FormatProblem(f"{what} at {offset} (+{length}) lies outside the file")
@@ -67,7 +62,7 @@ def _read_at(stream: BinaryIO, offset: int, length: int, size: int, what: str) -
 def read_x3f(path: Path) -> CameraHeader:
     """The camera names in an X3F file's property list."""
     with open_regular(path) as stream:
-        size = _size(stream)
+        size = stream_size(stream)
         if stream.read(4) != X3F_MAGIC or size < 16:
             raise FormatProblem("not a Sigma X3F file")
         (directory,) = struct.unpack("<I", _read_at(stream, size - 4, 4, size, "X3F pointer"))
@@ -146,7 +141,7 @@ def _red_directory(data: bytes, version1: bool, block: int) -> dict[str, str]:
 def read_raf(path: Path) -> CameraHeader:
     """The camera model in a RAF header, and the EXIF block of its embedded JPEG."""
     with open_regular(path) as stream:
-        size = _size(stream)
+        size = stream_size(stream)
         head = stream.read(0x5C)
         if len(head) < 0x5C or not head.startswith(RAF_MAGIC):
             raise FormatProblem("not a Fujifilm RAF file")

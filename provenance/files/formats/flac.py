@@ -28,7 +28,6 @@ provenance, and finding it would mean reading the whole file. Damage is in
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -37,7 +36,7 @@ from provenance.files.formats import FormatProblem
 from provenance.files.formats.flac_frames import MAGIC, crc16, frame_header_length
 from provenance.files.formats.id3_lead import ID3_MAGIC, leading_id3
 from provenance.files.formats.once import once
-from provenance.files.opening import head_of, open_regular
+from provenance.files.opening import head_of, open_regular, stream_size
 
 MAX_BLOCKS = 4096
 # A frame holds at most 65535 samples of 8 channels of 32 bits (2 MiB), and encoders
@@ -70,7 +69,7 @@ def read_flac(path: Path) -> FlacInfo:
     start = flac_start(path)
     with open_regular(path) as stream:
         stream.seek(start)
-        return read_flac_stream(stream, os.fstat(stream.fileno()).st_size)
+        return read_flac_stream(stream, stream_size(stream))
 
 
 def flac_start(path: Path) -> int:

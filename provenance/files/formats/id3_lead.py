@@ -36,7 +36,7 @@ from provenance.files.formats.flac_frames import MAGIC as FLAC_MAGIC
 from provenance.files.formats.flac_frames import frame_header_length
 from provenance.files.formats.id3 import syncsafe
 from provenance.files.formats.once import once
-from provenance.files.opening import open_regular
+from provenance.files.opening import read_sized
 
 ID3_MAGIC = b"ID3"
 HEADER_BYTES = 10
@@ -61,8 +61,7 @@ class LeadingId3:
 @once
 def leading_id3(path: Path) -> LeadingId3:
     """Walk the ID3v2 tags at the start of ``path`` and tell what follows them."""
-    with open_regular(path) as stream:
-        return leading_id3_stream(stream, os.fstat(stream.fileno()).st_size)
+    return read_sized(path, leading_id3_stream)
 
 
 def leading_id3_stream(stream: BinaryIO, size: int) -> LeadingId3:

@@ -13,12 +13,11 @@ start with the sync byte: one ``G`` at the start is not enough.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from provenance.files.opening import open_regular
+from provenance.files.opening import open_regular, stream_size
 
 SYNC = b"G"  # 0x47
 # (packet size, where the sync byte sits in it)
@@ -43,7 +42,7 @@ def read_ts(path: Path) -> TsInfo:
     """Damage when ``path`` is a transport stream whose last packet is not whole."""
     found = TsInfo()
     with open_regular(path) as stream:
-        size = os.fstat(stream.fileno()).st_size
+        size = stream_size(stream)
         for packet, at in LAYOUTS:
             if _in_step(stream, packet, at):
                 rest = size % packet

@@ -23,7 +23,6 @@ reader holds them in memory): past either is a limit in
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import BinaryIO
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.once import once
-from provenance.files.opening import open_regular
+from provenance.files.opening import read_sized
 
 CAPTURE = b"OggS"
 MAX_PAGES = 1_000_000
@@ -61,8 +60,7 @@ class OggInfo:
 @once
 def read_ogg(path: Path) -> OggInfo:
     """Walk an Ogg file's pages. Raises :class:`FormatProblem` when it is not Ogg."""
-    with open_regular(path) as stream:
-        return read_ogg_stream(stream, os.fstat(stream.fileno()).st_size)
+    return read_sized(path, read_ogg_stream)
 
 
 def read_ogg_stream(stream: BinaryIO, size: int) -> OggInfo:
