@@ -127,11 +127,17 @@ def drop_moved_source(source: Path, destination: Path, sha256: str) -> None:
     """
     try:
         with _pinned(source, sha256) as (_descriptor, info):
-            now = source.lstat()
-            if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
-                source.unlink()
+            if not _still_names(source, info):
+                return  # replaced since it was hashed: a file of its own now
+            source.unlink()
     except TransitionRefused:
         return  # no longer the bytes that were moved: a file of its own now
+    except OSError as exc:
+        raise TransitionRefused(
+            f"cannot remove the original ({exc.strerror}); its copy in quarantine waits",
+            where=source,
+            fix="check the folder's permissions and purge again",
+        ) from exc
     sync_folder(source.parent)
 
 
@@ -199,11 +205,7 @@ def _check_arrived(source: Path, destination: Path, sha256: str) -> None:
 
 def _unlink_same(source: Path, info: os.stat_result, destination: Path) -> None:
     """Remove the source's name, but only while it still names the file that was moved."""
-    try:
-        now = source.lstat()
-    except OSError:
-        now = None
-    if now is None or (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+    if not _still_names(source, info):
         destination.unlink()
         raise TransitionRefused(
             "the file was replaced while it was being moved; move undone",
@@ -219,6 +221,15 @@ def _unlink_same(source: Path, info: os.stat_result, destination: Path) -> None:
             where=source,
             fix="check the folder's permissions",
         ) from exc
+
+
+def _still_names(source: Path, info: os.stat_result) -> bool:
+    """Whether ``source`` still names the file ``info`` describes (the one that was hashed)."""
+    try:
+        now = source.lstat()
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
 def _make_folder(folder: Path) -> None:

@@ -9,6 +9,7 @@ overwrite it (restore), and the chain must still verify.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import signal
@@ -126,6 +127,29 @@ def test_a_file_written_where_a_killed_purge_left_the_original_is_kept(
     again = json.loads(run("purge", "--expired", "--json").stdout)
     assert again["failed"] == [] and len(again["moved"]) == 1  # the copy held is recorded
     assert path.read_bytes() == b"a new render, written since"
+
+
+def test_an_original_that_cannot_be_removed_after_a_killed_purge_is_one_failure(
+    expired: tuple[Commands, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, path, _sha = expired
+    run.killed(BEFORE_UNLINK, "purge", "--expired")
+    real = Path.unlink
+
+    def refused(self: Path, missing_ok: bool = False) -> None:
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real(self, missing_ok)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "unlink", refused)
+        again = json.loads(run("purge", "--expired", "--json").stdout)
+    [failed] = again["failed"]
+    assert failed["path"] == str(path) and "cannot remove the original" in failed["reason"]
+    assert again["moved"] == [] and path.exists()
+    done = json.loads(run("purge", "--expired", "--json").stdout)  # once it can be removed
+    assert len(done["moved"]) == 1 and not path.exists()
+    assert len(list((tmp_path / "q").rglob("*.png"))) == 1
 
 
 def test_a_restore_killed_before_its_record_is_finished_by_the_next(
