@@ -112,7 +112,8 @@ def purge_expired(
         result.expired = expire(lc)
     work: list[AssetRecord] = []
     for asset in _purgeable(lc, dry_run):
-        local = _local_copies(lc, asset, result)
+        local, elsewhere = _copies(lc, asset, result.root)
+        result.unreachable += elsewhere
         if local:
             work.append(asset)
         elif progress is not None:
@@ -132,18 +133,17 @@ def purge_expired(
     return result
 
 
-def _local_copies(
-    lc: Lifecycle, asset: AssetRecord, result: PurgeResult | None = None
-) -> list[LocationRecord]:
-    """The present copies of ``asset`` on this host, outside the quarantine folder; those on
-    other hosts are added to ``result``'s unreachable ones."""
-    held = str(quarantine_root(lc.settings)).rstrip("/") + "/"
+def _copies(
+    lc: Lifecycle, asset: AssetRecord, root: str
+) -> tuple[list[LocationRecord], list[LocationRecord]]:
+    """The present copies of ``asset``: on this host outside the quarantine folder ``root``,
+    and on other hosts."""
+    held = root.rstrip("/") + "/"
     locations = lc.ledger.locations.present(asset.sha256)
-    if result is not None:
-        result.unreachable += [loc for loc in locations if loc.host != lc.ledger.host]
-    # A scan that wandered into the quarantine folder saw copies already held there.
     here = [loc for loc in locations if loc.host == lc.ledger.host]
-    return [loc for loc in here if not loc.path.startswith(held)]
+    # A scan that wandered into the quarantine folder saw copies already held there.
+    local = [loc for loc in here if not loc.path.startswith(held)]
+    return local, [loc for loc in locations if loc.host != lc.ledger.host]
 
 
 def _purge_if_still_due(
@@ -153,7 +153,7 @@ def _purge_if_still_due(
     # meanwhile may have moved these copies, or brought the asset back. Look again.
     now = lc.ledger.assets.get(asset.sha256)
     if now is not None and now.status in PURGEABLE:
-        _purge_asset(lc, now, _local_copies(lc, now), result, earlier)
+        _purge_asset(lc, now, _copies(lc, now, result.root)[0], result, earlier)
 
 
 def _purgeable(lc: Lifecycle, dry_run: bool) -> list[AssetRecord]:
