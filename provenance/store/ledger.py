@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from provenance.errors import LedgerUnavailable, SchemaOutdated
 from provenance.store import schema
@@ -60,6 +59,7 @@ from provenance.store.genai import GenaiPart
 from provenance.store.identity import current_actor, current_host
 from provenance.store.locations import LocationsPart
 from provenance.store.notary import Notary
+from provenance.store.pinned import REPLACED, file_identity
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
@@ -145,7 +145,7 @@ class Ledger:
         if file_identity(self._file) == self._opened:
             return None
         # One message for both: a connection opened after a deletion makes a new file there.
-        return "the ledger file was deleted or replaced while in use"
+        return REPLACED
 
     def _prepare(self, auto_create: bool) -> None:
         with self._tx.translated():
@@ -263,17 +263,6 @@ class Recording:
         except BaseException:
             self._memory.forget()
             raise
-
-
-def file_identity(path: Path | None) -> tuple[int, int] | None:
-    """(device, inode) of the file at ``path``; None where there is none."""
-    if path is None:
-        return None
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
 
 
 class MomentOutOfRange(ValueError):
