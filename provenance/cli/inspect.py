@@ -26,6 +26,7 @@ from provenance.history import Unrecorded, answer_for
 from provenance.likeness.search import similar_assets
 from provenance.reports import console as views
 from provenance.reports.answers import unrecorded_view
+from provenance.reports.shortened import EVENTS_AT_EACH_END, LOCATIONS_SHOWN
 from provenance.store import AssetQuery
 from provenance.util.json_shapes import listing
 from provenance.vocab import STATUSES, VERDICTS
@@ -34,10 +35,23 @@ from provenance.vocab import STATUSES, VERDICTS
 @cli.command()
 @click.argument("target")
 @wide_option
+@click.option(
+    "--all",
+    "whole",
+    is_flag=True,
+    help=f"Every place and event. The table otherwise lists {LOCATIONS_SHOWN} places (present"
+    f" copies first) and the first and last {EVENTS_AT_EACH_END} events, and counts the rest;"
+    " --json always has them all.",
+)
 @ledger_options
 @json_option
 def history(
-    target: str, wide: bool, db_url: str | None, config_path: Path | None, as_json: bool
+    target: str,
+    wide: bool,
+    whole: bool,
+    db_url: str | None,
+    config_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Say whether TARGET may go into finals, what it is and where it came from.
 
@@ -52,7 +66,7 @@ def history(
     elif isinstance(story, Unrecorded):
         out.print(unrecorded_view(story))
     else:
-        console_for(wide).print(views.history_view(story, wide=wide))
+        console_for(wide).print(views.history_view(story, wide=wide, whole=whole))
 
 
 @cli.command(name="ls")

@@ -18,6 +18,7 @@ from provenance.evidence import Evidence
 from provenance.likeness.search import PICTURE_KINDS
 from provenance.reports.answers import finals_text
 from provenance.reports.history_tables import events_table, locations_table
+from provenance.reports.shortened import LOCATIONS_SHOWN, Ends, ends, present_first
 from provenance.store import ApprovalRecord, AssetRecord, ChainReport, LedgerCheck
 from provenance.tools import display_name
 from provenance.util.names import on_one_line
@@ -156,8 +157,9 @@ def evidence_table(evidence: Iterable[Evidence]) -> Table:
     return table
 
 
-def history_view(history: History, *, wide: bool = False) -> RenderableType:
-    """An asset's whole story for the terminal."""
+def history_view(history: History, *, wide: bool = False, whole: bool = False) -> RenderableType:
+    """An asset's story for the terminal: all of it with ``whole``, else its ends (see
+    :mod:`.shortened`)."""
     parts: list[RenderableType] = [finals_text(history.finals)] if history.finals else []
     if history.note:
         parts.append(Text(f"Note: {history.note}", style="yellow"))
@@ -172,8 +174,14 @@ def history_view(history: History, *, wide: bool = False) -> RenderableType:
     parts += _holding_parts(history)
     parts += _showing_parts(history)
     parts += _lifecycle_parts(history)
-    places = locations_table(history.locations, wide=wide)
-    return Group(*parts, places, events_table(history.events, wide=wide))
+    ask = f"`provenance history {history.asset.sha256[:12]} --all` (or --json)"
+    if whole or len(history.locations) <= LOCATIONS_SHOWN:
+        places = locations_table(history.locations, wide=wide)
+    else:
+        shown, left_out = present_first(history.locations)
+        places = locations_table(shown, wide=wide, left_out=left_out, ask=ask)
+    events = Ends(history.events, [], 0) if whole else ends(history.events)
+    return Group(*parts, places, events_table(events, wide=wide, ask=ask))
 
 
 def _resemblance_parts(history: History) -> list[RenderableType]:

@@ -17,14 +17,11 @@ from provenance.errors import NotComparable
 from provenance.history import History, find_history
 from provenance.likeness.search import Similar, segments_by_video, similar_assets
 from provenance.reports.event_words import event_words
+from provenance.reports.shortened import ends, present_first
 from provenance.settings import Settings
 from provenance.store import AssetQuery, EventRecord, Ledger, LocationRecord, SegmentIn
 
 COPIES_SHOWN = 50
-# One content may be at thousands of places (a black filler frame, a LUT in every shot
-# folder): the page lists this many of its locations, and its first and last events.
-LOCATIONS_SHOWN = 200
-EVENTS_AT_EACH_END = 100
 
 
 @dataclass(frozen=True)
@@ -79,28 +76,20 @@ def asset_page(sha256: str, ledger: Ledger, settings: Settings) -> AssetPage:
     """The page of the asset with this full SHA-256 (``TargetNotFound`` when unknown)."""
     story = find_history(sha256, ledger, settings)
     copies, note = _copies(sha256, ledger)
-    events, later, left_out = _ends(story.events)
-    locations = sorted(story.locations, key=lambda loc: not loc.present)
+    events = ends(story.events)
+    locations, locations_left_out = present_first(story.locations)
     return AssetPage(
         story,
-        [_line(event) for event in events],
-        [_line(event) for event in later],
-        left_out,
-        locations[:LOCATIONS_SHOWN],
-        max(0, len(locations) - LOCATIONS_SHOWN),
+        [_line(event) for event in events.first],
+        [_line(event) for event in events.last],
+        events.between,
+        locations,
+        locations_left_out,
         copies,
         note,
         [_delivery(e) for e in story.events if e.type == "audited"],
         _appearances(sha256, ledger),
     )
-
-
-def _ends(events: list[EventRecord]) -> tuple[list[EventRecord], list[EventRecord], int]:
-    """The first and the last :data:`EVENTS_AT_EACH_END` events, and how many lie between."""
-    if len(events) <= 2 * EVENTS_AT_EACH_END:
-        return events, [], 0
-    between = len(events) - 2 * EVENTS_AT_EACH_END
-    return events[:EVENTS_AT_EACH_END], events[-EVENTS_AT_EACH_END:], between
 
 
 def _line(event: EventRecord) -> EventLine:

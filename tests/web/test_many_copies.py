@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from provenance.reports.shortened import EVENTS_AT_EACH_END, LOCATIONS_SHOWN
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.web.app import create_app
-from provenance.web.asset_page import EVENTS_AT_EACH_END, LOCATIONS_SHOWN
 from provenance.web.guard import Guard
 from tests.support.factories import fake_sha, observation
 
