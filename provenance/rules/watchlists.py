@@ -1,4 +1,4 @@
-"""Per-show watchlists for prompt screening.
+r"""Per-show watchlists for prompt screening.
 
 A watchlist is a plain text file, one entry a line, that names what a prompt
 must not reference without approval: talent names, public figures, deceased
@@ -6,21 +6,35 @@ people, franchises and other protected works. Each file is tied to one
 approval category in the settings. Lines:
 
 * ``# ...`` and blank lines are ignored;
-* ``re:<pattern>`` is a regular expression;
+* ``re:<pattern>`` is a regular expression (Python's syntax);
 * anything else is a literal term, matched as whole words.
 
 Matching ignores case and accents on both sides ("Zoë Saldaña" matches
 "zoe saldana"): text is NFKD-normalized, combining marks are dropped, and it
 is case-folded before comparison.
+
+The prompt comes from the file, so from whoever made it; the expressions
+come from the show. A backtracking engine takes exponential time on some
+expressions that look harmless (``(\w+\s?)+ in the style of`` took 10 s on
+a prompt of 25 letters, and as long as it likes on a longer one): a crafted
+prompt would hold the daemon or an audit for ever. So ``re:`` lines run on
+the ``regex`` module, whose searches take a timeout, within one budget per
+prompt (:data:`REGEX_SECONDS`, every list together). A prompt the budget
+could not screen fails closed: the watchlist's category is flagged, saying
+which line it could not finish, as a hit would be. Literal terms are escaped
+words without nested repeats, safe on the standard ``re``.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import regex
 
 from provenance.errors import ConfigError
 from provenance.files.opening import read_regular
@@ -29,6 +43,7 @@ from provenance.vocab import Category, as_category
 
 MAX_PROMPT_CHARS = 100_000
 MAX_WATCHLIST_BYTES = 16 * 1024 * 1024  # names and phrases, one a line
+REGEX_SECONDS = 2.0  # every re: line of every list, for one prompt
 
 
 def fold(text: str) -> str:
@@ -39,11 +54,37 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class WatchEntry:
-    """One compiled watchlist line; ``literal`` for a term (not a ``re:`` line)."""
+    """One compiled watchlist line: a term (``pattern``) or a ``re:`` line (``expression``)."""
 
     label: str
-    pattern: re.Pattern[str]
-    literal: bool = True
+    pattern: re.Pattern[str] | None = None
+    expression: regex.Pattern[str] | None = None
+
+    @property
+    def literal(self) -> bool:
+        """A term, matched as whole words (not a ``re:`` line)."""
+        return self.expression is None
+
+    def found(self, text: str, deadline: float) -> bool | None:
+        """Whether the entry is in ``text``; None where a ``re:`` line ran out of time."""
+        if self.pattern is not None:
+            return self.pattern.search(text) is not None
+        assert self.expression is not None  # one of the two, by construction
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            return self.expression.search(text, timeout=left) is not None
+        except TimeoutError:
+            return None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What one list found in a prompt, and the first line it could not finish (if any)."""
+
+    hits: list[str]
+    unfinished: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,14 +122,27 @@ class Watchlist:
         object.__setattr__(self, "by_first_word", {k: tuple(v) for k, v in filed.items()})
         object.__setattr__(self, "always", tuple(always))
 
-    def hits(self, prompt: str) -> list[str]:
-        """Labels of the entries found in ``prompt``, in the list's order."""
+    def screen(self, prompt: str, deadline: float) -> Screening:
+        """The entries found in ``prompt``, in the list's order; ``re:`` lines until
+        ``deadline`` (:func:`time.monotonic`)."""
         text = fold(prompt[:MAX_PROMPT_CHARS])
         words = set(WORD.findall(text))
         candidates = {i for w in words for i in self.by_first_word.get(w, ())}
         candidates.update(self.always)
-        found = (self.entries[i] for i in sorted(candidates))
-        return [entry.label for entry in found if entry.pattern.search(text)]
+        hits: list[str] = []
+        unfinished = None
+        for entry in (self.entries[i] for i in sorted(candidates)):
+            found = entry.found(text, deadline)
+            if found:
+                hits.append(entry.label)
+            elif found is None and unfinished is None:
+                unfinished = entry.label
+        return Screening(hits, unfinished)
+
+    def hits(self, prompt: str) -> list[str]:
+        """Labels of the entries found in ``prompt``, in the list's order (``re:`` lines
+        within :data:`REGEX_SECONDS`)."""
+        return self.screen(prompt, time.monotonic() + REGEX_SECONDS).hits
 
 
 WORD = re.compile(r"\w+")
@@ -117,8 +171,8 @@ def _entry(line: str, where: str) -> WatchEntry:
     if line.startswith("re:"):
         source = line[3:].strip()
         try:
-            return WatchEntry(source, re.compile(fold(source), re.IGNORECASE), literal=False)
-        except re.error as exc:
+            return WatchEntry(source, expression=regex.compile(fold(source), regex.IGNORECASE))
+        except regex.error as exc:
             raise ConfigError(
                 f"bad regular expression ({exc})", where=where, fix="fix or escape it"
             ) from exc
@@ -141,12 +195,22 @@ def load_watchlist(path: Path, category: str) -> Watchlist:
 
 
 def screen_prompt(prompt: str | None, watchlists: Iterable[Watchlist]) -> list[Flag]:
-    """One flag per watchlist entry the prompt references."""
+    """One flag per watchlist entry the prompt references, and one per list that could not
+    screen it within :data:`REGEX_SECONDS` (failing closed)."""
     if not prompt:
         return []
+    deadline = time.monotonic() + REGEX_SECONDS
     flags = []
     for watchlist in watchlists:
-        for label in watchlist.hits(prompt):
+        screening = watchlist.screen(prompt, deadline)
+        for label in screening.hits:
             reason = f"prompt references '{label}' (watchlist {watchlist.name})"
+            flags.append(Flag(watchlist.category, "prompt-screen", reason))
+        if screening.unfinished is not None:
+            reason = (
+                f"prompt could not be screened against 're:{screening.unfinished}' (watchlist"
+                f" {watchlist.name}) within {REGEX_SECONDS:g} s: treated as a reference until"
+                " someone reads it (a simpler expression screens it in time)"
+            )
             flags.append(Flag(watchlist.category, "prompt-screen", reason))
     return flags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.errors import ConfigError
+from provenance.rules import watchlists
 from provenance.rules.escalations import required_categories, tool_flags
-from provenance.rules.watchlists import fold, load_watchlist, parse_watchlist, screen_prompt
+from provenance.rules.watchlists import (
+    fold,
+    load_watchlist,
+    parse_watchlist,
+    screen_prompt,
+)
 from provenance.settings.tables import ApprovedTool
 
 TALENT = parse_watchlist(
@@ -102,10 +109,58 @@ def test_filing_terms_by_first_word_finds_what_searching_each_finds(
     lines = [t for t in terms if t.strip() and not t.strip().startswith(("#", "re:"))]
     watch = parse_watchlist("w", "public-figure", lines, "w")
     text = fold(prompt)
-    every = [entry.label for entry in watch.entries if entry.pattern.search(text)]
+    every = [entry.label for entry in watch.entries if entry.found(text, float("inf"))]
     assert watch.hits(prompt) == every
 
 
 def test_regex_lines_are_always_searched() -> None:
     watch = parse_watchlist("w", "public-figure", ["re:\\bsald\\w+", "Tom"], "w")
     assert watch.hits("a portrait, Saldaña") == ["\\bsald\\w+"]
+
+
+# Looks harmless ("a word ending in a digit"), backtracks exponentially on a long word with
+# no digit after it.
+BACKTRACKS = "re:(\\w|\\w\\w)+\\d"
+
+
+def test_an_expression_that_backtracks_for_ever_fails_closed_within_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A crafted prompt held the screening for ever (the standard ``re`` took 10 s on an
+    expression like this at 25 letters, doubling with each one more); the screen now gives up at
+    its budget and flags the list's category."""
+    monkeypatch.setattr(watchlists, "REGEX_SECONDS", 0.2)
+    watch = parse_watchlist("styles", "copyrighted-reference", ["Tom", BACKTRACKS], "w")
+    started = time.monotonic()
+    flags = screen_prompt("tom " + "x" * 5000 + "!", [watch])
+    assert time.monotonic() - started < 60  # bounded: the budget, and the engine's overshoot
+    assert [f.category for f in flags] == ["copyrighted-reference"] * 2
+    hit, unfinished = (f.reason for f in flags)
+    assert "references 'Tom'" in hit
+    assert "could not be screened against 're:(\\w|\\w\\w)+\\d'" in unfinished
+    assert "within 0.2 s" in unfinished
+
+
+def test_one_budget_for_every_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(watchlists, "REGEX_SECONDS", 0.0)  # spent before the first list
+    first = parse_watchlist("a", "public-figure", ["re:streep"], "a")
+    second = parse_watchlist("b", "deceased-person", ["re:monroe", "Marilyn"], "b")
+    flags = screen_prompt("marilyn monroe", [first, second])
+    assert [(f.category, "could not" in f.reason) for f in flags] == [
+        ("public-figure", True),
+        ("deceased-person", False),  # a term needs no budget: found, and said so
+        ("deceased-person", True),
+    ]
+
+
+def test_an_expression_in_time_is_no_flag_when_absent() -> None:
+    watch = parse_watchlist("styles", "copyrighted-reference", [BACKTRACKS], "w")
+    assert screen_prompt("a castle at dawn", [watch]) == []
+    assert screen_prompt("a castle, take2", [watch])
+
+
+def test_non_ascii_words_match_word_classes() -> None:
+    """Python's syntax, Unicode classes: the module kept what ``re`` matched."""
+    name = "\u0432\u043b\u0430\u0434\u0438\u043c\u0438\u0440"  # a Cyrillic first name
+    watch = parse_watchlist("w", "public-figure", [f"re:\\b{name}\\w*"], "w")
+    assert watch.hits(f"a portrait of {name.upper()}ov") == [f"\\b{name}\\w*"]
