@@ -134,8 +134,29 @@ class Guard:
         given = request.args.get("token")
         if self.token and given and hmac.compare_digest(given.encode(), self.token.encode()):
             response.set_cookie(
-                TOKEN_COOKIE, self.token, httponly=True, samesite="Strict", secure=request.is_secure
+                TOKEN_COOKIE,
+                self.token,
+                httponly=True,
+                samesite="Strict",
+                secure=_over_tls(request),
             )
+
+
+def _over_tls(request: Request) -> bool:
+    """True when the browser reached the view over HTTPS, itself or through a proxy ending TLS.
+
+    A proxy that ends TLS forwards plain HTTP and says ``X-Forwarded-Proto:
+    https`` (or ``Forwarded: proto=https``); the token cookie is then marked
+    ``Secure``, so the browser never sends it over plain HTTP, to this name or
+    to whoever answers it there. The header is believed whoever sent it: it
+    can only make the cookie harder to send, never easier.
+    """
+    if request.is_secure:
+        return True
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    forwarded = request.headers.get("Forwarded", "").split(",")[0].lower()
+    said = {part.strip() for part in forwarded.split(";")}
+    return proto == "https" or "proto=https" in said or 'proto="https"' in said
 
 
 def _upload(request: Request) -> bool:

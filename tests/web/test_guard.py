@@ -92,6 +92,29 @@ def test_a_token_is_asked_of_every_request_and_kept_in_a_cookie(demo: Demo, tmp_
     assert app.test_client().post("/?token=s3cret").status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("headers", "secure"),
+    [
+        ({}, False),
+        ({"X-Forwarded-Proto": "https"}, True),
+        ({"X-Forwarded-Proto": "HTTPS, http"}, True),
+        ({"Forwarded": 'for=10.0.0.9;proto="https";host=provenance.studio'}, True),
+        ({"Forwarded": "for=10.0.0.9;proto=http"}, False),
+        ({"X-Forwarded-Proto": "http"}, False),
+    ],
+)
+def test_the_token_cookie_is_secure_when_the_browser_came_over_https(
+    demo: Demo, tmp_path: Path, headers: dict[str, str], secure: bool
+) -> None:
+    """Behind a proxy that ends TLS the view sees plain HTTP: the proxy's word that the
+    browser used HTTPS marks the cookie Secure, so it is never sent over plain HTTP."""
+    app = make_app(demo, Guard.for_host("0.0.0.0", "s3cret", None), tmp_path / "thumbs")
+    cookie = app.test_client().get("/?token=s3cret", headers=headers).headers["Set-Cookie"]
+    assert ("; Secure" in cookie) is secure, cookie
+    over_tls = app.test_client().get("/?token=s3cret", base_url="https://provenance.studio")
+    assert "; Secure" in over_tls.headers["Set-Cookie"]
+
+
 def test_a_reverse_proxys_header_is_required_when_named(demo: Demo, tmp_path: Path) -> None:
     guard = Guard.for_host("0.0.0.0", None, "X-Remote-User")
     client = make_app(demo, guard, tmp_path / "thumbs").test_client()
