@@ -43,6 +43,7 @@ import shutil
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -98,22 +99,28 @@ def move_verified(source: Path, destination: Path, sha256: str) -> None:
     Running out of room (:class:`~provenance.errors.OutOfSpace`) leaves nothing
     behind at the destination.
     """
-    with _pinned(source, sha256) as (descriptor, info):
-        try:
-            _make_folder(destination.parent)
-            _link_or_copy(source, descriptor, info, destination)
-        except FileExistsError as exc:
-            raise TransitionRefused(
-                "a file already exists there",
-                where=destination,
-                fix="move it away first; nothing was overwritten",
-            ) from exc
-        except OSError as exc:
-            if exc.errno in NO_ROOM:
-                raise _no_room(exc, destination) from exc
-            raise _not_moved(exc, source, destination) from exc
-        _check_arrived(source, destination, sha256)
-        _unlink_same(source, info, destination)
+    with pinned(source, sha256) as pin:
+        move_pinned(pin, destination)
+
+
+def move_pinned(pin: Pinned, destination: Path) -> None:
+    """:func:`move_verified` for a source already :func:`pinned` (and so already hashed)."""
+    source = pin.source
+    try:
+        _make_folder(destination.parent)
+        _link_or_copy(source, pin.descriptor, pin.info, destination)
+    except FileExistsError as exc:
+        raise TransitionRefused(
+            "a file already exists there",
+            where=destination,
+            fix="move it away first; nothing was overwritten",
+        ) from exc
+    except OSError as exc:
+        if exc.errno in NO_ROOM:
+            raise _no_room(exc, destination) from exc
+        raise _not_moved(exc, source, destination) from exc
+    _check_arrived(source, destination, pin.sha256)
+    _unlink_same(source, pin.info, destination)
     sync_folder(source.parent)
     sync_folder(destination.parent)
 
@@ -126,8 +133,8 @@ def drop_moved_source(source: Path, destination: Path, sha256: str) -> None:
     written there since is another file, and is left.
     """
     try:
-        with _pinned(source, sha256) as (_descriptor, info):
-            if not _still_names(source, info):
+        with pinned(source, sha256) as pin:
+            if not _still_names(source, pin.info):
                 return  # replaced since it was hashed: a file of its own now
             source.unlink()
     except TransitionRefused:
@@ -141,12 +148,33 @@ def drop_moved_source(source: Path, destination: Path, sha256: str) -> None:
     sync_folder(source.parent)
 
 
+@dataclass(frozen=True)
+class Pinned:
+    """A source file held open (without following links) and hashed through that descriptor."""
+
+    source: Path
+    sha256: str
+    descriptor: int
+    info: os.stat_result
+
+
 @contextmanager
-def _pinned(source: Path, sha256: str) -> Iterator[tuple[int, os.stat_result]]:
-    """The source opened without following links, a regular file holding ``sha256``."""
+def pinned(source: Path, sha256: str) -> Iterator[Pinned]:
+    """The source opened without following links, a regular file holding ``sha256``.
+
+    Refused (:class:`~provenance.errors.TransitionRefused`) when it is a link,
+    not a regular file, missing, unreadable or other bytes: a caller that lists
+    a move before making it pins first, so a refusal lists nothing.
+    """
     refuse_links(source)
     try:
         descriptor, info = open_fd(source, follow=False)
+    except FileNotFoundError as exc:
+        raise TransitionRefused(
+            "this copy is missing (deleted or moved since it was seen); nothing was moved",
+            where=source,
+            fix="rescan its folder",
+        ) from exc
     except OSError as exc:
         raise TransitionRefused(
             f"cannot open the file ({exc.strerror or exc}); it was left where it is",
@@ -154,13 +182,21 @@ def _pinned(source: Path, sha256: str) -> Iterator[tuple[int, os.stat_result]]:
             fix="quarantine moves regular files only: rescan it",
         ) from exc
     try:
-        if _fd_hash(descriptor) != sha256:
+        try:
+            same = _fd_hash(descriptor) == sha256
+        except OSError as exc:
+            raise TransitionRefused(
+                f"cannot read the file ({exc.strerror or exc}); it was left where it is",
+                where=source,
+                fix="check the disk, then rescan it",
+            ) from exc
+        if not same:
             raise TransitionRefused(
                 "this copy is no longer the recorded content",
                 where=source,
                 fix="rescan it; it was left where it is",
             )
-        yield descriptor, info
+        yield Pinned(source, sha256, descriptor, info)
     finally:
         os.close(descriptor)
 

@@ -36,7 +36,9 @@ from provenance.lifecycle.files import (
     content_hash,
     drop_moved_source,
     holding,
+    move_pinned,
     move_verified,
+    pinned,
     quarantine_root,
     quarantine_target,
     refuse_links,
@@ -209,21 +211,17 @@ def _quarantine_copy(
         return lc.ledger.quarantine.add([QuarantineIn(sha, str(source), str(moved))],
                                         purge.reason, lc.now())  # fmt: skip
     root = purge.root
-    if content_hash(source) != sha:
-        raise TransitionRefused(
-            "this copy is missing, unreadable or no longer the recorded content",
-            where=source,
-            fix="rescan it; it was left where it is",
-        )
-    destination = quarantine_target(root, sha, source, purge.stamp)
-    entry = QuarantineIn(sha, str(source), str(destination))
-    # Listed before it moves: a purge killed before its record finds the copy by this line.
-    _manifest(lc, root, "quarantined", sha, str(source), str(destination))
-    try:
-        move_verified(source, destination, sha)
-    except BaseException:
-        _undone(lc, root, entry)
-        raise
+    # Hashed once, before anything is listed: a copy that is not the content is refused here.
+    with pinned(source, sha) as pin:
+        destination = quarantine_target(root, sha, source, purge.stamp)
+        entry = QuarantineIn(sha, str(source), str(destination))
+        # Listed before it moves: a purge killed before its record finds the copy by this line.
+        _manifest(lc, root, "quarantined", sha, str(source), str(destination))
+        try:
+            move_pinned(pin, destination)
+        except BaseException:
+            _undone(lc, root, entry)
+            raise
     try:
         return lc.ledger.quarantine.add([entry], purge.reason, lc.now())
     except BaseException:

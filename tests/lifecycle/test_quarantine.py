@@ -21,7 +21,7 @@ from provenance.lifecycle import (
     purge_expired,
     restore,
 )
-from provenance.lifecycle import quarantine as quarantine_module
+from provenance.lifecycle import files as files_module
 from provenance.lifecycle.files import move_verified, quarantine_root
 from provenance.store import Observation, QuarantineIn
 from tests.support.factories import asset_facts
@@ -222,10 +222,28 @@ def test_unreadable_source_is_reported_not_lost(
     lc: Lifecycle, expired_pair: tuple[str, list[Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, (first, second) = expired_pair
-    monkeypatch.setattr(quarantine_module, "content_hash", lambda _path: None)
+
+    def bad_disk(_descriptor: int) -> str:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(files_module, "_fd_hash", bad_disk)
     result = purge_expired(lc)
     assert result.moved == [] and len(result.failed) == 2
+    assert all("cannot read the file (Input/output error)" in f.reason for f in result.failed)
     assert first.exists() and second.exists()
+    root = quarantine_root(lc.settings)
+    assert read_manifest(root) == []  # refused before anything was listed
+
+
+def test_a_missing_copy_is_said_missing(
+    lc: Lifecycle, expired_pair: tuple[str, list[Path]]
+) -> None:
+    _, (first, second) = expired_pair
+    first.unlink()
+    result = purge_expired(lc)
+    assert [Path(m.original_path) for m in result.moved] == [second]
+    [failed] = result.failed
+    assert failed.path == str(first) and "this copy is missing" in failed.reason
 
 
 def test_a_sequence_round_trip(
