@@ -38,7 +38,7 @@ from provenance.detectors.audio_fields import (
     ogg_fields,
     riff_fields,
 )
-from provenance.detectors.base import DetectorContext, error_evidence
+from provenance.detectors.base import DetectorContext, damage_evidence
 from provenance.detectors.exif import plausible_camera
 from provenance.detectors.software_names import SoftwareMatch, match_software
 from provenance.evidence import Evidence
@@ -71,10 +71,10 @@ class AudioDetector:
             return
         gathered = reader(ctx.path)
         fields = gathered.fields
-        if gathered.problems:
-            yield error_evidence(
-                self.name, f"audio metadata damaged: {'; '.join(gathered.problems[:3])}"
-            )
+        # A tag frame that cannot be read is where a generator's name would be: damage, which
+        # the gate does not vouch past (a container's own damage is the integrity check's).
+        for problem in gathered.problems[:3]:
+            yield damage_evidence(self.name, f"audio metadata: {problem}")
         yield from self._camera(fields)
         yield from self._production(fields)
         named = [e for e in map(self._named, _distinct(fields)) if e is not None]

@@ -198,6 +198,21 @@ def test_sound_behind_an_id3_tag_is_judged_by_what_it_is(studio: Studio, tmp_pat
         assert results[name].reasons[0].startswith("provenance cannot be checked: ")
 
 
+def test_an_id3_frame_that_cannot_be_read_blocks(studio: Studio, tmp_path: Path) -> None:
+    """A frame whose size runs past its tag is where a generator's name would be (here it is
+    one, cut off): the file passed with "provenance unknown", and now blocks as damage."""
+    hidden = b"TSSE" + sound.syncsafe(4096) + b"\x00\x00" + b"\x03ElevenLabs"
+    cases: dict[str, hostile.Builder] = {
+        "damaged.mp3": lambda: sound.id3_tag(sound.TAGGER_FRAME + hidden) + sound.mpeg_frames(),
+        "sound.mp3": sound.mp3_behind_id3,
+    }
+    results = _audit(studio, _package(tmp_path, cases))
+    assert results["sound.mp3"].verdict == "warn", results["sound.mp3"].reasons
+    damaged = results["damaged.mp3"]
+    assert damaged.verdict == "block", damaged.reasons
+    assert damaged.reasons[0].startswith("provenance cannot be checked: damaged: audio metadata:")
+
+
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:
     # See tests/util/test_native_output.py for where the binding's warning goes.
     package = _package(tmp_path, {"leader.exr": hostile.exr_bad_chunk_leader})
