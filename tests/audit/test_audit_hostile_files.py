@@ -213,6 +213,28 @@ def test_an_id3_frame_that_cannot_be_read_blocks(studio: Studio, tmp_path: Path)
     assert damaged.reasons[0].startswith("provenance cannot be checked: damaged: audio metadata:")
 
 
+ANIMATEDIFF = (
+    CORPUS
+    / "Kosinkadink+ComfyUI-AnimateDiff-Evolved"
+    / "examples__samples__prompt_travel_00001.mp4"
+)
+
+
+@pytest.mark.skipif(not ANIMATEDIFF.is_file(), reason="the corpus is not here")
+def test_a_generated_video_whose_graph_lost_a_byte_blocks(studio: Studio, tmp_path: Path) -> None:
+    """Found by mutating the corpus: one changed byte in the comment that holds ComfyUI's graph,
+    and the video passed as "provenance unknown"."""
+    data = ANIMATEDIFF.read_bytes()
+    assert data.count(b'{"prompt": ') == 1
+    cases: dict[str, hostile.Builder] = {
+        "travel.mp4": lambda: data.replace(b'{"prompt": ', b'["prompt": ')
+    }
+    result = _audit(studio, _package(tmp_path, cases))["travel.mp4"]
+    assert result.verdict == "block", result.reasons
+    assert result.reasons[0].startswith("provenance cannot be checked: MP4 moov/udta/meta/ilst")
+    assert "opens as JSON and cannot be read" in result.reasons[0]
+
+
 def test_audit_json_stays_valid_when_openexr_complains(studio: Studio, tmp_path: Path) -> None:
     # See tests/util/test_native_output.py for where the binding's warning goes.
     package = _package(tmp_path, {"leader.exr": hostile.exr_bad_chunk_leader})

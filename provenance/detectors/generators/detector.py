@@ -22,7 +22,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from provenance.detectors.base import DetectorContext
+from provenance.detectors.base import (
+    DetectorContext,
+    markers_unread_evidence,
+    unread_evidence,
+)
 from provenance.detectors.generators.containers import (
     entries_from_gif,
     entries_from_items,
@@ -32,6 +36,8 @@ from provenance.detectors.generators.containers import (
     with_xmp_properties,
 )
 from provenance.detectors.generators.entries import (
+    MAX_JSON,
+    MAX_TEXT,
     Entries,
     entries_from_jpeg,
     entries_from_png,
@@ -101,10 +107,29 @@ class GeneratorMetadataDetector:
     name = "generator_metadata"
 
     def detect(self, ctx: DetectorContext) -> Iterator[Evidence]:
-        """Yield one evidence item for the generator the headers name, if any."""
-        finding = identify(read_entries(ctx.path, ctx.facts.format))
+        """Yield one evidence item for the generator the headers name, if any; else what of
+        the headers could not be read where a generator's graph would be."""
+        entries = read_entries(ctx.path, ctx.facts.format)
+        finding = identify(entries)
         if finding is not None:
             yield finding.evidence(self.name)
+            return
+        yield from self._unread(entries)
+
+    def _unread(self, entries: Entries) -> Iterator[Evidence]:
+        # A ComfyUI workflow over the size limit, or a graph a byte of damage broke, names
+        # no tool here, but it is where the tool is named: the gate must not vouch past it.
+        for where, size in list(entries.cut.items())[:3]:
+            yield unread_evidence(
+                self.name, f"{where}: {size:,} characters, over the {MAX_TEXT:,} read"
+            )
+        for item in list(entries.unread_graphs())[:3]:
+            yield markers_unread_evidence(
+                self.name,
+                f"{item.where} holds a '{item.key}' text that opens as JSON and cannot be read"
+                f" (damaged, cut short, or over {MAX_JSON:,} characters): a generator's graph"
+                " would be there",
+            )
 
 
 class StealthDetector:

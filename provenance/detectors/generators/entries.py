@@ -71,6 +71,15 @@ _EXIF_TEXT_TAGS: dict[int, str] = {
     DOCUMENT_NAME: "DocumentName",
     MAKER_NOTE: "MakerNote",
 }
+# Keys only generators write JSON under, and keys anyone may fill that generators fill with
+# JSON holding their words (NovelAI's Comment, ComfyUI video savers' comment).
+GRAPH_KEYS = frozenset(
+    {"prompt", "workflow", "parameters", "invokeai_metadata", "invokeai_graph",
+     "invokeai_workflow", "sd-metadata", "dream", "generation_data", "smproj", "parameters-json",
+     "fooocus_scheme", "imagemetahub_data", "sui_image_params"}
+)  # fmt: skip
+SHARED_KEYS = frozenset({"comment", "usercomment", "description", "imagedescription"})
+_GRAPH_WORDS = re.compile(r'"(?:prompt|workflow|class_type|nodes|sampler|steps|seed)"')
 # Tags ComfyUI-style savers fill with "key:{json}".
 _PREFIXED_TAGS = frozenset({"ImageDescription", "Make", "Model", "DocumentName"})
 _PREFIXED = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s*(?=[{\[])")
@@ -115,13 +124,28 @@ class Entries:
     """The entries of one file, with cached JSON parsing."""
 
     items: list[Entry] = field(default_factory=list)
+    cut: dict[str, int] = field(default_factory=dict)  # where texts over MAX_TEXT were cut: size
     _json: dict[int, Any] = field(default_factory=dict, repr=False)
 
     def add(self, key: str, text: str, where: str) -> None:
         """Append an entry, within the count and size limits."""
+        if len(text) > MAX_TEXT:
+            self.cut[where] = len(text)
         text = text[:MAX_TEXT].strip("\x00")
         if len(self.items) < MAX_ENTRIES and text:
             self.items.append(Entry(key, text, where))
+
+    def unread_graphs(self) -> Iterator[Entry]:
+        """Entries that would hold a generator's JSON and do not parse (broken, cut short, or
+        over :data:`MAX_JSON`): under a generator's own key (:data:`GRAPH_KEYS`), or under a
+        shared one (``Comment``, ``Description``) with a generator's words in the text."""
+        for item in self.items:
+            if item.text.lstrip()[:1] not in ("{", "[") or item.where in self.cut:
+                continue
+            key = item.key.lower()
+            ours = key in GRAPH_KEYS or (key in SHARED_KEYS and _GRAPH_WORDS.search(item.text))
+            if ours and self.json(item) is None:
+                yield item
 
     def get(self, key: str, *, fold: bool = False) -> Entry | None:
         """The first entry with this key (case-insensitively when ``fold``)."""
