@@ -175,10 +175,12 @@ class CopyMemory:
         self.head: Head | None = None
         self.notices = Notices()
         self._watched = watched
+        self._told: tuple[set[str], tuple[str, ...]] = (set(), ())  # this batch's notices
 
     def catch_up(self, conn: Connection, host: str, head: Head) -> None:
         """Before a batch's decisions, under the chain lock: mark what may be gone since."""
         forget, files, folders = self.notices.take()
+        self._told = (files, tuple(folders))
         if forget or (self.head is not None and not _continues(conn, self.head, head)):
             self.forget()
         if not self.maybe_gone or self.head is None:
@@ -197,14 +199,21 @@ class CopyMemory:
         for copies, locs in gone.items():
             maybe = {loc.id for loc in locs if loc.present and loc.id is not None}
             if self._watched is not None:
-                outside = [loc for path, loc in state.present_of[copies].items()
-                           if not self._watched(path)]  # fmt: skip
-                if any(loc.id is None for loc in outside):  # recorded now: its id is unknown
+                doubtful = [loc for path, loc in state.present_of[copies].items()
+                            if self._doubtful(path)]  # fmt: skip
+                if any(loc.id is None for loc in doubtful):  # recorded now: its id is unknown
                     self.maybe_gone.pop(copies, None)
                     continue
-                maybe |= {loc.id for loc in outside if loc.id is not None}
+                maybe |= {loc.id for loc in doubtful if loc.id is not None}
             self.maybe_gone[copies] = maybe
         self.head = head
+
+    def _doubtful(self, path: str) -> bool:
+        """A copy no notice will vouch for: outside ``watched``, or told vanished already (a
+        file deleted after it was examined, before its batch: its notice came first)."""
+        files, folders = self._told
+        watched = self._watched is None or self._watched(path)
+        return not watched or path in files or path.startswith(folders)
 
     def forget(self) -> None:
         """Forget everything: the batch that taught it the latest was not written."""

@@ -181,3 +181,16 @@ def test_a_flood_of_notices_forgets_instead_of_holding_each(
     notices.vanished_below("/w/sh010/")
     assert notices.take() == (True, {"/w/1", "/w/2"}, {"/w/sh010/"})
     assert notices.take() == (False, set(), set())
+
+
+def test_a_file_told_vanished_before_its_batch_recorded_it_is_looked_at_again(
+    ledger: Ledger,
+) -> None:
+    # Deleted after it was examined: its notice comes before the batch that records it.
+    gone: set[str] = set()
+    run = _run_with_frames(ledger, gone)
+    gone.add("/w/short_lived.exr")
+    run.vanished("/w/short_lived.exr")
+    assert _outcome(run, "/w/short_lived.exr") == "seen"
+    assert _outcome(run, "/w/c/0.exr") == "moved"
+    assert _moved_from(ledger) == "/w/short_lived.exr"
