@@ -16,15 +16,14 @@ scan can start examining while the ledger (and SQLAlchemy) are still loading.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from provenance.classify import unreadable_reason
 from provenance.ingest.examine import Examined, Examiner, examine
 from provenance.settings import Settings
-from provenance.util.file_kinds import may_exist
 from provenance.vocab import IngestOutcome
 
 if TYPE_CHECKING:
@@ -95,15 +94,21 @@ def record_all(
     yield from _record(batch, recording.record, on_result)
 
 
-def record_examined(
-    batch: list[Examined], ledger: Ledger, exists: Callable[[str], bool] = may_exist
-) -> list[IngestResult]:
+class Records(Protocol):
+    """Where examined files are recorded: a ledger, or one run of its batches."""
+
+    def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
+        """Record a batch of observations in one transaction."""
+
+
+def record_examined(batch: list[Examined], into: Records) -> list[IngestResult]:
     """Record files examined elsewhere (the watch daemon's workers) in one transaction.
 
-    ``exists`` tells the ledger whether an old path is gone, which is what
-    turns known content at a new path into a ``moved`` event.
+    ``into`` is a ledger, or the watch daemon's :meth:`~provenance.store.Ledger.recording`
+    that lasts its life: that one knows whether an old path is gone, which is
+    what turns known content at a new path into a ``moved`` event.
     """
-    return list(_record(batch, lambda observations: ledger.record(observations, exists), None))
+    return list(_record(batch, into.record, None))
 
 
 def _record(

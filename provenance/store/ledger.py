@@ -217,9 +217,15 @@ class Ledger:
         """Record a batch of observations in one transaction (see :mod:`.writer`)."""
         return self.recording(exists).record(observations)
 
-    def recording(self, exists: PathExists = may_exist) -> Recording:
-        """A run of batches (a scan) that share what they learn of copies (see :mod:`.copies`)."""
-        return Recording(self._tx, exists)
+    def recording(
+        self, exists: PathExists = may_exist, watched: PathExists | None = None
+    ) -> Recording:
+        """A run of batches that share what they learn of copies (see :mod:`.copies`).
+
+        A scan's run gives no ``watched``; a watch daemon's, which lasts its
+        life, gives the paths whose vanishing it reports (:meth:`Recording.vanished`).
+        """
+        return Recording(self._tx, exists, watched)
 
     def identify(self, found: Sequence[Identity]) -> int:
         """Fill in the empty media identity of assets read elsewhere (see :mod:`.identify`).
@@ -242,15 +248,31 @@ class Recording:
     """Batches recorded one after another, each in its own transaction, by one run.
 
     A copy one batch found at its place is not looked at again by the next
-    (:class:`~.copies.CopyMemory`): a scan of many copies of one content
-    stays linear. A batch that is not written makes the run forget all it
-    learnt, so what it remembers is always what the ledger holds.
+    (:class:`~.copies.CopyMemory`): a scan of many copies of one content, or
+    a daemon's burst of them over hours, stays linear. A batch that is not
+    written makes the run forget all it learnt, and one that finds the chain
+    moved on reads what other writers did meanwhile, so what it remembers is
+    always what the ledger holds. A long-lived run (a watch daemon's) is told
+    from any thread what may have vanished (:meth:`vanished`,
+    :meth:`vanished_below`) and when to trust nothing (:meth:`forget`).
     """
 
-    def __init__(self, tx: Transactions, exists: PathExists) -> None:
+    def __init__(self, tx: Transactions, exists: PathExists, watched: PathExists | None) -> None:
         self._tx = tx
         self._exists = exists
-        self._memory = CopyMemory()
+        self._memory = CopyMemory(watched)
+
+    def vanished(self, path: str) -> None:
+        """The file at ``path`` on this host may be gone (deleted, or a move's source)."""
+        self._memory.notices.vanished(path)
+
+    def vanished_below(self, folder: str) -> None:
+        """Every file below ``folder`` on this host may be gone."""
+        self._memory.notices.vanished_below(folder)
+
+    def forget(self) -> None:
+        """Look at every copy again from the next batch on (events may have been lost)."""
+        self._memory.notices.forget()
 
     def record(self, observations: Sequence[Observation]) -> list[RecordResult]:
         """Record a batch of observations in one transaction (see :mod:`.writer`)."""

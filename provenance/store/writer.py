@@ -120,6 +120,11 @@ class ChainAppender:
         """The host events are recorded on unless they name another."""
         return self._host
 
+    @property
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the chain's last event, the ones added in this transaction included."""
+        return self.seq, self.hash
+
     def add(self, pending: PendingEvent, at: datetime) -> None:
         """Chain one event after the previous one (at the server's time where it decides)."""
         seq, stamp, details = self.seq + 1, self._at or iso(at), details_text(pending.details)
@@ -193,7 +198,7 @@ class BatchRecorder:
         """Record every observation; later items see the effect of earlier ones."""
         shas = sorted({o.asset.sha256 for o in observations})
         known, blank = known_assets(self._conn, in_chunks(shas))
-        self._memory.catch_up(self._conn)
+        self._memory.catch_up(self._conn, self._chain.host, self._chain.head)
         state = LocationState(load_locations(self._conn, observations, known, self._memory))
         identities = Identities(blank)
         new_assets: dict[str, AssetFacts] = {}
@@ -281,7 +286,7 @@ class BatchRecorder:
         changed = [_update_row(loc, self._now) for loc in dirty if loc.id is not None]
         if changed:
             self._conn.execute(_UPDATE_LOCATION, changed)
-        self._memory.remember(self._conn, self._gone)
+        self._memory.remember(self._gone, state, self._chain.head)
         self._chain.flush()
 
 

@@ -123,12 +123,16 @@ class WatchDaemon:
         return HintHandler(spec, self.pipeline.hints, self.supervisor.loss, count_error)
 
     def _request(self, root: str, why: str) -> None:
+        # A reconcile is asked for when events may have been lost (and hourly, because
+        # they can be lost silently): the copies trusted on their word are looked at again.
+        self.recorder.forget_copies()
         self.reconciler.request(root, why)
 
     def _hooks(self, on_recorded: Callable[[IngestResult], None] | None) -> RecorderHooks:
         return RecorderHooks(
             gone=self.presence.gone,
             exists=self.presence.exists,
+            watched=self.presence.watched,
             landed=self._landed,
             retry=self._retry,
             ledger_back=lambda: self.supervisor.loss_all("ledger reachable again"),
@@ -274,6 +278,7 @@ class WatchDaemon:
         for part in (self.supervisor, self.pipeline, self.reconciler, self.chores):
             part.settings = settings
         self.pipeline.deletes.delay = settings.watch_delete_delay
+        self.recorder.forget_copies()  # roots given up no longer vouch for their copies
         self.supervisor.set_roots(self.resolve(configs, settings))
 
     def resolve(self, configs: Sequence[WatchRootConfig], settings: Settings) -> list[RootSpec]:

@@ -146,10 +146,12 @@ class Pipeline:
         elif hint.kind == "deleted":
             self.tracker.forget(hint.path)
             self.deletes.file(hint.path, now)
+            self._recorder.vanished(hint.path)  # before the move's new name is recorded
         elif hint.kind == "folder_new":
             self._folder_appeared(root, hint.path, now)
         elif hint.kind == "folder_gone":
             self.deletes.folder(hint.path, now)
+            self._recorder.vanished_below(hint.path)
         else:
             self._roots.root_gone(hint.root)
 

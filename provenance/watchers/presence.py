@@ -45,6 +45,16 @@ class Presence:
             return True  # an unavailable root's files are not known to be gone
         return may_exist(path) or self._supervisor.blocked(path) is not None
 
+    def watched(self, path: str) -> bool:
+        """Whether the daemon would hear of this file vanishing: its root is being watched.
+
+        What the daemon's events do not cover (another folder, a root that is
+        unavailable) the recorder looks at again in every batch; a watch that
+        may have lost events makes the daemon reconcile, and forget what it trusted.
+        """
+        root = self._supervisor.root_of(path)
+        return root is not None and self._supervisor.available(root)
+
     def _probed(self, root: str) -> bool:
         now = time.monotonic()
         at, ok = self._probes.get(root, (0.0, False))

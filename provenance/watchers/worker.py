@@ -14,6 +14,15 @@ apart:
   recorded item by item, so one poison file (say, a name the database cannot
   store) is logged and counted and never blocks the files around it.
 
+The batches are one run of the ledger's for the daemon's life
+(:meth:`~provenance.store.Ledger.recording`): a burst of identical frames
+over hours of batches loads and looks at each earlier copy once, not once a
+batch. That run trusts a copy below a watched root while the daemon's events
+say nothing of it; so every deletion and every move's source is told to it
+(:meth:`Recorder.vanished`) as the settler takes the hint, before the move's
+new name can be recorded, and every reconcile request makes it forget
+(:meth:`Recorder.forget_copies`).
+
 Deletions are recorded only where the root is still there: a root that went
 away is ``unavailable``, and nothing below it is recorded removed (WATCHING.md
 1.5, point 8).
@@ -63,6 +72,9 @@ class RecorderHooks:
     retry: Callable[[str], bool]  # let an unreadable file settle again
     ledger_back: Callable[[], None]  # the ledger answered again after failing
     recorded: Callable[[IngestResult], None] = lambda _result: None
+    # Paths whose vanishing the daemon is told of (its roots' events): a copy of a
+    # content there that was found at its place is not looked at again (store.copies).
+    watched: Callable[[str], bool] = lambda _path: False
 
 
 class Recorder:
@@ -73,6 +85,7 @@ class Recorder:
     ) -> None:
         self.queue: BoundedQueue[Examined | Removal] = BoundedQueue(settings.batch_size * 4)
         self._ledger = ledger
+        self._run = ledger.recording(hooks.exists, hooks.watched)
         self._batch_size = max(1, settings.batch_size)
         self._state = state
         self.hooks = hooks
@@ -95,6 +108,20 @@ class Recorder:
                 batch.append(item)
         self._files(batch, stop)
 
+    # -- what the daemon's events say of copies ----------------------------------
+
+    def vanished(self, path: str) -> None:
+        """A file was deleted or moved away (from any thread): its copy needs a look again."""
+        self._run.vanished(path)
+
+    def vanished_below(self, folder: str) -> None:
+        """A folder was deleted or moved away (from any thread)."""
+        self._run.vanished_below(folder)
+
+    def forget_copies(self) -> None:
+        """Events may have been lost (from any thread): look at every copy again."""
+        self._run.forget()
+
     # -- files ------------------------------------------------------------------
 
     def _files(self, batch: list[Examined], stop: threading.Event) -> None:
@@ -109,7 +136,7 @@ class Recorder:
 
     def _resilient(self, batch: list[Examined]) -> list[IngestResult]:
         try:
-            return record_examined(batch, self._ledger, self.hooks.exists)
+            return record_examined(batch, self._run)
         except LedgerUnavailable:
             raise
         except Exception:  # one poison item must not block the others

@@ -10,7 +10,7 @@ import pytest
 from provenance.store import Ledger
 from provenance.store.writer import ChainAppender
 from tests.support.factories import fake_sha, observation
-from tests.support.loaded_rows import count_loaded_rows
+from tests.support.loaded_rows import count_loaded_rows, looking
 
 
 def _always(_path: str) -> bool:
@@ -32,13 +32,8 @@ def test_copies_recorded_over_many_batches_are_each_looked_at_once(
     # Each batch loaded and looked at every copy the earlier ones recorded: a first
     # scan of 50,000 empty files took 88 s, six times the 20,000's 14 s.
     looked: list[str] = []
-
-    def exists(path: str) -> bool:
-        looked.append(path)
-        return True
-
     loaded = count_loaded_rows(monkeypatch)
-    run = ledger.recording(exists)
+    run = ledger.recording(looking(looked))
     results = [
         r.outcome
         for b in range(20)

@@ -1,6 +1,9 @@
-"""Counting the location rows a batch loads, to see that work grows with what changed."""
+"""Counting the location rows a batch loads, and the paths it looks at, to see that work
+grows with what changed."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Connection
@@ -20,3 +23,13 @@ def count_loaded_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(copies, "_collect", counting)
     return loaded
+
+
+def looking(looked: list[str]) -> Callable[[str], bool]:
+    """An ``exists`` for a recording that says every path is there and appends it to ``looked``."""
+
+    def exists(path: str) -> bool:
+        looked.append(path)
+        return True
+
+    return exists
