@@ -106,6 +106,9 @@ class LocationState:
 
 
 NOTICES_AT_MOST = 10_000  # past this many files told of, forgetting costs less than each look
+# Past this many events written by others since the last batch (a daemon idle while a studio's
+# scans ran), reading them all costs more than looking at every copy again once.
+EVENTS_AT_MOST = 50_000
 
 
 class Notices:
@@ -181,7 +184,7 @@ class CopyMemory:
         """Before a batch's decisions, under the chain lock: mark what may be gone since."""
         forget, files, folders = self.notices.take()
         self._told = (files, tuple(folders))
-        if forget or (self.head is not None and not _continues(conn, self.head, head)):
+        if forget or self._lost_track(conn, head):
             self.forget()
         if not self.maybe_gone or self.head is None:
             return
@@ -191,6 +194,12 @@ class CopyMemory:
             ids = self.maybe_gone.get((sha, loc_host))
             if ids is not None:
                 ids.add(loc_id)
+
+    def _lost_track(self, conn: Connection, head: Head) -> bool:
+        """Whether the chain since the remembered head cannot be read, or is not worth it."""
+        if self.head is None:
+            return False
+        return head[0] - self.head[0] > EVENTS_AT_MOST or not _continues(conn, self.head, head)
 
     def remember(
         self, gone: Mapping[Copies, Sequence[Loc]], state: LocationState, head: Head

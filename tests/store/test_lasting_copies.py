@@ -194,3 +194,31 @@ def test_a_file_told_vanished_before_its_batch_recorded_it_is_looked_at_again(
     assert _outcome(run, "/w/short_lived.exr") == "seen"
     assert _outcome(run, "/w/c/0.exr") == "moved"
     assert _moved_from(ledger) == "/w/short_lived.exr"
+
+
+def test_many_events_by_others_since_the_last_batch_forget_instead_of_reading_them(
+    ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(copies, "EVENTS_AT_MOST", 0)  # any event by another is too many
+    looked: list[str] = []
+    gone: set[str] = set()
+    run = ledger.recording(looking(looked, gone), _watched)
+    run.record(_black([f"/w/a/{i}.exr" for i in range(3)]))
+    _second_writer_copy_vanishes(ledger_url, gone)
+    looked.clear()
+    assert _outcome(run, "/w/c/0.exr") == "moved"  # the other's copy, found gone
+    assert _moved_from(ledger) == "/other/black.exr"
+    assert set(looked) >= {f"/w/a/{i}.exr" for i in range(3)}  # forgot: every copy again
+
+
+def test_a_chain_that_does_not_continue_from_the_remembered_head_forgets(ledger: Ledger) -> None:
+    """A ledger put back from a backup: the head the memory knew is not in its chain."""
+    looked: list[str] = []
+    run = ledger.recording(looking(looked), _watched)
+    run.record(_black([f"/w/a/{i}.exr" for i in range(3)]))
+    memory = run._memory
+    assert memory.head is not None
+    memory.head = (memory.head[0], "0" * 64)
+    looked.clear()
+    assert _outcome(run, "/w/b/0.exr") == "seen"
+    assert set(looked) >= {f"/w/a/{i}.exr" for i in range(3)}

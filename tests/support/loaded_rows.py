@@ -3,7 +3,7 @@ grows with what changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pytest
 from sqlalchemy import Connection
@@ -25,11 +25,12 @@ def count_loaded_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return loaded
 
 
-def looking(looked: list[str]) -> Callable[[str], bool]:
-    """An ``exists`` for a recording that says every path is there and appends it to ``looked``."""
+def looking(looked: list[str], gone: Collection[str] = ()) -> Callable[[str], bool]:
+    """An ``exists`` for a recording that says every path but ``gone`` is there and appends
+    it to ``looked``."""
 
     def exists(path: str) -> bool:
         looked.append(path)
-        return True
+        return path not in gone
 
     return exists
