@@ -39,10 +39,12 @@ from bench_scan import interleaved, machine
 
 from provenance.store import Ledger
 from provenance.store.chain import GENESIS, details_text, event_hash
+from provenance.store.digests import digest_as_stored
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 DOCUMENT = b"%PDF-1.7 signed consent"
 # Event types by share of the log; the rest of each step's events are `seen`.
+EVIDENCE_SHA256 = digest_as_stored([])  # the row's evidence: none
 MIX = {"detected": 0.20, "moved": 0.12, "removed": 0.05, "approved": 0.02, "expired": 0.02,
        "expiry-set": 0.01, "audited": 0.15}  # fmt: skip
 
@@ -125,14 +127,18 @@ class Builder:
         sha = _sha(str(self.seq).encode())
         genai = self.rng.random() < 1 / 3
         expires = at + timedelta(days=30) if genai else None
+        prompt = f"a castle at dusk, take {self.seq}" if genai else None
         details: dict[str, object] = {"verdict": "genai" if genai else "not_genai",
                                       "tool": "comfyui" if genai else None,
-                                      "status": "temporary" if genai else None}  # fmt: skip
+                                      "status": "temporary" if genai else None, "kind": "image",
+                                      "evidence_sha256": EVIDENCE_SHA256}  # fmt: skip
         if expires is not None:
             details["expires_at"] = stamp(expires)
+        if prompt is not None:
+            details["prompt_sha256"] = digest_as_stored(prompt)
         self.event("detected", sha, f"/show/{self.seq}.exr", details, at)
         self.assets.append((sha, 1000, "image", "image/png", "png", 64, 64, None,
-                            details["verdict"], details["tool"], "strong", "[]", None, None,
+                            details["verdict"], details["tool"], "strong", "[]", prompt, None,
                             details["status"], column(at), column(at),
                             column(expires) if expires else None, None, None))  # fmt: skip
         self.known.append(sha)

@@ -2,7 +2,9 @@
 
 Events chained before issue 15 do not carry everything their rows hold (a
 ``detected`` event had no status, a restore did not say what the asset
-became, an audit run had no event). Their rows cannot be rebuilt from the
+became, an audit run had no event), and those chained before migration 0014
+not an asset's kind nor the digests of its evidence and prompt (nor do the
+baselines recorded then). Their rows cannot be rebuilt from the
 events, and guessing would either pass edited rows or flag honest ones.
 
 So ``provenance init`` (:meth:`~provenance.store.Ledger.init`) records, once,
@@ -19,7 +21,9 @@ ledger upgraded long ago there is nothing left to record; folding a chain of
 millions of events to learn that took minutes inside the write transaction.
 So the assets are found first in SQL (:func:`candidates`): those with an
 event of a type whose details must carry a status and whose canonical JSON
-has no ``"status":`` key, and no baseline after it. Only their events are
+has no ``"status":`` key, and no baseline after it; and those whose
+``detected`` event has no ``"evidence_sha256":`` key, and no baseline after
+it that has the row's ``"evidence":``. Only their events are
 folded (by the events' asset index), which gives each the fold of the whole
 chain would (an asset's legacy is its own events' doing), and the audit rows
 are checked against the few events that account for audits. A ledger with
@@ -49,6 +53,8 @@ STATUS_TYPES = (
     "restored", "deleted-from-quarantine",
 )  # fmt: skip
 _HAS_STATUS = '%"status":%'  # canonical JSON (no spaces); no nested "status" in these details
+_HAS_DIGEST = '%"evidence_sha256":%'  # a detected event's since migration 0014
+_COVERS_EVIDENCE = '%"evidence":%'  # a baseline's row since then (its other rows have no such key)
 # Candidates beyond which one pass over the chain costs less than reading their events by asset
 # (the first upgrade of a ledger older than the projection: most of its assets).
 WHOLE_FOLD = 20_000
@@ -86,18 +92,22 @@ def legacy_assets(conn: Connection) -> list[str]:
 
 
 def candidates(conn: Connection) -> list[str]:
-    """The assets with an event that says no status and no baseline after it (see the module
-    docstring), in sha256 order: a few on a ledger still to upgrade, none once upgraded."""
+    """The assets with an event that says no status, or a ``detected`` event without the digest
+    of the evidence, and no baseline after it that says it (see the module docstring), in
+    sha256 order: a few on a ledger still to upgrade, none once upgraded."""
     later = aliased(Event)
     baselined = select(later.seq).where(
         later.type == "state-baseline",
         later.asset_sha256 == Event.asset_sha256,
         later.seq > Event.seq,
     )
+    no_status = Event.type.in_(STATUS_TYPES) & Event.details.not_like(_HAS_STATUS)
+    no_digest = (Event.type == "detected") & Event.details.not_like(_HAS_DIGEST)
+    covered = baselined.where(later.details.like(_COVERS_EVIDENCE))
     query = (
         select(Event.asset_sha256)
-        .where(Event.type.in_(STATUS_TYPES), Event.asset_sha256.is_not(None))
-        .where(Event.details.not_like(_HAS_STATUS), ~baselined.exists())
+        .where(Event.asset_sha256.is_not(None))
+        .where((no_status & ~baselined.exists()) | (no_digest & ~covered.exists()))
         .distinct()
     )
     return sorted(str(sha) for sha in conn.execute(query).scalars())

@@ -17,8 +17,9 @@ Events written before the details carried them fall back on the envelope
 (``at``, ``actor``, ``host``).
 
 * ``detected`` creates the asset's row: verdict, tool, status, flags, expiry,
-  and its media identity (timecode, reel, UMID; absent from events written
-  before migration 0011, whose rows hold none);
+  kind, the digests of its evidence and prompt (:mod:`.digests`), and its
+  media identity (timecode, reel, UMID; absent from events written before
+  migration 0011, whose rows hold none);
 * ``identified`` fills an asset's media identity where the fold knows none
   (an asset recorded without it, seen again with it); identity already known
   is never replaced, so a row changed to a later event's identity differs;
@@ -35,8 +36,11 @@ Events written before the details carried them fall back on the envelope
   upgraded (:mod:`.baseline`); without an asset, it carries the audit rows.
 
 An asset whose ``detected`` event predates the fold (no ``status`` in its
-details) and has no baseline cannot be projected: it is named as such
-(``provenance init`` records the baseline).
+details, or, before migration 0014, no ``evidence_sha256``) and has no
+baseline that covers it cannot be projected: it is named as such
+(``provenance init`` records the baseline). The evidence and the prompt are
+compared by digest: the row's value, read back in canonical form, against
+the event's.
 
 Everything here is pure: rows are plain mappings, times ISO 8601 strings, so
 the property tests and ``verify`` share it.
@@ -54,7 +58,8 @@ from provenance.store.records import IDENTITY_FIELDS
 from provenance.util.names import shown_values
 
 ASSET_FIELDS = (
-    "verdict", "tool", "status", "flags", "expires_at", "replaced_by", *IDENTITY_FIELDS,
+    "verdict", "tool", "status", "flags", "expires_at", "replaced_by", "kind", "evidence",
+    "prompt", *IDENTITY_FIELDS,
 )  # fmt: skip
 APPROVAL_FIELDS = (
     "asset_sha256", "category", "scope", "approver", "recorded_by", "host", "reference_path",
@@ -70,6 +75,8 @@ AUDIT_FIELDS = (
     "report_sha256",
 )  # fmt: skip
 
+DIGEST_FIELDS = frozenset({"evidence", "prompt"})
+"""Fields a row holds in full and events by digest (:mod:`.digests`): both sides are digests."""
 SHOWN_FIELDS = frozenset({"note", "revoke_reason", "flags"})
 """Free text the tables store as people are shown it (a name that is not UTF-8 as ``\\xNN``,
 see :mod:`provenance.util.names`), while events keep it as it was."""
@@ -149,11 +156,12 @@ class Projection:
 
     def _detected(self, e: EventRow, d: Mapping[str, Any]) -> None:
         sha = str(e.asset_sha256)
-        if "status" not in d:
+        if "status" not in d or "evidence_sha256" not in d:
             self.legacy[sha] = e.seq
         values = {"verdict": d.get("verdict"), "tool": d.get("tool"), "status": d.get("status"),
                   "flags": list(d.get("flags") or []), "expires_at": d.get("expires_at"),
-                  "replaced_by": None}  # fmt: skip
+                  "replaced_by": None, "kind": d.get("kind"), "evidence": d.get("evidence_sha256"),
+                  "prompt": d.get("prompt_sha256")}  # fmt: skip
         values |= {name: d.get(name) for name in IDENTITY_FIELDS}  # absent before 0011: None
         self.assets[sha] = Projected(values, dict.fromkeys(values, e.seq))
 
@@ -251,7 +259,10 @@ class Projection:
                 self.audits[int(row["id"])].put(e.seq, **{k: row[k] for k in AUDIT_FIELDS})
             return
         sha = e.asset_sha256
-        self.legacy.pop(sha, None)
+        if "evidence" in d["asset"]:
+            self.legacy.pop(sha, None)
+        else:  # a baseline from before migration 0014 covers neither kind, evidence nor prompt
+            self.legacy[sha] = e.seq
         self.assets[sha] = Projected({})
         self.assets[sha].put(e.seq, **{k: d["asset"].get(k) for k in ASSET_FIELDS})
         self._reset(self.approvals, sha, d.get("approvals", []), APPROVAL_FIELDS, e.seq)
@@ -353,10 +364,16 @@ def _fields(
         if name in SHOWN_FIELDS:
             want = shown_values(want)
         if have != want:
-            text = (f"{where} {name}: ledger says {_shown(have)}, events say {_shown(want)}"
-                    f" (event {projected.set_by.get(name)})")  # fmt: skip
+            said = _digests(have, want) if name in DIGEST_FIELDS else (
+                f"ledger says {_shown(have)}, events say {_shown(want)}")  # fmt: skip
+            text = f"{where} {name}: {said} (event {projected.set_by.get(name)})"
             found.append(Difference(table, key, text, **tag))
     return found
+
+
+def _digests(have: object, want: object) -> str:
+    """Two digests of a field (:data:`DIGEST_FIELDS`), as a person can compare them."""
+    return f"the ledger's hashes to {_shown(have)}, events say {_shown(want)}"
 
 
 def _shown(value: object) -> str:

@@ -9,7 +9,9 @@ asset). :meth:`~StatePart.baseline` upgrades a ledger written before the
 projection existed (:mod:`.baseline`).
 
 Rows are read as plain values: times as the ISO 8601 text events carry,
-``flags`` as a list, so a row and its projection compare field by field.
+``flags`` as a list, ``evidence`` and ``prompt`` as the digests of their
+canonical JSON (:mod:`.digests`), so a row and its projection compare field
+by field.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from provenance.store.chain import check_chain
 from provenance.store.chunks import in_chunks
 from provenance.store.columns import UTCDateTime
+from provenance.store.digests import digest, text_digest
 from provenance.store.models import (
     Approval,
     Asset,
@@ -210,15 +213,19 @@ def differences(conn: Connection, projection: Projection) -> list[Difference]:
 def asset_rows(conn: Connection, *where: ColumnElement[bool]) -> dict[str, Row]:
     """The projected fields of ``assets`` rows, by sha256, as plain values.
 
-    The flags are read as text and parsed here: a row holding text that is not
-    JSON is a difference to name, where the column's own reading would stop.
+    The flags and the evidence are read as text and parsed here: a row holding
+    text that is not JSON is a difference to name, where the column's own
+    reading would stop.
     """
     columns: list[ColumnElement[Any]] = [
-        Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS) if name != "flags"
+        Asset.__table__.c[name] for name in ("sha256", *ASSET_FIELDS) if name not in _AS_TEXT
     ]
-    columns.append(cast(Asset.flags, Text).label("flags"))
+    columns += [cast(Asset.__table__.c[name], Text).label(name) for name in _AS_TEXT]
     rows = conn.execute(select(*columns).where(*where))
     return {str(key): row for key, row in _keyed(rows, "sha256", _times(columns))}
+
+
+_AS_TEXT = ("flags", "evidence")
 
 
 def table_rows(conn: Connection, table: FromClause, *where: ColumnElement[bool]) -> dict[int, Row]:
@@ -237,7 +244,7 @@ def _keyed(rows: CursorResult[Any], key: str, times: Sequence[str]) -> Iterator[
     # taken once: a row's own mapping costs more than its values.
     # The conversions are inline, not a call a field: an audit checks every row it matched.
     names = list(rows.keys())
-    flags = "flags" in names
+    flags, evidence = "flags" in names, "evidence" in names  # an assets row's
     for row in rows:
         plain: Row = dict(zip(names, row, strict=True))
         found = plain.pop(key)
@@ -246,6 +253,9 @@ def _keyed(rows: CursorResult[Any], key: str, times: Sequence[str]) -> Iterator[
                 plain[name] = iso(value)
         if flags:
             plain["flags"] = _flags(plain["flags"])
+        if evidence:
+            plain["evidence"] = text_digest(plain["evidence"])
+            plain["prompt"] = digest(plain["prompt"])
         yield found, plain
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from provenance.store.chain import details_text, event_hash
 from provenance.store.chunks import in_chunks
 from provenance.store.copies import Copies, CopyMemory, Loc, LocationState, load_locations
+from provenance.store.digests import digest_as_stored
 from provenance.store.identify import IDENTIFIED, Identities, identity_details, known_assets
 from provenance.store.models import Asset, ChainHead, Event, Location
 from provenance.store.records import IDENTITY_FIELDS, AssetFacts, Observation, RecordResult, iso
@@ -294,6 +295,12 @@ def _detected(facts: AssetFacts) -> dict[str, object]:
     # Everything the row's state holds, so the row is a projection of its events.
     details: dict[str, object] = {"verdict": facts.verdict, "tool": facts.tool,
                                   "status": facts.status}  # fmt: skip
+    # What else the gate reads of the row: the kind (the likeness check looks at pictures
+    # only), and which markers said what and the prompt screened, by digest (see .digests).
+    details["kind"] = facts.kind
+    details["evidence_sha256"] = digest_as_stored([e.to_dict() for e in facts.evidence])
+    if facts.prompt is not None:
+        details["prompt_sha256"] = digest_as_stored(facts.prompt)
     if facts.verdict == "genai" and facts.expires_at is not None:
         details["expires_at"] = iso(facts.expires_at)
     if facts.flags:  # chained, so what an asset was flagged for cannot be quietly dropped

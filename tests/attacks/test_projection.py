@@ -211,6 +211,10 @@ def test_approval_row_inserted_without_event(
         ("UPDATE assets SET flags=NULL WHERE sha256=:s", "flags: ledger says []"),
         ("UPDATE assets SET replaced_by=:s, status='replaced' WHERE sha256=:s", "replaced_by"),
         ("UPDATE assets SET expires_at=NULL WHERE sha256=:s", "expires_at: ledger says nothing"),
+        # The talent's name taken out of the prompt the audit screens against today's watchlists.
+        ("UPDATE assets SET prompt='a castle' WHERE sha256=:s", "prompt: the ledger's hashes to"),
+        # Not a picture: the likeness check would not look at it.
+        ("UPDATE assets SET kind='document' WHERE sha256=:s", "kind: ledger says document"),
     ],
 )
 def test_asset_state_edited(
@@ -300,3 +304,60 @@ def test_a_damaged_files_edited_row_is_caught_whatever_the_policy_for_damage(
     [seen] = audit(damaged.parent, lc.ledger, lc.settings, lenient).files
     assert seen.verdict == "block", seen.reasons
     assert any("not what its events say" in r for r in seen.reasons), seen.reasons
+
+
+def stored_evidence(url: str, sha: str) -> list[dict[str, object]]:
+    """An asset's evidence as its row holds it."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT CAST(evidence AS TEXT) FROM assets WHERE sha256=:s")
+            stored = conn.execute(query, {"s": sha}).scalar_one()
+            found: list[dict[str, object]] = json.loads(stored)
+            return found
+    finally:
+        engine.dispose()
+
+
+CAMERA = {"detector": "exif", "kind": "camera-exif", "detail": "Canon R5", "signal": "not_genai"}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda items: [CAMERA],  # the generator's parameters replaced by a camera's word
+        lambda items: [],  # every marker erased
+        lambda items: [{k: v for k, v in i.items() if k != "prompt"} for i in items],
+    ],
+    ids=["changed", "emptied", "prompt-dropped"],
+)
+def test_evidence_edited(
+    ledger_url: str,
+    lc: Lifecycle,
+    make_genai: Make,
+    edit: Callable[[list[dict[str, object]]], list[dict[str, object]]],
+) -> None:
+    path, asset = make_genai("gen/evidence.png", 71)
+    items = stored_evidence(ledger_url, asset.sha256)
+    assert any(i.get("prompt") == "a castle" for i in items), items
+    tamper(ledger_url, "UPDATE assets SET evidence=:e WHERE sha256=:s",
+           e=json.dumps(edit(items)), s=asset.sha256)  # fmt: skip
+    assert_caught(ledger_url, f"asset {asset.sha256[:12]} evidence: the ledger's hashes to")
+    result = audited(lc, path)
+    assert result.verdict == "block"
+    assert any("not what its events say" in r for r in result.reasons), result.reasons
+
+
+def test_evidence_rewritten_with_its_keys_in_another_order_is_the_same_evidence(
+    ledger_url: str, lc: Lifecycle, make_genai: Make
+) -> None:
+    """The JSON text may differ (key order, spacing) as long as it says the same."""
+    path, asset = make_genai("gen/reordered.png", 72)
+    items = stored_evidence(ledger_url, asset.sha256)
+    rewritten = [dict(reversed(list(item.items()))) for item in items]
+    assert json.dumps(rewritten) != json.dumps(items)
+    tamper(ledger_url, "UPDATE assets SET evidence=:e WHERE sha256=:s",
+           e=json.dumps(rewritten, indent=2), s=asset.sha256)  # fmt: skip
+    assert stored_evidence(ledger_url, asset.sha256) == items
+    assert_clean(ledger_url)
+    assert not any("not what its events say" in r for r in audited(lc, path).reasons)

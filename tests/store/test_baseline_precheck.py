@@ -22,7 +22,9 @@ from provenance.store.engine import make_engine
 from provenance.store.projection import EventRow, Projection
 from provenance.store.state import stream_events
 from tests.support.factories import fake_sha, observation
-from tests.support.old_schema import make_chain_old
+from tests.support.old_schema import make_chain_old, without_digests, without_status
+
+DETECTED = '{"evidence_sha256":"e","status":"temporary","tool":null,"verdict":"genai"}'
 
 
 @pytest.fixture
@@ -113,8 +115,51 @@ class _Event:
 
 @pytest.mark.parametrize("kind", sorted(Projection.STEPS))
 def test_the_types_the_precheck_looks_at_are_those_the_fold_calls_legacy(kind: str) -> None:
-    detected = _Event(1, "detected", '{"status":"temporary","tool":null,"verdict":"genai"}')
+    detected = _Event(1, "detected", DETECTED)
     # Enough for every step to read, and no status.
-    details = '{"approval":1,"asset":{},"audit":1,"quarantine":1}'
+    details = '{"approval":1,"asset":{"evidence":"e"},"audit":1,"quarantine":1}'
     projection = Projection().fold([detected, _Event(2, kind, details)])
     assert (kind in STATUS_TYPES) == bool(projection.legacy)
+
+
+def test_a_detected_event_without_the_evidence_digest_waits_for_a_baseline_that_has_it() -> None:
+    """Before migration 0014 neither ``detected`` events nor baselines covered the evidence."""
+    old = DETECTED.replace('"evidence_sha256":"e",', "")
+    old_baseline = '{"approvals":[],"asset":{"status":"temporary"},"quarantine":[]}'
+    baseline = '{"approvals":[],"asset":{"evidence":"e","status":"temporary"},"quarantine":[]}'
+    events = [_Event(1, "detected", old), _Event(2, "state-baseline", old_baseline)]
+    assert Projection().fold(events[:1]).legacy == {"s" * 64: 1}
+    assert Projection().fold(events).legacy == {"s" * 64: 2}
+    assert Projection().fold([*events, _Event(3, "state-baseline", baseline)]).legacy == {}
+
+
+def test_an_older_ledger_s_evidence_is_baselined_once(ledger_url: str) -> None:
+    record_generated(ledger_url, "a", "b")
+    make_chain_old(ledger_url, without_digests)
+    with connected(ledger_url) as conn:
+        assert (
+            legacy_assets(conn)
+            == whole_chain_legacy(ledger_url)
+            == sorted([fake_sha("a"), fake_sha("b")])
+        )
+    upgraded = Ledger.init(ledger_url)[0]
+    with upgraded:
+        [baseline_a, _] = sorted(upgraded.events.list(types=["state-baseline"]),
+                                 key=lambda e: str(e.asset_sha256))  # fmt: skip
+        assert len(baseline_a.details["asset"]["evidence"]) == 64  # type: ignore[index]
+        assert upgraded.state.verify().ok
+        assert upgraded.record_baseline() == 0
+
+
+def test_a_ledger_baselined_before_0014_is_baselined_again_for_its_evidence(
+    ledger_url: str,
+) -> None:
+    record_generated(ledger_url, "a")
+    make_chain_old(ledger_url, lambda details: without_digests(without_status(details)))
+    Ledger.init(ledger_url)[0].close()
+    make_chain_old(ledger_url, without_digests)  # the baseline as it was written then
+    with connected(ledger_url) as conn:
+        assert legacy_assets(conn) == whole_chain_legacy(ledger_url) == [fake_sha("a")]
+    with Ledger.init(ledger_url)[0] as upgraded:
+        assert upgraded.state.verify().ok
+        assert len(upgraded.events.list(types=["state-baseline"])) == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from provenance.errors import ProvenanceError
+from provenance.evidence import Evidence
 from provenance.rules.policy import open_status
 from provenance.store import (
     ApprovalRequest,
@@ -72,6 +74,15 @@ ops = st.lists(
 )
 
 
+def markers(label: str, n: int) -> tuple[Evidence, ...]:
+    """``n`` items of evidence, the last naming a file that is not UTF-8 (stored as shown)."""
+    return tuple(
+        Evidence("generators", "png-parameters", f"parameters in {label}_\udcff{i}.png", "genai",
+                 "comfyui", "strong", f"prompt {i}", {"model": f"m{i}", "seed": str(i)})
+        for i in range(n)
+    )  # fmt: skip
+
+
 @pytest.fixture
 def fresh() -> Iterator[Ledger]:
     with (
@@ -100,7 +111,7 @@ class Run:
         seen = observation(label, f"/show/{label}-{n}.png", verdict="genai", tool="comfyui")
         due = self.now + timedelta(days=2)
         self.ledger.record([dataclasses.replace(seen, asset=dataclasses.replace(
-            seen.asset, expires_at=due, flags=(VOICE,) * (n % 2)
+            seen.asset, expires_at=due, flags=(VOICE,) * (n % 2), evidence=markers(label, n),
         ))])  # fmt: skip
 
     def _plain(self, sha: str, label: str, n: int) -> None:
@@ -322,3 +333,33 @@ def test_a_forged_event_the_fold_cannot_read_is_named_not_a_crash() -> None:
     projection = Projection().fold([Forged()])
     [difference] = compare(projection, {}, {}, {})
     assert difference.table == "event" and "event 7 (approved) cannot be read" in difference.text
+
+
+def _set_evidence(ledger: Ledger, sha: str, value: str) -> None:
+    engine = make_engine(ledger.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assets SET evidence=:e WHERE sha256=:s"), {"e": value, "s": sha})
+    engine.dispose()
+
+
+def test_evidence_is_compared_by_what_it_says_in_the_order_it_was_found(fresh: Ledger) -> None:
+    """Keys in another order say the same; items in another order do not (of equally ranked
+    items, a report names the first as the reason)."""
+    Run(fresh).apply(("record", 0, 2))
+    sha = fake_sha("a")
+    stored = [item.to_dict() for item in fresh.assets.many([sha])[sha].evidence]
+    assert len(stored) == 2
+    _set_evidence(fresh, sha, json.dumps([dict(sorted(i.items(), reverse=True)) for i in stored]))
+    assert fresh.state.verify().ok
+    _set_evidence(fresh, sha, json.dumps(stored[::-1]))
+    [difference] = fresh.state.verify().differences
+    assert difference.text.startswith(f"asset {sha[:12]} evidence: the ledger's hashes to ")
+    assert difference.text.endswith(" (event 1)")
+    assert list(fresh.state.check([sha])) == [sha]
+
+
+def test_evidence_that_is_not_json_is_named_not_a_crash(fresh: Ledger) -> None:
+    Run(fresh).apply(("record", 0, 1))
+    _set_evidence(fresh, fake_sha("a"), "[{oops")
+    [difference] = fresh.state.verify().differences
+    assert "evidence: the ledger's hashes to not JSON: '[{oops'" in difference.text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from alembic import command
@@ -44,8 +45,25 @@ def insert_generated_image(
         ), {"sha": sha, "host": host, "path": path, "t": WHEN, "yes": True})  # fmt: skip
 
 
-def make_chain_old(url: str) -> None:
-    """Rewrite the chain as the code before the projection wrote it (no status, no audit event)."""
+def without_status(details: str) -> str:
+    """An event's details as the code before the projection wrote them: no status."""
+    return details.replace('"status":"temporary",', "")
+
+
+_SINCE_0014 = re.compile(
+    r'"(evidence_sha256|prompt_sha256|evidence|prompt)":("[0-9a-f]{64}"|null),|"kind":"[a-z]+",'
+)
+
+
+def without_digests(details: str) -> str:
+    """An event's details as the code before migration 0014 wrote them: a ``detected`` event
+    without kind and digests, a baseline's row without kind, evidence and prompt."""
+    return _SINCE_0014.sub("", details)
+
+
+def make_chain_old(url: str, rewrite: Callable[[str], str] = without_status) -> None:
+    """Rewrite the chain as older code wrote it (``rewrite`` each event's details; by default,
+    the code before the projection: no status, no audit event)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM events WHERE type='audit-recorded'"))
@@ -53,7 +71,7 @@ def make_chain_old(url: str) -> None:
         conn.execute(text("DELETE FROM events"))
         prev = GENESIS
         for seq, row in enumerate(rows, start=1):
-            details = row["details"].replace('"status":"temporary",', "")
+            details = rewrite(row["details"])
             values = dict(row) | {"seq": seq, "details": details, "prev_hash": prev}
             values["hash"] = prev = event_hash(
                 seq=seq, at=row["at"], type=row["type"], asset_sha256=row["asset_sha256"],
