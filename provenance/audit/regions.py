@@ -147,6 +147,11 @@ class RegionCheck:
         """The stored checks still current: made against every generated picture described,
         by this version of the region rule or a later one (an older one's is made again).
 
+        Current means made against exactly the pictures described now (``through``
+        equal to the last features row's id): a check claiming to have seen rows that
+        do not exist was not made by the ledger's writers, and a row an insider set to
+        "no match" with a ``through`` past every id would otherwise be reused for ever.
+
         Each picture's is read once an audit: :meth:`wanted` asks before the
         near-match stage, :meth:`matched` after it, for the same pictures or fewer.
         """
@@ -154,7 +159,7 @@ class RegionCheck:
         if unread:
             checks = self.ledger.regions.many(unread)
             self._stored |= {sha: _stored_hit(c) for sha, c in checks.items()
-                             if c.through >= through and c.rule >= REGION_RULE
+                             if c.through == through and c.rule >= REGION_RULE
                              and c.status in ("ok", "empty")}  # fmt: skip
             self._read.update(unread)
         return {sha: self._stored[sha] for sha in shas if sha in self._stored}

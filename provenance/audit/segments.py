@@ -140,8 +140,11 @@ class SegmentCheck:
 
 
 def _current(rows: Sequence[SegmentIn], through: tuple[int, int]) -> bool:
-    first = rows[0]  # a sweep by an older rule is made again
-    return (first.features_through >= through[0] and first.prints_through >= through[1]
+    # Made against exactly the generated assets described now: a sweep claiming rows past
+    # the last ids was not made by the ledger's writers (an insider's "nothing found" would
+    # be reused for ever). A sweep by an older rule is made again.
+    first = rows[0]
+    return (first.features_through == through[0] and first.prints_through == through[1]
             and first.rule >= SWEEP_RULE)  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.likeness.stage_checks import check_masters
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import FolderRule, Settings
-from provenance.store import Ledger
+from provenance.store import Ledger, SegmentIn
 from tests.support.files import sha256_of
 from tests.support.masters import (
     H264,
@@ -366,6 +366,21 @@ def test_a_sweep_made_by_an_older_rule_is_made_again_never_trusted(
     result = generated.audit(master.parent)["reel.mov"]  # and so does the audit
     assert not result.segments and result.verdict != "block"
     assert generated.ledger.segments.many([sha])[sha] == [swept]
+
+
+def test_a_nothing_found_forged_past_every_described_asset_is_never_reused(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """An insider's sweep row, "nothing found", claiming rows that do not exist yet: a sweep
+    is reused only when made against exactly the generated assets described now."""
+    master = write_master(tmp_path / "pkg" / "reel.mov", cut(generated))
+    scan([master], generated.ledger, generated.settings)
+    sha = sha256_of(master)
+    features, prints = generated.ledger.segments.through()
+    generated.ledger.segments.save([SegmentIn(sha, features + 1000, prints + 1000,
+                                              rule=SWEEP_RULE)])  # fmt: skip
+    result = generated.audit(master.parent)["reel.mov"]
+    assert result.verdict == "block" and result.segments, result.reasons
 
 
 def test_a_sweep_stopped_by_shutdown_is_not_stored(generated: Generated, tmp_path: Path) -> None:

@@ -249,6 +249,23 @@ def test_a_check_made_by_an_older_region_rule_is_made_again_never_trusted(
     )
 
 
+def test_a_no_match_forged_past_every_described_picture_is_never_reused(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """An insider's row: "checked, nothing inside", claiming to have seen features rows that
+    do not exist. Reused while its ``through`` was at least the last id, it would have let the
+    comp through until enough pictures were described; only a check made against exactly the
+    pictures described now is reused."""
+    comps = tmp_path / "comps"
+    save(composited(generated.picture, 3, share=0.3), comps / "comp.jpg", quality=90)
+    scan([comps], generated.ledger, generated.settings)
+    sha = sha256_of(generated, comps / "comp.jpg")
+    forged = RegionCheckIn(sha, generated.ledger.regions.through() + 1000, rule=REGION_RULE)
+    generated.ledger.regions.save([forged])
+    result = audited(generated, comps)["comp.jpg"]
+    assert (result.verdict, result.match.kind) == ("block", "region")
+
+
 def sha256_of(generated: Generated, path: Path) -> str:
     asset = generated.ledger.assets.at(str(path))
     assert asset is not None
