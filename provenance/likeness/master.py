@@ -58,6 +58,7 @@ THREADS = 2
 STOPPED = "stopped before the end (shutting down)"
 IN_FLIGHT = 8
 NEAR_BITS = 128  # a fingerprint's bits: a near match scores 1 - distance / NEAR_BITS
+MAX_STREAMS = 4  # picture streams swept in one file (each decodes the whole file again)
 
 
 @dataclass(frozen=True)
@@ -178,20 +179,80 @@ def scan_master(
 ) -> MasterScan:
     """Sweep the video at ``path``; the generated assets it shows (see the module docstring).
 
-    ``stop`` (the watch daemon shutting down) is asked at every sample; once
-    it says True the sweep ends, incomplete (:data:`STOPPED`). Raises what
-    :func:`~provenance.likeness.sweep.sweep` raises for a file that cannot
-    be opened as a video.
+    Every picture stream is swept (a textless version, another eye, an
+    auxiliary track), up to :data:`MAX_STREAMS`, each on the programme's
+    timeline: see :func:`together`. ``stop`` (the watch daemon shutting
+    down) is asked at every sample; once it says True the sweep ends,
+    incomplete (:data:`STOPPED`). Raises what
+    :func:`~provenance.likeness.sweep.sweep` raises for a file whose first
+    stream cannot be opened as a video.
     """
+    first, count = _scan_stream(path, lookup, step, stop, 0)
+    scans = [first]
+    for index in range(1, min(count, MAX_STREAMS)):
+        if scans[-1].incomplete:
+            break  # not fully seen already: the file blocks on that
+        try:
+            scans.append(_scan_stream(path, lookup, step, stop, index)[0])
+        except ProvenanceError as exc:
+            scans.append(replace(first, segments=(), samples=0, incomplete=exc.message,
+                                 may_pass=False))  # fmt: skip
+    return together(scans, count)
+
+
+def _scan_stream(
+    path: Path, lookup: Lookup, step: float, stop: Callable[[], bool] | None, stream: int
+) -> tuple[MasterScan, int]:
+    """One picture stream swept, and how many the file holds."""
     prints: list[tuple[float, Fingerprint | None]] = []
     checking = ThreadPoolExecutor(THREADS, "master-check")
-    with sweep(path, step) as samples, checking as pool:
+    with sweep(path, step, stream=stream, alone=False) as samples, checking as pool:
         taken = samples if stop is None else _until(samples, stop, samples.sweep)
         hits = list(_checked(taken, lookup, pool.submit, prints))
-        found = samples.sweep
-    return MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
+        found, count = samples.sweep, samples.pictures
+    scan = MasterScan(tuple(merge(hits, found)), found.samples, found.swept, found.duration,
                       found.incomplete, found.timecode, tuple(prints),
                       found.may_pass)  # fmt: skip
+    return scan, count
+
+
+def together(scans: Sequence[MasterScan], count: int) -> MasterScan:
+    """The sweeps of a file's picture streams as one: the first stream's clock and prints.
+
+    Every stream shares the programme's timeline, so a segment is placed by
+    its times whichever stream shows it; one that a stream before already
+    shows whole is not said twice (a textless version of the same shot). A
+    later stream's segments name no frame for a report's still (``at``,
+    ``outline``): the still is taken from the first stream. What any stream
+    could not see makes the whole incomplete, and so does a file with more
+    streams than :data:`MAX_STREAMS`.
+    """
+    first = scans[0]
+    segments = list(first.segments)
+    for scan in scans[1:]:
+        segments += [replace(s, at=None, outline=None) for s in scan.segments
+                     if not _shown_already(s, segments)]  # fmt: skip
+    stopped = [(n, s) for n, s in enumerate(scans, start=1) if s.incomplete is not None]
+    incomplete, may_pass = None, False
+    if stopped:
+        number, scan = stopped[0]
+        incomplete = scan.incomplete if number == 1 else f"video stream {number}: {scan.incomplete}"
+        may_pass = all(s.may_pass for _, s in stopped)  # only this host's clock stopped them
+    elif count > len(scans):
+        incomplete = f"it holds {count} video streams, and only the first {len(scans)} were swept"
+    return replace(
+        first,
+        segments=tuple(sorted(segments, key=lambda s: (s.start, s.asset))),
+        samples=sum(s.samples for s in scans),
+        swept=min(s.swept for s in scans),
+        incomplete=incomplete,
+        may_pass=may_pass,
+    )
+
+
+def _shown_already(segment: Segment, before: Sequence[Segment]) -> bool:
+    return any(b.asset == segment.asset and b.start <= segment.start and segment.end <= b.end
+               for b in before)  # fmt: skip
 
 
 def _until(samples: Iterable[Sample], stop: Callable[[], bool], found: Sweep) -> Iterator[Sample]:

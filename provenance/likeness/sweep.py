@@ -122,13 +122,19 @@ class Sweep:
 
 
 @contextmanager
-def sweep(path: Path, step: float = STEP, max_samples: int | None = None) -> Iterator[Samples]:
+def sweep(
+    path: Path, step: float = STEP, max_samples: int | None = None, *, stream: int = 0,
+    alone: bool = True,
+) -> Iterator[Samples]:  # fmt: skip
     """Open ``path`` for a sweep: yields :class:`Samples`, iterated for the samples in time order.
 
     ``max_samples`` widens the step so a long clip gives at most that many
     (used to index generated clips); otherwise the step is narrowed a little
     (:func:`aligned_step`) so that the near-match sampler's eight moments are
-    among the samples. Raises what
+    among the samples. ``stream`` is which of the file's picture streams
+    (cover art aside) is swept, the first by default; ``alone`` says no other
+    sweep looks at the others, so a file that has more is not fully seen
+    (:attr:`Sweep.incomplete`). Raises what
     :func:`~provenance.likeness.video.sample_frames` raises when the file
     cannot be opened as a video; damage found later ends the iteration and
     is said in :attr:`Sweep.incomplete`.
@@ -140,7 +146,7 @@ def sweep(path: Path, step: float = STEP, max_samples: int | None = None) -> Ite
         except Exception as exc:
             raise UndecodableVideo(f"cannot decode video ({exc})", where=path) from exc
         with container:
-            yield Samples(container, path, step, max_samples, av.FFmpegError)
+            yield Samples(container, path, step, max_samples, av.FFmpegError, stream, alone)
 
 
 class Samples:
@@ -148,10 +154,12 @@ class Samples:
 
     def __init__(
         self, container: InputContainer, path: Path, step: float, max_samples: int | None,
-        failure: type[Exception],
+        failure: type[Exception], stream: int = 0, alone: bool = True,
     ) -> None:  # fmt: skip
         self.container, self.failure = container, failure
-        self.stream = video_stream(container, path)
+        self.pictures = len(picture_streams(container))  # the file's picture streams
+        self.alone = alone
+        self.stream = video_stream(container, path, stream)
         context = self.stream.codec_context
         check_size(path, context.width, context.height)
         duration = _duration(container, self.stream)
@@ -226,10 +234,10 @@ class Samples:
             self._stop(short)
 
     def _other_pictures(self) -> None:
-        """A second video stream (a textless version, another eye) is pictures not swept."""
-        count = len(picture_streams(self.container))
-        if count > 1 and not self.sweep.incomplete:
-            self._stop(f"it holds {count} video streams, and only the first was swept")
+        """A second video stream (a textless version, another eye) is pictures not swept, unless
+        another sweep looks at it (``alone`` false)."""
+        if self.alone and self.pictures > 1 and not self.sweep.incomplete:
+            self._stop(f"it holds {self.pictures} video streams, and only the first was swept")
 
     def _demux(self) -> Iterator[Packet[VideoStream]]:
         """The video stream's packets; where every stream's end is noted (:mod:`.reach`)."""

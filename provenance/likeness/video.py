@@ -255,18 +255,20 @@ def _targets(start: float, duration: float, count: int) -> list[float]:
 NO_CODEC = "cannot decode video (its stream names no codec)"
 
 
-def video_stream(container: InputContainer, path: Path) -> VideoStream:
-    """The file's video stream (not its cover art); :class:`UnsupportedVideo` when it has none.
+def video_stream(container: InputContainer, path: Path, at: int = 0) -> VideoStream:
+    """The file's first video stream (not its cover art), or its ``at``-th one counting from 0;
+    :class:`UnsupportedVideo` when it has none.
 
     A stream whose codec the container does not say (a damaged track header:
     FFmpeg lists it as ``video/<nocodec>``, with no codec context) has no
     frame to decode: :class:`UndecodableVideo`.
     """
-    for stream in picture_streams(container):
-        if stream.codec_context is None:
-            raise UndecodableVideo(NO_CODEC, where=path)
-        return stream
-    raise UnsupportedVideo("no video stream to fingerprint", where=path)
+    streams = picture_streams(container)
+    if at >= len(streams):
+        raise UnsupportedVideo("no video stream to fingerprint", where=path)
+    if streams[at].codec_context is None:
+        raise UndecodableVideo(NO_CODEC, where=path)
+    return streams[at]
 
 
 def picture_streams(container: InputContainer) -> list[VideoStream]:

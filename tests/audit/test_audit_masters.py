@@ -30,6 +30,7 @@ from provenance.cli import cli
 from provenance.ingest.record import ingest
 from provenance.ingest.scan import scan
 from provenance.lifecycle import Approval, Lifecycle, approve
+from provenance.likeness.master import MAX_STREAMS
 from provenance.likeness.stage_checks import check_masters
 from provenance.likeness.versions import SWEEP_RULE
 from provenance.settings import FolderRule, Settings
@@ -45,6 +46,7 @@ from tests.support.masters import (
     held,
     pan,
     write_master,
+    write_streams,
 )
 from tests.support.reframing import RGB, composited, save, textured
 from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
@@ -381,6 +383,34 @@ def test_a_nothing_found_forged_past_every_described_asset_is_never_reused(
                                               rule=SWEEP_RULE)])  # fmt: skip
     result = generated.audit(master.parent)["reel.mov"]
     assert result.verdict == "block" and result.segments, result.reasons
+
+
+def test_a_generated_still_in_a_second_video_stream_is_found(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """A second picture stream (a textless version, another eye) used to block unseen; each
+    stream is now swept on the programme's timeline."""
+    clean = [Shot(4, pan(1))]
+    hiding = [Shot(1, pan(2)), Shot(2, held(generated.still)), Shot(1, pan(3))]
+    master = write_streams(tmp_path / "pkg" / "two.mov", [clean, hiding])
+    result = generated.audit(master.parent)["two.mov"]
+    assert result.verdict == "block", result.reasons
+    assert_near(spans(result), [(1.0, 3.0, generated.still_sha)])
+    assert not any("not fully checked" in r for r in result.reasons), result.reasons
+
+
+def test_a_file_of_clean_streams_is_fully_seen(generated: Generated, tmp_path: Path) -> None:
+    master = write_streams(tmp_path / "pkg" / "two.mov", [[Shot(2, pan(1))], [Shot(2, pan(2))]])
+    result = generated.audit(master.parent)["two.mov"]
+    assert result.verdict != "block" and not result.segments, result.reasons
+
+
+def test_more_streams_than_are_swept_block(generated: Generated, tmp_path: Path) -> None:
+    tracks = [[Shot(1, pan(seed))] for seed in range(MAX_STREAMS + 1)]
+    master = write_streams(tmp_path / "pkg" / "many.mov", tracks)
+    result = generated.audit(master.parent)["many.mov"]
+    assert result.verdict == "block", result.reasons
+    assert any(f"only the first {MAX_STREAMS} were swept" in r for r in result.reasons)
 
 
 def test_a_sweep_stopped_by_shutdown_is_not_stored(generated: Generated, tmp_path: Path) -> None:

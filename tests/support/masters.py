@@ -103,6 +103,31 @@ def write_master(
     return path
 
 
+def write_streams(path: Path, tracks: Sequence[Sequence[Shot]], codec: Codec = PRORES) -> Path:
+    """Encode each track into a video stream of its own in ``path`` (a textless version, another
+    eye), their frames interleaved as a muxer writes them."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        streams = []
+        for _ in tracks:
+            stream = container.add_stream(codec.name, rate=FPS)
+            assert isinstance(stream, av.VideoStream)
+            stream.width, stream.height, stream.pix_fmt = *SIZE, codec.pix_fmt
+            stream.options = dict(codec.options)
+            streams.append(stream)
+        frames = [list(_frames(shots, FPS)) for shots in tracks]
+        for i in range(max(len(f) for f in frames)):
+            for stream, track in zip(streams, frames, strict=True):
+                if i < len(track):
+                    picture = av.VideoFrame.from_ndarray(track[i], format="rgb24")
+                    container.mux(stream.encode(picture))
+        for stream in streams:
+            container.mux(stream.encode())
+    return path
+
+
 def _frames(shots: Sequence[Shot], fps: int) -> Iterator[NDArray[np.uint8]]:
     for shot in shots:
         for i in range(round(shot.seconds * fps)):
