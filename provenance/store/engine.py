@@ -26,7 +26,7 @@ from sqlalchemy.pool import StaticPool
 
 from provenance.errors import ConfigError, DamagedRecord, LedgerUnavailable
 from provenance.store.models import postgresql_options
-from provenance.store.pinned import PinnedFile
+from provenance.store.pinned import pin
 from provenance.util.names import json_shown
 
 BUSY_TIMEOUT_MS = 60_000
@@ -189,8 +189,7 @@ def _sqlite_engine(url: URL, *, read_only: bool = False) -> Engine:
         url = read_only_place(url)
     engine = create_engine(url, **kwargs)
     if database not in ("", ":memory:") and not database.startswith("file:"):
-        # First of the listeners: before any of them reads the -shm index.
-        event.listen(engine, "connect", PinnedFile(Path(database).expanduser()))
+        pin(engine, Path(database).expanduser())  # first: before any listener reads the index
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

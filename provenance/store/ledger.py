@@ -50,7 +50,6 @@ from provenance.store.engine import (
     masked,
     missing_sqlite_file,
     parse_url,
-    sqlite_file,
 )
 from provenance.store.events import EventsPart
 from provenance.store.features import FeaturesPart
@@ -59,7 +58,7 @@ from provenance.store.genai import GenaiPart
 from provenance.store.identity import current_actor, current_host
 from provenance.store.locations import LocationsPart
 from provenance.store.notary import Notary
-from provenance.store.pinned import REPLACED, file_identity
+from provenance.store.pinned import file_problem
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
@@ -101,8 +100,6 @@ class Ledger:
         self._tx = Transactions(self._engine, masked(url), self.actor, self.host)
         is_sqlite = parse_url(url).get_backend_name() == "sqlite"
         self._prepare(is_sqlite if auto_create is None else auto_create)
-        self._file = sqlite_file(url)
-        self._opened = file_identity(self._file)
         self.assets = AssetsPart(self._tx)
         self.locations = LocationsPart(self._tx)
         self.events = EventsPart(self._tx)
@@ -140,12 +137,7 @@ class Ledger:
         while it is open: every write would then vanish with the last
         connection, unseen. None for PostgreSQL and an in-memory ledger.
         """
-        if self._file is None or self._opened is None:
-            return None
-        if file_identity(self._file) == self._opened:
-            return None
-        # One message for both: a connection opened after a deletion makes a new file there.
-        return REPLACED
+        return file_problem(self._engine)
 
     def _prepare(self, auto_create: bool) -> None:
         with self._tx.translated():

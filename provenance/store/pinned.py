@@ -13,14 +13,19 @@ goes, with no error and no chance to say why.
 So every new connection of a file engine is checked against the file the
 engine's first connection opened, before any statement reads the index, and
 refused with :class:`~provenance.errors.LedgerUnavailable` where the path now
-names another file or none. The daemon stops on that (see
-:meth:`~provenance.store.ledger.Ledger.file_problem`); the web view says it.
+names another file or none. The same comparison, asked between connections
+(:func:`file_problem`), is what stops the daemon
+(:meth:`~provenance.store.ledger.Ledger.file_problem`) and what the web view says.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from provenance.errors import LedgerUnavailable
 
@@ -51,11 +56,16 @@ class PinnedFile:
         self.path = path
         self.first: tuple[int, int] | None = None
 
+    def problem(self) -> str | None:
+        """:data:`REPLACED` once the path no longer names the first file (None before any)."""
+        if self.first is None or file_identity(self.path) == self.first:
+            return None
+        return REPLACED
+
     def __call__(self, dbapi_connection: Any, _record: Any) -> None:
         identity = file_identity(self.path)
-        if self.first is None and identity is not None:
+        if self.first is None:
             self.first = identity
-            return
         if identity is not None and identity == self.first:
             return
         dbapi_connection.close()
@@ -65,3 +75,21 @@ class PinnedFile:
             fix="put the ledger file back, or start the command or daemon again to open the one"
             " there now",
         )
+
+
+_PINS: WeakKeyDictionary[Engine, PinnedFile] = WeakKeyDictionary()
+
+
+def pin(engine: Engine, path: Path) -> None:
+    """Keep ``engine``'s connections to the file at ``path`` as it is when first opened; call
+    before any other ``connect`` listener, which might read the index."""
+    pinned = PinnedFile(path)
+    _PINS[engine] = pinned
+    event.listen(engine, "connect", pinned)
+
+
+def file_problem(engine: Engine) -> str | None:
+    """Why ``engine``'s ledger file is no longer at its path, if so; None for an engine not
+    pinned (PostgreSQL, an in-memory or URI-named SQLite database)."""
+    pinned = _PINS.get(engine)
+    return None if pinned is None else pinned.problem()
