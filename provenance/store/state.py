@@ -26,18 +26,14 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     FromClause,
-    String,
     Text,
-    any_,
-    bindparam,
     cast,
-    func,
     select,
 )
 from sqlalchemy.engine import Connection, CursorResult
 
 from provenance.store.chain import check_chain
-from provenance.store.chunks import in_chunks
+from provenance.store.chunks import Pick, bound_list, in_chunks
 from provenance.store.columns import UTCDateTime
 from provenance.store.digests import digest, text_digest
 from provenance.store.models import (
@@ -142,45 +138,18 @@ def events_where(conn: Connection, *where: ColumnElement[bool]) -> Iterator[Even
     return map(EventTuple._make, conn.execute(query))
 
 
-Pick = Callable[[Any], ColumnElement[bool]]
-"""A column of asset hashes -> the condition that picks the rows of the checked assets."""
-
-
 def _picks(conn: Connection, shas: Sequence[str]) -> list[Pick]:
     """The checked assets in batches, each picked by one condition.
 
-    Where the database takes a list as one bound value (an array on
-    PostgreSQL, a JSON array SQLite unpacks with ``json_each``, built in
-    since 3.38), a batch is :data:`CHECK_BATCH` assets: an ``IN`` list of 500
-    values cost SQLAlchemy more to render at each execution than SQLite
-    spent on the query, four queries a list. Elsewhere, ``IN`` lists.
+    Where the database takes a list as one bound value (:func:`~.chunks.bound_list`),
+    a batch is :data:`CHECK_BATCH` assets: an ``IN`` list of 500 values cost
+    SQLAlchemy more to render at each execution than SQLite spent on the
+    query, four queries a list. Elsewhere, ``IN`` lists.
     """
-    listed = _bound_list(conn)
+    listed = bound_list(conn)
     if listed is None:
         return [_in_list(chunk) for chunk in in_chunks(shas)]
     return [listed(shas[i : i + CHECK_BATCH]) for i in range(0, len(shas), CHECK_BATCH)]
-
-
-def _bound_list(conn: Connection) -> Callable[[Sequence[str]], Pick] | None:
-    """How this database picks a list of hashes by one bound value, if it can."""
-    if conn.dialect.name == "postgresql":
-        # Lazy: a SQLite ledger's process never loads the PostgreSQL dialect.
-        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
-
-        def array(shas: Sequence[str]) -> Pick:
-            bound = bindparam("checked", list(shas), type_=ARRAY(String))
-            return lambda column: column == any_(bound)
-
-        return array
-    if conn.dialect.name == "sqlite" and (conn.dialect.server_version_info or ()) >= (3, 38):
-
-        def json_array(shas: Sequence[str]) -> Pick:
-            unpacked = func.json_each(bindparam("checked", json.dumps(shas), type_=String))
-            values = select(unpacked.table_valued("value").c.value).scalar_subquery()
-            return lambda column: column.in_(values)
-
-        return json_array
-    return None
 
 
 def _in_list(shas: Sequence[str]) -> Pick:

@@ -186,12 +186,12 @@ class BatchRecorder:
         connection: Connection,
         appender: ChainAppender,
         exists: PathExists,
-        memory: CopyMemory | None = None,
+        memory: CopyMemory,
     ) -> None:
         self._conn = connection
         self._chain = appender
         self._exists = exists
-        self._memory = memory or CopyMemory()
+        self._memory = memory
         self._now = datetime.now(UTC)
         self._gone: dict[Copies, list[Loc]] = {}  # see _vanished
 

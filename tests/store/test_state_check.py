@@ -77,7 +77,7 @@ def test_batches_of_a_few_and_in_lists_give_the_same_answer(
     whole = _texts(ledger.state.check(shas))
     monkeypatch.setattr(state_module, "CHECK_BATCH", 2)
     assert _texts(ledger.state.check(shas)) == whole
-    monkeypatch.setattr(state_module, "_bound_list", lambda conn: None)
+    monkeypatch.setattr(state_module, "bound_list", lambda conn: None)
     monkeypatch.setattr("provenance.store.chunks.IN_CHUNK", 2)
     assert _texts(ledger.state.check(shas)) == whole
     assert _texts(ledger.state.check(shas[:1])) == {shas[0]: whole[shas[0]]}
