@@ -71,43 +71,28 @@ _EXIF_TEXT_TAGS: dict[int, str] = {
     DOCUMENT_NAME: "DocumentName",
     MAKER_NOTE: "MakerNote",
 }
-# Keys only generators write JSON under, and keys anyone may fill that generators fill with
-# JSON holding their words (NovelAI's Comment, ComfyUI video savers' comment).
-GRAPH_KEYS = frozenset(
-    {"prompt", "workflow", "parameters", "invokeai_metadata", "invokeai_graph",
-     "invokeai_workflow", "sd-metadata", "dream", "generation_data", "smproj", "parameters-json",
-     "fooocus_scheme", "imagemetahub_data", "sui_image_params"}
-)  # fmt: skip
-SHARED_KEYS = frozenset({"comment", "usercomment", "description", "imagedescription"})
-_GRAPH_WORDS = re.compile(r'"(?:prompt|workflow|class_type|nodes|sampler|steps|seed)"')
 # Tags ComfyUI-style savers fill with "key:{json}".
 _PREFIXED_TAGS = frozenset({"ImageDescription", "Make", "Model", "DocumentName"})
 _PREFIXED = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s*(?=[{\[])")
 
+# PNG keywords only generators write.
+GENERATOR_KEYWORDS = frozenset(
+    {"parameters", "prompt", "workflow", "invokeai_metadata", "invokeai_graph",
+     "invokeai_workflow", "sd-metadata", "Dream", "generation_data", "smproj", "parameters-json",
+     "fooocus_scheme"}
+)  # fmt: skip
 # PNG keywords that, found as keys of a JSON object in a comment, mean the object
 # is a container of PNG-style entries rather than one tool's parameters.
-ENTRY_KEYWORDS = frozenset(
-    {
-        "Comment",
-        "Description",
-        "Software",
-        "Source",
-        "Title",
-        "Generation time",
-        "parameters",
-        "prompt",
-        "workflow",
-        "invokeai_metadata",
-        "invokeai_graph",
-        "invokeai_workflow",
-        "sd-metadata",
-        "Dream",
-        "generation_data",
-        "smproj",
-        "parameters-json",
-        "fooocus_scheme",
-    }
+ENTRY_KEYWORDS = GENERATOR_KEYWORDS | {
+    "Comment", "Description", "Software", "Source", "Title", "Generation time",
+}  # fmt: skip
+# Keys only generators write JSON under (folded), and keys anyone may fill that generators
+# fill with JSON holding their words (NovelAI's Comment, ComfyUI video savers' comment).
+GRAPH_KEYS = frozenset(
+    {key.lower() for key in GENERATOR_KEYWORDS} | {"imagemetahub_data", "sui_image_params"}
 )
+SHARED_KEYS = frozenset({"comment", "usercomment", "description", "imagedescription"})
+_GRAPH_WORDS = re.compile(r'"(?:prompt|workflow|class_type|nodes|sampler|steps|seed)"')
 
 
 @dataclass(frozen=True)
