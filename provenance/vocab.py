@@ -130,6 +130,7 @@ EventType = Literal[
     "audited",  # the asset went out in an audited package; details.audit, package_path
     "audit-recorded",  # an audit run was recorded; details carry its `audits` row
     "state-baseline",  # a row as it was when a ledger older than the projection was upgraded
+    "sealed",  # rows of a derived table were written; details carry the digest of their seal
 ]
 """The kinds of event in the hash-chained log (``events.type``), with what each records.
 

@@ -1,19 +1,23 @@
 """Tables with one row per picture of an asset: what fingerprints and features share.
 
 Perceptual fingerprints (:mod:`.fingerprints`) and local features
-(:mod:`.features`) are derived data, not history: they are written after the
-asset's row (ingest records first, a deferred stage follows) and are not
-events. Both keep one row per picture (:class:`~.models.PerFrameRow`: frame
-0 for an image, one per sampled moment of a video), and both are read the
-same ways, which :class:`FrameRows` implements once over either table: an
+(:mod:`.features`), region checks and sweeps are derived data, not history:
+they are written after the asset's row (ingest records first, a deferred
+stage follows) and are not events, but each write of them is sealed by one
+(:mod:`.seals`), and they are read back only where their seal holds. Each
+keeps one row per picture (:class:`~.models.PerFrameRow`: frame 0 for an
+image, one per sampled moment of a video), and all are read the same ways,
+which :class:`FrameRows` implements once over any of them: an
 asset's rows replaced together, the assets still waiting for rows, pages in
 ``id`` order for an audit's in-memory index, and rows grouped by asset.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
@@ -34,9 +38,16 @@ from provenance.store.chunks import among, in_chunks
 from provenance.store.likeness_models import PerFrameRow
 from provenance.store.likeness_records import StoredFailure, Unfinished
 from provenance.store.models import Asset, Location
+from provenance.store.seals import DIGESTS, SealReader, digests_by_asset, seal
 from provenance.store.transactions import Transactions
 
 Ts = TypeVarTuple("Ts")
+
+log = logging.getLogger(__name__)
+_NOT_REUSED = (
+    "the stored %s rows of asset %s are not what their seal says (changed outside provenance?):"
+    " not reused"
+)
 
 Column = InstrumentedAttribute[Any]
 
@@ -49,15 +60,25 @@ class FrameRows:
         self._table = table
 
     def replace(self, rows: Sequence[Mapping[str, object]]) -> None:
-        """Insert ``rows`` (values by column), deleting every earlier row of their assets first."""
+        """Insert ``rows`` (values by column), deleting every earlier row of their assets first.
+
+        The write is sealed (:mod:`.seals`): one ``sealed`` event in the same
+        transaction lists every new row's digest, and each row names it.
+        """
         if not rows:
             return
         now = datetime.now(UTC)
         table = self._table
-        with self._tx.write_plain() as conn:
-            for chunk in in_chunks(sorted({str(row["asset_sha256"]) for row in rows})):
+        name = table.__tablename__
+        digests = digests_by_asset(name, rows)
+        with self._tx.write() as (conn, chain):
+            for chunk in in_chunks(sorted(digests)):
                 conn.execute(delete(table).where(table.asset_sha256.in_(chunk)))
-            conn.execute(insert(table), [{**row, "computed_at": now} for row in rows])
+            sealed_by = seal(conn, chain, name, digests)
+            conn.execute(
+                insert(table), [{**row, "computed_at": now, "sealed_by": sealed_by} for row in rows]
+            )
+            chain.flush()
 
     def missing(
         self,
@@ -211,19 +232,42 @@ class FrameRows:
         with self._tx.read() as session:  # Core rows: no ORM bookkeeping for 100,000s of them
             return list(session.connection().execute(stmt.order_by(table.id).limit(batch)))
 
-    def by_asset(self, columns: Sequence[Column], shas: Iterable[str]) -> dict[str, list[Row[Any]]]:
-        """``columns`` of every row of the assets among ``shas``, by sha256, in frame order."""
+    def by_asset(
+        self, columns: Sequence[Column], shas: Iterable[str]
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """(sha256, ``columns``...) of every row of the assets among ``shas``, by sha256, in
+        frame order.
+
+        Only the assets whose rows are what their seal says (:mod:`.seals`):
+        a stored answer edited outside the program is as good as none, so the
+        caller computes it again (``verify`` names the row).
+        """
         table = self._table
-        found: dict[str, list[Row[Any]]] = {}
+        name = table.__tablename__
+        rows_of = DIGESTS[name]
+        sealed = [column.name for column in rows_of.columns]
+        extra = [column for column in columns if column.key not in sealed]
+        # Where each asked column is in a row read as (sealed_by, *sealed, *extra).
+        at = [1 + sealed.index(c.key) if c.key in sealed else 1 + len(sealed) + extra.index(c)
+              for c in columns]  # fmt: skip
+        found: dict[str, list[tuple[Any, ...]]] = {}
         with self._tx.read() as session:
+            conn = session.connection()
+            reader = SealReader(conn, name)
             for chunk in in_chunks(sorted(set(shas))):
                 query = (
-                    select(table.asset_sha256, *columns)
+                    select(table.sealed_by, *rows_of.columns, *extra)
                     .where(table.asset_sha256.in_(chunk))
                     .order_by(table.asset_sha256, table.frame)
                 )
-                for row in session.connection().execute(query):
-                    found.setdefault(str(row[0]), []).append(row)
+                for sha, rows in groupby(conn.execute(query), key=lambda row: str(row[1])):
+                    listed = list(rows)
+                    seqs = [row[0] for row in listed]
+                    digests = [rows_of.of(row[1 : 1 + len(sealed)]) for row in listed]
+                    if reader.holds(sha, seqs, digests):
+                        found[sha] = [(sha, *(row[i] for i in at)) for row in listed]
+                    else:
+                        log.warning(_NOT_REUSED, name, sha[:12])
         return found
 
     def status_of(self, sha256: str) -> str | None:

@@ -63,6 +63,7 @@ from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
 from provenance.store.roles import RolesPart
+from provenance.store.seals import seal_unsealed
 from provenance.store.segments import SegmentsPart
 from provenance.store.state import StatePart
 from provenance.store.transactions import Transactions, translate
@@ -189,9 +190,12 @@ class Ledger:
 
     def record_baseline(self) -> int:
         """Chain a ``state-baseline`` event for each row the events cannot rebuild (see
-        :mod:`.baseline`); returns how many."""
+        :mod:`.baseline`), and seal the derived rows written before seals (:mod:`.seals`);
+        returns how many events that chained."""
         with self._tx.write() as (conn, chain):
-            return record_baseline(conn, chain)
+            written = record_baseline(conn, chain) + seal_unsealed(conn, chain)
+            chain.flush()
+            return written
 
     def close(self) -> None:
         """Release all connections."""

@@ -59,6 +59,8 @@ class PerFrameRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(ShownText)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The seq of the ``sealed`` event whose seal names this row (:mod:`.seals`, 0015).
+    sealed_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class FingerprintRow(PerFrameRow):
@@ -166,3 +168,21 @@ class SegmentRow(PerFrameRow):
     at: Mapped[float | None] = mapped_column(Float)
     outline: Mapped[str | None] = mapped_column(Text)
     rule: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # (0013)
+
+
+class SealRow(Base):
+    """What one ``sealed`` event vouches for: every row a write put in one derived table.
+
+    ``seq`` is the event's; ``body`` the canonical JSON that lists, for each
+    asset the write touched, the digests of all its rows in ``table`` in
+    frame order, and ``digest`` its SHA-256, which the event carries (see
+    :mod:`provenance.store.seals`, migration 0015).
+    """
+
+    __tablename__ = "seals"
+    __table_args__ = (Index("ix_seals_table_seq", "table_name", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    table_name: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)

@@ -31,6 +31,8 @@ Events written before the details carried them fall back on the envelope
 * ``quarantined`` creates a quarantine row; ``restored`` and
   ``deleted-from-quarantine`` close it; each sets the asset's status;
 * ``audit-recorded`` creates an audit row;
+* ``sealed`` is kept by seq: it vouches for rows of the derived tables, which
+  ``verify`` checks against it (:mod:`.seals`);
 * ``state-baseline`` resets an asset (its row, approvals and quarantine
   entries) to the row captured when a ledger written before this fold was
   upgraded (:mod:`.baseline`); without an asset, it carries the audit rows.
@@ -128,6 +130,7 @@ class Projection:
     audits: dict[int, Projected] = field(default_factory=dict)
     legacy: dict[str, int] = field(default_factory=dict)  # asset -> event with no status
     malformed: dict[int, str] = field(default_factory=dict)  # event seq -> why it cannot fold
+    sealed: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # seq -> details (.seals)
 
     def fold(self, events: Iterable[EventRow]) -> Projection:
         """Fold events, in ``seq`` order, into the expected rows; returns self."""
@@ -278,6 +281,9 @@ class Projection:
             table[int(row["id"])] = Projected({})
             table[int(row["id"])].put(seq, **{k: row.get(k) for k in names})
 
+    def _sealed(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        self.sealed[e.seq] = d  # what verify checks the seals against (provenance.store.seals)
+
     STEPS: ClassVar[Mapping[str, Callable[..., None]]] = {
         "detected": _detected,
         "identified": _identified,
@@ -293,6 +299,7 @@ class Projection:
         "deleted-from-quarantine": _deleted,
         "audit-recorded": _audit,
         "state-baseline": _baseline,
+        "sealed": _sealed,
     }
     """The event types that change a row, and how. The others (``seen``, ``moved``,
     ``modified``, ``removed``, ``replaces``, ``approval-refused``, ``audited``) change only

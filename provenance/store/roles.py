@@ -70,6 +70,7 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
     "features": DERIVED,
     "region_checks": DERIVED,
     "segments": DERIVED,
+    "seals": ("INSERT", None),  # what each write of derived rows vouches for (store.seals)
     "audits": ("INSERT", None),
     "checkpoints": ("INSERT", None),  # every writer signs the head it leaves
     "alembic_version": (None, None),
@@ -80,7 +81,7 @@ TABLE_GRANTS: dict[str, tuple[str | None, str | None]] = {
 # role and the tables' owner, so a kind added later is closed to the daemon until listed.
 DAEMON_EVENTS = (
     "detected", "seen", "moved", "modified", "removed", "identified",
-    "audited", "audit-recorded", "expired", "approval-lapsed", "approval-refused",
+    "audited", "audit-recorded", "expired", "approval-lapsed", "approval-refused", "sealed",
 )  # fmt: skip
 
 

@@ -54,6 +54,7 @@ from provenance.store.projection import (
     compare,
 )
 from provenance.store.records import iso
+from provenance.store.seals import seal_differences
 from provenance.store.transactions import Transactions
 
 VERIFY_BATCH = 20_000
@@ -176,6 +177,7 @@ def differences(conn: Connection, projection: Projection) -> list[Difference]:
         table_rows(conn, Quarantine.__table__),
         table_rows(conn, AuditRow.__table__),
     )
+    found += seal_differences(conn, projection.sealed)
     return found + _documents(conn, projection.referenced_documents())
 
 

@@ -41,7 +41,8 @@ def test_burst_of_5000_files_all_recorded_once(root: Path, ledger: Ledger, ledge
     events = ledger.events.list()
     detected = {e.path: e.asset_sha256 for e in events if e.type == "detected"}
     assert detected == expected, "every file recorded with the hash of its content"
-    assert Counter(e.type for e in events) == {"detected": FILES}, "no duplicate events"
+    recorded = Counter(e.type for e in events if e.type != "sealed")  # likeness's writes
+    assert recorded == {"detected": FILES}, "no duplicate events"
     assert len(ledger.assets.list(AssetQuery())) == FILES, "no duplicate assets"
     assert counts["errors"] == counts["handler_errors"] == 0
     assert ledger.events.verify().ok

@@ -1,0 +1,175 @@
+"""Issue 15: the derived tables edited behind the ledger's back, on SQLite and PostgreSQL.
+
+The audit reuses what likeness stored (a picture's region check, a master's
+sweep, a file's fingerprints) and indexes what it stored of the generated
+pictures (their fingerprints and features). An insider who edits those rows
+could let a comp through ("checked: nothing inside") or hide a generated
+picture from the index. Each row is sealed by a ``sealed`` event
+(:mod:`provenance.store.seals`): the audit never reuses a row its seal does
+not vouch for, and ``verify`` names every such row, every row a seal names
+that is gone, and every seal whose body was changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL.PngImagePlugin import PngInfo
+from sqlalchemy import text
+
+from provenance.audit.run import AuditOptions, audit
+from provenance.cli import cli
+from provenance.ingest.scan import scan
+from provenance.settings import Settings
+from provenance.store import Ledger
+from provenance.store.engine import make_engine
+from tests.support.reframing import RGB, composited, save, textured
+from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
+from tests.support.signing import trusting
+from tests.support.studio import scanned_generated
+
+A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
+
+
+@dataclasses.dataclass
+class Scene:
+    """A generated matte painting, and a comp holding it, both scanned (so checked and sealed)."""
+
+    ledger: Ledger
+    settings: Settings
+    picture: RGB
+    generated: str
+    comps: Path
+    comp: str
+
+
+def _built(url: str, folder: Path) -> Scene:
+    picture = textured(11, (640, 360))
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    path = save(picture, folder / "work" / "matte.png", pnginfo=info)
+    settings = trusting(Settings(db=url, workers=2))
+    with scene_ledger(url) as ledger:
+        generated = scanned_generated(path, ledger, settings)
+        comps = folder / "comps"
+        save(composited(picture, 3, share=0.3), comps / "comp.jpg", quality=90)
+        scan([comps], ledger, settings)
+        comp = ledger.assets.at(str(comps / "comp.jpg"))
+        assert comp is not None
+        return Scene(ledger, settings, picture, generated, comps, comp.sha256)
+
+
+kept_derived = kept_scene("kept_derived", _built)  # built once a module and backend
+
+
+@pytest.fixture
+def scene(kept_derived: Kept[Scene], monkeypatch: pytest.MonkeyPatch) -> Iterator[Scene]:
+    """The scanned painting and comp, as built."""
+    yield from reopened(kept_derived, monkeypatch)
+
+
+def tamper(url: str, sql: str, **params: object) -> None:
+    """One statement on the database directly, as an insider would run it."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def verified(url: str) -> tuple[int, list[str], str]:
+    """``provenance verify``: exit code, the differences (JSON), the text."""
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["verify", "--db", url, "--json"])
+    plain = runner.invoke(cli, ["verify", "--db", url])
+    assert as_json.exit_code == plain.exit_code, plain.output
+    report = json.loads(as_json.output)
+    return as_json.exit_code, [str(d["difference"]) for d in report["differences"]], plain.output
+
+
+def assert_caught(url: str, needle: str) -> None:
+    code, found, plain = verified(url)
+    assert code == 1, plain
+    assert any(needle in line for line in found), (needle, found)
+    assert needle in plain
+
+
+def comp_verdict(scene: Scene) -> tuple[str, str | None]:
+    report = audit(scene.comps, scene.ledger, scene.settings, AuditOptions(record=False))
+    (result,) = report.files
+    return result.verdict, result.match.kind
+
+
+def test_a_scanned_ledger_verifies_and_its_checks_are_reused(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert verified(scene.settings.db)[0] == 0
+    assert scene.ledger.regions.many([scene.comp])[scene.comp].hit == scene.generated
+
+    def no_describing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a sealed, current check was made again")
+
+    monkeypatch.setattr("provenance.audit.regions.describe_files", no_describing)
+    assert comp_verdict(scene) == ("block", "region")
+
+
+def test_a_region_check_edited_to_nothing_found_is_checked_again(scene: Scene) -> None:
+    url = scene.settings.db
+    tamper(url, "UPDATE region_checks SET hit_sha256 = NULL, inliers = NULL, score = NULL,"
+           " cover = NULL, mirrored = NULL, outline = NULL WHERE asset_sha256 = :s",
+           s=scene.comp)  # fmt: skip
+    assert scene.comp not in scene.ledger.regions.many([scene.comp])  # as good as none
+    assert_caught(url, f"region check rows of asset {scene.comp[:12]}: 1 rows differ from seal")
+    assert comp_verdict(scene) == ("block", "region")
+
+
+def test_a_forged_check_under_another_rows_seal_is_not_reused(scene: Scene) -> None:
+    """The insider copies a genuine seal's number onto a forged row: its digest is not listed."""
+    url = scene.settings.db
+    tamper(url, "UPDATE region_checks SET hit_sha256 = NULL, inliers = NULL, score = NULL,"
+           " cover = NULL, mirrored = NULL, outline = NULL,"
+           " sealed_by = (SELECT MAX(seq) FROM seals WHERE table_name = 'fingerprints')"
+           " WHERE asset_sha256 = :s", s=scene.comp)  # fmt: skip
+    assert scene.comp not in scene.ledger.regions.many([scene.comp])
+    assert_caught(url, f"region check rows of asset {scene.comp[:12]}")
+    assert comp_verdict(scene) == ("block", "region")
+
+
+def test_a_generated_pictures_fingerprint_edited_is_named(scene: Scene) -> None:
+    url = scene.settings.db
+    tamper(url, "UPDATE fingerprints SET grad = grad + 1 WHERE asset_sha256 = :s",
+           s=scene.generated)  # fmt: skip
+    assert_caught(url, f"fingerprint rows of asset {scene.generated[:12]}: 1 rows differ")
+    assert scene.generated not in scene.ledger.fingerprints.many([scene.generated])
+
+
+def test_a_generated_pictures_features_deleted_are_named(scene: Scene) -> None:
+    url = scene.settings.db
+    tamper(url, "DELETE FROM features WHERE asset_sha256 = :s", s=scene.generated)
+    assert_caught(url, f"feature rows of asset {scene.generated[:12]}: seal")
+    _, found, _ = verified(url)
+    assert any("the ledger has none" in line for line in found), found
+
+
+def test_a_seal_whose_body_was_rewritten_is_named(scene: Scene) -> None:
+    """Rewriting the body (and its digest) to vouch for an edited row breaks it from its event."""
+    url = scene.settings.db
+    tamper(url, "UPDATE seals SET body = body || ' ', digest = :d"
+           " WHERE seq = (SELECT sealed_by FROM region_checks WHERE asset_sha256 = :s)",
+           d="0" * 64, s=scene.comp)  # fmt: skip
+    assert_caught(url, "seals another table or body")
+    assert scene.comp not in scene.ledger.regions.many([scene.comp])
+
+
+def test_a_seal_deleted_with_its_rows_is_named(scene: Scene) -> None:
+    url = scene.settings.db
+    tamper(url, "DELETE FROM region_checks WHERE asset_sha256 = :s", s=scene.comp)
+    tamper(url, "DELETE FROM seals WHERE table_name = 'region_checks'")
+    assert_caught(url, "the ledger has no seal")
+    assert comp_verdict(scene) == ("block", "region")
