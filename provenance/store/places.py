@@ -43,7 +43,7 @@ def compare_places(expected: Mapping[str, int], rows: Iterable[PlaceRow]) -> lis
             found.append((sha, host, path, f" present: {said} (event {abs(seq)})"))
     for key, seq in left.items():
         said = f": events say it exists (event {abs(seq)}), the ledger has no row"
-        sha, host, path = key.split("\0")
+        sha, host, path = key.split("\0", 2)
         found.append((sha, host, path, said))
     return [_difference(*row) for row in sorted(found)]
 
