@@ -7,7 +7,8 @@ realistic mix of what a studio's ledger holds, each event chained and each
 row what its events say, so ``verify`` must walk everything and find nothing:
 
 * ``detected`` (a fifth of the events; a third of them generated, with an
-  expiry), ``seen`` and ``moved`` (copies and renames), ``removed``;
+  expiry), ``seen`` and ``moved`` (copies and renames of present copies),
+  ``removed`` (of present copies), and the ``locations`` rows they imply;
 * ``approved`` (and their approval rows), ``expired``, ``expiry-set``;
 * audits: an ``audit-recorded`` event (and row) per 2,000 ``audited`` events.
 
@@ -15,13 +16,19 @@ Then times ``provenance verify --json`` (a fresh process, as a user runs it)
 against a baseline that reads the whole events table with plain ``sqlite3``,
 taking turns, and prints medians and ratios. Target: verify <= 30 s.
 
-    python bench/bench_verify.py [--events 1000000] [--repeat 3]
+``--base-code DIR`` times, in the same turns, the ``verify`` of the code
+unpacked at DIR (``git archive main | tar -x -C DIR``): before and after a
+change, on the same ledger. Both run from ``/tmp`` with their code first on
+``PYTHONPATH``, so each imports the code it is meant to.
+
+    python bench/bench_verify.py [--events 1000000] [--repeat 3] [--base-code DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -69,6 +76,8 @@ class Builder:
         self.assets: list[tuple[object, ...]] = []
         self.approvals: list[tuple[object, ...]] = []
         self.audits: list[tuple[object, ...]] = []
+        self.places: dict[tuple[str, str], bool] = {}  # (asset, path) on ws1 -> present
+        self.present: list[tuple[str, str]] = []  # the present ones, in no order
         self.generated: list[str] = []  # temporary generated assets, not yet approved or expired
         self.known: list[str] = []
         self.rng = random.Random(15)
@@ -95,6 +104,12 @@ class Builder:
             if len(self.events) >= 50_000:
                 self.flush()
         self.flush()
+        self.conn.executemany(
+            "INSERT INTO locations (asset_sha256, host, path, size, mtime_ns, inode, first_seen,"
+            " last_seen, present) VALUES (?, 'ws1', ?, 1000, 1, 1, ?, ?, ?)",
+            ((sha, path, column(START), column(START), present)
+             for (sha, path), present in self.places.items()),
+        )  # fmt: skip
         self.conn.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
                           (_sha(DOCUMENT), "consent.pdf", len(DOCUMENT), DOCUMENT,
                            column(START), "owner"))  # fmt: skip
@@ -136,7 +151,9 @@ class Builder:
             details["expires_at"] = stamp(expires)
         if prompt is not None:
             details["prompt_sha256"] = digest_as_stored(prompt)
-        self.event("detected", sha, f"/show/{self.seq}.exr", details, at)
+        path = f"/show/{self.seq}.exr"
+        self.event("detected", sha, path, details, at)
+        self._open(sha, path)
         self.assets.append((sha, 1000, "image", "image/png", "png", 64, 64, None,
                             details["verdict"], details["tool"], "strong", "[]", prompt, None,
                             details["status"], column(at), column(at),
@@ -149,18 +166,35 @@ class Builder:
         if not self.known:
             return self._detected(at)
         sha = self.rng.choice(self.known)
-        return self.event("seen", sha, f"/copies/{self.seq}.exr", {}, at)
+        path = f"/copies/{self.seq}.exr"
+        self.event("seen", sha, path, {}, at)
+        return self._open(sha, path)
 
     def _moved(self, at: datetime) -> None:
-        if not self.known:
+        if not self.present:
             return self._detected(at)
-        sha = self.rng.choice(self.known)
-        return self.event("moved", sha, f"/moved/{self.seq}.exr", {"from": "/show/x.exr"}, at)
+        sha, path = self._close()
+        new = f"/moved/{self.seq}.exr"
+        self.event("moved", sha, new, {"from": path}, at)
+        return self._open(sha, new)
 
     def _removed(self, at: datetime) -> None:
-        if not self.known:
+        if not self.present:
             return self._detected(at)
-        return self.event("removed", self.rng.choice(self.known), "/show/gone.exr", {}, at)
+        sha, path = self._close()
+        return self.event("removed", sha, path, {}, at)
+
+    def _open(self, sha: str, path: str) -> None:
+        self.places[(sha, path)] = True
+        self.present.append((sha, path))
+
+    def _close(self) -> tuple[str, str]:
+        """A present copy, taken at random, no longer present."""
+        index = self.rng.randrange(len(self.present))
+        self.present[index], self.present[-1] = self.present[-1], self.present[index]
+        place = self.present.pop()
+        self.places[place] = False
+        return place
 
     def _approved(self, at: datetime) -> None:
         if not self.generated:
@@ -251,12 +285,17 @@ def plain_read(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def verify(path: Path) -> float:
-    """``provenance verify --json`` in a fresh process; it must find nothing."""
+HERE = Path(__file__).resolve().parent.parent  # this checkout
+
+
+def verify(path: Path, code: Path = HERE) -> float:
+    """``provenance verify --json`` of the code at ``code``, in a fresh process; it must find
+    nothing."""
+    env = os.environ | {"PYTHONPATH": str(code)}
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "provenance", "verify", "--db", f"sqlite:///{path}", "--json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, cwd=tempfile.gettempdir(), env=env,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     report = json.loads(done.stdout)
@@ -268,7 +307,7 @@ def verify(path: Path) -> float:
 def sizes(path: Path) -> Iterator[str]:
     """How many rows each table holds."""
     conn = sqlite3.connect(path)
-    for table in ("events", "assets", "approvals", "audits"):
+    for table in ("events", "assets", "locations", "approvals", "audits"):
         yield f"{table} {conn.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:,}"
     conn.close()
 
@@ -278,20 +317,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--base-code", type=Path, help="also time the verify of the code here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as work:
         path = Path(work) / "ledger.sqlite3"
         built = build(path, args.events)
         print(machine())
         print(f"built in {built:.1f} s: {', '.join(sizes(path))}")
-        base, contender = interleaved(lambda: plain_read(path), lambda: verify(path), args.repeat)
-        b, c = statistics.median(base), statistics.median(contender)
+        other = args.base_code
+
+        def baseline() -> tuple[float, float | None]:
+            return plain_read(path), verify(path, other) if other else None
+
+        base, contender = interleaved(baseline, lambda: verify(path), args.repeat, abba=True)
+        b, c = statistics.median(r for r, _ in base), statistics.median(contender)
         print(f"sqlite3 read of the events table: {b:.2f} s (median of {args.repeat})")
+        if other:
+            before = [v for _, v in base if v is not None]
+            print(f"verify of the code at {other}: {statistics.median(before):.2f} s,"
+                  f" runs {[round(x, 2) for x in before]}")  # fmt: skip
         print(f"provenance verify (chain + rebuild): {c:.2f} s  ratio {c / b:.1f}"
               f"  (target <= 30 s: {'met' if c <= 30 else 'NOT met'})")  # fmt: skip
-        print(
-            f"runs: base {[round(x, 2) for x in base]}, verify {[round(x, 2) for x in contender]}"
-        )
+        print(f"runs: base {[round(r, 2) for r, _ in base]},"
+              f" verify {[round(x, 2) for x in contender]}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -68,9 +68,9 @@ def verify(
 
     Exit 1 naming the first changed, removed, inserted or unsigned event, a
     checkpoint or anchor the ledger no longer extends, a badly signed
-    approval, and every row of assets, approvals, quarantine, audits and
-    documents that is not what its events say (or that no event accounts
-    for). Unsigned approvals are listed: they count for nothing.
+    approval, and every row of assets, approvals, quarantine, audits,
+    documents and locations that is not what its events say (or that no
+    event accounts for). Unsigned approvals are listed: they count for nothing.
     """
 
     # Lazy: cryptography loads only for verify.

@@ -1,7 +1,8 @@
 """The state the events say the ledger should be in: every table as a projection of the chain.
 
 The chain (:mod:`.chain`) proves the events were not changed; the tables
-(``assets``, ``approvals``, ``quarantine``, ``audits``, ``documents``) are
+(``assets``, ``approvals``, ``quarantine``, ``audits``, ``documents``,
+``locations``) are
 what commands read, and an insider can edit them without touching an event.
 So every state change chains an event whose details carry what the row then
 holds, and :class:`Projection` folds the events, in ``seq`` order, into the
@@ -37,6 +38,24 @@ Events written before the details carried them fall back on the envelope
   entries) to the row captured when a ledger written before this fold was
   upgraded (:mod:`.baseline`); without an asset, it carries the audit rows.
 
+Locations (:data:`Projection.locations`, compared by :mod:`.places`): which
+(asset, host, path) rows exist and whether each is ``present``, the two
+things every command that asks where a file is reads (``history``, ``purge``,
+a cut's offline media). ``detected``, ``seen``, ``moved`` (to its path) and
+``modified`` (the new content) open one at the event's host and path;
+``moved`` closes the one it came from, ``modified`` the previous content's
+at that path, ``removed`` its own, ``quarantined`` the one at its original
+path; ``restored`` opens its quarantine entry's again. A close or a restore
+changes a location the events know of and never creates one: the writer
+updates the row it finds, so a row no event opened stays a row with no
+event. The other columns are not projected, because no event carries them:
+``size``, ``mtime_ns`` and ``inode`` change with no event when a file is
+touched or rewritten with the same bytes (a rescan refreshes them), and
+``first_seen`` and ``last_seen`` are the writer's clock, refreshed by every
+rescan. Every version of the writer chained these events for every change
+of a location's existence or presence, so a ledger written before the fold
+needs no baseline for them (:mod:`.baseline`).
+
 An asset whose ``detected`` event predates the fold (no ``status`` in its
 details, or, before migration 0014, no ``evidence_sha256``) and has no
 baseline that covers it cannot be projected: it is named as such
@@ -53,6 +72,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 from provenance.store.chain import ChainReport
@@ -84,6 +104,7 @@ SHOWN_FIELDS = frozenset({"note", "revoke_reason", "flags"})
 see :mod:`provenance.util.names`), while events keep it as it was."""
 
 Row = dict[str, Any]
+NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
 class EventRow(Protocol):
@@ -120,6 +141,19 @@ class Projected:
         self.set_by.update(dict.fromkeys(values, seq))
 
 
+def place_key(sha: str, host: str, path: str) -> str:
+    """The key of location (asset, host, path) in :attr:`Projection.locations`.
+
+    One string, not a tuple: a fold keeps one entry a location, hundreds of
+    thousands of them, and a dict of strings and integers holds nothing the
+    garbage collector walks, where tuples made its passes cost ``verify`` a
+    third more CPU (bench/RESULTS.md). No path holds a NUL, so no two
+    locations share a key, and a row with a NUL in any of its fields
+    (an insider's) matches none.
+    """
+    return f"{sha}\0{host}\0{path}"
+
+
 @dataclass
 class Projection:
     """The expected rows of every projected table, folded from the events in order."""
@@ -128,6 +162,8 @@ class Projection:
     approvals: dict[int, Projected] = field(default_factory=dict)
     quarantine: dict[int, Projected] = field(default_factory=dict)
     audits: dict[int, Projected] = field(default_factory=dict)
+    # place_key(asset, host, path) -> the event that last set it, negative once not present
+    locations: dict[str, int] = field(default_factory=dict)
     legacy: dict[str, int] = field(default_factory=dict)  # asset -> event with no status
     malformed: dict[int, str] = field(default_factory=dict)  # event seq -> why it cannot fold
     sealed: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # seq -> details (.seals)
@@ -139,12 +175,14 @@ class Projection:
         return self
 
     def add(self, event: EventRow) -> None:
-        """Fold one event (those that change no row are skipped without parsing)."""
+        """Fold one event (those that change no row are skipped, and empty details not parsed:
+        ``seen`` and ``removed``, some half of a studio's events, say all in their envelope)."""
         step = self.STEPS.get(event.type)
         if step is None:
             return
+        text = event.details
         try:
-            step(self, event, json.loads(event.details))
+            step(self, event, NO_DETAILS if text == "{}" else json.loads(text))
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             # A chained event no code path of ours writes (a forged one, or one
             # from a damaged ledger): named, never a crash of verify or the audit.
@@ -167,6 +205,7 @@ class Projection:
                   "prompt": d.get("prompt_sha256")}  # fmt: skip
         values |= {name: d.get(name) for name in IDENTITY_FIELDS}  # absent before 0011: None
         self.assets[sha] = Projected(values, dict.fromkeys(values, e.seq))
+        self._open(e)
 
     def _identified(self, e: EventRow, d: Mapping[str, Any]) -> None:
         asset = self._asset(e)
@@ -235,12 +274,16 @@ class Projection:
                   "restored_at": None, "deleted_at": None}  # fmt: skip
         self.quarantine[int(d["quarantine"])] = Projected({})
         self.quarantine[int(d["quarantine"])].put(e.seq, **values)
+        if e.path is not None:
+            self._place(str(e.asset_sha256), str(values["host"]), e.path, e.seq, False)
         self._status(e, d, "quarantined")
 
     def _restored(self, e: EventRow, d: Mapping[str, Any]) -> None:
         entry = self.quarantine.get(int(d["quarantine"]))
         if entry is not None:
             entry.put(e.seq, restored_at=d.get("restored_at", e.at))
+            was = entry.values  # moved back where it was, on the entry's host
+            self._place(was["asset_sha256"], was["host"], was["original_path"], e.seq, True)
         self._status(e, d)
 
     def _deleted(self, e: EventRow, d: Mapping[str, Any]) -> None:
@@ -271,6 +314,35 @@ class Projection:
         self._reset(self.approvals, sha, d.get("approvals", []), APPROVAL_FIELDS, e.seq)
         self._reset(self.quarantine, sha, d.get("quarantine", []), QUARANTINE_FIELDS, e.seq)
 
+    # -- locations ----------------------------------------------------------------
+
+    def _open(self, e: EventRow) -> None:
+        """The event's asset is at its host and path (a new location, or one there again)."""
+        if e.path is not None and e.asset_sha256 is not None:
+            self.locations[f"{e.asset_sha256}\0{e.host}\0{e.path}"] = e.seq  # place_key, inline
+
+    def _place(self, sha: str, host: str, path: str, seq: int, present: bool) -> None:
+        """A location the events know of is, or is no longer, present (others: untouched)."""
+        key = place_key(sha, host, path)
+        if key in self.locations:
+            self.locations[key] = seq if present else -seq
+
+    def _seen(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        self._open(e)
+
+    def _moved(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        self._place(str(e.asset_sha256), e.host, str(d["from"]), e.seq, False)
+        self._open(e)
+
+    def _modified(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        if e.path is not None:  # the previous content's location at this path is closed
+            self._place(str(d["previous"]), e.host, e.path, e.seq, False)
+        self._open(e)
+
+    def _removed(self, e: EventRow, d: Mapping[str, Any]) -> None:
+        if e.path is not None:
+            self._place(str(e.asset_sha256), e.host, e.path, e.seq, False)
+
     @staticmethod
     def _reset(
         table: dict[int, Projected], sha: str, rows: list[Row], names: tuple[str, ...], seq: int
@@ -300,10 +372,13 @@ class Projection:
         "audit-recorded": _audit,
         "state-baseline": _baseline,
         "sealed": _sealed,
+        "seen": _seen,
+        "moved": _moved,
+        "modified": _modified,
+        "removed": _removed,
     }
-    """The event types that change a row, and how. The others (``seen``, ``moved``,
-    ``modified``, ``removed``, ``replaces``, ``approval-refused``, ``audited``) change only
-    locations, or nothing."""
+    """The event types that change a row, and how. The others (``replaces``,
+    ``approval-refused``, ``audited``...) change nothing."""
 
 
 @dataclass(frozen=True)

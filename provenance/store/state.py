@@ -5,7 +5,13 @@ chain once, checking its hashes (:mod:`.chain`) and folding it into the
 expected rows (:mod:`.projection`) in the same pass, then names every row
 that differs. :meth:`~StatePart.check` does the same for a few assets (the
 ones an audit matched), from their events alone (``events`` is indexed by
-asset). :meth:`~StatePart.baseline` upgrades a ledger written before the
+asset), the locations left out: the audit judges the files it is given
+by their bytes, and no location row enters its verdict; and an asset's own
+events do not carry every change of its locations (a ``modified`` event is
+the new content's, and closes the previous content's location at that
+path), so a fold by the asset index would name honest rows. ``verify``
+folds the whole chain and compares them (:mod:`.places`).
+:meth:`~StatePart.baseline` upgrades a ledger written before the
 projection existed (:mod:`.baseline`).
 
 Rows are read as plain values: times as the ISO 8601 text events carry,
@@ -43,8 +49,10 @@ from provenance.store.models import (
     ChainHead,
     Document,
     Event,
+    Location,
     Quarantine,
 )
+from provenance.store.places import PlaceRow, compare_places
 from provenance.store.projection import (
     ASSET_FIELDS,
     Difference,
@@ -178,7 +186,18 @@ def differences(conn: Connection, projection: Projection) -> list[Difference]:
         table_rows(conn, AuditRow.__table__),
     )
     found += seal_differences(conn, projection.sealed)
+    found += compare_places(projection.locations, place_rows(conn))
     return found + _documents(conn, projection.referenced_documents())
+
+
+_PLACE_COLUMNS = (Location.asset_sha256, Location.host, Location.path, Location.present)
+
+
+def place_rows(conn: Connection) -> Iterable[PlaceRow]:
+    """Every location's (asset, host, path, present), streamed a batch at a time."""
+    query = select(*_PLACE_COLUMNS).execution_options(yield_per=VERIFY_BATCH)
+    rows: Iterable[PlaceRow] = conn.execute(query)  # each Row unpacks as the tuple
+    return rows
 
 
 def asset_rows(conn: Connection, *where: ColumnElement[bool]) -> dict[str, Row]:

@@ -15,78 +15,26 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 
 from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
-from provenance.cli import cli
 from provenance.ingest.record import ingest
 from provenance.lifecycle import Lifecycle, approve, revoke
 from provenance.settings.tables import WatchlistConfig
 from provenance.store import AssetRecord, QuarantineIn
 from provenance.store.engine import make_engine
 from tests.support.files import png
-from tests.support.lifecycle import (  # the lifecycle's fixtures, used by name below
-    Clock,
-    clock,
-    consent,
-    final,
-    lc,
-    lc_settings,
-    make_genai,
-)
-
-__all__ = ["clock", "consent", "lc", "lc_settings", "make_genai"]
+from tests.support.lifecycle import Clock, final
+from tests.support.tampering import assert_caught, assert_clean, tamper
 
 Make = Callable[..., tuple[Path, AssetRecord]]
-
-
-def tamper(url: str, sql: str, **params: object) -> None:
-    """Run one statement on the database directly, as an insider would."""
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
-
-
-def verify(url: str) -> tuple[int, dict[str, object], str]:
-    """``provenance verify --json`` and its text form: exit code, report, text."""
-    runner = CliRunner()
-    as_json = runner.invoke(cli, ["verify", "--db", url, "--json"])
-    plain = runner.invoke(cli, ["verify", "--db", url])
-    assert plain.exit_code == as_json.exit_code, plain.output
-    return as_json.exit_code, json.loads(as_json.output), plain.output
 
 
 def audited(lc: Lifecycle, path: Path) -> FileResult:
     """The audit's result for the one file ``path``, audited alone in its folder."""
     report = audit(path.parent, lc.ledger, lc.settings, AuditOptions(record=False, now=lc.now()))
     return next(f for f in report.files if f.path == path.name)
-
-
-def differences(report: dict[str, object]) -> list[str]:
-    return [str(d["difference"]) for d in report["differences"]]  # type: ignore[attr-defined]
-
-
-def assert_clean(url: str) -> None:
-    code, report, _ = verify(url)
-    assert code == 0, report
-    assert report["ok"] is True
-
-
-def assert_caught(url: str, *needles: str) -> str:
-    """``verify`` exits 1 and names the row (each needle in one difference)."""
-    code, report, plain = verify(url)
-    assert code == 1, plain
-    assert report["chain_ok"] is True  # the chain itself was never touched
-    found = differences(report)
-    for needle in needles:
-        assert any(needle in line for line in found), (needle, found)
-        assert needle in plain
-    return "\n".join(found)
 
 
 def in_own_folder(path: Path) -> Path:

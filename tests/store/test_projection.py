@@ -1,8 +1,9 @@
 """The state rebuilt from the events equals the rows the real code paths wrote.
 
 Hypothesis drives random sequences of every write the ledger has (record,
-approve, revoke, expiry, expire, flags, replace, quarantine in, restore,
-delete, audit) through the ledger's parts, refusals included; after each
+and so moves, copies, overwrites, removals and other hosts' copies; approve,
+revoke, expiry, expire, flags, replace, quarantine in, restore, delete,
+audit) through the ledger's parts, refusals included; after each
 sequence the fold of the chain must equal every table, whole
 (``state.verify``) and asset by asset (``state.check``). Then the unit tests
 of the fold itself, and the upgrade of a ledger written before it.
@@ -65,6 +66,10 @@ ops = st.lists(
                 "plain",
                 "purge-restore",
                 "purge-delete",
+                "copy",
+                "remove",
+                "overwrite",
+                "elsewhere",
             ]
         ),
         st.integers(0, 1),  # two assets: operations on the same one are likely
@@ -87,7 +92,7 @@ def markers(label: str, n: int) -> tuple[Evidence, ...]:
 def fresh() -> Iterator[Ledger]:
     with (
         tempfile.TemporaryDirectory() as folder,
-        Ledger(f"sqlite:///{folder}/ledger.sqlite3", actor="tester", host="h") as opened,
+        Ledger(f"sqlite:///{folder}/ledger.sqlite3", actor="tester", host="testhost") as opened,
     ):
         yield opened
 
@@ -116,6 +121,26 @@ class Run:
 
     def _plain(self, sha: str, label: str, n: int) -> None:
         self.ledger.record([observation(f"plain-{label}", f"/show/plain-{label}-{n}.png")])
+
+    def _copy(self, sha: str, label: str, n: int) -> None:
+        """Seen at another path while its other copies are still there (``seen``)."""
+        seen = observation(label, f"/copies/{label}-{n}.png", verdict="genai", tool="comfyui")
+        self.ledger.record([seen], exists=lambda path: True)
+
+    def _remove(self, sha: str, label: str, n: int) -> None:
+        self.ledger.record_removed([f"/show/{label}-{n}.png", f"/copies/{label}-{n}.png"])
+
+    def _overwrite(self, sha: str, label: str, n: int) -> None:
+        """Other content written at one of this one's paths (``modified``)."""
+        other = LABELS[(LABELS.index(label) + 1) % 2]
+        self.ledger.record([observation(other, f"/show/{label}-{n}.png", verdict="genai",
+                                        tool="comfyui")])  # fmt: skip
+
+    def _elsewhere(self, sha: str, label: str, n: int) -> None:
+        """The same path on another host: another location."""
+        seen = observation(label, f"/show/{label}-{n}.png", verdict="genai", tool="comfyui",
+                           host="render02")  # fmt: skip
+        self.ledger.record([seen])
 
     def _approve(self, sha: str, label: str, n: int) -> None:
         category = ("final-deliverable", "voice")[n % 2]
@@ -180,7 +205,7 @@ class Run:
 def test_rebuild_equals_the_rows_the_code_wrote(sequence: list[Op]) -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
-        Ledger(f"sqlite:///{folder}/l.sqlite3", actor="tester", host="h") as ledger,
+        Ledger(f"sqlite:///{folder}/l.sqlite3", actor="tester", host="testhost") as ledger,
     ):
         run = Run(ledger)
         for op in [("record", 0, 0), ("record", 1, 1), *sequence]:
@@ -265,6 +290,28 @@ def test_the_upgrade_records_a_baseline_for_an_older_ledger(tmp_path: Path) -> N
         engine.dispose()
         [difference] = upgraded.state.verify().differences
         assert "verdict: ledger says not_genai, events say genai" in difference.text
+
+
+def test_an_older_ledgers_locations_need_no_baseline(tmp_path: Path) -> None:
+    """Every writer chained the event of each change of a location's existence or presence:
+    an upgraded ledger's locations are rebuilt from the events it already had."""
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    with Ledger(url, actor="owner", host="testhost") as ledger:
+        run = Run(ledger)
+        for op in [("record", 0, 0), ("record", 0, 1), ("copy", 0, 2), ("remove", 0, 2),
+                   ("elsewhere", 0, 1), ("record", 1, 0), ("overwrite", 1, 0),
+                   ("quarantine", 0, 1), ("restore", 0, 0), ("quarantine", 0, 1)]:  # fmt: skip
+            run.apply(op)
+        types = {e.type for e in ledger.events.list()}
+        assert {"moved", "seen", "modified", "removed", "restored"} <= types
+        places = {(loc.host, loc.path, loc.present) for loc in ledger.locations.of(fake_sha("a"))}
+        assert ("testhost", "/show/a-1.png", False) in places  # quarantined again
+    make_chain_old(url)
+    upgraded, _, _ = Ledger.init(url)
+    with upgraded:
+        assert upgraded.state.verify().ok
+        baselines = upgraded.events.list(types=["state-baseline"])
+        assert all("locations" not in e.details for e in baselines)
 
 
 # Any text, and the lone surrogates a file name that is not UTF-8 decodes to.

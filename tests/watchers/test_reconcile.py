@@ -54,6 +54,8 @@ def test_restart_neither_misses_nor_replays(root: Path, ledger: Ledger, ledger_u
     checkpoint = ledger.daemons.checkpoints()[0]
     assert (checkpoint.root, checkpoint.mode) == (str(root), "native")
     assert checkpoint.details["files"] == 10
+    report = ledger.state.verify()  # every location the daemon changed is what its events say
+    assert report.ok, [d.text for d in report.differences]
 
 
 def test_periodic_reconcile_finds_what_events_missed(
