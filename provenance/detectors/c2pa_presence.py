@@ -105,6 +105,43 @@ _CHECKS: dict[str, Callable[[Path], bool]] = {
 }
 
 
+def _jpeg_place(path: Path) -> bool:
+    return any(b"c2pa" in data for data in read_jpeg(path).app(0xEB))
+
+
+def _png_place(path: Path) -> bool:
+    return any(ref.ctype == b"caBX" for ref in chunk_index(path)[0])
+
+
+def _riff_place(path: Path) -> bool:
+    return any(chunk.cid == "C2PA" for chunk in read_riff(path).chunks)
+
+
+def _bmff_place(path: Path) -> bool:
+    return bool(read_bmff(path).find("uuid", C2PA_UUID))
+
+
+# Where a manifest store itself lives: the SDK finding none there means it is damaged.
+_PLACES: dict[str, tuple[str, Callable[[Path], bool]]] = {
+    "jpeg": ("JPEG APP11 segment naming c2pa", _jpeg_place),
+    "png": ("PNG caBX chunk", _png_place),
+    "webp": ("RIFF C2PA chunk", _riff_place),
+    "wav": ("RIFF C2PA chunk", _riff_place),
+    "mp4": ("C2PA uuid box", _bmff_place),
+    "mov": ("C2PA uuid box", _bmff_place),
+    "heif": ("C2PA uuid box", _bmff_place),
+}
+
+
+def manifest_place(path: Path, fmt: str | None) -> str | None:
+    """The container's place for a manifest store, when the file has one (None when not seen)."""
+    named = _PLACES.get(fmt or "")
+    try:
+        return named[0] if named is not None and named[1](path) else None
+    except (FormatProblem, OSError, struct.error, ValueError):
+        return None
+
+
 def can_precheck(fmt: str | None) -> bool:
     """True when :func:`may_hold_c2pa` has a real check for this format."""
     return fmt in _CHECKS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import XMP_UUID, read_bmff, read_payload
-from provenance.files.formats.jpeg import read_jpeg
+from provenance.files.formats.jpeg import JpegInfo, read_jpeg
 from provenance.files.formats.png import MAX_CHUNK_BYTES, chunk_index, decode_text
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import XMP_TAG, ifd0_of, read_value
@@ -26,6 +26,7 @@ PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 SCAN_HEAD_BYTES = 4 * 1024 * 1024
 SCAN_TAIL_BYTES = 1024 * 1024
 MAX_SCANNED_PACKETS = 4
+MAX_JPEG_HEADER_SCAN = 64 * 1024 * 1024
 
 _OPENINGS = (b"<x:xmpmeta", b"<x:xapmeta")
 _CLOSINGS = {b"xmpmeta": b"</x:xmpmeta>", b"xapmeta": b"</x:xapmeta>"}
@@ -33,7 +34,30 @@ _CLOSINGS = {b"xmpmeta": b"</x:xmpmeta>", b"xapmeta": b"</x:xapmeta>"}
 
 def _jpeg(path: Path) -> list[bytes]:
     info = read_jpeg(path)
-    return [p for p in (info.xmp, info.extended_xmp) if p]
+    packets = [p for p in (*info.standard_xmp, info.extended_xmp) if p]
+    return packets + _stray_jpeg_packets(path, info)
+
+
+def _stray_jpeg_packets(path: Path, info: JpegInfo) -> list[bytes]:
+    """Packets in a JPEG's header outside its XMP segments.
+
+    A segment whose ``http://ns.adobe.com/xap/1.0/`` identifier was damaged,
+    or one swallowed by the segment before it (a length too long, the rest
+    skipped as garbage), still holds its packet: it is read from where it
+    lies, and one cut short is handed on as it is (malformed: markers unread).
+    """
+    if info.header_end > MAX_JPEG_HEADER_SCAN:
+        raise FormatProblem(f"JPEG header over {MAX_JPEG_HEADER_SCAN} bytes not searched for XMP")
+    with open_regular(path) as stream:
+        header = bytearray(stream.read(info.header_end))
+    for start, end in info.xmp_spans():
+        header[start:end] = bytes(end - start)
+    if not any(opening in header for opening in _OPENINGS):
+        return []  # the usual case
+    found, position = _packets_from(bytes(header))
+    start = _next_opening(header, position)
+    # An opening left over: a packet cut short (or one past the count), unreadable as it is.
+    return found + ([bytes(header[start : start + MAX_PACKET_BYTES])] if start >= 0 else [])
 
 
 def _png(path: Path) -> list[bytes]:
@@ -95,11 +119,16 @@ def scan_for_packets(path: Path, size: int) -> list[bytes]:
 
 
 def _packets_in(data: bytes) -> list[bytes]:
-    # str.find, not a regex: linear time even on hostile data full of openings.
+    return _packets_from(data)[0]
+
+
+def _packets_from(data: bytes) -> tuple[list[bytes], int]:
+    """Whole packets in ``data`` (at most :data:`MAX_SCANNED_PACKETS`), and where the last ends."""
+    # bytes.find, not a regex: linear time even on hostile data full of openings.
     found: list[bytes] = []
     position = 0
     while len(found) < MAX_SCANNED_PACKETS:
-        start = min((i for i in (data.find(o, position) for o in _OPENINGS) if i >= 0), default=-1)
+        start = _next_opening(data, position)
         if start < 0:
             break
         end = data.find(_CLOSINGS[data[start + 3 : start + 10]], start)
@@ -108,7 +137,11 @@ def _packets_in(data: bytes) -> list[bytes]:
         end += len(_CLOSINGS[data[start + 3 : start + 10]])
         found.append(data[start:end])
         position = end
-    return found
+    return found, position
+
+
+def _next_opening(data: bytes | bytearray, position: int) -> int:
+    return min((i for i in (data.find(o, position) for o in _OPENINGS) if i >= 0), default=-1)
 
 
 _READERS: dict[str, Callable[[Path], list[bytes]]] = {
