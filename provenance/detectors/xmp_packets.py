@@ -46,6 +46,8 @@ def _stray_jpeg_packets(path: Path, info: JpegInfo) -> list[bytes]:
     skipped as garbage), still holds its packet: it is read from where it
     lies, and one cut short is handed on as it is (malformed: markers unread).
     """
+    if not (info.stray_xmp or info.skipped or info.problems or info.limits):
+        return []  # every header byte is in a segment, and none but XMP's holds a packet
     if info.header_end > MAX_JPEG_HEADER_SCAN:
         raise FormatProblem(f"JPEG header over {MAX_JPEG_HEADER_SCAN} bytes not searched for XMP")
     with open_regular(path) as stream:

@@ -37,6 +37,7 @@ SCAN_BUFFER = 64 * 1024
 EXIF_ID = b"Exif\x00\x00"
 XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_ID = b"http://ns.adobe.com/xmp/extension/\x00"
+_XMP_OPENING = b"<x:x"  # of <x:xmpmeta and <x:xapmeta
 MAX_EXTENDED_XMP = 16 * 1024 * 1024
 
 _SOS, _EOI = 0xDA, 0xD9
@@ -69,6 +70,10 @@ class JpegInfo:
     """Where each of :attr:`segments`' payloads lies in the file: (start, end) offsets."""
     header_end: int = 0
     """Where the walk stopped: the offset of ``SOS`` (or ``EOI``, or the end of what was read)."""
+    skipped: int = 0
+    """Garbage and fill bytes the walk passed between segments."""
+    stray_xmp: bool = False
+    """Whether a segment other than an XMP one holds the opening of an XMP packet."""
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
     frames: list[FrameHeader] = field(default_factory=list)
@@ -173,6 +178,11 @@ def read_jpeg_stream(stream: BinaryIO) -> JpegInfo:
 
 def _walk(stream: BinaryIO, info: JpegInfo) -> None:
     skipped = [0]
+    _segments(stream, info, skipped)
+    info.skipped = skipped[0]
+
+
+def _segments(stream: BinaryIO, info: JpegInfo, skipped: list[int]) -> None:
     for _ in range(MAX_SEGMENTS):
         marker = _next_marker(stream, skipped)
         if marker is None:
@@ -244,6 +254,8 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
     if len(data) < length - 2:
         info.problems.append(f"segment 0x{marker:02X} truncated")
         return False
+    if _XMP_OPENING in data and not (marker == 0xE1 and data.startswith((XMP_ID, XMP_EXT_ID))):
+        info.stray_xmp = True  # a packet swallowed by this segment, or under a damaged name
     if 0xE0 <= marker <= 0xEF or marker == 0xFE:
         info.segments.append((marker, data))
         info.spans.append((start, start + len(data)))
