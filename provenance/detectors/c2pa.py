@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 from provenance.detectors.base import DetectorContext, markers_unread_evidence
 from provenance.detectors.c2pa_claims import store_evidence
-from provenance.detectors.c2pa_presence import may_hold_c2pa
+from provenance.detectors.c2pa_presence import manifest_place, may_hold_c2pa, unnamed_place
 from provenance.detectors.sidecars import sidecar_paths
 from provenance.errors import ConfigError
 from provenance.evidence import Evidence
@@ -136,6 +136,8 @@ class C2paDetector:
         may_hold = standalone or may_hold_c2pa(ctx.path, ctx.facts.format, ctx.xmp_packets)
         if may_hold and sdk_reads(ctx.path, ctx.facts.mime, ctx.facts.format):
             yield from self._embedded(ctx, standalone)
+        if not standalone:
+            yield from self._unnamed(ctx)
         for sidecar in sidecar_paths(ctx.path, ".c2pa"):
             yield from self._sidecar(ctx, sidecar)
 
@@ -171,10 +173,38 @@ class C2paDetector:
             yield self._failure(str(exc) or type(exc).__name__, source)
             return
         if reader is None:
+            yield from self._none_found(ctx, source)
             return
         with reader:
             store = json.loads(reader.json())
-        yield from store_evidence(store, self.name, source)
+        items = list(store_evidence(store, self.name, source))
+        if not items:  # a store whose every manifest failed to decode (a damaged claim)
+            state = str(store.get("validation_state"))[:40]
+            detail = f"C2PA manifest ({source}) could not be read: no manifest in it decodes"
+            items = [markers_unread_evidence(self.name, f"{detail} (validation state {state})")]
+        yield from items
+
+    def _none_found(self, ctx: DetectorContext, source: str) -> Iterator[Evidence]:
+        """The SDK found no store: unread markers when the file has the place one lives in.
+
+        The SDK finds a store by its JUMBF labels; one damaged byte there, and
+        it reports nothing at all for a manifest still in the file.
+        """
+        place = manifest_place(ctx.path, ctx.facts.format) if source == "embedded" else None
+        if place is not None:
+            yield markers_unread_evidence(
+                self.name,
+                f"C2PA manifest ({source}) could not be read: the file has a {place}"
+                " and no manifest store was found in it (damaged)",
+            )
+
+    def _unnamed(self, ctx: DetectorContext) -> Iterator[Evidence]:
+        """Unread markers for a store in a place whose name was damaged (the SDK never looks)."""
+        place = unnamed_place(ctx.path, ctx.facts.format)
+        if place is not None:
+            yield markers_unread_evidence(
+                self.name, f"C2PA manifest (embedded) could not be read: the file has a {place}"
+            )
 
     def _failure(self, message: str, source: str) -> Evidence:
         url = _URL.search(message)

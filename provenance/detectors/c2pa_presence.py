@@ -34,10 +34,10 @@ from pathlib import Path
 
 from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.bmff import C2PA_UUID, read_bmff
+from provenance.files.formats.bmff import C2PA_UUID, MAX_UNNAMED, read_bmff, unnamed_uuid_heads
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import chunk_index
+from provenance.files.formats.png import chunk_index, read_png
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import C2PA_TAG, ifd0_of
 from provenance.files.opening import open_regular
@@ -103,6 +103,103 @@ _CHECKS: dict[str, Callable[[Path], bool]] = {
     "tiff": _tiff,
     "raw": _tiff,
 }
+
+
+def _jpeg_place(path: Path) -> bool:
+    return any(b"c2pa" in data for data in read_jpeg(path).app(0xEB))
+
+
+def _png_place(path: Path) -> bool:
+    return any(ref.ctype == b"caBX" for ref in chunk_index(path)[0])
+
+
+def _riff_place(path: Path) -> bool:
+    return any(chunk.cid == "C2PA" for chunk in read_riff(path).chunks)
+
+
+def _bmff_place(path: Path) -> bool:
+    return bool(read_bmff(path).find("uuid", C2PA_UUID))
+
+
+# Where a manifest store itself lives: the SDK finding none there means it is damaged.
+_PLACES: dict[str, tuple[str, Callable[[Path], bool]]] = {
+    "jpeg": ("JPEG APP11 segment naming c2pa", _jpeg_place),
+    "png": ("PNG caBX chunk", _png_place),
+    "webp": ("RIFF C2PA chunk", _riff_place),
+    "wav": ("RIFF C2PA chunk", _riff_place),
+    "mp4": ("C2PA uuid box", _bmff_place),
+    "mov": ("C2PA uuid box", _bmff_place),
+    "heif": ("C2PA uuid box", _bmff_place),
+}
+
+
+def manifest_place(path: Path, fmt: str | None) -> str | None:
+    """The container's place for a manifest store, when the file has one (None when not seen)."""
+    named = _PLACES.get(fmt or "")
+    try:
+        return named[0] if named is not None and named[1](path) else None
+    except (FormatProblem, OSError, struct.error, ValueError):
+        return None
+
+
+def holds_c2pa_store(data: bytes) -> bool:
+    """Whether bytes open with a JUMBF superbox labelled ``c2pa``: a manifest store."""
+    at = data.find(b"jumb", 0, 64)
+    return at >= 0 and b"c2pa" in data[at : at + 64]
+
+
+def _jpeg_unnamed(path: Path) -> str | None:
+    for marker, data in read_jpeg(path).segments:
+        if marker != 0xEB and holds_c2pa_store(data[:128]):
+            return f"JPEG segment 0x{marker:02X} holding a C2PA manifest store (not APP11)"
+    return None
+
+
+def _png_unnamed(path: Path) -> str | None:
+    for name, payload in read_png(path).chunks.items():
+        if name != "caBX" and holds_c2pa_store(payload[:128]):
+            return f"PNG chunk {name!r} holding a C2PA manifest store (not caBX)"
+    return None
+
+
+def _riff_unnamed(path: Path) -> str | None:
+    for chunk in read_riff(path).unnamed():
+        if holds_c2pa_store((chunk.payload or b"")[:128]):
+            return f"RIFF chunk {chunk.cid!r} holding a C2PA manifest store (not C2PA)"
+    return None
+
+
+def _bmff_unnamed(path: Path) -> str | None:
+    found = unnamed_uuid_heads(path)
+    if found.more:
+        return f"more than {MAX_UNNAMED} uuid boxes of unknown types (the rest not looked into)"
+    if any(holds_c2pa_store(head) for _box, head in found.heads):
+        return "uuid box of an unknown type holding a C2PA manifest store"
+    return None
+
+
+# A manifest store under a damaged name: a place no reader looks in, holding a store.
+_UNNAMED: dict[str, Callable[[Path], str | None]] = {
+    "jpeg": _jpeg_unnamed,
+    "png": _png_unnamed,
+    **dict.fromkeys(("webp", "wav", "avi"), _riff_unnamed),
+    **dict.fromkeys(("mp4", "mov", "m4a", "heif", "avif"), _bmff_unnamed),
+}
+
+
+def unnamed_place(path: Path, fmt: str | None) -> str | None:
+    """A place of another name that holds a manifest store (its name damaged), if any.
+
+    The SDK looks for a store in the container's one place only (see the
+    table above); a store whose place lost its name is found here by its
+    JUMBF label, in the first bytes of places the walk read already (a few
+    bytes of each BMFF ``uuid`` box of an unknown type).
+    """
+    look = _UNNAMED.get(fmt or "")
+    try:
+        return look(path) if look is not None else None
+    except (FormatProblem, OSError, struct.error, ValueError):
+        return None  # a damaged container: the integrity detector says so
 
 
 def can_precheck(fmt: str | None) -> bool:

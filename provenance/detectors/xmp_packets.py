@@ -6,6 +6,14 @@ them. Formats without a reader here are scanned: the first
 :data:`SCAN_HEAD_BYTES` and last :data:`SCAN_TAIL_BYTES` of the file are
 searched for an ``<x:xmpmeta>`` element, which finds the packets of GIF, PSD,
 PDF (uncompressed metadata streams), MP3 ``PRIV`` frames and most HEIF files.
+
+A place whose name was damaged (a JPEG ``APP1`` identifier, a PNG text
+keyword, a RIFF chunk id, a BMFF ``uuid`` type) is recognised by what it
+holds, looking only in places no reader names and in bytes the walk holds
+already (a BMFF box's first bytes apart): a whole packet is read from
+where it lies, and what is left of one cut short or damaged is handed on as
+it is, which the XMP detector reports as markers unread. ImageMagick's
+``Raw profile type xmp`` text (the profile in hex) is read as well.
 """
 
 from __future__ import annotations
@@ -14,9 +22,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.bmff import XMP_UUID, read_bmff, read_payload
-from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import MAX_CHUNK_BYTES, chunk_index, decode_text
+from provenance.files.formats.bmff import (
+    XMP_UUID,
+    read_bmff,
+    read_head,
+    read_payload,
+    unnamed_uuid_heads,
+)
+from provenance.files.formats.jpeg import EXIF_ID, XMP_EXT_ID, XMP_ID, JpegInfo, read_jpeg
+from provenance.files.formats.png import (
+    MAX_CHUNK_BYTES,
+    TextChunk,
+    chunk_index,
+    decode_text,
+    read_png,
+)
 from provenance.files.formats.riff import read_riff
 from provenance.files.formats.tiff_file import XMP_TAG, ifd0_of, read_value
 from provenance.files.formats.xmp import MAX_PACKET_BYTES
@@ -26,17 +46,84 @@ PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 SCAN_HEAD_BYTES = 4 * 1024 * 1024
 SCAN_TAIL_BYTES = 1024 * 1024
 MAX_SCANNED_PACKETS = 4
+MAX_JPEG_HEADER_SCAN = 64 * 1024 * 1024
+UNNAMED_BOX_BYTES = 64 * 1024  # read of a BMFF box of an unknown type that opens like XMP
 
 _OPENINGS = (b"<x:xmpmeta", b"<x:xapmeta")
+_OPENING = b"<x:x"  # the start of either
 _CLOSINGS = {b"xmpmeta": b"</x:xmpmeta>", b"xapmeta": b"</x:xapmeta>"}
+_STARTS = (b"<?xpacket", *_OPENINGS)  # how an XMP place's content begins
+# What stays recognisable of a packet whose opening was damaged as well as its place's name.
+_REMAINS = (
+    b"<rdf:RDF",
+    b"adobe:ns:meta/",
+    b"W5M0MpCehiHzreSzNTczkc9d",  # the xpacket id
+    b"http://ns.adobe.com/xap/1.0/",
+    b"http://iptc.org/std/Iptc4xmpExt/",
+    b"http://cv.iptc.org/newscodes/digitalsourcetype/",
+)
+_NAMED_APP1 = (EXIF_ID[:5], XMP_ID, XMP_EXT_ID)  # EXIF's second NUL is not always one
+_PNG_XMP_NAME = PNG_XMP_KEYWORD[:-1].decode()
+_TEXT_OPENING = _OPENING.decode()
+PNG_RAW_PROFILE = "raw profile type xmp"  # ImageMagick's keyword, compared in lower case
 
 
 def _jpeg(path: Path) -> list[bytes]:
     info = read_jpeg(path)
-    return [p for p in (info.xmp, info.extended_xmp) if p]
+    packets = [p for p in (*info.standard_xmp, info.extended_xmp) if p]
+    return packets + _stray_jpeg_packets(path, info) + _damaged_app1(info)
+
+
+def _damaged_app1(info: JpegInfo) -> list[bytes]:
+    """APP1 segments of no known identifier holding what is left of a packet with no opening.
+
+    An identifier and an ``<x:xmpmeta`` opening both damaged leave no packet
+    to find; the RDF and XMP namespaces left say one was there. The segment
+    is handed on as it is: read if it still parses, markers unread if not.
+    """
+    return [
+        data
+        for data in info.app(0xE1)
+        if not data.startswith(_NAMED_APP1)
+        and _next_opening(data, 0) < 0  # a packet the stray look reads
+        and any(remain in data for remain in _REMAINS)
+    ]
+
+
+def _stray_jpeg_packets(path: Path, info: JpegInfo) -> list[bytes]:
+    """Packets in a JPEG's header outside its XMP segments.
+
+    A segment whose ``http://ns.adobe.com/xap/1.0/`` identifier was damaged,
+    or one swallowed by the segment before it (a length too long, the rest
+    skipped as garbage), still holds its packet: it is read from where it
+    lies, and one cut short is handed on as it is (malformed: markers unread).
+    """
+    if not (info.stray_xmp or info.skipped or info.problems or info.limits):
+        return []  # every header byte is in a segment, and none but XMP's holds a packet
+    if info.header_end > MAX_JPEG_HEADER_SCAN:
+        raise FormatProblem(f"JPEG header over {MAX_JPEG_HEADER_SCAN} bytes not searched for XMP")
+    with open_regular(path) as stream:
+        header = bytearray(stream.read(info.header_end))
+    for start, end in info.xmp_spans():
+        header[start:end] = bytes(end - start)
+    if not any(opening in header for opening in _OPENINGS):
+        return []  # the usual case
+    return _in_place(bytes(header))
+
+
+def _in_place(data: bytes) -> list[bytes]:
+    """The packets in a place found by its content: whole ones, then one cut short as it is."""
+    found, position = _packets_from(data)
+    start = _next_opening(data, position)
+    # An opening left over: a packet cut short (or one past the count), unreadable as it is.
+    return found + ([data[start : start + MAX_PACKET_BYTES]] if start >= 0 else [])
 
 
 def _png(path: Path) -> list[bytes]:
+    return _png_xmp_chunk(path) + _png_texts(path)
+
+
+def _png_xmp_chunk(path: Path) -> list[bytes]:
     refs, _problems, _limits = chunk_index(path)
     if not any(ref.ctype == b"iTXt" for ref in refs):
         return []  # most PNGs: nothing to open the file again for
@@ -51,9 +138,50 @@ def _png(path: Path) -> list[bytes]:
     return []
 
 
+def _png_texts(path: Path) -> list[bytes]:
+    """Packets in PNG text chunks other than the ``XML:com.adobe.xmp`` one :func:`_png` reads.
+
+    A keyword damaged by one byte leaves a text chunk of another name
+    holding the packet; ImageMagick keeps XMP, hex-encoded, in a ``Raw
+    profile type xmp`` chunk. The texts are the ones the walk decoded.
+    """
+    found: list[bytes] = []
+    for chunk in read_png(path).texts:
+        if chunk.keyword.lower() == PNG_RAW_PROFILE:
+            found.append(_raw_profile(chunk.text))
+        elif _TEXT_OPENING in chunk.text and not _named_png(chunk):
+            found += _in_place(chunk.text.encode("utf-8" if chunk.chunk == "iTXt" else "latin-1"))
+    return found
+
+
+def _named_png(chunk: TextChunk) -> bool:
+    return chunk.chunk == "iTXt" and chunk.keyword == _PNG_XMP_NAME
+
+
+def _raw_profile(text: str) -> bytes:
+    """An ImageMagick raw profile: a newline, the type, the length, then the bytes in hex.
+
+    One that does not decode to its length is handed on as it is (no XML in
+    it: markers unread).
+    """
+    parts = text.split(None, 2)
+    try:
+        data = bytes.fromhex(parts[2])  # hex lines; fromhex skips the whitespace
+        whole = len(data) == int(parts[1])
+    except (IndexError, ValueError):
+        whole = False
+    return data if whole else text.encode("latin-1", "replace")
+
+
 def _riff(path: Path) -> list[bytes]:
     info = read_riff(path)
-    return [p for p in (info.first("XMP "), info.first("_PMX")) if p]
+    named = [p for p in (info.first("XMP "), info.first("_PMX")) if p]
+    return named + [
+        packet
+        for chunk in info.unnamed()
+        if _OPENING in (payload := chunk.payload or b"")
+        for packet in _in_place(payload)
+    ]
 
 
 def _tiff(path: Path) -> list[bytes]:
@@ -67,7 +195,22 @@ def _tiff(path: Path) -> list[bytes]:
 def _bmff(path: Path) -> list[bytes]:
     info = read_bmff(path)
     boxes = info.find("uuid", XMP_UUID) + info.find("moov/udta/XMP_")
-    return [read_payload(path, box, MAX_PACKET_BYTES) for box in boxes[:2]]
+    named = [read_payload(path, box, MAX_PACKET_BYTES) for box in boxes[:2]]
+    return named + _unnamed_boxes(path)
+
+
+def _unnamed_boxes(path: Path) -> list[bytes]:
+    """Packets in top-level ``uuid`` boxes of unknown types that open like an XMP box.
+
+    Only the first :data:`UNNAMED_BOX_BYTES` of such a box are read: a packet
+    running past them is cut short there (markers unread).
+    """
+    found: list[bytes] = []
+    for box, head in unnamed_uuid_heads(path).heads:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(_STARTS):
+            prefix = read_head(path, box, UNNAMED_BOX_BYTES)
+            found += _in_place(prefix) or [prefix]
+    return found
 
 
 def _xmp_file(path: Path) -> list[bytes]:
@@ -95,11 +238,16 @@ def scan_for_packets(path: Path, size: int) -> list[bytes]:
 
 
 def _packets_in(data: bytes) -> list[bytes]:
-    # str.find, not a regex: linear time even on hostile data full of openings.
+    return _packets_from(data)[0]
+
+
+def _packets_from(data: bytes) -> tuple[list[bytes], int]:
+    """Whole packets in ``data`` (at most :data:`MAX_SCANNED_PACKETS`), and where the last ends."""
+    # bytes.find, not a regex: linear time even on hostile data full of openings.
     found: list[bytes] = []
     position = 0
     while len(found) < MAX_SCANNED_PACKETS:
-        start = min((i for i in (data.find(o, position) for o in _OPENINGS) if i >= 0), default=-1)
+        start = _next_opening(data, position)
         if start < 0:
             break
         end = data.find(_CLOSINGS[data[start + 3 : start + 10]], start)
@@ -108,7 +256,11 @@ def _packets_in(data: bytes) -> list[bytes]:
         end += len(_CLOSINGS[data[start + 3 : start + 10]])
         found.append(data[start:end])
         position = end
-    return found
+    return found, position
+
+
+def _next_opening(data: bytes | bytearray, position: int) -> int:
+    return min((i for i in (data.find(o, position) for o in _OPENINGS) if i >= 0), default=-1)
 
 
 _READERS: dict[str, Callable[[Path], list[bytes]]] = {

@@ -29,6 +29,9 @@ MAX_DEPTH = 12
 MAX_PAYLOAD = 16 * 1024 * 1024
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+NAMED_UUIDS = frozenset({C2PA_UUID, XMP_UUID})  # the top-level uuid types the readers look for
+UNNAMED_HEAD = 128
+MAX_UNNAMED = 16
 BMFF_MEMO = "bmff"  # the key under which detectors share one walk of a file (DetectorContext.memo)
 
 # Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
@@ -160,6 +163,39 @@ def _children_start(stream: BinaryIO, box: Box) -> int:
     stream.seek(box.payload_offset + 4)
     # QuickTime 'meta' has no version/flags: its first child's type follows at once.
     return box.payload_offset + (0 if stream.read(4) == b"hdlr" else 4)
+
+
+@dataclass(frozen=True)
+class UnnamedBoxes:
+    """The first bytes of a file's top-level ``uuid`` boxes of types no reader looks for."""
+
+    heads: list[tuple[Box, bytes]]
+    more: int = 0
+    """How many more such boxes there are, past :data:`MAX_UNNAMED`, not looked into."""
+
+
+@once
+def unnamed_uuid_heads(path: Path) -> UnnamedBoxes:
+    """The first :data:`UNNAMED_HEAD` bytes of each top-level ``uuid`` box of an unknown type.
+
+    A C2PA or XMP box whose extended type lost a byte is no longer found by
+    its type; what it holds still says what it was. Most files have no such
+    box, and only the first :data:`MAX_UNNAMED` are read (a few bytes each).
+    """
+    boxes = [
+        box
+        for box in read_bmff(path).boxes
+        if box.type == "uuid" and not box.parents and box.extended_type not in NAMED_UUIDS
+    ]
+    heads = [(box, read_head(path, box, UNNAMED_HEAD)) for box in boxes[:MAX_UNNAMED]]
+    return UnnamedBoxes(heads, len(boxes) - len(heads))
+
+
+def read_head(path: Path, box: Box, limit: int) -> bytes:
+    """At most the first ``limit`` bytes of a box's payload (never the whole of a larger one)."""
+    with open_regular(path) as stream:
+        stream.seek(box.payload_offset)
+        return stream.read(min(limit, box.payload_size))
 
 
 def read_payload(path: Path, box: Box, limit: int = MAX_PAYLOAD) -> bytes:

@@ -37,6 +37,7 @@ SCAN_BUFFER = 64 * 1024
 EXIF_ID = b"Exif\x00\x00"
 XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_ID = b"http://ns.adobe.com/xmp/extension/\x00"
+_XMP_OPENING = b"<x:x"  # of <x:xmpmeta and <x:xapmeta
 MAX_EXTENDED_XMP = 16 * 1024 * 1024
 
 _SOS, _EOI = 0xDA, 0xD9
@@ -65,6 +66,14 @@ class JpegInfo:
     """The metadata segments found in a JPEG."""
 
     segments: list[tuple[int, bytes]] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where each of :attr:`segments`' payloads lies in the file: (start, end) offsets."""
+    header_end: int = 0
+    """Where the walk stopped: the offset of ``SOS`` (or ``EOI``, or the end of what was read)."""
+    skipped: int = 0
+    """Garbage and fill bytes the walk passed between segments."""
+    stray_xmp: bool = False
+    """Whether a segment other than an XMP one holds the opening of an XMP packet."""
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
     frames: list[FrameHeader] = field(default_factory=list)
@@ -108,11 +117,22 @@ class JpegInfo:
 
     @property
     def xmp(self) -> bytes | None:
-        """The standard XMP packet, if any."""
-        for data in self.app(0xE1):
-            if data.startswith(XMP_ID):
-                return data[len(XMP_ID) :]
-        return None
+        """The standard XMP packet, if any (the first, when a writer left several)."""
+        found = self.standard_xmp
+        return found[0] if found else None
+
+    @property
+    def standard_xmp(self) -> list[bytes]:
+        """Every standard XMP packet, in file order (a writer may leave more than one)."""
+        return [data[len(XMP_ID) :] for data in self.app(0xE1) if data.startswith(XMP_ID)]
+
+    def xmp_spans(self) -> list[tuple[int, int]]:
+        """Where the payloads of the standard and extended XMP segments lie in the file."""
+        return [
+            span
+            for (marker, data), span in zip(self.segments, self.spans, strict=True)
+            if marker == 0xE1 and data.startswith((XMP_ID, XMP_EXT_ID))
+        ]
 
     @property
     def extended_xmp(self) -> bytes | None:
@@ -151,22 +171,32 @@ def read_jpeg_stream(stream: BinaryIO) -> JpegInfo:
     if stream.read(2) != b"\xff\xd8":
         raise FormatProblem("not a JPEG file (no SOI marker)")
     info = JpegInfo()
+    _walk(stream, info)
+    info.header_end = stream.tell()
+    return info
+
+
+def _walk(stream: BinaryIO, info: JpegInfo) -> None:
     skipped = [0]
+    _segments(stream, info, skipped)
+    info.skipped = skipped[0]
+
+
+def _segments(stream: BinaryIO, info: JpegInfo, skipped: list[int]) -> None:
     for _ in range(MAX_SEGMENTS):
         marker = _next_marker(stream, skipped)
         if marker is None:
             _ended(info, skipped[0])
-            return info
+            return
         if marker in (_SOS, _EOI):
-            return info
+            return
         if marker < _FIRST_KNOWN:
             info.faults.append(f"reserved marker 0x{marker:02X} in the header")
         if marker in _STANDALONE:
             continue
         if not _read_segment(stream, marker, info):
-            return info
+            return
     info.limits.append(f"more than {MAX_SEGMENTS} JPEG segments; the rest was not read")
-    return info
 
 
 def _ended(info: JpegInfo, skipped: int) -> None:
@@ -219,12 +249,16 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
     if length < 2:
         info.problems.append(f"segment 0x{marker:02X} has impossible length {length}")
         return False
+    start = stream.tell()
     data = stream.read(length - 2)
     if len(data) < length - 2:
         info.problems.append(f"segment 0x{marker:02X} truncated")
         return False
+    if _XMP_OPENING in data and not (marker == 0xE1 and data.startswith((XMP_ID, XMP_EXT_ID))):
+        info.stray_xmp = True  # a packet swallowed by this segment, or under a damaged name
     if 0xE0 <= marker <= 0xEF or marker == 0xFE:
         info.segments.append((marker, data))
+        info.spans.append((start, start + len(data)))
     elif marker in _SOF:
         _take_frame(info, data)
     elif marker == _DQT and not _tables_whole(data):

@@ -24,6 +24,13 @@ MAX_CHUNKS = 10_000
 MAX_DEPTH = 4
 MAX_PAYLOAD = 16 * 1024 * 1024
 SKIPPED = frozenset({"data", "VP8 ", "VP8L", "ANMF", "movi", "idx1", "JUNK", "PAD "})
+# Chunks whose name says what they hold (WebP, WAV, AVI and their metadata): any other is
+# unknown, a vendor's or one whose name was damaged, and only those are looked into for a
+# metadata place that lost its name.
+NAMED = SKIPPED | frozenset(
+    {"VP8X", "ALPH", "ANIM", "ICCP", "EXIF", "XMP ", "_PMX", "C2PA", "LIST", "fmt ", "fact"}
+    | {"bext", "iXML", "cue ", "smpl", "inst", "avih", "strh", "strf", "strd", "strn", "indx"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class RiffInfo:
             if chunk.cid == cid and chunk.payload is not None:
                 return chunk.payload
         return None
+
+    def unnamed(self) -> Iterator[RiffChunk]:
+        """The chunks read whose name is not one of :data:`NAMED` (nor a ``LIST`` item)."""
+        return (c for c in self.chunks if c.payload and c.cid not in NAMED and not c.parents)
 
     def list_items(self, list_type: str) -> list[RiffChunk]:
         """Sub-chunks of ``LIST`` chunks of the given type (e.g. ``INFO``)."""
