@@ -17,19 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL.PngImagePlugin import PngInfo
 
 from provenance.audit.run import AuditOptions, audit
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
 from provenance.store import Ledger
-from tests.support.reframing import RGB, composited, save, textured
+from tests.support.reframing import RGB, composited, generated_matte, save
 from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
 from tests.support.signing import trusting
 from tests.support.studio import scanned_generated
 from tests.support.tampering import assert_caught, assert_clean, tamper
-
-A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
 
 
 @dataclasses.dataclass
@@ -45,10 +42,8 @@ class Scene:
 
 
 def _built(url: str, folder: Path) -> Scene:
-    picture = textured(11, (640, 360))
-    info = PngInfo()
-    info.add_text("parameters", A1111)
-    path = save(picture, folder / "work" / "matte.png", pnginfo=info)
+    path = folder / "work" / "matte.png"
+    picture = generated_matte(path)
     settings = trusting(Settings(db=url, workers=2))
     with scene_ledger(url) as ledger:
         generated = scanned_generated(path, ledger, settings)

@@ -28,12 +28,21 @@ from provenance.likeness.stage_checks import check_regions
 from provenance.likeness.versions import REGION_RULE
 from provenance.settings import Settings
 from provenance.store import FeatureIn, Ledger, RegionCheckIn
-from tests.support.reframing import RGB, composited, crop, overlaid, save, textured
+from tests.support.reframing import (
+    MATTE_A1111,
+    RGB,
+    composited,
+    crop,
+    generated_matte,
+    overlaid,
+    save,
+    textured,
+)
 from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
 from tests.support.signing import approver_key, trusting
 from tests.support.studio import scanned_generated
 
-A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
+A1111 = MATTE_A1111
 
 
 @dataclasses.dataclass
@@ -47,10 +56,8 @@ class Generated:
 
 
 def _built(url: str, folder: Path) -> Generated:
-    picture = textured(11, (640, 360))
-    info = PngInfo()
-    info.add_text("parameters", A1111)
-    path = save(picture, folder / "work" / "matte.png", pnginfo=info)
+    path = folder / "work" / "matte.png"
+    picture = generated_matte(path)
     settings = trusting(Settings(db=url, workers=2, approvers=("tester",)))
     with scene_ledger(url) as ledger:
         return Generated(ledger, settings, picture, scanned_generated(path, ledger, settings))

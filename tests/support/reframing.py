@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 RGB = NDArray[np.float32]
 Reframe = Callable[[RGB, int], RGB]
@@ -158,3 +159,17 @@ REFRAMINGS: dict[str, Reframe] = {
     "grade": lambda im, s: graded(im),
     "composite_fifth": composited,
 }
+
+
+MATTE_A1111 = "a ruined abbey, matte painting\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
+"""The parameters text an AUTOMATIC1111 render of the matte painting carries."""
+
+
+def generated_matte(path: Path, seed: int = 11) -> RGB:
+    """Write a generated matte painting (a textured picture with A1111 parameters) at ``path``;
+    returns its pixels, for the reframings of it a test delivers."""
+    picture = textured(seed, (640, 360))
+    info = PngInfo()
+    info.add_text("parameters", MATTE_A1111)
+    save(picture, path, pnginfo=info)
+    return picture
