@@ -96,12 +96,14 @@ def test_a_camera_picture_hiding_markers_behind_damage_blocks(
 def test_damage_blocks_with_no_generated_material_in_the_ledger(
     ledger: Ledger, settings: Settings, tmp_path: Path
 ) -> None:
-    """Nothing to compare with, so no decoder is asked: the damage alone blocks."""
+    """Nothing to compare with, so no decoder is asked; and the packet the comment hides is
+    read where it lies, so the file is known for what it is (generated), not only damaged."""
     package = _package(tmp_path, {"plate.jpg": hostile.jpeg_camera_hiding_xmp})
     report = audit(package, ledger, settings, AuditOptions(record=False))
     [result] = report.files
     assert result.verdict == "block", result.reasons
-    assert "provenance cannot be checked: damaged: segment 0xFE truncated" in result.reasons[0]
+    assert result.classification == "genai"
+    assert "carries generator markers (adobe-firefly)" in result.reasons[0]
 
 
 def test_a_camera_picture_with_unreadable_xmp_blocks(studio: Studio, tmp_path: Path) -> None:
