@@ -260,7 +260,9 @@ class FrameRows:
                     .where(table.asset_sha256.in_(chunk))
                     .order_by(table.asset_sha256, table.frame)
                 )
-                for sha, rows in groupby(conn.execute(query), key=lambda row: str(row[1])):
+                page = list(conn.execute(query))
+                reader.load(row[0] for row in page)
+                for sha, rows in groupby(page, key=lambda row: str(row[1])):
                     listed = list(rows)
                     seqs = [row[0] for row in listed]
                     digests = [rows_of.of(row[1 : 1 + len(sealed)]) for row in listed]

@@ -206,32 +206,67 @@ def read_body(
 
 
 class SealReader:
-    """Checks stored rows against their seals within one read, each seal read once."""
+    """Checks stored rows against their seals within one read.
+
+    The seals a page of rows names are read together (:meth:`load`), each
+    body hashed once against its event; an asset's digests are then found in
+    the body by their key rather than by parsing it all, since an audit's
+    files may name a hundred seals of 500 assets each and use a few of each.
+    """
 
     def __init__(self, conn: Connection, table: str) -> None:
         self._conn = conn
         self.table = table
-        self._seals: dict[int, Seal | None] = {}
+        self._bodies: dict[int, str | None] = {}  # seq -> a body its event vouches for
+
+    def load(self, seqs: Iterable[int | None]) -> None:
+        """Read (and check against their events) the seals of these seqs not read yet."""
+        wanted = sorted({seq for seq in seqs if seq is not None and seq not in self._bodies})
+        for chunk in in_chunks(wanted):
+            rows = self._conn.execute(
+                select(SealRow.seq, SealRow.table_name, SealRow.digest, SealRow.body, Event.details)
+                .outerjoin(Event, (Event.seq == SealRow.seq) & (Event.type == SEALED))
+                .where(SealRow.seq.in_(chunk))
+            )
+            for row in rows:
+                said = _details(row.details)
+                vouched = row.table_name == self.table and _vouched(self.table, row, said)
+                self._bodies[int(row.seq)] = row.body if vouched else None
+        self._bodies.update((seq, None) for seq in wanted if seq not in self._bodies)
 
     def holds(self, sha256: str, seqs: Sequence[int | None], digests: Sequence[str]) -> bool:
         """Whether an asset's rows (their ``sealed_by`` and digests, in frame order) are what
         their seal says: all named by one seal, which lists exactly these digests."""
         if not seqs or seqs[0] is None or any(seq != seqs[0] for seq in seqs):
             return False
-        found = self._seal(int(seqs[0]))
-        return found is not None and list(found.assets.get(sha256, ())) == list(digests)
+        self.load(seqs[:1])
+        body = self._bodies[int(seqs[0])]
+        return body is not None and _listed(body, sha256) == list(digests)
 
-    def _seal(self, seq: int) -> Seal | None:
-        if seq not in self._seals:
-            row = self._conn.execute(
-                select(SealRow.table_name, SealRow.digest, SealRow.body, Event.details)
-                .outerjoin(Event, (Event.seq == SealRow.seq) & (Event.type == SEALED))
-                .where(SealRow.seq == seq)
-            ).first()
-            read = None if row is None or row.table_name != self.table else read_body(
-                seq, self.table, row.digest, row.body, _details(row.details))  # fmt: skip
-            self._seals[seq] = read if isinstance(read, Seal) else None
-        return self._seals[seq]
+
+def _vouched(table: str, seal: Any, said: Mapping[str, Any] | None) -> bool:
+    """Whether a seal row's body is the one its ``sealed`` event (``said``) vouches for."""
+    return (said is not None and said.get("table") == table and said.get("digest") == seal.digest
+            and text_digest(seal.body) == seal.digest)  # fmt: skip
+
+
+def _listed(body: str, sha256: str) -> list[str] | None:
+    """The digests a seal's body lists for one asset, found by its key.
+
+    In the canonical body an asset's key, a quoted SHA-256 followed by
+    ``:[``, can stand nowhere else (the digests are list items), so the slice
+    up to the list's end is that asset's list.
+    """
+    key = f'"{sha256}":['
+    at = body.find(key)
+    if at < 0:
+        return None
+    end = body.find("]", at)
+    try:
+        listed = json.loads(body[at + len(key) - 1 : end + 1])
+    except ValueError:
+        return None
+    return listed if isinstance(listed, list) else None
 
 
 def _details(text: str | None) -> Mapping[str, Any] | None:
