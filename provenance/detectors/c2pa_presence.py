@@ -34,7 +34,14 @@ from pathlib import Path
 
 from provenance.detectors.xmp_packets import find_packets
 from provenance.files.formats import FormatProblem
-from provenance.files.formats.bmff import C2PA_UUID, MAX_UNNAMED, read_bmff, unnamed_uuid_heads
+from provenance.files.formats.bmff import (
+    C2PA_UUID,
+    MAX_UNKNOWN,
+    MAX_UNNAMED,
+    Box,
+    read_bmff,
+    unnamed_heads,
+)
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import chunk_index, read_png
@@ -170,12 +177,20 @@ def _riff_unnamed(path: Path) -> str | None:
 
 
 def _bmff_unnamed(path: Path) -> str | None:
-    found = unnamed_uuid_heads(path)
+    found = unnamed_heads(path)
     if found.more:
-        return f"more than {MAX_UNNAMED} uuid boxes of unknown types (the rest not looked into)"
-    if any(holds_c2pa_store(head) for _box, head in found.heads):
-        return "uuid box of an unknown type holding a C2PA manifest store"
+        return (
+            f"more than {MAX_UNNAMED} uuid boxes or {MAX_UNKNOWN} boxes of unknown types"
+            " (the rest not looked into)"
+        )
+    for box, head in found.heads:
+        if holds_c2pa_store(head):
+            return f"{_box_name(box)} of an unknown type holding a C2PA manifest store"
     return None
+
+
+def _box_name(box: Box) -> str:
+    return "uuid box" if box.type == "uuid" else f"box {box.path!r}"
 
 
 # A manifest store under a damaged name: a place no reader looks in, holding a store.

@@ -27,7 +27,7 @@ from provenance.files.formats.bmff import (
     read_bmff,
     read_head,
     read_payload,
-    unnamed_uuid_heads,
+    unnamed_heads,
 )
 from provenance.files.formats.jpeg import EXIF_ID, XMP_EXT_ID, XMP_ID, JpegInfo, read_jpeg
 from provenance.files.formats.png import (
@@ -200,17 +200,25 @@ def _bmff(path: Path) -> list[bytes]:
 
 
 def _unnamed_boxes(path: Path) -> list[bytes]:
-    """Packets in top-level ``uuid`` boxes of unknown types that open like an XMP box.
+    """Packets in boxes of unknown types in metadata places that open like an XMP box.
 
-    Only the first :data:`UNNAMED_BOX_BYTES` of such a box are read: a packet
-    running past them is cut short there (markers unread).
+    The places are the top level (``uuid`` boxes of unknown extended types
+    and boxes of unknown types) and ``moov/udta`` and ``moov/meta``. A box
+    whose type lost a byte at the top level may have been a ``uuid`` box:
+    its payload then opens with the 16 bytes of its extended type. Only the
+    first :data:`UNNAMED_BOX_BYTES` of such a box are read: a packet running
+    past them is cut short there (markers unread).
     """
     found: list[bytes] = []
-    for box, head in unnamed_uuid_heads(path).heads:
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(_STARTS):
+    for box, head in unnamed_heads(path).heads:
+        if _opens_like_xmp(head) or (not box.parents and _opens_like_xmp(head[16:])):
             prefix = read_head(path, box, UNNAMED_BOX_BYTES)
             found += _in_place(prefix) or [prefix]
     return found
+
+
+def _opens_like_xmp(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(_STARTS)
 
 
 def _xmp_file(path: Path) -> list[bytes]:

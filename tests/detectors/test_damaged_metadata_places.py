@@ -26,7 +26,7 @@ from provenance.detectors import c2pa as c2pa_detector
 from provenance.detectors import xmp as xmp_detector
 from provenance.detectors.base import MARKERS_UNREAD, DetectorContext
 from provenance.evidence import Evidence
-from provenance.files.formats.bmff import C2PA_UUID, MAX_UNNAMED, XMP_UUID
+from provenance.files.formats.bmff import C2PA_UUID, MAX_UNKNOWN, MAX_UNNAMED, XMP_UUID
 from provenance.files.formats.jpeg import XMP_ID
 from provenance.files.media import read_facts
 from provenance.settings import Settings
@@ -315,3 +315,126 @@ def test_a_store_in_a_jpeg_segment_or_png_chunk_of_another_name_is_markers_unrea
         items = detect(write(tmp_path / name, data), c2pa_detector.DETECTOR)
         assert kinds(items) == {MARKERS_UNREAD}, name
         assert "holding a C2PA manifest store" in items[0].detail
+
+
+# -- boxes whose four-character type was damaged, looked into by their first bytes -------------
+
+# A camera's own atoms in moov/udta (Canon, GoPro, Sony, DJI, Nikon, Panasonic): never evidence.
+VENDOR_ATOMS = (
+    box(b"CNTH", box(b"CNDA", b"\xff\xd8\xff\xdb" + bytes(120))),  # Canon's thumbnail
+    box(b"CNCV", b"CanonCR3_001/00.09.00/00.00.00"),
+    *(box(kind, bytes(24)) for kind in (b"FIRM", b"LENS", b"CAME", b"SETT", b"MUID", b"HMMT")),
+    box(b"BCID", bytes(40)),  # GoPro
+    box(b"MTDT", bytes(60)),  # Sony
+    box(b"\xa9xyz", b"\x00\x11\x15\xc7+35.6895+139.6917/"),
+    box(b"dvtm", b"<?xml version='1.0'?><DJI/>"),  # DJI's XML, not XMP
+    box(b"NCDT", box(b"NCTG", bytes(80))),  # Nikon
+    box(b"PANA", b"Panasonic" + bytes(100)),
+)
+
+
+@pytest.fixture(scope="module")
+def movie(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A clip written by PyAV as a MOV (its moov, holding a udta, last in the file)."""
+    pytest.importorskip("av")
+    from tests.support.videos import Encoding, clip
+
+    folder = tmp_path_factory.mktemp("movie")
+    return clip(folder / "clip.mov", 3, Encoding(options={"crf": "35"})).read_bytes()
+
+
+def _with_user_data(movie: bytes, *atoms: bytes) -> bytes:
+    """The movie with ``atoms`` added at the end of its ``moov/udta`` (both end the file)."""
+    moov = movie.rindex(b"moov") - 4
+    udta = movie.index(b"udta", moov) - 4
+    for at in (moov, udta):
+        assert at + struct.unpack(">I", movie[at : at + 4])[0] == len(movie)
+    added = sum(len(atom) for atom in atoms)
+    for at in (moov, udta):
+        size = struct.unpack(">I", movie[at : at + 4])[0] + added
+        movie = movie[:at] + struct.pack(">I", size) + movie[at + 4 :]
+    return movie + b"".join(atoms)
+
+
+def _generated_mov(movie: bytes, *atoms: bytes) -> bytes:
+    """The clip as an Adobe tool saves a generated movie: its XMP packet in moov/udta/XMP_."""
+    return _with_user_data(movie, *atoms, box(b"XMP_", GENERATED.encode()))
+
+
+def test_the_generated_movie_is_read_as_generated(tmp_path: Path, movie: bytes) -> None:
+    path = write(tmp_path / "a.mov", _generated_mov(movie, *VENDOR_ATOMS))
+    assert classify_file(path, SETTINGS)[1].verdict == "genai"
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(at=st.integers(0, 3), flip=st.integers(1, 255))
+def test_an_xmp_box_whose_type_is_damaged_is_still_read(
+    tmp_path: Path, movie: bytes, at: int, flip: int
+) -> None:
+    generated = _generated_mov(movie, *VENDOR_ATOMS)
+    where = generated.rindex(b"XMP_") + at
+    damaged = generated[:where] + bytes([generated[where] ^ flip]) + generated[where + 1 :]
+    path = write(tmp_path / "a.mov", damaged)
+    assert "genai" in kinds(detect(path, xmp_detector.DETECTOR))
+    assert classify_file(path, SETTINGS)[1].verdict == "genai"
+
+
+def test_a_damaged_xmp_box_is_read_no_further_than_64_kib(tmp_path: Path, movie: bytes) -> None:
+    padded = GENERATED.replace("</x:xmpmeta>", " " * 70_000 + "</x:xmpmeta>")
+    path = write(tmp_path / "a.mov", _with_user_data(movie, box(b"XMQ_", padded.encode())))
+    assert kinds(detect(path, xmp_detector.DETECTOR)) == {MARKERS_UNREAD}
+
+
+def test_a_packet_in_an_unknown_moov_meta_box_is_read(tmp_path: Path) -> None:
+    meta = box(b"meta", box(b"hdlr", bytes(25)) + box(b"XMQ_", GENERATED.encode()))
+    path = write(tmp_path / "a.mov", mp4_bytes(box(b"moov", box(b"mvhd", bytes(100)) + meta)))
+    assert "genai" in kinds(detect(path, xmp_detector.DETECTOR))
+
+
+def test_vendor_atoms_of_cameras_say_nothing(tmp_path: Path, movie: bytes) -> None:
+    path = write(tmp_path / "a.mov", _with_user_data(movie, *VENDOR_ATOMS, *VENDOR_ATOMS))
+    assert detect(path, xmp_detector.DETECTOR) == []
+    assert detect(path, c2pa_detector.DETECTOR) == []
+    assert classify_file(path, SETTINGS)[1].verdict == "unknown"
+
+
+def test_more_unknown_user_data_boxes_than_are_looked_into_is_markers_unread(
+    tmp_path: Path, movie: bytes
+) -> None:
+    atoms = [box(b"V%03d" % n, bytes(16)) for n in range(MAX_UNKNOWN + 1)]
+    path = write(tmp_path / "a.mov", _with_user_data(movie, *atoms))
+    assert kinds(detect(path, c2pa_detector.DETECTOR)) == {MARKERS_UNREAD}
+
+
+def _c2pa_box_renamed(signer: SigningIdentity, new: bytes) -> bytes:
+    asset, _ = sign_asset(signer, mp4_bytes(), "video/mp4", manifest_with_actions(CREATED_BY_AI))
+    assert asset.count(b"uuid" + C2PA_UUID) == 1
+    return asset.replace(b"uuid" + C2PA_UUID, new + C2PA_UUID)
+
+
+@pytest.mark.parametrize("new", [b"uuie", b"Uuid", b"u\x00id"])
+def test_a_c2pa_box_whose_type_is_damaged_is_markers_unread(
+    tmp_path: Path, signer: SigningIdentity, new: bytes
+) -> None:
+    path = write(tmp_path / "a.mp4", _c2pa_box_renamed(signer, new))
+    items = detect(path, c2pa_detector.DETECTOR)
+    assert kinds(items) == {MARKERS_UNREAD}
+    assert "of an unknown type holding a C2PA manifest store" in items[0].detail
+    assert classify_file(path, SETTINGS)[1].verdict != "not_genai"
+
+
+def test_a_store_in_an_unknown_user_data_box_is_markers_unread(
+    tmp_path: Path, signer: SigningIdentity, movie: bytes
+) -> None:
+    signed = _c2pa_box_renamed(signer, b"uuid")
+    store = signed[signed.index(C2PA_UUID) + 16 :]  # the box's payload: the store, then the rest
+    path = write(tmp_path / "a.mov", _with_user_data(movie, box(b"C2PA", store[:4096])))
+    assert kinds(detect(path, c2pa_detector.DETECTOR)) == {MARKERS_UNREAD}
+
+
+def test_an_xmp_uuid_box_whose_type_is_damaged_is_read(tmp_path: Path) -> None:
+    for new in (b"uuie", b"xuid"):
+        path = write(tmp_path / "a.mp4", mp4_bytes(box(new, GENERATED.encode(), XMP_UUID)))
+        assert "genai" in kinds(detect(path, xmp_detector.DETECTOR)), new

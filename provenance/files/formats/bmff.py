@@ -4,7 +4,9 @@ A BMFF file is a tree of *boxes*: a 32-bit big-endian size (1 = a 64-bit size
 follows, 0 = to the end of the enclosing box), a four-character type, for
 ``uuid`` boxes a 16-byte extended type, then the payload. Metadata sits in a
 few places: C2PA manifests and XMP in top-level ``uuid`` boxes, QuickTime XMP
-in ``moov/udta/XMP_``, item metadata in ``meta``.
+in ``moov/udta/XMP_``, item metadata in ``meta``. A box in one of those places
+of a type no reader names (a type damaged by a byte) is looked into by its
+first bytes: :func:`unnamed_heads`.
 
 :func:`read_bmff` walks the tree, descending only into known container boxes,
 and records where each box is; payloads are read on demand with
@@ -32,6 +34,7 @@ XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 NAMED_UUIDS = frozenset({C2PA_UUID, XMP_UUID})  # the top-level uuid types the readers look for
 UNNAMED_HEAD = 128
 MAX_UNNAMED = 16
+MAX_UNKNOWN = 64  # boxes of unknown types looked into (camera MOVs carry a dozen vendor atoms)
 BMFF_MEMO = "bmff"  # the key under which detectors share one walk of a file (DetectorContext.memo)
 
 # Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
@@ -165,37 +168,67 @@ def _children_start(stream: BinaryIO, box: Box) -> int:
     return box.payload_offset + (0 if stream.read(4) == b"hdlr" else 4)
 
 
+# Box types whose place the readers know, by where they sit. A box of another
+# type there may be one of the metadata boxes with its type damaged by a byte.
+_KNOWN = {
+    (): frozenset(
+        {"ftyp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "styp", "sidx", "ssix"}
+        | {"moof", "mfra", "emsg", "prft", "pdin", "pnot", "PICT", "junk", "bloc", "otyp"}
+    ),
+    ("moov", "udta"): frozenset({"XMP_", "meta", "GPMF", "\xa9mak", "\xa9mod", "\xa9swr", "free"}),
+    ("moov", "meta"): frozenset({"hdlr", "keys", "ilst", "xml ", "free"}),
+}
+
+
 @dataclass(frozen=True)
 class UnnamedBoxes:
-    """The first bytes of a file's top-level ``uuid`` boxes of types no reader looks for."""
+    """The first bytes of the boxes in metadata places of types no reader looks for.
+
+    Top-level ``uuid`` boxes of unknown extended types, then boxes of unknown
+    types at the top level and in ``moov/udta`` and ``moov/meta``.
+    """
 
     heads: list[tuple[Box, bytes]]
     more: int = 0
-    """How many more such boxes there are, past :data:`MAX_UNNAMED`, not looked into."""
+    """How many more such boxes there are, past :data:`MAX_UNNAMED` uuid boxes and
+    :data:`MAX_UNKNOWN` others, not looked into."""
 
 
 @once
-def unnamed_uuid_heads(path: Path) -> UnnamedBoxes:
-    """The first :data:`UNNAMED_HEAD` bytes of each top-level ``uuid`` box of an unknown type.
+def unnamed_heads(path: Path) -> UnnamedBoxes:
+    """The first :data:`UNNAMED_HEAD` bytes of each box in a metadata place no reader names.
 
-    A C2PA or XMP box whose extended type lost a byte is no longer found by
-    its type; what it holds still says what it was. Most files have no such
-    box, and only the first :data:`MAX_UNNAMED` are read (a few bytes each).
+    A C2PA or XMP box whose type (or ``uuid`` extended type) lost a byte is no
+    longer found by it; what it holds still says what it was. Most files have
+    no such box; a camera's vendor atoms are a few, and only the first
+    :data:`MAX_UNNAMED` uuid and :data:`MAX_UNKNOWN` other boxes are read (a
+    few bytes each, through one open file).
     """
-    boxes = [
-        box
-        for box in read_bmff(path).boxes
-        if box.type == "uuid" and not box.parents and box.extended_type not in NAMED_UUIDS
-    ]
-    heads = [(box, read_head(path, box, UNNAMED_HEAD)) for box in boxes[:MAX_UNNAMED]]
-    return UnnamedBoxes(heads, len(boxes) - len(heads))
+    uuids: list[Box] = []
+    others: list[Box] = []
+    for box in read_bmff(path).boxes:
+        if box.type == "uuid" and not box.parents:
+            if box.extended_type not in NAMED_UUIDS:
+                uuids.append(box)
+        elif box.parents in _KNOWN and box.type not in _KNOWN[box.parents]:
+            others.append(box)
+    looked = uuids[:MAX_UNNAMED] + others[:MAX_UNKNOWN]
+    if not looked:
+        return UnnamedBoxes([])  # the usual case: no file opened again
+    with open_regular(path) as stream:
+        heads = [(box, _head(stream, box, UNNAMED_HEAD)) for box in looked]
+    return UnnamedBoxes(heads, len(uuids) + len(others) - len(looked))
+
+
+def _head(stream: BinaryIO, box: Box, limit: int) -> bytes:
+    stream.seek(box.payload_offset)
+    return stream.read(min(limit, box.payload_size))
 
 
 def read_head(path: Path, box: Box, limit: int) -> bytes:
     """At most the first ``limit`` bytes of a box's payload (never the whole of a larger one)."""
     with open_regular(path) as stream:
-        stream.seek(box.payload_offset)
-        return stream.read(min(limit, box.payload_size))
+        return _head(stream, box, limit)
 
 
 def read_payload(path: Path, box: Box, limit: int = MAX_PAYLOAD) -> bytes:
