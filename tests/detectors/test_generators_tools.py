@@ -136,6 +136,38 @@ def test_captions_are_not_infotext(tmp_path: Path, text: str) -> None:
     assert classify_bytes(tmp_path, data, "a.jpg").verdict == "unknown"
 
 
+@pytest.mark.parametrize("kind", ["tEXt", "zTXt", "iTXt"])
+def test_a1111_text_without_its_settings_line_is_still_generated(tmp_path: Path, kind: str) -> None:
+    """The settings line rewritten or trimmed away: the prompt and negative prompt remain."""
+    data = png_bytes(before=[text_chunk("parameters", "a red fox\nNegative prompt: blurry", kind)])
+    result = classify_bytes(tmp_path, data, "a.png")
+    assert (result.verdict, result.tool, result.confidence) == ("genai", "automatic1111", "medium")
+    assert result.prompt == "a red fox"
+    assert "without its settings line" in result.evidence[0].detail
+
+
+def test_a_prompt_alone_under_a1111s_key_is_weakly_generated(tmp_path: Path) -> None:
+    data = png_bytes(before=[text_chunk("parameters", "a lighthouse at dusk, matte painting")])
+    result = classify_bytes(tmp_path, data, "a.png")
+    assert (result.verdict, result.tool, result.confidence) == ("genai", "unknown-genai", "weak")
+    assert result.evidence[0].kind == "parameters-text"
+    assert result.prompt == "a lighthouse at dusk, matte painting"
+
+
+@pytest.mark.parametrize("text", ["", "   ", '{"prompt": "x"}', "[1, 2]"])
+def test_an_empty_or_json_parameters_text_says_nothing_here(tmp_path: Path, text: str) -> None:
+    """JSON under the key is a tool's own (Fooocus, SwarmUI): named by its matcher, or not."""
+    data = png_bytes(before=[text_chunk("parameters", text)])
+    assert classify_bytes(tmp_path, data, "a.png").verdict == "unknown"
+
+
+def test_other_keys_and_other_containers_do_not_count(tmp_path: Path) -> None:
+    png = png_bytes(before=[text_chunk("Comment", "a lighthouse at dusk")])
+    assert classify_bytes(tmp_path, png, "a.png").verdict == "unknown"
+    jpeg = jpeg_bytes(exif=exif_comment("a lighthouse at dusk", "ascii"))
+    assert classify_bytes(tmp_path, jpeg, "a.jpg").verdict == "unknown"
+
+
 # -- ComfyUI -----------------------------------------------------------------------------------
 
 GRAPH = {

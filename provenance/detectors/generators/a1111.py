@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from provenance.detectors.generators.entries import Entries, Entry
 from provenance.detectors.generators.finding import Finding, clip_prompt, text_fields
+from provenance.tools import UNKNOWN_GENAI
 
 # Where A1111-format text may be found, in order of preference.
 SOURCE_KEYS = ("parameters", "UserComment", "Comment", "Description", "ImageDescription")
@@ -252,3 +253,43 @@ def identify(entries: Entries) -> Finding | None:
     unversioned = infotext_tool(info.settings) == "automatic1111" and "Version" not in info.settings
     comfy = unversioned and any(entries.get(key) for key in ("prompt", "workflow"))
     return finding_from_infotext(item, info, "comfyui" if comfy else None)
+
+
+_NEGATIVE_LINE = re.compile(r"(?:^|\n)\s*Negative prompt:")
+
+
+def bare_parameters(entries: Entries) -> Finding | None:
+    """A PNG ``parameters`` text without the settings line: a web UI's record, cut short.
+
+    Stable Diffusion web UIs (AUTOMATIC1111 and its forks) are what writes a
+    PNG text chunk under the key ``parameters``; an editor that keeps text
+    chunks keeps it, one that rewrites the settings line, or a hand that
+    trims it, leaves the prompt. With a ``Negative prompt:`` line the text is
+    still infotext in all but its last line (medium confidence); the prompt
+    alone says less, but no other tool writes that key (weak). Either way
+    the file is not passed as unknown: the runs after every specific matcher
+    found nothing, so a tool that writes ``parameters`` its own way
+    (Fooocus's JSON, SwarmUI's) is named by its own matcher first.
+    """
+    for item in entries.items:
+        if item.key != "parameters" or not item.where.startswith("PNG "):
+            continue
+        text = item.text.strip()
+        if not text or text[:1] in ("{", "["):
+            continue
+        prompt, sep, negative = text[:MAX_INFOTEXT].partition(_NEGATIVE)
+        if sep and _NEGATIVE_LINE.search(text[:MAX_INFOTEXT]):
+            return Finding(
+                tool="automatic1111", kind="a1111-infotext", confidence="medium",
+                detail=f"A1111-format prompt and negative prompt in {item.where},"
+                " without its settings line",
+                prompt=clip_prompt(prompt.strip()),
+                fields=text_fields(negative_prompt=negative.strip()),
+            )  # fmt: skip
+        return Finding(
+            tool=UNKNOWN_GENAI, kind="parameters-text", confidence="weak",
+            detail=f"text in {item.where}, the key Stable Diffusion web UIs write their"
+            " generation parameters under, without a settings line",
+            prompt=clip_prompt(text),
+        )  # fmt: skip
+    return None

@@ -38,6 +38,7 @@ MATCHERS: tuple[Matcher, ...] = (
     hosted.midjourney,
     a1111.identify,
     comfyui.identify,
+    a1111.bare_parameters,  # last: what no matcher above names, under A1111's own key
 )
 
 
