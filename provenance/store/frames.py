@@ -270,6 +270,7 @@ class FrameRows:
                         found[sha] = [(sha, *(row[i] for i in at)) for row in listed]
                     else:
                         log.warning(_NOT_REUSED, name, sha[:12])
+                        self._tx.unsealed.add((name, sha))
         return found
 
     def status_of(self, sha256: str) -> str | None:

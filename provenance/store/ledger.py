@@ -59,11 +59,12 @@ from provenance.store.identity import current_actor, current_host
 from provenance.store.locations import LocationsPart
 from provenance.store.notary import Notary
 from provenance.store.pinned import file_problem
+from provenance.store.projection import Difference
 from provenance.store.quarantine import QuarantinePart
 from provenance.store.records import Observation, RecordResult
 from provenance.store.regions import RegionChecksPart
 from provenance.store.roles import RolesPart
-from provenance.store.seals import seal_unsealed
+from provenance.store.seals import seal_unsealed, unsealed
 from provenance.store.segments import SegmentsPart
 from provenance.store.state import StatePart
 from provenance.store.transactions import Transactions, translate
@@ -196,6 +197,15 @@ class Ledger:
             written = record_baseline(conn, chain) + seal_unsealed(conn, chain)
             chain.flush()
             return written
+
+    def take_unsealed(self) -> dict[str, list[Difference]]:
+        """The differences of the stored derived rows reads found not what their seal says since
+        the last call (:mod:`.seals`), by asset; forgotten once taken."""
+        found: dict[str, list[Difference]] = {}
+        for table, sha in sorted(self._tx.unsealed):
+            found.setdefault(sha, []).append(unsealed(table, sha))
+        self._tx.unsealed.clear()
+        return found
 
     def close(self) -> None:
         """Release all connections."""

@@ -277,6 +277,13 @@ def _details(text: str | None) -> Mapping[str, Any] | None:
     return said if isinstance(said, dict) else None
 
 
+def unsealed(table: str, sha256: str) -> Difference:
+    """What the audit says of an asset whose stored rows a read found not what their seal says."""
+    text = (f"{_SHOWN_AS[table]} rows of asset {sha256[:12]} are not what their seal says"
+            " (they were computed again)")  # fmt: skip
+    return Difference(table, sha256, text, asset=sha256)
+
+
 def seal_differences(conn: Connection, sealed: Mapping[int, Mapping[str, Any]]) -> list[Difference]:
     """Every derived row no seal accounts for or that differs from its asset's latest seal.
 

@@ -55,6 +55,9 @@ class Transactions:
         self.host = host
         self.notary: Notary | None = None
         self._identity_checked = False
+        # (table, asset) of the stored derived rows a read found not what their seal says
+        # (store.seals): what the audit reports as changed outside provenance.
+        self.unsealed: set[tuple[str, str]] = set()
 
     @contextmanager
     def translated(self) -> Iterator[None]:

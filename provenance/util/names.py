@@ -50,8 +50,10 @@ def from_stored(text: str) -> str:
 
 
 def shown(text: str) -> str:
-    """The text with each undecodable byte of a name written ``\\xNN`` (for people)."""
-    return _SURROGATE.sub(lambda m: f"\\x{_byte(m.group()):02x}", text)
+    """The text with each undecodable byte of a name written ``\\xNN`` (for people), and each
+    NUL as ``\\x00`` (no one reads it, and PostgreSQL's text refuses it)."""
+    text = _SURROGATE.sub(lambda m: f"\\x{_byte(m.group()):02x}", text)
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 def shown_in_json(text: str) -> str:

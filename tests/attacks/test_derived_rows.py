@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from provenance.audit.report import FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.ingest.scan import scan
 from provenance.settings import Settings
@@ -64,9 +65,14 @@ def scene(kept_derived: Kept[Scene], monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield from reopened(kept_derived, monkeypatch)
 
 
-def comp_verdict(scene: Scene) -> tuple[str, str | None]:
+def comp_result(scene: Scene) -> FileResult:
     report = audit(scene.comps, scene.ledger, scene.settings, AuditOptions(record=False))
     (result,) = report.files
+    return result
+
+
+def comp_verdict(scene: Scene) -> tuple[str, str | None]:
+    result = comp_result(scene)
     return result.verdict, result.match.kind
 
 
@@ -88,9 +94,22 @@ def test_a_region_check_edited_to_nothing_found_is_checked_again(scene: Scene) -
     tamper(url, "UPDATE region_checks SET hit_sha256 = NULL, inliers = NULL, score = NULL,"
            " cover = NULL, mirrored = NULL, outline = NULL WHERE asset_sha256 = :s",
            s=scene.comp)  # fmt: skip
-    assert scene.comp not in scene.ledger.regions.many([scene.comp])  # as good as none
     assert_caught(url, f"region check rows of asset {scene.comp[:12]}: 1 rows differ from seal")
-    assert comp_verdict(scene) == ("block", "region")
+    result = comp_result(scene)  # checked again: the comp still holds the painting
+    assert (result.verdict, result.match.kind) == ("block", "region")
+    said = f"region check rows of asset {scene.comp[:12]} are not what their seal says"
+    assert any(said in reason for reason in result.reasons), result.reasons
+    assert "changed outside provenance" in " ".join(result.reasons)
+    assert scene.comp not in scene.ledger.take_unsealed()  # said once, by this audit
+
+
+def test_a_delivered_files_fingerprints_edited_block_it_as_changed(scene: Scene) -> None:
+    tamper(scene.settings.db, "UPDATE fingerprints SET dct = 0 WHERE asset_sha256 = :s",
+           s=scene.comp)  # fmt: skip
+    result = comp_result(scene)
+    assert result.verdict == "block"
+    said = f"fingerprint rows of asset {scene.comp[:12]} are not what their seal says"
+    assert any(said in reason for reason in result.reasons), result.reasons
 
 
 def test_a_forged_check_under_another_rows_seal_is_not_reused(scene: Scene) -> None:

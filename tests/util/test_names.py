@@ -53,3 +53,10 @@ def test_escaped_json_reads_back_as_the_same_name() -> None:
     text = escape_surrogates(json.dumps([ODD], ensure_ascii=False))
     text.encode("utf-8")
     assert json.loads(text) == [ODD]
+
+
+def test_a_nul_is_shown_and_never_stored_raw() -> None:
+    """Free text quoting a hostile file (a decoder's message) may hold a NUL, which PostgreSQL's
+    text refuses: it is shown, and stored, as ``\\x00``."""
+    assert shown("cannot read\x00here \udcff") == "cannot read\\x00here \\xff"
+    assert shown("plain") == "plain"
