@@ -404,9 +404,10 @@ class _Audit:
 
             distrust = ledger_distrust(self.ledger, self.settings)
         with self._stage("state"):
-            self.differs = self.ledger.state.check(assets)
+            differs = self.ledger.state.check(assets)
             for sha, found in self.ledger.take_unsealed().items():  # what likeness stored
-                self.differs = {**self.differs, sha: [*self.differs.get(sha, ()), *found]}
+                differs.setdefault(sha, []).extend(found)
+            self.differs = differs
         ctx = Context(
             self.options.policy, self.now, assets, trusted_approvals(approvals, self.differs)
         )

@@ -42,10 +42,12 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Table, insert, select, update
 
+from provenance.store.chain import canonical_json
 from provenance.store.chunks import in_chunks
 from provenance.store.columns import ShownText
 from provenance.store.likeness_models import (
@@ -107,10 +109,7 @@ class RowDigests:
             None if value is None else read(value)
             for read, value in zip(self._readings, values, strict=True)
         ]
-        return hashlib.sha256(_CANONICAL(plain).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+        return hashlib.sha256(canonical_json(plain).encode()).hexdigest()
 
 
 def _reading(column: Column[Any]) -> Callable[[Any], object]:
@@ -137,7 +136,7 @@ DIGESTS = {table: RowDigests(table) for table in TABLES}
 def body_text(table: str, assets: Mapping[str, Sequence[str]]) -> str:
     """A seal's body: the table and each asset's row digests, in canonical JSON."""
     listed = {sha: list(digests) for sha, digests in assets.items()}
-    return json.dumps({"assets": listed, "table": table}, sort_keys=True, separators=(",", ":"))
+    return canonical_json({"assets": listed, "table": table})
 
 
 def text_digest(text: str) -> str:
@@ -184,18 +183,29 @@ class Seal:
     assets: Mapping[str, Sequence[str]]
 
 
+def _unvouched(seq: int, table: str, digest: str, body: str, said: object) -> str | None:
+    """Why seal ``seq`` (its ``digest`` and ``body``) is not the one its ``sealed`` event
+    (``said``) vouches for as a seal of ``table``, or None when it is."""
+    if said is None:
+        return f"seal {seq}: the chain has no sealed event {seq}"
+    if not isinstance(said, Mapping):  # a forged event's details: JSON, but not an object
+        return f"seal {seq}: its event {seq} cannot be read"
+    if said.get("table") != table or said.get("digest") != digest:
+        return f"seal {seq}: its event {seq} seals another table or body"
+    if text_digest(body) != digest:
+        return f"seal {seq}: its body does not hash to what event {seq} says"
+    return None
+
+
 def read_body(
     seq: int, table: str, digest: str, body: str, said: Mapping[str, Any] | None
 ) -> Seal | str:
     """The seal, or why it does not hold: its event (``said``, the details of the ``sealed``
     event ``seq``) missing or not of this table and digest, or its body not what it hashes."""
-    if said is None:
-        return f"seal {seq}: the chain has no sealed event {seq}"
+    problem = _unvouched(seq, table, digest, body, said)
+    if problem is not None:
+        return problem
     try:
-        if said["table"] != table or said["digest"] != digest:
-            return f"seal {seq}: its event {seq} seals another table or body"
-        if text_digest(body) != digest:
-            return f"seal {seq}: its body does not hash to what event {seq} says"
         parsed = json.loads(body)
         assets = parsed["assets"]
         if parsed["table"] != table or not isinstance(assets, dict):
@@ -230,7 +240,8 @@ class SealReader:
             )
             for row in rows:
                 said = _details(row.details)
-                vouched = row.table_name == self.table and _vouched(self.table, row, said)
+                vouched = row.table_name == self.table and _unvouched(
+                    row.seq, self.table, row.digest, row.body, said) is None  # fmt: skip
                 self._bodies[int(row.seq)] = row.body if vouched else None
         self._bodies.update((seq, None) for seq in wanted if seq not in self._bodies)
 
@@ -242,12 +253,6 @@ class SealReader:
         self.load(seqs[:1])
         body = self._bodies[int(seqs[0])]
         return body is not None and _listed(body, sha256) == list(digests)
-
-
-def _vouched(table: str, seal: Any, said: Mapping[str, Any] | None) -> bool:
-    """Whether a seal row's body is the one its ``sealed`` event (``said``) vouches for."""
-    return (said is not None and said.get("table") == table and said.get("digest") == seal.digest
-            and text_digest(seal.body) == seal.digest)  # fmt: skip
 
 
 def _listed(body: str, sha256: str) -> list[str] | None:
@@ -346,19 +351,10 @@ def _stored(conn: Connection, table: str) -> Iterator[tuple[str, list[int | None
         .order_by(model.asset_sha256, model.frame)
         .execution_options(stream_results=True, yield_per=500)
     )
-    current: str | None = None
-    seqs: list[int | None] = []
-    digests: list[str] = []
-    for row in conn.execute(query):
-        sha = str(row[1])  # asset_sha256 is the first sealed column
-        if sha != current:
-            if current is not None:
-                yield current, seqs, digests
-            current, seqs, digests = sha, [], []
-        seqs.append(row[0])
-        digests.append(rows_of.of(row[1:]))
-    if current is not None:
-        yield current, seqs, digests
+    # asset_sha256 is the first sealed column
+    for sha, rows in groupby(conn.execute(query), key=lambda row: str(row[1])):
+        listed = list(rows)
+        yield sha, [row[0] for row in listed], [rows_of.of(row[1:]) for row in listed]
 
 
 def seal_unsealed(conn: Connection, chain: ChainAppender) -> int:
@@ -366,10 +362,10 @@ def seal_unsealed(conn: Connection, chain: ChainAppender) -> int:
     written = 0
     for table, model in TABLES.items():
         rows_of = DIGESTS[table]
-        unsealed = conn.execute(
+        pending = conn.execute(
             select(model.asset_sha256).where(model.sealed_by.is_(None)).distinct()
         ).scalars()
-        for chunk in in_chunks(sorted(unsealed)):
+        for chunk in in_chunks(sorted(pending)):
             rows = conn.execute(
                 select(*rows_of.columns).where(model.asset_sha256.in_(chunk))
                 .order_by(model.asset_sha256, model.frame)

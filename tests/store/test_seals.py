@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn, SegmentIn
 from provenance.store.engine import make_engine
-from provenance.store.seals import DIGESTS, TABLES
+from provenance.store.seals import DIGESTS, TABLES, seal_differences
 from tests.support.factories import record_kind as record
 from tests.support.old_schema import WHEN, insert_generated_image, migrated_to
 
@@ -97,3 +97,19 @@ def test_init_seals_the_rows_of_a_ledger_from_before_seals(old_url: str) -> None
         tables = conn.execute(text("SELECT table_name FROM seals ORDER BY table_name")).scalars()
         assert list(tables) == ["features", "fingerprints"]
     engine.dispose()
+
+
+def test_a_sealed_event_whose_details_are_not_an_object_is_named(
+    ledger: Ledger, ledger_url: str
+) -> None:
+    """A forged ``sealed`` event (JSON, but a list) names its seal, never crashes verify."""
+    generated = record(ledger, "generated")
+    ledger.fingerprints.save([FingerprintIn(generated, "ok", 1, 2)])
+    check = ledger.state.verify()
+    assert [d for d in check.differences if d.table in {*TABLES, "seal"}] == []
+    [seq] = [e.seq for e in ledger.events.list() if e.type == "sealed"]
+    engine = make_engine(ledger_url)
+    with engine.connect() as conn:
+        found = seal_differences(conn, {seq: [1]})  # type: ignore[dict-item]
+    engine.dispose()
+    assert f"seal {seq}: its event {seq} cannot be read" in [d.text for d in found]
