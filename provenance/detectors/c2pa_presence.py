@@ -29,7 +29,7 @@ given to the SDK too, which reports the remote address.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from provenance.detectors.xmp_packets import find_packets
@@ -38,14 +38,15 @@ from provenance.files.formats.bmff import (
     C2PA_UUID,
     MAX_UNKNOWN,
     MAX_UNNAMED,
+    BmffInfo,
     Box,
     read_bmff,
     unnamed_heads,
 )
 from provenance.files.formats.gif import read_gif
 from provenance.files.formats.jpeg import read_jpeg
-from provenance.files.formats.png import chunk_index, read_png
-from provenance.files.formats.riff import read_riff
+from provenance.files.formats.png import ChunkRef, chunk_index, read_png
+from provenance.files.formats.riff import RiffInfo, read_riff
 from provenance.files.formats.tiff_file import C2PA_TAG, ifd0_of
 from provenance.files.opening import open_regular
 
@@ -59,19 +60,31 @@ def _jpeg(path: Path) -> bool:
 
 def _png(path: Path) -> bool:
     refs, problems, limits = chunk_index(path)
-    return not limits and (bool(problems) or any(ref.ctype == b"caBX" for ref in refs))
+    return not limits and (bool(problems) or _in_png(refs))
 
 
 def _riff(path: Path) -> bool:
     info = read_riff(path)
-    return not info.limits and (
-        bool(info.problems) or any(chunk.cid == "C2PA" for chunk in info.chunks)
-    )
+    return not info.limits and (bool(info.problems) or _in_riff(info))
 
 
 def _bmff(path: Path) -> bool:
     info = read_bmff(path)
-    return not info.limits and (bool(info.problems) or bool(info.find("uuid", C2PA_UUID)))
+    return not info.limits and (bool(info.problems) or _in_bmff(info))
+
+
+# The one place a manifest store lives in each container, in its walk: what the checks
+# above look for, and what a store the SDK did not find is said to be damaged in.
+def _in_png(refs: Sequence[ChunkRef]) -> bool:
+    return any(ref.ctype == b"caBX" for ref in refs)
+
+
+def _in_riff(info: RiffInfo) -> bool:
+    return any(chunk.cid == "C2PA" for chunk in info.chunks)
+
+
+def _in_bmff(info: BmffInfo) -> bool:
+    return bool(info.find("uuid", C2PA_UUID))
 
 
 def _mp3(path: Path) -> bool:
@@ -117,15 +130,15 @@ def _jpeg_place(path: Path) -> bool:
 
 
 def _png_place(path: Path) -> bool:
-    return any(ref.ctype == b"caBX" for ref in chunk_index(path)[0])
+    return _in_png(chunk_index(path)[0])
 
 
 def _riff_place(path: Path) -> bool:
-    return any(chunk.cid == "C2PA" for chunk in read_riff(path).chunks)
+    return _in_riff(read_riff(path))
 
 
 def _bmff_place(path: Path) -> bool:
-    return bool(read_bmff(path).find("uuid", C2PA_UUID))
+    return _in_bmff(read_bmff(path))
 
 
 # Where a manifest store itself lives: the SDK finding none there means it is damaged.

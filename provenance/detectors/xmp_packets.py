@@ -29,7 +29,14 @@ from provenance.files.formats.bmff import (
     read_payload,
     unnamed_heads,
 )
-from provenance.files.formats.jpeg import EXIF_ID, XMP_EXT_ID, XMP_ID, JpegInfo, read_jpeg
+from provenance.files.formats.jpeg import (
+    EXIF_ID,
+    XMP_EXT_ID,
+    XMP_ID,
+    XMP_OPENING,
+    JpegInfo,
+    read_jpeg,
+)
 from provenance.files.formats.png import (
     MAX_CHUNK_BYTES,
     TextChunk,
@@ -50,7 +57,6 @@ MAX_JPEG_HEADER_SCAN = 64 * 1024 * 1024
 UNNAMED_BOX_BYTES = 64 * 1024  # read of a BMFF box of an unknown type that opens like XMP
 
 _OPENINGS = (b"<x:xmpmeta", b"<x:xapmeta")
-_OPENING = b"<x:x"  # the start of either
 _CLOSINGS = {b"xmpmeta": b"</x:xmpmeta>", b"xapmeta": b"</x:xapmeta>"}
 _STARTS = (b"<?xpacket", *_OPENINGS)  # how an XMP place's content begins
 # What stays recognisable of a packet whose opening was damaged as well as its place's name.
@@ -64,7 +70,7 @@ _REMAINS = (
 )
 _NAMED_APP1 = (EXIF_ID[:5], XMP_ID, XMP_EXT_ID)  # EXIF's second NUL is not always one
 _PNG_XMP_NAME = PNG_XMP_KEYWORD[:-1].decode()
-_TEXT_OPENING = _OPENING.decode()
+_TEXT_OPENING = XMP_OPENING.decode()
 PNG_RAW_PROFILE = "raw profile type xmp"  # ImageMagick's keyword, compared in lower case
 
 
@@ -106,8 +112,6 @@ def _stray_jpeg_packets(path: Path, info: JpegInfo) -> list[bytes]:
         header = bytearray(stream.read(info.header_end))
     for start, end in info.xmp_spans():
         header[start:end] = bytes(end - start)
-    if not any(opening in header for opening in _OPENINGS):
-        return []  # the usual case
     return _in_place(bytes(header))
 
 
@@ -179,7 +183,7 @@ def _riff(path: Path) -> list[bytes]:
     return named + [
         packet
         for chunk in info.unnamed()
-        if _OPENING in (payload := chunk.payload or b"")
+        if XMP_OPENING in (payload := chunk.payload or b"")
         for packet in _in_place(payload)
     ]
 

@@ -37,7 +37,7 @@ SCAN_BUFFER = 64 * 1024
 EXIF_ID = b"Exif\x00\x00"
 XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_ID = b"http://ns.adobe.com/xmp/extension/\x00"
-_XMP_OPENING = b"<x:x"  # of <x:xmpmeta and <x:xapmeta
+XMP_OPENING = b"<x:x"  # how an XMP packet's root element begins (<x:xmpmeta, <x:xapmeta)
 MAX_EXTENDED_XMP = 16 * 1024 * 1024
 
 _SOS, _EOI = 0xDA, 0xD9
@@ -254,7 +254,7 @@ def _read_segment(stream: BinaryIO, marker: int, info: JpegInfo) -> bool:
     if len(data) < length - 2:
         info.problems.append(f"segment 0x{marker:02X} truncated")
         return False
-    if _XMP_OPENING in data and not (marker == 0xE1 and data.startswith((XMP_ID, XMP_EXT_ID))):
+    if XMP_OPENING in data and not (marker == 0xE1 and data.startswith((XMP_ID, XMP_EXT_ID))):
         info.stray_xmp = True  # a packet swallowed by this segment, or under a damaged name
     if 0xE0 <= marker <= 0xEF or marker == 0xFE:
         info.segments.append((marker, data))
