@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from provenance.store import AssetFeatures, FeatureIn, Ledger, StoredFeatures
 from provenance.store.schema import head_revision
 from tests.support.factories import fake_sha
 from tests.support.factories import record_kind as record
-from tests.support.old_schema import WHEN, insert_generated_image, migrated_to
+from tests.support.old_schema import insert_fingerprint, insert_generated_image, migrated_to
 
 
 def picture(sha: str, frame: int = 0, data: bytes | None = None) -> FeatureIn:
@@ -200,10 +200,7 @@ def test_upgrade_from_0006_keeps_what_was_recorded(old_url: str) -> None:
     sha = "cd" * 32
     with migrated_to(old_url, "0006") as conn:
         insert_generated_image(conn, sha, "/show/a.png")
-        conn.execute(text(
-            "INSERT INTO fingerprints (asset_sha256, frame, status, grad, dct, computed_at)"
-            " VALUES (:sha, 0, 'ok', 7, -8, :t)"
-        ), {"sha": sha, "t": WHEN})  # fmt: skip
+        insert_fingerprint(conn, sha, 7, -8)
     before, after = Ledger.init(old_url)[1:]
     assert (before, after) == ("0006", head_revision())
     with Ledger(old_url, host="testhost") as ledger:

@@ -19,7 +19,12 @@ from provenance.store import FeatureIn, FingerprintIn, Ledger, RegionCheckIn, Se
 from provenance.store.engine import make_engine
 from provenance.store.seals import DIGESTS, TABLES, seal_differences
 from tests.support.factories import record_kind as record
-from tests.support.old_schema import WHEN, insert_generated_image, migrated_to
+from tests.support.old_schema import (
+    WHEN,
+    insert_fingerprint,
+    insert_generated_image,
+    migrated_to,
+)
 
 GENERATED, COMP = "a1" * 32, "b2" * 32
 
@@ -75,10 +80,7 @@ def test_any_change_of_any_sealed_value_changes_the_digest(data: st.DataObject) 
 def test_init_seals_the_rows_of_a_ledger_from_before_seals(old_url: str) -> None:
     with migrated_to(old_url, "0014") as conn:
         insert_generated_image(conn, GENERATED, "/show/gen.png")
-        conn.execute(text(
-            "INSERT INTO fingerprints (asset_sha256, frame, status, computed_at, grad, dct)"
-            " VALUES (:sha, 0, 'ok', :t, -5, 9223372036854775807)"
-        ), {"sha": GENERATED, "t": WHEN})  # fmt: skip
+        insert_fingerprint(conn, GENERATED, -5, 9223372036854775807)
         conn.execute(text(
             "INSERT INTO features (asset_sha256, frame, status, computed_at, count, width,"
             " height, data) VALUES (:sha, 0, 'ok', :t, 3, 64, 32, :blob)"

@@ -45,6 +45,14 @@ def insert_generated_image(
         ), {"sha": sha, "host": host, "path": path, "t": WHEN, "yes": True})  # fmt: skip
 
 
+def insert_fingerprint(conn: Connection, sha: str, grad: int, dct: int) -> None:
+    """An ``ok`` fingerprint of a still (frame 0), as every revision with frames stores it."""
+    conn.execute(text(
+        "INSERT INTO fingerprints (asset_sha256, frame, status, computed_at, grad, dct)"
+        " VALUES (:sha, 0, 'ok', :t, :grad, :dct)"
+    ), {"sha": sha, "t": WHEN, "grad": grad, "dct": dct})  # fmt: skip
+
+
 def without_status(details: str) -> str:
     """An event's details as the code before the projection wrote them: no status."""
     return details.replace('"status":"temporary",', "")
