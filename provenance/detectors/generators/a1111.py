@@ -274,11 +274,11 @@ def bare_parameters(entries: Entries) -> Finding | None:
     for item in entries.items:
         if item.key != "parameters" or not item.where.startswith("PNG "):
             continue
-        text = item.text.strip()
+        text = item.text.strip()[:MAX_INFOTEXT]
         if not text or text[:1] in ("{", "["):
             continue
-        prompt, sep, negative = text[:MAX_INFOTEXT].partition(_NEGATIVE)
-        if sep and _NEGATIVE_LINE.search(text[:MAX_INFOTEXT]):
+        prompt, sep, negative = text.partition(_NEGATIVE)
+        if sep and _NEGATIVE_LINE.search(text):
             return Finding(
                 tool="automatic1111", kind="a1111-infotext", confidence="medium",
                 detail=f"A1111-format prompt and negative prompt in {item.where},"
