@@ -36,7 +36,12 @@ def init(db_url: str | None, config_path: Path | None, as_json: bool) -> None:
     """Create or upgrade the ledger schema, and say where the ledger is."""
 
     loaded = settings_for(db_url, config_path)
-    ledger, before, after = Ledger.init(loaded.settings.db)
+    # Lazy: cryptography loads only for commands that write to the ledger.
+    from provenance.signing.checkpoints import notary_for  # noqa: PLC0415
+
+    ledger, before, after = Ledger.init(
+        loaded.settings.db, lambda where: notary_for(loaded.settings, where)
+    )
     with ledger:
         state = "created" if before is None else ("current" if before == after else "upgraded")
         if as_json:

@@ -11,7 +11,10 @@ and recompute every hash after it. What they cannot do is sign. So
 * this machine's own anchor, kept outside the database
   (:class:`provenance.signing.checkpoints.Notary`), the same way;
 * that no event lies after the newest valid checkpoint (an event appended
-  outside provenance is never signed);
+  outside provenance is never signed), nor, from where the ledger's ranges
+  begin, outside the range of events a valid checkpoint's transaction wrote
+  (:func:`unsigned_ranges`: appended outside provenance, then signed over by
+  a later writer's head);
 * every approval's and revocation's signature
   (:class:`provenance.signing.approvals.ApprovalTrust`): badly signed ones
   fail; unsigned or untrusted ones are listed (they count for nothing).
@@ -28,7 +31,6 @@ from pathlib import Path
 
 from provenance.errors import OutputNotWritable
 from provenance.settings import Settings
-from provenance.signing.allowed import AllowedSigners, Signer, load
 from provenance.signing.approvals import approval_trust
 from provenance.signing.checkpoints import (
     Checkpoint,
@@ -38,10 +40,12 @@ from provenance.signing.checkpoints import (
     read_checkpoint,
     sign_report,
     signature_problem,
+    trusted_machines,
     write_checkpoint,
 )
-from provenance.signing.machine import CHECKPOINT_NAMESPACE, machine_key
+from provenance.signing.machine import machine_key
 from provenance.store import ApprovalRecord, Ledger
+from provenance.store.notary import CheckpointRecord
 
 
 @dataclass(frozen=True)
@@ -79,19 +83,14 @@ class SignatureReport:
                 "findings": [f.to_dict() for f in self.findings]}  # fmt: skip
 
 
-def trusted_machines(settings: Settings) -> AllowedSigners:
-    """The machine keys whose checkpoints count: the settings' file, and this machine's."""
-    own = Signer(("*",), machine_key(settings).public, (CHECKPOINT_NAMESPACE,))
-    return load(settings.trusted_machines).plus([own])
-
-
 class _Checker:
     """Checks checkpoints against the ledger's event hashes."""
 
     def __init__(self, ledger: Ledger, settings: Settings) -> None:
-        self.trusted = trusted_machines(settings)
+        self.trusted = trusted_machines(machine_key(settings).public, settings.trusted_machines)
         self.head_seq, _ = ledger.checkpoints.head()
         self._ledger = ledger
+        self.valid: list[Checkpoint] = []  # those that count, of every check
 
     def check(self, checkpoints: Sequence[Checkpoint], label: str) -> tuple[list[Finding], int]:
         """Findings for these checkpoints, and the newest seq a valid one vouches for."""
@@ -101,6 +100,7 @@ class _Checker:
             problem = self._problem(cp, hashes.get(cp.seq), last_good)
             if problem is None:
                 anchored = last_good = max(anchored, cp.seq)
+                self.valid.append(cp)
             else:
                 findings.append(
                     Finding(f"{label} signed by {cp.host} at {cp.at}: {problem}", cp.seq)
@@ -129,12 +129,12 @@ class _Checker:
 def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     """Every checkpoint, this machine's anchor, and every approval's signature."""
     checker = _Checker(ledger, settings)
-    rows = [Checkpoint(r.seq, r.hash, r.at, r.host, r.signer, r.signature)
-            for r in ledger.checkpoints.all()]  # fmt: skip
+    rows = [_as_checkpoint(r) for r in ledger.checkpoints.all()]
     findings, anchored = checker.check(rows, "checkpoint")
     more, seq, anchor = _anchor_findings(checker, ledger, settings)
     findings += more
     anchored = max(anchored, seq)
+    findings += unsigned_ranges(checker.valid)
     findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor)
     approvals = ledger.approvals.list()
     more, honoured = approval_findings(approvals, settings)
@@ -150,15 +150,7 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     """
     checker = _Checker(ledger, settings)
     newest = ledger.checkpoints.newest()
-    found = (
-        []
-        if newest is None
-        else [
-            Checkpoint(
-                newest.seq, newest.hash, newest.at, newest.host, newest.signer, newest.signature
-            )
-        ]
-    )
+    found = [] if newest is None else [_as_checkpoint(newest)]
     findings, anchored = checker.check(found, "the newest checkpoint")
     more, seq, anchor = _anchor_findings(checker, ledger, settings)
     findings, anchored = findings + more, max(anchored, seq)
@@ -167,6 +159,11 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     if not fatal:
         return None
     return f"the ledger cannot be trusted ({fatal[0]}); run `provenance verify`"
+
+
+def _as_checkpoint(row: CheckpointRecord) -> Checkpoint:
+    return Checkpoint(row.seq, row.hash, row.at, row.host, row.signer, row.signature,
+                      row.first_seq, row.since)  # fmt: skip
 
 
 def _anchor_findings(
@@ -201,6 +198,40 @@ def _unanchored(head: int, anchored: int, signed_before: bool) -> list[Finding]:
             anchored + 1,
         )
     ]
+
+
+def unsigned_ranges(valid: Iterable[Checkpoint]) -> list[Finding]:
+    """The events below the newest valid checkpoint that no signed transaction wrote.
+
+    A head vouches for every event below it, whoever wrote them; a ranged
+    checkpoint vouches that its machine's transaction wrote events
+    ``first..seq``. From ``since`` (where the ledger's ranges begin: the
+    lowest any valid checkpoint carries) every event must lie in the range
+    of a valid checkpoint. One that does not was appended by someone with
+    the database's credentials and no trusted machine key, and a later
+    writer's head was signed over it. Events above the newest valid
+    checkpoint are :func:`_unanchored`'s to name.
+    """
+    ranged = [c for c in valid if c.ranged]
+    if not ranged:
+        return []
+    covered = min(int(c.since or 0) for c in ranged) - 1
+    findings = []
+    for first, last in sorted((int(c.first or 0), c.seq) for c in ranged):
+        if first > covered + 1:
+            findings.append(_written_unsigned(covered + 1, first - 1))
+        covered = max(covered, last)
+    return findings
+
+
+def _written_unsigned(first: int, last: int) -> Finding:
+    which = f"event {first} was" if first == last else f"events {first}..{last} were"
+    return Finding(
+        f"{which} written in no signed transaction (appended outside provenance, or by a"
+        f" writer without a trusted machine key), under a head a later writer signed;"
+        f" first: event {first}",
+        first,
+    )
 
 
 def approval_findings(

@@ -20,13 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provenance.files.opening import read_regular
 from provenance.settings import Settings
-from provenance.signing.allowed import AllowedSigners, normal_key
+from provenance.signing.allowed import AllowedSigners, Signer, load, normal_key
 from provenance.signing.machine import (
     CHECKPOINT_NAMESPACE,
     REPORT_NAMESPACE,
@@ -36,6 +38,9 @@ from provenance.signing.machine import (
 from provenance.signing.sshsig import BadSignature, verify
 from provenance.util.atomic import write_atomically
 from provenance.util.json_shapes import timestamp
+
+if TYPE_CHECKING:
+    from provenance.store.notary import SignedHead
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,11 @@ class Checkpoint:
     host: str
     signer: str
     signature: str
+    # The events the writing transaction chained (first..seq), and where the ledger's ranges
+    # begin: see provenance.store.notary. None on heads that vouch for no range (before 0016,
+    # and a signed report's head).
+    first: int | None = None
+    since: int | None = None
     # A signed report vouches for its head too: then the report's bytes are what was signed.
     signed_body: bytes | None = field(default=None, compare=False, repr=False)
 
@@ -64,8 +74,16 @@ class Checkpoint:
         """The canonical bytes that are signed."""
         if self.signed_body is not None:
             return self.signed_body
-        return canonical({"kind": KIND, "seq": self.seq, "hash": self.hash, "at": self.at,
-                          "host": self.host})  # fmt: skip
+        signed: dict[str, object] = {"kind": KIND, "seq": self.seq, "hash": self.hash,
+                                     "at": self.at, "host": self.host}  # fmt: skip
+        if self.first is not None:  # a head alone is signed as it was before ranges
+            signed |= {"first": self.first, "since": self.since}
+        return canonical(signed)
+
+    @property
+    def ranged(self) -> bool:
+        """Whether it names the events its transaction wrote (and where ranges begin)."""
+        return self.first is not None and self.since is not None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -89,7 +107,17 @@ class Checkpoint:
                 "a checkpoint needs seq (a number) and hash, at, host, signer, signature"
             )
         hash_, at, host, signer, signature = (str(t) for t in texts)
-        return cls(seq, hash_, at, host, signer, signature)
+        first, since = (_optional_seq(data, k) for k in ("first", "since"))
+        return cls(seq, hash_, at, host, signer, signature, first, since)
+
+
+def _optional_seq(data: dict[object, object], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"a checkpoint's {key} is a positive number when it is there")
+    return value
 
 
 def canonical(value: object) -> bytes:
@@ -113,17 +141,58 @@ def signature_problem(checkpoint: Checkpoint, trusted: AllowedSigners) -> str | 
 class Notary:
     """Signs chain heads with this machine's key, and keeps its latest one for a ledger."""
 
-    def __init__(self, key: MachineKey, ledger_where: str) -> None:
+    def __init__(
+        self, key: MachineKey, ledger_where: str, trusted: Path | str | None = None
+    ) -> None:
         self.key = key
         self.anchor = key.anchors / f"{ledger_id(ledger_where)}.json"
+        self._trusted_file = trusted
         self._pending: Checkpoint | None = None
+        self._since: int | None = None
 
-    def sign(self, seq: int, hash: str, at: str, host: str) -> Checkpoint:
-        """A checkpoint of this head, signed now."""
-        unsigned = Checkpoint(seq, hash, at, host, self.key.public, "")
+    def sign(self, seq: int, hash: str, at: str, host: str, first: int | None = None,
+             since: int | None = None) -> Checkpoint:  # fmt: skip
+        """A checkpoint of this head (and of events ``first..seq``), signed now."""
+        unsigned = Checkpoint(seq, hash, at, host, self.key.public, "", first, since)
         signature = self.key.sign(unsigned.message(), CHECKPOINT_NAMESPACE)
-        self._pending = Checkpoint(seq, hash, at, host, self.key.public, signature)
+        self._pending = replace(unsigned, signature=signature)
         return self._pending
+
+    def since(self, ranged: Callable[[], Sequence[SignedHead]], first: int) -> int:
+        """Where the ledger's ranges begin, as the checkpoints this machine trusts say.
+
+        This machine's anchor is read first (the database's writers cannot
+        touch it), then the newest stored checkpoints that carry a ``since``,
+        until one is signed by a trusted machine; the lowest of the two wins.
+        With neither, the ranges begin at ``first``. A ``since`` above
+        ``first`` belongs to another ledger that had this URL (one made
+        again in its place) and is passed over. Found once a process: it
+        never changes for a ledger.
+        """
+        if self._since is None:
+            found = [s for s in (self._anchor_since(), self._stored_since(ranged)) if s]
+            self._since = min((s for s in found if s <= first), default=first)
+        return self._since
+
+    def _anchor_since(self) -> int | None:
+        try:
+            anchor = self.latest()
+        except (OSError, ValueError):  # verify names a damaged anchor; it vouches for nothing
+            return None
+        return anchor.since if anchor is not None else None
+
+    def _stored_since(self, ranged: Callable[[], Sequence[SignedHead]]) -> int | None:
+        trusted = self.trusted()
+        for row in ranged():
+            stored = Checkpoint(row.seq, row.hash, row.at, row.host, row.signer, row.signature,
+                                row.first, row.since)  # fmt: skip
+            if stored.ranged and signature_problem(stored, trusted) is None:
+                return stored.since
+        return None
+
+    def trusted(self) -> AllowedSigners:
+        """The machine keys whose checkpoints count: the settings' file, and this machine's."""
+        return trusted_machines(self.key.public, self._trusted_file)
 
     def committed(self) -> None:
         """Keep the last signed checkpoint as this machine's anchor (atomically replaced).
@@ -152,9 +221,15 @@ class Notary:
         return read_checkpoint(self.anchor)
 
 
+def trusted_machines(own_key: str, listed: Path | str | None) -> AllowedSigners:
+    """The machine keys whose checkpoints count: those an allowed_signers file lists (the
+    ``trusted_machines`` setting), and this machine's own for any host."""
+    return load(listed).plus([Signer(("*",), own_key, (CHECKPOINT_NAMESPACE,))])
+
+
 def notary_for(settings: Settings, ledger_where: str) -> Notary:
     """This machine's notary for the ledger at ``ledger_where`` (its key made on first use)."""
-    return Notary(machine_key(settings), ledger_where)
+    return Notary(machine_key(settings), ledger_where, settings.trusted_machines)
 
 
 def iso_now() -> str:
@@ -220,4 +295,4 @@ def report_head(data: dict[str, object]) -> Checkpoint:
     unsigned = dict(data)
     unsigned["ledger"] = {**block, "signature": ""}  # type: ignore[dict-item]
     return Checkpoint(head.seq, head.hash, head.at, head.host, head.signer, head.signature,
-                      canonical(unsigned))  # fmt: skip
+                      signed_body=canonical(unsigned))  # fmt: skip

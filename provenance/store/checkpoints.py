@@ -15,25 +15,12 @@ The store never checks signatures: it hands the rows to ``verify``
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from provenance.store.models import ChainHead, CheckpointRow, Event
+from provenance.store.notary import CheckpointRecord
 from provenance.store.transactions import Transactions
-
-
-@dataclass(frozen=True)
-class CheckpointRecord:
-    """A stored checkpoint row."""
-
-    id: int
-    seq: int
-    hash: str
-    at: str
-    host: str
-    signer: str
-    signature: str
 
 
 class CheckpointsPart:

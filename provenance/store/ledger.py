@@ -33,7 +33,7 @@ locked transaction (see :mod:`.writer`). Reads return plain records
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from provenance.errors import LedgerUnavailable, SchemaOutdated
@@ -173,11 +173,14 @@ class Ledger:
         return cls(url, auto_create=False, read_only=read_only, role=role)
 
     @classmethod
-    def init(cls, url: str) -> tuple[Ledger, str | None, str]:
+    def init(
+        cls, url: str, notary: Callable[[str], Notary] | None = None
+    ) -> tuple[Ledger, str | None, str]:
         """Create or upgrade the schema at ``url``; returns (ledger, revision before, after).
 
         A ledger whose rows its events cannot rebuild gets its baseline here
-        (see :mod:`.baseline`).
+        (see :mod:`.baseline`), signed by ``notary(where)`` when given: the
+        command's does, as every writer signs what it chains.
         """
         engine = make_engine(url)
         try:
@@ -186,6 +189,8 @@ class Ledger:
         finally:
             engine.dispose()
         ledger = cls(url)
+        if notary is not None:
+            ledger.attach_notary(notary(ledger.where))
         ledger.record_baseline()
         return ledger, before, after
 

@@ -26,7 +26,8 @@
   generated asset.
 * ``audits``: one row per audit run.
 * ``checkpoints``: chain heads signed by the machine that wrote them (0009),
-  see :mod:`provenance.signing.checkpoints`.
+  with the range of events each transaction wrote (0016), see
+  :mod:`provenance.signing.checkpoints`.
 
 :data:`METADATA` holds every table, these and the likeness ones; the
 column types they share and their declarative base are in
@@ -179,6 +180,10 @@ class CheckpointRow(Base):
     host: Mapped[str] = mapped_column(String(255))
     signer: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(Text)
+    # The transaction's own events (first_seq..seq), and where ranges begin (0016); None
+    # on the rows written before.
+    first_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    since: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class WatchDaemon(Base):

@@ -325,6 +325,66 @@ def test_a_signature_by_an_untrusted_key_is_not_honoured(scene: Scene, tmp_path:
     assert f"OK: {signatures['approvals']} approval(s), each signed by a key trusted" in said
 
 
+# -- events appended without a key, then signed over by a later writer ------------------------
+
+
+def append_unsigned_approval(scene: Scene) -> int:
+    """Append a chained ``approved`` event of the face with database access only; its seq."""
+    appended = 0
+
+    def append(rows: list[Row]) -> list[Row]:
+        nonlocal appended
+        rows, appended = append_fake_approval(scene, rows)
+        return rows
+
+    rewrite(scene.url, append)  # the events before are rechained to the same hashes
+    return appended
+
+
+def later_write(scene: Scene, folder: Path) -> None:
+    """An honest write by provenance on this machine: its checkpoint signs a head above."""
+    png(folder / "more" / "new.png", 9)
+    scene("scan", str(folder / "more"))
+
+
+def test_an_event_appended_without_a_key_is_caught_after_a_later_signed_write(
+    scene: Scene, tmp_path: Path
+) -> None:
+    forged = append_unsigned_approval(scene)
+    code, report = scene.verify()
+    assert code == 1 and names(report, forged)  # the unsigned tail, as before ranges
+    later_write(scene, tmp_path)
+    code, report = scene.verify()
+    said = [f["what"] for f in report["signatures"]["findings"] if f["fatal"]]
+    assert code == 1 and names(report, forged), said
+    assert any(f"event {forged} was written in no signed transaction" in w for w in said), said
+
+
+def test_deleting_every_checkpoint_does_not_move_where_ranges_begin(
+    scene: Scene, tmp_path: Path
+) -> None:
+    # The insider also removes every checkpoint, so that the next writer could take the ranges
+    # to begin after the forged event: this machine's anchor still says where they begin.
+    forged = append_unsigned_approval(scene)
+    execute(scene.url, "DELETE FROM checkpoints")
+    later_write(scene, tmp_path)
+    code, report = scene.verify()
+    assert code == 1 and names(report, forged), report["signatures"]
+    with Ledger(scene.url) as ledger:
+        rows = ledger.checkpoints.all()  # the later write's only: the others were deleted
+    assert {r.since for r in rows} == {1} and min(r.first_seq or 0 for r in rows) == forged + 1
+
+
+def test_honest_writers_leave_no_unsigned_range(scene: Scene, tmp_path: Path) -> None:
+    later_write(scene, tmp_path)
+    scene("expire", "--dry-run", code=None)
+    code, report = scene.verify()
+    assert code == 0, report["signatures"]
+    with Ledger(scene.url) as ledger:
+        rows = ledger.checkpoints.all()
+    assert rows and all(r.since == 1 and r.first_seq is not None for r in rows)
+
+
 # -- anchors outside the database ------------------------------------------------------------
 
 
