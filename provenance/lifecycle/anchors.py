@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.errors import OutputNotWritable
+from provenance.lifecycle.range_memory import RangeMemory, Ranges, valid_ranged
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.signing.checkpoints import (
@@ -144,9 +145,12 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
 def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     """Why the ledger cannot be trusted now, from a quick look (for the audit), or None.
 
-    Checks only the newest checkpoint and this machine's anchor: the ledger
-    must still hold the head each vouches for, and no event may follow the
-    newest valid one. ``verify`` checks everything.
+    Checks the newest checkpoint and this machine's anchor: the ledger must
+    still hold the head each vouches for, and no event may follow the newest
+    valid one. And the ranges of the checkpoints signed since this machine
+    last looked, with those it checked before (:mod:`.range_memory`): no
+    event from where ranges begin may lie outside them. ``verify`` checks
+    everything.
     """
     checker = _Checker(ledger, settings)
     newest = ledger.checkpoints.newest()
@@ -155,6 +159,7 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     more, seq, anchor = _anchor_findings(checker, ledger, settings)
     findings, anchored = findings + more, max(anchored, seq)
     findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor)
+    findings += _checked_ranges(checker, ledger, settings)
     fatal = [f.what for f in findings if f.fatal]
     if not fatal:
         return None
@@ -212,16 +217,29 @@ def unsigned_ranges(valid: Iterable[Checkpoint]) -> list[Finding]:
     writer's head was signed over it. Events above the newest valid
     checkpoint are :func:`_unanchored`'s to name.
     """
-    ranged = [c for c in valid if c.ranged]
-    if not ranged:
-        return []
-    covered = min(int(c.since or 0) for c in ranged) - 1
-    findings = []
-    for first, last in sorted((int(c.first or 0), c.seq) for c in ranged):
-        if first > covered + 1:
-            findings.append(_written_unsigned(covered + 1, first - 1))
-        covered = max(covered, last)
-    return findings
+    return [_written_unsigned(a, b) for a, b in Ranges().plus(valid).gaps()]
+
+
+def _checked_ranges(checker: _Checker, ledger: Ledger, settings: Settings) -> list[Finding]:
+    """:func:`unsigned_ranges` for the audit: the checkpoints signed since this machine last
+    looked, added to what it remembers (:mod:`.range_memory`)."""
+    anchor = notary_for(settings, ledger.where).anchor
+    memory = RangeMemory(anchor.with_name(f"{anchor.stem}.ranges.json"), checker.trusted)
+    known = memory.recall()
+    if known.checked and ledger.checkpoints.hashes_at([known.checked]) != {
+        known.checked: known.checked_hash
+    }:
+        known = Ranges()  # not the ledger (or not the history) it remembers: look at all
+    new = [_as_checkpoint(r) for r in ledger.checkpoints.ranged_after(known.checked)]
+    below = [c for c in new if c.seq <= checker.head_seq]  # the rest: removed from the end
+    if below:
+        hashes = ledger.checkpoints.hashes_at(c.seq for c in below)
+        last = below[-1].seq
+        known = known.plus(
+            valid_ranged(below, hashes, checker.trusted), (last, hashes.get(last, ""))
+        )
+        memory.keep(known)
+    return [_written_unsigned(a, b) for a, b in known.gaps()]
 
 
 def _written_unsigned(first: int, last: int) -> Finding:

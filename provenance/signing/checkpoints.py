@@ -86,10 +86,10 @@ class Checkpoint:
         return self.first is not None and self.since is not None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
+        """JSON-ready form (a head alone without ``first`` and ``since``, as before ranges)."""
         data = asdict(self)
         data.pop("signed_body")
-        return data
+        return {k: v for k, v in data.items() if v is not None}
 
     @classmethod
     def from_dict(cls, data: object) -> Checkpoint:

@@ -37,6 +37,17 @@ class CheckpointsPart:
             )
             return [CheckpointRecord(**row._mapping) for row in rows]
 
+    def ranged_after(self, seq: int) -> list[CheckpointRecord]:
+        """The checkpoints that sign a range, of heads after ``seq``, in order."""
+        table = CheckpointRow.__table__
+        query = (
+            select(table)
+            .where(table.c.seq > seq, table.c.first_seq.is_not(None))
+            .order_by(table.c.seq, table.c.id)
+        )
+        with self._tx.read() as session:
+            return [CheckpointRecord(**row._mapping) for row in session.connection().execute(query)]
+
     def newest(self) -> CheckpointRecord | None:
         """The checkpoint of the highest seq (the latest written among equals)."""
         query = select(CheckpointRow.__table__).order_by(

@@ -9,7 +9,10 @@ the old content or the new, never half of it:
 3. the folder is ``fsync``-ed, so that the rename itself survives a crash.
 
 Checkpoint files (a chain head kept outside the ledger) and the web view's
-cached thumbnails are written this way.
+cached thumbnails are written this way. A cache that is only ever a subset
+of what it could say (the audit's memory of the signed ranges it checked)
+skips the two ``fsync`` calls (``durable=False``): after a crash it holds the
+old content, the new, or nothing a reader accepts, and each costs only time.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(target: Path, content: bytes) -> None:
+def write_atomically(target: Path, content: bytes, *, durable: bool = True) -> None:
     """Replace ``target`` (its folder made if need be) with ``content`` (module docstring).
 
     The temporary file is removed again if anything fails; it is readable
@@ -31,12 +34,14 @@ def write_atomically(target: Path, content: bytes) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         Path(name).replace(target)  # os.replace: atomic within one file system
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
 
 
 def sync_folder(folder: Path) -> None:

@@ -360,6 +360,35 @@ def test_an_event_appended_without_a_key_is_caught_after_a_later_signed_write(
     assert any(f"event {forged} was written in no signed transaction" in w for w in said), said
 
 
+def test_the_audit_blocks_after_an_event_appended_without_a_key_is_signed_over(
+    scene: Scene, tmp_path: Path
+) -> None:
+    assert scene.audit(scene.castle) == {"castle.png": "pass"}  # this machine remembers ranges
+    append_unsigned_approval(scene)
+    later_write(scene, tmp_path)
+    result = scene.audit(scene.castle)
+    assert result == {"castle.png": "block"}
+    anchors = Path(scene_key_anchor_folder())
+    shutil.rmtree(anchors)  # a machine that remembers nothing checks every range
+    assert scene.audit(scene.castle) == {"castle.png": "block"}
+
+
+def test_a_memory_of_another_ledger_at_the_same_place_is_not_believed(
+    scene: Scene, tmp_path: Path
+) -> None:
+    # This machine once audited a longer ledger at this URL (made again since): its memory
+    # says every event up to far past this ledger's head was checked.
+    assert scene.audit(scene.castle) == {"castle.png": "pass"}
+    (memory,) = Path(scene_key_anchor_folder()).glob("*.ranges.json")
+    stale = json.loads(memory.read_text())
+    far = scene_head(scene) + 50
+    memory.write_text(json.dumps(stale | {"checked": far, "checked_hash": "ab" * 32,
+                                          "spans": [[1, far]], "since": 1}))  # fmt: skip
+    append_unsigned_approval(scene)
+    later_write(scene, tmp_path)
+    assert scene.audit(scene.castle) == {"castle.png": "block"}
+
+
 def test_deleting_every_checkpoint_does_not_move_where_ranges_begin(
     scene: Scene, tmp_path: Path
 ) -> None:
