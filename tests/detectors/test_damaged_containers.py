@@ -89,6 +89,30 @@ def test_a_graph_in_a_tag_whose_type_is_damaged_is_still_found(
     assert classify_file(path, SETTINGS)[1].tool == "comfyui"
 
 
+def _byte_changed(data: bytes, where: int, flip: int) -> bytes:
+    return data[:where] + bytes([data[where] ^ flip]) + data[where + 1 :]
+
+
+@pytest.mark.parametrize("flip", [0x01, 0x80])
+@pytest.mark.parametrize(("name", "at"), [(b"ilst", -1), (b"\xa9cmt", -1), (b"data", -1)])
+def test_a_tag_list_whose_sizes_are_damaged_blocks(
+    tmp_path: Path, name: bytes, at: int, flip: int
+) -> None:
+    """The last byte of an item list's, an item's or its data box's size, one bit off."""
+    movie = _vhs()
+    path = write(tmp_path / "a.mp4", _byte_changed(movie, movie.index(name) + at, flip))
+    facts, result = classify_file(path, SETTINGS)
+    assert result.verdict == "genai" or unvouched_reason(facts, result)
+
+
+@pytest.mark.parametrize("code", [0, 0x81, 0x15])
+def test_a_comment_whose_data_type_is_damaged_is_still_read(tmp_path: Path, code: int) -> None:
+    movie = _vhs()
+    where = movie.index(b"data") + 7  # the low byte of the data box's type code: 1 (UTF-8)
+    path = write(tmp_path / "a.mp4", movie[:where] + bytes([code]) + movie[where + 1 :])
+    assert classify_file(path, SETTINGS)[1].tool == "comfyui"
+
+
 @pytest.mark.parametrize("name", [b"udta", b"meta", b"ilst"])
 def test_a_damaged_container_without_a_marker_is_damaged(tmp_path: Path, name: bytes) -> None:
     path = write(tmp_path / "a.mp4", _flipped(_vhs("holiday"), name, 2))

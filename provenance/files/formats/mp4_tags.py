@@ -121,13 +121,18 @@ def _near(found: bytes, name: bytes) -> bool:
 
 
 def _text(type_code: int, value: bytes) -> str | None:
+    """A value's text: UTF-8 or UTF-16 by its type code; of another code (binary, a number,
+    a picture, or a text whose code was damaged), its bytes if they are valid UTF-8."""
     if len(value) > MAX_TAG_BYTES:
         return None
     if type_code == _UTF8:
         return value.decode("utf-8", errors="replace")
     if type_code == _UTF16:
         return value.decode("utf-16-be", errors="replace")
-    return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _boxes(payload: bytes) -> Iterator[tuple[bytes, bytes]]:
