@@ -20,6 +20,7 @@ from provenance.classify import classify_file, unvouched_reason
 from provenance.detectors import c2pa as c2pa_detector
 from provenance.detectors import xmp as xmp_detector
 from provenance.detectors.base import MARKERS_UNREAD, DetectorContext
+from provenance.detectors.c2pa_presence import may_hold_c2pa
 from provenance.detectors.xmp_packets import UNNAMED_BUDGET, scan_for_packets
 from provenance.evidence import Evidence
 from provenance.files.formats.bmff import C2PA_UUID, read_bmff
@@ -243,6 +244,16 @@ def test_a_wide_packet_in_a_heif_item_is_found(tmp_path: Path, encoding: str) ->
     path = write(tmp_path / "a.heic", build.heif_bytes(b"heic", [item]))
     assert "genai" in detect(path, xmp_detector.DETECTOR)
     assert verdict(path) == "genai"
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_manifest_address_in_a_wide_packet_is_handed_to_the_sdk(
+    tmp_path: Path, encoding: str
+) -> None:
+    remote = xmp_packet("<dcterms:provenance>https://example.invalid/m</dcterms:provenance>")
+    udta = box(b"udta", box(b"XMP_", remote.encode(encoding)))
+    path = write(tmp_path / "a.mov", mp4_bytes(box(b"moov", box(b"mvhd", bytes(100)) + udta)))
+    assert may_hold_c2pa(path, "mov")
 
 
 def test_a_wide_packet_cut_short_is_markers_unread(tmp_path: Path) -> None:
