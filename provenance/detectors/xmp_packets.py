@@ -23,6 +23,7 @@ of the five encodings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -334,27 +335,54 @@ def _next_opening(data: bytes | bytearray, position: int) -> tuple[int, bytes]:
 
 
 class _Openings:
-    """The packet openings of ``data`` in each encoding, each searched for onwards only.
+    """The packet openings of ``data``, in any of the five encodings, found by one search.
 
-    A search that found nothing is not made again, and one that found an
-    opening goes on from where the last packet ended: each byte is read a
-    bounded number of times (once per encoding) however many openings the
-    data holds.
+    Every encoding's opening has a ``<`` byte followed by ``x:x`` (UTF-8),
+    ``\0x\0:\0x`` (UTF-16) or ``\0\0\0x\0\0\0:\0\0\0x`` (UTF-32), then the
+    rest of ``xmpmeta`` or ``xapmeta`` in the same width: one regular
+    expression that begins with the ``<`` finds them all (:data:`_OPENING`),
+    and which opening it is (the big-endian ones begin with the NULs before
+    the ``<``) is read from the match and the bytes before it. A little-endian
+    opening is matched without the NULs it ends with: a packet that was not
+    in that encoding does not decode.
+
+    Searching for the ten openings one by one with ``bytes.find`` cost 35
+    times more on data full of zeros (5 MiB: 144 against 4 ms), where the
+    search for a needle holding NULs degrades. A search is made once per
+    packet found, from where the last one ended, so the scan stays linear on
+    hostile data.
     """
 
     def __init__(self, data: bytes | bytearray) -> None:
         self.data = data
-        self.at = [-2] * len(PACKET_BOUNDS)  # -2: not searched yet; -1: none left
 
     def after(self, position: int) -> tuple[int, bytes]:
         """The first opening at or after ``position`` ((-1, b"") when none), and its closing."""
-        best = (-1, b"")
-        for index, (opening, closing) in enumerate(PACKET_BOUNDS):
-            if self.at[index] != -1 and self.at[index] < position:
-                self.at[index] = self.data.find(opening, position)
-            if self.at[index] >= 0 and (best[0] < 0 or self.at[index] < best[0]):
-                best = (self.at[index], closing)
-        return best
+        hit = _OPENING.search(self.data, position)
+        at = -1 if hit is None else hit.start()
+        for start in (at - 3, at - 1, at) if at >= 0 else ():  # UTF-32BE, UTF-16BE, the rest
+            for opening, closing in PACKET_BOUNDS:
+                if start >= position and self.data.startswith(opening.rstrip(b"\0"), start):
+                    return start, closing
+        return -1, b""  # (a match always opens a packet at its "<" at least)
+
+
+def _wide(text: bytes, width: int) -> bytes:
+    """``text`` (ASCII) with ``width - 1`` NULs after each byte, as a regular expression."""
+    pad = b"\\x00" * (width - 1)
+    return pad.join(re.escape(bytes([c])) for c in text)
+
+
+# The rest of an opening after its "<", in each width: "x:x", "m" or "a", then "pmeta".
+_OPENING = re.compile(
+    b"<(?:"
+    + b"|".join(
+        b"\\x00" * (width - 1) + _wide(b"x:x", width) + b"\\x00" * (width - 1)
+        + b"[ma]" + b"\\x00" * (width - 1) + _wide(b"pmeta", width)
+        for width in (1, 2, 4)
+    )
+    + b")"
+)  # fmt: skip
 
 
 _READERS: dict[str, Callable[[Path], list[bytes]]] = {
