@@ -48,6 +48,7 @@ from provenance.files.formats.jpeg import read_jpeg
 from provenance.files.formats.png import ChunkRef, chunk_index, read_png
 from provenance.files.formats.riff import RiffInfo, read_riff
 from provenance.files.formats.tiff_file import C2PA_TAG, ifd0_of
+from provenance.files.formats.xmp import decode_packet, packet_codec
 from provenance.files.opening import open_regular
 
 MAX_ID3_BYTES = 64 * 1024 * 1024
@@ -274,5 +275,10 @@ def _file_packets(path: Path, fmt: str | None) -> list[bytes]:
 
 
 def _points_to_manifest(packets: list[bytes]) -> bool:
-    # A remote (or stripped) manifest leaves only its address, in XMP dcterms:provenance.
-    return any(b"provenance" in packet for packet in packets)
+    # A remote (or stripped) manifest leaves only its address, in XMP dcterms:provenance;
+    # a packet in UTF-16 or UTF-32 is decoded to be looked in.
+    return any(
+        b"provenance" in packet
+        or (packet_codec(packet) != "utf-8" and "provenance" in decode_packet(packet))
+        for packet in packets
+    )

@@ -21,11 +21,16 @@ from provenance.settings import Settings
 from provenance.store import FingerprintIn, Ledger
 from tests.detectors.builders_metadata import (
     IPTC,
+    box,
+    dst,
     jpeg_bytes,
     make_signer,
     manifest_with_actions,
+    mp4_bytes,
     sign_asset,
+    xmp_packet,
 )
+from tests.support import containers
 from tests.support import hostile_files as hostile
 from tests.support import sound_files as sound
 from tests.support.corpus import CORPUS
@@ -258,3 +263,34 @@ def test_a_stored_fingerprint_failure_is_tried_again_and_blocks(
     result = _audit(studio, package)["pixels.png"]
     assert result.verdict == "block", result.reasons
     assert "picture does not decode" in result.reasons[-1]
+
+
+def _udta_damaged(comment: str) -> bytes:
+    movie = containers.mp4_bytes([("\xa9cmt", comment)])
+    at = movie.index(b"udta")
+    return movie[:at] + b"udtb" + movie[at + 4 :]
+
+
+def test_damaged_containers_track_metadata_and_wide_xmp_block(
+    studio: Studio, tmp_path: Path
+) -> None:
+    generated = xmp_packet(dst("trainedAlgorithmicMedia"))
+    track = containers.box(b"trak", containers.box(b"udta", box(b"XMP_", generated.encode())))
+    wide = containers.Item(2, b"mime", generated.encode("utf-32-le"), "application/rdf+xml")
+    vendor = box(b"udta", box(b"NCDT", box(b"NCTG", bytes(80))))
+    cases: dict[str, hostile.Builder] = {
+        "comfyui.mp4": lambda: _udta_damaged(containers.vhs_comment()),
+        "plain.mp4": lambda: _udta_damaged("holiday"),
+        "track.mp4": lambda: mp4_bytes(box(b"moov", box(b"mvhd", bytes(100)) + track)),
+        "wide.heic": lambda: containers.heif_bytes(b"heic", [wide]),
+        "vendor.mp4": lambda: mp4_bytes(box(b"moov", box(b"mvhd", bytes(100)) + vendor)),
+    }
+    results = _audit(studio, _package(tmp_path, cases))
+    found = {name: (r.verdict, r.classification) for name, r in results.items()}
+    assert found == {
+        "comfyui.mp4": ("block", "genai"),
+        "plain.mp4": ("block", "unreadable"),
+        "track.mp4": ("block", "genai"),
+        "wide.heic": ("block", "genai"),
+        "vendor.mp4": ("warn", "unknown"),
+    }

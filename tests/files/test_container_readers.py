@@ -94,6 +94,19 @@ def test_an_oversized_item_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
         read_heif_items(write(tmp_path, "a.heic", data))
 
 
+def test_items_over_the_budget_in_all_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many items pointing at one large extent would each be read: the sum is bounded."""
+    monkeypatch.setattr(heif_items, "MAX_ITEMS_BYTES", 2048)
+    xmp = [build.Item(n, b"mime", b"<x/>" + bytes(1000), "application/rdf+xml") for n in (2, 3, 4)]
+    path = write(tmp_path, "a.heic", build.heif_bytes(b"heic", xmp[:2]))
+    assert len(read_heif_items(path).xmp) == 2
+    path = write(tmp_path, "b.heic", build.heif_bytes(b"heic", xmp))
+    with pytest.raises(FormatProblem, match="in all"):
+        read_heif_items(path)
+
+
 # JPEG XL
 
 

@@ -82,6 +82,15 @@ def _heif(path: Path) -> Entries:
     return entries_from_items(items.exif, items.xmp, "HEIF item")
 
 
+def _mp4(path: Path) -> Entries:
+    """An MP4's tags. An item list that does not parse (an item's size damaged) is where a
+    ComfyUI graph would be, and the box walk found nothing wrong: it is said unread."""
+    try:
+        return entries_from_tags(mp4_tag_triples(read_mp4_tags(path)))
+    except FormatProblem as exc:
+        return Entries(unread=[f"MP4 item list (ilst) could not be read: {exc}"])
+
+
 def _jxl(path: Path) -> Entries:
     info = read_jxl(path)
     return entries_from_items(info.exif, info.xmp, "JPEG XL box")
@@ -95,8 +104,8 @@ _READERS: dict[str, Callable[[Path], Entries]] = {
     "heif": _heif,
     "avif": _heif,
     "jxl": _jxl,
-    "mp4": lambda path: entries_from_tags(mp4_tag_triples(read_mp4_tags(path))),
-    "mov": lambda path: entries_from_tags(mp4_tag_triples(read_mp4_tags(path))),
+    "mp4": _mp4,
+    "mov": _mp4,
     "mkv": lambda path: entries_from_tags(matroska_tag_triples(read_matroska_tags(path))),
 }
 
@@ -123,6 +132,8 @@ class GeneratorMetadataDetector:
             yield unread_evidence(
                 self.name, f"{where}: {size:,} characters, over the {MAX_TEXT:,} read"
             )
+        for where in entries.unread[:3]:
+            yield markers_unread_evidence(self.name, where)
         for item in list(entries.unread_graphs())[:3]:
             yield markers_unread_evidence(
                 self.name,

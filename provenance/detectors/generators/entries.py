@@ -110,6 +110,7 @@ class Entries:
 
     items: list[Entry] = field(default_factory=list)
     cut: dict[str, int] = field(default_factory=dict)  # where texts over MAX_TEXT were cut: size
+    unread: list[str] = field(default_factory=list)  # places that hold entries and did not parse
     _json: dict[int, Any] = field(default_factory=dict, repr=False)
 
     def add(self, key: str, text: str, where: str) -> None:

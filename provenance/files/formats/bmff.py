@@ -4,9 +4,17 @@ A BMFF file is a tree of *boxes*: a 32-bit big-endian size (1 = a 64-bit size
 follows, 0 = to the end of the enclosing box), a four-character type, for
 ``uuid`` boxes a 16-byte extended type, then the payload. Metadata sits in a
 few places: C2PA manifests and XMP in top-level ``uuid`` boxes, QuickTime XMP
-in ``moov/udta/XMP_``, item metadata in ``meta``. A box in one of those places
-of a type no reader names (a type damaged by a byte) is looked into by its
-first bytes: :func:`unnamed_heads`.
+in ``moov/udta/XMP_`` (or a track's ``trak/udta/XMP_``), item metadata in
+``meta``. A box in one of those places of a type no reader names (a type
+damaged by a byte) is looked into by its first bytes: :func:`unnamed_heads`.
+
+A *container* whose type was damaged (``moov``, ``udta``, ``meta``, ``ilst``
+with one byte changed) would hide everything under it from the walk. Where
+a box of an unknown type sits in a metadata place and its payload parses as
+boxes, the walk's own evidence says it is a container: one a byte away from
+the container expected there is read as that container (and the file is
+damaged: see :func:`_damaged_container`); one further off that holds
+metadata boxes is a place the walk did not read (a limit).
 
 :func:`read_bmff` walks the tree, descending only into known container boxes,
 and records where each box is; payloads are read on demand with
@@ -18,7 +26,7 @@ hostile file (boxes nested a thousand deep, absurd sizes) ends in problems
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,7 +42,9 @@ XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 NAMED_UUIDS = frozenset({C2PA_UUID, XMP_UUID})  # the top-level uuid types the readers look for
 UNNAMED_HEAD = 128
 MAX_UNNAMED = 16
-MAX_UNKNOWN = 64  # boxes of unknown types looked into (camera MOVs carry a dozen vendor atoms)
+MAX_UNKNOWN = 256  # boxes of unknown types looked into (camera MOVs carry dozens of vendor atoms)
+MAX_SNIFFED = MAX_UNKNOWN  # boxes of unknown types in metadata places tried as containers
+MAX_SNIFFED_CHILDREN = 64  # box headers read in one such try
 BMFF_MEMO = "bmff"  # the key under which detectors share one walk of a file (DetectorContext.memo)
 
 # Boxes whose payload is a sequence of boxes. ``meta`` is an ISO full box
@@ -85,6 +95,7 @@ class BmffInfo:
     boxes: list[Box] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # what stopped the walk: not fully read
+    sniffed: int = 0  # boxes of unknown types tried as containers (see _damaged_container)
 
     def find(self, path: str, extended_type: bytes = b"") -> list[Box]:
         """Boxes at this path (and with this uuid extended type, when given)."""
@@ -124,6 +135,7 @@ def _walk(stream: BinaryIO, start: int, end: int, parents: tuple[str, ...], info
         box = _read_header(stream, position, end, parents, info)
         if box is None:
             return
+        box = _damaged_container(stream, box, info)
         info.boxes.append(box)
         if box.type in _CONTAINERS:
             child = _children_start(stream, box)
@@ -170,14 +182,103 @@ def _children_start(stream: BinaryIO, box: Box) -> int:
 
 # Box types whose place the readers know, by where they sit. A box of another
 # type there may be one of the metadata boxes with its type damaged by a byte.
+_FILLER = frozenset({"free", "skip", "wide", "uuid"})
+_USER_DATA = frozenset({"XMP_", "meta", "GPMF", "\xa9mak", "\xa9mod", "\xa9swr"}) | _FILLER
+_META = frozenset({"hdlr", "keys", "ilst", "xml ", "bxml", "id32", "pitm", "iloc", "iinf", "idat"})
 _KNOWN = {
     (): frozenset(
         {"ftyp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "styp", "sidx", "ssix"}
         | {"moof", "mfra", "emsg", "prft", "pdin", "pnot", "PICT", "junk", "bloc", "otyp"}
     ),
-    ("moov", "udta"): frozenset({"XMP_", "meta", "GPMF", "\xa9mak", "\xa9mod", "\xa9swr", "free"}),
-    ("moov", "meta"): frozenset({"hdlr", "keys", "ilst", "xml ", "free"}),
+    ("moov",): frozenset({"mvhd", "trak", "udta", "meta", "iods", "mvex", "pssh", "prfl", "clip"})
+    | frozenset({"ctab", "cmov", "rmra", "ipmc"})
+    | _FILLER,
+    ("moov", "trak"): frozenset({"tkhd", "tref", "edts", "mdia", "udta", "meta", "load", "imap"})
+    | frozenset({"matt", "tapt", "txas", "kmat", "clip"})
+    | _FILLER,
+    ("moov", "udta"): _USER_DATA,
+    ("moov", "trak", "udta"): _USER_DATA,
+    **dict.fromkeys(
+        [("moov", "meta"), ("moov", "udta", "meta"), ("moov", "trak", "meta")], _META | _FILLER
+    ),
+    ("moov", "trak", "udta", "meta"): _META | _FILLER,
 }
+
+# The containers the readers look into, by place: what a box there of a type one byte
+# off was before the byte changed, when its payload parses as boxes.
+_EXPECTED: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): ("moov", "meta"),
+    ("moov",): ("udta", "meta", "trak"),
+    ("moov", "trak"): ("udta", "meta"),
+    ("moov", "udta"): ("meta",),
+    ("moov", "trak", "udta"): ("meta",),
+    **dict.fromkeys([p for p in _KNOWN if p[-1:] == ("meta",)], ("ilst",)),
+}
+# Boxes that say the box holding them holds metadata (or a movie's header).
+_METADATA = frozenset({"moov", "trak", "mvhd", "udta", "meta", "ilst", "keys", "hdlr", "XMP_"})
+
+
+def _damaged_container(stream: BinaryIO, box: Box, info: BmffInfo) -> Box:
+    """The box as the walk goes on with it: a container whose type was damaged gets it back.
+
+    Only a box of an unknown type in a metadata place whose payload parses
+    as boxes is looked at (at most :data:`MAX_SNIFFED`; past them the boxes
+    are counted by :func:`unnamed_heads`, which says so). One a byte away
+    from the container expected there is read as that container, and the
+    file is damaged; one further off holding metadata boxes was not read: a
+    limit. A vendor's own container (Nikon's ``NCDT``) is neither.
+    """
+    known = _KNOWN.get(box.parents)
+    if known is None or box.type in known | _CONTAINERS or info.sniffed >= MAX_SNIFFED:
+        return box
+    info.sniffed += 1
+    children = _child_types(stream, box)
+    if not children:
+        return box
+    lost = [name for name in _EXPECTED.get(box.parents, ()) if _one_byte_off(box.type, name)]
+    if lost:
+        info.problems.append(f"box {box.path!r} holds boxes: read as {lost[0]!r}, its type damaged")
+        return replace(box, type=lost[0])
+    if children & _METADATA:
+        held = ", ".join(sorted(children & _METADATA))
+        info.limits.append(f"box {box.path!r} of an unknown type holds {held}: not read")
+    return box
+
+
+def _one_byte_off(found: str, name: str) -> bool:
+    return sum(a != b for a, b in zip(found, name, strict=True)) == 1
+
+
+def _child_types(stream: BinaryIO, box: Box) -> frozenset[str]:
+    """The types of the boxes a payload holds, when it parses as boxes (empty when not).
+
+    The boxes must fill the payload exactly (a QuickTime list may end in four
+    zero bytes), after the four bytes of version and flags or without them
+    (an ISO or a QuickTime ``meta``). At most :data:`MAX_SNIFFED_CHILDREN`
+    headers are read: a payload that parses that far is taken for boxes.
+    """
+    for skip in (0, 4):
+        if box.payload_size >= skip + 8:
+            found = _tiled(stream, box.payload_offset + skip, box.payload_offset + box.payload_size)
+            if found:
+                return found
+    return frozenset()
+
+
+def _tiled(stream: BinaryIO, position: int, end: int) -> frozenset[str]:
+    types: set[str] = set()
+    for _ in range(MAX_SNIFFED_CHILDREN):
+        if end - position < 8:  # the end, or what follows the last box: zeros or not boxes
+            stream.seek(position)
+            rest = stream.read(end - position)
+            return frozenset() if rest.strip(b"\x00") else frozenset(types)
+        stream.seek(position)
+        size, raw_type = struct.unpack(">I4s", stream.read(8))
+        if size < 8 or position + size > end:
+            return frozenset()
+        types.add(raw_type.decode("latin-1"))
+        position += size
+    return frozenset(types)
 
 
 @dataclass(frozen=True)
@@ -185,7 +286,8 @@ class UnnamedBoxes:
     """The first bytes of the boxes in metadata places of types no reader looks for.
 
     Top-level ``uuid`` boxes of unknown extended types, then boxes of unknown
-    types at the top level and in ``moov/udta`` and ``moov/meta``.
+    types at the top level, in ``moov`` and each ``trak``, and in their
+    ``udta`` and ``meta`` (the places of :data:`_KNOWN`).
     """
 
     heads: list[tuple[Box, bytes]]

@@ -34,6 +34,7 @@ from provenance.files.opening import open_regular
 MAX_ITEMS = 4096
 MAX_EXTENTS = 64
 MAX_ITEM_BYTES = 16 * 1024 * 1024
+MAX_ITEMS_BYTES = 4 * MAX_ITEM_BYTES  # all the metadata items read, together
 MAX_TABLE_BYTES = 1024 * 1024
 XMP_MIME = "application/rdf+xml"
 
@@ -166,12 +167,16 @@ def read_heif_items(path: Path) -> HeifItems:
     items = parse_iinf(read_payload(path, iinf, MAX_TABLE_BYTES))
     places = {p.item_id: p for p in parse_iloc(read_payload(path, iloc, MAX_TABLE_BYTES))}
     idat = _one(info, "meta/idat")
+    total = 0
     for item in items:
         wanted = item.item_type == "Exif" or (
             item.item_type == "mime" and item.content_type.startswith(XMP_MIME)
         )
         if wanted and item.item_id in places:
             data = _item_bytes(path, places[item.item_id], idat)
+            total += len(data)  # items may share their bytes: each is counted
+            if total > MAX_ITEMS_BYTES:
+                raise FormatProblem(f"HEIF metadata items over {MAX_ITEMS_BYTES} bytes in all")
             _keep(result, item, data)
     return result
 

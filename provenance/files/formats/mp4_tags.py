@@ -14,6 +14,11 @@ use_metadata_tags`` any key may be written: the names are listed in a
 names are given as the ffmpeg key would be (``comment``, ``encoder``...),
 or as written in ``keys``. At most :data:`MAX_TAGS` tags of at most
 :data:`MAX_TAG_BYTES` each; frames and sample tables are never read.
+
+An item whose type lost a byte (``©cmu`` for ``©cmt``), or whose ``data``
+box did, is still read: a type one byte off a single name the reader knows
+is taken for it, as the box walk does with a damaged container
+(:mod:`~provenance.files.formats.bmff`).
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ def parse_ilst(payload: bytes, keys: list[str]) -> Iterator[tuple[str, str]]:
     for kind, body in _boxes(payload):
         name = _item_name(kind, keys)
         for data_kind, data in _boxes(body):
-            if data_kind == b"data" and len(data) >= 8:
+            if _near(data_kind, b"data") and len(data) >= 8:
                 text = _text(struct.unpack(">I", data[:4])[0] & 0xFFFFFF, data[8:])
                 if text is not None:
                     yield name, text
@@ -104,17 +109,30 @@ def _item_name(kind: bytes, keys: list[str]) -> str:
     if 1 <= index <= len(keys):
         return keys[index - 1]
     text = kind.decode("latin-1")
-    return _NAMES.get(text, text)
+    if text in _NAMES:
+        return _NAMES[text]
+    near = [name for code, name in _NAMES.items() if _near(kind, code.encode("latin-1"))]
+    return near[0] if len(near) == 1 else text
+
+
+def _near(found: bytes, name: bytes) -> bool:
+    """The type, or that type with one byte changed."""
+    return sum(a != b for a, b in zip(found, name, strict=True)) <= 1
 
 
 def _text(type_code: int, value: bytes) -> str | None:
+    """A value's text: UTF-8 or UTF-16 by its type code; of another code (binary, a number,
+    a picture, or a text whose code was damaged), its bytes if they are valid UTF-8."""
     if len(value) > MAX_TAG_BYTES:
         return None
     if type_code == _UTF8:
         return value.decode("utf-8", errors="replace")
     if type_code == _UTF16:
         return value.decode("utf-16-be", errors="replace")
-    return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _boxes(payload: bytes) -> Iterator[tuple[bytes, bytes]]:

@@ -70,18 +70,41 @@ def decode_packet(data: bytes) -> str:
     """XML bytes to text: UTF-8 unless a byte-order mark or NUL pattern says UTF-16/32."""
     if len(data) > MAX_PACKET_BYTES:
         raise FormatProblem(f"XML packet of {len(data)} bytes is over the {MAX_PACKET_BYTES} limit")
-    for bom, codec in (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
+    return data.decode(packet_codec(data), errors="replace")
+
+
+# Byte-order marks, UTF-32's first: its little-endian mark opens with UTF-16's.
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def packet_codec(data: bytes) -> str:
+    """The codec of an XMP packet, from its first four bytes.
+
+    XMP may be serialised in UTF-8, UTF-16 or UTF-32, either byte order
+    (XMP Specification Part 1, 7.3.2): a byte-order mark says which, or
+    else the NULs around the packet's first character, ``<`` (or
+    whitespace): ``00 00 00 3C`` is UTF-32 big-endian, ``3C 00`` UTF-16
+    little-endian. The mark is dropped with it (``utf-16``, ``utf-32``).
+    """
+    for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
-        return data.decode("utf-16-be", errors="replace")
-    if len(data) >= 2 and data[0] != 0 and data[1] == 0:
-        return data.decode("utf-16-le", errors="replace")
-    return data.decode("utf-8", errors="replace")
+            return codec
+    nuls = tuple(byte == 0 for byte in data[:4])
+    return _BY_NULS.get(nuls, _BY_NULS.get(nuls[:2], "utf-8"))
+
+
+_BY_NULS = {
+    (True, True, True, False): "utf-32-be",
+    (False, True, True, True): "utf-32-le",
+    (True, False): "utf-16-be",
+    (False, True): "utf-16-le",
+}
 
 
 def parse_xmp(data: bytes | str) -> XmpPacket:
