@@ -63,7 +63,17 @@ MAX_SCANNED_PACKETS = 4
 MAX_JPEG_HEADER_SCAN = 64 * 1024 * 1024
 UNNAMED_BOX_BYTES = 64 * 1024  # read of a BMFF box of an unknown type that opens like XMP
 UNNAMED_BUDGET = MAX_PACKET_BYTES  # read whole of such boxes, in all, before cutting at the above
-MAX_NAMED_BOXES = 8  # BMFF XMP boxes (uuid, udta/XMP_, a track's udta/XMP_) read whole
+MAX_NAMED_BOXES = 8  # BMFF XMP boxes (uuid, udta/XMP_, a track's udta/XMP_, xml ) read whole
+# Where a BMFF ``xml `` box may hold XMP: in a ``meta`` box (the file's, the movie's, a
+# track's, in user data or not), or at the top level.
+XML_PLACES = (
+    "xml ",
+    "meta/xml ",
+    "moov/meta/xml ",
+    "moov/udta/meta/xml ",
+    "moov/trak/meta/xml ",
+    "moov/trak/udta/meta/xml ",
+)
 
 _CODECS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 # A packet's opening and closing elements, in each encoding XMP may be written in.
@@ -212,7 +222,8 @@ def _bmff(path: Path) -> list[bytes]:
 
 def _named_boxes(path: Path) -> list[bytes]:
     """The packets of the boxes that hold XMP by name: a ``uuid`` box of the XMP type
-    at the top level, ``XMP_`` in the movie's user data and in each track's.
+    at the top level, ``XMP_`` in the movie's user data and in each track's, and the
+    XMP packets of ``xml `` boxes (:data:`XML_PLACES`, :func:`_xml_box_packets`).
 
     Every one is read (a decoy packet first hides nothing), at most
     :data:`MAX_NAMED_BOXES` of at most :data:`MAX_PACKET_BYTES` each, twice
@@ -224,9 +235,31 @@ def _named_boxes(path: Path) -> list[bytes]:
         *info.find("moov/udta/XMP_"),
         *info.find("moov/trak/udta/XMP_"),
     ]
-    if len(boxes) > MAX_NAMED_BOXES or sum(b.payload_size for b in boxes) > 2 * MAX_PACKET_BYTES:
-        raise FormatProblem(f"{len(boxes)} XMP boxes, too many or too large to read")
-    return [read_payload(path, box, MAX_PACKET_BYTES) for box in boxes]
+    xml = [box for place in XML_PLACES for box in info.find(place)]
+    everything = boxes + xml
+    total = sum(b.payload_size for b in everything)
+    if len(everything) > MAX_NAMED_BOXES or total > 2 * MAX_PACKET_BYTES:
+        raise FormatProblem(f"{len(everything)} XMP or XML boxes, too many or too large to read")
+    return [read_payload(path, box, MAX_PACKET_BYTES) for box in boxes] + [
+        packet
+        for box in xml
+        for packet in _xml_box_packets(read_payload(path, box, MAX_PACKET_BYTES))
+    ]
+
+
+def _xml_box_packets(payload: bytes) -> list[bytes]:
+    """The XMP packets of an ``xml `` box's payload (none when its XML is not XMP).
+
+    ISO/IEC 14496-12's ``XMLBox`` is a full box: four bytes of version and
+    flags, then an XML document in UTF-8 or UTF-16, in a ``meta`` box (some
+    tools write one at the top level too). It may hold XMP, or XML of
+    another kind (Sony's ``NonRealTimeMeta`` in XAVC files, MPEG-7): only
+    packets found by their opening are taken, a packet cut short as it is,
+    and what is left of one whose opening was damaged (markers unread).
+    """
+    data = payload[4:] if payload[:4] == bytes(4) else payload
+    packets = _in_place(data)
+    return packets or ([data] if any(remain in data for remain in _REMAINS) else [])
 
 
 def _unnamed_boxes(path: Path) -> list[bytes]:

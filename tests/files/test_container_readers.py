@@ -201,7 +201,7 @@ def test_a_cluster_of_unknown_size_stops_the_walk_and_says_so() -> None:
     cluster = data.index(b"\x1f\x43\xb6\x75")
     unknown = data[: cluster + 4] + b"\x01\xff\xff\xff\xff\xff\xff\xff" + data[cluster + 12 :]
     found = read_matroska_stream(io.BytesIO(unknown), len(unknown))
-    assert found.tags == [] and found.limits
+    assert found.tags == [] and found.unsized and not found.limits
 
 
 def test_not_ebml_is_refused() -> None:

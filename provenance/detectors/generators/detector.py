@@ -12,7 +12,12 @@
     marker: decodes the few pixel columns holding the stealth signature and
     payload.
 
-Unreadable containers yield nothing: the media facts already report them.
+A container whose reader fails yields nothing where the integrity detector
+runs the same reader on the same bytes and reports the damage (PNG, JPEG,
+WebP, GIF, JPEG XL; a HEIF item table that does not parse fails the EXIF
+and XMP detectors, which read the same items). Where nothing else sees the
+damage -- an MP4 item list the box walk holds whole, Matroska tags, which
+no integrity check walks -- the place is said unread, and the gate blocks.
 """
 
 from __future__ import annotations
@@ -91,6 +96,26 @@ def _mp4(path: Path) -> Entries:
         return Entries(unread=[f"MP4 item list (ilst) could not be read: {exc}"])
 
 
+def _matroska(path: Path) -> Entries:
+    """A Matroska/WebM file's tags, and what of the file the walk could not read.
+
+    The integrity detector does not walk Matroska (live recordings write
+    clusters of unknown size, which are no damage), so a ``Tags`` element the
+    walk could not reach or parse -- behind a size that runs past the end,
+    its own size damaged, past the tag count -- is said unread here: a
+    ComfyUI graph in its ``COMMENT`` would be there. A stop at an element of
+    unknown size is not.
+    """
+    try:
+        found = read_matroska_tags(path)
+    except FormatProblem as exc:
+        return Entries(unread=[f"Matroska/WebM header could not be read: {exc}"])
+    entries = entries_from_tags(matroska_tag_triples(found))
+    missed = (*found.problems, *found.limits)
+    entries.unread += [f"Matroska/WebM tags may be unread: {text}" for text in missed]
+    return entries
+
+
 def _jxl(path: Path) -> Entries:
     info = read_jxl(path)
     return entries_from_items(info.exif, info.xmp, "JPEG XL box")
@@ -106,7 +131,8 @@ _READERS: dict[str, Callable[[Path], Entries]] = {
     "jxl": _jxl,
     "mp4": _mp4,
     "mov": _mp4,
-    "mkv": lambda path: entries_from_tags(matroska_tag_triples(read_matroska_tags(path))),
+    "mkv": _matroska,
+    "webm": _matroska,  # a WebM told by its name: its EBML signature was damaged
 }
 
 

@@ -5,8 +5,9 @@ follows, 0 = to the end of the enclosing box), a four-character type, for
 ``uuid`` boxes a 16-byte extended type, then the payload. Metadata sits in a
 few places: C2PA manifests and XMP in top-level ``uuid`` boxes, QuickTime XMP
 in ``moov/udta/XMP_`` (or a track's ``trak/udta/XMP_``), item metadata in
-``meta``. A box in one of those places of a type no reader names (a type
-damaged by a byte) is looked into by its first bytes: :func:`unnamed_heads`.
+``meta``, XML (XMP among it) in an ``xml `` box of a ``meta``. A box in one
+of those places of a type no reader names (a type damaged by a byte) is
+looked into by its first bytes: :func:`unnamed_heads`.
 
 A *container* whose type was damaged (``moov``, ``udta``, ``meta``, ``ilst``
 with one byte changed) would hide everything under it from the walk. Where
@@ -188,7 +189,7 @@ _META = frozenset({"hdlr", "keys", "ilst", "xml ", "bxml", "id32", "pitm", "iloc
 _KNOWN = {
     (): frozenset(
         {"ftyp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "styp", "sidx", "ssix"}
-        | {"moof", "mfra", "emsg", "prft", "pdin", "pnot", "PICT", "junk", "bloc", "otyp"}
+        | {"moof", "mfra", "emsg", "prft", "pdin", "pnot", "PICT", "junk", "bloc", "otyp", "xml "}
     ),
     ("moov",): frozenset({"mvhd", "trak", "udta", "meta", "iods", "mvex", "pssh", "prfl", "clip"})
     | frozenset({"ctab", "cmov", "rmra", "ipmc"})

@@ -13,7 +13,14 @@ writes its prompt and workflow this way; names are upper-cased by ffmpeg).
 element but ``Tags`` by its size (frames are never read), and returns the
 tags as ``(name, text)`` pairs. A child of unknown size other than ``Tags``
 cannot be skipped: the walk stops there and says so in
-:attr:`MatroskaTags.limits`. Element count, nesting and tag sizes are bounded.
+:attr:`MatroskaTags.unsized` (live recordings write clusters of unknown size:
+no damage). Element count, nesting and tag sizes are bounded; past a bound
+the walk says so in :attr:`MatroskaTags.limits`.
+
+What would hide a ``Tags`` element from the walk is a *problem*: a header
+that does not parse, an element whose size runs past the end of the file
+(it swallows what follows), an EBML header after which no ``Segment`` is
+found, tags that do not parse.
 """
 
 from __future__ import annotations
@@ -42,11 +49,17 @@ UNKNOWN = -1
 
 @dataclass
 class MatroskaTags:
-    """The ``(name, text)`` tags found, and what stopped or spoiled the walk."""
+    """The ``(name, text)`` tags found, and what stopped or spoiled the walk.
+
+    ``problems`` is damage and ``limits`` a bound reached: either may hide
+    tags. ``unsized`` says where the walk stopped at an element of unknown
+    size, which a live recording writes.
+    """
 
     tags: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
+    unsized: list[str] = field(default_factory=list)
 
 
 def _vint(data: bytes, position: int, *, keep_marker: bool) -> tuple[int, int]:
@@ -87,7 +100,7 @@ def read_matroska_stream(stream: BinaryIO, size: int) -> MatroskaTags:
     position = header + length
     for _ in range(MAX_ELEMENTS):
         if position + 2 > size:
-            return found
+            break
         element_id, length, header = _header_at(stream, position)
         if element_id == SEGMENT_ID:
             _segment(stream, position + header, size, found)
@@ -95,6 +108,7 @@ def read_matroska_stream(stream: BinaryIO, size: int) -> MatroskaTags:
         if length == UNKNOWN:
             break
         position += header + length
+    found.problems.append(f"no Matroska Segment after the EBML header (looked up to {position})")
     return found
 
 
@@ -105,7 +119,7 @@ def _header_at(stream: BinaryIO, position: int) -> tuple[int, int, int]:
 
 def _segment(stream: BinaryIO, position: int, end: int, found: MatroskaTags) -> None:
     for _ in range(MAX_ELEMENTS):
-        if position + 2 > end or len(found.tags) >= MAX_TAGS:
+        if position + 2 > end:
             return
         try:
             element_id, length, header = _header_at(stream, position)
@@ -115,12 +129,22 @@ def _segment(stream: BinaryIO, position: int, end: int, found: MatroskaTags) -> 
         if element_id == TAGS_ID:
             _tags(stream, position + header, length, end, found)
         elif length == UNKNOWN:
-            found.limits.append(f"Matroska element of unknown size at {position}; not read past")
+            found.unsized.append(f"Matroska element of unknown size at {position}; not read past")
+        elif position + header + length > end:
+            found.problems.append(_past_end(element_id, position, length, end))
             return
         if length == UNKNOWN:
             return
         position += header + length
     found.limits.append(f"more than {MAX_ELEMENTS} Matroska elements; the rest was not read")
+
+
+def _past_end(element_id: int, position: int, length: int, end: int) -> str:
+    """An element whose size runs past the end: what lies after it in the file is never read."""
+    return (
+        f"Matroska element 0x{element_id:X} at {position} of {length} bytes"
+        f" runs past the end of the file ({end} bytes)"
+    )
 
 
 def _tags(stream: BinaryIO, start: int, length: int, end: int, found: MatroskaTags) -> None:
@@ -132,8 +156,10 @@ def _tags(stream: BinaryIO, start: int, length: int, end: int, found: MatroskaTa
     data = stream.read(length)
     try:
         for name, text in _simple_tags(data, 0):
-            if len(found.tags) < MAX_TAGS:
-                found.tags.append((name, text))
+            if len(found.tags) >= MAX_TAGS:
+                found.limits.append(f"more than {MAX_TAGS} Matroska tags; the rest was not read")
+                return
+            found.tags.append((name, text))
     except FormatProblem as exc:
         found.problems.append(f"Matroska Tags: {exc}")
 
