@@ -41,10 +41,8 @@ from provenance.signing.checkpoints import (
     read_checkpoint,
     sign_report,
     signature_problem,
-    trusted_machines,
     write_checkpoint,
 )
-from provenance.signing.machine import machine_key
 from provenance.store import ApprovalRecord, Ledger
 from provenance.store.notary import CheckpointRecord
 
@@ -88,7 +86,8 @@ class _Checker:
     """Checks checkpoints against the ledger's event hashes."""
 
     def __init__(self, ledger: Ledger, settings: Settings) -> None:
-        self.trusted = trusted_machines(machine_key(settings).public, settings.trusted_machines)
+        self.notary = notary_for(settings, ledger.where)  # this machine's key and anchor
+        self.trusted = self.notary.trusted()
         self.head_seq, _ = ledger.checkpoints.head()
         self._ledger = ledger
         self.valid: list[Checkpoint] = []  # those that count, of every check
@@ -132,7 +131,7 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     checker = _Checker(ledger, settings)
     rows = [_as_checkpoint(r) for r in ledger.checkpoints.all()]
     findings, anchored = checker.check(rows, "checkpoint")
-    more, seq, anchor = _anchor_findings(checker, ledger, settings)
+    more, seq, anchor = _anchor_findings(checker)
     findings += more
     anchored = max(anchored, seq)
     findings += unsigned_ranges(checker.valid)
@@ -156,10 +155,10 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     newest = ledger.checkpoints.newest()
     found = [] if newest is None else [_as_checkpoint(newest)]
     findings, anchored = checker.check(found, "the newest checkpoint")
-    more, seq, anchor = _anchor_findings(checker, ledger, settings)
+    more, seq, anchor = _anchor_findings(checker)
     findings, anchored = findings + more, max(anchored, seq)
     findings += _unanchored(checker.head_seq, anchored, bool(found) or anchor)
-    findings += _checked_ranges(checker, ledger, settings)
+    findings += _checked_ranges(checker, ledger)
     fatal = [f.what for f in findings if f.fatal]
     if not fatal:
         return None
@@ -171,15 +170,13 @@ def _as_checkpoint(row: CheckpointRecord) -> Checkpoint:
                       row.first_seq, row.since)  # fmt: skip
 
 
-def _anchor_findings(
-    checker: _Checker, ledger: Ledger, settings: Settings
-) -> tuple[list[Finding], int, bool]:
+def _anchor_findings(checker: _Checker) -> tuple[list[Finding], int, bool]:
     """This machine's anchor checked: the findings, the seq it vouches for, whether there is one.
 
     An anchor that cannot be read (damaged, or no longer a small regular file)
     is a fatal finding: the check it stands for was not made.
     """
-    notary = notary_for(settings, ledger.where)
+    notary = checker.notary
     try:
         anchor = notary.latest()
     except (OSError, ValueError) as exc:
@@ -220,26 +217,31 @@ def unsigned_ranges(valid: Iterable[Checkpoint]) -> list[Finding]:
     return [_written_unsigned(a, b) for a, b in Ranges().plus(valid).gaps()]
 
 
-def _checked_ranges(checker: _Checker, ledger: Ledger, settings: Settings) -> list[Finding]:
+def _checked_ranges(checker: _Checker, ledger: Ledger) -> list[Finding]:
     """:func:`unsigned_ranges` for the audit: the checkpoints signed since this machine last
     looked, added to what it remembers (:mod:`.range_memory`)."""
-    anchor = notary_for(settings, ledger.where).anchor
+    anchor = checker.notary.anchor
     memory = RangeMemory(anchor.with_name(f"{anchor.stem}.ranges.json"), checker.trusted)
     known = memory.recall()
-    if known.checked and ledger.checkpoints.hashes_at([known.checked]) != {
-        known.checked: known.checked_hash
-    }:
+    new, hashes = _signed_since(checker, ledger, known.checked)
+    if known.checked and hashes.get(known.checked) != known.checked_hash:
         known = Ranges()  # not the ledger (or not the history) it remembers: look at all
-    new = [_as_checkpoint(r) for r in ledger.checkpoints.ranged_after(known.checked)]
-    below = [c for c in new if c.seq <= checker.head_seq]  # the rest: removed from the end
-    if below:
-        hashes = ledger.checkpoints.hashes_at(c.seq for c in below)
-        last = below[-1].seq
-        known = known.plus(
-            valid_ranged(below, hashes, checker.trusted), (last, hashes.get(last, ""))
-        )
+        new, hashes = _signed_since(checker, ledger, 0)
+    if new:
+        last = new[-1].seq
+        known = known.plus(valid_ranged(new, hashes, checker.trusted), (last, hashes.get(last, "")))
         memory.keep(known)
     return [_written_unsigned(a, b) for a, b in known.gaps()]
+
+
+def _signed_since(
+    checker: _Checker, ledger: Ledger, seq: int
+) -> tuple[list[Checkpoint], dict[int, str]]:
+    """The ranged checkpoints of heads after ``seq`` the ledger still holds (those above its
+    head are the head checks' to name), and the hashes of the events at their seqs and ``seq``."""
+    rows = [_as_checkpoint(r) for r in ledger.checkpoints.ranged_after(seq)]
+    held = [c for c in rows if c.seq <= checker.head_seq]
+    return held, ledger.checkpoints.hashes_at([seq, *(c.seq for c in held)])
 
 
 def _written_unsigned(first: int, last: int) -> Finding:
