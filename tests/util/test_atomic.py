@@ -37,6 +37,19 @@ def test_the_content_replaces_the_file_and_both_are_flushed(
     assert flushed == ["file", "folder", "file", "folder"]
 
 
+def test_a_cache_is_replaced_whole_without_flushing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushed = synced(monkeypatch)
+    target = tmp_path / "x.ranges.json"
+    write_atomically(target, b"first", durable=False)
+    write_atomically(target, b"second", durable=False)
+    assert target.read_bytes() == b"second" and [p.name for p in tmp_path.iterdir()] == [
+        "x.ranges.json"
+    ]
+    assert flushed == []
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
