@@ -250,28 +250,25 @@ class SealReader:
         their seal says: all named by one seal, which lists exactly these digests."""
         if not seqs or seqs[0] is None or any(seq != seqs[0] for seq in seqs):
             return False
-        self.load(seqs[:1])
-        body = self._bodies[int(seqs[0])]
-        return body is not None and _listed(body, sha256) == list(digests)
+        seq = int(seqs[0])
+        if seq not in self._bodies:
+            self.load([seq])
+        body = self._bodies[seq]
+        return body is not None and _lists(body, sha256, digests)
 
 
-def _listed(body: str, sha256: str) -> list[str] | None:
-    """The digests a seal's body lists for one asset, found by its key.
+def _lists(body: str, sha256: str, digests: Sequence[str]) -> bool:
+    """Whether a seal's body lists exactly ``digests`` for one asset.
 
-    In the canonical body an asset's key, a quoted SHA-256 followed by
-    ``:[``, can stand nowhere else (the digests are list items), so the slice
-    up to the list's end is that asset's list.
+    The body is canonical JSON (its digest is the event's), in which an
+    asset's key, a quoted SHA-256 followed by ``:[``, can stand nowhere else
+    (the digests are list items), and a list of hex digests has one way to
+    be written. So the asset's entry is looked for as the text it must be,
+    key and list to its closing bracket: one search of the body, nothing
+    parsed.
     """
-    key = f'"{sha256}":['
-    at = body.find(key)
-    if at < 0:
-        return None
-    end = body.find("]", at)
-    try:
-        listed = json.loads(body[at + len(key) - 1 : end + 1])
-    except ValueError:
-        return None
-    return listed if isinstance(listed, list) else None
+    listed = ",".join(f'"{digest}"' for digest in digests)
+    return f'"{sha256}":[{listed}]' in body
 
 
 def _details(text: str | None) -> Mapping[str, Any] | None:
