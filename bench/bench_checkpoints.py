@@ -76,7 +76,7 @@ def quick_looks(signed: Ledger, settings: Settings, rounds: int) -> None:
     """The audit's quick look: with no memory of the ranges checked (every ranged checkpoint's
     signature), then after one more signed transaction each time (as between two audits)."""
     anchor = notary_for(settings, signed.where).anchor
-    anchor.with_name(f"{anchor.stem}.ranges.json").unlink(missing_ok=True)
+    (anchor.parent / "ranges" / anchor.name).unlink(missing_ok=True)
     start = time.perf_counter()
     ledger_distrust(signed, settings)
     cold = time.perf_counter() - start

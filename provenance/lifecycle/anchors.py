@@ -136,6 +136,7 @@ def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     anchored = max(anchored, seq)
     findings += unsigned_ranges(checker.valid)
     findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor)
+    _remember_checked(checker, ledger, rows)
     approvals = ledger.approvals.list()
     more, honoured = approval_findings(approvals, settings)
     return SignatureReport(len(rows), anchored, (*findings, *more), len(approvals), honoured)
@@ -220,8 +221,7 @@ def unsigned_ranges(valid: Iterable[Checkpoint]) -> list[Finding]:
 def _checked_ranges(checker: _Checker, ledger: Ledger) -> list[Finding]:
     """:func:`unsigned_ranges` for the audit: the checkpoints signed since this machine last
     looked, added to what it remembers (:mod:`.range_memory`)."""
-    anchor = checker.notary.anchor
-    memory = RangeMemory(anchor.with_name(f"{anchor.stem}.ranges.json"), checker.trusted)
+    memory = _memory(checker)
     known = memory.recall()
     new, hashes = _signed_since(checker, ledger, known.checked)
     if known.checked and hashes.get(known.checked) != known.checked_hash:
@@ -232,6 +232,23 @@ def _checked_ranges(checker: _Checker, ledger: Ledger) -> list[Finding]:
         known = known.plus(valid_ranged(new, hashes, checker.trusted), (last, hashes.get(last, "")))
         memory.keep(known)
     return [_written_unsigned(a, b) for a, b in known.gaps()]
+
+
+def _remember_checked(checker: _Checker, ledger: Ledger, rows: Sequence[Checkpoint]) -> None:
+    """Give this machine's memory of the ranges what ``verify`` checked, every checkpoint: the
+    next audit then looks only at those signed after (a machine's first audit would otherwise
+    check every signature the ledger holds)."""
+    held = [c.seq for c in rows if c.ranged and c.seq <= checker.head_seq]
+    if held:
+        last = max(held)
+        digest = ledger.checkpoints.hashes_at([last]).get(last, "")
+        _memory(checker).keep(Ranges().plus(checker.valid, (last, digest)))
+
+
+def _memory(checker: _Checker) -> RangeMemory:
+    # Beside the anchors, not among them: a folder of anchors holds checkpoints only.
+    anchor = checker.notary.anchor
+    return RangeMemory(anchor.parent / "ranges" / anchor.name, checker.trusted)
 
 
 def _signed_since(

@@ -13,7 +13,9 @@ the ranges it has already checked cover: merged spans, where the ranges
 begin, and the seq of the last checkpoint it checked. Each audit checks
 only the checkpoints signed since (a few, between two audits), adds their
 ranges, and blocks when an event from where the ranges begin to the newest
-valid checkpoint lies in no span.
+valid checkpoint lies in no span. ``verify``, which checks every
+checkpoint anyway, leaves the memory what it checked, so a machine's first
+audit need not check every signature the ledger holds.
 
 Checkpoints are only appended (each inside the write transaction that
 holds the chain lock, so in seq order), and a checkpoint that counts

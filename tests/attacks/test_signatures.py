@@ -379,11 +379,26 @@ def test_a_memory_of_another_ledger_at_the_same_place_is_not_believed(
     # This machine once audited a longer ledger at this URL (made again since): its memory
     # says every event up to far past this ledger's head was checked.
     assert scene.audit(scene.castle) == {"castle.png": "pass"}
-    (memory,) = Path(scene_key_anchor_folder()).glob("*.ranges.json")
+    (memory,) = (Path(scene_key_anchor_folder()) / "ranges").glob("*.json")
     stale = json.loads(memory.read_text())
     far = scene_head(scene) + 50
     memory.write_text(json.dumps(stale | {"checked": far, "checked_hash": "ab" * 32,
                                           "spans": [[1, far]], "since": 1}))  # fmt: skip
+    append_unsigned_approval(scene)
+    later_write(scene, tmp_path)
+    assert scene.audit(scene.castle) == {"castle.png": "block"}
+
+
+def test_verify_leaves_this_machine_the_ranges_it_checked(scene: Scene, tmp_path: Path) -> None:
+    anchors = Path(scene_key_anchor_folder())
+    for memory in (anchors / "ranges").glob("*.json"):
+        memory.unlink()
+    assert scene.verify()[0] == 0
+    (memory,) = (anchors / "ranges").glob("*.json")
+    kept = json.loads(memory.read_text())
+    head = scene_head(scene)
+    assert (kept["since"], kept["checked"], kept["spans"]) == (1, head, [[1, head]])
+    # ... so the next audit looks at the later checkpoints only, and still finds a forgery.
     append_unsigned_approval(scene)
     later_write(scene, tmp_path)
     assert scene.audit(scene.castle) == {"castle.png": "block"}
