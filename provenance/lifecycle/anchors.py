@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.errors import OutputNotWritable
-from provenance.lifecycle.range_memory import RangeMemory, Ranges, valid_ranged
+from provenance.lifecycle.range_memory import RangeMemory, Ranges
 from provenance.settings import Settings
 from provenance.signing.approvals import approval_trust
 from provenance.signing.checkpoints import (
@@ -44,7 +44,6 @@ from provenance.signing.checkpoints import (
     write_checkpoint,
 )
 from provenance.store import ApprovalRecord, Ledger
-from provenance.store.notary import CheckpointRecord
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,12 @@ class _Checker:
         self.head_seq, _ = ledger.checkpoints.head()
         self._ledger = ledger
         self.valid: list[Checkpoint] = []  # those that count, of every check
+        self.hashes: dict[int, str] = {}  # the events' hashes at their seqs, as checked
 
     def check(self, checkpoints: Sequence[Checkpoint], label: str) -> tuple[list[Finding], int]:
         """Findings for these checkpoints, and the newest seq a valid one vouches for."""
         hashes = self._ledger.checkpoints.hashes_at(c.seq for c in checkpoints)
+        self.hashes.update(hashes)
         findings, anchored, last_good = [], 0, 0
         for cp in sorted(checkpoints, key=lambda c: c.seq):
             problem = self._problem(cp, hashes.get(cp.seq), last_good)
@@ -106,6 +107,12 @@ class _Checker:
                     Finding(f"{label} signed by {cp.host} at {cp.at}: {problem}", cp.seq)
                 )
         return findings, anchored
+
+    def counting(
+        self, checkpoints: Sequence[Checkpoint], hashes: dict[int, str]
+    ) -> list[Checkpoint]:
+        """Those of ``checkpoints`` that count (given the hashes at their seqs), unsaid."""
+        return [c for c in checkpoints if self._problem(c, hashes.get(c.seq), 0) is None]
 
     def _problem(self, cp: Checkpoint, actual: str | None, last_good: int) -> str | None:
         why = signature_problem(cp, self.trusted)
@@ -129,14 +136,14 @@ class _Checker:
 def check_signatures(ledger: Ledger, settings: Settings) -> SignatureReport:
     """Every checkpoint, this machine's anchor, and every approval's signature."""
     checker = _Checker(ledger, settings)
-    rows = [_as_checkpoint(r) for r in ledger.checkpoints.all()]
+    rows = [Checkpoint.of(r) for r in ledger.checkpoints.all()]
     findings, anchored = checker.check(rows, "checkpoint")
     more, seq, anchor = _anchor_findings(checker)
     findings += more
     anchored = max(anchored, seq)
     findings += unsigned_ranges(checker.valid)
     findings += _unanchored(checker.head_seq, anchored, bool(rows) or anchor)
-    _remember_checked(checker, ledger, rows)
+    _remember_checked(checker, rows)
     approvals = ledger.approvals.list()
     more, honoured = approval_findings(approvals, settings)
     return SignatureReport(len(rows), anchored, (*findings, *more), len(approvals), honoured)
@@ -154,7 +161,7 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     """
     checker = _Checker(ledger, settings)
     newest = ledger.checkpoints.newest()
-    found = [] if newest is None else [_as_checkpoint(newest)]
+    found = [] if newest is None else [Checkpoint.of(newest)]
     findings, anchored = checker.check(found, "the newest checkpoint")
     more, seq, anchor = _anchor_findings(checker)
     findings, anchored = findings + more, max(anchored, seq)
@@ -164,11 +171,6 @@ def ledger_distrust(ledger: Ledger, settings: Settings) -> str | None:
     if not fatal:
         return None
     return f"the ledger cannot be trusted ({fatal[0]}); run `provenance verify`"
-
-
-def _as_checkpoint(row: CheckpointRecord) -> Checkpoint:
-    return Checkpoint(row.seq, row.hash, row.at, row.host, row.signer, row.signature,
-                      row.first_seq, row.since)  # fmt: skip
 
 
 def _anchor_findings(checker: _Checker) -> tuple[list[Finding], int, bool]:
@@ -229,20 +231,19 @@ def _checked_ranges(checker: _Checker, ledger: Ledger) -> list[Finding]:
         new, hashes = _signed_since(checker, ledger, 0)
     if new:
         last = new[-1].seq
-        known = known.plus(valid_ranged(new, hashes, checker.trusted), (last, hashes.get(last, "")))
+        known = known.plus(checker.counting(new, hashes), (last, hashes.get(last, "")))
         memory.keep(known)
     return [_written_unsigned(a, b) for a, b in known.gaps()]
 
 
-def _remember_checked(checker: _Checker, ledger: Ledger, rows: Sequence[Checkpoint]) -> None:
+def _remember_checked(checker: _Checker, rows: Sequence[Checkpoint]) -> None:
     """Give this machine's memory of the ranges what ``verify`` checked, every checkpoint: the
     next audit then looks only at those signed after (a machine's first audit would otherwise
     check every signature the ledger holds)."""
     held = [c.seq for c in rows if c.ranged and c.seq <= checker.head_seq]
     if held:
         last = max(held)
-        digest = ledger.checkpoints.hashes_at([last]).get(last, "")
-        _memory(checker).keep(Ranges().plus(checker.valid, (last, digest)))
+        _memory(checker).keep(Ranges().plus(checker.valid, (last, checker.hashes.get(last, ""))))
 
 
 def _memory(checker: _Checker) -> RangeMemory:
@@ -256,7 +257,7 @@ def _signed_since(
 ) -> tuple[list[Checkpoint], dict[int, str]]:
     """The ranged checkpoints of heads after ``seq`` the ledger still holds (those above its
     head are the head checks' to name), and the hashes of the events at their seqs and ``seq``."""
-    rows = [_as_checkpoint(r) for r in ledger.checkpoints.ranged_after(seq)]
+    rows = [Checkpoint.of(r) for r in ledger.checkpoints.ranged_after(seq)]
     held = [c for c in rows if c.seq <= checker.head_seq]
     return held, ledger.checkpoints.hashes_at([seq, *(c.seq for c in held)])
 

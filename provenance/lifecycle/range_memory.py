@@ -32,13 +32,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.files.opening import read_regular
 from provenance.signing.allowed import AllowedSigners
-from provenance.signing.checkpoints import Checkpoint, signature_problem
+from provenance.signing.checkpoints import Checkpoint
 from provenance.util.atomic import write_atomically
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,6 @@ def merged(spans: Iterable[Span]) -> tuple[Span, ...]:
         else:
             out.append((first, last))
     return tuple(out)
-
-
-def valid_ranged(
-    checkpoints: Sequence[Checkpoint], hashes: dict[int, str], trusted: AllowedSigners
-) -> list[Checkpoint]:
-    """The ranged checkpoints signed by a trusted machine whose seq still has the hash signed."""
-    return [
-        c
-        for c in checkpoints
-        if c.ranged and hashes.get(c.seq) == c.hash and signature_problem(c, trusted) is None
-    ]
 
 
 class RangeMemory:

@@ -80,6 +80,12 @@ class Checkpoint:
             signed |= {"first": self.first, "since": self.since}
         return canonical(signed)
 
+    @classmethod
+    def of(cls, head: SignedHead) -> Checkpoint:
+        """A stored checkpoint (a row of the ledger's ``checkpoints``) as one to check."""
+        return cls(head.seq, head.hash, head.at, head.host, head.signer, head.signature,
+                   head.first, head.since)  # fmt: skip
+
     @property
     def ranged(self) -> bool:
         """Whether it names the events its transaction wrote (and where ranges begin)."""
@@ -184,8 +190,7 @@ class Notary:
     def _stored_since(self, ranged: Callable[[], Sequence[SignedHead]]) -> int | None:
         trusted = self.trusted()
         for row in ranged():
-            stored = Checkpoint(row.seq, row.hash, row.at, row.host, row.signer, row.signature,
-                                row.first, row.since)  # fmt: skip
+            stored = Checkpoint.of(row)
             if stored.ranged and signature_problem(stored, trusted) is None:
                 return stored.since
         return None
