@@ -400,22 +400,14 @@ class _Openings:
         return -1, b""  # (a match always opens a packet at its "<" at least)
 
 
-def _wide(text: bytes, width: int) -> bytes:
-    """``text`` (ASCII) with ``width - 1`` NULs after each byte, as a regular expression."""
-    pad = b"\\x00" * (width - 1)
-    return pad.join(re.escape(bytes([c])) for c in text)
+def _opening_pattern() -> re.Pattern[bytes]:
+    """What follows the ``<`` of each opening in :data:`PACKET_BOUNDS`, less the NULs it ends
+    with (a big-endian opening's and its little-endian twin's are then one), after a ``<``."""
+    tails = {opening[opening.index(b"<") + 1 :].rstrip(b"\0") for opening, _ in PACKET_BOUNDS}
+    return re.compile(b"<(?:" + b"|".join(re.escape(tail) for tail in sorted(tails)) + b")")
 
 
-# The rest of an opening after its "<", in each width: "x:x", "m" or "a", then "pmeta".
-_OPENING = re.compile(
-    b"<(?:"
-    + b"|".join(
-        b"\\x00" * (width - 1) + _wide(b"x:x", width) + b"\\x00" * (width - 1)
-        + b"[ma]" + b"\\x00" * (width - 1) + _wide(b"pmeta", width)
-        for width in (1, 2, 4)
-    )
-    + b")"
-)  # fmt: skip
+_OPENING = _opening_pattern()
 
 
 _READERS: dict[str, Callable[[Path], list[bytes]]] = {
