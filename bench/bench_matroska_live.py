@@ -11,9 +11,11 @@ by ``tests/support/live_matroska.py`` into a temporary folder:
   recording with audio, without its frames;
 * ``sparse``: ``--frames`` (20,000) blocks of 16 KiB: each header in a
   window of its own, as in a real recording's video;
-* ``hostile-void`` and ``hostile-ids``: elements the fast path does not
+* ``hostile-blocks``: empty one-byte-ID elements inside one cluster, past
+  the block budget (``MAX_BLOCKS``), which must be reached (``limits``);
+* ``hostile-void`` and ``hostile-ids``: elements the inline loop does not
   take (empty ``Void`` elements at segment level; two-byte IDs inside a
-  cluster) up to the element budget, which must be reached (``limits``).
+  cluster) past the element budget (``MAX_ELEMENTS``), reached likewise.
 
 Each is timed as ``read_matroska_tags`` (CPU, in this process) against two
 baselines run alternately in the same run: a plain read of the whole file
@@ -60,6 +62,12 @@ def sparse(frames: int) -> bytes:
     """``frames`` blocks of 16 KiB, 100 to a cluster of unknown size, then the tags."""
     cluster = live.CLUSTER + live.UNKNOWN_SIZE + live.simple_block(frame=bytes(16384)) * 100
     return live.live_matroska(cluster * (frames // 100), TAGS)
+
+
+def hostile_blocks() -> bytes:
+    """Empty ``Void`` elements inside a cluster of unknown size, past the block budget."""
+    body = b"\xec\x80" * (ebml.MAX_BLOCKS + 10)
+    return live.live_matroska(live.CLUSTER + live.UNKNOWN_SIZE + body, TAGS)
 
 
 def hostile_void() -> bytes:
@@ -112,7 +120,7 @@ def measure(path: Path, repeat: int, baselines: dict[str, Callable[[Path], float
         base = statistics.median(runs[name])
         parts.append(f"{name} {base * 1000:8.1f} ms (walk/{name} {walk / base:5.2f})")
     size = path.stat().st_size / 1e6
-    print(f"{path.name:14} {size:8.1f} MB  " + "  ".join(parts), flush=True)
+    print(f"{path.name:18} {size:6.1f} MB  " + "  ".join(parts), flush=True)
 
 
 def main() -> None:
@@ -123,13 +131,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(machine(), f"nproc {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")
-    print(f"element budget {ebml.MAX_ELEMENTS:,}; window {ebml.WINDOW} bytes")
+    budgets = f"{ebml.MAX_BLOCKS:,} block headers, {ebml.MAX_ELEMENTS:,} other elements"
+    print(f"budgets {budgets}; window {ebml.WINDOW} bytes")
     baselines: dict[str, Callable[[Path], float]] = {"read": plain_read}
     if shutil.which("ffmpeg"):
         baselines["ffmpeg"] = ffmpeg_null
     files = {
         "dense.mkv": lambda: dense(args.blocks),
         "sparse.mkv": lambda: sparse(args.frames),
+        "hostile-blocks.mkv": hostile_blocks,
         "hostile-void.mkv": hostile_void,
         "hostile-ids.mkv": hostile_ids,
     }
