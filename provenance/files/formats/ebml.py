@@ -267,6 +267,7 @@ def _cluster(walk: _Walk, position: int) -> int | None:
 def _cluster_children(walk: _Walk, position: int) -> int | None:
     size = walk.size
     while position + 2 <= size:
+        walk.at = position
         index = walk.index(position)
         index, walk.blocks = _skip_blocks(walk.data, index, size - walk.base, walk.blocks)
         position = walk.at = walk.base + index
