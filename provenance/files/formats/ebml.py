@@ -16,8 +16,8 @@ is stepped into (a file may chain segments, each after its own EBML header).
 
 Live recordings cannot go back to write sizes, so they write the
 ``Segment`` (ffmpeg writing to a pipe) and often each ``Cluster`` (a
-browser's MediaRecorder) with an *unknown* size. Such an element ends where an element
-that cannot be its child begins (RFC 8794 section 6.2; RFC 9559 allows an
+browser's MediaRecorder) with an *unknown* size. Such an element ends where
+an element that cannot be its child begins (RFC 8794 section 6.2; RFC 9559 allows an
 unknown size on these two only): a cluster ends at the next segment-level
 element (``Cluster``, ``Tags``, ``Cues``...), at an EBML header or
 ``Segment``, or at the end of the file. So an unknown-size cluster is
@@ -28,10 +28,10 @@ nothing more, as the walk goes to the end of the file anyway.
 What would hide a ``Tags`` element from the walk is a *problem*: a header
 that does not parse, an element whose size runs past the end of the file
 (it swallows what follows), an unknown size on any other element, an EBML
-header after which no ``Segment`` is found, tags that do not parse. Element
-count (the headers of a long live recording's blocks included), nesting and
-tag sizes are bounded; past a bound the walk says so in
-:attr:`MatroskaTags.limits`, naming where it stopped.
+header after which no ``Segment`` is found, tags that do not parse. The
+block headers read inline (:data:`MAX_BLOCKS`), the other elements
+(:data:`MAX_ELEMENTS`), nesting and tag sizes are bounded; past a bound the
+walk says so in :attr:`MatroskaTags.limits`, naming where it stopped.
 """
 
 from __future__ import annotations
