@@ -17,10 +17,12 @@ import pytest
 
 from provenance.classify import classify_file, unvouched_reason
 from provenance.detectors.base import MARKERS_UNREAD
+from provenance.files.formats import ebml
 from provenance.files.formats.ebml import MAX_TAGS, read_matroska_tags
 from provenance.settings import Settings
 from tests.detectors.builders_metadata import write
 from tests.support import containers as build
+from tests.support import live_matroska as live
 
 SETTINGS = Settings(db="sqlite://")
 TAGS_ID = bytes.fromhex("1254C367")
@@ -87,15 +89,18 @@ def test_a_graph_behind_decoy_tags_blocks(tmp_path: Path) -> None:
     assert any(f"more than {MAX_TAGS}" in text for text in _unread(path))
 
 
-def test_a_live_recordings_cluster_of_unknown_size_is_no_damage(tmp_path: Path) -> None:
-    """A cluster of unknown size (MediaRecorder, ffmpeg to a pipe) stops the walk, quietly."""
-    data = _webm(tags_last=False)
+@pytest.mark.parametrize("tags_last", [False, True])
+def test_a_live_recordings_cluster_of_unknown_size_is_no_damage(
+    tmp_path: Path, tags_last: bool
+) -> None:
+    """A cluster of unknown size (a browser's MediaRecorder) is walked through, tags either side."""
+    data = _webm(tags_last=tags_last)
     cluster = data.index(CLUSTER_ID)
     unknown = data[: cluster + 4] + b"\x01" + b"\xff" * 7 + data[cluster + 12 :]
     path = write(tmp_path / "a.webm", unknown)
     found = read_matroska_tags(path)
-    assert found.unsized and not found.problems and not found.limits
-    assert classify_file(path, SETTINGS)[1].tool == "comfyui"  # the tags before it are read
+    assert not found.problems and not found.limits
+    assert classify_file(path, SETTINGS)[1].tool == "comfyui"
 
 
 def test_an_ebml_header_that_does_not_parse_blocks(tmp_path: Path) -> None:
@@ -109,3 +114,33 @@ def test_a_file_whose_signature_is_damaged_blocks(tmp_path: Path, name: str) -> 
     data = _webm()
     path = write(tmp_path / name, b"\x1b" + data[1:])
     assert any("header" in text for text in _unread(path))
+
+
+# Live recordings: clusters of unknown size are walked through to the tags after them
+
+
+def test_a_graph_after_clusters_of_unknown_size_is_comfyui(tmp_path: Path) -> None:
+    data = live.live_recording([("COMMENT", build.vhs_comment())], clusters=5, blocks=60)
+    _facts, result = classify_file(write(tmp_path / "a.webm", data), SETTINGS)
+    assert result.verdict == "genai" and result.tool == "comfyui"
+
+
+def test_a_live_recording_without_tags_passes_as_before(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.webm", live.live_recording(None, clusters=5, blocks=60))
+    assert _unread(path) == []
+    assert classify_file(path, SETTINGS)[1].verdict != "genai"
+
+
+def test_a_block_cut_short_in_a_cluster_of_unknown_size_blocks(tmp_path: Path) -> None:
+    data = live.live_recording([("COMMENT", build.vhs_comment())], clusters=2, blocks=10)
+    cut = data[: data.index(TAGS_ID)] + live.simple_block(frame=b"\x00" * 500)[:40]
+    path = write(tmp_path / "a.webm", cut)
+    assert any("past the end" in text for text in _unread(path))
+
+
+def test_the_element_budget_spent_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ebml, "MAX_BLOCKS", 100)
+    data = live.live_recording([("COMMENT", build.vhs_comment())], clusters=3, blocks=60)
+    path = write(tmp_path / "a.webm", data)
+    assert _reason(path) is not None
+    assert any("more than 100 Matroska block headers" in text for text in _unread(path))

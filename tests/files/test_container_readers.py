@@ -196,12 +196,14 @@ def test_matroska_tags_written_by_ffmpeg(tmp_path: Path) -> None:
     assert read_facts(path, path.stat().st_size).format == "mkv"
 
 
-def test_a_cluster_of_unknown_size_stops_the_walk_and_says_so() -> None:
+def test_tags_after_a_cluster_of_unknown_size_are_read() -> None:
+    """The cluster ends where the Tags element (a segment-level element) begins."""
     data = build.matroska_bytes([("COMMENT", "c")])
     cluster = data.index(b"\x1f\x43\xb6\x75")
     unknown = data[: cluster + 4] + b"\x01\xff\xff\xff\xff\xff\xff\xff" + data[cluster + 12 :]
     found = read_matroska_stream(io.BytesIO(unknown), len(unknown))
-    assert found.tags == [] and found.unsized and not found.limits
+    assert found.tags == [("COMMENT", "c")]
+    assert not found.problems and not found.limits
 
 
 def test_not_ebml_is_refused() -> None:

@@ -146,16 +146,21 @@ def ebml_element(element_id: int, body: bytes) -> bytes:
     return ident + b"\x01" + len(body).to_bytes(7, "big") + body
 
 
-def matroska_bytes(tags: list[tuple[str, str]], *, tags_last: bool = True) -> bytes:
-    """A WebM file: EBML header, and a segment with Info, a Cluster and Tags (after or before)."""
-    header = ebml_element(0x1A45DFA3, ebml_element(0x4282, b"webm"))
+def matroska_tags_element(tags: list[tuple[str, str]]) -> bytes:
+    """A ``Tags`` element: one ``Tag`` (empty ``Targets``) holding a ``SimpleTag`` per pair."""
     simple = b"".join(
         ebml_element(
             0x67C8, ebml_element(0x45A3, name.encode()) + ebml_element(0x4487, text.encode())
         )
         for name, text in tags
     )
-    tag_block = ebml_element(0x1254C367, ebml_element(0x7373, ebml_element(0x63C0, b"") + simple))
+    return ebml_element(0x1254C367, ebml_element(0x7373, ebml_element(0x63C0, b"") + simple))
+
+
+def matroska_bytes(tags: list[tuple[str, str]], *, tags_last: bool = True) -> bytes:
+    """A WebM file: EBML header, and a segment with Info, a Cluster and Tags (after or before)."""
+    header = ebml_element(0x1A45DFA3, ebml_element(0x4282, b"webm"))
+    tag_block = matroska_tags_element(tags)
     info = ebml_element(0x1549A966, ebml_element(0x4D80, b"Lavf61.7.100"))
     cluster = ebml_element(0x1F43B675, ebml_element(0xE7, b"\x00") + b"\xa3\x88" + b"\x00" * 8)
     children = info + (cluster + tag_block if tags_last else tag_block + cluster)

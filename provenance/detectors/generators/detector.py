@@ -99,12 +99,14 @@ def _mp4(path: Path) -> Entries:
 def _matroska(path: Path) -> Entries:
     """A Matroska/WebM file's tags, and what of the file the walk could not read.
 
-    The integrity detector does not walk Matroska (live recordings write
-    clusters of unknown size, which are no damage), so a ``Tags`` element the
-    walk could not reach or parse -- behind a size that runs past the end,
-    its own size damaged, past the tag count -- is said unread here: a
-    ComfyUI graph in its ``COMMENT`` would be there. A stop at an element of
-    unknown size is not.
+    The integrity detector does not walk Matroska, so a ``Tags`` element the
+    walk could not reach or parse -- behind a size that runs past the end
+    (a cluster's child's too), its own size damaged, an unknown size on an
+    element other than a Segment or a Cluster, past the tag count or the
+    element budget -- is said unread here: a ComfyUI graph in its
+    ``COMMENT`` would be there. Segments and clusters of unknown size, which
+    live recordings write, are no damage: the walk goes through them to the
+    end of the file, so tags after them are read like any others.
     """
     try:
         found = read_matroska_tags(path)

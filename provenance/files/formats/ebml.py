@@ -9,18 +9,29 @@ ffmpeg's ``-metadata comment=...`` becomes a ``Tag`` whose ``SimpleTag`` has
 ``TagName`` ``COMMENT`` and a ``TagString`` (ComfyUI's VideoHelperSuite
 writes its prompt and workflow this way; names are upper-cased by ffmpeg).
 
-:func:`read_matroska_tags` walks the segment's children, skipping every
-element but ``Tags`` by its size (frames are never read), and returns the
-tags as ``(name, text)`` pairs. A child of unknown size other than ``Tags``
-cannot be skipped: the walk stops there and says so in
-:attr:`MatroskaTags.unsized` (live recordings write clusters of unknown size:
-no damage). Element count, nesting and tag sizes are bounded; past a bound
-the walk says so in :attr:`MatroskaTags.limits`.
+:func:`read_matroska_tags` walks the segment's children to the end of the
+file, skipping every element but ``Tags`` by its size (frames are never
+read), and returns the tags as ``(name, text)`` pairs. A ``Segment`` header
+is stepped into (a file may chain segments, each after its own EBML header).
+
+Live recordings cannot go back to write sizes, so they write the
+``Segment`` (ffmpeg writing to a pipe) and often each ``Cluster`` (a
+browser's MediaRecorder) with an *unknown* size. Such an element ends where
+an element that cannot be its child begins (RFC 8794 section 6.2; RFC 9559 allows an
+unknown size on these two only): a cluster ends at the next segment-level
+element (``Cluster``, ``Tags``, ``Cues``...), at an EBML header or
+``Segment``, or at the end of the file. So an unknown-size cluster is
+walked child by child (``Timestamp``, ``SimpleBlock``, ``BlockGroup``...),
+by their sizes, until one of those begins; a segment of unknown size needs
+nothing more, as the walk goes to the end of the file anyway.
 
 What would hide a ``Tags`` element from the walk is a *problem*: a header
 that does not parse, an element whose size runs past the end of the file
-(it swallows what follows), an EBML header after which no ``Segment`` is
-found, tags that do not parse.
+(it swallows what follows), an unknown size on any other element, an EBML
+header after which no ``Segment`` is found, tags that do not parse. The
+block headers read inline (:data:`MAX_BLOCKS`), the other elements
+(:data:`MAX_ELEMENTS`), nesting and tag sizes are bounded; past a bound the
+walk says so in :attr:`MatroskaTags.limits`, naming where it stopped.
 """
 
 from __future__ import annotations
@@ -35,16 +46,33 @@ from provenance.files.opening import open_regular
 
 EBML_ID = 0x1A45DFA3
 SEGMENT_ID = 0x18538067
+CLUSTER_ID = 0x1F43B675
 TAGS_ID = 0x1254C367
 TAG_ID = 0x7373
 SIMPLE_TAG_ID = 0x67C8
 TAG_NAME_ID = 0x45A3
 TAG_STRING_ID = 0x4487
+# The Segment's children (RFC 9559 section 5.1): SeekHead, Info, Tracks, Chapters,
+# Cluster, Cues, Attachments, Tags. Any of them, an EBML header or a Segment ends
+# a cluster of unknown size.
+SEGMENT_CHILDREN = frozenset(
+    {0x114D9B74, 0x1549A966, 0x1654AE6B, 0x1043A770, CLUSTER_ID, 0x1C53BB6B, 0x1941A469, TAGS_ID}
+)
+CLUSTER_ENDS = SEGMENT_CHILDREN | {EBML_ID, SEGMENT_ID}
+# Element headers read one by one (segment-level elements, a cluster's rarer
+# children): about 2 us each. A live recording has a few per cluster.
 MAX_ELEMENTS = 100_000
+# Block headers read inline inside clusters of unknown size (one-byte IDs:
+# SimpleBlock, BlockGroup, Timestamp...), about 0.2 us each: a 2-hour 60 fps
+# recording with one audio track has about 0.8 million blocks; this covers
+# twice that and more.
+MAX_BLOCKS = 2_000_000
 MAX_TAGS = 256
 MAX_TAGS_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 8
 UNKNOWN = -1
+HEADER_MAX = 16  # an ID and a size of up to 8 bytes each
+WINDOW = 4096  # one page: dense block headers share it, a large frame costs one page
 
 
 @dataclass
@@ -52,14 +80,12 @@ class MatroskaTags:
     """The ``(name, text)`` tags found, and what stopped or spoiled the walk.
 
     ``problems`` is damage and ``limits`` a bound reached: either may hide
-    tags. ``unsized`` says where the walk stopped at an element of unknown
-    size, which a live recording writes.
+    tags.
     """
 
     tags: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
-    unsized: list[str] = field(default_factory=list)
 
 
 def _vint(data: bytes, position: int, *, keep_marker: bool) -> tuple[int, int]:
@@ -93,50 +119,209 @@ def read_matroska_tags(path: Path) -> MatroskaTags:
 
 def read_matroska_stream(stream: BinaryIO, size: int) -> MatroskaTags:
     """The tags of a Matroska/WebM stream positioned at its start."""
-    found = MatroskaTags()
-    element_id, length, header = _header_at(stream, 0)
+    walk = _Walk(stream, size, MatroskaTags(), MAX_ELEMENTS, MAX_BLOCKS)
+    element_id, length, header = walk.header(0)
     if element_id != EBML_ID or length == UNKNOWN:
         raise FormatProblem("not a Matroska/WebM file")
     position = header + length
-    for _ in range(MAX_ELEMENTS):
-        if position + 2 > size:
-            break
-        element_id, length, header = _header_at(stream, position)
+    while position + 2 <= size and walk.count(position):
+        element_id, length, header = walk.header(position)
         if element_id == SEGMENT_ID:
-            _segment(stream, position + header, size, found)
-            return found
+            _segment(walk, position + header)
+            return walk.found
         if length == UNKNOWN:
             break
         position += header + length
-    found.problems.append(f"no Matroska Segment after the EBML header (looked up to {position})")
-    return found
+    if not walk.found.limits:
+        walk.found.problems.append(
+            f"no Matroska Segment after the EBML header (looked up to {position})"
+        )
+    return walk.found
 
 
-def _header_at(stream: BinaryIO, position: int) -> tuple[int, int, int]:
-    stream.seek(position)
-    return element_header(stream.read(12))
+@dataclass
+class _Walk:
+    """One walk over a file: what it found, how many elements it may still read, and a window.
+
+    Headers are read through a window of the file (``data``, from byte
+    ``base``) that holds at least :data:`HEADER_MAX` bytes from where the
+    walk is, unless the file ends first: dense headers cost no read each.
+    """
+
+    stream: BinaryIO
+    size: int
+    found: MatroskaTags
+    left: int
+    blocks: int  # block headers the walk may still read inline
+    at: int = 0  # where the walk is inside a cluster, for a problem's message
+    data: bytes = b""
+    base: int = 0
+
+    def header(self, position: int) -> tuple[int, int, int]:
+        """(id, size or UNKNOWN, header length) of the element at ``position``."""
+        index = self.index(position)
+        return element_header(self.data, index)
+
+    def index(self, position: int) -> int:
+        """``position`` in :attr:`data`, the window moved there first when it must be."""
+        index = position - self.base
+        if index >= 0 and not self.short(index):
+            return index
+        self.stream.seek(position)
+        self.data, self.base = self.stream.read(WINDOW), position
+        if len(self.data) < HEADER_MAX and position + len(self.data) < self.size:
+            raise FormatProblem(f"the file ended at byte {position + len(self.data)} while read")
+        return 0
+
+    def short(self, index: int) -> bool:
+        """Whether the window holds fewer than :data:`HEADER_MAX` bytes from ``index``
+        while the file goes on."""
+        return index > len(self.data) - HEADER_MAX and self.base + len(self.data) < self.size
+
+    def count(self, position: int, where: str = "segment") -> bool:
+        """Take one element from the budget; past it, say where the walk stopped and why."""
+        self.left -= 1
+        if self.left >= 0:
+            return True
+        self.found.limits.append(_budget_spent(position, where))
+        return False
 
 
-def _segment(stream: BinaryIO, position: int, end: int, found: MatroskaTags) -> None:
-    for _ in range(MAX_ELEMENTS):
-        if position + 2 > end:
-            return
+def _budget_spent(position: int, where: str) -> str:
+    return (
+        f"more than {MAX_ELEMENTS:,} Matroska elements: the walk stopped at byte {position}"
+        f" ({where}) and the rest of the file was not read"
+    )
+
+
+def _blocks_spent(position: int) -> str:
+    return (
+        f"more than {MAX_BLOCKS:,} Matroska block headers: the walk stopped at byte {position}"
+        " (inside a cluster of unknown size) and the rest of the file was not read"
+    )
+
+
+def _segment(walk: _Walk, position: int) -> None:
+    """Walk the segment-level elements from ``position`` to the end of the file.
+
+    A ``Segment`` header met on the way (a chained segment, after its own
+    EBML header) is stepped into: its children are read as the first's.
+    """
+    found = walk.found
+    while position + 2 <= walk.size and walk.count(position):
         try:
-            element_id, length, header = _header_at(stream, position)
+            element_id, length, header = walk.header(position)
         except FormatProblem as exc:
             found.problems.append(f"Matroska segment at {position}: {exc}")
             return
-        if element_id == TAGS_ID:
-            _tags(stream, position + header, length, end, found)
+        if element_id == SEGMENT_ID:
+            position += header
+        elif element_id == TAGS_ID:
+            _tags(walk.stream, position + header, length, walk.size, found)
+            if length == UNKNOWN:
+                return
+            position += header + length
         elif length == UNKNOWN:
-            found.unsized.append(f"Matroska element of unknown size at {position}; not read past")
-        elif position + header + length > end:
-            found.problems.append(_past_end(element_id, position, length, end))
+            after = _unsized(walk, element_id, position, header)
+            if after is None:
+                return
+            position = after
+        elif position + header + length > walk.size:
+            found.problems.append(_past_end(element_id, position, length, walk.size))
             return
+        else:
+            position += header + length
+
+
+def _unsized(walk: _Walk, element_id: int, position: int, header: int) -> int | None:
+    """Where a segment-level element of unknown size ends: a cluster's end, or None (a problem)."""
+    if element_id == CLUSTER_ID:
+        return _cluster(walk, position + header)
+    walk.found.problems.append(_unknown_size(element_id, position))
+    return None
+
+
+def _unknown_size(element_id: int, position: int) -> str:
+    return (
+        f"Matroska element 0x{element_id:X} at {position} is of unknown size, which only a"
+        " Segment or a Cluster may be: what follows it was not read"
+    )
+
+
+def _cluster(walk: _Walk, position: int) -> int | None:
+    """Where the cluster of unknown size whose children begin at ``position`` ends.
+
+    Its children (``Timestamp``, ``SimpleBlock``, ``BlockGroup``...) are
+    skipped by their sizes, their headers read through a window of the file
+    (a live recording has a block every few hundred bytes), until an element
+    that ends a cluster begins or the file ends. ``None`` when the walk must
+    stop: damage, or a budget spent, recorded in ``walk.found``.
+    """
+    try:
+        return _cluster_children(walk, position)
+    except FormatProblem as exc:
+        walk.found.problems.append(f"Matroska cluster child at {walk.at}: {exc}")
+        return None
+
+
+def _cluster_children(walk: _Walk, position: int) -> int | None:
+    size = walk.size
+    while position + 2 <= size:
+        walk.at = position
+        index = walk.index(position)
+        index, walk.blocks = _skip_blocks(walk.data, index, size - walk.base, walk.blocks)
+        position = walk.at = walk.base + index
+        if walk.blocks == 0:
+            walk.found.limits.append(_blocks_spent(position))
+            return None
+        if position + 2 > size or walk.short(index):
+            continue  # at the end, or near the window's end: the loop moves it
+        if not walk.count(position, "inside a cluster"):
+            return None
+        element_id, length, header = element_header(walk.data, index)
+        if element_id in CLUSTER_ENDS:
+            return position
         if length == UNKNOWN:
-            return
+            walk.found.problems.append(_unknown_size(element_id, position))
+            return None
+        if position + header + length > size:
+            walk.found.problems.append(_past_end(element_id, position, length, size))
+            return None
         position += header + length
-    found.limits.append(f"more than {MAX_ELEMENTS} Matroska elements; the rest was not read")
+    return size
+
+
+def _skip_blocks(data: bytes, index: int, end: int, left: int) -> tuple[int, int]:
+    """Skip the elements of a one-byte ID and a size of 1 to 4 bytes from ``data[index]``.
+
+    Those are the blocks of a cluster, most of its children: their headers
+    are read here inline, the hot loop of a long recording. It stops before
+    any other element (IDs of more bytes, among them those that end a
+    cluster; an unknown or longer size), one that would end past ``end``
+    (the file's end in ``data``), the end of the window or of the budget
+    ``left``; the caller reads that one. Returns (index, budget left).
+    """
+    stop = len(data) - HEADER_MAX
+    while index <= stop and left > 0 and data[index] & 0x80:
+        first = data[index + 1]
+        if first & 0x80:
+            after = index + 2 + (first & 0x7F) if first != 0xFF else end + 1
+        elif first & 0x40:
+            value = (first & 0x3F) << 8 | data[index + 2]
+            after = index + 3 + value if value != 0x3FFF else end + 1
+        elif first & 0x20:
+            value = (first & 0x1F) << 16 | data[index + 2] << 8 | data[index + 3]
+            after = index + 4 + value if value != 0x1FFFFF else end + 1
+        elif first & 0x10:
+            value = int.from_bytes(data[index + 1 : index + 5], "big") & 0x0FFFFFFF
+            after = index + 5 + value if value != 0x0FFFFFFF else end + 1
+        else:
+            break
+        if after > end:
+            break
+        index = after
+        left -= 1
+    return index, left
 
 
 def _past_end(element_id: int, position: int, length: int, end: int) -> str:
