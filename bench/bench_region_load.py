@@ -97,7 +97,7 @@ def load_once(db: Path) -> None:
         before = status_kb("VmRSS")
         index = RegionIndex()
         wall, cpu = time.perf_counter(), time.process_time()
-        load_regions(ledger, index)
+        index = load_regions(ledger, index)
         read = (time.perf_counter() - wall, time.process_time() - cpu)
         counted = index.memory_bytes()
         built = (time.perf_counter() - wall - read[0], time.process_time() - cpu - read[1])

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from provenance.likeness.features import Features
     from provenance.likeness.region_verify import RegionHit
     from provenance.likeness.regions import RegionIndex
+    from provenance.likeness.vouch import IndexVouch
     from provenance.store import Ledger, RegionCheckIn
 
 # The likeness modules (OpenCV, faiss, numpy) are imported where a picture is described or
@@ -67,8 +68,9 @@ class LoadedRegions:
     up to it is then in the index.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, vouch: IndexVouch | None = None) -> None:
         self.ledger = ledger
+        self.vouch = vouch  # what checks the index against the chain (the audit's)
         self._through: int | None = None
         self._index: RegionIndex | None = None
 
@@ -84,8 +86,7 @@ class LoadedRegions:
             from provenance.likeness.regions import RegionIndex  # noqa: PLC0415
             from provenance.likeness.stage_checks import load_regions  # noqa: PLC0415
 
-            self._index = RegionIndex()
-            load_regions(self.ledger, self._index)
+            self._index = load_regions(self.ledger, RegionIndex(), self.vouch)
         return self._index if self._index is not None and len(self._index) else None
 
 

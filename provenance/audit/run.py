@@ -105,6 +105,7 @@ from provenance.util.stages import no_tick
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, OrderedPool
 
 if TYPE_CHECKING:
+    from provenance.lifecycle.index_check import IndexCheck
     from provenance.likeness.describe import Described
     from provenance.likeness.index import NearMatchIndex
     from provenance.store import AssetRecord, Difference, Ledger
@@ -207,6 +208,7 @@ class _Audit:
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
         self.unpacked = unpacked  # where archives were unpacked: no file's real place
         self.package = PackageResult()  # generated assets the comparison could not include
+        self._index_check: IndexCheck | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -215,6 +217,16 @@ class _Audit:
         if callable(source):
             self._ledger_source = source = source()
         return source
+
+    @property
+    def index_check(self) -> IndexCheck:
+        """What checks the indexes of generated pictures against the chain, made on first use."""
+        if self._index_check is None:
+            # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
+            from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
+
+            self._index_check = IndexCheck(self.ledger, self.settings)
+        return self._index_check
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -250,7 +262,7 @@ class _Audit:
                 items = _marked(items, marking)
         with self._stage("classify"):
             items = self._classify(items)
-        regions = LoadedRegions(self.ledger)
+        regions = LoadedRegions(self.ledger, self.index_check)
         region_check = RegionCheck(self.ledger, regions, self._ticking("regions"))
         with sharing_workers():  # the decoding steps share one set of workers
             items, described = self._near(items, index, region_check)
@@ -281,8 +293,17 @@ class _Audit:
             self.package = check_references(ledger, action, fill=self.options.references)
         with self._stage("index"):
             if self.options.pictures is not None:
-                return self.options.pictures.index()
-            return load_index(ledger)
+                return self.options.pictures.index(self.index_check)
+            return load_index(ledger, self.index_check)
+
+    def _index_distrust(self) -> str | None:
+        """Why the indexes of generated pictures cannot be trusted, if they were loaded."""
+        problems = [] if self._index_check is None else self._index_check.problems
+        if not problems:
+            return None
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return (f"the ledger cannot be trusted (its index of generated pictures: {problems[0]}"
+                f"{more}); run `provenance verify`")  # fmt: skip
 
     def _with_assets(
         self, items: Iterable[Item], pool: OrderedPool[tuple[str, Path], Item]
@@ -402,7 +423,7 @@ class _Audit:
             # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
             from provenance.lifecycle.anchors import ledger_distrust  # noqa: PLC0415
 
-            distrust = ledger_distrust(self.ledger, self.settings)
+            distrust = ledger_distrust(self.ledger, self.settings) or self._index_distrust()
         with self._stage("state"):
             differs = self.ledger.state.check(assets)
             for sha, found in self.ledger.take_unsealed().items():  # what likeness stored

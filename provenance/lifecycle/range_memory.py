@@ -29,17 +29,15 @@ that cannot be read. Each only costs time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from provenance.files.opening import read_regular
+from provenance.lifecycle.memory_file import MemoryFile
 from provenance.signing.allowed import AllowedSigners
 from provenance.signing.checkpoints import Checkpoint
-from provenance.util.atomic import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -96,42 +94,28 @@ class RangeMemory:
 
     def __init__(self, path: Path, trusted: AllowedSigners) -> None:
         self.path = path
-        # The trusted keys are part of what was checked: a new key may make a passed-over
-        # checkpoint count.
-        self._trust = hashlib.sha256(repr(trusted.signers).encode()).hexdigest()
+        self._file = MemoryFile(path, trusted, "the ranges checked", MAX_FILE_BYTES)
 
     def recall(self) -> Ranges:
         """The ranges checked before, or none when there is no memory it can use."""
-        try:
-            data = json.loads(read_regular(self.path, MAX_FILE_BYTES))
-            return _ranges(data, self._trust)
-        except FileNotFoundError:
+        data = self._file.read()
+        if data is None:
             return Ranges()
-        except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+        try:
+            return _ranges(data)
+        except (ValueError, TypeError, KeyError) as exc:
             log.info("starting the ranges' memory again (%s): %s", exc, self.path)
             return Ranges()
 
     def keep(self, ranges: Ranges) -> None:
         """Remember ``ranges`` (atomically); a memory that cannot be written is only said."""
-        if len(ranges.spans) > MAX_SPANS:
-            return
-        data = {"trust": self._trust, "since": ranges.since, "checked": ranges.checked,
-                "checked_hash": ranges.checked_hash,
-                "spans": [list(s) for s in ranges.spans]}  # fmt: skip
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            text = json.dumps(data, separators=(",", ":")).encode() + b"\n"
-            write_atomically(self.path, text, durable=False)  # a memory lost costs only time
-        except OSError as exc:
-            log.warning(
-                "the ranges checked were not remembered (%s): %s; the next audit checks"
-                " them again", exc.strerror or exc, self.path,
-            )  # fmt: skip
+        if len(ranges.spans) <= MAX_SPANS:
+            self._file.write({"since": ranges.since, "checked": ranges.checked,
+                              "checked_hash": ranges.checked_hash,
+                              "spans": [list(s) for s in ranges.spans]})  # fmt: skip
 
 
-def _ranges(data: object, trust: str) -> Ranges:
-    if not isinstance(data, dict) or data.get("trust") != trust:
-        return Ranges()
+def _ranges(data: dict[str, Any]) -> Ranges:
     since, checked, spans = data["since"], data["checked"], data["spans"]
     checked_hash = data["checked_hash"]
     if not (since is None or _seq(since)) or not _seq(checked) or not isinstance(spans, list):

@@ -155,6 +155,10 @@ class RegionIndex:
     def __len__(self) -> int:
         return len(self._sizes) // 2
 
+    def emptied(self) -> RegionIndex:
+        """A new, empty index searched the same way."""
+        return RegionIndex(every_pair=self._every_pair)
+
     def add(self, sha256: str, features: Features) -> None:
         """Index the first :data:`INDEX_POINTS` features of generated picture ``sha256``."""
         if len(sha256) != 64 or not set(sha256) <= _HEX:

@@ -12,7 +12,7 @@ over every fingerprint the ledger holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import median_low
@@ -28,6 +28,7 @@ from provenance.likeness.confirm import (
     read_references,
 )
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
+from provenance.likeness.vouch import corrections
 from provenance.targets import resolve_target
 from provenance.util.json_shapes import asset_row, present_locations
 from provenance.vocab import NearConfirmation
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from provenance.likeness.fingerprint import Fingerprint
     from provenance.likeness.index import NearMatchIndex
+    from provenance.likeness.vouch import IndexVouch
     from provenance.store import AssetQuery, AssetRecord, Ledger, SegmentIn, StoredFingerprint
 
 PICTURE_KINDS = ("image", "video")  # the kinds of asset that have fingerprints
@@ -66,24 +68,43 @@ class Pictures:
     computed: dict[str, tuple[Fingerprint, ...]] = field(default_factory=dict)
     _index: NearMatchIndex | None = None
 
-    def index(self) -> NearMatchIndex:
-        """The index of every generated asset's fingerprints, loaded once."""
+    def index(self, vouch: IndexVouch | None = None) -> NearMatchIndex:
+        """The index of every generated asset's fingerprints, loaded once (checked by
+        ``vouch`` when the first to ask gives one)."""
         if self._index is None:
-            self._index = load_index(self.ledger)
+            self._index = load_index(self.ledger, vouch)
         return self._index
 
 
-def load_index(ledger: Ledger) -> NearMatchIndex:
-    """Every generated asset's fingerprint, loaded in batches."""
+def load_index(ledger: Ledger, vouch: IndexVouch | None = None) -> NearMatchIndex:
+    """Every generated asset's fingerprint, loaded in batches; as ``vouch`` corrects it."""
     # Lazy: numpy and the decoders load only when a picture is compared.
     from provenance.likeness.index import NearMatchIndex  # noqa: PLC0415
 
     index = NearMatchIndex()
+
+    def load() -> Iterator[StoredFingerprint]:
+        for batch in _genai_prints(ledger):
+            index.add([b.sha256 for b in batch], *_hashes(batch))
+            yield from batch
+
+    fixes = corrections(load, None if vouch is None else vouch.fingerprints)
+    if not fixes:
+        return index
+    index = NearMatchIndex()  # rare: built again, without what was loaded of those assets
+    for batch in _genai_prints(ledger):
+        kept = [b for b in batch if b.sha256 not in fixes]
+        index.add([b.sha256 for b in kept], *_hashes(kept))
+    fixed = [row for rows in fixes.values() for row in rows]
+    index.add([b.sha256 for b in fixed], *_hashes(fixed))
+    return index
+
+
+def _genai_prints(ledger: Ledger) -> Iterator[list[StoredFingerprint]]:
     after = 0
     while batch := ledger.fingerprints.genai_page(after):
-        index.add([b.sha256 for b in batch], *_hashes(batch))
+        yield batch
         after = batch[-1].row_id
-    return index
 
 
 def _hashes(batch: Sequence[StoredFingerprint]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

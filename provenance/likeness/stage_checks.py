@@ -33,11 +33,13 @@ from provenance.likeness.region_verify import RegionHit
 from provenance.likeness.regions import RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
+from provenance.likeness.vouch import corrections
 from provenance.store import RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
+    from provenance.likeness.vouch import IndexVouch
     from provenance.store import Ledger
-    from provenance.store.likeness_records import StoredFailure
+    from provenance.store.likeness_records import StoredFailure, StoredFeatures
 
 Checked = TypeVar("Checked", RegionCheckIn, SegmentIn)
 
@@ -72,8 +74,7 @@ def check_regions(
     # Read before the index loads: every row up to it is then in the index (a check
     # stays current exactly while no generated picture is described after it).
     through = ledger.regions.through()
-    index = RegionIndex()
-    load_regions(ledger, index)
+    index = load_regions(ledger, RegionIndex())
     if not len(index):
         return 0
     handed: deque[str] = deque()
@@ -166,8 +167,7 @@ def check_masters(
     through = ledger.segments.through() if first is not None else (0, 0)
     if first is None or not any(through):
         return 0
-    regions = RegionIndex()
-    load_regions(ledger, regions)
+    regions = load_regions(ledger, RegionIndex())
     lookup = Lookup(load_index(ledger), regions if len(regions) else None,
                     StoredReferences(ledger))  # fmt: skip
     showing = 0
@@ -186,18 +186,42 @@ def check_masters(
     return showing
 
 
-def load_regions(ledger: Ledger, index: RegionIndex) -> None:
-    """Add every generated picture's features to ``index``.
+def load_regions(
+    ledger: Ledger, index: RegionIndex, vouch: IndexVouch | None = None
+) -> RegionIndex:
+    """Add every generated picture's features to ``index``; the index to use, as ``vouch``
+    corrects it (``index``, or one built again).
 
     A stored blob that does not read back stops the load with
     :class:`~provenance.errors.DamagedRecord`: leaving that picture out would
     let copies of it pass unseen.
     """
+
+    def load() -> Iterator[StoredFeatures]:
+        for page in _genai_features(ledger):
+            for row in page:
+                index.add(row.sha256, stored_features(row.sha256, row.data))
+                yield row
+
+    fixes = corrections(load, None if vouch is None else vouch.features)
+    if not fixes:
+        return index
+    index = index.emptied()  # rare: built again, without what was loaded of those assets
+    for page in _genai_features(ledger):
+        for row in page:
+            if row.sha256 not in fixes:
+                index.add(row.sha256, stored_features(row.sha256, row.data))
+    for sha, rows in fixes.items():
+        for row in rows:
+            index.add(sha, stored_features(sha, row.data))
+    return index
+
+
+def _genai_features(ledger: Ledger) -> Iterator[list[StoredFeatures]]:
     after = 0
     while page := ledger.features.genai_page(after):
+        yield page
         after = page[-1].row_id
-        for row in page:
-            index.add(row.sha256, stored_features(row.sha256, row.data))
 
 
 def _queried(

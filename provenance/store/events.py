@@ -57,6 +57,20 @@ class EventsPart:
             head = (int(head_row.seq), str(head_row.hash)) if head_row else None
             return check_chain(_stream_events(conn, progress), head)
 
+    def assets_between(
+        self, after: int, through: int, types: Iterable[str], mentioning: str | None = None
+    ) -> set[str]:
+        """The assets of the events of ``types`` with ``after < seq <= through`` (and whose
+        details hold the text ``mentioning``, when given)."""
+        query = select(Event.asset_sha256).distinct().where(
+            Event.seq > after, Event.seq <= through, Event.type.in_(list(types)),
+            Event.asset_sha256.is_not(None),
+        )  # fmt: skip
+        if mentioning is not None:
+            query = query.where(Event.details.contains(mentioning))
+        with self._tx.read() as conn:
+            return {str(sha) for sha in conn.scalars(query)}
+
     # Last: once `list` names this method, a later `list[...]` annotation would mean it.
     def list(
         self, after: int = 0, limit: int | None = None, types: Iterable[str] | None = None

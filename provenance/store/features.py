@@ -76,6 +76,10 @@ class FeaturesPart:
         """One asset's stored features, or None when it has no row."""
         return self.many([sha256]).get(sha256)
 
+    def listed_since(self, seq: int) -> set[str]:
+        """The assets whose features rows were written after event ``seq`` (by their seals)."""
+        return self._rows.listed_since(seq)
+
     def many(self, shas: Iterable[str]) -> dict[str, AssetFeatures]:
         """Stored features of the assets among ``shas`` that have any row, by sha256."""
         found = self._rows.by_asset(_SUMMED, shas)

@@ -66,6 +66,10 @@ class FingerprintsPart:
         """Fingerprints of every asset, whatever its verdict, with row id above ``after``."""
         return _stored(self._rows.page(_LOADED, after, batch, genai_only=False))
 
+    def listed_since(self, seq: int) -> set[str]:
+        """The assets whose fingerprints rows were written after event ``seq`` (by their seals)."""
+        return self._rows.listed_since(seq)
+
     def many(self, shas: Iterable[str]) -> dict[str, AssetFingerprints]:
         """Stored fingerprints of the assets among ``shas`` that have any row, by sha256."""
         found = self._rows.by_asset(_SUMMED, shas)

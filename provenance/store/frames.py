@@ -35,10 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from provenance.store.chunks import among, in_chunks
-from provenance.store.likeness_models import PerFrameRow
+from provenance.store.likeness_models import PerFrameRow, SealRow
 from provenance.store.likeness_records import StoredFailure, Unfinished
 from provenance.store.models import Asset, Location
-from provenance.store.seals import DIGESTS, SealReader, digests_by_asset, seal
+from provenance.store.seals import DIGESTS, SealReader, digests_by_asset, listed_assets, seal
 from provenance.store.transactions import Transactions
 
 Ts = TypeVarTuple("Ts")
@@ -271,6 +271,18 @@ class FrameRows:
                     else:
                         log.warning(_NOT_REUSED, name, sha[:12])
                         self._tx.unsealed.add((name, sha))
+        return found
+
+    def listed_since(self, seq: int) -> set[str]:
+        """The assets the seals of this table after event ``seq`` list: those whose rows were
+        written since (an asset's rows are only ever replaced, never removed)."""
+        query = select(SealRow.body).where(
+            SealRow.table_name == self._table.__tablename__, SealRow.seq > seq
+        )  # fmt: skip
+        found: set[str] = set()
+        with self._tx.read() as session:
+            for body in session.scalars(query.order_by(SealRow.seq)):
+                found.update(listed_assets(body))
         return found
 
     def status_of(self, sha256: str) -> str | None:

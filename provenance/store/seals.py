@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,6 +138,14 @@ def body_text(table: str, assets: Mapping[str, Sequence[str]]) -> str:
     """A seal's body: the table and each asset's row digests, in canonical JSON."""
     listed = {sha: list(digests) for sha, digests in assets.items()}
     return canonical_json({"assets": listed, "table": table})
+
+
+_LISTED = re.compile(r'"([0-9a-f]{64})":\[')
+
+
+def listed_assets(body: str) -> list[str]:
+    """The assets a seal's body lists (:func:`body_text`: each a key of ``assets``)."""
+    return _LISTED.findall(body)
 
 
 def text_digest(text: str) -> str:

@@ -8,7 +8,6 @@ it by that asset's status and approvals. Unrelated pictures must not match.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,44 +25,24 @@ from provenance.lifecycle import Approval, Lifecycle, approve
 from provenance.likeness.describe import Described, describe_files
 from provenance.likeness.stage_checks import check_regions
 from provenance.likeness.versions import REGION_RULE
-from provenance.settings import Settings
-from provenance.store import FeatureIn, Ledger, RegionCheckIn
+from provenance.store import FeatureIn, RegionCheckIn
+from tests.support.matte import Generated, built_matte
 from tests.support.reframing import (
     MATTE_A1111,
     RGB,
     composited,
     crop,
-    generated_matte,
     overlaid,
     save,
     textured,
 )
-from tests.support.scenes import Kept, kept_scene, reopened, scene_ledger
-from tests.support.signing import approver_key, trusting
-from tests.support.studio import scanned_generated
+from tests.support.scenes import Kept, kept_scene, reopened
+from tests.support.signing import approver_key
 
 A1111 = MATTE_A1111
 
 
-@dataclasses.dataclass
-class Generated:
-    """A generated matte painting the studio scanned, and its SHA-256."""
-
-    ledger: Ledger
-    settings: Settings
-    picture: RGB
-    sha256: str
-
-
-def _built(url: str, folder: Path) -> Generated:
-    path = folder / "work" / "matte.png"
-    picture = generated_matte(path)
-    settings = trusting(Settings(db=url, workers=2, approvers=("tester",)))
-    with scene_ledger(url) as ledger:
-        return Generated(ledger, settings, picture, scanned_generated(path, ledger, settings))
-
-
-kept_generated = kept_scene("kept_generated", _built)  # built once a test module and backend
+kept_generated = kept_scene("kept_generated", built_matte)  # built once a test module and backend
 
 
 @pytest.fixture
