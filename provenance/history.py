@@ -26,6 +26,7 @@ from provenance.audit.judge import Context, Seen, judge
 from provenance.audit.report import FileResult
 from provenance.audit.single import FinalsAnswer, answer_of, audit_one, settings_policy
 from provenance.errors import TargetNotFound
+from provenance.lifecycle.index_check import IndexCheck
 from provenance.likeness.search import Lookalike, Pictures, looks_like, span_dict
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
 from provenance.rules.policy import still_needs
@@ -178,7 +179,9 @@ def find_history(target: str, ledger: Ledger, settings: Settings | None = None) 
     settings = settings or Settings()
     asset, note, content = resolve_target(target, ledger)
     approvals = ledger.approvals.of(asset.sha256)
-    pictures = Pictures(ledger)  # the index and the file's fingerprints, loaded once for both
+    # The index and the file's fingerprints, loaded once for both, the index checked against
+    # the chain as the audit checks it (the answer is the gate's).
+    pictures = Pictures(ledger, vouch=IndexCheck(ledger, settings))
     lookalike, not_compared = looks_like(asset, content, ledger, pictures)
     # The answer is about the file at hand when there is one, even when its
     # content changed since the path was recorded.

@@ -105,9 +105,9 @@ from provenance.util.stages import no_tick
 from provenance.util.workpool import FILE_CHUNK, FILE_CHUNK_BYTES, Later, OrderedPool
 
 if TYPE_CHECKING:
-    from provenance.lifecycle.index_check import IndexCheck
     from provenance.likeness.describe import Described
     from provenance.likeness.index import NearMatchIndex
+    from provenance.likeness.vouch import IndexVouch
     from provenance.store import AssetRecord, Difference, Ledger
 
 Thumbnailer = Callable[[AuditReport, Mapping[str, Path], "Ledger"], Mapping[str, str]]
@@ -208,7 +208,7 @@ class _Audit:
         self.differs: Mapping[str, Sequence[Difference]] = {}  # matched rows unlike their events
         self.unpacked = unpacked  # where archives were unpacked: no file's real place
         self.package = PackageResult()  # generated assets the comparison could not include
-        self._index_check: IndexCheck | None = None
+        self._index_check: IndexVouch | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -219,13 +219,18 @@ class _Audit:
         return source
 
     @property
-    def index_check(self) -> IndexCheck:
-        """What checks the indexes of generated pictures against the chain, made on first use."""
+    def index_check(self) -> IndexVouch:
+        """What checks the indexes of generated pictures against the chain: the one the
+        command's pictures load through, or one made on first use."""
         if self._index_check is None:
-            # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
-            from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
+            pictures = self.options.pictures
+            if pictures is not None and pictures.vouch is not None:
+                self._index_check = pictures.vouch
+            else:
+                # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
+                from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
 
-            self._index_check = IndexCheck(self.ledger, self.settings)
+                self._index_check = IndexCheck(self.ledger, self.settings)
         return self._index_check
 
     @contextmanager
@@ -293,7 +298,8 @@ class _Audit:
             self.package = check_references(ledger, action, fill=self.options.references)
         with self._stage("index"):
             if self.options.pictures is not None:
-                return self.options.pictures.index(self.index_check)
+                self.options.pictures.vouch = self.index_check
+                return self.options.pictures.index()
             return load_index(ledger, self.index_check)
 
     def _index_distrust(self) -> str | None:

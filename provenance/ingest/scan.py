@@ -172,7 +172,9 @@ def run_scan(
     summary.seconds = tally.end("reading").seconds
     if new and fingerprints:
         timed = _timed_steps(tally, tick)
-        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(ledger, new, timed)
+        summary.fingerprinted, summary.fingerprint_seconds = _fingerprint_stage(
+            ledger, settings, new, timed
+        )
     summary.stages = [plan.walk_stage(), *tally.stages.values()]
     summary.wall_seconds = plan.seconds + time.monotonic() - started
     return summary
@@ -190,14 +192,16 @@ def _timed_steps(tally: StageTally, tick: Callable[[str], None] | None) -> Calla
 
 
 def _fingerprint_stage(
-    ledger: Ledger, shas: list[str], tick: Callable[[str], None] | None
+    ledger: Ledger, settings: Settings, shas: list[str], tick: Callable[[str], None] | None
 ) -> tuple[int, float]:
     started = time.monotonic()
     # Imported here: the decoders (numpy, codecs) cost a tenth of a second
     # that commands without new images should not pay.
+    from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
     from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
-    stage = fingerprint_assets(ledger, shas, tick=tick)
+    vouch = IndexCheck(ledger, settings)  # the region checks and sweeps it keeps, audits reuse
+    stage = fingerprint_assets(ledger, shas, tick=tick, vouch=vouch)
     return stage.fingerprinted, time.monotonic() - started
 
 

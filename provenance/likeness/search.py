@@ -66,13 +66,13 @@ class Pictures:
 
     ledger: Ledger
     computed: dict[str, tuple[Fingerprint, ...]] = field(default_factory=dict)
+    vouch: IndexVouch | None = None  # what checks the index as it loads (the audit's check)
     _index: NearMatchIndex | None = None
 
-    def index(self, vouch: IndexVouch | None = None) -> NearMatchIndex:
-        """The index of every generated asset's fingerprints, loaded once (checked by
-        ``vouch`` when the first to ask gives one)."""
+    def index(self) -> NearMatchIndex:
+        """The index of every generated asset's fingerprints, loaded once (through ``vouch``)."""
         if self._index is None:
-            self._index = load_index(self.ledger, vouch)
+            self._index = load_index(self.ledger, self.vouch)
         return self._index
 
 

@@ -46,6 +46,7 @@ from provenance.likeness.stage_checks import check_masters, check_regions
 from provenance.store import FeatureIn, FingerprintIn
 
 if TYPE_CHECKING:
+    from provenance.likeness.vouch import IndexVouch
     from provenance.store import Ledger
     from provenance.store.likeness_records import StoredFailure
 
@@ -94,6 +95,7 @@ def fingerprint_assets(
     stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
     tick: Callable[[str], None] | None = None,
+    vouch: IndexVouch | None = None,
 ) -> StageReport:
     """Fingerprint image and video assets present on this host that have none (only ``shas``).
 
@@ -109,6 +111,9 @@ def fingerprint_assets(
     service, uses one, so that two pictures at the pixel guard never decode
     together). ``tick``, for a progress bar, is told the step's name after
     every asset ("fingerprints", "descriptions", "region checks", "master sweeps").
+    ``vouch`` checks the indexes of generated pictures the region checks and
+    sweeps load (:mod:`provenance.likeness.vouch`): they are not taken while
+    it finds the index cannot be trusted.
     """
     started = time.monotonic()
     wanted = list(shas) if shas is not None else None
@@ -121,10 +126,10 @@ def fingerprint_assets(
             describe_generated(ledger, wanted, describing, workers, retry=describe_retry)
         if not stop():
             checking = _ticking(stop, tick, "region checks")
-            check_regions(ledger, wanted, checking, workers, retry=region_retry)
+            check_regions(ledger, wanted, checking, workers, retry=region_retry, vouch=vouch)
         if not stop() and video_frames.available():
             sweeping = _ticking(stop, tick, "master sweeps")
-            check_masters(ledger, wanted, sweeping, retry=sweep_retry)
+            check_masters(ledger, wanted, sweeping, retry=sweep_retry, vouch=vouch)
     return StageReport(looked, done, time.monotonic() - started)
 
 

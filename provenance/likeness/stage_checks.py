@@ -17,6 +17,7 @@ that may pass is retried as fingerprints are
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from provenance.store import Ledger
     from provenance.store.likeness_records import StoredFailure, StoredFeatures
 
+log = logging.getLogger(__name__)
+
 Checked = TypeVar("Checked", RegionCheckIn, SegmentIn)
 
 
@@ -51,6 +54,7 @@ def check_regions(
     workers: int | None = None,
     *,
     retry: RetryBackoff | None = None,
+    vouch: IndexVouch | None = None,
 ) -> int:
     """Check the images that are not generated, and never were, for generated pictures inside.
 
@@ -74,8 +78,8 @@ def check_regions(
     # Read before the index loads: every row up to it is then in the index (a check
     # stays current exactly while no generated picture is described after it).
     through = ledger.regions.through()
-    index = load_regions(ledger, RegionIndex())
-    if not len(index):
+    index = load_regions(ledger, RegionIndex(), vouch)
+    if _unvouched(vouch, "region checks") or not len(index):
         return 0
     handed: deque[str] = deque()
     rows = Batches(ledger.regions.save)
@@ -138,6 +142,7 @@ def check_masters(
     stop: Callable[[], bool] = lambda: False,
     *,
     retry: RetryBackoff | None = None,
+    vouch: IndexVouch | None = None,
 ) -> int:
     """Sweep the videos that are not generated for generated material cut or composited in.
 
@@ -167,9 +172,11 @@ def check_masters(
     through = ledger.segments.through() if first is not None else (0, 0)
     if first is None or not any(through):
         return 0
-    regions = load_regions(ledger, RegionIndex())
-    lookup = Lookup(load_index(ledger), regions if len(regions) else None,
+    regions = load_regions(ledger, RegionIndex(), vouch)
+    lookup = Lookup(load_index(ledger, vouch), regions if len(regions) else None,
                     StoredReferences(ledger))  # fmt: skip
+    if _unvouched(vouch, "master sweeps"):
+        return 0
     showing = 0
     for sha, path in itertools.chain([first], waiting):
         try:
@@ -184,6 +191,18 @@ def check_masters(
         if stop():
             break
     return showing
+
+
+def _unvouched(vouch: IndexVouch | None, step: str) -> bool:
+    """Whether the index ``vouch`` checked cannot be trusted: ``step`` is then not taken (its
+    answers would be stored, and reused by audits), and the log says why."""
+    if vouch is None or not vouch.problems:
+        return False
+    log.error(
+        "%s wait: the ledger's index of generated pictures cannot be trusted (%s); run"
+        " `provenance verify`", step, vouch.problems[0],
+    )  # fmt: skip
+    return True
 
 
 def load_regions(

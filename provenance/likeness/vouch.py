@@ -8,7 +8,9 @@ deliveries (the audit) hands the loaders an :class:`IndexVouch`
 its rows through it, indexing each as it goes, and gets back the
 *corrections*, the assets whose entry is not what the chain vouches for,
 with the rows they must have instead (none: not in the index). When there
-are any, the loader builds the index again.
+are any, the loader builds the index again. The watch daemon's and the
+scan's region checks and sweeps, which the audit reuses, are checked the same
+way, and are not stored while the index has problems.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ R = TypeVar("R")
 
 
 class IndexVouch(Protocol):
-    """Checks an index's rows as they load; says which assets' entries must differ."""
+    """Checks an index's rows as they load; says which assets' entries must differ.
+
+    ``problems`` says what could not be vouched for: an index with problems
+    must not decide anything that is kept (a stored region check or sweep).
+    """
+
+    problems: list[str]
 
     def fingerprints(
         self, load: Callable[[], Iterable[StoredFingerprint]]

@@ -62,8 +62,11 @@ class EventsPart:
     ) -> set[str]:
         """The assets of the events of ``types`` with ``after < seq <= through`` (and whose
         details hold the text ``mentioning``, when given)."""
+        # From a later seq, the few events since are found by seq: the type's index would
+        # have the database read every event of those types first.
+        kind = Event.type.concat("") if after else Event.type
         query = select(Event.asset_sha256).distinct().where(
-            Event.seq > after, Event.seq <= through, Event.type.in_(list(types)),
+            Event.seq > after, Event.seq <= through, kind.in_(list(types)),
             Event.asset_sha256.is_not(None),
         )  # fmt: skip
         if mentioning is not None:

@@ -48,6 +48,7 @@ class Chores:
         if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
             return
         # Lazy: the decoders load on first use
+        from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
         from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
         self.fingerprints.begin()
@@ -61,6 +62,7 @@ class Chores:
                 sweep_retry=self.fingerprints.sweep_retry,
                 stop=stop.is_set,
                 workers=LIKENESS_WORKERS,
+                vouch=IndexCheck(self.ledger, self.settings),  # audits reuse what it keeps
             )
         except LedgerUnavailable as exc:
             self.fingerprints.want()

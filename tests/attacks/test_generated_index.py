@@ -19,6 +19,7 @@ import pytest
 
 from provenance.audit.report import AuditReport, FileResult
 from provenance.audit.run import AuditOptions, audit
+from provenance.history import History, find_history
 from provenance.ingest.scan import scan
 from provenance.lifecycle.index_check import IndexCheck
 from provenance.signing.checkpoints import notary_for
@@ -206,3 +207,35 @@ def test_a_memory_of_another_history_is_checked_afresh(
     _, result = audited(scene, package)
     assert (result.verdict, result.match.kind) == ("block", "near")
     assert settled == [[scene.sha256]]
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as sealed", "features edited"])
+def test_a_scan_keeps_no_region_check_made_against_an_edited_index(
+    scene: Generated, edited: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scan's (and the watch daemon's) region checks are kept for audits to reuse: none
+    is made against an index the chain does not vouch for."""
+    if edited:
+        tamper(scene.settings.db, "UPDATE features SET count = count + 1"
+               " WHERE asset_sha256 = :s", s=scene.sha256)  # fmt: skip
+    package = delivered(scene, "comp")
+    scan([package], scene.ledger, scene.settings)
+    comp = scene.ledger.assets.at(str(package / "comp.jpg"))
+    assert comp is not None
+    kept = scene.ledger.regions.many([comp.sha256]).get(comp.sha256)
+    if edited:
+        assert kept is None and "region checks wait" in caplog.text
+    else:
+        assert kept is not None and kept.hit == scene.sha256
+
+
+def test_history_answers_for_a_copy_as_the_gate_does(scene: Generated) -> None:
+    """``history FILE`` of a recorded copy loads the index once for its look-alike and its
+    answer: checked, so an edited index blocks the answer as it blocks the audit."""
+    package = delivered(scene, "reframed")
+    scan([package], scene.ledger, scene.settings)
+    tamper(scene.settings.db, EDITS["verdict flipped"][0], s=scene.sha256)
+    found = find_history(str(package / "shot.jpg"), scene.ledger, scene.settings)
+    assert isinstance(found, History) and found.finals is not None
+    assert found.finals.action == "block"
+    assert any(DISTRUST in reason for reason in found.finals.reasons), found.finals.reasons

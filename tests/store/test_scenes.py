@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -50,9 +51,13 @@ kept = kept_scene("kept", build, scope="function")  # a new one for each test
 
 
 def key_and_anchors() -> dict[str, bytes]:
+    """The machine key and everything in its anchors folder (the memories in subfolders)."""
     key = Path(os.environ["PROVENANCE_MACHINE_KEY"])
-    files = [key, *sorted(key.with_name(key.name + ".anchors").iterdir())]
-    return {p.name: p.read_bytes() for p in files}
+    anchors = key.with_name(key.name + ".anchors")
+    files = sorted(p for p in anchors.rglob("*") if p.is_file())
+    return {key.name: key.read_bytes()} | {
+        str(p.relative_to(anchors)): p.read_bytes() for p in files
+    }
 
 
 def test_a_scene_is_built_once_and_put_back_as_built(
@@ -66,8 +71,7 @@ def test_a_scene_is_built_once_and_put_back_as_built(
     png(tmp_path / "more" / "new.png", 9)
     assert CliRunner().invoke(cli, ["scan", str(tmp_path / "more"), "--db", url]).exit_code == 0
     execute(url, "UPDATE assets SET verdict = 'not_genai'")
-    for anchor in Path(os.environ["PROVENANCE_MACHINE_KEY"] + ".anchors").iterdir():
-        anchor.unlink()
+    shutil.rmtree(os.environ["PROVENANCE_MACHINE_KEY"] + ".anchors")
     assert contents(url) != built
 
     assert kept.get(monkeypatch) == url
