@@ -30,6 +30,7 @@ from pathlib import Path
 from provenance.files.formats import FormatProblem
 from provenance.files.formats.bmff import (
     XMP_UUID,
+    Box,
     read_bmff,
     read_head,
     read_payload,
@@ -74,6 +75,9 @@ XML_PLACES = (
     "moov/trak/meta/xml ",
     "moov/trak/udta/meta/xml ",
 )
+
+# The same in a HEIF/AVIF file, whose ``meta`` box is the file's.
+HEIF_XML_PLACES = ("xml ", "meta/xml ")
 
 _CODECS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 # A packet's opening and closing elements, in each encoding XMP may be written in.
@@ -235,7 +239,12 @@ def _named_boxes(path: Path) -> list[bytes]:
         *info.find("moov/udta/XMP_"),
         *info.find("moov/trak/udta/XMP_"),
     ]
-    xml = [box for place in XML_PLACES for box in info.find(place)]
+    return _read_named(path, boxes, [box for place in XML_PLACES for box in info.find(place)])
+
+
+def _read_named(path: Path, boxes: list[Box], xml: list[Box]) -> list[bytes]:
+    """The packets of XMP ``boxes`` and of ``xml `` boxes, bounded as :func:`_named_boxes`
+    says."""
     everything = boxes + xml
     total = sum(b.payload_size for b in everything)
     if len(everything) > MAX_NAMED_BOXES or total > 2 * MAX_PACKET_BYTES:
@@ -294,10 +303,14 @@ def _heif(path: Path) -> list[bytes]:
     """A HEIF/AVIF file's XMP items, where its item table says they lie, then the scan's finds.
 
     The table is followed, as the generator detector does: an item past the
-    windows a scan reads (a large file's middle) is read all the same.
+    windows a scan reads (a large file's middle) is read all the same, and so
+    is an ``xml `` box in the file's ``meta`` box or at the top level
+    (:data:`HEIF_XML_PLACES`).
     """
     items = read_heif_items(path).xmp
-    return items + [p for p in _scan(path) if not any(p in item for item in items)]
+    xml = [box for place in HEIF_XML_PLACES for box in read_bmff(path).find(place)]
+    found = items + _read_named(path, [], xml)
+    return found + [p for p in _scan(path) if not any(p in item for item in found)]
 
 
 def _scan(path: Path) -> list[bytes]:

@@ -93,3 +93,36 @@ def test_too_many_xml_boxes_block(tmp_path: Path) -> None:
     boxes = b"".join(_xml(SONY_NRT) for _ in range(MAX_NAMED_BOXES + 1))
     path = write(tmp_path / "a.mp4", FTYP + build.box(b"moov", MVHD + _meta(boxes)) + MDAT)
     assert _result(path)[1] is not None
+
+
+def _heif(xml: bytes, place: str, brand: bytes = b"heic", filler: int = 0) -> bytes:
+    """A HEIF/AVIF still whose ``xml `` box is in its ``meta`` box or at the top level,
+    between ``filler`` bytes of a ``free`` box and as many of coded data (a large file's middle:
+    past the windows the scan reads)."""
+    picture = b"av01" if brand == b"avif" else b"hvc1"
+    handler = build.full_box(b"hdlr", b"\x00" * 4 + b"pict" + b"\x00" * 13)
+    infe = build.full_box(b"infe", b"\x00\x01\x00\x00" + picture + b"\x00", version=2)
+    iinf = build.full_box(b"iinf", b"\x00\x01" + infe)
+    inside = xml if place == "meta" else b""
+    meta = build.full_box(b"meta", handler + iinf + inside)
+    ftyp = build.box(b"ftyp", brand + b"\x00\x00\x00\x00mif1" + brand)
+    free = build.box(b"free", bytes(filler)) if filler else b""
+    after = build.box(b"mdat", bytes(filler)) if filler else MDAT
+    return ftyp + free + meta + (xml if place == "top" else b"") + after
+
+
+@pytest.mark.parametrize("filler", [0, 6 * 1024 * 1024], ids=["small", "in the middle"])
+@pytest.mark.parametrize("place", ["meta", "top"])
+@pytest.mark.parametrize("brand", [b"heic", b"avif"])
+def test_a_generated_packet_in_a_heif_xml_box_is_read(
+    tmp_path: Path, place: str, brand: bytes, filler: int
+) -> None:
+    name = "a.avif" if brand == b"avif" else "a.heic"
+    path = write(tmp_path / name, _heif(_xml(GENERATED), place, brand, filler))
+    assert _result(path)[0] == "genai"
+
+
+def test_a_cameras_xml_in_a_heif_does_not_block(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.heic", _heif(_xml(SONY_NRT), "meta", filler=6 * 1024 * 1024))
+    verdict, reason, unread = _result(path)
+    assert verdict != "genai" and reason is None and not unread
