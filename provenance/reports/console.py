@@ -175,11 +175,10 @@ def history_view(history: History, *, wide: bool = False, whole: bool = False) -
     parts += _showing_parts(history)
     parts += _lifecycle_parts(history)
     ask = f"`provenance history {history.asset.sha256[:12]} --all` (or --json)"
-    if whole or len(history.locations) <= LOCATIONS_SHOWN:
-        places = locations_table(history.locations, wide=wide)
-    else:
-        shown, left_out = present_first(history.locations)
-        places = locations_table(shown, wide=wide, left_out=left_out, ask=ask)
+    # Present copies first, as the web page lists them (every place with --all).
+    most = len(history.locations) if whole else LOCATIONS_SHOWN
+    shown, left_out = present_first(history.locations, most)
+    places = locations_table(shown, wide=wide, left_out=left_out, ask=ask)
     events = Ends(history.events, [], 0) if whole else ends(history.events)
     return Group(*parts, places, events_table(events, wide=wide, ask=ask))
 
