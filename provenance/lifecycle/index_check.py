@@ -93,6 +93,7 @@ class IndexCheck:
         self._name = notary.anchor.name
         self._trusted = notary.trusted()
         self.problems: list[str] = []
+        self.checked: list[str] = []  # the tables whose index was checked (loaded)
 
     def fingerprints(
         self, load: Callable[[], Iterable[StoredFingerprint]]
@@ -108,6 +109,7 @@ class IndexCheck:
         """Check the index ``load`` reads (its caller indexes each row as it goes): the
         corrections that make it what the chain vouches for."""
         memory = IndexMemory(self._folder / table.name / self._name, self._trusted)
+        self.checked.append(table.name)
         head, head_hash = self._ledger.checkpoints.head()  # before the rows: they may be newer
         known = self._same_history(memory.recall())
         digests = _digests(table, load())

@@ -21,9 +21,11 @@ import threading
 
 from provenance.errors import LedgerUnavailable
 from provenance.lifecycle import Lifecycle, expire
+from provenance.lifecycle.index_check import IndexCheck
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.watchers.fingerprints import FingerprintSchedule
+from provenance.watchers.state import DaemonState
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,11 @@ EXPIRE_EVERY = 24 * 3600.0  # seconds between the daemon's expiry passes
 class Chores:
     """The fingerprint and expiry steps, each run in a loop by a daemon thread."""
 
-    def __init__(self, ledger: Ledger, settings: Settings) -> None:
+    def __init__(
+        self, ledger: Ledger, settings: Settings, state: DaemonState | None = None
+    ) -> None:
         self.ledger, self.settings = ledger, settings
+        self._state = state  # where `provenance status` reads why the chores wait
         self.fingerprints = FingerprintSchedule()
         self.expire_every = EXPIRE_EVERY
 
@@ -48,10 +53,10 @@ class Chores:
         if stop.wait(self.settings.watch_heartbeat) or not self.fingerprints.due():
             return
         # Lazy: the decoders load on first use
-        from provenance.lifecycle.index_check import IndexCheck  # noqa: PLC0415
         from provenance.likeness.stage import fingerprint_assets  # noqa: PLC0415
 
         self.fingerprints.begin()
+        vouch = IndexCheck(self.ledger, self.settings)  # audits reuse what the step keeps
         try:
             retry = self.fingerprints.retry
             report = fingerprint_assets(
@@ -62,15 +67,28 @@ class Chores:
                 sweep_retry=self.fingerprints.sweep_retry,
                 stop=stop.is_set,
                 workers=LIKENESS_WORKERS,
-                vouch=IndexCheck(self.ledger, self.settings),  # audits reuse what it keeps
+                vouch=vouch,
             )
         except LedgerUnavailable as exc:
             self.fingerprints.want()
             log.debug("fingerprints wait for the ledger: %s", exc.message)
             return
+        self._say_index(vouch)
         if report.assets:
             log.info("fingerprinted %d of %d assets (%d wait to be retried)", report.fingerprinted,
                      report.assets, retry.waiting())  # fmt: skip
+
+    def _say_index(self, vouch: IndexCheck) -> None:
+        """Tell ``status`` whether the region checks and sweeps wait for an index the chain
+        does not vouch for (only when this step loaded one: otherwise nothing is known)."""
+        if self._state is None or not vouch.checked:
+            return
+        reason = None
+        if vouch.problems:
+            reason = (f"region checks and master sweeps wait: the ledger's index of generated"
+                      f" pictures cannot be trusted ({vouch.problems[0]}); run"
+                      " `provenance verify`")  # fmt: skip
+        self._state.degrade("index", reason)
 
     def expiry_step(self, stop: threading.Event) -> None:
         """Mark what is past its expiry, every ``expire_every`` seconds."""

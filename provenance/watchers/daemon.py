@@ -97,7 +97,7 @@ class WatchDaemon:
             settings, self.state, self._handler, self._request, self.mounts
         )
         self.presence = Presence(self.supervisor)
-        self.chores = Chores(ledger, settings)
+        self.chores = Chores(ledger, settings, self.state)
         self.recorder = Recorder(ledger, settings, self.state, self._hooks(on_recorded))
         self.pipeline = Pipeline(settings, ledger.host, self.supervisor, self.recorder, self.state)
         self.reconciler = Reconciler(

@@ -11,7 +11,9 @@ whether or not this machine checked the index before.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +22,11 @@ import pytest
 from provenance.audit.report import AuditReport, FileResult
 from provenance.audit.run import AuditOptions, audit
 from provenance.history import History, find_history
-from provenance.ingest.scan import scan
+from provenance.ingest.scan import plan_scan, run_scan, scan
 from provenance.lifecycle.index_check import IndexCheck
 from provenance.signing.checkpoints import notary_for
+from provenance.watchers.chores import Chores
+from provenance.watchers.state import DaemonState
 from tests.support.matte import Generated, built_matte
 from tests.support.reframing import composited, crop, generated_matte, save
 from tests.support.scenes import Kept, kept_scene, reopened
@@ -239,3 +243,24 @@ def test_history_answers_for_a_copy_as_the_gate_does(scene: Generated) -> None:
     assert isinstance(found, History) and found.finals is not None
     assert found.finals.action == "block"
     assert any(DISTRUST in reason for reason in found.finals.reasons), found.finals.reasons
+
+
+def test_the_watch_daemon_says_its_region_checks_wait(scene: Generated) -> None:
+    """The daemon's region checks wait while the index is edited, and ``status`` says why
+    (a degraded reason); the reason goes once the index is as its seals say again."""
+    package = delivered(scene, "comp")
+    run_scan(plan_scan([package], scene.settings), scene.ledger, scene.settings, fingerprints=False)
+    settings = dataclasses.replace(scene.settings, watch_heartbeat=0.01)
+    state = DaemonState(settings.watch_heartbeat)
+    chores = Chores(scene.ledger, settings, state)
+    edit = "UPDATE features SET count = count + :d WHERE asset_sha256 = :s"
+    tamper(scene.settings.db, edit, d=1, s=scene.sha256)
+    chores.fingerprint_step(threading.Event())
+    (reason,) = state.reasons()
+    assert reason.startswith("region checks and master sweeps wait") and DISTRUST[4:] in reason
+    tamper(scene.settings.db, edit, d=-1, s=scene.sha256)
+    chores.fingerprints.want()
+    chores.fingerprint_step(threading.Event())
+    assert state.reasons() == []
+    comp = scene.ledger.assets.at(str(package / "comp.jpg"))
+    assert comp is not None and scene.ledger.regions.many([comp.sha256])[comp.sha256].hit
