@@ -14,11 +14,15 @@ import os
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pluggy import Result
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # pytest-xdist's workers set COLUMNS=80, and rich freezes a console's width at
 # creation from it; the CLI's consoles must follow each invocation's terminal
@@ -27,6 +31,7 @@ os.environ.pop("COLUMNS", None)
 
 from provenance.settings import Settings
 from provenance.store import Ledger
+from tests.support.browser import launched_chromium
 from tests.support.postgres import BACKENDS, require_postgres
 from tests.support.templates import (
     PgLedgers,
@@ -120,6 +125,14 @@ def ledger(ledger_url: str) -> Iterator[Ledger]:
 def settings(ledger_url: str) -> Settings:
     """Settings pointing at the test ledger, with two workers."""
     return Settings(db=ledger_url, workers=2)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for a test module's tests; each page gets a context of its own
+    (:func:`tests.support.browser.browser_page`)."""
+    with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(autouse=True)

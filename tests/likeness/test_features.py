@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from pathlib import Path
 
@@ -158,10 +159,16 @@ def test_random_blobs_are_refused_or_read(blob: bytes) -> None:
     assert found.descriptors.shape == (len(found), DESCRIPTOR_BYTES)
 
 
+@functools.cache
+def _described() -> bytes:
+    """A real blob to damage, described once: describing it was most of each example's time."""
+    return describe_luma(luma(textured(2, (160, 90))), cap=20, mirror=True).to_bytes()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_damaged_blobs_are_refused_or_read(data: st.DataObject) -> None:
-    blob = bytearray(describe_luma(luma(textured(2, (160, 90))), cap=20, mirror=True).to_bytes())
+    blob = bytearray(_described())
     cut = data.draw(st.integers(0, len(blob)))
     for _ in range(data.draw(st.integers(0, 3))):
         blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))

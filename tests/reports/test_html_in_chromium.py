@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -34,6 +35,9 @@ from tests.support.browser import (
 from tests.support.files import png
 from tests.support.lifecycle import a1111
 from tests.support.signing import approver_key, settings_toml
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_assets"
 DOUBLES = 9  # more than the headline's rows
@@ -102,8 +106,10 @@ def text(pdf_page: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", pdf_page))
 
 
-def test_the_disclosure_report_renders_at_1400_px_without_overflow(reports: Reports) -> None:
-    with browser_page() as (page, blocked):
+def test_the_disclosure_report_renders_at_1400_px_without_overflow(
+    reports: Reports, chromium: Browser
+) -> None:
+    with browser_page(chromium) as (page, blocked):
         open_report(page, reports.disclosure)
         shot = page.screenshot(full_page=True)
         headline = page.locator("p.headline").inner_text()
@@ -117,8 +123,8 @@ def test_the_disclosure_report_renders_at_1400_px_without_overflow(reports: Repo
     assert blocked.urls == []
 
 
-def test_no_word_is_broken_and_not_cleared_is_red(reports: Reports) -> None:
-    with browser_page() as (page, _):
+def test_no_word_is_broken_and_not_cleared_is_red(reports: Reports, chromium: Browser) -> None:
+    with browser_page(chromium) as (page, _):
         open_report(page, reports.disclosure)
         broken = page.evaluate(BROKEN_WORDS)
         cells = page.locator("td.not-cleared")
@@ -130,15 +136,17 @@ def test_no_word_is_broken_and_not_cleared_is_red(reports: Reports) -> None:
     assert word_break != "break-all"
 
 
-def test_a_narrow_window_still_breaks_no_word(reports: Reports) -> None:
-    with browser_page(width=700) as (page, _):
+def test_a_narrow_window_still_breaks_no_word(reports: Reports, chromium: Browser) -> None:
+    with browser_page(chromium, width=700) as (page, _):
         open_report(page, reports.disclosure)
         assert page.evaluate(BROKEN_WORDS) == []
 
 
 @pytest.mark.parametrize("report", ["disclosure", "audit"])
-def test_printed_the_page_fits_across_the_paper(reports: Reports, report: str) -> None:
-    with browser_page(width=PRINTED) as (page, _):
+def test_printed_the_page_fits_across_the_paper(
+    reports: Reports, report: str, chromium: Browser
+) -> None:
+    with browser_page(chromium, width=PRINTED) as (page, _):
         open_report(page, getattr(reports, report))
         page.emulate_media(media="print")
         overflow = horizontal_overflow(page)
@@ -149,8 +157,8 @@ def test_printed_the_page_fits_across_the_paper(reports: Reports, report: str) -
 
 
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
-def test_the_summary_prints_on_one_page(reports: Reports, paper: str) -> None:
-    with browser_page() as (page, _):
+def test_the_summary_prints_on_one_page(reports: Reports, paper: str, chromium: Browser) -> None:
+    with browser_page(chromium) as (page, _):
         open_report(page, reports.disclosure)
         pages = pdf_pages(page.pdf(format=paper, print_background=True))
     first = text(pages[0])
@@ -162,8 +170,8 @@ def test_the_summary_prints_on_one_page(reports: Reports, paper: str) -> None:
     assert text(pages[1]).startswith("Generated assets by tool and status")  # details: a new page
 
 
-def test_the_audit_report_renders_and_prints(reports: Reports) -> None:
-    with browser_page() as (page, blocked):
+def test_the_audit_report_renders_and_prints(reports: Reports, chromium: Browser) -> None:
+    with browser_page(chromium) as (page, blocked):
         open_report(page, reports.audit)
         shot = page.screenshot(full_page=True)
         verdict = page.locator("h1").inner_text()
@@ -176,10 +184,10 @@ def test_the_audit_report_renders_and_prints(reports: Reports) -> None:
     assert blocked.urls == []
 
 
-def test_a_page_that_reaches_out_is_caught(tmp_path: Path) -> None:
+def test_a_page_that_reaches_out_is_caught(tmp_path: Path, chromium: Browser) -> None:
     """The guard the tests above rely on: a request to the network is blocked and named."""
     leaky = tmp_path / "leaky.html"
     leaky.write_text('<p>x</p><img src="http://example.invalid/pixel.png">', encoding="utf-8")
-    with browser_page() as (page, blocked):
+    with browser_page(chromium) as (page, blocked):
         open_report(page, leaky)
     assert blocked.urls == ["http://example.invalid/pixel.png"]

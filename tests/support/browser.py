@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Route
+    from playwright.sync_api import Browser, Page, Route
 
 WIDTH = 1400
 LOCAL = ("file:", "data:")
@@ -55,23 +56,56 @@ class Blocked:
 
 
 @contextmanager
-def browser_page(width: int = WIDTH) -> Iterator[tuple[Page, Blocked]]:
-    """A fresh page of headless Chromium, ``width`` pixels wide, with the network blocked."""
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's chromium, headless, until the block ends (a skip where it is missing).
+
+    Starting Chromium takes about a second, the longest part of a short page test: a
+    module's tests share one browser (the suite's ``chromium`` fixture), each with a
+    context of its own (:func:`browser_page`), which shares no cookies, storage, cache
+    or routes with another.
+    """
     if os.environ.get("CI") != "true":
         pytest.importorskip("playwright.sync_api")
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
+    manager = sync_playwright()
+    files = _file_thread()
+    try:
+        with manager as driver:
+            manager._loop.set_default_executor(files)
+            # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+            browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        files.shutdown(wait=True)
+
+
+def _file_thread() -> ThreadPoolExecutor:
+    """The one thread Playwright writes files on (screenshots, PDFs), started now.
+
+    Playwright's loop would start such threads as a page first writes a file, and
+    they live as long as the browser: started before the first test, the suite's
+    guard against leaked threads sees them as the browser's, not a test's.
+    """
+    files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium-files")
+    files.submit(lambda: None).result()
+    return files
+
+
+@contextmanager
+def browser_page(browser: Browser, width: int = WIDTH) -> Iterator[tuple[Page, Blocked]]:
+    """A page in a fresh context of ``browser``, ``width`` pixels wide, with the network blocked."""
     blocked = Blocked()
-    with sync_playwright() as driver:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            context = browser.new_context(viewport={"width": width, "height": 900})
-            context.route("**/*", blocked.handle)
-            yield context.new_page(), blocked
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        context.route("**/*", blocked.handle)
+        yield context.new_page(), blocked
+    finally:
+        context.close()
 
 
 def open_report(page: Page, path: Path) -> None:

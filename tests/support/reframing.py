@@ -9,6 +9,7 @@ region matcher promises (see :mod:`provenance.likeness.regions`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,16 @@ Reframe = Callable[[RGB, int], RGB]
 
 
 def textured(seed: int, size: tuple[int, int] = (480, 270)) -> RGB:
-    """A picture named by ``seed``: shaded gradient, hard-edged shapes, lines and grain."""
+    """A picture named by ``seed``: shaded gradient, hard-edged shapes, lines and grain.
+
+    Each is drawn once a test process (a master's plate takes 0.1 s, and the same few are
+    drawn again and again); every call gets a copy of its own to change.
+    """
+    return _drawn(seed, size).copy()
+
+
+@functools.lru_cache(maxsize=16)  # at most 16 pictures kept: under 100 MB at 1280x360
+def _drawn(seed: int, size: tuple[int, int]) -> RGB:
     rng = np.random.default_rng(seed)
     w, h = size
     y, x = np.mgrid[0:h, 0:w].astype(np.float32) / max(w, h)

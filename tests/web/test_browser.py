@@ -8,8 +8,6 @@ test's temporary folder (pytest's ``--basetemp``) as artifacts.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from PIL import Image
-from playwright.sync_api import Dialog, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, Route, expect
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -34,18 +32,7 @@ from tests.support.signing import approver_key, trusting
 from tests.support.studio import generated_png
 from tests.web.demo import HOSTILE, Demo, make_app, stripped_copy
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.slow
-
-
-def require_chromium() -> str:
-    """Debian's chromium; without it a test skips, except under ``CI=true`` (.ci/run has it)."""
-    if CHROMIUM is None:
-        reason = "chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return CHROMIUM
 
 
 @dataclass
@@ -81,28 +68,29 @@ def served(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page(server: str, tmp_path: Path) -> Iterator[tuple[Page, Traffic]]:
-    """A chromium page that may reach only ``server``, and the record of its traffic."""
-    executable = require_chromium()
+def browser_page(chromium: Browser, server: str) -> Iterator[tuple[Page, Traffic]]:
+    """A chromium page that may reach only ``server``, and the record of its traffic.
+
+    The module's tests share one browser; each page is in a context of its own (no cookies,
+    storage, cache or routes from an earlier test)."""
     traffic = Traffic(server)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page()
+    context = chromium.new_context()
+    page = context.new_page()
 
-        def route(route: Route) -> None:
-            url = route.request.url
-            if url.startswith(server + "/"):
-                route.continue_()
-            else:
-                traffic.blocked.append(url)
-                route.abort()
+    def route(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(server + "/"):
+            route.continue_()
+        else:
+            traffic.blocked.append(url)
+            route.abort()
 
-        page.route("**/*", route)
-        page.on("request", lambda r: traffic.requests.append((r.method, r.url, r.post_data_buffer)))
-        page.on("console", lambda m: traffic.console.append(m.text))
-        page.on("pageerror", lambda e: traffic.console.append(f"page error: {e}"))
-        yield page, traffic
-        browser.close()
+    page.route("**/*", route)
+    page.on("request", lambda r: traffic.requests.append((r.method, r.url, r.post_data_buffer)))
+    page.on("console", lambda m: traffic.console.append(m.text))
+    page.on("pageerror", lambda e: traffic.console.append(f"page error: {e}"))
+    yield page, traffic
+    context.close()
     assert not traffic.blocked, f"the page tried to reach beyond the view: {traffic.blocked}"
     violations = [m for m in traffic.console if "Content Security Policy" in m or "error" in m]
     assert not violations, violations
