@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.lifecycle.index_memory import IndexMemory, Vouched, digest
-from provenance.signing.allowed import AllowedSigners, Signer
+from tests.support.memories import TRUSTED, WIDER, rewrite
 
-TRUSTED = AllowedSigners((Signer(("*",), "ssh-ed25519 AAAA"),))
 SHA = "ab" * 32
 
 
@@ -27,8 +25,7 @@ def test_the_memory_is_read_back(tmp_path: Path) -> None:
 def test_another_set_of_trusted_keys_starts_again(tmp_path: Path) -> None:
     memory = IndexMemory(tmp_path / "x.json", TRUSTED)
     memory.keep(Vouched(3, "h3", {SHA: "0" * 32}))
-    wider = AllowedSigners((*TRUSTED.signers, Signer(("render-07",), "ssh-ed25519 BBBB")))
-    assert IndexMemory(memory.path, wider).recall() == Vouched()
+    assert IndexMemory(memory.path, WIDER).recall() == Vouched()
 
 
 @pytest.mark.parametrize(
@@ -43,8 +40,7 @@ def test_another_set_of_trusted_keys_starts_again(tmp_path: Path) -> None:
 def test_a_damaged_memory_is_started_again(tmp_path: Path, text: str) -> None:
     memory = IndexMemory(tmp_path / "x.json", TRUSTED)
     memory.keep(Vouched(1, "h1", {SHA: "0" * 32}))
-    trust = json.loads(memory.path.read_text())["trust"]
-    memory.path.write_text(text.replace("%s", trust))
+    rewrite(memory.path, text)
     assert memory.recall() == Vouched()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from itertools import pairwise
 from pathlib import Path
@@ -12,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.lifecycle.range_memory import MAX_SPANS, RangeMemory, Ranges, merged
-from provenance.signing.allowed import AllowedSigners, Signer
 from provenance.signing.checkpoints import Checkpoint
+from tests.support.memories import TRUSTED, WIDER, rewrite
 
 SPANS = st.lists(
     st.tuples(st.integers(1, 60), st.integers(0, 6)).map(lambda t: (t[0], t[0] + t[1]))
@@ -43,9 +42,6 @@ def test_heads_without_ranges_add_nothing() -> None:
     assert Ranges().plus([Checkpoint(5, "h", "at", "ws-01", "key", "sig")]).gaps() == []
 
 
-TRUSTED = AllowedSigners((Signer(("*",), "ssh-ed25519 AAAA"),))
-
-
 def test_the_memory_is_read_back(tmp_path: Path) -> None:
     memory = RangeMemory(tmp_path / "anchors" / "x.ranges.json", TRUSTED)
     kept = Ranges(3, ((3, 9), (12, 20)), 20, "h20")
@@ -57,8 +53,7 @@ def test_the_memory_is_read_back(tmp_path: Path) -> None:
 def test_another_set_of_trusted_keys_starts_again(tmp_path: Path) -> None:
     memory = RangeMemory(tmp_path / "x.ranges.json", TRUSTED)
     memory.keep(Ranges(3, ((3, 9),), 9))
-    wider = AllowedSigners((*TRUSTED.signers, Signer(("render-07",), "ssh-ed25519 BBBB")))
-    assert RangeMemory(memory.path, wider).recall() == Ranges()
+    assert RangeMemory(memory.path, WIDER).recall() == Ranges()
 
 
 @pytest.mark.parametrize(
@@ -73,8 +68,7 @@ def test_another_set_of_trusted_keys_starts_again(tmp_path: Path) -> None:
 def test_a_damaged_memory_is_started_again(tmp_path: Path, text: str) -> None:
     memory = RangeMemory(tmp_path / "x.ranges.json", TRUSTED)
     memory.keep(Ranges(1, ((1, 2),), 2))
-    trust = json.loads(memory.path.read_text())["trust"]
-    memory.path.write_text(text.replace("%s", trust))
+    rewrite(memory.path, text)
     assert memory.recall() == Ranges()
 
 
