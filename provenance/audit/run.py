@@ -97,6 +97,7 @@ from provenance.files.sequences import frames_sentence, group_frames
 from provenance.files.walk import file_size
 from provenance.likeness.fingerprint import sharing_workers
 from provenance.likeness.search import Pictures, load_index
+from provenance.likeness.vouch import index_distrust
 from provenance.rules.flagging import with_current_flags
 from provenance.rules.policy import Policy, honoured
 from provenance.settings import Settings
@@ -302,15 +303,6 @@ class _Audit:
                 return self.options.pictures.index()
             return load_index(ledger, self.index_check)
 
-    def _index_distrust(self) -> str | None:
-        """Why the indexes of generated pictures cannot be trusted, if they were loaded."""
-        problems = [] if self._index_check is None else self._index_check.problems
-        if not problems:
-            return None
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return (f"the ledger cannot be trusted (its index of generated pictures: {problems[0]}"
-                f"{more}); run `provenance verify`")  # fmt: skip
-
     def _with_assets(
         self, items: Iterable[Item], pool: OrderedPool[tuple[str, Path], Item]
     ) -> tuple[list[Item], list[Marking]]:
@@ -429,7 +421,8 @@ class _Audit:
             # Lazy: the lifecycle package loads the store's queries (SQLAlchemy).
             from provenance.lifecycle.anchors import ledger_distrust  # noqa: PLC0415
 
-            distrust = ledger_distrust(self.ledger, self.settings) or self._index_distrust()
+            distrust = ledger_distrust(self.ledger, self.settings)
+            distrust = distrust or index_distrust(self._index_check)
         with self._stage("state"):
             differs = self.ledger.state.check(assets)
             for sha, found in self.ledger.take_unsealed().items():  # what likeness stored

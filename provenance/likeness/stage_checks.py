@@ -34,7 +34,7 @@ from provenance.likeness.region_verify import RegionHit
 from provenance.likeness.regions import RegionIndex, query_many
 from provenance.likeness.retry import RetryBackoff, due_failures, failing_again
 from provenance.likeness.versions import REGION_RULE, SWEEP_RULE
-from provenance.likeness.vouch import corrections
+from provenance.likeness.vouch import corrections, index_distrust
 from provenance.store import RegionCheckIn, SegmentIn
 
 if TYPE_CHECKING:
@@ -196,13 +196,10 @@ def check_masters(
 def _unvouched(vouch: IndexVouch | None, step: str) -> bool:
     """Whether the index ``vouch`` checked cannot be trusted: ``step`` is then not taken (its
     answers would be stored, and reused by audits), and the log says why."""
-    if vouch is None or not vouch.problems:
-        return False
-    log.error(
-        "%s wait: the ledger's index of generated pictures cannot be trusted (%s); run"
-        " `provenance verify`", step, vouch.problems[0],
-    )  # fmt: skip
-    return True
+    why = index_distrust(vouch)
+    if why is not None:
+        log.error("%s wait: %s", step, why)
+    return why is not None
 
 
 def load_regions(

@@ -54,3 +54,14 @@ def corrections(
         deque(load(), maxlen=0)
         return {}
     return check(load)
+
+
+def index_distrust(vouch: IndexVouch | None) -> str | None:
+    """Why the index ``vouch`` checked cannot be trusted, for people (None when it can, or
+    when nothing checked it): what the audit blocks with, the log and ``status`` say."""
+    problems = [] if vouch is None else vouch.problems
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (f"the ledger cannot be trusted (its index of generated pictures: {problems[0]}"
+            f"{more}); run `provenance verify`")  # fmt: skip

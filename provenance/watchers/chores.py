@@ -22,6 +22,7 @@ import threading
 from provenance.errors import LedgerUnavailable
 from provenance.lifecycle import Lifecycle, expire
 from provenance.lifecycle.index_check import IndexCheck
+from provenance.likeness.vouch import index_distrust
 from provenance.settings import Settings
 from provenance.store import Ledger
 from provenance.watchers.fingerprints import FingerprintSchedule
@@ -83,12 +84,8 @@ class Chores:
         does not vouch for (only when this step loaded one: otherwise nothing is known)."""
         if self._state is None or not vouch.checked:
             return
-        reason = None
-        if vouch.problems:
-            reason = (f"region checks and master sweeps wait: the ledger's index of generated"
-                      f" pictures cannot be trusted ({vouch.problems[0]}); run"
-                      " `provenance verify`")  # fmt: skip
-        self._state.degrade("index", reason)
+        why = index_distrust(vouch)
+        self._state.degrade("index", why and f"region checks and master sweeps wait: {why}")
 
     def expiry_step(self, stop: threading.Event) -> None:
         """Mark what is past its expiry, every ``expire_every`` seconds."""
