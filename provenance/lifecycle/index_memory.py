@@ -19,7 +19,6 @@ may have set; an unchanged index costs one digest per generated asset.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +26,6 @@ from typing import Any
 
 from provenance.lifecycle.memory_file import MemoryFile
 from provenance.signing.allowed import AllowedSigners
-
-log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """About two million generated assets; a larger index is checked afresh by every audit."""
@@ -62,14 +59,7 @@ class IndexMemory:
 
     def recall(self) -> Vouched:
         """The index checked before, or an empty one when there is no memory it can use."""
-        data = self._file.read()
-        if data is None:
-            return Vouched()
-        try:
-            return _vouched(data)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.info("checking the index of generated pictures afresh (%s): %s", exc, self.path)
-            return Vouched()
+        return self._file.recall(_vouched, Vouched())
 
     def keep(self, vouched: Vouched) -> None:
         """Remember ``vouched`` (atomically; a memory that cannot be written is only said)."""

@@ -16,14 +16,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from provenance.files.opening import read_regular
 from provenance.signing.allowed import AllowedSigners
 from provenance.util.atomic import write_atomically
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class MemoryFile:
@@ -47,6 +50,18 @@ class MemoryFile:
         if not isinstance(data, dict) or data.get("trust") != self._trust:
             return None
         return data
+
+    def recall(self, parse: Callable[[dict[str, Any]], T], nothing: T) -> T:
+        """The memory as ``parse`` reads its fields, or ``nothing`` when there is no memory this
+        machine can use (none, unreadable, other keys, or fields ``parse`` refuses)."""
+        data = self.read()
+        if data is None:
+            return nothing
+        try:
+            return parse(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.info("starting the memory of %s again (%s): %s", self._what, exc, self.path)
+            return nothing
 
     def write(self, fields: dict[str, object]) -> None:
         """Remember ``fields`` (atomically); a memory that cannot be written is only said."""

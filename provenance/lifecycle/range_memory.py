@@ -29,7 +29,6 @@ that cannot be read. Each only costs time.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,6 @@ from typing import Any
 from provenance.lifecycle.memory_file import MemoryFile
 from provenance.signing.allowed import AllowedSigners
 from provenance.signing.checkpoints import Checkpoint
-
-log = logging.getLogger(__name__)
 
 MAX_SPANS = 10_000
 """Spans kept: a ledger with more holes than this is named by ``verify`` long before."""
@@ -98,14 +95,7 @@ class RangeMemory:
 
     def recall(self) -> Ranges:
         """The ranges checked before, or none when there is no memory it can use."""
-        data = self._file.read()
-        if data is None:
-            return Ranges()
-        try:
-            return _ranges(data)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.info("starting the ranges' memory again (%s): %s", exc, self.path)
-            return Ranges()
+        return self._file.recall(_ranges, Ranges())
 
     def keep(self, ranges: Ranges) -> None:
         """Remember ``ranges`` (atomically); a memory that cannot be written is only said."""
