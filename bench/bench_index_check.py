@@ -25,17 +25,14 @@ import os
 import random
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan import interleaved, machine
-from bench_seals import fill
+from bench_seals import fill, report, timed
 from bench_verify import build
 
 from provenance.lifecycle.index_check import IndexCheck
@@ -51,13 +48,6 @@ PLAIN = (
 )
 
 
-def timed(work: Callable[[], object]) -> float:
-    """Seconds ``work`` took."""
-    started = time.perf_counter()
-    work()
-    return time.perf_counter() - started
-
-
 def plain_read(path: Path) -> float:
     """The generated assets' fingerprints read with plain ``sqlite3``."""
 
@@ -67,12 +57,6 @@ def plain_read(path: Path) -> float:
         conn.close()
 
     return timed(read)
-
-
-def report(name: str, base: list[float], contender: list[float]) -> None:
-    """Medians in ms, and the ratio to the plain read."""
-    b, c = statistics.median(base) * 1000, statistics.median(contender) * 1000
-    print(f"{name}: {c:.1f} ms, plain read {b:.1f} ms (x{c / b:.1f})")
 
 
 def main() -> None:
@@ -114,7 +98,7 @@ def main() -> None:
             ]
             for name, contender in runs:
                 base, got = interleaved(plain, contender, args.repeat, abba=True)
-                report(name, base, got)
+                report(f"{name}, ms", base, got, 1000)
 
 
 if __name__ == "__main__":
